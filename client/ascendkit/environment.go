@@ -1,0 +1,276 @@
+// Package ascendkit is the AscendKit environment the importer writes to:
+// users, OAuth account links, tags, events, auth settings, templates,
+// journeys and enrollments behind one interface. Today it is a local SQLite
+// database (Open with a "local:<path>" target); the same interface can later
+// be served over HTTP or PostgreSQL.
+package ascendkit
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped) when a user, template or journey does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrRemoteUnsupported is returned when a target names a hosted environment.
+var ErrRemoteUnsupported = errors.New("remote environments are not supported yet")
+
+// Journey statuses.
+const (
+	StatusDraft  = "draft"
+	StatusActive = "active"
+	StatusPaused = "paused"
+)
+
+// Node actions.
+const (
+	ActionNone      = "none"
+	ActionSendEmail = "send_email"
+	ActionTagUser   = "tag_user"
+)
+
+// Transition triggers.
+const (
+	TriggerTimer = "timer"
+	TriggerEvent = "event"
+)
+
+// User is an AscendKit user.
+type User struct {
+	ID            string         `json:"id"`
+	Email         string         `json:"email"`
+	Name          string         `json:"name"`
+	Image         string         `json:"image"`
+	EmailVerified bool           `json:"emailVerified"`
+	CreatedAt     time.Time      `json:"createdAt"`
+	LastLoginAt   *time.Time     `json:"lastLoginAt"`
+	Metadata      map[string]any `json:"metadata"`
+	Banned        bool           `json:"banned"`
+	Tags          []string       `json:"tags"`
+	OAuthLinks    []OAuthLink    `json:"oauthLinks"`
+}
+
+// OAuthLink ties a user to an account at an OAuth provider.
+type OAuthLink struct {
+	Provider       string `json:"provider"`
+	ProviderUserID string `json:"providerUserId"`
+	Email          string `json:"email"`
+}
+
+// Event is a lifecycle event.
+type Event struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	UserID    string         `json:"userId"`
+	Payload   map[string]any `json:"payload"`
+	CreatedAt time.Time      `json:"createdAt"`
+}
+
+// NewEvent is an event to record for a user being imported.
+type NewEvent struct {
+	Type    string
+	Payload map[string]any
+}
+
+// ImportedUser is one user to create, with its links, tags and events.
+// User.ID may be empty: the environment assigns a usr_ id.
+type ImportedUser struct {
+	User     User
+	Source   string // "clerk"
+	SourceID string // the id in the source system
+	Events   []NewEvent
+}
+
+// Merge adds import data to a user that already exists (found by Email)
+// without overwriting its own fields: links and tags are added, and
+// metadata.import is set only when absent.
+type Merge struct {
+	Email      string
+	Source     string
+	SourceID   string
+	Tags       []string
+	OAuthLinks []OAuthLink
+	ImportMeta map[string]any
+}
+
+// ImportBatch is written in one transaction.
+type ImportBatch struct {
+	// RunID marks the users created by this import run, so that lookups
+	// can tell them from users that existed before the run.
+	RunID  string
+	Create []ImportedUser
+	Merge  []Merge
+}
+
+// BatchResult counts what a batch wrote.
+type BatchResult struct {
+	Created  int
+	Merged   int
+	Links    int // OAuth links added (created and merged users)
+	Events   int
+	Enrolled int // enrollments into active journeys
+	// Existing lists source ids that were skipped because another writer
+	// imported them between lookup and write (idempotency guard).
+	Existing []string
+}
+
+// Match is a user found by a lookup.
+type Match struct {
+	UserID string
+	// RunID is the import run that created the user ("" if not imported).
+	RunID string
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Tag   string
+	Limit int // 0 = no limit
+}
+
+// EventFilter narrows ListEvents.
+type EventFilter struct {
+	Type   string
+	UserID string
+	Limit  int
+}
+
+// AuthSettings are the environment's sign-in settings.
+type AuthSettings struct {
+	Providers []string `json:"providers"`
+}
+
+// Template is an email template. Every update creates a new version.
+type Template struct {
+	ID        string    `json:"id"`
+	Slug      string    `json:"slug"`
+	Name      string    `json:"name"`
+	Subject   string    `json:"subject"`
+	BodyHTML  string    `json:"bodyHtml"`
+	BodyText  string    `json:"bodyText"`
+	Category  string    `json:"category"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Audience selects the users a journey enrolls.
+type Audience struct {
+	Tag string `json:"tag"`
+}
+
+// Node is a step of a journey.
+type Node struct {
+	ID           string            `json:"id"`
+	Action       string            `json:"action"`
+	TemplateSlug string            `json:"templateSlug,omitempty"`
+	From         string            `json:"from,omitempty"` // sender identity for emails
+	Variables    map[string]string `json:"variables,omitempty"`
+}
+
+// Transition moves an enrollment from one node to another after a delay
+// or on an event. Its ID reads "<from>-to-<to>".
+type Transition struct {
+	ID      string `json:"id"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Trigger string `json:"trigger"`         // TriggerTimer | TriggerEvent
+	After   string `json:"after,omitempty"` // e.g. "3d", with TriggerTimer
+	On      string `json:"on,omitempty"`    // event type, with TriggerEvent
+}
+
+// JourneyStats counts a journey's enrollments.
+type JourneyStats struct {
+	Enrolled  int `json:"enrolled"`
+	Active    int `json:"active"`
+	Completed int `json:"completed"`
+}
+
+// Journey is a graph of nodes joined by transitions. Entry is the first node.
+type Journey struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description,omitempty"`
+	Status      string       `json:"status"`
+	Audience    Audience     `json:"audience"`
+	Entry       string       `json:"entry"`
+	Nodes       []Node       `json:"nodes"`
+	Transitions []Transition `json:"transitions"`
+	Stats       JourneyStats `json:"stats"`
+	CreatedAt   time.Time    `json:"createdAt"`
+	ActivatedAt *time.Time   `json:"activatedAt,omitempty"`
+}
+
+// Enrollment is a user's place in a journey.
+type Enrollment struct {
+	JourneyID   string    `json:"journeyId"`
+	UserID      string    `json:"userId"`
+	Status      string    `json:"status"` // "active" | "completed"
+	CurrentNode string    `json:"currentNode"`
+	EnrolledAt  time.Time `json:"enrolledAt"`
+	NextStepAt  time.Time `json:"nextStepAt"`
+}
+
+// Environment is an AscendKit environment. All methods are safe for
+// concurrent use; multi-row writes are atomic.
+type Environment interface {
+	// Describe names the environment for people, e.g. "local:/path/to.db".
+	Describe() string
+
+	// LookupSourceIDs returns, for the given ids of a source, the users they
+	// were imported (or merged) into.
+	LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]Match, error)
+	// LookupEmails returns the users owning the given lower-cased emails.
+	LookupEmails(ctx context.Context, emails []string) (map[string]Match, error)
+	// ApplyImport writes one batch in a single transaction. A user whose
+	// (Source, SourceID) already exists is not created again (listed in
+	// Existing). New users joining an active journey's audience (and not
+	// banned) are enrolled, scheduled from now.
+	ApplyImport(ctx context.Context, batch ImportBatch, now time.Time) (BatchResult, error)
+
+	CountUsers(ctx context.Context) (int, error)
+	// GetUser finds a user by usr_ id or email.
+	GetUser(ctx context.Context, idOrEmail string) (User, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
+
+	AuthSettings(ctx context.Context) (AuthSettings, error)
+	// SetAuthProviders replaces the enabled providers.
+	SetAuthProviders(ctx context.Context, providers []string) error
+	// Setting and SetSetting keep small environment-wide values
+	// (e.g. the migration sender identity).
+	Setting(ctx context.Context, key string) (string, bool, error)
+	SetSetting(ctx context.Context, key, value string) error
+
+	// CreateTemplate creates a template unless one with its slug exists;
+	// it returns the stored template and whether it was created.
+	CreateTemplate(ctx context.Context, t Template) (Template, bool, error)
+	// UpdateTemplate stores a new version of the template with t.ID.
+	UpdateTemplate(ctx context.Context, t Template) (Template, error)
+	// ListTemplates lists templates whose name, slug or subject contains
+	// query (case-insensitive); "" lists all, ordered by creation.
+	ListTemplates(ctx context.Context, query string) ([]Template, error)
+	// GetTemplate finds a template by tpl_ id or slug.
+	GetTemplate(ctx context.Context, idOrSlug string) (Template, error)
+
+	// CreateJourney creates a journey unless one with its name exists.
+	CreateJourney(ctx context.Context, j Journey) (Journey, bool, error)
+	// UpdateJourneyNodes replaces node senders/variables (not the graph).
+	UpdateJourneyNodes(ctx context.Context, id string, nodes []Node) (Journey, error)
+	ListJourneys(ctx context.Context) ([]Journey, error)
+	// GetJourney finds a journey by jrn_ id or exact name, with stats.
+	GetJourney(ctx context.Context, idOrName string) (Journey, error)
+	// AudienceSize returns how many non-banned users are in the journey's
+	// audience and how many of them are not enrolled yet.
+	AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error)
+	// ActivateJourney sets status active and backfills: every non-banned
+	// audience user not yet enrolled is enrolled at `at`. It returns the
+	// number newly enrolled; activating again enrolls nobody twice.
+	ActivateJourney(ctx context.Context, id string, at time.Time) (int, error)
+	// PauseJourney sets an active journey to paused.
+	PauseJourney(ctx context.Context, id string) error
+	ListEnrollments(ctx context.Context, journeyID string) ([]Enrollment, error)
+
+	Close() error
+}

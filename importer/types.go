@@ -1,0 +1,202 @@
+// Package importer is the core of the Clerk → AscendKit migration: it reads
+// a Clerk source, analyzes auth methods and providers, classifies duplicates
+// and skips, applies the import in batched idempotent transactions, and sets
+// up the migration templates and journeys. It imports no UI package: long
+// work reports progress as a stream of typed Events and honours its context.
+package importer
+
+import "time"
+
+// Mode says whether a run writes.
+type Mode string
+
+// Modes.
+const (
+	ModePreview Mode = "preview"
+	ModeRun     Mode = "run"
+)
+
+// Policy is what happens to a duplicate.
+type Policy string
+
+// Duplicate policies.
+const (
+	PolicySkip  Policy = "skip"
+	PolicyMerge Policy = "merge"
+)
+
+// Duplicate reasons, in the order they are checked.
+const (
+	ReasonAlreadyImported  = "already_imported"
+	ReasonEmailExists      = "email_exists"
+	ReasonRepeatedInSource = "repeated_in_source"
+)
+
+// Skip reasons.
+const (
+	ReasonNoEmail      = "no_email"
+	ReasonInvalidEmail = "invalid_email"
+	ReasonBanned       = "banned"
+	ReasonMalformed    = "malformed"
+)
+
+// Tags put on imported users.
+const (
+	TagClerk              = "import:clerk"
+	TagNeedsPasswordReset = "import:needs-password-reset"
+	TagSocialOnly         = "import:social-only"
+)
+
+// Event types emitted for imported users.
+const (
+	EventUserImported = "user.imported"
+	EventUserLogin    = "user.login"
+)
+
+// Phases selects what a run does.
+type Phases struct {
+	Users    bool `json:"users"`
+	Settings bool `json:"settings"`
+}
+
+// Options configure a preview or run.
+type Options struct {
+	Mode   Mode
+	Phases Phases
+	// OnDuplicate is the default policy for duplicates (skip when empty).
+	OnDuplicate Policy
+	// Decisions override the policy for single source users (by Clerk id),
+	// as chosen in the wizard's duplicate review.
+	Decisions map[string]Policy
+	// IncludeBanned imports banned users (ban kept, no journey enrollment).
+	IncludeBanned bool
+	// Providers, when non-nil, replaces the detected SSO providers
+	// (credentials stays as detected).
+	Providers []string
+	// BatchSize is the number of users per transaction (default 250).
+	BatchSize int
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// OnEvent receives progress; it is called from the importer's
+	// goroutine and must not block for long.
+	OnEvent func(Event)
+}
+
+// Report is the result of a preview or run; its JSON form is the contract
+// of `import clerk preview|run --json`.
+type Report struct {
+	Mode       Mode           `json:"mode"`
+	Source     string         `json:"source"`
+	Phases     Phases         `json:"phases"`
+	Users      UserCounts     `json:"users"`
+	OAuthLinks int            `json:"oauthLinks"`
+	Tags       map[string]int `json:"tags"`
+	Events     map[string]int `json:"events"`
+	Settings   SettingsReport `json:"settings"`
+	// Interrupted is true when the run was stopped before the end; what
+	// was written stays and running again continues.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// UserCounts counts users by outcome.
+type UserCounts struct {
+	Fetched          int            `json:"fetched"`
+	ToImport         int            `json:"toImport"`
+	Imported         int            `json:"imported"`
+	Merged           int            `json:"merged"`
+	Duplicates       int            `json:"duplicates"`
+	Skipped          int            `json:"skipped"`
+	Failed           int            `json:"failed"`
+	DuplicateReasons map[string]int `json:"duplicateReasons"`
+	SkippedReasons   map[string]int `json:"skippedReasons"`
+}
+
+// SettingsReport is the auth settings a run detects and applies.
+type SettingsReport struct {
+	// Providers to enable (detected or overridden), sorted.
+	Providers []string `json:"providers"`
+	// Unsupported counts users per Clerk provider AscendKit cannot enable.
+	Unsupported map[string]int `json:"unsupported"`
+	// StrandedUsers have no password and no enabled provider to sign in with.
+	StrandedUsers int `json:"strandedUsers"`
+	// Before and After are the environment's providers around the merge.
+	Before []string `json:"before"`
+	After  []string `json:"after"`
+}
+
+// Analysis is the streaming view of auth methods (the settings preview).
+type Analysis struct {
+	Fetched int `json:"fetched"`
+	// Users by auth method (skipped users excluded).
+	Password   int `json:"password"`
+	SocialOnly int `json:"socialOnly"`
+	Both       int `json:"both"`
+	Neither    int `json:"neither"`
+	// Providers counts users per detected AscendKit provider
+	// (credentials included).
+	Providers map[string]int `json:"providers"`
+	// Unsupported counts users per Clerk provider AscendKit cannot enable.
+	Unsupported map[string]int `json:"unsupported"`
+	// Stranded counts social-only users none of whose providers would be
+	// enabled (with the detected set, or Options.Providers when set).
+	Stranded int `json:"stranded"`
+}
+
+// Entry is one source user that is not imported as-is: a duplicate, a
+// skip or a failure. Text fields come from user data: sanitize before
+// printing them to a terminal.
+type Entry struct {
+	Pos      int    `json:"pos"`
+	SourceID string `json:"sourceId"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	// Kind is "duplicate", "skipped" or "failed".
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+	// ExistingUserID is the user it duplicates, when known.
+	ExistingUserID string `json:"existingUserId,omitempty"`
+	// Policy applied to a duplicate.
+	Policy Policy `json:"policy,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Event is a progress event; the concrete types are below.
+type Event interface{ isEvent() }
+
+// Started is sent once, before the first read.
+type Started struct {
+	Mode   Mode
+	Source string
+	Total  int // -1 when unknown
+}
+
+// PageRead is sent after each page of the source is read and classified.
+type PageRead struct {
+	Fetched  int
+	Total    int
+	Analysis Analysis // snapshot
+	Counts   UserCounts
+}
+
+// EntryFound is sent for each duplicate, skipped or failed user.
+type EntryFound struct{ Entry Entry }
+
+// BatchApplied is sent after each transaction in run mode (cumulative).
+type BatchApplied struct {
+	Counts     UserCounts
+	OAuthLinks int
+	Events     int
+}
+
+// SettingsApplied is sent when the settings phase has been written.
+type SettingsApplied struct{ Settings SettingsReport }
+
+// Finished is sent last, with the final report.
+type Finished struct{ Report Report }
+
+func (Started) isEvent()         {}
+func (PageRead) isEvent()        {}
+func (EntryFound) isEvent()      {}
+func (BatchApplied) isEvent()    {}
+func (SettingsApplied) isEvent() {}
+func (Finished) isEvent()        {}

@@ -1,0 +1,29 @@
+package termtext
+
+import "testing"
+
+func TestClean(t *testing.T) {
+	cases := map[string]string{
+		"Ada Lovelace":             "Ada Lovelace",
+		"\x1b[31mred\x1b[0m":       "red",
+		"title\x1b]0;pwned\x07end": "titleend",
+		"bell\x07 and \x9b31m c1":  "bell and 31m c1",
+		"tab\tnew\nline":           "tab new line",
+		"bidi\u202eevil":           "bidievil",
+		"ünïcødé 名前":               "ünïcødé 名前",
+		"\x1b[2J\x1b[Hclear":       "clear",
+		"":                         "",
+	}
+	for in, want := range cases {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCleanBlock(t *testing.T) {
+	got := CleanBlock("Hi \x1b[1mAda\x1b[0m,\r\nline two\x07")
+	if want := "Hi Ada,\nline two"; got != want {
+		t.Fatalf("CleanBlock = %q, want %q", got, want)
+	}
+}
