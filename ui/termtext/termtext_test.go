@@ -7,7 +7,7 @@ func TestClean(t *testing.T) {
 		"Ada Lovelace":             "Ada Lovelace",
 		"\x1b[31mred\x1b[0m":       "red",
 		"title\x1b]0;pwned\x07end": "titleend",
-		"bell\x07 and \x9b31m c1":  "bell and 31m c1",
+		"bell\x07 and \x9b31m c1":  "bell and  c1",
 		"tab\tnew\nline":           "tab new line",
 		"bidi\u202eevil":           "bidievil",
 		"ünïcødé 名前":               "ünïcødé 名前",
