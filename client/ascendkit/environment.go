@@ -155,7 +155,8 @@ type Template struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// Audience selects the users a journey enrolls.
+// Audience selects the users a journey enrolls: those with Tag (every
+// user when Tag is empty). Banned users are never enrolled.
 type Audience struct {
 	Tag string `json:"tag"`
 }

@@ -1,0 +1,722 @@
+package ascendkit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var ctx = context.Background()
+
+func openTest(t testing.TB) *Local {
+	t.Helper()
+	l, err := OpenLocal(filepath.Join(t.TempDir(), "env", "ascendkit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+var t0 = time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC)
+
+func imported(i int, tags ...string) ImportedUser {
+	last := t0.Add(-time.Duration(i) * time.Hour)
+	return ImportedUser{
+		User: User{
+			Email:         fmt.Sprintf("User%d@Example.com", i),
+			Name:          fmt.Sprintf("User %d", i),
+			EmailVerified: true,
+			CreatedAt:     t0.Add(time.Duration(i) * time.Minute),
+			LastLoginAt:   &last,
+			Metadata:      map[string]any{"plan": "pro", "import": map[string]any{"sourceId": fmt.Sprintf("user_%d", i)}},
+			Tags:          append([]string{"import:clerk"}, tags...),
+			OAuthLinks:    []OAuthLink{{Provider: "google", ProviderUserID: fmt.Sprintf("g%d", i), Email: fmt.Sprintf("user%d@example.com", i)}},
+		},
+		Source:   "clerk",
+		SourceID: fmt.Sprintf("user_%d", i),
+		Events: []NewEvent{
+			{Type: "user.imported", Payload: map[string]any{"source": "clerk", "sourceId": fmt.Sprintf("user_%d", i)}},
+			{Type: "user.login", Payload: map[string]any{"synthetic": true}},
+		},
+	}
+}
+
+func apply(t *testing.T, l *Local, b ImportBatch) BatchResult {
+	t.Helper()
+	res, err := l.ApplyImport(ctx, b, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func count(t *testing.T, l *Local, table string) int {
+	t.Helper()
+	var n int
+	if err := l.r.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestParseTarget(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Target
+		err  bool
+	}{
+		{"local:/tmp/x.db", Target{Kind: TargetLocal, Path: "/tmp/x.db"}, false},
+		{"local:rel/x.db", Target{Kind: TargetLocal, Path: "rel/x.db"}, false},
+		{"pk_dev_abc", Target{Kind: TargetRemote, PublicKey: "pk_dev_abc"}, false},
+		{"local:", Target{}, true},
+		{"", Target{}, true},
+		{"/tmp/x.db", Target{}, true},
+		{"pk_", Target{}, true},
+	} {
+		got, err := ParseTarget(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseTarget(%q) = %+v, %v", tc.in, got, err)
+		}
+		if err == nil && got.String() != tc.in {
+			t.Errorf("String() = %q, want %q", got.String(), tc.in)
+		}
+	}
+}
+
+func TestOpenRemoteAndBadTargets(t *testing.T) {
+	_, err := Open("pk_dev_x")
+	if !errors.Is(err, ErrRemoteUnsupported) {
+		t.Fatalf("Open(pk_dev_x) = %v, want ErrRemoteUnsupported", err)
+	}
+	if _, err := Open("postgres://x"); err == nil || errors.Is(err, ErrRemoteUnsupported) {
+		t.Fatalf("Open(postgres://x) = %v", err)
+	}
+}
+
+func TestOpenMigratePragmas(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a b?c", "env.db") // characters a URI must escape
+	for i := 0; i < 2; i++ {
+		env, err := Open("local:" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := env.(*Local)
+		if got, want := env.Describe(), "local:"+path; got != want {
+			t.Errorf("Describe = %q, want %q", got, want)
+		}
+		var v int
+		if err := l.w.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) {
+			t.Errorf("user_version = %d, %v", v, err)
+		}
+		for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "5000"} {
+			for _, db := range []*sql.DB{l.w, l.r} {
+				var got string
+				if err := db.QueryRow("PRAGMA " + name).Scan(&got); err != nil || got != want {
+					t.Errorf("PRAGMA %s = %q, %v; want %q", name, got, err, want)
+				}
+			}
+		}
+		if i == 0 {
+			// Foreign keys are enforced.
+			if _, err := l.w.Exec(`INSERT INTO user_tags (user_id, tag) VALUES ('usr_missing', 'x')`); err == nil {
+				t.Error("foreign key not enforced")
+			}
+			if _, err := l.r.Exec(`INSERT INTO settings (key, value) VALUES ('a', 'b')`); err == nil {
+				t.Error("reader pool accepts writes")
+			}
+			apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+		}
+		if n, _ := l.CountUsers(ctx); n != 1 {
+			t.Errorf("open %d: %d users", i, n)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("db file mode %v", fi.Mode().Perm())
+	}
+	if fi, _ := os.Stat(filepath.Dir(path)); fi.Mode().Perm() != 0o700 {
+		t.Errorf("dir mode %v", fi.Mode().Perm())
+	}
+}
+
+func TestApplyImportCreatesAndIsIdempotent(t *testing.T) {
+	l := openTest(t)
+	b := ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1, "import:needs-password-reset"), imported(2), imported(3)}}
+	b.Create[2].User.OAuthLinks = append(b.Create[2].User.OAuthLinks, OAuthLink{Provider: "github", ProviderUserID: "gh3"})
+	res := apply(t, l, b)
+	want := BatchResult{Created: 3, Links: 4, Events: 6}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("first apply = %+v, want %+v", res, want)
+	}
+	for table, n := range map[string]int{"users": 3, "oauth_links": 4, "user_tags": 4, "import_sources": 3, "events": 6} {
+		if got := count(t, l, table); got != n {
+			t.Errorf("%s: %d rows, want %d", table, got, n)
+		}
+	}
+
+	res = apply(t, l, b)
+	want = BatchResult{Existing: []string{"user_1", "user_2", "user_3"}}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("second apply = %+v, want %+v", res, want)
+	}
+	if got := count(t, l, "events"); got != 6 {
+		t.Errorf("events after re-apply: %d", got)
+	}
+
+	u, err := l.GetUser(ctx, "USER1@example.COM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.ID, "usr_") || len(u.ID) != 28 {
+		t.Errorf("id %q", u.ID)
+	}
+	if u.Email != "user1@example.com" || u.Name != "User 1" || !u.EmailVerified || u.Banned {
+		t.Errorf("user %+v", u)
+	}
+	if !u.CreatedAt.Equal(t0.Add(time.Minute)) || u.CreatedAt.Location() != time.UTC {
+		t.Errorf("createdAt %v", u.CreatedAt)
+	}
+	if u.LastLoginAt == nil || !u.LastLoginAt.Equal(t0.Add(-time.Hour)) {
+		t.Errorf("lastLoginAt %v", u.LastLoginAt)
+	}
+	if !reflect.DeepEqual(u.Tags, []string{"import:clerk", "import:needs-password-reset"}) {
+		t.Errorf("tags %v", u.Tags)
+	}
+	if !reflect.DeepEqual(u.OAuthLinks, []OAuthLink{{Provider: "google", ProviderUserID: "g1", Email: "user1@example.com"}}) {
+		t.Errorf("links %v", u.OAuthLinks)
+	}
+	if u.Metadata["plan"] != "pro" {
+		t.Errorf("metadata %v", u.Metadata)
+	}
+	if byID, err := l.GetUser(ctx, u.ID); err != nil || byID.Email != u.Email {
+		t.Errorf("GetUser(id) = %+v, %v", byID, err)
+	}
+	u3, _ := l.GetUser(ctx, "user3@example.com")
+	if len(u3.OAuthLinks) != 2 || u3.OAuthLinks[0].Provider != "github" {
+		t.Errorf("user3 links %v", u3.OAuthLinks)
+	}
+
+	evs, err := l.ListEvents(ctx, EventFilter{UserID: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Type != "user.imported" || evs[1].Type != "user.login" ||
+		!evs[0].CreatedAt.Equal(t0) || !strings.HasPrefix(evs[0].ID, "evt_") || evs[0].Payload["sourceId"] != "user_1" {
+		t.Errorf("events %+v", evs)
+	}
+	if evs, _ := l.ListEvents(ctx, EventFilter{Type: "user.login", Limit: 2}); len(evs) != 2 || evs[0].Type != "user.login" {
+		t.Errorf("login events %+v", evs)
+	}
+
+	users, err := l.ListUsers(ctx, UserFilter{})
+	if err != nil || len(users) != 3 || users[0].Email != "user1@example.com" || users[2].Email != "user3@example.com" {
+		t.Fatalf("ListUsers = %v, %v", users, err)
+	}
+	if users, _ := l.ListUsers(ctx, UserFilter{Tag: "import:needs-password-reset"}); len(users) != 1 || users[0].ID != u.ID {
+		t.Errorf("ListUsers(tag) = %v", users)
+	}
+	if users, _ := l.ListUsers(ctx, UserFilter{Limit: 2}); len(users) != 2 {
+		t.Errorf("ListUsers(limit 2) = %d", len(users))
+	}
+	if users, _ := l.ListUsers(ctx, UserFilter{Tag: "nope"}); users == nil || len(users) != 0 {
+		t.Errorf("ListUsers(nope) = %#v", users)
+	}
+}
+
+func TestApplyImportCollisions(t *testing.T) {
+	l := openTest(t)
+	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+
+	dupEmail := imported(2)
+	dupEmail.User.Email = "USER1@example.com" // exists already
+	dupEmail.User.OAuthLinks = nil
+	inBatch := imported(4)
+	inBatch.SourceID = "user_3" // repeated source id within the batch
+	sameEmail := imported(5)
+	sameEmail.User.Email = "user3@example.com" // repeated email within the batch
+	res := apply(t, l, ImportBatch{RunID: "run2", Create: []ImportedUser{dupEmail, imported(3), inBatch, sameEmail}})
+	want := BatchResult{Created: 1, Links: 1, Events: 2, Existing: []string{"user_2", "user_3", "user_5"}}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("apply = %+v, want %+v", res, want)
+	}
+	if n, _ := l.CountUsers(ctx); n != 2 {
+		t.Errorf("%d users", n)
+	}
+
+	// A link owned by another user is ignored, not counted, not fatal.
+	steal := imported(6)
+	steal.User.OAuthLinks[0].ProviderUserID = "g1"
+	res = apply(t, l, ImportBatch{RunID: "run3", Create: []ImportedUser{steal}})
+	if res.Created != 1 || res.Links != 0 {
+		t.Errorf("steal = %+v", res)
+	}
+
+	// Invalid input fails before writing.
+	if _, err := l.ApplyImport(ctx, ImportBatch{Create: []ImportedUser{{Source: "clerk", SourceID: "x"}}}, t0); err == nil {
+		t.Error("empty email accepted")
+	}
+}
+
+func TestMerge(t *testing.T) {
+	l := openTest(t)
+	// A user that predates the import, with its own name and metadata.
+	own := imported(1)
+	own.Source, own.SourceID = "signup", "s1"
+	own.User.Metadata = map[string]any{"plan": "team"}
+	own.User.Tags = []string{"vip"}
+	own.User.OAuthLinks = []OAuthLink{{Provider: "google", ProviderUserID: "g1"}}
+	apply(t, l, ImportBatch{RunID: "", Create: []ImportedUser{own}})
+	// One that already has metadata.import.
+	had := imported(2)
+	had.Source, had.SourceID = "signup", "s2"
+	had.User.Metadata = map[string]any{"import": "mine"}
+	apply(t, l, ImportBatch{Create: []ImportedUser{had}})
+
+	meta := map[string]any{"source": "clerk", "sourceId": "user_1"}
+	res := apply(t, l, ImportBatch{RunID: "run1", Merge: []Merge{
+		{Email: "USER1@example.com", Source: "clerk", SourceID: "user_1", Tags: []string{"import:clerk", "vip"},
+			OAuthLinks: []OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}}, ImportMeta: meta},
+		{Email: "user2@example.com", Source: "clerk", SourceID: "user_2", ImportMeta: map[string]any{"sourceId": "user_2"}},
+		{Email: "nobody@example.com", Source: "clerk", SourceID: "user_9", Tags: []string{"x"}},
+	}})
+	want := BatchResult{Merged: 2, Links: 1}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("merge = %+v, want %+v", res, want)
+	}
+	u, _ := l.GetUser(ctx, "user1@example.com")
+	if u.Name != "User 1" || u.Metadata["plan"] != "team" || !reflect.DeepEqual(u.Metadata["import"], meta) {
+		t.Errorf("merged user %+v", u)
+	}
+	if !reflect.DeepEqual(u.Tags, []string{"import:clerk", "vip"}) || len(u.OAuthLinks) != 2 {
+		t.Errorf("merged tags %v links %v", u.Tags, u.OAuthLinks)
+	}
+	u2, _ := l.GetUser(ctx, "user2@example.com")
+	if u2.Metadata["import"] != "mine" {
+		t.Errorf("metadata.import overwritten: %v", u2.Metadata)
+	}
+	m, err := l.LookupSourceIDs(ctx, "clerk", []string{"user_1", "user_2", "user_9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m, map[string]Match{"user_1": {UserID: u.ID, RunID: "run1"}, "user_2": {UserID: u2.ID, RunID: "run1"}}) {
+		t.Errorf("lookup = %v", m)
+	}
+	// Merging the same source id again is reported as existing.
+	res = apply(t, l, ImportBatch{RunID: "run2", Merge: []Merge{{Email: "user1@example.com", Source: "clerk", SourceID: "user_1"}}})
+	if !reflect.DeepEqual(res, BatchResult{Existing: []string{"user_1"}}) {
+		t.Errorf("re-merge = %+v", res)
+	}
+	// A merge finds a user created earlier in the same batch.
+	res = apply(t, l, ImportBatch{RunID: "run3", Create: []ImportedUser{imported(7)},
+		Merge: []Merge{{Email: "user7@example.com", Source: "other", SourceID: "o7", Tags: []string{"other"}}}})
+	if res.Created != 1 || res.Merged != 1 {
+		t.Errorf("same-batch merge = %+v", res)
+	}
+}
+
+func TestLookups(t *testing.T) {
+	l := openTest(t)
+	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+	pre := imported(2)
+	pre.Source, pre.SourceID = "signup", "s2"
+	apply(t, l, ImportBatch{Create: []ImportedUser{pre}})
+	u1, _ := l.GetUser(ctx, "user1@example.com")
+	u2, _ := l.GetUser(ctx, "user2@example.com")
+
+	m, err := l.LookupEmails(ctx, []string{"user1@example.com", "User2@Example.com", "none@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Match{"user1@example.com": {UserID: u1.ID, RunID: "run1"}, "User2@Example.com": {UserID: u2.ID}}
+	if !reflect.DeepEqual(m, want) {
+		t.Errorf("LookupEmails = %v, want %v", m, want)
+	}
+	if m, err := l.LookupEmails(ctx, nil); err != nil || m == nil || len(m) != 0 {
+		t.Errorf("LookupEmails(nil) = %v, %v", m, err)
+	}
+	if m, err := l.LookupSourceIDs(ctx, "clerk", nil); err != nil || m == nil || len(m) != 0 {
+		t.Errorf("LookupSourceIDs(nil) = %v, %v", m, err)
+	}
+	// More ids than one IN (…) chunk.
+	ids := make([]string, 1200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("user_%d", i)
+	}
+	m, err = l.LookupSourceIDs(ctx, "clerk", ids)
+	if err != nil || len(m) != 1 || m["user_1"] != (Match{UserID: u1.ID, RunID: "run1"}) {
+		t.Errorf("LookupSourceIDs = %v, %v", m, err)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	l := openTest(t)
+	_, err := l.GetUser(ctx, "nobody@example.com")
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetUser: %v", err)
+	}
+	if _, err := l.GetTemplate(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetTemplate: %v", err)
+	}
+	if _, err := l.GetJourney(ctx, "jrn_nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetJourney: %v", err)
+	}
+	if _, err := l.ActivateJourney(ctx, "jrn_nope", t0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ActivateJourney: %v", err)
+	}
+	if err := l.PauseJourney(ctx, "jrn_nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("PauseJourney: %v", err)
+	}
+	if _, err := l.UpdateTemplate(ctx, Template{ID: "tpl_nope", Subject: "x"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("UpdateTemplate: %v", err)
+	}
+	if _, err := l.ListEnrollments(ctx, "jrn_nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ListEnrollments: %v", err)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	l := openTest(t)
+	s, err := l.AuthSettings(ctx)
+	if err != nil || s.Providers == nil || len(s.Providers) != 0 {
+		t.Fatalf("AuthSettings = %#v, %v", s, err)
+	}
+	if err := l.SetAuthProviders(ctx, []string{"google", "credentials", "Google", " ", "linkedin"}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = l.AuthSettings(ctx)
+	if !reflect.DeepEqual(s.Providers, []string{"credentials", "google", "linkedin"}) {
+		t.Errorf("providers %v", s.Providers)
+	}
+	if _, ok, err := l.Setting(ctx, "migration.from"); ok || err != nil {
+		t.Errorf("unset setting: %v %v", ok, err)
+	}
+	for _, v := range []string{"a@example.com", "b@example.com"} {
+		if err := l.SetSetting(ctx, "migration.from", v); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := l.Setting(ctx, "migration.from"); got != v || !ok || err != nil {
+			t.Errorf("Setting = %q %v %v", got, ok, err)
+		}
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	l := openTest(t)
+	a, created, err := l.CreateTemplate(ctx, Template{Slug: "migration-announcement", Name: "Migration announcement",
+		Subject: "We're moving", BodyHTML: "<p>Hi {{userName}}</p>", BodyText: "Hi {{userName}}"})
+	if err != nil || !created {
+		t.Fatal(created, err)
+	}
+	if !strings.HasPrefix(a.ID, "tpl_") || a.Version != 1 || a.Category != CategoryMarketing || a.CreatedAt.IsZero() {
+		t.Errorf("created %+v", a)
+	}
+	again, created, err := l.CreateTemplate(ctx, Template{Slug: "migration-announcement", Subject: "other"})
+	if err != nil || created || again != a {
+		t.Errorf("create again = %+v, %v, %v", again, created, err)
+	}
+	b, _, err := l.CreateTemplate(ctx, Template{Slug: "password-reset", Name: "Reset", Subject: "Set your PASSWORD", Category: CategoryTransactional})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.CreateTemplate(ctx, Template{Slug: "bad", Category: "spam"}); err == nil {
+		t.Error("bad category accepted")
+	}
+
+	time.Sleep(time.Millisecond)
+	up, err := l.UpdateTemplate(ctx, Template{ID: a.ID, Subject: "We're moving soon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Version != 2 || up.Subject != "We're moving soon" || up.BodyText != a.BodyText || up.Name != a.Name ||
+		!up.UpdatedAt.After(a.UpdatedAt) || !up.CreatedAt.Equal(a.CreatedAt) {
+		t.Errorf("updated %+v", up)
+	}
+	up, _ = l.UpdateTemplate(ctx, Template{ID: a.ID, BodyText: "v3"})
+	if up.Version != 3 || up.Subject != "We're moving soon" {
+		t.Errorf("v3 %+v", up)
+	}
+	if got := count(t, l, "template_versions"); got != 4 {
+		t.Errorf("%d versions", got)
+	}
+	var oldSubject string
+	l.r.QueryRow(`SELECT subject FROM template_versions WHERE template_id = ? AND version = 1`, a.ID).Scan(&oldSubject)
+	if oldSubject != "We're moving" {
+		t.Errorf("version 1 changed: %q", oldSubject)
+	}
+	if got, err := l.GetTemplate(ctx, "migration-announcement"); err != nil || got != up {
+		t.Errorf("GetTemplate(slug) = %+v, %v", got, err)
+	}
+	if got, err := l.GetTemplate(ctx, b.ID); err != nil || got != b {
+		t.Errorf("GetTemplate(id) = %+v, %v", got, err)
+	}
+
+	names := func(ts []Template) (out []string) {
+		for _, t := range ts {
+			out = append(out, t.Slug)
+		}
+		return out
+	}
+	for q, want := range map[string][]string{
+		"":         {"migration-announcement", "password-reset"},
+		"password": {"password-reset"}, // subject and slug
+		"MOVING":   {"migration-announcement"},
+		"reset":    {"password-reset"},
+		"zzz":      nil,
+	} {
+		ts, err := l.ListTemplates(ctx, q)
+		if err != nil || !reflect.DeepEqual(names(ts), want) {
+			t.Errorf("ListTemplates(%q) = %v, %v", q, names(ts), err)
+		}
+	}
+}
+
+func testJourney(name, tag string) Journey {
+	return Journey{
+		Name:     name,
+		Audience: Audience{Tag: tag},
+		Nodes: []Node{
+			{ID: "announce", Action: ActionSendEmail, TemplateSlug: "migration-announcement"},
+			{ID: "go_live", Action: ActionSendEmail, TemplateSlug: "migration-go-live"},
+			{ID: "done"},
+		},
+		Transitions: []Transition{
+			{From: "announce", To: "go_live", Trigger: TriggerTimer, After: "3d"},
+			{From: "go_live", To: "done", On: "user.login"},
+		},
+	}
+}
+
+func TestJourneys(t *testing.T) {
+	l := openTest(t)
+	j, created, err := l.CreateJourney(ctx, testJourney("Announcement cadence", "import:clerk"))
+	if err != nil || !created {
+		t.Fatal(created, err)
+	}
+	if !strings.HasPrefix(j.ID, "jrn_") || j.Status != StatusDraft || j.Entry != "announce" || j.ActivatedAt != nil ||
+		j.Transitions[0].ID != "announce-to-go_live" || j.Transitions[1].Trigger != TriggerEvent || j.Nodes[2].Action != ActionNone {
+		t.Errorf("created %+v", j)
+	}
+	again, created, err := l.CreateJourney(ctx, testJourney("Announcement cadence", "other"))
+	if err != nil || created || again.ID != j.ID || again.Audience.Tag != "import:clerk" {
+		t.Errorf("create again = %+v, %v, %v", again, created, err)
+	}
+	bad := testJourney("Bad", "x")
+	bad.Transitions[0].To = "nowhere"
+	if _, _, err := l.CreateJourney(ctx, bad); err == nil {
+		t.Error("transition to unknown node accepted")
+	}
+
+	up, err := l.UpdateJourneyNodes(ctx, j.ID, []Node{{ID: "announce", From: "team@example.com", Variables: map[string]string{"loginUrl": "https://x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := up.Nodes[0]; n.From != "team@example.com" || n.Variables["loginUrl"] != "https://x" ||
+		n.TemplateSlug != "migration-announcement" || n.Action != ActionSendEmail || len(up.Transitions) != 2 {
+		t.Errorf("updated node %+v", n)
+	}
+	if _, err := l.UpdateJourneyNodes(ctx, j.ID, []Node{{ID: "ghost"}}); err == nil {
+		t.Error("unknown node accepted")
+	}
+	if got, err := l.GetJourney(ctx, "Announcement cadence"); err != nil || got.ID != j.ID || got.Nodes[0].From != "team@example.com" {
+		t.Errorf("GetJourney(name) = %+v, %v", got, err)
+	}
+	if err := l.PauseJourney(ctx, j.ID); err == nil {
+		t.Error("paused a draft")
+	}
+
+	// Three audience users, one banned, one outside the audience.
+	banned := imported(3)
+	banned.User.Banned = true
+	outside := imported(4)
+	outside.User.Tags = []string{"other"}
+	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1), imported(2), banned, outside}})
+
+	total, notEnrolled, err := l.AudienceSize(ctx, j.ID)
+	if err != nil || total != 2 || notEnrolled != 2 {
+		t.Errorf("AudienceSize = %d, %d, %v", total, notEnrolled, err)
+	}
+	at := t0.Add(24 * time.Hour)
+	n, err := l.ActivateJourney(ctx, j.ID, at)
+	if err != nil || n != 2 {
+		t.Fatalf("ActivateJourney = %d, %v", n, err)
+	}
+	j, _ = l.GetJourney(ctx, j.ID)
+	if j.Status != StatusActive || j.ActivatedAt == nil || !j.ActivatedAt.Equal(at) || j.Stats != (JourneyStats{Enrolled: 2, Active: 2}) {
+		t.Errorf("activated %+v", j)
+	}
+	if n, err := l.ActivateJourney(ctx, j.ID, at.Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("activate again = %d, %v", n, err)
+	}
+	if total, notEnrolled, _ := l.AudienceSize(ctx, j.ID); total != 2 || notEnrolled != 0 {
+		t.Errorf("AudienceSize after = %d, %d", total, notEnrolled)
+	}
+	es, err := l.ListEnrollments(ctx, j.ID)
+	if err != nil || len(es) != 2 || es[0].CurrentNode != "announce" || es[0].Status != StatusActive ||
+		!es[0].EnrolledAt.Equal(at) || !es[0].NextStepAt.Equal(at) {
+		t.Errorf("enrollments %+v, %v", es, err)
+	}
+
+	// Import into an active journey: enrolled now, banned users not.
+	banned5 := imported(5)
+	banned5.User.Banned = true
+	res := apply(t, l, ImportBatch{RunID: "run2", Create: []ImportedUser{imported(6), banned5}})
+	if res.Enrolled != 1 {
+		t.Errorf("import enrolled %d", res.Enrolled)
+	}
+	u6, _ := l.GetUser(ctx, "user6@example.com")
+	es, _ = l.ListEnrollments(ctx, j.ID)
+	if len(es) != 3 || es[0].UserID != u6.ID || !es[0].EnrolledAt.Equal(t0) {
+		t.Errorf("enrollments after import %+v", es)
+	}
+	// A merge gaining the audience tag enrolls; one already tagged does not re-enroll.
+	res = apply(t, l, ImportBatch{RunID: "run3", Merge: []Merge{
+		{Email: "user4@example.com", Source: "clerk", SourceID: "m4", Tags: []string{"import:clerk"}},
+		{Email: "user6@example.com", Source: "clerk", SourceID: "m6", Tags: []string{"import:clerk"}},
+		{Email: "user5@example.com", Source: "clerk", SourceID: "m5", Tags: []string{"import:clerk", "new"}},
+	}})
+	if res.Merged != 3 || res.Enrolled != 1 {
+		t.Errorf("merge into journey = %+v", res)
+	}
+
+	if err := l.PauseJourney(ctx, "Announcement cadence"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PauseJourney(ctx, j.ID); err == nil {
+		t.Error("paused twice")
+	}
+	res = apply(t, l, ImportBatch{RunID: "run4", Create: []ImportedUser{imported(7)}})
+	if res.Enrolled != 0 {
+		t.Errorf("enrolled into a paused journey: %+v", res)
+	}
+	if n, err := l.ActivateJourney(ctx, j.ID, at.Add(48*time.Hour)); err != nil || n != 1 {
+		t.Errorf("re-activate = %d, %v", n, err)
+	}
+	j, _ = l.GetJourney(ctx, j.ID)
+	if !j.ActivatedAt.Equal(at) || j.Stats.Enrolled != 5 {
+		t.Errorf("re-activated %+v", j)
+	}
+
+	// A journey for every user; created active, it backfills.
+	all := testJourney("Everyone", "")
+	all.Status = StatusActive
+	ja, _, err := l.CreateJourney(ctx, all)
+	if err != nil || ja.Status != StatusActive || ja.Stats.Enrolled != 5 { // 7 users, 2 banned
+		t.Errorf("all-users journey %+v, %v", ja, err)
+	}
+	js, err := l.ListJourneys(ctx)
+	if err != nil || len(js) != 2 || js[0].ID != j.ID || js[1].Stats.Enrolled != 5 {
+		t.Errorf("ListJourneys = %+v, %v", js, err)
+	}
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "env.db")
+	var envs []*Local
+	for i := 0; i < 2; i++ { // two "processes" on one file
+		l, err := OpenLocal(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		envs = append(envs, l)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			l := envs[w%2]
+			for b := 0; b < 5; b++ {
+				var batch ImportBatch
+				for i := 0; i < 20; i++ {
+					batch.Create = append(batch.Create, imported(w*1000+b*100+i))
+				}
+				if _, err := l.ApplyImport(ctx, batch, t0); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := l.ListUsers(ctx, UserFilter{Limit: 10}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n, _ := envs[0].CountUsers(ctx); n != 400 {
+		t.Errorf("%d users", n)
+	}
+}
+
+// TestReadDuringWrite checks that a read does not wait for an open write
+// transaction.
+func TestReadDuringWrite(t *testing.T) {
+	l := openTest(t)
+	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+	done := make(chan error)
+	err := l.write(ctx, func(tx *sql.Tx) error {
+		go func() {
+			_, err := l.GetUser(ctx, "user1@example.com")
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(2 * time.Second):
+			return errors.New("read blocked by write transaction")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkApplyImport(b *testing.B) {
+	l := openTest(b)
+	const batchSize = 250
+	if _, _, err := l.CreateJourney(ctx, func() Journey { j := testJourney("Bench", "import:clerk"); j.Status = StatusActive; return j }()); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		batch := ImportBatch{RunID: "bench", Create: make([]ImportedUser, batchSize)}
+		for k := range batch.Create {
+			u := imported(n)
+			u.User.Tags = []string{"import:clerk", "import:social-only"}
+			batch.Create[k] = u
+			n++
+		}
+		b.StartTimer()
+		res, err := l.ApplyImport(ctx, batch, t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Created != batchSize {
+			b.Fatalf("created %d", res.Created)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "users/s")
+}

@@ -1,0 +1,145 @@
+package ascendkit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version records how many
+// have run. Never edit a released migration: append a new one.
+var migrations = []string{
+	// 1: initial schema.
+	`
+CREATE TABLE users (
+	id             TEXT PRIMARY KEY,
+	email          TEXT NOT NULL UNIQUE,
+	name           TEXT NOT NULL DEFAULT '',
+	image          TEXT NOT NULL DEFAULT '',
+	email_verified INTEGER NOT NULL DEFAULT 0,
+	created_at     TEXT NOT NULL,
+	last_login_at  TEXT,
+	metadata       TEXT NOT NULL DEFAULT '{}',
+	banned         INTEGER NOT NULL DEFAULT 0,
+	import_run     TEXT NOT NULL DEFAULT '',
+	inserted_at    TEXT NOT NULL
+);
+CREATE INDEX users_created ON users (created_at, id);
+
+CREATE TABLE oauth_links (
+	user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	provider         TEXT NOT NULL,
+	provider_user_id TEXT NOT NULL,
+	email            TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (provider, provider_user_id)
+) WITHOUT ROWID;
+CREATE INDEX oauth_links_user ON oauth_links (user_id);
+
+CREATE TABLE user_tags (
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	tag     TEXT NOT NULL,
+	PRIMARY KEY (user_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX user_tags_tag ON user_tags (tag, user_id);
+
+CREATE TABLE import_sources (
+	source    TEXT NOT NULL,
+	source_id TEXT NOT NULL,
+	user_id   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	run_id    TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (source, source_id)
+) WITHOUT ROWID;
+CREATE INDEX import_sources_user ON import_sources (user_id);
+
+CREATE TABLE events (
+	id         TEXT PRIMARY KEY,
+	type       TEXT NOT NULL,
+	user_id    TEXT REFERENCES users (id) ON DELETE CASCADE,
+	payload    TEXT NOT NULL DEFAULT '{}',
+	created_at TEXT NOT NULL
+);
+CREATE INDEX events_type ON events (type, created_at, id);
+CREATE INDEX events_user ON events (user_id, created_at, id);
+CREATE INDEX events_created ON events (created_at, id);
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE templates (
+	id         TEXT PRIMARY KEY,
+	slug       TEXT NOT NULL UNIQUE,
+	name       TEXT NOT NULL,
+	category   TEXT NOT NULL DEFAULT 'marketing',
+	version    INTEGER NOT NULL,
+	created_at TEXT NOT NULL
+);
+
+CREATE TABLE template_versions (
+	template_id TEXT NOT NULL REFERENCES templates (id) ON DELETE CASCADE,
+	version     INTEGER NOT NULL,
+	subject     TEXT NOT NULL DEFAULT '',
+	body_html   TEXT NOT NULL DEFAULT '',
+	body_text   TEXT NOT NULL DEFAULT '',
+	created_at  TEXT NOT NULL,
+	PRIMARY KEY (template_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE journeys (
+	id           TEXT PRIMARY KEY,
+	name         TEXT NOT NULL UNIQUE,
+	description  TEXT NOT NULL DEFAULT '',
+	status       TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'paused')),
+	audience_tag TEXT NOT NULL DEFAULT '',
+	entry        TEXT NOT NULL,
+	definition   TEXT NOT NULL,
+	created_at   TEXT NOT NULL,
+	activated_at TEXT
+);
+
+CREATE TABLE enrollments (
+	journey_id   TEXT NOT NULL REFERENCES journeys (id) ON DELETE CASCADE,
+	user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	status       TEXT NOT NULL DEFAULT 'active',
+	current_node TEXT NOT NULL,
+	enrolled_at  TEXT NOT NULL,
+	next_step_at TEXT NOT NULL,
+	PRIMARY KEY (journey_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX enrollments_user ON enrollments (user_id);
+`,
+}
+
+// migrate applies the pending migrations in one write transaction. Two
+// processes opening a new file at once are serialized by BEGIN IMMEDIATE;
+// the second finds the work done.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v == len(migrations) {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program supports (%d)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
+	}
+	return tx.Commit()
+}

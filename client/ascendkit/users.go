@@ -1,0 +1,638 @@
+package ascendkit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// normEmail is how emails are stored and compared: trimmed, lower-cased.
+func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// LookupSourceIDs returns, for the given ids of source, the users they were
+// imported or merged into; RunID is the run that recorded the id. Ids not
+// found are absent from the map.
+func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]Match, error) {
+	return lookupSourceIDs(ctx, l.r, source, ids)
+}
+
+func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string) (map[string]Match, error) {
+	out := make(map[string]Match)
+	ids = uniq(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), maxVars)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := make([]any, 0, n+1)
+		args = append(args, source)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx,
+			`SELECT source_id, user_id, run_id FROM import_sources WHERE source = ? AND source_id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("lookup source ids: %w", err)
+		}
+		for rows.Next() {
+			var sid string
+			var m Match
+			if err := rows.Scan(&sid, &m.UserID, &m.RunID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lookup source ids: %w", err)
+			}
+			out[sid] = m
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("lookup source ids: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// LookupEmails returns the users owning the given emails, keyed by the
+// emails as given (compared case-insensitively). RunID is the import run
+// that created the user ("" if it was not imported).
+func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]Match, error) {
+	return lookupEmails(ctx, l.r, emails)
+}
+
+func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]Match, error) {
+	out := make(map[string]Match)
+	if len(emails) == 0 {
+		return out, nil
+	}
+	given := make(map[string][]string, len(emails)) // normalized → as given
+	norm := make([]string, 0, len(emails))
+	for _, e := range emails {
+		n := normEmail(e)
+		if _, ok := given[n]; !ok {
+			norm = append(norm, n)
+		}
+		if !slices.Contains(given[n], e) {
+			given[n] = append(given[n], e)
+		}
+	}
+	for len(norm) > 0 {
+		n := min(len(norm), maxVars)
+		chunk := norm[:n]
+		norm = norm[n:]
+		args := make([]any, n)
+		for i, e := range chunk {
+			args[i] = e
+		}
+		rows, err := q.QueryContext(ctx,
+			`SELECT email, id, import_run FROM users WHERE email IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("lookup emails: %w", err)
+		}
+		for rows.Next() {
+			var e string
+			var m Match
+			if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lookup emails: %w", err)
+			}
+			for _, g := range given[e] {
+				out[g] = m
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("lookup emails: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	return errors.Join(err, rows.Close())
+}
+
+func uniq(ss []string) []string {
+	seen := make(map[string]struct{}, len(ss))
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if _, ok := seen[s]; ok {
+			continue
+		}
+		seen[s] = struct{}{}
+		out = append(out, s)
+	}
+	return out
+}
+
+// cleanTags trims, drops empty and repeated tags, keeping order.
+func cleanTags(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func marshalObject(m map[string]any) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type sourceKey struct{ source, id string }
+
+// activeJourney is what import-time enrollment needs of a journey.
+type activeJourney struct {
+	id, entry, tag string
+}
+
+func activeJourneys(ctx context.Context, q queryer) ([]activeJourney, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, entry, audience_tag FROM journeys WHERE status = 'active' ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []activeJourney
+	for rows.Next() {
+		var j activeJourney
+		if err := rows.Scan(&j.id, &j.entry, &j.tag); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, closeRows(rows)
+}
+
+func validateBatch(b ImportBatch) error {
+	for i, c := range b.Create {
+		switch {
+		case normEmail(c.User.Email) == "":
+			return fmt.Errorf("create %d (%s %s): empty email", i, c.Source, c.SourceID)
+		case c.Source == "" || c.SourceID == "":
+			return fmt.Errorf("create %d (%s): empty source or source id", i, c.User.Email)
+		}
+		for _, ev := range c.Events {
+			if ev.Type == "" {
+				return fmt.Errorf("create %d (%s %s): event without type", i, c.Source, c.SourceID)
+			}
+		}
+		for _, ln := range c.User.OAuthLinks {
+			if ln.Provider == "" || ln.ProviderUserID == "" {
+				return fmt.Errorf("create %d (%s %s): oauth link without provider or provider user id", i, c.Source, c.SourceID)
+			}
+		}
+	}
+	for i, m := range b.Merge {
+		switch {
+		case normEmail(m.Email) == "":
+			return fmt.Errorf("merge %d (%s %s): empty email", i, m.Source, m.SourceID)
+		case m.Source == "" || m.SourceID == "":
+			return fmt.Errorf("merge %d (%s): empty source or source id", i, m.Email)
+		}
+		for _, ln := range m.OAuthLinks {
+			if ln.Provider == "" || ln.ProviderUserID == "" {
+				return fmt.Errorf("merge %d (%s %s): oauth link without provider or provider user id", i, m.Source, m.SourceID)
+			}
+		}
+	}
+	return nil
+}
+
+// importStmts are the statements of the import hot path, prepared once per
+// transaction.
+type importStmts struct {
+	user, link, tag, source, event, enroll, findUser, setMeta *sql.Stmt
+}
+
+func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
+	var s importStmts
+	var err error
+	prep := func(dst **sql.Stmt, query string) {
+		if err != nil {
+			return
+		}
+		*dst, err = tx.PrepareContext(ctx, query)
+	}
+	prep(&s.user, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	prep(&s.link, `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`)
+	prep(&s.tag, `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`)
+	prep(&s.source, `INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`)
+	prep(&s.event, `INSERT INTO events (id, type, user_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`)
+	prep(&s.enroll, `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
+		VALUES (?, ?, 'active', ?, ?, ?)`)
+	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
+	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (s *importStmts) close() {
+	for _, st := range []*sql.Stmt{s.user, s.link, s.tag, s.source, s.event, s.enroll, s.findUser, s.setMeta} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// execCount runs an insert and returns how many rows it wrote.
+func execCount(ctx context.Context, st *sql.Stmt, args ...any) (int, error) {
+	r, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	return int(n), err
+}
+
+// ApplyImport writes one batch in a single transaction.
+//
+// A Create is skipped, and its SourceID listed in Existing, when its
+// (Source, SourceID) is already recorded or repeated in the batch, or when
+// a user with its email exists: a batch never fails on a duplicate. A Merge
+// whose (Source, SourceID) is already recorded is skipped the same way; a
+// Merge whose email matches no user (including users created earlier in
+// the batch) is skipped silently. Creates run before merges.
+//
+// Created users that are not banned are enrolled into every active journey
+// whose audience they join; merged users into those whose audience tag
+// they newly gained. Enrollments start at the journey's entry, scheduled
+// at now.
+func (l *Local) ApplyImport(ctx context.Context, batch ImportBatch, now time.Time) (BatchResult, error) {
+	if err := validateBatch(batch); err != nil {
+		return BatchResult{}, fmt.Errorf("apply import: %w", err)
+	}
+	if len(batch.Create) == 0 && len(batch.Merge) == 0 {
+		return BatchResult{}, nil
+	}
+	var res BatchResult
+	err := l.write(ctx, func(tx *sql.Tx) error {
+		res = BatchResult{}
+		return applyImport(ctx, tx, batch, now.UTC(), &res)
+	})
+	if err != nil {
+		return BatchResult{}, fmt.Errorf("apply import: %w", err)
+	}
+	return res, nil
+}
+
+func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Time, res *BatchResult) error {
+	nowS := fmtTime(now)
+
+	// What already exists, in two queries per source instead of two per user.
+	bySource := make(map[string][]string)
+	for _, c := range batch.Create {
+		bySource[c.Source] = append(bySource[c.Source], c.SourceID)
+	}
+	for _, m := range batch.Merge {
+		bySource[m.Source] = append(bySource[m.Source], m.SourceID)
+	}
+	seen := make(map[sourceKey]bool)
+	for src, ids := range bySource {
+		found, err := lookupSourceIDs(ctx, tx, src, ids)
+		if err != nil {
+			return err
+		}
+		for id := range found {
+			seen[sourceKey{src, id}] = true
+		}
+	}
+	emails := make([]string, len(batch.Create))
+	for i, c := range batch.Create {
+		emails[i] = normEmail(c.User.Email)
+	}
+	found, err := lookupEmails(ctx, tx, emails)
+	if err != nil {
+		return err
+	}
+	taken := make(map[string]bool, len(found)+len(emails))
+	for e := range found {
+		taken[e] = true
+	}
+	journeys, err := activeJourneys(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("active journeys: %w", err)
+	}
+
+	st, err := prepareImport(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	for i := range batch.Create {
+		c := &batch.Create[i]
+		u := &c.User
+		key := sourceKey{c.Source, c.SourceID}
+		email := emails[i]
+		if seen[key] || taken[email] {
+			res.Existing = append(res.Existing, c.SourceID)
+			continue
+		}
+		seen[key] = true
+		taken[email] = true
+
+		id := u.ID
+		if id == "" {
+			id = newID(prefixUser)
+		}
+		created := u.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		meta, err := marshalObject(u.Metadata)
+		if err != nil {
+			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
+		}
+		if _, err := st.user.ExecContext(ctx, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
+			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS); err != nil {
+			return fmt.Errorf("insert user %s (%s): %w", c.SourceID, email, err)
+		}
+		for _, ln := range u.OAuthLinks {
+			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, normEmail(ln.Email))
+			if err != nil {
+				return fmt.Errorf("link %s of %s: %w", ln.Provider, c.SourceID, err)
+			}
+			res.Links += n
+		}
+		tags := cleanTags(u.Tags)
+		for _, t := range tags {
+			if _, err := st.tag.ExecContext(ctx, id, t); err != nil {
+				return fmt.Errorf("tag %s of %s: %w", t, c.SourceID, err)
+			}
+		}
+		if _, err := st.source.ExecContext(ctx, c.Source, c.SourceID, id, batch.RunID); err != nil {
+			return fmt.Errorf("source id %s: %w", c.SourceID, err)
+		}
+		for _, ev := range c.Events {
+			payload, err := marshalObject(ev.Payload)
+			if err != nil {
+				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
+			}
+			if _, err := st.event.ExecContext(ctx, newID(prefixEvent), ev.Type, id, payload, nowS); err != nil {
+				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
+			}
+			res.Events++
+		}
+		if !u.Banned {
+			for _, j := range journeys {
+				if j.tag != "" && !slices.Contains(tags, j.tag) {
+					continue
+				}
+				n, err := execCount(ctx, st.enroll, j.id, id, j.entry, nowS, nowS)
+				if err != nil {
+					return fmt.Errorf("enroll %s: %w", c.SourceID, err)
+				}
+				res.Enrolled += n
+			}
+		}
+		res.Created++
+	}
+
+	for i := range batch.Merge {
+		m := &batch.Merge[i]
+		key := sourceKey{m.Source, m.SourceID}
+		if seen[key] {
+			res.Existing = append(res.Existing, m.SourceID)
+			continue
+		}
+		var id, meta string
+		var banned bool
+		switch err := st.findUser.QueryRowContext(ctx, normEmail(m.Email)).Scan(&id, &banned, &meta); {
+		case errors.Is(err, sql.ErrNoRows):
+			continue
+		case err != nil:
+			return fmt.Errorf("merge %s: %w", m.SourceID, err)
+		}
+		seen[key] = true
+
+		for _, ln := range m.OAuthLinks {
+			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, normEmail(ln.Email))
+			if err != nil {
+				return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
+			}
+			res.Links += n
+		}
+		var gained []string
+		for _, t := range cleanTags(m.Tags) {
+			n, err := execCount(ctx, st.tag, id, t)
+			if err != nil {
+				return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
+			}
+			if n > 0 {
+				gained = append(gained, t)
+			}
+		}
+		if m.ImportMeta != nil {
+			var md map[string]any
+			if err := json.Unmarshal([]byte(meta), &md); err != nil || md == nil {
+				md = map[string]any{} // unreadable or null metadata: start over
+			}
+			if _, ok := md["import"]; !ok {
+				md["import"] = m.ImportMeta
+				b, err := json.Marshal(md)
+				if err != nil {
+					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+				}
+				if _, err := st.setMeta.ExecContext(ctx, string(b), id); err != nil {
+					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+				}
+			}
+		}
+		if _, err := st.source.ExecContext(ctx, m.Source, m.SourceID, id, batch.RunID); err != nil {
+			return fmt.Errorf("source id %s: %w", m.SourceID, err)
+		}
+		if !banned {
+			for _, j := range journeys {
+				if j.tag == "" || !slices.Contains(gained, j.tag) {
+					continue
+				}
+				n, err := execCount(ctx, st.enroll, j.id, id, j.entry, nowS, nowS)
+				if err != nil {
+					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
+				}
+				res.Enrolled += n
+			}
+		}
+		res.Merged++
+	}
+	return nil
+}
+
+// CountUsers returns the number of users.
+func (l *Local) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// userSelect reads users with their tags and links as JSON arrays, so a
+// list costs one query.
+const userSelect = `SELECT u.id, u.email, u.name, u.image, u.email_verified, u.created_at, u.last_login_at,
+	u.metadata, u.banned,
+	(SELECT json_group_array(tag) FROM (SELECT tag FROM user_tags WHERE user_id = u.id ORDER BY tag)),
+	(SELECT json_group_array(json_object('provider', provider, 'providerUserId', provider_user_id, 'email', email))
+		FROM (SELECT provider, provider_user_id, email FROM oauth_links WHERE user_id = u.id ORDER BY provider, provider_user_id))
+FROM users u`
+
+func scanUser(rows interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created, meta, tags, links string
+	var last sql.NullString
+	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.EmailVerified, &created, &last,
+		&meta, &u.Banned, &tags, &links); err != nil {
+		return User{}, err
+	}
+	var err error
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return User{}, err
+	}
+	if u.LastLoginAt, err = parseTimePtr(last); err != nil {
+		return User{}, err
+	}
+	if err := json.Unmarshal([]byte(meta), &u.Metadata); err != nil {
+		return User{}, fmt.Errorf("user %s metadata: %w", u.ID, err)
+	}
+	if u.Metadata == nil {
+		u.Metadata = map[string]any{}
+	}
+	if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
+		return User{}, fmt.Errorf("user %s tags: %w", u.ID, err)
+	}
+	if err := json.Unmarshal([]byte(links), &u.OAuthLinks); err != nil {
+		return User{}, fmt.Errorf("user %s links: %w", u.ID, err)
+	}
+	if u.Tags == nil {
+		u.Tags = []string{}
+	}
+	if u.OAuthLinks == nil {
+		u.OAuthLinks = []OAuthLink{}
+	}
+	slices.Sort(u.Tags)
+	slices.SortFunc(u.OAuthLinks, func(a, b OAuthLink) int {
+		if c := strings.Compare(a.Provider, b.Provider); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ProviderUserID, b.ProviderUserID)
+	})
+	return u, nil
+}
+
+// GetUser finds a user by usr_ id or email (case-insensitive).
+func (l *Local) GetUser(ctx context.Context, idOrEmail string) (User, error) {
+	key := strings.TrimSpace(idOrEmail)
+	row := l.r.QueryRowContext(ctx, userSelect+` WHERE u.id = ? OR u.email = ? LIMIT 1`, key, normEmail(key))
+	u, err := scanUser(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user %q: %w", idOrEmail, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user %q: %w", idOrEmail, err)
+	}
+	return u, nil
+}
+
+// ListUsers lists users ordered by creation date, then id.
+func (l *Local) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
+	q := userSelect
+	var args []any
+	if f.Tag != "" {
+		q += ` WHERE u.id IN (SELECT user_id FROM user_tags WHERE tag = ?)`
+		args = append(args, f.Tag)
+	}
+	q += ` ORDER BY u.created_at, u.id LIMIT ?`
+	args = append(args, limitArg(f.Limit))
+	rows, err := l.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	out := []User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// limitArg maps "0 = no limit" to SQLite's LIMIT -1.
+func limitArg(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// ListEvents lists events ordered by creation time, then id.
+func (l *Local) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) {
+	q := `SELECT id, type, COALESCE(user_id, ''), payload, created_at FROM events`
+	var where []string
+	var args []any
+	if f.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, f.Type)
+	}
+	if f.UserID != "" {
+		where = append(where, "user_id = ?")
+		args = append(args, f.UserID)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at, id LIMIT ?"
+	args = append(args, limitArg(f.Limit))
+	rows, err := l.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	out := []Event{}
+	for rows.Next() {
+		var e Event
+		var payload, created string
+		if err := rows.Scan(&e.ID, &e.Type, &e.UserID, &payload, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		if err := json.Unmarshal([]byte(payload), &e.Payload); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("event %s payload: %w", e.ID, err)
+		}
+		if e.CreatedAt, err = parseTime(created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}
