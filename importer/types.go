@@ -93,6 +93,9 @@ type Report struct {
 	Tags       map[string]int `json:"tags"`
 	Events     map[string]int `json:"events"`
 	Settings   SettingsReport `json:"settings"`
+	// Enrollments counts users enrolled into already active journeys as
+	// they were imported.
+	Enrollments int `json:"enrollments"`
 	// Interrupted is true when the run was stopped before the end; what
 	// was written stays and running again continues.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -103,6 +106,7 @@ type UserCounts struct {
 	Fetched          int            `json:"fetched"`
 	ToImport         int            `json:"toImport"`
 	Imported         int            `json:"imported"`
+	ToMerge          int            `json:"toMerge"`
 	Merged           int            `json:"merged"`
 	Duplicates       int            `json:"duplicates"`
 	Skipped          int            `json:"skipped"`
@@ -140,6 +144,11 @@ type Analysis struct {
 	// Stranded counts social-only users none of whose providers would be
 	// enabled (with the detected set, or Options.Providers when set).
 	Stranded int `json:"stranded"`
+	// SocialOnlyByProviders counts social-only users by the sorted,
+	// comma-joined set of providers they have (AscendKit names for
+	// supported ones, Clerk names otherwise); StrandedWith uses it to
+	// recount stranded users for another provider set.
+	SocialOnlyByProviders map[string]int `json:"socialOnlyByProviders"`
 }
 
 // Entry is one source user that is not imported as-is: a duplicate, a

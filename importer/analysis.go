@@ -1,0 +1,140 @@
+package importer
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// analyzer accumulates the auth-method analysis over the users that are
+// not skipped. Its memory is bounded by the number of distinct providers
+// and provider combinations, not by the number of users.
+type analyzer struct {
+	a Analysis
+}
+
+func newAnalyzer() *analyzer {
+	return &analyzer{a: Analysis{
+		Providers:             map[string]int{},
+		Unsupported:           map[string]int{},
+		SocialOnlyByProviders: map[string]int{},
+	}}
+}
+
+func (z *analyzer) add(m *mapped) {
+	social := len(m.providers)+len(m.unsupported) > 0
+	switch {
+	case m.hadPassword && social:
+		z.a.Both++
+	case m.hadPassword:
+		z.a.Password++
+	case social:
+		z.a.SocialOnly++
+		// Remember which providers a social-only user can sign in with, so
+		// stranded users can be recounted for any provider set.
+		all := append(slices.Clone(m.providers), m.unsupported...)
+		slices.Sort(all)
+		z.a.SocialOnlyByProviders[strings.Join(all, ",")]++
+	default:
+		z.a.Neither++
+	}
+	if m.hadPassword {
+		z.a.Providers["credentials"]++
+	}
+	for _, p := range m.providers {
+		z.a.Providers[p]++
+	}
+	for _, p := range m.unsupported {
+		z.a.Unsupported[p]++
+	}
+}
+
+// snapshot returns a copy safe to hand to another goroutine.
+func (z *analyzer) snapshot(fetched int, override []string) Analysis {
+	a := z.a
+	a.Fetched = fetched
+	a.Providers = maps.Clone(z.a.Providers)
+	a.Unsupported = maps.Clone(z.a.Unsupported)
+	a.SocialOnlyByProviders = maps.Clone(z.a.SocialOnlyByProviders)
+	a.Stranded = StrandedWith(a, EnabledProviders(a, override))
+	return a
+}
+
+// DetectedSSO returns the supported OAuth providers seen in the analysis, sorted.
+func DetectedSSO(a Analysis) []string {
+	var out []string
+	for p, n := range a.Providers {
+		if p != "credentials" && n > 0 {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// EnabledProviders is the provider set a run would enable: credentials as
+// detected, plus the override when it is non-nil, else the detected SSO
+// providers.
+func EnabledProviders(a Analysis, override []string) []string {
+	var out []string
+	if a.Providers["credentials"] > 0 {
+		out = append(out, "credentials")
+	}
+	if override != nil {
+		for _, p := range override {
+			if p != "credentials" {
+				out = append(out, p)
+			}
+		}
+	} else {
+		out = append(out, DetectedSSO(a)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// StrandedWith counts social-only users none of whose providers is in
+// enabled: after the move they have no way to sign in.
+func StrandedWith(a Analysis, enabled []string) int {
+	on := map[string]bool{}
+	for _, p := range enabled {
+		on[p] = true
+	}
+	n := 0
+	for combo, count := range a.SocialOnlyByProviders {
+		ok := false
+		for _, p := range strings.Split(combo, ",") {
+			if on[p] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			n += count
+		}
+	}
+	return n
+}
+
+// ParseProviders validates a --providers list (comma-separated SSO
+// providers). An empty list means "no SSO providers".
+func ParseProviders(s string) ([]string, error) {
+	out := []string{}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "" {
+			continue
+		}
+		if p == "linkedin_oidc" || p == "oauth_linkedin_oidc" {
+			p = "linkedin"
+		}
+		p = strings.TrimPrefix(p, "oauth_")
+		if !slices.Contains(SupportedProviders, p) {
+			return nil, fmt.Errorf("unknown provider %q (supported: %s)", p, strings.Join(SupportedProviders, ", "))
+		}
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}

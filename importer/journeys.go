@@ -1,0 +1,334 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+// Journey names of the migration cadences.
+const (
+	JourneyAnnouncement  = "Migration announcement"
+	JourneyPasswordReset = "Migration password reset"
+)
+
+// Settings keys the migration setup is remembered under, so later runs
+// (and `import clerk run --from-identity`) reuse it.
+const (
+	SettingFromIdentity = "migration.fromIdentity"
+	SettingAppName      = "migration.appName"
+	SettingLoginURL     = "migration.loginUrl"
+	SettingResetURL     = "migration.resetUrl"
+)
+
+// JourneySetup is what the migration journeys are created with. Empty
+// fields fall back to the values saved by an earlier setup.
+type JourneySetup struct {
+	FromIdentity string // sender email on every email node
+	AppName      string
+	LoginURL     string
+	ResetURL     string
+}
+
+// Created names one template or journey and whether this call created it.
+type Created struct {
+	ID      string `json:"id"`
+	Slug    string `json:"slug,omitempty"`
+	Name    string `json:"name"`
+	Status  string `json:"status,omitempty"`
+	Created bool   `json:"created"`
+	// Updated is true when an existing journey got the new sender or variables.
+	Updated bool `json:"updated,omitempty"`
+}
+
+// JourneysResult is what CreateMigrationJourneys made or found.
+type JourneysResult struct {
+	Templates []Created `json:"templates"`
+	Journeys  []Created `json:"journeys"`
+}
+
+// ValidateIdentity checks a sender email address ("" is allowed: no sender yet).
+func ValidateIdentity(s string) error {
+	if s == "" {
+		return nil
+	}
+	if !validEmail(strings.ToLower(s)) {
+		return fmt.Errorf("invalid sender identity %q: want an email address such as hello@yourapp.com", s)
+	}
+	return nil
+}
+
+func validateURL(name, s string) error {
+	if s == "" {
+		return nil
+	}
+	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
+		return fmt.Errorf("invalid %s %q: want an http(s) URL", name, s)
+	}
+	return nil
+}
+
+// resolveSetup validates the setup, fills empty fields from the saved
+// settings and saves the given ones.
+func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup) (JourneySetup, error) {
+	if err := ValidateIdentity(s.FromIdentity); err != nil {
+		return s, err
+	}
+	if err := validateURL("loginUrl", s.LoginURL); err != nil {
+		return s, err
+	}
+	if err := validateURL("resetUrl", s.ResetURL); err != nil {
+		return s, err
+	}
+	fields := []struct {
+		key string
+		v   *string
+	}{{SettingFromIdentity, &s.FromIdentity}, {SettingAppName, &s.AppName}, {SettingLoginURL, &s.LoginURL}, {SettingResetURL, &s.ResetURL}}
+	for _, f := range fields {
+		*f.v = strings.TrimSpace(*f.v)
+		if *f.v != "" {
+			if err := env.SetSetting(ctx, f.key, *f.v); err != nil {
+				return s, err
+			}
+			continue
+		}
+		saved, ok, err := env.Setting(ctx, f.key)
+		if err != nil {
+			return s, err
+		}
+		if ok {
+			*f.v = saved
+		}
+	}
+	return s, nil
+}
+
+// migrationJourneys builds the two cadences of import.md. Variables left
+// empty are filled in later (journey node variables) and reported as
+// missing when a template is rendered.
+func migrationJourneys(s JourneySetup) []ascendkit.Journey {
+	login := map[string]string{"appName": s.AppName, "loginUrl": s.LoginURL}
+	reset := map[string]string{"appName": s.AppName, "resetUrl": s.ResetURL}
+	email := func(id, slug string, vars map[string]string) ascendkit.Node {
+		return ascendkit.Node{ID: id, Action: ascendkit.ActionSendEmail, TemplateSlug: slug, From: s.FromIdentity, Variables: vars}
+	}
+	timer := func(from, to, after string) ascendkit.Transition {
+		return ascendkit.Transition{ID: from + "-to-" + to, From: from, To: to, Trigger: ascendkit.TriggerTimer, After: after}
+	}
+	on := func(from, to, event string) ascendkit.Transition {
+		return ascendkit.Transition{ID: from + "-to-" + to, From: from, To: to, Trigger: ascendkit.TriggerEvent, On: event}
+	}
+	return []ascendkit.Journey{
+		{
+			Name:        JourneyAnnouncement,
+			Description: "All imported users: Day 0 announcement → Day 3 go-live → Day 7 reminder (skipped once they log in).",
+			Audience:    ascendkit.Audience{Tag: TagClerk},
+			Entry:       "announcement",
+			Nodes: []ascendkit.Node{
+				email("announcement", SlugAnnouncement, login),
+				email("go_live", SlugGoLive, login),
+				email("reminder", SlugReminder, login),
+				{ID: "done", Action: ascendkit.ActionNone},
+			},
+			Transitions: []ascendkit.Transition{
+				timer("announcement", "go_live", "3d"),
+				timer("go_live", "reminder", "4d"),
+				on("go_live", "done", EventUserLogin),
+				timer("reminder", "done", "0d"),
+			},
+		},
+		{
+			Name:        JourneyPasswordReset,
+			Description: "Users who had a password: Day 1 password reset → Day 4 reminder.",
+			Audience:    ascendkit.Audience{Tag: TagNeedsPasswordReset},
+			Entry:       "start",
+			Nodes: []ascendkit.Node{
+				{ID: "start", Action: ascendkit.ActionNone},
+				email("password_reset", SlugPasswordReset, reset),
+				email("password_reset_reminder", SlugPasswordResetReminder, reset),
+				{ID: "done", Action: ascendkit.ActionNone},
+			},
+			Transitions: []ascendkit.Transition{
+				timer("start", "password_reset", "1d"),
+				timer("password_reset", "password_reset_reminder", "3d"),
+				timer("password_reset_reminder", "done", "0d"),
+			},
+		},
+	}
+}
+
+// CreateMigrationJourneys creates the 5 migration templates and the 2 draft
+// journeys. Existing ones (by slug and name) are kept, so running it again
+// creates nothing new; given setup values (sender, URLs, app name) are
+// applied to the existing journeys' email nodes.
+func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, setup JourneySetup) (JourneysResult, error) {
+	given := setup
+	setup, err := resolveSetup(ctx, env, setup)
+	if err != nil {
+		return JourneysResult{}, err
+	}
+	res := JourneysResult{Templates: []Created{}, Journeys: []Created{}}
+	for _, t := range migrationTemplates() {
+		got, created, err := env.CreateTemplate(ctx, t)
+		if err != nil {
+			return res, fmt.Errorf("creating template %s: %w", t.Slug, err)
+		}
+		res.Templates = append(res.Templates, Created{ID: got.ID, Slug: got.Slug, Name: got.Name, Created: created})
+	}
+	for _, j := range migrationJourneys(setup) {
+		got, created, err := env.CreateJourney(ctx, j)
+		if err != nil {
+			return res, fmt.Errorf("creating journey %q: %w", j.Name, err)
+		}
+		c := Created{ID: got.ID, Name: got.Name, Status: got.Status, Created: created}
+		if !created {
+			if got, c.Updated, err = applySetup(ctx, env, got, given); err != nil {
+				return res, err
+			}
+		}
+		res.Journeys = append(res.Journeys, c)
+	}
+	return res, nil
+}
+
+// applySetup writes the explicitly given setup values onto an existing
+// journey's email nodes; it reports whether anything changed.
+func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Journey, s JourneySetup) (ascendkit.Journey, bool, error) {
+	changed := false
+	nodes := slices.Clone(j.Nodes)
+	for i := range nodes {
+		n := &nodes[i]
+		if n.Action != ascendkit.ActionSendEmail {
+			continue
+		}
+		set := func(cur *string, v string) {
+			if v != "" && *cur != v {
+				*cur, changed = v, true
+			}
+		}
+		set(&n.From, s.FromIdentity)
+		vars := map[string]string{}
+		for k, v := range n.Variables {
+			vars[k] = v
+		}
+		for k, v := range map[string]string{"appName": s.AppName, "loginUrl": s.LoginURL, "resetUrl": s.ResetURL} {
+			if _, used := vars[k]; !used {
+				continue
+			}
+			cur := vars[k]
+			set(&cur, v)
+			vars[k] = cur
+		}
+		n.Variables = vars
+	}
+	if !changed {
+		return j, false, nil
+	}
+	got, err := env.UpdateJourneyNodes(ctx, j.ID, nodes)
+	if err != nil {
+		return j, false, fmt.Errorf("updating journey %q: %w", j.Name, err)
+	}
+	return got, true, nil
+}
+
+// SetSender saves the migration sender and applies it to the migration
+// journeys that exist (`import clerk run --from-identity`).
+func SetSender(ctx context.Context, env ascendkit.Environment, identity string) error {
+	if err := ValidateIdentity(identity); err != nil {
+		return err
+	}
+	if identity == "" {
+		return nil
+	}
+	if err := env.SetSetting(ctx, SettingFromIdentity, identity); err != nil {
+		return err
+	}
+	for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+		j, err := env.GetJourney(ctx, name)
+		if err != nil {
+			continue // not created yet: migration-journey create will use the saved sender
+		}
+		if _, _, err := applySetup(ctx, env, j, JourneySetup{FromIdentity: identity}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Step is one node of a journey's timeline, at its day offset from enrollment.
+type Step struct {
+	Day  int
+	Node ascendkit.Node
+	// Via is how the step is reached: "" for the entry, "timer (3d)", or
+	// "on user.login".
+	Via string
+}
+
+// Days parses a timer delay such as "3d", "12h" or "0d" into days.
+func Days(after string) (int, bool) {
+	after = strings.TrimSpace(after)
+	if n, err := strconv.Atoi(strings.TrimSuffix(after, "d")); err == nil && strings.HasSuffix(after, "d") {
+		return n, true
+	}
+	if n, err := strconv.Atoi(strings.TrimSuffix(after, "h")); err == nil && strings.HasSuffix(after, "h") {
+		return n / 24, true
+	}
+	return 0, false
+}
+
+// Timeline walks a journey from its entry along timer transitions and
+// returns its steps with their day offsets (Day 0 → Day 3 → Day 7). Nodes
+// reached only by events are appended after, with the event named.
+func Timeline(j ascendkit.Journey) []Step {
+	nodes := map[string]ascendkit.Node{}
+	for _, n := range j.Nodes {
+		nodes[n.ID] = n
+	}
+	var steps []Step
+	seen := map[string]bool{}
+	cur, day, via := j.Entry, 0, ""
+	for cur != "" && !seen[cur] {
+		n, ok := nodes[cur]
+		if !ok {
+			break
+		}
+		seen[cur] = true
+		steps = append(steps, Step{Day: day, Node: n, Via: via})
+		next := ""
+		for _, t := range j.Transitions {
+			if t.From == cur && t.Trigger == ascendkit.TriggerTimer {
+				d, _ := Days(t.After)
+				next, day, via = t.To, day+d, "timer ("+t.After+")"
+				break
+			}
+		}
+		cur = next
+	}
+	for _, t := range j.Transitions {
+		if t.Trigger == ascendkit.TriggerEvent && !seen[t.To] {
+			if n, ok := nodes[t.To]; ok {
+				seen[t.To] = true
+				steps = append(steps, Step{Day: -1, Node: n, Via: "on " + t.On})
+			}
+		}
+	}
+	return steps
+}
+
+// TransitionLine formats a transition as `journey show` prints it:
+// "a → b [timer (3d)] (a-to-b)".
+func TransitionLine(t ascendkit.Transition) string {
+	trig := "on " + t.On
+	if t.Trigger == ascendkit.TriggerTimer {
+		trig = "timer (" + t.After + ")"
+	}
+	id := t.ID
+	if id == "" {
+		id = t.From + "-to-" + t.To
+	}
+	return fmt.Sprintf("%s → %s [%s] (%s)", t.From, t.To, trig, id)
+}

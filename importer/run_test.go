@@ -1,0 +1,429 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// sliceSource serves records in pages, like the API and file sources.
+type sliceSource struct {
+	recs     []clerk.Record
+	pageSize int
+	i        int
+	// onPage runs before each page is returned (tests cancel from it).
+	onPage func(page int)
+	page   int
+}
+
+func newSource(pageSize int, users ...*clerk.User) *sliceSource {
+	s := &sliceSource{pageSize: pageSize}
+	for _, u := range users {
+		s.add(clerk.Record{User: u})
+	}
+	return s
+}
+
+func (s *sliceSource) add(r clerk.Record) {
+	r.Pos = len(s.recs) + 1
+	s.recs = append(s.recs, r)
+}
+
+func (s *sliceSource) Kind() string                       { return "file" }
+func (s *sliceSource) Total(context.Context) (int, error) { return len(s.recs), nil }
+func (s *sliceSource) Close() error                       { return nil }
+func (s *sliceSource) Next(ctx context.Context) ([]clerk.Record, error) {
+	if s.i >= len(s.recs) {
+		return nil, io.EOF
+	}
+	if s.onPage != nil {
+		s.onPage(s.page)
+	}
+	s.page++
+	end := min(s.i+s.pageSize, len(s.recs))
+	page := s.recs[s.i:end]
+	s.i = end
+	return page, nil
+}
+
+// clone returns a fresh single-pass copy (sources are read once per run).
+func (s *sliceSource) clone() *sliceSource {
+	return &sliceSource{recs: s.recs, pageSize: s.pageSize}
+}
+
+func openEnv(t *testing.T) ascendkit.Environment {
+	t.Helper()
+	env, err := ascendkit.Open("local:" + filepath.Join(t.TempDir(), "env.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	return env
+}
+
+type userOpt func(*clerk.User)
+
+func withPassword(u *clerk.User) { u.PasswordEnabled = true }
+func withOAuth(providers ...string) userOpt {
+	return func(u *clerk.User) {
+		for i, p := range providers {
+			u.ExternalAccounts = append(u.ExternalAccounts, clerk.ExternalAccount{
+				ID: fmt.Sprintf("eac_%s_%d", u.ID, i), Provider: p, ProviderUserID: fmt.Sprintf("%s-%s", p, u.ID), EmailAddress: u.EmailAddresses[0].EmailAddress})
+		}
+	}
+}
+func withLogin(u *clerk.User) { ms := int64(1752102559086); u.LastSignInAt = &ms }
+
+func mkUser(id, email string, opts ...userOpt) *clerk.User {
+	first := "User " + id
+	u := &clerk.User{ID: id, FirstName: &first, CreatedAt: 1752102559068}
+	if email != "" {
+		eid := "idn_" + id
+		u.PrimaryEmailAddressID = &eid
+		u.EmailAddresses = []clerk.EmailAddress{{ID: eid, EmailAddress: email, Verification: &clerk.Verification{Status: "verified"}}}
+	}
+	for _, o := range opts {
+		o(u)
+	}
+	return u
+}
+
+// mixedSource has one user of every kind the rules distinguish.
+func mixedSource() *sliceSource {
+	s := newSource(3,
+		mkUser("user_pw", "pw@example.com", withPassword, withLogin),
+		mkUser("user_social", "social@example.com", withOAuth("oauth_google"), withLogin),
+		mkUser("user_both", "both@example.com", withPassword, withOAuth("oauth_github", "oauth_linkedin_oidc")),
+		mkUser("user_neither", "neither@example.com"),
+		mkUser("user_x", "x@example.com", withOAuth("oauth_x")), // stranded: unsupported provider only
+		mkUser("user_repeat", "PW@example.com", withPassword),   // repeated_in_source
+		mkUser("user_exists", "taken@example.com", withOAuth("oauth_google")),
+		mkUser("user_noemail", ""),
+		mkUser("user_bad", "nope"),
+		mkUser("user_banned", "banned@example.com", func(u *clerk.User) { u.Banned = true }),
+	)
+	s.add(clerk.Record{Err: errors.New("json: cannot unmarshal string into Go struct field User.created_at of type int64")})
+	return s
+}
+
+func seedTaken(t *testing.T, env ascendkit.Environment) string {
+	t.Helper()
+	res, err := env.ApplyImport(context.Background(), ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{{
+		User:   ascendkit.User{Email: "taken@example.com", Name: "Own Name", Metadata: map[string]any{"plan": "pro"}, CreatedAt: now},
+		Source: "signup", SourceID: "s1"}}}, now)
+	if err != nil || res.Created != 1 {
+		t.Fatalf("seed: %+v %v", res, err)
+	}
+	u, err := env.GetUser(context.Background(), "taken@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+func run(t *testing.T, src clerk.Source, env ascendkit.Environment, opts Options) Report {
+	t.Helper()
+	opts.Now = func() time.Time { return now }
+	r, err := Run(context.Background(), src, env, opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return r
+}
+
+func TestPreviewThenRunAgree(t *testing.T) {
+	env := openEnv(t)
+	takenID := seedTaken(t, env)
+	var entries []Entry
+	opts := Options{Mode: ModePreview, OnEvent: func(e Event) {
+		if f, ok := e.(EntryFound); ok {
+			entries = append(entries, f.Entry)
+		}
+	}}
+	src := mixedSource()
+	pre := run(t, src.clone(), env, opts)
+
+	u := pre.Users
+	if u.Fetched != 11 || u.ToImport != 5 || u.Imported != 0 || u.Duplicates != 2 || u.Skipped != 4 || u.Failed != 0 {
+		t.Fatalf("preview users = %+v", u)
+	}
+	wantDup := map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 1, ReasonRepeatedInSource: 1}
+	wantSkip := map[string]int{ReasonNoEmail: 1, ReasonInvalidEmail: 1, ReasonBanned: 1, ReasonMalformed: 1}
+	if !reflect.DeepEqual(u.DuplicateReasons, wantDup) || !reflect.DeepEqual(u.SkippedReasons, wantSkip) {
+		t.Fatalf("reasons dup=%v skip=%v", u.DuplicateReasons, u.SkippedReasons)
+	}
+	for _, e := range entries {
+		if e.Reason == ReasonEmailExists && e.ExistingUserID != takenID {
+			t.Errorf("email_exists entry names %q, want %q", e.ExistingUserID, takenID)
+		}
+		if e.Reason == ReasonMalformed && e.Pos != 11 {
+			t.Errorf("malformed entry at pos %d, want 11", e.Pos)
+		}
+	}
+	if pre.OAuthLinks != 4 {
+		t.Errorf("oauthLinks = %d, want 4 (social 1, both 2, x 1; duplicates skipped)", pre.OAuthLinks)
+	}
+	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 2, TagSocialOnly: 2}
+	if !reflect.DeepEqual(pre.Tags, wantTags) {
+		t.Errorf("tags = %v, want %v", pre.Tags, wantTags)
+	}
+	if want := map[string]int{EventUserImported: 5, EventUserLogin: 2}; !reflect.DeepEqual(pre.Events, want) {
+		t.Errorf("events = %v, want %v", pre.Events, want)
+	}
+	s := pre.Settings
+	// Duplicates still count for detection (they use those methods);
+	// skipped users do not.
+	if !equal(s.Providers, []string{"credentials", "github", "google", "linkedin"}) {
+		t.Errorf("providers = %v", s.Providers)
+	}
+	if !reflect.DeepEqual(s.Unsupported, map[string]int{"oauth_x": 1}) || s.StrandedUsers != 1 {
+		t.Errorf("unsupported = %v stranded = %d", s.Unsupported, s.StrandedUsers)
+	}
+	if n, _ := env.CountUsers(context.Background()); n != 1 {
+		t.Fatalf("preview wrote users: %d", n)
+	}
+	if got, _ := env.AuthSettings(context.Background()); len(got.Providers) != 0 {
+		t.Fatalf("preview wrote settings: %v", got.Providers)
+	}
+
+	opts.Mode = ModeRun
+	res := run(t, src.clone(), env, opts)
+	if res.Users.Imported != pre.Users.ToImport || res.Users.ToImport != pre.Users.ToImport ||
+		!reflect.DeepEqual(res.Users.DuplicateReasons, pre.Users.DuplicateReasons) ||
+		!reflect.DeepEqual(res.Users.SkippedReasons, pre.Users.SkippedReasons) ||
+		res.OAuthLinks != pre.OAuthLinks || !reflect.DeepEqual(res.Tags, pre.Tags) || !reflect.DeepEqual(res.Events, pre.Events) ||
+		!reflect.DeepEqual(res.Settings.Providers, pre.Settings.Providers) {
+		t.Fatalf("run disagrees with preview:\nrun     %+v\npreview %+v", res, pre)
+	}
+	ctx := context.Background()
+	if n, _ := env.CountUsers(ctx); n != 6 {
+		t.Errorf("users in env = %d, want 6", n)
+	}
+	got, _ := env.AuthSettings(ctx)
+	if !equal(got.Providers, []string{"credentials", "github", "google", "linkedin"}) {
+		t.Errorf("auth settings = %v", got.Providers)
+	}
+	both, err := env.GetUser(ctx, "both@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(both.OAuthLinks) != 2 || !equal(both.Tags, []string{TagClerk, TagNeedsPasswordReset}) {
+		t.Errorf("both = %+v", both)
+	}
+	if evs, _ := env.ListEvents(ctx, ascendkit.EventFilter{Type: EventUserLogin}); len(evs) != 2 {
+		t.Errorf("user.login events = %d", len(evs))
+	}
+	// The seeded user was not touched by the skip policy.
+	taken, _ := env.GetUser(ctx, "taken@example.com")
+	if taken.Name != "Own Name" || len(taken.OAuthLinks) != 0 || len(taken.Tags) != 0 {
+		t.Errorf("skip policy modified the existing user: %+v", taken)
+	}
+
+	// Running again is a no-op that reports everything as duplicates. The
+	// repeated user's email now belongs to the user the first run made.
+	again := run(t, src.clone(), env, opts)
+	if again.Users.Imported != 0 || again.Users.ToImport != 0 || again.Users.Duplicates != 7 ||
+		again.Users.DuplicateReasons[ReasonAlreadyImported] != 5 || again.Users.DuplicateReasons[ReasonEmailExists] != 2 ||
+		again.Users.DuplicateReasons[ReasonRepeatedInSource] != 0 || again.OAuthLinks != 0 {
+		t.Fatalf("re-run = %+v", again.Users)
+	}
+	if n, _ := env.CountUsers(ctx); n != 6 {
+		t.Errorf("re-run changed the user count to %d", n)
+	}
+	if evs, _ := env.ListEvents(ctx, ascendkit.EventFilter{}); len(evs) != 7 {
+		t.Errorf("re-run emitted events: %d in all", len(evs))
+	}
+}
+
+func TestPhases(t *testing.T) {
+	env := openEnv(t)
+	settingsOnly := run(t, mixedSource(), env, Options{Mode: ModeRun, Phases: Phases{Settings: true}})
+	if settingsOnly.Phases.Users || settingsOnly.Users.ToImport != 0 || settingsOnly.Users.Imported != 0 || settingsOnly.Users.Fetched != 11 {
+		t.Fatalf("settings only: %+v", settingsOnly)
+	}
+	if n, _ := env.CountUsers(context.Background()); n != 0 {
+		t.Fatalf("--settings wrote %d users", n)
+	}
+	if s, _ := env.AuthSettings(context.Background()); len(s.Providers) != 4 {
+		t.Fatalf("--settings did not write settings: %v", s.Providers)
+	}
+
+	env2 := openEnv(t)
+	usersOnly := run(t, mixedSource(), env2, Options{Mode: ModeRun, Phases: Phases{Users: true}})
+	if usersOnly.Phases.Settings || usersOnly.Users.Imported != 6 || len(usersOnly.Settings.Providers) != 0 || usersOnly.Settings.StrandedUsers != 0 {
+		t.Fatalf("users only: %+v", usersOnly)
+	}
+	if s, _ := env2.AuthSettings(context.Background()); len(s.Providers) != 0 {
+		t.Fatalf("--users wrote settings: %v", s.Providers)
+	}
+}
+
+func TestProvidersOverride(t *testing.T) {
+	env := openEnv(t)
+	// Only LinkedIn is still active in Clerk: google-only social users are stranded now.
+	rep := run(t, mixedSource(), env, Options{Mode: ModeRun, Providers: []string{"linkedin"}})
+	if !equal(rep.Settings.Providers, []string{"credentials", "linkedin"}) {
+		t.Fatalf("providers = %v", rep.Settings.Providers)
+	}
+	// social (google) + x (unsupported) + exists (google duplicate) are social-only without an enabled provider.
+	if rep.Settings.StrandedUsers != 3 {
+		t.Fatalf("stranded = %d, want 3", rep.Settings.StrandedUsers)
+	}
+	// run merges into existing settings rather than replacing them.
+	if err := env.SetAuthProviders(context.Background(), []string{"magic-link"}); err != nil {
+		t.Fatal(err)
+	}
+	rep = run(t, mixedSource(), env, Options{Mode: ModeRun, Phases: Phases{Settings: true}, Providers: []string{}})
+	if !equal(rep.Settings.Before, []string{"magic-link"}) || !equal(rep.Settings.After, []string{"credentials", "magic-link"}) {
+		t.Fatalf("before %v after %v", rep.Settings.Before, rep.Settings.After)
+	}
+}
+
+func TestMergePolicy(t *testing.T) {
+	env := openEnv(t)
+	seedTaken(t, env)
+	ctx := context.Background()
+	pre := run(t, mixedSource(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge})
+	rep := run(t, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if pre.Users.ToMerge != 2 || rep.Users.Merged != 2 || rep.Users.Imported != 5 {
+		t.Fatalf("preview toMerge %d, run merged %d imported %d", pre.Users.ToMerge, rep.Users.Merged, rep.Users.Imported)
+	}
+	taken, _ := env.GetUser(ctx, "taken@example.com")
+	if taken.Name != "Own Name" || taken.Metadata["plan"] != "pro" {
+		t.Errorf("merge overwrote the user's own fields: %+v", taken)
+	}
+	if len(taken.OAuthLinks) != 1 || taken.OAuthLinks[0].Provider != "google" || !equal(taken.Tags, []string{TagClerk, TagSocialOnly}) {
+		t.Errorf("merge did not add links/tags: %+v", taken)
+	}
+	if imp, _ := taken.Metadata["import"].(map[string]any); imp["sourceId"] != "user_exists" {
+		t.Errorf("merge did not set metadata.import: %v", taken.Metadata)
+	}
+	// repeated_in_source merged into the user created earlier in the same run.
+	pw, _ := env.GetUser(ctx, "pw@example.com")
+	if pw.Name != "User user_pw" {
+		t.Errorf("repeated user overwrote the first one: %q", pw.Name)
+	}
+	// A re-run with merge is a no-op too: all are already imported.
+	again := run(t, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if again.Users.Imported != 0 || again.Users.Merged != 0 || again.Users.DuplicateReasons[ReasonAlreadyImported] != 7 {
+		t.Fatalf("merge re-run = %+v", again.Users)
+	}
+}
+
+func TestDecisionsOverridePolicy(t *testing.T) {
+	env := openEnv(t)
+	seedTaken(t, env)
+	rep := run(t, mixedSource(), env, Options{Mode: ModeRun, Decisions: map[string]Policy{"user_exists": PolicyMerge}})
+	if rep.Users.Merged != 1 {
+		t.Fatalf("merged = %d, want just the one decided", rep.Users.Merged)
+	}
+	if u, _ := env.GetUser(context.Background(), "taken@example.com"); len(u.OAuthLinks) != 1 {
+		t.Fatalf("decision not applied: %+v", u)
+	}
+}
+
+func TestIncludeBannedNotEnrolled(t *testing.T) {
+	env := openEnv(t)
+	ctx := context.Background()
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := env.GetJourney(ctx, JourneyAnnouncement)
+	if _, err := env.ActivateJourney(ctx, j.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, mixedSource(), env, Options{Mode: ModeRun, IncludeBanned: true})
+	if rep.Users.Imported != 7 || rep.Users.SkippedReasons[ReasonBanned] != 0 {
+		t.Fatalf("users = %+v", rep.Users)
+	}
+	if rep.Enrollments != 6 {
+		t.Fatalf("enrolled on import = %d, want 6 (banned user excluded)", rep.Enrollments)
+	}
+	b, _ := env.GetUser(ctx, "banned@example.com")
+	if !b.Banned {
+		t.Fatal("ban not kept")
+	}
+}
+
+func TestInterruptedRunContinues(t *testing.T) {
+	env := openEnv(t)
+	var users []*clerk.User
+	for i := range 1000 {
+		users = append(users, mkUser(fmt.Sprintf("user_%04d", i), fmt.Sprintf("u%04d@example.com", i), withPassword))
+	}
+	full := newSource(100, users...)
+	ctx, cancel := context.WithCancel(context.Background())
+	src := full.clone()
+	src.onPage = func(p int) {
+		if p == 5 {
+			cancel()
+		}
+	}
+	rep, err := Run(ctx, src, env, Options{Mode: ModeRun, BatchSize: 100, Now: func() time.Time { return now }})
+	if !errors.Is(err, context.Canceled) || !rep.Interrupted {
+		t.Fatalf("err %v interrupted %v", err, rep.Interrupted)
+	}
+	written, _ := env.CountUsers(context.Background())
+	if written == 0 || written >= 1000 || written != rep.Users.Imported || written%100 != 0 {
+		t.Fatalf("written %d, reported %d: want whole batches, fewer than all", written, rep.Users.Imported)
+	}
+	again := run(t, full.clone(), env, Options{Mode: ModeRun, BatchSize: 100})
+	if again.Users.Imported != 1000-written || again.Users.DuplicateReasons[ReasonAlreadyImported] != written {
+		t.Fatalf("continue: %+v", again.Users)
+	}
+	if n, _ := env.CountUsers(context.Background()); n != 1000 {
+		t.Fatalf("after continue: %d users", n)
+	}
+}
+
+func TestStreamingEvents(t *testing.T) {
+	env := openEnv(t)
+	var pages []PageRead
+	var batches, finished int
+	src := mixedSource()
+	_, err := Run(context.Background(), src, env, Options{Mode: ModeRun, BatchSize: 2, OnEvent: func(e Event) {
+		switch e := e.(type) {
+		case PageRead:
+			pages = append(pages, e)
+		case BatchApplied:
+			batches++
+		case Finished:
+			finished++
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != 4 || pages[0].Fetched != 3 || pages[3].Fetched != 11 || pages[0].Total != 11 {
+		t.Fatalf("pages = %+v", pages)
+	}
+	if pages[0].Analysis.Password != 1 || pages[0].Analysis.SocialOnly != 1 || pages[0].Analysis.Both != 1 {
+		t.Errorf("first page analysis = %+v", pages[0].Analysis)
+	}
+	if batches == 0 || finished != 1 {
+		t.Errorf("batches %d finished %d", batches, finished)
+	}
+}
+
+func TestSourceErrorStops(t *testing.T) {
+	env := openEnv(t)
+	_, err := Run(context.Background(), errSource{}, env, Options{Mode: ModePreview})
+	if err == nil || err.Error() != "clerk: bad key" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type errSource struct{}
+
+func (errSource) Kind() string                                 { return "api" }
+func (errSource) Total(context.Context) (int, error)           { return 0, errors.New("clerk: bad key") }
+func (errSource) Next(context.Context) ([]clerk.Record, error) { return nil, io.EOF }
+func (errSource) Close() error                                 { return nil }

@@ -1,0 +1,49 @@
+package importer
+
+import "github.com/ascendkit/ascendkit/client/ascendkit"
+
+// Template slugs of the migration emails.
+const (
+	SlugAnnouncement          = "migration-announcement"
+	SlugGoLive                = "migration-go-live"
+	SlugReminder              = "migration-reminder"
+	SlugPasswordReset         = "migration-password-reset"
+	SlugPasswordResetReminder = "migration-password-reset-reminder"
+)
+
+// migrationTemplates are the 5 emails of import.md. They are transactional:
+// they concern the user's account, not marketing.
+func migrationTemplates() []ascendkit.Template {
+	return []ascendkit.Template{
+		{
+			Slug: SlugAnnouncement, Name: "Migration announcement", Category: "transactional",
+			Subject:  "We're moving {{appName}} to a new sign-in platform",
+			BodyText: "Hi {{userName}},\n\nWe're moving {{appName}} to a new platform for sign-in and accounts. Your account, history and settings come with you: there is nothing you need to do yet.\n\nIn a few days we'll let you know when the new sign-in is live.\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>We're moving {{appName}} to a new platform for sign-in and accounts. Your account, history and settings come with you: there is nothing you need to do yet.</p><p>In a few days we'll let you know when the new sign-in is live.</p><p>The {{appName}} team</p>",
+		},
+		{
+			Slug: SlugGoLive, Name: "Migration go-live", Category: "transactional",
+			Subject:  "{{appName}}'s new sign-in is live — try logging in",
+			BodyText: "Hi {{userName}},\n\nThe migration is live. Sign in to {{appName}} here:\n{{loginUrl}}\n\nIf you used Google, GitHub or another provider before, use the same button: your account is already linked.\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>The migration is live. <a href=\"{{loginUrl}}\">Sign in to {{appName}}</a>.</p><p>If you used Google, GitHub or another provider before, use the same button: your account is already linked.</p><p>The {{appName}} team</p>",
+		},
+		{
+			Slug: SlugReminder, Name: "Migration reminder", Category: "transactional",
+			Subject:  "Have you logged in to {{appName}} yet?",
+			BodyText: "Hi {{userName}},\n\nWe noticed you haven't signed in since {{appName}} moved to its new platform. It only takes a moment:\n{{loginUrl}}\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>We noticed you haven't signed in since {{appName}} moved to its new platform. It only takes a moment: <a href=\"{{loginUrl}}\">sign in</a>.</p><p>The {{appName}} team</p>",
+		},
+		{
+			Slug: SlugPasswordReset, Name: "Migration password reset", Category: "transactional",
+			Subject:  "Set your new {{appName}} password",
+			BodyText: "Hi {{userName}},\n\nPasswords could not be carried over to {{appName}}'s new sign-in platform, so please choose a new one:\n{{resetUrl}}\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>Passwords could not be carried over to {{appName}}'s new sign-in platform, so please choose a new one: <a href=\"{{resetUrl}}\">set your password</a>.</p><p>The {{appName}} team</p>",
+		},
+		{
+			Slug: SlugPasswordResetReminder, Name: "Migration password reset reminder", Category: "transactional",
+			Subject:  "Reminder: set your {{appName}} password",
+			BodyText: "Hi {{userName}},\n\nYou haven't set your new {{appName}} password yet. You'll need it to sign in:\n{{resetUrl}}\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>You haven't set your new {{appName}} password yet. You'll need it to sign in: <a href=\"{{resetUrl}}\">set your password</a>.</p><p>The {{appName}} team</p>",
+		},
+	}
+}
