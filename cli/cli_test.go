@@ -1,0 +1,357 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+const testKey = "sk_test_cli_suite_key"
+
+// harness runs the CLI in-process with its own config and data dirs.
+type harness struct {
+	t    *testing.T
+	dir  string
+	envs map[string]string
+}
+
+func newHarness(t *testing.T) *harness {
+	dir := t.TempDir()
+	return &harness{t: t, dir: dir, envs: map[string]string{
+		"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
+		"XDG_DATA_HOME":   filepath.Join(dir, "data"),
+	}}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (h *harness) run(stdin string, args ...string) result {
+	h.t.Helper()
+	var out, errOut bytes.Buffer
+	ios := &IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
+	code := Run(context.Background(), ios, args)
+	return result{code, out.String(), errOut.String()}
+}
+
+func (h *harness) ok(args ...string) result {
+	h.t.Helper()
+	r := h.run("", args...)
+	if r.code != 0 {
+		h.t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func (h *harness) json(v any, args ...string) {
+	h.t.Helper()
+	r := h.ok(append(args, "--json")...)
+	if err := json.Unmarshal([]byte(r.stdout), v); err != nil {
+		h.t.Fatalf("%v: stdout is not one JSON document: %v\n%s", args, err, r.stdout)
+	}
+}
+
+// clerkServer serves synthetic users; CLERK_API_URL points the CLI at it.
+func clerkServer(t *testing.T, n int) (*emulator.Server, []clerk.User) {
+	users := emulator.Generate(n, 3)
+	srv, err := emulator.Start(users, emulator.Options{SecretKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	t.Setenv("CLERK_API_URL", srv.BaseURL())
+	return srv, users
+}
+
+func TestImportAPIPreviewEqualsRun(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 1200)
+	var pre, run, again importer.Report
+	h.json(&pre, "import", "clerk", "preview", "--api-key", testKey)
+	h.json(&run, "import", "clerk", "run", "--api-key", testKey)
+	if pre.Mode != "preview" || run.Mode != "run" || pre.Source != "api" {
+		t.Fatalf("modes %s/%s source %s", pre.Mode, run.Mode, pre.Source)
+	}
+	if pre.Users.Fetched != 1200 || pre.Users.ToImport == 0 || pre.Users.Imported != 0 {
+		t.Fatalf("preview users %+v", pre.Users)
+	}
+	if run.Users.Imported != pre.Users.ToImport || run.OAuthLinks != pre.OAuthLinks ||
+		!reflect.DeepEqual(run.Tags, pre.Tags) || !reflect.DeepEqual(run.Events, pre.Events) ||
+		!reflect.DeepEqual(run.Users.DuplicateReasons, pre.Users.DuplicateReasons) ||
+		!reflect.DeepEqual(run.Users.SkippedReasons, pre.Users.SkippedReasons) ||
+		!reflect.DeepEqual(run.Settings.Providers, pre.Settings.Providers) {
+		t.Fatalf("run disagrees with preview\npre %+v\nrun %+v", pre, run)
+	}
+	h.json(&again, "import", "clerk", "run", "--api-key", testKey)
+	if again.Users.Imported != 0 || again.Users.Duplicates != pre.Users.ToImport+pre.Users.Duplicates {
+		t.Fatalf("re-run not a no-op: %+v", again.Users)
+	}
+	var auth struct{ Providers []string }
+	h.json(&auth, "auth", "show")
+	if !reflect.DeepEqual(auth.Providers, run.Settings.Providers) {
+		t.Fatalf("auth show %v, run applied %v", auth.Providers, run.Settings.Providers)
+	}
+	// Raw JSON keys are the contract's.
+	raw := h.ok("import", "clerk", "preview", "--api-key", testKey, "--json").stdout
+	for _, k := range []string{`"mode"`, `"phases"`, `"toImport"`, `"duplicateReasons"`, `"skippedReasons"`, `"oauthLinks"`, `"strandedUsers"`, `"unsupported"`, `"import:needs-password-reset"`, `"user.login"`} {
+		if !strings.Contains(raw, k) {
+			t.Errorf("JSON lacks %s", k)
+		}
+	}
+}
+
+func TestImportSourceFlags(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 10)
+	file := filepath.Join(h.dir, "users.json")
+	os.WriteFile(file, []byte(`[]`), 0o600)
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"import", "clerk", "preview"}, 2, "--api-key"},
+		{[]string{"import", "clerk", "preview", "--api-key", testKey, "--file", file}, 2, "not both"},
+		{[]string{"import", "clerk", "preview", "--api-key", "pk_test_nope"}, 2, "secret key"},
+		{[]string{"import", "clerk", "run", "--api-key", "sk_test_wrong_key_123"}, 1, "Clerk Secret Key is invalid"},
+		{[]string{"import", "clerk", "preview", "--file", filepath.Join(h.dir, "missing.json")}, 1, "missing.json"},
+		{[]string{"import", "clerk", "preview", "--file", file, "--on-duplicate", "overwrite"}, 2, "skip or merge"},
+		{[]string{"import", "clerk", "preview", "--file", file, "--providers", "myspace"}, 2, "unknown provider"},
+		{[]string{"import", "clerk", "run", "--file", file, "--from-identity", "nobody"}, 2, "sender identity"},
+		{[]string{"import", "clerk", "preview", "--bogus"}, 2, "unknown flag"},
+	}
+	for _, c := range cases {
+		r := h.run("", c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, r.code, r.stderr, c.code, c.msg)
+		}
+		if strings.Contains(r.stderr, "sk_test_wrong_key_123") || strings.Contains(r.stdout, "sk_test_wrong_key_123") {
+			t.Errorf("%v: the secret key was printed", c.args)
+		}
+	}
+}
+
+func TestAPIKeyFromStdinAndEnv(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 30)
+	r := h.run(testKey+"\n", "import", "clerk", "preview", "--api-key", "-", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"fetched": 30`) {
+		t.Fatalf("stdin key: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	h.envs["CLERK_SECRET_KEY"] = testKey
+	r = h.run("", "import", "clerk", "preview", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"fetched": 30`) {
+		t.Fatalf("env key: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestMalformedFile(t *testing.T) {
+	h := newHarness(t)
+	bad := filepath.Join(h.dir, "bad.json")
+	os.WriteFile(bad, []byte(`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@b.co"}]}, {"id":`), 0o600)
+	r := h.run("", "import", "clerk", "run", "--file", bad)
+	if r.code != 1 || r.stderr == "" {
+		t.Fatalf("truncated file: exit %d stderr %q", r.code, r.stderr)
+	}
+	// Nothing half-written: the structural error stops before any batch commits.
+	var users []map[string]any
+	h.json(&users, "user", "list")
+	if len(users) != 0 {
+		t.Fatalf("%d users written from a broken file", len(users))
+	}
+	// A malformed record is reported and the others go on.
+	mixed := filepath.Join(h.dir, "mixed.json")
+	os.WriteFile(mixed, []byte(`{"users":[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@b.co"}]},{"id":"user_2","created_at":"yesterday"}]}`), 0o600)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--file", mixed)
+	if rep.Users.Imported != 1 || rep.Users.SkippedReasons["malformed"] != 1 {
+		t.Fatalf("mixed file: %+v", rep.Users)
+	}
+}
+
+func TestEnvResolution(t *testing.T) {
+	h := newHarness(t)
+	r := h.ok("auth", "show")
+	if !strings.Contains(r.stderr, "Creating the local AscendKit environment") {
+		t.Errorf("first use of the default env is not announced: %q", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "data", "ascendkit", "local.db")); err != nil {
+		t.Fatalf("default env not in the data dir: %v", err)
+	}
+	if r := h.ok("auth", "show"); strings.Contains(r.stderr, "Creating") {
+		t.Error("announced twice")
+	}
+
+	saved := filepath.Join(h.dir, "saved.db")
+	h.ok("set-env", "local:"+saved)
+	cfg := filepath.Join(h.dir, "config", "ascendkit", "config.json")
+	st, err := os.Stat(cfg)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("config %v mode %v", err, st)
+	}
+	h.ok("import", "migration-journey", "create")
+	var js []map[string]any
+	h.json(&js, "journey", "list")
+	if len(js) != 2 {
+		t.Fatalf("saved env has %d journeys", len(js))
+	}
+	// $ASCENDKIT_ENV beats the saved target, --env beats both.
+	h.envs["ASCENDKIT_ENV"] = "local:" + filepath.Join(h.dir, "other.db")
+	h.json(&js, "journey", "list")
+	if len(js) != 0 {
+		t.Fatalf("ASCENDKIT_ENV ignored")
+	}
+	h.json(&js, "journey", "list", "--env", "local:"+saved)
+	if len(js) != 2 {
+		t.Fatalf("--env ignored")
+	}
+	delete(h.envs, "ASCENDKIT_ENV")
+
+	if r := h.run("", "set-env", "pk_dev_abc"); r.code != 2 {
+		t.Errorf("pk_ without --api-url: exit %d", r.code)
+	}
+	h.ok("set-env", "pk_dev_abc", "--api-url", "https://api.example.test")
+	r = h.run("", "journey", "list")
+	if r.code != 1 || !strings.Contains(r.stderr, "remote environments are not supported yet") {
+		t.Errorf("remote env: exit %d %q", r.code, r.stderr)
+	}
+	if r := h.run("", "set-env", "ftp:somewhere"); r.code != 2 {
+		t.Errorf("bad target: exit %d", r.code)
+	}
+}
+
+func TestJourneyCommands(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 400)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--api-key", testKey)
+	if r := h.run("", "import", "migration-journey", "create", "--from-identity", "bad"); r.code != 2 {
+		t.Fatalf("invalid --from-identity: exit %d", r.code)
+	}
+	var created, again importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hello@acme.dev")
+	h.json(&again, "import", "migration-journey", "create")
+	if len(created.Templates) != 5 || len(created.Journeys) != 2 || !created.Journeys[0].Created || again.Journeys[0].Created || again.Templates[4].Created {
+		t.Fatalf("created %+v again %+v", created, again)
+	}
+	var tpls []map[string]any
+	h.json(&tpls, "template", "list")
+	if len(tpls) != 5 || !strings.HasPrefix(tpls[0]["id"].(string), "tpl_") || tpls[0]["slug"] != "migration-announcement" || tpls[0]["category"] == nil {
+		t.Fatalf("template list %v", tpls)
+	}
+	show := h.ok("template", "show", "migration-go-live").stdout
+	if !strings.Contains(show, "rendered for") || !strings.Contains(show, "missing variables") {
+		t.Errorf("template show does not render for a user with missing variables flagged:\n%s", show)
+	}
+
+	id := created.Journeys[1].ID // password reset
+	text := h.ok("journey", "show", id).stdout
+	for _, want := range []string{"Status: draft", "start → password_reset [timer (1d)] (start-to-password_reset)", "Day 1", "Day 4", "hello@acme.dev"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("journey show lacks %q:\n%s", want, text)
+		}
+	}
+	var act struct {
+		Status        string
+		NewlyEnrolled int
+	}
+	h.json(&act, "journey", "activate", id)
+	if act.Status != "active" || act.NewlyEnrolled != rep.Tags["import:needs-password-reset"] {
+		t.Fatalf("activate: %+v, want %d enrolled", act, rep.Tags["import:needs-password-reset"])
+	}
+	h.json(&act, "journey", "activate", id)
+	if act.NewlyEnrolled != 0 {
+		t.Fatalf("second activation enrolled %d", act.NewlyEnrolled)
+	}
+	var j struct {
+		Status string
+		Stats  struct{ Enrolled int }
+	}
+	h.json(&j, "journey", "show", id)
+	if j.Status != "active" || j.Stats.Enrolled != rep.Tags["import:needs-password-reset"] {
+		t.Fatalf("journey show json %+v", j)
+	}
+	h.ok("journey", "pause", id)
+	if r := h.run("", "journey", "show", "jrn_missing"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("missing journey: exit %d %q", r.code, r.stderr)
+	}
+}
+
+func TestInspectCommandsSanitize(t *testing.T) {
+	h := newHarness(t)
+	file := filepath.Join(h.dir, "evil.json")
+	os.WriteFile(file, []byte(`[{"id":"user_evil","first_name":"\u001b]0;pwned\u0007Eve\u001b[31m","last_name":"Red","password_enabled":true,
+		"email_addresses":[{"id":"e","email_address":"eve@example.com","verification":{"status":"verified"}}],
+		"external_accounts":[{"provider":"oauth_github","provider_user_id":"gh1","email_address":"eve@example.com"}],
+		"public_metadata":{"note":"\u001b[2Jcleared"},"last_sign_in_at":1752102559086,"created_at":1752102559068}]`), 0o600)
+	h.ok("import", "clerk", "run", "--file", file)
+	for _, args := range [][]string{{"user", "list"}, {"user", "show", "eve@example.com"}, {"event", "list"}} {
+		out := h.ok(args...).stdout
+		if strings.ContainsAny(out, "\x1b\x07") {
+			t.Errorf("%v printed escape sequences: %q", args, out)
+		}
+		if args[0] == "user" && !strings.Contains(out, "Eve") {
+			t.Errorf("%v lost the name: %q", args, out)
+		}
+	}
+	var u struct {
+		ID         string
+		Email      string
+		Name       string
+		Tags       []string
+		OAuthLinks []struct{ Provider, ProviderUserID string }
+		Metadata   map[string]any
+	}
+	h.json(&u, "user", "show", "EVE@example.com")
+	if !strings.HasPrefix(u.ID, "usr_") || u.Email != "eve@example.com" || len(u.OAuthLinks) != 1 || u.OAuthLinks[0].Provider != "github" ||
+		!reflect.DeepEqual(u.Tags, []string{"import:clerk", "import:needs-password-reset"}) {
+		t.Fatalf("user show json %+v", u)
+	}
+	var evs []struct{ Type, UserID string }
+	h.json(&evs, "event", "list", "--type", "user.login")
+	if len(evs) != 1 || evs[0].UserID != u.ID {
+		t.Fatalf("events %+v", evs)
+	}
+	var tagged []map[string]any
+	h.json(&tagged, "user", "list", "--tag", "import:social-only")
+	if len(tagged) != 0 {
+		t.Fatalf("tag filter: %d", len(tagged))
+	}
+}
+
+func TestWizardNeedsTTY(t *testing.T) {
+	h := newHarness(t)
+	for _, args := range [][]string{{}, {"import"}, {"demo"}, {"browse"}} {
+		r := h.run("", args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "needs a terminal") || !strings.Contains(r.stderr, "import clerk preview") {
+			t.Errorf("%v without a TTY: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestEntriesFile(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 600)
+	path := filepath.Join(h.dir, "entries.jsonl")
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "preview", "--api-key", testKey, "--entries", path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != rep.Users.Duplicates+rep.Users.Skipped {
+		t.Fatalf("%d entries, report has %d duplicates + %d skipped", len(lines), rep.Users.Duplicates, rep.Users.Skipped)
+	}
+}

@@ -1,0 +1,397 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+	"github.com/spf13/cobra"
+)
+
+func newImportCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Import users from Clerk and set up migration journeys",
+		Long:  "Import users from Clerk and set up migration journeys.\n\nWith no subcommand on a terminal, opens the interactive wizard.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizard(cmd.Context(), g, wizardSource)
+		},
+	}
+	clerkCmd := &cobra.Command{Use: "clerk", Short: "Import users and auth settings from Clerk", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr("choose preview or run, e.g. `ascendkit import clerk preview --api-key sk_live_…`")
+		}}
+	clerkCmd.AddCommand(newImportClerkCmd(g, importer.ModePreview), newImportClerkCmd(g, importer.ModeRun))
+	mj := &cobra.Command{Use: "migration-journey", Short: "Set up the migration emails and journeys", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr("try `ascendkit import migration-journey create`")
+		}}
+	mj.AddCommand(newMigrationJourneyCreateCmd(g))
+	cmd.AddCommand(clerkCmd, mj)
+	return cmd
+}
+
+// importOptions are the flags of `import clerk preview|run`.
+type importOptions struct {
+	g             *globalOptions
+	mode          importer.Mode
+	apiKey        string
+	file          string
+	users         bool
+	settings      bool
+	providers     string
+	providersSet  bool
+	fromIdentity  string
+	onDuplicate   string
+	includeBanned bool
+	entries       string
+	json          bool
+}
+
+func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
+	o := &importOptions{g: g, mode: mode}
+	short := "Dry run: show what an import would do, without writing"
+	if mode == importer.ModeRun {
+		short = "Import users, OAuth links, tags, events and auth settings"
+	}
+	cmd := &cobra.Command{
+		Use:     string(mode) + " (--api-key <key> | --file <path>) [flags]",
+		Short:   short,
+		Example: fmt.Sprintf("  ascendkit import clerk %[1]s --api-key sk_live_… --settings\n  ascendkit import clerk %[1]s --file ./clerk-export.json --json\n  echo \"$KEY\" | ascendkit import clerk %[1]s --api-key -", mode),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.providersSet = cmd.Flags().Changed("providers")
+			return o.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.apiKey, "api-key", "", "Clerk secret API key (fetches users from Clerk API); - reads it from stdin; default $CLERK_SECRET_KEY")
+	f.StringVar(&o.file, "file", "", "path to a Clerk export (JSON array or {\"users\": […]}, or the dashboard CSV)")
+	f.BoolVar(&o.users, "users", false, "import only users (skip auth settings)")
+	f.BoolVar(&o.settings, "settings", false, "import only auth settings (skip users)")
+	f.StringVar(&o.providers, "providers", "", "override SSO providers, comma-separated (e.g. --providers linkedin)")
+	f.StringVar(&o.fromIdentity, "from-identity", "", "sender email for migration journey emails")
+	f.StringVar(&o.onDuplicate, "on-duplicate", "skip", "what to do with duplicates: skip or merge")
+	f.BoolVar(&o.includeBanned, "include-banned", false, "import banned users too (ban kept, no journey enrollment)")
+	f.StringVar(&o.entries, "entries", "", "write every duplicate, skipped and failed user to this file (JSON lines)")
+	f.BoolVar(&o.json, "json", false, "print the report as one JSON object")
+	return cmd
+}
+
+// openSource opens the one Clerk source the flags name.
+func (o *importOptions) openSource(ctx context.Context, onWait func(string, time.Duration)) (clerk.Source, error) {
+	key := o.apiKey
+	if key == "" && o.file == "" {
+		key = o.g.getenv("CLERK_SECRET_KEY")
+	}
+	switch {
+	case key != "" && o.file != "":
+		return nil, usageErr("use either --api-key or --file, not both")
+	case key == "" && o.file == "":
+		return nil, usageErr("name a source: --api-key <sk_…> (or $CLERK_SECRET_KEY) or --file <path>")
+	case o.file != "":
+		src, err := clerk.OpenFile(o.file)
+		if err != nil {
+			return nil, &exitError{code: ExitError, err: err}
+		}
+		return src, nil
+	}
+	if key == "-" {
+		line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("reading the API key from stdin: %w", err)
+		}
+		key = trimKey(line)
+		if key == "" {
+			return nil, usageErr("--api-key -: no key on stdin")
+		}
+	}
+	src, err := clerk.NewAPISource(key, clerk.APIOptions{OnWait: onWait})
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return src, nil
+}
+
+func (o *importOptions) options() (importer.Options, error) {
+	opts := importer.Options{Mode: o.mode, Phases: importer.Phases{Users: true, Settings: true},
+		IncludeBanned: o.includeBanned}
+	switch {
+	case o.users && !o.settings:
+		opts.Phases.Settings = false
+	case o.settings && !o.users:
+		opts.Phases.Users = false
+	}
+	switch importer.Policy(o.onDuplicate) {
+	case importer.PolicySkip, importer.PolicyMerge:
+		opts.OnDuplicate = importer.Policy(o.onDuplicate)
+	default:
+		return opts, usageErr("--on-duplicate must be skip or merge, not %q", o.onDuplicate)
+	}
+	if o.providersSet {
+		p, err := importer.ParseProviders(o.providers)
+		if err != nil {
+			return opts, usageErr("--providers: %v", err)
+		}
+		opts.Providers = p
+	}
+	if err := importer.ValidateIdentity(o.fromIdentity); err != nil {
+		return opts, usageErr("--from-identity: %v", err)
+	}
+	return opts, nil
+}
+
+func (o *importOptions) run(ctx context.Context) error {
+	opts, err := o.options()
+	if err != nil {
+		return err
+	}
+	prog := newProgress(o.g.io)
+	src, err := o.openSource(ctx, prog.wait)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	env, err := o.g.openEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+
+	var entries *entryLog
+	if o.entries != "" {
+		if entries, err = newEntryLog(o.entries); err != nil {
+			return err
+		}
+		defer entries.Close()
+	}
+	notable := &notableEntries{max: 10}
+	opts.OnEvent = func(ev importer.Event) {
+		prog.event(ev)
+		if e, ok := ev.(importer.EntryFound); ok {
+			notable.add(e.Entry)
+			if entries != nil {
+				entries.add(e.Entry)
+			}
+		}
+	}
+	rep, runErr := importer.Run(ctx, src, env, opts)
+	prog.done()
+	if runErr != nil && !rep.Interrupted {
+		return runErr
+	}
+	if o.mode == importer.ModeRun && o.fromIdentity != "" && !rep.Interrupted {
+		if err := importer.SetSender(ctx, env, o.fromIdentity); err != nil {
+			return err
+		}
+	}
+	if entries != nil {
+		if err := entries.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", o.entries, err)
+		}
+	}
+	if o.json {
+		if err := printJSON(o.g.io.Out, rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(o.g.io.Out, rep, env.Describe(), o.fromIdentity)
+		notable.print(o.g.io.ErrOut, o.entries)
+	}
+	if rep.Interrupted {
+		fmt.Fprintln(o.g.io.ErrOut, "Interrupted: what was written stays; run the same command again to continue.")
+		return &exitError{code: ExitInterrupted, err: runErr}
+	}
+	if rep.Users.Failed > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d users could not be written", rep.Users.Failed)}
+	}
+	return nil
+}
+
+// printReport is the human summary of a preview or run.
+func printReport(w io.Writer, r importer.Report, target, sender string) {
+	title := "Preview (dry run): nothing was written"
+	if r.Mode == importer.ModeRun {
+		title = "Import finished"
+		if r.Interrupted {
+			title = "Import interrupted"
+		}
+	}
+	src := map[string]string{"api": "Clerk API", "file": "Clerk export file"}[r.Source]
+	fmt.Fprintf(w, "%s\n  source: %s   target: %s\n\n", title, src, termtext.Clean(target))
+	u := r.Users
+	if r.Phases.Users {
+		verb := "to import"
+		fmt.Fprintf(w, "Users\n  fetched      %7d\n  %-12s %7d\n", u.Fetched, verb, u.ToImport)
+		if r.Mode == importer.ModeRun {
+			fmt.Fprintf(w, "  imported     %7d\n", u.Imported)
+		}
+		fmt.Fprintf(w, "  duplicates   %7d  %s\n", u.Duplicates, reasons(u.DuplicateReasons))
+		if u.ToMerge > 0 || u.Merged > 0 {
+			if r.Mode == importer.ModeRun {
+				fmt.Fprintf(w, "  merged       %7d\n", u.Merged)
+			} else {
+				fmt.Fprintf(w, "  to merge     %7d\n", u.ToMerge)
+			}
+		}
+		fmt.Fprintf(w, "  skipped      %7d  %s\n", u.Skipped, reasons(u.SkippedReasons))
+		if u.Failed > 0 {
+			fmt.Fprintf(w, "  failed       %7d\n", u.Failed)
+		}
+		fmt.Fprintf(w, "OAuth links    %7d\nTags           %s\nEvents         %s\n", r.OAuthLinks, counts(r.Tags), counts(r.Events))
+		if r.Enrollments > 0 {
+			fmt.Fprintf(w, "Enrolled into active journeys: %d\n", r.Enrollments)
+		}
+	} else {
+		fmt.Fprintf(w, "Users: phase skipped (--settings); %d users read for the analysis\n", u.Fetched)
+	}
+	s := r.Settings
+	if r.Phases.Settings {
+		fmt.Fprintf(w, "\nAuth settings\n  providers    %s\n  before       %s\n  after        %s\n", list(s.Providers), list(s.Before), list(s.After))
+		if len(s.Unsupported) > 0 {
+			fmt.Fprintf(w, "  unsupported  %s (not enabled)\n", counts(s.Unsupported))
+		}
+		if s.StrandedUsers > 0 {
+			fmt.Fprintf(w, "  WARNING: %d social-only users have no enabled provider to sign in with\n", s.StrandedUsers)
+		}
+	} else {
+		fmt.Fprintln(w, "\nAuth settings: phase skipped (--users)")
+	}
+	if r.Mode == importer.ModePreview {
+		fmt.Fprintln(w, "\nRun `ascendkit import clerk run` with the same flags to apply.")
+	} else if sender != "" {
+		fmt.Fprintf(w, "\nMigration sender set to %s\n", termtext.Clean(sender))
+	}
+}
+
+func reasons(m map[string]int) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func counts(m map[string]int) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %d", termtext.Clean(k), m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "(none)"
+	}
+	return strings.Join(s, ", ")
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// notableEntries keeps the first skipped and failed users to show after a
+// human summary (duplicates are counted, not listed).
+type notableEntries struct {
+	max   int
+	shown []importer.Entry
+	more  int
+}
+
+func (n *notableEntries) add(e importer.Entry) {
+	if e.Kind == "duplicate" {
+		return
+	}
+	if len(n.shown) < n.max {
+		n.shown = append(n.shown, e)
+	} else {
+		n.more++
+	}
+}
+
+func (n *notableEntries) print(w io.Writer, entriesPath string) {
+	if len(n.shown) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nSkipped or failed users:")
+	for _, e := range n.shown {
+		who := e.Email
+		if who == "" {
+			who = "(no email)"
+		}
+		line := fmt.Sprintf("  #%d %s %s: %s", e.Pos, termtext.Clean(e.SourceID), termtext.Clean(who), e.Reason)
+		if e.Detail != "" {
+			line += " — " + termtext.Clean(e.Detail)
+		}
+		fmt.Fprintln(w, line)
+	}
+	if n.more > 0 {
+		hint := " (--entries FILE lists them all)"
+		if entriesPath != "" {
+			hint = " (all in " + entriesPath + ")"
+		}
+		fmt.Fprintf(w, "  … and %d more%s\n", n.more, hint)
+	}
+}
+
+// entryLog writes every entry as a JSON line, so no user is lost from the record.
+type entryLog struct {
+	f   *os.File
+	w   *bufio.Writer
+	enc *json.Encoder
+	err error
+}
+
+func newEntryLog(path string) (*entryLog, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriter(f)
+	return &entryLog{f: f, w: w, enc: json.NewEncoder(w)}, nil
+}
+
+func (l *entryLog) add(e importer.Entry) {
+	if l.err == nil {
+		l.err = l.enc.Encode(e)
+	}
+}
+
+func (l *entryLog) Close() error {
+	if l.f == nil {
+		return l.err
+	}
+	if err := l.w.Flush(); err != nil && l.err == nil {
+		l.err = err
+	}
+	if err := l.f.Close(); err != nil && l.err == nil {
+		l.err = err
+	}
+	l.f = nil
+	return l.err
+}

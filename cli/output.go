@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// printJSON writes v as one indented JSON document.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// progress shows import progress on stderr: one redrawn line on a
+// terminal, nothing but notices otherwise (logs stay clean).
+type progress struct {
+	mu       sync.Mutex
+	w        io.Writer
+	tty      bool
+	started  time.Time
+	last     time.Time
+	total    int
+	fetched  int
+	written  int
+	mode     importer.Mode
+	drawn    bool
+	interval time.Duration
+}
+
+func newProgress(ios *IO) *progress {
+	return &progress{w: ios.ErrOut, tty: ios.StderrTTY, started: time.Now(), interval: 100 * time.Millisecond}
+}
+
+// wait is the Clerk client's notice that it is pausing (rate limit, retry).
+func (p *progress) wait(reason string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLine()
+	fmt.Fprintf(p.w, "%s: waiting %s\n", reason, d.Round(100*time.Millisecond))
+}
+
+func (p *progress) event(ev importer.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e := ev.(type) {
+	case importer.Started:
+		p.total, p.mode = e.Total, e.Mode
+	case importer.PageRead:
+		p.fetched = e.Fetched
+	case importer.BatchApplied:
+		p.written = e.Counts.Imported + e.Counts.Merged
+	default:
+		return
+	}
+	if !p.tty || time.Since(p.last) < p.interval {
+		return
+	}
+	p.last = time.Now()
+	line := fmt.Sprintf("Reading users: %d", p.fetched)
+	if p.total >= 0 {
+		pct := 0
+		if p.total > 0 {
+			pct = p.fetched * 100 / p.total
+		}
+		line += fmt.Sprintf("/%d (%d%%)", p.total, pct)
+	}
+	if p.mode == importer.ModeRun {
+		line += fmt.Sprintf(" · written %d", p.written)
+	}
+	if secs := time.Since(p.started).Seconds(); secs > 0.5 {
+		line += fmt.Sprintf(" · %.0f users/s", float64(p.fetched)/secs)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[2K%s", line)
+	p.drawn = true
+}
+
+func (p *progress) clearLine() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[2K")
+		p.drawn = false
+	}
+}
+
+// done clears the progress line before the summary is printed.
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLine()
+}

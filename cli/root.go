@@ -1,0 +1,144 @@
+// Package cli is the scripted face of ascendkit: the cobra command tree.
+// Every command is a thin layer over the importer core and the AscendKit
+// environment, so the CLI and the wizard give the same numbers.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// exitError carries an exit code with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// IO is where a command reads and writes; tests swap it.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer // data
+	ErrOut io.Writer // progress, warnings, errors
+	// IsTTY reports whether stdin and stdout are terminals (the wizard
+	// needs both); StderrTTY whether progress may redraw a line.
+	IsTTY     bool
+	StderrTTY bool
+	Getenv    func(string) string
+}
+
+// SystemIO is the process's own terminal.
+func SystemIO() *IO {
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		IsTTY:     term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())),
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv:    os.Getenv,
+	}
+}
+
+// globalOptions are the flags every command has.
+type globalOptions struct {
+	io  *IO
+	env string // --env target
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(ios *IO) *cobra.Command {
+	g := &globalOptions{io: ios}
+	root := &cobra.Command{
+		Use:   "ascendkit",
+		Short: "Move your users from Clerk into AscendKit",
+		Long: `ascendkit moves a company's users from Clerk into AscendKit and sets up the
+emails that tell them about the move.
+
+Run it with no arguments on a terminal for the interactive wizard, or
+"ascendkit demo" to try the wizard on built-in sample data.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizard(cmd.Context(), g, wizardSource)
+		},
+	}
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.PersistentFlags().StringVar(&g.env, "env", "", "target environment, e.g. local:./migration.db (default: $ASCENDKIT_ENV, the set-env target, else the local default)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+
+	root.AddCommand(
+		newSetEnvCmd(g),
+		newImportCmd(g),
+		newTemplateCmd(g),
+		newJourneyCmd(g),
+		newUserCmd(g),
+		newEventCmd(g),
+		newAuthCmd(g),
+		newDemoCmd(g),
+		newBrowseCmd(g),
+	)
+	return root
+}
+
+// Execute runs the CLI with the process's arguments and returns the exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, SystemIO(), os.Args[1:])
+}
+
+// Run runs the CLI with args and returns the exit code.
+func Run(ctx context.Context, ios *IO, args []string) int {
+	root := NewRootCmd(ios)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(ios.ErrOut, "error:", err)
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case isUsage(err):
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// isUsage recognises cobra's own argument errors.
+func isUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires exactly", "unknown flag", "unknown shorthand", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

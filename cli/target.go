@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/spf13/cobra"
+)
+
+// config is what `set-env` saves.
+type config struct {
+	Env    string `json:"env"`
+	APIURL string `json:"apiUrl,omitempty"`
+}
+
+func (g *globalOptions) getenv(k string) string {
+	if g.io.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return g.io.Getenv(k)
+}
+
+// configPath is <user config dir>/ascendkit/config.json.
+func (g *globalOptions) configPath() (string, error) {
+	dir := g.getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("finding the config directory: %w", err)
+		}
+		dir = d
+	}
+	return filepath.Join(dir, "ascendkit", "config.json"), nil
+}
+
+// dataDir is the user data dir ($XDG_DATA_HOME, ~/.local/share on Linux).
+func (g *globalOptions) dataDir() (string, error) {
+	if d := g.getenv("XDG_DATA_HOME"); d != "" {
+		return d, nil
+	}
+	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, ".local", "share"), nil
+	}
+	return os.UserConfigDir()
+}
+
+func (g *globalOptions) loadConfig() (config, error) {
+	var c config
+	p, err := g.configPath()
+	if err != nil {
+		return c, err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("reading %s: %w (fix it or run `ascendkit set-env` again)", p, err)
+	}
+	return c, nil
+}
+
+// resolveTarget picks the environment: --env, $ASCENDKIT_ENV, the saved
+// set-env target, else the local default.
+func (g *globalOptions) resolveTarget() (target string, isDefault bool, err error) {
+	if g.env != "" {
+		return g.env, false, nil
+	}
+	if v := g.getenv("ASCENDKIT_ENV"); v != "" {
+		return v, false, nil
+	}
+	c, err := g.loadConfig()
+	if err != nil {
+		return "", false, err
+	}
+	if c.Env != "" {
+		return c.Env, false, nil
+	}
+	d, err := g.dataDir()
+	if err != nil {
+		return "", false, err
+	}
+	return "local:" + filepath.Join(d, "ascendkit", "local.db"), true, nil
+}
+
+// openEnv opens the resolved environment. The first time the default
+// local environment is created, it says so on stderr.
+func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, error) {
+	target, isDefault, err := g.resolveTarget()
+	if err != nil {
+		return nil, err
+	}
+	t, err := ascendkit.ParseTarget(target)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if t.Kind == "local" && isDefault {
+		if _, statErr := os.Stat(t.Path); errors.Is(statErr, os.ErrNotExist) {
+			fmt.Fprintf(g.io.ErrOut, "Creating the local AscendKit environment at %s\n", t.Path)
+		}
+	}
+	env, err := ascendkit.Open(target)
+	if err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+type setEnvOptions struct {
+	g      *globalOptions
+	apiURL string
+	json   bool
+}
+
+func newSetEnvCmd(g *globalOptions) *cobra.Command {
+	o := &setEnvOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "set-env <target>",
+		Short: "Link the CLI to an AscendKit environment",
+		Long: `Link the CLI to an AscendKit environment and remember it.
+
+A target is local:<path-to-db> (an embedded environment in a SQLite file),
+or a public key pk_… of a hosted environment with --api-url (saved, but
+hosted environments are not supported by this build yet).`,
+		Example: "  ascendkit set-env local:./migration.db\n  ascendkit set-env pk_dev_abc123 --api-url https://api.ascendkit.dev",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), args[0]) },
+	}
+	cmd.Flags().StringVar(&o.apiURL, "api-url", "", "API URL of a hosted environment (with a pk_… target)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the saved target as JSON")
+	return cmd
+}
+
+func (o *setEnvOptions) run(ctx context.Context, target string) error {
+	t, err := ascendkit.ParseTarget(target)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if t.Kind == "remote" && o.apiURL == "" {
+		return usageErr("a public key target needs --api-url")
+	}
+	if t.Kind == "local" {
+		abs, err := filepath.Abs(t.Path)
+		if err != nil {
+			return err
+		}
+		target = "local:" + abs
+		// Opening validates the path now rather than at the next command.
+		env, err := ascendkit.Open(target)
+		if err != nil {
+			return err
+		}
+		_ = env.Close()
+	}
+	p, err := o.g.configPath()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	c := config{Env: target, APIURL: o.apiURL}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	if err := writeFileAtomic(p, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	if o.json {
+		return printJSON(o.g.io.Out, c)
+	}
+	fmt.Fprintf(o.g.io.Out, "Environment set to %s (saved in %s)\n", target, p)
+	if t.Kind == "remote" {
+		fmt.Fprintln(o.g.io.ErrOut, "Note: remote environments are not supported yet; commands will say so until they are.")
+	}
+	return nil
+}
+
+// writeFileAtomic writes via a temp file and rename, so a crash never
+// leaves a half-written config.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// trimKey cleans a secret read from stdin or the environment.
+func trimKey(s string) string { return strings.TrimSpace(s) }
