@@ -40,6 +40,11 @@ func newProgress(ios *IO) *progress {
 
 // wait is the Clerk client's notice that it is pausing (rate limit, retry).
 func (p *progress) wait(reason string, d time.Duration) {
+	// Pacing under the rate limit pauses a fraction of a second before
+	// most requests; only pauses a person would notice are worth a line.
+	if d < time.Second {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clearLine()

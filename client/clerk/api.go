@@ -1,0 +1,583 @@
+package clerk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is Clerk's Backend API root.
+const DefaultBaseURL = "https://api.clerk.com/v1"
+
+// userAgent identifies the importer to Clerk (their logs, support tickets).
+const userAgent = "ascendkit-cli"
+
+const (
+	// defaultMaxRetries bounds retries of one request, per failure class
+	// (5xx/connection, and 429 separately), so a dead API fails in minutes
+	// rather than hanging the import.
+	defaultMaxRetries = 6
+	// defaultRetryAfter is used when a 429 carries no usable Retry-After;
+	// it is what Clerk's own migration tool waits.
+	defaultRetryAfter = 10 * time.Second
+	// maxRetryAfter caps a Retry-After we honour, so a bogus header cannot
+	// park the import for hours; retrying early just earns another 429.
+	maxRetryAfter = 10 * time.Minute
+	// maxBodyBytes bounds one response: a full page of 500 users is a few
+	// MB, anything far beyond that is not a Clerk page.
+	maxBodyBytes = 64 << 20
+	// defaultTimeout bounds one HTTP exchange when the caller brings no
+	// client; a timeout counts as a connection error and is retried.
+	defaultTimeout = 2 * time.Minute
+)
+
+// APIOptions tunes an APISource. The zero value is ready for production.
+type APIOptions struct {
+	// BaseURL is the API root. Default: $CLERK_API_URL, else DefaultBaseURL.
+	BaseURL string
+	// HTTPClient sends the requests. Default: a client with a 2 min timeout.
+	HTTPClient *http.Client
+	// PageSize is the `limit` per list request, 1..500. Default 500.
+	PageSize int
+	// Limiter paces requests. Default: ~90% of the instance's rate limit
+	// (production 1000 req/10 s, development 100 req/10 s). Share one
+	// limiter between sources that talk to the same instance.
+	Limiter *rate.Limiter
+	// MaxRetries bounds retries of one request for each failure class.
+	// 0 means the default (6); negative disables retries.
+	MaxRetries int
+	// OnWait, if set, is called before every pause (pacing, rate limiting,
+	// retry backoff) so a UI can say why nothing seems to happen.
+	OnWait func(reason string, d time.Duration)
+}
+
+// APISource streams users from Clerk's Backend API, oldest first, one page
+// in memory at a time. It is not safe for concurrent use.
+type APISource struct {
+	key        string
+	base       string
+	client     *http.Client
+	ownClient  bool
+	pageSize   int
+	limiter    *rate.Limiter
+	maxRetries int
+	onWait     func(string, time.Duration)
+	// sleep waits for d or until ctx ends; tests replace it so backoff and
+	// Retry-After can be checked without real waiting.
+	sleep func(ctx context.Context, d time.Duration) error
+	// newBackOff builds the retry schedule for one request.
+	newBackOff func() backoff.BackOff
+
+	total     int
+	haveTotal bool
+	offset    int
+	done      bool
+	closed    bool
+}
+
+// IsProduction reports whether key is a production (sk_live_) secret key.
+func IsProduction(key string) bool {
+	return strings.HasPrefix(strings.TrimSpace(key), "sk_live_")
+}
+
+// NewAPISource validates the key and options; it makes no request (use
+// Verify to check the key against Clerk).
+func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
+	// Keys are often pasted with a trailing newline; that is not a typo the
+	// user should have to chase.
+	key := strings.TrimSpace(secretKey)
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	base := opts.BaseURL
+	if base == "" {
+		base = os.Getenv("CLERK_API_URL")
+	}
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The URL may come from the environment; a key pasted there by
+		// mistake must not be echoed.
+		return nil, fmt.Errorf("clerk: API URL %q is not an http(s) URL", strings.ReplaceAll(base, key, redacted))
+	}
+	if u.User != nil {
+		// Credentials in the URL would leak into every error message.
+		return nil, errors.New("clerk: API URL must not contain credentials")
+	}
+	size := opts.PageSize
+	switch {
+	case size == 0:
+		size = pageSize
+	case size < 1 || size > pageSize:
+		return nil, fmt.Errorf("clerk: page size %d out of range 1..%d", size, pageSize)
+	}
+	lim := opts.Limiter
+	if lim == nil {
+		lim = defaultLimiter(key)
+	}
+	retries := opts.MaxRetries
+	switch {
+	case retries == 0:
+		retries = defaultMaxRetries
+	case retries < 0:
+		retries = 0
+	}
+	a := &APISource{
+		key:        key,
+		base:       strings.TrimRight(base, "/"),
+		client:     opts.HTTPClient,
+		pageSize:   size,
+		limiter:    lim,
+		maxRetries: retries,
+		onWait:     opts.OnWait,
+		sleep:      sleepCtx,
+		newBackOff: defaultBackOff,
+	}
+	if a.client == nil {
+		a.client = &http.Client{Timeout: defaultTimeout}
+		a.ownClient = true
+	}
+	return a, nil
+}
+
+// checkKey rejects anything that is not a secret key, without ever putting
+// the key (or part of it) in the error.
+func checkKey(key string) error {
+	const where = "Clerk Dashboard → API Keys"
+	switch {
+	case key == "":
+		return fmt.Errorf("clerk: no secret key given (find it in %s)", where)
+	case strings.HasPrefix(key, "pk_"):
+		return fmt.Errorf("clerk: that is a publishable key (pk_…); the import needs the secret key (sk_live_… or sk_test_…) from %s", where)
+	case !strings.HasPrefix(key, "sk_live_") && !strings.HasPrefix(key, "sk_test_"):
+		return fmt.Errorf("clerk: secret key must start with sk_live_ or sk_test_ (find it in %s)", where)
+	case len(key) == len("sk_live_"):
+		return errors.New("clerk: secret key is incomplete (only the sk_live_/sk_test_ prefix was given)")
+	}
+	for i := 0; i < len(key); i++ {
+		// A header value with spaces or control bytes is a paste accident
+		// (or header injection); net/http would reject it less clearly.
+		if c := key[i]; c <= ' ' || c >= 0x7f {
+			return errors.New("clerk: secret key contains spaces or unexpected characters")
+		}
+	}
+	return nil
+}
+
+// defaultLimiter paces at ~90% of the instance's documented limit so the
+// importer never trips the 429 that would block the endpoint for a while,
+// while leaving room for the app's own traffic bursts.
+func defaultLimiter(key string) *rate.Limiter {
+	if IsProduction(key) {
+		return rate.NewLimiter(rate.Limit(90), 10) // 1000 req / 10 s
+	}
+	return rate.NewLimiter(rate.Limit(9), 5) // 100 req / 10 s
+}
+
+// defaultBackOff is Clerk's SDK schedule: 500 ms, ×1.5, ±50% jitter, 60 s cap.
+func defaultBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 500 * time.Millisecond
+	b.Multiplier = 1.5
+	b.RandomizationFactor = 0.5
+	b.MaxInterval = 60 * time.Second
+	b.Reset()
+	return b
+}
+
+// sleepCtx waits for d, returning early with ctx's error if it ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Kind implements Source.
+func (a *APISource) Kind() string { return "api" }
+
+// Total implements Source: one GET /users/count, cached for the source's
+// lifetime so progress bars and the wizard do not spend rate-limit budget.
+func (a *APISource) Total(ctx context.Context) (int, error) {
+	if a.haveTotal {
+		return a.total, nil
+	}
+	body, err := a.get(ctx, "/users/count", nil)
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		TotalCount *int `json:"total_count"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil || resp.TotalCount == nil || *resp.TotalCount < 0 {
+		return 0, a.scrub(fmt.Errorf("clerk: GET %s/users/count: unexpected response %s", a.base, preview(body)))
+	}
+	a.total, a.haveTotal = *resp.TotalCount, true
+	return a.total, nil
+}
+
+// Verify checks the key (and connectivity) with the cheapest authenticated
+// call, returning the user count for the wizard to show. A bad key yields
+// an *APIError with status 401.
+func (a *APISource) Verify(ctx context.Context) (int, error) {
+	return a.Total(ctx)
+}
+
+// Next implements Source. It walks GET /users by offset in created_at
+// ascending order: new sign-ups during the import land after the cursor
+// instead of shifting the pages already read.
+func (a *APISource) Next(ctx context.Context) ([]Record, error) {
+	if a.closed {
+		return nil, errors.New("clerk: source is closed")
+	}
+	if a.done {
+		return nil, io.EOF
+	}
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(a.pageSize))
+	q.Set("offset", strconv.Itoa(a.offset))
+	q.Set("order_by", "+created_at")
+	body, err := a.get(ctx, "/users", q)
+	if err != nil {
+		return nil, err
+	}
+	elems, err := splitPage(body)
+	if err != nil {
+		return nil, a.scrub(fmt.Errorf("clerk: GET %s/users (offset %d): %w", a.base, a.offset, err))
+	}
+	// A short page is Clerk's only end-of-list signal.
+	if len(elems) < a.pageSize {
+		a.done = true
+	}
+	if len(elems) == 0 {
+		return nil, io.EOF
+	}
+	recs := make([]Record, len(elems))
+	for i, raw := range elems {
+		recs[i] = decodeUser(raw, a.offset+i+1)
+	}
+	a.offset += len(elems)
+	return recs, nil
+}
+
+// Close implements Source.
+func (a *APISource) Close() error {
+	a.closed = true
+	if a.ownClient {
+		a.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// splitPage splits a list response into its elements without decoding
+// them, so one bad user cannot spoil the page. Clerk returns a bare array;
+// an object with a `data` array (the SDK shape) is accepted too.
+func splitPage(body []byte) ([]json.RawMessage, error) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return nil, errors.New("empty response body")
+	}
+	switch b[0] {
+	case '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(b, &elems); err != nil {
+			return nil, fmt.Errorf("malformed JSON array: %v", err)
+		}
+		return elems, nil
+	case '{':
+		var obj struct {
+			Data *[]json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return nil, fmt.Errorf("malformed JSON object: %v", err)
+		}
+		if obj.Data == nil {
+			return nil, fmt.Errorf("expected a JSON array of users, got an object without \"data\": %s", preview(b))
+		}
+		return *obj.Data, nil
+	}
+	return nil, fmt.Errorf("expected a JSON array of users, got %s", preview(b))
+}
+
+// get performs one GET with pacing and retries and returns the 200 body.
+// Retry policy: 5xx and connection errors back off exponentially (what
+// Clerk's SDKs do); 429 waits what Retry-After says; other statuses are the
+// caller's problem (bad key, bad request) and fail at once.
+func (a *APISource) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
+	endpoint := a.base + path
+	if len(q) > 0 {
+		endpoint += "?" + q.Encode()
+	}
+	bo := a.newBackOff()
+	failures, throttled := 0, 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := a.pace(ctx); err != nil {
+			return nil, err
+		}
+		status, hdr, body, err := a.do(ctx, endpoint)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if failures >= a.maxRetries {
+				return nil, a.scrub(fmt.Errorf("clerk: GET %s: %w (gave up after %d retries)", a.base+path, unwrapURLError(err), failures))
+			}
+			failures++
+			if err := a.wait(ctx, "could not reach Clerk, retrying", bo.NextBackOff()); err != nil {
+				return nil, err
+			}
+		case status == http.StatusOK:
+			return body, nil
+		case status == http.StatusTooManyRequests:
+			if throttled >= a.maxRetries {
+				return nil, a.scrub(fmt.Errorf("%w (still rate limited after %d retries)", apiError(status, hdr, body), throttled))
+			}
+			throttled++
+			if err := a.wait(ctx, "rate limited by Clerk", parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
+				return nil, err
+			}
+		case status >= 500:
+			if failures >= a.maxRetries {
+				return nil, a.scrub(fmt.Errorf("%w (gave up after %d retries)", apiError(status, hdr, body), failures))
+			}
+			failures++
+			if err := a.wait(ctx, fmt.Sprintf("Clerk returned %d, retrying", status), bo.NextBackOff()); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, a.scrub(apiError(status, hdr, body))
+		}
+	}
+}
+
+// do sends one request and reads the whole (bounded) body.
+func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.key)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	if err != nil {
+		// A connection cut mid-body is as retryable as one cut before it.
+		return 0, nil, nil, fmt.Errorf("reading response: %w", err)
+	}
+	if len(body) > maxBodyBytes {
+		return 0, nil, nil, fmt.Errorf("response larger than %d MiB", maxBodyBytes>>20)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// pace takes a token from the limiter, waiting (and saying so) if needed.
+func (a *APISource) pace(ctx context.Context) error {
+	r := a.limiter.Reserve()
+	if !r.OK() {
+		return errors.New("clerk: rate limiter allows no requests (burst 0)")
+	}
+	d := r.Delay()
+	if d <= 0 {
+		return nil
+	}
+	if a.onWait != nil {
+		a.onWait("pacing requests under Clerk's rate limit", d)
+	}
+	if err := a.sleep(ctx, d); err != nil {
+		// Give the token back so a later, resumed walk is not penalised.
+		r.Cancel()
+		return err
+	}
+	return nil
+}
+
+// wait announces and performs a retry pause.
+func (a *APISource) wait(ctx context.Context, reason string, d time.Duration) error {
+	if d < 0 {
+		d = 0
+	}
+	if a.onWait != nil {
+		a.onWait(reason, d)
+	}
+	return a.sleep(ctx, d)
+}
+
+// parseRetryAfter reads Retry-After as delta-seconds (what Clerk sends) or
+// an HTTP date, falling back to 10 s when it is missing or nonsense.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return defaultRetryAfter
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return defaultRetryAfter
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+	} else {
+		return defaultRetryAfter
+	}
+	return min(d, maxRetryAfter)
+}
+
+// unwrapURLError drops *url.Error's "Get \"<url>\":" prefix; the caller
+// already names the endpoint.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// preview quotes the start of a body for an error message.
+func preview(b []byte) string {
+	b = bytes.TrimSpace(b)
+	const n = 80
+	if len(b) > n {
+		return strconv.Quote(string(b[:n])) + "…"
+	}
+	return strconv.Quote(string(b))
+}
+
+// scrub guarantees the secret key never reaches an error string, even if
+// a server or proxy echoes it back in a body we quote.
+func (a *APISource) scrub(err error) error {
+	if err == nil || a.key == "" || !strings.Contains(err.Error(), a.key) {
+		return err
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		ae.Message = strings.ReplaceAll(ae.Message, a.key, redacted)
+		ae.LongMessage = strings.ReplaceAll(ae.LongMessage, a.key, redacted)
+		ae.Code = strings.ReplaceAll(ae.Code, a.key, redacted)
+		ae.TraceID = strings.ReplaceAll(ae.TraceID, a.key, redacted)
+		if !strings.Contains(err.Error(), a.key) {
+			return err
+		}
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), a.key, redacted), err: err}
+}
+
+const redacted = "sk_…[redacted]"
+
+// redactedError carries a scrubbed message while keeping the chain for
+// errors.Is/As (e.g. context.Canceled, *APIError).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// APIError is a non-success answer from Clerk, in Clerk's own words.
+type APIError struct {
+	// Status is the HTTP status code.
+	Status int
+	// Code is Clerk's machine-readable code, e.g. "clerk_key_invalid".
+	Code string
+	// Message and LongMessage are Clerk's short and long explanations.
+	Message     string
+	LongMessage string
+	// TraceID identifies the request for Clerk support.
+	TraceID string
+}
+
+// Error reads like "clerk: <Clerk's explanation> (401 clerk_key_invalid)".
+func (e *APIError) Error() string {
+	msg := e.LongMessage
+	if msg == "" {
+		msg = e.Message
+	}
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	if msg == "" {
+		msg = "unexpected response"
+	}
+	if e.Code != "" {
+		return fmt.Sprintf("clerk: %s (%d %s)", msg, e.Status, e.Code)
+	}
+	return fmt.Sprintf("clerk: %s (%d)", msg, e.Status)
+}
+
+// apiError builds an APIError from Clerk's error envelope; a body that is
+// not that envelope (a proxy's HTML page, say) still yields a readable
+// message with the status.
+func apiError(status int, hdr http.Header, body []byte) *APIError {
+	e := &APIError{Status: status, TraceID: hdr.Get("Clerk-Trace-Id")}
+	var env struct {
+		Errors []struct {
+			Message     string `json:"message"`
+			LongMessage string `json:"long_message"`
+			Code        string `json:"code"`
+		} `json:"errors"`
+		TraceID string `json:"clerk_trace_id"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		if e.TraceID == "" {
+			e.TraceID = env.TraceID
+		}
+		if len(env.Errors) > 0 {
+			first := env.Errors[0]
+			e.Code, e.Message, e.LongMessage = first.Code, first.Message, first.LongMessage
+			return e
+		}
+	}
+	ct := hdr.Get("Content-Type")
+	if ct == "" {
+		ct = "no content type"
+	}
+	e.Message = fmt.Sprintf("%s, and the response is not a Clerk error (%s: %s)", statusLine(status), ct, preview(body))
+	if status == http.StatusNotFound {
+		e.Message += "; check the API URL (CLERK_API_URL)"
+	}
+	return e
+}
+
+func statusLine(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return fmt.Sprintf("HTTP %d %s", status, t)
+	}
+	return fmt.Sprintf("HTTP %d", status)
+}

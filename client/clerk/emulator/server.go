@@ -1,0 +1,371 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// DemoSecretKey is a well-formed development key for the emulator, for
+// `ascendkit demo` and tests that want the auth check switched on.
+const DemoSecretKey = "sk_test_ascendkit_emulator_demo_key"
+
+// rateWindow is Clerk's rate-limit window.
+const rateWindow = 10 * time.Second
+
+// Options configures a Server.
+type Options struct {
+	// SecretKey, if set, is the only bearer token accepted; any other gets
+	// Clerk's 401 clerk_key_invalid. Empty accepts every request.
+	SecretKey string
+	// RequestsPer10s limits requests over a sliding 10 s window, like a
+	// Clerk instance (production 1000, development 100). 0 = unlimited.
+	// Requests over the limit get 429 with Retry-After set to the whole
+	// seconds until a slot frees up (at least 1).
+	RequestsPer10s int
+	// Latency delays every response, to make progress visible in demos.
+	Latency time.Duration
+}
+
+// Server is a running emulated Clerk Backend API.
+type Server struct {
+	// URL is the server root, e.g. http://127.0.0.1:34567; the API lives
+	// under URL+"/v1" (see BaseURL).
+	URL string
+
+	users []clerk.User // sorted by created_at ascending
+	opts  Options
+	srv   *http.Server
+	now   func() time.Time
+
+	mu         sync.Mutex
+	requests   int
+	byPath     map[string]int
+	failN      int
+	failStatus int
+	accepted   []time.Time // request times inside the window (rate limit)
+	closed     bool
+}
+
+// Start serves users on 127.0.0.1 at a free port. The slice is copied, so
+// the caller may reuse it.
+func Start(users []clerk.User, opts Options) (*Server, error) {
+	if opts.RequestsPer10s < 0 {
+		return nil, errors.New("emulator: RequestsPer10s must be >= 0")
+	}
+	sorted := slices.Clone(users)
+	slices.SortStableFunc(sorted, func(a, b clerk.User) int {
+		switch {
+		case a.CreatedAt < b.CreatedAt:
+			return -1
+		case a.CreatedAt > b.CreatedAt:
+			return 1
+		}
+		return 0
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("emulator: listen: %w", err)
+	}
+	s := &Server{
+		URL:    "http://" + ln.Addr().String(),
+		users:  sorted,
+		opts:   opts,
+		now:    time.Now,
+		byPath: map[string]int{},
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
+	return s, nil
+}
+
+// BaseURL is the API root to give a clerk.APISource (URL + "/v1").
+func (s *Server) BaseURL() string { return s.URL + "/v1" }
+
+// Close stops the server and drops open connections.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.srv.Close()
+}
+
+// FailNext makes the next n requests answer status with Clerk's body for
+// it (a 429 carries Retry-After: 1; a 502 is a load balancer's HTML page).
+func (s *Server) FailNext(n int, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failN, s.failStatus = n, status
+}
+
+// Requests returns how many requests the server has received.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// RequestsTo returns how many requests were made to path (e.g.
+// "/v1/users"), whatever their outcome.
+func (s *Server) RequestsTo(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byPath[path]
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Latency > 0 {
+		t := time.NewTimer(s.opts.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	status, retryAfter := s.admit(r)
+	if status != 0 {
+		writeError(w, status, retryAfter)
+		return
+	}
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, 0)
+		return
+	}
+	switch strings.TrimRight(r.URL.Path, "/") {
+	case "/v1/users":
+		s.listUsers(w, r)
+	case "/v1/users/count":
+		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(s.users)})
+	default:
+		writeError(w, http.StatusNotFound, 0)
+	}
+}
+
+// admit counts the request and applies, in order: injected failures, the
+// key check and the rate limit. It returns 0 if the request may proceed.
+func (s *Server) admit(r *http.Request) (status int, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	s.byPath[r.URL.Path]++
+	if s.failN > 0 {
+		s.failN--
+		ra := 0
+		if s.failStatus == http.StatusTooManyRequests {
+			ra = 1
+		}
+		return s.failStatus, ra
+	}
+	if s.opts.SecretKey != "" {
+		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || key != s.opts.SecretKey {
+			return http.StatusUnauthorized, 0
+		}
+	}
+	if limit := s.opts.RequestsPer10s; limit > 0 {
+		now := s.now()
+		cut := 0
+		for cut < len(s.accepted) && now.Sub(s.accepted[cut]) >= rateWindow {
+			cut++
+		}
+		s.accepted = s.accepted[cut:]
+		if len(s.accepted) >= limit {
+			wait := rateWindow - now.Sub(s.accepted[0])
+			secs := int((wait + time.Second - 1) / time.Second)
+			return http.StatusTooManyRequests, max(secs, 1)
+		}
+		s.accepted = append(s.accepted, now)
+	}
+	return 0, 0
+}
+
+// listUsers serves GET /v1/users: limit 1..500 (default 10), offset >= 0,
+// order_by ±created_at (default -created_at) and the starting_after
+// cursor, validated as Clerk's newer API specs describe.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, ok := intParam(q.Get("limit"), 10)
+	if !ok || limit < 1 || limit > 500 {
+		writeParamError(w, "limit", "limit must be an integer between 1 and 500")
+		return
+	}
+	offset, ok := intParam(q.Get("offset"), 0)
+	if !ok || offset < 0 {
+		writeParamError(w, "offset", "offset must be an integer greater than or equal to 0")
+		return
+	}
+	desc := true
+	switch q.Get("order_by") {
+	case "", "-created_at":
+	case "created_at", "+created_at":
+		desc = false
+	default:
+		writeParamError(w, "order_by", fmt.Sprintf("order_by %q is not supported by the emulator; use +created_at or -created_at", q.Get("order_by")))
+		return
+	}
+	// idx(k) maps the k-th user in the requested order to s.users.
+	n := len(s.users)
+	idx := func(k int) int {
+		if desc {
+			return n - 1 - k
+		}
+		return k
+	}
+	start := offset
+	if after := q.Get("starting_after"); after != "" {
+		if offset != 0 {
+			writeParamError(w, "offset", "offset must be 0 when starting_after is used")
+			return
+		}
+		pos := -1
+		for k := 0; k < n; k++ {
+			if s.users[idx(k)].ID == after {
+				pos = k
+				break
+			}
+		}
+		if pos < 0 {
+			writeParamError(w, "starting_after", "no user with id "+strconv.Quote(after))
+			return
+		}
+		start = pos + 1
+	}
+	page := make([]wireUser, 0, max(0, min(limit, n-start)))
+	for k := start; k < n && len(page) < limit; k++ {
+		page = append(page, toWire(s.users[idx(k)]))
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func intParam(v string, def int) (int, bool) {
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+// clerkError is one entry of Clerk's error envelope.
+type clerkError struct {
+	Message     string         `json:"message"`
+	LongMessage string         `json:"long_message"`
+	Code        string         `json:"code"`
+	Meta        map[string]any `json:"meta,omitempty"`
+}
+
+// errorBodies holds Clerk's wording per status. The 401 text is Clerk's
+// real one; the others follow Clerk's envelope with plausible text.
+var errorBodies = map[int]clerkError{
+	http.StatusUnauthorized: {
+		Message:     "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.",
+		LongMessage: "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.",
+		Code:        "clerk_key_invalid",
+	},
+	http.StatusForbidden: {
+		Message:     "Unauthorized request",
+		LongMessage: "You are not authorized to perform this request",
+		Code:        "authorization_invalid",
+	},
+	http.StatusNotFound: {
+		Message:     "not found",
+		LongMessage: "The requested resource was not found",
+		Code:        "resource_not_found",
+	},
+	http.StatusMethodNotAllowed: {
+		Message:     "method not allowed",
+		LongMessage: "The request method is not supported for this resource",
+		Code:        "method_not_allowed",
+	},
+	http.StatusTooManyRequests: {
+		Message:     "Too many requests",
+		LongMessage: "Too many requests, please retry later",
+		Code:        "too_many_requests",
+	},
+	http.StatusInternalServerError: {
+		Message:     "Oops, an unexpected error occurred",
+		LongMessage: "There was an internal error on our servers. We've been notified and are working on fixing it.",
+		Code:        "internal_clerk_error",
+	},
+	http.StatusServiceUnavailable: {
+		Message:     "Service unavailable",
+		LongMessage: "The service is temporarily unavailable, please try again later",
+		Code:        "service_unavailable",
+	},
+}
+
+var traceSeq struct {
+	sync.Mutex
+	n uint64
+}
+
+// newTraceID returns a fresh Clerk-style trace id (32 hex digits).
+func newTraceID() string {
+	traceSeq.Lock()
+	traceSeq.n++
+	n := traceSeq.n
+	traceSeq.Unlock()
+	return fmt.Sprintf("%016x%016x", mix(n), mix(n+1))
+}
+
+func writeError(w http.ResponseWriter, status, retryAfter int) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	if status == http.StatusBadGateway || status == http.StatusGatewayTimeout {
+		// What a load balancer in front of an API really sends.
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n",
+			status, http.StatusText(status), status, http.StatusText(status))
+		return
+	}
+	e, ok := errorBodies[status]
+	if !ok {
+		e = clerkError{Message: strings.ToLower(http.StatusText(status)), LongMessage: http.StatusText(status), Code: "unexpected_error"}
+	}
+	writeClerkError(w, status, e)
+}
+
+func writeParamError(w http.ResponseWriter, param, long string) {
+	writeClerkError(w, http.StatusUnprocessableEntity, clerkError{
+		Message:     "is invalid",
+		LongMessage: long,
+		Code:        "form_param_value_invalid",
+		Meta:        map[string]any{"param_name": param},
+	})
+}
+
+func writeClerkError(w http.ResponseWriter, status int, e clerkError) {
+	trace := newTraceID()
+	w.Header().Set("Clerk-Trace-Id", trace)
+	writeJSON(w, status, struct {
+		Errors  []clerkError `json:"errors"`
+		TraceID string       `json:"clerk_trace_id"`
+	}{[]clerkError{e}, trace})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"encoding failed","long_message":"encoding failed","code":"internal_clerk_error"}]}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b) //nolint:errcheck // the client went away; nothing to do
+}

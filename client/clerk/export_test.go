@@ -1,0 +1,17 @@
+package clerk
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Hooks for the external tests (package clerk_test), which cannot reach
+// unexported fields but must run against the emulator, which imports clerk.
+
+// SetSleep replaces the source's wait function.
+func SetSleep(a *APISource, f func(context.Context, time.Duration) error) { a.sleep = f }
+
+// LimiterOf returns the limiter the source paces with.
+func LimiterOf(a *APISource) *rate.Limiter { return a.limiter }

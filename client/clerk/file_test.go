@@ -1,0 +1,424 @@
+package clerk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeTemp writes content to a file in a test directory.
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readAll opens content as a file and drains it, returning the records and
+// the first non-EOF error (records before a structural error still count).
+func readAll(t *testing.T, content string) ([]Record, error) {
+	t.Helper()
+	src, err := OpenFile(writeTemp(t, "export", content))
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	if src.Kind() != "file" {
+		t.Errorf("Kind = %q", src.Kind())
+	}
+	if n, err := src.Total(context.Background()); n != -1 || err != nil {
+		t.Errorf("Total = %d, %v", n, err)
+	}
+	var all []Record
+	for range 100000 {
+		recs, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			if len(recs) != 0 {
+				t.Fatal("records with io.EOF")
+			}
+			// EOF is sticky.
+			if _, err := src.Next(context.Background()); !errors.Is(err, io.EOF) {
+				t.Errorf("Next after EOF = %v", err)
+			}
+			return all, nil
+		}
+		if err != nil {
+			// Structural errors are sticky too.
+			if _, err2 := src.Next(context.Background()); err2 == nil || errors.Is(err2, io.EOF) {
+				t.Errorf("Next after error = %v", err2)
+			}
+			return all, err
+		}
+		if len(recs) == 0 {
+			t.Fatal("no records and no error")
+		}
+		all = append(all, recs...)
+	}
+	t.Fatal("source does not end")
+	return nil, nil
+}
+
+func ids(recs []Record) string {
+	var out []string
+	for _, r := range recs {
+		if r.Err != nil {
+			out = append(out, fmt.Sprintf("ERR@%d", r.Pos))
+		} else {
+			out = append(out, r.User.ID)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func TestJSONFileShapes(t *testing.T) {
+	const u1 = `{"id":"user_1","object":"user","first_name":"Ada","email_addresses":[{"id":"idn_1","email_address":"a@x.io","verification":{"status":"verified","strategy":"email_code"},"linked_to":[]}],"primary_email_address_id":"idn_1","created_at":1700000000000,"future_field":{"nested":[1,2,3]}}`
+	const u2 = `{"id":"user_2","created_at":1700000000001}`
+	cases := map[string]string{
+		"array":             "[" + u1 + "," + u2 + "]",
+		"array-whitespace":  "\n\t  [ " + u1 + " ,\n " + u2 + " ]\n\n",
+		"bom":               "\uFEFF[" + u1 + "," + u2 + "]",
+		"users-only":        `{"users":[` + u1 + "," + u2 + `]}`,
+		"users-after-keys":  `{"version":2,"instance":{"id":"ins_1","tags":["a",{"b":[[]]}]},"note":"x","users":[` + u1 + "," + u2 + `]}`,
+		"users-before-keys": `{"users":[` + u1 + "," + u2 + `],"exported_at":"2026-01-01","meta":{"users":"not this one"},"n":null}`,
+		"users-middle":      `{"a":[1,2,{"users":[]}],"users":[` + u1 + "," + u2 + `],"b":true}`,
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			recs, err := readAll(t, content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(recs); got != "user_1,user_2" {
+				t.Fatalf("ids = %s", got)
+			}
+			u := recs[0].User
+			if *u.FirstName != "Ada" || u.EmailAddresses[0].Verification.Status != "verified" || u.CreatedAt != 1700000000000 {
+				t.Errorf("user 1 = %+v", u)
+			}
+			if recs[0].Pos != 1 || recs[1].Pos != 2 || recs[0].Raw != nil {
+				t.Errorf("positions/raw wrong: %+v", recs)
+			}
+		})
+	}
+}
+
+func TestJSONFileEmpty(t *testing.T) {
+	for _, content := range []string{"[]", " [ ] \n", `{"users":[]}`, `{"x":1,"users":[]}`} {
+		recs, err := readAll(t, content)
+		if err != nil || len(recs) != 0 {
+			t.Errorf("%q: %d records, %v", content, len(recs), err)
+		}
+	}
+}
+
+func TestJSONFileMalformedRecords(t *testing.T) {
+	content := `[
+		{"id":"user_1","created_at":1},
+		{"id":"user_2","created_at":"yesterday"},
+		"just a string",
+		null,
+		[1,2],
+		{"first_name":"No Id"},
+		{"id":"user_7","email_addresses":{"not":"an array"}},
+		{"id":"user_8","created_at":8}
+	]`
+	recs, err := readAll(t, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(recs); got != "user_1,ERR@2,ERR@3,ERR@4,ERR@5,ERR@6,ERR@7,user_8" {
+		t.Fatalf("ids = %s", got)
+	}
+	for i, r := range recs {
+		if r.Pos != i+1 {
+			t.Errorf("record %d Pos %d", i, r.Pos)
+		}
+		if r.Err != nil {
+			if r.User != nil || len(r.Raw) == 0 || !json.Valid(r.Raw) {
+				t.Errorf("bad record %d: %+v", r.Pos, r)
+			}
+			if !strings.Contains(r.Err.Error(), fmt.Sprintf("record %d", r.Pos)) {
+				t.Errorf("err %q lacks its position", r.Err)
+			}
+		}
+	}
+	for pos, want := range map[int]string{
+		2: `(id "user_2"): field "created_at": got JSON string, want a number`,
+		3: "expected a user object, got a string",
+		4: "got null",
+		6: `no "id"`,
+		7: `field "email_addresses"`,
+	} {
+		if !strings.Contains(recs[pos-1].Err.Error(), want) {
+			t.Errorf("record %d err %q lacks %q", pos, recs[pos-1].Err, want)
+		}
+	}
+}
+
+func TestJSONFileStructuralErrors(t *testing.T) {
+	cases := []struct {
+		name, content string
+		before        string // ids yielded before the error
+		want          []string
+	}{
+		{"truncated-mid-element", `[{"id":"user_1"},{"id":"us`, "user_1", []string{"truncated", "byte", "after record 1"}},
+		{"truncated-after-comma", `[{"id":"user_1"},`, "user_1", []string{"truncated"}},
+		{"truncated-before-close", `[{"id":"user_1"}`, "user_1", []string{"truncated"}},
+		{"truncated-object", `{"users":[{"id":"user_1"}]`, "user_1", []string{"truncated"}},
+		{"truncated-in-prefix", `{"meta":{"a":[1,2`, "", []string{"truncated", "before the first record"}},
+		{"missing-comma", `[{"id":"user_1"} {"id":"user_2"}]`, "user_1", []string{"invalid JSON", "byte 17"}},
+		{"garbage", `[{"id":"user_1"},]`, "user_1", []string{"invalid JSON"}},
+		{"trailing-data", `[{"id":"user_1"}] [{"id":"user_2"}]`, "user_1", []string{"after the end of the JSON"}},
+		{"no-users-key", `{"data":[{"id":"user_1"}],"total_count":1}`, "", []string{`no "users" key`, `"data"`, `"total_count"`}},
+		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
+		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},
+		{"users-object", `{"users":{"user_1":{}}}`, "", []string{`"users" must be an array`, "an object"}},
+		{"users-null", `{"users":null}`, "", []string{`"users" must be an array`, "null"}},
+		{"users-twice", `{"users":[{"id":"user_1"}],"users":[]}`, "user_1", []string{"appears twice"}},
+		{"bad-key", `{"users" 1}`, "", []string{"invalid JSON"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			recs, err := readAll(t, c.content)
+			if err == nil || errors.Is(err, io.EOF) {
+				t.Fatalf("err = %v, want a structural error", err)
+			}
+			if got := ids(recs); got != c.before {
+				t.Errorf("records before the error = %q, want %q", got, c.before)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("err %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenFileErrors(t *testing.T) {
+	if _, err := OpenFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Error("missing file opened")
+	}
+	for _, content := range []string{"", "  \n\t ", "\uFEFF"} {
+		if _, err := OpenFile(writeTemp(t, "e.json", content)); err == nil || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("%q: err = %v", content, err)
+		}
+	}
+	if _, err := OpenFile(writeTemp(t, "e.zip", "PK\x03\x04rest")); err == nil || !strings.Contains(err.Error(), "zip") {
+		t.Errorf("zip: err = %v", err)
+	}
+	// A JSON scalar at the top is not JSON-sniffed; it fails as a CSV
+	// without the required columns, still with a clear error.
+	_, err := readAll(t, `"just a string"`)
+	if err == nil || !strings.Contains(err.Error(), "not a Clerk user export") {
+		t.Errorf("scalar: err = %v", err)
+	}
+}
+
+func TestJSONFileCancelled(t *testing.T) {
+	src, err := OpenFile(writeTemp(t, "u.json", `[{"id":"user_1"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := src.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	// Not sticky: a live context continues.
+	recs, err := src.Next(context.Background())
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+}
+
+func TestFileClosed(t *testing.T) {
+	for _, content := range []string{`[{"id":"user_1"}]`, "id,primary_email_address\nuser_1,a@x.io\n"} {
+		src, err := OpenFile(writeTemp(t, "u", content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		if err := src.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		if _, err := src.Next(context.Background()); err == nil || errors.Is(err, io.EOF) {
+			t.Errorf("Next after Close = %v", err)
+		}
+	}
+}
+
+const csvHeader = "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n"
+
+const digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+const totp = "JBSWY3DPEHPK3PXP"
+
+func TestCSVFile(t *testing.T) {
+	content := csvHeader +
+		"user_1,Ada,Lovelace,ada,Ada@Example.com,+15550100,\"ada@example.com, ada@work.io\",old@example.com,+15550100,,," + digest + ",bcrypt\n" +
+		"user_2,,,,grace@example.com,,work@example.com|grace@example.com | other@example.com,pending@x.io|also@x.io,,," + totp + ",,\n" +
+		"user_3,Zoë,,,,,,,,,,,\n"
+	recs, err := readAll(t, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(recs); got != "user_1,user_2,user_3" {
+		t.Fatalf("ids = %s", got)
+	}
+	u1 := recs[0].User
+	if *u1.FirstName != "Ada" || *u1.LastName != "Lovelace" || *u1.Username != "ada" || !u1.PasswordEnabled || u1.TwoFactorEnabled {
+		t.Errorf("user_1 = %+v", u1)
+	}
+	if u1.PrimaryEmailAddressID == nil || *u1.PrimaryEmailAddressID != "csv_primary" {
+		t.Errorf("primary id = %v", u1.PrimaryEmailAddressID)
+	}
+	emails := func(u *User) string {
+		var out []string
+		for _, e := range u.EmailAddresses {
+			out = append(out, e.ID+"="+e.EmailAddress+":"+e.Verification.Status)
+		}
+		return strings.Join(out, " ")
+	}
+	// The primary is matched case-insensitively among the verified ones
+	// and not repeated.
+	if got, want := emails(u1), "csv_primary=Ada@Example.com:verified csv_email_1=ada@work.io:verified csv_email_2=old@example.com:unverified"; got != want {
+		t.Errorf("user_1 emails\n got %s\nwant %s", got, want)
+	}
+	u2 := recs[1].User
+	if u2.FirstName != nil || u2.LastName != nil || u2.Username != nil || u2.PasswordEnabled || !u2.TwoFactorEnabled {
+		t.Errorf("user_2 = %+v", u2)
+	}
+	if got, want := emails(u2), "csv_primary=grace@example.com:verified csv_email_1=work@example.com:verified csv_email_2=other@example.com:verified csv_email_3=pending@x.io:unverified csv_email_4=also@x.io:unverified"; got != want {
+		t.Errorf("user_2 emails\n got %s\nwant %s", got, want)
+	}
+	u3 := recs[2].User
+	if len(u3.EmailAddresses) != 0 || u3.PrimaryEmailAddressID != nil || *u3.FirstName != "Zoë" {
+		t.Errorf("user_3 = %+v", u3)
+	}
+	// Secrets never leave the reader.
+	dump, _ := json.Marshal(recs)
+	for _, secret := range []string{digest, totp} {
+		if strings.Contains(fmt.Sprintf("%+v %s", recs, dump), secret) {
+			t.Errorf("secret %q exposed", secret)
+		}
+	}
+}
+
+func TestCSVHeaderMapping(t *testing.T) {
+	// Reordered, partial, with unknown columns, odd case and spaces.
+	content := " Primary_Email_Address ,future_column,ID,last_name\n" +
+		"b@x.io,whatever,user_b,Hopper\n"
+	recs, err := readAll(t, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].User.ID != "user_b" || *recs[0].User.LastName != "Hopper" ||
+		recs[0].User.EmailAddresses[0].EmailAddress != "b@x.io" || recs[0].User.EmailAddresses[0].Verification.Status != "unverified" {
+		t.Fatalf("recs = %+v", recs)
+	}
+	for content, want := range map[string]string{
+		"first_name,primary_email_address\nA,a@x.io\n": `no "id" column`,
+		"id,first_name\nuser_1,A\n":                    `no "primary_email_address" column`,
+		"id,id,primary_email_address\n":                `"id" appears twice`,
+	} {
+		_, err := readAll(t, content)
+		if err == nil || errors.Is(err, io.EOF) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", content, err, want)
+		}
+	}
+	// Header only: no users, no error.
+	if recs, err := readAll(t, csvHeader); err != nil || len(recs) != 0 {
+		t.Errorf("header only: %d, %v", len(recs), err)
+	}
+}
+
+func TestCSVBadRows(t *testing.T) {
+	content := "\n\n" + csvHeader +
+		"user_1,Ada,,,a@x.io,,,,,,,,\n" +
+		"user_2,Too,Few,fields\n" +
+		// Shifted row with a digest in it: the error must not echo it.
+		"user_3,A,B,C,c@x.io,,,,,,,," + digest + ",bcrypt,extra\n" +
+		"user_4,Bare\"Quote,,,d@x.io,,,,,,,,\n" +
+		",Empty,Id,,e@x.io,,,,,,,,\n" +
+		"user_6,Last,,,f@x.io,,,,,,,,\n"
+	recs, err := readAll(t, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(recs); got != "user_1,ERR@2,ERR@3,ERR@4,ERR@5,user_6" {
+		t.Fatalf("ids = %s", got)
+	}
+	for pos, want := range map[int]string{
+		2: "record 2 (line 5)",
+		3: `record 3 (line 6) (id "user_3"): has 15 fields, the header has 13`,
+		4: "line 7",
+		5: "empty id",
+	} {
+		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("record %d err %v, want %q", pos, err, want)
+		}
+	}
+	for _, r := range recs {
+		if r.Err != nil && (strings.Contains(r.Err.Error(), digest) || strings.Contains(string(r.Raw), digest)) {
+			t.Errorf("digest exposed in %v", r.Err)
+		}
+	}
+}
+
+func TestCSVUnterminatedQuote(t *testing.T) {
+	content := "id,primary_email_address\nuser_1,a@x.io\nuser_2,\"b@x.io\nuser_3,c@x.io\n"
+	recs, err := readAll(t, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(recs); got != "user_1,ERR@2" {
+		t.Fatalf("ids = %s", got)
+	}
+}
+
+func TestFilePaging(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	var c strings.Builder
+	c.WriteString("id,primary_email_address\n")
+	for i := range 1201 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"user_%d"}`, i)
+		fmt.Fprintf(&c, "user_%d,u%d@x.io\n", i, i)
+	}
+	b.WriteString("]")
+	for name, content := range map[string]string{"json": b.String(), "csv": c.String()} {
+		t.Run(name, func(t *testing.T) {
+			src, err := OpenFile(writeTemp(t, "u", content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			var sizes []int
+			for {
+				recs, err := src.Next(context.Background())
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				sizes = append(sizes, len(recs))
+			}
+			if fmt.Sprint(sizes) != "[500 500 201]" {
+				t.Errorf("pages %v", sizes)
+			}
+		})
+	}
+}

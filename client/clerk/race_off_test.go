@@ -1,0 +1,5 @@
+//go:build !race
+
+package clerk_test
+
+const raceEnabled = false
