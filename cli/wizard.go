@@ -78,7 +78,7 @@ const (
 	demoUsers    = 3000
 	demoSeed     = 7
 	demoExisting = 40
-	demoKey      = "sk_test_demo_ascendkit_local_emulator"
+	demoKey      = emulator.DemoSecretKey
 )
 
 type demoOptions struct {
