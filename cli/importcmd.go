@@ -16,6 +16,7 @@ import (
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func newImportCmd(g *globalOptions) *cobra.Command {
@@ -108,8 +109,8 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		return src, nil
 	}
 	if key == "-" {
-		line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		line, err := readSecret(o.g.io)
+		if err != nil {
 			return nil, fmt.Errorf("reading the API key from stdin: %w", err)
 		}
 		key = trimKey(line)
@@ -188,10 +189,11 @@ func (o *importOptions) run(ctx context.Context) error {
 	}
 	rep, runErr := importer.Run(ctx, src, env, opts)
 	prog.done()
-	if runErr != nil && !rep.Interrupted {
+	if runErr != nil && !rep.Interrupted && rep.Users.Fetched == 0 {
+		// Nothing was read (bad key, unreadable file): the error says it all.
 		return runErr
 	}
-	if o.mode == importer.ModeRun && o.fromIdentity != "" && !rep.Interrupted {
+	if o.mode == importer.ModeRun && o.fromIdentity != "" && runErr == nil {
 		if err := importer.SetSender(ctx, env, o.fromIdentity); err != nil {
 			return err
 		}
@@ -213,10 +215,29 @@ func (o *importOptions) run(ctx context.Context) error {
 		fmt.Fprintln(o.g.io.ErrOut, "Interrupted: what was written stays; run the same command again to continue.")
 		return &exitError{code: ExitInterrupted, err: runErr}
 	}
+	if runErr != nil {
+		return &exitError{code: ExitError, err: runErr}
+	}
 	if rep.Users.Failed > 0 {
 		return &exitError{code: ExitError, err: fmt.Errorf("%d users could not be written", rep.Users.Failed)}
 	}
 	return nil
+}
+
+// readSecret reads one line from stdin without echoing it when stdin is a
+// terminal (so a pasted key does not stay on screen).
+func readSecret(ios *IO) (string, error) {
+	if f, ok := ios.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(ios.ErrOut, "Clerk secret key: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(ios.ErrOut)
+		return string(b), err
+	}
+	line, err := bufio.NewReader(ios.In).ReadString('\n')
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return line, err
 }
 
 // printReport is the human summary of a preview or run.
@@ -249,7 +270,11 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 		if u.Failed > 0 {
 			fmt.Fprintf(w, "  failed       %7d\n", u.Failed)
 		}
-		fmt.Fprintf(w, "OAuth links    %7d\nTags           %s\nEvents         %s\n", r.OAuthLinks, counts(r.Tags), counts(r.Events))
+		fmt.Fprintf(w, "OAuth links    %7d", r.OAuthLinks)
+		if r.OAuthLinkConflicts > 0 {
+			fmt.Fprintf(w, "  (%d not linked: account already linked to another user)", r.OAuthLinkConflicts)
+		}
+		fmt.Fprintf(w, "\nTags           %s\nEvents         %s\n", counts(r.Tags), counts(r.Events))
 		if r.Enrollments > 0 {
 			fmt.Fprintf(w, "Enrolled into active journeys: %d\n", r.Enrollments)
 		}
@@ -262,13 +287,19 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 		if len(s.Unsupported) > 0 {
 			fmt.Fprintf(w, "  unsupported  %s (not enabled)\n", counts(s.Unsupported))
 		}
-		if s.StrandedUsers > 0 {
-			fmt.Fprintf(w, "  WARNING: %d social-only users have no enabled provider to sign in with\n", s.StrandedUsers)
-		}
+		fmt.Fprintln(w, "  (providers are merged into the environment's settings; none are removed)")
 	} else {
 		fmt.Fprintln(w, "\nAuth settings: phase skipped (--users)")
 	}
-	if r.Mode == importer.ModePreview {
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(w, "\nWarnings")
+		for _, msg := range r.Warnings {
+			fmt.Fprintf(w, "  ! %s\n", termtext.Clean(msg))
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "\nStopped early: %s\n", termtext.Clean(r.Error))
+	} else if r.Mode == importer.ModePreview {
 		fmt.Fprintln(w, "\nRun `ascendkit import clerk run` with the same flags to apply.")
 	} else if sender != "" {
 		fmt.Fprintf(w, "\nMigration sender set to %s\n", termtext.Clean(sender))
@@ -338,7 +369,7 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 	if len(n.shown) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nSkipped or failed users:")
+	fmt.Fprintln(w, "\nSkipped, failed or flagged users:")
 	for _, e := range n.shown {
 		who := e.Email
 		if who == "" {
@@ -368,7 +399,8 @@ type entryLog struct {
 }
 
 func newEntryLog(path string) (*entryLog, error) {
-	f, err := os.Create(path)
+	// The entries hold people's emails and names: readable by the owner only.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -119,7 +120,8 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(ios.ErrOut, "error:", err)
+	// Errors can carry text from Clerk or from a file: print it clean.
+	fmt.Fprintln(ios.ErrOut, "error:", termtext.CleanBlock(err.Error()))
 	var ee *exitError
 	switch {
 	case errors.As(err, &ee):

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -25,7 +26,16 @@ type mapped struct {
 	// user has; unsupported keeps Clerk's names of the others.
 	providers   []string
 	unsupported []string
+	// droppedLinks counts external accounts without a provider or
+	// provider user id: there is nothing to link them by.
+	droppedLinks int
 }
+
+// maxMillis is the last millisecond of year 9999: later times cannot be
+// stored or printed as RFC 3339, so such a record is malformed.
+const maxMillis = 253402300799999
+
+func validMillis(ms int64) bool { return ms >= 0 && ms <= maxMillis }
 
 // providerName maps a Clerk provider ("oauth_google") to AscendKit's name
 // and says whether AscendKit supports it.
@@ -86,20 +96,25 @@ func displayName(u *clerk.User) string {
 	return strings.TrimSpace(deref(u.Username))
 }
 
-// mapUser applies the mapping of import.md. It returns a skip reason
-// instead when the user cannot be imported.
-func mapUser(u *clerk.User, now time.Time, includeBanned bool) (mapped, string) {
-	var m mapped
+// mapUser applies the mapping of import.md. It returns a skip reason (and
+// for malformed records a detail) instead when the user cannot be imported.
+func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason, detail string) {
+	if !validMillis(u.CreatedAt) {
+		return m, ReasonMalformed, fmt.Sprintf("created_at %d is not a time in milliseconds", u.CreatedAt)
+	}
+	if u.LastSignInAt != nil && !validMillis(*u.LastSignInAt) {
+		return m, ReasonMalformed, fmt.Sprintf("last_sign_in_at %d is not a time in milliseconds", *u.LastSignInAt)
+	}
 	pe := primaryEmail(u)
 	if pe == nil || strings.TrimSpace(pe.EmailAddress) == "" {
-		return m, ReasonNoEmail
+		return m, ReasonNoEmail, ""
 	}
 	email := strings.ToLower(strings.TrimSpace(pe.EmailAddress))
 	if !validEmail(email) {
-		return m, ReasonInvalidEmail
+		return m, ReasonInvalidEmail, ""
 	}
 	if u.Banned && !includeBanned {
-		return m, ReasonBanned
+		return m, ReasonBanned, ""
 	}
 	m.email = email
 	m.hadPassword = u.PasswordEnabled
@@ -125,16 +140,29 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (mapped, string) 
 	for k, v := range u.PublicMetadata {
 		au.Metadata[k] = v
 	}
+	if own, ok := au.Metadata["import"]; ok {
+		// metadata.import is the import's own record; a public_metadata key
+		// of the same name is kept beside it rather than lost.
+		au.Metadata["publicImport"] = own
+	}
 	au.Metadata["import"] = importMeta(u.ID, now)
 
 	seen := map[string]bool{}
+	linked := map[string]bool{}
 	for _, ea := range u.ExternalAccounts {
 		name, ok := providerName(ea.Provider)
-		au.OAuthLinks = append(au.OAuthLinks, ascendkit.OAuthLink{
-			Provider:       name,
-			ProviderUserID: ea.ProviderUserID,
-			Email:          strings.ToLower(strings.TrimSpace(ea.EmailAddress)),
-		})
+		if strings.TrimSpace(ea.Provider) == "" || strings.TrimSpace(ea.ProviderUserID) == "" {
+			m.droppedLinks++
+			continue
+		}
+		if lk := ascendkit.LinkKey(name, ea.ProviderUserID); !linked[lk] {
+			linked[lk] = true
+			au.OAuthLinks = append(au.OAuthLinks, ascendkit.OAuthLink{
+				Provider:       name,
+				ProviderUserID: ea.ProviderUserID,
+				Email:          strings.ToLower(strings.TrimSpace(ea.EmailAddress)),
+			})
+		}
 		key := name
 		if !ok {
 			key = ea.Provider
@@ -150,16 +178,17 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (mapped, string) 
 		}
 	}
 
+	hasOAuth := len(u.ExternalAccounts) > m.droppedLinks
 	au.Tags = []string{TagClerk}
 	if u.PasswordEnabled {
 		au.Tags = append(au.Tags, TagNeedsPasswordReset)
-	} else if len(u.ExternalAccounts) > 0 {
+	} else if hasOAuth {
 		au.Tags = append(au.Tags, TagSocialOnly)
 	}
 
 	events := []ascendkit.NewEvent{{Type: EventUserImported, Payload: map[string]any{
 		"source": SourceClerk, "sourceId": u.ID,
-		"hadPassword": u.PasswordEnabled, "hasOAuth": len(u.ExternalAccounts) > 0,
+		"hadPassword": u.PasswordEnabled, "hasOAuth": hasOAuth,
 	}}}
 	if au.LastLoginAt != nil {
 		events = append(events, ascendkit.NewEvent{Type: EventUserLogin, Payload: map[string]any{
@@ -167,7 +196,7 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (mapped, string) 
 		}})
 	}
 	m.user = ascendkit.ImportedUser{User: au, Source: SourceClerk, SourceID: u.ID, Events: events}
-	return m, ""
+	return m, "", ""
 }
 
 func importMeta(sourceID string, now time.Time) map[string]any {

@@ -35,7 +35,7 @@ const ada = `{"id":"user_2abc","object":"user","username":null,"first_name":"Ada
  "created_at":1752102559068,"updated_at":1752102559106,"some_future_field":{"x":1}}`
 
 func TestMapUserFullRecord(t *testing.T) {
-	m, reason := mapUser(decodeUser(t, ada), now, false)
+	m, reason, _ := mapUser(decodeUser(t, ada), now, false)
 	if reason != "" {
 		t.Fatalf("skipped: %s", reason)
 	}
@@ -142,7 +142,7 @@ func TestMapUserRules(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m, reason := mapUser(decodeUser(t, c.json), now, false)
+			m, reason, _ := mapUser(decodeUser(t, c.json), now, false)
 			if reason != c.reason {
 				t.Fatalf("reason = %q, want %q", reason, c.reason)
 			}
@@ -154,7 +154,7 @@ func TestMapUserRules(t *testing.T) {
 }
 
 func TestMapUserIncludeBanned(t *testing.T) {
-	m, reason := mapUser(decodeUser(t, `{"id":"u1","banned":true,"email_addresses":[{"id":"e","email_address":"a@b.co"}]}`), now, true)
+	m, reason, _ := mapUser(decodeUser(t, `{"id":"u1","banned":true,"email_addresses":[{"id":"e","email_address":"a@b.co"}]}`), now, true)
 	if reason != "" || !m.user.User.Banned {
 		t.Fatalf("reason %q banned %v: --include-banned imports with the ban kept", reason, m.user.User.Banned)
 	}

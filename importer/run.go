@@ -92,8 +92,9 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
 			SkippedReasons:   map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0},
 		},
-		Tags:   map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0},
-		Events: map[string]int{EventUserImported: 0, EventUserLogin: 0},
+		Warnings: []string{},
+		Tags:     map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0},
+		Events:   map[string]int{EventUserImported: 0, EventUserLogin: 0},
 		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
 			Before: []string{}, After: []string{}},
 	}
@@ -101,6 +102,8 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if err != nil && ctx.Err() != nil {
 		r.report.Interrupted = true
 		err = ctx.Err()
+	} else if err != nil {
+		r.report.Error = err.Error()
 	}
 	r.finish()
 	opts.OnEvent(Finished{Report: r.report})
@@ -114,15 +117,28 @@ func newRunID() string {
 }
 
 func (r *runner) run() error {
-	total, err := r.src.Total(r.ctx)
-	if err != nil {
-		return err
+	// A file is read through once before a run writes anything, so that a
+	// truncated or damaged file stops the run with nothing half-written.
+	total := -1
+	if c, ok := r.src.(clerk.Checker); ok && r.opts.Mode == ModeRun {
+		n, err := c.Check(r.ctx)
+		if err != nil {
+			return fmt.Errorf("checking the source before writing (nothing was written): %w", err)
+		}
+		total = n
+	}
+	if total < 0 {
+		n, err := r.src.Total(r.ctx)
+		if err != nil {
+			return err
+		}
+		total = n
 	}
 	r.total = total
-	r.opts.OnEvent(Started{Mode: r.opts.Mode, Source: r.src.Kind(), Total: total})
-	if r.opts.Providers != nil {
-		r.report.Settings.Providers = r.opts.Providers
+	if n, ok := r.src.(clerk.Noter); ok {
+		r.report.Warnings = append(r.report.Warnings, n.Notes()...)
 	}
+	r.opts.OnEvent(Started{Mode: r.opts.Mode, Source: r.src.Kind(), Total: total})
 	before, err := r.env.AuthSettings(r.ctx)
 	if err != nil {
 		return fmt.Errorf("reading auth settings: %w", err)
@@ -147,6 +163,11 @@ func (r *runner) run() error {
 	if err := r.flush(); err != nil {
 		return err
 	}
+	if r.total >= 0 && r.fetched != r.total {
+		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
+			"The source announced %d users but %d were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
+			r.total, r.fetched))
+	}
 	return r.settings()
 }
 
@@ -158,6 +179,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	}
 	items := make([]item, 0, len(recs))
 	var ids, emails []string
+	var links []ascendkit.OAuthLink
 	for _, rec := range recs {
 		r.fetched++
 		if rec.Err != nil || rec.User == nil {
@@ -168,9 +190,9 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.skip(Entry{Pos: rec.Pos, Reason: ReasonMalformed, Detail: detail})
 			continue
 		}
-		m, reason := mapUser(rec.User, r.now, r.opts.IncludeBanned)
+		m, reason, detail := mapUser(rec.User, r.now, r.opts.IncludeBanned)
 		if reason != "" {
-			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason}
+			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason, Detail: detail}
 			if pe := primaryEmail(rec.User); pe != nil {
 				e.Email = pe.EmailAddress
 			}
@@ -181,6 +203,11 @@ func (r *runner) page(recs []clerk.Record) error {
 		items = append(items, item{rec, m})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
+		links = append(links, m.user.User.OAuthLinks...)
+		if m.droppedLinks > 0 {
+			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkInvalid,
+				Detail: fmt.Sprintf("%d external account(s) without provider or provider_user_id not linked", m.droppedLinks)})
+		}
 	}
 
 	// Lookups see the environment as it was before this run: users this
@@ -193,6 +220,10 @@ func (r *runner) page(recs []clerk.Record) error {
 	byEmail, err := r.env.LookupEmails(r.ctx, emails)
 	if err != nil {
 		return fmt.Errorf("looking up emails: %w", err)
+	}
+	byLink, err := r.env.LookupLinks(r.ctx, links)
+	if err != nil {
+		return fmt.Errorf("looking up OAuth accounts: %w", err)
 	}
 	for _, it := range items {
 		u := it.rec.User
@@ -207,9 +238,10 @@ func (r *runner) page(recs []clerk.Record) error {
 			e.Reason = ReasonRepeatedInSource
 		}
 		if e.Reason == "" {
-			r.queueCreate(it.m)
+			it.m.user.User.OAuthLinks = r.newLinks(e, it.m.user.User.OAuthLinks, byLink)
+			r.queueCreate(e, it.m)
 		} else {
-			r.duplicate(e, it.m)
+			r.duplicate(e, it.m, byLink)
 		}
 	}
 	r.opts.OnEvent(PageRead{Fetched: r.fetched, Total: r.total,
@@ -220,6 +252,56 @@ func (r *runner) page(recs []clerk.Record) error {
 	return nil
 }
 
+// newLinks keeps the links of a user to create that no other user owns:
+// an OAuth account links to one user. A link owned in the environment
+// (before this run) or by an earlier user of this source is dropped and
+// reported, in preview and run alike.
+func (r *runner) newLinks(e Entry, links []ascendkit.OAuthLink, byLink map[string]ascendkit.Match) []ascendkit.OAuthLink {
+	kept := links[:0:0]
+	for _, l := range links {
+		k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
+		owner, inEnv := byLink[k]
+		inEnv = inEnv && owner.RunID != r.runID
+		if r.seen.addSeen("link", k) || inEnv {
+			w := e
+			w.Reason = ReasonLinkConflict
+			w.Detail = fmt.Sprintf("%s account %s is already linked to ", l.Provider, l.ProviderUserID)
+			if inEnv {
+				w.ExistingUserID = owner.UserID
+				w.Detail += owner.UserID
+			} else {
+				w.Detail += "an earlier user of this source"
+			}
+			r.warn(w)
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return kept
+}
+
+// mergeLinks keeps the links a merge would add: those nobody has yet.
+func (r *runner) mergeLinks(links []ascendkit.OAuthLink, byLink map[string]ascendkit.Match) []ascendkit.OAuthLink {
+	kept := links[:0:0]
+	for _, l := range links {
+		k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
+		if _, inEnv := byLink[k]; r.seen.addSeen("link", k) || inEnv {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return kept
+}
+
+// warn reports a user imported with something left out.
+func (r *runner) warn(e Entry) {
+	e.Kind = "warning"
+	if e.Reason == ReasonLinkConflict {
+		r.report.OAuthLinkConflicts++
+	}
+	r.opts.OnEvent(EntryFound{Entry: e})
+}
+
 func (r *runner) skip(e Entry) {
 	e.Kind = "skipped"
 	r.report.Users.Skipped++
@@ -227,7 +309,7 @@ func (r *runner) skip(e Entry) {
 	r.opts.OnEvent(EntryFound{Entry: e})
 }
 
-func (r *runner) duplicate(e Entry, m mapped) {
+func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match) {
 	e.Kind = "duplicate"
 	e.Policy = r.opts.OnDuplicate
 	if p, ok := r.opts.Decisions[e.SourceID]; ok {
@@ -243,17 +325,17 @@ func (r *runner) duplicate(e Entry, m mapped) {
 	}
 	mg := ascendkit.Merge{
 		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: m.user.User.Tags,
-		OAuthLinks: m.user.User.OAuthLinks, ImportMeta: importMeta(e.SourceID, r.now),
+		OAuthLinks: r.mergeLinks(m.user.User.OAuthLinks, byLink), ImportMeta: importMeta(e.SourceID, r.now),
 	}
 	r.queue(queued{entry: e, merge: &mg})
 }
 
-func (r *runner) queueCreate(m mapped) {
+func (r *runner) queueCreate(e Entry, m mapped) {
 	if !r.opts.Phases.Users {
 		return
 	}
 	u := m.user
-	r.queue(queued{entry: Entry{SourceID: u.SourceID, Email: m.email, Name: u.User.Name}, create: &u})
+	r.queue(queued{entry: e, create: &u})
 }
 
 // queued is one write waiting in the pending batch.
@@ -310,25 +392,44 @@ func (r *runner) flush() error {
 	if len(r.pendingQ) == 0 || r.opts.Mode != ModeRun {
 		return nil
 	}
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
 	r.pending.RunID = r.runID
-	res, err := r.env.ApplyImport(r.ctx, r.pending, r.now)
-	if err != nil {
-		if r.ctx.Err() != nil {
-			return r.ctx.Err()
-		}
-		// The batch was rolled back. Write its users one by one so that
-		// one bad row fails alone and is reported, not the whole batch.
-		return r.applyOneByOne(err)
+	res, err := r.apply(r.pending)
+	switch {
+	case err == nil:
+		r.record(res, r.pendingQ)
+		return nil
+	case errors.Is(err, ascendkit.ErrInvalid):
+		// The batch was rolled back because of one bad row: write its users
+		// one by one so that row fails alone and is reported.
+		return r.applyOneByOne()
+	default:
+		return fmt.Errorf("writing to %s (whole batches already written stay; run again to continue): %w", r.env.Describe(), err)
 	}
-	r.record(res, r.pendingQ)
-	return nil
 }
 
-func (r *runner) applyOneByOne(batchErr error) error {
-	written := 0
+// busyWaits is how long apply waits between tries while another process
+// holds the environment (each try itself waits the busy timeout).
+var busyWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+
+// apply writes one batch, waiting out another writer's lock.
+func (r *runner) apply(b ascendkit.ImportBatch) (ascendkit.BatchResult, error) {
+	for i := 0; ; i++ {
+		if err := r.ctx.Err(); err != nil {
+			return ascendkit.BatchResult{}, err
+		}
+		res, err := r.env.ApplyImport(r.ctx, b, r.now)
+		if err == nil || !errors.Is(err, ascendkit.ErrBusy) || i >= len(busyWaits) {
+			return res, err
+		}
+		select {
+		case <-r.ctx.Done():
+			return ascendkit.BatchResult{}, r.ctx.Err()
+		case <-time.After(busyWaits[i]):
+		}
+	}
+}
+
+func (r *runner) applyOneByOne() error {
 	for _, q := range r.pendingQ {
 		b := ascendkit.ImportBatch{RunID: r.runID}
 		if q.create != nil {
@@ -336,20 +437,15 @@ func (r *runner) applyOneByOne(batchErr error) error {
 		} else {
 			b.Merge = []ascendkit.Merge{*q.merge}
 		}
-		res, err := r.env.ApplyImport(r.ctx, b, r.now)
-		if r.ctx.Err() != nil {
-			return r.ctx.Err()
-		}
-		if err != nil {
+		res, err := r.apply(b)
+		switch {
+		case err == nil:
+			r.record(res, []queued{q})
+		case errors.Is(err, ascendkit.ErrInvalid):
 			r.fail(q.entry, err)
-			continue
+		default:
+			return fmt.Errorf("writing to %s: %w", r.env.Describe(), err)
 		}
-		written++
-		r.record(res, []queued{q})
-	}
-	if written == 0 {
-		// Nothing could be written: the environment itself is failing.
-		return fmt.Errorf("writing to %s: %w", r.env.Describe(), batchErr)
 	}
 	return nil
 }
@@ -400,10 +496,23 @@ func (r *runner) settings() error {
 	}
 	s.Providers = EnabledProviders(a, r.opts.Providers)
 	s.Unsupported = a.Unsupported
-	s.StrandedUsers = a.Stranded
 	after := append(slices.Clone(s.Before), s.Providers...)
 	slices.Sort(after)
 	s.After = slices.Compact(after)
+	// Who cannot sign in depends on what is enabled after the merge, not
+	// only on what this import adds.
+	s.StrandedUsers = StrandedWith(a, s.After)
+	if !slices.Contains(s.After, "magic-link") {
+		s.PasswordlessUsers = a.Neither
+	}
+	if s.StrandedUsers > 0 {
+		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
+			"%d social-only users have no enabled provider to sign in with (unsupported or not enabled); they will need a password reset or magic-link.", s.StrandedUsers))
+	}
+	if s.PasswordlessUsers > 0 {
+		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
+			"%d users signed in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", s.PasswordlessUsers))
+	}
 	if r.opts.Mode != ModeRun {
 		return nil
 	}

@@ -40,6 +40,12 @@ const (
 	ReasonMalformed    = "malformed"
 )
 
+// Warning reasons: the user is imported, something of theirs is not.
+const (
+	ReasonLinkConflict = "oauth_link_conflict"
+	ReasonLinkInvalid  = "oauth_link_invalid"
+)
+
 // Tags put on imported users.
 const (
 	TagClerk              = "import:clerk"
@@ -93,9 +99,17 @@ type Report struct {
 	Tags       map[string]int `json:"tags"`
 	Events     map[string]int `json:"events"`
 	Settings   SettingsReport `json:"settings"`
+	// OAuthLinkConflicts counts links not made because another user owns
+	// that OAuth account.
+	OAuthLinkConflicts int `json:"oauthLinkConflicts"`
 	// Enrollments counts users enrolled into already active journeys as
 	// they were imported.
 	Enrollments int `json:"enrollments"`
+	// Warnings are things the user should know (format caveats, counts
+	// that do not add up, users who cannot sign in).
+	Warnings []string `json:"warnings"`
+	// Error says why a run stopped early, when it did.
+	Error string `json:"error,omitempty"`
 	// Interrupted is true when the run was stopped before the end; what
 	// was written stays and running again continues.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -121,8 +135,12 @@ type SettingsReport struct {
 	Providers []string `json:"providers"`
 	// Unsupported counts users per Clerk provider AscendKit cannot enable.
 	Unsupported map[string]int `json:"unsupported"`
-	// StrandedUsers have no password and no enabled provider to sign in with.
+	// StrandedUsers are social-only users none of whose providers is
+	// enabled after the run (in the After set).
 	StrandedUsers int `json:"strandedUsers"`
+	// PasswordlessUsers had neither a password nor an OAuth account in
+	// Clerk (email code or link sign-in): they need magic-link.
+	PasswordlessUsers int `json:"passwordlessUsers"`
 	// Before and After are the environment's providers around the merge.
 	Before []string `json:"before"`
 	After  []string `json:"after"`
@@ -159,7 +177,8 @@ type Entry struct {
 	SourceID string `json:"sourceId"`
 	Email    string `json:"email"`
 	Name     string `json:"name"`
-	// Kind is "duplicate", "skipped" or "failed".
+	// Kind is "duplicate", "skipped", "failed", or "warning" (imported,
+	// with something left out: see Detail).
 	Kind   string `json:"kind"`
 	Reason string `json:"reason"`
 	// ExistingUserID is the user it duplicates, when known.

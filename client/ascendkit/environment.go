@@ -14,6 +14,15 @@ import (
 // ErrNotFound is returned (wrapped) when a user, template or journey does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrInvalid is returned (wrapped) when data to write breaks the model's
+// rules (an empty email, a link without provider, a time out of range).
+// It concerns that data only: other writes can go on.
+var ErrInvalid = errors.New("invalid data")
+
+// ErrBusy is returned (wrapped) when another writer held the environment
+// longer than the busy timeout; the same write may succeed later.
+var ErrBusy = errors.New("environment busy")
+
 // ErrRemoteUnsupported is returned when a target names a hosted environment.
 var ErrRemoteUnsupported = errors.New("remote environments are not supported yet")
 
@@ -58,6 +67,9 @@ type OAuthLink struct {
 	ProviderUserID string `json:"providerUserId"`
 	Email          string `json:"email"`
 }
+
+// LinkKey identifies an OAuth account: one account links to one user.
+func LinkKey(provider, providerUserID string) string { return provider + "\x00" + providerUserID }
 
 // Event is a lifecycle event.
 type Event struct {
@@ -224,6 +236,9 @@ type Environment interface {
 	LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]Match, error)
 	// LookupEmails returns the users owning the given lower-cased emails.
 	LookupEmails(ctx context.Context, emails []string) (map[string]Match, error)
+	// LookupLinks returns the users owning the given OAuth accounts, keyed
+	// by LinkKey(provider, providerUserID).
+	LookupLinks(ctx context.Context, links []OAuthLink) (map[string]Match, error)
 	// ApplyImport writes one batch in a single transaction. A user whose
 	// (Source, SourceID) already exists is not created again (listed in
 	// Existing). New users joining an active journey's audience (and not

@@ -177,13 +177,26 @@ func (l *Local) Close() error {
 func (l *Local) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := l.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return markBusy(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return markBusy(err)
 	}
-	return tx.Commit()
+	return markBusy(tx.Commit())
+}
+
+// markBusy wraps SQLite's BUSY and LOCKED results (another process held
+// the write lock past the busy timeout) with ErrBusy, so callers can wait
+// and retry instead of treating the data as bad.
+func markBusy(err error) error {
+	var coder interface{ Code() int }
+	if err != nil && errors.As(err, &coder) {
+		if c := coder.Code() & 0xff; c == 5 || c == 6 { // SQLITE_BUSY, SQLITE_LOCKED
+			return fmt.Errorf("%w: %w", ErrBusy, err)
+		}
+	}
+	return err
 }
 
 // queryer is what reads need from *sql.DB and *sql.Tx.

@@ -61,6 +61,44 @@ func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]M
 	return lookupEmails(ctx, l.r, emails)
 }
 
+// LookupLinks implements Environment.
+func (l *Local) LookupLinks(ctx context.Context, links []OAuthLink) (map[string]Match, error) {
+	out := make(map[string]Match)
+	for len(links) > 0 {
+		n := min(len(links), maxVars/2)
+		chunk := links[:n]
+		links = links[n:]
+		args := make([]any, 0, 2*n)
+		var rowsSQL strings.Builder
+		for i, ln := range chunk {
+			if i > 0 {
+				rowsSQL.WriteString(",")
+			}
+			rowsSQL.WriteString("(?,?)")
+			args = append(args, ln.Provider, ln.ProviderUserID)
+		}
+		rows, err := l.r.QueryContext(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
+			FROM oauth_links o JOIN users u ON u.id = o.user_id
+			WHERE (o.provider, o.provider_user_id) IN (VALUES `+rowsSQL.String()+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("lookup links: %w", err)
+		}
+		for rows.Next() {
+			var p, id string
+			var m Match
+			if err := rows.Scan(&p, &id, &m.UserID, &m.RunID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lookup links: %w", err)
+			}
+			out[LinkKey(p, id)] = m
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("lookup links: %w", err)
+		}
+	}
+	return out, nil
+}
+
 func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]Match, error) {
 	out := make(map[string]Match)
 	if len(emails) == 0 {
@@ -181,12 +219,28 @@ func activeJourneys(ctx context.Context, q queryer) ([]activeJourney, error) {
 }
 
 func validateBatch(b ImportBatch) error {
+	if err := checkBatch(b); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// storable reports whether t fits the stored time format (years 0–9999).
+func storable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
+func checkBatch(b ImportBatch) error {
 	for i, c := range b.Create {
 		switch {
 		case normEmail(c.User.Email) == "":
 			return fmt.Errorf("create %d (%s %s): empty email", i, c.Source, c.SourceID)
 		case c.Source == "" || c.SourceID == "":
 			return fmt.Errorf("create %d (%s): empty source or source id", i, c.User.Email)
+		}
+		if !storable(c.User.CreatedAt) || (c.User.LastLoginAt != nil && !storable(*c.User.LastLoginAt)) {
+			return fmt.Errorf("create %d (%s %s): time out of range", i, c.Source, c.SourceID)
 		}
 		for _, ev := range c.Events {
 			if ev.Type == "" {
@@ -445,7 +499,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		}
 		if m.ImportMeta != nil {
 			var md map[string]any
-			if err := json.Unmarshal([]byte(meta), &md); err != nil || md == nil {
+			if err := decodeExact(meta, &md); err != nil || md == nil {
 				md = map[string]any{} // unreadable or null metadata: start over
 			}
 			if _, ok := md["import"]; !ok {
@@ -512,7 +566,7 @@ func scanUser(rows interface{ Scan(...any) error }) (User, error) {
 	if u.LastLoginAt, err = parseTimePtr(last); err != nil {
 		return User{}, err
 	}
-	if err := json.Unmarshal([]byte(meta), &u.Metadata); err != nil {
+	if err := decodeExact(meta, &u.Metadata); err != nil {
 		return User{}, fmt.Errorf("user %s metadata: %w", u.ID, err)
 	}
 	if u.Metadata == nil {
@@ -621,7 +675,7 @@ func (l *Local) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 			rows.Close()
 			return nil, fmt.Errorf("list events: %w", err)
 		}
-		if err := json.Unmarshal([]byte(payload), &e.Payload); err != nil {
+		if err := decodeExact(payload, &e.Payload); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("event %s payload: %w", e.ID, err)
 		}
@@ -635,4 +689,12 @@ func (l *Local) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	return out, nil
+}
+
+// decodeExact decodes stored JSON keeping numbers as json.Number, so that
+// metadata such as 64-bit ids reads back exactly as it was written.
+func decodeExact(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	return dec.Decode(v)
 }

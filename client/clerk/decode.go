@@ -23,7 +23,11 @@ func decodeUser(raw json.RawMessage, pos int) Record {
 		return Record{Pos: pos, Err: fmt.Errorf("record %d: expected a user object, got %s", pos, jsonKind(trimmed)), Raw: raw}
 	}
 	u := new(User)
-	if err := json.Unmarshal(trimmed, u); err != nil {
+	// UseNumber keeps metadata numbers exact (a float64 would round
+	// 64-bit ids such as 12345678901234567890).
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	if err := dec.Decode(u); err != nil {
 		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: %w", pos, idHint(trimmed), describeJSONError(err)), Raw: raw}
 	}
 	// Every downstream step keys on the Clerk id (dedupe, sourceId, resume),

@@ -43,6 +43,55 @@ func OpenFile(path string) (Source, error) {
 	return newCSVFile(path, f, br, lines), nil
 }
 
+// Checker is a source that can be read through once before the real pass,
+// so that a structural error (a truncated file, garbage after the array)
+// is found before anything is written. Files can; the API cannot.
+type Checker interface {
+	// Check reads the whole source from its start, independently of Next,
+	// and returns the number of records or the first structural error.
+	Check(ctx context.Context) (int, error)
+}
+
+// Noter is a source with caveats worth telling the user (e.g. what an
+// export format lacks).
+type Noter interface {
+	Notes() []string
+}
+
+// checkPath drains a fresh reader of path, keeping nothing.
+func checkPath(ctx context.Context, path string) (int, error) {
+	src, err := OpenFile(path)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	n := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		recs, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n += len(recs)
+	}
+}
+
+// Check implements Checker.
+func (s *jsonFile) Check(ctx context.Context) (int, error) { return checkPath(ctx, s.name) }
+
+// Check implements Checker.
+func (s *csvFile) Check(ctx context.Context) (int, error) { return checkPath(ctx, s.name) }
+
+// Notes implements Noter: the dashboard CSV lacks much of the user object.
+func (s *csvFile) Notes() []string {
+	return []string{"The CSV export has no signup dates, metadata or OAuth accounts: imported users get today's date as createdAt and no OAuth links. Import the JSON export (or use the API) to keep them."}
+}
+
 // sniff consumes leading whitespace and a UTF-8 byte-order mark (which
 // spreadsheet tools like to add) and returns the first significant byte,
 // left unread, and how many bytes and lines were skipped (so error

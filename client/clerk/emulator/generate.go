@@ -104,7 +104,7 @@ var invalidEmails = []string{"not-an-email", "john@", "@example.com", "jane doe@
 var metadata = []func() map[string]any{
 	func() map[string]any { return map[string]any{"plan": "pro"} },
 	func() map[string]any { return map[string]any{"plan": "free"} },
-	func() map[string]any { return map[string]any{"plan": "team", "seats": float64(5)} },
+	func() map[string]any { return map[string]any{"plan": "team", "seats": json.Number("5")} },
 	func() map[string]any { return map[string]any{"role": "admin"} },
 	func() map[string]any { return map[string]any{"beta": true, "referrer": "newsletter"} },
 }
