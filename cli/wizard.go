@@ -79,6 +79,9 @@ const (
 	demoSeed     = 7
 	demoExisting = 40
 	demoKey      = emulator.DemoSecretKey
+	// demoLatency slows each emulated Clerk response as a real network
+	// would, so the streaming preview and progress bars can be seen.
+	demoLatency = 250 * time.Millisecond
 )
 
 type demoOptions struct {
@@ -136,7 +139,7 @@ type demo struct {
 // users, so the duplicate review has email_exists rows to show.
 func startDemo(ctx context.Context, n int) (*demo, error) {
 	users := emulator.Generate(n, demoSeed)
-	srv, err := emulator.Start(users, emulator.Options{SecretKey: demoKey, RequestsPer10s: 100})
+	srv, err := emulator.Start(users, emulator.Options{SecretKey: demoKey, RequestsPer10s: 100, Latency: demoLatency})
 	if err != nil {
 		return nil, fmt.Errorf("starting the Clerk emulator: %w", err)
 	}

@@ -1,0 +1,738 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+type browserMode int
+
+const (
+	browseList browserMode = iota
+	browseJourney
+	browseTemplate
+	browseEdit
+	browseActivate
+)
+
+const (
+	tabTemplates = iota
+	tabJourneys
+)
+
+// Messages of the browser's commands.
+type (
+	browserLoadedMsg struct {
+		templates []ascendkit.Template
+		journeys  []ascendkit.Journey
+		err       error
+	}
+	journeyLoadedMsg struct {
+		j                  ascendkit.Journey
+		total, notEnrolled int
+		activate           bool // open the activation dialog
+		err                error
+	}
+	templateLoadedMsg struct {
+		t      ascendkit.Template
+		user   *ascendkit.User
+		vars   map[string]string
+		source string // the journey node the variables come from
+		err    error
+	}
+	journeyChangedMsg struct {
+		j        ascendkit.Journey
+		action   string // "activated" | "paused" | "saved"
+		enrolled int
+		err      error
+	}
+)
+
+type templateItem struct{ t ascendkit.Template }
+
+func (i templateItem) Title() string { return termtext.Clean(i.t.Name) }
+func (i templateItem) Description() string {
+	return termtext.Clean(i.t.Slug) + " · " + termtext.Clean(i.t.Subject)
+}
+func (i templateItem) FilterValue() string { return i.t.Name + " " + i.t.Slug + " " + i.t.Subject }
+
+type journeyItem struct{ j ascendkit.Journey }
+
+func (i journeyItem) Title() string { return termtext.Clean(i.j.Name) }
+func (i journeyItem) Description() string {
+	return fmt.Sprintf("%s · audience tag %s · %s enrolled", i.j.Status, termtext.Clean(i.j.Audience.Tag), fmtInt(i.j.Stats.Enrolled))
+}
+func (i journeyItem) FilterValue() string {
+	return i.j.Name + " " + i.j.Status + " " + i.j.Audience.Tag
+}
+
+// browserScreen lists templates and journeys, shows their detail, edits
+// journey variables and activates or pauses journeys.
+type browserScreen struct {
+	pc         *programContext
+	keys       browserKeys
+	standalone bool
+
+	tab     int
+	lists   [2]list.Model
+	loading bool
+	err     string
+	mode    browserMode
+	notice  string
+
+	journey     *ascendkit.Journey
+	audTotal    int
+	audNot      int
+	tmpl        *ascendkit.Template
+	tmplUser    *ascendkit.User
+	tmplVars    map[string]string
+	tmplVarFrom string
+	body        viewport.Model
+
+	edit      [3]textinput.Model // sender, loginUrl, resetUrl
+	editFocus int
+	editErr   string
+
+	width, height int
+}
+
+var editLabels = [3]string{"Sender", "loginUrl", "resetUrl"}
+
+func newBrowserScreen(pc *programContext, standalone bool) *browserScreen {
+	s := &browserScreen{pc: pc, keys: newBrowserKeys(), standalone: standalone, loading: true}
+	for i := range s.lists {
+		d := list.NewDefaultDelegate()
+		l := list.New(nil, d, pc.width, 10)
+		l.SetShowTitle(false)
+		l.SetShowHelp(false)
+		l.DisableQuitKeybindings()
+		l.SetFilteringEnabled(true)
+		s.lists[i] = l
+	}
+	s.lists[tabTemplates].SetStatusBarItemName("template", "templates")
+	s.lists[tabJourneys].SetStatusBarItemName("journey", "journeys")
+	s.tab = tabJourneys
+	for i := range s.edit {
+		in := textinput.New()
+		in.Prompt = ""
+		in.CharLimit = 512
+		s.edit[i] = in
+	}
+	s.body = viewport.New()
+	s.body.SoftWrap = true
+	s.restyle()
+	s.SetSize(pc.width, pc.bodyHeight())
+	return s
+}
+
+func (s *browserScreen) restyle() {
+	st := s.pc.styles
+	for i := range s.lists {
+		d := list.NewDefaultDelegate()
+		d.Styles = st.ListItems
+		s.lists[i].SetDelegate(d)
+		s.lists[i].Styles = st.List
+	}
+	for i := range s.edit {
+		s.edit[i].SetStyles(st.Input)
+	}
+}
+
+func (s *browserScreen) Init() tea.Cmd { return s.load() }
+
+func (s *browserScreen) load() tea.Cmd {
+	env, ctx := s.pc.env, s.pc.base
+	s.loading = true
+	return func() tea.Msg {
+		if env == nil {
+			return browserLoadedMsg{err: fmt.Errorf("no environment")}
+		}
+		ts, err := env.ListTemplates(ctx, "")
+		if err != nil {
+			return browserLoadedMsg{err: err}
+		}
+		js, err := env.ListJourneys(ctx)
+		return browserLoadedMsg{templates: ts, journeys: js, err: err}
+	}
+}
+
+func (s *browserScreen) loadJourney(id string, activate bool) tea.Cmd {
+	env, ctx := s.pc.env, s.pc.base
+	return func() tea.Msg {
+		j, err := env.GetJourney(ctx, id)
+		if err != nil {
+			return journeyLoadedMsg{err: err}
+		}
+		total, notEnrolled, err := env.AudienceSize(ctx, j.ID)
+		return journeyLoadedMsg{j: j, total: total, notEnrolled: notEnrolled, activate: activate, err: err}
+	}
+}
+
+func (s *browserScreen) loadTemplate(t ascendkit.Template) tea.Cmd {
+	env, ctx := s.pc.env, s.pc.base
+	return func() tea.Msg {
+		msg := templateLoadedMsg{t: t}
+		if full, err := env.GetTemplate(ctx, t.ID); err == nil {
+			msg.t = full
+		}
+		users, err := env.ListUsers(ctx, ascendkit.UserFilter{Tag: importer.TagClerk, Limit: 1})
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		if len(users) > 0 {
+			u := users[0]
+			msg.user = &u
+		}
+		// Node variables of the first journey step that sends this template.
+		js, err := env.ListJourneys(ctx)
+		if err == nil {
+		found:
+			for _, j := range js {
+				for _, n := range j.Nodes {
+					if n.TemplateSlug == t.Slug {
+						msg.vars = maps.Clone(n.Variables)
+						msg.source = j.Name + " / " + n.ID
+						break found
+					}
+				}
+			}
+		}
+		return msg
+	}
+}
+
+func (s *browserScreen) InputFocused() bool {
+	return s.mode == browseEdit || s.lists[s.tab].SettingFilter()
+}
+
+func (s *browserScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
+	for i := range s.lists {
+		s.lists[i].SetSize(w, max(h-2, 4))
+	}
+	s.body.SetWidth(w)
+	s.body.SetHeight(max(h-8, 3))
+	for i := range s.edit {
+		s.edit[i].SetWidth(max(min(w-16, 70), 20))
+	}
+}
+
+func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case browserLoadedMsg:
+		s.loading = false
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			return nil
+		}
+		s.err = ""
+		ti := make([]list.Item, len(msg.templates))
+		for i, t := range msg.templates {
+			ti[i] = templateItem{t}
+		}
+		ji := make([]list.Item, len(msg.journeys))
+		for i, j := range msg.journeys {
+			ji[i] = journeyItem{j}
+		}
+		if len(msg.journeys) == 0 && len(msg.templates) > 0 {
+			s.tab = tabTemplates
+		}
+		return tea.Batch(s.lists[tabTemplates].SetItems(ti), s.lists[tabJourneys].SetItems(ji))
+	case journeyLoadedMsg:
+		if msg.err != nil {
+			s.notice = ""
+			s.err = termtext.Clean(msg.err.Error())
+			return nil
+		}
+		j := msg.j
+		s.journey = &j
+		s.audTotal, s.audNot = msg.total, msg.notEnrolled
+		if s.mode == browseList {
+			s.mode = browseJourney
+		}
+		if msg.activate {
+			s.mode = browseActivate
+		}
+		return nil
+	case templateLoadedMsg:
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			return nil
+		}
+		t := msg.t
+		s.tmpl, s.tmplUser, s.tmplVars, s.tmplVarFrom = &t, msg.user, msg.vars, msg.source
+		s.mode = browseTemplate
+		s.body.SetContent(s.renderedBody())
+		s.body.GotoTop()
+		return nil
+	case journeyChangedMsg:
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			if s.mode == browseActivate {
+				s.mode = browseJourney
+			}
+			return nil
+		}
+		s.err = ""
+		switch msg.action {
+		case "activated":
+			s.notice = fmt.Sprintf("✓ Activated: %s users enrolled by backfill", fmtInt(msg.enrolled))
+			s.pc.sess.activated = append(s.pc.sess.activated, activation{Name: msg.j.Name, Enrolled: msg.enrolled})
+		case "paused":
+			s.notice = "Paused: no new steps run until you activate it again."
+			s.pc.sess.paused = append(s.pc.sess.paused, msg.j.Name)
+		case "saved":
+			s.notice = "✓ Saved the sender and variables."
+		}
+		s.mode = browseJourney
+		return tea.Batch(s.loadJourney(msg.j.ID, false), s.load())
+	case tea.KeyPressMsg:
+		return s.handleKey(msg)
+	}
+	// Other messages (filter results, cursor blink) go to the active part.
+	switch s.mode {
+	case browseList:
+		var cmd tea.Cmd
+		s.lists[s.tab], cmd = s.lists[s.tab].Update(msg)
+		return cmd
+	case browseEdit:
+		var cmd tea.Cmd
+		s.edit[s.editFocus], cmd = s.edit[s.editFocus].Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	switch s.mode {
+	case browseList:
+		l := &s.lists[s.tab]
+		if l.SettingFilter() || l.FilterState() == list.FilterApplied && key.Matches(msg, k.Back) {
+			var cmd tea.Cmd
+			*l, cmd = l.Update(msg)
+			return cmd
+		}
+		switch {
+		case key.Matches(msg, k.Tab):
+			s.tab = 1 - s.tab
+			return nil
+		case key.Matches(msg, k.Open):
+			s.notice, s.err = "", ""
+			switch it := l.SelectedItem().(type) {
+			case journeyItem:
+				return s.loadJourney(it.j.ID, false)
+			case templateItem:
+				return s.loadTemplate(it.t)
+			}
+			return nil
+		case key.Matches(msg, k.Back):
+			if s.standalone {
+				return nil
+			}
+			return back
+		}
+		var cmd tea.Cmd
+		*l, cmd = l.Update(msg)
+		return cmd
+	case browseJourney:
+		j := s.journey
+		switch {
+		case key.Matches(msg, k.Back):
+			s.mode, s.journey, s.notice, s.err = browseList, nil, "", ""
+		case key.Matches(msg, k.Edit):
+			return s.startEdit()
+		case key.Matches(msg, k.Activate):
+			if j.Status != ascendkit.StatusActive {
+				s.notice = ""
+				return s.loadJourney(j.ID, true)
+			}
+		case key.Matches(msg, k.Pause):
+			if j.Status == ascendkit.StatusActive {
+				return s.pause()
+			}
+		}
+		return nil
+	case browseActivate:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return s.activate()
+		case key.Matches(msg, k.No):
+			s.mode = browseJourney
+		}
+		return nil
+	case browseTemplate:
+		if key.Matches(msg, k.Back) {
+			s.mode, s.tmpl = browseList, nil
+			return nil
+		}
+		var cmd tea.Cmd
+		s.body, cmd = s.body.Update(msg)
+		return cmd
+	case browseEdit:
+		switch {
+		case msg.String() == "esc":
+			s.mode = browseJourney
+			s.edit[s.editFocus].Blur()
+			return nil
+		case msg.String() == "ctrl+s" || (msg.String() == "enter" && s.editFocus == len(s.edit)-1):
+			return s.saveEdit()
+		case msg.String() == "tab" || msg.String() == "down" || msg.String() == "enter":
+			return s.focusEdit(s.editFocus + 1)
+		case msg.String() == "shift+tab" || msg.String() == "up":
+			return s.focusEdit(s.editFocus - 1)
+		}
+		var cmd tea.Cmd
+		s.edit[s.editFocus], cmd = s.edit[s.editFocus].Update(msg)
+		s.editErr = ""
+		return cmd
+	}
+	return nil
+}
+
+func (s *browserScreen) focusEdit(i int) tea.Cmd {
+	s.edit[s.editFocus].Blur()
+	s.editFocus = (i + len(s.edit)) % len(s.edit)
+	return s.edit[s.editFocus].Focus()
+}
+
+// emailNodes returns the indexes of the journey's email steps.
+func emailNodes(j *ascendkit.Journey) []int {
+	var out []int
+	for i, n := range j.Nodes {
+		if n.Action == ascendkit.ActionSendEmail {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (s *browserScreen) startEdit() tea.Cmd {
+	j := s.journey
+	var sender, login, reset string
+	for _, i := range emailNodes(j) {
+		n := j.Nodes[i]
+		if sender == "" {
+			sender = n.From
+		}
+		if login == "" {
+			login = n.Variables["loginUrl"]
+		}
+		if reset == "" {
+			reset = n.Variables["resetUrl"]
+		}
+	}
+	s.edit[0].SetValue(sender)
+	s.edit[1].SetValue(login)
+	s.edit[2].SetValue(reset)
+	s.editErr, s.notice = "", ""
+	s.mode = browseEdit
+	s.editFocus = 0
+	for i := range s.edit {
+		s.edit[i].Blur()
+		s.edit[i].CursorEnd()
+	}
+	return s.edit[0].Focus()
+}
+
+func (s *browserScreen) saveEdit() tea.Cmd {
+	sender := strings.TrimSpace(s.edit[0].Value())
+	login := strings.TrimSpace(s.edit[1].Value())
+	reset := strings.TrimSpace(s.edit[2].Value())
+	if sender != "" {
+		if err := s.pc.validateIdentity(sender); err != nil {
+			s.editErr = "Sender: " + termtext.Clean(err.Error())
+			return s.focusEdit(0)
+		}
+	}
+	for i, u := range []string{login, reset} {
+		if u != "" {
+			if err := checkURL(u); err != nil {
+				s.editErr = editLabels[i+1] + ": " + err.Error()
+				return s.focusEdit(i + 1)
+			}
+		}
+	}
+	j := s.journey
+	nodes := make([]ascendkit.Node, len(j.Nodes))
+	copy(nodes, j.Nodes)
+	for _, i := range emailNodes(j) {
+		n := nodes[i]
+		vars := maps.Clone(n.Variables)
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		setVar(vars, "loginUrl", login)
+		setVar(vars, "resetUrl", reset)
+		n.Variables = vars
+		if sender != "" {
+			n.From = sender
+		}
+		nodes[i] = n
+	}
+	s.edit[s.editFocus].Blur()
+	env, ctx, id := s.pc.env, s.pc.base, j.ID
+	return func() tea.Msg {
+		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
+		return journeyChangedMsg{j: nj, action: "saved", err: err}
+	}
+}
+
+func setVar(vars map[string]string, k, v string) {
+	if v == "" {
+		delete(vars, k)
+		return
+	}
+	vars[k] = v
+}
+
+func (s *browserScreen) activate() tea.Cmd {
+	env, ctx, j, now := s.pc.env, s.pc.base, *s.journey, s.pc.now()
+	return func() tea.Msg {
+		n, err := env.ActivateJourney(ctx, j.ID, now)
+		return journeyChangedMsg{j: j, action: "activated", enrolled: n, err: err}
+	}
+}
+
+func (s *browserScreen) pause() tea.Cmd {
+	env, ctx, j := s.pc.env, s.pc.base, *s.journey
+	return func() tea.Msg {
+		err := env.PauseJourney(ctx, j.ID)
+		return journeyChangedMsg{j: j, action: "paused", err: err}
+	}
+}
+
+func (s *browserScreen) View() string {
+	st := s.pc.styles
+	var b strings.Builder
+	switch s.mode {
+	case browseList:
+		tabs := []string{"Templates", "Journeys"}
+		for i, t := range tabs {
+			n := len(s.lists[i].Items())
+			label := fmt.Sprintf("%s (%d)", t, n)
+			if i == s.tab {
+				b.WriteString(st.TabOn.Render(label))
+			} else {
+				b.WriteString(st.TabOff.Render(label))
+			}
+		}
+		b.WriteString("\n")
+		switch {
+		case s.err != "":
+			b.WriteString(st.Error.Render("✗ "+s.err) + "\n")
+		case s.loading:
+			b.WriteString(st.Dim.Render("Loading…") + "\n")
+		case len(s.lists[s.tab].Items()) == 0:
+			b.WriteString("\n" + st.Dim.Render("Nothing here yet. Run the import and create the migration journeys first.") + "\n")
+		default:
+			b.WriteString(s.lists[s.tab].View())
+		}
+	case browseJourney, browseActivate, browseEdit:
+		b.WriteString(s.journeyView())
+	case browseTemplate:
+		b.WriteString(s.templateView())
+	}
+	return b.String()
+}
+
+func statusStyle(st Styles, status string) lipgloss.Style {
+	switch status {
+	case ascendkit.StatusActive:
+		return st.OK.Bold(true)
+	case ascendkit.StatusPaused:
+		return st.Warning
+	}
+	return st.Dim.Bold(true)
+}
+
+func (s *browserScreen) journeyView() string {
+	st := s.pc.styles
+	j := s.journey
+	var b strings.Builder
+	b.WriteString(st.Title.Render(termtext.Clean(j.Name)) + "  " + statusStyle(st, j.Status).Render("["+j.Status+"]") + "\n")
+	b.WriteString(kv(st.Label, [][2]string{
+		{"Audience", fmt.Sprintf("tag %s · %s users (%s not enrolled)", termtext.Clean(j.Audience.Tag), fmtInt(s.audTotal), fmtInt(s.audNot))},
+		{"Stats", fmt.Sprintf("enrolled %s · active %s · completed %s", fmtInt(j.Stats.Enrolled), fmtInt(j.Stats.Active), fmtInt(j.Stats.Completed))},
+	}) + "\n")
+	if s.mode == browseEdit {
+		b.WriteString("\n" + st.Heading.Render("Edit every email step") + "\n")
+		for i := range s.edit {
+			label := fmt.Sprintf("%-9s", editLabels[i])
+			cur := "  "
+			if i == s.editFocus {
+				cur = st.Cursor.Render("› ")
+				label = st.Selected.Render(label)
+			} else {
+				label = st.Label.Render(label)
+			}
+			b.WriteString(cur + label + " " + s.edit[i].View() + "\n")
+		}
+		if s.editErr != "" {
+			b.WriteString(st.Error.Render("✗ "+s.editErr) + "\n")
+		}
+		return b.String()
+	}
+	b.WriteString("\n" + st.Heading.Render("Timeline") + "\n")
+	b.WriteString(s.timelineView())
+	if s.notice != "" {
+		b.WriteString("\n" + st.OK.Render(s.notice) + "\n")
+	}
+	if s.err != "" {
+		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")
+	}
+	if s.mode == browseActivate {
+		msg := fmt.Sprintf("Activate %q?\n%s users will be enrolled now by backfill (audience %s: %s users).\nEach step is scheduled from now.",
+			termtext.Clean(j.Name), fmtInt(s.audNot), termtext.Clean(j.Audience.Tag), fmtInt(s.audTotal))
+		b.WriteString(st.Dialog.Render(st.Warning.Render("Activate journey")+"\n"+msg+"\n"+
+			st.Selected.Render("y")+" activate · "+st.Selected.Render("n")+" cancel") + "\n")
+	}
+	return b.String()
+}
+
+// timelineView draws the journey's steps by day: Day 0 → Day 3 → Day 7.
+func (s *browserScreen) timelineView() string {
+	st := s.pc.styles
+	steps := s.pc.timeline(*s.journey)
+	var b strings.Builder
+	if len(steps) == 0 {
+		return st.Dim.Render("  (no steps)") + "\n"
+	}
+	prev := 0
+	for i, step := range steps {
+		if i > 0 && step.Day > prev {
+			b.WriteString(st.Dim.Render(fmt.Sprintf("    │ after %dd", step.Day-prev)) + "\n")
+		}
+		prev = step.Day
+		n := step.Node
+		what := termtext.Clean(n.Action)
+		switch n.Action {
+		case ascendkit.ActionSendEmail:
+			what = "send " + termtext.Clean(n.TemplateSlug)
+		case ascendkit.ActionTagUser:
+			what = "# tag user"
+		case ascendkit.ActionNone:
+			what = "· end"
+		}
+		line := st.Number.Render(fmt.Sprintf("  Day %-2d", step.Day)) + " " + what
+		b.WriteString(line + "\n")
+		indent := "          "
+		if n.From != "" {
+			b.WriteString(st.Dim.Render(indent+"from "+termtext.Clean(n.From)) + "\n")
+		}
+		var vars []string
+		for _, k := range []string{"loginUrl", "resetUrl"} {
+			if v, ok := n.Variables[k]; ok {
+				vars = append(vars, k+" "+termtext.Clean(v))
+			}
+		}
+		if joined := indent + strings.Join(vars, " · "); len(vars) > 0 && lipgloss.Width(joined) <= s.width {
+			b.WriteString(st.Dim.Render(joined) + "\n")
+		} else {
+			for _, v := range vars {
+				b.WriteString(st.Dim.Render(indent+v) + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+func (s *browserScreen) renderedBody() string {
+	r := s.pc.render(*s.tmpl, s.sampleUser(), s.tmplVars)
+	return termtext.CleanBlock(r.Text)
+}
+
+func (s *browserScreen) sampleUser() ascendkit.User {
+	if s.tmplUser != nil {
+		return *s.tmplUser
+	}
+	return ascendkit.User{}
+}
+
+func (s *browserScreen) templateView() string {
+	st := s.pc.styles
+	t := s.tmpl
+	r := s.pc.render(*t, s.sampleUser(), s.tmplVars)
+	var b strings.Builder
+	b.WriteString(st.Title.Render(termtext.Clean(t.Name)) + st.Dim.Render(fmt.Sprintf("  %s · v%d", termtext.Clean(t.Slug), t.Version)) + "\n")
+	who := st.Warning.Render("no imported user yet: rendered with empty user fields")
+	if u := s.tmplUser; u != nil {
+		who = termtext.Clean(u.Email)
+		if u.Name != "" {
+			who = termtext.Clean(u.Name) + " <" + who + ">"
+		}
+	}
+	rows := [][2]string{{"For", who}, {"Subject", termtext.Clean(r.Subject)}}
+	if s.tmplVarFrom != "" {
+		rows = append(rows, [2]string{"Variables", "from " + termtext.Clean(s.tmplVarFrom)})
+	}
+	b.WriteString(kv(st.Label, rows) + "\n")
+	if len(r.Missing) > 0 {
+		miss := make([]string, len(r.Missing))
+		for i, m := range r.Missing {
+			miss[i] = "{{" + termtext.Clean(m) + "}}"
+		}
+		b.WriteString(st.Warning.Render("⚠ missing variables (rendered empty): "+strings.Join(miss, ", ")) + "\n")
+	} else {
+		b.WriteString(st.OK.Render("✓ every variable has a value") + "\n")
+	}
+	b.WriteString(st.Dim.Render(strings.Repeat("─", max(min(s.width, 80), 10))) + "\n")
+	b.WriteString(s.body.View())
+	return b.String()
+}
+
+func (s *browserScreen) Keys() keyMap {
+	k := s.keys
+	var short []key.Binding
+	var full [][]key.Binding
+	switch s.mode {
+	case browseList:
+		if s.lists[s.tab].SettingFilter() {
+			short = []key.Binding{
+				bind([]string{"enter"}, "enter", "apply filter"),
+				bind([]string{"esc"}, "esc", "cancel filter"),
+			}
+			break
+		}
+		if s.standalone {
+			k.Back.SetEnabled(s.lists[s.tab].FilterState() == list.FilterApplied)
+		}
+		if s.lists[s.tab].FilterState() == list.FilterApplied {
+			k.Back.SetHelp("esc", "clear filter")
+		}
+		short = []key.Binding{k.Open, k.Tab, k.Filter, k.Back, k.Up, k.Down}
+		full = [][]key.Binding{{k.Tab, k.Up, k.Down}, {k.Open, k.Filter, k.Back}}
+	case browseJourney:
+		active := s.journey != nil && s.journey.Status == ascendkit.StatusActive
+		k.Activate.SetEnabled(!active)
+		k.Pause.SetEnabled(active)
+		short = []key.Binding{k.Activate, k.Pause, k.Edit, k.Back}
+	case browseActivate:
+		k.Yes.SetHelp("y", "activate")
+		k.No.SetHelp("n/esc", "cancel")
+		short = []key.Binding{k.Yes, k.No}
+	case browseTemplate:
+		k.Up.SetHelp("↑/↓", "scroll")
+		short = []key.Binding{k.Up, k.Back}
+	case browseEdit:
+		k.Back.SetHelp("esc", "cancel")
+		short = []key.Binding{k.NextField, k.Save, k.Back}
+	}
+	if full == nil {
+		full = [][]key.Binding{short}
+	}
+	return keyMap{short: short, full: full}
+}

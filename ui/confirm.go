@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+// phaseChoices are the phase sets the confirmation cycles through.
+var phaseChoices = []importer.Phases{
+	{Users: true, Settings: true},
+	{Users: true},
+	{Settings: true},
+}
+
+// runOptions are the options the import will run with, from the session.
+func (pc *programContext) runOptions(mode importer.Mode) importer.Options {
+	s := pc.sess
+	var dec map[string]importer.Policy
+	if len(s.decisions) > 0 {
+		dec = maps.Clone(s.decisions)
+	}
+	od := s.onDuplicate
+	if od == "" {
+		od = importer.PolicySkip
+	}
+	return importer.Options{
+		Mode:        mode,
+		Phases:      s.phases,
+		OnDuplicate: od,
+		Decisions:   dec,
+		Providers:   s.providers,
+		Now:         pc.now,
+	}
+}
+
+// sameChoices reports whether a preview ran with the same duplicate
+// and provider choices as opts.
+func sameChoices(a, b importer.Options) bool {
+	pa, pb := a.OnDuplicate, b.OnDuplicate
+	if pa == "" {
+		pa = importer.PolicySkip
+	}
+	if pb == "" {
+		pb = importer.PolicySkip
+	}
+	return pa == pb && maps.Equal(a.Decisions, b.Decisions) &&
+		(a.Providers == nil) == (b.Providers == nil) && slices.Equal(a.Providers, b.Providers)
+}
+
+// confirmScreen shows what the import will do and asks for a go.
+type confirmScreen struct {
+	pc   *programContext
+	keys confirmKeys
+
+	run      *importRun
+	fetched  int
+	total    int
+	report   *importer.Report
+	err      string
+	phase    int
+	input    textinput.Model
+	bar      progress.Model
+	width    int
+	mismatch string
+}
+
+func newConfirmScreen(pc *programContext) *confirmScreen {
+	s := &confirmScreen{pc: pc, keys: newConfirmKeys(), total: pc.sess.source.Total}
+	for i, p := range phaseChoices {
+		if p == pc.sess.phases {
+			s.phase = i
+		}
+	}
+	s.input = textinput.New()
+	s.input.Prompt = "Type import to confirm › "
+	s.input.CharLimit = 20
+	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(pc.styles.Barfill))
+	s.restyle()
+	s.SetSize(pc.width, pc.bodyHeight())
+	return s
+}
+
+func (s *confirmScreen) restyle() {
+	s.input.SetStyles(s.pc.styles.Input)
+}
+
+func (s *confirmScreen) production() bool { return s.pc.sess.source.production() }
+
+func (s *confirmScreen) Init() tea.Cmd {
+	want := s.pc.runOptions(importer.ModePreview)
+	if s.pc.sess.preview != nil && sameChoices(s.pc.sess.previewOpts, want) {
+		r := *s.pc.sess.preview
+		s.report = &r
+		s.pc.sess.final = &r
+		return s.focus()
+	}
+	// The duplicate choices change what will be written: preview again
+	// with exactly the options the import will use.
+	want.Phases = importer.Phases{Users: true, Settings: true}
+	var cmd tea.Cmd
+	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), want)
+	return cmd
+}
+
+func (s *confirmScreen) focus() tea.Cmd {
+	if s.production() && s.report != nil {
+		return s.input.Focus()
+	}
+	return nil
+}
+
+func (s *confirmScreen) close() {
+	if s.run != nil {
+		s.run.abandon()
+	}
+}
+
+func (s *confirmScreen) InputFocused() bool { return s.input.Focused() }
+
+func (s *confirmScreen) SetSize(w, _ int) {
+	s.width = w
+	s.bar.SetWidth(min(max(w-30, 10), 50))
+	s.input.SetWidth(12)
+}
+
+func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case importUpdateMsg:
+		if s.run == nil || msg.RunID != s.run.id {
+			return nil
+		}
+		if msg.Page != nil {
+			s.fetched = msg.Page.Fetched
+			if msg.Page.Total >= 0 {
+				s.total = msg.Page.Total
+			}
+		}
+		if !msg.Done {
+			return s.run.wait()
+		}
+		if msg.Err != nil {
+			s.err = termtext.Clean(msg.Err.Error())
+			return nil
+		}
+		r := msg.Report
+		s.report = &r
+		s.pc.sess.final = &r
+		return s.focus()
+	case tea.KeyPressMsg:
+		if key.Matches(msg, s.keys.Back) {
+			return back
+		}
+		if s.report == nil {
+			if s.err != "" && key.Matches(msg, s.keys.Submit) {
+				s.err = ""
+				return s.Init()
+			}
+			return nil
+		}
+		if msg.String() == "tab" || (!s.input.Focused() && key.Matches(msg, s.keys.Phases)) {
+			s.phase = (s.phase + 1) % len(phaseChoices)
+			s.pc.sess.phases = phaseChoices[s.phase]
+			return nil
+		}
+		if s.production() {
+			if key.Matches(msg, s.keys.Submit) {
+				if strings.TrimSpace(s.input.Value()) == "import" {
+					return s.start()
+				}
+				s.mismatch = "Type the word import to start, or esc to go back."
+				return nil
+			}
+			var cmd tea.Cmd
+			s.input, cmd = s.input.Update(msg)
+			s.mismatch = ""
+			return cmd
+		}
+		switch {
+		case key.Matches(msg, s.keys.Yes):
+			return s.start()
+		case key.Matches(msg, s.keys.No):
+			return back
+		}
+	case tea.PasteMsg:
+		if s.input.Focused() {
+			var cmd tea.Cmd
+			s.input, cmd = s.input.Update(msg)
+			return cmd
+		}
+	}
+	return nil
+}
+
+func (s *confirmScreen) start() tea.Cmd {
+	s.input.Blur()
+	s.pc.sess.phases = phaseChoices[s.phase]
+	return nav(stateProgress)
+}
+
+func (s *confirmScreen) View() string {
+	st := s.pc.styles
+	var b strings.Builder
+	src := s.pc.sess.source
+	target := "(none)"
+	if s.pc.env != nil {
+		target = termtext.Clean(s.pc.env.Describe())
+	}
+	b.WriteString(kv(st.Label, [][2]string{{"From", src.describe()}, {"To", target}}) + "\n\n")
+	if s.report == nil {
+		if s.err != "" {
+			b.WriteString(st.Error.Render("✗ "+s.err) + "\n" + st.Dim.Render("enter to try again, esc to go back") + "\n")
+			return b.String()
+		}
+		count := fmtInt(s.fetched)
+		if s.total > 0 {
+			count += " / " + fmtInt(s.total)
+		}
+		b.WriteString(st.Dim.Render("Previewing with your duplicate choices…") + "\n")
+		b.WriteString(s.bar.ViewAs(pct(s.fetched, s.total)) + " " + count + "\n")
+		return b.String()
+	}
+	r := s.report
+	ph := phaseChoices[s.phase]
+	u := r.Users
+	users := st.Heading.Render("Users") + "\n" + kv(st.Label, [][2]string{
+		{"to create", rightAlign(st.Number.Render(fmtInt(u.ToImport)), 7)},
+		{"to merge", rightAlign(fmtInt(u.Merged), 7)},
+		{"duplicates", rightAlign(fmtInt(u.Duplicates), 7)},
+		{"skipped", rightAlign(fmtInt(u.Skipped), 7)},
+		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
+	})
+	if !ph.Users {
+		users = st.Dim.Render(ansiStrip(users) + "\n(not in this run)")
+	}
+	before := orNone(r.Settings.Before)
+	after := orNone(r.Settings.After)
+	settings := st.Heading.Render("Auth settings") + "\n" +
+		st.Label.Render("now   ") + before + "\n" +
+		st.Label.Render("after ") + st.OK.Render(after)
+	if len(r.Settings.Unsupported) > 0 {
+		settings += "\n" + st.Warning.Render("unsupported "+countList(r.Settings.Unsupported))
+	}
+	if r.Settings.StrandedUsers > 0 {
+		settings += "\n" + st.Warning.Render(fmt.Sprintf("%s stranded users", fmtInt(r.Settings.StrandedUsers)))
+	}
+	if !ph.Settings {
+		settings = st.Dim.Render(ansiStrip(settings) + "\n(not in this run)")
+	}
+	b.WriteString(sideBySide(s.width, users, settings) + "\n\n")
+	if ph.Users {
+		b.WriteString(st.Label.Render("Tags   ") + shortCounts(r.Tags, "") + "\n")
+		b.WriteString(st.Label.Render("Events ") + shortCounts(r.Events, "") + "\n")
+	}
+	var phases []string
+	for i, p := range phaseChoices {
+		label := phaseLabel(p)
+		if i == s.phase {
+			phases = append(phases, st.Selected.Render("(•) "+label))
+		} else {
+			phases = append(phases, st.Dim.Render("( ) "+label))
+		}
+	}
+	b.WriteString(st.Label.Render("Phases ") + strings.Join(phases, "  ") + "\n\n")
+	if s.production() {
+		b.WriteString(st.ProdBadge.Render("PRODUCTION INSTANCE") + " " + st.Warning.Render("this writes your live users into the environment") + "\n")
+		b.WriteString(s.input.View() + "\n")
+		if s.mismatch != "" {
+			b.WriteString(st.Error.Render(s.mismatch) + "\n")
+		}
+	} else {
+		b.WriteString(st.Heading.Render("Start the import? ") + st.Selected.Render("y") + st.Dim.Render(" / ") + "n" + "\n")
+	}
+	return b.String()
+}
+
+func phaseLabel(p importer.Phases) string {
+	switch {
+	case p.Users && p.Settings:
+		return "users + settings"
+	case p.Users:
+		return "users only"
+	default:
+		return "settings only"
+	}
+}
+
+// shortCounts renders a count map on one line, trimming a common prefix.
+func shortCounts(m map[string]int, trim string) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = termtext.Clean(strings.TrimPrefix(k, trim)) + " " + fmtInt(m[k])
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (s *confirmScreen) Keys() keyMap {
+	k := s.keys
+	var short []key.Binding
+	switch {
+	case s.report == nil:
+		if s.err != "" {
+			k.Submit.SetHelp("enter", "retry")
+			short = []key.Binding{k.Submit, k.Back}
+		} else {
+			short = []key.Binding{k.Back}
+		}
+	case s.production():
+		k.Phases.SetHelp("tab", "change phases")
+		short = []key.Binding{k.Submit, k.Phases, k.Back}
+	default:
+		short = []key.Binding{k.Yes, k.No, k.Phases, k.Back}
+	}
+	return keyMap{short: short, full: [][]key.Binding{short}}
+}

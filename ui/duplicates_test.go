@@ -1,0 +1,167 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+func toReview(t *testing.T, w, h int, opts ...driverOpt) (*driver, *fakeCore) {
+	t.Helper()
+	d, core := toSettings(t, w, h, opts...)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.press("enter")
+	if d.state() != stateDuplicates {
+		t.Fatalf("state %v, want review", d.state())
+	}
+	return d, core
+}
+
+func reviewOf(d *driver) *duplicatesScreen { return d.m.screens[stateDuplicates].(*duplicatesScreen) }
+
+func TestDuplicatesPolicyToggleAndBulk(t *testing.T) {
+	d, _ := toReview(t, 80, 24)
+	s := reviewOf(d)
+	if len(s.entries) != 3 || len(s.visible) != 3 {
+		t.Fatalf("entries %d visible %d", len(s.entries), len(s.visible))
+	}
+	d.mustSee("duplicates 2 (skip 2 · merge 0)")
+	// Row 1 (email exists) → merge.
+	d.press("space")
+	if p := d.m.pc.sess.decisions["user_0003"]; p != importer.PolicyMerge {
+		t.Fatalf("decision %q, want merge", p)
+	}
+	d.mustSee("(skip 1 · merge 1)")
+	// Skipped rows have no policy.
+	d.press("down", "down", "space")
+	if len(d.m.pc.sess.decisions) != 1 {
+		t.Fatalf("decisions %v", d.m.pc.sess.decisions)
+	}
+	// Bulk merge clears per-row choices.
+	d.press("M")
+	if d.m.pc.sess.onDuplicate != importer.PolicyMerge || len(d.m.pc.sess.decisions) != 0 {
+		t.Fatalf("bulk: %q %v", d.m.pc.sess.onDuplicate, d.m.pc.sess.decisions)
+	}
+	d.mustSee("(skip 0 · merge 2)")
+	d.press("up", "up", "space") // back to skip for one row, against the default
+	if p := d.m.pc.sess.decisions["user_0003"]; p != importer.PolicySkip {
+		t.Fatalf("decision %q, want skip", p)
+	}
+	d.press("S")
+	d.mustSee("(skip 2 · merge 0)")
+}
+
+func TestDuplicatesFilters(t *testing.T) {
+	d, _ := toReview(t, 80, 24)
+	s := reviewOf(d)
+	d.press("tab") // first reason present: email exists
+	if s.reasons[s.reason] != importer.ReasonEmailExists || len(s.visible) != 1 {
+		t.Fatalf("reason %q visible %d", s.reasons[s.reason], len(s.visible))
+	}
+	d.press("tab", "tab") // repeated, no email
+	if s.reasons[s.reason] != importer.ReasonNoEmail || len(s.visible) != 1 {
+		t.Fatalf("reason %q visible %d", s.reasons[s.reason], len(s.visible))
+	}
+	d.press("shift+tab", "shift+tab", "shift+tab") // back to all
+	if s.reason != 0 || len(s.visible) != 3 {
+		t.Fatalf("reason %d visible %d", s.reason, len(s.visible))
+	}
+	d.press("/")
+	if !s.InputFocused() {
+		t.Fatal("/ did not focus the filter")
+	}
+	d.press("bob")
+	if len(s.visible) != 1 || s.entries[s.visible[0]].SourceID != "user_0006" {
+		t.Fatalf("text filter: %v", s.visible)
+	}
+	d.press("q") // typed, not quit
+	if d.quit || len(s.visible) != 0 {
+		t.Fatalf("q: quit=%v visible=%d", d.quit, len(s.visible))
+	}
+	d.mustSee("No row matches")
+	d.press("backspace", "enter")
+	if s.InputFocused() || len(s.visible) != 1 {
+		t.Fatalf("after enter: focused=%v visible=%d", s.InputFocused(), len(s.visible))
+	}
+	// esc clears the filters first, then goes back.
+	d.press("esc")
+	if d.state() != stateDuplicates || len(s.visible) != 3 {
+		t.Fatalf("esc: state %v visible %d", d.state(), len(s.visible))
+	}
+	d.press("esc")
+	if d.state() != stateSettings {
+		t.Fatalf("state %v, want settings", d.state())
+	}
+}
+
+func TestDuplicatesEmptyState(t *testing.T) {
+	d, _ := toSettings(t, 80, 24)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.m.pc.sess.entries = nil
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{stateDuplicates})
+	d.mustSee("No duplicates and no skipped users")
+	d.press("enter")
+	if d.state() != stateConfirm {
+		t.Fatalf("state %v", d.state())
+	}
+}
+
+// hostileEntries have escape sequences and many rows.
+func hostileEntries() []importer.Entry {
+	out := []importer.Entry{{
+		SourceID: "user_evil\x1b]0;pwned\x07", Email: "evil\x1b[2J@example.com", Name: "\x1b[31mRed\x1b[0m",
+		Kind: "duplicate", Reason: importer.ReasonEmailExists, ExistingUserID: "usr_\x1b[1mx",
+	}}
+	reasons := []string{importer.ReasonAlreadyImported, importer.ReasonRepeatedInSource, importer.ReasonBanned, importer.ReasonInvalidEmail}
+	for i := 0; i < 40; i++ {
+		r := reasons[i%len(reasons)]
+		kind := "duplicate"
+		if r == importer.ReasonBanned || r == importer.ReasonInvalidEmail {
+			kind = "skipped"
+		}
+		out = append(out, importer.Entry{
+			SourceID: fmt.Sprintf("user_2x%08d", i), Email: fmt.Sprintf("person.%02d@very-long-company-domain.example.com", i),
+			Kind: kind, Reason: r, ExistingUserID: fmt.Sprintf("usr_%06d", i*7),
+		})
+	}
+	return out
+}
+
+func TestDuplicatesSanitizes(t *testing.T) {
+	d, _ := toSettings(t, 80, 24)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.m.pc.sess.entries = hostileEntries()
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{stateDuplicates})
+	raw := d.m.View().Content
+	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "\x07", "\x1b[31mRed"} {
+		if strings.Contains(raw, bad) {
+			t.Fatalf("view contains %q", bad)
+		}
+	}
+}
+
+func TestDuplicatesGolden(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		d, _ := toSettings(t, w, h)
+		d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+		d.m.pc.sess.entries = hostileEntries()
+		d.m.pc.sess.previewGen++
+		d.send(navMsg{stateDuplicates})
+		d.press("down", "space")
+		return d
+	})
+}
+
+func TestDuplicatesResize(t *testing.T) {
+	d, _ := toReview(t, 120, 40)
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	assertFits(t, d.view(), 80, 24)
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertFits(t, d.view(), 60, 16)
+}

@@ -1,0 +1,187 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// coalesceInterval is how long events are gathered into one message: the
+// UI redraws at most ~10 times a second whatever the importer's pace.
+const coalesceInterval = 100 * time.Millisecond
+
+// eventBuffer is the capacity of the channel between the importer's
+// goroutine and the UI.
+const eventBuffer = 512
+
+// importUpdateMsg is a coalesced batch of importer events for one run:
+// the latest PageRead / BatchApplied snapshots and every EntryFound since
+// the previous message. Done is set (with Report and Err) once
+// importer.Run has returned; no message follows it.
+type importUpdateMsg struct {
+	RunID    int
+	Started  *importer.Started
+	Page     *importer.PageRead
+	Batch    *importer.BatchApplied
+	Entries  []importer.Entry
+	Settings *importer.SettingsApplied
+	Finished *importer.Finished
+
+	Done   bool
+	Report importer.Report
+	Err    error
+}
+
+// runDone is the last value sent on a run's channel.
+type runDone struct {
+	report importer.Report
+	err    error
+}
+
+var runIDs struct {
+	sync.Mutex
+	n int
+}
+
+func nextRunID() int {
+	runIDs.Lock()
+	defer runIDs.Unlock()
+	runIDs.n++
+	return runIDs.n
+}
+
+// importRun is one importer.Run in its goroutine. The UI cancels it
+// (graceful stop: the importer reports Interrupted) or abandons it (the
+// user left the screen: events are dropped and the context cancelled).
+type importRun struct {
+	id        int
+	events    chan any
+	cancel    context.CancelFunc
+	abandoned chan struct{}
+	once      sync.Once
+	finished  chan struct{}
+}
+
+// openFunc opens a new single-pass source.
+type openFunc func() (clerk.Source, error)
+
+type runFunc func(ctx context.Context, src clerk.Source, opts importer.Options) (importer.Report, error)
+
+// startRun prepares a run and returns the command that starts its
+// goroutine and then waits for the first coalesced update. Further
+// updates come from r.wait(), re-issued by the screen after each message.
+func startRun(parent context.Context, open openFunc, run runFunc, opts importer.Options) (*importRun, tea.Cmd) {
+	ctx, cancel := context.WithCancel(parent)
+	r := &importRun{
+		id:        nextRunID(),
+		events:    make(chan any, eventBuffer),
+		cancel:    cancel,
+		abandoned: make(chan struct{}),
+		finished:  make(chan struct{}),
+	}
+	send := func(v any) {
+		select {
+		case r.events <- v:
+		case <-r.abandoned:
+		}
+	}
+	opts.OnEvent = func(ev importer.Event) { send(ev) }
+	work := func() {
+		defer close(r.finished)
+		defer close(r.events)
+		defer cancel()
+		src, err := open()
+		if err != nil {
+			send(runDone{err: err})
+			return
+		}
+		defer src.Close()
+		rep, err := run(ctx, src, opts)
+		send(runDone{report: rep, err: err})
+	}
+	return r, func() tea.Msg {
+		go work()
+		return r.next()
+	}
+}
+
+// wait returns the command that delivers the next coalesced update.
+func (r *importRun) wait() tea.Cmd {
+	return func() tea.Msg { return r.next() }
+}
+
+// stop asks the importer to stop gracefully; updates keep flowing until
+// it reports.
+func (r *importRun) stop() {
+	if r != nil {
+		r.cancel()
+	}
+}
+
+// abandon stops the run and drops whatever it still sends.
+func (r *importRun) abandon() {
+	if r == nil {
+		return
+	}
+	r.once.Do(func() { close(r.abandoned) })
+	r.cancel()
+}
+
+// next blocks (in a command's goroutine, never in Update) until at least
+// one event arrives, then gathers events for up to coalesceInterval.
+func (r *importRun) next() tea.Msg {
+	msg := importUpdateMsg{RunID: r.id}
+	v, ok := <-r.events
+	if !ok {
+		msg.Done = true
+		return msg
+	}
+	if msg.add(v) {
+		return msg
+	}
+	timer := time.NewTimer(coalesceInterval)
+	defer timer.Stop()
+	for {
+		select {
+		case v, ok := <-r.events:
+			if !ok {
+				msg.Done = true
+				return msg
+			}
+			if msg.add(v) {
+				return msg
+			}
+		case <-timer.C:
+			return msg
+		}
+	}
+}
+
+// add folds one event into the message; it reports whether the run is over.
+func (m *importUpdateMsg) add(v any) bool {
+	switch ev := v.(type) {
+	case importer.Started:
+		m.Started = &ev
+	case importer.PageRead:
+		m.Page = &ev
+	case importer.BatchApplied:
+		m.Batch = &ev
+	case importer.EntryFound:
+		m.Entries = append(m.Entries, ev.Entry)
+	case importer.SettingsApplied:
+		m.Settings = &ev
+	case importer.Finished:
+		m.Finished = &ev
+	case runDone:
+		m.Done = true
+		m.Report = ev.report
+		m.Err = ev.err
+		return true
+	}
+	return false
+}

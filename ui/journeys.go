@@ -1,0 +1,288 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+// journeysCreatedMsg is the outcome of CreateMigrationJourneys.
+type journeysCreatedMsg struct {
+	res importer.JourneysResult
+	err error
+}
+
+const (
+	fieldSender = iota
+	fieldAppName
+	fieldLoginURL
+	fieldResetURL
+	numJourneyFields
+)
+
+var journeyFieldLabels = [numJourneyFields]string{"Sender email", "App name", "Login URL", "Reset URL"}
+
+// journeysScreen creates the migration templates and draft journeys.
+type journeysScreen struct {
+	pc   *programContext
+	keys journeysKeys
+
+	inputs  [numJourneyFields]textinput.Model
+	focus   int
+	errs    [numJourneyFields]string
+	spinner spinner.Model
+	busy    bool
+	err     string
+	result  *importer.JourneysResult
+	width   int
+}
+
+func newJourneysScreen(pc *programContext) *journeysScreen {
+	s := &journeysScreen{pc: pc, keys: newJourneysKeys()}
+	placeholders := [numJourneyFields]string{"migrations@yourapp.com", "Your App", "https://yourapp.com/login", "https://yourapp.com/reset-password"}
+	for i := range s.inputs {
+		in := textinput.New()
+		in.Prompt = ""
+		in.Placeholder = placeholders[i]
+		in.CharLimit = 512
+		s.inputs[i] = in
+	}
+	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.restyle()
+	s.SetSize(pc.width, pc.bodyHeight())
+	return s
+}
+
+func (s *journeysScreen) restyle() {
+	for i := range s.inputs {
+		s.inputs[i].SetStyles(s.pc.styles.Input)
+	}
+	s.spinner.Style = s.pc.styles.Selected
+}
+
+func (s *journeysScreen) Init() tea.Cmd { return s.inputs[s.focus].Focus() }
+
+func (s *journeysScreen) resume() tea.Cmd {
+	if s.result == nil {
+		return s.inputs[s.focus].Focus()
+	}
+	return nil
+}
+
+func (s *journeysScreen) InputFocused() bool { return s.result == nil && !s.busy }
+
+func (s *journeysScreen) SetSize(w, _ int) {
+	s.width = w
+	for i := range s.inputs {
+		s.inputs[i].SetWidth(max(min(w-20, 60), 20))
+	}
+}
+
+func (s *journeysScreen) setFocus(i int) tea.Cmd {
+	s.inputs[s.focus].Blur()
+	s.focus = (i + numJourneyFields) % numJourneyFields
+	return s.inputs[s.focus].Focus()
+}
+
+// validate checks every field; it returns false when one is wrong.
+func (s *journeysScreen) validate() bool {
+	ok := true
+	s.errs = [numJourneyFields]string{}
+	sender := strings.TrimSpace(s.inputs[fieldSender].Value())
+	if sender != "" {
+		if err := s.pc.validateIdentity(sender); err != nil {
+			s.errs[fieldSender] = termtext.Clean(err.Error())
+			ok = false
+		}
+	}
+	for _, f := range []int{fieldLoginURL, fieldResetURL} {
+		v := strings.TrimSpace(s.inputs[f].Value())
+		if v == "" {
+			continue
+		}
+		if err := checkURL(v); err != nil {
+			s.errs[f] = err.Error()
+			ok = false
+		}
+	}
+	return ok
+}
+
+func checkURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http(s) URL, e.g. https://yourapp.com/login")
+	}
+	return nil
+}
+
+func (s *journeysScreen) submit() tea.Cmd {
+	if !s.validate() {
+		for i, e := range s.errs {
+			if e != "" {
+				return s.setFocus(i)
+			}
+		}
+		return nil
+	}
+	setup := importer.JourneySetup{
+		FromIdentity: strings.TrimSpace(s.inputs[fieldSender].Value()),
+		AppName:      strings.TrimSpace(s.inputs[fieldAppName].Value()),
+		LoginURL:     strings.TrimSpace(s.inputs[fieldLoginURL].Value()),
+		ResetURL:     strings.TrimSpace(s.inputs[fieldResetURL].Value()),
+	}
+	s.busy = true
+	s.err = ""
+	s.inputs[s.focus].Blur()
+	pc := s.pc
+	return tea.Batch(s.spinner.Tick, func() tea.Msg {
+		res, err := pc.createJourneys(pc.base, pc.env, setup)
+		return journeysCreatedMsg{res: res, err: err}
+	})
+}
+
+func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case spinner.TickMsg:
+		if !s.busy {
+			return nil
+		}
+		var cmd tea.Cmd
+		s.spinner, cmd = s.spinner.Update(msg)
+		return cmd
+	case journeysCreatedMsg:
+		s.busy = false
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			return s.inputs[s.focus].Focus()
+		}
+		r := msg.res
+		s.result = &r
+		s.pc.sess.journeys = &r
+		return nil
+	case tea.KeyPressMsg:
+		if s.busy {
+			return nil
+		}
+		if s.result != nil {
+			switch {
+			case key.Matches(msg, s.keys.Continue):
+				return nav(stateBrowser)
+			case key.Matches(msg, s.keys.Back):
+				s.result = nil
+				return s.inputs[s.focus].Focus()
+			}
+			return nil
+		}
+		switch {
+		case key.Matches(msg, s.keys.Submit):
+			return s.submit()
+		case msg.String() == "enter":
+			if s.focus == numJourneyFields-1 {
+				return s.submit()
+			}
+			return s.setFocus(s.focus + 1)
+		case key.Matches(msg, s.keys.Next):
+			return s.setFocus(s.focus + 1)
+		case key.Matches(msg, s.keys.Prev):
+			return s.setFocus(s.focus - 1)
+		case key.Matches(msg, s.keys.Back):
+			return back
+		}
+	}
+	if s.result == nil && !s.busy {
+		var cmd tea.Cmd
+		before := s.inputs[s.focus].Value()
+		s.inputs[s.focus], cmd = s.inputs[s.focus].Update(msg)
+		if s.inputs[s.focus].Value() != before {
+			s.errs[s.focus] = ""
+		}
+		return cmd
+	}
+	return nil
+}
+
+func (s *journeysScreen) View() string {
+	st := s.pc.styles
+	var b strings.Builder
+	if s.result != nil {
+		return s.resultView()
+	}
+	b.WriteString(st.Heading.Render("Migration emails and journeys") + "\n")
+	b.WriteString(st.Dim.Render("Creates 5 email templates and 2 draft journeys:") + "\n")
+	b.WriteString(st.Dim.Render("announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4).") + "\n\n")
+	for i := range s.inputs {
+		label := fmt.Sprintf("%-13s", journeyFieldLabels[i])
+		cur := "  "
+		if i == s.focus {
+			cur = st.Cursor.Render("› ")
+			label = st.Selected.Render(label)
+		} else {
+			label = st.Label.Render(label)
+		}
+		b.WriteString(cur + label + " " + s.inputs[i].View() + "\n")
+		if s.errs[i] != "" {
+			b.WriteString("  " + st.Error.Render("  ✗ "+s.errs[i]) + "\n")
+		}
+	}
+	b.WriteString("\n" + st.Dim.Render("Empty sender keeps the saved one; URLs fill {{loginUrl}} and {{resetUrl}}.") + "\n")
+	if s.busy {
+		b.WriteString("\n" + s.spinner.View() + " Creating templates and journeys…\n")
+	}
+	if s.err != "" {
+		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")
+	}
+	return b.String()
+}
+
+func (s *journeysScreen) resultView() string {
+	st := s.pc.styles
+	var b strings.Builder
+	r := s.result
+	b.WriteString(st.OK.Render("✓ Migration journeys ready") + st.Dim.Render(" (journeys stay in draft until you activate them)") + "\n\n")
+	line := func(name, extra string, created bool) {
+		mark := st.Dim.Render("= already existed")
+		if created {
+			mark = st.OK.Render("+ created")
+		}
+		b.WriteString("  " + padRight(mark, 17) + " " + termtext.Clean(name))
+		if extra != "" {
+			b.WriteString(st.Dim.Render(" " + termtext.Clean(extra)))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(st.Heading.Render("Templates") + "\n")
+	for _, t := range r.Templates {
+		line(t.Slug, "", t.Created)
+	}
+	b.WriteString(st.Heading.Render("Journeys") + "\n")
+	for _, j := range r.Journeys {
+		line(j.Name, j.ID, j.Created)
+	}
+	b.WriteString("\n" + st.Dim.Render("Next: review the emails and activate the journeys (enter).") + "\n")
+	return b.String()
+}
+
+func (s *journeysScreen) Keys() keyMap {
+	k := s.keys
+	var short []key.Binding
+	switch {
+	case s.busy:
+		short = nil
+	case s.result != nil:
+		k.Back.SetHelp("esc", "edit again")
+		short = []key.Binding{k.Continue, k.Back}
+	default:
+		short = []key.Binding{k.Submit, k.Next, k.Prev, k.Back}
+	}
+	return keyMap{short: short, full: [][]key.Binding{short}}
+}

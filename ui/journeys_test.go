@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+func journeysOf(d *driver) *journeysScreen { return d.m.screens[stateJourneys].(*journeysScreen) }
+
+// fakeJourneys records the setup and seeds the environment.
+type fakeJourneys struct {
+	setups []importer.JourneySetup
+}
+
+func (f *fakeJourneys) install(pc *programContext) {
+	pc.createJourneys = func(ctx context.Context, env ascendkit.Environment, setup importer.JourneySetup) (importer.JourneysResult, error) {
+		f.setups = append(f.setups, setup)
+		fe := env.(*fakeEnv)
+		existed := len(fe.journeys) > 0
+		if !existed {
+			seedJourneys(fe, 0)
+		}
+		var res importer.JourneysResult
+		for _, t := range fe.templates {
+			res.Templates = append(res.Templates, importer.Created{ID: t.ID, Slug: t.Slug, Name: t.Name, Created: !existed})
+		}
+		for _, j := range fe.journeys {
+			res.Journeys = append(res.Journeys, importer.Created{ID: j.ID, Name: j.Name, Created: !existed})
+		}
+		return res, nil
+	}
+}
+
+func toJourneys(t *testing.T, w, h int) (*driver, *fakeJourneys) {
+	t.Helper()
+	fj := &fakeJourneys{}
+	env := newFakeEnv()
+	core := &fakeCore{}
+	core.runEvents, core.runReport = runScript()
+	d := newDriver(t, testConfig(env, makeUsers(10)), w, h, core.install, fj.install)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
+	d.send(navMsg{stateJourneys})
+	return d, fj
+}
+
+func TestJourneysValidatesAndCreates(t *testing.T) {
+	d, fj := toJourneys(t, 80, 24)
+	s := journeysOf(d)
+	if !s.InputFocused() {
+		t.Fatal("the sender input should be focused")
+	}
+	d.press("not an email", "tab", "Acme", "tab", "ftp://x", "tab", "https://acme.test/reset", "ctrl+s")
+	if len(fj.setups) != 0 {
+		t.Fatal("created with invalid fields")
+	}
+	if s.errs[fieldSender] == "" || s.errs[fieldLoginURL] == "" || s.focus != fieldSender {
+		t.Fatalf("errors %v focus %d", s.errs, s.focus)
+	}
+	d.mustSee("is not a valid email address")
+	d.mustSee("must be an http(s) URL")
+	s.inputs[fieldSender].SetValue("hello@acme.test")
+	s.inputs[fieldLoginURL].SetValue("https://acme.test/login")
+	// q is typed into the focused field.
+	d.press("q")
+	if d.quit {
+		t.Fatal("q quit while typing")
+	}
+	d.press("backspace", "ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	want := importer.JourneySetup{FromIdentity: "hello@acme.test", AppName: "Acme", LoginURL: "https://acme.test/login", ResetURL: "https://acme.test/reset"}
+	if len(fj.setups) != 1 || fj.setups[0] != want {
+		t.Fatalf("setup %+v", fj.setups)
+	}
+	d.mustSee("+ created")
+	d.mustSee("Migration announcement")
+	if !strings.Contains(d.m.Summary(), "5 templates and 2 journeys created") {
+		t.Fatalf("summary:\n%s", d.m.Summary())
+	}
+	// Again: everything already exists.
+	d.press("esc", "ctrl+s")
+	d.waitFor("the second result", func(m Model) bool { return s.result != nil && len(fj.setups) == 2 })
+	d.mustSee("= already existed")
+	d.press("enter")
+	if d.state() != stateBrowser {
+		t.Fatalf("state %v, want browser", d.state())
+	}
+}
+
+func TestJourneysGoldenForm(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		d, _ := toJourneys(t, w, h)
+		d.press("bad", "enter", "Acme", "ctrl+s")
+		return d
+	})
+}
+
+func TestJourneysGoldenResult(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		d, _ := toJourneys(t, w, h)
+		d.press("hello@acme.test", "ctrl+s")
+		d.waitFor("the result", func(m Model) bool { return journeysOf(d).result != nil })
+		return d
+	})
+}

@@ -1,0 +1,149 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+)
+
+// keyMap is what the help line shows for the active screen: the screen's
+// own bindings followed by the global ones. Disabled bindings are hidden.
+type keyMap struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (k keyMap) ShortHelp() []key.Binding  { return k.short }
+func (k keyMap) FullHelp() [][]key.Binding { return k.full }
+
+func bind(keys []string, helpKey, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
+}
+
+// globalKeys work on every screen (q and ? only when no input is focused).
+type globalKeys struct {
+	Help key.Binding
+	Quit key.Binding
+	Kill key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Help: bind([]string{"?"}, "?", "more keys"),
+		Quit: bind([]string{"q"}, "q", "quit"),
+		Kill: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}
+}
+
+type sourceKeys struct {
+	Up, Down, Choose, Verify, Complete, Back key.Binding
+}
+
+func newSourceKeys() sourceKeys {
+	return sourceKeys{
+		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
+		Choose:   bind([]string{"enter"}, "enter", "choose"),
+		Verify:   bind([]string{"enter"}, "enter", "verify"),
+		Complete: bind([]string{"tab"}, "tab", "complete path"),
+		Back:     bind([]string{"esc"}, "esc", "back"),
+	}
+}
+
+type settingsKeys struct {
+	Up, Down, Toggle, Recompute, Continue, Back key.Binding
+}
+
+func newSettingsKeys() settingsKeys {
+	return settingsKeys{
+		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
+		Toggle:    bind([]string{"space", "x"}, "space", "toggle provider"),
+		Recompute: bind([]string{"r"}, "r", "recompute"),
+		Continue:  bind([]string{"enter"}, "enter", "continue"),
+		Back:      bind([]string{"esc"}, "esc", "back"),
+	}
+}
+
+type duplicatesKeys struct {
+	Up, Down, NextReason, PrevReason, Filter, Toggle, MergeAll, SkipAll, Continue, Back key.Binding
+	ApplyFilter, ClearFilter                                                            key.Binding
+}
+
+func newDuplicatesKeys() duplicatesKeys {
+	return duplicatesKeys{
+		Up:          bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:        bind([]string{"down", "j"}, "↓/j", "down"),
+		NextReason:  bind([]string{"tab"}, "tab", "next reason"),
+		PrevReason:  bind([]string{"shift+tab"}, "shift+tab", "previous reason"),
+		Filter:      bind([]string{"/"}, "/", "filter"),
+		Toggle:      bind([]string{"space", "x"}, "space", "skip/merge row"),
+		MergeAll:    bind([]string{"M"}, "M", "merge all"),
+		SkipAll:     bind([]string{"S"}, "S", "skip all"),
+		Continue:    bind([]string{"enter"}, "enter", "continue"),
+		Back:        bind([]string{"esc"}, "esc", "back"),
+		ApplyFilter: bind([]string{"enter"}, "enter", "apply filter"),
+		ClearFilter: bind([]string{"esc"}, "esc", "clear filter"),
+	}
+}
+
+type confirmKeys struct {
+	Phases, Yes, No, Submit, Back key.Binding
+}
+
+func newConfirmKeys() confirmKeys {
+	return confirmKeys{
+		Phases: bind([]string{"p", "tab"}, "p/tab", "change phases"),
+		Yes:    bind([]string{"y"}, "y", "start import"),
+		No:     bind([]string{"n"}, "n", "not now"),
+		Submit: bind([]string{"enter"}, "enter", "confirm"),
+		Back:   bind([]string{"esc"}, "esc", "back"),
+	}
+}
+
+type progressKeys struct {
+	Stop, Yes, No, Continue key.Binding
+}
+
+func newProgressKeys() progressKeys {
+	return progressKeys{
+		Stop:     bind([]string{"esc"}, "esc", "stop gracefully"),
+		Yes:      bind([]string{"y"}, "y", "stop now"),
+		No:       bind([]string{"n", "esc"}, "n", "keep going"),
+		Continue: bind([]string{"enter"}, "enter", "set up journeys"),
+	}
+}
+
+type journeysKeys struct {
+	Next, Prev, Submit, Continue, Back key.Binding
+}
+
+func newJourneysKeys() journeysKeys {
+	return journeysKeys{
+		Next:     bind([]string{"tab", "down"}, "tab", "next"),
+		Prev:     bind([]string{"shift+tab", "up"}, "shift+tab", "previous"),
+		Submit:   bind([]string{"ctrl+s"}, "ctrl+s", "create journeys"),
+		Continue: bind([]string{"enter"}, "enter", "open browser"),
+		Back:     bind([]string{"esc"}, "esc", "back"),
+	}
+}
+
+type browserKeys struct {
+	Tab, Up, Down, Open, Filter, Back, Edit, Activate, Pause, Yes, No, NextField, Save key.Binding
+}
+
+func newBrowserKeys() browserKeys {
+	return browserKeys{
+		Tab:       bind([]string{"tab"}, "tab", "templates/journeys"),
+		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
+		Open:      bind([]string{"enter"}, "enter", "open"),
+		Filter:    bind([]string{"/"}, "/", "filter"),
+		Back:      bind([]string{"esc"}, "esc", "back"),
+		Edit:      bind([]string{"e"}, "e", "edit variables"),
+		Activate:  bind([]string{"a"}, "a", "activate"),
+		Pause:     bind([]string{"p"}, "p", "pause"),
+		Yes:       bind([]string{"y"}, "y", "yes"),
+		No:        bind([]string{"n", "esc"}, "n", "no"),
+		NextField: bind([]string{"tab", "down"}, "tab", "next field"),
+		Save:      bind([]string{"ctrl+s", "enter"}, "ctrl+s", "save"),
+	}
+}

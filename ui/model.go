@@ -1,0 +1,607 @@
+// Package ui is the interactive migration wizard: a Bubble Tea program
+// that walks a person from a Clerk source through the settings preview,
+// the duplicate review, the confirmation and the import, to the migration
+// journeys and their activation. It drives the same importer core as the
+// CLI, so the numbers it shows are the ones `import clerk run` gives.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+// Screen is where the program starts.
+type Screen int
+
+// Start screens.
+const (
+	ScreenSource  Screen = iota // the import wizard
+	ScreenBrowser               // the template / journey browser (`ascendkit browse`)
+)
+
+// Config is what the CLI hands to the wizard.
+type Config struct {
+	Env      ascendkit.Environment                  // target environment (already open)
+	OpenAPI  func(key string) (clerk.Source, error) // a new single-pass API source for a key
+	OpenFile func(path string) (clerk.Source, error)
+	APIKey   string // pre-fill (CLERK_SECRET_KEY, or the demo key)
+	Demo     bool   // show a "demo" badge; data is synthetic
+	Start    Screen
+	Now      func() time.Time
+}
+
+// state is the wizard step on screen.
+type state int
+
+const (
+	stateSource state = iota
+	stateSettings
+	stateDuplicates
+	stateConfirm
+	stateProgress
+	stateJourneys
+	stateBrowser
+)
+
+var stateNames = [...]string{"Source", "Settings", "Review", "Confirm", "Import", "Journeys", "Browse"}
+
+func (s state) String() string { return stateNames[s] }
+
+// sourceChoice is the Clerk source the person picked and verified.
+type sourceChoice struct {
+	Kind  string // "api" | "file"
+	Key   string
+	Path  string
+	Total int // -1 when unknown (files)
+}
+
+func (c sourceChoice) production() bool {
+	return c.Kind == "api" && strings.HasPrefix(c.Key, "sk_live_")
+}
+
+// describe names the source without revealing the key.
+func (c sourceChoice) describe() string {
+	if c.Kind == "file" {
+		return "Clerk export file " + termtext.Clean(c.Path)
+	}
+	return "Clerk API · " + maskKey(c.Key)
+}
+
+func maskKey(k string) string {
+	prefix := ""
+	for _, p := range []string{"sk_live_", "sk_test_"} {
+		if strings.HasPrefix(k, p) {
+			prefix = p
+		}
+	}
+	rest := strings.TrimPrefix(k, prefix)
+	if len(rest) <= 4 {
+		return prefix + "…"
+	}
+	return prefix + "…" + termtext.Clean(rest[len(rest)-4:])
+}
+
+// activation records a journey activated from the browser.
+type activation struct {
+	Name     string
+	Enrolled int
+}
+
+// session is what the steps hand to each other.
+type session struct {
+	source      sourceChoice
+	previewGen  int              // bumped on each finished settings preview
+	preview     *importer.Report // the settings preview's report
+	previewOpts importer.Options // options the preview ran with (no OnEvent)
+	entries     []importer.Entry // duplicates and skips from the preview
+	providers   []string         // provider override (nil = detected)
+	onDuplicate importer.Policy
+	decisions   map[string]importer.Policy
+	phases      importer.Phases
+	final       *importer.Report // the confirmation's report (what run will do)
+	result      *importer.Report // the import's report
+	journeys    *importer.JourneysResult
+	activated   []activation
+	paused      []string
+}
+
+// programContext is shared by every screen: configuration, environment,
+// window size, styles, keys, the clock and the core's entry points (which
+// tests may replace).
+type programContext struct {
+	cfg    Config
+	env    ascendkit.Environment
+	base   context.Context
+	cancel context.CancelFunc
+
+	width, height int
+	styles        Styles
+	global        globalKeys
+
+	now func() time.Time
+
+	runImporter      func(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts importer.Options) (importer.Report, error)
+	createJourneys   func(ctx context.Context, env ascendkit.Environment, setup importer.JourneySetup) (importer.JourneysResult, error)
+	validateIdentity func(string) error
+	timeline         func(ascendkit.Journey) []importer.Step
+	render           func(ascendkit.Template, ascendkit.User, map[string]string) importer.Rendered
+
+	sess session
+}
+
+// bodyHeight is the height left for a screen between header and help.
+func (pc *programContext) bodyHeight() int { return max(pc.height-5, 6) }
+
+func (pc *programContext) runner() runFunc {
+	return func(ctx context.Context, src clerk.Source, opts importer.Options) (importer.Report, error) {
+		return pc.runImporter(ctx, src, pc.env, opts)
+	}
+}
+
+// opener returns a function that opens a new source for the chosen input.
+func (pc *programContext) opener() openFunc {
+	c := pc.sess.source
+	return func() (clerk.Source, error) {
+		if c.Kind == "file" {
+			if pc.cfg.OpenFile == nil {
+				return nil, fmt.Errorf("export files are not available")
+			}
+			return pc.cfg.OpenFile(c.Path)
+		}
+		if pc.cfg.OpenAPI == nil {
+			return nil, fmt.Errorf("the Clerk API is not available")
+		}
+		return pc.cfg.OpenAPI(c.Key)
+	}
+}
+
+// screen is one step of the wizard. Screens mutate themselves; moving
+// between steps is done by returning navigation messages.
+type screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	Keys() keyMap
+	// InputFocused reports a focused text input: q and ? are typed then.
+	InputFocused() bool
+	SetSize(width, height int)
+}
+
+// navMsg moves the wizard to another step.
+type navMsg struct{ to state }
+
+// backMsg is sent by a screen when esc has nothing to close on it.
+type backMsg struct{}
+
+// quitMsg ends the program (after cancelling work).
+type quitMsg struct{}
+
+func nav(to state) tea.Cmd { return func() tea.Msg { return navMsg{to} } }
+func back() tea.Msg        { return backMsg{} }
+
+// Model is the root model.
+type Model struct {
+	pc       *programContext
+	state    state
+	screens  map[state]screen
+	help     help.Model
+	fullHelp bool
+	quitting bool
+	// stopNote is shown when ctrl+c waits for a graceful stop.
+	stopNote string
+}
+
+// New builds the root model.
+func New(cfg Config) Model {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	base, cancel := context.WithCancel(context.Background())
+	pc := &programContext{
+		cfg:              cfg,
+		env:              cfg.Env,
+		base:             base,
+		cancel:           cancel,
+		width:            80,
+		height:           24,
+		styles:           newStyles(true),
+		global:           newGlobalKeys(),
+		now:              cfg.Now,
+		runImporter:      importer.Run,
+		createJourneys:   importer.CreateMigrationJourneys,
+		validateIdentity: importer.ValidateIdentity,
+		timeline:         importer.Timeline,
+		render:           importer.Render,
+	}
+	pc.sess.phases = importer.Phases{Users: true, Settings: true}
+	pc.sess.onDuplicate = importer.PolicySkip
+	h := help.New()
+	h.Styles = pc.styles.Help
+	m := Model{pc: pc, screens: map[state]screen{}, help: h}
+	if cfg.Start == ScreenBrowser {
+		m.state = stateBrowser
+		m.screens[stateBrowser] = newBrowserScreen(pc, true)
+	} else {
+		m.state = stateSource
+		m.screens[stateSource] = newSourceScreen(pc)
+	}
+	return m
+}
+
+// Init starts the first screen and asks for the background colour.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.active().Init())
+}
+
+func (m Model) active() screen { return m.screens[m.state] }
+
+// importing reports a running import (ctrl+c then stops it gracefully).
+func (m Model) importing() (*progressScreen, bool) {
+	if m.state != stateProgress {
+		return nil, false
+	}
+	p, ok := m.screens[stateProgress].(*progressScreen)
+	return p, ok && p.running()
+}
+
+// Update routes messages: global keys first, then the active screen.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.pc.width, m.pc.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		for _, s := range m.screens {
+			s.SetSize(msg.Width, m.pc.bodyHeight())
+		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.pc.styles = newStyles(msg.IsDark())
+		m.help.Styles = m.pc.styles.Help
+		for _, s := range m.screens {
+			if r, ok := s.(interface{ restyle() }); ok {
+				r.restyle()
+			}
+		}
+		return m, nil
+	case quitMsg:
+		return m.quit()
+	case navMsg:
+		return m.navigate(msg.to)
+	case backMsg:
+		return m.goBack()
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.pc.global.Kill) {
+			if p, ok := m.importing(); ok {
+				m.stopNote = "Stopping the import… what was written stays; press ctrl+c again once it has stopped."
+				return m, p.requestStop()
+			}
+			return m.quit()
+		}
+		if !m.active().InputFocused() {
+			switch {
+			case key.Matches(msg, m.pc.global.Quit):
+				if p, ok := m.importing(); ok {
+					return m, p.askStop()
+				}
+				return m.quit()
+			case key.Matches(msg, m.pc.global.Help):
+				m.fullHelp = !m.fullHelp
+				return m, nil
+			}
+		}
+	}
+	if m.stopNote != "" {
+		if _, ok := m.importing(); !ok {
+			m.stopNote = ""
+		}
+	}
+	return m, m.active().Update(msg)
+}
+
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	for _, s := range m.screens {
+		if c, ok := s.(interface{ close() }); ok {
+			c.close()
+		}
+	}
+	m.pc.cancel()
+	m.quitting = true
+	return m, tea.Quit
+}
+
+// navigate enters a step, building its screen from the session.
+func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
+	var s screen
+	switch to {
+	case stateSource:
+		s = m.screens[stateSource]
+		if s == nil {
+			s = newSourceScreen(m.pc)
+		}
+	case stateSettings:
+		if old, ok := m.screens[stateSettings].(*settingsScreen); ok {
+			old.close()
+		}
+		s = newSettingsScreen(m.pc)
+		delete(m.screens, stateDuplicates)
+	case stateDuplicates:
+		if d, ok := m.screens[stateDuplicates].(*duplicatesScreen); ok && d.gen == m.pc.sess.previewGen {
+			s = d
+		} else {
+			s = newDuplicatesScreen(m.pc)
+		}
+	case stateConfirm:
+		if old, ok := m.screens[stateConfirm].(*confirmScreen); ok {
+			old.close()
+		}
+		s = newConfirmScreen(m.pc)
+	case stateProgress:
+		s = newProgressScreen(m.pc)
+	case stateJourneys:
+		s = newJourneysScreen(m.pc)
+	case stateBrowser:
+		s = newBrowserScreen(m.pc, false)
+	}
+	s.SetSize(m.pc.width, m.pc.bodyHeight())
+	m.screens[to] = s
+	m.state = to
+	m.fullHelp = false
+	return m, s.Init()
+}
+
+// goBack handles esc that the screen did not use: back one step where it
+// is safe (work of the screen left behind is cancelled).
+func (m Model) goBack() (tea.Model, tea.Cmd) {
+	prev := map[state]state{
+		stateSettings:   stateSource,
+		stateDuplicates: stateSettings,
+		stateConfirm:    stateDuplicates,
+		stateJourneys:   stateProgress,
+		stateBrowser:    stateJourneys,
+	}
+	to, ok := prev[m.state]
+	if !ok || m.screens[to] == nil {
+		return m, nil
+	}
+	if c, ok := m.active().(interface{ close() }); ok {
+		c.close()
+	}
+	delete(m.screens, m.state)
+	m.state = to
+	m.fullHelp = false
+	s := m.active()
+	s.SetSize(m.pc.width, m.pc.bodyHeight())
+	if r, ok := s.(interface{ resume() tea.Cmd }); ok {
+		return m, r.resume()
+	}
+	return m, nil
+}
+
+// View draws header, the active screen and the help line.
+func (m Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	if m.quitting {
+		return v
+	}
+	st := m.pc.styles
+	w := m.pc.width
+
+	header := m.header()
+	keys := m.active().Keys()
+	keys.short = append(keys.short, m.globalBindings()...)
+	keys.full = append(keys.full, m.globalBindings())
+	m.help.ShowAll = m.fullHelp
+	// help.Model can overflow its width by one item: clamp it.
+	helpView := clampLines(m.help.View(keys), 20, w)
+	bodyH := max(m.pc.height-lipgloss.Height(header)-lipgloss.Height(helpView)-1, 3)
+	if m.stopNote != "" {
+		helpView = st.Warning.Render(m.stopNote) + "\n" + helpView
+		bodyH--
+	}
+	body := clampLines(m.active().View(), bodyH, w)
+	body = lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).Render(body)
+	v.SetContent(lipgloss.JoinVertical(lipgloss.Left, header, body, "", helpView))
+	return v
+}
+
+func (m Model) globalBindings() []key.Binding {
+	g := m.pc.global
+	inputFocused := m.active().InputFocused()
+	g.Help.SetEnabled(!inputFocused)
+	g.Quit.SetEnabled(!inputFocused)
+	return []key.Binding{g.Help, g.Quit, g.Kill}
+}
+
+// header is the title with badges and the step breadcrumb.
+func (m Model) header() string {
+	st := m.pc.styles
+	title := st.Title.Render("AscendKit · Clerk import")
+	if m.state == stateBrowser && m.pc.cfg.Start == ScreenBrowser {
+		title = st.Title.Render("AscendKit · templates & journeys")
+	}
+	badges := []string{title}
+	if m.pc.cfg.Demo {
+		badges = append(badges, st.DemoBadge.Render("DEMO · synthetic data"))
+	}
+	if m.pc.sess.source.production() || (m.state == stateSource && m.sourceKeyIsLive()) {
+		badges = append(badges, st.ProdBadge.Render("PRODUCTION INSTANCE"))
+	}
+	line1 := strings.Join(badges, " ")
+	if m.pc.cfg.Start == ScreenBrowser {
+		return line1 + "\n"
+	}
+
+	var crumbs []string
+	for s := stateSource; s <= stateBrowser; s++ {
+		name := fmt.Sprintf("%d %s", int(s)+1, s)
+		switch {
+		case s == m.state:
+			crumbs = append(crumbs, st.CrumbOn.Render(name))
+		case s < m.state:
+			crumbs = append(crumbs, st.CrumbDone.Render(name))
+		default:
+			crumbs = append(crumbs, st.Crumb.Render(name))
+		}
+	}
+	sep := st.Dim.Render(" › ")
+	line2 := strings.Join(crumbs, sep)
+	if lipgloss.Width(line2) > m.pc.width {
+		// Narrow terminal: keep the current step only.
+		line2 = st.CrumbOn.Render(fmt.Sprintf("Step %d/7 · %s", int(m.state)+1, m.state))
+	}
+	return line1 + "\n" + line2 + "\n"
+}
+
+func (m Model) sourceKeyIsLive() bool {
+	s, ok := m.screens[stateSource].(*sourceScreen)
+	return ok && s.liveKey()
+}
+
+// clampLines cuts s to at most h lines of at most w cells each.
+func clampLines(s string, h, w int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Summary is the plain-text account of what the session did, printed by
+// the CLI once the program has ended.
+func (m Model) Summary() string {
+	s := m.pc.sess
+	var b strings.Builder
+	if s.result != nil {
+		r := s.result
+		u := r.Users
+		if r.Interrupted {
+			b.WriteString("Import interrupted: what was written stays; run the import again to continue.\n")
+		} else {
+			b.WriteString("Import finished.\n")
+		}
+		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.source))
+		fmt.Fprintf(&b, "Users: %d fetched, %d imported, %d merged, %d duplicates, %d skipped, %d failed\n",
+			u.Fetched, u.Imported, u.Merged, u.Duplicates, u.Skipped, u.Failed)
+		if len(nonZero(u.DuplicateReasons)) > 0 {
+			fmt.Fprintf(&b, "  duplicates: %s\n", countList(u.DuplicateReasons))
+		}
+		if len(nonZero(u.SkippedReasons)) > 0 {
+			fmt.Fprintf(&b, "  skipped: %s\n", countList(u.SkippedReasons))
+		}
+		fmt.Fprintf(&b, "OAuth links: %d\n", r.OAuthLinks)
+		if len(r.Tags) > 0 {
+			fmt.Fprintf(&b, "Tags: %s\n", countList(r.Tags))
+		}
+		if len(r.Events) > 0 {
+			fmt.Fprintf(&b, "Events: %s\n", countList(r.Events))
+		}
+		if r.Phases.Settings {
+			fmt.Fprintf(&b, "Auth providers: %s\n", orNone(r.Settings.After))
+		}
+	} else if s.final != nil || s.preview != nil {
+		b.WriteString("No import was run: nothing was written.\n")
+	}
+	if s.journeys != nil {
+		nt, nj := 0, 0
+		for _, t := range s.journeys.Templates {
+			if t.Created {
+				nt++
+			}
+		}
+		for _, j := range s.journeys.Journeys {
+			if j.Created {
+				nj++
+			}
+		}
+		fmt.Fprintf(&b, "Migration journeys: %d templates and %d journeys created (%d and %d already existed)\n",
+			nt, nj, len(s.journeys.Templates)-nt, len(s.journeys.Journeys)-nj)
+	}
+	for _, a := range s.activated {
+		fmt.Fprintf(&b, "Activated %q: %d users enrolled\n", termtext.Clean(a.Name), a.Enrolled)
+	}
+	for _, p := range s.paused {
+		fmt.Fprintf(&b, "Paused %q\n", termtext.Clean(p))
+	}
+	if b.Len() == 0 {
+		return "Nothing was changed.\n"
+	}
+	return b.String()
+}
+
+func plainSource(c sourceChoice) string {
+	if c.Kind == "" {
+		return "none"
+	}
+	return c.describe()
+}
+
+func countList(m map[string]int) string {
+	m = nonZero(m)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", termtext.Clean(k), m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = termtext.Clean(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// Run runs the wizard on in/out until the person quits, and returns the
+// plain summary for the CLI to print.
+func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, error) {
+	m := New(cfg)
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	final, err := p.Run()
+	fm, ok := final.(Model)
+	if !ok {
+		fm = m
+	}
+	fm.shutdown()
+	return fm.Summary(), err
+}
+
+// shutdown cancels whatever still runs and waits briefly for an import
+// to record its stop.
+func (m Model) shutdown() {
+	for _, s := range m.screens {
+		if c, ok := s.(interface{ close() }); ok {
+			c.close()
+		}
+	}
+	m.pc.cancel()
+}

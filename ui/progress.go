@@ -1,0 +1,365 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+const maxShownFailures = 4
+
+// progressScreen runs the import and shows its progress, then its report.
+type progressScreen struct {
+	pc   *programContext
+	keys progressKeys
+
+	run      *importRun
+	begun    time.Time
+	lastAt   time.Time
+	total    int
+	fetched  int
+	counts   importer.UserCounts
+	links    int
+	events   int
+	failures []importer.Entry
+	settings *importer.SettingsReport
+	report   *importer.Report
+	err      string
+
+	asking   bool // the "stop the import?" dialog is open
+	stopping bool
+
+	expUsers, expLinks int
+	usersBar, linksBar progress.Model
+	width              int
+}
+
+func newProgressScreen(pc *programContext) *progressScreen {
+	s := &progressScreen{pc: pc, keys: newProgressKeys(), total: pc.sess.source.Total}
+	if f := pc.sess.final; f != nil {
+		if pc.sess.phases.Users {
+			s.expUsers = f.Users.ToImport + f.Users.Merged
+			s.expLinks = f.OAuthLinks
+			for _, n := range f.Events {
+				s.expLinks += n
+			}
+		}
+		if s.total < 0 {
+			s.total = f.Users.Fetched
+		}
+	}
+	s.restyle()
+	s.SetSize(pc.width, pc.bodyHeight())
+	return s
+}
+
+func (s *progressScreen) restyle() {
+	s.usersBar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Barfill))
+	s.linksBar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Good))
+	s.SetSize(s.width, 0)
+}
+
+func (s *progressScreen) Init() tea.Cmd {
+	s.begun = s.pc.now()
+	s.lastAt = s.begun
+	opts := s.pc.runOptions(importer.ModeRun)
+	var cmd tea.Cmd
+	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
+	return cmd
+}
+
+func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
+
+func (s *progressScreen) close() {
+	if s.run != nil {
+		s.run.stop()
+	}
+}
+
+func (s *progressScreen) InputFocused() bool { return false }
+
+func (s *progressScreen) SetSize(w, _ int) {
+	if w > 0 {
+		s.width = w
+	}
+	bw := min(max(s.width-40, 10), 50)
+	s.usersBar.SetWidth(bw)
+	s.linksBar.SetWidth(bw)
+}
+
+// askStop opens the stop dialog (esc or q during the import).
+func (s *progressScreen) askStop() tea.Cmd {
+	if s.running() && !s.stopping {
+		s.asking = true
+	}
+	return nil
+}
+
+// requestStop cancels the importer's context: it finishes the batch in
+// flight and reports Interrupted.
+func (s *progressScreen) requestStop() tea.Cmd {
+	s.asking = false
+	if s.running() {
+		s.stopping = true
+		s.run.stop()
+	}
+	return nil
+}
+
+func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case importUpdateMsg:
+		if s.run == nil || msg.RunID != s.run.id {
+			return nil
+		}
+		s.apply(msg)
+		if msg.Done {
+			return nil
+		}
+		return s.run.wait()
+	case tea.KeyPressMsg:
+		if s.asking {
+			switch {
+			case key.Matches(msg, s.keys.Yes):
+				return s.requestStop()
+			case key.Matches(msg, s.keys.No):
+				s.asking = false
+			}
+			return nil
+		}
+		if s.running() {
+			if key.Matches(msg, s.keys.Stop) {
+				return s.askStop()
+			}
+			return nil
+		}
+		if key.Matches(msg, s.keys.Continue) {
+			return nav(stateJourneys)
+		}
+	}
+	return nil
+}
+
+func (s *progressScreen) apply(msg importUpdateMsg) {
+	s.lastAt = s.pc.now()
+	if msg.Started != nil && msg.Started.Total >= 0 {
+		s.total = msg.Started.Total
+	}
+	if msg.Page != nil {
+		s.fetched = msg.Page.Fetched
+		if msg.Page.Total >= 0 {
+			s.total = msg.Page.Total
+		}
+		s.mergeCounts(msg.Page.Counts)
+	}
+	if msg.Batch != nil {
+		s.mergeCounts(msg.Batch.Counts)
+		s.links = msg.Batch.OAuthLinks
+		s.events = msg.Batch.Events
+	}
+	for _, e := range msg.Entries {
+		if e.Kind == "failed" {
+			s.failures = append(s.failures, e)
+			if len(s.failures) > maxShownFailures {
+				s.failures = s.failures[len(s.failures)-maxShownFailures:]
+			}
+		}
+	}
+	if msg.Settings != nil {
+		r := msg.Settings.Settings
+		s.settings = &r
+	}
+	if !msg.Done {
+		return
+	}
+	r := msg.Report
+	if msg.Finished != nil && msg.Report.Mode == "" {
+		r = msg.Finished.Report
+	}
+	if msg.Err != nil {
+		if errors.Is(msg.Err, context.Canceled) && s.stopping {
+			r.Interrupted = true
+		} else {
+			s.err = termtext.Clean(msg.Err.Error())
+			if r.Mode == "" {
+				// Nothing to report: keep the counts seen so far.
+				r.Mode = importer.ModeRun
+				r.Users = s.counts
+				r.OAuthLinks = s.links
+				r.Interrupted = true
+			}
+		}
+	}
+	if s.stopping {
+		r.Interrupted = true
+	}
+	s.report = &r
+	s.counts = r.Users
+	s.pc.sess.result = &r
+	s.asking = false
+}
+
+func (s *progressScreen) mergeCounts(c importer.UserCounts) {
+	s.counts.Fetched = max(s.counts.Fetched, c.Fetched)
+	s.counts.ToImport = max(s.counts.ToImport, c.ToImport)
+	s.counts.Imported = max(s.counts.Imported, c.Imported)
+	s.counts.Merged = max(s.counts.Merged, c.Merged)
+	s.counts.Duplicates = max(s.counts.Duplicates, c.Duplicates)
+	s.counts.Skipped = max(s.counts.Skipped, c.Skipped)
+	s.counts.Failed = max(s.counts.Failed, c.Failed)
+}
+
+func (s *progressScreen) View() string {
+	if s.report != nil {
+		return s.summaryView()
+	}
+	st := s.pc.styles
+	var b strings.Builder
+	title := "Importing from " + s.pc.sess.source.describe()
+	if s.stopping {
+		title = "Stopping after the batch in flight…"
+	}
+	b.WriteString(st.Heading.Render(title) + "\n\n")
+
+	written := s.counts.Imported + s.counts.Merged
+	le := s.links + s.events
+	users := fmtInt(written)
+	if s.expUsers > 0 {
+		users += " / " + fmtInt(s.expUsers)
+	}
+	linkTxt := fmtInt(le)
+	if s.expLinks > 0 {
+		linkTxt += " / " + fmtInt(s.expLinks)
+	}
+	b.WriteString(st.Label.Render("Users          ") + s.usersBar.ViewAs(pct(written, s.expUsers)) + " " + st.Number.Render(users) + "\n")
+	b.WriteString(st.Label.Render("Links & events ") + s.linksBar.ViewAs(pct(le, s.expLinks)) + " " + st.Number.Render(linkTxt) + "\n")
+	read := fmtInt(s.fetched)
+	if s.total > 0 {
+		read += " / " + fmtInt(s.total)
+	}
+	b.WriteString(st.Label.Render("Read           ") + read + "\n\n")
+
+	elapsed := s.lastAt.Sub(s.begun)
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(written) / elapsed.Seconds()
+	}
+	eta := "—"
+	if rate > 0 && s.expUsers > written {
+		eta = fmtDuration(time.Duration(float64(s.expUsers-written) / rate * float64(time.Second)))
+	}
+	b.WriteString(st.Label.Render("Rate ") + fmt.Sprintf("%s users/s", fmtInt(int(rate+0.5))) +
+		st.Label.Render("  ETA ") + eta + st.Label.Render("  elapsed ") + fmtDuration(elapsed) + "\n")
+	b.WriteString(st.Label.Render("created ") + fmtInt(s.counts.Imported) +
+		st.Label.Render(" · merged ") + fmtInt(s.counts.Merged) +
+		st.Label.Render(" · duplicates ") + fmtInt(s.counts.Duplicates) +
+		st.Label.Render(" · skipped ") + fmtInt(s.counts.Skipped) + "\n")
+	failed := st.Label.Render("failures ") + fmtInt(s.counts.Failed)
+	if s.counts.Failed > 0 {
+		failed = st.Error.Render("failures " + fmtInt(s.counts.Failed))
+	}
+	b.WriteString(failed + "\n")
+	b.WriteString(s.failuresView())
+	if s.asking {
+		b.WriteString("\n" + st.Dialog.Render(st.Warning.Render("Stop the import?")+"\n"+
+			"What was written stays; running the import again continues.\n"+
+			st.Selected.Render("y")+" stop after this batch · "+st.Selected.Render("n")+" keep going") + "\n")
+	}
+	return b.String()
+}
+
+func (s *progressScreen) failuresView() string {
+	if len(s.failures) == 0 {
+		return ""
+	}
+	st := s.pc.styles
+	var b strings.Builder
+	b.WriteString(st.Heading.Render("Latest failures") + "\n")
+	for _, f := range s.failures {
+		detail := termtext.Clean(f.Detail)
+		if detail == "" {
+			detail = reasonLabel(f.Reason)
+		}
+		b.WriteString(st.Error.Render("✗ ") + termtext.Clean(f.SourceID) + "  " + termtext.Clean(f.Email) + "  " + st.Dim.Render(detail) + "\n")
+	}
+	return b.String()
+}
+
+// summaryView shows the report's counts (the JSON contract's fields).
+func (s *progressScreen) summaryView() string {
+	st := s.pc.styles
+	r := s.report
+	u := r.Users
+	var b strings.Builder
+	switch {
+	case s.err != "":
+		b.WriteString(st.Error.Render("✗ The import stopped: "+s.err) + "\n")
+		b.WriteString(st.Dim.Render("What was written stays; running the import again continues.") + "\n\n")
+	case r.Interrupted:
+		b.WriteString(st.Warning.Render("Import interrupted.") + " " + st.Dim.Render("What was written stays; running it again continues.") + "\n\n")
+	default:
+		b.WriteString(st.OK.Render("✓ Import complete") + st.Dim.Render(" · "+phaseLabel(r.Phases)+" · "+fmtDuration(s.lastAt.Sub(s.begun))) + "\n\n")
+	}
+	left := st.Heading.Render("Users") + "\n" + kv(st.Label, [][2]string{
+		{"fetched", rightAlign(fmtInt(u.Fetched), 7)},
+		{"imported", rightAlign(st.Number.Render(fmtInt(u.Imported)), 7)},
+		{"merged", rightAlign(fmtInt(u.Merged), 7)},
+		{"duplicates", rightAlign(fmtInt(u.Duplicates), 7)},
+		{"skipped", rightAlign(fmtInt(u.Skipped), 7)},
+		{"failed", rightAlign(fmtInt(u.Failed), 7)},
+		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
+	})
+	var right strings.Builder
+	right.WriteString(st.Heading.Render("Reasons") + "\n")
+	rows := [][2]string{}
+	for _, k := range sortedKeys(nonZero(u.DuplicateReasons)) {
+		rows = append(rows, [2]string{reasonLabel(k), rightAlign(fmtInt(u.DuplicateReasons[k]), 6)})
+	}
+	for _, k := range sortedKeys(nonZero(u.SkippedReasons)) {
+		rows = append(rows, [2]string{reasonLabel(k), rightAlign(fmtInt(u.SkippedReasons[k]), 6)})
+	}
+	if len(rows) == 0 {
+		right.WriteString(st.Dim.Render("no duplicates, no skips"))
+	} else {
+		right.WriteString(kv(st.Label, rows))
+	}
+	b.WriteString(sideBySide(s.width, left, right.String()) + "\n\n")
+	b.WriteString(st.Label.Render("Tags     ") + shortCounts(r.Tags, "") + "\n")
+	b.WriteString(st.Label.Render("Events   ") + shortCounts(r.Events, "") + "\n")
+	if r.Phases.Settings {
+		b.WriteString(st.Label.Render("Settings ") + orNone(r.Settings.After))
+		if r.Settings.StrandedUsers > 0 {
+			b.WriteString(st.Warning.Render(fmt.Sprintf("  %s stranded", fmtInt(r.Settings.StrandedUsers))))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(s.failuresView())
+	b.WriteString("\n" + st.Dim.Render("Next: create the migration emails and journeys (enter).") + "\n")
+	return b.String()
+}
+
+func (s *progressScreen) Keys() keyMap {
+	k := s.keys
+	var short []key.Binding
+	switch {
+	case s.asking:
+		k.No.SetHelp("n/esc", "keep going")
+		short = []key.Binding{k.Yes, k.No}
+	case s.running() && !s.stopping:
+		short = []key.Binding{k.Stop}
+	case s.running():
+		short = nil
+	default:
+		short = []key.Binding{k.Continue}
+	}
+	return keyMap{short: short, full: [][]key.Binding{short}}
+}

@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+func progressOf(d *driver) *progressScreen { return d.m.screens[stateProgress].(*progressScreen) }
+
+// toProgress starts an import whose run holds until hold is closed.
+func toProgress(t *testing.T, w, h int, hold chan struct{}, opts ...driverOpt) (*driver, *fakeCore) {
+	t.Helper()
+	core := &fakeCore{hold: hold}
+	core.runEvents, core.runReport = runScript()
+	d, _ := toConfirm(t, w, h, append([]driverOpt{core.install}, opts...)...)
+	d.press("y")
+	if d.state() != stateProgress {
+		t.Fatalf("state %v, want progress", d.state())
+	}
+	return d, core
+}
+
+func TestProgressRunsWithConfirmedOptions(t *testing.T) {
+	d, core := toProgress(t, 80, 24, nil)
+	d.waitFor("the end", func(m Model) bool { return progressOf(d).report != nil })
+	calls := core.callList()
+	last := calls[len(calls)-1]
+	if last.Mode != importer.ModeRun || !last.Phases.Users || !last.Phases.Settings || last.OnDuplicate != importer.PolicySkip {
+		t.Fatalf("run options %+v", last)
+	}
+	d.mustSee("Import complete")
+	d.mustSee("imported")
+	if r := d.m.pc.sess.result; r == nil || r.Users.Imported != 6 {
+		t.Fatalf("session result %+v", r)
+	}
+	sum := d.m.Summary()
+	for _, want := range []string{"Import finished.", "6 imported", "OAuth links: 6", "import:clerk 7", "user.imported 7"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	d.press("enter")
+	if d.state() != stateJourneys {
+		t.Fatalf("state %v, want journeys", d.state())
+	}
+}
+
+func TestProgressGracefulStop(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	p := progressOf(d)
+	if p.counts.Failed != 1 || len(p.failures) != 1 {
+		t.Fatalf("failures %d %v", p.counts.Failed, p.failures)
+	}
+	v := d.view()
+	if !strings.Contains(v, "constraint failed: UNIQUE") || strings.Contains(d.m.View().Content, "\x1b[1mUNIQUE") {
+		t.Fatalf("failure not listed sanitized:\n%s", v)
+	}
+	// esc asks; n keeps going.
+	d.press("esc")
+	d.mustSee("Stop the import?")
+	d.press("n")
+	if p.asking || !p.running() {
+		t.Fatal("n did not keep the import going")
+	}
+	// q during an import asks too, it does not quit.
+	d.press("q")
+	if d.quit || !p.asking {
+		t.Fatal("q during the import should ask to stop")
+	}
+	d.press("n")
+	// ctrl+c requests a graceful stop, no quit.
+	d.press("ctrl+c")
+	if d.quit {
+		t.Fatal("ctrl+c quit during the import")
+	}
+	d.waitFor("the interrupted report", func(m Model) bool { return p.report != nil })
+	if !p.report.Interrupted {
+		t.Fatal("report not interrupted")
+	}
+	d.mustSee("Import interrupted.")
+	if !strings.Contains(d.m.Summary(), "Import interrupted") {
+		t.Fatalf("summary:\n%s", d.m.Summary())
+	}
+	d.press("ctrl+c")
+	if !d.quit {
+		t.Fatal("ctrl+c after the stop did not quit")
+	}
+}
+
+func TestProgressEscStopWithY(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return progressOf(d).report != nil })
+	if !progressOf(d).report.Interrupted {
+		t.Fatal("not interrupted")
+	}
+}
+
+func TestProgressRateAndETA(t *testing.T) {
+	now := fixedNow
+	clock := func() time.Time { return now }
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold, func(pc *programContext) { pc.now = clock })
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	p.begun = fixedNow.Add(-2 * time.Second)
+	p.lastAt = fixedNow
+	d.mustSee("2 users/s")
+	d.mustSee("ETA 2s") // 3 users left at 2/s
+	close(hold)
+	d.waitFor("the end", func(m Model) bool { return p.report != nil })
+}
+
+func TestProgressGoldenRunning(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		hold := make(chan struct{})
+		t.Cleanup(func() { close(hold) })
+		d, _ := toProgress(t, w, h, hold)
+		p := progressOf(d)
+		d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+		p.begun = fixedNow.Add(-4 * time.Second)
+		p.lastAt = fixedNow
+		return d
+	})
+}
+
+func TestProgressGoldenSummary(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		d, _ := toProgress(t, w, h, nil)
+		d.waitFor("the end", func(m Model) bool { return progressOf(d).report != nil })
+		return d
+	})
+}

@@ -1,0 +1,338 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+// ssoProviders are the sign-in providers AscendKit can enable besides
+// credentials (which stays as detected): the choices of --providers.
+var ssoProviders = []string{"google", "github", "apple", "microsoft", "linkedin", "discord", "magic-link"}
+
+// settingsScreen streams the settings preview (importer.Run in preview
+// mode) and lets the person override the providers.
+type settingsScreen struct {
+	pc   *programContext
+	keys settingsKeys
+
+	run     *importRun
+	opts    importer.Options // options of the current run
+	total   int
+	fetched int
+	an      importer.Analysis
+	counts  importer.UserCounts
+	entries []importer.Entry
+	report  *importer.Report
+	err     string
+
+	selected map[string]bool
+	touched  bool // the person changed the selection
+	cursor   int
+	bar      progress.Model
+	width    int
+}
+
+func newSettingsScreen(pc *programContext) *settingsScreen {
+	s := &settingsScreen{pc: pc, keys: newSettingsKeys(), selected: map[string]bool{}, total: pc.sess.source.Total}
+	if pc.sess.providers != nil {
+		s.touched = true
+		for _, p := range pc.sess.providers {
+			s.selected[p] = true
+		}
+	}
+	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(pc.styles.Barfill))
+	s.SetSize(pc.width, pc.bodyHeight())
+	return s
+}
+
+func (s *settingsScreen) restyle() {
+	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Barfill))
+	s.SetSize(s.width, 0)
+}
+
+func (s *settingsScreen) Init() tea.Cmd { return s.start() }
+
+// start runs a fresh preview with the current provider override.
+func (s *settingsScreen) start() tea.Cmd {
+	s.close()
+	s.opts = importer.Options{
+		Mode:        importer.ModePreview,
+		Phases:      importer.Phases{Users: true, Settings: true},
+		OnDuplicate: importer.PolicySkip,
+		Providers:   s.override(),
+		Now:         s.pc.now,
+	}
+	s.fetched, s.an, s.counts, s.entries, s.report, s.err = 0, importer.Analysis{}, importer.UserCounts{}, nil, nil, ""
+	s.total = s.pc.sess.source.Total
+	var cmd tea.Cmd
+	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), s.opts)
+	return cmd
+}
+
+func (s *settingsScreen) close() {
+	if s.run != nil {
+		s.run.abandon()
+	}
+}
+
+func (s *settingsScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
+
+// override is the provider override to run with: nil while the selection
+// equals the detected set.
+func (s *settingsScreen) override() []string {
+	if !s.touched {
+		return nil
+	}
+	var out []string
+	for _, p := range ssoProviders {
+		if s.selected[p] {
+			out = append(out, p)
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+func (s *settingsScreen) detected() []string {
+	var out []string
+	for _, p := range ssoProviders {
+		if s.an.Providers[p] > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// dirty reports a selection that differs from the one the shown
+// numbers were computed with.
+func (s *settingsScreen) dirty() bool {
+	want := s.override()
+	have := s.opts.Providers
+	if want == nil && have == nil {
+		return false
+	}
+	if want == nil {
+		want = s.detected()
+	}
+	if have == nil {
+		have = s.detected()
+	}
+	return !slices.Equal(want, have)
+}
+
+func (s *settingsScreen) SetSize(w, _ int) {
+	s.width = w
+	s.bar.SetWidth(min(max(w-34, 10), 50))
+}
+
+func (s *settingsScreen) InputFocused() bool { return false }
+
+func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case importUpdateMsg:
+		if s.run == nil || msg.RunID != s.run.id {
+			return nil
+		}
+		s.apply(msg)
+		if msg.Done {
+			return nil
+		}
+		return s.run.wait()
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, s.keys.Up):
+			s.cursor = max(s.cursor-1, 0)
+		case key.Matches(msg, s.keys.Down):
+			s.cursor = min(s.cursor+1, len(ssoProviders)-1)
+		case key.Matches(msg, s.keys.Toggle):
+			if !s.touched {
+				s.touched = true
+				for _, p := range s.detected() {
+					s.selected[p] = true
+				}
+			}
+			p := ssoProviders[s.cursor]
+			s.selected[p] = !s.selected[p]
+		case key.Matches(msg, s.keys.Recompute):
+			if s.dirty() || s.err != "" {
+				return s.start()
+			}
+		case key.Matches(msg, s.keys.Continue):
+			switch {
+			case s.err != "":
+				return s.start()
+			case s.running():
+				return nil
+			case s.dirty():
+				return s.start()
+			}
+			return s.next()
+		case key.Matches(msg, s.keys.Back):
+			return back
+		}
+	}
+	return nil
+}
+
+// apply folds a coalesced update into the screen.
+func (s *settingsScreen) apply(msg importUpdateMsg) {
+	if msg.Started != nil && msg.Started.Total >= 0 {
+		s.total = msg.Started.Total
+	}
+	if msg.Page != nil {
+		s.fetched = msg.Page.Fetched
+		if msg.Page.Total >= 0 {
+			s.total = msg.Page.Total
+		}
+		s.an = msg.Page.Analysis
+		s.counts = msg.Page.Counts
+	}
+	s.entries = append(s.entries, msg.Entries...)
+	if msg.Finished != nil {
+		r := msg.Finished.Report
+		s.report = &r
+	}
+	if msg.Done {
+		if msg.Err != nil {
+			s.err = termtext.Clean(msg.Err.Error())
+			s.report = nil
+			return
+		}
+		r := msg.Report
+		s.report = &r
+		s.counts = r.Users
+		s.fetched = r.Users.Fetched
+		if s.total < 0 {
+			s.total = s.fetched
+		}
+		s.pc.sess.previewGen++
+		s.pc.sess.preview = &r
+		opts := s.opts
+		opts.OnEvent = nil
+		s.pc.sess.previewOpts = opts
+		s.pc.sess.entries = s.entries
+		s.pc.sess.providers = opts.Providers
+	}
+}
+
+func (s *settingsScreen) next() tea.Cmd {
+	return nav(stateDuplicates)
+}
+
+func (s *settingsScreen) View() string {
+	st := s.pc.styles
+	var b strings.Builder
+	src := s.pc.sess.source
+	line := st.Label.Render("Source ") + src.describe()
+	if src.Total >= 0 {
+		line += st.Dim.Render(" · " + fmtInt(src.Total) + " users")
+	}
+	b.WriteString(line + "\n")
+
+	// Progress of the read.
+	total := s.total
+	status := ""
+	switch {
+	case s.err != "":
+		status = st.Error.Render("✗ preview failed")
+	case s.report != nil:
+		status = st.OK.Render("✓ preview complete")
+		total = max(total, s.fetched)
+	default:
+		status = st.Dim.Render("reading users…")
+	}
+	count := fmtInt(s.fetched)
+	if total > 0 {
+		count += " / " + fmtInt(total)
+	}
+	p := pct(s.fetched, total)
+	if s.report != nil {
+		p = 1
+	}
+	b.WriteString(s.bar.ViewAs(p) + " " + st.Number.Render(count) + " " + status + "\n\n")
+
+	// Auth methods and providers, side by side.
+	methods := st.Heading.Render("Users by sign-in method") + "\n" + kv(st.Label, [][2]string{
+		{"password only", rightAlign(fmtInt(s.an.Password), 7)},
+		{"social only", rightAlign(fmtInt(s.an.SocialOnly), 7)},
+		{"password + social", rightAlign(fmtInt(s.an.Both), 7)},
+		{"neither", rightAlign(fmtInt(s.an.Neither), 7)},
+	})
+	methods += "\n\n" + st.Label.Render("duplicates ") + st.Number.Render(fmtInt(s.counts.Duplicates)) +
+		st.Label.Render("  skipped ") + st.Number.Render(fmtInt(s.counts.Skipped))
+
+	var pv strings.Builder
+	pv.WriteString(st.Heading.Render("Providers to enable") + "\n")
+	cred := s.an.Providers["credentials"]
+	pv.WriteString("  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + rightAlign(fmtInt(cred), 7) + st.Dim.Render(" kept") + "\n")
+	for i, name := range ssoProviders {
+		on := s.selected[name]
+		if !s.touched {
+			on = s.an.Providers[name] > 0
+		}
+		box := "[ ]"
+		if on {
+			box = "[x]"
+		}
+		cur := "  "
+		row := box + " " + fmt.Sprintf("%-11s", name) + rightAlign(fmtInt(s.an.Providers[name]), 5)
+		if i == s.cursor {
+			cur = st.Cursor.Render("› ")
+			row = st.Selected.Render(row)
+		}
+		pv.WriteString(cur + row + "\n")
+	}
+	b.WriteString(sideBySide(s.width, methods, strings.TrimRight(pv.String(), "\n")) + "\n")
+
+	// Warnings.
+	if len(s.an.Unsupported) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(s.an.Unsupported) {
+			parts = append(parts, fmt.Sprintf("%s (%s)", termtext.Clean(k), fmtInt(s.an.Unsupported[k])))
+		}
+		b.WriteString(st.Warning.Render("⚠ Unsupported providers: "+strings.Join(parts, ", ")) + "\n")
+	}
+	if s.an.Stranded > 0 {
+		b.WriteString(st.Warning.Render(fmt.Sprintf("⚠ %s stranded users: social-only with no enabled provider", fmtInt(s.an.Stranded))) + "\n")
+	}
+	switch {
+	case s.err != "":
+		b.WriteString(st.Error.Render("✗ "+s.err) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source") + "\n")
+	case s.dirty():
+		b.WriteString(st.Warning.Render("Selection changed: the numbers above are for the previous set. Press r (or enter) to recompute.") + "\n")
+	case s.report != nil && s.opts.Providers != nil:
+		b.WriteString(st.Dim.Render("Provider override: "+overrideText(s.opts.Providers)+" (same as --providers)") + "\n")
+	}
+	return b.String()
+}
+
+func overrideText(p []string) string {
+	if len(p) == 0 {
+		return "none"
+	}
+	c := append([]string(nil), p...)
+	sort.Strings(c)
+	return strings.Join(c, ",")
+}
+
+func (s *settingsScreen) Keys() keyMap {
+	k := s.keys
+	k.Recompute.SetEnabled(s.dirty() || s.err != "")
+	k.Continue.SetEnabled(!s.running())
+	if s.dirty() || s.err != "" {
+		k.Continue.SetHelp("enter", "recompute")
+	}
+	short := []key.Binding{k.Continue, k.Toggle, k.Recompute, k.Back}
+	return keyMap{short: short, full: [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Recompute, k.Continue, k.Back}}}
+}

@@ -1,0 +1,502 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+type sourceMode int
+
+const (
+	modeChoose sourceMode = iota
+	modeKey
+	modeFile
+)
+
+// envCountMsg carries the target environment's user count.
+type envCountMsg struct {
+	n   int
+	err error
+}
+
+// verifyResultMsg is the outcome of checking a key or a file.
+type verifyResultMsg struct {
+	id     int
+	choice sourceChoice
+	err    error
+}
+
+// suggestionsMsg carries path completions for the value they were made for.
+type suggestionsMsg struct {
+	value string
+	paths []string
+}
+
+// sourceScreen picks the Clerk source: an API key or an export file.
+type sourceScreen struct {
+	pc   *programContext
+	keys sourceKeys
+
+	mode      sourceMode
+	choice    int // 0 API key, 1 export file
+	keyInput  textinput.Model
+	fileInput textinput.Model
+	spinner   spinner.Model
+
+	verifying bool
+	verifyID  int
+	cancel    context.CancelFunc
+	err       string
+
+	envUsers int
+	envErr   string
+	width    int
+}
+
+func newSourceScreen(pc *programContext) *sourceScreen {
+	s := &sourceScreen{pc: pc, keys: newSourceKeys(), envUsers: -1, width: pc.width}
+	s.keyInput = textinput.New()
+	s.keyInput.Prompt = "Secret key › "
+	s.keyInput.Placeholder = "sk_test_… or sk_live_…"
+	s.keyInput.EchoMode = textinput.EchoPassword
+	s.keyInput.EchoCharacter = '•'
+	s.keyInput.CharLimit = 256
+	s.fileInput = textinput.New()
+	s.fileInput.Prompt = "Export file › "
+	s.fileInput.Placeholder = "./clerk-export.json"
+	s.fileInput.ShowSuggestions = true
+	s.fileInput.CharLimit = 4096
+	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.restyle()
+	s.SetSize(pc.width, pc.bodyHeight())
+	if pc.cfg.APIKey != "" {
+		s.keyInput.SetValue(strings.TrimSpace(pc.cfg.APIKey))
+		s.keyInput.CursorEnd()
+		s.mode = modeKey
+	}
+	return s
+}
+
+func (s *sourceScreen) restyle() {
+	s.keyInput.SetStyles(s.pc.styles.Input)
+	s.fileInput.SetStyles(s.pc.styles.Input)
+	s.spinner.Style = s.pc.styles.Selected
+}
+
+func (s *sourceScreen) Init() tea.Cmd {
+	cmds := []tea.Cmd{s.countUsers()}
+	switch s.mode {
+	case modeKey:
+		cmds = append(cmds, s.keyInput.Focus())
+	case modeFile:
+		cmds = append(cmds, s.fileInput.Focus())
+	}
+	return tea.Batch(cmds...)
+}
+
+// resume is called when the person comes back to this step.
+func (s *sourceScreen) resume() tea.Cmd {
+	s.verifying = false
+	return tea.Batch(s.countUsers(), s.focusInput())
+}
+
+func (s *sourceScreen) countUsers() tea.Cmd {
+	env, base := s.pc.env, s.pc.base
+	if env == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		n, err := env.CountUsers(base)
+		return envCountMsg{n: n, err: err}
+	}
+}
+
+func (s *sourceScreen) SetSize(w, _ int) {
+	s.width = w
+	iw := max(w-20, 20)
+	s.keyInput.SetWidth(iw)
+	s.fileInput.SetWidth(iw)
+}
+
+func (s *sourceScreen) InputFocused() bool {
+	return (s.mode == modeKey && s.keyInput.Focused()) || (s.mode == modeFile && s.fileInput.Focused())
+}
+
+func (s *sourceScreen) liveKey() bool {
+	return s.mode == modeKey && strings.HasPrefix(strings.TrimSpace(s.keyInput.Value()), "sk_live_")
+}
+
+func (s *sourceScreen) focusInput() tea.Cmd {
+	switch s.mode {
+	case modeKey:
+		s.fileInput.Blur()
+		return s.keyInput.Focus()
+	case modeFile:
+		s.keyInput.Blur()
+		return s.fileInput.Focus()
+	}
+	s.keyInput.Blur()
+	s.fileInput.Blur()
+	return nil
+}
+
+func (s *sourceScreen) close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case envCountMsg:
+		if msg.err != nil {
+			s.envErr = termtext.Clean(msg.err.Error())
+		} else {
+			s.envUsers, s.envErr = msg.n, ""
+		}
+		return nil
+	case spinner.TickMsg:
+		if !s.verifying {
+			return nil
+		}
+		var cmd tea.Cmd
+		s.spinner, cmd = s.spinner.Update(msg)
+		return cmd
+	case verifyResultMsg:
+		if msg.id != s.verifyID || !s.verifying {
+			return nil
+		}
+		s.verifying = false
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			return s.focusInput()
+		}
+		s.err = ""
+		s.pc.sess.source = msg.choice
+		return nav(stateSettings)
+	case suggestionsMsg:
+		if s.mode == modeFile && msg.value == s.fileInput.Value() {
+			s.fileInput.SetSuggestions(msg.paths)
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return s.handleKey(msg)
+	case tea.PasteMsg:
+		return s.updateInput(msg)
+	}
+	return s.updateInput(msg)
+}
+
+func (s *sourceScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if s.verifying {
+		if key.Matches(msg, s.keys.Back) {
+			s.close()
+			s.verifying = false
+			s.err = "Verification cancelled."
+			return s.focusInput()
+		}
+		return nil
+	}
+	switch s.mode {
+	case modeChoose:
+		switch {
+		case key.Matches(msg, s.keys.Up):
+			s.choice = 0
+		case key.Matches(msg, s.keys.Down):
+			s.choice = 1
+		case msg.String() == "1":
+			s.choice = 0
+			return s.enterMode()
+		case msg.String() == "2":
+			s.choice = 1
+			return s.enterMode()
+		case key.Matches(msg, s.keys.Choose):
+			return s.enterMode()
+		case key.Matches(msg, s.keys.Back):
+			return back
+		}
+		return nil
+	default:
+		switch {
+		case key.Matches(msg, s.keys.Back):
+			s.mode = modeChoose
+			s.err = ""
+			return s.focusInput()
+		case key.Matches(msg, s.keys.Verify):
+			return s.verify()
+		}
+		return s.updateInput(msg)
+	}
+}
+
+func (s *sourceScreen) enterMode() tea.Cmd {
+	s.err = ""
+	if s.choice == 0 {
+		s.mode = modeKey
+	} else {
+		s.mode = modeFile
+	}
+	return tea.Batch(s.focusInput(), s.complete())
+}
+
+func (s *sourceScreen) updateInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch s.mode {
+	case modeKey:
+		before := s.keyInput.Value()
+		s.keyInput, cmd = s.keyInput.Update(msg)
+		if s.keyInput.Value() != before {
+			s.err = ""
+		}
+	case modeFile:
+		before := s.fileInput.Value()
+		s.fileInput, cmd = s.fileInput.Update(msg)
+		if s.fileInput.Value() != before {
+			s.err = ""
+			return tea.Batch(cmd, s.complete())
+		}
+	}
+	return cmd
+}
+
+// complete lists the filesystem entries that extend the typed path.
+func (s *sourceScreen) complete() tea.Cmd {
+	if s.mode != modeFile {
+		return nil
+	}
+	value := s.fileInput.Value()
+	return func() tea.Msg { return suggestionsMsg{value: value, paths: pathCompletions(value)} }
+}
+
+func pathCompletions(value string) []string {
+	shown, real := value, value
+	home, _ := os.UserHomeDir()
+	if strings.HasPrefix(value, "~/") && home != "" {
+		real = filepath.Join(home, value[2:])
+		if strings.HasSuffix(value, "/") {
+			real += "/"
+		}
+	}
+	dir, prefix := filepath.Split(real)
+	shownDir, _ := filepath.Split(shown)
+	readDir := dir
+	if readDir == "" {
+		readDir = "."
+	}
+	entries, err := os.ReadDir(readDir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || (strings.HasPrefix(name, ".") && !strings.HasPrefix(prefix, ".")) {
+			continue
+		}
+		p := shownDir + name
+		if e.IsDir() {
+			p += string(filepath.Separator)
+		}
+		out = append(out, p)
+		if len(out) >= 200 {
+			break
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// verify checks the key (format, then /users/count) or the file.
+func (s *sourceScreen) verify() tea.Cmd {
+	s.verifyID++
+	id := s.verifyID
+	ctx, cancel := context.WithTimeout(s.pc.base, 2*time.Minute)
+	s.cancel = cancel
+	cfg := s.pc.cfg
+	if s.mode == modeKey {
+		k := strings.TrimSpace(s.keyInput.Value())
+		if !strings.HasPrefix(k, "sk_live_") && !strings.HasPrefix(k, "sk_test_") {
+			cancel()
+			s.err = "A Clerk secret key starts with sk_live_ or sk_test_ (Clerk Dashboard → API Keys)."
+			return nil
+		}
+		if cfg.OpenAPI == nil {
+			cancel()
+			s.err = "The Clerk API is not available in this build."
+			return nil
+		}
+		s.verifying = true
+		s.err = ""
+		s.keyInput.Blur()
+		return tea.Batch(s.spinner.Tick, func() tea.Msg {
+			defer cancel()
+			src, err := cfg.OpenAPI(k)
+			if err != nil {
+				return verifyResultMsg{id: id, err: err}
+			}
+			defer src.Close()
+			total, err := src.Total(ctx)
+			if err != nil {
+				return verifyResultMsg{id: id, err: err}
+			}
+			return verifyResultMsg{id: id, choice: sourceChoice{Kind: "api", Key: k, Total: total}}
+		})
+	}
+	p := strings.TrimSpace(s.fileInput.Value())
+	if p == "" {
+		cancel()
+		s.err = "Type the path of a Clerk export file (JSON)."
+		return nil
+	}
+	if cfg.OpenFile == nil {
+		cancel()
+		s.err = "Export files are not available in this build."
+		return nil
+	}
+	s.verifying = true
+	s.err = ""
+	s.fileInput.Blur()
+	return tea.Batch(s.spinner.Tick, func() tea.Msg {
+		defer cancel()
+		path := p
+		if strings.HasPrefix(path, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				path = filepath.Join(home, path[2:])
+			}
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			return verifyResultMsg{id: id, err: fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))}
+		}
+		if fi.IsDir() {
+			return verifyResultMsg{id: id, err: fmt.Errorf("%s is a directory: choose a .json export file", p)}
+		}
+		src, err := cfg.OpenFile(path)
+		if err != nil {
+			return verifyResultMsg{id: id, err: err}
+		}
+		total, _ := src.Total(ctx)
+		src.Close()
+		return verifyResultMsg{id: id, choice: sourceChoice{Kind: "file", Path: path, Total: total}}
+	})
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func (s *sourceScreen) View() string {
+	st := s.pc.styles
+	var b strings.Builder
+	b.WriteString(st.Heading.Render("Target environment") + "\n")
+	target := "(none)"
+	if s.pc.env != nil {
+		target = termtext.Clean(s.pc.env.Describe())
+	}
+	users := st.Dim.Render("counting users…")
+	switch {
+	case s.envErr != "":
+		users = st.Error.Render("cannot count users: " + s.envErr)
+	case s.envUsers >= 0:
+		users = st.Number.Render(fmtInt(s.envUsers)) + " users now"
+	}
+	b.WriteString("  " + target + "\n  " + users + "\n\n")
+
+	b.WriteString(st.Heading.Render("Where are your Clerk users?") + "\n")
+	opts := []string{"Clerk API key", "Clerk export file (JSON)"}
+	for i, o := range opts {
+		active := (s.mode == modeChoose && s.choice == i) || (s.mode == modeKey && i == 0) || (s.mode == modeFile && i == 1)
+		mark := "  "
+		line := fmt.Sprintf("%d  %s", i+1, o)
+		if active {
+			mark = st.Cursor.Render("› ")
+			line = st.Selected.Render(line)
+		}
+		b.WriteString(mark + line + "\n")
+	}
+	b.WriteString("\n")
+
+	switch s.mode {
+	case modeChoose:
+		b.WriteString(st.Dim.Render("Choose with ↑/↓ and enter (or press 1 / 2).") + "\n")
+	case modeKey:
+		b.WriteString(s.keyInput.View() + "\n")
+		k := strings.TrimSpace(s.keyInput.Value())
+		switch {
+		case strings.HasPrefix(k, "sk_live_"):
+			b.WriteString(st.ProdBadge.Render("PRODUCTION INSTANCE") + " " + st.Warning.Render("this key reads your live users") + "\n")
+		case strings.HasPrefix(k, "sk_test_"):
+			b.WriteString(st.TestBadge.Render("development instance") + "\n")
+		case k == "":
+			b.WriteString(st.Dim.Render("Paste your secret key (Clerk Dashboard → API Keys).") + "\n")
+		default:
+			b.WriteString(st.Warning.Render("A Clerk secret key starts with sk_live_ or sk_test_.") + "\n")
+		}
+	case modeFile:
+		b.WriteString(s.fileInput.View() + "\n")
+		if sugg := s.fileInput.MatchedSuggestions(); len(sugg) > 1 {
+			shown := sugg
+			if len(shown) > 4 {
+				shown = shown[:4]
+			}
+			parts := make([]string, len(shown))
+			for i, p := range shown {
+				parts[i] = termtext.Clean(filepath.Base(strings.TrimSuffix(p, "/")))
+			}
+			more := ""
+			if len(sugg) > len(shown) {
+				more = fmt.Sprintf(" +%d", len(sugg)-len(shown))
+			}
+			b.WriteString(st.Dim.Render("  "+strings.Join(parts, "  ")+more) + "\n")
+		} else {
+			b.WriteString(st.Dim.Render("A JSON array of Clerk users, or an object with a \"users\" array.") + "\n")
+		}
+	}
+	if s.verifying {
+		what := "Checking the key with Clerk (/users/count)…"
+		if s.mode == modeFile {
+			what = "Opening the export file…"
+		}
+		b.WriteString("\n" + s.spinner.View() + " " + what + "\n")
+	}
+	if s.err != "" {
+		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")
+		if s.mode == modeKey {
+			b.WriteString(st.Dim.Render("Fix the key and press enter to try again.") + "\n")
+		}
+	}
+	return b.String()
+}
+
+func (s *sourceScreen) Keys() keyMap {
+	k := s.keys
+	var short []key.Binding
+	switch {
+	case s.verifying:
+		k.Back.SetHelp("esc", "cancel")
+		short = []key.Binding{k.Back}
+	case s.mode == modeChoose:
+		short = []key.Binding{k.Up, k.Down, k.Choose}
+	case s.mode == modeKey:
+		short = []key.Binding{k.Verify, k.Back}
+	case s.mode == modeFile:
+		k.Verify.SetHelp("enter", "open file")
+		short = []key.Binding{k.Complete, k.Verify, k.Back}
+	}
+	return keyMap{short: short, full: [][]key.Binding{short}}
+}

@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+func sourceDriver(t *testing.T, cfg Config, w, h int) (*driver, *fakeCore) {
+	core := &fakeCore{}
+	d := newDriver(t, cfg, w, h, core.install)
+	return d, core
+}
+
+func TestSourceKeyPasteAndVerify(t *testing.T) {
+	env := newFakeEnv()
+	env.users = make([]ascendkitUser, 12)
+	d, core := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
+	d.mustSee("12 users now")
+	d.mustSee("local:/tmp/ascendkit-test/local.db")
+	if d.m.pc.sess.source.Kind != "" {
+		t.Fatal("source chosen too early")
+	}
+	d.press("1")
+	s := d.m.screens[stateSource].(*sourceScreen)
+	if s.mode != modeKey || !s.InputFocused() {
+		t.Fatalf("mode %v focused %v, want key input focused", s.mode, s.InputFocused())
+	}
+	// q is typed into the key, it does not quit.
+	d.press("q")
+	if d.quit || s.keyInput.Value() != "q" {
+		t.Fatalf("q quit=%v value=%q", d.quit, s.keyInput.Value())
+	}
+	d.press("backspace")
+	d.send(tea.PasteMsg{Content: "sk_test_abcdefgh1234\n"})
+	if v := d.view(); strings.Contains(v, "abcdefgh1234") {
+		t.Fatalf("the key is shown in clear:\n%s", v)
+	}
+	d.mustSee("development instance")
+	d.press("enter")
+	d.waitFor("the settings step", func(m Model) bool { return m.state == stateSettings })
+	if src := d.m.pc.sess.source; src.Kind != "api" || src.Key != "sk_test_abcdefgh1234" || src.Total != 10 {
+		t.Fatalf("source = %+v", src)
+	}
+	d.waitFor("the preview", func(m Model) bool { return len(core.callList()) == 1 })
+}
+
+func TestSourceBadKeyShowsClerkMessageAndRetries(t *testing.T) {
+	env := newFakeEnv()
+	cfg := testConfig(env, makeUsers(10))
+	cfg.APIKey = "sk_test_bad_key"
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("enter")
+	d.waitFor("the error", func(m Model) bool { return m.screens[stateSource].(*sourceScreen).err != "" })
+	v := d.view()
+	if !strings.Contains(v, "Unauthorized: The provided Clerk Secret Key is invalid.") || strings.Contains(v, "\x1b") {
+		t.Fatalf("error not shown sanitized:\n%q", v)
+	}
+	if d.state() != stateSource {
+		t.Fatalf("state %v, want source", d.state())
+	}
+	// Retry: fix the key.
+	s := d.m.screens[stateSource].(*sourceScreen)
+	if !s.InputFocused() {
+		t.Fatal("the key input should be focused again for a retry")
+	}
+	s.keyInput.SetValue("sk_test_good")
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings })
+}
+
+func TestSourcePrefixCheckAndProductionBadge(t *testing.T) {
+	env := newFakeEnv()
+	cfg := testConfig(env, makeUsers(3))
+	calls := 0
+	open := cfg.OpenAPI
+	cfg.OpenAPI = func(k string) (clerkSource, error) { calls++; return open(k) }
+	cfg.APIKey = "pk_test_123"
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("enter")
+	d.mustSee("starts with sk_live_ or sk_test_")
+	if calls != 0 {
+		t.Fatal("a key with a bad prefix reached Clerk")
+	}
+	s := d.m.screens[stateSource].(*sourceScreen)
+	s.keyInput.SetValue("sk_live_abcd")
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if n := strings.Count(d.view(), "PRODUCTION INSTANCE"); n < 1 {
+		t.Fatalf("no production badge:\n%s", d.view())
+	}
+}
+
+func TestSourceFileCompletionAndValidation(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"clerk-export.json", "notes.txt", "broken.json"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("[]"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := newFakeEnv()
+	d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
+	d.press("down", "enter")
+	s := d.m.screens[stateSource].(*sourceScreen)
+	if s.mode != modeFile {
+		t.Fatalf("mode %v, want file", s.mode)
+	}
+	// Missing file.
+	d.send(tea.PasteMsg{Content: filepath.Join(dir, "nope.json")})
+	d.press("enter")
+	d.waitFor("an error", func(Model) bool { return s.err != "" })
+	d.mustSee("cannot read")
+	// A directory.
+	s.fileInput.SetValue("")
+	d.send(tea.PasteMsg{Content: filepath.Join(dir, "sub")})
+	d.press("enter")
+	d.waitFor("an error", func(Model) bool { return strings.Contains(s.err, "directory") })
+	// A file the reader rejects.
+	s.fileInput.SetValue("")
+	d.send(tea.PasteMsg{Content: filepath.Join(dir, "broken.json")})
+	d.press("enter")
+	d.waitFor("an error", func(Model) bool { return strings.Contains(s.err, "not a JSON array") })
+	// Completion: tab completes the only match.
+	s.fileInput.SetValue("")
+	d.send(tea.PasteMsg{Content: dir + "/cle"})
+	d.press("tab")
+	if got, want := s.fileInput.Value(), filepath.Join(dir, "clerk-export.json"); got != want {
+		t.Fatalf("completed to %q, want %q", got, want)
+	}
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings })
+	if src := d.m.pc.sess.source; src.Kind != "file" || src.Total != -1 {
+		t.Fatalf("source %+v", src)
+	}
+}
+
+func TestPathCompletions(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.json"), nil, 0o600)
+	os.WriteFile(filepath.Join(dir, ".hidden"), nil, 0o600)
+	os.Mkdir(filepath.Join(dir, "adir"), 0o700)
+	got := pathCompletions(dir + "/a")
+	want := []string{dir + "/a.json", dir + "/adir/"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if got := pathCompletions(dir + "/"); len(got) != 2 {
+		t.Fatalf("hidden files listed: %v", got)
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	env := newFakeEnv()
+	d, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
+	d.press("?")
+	if !d.m.fullHelp {
+		t.Fatal("? did not open the full help")
+	}
+	d.press("q")
+	if !d.quit {
+		t.Fatal("q did not quit on the chooser")
+	}
+	d2, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
+	d2.press("1", "ctrl+c")
+	if !d2.quit {
+		t.Fatal("ctrl+c did not quit")
+	}
+}
+
+func TestSourceGolden(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		env := newFakeEnv()
+		env.users = make([]ascendkitUser, 1234)
+		cfg := testConfig(env, makeUsers(10))
+		cfg.APIKey = "sk_test_demo0000000000000000"
+		cfg.Demo = true
+		d, _ := sourceDriver(t, cfg, w, h)
+		return d
+	})
+}
+
+func TestSourceChooserGolden(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		env := newFakeEnv()
+		d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), w, h)
+		return d
+	})
+}
