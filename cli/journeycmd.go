@@ -202,6 +202,17 @@ func renderContext(ctx context.Context, env ascendkit.Environment, slug, userRef
 	return &u, vars, nil
 }
 
+// withJourney opens the environment and finds the journey a command names.
+func withJourney(ctx context.Context, g *globalOptions, ref string, fn func(ascendkit.Environment, ascendkit.Journey) error) error {
+	return withEnv(ctx, g, func(env ascendkit.Environment) error {
+		j, err := env.GetJourney(ctx, ref)
+		if err != nil {
+			return err
+		}
+		return fn(env, j)
+	})
+}
+
 func newJourneyCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "journey", Short: "List, show and activate journeys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
@@ -238,11 +249,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 		Use: "show <journey-id>", Short: "Show a journey's definition and stats", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withEnv(ctx, g, func(env ascendkit.Environment) error {
-				j, err := env.GetJourney(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return withJourney(ctx, g, args[0], func(env ascendkit.Environment, j ascendkit.Journey) error {
 				if showJSON {
 					return printJSON(g.io.Out, j)
 				}
@@ -260,11 +267,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 		Use: "activate <journey-id>", Short: "Activate a journey and enroll its audience (backfill)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withEnv(ctx, g, func(env ascendkit.Environment) error {
-				j, err := env.GetJourney(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return withJourney(ctx, g, args[0], func(env ascendkit.Environment, j ascendkit.Journey) error {
 				n, err := env.ActivateJourney(ctx, j.ID, time.Now().UTC())
 				if err != nil {
 					return err
@@ -286,11 +289,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 		Use: "pause <journey-id>", Short: "Pause an active journey", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withEnv(ctx, g, func(env ascendkit.Environment) error {
-				j, err := env.GetJourney(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return withJourney(ctx, g, args[0], func(env ascendkit.Environment, j ascendkit.Journey) error {
 				if err := env.PauseJourney(ctx, j.ID); err != nil {
 					return err
 				}

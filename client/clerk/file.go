@@ -81,11 +81,31 @@ func checkPath(ctx context.Context, path string) (int, error) {
 	}
 }
 
-// Check implements Checker.
-func (s *jsonFile) Check(ctx context.Context) (int, error) { return checkPath(ctx, s.name) }
+// exportFile is what both export readers share: the open file and its
+// name, and the Source and Checker methods that do not depend on format.
+type exportFile struct {
+	name string
+	f    *os.File
+}
+
+// Kind implements Source.
+func (e *exportFile) Kind() string { return "file" }
+
+// Total implements Source; counting would mean reading the file twice.
+func (e *exportFile) Total(context.Context) (int, error) { return -1, nil }
+
+// Close implements Source.
+func (e *exportFile) Close() error {
+	if e.f == nil {
+		return nil
+	}
+	err := e.f.Close()
+	e.f = nil
+	return err
+}
 
 // Check implements Checker.
-func (s *csvFile) Check(ctx context.Context) (int, error) { return checkPath(ctx, s.name) }
+func (e *exportFile) Check(ctx context.Context) (int, error) { return checkPath(ctx, e.name) }
 
 // Notes implements Noter: the dashboard CSV lacks much of the user object.
 func (s *csvFile) Notes() []string {
@@ -136,8 +156,7 @@ func archiveHint(br *bufio.Reader) string {
 // jsonFile streams a JSON export token by token: only the current element
 // is held in memory, whatever the file size.
 type jsonFile struct {
-	name  string
-	f     *os.File
+	exportFile
 	dec   *json.Decoder
 	base  int64 // bytes consumed by sniff, before the decoder's offset 0
 	state int
@@ -155,23 +174,7 @@ const (
 )
 
 func newJSONFile(name string, f *os.File, r io.Reader, base int64) *jsonFile {
-	return &jsonFile{name: name, f: f, dec: json.NewDecoder(r), base: base}
-}
-
-// Kind implements Source.
-func (s *jsonFile) Kind() string { return "file" }
-
-// Total implements Source; counting would mean reading the file twice.
-func (s *jsonFile) Total(context.Context) (int, error) { return -1, nil }
-
-// Close implements Source.
-func (s *jsonFile) Close() error {
-	if s.f == nil {
-		return nil
-	}
-	err := s.f.Close()
-	s.f = nil
-	return err
+	return &jsonFile{exportFile: exportFile{name: name, f: f}, dec: json.NewDecoder(r), base: base}
 }
 
 // Next implements Source.
@@ -415,8 +418,7 @@ const (
 // secrets are only tested for presence; their values are never copied
 // out of the reader's buffer.
 type csvFile struct {
-	name   string
-	f      *os.File
+	exportFile
 	r      *csv.Reader
 	lines  int // blank lines consumed by sniff, added to reported line numbers
 	cols   map[string]int
@@ -433,23 +435,7 @@ func newCSVFile(name string, f *os.File, r io.Reader, lines int) *csvFile {
 	// record, not the end of the import.
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	return &csvFile{name: name, f: f, r: cr, lines: lines}
-}
-
-// Kind implements Source.
-func (s *csvFile) Kind() string { return "file" }
-
-// Total implements Source; counting would mean reading the file twice.
-func (s *csvFile) Total(context.Context) (int, error) { return -1, nil }
-
-// Close implements Source.
-func (s *csvFile) Close() error {
-	if s.f == nil {
-		return nil
-	}
-	err := s.f.Close()
-	s.f = nil
-	return err
+	return &csvFile{exportFile: exportFile{name: name, f: f}, r: cr, lines: lines}
 }
 
 // Next implements Source.
