@@ -120,14 +120,16 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(ios.ErrOut, "interrupted")
+		return ExitInterrupted
+	}
 	// Errors can carry text from Clerk or from a file: print it clean.
 	fmt.Fprintln(ios.ErrOut, "error:", termtext.CleanBlock(err.Error()))
 	var ee *exitError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
 	case isUsage(err):
 		return ExitUsage
 	}
