@@ -507,11 +507,11 @@ func (r *runner) settings() error {
 	}
 	if s.StrandedUsers > 0 {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%d social-only users have no enabled provider to sign in with (unsupported or not enabled); they will need a password reset or magic-link.", s.StrandedUsers))
+			"%s (social-only) no enabled provider to sign in with (unsupported or not enabled); they will need a password reset or magic-link.", countUsers(s.StrandedUsers, "has", "have")))
 	}
 	if s.PasswordlessUsers > 0 {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%d users signed in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", s.PasswordlessUsers))
+			"%s in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", countUsers(s.PasswordlessUsers, "signed", "signed")))
 	}
 	if r.opts.Mode != ModeRun {
 		return nil
@@ -559,6 +559,14 @@ func cloneCounts(m map[string]int) map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// countUsers reads "1 user has" / "3 users have".
+func countUsers(n int, one, many string) string {
+	if n == 1 {
+		return "1 user " + one
+	}
+	return fmt.Sprintf("%d users %s", n, many)
 }
 
 func nonNil(s []string) []string {
