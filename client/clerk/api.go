@@ -83,8 +83,12 @@ type APISource struct {
 	total     int
 	haveTotal bool
 	offset    int
-	done      bool
-	closed    bool
+	// firstID and lastID are the ids of the first user and of the last
+	// user read; cursor says whether starting_after paging works.
+	firstID, lastID string
+	cursor          int
+	done            bool
+	closed          bool
 }
 
 // IsProduction reports whether key is a production (sk_live_) secret key.
@@ -244,9 +248,12 @@ func (a *APISource) Verify(ctx context.Context) (int, error) {
 	return a.Total(ctx)
 }
 
-// Next implements Source. It walks GET /users by offset in created_at
-// ascending order: new sign-ups during the import land after the cursor
-// instead of shifting the pages already read.
+// Next implements Source. It walks GET /users in created_at ascending
+// order, so new sign-ups during the import land after the cursor instead
+// of shifting the pages already read. After the first page it asks for
+// the next one with the starting_after cursor (large offsets are slow,
+// and deletions during the walk shift offsets); if Clerk ignores or
+// refuses the cursor, it falls back to offset paging for good.
 func (a *APISource) Next(ctx context.Context) ([]Record, error) {
 	if a.closed {
 		return nil, errors.New("clerk: source is closed")
@@ -254,17 +261,9 @@ func (a *APISource) Next(ctx context.Context) ([]Record, error) {
 	if a.done {
 		return nil, io.EOF
 	}
-	q := url.Values{}
-	q.Set("limit", strconv.Itoa(a.pageSize))
-	q.Set("offset", strconv.Itoa(a.offset))
-	q.Set("order_by", "+created_at")
-	body, err := a.get(ctx, "/users", q)
+	elems, err := a.nextPage(ctx)
 	if err != nil {
 		return nil, err
-	}
-	elems, err := splitPage(body)
-	if err != nil {
-		return nil, a.scrub(fmt.Errorf("clerk: GET %s/users (offset %d): %w", a.base, a.offset, err))
 	}
 	// A short page is Clerk's only end-of-list signal.
 	if len(elems) < a.pageSize {
@@ -277,8 +276,71 @@ func (a *APISource) Next(ctx context.Context) ([]Record, error) {
 	for i, raw := range elems {
 		recs[i] = decodeUser(raw, a.offset+i+1)
 	}
+	if a.offset == 0 {
+		a.firstID = rawID(elems[0])
+	}
+	a.lastID = rawID(elems[len(elems)-1])
 	a.offset += len(elems)
 	return recs, nil
+}
+
+// Cursor paging states.
+const (
+	cursorUntried = iota
+	cursorWorks
+	cursorOff
+)
+
+func (a *APISource) nextPage(ctx context.Context) ([]json.RawMessage, error) {
+	if a.offset > 0 && a.cursor != cursorOff && a.lastID != "" {
+		elems, err := a.page(ctx, "starting_after", a.lastID)
+		var apiErr *APIError
+		switch {
+		case errors.As(err, &apiErr) && (apiErr.Status == 400 || apiErr.Status == 422) && a.cursor == cursorUntried:
+			a.cursor = cursorOff // not supported here: offsets it is
+		case err != nil:
+			return nil, err
+		case a.cursor == cursorUntried && len(elems) > 0 && a.firstID != "" && rawID(elems[0]) == a.firstID:
+			a.cursor = cursorOff // ignored: the list started over
+		default:
+			a.cursor = cursorWorks
+			return elems, nil
+		}
+	}
+	return a.page(ctx, "offset", strconv.Itoa(a.offset))
+}
+
+// page fetches one list page positioned by offset or by cursor.
+func (a *APISource) page(ctx context.Context, by, at string) ([]json.RawMessage, error) {
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(a.pageSize))
+	q.Set("order_by", "+created_at")
+	if by == "offset" {
+		q.Set("offset", at)
+	} else {
+		q.Set("offset", "0")
+		q.Set(by, at)
+	}
+	body, err := a.get(ctx, "/users", q)
+	if err != nil {
+		return nil, err
+	}
+	elems, err := splitPage(body)
+	if err != nil {
+		return nil, a.scrub(fmt.Errorf("clerk: GET %s/users (after %d users): %w", a.base, a.offset, err))
+	}
+	return elems, nil
+}
+
+// rawID reads the id of a list element without decoding the rest.
+func rawID(raw json.RawMessage) string {
+	var probe struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &probe) != nil {
+		return ""
+	}
+	return probe.ID
 }
 
 // Close implements Source.
