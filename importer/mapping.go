@@ -151,7 +151,7 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 	linked := map[string]bool{}
 	for _, ea := range u.ExternalAccounts {
 		name, ok := providerName(ea.Provider)
-		if strings.TrimSpace(ea.Provider) == "" || strings.TrimSpace(ea.ProviderUserID) == "" {
+		if name == "" || strings.TrimSpace(ea.ProviderUserID) == "" {
 			m.droppedLinks++
 			continue
 		}
