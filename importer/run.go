@@ -494,25 +494,8 @@ func (r *runner) settings() error {
 		s.After = s.Before
 		return nil
 	}
-	s.Providers = EnabledProviders(a, r.opts.Providers)
-	s.Unsupported = a.Unsupported
-	after := append(slices.Clone(s.Before), s.Providers...)
-	slices.Sort(after)
-	s.After = slices.Compact(after)
-	// Who cannot sign in depends on what is enabled after the merge, not
-	// only on what this import adds.
-	s.StrandedUsers = StrandedWith(a, s.After)
-	if !slices.Contains(s.After, "magic-link") {
-		s.PasswordlessUsers = a.Neither
-	}
-	if s.StrandedUsers > 0 {
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s (social-only) no enabled provider to sign in with (unsupported or not enabled); they will need a password reset or magic-link.", countUsers(s.StrandedUsers, "has", "have")))
-	}
-	if s.PasswordlessUsers > 0 {
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", countUsers(s.PasswordlessUsers, "signed", "signed")))
-	}
+	*s = SettingsFor(a, s.Before, r.opts.Providers)
+	r.report.Warnings = append(r.report.Warnings, SettingsWarnings(*s)...)
 	if r.opts.Mode != ModeRun {
 		return nil
 	}
@@ -526,6 +509,43 @@ func (r *runner) settings() error {
 	}
 	r.opts.OnEvent(SettingsApplied{Settings: *s})
 	return nil
+}
+
+// SettingsFor is the settings phase's result for an analysis: the
+// providers to enable (detected, or the override), the environment's
+// providers before and after the merge, and who cannot sign in after it.
+// The wizard calls it to recount instantly when the override changes.
+func SettingsFor(a Analysis, before, override []string) SettingsReport {
+	s := SettingsReport{Before: nonNil(before), Unsupported: a.Unsupported}
+	if s.Unsupported == nil {
+		s.Unsupported = map[string]int{}
+	}
+	s.Providers = EnabledProviders(a, override)
+	after := append(slices.Clone(s.Before), s.Providers...)
+	slices.Sort(after)
+	s.After = slices.Compact(after)
+	// Who cannot sign in depends on what is enabled after the merge, not
+	// only on what this import adds.
+	s.StrandedUsers = StrandedWith(a, s.After)
+	if !slices.Contains(s.After, "magic-link") {
+		s.PasswordlessUsers = a.Neither
+	}
+	return s
+}
+
+// SettingsWarnings are the warnings a settings result calls for; a run
+// appends them last to its report.
+func SettingsWarnings(s SettingsReport) []string {
+	var out []string
+	if s.StrandedUsers > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s no enabled provider to sign in with (theirs is unsupported or not enabled); they will need a password reset or magic-link.", countUsers(s.StrandedUsers, "social-only", "has", "have")))
+	}
+	if s.PasswordlessUsers > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", countUsers(s.PasswordlessUsers, "", "signed", "signed")))
+	}
+	return out
 }
 
 // finish makes the report consistent for the phases that ran.
@@ -561,12 +581,15 @@ func cloneCounts(m map[string]int) map[string]int {
 	return out
 }
 
-// countUsers reads "1 user has" / "3 users have".
-func countUsers(n int, one, many string) string {
-	if n == 1 {
-		return "1 user " + one
+// countUsers reads "1 social-only user has" / "3 social-only users have".
+func countUsers(n int, adjective, one, many string) string {
+	if adjective != "" {
+		adjective += " "
 	}
-	return fmt.Sprintf("%d users %s", n, many)
+	if n == 1 {
+		return "1 " + adjective + "user " + one
+	}
+	return fmt.Sprintf("%d %susers %s", n, adjective, many)
 }
 
 func nonNil(s []string) []string {
