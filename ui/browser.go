@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -100,6 +101,8 @@ type browserScreen struct {
 	tmplVars    map[string]string
 	tmplVarFrom string
 	body        viewport.Model
+
+	tlOffset int // first line of the timeline shown
 
 	edit      [3]textinput.Model // sender, loginUrl, resetUrl
 	editFocus int
@@ -224,6 +227,9 @@ func (s *browserScreen) SetSize(w, h int) {
 		s.lists[i].SetSize(w, max(h-2, 4))
 	}
 	s.body.SetWidth(w)
+	if s.tmpl != nil {
+		s.body.SetContent(s.renderedBody()) // wrapped for the new width
+	}
 	s.body.SetHeight(max(h-8, 3))
 	for i := range s.edit {
 		s.edit[i].SetWidth(max(min(w-16, 70), 20))
@@ -351,8 +357,13 @@ func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case browseJourney:
 		j := s.journey
 		switch {
+		case key.Matches(msg, k.Up):
+			s.tlOffset = max(s.tlOffset-1, 0)
+		case key.Matches(msg, k.Down):
+			s.tlOffset = min(s.tlOffset+1, max(s.timelineLines()-s.timelineRoom(), 0))
 		case key.Matches(msg, k.Back):
 			s.mode, s.journey, s.notice, s.err = browseList, nil, "", ""
+			s.tlOffset = 0
 		case key.Matches(msg, k.Edit):
 			return s.startEdit()
 		case key.Matches(msg, k.Activate):
@@ -563,7 +574,7 @@ func (s *browserScreen) journeyView() string {
 	st := s.pc.styles
 	j := s.journey
 	var b strings.Builder
-	b.WriteString(st.Title.Render(termtext.Clean(j.Name)) + "  " + statusStyle(st, j.Status).Render("["+j.Status+"]") + "\n")
+	b.WriteString(st.Title.Render(termtext.Clean(j.Name)) + "  " + statusStyle(st, j.Status).Render("["+termtext.Clean(j.Status)+"]") + "\n")
 	b.WriteString(kv(st.Label, [][2]string{
 		{"Audience", fmt.Sprintf("tag %s · %s users (%s not enrolled)", termtext.Clean(j.Audience.Tag), fmtInt(s.audTotal), fmtInt(s.audNot))},
 		{"Stats", fmt.Sprintf("enrolled %s · active %s · completed %s", fmtInt(j.Stats.Enrolled), fmtInt(j.Stats.Active), fmtInt(j.Stats.Completed))},
@@ -586,73 +597,202 @@ func (s *browserScreen) journeyView() string {
 		}
 		return b.String()
 	}
-	b.WriteString("\n" + st.Heading.Render("Timeline") + "\n")
-	b.WriteString(s.timelineView())
-	if s.notice != "" {
-		b.WriteString("\n" + st.OK.Render(s.notice) + "\n")
+	b.WriteString(s.journeyNotes())
+	lines := strings.Split(strings.TrimRight(s.timelineView(), "\n"), "\n")
+	room := s.timelineRoom()
+	off := min(max(s.tlOffset, 0), max(len(lines)-room, 0))
+	end := min(off+room, len(lines))
+	shown := slices.Clone(lines[off:end])
+	if off > 0 {
+		shown[0] = st.Dim.Render("  ↑ more")
 	}
-	if s.err != "" {
-		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")
+	if end < len(lines) {
+		shown[len(shown)-1] = st.Dim.Render("  ↓ more (↑/↓ to scroll)")
 	}
-	if s.mode == browseActivate {
-		msg := fmt.Sprintf("Activate %q?\n%s users will be enrolled now by backfill (audience %s: %s users).\nEach step is scheduled from now.",
-			termtext.Clean(j.Name), fmtInt(s.audNot), termtext.Clean(j.Audience.Tag), fmtInt(s.audTotal))
-		b.WriteString(st.Dialog.Render(st.Warning.Render("Activate journey")+"\n"+msg+"\n"+
-			st.Selected.Render("y")+" activate · "+st.Selected.Render("n")+" cancel") + "\n")
-	}
+	b.WriteString(strings.Join(shown, "\n") + "\n")
 	return b.String()
 }
 
-// timelineView draws the journey's steps by day: Day 0 → Day 3 → Day 7.
+// journeyNotes is what the journey detail shows between its header and
+// its timeline: the activation dialog, notices and errors (before the
+// timeline, which scrolls in the lines left, so they stay on screen at
+// any size), then the timeline's heading.
+func (s *browserScreen) journeyNotes() string {
+	st := s.pc.styles
+	j := s.journey
+	var b strings.Builder
+	if s.mode == browseActivate {
+		msg := fmt.Sprintf("Activate %q?\n%s users will be enrolled now by backfill (audience %s: %s users).\nEach step is scheduled from now.",
+			termtext.Clean(j.Name), fmtInt(s.audNot), termtext.Clean(j.Audience.Tag), fmtInt(s.audTotal))
+		body := st.Warning.Render("Activate journey") + "\n" + msg + "\n" +
+			st.Selected.Render("y") + " activate · " + st.Selected.Render("n") + " cancel"
+		dlg := st.Dialog
+		if lipgloss.Width(dlg.Render(body)) > s.width {
+			dlg = dlg.Width(s.width) // wrap inside the frame on a narrow screen
+		}
+		b.WriteString(dlg.Render(body) + "\n")
+	}
+	if s.notice != "" {
+		b.WriteString(st.OK.Render(s.notice) + "\n")
+	}
+	if s.err != "" {
+		b.WriteString(st.Error.Render("✗ "+s.err) + "\n")
+	}
+	b.WriteString("\n" + st.Heading.Render("Timeline") + "\n")
+	return b.String()
+}
+
+// timelineRoom is the number of lines the timeline gets: the height less
+// the header (3 lines) and the notes.
+func (s *browserScreen) timelineRoom() int {
+	return max(s.height-3-strings.Count(s.journeyNotes(), "\n"), 2)
+}
+
+// timelineLines counts the lines of the journey's timeline.
+func (s *browserScreen) timelineLines() int {
+	return strings.Count(strings.TrimRight(s.timelineView(), "\n"), "\n") + 1
+}
+
+// timelineView draws the journey's steps by day (Day 0 → Day 3 → Day 7):
+// for each email its sender and variables, flagging what is not set yet
+// (to fill in before activating), and the exits taken on an event.
 func (s *browserScreen) timelineView() string {
 	st := s.pc.styles
-	steps := s.pc.timeline(*s.journey)
+	j := *s.journey
+	steps := s.pc.timeline(j)
 	var b strings.Builder
 	if len(steps) == 0 {
 		return st.Dim.Render("  (no steps)") + "\n"
 	}
+	const indent = "          "
+	nodes := map[string]ascendkit.Node{}
+	for _, n := range j.Nodes {
+		nodes[n.ID] = n
+	}
+	name := func(id string) string {
+		if n, ok := nodes[id]; ok && n.Action == ascendkit.ActionNone && len(s.exitsFrom(j, id)) == 0 && !s.hasTimerFrom(j, id) {
+			return termtext.Clean(id) + " (end)"
+		}
+		return termtext.Clean(id)
+	}
+	var timed, byEvent []importer.Step
+	for _, step := range steps {
+		if step.Day < 0 {
+			byEvent = append(byEvent, step)
+		} else {
+			timed = append(timed, step)
+		}
+	}
+	details := func(n ascendkit.Node) {
+		if n.Action != ascendkit.ActionSendEmail {
+			return
+		}
+		from := st.Warning.Render("(no sender)")
+		if f := termtext.Clean(n.From); f != "" {
+			from = f
+		}
+		from = st.Label.Render("from ") + from
+		var vars []string
+		for _, k := range slices.Sorted(maps.Keys(n.Variables)) {
+			v := termtext.Clean(n.Variables[k])
+			if strings.TrimSpace(v) == "" {
+				vars = append(vars, st.Warning.Render(termtext.Clean(k)+" (unset)"))
+			} else {
+				vars = append(vars, st.Label.Render(termtext.Clean(k))+" "+v)
+			}
+		}
+		// One line when it fits, else the sender, then the variables on
+		// one line or one a line.
+		sep := st.Dim.Render(" · ")
+		if one := indent + strings.Join(append([]string{from}, vars...), sep); lipgloss.Width(one) <= s.width {
+			b.WriteString(one + "\n")
+			return
+		}
+		b.WriteString(indent + from + "\n")
+		if joined := indent + strings.Join(vars, sep); len(vars) > 0 && lipgloss.Width(joined) <= s.width {
+			b.WriteString(joined + "\n")
+		} else {
+			for _, v := range vars {
+				b.WriteString(indent + v + "\n")
+			}
+		}
+	}
+	exits := func(id string) {
+		for _, t := range s.exitsFrom(j, id) {
+			b.WriteString(indent + st.Selected.Render("└ on "+termtext.Clean(t.On)) + " → " + name(t.To) + "\n")
+		}
+	}
 	prev := 0
-	for i, step := range steps {
+	for i, step := range timed {
+		n := step.Node
 		if i > 0 && step.Day > prev {
 			b.WriteString(st.Dim.Render(fmt.Sprintf("    │ after %dd", step.Day-prev)) + "\n")
 		}
 		prev = step.Day
+		day := fmt.Sprintf("  Day %-2d", step.Day)
+		switch n.Action {
+		case ascendkit.ActionSendEmail:
+			b.WriteString(st.Number.Render(day) + " send " + termtext.Clean(n.TemplateSlug) + "\n")
+		case ascendkit.ActionTagUser:
+			b.WriteString(st.Number.Render(day) + " # tag user" + "\n")
+		case ascendkit.ActionNone:
+			// A step that does nothing: the entry (enrolled, waiting for
+			// the first timer) or the end; shown dim.
+			what := "· wait"
+			switch {
+			case i == 0:
+				what = "· enrolled"
+			case i == len(timed)-1:
+				what = "· end"
+			}
+			b.WriteString(st.Dim.Render(day+" "+what) + "\n")
+		default:
+			b.WriteString(st.Number.Render(day) + " " + termtext.Clean(n.Action) + "\n")
+		}
+		details(n)
+		exits(n.ID)
+	}
+	// Steps reached only by an event, after the timed ones.
+	for _, step := range byEvent {
 		n := step.Node
 		what := termtext.Clean(n.Action)
 		switch n.Action {
 		case ascendkit.ActionSendEmail:
 			what = "send " + termtext.Clean(n.TemplateSlug)
-		case ascendkit.ActionTagUser:
-			what = "# tag user"
 		case ascendkit.ActionNone:
-			what = "· end"
+			what = name(n.ID)
 		}
-		line := st.Number.Render(fmt.Sprintf("  Day %-2d", step.Day)) + " " + what
-		b.WriteString(line + "\n")
-		indent := "          "
-		if n.From != "" {
-			b.WriteString(st.Dim.Render(indent+"from "+termtext.Clean(n.From)) + "\n")
-		}
-		var vars []string
-		for _, k := range []string{"loginUrl", "resetUrl"} {
-			if v, ok := n.Variables[k]; ok {
-				vars = append(vars, k+" "+termtext.Clean(v))
-			}
-		}
-		if joined := indent + strings.Join(vars, " · "); len(vars) > 0 && lipgloss.Width(joined) <= s.width {
-			b.WriteString(st.Dim.Render(joined) + "\n")
-		} else {
-			for _, v := range vars {
-				b.WriteString(st.Dim.Render(indent+v) + "\n")
-			}
-		}
+		b.WriteString(st.Selected.Render("  "+termtext.Clean(step.Via)) + " → " + what + "\n")
+		details(n)
+		exits(n.ID)
 	}
 	return b.String()
 }
 
+// exitsFrom returns the journey's event transitions out of node id.
+func (s *browserScreen) exitsFrom(j ascendkit.Journey, id string) []ascendkit.Transition {
+	var out []ascendkit.Transition
+	for _, t := range j.Transitions {
+		if t.From == id && t.Trigger == ascendkit.TriggerEvent {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (s *browserScreen) hasTimerFrom(j ascendkit.Journey, id string) bool {
+	for _, t := range j.Transitions {
+		if t.From == id && t.Trigger == ascendkit.TriggerTimer {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *browserScreen) renderedBody() string {
 	r := s.pc.render(*s.tmpl, s.sampleUser(), s.tmplVars)
-	return termtext.CleanBlock(r.Text)
+	// Wrapped at word boundaries (the viewport would cut words).
+	return wrapText(termtext.CleanBlock(r.Text), max(s.width-1, 20))
 }
 
 func (s *browserScreen) sampleUser() ascendkit.User {
@@ -720,6 +860,10 @@ func (s *browserScreen) Keys() keyMap {
 		k.Activate.SetEnabled(!active)
 		k.Pause.SetEnabled(active)
 		short = []key.Binding{k.Activate, k.Pause, k.Edit, k.Back}
+		if s.journey != nil && s.timelineLines() > s.timelineRoom() {
+			k.Up.SetHelp("↑/↓", "scroll")
+			short = append(short, k.Up)
+		}
 	case browseActivate:
 		k.Yes.SetHelp("y", "activate")
 		k.No.SetHelp("n/esc", "cancel")

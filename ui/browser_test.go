@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/importer"
 )
 
 func browserOf(d *driver) *browserScreen { return d.m.screens[stateBrowser].(*browserScreen) }
@@ -94,6 +98,9 @@ func TestBrowserEditVariables(t *testing.T) {
 	d.press("backspace", "ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return b.mode == browseJourney && b.notice != "" })
 	for _, n := range env.journeys[0].Nodes {
+		if n.Action != ascendkit.ActionSendEmail {
+			continue
+		}
 		if n.From != "team@acme.test" || n.Variables["resetUrl"] != "https://acme.test/reset" || n.Variables["loginUrl"] != "https://acme.test/login" {
 			t.Fatalf("node not updated: %+v", n)
 		}
@@ -169,4 +176,139 @@ func TestBrowserGoldenTemplate(t *testing.T) {
 		d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
 		return d
 	})
+}
+
+// The detail of the real migration journeys, created without a sender or
+// URLs: each email shows its sender and variables, and what is not set
+// yet is flagged; the login exit and the end read plainly.
+func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
+	ctx := context.Background()
+	env := newFakeEnv()
+	seedJourneys(env, 3)
+	env.templates, env.journeys = nil, nil
+	if _, err := importer.CreateMigrationJourneys(ctx, env, importer.JourneySetup{AppName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	// A step reached only by an event.
+	env.CreateJourney(ctx, ascendkit.Journey{
+		Name: "Welcome back", Status: ascendkit.StatusDraft, Audience: ascendkit.Audience{Tag: importer.TagClerk}, Entry: "wait",
+		Nodes: []ascendkit.Node{
+			{ID: "wait", Action: ascendkit.ActionNone},
+			{ID: "welcome", Action: ascendkit.ActionSendEmail, TemplateSlug: "welcome-back", From: "team@acme.test", Variables: map[string]string{"loginUrl": "https://acme.test/login"}},
+		},
+		Transitions: []ascendkit.Transition{{ID: "wait-to-welcome", From: "wait", To: "welcome", Trigger: ascendkit.TriggerEvent, On: importer.EventUserLogin}},
+	})
+	cfg := testConfig(env, nil)
+	cfg.Start = ScreenBrowser
+	d := newDriver(t, cfg, 120, 40)
+	b := browserOf(d)
+	d.waitFor("the lists", func(m Model) bool { return !b.loading })
+	st := d.m.pc.styles
+
+	d.press("enter") // Migration announcement
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	v := d.view()
+	for _, want := range []string{
+		"Day 0  send migration-announcement", "Day 3  send migration-go-live", "Day 7  send migration-reminder",
+		"from (no sender)", "appName Acme · loginUrl (unset)", "└ on user.login → done (end)", "Day 7  · end",
+	} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "Day -1") {
+		t.Fatalf("negative day shown:\n%s", v)
+	}
+	raw := d.m.View().Content
+	for _, want := range []string{st.Warning.Render("(no sender)"), st.Warning.Render("loginUrl (unset)")} {
+		if !strings.Contains(raw, want) {
+			t.Fatalf("%q is not in the warning style", ansi.Strip(want))
+		}
+	}
+
+	d.press("esc", "down", "enter") // Migration password reset
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney && b.journey.Name == importer.JourneyPasswordReset })
+	v = d.view()
+	for _, want := range []string{"Day 0  · enrolled", "│ after 1d", "Day 1  send migration-password-reset", "resetUrl (unset)", "Day 4  · end"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("detail lacks %q:\n%s", want, v)
+		}
+	}
+
+	d.press("esc", "down", "enter") // Welcome back
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney && b.journey.Name == "Welcome back" })
+	v = d.view()
+	for _, want := range []string{"└ on user.login → welcome", "on user.login → send welcome-back", "from team@acme.test", "loginUrl https://acme.test/login"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "Day -1") {
+		t.Fatalf("negative day shown:\n%s", v)
+	}
+}
+
+// A timeline longer than the screen scrolls.
+func TestBrowserTimelineScrolls(t *testing.T) {
+	d, _ := toBrowser(t, 80, 16)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.mustSee("↓ more")
+	if strings.Contains(d.view(), "Day 7  · end") {
+		t.Fatal("test is moot: the timeline fits")
+	}
+	for range 20 {
+		d.press("down")
+	}
+	d.mustSee("Day 7  · end")
+	d.mustSee("↑ more")
+	d.press("esc")
+	if b.mode != browseList || b.tlOffset != 0 {
+		t.Fatalf("esc: mode %v offset %d", b.mode, b.tlOffset)
+	}
+}
+
+// The activation dialog stays inside a narrow screen.
+func TestBrowserActivateDialogFits(t *testing.T) {
+	d, _ := toBrowser(t, 60, 20)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	assertFits(t, d.view(), 60, 20)
+	d.mustSee("30 users will be enrolled now by")
+	framed := 0
+	for _, l := range strings.Split(d.view(), "\n") {
+		if strings.HasPrefix(l, "│") || strings.HasPrefix(l, "╭") || strings.HasPrefix(l, "╰") {
+			framed++
+			if !strings.HasSuffix(l, "│") && !strings.HasSuffix(l, "╮") && !strings.HasSuffix(l, "╯") {
+				t.Fatalf("dialog cut at the right edge: %q\n%s", l, d.view())
+			}
+		}
+	}
+	if framed == 0 {
+		t.Fatalf("no dialog:\n%s", d.view())
+	}
+}
+
+// A template's text is wrapped at word boundaries.
+func TestBrowserTemplateWrapsWords(t *testing.T) {
+	env := newFakeEnv()
+	seedJourneys(env, 3)
+	env.templates[0].BodyText = strings.Repeat("Your account, history and settings come with you. ", 4)
+	cfg := testConfig(env, nil)
+	cfg.Start = ScreenBrowser
+	d := newDriver(t, cfg, 60, 24)
+	b := browserOf(d)
+	d.waitFor("the lists", func(m Model) bool { return !b.loading })
+	d.press("tab", "enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
+	v := d.view()
+	for _, w := range []string{"account,", "history", "settings"} {
+		if n := strings.Count(v, w); n != 4 {
+			t.Fatalf("%q whole %d times, want 4 (a word cut at the edge):\n%s", w, n, v)
+		}
+	}
 }

@@ -43,9 +43,10 @@ func (pc *programContext) runOptions(mode importer.Mode) importer.Options {
 	}
 }
 
-// sameChoices reports whether a preview ran with the same duplicate
-// and provider choices as opts.
-func sameChoices(a, b importer.Options) bool {
+// sameDuplicateChoices reports whether a preview ran with the same
+// duplicate choices as opts. Providers are left out: they change the
+// settings only, which withProviders recomputes without a new read.
+func sameDuplicateChoices(a, b importer.Options) bool {
 	pa, pb := a.OnDuplicate, b.OnDuplicate
 	if pa == "" {
 		pa = importer.PolicySkip
@@ -53,8 +54,7 @@ func sameChoices(a, b importer.Options) bool {
 	if pb == "" {
 		pb = importer.PolicySkip
 	}
-	return pa == pb && maps.Equal(a.Decisions, b.Decisions) &&
-		(a.Providers == nil) == (b.Providers == nil) && slices.Equal(a.Providers, b.Providers)
+	return pa == pb && maps.Equal(a.Decisions, b.Decisions)
 }
 
 // confirmScreen shows what the import will do and asks for a go.
@@ -71,6 +71,7 @@ type confirmScreen struct {
 	input    textinput.Model
 	bar      progress.Model
 	width    int
+	height   int
 	mismatch string
 }
 
@@ -98,8 +99,11 @@ func (s *confirmScreen) production() bool { return s.pc.sess.source.production()
 
 func (s *confirmScreen) Init() tea.Cmd {
 	want := s.pc.runOptions(importer.ModePreview)
-	if s.pc.sess.preview != nil && sameChoices(s.pc.sess.previewOpts, want) {
+	if s.pc.sess.preview != nil && sameDuplicateChoices(s.pc.sess.previewOpts, want) {
 		r := *s.pc.sess.preview
+		if !slices.Equal(want.Providers, s.pc.sess.previewOpts.Providers) || (want.Providers == nil) != (s.pc.sess.previewOpts.Providers == nil) {
+			r = withProviders(r, s.pc.sess.analysis, want.Providers)
+		}
 		s.report = &r
 		s.pc.sess.final = &r
 		return s.focus()
@@ -127,8 +131,8 @@ func (s *confirmScreen) close() {
 
 func (s *confirmScreen) InputFocused() bool { return s.input.Focused() }
 
-func (s *confirmScreen) SetSize(w, _ int) {
-	s.width = w
+func (s *confirmScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
 	s.bar.SetWidth(min(max(w-30, 10), 50))
 	s.input.SetWidth(12)
 }
@@ -232,13 +236,19 @@ func (s *confirmScreen) View() string {
 	r := s.report
 	ph := phaseChoices[s.phase]
 	u := r.Users
-	users := st.Heading.Render("Users") + "\n" + kv(st.Label, [][2]string{
+	rows := [][2]string{
 		{"to create", rightAlign(st.Number.Render(fmtInt(u.ToImport)), 7)},
 		{"to merge", rightAlign(fmtInt(u.Merged), 7)},
 		{"duplicates", rightAlign(fmtInt(u.Duplicates), 7)},
 		{"skipped", rightAlign(fmtInt(u.Skipped), 7)},
 		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
-	})
+	}
+	if r.OAuthLinkConflicts > 0 {
+		// Links not made: another user owns that OAuth account (the
+		// review's "flagged" tab lists them).
+		rows = append(rows, [2]string{"link conflicts", st.Warning.Render(rightAlign(fmtInt(r.OAuthLinkConflicts), 7))})
+	}
+	users := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	if !ph.Users {
 		users = st.Dim.Render(ansiStrip(users) + "\n(not in this run)")
 	}
@@ -251,7 +261,10 @@ func (s *confirmScreen) View() string {
 		settings += "\n" + st.Warning.Render("unsupported "+countList(r.Settings.Unsupported))
 	}
 	if r.Settings.StrandedUsers > 0 {
-		settings += "\n" + st.Warning.Render(fmt.Sprintf("%s stranded users", fmtInt(r.Settings.StrandedUsers)))
+		settings += "\n" + st.Warning.Render(plural(r.Settings.StrandedUsers, "stranded user", "stranded users"))
+	}
+	if r.Settings.PasswordlessUsers > 0 {
+		settings += "\n" + st.Warning.Render(fmt.Sprintf("%s need magic-link", fmtInt(r.Settings.PasswordlessUsers)))
 	}
 	if !ph.Settings {
 		settings = st.Dim.Render(ansiStrip(settings) + "\n(not in this run)")
@@ -261,6 +274,7 @@ func (s *confirmScreen) View() string {
 		b.WriteString(st.Label.Render("Tags   ") + shortCounts(r.Tags, "") + "\n")
 		b.WriteString(st.Label.Render("Events ") + shortCounts(r.Events, "") + "\n")
 	}
+	var tail strings.Builder
 	var phases []string
 	for i, p := range phaseChoices {
 		label := phaseLabel(p)
@@ -270,16 +284,22 @@ func (s *confirmScreen) View() string {
 			phases = append(phases, st.Dim.Render("( ) "+label))
 		}
 	}
-	b.WriteString(st.Label.Render("Phases ") + strings.Join(phases, "  ") + "\n\n")
+	tail.WriteString(st.Label.Render("Phases ") + strings.Join(phases, "  ") + "\n\n")
 	if s.production() {
-		b.WriteString(st.ProdBadge.Render("PRODUCTION INSTANCE") + " " + st.Warning.Render("this writes your live users into the environment") + "\n")
-		b.WriteString(s.input.View() + "\n")
+		tail.WriteString(st.ProdBadge.Render("PRODUCTION INSTANCE") + " " + st.Warning.Render("this writes your live users into the environment") + "\n")
+		tail.WriteString(s.input.View() + "\n")
 		if s.mismatch != "" {
-			b.WriteString(st.Error.Render(s.mismatch) + "\n")
+			tail.WriteString(st.Error.Render(s.mismatch) + "\n")
 		}
 	} else {
-		b.WriteString(st.Heading.Render("Start the import? ") + st.Selected.Render("y") + st.Dim.Render(" / ") + "n" + "\n")
+		tail.WriteString(st.Heading.Render("Start the import? ") + st.Selected.Render("y") + st.Dim.Render(" / ") + "n" + "\n")
 	}
+	// The warnings get the lines the rest leaves, so the prompt stays on screen.
+	if len(r.Warnings) > 0 {
+		room := s.height - strings.Count(b.String(), "\n") - strings.Count(tail.String(), "\n")
+		b.WriteString(warningsView(st, r.Warnings, s.width, room, "`import clerk preview` lists them all") + "\n")
+	}
+	b.WriteString(tail.String())
 	return b.String()
 }
 

@@ -112,3 +112,35 @@ func TestConfirmGoldenProduction(t *testing.T) {
 		return d
 	})
 }
+
+// The confirmation lists the preview's warnings (sanitized) and the link
+// conflicts; on a small terminal the warnings take the lines left and the
+// prompt stays on screen.
+func TestConfirmShowsWarnings(t *testing.T) {
+	hostile := func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			evs, rep := previewEvents()
+			rep.Warnings = append(rep.Warnings, "Row 7 \x1b[2Jhas a bad date")
+			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+		}
+	}
+	d, _ := toConfirm(t, 120, 40, hostile)
+	for _, want := range []string{
+		"⚠ The export has no password hashes: every user with a password gets a reset email.",
+		"⚠ 1 social-only user has no enabled provider",
+		"⚠ 1 user signed in to Clerk with neither a password nor OAuth",
+		"⚠ Row 7 has a bad date",
+		"link conflicts        1",
+		"1 need magic-link",
+		"Start the import? y / n",
+	} {
+		d.mustSee(want)
+	}
+	if strings.Contains(d.m.View().Content, "\x1b[2J") {
+		t.Fatal("warning rendered with its escape sequence")
+	}
+	small, _ := toConfirm(t, 80, 24, hostile)
+	small.mustSee("⚠ The export has no password hashes")
+	small.mustSee("+ 3 more (`import clerk preview` lists them all)")
+	small.mustSee("Start the import? y / n")
+}

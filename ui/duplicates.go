@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/table"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -19,10 +20,16 @@ var reasonOrder = []string{
 	importer.ReasonNoEmail, importer.ReasonInvalidEmail, importer.ReasonBanned, importer.ReasonMalformed,
 }
 
+// tabFlagged is the review tab of the users imported with something left
+// out (entries of Kind "warning"); it is not a reason.
+const tabFlagged = "\x00flagged"
+
 var reasonLabels = map[string]string{
 	importer.ReasonAlreadyImported:  "already imported",
 	importer.ReasonEmailExists:      "email exists",
-	importer.ReasonRepeatedInSource: "repeated in file",
+	importer.ReasonRepeatedInSource: "repeated in source",
+	importer.ReasonLinkConflict:     "link conflict",
+	importer.ReasonLinkInvalid:      "link invalid",
 	importer.ReasonNoEmail:          "no email",
 	importer.ReasonInvalidEmail:     "invalid email",
 	importer.ReasonBanned:           "banned",
@@ -36,15 +43,24 @@ func reasonLabel(r string) string {
 	return termtext.Clean(r)
 }
 
+// Entry kinds the review lists.
+const (
+	kindDuplicate = "duplicate"
+	kindSkipped   = "skipped"
+	kindWarning   = "warning" // imported, with something left out (Detail)
+)
+
 // duplicatesScreen reviews the duplicates and skipped users of the
-// preview and sets the duplicate policy, per row or in bulk.
+// preview and sets the duplicate policy, per row or in bulk. Users
+// imported with something left out (an OAuth link) are listed too, under
+// their own tab: they have no policy.
 type duplicatesScreen struct {
 	pc   *programContext
 	keys duplicatesKeys
 	gen  int
 
-	entries []importer.Entry // duplicates and skips
-	reasons []string         // "" (all) + reasons present
+	entries []importer.Entry // duplicates, skips and flagged users
+	reasons []string         // "" (all) + reasons present + tabFlagged
 	reason  int
 	filter  textinput.Model
 	visible []int // indexes into entries
@@ -56,13 +72,22 @@ type duplicatesScreen struct {
 func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	s := &duplicatesScreen{pc: pc, keys: newDuplicatesKeys(), gen: pc.sess.previewGen}
 	present := map[string]bool{}
+	flagged := false
 	for _, e := range pc.sess.entries {
-		if e.Kind == "duplicate" || e.Kind == "skipped" {
+		switch e.Kind {
+		case kindDuplicate, kindSkipped:
 			s.entries = append(s.entries, e)
 			present[e.Reason] = true
+		case kindWarning:
+			s.entries = append(s.entries, e)
+			flagged = true
 		}
 	}
 	s.reasons = []string{""}
+	if flagged {
+		// Second, so that it shows on a narrow terminal too.
+		s.reasons = append(s.reasons, tabFlagged)
+	}
 	for _, r := range reasonOrder {
 		if present[r] {
 			s.reasons = append(s.reasons, r)
@@ -105,21 +130,22 @@ func (s *duplicatesScreen) SetSize(w, h int) {
 	s.filter.SetWidth(max(w-10, 10))
 	// marker, reason, source id, email, existing user, policy; 2 cells of
 	// padding per column.
-	fixed := 1 + 16 + 6 + 6*2
+	fixed := 1 + 18 + 6 + 6*2
 	rest := max(w-fixed-2, 30)
 	src := min(max(rest/3, 12), 32)
 	existing := min(max(rest/5, 10), 30)
 	email := rest - src - existing
 	s.table.SetColumns([]table.Column{
 		{Title: " ", Width: 1},
-		{Title: "Reason", Width: 16},
+		{Title: "Reason", Width: 18},
 		{Title: "Source ID", Width: src},
 		{Title: "Email", Width: email},
 		{Title: "Existing user", Width: existing},
 		{Title: "Policy", Width: 6},
 	})
 	s.table.SetWidth(w)
-	s.table.SetHeight(max(h-6, 3))
+	// Lines left for the heading, tabs, status and a detail of two lines.
+	s.table.SetHeight(max(h-7, 3))
 	s.refreshRows()
 }
 
@@ -138,10 +164,17 @@ func (s *duplicatesScreen) refilter() {
 	reason := s.reasons[s.reason]
 	s.visible = s.visible[:0]
 	for i, e := range s.entries {
-		if reason != "" && e.Reason != reason {
-			continue
+		switch {
+		case reason == tabFlagged:
+			if e.Kind != kindWarning {
+				continue
+			}
+		case reason != "":
+			if e.Reason != reason || e.Kind == kindWarning {
+				continue
+			}
 		}
-		if q != "" && !strings.Contains(strings.ToLower(e.Email+" "+e.Name+" "+e.SourceID+" "+e.ExistingUserID), q) {
+		if q != "" && !strings.Contains(strings.ToLower(e.Email+" "+e.Name+" "+e.SourceID+" "+e.ExistingUserID+" "+e.Detail), q) {
 			continue
 		}
 		s.visible = append(s.visible, i)
@@ -162,7 +195,7 @@ func (s *duplicatesScreen) refreshRows() {
 		if i == cur {
 			mark = "›"
 		}
-		if e.Kind == "duplicate" {
+		if e.Kind == kindDuplicate {
 			pol = string(s.policy(e))
 		}
 		existing := termtext.Clean(e.ExistingUserID)
@@ -222,7 +255,7 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		s.reason = (s.reason + len(s.reasons) - 1) % len(s.reasons)
 		s.refilter()
 	case key.Matches(k, s.keys.Toggle):
-		if e, ok := s.selected(); ok && e.Kind == "duplicate" {
+		if e, ok := s.selected(); ok && e.Kind == kindDuplicate {
 			next := importer.PolicyMerge
 			if s.policy(e) == importer.PolicyMerge {
 				next = importer.PolicySkip
@@ -274,17 +307,21 @@ func (s *duplicatesScreen) setAll(p importer.Policy) {
 	s.refreshRows()
 }
 
-// counts returns duplicates by policy and skipped users.
-func (s *duplicatesScreen) counts() (skip, merge, skipped int) {
+// counts returns duplicates by policy, skipped users and users flagged
+// (imported with something left out).
+func (s *duplicatesScreen) counts() (skip, merge, skipped, flagged int) {
 	for _, e := range s.entries {
-		if e.Kind == "duplicate" {
+		switch e.Kind {
+		case kindDuplicate:
 			if s.policy(e) == importer.PolicyMerge {
 				merge++
 			} else {
 				skip++
 			}
-		} else {
+		case kindSkipped:
 			skipped++
+		case kindWarning:
+			flagged++
 		}
 	}
 	return
@@ -293,11 +330,18 @@ func (s *duplicatesScreen) counts() (skip, merge, skipped int) {
 func (s *duplicatesScreen) View() string {
 	st := s.pc.styles
 	var b strings.Builder
-	skip, merge, skipped := s.counts()
-	b.WriteString(st.Heading.Render("Duplicates and skipped users") + "  " +
-		st.Label.Render("duplicates ") + st.Number.Render(fmtInt(skip+merge)) +
+	skip, merge, skipped, flagged := s.counts()
+	counts := st.Label.Render("duplicates ") + st.Number.Render(fmtInt(skip+merge)) +
 		st.Dim.Render(fmt.Sprintf(" (skip %s · merge %s)", fmtInt(skip), fmtInt(merge))) +
-		st.Label.Render("  skipped ") + st.Number.Render(fmtInt(skipped)) + "\n")
+		st.Label.Render("  skipped ") + st.Number.Render(fmtInt(skipped))
+	if flagged > 0 {
+		counts += st.Label.Render("  flagged ") + st.Warning.Render(fmtInt(flagged))
+	}
+	head := st.Heading.Render("Duplicates and skipped users") + "  " + counts
+	if lipgloss.Width(head) > s.width {
+		head = st.Heading.Render("Review") + "  " + counts
+	}
+	b.WriteString(clampLines(head, 1, s.width) + "\n")
 	if len(s.entries) == 0 {
 		b.WriteString("\n" + st.OK.Render("✓ No duplicates and no skipped users.") + "\n")
 		b.WriteString(st.Dim.Render("Every user read from the source will be imported. Press enter to continue.") + "\n")
@@ -307,7 +351,11 @@ func (s *duplicatesScreen) View() string {
 	var tabs []string
 	for i, r := range s.reasons {
 		name := "all"
-		if r != "" {
+		switch r {
+		case "":
+		case tabFlagged:
+			name = "flagged"
+		default:
 			name = reasonLabel(r)
 		}
 		if i == s.reason {
@@ -316,7 +364,16 @@ func (s *duplicatesScreen) View() string {
 			tabs = append(tabs, st.TabOff.Render(name))
 		}
 	}
-	b.WriteString(clampLines(strings.Join(tabs, ""), 1, s.width) + "\n")
+	// On a narrow terminal the strip scrolls to keep the current tab visible.
+	start := 0
+	for start < s.reason && lipgloss.Width(strings.Join(tabs[start:s.reason+1], ""))+1 > s.width {
+		start++
+	}
+	strip := strings.Join(tabs[start:], "")
+	if start > 0 {
+		strip = st.Dim.Render("…") + strip
+	}
+	b.WriteString(clampLines(strip, 1, s.width) + "\n")
 	switch {
 	case s.filter.Focused() || s.filter.Value() != "":
 		b.WriteString(s.filter.View() + st.Dim.Render(fmt.Sprintf("  %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))) + "\n")
@@ -338,6 +395,16 @@ func (s *duplicatesScreen) View() string {
 		}
 		if e.ExistingUserID != "" {
 			detail += " → " + termtext.Clean(e.ExistingUserID)
+		}
+		if e.Kind == kindWarning {
+			// Imported: the detail says what was left out, in full.
+			b.WriteString(st.Dim.Render(ansiTruncate(detail+" · imported", s.width)) + "\n")
+			what := termtext.Clean(e.Detail)
+			if what == "" {
+				what = reasonLabel(e.Reason)
+			}
+			b.WriteString(st.Warning.Render(clampLines(wrapText("⚠ "+what, s.width), 2, s.width)))
+			return b.String()
 		}
 		if e.Detail != "" {
 			detail += " (" + termtext.Clean(e.Detail) + ")"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,6 +118,10 @@ func hostileEntries() []importer.Entry {
 		SourceID: "user_evil\x1b]0;pwned\x07", Email: "evil\x1b[2J@example.com", Name: "\x1b[31mRed\x1b[0m",
 		Kind: "duplicate", Reason: importer.ReasonEmailExists, ExistingUserID: "usr_\x1b[1mx",
 	}}
+	out = append(out, importer.Entry{
+		SourceID: "user_link\x1b[5m", Email: "linked@example.com", Kind: "warning", Reason: importer.ReasonLinkConflict,
+		ExistingUserID: "usr_owner", Detail: "imported without its github link: that account \x1b[31mbelongs\x1b[0m to usr_owner",
+	})
 	reasons := []string{importer.ReasonAlreadyImported, importer.ReasonRepeatedInSource, importer.ReasonBanned, importer.ReasonInvalidEmail}
 	for i := 0; i < 40; i++ {
 		r := reasons[i%len(reasons)]
@@ -144,6 +149,74 @@ func TestDuplicatesSanitizes(t *testing.T) {
 			t.Fatalf("view contains %q", bad)
 		}
 	}
+	d.press("tab") // the flagged tab: its detail is shown
+	raw = d.m.View().Content
+	if !strings.Contains(d.view(), "belongs to usr_owner") {
+		t.Fatalf("flagged detail not shown:\n%s", d.view())
+	}
+	for _, bad := range []string{"\x1b[5m", "\x1b[31mbelongs"} {
+		if strings.Contains(raw, bad) {
+			t.Fatalf("view contains %q", bad)
+		}
+	}
+}
+
+// Users imported with an OAuth link left out are listed under their own
+// tab with what was left out; they are neither duplicates nor skipped and
+// have no policy.
+func TestDuplicatesFlagged(t *testing.T) {
+	d, _ := toSettings(t, 100, 30)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	entries := append([]importer.Entry(nil), d.m.pc.sess.entries...)
+	entries = append(entries,
+		importer.Entry{Pos: 4, SourceID: "user_0004", Email: "cat@example.com", Kind: "warning", Reason: importer.ReasonLinkConflict,
+			ExistingUserID: "usr_owner", Detail: "imported without its google link: that google account belongs to usr_owner"},
+		importer.Entry{Pos: 5, SourceID: "user_0005", Email: "dan@example.com", Kind: "warning", Reason: importer.ReasonLinkInvalid,
+			Detail: "imported without its github link: the account id is empty"},
+	)
+	d.m.pc.sess.entries = entries
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{stateDuplicates})
+	s := reviewOf(d)
+	if skip, merge, skipped, flagged := s.counts(); skip != 2 || merge != 0 || skipped != 1 || flagged != 2 {
+		t.Fatalf("counts skip %d merge %d skipped %d flagged %d", skip, merge, skipped, flagged)
+	}
+	d.mustSee("duplicates 2 (skip 2 · merge 0)  skipped 1  flagged 2")
+	// One tab for both warning reasons, next to "all".
+	if s.reasons[1] != tabFlagged || slices.Contains(s.reasons, importer.ReasonLinkConflict) {
+		t.Fatalf("tabs %q", s.reasons)
+	}
+	d.press("tab")
+	if len(s.visible) != 2 {
+		t.Fatalf("flagged tab shows %d rows, want 2", len(s.visible))
+	}
+	v := d.view()
+	for _, want := range []string{"flagged", "link conflict", "link invalid", "user_0004 · cat@example.com → usr_owner · imported",
+		"⚠ imported without its google link: that google account belongs to usr_owner"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("screen lacks %q:\n%s", want, v)
+		}
+	}
+	for _, row := range s.table.Rows() {
+		if pol := row[len(row)-1]; pol != "—" {
+			t.Fatalf("flagged row %v has policy %q", row, pol)
+		}
+	}
+	// No policy: space and the bulk keys leave no decision for them.
+	d.press("space", "down", "space")
+	if len(d.m.pc.sess.decisions) != 0 {
+		t.Fatalf("decisions %v", d.m.pc.sess.decisions)
+	}
+	d.mustSee("⚠ imported without its github link: the account id is empty")
+	// The duplicate tabs do not list them.
+	for range s.reasons[2:] {
+		d.press("tab")
+		for _, i := range s.visible {
+			if s.entries[i].Kind == "warning" {
+				t.Fatalf("reason tab %q lists a flagged user", s.reasons[s.reason])
+			}
+		}
+	}
 }
 
 func TestDuplicatesGolden(t *testing.T) {
@@ -164,4 +237,24 @@ func TestDuplicatesResize(t *testing.T) {
 	assertFits(t, d.view(), 80, 24)
 	d.send(tea.WindowSizeMsg{Width: 60, Height: 16})
 	assertFits(t, d.view(), 60, 16)
+}
+
+// On a narrow terminal the reason tabs scroll to keep the current one in view.
+func TestDuplicatesTabsScroll(t *testing.T) {
+	d, _ := toSettings(t, 80, 24)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.m.pc.sess.entries = hostileEntries()
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{stateDuplicates})
+	tabLine := func() string { return strings.Split(d.view(), "\n")[4] }
+	if strings.Contains(tabLine(), "banned") {
+		t.Fatalf("test is moot: every tab fits: %q", tabLine())
+	}
+	d.press("shift+tab") // the last tab
+	if s := reviewOf(d); s.reasons[s.reason] != importer.ReasonBanned {
+		t.Fatalf("last tab %q", s.reasons[s.reason])
+	}
+	if l := tabLine(); !strings.Contains(l, "banned") || !strings.HasPrefix(l, "…") {
+		t.Fatalf("current tab not in view: %q", l)
+	}
 }

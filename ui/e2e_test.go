@@ -1,14 +1,15 @@
 package ui
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -83,20 +84,10 @@ func TestEndToEndDemo(t *testing.T) {
 	cfg := Config{Env: env, OpenAPI: openAPI, OpenFile: clerk.OpenFile, APIKey: emulator.DemoSecretKey, Demo: true, Now: time.Now}
 	pv := &probeView{}
 	mu := &sync.Mutex{}
-	// The real program loop (what teatest.NewTestModel sets up): output to
-	// a buffer, keys sent as messages, a 100×30 terminal.
-	var out bytes.Buffer
-	p := tea.NewProgram(probe{m: New(cfg), mu: mu, pv: pv},
-		tea.WithInput(nil), tea.WithOutput(&out), tea.WithoutSignals(), tea.WithWindowSize(100, 30))
-	done := make(chan tea.Model, 1)
-	go func() {
-		m, err := p.Run()
-		if err != nil {
-			t.Errorf("program: %v", err)
-		}
-		done <- m
-	}()
-	t.Cleanup(p.Kill)
+	// The real program loop under teatest: output to a buffer, keys sent
+	// as messages, a 100×30 terminal.
+	tm := teatest.NewTestModel(t, probe{m: New(cfg), mu: mu, pv: pv}, teatest.WithInitialTermSize(100, 30))
+	t.Cleanup(func() { tm.GetProgram().Kill() })
 	waitScreen := func(what string, cond func(state, string) bool) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
@@ -118,7 +109,7 @@ func TestEndToEndDemo(t *testing.T) {
 	}
 	press := func(k string) {
 		for _, m := range keyMsgs(k) {
-			p.Send(m)
+			tm.Send(m)
 		}
 	}
 
@@ -151,12 +142,15 @@ func TestEndToEndDemo(t *testing.T) {
 	press("y")
 	waitScreen("the activation", shows("Activated:"))
 	press("q")
-	var final Model
-	select {
-	case m := <-done:
-		final = m.(probe).m
-	case <-time.After(10 * time.Second):
+	fm, ok := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second), teatest.WithTimeoutFn(func(t testing.TB) {
 		t.Fatal("q did not end the program")
+	})).(probe)
+	if !ok {
+		t.Fatal("the program did not return its model")
+	}
+	final := fm.m
+	if out, err := io.ReadAll(tm.Output()); err != nil || len(out) == 0 {
+		t.Fatalf("the program wrote no output (%v)", err)
 	}
 
 	// The wizard's import did what the preview said.

@@ -86,6 +86,8 @@ type fakeEnv struct {
 	enrolled    map[string]map[string]bool
 	countErr    error
 	activations int
+	providers   []string          // auth providers enabled now
+	settings    map[string]string // Setting / SetSetting
 }
 
 func newFakeEnv() *fakeEnv { return &fakeEnv{enrolled: map[string]map[string]bool{}} }
@@ -141,11 +143,26 @@ func (e *fakeEnv) ListEvents(context.Context, ascendkit.EventFilter) ([]ascendki
 	return nil, nil
 }
 func (e *fakeEnv) AuthSettings(context.Context) (ascendkit.AuthSettings, error) {
-	return ascendkit.AuthSettings{}, nil
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return ascendkit.AuthSettings{Providers: append([]string(nil), e.providers...)}, nil
 }
-func (e *fakeEnv) SetAuthProviders(context.Context, []string) error      { return nil }
-func (e *fakeEnv) Setting(context.Context, string) (string, bool, error) { return "", false, nil }
-func (e *fakeEnv) SetSetting(context.Context, string, string) error      { return nil }
+func (e *fakeEnv) SetAuthProviders(context.Context, []string) error { return nil }
+func (e *fakeEnv) Setting(_ context.Context, k string) (string, bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, ok := e.settings[k]
+	return v, ok, nil
+}
+func (e *fakeEnv) SetSetting(_ context.Context, k, v string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.settings == nil {
+		e.settings = map[string]string{}
+	}
+	e.settings[k] = v
+	return nil
+}
 func (e *fakeEnv) UpdateTemplate(_ context.Context, t ascendkit.Template) (ascendkit.Template, error) {
 	return t, nil
 }
@@ -292,10 +309,13 @@ func seedJourneys(e *fakeEnv, users int) {
 			{ID: "announce", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-announcement", From: "hello@acme.test", Variables: vars},
 			{ID: "golive", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-go-live", From: "hello@acme.test", Variables: vars},
 			{ID: "reminder", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-reminder", From: "hello@acme.test", Variables: vars},
+			{ID: "done", Action: ascendkit.ActionNone},
 		},
 		Transitions: []ascendkit.Transition{
 			{ID: "announce-to-golive", From: "announce", To: "golive", Trigger: ascendkit.TriggerTimer, After: "3d"},
 			{ID: "golive-to-reminder", From: "golive", To: "reminder", Trigger: ascendkit.TriggerTimer, After: "4d"},
+			{ID: "golive-to-done", From: "golive", To: "done", Trigger: ascendkit.TriggerEvent, On: importer.EventUserLogin},
+			{ID: "reminder-to-done", From: "reminder", To: "done", Trigger: ascendkit.TriggerTimer, After: "0d"},
 		},
 	})
 	e.CreateJourney(context.Background(), ascendkit.Journey{
@@ -305,18 +325,6 @@ func seedJourneys(e *fakeEnv, users int) {
 			{ID: "reset", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-password-reset", From: "hello@acme.test", Variables: map[string]string{"appName": "Acme"}},
 		},
 	})
-}
-
-// fakeTimeline orders email nodes Day 0, 3, 7 (the real one reads the transitions).
-func fakeTimeline(j ascendkit.Journey) []importer.Step {
-	days := []int{0, 3, 7}
-	var out []importer.Step
-	for _, n := range j.Nodes {
-		if len(out) < len(days) {
-			out = append(out, importer.Step{Day: days[len(out)], Node: n})
-		}
-	}
-	return out
 }
 
 // fakeRender substitutes {{var}} from the user and vars.
@@ -397,7 +405,6 @@ func newDriver(t *testing.T, cfg Config, w, h int, opts ...driverOpt) *driver {
 		cfg.Now = func() time.Time { return fixedNow }
 	}
 	m := New(cfg)
-	m.pc.timeline = fakeTimeline
 	m.pc.render = fakeRender
 	m.pc.validateIdentity = func(s string) error {
 		if !strings.Contains(s, "@") || strings.ContainsAny(s, " <>") {

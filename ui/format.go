@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
 // fmtInt formats n with thousands separators: 12345 → "12,345".
@@ -123,4 +126,77 @@ func nonZero(m map[string]int) map[string]int {
 		}
 	}
 	return out
+}
+
+// warningsView renders warnings (sanitized, each wrapped to width under a
+// ⚠) in at most maxLines lines. Warnings that do not fit whole are
+// counted on a last line that ends with more (where to read them all).
+func warningsView(st Styles, warnings []string, width, maxLines int, more string) string {
+	if len(warnings) == 0 {
+		return ""
+	}
+	width = max(width, 20)
+	maxLines = max(maxLines, 1)
+	var blocks [][]string
+	for _, w := range warnings {
+		text := termtext.Clean(strings.Join(strings.Fields(w), " "))
+		lines := strings.Split(ansi.Wrap(text, width-2, ""), "\n")
+		for i := range lines {
+			prefix := "  "
+			if i == 0 {
+				prefix = "⚠ "
+			}
+			lines[i] = prefix + lines[i]
+		}
+		blocks = append(blocks, lines)
+	}
+	count := func(n int, shown bool) string {
+		note := fmt.Sprintf("⚠ %d warnings", n)
+		if shown {
+			note = fmt.Sprintf("+ %d more", n)
+		}
+		if more != "" {
+			note += " (" + more + ")"
+		}
+		return ansiTruncate(note, width)
+	}
+	var out []string
+	for i, bl := range blocks {
+		rest := len(blocks) - i - 1
+		room := maxLines - len(out)
+		if rest > 0 {
+			room-- // a line for the count of the others
+		}
+		if len(bl) <= room {
+			out = append(out, bl...)
+			continue
+		}
+		if room < 1 {
+			out = append(out, count(rest+1, i > 0))
+			break
+		}
+		// Part of this one, cut with an ellipsis, then the count.
+		part := slices.Clone(bl[:room])
+		part[room-1] = ansiTruncate(strings.TrimRight(part[room-1], " ")+" …", width)
+		out = append(out, part...)
+		if rest > 0 {
+			out = append(out, count(rest, true))
+		}
+		break
+	}
+	for i, l := range out {
+		out[i] = st.Warning.Render(l) // line by line: no padding to a block
+	}
+	return strings.Join(out, "\n")
+}
+
+// wrapText wraps plain text to w cells (words first, then hard).
+func wrapText(s string, w int) string { return ansi.Wrap(s, max(w, 10), "") }
+
+// plural formats a count with its noun: "1 user", "12 users".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmtInt(n) + " " + many
 }

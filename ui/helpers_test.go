@@ -87,12 +87,15 @@ func previewEvents() ([]importer.Event, importer.Report) {
 		Providers:   map[string]int{"credentials": 6, "google": 4, "github": 2},
 		Unsupported: map[string]int{"oauth_tiktok": 1},
 		Stranded:    1,
+		// The three social-only users: one per provider.
+		SocialOnlyByProviders: map[string]int{"google": 1, "github": 1, "oauth_tiktok": 1},
 	}
 	half := an
 	half.Fetched, half.Password, half.SocialOnly, half.Both, half.Neither = 5, 2, 2, 1, 0
 	half.Providers = map[string]int{"credentials": 3, "google": 2, "github": 1}
 	half.Unsupported = map[string]int{}
 	half.Stranded = 0
+	half.SocialOnlyByProviders = map[string]int{"google": 1, "github": 1}
 	counts := importer.UserCounts{
 		Fetched: 10, ToImport: 7, Duplicates: 2, Skipped: 1,
 		DuplicateReasons: map[string]int{importer.ReasonEmailExists: 1, importer.ReasonRepeatedInSource: 1},
@@ -110,9 +113,12 @@ func previewEvents() ([]importer.Event, importer.Report) {
 		Events: map[string]int{importer.EventUserImported: 7, importer.EventUserLogin: 4},
 		Settings: importer.SettingsReport{
 			Providers: []string{"credentials", "github", "google"}, Unsupported: map[string]int{"oauth_tiktok": 1}, StrandedUsers: 1,
-			Before: []string{"credentials"}, After: []string{"credentials", "github", "google"},
+			PasswordlessUsers: 1,
+			Before:            []string{"credentials"}, After: []string{"credentials", "github", "google"},
 		},
+		OAuthLinkConflicts: 1,
 	}
+	rep.Warnings = append([]string{"The export has no password hashes: every user with a password gets a reset email."}, importer.SettingsWarnings(rep.Settings)...)
 	evs := []importer.Event{
 		importer.Started{Mode: importer.ModePreview, Source: "api", Total: 10},
 		importer.PageRead{Fetched: 5, Total: 10, Analysis: half, Counts: importer.UserCounts{Fetched: 5, ToImport: 4, Duplicates: 1}},

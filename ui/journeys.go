@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -19,6 +20,11 @@ import (
 type journeysCreatedMsg struct {
 	res importer.JourneysResult
 	err error
+}
+
+// savedSetupMsg carries the migration setup saved by an earlier run.
+type savedSetupMsg struct {
+	values [numJourneyFields]string
 }
 
 const (
@@ -31,12 +37,19 @@ const (
 
 var journeyFieldLabels = [numJourneyFields]string{"Sender email", "App name", "Login URL", "Reset URL"}
 
+// journeyFieldSettings are the settings each field is saved under.
+var journeyFieldSettings = [numJourneyFields]string{
+	importer.SettingFromIdentity, importer.SettingAppName, importer.SettingLoginURL, importer.SettingResetURL,
+}
+
 // journeysScreen creates the migration templates and draft journeys.
 type journeysScreen struct {
 	pc   *programContext
 	keys journeysKeys
 
 	inputs  [numJourneyFields]textinput.Model
+	saved   [numJourneyFields]string // values of an earlier setup ("" = none)
+	edited  [numJourneyFields]bool   // typed into before the saved values came
 	focus   int
 	errs    [numJourneyFields]string
 	spinner spinner.Model
@@ -48,7 +61,8 @@ type journeysScreen struct {
 
 func newJourneysScreen(pc *programContext) *journeysScreen {
 	s := &journeysScreen{pc: pc, keys: newJourneysKeys()}
-	placeholders := [numJourneyFields]string{"migrations@yourapp.com", "Your App", "https://yourapp.com/login", "https://yourapp.com/reset-password"}
+	// Examples, not values: "e.g." and a faint italic tell them apart.
+	placeholders := [numJourneyFields]string{"e.g. migrations@yourapp.com", "e.g. Your App", "e.g. https://yourapp.com/login", "e.g. https://yourapp.com/reset-password"}
 	for i := range s.inputs {
 		in := textinput.New()
 		in.Prompt = ""
@@ -63,13 +77,39 @@ func newJourneysScreen(pc *programContext) *journeysScreen {
 }
 
 func (s *journeysScreen) restyle() {
+	st := s.pc.styles.Input
+	ph := lipgloss.NewStyle().Foreground(s.pc.styles.Muted).Italic(true).Faint(true)
+	st.Focused.Placeholder, st.Blurred.Placeholder = ph, ph
 	for i := range s.inputs {
-		s.inputs[i].SetStyles(s.pc.styles.Input)
+		s.inputs[i].SetStyles(st)
 	}
 	s.spinner.Style = s.pc.styles.Selected
 }
 
-func (s *journeysScreen) Init() tea.Cmd { return s.inputs[s.focus].Focus() }
+func (s *journeysScreen) Init() tea.Cmd { return tea.Batch(s.inputs[s.focus].Focus(), s.loadSaved()) }
+
+// loadSaved reads the setup an earlier run saved, so the form shows what
+// the journeys use now.
+func (s *journeysScreen) loadSaved() tea.Cmd {
+	env, ctx := s.pc.env, s.pc.base
+	if env == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		var msg savedSetupMsg
+		for i, k := range journeyFieldSettings {
+			if v, ok, err := env.Setting(ctx, k); err == nil && ok {
+				msg.values[i] = v
+			}
+		}
+		return msg
+	}
+}
+
+// prefilled reports a field showing its saved value.
+func (s *journeysScreen) prefilled(i int) bool {
+	return s.saved[i] != "" && strings.TrimSpace(s.inputs[i].Value()) == s.saved[i]
+}
 
 func (s *journeysScreen) resume() tea.Cmd {
 	if s.result == nil {
@@ -152,6 +192,16 @@ func (s *journeysScreen) submit() tea.Cmd {
 
 func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case savedSetupMsg:
+		for i, v := range msg.values {
+			v = strings.TrimSpace(v)
+			s.saved[i] = v
+			if v != "" && !s.edited[i] && s.inputs[i].Value() == "" {
+				s.inputs[i].SetValue(v)
+				s.inputs[i].CursorEnd()
+			}
+		}
+		return nil
 	case spinner.TickMsg:
 		if !s.busy {
 			return nil
@@ -205,6 +255,7 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		s.inputs[s.focus], cmd = s.inputs[s.focus].Update(msg)
 		if s.inputs[s.focus].Value() != before {
 			s.errs[s.focus] = ""
+			s.edited[s.focus] = true
 		}
 		return cmd
 	}
@@ -234,7 +285,19 @@ func (s *journeysScreen) View() string {
 			b.WriteString("  " + st.Error.Render("  ✗ "+s.errs[i]) + "\n")
 		}
 	}
-	b.WriteString("\n" + st.Dim.Render("Empty sender keeps the saved one; URLs fill {{loginUrl}} and {{resetUrl}}.") + "\n")
+	anySaved, anyEmpty := false, false
+	for i := range s.inputs {
+		anySaved = anySaved || s.prefilled(i)
+		anyEmpty = anyEmpty || strings.TrimSpace(s.inputs[i].Value()) == ""
+	}
+	b.WriteString("\n")
+	if anySaved {
+		b.WriteString(st.OK.Render("✓") + st.Dim.Render(" Filled in with the saved setup: what the journeys use now.") + "\n")
+	}
+	if anyEmpty {
+		b.WriteString(st.Dim.Render("Fields showing e.g. … are not set: the emails get no value until you set one.") + "\n")
+	}
+	b.WriteString(st.Dim.Render("URLs fill {{loginUrl}} and {{resetUrl}}; an empty field keeps its saved value.") + "\n")
 	if s.busy {
 		b.WriteString("\n" + s.spinner.View() + " Creating templates and journeys…\n")
 	}

@@ -106,3 +106,54 @@ func TestJourneysGoldenResult(t *testing.T) {
 		return d
 	})
 }
+
+// Running the step again shows the saved setup, and what is not set
+// reads as an example, not as a value.
+func TestJourneysPrefillFromSavedSettings(t *testing.T) {
+	fj := &fakeJourneys{}
+	env := newFakeEnv()
+	env.settings = map[string]string{
+		importer.SettingFromIdentity: "team@acme.test",
+		importer.SettingAppName:      "Acme \x1b[31mRed\x1b[0m",
+		importer.SettingLoginURL:     "https://acme.test/login",
+	}
+	d := newDriver(t, testConfig(env, makeUsers(10)), 80, 24, fj.install)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
+	d.send(navMsg{stateJourneys})
+	s := journeysOf(d)
+	d.waitFor("the saved setup", func(m Model) bool { return s.inputs[fieldSender].Value() != "" })
+	if s.inputs[fieldSender].Value() != "team@acme.test" || s.inputs[fieldLoginURL].Value() != "https://acme.test/login" || s.inputs[fieldResetURL].Value() != "" {
+		t.Fatalf("prefill %q %q %q", s.inputs[fieldSender].Value(), s.inputs[fieldLoginURL].Value(), s.inputs[fieldResetURL].Value())
+	}
+	d.mustSee("Filled in with the saved setup")
+	d.mustSee("Reset URL     e.g. https://yourapp.com/reset-password")
+	d.mustSee("Fields showing e.g. … are not set")
+	if strings.Contains(d.m.View().Content, "\x1b[31mRed") {
+		t.Fatal("saved value rendered with its escape sequence")
+	}
+	// The placeholder has its own style: not the one of typed text.
+	raw := d.m.View().Content
+	ph := s.inputs[fieldResetURL].Styles().Blurred.Placeholder
+	if !ph.GetItalic() || !strings.Contains(raw, ph.Render(".g. https://yourapp.com/reset-password")) {
+		t.Fatalf("placeholder style %v not used", ph)
+	}
+	d.press("ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	if got := fj.setups[0]; got.FromIdentity != "team@acme.test" || got.LoginURL != "https://acme.test/login" || got.ResetURL != "" {
+		t.Fatalf("setup %+v", got)
+	}
+}
+
+// Typing before the saved setup arrives wins over it.
+func TestJourneysPrefillKeepsTypedText(t *testing.T) {
+	env := newFakeEnv()
+	d := newDriver(t, testConfig(env, nil), 80, 24)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
+	d.send(navMsg{stateJourneys})
+	s := journeysOf(d)
+	d.press("me@acme.test")
+	d.send(savedSetupMsg{values: [numJourneyFields]string{"team@acme.test", "Acme", "", ""}})
+	if s.inputs[fieldSender].Value() != "me@acme.test" || s.inputs[fieldAppName].Value() != "Acme" {
+		t.Fatalf("values %q %q", s.inputs[fieldSender].Value(), s.inputs[fieldAppName].Value())
+	}
+}

@@ -49,17 +49,17 @@ func newSourceKeys() sourceKeys {
 }
 
 type settingsKeys struct {
-	Up, Down, Toggle, Recompute, Continue, Back key.Binding
+	Up, Down, Toggle, Retry, Continue, Back key.Binding
 }
 
 func newSettingsKeys() settingsKeys {
 	return settingsKeys{
-		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
-		Toggle:    bind([]string{"space", "x"}, "space", "toggle provider"),
-		Recompute: bind([]string{"r"}, "r", "recompute"),
-		Continue:  bind([]string{"enter"}, "enter", "continue"),
-		Back:      bind([]string{"esc"}, "esc", "back"),
+		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
+		Toggle:   bind([]string{"space", "x"}, "space", "toggle provider"),
+		Retry:    bind([]string{"r"}, "r", "try again"),
+		Continue: bind([]string{"enter"}, "enter", "continue"),
+		Back:     bind([]string{"esc"}, "esc", "back"),
 	}
 }
 

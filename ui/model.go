@@ -105,11 +105,12 @@ type activation struct {
 // session is what the steps hand to each other.
 type session struct {
 	source      sourceChoice
-	previewGen  int              // bumped on each finished settings preview
-	preview     *importer.Report // the settings preview's report
-	previewOpts importer.Options // options the preview ran with (no OnEvent)
-	entries     []importer.Entry // duplicates and skips from the preview
-	providers   []string         // provider override (nil = detected)
+	previewGen  int               // bumped on each finished settings preview
+	preview     *importer.Report  // the settings preview's report
+	analysis    importer.Analysis // the settings preview's final analysis
+	previewOpts importer.Options  // options the preview ran with (no OnEvent)
+	entries     []importer.Entry  // duplicates and skips from the preview
+	providers   []string          // provider override (nil = detected)
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
 	phases      importer.Phases
@@ -495,9 +496,12 @@ func (m Model) Summary() string {
 	if s.result != nil {
 		r := s.result
 		u := r.Users
-		if r.Interrupted {
+		switch {
+		case r.Error != "":
+			fmt.Fprintf(&b, "Import stopped early: %s\nWhat was written stays; run the import again to continue.\n", termtext.Clean(r.Error))
+		case r.Interrupted:
 			b.WriteString("Import interrupted: what was written stays; run the import again to continue.\n")
-		} else {
+		default:
 			b.WriteString("Import finished.\n")
 		}
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.source))
@@ -509,7 +513,11 @@ func (m Model) Summary() string {
 		if len(nonZero(u.SkippedReasons)) > 0 {
 			fmt.Fprintf(&b, "  skipped: %s\n", countList(u.SkippedReasons))
 		}
-		fmt.Fprintf(&b, "OAuth links: %d\n", r.OAuthLinks)
+		fmt.Fprintf(&b, "OAuth links: %d", r.OAuthLinks)
+		if r.OAuthLinkConflicts > 0 {
+			fmt.Fprintf(&b, " (%d not linked: the OAuth account belongs to another user)", r.OAuthLinkConflicts)
+		}
+		b.WriteString("\n")
 		if len(r.Tags) > 0 {
 			fmt.Fprintf(&b, "Tags: %s\n", countList(r.Tags))
 		}
@@ -518,6 +526,9 @@ func (m Model) Summary() string {
 		}
 		if r.Phases.Settings {
 			fmt.Fprintf(&b, "Auth providers: %s\n", orNone(r.Settings.After))
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
 	} else if s.final != nil || s.preview != nil {
 		b.WriteString("No import was run: nothing was written.\n")

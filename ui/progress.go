@@ -40,7 +40,7 @@ type progressScreen struct {
 
 	expUsers, expLinks int
 	usersBar, linksBar progress.Model
-	width              int
+	width, height      int
 }
 
 func newProgressScreen(pc *programContext) *progressScreen {
@@ -87,9 +87,12 @@ func (s *progressScreen) close() {
 
 func (s *progressScreen) InputFocused() bool { return false }
 
-func (s *progressScreen) SetSize(w, _ int) {
+func (s *progressScreen) SetSize(w, h int) {
 	if w > 0 {
 		s.width = w
+	}
+	if h > 0 {
+		s.height = h
 	}
 	bw := min(max(s.width-40, 10), 50)
 	s.usersBar.SetWidth(bw)
@@ -301,15 +304,19 @@ func (s *progressScreen) summaryView() string {
 	u := r.Users
 	var b strings.Builder
 	switch {
-	case s.err != "":
-		b.WriteString(st.Error.Render("✗ The import stopped: "+s.err) + "\n")
-		b.WriteString(st.Dim.Render("What was written stays; running the import again continues.") + "\n\n")
+	case s.err != "" || r.Error != "":
+		why := termtext.Clean(r.Error)
+		if why == "" {
+			why = s.err
+		}
+		b.WriteString(st.Error.Render(wrapText("✗ The import stopped early: "+why, s.width)) + "\n")
+		b.WriteString(st.Dim.Render("What was written stays; run the import again to continue.") + "\n\n")
 	case r.Interrupted:
 		b.WriteString(st.Warning.Render("Import interrupted.") + " " + st.Dim.Render("What was written stays; running it again continues.") + "\n\n")
 	default:
 		b.WriteString(st.OK.Render("✓ Import complete") + st.Dim.Render(" · "+phaseLabel(r.Phases)+" · "+fmtDuration(s.lastAt.Sub(s.begun))) + "\n\n")
 	}
-	left := st.Heading.Render("Users") + "\n" + kv(st.Label, [][2]string{
+	rows := [][2]string{
 		{"fetched", rightAlign(fmtInt(u.Fetched), 7)},
 		{"imported", rightAlign(st.Number.Render(fmtInt(u.Imported)), 7)},
 		{"merged", rightAlign(fmtInt(u.Merged), 7)},
@@ -317,10 +324,16 @@ func (s *progressScreen) summaryView() string {
 		{"skipped", rightAlign(fmtInt(u.Skipped), 7)},
 		{"failed", rightAlign(fmtInt(u.Failed), 7)},
 		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
-	})
+	}
+	if r.OAuthLinkConflicts > 0 {
+		// Links not made: another user owns that OAuth account (the
+		// review's "flagged" tab lists them).
+		rows = append(rows, [2]string{"link conflicts", st.Warning.Render(rightAlign(fmtInt(r.OAuthLinkConflicts), 7))})
+	}
+	left := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	var right strings.Builder
 	right.WriteString(st.Heading.Render("Reasons") + "\n")
-	rows := [][2]string{}
+	rows = [][2]string{}
 	for _, k := range sortedKeys(nonZero(u.DuplicateReasons)) {
 		rows = append(rows, [2]string{reasonLabel(k), rightAlign(fmtInt(u.DuplicateReasons[k]), 6)})
 	}
@@ -343,7 +356,18 @@ func (s *progressScreen) summaryView() string {
 		b.WriteString("\n")
 	}
 	b.WriteString(s.failuresView())
-	b.WriteString("\n" + st.Dim.Render("Next: create the migration emails and journeys (enter).") + "\n")
+	next := "\n" + st.Dim.Render("Next: create the migration emails and journeys (enter).") + "\n"
+	if len(r.Warnings) > 0 {
+		// The warnings get the lines the rest leaves; all of them are in
+		// the summary printed when the program ends.
+		room := s.height - strings.Count(b.String(), "\n") - strings.Count(next, "\n")
+		if room < 1 {
+			next = strings.TrimPrefix(next, "\n")
+			room++
+		}
+		b.WriteString(warningsView(st, r.Warnings, s.width, room, "all are printed when you quit") + "\n")
+	}
+	b.WriteString(next)
 	return b.String()
 }
 

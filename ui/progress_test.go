@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,60 @@ func TestProgressGoldenSummary(t *testing.T) {
 		d.waitFor("the end", func(m Model) bool { return progressOf(d).report != nil })
 		return d
 	})
+}
+
+// A run that stops on an error says why and that running again continues;
+// its warnings and link conflicts are on the summary and in the plain
+// summary printed at the end.
+func TestProgressSummaryErrorWarningsConflicts(t *testing.T) {
+	d, _ := toProgress(t, 120, 40, nil, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode == importer.ModePreview {
+				evs, rep := previewEvents()
+				return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+			}
+			_, rep := runScript()
+			rep.Users.Imported = 4
+			rep.Error = "writing batch 2: environment busy \x1b[31m(locked)\x1b[0m"
+			rep.Warnings = append(rep.Warnings, "Weird\x1b]0;title\x07 warning")
+			opts.OnEvent(importer.Finished{Report: rep})
+			return rep, errors.New(rep.Error)
+		}
+	})
+	p := progressOf(d)
+	d.waitFor("the end", func(m Model) bool { return p.report != nil })
+	v := d.view()
+	for _, want := range []string{
+		"The import stopped early: writing batch 2: environment busy (locked)",
+		"What was written stays; run the import again to continue.",
+		"link conflicts        1",
+		"⚠ The export has no password hashes",
+		"⚠ 1 social-only user has no enabled provider",
+		"⚠ Weird warning",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("summary screen lacks %q:\n%s", want, v)
+		}
+	}
+	raw := d.m.View().Content
+	for _, bad := range []string{"\x1b[31m(locked)", "\x1b]0;", "\x07"} {
+		if strings.Contains(raw, bad) {
+			t.Fatalf("summary has %q", bad)
+		}
+	}
+	sum := d.m.Summary()
+	for _, want := range []string{
+		"Import stopped early: writing batch 2: environment busy (locked)",
+		"What was written stays; run the import again to continue.",
+		"OAuth links: 6 (1 not linked: the OAuth account belongs to another user)",
+		"Warning: The export has no password hashes",
+		"Warning: Weird warning",
+	} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("plain summary lacks %q:\n%s", want, sum)
+		}
+	}
+	if strings.Contains(sum, "Import finished") || strings.Contains(sum, "\x1b") {
+		t.Fatalf("plain summary:\n%q", sum)
+	}
 }

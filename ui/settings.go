@@ -34,6 +34,10 @@ type settingsScreen struct {
 	report  *importer.Report
 	err     string
 
+	// before is the environment's providers now (the importer merges into
+	// them, it never removes one).
+	before []string
+
 	selected map[string]bool
 	touched  bool // the person changed the selection
 	cursor   int
@@ -59,16 +63,37 @@ func (s *settingsScreen) restyle() {
 	s.SetSize(s.width, 0)
 }
 
-func (s *settingsScreen) Init() tea.Cmd { return s.start() }
+// authSettingsMsg carries the environment's providers before the import.
+type authSettingsMsg struct{ providers []string }
 
-// start runs a fresh preview with the current provider override.
+func (s *settingsScreen) Init() tea.Cmd { return tea.Batch(s.loadBefore(), s.start()) }
+
+// loadBefore reads the environment's current providers, so the stranded
+// users can be counted against the set after the merge while the
+// preview streams (the report says the same once it is done).
+func (s *settingsScreen) loadBefore() tea.Cmd {
+	env, ctx := s.pc.env, s.pc.base
+	if env == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		a, err := env.AuthSettings(ctx)
+		if err != nil {
+			return nil // the report's Before fills it in
+		}
+		return authSettingsMsg{providers: a.Providers}
+	}
+}
+
+// start runs the preview. It runs with the detected providers: an
+// override changes the settings only, and they are recomputed from the
+// analysis (see importer.SettingsFor) without reading the source again.
 func (s *settingsScreen) start() tea.Cmd {
 	s.close()
 	s.opts = importer.Options{
 		Mode:        importer.ModePreview,
 		Phases:      importer.Phases{Users: true, Settings: true},
 		OnDuplicate: importer.PolicySkip,
-		Providers:   s.override(),
 		Now:         s.pc.now,
 	}
 	s.fetched, s.an, s.counts, s.entries, s.report, s.err = 0, importer.Analysis{}, importer.UserCounts{}, nil, nil, ""
@@ -86,22 +111,30 @@ func (s *settingsScreen) close() {
 
 func (s *settingsScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
 
-// override is the provider override to run with: nil while the selection
-// equals the detected set.
+// override is the provider selection (sorted): nil while the person has
+// not touched it.
 func (s *settingsScreen) override() []string {
 	if !s.touched {
 		return nil
 	}
-	var out []string
+	out := []string{}
 	for _, p := range ssoProviders {
 		if s.selected[p] {
 			out = append(out, p)
 		}
 	}
-	if out == nil {
-		out = []string{}
-	}
+	slices.Sort(out)
 	return out
+}
+
+// runOverride is what the run gets as Options.Providers: nil when the
+// selection is the detected set.
+func (s *settingsScreen) runOverride() []string {
+	o := s.override()
+	if o == nil || slices.Equal(o, importer.DetectedSSO(s.an)) {
+		return nil
+	}
+	return o
 }
 
 func (s *settingsScreen) detected() []string {
@@ -114,21 +147,32 @@ func (s *settingsScreen) detected() []string {
 	return out
 }
 
-// dirty reports a selection that differs from the one the shown
-// numbers were computed with.
-func (s *settingsScreen) dirty() bool {
-	want := s.override()
-	have := s.opts.Providers
-	if want == nil && have == nil {
-		return false
+// settings is what the settings phase would do with the current selection.
+func (s *settingsScreen) settings() importer.SettingsReport {
+	before := s.before
+	if s.report != nil {
+		before = s.report.Settings.Before
 	}
-	if want == nil {
-		want = s.detected()
+	return importer.SettingsFor(s.an, before, s.override())
+}
+
+// withProviders returns the report a preview with the given provider
+// override would have given, from a preview run with another provider
+// set and its final analysis: the override changes the settings and
+// their warnings only (the importer appends those last).
+func withProviders(rep importer.Report, a importer.Analysis, override []string) importer.Report {
+	if !rep.Phases.Settings {
+		return rep
 	}
-	if have == nil {
-		have = s.detected()
+	warnings := slices.Clone(rep.Warnings)
+	if n := len(importer.SettingsWarnings(rep.Settings)); n <= len(warnings) {
+		warnings = warnings[:len(warnings)-n]
 	}
-	return !slices.Equal(want, have)
+	s := importer.SettingsFor(a, rep.Settings.Before, override)
+	s.Unsupported = rep.Settings.Unsupported
+	rep.Settings = s
+	rep.Warnings = append(warnings, importer.SettingsWarnings(s)...)
+	return rep
 }
 
 func (s *settingsScreen) SetSize(w, _ int) {
@@ -140,6 +184,9 @@ func (s *settingsScreen) InputFocused() bool { return false }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case authSettingsMsg:
+		s.before = msg.providers
+		return nil
 	case importUpdateMsg:
 		if s.run == nil || msg.RunID != s.run.id {
 			return nil
@@ -164,8 +211,11 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			p := ssoProviders[s.cursor]
 			s.selected[p] = !s.selected[p]
-		case key.Matches(msg, s.keys.Recompute):
-			if s.dirty() || s.err != "" {
+			if s.report != nil {
+				s.pc.sess.providers = s.runOverride()
+			}
+		case key.Matches(msg, s.keys.Retry):
+			if s.err != "" {
 				return s.start()
 			}
 		case key.Matches(msg, s.keys.Continue):
@@ -174,8 +224,6 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 				return s.start()
 			case s.running():
 				return nil
-			case s.dirty():
-				return s.start()
 			}
 			return s.next()
 		case key.Matches(msg, s.keys.Back):
@@ -195,6 +243,8 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 		if msg.Page.Total >= 0 {
 			s.total = msg.Page.Total
 		}
+		// The last page's snapshot is the final analysis: the settings
+		// for any provider selection are computed from it.
 		s.an = msg.Page.Analysis
 		s.counts = msg.Page.Counts
 	}
@@ -216,17 +266,20 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 		if s.total < 0 {
 			s.total = s.fetched
 		}
+		s.before = r.Settings.Before
 		s.pc.sess.previewGen++
 		s.pc.sess.preview = &r
+		s.pc.sess.analysis = s.an
 		opts := s.opts
 		opts.OnEvent = nil
 		s.pc.sess.previewOpts = opts
 		s.pc.sess.entries = s.entries
-		s.pc.sess.providers = opts.Providers
+		s.pc.sess.providers = s.runOverride()
 	}
 }
 
 func (s *settingsScreen) next() tea.Cmd {
+	s.pc.sess.providers = s.runOverride()
 	return nav(stateDuplicates)
 }
 
@@ -276,6 +329,7 @@ func (s *settingsScreen) View() string {
 	pv.WriteString(st.Heading.Render("Providers to enable") + "\n")
 	cred := s.an.Providers["credentials"]
 	pv.WriteString("  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + rightAlign(fmtInt(cred), 7) + st.Dim.Render(" kept") + "\n")
+	set := s.settings()
 	for i, name := range ssoProviders {
 		on := s.selected[name]
 		if !s.touched {
@@ -291,6 +345,10 @@ func (s *settingsScreen) View() string {
 			cur = st.Cursor.Render("› ")
 			row = st.Selected.Render(row)
 		}
+		if slices.Contains(set.Before, name) {
+			// Already enabled: the import keeps it whatever the selection.
+			row += st.Dim.Render(" on now")
+		}
 		pv.WriteString(cur + row + "\n")
 	}
 	b.WriteString(sideBySide(s.width, methods, strings.TrimRight(pv.String(), "\n")) + "\n")
@@ -303,23 +361,26 @@ func (s *settingsScreen) View() string {
 		}
 		b.WriteString(st.Warning.Render("⚠ Unsupported providers: "+strings.Join(parts, ", ")) + "\n")
 	}
-	if s.an.Stranded > 0 {
-		b.WriteString(st.Warning.Render(fmt.Sprintf("⚠ %s stranded users: social-only with no enabled provider", fmtInt(s.an.Stranded))) + "\n")
+	if set.StrandedUsers > 0 {
+		b.WriteString(st.Warning.Render("⚠ "+plural(set.StrandedUsers, "stranded user", "stranded users")+": social-only with no enabled provider") + "\n")
 	}
-	switch {
-	case s.err != "":
+	if set.PasswordlessUsers > 0 {
+		b.WriteString(st.Warning.Render(ansiTruncate("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width)) + "\n")
+	}
+	b.WriteString(st.Label.Render("After the import  ") + orNone(set.After) + "\n")
+	if o := s.runOverride(); o != nil {
+		b.WriteString(st.Label.Render("Your selection   ") + st.Dim.Render("same as --providers "+overrideText(o)) + "\n")
+	}
+	if s.err != "" {
 		b.WriteString(st.Error.Render("✗ "+s.err) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source") + "\n")
-	case s.dirty():
-		b.WriteString(st.Warning.Render("Selection changed: the numbers above are for the previous set. Press r (or enter) to recompute.") + "\n")
-	case s.report != nil && s.opts.Providers != nil:
-		b.WriteString(st.Dim.Render("Provider override: "+overrideText(s.opts.Providers)+" (same as --providers)") + "\n")
 	}
 	return b.String()
 }
 
+// overrideText is the --providers value of a selection ("" for none).
 func overrideText(p []string) string {
 	if len(p) == 0 {
-		return "none"
+		return `""`
 	}
 	c := append([]string(nil), p...)
 	sort.Strings(c)
@@ -328,11 +389,11 @@ func overrideText(p []string) string {
 
 func (s *settingsScreen) Keys() keyMap {
 	k := s.keys
-	k.Recompute.SetEnabled(s.dirty() || s.err != "")
+	k.Retry.SetEnabled(s.err != "")
 	k.Continue.SetEnabled(!s.running())
-	if s.dirty() || s.err != "" {
-		k.Continue.SetHelp("enter", "recompute")
+	if s.err != "" {
+		k.Continue.SetHelp("enter", "try again")
 	}
-	short := []key.Binding{k.Continue, k.Toggle, k.Recompute, k.Back}
-	return keyMap{short: short, full: [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Recompute, k.Continue, k.Back}}}
+	short := []key.Binding{k.Continue, k.Toggle, k.Retry, k.Back}
+	return keyMap{short: short, full: [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Retry, k.Continue, k.Back}}}
 }

@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
 )
 
@@ -39,7 +44,7 @@ func TestSettingsStreamsPreview(t *testing.T) {
 	}
 	d.mustSee("preview complete")
 	d.mustSee("Unsupported providers: oauth_tiktok (1)")
-	d.mustSee("1 stranded users")
+	d.mustSee("1 stranded user:")
 	d.mustSee("10 / 10")
 	d.press("enter")
 	if d.state() != stateDuplicates {
@@ -85,31 +90,195 @@ func TestSettingsEnterWaitsForPreview(t *testing.T) {
 	})
 }
 
+// Changing the providers recomputes the settings at once from the
+// preview's analysis: no second read of the source.
 func TestSettingsProviderOverride(t *testing.T) {
 	d, core := toSettings(t, 80, 24)
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	// Cursor on google (first); untick it, tick apple.
-	d.press("space")
-	d.mustSee("Selection changed")
-	d.press("down", "down", "space")
 	s := settingsOf(d)
-	if got := s.override(); !slices.Equal(got, []string{"github", "apple"}) {
-		t.Fatalf("override %v", got)
+	d.mustSee("1 stranded user:")
+	d.mustSee("After the import  credentials, github, google")
+	// Cursor on google (first): untick it. Its social-only user is stranded now.
+	d.press("space")
+	if got := s.settings(); got.StrandedUsers != 2 || !slices.Equal(got.After, []string{"credentials", "github"}) {
+		t.Fatalf("settings after unticking google: %+v", got)
 	}
-	d.press("enter") // recomputes instead of moving on
-	d.waitFor("the second preview", func(m Model) bool { return len(core.callList()) == 2 && settingsOf(d).report != nil })
-	if d.state() != stateSettings {
-		t.Fatalf("state %v", d.state())
+	d.mustSee("2 stranded users")
+	d.mustSee("After the import  credentials, github")
+	d.mustSee("Your selection   same as --providers github")
+	if strings.Contains(d.view(), "recompute") || strings.Contains(d.view(), "Selection changed") {
+		t.Fatalf("still offers a recompute:\n%s", d.view())
 	}
-	if p := core.callList()[1].Providers; !slices.Equal(p, []string{"github", "apple"}) {
-		t.Fatalf("second preview providers %v", p)
-	}
-	if p := d.m.pc.sess.providers; !slices.Equal(p, []string{"github", "apple"}) {
+	if p := d.m.pc.sess.providers; !slices.Equal(p, []string{"github"}) {
 		t.Fatalf("session providers %v", p)
 	}
-	d.mustSee("Provider override: apple,github")
-	if strings.Contains(d.view(), "Selection changed") {
-		t.Fatal("still dirty after recompute")
+	// Back to the detected set: no override for the run.
+	d.press("space")
+	if p := d.m.pc.sess.providers; p != nil {
+		t.Fatalf("detected set selected, session providers %v, want nil", p)
+	}
+	// magic-link lets the user with neither password nor OAuth sign in.
+	d.mustSee("1 user with neither password nor OAuth")
+	for range 6 {
+		d.press("down")
+	}
+	d.press("space")
+	if strings.Contains(d.view(), "neither password nor OAuth") || s.settings().PasswordlessUsers != 0 {
+		t.Fatalf("magic-link enabled, passwordless still shown:\n%s", d.view())
+	}
+	d.press("space")                         // magic-link off again
+	d.press("up", "up", "up", "up", "space") // apple on
+	if p := s.runOverride(); !slices.Equal(p, []string{"apple", "github", "google"}) {
+		t.Fatalf("override %v", p)
+	}
+	d.press("r") // no recompute: r does nothing without an error
+	d.press("enter")
+	if d.state() != stateDuplicates {
+		t.Fatalf("state %v, want review", d.state())
+	}
+	if n := len(core.callList()); n != 1 {
+		t.Fatalf("%d importer calls, want the one preview", n)
+	}
+	// The confirmation uses the override without reading the source again.
+	d.press("enter")
+	d.waitFor("the report", func(m Model) bool { return confirmOf(d).report != nil })
+	if n := len(core.callList()); n != 1 {
+		t.Fatalf("%d importer calls after the confirmation, want 1", n)
+	}
+	if got := confirmOf(d).report.Settings.After; !slices.Equal(got, []string{"apple", "credentials", "github", "google"}) {
+		t.Fatalf("confirmation after %v", got)
+	}
+	d.mustSee("after apple, credentials, github, google")
+	// The run gets the override as Options.Providers.
+	d.press("y")
+	d.waitFor("the run", func(m Model) bool { return len(core.callList()) == 2 })
+	if p := core.callList()[1].Providers; !slices.Equal(p, []string{"apple", "github", "google"}) {
+		t.Fatalf("run providers %v", p)
+	}
+}
+
+// The screen's numbers for a provider selection are the importer's: the
+// same users previewed with --providers give the same settings.
+func TestSettingsOverrideMatchesImporter(t *testing.T) {
+	users := providerUsers()
+	env := newFakeEnv()
+	env.providers = []string{"credentials", "discord"}
+	cfg := testConfig(env, users)
+	cfg.APIKey = "sk_test_0123456789abcdef"
+	calls := 0
+	d := newDriver(t, cfg, 100, 30, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			calls++
+			return importer.Run(ctx, src, env, opts)
+		}
+	})
+	d.press("enter")
+	d.waitFor("the preview", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	s := settingsOf(d)
+	want := func(override []string) importer.SettingsReport {
+		t.Helper()
+		src := &sliceSource{kind: "api", users: users, pageSize: 7}
+		rep, err := importer.Run(context.Background(), src, env, importer.Options{Mode: importer.ModePreview, Providers: override})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Settings
+	}
+	check := func(what string) {
+		t.Helper()
+		got, exp := s.settings(), want(s.runOverride())
+		if got.StrandedUsers != exp.StrandedUsers || got.PasswordlessUsers != exp.PasswordlessUsers ||
+			!slices.Equal(got.Providers, exp.Providers) || !slices.Equal(got.After, exp.After) {
+			t.Fatalf("%s: screen %+v, importer %+v", what, got, exp)
+		}
+		if exp.StrandedUsers > 0 {
+			d.mustSee(plural(exp.StrandedUsers, "stranded user", "stranded users"))
+		} else if strings.Contains(d.view(), "stranded") {
+			t.Fatalf("%s: no stranded users, screen:\n%s", what, d.view())
+		}
+	}
+	check("detected")
+	if s.settings().StrandedUsers == 0 || s.settings().PasswordlessUsers == 0 {
+		t.Fatalf("test data has no stranded or passwordless users: %+v", s.settings())
+	}
+	d.press("space") // google off
+	check("google off")
+	d.press("down", "space") // github off
+	check("google and github off")
+	for range 4 {
+		d.press("down")
+	}
+	d.press("space") // discord: already on in the environment
+	check("discord")
+	d.press("down", "space") // magic-link
+	check("magic-link")
+	if calls != 1 {
+		t.Fatalf("%d importer runs, want the one preview", calls)
+	}
+}
+
+// providerUsers have passwords, Google, GitHub, Discord and an
+// unsupported provider, alone and combined, and some neither.
+func providerUsers() []clerk.User {
+	users := makeUsers(40)
+	provs := []string{"oauth_google", "oauth_github", "oauth_tiktok", "oauth_discord", "oauth_google"}
+	for i := range users {
+		users[i].ExternalAccounts = nil
+		switch {
+		case i%5 == 4:
+			// neither (unless a password)
+		case i%7 == 0:
+			users[i].ExternalAccounts = []clerk.ExternalAccount{
+				{ID: fmt.Sprintf("eac_a%d", i), Provider: "oauth_github", ProviderUserID: fmt.Sprintf("gh%d", i)},
+				{ID: fmt.Sprintf("eac_b%d", i), Provider: "oauth_tiktok", ProviderUserID: fmt.Sprintf("tt%d", i)},
+			}
+		default:
+			p := provs[i%len(provs)]
+			users[i].ExternalAccounts = []clerk.ExternalAccount{{ID: fmt.Sprintf("eac_%d", i), Provider: p, ProviderUserID: fmt.Sprintf("%s%d", p, i)}}
+		}
+		if i%4 == 1 {
+			users[i].PasswordEnabled = false
+		}
+	}
+	return users
+}
+
+// withProviders turns the detected-set preview into the preview for an
+// override: the whole report equals what importer.Run gives for it.
+func TestWithProvidersEqualsImporterRun(t *testing.T) {
+	users := providerUsers()
+	env := newFakeEnv()
+	env.providers = []string{"credentials", "discord"}
+	run := func(override []string) (importer.Report, importer.Analysis) {
+		t.Helper()
+		var an importer.Analysis
+		src := &sliceSource{kind: "api", users: users, pageSize: 6}
+		rep, err := importer.Run(context.Background(), src, env, importer.Options{
+			Mode: importer.ModePreview, Providers: override, Now: func() time.Time { return fixedNow },
+			OnEvent: func(ev importer.Event) {
+				if p, ok := ev.(importer.PageRead); ok {
+					an = p.Analysis
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, an
+	}
+	base, an := run(nil)
+	if base.Settings.StrandedUsers == 0 || base.Settings.PasswordlessUsers == 0 || len(base.Warnings) < 2 {
+		t.Fatalf("test data lacks stranded or passwordless users: %+v %q", base.Settings, base.Warnings)
+	}
+	for _, o := range [][]string{nil, {}, {"github"}, {"google", "magic-link"}, {"apple", "discord", "github", "google", "magic-link"}} {
+		want, _ := run(o)
+		got := withProviders(base, an, o)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("override %v:\n got %+v\nwant %+v", o, got, want)
+		}
+	}
+	if !slices.Equal(base.Warnings, withProviders(base, an, nil).Warnings) {
+		t.Fatal("withProviders changed the warnings of the detected set")
 	}
 }
 
