@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"slices"
 	"time"
@@ -17,26 +16,6 @@ import (
 
 // DefaultBatchSize is the number of users written per transaction.
 const DefaultBatchSize = 250
-
-// seenSet remembers emails and ids already met in this source. It keeps
-// 8-byte hashes rather than strings so that a million users cost a few
-// megabytes; a false "repeated" needs a 64-bit collision (≈1e-8 at 1M users).
-type seenSet struct {
-	seed maphash.Seed
-	m    map[uint64]struct{}
-}
-
-func newSeenSet() *seenSet { return &seenSet{seed: maphash.MakeSeed(), m: map[uint64]struct{}{}} }
-
-// addSeen records s and reports whether it was already there.
-func (s *seenSet) addSeen(kind, v string) bool {
-	h := maphash.String(s.seed, kind+"\x00"+v)
-	if _, ok := s.m[h]; ok {
-		return true
-	}
-	s.m[h] = struct{}{}
-	return false
-}
 
 // runner holds the state of one preview or run.
 type runner struct {
