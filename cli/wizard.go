@@ -46,8 +46,10 @@ func runWizard(ctx context.Context, g *globalOptions, start ui.Screen) error {
 	}
 	defer env.Close()
 	cfg := ui.Config{
-		Env:      env,
-		OpenAPI:  func(key string) (clerk.Source, error) { return clerk.NewAPISource(key, clerk.APIOptions{}) },
+		Env: env,
+		OpenAPI: func(key string, onWait func(string, time.Duration)) (clerk.Source, error) {
+			return clerk.NewAPISource(key, clerk.APIOptions{OnWait: onWait})
+		},
 		OpenFile: clerk.OpenFile,
 		APIKey:   g.getenv("CLERK_SECRET_KEY"),
 		Start:    start,
@@ -193,8 +195,8 @@ func seedExisting(ctx context.Context, env ascendkit.Environment, users []clerk.
 func (d *demo) config() ui.Config {
 	return ui.Config{
 		Env: d.env,
-		OpenAPI: func(key string) (clerk.Source, error) {
-			return clerk.NewAPISource(key, clerk.APIOptions{BaseURL: d.srv.URL + "/v1"})
+		OpenAPI: func(key string, onWait func(string, time.Duration)) (clerk.Source, error) {
+			return clerk.NewAPISource(key, clerk.APIOptions{BaseURL: d.srv.URL + "/v1", OnWait: onWait})
 		},
 		OpenFile: clerk.OpenFile,
 		APIKey:   demoKey,

@@ -73,6 +73,7 @@ type confirmScreen struct {
 	width    int
 	height   int
 	mismatch string
+	wait     waitBanner // a pause of the Clerk client
 }
 
 func newConfirmScreen(pc *programContext) *confirmScreen {
@@ -149,8 +150,9 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 				s.total = msg.Page.Total
 			}
 		}
+		tick := s.wait.update(msg, s.pc.now())
 		if !msg.Done {
-			return s.run.wait()
+			return tea.Batch(s.run.wait(), tick)
 		}
 		if msg.Err != nil {
 			s.err = termtext.Clean(msg.Err.Error())
@@ -160,6 +162,8 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		s.report = &r
 		s.pc.sess.final = &r
 		return s.focus()
+	case waitTickMsg:
+		return s.wait.tick(msg, s.pc.now())
 	case tea.KeyPressMsg:
 		if key.Matches(msg, s.keys.Back) {
 			return back
@@ -231,6 +235,9 @@ func (s *confirmScreen) View() string {
 		}
 		b.WriteString(st.Dim.Render("Previewing with your duplicate choices…") + "\n")
 		b.WriteString(s.bar.ViewAs(pct(s.fetched, s.total)) + " " + count + "\n")
+		if w := s.wait.view(st, s.pc.now(), "the preview", s.width); w != "" {
+			b.WriteString(w + "\n")
+		}
 		return b.String()
 	}
 	r := s.report

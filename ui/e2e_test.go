@@ -63,12 +63,12 @@ func TestEndToEndDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { env.Close() })
-	openAPI := func(key string) (clerk.Source, error) {
-		return clerk.NewAPISource(key, clerk.APIOptions{BaseURL: srv.BaseURL()})
+	openAPI := func(key string, onWait func(string, time.Duration)) (clerk.Source, error) {
+		return clerk.NewAPISource(key, clerk.APIOptions{BaseURL: srv.BaseURL(), OnWait: onWait})
 	}
 
 	// What the CLI's preview says the run will do.
-	src, err := openAPI(emulator.DemoSecretKey)
+	src, err := openAPI(emulator.DemoSecretKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,11 +31,27 @@ type importUpdateMsg struct {
 	Entries  []importer.Entry
 	Settings *importer.SettingsApplied
 	Finished *importer.Finished
+	// Wait is the latest pause of the Clerk client (rate limit, retry
+	// backoff) not yet followed by a page in this batch.
+	Wait *waitNotice
 
 	Done   bool
 	Report importer.Report
 	Err    error
 }
+
+// minShownWait is the shortest Clerk pause worth a notice: pacing under
+// the rate limit pauses a fraction of a second before most requests.
+const minShownWait = time.Second
+
+// waitNotice is a pause of the Clerk client: why, and until when.
+type waitNotice struct {
+	Reason string
+	Until  time.Time
+}
+
+// onWaitFunc is clerk.APIOptions.OnWait.
+type onWaitFunc = func(reason string, d time.Duration)
 
 // runDone is the last value sent on a run's channel.
 type runDone struct {
@@ -65,10 +81,16 @@ type importRun struct {
 	abandoned chan struct{}
 	once      sync.Once
 	finished  chan struct{}
+
+	// mu guards sends of wait notices (which may come from any goroutine
+	// the source uses) against the close of events.
+	mu     sync.Mutex
+	closed bool
 }
 
-// openFunc opens a new single-pass source.
-type openFunc func() (clerk.Source, error)
+// openFunc opens a new single-pass source; an API source reports its
+// pauses to onWait.
+type openFunc func(onWait onWaitFunc) (clerk.Source, error)
 
 type runFunc func(ctx context.Context, src clerk.Source, opts importer.Options) (importer.Report, error)
 
@@ -91,11 +113,20 @@ func startRun(parent context.Context, open openFunc, run runFunc, opts importer.
 		}
 	}
 	opts.OnEvent = func(ev importer.Event) { send(ev) }
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	onWait := func(reason string, d time.Duration) {
+		if d >= minShownWait {
+			r.notify(waitNotice{Reason: reason, Until: now().Add(d)})
+		}
+	}
 	work := func() {
 		defer close(r.finished)
-		defer close(r.events)
+		defer r.closeEvents()
 		defer cancel()
-		src, err := open()
+		src, err := open(onWait)
 		if err != nil {
 			send(runDone{err: err})
 			return
@@ -108,6 +139,27 @@ func startRun(parent context.Context, open openFunc, run runFunc, opts importer.
 		go work()
 		return r.next()
 	}
+}
+
+// notify queues a wait notice without ever blocking the caller (the
+// importer's goroutine): when the channel is full the notice is dropped.
+func (r *importRun) notify(n waitNotice) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	select {
+	case r.events <- n:
+	default:
+	}
+}
+
+func (r *importRun) closeEvents() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	close(r.events)
 }
 
 // wait returns the command that delivers the next coalesced update.
@@ -169,6 +221,9 @@ func (m *importUpdateMsg) add(v any) bool {
 		m.Started = &ev
 	case importer.PageRead:
 		m.Page = &ev
+		m.Wait = nil // the pause is over
+	case waitNotice:
+		m.Wait = &ev
 	case importer.BatchApplied:
 		m.Batch = &ev
 	case importer.EntryFound:

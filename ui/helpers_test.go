@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/exp/golden"
@@ -55,7 +56,7 @@ func (e *apiError) Error() string { return e.msg }
 func testConfig(env *fakeEnv, users []clerk.User) Config {
 	return Config{
 		Env: env,
-		OpenAPI: func(key string) (clerk.Source, error) {
+		OpenAPI: func(key string, _ func(string, time.Duration)) (clerk.Source, error) {
 			if !strings.HasPrefix(key, "sk_") {
 				return nil, errors.New("not a Clerk secret key")
 			}

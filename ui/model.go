@@ -36,8 +36,11 @@ const (
 
 // Config is what the CLI hands to the wizard.
 type Config struct {
-	Env      ascendkit.Environment                  // target environment (already open)
-	OpenAPI  func(key string) (clerk.Source, error) // a new single-pass API source for a key
+	Env ascendkit.Environment // target environment (already open)
+	// OpenAPI opens a new single-pass API source for a key; the source
+	// calls onWait (clerk.APIOptions.OnWait) before each of its pauses,
+	// so the wizard can say why nothing seems to happen.
+	OpenAPI  func(key string, onWait func(reason string, d time.Duration)) (clerk.Source, error)
 	OpenFile func(path string) (clerk.Source, error)
 	APIKey   string // pre-fill (CLERK_SECRET_KEY, or the demo key)
 	Demo     bool   // show a "demo" badge; data is synthetic
@@ -157,7 +160,7 @@ func (pc *programContext) runner() runFunc {
 // opener returns a function that opens a new source for the chosen input.
 func (pc *programContext) opener() openFunc {
 	c := pc.sess.source
-	return func() (clerk.Source, error) {
+	return func(onWait onWaitFunc) (clerk.Source, error) {
 		if c.Kind == "file" {
 			if pc.cfg.OpenFile == nil {
 				return nil, fmt.Errorf("export files are not available")
@@ -167,7 +170,7 @@ func (pc *programContext) opener() openFunc {
 		if pc.cfg.OpenAPI == nil {
 			return nil, fmt.Errorf("the Clerk API is not available")
 		}
-		return pc.cfg.OpenAPI(c.Key)
+		return pc.cfg.OpenAPI(c.Key, onWait)
 	}
 }
 

@@ -27,7 +27,7 @@ func TestEventsAreCoalesced(t *testing.T) {
 		}
 		return importer.Report{Mode: opts.Mode}, nil
 	}
-	open := func() (clerk.Source, error) { return &sliceSource{kind: "api"}, nil }
+	open := func(onWaitFunc) (clerk.Source, error) { return &sliceSource{kind: "api"}, nil }
 	r, cmd := startRun(context.Background(), open, run, importer.Options{Mode: importer.ModePreview})
 	msgs, entries, last := 0, 0, 0
 	next := cmd
@@ -62,7 +62,7 @@ func TestAbandonedRunDoesNotBlock(t *testing.T) {
 		}
 		return importer.Report{}, ctx.Err()
 	}
-	open := func() (clerk.Source, error) { return &sliceSource{kind: "api"}, nil }
+	open := func(onWaitFunc) (clerk.Source, error) { return &sliceSource{kind: "api"}, nil }
 	r, cmd := startRun(context.Background(), open, run, importer.Options{})
 	go cmd() // starts the goroutine and reads one message
 	time.Sleep(50 * time.Millisecond)
@@ -76,7 +76,7 @@ func TestAbandonedRunDoesNotBlock(t *testing.T) {
 
 // Opening the source fails: the error ends the run.
 func TestRunOpenError(t *testing.T) {
-	open := func() (clerk.Source, error) { return nil, fmt.Errorf("boom") }
+	open := func(onWaitFunc) (clerk.Source, error) { return nil, fmt.Errorf("boom") }
 	_, cmd := startRun(context.Background(), open, nil, importer.Options{})
 	msg := cmd().(importUpdateMsg)
 	if !msg.Done || msg.Err == nil {

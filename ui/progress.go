@@ -34,6 +34,7 @@ type progressScreen struct {
 	settings *importer.SettingsReport
 	report   *importer.Report
 	err      string
+	wait     waitBanner // a pause of the Clerk client
 
 	asking   bool // the "stop the import?" dialog is open
 	stopping bool
@@ -125,10 +126,13 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.apply(msg)
+		tick := s.wait.update(msg, s.pc.now())
 		if msg.Done {
 			return nil
 		}
-		return s.run.wait()
+		return tea.Batch(s.run.wait(), tick)
+	case waitTickMsg:
+		return s.wait.tick(msg, s.pc.now())
 	case tea.KeyPressMsg:
 		if s.asking {
 			switch {
@@ -249,7 +253,9 @@ func (s *progressScreen) View() string {
 	if s.total > 0 {
 		read += " / " + fmtInt(s.total)
 	}
-	b.WriteString(st.Label.Render("Read           ") + read + "\n\n")
+	b.WriteString(st.Label.Render("Read           ") + read + "\n")
+	// A pause of the Clerk client takes the blank line under the counts.
+	b.WriteString(s.wait.view(st, s.pc.now(), "the import", s.width) + "\n")
 
 	elapsed := s.lastAt.Sub(s.begun)
 	rate := 0.0

@@ -33,6 +33,7 @@ type settingsScreen struct {
 	entries []importer.Entry
 	report  *importer.Report
 	err     string
+	wait    waitBanner // a pause of the Clerk client
 
 	// before is the environment's providers now (the importer merges into
 	// them, it never removes one).
@@ -98,6 +99,7 @@ func (s *settingsScreen) start() tea.Cmd {
 	}
 	s.fetched, s.an, s.counts, s.entries, s.report, s.err = 0, importer.Analysis{}, importer.UserCounts{}, nil, nil, ""
 	s.total = s.pc.sess.source.Total
+	s.wait.clear()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), s.opts)
 	return cmd
@@ -192,10 +194,13 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.apply(msg)
+		tick := s.wait.update(msg, s.pc.now())
 		if msg.Done {
 			return nil
 		}
-		return s.run.wait()
+		return tea.Batch(s.run.wait(), tick)
+	case waitTickMsg:
+		return s.wait.tick(msg, s.pc.now())
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, s.keys.Up):
@@ -313,7 +318,9 @@ func (s *settingsScreen) View() string {
 	if s.report != nil {
 		p = 1
 	}
-	b.WriteString(s.bar.ViewAs(p) + " " + st.Number.Render(count) + " " + status + "\n\n")
+	b.WriteString(s.bar.ViewAs(p) + " " + st.Number.Render(count) + " " + status + "\n")
+	// A pause of the Clerk client takes the blank line under the bar.
+	b.WriteString(s.wait.view(st, s.pc.now(), "the preview", s.width) + "\n")
 
 	// Auth methods and providers, side by side.
 	methods := st.Heading.Render("Users by sign-in method") + "\n" + kv(st.Label, [][2]string{

@@ -38,6 +38,26 @@ type verifyResultMsg struct {
 	err    error
 }
 
+// verifyWaitMsg is a pause of the Clerk client during the key check
+// (the count call is being retried); waits brings the next one.
+type verifyWaitMsg struct {
+	id     int
+	notice waitNotice
+	waits  <-chan waitNotice
+}
+
+// listenWaits delivers the next pause of a key check; the channel is
+// closed when the check is over.
+func listenWaits(id int, waits <-chan waitNotice) tea.Cmd {
+	return func() tea.Msg {
+		n, ok := <-waits
+		if !ok {
+			return nil
+		}
+		return verifyWaitMsg{id: id, notice: n, waits: waits}
+	}
+}
+
 // suggestionsMsg carries path completions for the value they were made for.
 type suggestionsMsg struct {
 	value string
@@ -59,6 +79,7 @@ type sourceScreen struct {
 	verifyID  int
 	cancel    context.CancelFunc
 	err       string
+	wait      waitBanner // a pause of the Clerk client during the check
 
 	envUsers int
 	envErr   string
@@ -174,11 +195,19 @@ func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		s.spinner, cmd = s.spinner.Update(msg)
 		return cmd
+	case verifyWaitMsg:
+		if msg.id != s.verifyID || !s.verifying {
+			return nil
+		}
+		// The spinner's ticks redraw the countdown.
+		s.wait.notice = &msg.notice
+		return listenWaits(msg.id, msg.waits)
 	case verifyResultMsg:
 		if msg.id != s.verifyID || !s.verifying {
 			return nil
 		}
 		s.verifying = false
+		s.wait.clear()
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
 			return s.focusInput()
@@ -204,6 +233,7 @@ func (s *sourceScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, s.keys.Back) {
 			s.close()
 			s.verifying = false
+			s.wait.clear()
 			s.err = "Verification cancelled."
 			return s.focusInput()
 		}
@@ -339,10 +369,19 @@ func (s *sourceScreen) verify() tea.Cmd {
 		}
 		s.verifying = true
 		s.err = ""
+		s.wait.clear()
 		s.keyInput.Blur()
-		return tea.Batch(s.spinner.Tick, func() tea.Msg {
+		waits := &waitFeed{ch: make(chan waitNotice, 4)}
+		now := s.pc.now
+		onWait := func(reason string, d time.Duration) {
+			if d >= minShownWait {
+				waits.send(waitNotice{Reason: reason, Until: now().Add(d)})
+			}
+		}
+		return tea.Batch(s.spinner.Tick, listenWaits(id, waits.ch), func() tea.Msg {
 			defer cancel()
-			src, err := cfg.OpenAPI(k)
+			defer waits.close()
+			src, err := cfg.OpenAPI(k, onWait)
 			if err != nil {
 				return verifyResultMsg{id: id, err: err}
 			}
@@ -473,6 +512,9 @@ func (s *sourceScreen) View() string {
 			what = "Opening the export file…"
 		}
 		b.WriteString("\n" + s.spinner.View() + " " + what + "\n")
+		if w := s.wait.view(st, s.pc.now(), "the check", s.width); w != "" {
+			b.WriteString(w + "\n")
+		}
 	}
 	if s.err != "" {
 		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")

@@ -77,7 +77,7 @@ func TestSourcePrefixCheckAndProductionBadge(t *testing.T) {
 	cfg := testConfig(env, makeUsers(3))
 	calls := 0
 	open := cfg.OpenAPI
-	cfg.OpenAPI = func(k string) (clerkSource, error) { calls++; return open(k) }
+	cfg.OpenAPI = func(k string, w onWaitFunc) (clerkSource, error) { calls++; return open(k, w) }
 	cfg.APIKey = "pk_test_123"
 	d, _ := sourceDriver(t, cfg, 80, 24)
 	d.press("enter")
