@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Smoke test of the interactive wizard: runs the real binary's demo in tmux,
-# walks every screen with send-keys and fails when an expected text does
-# not appear on screen in time. Needs tmux.
+# Walks the real binary's demo in tmux through every wizard screen with
+# send-keys, failing when an expected text does not appear in time; with
+# SHOTS=1 it also renders each screen to screenshots/ (scripts/screenshots.sh).
+# Needs tmux; SHOTS needs perl and the Go toolchain (freeze runs with
+# `go run`), and uses pngquant when installed.
 #
 #   scripts/tui-smoke.sh            # build, run, walk the demo
 #   KEEP=1 scripts/tui-smoke.sh     # leave the tmux server running on failure
@@ -12,13 +14,22 @@ command -v tmux >/dev/null || { echo "tui-smoke: tmux is required (apt-get insta
 
 BIN=${BIN:-/tmp/ascendkit}
 TIMEOUT=${TIMEOUT:-30}
+SHOTS=${SHOTS:-}
+OUT=${OUT:-screenshots}
+FONT_SIZE=${FONT_SIZE:-7}
+# Screenshots use 30,000 demo users: two passes over the emulator's
+# development rate limit (100 requests / 10 s), so the import pauses on it
+# and its progress screen can be caught.
+USERS=${USERS:-3000}
 SOCK="ascendkit-smoke-$$"
 T=(tmux -L "$SOCK")
+TMP=$(mktemp -d)
 
 go build -o "$BIN" .
 
 cleanup() {
 	local rc=$?
+	rm -rf "$TMP"
 	if [[ $rc -ne 0 && -n "${KEEP:-}" ]]; then
 		echo "tui-smoke: tmux server kept: tmux -L $SOCK attach" >&2
 		return
@@ -27,42 +38,94 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The pane stays open after the program ends so its last output can be read.
-"${T[@]}" new-session -d -s smoke -x 100 -y 30 "env -u NO_COLOR TERM=xterm-256color $BIN demo; echo \"[exit \$?]\"; sleep 600"
+# A 100×30 truecolor terminal. The pane stays open after the program ends
+# so its last output (the plain summary) can be read.
+"${T[@]}" new-session -d -s smoke -x 100 -y 30 \
+	"env -u NO_COLOR TERM=xterm-256color COLORTERM=truecolor $BIN demo --users $USERS; echo \"[exit \$?]\"; sleep 600"
+"${T[@]}" set-option -t smoke -g default-terminal "xterm-256color" >/dev/null
 
 screen() { "${T[@]}" capture-pane -t smoke -p; }
 
-# wait_for TEXT: poll the screen until TEXT shows, or fail with the screen.
-wait_for() {
-	local text=$1 deadline=$((SECONDS + TIMEOUT))
-	while ((SECONDS < deadline)); do
-		if screen | grep -qF -- "$text"; then
-			echo "ok: $text"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "tui-smoke: FAIL: \"$text\" did not appear within ${TIMEOUT}s; screen:" >&2
+fail() {
+	echo "tui-smoke: FAIL: $1; screen:" >&2
 	screen >&2
 	exit 1
 }
 
+# wait_until CMD…: poll until CMD succeeds on the screen, or fail.
+wait_until() {
+	local deadline=$((SECONDS + TIMEOUT))
+	while ((SECONDS < deadline)); do
+		if "$@"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+has() { screen | grep -qF -- "$1"; }
+has_re() { screen | grep -qE -- "$1"; }
+lacks() { ! has "$1"; }
+
+wait_for() { wait_until has "$1" || fail "\"$1\" did not appear within ${TIMEOUT}s"; echo "ok: $1"; }
+wait_re() { wait_until has_re "$1" || fail "/$1/ did not appear within ${TIMEOUT}s"; echo "ok: /$1/"; }
+wait_gone() { wait_until lacks "$1" || fail "\"$1\" did not go away within ${TIMEOUT}s"; echo "ok: gone: $1"; }
+
 keys() { "${T[@]}" send-keys -t smoke "$@"; }
 type_text() { "${T[@]}" send-keys -t smoke -l "$1"; }
 
+# shot NAME (SHOTS=1 only): capture the pane with its colours and render a
+# PNG. The capture's attributes are restated on every line
+# (sgr-normalize.pl) so freeze draws them as the terminal does. freeze
+# renders PNGs at 4× its font size: 7 gives ~1600×1200 for 100×30 cells;
+# pngquant, when present, cuts each file to a tenth with no visible change.
+PNGQUANT=$(command -v pngquant || true)
+shot() {
+	[[ -n "$SHOTS" ]] || return 0
+	local name=$1
+	mkdir -p "$OUT"
+	sleep 0.3 # let the last frame land
+	"${T[@]}" capture-pane -t smoke -e -p | perl scripts/sgr-normalize.pl >"$TMP/$name.ansi"
+	go run github.com/charmbracelet/freeze@v0.2.2 --language ansi --window=false --padding 10 \
+		--font.size "$FONT_SIZE" -o "$OUT/$name.png" "$TMP/$name.ansi" >/dev/null
+	if [[ -n "$PNGQUANT" ]]; then
+		"$PNGQUANT" --quality 70-95 --speed 1 --strip --force --output "$OUT/$name.png" "$OUT/$name.png"
+	fi
+	echo "wrote $OUT/$name.png ($(wc -c <"$OUT/$name.png") bytes)"
+}
+
 wait_for "development instance"
 wait_for "users now"
+shot 1-source
 keys Enter
 wait_for "preview complete"
 wait_for "Providers to enable"
+# Override a provider: the numbers follow at once (no new read).
+keys Down Down Space
+wait_for "same as --providers"
+shot 2-settings
+keys Space
+wait_gone "same as --providers"
 keys Enter
 wait_for "Duplicates and skipped users"
 keys Tab
-wait_for "showing"
+wait_for "default for duplicates"
+keys Space
+wait_for "merge 1)"
+shot 3-duplicates
+keys Space
+wait_for "merge 0)"
 keys Enter
 wait_for "Start the import?"
+shot 4-confirm
 keys y
+if [[ -n "$SHOTS" ]]; then
+	wait_for "Importing from"
+	wait_re "created [1-9]"
+	shot 5-progress
+fi
 wait_for "Import complete"
+shot 5-summary
 keys Enter
 wait_for "Sender email"
 type_text "migrations@acme.test"
@@ -72,23 +135,29 @@ keys Tab
 type_text "https://acme.test/login"
 keys Tab
 type_text "https://acme.test/reset"
+shot 6-journeys-form
 keys C-s
 wait_for "Migration journeys ready"
+shot 6-journeys
 keys Enter
 wait_for "Journeys (2)"
+shot 7-browser
 keys Enter
 wait_for "not enrolled"
 wait_for "Day 7"
 keys a
 wait_for "will be enrolled now by backfill"
+shot 7-journey-activate
 keys y
 wait_for "Activated:"
+shot 7-journey-active
 keys Escape
 wait_for "enter open"
 keys Tab
 wait_for "migration-announcement"
 keys Enter
 wait_for "Subject"
+shot 7-template
 keys Escape
 wait_for "enter open"
 keys q

@@ -396,7 +396,7 @@ func (s *sourceScreen) verify() tea.Cmd {
 	p := strings.TrimSpace(s.fileInput.Value())
 	if p == "" {
 		cancel()
-		s.err = "Type the path of a Clerk export file (JSON)."
+		s.err = "Type the path of a Clerk export file (JSON or CSV)."
 		return nil
 	}
 	if cfg.OpenFile == nil {
@@ -457,7 +457,7 @@ func (s *sourceScreen) View() string {
 	b.WriteString("  " + target + "\n  " + users + "\n\n")
 
 	b.WriteString(st.Heading.Render("Where are your Clerk users?") + "\n")
-	opts := []string{"Clerk API key", "Clerk export file (JSON)"}
+	opts := []string{"Clerk API key", "Clerk export file (JSON or CSV)"}
 	for i, o := range opts {
 		active := (s.mode == modeChoose && s.choice == i) || (s.mode == modeKey && i == 0) || (s.mode == modeFile && i == 1)
 		mark := "  "
