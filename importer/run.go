@@ -341,21 +341,25 @@ func (r *runner) queue(q queued) {
 
 // count adds one write's contribution to the report; links are counted
 // here only when the environment's own count is not known (preview).
+//
+// Tags and events count the users the import creates. A merge adds its
+// tags only where the existing user lacks them, which a preview cannot
+// know without the user's tags, so merges are counted in toMerge/merged
+// rather than as tag counts that would overstate what changes.
 func (r *runner) count(q queued, links bool) {
-	var tags []string
 	var nlinks int
 	if q.create != nil {
 		r.report.Users.ToImport++
-		tags, nlinks = q.create.User.Tags, len(q.create.User.OAuthLinks)
+		nlinks = len(q.create.User.OAuthLinks)
 		for _, ev := range q.create.Events {
 			r.report.Events[ev.Type]++
 		}
+		for _, t := range q.create.User.Tags {
+			r.report.Tags[t]++
+		}
 	} else {
 		r.report.Users.ToMerge++
-		tags, nlinks = q.merge.Tags, len(q.merge.OAuthLinks)
-	}
-	for _, t := range tags {
-		r.report.Tags[t]++
+		nlinks = len(q.merge.OAuthLinks)
 	}
 	if links {
 		r.report.OAuthLinks += nlinks

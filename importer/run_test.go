@@ -296,6 +296,12 @@ func TestMergePolicy(t *testing.T) {
 	if pre.Users.ToMerge != 2 || rep.Users.Merged != 2 || rep.Users.Imported != 5 {
 		t.Fatalf("preview toMerge %d, run merged %d imported %d", pre.Users.ToMerge, rep.Users.Merged, rep.Users.Imported)
 	}
+	// Tags count the created users only: a merge into a user created
+	// earlier in the run adds no import:clerk tag, so counting it would
+	// overstate the audience.
+	if !reflect.DeepEqual(pre.Tags, rep.Tags) || rep.Tags[TagClerk] != rep.Users.Imported || pre.OAuthLinks != rep.OAuthLinks {
+		t.Fatalf("tags preview %v run %v (imported %d), links %d/%d", pre.Tags, rep.Tags, rep.Users.Imported, pre.OAuthLinks, rep.OAuthLinks)
+	}
 	taken, _ := env.GetUser(ctx, "taken@example.com")
 	if taken.Name != "Own Name" || taken.Metadata["plan"] != "pro" {
 		t.Errorf("merge overwrote the user's own fields: %+v", taken)

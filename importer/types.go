@@ -91,14 +91,17 @@ type Options struct {
 // Report is the result of a preview or run; its JSON form is the contract
 // of `import clerk preview|run --json`.
 type Report struct {
-	Mode       Mode           `json:"mode"`
-	Source     string         `json:"source"`
-	Phases     Phases         `json:"phases"`
-	Users      UserCounts     `json:"users"`
-	OAuthLinks int            `json:"oauthLinks"`
-	Tags       map[string]int `json:"tags"`
-	Events     map[string]int `json:"events"`
-	Settings   SettingsReport `json:"settings"`
+	Mode   Mode       `json:"mode"`
+	Source string     `json:"source"`
+	Phases Phases     `json:"phases"`
+	Users  UserCounts `json:"users"`
+	// OAuthLinks counts links made: for created users and merges.
+	OAuthLinks int `json:"oauthLinks"`
+	// Tags and Events count what the created users get (merges are
+	// counted in Users.ToMerge / Users.Merged).
+	Tags     map[string]int `json:"tags"`
+	Events   map[string]int `json:"events"`
+	Settings SettingsReport `json:"settings"`
 	// OAuthLinkConflicts counts links not made because another user owns
 	// that OAuth account.
 	OAuthLinkConflicts int `json:"oauthLinkConflicts"`
