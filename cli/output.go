@@ -55,6 +55,12 @@ func (p *progress) event(ev importer.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e := ev.(type) {
+	case importer.Checking:
+		if p.tty {
+			fmt.Fprint(p.w, "\r\x1b[2KChecking the whole file before writing anything…")
+			p.drawn = true
+		}
+		return
 	case importer.Started:
 		p.total, p.mode = e.Total, e.Mode
 	case importer.PageRead:

@@ -249,3 +249,37 @@ func TestMetadataKeptExactly(t *testing.T) {
 		t.Fatalf("metadata.import = %v", md["import"])
 	}
 }
+
+func TestFileRunIsCheckedFirst(t *testing.T) {
+	env := openEnv(t)
+	path := filepath.Join(t.TempDir(), "u.json")
+	os.WriteFile(path, []byte(`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@b.co"}]},{"id":"user_2","email_addresses":[{"id":"e","email_address":"b@b.co"}]}]`), 0o600)
+	var order []string
+	total := 0
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		order = nil
+		src, _ := clerk.OpenFile(path)
+		_, err := Run(context.Background(), src, env, Options{Mode: mode, OnEvent: func(e Event) {
+			switch e := e.(type) {
+			case Checking:
+				order = append(order, "checking")
+			case Started:
+				order = append(order, "started")
+				total = e.Total
+			}
+		}})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"started"}
+		wantTotal := -1
+		if mode == ModeRun {
+			// The check pass also counts the users for the progress bar.
+			want, wantTotal = []string{"checking", "started"}, 2
+		}
+		if !reflect.DeepEqual(order, want) || total != wantTotal {
+			t.Errorf("%s: events %v total %d, want %v total %d", mode, order, total, want, wantTotal)
+		}
+	}
+}

@@ -100,6 +100,7 @@ func (r *runner) run() error {
 	// truncated or damaged file stops the run with nothing half-written.
 	total := -1
 	if c, ok := r.src.(clerk.Checker); ok && r.opts.Mode == ModeRun {
+		r.opts.OnEvent(Checking{Source: r.src.Kind()})
 		n, err := c.Check(r.ctx)
 		if err != nil {
 			return fmt.Errorf("checking the source before writing (nothing was written): %w", err)

@@ -194,6 +194,10 @@ type Entry struct {
 // Event is a progress event; the concrete types are below.
 type Event interface{ isEvent() }
 
+// Checking is sent when a run reads a file through before writing (see
+// clerk.Checker); Started follows when the check has passed.
+type Checking struct{ Source string }
+
 // Started is sent once, before the first read.
 type Started struct {
 	Mode   Mode
@@ -225,6 +229,7 @@ type SettingsApplied struct{ Settings SettingsReport }
 // Finished is sent last, with the final report.
 type Finished struct{ Report Report }
 
+func (Checking) isEvent()        {}
 func (Started) isEvent()         {}
 func (PageRead) isEvent()        {}
 func (EntryFound) isEvent()      {}
