@@ -41,12 +41,14 @@ type (
 		err       error
 	}
 	journeyLoadedMsg struct {
+		seq                int // the browser's detailSeq when asked
 		j                  ascendkit.Journey
 		total, notEnrolled int
 		activate           bool // open the activation dialog
 		err                error
 	}
 	templateLoadedMsg struct {
+		seq    int
 		t      ascendkit.Template
 		user   *ascendkit.User
 		vars   map[string]string
@@ -103,6 +105,11 @@ type browserScreen struct {
 	body        viewport.Model
 
 	tlOffset int // first line of the timeline shown
+
+	// detailSeq numbers the detail loads: leaving a detail bumps it, so a
+	// load that returns after the person moved on (esc right after a or
+	// enter) is dropped instead of opening a screen they left.
+	detailSeq int
 
 	edit      [3]textinput.Model // sender, loginUrl, resetUrl
 	editFocus int
@@ -172,21 +179,24 @@ func (s *browserScreen) load() tea.Cmd {
 }
 
 func (s *browserScreen) loadJourney(id string, activate bool) tea.Cmd {
-	env, ctx := s.pc.env, s.pc.base
+	env, ctx, seq := s.pc.env, s.pc.base, s.detailSeq
 	return func() tea.Msg {
 		j, err := env.GetJourney(ctx, id)
 		if err != nil {
-			return journeyLoadedMsg{err: err}
+			return journeyLoadedMsg{seq: seq, err: err}
 		}
 		total, notEnrolled, err := env.AudienceSize(ctx, j.ID)
-		return journeyLoadedMsg{j: j, total: total, notEnrolled: notEnrolled, activate: activate, err: err}
+		return journeyLoadedMsg{seq: seq, j: j, total: total, notEnrolled: notEnrolled, activate: activate, err: err}
 	}
 }
 
+// leaveDetail drops the detail loads in flight.
+func (s *browserScreen) leaveDetail() { s.detailSeq++ }
+
 func (s *browserScreen) loadTemplate(t ascendkit.Template) tea.Cmd {
-	env, ctx := s.pc.env, s.pc.base
+	env, ctx, seq := s.pc.env, s.pc.base, s.detailSeq
 	return func() tea.Msg {
-		msg := templateLoadedMsg{t: t}
+		msg := templateLoadedMsg{seq: seq, t: t}
 		if full, err := env.GetTemplate(ctx, t.ID); err == nil {
 			msg.t = full
 		}
@@ -258,6 +268,9 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(s.lists[tabTemplates].SetItems(ti), s.lists[tabJourneys].SetItems(ji))
 	case journeyLoadedMsg:
+		if msg.seq != s.detailSeq {
+			return nil // the person left the detail meanwhile
+		}
 		if msg.err != nil {
 			s.notice = ""
 			s.err = termtext.Clean(msg.err.Error())
@@ -269,11 +282,14 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.mode == browseList {
 			s.mode = browseJourney
 		}
-		if msg.activate {
+		if msg.activate && s.mode == browseJourney && j.Status != ascendkit.StatusActive {
 			s.mode = browseActivate
 		}
 		return nil
 	case templateLoadedMsg:
+		if msg.seq != s.detailSeq || s.mode != browseList {
+			return nil
+		}
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
 			return nil
@@ -296,12 +312,20 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		switch msg.action {
 		case "activated":
 			s.notice = fmt.Sprintf("✓ Activated: %s users enrolled by backfill", fmtInt(msg.enrolled))
-			s.pc.sess.activated = append(s.pc.sess.activated, activation{Name: msg.j.Name, Enrolled: msg.enrolled})
+			if msg.enrolled == 0 {
+				s.notice = "✓ Activated: no new users to enroll (the audience is already enrolled)"
+			}
+			s.pc.sess.journeyActions = append(s.pc.sess.journeyActions, journeyAction{ID: msg.j.ID, Name: msg.j.Name, Action: "activated", Enrolled: msg.enrolled})
 		case "paused":
 			s.notice = "Paused: no new steps run until you activate it again."
-			s.pc.sess.paused = append(s.pc.sess.paused, msg.j.Name)
+			s.pc.sess.journeyActions = append(s.pc.sess.journeyActions, journeyAction{ID: msg.j.ID, Name: msg.j.Name, Action: "paused"})
 		case "saved":
 			s.notice = "✓ Saved the sender and variables."
+		}
+		if s.mode == browseList || s.journey == nil || s.journey.ID != msg.j.ID {
+			// The person left the journey meanwhile: refresh the list only.
+			s.notice = ""
+			return s.load()
 		}
 		s.mode = browseJourney
 		return tea.Batch(s.loadJourney(msg.j.ID, false), s.load())
@@ -364,6 +388,7 @@ func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back):
 			s.mode, s.journey, s.notice, s.err = browseList, nil, "", ""
 			s.tlOffset = 0
+			s.leaveDetail()
 		case key.Matches(msg, k.Edit):
 			return s.startEdit()
 		case key.Matches(msg, k.Activate):
@@ -388,6 +413,7 @@ func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case browseTemplate:
 		if key.Matches(msg, k.Back) {
 			s.mode, s.tmpl = browseList, nil
+			s.leaveDetail()
 			return nil
 		}
 		var cmd tea.Cmd
@@ -544,7 +570,7 @@ func (s *browserScreen) View() string {
 		b.WriteString("\n")
 		switch {
 		case s.err != "":
-			b.WriteString(st.Error.Render("✗ "+s.err) + "\n")
+			b.WriteString(errorText(st, s.err, s.width) + "\n")
 		case s.loading:
 			b.WriteString(st.Dim.Render("Loading…") + "\n")
 		case len(s.lists[s.tab].Items()) == 0:
@@ -593,7 +619,7 @@ func (s *browserScreen) journeyView() string {
 			b.WriteString(cur + label + " " + s.edit[i].View() + "\n")
 		}
 		if s.editErr != "" {
-			b.WriteString(st.Error.Render("✗ "+s.editErr) + "\n")
+			b.WriteString(errorText(st, s.editErr, s.width) + "\n")
 		}
 		return b.String()
 	}
@@ -636,7 +662,7 @@ func (s *browserScreen) journeyNotes() string {
 		b.WriteString(st.OK.Render(s.notice) + "\n")
 	}
 	if s.err != "" {
-		b.WriteString(st.Error.Render("✗ "+s.err) + "\n")
+		b.WriteString(errorText(st, s.err, s.width) + "\n")
 	}
 	b.WriteString("\n" + st.Heading.Render("Timeline") + "\n")
 	return b.String()

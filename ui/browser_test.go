@@ -312,3 +312,60 @@ func TestBrowserTemplateWrapsWords(t *testing.T) {
 		}
 	}
 }
+
+// activate → pause → activate: the plain summary gives the journey's
+// final status once, with the users enrolled over the session, and does
+// not present an activation that enrolled nobody as news.
+func TestBrowserSummaryGivesFinalJourneyStatus(t *testing.T) {
+	d, _ := toBrowser(t, 80, 24)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	d.press("p")
+	d.waitFor("the pause", func(m Model) bool { return b.journey.Status == ascendkit.StatusPaused })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	d.mustSee("no new users to enroll")
+	sum := d.m.Summary()
+	if strings.Count(sum, "Migration announcement") != 1 || !strings.Contains(sum, `Activated "Migration announcement": 30 users enrolled`) {
+		t.Fatalf("summary:\n%s", sum)
+	}
+	if strings.Contains(sum, "Paused") || strings.Contains(sum, ": 0 users enrolled") {
+		t.Fatalf("summary:\n%s", sum)
+	}
+	// Paused last: the summary says so.
+	d.press("p")
+	d.waitFor("the pause", func(m Model) bool { return b.journey.Status == ascendkit.StatusPaused })
+	if sum := d.m.Summary(); !strings.Contains(sum, `Paused "Migration announcement" (30 users enrolled while it was active)`) || strings.Contains(sum, "Activated") {
+		t.Fatalf("summary:\n%s", sum)
+	}
+}
+
+// a, then esc before the journey has loaded: the dialog does not open
+// over the list when the load returns.
+func TestBrowserIgnoresStaleActivateLoad(t *testing.T) {
+	d, env := toBrowser(t, 80, 24)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	tm, load := d.m.Update(keyMsgs("a")[0]) // the load is held back
+	d.m = tm.(Model)
+	if load == nil {
+		t.Fatal("a did not load the journey")
+	}
+	d.press("esc")
+	if b.mode != browseList {
+		t.Fatalf("mode %v after esc", b.mode)
+	}
+	d.send(load())
+	if b.mode != browseList || env.activations != 0 {
+		t.Fatalf("a stale load changed the screen: mode %v\n%s", b.mode, d.view())
+	}
+	d.mustSee("Journeys (2)")
+}

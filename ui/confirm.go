@@ -1,15 +1,17 @@
 package ui
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -74,6 +76,8 @@ type confirmScreen struct {
 	height   int
 	mismatch string
 	wait     waitBanner // a pause of the Clerk client
+	begun    time.Time  // when the preview started
+	spinner  spinner.Model
 }
 
 func newConfirmScreen(pc *programContext) *confirmScreen {
@@ -87,6 +91,7 @@ func newConfirmScreen(pc *programContext) *confirmScreen {
 	s.input.Prompt = "Type import to confirm › "
 	s.input.CharLimit = 20
 	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(pc.styles.Barfill))
+	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	s.restyle()
 	s.SetSize(pc.width, pc.bodyHeight())
 	return s
@@ -94,13 +99,14 @@ func newConfirmScreen(pc *programContext) *confirmScreen {
 
 func (s *confirmScreen) restyle() {
 	s.input.SetStyles(s.pc.styles.Input)
+	s.spinner.Style = s.pc.styles.Selected
 }
 
 func (s *confirmScreen) production() bool { return s.pc.sess.source.production() }
 
 func (s *confirmScreen) Init() tea.Cmd {
 	want := s.pc.runOptions(importer.ModePreview)
-	if s.pc.sess.preview != nil && sameDuplicateChoices(s.pc.sess.previewOpts, want) {
+	if s.pc.sess.preview != nil && !s.pc.sess.previewStale && sameDuplicateChoices(s.pc.sess.previewOpts, want) {
 		r := *s.pc.sess.preview
 		if !slices.Equal(want.Providers, s.pc.sess.previewOpts.Providers) || (want.Providers == nil) != (s.pc.sess.previewOpts.Providers == nil) {
 			r = withProviders(r, s.pc.sess.analysis, want.Providers)
@@ -112,9 +118,10 @@ func (s *confirmScreen) Init() tea.Cmd {
 	// The duplicate choices change what will be written: preview again
 	// with exactly the options the import will use.
 	want.Phases = importer.Phases{Users: true, Settings: true}
+	s.begun = s.pc.now()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), want)
-	return cmd
+	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
 }
 
 func (s *confirmScreen) focus() tea.Cmd {
@@ -164,6 +171,18 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.focus()
 	case waitTickMsg:
 		return s.wait.tick(msg, s.pc.now())
+	case runTickMsg:
+		if s.run == nil || msg.RunID != s.run.id || s.report != nil || s.err != "" {
+			return nil
+		}
+		return runTick(s.run.id)
+	case spinner.TickMsg:
+		if s.report != nil || s.err != "" {
+			return nil
+		}
+		var cmd tea.Cmd
+		s.spinner, cmd = s.spinner.Update(msg)
+		return cmd
 	case tea.KeyPressMsg:
 		if key.Matches(msg, s.keys.Back) {
 			return back
@@ -217,35 +236,75 @@ func (s *confirmScreen) start() tea.Cmd {
 
 func (s *confirmScreen) View() string {
 	st := s.pc.styles
-	var b strings.Builder
 	src := s.pc.sess.source
 	target := "(none)"
 	if s.pc.env != nil {
 		target = termtext.Clean(s.pc.env.Describe())
 	}
-	b.WriteString(kv(st.Label, [][2]string{{"From", src.describe()}, {"To", target}}) + "\n\n")
+	fromTo := kv(st.Label, [][2]string{{"From", src.describe()}, {"To", target}})
 	if s.report == nil {
+		var b strings.Builder
+		b.WriteString(fromTo + "\n\n")
 		if s.err != "" {
-			b.WriteString(st.Error.Render("✗ "+s.err) + "\n" + st.Dim.Render("enter to try again, esc to go back") + "\n")
+			b.WriteString(errorText(st, s.err, s.width) + "\n" + st.Dim.Render("enter to try again, esc to go back") + "\n")
 			return b.String()
 		}
 		count := fmtInt(s.fetched)
 		if s.total > 0 {
 			count += " / " + fmtInt(s.total)
 		}
-		b.WriteString(st.Dim.Render("Previewing with your duplicate choices…") + "\n")
-		b.WriteString(s.bar.ViewAs(pct(s.fetched, s.total)) + " " + count + "\n")
+		b.WriteString(s.spinner.View() + st.Dim.Render(" Previewing with your duplicate choices… "+fmtDuration(s.pc.now().Sub(s.begun))) + "\n")
+		bar := s.bar.ViewAs(pct(s.fetched, s.total))
+		if s.total <= 0 {
+			bar = readBar(st, s.bar.Width(), s.pc.now().Sub(s.begun))
+		}
+		b.WriteString(bar + " " + count + "\n")
 		if w := s.wait.view(st, s.pc.now(), "the preview", s.width); w != "" {
 			b.WriteString(w + "\n")
 		}
 		return b.String()
 	}
+	// The question and its input are drawn first and always fit; the
+	// summary gets the lines left, from its roomiest layout to its most
+	// compact one, and the warnings whatever is left after it.
+	r := s.report
+	layouts := []struct{ gaps, compact bool }{{true, false}, {true, true}, {false, true}}
+	var top, tail []string
+	for i, l := range layouts {
+		tail = s.tailLines(l.gaps)
+		top = s.summaryLines(fromTo, l.gaps, l.compact)
+		need := len(top) + len(tail)
+		if len(r.Warnings) > 0 {
+			need++ // at least the count of the warnings
+		}
+		if need <= s.height || i == len(layouts)-1 {
+			break
+		}
+	}
+	room := s.height - len(tail) - len(top)
+	if room < 0 {
+		top = top[:max(len(top)+room, 0)] // the summary is cut, never the question
+		room = 0
+	}
+	out := top
+	if len(r.Warnings) > 0 && room > 0 {
+		out = append(out, strings.Split(warningsView(st, r.Warnings, s.width, room, "`import clerk preview` lists them all"), "\n")...)
+	}
+	out = append(out, tail...)
+	return strings.Join(out, "\n") + "\n"
+}
+
+// summaryLines is what the import will do: source and target, users and
+// auth settings side by side, then tags and events (wrapped, or on one
+// line each when compact).
+func (s *confirmScreen) summaryLines(fromTo string, gaps, compact bool) []string {
+	st := s.pc.styles
 	r := s.report
 	ph := phaseChoices[s.phase]
 	u := r.Users
 	rows := [][2]string{
 		{"to create", rightAlign(st.Number.Render(fmtInt(u.ToImport)), 7)},
-		{"to merge", rightAlign(fmtInt(u.Merged), 7)},
+		{"to merge", rightAlign(fmtInt(u.ToMerge), 7)},
 		{"duplicates", rightAlign(fmtInt(u.Duplicates), 7)},
 		{"skipped", rightAlign(fmtInt(u.Skipped), 7)},
 		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
@@ -257,31 +316,58 @@ func (s *confirmScreen) View() string {
 	}
 	users := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	if !ph.Users {
-		users = st.Dim.Render(ansiStrip(users) + "\n(not in this run)")
+		users = renderLines(st.Dim, ansiStrip(users)+"\n(not in this run)")
 	}
-	before := orNone(r.Settings.Before)
-	after := orNone(r.Settings.After)
-	settings := st.Heading.Render("Auth settings") + "\n" +
-		st.Label.Render("now   ") + before + "\n" +
-		st.Label.Render("after ") + st.OK.Render(after)
+	// The settings take the width the users leave (wrapped), so the two
+	// stay side by side at 80 columns.
+	lw := lipgloss.Width(users)
+	sw := s.width - lw - 3
+	stacked := sw < 28
+	if stacked {
+		sw = s.width
+	}
+	settings := []string{st.Heading.Render("Auth settings")}
+	settings = append(settings, labeled(st.Label, "now   ", orNone(r.Settings.Before), st.Value, sw)...)
+	settings = append(settings, labeled(st.Label, "after ", orNone(r.Settings.After), st.OK, sw)...)
 	if len(r.Settings.Unsupported) > 0 {
-		settings += "\n" + st.Warning.Render("unsupported "+countList(r.Settings.Unsupported))
+		settings = append(settings, labeled(st.Warning, "unsupported ", countList(r.Settings.Unsupported), st.Warning, sw)...)
 	}
 	if r.Settings.StrandedUsers > 0 {
-		settings += "\n" + st.Warning.Render(plural(r.Settings.StrandedUsers, "stranded user", "stranded users"))
+		settings = append(settings, st.Warning.Render(plural(r.Settings.StrandedUsers, "stranded user", "stranded users")))
 	}
 	if r.Settings.PasswordlessUsers > 0 {
-		settings += "\n" + st.Warning.Render(fmt.Sprintf("%s need magic-link", fmtInt(r.Settings.PasswordlessUsers)))
+		settings = append(settings, st.Warning.Render(fmtInt(r.Settings.PasswordlessUsers)+" need magic-link"))
 	}
+	right := strings.Join(settings, "\n")
 	if !ph.Settings {
-		settings = st.Dim.Render(ansiStrip(settings) + "\n(not in this run)")
+		right = renderLines(st.Dim, ansiStrip(right)+"\n(not in this run)")
 	}
-	b.WriteString(sideBySide(s.width, users, settings) + "\n\n")
+	var blocks string
+	if stacked {
+		blocks = users + "\n\n" + right
+	} else {
+		blocks = lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(lw+3).Render(users), right)
+	}
+	var out []string
+	out = append(out, strings.Split(fromTo, "\n")...)
+	if gaps {
+		out = append(out, "")
+	}
+	out = append(out, strings.Split(blocks, "\n")...)
 	if ph.Users {
-		b.WriteString(st.Label.Render("Tags   ") + shortCounts(r.Tags, "") + "\n")
-		b.WriteString(st.Label.Render("Events ") + shortCounts(r.Events, "") + "\n")
+		if gaps {
+			out = append(out, "")
+		}
+		out = append(out, countLines(st, "Tags   ", r.Tags, s.width, compact)...)
+		out = append(out, countLines(st, "Events ", r.Events, s.width, compact)...)
 	}
-	var tail strings.Builder
+	return out
+}
+
+// tailLines are the phase choice and the question (with the typed word
+// and its error on a production instance).
+func (s *confirmScreen) tailLines(gap bool) []string {
+	st := s.pc.styles
 	var phases []string
 	for i, p := range phaseChoices {
 		label := phaseLabel(p)
@@ -291,23 +377,125 @@ func (s *confirmScreen) View() string {
 			phases = append(phases, st.Dim.Render("( ) "+label))
 		}
 	}
-	tail.WriteString(st.Label.Render("Phases ") + strings.Join(phases, "  ") + "\n\n")
-	if s.production() {
-		tail.WriteString(st.ProdBadge.Render("PRODUCTION INSTANCE") + " " + st.Warning.Render("this writes your live users into the environment") + "\n")
-		tail.WriteString(s.input.View() + "\n")
-		if s.mismatch != "" {
-			tail.WriteString(st.Error.Render(s.mismatch) + "\n")
-		}
+	line := st.Label.Render("Phases ") + strings.Join(phases, "  ")
+	if lipgloss.Width(line) > s.width {
+		line = st.Label.Render("Phases ") + st.Selected.Render("(•) "+phaseLabel(phaseChoices[s.phase])) + st.Dim.Render("  p/tab to change")
+	}
+	out := []string{line}
+	if gap {
+		out = append(out, "")
+	}
+	if !s.production() {
+		return append(out, st.Heading.Render("Start the import? ")+st.Selected.Render("y")+st.Dim.Render(" / ")+"n")
+	}
+	badge := st.ProdBadge.Render("PRODUCTION INSTANCE")
+	warn := "this writes your live users into the environment"
+	if lipgloss.Width(badge)+1+lipgloss.Width(warn) <= s.width {
+		out = append(out, badge+" "+st.Warning.Render(warn))
 	} else {
-		tail.WriteString(st.Heading.Render("Start the import? ") + st.Selected.Render("y") + st.Dim.Render(" / ") + "n" + "\n")
+		out = append(out, badge)
+		out = append(out, strings.Split(noticeText(st.Warning, warn, s.width), "\n")...)
 	}
-	// The warnings get the lines the rest leaves, so the prompt stays on screen.
-	if len(r.Warnings) > 0 {
-		room := s.height - strings.Count(b.String(), "\n") - strings.Count(tail.String(), "\n")
-		b.WriteString(warningsView(st, r.Warnings, s.width, room, "`import clerk preview` lists them all") + "\n")
+	out = append(out, s.input.View())
+	if s.mismatch != "" {
+		out = append(out, strings.Split(renderLines(st.Error, wrapText(s.mismatch, s.width)), "\n")...)
 	}
-	b.WriteString(tail.String())
-	return b.String()
+	return out
+}
+
+// labeled renders label then text wrapped to width, the lines after the
+// first indented under the text.
+func labeled(labelSt lipgloss.Style, label, text string, textSt lipgloss.Style, width int) []string {
+	lw := lipgloss.Width(label)
+	lines := strings.Split(wrapText(text, width-lw), "\n")
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if i == 0 {
+			out[i] = labelSt.Render(label) + textSt.Render(l)
+		} else {
+			out[i] = strings.Repeat(" ", lw) + textSt.Render(l)
+		}
+	}
+	return out
+}
+
+// countLines renders a count map after label: on one line when it fits;
+// otherwise wrapped between items, or, when compact, on one line with the
+// prefix the names share taken out ("Tags (import:…) clerk 2,894 · …").
+func countLines(st Styles, label string, m map[string]int, width int, compact bool) []string {
+	m = nonZero(m)
+	keys := slices.Sorted(maps.Keys(m))
+	if len(keys) == 0 {
+		return []string{st.Label.Render(label) + st.Dim.Render("none")}
+	}
+	item := func(k, trim string) string { return termtext.Clean(strings.TrimPrefix(k, trim)) + " " + fmtInt(m[k]) }
+	items := make([]string, len(keys))
+	for i, k := range keys {
+		items[i] = item(k, "")
+	}
+	const sep = " · "
+	lw := lipgloss.Width(label)
+	if one := label + strings.Join(items, sep); lipgloss.Width(one) <= width {
+		return []string{st.Label.Render(label) + strings.Join(items, sep)}
+	}
+	if compact {
+		prefix := sharedPrefix(keys)
+		shown := label
+		if prefix != "" {
+			shown = strings.TrimRight(label, " ") + " (" + termtext.Clean(prefix) + "…) "
+			for i, k := range keys {
+				items[i] = item(k, prefix)
+			}
+		}
+		line := st.Label.Render(shown) + strings.Join(items, sep)
+		return []string{ansiTruncate(line, width)}
+	}
+	var out []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case lw+lipgloss.Width(cur+sep+it) <= width:
+			cur += sep + it
+		default:
+			out = append(out, cur)
+			cur = it
+		}
+	}
+	out = append(out, cur)
+	for i := range out {
+		if i == 0 {
+			out[i] = st.Label.Render(label) + out[i]
+		} else {
+			out[i] = strings.Repeat(" ", lw) + out[i]
+		}
+		out[i] = ansiTruncate(out[i], width)
+	}
+	return out
+}
+
+// sharedPrefix is the prefix up to a ':' or '.' that every key has
+// ("import:" for the import's tags), "" when there is none.
+func sharedPrefix(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	i := strings.LastIndexAny(keys[0], ":.")
+	if i < 0 {
+		return ""
+	}
+	p := keys[0][:i+1]
+	for _, k := range keys[1:] {
+		for !strings.HasPrefix(k, p) {
+			j := strings.LastIndexAny(p[:len(p)-1], ":.")
+			if j < 0 {
+				return ""
+			}
+			p = p[:j+1]
+		}
+	}
+	return p
 }
 
 func phaseLabel(p importer.Phases) string {
@@ -319,19 +507,6 @@ func phaseLabel(p importer.Phases) string {
 	default:
 		return "settings only"
 	}
-}
-
-// shortCounts renders a count map on one line, trimming a common prefix.
-func shortCounts(m map[string]int, trim string) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := slices.Sorted(maps.Keys(m))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = termtext.Clean(strings.TrimPrefix(k, trim)) + " " + fmtInt(m[k])
-	}
-	return strings.Join(parts, " · ")
 }
 
 func (s *confirmScreen) Keys() keyMap {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -143,4 +144,120 @@ func TestConfirmShowsWarnings(t *testing.T) {
 	small.mustSee("⚠ The export has no password hashes")
 	small.mustSee("+ 3 more (`import clerk preview` lists them all)")
 	small.mustSee("Start the import? y / n")
+}
+
+// bigPreview makes the settings and confirmation previews the size of a
+// real migration: six providers, two unsupported ones with thousands of
+// users, tags that do not fit on one 80-column line, many warnings.
+func bigPreview(pc *programContext) {
+	prev := pc.runImporter
+	pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+		if opts.Mode != importer.ModePreview {
+			return prev(ctx, src, env, opts)
+		}
+		evs, rep := previewEvents()
+		rep.Users.ToImport, rep.Users.ToMerge = 28940, 3
+		rep.OAuthLinks = 13830
+		rep.Tags = map[string]int{importer.TagClerk: 28940, importer.TagNeedsPasswordReset: 18680, importer.TagSocialOnly: 7190}
+		rep.Events = map[string]int{importer.EventUserImported: 28940, importer.EventUserLogin: 23000}
+		rep.Settings.Before = []string{"credentials"}
+		rep.Settings.After = []string{"apple", "credentials", "github", "google", "linkedin", "microsoft"}
+		rep.Settings.Unsupported = map[string]int{"oauth_x": 2169, "oauth_tiktok": 1234}
+		rep.Settings.StrandedUsers, rep.Settings.PasswordlessUsers = 120, 3130
+		rep.Warnings = []string{
+			"The export has no password hashes: every user with a password gets a reset email.",
+			"120 social-only users have no enabled provider to sign in with (theirs is unsupported or not enabled); they will need a password reset or magic-link.",
+			"3130 users signed in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.",
+			"Row 7 has a bad date.",
+		}
+		return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+	}
+}
+
+// toProductionConfirm walks to the confirmation with an sk_live_ key.
+func toProductionConfirm(t *testing.T, w, h int, opts ...driverOpt) *driver {
+	t.Helper()
+	env := newFakeEnv()
+	cfg := testConfig(env, makeUsers(10))
+	cfg.APIKey = "sk_live_0123456789abcdef"
+	core := &fakeCore{}
+	d := newDriver(t, cfg, w, h, append([]driverOpt{core.install}, opts...)...)
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	d.press("enter", "enter")
+	d.waitFor("the report", func(m Model) bool { return confirmOf(d).report != nil })
+	return d
+}
+
+// At 80×24 the question, the typed word and its error stay on screen
+// whatever the size of the summary: the summary gets the lines left
+// (users and settings side by side, warnings as many as fit).
+func TestConfirmTailAlwaysVisibleAt80x24(t *testing.T) {
+	d := toProductionConfirm(t, 80, 24, bigPreview)
+	d.press("imp", "enter")
+	v := d.view()
+	assertFits(t, v, 80, 24)
+	for _, want := range []string{
+		"Phases (•) users + settings",
+		"PRODUCTION INSTANCE  this writes your live users into the environment",
+		"Type import to confirm › imp",
+		"Type the word import to start, or esc to go back.",
+		"oauth_x 2,169",                 // thousands separators
+		"(`import clerk preview` lists", // the warnings that did not fit are counted
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("screen lacks %q:\n%s", want, v)
+		}
+	}
+	// Users and auth settings side by side.
+	if !regexp.MustCompile(`to create +28,940 +now +credentials`).MatchString(v) {
+		t.Errorf("users and settings are not side by side:\n%s", v)
+	}
+	// Not production: the y / n question.
+	d2, _ := toConfirm(t, 80, 24, bigPreview)
+	v = d2.view()
+	assertFits(t, v, 80, 24)
+	if !strings.Contains(v, "Start the import? y / n") || !strings.Contains(v, "Phases (•)") {
+		t.Fatalf("question not on screen:\n%s", v)
+	}
+	// The full help takes lines: the summary gives them up, not the question.
+	d2.press("?")
+	v = d2.view()
+	assertFits(t, v, 80, 24)
+	if !strings.Contains(v, "Start the import? y / n") || !strings.Contains(v, "change phases") {
+		t.Fatalf("question or full help not on screen:\n%s", v)
+	}
+}
+
+// "to merge" is what the preview counts (ToMerge); Merged is counted by
+// a run only. The import's user total includes the merges to come.
+func TestConfirmShowsToMergeAndProgressExpectsThem(t *testing.T) {
+	merges := func(pc *programContext) {
+		prev := pc.runImporter
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode != importer.ModePreview {
+				return prev(ctx, src, env, opts)
+			}
+			evs, rep := previewEvents()
+			rep.Users.ToMerge = 2
+			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+		}
+	}
+	hold := make(chan struct{})
+	defer close(hold)
+	d, _ := toProgress(t, 80, 24, hold, merges)
+	if f := d.m.pc.sess.final; f == nil || f.Users.ToMerge != 2 {
+		t.Fatalf("final %+v", f)
+	}
+	p := progressOf(d)
+	if p.expUsers != 7+2 {
+		t.Fatalf("expected users %d, want to create 7 + to merge 2", p.expUsers)
+	}
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.mustSee("4 / 9")
+
+	c, _ := toConfirm(t, 80, 24, merges)
+	if !regexp.MustCompile(`to merge +2\b`).MatchString(c.view()) {
+		t.Fatalf("to merge not shown:\n%s", c.view())
+	}
 }

@@ -54,23 +54,68 @@ const (
 // preview and sets the duplicate policy, per row or in bulk. Users
 // imported with something left out (an OAuth link) are listed too, under
 // their own tab: they have no policy.
+//
+// A preview can report tens of thousands of rows: their text is
+// sanitized once, their table cells are built once per column layout,
+// and moving the cursor or typing a filter rebuilds none of them.
 type duplicatesScreen struct {
 	pc   *programContext
 	keys duplicatesKeys
 	gen  int
 
 	entries []importer.Entry // duplicates, skips and flagged users
-	reasons []string         // "" (all) + reasons present + tabFlagged
+	texts   []reviewText     // entries' sanitized text, same order
+	cells   []table.Row      // entries' table cells at the current widths
+	colW    [numReviewCols]int
+	reasons []string // "" (all) + reasons present + tabFlagged
 	reason  int
 	filter  textinput.Model
-	visible []int // indexes into entries
+	query   string // the filter the visible rows were computed for
+	visible []int  // indexes into entries
 	table   table.Model
 	width   int
 	height  int
+
+	// existing caches the existing users looked up for the detail line
+	// (id → email, "" when unknown); lookups in flight are in asked.
+	existing map[string]string
+	asked    map[string]bool
+
+	work  reviewWork
+	tally *[4]int // counts(), nil when a policy changed
+}
+
+// reviewText is an entry's text, sanitized for the terminal once.
+type reviewText struct {
+	reason, source, email, name, existing, detail string
+	search                                        string // lower case, for the filter
+}
+
+// reviewWork counts the review's work (tests assert on it).
+type reviewWork struct {
+	sanitized int // entries whose text was sanitized
+	rowsBuilt int // table rows formatted
+	scanned   int // entries tested against a filter
+}
+
+// Columns of the review table.
+const (
+	colReason = iota
+	colSource
+	colEmail
+	colExisting
+	colPolicy
+	numReviewCols
+)
+
+// existingUserMsg is the email of an existing user, for the detail line.
+type existingUserMsg struct {
+	id, email string
 }
 
 func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
-	s := &duplicatesScreen{pc: pc, keys: newDuplicatesKeys(), gen: pc.sess.previewGen}
+	s := &duplicatesScreen{pc: pc, keys: newDuplicatesKeys(), gen: pc.sess.previewGen,
+		existing: map[string]string{}, asked: map[string]bool{}}
 	present := map[string]bool{}
 	flagged := false
 	for _, e := range pc.sess.entries {
@@ -83,6 +128,11 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 			flagged = true
 		}
 	}
+	s.texts = make([]reviewText, len(s.entries))
+	for i, e := range s.entries {
+		s.texts[i] = newReviewText(e)
+	}
+	s.work.sanitized += len(s.entries)
 	s.reasons = []string{""}
 	if flagged {
 		// Second, so that it shows on a narrow terminal too.
@@ -116,27 +166,42 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	return s
 }
 
+func newReviewText(e importer.Entry) reviewText {
+	t := reviewText{
+		reason:   reasonLabel(e.Reason),
+		source:   termtext.Clean(e.SourceID),
+		email:    termtext.Clean(e.Email),
+		name:     termtext.Clean(e.Name),
+		existing: termtext.Clean(e.ExistingUserID),
+		detail:   termtext.Clean(e.Detail),
+	}
+	t.search = strings.ToLower(e.Email + " " + e.Name + " " + e.SourceID + " " + e.ExistingUserID + " " + e.Detail)
+	return t
+}
+
 func (s *duplicatesScreen) restyle() {
 	s.table.SetStyles(s.pc.styles.Table)
 	s.filter.SetStyles(s.pc.styles.Input)
 }
 
-func (s *duplicatesScreen) Init() tea.Cmd { return nil }
+func (s *duplicatesScreen) Init() tea.Cmd { return s.lookupSelected() }
+
+func (s *duplicatesScreen) resume() tea.Cmd { return s.lookupSelected() }
 
 func (s *duplicatesScreen) InputFocused() bool { return s.filter.Focused() }
 
 func (s *duplicatesScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
 	s.filter.SetWidth(max(w-10, 10))
-	// marker, reason, source id, email, existing user, policy; 2 cells of
-	// padding per column.
-	fixed := 1 + 18 + 6 + 6*2
+	// reason, source id, email, existing user, policy; 2 cells of padding
+	// per column. Ids are cut in the middle (their tails differ), so they
+	// can be narrow; the email gets the rest.
+	fixed := 18 + 6 + numReviewCols*2
 	rest := max(w-fixed-2, 30)
-	src := min(max(rest/3, 12), 32)
-	existing := min(max(rest/5, 10), 30)
+	src := min(max(rest/4, 12), 32)
+	existing := min(max(rest/4, 13), 28)
 	email := rest - src - existing
 	s.table.SetColumns([]table.Column{
-		{Title: " ", Width: 1},
 		{Title: "Reason", Width: 18},
 		{Title: "Source ID", Width: src},
 		{Title: "Email", Width: email},
@@ -144,9 +209,43 @@ func (s *duplicatesScreen) SetSize(w, h int) {
 		{Title: "Policy", Width: 6},
 	})
 	s.table.SetWidth(w)
-	// Lines left for the heading, tabs, status and a detail of two lines.
+	// Lines left for the heading, tabs and status, and four for the
+	// selected row's detail.
 	s.table.SetHeight(max(h-7, 3))
-	s.refreshRows()
+	if cw := [numReviewCols]int{18, src, email, existing, 6}; cw != s.colW || s.cells == nil {
+		s.colW = cw
+		s.buildCells()
+	}
+}
+
+// buildCells formats every entry's table row for the current widths.
+func (s *duplicatesScreen) buildCells() {
+	s.cells = make([]table.Row, len(s.entries))
+	for i := range s.entries {
+		s.cells[i] = s.buildRow(i)
+	}
+	s.work.rowsBuilt += len(s.entries)
+	s.showRows()
+}
+
+func (s *duplicatesScreen) buildRow(i int) table.Row {
+	t := s.texts[i]
+	existing := "—"
+	if t.existing != "" {
+		existing = cutMiddle(t.existing, s.colW[colExisting])
+	}
+	email := t.email
+	if email == "" {
+		email = "(none)"
+	}
+	return table.Row{t.reason, cutMiddle(t.source, s.colW[colSource]), email, existing, s.policyCell(s.entries[i])}
+}
+
+func (s *duplicatesScreen) policyCell(e importer.Entry) string {
+	if e.Kind != kindDuplicate {
+		return "—"
+	}
+	return string(s.policy(e))
 }
 
 func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
@@ -159,56 +258,79 @@ func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
 	return s.pc.sess.onDuplicate
 }
 
+// refilter recomputes the visible rows. Typing more of a filter narrows
+// the rows shown already instead of testing every entry again.
 func (s *duplicatesScreen) refilter() {
 	q := strings.ToLower(strings.TrimSpace(s.filter.Value()))
 	reason := s.reasons[s.reason]
-	s.visible = s.visible[:0]
-	for i, e := range s.entries {
+	candidates := -1 // every entry
+	if s.query != "" && strings.HasPrefix(q, s.query) && s.visible != nil {
+		candidates = len(s.visible)
+	}
+	keep := func(i int) bool {
+		e := s.entries[i]
 		switch {
 		case reason == tabFlagged:
 			if e.Kind != kindWarning {
-				continue
+				return false
 			}
 		case reason != "":
 			if e.Reason != reason || e.Kind == kindWarning {
-				continue
+				return false
 			}
 		}
-		if q != "" && !strings.Contains(strings.ToLower(e.Email+" "+e.Name+" "+e.SourceID+" "+e.ExistingUserID+" "+e.Detail), q) {
-			continue
+		return q == "" || strings.Contains(s.texts[i].search, q)
+	}
+	if candidates >= 0 {
+		out := s.visible[:0]
+		for _, i := range s.visible {
+			if keep(i) {
+				out = append(out, i)
+			}
 		}
-		s.visible = append(s.visible, i)
+		s.work.scanned += candidates
+		s.visible = out
+	} else {
+		s.visible = make([]int, 0, len(s.entries))
+		for i := range s.entries {
+			if keep(i) {
+				s.visible = append(s.visible, i)
+			}
+		}
+		s.work.scanned += len(s.entries)
 	}
-	s.refreshRows() // the table clamps its cursor to its rows
-	if c := s.table.Cursor(); c < 0 || c >= len(s.visible) {
-		s.table.SetCursor(min(max(c, 0), max(len(s.visible)-1, 0)))
-	}
-	s.refreshRows()
+	s.query = q
+	s.showRows()
 }
 
-func (s *duplicatesScreen) refreshRows() {
+// setReason changes the reason tab; the rows are recomputed from all.
+func (s *duplicatesScreen) setReason(i int) {
+	s.reason = i
+	s.query = ""
+	s.visible = nil
+	s.refilter()
+}
+
+// showRows hands the visible rows (the cached cells) to the table.
+func (s *duplicatesScreen) showRows() {
 	rows := make([]table.Row, len(s.visible))
-	cur := s.table.Cursor()
 	for i, idx := range s.visible {
-		e := s.entries[idx]
-		mark, pol := " ", "—"
-		if i == cur {
-			mark = "›"
+		if idx < len(s.cells) {
+			rows[i] = s.cells[idx]
 		}
-		if e.Kind == kindDuplicate {
-			pol = string(s.policy(e))
-		}
-		existing := termtext.Clean(e.ExistingUserID)
-		if existing == "" {
-			existing = "—"
-		}
-		email := termtext.Clean(e.Email)
-		if email == "" {
-			email = "(none)"
-		}
-		rows[i] = table.Row{mark, reasonLabel(e.Reason), termtext.Clean(e.SourceID), email, existing, pol}
 	}
-	s.table.SetRows(rows)
+	s.table.SetRows(rows) // clamps the cursor to the rows
+	if s.table.Cursor() < 0 && len(rows) > 0 {
+		s.table.SetCursor(0)
+	}
+}
+
+// setPolicyCell updates the policy shown for entry i (its row is shared
+// with the table).
+func (s *duplicatesScreen) setPolicyCell(i int) {
+	if i < len(s.cells) {
+		s.cells[i][colPolicy] = s.policyCell(s.entries[i])
+	}
 }
 
 func (s *duplicatesScreen) selected() (importer.Entry, bool) {
@@ -219,7 +341,30 @@ func (s *duplicatesScreen) selected() (importer.Entry, bool) {
 	return s.entries[s.visible[c]], true
 }
 
+// lookupSelected asks the environment for the selected row's existing
+// user (for its email on the detail line), once per user.
+func (s *duplicatesScreen) lookupSelected() tea.Cmd {
+	e, ok := s.selected()
+	if !ok || e.ExistingUserID == "" || s.pc.env == nil || s.asked[e.ExistingUserID] {
+		return nil
+	}
+	id := e.ExistingUserID
+	s.asked[id] = true
+	env, ctx := s.pc.env, s.pc.base
+	return func() tea.Msg {
+		u, err := env.GetUser(ctx, id)
+		if err != nil {
+			return existingUserMsg{id: id}
+		}
+		return existingUserMsg{id: id, email: u.Email}
+	}
+}
+
 func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(existingUserMsg); ok {
+		s.existing[m.id] = termtext.Clean(m.email)
+		return nil
+	}
 	if s.filter.Focused() {
 		if k, ok := msg.(tea.KeyPressMsg); ok {
 			switch {
@@ -230,7 +375,7 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 				s.filter.SetValue("")
 				s.filter.Blur()
 				s.refilter()
-				return nil
+				return s.lookupSelected()
 			}
 		}
 		var cmd tea.Cmd
@@ -238,6 +383,7 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		s.filter, cmd = s.filter.Update(msg)
 		if s.filter.Value() != before {
 			s.refilter()
+			return tea.Batch(cmd, s.lookupSelected())
 		}
 		return cmd
 	}
@@ -249,12 +395,13 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, s.keys.Filter):
 		return s.filter.Focus()
 	case key.Matches(k, s.keys.NextReason):
-		s.reason = (s.reason + 1) % len(s.reasons)
-		s.refilter()
+		s.setReason((s.reason + 1) % len(s.reasons))
+		return s.lookupSelected()
 	case key.Matches(k, s.keys.PrevReason):
-		s.reason = (s.reason + len(s.reasons) - 1) % len(s.reasons)
-		s.refilter()
+		s.setReason((s.reason + len(s.reasons) - 1) % len(s.reasons))
+		return s.lookupSelected()
 	case key.Matches(k, s.keys.Toggle):
+		c := s.table.Cursor()
 		if e, ok := s.selected(); ok && e.Kind == kindDuplicate {
 			next := importer.PolicyMerge
 			if s.policy(e) == importer.PolicyMerge {
@@ -265,7 +412,9 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 			} else {
 				s.pc.sess.decisions[e.SourceID] = next
 			}
-			s.refreshRows()
+			s.setPolicyCell(s.visible[c])
+			s.table.UpdateViewport()
+			s.tally = nil
 		}
 	case key.Matches(k, s.keys.MergeAll):
 		s.setAll(importer.PolicyMerge)
@@ -276,17 +425,18 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, s.keys.Back):
 		if s.filter.Value() != "" || s.reason != 0 {
 			s.filter.SetValue("")
-			s.reason = 0
-			s.refilter()
-			return nil
+			s.setReason(0)
+			return s.lookupSelected()
 		}
 		return back
 	default:
+		// Moving the cursor: the table highlights the row; nothing is
+		// rebuilt.
 		var cmd tea.Cmd
 		before := s.table.Cursor()
 		s.table, cmd = s.table.Update(msg)
 		if s.table.Cursor() != before {
-			s.refreshRows()
+			return tea.Batch(cmd, s.lookupSelected())
 		}
 		return cmd
 	}
@@ -304,27 +454,38 @@ func (s *duplicatesScreen) defaultPolicy() importer.Policy {
 func (s *duplicatesScreen) setAll(p importer.Policy) {
 	s.pc.sess.onDuplicate = p
 	clear(s.pc.sess.decisions)
-	s.refreshRows()
+	for i, e := range s.entries {
+		if e.Kind == kindDuplicate {
+			s.setPolicyCell(i)
+		}
+	}
+	s.table.UpdateViewport()
+	s.tally = nil
 }
 
 // counts returns duplicates by policy, skipped users and users flagged
-// (imported with something left out).
+// (imported with something left out). They are counted again only when
+// a policy changes, not on every frame.
 func (s *duplicatesScreen) counts() (skip, merge, skipped, flagged int) {
-	for _, e := range s.entries {
-		switch e.Kind {
-		case kindDuplicate:
-			if s.policy(e) == importer.PolicyMerge {
-				merge++
-			} else {
-				skip++
+	if s.tally == nil {
+		var t [4]int
+		for _, e := range s.entries {
+			switch e.Kind {
+			case kindDuplicate:
+				if s.policy(e) == importer.PolicyMerge {
+					t[1]++
+				} else {
+					t[0]++
+				}
+			case kindSkipped:
+				t[2]++
+			case kindWarning:
+				t[3]++
 			}
-		case kindSkipped:
-			skipped++
-		case kindWarning:
-			flagged++
 		}
+		s.tally = &t
 	}
-	return
+	return s.tally[0], s.tally[1], s.tally[2], s.tally[3]
 }
 
 func (s *duplicatesScreen) View() string {
@@ -385,33 +546,54 @@ func (s *duplicatesScreen) View() string {
 		return b.String()
 	}
 	b.WriteString(s.table.View() + "\n")
-	if e, ok := s.selected(); ok {
-		detail := "› " + termtext.Clean(e.SourceID)
-		if e.Name != "" {
-			detail += " · " + termtext.Clean(e.Name)
-		}
-		if e.Email != "" {
-			detail += " · " + termtext.Clean(e.Email)
-		}
-		if e.ExistingUserID != "" {
-			detail += " → " + termtext.Clean(e.ExistingUserID)
-		}
-		if e.Kind == kindWarning {
-			// Imported: the detail says what was left out, in full.
-			b.WriteString(st.Dim.Render(ansiTruncate(detail+" · imported", s.width)) + "\n")
-			what := termtext.Clean(e.Detail)
-			if what == "" {
-				what = reasonLabel(e.Reason)
-			}
-			b.WriteString(st.Warning.Render(clampLines(wrapText("⚠ "+what, s.width), 2, s.width)))
-			return b.String()
-		}
-		if e.Detail != "" {
-			detail += " (" + termtext.Clean(e.Detail) + ")"
-		}
-		b.WriteString(st.Dim.Render(ansiTruncate(detail, s.width)))
+	if c := s.table.Cursor(); c >= 0 && c < len(s.visible) {
+		b.WriteString(s.detailView(s.visible[c]))
 	}
 	return b.String()
+}
+
+// detailLines is the room of the selected row's detail under the table.
+const detailLines = 4
+
+// detailView is the selected row in full (wrapped, never cut): source id,
+// name and email, the existing user's full id and email, and what the
+// importer said about it.
+func (s *duplicatesScreen) detailView(i int) string {
+	st := s.pc.styles
+	e, t := s.entries[i], s.texts[i]
+	head := "› " + t.source
+	if t.name != "" {
+		head += " · " + t.name
+	}
+	if t.email != "" {
+		head += " · " + t.email
+	}
+	if t.existing != "" {
+		head += " → " + t.existing
+		if email := s.existing[e.ExistingUserID]; email != "" && email != t.email {
+			head += " <" + email + ">"
+		}
+	}
+	var lines []string
+	if e.Kind == kindWarning {
+		// Imported: the detail says what was left out, in full.
+		lines = strings.Split(renderLines(st.Dim, wrapHang(head+" · imported", s.width, 2)), "\n")
+		what := t.detail
+		if what == "" {
+			what = t.reason
+		}
+		lines = append(lines, strings.Split(renderLines(st.Warning, wrapHang("⚠ "+what, s.width, 2)), "\n")...)
+	} else {
+		if t.detail != "" {
+			head += " (" + t.detail + ")"
+		}
+		lines = strings.Split(renderLines(st.Dim, wrapHang(head, s.width, 2)), "\n")
+	}
+	if len(lines) > detailLines {
+		lines = lines[:detailLines]
+		lines[detailLines-1] = ansiTruncate(lines[detailLines-1]+" …", s.width)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (s *duplicatesScreen) Keys() keyMap {

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
 )
 
@@ -257,4 +258,136 @@ func TestDuplicatesTabsScroll(t *testing.T) {
 	if l := tabLine(); !strings.Contains(l, "banned") || !strings.HasPrefix(l, "…") {
 		t.Fatalf("current tab not in view: %q", l)
 	}
+}
+
+// manyEntries are n duplicates (every 3rd one skipped instead).
+func manyEntries(n int) []importer.Entry {
+	out := make([]importer.Entry, n)
+	for i := range out {
+		out[i] = importer.Entry{
+			Pos: i + 1, SourceID: fmt.Sprintf("user_2x%08d", i), Email: fmt.Sprintf("person.%05d@example.com", i),
+			Name: fmt.Sprintf("Person %d", i), Kind: "duplicate", Reason: importer.ReasonEmailExists,
+			ExistingUserID: fmt.Sprintf("usr_019a8f3c2b1e%012d", i),
+		}
+		if i%3 == 2 {
+			out[i].Kind, out[i].Reason, out[i].ExistingUserID = "skipped", importer.ReasonInvalidEmail, ""
+		}
+	}
+	return out
+}
+
+func toReviewOf(t *testing.T, w, h int, entries []importer.Entry, opts ...driverOpt) *driver {
+	t.Helper()
+	d, _ := toSettings(t, w, h, opts...)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.m.pc.sess.entries = entries
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{stateDuplicates})
+	return d
+}
+
+// With 60,000 rows, moving the cursor, toggling a row and typing a filter
+// do not sanitize or rebuild the rows: their text is cleaned once and
+// their cells built once per column layout; typing more of a filter only
+// narrows the rows shown.
+func TestDuplicatesManyRowsWorkIsBounded(t *testing.T) {
+	const n = 60000
+	d := toReviewOf(t, 80, 24, manyEntries(n))
+	s := reviewOf(d)
+	if s.work.sanitized != n || s.work.rowsBuilt != n {
+		t.Fatalf("building: sanitized %d, rows built %d; want %d each", s.work.sanitized, s.work.rowsBuilt, n)
+	}
+	for i := 0; i < 30; i++ {
+		d.update(keyMsgs("down")[0])
+	}
+	d.press("space") // row 30: a duplicate → merge
+	if got := s.table.Rows()[30][colPolicy]; got != "merge" {
+		t.Fatalf("toggled row shows %q", got)
+	}
+	d.mustSee("(skip 39,999 · merge 1)")
+	d.press("pgdown", "pgdown")
+	if s.work.sanitized != n || s.work.rowsBuilt != n {
+		t.Fatalf("cursor moves and a toggle: sanitized %d, rows built %d; want %d each", s.work.sanitized, s.work.rowsBuilt, n)
+	}
+	d.press("M") // bulk: policies change, rows are not rebuilt
+	if s.work.rowsBuilt != n || s.table.Rows()[0][colPolicy] != "merge" {
+		t.Fatalf("bulk merge: rows built %d, row 0 policy %q", s.work.rowsBuilt, s.table.Rows()[0][colPolicy])
+	}
+	d.press("/")
+	// The first key tests every row; each next key only the rows it
+	// leaves (typing more narrows).
+	for i, r := range "person.0123" {
+		before, scanned := len(s.visible), s.work.scanned
+		d.update(keyMsgs(string(r))[0])
+		if got := s.work.scanned - scanned; i > 0 && got > before {
+			t.Fatalf("key %q tested %d rows, more than the %d shown", r, got, before)
+		}
+	}
+	if len(s.visible) != 10 || s.work.rowsBuilt != n || s.work.sanitized != n {
+		t.Fatalf("visible %d, rows built %d, sanitized %d", len(s.visible), s.work.rowsBuilt, s.work.sanitized)
+	}
+	// A resize that changes the columns builds the cells again, once.
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if s.work.rowsBuilt != 2*n || s.work.sanitized != n {
+		t.Fatalf("resize: rows built %d, sanitized %d", s.work.rowsBuilt, s.work.sanitized)
+	}
+}
+
+func BenchmarkDuplicatesCursor(b *testing.B) {
+	pc := &programContext{width: 80, height: 24, styles: newStyles(true)}
+	pc.sess.entries = manyEntries(63000)
+	s := newDuplicatesScreen(pc)
+	down, up := keyMsgs("down")[0], keyMsgs("up")[0]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			s.Update(down)
+		} else {
+			s.Update(up)
+		}
+		_ = s.View()
+	}
+}
+
+func BenchmarkDuplicatesFilterKey(b *testing.B) {
+	pc := &programContext{width: 80, height: 24, styles: newStyles(true)}
+	pc.sess.entries = manyEntries(63000)
+	s := newDuplicatesScreen(pc)
+	s.Update(keyMsgs("/")[0])
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Update(keyMsgs("5")[0])
+		s.Update(keyMsgs("backspace")[0])
+	}
+}
+
+// The existing user's id is cut in the middle in the table (its tail
+// tells users apart), shown whole on the detail line with the user's
+// email once looked up; a long detail (a malformed record) is wrapped,
+// not cut.
+func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
+	long := "record 17: created_at is not a number (\"yesterday\"); email_addresses[0] has no id; the record is left out of the import"
+	entries := []importer.Entry{
+		{SourceID: "user_2xAAAA0001", Email: "Ada@Example.com", Kind: "duplicate", Reason: importer.ReasonAlreadyImported, ExistingUserID: "usr_019a8f3c2b1e0d197b29a4f1"},
+		{SourceID: "user_2xAAAA0002", Email: "bob@example.com", Kind: "duplicate", Reason: importer.ReasonAlreadyImported, ExistingUserID: "usr_019a8f3c2b1e0d197b29a4f2"},
+		{SourceID: "user_2xAAAA0003", Kind: "skipped", Reason: importer.ReasonMalformed, Detail: long},
+	}
+	d, _ := toSettings(t, 80, 24)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	env := d.m.pc.env.(*fakeEnv)
+	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com"})
+	d.m.pc.sess.entries = entries
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{stateDuplicates})
+	v := flatten(d.view())
+	for _, want := range []string{"usr_…7b29a4f1", "usr_…7b29a4f2", "› user_2xAAAA0001 · Ada@Example.com → usr_019a8f3c2b1e0d197b29a4f1 <ada.lovelace@example.com>"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("screen lacks %q:\n%s", want, d.view())
+		}
+	}
+	d.press("down", "down")
+	if flat := flatten(d.view()); !strings.Contains(flat, long) {
+		t.Fatalf("the malformed detail is cut:\n%s", d.view())
+	}
+	assertFits(t, d.view(), 80, 24)
 }

@@ -240,3 +240,15 @@ func (m *importUpdateMsg) add(v any) bool {
 	}
 	return false
 }
+
+// runTickInterval is how often a screen with a run in progress redraws
+// on its own, so its elapsed time, rate and ETA move between updates.
+const runTickInterval = time.Second
+
+// runTickMsg redraws the screen of run RunID; the screen schedules the
+// next one only while that run is in progress.
+type runTickMsg struct{ RunID int }
+
+func runTick(id int) tea.Cmd {
+	return tea.Tick(runTickInterval, func(time.Time) tea.Msg { return runTickMsg{RunID: id} })
+}

@@ -193,10 +193,90 @@ func warningsView(st Styles, warnings []string, width, maxLines int, more string
 // wrapText wraps plain text to w cells (words first, then hard).
 func wrapText(s string, w int) string { return ansi.Wrap(s, max(w, 10), "") }
 
+// wrapHang wraps plain text to w cells, indenting the lines after the
+// first by indent cells (a hanging indent under a "✗ " or a label).
+func wrapHang(s string, w, indent int) string {
+	w = max(w, 10)
+	indent = min(max(indent, 0), w/2)
+	first, rest, ok := strings.Cut(ansi.Wrap(s, w, ""), "\n")
+	if !ok {
+		return first
+	}
+	pad := strings.Repeat(" ", indent)
+	lines := strings.Split(ansi.Wrap(strings.Join(strings.Fields(rest), " "), w-indent, ""), "\n")
+	for i := range lines {
+		lines[i] = pad + lines[i]
+	}
+	return first + "\n" + strings.Join(lines, "\n")
+}
+
+// renderLines renders each line of s in st (a multi-line Render would pad
+// the lines to one block width).
+func renderLines(st lipgloss.Style, s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = st.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errorText is a message after a ✗, wrapped to width (never cut: the
+// person needs all of it to fix what is wrong), in the error style.
+func errorText(st Styles, msg string, width int) string {
+	return renderLines(st.Error, wrapHang("✗ "+msg, width, 2))
+}
+
+// noticeText wraps a message to width in st.
+func noticeText(st lipgloss.Style, msg string, width int) string {
+	return renderLines(st, wrapText(msg, width))
+}
+
+// cutMiddle shortens s to w cells by cutting out its middle: ids differ in
+// their tails (ids made in one run share their first digits), so both
+// ends stay readable: "usr_01a…d197b29".
+func cutMiddle(s string, w int) string {
+	if lipgloss.Width(s) <= w || w < 5 {
+		return s
+	}
+	r := []rune(s)
+	head := (w - 1) * 2 / 5
+	tail := w - 1 - head
+	if head+tail >= len(r) { // wide runes: fall back to an end cut
+		return ansiTruncate(s, w)
+	}
+	out := string(r[:head]) + "…" + string(r[len(r)-tail:])
+	if lipgloss.Width(out) > w {
+		return ansiTruncate(s, w)
+	}
+	return out
+}
+
+// readBar is the bar of a read whose total is unknown (an export file):
+// a block that moves along the track with the time since start, so the
+// read does not look stuck.
+func readBar(st Styles, width int, elapsed time.Duration) string {
+	width = max(width, 4)
+	seg := max(width/6, 2)
+	start := int(elapsed/(80*time.Millisecond)) % (width - 1)
+	end := min(start+seg, width)
+	return st.Dim.Render(strings.Repeat("░", start)) +
+		st.Selected.Render(strings.Repeat("█", end-start)) +
+		st.Dim.Render(strings.Repeat("░", width-end))
+}
+
 // plural formats a count with its noun: "1 user", "12 users".
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
 	return fmtInt(n) + " " + many
+}
+
+// indentLines puts prefix before every line of s.
+func indentLines(s, prefix string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
 }

@@ -179,3 +179,7 @@ func runScript() ([]importer.Event, importer.Report) {
 	}
 	return evs, rep
 }
+
+// flatten joins the screen's lines with spaces and collapses runs of
+// spaces, so a wrapped message reads as one line.
+func flatten(v string) string { return strings.Join(strings.Fields(v), " ") }

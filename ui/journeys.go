@@ -282,7 +282,7 @@ func (s *journeysScreen) View() string {
 		}
 		b.WriteString(cur + label + " " + s.inputs[i].View() + "\n")
 		if s.errs[i] != "" {
-			b.WriteString("  " + st.Error.Render("  ✗ "+s.errs[i]) + "\n")
+			b.WriteString(indentLines(errorText(st, s.errs[i], s.width-4), "    ") + "\n")
 		}
 	}
 	anySaved, anyEmpty := false, false
@@ -302,7 +302,7 @@ func (s *journeysScreen) View() string {
 		b.WriteString("\n" + s.spinner.View() + " Creating templates and journeys…\n")
 	}
 	if s.err != "" {
-		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")
+		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
 	}
 	return b.String()
 }

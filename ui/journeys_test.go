@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -156,4 +157,16 @@ func TestJourneysPrefillKeepsTypedText(t *testing.T) {
 	if s.inputs[fieldSender].Value() != "me@acme.test" || s.inputs[fieldAppName].Value() != "Acme" {
 		t.Fatalf("values %q %q", s.inputs[fieldSender].Value(), s.inputs[fieldAppName].Value())
 	}
+}
+
+// A long validation error of the sender is wrapped at 80 columns, not cut.
+func TestJourneysLongErrorIsWrapped(t *testing.T) {
+	d, _ := toJourneys(t, 80, 24)
+	sender := "the team that sends our migration notices, at migrations@acme.test"
+	d.press(sender, "ctrl+s")
+	want := fmt.Sprintf("✗ %q is not a valid email address", sender)
+	if !strings.Contains(flatten(d.view()), want) {
+		t.Fatalf("error cut:\n%s", d.view())
+	}
+	assertFits(t, d.view(), 80, 24)
 }

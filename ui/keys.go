@@ -100,7 +100,7 @@ func newConfirmKeys() confirmKeys {
 }
 
 type progressKeys struct {
-	Stop, Yes, No, Continue key.Binding
+	Stop, Yes, No, Continue, Again key.Binding
 }
 
 func newProgressKeys() progressKeys {
@@ -109,6 +109,7 @@ func newProgressKeys() progressKeys {
 		Yes:      bind([]string{"y"}, "y", "stop now"),
 		No:       bind([]string{"n", "esc"}, "n", "keep going"),
 		Continue: bind([]string{"enter"}, "enter", "set up journeys"),
+		Again:    bind([]string{"r"}, "r", "run again"),
 	}
 }
 

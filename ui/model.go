@@ -99,10 +99,12 @@ func maskKey(k string) string {
 	return prefix + "…" + termtext.Clean(rest[len(rest)-4:])
 }
 
-// activation records a journey activated from the browser.
-type activation struct {
-	Name     string
-	Enrolled int
+// journeyAction records a journey activated or paused from the browser,
+// in the order they happened.
+type journeyAction struct {
+	ID, Name string
+	Action   string // "activated" | "paused"
+	Enrolled int    // users enrolled by the activation's backfill
 }
 
 // session is what the steps hand to each other.
@@ -117,11 +119,28 @@ type session struct {
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
 	phases      importer.Phases
-	final       *importer.Report // the confirmation's report (what run will do)
-	result      *importer.Report // the import's report
-	journeys    *importer.JourneysResult
-	activated   []activation
-	paused      []string
+	// previewStale is set once an import has written to the environment:
+	// the settings preview's counts are out of date, so the confirmation
+	// previews again.
+	previewStale    bool
+	final           *importer.Report // the confirmation's report (what run will do)
+	result          *importer.Report // the import's report
+	settingsApplied bool             // the import's settings phase ran
+	journeys        *importer.JourneysResult
+	journeyActions  []journeyAction
+}
+
+// resetForSource forgets what was decided for another source: the
+// provider override, the duplicate decisions and the previews.
+func (s *session) resetForSource() {
+	s.previewGen++
+	s.preview, s.final, s.entries = nil, nil, nil
+	s.analysis = importer.Analysis{}
+	s.previewOpts = importer.Options{}
+	s.previewStale = false
+	s.providers = nil
+	s.onDuplicate = importer.PolicySkip
+	s.decisions = map[string]importer.Policy{}
 }
 
 // programContext is shared by every screen: configuration, environment,
@@ -309,12 +328,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 	}
+	cmd := m.active().Update(msg)
+	// After the screen's update: the message may be the one that ends
+	// the import.
 	if m.stopNote != "" {
 		if _, ok := m.importing(); !ok {
 			m.stopNote = ""
 		}
 	}
-	return m, m.active().Update(msg)
+	return m, cmd
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
@@ -415,10 +437,19 @@ func (m Model) View() tea.View {
 	helpView := clampLines(m.help.View(keys), 20, w)
 	bodyH := max(m.pc.height-lipgloss.Height(header)-lipgloss.Height(helpView)-1, 3)
 	if m.stopNote != "" {
-		helpView = st.Warning.Render(m.stopNote) + "\n" + helpView
-		bodyH--
+		note := noticeText(st.Warning, m.stopNote, w)
+		helpView = note + "\n" + helpView
+		bodyH = max(bodyH-lipgloss.Height(note), 3)
 	}
-	body := clampLines(m.active().View(), bodyH, w)
+	active := m.active()
+	if bodyH < m.pc.bodyHeight() {
+		// The full help (or the stop note) takes lines from the body:
+		// lay the screen out for what is left, so what it keeps on
+		// screen (a question, an input) is not cut off at the bottom.
+		active.SetSize(w, bodyH)
+		defer active.SetSize(w, m.pc.bodyHeight())
+	}
+	body := clampLines(active.View(), bodyH, w)
 	body = lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).Render(body)
 	v.SetContent(lipgloss.JoinVertical(lipgloss.Left, header, body, "", helpView))
 	return v
@@ -443,7 +474,13 @@ func (m Model) header() string {
 	if m.pc.cfg.Demo {
 		badges = append(badges, st.DemoBadge.Render("DEMO · synthetic data"))
 	}
-	if m.pc.sess.source.production() || (m.state == stateSource && m.sourceKeyIsLive()) {
+	// On the source step the badge follows the key being typed (the
+	// source chosen before may be about to change).
+	live := m.pc.sess.source.production()
+	if m.state == stateSource {
+		live = m.sourceKeyIsLive()
+	}
+	if live {
 		badges = append(badges, st.ProdBadge.Render("PRODUCTION INSTANCE"))
 	}
 	line1 := strings.Join(badges, " ")
@@ -508,27 +545,30 @@ func (m Model) Summary() string {
 			b.WriteString("Import finished.\n")
 		}
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.source))
-		fmt.Fprintf(&b, "Users: %d fetched, %d imported, %d merged, %d duplicates, %d skipped, %d failed\n",
-			u.Fetched, u.Imported, u.Merged, u.Duplicates, u.Skipped, u.Failed)
+		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
+			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		if len(nonZero(u.DuplicateReasons)) > 0 {
 			fmt.Fprintf(&b, "  duplicates: %s\n", countList(u.DuplicateReasons))
 		}
 		if len(nonZero(u.SkippedReasons)) > 0 {
 			fmt.Fprintf(&b, "  skipped: %s\n", countList(u.SkippedReasons))
 		}
-		fmt.Fprintf(&b, "OAuth links: %d", r.OAuthLinks)
+		fmt.Fprintf(&b, "OAuth links: %s", fmtInt(r.OAuthLinks))
 		if r.OAuthLinkConflicts > 0 {
-			fmt.Fprintf(&b, " (%d not linked: the OAuth account belongs to another user)", r.OAuthLinkConflicts)
+			fmt.Fprintf(&b, " (%s not linked: the OAuth account belongs to another user)", fmtInt(r.OAuthLinkConflicts))
 		}
 		b.WriteString("\n")
-		if len(r.Tags) > 0 {
+		if len(nonZero(r.Tags)) > 0 {
 			fmt.Fprintf(&b, "Tags: %s\n", countList(r.Tags))
 		}
-		if len(r.Events) > 0 {
+		if len(nonZero(r.Events)) > 0 {
 			fmt.Fprintf(&b, "Events: %s\n", countList(r.Events))
 		}
-		if r.Phases.Settings {
+		switch {
+		case r.Phases.Settings && (s.settingsApplied || (!r.Interrupted && r.Error == "")):
 			fmt.Fprintf(&b, "Auth providers: %s\n", orNone(r.Settings.After))
+		case r.Phases.Settings:
+			b.WriteString("Auth providers: not changed (the import stopped before its settings phase)\n")
 		}
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
@@ -551,16 +591,47 @@ func (m Model) Summary() string {
 		fmt.Fprintf(&b, "Migration journeys: %d templates and %d journeys created (%d and %d already existed)\n",
 			nt, nj, len(s.journeys.Templates)-nt, len(s.journeys.Journeys)-nj)
 	}
-	for _, a := range s.activated {
-		fmt.Fprintf(&b, "Activated %q: %d users enrolled\n", termtext.Clean(a.Name), a.Enrolled)
-	}
-	for _, p := range s.paused {
-		fmt.Fprintf(&b, "Paused %q\n", termtext.Clean(p))
+	for _, j := range journeyOutcomes(s.journeyActions) {
+		name := termtext.Clean(j.Name)
+		switch {
+		case j.Action == "activated" && j.Enrolled > 0:
+			fmt.Fprintf(&b, "Activated %q: %s enrolled\n", name, plural(j.Enrolled, "user", "users"))
+		case j.Action == "activated":
+			fmt.Fprintf(&b, "Activated %q: no new users to enroll (already enrolled)\n", name)
+		case j.Enrolled > 0:
+			fmt.Fprintf(&b, "Paused %q (%s enrolled while it was active)\n", name, plural(j.Enrolled, "user", "users"))
+		default:
+			fmt.Fprintf(&b, "Paused %q\n", name)
+		}
 	}
 	if b.Len() == 0 {
 		return "Nothing was changed.\n"
 	}
 	return b.String()
+}
+
+// journeyOutcomes folds the browser's actions into one line per journey,
+// in the order the journeys were first touched: the last action is the
+// journey's status now, Enrolled the users enrolled over the session.
+func journeyOutcomes(actions []journeyAction) []journeyAction {
+	var out []journeyAction
+	at := map[string]int{}
+	for _, a := range actions {
+		id := a.ID
+		if id == "" {
+			id = a.Name
+		}
+		i, ok := at[id]
+		if !ok {
+			i = len(out)
+			at[id] = i
+			out = append(out, journeyAction{ID: a.ID, Name: a.Name})
+		}
+		out[i].Name = a.Name
+		out[i].Action = a.Action
+		out[i].Enrolled += a.Enrolled
+	}
+	return out
 }
 
 func plainSource(c sourceChoice) string {
@@ -579,7 +650,7 @@ func countList(m map[string]int) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", termtext.Clean(k), m[k]))
+		parts = append(parts, termtext.Clean(k)+" "+fmtInt(m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

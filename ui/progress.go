@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ascendkit/ascendkit/importer"
@@ -38,6 +39,8 @@ type progressScreen struct {
 
 	asking   bool // the "stop the import?" dialog is open
 	stopping bool
+	batches  int // batches written so far
+	spinner  spinner.Model
 
 	expUsers, expLinks int
 	usersBar, linksBar progress.Model
@@ -48,7 +51,7 @@ func newProgressScreen(pc *programContext) *progressScreen {
 	s := &progressScreen{pc: pc, keys: newProgressKeys(), total: pc.sess.source.Total}
 	if f := pc.sess.final; f != nil {
 		if pc.sess.phases.Users {
-			s.expUsers = f.Users.ToImport + f.Users.Merged
+			s.expUsers = f.Users.ToImport + f.Users.ToMerge
 			s.expLinks = f.OAuthLinks
 			for _, n := range f.Events {
 				s.expLinks += n
@@ -64,6 +67,10 @@ func newProgressScreen(pc *programContext) *progressScreen {
 }
 
 func (s *progressScreen) restyle() {
+	if s.spinner.Spinner.FPS == 0 {
+		s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	}
+	s.spinner.Style = s.pc.styles.Selected
 	s.usersBar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Barfill))
 	s.linksBar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Good))
 	s.SetSize(s.width, 0)
@@ -72,10 +79,11 @@ func (s *progressScreen) restyle() {
 func (s *progressScreen) Init() tea.Cmd {
 	s.begun = s.pc.now()
 	s.lastAt = s.begun
+	s.pc.sess.settingsApplied = false
 	opts := s.pc.runOptions(importer.ModeRun)
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
-	return cmd
+	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
 }
 
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
@@ -133,6 +141,21 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(s.run.wait(), tick)
 	case waitTickMsg:
 		return s.wait.tick(msg, s.pc.now())
+	case runTickMsg:
+		// The clock moves between the importer's updates: elapsed, rate
+		// and ETA follow it.
+		if s.run == nil || msg.RunID != s.run.id || !s.running() {
+			return nil
+		}
+		s.lastAt = s.pc.now()
+		return runTick(s.run.id)
+	case spinner.TickMsg:
+		if !s.running() || s.batches > 0 {
+			return nil // the bars move from the first batch on
+		}
+		var cmd tea.Cmd
+		s.spinner, cmd = s.spinner.Update(msg)
+		return cmd
 	case tea.KeyPressMsg:
 		if s.asking {
 			switch {
@@ -149,12 +172,27 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
-		if key.Matches(msg, s.keys.Continue) {
+		switch {
+		case key.Matches(msg, s.keys.Again) && s.stoppedEarly():
+			// Back to the confirmation, which previews again: the
+			// environment holds what this run wrote.
+			s.pc.sess.previewStale = true
+			return nav(stateConfirm)
+		case key.Matches(msg, s.keys.Continue):
 			return nav(stateJourneys)
 		}
 	}
 	return nil
 }
+
+// stoppedEarly reports a run that ended before the end (stopped or
+// failed): running it again continues.
+func (s *progressScreen) stoppedEarly() bool {
+	return s.report != nil && (s.report.Interrupted || s.report.Error != "" || s.err != "")
+}
+
+// written is the number of users the run created or merged.
+func (s *progressScreen) written() int { return s.counts.Imported + s.counts.Merged }
 
 func (s *progressScreen) apply(msg importUpdateMsg) {
 	s.lastAt = s.pc.now()
@@ -169,6 +207,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 		s.mergeCounts(msg.Page.Counts)
 	}
 	if msg.Batch != nil {
+		s.batches++
 		s.mergeCounts(msg.Batch.Counts)
 		s.links = msg.Batch.OAuthLinks
 		s.events = msg.Batch.Events
@@ -184,6 +223,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 	if msg.Settings != nil {
 		r := msg.Settings.Settings
 		s.settings = &r
+		s.pc.sess.settingsApplied = true
 	}
 	if !msg.Done {
 		return
@@ -235,7 +275,13 @@ func (s *progressScreen) View() string {
 	if s.stopping {
 		title = "Stopping after the batch in flight…"
 	}
-	b.WriteString(st.Heading.Render(title) + "\n\n")
+	title = st.Heading.Render(title)
+	if s.batches == 0 && !s.stopping {
+		// Nothing written yet (the first page is on its way): the bars
+		// do not move, the spinner does.
+		title = s.spinner.View() + " " + title
+	}
+	b.WriteString(clampLines(title, 1, s.width) + "\n\n")
 
 	written := s.counts.Imported + s.counts.Merged
 	le := s.links + s.events
@@ -315,7 +361,7 @@ func (s *progressScreen) summaryView() string {
 		if why == "" {
 			why = s.err
 		}
-		b.WriteString(st.Error.Render(wrapText("✗ The import stopped early: "+why, s.width)) + "\n")
+		b.WriteString(errorText(st, "The import stopped early: "+why, s.width) + "\n")
 		b.WriteString(st.Dim.Render("What was written stays; run the import again to continue.") + "\n\n")
 	case r.Interrupted:
 		b.WriteString(st.Warning.Render("Import interrupted.") + " " + st.Dim.Render("What was written stays; running it again continues.") + "\n\n")
@@ -352,17 +398,27 @@ func (s *progressScreen) summaryView() string {
 		right.WriteString(kv(st.Label, rows))
 	}
 	b.WriteString(sideBySide(s.width, left, right.String()) + "\n\n")
-	b.WriteString(st.Label.Render("Tags     ") + shortCounts(r.Tags, "") + "\n")
-	b.WriteString(st.Label.Render("Events   ") + shortCounts(r.Events, "") + "\n")
-	if r.Phases.Settings {
+	b.WriteString(strings.Join(countLines(st, "Tags     ", r.Tags, s.width, false), "\n") + "\n")
+	b.WriteString(strings.Join(countLines(st, "Events   ", r.Events, s.width, false), "\n") + "\n")
+	switch {
+	case r.Phases.Settings && (s.settings != nil || !s.stoppedEarly()):
 		b.WriteString(st.Label.Render("Settings ") + orNone(r.Settings.After))
 		if r.Settings.StrandedUsers > 0 {
 			b.WriteString(st.Warning.Render(fmt.Sprintf("  %s stranded", fmtInt(r.Settings.StrandedUsers))))
 		}
 		b.WriteString("\n")
+	case r.Phases.Settings:
+		b.WriteString(st.Label.Render("Settings ") + st.Dim.Render("not changed (stopped before the settings phase)") + "\n")
 	}
 	b.WriteString(s.failuresView())
-	next := "\n" + st.Dim.Render("Next: create the migration emails and journeys (enter).") + "\n"
+	hint := "Next: create the migration emails and journeys (enter)."
+	if s.stoppedEarly() {
+		hint = "Next: press r to run the import again: it continues where this one stopped."
+		if s.written() > 0 {
+			hint += " Or enter to set up the journeys for the users imported so far."
+		}
+	}
+	next := "\n" + noticeText(st.Dim, hint, s.width) + "\n"
 	if len(r.Warnings) > 0 {
 		// The warnings get the lines the rest leaves; all of them are in
 		// the summary printed when the program ends.
@@ -388,6 +444,13 @@ func (s *progressScreen) Keys() keyMap {
 		short = []key.Binding{k.Stop}
 	case s.running():
 		short = nil
+	case s.stoppedEarly():
+		// Journeys stay reachable, but are suggested only when the run
+		// wrote users.
+		short = []key.Binding{k.Again}
+		if s.written() > 0 {
+			short = append(short, k.Continue)
+		}
 	default:
 		short = []key.Binding{k.Continue}
 	}

@@ -195,3 +195,151 @@ func TestProgressSummaryErrorWarningsConflicts(t *testing.T) {
 		t.Fatalf("plain summary:\n%q", sum)
 	}
 }
+
+// heldRun is an import that sends nothing until hold is closed (or the
+// context is cancelled): the screen before the first batch.
+func heldRun(hold chan struct{}, report importer.Report) driverOpt {
+	return func(pc *programContext) {
+		prev := pc.runImporter
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode != importer.ModeRun {
+				return prev(ctx, src, env, opts)
+			}
+			return scriptedRun(nil, report, hold)(ctx, src, env, opts)
+		}
+	}
+}
+
+// Before the first batch the progress screen shows a spinner, and a tick
+// each second moves the elapsed time while the run is active (only then).
+func TestProgressTicksWhileRunning(t *testing.T) {
+	clock := newTestClock()
+	hold := make(chan struct{})
+	_, rep := runScript()
+	d, _ := toProgress(t, 80, 24, nil, clock.install, heldRun(hold, rep))
+	p := progressOf(d)
+	v := d.view()
+	if !strings.Contains(v, "⠋ Importing from") || !strings.Contains(v, "elapsed 0s") {
+		t.Fatalf("no spinner before the first batch:\n%s", v)
+	}
+	clock.advance(5 * time.Second)
+	tick := runTickMsg{RunID: p.run.id}
+	tm, cmd := d.m.Update(tick)
+	d.m = tm.(Model)
+	if cmd == nil {
+		t.Fatal("the tick was not scheduled again while the run is active")
+	}
+	d.mustSee("elapsed 5s")
+	// Another run's tick is ignored.
+	if _, cmd := d.m.Update(runTickMsg{RunID: p.run.id + 1000}); cmd != nil {
+		t.Fatal("a stale tick rescheduled itself")
+	}
+	close(hold)
+	d.waitFor("the end", func(m Model) bool { return p.report != nil })
+	if _, cmd := d.m.Update(tick); cmd != nil {
+		t.Fatal("the tick goes on after the run")
+	}
+}
+
+// After an interrupted or failed run the summary offers r (back to the
+// confirmation, which previews again) and does not suggest the journeys
+// when no user was written.
+func TestProgressRunAgainAfterStop(t *testing.T) {
+	hold := make(chan struct{})
+	_, rep := runScript()
+	rep.Users.Imported, rep.Users.Failed = 0, 0
+	d, core := toProgress(t, 80, 24, nil, heldRun(hold, rep))
+	p := progressOf(d)
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	d.mustSee("press r to run the import again")
+	if strings.Contains(d.view(), "enter set up journeys") {
+		t.Fatalf("journeys suggested after 0 users:\n%s", d.view())
+	}
+	previews := len(core.callList())
+	d.press("r")
+	if d.state() != stateConfirm {
+		t.Fatalf("r went to %v, want the confirmation", d.state())
+	}
+	d.waitFor("a fresh preview", func(m Model) bool { return confirmOf(d).report != nil })
+	calls := core.callList()
+	if len(calls) != previews+1 || calls[len(calls)-1].Mode != importer.ModePreview {
+		t.Fatalf("r did not preview again: %d calls (%d before)", len(calls), previews)
+	}
+	// Back and forth keeps previewing: the first preview is stale now.
+	d.press("esc", "enter")
+	d.waitFor("another preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	if n := len(core.callList()); n != previews+2 {
+		t.Fatalf("%d calls, want a new preview on each visit", n)
+	}
+}
+
+// A failed run that wrote users offers both: r, and enter for journeys.
+func TestProgressFailedRunOffersBoth(t *testing.T) {
+	d, _ := toProgress(t, 80, 24, nil, func(pc *programContext) {
+		prev := pc.runImporter
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode != importer.ModeRun {
+				return prev(ctx, src, env, opts)
+			}
+			_, rep := runScript()
+			rep.Users.Imported = 4
+			rep.Error = "writing batch 2: environment busy"
+			return rep, errors.New(rep.Error)
+		}
+	})
+	p := progressOf(d)
+	d.waitFor("the end", func(m Model) bool { return p.report != nil })
+	d.mustSee("r run again")
+	d.mustSee("enter set up journeys")
+	d.press("enter")
+	if d.state() != stateJourneys {
+		t.Fatalf("enter went to %v", d.state())
+	}
+}
+
+// The ctrl+c note goes away with the message that ends the import, and
+// it is wrapped, not cut, at 80 columns.
+func TestProgressStopNoteClearsWithTheReport(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("ctrl+c")
+	if !strings.Contains(flatten(d.view()), d.m.stopNote) {
+		t.Fatalf("stop note not shown whole:\n%s", d.view())
+	}
+	assertFits(t, d.view(), 80, 24)
+	d.waitFor("the report", func(m Model) bool { return p.report != nil })
+	if d.m.stopNote != "" || strings.Contains(d.view(), "Stopping the import") {
+		t.Fatalf("the stop note stays under the summary:\n%s", d.view())
+	}
+}
+
+// The plain summary of a run stopped before anything was written has no
+// empty tag or event lines and does not claim auth providers it did not set.
+func TestSummaryOfAnEarlyStop(t *testing.T) {
+	hold := make(chan struct{})
+	empty := importer.Report{
+		Mode: importer.ModeRun, Source: "api", Phases: importer.Phases{Users: true, Settings: true},
+		Tags:   map[string]int{importer.TagClerk: 0, importer.TagNeedsPasswordReset: 0, importer.TagSocialOnly: 0},
+		Events: map[string]int{importer.EventUserImported: 0, importer.EventUserLogin: 0},
+		Users: importer.UserCounts{DuplicateReasons: map[string]int{importer.ReasonEmailExists: 0},
+			SkippedReasons: map[string]int{importer.ReasonNoEmail: 0}},
+		Settings: importer.SettingsReport{Providers: []string{}, Before: []string{"credentials"}, After: []string{}},
+	}
+	d, _ := toProgress(t, 80, 24, nil, heldRun(hold, empty))
+	p := progressOf(d)
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	sum := d.m.Summary()
+	for _, bad := range []string{"Tags:", "Events:", "Auth providers: none", "duplicates:", "skipped:"} {
+		if strings.Contains(sum, bad) {
+			t.Errorf("summary has %q:\n%s", bad, sum)
+		}
+	}
+	if !strings.Contains(sum, "Auth providers: not changed") {
+		t.Errorf("summary does not say the settings were left alone:\n%s", sum)
+	}
+	d.mustSee("not changed (stopped before the settings phase)")
+}

@@ -5,10 +5,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -34,6 +37,8 @@ type settingsScreen struct {
 	report  *importer.Report
 	err     string
 	wait    waitBanner // a pause of the Clerk client
+	begun   time.Time  // when the current read started
+	spinner spinner.Model
 
 	// before is the environment's providers now (the importer merges into
 	// them, it never removes one).
@@ -54,14 +59,15 @@ func newSettingsScreen(pc *programContext) *settingsScreen {
 			s.selected[p] = true
 		}
 	}
-	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(pc.styles.Barfill))
-	s.SetSize(pc.width, pc.bodyHeight())
+	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.restyle()
 	return s
 }
 
 func (s *settingsScreen) restyle() {
 	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Barfill))
-	s.SetSize(s.width, 0)
+	s.spinner.Style = s.pc.styles.Selected
+	s.SetSize(s.pc.width, 0)
 }
 
 // authSettingsMsg carries the environment's providers before the import.
@@ -100,9 +106,10 @@ func (s *settingsScreen) start() tea.Cmd {
 	s.fetched, s.an, s.counts, s.entries, s.report, s.err = 0, importer.Analysis{}, importer.UserCounts{}, nil, nil, ""
 	s.total = s.pc.sess.source.Total
 	s.wait.clear()
+	s.begun = s.pc.now()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), s.opts)
-	return cmd
+	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
 }
 
 func (s *settingsScreen) close() {
@@ -201,6 +208,19 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(s.run.wait(), tick)
 	case waitTickMsg:
 		return s.wait.tick(msg, s.pc.now())
+	case runTickMsg:
+		// Redraws the elapsed time while the read runs.
+		if s.run == nil || msg.RunID != s.run.id || !s.running() {
+			return nil
+		}
+		return runTick(s.run.id)
+	case spinner.TickMsg:
+		if !s.running() {
+			return nil
+		}
+		var cmd tea.Cmd
+		s.spinner, cmd = s.spinner.Update(msg)
+		return cmd
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, s.keys.Up):
@@ -308,7 +328,7 @@ func (s *settingsScreen) View() string {
 		status = st.OK.Render("✓ preview complete")
 		total = max(total, s.fetched)
 	default:
-		status = st.Dim.Render("reading users…")
+		status = s.spinner.View() + st.Dim.Render(" reading users… "+fmtDuration(s.pc.now().Sub(s.begun)))
 	}
 	count := fmtInt(s.fetched)
 	if total > 0 {
@@ -318,7 +338,14 @@ func (s *settingsScreen) View() string {
 	if s.report != nil {
 		p = 1
 	}
-	b.WriteString(s.bar.ViewAs(p) + " " + st.Number.Render(count) + " " + status + "\n")
+	// The bar takes the width the count and the status leave.
+	s.bar.SetWidth(max(min(s.width-lipgloss.Width(count+status)-2, s.width-34, 50), 10))
+	bar := s.bar.ViewAs(p)
+	if total <= 0 && s.running() {
+		// An export file: no total to measure against.
+		bar = readBar(st, s.bar.Width(), s.pc.now().Sub(s.begun))
+	}
+	b.WriteString(bar + " " + st.Number.Render(count) + " " + status + "\n")
 	// A pause of the Clerk client takes the blank line under the bar.
 	b.WriteString(s.wait.view(st, s.pc.now(), "the preview", s.width) + "\n")
 
@@ -372,14 +399,14 @@ func (s *settingsScreen) View() string {
 		b.WriteString(st.Warning.Render("⚠ "+plural(set.StrandedUsers, "stranded user", "stranded users")+": social-only with no enabled provider") + "\n")
 	}
 	if set.PasswordlessUsers > 0 {
-		b.WriteString(st.Warning.Render(ansiTruncate("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width)) + "\n")
+		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)) + "\n")
 	}
 	b.WriteString(st.Label.Render("After the import  ") + orNone(set.After) + "\n")
 	if o := s.runOverride(); o != nil {
 		b.WriteString(st.Label.Render("Your selection   ") + st.Dim.Render("same as --providers "+overrideText(o)) + "\n")
 	}
 	if s.err != "" {
-		b.WriteString(st.Error.Render("✗ "+s.err) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source") + "\n")
+		b.WriteString(errorText(st, s.err, s.width) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source") + "\n")
 	}
 	return b.String()
 }

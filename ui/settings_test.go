@@ -304,3 +304,44 @@ func TestSettingsGoldenDone(t *testing.T) {
 		return d
 	})
 }
+
+// While reading, the settings show a spinner and the elapsed time, moved
+// by a tick each second while the read runs; an export file (no total)
+// gets a moving bar instead of an empty one.
+func TestSettingsReadingMovesWithoutResults(t *testing.T) {
+	clock := newTestClock()
+	hold := make(chan struct{})
+	defer close(hold)
+	_, rep := previewEvents()
+	d, _ := toSettings(t, 80, 24, clock.install, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			return scriptedRun(nil, rep, hold)(ctx, src, env, opts)
+		}
+	})
+	s := settingsOf(d)
+	d.m.pc.sess.source.Total = -1 // as for a file
+	s.total = -1
+	barLine := func() string {
+		for _, l := range strings.Split(d.view(), "\n") {
+			if strings.Contains(l, "reading users") {
+				return l
+			}
+		}
+		t.Fatalf("no read line:\n%s", d.view())
+		return ""
+	}
+	first := barLine()
+	if !strings.Contains(first, "⠋ reading users… 0s") || !strings.Contains(first, "█") {
+		t.Fatalf("read line %q: want a spinner, the elapsed time and a moving bar", first)
+	}
+	clock.advance(3 * time.Second)
+	tm, cmd := d.m.Update(runTickMsg{RunID: s.run.id})
+	d.m = tm.(Model)
+	if cmd == nil {
+		t.Fatal("the tick stopped while reading")
+	}
+	next := barLine()
+	if !strings.Contains(next, "reading users… 3s") || next == first {
+		t.Fatalf("read line did not move: %q then %q", first, next)
+	}
+}

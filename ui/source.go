@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
@@ -79,6 +82,7 @@ type sourceScreen struct {
 	verifyID  int
 	cancel    context.CancelFunc
 	err       string
+	note      string     // a neutral notice (the check was cancelled)
 	wait      waitBanner // a pause of the Clerk client during the check
 
 	envUsers int
@@ -213,6 +217,11 @@ func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
 			return s.focusInput()
 		}
 		s.err = ""
+		if old := s.pc.sess.source; old.Kind != "" && (old.Kind != msg.choice.Kind || old.Key != msg.choice.Key || old.Path != msg.choice.Path) {
+			// Another source: what was decided for the old one does
+			// not apply (provider override, duplicate decisions).
+			s.pc.sess.resetForSource()
+		}
 		s.pc.sess.source = msg.choice
 		return nav(stateSettings)
 	case suggestionsMsg:
@@ -234,7 +243,11 @@ func (s *sourceScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			s.close()
 			s.verifying = false
 			s.wait.clear()
-			s.err = "Verification cancelled."
+			s.err = ""
+			s.note = "Check cancelled. Press enter to check again."
+			if s.mode == modeFile {
+				s.note = "Cancelled. Press enter to open the file again."
+			}
 			return s.focusInput()
 		}
 		return nil
@@ -262,7 +275,7 @@ func (s *sourceScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, s.keys.Back):
 			s.mode = modeChoose
-			s.err = ""
+			s.err, s.note = "", ""
 			return s.focusInput()
 		case key.Matches(msg, s.keys.Verify):
 			return s.verify()
@@ -272,7 +285,7 @@ func (s *sourceScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *sourceScreen) enterMode() tea.Cmd {
-	s.err = ""
+	s.err, s.note = "", ""
 	if s.choice == 0 {
 		s.mode = modeKey
 	} else {
@@ -288,13 +301,13 @@ func (s *sourceScreen) updateInput(msg tea.Msg) tea.Cmd {
 		before := s.keyInput.Value()
 		s.keyInput, cmd = s.keyInput.Update(msg)
 		if s.keyInput.Value() != before {
-			s.err = ""
+			s.err, s.note = "", ""
 		}
 	case modeFile:
 		before := s.fileInput.Value()
 		s.fileInput, cmd = s.fileInput.Update(msg)
 		if s.fileInput.Value() != before {
-			s.err = ""
+			s.err, s.note = "", ""
 			return tea.Batch(cmd, s.complete())
 		}
 	}
@@ -350,6 +363,7 @@ func pathCompletions(value string) []string {
 
 // verify checks the key (format, then /users/count) or the file.
 func (s *sourceScreen) verify() tea.Cmd {
+	s.note = ""
 	s.verifyID++
 	id := s.verifyID
 	ctx, cancel := context.WithTimeout(s.pc.base, 2*time.Minute)
@@ -426,10 +440,41 @@ func (s *sourceScreen) verify() tea.Cmd {
 		if err != nil {
 			return verifyResultMsg{id: id, err: err}
 		}
+		// Read the start of the file: one that is not an export, or a
+		// small one cut short, fails here rather than on the next step.
+		// (A file reports a damaged record on the call after the records
+		// before it, so this reads on past the first page; the preview
+		// opens the file again.)
 		total, _ := src.Total(ctx)
+		err = checkStart(ctx, src)
 		src.Close()
+		if err != nil {
+			return verifyResultMsg{id: id, err: err}
+		}
 		return verifyResultMsg{id: id, choice: sourceChoice{Kind: "file", Path: path, Total: total}}
 	})
+}
+
+// checkedRecords is how far into an export file the source step reads.
+const checkedRecords = 5000
+
+// checkStart reads src until its end or checkedRecords records, and
+// returns the first error other than the end.
+func checkStart(ctx context.Context, src clerk.Source) error {
+	for n := 0; n < checkedRecords; {
+		recs, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		n += len(recs)
+	}
+	return nil
 }
 
 func unwrapPathErr(err error) error {
@@ -450,7 +495,7 @@ func (s *sourceScreen) View() string {
 	users := st.Dim.Render("counting users…")
 	switch {
 	case s.envErr != "":
-		users = st.Error.Render("cannot count users: " + s.envErr)
+		users = indentLines(errorText(st, "cannot count users: "+s.envErr, s.width-2), "  ")[2:]
 	case s.envUsers >= 0:
 		users = st.Number.Render(fmtInt(s.envUsers)) + " users now"
 	}
@@ -517,10 +562,13 @@ func (s *sourceScreen) View() string {
 		}
 	}
 	if s.err != "" {
-		b.WriteString("\n" + st.Error.Render("✗ "+s.err) + "\n")
+		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
 		if s.mode == modeKey {
 			b.WriteString(st.Dim.Render("Fix the key and press enter to try again.") + "\n")
 		}
+	}
+	if s.note != "" {
+		b.WriteString("\n" + noticeText(st.Dim, s.note, s.width) + "\n")
 	}
 	return b.String()
 }

@@ -1,12 +1,17 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
 func sourceDriver(t *testing.T, cfg Config, w, h int) (*driver, *fakeCore) {
@@ -190,4 +195,167 @@ func TestSourceChooserGolden(t *testing.T) {
 		d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), w, h)
 		return d
 	})
+}
+
+// Clerk's message is wrapped at 80 columns, never cut.
+func TestSourceLongErrorIsWrapped(t *testing.T) {
+	env := newFakeEnv()
+	cfg := testConfig(env, makeUsers(10))
+	cfg.APIKey = "sk_test_bad_key"
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("enter")
+	d.waitFor("the error", func(m Model) bool { return m.screens[stateSource].(*sourceScreen).err != "" })
+	want := "✗ Unauthorized: The provided Clerk Secret Key is invalid. Make sure it is correct."
+	if !strings.Contains(flatten(d.view()), want) {
+		t.Fatalf("error cut:\n%s", d.view())
+	}
+	assertFits(t, d.view(), 80, 24)
+}
+
+// blockingSource never answers: the check can only be cancelled.
+type blockingSource struct{ sliceSource }
+
+func (b *blockingSource) Total(ctx context.Context) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+// esc during the check cancels it with a neutral note, not a "fix the
+// key" error.
+func TestSourceCancelledCheckIsNeutral(t *testing.T) {
+	env := newFakeEnv()
+	cfg := testConfig(env, nil)
+	cfg.APIKey = "sk_test_slow"
+	cfg.OpenAPI = func(string, func(string, time.Duration)) (clerk.Source, error) {
+		return &blockingSource{sliceSource{kind: "api"}}, nil
+	}
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("enter")
+	s := d.m.screens[stateSource].(*sourceScreen)
+	if !s.verifying {
+		t.Fatal("not checking")
+	}
+	d.press("esc")
+	v := d.view()
+	if strings.Contains(v, "Fix the key") || strings.Contains(v, "✗") || !strings.Contains(v, "Check cancelled") {
+		t.Fatalf("cancel shown as an error:\n%s", v)
+	}
+	// Typing clears the note.
+	d.press("x")
+	if strings.Contains(d.view(), "Check cancelled") {
+		t.Fatal("the note stays after an edit")
+	}
+}
+
+// A file that is not an export fails on the source step (its first page
+// is read there), not on the next one.
+func TestSourceFileFirstPageIsRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.json")
+	if err := os.WriteFile(path, []byte("{\"oops\""), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := newFakeEnv()
+	cfg := testConfig(env, nil)
+	closed := false
+	cfg.OpenFile = func(string) (clerk.Source, error) {
+		return &closingSource{failingSource: failingSource{err: errors.New(`users.json: byte 7: expected a JSON array of users or an object with a "users" array, found an object without one; is this a Clerk export?`)}, closed: &closed}, nil
+	}
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("2")
+	d.send(tea.PasteMsg{Content: path})
+	d.press("enter")
+	s := d.m.screens[stateSource].(*sourceScreen)
+	d.waitFor("the error", func(Model) bool { return s.err != "" })
+	if d.state() != stateSource || !strings.Contains(flatten(d.view()), "is this a Clerk export?") {
+		t.Fatalf("state %v:\n%s", d.state(), d.view())
+	}
+	if !closed {
+		t.Fatal("the file was not closed after the check")
+	}
+}
+
+type closingSource struct {
+	failingSource
+	closed *bool
+}
+
+func (c *closingSource) Kind() string                       { return "file" }
+func (c *closingSource) Total(context.Context) (int, error) { return -1, nil }
+func (c *closingSource) Close() error                       { *c.closed = true; return nil }
+
+// Back on the source step, the header's production badge follows the key
+// being typed, and a different source forgets the provider override and
+// the duplicate decisions made for the old one.
+func TestSourceChangeResetsState(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export.json")
+	os.WriteFile(path, []byte("[]"), 0o600)
+	env := newFakeEnv()
+	cfg := testConfig(env, makeUsers(10))
+	cfg.APIKey = "sk_live_0123456789abcdef"
+	core := &fakeCore{}
+	d := newDriver(t, cfg, 80, 24, core.install)
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	d.press("space")          // override the providers
+	d.press("enter", "space") // review: merge the first duplicate
+	if d.m.pc.sess.providers == nil || len(d.m.pc.sess.decisions) != 1 {
+		t.Fatalf("providers %v decisions %v", d.m.pc.sess.providers, d.m.pc.sess.decisions)
+	}
+	d.press("esc", "esc") // back to the source
+	if d.state() != stateSource {
+		t.Fatalf("state %v", d.state())
+	}
+	d.press("esc", "2") // the export file
+	header := strings.SplitN(d.view(), "\n", 2)[0]
+	if strings.Contains(header, "PRODUCTION") {
+		t.Fatalf("header keeps the old key's badge: %q", header)
+	}
+	d.send(tea.PasteMsg{Content: path})
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings })
+	if s := d.m.pc.sess; s.providers != nil || len(s.decisions) != 0 || s.source.Kind != "file" {
+		t.Fatalf("kept from the old source: providers %v decisions %v source %+v", s.providers, s.decisions, s.source)
+	}
+	if strings.Contains(strings.SplitN(d.view(), "\n", 2)[0], "PRODUCTION") {
+		t.Fatal("badge shown for a file")
+	}
+}
+
+// truncatedFile gives its records, then the error of a file cut short
+// (as clerk's file source does: the records before the damage first).
+type truncatedFile struct {
+	sliceSource
+	err error
+}
+
+func (f *truncatedFile) Next(ctx context.Context) ([]clerk.Record, error) {
+	if f.pos >= len(f.users) {
+		return nil, f.err
+	}
+	return f.sliceSource.Next(ctx)
+}
+
+// A small file cut short fails on the source step too, although its
+// first page reads fine.
+func TestSourceTruncatedFileFailsEarly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.json")
+	os.WriteFile(path, []byte("[{}"), 0o600)
+	env := newFakeEnv()
+	cfg := testConfig(env, nil)
+	cfg.OpenFile = func(string) (clerk.Source, error) {
+		return &truncatedFile{sliceSource: sliceSource{kind: "file", users: makeUsers(6), pageSize: 4},
+			err: errors.New("users.json: the file ends before the JSON is complete (truncated download?)")}, nil
+	}
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("2")
+	d.send(tea.PasteMsg{Content: path})
+	d.press("enter")
+	s := d.m.screens[stateSource].(*sourceScreen)
+	d.waitFor("the error", func(Model) bool { return s.err != "" || d.m.state != stateSource })
+	if d.state() != stateSource || !strings.Contains(flatten(d.view()), "truncated download?") {
+		t.Fatalf("state %v:\n%s", d.state(), d.view())
+	}
 }
