@@ -24,7 +24,10 @@ const eventBuffer = 512
 // the previous message. Done is set (with Report and Err) once
 // importer.Run has returned; no message follows it.
 type importUpdateMsg struct {
-	RunID    int
+	RunID int
+	// Checking is set while the importer reads a file through before
+	// writing (cleared by Started).
+	Checking bool
 	Started  *importer.Started
 	Page     *importer.PageRead
 	Batch    *importer.BatchApplied
@@ -217,8 +220,11 @@ func (r *importRun) next() tea.Msg {
 // add folds one event into the message; it reports whether the run is over.
 func (m *importUpdateMsg) add(v any) bool {
 	switch ev := v.(type) {
+	case importer.Checking:
+		m.Checking = true
 	case importer.Started:
 		m.Started = &ev
+		m.Checking = false
 	case importer.PageRead:
 		m.Page = &ev
 		m.Wait = nil // the pause is over

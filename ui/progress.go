@@ -41,6 +41,7 @@ type progressScreen struct {
 	stopping bool
 	batches  int // batches written so far
 	spinner  spinner.Model
+	checking bool // the importer is reading the file through first
 
 	expUsers, expLinks int
 	usersBar, linksBar progress.Model
@@ -196,8 +197,14 @@ func (s *progressScreen) written() int { return s.counts.Imported + s.counts.Mer
 
 func (s *progressScreen) apply(msg importUpdateMsg) {
 	s.lastAt = s.pc.now()
-	if msg.Started != nil && msg.Started.Total >= 0 {
-		s.total = msg.Started.Total
+	if msg.Checking {
+		s.checking = true
+	}
+	if msg.Started != nil {
+		s.checking = false
+		if msg.Started.Total >= 0 {
+			s.total = msg.Started.Total
+		}
 	}
 	if msg.Page != nil {
 		s.fetched = msg.Page.Fetched
@@ -272,6 +279,11 @@ func (s *progressScreen) View() string {
 	st := s.pc.styles
 	var b strings.Builder
 	title := "Importing from " + s.pc.sess.source.describe()
+	if s.checking {
+		// A run reads a file through first so that a damaged one writes
+		// nothing; on a large export that takes a while.
+		title = "Checking the whole file before writing anything…"
+	}
 	if s.stopping {
 		title = "Stopping after the batch in flight…"
 	}

@@ -343,3 +343,27 @@ func TestSummaryOfAnEarlyStop(t *testing.T) {
 	}
 	d.mustSee("not changed (stopped before the settings phase)")
 }
+
+// TestProgressShowsFileCheck: a run on an export file reads it through
+// before writing (importer.Checking); the screen says so until Started.
+func TestProgressShowsFileCheck(t *testing.T) {
+	var m importUpdateMsg
+	m.add(importer.Checking{Source: "file"})
+	if !m.Checking {
+		t.Fatal("Checking event not carried")
+	}
+	m.add(importer.Started{Total: 7})
+	if m.Checking || m.Started == nil {
+		t.Fatal("Started must end the check")
+	}
+
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	d, _ := toProgress(t, 80, 24, hold)
+	p := progressOf(d)
+	p.apply(importUpdateMsg{Checking: true})
+	d.mustSee("Checking the whole file before writing anything")
+	p.apply(importUpdateMsg{Started: &importer.Started{Total: 7}})
+	d.mustNotSee("Checking the whole file")
+	d.mustSee("Importing from")
+}
