@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -145,8 +146,8 @@ func (r *runner) run() error {
 	}
 	if r.total >= 0 && r.fetched != r.total {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"The source announced %d users but %d were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
-			r.total, r.fetched))
+			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
+			thousands(r.total), thousands(r.fetched)))
 	}
 	return r.settings()
 }
@@ -573,7 +574,19 @@ func countUsers(n int, adjective, one, many string) string {
 	if n == 1 {
 		return "1 " + adjective + "user " + one
 	}
-	return fmt.Sprintf("%d %susers %s", n, adjective, many)
+	return fmt.Sprintf("%s %susers %s", thousands(n), adjective, many)
+}
+
+// thousands writes n with comma separators (12,345), as the wizard shows counts.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func nonNil(s []string) []string {
