@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestCreateMigrationJourneys(t *testing.T) {
 			}
 		}
 	}
-	if !equalInts(days, []int{0, 3, 7}) || !equal(slugs, []string{SlugAnnouncement, SlugGoLive, SlugReminder}) {
+	if !slices.Equal(days, []int{0, 3, 7}) || !slices.Equal(slugs, []string{SlugAnnouncement, SlugGoLive, SlugReminder}) {
 		t.Errorf("announcement timeline days %v slugs %v", days, slugs)
 	}
 	pr, _ := env.GetJourney(ctx, JourneyPasswordReset)
@@ -62,7 +63,7 @@ func TestCreateMigrationJourneys(t *testing.T) {
 			slugs = append(slugs, s.Node.TemplateSlug)
 		}
 	}
-	if pr.Audience.Tag != TagNeedsPasswordReset || !equalInts(days, []int{1, 4}) || !equal(slugs, []string{SlugPasswordReset, SlugPasswordResetReminder}) {
+	if pr.Audience.Tag != TagNeedsPasswordReset || !slices.Equal(days, []int{1, 4}) || !slices.Equal(slugs, []string{SlugPasswordReset, SlugPasswordResetReminder}) {
 		t.Errorf("password journey audience %q days %v slugs %v", pr.Audience.Tag, days, slugs)
 	}
 	if got := TransitionLine(ann.Transitions[0]); got != "announcement → go_live [timer (3d)] (announcement-to-go_live)" {
@@ -180,19 +181,7 @@ func TestRender(t *testing.T) {
 	if r.HTML != "<a href=\"\">Ada &lt;script&gt;</a>" {
 		t.Errorf("html = %q (values must be escaped)", r.HTML)
 	}
-	if !equal(r.Missing, []string{"loginUrl", "unknown"}) {
+	if !slices.Equal(r.Missing, []string{"loginUrl", "unknown"}) {
 		t.Errorf("missing = %v", r.Missing)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func TestMapUserFullRecord(t *testing.T) {
 		u.OAuthLinks[1].Provider != "linkedin" || u.OAuthLinks[1].Email != "ada@example.com" {
 		t.Errorf("links = %+v", u.OAuthLinks)
 	}
-	if want := []string{TagClerk, TagNeedsPasswordReset}; !equal(u.Tags, want) {
+	if want := []string{TagClerk, TagNeedsPasswordReset}; !slices.Equal(u.Tags, want) {
 		t.Errorf("tags = %v, want %v", u.Tags, want)
 	}
 	if len(m.user.Events) != 2 || m.user.Events[0].Type != EventUserImported || m.user.Events[1].Type != EventUserLogin {
@@ -83,7 +84,7 @@ func TestMapUserFullRecord(t *testing.T) {
 	if l["synthetic"] != true || l["originalLoginAt"] != "2025-07-09T23:09:19.086Z" {
 		t.Errorf("user.login payload = %v", l)
 	}
-	if !equal(m.providers, []string{"google", "linkedin"}) || len(m.unsupported) != 0 {
+	if !slices.Equal(m.providers, []string{"google", "linkedin"}) || len(m.unsupported) != 0 {
 		t.Errorf("providers = %v unsupported = %v", m.providers, m.unsupported)
 	}
 }
@@ -119,10 +120,10 @@ func TestMapUserRules(t *testing.T) {
 			}
 		}},
 		{"social only, unsupported provider kept as link", `{"id":"u1","password_enabled":false,"email_addresses":[{"id":"e","email_address":"x@b.co"}],"external_accounts":[{"provider":"oauth_x","provider_user_id":"x1"},{"provider":"oauth_github","provider_user_id":"g1"}]}`, "", func(t *testing.T, m mapped) {
-			if !equal(m.user.User.Tags, []string{TagClerk, TagSocialOnly}) {
+			if !slices.Equal(m.user.User.Tags, []string{TagClerk, TagSocialOnly}) {
 				t.Errorf("tags = %v", m.user.User.Tags)
 			}
-			if !equal(m.providers, []string{"github"}) || !equal(m.unsupported, []string{"oauth_x"}) {
+			if !slices.Equal(m.providers, []string{"github"}) || !slices.Equal(m.unsupported, []string{"oauth_x"}) {
 				t.Errorf("providers %v unsupported %v", m.providers, m.unsupported)
 			}
 			if len(m.user.User.OAuthLinks) != 2 || m.user.User.OAuthLinks[0].Provider != "x" {
@@ -130,7 +131,7 @@ func TestMapUserRules(t *testing.T) {
 			}
 		}},
 		{"neither password nor oauth", `{"id":"u1","email_addresses":[{"id":"e","email_address":"n@b.co"}]}`, "", func(t *testing.T, m mapped) {
-			if !equal(m.user.User.Tags, []string{TagClerk}) {
+			if !slices.Equal(m.user.User.Tags, []string{TagClerk}) {
 				t.Errorf("tags = %v", m.user.User.Tags)
 			}
 		}},
@@ -162,7 +163,7 @@ func TestMapUserIncludeBanned(t *testing.T) {
 
 func TestParseProviders(t *testing.T) {
 	got, err := ParseProviders(" LinkedIn, oauth_google,google,")
-	if err != nil || !equal(got, []string{"google", "linkedin"}) {
+	if err != nil || !slices.Equal(got, []string{"google", "linkedin"}) {
 		t.Fatalf("got %v %v", got, err)
 	}
 	if _, err := ParseProviders("myspace"); err == nil {
@@ -171,16 +172,4 @@ func TestParseProviders(t *testing.T) {
 	if got, _ := ParseProviders(""); got == nil || len(got) != 0 {
 		t.Fatalf("empty list = %#v, want empty non-nil (no SSO providers)", got)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func TestBadAndConflictingLinks(t *testing.T) {
 		t.Fatalf("warnings = %v, want %v (per mode)", reasons, want)
 	}
 	c, _ := env.GetUser(ctx, "c@example.com")
-	if len(c.OAuthLinks) != 0 || !equal(c.Tags, []string{TagClerk, TagSocialOnly}) {
+	if len(c.OAuthLinks) != 0 || !slices.Equal(c.Tags, []string{TagClerk, TagSocialOnly}) {
 		t.Fatalf("c = %+v", c)
 	}
 }

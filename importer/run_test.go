@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -181,7 +182,7 @@ func TestPreviewThenRunAgree(t *testing.T) {
 	s := pre.Settings
 	// Duplicates still count for detection (they use those methods);
 	// skipped users do not.
-	if !equal(s.Providers, []string{"credentials", "github", "google", "linkedin"}) {
+	if !slices.Equal(s.Providers, []string{"credentials", "github", "google", "linkedin"}) {
 		t.Errorf("providers = %v", s.Providers)
 	}
 	if !reflect.DeepEqual(s.Unsupported, map[string]int{"oauth_x": 1}) || s.StrandedUsers != 1 {
@@ -208,14 +209,14 @@ func TestPreviewThenRunAgree(t *testing.T) {
 		t.Errorf("users in env = %d, want 6", n)
 	}
 	got, _ := env.AuthSettings(ctx)
-	if !equal(got.Providers, []string{"credentials", "github", "google", "linkedin"}) {
+	if !slices.Equal(got.Providers, []string{"credentials", "github", "google", "linkedin"}) {
 		t.Errorf("auth settings = %v", got.Providers)
 	}
 	both, err := env.GetUser(ctx, "both@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(both.OAuthLinks) != 2 || !equal(both.Tags, []string{TagClerk, TagNeedsPasswordReset}) {
+	if len(both.OAuthLinks) != 2 || !slices.Equal(both.Tags, []string{TagClerk, TagNeedsPasswordReset}) {
 		t.Errorf("both = %+v", both)
 	}
 	if evs, _ := env.ListEvents(ctx, ascendkit.EventFilter{Type: EventUserLogin}); len(evs) != 2 {
@@ -270,7 +271,7 @@ func TestProvidersOverride(t *testing.T) {
 	env := openEnv(t)
 	// Only LinkedIn is still active in Clerk: google-only social users are stranded now.
 	rep := run(t, mixedSource(), env, Options{Mode: ModeRun, Providers: []string{"linkedin"}})
-	if !equal(rep.Settings.Providers, []string{"credentials", "linkedin"}) {
+	if !slices.Equal(rep.Settings.Providers, []string{"credentials", "linkedin"}) {
 		t.Fatalf("providers = %v", rep.Settings.Providers)
 	}
 	// social (google) + x (unsupported) + exists (google duplicate) are social-only without an enabled provider.
@@ -282,7 +283,7 @@ func TestProvidersOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep = run(t, mixedSource(), env, Options{Mode: ModeRun, Phases: Phases{Settings: true}, Providers: []string{}})
-	if !equal(rep.Settings.Before, []string{"magic-link"}) || !equal(rep.Settings.After, []string{"credentials", "magic-link"}) {
+	if !slices.Equal(rep.Settings.Before, []string{"magic-link"}) || !slices.Equal(rep.Settings.After, []string{"credentials", "magic-link"}) {
 		t.Fatalf("before %v after %v", rep.Settings.Before, rep.Settings.After)
 	}
 }
@@ -306,7 +307,7 @@ func TestMergePolicy(t *testing.T) {
 	if taken.Name != "Own Name" || taken.Metadata["plan"] != "pro" {
 		t.Errorf("merge overwrote the user's own fields: %+v", taken)
 	}
-	if len(taken.OAuthLinks) != 1 || taken.OAuthLinks[0].Provider != "google" || !equal(taken.Tags, []string{TagClerk, TagSocialOnly}) {
+	if len(taken.OAuthLinks) != 1 || taken.OAuthLinks[0].Provider != "google" || !slices.Equal(taken.Tags, []string{TagClerk, TagSocialOnly}) {
 		t.Errorf("merge did not add links/tags: %+v", taken)
 	}
 	if imp, _ := taken.Metadata["import"].(map[string]any); imp["sourceId"] != "user_exists" {

@@ -91,6 +91,21 @@ type importRun struct {
 	closed bool
 }
 
+// follow is how a screen takes a coalesced update of its run: updates of
+// other (earlier) runs are dropped, apply sees the rest, the wait banner
+// follows, and unless the run is over the next update is awaited.
+func (r *importRun) follow(msg importUpdateMsg, b *waitBanner, now time.Time, apply func(importUpdateMsg)) tea.Cmd {
+	if r == nil || msg.RunID != r.id {
+		return nil
+	}
+	apply(msg)
+	tick := b.update(msg, now)
+	if msg.Done {
+		return nil
+	}
+	return tea.Batch(r.wait(), tick)
+}
+
 // openFunc opens a new single-pass source; an API source reports its
 // pauses to onWait.
 type openFunc func(onWait onWaitFunc) (clerk.Source, error)

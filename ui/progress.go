@@ -131,15 +131,7 @@ func (s *progressScreen) requestStop() tea.Cmd {
 func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case importUpdateMsg:
-		if s.run == nil || msg.RunID != s.run.id {
-			return nil
-		}
-		s.apply(msg)
-		tick := s.wait.update(msg, s.pc.now())
-		if msg.Done {
-			return nil
-		}
-		return tea.Batch(s.run.wait(), tick)
+		return s.run.follow(msg, &s.wait, s.pc.now(), s.apply)
 	case waitTickMsg:
 		return s.wait.tick(msg, s.pc.now())
 	case runTickMsg:

@@ -197,15 +197,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.before = msg.providers
 		return nil
 	case importUpdateMsg:
-		if s.run == nil || msg.RunID != s.run.id {
-			return nil
-		}
-		s.apply(msg)
-		tick := s.wait.update(msg, s.pc.now())
-		if msg.Done {
-			return nil
-		}
-		return tea.Batch(s.run.wait(), tick)
+		return s.run.follow(msg, &s.wait, s.pc.now(), s.apply)
 	case waitTickMsg:
 		return s.wait.tick(msg, s.pc.now())
 	case runTickMsg:
