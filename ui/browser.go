@@ -608,15 +608,7 @@ func (s *browserScreen) journeyView() string {
 	if s.mode == browseEdit {
 		b.WriteString("\n" + st.Heading.Render("Edit every email step") + "\n")
 		for i := range s.edit {
-			label := fmt.Sprintf("%-9s", editLabels[i])
-			cur := "  "
-			if i == s.editFocus {
-				cur = st.Cursor.Render("› ")
-				label = st.Selected.Render(label)
-			} else {
-				label = st.Label.Render(label)
-			}
-			b.WriteString(cur + label + " " + s.edit[i].View() + "\n")
+			b.WriteString(fieldRow(st, editLabels[i], 9, i == s.editFocus, s.edit[i].View()) + "\n")
 		}
 		if s.editErr != "" {
 			b.WriteString(errorText(st, s.editErr, s.width) + "\n")

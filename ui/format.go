@@ -222,6 +222,20 @@ func renderLines(st lipgloss.Style, s string) string {
 
 // errorText is a message after a ✗, wrapped to width (never cut: the
 // person needs all of it to fix what is wrong), in the error style.
+// fieldRow draws one labelled input of a form (label padded to pad),
+// marking the focused one with the cursor.
+func fieldRow(st Styles, label string, pad int, focused bool, input string) string {
+	label = fmt.Sprintf("%-*s", pad, label)
+	cur := "  "
+	if focused {
+		cur = st.Cursor.Render("› ")
+		label = st.Selected.Render(label)
+	} else {
+		label = st.Label.Render(label)
+	}
+	return cur + label + " " + input
+}
+
 func errorText(st Styles, msg string, width int) string {
 	return renderLines(st.Error, wrapHang("✗ "+msg, width, 2))
 }

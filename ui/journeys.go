@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -272,15 +271,7 @@ func (s *journeysScreen) View() string {
 	b.WriteString(st.Dim.Render("Creates 5 email templates and 2 draft journeys:") + "\n")
 	b.WriteString(st.Dim.Render("announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4).") + "\n\n")
 	for i := range s.inputs {
-		label := fmt.Sprintf("%-13s", journeyFieldLabels[i])
-		cur := "  "
-		if i == s.focus {
-			cur = st.Cursor.Render("› ")
-			label = st.Selected.Render(label)
-		} else {
-			label = st.Label.Render(label)
-		}
-		b.WriteString(cur + label + " " + s.inputs[i].View() + "\n")
+		b.WriteString(fieldRow(st, journeyFieldLabels[i], 13, i == s.focus, s.inputs[i].View()) + "\n")
 		if s.errs[i] != "" {
 			b.WriteString(indentLines(errorText(st, s.errs[i], s.width-4), "    ") + "\n")
 		}
