@@ -122,14 +122,10 @@ func StrandedWith(a Analysis, enabled []string) int {
 func ParseProviders(s string) ([]string, error) {
 	out := []string{}
 	for _, p := range strings.Split(s, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if p == "" {
+		if strings.TrimSpace(p) == "" {
 			continue
 		}
-		if p == "linkedin_oidc" || p == "oauth_linkedin_oidc" {
-			p = "linkedin"
-		}
-		p = strings.TrimPrefix(p, "oauth_")
+		p, _ = providerName(p) // the same names as in Clerk data
 		if !slices.Contains(SupportedProviders, p) {
 			return nil, fmt.Errorf("unknown provider %q (supported: %s)", p, strings.Join(SupportedProviders, ", "))
 		}

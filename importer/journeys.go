@@ -117,10 +117,10 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 		return ascendkit.Node{ID: id, Action: ascendkit.ActionSendEmail, TemplateSlug: slug, From: s.FromIdentity, Variables: vars}
 	}
 	timer := func(from, to, after string) ascendkit.Transition {
-		return ascendkit.Transition{ID: from + "-to-" + to, From: from, To: to, Trigger: ascendkit.TriggerTimer, After: after}
+		return ascendkit.Transition{ID: ascendkit.TransitionID(from, to), From: from, To: to, Trigger: ascendkit.TriggerTimer, After: after}
 	}
 	on := func(from, to, event string) ascendkit.Transition {
-		return ascendkit.Transition{ID: from + "-to-" + to, From: from, To: to, Trigger: ascendkit.TriggerEvent, On: event}
+		return ascendkit.Transition{ID: ascendkit.TransitionID(from, to), From: from, To: to, Trigger: ascendkit.TriggerEvent, On: event}
 	}
 	return []ascendkit.Journey{
 		{
@@ -328,7 +328,7 @@ func TransitionLine(t ascendkit.Transition) string {
 	}
 	id := t.ID
 	if id == "" {
-		id = t.From + "-to-" + t.To
+		id = ascendkit.TransitionID(t.From, t.To)
 	}
 	return fmt.Sprintf("%s → %s [%s] (%s)", t.From, t.To, trig, id)
 }

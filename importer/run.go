@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -147,7 +148,7 @@ func (r *runner) run() error {
 	if r.total >= 0 && r.fetched != r.total {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
-			thousands(r.total), thousands(r.fetched)))
+			Thousands(r.total), Thousands(r.fetched)))
 	}
 	return r.settings()
 }
@@ -553,17 +554,9 @@ func (r *runner) finish() {
 func (r *runner) countsCopy() UserCounts {
 	c := r.report.Users
 	c.Fetched = r.fetched
-	c.DuplicateReasons = cloneCounts(c.DuplicateReasons)
-	c.SkippedReasons = cloneCounts(c.SkippedReasons)
+	c.DuplicateReasons = maps.Clone(c.DuplicateReasons)
+	c.SkippedReasons = maps.Clone(c.SkippedReasons)
 	return c
-}
-
-func cloneCounts(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // countUsers reads "1 social-only user has" / "3 social-only users have".
@@ -574,19 +567,20 @@ func countUsers(n int, adjective, one, many string) string {
 	if n == 1 {
 		return "1 " + adjective + "user " + one
 	}
-	return fmt.Sprintf("%s %susers %s", thousands(n), adjective, many)
+	return fmt.Sprintf("%s %susers %s", Thousands(n), adjective, many)
 }
 
-// thousands writes n with comma separators (12,345), as the wizard shows counts.
-func thousands(n int) string {
+// Thousands writes n with comma separators: 12345 → "12,345".
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
+	sign := ""
 	if n < 0 {
-		return "-" + thousands(-n)
+		sign, s = "-", s[1:]
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s
+	return sign + s
 }
 
 func nonNil(s []string) []string {

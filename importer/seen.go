@@ -12,7 +12,7 @@ import (
 // sorted into runs of doubling size (like a binary counter), so a million
 // users cost about 20 MB instead of the ~100 MB a map of every hash would.
 type seenSet struct {
-	seed   maphash.Seed
+	hash   maphash.Hash // reused: hashing kind and value allocates nothing
 	recent map[uint64]struct{}
 	runs   [][]uint64 // each sorted; lengths strictly decrease
 }
@@ -21,12 +21,16 @@ type seenSet struct {
 const seenRecentMax = 1 << 14
 
 func newSeenSet() *seenSet {
-	return &seenSet{seed: maphash.MakeSeed(), recent: make(map[uint64]struct{}, seenRecentMax)}
+	return &seenSet{recent: make(map[uint64]struct{}, seenRecentMax)}
 }
 
 // addSeen records kind+v and reports whether it was already there.
 func (s *seenSet) addSeen(kind, v string) bool {
-	h := maphash.String(s.seed, kind+"\x00"+v)
+	s.hash.Reset()
+	s.hash.WriteString(kind)
+	s.hash.WriteByte(0)
+	s.hash.WriteString(v)
+	h := s.hash.Sum64()
 	if _, ok := s.recent[h]; ok {
 		return true
 	}

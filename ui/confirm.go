@@ -124,6 +124,28 @@ func (s *confirmScreen) Init() tea.Cmd {
 	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
 }
 
+// apply takes one update of the confirmation's preview; at the end it
+// keeps the report and returns the command that focuses the answer.
+func (s *confirmScreen) apply(msg importUpdateMsg) tea.Cmd {
+	if msg.Page != nil {
+		s.fetched = msg.Page.Fetched
+		if msg.Page.Total >= 0 {
+			s.total = msg.Page.Total
+		}
+	}
+	if !msg.Done {
+		return nil
+	}
+	if msg.Err != nil {
+		s.err = termtext.Clean(msg.Err.Error())
+		return nil
+	}
+	r := msg.Report
+	s.report = &r
+	s.pc.sess.final = &r
+	return s.focus()
+}
+
 func (s *confirmScreen) focus() tea.Cmd {
 	if s.production() && s.report != nil {
 		return s.input.Focus()
@@ -148,27 +170,11 @@ func (s *confirmScreen) SetSize(w, h int) {
 func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case importUpdateMsg:
-		if s.run == nil || msg.RunID != s.run.id {
-			return nil
-		}
-		if msg.Page != nil {
-			s.fetched = msg.Page.Fetched
-			if msg.Page.Total >= 0 {
-				s.total = msg.Page.Total
-			}
-		}
-		tick := s.wait.update(msg, s.pc.now())
-		if !msg.Done {
-			return tea.Batch(s.run.wait(), tick)
-		}
-		if msg.Err != nil {
-			s.err = termtext.Clean(msg.Err.Error())
-			return nil
-		}
-		r := msg.Report
-		s.report = &r
-		s.pc.sess.final = &r
-		return s.focus()
+		var focus tea.Cmd
+		cmd := s.run.follow(msg, &s.wait, s.pc.now(), func(msg importUpdateMsg) {
+			focus = s.apply(msg)
+		})
+		return tea.Batch(cmd, focus)
 	case waitTickMsg:
 		return s.wait.tick(msg, s.pc.now())
 	case runTickMsg:

@@ -4,33 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
-// fmtInt formats n with thousands separators: 12345 → "12,345".
-func fmtInt(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// fmtInt formats n with thousands separators: 12345 → "12,345" (the
+// importer's warnings use the same function).
+func fmtInt(n int) string { return importer.Thousands(n) }
 
 // fmtDuration prints a short human duration: "3s", "2m05s", "1h02m".
 func fmtDuration(d time.Duration) string {
