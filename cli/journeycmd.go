@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -327,7 +329,7 @@ func printJourney(w io.Writer, j ascendkit.Journey, audience, pending int) {
 	fmt.Fprintln(w, "\nNodes:")
 	for _, n := range j.Nodes {
 		fmt.Fprintf(w, "  %s (%s)", n.ID, n.Action)
-		for _, k := range sortedStrKeys(n.Variables) {
+		for _, k := range slices.Sorted(maps.Keys(n.Variables)) {
 			v := n.Variables[k]
 			if v == "" {
 				v = "(unset)"
@@ -340,12 +342,4 @@ func printJourney(w io.Writer, j ascendkit.Journey, audience, pending int) {
 	for _, t := range j.Transitions {
 		fmt.Fprintf(w, "  %s\n", importer.TransitionLine(t))
 	}
-}
-
-func sortedStrKeys(m map[string]string) []string {
-	c := make(map[string]int, len(m))
-	for k := range m {
-		c[k] = 0
-	}
-	return sortedKeys(c)
 }

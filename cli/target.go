@@ -108,7 +108,7 @@ func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, err
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	if t.Kind == "local" && isDefault {
+	if t.Kind == ascendkit.TargetLocal && isDefault {
 		if _, statErr := os.Stat(t.Path); errors.Is(statErr, os.ErrNotExist) {
 			fmt.Fprintf(g.io.ErrOut, "Creating the local AscendKit environment at %s\n", t.Path)
 		}
@@ -150,10 +150,10 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if t.Kind == "remote" && o.apiURL == "" {
+	if t.Kind == ascendkit.TargetRemote && o.apiURL == "" {
 		return usageErr("a public key target needs --api-url")
 	}
-	if t.Kind == "local" {
+	if t.Kind == ascendkit.TargetLocal {
 		abs, err := filepath.Abs(t.Path)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 		return printJSON(o.g.io.Out, c)
 	}
 	fmt.Fprintf(o.g.io.Out, "Environment set to %s (saved in %s)\n", target, p)
-	if t.Kind == "remote" {
+	if t.Kind == ascendkit.TargetRemote {
 		fmt.Fprintln(o.g.io.ErrOut, "Note: remote environments are not supported yet; commands will say so until they are.")
 	}
 	return nil

@@ -252,10 +252,7 @@ func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
 	if p, ok := s.pc.sess.decisions[e.SourceID]; ok {
 		return p
 	}
-	if s.pc.sess.onDuplicate == "" {
-		return importer.PolicySkip
-	}
-	return s.pc.sess.onDuplicate
+	return s.defaultPolicy()
 }
 
 // refilter recomputes the visible rows. Typing more of a filter narrows

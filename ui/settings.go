@@ -146,16 +146,6 @@ func (s *settingsScreen) runOverride() []string {
 	return o
 }
 
-func (s *settingsScreen) detected() []string {
-	var out []string
-	for _, p := range ssoProviders {
-		if s.an.Providers[p] > 0 {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // settings is what the settings phase would do with the current selection.
 func (s *settingsScreen) settings() importer.SettingsReport {
 	before := s.before
@@ -222,7 +212,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.Toggle):
 			if !s.touched {
 				s.touched = true
-				for _, p := range s.detected() {
+				for _, p := range importer.DetectedSSO(s.an) {
 					s.selected[p] = true
 				}
 			}

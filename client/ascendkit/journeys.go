@@ -278,17 +278,28 @@ func audienceFrom(tag string) string {
 // audience (every user when its tag is empty) and how many of them are
 // not enrolled yet.
 func (l *Local) AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error) {
-	j, err := getJourney(ctx, l.r, id)
+	jid, tag, err := journeyAudience(ctx, l.r, id)
 	if err != nil {
 		return 0, 0, err
 	}
 	err = l.r.QueryRowContext(ctx,
 		`SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = ?1 AND e.user_id = u.id)), 0) `+
-			audienceFrom(j.Audience.Tag), j.ID, j.Audience.Tag).Scan(&total, &notEnrolled)
+			audienceFrom(tag), jid, tag).Scan(&total, &notEnrolled)
 	if err != nil {
 		return 0, 0, fmt.Errorf("journey %q audience: %w", id, err)
 	}
 	return total, notEnrolled, nil
+}
+
+// journeyAudience resolves a journey id or name to its id and audience
+// tag, without the enrollment counts getJourney computes for its stats.
+func journeyAudience(ctx context.Context, q queryer, ref string) (id, tag string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT id, audience_tag FROM journeys WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, ref).
+		Scan(&id, &tag)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("journey %q: %w", ref, ErrNotFound)
+	}
+	return id, tag, err
 }
 
 // activate sets journey id active (activated_at the first time) and
