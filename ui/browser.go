@@ -95,14 +95,15 @@ type browserScreen struct {
 	mode    browserMode
 	notice  string
 
-	journey     *ascendkit.Journey
-	audTotal    int
-	audNot      int
-	tmpl        *ascendkit.Template
-	tmplUser    *ascendkit.User
-	tmplVars    map[string]string
-	tmplVarFrom string
-	body        viewport.Model
+	journey      *ascendkit.Journey
+	audTotal     int
+	audNot       int
+	tmpl         *ascendkit.Template
+	tmplUser     *ascendkit.User
+	tmplVars     map[string]string
+	tmplVarFrom  string
+	tmplRendered importer.Rendered // s.tmpl rendered for tmplUser with tmplVars
+	body         viewport.Model
 
 	tlOffset int // first line of the timeline shown
 
@@ -296,6 +297,8 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		t := msg.t
 		s.tmpl, s.tmplUser, s.tmplVars, s.tmplVarFrom = &t, msg.user, msg.vars, msg.source
+		// Rendered once per load: the view and each resize reuse it.
+		s.tmplRendered = s.pc.render(t, s.sampleUser(), s.tmplVars)
 		s.mode = browseTemplate
 		s.body.SetContent(s.renderedBody())
 		s.body.GotoTop()
@@ -808,9 +811,8 @@ func (s *browserScreen) hasTimerFrom(j ascendkit.Journey, id string) bool {
 }
 
 func (s *browserScreen) renderedBody() string {
-	r := s.pc.render(*s.tmpl, s.sampleUser(), s.tmplVars)
 	// Wrapped at word boundaries (the viewport would cut words).
-	return wrapText(termtext.CleanBlock(r.Text), max(s.width-1, 20))
+	return wrapText(termtext.CleanBlock(s.tmplRendered.Text), max(s.width-1, 20))
 }
 
 func (s *browserScreen) sampleUser() ascendkit.User {
@@ -822,8 +824,7 @@ func (s *browserScreen) sampleUser() ascendkit.User {
 
 func (s *browserScreen) templateView() string {
 	st := s.pc.styles
-	t := s.tmpl
-	r := s.pc.render(*t, s.sampleUser(), s.tmplVars)
+	t, r := s.tmpl, s.tmplRendered
 	var b strings.Builder
 	b.WriteString(st.Title.Render(termtext.Clean(t.Name)) + st.Dim.Render(fmt.Sprintf("  %s · v%d", termtext.Clean(t.Slug), t.Version)) + "\n")
 	who := st.Warning.Render("no imported user yet: rendered with empty user fields")
