@@ -99,10 +99,10 @@ func displayName(u *clerk.User) string {
 // mapUser applies the mapping of import.md. It returns a skip reason (and
 // for malformed records a detail) instead when the user cannot be imported.
 func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason, detail string) {
-	if !validMillis(u.CreatedAt) {
+	if !validMillis(int64(u.CreatedAt)) {
 		return m, ReasonMalformed, fmt.Sprintf("created_at %d is not a time in milliseconds", u.CreatedAt)
 	}
-	if u.LastSignInAt != nil && !validMillis(*u.LastSignInAt) {
+	if u.LastSignInAt != nil && !validMillis(int64(*u.LastSignInAt)) {
 		return m, ReasonMalformed, fmt.Sprintf("last_sign_in_at %d is not a time in milliseconds", *u.LastSignInAt)
 	}
 	pe := primaryEmail(u)
@@ -130,10 +130,10 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 		au.Image = u.ImageURL
 	}
 	if u.CreatedAt > 0 {
-		au.CreatedAt = time.UnixMilli(u.CreatedAt).UTC()
+		au.CreatedAt = time.UnixMilli(int64(u.CreatedAt)).UTC()
 	}
 	if u.LastSignInAt != nil && *u.LastSignInAt > 0 {
-		t := time.UnixMilli(*u.LastSignInAt).UTC()
+		t := time.UnixMilli(int64(*u.LastSignInAt)).UTC()
 		au.LastLoginAt = &t
 	}
 	au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)

@@ -76,7 +76,7 @@ func TestBadAndConflictingLinks(t *testing.T) {
 
 func TestOutOfRangeTimesAreMalformed(t *testing.T) {
 	env := openEnv(t)
-	late := int64(253402300800000) // year 10000
+	late := clerk.Millis(253402300800000) // year 10000
 	u1 := mkUser("user_future", "f@example.com")
 	u1.CreatedAt = late
 	u2 := mkUser("user_login", "l@example.com")

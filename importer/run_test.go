@@ -81,7 +81,7 @@ func withOAuth(providers ...string) userOpt {
 		}
 	}
 }
-func withLogin(u *clerk.User) { ms := int64(1752102559086); u.LastSignInAt = &ms }
+func withLogin(u *clerk.User) { ms := clerk.Millis(1752102559086); u.LastSignInAt = &ms }
 
 func mkUser(id, email string, opts ...userOpt) *clerk.User {
 	first := "User " + id

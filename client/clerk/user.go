@@ -1,6 +1,8 @@
 // Package clerk reads users from Clerk: the Backend API (paged, rate-limit
-// aware) and the dashboard export files. Both are exposed as a Source that
-// streams users page by page, so memory does not grow with the user count.
+// aware) and the export files customers actually have (Backend API JSON,
+// the `clerk migrate` envelope, Clerk support's flat JSON, the Dashboard
+// CSV). Every shape is normalised into User, and every source streams users
+// page by page, so memory does not grow with the user count.
 package clerk
 
 import (
@@ -8,34 +10,94 @@ import (
 	"encoding/json"
 )
 
-// User is the subset of Clerk's User object the importer needs. Unknown
-// fields are ignored by encoding/json; nullable fields are pointers.
+// User is Clerk's User object as the importer needs it: the Backend API
+// shape, which every export reader normalises into. Unknown fields are
+// ignored by encoding/json; nullable fields are pointers.
 type User struct {
-	ID                    string            `json:"id"`
-	ExternalID            *string           `json:"external_id"`
-	Username              *string           `json:"username"`
-	FirstName             *string           `json:"first_name"`
-	LastName              *string           `json:"last_name"`
-	ImageURL              string            `json:"image_url"`
-	HasImage              bool              `json:"has_image"`
-	PrimaryEmailAddressID *string           `json:"primary_email_address_id"`
-	PasswordEnabled       bool              `json:"password_enabled"`
-	TwoFactorEnabled      bool              `json:"two_factor_enabled"`
-	EmailAddresses        []EmailAddress    `json:"email_addresses"`
-	ExternalAccounts      []ExternalAccount `json:"external_accounts"`
-	PublicMetadata        map[string]any    `json:"public_metadata"`
-	LastSignInAt          *int64            `json:"last_sign_in_at"`
-	CreatedAt             int64             `json:"created_at"`
-	UpdatedAt             int64             `json:"updated_at"`
-	Banned                bool              `json:"banned"`
-	Locked                bool              `json:"locked"`
+	ID                    string  `json:"id"`
+	ExternalID            *string `json:"external_id"`
+	Username              *string `json:"username"`
+	FirstName             *string `json:"first_name"`
+	LastName              *string `json:"last_name"`
+	ImageURL              string  `json:"image_url"`
+	HasImage              bool    `json:"has_image"`
+	PrimaryEmailAddressID *string `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID  *string `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID   *string `json:"primary_web3_wallet_id"`
+	PasswordEnabled       bool    `json:"password_enabled"`
+	// PasswordDigest and PasswordHasher come only from exports that carry
+	// them (Dashboard CSV, support JSON); the API never returns them.
+	PasswordDigest     Secret              `json:"password_digest"`
+	PasswordHasher     string              `json:"password_hasher"`
+	TwoFactorEnabled   bool                `json:"two_factor_enabled"`
+	TOTPEnabled        bool                `json:"totp_enabled"`
+	BackupCodeEnabled  bool                `json:"backup_code_enabled"`
+	EmailAddresses     []EmailAddress      `json:"email_addresses"`
+	PhoneNumbers       []PhoneNumber       `json:"phone_numbers"`
+	Web3Wallets        []Web3Wallet        `json:"web3_wallets"`
+	Passkeys           []Passkey           `json:"passkeys"`
+	ExternalAccounts   []ExternalAccount   `json:"external_accounts"`
+	SAMLAccounts       []SAMLAccount       `json:"saml_accounts"`
+	EnterpriseAccounts []EnterpriseAccount `json:"enterprise_accounts"`
+	PublicMetadata     map[string]any      `json:"public_metadata"`
+	PrivateMetadata    map[string]any      `json:"private_metadata"`
+	UnsafeMetadata     map[string]any      `json:"unsafe_metadata"`
+	LastSignInAt       *Millis             `json:"last_sign_in_at"`
+	CreatedAt          Millis              `json:"created_at"`
+	UpdatedAt          Millis              `json:"updated_at"`
+	Banned             bool                `json:"banned"`
+	Locked             bool                `json:"locked"`
 }
+
+// Millis is a Unix time in milliseconds, Clerk's API timestamp. Other
+// export shapes write seconds or RFC 3339 strings; readers normalise them.
+type Millis int64
+
+// Secret is a value that must never be printed or serialised (a password
+// digest): fmt and encoding/json see a redaction marker, not the value.
+// Only the environment's password store reads string(s).
+type Secret string
+
+// String implements fmt.Stringer with a redaction marker.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the value.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON never writes the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // EmailAddress is one of a user's addresses.
 type EmailAddress struct {
 	ID           string        `json:"id"`
 	EmailAddress string        `json:"email_address"`
 	Verification *Verification `json:"verification"`
+}
+
+// PhoneNumber is one of a user's phone numbers (E.164 in Clerk).
+type PhoneNumber struct {
+	ID           string        `json:"id"`
+	PhoneNumber  string        `json:"phone_number"`
+	Verification *Verification `json:"verification"`
+}
+
+// Web3Wallet is a user's wallet address.
+type Web3Wallet struct {
+	ID           string        `json:"id"`
+	Web3Wallet   string        `json:"web3_wallet"`
+	Verification *Verification `json:"verification"`
+}
+
+// Passkey is a registered passkey (only its presence matters: passkeys
+// cannot move between relying parties).
+type Passkey struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // Verification is the (nullable) verification state of an address or account.
@@ -52,6 +114,39 @@ type ExternalAccount struct {
 	EmailAddress   string        `json:"email_address"`
 	ApprovedScopes string        `json:"approved_scopes"`
 	Verification   *Verification `json:"verification"`
+}
+
+// Connection is a SAML or enterprise SSO connection as embedded in an account.
+type Connection struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Domain   string   `json:"domain"`
+	Domains  []string `json:"domains"`
+	Provider string   `json:"provider"`
+}
+
+// SAMLAccount is a user's account at a SAML connection.
+type SAMLAccount struct {
+	ID             string        `json:"id"`
+	Provider       string        `json:"provider"`
+	ProviderUserID *string       `json:"provider_user_id"`
+	Active         bool          `json:"active"`
+	EmailAddress   string        `json:"email_address"`
+	Verification   *Verification `json:"verification"`
+	SAMLConnection *Connection   `json:"saml_connection"`
+}
+
+// EnterpriseAccount is a user's account at an enterprise SSO connection
+// (SAML or OIDC).
+type EnterpriseAccount struct {
+	ID                   string        `json:"id"`
+	Protocol             string        `json:"protocol"`
+	Provider             string        `json:"provider"`
+	ProviderUserID       *string       `json:"provider_user_id"`
+	Active               bool          `json:"active"`
+	EmailAddress         string        `json:"email_address"`
+	Verification         *Verification `json:"verification"`
+	EnterpriseConnection *Connection   `json:"enterprise_connection"`
 }
 
 // Record is one entry read from a source: a decoded user, or the error that

@@ -163,6 +163,15 @@ func UserAt(i, n int, seed int64) clerk.User {
 		EmailAddresses:   []clerk.EmailAddress{},
 		ExternalAccounts: []clerk.ExternalAccount{},
 		PublicMetadata:   map[string]any{},
+		// The wire shape's empty collections, so a decoded user equals
+		// the generated one.
+		PhoneNumbers:       []clerk.PhoneNumber{},
+		Web3Wallets:        []clerk.Web3Wallet{},
+		Passkeys:           []clerk.Passkey{},
+		SAMLAccounts:       []clerk.SAMLAccount{},
+		EnterpriseAccounts: []clerk.EnterpriseAccount{},
+		PrivateMetadata:    map[string]any{},
+		UnsafeMetadata:     map[string]any{},
 	}
 	if r.Float64() >= 0.05 {
 		u.FirstName = ptr(first.display)
@@ -184,13 +193,13 @@ func UserAt(i, n int, seed int64) clerk.User {
 
 	// Timestamps: created_at ascends with i, inside the two-year window.
 	step := windowSpan / int64(n)
-	u.CreatedAt = windowStart + windowSpan*int64(i)/int64(n)
+	u.CreatedAt = clerk.Millis(windowStart + windowSpan*int64(i)/int64(n))
 	if step > 2 {
-		u.CreatedAt += r.Int64N(step / 2)
+		u.CreatedAt += clerk.Millis(r.Int64N(step / 2))
 	}
-	u.UpdatedAt = u.CreatedAt + r.Int64N(windowEnd-u.CreatedAt+1)
+	u.UpdatedAt = u.CreatedAt + clerk.Millis(r.Int64N(windowEnd-int64(u.CreatedAt)+1))
 	if r.Float64() < 0.8 {
-		u.LastSignInAt = ptr(u.CreatedAt + r.Int64N(windowEnd-u.CreatedAt+1))
+		u.LastSignInAt = ptr(u.CreatedAt + clerk.Millis(r.Int64N(windowEnd-int64(u.CreatedAt)+1)))
 	}
 
 	u.HasImage = r.Float64() < 0.6
@@ -216,6 +225,7 @@ func UserAt(i, n int, seed int64) clerk.User {
 	}
 	u.PasswordEnabled = password
 	u.TwoFactorEnabled = password && r.Float64() < 0.06
+	u.TOTPEnabled = u.TwoFactorEnabled
 	var provs []string
 	if social {
 		provs = append(provs, pick(r, providers))

@@ -62,7 +62,7 @@ func TestGenerateDistribution(t *testing.T) {
 	count := map[string]int{}
 	ids := map[string]bool{}
 	seen := map[string]int{} // lower-cased primary email -> first index
-	var prevCreated int64
+	var prevCreated clerk.Millis
 	for i, u := range users {
 		if !strings.HasPrefix(u.ID, "user_") || ids[u.ID] {
 			t.Fatalf("bad or repeated id %q", u.ID)
