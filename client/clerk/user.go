@@ -177,3 +177,18 @@ type Source interface {
 	// Close releases files and connections.
 	Close() error
 }
+
+// Source formats, as the report's source.format names them.
+const (
+	FormatAPI          = "clerk-api"           // Backend API users: the API itself, or an array / {"users": […]} of them
+	FormatMigrate      = "clerk-migrate"       // the `clerk migrate` envelope {"clerkMigrate": 1, "users": […]}
+	FormatSupportJSON  = "clerk-support-json"  // flat records as Clerk support sends them
+	FormatDashboardCSV = "clerk-dashboard-csv" // Dashboard → Settings → User exports
+)
+
+// Formatter is a source that knows which export format it reads. A file
+// source may refine its answer as it reads (the envelope's keys can follow
+// the users), so ask after the last page. Sources without it are FormatAPI.
+type Formatter interface {
+	Format() string
+}
