@@ -24,7 +24,7 @@ type wireUser struct {
 	EnterpriseAccounts            []struct{}     `json:"enterprise_accounts"`
 	PrivateMetadata               map[string]any `json:"private_metadata"`
 	UnsafeMetadata                map[string]any `json:"unsafe_metadata"`
-	LastActiveAt *clerk.Millis         `json:"last_active_at"`
+	LastActiveAt                  *clerk.Millis  `json:"last_active_at"`
 	LegalAcceptedAt               *int64         `json:"legal_accepted_at"`
 	LockoutExpiresInSeconds       *int64         `json:"lockout_expires_in_seconds"`
 	VerificationAttemptsRemaining int            `json:"verification_attempts_remaining"`
