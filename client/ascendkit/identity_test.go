@@ -22,6 +22,10 @@ func withIdentity(u ImportedUser) ImportedUser {
 func TestIdentityFieldsRoundTrip(t *testing.T) {
 	l := openTest(t)
 	apply(t, l, ImportBatch{RunID: "r", Create: []ImportedUser{withIdentity(imported(1)), imported(2)}})
+	apply(t, l, ImportBatch{RunID: "r", Create: []ImportedUser{{User: User{Email: "ren\u00e9@example.com", CreatedAt: t0}, Source: "clerk", SourceID: "rene"}}})
+	if r, err := l.GetUser(ctx, "RENE\u0301@Example.com"); err != nil || r.Email != "ren\u00e9@example.com" {
+		t.Errorf("lookup by the decomposed spelling: %+v, %v", r, err)
+	}
 	u, err := l.GetUser(ctx, "user1@example.com")
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// normEmail is how emails are stored and compared: trimmed, lower-cased.
-func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// normEmail is how emails are stored and compared: trimmed, NFC-normalised
+// and lower-cased, as the importer writes them (so a lookup typed with a
+// decomposed "é" finds the user).
+func normEmail(s string) string {
+	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(s))))
+}
 
 // LookupSourceIDs returns, for the given ids of source, the users they were
 // imported or merged into; RunID is the run that recorded the id. Ids not
