@@ -50,6 +50,7 @@ func (z *analyzer) add(m *mapped) {
 	case len(m.sso) > 0:
 		// SSO users sign in through their connection: they are not
 		// passwordless users who need magic-link.
+		z.a.SSOOnly++
 	default:
 		z.a.Neither++
 	}

@@ -190,6 +190,9 @@ func TestSSOAndMFA(t *testing.T) {
 	z := newAnalyzer()
 	z.add(&m)
 	s := SettingsFor(z.snapshot(1, nil), nil, nil)
+	if a := z.snapshot(1, nil); a.SSOOnly != 1 || a.Neither != 0 || a.SSO != 1 {
+		t.Errorf("analysis %+v: an SSO-only user is SSOOnly, not Neither", a)
+	}
 	if s.SSOUsers != 1 || s.PasswordlessUsers != 0 || !slices.Equal(s.SSOConnections, m.sso) {
 		t.Errorf("settings %+v: an SSO user is counted and is not passwordless", s)
 	}

@@ -191,11 +191,14 @@ type SettingsReport struct {
 // Analysis is the streaming view of auth methods (the settings preview).
 type Analysis struct {
 	Fetched int `json:"fetched"`
-	// Users by auth method (skipped users excluded).
+	// Users by auth method (skipped users excluded); the five add up to
+	// the users not skipped. SSOOnly had neither a password nor OAuth but
+	// an SSO account: they are not Neither (passwordless).
 	Password   int `json:"password"`
 	SocialOnly int `json:"socialOnly"`
 	Both       int `json:"both"`
 	Neither    int `json:"neither"`
+	SSOOnly    int `json:"ssoOnly"`
 	// Providers counts users per detected AscendKit provider
 	// (credentials included).
 	Providers map[string]int `json:"providers"`
