@@ -28,6 +28,9 @@ func (z *analyzer) add(m *mapped) {
 	if len(m.sso) > 0 {
 		z.a.SSO++
 		for _, c := range m.sso {
+			if _, ok := z.a.SSOConnections[c]; !ok && len(z.a.SSOConnections) >= maxSSOConnections {
+				c = otherConnections
+			}
 			z.a.SSOConnections[c]++
 		}
 	}
@@ -64,6 +67,14 @@ func (z *analyzer) add(m *mapped) {
 		z.a.Unsupported[p]++
 	}
 }
+
+// maxSSOConnections bounds the connections the analysis names: a
+// connection without a domain is named after each user's email domain,
+// so without a bound the map could grow with the user count.
+const maxSSOConnections = 1000
+
+// otherConnections counts the users of connections past the bound.
+const otherConnections = "other connections"
 
 // skipped counts the skips the settings block reports: users whose only
 // identifier AscendKit cannot sign them in with.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -361,5 +362,24 @@ func TestRunIdentities(t *testing.T) {
 	}
 	if n, _ := env.CountUsers(ctx); n != 3 {
 		t.Errorf("%d users, want 3 (existing, full, sso)", n)
+	}
+}
+
+func TestSSOConnectionsBounded(t *testing.T) {
+	z := newAnalyzer()
+	for i := range maxSSOConnections + 50 {
+		u := mkUser("u", "a@example.com")
+		// No connection domain: each user's email domain names it.
+		u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_custom", EmailAddress: fmt.Sprintf("a@tenant%d.example", i)}}
+		m := mapOK(t, u)
+		z.add(&m)
+	}
+	a := z.snapshot(maxSSOConnections+50, nil)
+	if len(a.SSOConnections) != maxSSOConnections+1 || a.SSOConnections[otherConnections] != 50 || a.SSO != maxSSOConnections+50 {
+		t.Fatalf("%d connections, %d other, %d users", len(a.SSOConnections), a.SSOConnections[otherConnections], a.SSO)
+	}
+	w := strings.Join(SettingsWarnings(SettingsFor(a, nil, nil)), "\n")
+	if !strings.Contains(w, "and 991 more") || strings.Count(w, "saml_custom") != 10 {
+		t.Errorf("warning is not one short line: %.300q", w)
 	}
 }

@@ -544,9 +544,14 @@ func SettingsFor(a Analysis, before, override []string) SettingsReport {
 		s.ProviderUsers = map[string]int{}
 	}
 	s.SSOUsers, s.MFAUsers = a.SSO, a.MFA
-	s.SSOConnections = slices.Sorted(maps.Keys(a.SSOConnections))
-	if s.SSOConnections == nil {
-		s.SSOConnections = []string{}
+	s.SSOConnections = []string{}
+	for _, c := range slices.Sorted(maps.Keys(a.SSOConnections)) {
+		if c != otherConnections {
+			s.SSOConnections = append(s.SSOConnections, c)
+		}
+	}
+	if _, ok := a.SSOConnections[otherConnections]; ok {
+		s.SSOConnections = append(s.SSOConnections, otherConnections) // last, after the named ones
 	}
 	s.PhoneOnlyUsers, s.UsernameOnlyUsers, s.Web3OnlyUsers = a.PhoneOnly, a.UsernameOnly, a.Web3Only
 	return s
@@ -567,7 +572,7 @@ func SettingsWarnings(s SettingsReport) []string {
 	if s.SSOUsers > 0 {
 		out = append(out, fmt.Sprintf(
 			"%s in through SAML or enterprise SSO (tagged %s): set up these connections in AscendKit before they sign in: %s.",
-			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, strings.Join(s.SSOConnections, ", ")))
+			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, firstOf(s.SSOConnections, 10)))
 	}
 	if s.MFAUsers > 0 {
 		out = append(out, fmt.Sprintf(
@@ -609,6 +614,15 @@ func (r *runner) countsCopy() UserCounts {
 	c.DuplicateReasons = maps.Clone(c.DuplicateReasons)
 	c.SkippedReasons = maps.Clone(c.SkippedReasons)
 	return c
+}
+
+// firstOf joins up to n items, saying how many more there are, so that a
+// warning stays one readable line (the JSON report lists them all).
+func firstOf(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %s more", strings.Join(items[:n], ", "), Thousands(len(items)-n))
 }
 
 // quoteCut quotes user data for a message, cut to a readable length.
