@@ -80,8 +80,8 @@ func TestImportAPIPreviewEqualsRun(t *testing.T) {
 	var pre, run, again importer.Report
 	h.json(&pre, "import", "clerk", "preview", "--api-key", testKey)
 	h.json(&run, "import", "clerk", "run", "--api-key", testKey)
-	if pre.Mode != "preview" || run.Mode != "run" || pre.Source != "api" {
-		t.Fatalf("modes %s/%s source %s", pre.Mode, run.Mode, pre.Source)
+	if pre.Mode != "preview" || run.Mode != "run" || pre.Source.Kind != "api" || pre.Source.Format != "clerk-api" {
+		t.Fatalf("modes %s/%s source %+v", pre.Mode, run.Mode, pre.Source)
 	}
 	if pre.Users.Fetched != 1200 || pre.Users.ToImport == 0 || pre.Users.Imported != 0 {
 		t.Fatalf("preview users %+v", pre.Users)
@@ -293,7 +293,7 @@ func TestInspectCommandsSanitize(t *testing.T) {
 	file := filepath.Join(h.dir, "evil.json")
 	os.WriteFile(file, []byte(`[{"id":"user_evil","first_name":"\u001b]0;pwned\u0007Eve\u001b[31m","last_name":"Red","password_enabled":true,
 		"email_addresses":[{"id":"e","email_address":"eve@example.com","verification":{"status":"verified"}}],
-		"external_accounts":[{"provider":"oauth_github","provider_user_id":"gh1","email_address":"eve@example.com"}],
+		"external_accounts":[{"provider":"oauth_github","provider_user_id":"gh1","email_address":"eve@example.com","verification":{"status":"verified"}}],
 		"public_metadata":{"note":"\u001b[2Jcleared"},"last_sign_in_at":1752102559086,"created_at":1752102559068}]`), 0o600)
 	h.ok("import", "clerk", "run", "--file", file)
 	for _, args := range [][]string{{"user", "list"}, {"user", "show", "eve@example.com"}, {"event", "list"}} {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,8 +249,8 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 			title = "Import interrupted"
 		}
 	}
-	src := map[string]string{"api": "Clerk API", "file": "Clerk export file"}[r.Source]
-	fmt.Fprintf(w, "%s\n  source: %s   target: %s\n\n", title, src, termtext.Clean(target))
+	src := map[string]string{"api": "Clerk API", "file": "Clerk export file"}[r.Source.Kind]
+	fmt.Fprintf(w, "%s\n  source: %s (%s)   target: %s\n\n", title, src, termtext.Clean(r.Source.Format), termtext.Clean(target))
 	u := r.Users
 	if r.Phases.Users {
 		verb := "to import"
@@ -275,6 +274,9 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 		if r.OAuthLinkConflicts > 0 {
 			fmt.Fprintf(w, "  (%d not linked: account already linked to another user)", r.OAuthLinkConflicts)
 		}
+		if r.OAuthLinksUnverified > 0 {
+			fmt.Fprintf(w, "  (%d not linked: unverified in Clerk)", r.OAuthLinksUnverified)
+		}
 		fmt.Fprintf(w, "\nTags           %s\nEvents         %s\n", counts(r.Tags), counts(r.Events))
 		if r.Enrollments > 0 {
 			fmt.Fprintf(w, "Enrolled into active journeys: %d\n", r.Enrollments)
@@ -285,8 +287,20 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 	s := r.Settings
 	if r.Phases.Settings {
 		fmt.Fprintf(w, "\nAuth settings\n  providers    %s\n  before       %s\n  after        %s\n", list(s.Providers), list(s.Before), list(s.After))
+		if len(s.ProviderUsers) > 0 {
+			fmt.Fprintf(w, "  users        %s\n", counts(s.ProviderUsers))
+		}
 		if len(s.Unsupported) > 0 {
 			fmt.Fprintf(w, "  unsupported  %s (not enabled)\n", counts(s.Unsupported))
+		}
+		for _, c := range []struct {
+			label string
+			n     int
+		}{{"SSO users", s.SSOUsers}, {"MFA users", s.MFAUsers}, {"phone only", s.PhoneOnlyUsers},
+			{"username only", s.UsernameOnlyUsers}, {"web3 only", s.Web3OnlyUsers}} {
+			if c.n > 0 {
+				fmt.Fprintf(w, "  %-12s %d\n", c.label, c.n)
+			}
 		}
 		fmt.Fprintln(w, "  (providers are merged into the environment's settings; none are removed)")
 	} else {
@@ -388,7 +402,7 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 type entryLog struct {
 	f   *os.File
 	w   *bufio.Writer
-	enc *json.Encoder
+	enc *jsonWriter
 	err error
 }
 
@@ -399,7 +413,7 @@ func newEntryLog(path string) (*entryLog, error) {
 		return nil, err
 	}
 	w := bufio.NewWriter(f)
-	return &entryLog{f: f, w: w, enc: json.NewEncoder(w)}, nil
+	return &entryLog{f: f, w: w, enc: newJSONWriter(w, "")}, nil
 }
 
 func (l *entryLog) add(e importer.Entry) {

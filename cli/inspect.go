@@ -50,7 +50,7 @@ func newUserCmd(g *globalOptions) *cobra.Command {
 	list.Flags().IntVar(&limit, "limit", 0, "at most this many users (0: all)")
 	list.Flags().BoolVar(&listJSON, "json", false, "print as a JSON array")
 	show := &cobra.Command{
-		Use: "show <email|id>", Short: "Show a user with tags and OAuth links", Args: cobra.ExactArgs(1),
+		Use: "show <email|id>", Short: "Show a user with tags, OAuth links and identities", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
 				u, err := env.GetUser(cmd.Context(), args[0])
@@ -68,8 +68,23 @@ func newUserCmd(g *globalOptions) *cobra.Command {
 				for _, l := range u.OAuthLinks {
 					fmt.Fprintf(w, "  %s %s %s\n", termtext.Clean(l.Provider), termtext.Clean(l.ProviderUserID), termtext.Clean(l.Email))
 				}
-				meta, _ := json.Marshal(u.Metadata)
-				fmt.Fprintf(w, "Metadata:       %s\n", termtext.Clean(string(meta)))
+				fmt.Fprintf(w, "Username:       %s\nPhone:          %s\nExternal id:    %s\nLocked:         %v\n",
+					orDash(termtext.Clean(u.Username)), phoneLine(u), orDash(termtext.Clean(u.ExternalID)), u.Locked)
+				fmt.Fprintln(w, "Other emails:")
+				for _, e := range u.SecondaryEmails {
+					state := "unverified"
+					if e.Verified {
+						state = "verified"
+					}
+					fmt.Fprintf(w, "  %s (%s)\n", termtext.Clean(e.Email), state)
+				}
+				for _, m := range []struct {
+					label string
+					v     map[string]any
+				}{{"Metadata:       ", u.Metadata}, {"Private meta:   ", u.PrivateMetadata}, {"Unsafe meta:    ", u.UnsafeMetadata}} {
+					b, _ := json.Marshal(m.v)
+					fmt.Fprintf(w, "%s%s\n", m.label, termtext.Clean(string(b)))
+				}
 				return nil
 			})
 		},
@@ -77,6 +92,23 @@ func newUserCmd(g *globalOptions) *cobra.Command {
 	show.Flags().BoolVar(&showJSON, "json", false, "print as a JSON object")
 	cmd.AddCommand(list, show)
 	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func phoneLine(u ascendkit.User) string {
+	if u.Phone == "" {
+		return "-"
+	}
+	if u.PhoneVerified {
+		return termtext.Clean(u.Phone) + " (verified)"
+	}
+	return termtext.Clean(u.Phone) + " (unverified)"
 }
 
 func timeOrNever(t *time.Time) string {

@@ -1,21 +1,71 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/importer"
 )
 
 // printJSON writes v as one indented JSON document.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	return newJSONWriter(w, "  ").Encode(v)
+}
+
+// jsonWriter is the one JSON writer of every --json output and the entries
+// file. encoding/json leaves C1 controls and bidi controls as raw
+// characters; a terminal acts on C1 (U+009B is a CSI) and bidi controls
+// reorder what a reader sees, so both are written as \uXXXX escapes.
+type jsonWriter struct {
+	w      io.Writer
+	indent string
+	buf    bytes.Buffer
+	out    []byte
+}
+
+func newJSONWriter(w io.Writer, indent string) *jsonWriter {
+	return &jsonWriter{w: w, indent: indent}
+}
+
+// Encode writes v as one JSON value followed by a newline.
+func (j *jsonWriter) Encode(v any) error {
+	j.buf.Reset()
+	enc := json.NewEncoder(&j.buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	enc.SetIndent("", j.indent)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	j.out = escapeJSONText(j.out[:0], j.buf.Bytes())
+	_, err := j.w.Write(j.out)
+	return err
+}
+
+// escapeJSONText copies encoded JSON into dst with C1 and bidi controls
+// escaped. Such characters can only occur inside strings (the syntax is
+// ASCII), where \uXXXX means the same character, so the value is unchanged.
+func escapeJSONText(dst, src []byte) []byte {
+	for len(src) > 0 {
+		if src[0] < utf8.RuneSelf {
+			dst = append(dst, src[0])
+			src = src[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(src)
+		if (r >= 0x80 && r <= 0x9F) || unicode.Is(unicode.Bidi_Control, r) {
+			dst = fmt.Appendf(dst, `\u%04x`, r)
+		} else {
+			dst = append(dst, src[:n]...)
+		}
+		src = src[n:]
+	}
+	return dst
 }
 
 // progress shows import progress on stderr: one redrawn line on a

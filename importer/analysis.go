@@ -19,11 +19,25 @@ func newAnalyzer() *analyzer {
 		Providers:             map[string]int{},
 		Unsupported:           map[string]int{},
 		SocialOnlyByProviders: map[string]int{},
+		SSOConnections:        map[string]int{},
 	}}
 }
 
 func (z *analyzer) add(m *mapped) {
 	social := len(m.providers)+len(m.unsupported) > 0
+	if len(m.sso) > 0 {
+		z.a.SSO++
+		for _, c := range m.sso {
+			if _, ok := z.a.SSOConnections[c]; !ok && len(z.a.SSOConnections) >= maxSSOConnections {
+				c = otherConnections
+			}
+			z.a.SSOConnections[c]++
+		}
+	}
+	if m.mfa {
+		z.a.MFA++
+	}
+	z.a.UnverifiedLinks += len(m.unverified)
 	switch {
 	case m.hadPassword && social:
 		z.a.Both++
@@ -36,6 +50,10 @@ func (z *analyzer) add(m *mapped) {
 		all := append(slices.Clone(m.providers), m.unsupported...)
 		slices.Sort(all)
 		z.a.SocialOnlyByProviders[strings.Join(all, ",")]++
+	case len(m.sso) > 0:
+		// SSO users sign in through their connection: they are not
+		// passwordless users who need magic-link.
+		z.a.SSOOnly++
 	default:
 		z.a.Neither++
 	}
@@ -50,6 +68,27 @@ func (z *analyzer) add(m *mapped) {
 	}
 }
 
+// maxSSOConnections bounds the connections the analysis names: a
+// connection without a domain is named after each user's email domain,
+// so without a bound the map could grow with the user count.
+const maxSSOConnections = 1000
+
+// otherConnections counts the users of connections past the bound.
+const otherConnections = "other connections"
+
+// skipped counts the skips the settings block reports: users whose only
+// identifier AscendKit cannot sign them in with.
+func (z *analyzer) skipped(reason string) {
+	switch reason {
+	case ReasonPhoneOnly:
+		z.a.PhoneOnly++
+	case ReasonUsernameOnly:
+		z.a.UsernameOnly++
+	case ReasonWeb3Only:
+		z.a.Web3Only++
+	}
+}
+
 // snapshot returns a copy safe to hand to another goroutine.
 func (z *analyzer) snapshot(fetched int, override []string) Analysis {
 	a := z.a
@@ -57,6 +96,7 @@ func (z *analyzer) snapshot(fetched int, override []string) Analysis {
 	a.Providers = maps.Clone(z.a.Providers)
 	a.Unsupported = maps.Clone(z.a.Unsupported)
 	a.SocialOnlyByProviders = maps.Clone(z.a.SocialOnlyByProviders)
+	a.SSOConnections = maps.Clone(z.a.SSOConnections)
 	a.Stranded = StrandedWith(a, EnabledProviders(a, override))
 	return a
 }

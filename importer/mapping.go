@@ -3,8 +3,14 @@ package importer
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -23,12 +29,24 @@ type mapped struct {
 	email       string
 	hadPassword bool
 	// providers are the AscendKit names of the supported OAuth providers the
-	// user has; unsupported keeps Clerk's names of the others.
+	// user has; unsupported keeps the names of the others (Clerk's, or
+	// custom_<name> for custom providers). Both come from verified
+	// external accounts only.
 	providers   []string
 	unsupported []string
 	// droppedLinks counts external accounts without a provider or
 	// provider user id: there is nothing to link them by.
 	droppedLinks int
+	// unverified lists the providers of external accounts not linked
+	// because Clerk never verified them.
+	unverified []string
+	// sso names the user's SAML / enterprise connections ("provider
+	// (domain)"); mfa says the user had a second factor or passkeys.
+	sso []string
+	mfa bool
+	// badPhone is the primary phone number when it could not be read as
+	// an international number (so it is not kept).
+	badPhone string
 }
 
 // maxMillis is the last millisecond of year 9999: later times cannot be
@@ -38,7 +56,8 @@ const maxMillis = 253402300799999
 func validMillis(ms int64) bool { return ms >= 0 && ms <= maxMillis }
 
 // providerName maps a Clerk provider ("oauth_google") to AscendKit's name
-// and says whether AscendKit supports it.
+// and says whether AscendKit supports it. Custom providers
+// ("oauth_custom_acme") read custom_acme.
 func providerName(clerkProvider string) (string, bool) {
 	p := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(clerkProvider)), "oauth_")
 	if p == "linkedin_oidc" {
@@ -49,6 +68,16 @@ func providerName(clerkProvider string) (string, bool) {
 		return p, true
 	}
 	return p, false
+}
+
+// unsupportedName is how an unsupported provider is reported: Clerk's own
+// name, except custom providers, which read custom_<name> as their
+// AscendKit counterpart would be named.
+func unsupportedName(clerkProvider, name string) string {
+	if strings.HasPrefix(name, "custom_") {
+		return name
+	}
+	return clerkProvider
 }
 
 // primaryEmail picks the address whose id is primary_email_address_id (array
@@ -67,6 +96,51 @@ func primaryEmail(u *clerk.User) *clerk.EmailAddress {
 	return &u.EmailAddresses[0]
 }
 
+// primaryPhone is primaryEmail for phone numbers.
+func primaryPhone(u *clerk.User) *clerk.PhoneNumber {
+	if u.PrimaryPhoneNumberID != nil {
+		for i := range u.PhoneNumbers {
+			if u.PhoneNumbers[i].ID == *u.PrimaryPhoneNumberID {
+				return &u.PhoneNumbers[i]
+			}
+		}
+	}
+	for i := range u.PhoneNumbers {
+		if strings.TrimSpace(u.PhoneNumbers[i].PhoneNumber) != "" {
+			return &u.PhoneNumbers[i]
+		}
+	}
+	return nil
+}
+
+// hiddenRune reports characters that make an address look like another:
+// controls (C0 and C1), zero-width characters and bidi controls.
+func hiddenRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF:
+		return true
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// normalizeEmail is how an address is compared and stored: surrounding
+// spaces trimmed, NFC-normalised and lower-cased (so the composed and
+// decomposed spellings of one address are one user). ok is false for an
+// address that is not valid or hides characters.
+func normalizeEmail(s string) (email string, ok bool) {
+	s = strings.Trim(s, " ")
+	if !utf8.ValidString(s) || strings.IndexFunc(s, hiddenRune) >= 0 {
+		return "", false
+	}
+	// Lower-casing can undo composition in rare cases: normalise again.
+	s = norm.NFC.String(strings.ToLower(norm.NFC.String(s)))
+	return s, validEmail(s)
+}
+
 // validEmail accepts a bare address with a local part and a dotted domain.
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
@@ -80,6 +154,80 @@ func validEmail(s string) bool {
 	domain := s[at+1:]
 	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
+
+// e164 normalises an international phone number ("+1 (415) 555-2671" →
+// "+14155552671"). Without a country code (no leading +) the number
+// cannot be placed, so it is refused rather than guessed.
+func e164(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") || strings.IndexFunc(s, hiddenRune) >= 0 {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil || !phonenumbers.IsPossibleNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// noEmailReason says why a user without an email is skipped: the
+// identifier they would have signed in with, or no_email for none.
+func noEmailReason(u *clerk.User) string {
+	if primaryPhone(u) != nil {
+		return ReasonPhoneOnly
+	}
+	if strings.TrimSpace(deref(u.Username)) != "" {
+		return ReasonUsernameOnly
+	}
+	for _, w := range u.Web3Wallets {
+		if strings.TrimSpace(w.Web3Wallet) != "" {
+			return ReasonWeb3Only
+		}
+	}
+	return ReasonNoEmail
+}
+
+// connectionName names an SSO connection for the warning: its provider
+// and domain (from the account's email when the connection has none).
+func connectionName(accountProvider string, c *clerk.Connection, email string) string {
+	provider, domain := strings.TrimSpace(accountProvider), ""
+	if c != nil {
+		if p := strings.TrimSpace(c.Provider); p != "" {
+			provider = p
+		}
+		domain = strings.TrimSpace(c.Domain)
+		if domain == "" && len(c.Domains) > 0 {
+			domain = strings.TrimSpace(c.Domains[0])
+		}
+	}
+	if domain == "" {
+		if at := strings.LastIndexByte(email, '@'); at >= 0 {
+			domain = strings.ToLower(strings.TrimSpace(email[at+1:]))
+		}
+	}
+	if provider == "" {
+		provider = "sso"
+	}
+	if domain == "" {
+		return provider
+	}
+	return provider + " (" + domain + ")"
+}
+
+// ssoConnections lists a user's SAML and enterprise connections, once each.
+func ssoConnections(u *clerk.User) []string {
+	var out []string
+	for _, a := range u.SAMLAccounts {
+		out = append(out, connectionName(a.Provider, a.SAMLConnection, a.EmailAddress))
+	}
+	for _, a := range u.EnterpriseAccounts {
+		out = append(out, connectionName(a.Provider, a.EnterpriseConnection, a.EmailAddress))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func verified(v *clerk.Verification) bool { return v != nil && v.Status == "verified" }
 
 func deref(s *string) string {
 	if s == nil {
@@ -107,10 +255,10 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 	}
 	pe := primaryEmail(u)
 	if pe == nil || strings.TrimSpace(pe.EmailAddress) == "" {
-		return m, ReasonNoEmail, ""
+		return m, noEmailReason(u), ""
 	}
-	email := strings.ToLower(strings.TrimSpace(pe.EmailAddress))
-	if !validEmail(email) {
+	email, ok := normalizeEmail(pe.EmailAddress)
+	if !ok {
 		return m, ReasonInvalidEmail, ""
 	}
 	if u.Banned && !includeBanned {
@@ -120,11 +268,16 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 	m.hadPassword = u.PasswordEnabled
 
 	au := ascendkit.User{
-		Email:         email,
-		Name:          displayName(u),
-		EmailVerified: pe.Verification != nil && pe.Verification.Status == "verified",
-		CreatedAt:     now,
-		Banned:        u.Banned,
+		Email:           email,
+		Name:            displayName(u),
+		EmailVerified:   verified(pe.Verification),
+		CreatedAt:       now,
+		Banned:          u.Banned,
+		Locked:          u.Locked,
+		Username:        strings.TrimSpace(deref(u.Username)),
+		ExternalID:      strings.TrimSpace(deref(u.ExternalID)),
+		PrivateMetadata: u.PrivateMetadata,
+		UnsafeMetadata:  u.UnsafeMetadata,
 	}
 	if u.HasImage {
 		au.Image = u.ImageURL
@@ -135,6 +288,26 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 	if u.LastSignInAt != nil && *u.LastSignInAt > 0 {
 		t := time.UnixMilli(int64(*u.LastSignInAt)).UTC()
 		au.LastLoginAt = &t
+	}
+	if pp := primaryPhone(u); pp != nil {
+		if p, ok := e164(pp.PhoneNumber); ok {
+			au.Phone, au.PhoneVerified = p, verified(pp.Verification)
+		} else {
+			m.badPhone = pp.PhoneNumber
+		}
+	}
+	// The other addresses are kept for the record, not as sign-in ids;
+	// one that is invalid or hides characters is left out.
+	for i := range u.EmailAddresses {
+		ea := &u.EmailAddresses[i]
+		if ea == pe {
+			continue
+		}
+		e, ok := normalizeEmail(ea.EmailAddress)
+		if !ok || e == email || slices.ContainsFunc(au.SecondaryEmails, func(s ascendkit.SecondaryEmail) bool { return s.Email == e }) {
+			continue
+		}
+		au.SecondaryEmails = append(au.SecondaryEmails, ascendkit.SecondaryEmail{Email: e, Verified: verified(ea.Verification)})
 	}
 	au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)
 	for k, v := range u.PublicMetadata {
@@ -155,6 +328,15 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 			m.droppedLinks++
 			continue
 		}
+		if !verified(ea.Verification) {
+			// An unverified account proves nothing about who holds it:
+			// linking it would hand the user to that account's holder, and
+			// counting it as an OAuth sign-in would enable a provider (or
+			// call the user social-only) on no evidence. So it is reported,
+			// and the user is treated as if it were absent.
+			m.unverified = append(m.unverified, name)
+			continue
+		}
 		if lk := ascendkit.LinkKey(name, ea.ProviderUserID); !linked[lk] {
 			linked[lk] = true
 			au.OAuthLinks = append(au.OAuthLinks, ascendkit.OAuthLink{
@@ -165,7 +347,7 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 		}
 		key := name
 		if !ok {
-			key = ea.Provider
+			key = unsupportedName(ea.Provider, name)
 		}
 		if seen[key] {
 			continue
@@ -174,16 +356,24 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 		if ok {
 			m.providers = append(m.providers, name)
 		} else {
-			m.unsupported = append(m.unsupported, ea.Provider)
+			m.unsupported = append(m.unsupported, key)
 		}
 	}
+	m.sso = ssoConnections(u)
+	m.mfa = u.TOTPEnabled || u.BackupCodeEnabled || u.TwoFactorEnabled || len(u.Passkeys) > 0
 
-	hasOAuth := len(u.ExternalAccounts) > m.droppedLinks
+	hasOAuth := len(m.providers)+len(m.unsupported) > 0
 	au.Tags = []string{TagClerk}
 	if u.PasswordEnabled {
 		au.Tags = append(au.Tags, TagNeedsPasswordReset)
 	} else if hasOAuth {
 		au.Tags = append(au.Tags, TagSocialOnly)
+	}
+	if len(m.sso) > 0 {
+		au.Tags = append(au.Tags, TagSSO)
+	}
+	if m.mfa {
+		au.Tags = append(au.Tags, TagMFAReenroll)
 	}
 
 	events := []ascendkit.NewEvent{{Type: EventUserImported, Payload: map[string]any{

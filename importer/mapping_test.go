@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
@@ -60,15 +61,26 @@ func TestMapUserFullRecord(t *testing.T) {
 		t.Errorf("public metadata lost: %v", u.Metadata)
 	}
 	if _, leaked := u.Metadata["stripe"]; leaked {
-		t.Error("private metadata must not be imported")
+		t.Error("private metadata must not be merged into (public) metadata")
+	}
+	if u.PrivateMetadata["stripe"] != "cus_1" {
+		t.Errorf("private metadata = %v, want it kept apart", u.PrivateMetadata)
+	}
+	if len(u.SecondaryEmails) != 1 || u.SecondaryEmails[0] != (ascendkit.SecondaryEmail{Email: "ada@work.example", Verified: false}) {
+		t.Errorf("secondary emails = %+v", u.SecondaryEmails)
 	}
 	imp, _ := u.Metadata["import"].(map[string]any)
 	if imp["source"] != "clerk" || imp["sourceId"] != "user_2abc" || imp["importedAt"] == nil {
 		t.Errorf("metadata.import = %v", imp)
 	}
-	if len(u.OAuthLinks) != 2 || u.OAuthLinks[0].Provider != "google" || u.OAuthLinks[0].ProviderUserID != "1049171256" ||
-		u.OAuthLinks[1].Provider != "linkedin" || u.OAuthLinks[1].Email != "ada@example.com" {
+	// The LinkedIn account carries no verification: it proves nothing, so
+	// it is reported, not linked, and does not count as a provider.
+	if len(u.OAuthLinks) != 1 || u.OAuthLinks[0].Provider != "google" || u.OAuthLinks[0].ProviderUserID != "1049171256" ||
+		u.OAuthLinks[0].Email != "ada@example.com" {
 		t.Errorf("links = %+v", u.OAuthLinks)
+	}
+	if !slices.Equal(m.unverified, []string{"linkedin"}) {
+		t.Errorf("unverified = %v, want [linkedin]", m.unverified)
 	}
 	if want := []string{TagClerk, TagNeedsPasswordReset}; !slices.Equal(u.Tags, want) {
 		t.Errorf("tags = %v, want %v", u.Tags, want)
@@ -84,7 +96,7 @@ func TestMapUserFullRecord(t *testing.T) {
 	if l["synthetic"] != true || l["originalLoginAt"] != "2025-07-09T23:09:19.086Z" {
 		t.Errorf("user.login payload = %v", l)
 	}
-	if !slices.Equal(m.providers, []string{"google", "linkedin"}) || len(m.unsupported) != 0 {
+	if !slices.Equal(m.providers, []string{"google"}) || len(m.unsupported) != 0 {
 		t.Errorf("providers = %v unsupported = %v", m.providers, m.unsupported)
 	}
 }
@@ -119,7 +131,7 @@ func TestMapUserRules(t *testing.T) {
 				t.Errorf("name = %q", m.user.User.Name)
 			}
 		}},
-		{"social only, unsupported provider kept as link", `{"id":"u1","password_enabled":false,"email_addresses":[{"id":"e","email_address":"x@b.co"}],"external_accounts":[{"provider":"oauth_x","provider_user_id":"x1"},{"provider":"oauth_github","provider_user_id":"g1"}]}`, "", func(t *testing.T, m mapped) {
+		{"social only, unsupported provider kept as link", `{"id":"u1","password_enabled":false,"email_addresses":[{"id":"e","email_address":"x@b.co"}],"external_accounts":[{"provider":"oauth_x","provider_user_id":"x1","verification":{"status":"verified"}},{"provider":"oauth_github","provider_user_id":"g1","verification":{"status":"verified"}}]}`, "", func(t *testing.T, m mapped) {
 			if !slices.Equal(m.user.User.Tags, []string{TagClerk, TagSocialOnly}) {
 				t.Errorf("tags = %v", m.user.User.Tags)
 			}

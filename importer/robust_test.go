@@ -44,6 +44,11 @@ func TestBadAndConflictingLinks(t *testing.T) {
 		b.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_github", ProviderUserID: "42"}, {Provider: "oauth_google", ProviderUserID: "g2"}}
 		c := mkUser("user_c", "c@example.com")
 		c.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_google", ProviderUserID: "g1"}} // same account as a
+		for _, u := range []*clerk.User{a, b, c} {
+			for i := range u.ExternalAccounts {
+				u.ExternalAccounts[i].Verification = &clerk.Verification{Status: "verified"}
+			}
+		}
 		return newSource(10, a, b, c)
 	}
 	opts := Options{Mode: ModePreview}

@@ -10,7 +10,9 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -68,15 +70,18 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	}
 	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
 		z: newAnalyzer(), seen: newSeenSet()}
-	r.report = Report{Mode: opts.Mode, Source: src.Kind(), Phases: opts.Phases,
+	r.report = Report{Mode: opts.Mode, Source: SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, Phases: opts.Phases,
 		Users: UserCounts{
 			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
-			SkippedReasons:   map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0},
+			SkippedReasons: map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0,
+				ReasonPhoneOnly: 0, ReasonUsernameOnly: 0, ReasonWeb3Only: 0},
 		},
 		Warnings: []string{},
-		Tags:     map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0},
-		Events:   map[string]int{EventUserImported: 0, EventUserLogin: 0},
+		Tags: map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0,
+			TagSSO: 0, TagMFAReenroll: 0},
+		Events: map[string]int{EventUserImported: 0, EventUserLogin: 0},
 		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
+			ProviderUsers: map[string]int{}, SSOConnections: []string{},
 			Before: []string{}, After: []string{}},
 	}
 	err := r.run()
@@ -85,6 +90,11 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		err = ctx.Err()
 	} else if err != nil {
 		r.report.Error = err.Error()
+	}
+	// A file source may learn its format only as it reads (an envelope's
+	// keys can follow its users), so it is asked last.
+	if f, ok := src.(clerk.Formatter); ok && f.Format() != "" {
+		r.report.Source.Format = f.Format()
 	}
 	r.finish()
 	opts.OnEvent(Finished{Report: r.report})
@@ -190,6 +200,16 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkInvalid,
 				Detail: fmt.Sprintf("%d external account(s) without provider or provider_user_id not linked", m.droppedLinks)})
 		}
+		if len(m.unverified) > 0 {
+			r.report.OAuthLinksUnverified += len(m.unverified)
+			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkUnverified,
+				Detail: fmt.Sprintf("%d unverified external account(s) not linked (%s): Clerk never confirmed who holds them",
+					len(m.unverified), strings.Join(m.unverified, ", "))})
+		}
+		if m.badPhone != "" {
+			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPhoneInvalid,
+				Detail: fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone))})
+		}
 	}
 
 	// Lookups see the environment as it was before this run: users this
@@ -286,6 +306,7 @@ func (r *runner) warn(e Entry) {
 
 func (r *runner) skip(e Entry) {
 	e.Kind = "skipped"
+	r.z.skipped(e.Reason)
 	r.report.Users.Skipped++
 	r.report.Users.SkippedReasons[e.Reason]++
 	r.opts.OnEvent(EntryFound{Entry: e})
@@ -308,6 +329,8 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 	mg := ascendkit.Merge{
 		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: m.user.User.Tags,
 		OAuthLinks: r.mergeLinks(m.user.User.OAuthLinks, byLink), ImportMeta: importMeta(e.SourceID, r.now),
+		// The environment sets these only where the existing user has none.
+		Fill: m.user.User,
 	}
 	r.queue(queued{entry: e, merge: &mg})
 }
@@ -516,6 +539,21 @@ func SettingsFor(a Analysis, before, override []string) SettingsReport {
 	if !slices.Contains(s.After, "magic-link") {
 		s.PasswordlessUsers = a.Neither
 	}
+	s.ProviderUsers = maps.Clone(a.Providers)
+	if s.ProviderUsers == nil {
+		s.ProviderUsers = map[string]int{}
+	}
+	s.SSOUsers, s.MFAUsers = a.SSO, a.MFA
+	s.SSOConnections = []string{}
+	for _, c := range slices.Sorted(maps.Keys(a.SSOConnections)) {
+		if c != otherConnections {
+			s.SSOConnections = append(s.SSOConnections, c)
+		}
+	}
+	if _, ok := a.SSOConnections[otherConnections]; ok {
+		s.SSOConnections = append(s.SSOConnections, otherConnections) // last, after the named ones
+	}
+	s.PhoneOnlyUsers, s.UsernameOnlyUsers, s.Web3OnlyUsers = a.PhoneOnly, a.UsernameOnly, a.Web3Only
 	return s
 }
 
@@ -530,6 +568,25 @@ func SettingsWarnings(s SettingsReport) []string {
 	if s.PasswordlessUsers > 0 {
 		out = append(out, fmt.Sprintf(
 			"%s in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", countUsers(s.PasswordlessUsers, "", "signed", "signed")))
+	}
+	if s.SSOUsers > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s in through SAML or enterprise SSO (tagged %s): set up these connections in AscendKit before they sign in: %s.",
+			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, firstOf(s.SSOConnections, 10)))
+	}
+	if s.MFAUsers > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s MFA or passkeys in Clerk (tagged %s): second factors cannot be moved, so they must enroll again.",
+			countUsers(s.MFAUsers, "", "had", "had"), TagMFAReenroll))
+	}
+	for _, sk := range []struct {
+		n  int
+		id string
+	}{{s.PhoneOnlyUsers, "a phone number"}, {s.UsernameOnlyUsers, "a username"}, {s.Web3OnlyUsers, "a web3 wallet"}} {
+		if sk.n > 0 {
+			out = append(out, fmt.Sprintf(
+				"%s skipped: no email, only %s (AscendKit sign-in needs an email).", countUsers(sk.n, "", "was", "were"), sk.id))
+		}
 	}
 	return out
 }
@@ -557,6 +614,28 @@ func (r *runner) countsCopy() UserCounts {
 	c.DuplicateReasons = maps.Clone(c.DuplicateReasons)
 	c.SkippedReasons = maps.Clone(c.SkippedReasons)
 	return c
+}
+
+// firstOf joins up to n items, saying how many more there are, so that a
+// warning stays one readable line (the JSON report lists them all).
+func firstOf(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %s more", strings.Join(items[:n], ", "), Thousands(len(items)-n))
+}
+
+// quoteCut quotes user data for a message, cut to a readable length.
+func quoteCut(s string) string {
+	const max = 64
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // countUsers reads "1 social-only user has" / "3 social-only users have".

@@ -77,7 +77,8 @@ func withOAuth(providers ...string) userOpt {
 	return func(u *clerk.User) {
 		for i, p := range providers {
 			u.ExternalAccounts = append(u.ExternalAccounts, clerk.ExternalAccount{
-				ID: fmt.Sprintf("eac_%s_%d", u.ID, i), Provider: p, ProviderUserID: fmt.Sprintf("%s-%s", p, u.ID), EmailAddress: u.EmailAddresses[0].EmailAddress})
+				ID: fmt.Sprintf("eac_%s_%d", u.ID, i), Provider: p, ProviderUserID: fmt.Sprintf("%s-%s", p, u.ID), EmailAddress: u.EmailAddresses[0].EmailAddress,
+				Verification: &clerk.Verification{Status: "verified", Strategy: p}})
 		}
 	}
 }
@@ -157,7 +158,8 @@ func TestPreviewThenRunAgree(t *testing.T) {
 		t.Fatalf("preview users = %+v", u)
 	}
 	wantDup := map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 1, ReasonRepeatedInSource: 1}
-	wantSkip := map[string]int{ReasonNoEmail: 1, ReasonInvalidEmail: 1, ReasonBanned: 1, ReasonMalformed: 1}
+	wantSkip := map[string]int{ReasonNoEmail: 1, ReasonInvalidEmail: 1, ReasonBanned: 1, ReasonMalformed: 1,
+		ReasonPhoneOnly: 0, ReasonUsernameOnly: 0, ReasonWeb3Only: 0}
 	if !reflect.DeepEqual(u.DuplicateReasons, wantDup) || !reflect.DeepEqual(u.SkippedReasons, wantSkip) {
 		t.Fatalf("reasons dup=%v skip=%v", u.DuplicateReasons, u.SkippedReasons)
 	}
@@ -172,7 +174,7 @@ func TestPreviewThenRunAgree(t *testing.T) {
 	if pre.OAuthLinks != 4 {
 		t.Errorf("oauthLinks = %d, want 4 (social 1, both 2, x 1; duplicates skipped)", pre.OAuthLinks)
 	}
-	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 2, TagSocialOnly: 2}
+	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 2, TagSocialOnly: 2, TagSSO: 0, TagMFAReenroll: 0}
 	if !reflect.DeepEqual(pre.Tags, wantTags) {
 		t.Errorf("tags = %v, want %v", pre.Tags, wantTags)
 	}

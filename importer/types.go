@@ -36,6 +36,11 @@ const (
 const (
 	ReasonNoEmail      = "no_email"
 	ReasonInvalidEmail = "invalid_email"
+	// A user with no email but another identifier: AscendKit sign-in
+	// needs an email, so they cannot be imported.
+	ReasonPhoneOnly    = "phone_only"
+	ReasonUsernameOnly = "username_only"
+	ReasonWeb3Only     = "web3_only"
 	ReasonBanned       = "banned"
 	ReasonMalformed    = "malformed"
 )
@@ -44,6 +49,11 @@ const (
 const (
 	ReasonLinkConflict = "oauth_link_conflict"
 	ReasonLinkInvalid  = "oauth_link_invalid"
+	// An external account whose ownership Clerk never verified: linking
+	// it would let whoever holds that provider account sign in as the user.
+	ReasonLinkUnverified = "oauth_link_unverified"
+	// A primary phone number that is not an international number.
+	ReasonPhoneInvalid = "phone_invalid"
 )
 
 // Tags put on imported users.
@@ -51,6 +61,12 @@ const (
 	TagClerk              = "import:clerk"
 	TagNeedsPasswordReset = "import:needs-password-reset"
 	TagSocialOnly         = "import:social-only"
+	// TagSSO marks users who signed in through a SAML or enterprise
+	// connection, which must be set up in AscendKit for them.
+	TagSSO = "import:sso"
+	// TagMFAReenroll marks users who had MFA (TOTP, backup codes or
+	// passkeys): their factors cannot be moved, so they enroll again.
+	TagMFAReenroll = "import:mfa-reenroll"
 )
 
 // Event types emitted for imported users.
@@ -92,7 +108,7 @@ type Options struct {
 // of `import clerk preview|run --json`.
 type Report struct {
 	Mode   Mode       `json:"mode"`
-	Source string     `json:"source"`
+	Source SourceInfo `json:"source"`
 	Phases Phases     `json:"phases"`
 	Users  UserCounts `json:"users"`
 	// OAuthLinks counts links made: for created users and merges.
@@ -105,6 +121,9 @@ type Report struct {
 	// OAuthLinkConflicts counts links not made because another user owns
 	// that OAuth account.
 	OAuthLinkConflicts int `json:"oauthLinkConflicts"`
+	// OAuthLinksUnverified counts external accounts not linked because
+	// their verification status is not "verified" (users not skipped).
+	OAuthLinksUnverified int `json:"oauthLinksUnverified"`
 	// Enrollments counts users enrolled into already active journeys as
 	// they were imported.
 	Enrollments int `json:"enrollments"`
@@ -116,6 +135,13 @@ type Report struct {
 	// Interrupted is true when the run was stopped before the end; what
 	// was written stays and running again continues.
 	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// SourceInfo says what a report read: Kind "api" or "file", and Format,
+// one of the clerk.Format* names.
+type SourceInfo struct {
+	Kind   string `json:"kind"`
+	Format string `json:"format"`
 }
 
 // UserCounts counts users by outcome.
@@ -144,6 +170,19 @@ type SettingsReport struct {
 	// PasswordlessUsers had neither a password nor an OAuth account in
 	// Clerk (email code or link sign-in): they need magic-link.
 	PasswordlessUsers int `json:"passwordlessUsers"`
+	// ProviderUsers counts users per detected provider (credentials
+	// included, unsupported ones under their reported names).
+	ProviderUsers map[string]int `json:"providerUsers"`
+	// SSOUsers have SAML or enterprise accounts; SSOConnections names the
+	// connections ("provider (domain)") to set up in AscendKit, sorted.
+	SSOUsers       int      `json:"ssoUsers"`
+	SSOConnections []string `json:"ssoConnections"`
+	// MFAUsers had MFA in Clerk and must enroll again.
+	MFAUsers int `json:"mfaUsers"`
+	// Users skipped for having no email but another identifier.
+	PhoneOnlyUsers    int `json:"phoneOnlyUsers"`
+	UsernameOnlyUsers int `json:"usernameOnlyUsers"`
+	Web3OnlyUsers     int `json:"web3OnlyUsers"`
 	// Before and After are the environment's providers around the merge.
 	Before []string `json:"before"`
 	After  []string `json:"after"`
@@ -152,11 +191,14 @@ type SettingsReport struct {
 // Analysis is the streaming view of auth methods (the settings preview).
 type Analysis struct {
 	Fetched int `json:"fetched"`
-	// Users by auth method (skipped users excluded).
+	// Users by auth method (skipped users excluded); the five add up to
+	// the users not skipped. SSOOnly had neither a password nor OAuth but
+	// an SSO account: they are not Neither (passwordless).
 	Password   int `json:"password"`
 	SocialOnly int `json:"socialOnly"`
 	Both       int `json:"both"`
 	Neither    int `json:"neither"`
+	SSOOnly    int `json:"ssoOnly"`
 	// Providers counts users per detected AscendKit provider
 	// (credentials included).
 	Providers map[string]int `json:"providers"`
@@ -170,6 +212,19 @@ type Analysis struct {
 	// supported ones, Clerk names otherwise); StrandedWith uses it to
 	// recount stranded users for another provider set.
 	SocialOnlyByProviders map[string]int `json:"socialOnlyByProviders"`
+	// SSO counts users with SAML or enterprise accounts (not skipped);
+	// SSOConnections counts them per "provider (domain)".
+	SSO            int            `json:"sso"`
+	SSOConnections map[string]int `json:"ssoConnections"`
+	// MFA counts users who had MFA or passkeys (not skipped).
+	MFA int `json:"mfa"`
+	// UnverifiedLinks counts external accounts left unlinked because they
+	// were never verified (not skipped users).
+	UnverifiedLinks int `json:"unverifiedLinks"`
+	// Skipped users with no email but another identifier.
+	PhoneOnly    int `json:"phoneOnly"`
+	UsernameOnly int `json:"usernameOnly"`
+	Web3Only     int `json:"web3Only"`
 }
 
 // Entry is one source user that is not imported as-is: a duplicate, a

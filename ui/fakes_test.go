@@ -71,7 +71,7 @@ func makeUsers(n int) []clerk.User {
 			CreatedAt:             1700000000000,
 		}
 		if i%2 == 0 {
-			out[i].ExternalAccounts = []clerk.ExternalAccount{{ID: "eac_" + id, Provider: "oauth_google", ProviderUserID: "g" + id}}
+			out[i].ExternalAccounts = []clerk.ExternalAccount{{ID: "eac_" + id, Provider: "oauth_google", ProviderUserID: "g" + id, Verification: &clerk.Verification{Status: "verified"}}}
 		}
 	}
 	return out

@@ -108,7 +108,7 @@ func previewEvents() ([]importer.Event, importer.Report) {
 		{Pos: 9, SourceID: "user_0009", Email: "", Name: "No Mail", Kind: "skipped", Reason: importer.ReasonNoEmail},
 	}
 	rep := importer.Report{
-		Mode: importer.ModePreview, Source: "api", Phases: importer.Phases{Users: true, Settings: true},
+		Mode: importer.ModePreview, Source: importer.SourceInfo{Kind: "api", Format: "clerk-api"}, Phases: importer.Phases{Users: true, Settings: true},
 		Users: counts, OAuthLinks: 6,
 		Tags:   map[string]int{importer.TagClerk: 7, importer.TagNeedsPasswordReset: 5, importer.TagSocialOnly: 2},
 		Events: map[string]int{importer.EventUserImported: 7, importer.EventUserLogin: 4},

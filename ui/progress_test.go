@@ -321,7 +321,7 @@ func TestProgressStopNoteClearsWithTheReport(t *testing.T) {
 func TestSummaryOfAnEarlyStop(t *testing.T) {
 	hold := make(chan struct{})
 	empty := importer.Report{
-		Mode: importer.ModeRun, Source: "api", Phases: importer.Phases{Users: true, Settings: true},
+		Mode: importer.ModeRun, Source: importer.SourceInfo{Kind: "api", Format: "clerk-api"}, Phases: importer.Phases{Users: true, Settings: true},
 		Tags:   map[string]int{importer.TagClerk: 0, importer.TagNeedsPasswordReset: 0, importer.TagSocialOnly: 0},
 		Events: map[string]int{importer.EventUserImported: 0, importer.EventUserLogin: 0},
 		Users: importer.UserCounts{DuplicateReasons: map[string]int{importer.ReasonEmailExists: 0},

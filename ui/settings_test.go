@@ -229,12 +229,12 @@ func providerUsers() []clerk.User {
 			// neither (unless a password)
 		case i%7 == 0:
 			users[i].ExternalAccounts = []clerk.ExternalAccount{
-				{ID: fmt.Sprintf("eac_a%d", i), Provider: "oauth_github", ProviderUserID: fmt.Sprintf("gh%d", i)},
-				{ID: fmt.Sprintf("eac_b%d", i), Provider: "oauth_tiktok", ProviderUserID: fmt.Sprintf("tt%d", i)},
+				{ID: fmt.Sprintf("eac_a%d", i), Provider: "oauth_github", ProviderUserID: fmt.Sprintf("gh%d", i), Verification: &clerk.Verification{Status: "verified"}},
+				{ID: fmt.Sprintf("eac_b%d", i), Provider: "oauth_tiktok", ProviderUserID: fmt.Sprintf("tt%d", i), Verification: &clerk.Verification{Status: "verified"}},
 			}
 		default:
 			p := provs[i%len(provs)]
-			users[i].ExternalAccounts = []clerk.ExternalAccount{{ID: fmt.Sprintf("eac_%d", i), Provider: p, ProviderUserID: fmt.Sprintf("%s%d", p, i)}}
+			users[i].ExternalAccounts = []clerk.ExternalAccount{{ID: fmt.Sprintf("eac_%d", i), Provider: p, ProviderUserID: fmt.Sprintf("%s%d", p, i), Verification: &clerk.Verification{Status: "verified"}}}
 		}
 		if i%4 == 1 {
 			users[i].PasswordEnabled = false

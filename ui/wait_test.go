@@ -129,7 +129,7 @@ func readingRun(mode importer.Mode) driverOpt {
 					opts.OnEvent(importer.BatchApplied{Counts: c})
 				}
 			}
-			rep := importer.Report{Mode: opts.Mode, Source: src.Kind(), Phases: opts.Phases, Users: importer.UserCounts{Fetched: fetched}}
+			rep := importer.Report{Mode: opts.Mode, Source: importer.SourceInfo{Kind: src.Kind(), Format: "clerk-api"}, Phases: opts.Phases, Users: importer.UserCounts{Fetched: fetched}}
 			if mode == importer.ModeRun {
 				rep.Users.Imported = fetched
 			}

@@ -59,6 +59,29 @@ type User struct {
 	Banned        bool           `json:"banned"`
 	Tags          []string       `json:"tags"`
 	OAuthLinks    []OAuthLink    `json:"oauthLinks"`
+	// Username is the user's sign-in name from the source ("" if none).
+	Username string `json:"username"`
+	// Phone is the primary phone number in E.164 form ("" if none).
+	Phone         string `json:"phone"`
+	PhoneVerified bool   `json:"phoneVerified"`
+	// ExternalID is the id the customer's own system knows the user by.
+	ExternalID string `json:"externalId"`
+	// SecondaryEmails are the user's other addresses (not sign-in ids).
+	SecondaryEmails []SecondaryEmail `json:"secondaryEmails"`
+	// PrivateMetadata is server-side only: it is never rendered into
+	// templates or exposed to the user.
+	PrivateMetadata map[string]any `json:"privateMetadata"`
+	// UnsafeMetadata is what the user could edit themselves in the source.
+	UnsafeMetadata map[string]any `json:"unsafeMetadata"`
+	// Locked is a lockout carried over from the source (too many failed
+	// sign-ins); unlike Banned it is temporary and does not stop journeys.
+	Locked bool `json:"locked"`
+}
+
+// SecondaryEmail is one of a user's addresses other than the primary one.
+type SecondaryEmail struct {
+	Email    string `json:"email"`
+	Verified bool   `json:"verified"`
 }
 
 // OAuthLink ties a user to an account at an OAuth provider.
@@ -96,8 +119,9 @@ type ImportedUser struct {
 }
 
 // Merge adds import data to a user that already exists (found by Email)
-// without overwriting its own fields: links and tags are added, and
-// metadata.import is set only when absent.
+// without overwriting its own fields: links and tags are added,
+// metadata.import is set only when absent, and the identity fields of
+// Fill are set only where the user has none yet.
 type Merge struct {
 	Email      string
 	Source     string
@@ -105,6 +129,10 @@ type Merge struct {
 	Tags       []string
 	OAuthLinks []OAuthLink
 	ImportMeta map[string]any
+	// Fill carries Username, Phone (with PhoneVerified), ExternalID,
+	// SecondaryEmails, PrivateMetadata and UnsafeMetadata; other fields
+	// are ignored.
+	Fill User
 }
 
 // ImportBatch is written in one transaction.

@@ -109,6 +109,17 @@ CREATE TABLE enrollments (
 ) WITHOUT ROWID;
 CREATE INDEX enrollments_user ON enrollments (user_id);
 `,
+	// 2: the identity fields real Clerk data carries beyond the email.
+	`
+ALTER TABLE users ADD COLUMN username         TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN phone            TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN phone_verified   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN external_id      TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN secondary_emails TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE users ADD COLUMN private_metadata TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN unsafe_metadata  TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN locked           INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate applies the pending migrations in one write transaction. Two

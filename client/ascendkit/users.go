@@ -9,10 +9,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// normEmail is how emails are stored and compared: trimmed, lower-cased.
-func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// normEmail is how emails are stored and compared: trimmed, NFC-normalised
+// and lower-cased, as the importer writes them (so a lookup typed with a
+// decomposed "é" finds the user).
+func normEmail(s string) string {
+	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(s))))
+}
 
 // LookupSourceIDs returns, for the given ids of source, the users they were
 // imported or merged into; RunID is the run that recorded the id. Ids not
@@ -272,7 +278,7 @@ func checkBatch(b ImportBatch) error {
 // importStmts are the statements of the import hot path, prepared once per
 // transaction.
 type importStmts struct {
-	user, link, tag, source, event, enroll, findUser, setMeta *sql.Stmt
+	user, link, tag, source, event, enroll, findUser, setMeta, fill *sql.Stmt
 }
 
 func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
@@ -284,8 +290,9 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		}
 		*dst, err = tx.PrepareContext(ctx, query)
 	}
-	prep(&s.user, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	prep(&s.user, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at,
+		username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	prep(&s.link, `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`)
 	prep(&s.tag, `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`)
 	prep(&s.source, `INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`)
@@ -294,6 +301,17 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		VALUES (?, ?, 'active', ?, ?, ?)`)
 	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
 	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
+	// A merge never overwrites: each identity field is set only while the
+	// existing user has none (phone and its verification move together).
+	prep(&s.fill, `UPDATE users SET
+		username         = CASE WHEN username = '' THEN ? ELSE username END,
+		phone_verified   = CASE WHEN phone = '' AND ? <> '' THEN ? ELSE phone_verified END,
+		phone            = CASE WHEN phone = '' THEN ? ELSE phone END,
+		external_id      = CASE WHEN external_id = '' THEN ? ELSE external_id END,
+		secondary_emails = CASE WHEN secondary_emails IN ('', '[]', 'null') THEN ? ELSE secondary_emails END,
+		private_metadata = CASE WHEN private_metadata IN ('', '{}', 'null') THEN ? ELSE private_metadata END,
+		unsafe_metadata  = CASE WHEN unsafe_metadata IN ('', '{}', 'null') THEN ? ELSE unsafe_metadata END
+		WHERE id = ?`)
 	if err != nil {
 		s.close()
 		return nil, err
@@ -302,7 +320,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 }
 
 func (s *importStmts) close() {
-	for _, st := range []*sql.Stmt{s.user, s.link, s.tag, s.source, s.event, s.enroll, s.findUser, s.setMeta} {
+	for _, st := range []*sql.Stmt{s.user, s.link, s.tag, s.source, s.event, s.enroll, s.findUser, s.setMeta, s.fill} {
 		if st != nil {
 			st.Close()
 		}
@@ -418,8 +436,13 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		if err != nil {
 			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
 		}
+		ident, err := identityArgs(u)
+		if err != nil {
+			return fmt.Errorf("user %s: %w", c.SourceID, err)
+		}
 		if _, err := st.user.ExecContext(ctx, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
-			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS); err != nil {
+			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
+			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.secondary, ident.private, ident.unsafe, boolInt(u.Locked)); err != nil {
 			return fmt.Errorf("insert user %s (%s): %w", c.SourceID, email, err)
 		}
 		for _, ln := range u.OAuthLinks {
@@ -513,6 +536,14 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 				}
 			}
 		}
+		ident, err := identityArgs(&m.Fill)
+		if err != nil {
+			return fmt.Errorf("merge %s: %w", m.SourceID, err)
+		}
+		if _, err := st.fill.ExecContext(ctx, m.Fill.Username, m.Fill.Phone, boolInt(m.Fill.PhoneVerified), m.Fill.Phone,
+			m.Fill.ExternalID, ident.secondary, ident.private, ident.unsafe, id); err != nil {
+			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
+		}
 		if _, err := st.source.ExecContext(ctx, m.Source, m.SourceID, id, batch.RunID); err != nil {
 			return fmt.Errorf("source id %s: %w", m.SourceID, err)
 		}
@@ -533,6 +564,29 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 	return nil
 }
 
+// identity is the JSON of a user's stored identity objects.
+type identity struct{ secondary, private, unsafe string }
+
+func identityArgs(u *User) (identity, error) {
+	var id identity
+	var err error
+	if id.private, err = marshalObject(u.PrivateMetadata); err != nil {
+		return id, fmt.Errorf("private metadata: %w", err)
+	}
+	if id.unsafe, err = marshalObject(u.UnsafeMetadata); err != nil {
+		return id, fmt.Errorf("unsafe metadata: %w", err)
+	}
+	id.secondary = "[]"
+	if len(u.SecondaryEmails) > 0 {
+		b, err := json.Marshal(u.SecondaryEmails)
+		if err != nil {
+			return id, fmt.Errorf("secondary emails: %w", err)
+		}
+		id.secondary = string(b)
+	}
+	return id, nil
+}
+
 // CountUsers returns the number of users.
 func (l *Local) CountUsers(ctx context.Context) (int, error) {
 	var n int
@@ -545,7 +599,8 @@ func (l *Local) CountUsers(ctx context.Context) (int, error) {
 // userSelect reads users with their tags and links as JSON arrays, so a
 // list costs one query.
 const userSelect = `SELECT u.id, u.email, u.name, u.image, u.email_verified, u.created_at, u.last_login_at,
-	u.metadata, u.banned,
+	u.metadata, u.banned, u.username, u.phone, u.phone_verified, u.external_id, u.secondary_emails,
+	u.private_metadata, u.unsafe_metadata, u.locked,
 	(SELECT json_group_array(tag) FROM (SELECT tag FROM user_tags WHERE user_id = u.id ORDER BY tag)),
 	(SELECT json_group_array(json_object('provider', provider, 'providerUserId', provider_user_id, 'email', email))
 		FROM (SELECT provider, provider_user_id, email FROM oauth_links WHERE user_id = u.id ORDER BY provider, provider_user_id))
@@ -553,10 +608,11 @@ FROM users u`
 
 func scanUser(rows interface{ Scan(...any) error }) (User, error) {
 	var u User
-	var created, meta, tags, links string
+	var created, meta, tags, links, secondary, private, unsafe string
 	var last sql.NullString
 	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.EmailVerified, &created, &last,
-		&meta, &u.Banned, &tags, &links); err != nil {
+		&meta, &u.Banned, &u.Username, &u.Phone, &u.PhoneVerified, &u.ExternalID, &secondary,
+		&private, &unsafe, &u.Locked, &tags, &links); err != nil {
 		return User{}, err
 	}
 	var err error
@@ -571,6 +627,24 @@ func scanUser(rows interface{ Scan(...any) error }) (User, error) {
 	}
 	if u.Metadata == nil {
 		u.Metadata = map[string]any{}
+	}
+	if err := decodeExact(private, &u.PrivateMetadata); err != nil {
+		return User{}, fmt.Errorf("user %s private metadata: %w", u.ID, err)
+	}
+	if err := decodeExact(unsafe, &u.UnsafeMetadata); err != nil {
+		return User{}, fmt.Errorf("user %s unsafe metadata: %w", u.ID, err)
+	}
+	if err := json.Unmarshal([]byte(secondary), &u.SecondaryEmails); err != nil {
+		return User{}, fmt.Errorf("user %s secondary emails: %w", u.ID, err)
+	}
+	if u.PrivateMetadata == nil {
+		u.PrivateMetadata = map[string]any{}
+	}
+	if u.UnsafeMetadata == nil {
+		u.UnsafeMetadata = map[string]any{}
+	}
+	if u.SecondaryEmails == nil {
+		u.SecondaryEmails = []SecondaryEmail{}
 	}
 	if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
 		return User{}, fmt.Errorf("user %s tags: %w", u.ID, err)
