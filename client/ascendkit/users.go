@@ -438,6 +438,9 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		if _, err := st.source.ExecContext(ctx, c.Source, c.SourceID, id, batch.RunID); err != nil {
 			return fmt.Errorf("source id %s: %w", c.SourceID, err)
 		}
+		if err := storePassword(ctx, tx, id, c.Password); err != nil {
+			return err
+		}
 		for _, ev := range c.Events {
 			payload, err := marshalObject(ev.Payload)
 			if err != nil {
@@ -486,6 +489,11 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 				return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
 			}
 			res.Links += n
+			if n > 0 {
+				if err := recordMerge(ctx, tx, batch.RunID, id, "link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
+					return err
+				}
+			}
 		}
 		var gained []string
 		for _, t := range cleanTags(m.Tags) {
@@ -495,6 +503,9 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 			}
 			if n > 0 {
 				gained = append(gained, t)
+				if err := recordMerge(ctx, tx, batch.RunID, id, "tag", t, "", nil, nil); err != nil {
+					return err
+				}
 			}
 		}
 		if m.ImportMeta != nil {
@@ -511,6 +522,9 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 				if _, err := st.setMeta.ExecContext(ctx, string(b), id); err != nil {
 					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
 				}
+				if err := recordMerge(ctx, tx, batch.RunID, id, "meta", "", "", meta, string(b)); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := st.source.ExecContext(ctx, m.Source, m.SourceID, id, batch.RunID); err != nil {
@@ -526,6 +540,11 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
 				}
 				res.Enrolled += n
+				if n > 0 {
+					if err := recordMerge(ctx, tx, batch.RunID, id, "enrollment", j.id, "", nil, nil); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		res.Merged++
