@@ -35,6 +35,9 @@ type runner struct {
 	pending ascendkit.ImportBatch
 	// pendingQ mirrors pending, one entry per write, in order.
 	pendingQ []queued
+	// staged holds the --passwords digests; only selects a canary's users.
+	staged *staged
+	only   *selection
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -67,19 +70,30 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		opts.OnEvent = func(Event) {}
 	}
 	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
-		z: newAnalyzer(), seen: newSeenSet()}
+		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only)}
 	r.report = Report{Mode: opts.Mode, Source: src.Kind(), Phases: opts.Phases,
 		Users: UserCounts{
 			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
 			SkippedReasons:   map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0},
 		},
-		Warnings: []string{},
-		Tags:     map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0},
-		Events:   map[string]int{EventUserImported: 0, EventUserLogin: 0},
+		Warnings:  []string{},
+		Tags:      map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0},
+		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}},
+		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
 		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
 			Before: []string{}, After: []string{}},
 	}
+	if opts.Mode == ModeRun {
+		r.report.RunID = r.runID
+		if err := r.startRecord(); err != nil {
+			r.report.Error = err.Error()
+			return r.report, err
+		}
+	}
 	err := r.run()
+	if r.staged != nil {
+		r.staged.close()
+	}
 	if err != nil && ctx.Err() != nil {
 		r.report.Interrupted = true
 		err = ctx.Err()
@@ -87,6 +101,11 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		r.report.Error = err.Error()
 	}
 	r.finish()
+	if opts.Mode == ModeRun {
+		if rerr := r.finishRecord(err); rerr != nil {
+			r.report.Warnings = append(r.report.Warnings, rerr.Error())
+		}
+	}
 	opts.OnEvent(Finished{Report: r.report})
 	return r.report, err
 }
@@ -108,6 +127,9 @@ func (r *runner) run() error {
 			return fmt.Errorf("checking the source before writing (nothing was written): %w", err)
 		}
 		total = n
+	}
+	if err := r.stagePasswordsFile(); err != nil {
+		return err
 	}
 	if total < 0 {
 		n, err := r.src.Total(r.ctx)
@@ -145,6 +167,10 @@ func (r *runner) run() error {
 	if err := r.flush(); err != nil {
 		return err
 	}
+	if err := r.finishPasswords(); err != nil {
+		return err
+	}
+	r.warnMissingSelection()
 	if r.total >= 0 && r.fetched != r.total {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
@@ -162,8 +188,15 @@ func (r *runner) page(recs []clerk.Record) error {
 	items := make([]item, 0, len(recs))
 	var ids, emails []string
 	var links []ascendkit.OAuthLink
+	pw, err := r.pagePasswords(recs)
+	if err != nil {
+		return err
+	}
 	for _, rec := range recs {
 		r.fetched++
+		if !r.only.selects(rec) {
+			continue
+		}
 		if rec.Err != nil || rec.User == nil {
 			detail := "malformed record"
 			if rec.Err != nil {
@@ -181,6 +214,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.skip(e)
 			continue
 		}
+		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		r.z.add(&m)
 		items = append(items, item{rec, m})
 		ids = append(ids, rec.User.ID)
@@ -360,6 +394,7 @@ func (r *runner) count(q queued, links bool) {
 		for _, t := range q.create.User.Tags {
 			r.report.Tags[t]++
 		}
+		r.countPassword(q.create)
 	} else {
 		r.report.Users.ToMerge++
 		nlinks = len(q.merge.OAuthLinks)
