@@ -22,3 +22,12 @@ echo "run $run imported $imported users"
 /usr/bin/time -f "re-run after undo: %e s" \
   "$tmp/ascendkit" --env "$env" import clerk run --file "$tmp/clerk.json" --json >"$tmp/again.json"
 sed -n '/"users": {/,/}/ s/^    "imported": \([0-9]*\).*/imported again: \1/p' "$tmp/again.json"
+
+# The --passwords join at 1M digests (100k matching the source, 900k not):
+# peak RSS should stay near the plain preview's.
+go run ./scripts/genpasswords -users 100000 -extra 900000 -o "$tmp/passwords.json"
+/usr/bin/time -f "preview 100000 users: %e s, max RSS %M KiB" \
+  "$tmp/ascendkit" --env "local:$tmp/p.db" import clerk preview --file "$tmp/clerk.json" --json >/dev/null
+/usr/bin/time -f "preview 100000 users + 1M-digest passwords file: %e s, max RSS %M KiB" \
+  "$tmp/ascendkit" --env "local:$tmp/p.db" import clerk preview --file "$tmp/clerk.json" --passwords "$tmp/passwords.json" --json >"$tmp/pw.json"
+grep -A7 '^  "passwords": {' "$tmp/pw.json" | tr -s ' \n' ' '; echo
