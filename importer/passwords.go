@@ -18,6 +18,7 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
 	"github.com/ascendkit/ascendkit/client/clerk"
+	_ "modernc.org/sqlite" // the staging file
 )
 
 // TagPasswordKept marks a user whose Clerk password digest was carried

@@ -114,6 +114,14 @@ func (l *Local) UndoRun(ctx context.Context, runID string, force bool, at time.T
 	}
 	var p UndoPlan
 	err = l.write(ctx, func(tx *sql.Tx) error {
+		// Checked again inside the write lock: another undo may have won.
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM import_runs WHERE id = ?`, runID).Scan(&status); err != nil {
+			return err
+		}
+		if err := undoable(Run{ID: runID, Status: status}); err != nil {
+			return err
+		}
 		var err error
 		if p, err = planUndo(ctx, tx, runID); err != nil {
 			return err
