@@ -39,7 +39,7 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 			return usageErr("try `ascendkit import migration-journey create`")
 		}}
 	mj.AddCommand(newMigrationJourneyCreateCmd(g))
-	cmd.AddCommand(clerkCmd, mj)
+	cmd.AddCommand(clerkCmd, mj, newRunsCmd(g), newUndoCmd(g))
 	return cmd
 }
 
@@ -58,6 +58,8 @@ type importOptions struct {
 	includeBanned bool
 	entries       string
 	json          bool
+	passwords     string
+	only          []string
 }
 
 func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
@@ -87,6 +89,8 @@ func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
 	f.BoolVar(&o.includeBanned, "include-banned", false, "import banned users too (ban kept, no journey enrollment)")
 	f.StringVar(&o.entries, "entries", "", "write every duplicate, skipped and failed user to this file (JSON lines)")
 	f.BoolVar(&o.json, "json", false, "print the report as one JSON object")
+	f.StringVar(&o.passwords, "passwords", "", "Clerk Dashboard CSV or support JSON export whose password digests are kept (joined by Clerk id)")
+	f.StringSliceVar(&o.only, "only", nil, "import only these users, by email or Clerk id, comma-separated (a canary run)")
 	return cmd
 }
 
@@ -164,6 +168,15 @@ func (o *importOptions) run(ctx context.Context) error {
 		return err
 	}
 	defer src.Close()
+	if o.passwords != "" {
+		pws, err := clerk.OpenFile(o.passwords)
+		if err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("--passwords: %w", err)}
+		}
+		defer pws.Close()
+		opts.Passwords = pws
+	}
+	opts.Only = o.only
 	env, err := o.g.openEnv(ctx)
 	if err != nil {
 		return err
@@ -278,6 +291,7 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 			fmt.Fprintf(w, "  (%d not linked: unverified in Clerk)", r.OAuthLinksUnverified)
 		}
 		fmt.Fprintf(w, "\nTags           %s\nEvents         %s\n", counts(r.Tags), counts(r.Events))
+		printPasswordsAndRun(w, r)
 		if r.Enrollments > 0 {
 			fmt.Fprintf(w, "Enrolled into active journeys: %d\n", r.Enrollments)
 		}

@@ -180,6 +180,6 @@ func newAuthCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	cmd.AddCommand(show)
+	cmd.AddCommand(show, newCheckPasswordCmd(g))
 	return cmd
 }

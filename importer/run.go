@@ -37,6 +37,9 @@ type runner struct {
 	pending ascendkit.ImportBatch
 	// pendingQ mirrors pending, one entry per write, in order.
 	pendingQ []queued
+	// staged holds the --passwords digests; only selects a canary's users.
+	staged *staged
+	only   *selection
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -69,7 +72,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		opts.OnEvent = func(Event) {}
 	}
 	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
-		z: newAnalyzer(), seen: newSeenSet()}
+		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only)}
 	r.report = Report{Mode: opts.Mode, Source: SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, Phases: opts.Phases,
 		Users: UserCounts{
 			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
@@ -79,12 +82,23 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		Warnings: []string{},
 		Tags: map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0,
 			TagSSO: 0, TagMFAReenroll: 0},
-		Events: map[string]int{EventUserImported: 0, EventUserLogin: 0},
+		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}},
+		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
 		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
 			ProviderUsers: map[string]int{}, SSOConnections: []string{},
 			Before: []string{}, After: []string{}},
 	}
+	if opts.Mode == ModeRun {
+		r.report.RunID = r.runID
+		if err := r.startRecord(); err != nil {
+			r.report.Error = err.Error()
+			return r.report, err
+		}
+	}
 	err := r.run()
+	if r.staged != nil {
+		r.staged.close()
+	}
 	if err != nil && ctx.Err() != nil {
 		r.report.Interrupted = true
 		err = ctx.Err()
@@ -97,6 +111,11 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		r.report.Source.Format = f.Format()
 	}
 	r.finish()
+	if opts.Mode == ModeRun {
+		if rerr := r.finishRecord(err); rerr != nil {
+			r.report.Warnings = append(r.report.Warnings, rerr.Error())
+		}
+	}
 	opts.OnEvent(Finished{Report: r.report})
 	return r.report, err
 }
@@ -118,6 +137,9 @@ func (r *runner) run() error {
 			return fmt.Errorf("checking the source before writing (nothing was written): %w", err)
 		}
 		total = n
+	}
+	if err := r.stagePasswordsFile(); err != nil {
+		return err
 	}
 	if total < 0 {
 		n, err := r.src.Total(r.ctx)
@@ -155,6 +177,10 @@ func (r *runner) run() error {
 	if err := r.flush(); err != nil {
 		return err
 	}
+	if err := r.finishPasswords(); err != nil {
+		return err
+	}
+	r.warnMissingSelection()
 	if r.total >= 0 && r.fetched != r.total {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
@@ -172,8 +198,15 @@ func (r *runner) page(recs []clerk.Record) error {
 	items := make([]item, 0, len(recs))
 	var ids, emails []string
 	var links []ascendkit.OAuthLink
+	pw, err := r.pagePasswords(recs)
+	if err != nil {
+		return err
+	}
 	for _, rec := range recs {
 		r.fetched++
+		if !r.only.selects(rec) {
+			continue
+		}
 		if rec.Err != nil || rec.User == nil {
 			detail := "malformed record"
 			if rec.Err != nil {
@@ -191,6 +224,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.skip(e)
 			continue
 		}
+		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		r.z.add(&m)
 		items = append(items, item{rec, m})
 		ids = append(ids, rec.User.ID)
@@ -383,6 +417,7 @@ func (r *runner) count(q queued, links bool) {
 		for _, t := range q.create.User.Tags {
 			r.report.Tags[t]++
 		}
+		r.countPassword(q.create)
 	} else {
 		r.report.Users.ToMerge++
 		nlinks = len(q.merge.OAuthLinks)

@@ -5,7 +5,11 @@
 // work reports progress as a stream of typed Events and honours its context.
 package importer
 
-import "time"
+import (
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
 
 // Mode says whether a run writes.
 type Mode string
@@ -97,6 +101,12 @@ type Options struct {
 	Providers []string
 	// BatchSize is the number of users per transaction (default 250).
 	BatchSize int
+	// Passwords, when set, is a second source (Dashboard CSV or support
+	// JSON) whose password digests are joined to the users by Clerk id.
+	Passwords clerk.Source
+	// Only, when set, imports just these users (Clerk ids or emails): a
+	// canary run.
+	Only []string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// OnEvent receives progress; it is called from the importer's
@@ -135,6 +145,11 @@ type Report struct {
 	// Interrupted is true when the run was stopped before the end; what
 	// was written stays and running again continues.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Passwords counts the created users whose Clerk password was kept or
+	// needs a reset.
+	Passwords PasswordReport `json:"passwords"`
+	// RunID names a run in the run history (`import runs`, `import undo`).
+	RunID string `json:"runId,omitempty"`
 }
 
 // SourceInfo says what a report read: Kind "api" or "file", and Format,

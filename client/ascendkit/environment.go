@@ -116,6 +116,8 @@ type ImportedUser struct {
 	Source   string // "clerk"
 	SourceID string // the id in the source system
 	Events   []NewEvent
+	// Password, when set, is stored with the user (see Password).
+	Password *Password
 }
 
 // Merge adds import data to a user that already exists (found by Email)
@@ -317,4 +319,20 @@ type Environment interface {
 	ListEnrollments(ctx context.Context, journeyID string) ([]Enrollment, error)
 
 	Close() error
+
+	// StartRun records an import run as running (see runs.go).
+	StartRun(ctx context.Context, r Run) error
+	// FinishRun records how a run ended and its report.
+	FinishRun(ctx context.Context, id string, f RunFinish) error
+	// ListRuns lists runs, newest first; runs whose process is gone read
+	// interrupted.
+	ListRuns(ctx context.Context) ([]Run, error)
+	// GetRun finds a run by id.
+	GetRun(ctx context.Context, id string) (Run, error)
+	// PlanUndo says what UndoRun would remove.
+	PlanUndo(ctx context.Context, runID string) (UndoPlan, error)
+	// UndoRun removes what a run wrote, atomically (see undo.go).
+	UndoRun(ctx context.Context, runID string, force bool, at time.Time) (UndoPlan, error)
+	// PasswordState returns what is known of a user's carried-over password.
+	PasswordState(ctx context.Context, idOrEmail string) (PasswordState, error)
 }

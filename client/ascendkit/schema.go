@@ -120,6 +120,46 @@ ALTER TABLE users ADD COLUMN private_metadata TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN unsafe_metadata  TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN locked           INTEGER NOT NULL DEFAULT 0;
 `,
+	// 3: import runs, kept passwords and what merges added, so that a run can
+	// be listed and undone exactly (see runs.go, passwords.go, undo.go).
+	`
+CREATE TABLE import_runs (
+	id               TEXT PRIMARY KEY,
+	started_at       TEXT NOT NULL,
+	finished_at      TEXT,
+	source_kind      TEXT NOT NULL DEFAULT '',
+	source_format    TEXT NOT NULL DEFAULT '',
+	options          TEXT NOT NULL DEFAULT '{}',
+	status           TEXT NOT NULL,
+	report           TEXT NOT NULL DEFAULT '{}',
+	pid              INTEGER NOT NULL DEFAULT 0,
+	host             TEXT NOT NULL DEFAULT '',
+	providers_before TEXT,
+	providers_after  TEXT,
+	undone_at        TEXT
+);
+CREATE INDEX import_runs_started ON import_runs (started_at, id);
+CREATE INDEX users_import_run ON users (import_run);
+CREATE INDEX import_sources_run ON import_sources (run_id);
+
+CREATE TABLE user_passwords (
+	user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	hasher  TEXT NOT NULL,
+	digest  TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE TABLE import_merge_changes (
+	run_id  TEXT NOT NULL,
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	kind    TEXT NOT NULL CHECK (kind IN ('link', 'tag', 'meta', 'enrollment')),
+	k1      TEXT NOT NULL DEFAULT '',
+	k2      TEXT NOT NULL DEFAULT '',
+	before  TEXT,
+	after   TEXT,
+	PRIMARY KEY (run_id, user_id, kind, k1, k2)
+) WITHOUT ROWID;
+CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
+`,
 }
 
 // migrate applies the pending migrations in one write transaction. Two

@@ -461,6 +461,9 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		if _, err := st.source.ExecContext(ctx, c.Source, c.SourceID, id, batch.RunID); err != nil {
 			return fmt.Errorf("source id %s: %w", c.SourceID, err)
 		}
+		if err := storePassword(ctx, tx, id, c.Password); err != nil {
+			return err
+		}
 		for _, ev := range c.Events {
 			payload, err := marshalObject(ev.Payload)
 			if err != nil {
@@ -509,6 +512,11 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 				return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
 			}
 			res.Links += n
+			if n > 0 {
+				if err := recordMerge(ctx, tx, batch.RunID, id, "link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
+					return err
+				}
+			}
 		}
 		var gained []string
 		for _, t := range cleanTags(m.Tags) {
@@ -518,6 +526,9 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 			}
 			if n > 0 {
 				gained = append(gained, t)
+				if err := recordMerge(ctx, tx, batch.RunID, id, "tag", t, "", nil, nil); err != nil {
+					return err
+				}
 			}
 		}
 		if m.ImportMeta != nil {
@@ -533,6 +544,9 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 				}
 				if _, err := st.setMeta.ExecContext(ctx, string(b), id); err != nil {
 					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+				}
+				if err := recordMerge(ctx, tx, batch.RunID, id, "meta", "", "", meta, string(b)); err != nil {
+					return err
 				}
 			}
 		}
@@ -557,6 +571,11 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
 				}
 				res.Enrolled += n
+				if n > 0 {
+					if err := recordMerge(ctx, tx, batch.RunID, id, "enrollment", j.id, "", nil, nil); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		res.Merged++

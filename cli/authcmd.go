@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// checkPasswordOptions are the flags of `auth check-password`.
+type checkPasswordOptions struct {
+	g *globalOptions
+}
+
+func newCheckPasswordCmd(g *globalOptions) *cobra.Command {
+	o := &checkPasswordOptions{g: g}
+	return &cobra.Command{
+		Use:   "check-password <email|user-id>",
+		Short: "Check a password against the one kept from Clerk (reads it from stdin)",
+		Long: `Check a password against the digest kept from Clerk for that user: the proof
+that a canary user can sign in with their old password. The password is read
+from stdin (without echo on a terminal). Exit 0: password matches; exit 1:
+password does not match, or the user has no kept password (and why).`,
+		Example: "  ascendkit auth check-password ada@example.com\n  printf '%s' \"$PW\" | ascendkit auth check-password ada@example.com",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), args[0]) },
+	}
+}
+
+func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
+	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
+		st, err := env.PasswordState(ctx, who)
+		if err != nil {
+			return err
+		}
+		if reason := noPasswordReason(st); reason != "" {
+			return &exitError{code: ExitError, err: fmt.Errorf("%s has no kept password: %s", termtext.Clean(st.Email), reason)}
+		}
+		pw, err := readPassword(o.g.io)
+		if err != nil {
+			return fmt.Errorf("reading the password from stdin: %w", err)
+		}
+		if pw == "" {
+			return usageErr("no password on stdin")
+		}
+		ok, err := passhash.Verify(st.Hasher, string(st.Digest), pw)
+		if err != nil {
+			// passhash errors name the hasher and the problem, never the digest.
+			return &exitError{code: ExitError, err: fmt.Errorf("%s: the kept digest cannot be checked: %w", termtext.Clean(st.Email), err)}
+		}
+		if !ok {
+			return &exitError{code: ExitError, err: errors.New("password does not match")}
+		}
+		fmt.Fprintln(o.g.io.Out, "password matches")
+		return nil
+	})
+}
+
+// noPasswordReason says why a user has no password to check ("" when
+// there is one).
+func noPasswordReason(st ascendkit.PasswordState) string {
+	switch {
+	case st.Hasher != "" && st.Digest != "":
+		return ""
+	case st.Hasher != "":
+		return fmt.Sprintf("its Clerk password hasher %q is not supported, so the digest was not kept (the user is tagged %s)",
+			termtext.Clean(st.Hasher), importer.TagNeedsPasswordReset)
+	case !st.Imported:
+		return "the user was not imported from Clerk"
+	case st.ImportRun == "":
+		return "the user existed before the import and was merged into; their own password is unchanged"
+	}
+	return "the import had no usable password digest for this user (no password in Clerk, or the source carried no digests: " +
+		"import with --passwords <Dashboard CSV or support export>)"
+}
+
+// readPassword reads one line from stdin, without echo on a terminal.
+func readPassword(ios *IO) (string, error) {
+	if f, ok := ios.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(ios.ErrOut, "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(ios.ErrOut)
+		return string(b), err
+	}
+	line, err := bufio.NewReader(ios.In).ReadString('\n')
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return strings.TrimRight(line, "\r\n"), err
+}

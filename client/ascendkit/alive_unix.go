@@ -1,0 +1,18 @@
+//go:build unix
+
+package ascendkit
+
+import (
+	"errors"
+	"syscall"
+)
+
+// processAlive sends signal 0: no error (or EPERM, someone else's
+// process) means the pid exists.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

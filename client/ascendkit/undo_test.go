@@ -1,0 +1,253 @@
+package ascendkit
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os/exec"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// snapshot reads every row of every table but import_runs (a run's own
+// record is meant to change), as text, in a stable order.
+func snapshot(t *testing.T, l *Local) map[string][]string {
+	t.Helper()
+	rows, err := l.r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'import_runs'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if len(tables) < 12 {
+		t.Fatalf("only %d tables: %v", len(tables), tables)
+	}
+	out := map[string][]string{}
+	for _, tb := range tables {
+		rs, err := l.r.Query(`SELECT * FROM ` + tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rs.Columns()
+		var lines []string
+		for rs.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprint(vals))
+		}
+		rs.Close()
+		slices.Sort(lines)
+		out[tb] = lines
+	}
+	return out
+}
+
+func diffSnapshots(t *testing.T, before, after map[string][]string) {
+	t.Helper()
+	for tb := range before {
+		if !reflect.DeepEqual(before[tb], after[tb]) {
+			t.Errorf("table %s differs after undo:\nbefore %v\nafter  %v", tb, before[tb], after[tb])
+		}
+	}
+}
+
+func startRun(t *testing.T, l *Local, id string) {
+	t.Helper()
+	if err := l.StartRun(ctx, Run{ID: id, StartedAt: t0, SourceKind: "file", Options: []byte(`{"onDuplicate":"merge"}`)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func finishRun(t *testing.T, l *Local, id string) {
+	t.Helper()
+	if err := l.FinishRun(ctx, id, RunFinish{Status: RunCompleted, SourceFormat: "clerk-dashboard-csv", Report: []byte(`{"mode":"run"}`), At: t0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// baseline is an environment with a user of its own, a merged-into
+// candidate, an active journey and auth settings.
+func baseline(t *testing.T, l *Local) {
+	t.Helper()
+	own := imported(1)
+	own.Source, own.SourceID = "signup", "s1"
+	own.User.Metadata = map[string]any{"plan": "team", "n": 12345678901234567}
+	own.User.Tags = []string{"vip"}
+	own.User.OAuthLinks = []OAuthLink{{Provider: "google", ProviderUserID: "g1"}}
+	apply(t, l, ImportBatch{Create: []ImportedUser{own}})
+	j, _, err := l.CreateJourney(ctx, testJourney("Reset cadence", "import:needs-password-reset"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ActivateJourney(ctx, j.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetAuthProviders(ctx, []string{"credentials"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
+	l := openTest(t)
+	baseline(t, l)
+	before := snapshot(t, l)
+
+	startRun(t, l, "run_a")
+	created := imported(5, "import:needs-password-reset")
+	created.Password = &Password{Hasher: "bcrypt", Digest: "$2a$10$abcdefghijklmnopqrstuuDigestDigestDigestDigestDigestDig"}
+	unsupported := imported(6)
+	unsupported.Password = &Password{Hasher: "md5"}
+	res := apply(t, l, ImportBatch{RunID: "run_a", Create: []ImportedUser{created, unsupported}, Merge: []Merge{{
+		Email: "user1@example.com", Source: "clerk", SourceID: "user_1", Tags: []string{"vip", "import:clerk", "import:needs-password-reset"},
+		OAuthLinks: []OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}},
+		ImportMeta: map[string]any{"source": "clerk", "sourceId": "user_1"}}}})
+	if res.Created != 2 || res.Merged != 1 || res.Enrolled != 2 {
+		t.Fatalf("apply = %+v", res)
+	}
+	if err := l.SetAuthProviders(ctx, []string{"credentials", "github", "google"}); err != nil {
+		t.Fatal(err)
+	}
+	finishRun(t, l, "run_a")
+	if count(t, l, "user_passwords") != 2 || count(t, l, "import_merge_changes") != 5 { // 1 link, 2 tags, meta, enrollment
+		t.Fatalf("passwords %d, merge changes %d", count(t, l, "user_passwords"), count(t, l, "import_merge_changes"))
+	}
+
+	p, err := l.PlanUndo(ctx, "run_a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Enrollments: 1, Settings: true, Blockers: []UndoBlocker{}}
+	if !reflect.DeepEqual(p, want) {
+		t.Fatalf("plan %+v\nwant %+v", p, want)
+	}
+	if _, err := l.UndoRun(ctx, "run_a", false, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	diffSnapshots(t, before, snapshot(t, l))
+	r, err := l.GetRun(ctx, "run_a")
+	if err != nil || r.Status != RunUndone || r.UndoneAt == nil || string(r.Report) != `{"mode":"run"}` {
+		t.Fatalf("run after undo %+v, %v", r, err)
+	}
+	if _, err := l.UndoRun(ctx, "run_a", false, t0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("second undo: %v", err)
+	}
+	// The same users import again after the undo.
+	startRun(t, l, "run_b")
+	if res := apply(t, l, ImportBatch{RunID: "run_b", Create: []ImportedUser{imported(5)}}); res.Created != 1 {
+		t.Errorf("re-import after undo = %+v", res)
+	}
+}
+
+func TestUndoKeepsSettingsChangedSince(t *testing.T) {
+	l := openTest(t)
+	baseline(t, l)
+	startRun(t, l, "run_a")
+	l.SetAuthProviders(ctx, []string{"credentials", "google"})
+	finishRun(t, l, "run_a")
+	l.SetAuthProviders(ctx, []string{"apple"}) // someone else's change
+	p, err := l.UndoRun(ctx, "run_a", false, t0)
+	if err != nil || p.Settings {
+		t.Fatalf("undo = %+v, %v", p, err)
+	}
+	if s, _ := l.AuthSettings(ctx); !reflect.DeepEqual(s.Providers, []string{"apple"}) {
+		t.Errorf("providers %v", s.Providers)
+	}
+}
+
+func TestUndoRefusedWhenLaterRunMergedThenForced(t *testing.T) {
+	l := openTest(t)
+	baseline(t, l)
+	before := snapshot(t, l)
+	startRun(t, l, "run_a")
+	apply(t, l, ImportBatch{RunID: "run_a", Create: []ImportedUser{imported(5), imported(6)}})
+	finishRun(t, l, "run_a")
+	startRun(t, l, "run_b")
+	apply(t, l, ImportBatch{RunID: "run_b", Merge: []Merge{{Email: "user5@example.com", Source: "other", SourceID: "o5", Tags: []string{"x"}}}})
+	finishRun(t, l, "run_b")
+
+	p, err := l.PlanUndo(ctx, "run_a")
+	if err != nil || len(p.Blockers) != 1 || p.Blockers[0].Email != "user5@example.com" || p.Blockers[0].RunID != "run_b" {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	_, err = l.UndoRun(ctx, "run_a", false, t0)
+	var blocked *UndoBlockedError
+	if !errors.As(err, &blocked) || !errors.Is(err, ErrUndoBlocked) || !strings.Contains(err.Error(), "user5@example.com by run_b") {
+		t.Fatalf("undo not refused: %v", err)
+	}
+	if count(t, l, "users") != 3 {
+		t.Fatal("a refused undo wrote")
+	}
+	if _, err := l.UndoRun(ctx, "run_a", true, t0); err != nil {
+		t.Fatal(err)
+	}
+	diffSnapshots(t, before, snapshot(t, l))
+}
+
+func TestKilledRunReadsInterruptedAndUndoes(t *testing.T) {
+	l := openTest(t)
+	baseline(t, l)
+	before := snapshot(t, l)
+	startRun(t, l, "run_k")
+	apply(t, l, ImportBatch{RunID: "run_k", Create: []ImportedUser{imported(5)}})
+	// The run belongs to this process: it is running, and undo waits.
+	if r, _ := l.GetRun(ctx, "run_k"); r.Status != RunRunning {
+		t.Fatalf("status %s", r.Status)
+	}
+	if _, err := l.UndoRun(ctx, "run_k", false, t0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("undo of a live run: %v", err)
+	}
+	// Hand the run to a process that has exited, as if it were killed.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no `true` to make a dead pid") // not expected on unix CI
+	}
+	if _, err := l.w.Exec(`UPDATE import_runs SET pid = ? WHERE id = 'run_k'`, cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := l.ListRuns(ctx)
+	if err != nil || len(runs) != 1 || runs[0].Status != RunInterrupted || runs[0].FinishedAt != nil {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	if _, err := l.UndoRun(ctx, "run_k", false, t0); err != nil {
+		t.Fatal(err)
+	}
+	diffSnapshots(t, before, snapshot(t, l))
+}
+
+func TestPasswordStateAndRedaction(t *testing.T) {
+	l := openTest(t)
+	baseline(t, l)
+	kept := imported(5)
+	kept.Password = &Password{Hasher: "bcrypt", Digest: "SECRET-DIGEST"}
+	apply(t, l, ImportBatch{RunID: "r", Create: []ImportedUser{kept, imported(6)}})
+	s, err := l.PasswordState(ctx, "USER5@example.com")
+	if err != nil || !s.Imported || s.Hasher != "bcrypt" || string(s.Digest) != "SECRET-DIGEST" {
+		t.Fatalf("state %+v, %v", s, err)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v %#v %s", s, s, s, s.Digest), "SECRET") {
+		t.Error("fmt printed the digest")
+	}
+	if s, _ := l.PasswordState(ctx, "user6@example.com"); !s.Imported || s.ImportRun != "r" || s.Hasher != "" {
+		t.Errorf("no password: %+v", s)
+	}
+	if s, _ := l.PasswordState(ctx, "user1@example.com"); s.ImportRun != "" || s.Hasher != "" {
+		t.Errorf("signup user reads imported: %+v", s)
+	}
+	if _, err := l.PasswordState(ctx, "ghost@example.com"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ghost: %v", err)
+	}
+}

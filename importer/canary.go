@@ -1,0 +1,85 @@
+package importer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// selection is Options.Only: the users a canary run imports, by Clerk id
+// or email (case-insensitive). Others are read (and counted as fetched)
+// but neither analyzed nor imported.
+type selection struct {
+	want  map[string]bool // lower-cased email or exact id
+	found map[string]bool
+	order []string
+}
+
+func newSelection(only []string) *selection {
+	if len(only) == 0 {
+		return nil
+	}
+	s := &selection{want: map[string]bool{}, found: map[string]bool{}}
+	for _, o := range only {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		k := selKey(o)
+		if !s.want[k] {
+			s.want[k] = true
+			s.order = append(s.order, o)
+		}
+	}
+	return s
+}
+
+// selKey: ids are user_…, anything with an @ is an email.
+func selKey(s string) string {
+	if strings.Contains(s, "@") {
+		return strings.ToLower(strings.TrimSpace(s))
+	}
+	return strings.TrimSpace(s)
+}
+
+// selects reports whether a record is one of the selected users.
+func (s *selection) selects(rec clerk.Record) bool {
+	if s == nil {
+		return true
+	}
+	u := rec.User
+	if u == nil {
+		return false
+	}
+	hit := false
+	if s.want[u.ID] {
+		s.found[u.ID], hit = true, true
+	}
+	for _, e := range u.EmailAddresses {
+		if k := selKey(e.EmailAddress); s.want[k] {
+			s.found[k], hit = true, true
+		}
+	}
+	return hit
+}
+
+// missing are the selectors that matched no user of the source.
+func (s *selection) missing() []string {
+	if s == nil {
+		return nil
+	}
+	var out []string
+	for _, o := range s.order {
+		if !s.found[selKey(o)] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (r *runner) warnMissingSelection() {
+	if m := r.only.missing(); len(m) > 0 {
+		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf("--only: not in the source: %s", strings.Join(m, ", ")))
+	}
+}

@@ -1,0 +1,166 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"golang.org/x/crypto/bcrypt"
+)
+
+var ctx = context.Background()
+
+func bcryptOf(t testing.TB, pw string) string {
+	t.Helper()
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// digestOnly is a passwords-file record: an id, a digest and a hasher.
+func digestOnly(id, hasher, digest string) *clerk.User {
+	return &clerk.User{ID: id, PasswordEnabled: true, PasswordHasher: hasher, PasswordDigest: clerk.Secret(digest)}
+}
+
+func TestPasswordsJoinedByID(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // to see that staging cleans up
+	env := openEnv(t)
+	alice, bob := bcryptOf(t, "alice-pw"), bcryptOf(t, "bob-pw")
+	main := newSource(2,
+		mkUser("user_a", "a@example.com", withPassword),
+		mkUser("user_b", "b@example.com", withPassword),
+		mkUser("user_md5", "md5@example.com", withPassword),
+		mkUser("user_bad", "bad@example.com", withPassword),
+		mkUser("user_none", "none@example.com", withPassword),             // no digest anywhere
+		mkUser("user_social", "s@example.com", withOAuth("oauth_google")), // no password
+		mkUser("user_off", "off@example.com"),                             // digest, but no password any more
+	)
+	pws := newSource(2,
+		digestOnly("user_b", "bcrypt", bob),
+		digestOnly("user_ghost", "bcrypt", bcryptOf(t, "x")), // not in the source
+		digestOnly("user_a", "", alice),                      // empty hasher: bcrypt by shape
+		digestOnly("user_md5", "md5", "5f4dcc3b5aa765d61d8327deb882cf99"),
+		digestOnly("user_bad", "bcrypt", "$2a$10$tooshort"),
+		digestOnly("user_off", "bcrypt", bcryptOf(t, "old")),
+		digestOnly("user_ghost2", "argon2id", "whatever"),
+	)
+	var entries []Entry
+	opts := Options{Mode: ModePreview, Passwords: pws, OnEvent: func(ev Event) {
+		if e, ok := ev.(EntryFound); ok {
+			entries = append(entries, e.Entry)
+		}
+	}}
+	pre, err := Run(ctx, main, env, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := PasswordReport{Kept: 2, NeedsReset: 3, UnsupportedHasher: map[string]int{"md5": 1}, Unmatched: 2}
+	if !reflect.DeepEqual(pre.Passwords, want) {
+		t.Fatalf("preview passwords %+v, want %+v", pre.Passwords, want)
+	}
+	var unmatched []string
+	for _, e := range entries {
+		if e.Reason == ReasonPasswordUnmatched {
+			unmatched = append(unmatched, e.SourceID)
+		}
+	}
+	if !reflect.DeepEqual(unmatched, []string{"user_ghost", "user_ghost2"}) {
+		t.Errorf("unmatched entries %v", unmatched)
+	}
+	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.SourceID == "user_bad" && e.Reason == ReasonPasswordInvalid }) {
+		t.Error("malformed digest not reported")
+	}
+	if !slices.ContainsFunc(pre.Warnings, func(w string) bool { return strings.Contains(w, `"md5"`) }) {
+		t.Errorf("no unsupported-hasher warning: %v", pre.Warnings)
+	}
+
+	opts.Mode, opts.Passwords = ModeRun, pws.clone()
+	entries = nil
+	run, err := Run(ctx, main.clone(), env, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(run.Passwords, pre.Passwords) || !reflect.DeepEqual(run.Tags, pre.Tags) {
+		t.Fatalf("run %+v %v, preview %+v %v", run.Passwords, run.Tags, pre.Passwords, pre.Tags)
+	}
+	if run.Tags[TagPasswordKept] != 2 || run.Tags[TagNeedsPasswordReset] != 3 {
+		t.Errorf("tags %v", run.Tags)
+	}
+
+	for email, pw := range map[string]string{"a@example.com": "alice-pw", "b@example.com": "bob-pw"} {
+		st, err := env.PasswordState(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := passhash.Verify(st.Hasher, string(st.Digest), pw); !ok || err != nil {
+			t.Errorf("%s: right password: %v %v", email, ok, err)
+		}
+		if ok, _ := passhash.Verify(st.Hasher, string(st.Digest), pw+"x"); ok {
+			t.Errorf("%s: wrong password matched", email)
+		}
+		u, _ := env.GetUser(ctx, email)
+		if !slices.Contains(u.Tags, TagPasswordKept) || slices.Contains(u.Tags, TagNeedsPasswordReset) {
+			t.Errorf("%s tags %v", email, u.Tags)
+		}
+	}
+	if st, _ := env.PasswordState(ctx, "md5@example.com"); st.Hasher != "md5" || st.Digest != "" {
+		t.Errorf("md5 user: hasher %q, digest stored: %v", st.Hasher, st.Digest != "")
+	}
+	for _, email := range []string{"bad@example.com", "none@example.com", "off@example.com"} {
+		if st, _ := env.PasswordState(ctx, email); st.Hasher != "" {
+			t.Errorf("%s: password recorded (%s)", email, st.Hasher)
+		}
+	}
+	// user.imported says whether the password was kept.
+	evs, _ := env.ListEvents(ctx, ascendkit.EventFilter{Type: EventUserImported})
+	kept := map[string]any{}
+	for _, ev := range evs {
+		kept[fmt.Sprint(ev.Payload["sourceId"])] = ev.Payload["passwordKept"]
+	}
+	if kept["user_a"] != true || kept["user_b"] != true || kept["user_md5"] != false || kept["user_social"] != false {
+		t.Errorf("passwordKept payloads %v", kept)
+	}
+	// No digest in the report, the entries or the run history.
+	b, _ := json.Marshal(run)
+	eb, _ := json.Marshal(entries)
+	runs, _ := Runs(ctx, env)
+	rb, _ := json.Marshal(runs)
+	for _, d := range []string{alice, bob, alice[7:], bob[7:]} {
+		for name, out := range map[string][]byte{"report": b, "entries": eb, "runs": rb} {
+			if strings.Contains(string(out), d) {
+				t.Errorf("a digest is in the %s", name)
+			}
+		}
+	}
+	// The staging file is gone.
+	if m, _ := filepathGlob(os.TempDir(), "ascendkit-passwords-*"); len(m) > 0 {
+		t.Errorf("staging left behind: %v", m)
+	}
+}
+
+// A main source that carries its own digests (Dashboard CSV, support JSON)
+// keeps them without a passwords file.
+func TestDigestsFromTheMainSource(t *testing.T) {
+	env := openEnv(t)
+	u := mkUser("user_a", "a@example.com", withPassword)
+	u.PasswordHasher, u.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "pw"))
+	rep, err := Run(ctx, newSource(5, u), env, Options{Mode: ModeRun})
+	if err != nil || rep.Passwords.Kept != 1 || rep.Passwords.Unmatched != 0 {
+		t.Fatalf("%+v %v", rep.Passwords, err)
+	}
+}
+
+func filepathGlob(dir, pattern string) ([]string, error) {
+	return filepath.Glob(filepath.Join(dir, pattern))
+}

@@ -1,0 +1,97 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+func TestCanaryThenFullRun(t *testing.T) {
+	env := openEnv(t)
+	src := mixedSource()
+	canary, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun, Only: []string{"user_pw", "SOCIAL@example.com", "nobody@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if canary.Users.Imported != 2 || canary.Users.Fetched != len(src.recs) || canary.Users.Skipped != 0 {
+		t.Fatalf("canary users %+v", canary.Users)
+	}
+	if !slices.ContainsFunc(canary.Warnings, func(w string) bool { return w == "--only: not in the source: nobody@example.com" }) {
+		t.Errorf("warnings %v", canary.Warnings)
+	}
+	full, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Users.DuplicateReasons[ReasonAlreadyImported] != 2 {
+		t.Errorf("full run duplicates %v", full.Users.DuplicateReasons)
+	}
+	runs, err := Runs(ctx, env)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("runs %v %v", runs, err)
+	}
+	// Newest first, with options, report and status.
+	if runs[0].ID != full.RunID || runs[1].ID != canary.RunID || runs[1].Status != ascendkit.RunCompleted ||
+		!reflect.DeepEqual(runs[1].Options.Only, []string{"user_pw", "SOCIAL@example.com", "nobody@example.com"}) ||
+		runs[1].Report == nil || runs[1].Report.Users.Imported != 2 || runs[0].SourceKind != "file" || runs[0].FinishedAt == nil {
+		t.Errorf("runs %+v", runs)
+	}
+}
+
+func TestUndoThenRunImportsAgain(t *testing.T) {
+	env := openEnv(t)
+	src := mixedSource()
+	first, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := env.CountUsers(ctx)
+	p, err := PlanUndo(ctx, env, first.RunID)
+	if err != nil || p.Users != first.Users.Imported {
+		t.Fatalf("plan %+v %v", p, err)
+	}
+	if _, err := Undo(ctx, env, first.RunID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := env.CountUsers(ctx); m != n-first.Users.Imported {
+		t.Fatalf("users %d after undo, had %d", m, n)
+	}
+	again, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun})
+	if err != nil || again.Users.Imported != first.Users.Imported {
+		t.Fatalf("after undo imported %d, first %d (%v)", again.Users.Imported, first.Users.Imported, err)
+	}
+	r, _ := GetRun(ctx, env, first.RunID)
+	if r.Status != ascendkit.RunUndone {
+		t.Errorf("status %s", r.Status)
+	}
+}
+
+func TestInterruptedRunIsRecorded(t *testing.T) {
+	env := openEnv(t)
+	src := mixedSource()
+	c, cancel := context.WithCancel(ctx)
+	src.onPage = func(page int) {
+		if page == 2 {
+			cancel()
+		}
+	}
+	rep, err := Run(c, src, env, Options{Mode: ModeRun, BatchSize: 1})
+	if !errors.Is(err, context.Canceled) || !rep.Interrupted || rep.Users.Imported == 0 {
+		t.Fatalf("err %v, interrupted %v, imported %d", err, rep.Interrupted, rep.Users.Imported)
+	}
+	r, err := GetRun(ctx, env, rep.RunID)
+	if err != nil || r.Status != ascendkit.RunInterrupted || r.Report == nil || !r.Report.Interrupted {
+		t.Fatalf("run %+v %v", r, err)
+	}
+	if _, err := Undo(ctx, env, rep.RunID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := env.CountUsers(ctx); n != 0 {
+		t.Errorf("%d users left", n)
+	}
+}

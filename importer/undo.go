@@ -1,0 +1,62 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+// RunInfo is a recorded run with its report decoded, for `import runs`
+// and the wizard's runs tab.
+type RunInfo struct {
+	ascendkit.Run
+	Options RunOptions `json:"options"`
+	Report  *Report    `json:"report"`
+}
+
+// Runs lists the recorded runs, newest first.
+func Runs(ctx context.Context, env ascendkit.Environment) ([]RunInfo, error) {
+	runs, err := env.ListRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RunInfo, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, runInfo(r))
+	}
+	return out, nil
+}
+
+// GetRun returns one recorded run.
+func GetRun(ctx context.Context, env ascendkit.Environment, id string) (RunInfo, error) {
+	r, err := env.GetRun(ctx, id)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	return runInfo(r), nil
+}
+
+// runInfo decodes what the importer stored; a run killed before its end
+// has no report (Report nil).
+func runInfo(r ascendkit.Run) RunInfo {
+	ri := RunInfo{Run: r}
+	_ = json.Unmarshal(r.Options, &ri.Options)
+	var rep Report
+	if len(r.Report) > 2 && json.Unmarshal(r.Report, &rep) == nil {
+		ri.Report = &rep
+	}
+	return ri
+}
+
+// PlanUndo says what undoing a run would remove.
+func PlanUndo(ctx context.Context, env ascendkit.Environment, runID string) (ascendkit.UndoPlan, error) {
+	return env.PlanUndo(ctx, runID)
+}
+
+// Undo removes what a run wrote (see ascendkit.Environment.UndoRun). A
+// later run then imports those users again.
+func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bool, now time.Time) (ascendkit.UndoPlan, error) {
+	return env.UndoRun(ctx, runID, force, now.UTC())
+}
