@@ -212,8 +212,8 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 	fmt.Fprintf(w, "Undo %s removes:\n", termtext.Clean(p.RunID))
 	fmt.Fprintf(w, "  %d user(s) it created, with their OAuth links, tags, events, enrollments and kept passwords\n", p.Users)
 	if p.MergedUsers > 0 {
-		fmt.Fprintf(w, "  from %d user(s) it merged into: %d OAuth link(s), %d tag(s), %d metadata.import, %d enrollment(s) it added\n",
-			p.MergedUsers, p.Links, p.Tags, p.Metadata, p.Enrollments)
+		fmt.Fprintf(w, "  from %d user(s) it merged into: %d OAuth link(s), %d tag(s), %d metadata.import, %d filled identity field set(s), %d enrollment(s) it added\n",
+			p.MergedUsers, p.Links, p.Tags, p.Metadata, p.Fields, p.Enrollments)
 	}
 	if p.Settings {
 		fmt.Fprintln(w, "  the auth providers it enabled (back to the settings before the run)")

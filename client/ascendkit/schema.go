@@ -151,7 +151,7 @@ CREATE TABLE user_passwords (
 CREATE TABLE import_merge_changes (
 	run_id  TEXT NOT NULL,
 	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-	kind    TEXT NOT NULL CHECK (kind IN ('link', 'tag', 'meta', 'enrollment')),
+	kind    TEXT NOT NULL CHECK (kind IN ('link', 'tag', 'meta', 'fields', 'enrollment')),
 	k1      TEXT NOT NULL DEFAULT '',
 	k2      TEXT NOT NULL DEFAULT '',
 	before  TEXT,

@@ -25,6 +25,8 @@ type UndoPlan struct {
 	Links       int `json:"links"`
 	Tags        int `json:"tags"`
 	Metadata    int `json:"metadata"`
+	// Fields counts merged users whose empty identity fields the run filled.
+	Fields      int `json:"fields"`
 	Enrollments int `json:"enrollments"`
 	// Settings is true when the auth providers go back to what they were
 	// before the run.
@@ -157,8 +159,9 @@ func planUndo(ctx context.Context, tx *sql.Tx, runID string) (UndoPlan, error) {
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = ?1 AND kind = 'link'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = ?1 AND kind = 'tag'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = ?1 AND kind = 'meta'),
+		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = ?1 AND kind = 'fields'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = ?1 AND kind = 'enrollment')`, runID).
-		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Enrollments)
+		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments)
 	if err != nil {
 		return p, err
 	}
@@ -211,6 +214,19 @@ func undo(ctx context.Context, tx *sql.Tx, runID string, at time.Time) error {
 				ELSE json_remove(users.metadata, '$.import') END
 			FROM import_merge_changes c WHERE c.run_id = ?1 AND c.kind = 'meta' AND c.user_id = users.id)
 			WHERE id IN (SELECT user_id FROM import_merge_changes WHERE run_id = ?1 AND kind = 'meta')`},
+		// Identity fields a merge filled: put back what was there, unless
+		// someone changed them since (then they are theirs to keep).
+		{"identity fields", `UPDATE users SET
+				username         = json_extract(c.before, '$.username'),
+				phone            = json_extract(c.before, '$.phone'),
+				phone_verified   = json_extract(c.before, '$.phone_verified'),
+				external_id      = json_extract(c.before, '$.external_id'),
+				secondary_emails = json_extract(c.before, '$.secondary_emails'),
+				private_metadata = json_extract(c.before, '$.private_metadata'),
+				unsafe_metadata  = json_extract(c.before, '$.unsafe_metadata')
+			FROM import_merge_changes c
+			WHERE c.run_id = ?1 AND c.kind = 'fields' AND c.user_id = users.id
+				AND c.after = ` + identityJSON},
 		{"merge records", `DELETE FROM import_merge_changes WHERE run_id = ?1`},
 		{"import records", `DELETE FROM import_sources WHERE run_id = ?1`},
 		// Created users: the foreign keys would cascade to their rows, but

@@ -114,7 +114,12 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 	res := apply(t, l, ImportBatch{RunID: "run_a", Create: []ImportedUser{created, unsupported}, Merge: []Merge{{
 		Email: "user1@example.com", Source: "clerk", SourceID: "user_1", Tags: []string{"vip", "import:clerk", "import:needs-password-reset"},
 		OAuthLinks: []OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}},
-		ImportMeta: map[string]any{"source": "clerk", "sourceId": "user_1"}}}})
+		ImportMeta: map[string]any{"source": "clerk", "sourceId": "user_1"},
+		// The existing user has none of these: the merge fills them, and
+		// undo must empty them again.
+		Fill: User{Username: "ada", ExternalID: "ext_1", Phone: "+15555550100", PhoneVerified: true,
+			SecondaryEmails: []SecondaryEmail{{Email: "ada@work.example", Verified: true}},
+			PrivateMetadata: map[string]any{"stripe": "cus_1"}}}}})
 	if res.Created != 2 || res.Merged != 1 || res.Enrolled != 2 {
 		t.Fatalf("apply = %+v", res)
 	}
@@ -122,7 +127,7 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	finishRun(t, l, "run_a")
-	if count(t, l, "user_passwords") != 2 || count(t, l, "import_merge_changes") != 5 { // 1 link, 2 tags, meta, enrollment
+	if count(t, l, "user_passwords") != 2 || count(t, l, "import_merge_changes") != 6 { // 1 link, 2 tags, meta, fields, enrollment
 		t.Fatalf("passwords %d, merge changes %d", count(t, l, "user_passwords"), count(t, l, "import_merge_changes"))
 	}
 
@@ -130,7 +135,7 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Enrollments: 1, Settings: true, Blockers: []UndoBlocker{}}
+	want := UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Fields: 1, Enrollments: 1, Settings: true, Blockers: []UndoBlocker{}}
 	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("plan %+v\nwant %+v", p, want)
 	}

@@ -278,7 +278,7 @@ func checkBatch(b ImportBatch) error {
 // importStmts are the statements of the import hot path, prepared once per
 // transaction.
 type importStmts struct {
-	user, link, tag, source, event, enroll, findUser, setMeta, fill *sql.Stmt
+	user, link, tag, source, event, enroll, findUser, setMeta, fill, fields *sql.Stmt
 }
 
 func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
@@ -301,6 +301,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		VALUES (?, ?, 'active', ?, ?, ?)`)
 	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
 	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
+	prep(&s.fields, `SELECT `+identityJSON+` FROM users WHERE id = ?`)
 	// A merge never overwrites: each identity field is set only while the
 	// existing user has none (phone and its verification move together).
 	prep(&s.fill, `UPDATE users SET
@@ -320,7 +321,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 }
 
 func (s *importStmts) close() {
-	for _, st := range []*sql.Stmt{s.user, s.link, s.tag, s.source, s.event, s.enroll, s.findUser, s.setMeta, s.fill} {
+	for _, st := range []*sql.Stmt{s.user, s.link, s.tag, s.source, s.event, s.enroll, s.findUser, s.setMeta, s.fill, s.fields} {
 		if st != nil {
 			st.Close()
 		}
@@ -554,9 +555,23 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		if err != nil {
 			return fmt.Errorf("merge %s: %w", m.SourceID, err)
 		}
+		// The identity columns before and after the fill are recorded when
+		// they differ, so that undo can put back exactly what was there.
+		var fieldsBefore, fieldsAfter string
+		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsBefore); err != nil {
+			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
+		}
 		if _, err := st.fill.ExecContext(ctx, m.Fill.Username, m.Fill.Phone, boolInt(m.Fill.PhoneVerified), m.Fill.Phone,
 			m.Fill.ExternalID, ident.secondary, ident.private, ident.unsafe, id); err != nil {
 			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
+		}
+		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsAfter); err != nil {
+			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
+		}
+		if fieldsAfter != fieldsBefore {
+			if err := recordMerge(ctx, tx, batch.RunID, id, "fields", "", "", fieldsBefore, fieldsAfter); err != nil {
+				return err
+			}
 		}
 		if _, err := st.source.ExecContext(ctx, m.Source, m.SourceID, id, batch.RunID); err != nil {
 			return fmt.Errorf("source id %s: %w", m.SourceID, err)
@@ -582,6 +597,12 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 	}
 	return nil
 }
+
+// identityJSON snapshots the identity columns a merge may fill, as one
+// JSON object (the before/after of a 'fields' merge record).
+const identityJSON = `json_object('username', username, 'phone', phone, 'phone_verified', phone_verified,
+	'external_id', external_id, 'secondary_emails', secondary_emails,
+	'private_metadata', private_metadata, 'unsafe_metadata', unsafe_metadata)`
 
 // identity is the JSON of a user's stored identity objects.
 type identity struct{ secondary, private, unsafe string }
