@@ -192,3 +192,18 @@ const (
 type Formatter interface {
 	Format() string
 }
+
+// UnmarshalJSON reads a timestamp in any shape Clerk exports use: integer
+// milliseconds, integer seconds (a value below 1e11, i.e. before 1973 in
+// ms but after 5000 in seconds), or an RFC 3339 string. null leaves the
+// value unset; a time outside the years 1970–9999 is an error.
+func (m *Millis) UnmarshalJSON(b []byte) error {
+	v, set, err := parseMillis(b)
+	if err != nil {
+		return err
+	}
+	if set {
+		*m = v
+	}
+	return nil
+}
