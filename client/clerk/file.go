@@ -156,4 +156,3 @@ func archiveHint(br *bufio.Reader) string {
 	}
 	return ""
 }
-
