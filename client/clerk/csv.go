@@ -119,9 +119,10 @@ func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
 
 // rawRow is one CSV record as cut from the file.
 type rawRow struct {
-	data []byte // at most maxRecordBytes of it
-	size int64
-	line int // the line it starts on
+	data  []byte // at most maxRecordBytes of it (none when counting)
+	size  int64
+	line  int  // the line it starts on
+	blank bool // nothing but the line ending
 }
 
 // nextRow cuts the next non-blank record out of the file.
@@ -131,7 +132,7 @@ func (s *csvFile) nextRow() (rawRow, error) {
 		if err != nil {
 			return row, err
 		}
-		if row.size > maxRecordBytes || len(bytes.TrimRight(row.data, "\r\n")) > 0 {
+		if !row.blank {
 			return row, nil
 		}
 	}
@@ -144,7 +145,11 @@ func (s *csvFile) split() (rawRow, error) {
 	if s.buf == nil {
 		s.buf = make([]byte, 0, 4096)
 	}
-	row := rawRow{data: s.buf[:0], line: s.line + 1}
+	row := rawRow{data: s.buf[:0], line: s.line + 1, blank: true}
+	keep := maxRecordBytes
+	if s.countOnly && s.header {
+		keep = 0 // a Check pass counts rows; only the header is parsed
+	}
 	var (
 		fieldStart = true
 		quoted     bool
@@ -165,6 +170,8 @@ func (s *csvFile) split() (rawRow, error) {
 			n++
 			if c == '\n' {
 				s.line++
+			} else if c != '\r' {
+				row.blank = false
 			}
 			if quoteSeen {
 				quoteSeen = false
@@ -189,8 +196,8 @@ func (s *csvFile) split() (rawRow, error) {
 				fieldStart = false
 			}
 		}
-		if room := maxRecordBytes - int(row.size); room > 0 {
-			row.data = append(row.data, chunk[:min(room, n)]...)
+		if room := keep - int(row.size); room > 0 {
+			row.data = appendGrow(row.data, chunk[:min(room, n)])
 		}
 		row.size += int64(n)
 		s.br.Discard(n) //nolint:errcheck // peeked
