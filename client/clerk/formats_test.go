@@ -126,18 +126,18 @@ func TestFixtures(t *testing.T) {
 		{"clerk-migrate.json", FormatMigrate, map[string]string{
 			// The CLI promotes only a verified address to primary, and
 			// moves external_id into private_metadata.clerkExternalId.
-			"user_2nAdaMigrate0000000001": "email=ada@example.com emails=[ada@example.com:verified,ada.lovelace@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=ada ext=crm-2001 pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=role/clerkExternalId,stripe_customer/",
+			"user_2nAdaMigrate0000000001":  "email=ada@example.com emails=[ada@example.com:verified,ada.lovelace@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=ada ext=crm-2001 pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=role/clerkExternalId,stripe_customer/",
 			"user_2nPhoneOnlyMigrate00002": "email=- emails=[] phone=+15555550188 phones=[+15555550188:verified,+15555550199:unverified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1717243200000 meta=//",
-			"user_2nUsernameOnlyMigrate3": "email=- emails=[] phone=- phones=[] username=hopper ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1699996400000 banned meta=//",
-			"user_2nUnverifiedOnlyMig004": "email=- emails=[pending@example.net:unverified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1736928000000 meta=//signup_source",
+			"user_2nUsernameOnlyMigrate3":  "email=- emails=[] phone=- phones=[] username=hopper ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1699996400000 banned meta=//",
+			"user_2nUnverifiedOnlyMig004":  "email=- emails=[pending@example.net:unverified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1736928000000 meta=//signup_source",
 		}},
 		{"clerk-support.json", FormatSupportJSON, map[string]string{
 			// Support JSON says nothing about verification ("?"): the
 			// first address is the primary.
-			"user_2oPaulSupport0000000001": "email=paul@arrakis.example emails=[paul@arrakis.example:?] phone=- phones=[] username=- ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=house//",
+			"user_2oPaulSupport0000000001":  "email=paul@arrakis.example emails=[paul@arrakis.example:?] phone=- phones=[] username=- ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=house//",
 			"user_2oJessicaSupport00000002": "email=jessica@arrakis.example emails=[jessica@arrakis.example:?,jessica@bene-gesserit.example:?] phone=+15555550142 phones=[+15555550142:?] username=lady_jessica ext=legacy-42 pw=true/bcrypt/true mfa=true/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=/external_id/",
-			"user_2oPhoneOnlySupport00003": "email=- emails=[] phone=+15555550177 phones=[+15555550177:?,+442079460000:?] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
-			"user_2oUsernameOnlySupport04": "email=- emails=[] phone=- phones=[] username=stilgar ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2oPhoneOnlySupport00003":  "email=- emails=[] phone=+15555550177 phones=[+15555550177:?,+442079460000:?] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2oUsernameOnlySupport04":  "email=- emails=[] phone=- phones=[] username=stilgar ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 		}},
 		{"clerk-migration-tool.json", FormatSupportJSON, map[string]string{
 			"user_2pJohnMigTool0000000001": "email=john.doe@example.com emails=[john.doe@example.com:?,jd@side-project.example:?] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=nickname/nickname/nickname",

@@ -304,12 +304,12 @@ func TestJSONFormats(t *testing.T) {
 		`[{"id":"u","email_addresses":[{"id":"e","email_address":"a@b.co"}]}]`: FormatAPI,
 		`{"users":[{"id":"u","email_addresses":[]}]}`:                          FormatAPI,
 		`[]`: FormatAPI,
-		`[{"id":"u","email_addresses":"a@b.co|c@d.co"}]`:                                 FormatSupportJSON,
-		`[{"id":"u","email_addresses":["a@b.co"],"primary_email_address":"a@b.co"}]`:     FormatSupportJSON,
-		`[7,{"id":"u","password_digest":null}]`:                                          FormatSupportJSON,
-		`{"clerkMigrate":1,"users":[]}`:                                                  FormatMigrate,
-		`{"source":"clerk","users":[{"id":"u"}],"clerkMigrate":1,"exportedAt":"x"}`:      FormatMigrate,
-		"# c\nid,primary_email_address\n":                                                FormatDashboardCSV,
+		`[{"id":"u","email_addresses":"a@b.co|c@d.co"}]`:                             FormatSupportJSON,
+		`[{"id":"u","email_addresses":["a@b.co"],"primary_email_address":"a@b.co"}]`: FormatSupportJSON,
+		`[7,{"id":"u","password_digest":null}]`:                                      FormatSupportJSON,
+		`{"clerkMigrate":1,"users":[]}`:                                              FormatMigrate,
+		`{"source":"clerk","users":[{"id":"u"}],"clerkMigrate":1,"exportedAt":"x"}`:  FormatMigrate,
+		"# c\nid,primary_email_address\n":                                            FormatDashboardCSV,
 	} {
 		src, err := OpenFile(writeTemp(t, "f", content))
 		if err != nil {
