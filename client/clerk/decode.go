@@ -321,20 +321,26 @@ type identLists struct {
 // when the export names one: explicitly, or as the first of a flat list.
 func (l identLists) build(prefix string, primary **string) []ident {
 	out := make([]ident, 0, len(l.all)+1)
+	// A map, not a scan: a 1 MiB record can list 100 000 addresses.
+	seen := make(map[string]int, len(l.all)+1)
 	index := func(v string) int {
-		for i := range out {
-			if strings.EqualFold(out[i].Value, v) {
-				return i
-			}
+		if i, ok := seen[strings.ToLower(v)]; ok {
+			return i
 		}
 		return -1
+	}
+	push := func(id ident) int {
+		out = append(out, id)
+		if k := strings.ToLower(id.Value); index(k) < 0 {
+			seen[k] = len(out) - 1
+		}
+		return len(out) - 1
 	}
 	add := func(v string) int {
 		if i := index(v); i >= 0 {
 			return i
 		}
-		out = append(out, ident{Value: v})
-		return len(out) - 1
+		return push(ident{Value: v})
 	}
 	for _, id := range l.all {
 		// Objects keep their ids (primary_*_id points at one), even when
@@ -342,7 +348,7 @@ func (l identLists) build(prefix string, primary **string) []ident {
 		if id.ID == "" && (id.Value == "" || index(id.Value) >= 0) {
 			continue
 		}
-		out = append(out, id)
+		push(id)
 	}
 	p := -1
 	switch {

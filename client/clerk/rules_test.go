@@ -363,3 +363,26 @@ func TestLenientFields(t *testing.T) {
 		}
 	}
 }
+
+// Merging identities is linear: a record near the size limit listing
+// 80 000 addresses must decode (and merge duplicates) in one pass; the
+// quadratic merge it replaces needed ~10^9 comparisons for it.
+func TestManyAddressesDecode(t *testing.T) {
+	var b strings.Builder
+	for i := range 80000 {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		fmt.Fprintf(&b, "u%d@x.io", i%40000)
+	}
+	r := decodeUser([]byte(`{"id":"u","email_addresses":"`+b.String()+`","verified_email_addresses":"U1@X.IO"}`), 1)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if n := len(r.User.EmailAddresses); n != 40000 {
+		t.Fatalf("%d addresses, want 40000 (duplicates merged)", n)
+	}
+	if v := r.User.EmailAddresses[1].Verification; v == nil || v.Status != "verified" {
+		t.Errorf("u1 verification = %+v", v)
+	}
+}
