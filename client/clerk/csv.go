@@ -258,11 +258,11 @@ func (s *csvFile) readHeader() error {
 			continue
 		}
 		if _, dup := s.cols[h]; dup {
-			return fmt.Errorf("clerk: %s: CSV column %q appears twice in the header", s.name, clip(h))
+			return fmt.Errorf("clerk: %s: CSV column %s appears twice in the header", s.name, quote(h))
 		}
 		s.cols[h] = i
 		if len(names) < 9 {
-			names = append(names, fmt.Sprintf("%q", clip(h)))
+			names = append(names, quote(h))
 		}
 	}
 	s.ncols = len(fields)
@@ -272,7 +272,7 @@ func (s *csvFile) readHeader() error {
 				names = append(names[:8], "…")
 			}
 			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column (found %s); expected a Clerk CSV export or a JSON array of users",
-				s.name, need, strings.Join(names, ", "))
+				s.name, need, clip(strings.Join(names, ", ")))
 		}
 	}
 	return nil

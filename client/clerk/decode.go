@@ -552,7 +552,7 @@ func formatIDHint(raw json.RawMessage) string {
 func describeJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("field %q: got JSON %s, want %s", clip(te.Field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
+		return fmt.Errorf("field %s: got JSON %s, want %s", quote(te.Field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
 	}
 	return errors.New(clip(err.Error()))
 }

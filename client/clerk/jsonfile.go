@@ -203,7 +203,7 @@ func (s *jsonFile) enterArray() error {
 			return nil
 		}
 		if len(seen) < 8 {
-			seen = append(seen, fmt.Sprintf("%q", clip(key)))
+			seen = append(seen, quote(key))
 		}
 		if err := s.member(key); err != nil {
 			return err
@@ -212,7 +212,7 @@ func (s *jsonFile) enterArray() error {
 	s.lastEnd = s.sc.off
 	found := "it is empty"
 	if len(seen) > 0 {
-		found = "found " + strings.Join(seen, ", ")
+		found = "found " + clip(strings.Join(seen, ", "))
 	}
 	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users or {\"users\": […]}", s.name, found)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -236,6 +237,13 @@ func quoteByte(b byte) string {
 		return fmt.Sprintf("'%c'", b)
 	}
 	return fmt.Sprintf("0x%02x", b)
+}
+
+// quote renders at most maxQuote bytes of user input as a Go-quoted
+// string: cut before quoting (so a huge value is never copied whole) and
+// after (escapes can quadruple the length).
+func quote(s string) string {
+	return clip(strconv.Quote(clip(s)))
 }
 
 // clip cuts s to at most maxQuote bytes for an error message, on a rune

@@ -64,7 +64,7 @@ func parseTimestamp(s string) (Millis, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is neither a Unix time nor an RFC 3339 time", clip(s))
+		return 0, fmt.Errorf("%s is neither a Unix time nor an RFC 3339 time", quote(s))
 	}
 	return checkRange(t.UnixMilli(), s)
 }
@@ -75,7 +75,7 @@ func parseNumberStamp(s string) (Millis, error) {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || f != math.Trunc(f) || math.Abs(f) > maxMillis {
-			return 0, fmt.Errorf("%s is not a whole Unix time in the years 1970–9999", clip(s))
+			return 0, fmt.Errorf("%s is not a whole Unix time in the years 1970–9999", quote(s))
 		}
 		n = int64(f)
 	}
@@ -87,7 +87,7 @@ func parseNumberStamp(s string) (Millis, error) {
 
 func checkRange(ms int64, s string) (Millis, error) {
 	if ms < 0 || ms > maxMillis {
-		return 0, fmt.Errorf("%s is outside the years 1970–9999", clip(s))
+		return 0, fmt.Errorf("%s is outside the years 1970–9999", quote(s))
 	}
 	return Millis(ms), nil
 }
