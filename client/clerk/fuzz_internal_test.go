@@ -49,7 +49,7 @@ func FuzzDecodeUser(f *testing.F) {
 				t.Fatalf("timestamp %d out of range", ms)
 			}
 		}
-		if u.PrimaryEmailAddressID != nil && len(u.EmailAddresses) > 0 && !bytes.Contains(data, []byte("primary_email_address_id")) {
+		if u.PrimaryEmailAddressID != nil && len(u.EmailAddresses) > 0 && !bytes.Contains(bytes.ToLower(data), []byte("primary_email_address_id")) {
 			found := false
 			for _, e := range u.EmailAddresses {
 				found = found || e.ID == *u.PrimaryEmailAddressID
