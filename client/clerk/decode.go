@@ -71,31 +71,42 @@ func tooLarge(n int64) string {
 	return fmt.Sprintf("record is larger than 1 MiB (%d bytes); skipped without reading it into memory", n)
 }
 
+// view is a field's JSON as a slice of the record being decoded, not a
+// copy (json.RawMessage copies): decodeRecord interprets every view before
+// it returns, while the record's bytes are still in place.
+type view []byte
+
+// UnmarshalJSON implements json.Unmarshaler without copying.
+func (v *view) UnmarshalJSON(b []byte) error {
+	*v = b
+	return nil
+}
+
 // wireUser is a user as any JSON export writes it: the Backend API fields,
 // with the fields whose shape varies between exports shadowed by raw
 // values that user() interprets one by one.
 type wireUser struct {
 	User
-	EmailAddresses   json.RawMessage `json:"email_addresses"`
-	PhoneNumbers     json.RawMessage `json:"phone_numbers"`
-	PrimaryEmail     json.RawMessage `json:"primary_email_address"`
-	VerifiedEmails   json.RawMessage `json:"verified_email_addresses"`
-	UnverifiedEmails json.RawMessage `json:"unverified_email_addresses"`
-	PrimaryPhone     json.RawMessage `json:"primary_phone_number"`
-	VerifiedPhones   json.RawMessage `json:"verified_phone_numbers"`
-	UnverifiedPhones json.RawMessage `json:"unverified_phone_numbers"`
-	PasswordDigest   json.RawMessage `json:"password_digest"`
+	EmailAddresses   view `json:"email_addresses"`
+	PhoneNumbers     view `json:"phone_numbers"`
+	PrimaryEmail     view `json:"primary_email_address"`
+	VerifiedEmails   view `json:"verified_email_addresses"`
+	UnverifiedEmails view `json:"unverified_email_addresses"`
+	PrimaryPhone     view `json:"primary_phone_number"`
+	VerifiedPhones   view `json:"verified_phone_numbers"`
+	UnverifiedPhones view `json:"unverified_phone_numbers"`
+	PasswordDigest   view `json:"password_digest"`
 	// Only the presence of these secrets matters; their values are
 	// dropped with the raw record.
-	TOTPSecret         json.RawMessage `json:"totp_secret"`
-	BackupCodes        json.RawMessage `json:"backup_codes"`
+	TOTPSecret         view `json:"totp_secret"`
+	BackupCodes        view `json:"backup_codes"`
 	BackupCodesEnabled bool            `json:"backup_codes_enabled"`
-	PublicMetadata     json.RawMessage `json:"public_metadata"`
-	PrivateMetadata    json.RawMessage `json:"private_metadata"`
-	UnsafeMetadata     json.RawMessage `json:"unsafe_metadata"`
-	LastSignInAt       json.RawMessage `json:"last_sign_in_at"`
-	CreatedAt          json.RawMessage `json:"created_at"`
-	UpdatedAt          json.RawMessage `json:"updated_at"`
+	PublicMetadata     view `json:"public_metadata"`
+	PrivateMetadata    view `json:"private_metadata"`
+	UnsafeMetadata     view `json:"unsafe_metadata"`
+	LastSignInAt       view `json:"last_sign_in_at"`
+	CreatedAt          view `json:"created_at"`
+	UpdatedAt          view `json:"updated_at"`
 }
 
 // user normalises w into the Backend API shape; flat reports a non-API
@@ -115,7 +126,7 @@ func (w *wireUser) user() (*User, bool, error) {
 	}
 	for _, ts := range []struct {
 		name string
-		raw  json.RawMessage
+		raw  view
 		dst  *Millis
 	}{{"created_at", w.CreatedAt, &u.CreatedAt}, {"updated_at", w.UpdatedAt, &u.UpdatedAt}} {
 		if *ts.dst, _, err = parseMillisField(ts.name, ts.raw); err != nil {
@@ -129,7 +140,7 @@ func (w *wireUser) user() (*User, bool, error) {
 	}
 	for _, md := range []struct {
 		name string
-		raw  json.RawMessage
+		raw  view
 		dst  *map[string]any
 	}{{"public_metadata", w.PublicMetadata, &u.PublicMetadata}, {"private_metadata", w.PrivateMetadata, &u.PrivateMetadata}, {"unsafe_metadata", w.UnsafeMetadata, &u.UnsafeMetadata}} {
 		if *md.dst, err = metadataField(md.name, md.raw); err != nil {
@@ -177,7 +188,7 @@ func (w *wireUser) user() (*User, bool, error) {
 }
 
 // emptyIfArray returns an empty slice when raw is a JSON array, else nil.
-func emptyIfArray[T any](raw json.RawMessage) []T {
+func emptyIfArray[T any](raw view) []T {
 	if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] == '[' {
 		return []T{}
 	}
@@ -185,7 +196,7 @@ func emptyIfArray[T any](raw json.RawMessage) []T {
 }
 
 // lists reads the four fields that describe a user's emails (or phones).
-func (w *wireUser) lists(kind string, all, primary, verified, unverified json.RawMessage) (identLists, error) {
+func (w *wireUser) lists(kind string, all, primary, verified, unverified view) (identLists, error) {
 	var l identLists
 	var err error
 	plural := "email_addresses"
@@ -222,7 +233,7 @@ func (w *wireUser) lists(kind string, all, primary, verified, unverified json.Ra
 	return l, nil
 }
 
-func valuesField(name, kind string, raw json.RawMessage) ([]string, error) {
+func valuesField(name, kind string, raw view) ([]string, error) {
 	ids, _, err := identsField(name, kind, raw)
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -246,10 +257,18 @@ type identObject struct {
 	Verification *Verification `json:"verification"`
 }
 
+func (o identObject) ident(kind string) ident {
+	v := o.EmailAddress
+	if kind == "phone" {
+		v = o.PhoneNumber
+	}
+	return ident{ID: o.ID, Value: v, Verification: o.Verification}
+}
+
 // identsField reads a field that exports write as an array of objects, an
 // array of strings, one `|`-separated string, or null. flat is set when
 // the values came as strings (whose first is then the primary).
-func identsField(name, kind string, raw json.RawMessage) (ids []ident, flat bool, err error) {
+func identsField(name, kind string, raw view) (ids []ident, flat bool, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, false, nil
@@ -267,6 +286,18 @@ func identsField(name, kind string, raw json.RawMessage) (ids []ident, flat bool
 	case '[':
 	default:
 		return nil, false, fmt.Errorf("field %q: got JSON %s, want an array, a string or null", name, jsonKind(raw))
+	}
+	// The API's shape, an array of objects, decodes in one pass; other
+	// element kinds fall through to the element-by-element path.
+	if first := bytes.TrimLeft(raw[1:], " \t\r\n"); len(first) > 0 && first[0] == '{' {
+		var objs []identObject
+		if json.Unmarshal(raw, &objs) == nil {
+			ids = make([]ident, 0, len(objs))
+			for _, o := range objs {
+				ids = append(ids, o.ident(kind))
+			}
+			return ids, false, nil
+		}
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
@@ -289,11 +320,7 @@ func identsField(name, kind string, raw json.RawMessage) (ids []ident, flat bool
 			if err := json.Unmarshal(e, &o); err != nil {
 				return nil, false, fmt.Errorf("field %q[%d]: %w", name, i, describeJSONError(err))
 			}
-			v := o.EmailAddress
-			if kind == "phone" {
-				v = o.PhoneNumber
-			}
-			ids = append(ids, ident{ID: o.ID, Value: v, Verification: o.Verification})
+			ids = append(ids, o.ident(kind))
 		default:
 			return nil, false, fmt.Errorf("field %q[%d]: got JSON %s, want an object or a string", name, i, jsonKind(e))
 		}
@@ -390,7 +417,7 @@ func (l identLists) build(prefix string, primary **string) []ident {
 
 // secretField reads a digest (a string or null) without echoing it in
 // any error.
-func secretField(name string, raw json.RawMessage) (Secret, error) {
+func secretField(name string, raw view) (Secret, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
@@ -403,7 +430,7 @@ func secretField(name string, raw json.RawMessage) (Secret, error) {
 }
 
 // present reports a non-null, non-empty value (a secret's presence).
-func present(raw json.RawMessage) bool {
+func present(raw view) bool {
 	raw = bytes.TrimSpace(raw)
 	switch string(raw) {
 	case "", "null", `""`, "[]", "{}":
@@ -414,7 +441,7 @@ func present(raw json.RawMessage) bool {
 
 // metadataField decodes a metadata object, bounded in size. Numbers stay
 // json.Number so 64-bit ids keep every digit.
-func metadataField(name string, raw json.RawMessage) (map[string]any, error) {
+func metadataField(name string, raw view) (map[string]any, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
@@ -424,6 +451,9 @@ func metadataField(name string, raw json.RawMessage) (map[string]any, error) {
 	}
 	if raw[0] != '{' {
 		return nil, fmt.Errorf("field %q: got JSON %s, want an object", name, jsonKind(raw))
+	}
+	if string(raw) == "{}" {
+		return map[string]any{}, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -443,7 +473,8 @@ func recoverExternalID(u *User) {
 	}
 	for _, k := range []string{"clerkExternalId", "external_id"} {
 		if v, ok := u.PrivateMetadata[k].(string); ok && v != "" {
-			u.ExternalID = &v
+			id := v // only a found id escapes to the heap
+			u.ExternalID = &id
 			return
 		}
 	}

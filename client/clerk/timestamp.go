@@ -20,7 +20,7 @@ const (
 )
 
 // parseMillisField is parseMillis with the field named in its error.
-func parseMillisField(name string, raw json.RawMessage) (Millis, bool, error) {
+func parseMillisField(name string, raw []byte) (Millis, bool, error) {
 	v, set, err := parseMillis(raw)
 	if err != nil {
 		return 0, false, fmt.Errorf("field %q: %w", name, err)
