@@ -100,7 +100,7 @@ type wireUser struct {
 	// dropped with the raw record.
 	TOTPSecret         view `json:"totp_secret"`
 	BackupCodes        view `json:"backup_codes"`
-	BackupCodesEnabled bool            `json:"backup_codes_enabled"`
+	BackupCodesEnabled bool `json:"backup_codes_enabled"`
 	PublicMetadata     view `json:"public_metadata"`
 	PrivateMetadata    view `json:"private_metadata"`
 	UnsafeMetadata     view `json:"unsafe_metadata"`
