@@ -60,6 +60,15 @@ func (s *csvFile) Format() string { return FormatDashboardCSV }
 
 // Notes implements Noter: the Dashboard CSV lacks much of the user object.
 func (s *csvFile) Notes() []string {
+	// Asked before the first page: read the header now (Next would do
+	// it anyway) to know whether signup dates are there.
+	if !s.header && s.err == nil && s.f != nil {
+		if err := s.readHeader(); err != nil {
+			s.err = err
+		} else {
+			s.header = true
+		}
+	}
 	if _, ok := s.cols[colCreatedAt]; ok {
 		return []string{"The Dashboard CSV export has no metadata or OAuth accounts: imported users get no OAuth links or metadata. Import the JSON export (or use the API) to keep them."}
 	}

@@ -386,3 +386,26 @@ func TestManyAddressesDecode(t *testing.T) {
 		t.Errorf("u1 verification = %+v", v)
 	}
 }
+
+// The CSV's caveat depends on its header, and is asked for before the
+// first page.
+func TestCSVNotes(t *testing.T) {
+	for content, want := range map[string]string{
+		"id,primary_email_address\nuser_1,a@x.io\n":                   "no signup dates",
+		"# c\nid,primary_email_address,created_at\nuser_1,a@x.io,1\n": "no metadata or OAuth",
+	} {
+		src, err := OpenFile(writeTemp(t, "n.csv", content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := src.(Noter).Notes()
+		if len(notes) != 1 || !strings.Contains(notes[0], want) {
+			t.Errorf("%q: notes %q, want %q", content, notes, want)
+		}
+		recs, err := src.Next(context.Background())
+		if err != nil || len(recs) != 1 || recs[0].User == nil {
+			t.Errorf("%q: after Notes, Next = %v, %v", content, recs, err)
+		}
+		src.Close()
+	}
+}

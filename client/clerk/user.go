@@ -182,7 +182,7 @@ type Source interface {
 const (
 	FormatAPI          = "clerk-api"           // Backend API users: the API itself, or an array / {"users": […]} of them
 	FormatMigrate      = "clerk-migrate"       // the `clerk migrate` envelope {"clerkMigrate": 1, "users": […]}
-	FormatSupportJSON  = "clerk-support-json"  // flat records as Clerk support sends them
+	FormatSupportJSON  = "clerk-support-json"  // flat records as Clerk support sends them; also clerk/migration-tool's JSON (the same record with arrays)
 	FormatDashboardCSV = "clerk-dashboard-csv" // Dashboard → Settings → User exports
 )
 
