@@ -160,11 +160,12 @@ func (w *wireUser) user() (*User, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	// With the lists present this is the `clerk migrate` shape, whose
-	// primary is verified by construction (the CLI only promotes a
-	// verified address to primary).
-	emails.primaryVerified = emails.listed
-	phones.primaryVerified = phones.listed
+	// An address named by primary_email_address (primary_phone_number) is
+	// verified unless listed as unverified: `clerk migrate export` only
+	// promotes a verified address to primary, and Clerk's import tools,
+	// which read these shapes, create the primary verified.
+	emails.primaryVerified = emails.primary != ""
+	phones.primaryVerified = phones.primary != ""
 	var primary *string
 	// An empty array stays an empty (non-nil) slice, as encoding/json
 	// would leave it: API users round-trip unchanged.
@@ -334,8 +335,8 @@ type identLists struct {
 	all                  []ident
 	primary              string
 	verified, unverified []string
-	// listed: verified/unverified lists were given (an absent value is
-	// then not verified, except the primary when primaryVerified).
+	// listed: verified/unverified lists were given, so a value in neither
+	// is not verified (except a primaryVerified primary).
 	listed          bool
 	primaryVerified bool
 	// flat: the values came as strings, as in exports other than the API.
@@ -395,11 +396,11 @@ func (l identLists) build(prefix string, primary **string) []ident {
 	for _, v := range l.unverified {
 		setStatus(add(v), verificationPending)
 	}
+	if p >= 0 && l.primaryVerified {
+		setStatus(p, verificationVerified)
+	}
 	if l.listed {
 		for i := range out {
-			if i == p && l.primaryVerified {
-				setStatus(i, verificationVerified)
-			}
 			setStatus(i, verificationPending)
 		}
 	}

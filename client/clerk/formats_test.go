@@ -140,9 +140,10 @@ func TestFixtures(t *testing.T) {
 			"user_2oUsernameOnlySupport04":  "email=- emails=[] phone=- phones=[] username=stilgar ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 		}},
 		{"clerk-migration-tool.json", FormatSupportJSON, map[string]string{
-			"user_2pJohnMigTool0000000001": "email=john.doe@example.com emails=[john.doe@example.com:?,jd@side-project.example:?] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=nickname/nickname/nickname",
-			"user_2pJaneMigTool0000000002": "email=jane.roe@example.com emails=[old-jane@example.com:?,jane.roe@example.com:?] phone=+15555550111 phones=[+15555550111:?] username=- ext=- pw=true/bcrypt/true mfa=true/true/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
-			"user_2pPhoneOnlyMigTool00003": "email=- emails=[] phone=+15555550122 phones=[+15555550122:?] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			// An explicit primary is verified; the other strings unknown.
+			"user_2pJohnMigTool0000000001": "email=john.doe@example.com emails=[john.doe@example.com:verified,jd@side-project.example:?] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=nickname/nickname/nickname",
+			"user_2pJaneMigTool0000000002": "email=jane.roe@example.com emails=[old-jane@example.com:?,jane.roe@example.com:verified] phone=+15555550111 phones=[+15555550111:verified] username=- ext=- pw=true/bcrypt/true mfa=true/true/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2pPhoneOnlyMigTool00003": "email=- emails=[] phone=+15555550122 phones=[+15555550122:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 		}},
 		{"clerk-dashboard.csv", FormatDashboardCSV, map[string]string{
 			"user_2qAdaCsv00000000000001":  "email=ada@example.com emails=[ada@example.com:verified,ada.l@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=- ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=//",

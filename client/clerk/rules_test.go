@@ -335,18 +335,21 @@ func TestLenientFields(t *testing.T) {
 		{"id":"user_4","phone_numbers":[true]},
 		{"id":"user_5","public_metadata":"not an object"},
 		{"id":"user_6","password_digest":42},
-		{"id":"user_7","email_addresses":"a@x.io","primary_email_address":"b@x.io","unverified_email_addresses":["a@x.io"]}
+		{"id":"user_7","email_addresses":"a@x.io","primary_email_address":"b@x.io","unverified_email_addresses":["a@x.io"]},
+		{"id":"user_8","primary_email_address":"p@x.io","unverified_email_addresses":"P@X.io","primary_phone_number":"+1555"}
 	]`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(recs); got != "user_1,user_2,ERR@3,ERR@4,ERR@5,ERR@6,user_7" {
+	if got := ids(recs); got != "user_1,user_2,ERR@3,ERR@4,ERR@5,ERR@6,user_7,user_8" {
 		t.Fatalf("ids = %s", got)
 	}
 	for u, want := range map[*User]string{
 		recs[0].User: "email=p@x.io emails=[p@x.io:verified,q@x.io:verified]",
 		recs[1].User: "email=b@x.io emails=[A@x.io:?,b@x.io:?]",
 		recs[6].User: "email=b@x.io emails=[a@x.io:unverified,b@x.io:verified]",
+		// A primary listed as unverified stays unverified.
+		recs[7].User: "email=p@x.io emails=[p@x.io:unverified] phone=+1555 phones=[+1555:verified]",
 	} {
 		if got := summary(u); !strings.HasPrefix(got, want+" ") {
 			t.Errorf("%s: %s, want %s", u.ID, got, want)
