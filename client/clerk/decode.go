@@ -152,11 +152,11 @@ func (w *wireUser) user() (*User, bool, error) {
 	}
 	recoverExternalID(&u)
 
-	emails, err := w.lists("email", w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails)
+	emails, err := readLists("email", w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails)
 	if err != nil {
 		return nil, false, err
 	}
-	phones, err := w.lists("phone", w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones)
+	phones, err := readLists("phone", w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones)
 	if err != nil {
 		return nil, false, err
 	}
@@ -196,8 +196,8 @@ func emptyIfArray[T any](raw view) []T {
 	return nil
 }
 
-// lists reads the four fields that describe a user's emails (or phones).
-func (w *wireUser) lists(kind string, all, primary, verified, unverified view) (identLists, error) {
+// readLists reads the four fields that describe a user's emails (or phones).
+func readLists(kind string, all, primary, verified, unverified view) (identLists, error) {
 	var l identLists
 	var err error
 	plural := "email_addresses"
