@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // pageSize is how many records a file source yields per Next call, and the
@@ -16,26 +18,513 @@ const pageSize = 500
 // stream: a bad element becomes a Record with Err and Raw so the importer
 // can report it and carry on with the others.
 func decodeUser(raw json.RawMessage, pos int) Record {
+	rec, _ := decodeRecord(raw, pos)
+	return rec
+}
+
+// decodeRecord is decodeUser that also says whether the record was a flat
+// export record (support JSON, migrate or migration-tool shape) rather than
+// a Backend API user, so a file source can name its format.
+func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 	trimmed := bytes.TrimSpace(raw)
+	bad := func(format string, args ...any) (Record, bool) {
+		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw}, false
+	}
+	if len(trimmed) > maxRecordBytes {
+		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: %s", pos, prefixIDHint(trimmed), tooLarge(int64(len(trimmed))))}, false
+	}
 	// encoding/json silently accepts `null` for a struct (leaving it zero),
 	// which would smuggle an empty user through; only objects are users.
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d: expected a user object, got %s", pos, jsonKind(trimmed)), Raw: raw}
+		kind := jsonKind(trimmed)
+		if !json.Valid(trimmed) {
+			kind = "invalid JSON"
+		}
+		return Record{Pos: pos, Err: fmt.Errorf("record %d: expected a user object, got %s", pos, kind), Raw: raw}, false
 	}
-	u := new(User)
-	// UseNumber keeps metadata numbers exact (a float64 would round
-	// 64-bit ids such as 12345678901234567890).
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.UseNumber()
-	if err := dec.Decode(u); err != nil {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: %w", pos, idHint(trimmed), describeJSONError(err)), Raw: raw}
+	// encoding/json turns bad UTF-8 and lone surrogates into U+FFFD without
+	// a word; an address or name silently rewritten must not be imported.
+	if !utf8.Valid(trimmed) {
+		return bad("contains bytes that are not valid UTF-8")
+	}
+	if esc := loneSurrogate(trimmed); esc != "" {
+		return bad("contains a lone UTF-16 surrogate escape (%s), which is not a character", esc)
+	}
+	var w wireUser
+	if err := json.Unmarshal(trimmed, &w); err != nil {
+		return bad("%w", describeJSONError(err))
+	}
+	u, flat, err := w.user()
+	if err != nil {
+		return bad("%w", err)
 	}
 	// Every downstream step keys on the Clerk id (dedupe, sourceId, resume),
 	// so a user without one cannot be imported meaningfully.
 	if u.ID == "" {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d: user has no \"id\"", pos), Raw: raw}
+		return Record{Pos: pos, Err: fmt.Errorf("record %d: user has no \"id\"", pos), Raw: raw}, false
 	}
-	return Record{Pos: pos, User: u}
+	return Record{Pos: pos, User: u}, flat
+}
+
+// tooLarge is the reason given for a record over the size limit.
+func tooLarge(n int64) string {
+	return fmt.Sprintf("record is larger than 1 MiB (%d bytes); skipped without reading it into memory", n)
+}
+
+// view is a field's JSON as a slice of the record being decoded, not a
+// copy (json.RawMessage copies): decodeRecord interprets every view before
+// it returns, while the record's bytes are still in place.
+type view []byte
+
+// UnmarshalJSON implements json.Unmarshaler without copying.
+func (v *view) UnmarshalJSON(b []byte) error {
+	*v = b
+	return nil
+}
+
+// wireUser is a user as any JSON export writes it: the Backend API fields,
+// with the fields whose shape varies between exports shadowed by raw
+// values that user() interprets one by one.
+type wireUser struct {
+	User
+	EmailAddresses   view `json:"email_addresses"`
+	PhoneNumbers     view `json:"phone_numbers"`
+	PrimaryEmail     view `json:"primary_email_address"`
+	VerifiedEmails   view `json:"verified_email_addresses"`
+	UnverifiedEmails view `json:"unverified_email_addresses"`
+	PrimaryPhone     view `json:"primary_phone_number"`
+	VerifiedPhones   view `json:"verified_phone_numbers"`
+	UnverifiedPhones view `json:"unverified_phone_numbers"`
+	PasswordDigest   view `json:"password_digest"`
+	// Only the presence of these secrets matters; their values are
+	// dropped with the raw record.
+	TOTPSecret         view `json:"totp_secret"`
+	BackupCodes        view `json:"backup_codes"`
+	BackupCodesEnabled bool `json:"backup_codes_enabled"`
+	PublicMetadata     view `json:"public_metadata"`
+	PrivateMetadata    view `json:"private_metadata"`
+	UnsafeMetadata     view `json:"unsafe_metadata"`
+	LastSignInAt       view `json:"last_sign_in_at"`
+	CreatedAt          view `json:"created_at"`
+	UpdatedAt          view `json:"updated_at"`
+}
+
+// user normalises w into the Backend API shape; flat reports a non-API
+// record shape.
+func (w *wireUser) user() (*User, bool, error) {
+	u := w.User
+	var err error
+	if u.PasswordDigest, err = secretField("password_digest", w.PasswordDigest); err != nil {
+		return nil, false, err
+	}
+	u.PasswordEnabled = u.PasswordEnabled || u.PasswordDigest != ""
+	if present(w.TOTPSecret) {
+		u.TOTPEnabled, u.TwoFactorEnabled = true, true
+	}
+	if w.BackupCodesEnabled || present(w.BackupCodes) {
+		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
+	}
+	for _, ts := range []struct {
+		name string
+		raw  view
+		dst  *Millis
+	}{{"created_at", w.CreatedAt, &u.CreatedAt}, {"updated_at", w.UpdatedAt, &u.UpdatedAt}} {
+		if *ts.dst, _, err = parseMillisField(ts.name, ts.raw); err != nil {
+			return nil, false, err
+		}
+	}
+	if ms, set, err := parseMillisField("last_sign_in_at", w.LastSignInAt); err != nil {
+		return nil, false, err
+	} else if set {
+		u.LastSignInAt = &ms
+	}
+	for _, md := range []struct {
+		name string
+		raw  view
+		dst  *map[string]any
+	}{{"public_metadata", w.PublicMetadata, &u.PublicMetadata}, {"private_metadata", w.PrivateMetadata, &u.PrivateMetadata}, {"unsafe_metadata", w.UnsafeMetadata, &u.UnsafeMetadata}} {
+		if *md.dst, err = metadataField(md.name, md.raw); err != nil {
+			return nil, false, err
+		}
+	}
+	if n := len(u.ExternalAccounts); n > maxExternal {
+		return nil, false, fmt.Errorf("has %d external accounts, more than the %d a real user can have", n, maxExternal)
+	}
+	recoverExternalID(&u)
+
+	emails, err := readLists("email", w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails)
+	if err != nil {
+		return nil, false, err
+	}
+	phones, err := readLists("phone", w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones)
+	if err != nil {
+		return nil, false, err
+	}
+	// An address named by primary_email_address (primary_phone_number) is
+	// verified unless listed as unverified: `clerk migrate export` only
+	// promotes a verified address to primary, and Clerk's import tools,
+	// which read these shapes, create the primary verified.
+	emails.primaryVerified = emails.primary != ""
+	phones.primaryVerified = phones.primary != ""
+	var primary *string
+	// An empty array stays an empty (non-nil) slice, as encoding/json
+	// would leave it: API users round-trip unchanged.
+	u.EmailAddresses = emptyIfArray[EmailAddress](w.EmailAddresses)
+	for _, id := range emails.build("email", &primary) {
+		u.EmailAddresses = append(u.EmailAddresses, EmailAddress{ID: id.ID, EmailAddress: id.Value, Verification: id.Verification})
+	}
+	if u.PrimaryEmailAddressID == nil {
+		u.PrimaryEmailAddressID = primary
+	}
+	primary = nil
+	u.PhoneNumbers = emptyIfArray[PhoneNumber](w.PhoneNumbers)
+	for _, id := range phones.build("phone", &primary) {
+		u.PhoneNumbers = append(u.PhoneNumbers, PhoneNumber{ID: id.ID, PhoneNumber: id.Value, Verification: id.Verification})
+	}
+	if u.PrimaryPhoneNumberID == nil {
+		u.PrimaryPhoneNumberID = primary
+	}
+	flat := emails.flat || phones.flat || w.PasswordDigest != nil || w.TOTPSecret != nil
+	return &u, flat, nil
+}
+
+// emptyIfArray returns an empty slice when raw is a JSON array, else nil.
+func emptyIfArray[T any](raw view) []T {
+	if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] == '[' {
+		return []T{}
+	}
+	return nil
+}
+
+// readLists reads the four fields that describe a user's emails (or phones).
+func readLists(kind string, all, primary, verified, unverified view) (identLists, error) {
+	var l identLists
+	var err error
+	plural := "email_addresses"
+	if kind == "phone" {
+		plural = "phone_numbers"
+	}
+	if l.all, l.flat, err = identsField(plural, kind, all); err != nil {
+		return l, err
+	}
+	names := [3]string{"primary_email_address", "verified_email_addresses", "unverified_email_addresses"}
+	if kind == "phone" {
+		names = [3]string{"primary_phone_number", "verified_phone_numbers", "unverified_phone_numbers"}
+	}
+	var p []ident
+	if p, _, err = identsField(names[0], kind, primary); err != nil {
+		return l, err
+	}
+	if len(p) > 0 {
+		l.primary = p[0].Value
+	}
+	if primary != nil {
+		l.flat = true
+	}
+	if l.verified, err = valuesField(names[1], kind, verified); err != nil {
+		return l, err
+	}
+	if l.unverified, err = valuesField(names[2], kind, unverified); err != nil {
+		return l, err
+	}
+	l.listed = verified != nil || unverified != nil
+	if l.listed {
+		l.flat = true
+	}
+	return l, nil
+}
+
+func valuesField(name, kind string, raw view) ([]string, error) {
+	ids, _, err := identsField(name, kind, raw)
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, id.Value)
+	}
+	return out, err
+}
+
+// ident is one email address or phone number before normalisation.
+type ident struct {
+	ID           string
+	Value        string
+	Verification *Verification
+}
+
+// identObject is the object form of an address or number in any export.
+type identObject struct {
+	ID           string        `json:"id"`
+	EmailAddress string        `json:"email_address"`
+	PhoneNumber  string        `json:"phone_number"`
+	Verification *Verification `json:"verification"`
+}
+
+func (o identObject) ident(kind string) ident {
+	v := o.EmailAddress
+	if kind == "phone" {
+		v = o.PhoneNumber
+	}
+	return ident{ID: o.ID, Value: v, Verification: o.Verification}
+}
+
+// identsField reads a field that exports write as an array of objects, an
+// array of strings, one `|`-separated string, or null. flat is set when
+// the values came as strings (whose first is then the primary).
+func identsField(name, kind string, raw view) (ids []ident, flat bool, err error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, false, nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, false, fmt.Errorf("field %q: %w", name, err)
+		}
+		for _, v := range splitMulti(s, "|") {
+			ids = append(ids, ident{Value: v})
+		}
+		return ids, true, nil
+	case '[':
+	default:
+		return nil, false, fmt.Errorf("field %q: got JSON %s, want an array, a string or null", name, jsonKind(raw))
+	}
+	// The API's shape, an array of objects, decodes in one pass; other
+	// element kinds fall through to the element-by-element path.
+	if first := bytes.TrimLeft(raw[1:], " \t\r\n"); len(first) > 0 && first[0] == '{' {
+		var objs []identObject
+		if json.Unmarshal(raw, &objs) == nil {
+			ids = make([]ident, 0, len(objs))
+			for _, o := range objs {
+				ids = append(ids, o.ident(kind))
+			}
+			return ids, false, nil
+		}
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, false, fmt.Errorf("field %q: %w", name, describeJSONError(err))
+	}
+	for i, e := range elems {
+		switch {
+		case len(e) == 0 || string(e) == "null":
+		case e[0] == '"':
+			var s string
+			if err := json.Unmarshal(e, &s); err != nil {
+				return nil, false, fmt.Errorf("field %q[%d]: %w", name, i, err)
+			}
+			if s = strings.TrimSpace(s); s != "" {
+				ids = append(ids, ident{Value: s})
+				flat = true
+			}
+		case e[0] == '{':
+			var o identObject
+			if err := json.Unmarshal(e, &o); err != nil {
+				return nil, false, fmt.Errorf("field %q[%d]: %w", name, i, describeJSONError(err))
+			}
+			ids = append(ids, o.ident(kind))
+		default:
+			return nil, false, fmt.Errorf("field %q[%d]: got JSON %s, want an object or a string", name, i, jsonKind(e))
+		}
+	}
+	return ids, flat, nil
+}
+
+// identLists is what an export says about a user's emails (or phones):
+// the full list, the primary, and which are verified.
+type identLists struct {
+	all                  []ident
+	primary              string
+	verified, unverified []string
+	// listed: verified/unverified lists were given, so a value in neither
+	// is not verified (except a primaryVerified primary).
+	listed          bool
+	primaryVerified bool
+	// flat: the values came as strings, as in exports other than the API.
+	flat bool
+}
+
+// build merges the lists into one list of identities, each once (compared
+// case-insensitively), with generated ids where the export had none and a
+// verification status from the lists. *primary is set to the primary's id
+// when the export names one: explicitly, or as the first of a flat list.
+func (l identLists) build(prefix string, primary **string) []ident {
+	out := make([]ident, 0, len(l.all)+1)
+	// A map, not a scan: a 1 MiB record can list 100 000 addresses.
+	seen := make(map[string]int, len(l.all)+1)
+	index := func(v string) int {
+		if i, ok := seen[strings.ToLower(v)]; ok {
+			return i
+		}
+		return -1
+	}
+	push := func(id ident) int {
+		out = append(out, id)
+		if k := strings.ToLower(id.Value); index(k) < 0 {
+			seen[k] = len(out) - 1
+		}
+		return len(out) - 1
+	}
+	add := func(v string) int {
+		if i := index(v); i >= 0 {
+			return i
+		}
+		return push(ident{Value: v})
+	}
+	for _, id := range l.all {
+		// Objects keep their ids (primary_*_id points at one), even when
+		// two carry the same value; bare strings are merged.
+		if id.ID == "" && (id.Value == "" || index(id.Value) >= 0) {
+			continue
+		}
+		push(id)
+	}
+	p := -1
+	switch {
+	case l.primary != "":
+		p = add(l.primary)
+	case l.flat && len(out) > 0:
+		p = 0
+	}
+	setStatus := func(i int, status string) {
+		if out[i].Verification == nil {
+			out[i].Verification = &Verification{Status: status}
+		}
+	}
+	for _, v := range l.verified {
+		setStatus(add(v), verificationVerified)
+	}
+	for _, v := range l.unverified {
+		setStatus(add(v), verificationPending)
+	}
+	if p >= 0 && l.primaryVerified {
+		setStatus(p, verificationVerified)
+	}
+	if l.listed {
+		for i := range out {
+			setStatus(i, verificationPending)
+		}
+	}
+	for i := range out {
+		if out[i].ID == "" {
+			out[i].ID = fmt.Sprintf("%s_%d", prefix, i)
+		}
+	}
+	if p >= 0 {
+		id := out[p].ID
+		*primary = &id
+	}
+	return out
+}
+
+// secretField reads a digest (a string or null) without echoing it in
+// any error.
+func secretField(name string, raw view) (Secret, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", fmt.Errorf("field %q: got JSON %s, want a string or null", name, jsonKind(raw))
+	}
+	return Secret(strings.TrimSpace(s)), nil
+}
+
+// present reports a non-null, non-empty value (a secret's presence).
+func present(raw view) bool {
+	raw = bytes.TrimSpace(raw)
+	switch string(raw) {
+	case "", "null", `""`, "[]", "{}":
+		return false
+	}
+	return true
+}
+
+// metadataField decodes a metadata object, bounded in size. Numbers stay
+// json.Number so 64-bit ids keep every digit.
+func metadataField(name string, raw view) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if len(raw) > maxMetadataBytes {
+		return nil, fmt.Errorf("field %q is larger than 256 KiB (%d bytes)", name, len(raw))
+	}
+	if raw[0] != '{' {
+		return nil, fmt.Errorf("field %q: got JSON %s, want an object", name, jsonKind(raw))
+	}
+	if string(raw) == "{}" {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("field %q: %w", name, describeJSONError(err))
+	}
+	return m, nil
+}
+
+// recoverExternalID undoes `clerk migrate export`, which moves a user's
+// external_id into private_metadata.clerkExternalId (the metadata is kept
+// as it is).
+func recoverExternalID(u *User) {
+	if u.ExternalID != nil && *u.ExternalID != "" {
+		return
+	}
+	for _, k := range []string{"clerkExternalId", "external_id"} {
+		if v, ok := u.PrivateMetadata[k].(string); ok && v != "" {
+			id := v // only a found id escapes to the heap
+			u.ExternalID = &id
+			return
+		}
+	}
+}
+
+// loneSurrogate returns the first \uXXXX escape in b that encodes half of
+// a UTF-16 pair without its other half, or "".
+func loneSurrogate(b []byte) string {
+	hex := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[i+2 : i+6] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		r, ok := hex(i)
+		if !ok {
+			i++ // skip the escaped byte (it may be a backslash)
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			if lo, ok := hex(i + 6); ok && lo >= 0xDC00 && lo < 0xE000 {
+				i += 11
+				continue
+			}
+			return string(b[i : i+6])
+		case r >= 0xDC00 && r < 0xE000:
+			return string(b[i : i+6])
+		}
+		i += 5
+	}
+	return ""
 }
 
 // idHint returns ` (id "user_…")` when the malformed element still has a
@@ -45,10 +534,41 @@ func idHint(raw []byte) string {
 		ID json.RawMessage `json:"id"`
 	}
 	if json.Unmarshal(raw, &probe) != nil {
+		return prefixIDHint(raw)
+	}
+	return formatIDHint(probe.ID)
+}
+
+// prefixIDHint finds a top-level "id" in the start of an object that may
+// be cut short (an oversized record), walking tokens only.
+func prefixIDHint(prefix []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(prefix))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return ""
 	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if tok == "id" {
+			var id json.RawMessage
+			if dec.Decode(&id) != nil {
+				return ""
+			}
+			return formatIDHint(id)
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+func formatIDHint(raw json.RawMessage) string {
 	var id string
-	if json.Unmarshal(probe.ID, &id) != nil || id == "" {
+	if json.Unmarshal(raw, &id) != nil || id == "" || !utf8.ValidString(id) {
 		return ""
 	}
 	if len(id) > 64 {
@@ -59,13 +579,14 @@ func idHint(raw []byte) string {
 
 // describeJSONError rewrites encoding/json's type errors in terms of the
 // JSON field, since "Go struct field User.created_at of type int64" means
-// little to someone looking at their export file.
+// little to someone looking at their export file. Whatever the error, it
+// quotes at most maxQuote bytes of input.
 func describeJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("field %q: got JSON %s, want %s", te.Field, te.Value, jsonTypeName(te.Type.Kind().String()))
+		return fmt.Errorf("field %s: got JSON %s, want %s", quote(te.Field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
 	}
-	return err
+	return errors.New(clip(err.Error()))
 }
 
 // jsonTypeName maps a Go kind to the JSON type a user would recognise.

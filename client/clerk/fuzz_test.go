@@ -19,8 +19,22 @@ func FuzzOpenFile(f *testing.F) {
 		`[]`, `{"users":[]}`, `[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@b.co"}]}]`,
 		`{"meta":1,"users":[{"id":"u","created_at":"x"},null,7]}`, `[{"id":`, `{"users":{}}`,
 		"id,primary_email_address\nuser_1,a@b.co\n", "id,first_name\n\"unterminated", "\ufeff[]",
+		`{"users":[{"id":"u","created_at":"2024-01-01T00:00:00Z"}],"clerkMigrate":1}`,
+		`[{"id":"u","email_addresses":"a@b.co|c@d.co","password_digest":"$2a$10$x","totp_secret":"T"}]`,
+		`[{"id":"u","primary_email_address":"a@b.co","email_addresses":["a@b.co",null,{"id":"e"}]}]`,
+		`[{"id":"u","first_name":"\ud800\udc00\ud800"}]`, "[{\"id\":\"u\",\"x\":\"\xff\"}]",
+		`[{"a":[{"b":"]}\"["}]},{"id":"u"}]`, `[{"id":"u"}}]`, `{"a":"b" "users":[]}`,
+		"# c\nid,primary_email_address,primary_phone_number\nuser_1,,\t+1555\nuser_2,\"a\"\"b\",x,y\n",
+		"id,primary_email_address\nuser_1,\"a\nb\"\r\n\r\nuser_2,b\"c\n",
 	} {
 		f.Add([]byte(seed))
+	}
+	// Every fixture, whole: the fuzzer mutates real shapes of each format.
+	fixtures, _ := filepath.Glob(filepath.Join("testdata", "*"))
+	for _, name := range fixtures {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "export")
@@ -32,14 +46,31 @@ func FuzzOpenFile(f *testing.F) {
 			return
 		}
 		defer src.Close()
+		n := 0
 		for range 1000 {
 			recs, err := src.Next(context.Background())
-			if errors.Is(err, io.EOF) || err != nil {
+			if err != nil {
+				// The pre-run Check scans the same bytes: it must count
+				// the same records and fail where reading fails.
+				checked, cerr := src.(clerk.Checker).Check(context.Background())
+				if errors.Is(err, io.EOF) != (cerr == nil) || (cerr == nil && checked != n) {
+					t.Fatalf("read %d records (%v), Check %d (%v)", n, err, checked, cerr)
+				}
+				if _, ok := src.(clerk.Formatter); !ok {
+					t.Fatal("no Formatter")
+				}
 				return
 			}
 			for _, r := range recs {
+				n++
 				if (r.User == nil) == (r.Err == nil) {
 					t.Fatalf("record %d has neither or both of User and Err", r.Pos)
+				}
+				if r.Pos != n {
+					t.Fatalf("record %d at position %d", r.Pos, n)
+				}
+				if r.Err != nil && len(r.Err.Error()) > 1000 {
+					t.Fatalf("record %d: %d-byte error", r.Pos, len(r.Err.Error()))
 				}
 			}
 		}

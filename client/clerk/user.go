@@ -182,7 +182,7 @@ type Source interface {
 const (
 	FormatAPI          = "clerk-api"           // Backend API users: the API itself, or an array / {"users": […]} of them
 	FormatMigrate      = "clerk-migrate"       // the `clerk migrate` envelope {"clerkMigrate": 1, "users": […]}
-	FormatSupportJSON  = "clerk-support-json"  // flat records as Clerk support sends them
+	FormatSupportJSON  = "clerk-support-json"  // flat records as Clerk support sends them; also clerk/migration-tool's JSON (the same record with arrays)
 	FormatDashboardCSV = "clerk-dashboard-csv" // Dashboard → Settings → User exports
 )
 
@@ -191,4 +191,19 @@ const (
 // the users), so ask after the last page. Sources without it are FormatAPI.
 type Formatter interface {
 	Format() string
+}
+
+// UnmarshalJSON reads a timestamp in any shape Clerk exports use: integer
+// milliseconds, integer seconds (a value below 1e11, i.e. before 1973 in
+// ms but after 5000 in seconds), or an RFC 3339 string. null leaves the
+// value unset; a time outside the years 1970–9999 is an error.
+func (m *Millis) UnmarshalJSON(b []byte) error {
+	v, set, err := parseMillis(b)
+	if err != nil {
+		return err
+	}
+	if set {
+		*m = v
+	}
+	return nil
 }

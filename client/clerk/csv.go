@@ -1,0 +1,419 @@
+package clerk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+)
+
+// Dashboard CSV export columns (Dashboard → Settings → User exports), plus
+// the created_at column some exports and tools add.
+const (
+	colID                = "id"
+	colFirstName         = "first_name"
+	colLastName          = "last_name"
+	colUsername          = "username"
+	colPrimaryEmail      = "primary_email_address"
+	colPrimaryPhone      = "primary_phone_number"
+	colVerifiedEmails    = "verified_email_addresses"
+	colUnverifiedEmails  = "unverified_email_addresses"
+	colVerifiedPhones    = "verified_phone_numbers"
+	colUnverifiedPhones  = "unverified_phone_numbers"
+	colTOTPSecret        = "totp_secret"
+	colPasswordDigest    = "password_digest"
+	colPasswordHasher    = "password_hasher"
+	colCreatedAt         = "created_at"
+	verificationVerified = "verified"
+	verificationPending  = "unverified"
+)
+
+// csvFile streams the Dashboard CSV export. Each row is cut out of the
+// file by a quote-aware splitter that keeps at most maxRecordBytes of it,
+// then parsed by encoding/csv, so one huge row costs no memory. The TOTP
+// secret is only tested for presence; its value is never copied.
+type csvFile struct {
+	exportFile
+	br     *bufio.Reader
+	line   int // lines consumed so far
+	cols   map[string]int
+	ncols  int
+	header bool
+	pos    int
+	done   bool
+	err    error
+	buf    []byte
+}
+
+func newCSVFile(name string, f *os.File, br *bufio.Reader, lines int) *csvFile {
+	return &csvFile{exportFile: exportFile{name: name, f: f}, br: br, line: lines}
+}
+
+// Format implements Formatter.
+func (s *csvFile) Format() string { return FormatDashboardCSV }
+
+// Notes implements Noter: the Dashboard CSV lacks much of the user object.
+func (s *csvFile) Notes() []string {
+	// Asked before the first page: read the header now (Next would do
+	// it anyway) to know whether signup dates are there.
+	if !s.header && s.err == nil && s.f != nil {
+		if err := s.readHeader(); err != nil {
+			s.err = err
+		} else {
+			s.header = true
+		}
+	}
+	if _, ok := s.cols[colCreatedAt]; ok {
+		return []string{"The Dashboard CSV export has no metadata or OAuth accounts: imported users get no OAuth links or metadata. Import the JSON export (or use the API) to keep them."}
+	}
+	return []string{"The Dashboard CSV export has no signup dates, metadata or OAuth accounts: imported users get today's date as createdAt and no OAuth links. Import the JSON export (or use the API) to keep them."}
+}
+
+// Next implements Source.
+func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.done {
+		return nil, io.EOF
+	}
+	if s.f == nil {
+		return nil, errors.New("clerk: source is closed")
+	}
+	if !s.header {
+		if err := s.readHeader(); err != nil {
+			s.err = err
+			return nil, err
+		}
+		s.header = true
+	}
+	var recs []Record
+	for len(recs) < pageSize {
+		if err := ctx.Err(); err != nil {
+			if len(recs) > 0 {
+				return recs, nil
+			}
+			return nil, err
+		}
+		row, err := s.nextRow()
+		if errors.Is(err, io.EOF) {
+			s.done = true
+			break
+		}
+		if err != nil {
+			s.err = fmt.Errorf("clerk: %s: reading CSV after record %d: %w", s.name, s.pos, err)
+			if len(recs) == 0 {
+				return nil, s.err
+			}
+			return recs, nil
+		}
+		s.pos++
+		if s.countOnly {
+			recs = append(recs, Record{Pos: s.pos})
+			continue
+		}
+		recs = append(recs, s.record(row))
+	}
+	if len(recs) == 0 {
+		return nil, io.EOF
+	}
+	return recs, nil
+}
+
+// rawRow is one CSV record as cut from the file.
+type rawRow struct {
+	data  []byte // at most maxRecordBytes of it (none when counting)
+	size  int64
+	line  int  // the line it starts on
+	blank bool // nothing but the line ending
+}
+
+// nextRow cuts the next non-blank record out of the file.
+func (s *csvFile) nextRow() (rawRow, error) {
+	for {
+		row, err := s.split()
+		if err != nil {
+			return row, err
+		}
+		if !row.blank {
+			return row, nil
+		}
+	}
+}
+
+// split reads one record: up to a newline outside a quoted field. Quotes
+// open a quoted field only at the start of a field, as in RFC 4180, so a
+// stray quote elsewhere spoils one row, not the rest of the file.
+func (s *csvFile) split() (rawRow, error) {
+	if s.buf == nil {
+		s.buf = make([]byte, 0, 4096)
+	}
+	row := rawRow{data: s.buf[:0], line: s.line + 1, blank: true}
+	keep := maxRecordBytes
+	if s.countOnly && s.header {
+		keep = 0 // a Check pass counts rows; only the header is parsed
+	}
+	var (
+		fieldStart = true
+		quoted     bool
+		quoteSeen  bool // a '"' inside a quoted field: closing, or half of ""
+	)
+	for {
+		chunk, err := s.br.Peek(1)
+		if err != nil {
+			if errors.Is(err, io.EOF) && row.size > 0 {
+				return row, nil
+			}
+			return row, err
+		}
+		chunk, _ = s.br.Peek(s.br.Buffered())
+		n, end := 0, false
+		for n < len(chunk) && !end {
+			c := chunk[n]
+			n++
+			if c == '\n' {
+				s.line++
+			} else if c != '\r' {
+				row.blank = false
+			}
+			if quoteSeen {
+				quoteSeen = false
+				if c == '"' {
+					continue
+				}
+				quoted = false
+			}
+			switch {
+			case quoted:
+				if c == '"' {
+					quoteSeen = true
+				}
+			case c == '"' && fieldStart:
+				quoted = true
+				fieldStart = false
+			case c == ',':
+				fieldStart = true
+			case c == '\n':
+				end = true
+			default:
+				fieldStart = false
+			}
+		}
+		if room := keep - int(row.size); room > 0 {
+			row.data = appendGrow(row.data, chunk[:min(room, n)])
+		}
+		row.size += int64(n)
+		s.br.Discard(n) //nolint:errcheck // peeked
+		if end {
+			s.buf = row.data
+			return row, nil
+		}
+	}
+}
+
+// parse splits a record into fields.
+func parse(row rawRow) ([]string, error) {
+	r := csv.NewReader(bytes.NewReader(row.data))
+	r.FieldsPerRecord = -1
+	fields, err := r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	if _, err := r.Read(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("more than one record on the row")
+	}
+	return fields, nil
+}
+
+// readHeader skips `#` comment lines and maps column names to indexes, so
+// column order and extra columns do not matter.
+func (s *csvFile) readHeader() error {
+	var row rawRow
+	for {
+		var err error
+		row, err = s.nextRow()
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("clerk: %s: no CSV header row", s.name)
+		}
+		if err != nil {
+			return fmt.Errorf("clerk: %s: reading the CSV header: %w", s.name, err)
+		}
+		if !bytes.HasPrefix(bytes.TrimLeft(row.data, " \t"), []byte("#")) {
+			break
+		}
+	}
+	if row.size > maxRecordBytes || !utf8.Valid(row.data) {
+		return fmt.Errorf("clerk: %s: not a Clerk user export: the first line is not a CSV header (too long or not UTF-8)", s.name)
+	}
+	fields, err := parse(row)
+	if err != nil {
+		return fmt.Errorf("clerk: %s: reading the CSV header (line %d): %w", s.name, row.line, err)
+	}
+	s.cols = make(map[string]int, len(fields))
+	names := make([]string, 0, len(fields))
+	for i, h := range fields {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		if h == "" {
+			continue
+		}
+		if _, dup := s.cols[h]; dup {
+			return fmt.Errorf("clerk: %s: CSV column %s appears twice in the header", s.name, quote(h))
+		}
+		s.cols[h] = i
+		if len(names) < 9 {
+			names = append(names, quote(h))
+		}
+	}
+	s.ncols = len(fields)
+	for _, need := range []string{colID, colPrimaryEmail} {
+		if _, ok := s.cols[need]; !ok {
+			if len(names) > 8 {
+				names = append(names[:8], "…")
+			}
+			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column (found %s); expected a Clerk CSV export or a JSON array of users",
+				s.name, need, clip(strings.Join(names, ", ")))
+		}
+	}
+	return nil
+}
+
+// record maps one CSV row to a Record.
+func (s *csvFile) record(raw rawRow) Record {
+	bad := func(format string, args ...any) Record {
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d): "+format, append([]any{s.pos, raw.line}, args...)...)}
+	}
+	if raw.size > maxRecordBytes {
+		return bad("%s", tooLarge(raw.size))
+	}
+	if !utf8.Valid(raw.data) {
+		return bad("contains bytes that are not valid UTF-8")
+	}
+	row, err := parse(raw)
+	if err != nil {
+		return bad("malformed CSV: %v", err)
+	}
+	if len(row) > s.ncols {
+		// With a shifted row any cell could hold the digest, so only an
+		// id-looking first value is echoed back.
+		hint := ""
+		if i := s.cols[colID]; i < len(row) && strings.HasPrefix(row[i], "user_") && len(row[i]) < 64 {
+			hint = fmt.Sprintf(" (id %q)", row[i])
+		}
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d", s.pos, raw.line, hint, len(row), s.ncols)}
+	}
+	// Exports in the wild drop trailing empty fields; a missing cell reads
+	// as empty (cell() handles indexes past the row's end).
+	id := s.cell(row, colID)
+	if id == "" {
+		return bad("empty id")
+	}
+	u := &User{
+		ID:             id,
+		FirstName:      optional(s.cell(row, colFirstName)),
+		LastName:       optional(s.cell(row, colLastName)),
+		Username:       optional(s.cell(row, colUsername)),
+		PasswordDigest: Secret(s.cell(row, colPasswordDigest)),
+		PasswordHasher: s.cell(row, colPasswordHasher),
+	}
+	u.PasswordEnabled = u.PasswordDigest != ""
+	// A TOTP secret exists only once the user enrolled an authenticator;
+	// only that fact is kept.
+	if s.present(row, colTOTPSecret) {
+		u.TOTPEnabled, u.TwoFactorEnabled = true, true
+	}
+	if v := s.cell(row, colCreatedAt); v != "" {
+		ms, err := parseTimestamp(v)
+		if err != nil {
+			return bad("field %q: %v", colCreatedAt, err)
+		}
+		u.CreatedAt = ms
+	}
+	var primary *string
+	emails := identLists{
+		primary:    s.cell(row, colPrimaryEmail),
+		verified:   splitMulti(s.cell(row, colVerifiedEmails), ",|"),
+		unverified: splitMulti(s.cell(row, colUnverifiedEmails), ",|"),
+		listed:     true,
+	}
+	for _, e := range emails.build("email", &primary) {
+		u.EmailAddresses = append(u.EmailAddresses, EmailAddress{ID: e.ID, EmailAddress: e.Value, Verification: e.Verification})
+	}
+	u.PrimaryEmailAddressID, primary = primary, nil
+	phones := identLists{
+		primary:    s.cell(row, colPrimaryPhone),
+		verified:   splitPhones(s.cell(row, colVerifiedPhones)),
+		unverified: splitPhones(s.cell(row, colUnverifiedPhones)),
+		listed:     true,
+	}
+	for _, p := range phones.build("phone", &primary) {
+		u.PhoneNumbers = append(u.PhoneNumbers, PhoneNumber{ID: p.ID, PhoneNumber: p.Value, Verification: p.Verification})
+	}
+	u.PrimaryPhoneNumberID = primary
+	return Record{Pos: s.pos, User: u}
+}
+
+// cell returns a trimmed copy of a column's value ("" if the column is
+// absent or the row short), without the TAB the Dashboard puts before
+// values starting with = + - @ to stop spreadsheets running them as
+// formulas. The copy matters: csv.Reader slices all fields of a row from
+// one string, so keeping a substring would keep the whole row alive.
+func (s *csvFile) cell(row []string, col string) string {
+	i, ok := s.cols[col]
+	if !ok || i >= len(row) {
+		return ""
+	}
+	return strings.Clone(strings.TrimSpace(untab(row[i])))
+}
+
+// untab undoes the Dashboard's formula escaping of one value.
+func untab(v string) string {
+	if len(v) >= 2 && v[0] == '\t' && strings.IndexByte("=+-@", v[1]) >= 0 {
+		return v[1:]
+	}
+	return v
+}
+
+// present reports whether a column has a non-blank value, without copying it.
+func (s *csvFile) present(row []string, col string) bool {
+	i, ok := s.cols[col]
+	return ok && i < len(row) && strings.TrimSpace(row[i]) != ""
+}
+
+// splitPhones splits a multi-value phone cell, each value unescaped.
+func splitPhones(v string) []string {
+	out := splitMulti(v, ",|")
+	for i := range out {
+		out[i] = strings.TrimSpace(untab(out[i]))
+	}
+	return out
+}
+
+// splitMulti splits a multi-value cell on any of seps. Clerk's separator
+// is not documented: CSV cells use `,` (quoted) or `|`, JSON strings `|`.
+func splitMulti(v, seps string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		if p = strings.TrimSpace(untab(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// optional maps "" to nil, the way Clerk's API reports an unset field.
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}

@@ -1,0 +1,248 @@
+package clerk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// summary renders what a reader made of a user, one fact per word, so a
+// fixture's expectations read as a table.
+func summary(u *User) string {
+	var b []string
+	add := func(format string, args ...any) { b = append(b, fmt.Sprintf(format, args...)) }
+	str := func(p *string) string {
+		if p == nil {
+			return "-"
+		}
+		return *p
+	}
+	status := func(v *Verification) string {
+		if v == nil {
+			return "?"
+		}
+		return v.Status
+	}
+	primary := "-"
+	var emails []string
+	for _, e := range u.EmailAddresses {
+		if u.PrimaryEmailAddressID != nil && e.ID == *u.PrimaryEmailAddressID {
+			primary = e.EmailAddress
+		}
+		emails = append(emails, e.EmailAddress+":"+status(e.Verification))
+	}
+	add("email=%s emails=[%s]", primary, strings.Join(emails, ","))
+	primary = "-"
+	var phones []string
+	for _, p := range u.PhoneNumbers {
+		if u.PrimaryPhoneNumberID != nil && p.ID == *u.PrimaryPhoneNumberID {
+			primary = p.PhoneNumber
+		}
+		phones = append(phones, p.PhoneNumber+":"+status(p.Verification))
+	}
+	add("phone=%s phones=[%s]", primary, strings.Join(phones, ","))
+	add("username=%s ext=%s", str(u.Username), str(u.ExternalID))
+	add("pw=%t/%s/%t", u.PasswordEnabled, u.PasswordHasher, u.PasswordDigest != "")
+	add("mfa=%t/%t/%t", u.TOTPEnabled, u.BackupCodeEnabled, u.TwoFactorEnabled)
+	var oauth []string
+	for _, a := range u.ExternalAccounts {
+		oauth = append(oauth, a.Provider+":"+status(a.Verification))
+	}
+	add("oauth=[%s]", strings.Join(oauth, ","))
+	var sso []string
+	for _, a := range u.SAMLAccounts {
+		sso = append(sso, "saml:"+a.Provider+"@"+a.SAMLConnection.Domain)
+	}
+	for _, a := range u.EnterpriseAccounts {
+		sso = append(sso, a.Protocol+":"+a.Provider+"@"+a.EnterpriseConnection.Domain)
+	}
+	add("sso=[%s] web3=%d passkeys=%d", strings.Join(sso, ","), len(u.Web3Wallets), len(u.Passkeys))
+	add("created=%d", u.CreatedAt)
+	if u.Locked {
+		add("locked")
+	}
+	if u.Banned {
+		add("banned")
+	}
+	keys := func(m map[string]any) string {
+		var k []string
+		for key := range m {
+			k = append(k, key)
+		}
+		sort.Strings(k)
+		return strings.Join(k, ",")
+	}
+	add("meta=%s/%s/%s", keys(u.PublicMetadata), keys(u.PrivateMetadata), keys(u.UnsafeMetadata))
+	return strings.Join(b, " ")
+}
+
+// readFixture drains a testdata file and returns its records and format.
+func readFixture(t *testing.T, name string) ([]Record, string) {
+	t.Helper()
+	src, err := OpenFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var all []Record
+	for {
+		recs, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, recs...)
+	}
+	f, ok := src.(Formatter)
+	if !ok {
+		t.Fatal("file source does not implement Formatter")
+	}
+	return all, f.Format()
+}
+
+func TestFixtures(t *testing.T) {
+	cases := []struct {
+		file, format string
+		users        map[string]string // id → summary
+	}{
+		{"clerk-api.json", FormatAPI, map[string]string{
+			"user_2mAda0LovelaceApi00000001": "email=Ada@Example.com emails=[ada@work.example:unverified,Ada@Example.com:verified] phone=- phones=[] username=- ext=crm-1001 pw=true//false mfa=false/false/false oauth=[oauth_google:verified] sso=[] web3=0 passkeys=0 created=1714538273939 meta=plan,role/legacy_id,stripe_customer/theme",
+			"user_2mPhoneOnlyApi000000002":   "email=- emails=[] phone=+15555550123 phones=[+15555550123:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273000 meta=//",
+			"user_2mUsernameOnlyApi0000003":  "email=- emails=[] phone=- phones=[] username=grace_h ext=- pw=true//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1700000000000 meta=//",
+			"user_2mWeb3OnlyApi00000000004":  "email=- emails=[] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=1 passkeys=0 created=1700000000000 meta=//",
+			"user_2mSsoApi000000000000005":   "email=linus@acme-corp.example emails=[linus@acme-corp.example:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[saml:saml_okta@acme-corp.example,saml:saml_okta@acme-corp.example] web3=0 passkeys=0 created=1710000000000 meta=//",
+			"user_2mMfaApi000000000000006":   "email=hedy@example.org emails=[hedy@example.org:verified] phone=- phones=[] username=- ext=- pw=true//false mfa=true/true/true oauth=[] sso=[] web3=0 passkeys=1 created=1705000000000 locked meta=//",
+			"user_2mUnverifiedOauthApi007":   "email=mallory@example.net emails=[mallory@example.net:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[oauth_github:unverified,oauth_custom_acme:verified] sso=[] web3=0 passkeys=0 created=1720000000000 banned meta=//",
+		}},
+		{"clerk-migrate.json", FormatMigrate, map[string]string{
+			// The CLI promotes only a verified address to primary, and
+			// moves external_id into private_metadata.clerkExternalId.
+			"user_2nAdaMigrate0000000001":  "email=ada@example.com emails=[ada@example.com:verified,ada.lovelace@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=ada ext=crm-2001 pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=role/clerkExternalId,stripe_customer/",
+			"user_2nPhoneOnlyMigrate00002": "email=- emails=[] phone=+15555550188 phones=[+15555550188:verified,+15555550199:unverified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1717243200000 meta=//",
+			"user_2nUsernameOnlyMigrate3":  "email=- emails=[] phone=- phones=[] username=hopper ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1699996400000 banned meta=//",
+			"user_2nUnverifiedOnlyMig004":  "email=- emails=[pending@example.net:unverified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1736928000000 meta=//signup_source",
+		}},
+		{"clerk-support.json", FormatSupportJSON, map[string]string{
+			// Support JSON says nothing about verification ("?"): the
+			// first address is the primary.
+			"user_2oPaulSupport0000000001":  "email=paul@arrakis.example emails=[paul@arrakis.example:?] phone=- phones=[] username=- ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=house//",
+			"user_2oJessicaSupport00000002": "email=jessica@arrakis.example emails=[jessica@arrakis.example:?,jessica@bene-gesserit.example:?] phone=+15555550142 phones=[+15555550142:?] username=lady_jessica ext=legacy-42 pw=true/bcrypt/true mfa=true/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=/external_id/",
+			"user_2oPhoneOnlySupport00003":  "email=- emails=[] phone=+15555550177 phones=[+15555550177:?,+442079460000:?] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2oUsernameOnlySupport04":  "email=- emails=[] phone=- phones=[] username=stilgar ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+		}},
+		{"clerk-migration-tool.json", FormatSupportJSON, map[string]string{
+			// An explicit primary is verified; the other strings unknown.
+			"user_2pJohnMigTool0000000001": "email=john.doe@example.com emails=[john.doe@example.com:verified,jd@side-project.example:?] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=nickname/nickname/nickname",
+			"user_2pJaneMigTool0000000002": "email=jane.roe@example.com emails=[old-jane@example.com:?,jane.roe@example.com:verified] phone=+15555550111 phones=[+15555550111:verified] username=- ext=- pw=true/bcrypt/true mfa=true/true/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2pPhoneOnlyMigTool00003": "email=- emails=[] phone=+15555550122 phones=[+15555550122:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+		}},
+		{"clerk-dashboard.csv", FormatDashboardCSV, map[string]string{
+			"user_2qAdaCsv00000000000001":  "email=ada@example.com emails=[ada@example.com:verified,ada.l@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=- ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=//",
+			"user_2qPhoneOnlyCsv00000002":  "email=- emails=[] phone=+15555550123 phones=[+15555550123:verified,+15555550124:unverified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1717243200000 meta=//",
+			"user_2qUsernameOnlyCsv00003":  "email=- emails=[] phone=- phones=[] username=grace_h ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2qMfaCsv00000000000004":  "email=hedy@example.org emails=[hedy@example.org:verified,hedy@lamarr.example:verified] phone=+15555550155 phones=[+15555550155:verified] username=- ext=- pw=true/bcrypt/true mfa=true/false/true oauth=[] sso=[] web3=0 passkeys=0 created=1705000000000 meta=//",
+			"user_2qShortRowCsv0000000005": "email=alan@example.com emails=[alan@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			"user_2qFormulaCsv00000000006": "email=eve@example.com emails=[eve@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			recs, format := readFixture(t, c.file)
+			if format != c.format {
+				t.Errorf("format = %q, want %q", format, c.format)
+			}
+			if len(recs) != len(c.users) {
+				t.Errorf("%d records, want %d", len(recs), len(c.users))
+			}
+			for _, r := range recs {
+				if r.Err != nil {
+					t.Errorf("record %d: %v", r.Pos, r.Err)
+					continue
+				}
+				want, ok := c.users[r.User.ID]
+				if !ok {
+					t.Errorf("unexpected user %q", r.User.ID)
+					continue
+				}
+				if got := summary(r.User); got != want {
+					t.Errorf("%s\n got %s\nwant %s", r.User.ID, got, want)
+				}
+			}
+			// Digests reach PasswordDigest but never a printout or JSON.
+			dump, _ := json.Marshal(recs)
+			text := fmt.Sprintf("%+v %#v %s", recs, recs, dump)
+			for _, r := range recs {
+				if r.User != nil && r.User.PasswordDigest != "" && strings.Contains(text, string(r.User.PasswordDigest)) {
+					t.Errorf("%s: digest printed", r.User.ID)
+				}
+			}
+			for _, totp := range []string{"JBSWY3DPEHPK3PXPFIXTURE0", "KRSXG5CTMVRXEZLUFIXTURE1", "JBSWY3DPEHPK3PXPFIXTURE2"} {
+				if strings.Contains(text, totp) {
+					t.Errorf("TOTP secret %s kept", totp)
+				}
+			}
+		})
+	}
+}
+
+// The fixtures carry real bcrypt digests, not placeholders.
+func TestFixtureDigestsAreBcrypt(t *testing.T) {
+	for _, name := range []string{"clerk-support.json", "clerk-migration-tool.json", "clerk-dashboard.csv"} {
+		recs, _ := readFixture(t, name)
+		n := 0
+		for _, r := range recs {
+			if d := string(r.User.PasswordDigest); d != "" {
+				n++
+				if !strings.HasPrefix(d, "$2a$10$") || len(d) != 60 || r.User.PasswordHasher != "bcrypt" {
+					t.Errorf("%s %s: digest is not a bcrypt hash (len %d, hasher %q)", name, r.User.ID, len(d), r.User.PasswordHasher)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no digests", name)
+		}
+	}
+}
+
+// The envelope's key order is not a promise: a "clerkMigrate" after the
+// users still names the format (once the reader has seen it).
+func TestMigrateEnvelopeKeyOrder(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "clerk-migrate.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatal(err)
+	}
+	content := `{"users":` + string(env["users"]) + `,"runId":"r","exportedAt":"2026-01-01T00:00:00Z","source":"clerk","clerkMigrate":1}`
+	src, err := OpenFile(writeTemp(t, "m.json", content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	recs, err := src.Next(context.Background())
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	if _, err := src.Next(context.Background()); !errors.Is(err, io.EOF) {
+		t.Fatalf("err = %v", err)
+	}
+	if f := src.(Formatter).Format(); f != FormatMigrate {
+		t.Errorf("format = %q", f)
+	}
+	// Without the marker, the same users are flat records.
+	recs2, err := readAll(t, `{"users":`+string(env["users"])+`}`)
+	if err != nil || len(recs2) != 4 || recs2[0].User.ExternalID == nil {
+		t.Fatalf("%d records, %v", len(recs2), err)
+	}
+}

@@ -1,0 +1,314 @@
+package clerk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// jsonFile streams a JSON export with a byte-level scanner: only the
+// current record (at most maxRecordBytes of it) is held in memory, whatever
+// the file or record size.
+type jsonFile struct {
+	exportFile
+	sc    scanner
+	state int
+	// inObject is set when the array is the "users" member of an object,
+	// so the rest of that object must be walked after the array.
+	inObject bool
+	// envelope is set once a "clerkMigrate" key is seen, before or after
+	// the users; flat once a record has a non-API shape.
+	envelope, flat, shaped bool
+	pos                    int
+	lastEnd                int64 // offset just past the last complete value
+	buf                    []byte
+	err                    error // sticky structural error
+}
+
+const (
+	jsonStart = iota
+	jsonFirst // inside the array, before the first element
+	jsonInArray
+	jsonDone
+)
+
+func newJSONFile(name string, f *os.File, br *bufio.Reader, base int64) *jsonFile {
+	return &jsonFile{exportFile: exportFile{name: name, f: f}, sc: scanner{br: br, off: base}, lastEnd: base}
+}
+
+// Format implements Formatter. The envelope's key may follow the users,
+// so the answer is final only after the last page.
+func (s *jsonFile) Format() string {
+	switch {
+	case s.envelope:
+		return FormatMigrate
+	case s.flat:
+		return FormatSupportJSON
+	}
+	return FormatAPI
+}
+
+// Next implements Source.
+func (s *jsonFile) Next(ctx context.Context) ([]Record, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.state == jsonDone {
+		return nil, io.EOF
+	}
+	if s.f == nil {
+		return nil, errors.New("clerk: source is closed")
+	}
+	if s.state == jsonStart {
+		if err := s.enterArray(); err != nil {
+			s.err = err
+			return nil, err
+		}
+		s.state = jsonFirst
+	}
+	var recs []Record
+	for len(recs) < pageSize {
+		if err := ctx.Err(); err != nil {
+			// Not sticky: the caller may retry with a live context, and
+			// the records read so far are returned rather than lost.
+			if len(recs) > 0 {
+				return recs, nil
+			}
+			return nil, err
+		}
+		end, err := s.beforeElement()
+		if err != nil {
+			s.err = err
+			return s.flush(recs)
+		}
+		if end {
+			if err := s.finish(); err != nil {
+				s.err = err
+				return s.flush(recs)
+			}
+			s.state = jsonDone
+			break
+		}
+		rec, err := s.element()
+		if err != nil {
+			s.err = err
+			return s.flush(recs)
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil, io.EOF
+	}
+	return recs, nil
+}
+
+// beforeElement consumes the separator before the next element and
+// reports whether the array ended instead.
+func (s *jsonFile) beforeElement() (bool, error) {
+	if s.state == jsonFirst {
+		b, err := s.sc.peek()
+		if err != nil {
+			return false, s.structural(err)
+		}
+		s.state = jsonInArray
+		if b == ']' {
+			s.sc.next() //nolint:errcheck // peeked
+			return true, nil
+		}
+		return false, nil
+	}
+	b, err := s.sc.expect(",]", "',' or ']' after a record")
+	if err != nil {
+		return false, s.structural(err)
+	}
+	return b == ']', nil
+}
+
+// element reads one array element into a Record.
+func (s *jsonFile) element() (Record, error) {
+	var dst *[]byte
+	if !s.countOnly {
+		s.buf = s.buf[:0]
+		dst = &s.buf
+	}
+	n, err := s.sc.value(dst, maxRecordBytes)
+	if err != nil {
+		return Record{}, s.structural(err)
+	}
+	s.pos++
+	s.lastEnd = s.sc.off
+	switch {
+	case s.countOnly:
+		return Record{Pos: s.pos}, nil
+	case n > maxRecordBytes:
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d%s: %s", s.pos, prefixIDHint(s.buf), tooLarge(n))}, nil
+	}
+	rec, flat := decodeRecord(s.buf, s.pos)
+	if rec.Raw != nil {
+		rec.Raw = bytes.Clone(rec.Raw) // s.buf is reused
+	}
+	if rec.User != nil && !s.shaped {
+		// The first good record names the format: exports do not mix.
+		s.shaped, s.flat = true, flat
+	}
+	return rec, nil
+}
+
+// flush returns the records read before a structural error; the error
+// itself comes from the next call, so nothing already read is lost.
+func (s *jsonFile) flush(recs []Record) ([]Record, error) {
+	if len(recs) == 0 {
+		return nil, s.err
+	}
+	return recs, nil
+}
+
+// enterArray reads up to the first element of the users array.
+func (s *jsonFile) enterArray() error {
+	b, err := s.sc.expect("[{", "a JSON array of users or an object with a \"users\" key")
+	if err != nil {
+		return s.structural(err)
+	}
+	if b == '[' {
+		return nil
+	}
+	s.inObject = true
+	var seen []string
+	for first := true; ; first = false {
+		end, err := s.nextMember(first)
+		if err != nil {
+			return err
+		}
+		if end {
+			break
+		}
+		key, err := s.sc.key()
+		if err != nil {
+			return s.structural(err)
+		}
+		if key == "users" {
+			b, err := s.sc.peek()
+			if err != nil {
+				return s.structural(err)
+			}
+			if b != '[' {
+				return s.fail(fmt.Sprintf("\"users\" must be an array of users, got %s", jsonKind([]byte{b})))
+			}
+			s.sc.next() //nolint:errcheck // peeked
+			return nil
+		}
+		if len(seen) < 8 {
+			seen = append(seen, quote(key))
+		}
+		if err := s.member(key); err != nil {
+			return err
+		}
+	}
+	s.lastEnd = s.sc.off
+	found := "it is empty"
+	if len(seen) > 0 {
+		found = "found " + clip(strings.Join(seen, ", "))
+	}
+	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users or {\"users\": […]}", s.name, found)
+}
+
+// nextMember consumes what precedes an object member (a ',' unless first)
+// and reports whether the object ended instead.
+func (s *jsonFile) nextMember(first bool) (bool, error) {
+	if first {
+		b, err := s.sc.peek()
+		if err != nil {
+			return false, s.structural(err)
+		}
+		if b == '}' {
+			s.sc.next() //nolint:errcheck // peeked
+			return true, nil
+		}
+		return false, nil
+	}
+	b, err := s.sc.expect(",}", "',' or '}' after an object member")
+	if err != nil {
+		return false, s.structural(err)
+	}
+	return b == '}', nil
+}
+
+// member skips the value of an envelope member other than "users", noting
+// the `clerk migrate` marker. Nothing is kept, so a huge sibling of
+// "users" (organizations, say) costs no memory.
+func (s *jsonFile) member(key string) error {
+	if key == "clerkMigrate" {
+		s.envelope = true
+	}
+	if _, err := s.sc.value(nil, 0); err != nil {
+		return s.structural(err)
+	}
+	s.lastEnd = s.sc.off
+	return nil
+}
+
+// finish consumes the rest of an enclosing object after the array, and
+// checks nothing follows: a file cut at an element boundary must not pass
+// for a complete export.
+func (s *jsonFile) finish() error {
+	s.lastEnd = s.sc.off
+	if s.inObject {
+		for {
+			end, err := s.nextMember(false)
+			if err != nil {
+				return err
+			}
+			if end {
+				break
+			}
+			key, err := s.sc.key()
+			if err != nil {
+				return s.structural(err)
+			}
+			if key == "users" {
+				return s.fail("the \"users\" key appears twice")
+			}
+			if err := s.member(key); err != nil {
+				return err
+			}
+		}
+		s.lastEnd = s.sc.off
+	}
+	b, err := s.sc.peek()
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if err != nil {
+		return s.structural(err)
+	}
+	return s.fail(fmt.Sprintf("unexpected data (%s) after the end of the JSON document", jsonKind([]byte{b})))
+}
+
+// where describes the position for error messages.
+func (s *jsonFile) where(off int64) string {
+	if s.pos == 0 {
+		return fmt.Sprintf("at byte %d (before the first record)", off)
+	}
+	return fmt.Sprintf("at byte %d (after record %d)", off, s.pos)
+}
+
+func (s *jsonFile) fail(msg string) error {
+	return fmt.Errorf("clerk: %s: %s %s", s.name, msg, s.where(s.sc.off))
+}
+
+// structural turns a scanner error into a clear, positioned error.
+func (s *jsonFile) structural(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("clerk: %s: the file ends before the JSON is complete (truncated download?); the last complete value ends %s", s.name, s.where(s.lastEnd))
+	}
+	var se *syntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("clerk: %s: invalid JSON %s: %s", s.name, s.where(se.Off), se.Msg)
+	}
+	return fmt.Errorf("clerk: %s: reading JSON %s: %w", s.name, s.where(s.sc.off), err)
+}

@@ -1,0 +1,93 @@
+package clerk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	// secondsBelow: an integer timestamp below it is in seconds. 1e11 ms
+	// is March 1973; 1e11 s is the year 5138.
+	secondsBelow = 1e11
+	// maxMillis is the last millisecond of the year 9999.
+	maxMillis = 253402300799999
+)
+
+// parseMillisField is parseMillis with the field named in its error.
+func parseMillisField(name string, raw []byte) (Millis, bool, error) {
+	v, set, err := parseMillis(raw)
+	if err != nil {
+		return 0, false, fmt.Errorf("field %q: %w", name, err)
+	}
+	return v, set, nil
+}
+
+// parseMillis reads a JSON timestamp (see Millis.UnmarshalJSON); set is
+// false for null or an absent value.
+func parseMillis(raw []byte) (Millis, bool, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, false, nil
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, false, errors.New("invalid string")
+		}
+		v, err := parseTimestamp(s)
+		return v, err == nil, err
+	case c == '-' || (c >= '0' && c <= '9'):
+		v, err := parseNumberStamp(string(raw))
+		return v, err == nil, err
+	}
+	return 0, false, fmt.Errorf("got JSON %s, want a number or an RFC 3339 string", jsonKind(raw))
+}
+
+// parseTimestamp reads a timestamp written as text (CSV cells, JSON
+// strings): digits as a number, otherwise RFC 3339.
+func parseTimestamp(s string) (Millis, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("empty timestamp")
+	}
+	if s[0] == '-' || (s[0] >= '0' && s[0] <= '9') {
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return parseNumberStamp(s)
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fmt.Errorf("%s is neither a Unix time nor an RFC 3339 time", quote(s))
+	}
+	return checkRange(t.UnixMilli(), s)
+}
+
+// parseNumberStamp reads an integer timestamp in ms or seconds.
+func parseNumberStamp(s string) (Millis, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || f != math.Trunc(f) || math.Abs(f) > maxMillis {
+			return 0, fmt.Errorf("%s is not a whole Unix time in the years 1970–9999", quote(s))
+		}
+		n = int64(f)
+	}
+	if n >= 0 && n < secondsBelow {
+		n *= 1000
+	}
+	return checkRange(n, s)
+}
+
+func checkRange(ms int64, s string) (Millis, error) {
+	if ms < 0 || ms > maxMillis {
+		return 0, fmt.Errorf("%s is outside the years 1970–9999", quote(s))
+	}
+	return Millis(ms), nil
+}
