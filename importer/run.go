@@ -110,6 +110,11 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if f, ok := src.(clerk.Formatter); ok && f.Format() != "" {
 		r.report.Source.Format = f.Format()
 	}
+	// Likewise what the format lacks: a JSON file is known to be Clerk
+	// support's flat export only once its records have been read.
+	if n, ok := src.(clerk.Noter); ok {
+		r.report.Warnings = append(n.Notes(), r.report.Warnings...)
+	}
 	r.finish()
 	if opts.Mode == ModeRun {
 		if rerr := r.finishRecord(err); rerr != nil {
@@ -149,9 +154,6 @@ func (r *runner) run() error {
 		total = n
 	}
 	r.total = total
-	if n, ok := r.src.(clerk.Noter); ok {
-		r.report.Warnings = append(r.report.Warnings, n.Notes()...)
-	}
 	r.opts.OnEvent(Started{Mode: r.opts.Mode, Source: r.src.Kind(), Total: total})
 	before, err := r.env.AuthSettings(r.ctx)
 	if err != nil {

@@ -246,3 +246,102 @@ func TestMigrateEnvelopeKeyOrder(t *testing.T) {
 		t.Fatalf("%d records, %v", len(recs2), err)
 	}
 }
+
+// `clerk migrate` wraps every platform's export in the same envelope; only
+// its Clerk exports are Clerk users. Another platform's is refused, whether
+// the "source" member comes before the users or after them, and Check
+// refuses it too, so a run writes nothing.
+func TestMigrateEnvelopeOfAnotherPlatformIsRefused(t *testing.T) {
+	users := `[{"id":"s1","email":"a@x.dev","email_confirmed_at":"2024-01-01"}]`
+	for name, content := range map[string]string{
+		"source first": `{"clerkMigrate":1,"source":"supabase","exportedAt":"2026-09-01T00:00:00.000Z","users":` + users + `}`,
+		"source last":  `{"users":` + users + `,"clerkMigrate":1,"source":"supabase"}`,
+		"marker last":  `{"source":"supabase","users":` + users + `,"clerkMigrate":1}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := writeTemp(t, "m.json", content)
+			_, err := readAllPath(t, path)
+			if err == nil || !strings.Contains(err.Error(), `"supabase"`) || !strings.Contains(err.Error(), "not from Clerk") {
+				t.Fatalf("read err = %v", err)
+			}
+			src, err := OpenFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if _, err := src.(Checker).Check(context.Background()); err == nil || !strings.Contains(err.Error(), "not from Clerk") {
+				t.Fatalf("check err = %v", err)
+			}
+		})
+	}
+	// Clerk's own envelope, and a plain {"source": …} object that is not an
+	// envelope, still read.
+	for _, content := range []string{
+		`{"clerkMigrate":1,"source":"clerk","users":[{"id":"user_1","email_addresses":[]}]}`,
+		`{"source":"supabase-backup","users":[{"id":"user_1","email_addresses":[]}]}`,
+	} {
+		if recs, err := readAll(t, content); err != nil || len(recs) != 1 {
+			t.Errorf("%s: %d records, %v", content, len(recs), err)
+		}
+	}
+}
+
+func readAllPath(t *testing.T, path string) ([]Record, error) {
+	t.Helper()
+	src, err := OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var all []Record
+	for {
+		recs, err := src.Next(context.Background())
+		all = append(all, recs...)
+		if errors.Is(err, io.EOF) {
+			return all, nil
+		}
+		if err != nil {
+			return all, err
+		}
+	}
+}
+
+// The support export's caveat names what that file lacks, and only once its
+// records have shown the format.
+func TestSupportJSONNotes(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		want    []string
+		not     []string
+	}{
+		{`[{"id":"user_1","email_addresses":"a@x.dev|b@x.dev","password_digest":null}]`, []string{"signup dates", "OAuth", "--passwords"}, nil},
+		{`[{"id":"user_1","email_addresses":"a@x.dev","created_at":1700000000000}]`, []string{"OAuth"}, []string{"signup dates"}},
+		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}]}]`, nil, nil},
+	} {
+		path := writeTemp(t, "s.json", tc.content)
+		src, err := OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := src.Next(context.Background()); err != nil {
+				break
+			}
+		}
+		notes := strings.Join(src.(Noter).Notes(), "\n")
+		src.Close()
+		if (tc.want == nil) != (notes == "") {
+			t.Errorf("%s: notes %q", tc.content, notes)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(notes, w) {
+				t.Errorf("%s: notes %q lack %q", tc.content, notes, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(notes, w) {
+				t.Errorf("%s: notes %q should not say %q", tc.content, notes, w)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,10 +25,15 @@ type jsonFile struct {
 	// envelope is set once a "clerkMigrate" key is seen, before or after
 	// the users; flat once a record has a non-API shape.
 	envelope, flat, shaped bool
-	pos                    int
-	lastEnd                int64 // offset just past the last complete value
-	buf                    []byte
-	err                    error // sticky structural error
+	// dated is set once a record carries a signup date (flat exports
+	// made by other tools sometimes add one).
+	dated bool
+	// source is the envelope's "source" member, once seen.
+	source  string
+	pos     int
+	lastEnd int64 // offset just past the last complete value
+	buf     []byte
+	err     error // sticky structural error
 }
 
 const (
@@ -51,6 +57,19 @@ func (s *jsonFile) Format() string {
 		return FormatSupportJSON
 	}
 	return FormatAPI
+}
+
+// Notes implements Noter: Clerk support's flat export lacks much of the
+// user object. Ask after the last page, when the format is known.
+func (s *jsonFile) Notes() []string {
+	if s.Format() != FormatSupportJSON {
+		return nil
+	}
+	lacks, effect := "OAuth accounts or email verification states", "no OAuth links and unverified emails"
+	if !s.dated {
+		lacks, effect = "signup dates, "+lacks, "today's date as createdAt, "+effect
+	}
+	return []string{"This flat export (Clerk support's format) has no " + lacks + ": imported users get " + effect + ". To keep them, import from the API and pass this file as --passwords for its digests."}
 }
 
 // Next implements Source.
@@ -156,6 +175,9 @@ func (s *jsonFile) element() (Record, error) {
 		// The first good record names the format: exports do not mix.
 		s.shaped, s.flat = true, flat
 	}
+	if rec.User != nil && rec.User.CreatedAt != 0 {
+		s.dated = true
+	}
 	return rec, nil
 }
 
@@ -245,11 +267,40 @@ func (s *jsonFile) member(key string) error {
 	if key == "clerkMigrate" {
 		s.envelope = true
 	}
-	if _, err := s.sc.value(nil, 0); err != nil {
+	var keep *[]byte
+	var val []byte
+	if key == "source" {
+		keep = &val // a short string; anything longer is not a platform name
+	}
+	if _, err := s.sc.value(keep, 256); err != nil {
 		return s.structural(err)
 	}
 	s.lastEnd = s.sc.off
-	return nil
+	if keep != nil {
+		s.source = migrateSource(val)
+	}
+	return s.checkSource()
+}
+
+// migrateSource reads the envelope's "source" (the platform the users came
+// from); "" when it is not a plain string.
+func migrateSource(raw []byte) string {
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return v
+}
+
+// checkSource refuses a `clerk migrate` export of another platform's users
+// (the CLI exports Supabase, Firebase, Auth0 … in the same envelope): their
+// records are not Clerk users, and mapping them as if they were would
+// import wrong data rather than fail.
+func (s *jsonFile) checkSource() error {
+	if !s.envelope || s.source == "" || strings.EqualFold(s.source, "clerk") {
+		return nil
+	}
+	return fmt.Errorf("clerk: %s: this `clerk migrate` export holds users from %s, not from Clerk; ascendkit imports Clerk users (export them from Clerk, or use the API)", s.name, quote(s.source))
 }
 
 // finish consumes the rest of an enclosing object after the array, and
