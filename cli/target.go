@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite" // local: targets
 	"github.com/spf13/cobra"
 )
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 )

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"

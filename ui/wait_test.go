@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"

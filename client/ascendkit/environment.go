@@ -1,8 +1,9 @@
 // Package ascendkit is the AscendKit environment the importer writes to:
 // users, OAuth account links, tags, events, auth settings, templates,
-// journeys and enrollments behind one interface. Today it is a local SQLite
-// database (Open with a "local:<path>" target); the same interface can later
-// be served over HTTP or PostgreSQL.
+// journeys and enrollments behind one interface. The backends live in
+// subpackages that register themselves for a target kind (sqlite for
+// "local:<path>", postgres for "postgres://…"); Open picks one by the
+// target, so a program links only the backends it imports.
 package ascendkit
 
 import (

@@ -1,18 +1,20 @@
-package ascendkit
+package sqlite
 
 import (
 	"database/sql"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
-func withIdentity(u ImportedUser) ImportedUser {
+func withIdentity(u ascendkit.ImportedUser) ascendkit.ImportedUser {
 	u.User.Username = "ada_l"
 	u.User.Phone = "+14155552671"
 	u.User.PhoneVerified = true
 	u.User.ExternalID = "crm-42"
-	u.User.SecondaryEmails = []SecondaryEmail{{Email: "ada@work.example", Verified: false}, {Email: "ada@home.example", Verified: true}}
+	u.User.SecondaryEmails = []ascendkit.SecondaryEmail{{Email: "ada@work.example", Verified: false}, {Email: "ada@home.example", Verified: true}}
 	u.User.PrivateMetadata = map[string]any{"stripe": "cus_1"}
 	u.User.UnsafeMetadata = map[string]any{"theme": "dark"}
 	u.User.Locked = true
@@ -21,8 +23,8 @@ func withIdentity(u ImportedUser) ImportedUser {
 
 func TestIdentityFieldsRoundTrip(t *testing.T) {
 	l := openTest(t)
-	apply(t, l, ImportBatch{RunID: "r", Create: []ImportedUser{withIdentity(imported(1)), imported(2)}})
-	apply(t, l, ImportBatch{RunID: "r", Create: []ImportedUser{{User: User{Email: "ren\u00e9@example.com", CreatedAt: t0}, Source: "clerk", SourceID: "rene"}}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{withIdentity(imported(1)), imported(2)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{{User: ascendkit.User{Email: "ren\u00e9@example.com", CreatedAt: t0}, Source: "clerk", SourceID: "rene"}}})
 	if r, err := l.GetUser(ctx, "RENE\u0301@Example.com"); err != nil || r.Email != "ren\u00e9@example.com" {
 		t.Errorf("lookup by the decomposed spelling: %+v, %v", r, err)
 	}
@@ -57,11 +59,11 @@ func TestMergeFillsOnlyMissingIdentity(t *testing.T) {
 	own.User.Phone = "+33612345678"
 	own.User.PrivateMetadata = map[string]any{"mine": true}
 	bare := imported(2)
-	apply(t, l, ImportBatch{RunID: "r1", Create: []ImportedUser{own, bare}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "r1", Create: []ascendkit.ImportedUser{own, bare}})
 
 	fill := withIdentity(imported(9)).User
 	fill.PhoneVerified = true
-	res := apply(t, l, ImportBatch{RunID: "r2", Merge: []Merge{
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "r2", Merge: []ascendkit.Merge{
 		{Email: own.User.Email, Source: "clerk", SourceID: "c1", Fill: fill},
 		{Email: bare.User.Email, Source: "clerk", SourceID: "c2", Fill: fill},
 	}})

@@ -1,4 +1,4 @@
-package ascendkit
+package sqlite
 
 import (
 	"database/sql"
@@ -6,22 +6,24 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 func TestLookupLinks(t *testing.T) {
 	l := openTest(t)
-	apply(t, l, ImportBatch{RunID: "run_1", Create: []ImportedUser{imported(1), imported(2)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_1", Create: []ascendkit.ImportedUser{imported(1), imported(2)}})
 	u1, _ := l.GetUser(ctx, "user1@example.com")
-	var many []OAuthLink
+	var many []ascendkit.OAuthLink
 	for i := range 700 { // more than one chunk of variables
-		many = append(many, OAuthLink{Provider: "google", ProviderUserID: fmt.Sprintf("none%d", i)})
+		many = append(many, ascendkit.OAuthLink{Provider: "google", ProviderUserID: fmt.Sprintf("none%d", i)})
 	}
-	many = append(many, OAuthLink{Provider: "google", ProviderUserID: "g1"}, OAuthLink{Provider: "github", ProviderUserID: "g2"})
+	many = append(many, ascendkit.OAuthLink{Provider: "google", ProviderUserID: "g1"}, ascendkit.OAuthLink{Provider: "github", ProviderUserID: "g2"})
 	got, err := l.LookupLinks(ctx, many)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[LinkKey("google", "g1")] != (Match{UserID: u1.ID, RunID: "run_1"}) {
+	if len(got) != 1 || got[ascendkit.LinkKey("google", "g1")] != (ascendkit.Match{UserID: u1.ID, RunID: "run_1"}) {
 		t.Fatalf("LookupLinks = %v", got)
 	}
 	if got, err := l.LookupLinks(ctx, nil); err != nil || len(got) != 0 {
@@ -34,10 +36,10 @@ func TestInvalidDataIsErrInvalid(t *testing.T) {
 	bad := imported(1)
 	bad.User.CreatedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	noLink := imported(2)
-	noLink.User.OAuthLinks = []OAuthLink{{Provider: "google"}}
-	for _, b := range []ImportedUser{bad, noLink} {
-		_, err := l.ApplyImport(ctx, ImportBatch{Create: []ImportedUser{b}}, t0)
-		if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrBusy) {
+	noLink.User.OAuthLinks = []ascendkit.OAuthLink{{Provider: "google"}}
+	for _, b := range []ascendkit.ImportedUser{bad, noLink} {
+		_, err := l.ApplyImport(ctx, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{b}}, t0)
+		if !errors.Is(err, ascendkit.ErrInvalid) || errors.Is(err, ascendkit.ErrBusy) {
 			t.Errorf("%s: err = %v, want ErrInvalid", b.SourceID, err)
 		}
 	}
@@ -66,11 +68,11 @@ func TestBusyIsErrBusy(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = l.ApplyImport(ctx, ImportBatch{Create: []ImportedUser{imported(1)}}, t0)
+	_, err = l.ApplyImport(ctx, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{imported(1)}}, t0)
 	conn.ExecContext(ctx, "ROLLBACK")
-	if !errors.Is(err, ErrBusy) || errors.Is(err, ErrInvalid) {
+	if !errors.Is(err, ascendkit.ErrBusy) || errors.Is(err, ascendkit.ErrInvalid) {
 		t.Fatalf("err = %v, want ErrBusy", err)
 	}
 	// Once the lock is gone the same write goes through.
-	apply(t, l, ImportBatch{Create: []ImportedUser{imported(1)}})
+	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{imported(1)}})
 }

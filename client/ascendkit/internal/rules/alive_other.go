@@ -1,12 +1,12 @@
 //go:build !unix
 
-package ascendkit
+package rules
 
 import "os"
 
-// processAlive: on Windows, FindProcess opens the process and fails when
+// ProcessAlive: on Windows, FindProcess opens the process and fails when
 // it no longer exists.
-func processAlive(pid int) bool {
+func ProcessAlive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}

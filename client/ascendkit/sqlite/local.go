@@ -1,82 +1,31 @@
-package ascendkit
+// Package sqlite is the embedded AscendKit environment: one SQLite file.
+// Importing it (blank, as with a database/sql driver) makes "local:<path>"
+// targets open through ascendkit.Open.
+package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// Target kinds.
-const (
-	TargetLocal  = "local"
-	TargetRemote = "remote"
-)
-
-// Target names an environment: a local SQLite file ("local:<path>") or a
-// hosted environment by its public key ("pk_…").
-type Target struct {
-	Kind      string // TargetLocal | TargetRemote
-	Path      string // with TargetLocal
-	PublicKey string // with TargetRemote
-}
-
-// String is the target in the form ParseTarget reads.
-func (t Target) String() string {
-	if t.Kind == TargetRemote {
-		return t.PublicKey
-	}
-	return "local:" + t.Path
-}
-
-// ParseTarget reads "local:<path>" or a public key "pk_…".
-func ParseTarget(s string) (Target, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case strings.HasPrefix(s, "local:"):
-		p := strings.TrimSpace(strings.TrimPrefix(s, "local:"))
-		if p == "" {
-			return Target{}, fmt.Errorf("environment target %q: missing path after local:", s)
+func init() {
+	ascendkit.Register(ascendkit.TargetLocal, func(t ascendkit.Target) (ascendkit.Environment, error) {
+		l, err := OpenLocal(t.Path)
+		if err != nil {
+			return nil, err
 		}
-		return Target{Kind: TargetLocal, Path: p}, nil
-	case strings.HasPrefix(s, "pk_"):
-		if len(s) <= len("pk_") || strings.ContainsAny(s, " \t/:") {
-			return Target{}, fmt.Errorf("environment target %q: malformed public key", s)
-		}
-		return Target{Kind: TargetRemote, PublicKey: s}, nil
-	case s == "":
-		return Target{}, errors.New("environment target is empty: use local:<path> or a pk_… public key")
-	default:
-		return Target{}, fmt.Errorf("environment target %q: use local:<path> or a pk_… public key", s)
-	}
-}
-
-// Open opens the environment a target names. Only local targets are
-// supported; a public key returns an error wrapping ErrRemoteUnsupported.
-func Open(target string) (Environment, error) {
-	t, err := ParseTarget(target)
-	if err != nil {
-		return nil, err
-	}
-	if t.Kind == TargetRemote {
-		return nil, fmt.Errorf("environment %s: %w", t.PublicKey, ErrRemoteUnsupported)
-	}
-	l, err := OpenLocal(t.Path)
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
+		return l, nil
+	})
 }
 
 // Local is the embedded AscendKit environment: one SQLite file in WAL
@@ -90,7 +39,7 @@ type Local struct {
 	r    *sql.DB // read-only pool
 }
 
-var _ Environment = (*Local)(nil)
+var _ ascendkit.Environment = (*Local)(nil)
 
 // busyTimeout is how long a statement waits for another writer's lock.
 const busyTimeout = 5 * time.Second
@@ -193,7 +142,7 @@ func markBusy(err error) error {
 	var coder interface{ Code() int }
 	if err != nil && errors.As(err, &coder) {
 		if c := coder.Code() & 0xff; c == 5 || c == 6 { // SQLITE_BUSY, SQLITE_LOCKED
-			return fmt.Errorf("%w: %w", ErrBusy, err)
+			return fmt.Errorf("%w: %w", ascendkit.ErrBusy, err)
 		}
 	}
 	return err
@@ -236,43 +185,6 @@ func parseTimePtr(s sql.NullString) (*time.Time, error) {
 		return nil, err
 	}
 	return &t, nil
-}
-
-// ID prefixes.
-const (
-	prefixUser     = "usr_"
-	prefixTemplate = "tpl_"
-	prefixJourney  = "jrn_"
-	prefixEvent    = "evt_"
-)
-
-var idGen struct {
-	sync.Mutex
-	ms  uint64
-	seq uint64
-}
-
-// newID returns prefix + 24 lower-case hex digits: 48 bits of unix
-// milliseconds then 48 bits that start random each millisecond and count
-// up within it, so ids made by one process sort in creation order.
-func newID(prefix string) string {
-	ms := uint64(time.Now().UnixMilli())
-	idGen.Lock()
-	if ms <= idGen.ms {
-		ms = idGen.ms
-		idGen.seq++
-	} else {
-		var b [8]byte
-		rand.Read(b[2:])
-		idGen.ms = ms
-		idGen.seq = binary.BigEndian.Uint64(b[:]) >> 1 // room to count up
-	}
-	seq := idGen.seq
-	idGen.Unlock()
-	var b [12]byte
-	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
-	b[6], b[7], b[8], b[9], b[10], b[11] = byte(seq>>40), byte(seq>>32), byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq)
-	return prefix + hex.EncodeToString(b[:])
 }
 
 // maxVars bounds the parameters of one IN (…) query.

@@ -1,4 +1,4 @@
-package ascendkit
+package sqlite
 
 import (
 	"context"
@@ -8,21 +8,21 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 )
 
-// settingAuthProviders holds the enabled auth providers as a JSON array.
-const settingAuthProviders = "auth.providers"
-
 // AuthSettings returns the enabled providers, sorted ([] when none).
-func (l *Local) AuthSettings(ctx context.Context) (AuthSettings, error) {
-	v, ok, err := getSetting(ctx, l.r, settingAuthProviders)
+func (l *Local) AuthSettings(ctx context.Context) (ascendkit.AuthSettings, error) {
+	v, ok, err := getSetting(ctx, l.r, rules.SettingAuthProviders)
 	if err != nil {
-		return AuthSettings{}, fmt.Errorf("auth settings: %w", err)
+		return ascendkit.AuthSettings{}, fmt.Errorf("auth settings: %w", err)
 	}
-	s := AuthSettings{Providers: []string{}}
+	s := ascendkit.AuthSettings{Providers: []string{}}
 	if ok && v != "" {
 		if err := json.Unmarshal([]byte(v), &s.Providers); err != nil {
-			return AuthSettings{}, fmt.Errorf("auth settings: stored providers: %w", err)
+			return ascendkit.AuthSettings{}, fmt.Errorf("auth settings: stored providers: %w", err)
 		}
 		if s.Providers == nil {
 			s.Providers = []string{}
@@ -47,7 +47,7 @@ func (l *Local) SetAuthProviders(ctx context.Context, providers []string) error 
 	if err != nil {
 		return fmt.Errorf("set auth providers: %w", err)
 	}
-	if err := l.SetSetting(ctx, settingAuthProviders, string(b)); err != nil {
+	if err := l.SetSetting(ctx, rules.SettingAuthProviders, string(b)); err != nil {
 		return fmt.Errorf("set auth providers: %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package ascendkit
+package sqlite
 
 import (
 	"database/sql"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 // snapshot reads every row of every table but import_runs (a run's own
@@ -67,14 +69,14 @@ func diffSnapshots(t *testing.T, before, after map[string][]string) {
 
 func startRun(t *testing.T, l *Local, id string) {
 	t.Helper()
-	if err := l.StartRun(ctx, Run{ID: id, StartedAt: t0, SourceKind: "file", Options: []byte(`{"onDuplicate":"merge"}`)}); err != nil {
+	if err := l.StartRun(ctx, ascendkit.Run{ID: id, StartedAt: t0, SourceKind: "file", Options: []byte(`{"onDuplicate":"merge"}`)}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func finishRun(t *testing.T, l *Local, id string) {
 	t.Helper()
-	if err := l.FinishRun(ctx, id, RunFinish{Status: RunCompleted, SourceFormat: "clerk-dashboard-csv", Report: []byte(`{"mode":"run"}`), At: t0.Add(time.Minute)}); err != nil {
+	if err := l.FinishRun(ctx, id, ascendkit.RunFinish{Status: ascendkit.RunCompleted, SourceFormat: "clerk-dashboard-csv", Report: []byte(`{"mode":"run"}`), At: t0.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -87,8 +89,8 @@ func baseline(t *testing.T, l *Local) {
 	own.Source, own.SourceID = "signup", "s1"
 	own.User.Metadata = map[string]any{"plan": "team", "n": 12345678901234567}
 	own.User.Tags = []string{"vip"}
-	own.User.OAuthLinks = []OAuthLink{{Provider: "google", ProviderUserID: "g1"}}
-	apply(t, l, ImportBatch{Create: []ImportedUser{own}})
+	own.User.OAuthLinks = []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}}
+	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{own}})
 	j, _, err := l.CreateJourney(ctx, testJourney("Reset cadence", "import:needs-password-reset"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,17 +110,17 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 
 	startRun(t, l, "run_a")
 	created := imported(5, "import:needs-password-reset")
-	created.Password = &Password{Hasher: "bcrypt", Digest: "$2a$10$abcdefghijklmnopqrstuuDigestDigestDigestDigestDigestDig"}
+	created.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "$2a$10$abcdefghijklmnopqrstuuDigestDigestDigestDigestDigestDig"}
 	unsupported := imported(6)
-	unsupported.Password = &Password{Hasher: "md5"}
-	res := apply(t, l, ImportBatch{RunID: "run_a", Create: []ImportedUser{created, unsupported}, Merge: []Merge{{
+	unsupported.Password = &ascendkit.Password{Hasher: "md5"}
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run_a", Create: []ascendkit.ImportedUser{created, unsupported}, Merge: []ascendkit.Merge{{
 		Email: "user1@example.com", Source: "clerk", SourceID: "user_1", Tags: []string{"vip", "import:clerk", "import:needs-password-reset"},
-		OAuthLinks: []OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}},
+		OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}},
 		ImportMeta: map[string]any{"source": "clerk", "sourceId": "user_1"},
 		// The existing user has none of these: the merge fills them, and
 		// undo must empty them again.
-		Fill: User{Username: "ada", ExternalID: "ext_1", Phone: "+15555550100", PhoneVerified: true,
-			SecondaryEmails: []SecondaryEmail{{Email: "ada@work.example", Verified: true}},
+		Fill: ascendkit.User{Username: "ada", ExternalID: "ext_1", Phone: "+15555550100", PhoneVerified: true,
+			SecondaryEmails: []ascendkit.SecondaryEmail{{Email: "ada@work.example", Verified: true}},
 			PrivateMetadata: map[string]any{"stripe": "cus_1"}}}}})
 	if res.Created != 2 || res.Merged != 1 || res.Enrolled != 2 {
 		t.Fatalf("apply = %+v", res)
@@ -135,7 +137,7 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Fields: 1, Enrollments: 1, Settings: true, Blockers: []UndoBlocker{}}
+	want := ascendkit.UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Fields: 1, Enrollments: 1, Settings: true, Blockers: []ascendkit.UndoBlocker{}}
 	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("plan %+v\nwant %+v", p, want)
 	}
@@ -144,15 +146,15 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 	}
 	diffSnapshots(t, before, snapshot(t, l))
 	r, err := l.GetRun(ctx, "run_a")
-	if err != nil || r.Status != RunUndone || r.UndoneAt == nil || string(r.Report) != `{"mode":"run"}` {
+	if err != nil || r.Status != ascendkit.RunUndone || r.UndoneAt == nil || string(r.Report) != `{"mode":"run"}` {
 		t.Fatalf("run after undo %+v, %v", r, err)
 	}
-	if _, err := l.UndoRun(ctx, "run_a", false, t0); !errors.Is(err, ErrInvalid) {
+	if _, err := l.UndoRun(ctx, "run_a", false, t0); !errors.Is(err, ascendkit.ErrInvalid) {
 		t.Errorf("second undo: %v", err)
 	}
 	// The same users import again after the undo.
 	startRun(t, l, "run_b")
-	if res := apply(t, l, ImportBatch{RunID: "run_b", Create: []ImportedUser{imported(5)}}); res.Created != 1 {
+	if res := apply(t, l, ascendkit.ImportBatch{RunID: "run_b", Create: []ascendkit.ImportedUser{imported(5)}}); res.Created != 1 {
 		t.Errorf("re-import after undo = %+v", res)
 	}
 }
@@ -178,10 +180,10 @@ func TestUndoRefusedWhenLaterRunMergedThenForced(t *testing.T) {
 	baseline(t, l)
 	before := snapshot(t, l)
 	startRun(t, l, "run_a")
-	apply(t, l, ImportBatch{RunID: "run_a", Create: []ImportedUser{imported(5), imported(6)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_a", Create: []ascendkit.ImportedUser{imported(5), imported(6)}})
 	finishRun(t, l, "run_a")
 	startRun(t, l, "run_b")
-	apply(t, l, ImportBatch{RunID: "run_b", Merge: []Merge{{Email: "user5@example.com", Source: "other", SourceID: "o5", Tags: []string{"x"}}}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_b", Merge: []ascendkit.Merge{{Email: "user5@example.com", Source: "other", SourceID: "o5", Tags: []string{"x"}}}})
 	finishRun(t, l, "run_b")
 
 	p, err := l.PlanUndo(ctx, "run_a")
@@ -189,8 +191,8 @@ func TestUndoRefusedWhenLaterRunMergedThenForced(t *testing.T) {
 		t.Fatalf("plan %+v, %v", p, err)
 	}
 	_, err = l.UndoRun(ctx, "run_a", false, t0)
-	var blocked *UndoBlockedError
-	if !errors.As(err, &blocked) || !errors.Is(err, ErrUndoBlocked) || !strings.Contains(err.Error(), "user5@example.com by run_b") {
+	var blocked *ascendkit.UndoBlockedError
+	if !errors.As(err, &blocked) || !errors.Is(err, ascendkit.ErrUndoBlocked) || !strings.Contains(err.Error(), "user5@example.com by run_b") {
 		t.Fatalf("undo not refused: %v", err)
 	}
 	if count(t, l, "users") != 3 {
@@ -207,12 +209,12 @@ func TestKilledRunReadsInterruptedAndUndoes(t *testing.T) {
 	baseline(t, l)
 	before := snapshot(t, l)
 	startRun(t, l, "run_k")
-	apply(t, l, ImportBatch{RunID: "run_k", Create: []ImportedUser{imported(5)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_k", Create: []ascendkit.ImportedUser{imported(5)}})
 	// The run belongs to this process: it is running, and undo waits.
-	if r, _ := l.GetRun(ctx, "run_k"); r.Status != RunRunning {
+	if r, _ := l.GetRun(ctx, "run_k"); r.Status != ascendkit.RunRunning {
 		t.Fatalf("status %s", r.Status)
 	}
-	if _, err := l.UndoRun(ctx, "run_k", false, t0); !errors.Is(err, ErrInvalid) {
+	if _, err := l.UndoRun(ctx, "run_k", false, t0); !errors.Is(err, ascendkit.ErrInvalid) {
 		t.Fatalf("undo of a live run: %v", err)
 	}
 	// Hand the run to a process that has exited, as if it were killed.
@@ -224,7 +226,7 @@ func TestKilledRunReadsInterruptedAndUndoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs, err := l.ListRuns(ctx)
-	if err != nil || len(runs) != 1 || runs[0].Status != RunInterrupted || runs[0].FinishedAt != nil {
+	if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunInterrupted || runs[0].FinishedAt != nil {
 		t.Fatalf("runs %+v, %v", runs, err)
 	}
 	if _, err := l.UndoRun(ctx, "run_k", false, t0); err != nil {
@@ -237,8 +239,8 @@ func TestPasswordStateAndRedaction(t *testing.T) {
 	l := openTest(t)
 	baseline(t, l)
 	kept := imported(5)
-	kept.Password = &Password{Hasher: "bcrypt", Digest: "SECRET-DIGEST"}
-	apply(t, l, ImportBatch{RunID: "r", Create: []ImportedUser{kept, imported(6)}})
+	kept.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "SECRET-DIGEST"}
+	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{kept, imported(6)}})
 	s, err := l.PasswordState(ctx, "USER5@example.com")
 	if err != nil || !s.Imported || s.Hasher != "bcrypt" || string(s.Digest) != "SECRET-DIGEST" {
 		t.Fatalf("state %+v, %v", s, err)
@@ -252,7 +254,7 @@ func TestPasswordStateAndRedaction(t *testing.T) {
 	if s, _ := l.PasswordState(ctx, "user1@example.com"); s.ImportRun != "" || s.Hasher != "" {
 		t.Errorf("signup user reads imported: %+v", s)
 	}
-	if _, err := l.PasswordState(ctx, "ghost@example.com"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.PasswordState(ctx, "ghost@example.com"); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("ghost: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package ascendkit
+package sqlite
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 var ctx = context.Background()
@@ -28,10 +30,10 @@ func openTest(t testing.TB) *Local {
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC)
 
-func imported(i int, tags ...string) ImportedUser {
+func imported(i int, tags ...string) ascendkit.ImportedUser {
 	last := t0.Add(-time.Duration(i) * time.Hour)
-	return ImportedUser{
-		User: User{
+	return ascendkit.ImportedUser{
+		User: ascendkit.User{
 			Email:         fmt.Sprintf("User%d@Example.com", i),
 			Name:          fmt.Sprintf("User %d", i),
 			EmailVerified: true,
@@ -39,18 +41,18 @@ func imported(i int, tags ...string) ImportedUser {
 			LastLoginAt:   &last,
 			Metadata:      map[string]any{"plan": "pro", "import": map[string]any{"sourceId": fmt.Sprintf("user_%d", i)}},
 			Tags:          append([]string{"import:clerk"}, tags...),
-			OAuthLinks:    []OAuthLink{{Provider: "google", ProviderUserID: fmt.Sprintf("g%d", i), Email: fmt.Sprintf("user%d@example.com", i)}},
+			OAuthLinks:    []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: fmt.Sprintf("g%d", i), Email: fmt.Sprintf("user%d@example.com", i)}},
 		},
 		Source:   "clerk",
 		SourceID: fmt.Sprintf("user_%d", i),
-		Events: []NewEvent{
+		Events: []ascendkit.NewEvent{
 			{Type: "user.imported", Payload: map[string]any{"source": "clerk", "sourceId": fmt.Sprintf("user_%d", i)}},
 			{Type: "user.login", Payload: map[string]any{"synthetic": true}},
 		},
 	}
 }
 
-func apply(t *testing.T, l *Local, b ImportBatch) BatchResult {
+func apply(t *testing.T, l *Local, b ascendkit.ImportBatch) ascendkit.BatchResult {
 	t.Helper()
 	res, err := l.ApplyImport(ctx, b, t0)
 	if err != nil {
@@ -71,18 +73,18 @@ func count(t *testing.T, l *Local, table string) int {
 func TestParseTarget(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want Target
+		want ascendkit.Target
 		err  bool
 	}{
-		{"local:/tmp/x.db", Target{Kind: TargetLocal, Path: "/tmp/x.db"}, false},
-		{"local:rel/x.db", Target{Kind: TargetLocal, Path: "rel/x.db"}, false},
-		{"pk_dev_abc", Target{Kind: TargetRemote, PublicKey: "pk_dev_abc"}, false},
-		{"local:", Target{}, true},
-		{"", Target{}, true},
-		{"/tmp/x.db", Target{}, true},
-		{"pk_", Target{}, true},
+		{"local:/tmp/x.db", ascendkit.Target{Kind: ascendkit.TargetLocal, Path: "/tmp/x.db"}, false},
+		{"local:rel/x.db", ascendkit.Target{Kind: ascendkit.TargetLocal, Path: "rel/x.db"}, false},
+		{"pk_dev_abc", ascendkit.Target{Kind: ascendkit.TargetRemote, PublicKey: "pk_dev_abc"}, false},
+		{"local:", ascendkit.Target{}, true},
+		{"", ascendkit.Target{}, true},
+		{"/tmp/x.db", ascendkit.Target{}, true},
+		{"pk_", ascendkit.Target{}, true},
 	} {
-		got, err := ParseTarget(tc.in)
+		got, err := ascendkit.ParseTarget(tc.in)
 		if (err != nil) != tc.err || got != tc.want {
 			t.Errorf("ParseTarget(%q) = %+v, %v", tc.in, got, err)
 		}
@@ -93,11 +95,11 @@ func TestParseTarget(t *testing.T) {
 }
 
 func TestOpenRemoteAndBadTargets(t *testing.T) {
-	_, err := Open("pk_dev_x")
-	if !errors.Is(err, ErrRemoteUnsupported) {
+	_, err := ascendkit.Open("pk_dev_x")
+	if !errors.Is(err, ascendkit.ErrRemoteUnsupported) {
 		t.Fatalf("Open(pk_dev_x) = %v, want ErrRemoteUnsupported", err)
 	}
-	if _, err := Open("postgres://x"); err == nil || errors.Is(err, ErrRemoteUnsupported) {
+	if _, err := ascendkit.Open("postgres://x"); err == nil || errors.Is(err, ascendkit.ErrRemoteUnsupported) {
 		t.Fatalf("Open(postgres://x) = %v", err)
 	}
 }
@@ -106,7 +108,7 @@ func TestOpenMigratePragmas(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a b?c", "env.db") // characters a URI must escape
 	for i := 0; i < 2; i++ {
-		env, err := Open("local:" + path)
+		env, err := ascendkit.Open("local:" + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +136,7 @@ func TestOpenMigratePragmas(t *testing.T) {
 			if _, err := l.r.Exec(`INSERT INTO settings (key, value) VALUES ('a', 'b')`); err == nil {
 				t.Error("reader pool accepts writes")
 			}
-			apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+			apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1)}})
 		}
 		if n, _ := l.CountUsers(ctx); n != 1 {
 			t.Errorf("open %d: %d users", i, n)
@@ -157,10 +159,10 @@ func TestOpenMigratePragmas(t *testing.T) {
 
 func TestApplyImportCreatesAndIsIdempotent(t *testing.T) {
 	l := openTest(t)
-	b := ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1, "import:needs-password-reset"), imported(2), imported(3)}}
-	b.Create[2].User.OAuthLinks = append(b.Create[2].User.OAuthLinks, OAuthLink{Provider: "github", ProviderUserID: "gh3"})
+	b := ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1, "import:needs-password-reset"), imported(2), imported(3)}}
+	b.Create[2].User.OAuthLinks = append(b.Create[2].User.OAuthLinks, ascendkit.OAuthLink{Provider: "github", ProviderUserID: "gh3"})
 	res := apply(t, l, b)
-	want := BatchResult{Created: 3, Links: 4, Events: 6}
+	want := ascendkit.BatchResult{Created: 3, Links: 4, Events: 6}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("first apply = %+v, want %+v", res, want)
 	}
@@ -171,7 +173,7 @@ func TestApplyImportCreatesAndIsIdempotent(t *testing.T) {
 	}
 
 	res = apply(t, l, b)
-	want = BatchResult{Existing: []string{"user_1", "user_2", "user_3"}}
+	want = ascendkit.BatchResult{Existing: []string{"user_1", "user_2", "user_3"}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("second apply = %+v, want %+v", res, want)
 	}
@@ -198,7 +200,7 @@ func TestApplyImportCreatesAndIsIdempotent(t *testing.T) {
 	if !reflect.DeepEqual(u.Tags, []string{"import:clerk", "import:needs-password-reset"}) {
 		t.Errorf("tags %v", u.Tags)
 	}
-	if !reflect.DeepEqual(u.OAuthLinks, []OAuthLink{{Provider: "google", ProviderUserID: "g1", Email: "user1@example.com"}}) {
+	if !reflect.DeepEqual(u.OAuthLinks, []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1", Email: "user1@example.com"}}) {
 		t.Errorf("links %v", u.OAuthLinks)
 	}
 	if u.Metadata["plan"] != "pro" {
@@ -212,7 +214,7 @@ func TestApplyImportCreatesAndIsIdempotent(t *testing.T) {
 		t.Errorf("user3 links %v", u3.OAuthLinks)
 	}
 
-	evs, err := l.ListEvents(ctx, EventFilter{UserID: u.ID})
+	evs, err := l.ListEvents(ctx, ascendkit.EventFilter{UserID: u.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,28 +222,28 @@ func TestApplyImportCreatesAndIsIdempotent(t *testing.T) {
 		!evs[0].CreatedAt.Equal(t0) || !strings.HasPrefix(evs[0].ID, "evt_") || evs[0].Payload["sourceId"] != "user_1" {
 		t.Errorf("events %+v", evs)
 	}
-	if evs, _ := l.ListEvents(ctx, EventFilter{Type: "user.login", Limit: 2}); len(evs) != 2 || evs[0].Type != "user.login" {
+	if evs, _ := l.ListEvents(ctx, ascendkit.EventFilter{Type: "user.login", Limit: 2}); len(evs) != 2 || evs[0].Type != "user.login" {
 		t.Errorf("login events %+v", evs)
 	}
 
-	users, err := l.ListUsers(ctx, UserFilter{})
+	users, err := l.ListUsers(ctx, ascendkit.UserFilter{})
 	if err != nil || len(users) != 3 || users[0].Email != "user1@example.com" || users[2].Email != "user3@example.com" {
 		t.Fatalf("ListUsers = %v, %v", users, err)
 	}
-	if users, _ := l.ListUsers(ctx, UserFilter{Tag: "import:needs-password-reset"}); len(users) != 1 || users[0].ID != u.ID {
+	if users, _ := l.ListUsers(ctx, ascendkit.UserFilter{Tag: "import:needs-password-reset"}); len(users) != 1 || users[0].ID != u.ID {
 		t.Errorf("ListUsers(tag) = %v", users)
 	}
-	if users, _ := l.ListUsers(ctx, UserFilter{Limit: 2}); len(users) != 2 {
+	if users, _ := l.ListUsers(ctx, ascendkit.UserFilter{Limit: 2}); len(users) != 2 {
 		t.Errorf("ListUsers(limit 2) = %d", len(users))
 	}
-	if users, _ := l.ListUsers(ctx, UserFilter{Tag: "nope"}); users == nil || len(users) != 0 {
+	if users, _ := l.ListUsers(ctx, ascendkit.UserFilter{Tag: "nope"}); users == nil || len(users) != 0 {
 		t.Errorf("ListUsers(nope) = %#v", users)
 	}
 }
 
 func TestApplyImportCollisions(t *testing.T) {
 	l := openTest(t)
-	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1)}})
 
 	dupEmail := imported(2)
 	dupEmail.User.Email = "USER1@example.com" // exists already
@@ -250,8 +252,8 @@ func TestApplyImportCollisions(t *testing.T) {
 	inBatch.SourceID = "user_3" // repeated source id within the batch
 	sameEmail := imported(5)
 	sameEmail.User.Email = "user3@example.com" // repeated email within the batch
-	res := apply(t, l, ImportBatch{RunID: "run2", Create: []ImportedUser{dupEmail, imported(3), inBatch, sameEmail}})
-	want := BatchResult{Created: 1, Links: 1, Events: 2, Existing: []string{"user_2", "user_3", "user_5"}}
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run2", Create: []ascendkit.ImportedUser{dupEmail, imported(3), inBatch, sameEmail}})
+	want := ascendkit.BatchResult{Created: 1, Links: 1, Events: 2, Existing: []string{"user_2", "user_3", "user_5"}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("apply = %+v, want %+v", res, want)
 	}
@@ -262,13 +264,13 @@ func TestApplyImportCollisions(t *testing.T) {
 	// A link owned by another user is ignored, not counted, not fatal.
 	steal := imported(6)
 	steal.User.OAuthLinks[0].ProviderUserID = "g1"
-	res = apply(t, l, ImportBatch{RunID: "run3", Create: []ImportedUser{steal}})
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run3", Create: []ascendkit.ImportedUser{steal}})
 	if res.Created != 1 || res.Links != 0 {
 		t.Errorf("steal = %+v", res)
 	}
 
 	// Invalid input fails before writing.
-	if _, err := l.ApplyImport(ctx, ImportBatch{Create: []ImportedUser{{Source: "clerk", SourceID: "x"}}}, t0); err == nil {
+	if _, err := l.ApplyImport(ctx, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{{Source: "clerk", SourceID: "x"}}}, t0); err == nil {
 		t.Error("empty email accepted")
 	}
 }
@@ -280,22 +282,22 @@ func TestMerge(t *testing.T) {
 	own.Source, own.SourceID = "signup", "s1"
 	own.User.Metadata = map[string]any{"plan": "team"}
 	own.User.Tags = []string{"vip"}
-	own.User.OAuthLinks = []OAuthLink{{Provider: "google", ProviderUserID: "g1"}}
-	apply(t, l, ImportBatch{RunID: "", Create: []ImportedUser{own}})
+	own.User.OAuthLinks = []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}}
+	apply(t, l, ascendkit.ImportBatch{RunID: "", Create: []ascendkit.ImportedUser{own}})
 	// One that already has metadata.import.
 	had := imported(2)
 	had.Source, had.SourceID = "signup", "s2"
 	had.User.Metadata = map[string]any{"import": "mine"}
-	apply(t, l, ImportBatch{Create: []ImportedUser{had}})
+	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{had}})
 
 	meta := map[string]any{"source": "clerk", "sourceId": "user_1"}
-	res := apply(t, l, ImportBatch{RunID: "run1", Merge: []Merge{
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run1", Merge: []ascendkit.Merge{
 		{Email: "USER1@example.com", Source: "clerk", SourceID: "user_1", Tags: []string{"import:clerk", "vip"},
-			OAuthLinks: []OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}}, ImportMeta: meta},
+			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}}, ImportMeta: meta},
 		{Email: "user2@example.com", Source: "clerk", SourceID: "user_2", ImportMeta: map[string]any{"sourceId": "user_2"}},
 		{Email: "nobody@example.com", Source: "clerk", SourceID: "user_9", Tags: []string{"x"}},
 	}})
-	want := BatchResult{Merged: 2, Links: 1}
+	want := ascendkit.BatchResult{Merged: 2, Links: 1}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("merge = %+v, want %+v", res, want)
 	}
@@ -314,17 +316,17 @@ func TestMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(m, map[string]Match{"user_1": {UserID: u.ID, RunID: "run1"}, "user_2": {UserID: u2.ID, RunID: "run1"}}) {
+	if !reflect.DeepEqual(m, map[string]ascendkit.Match{"user_1": {UserID: u.ID, RunID: "run1"}, "user_2": {UserID: u2.ID, RunID: "run1"}}) {
 		t.Errorf("lookup = %v", m)
 	}
 	// Merging the same source id again is reported as existing.
-	res = apply(t, l, ImportBatch{RunID: "run2", Merge: []Merge{{Email: "user1@example.com", Source: "clerk", SourceID: "user_1"}}})
-	if !reflect.DeepEqual(res, BatchResult{Existing: []string{"user_1"}}) {
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run2", Merge: []ascendkit.Merge{{Email: "user1@example.com", Source: "clerk", SourceID: "user_1"}}})
+	if !reflect.DeepEqual(res, ascendkit.BatchResult{Existing: []string{"user_1"}}) {
 		t.Errorf("re-merge = %+v", res)
 	}
 	// A merge finds a user created earlier in the same batch.
-	res = apply(t, l, ImportBatch{RunID: "run3", Create: []ImportedUser{imported(7)},
-		Merge: []Merge{{Email: "user7@example.com", Source: "other", SourceID: "o7", Tags: []string{"other"}}}})
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run3", Create: []ascendkit.ImportedUser{imported(7)},
+		Merge: []ascendkit.Merge{{Email: "user7@example.com", Source: "other", SourceID: "o7", Tags: []string{"other"}}}})
 	if res.Created != 1 || res.Merged != 1 {
 		t.Errorf("same-batch merge = %+v", res)
 	}
@@ -332,10 +334,10 @@ func TestMerge(t *testing.T) {
 
 func TestLookups(t *testing.T) {
 	l := openTest(t)
-	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1)}})
 	pre := imported(2)
 	pre.Source, pre.SourceID = "signup", "s2"
-	apply(t, l, ImportBatch{Create: []ImportedUser{pre}})
+	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{pre}})
 	u1, _ := l.GetUser(ctx, "user1@example.com")
 	u2, _ := l.GetUser(ctx, "user2@example.com")
 
@@ -343,7 +345,7 @@ func TestLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Match{"user1@example.com": {UserID: u1.ID, RunID: "run1"}, "User2@Example.com": {UserID: u2.ID}}
+	want := map[string]ascendkit.Match{"user1@example.com": {UserID: u1.ID, RunID: "run1"}, "User2@Example.com": {UserID: u2.ID}}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("LookupEmails = %v, want %v", m, want)
 	}
@@ -359,7 +361,7 @@ func TestLookups(t *testing.T) {
 		ids[i] = fmt.Sprintf("user_%d", i)
 	}
 	m, err = l.LookupSourceIDs(ctx, "clerk", ids)
-	if err != nil || len(m) != 1 || m["user_1"] != (Match{UserID: u1.ID, RunID: "run1"}) {
+	if err != nil || len(m) != 1 || m["user_1"] != (ascendkit.Match{UserID: u1.ID, RunID: "run1"}) {
 		t.Errorf("LookupSourceIDs = %v, %v", m, err)
 	}
 }
@@ -367,25 +369,25 @@ func TestLookups(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	l := openTest(t)
 	_, err := l.GetUser(ctx, "nobody@example.com")
-	if !errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("GetUser: %v", err)
 	}
-	if _, err := l.GetTemplate(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.GetTemplate(ctx, "nope"); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("GetTemplate: %v", err)
 	}
-	if _, err := l.GetJourney(ctx, "jrn_nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.GetJourney(ctx, "jrn_nope"); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("GetJourney: %v", err)
 	}
-	if _, err := l.ActivateJourney(ctx, "jrn_nope", t0); !errors.Is(err, ErrNotFound) {
+	if _, err := l.ActivateJourney(ctx, "jrn_nope", t0); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("ActivateJourney: %v", err)
 	}
-	if err := l.PauseJourney(ctx, "jrn_nope"); !errors.Is(err, ErrNotFound) {
+	if err := l.PauseJourney(ctx, "jrn_nope"); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("PauseJourney: %v", err)
 	}
-	if _, err := l.UpdateTemplate(ctx, Template{ID: "tpl_nope", Subject: "x"}); !errors.Is(err, ErrNotFound) {
+	if _, err := l.UpdateTemplate(ctx, ascendkit.Template{ID: "tpl_nope", Subject: "x"}); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("UpdateTemplate: %v", err)
 	}
-	if _, err := l.ListEnrollments(ctx, "jrn_nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.ListEnrollments(ctx, "jrn_nope"); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("ListEnrollments: %v", err)
 	}
 }
@@ -418,28 +420,28 @@ func TestSettings(t *testing.T) {
 
 func TestTemplates(t *testing.T) {
 	l := openTest(t)
-	a, created, err := l.CreateTemplate(ctx, Template{Slug: "migration-announcement", Name: "Migration announcement",
+	a, created, err := l.CreateTemplate(ctx, ascendkit.Template{Slug: "migration-announcement", Name: "Migration announcement",
 		Subject: "We're moving", BodyHTML: "<p>Hi {{userName}}</p>", BodyText: "Hi {{userName}}"})
 	if err != nil || !created {
 		t.Fatal(created, err)
 	}
-	if !strings.HasPrefix(a.ID, "tpl_") || a.Version != 1 || a.Category != CategoryMarketing || a.CreatedAt.IsZero() {
+	if !strings.HasPrefix(a.ID, "tpl_") || a.Version != 1 || a.Category != ascendkit.CategoryMarketing || a.CreatedAt.IsZero() {
 		t.Errorf("created %+v", a)
 	}
-	again, created, err := l.CreateTemplate(ctx, Template{Slug: "migration-announcement", Subject: "other"})
+	again, created, err := l.CreateTemplate(ctx, ascendkit.Template{Slug: "migration-announcement", Subject: "other"})
 	if err != nil || created || again != a {
 		t.Errorf("create again = %+v, %v, %v", again, created, err)
 	}
-	b, _, err := l.CreateTemplate(ctx, Template{Slug: "password-reset", Name: "Reset", Subject: "Set your PASSWORD", Category: CategoryTransactional})
+	b, _, err := l.CreateTemplate(ctx, ascendkit.Template{Slug: "password-reset", Name: "Reset", Subject: "Set your PASSWORD", Category: ascendkit.CategoryTransactional})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.CreateTemplate(ctx, Template{Slug: "bad", Category: "spam"}); err == nil {
+	if _, _, err := l.CreateTemplate(ctx, ascendkit.Template{Slug: "bad", Category: "spam"}); err == nil {
 		t.Error("bad category accepted")
 	}
 
 	time.Sleep(time.Millisecond)
-	up, err := l.UpdateTemplate(ctx, Template{ID: a.ID, Subject: "We're moving soon"})
+	up, err := l.UpdateTemplate(ctx, ascendkit.Template{ID: a.ID, Subject: "We're moving soon"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +449,7 @@ func TestTemplates(t *testing.T) {
 		!up.UpdatedAt.After(a.UpdatedAt) || !up.CreatedAt.Equal(a.CreatedAt) {
 		t.Errorf("updated %+v", up)
 	}
-	up, _ = l.UpdateTemplate(ctx, Template{ID: a.ID, BodyText: "v3"})
+	up, _ = l.UpdateTemplate(ctx, ascendkit.Template{ID: a.ID, BodyText: "v3"})
 	if up.Version != 3 || up.Subject != "We're moving soon" {
 		t.Errorf("v3 %+v", up)
 	}
@@ -466,7 +468,7 @@ func TestTemplates(t *testing.T) {
 		t.Errorf("GetTemplate(id) = %+v, %v", got, err)
 	}
 
-	names := func(ts []Template) (out []string) {
+	names := func(ts []ascendkit.Template) (out []string) {
 		for _, t := range ts {
 			out = append(out, t.Slug)
 		}
@@ -486,17 +488,17 @@ func TestTemplates(t *testing.T) {
 	}
 }
 
-func testJourney(name, tag string) Journey {
-	return Journey{
+func testJourney(name, tag string) ascendkit.Journey {
+	return ascendkit.Journey{
 		Name:     name,
-		Audience: Audience{Tag: tag},
-		Nodes: []Node{
-			{ID: "announce", Action: ActionSendEmail, TemplateSlug: "migration-announcement"},
-			{ID: "go_live", Action: ActionSendEmail, TemplateSlug: "migration-go-live"},
+		Audience: ascendkit.Audience{Tag: tag},
+		Nodes: []ascendkit.Node{
+			{ID: "announce", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-announcement"},
+			{ID: "go_live", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-go-live"},
 			{ID: "done"},
 		},
-		Transitions: []Transition{
-			{From: "announce", To: "go_live", Trigger: TriggerTimer, After: "3d"},
+		Transitions: []ascendkit.Transition{
+			{From: "announce", To: "go_live", Trigger: ascendkit.TriggerTimer, After: "3d"},
 			{From: "go_live", To: "done", On: "user.login"},
 		},
 	}
@@ -508,8 +510,8 @@ func TestJourneys(t *testing.T) {
 	if err != nil || !created {
 		t.Fatal(created, err)
 	}
-	if !strings.HasPrefix(j.ID, "jrn_") || j.Status != StatusDraft || j.Entry != "announce" || j.ActivatedAt != nil ||
-		j.Transitions[0].ID != "announce-to-go_live" || j.Transitions[1].Trigger != TriggerEvent || j.Nodes[2].Action != ActionNone {
+	if !strings.HasPrefix(j.ID, "jrn_") || j.Status != ascendkit.StatusDraft || j.Entry != "announce" || j.ActivatedAt != nil ||
+		j.Transitions[0].ID != "announce-to-go_live" || j.Transitions[1].Trigger != ascendkit.TriggerEvent || j.Nodes[2].Action != ascendkit.ActionNone {
 		t.Errorf("created %+v", j)
 	}
 	again, created, err := l.CreateJourney(ctx, testJourney("Announcement cadence", "other"))
@@ -522,15 +524,15 @@ func TestJourneys(t *testing.T) {
 		t.Error("transition to unknown node accepted")
 	}
 
-	up, err := l.UpdateJourneyNodes(ctx, j.ID, []Node{{ID: "announce", From: "team@example.com", Variables: map[string]string{"loginUrl": "https://x"}}})
+	up, err := l.UpdateJourneyNodes(ctx, j.ID, []ascendkit.Node{{ID: "announce", From: "team@example.com", Variables: map[string]string{"loginUrl": "https://x"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := up.Nodes[0]; n.From != "team@example.com" || n.Variables["loginUrl"] != "https://x" ||
-		n.TemplateSlug != "migration-announcement" || n.Action != ActionSendEmail || len(up.Transitions) != 2 {
+		n.TemplateSlug != "migration-announcement" || n.Action != ascendkit.ActionSendEmail || len(up.Transitions) != 2 {
 		t.Errorf("updated node %+v", n)
 	}
-	if _, err := l.UpdateJourneyNodes(ctx, j.ID, []Node{{ID: "ghost"}}); err == nil {
+	if _, err := l.UpdateJourneyNodes(ctx, j.ID, []ascendkit.Node{{ID: "ghost"}}); err == nil {
 		t.Error("unknown node accepted")
 	}
 	if got, err := l.GetJourney(ctx, "Announcement cadence"); err != nil || got.ID != j.ID || got.Nodes[0].From != "team@example.com" {
@@ -545,7 +547,7 @@ func TestJourneys(t *testing.T) {
 	banned.User.Banned = true
 	outside := imported(4)
 	outside.User.Tags = []string{"other"}
-	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1), imported(2), banned, outside}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1), imported(2), banned, outside}})
 
 	total, notEnrolled, err := l.AudienceSize(ctx, j.ID)
 	if err != nil || total != 2 || notEnrolled != 2 {
@@ -557,7 +559,7 @@ func TestJourneys(t *testing.T) {
 		t.Fatalf("ActivateJourney = %d, %v", n, err)
 	}
 	j, _ = l.GetJourney(ctx, j.ID)
-	if j.Status != StatusActive || j.ActivatedAt == nil || !j.ActivatedAt.Equal(at) || j.Stats != (JourneyStats{Enrolled: 2, Active: 2}) {
+	if j.Status != ascendkit.StatusActive || j.ActivatedAt == nil || !j.ActivatedAt.Equal(at) || j.Stats != (ascendkit.JourneyStats{Enrolled: 2, Active: 2}) {
 		t.Errorf("activated %+v", j)
 	}
 	if n, err := l.ActivateJourney(ctx, j.ID, at.Add(time.Hour)); err != nil || n != 0 {
@@ -567,7 +569,7 @@ func TestJourneys(t *testing.T) {
 		t.Errorf("AudienceSize after = %d, %d", total, notEnrolled)
 	}
 	es, err := l.ListEnrollments(ctx, j.ID)
-	if err != nil || len(es) != 2 || es[0].CurrentNode != "announce" || es[0].Status != StatusActive ||
+	if err != nil || len(es) != 2 || es[0].CurrentNode != "announce" || es[0].Status != ascendkit.StatusActive ||
 		!es[0].EnrolledAt.Equal(at) || !es[0].NextStepAt.Equal(at) {
 		t.Errorf("enrollments %+v, %v", es, err)
 	}
@@ -575,7 +577,7 @@ func TestJourneys(t *testing.T) {
 	// Import into an active journey: enrolled now, banned users not.
 	banned5 := imported(5)
 	banned5.User.Banned = true
-	res := apply(t, l, ImportBatch{RunID: "run2", Create: []ImportedUser{imported(6), banned5}})
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run2", Create: []ascendkit.ImportedUser{imported(6), banned5}})
 	if res.Enrolled != 1 {
 		t.Errorf("import enrolled %d", res.Enrolled)
 	}
@@ -585,7 +587,7 @@ func TestJourneys(t *testing.T) {
 		t.Errorf("enrollments after import %+v", es)
 	}
 	// A merge gaining the audience tag enrolls; one already tagged does not re-enroll.
-	res = apply(t, l, ImportBatch{RunID: "run3", Merge: []Merge{
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run3", Merge: []ascendkit.Merge{
 		{Email: "user4@example.com", Source: "clerk", SourceID: "m4", Tags: []string{"import:clerk"}},
 		{Email: "user6@example.com", Source: "clerk", SourceID: "m6", Tags: []string{"import:clerk"}},
 		{Email: "user5@example.com", Source: "clerk", SourceID: "m5", Tags: []string{"import:clerk", "new"}},
@@ -600,7 +602,7 @@ func TestJourneys(t *testing.T) {
 	if err := l.PauseJourney(ctx, j.ID); err == nil {
 		t.Error("paused twice")
 	}
-	res = apply(t, l, ImportBatch{RunID: "run4", Create: []ImportedUser{imported(7)}})
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run4", Create: []ascendkit.ImportedUser{imported(7)}})
 	if res.Enrolled != 0 {
 		t.Errorf("enrolled into a paused journey: %+v", res)
 	}
@@ -614,9 +616,9 @@ func TestJourneys(t *testing.T) {
 
 	// A journey for every user; created active, it backfills.
 	all := testJourney("Everyone", "")
-	all.Status = StatusActive
+	all.Status = ascendkit.StatusActive
 	ja, _, err := l.CreateJourney(ctx, all)
-	if err != nil || ja.Status != StatusActive || ja.Stats.Enrolled != 5 { // 7 users, 2 banned
+	if err != nil || ja.Status != ascendkit.StatusActive || ja.Stats.Enrolled != 5 { // 7 users, 2 banned
 		t.Errorf("all-users journey %+v, %v", ja, err)
 	}
 	js, err := l.ListJourneys(ctx)
@@ -644,7 +646,7 @@ func TestConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			l := envs[w%2]
 			for b := 0; b < 5; b++ {
-				var batch ImportBatch
+				var batch ascendkit.ImportBatch
 				for i := 0; i < 20; i++ {
 					batch.Create = append(batch.Create, imported(w*1000+b*100+i))
 				}
@@ -652,7 +654,7 @@ func TestConcurrentWriters(t *testing.T) {
 					errs <- err
 					return
 				}
-				if _, err := l.ListUsers(ctx, UserFilter{Limit: 10}); err != nil {
+				if _, err := l.ListUsers(ctx, ascendkit.UserFilter{Limit: 10}); err != nil {
 					errs <- err
 					return
 				}
@@ -673,7 +675,7 @@ func TestConcurrentWriters(t *testing.T) {
 // transaction.
 func TestReadDuringWrite(t *testing.T) {
 	l := openTest(t)
-	apply(t, l, ImportBatch{RunID: "run1", Create: []ImportedUser{imported(1)}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1)}})
 	done := make(chan error)
 	err := l.write(ctx, func(tx *sql.Tx) error {
 		go func() {
@@ -695,14 +697,18 @@ func TestReadDuringWrite(t *testing.T) {
 func BenchmarkApplyImport(b *testing.B) {
 	l := openTest(b)
 	const batchSize = 250
-	if _, _, err := l.CreateJourney(ctx, func() Journey { j := testJourney("Bench", "import:clerk"); j.Status = StatusActive; return j }()); err != nil {
+	if _, _, err := l.CreateJourney(ctx, func() ascendkit.Journey {
+		j := testJourney("Bench", "import:clerk")
+		j.Status = ascendkit.StatusActive
+		return j
+	}()); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	n := 0
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		batch := ImportBatch{RunID: "bench", Create: make([]ImportedUser, batchSize)}
+		batch := ascendkit.ImportBatch{RunID: "bench", Create: make([]ascendkit.ImportedUser, batchSize)}
 		for k := range batch.Create {
 			u := imported(n)
 			u.User.Tags = []string{"import:clerk", "import:social-only"}

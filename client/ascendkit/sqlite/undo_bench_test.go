@@ -1,9 +1,11 @@
-package ascendkit
+package sqlite
 
 import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 // BenchmarkUndo100k undoes a run that created 100,000 users, each with a
@@ -13,22 +15,22 @@ func BenchmarkUndo100k(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		l := openTest(b)
-		if err := l.StartRun(ctx, Run{ID: "run_big", StartedAt: t0}); err != nil {
+		if err := l.StartRun(ctx, ascendkit.Run{ID: "run_big", StartedAt: t0}); err != nil {
 			b.Fatal(err)
 		}
 		const n, batch = 100_000, 1000
 		for i := 0; i < n; i += batch {
-			var cs []ImportedUser
+			var cs []ascendkit.ImportedUser
 			for j := i; j < i+batch; j++ {
 				u := imported(j, "import:password-kept")
-				u.Password = &Password{Hasher: "bcrypt", Digest: Digest(fmt.Sprintf("$2a$10$%053d", j))}
+				u.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: ascendkit.Digest(fmt.Sprintf("$2a$10$%053d", j))}
 				cs = append(cs, u)
 			}
-			if _, err := l.ApplyImport(ctx, ImportBatch{RunID: "run_big", Create: cs}, t0); err != nil {
+			if _, err := l.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "run_big", Create: cs}, t0); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := l.FinishRun(ctx, "run_big", RunFinish{Status: RunCompleted, At: t0}); err != nil {
+		if err := l.FinishRun(ctx, "run_big", ascendkit.RunFinish{Status: ascendkit.RunCompleted, At: t0}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

@@ -1,4 +1,4 @@
-package ascendkit
+package sqlite
 
 import (
 	"context"
@@ -10,26 +10,20 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 )
-
-// normEmail is how emails are stored and compared: trimmed, NFC-normalised
-// and lower-cased, as the importer writes them (so a lookup typed with a
-// decomposed "é" finds the user).
-func normEmail(s string) string {
-	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(s))))
-}
 
 // LookupSourceIDs returns, for the given ids of source, the users they were
 // imported or merged into; RunID is the run that recorded the id. Ids not
 // found are absent from the map.
-func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]Match, error) {
+func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
 	return lookupSourceIDs(ctx, l.r, source, ids)
 }
 
-func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string) (map[string]Match, error) {
-	out := make(map[string]Match)
-	ids = uniq(ids)
+func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
+	ids = rules.Uniq(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxVars)
 		chunk := ids[:n]
@@ -46,7 +40,7 @@ func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string
 		}
 		for rows.Next() {
 			var sid string
-			var m Match
+			var m ascendkit.Match
 			if err := rows.Scan(&sid, &m.UserID, &m.RunID); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("lookup source ids: %w", err)
@@ -63,13 +57,13 @@ func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string
 // LookupEmails returns the users owning the given emails, keyed by the
 // emails as given (compared case-insensitively). RunID is the import run
 // that created the user ("" if it was not imported).
-func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]Match, error) {
+func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
 	return lookupEmails(ctx, l.r, emails)
 }
 
 // LookupLinks implements Environment.
-func (l *Local) LookupLinks(ctx context.Context, links []OAuthLink) (map[string]Match, error) {
-	out := make(map[string]Match)
+func (l *Local) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
 	for len(links) > 0 {
 		n := min(len(links), maxVars/2)
 		chunk := links[:n]
@@ -91,12 +85,12 @@ func (l *Local) LookupLinks(ctx context.Context, links []OAuthLink) (map[string]
 		}
 		for rows.Next() {
 			var p, id string
-			var m Match
+			var m ascendkit.Match
 			if err := rows.Scan(&p, &id, &m.UserID, &m.RunID); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("lookup links: %w", err)
 			}
-			out[LinkKey(p, id)] = m
+			out[ascendkit.LinkKey(p, id)] = m
 		}
 		if err := closeRows(rows); err != nil {
 			return nil, fmt.Errorf("lookup links: %w", err)
@@ -105,15 +99,15 @@ func (l *Local) LookupLinks(ctx context.Context, links []OAuthLink) (map[string]
 	return out, nil
 }
 
-func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]Match, error) {
-	out := make(map[string]Match)
+func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
 	if len(emails) == 0 {
 		return out, nil
 	}
 	given := make(map[string][]string, len(emails)) // normalized → as given
 	norm := make([]string, 0, len(emails))
 	for _, e := range emails {
-		n := normEmail(e)
+		n := rules.NormEmail(e)
 		if _, ok := given[n]; !ok {
 			norm = append(norm, n)
 		}
@@ -136,7 +130,7 @@ func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]M
 		}
 		for rows.Next() {
 			var e string
-			var m Match
+			var m ascendkit.Match
 			if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("lookup emails: %w", err)
@@ -155,42 +149,6 @@ func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]M
 func closeRows(rows *sql.Rows) error {
 	err := rows.Err()
 	return errors.Join(err, rows.Close())
-}
-
-func uniq(ss []string) []string {
-	seen := make(map[string]struct{}, len(ss))
-	out := make([]string, 0, len(ss))
-	for _, s := range ss {
-		if _, ok := seen[s]; ok {
-			continue
-		}
-		seen[s] = struct{}{}
-		out = append(out, s)
-	}
-	return out
-}
-
-// cleanTags trims, drops empty and repeated tags, keeping order.
-func cleanTags(tags []string) []string {
-	out := make([]string, 0, len(tags))
-	for _, t := range tags {
-		t = strings.TrimSpace(t)
-		if t != "" && !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func marshalObject(m map[string]any) (string, error) {
-	if len(m) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
 }
 
 func boolInt(b bool) int {
@@ -222,57 +180,6 @@ func activeJourneys(ctx context.Context, q queryer) ([]activeJourney, error) {
 		out = append(out, j)
 	}
 	return out, closeRows(rows)
-}
-
-func validateBatch(b ImportBatch) error {
-	if err := checkBatch(b); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	return nil
-}
-
-// storable reports whether t fits the stored time format (years 0–9999).
-func storable(t time.Time) bool {
-	y := t.UTC().Year()
-	return y >= 0 && y <= 9999
-}
-
-func checkBatch(b ImportBatch) error {
-	for i, c := range b.Create {
-		switch {
-		case normEmail(c.User.Email) == "":
-			return fmt.Errorf("create %d (%s %s): empty email", i, c.Source, c.SourceID)
-		case c.Source == "" || c.SourceID == "":
-			return fmt.Errorf("create %d (%s): empty source or source id", i, c.User.Email)
-		}
-		if !storable(c.User.CreatedAt) || (c.User.LastLoginAt != nil && !storable(*c.User.LastLoginAt)) {
-			return fmt.Errorf("create %d (%s %s): time out of range", i, c.Source, c.SourceID)
-		}
-		for _, ev := range c.Events {
-			if ev.Type == "" {
-				return fmt.Errorf("create %d (%s %s): event without type", i, c.Source, c.SourceID)
-			}
-		}
-		for _, ln := range c.User.OAuthLinks {
-			if ln.Provider == "" || ln.ProviderUserID == "" {
-				return fmt.Errorf("create %d (%s %s): oauth link without provider or provider user id", i, c.Source, c.SourceID)
-			}
-		}
-	}
-	for i, m := range b.Merge {
-		switch {
-		case normEmail(m.Email) == "":
-			return fmt.Errorf("merge %d (%s %s): empty email", i, m.Source, m.SourceID)
-		case m.Source == "" || m.SourceID == "":
-			return fmt.Errorf("merge %d (%s): empty source or source id", i, m.Email)
-		}
-		for _, ln := range m.OAuthLinks {
-			if ln.Provider == "" || ln.ProviderUserID == "" {
-				return fmt.Errorf("merge %d (%s %s): oauth link without provider or provider user id", i, m.Source, m.SourceID)
-			}
-		}
-	}
-	return nil
 }
 
 // importStmts are the statements of the import hot path, prepared once per
@@ -351,25 +258,25 @@ func execCount(ctx context.Context, st *sql.Stmt, args ...any) (int, error) {
 // whose audience they join; merged users into those whose audience tag
 // they newly gained. Enrollments start at the journey's entry, scheduled
 // at now.
-func (l *Local) ApplyImport(ctx context.Context, batch ImportBatch, now time.Time) (BatchResult, error) {
-	if err := validateBatch(batch); err != nil {
-		return BatchResult{}, fmt.Errorf("apply import: %w", err)
+func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	if err := rules.ValidateBatch(batch); err != nil {
+		return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w", err)
 	}
 	if len(batch.Create) == 0 && len(batch.Merge) == 0 {
-		return BatchResult{}, nil
+		return ascendkit.BatchResult{}, nil
 	}
-	var res BatchResult
+	var res ascendkit.BatchResult
 	err := l.write(ctx, func(tx *sql.Tx) error {
-		res = BatchResult{}
+		res = ascendkit.BatchResult{}
 		return applyImport(ctx, tx, batch, now.UTC(), &res)
 	})
 	if err != nil {
-		return BatchResult{}, fmt.Errorf("apply import: %w", err)
+		return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w", err)
 	}
 	return res, nil
 }
 
-func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Time, res *BatchResult) error {
+func applyImport(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
 	nowS := fmtTime(now)
 
 	// What already exists, in two queries per source instead of two per user.
@@ -392,7 +299,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 	}
 	emails := make([]string, len(batch.Create))
 	for i, c := range batch.Create {
-		emails[i] = normEmail(c.User.Email)
+		emails[i] = rules.NormEmail(c.User.Email)
 	}
 	found, err := lookupEmails(ctx, tx, emails)
 	if err != nil {
@@ -427,33 +334,33 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 
 		id := u.ID
 		if id == "" {
-			id = newID(prefixUser)
+			id = rules.NewID(rules.PrefixUser)
 		}
 		created := u.CreatedAt
 		if created.IsZero() {
 			created = now
 		}
-		meta, err := marshalObject(u.Metadata)
+		meta, err := rules.MarshalObject(u.Metadata)
 		if err != nil {
 			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
 		}
-		ident, err := identityArgs(u)
+		ident, err := rules.IdentityArgs(u)
 		if err != nil {
 			return fmt.Errorf("user %s: %w", c.SourceID, err)
 		}
 		if _, err := st.user.ExecContext(ctx, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
 			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
-			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.secondary, ident.private, ident.unsafe, boolInt(u.Locked)); err != nil {
+			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, boolInt(u.Locked)); err != nil {
 			return fmt.Errorf("insert user %s (%s): %w", c.SourceID, email, err)
 		}
 		for _, ln := range u.OAuthLinks {
-			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, normEmail(ln.Email))
+			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
 			if err != nil {
 				return fmt.Errorf("link %s of %s: %w", ln.Provider, c.SourceID, err)
 			}
 			res.Links += n
 		}
-		tags := cleanTags(u.Tags)
+		tags := rules.CleanTags(u.Tags)
 		for _, t := range tags {
 			if _, err := st.tag.ExecContext(ctx, id, t); err != nil {
 				return fmt.Errorf("tag %s of %s: %w", t, c.SourceID, err)
@@ -466,11 +373,11 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 			return err
 		}
 		for _, ev := range c.Events {
-			payload, err := marshalObject(ev.Payload)
+			payload, err := rules.MarshalObject(ev.Payload)
 			if err != nil {
 				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
 			}
-			if _, err := st.event.ExecContext(ctx, newID(prefixEvent), ev.Type, id, payload, nowS); err != nil {
+			if _, err := st.event.ExecContext(ctx, rules.NewID(rules.PrefixEvent), ev.Type, id, payload, nowS); err != nil {
 				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
 			}
 			res.Events++
@@ -499,7 +406,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		}
 		var id, meta string
 		var banned bool
-		switch err := st.findUser.QueryRowContext(ctx, normEmail(m.Email)).Scan(&id, &banned, &meta); {
+		switch err := st.findUser.QueryRowContext(ctx, rules.NormEmail(m.Email)).Scan(&id, &banned, &meta); {
 		case errors.Is(err, sql.ErrNoRows):
 			continue
 		case err != nil:
@@ -508,7 +415,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		seen[key] = true
 
 		for _, ln := range m.OAuthLinks {
-			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, normEmail(ln.Email))
+			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
 			if err != nil {
 				return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
 			}
@@ -520,7 +427,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 			}
 		}
 		var gained []string
-		for _, t := range cleanTags(m.Tags) {
+		for _, t := range rules.CleanTags(m.Tags) {
 			n, err := execCount(ctx, st.tag, id, t)
 			if err != nil {
 				return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
@@ -534,7 +441,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 		}
 		if m.ImportMeta != nil {
 			var md map[string]any
-			if err := decodeExact(meta, &md); err != nil || md == nil {
+			if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
 				md = map[string]any{} // unreadable or null metadata: start over
 			}
 			if _, ok := md["import"]; !ok {
@@ -551,7 +458,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 				}
 			}
 		}
-		ident, err := identityArgs(&m.Fill)
+		ident, err := rules.IdentityArgs(&m.Fill)
 		if err != nil {
 			return fmt.Errorf("merge %s: %w", m.SourceID, err)
 		}
@@ -562,7 +469,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ImportBatch, now time.Ti
 			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
 		}
 		if _, err := st.fill.ExecContext(ctx, m.Fill.Username, m.Fill.Phone, boolInt(m.Fill.PhoneVerified), m.Fill.Phone,
-			m.Fill.ExternalID, ident.secondary, ident.private, ident.unsafe, id); err != nil {
+			m.Fill.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, id); err != nil {
 			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
 		}
 		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsAfter); err != nil {
@@ -604,29 +511,6 @@ const identityJSON = `json_object('username', username, 'phone', phone, 'phone_v
 	'external_id', external_id, 'secondary_emails', secondary_emails,
 	'private_metadata', private_metadata, 'unsafe_metadata', unsafe_metadata)`
 
-// identity is the JSON of a user's stored identity objects.
-type identity struct{ secondary, private, unsafe string }
-
-func identityArgs(u *User) (identity, error) {
-	var id identity
-	var err error
-	if id.private, err = marshalObject(u.PrivateMetadata); err != nil {
-		return id, fmt.Errorf("private metadata: %w", err)
-	}
-	if id.unsafe, err = marshalObject(u.UnsafeMetadata); err != nil {
-		return id, fmt.Errorf("unsafe metadata: %w", err)
-	}
-	id.secondary = "[]"
-	if len(u.SecondaryEmails) > 0 {
-		b, err := json.Marshal(u.SecondaryEmails)
-		if err != nil {
-			return id, fmt.Errorf("secondary emails: %w", err)
-		}
-		id.secondary = string(b)
-	}
-	return id, nil
-}
-
 // CountUsers returns the number of users.
 func (l *Local) CountUsers(ctx context.Context) (int, error) {
 	var n int
@@ -646,36 +530,36 @@ const userSelect = `SELECT u.id, u.email, u.name, u.image, u.email_verified, u.c
 		FROM (SELECT provider, provider_user_id, email FROM oauth_links WHERE user_id = u.id ORDER BY provider, provider_user_id))
 FROM users u`
 
-func scanUser(rows interface{ Scan(...any) error }) (User, error) {
-	var u User
+func scanUser(rows interface{ Scan(...any) error }) (ascendkit.User, error) {
+	var u ascendkit.User
 	var created, meta, tags, links, secondary, private, unsafe string
 	var last sql.NullString
 	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.EmailVerified, &created, &last,
 		&meta, &u.Banned, &u.Username, &u.Phone, &u.PhoneVerified, &u.ExternalID, &secondary,
 		&private, &unsafe, &u.Locked, &tags, &links); err != nil {
-		return User{}, err
+		return ascendkit.User{}, err
 	}
 	var err error
 	if u.CreatedAt, err = parseTime(created); err != nil {
-		return User{}, err
+		return ascendkit.User{}, err
 	}
 	if u.LastLoginAt, err = parseTimePtr(last); err != nil {
-		return User{}, err
+		return ascendkit.User{}, err
 	}
-	if err := decodeExact(meta, &u.Metadata); err != nil {
-		return User{}, fmt.Errorf("user %s metadata: %w", u.ID, err)
+	if err := rules.DecodeExact(meta, &u.Metadata); err != nil {
+		return ascendkit.User{}, fmt.Errorf("user %s metadata: %w", u.ID, err)
 	}
 	if u.Metadata == nil {
 		u.Metadata = map[string]any{}
 	}
-	if err := decodeExact(private, &u.PrivateMetadata); err != nil {
-		return User{}, fmt.Errorf("user %s private metadata: %w", u.ID, err)
+	if err := rules.DecodeExact(private, &u.PrivateMetadata); err != nil {
+		return ascendkit.User{}, fmt.Errorf("user %s private metadata: %w", u.ID, err)
 	}
-	if err := decodeExact(unsafe, &u.UnsafeMetadata); err != nil {
-		return User{}, fmt.Errorf("user %s unsafe metadata: %w", u.ID, err)
+	if err := rules.DecodeExact(unsafe, &u.UnsafeMetadata); err != nil {
+		return ascendkit.User{}, fmt.Errorf("user %s unsafe metadata: %w", u.ID, err)
 	}
 	if err := json.Unmarshal([]byte(secondary), &u.SecondaryEmails); err != nil {
-		return User{}, fmt.Errorf("user %s secondary emails: %w", u.ID, err)
+		return ascendkit.User{}, fmt.Errorf("user %s secondary emails: %w", u.ID, err)
 	}
 	if u.PrivateMetadata == nil {
 		u.PrivateMetadata = map[string]any{}
@@ -684,22 +568,22 @@ func scanUser(rows interface{ Scan(...any) error }) (User, error) {
 		u.UnsafeMetadata = map[string]any{}
 	}
 	if u.SecondaryEmails == nil {
-		u.SecondaryEmails = []SecondaryEmail{}
+		u.SecondaryEmails = []ascendkit.SecondaryEmail{}
 	}
 	if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
-		return User{}, fmt.Errorf("user %s tags: %w", u.ID, err)
+		return ascendkit.User{}, fmt.Errorf("user %s tags: %w", u.ID, err)
 	}
 	if err := json.Unmarshal([]byte(links), &u.OAuthLinks); err != nil {
-		return User{}, fmt.Errorf("user %s links: %w", u.ID, err)
+		return ascendkit.User{}, fmt.Errorf("user %s links: %w", u.ID, err)
 	}
 	if u.Tags == nil {
 		u.Tags = []string{}
 	}
 	if u.OAuthLinks == nil {
-		u.OAuthLinks = []OAuthLink{}
+		u.OAuthLinks = []ascendkit.OAuthLink{}
 	}
 	slices.Sort(u.Tags)
-	slices.SortFunc(u.OAuthLinks, func(a, b OAuthLink) int {
+	slices.SortFunc(u.OAuthLinks, func(a, b ascendkit.OAuthLink) int {
 		if c := strings.Compare(a.Provider, b.Provider); c != 0 {
 			return c
 		}
@@ -709,21 +593,21 @@ func scanUser(rows interface{ Scan(...any) error }) (User, error) {
 }
 
 // GetUser finds a user by usr_ id or email (case-insensitive).
-func (l *Local) GetUser(ctx context.Context, idOrEmail string) (User, error) {
+func (l *Local) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
 	key := strings.TrimSpace(idOrEmail)
-	row := l.r.QueryRowContext(ctx, userSelect+` WHERE u.id = ? OR u.email = ? LIMIT 1`, key, normEmail(key))
+	row := l.r.QueryRowContext(ctx, userSelect+` WHERE u.id = ? OR u.email = ? LIMIT 1`, key, rules.NormEmail(key))
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("user %q: %w", idOrEmail, ErrNotFound)
+		return ascendkit.User{}, fmt.Errorf("user %q: %w", idOrEmail, ascendkit.ErrNotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("user %q: %w", idOrEmail, err)
+		return ascendkit.User{}, fmt.Errorf("user %q: %w", idOrEmail, err)
 	}
 	return u, nil
 }
 
 // ListUsers lists users ordered by creation date, then id.
-func (l *Local) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
+func (l *Local) ListUsers(ctx context.Context, f ascendkit.UserFilter) ([]ascendkit.User, error) {
 	q := userSelect
 	var args []any
 	if f.Tag != "" {
@@ -736,7 +620,7 @@ func (l *Local) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	out := []User{}
+	out := []ascendkit.User{}
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -760,7 +644,7 @@ func limitArg(n int) int {
 }
 
 // ListEvents lists events ordered by creation time, then id.
-func (l *Local) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) {
+func (l *Local) ListEvents(ctx context.Context, f ascendkit.EventFilter) ([]ascendkit.Event, error) {
 	q := `SELECT id, type, COALESCE(user_id, ''), payload, created_at FROM events`
 	var where []string
 	var args []any
@@ -781,15 +665,15 @@ func (l *Local) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	out := []Event{}
+	out := []ascendkit.Event{}
 	for rows.Next() {
-		var e Event
+		var e ascendkit.Event
 		var payload, created string
 		if err := rows.Scan(&e.ID, &e.Type, &e.UserID, &payload, &created); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list events: %w", err)
 		}
-		if err := decodeExact(payload, &e.Payload); err != nil {
+		if err := rules.DecodeExact(payload, &e.Payload); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("event %s payload: %w", e.ID, err)
 		}
@@ -803,12 +687,4 @@ func (l *Local) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	return out, nil
-}
-
-// decodeExact decodes stored JSON keeping numbers as json.Number, so that
-// metadata such as 64-bit ids reads back exactly as it was written.
-func decodeExact(s string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	return dec.Decode(v)
 }

@@ -1,15 +1,15 @@
 //go:build unix
 
-package ascendkit
+package rules
 
 import (
 	"errors"
 	"syscall"
 )
 
-// processAlive sends signal 0: no error (or EPERM, someone else's
+// ProcessAlive sends signal 0: no error (or EPERM, someone else's
 // process) means the pid exists.
-func processAlive(pid int) bool {
+func ProcessAlive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}

@@ -1,0 +1,185 @@
+package rules
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"golang.org/x/text/unicode/norm"
+)
+
+// NormEmail is how emails are stored and compared: trimmed, NFC-normalised
+// and lower-cased, as the importer writes them (so a lookup typed with a
+// decomposed "é" finds the user).
+func NormEmail(s string) string {
+	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(s))))
+}
+
+func Uniq(ss []string) []string {
+	seen := make(map[string]struct{}, len(ss))
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if _, ok := seen[s]; ok {
+			continue
+		}
+		seen[s] = struct{}{}
+		out = append(out, s)
+	}
+	return out
+}
+
+// CleanTags trims, drops empty and repeated tags, keeping order.
+func CleanTags(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func MarshalObject(m map[string]any) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func ValidateBatch(b ascendkit.ImportBatch) error {
+	if err := checkBatch(b); err != nil {
+		return fmt.Errorf("%w: %w", ascendkit.ErrInvalid, err)
+	}
+	return nil
+}
+
+// Storable reports whether t fits the stored time format (years 0–9999).
+func Storable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
+func checkBatch(b ascendkit.ImportBatch) error {
+	for i, c := range b.Create {
+		switch {
+		case NormEmail(c.User.Email) == "":
+			return fmt.Errorf("create %d (%s %s): empty email", i, c.Source, c.SourceID)
+		case c.Source == "" || c.SourceID == "":
+			return fmt.Errorf("create %d (%s): empty source or source id", i, c.User.Email)
+		}
+		if !Storable(c.User.CreatedAt) || (c.User.LastLoginAt != nil && !Storable(*c.User.LastLoginAt)) {
+			return fmt.Errorf("create %d (%s %s): time out of range", i, c.Source, c.SourceID)
+		}
+		for _, ev := range c.Events {
+			if ev.Type == "" {
+				return fmt.Errorf("create %d (%s %s): event without type", i, c.Source, c.SourceID)
+			}
+		}
+		for _, ln := range c.User.OAuthLinks {
+			if ln.Provider == "" || ln.ProviderUserID == "" {
+				return fmt.Errorf("create %d (%s %s): oauth link without provider or provider user id", i, c.Source, c.SourceID)
+			}
+		}
+	}
+	for i, m := range b.Merge {
+		switch {
+		case NormEmail(m.Email) == "":
+			return fmt.Errorf("merge %d (%s %s): empty email", i, m.Source, m.SourceID)
+		case m.Source == "" || m.SourceID == "":
+			return fmt.Errorf("merge %d (%s): empty source or source id", i, m.Email)
+		}
+		for _, ln := range m.OAuthLinks {
+			if ln.Provider == "" || ln.ProviderUserID == "" {
+				return fmt.Errorf("merge %d (%s %s): oauth link without provider or provider user id", i, m.Source, m.SourceID)
+			}
+		}
+	}
+	return nil
+}
+
+// Identity is the JSON of a user's stored identity objects.
+type Identity struct{ Secondary, Private, Unsafe string }
+
+func IdentityArgs(u *ascendkit.User) (Identity, error) {
+	var id Identity
+	var err error
+	if id.Private, err = MarshalObject(u.PrivateMetadata); err != nil {
+		return id, fmt.Errorf("private metadata: %w", err)
+	}
+	if id.Unsafe, err = MarshalObject(u.UnsafeMetadata); err != nil {
+		return id, fmt.Errorf("unsafe metadata: %w", err)
+	}
+	id.Secondary = "[]"
+	if len(u.SecondaryEmails) > 0 {
+		b, err := json.Marshal(u.SecondaryEmails)
+		if err != nil {
+			return id, fmt.Errorf("secondary emails: %w", err)
+		}
+		id.Secondary = string(b)
+	}
+	return id, nil
+}
+
+// DecodeExact decodes stored JSON keeping numbers as json.Number, so that
+// metadata such as 64-bit ids reads back exactly as it was written.
+func DecodeExact(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// ID prefixes.
+const (
+	PrefixUser     = "usr_"
+	PrefixTemplate = "tpl_"
+	PrefixJourney  = "jrn_"
+	PrefixEvent    = "evt_"
+)
+
+var idGen struct {
+	sync.Mutex
+	ms  uint64
+	seq uint64
+}
+
+// NewID returns prefix + 24 lower-case hex digits: 48 bits of unix
+// milliseconds then 48 bits that start random each millisecond and count
+// up within it, so ids made by one process sort in creation order.
+func NewID(prefix string) string {
+	ms := uint64(time.Now().UnixMilli())
+	idGen.Lock()
+	if ms <= idGen.ms {
+		ms = idGen.ms
+		idGen.seq++
+	} else {
+		var b [8]byte
+		rand.Read(b[2:])
+		idGen.ms = ms
+		idGen.seq = binary.BigEndian.Uint64(b[:]) >> 1 // room to count up
+	}
+	seq := idGen.seq
+	idGen.Unlock()
+	var b [12]byte
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6], b[7], b[8], b[9], b[10], b[11] = byte(seq>>40), byte(seq>>32), byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq)
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// SettingAuthProviders holds the enabled auth providers as a JSON array.
+const SettingAuthProviders = "auth.providers"
+
+// MaxBlockers bounds the blockers an undo plan lists (the count is what
+// matters past that).
+const MaxBlockers = 1000

@@ -1,0 +1,180 @@
+package ascendkit
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Target kinds.
+const (
+	TargetLocal    = "local"
+	TargetRemote   = "remote"
+	TargetPostgres = "postgres"
+)
+
+// Target names an environment: a local SQLite file ("local:<path>"), a
+// PostgreSQL database ("postgres://…" or "postgresql://…") or a hosted
+// environment by its public key ("pk_…").
+type Target struct {
+	Kind      string // TargetLocal | TargetPostgres | TargetRemote
+	Path      string // with TargetLocal
+	URL       string // with TargetPostgres: the connection URL as given
+	PublicKey string // with TargetRemote
+}
+
+// String is the target in the form ParseTarget reads. It includes a
+// password a PostgreSQL URL carries: print Redacted instead.
+func (t Target) String() string {
+	switch t.Kind {
+	case TargetRemote:
+		return t.PublicKey
+	case TargetPostgres:
+		return t.URL
+	}
+	return "local:" + t.Path
+}
+
+// Redacted is String with any password replaced by "xxxxx", for people
+// and logs.
+func (t Target) Redacted() string {
+	if t.Kind == TargetPostgres {
+		return RedactURL(t.URL)
+	}
+	return t.String()
+}
+
+// HasPassword says whether the target itself carries a secret (a
+// PostgreSQL URL with a password, in its user info or its query).
+func (t Target) HasPassword() bool {
+	if t.Kind != TargetPostgres {
+		return false
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil {
+		return true // unreadable: assume the worst
+	}
+	_, ok := u.User.Password()
+	return ok || u.Query().Has("password")
+}
+
+// RedactURL replaces the password of a connection URL (user info or a
+// password= query parameter) with "xxxxx". A URL that does not parse is
+// replaced whole, since where its password sits cannot be told.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://(unparsable URL, redacted)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// ParseTarget reads "local:<path>", "postgres://…"/"postgresql://…" or a
+// public key "pk_…". Error messages never include a URL's password.
+func ParseTarget(s string) (Target, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(s, "local:"):
+		p := strings.TrimSpace(strings.TrimPrefix(s, "local:"))
+		if p == "" {
+			return Target{}, fmt.Errorf("environment target %q: missing path after local:", s)
+		}
+		return Target{Kind: TargetLocal, Path: p}, nil
+	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		if err != nil {
+			// url.Error quotes the URL: say what is wrong without it.
+			return Target{}, fmt.Errorf("environment target %s: malformed URL", RedactURL(s))
+		}
+		if u.Host == "" && !u.Query().Has("host") {
+			return Target{}, fmt.Errorf("environment target %s: missing host", RedactURL(s))
+		}
+		return Target{Kind: TargetPostgres, URL: s}, nil
+	case strings.HasPrefix(s, "pk_"):
+		if len(s) <= len("pk_") || strings.ContainsAny(s, " \t/:") {
+			return Target{}, fmt.Errorf("environment target %q: malformed public key", s)
+		}
+		return Target{Kind: TargetRemote, PublicKey: s}, nil
+	case s == "":
+		return Target{}, errors.New("environment target is empty: use local:<path>, postgres://… or a pk_… public key")
+	default:
+		if i := strings.Index(s, "://"); i > 0 {
+			s = RedactURL(s) // an unknown scheme may still carry a password
+		}
+		return Target{}, fmt.Errorf("environment target %q: use local:<path>, postgres://… or a pk_… public key", s)
+	}
+}
+
+// Opener opens the environment a parsed target names.
+type Opener func(t Target) (Environment, error)
+
+var registry struct {
+	sync.RWMutex
+	openers map[string]Opener
+}
+
+// Register makes a backend available for targets of kind (TargetLocal,
+// TargetPostgres). Backends call it from init, as database/sql drivers
+// do; registering a kind twice panics, as that is a programming error.
+func Register(kind string, open Opener) {
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.openers == nil {
+		registry.openers = make(map[string]Opener)
+	}
+	if _, dup := registry.openers[kind]; dup {
+		panic("ascendkit: Register called twice for " + kind)
+	}
+	registry.openers[kind] = open
+}
+
+// Backends lists the registered target kinds, sorted.
+func Backends() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	out := make([]string, 0, len(registry.openers))
+	for k := range registry.openers {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Open opens the environment a target names through the backend
+// registered for its kind. A public key returns an error wrapping
+// ErrRemoteUnsupported; a kind with no backend linked in says which
+// package to import.
+func Open(target string) (Environment, error) {
+	t, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	if t.Kind == TargetRemote {
+		return nil, fmt.Errorf("environment %s: %w", t.PublicKey, ErrRemoteUnsupported)
+	}
+	registry.RLock()
+	open := registry.openers[t.Kind]
+	registry.RUnlock()
+	if open == nil {
+		return nil, fmt.Errorf("environment %s: no %s backend in this build (import github.com/ascendkit/ascendkit/client/ascendkit/%s)",
+			t.Redacted(), t.Kind, backendPackage(t.Kind))
+	}
+	return open(t)
+}
+
+func backendPackage(kind string) string {
+	if kind == TargetLocal {
+		return "sqlite"
+	}
+	return kind
+}
