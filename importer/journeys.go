@@ -51,37 +51,10 @@ type JourneysResult struct {
 	Journeys  []Created `json:"journeys"`
 }
 
-// ValidateIdentity checks a sender email address ("" is allowed: no sender yet).
-func ValidateIdentity(s string) error {
-	if s == "" {
-		return nil
-	}
-	if !validEmail(strings.ToLower(s)) {
-		return fmt.Errorf("invalid sender identity %q: want an email address such as hello@yourapp.com", s)
-	}
-	return nil
-}
-
-func validateURL(name, s string) error {
-	if s == "" {
-		return nil
-	}
-	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
-		return fmt.Errorf("invalid %s %q: want an http(s) URL", name, s)
-	}
-	return nil
-}
-
 // resolveSetup validates the setup, fills empty fields from the saved
 // settings and saves the given ones.
 func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup) (JourneySetup, error) {
-	if err := ValidateIdentity(s.FromIdentity); err != nil {
-		return s, err
-	}
-	if err := validateURL("loginUrl", s.LoginURL); err != nil {
-		return s, err
-	}
-	if err := validateURL("resetUrl", s.ResetURL); err != nil {
+	if err := ValidateJourneySetup(strings.TrimSpace(s.FromIdentity), strings.TrimSpace(s.LoginURL), strings.TrimSpace(s.ResetURL), false); err != nil {
 		return s, err
 	}
 	fields := []struct {
