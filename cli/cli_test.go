@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"
@@ -182,7 +183,7 @@ func TestMalformedFile(t *testing.T) {
 
 func TestEnvResolution(t *testing.T) {
 	h := newHarness(t)
-	r := h.ok("auth", "show")
+	r := h.ok("import", "migration-journey", "create")
 	if !strings.Contains(r.stderr, "Creating the local AscendKit environment") {
 		t.Errorf("first use of the default env is not announced: %q", r.stderr)
 	}
@@ -208,6 +209,7 @@ func TestEnvResolution(t *testing.T) {
 	}
 	// $ASCENDKIT_ENV beats the saved target, --env beats both.
 	h.envs["ASCENDKIT_ENV"] = "local:" + filepath.Join(h.dir, "other.db")
+	createEnv(t, h.envs["ASCENDKIT_ENV"])
 	h.json(&js, "journey", "list")
 	if len(js) != 0 {
 		t.Fatalf("ASCENDKIT_ENV ignored")
@@ -228,6 +230,38 @@ func TestEnvResolution(t *testing.T) {
 	}
 	if r := h.run("", "set-env", "ftp:somewhere"); r.code != 2 {
 		t.Errorf("bad target: exit %d", r.code)
+	}
+}
+
+// createEnv makes an empty environment, as an import would.
+func createEnv(t *testing.T, target string) {
+	t.Helper()
+	env, err := ascendkit.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Close()
+}
+
+// Bug 6: a mistyped --env must not read as an empty environment, nor be created.
+func TestReadOnlyCommandsRefuseMissingEnv(t *testing.T) {
+	h := newHarness(t)
+	missing := filepath.Join(h.dir, "mistyped", "path.db")
+	for _, args := range [][]string{{"user", "list"}, {"user", "show", "a@b.co"}, {"event", "list"}, {"template", "list"},
+		{"template", "show", "x"}, {"journey", "list"}, {"journey", "show", "x"}, {"journey", "activate", "x"}, {"auth", "show"}} {
+		r := h.run("", append(args, "--env", "local:"+missing)...)
+		if r.code != 1 || !strings.Contains(r.stderr, "no environment at "+missing+"; run an import or set-env") {
+			t.Errorf("%v on a missing env: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	// The default environment is not created by reading it either.
+	if r := h.run("", "user", "list"); r.code != 1 || !strings.Contains(r.stderr, "no environment at") {
+		t.Errorf("user list on no default env: exit %d %q", r.code, r.stderr)
+	}
+	for _, p := range []string{filepath.Dir(missing), filepath.Join(h.dir, "data", "ascendkit", "local.db")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s exists after read-only commands (%v)", p, err)
+		}
 	}
 }
 

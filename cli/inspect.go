@@ -21,7 +21,7 @@ func newUserCmd(g *globalOptions) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List users", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				us, err := env.ListUsers(cmd.Context(), ascendkit.UserFilter{Tag: tag, Limit: limit})
 				if err != nil {
 					return err
@@ -52,7 +52,7 @@ func newUserCmd(g *globalOptions) *cobra.Command {
 	show := &cobra.Command{
 		Use: "show <email|id>", Short: "Show a user with tags and OAuth links", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				u, err := env.GetUser(cmd.Context(), args[0])
 				if err != nil {
 					return err
@@ -95,7 +95,7 @@ func newEventCmd(g *globalOptions) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List events", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				es, err := env.ListEvents(cmd.Context(), ascendkit.EventFilter{Type: typ, UserID: user, Limit: limit})
 				if err != nil {
 					return err
@@ -131,7 +131,7 @@ func newAuthCmd(g *globalOptions) *cobra.Command {
 	show := &cobra.Command{
 		Use: "show", Short: "Show the enabled sign-in providers", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				s, err := env.AuthSettings(cmd.Context())
 				if err != nil {
 					return err

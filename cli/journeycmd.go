@@ -17,9 +17,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// withEnv opens the environment for a command and closes it after.
+// withEnv opens (or creates) the environment for a command that writes
+// and closes it after.
 func withEnv(ctx context.Context, g *globalOptions, fn func(ascendkit.Environment) error) error {
-	env, err := g.openEnv(ctx)
+	return withOpened(ctx, g.openEnv, fn)
+}
+
+// withExisting opens an environment that must already exist, for a
+// command that reads it or changes what an import made.
+func withExisting(ctx context.Context, g *globalOptions, fn func(ascendkit.Environment) error) error {
+	return withOpened(ctx, g.openExisting, fn)
+}
+
+func withOpened(ctx context.Context, open func(context.Context) (ascendkit.Environment, error), fn func(ascendkit.Environment) error) error {
+	env, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -102,7 +113,7 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List templates", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				ts, err := env.ListTemplates(cmd.Context(), query)
 				if err != nil {
 					return err
@@ -132,7 +143,7 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 		Use: "show <id|slug>", Short: "Show a template, rendered for a user", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withEnv(ctx, g, func(env ascendkit.Environment) error {
+			return withExisting(ctx, g, func(env ascendkit.Environment) error {
 				t, err := env.GetTemplate(ctx, args[0])
 				if err != nil {
 					return err
@@ -206,7 +217,7 @@ func renderContext(ctx context.Context, env ascendkit.Environment, slug, userRef
 
 // withJourney opens the environment and finds the journey a command names.
 func withJourney(ctx context.Context, g *globalOptions, ref string, fn func(ascendkit.Environment, ascendkit.Journey) error) error {
-	return withEnv(ctx, g, func(env ascendkit.Environment) error {
+	return withExisting(ctx, g, func(env ascendkit.Environment) error {
 		j, err := env.GetJourney(ctx, ref)
 		if err != nil {
 			return err
@@ -222,7 +233,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List journeys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				js, err := env.ListJourneys(cmd.Context())
 				if err != nil {
 					return err

@@ -120,6 +120,41 @@ func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, err
 	return env, nil
 }
 
+// errNoEnvironment is wrapped by openExisting when the target's local
+// database does not exist.
+var errNoEnvironment = errors.New("no environment")
+
+// openExisting opens the resolved environment for a command that only
+// reads it (user, event, template, journey list|show, auth show, browse).
+// A local target whose database does not exist is refused rather than
+// created: a mistyped path must not look like an empty environment.
+func (g *globalOptions) openExisting(ctx context.Context) (ascendkit.Environment, error) {
+	target, _, err := g.resolveTarget()
+	if err != nil {
+		return nil, err
+	}
+	t, err := ascendkit.ParseTarget(target)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if t.Kind == ascendkit.TargetLocal {
+		abs, err := filepath.Abs(t.Path)
+		if err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(abs)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, &exitError{code: ExitError, err: fmt.Errorf("%w at %s; run an import or set-env", errNoEnvironment, abs)}
+		case err != nil:
+			return nil, fmt.Errorf("environment %s: %w", abs, err)
+		case st.IsDir():
+			return nil, &exitError{code: ExitError, err: fmt.Errorf("environment %s is a directory, not a database file", abs)}
+		}
+	}
+	return g.openEnv(ctx)
+}
+
 type setEnvOptions struct {
 	g      *globalOptions
 	apiURL string

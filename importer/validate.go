@@ -45,7 +45,7 @@ func ValidateSender(s string) error {
 		return errors.New("a sender email is required, such as hello@yourapp.com")
 	}
 	if !validEmail(strings.ToLower(s)) {
-		return fmt.Errorf("invalid sender %q: want a bare email address such as hello@yourapp.com", s)
+		return fmt.Errorf("invalid sender identity %q: want a bare email address such as hello@yourapp.com", s)
 	}
 	return nil
 }
