@@ -336,7 +336,10 @@ func (s *journeysScreen) Keys() keyMap {
 		k.Back.SetHelp("esc", "edit again")
 		short = []key.Binding{k.Continue, k.Back}
 	default:
-		short = []key.Binding{k.Submit, k.Next, k.Prev, k.Back}
+		// shift+tab in the full help only: the short line keeps room
+		// for how to reach the help from a field.
+		short = []key.Binding{k.Submit, k.Next, k.Back}
+		return keyMap{short: short, full: [][]key.Binding{{k.Submit, k.Next, k.Prev, k.Back}}}
 	}
 	return keyMap{short: short, full: [][]key.Binding{short}}
 }

@@ -18,18 +18,23 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
 }
 
-// globalKeys work on every screen (q and ? only when no input is focused).
+// globalKeys work on every screen. q and ? work only when no input is
+// focused or the focused input could not take them (a Clerk key has no
+// "?"); f1 opens the help from anywhere, as it types nothing.
 type globalKeys struct {
 	Help key.Binding
-	Quit key.Binding
-	Kill key.Binding
+	// InputHelp reaches the help from a focused input.
+	InputHelp key.Binding
+	Quit      key.Binding
+	Kill      key.Binding
 }
 
 func newGlobalKeys() globalKeys {
 	return globalKeys{
-		Help: bind([]string{"?"}, "?", "more keys"),
-		Quit: bind([]string{"q"}, "q", "quit"),
-		Kill: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:      bind([]string{"?", "f1"}, "?", "more keys"),
+		InputHelp: bind([]string{"f1"}, "f1", "help"),
+		Quit:      bind([]string{"q"}, "q", "quit"),
+		Kill:      bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
 	}
 }
 

@@ -315,7 +315,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m.quit()
 		}
-		if !m.active().InputFocused() {
+		if key.Matches(msg, m.pc.global.InputHelp) {
+			m.fullHelp = !m.fullHelp
+			return m, nil
+		}
+		if !m.inputTakes(msg) {
 			switch {
 			case key.Matches(msg, m.pc.global.Quit):
 				if p, ok := m.importing(); ok {
@@ -325,6 +329,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case key.Matches(msg, m.pc.global.Help):
 				m.fullHelp = !m.fullHelp
 				return m, nil
+			}
+			if m.active().InputFocused() {
+				return m, nil // refused by the input: typed nowhere
 			}
 		}
 	}
@@ -455,11 +462,25 @@ func (m Model) View() tea.View {
 	return v
 }
 
+// inputTakes reports that the key goes to a focused text input (so q and
+// ? are typed, not acted on). An input may refuse keys it cannot hold.
+func (m Model) inputTakes(k tea.KeyPressMsg) bool {
+	a := m.active()
+	if !a.InputFocused() {
+		return false
+	}
+	if r, ok := a.(interface{ inputRefuses(tea.KeyPressMsg) bool }); ok && r.inputRefuses(k) {
+		return false
+	}
+	return true
+}
+
 func (m Model) globalBindings() []key.Binding {
 	g := m.pc.global
-	inputFocused := m.active().InputFocused()
-	g.Help.SetEnabled(!inputFocused)
-	g.Quit.SetEnabled(!inputFocused)
+	if m.active().InputFocused() {
+		// The help line says how to reach help from here.
+		return []key.Binding{g.InputHelp, g.Kill}
+	}
 	return []key.Binding{g.Help, g.Quit, g.Kill}
 }
 

@@ -159,6 +159,20 @@ func (s *sourceScreen) InputFocused() bool {
 	return (s.mode == modeKey && s.keyInput.Focused()) || (s.mode == modeFile && s.fileInput.Focused())
 }
 
+// inputRefuses keeps keys a Clerk secret key cannot contain (such as ?)
+// out of the key field, so they reach the global bindings instead.
+func (s *sourceScreen) inputRefuses(k tea.KeyPressMsg) bool {
+	if s.mode != modeKey || k.Text == "" {
+		return false
+	}
+	for _, r := range k.Text {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sourceScreen) liveKey() bool {
 	return s.mode == modeKey && strings.HasPrefix(strings.TrimSpace(s.keyInput.Value()), "sk_live_")
 }
