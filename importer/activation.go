@@ -44,6 +44,42 @@ type ActivationPlan struct {
 	Steps    []PlannedStep `json:"steps"`
 }
 
+// Describe says in one sentence what activation sends, e.g. "1,204
+// emails of migration-announcement will be sent now (Day 0), then up to
+// 1,204 of migration-go-live on Day 3, then …". The CLI and the wizard
+// both show it before asking to activate.
+func (p ActivationPlan) Describe() string {
+	if len(p.Steps) == 0 {
+		return fmt.Sprintf("The journey sends no emails; %s users would be enrolled now.", Thousands(p.Enroll))
+	}
+	if p.Enroll == 0 {
+		return "No users would be enrolled now, so no emails are sent now; users imported later into the audience are enrolled and emailed as they arrive."
+	}
+	var b strings.Builder
+	for i, s := range p.Steps {
+		n := Thousands(s.Emails)
+		switch {
+		case i == 0 && s.Day == 0:
+			fmt.Fprintf(&b, "%s emails of %s will be sent now (Day 0)", n, s.Template)
+		case i == 0 && s.Day > 0:
+			fmt.Fprintf(&b, "%s emails of %s will be sent on Day %d (%s from now)", n, s.Template, s.Day, plural(s.Day, "day"))
+		case s.Day < 0:
+			fmt.Fprintf(&b, ", then up to %s of %s %s", n, s.Template, s.Via)
+		default:
+			fmt.Fprintf(&b, ", then up to %s of %s on Day %d", n, s.Template, s.Day)
+		}
+	}
+	fmt.Fprintf(&b, " (%s users enrolled now).", Thousands(p.Enroll))
+	return b.String()
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return Thousands(n) + " " + unit + "s"
+}
+
 // ActivationRefusedError is returned by Activate while the plan has problems.
 type ActivationRefusedError struct {
 	Journey  string

@@ -38,6 +38,9 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 			t.Errorf("problem %q: want no sender and unset resetUrl only", prob)
 		}
 	}
+	if got, want := p.Describe(), "2 emails of migration-password-reset will be sent on Day 1 (1 day from now), then up to 2 of migration-password-reset-reminder on Day 4 (2 users enrolled now)."; got != want {
+		t.Errorf("Describe() = %q\nwant %q", got, want)
+	}
 	_, err = Activate(ctx, env, JourneyPasswordReset, now)
 	var refused *ActivationRefusedError
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), SlugPasswordReset) {
@@ -59,8 +62,8 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 	if res.NewlyEnrolled != 2 || res.Journey.Status != ascendkit.StatusActive || len(res.Plan.Problems) != 0 {
 		t.Fatalf("activation = %+v", res)
 	}
-	if p, _ := ActivationCheck(ctx, env, JourneyPasswordReset); p.Enroll != 0 || p.Steps[0].Emails != 0 {
-		t.Errorf("after activation the plan still enrolls %d", p.Enroll)
+	if p, _ := ActivationCheck(ctx, env, JourneyPasswordReset); p.Enroll != 0 || p.Steps[0].Emails != 0 || !strings.HasPrefix(p.Describe(), "No users would be enrolled now") {
+		t.Errorf("after activation the plan still enrolls %d: %s", p.Enroll, p.Describe())
 	}
 
 	// The announcement journey still lacks its login URL (the Day 0 email does not use it).
@@ -70,6 +73,9 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 	}
 	if p.Steps[0].Day != 0 || p.Steps[0].Template != SlugAnnouncement || p.Steps[0].Emails != p.Enroll || p.Enroll == 0 {
 		t.Errorf("announcement first step = %+v (enroll %d)", p.Steps[0], p.Enroll)
+	}
+	if d := p.Describe(); !strings.HasPrefix(d, Thousands(p.Enroll)+" emails of migration-announcement will be sent now (Day 0), then up to ") || !strings.Contains(d, "of migration-reminder on Day 7") {
+		t.Errorf("announcement Describe() = %q", d)
 	}
 }
 
