@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -83,6 +84,28 @@ type duplicatesScreen struct {
 
 	work  reviewWork
 	tally *[4]int // counts(), nil when a policy changed
+
+	// pending is a bulk change waiting for y / n; undo is the state
+	// before the last bulk change (u restores it).
+	pending *bulkChange
+	undo    *policySnapshot
+	notice  string
+	// tabCounts are the rows of each reason tab, same order as reasons.
+	tabCounts []int
+}
+
+// bulkChange is M or S on the rows the filter shows.
+type bulkChange struct {
+	policy importer.Policy
+	rows   []int // entries (duplicates shown) whose policy changes
+	all    bool  // every duplicate is shown: the default changes too
+}
+
+// policySnapshot is the duplicate policy before a bulk change.
+type policySnapshot struct {
+	onDuplicate importer.Policy
+	decisions   map[string]importer.Policy
+	label       string
 }
 
 // reviewText is an entry's text, sanitized for the terminal once.
@@ -152,6 +175,19 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	}
 	if pc.sess.decisions == nil {
 		pc.sess.decisions = map[string]importer.Policy{}
+	}
+	s.tabCounts = make([]int, len(s.reasons))
+	at := map[string]int{}
+	for i, r := range s.reasons {
+		at[r] = i
+	}
+	for _, e := range s.entries {
+		s.tabCounts[0]++
+		if e.Kind == kindWarning {
+			s.tabCounts[at[tabFlagged]]++
+		} else {
+			s.tabCounts[at[e.Reason]]++
+		}
 	}
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
@@ -388,7 +424,21 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	if s.pending != nil {
+		switch {
+		case key.Matches(k, s.keys.Yes):
+			s.applyBulk(*s.pending)
+			s.pending = nil
+		case key.Matches(k, s.keys.No):
+			s.pending = nil
+			s.notice = "Nothing changed."
+		}
+		return nil
+	}
+	s.notice = ""
 	switch {
+	case key.Matches(k, s.keys.Undo):
+		s.undoBulk()
 	case key.Matches(k, s.keys.Filter):
 		return s.filter.Focus()
 	case key.Matches(k, s.keys.NextReason):
@@ -399,7 +449,9 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.lookupSelected()
 	case key.Matches(k, s.keys.Toggle):
 		c := s.table.Cursor()
-		if e, ok := s.selected(); ok && e.Kind == kindDuplicate {
+		if e, ok := s.selected(); ok && e.Kind != kindDuplicate {
+			s.notice = whyNoPolicy(e)
+		} else if ok {
 			next := importer.PolicyMerge
 			if s.policy(e) == importer.PolicyMerge {
 				next = importer.PolicySkip
@@ -414,9 +466,9 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 			s.tally = nil
 		}
 	case key.Matches(k, s.keys.MergeAll):
-		s.setAll(importer.PolicyMerge)
+		s.askBulk(importer.PolicyMerge)
 	case key.Matches(k, s.keys.SkipAll):
-		s.setAll(importer.PolicySkip)
+		s.askBulk(importer.PolicySkip)
 	case key.Matches(k, s.keys.Continue):
 		return nav(stateConfirm)
 	case key.Matches(k, s.keys.Back):
@@ -447,10 +499,79 @@ func (s *duplicatesScreen) defaultPolicy() importer.Policy {
 	return s.pc.sess.onDuplicate
 }
 
-// setAll is the bulk policy: it becomes the default and clears per-row choices.
-func (s *duplicatesScreen) setAll(p importer.Policy) {
-	s.pc.sess.onDuplicate = p
+// whyNoPolicy says why a row has no skip/merge choice.
+func whyNoPolicy(e importer.Entry) string {
+	switch {
+	case e.Kind == kindWarning:
+		return "This user is imported; what was left out is listed below. There is nothing to skip or merge."
+	case e.Reason == importer.ReasonBanned:
+		return "Banned in Clerk: not imported (the CLI's --include-banned imports them). Only duplicates can be merged."
+	case e.Reason == importer.ReasonNoEmail, e.Reason == importer.ReasonInvalidEmail:
+		return "No usable email address: AscendKit cannot create this user. Only duplicates can be merged."
+	}
+	return "Skipped (" + reasonLabel(e.Reason) + "): it cannot be imported. Only duplicates can be merged."
+}
+
+// filtered reports a reason tab or a text filter narrowing the rows.
+func (s *duplicatesScreen) filtered() bool {
+	return s.reasons[s.reason] != "" || strings.TrimSpace(s.filter.Value()) != ""
+}
+
+// askBulk prepares M / S for the duplicates the filter shows and asks
+// before changing them; nothing hidden by the filter changes.
+func (s *duplicatesScreen) askBulk(p importer.Policy) {
+	c := bulkChange{policy: p, all: !s.filtered()}
+	for _, i := range s.visible {
+		if e := s.entries[i]; e.Kind == kindDuplicate && s.policy(e) != p {
+			c.rows = append(c.rows, i)
+		}
+	}
+	if len(c.rows) == 0 && (!c.all || s.defaultPolicy() == p) {
+		s.notice = fmt.Sprintf("Every duplicate shown is already %s.", p)
+		return
+	}
+	s.pending = &c
+}
+
+// applyBulk makes a confirmed bulk change, keeping what it replaced for u.
+func (s *duplicatesScreen) applyBulk(c bulkChange) {
+	d := s.pc.sess.decisions
+	s.undo = &policySnapshot{onDuplicate: s.defaultPolicy(), decisions: maps.Clone(d),
+		label: fmt.Sprintf("%s %s", bulkVerb(c.policy), plural(len(c.rows), "duplicate", "duplicates"))}
+	if c.all {
+		// Every duplicate is shown: the choice becomes the default.
+		s.pc.sess.onDuplicate = c.policy
+		clear(d)
+	} else {
+		for _, i := range c.rows {
+			id := s.entries[i].SourceID
+			if c.policy == s.defaultPolicy() {
+				delete(d, id)
+			} else {
+				d[id] = c.policy
+			}
+		}
+	}
+	s.refreshPolicies()
+	s.notice = fmt.Sprintf("%s %s. Press u to undo.", bulkDone(c.policy), plural(len(c.rows), "duplicate", "duplicates"))
+}
+
+// undoBulk restores the policy from before the last bulk change.
+func (s *duplicatesScreen) undoBulk() {
+	if s.undo == nil {
+		s.notice = "No bulk change to undo."
+		return
+	}
+	u := s.undo
+	s.undo = nil
+	s.pc.sess.onDuplicate = u.onDuplicate
 	clear(s.pc.sess.decisions)
+	maps.Copy(s.pc.sess.decisions, u.decisions)
+	s.refreshPolicies()
+	s.notice = "Undone: " + u.label + "."
+}
+
+func (s *duplicatesScreen) refreshPolicies() {
 	for i, e := range s.entries {
 		if e.Kind == kindDuplicate {
 			s.setPolicyCell(i)
@@ -458,6 +579,20 @@ func (s *duplicatesScreen) setAll(p importer.Policy) {
 	}
 	s.table.UpdateViewport()
 	s.tally = nil
+}
+
+func bulkVerb(p importer.Policy) string {
+	if p == importer.PolicyMerge {
+		return "merge"
+	}
+	return "skip"
+}
+
+func bulkDone(p importer.Policy) string {
+	if p == importer.PolicyMerge {
+		return "Merging"
+	}
+	return "Skipping"
 }
 
 // counts returns duplicates by policy, skipped users and users flagged
@@ -516,6 +651,9 @@ func (s *duplicatesScreen) View() string {
 		default:
 			name = reasonLabel(r)
 		}
+		if i < len(s.tabCounts) {
+			name += " " + fmtInt(s.tabCounts[i])
+		}
 		if i == s.reason {
 			tabs = append(tabs, st.TabOn.Render(name))
 		} else {
@@ -533,6 +671,13 @@ func (s *duplicatesScreen) View() string {
 	}
 	b.WriteString(clampLines(strip, 1, s.width) + "\n")
 	switch {
+	case s.pending != nil:
+		p := s.pending
+		q := fmt.Sprintf("%s %s? y / n", capitalize(bulkVerb(p.policy)), plural(len(p.rows), "duplicate", "duplicates"))
+		if s.filtered() {
+			q = fmt.Sprintf("%s the %s this filter shows (hidden rows stay)? y / n", capitalize(bulkVerb(p.policy)), plural(len(p.rows), "duplicate", "duplicates"))
+		}
+		b.WriteString(clampLines(st.Warning.Render(q), 1, s.width) + "\n")
 	case s.filter.Focused() || s.filter.Value() != "":
 		b.WriteString(s.filter.View() + st.Dim.Render(fmt.Sprintf("  %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))) + "\n")
 	default:
@@ -586,6 +731,11 @@ func (s *duplicatesScreen) detailView(i int) string {
 		}
 		lines = strings.Split(renderLines(st.Dim, wrapHang(head, s.width, 2)), "\n")
 	}
+	if s.notice != "" {
+		// What the last key did (or why it did nothing) comes first.
+		note := strings.Split(renderLines(st.Warning, wrapHang(s.notice, s.width, 2)), "\n")
+		lines = append(note, lines...)
+	}
 	if len(lines) > detailLines {
 		lines = lines[:detailLines]
 		lines[detailLines-1] = ansiTruncate(lines[detailLines-1]+" …", s.width)
@@ -603,10 +753,19 @@ func (s *duplicatesScreen) Keys() keyMap {
 		short := []key.Binding{k.Continue, k.Back}
 		return keyMap{short: short, full: [][]key.Binding{short}}
 	}
-	short := []key.Binding{k.Continue, k.Toggle, k.NextReason, k.Filter, k.MergeAll, k.SkipAll, k.Back}
+	if s.pending != nil {
+		short := []key.Binding{k.Yes, k.No}
+		return keyMap{short: short, full: [][]key.Binding{short}}
+	}
+	if s.filtered() {
+		k.MergeAll.SetHelp("M", "merge shown")
+		k.SkipAll.SetHelp("S", "skip shown")
+	}
+	k.Undo.SetEnabled(s.undo != nil)
+	short := []key.Binding{k.Continue, k.Toggle, k.NextReason, k.Filter, k.MergeAll, k.SkipAll, k.Undo, k.Back}
 	return keyMap{short: short, full: [][]key.Binding{
 		{k.Up, k.Down, k.Toggle},
 		{k.NextReason, k.PrevReason, k.Filter},
-		{k.MergeAll, k.SkipAll, k.Continue, k.Back},
+		{k.MergeAll, k.SkipAll, k.Undo, k.Continue, k.Back},
 	}}
 }

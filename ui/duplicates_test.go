@@ -43,8 +43,9 @@ func TestDuplicatesPolicyToggleAndBulk(t *testing.T) {
 	if len(d.m.pc.sess.decisions) != 1 {
 		t.Fatalf("decisions %v", d.m.pc.sess.decisions)
 	}
-	// Bulk merge clears per-row choices.
-	d.press("M")
+	// Bulk merge on the unfiltered view asks, then becomes the default
+	// and clears per-row choices.
+	d.press("M", "y")
 	if d.m.pc.sess.onDuplicate != importer.PolicyMerge || len(d.m.pc.sess.decisions) != 0 {
 		t.Fatalf("bulk: %q %v", d.m.pc.sess.onDuplicate, d.m.pc.sess.decisions)
 	}
@@ -53,7 +54,7 @@ func TestDuplicatesPolicyToggleAndBulk(t *testing.T) {
 	if p := d.m.pc.sess.decisions["user_0003"]; p != importer.PolicySkip {
 		t.Fatalf("decision %q, want skip", p)
 	}
-	d.press("S")
+	d.press("S", "y")
 	d.mustSee("(skip 2 · merge 0)")
 }
 
@@ -309,7 +310,7 @@ func TestDuplicatesManyRowsWorkIsBounded(t *testing.T) {
 	if s.work.sanitized != n || s.work.rowsBuilt != n {
 		t.Fatalf("cursor moves and a toggle: sanitized %d, rows built %d; want %d each", s.work.sanitized, s.work.rowsBuilt, n)
 	}
-	d.press("M") // bulk: policies change, rows are not rebuilt
+	d.press("M", "y") // bulk: policies change, rows are not rebuilt
 	if s.work.rowsBuilt != n || s.table.Rows()[0][colPolicy] != "merge" {
 		t.Fatalf("bulk merge: rows built %d, row 0 policy %q", s.work.rowsBuilt, s.table.Rows()[0][colPolicy])
 	}
@@ -390,4 +391,65 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 		t.Fatalf("the malformed detail is cut:\n%s", d.view())
 	}
 	assertFits(t, d.view(), 80, 24)
+}
+
+// Bug 1: on a filtered tab, M changes only the duplicates shown (not the
+// hidden ones, nor their per-row choices), says how many and asks first;
+// u undoes it; each reason tab shows its count.
+func TestDuplicatesBulkOnlyOnFilteredRows(t *testing.T) {
+	var entries []importer.Entry
+	for i := range 6 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_e%d", i), Email: fmt.Sprintf("e%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonEmailExists, ExistingUserID: fmt.Sprintf("usr_%d", i)})
+	}
+	for i := range 4 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_r%d", i), Email: fmt.Sprintf("r%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
+	}
+	d := toReviewOf(t, 120, 40, entries)
+	s := reviewOf(d)
+	d.mustSee("all 10")
+	d.mustSee("email exists 6")
+	d.mustSee("repeated in source 4")
+	// A per-row choice on a hidden row must survive.
+	d.press("tab", "tab") // repeated in source
+	d.press("space")
+	if d.m.pc.sess.decisions["user_r0"] != importer.PolicyMerge {
+		t.Fatalf("row toggle: %v", d.m.pc.sess.decisions)
+	}
+	d.press("shift+tab") // email exists
+	d.press("/", "e", "enter")
+	if len(s.visible) != 6 {
+		t.Fatalf("filtered rows %d", len(s.visible))
+	}
+	d.press("M")
+	d.mustSee("Merge the 6 duplicates this filter shows (hidden rows stay)? y / n")
+	if d.m.pc.sess.onDuplicate == importer.PolicyMerge || len(d.m.pc.sess.decisions) != 1 {
+		t.Fatal("M changed the policy before it was confirmed")
+	}
+	d.press("n")
+	if len(d.m.pc.sess.decisions) != 1 {
+		t.Fatalf("n changed decisions: %v", d.m.pc.sess.decisions)
+	}
+	d.press("M", "y")
+	dec := d.m.pc.sess.decisions
+	if d.m.pc.sess.onDuplicate != importer.PolicySkip {
+		t.Fatalf("a filtered bulk change changed the default to %q", d.m.pc.sess.onDuplicate)
+	}
+	for i := range 6 {
+		if dec[fmt.Sprintf("user_e%d", i)] != importer.PolicyMerge {
+			t.Fatalf("shown row %d not merged: %v", i, dec)
+		}
+	}
+	if dec["user_r0"] != importer.PolicyMerge || len(dec) != 7 {
+		t.Fatalf("hidden rows changed: %v", dec)
+	}
+	d.mustSee("(skip 3 · merge 7)")
+	d.mustSee("u undo bulk")
+	d.press("u")
+	if len(dec) != 1 || dec["user_r0"] != importer.PolicyMerge {
+		t.Fatalf("u did not restore the choices before M: %v", dec)
+	}
+	d.mustSee("(skip 9 · merge 1)")
+	d.mustSee("Undone: merge 6 duplicates.")
 }

@@ -70,7 +70,7 @@ func newSettingsKeys() settingsKeys {
 
 type duplicatesKeys struct {
 	Up, Down, NextReason, PrevReason, Filter, Toggle, MergeAll, SkipAll, Continue, Back key.Binding
-	ApplyFilter, ClearFilter                                                            key.Binding
+	ApplyFilter, ClearFilter, Undo, Yes, No                                             key.Binding
 }
 
 func newDuplicatesKeys() duplicatesKeys {
@@ -87,6 +87,9 @@ func newDuplicatesKeys() duplicatesKeys {
 		Back:        bind([]string{"esc"}, "esc", "back"),
 		ApplyFilter: bind([]string{"enter"}, "enter", "apply filter"),
 		ClearFilter: bind([]string{"esc"}, "esc", "clear filter"),
+		Undo:        bind([]string{"u"}, "u", "undo bulk"),
+		Yes:         bind([]string{"y"}, "y", "apply"),
+		No:          bind([]string{"n", "esc"}, "n", "cancel"),
 	}
 }
 
