@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -40,8 +41,19 @@ type result struct {
 
 func (h *harness) run(stdin string, args ...string) result {
 	h.t.Helper()
+	return h.runIO(false, stdin, args...)
+}
+
+// runTTY runs as if stdin and stdout were a terminal (confirmation prompts).
+func (h *harness) runTTY(stdin string, args ...string) result {
+	h.t.Helper()
+	return h.runIO(true, stdin, args...)
+}
+
+func (h *harness) runIO(tty bool, stdin string, args ...string) result {
+	h.t.Helper()
 	var out, errOut bytes.Buffer
-	ios := &IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
+	ios := &IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, IsTTY: tty, Getenv: func(k string) string { return h.envs[k] }}
 	code := Run(context.Background(), ios, args)
 	return result{code, out.String(), errOut.String()}
 }
@@ -296,15 +308,68 @@ func TestJourneyCommands(t *testing.T) {
 			t.Errorf("journey show lacks %q:\n%s", want, text)
 		}
 	}
+	wantEnrolled := rep.Tags["import:needs-password-reset"]
+	assertDraft := func(when string) {
+		t.Helper()
+		var j struct {
+			Status string
+			Stats  struct{ Enrolled int }
+		}
+		h.json(&j, "journey", "show", id)
+		if j.Status != "draft" || j.Stats.Enrolled != 0 {
+			t.Fatalf("%s: journey is %s with %d enrolled, want an untouched draft", when, j.Status, j.Stats.Enrolled)
+		}
+	}
+
+	// Email safety: with the reset URL and app name unset, activation is
+	// refused, naming what is missing, even with --yes.
+	if !strings.Contains(h.ok("import", "migration-journey", "create").stdout, "Activation will be refused until these are set") {
+		t.Error("migration-journey create without URLs does not say activation will be refused")
+	}
+	r := h.run("", "journey", "activate", id, "--yes")
+	if r.code != 1 || !strings.Contains(r.stderr, "migration-password-reset (node password_reset): unset appName, resetUrl") || !strings.Contains(r.stderr, "journey set-vars "+id) {
+		t.Fatalf("activate with unset variables: exit %d %q", r.code, r.stderr)
+	}
+	var plan importer.ActivationPlan
+	r = h.run("", "journey", "activate", id, "--dry-run", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || r.code != 1 || len(plan.Problems) != 2 || plan.Enroll != wantEnrolled {
+		t.Fatalf("dry run with problems: exit %d, plan %+v, %v", r.code, plan, err)
+	}
+	assertDraft("after the refusals")
+
+	// set-vars fixes it; invalid values are refused the same way the wizard refuses them.
+	for _, bad := range [][]string{{"--var", "resetUrl=https://"}, {"--var", "resetUrl"}, {"--from", "nobody"}, {"--var", "userName=x"}, {}} {
+		if r := h.run("", append([]string{"journey", "set-vars", id}, bad...)...); r.code != 2 {
+			t.Errorf("set-vars %v: exit %d %q", bad, r.code, r.stderr)
+		}
+	}
+	out := h.ok("journey", "set-vars", id, "--var", "resetUrl=https://acme.dev/reset", "--var", "appName=Acme").stdout
+	if !strings.Contains(out, "resetUrl=https://acme.dev/reset") || !strings.HasSuffix(out, "Next: ascendkit journey activate "+id+" --dry-run\n") {
+		t.Errorf("set-vars output:\n%s", out)
+	}
+	out = h.ok("journey", "activate", id, "--dry-run").stdout
+	if !strings.Contains(out, fmt.Sprintf("%s emails of migration-password-reset will be sent on Day 1", importer.Thousands(wantEnrolled))) || !strings.Contains(out, "nothing was changed") {
+		t.Errorf("dry run:\n%s", out)
+	}
+	assertDraft("after the dry run")
+
+	// Confirmation: refused without a terminal and --yes; "n" changes nothing.
+	if r := h.run("", "journey", "activate", id); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("activate without --yes off a terminal: exit %d %q", r.code, r.stderr)
+	}
+	if r := h.runTTY("n\n", "journey", "activate", id); r.code != 1 || !strings.Contains(r.stderr, "will be sent on Day 1") || !strings.Contains(r.stderr, "[y/N]") {
+		t.Errorf("activate answered no: exit %d %q", r.code, r.stderr)
+	}
+	assertDraft("after answering no")
 	var act struct {
 		Status        string
 		NewlyEnrolled int
 	}
-	h.json(&act, "journey", "activate", id)
-	if act.Status != "active" || act.NewlyEnrolled != rep.Tags["import:needs-password-reset"] {
-		t.Fatalf("activate: %+v, want %d enrolled", act, rep.Tags["import:needs-password-reset"])
+	r = h.runTTY("y\n", "journey", "activate", id, "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &act); err != nil || r.code != 0 || act.Status != "active" || act.NewlyEnrolled != wantEnrolled {
+		t.Fatalf("activate answered yes: exit %d %+v %v, want %d enrolled\n%s", r.code, act, err, wantEnrolled, r.stderr)
 	}
-	h.json(&act, "journey", "activate", id)
+	h.json(&act, "journey", "activate", id, "--yes")
 	if act.NewlyEnrolled != 0 {
 		t.Fatalf("second activation enrolled %d", act.NewlyEnrolled)
 	}
@@ -313,7 +378,7 @@ func TestJourneyCommands(t *testing.T) {
 		Stats  struct{ Enrolled int }
 	}
 	h.json(&j, "journey", "show", id)
-	if j.Status != "active" || j.Stats.Enrolled != rep.Tags["import:needs-password-reset"] {
+	if j.Status != "active" || j.Stats.Enrolled != wantEnrolled {
 		t.Fatalf("journey show json %+v", j)
 	}
 	h.ok("journey", "pause", id)
