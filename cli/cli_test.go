@@ -195,6 +195,15 @@ func TestMalformedFile(t *testing.T) {
 
 func TestEnvResolution(t *testing.T) {
 	h := newHarness(t)
+	type current struct {
+		Env, Source, ConfigPath string
+		Exists                  bool
+	}
+	var cur current
+	defaultDB := filepath.Join(h.dir, "data", "ascendkit", "local.db")
+	if r := h.ok("set-env"); !strings.Contains(r.stdout, "Environment: local:"+defaultDB+"\n  the default") || !strings.Contains(r.stdout, "does not exist yet") {
+		t.Errorf("set-env with nothing set:\n%s", r.stdout)
+	}
 	r := h.ok("import", "migration-journey", "create")
 	if !strings.Contains(r.stderr, "Creating the local AscendKit environment") {
 		t.Errorf("first use of the default env is not announced: %q", r.stderr)
@@ -209,6 +218,13 @@ func TestEnvResolution(t *testing.T) {
 	saved := filepath.Join(h.dir, "saved.db")
 	h.ok("set-env", "local:"+saved)
 	cfg := filepath.Join(h.dir, "config", "ascendkit", "config.json")
+	h.json(&cur, "set-env")
+	if cur != (current{Env: "local:" + saved, Source: "config", ConfigPath: cfg, Exists: true}) {
+		t.Errorf("set-env after saving = %+v", cur)
+	}
+	if r := h.ok("set-env"); !strings.Contains(r.stdout, "saved by set-env in "+cfg) || !strings.Contains(r.stdout, "0 users") {
+		t.Errorf("set-env after saving:\n%s", r.stdout)
+	}
 	st, err := os.Stat(cfg)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("config %v mode %v", err, st)
@@ -221,7 +237,14 @@ func TestEnvResolution(t *testing.T) {
 	}
 	// $ASCENDKIT_ENV beats the saved target, --env beats both.
 	h.envs["ASCENDKIT_ENV"] = "local:" + filepath.Join(h.dir, "other.db")
+	h.json(&cur, "set-env")
+	if cur.Source != "env" || cur.Env != h.envs["ASCENDKIT_ENV"] || cur.Exists {
+		t.Errorf("set-env with $ASCENDKIT_ENV = %+v", cur)
+	}
 	createEnv(t, h.envs["ASCENDKIT_ENV"])
+	if h.json(&cur, "set-env", "--env", "local:"+saved); cur.Source != "flag" || cur.Env != "local:"+saved {
+		t.Errorf("set-env with --env = %+v", cur)
+	}
 	h.json(&js, "journey", "list")
 	if len(js) != 0 {
 		t.Fatalf("ASCENDKIT_ENV ignored")
