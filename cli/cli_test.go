@@ -477,3 +477,86 @@ func TestEntriesFile(t *testing.T) {
 		t.Fatalf("%d entries, report has %d duplicates + %d skipped", len(lines), rep.Users.Duplicates, rep.Users.Skipped)
 	}
 }
+
+func TestListLimitsEmailsAndEnrollments(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 150)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--api-key", testKey)
+	imported := rep.Users.Imported
+	if imported <= defaultRows {
+		t.Fatalf("only %d users imported: the test needs more than %d", imported, defaultRows)
+	}
+	lines := func(s string) int { return strings.Count(s, "\n") }
+
+	r := h.ok("user", "list")
+	if lines(r.stdout) != defaultRows+1 || !strings.Contains(r.stderr, fmt.Sprintf("Showing 50 of %d users; --limit N or --all shows more.", imported)) {
+		t.Errorf("user list: %d lines, stderr %q", lines(r.stdout), r.stderr)
+	}
+	var us []ascendkit.User
+	h.json(&us, "user", "list", "--all")
+	if len(us) != imported {
+		t.Errorf("user list --all: %d users, want %d", len(us), imported)
+	}
+	if r := h.ok("user", "list", "--limit", "5"); lines(r.stdout) != 6 || !strings.Contains(r.stderr, "Showing 5 of") {
+		t.Errorf("user list --limit 5: %d lines, %q", lines(r.stdout), r.stderr)
+	}
+	if r := h.ok("user", "list", "--tag", "import:clerk", "--limit", fmt.Sprint(imported)); strings.Contains(r.stderr, "more exist") || lines(r.stdout) != imported+1 {
+		t.Errorf("user list --limit <all>: %d lines, %q", lines(r.stdout), r.stderr)
+	}
+	for _, bad := range [][]string{{"--limit", "0"}, {"--all", "--limit", "5"}} {
+		if r := h.run("", append([]string{"user", "list"}, bad...)...); r.code != 2 {
+			t.Errorf("user list %v: exit %d", bad, r.code)
+		}
+	}
+
+	r = h.ok("event", "list")
+	if lines(r.stdout) != defaultRows+1 || !strings.Contains(r.stderr, "Showing the first 50 events; more exist") {
+		t.Errorf("event list: %d lines, stderr %q", lines(r.stdout), r.stderr)
+	}
+	var evs []struct{ UserID, UserEmail string }
+	h.json(&evs, "event", "list", "--all")
+	if len(evs) < imported {
+		t.Fatalf("event list --all: %d events for %d users", len(evs), imported)
+	}
+	emailOf := map[string]string{}
+	for _, u := range us {
+		emailOf[u.ID] = u.Email
+	}
+	for _, e := range evs {
+		if e.UserEmail == "" || e.UserEmail != emailOf[e.UserID] {
+			t.Fatalf("event of %s has email %q, want %q", e.UserID, e.UserEmail, emailOf[e.UserID])
+		}
+	}
+	first := us[0]
+	r = h.ok("event", "list", "--user", first.Email)
+	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")[1:]
+	for _, row := range rows {
+		if !strings.Contains(row, first.Email) {
+			t.Errorf("event list --user %s shows another user's event: %s", first.Email, row)
+		}
+	}
+	if len(rows) == 0 {
+		t.Errorf("event list --user %s: no events", first.Email)
+	}
+
+	// user show lists the journeys the user is enrolled in.
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	if r := h.ok("user", "show", first.Email); !strings.Contains(r.stdout, "Journeys:       not enrolled in any") {
+		t.Errorf("user show before activation:\n%s", r.stdout)
+	}
+	h.ok("journey", "activate", created.Journeys[0].ID, "--yes")
+	if r := h.ok("user", "show", first.Email); !strings.Contains(r.stdout, "Migration announcement: active at announcement since ") {
+		t.Errorf("user show after activation:\n%s", r.stdout)
+	}
+	var detail struct {
+		Email       string
+		Enrollments []struct{ Journey, Status, CurrentNode string }
+	}
+	h.json(&detail, "user", "show", first.ID)
+	if detail.Email != first.Email || len(detail.Enrollments) != 1 || detail.Enrollments[0].Journey != importer.JourneyAnnouncement {
+		t.Errorf("user show --json = %+v", detail)
+	}
+}
