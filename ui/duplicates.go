@@ -68,7 +68,8 @@ type duplicatesScreen struct {
 	texts   []reviewText     // entries' sanitized text, same order
 	cells   []table.Row      // entries' table cells at the current widths
 	colW    [numReviewCols]int
-	reasons []string // "" (all) + reasons present + tabFlagged
+	natural [numReviewCols]int // widest cell of each column (capped)
+	reasons []string           // "" (all) + reasons present + tabFlagged
 	reason  int
 	filter  textinput.Model
 	query   string // the filter the visible rows were computed for
@@ -156,6 +157,7 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 		s.texts[i] = newReviewText(e)
 	}
 	s.work.sanitized += len(s.entries)
+	s.natural = naturalWidths(s.texts)
 	s.reasons = []string{""}
 	if flagged {
 		// Second, so that it shows on a narrow terminal too.
@@ -215,6 +217,19 @@ func newReviewText(e importer.Entry) reviewText {
 	return t
 }
 
+// matchCount is what the filter line ends with; it is never cut.
+func (s *duplicatesScreen) matchCount() string {
+	return fmt.Sprintf("  %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))
+}
+
+// sizeFilter leaves room after the filter for its match count.
+func (s *duplicatesScreen) sizeFilter() {
+	// The input draws its prompt and one cell for the cursor besides
+	// its width.
+	room := s.width - lipgloss.Width(s.filter.Prompt) - 1 - lipgloss.Width(fmt.Sprintf("  %s of %s", fmtInt(len(s.entries)), fmtInt(len(s.entries))))
+	s.filter.SetWidth(max(room, 4))
+}
+
 func (s *duplicatesScreen) restyle() {
 	s.table.SetStyles(s.pc.styles.Table)
 	s.filter.SetStyles(s.pc.styles.Input)
@@ -226,29 +241,91 @@ func (s *duplicatesScreen) resume() tea.Cmd { return s.lookupSelected() }
 
 func (s *duplicatesScreen) InputFocused() bool { return s.filter.Focused() }
 
+// Review columns: titles, the most a column is worth and the least it
+// can be cut to.
+var (
+	reviewTitles = [numReviewCols]string{"Reason", "Source ID", "Email", "Existing user", "Policy"}
+	reviewCap    = [numReviewCols]int{18, 32, 48, 28, 6}
+	reviewMin    = [numReviewCols]int{8, 10, 10, 13, 6}
+)
+
+// naturalWidths is each column's widest cell (its title at least),
+// capped: what the column would take if the width allowed.
+func naturalWidths(texts []reviewText) [numReviewCols]int {
+	var w [numReviewCols]int
+	for i, t := range reviewTitles {
+		w[i] = lipgloss.Width(t)
+	}
+	w[colPolicy] = max(w[colPolicy], len("merge"))
+	w[colEmail] = max(w[colEmail], len("(none)"))
+	for _, t := range texts {
+		w[colReason] = max(w[colReason], lipgloss.Width(t.reason))
+		w[colSource] = max(w[colSource], lipgloss.Width(t.source))
+		w[colEmail] = max(w[colEmail], lipgloss.Width(t.email))
+		w[colExisting] = max(w[colExisting], lipgloss.Width(t.existing))
+	}
+	for i := range w {
+		w[i] = min(w[i], reviewCap[i])
+	}
+	return w
+}
+
+// shareWidths fits the columns' natural widths into avail cells: each
+// column gives up cells in proportion to what it has above its minimum,
+// so a long column (the email) shrinks more than a short one (the
+// reason), and none goes below its minimum. Room left over goes to the
+// email.
+func shareWidths(natural [numReviewCols]int, avail int) [numReviewCols]int {
+	w := natural
+	sum, slack := 0, 0
+	for i, n := range w {
+		sum += n
+		slack += max(n-reviewMin[i], 0)
+	}
+	if sum <= avail {
+		w[colEmail] += avail - sum
+		return w
+	}
+	excess := min(sum-avail, slack)
+	cut := 0
+	for i := range w {
+		c := excess * max(natural[i]-reviewMin[i], 0) / slack
+		w[i] -= c
+		cut += c
+	}
+	// Rounding: the columns with the most room left give one more each.
+	for cut < excess {
+		widest := -1
+		for i := range w {
+			if w[i] > reviewMin[i] && (widest < 0 || w[i]-reviewMin[i] > w[widest]-reviewMin[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		w[widest]--
+		cut++
+	}
+	return w
+}
+
 func (s *duplicatesScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
-	s.filter.SetWidth(max(w-10, 10))
-	// reason, source id, email, existing user, policy; 2 cells of padding
-	// per column. Ids are cut in the middle (their tails differ), so they
-	// can be narrow; the email gets the rest.
-	fixed := 18 + 6 + numReviewCols*2
-	rest := max(w-fixed-2, 30)
-	src := min(max(rest/4, 12), 32)
-	existing := min(max(rest/4, 13), 28)
-	email := rest - src - existing
-	s.table.SetColumns([]table.Column{
-		{Title: "Reason", Width: 18},
-		{Title: "Source ID", Width: src},
-		{Title: "Email", Width: email},
-		{Title: "Existing user", Width: existing},
-		{Title: "Policy", Width: 6},
-	})
+	s.sizeFilter()
+	// 2 cells of padding per column; ids are cut in the middle (their
+	// tails differ).
+	cw := shareWidths(s.natural, max(w-numReviewCols*2-2, 0))
+	cols := make([]table.Column, numReviewCols)
+	for i := range cols {
+		cols[i] = table.Column{Title: reviewTitles[i], Width: cw[i]}
+	}
+	s.table.SetColumns(cols)
 	s.table.SetWidth(w)
 	// Lines left for the heading, tabs and status, and four for the
 	// selected row's detail.
 	s.table.SetHeight(max(h-7, 3))
-	if cw := [numReviewCols]int{18, src, email, existing, 6}; cw != s.colW || s.cells == nil {
+	if cw != s.colW || s.cells == nil {
 		s.colW = cw
 		s.buildCells()
 	}
@@ -679,7 +756,8 @@ func (s *duplicatesScreen) View() string {
 		}
 		b.WriteString(clampLines(st.Warning.Render(q), 1, s.width) + "\n")
 	case s.filter.Focused() || s.filter.Value() != "":
-		b.WriteString(s.filter.View() + st.Dim.Render(fmt.Sprintf("  %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))) + "\n")
+		s.sizeFilter()
+		b.WriteString(s.filter.View() + st.Dim.Render(s.matchCount()) + "\n")
 	default:
 		b.WriteString(st.Dim.Render(fmt.Sprintf("showing %s of %s · default for duplicates: %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)), s.defaultPolicy())) + "\n")
 	}
