@@ -560,3 +560,27 @@ func TestListLimitsEmailsAndEnrollments(t *testing.T) {
 		t.Errorf("user show --json = %+v", detail)
 	}
 }
+
+// After a CLI run, the human output ends with the next command to run.
+func TestNextCommandAfterImport(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 40)
+	ends := func(r result, want string) {
+		t.Helper()
+		if !strings.HasSuffix(r.stdout, "\nNext: "+want+"\n") {
+			t.Errorf("output does not end with Next: %s\n%s", want, r.stdout)
+		}
+	}
+	ends(h.ok("import", "clerk", "preview", "--api-key", testKey), "`ascendkit import clerk run` with the same flags, to apply it")
+	ends(h.ok("import", "clerk", "run", "--api-key", testKey),
+		"ascendkit import migration-journey create --from-identity <email> --app-name <name> --login-url <url> --reset-url <url>")
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	ends(h.ok("import", "clerk", "run", "--api-key", testKey), "ascendkit journey activate "+created.Journeys[0].ID+" --dry-run")
+	ends(h.ok("import", "migration-journey", "create"), "ascendkit journey activate "+created.Journeys[0].ID+" --dry-run")
+	for _, j := range created.Journeys {
+		ends(h.ok("journey", "activate", j.ID, "--yes"), "ascendkit journey show "+j.ID)
+	}
+	ends(h.ok("import", "clerk", "run", "--api-key", testKey), "ascendkit user list --tag import:clerk")
+}
