@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -583,4 +584,42 @@ func TestNextCommandAfterImport(t *testing.T) {
 		ends(h.ok("journey", "activate", j.ID, "--yes"), "ascendkit journey show "+j.ID)
 	}
 	ends(h.ok("import", "clerk", "run", "--api-key", testKey), "ascendkit user list --tag import:clerk")
+}
+
+// cancelOnWrite cancels a context once the text written to it contains want.
+type cancelOnWrite struct {
+	buf    strings.Builder
+	want   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.want) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// ctrl+c at the activation prompt exits 130 and activates nothing, rather
+// than waiting for a line that never comes.
+func TestActivatePromptInterrupted(t *testing.T) {
+	h := newHarness(t)
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	id := created.Journeys[0].ID
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdin, never := io.Pipe()
+	defer never.Close()
+	errOut := &cancelOnWrite{want: "[y/N]", cancel: cancel}
+	ios := &IO{In: stdin, Out: io.Discard, ErrOut: errOut, IsTTY: true, Getenv: func(k string) string { return h.envs[k] }}
+	if code := Run(ctx, ios, []string{"journey", "activate", id}); code != ExitInterrupted {
+		t.Fatalf("ctrl+c at the prompt: exit %d, want %d\n%s", code, ExitInterrupted, errOut.buf.String())
+	}
+	var j struct{ Status string }
+	if h.json(&j, "journey", "show", id); j.Status != "draft" {
+		t.Errorf("journey is %s after an interrupted prompt", j.Status)
+	}
 }

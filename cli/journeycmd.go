@@ -425,7 +425,7 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 			if !o.g.io.IsTTY {
 				return usageErr("journey activate sends emails: pass --yes to confirm (--dry-run shows what it would do)")
 			}
-			ok, err := o.confirm(p)
+			ok, err := o.confirm(ctx, p)
 			if err != nil {
 				return err
 			}
@@ -452,15 +452,32 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 	})
 }
 
-// confirm shows the plan and asks on the terminal; only "y" or "yes" activates.
-func (o *activateOptions) confirm(p importer.ActivationPlan) (bool, error) {
+// confirm shows the plan and asks on the terminal; only "y" or "yes"
+// activates. ctrl+c at the prompt cancels ctx (the signal is caught for
+// graceful stops), so the read is abandoned then rather than waited on.
+func (o *activateOptions) confirm(ctx context.Context, p importer.ActivationPlan) (bool, error) {
 	e := o.g.io.ErrOut
 	fmt.Fprintf(e, "%s\nActivate %q? [y/N] ", termtext.Clean(p.Describe()), termtext.Clean(p.Journey))
-	line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
+	type answer struct {
+		line string
+		err  error
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e)
+		return false, ctx.Err()
+	case a = <-got:
+	}
+	if a.err != nil && !errors.Is(a.err, io.EOF) {
+		return false, a.err
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
 	case "y", "yes":
 		return true, nil
 	}
