@@ -350,6 +350,9 @@ func TestJourneyCommands(t *testing.T) {
 	if !strings.Contains(h.ok("import", "migration-journey", "create").stdout, "Activation will be refused until these are set") {
 		t.Error("migration-journey create without URLs does not say activation will be refused")
 	}
+	if out := h.ok("journey", "show", id).stdout; !strings.Contains(out, "Activation is refused until these are set:\n  - migration-password-reset (node password_reset): unset appName, resetUrl") {
+		t.Errorf("journey show does not name what blocks activation:\n%s", out)
+	}
 	r := h.run("", "journey", "activate", id, "--yes")
 	if r.code != 1 || !strings.Contains(r.stderr, "migration-password-reset (node password_reset): unset appName, resetUrl") || !strings.Contains(r.stderr, "journey set-vars "+id) {
 		t.Fatalf("activate with unset variables: exit %d %q", r.code, r.stderr)

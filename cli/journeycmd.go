@@ -302,11 +302,22 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 				if showJSON {
 					return printJSON(g.io.Out, j)
 				}
-				total, pending, err := env.AudienceSize(ctx, j.ID)
+				p, err := importer.ActivationCheck(ctx, env, j.ID)
 				if err != nil {
 					return err
 				}
-				printJourney(g.io.Out, j, total, pending)
+				printJourney(g.io.Out, j, p.Audience, p.Enroll)
+				w := g.io.Out
+				switch {
+				case len(p.Problems) > 0:
+					fmt.Fprintln(w, "\nActivation is refused until these are set:")
+					for _, pr := range p.Problems {
+						fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
+					}
+					fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", j.ID)
+				case j.Status != ascendkit.StatusActive:
+					fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)
+				}
 				return nil
 			})
 		},
