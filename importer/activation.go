@@ -63,6 +63,8 @@ func (p ActivationPlan) Describe() string {
 			fmt.Fprintf(&b, "%s emails of %s will be sent now (Day 0)", n, s.Template)
 		case i == 0 && s.Day > 0:
 			fmt.Fprintf(&b, "%s emails of %s will be sent on Day %d (%s from now)", n, s.Template, s.Day, plural(s.Day, "day"))
+		case i == 0 && s.Day < 0:
+			fmt.Fprintf(&b, "Up to %s emails of %s will be sent %s", n, s.Template, s.Via)
 		case s.Day < 0:
 			fmt.Fprintf(&b, ", then up to %s of %s %s", n, s.Template, s.Via)
 		default:

@@ -85,3 +85,10 @@ func TestTemplateVariables(t *testing.T) {
 		t.Errorf("variables = %v", got)
 	}
 }
+
+func TestDescribeEventOnlyStep(t *testing.T) {
+	p := ActivationPlan{Enroll: 3, Steps: []PlannedStep{{Day: -1, Template: "welcome", Emails: 3, Via: "on user.login"}}}
+	if got, want := p.Describe(), "Up to 3 emails of welcome will be sent on user.login (3 users enrolled now)."; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+}
