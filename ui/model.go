@@ -227,6 +227,23 @@ type Model struct {
 	quitting bool
 	// stopNote is shown when ctrl+c waits for a graceful stop.
 	stopNote string
+	// interrupted is set when ctrl+c stopped the import under way (and
+	// cleared when another import starts): the program then ends with
+	// ErrInterrupted, so the CLI exits 130 as a stopped `import clerk run`.
+	interrupted bool
+}
+
+// ErrInterrupted is what Run returns when ctrl+c stopped the session's
+// last import. It wraps context.Canceled, which the CLI maps to exit 130.
+var ErrInterrupted = fmt.Errorf("the import was interrupted: %w", context.Canceled)
+
+// Err is the error the program ends with: ErrInterrupted after ctrl+c
+// stopped the last import, else nil.
+func (m Model) Err() error {
+	if m.interrupted {
+		return ErrInterrupted
+	}
+	return nil
 }
 
 // New builds the root model.
@@ -311,6 +328,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, m.pc.global.Kill) {
 			if p, ok := m.importing(); ok {
 				m.stopNote = "Stopping the import… what was written stays; press ctrl+c again once it has stopped."
+				m.interrupted = true
 				return m, p.requestStop()
 			}
 			return m.quit()
@@ -385,6 +403,7 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 		s = newConfirmScreen(m.pc)
 	case stateProgress:
 		s = newProgressScreen(m.pc)
+		m.interrupted = false
 	case stateJourneys:
 		s = newJourneysScreen(m.pc)
 	case stateBrowser:
@@ -698,6 +717,9 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, 
 		fm = m
 	}
 	fm.shutdown()
+	if err == nil {
+		err = fm.Err()
+	}
 	return fm.Summary(), err
 }
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -366,4 +367,33 @@ func TestProgressShowsFileCheck(t *testing.T) {
 	p.apply(importUpdateMsg{Started: &importer.Started{Total: 7}})
 	d.mustNotSee("Checking the whole file")
 	d.mustSee("Importing from")
+}
+
+// Bug 5: ctrl+c during an import ends the program with ErrInterrupted
+// (the CLI's exit 130); a later import that finishes clears it, and a
+// stop with esc → y is not an interruption.
+func TestCtrlCDuringImportEndsInterrupted(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	if d.m.Err() != nil {
+		t.Fatal("interrupted before ctrl+c")
+	}
+	d.press("ctrl+c")
+	d.waitFor("the stop", func(m Model) bool { return progressOf(d).report != nil })
+	d.press("ctrl+c")
+	if !d.quit {
+		t.Fatal("second ctrl+c did not quit")
+	}
+	if err := d.m.Err(); !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Err() = %v, want ErrInterrupted (context.Canceled)", err)
+	}
+
+	d2, _ := toProgress(t, 80, 24, make(chan struct{}))
+	d2.waitFor("a batch", func(m Model) bool { return progressOf(d2).counts.Imported == 4 })
+	d2.press("esc", "y")
+	d2.waitFor("the stop", func(m Model) bool { return progressOf(d2).report != nil })
+	if err := d2.m.Err(); err != nil {
+		t.Fatalf("esc → y stop gave %v", err)
+	}
 }
