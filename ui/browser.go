@@ -492,18 +492,19 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 	sender := strings.TrimSpace(s.edit[0].Value())
 	login := strings.TrimSpace(s.edit[1].Value())
 	reset := strings.TrimSpace(s.edit[2].Value())
-	if sender != "" {
-		if err := s.pc.validateIdentity(sender); err != nil {
-			s.editErr = "Sender: " + termtext.Clean(err.Error())
-			return s.focusEdit(0)
+	// The checks of step 6 and the CLI. The sender is required; a URL
+	// may stay empty for a journey whose emails do not use it (the
+	// activation check names any a template needs).
+	for i, c := range []struct {
+		v     string
+		check func(string) error
+	}{{sender, importer.ValidateSender}, {login, importer.ValidateURL}, {reset, importer.ValidateURL}} {
+		if i > 0 && c.v == "" {
+			continue
 		}
-	}
-	for i, u := range []string{login, reset} {
-		if u != "" {
-			if err := checkURL(u); err != nil {
-				s.editErr = editLabels[i+1] + ": " + err.Error()
-				return s.focusEdit(i + 1)
-			}
+		if err := c.check(c.v); err != nil {
+			s.editErr = editLabels[i] + ": " + termtext.Clean(err.Error())
+			return s.focusEdit(i)
 		}
 	}
 	j := s.journey

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"errors"
-	"net/url"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -11,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
@@ -21,9 +20,14 @@ type journeysCreatedMsg struct {
 	err error
 }
 
-// savedSetupMsg carries the migration setup saved by an earlier run.
+// savedSetupMsg carries the migration setup in use: the saved settings,
+// overlaid by what the migration journeys' email steps hold now (the
+// browser edits those).
 type savedSetupMsg struct {
 	values [numJourneyFields]string
+	// force replaces what the form shows (coming back from the browser,
+	// where the values may have been edited).
+	force bool
 }
 
 const (
@@ -85,19 +89,58 @@ func (s *journeysScreen) restyle() {
 	s.spinner.Style = s.pc.styles.Selected
 }
 
-func (s *journeysScreen) Init() tea.Cmd { return tea.Batch(s.inputs[s.focus].Focus(), s.loadSaved()) }
+func (s *journeysScreen) Init() tea.Cmd {
+	return tea.Batch(s.inputs[s.focus].Focus(), s.loadSaved(false))
+}
 
-// loadSaved reads the setup an earlier run saved, so the form shows what
-// the journeys use now.
-func (s *journeysScreen) loadSaved() tea.Cmd {
+// journeyVariables are the node variables each field fills ("" = none:
+// the sender is the node's From).
+var journeyVariables = [numJourneyFields]string{"", "appName", "loginUrl", "resetUrl"}
+
+// loadSaved reads the setup in use, so the form shows what the journeys
+// use now: the saved settings, then the email steps of the session's
+// migration journeys, which the browser may have edited since.
+func (s *journeysScreen) loadSaved(force bool) tea.Cmd {
 	env, ctx := s.pc.env, s.pc.base
 	if env == nil {
 		return nil
 	}
+	var ids []string
+	if r := s.pc.sess.journeys; r != nil {
+		for _, j := range r.Journeys {
+			ids = append(ids, j.ID)
+		}
+	}
 	return func() tea.Msg {
-		var msg savedSetupMsg
+		msg := savedSetupMsg{force: force}
 		for i, k := range journeyFieldSettings {
 			if v, ok, err := env.Setting(ctx, k); err == nil && ok {
+				msg.values[i] = v
+			}
+		}
+		var fromNodes [numJourneyFields]string
+		for _, id := range ids {
+			j, err := env.GetJourney(ctx, id)
+			if err != nil {
+				continue
+			}
+			for _, n := range j.Nodes {
+				if n.Action != ascendkit.ActionSendEmail {
+					continue
+				}
+				for i, name := range journeyVariables {
+					v := n.Variables[name]
+					if name == "" {
+						v = n.From
+					}
+					if fromNodes[i] == "" {
+						fromNodes[i] = strings.TrimSpace(v)
+					}
+				}
+			}
+		}
+		for i, v := range fromNodes {
+			if v != "" {
 				msg.values[i] = v
 			}
 		}
@@ -110,11 +153,13 @@ func (s *journeysScreen) prefilled(i int) bool {
 	return s.saved[i] != "" && strings.TrimSpace(s.inputs[i].Value()) == s.saved[i]
 }
 
+// resume reloads the setup: coming back from the browser, the journeys
+// may hold values edited there.
 func (s *journeysScreen) resume() tea.Cmd {
 	if s.result == nil {
-		return s.inputs[s.focus].Focus()
+		return tea.Batch(s.inputs[s.focus].Focus(), s.loadSaved(true))
 	}
-	return nil
+	return s.loadSaved(true)
 }
 
 func (s *journeysScreen) InputFocused() bool { return s.result == nil && !s.busy }
@@ -132,36 +177,35 @@ func (s *journeysScreen) setFocus(i int) tea.Cmd {
 	return s.inputs[s.focus].Focus()
 }
 
-// validate checks every field; it returns false when one is wrong.
-func (s *journeysScreen) validate() bool {
-	ok := true
-	s.errs = [numJourneyFields]string{}
-	sender := strings.TrimSpace(s.inputs[fieldSender].Value())
-	if sender != "" {
-		if err := s.pc.validateIdentity(sender); err != nil {
-			s.errs[fieldSender] = termtext.Clean(err.Error())
-			ok = false
-		}
-	}
-	for _, f := range []int{fieldLoginURL, fieldResetURL} {
-		v := strings.TrimSpace(s.inputs[f].Value())
-		if v == "" {
-			continue
-		}
-		if err := checkURL(v); err != nil {
-			s.errs[f] = err.Error()
-			ok = false
-		}
-	}
-	return ok
+// requiredChecks are the fields every migration email needs, with the
+// checks the CLI uses (importer.ValidateJourneySetup): an email without
+// a sender cannot go out, and one without its URLs links nowhere.
+var requiredChecks = map[int]func(string) error{
+	fieldSender:   importer.ValidateSender,
+	fieldLoginURL: importer.ValidateURL,
+	fieldResetURL: importer.ValidateURL,
 }
 
-func checkURL(v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("must be an http(s) URL, e.g. https://yourapp.com/login")
+// validate checks every field; it returns false when one is wrong.
+func (s *journeysScreen) validate() bool {
+	s.errs = [numJourneyFields]string{}
+	ok := true
+	for f, check := range requiredChecks {
+		if err := check(strings.TrimSpace(s.inputs[f].Value())); err != nil {
+			s.errs[f] = termtext.Clean(err.Error())
+			ok = false
+		}
 	}
-	return nil
+	if !ok {
+		return false
+	}
+	// The one gate shared with `migration-journey create`.
+	v := func(f int) string { return strings.TrimSpace(s.inputs[f].Value()) }
+	if err := importer.ValidateJourneySetup(v(fieldSender), v(fieldLoginURL), v(fieldResetURL), true); err != nil {
+		s.err = termtext.Clean(err.Error())
+		return false
+	}
+	return true
 }
 
 func (s *journeysScreen) submit() tea.Cmd {
@@ -195,9 +239,10 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		for i, v := range msg.values {
 			v = strings.TrimSpace(v)
 			s.saved[i] = v
-			if v != "" && !s.edited[i] && s.inputs[i].Value() == "" {
+			if v != "" && (msg.force || !s.edited[i] && s.inputs[i].Value() == "") {
 				s.inputs[i].SetValue(v)
 				s.inputs[i].CursorEnd()
+				s.edited[i] = false
 			}
 		}
 		return nil
@@ -216,7 +261,6 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		r := msg.res
 		s.result = &r
-		s.pc.sess.journeys = &r
 		return nil
 	case tea.KeyPressMsg:
 		if s.busy {
@@ -286,9 +330,10 @@ func (s *journeysScreen) View() string {
 		b.WriteString(st.OK.Render("✓") + st.Dim.Render(" Filled in with the saved setup: what the journeys use now.") + "\n")
 	}
 	if anyEmpty {
-		b.WriteString(st.Dim.Render("Fields showing e.g. … are not set: the emails get no value until you set one.") + "\n")
+		b.WriteString(st.Dim.Render("Fields showing e.g. … are not set yet.") + "\n")
 	}
-	b.WriteString(st.Dim.Render("URLs fill {{loginUrl}} and {{resetUrl}}; an empty field keeps its saved value.") + "\n")
+	b.WriteString(st.Dim.Render("Required: the sender and both URLs ({{loginUrl}}, {{resetUrl}}).") + "\n")
+	b.WriteString(st.Dim.Render("An empty app name keeps its saved value.") + "\n")
 	if s.busy {
 		b.WriteString("\n" + s.spinner.View() + " Creating templates and journeys…\n")
 	}

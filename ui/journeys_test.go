@@ -61,8 +61,8 @@ func TestJourneysValidatesAndCreates(t *testing.T) {
 	if s.errs[fieldSender] == "" || s.errs[fieldLoginURL] == "" || s.focus != fieldSender {
 		t.Fatalf("errors %v focus %d", s.errs, s.focus)
 	}
-	d.mustSee("is not a valid email address")
-	d.mustSee("must be an http(s) URL")
+	d.mustSee(`invalid sender identity "not an email"`)
+	d.mustSee(`invalid URL "ftp://x": want an http(s) URL`)
 	s.inputs[fieldSender].SetValue("hello@acme.test")
 	s.inputs[fieldLoginURL].SetValue("https://acme.test/login")
 	// q is typed into the focused field.
@@ -102,7 +102,7 @@ func TestJourneysGoldenForm(t *testing.T) {
 func TestJourneysGoldenResult(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
 		d, _ := toJourneys(t, w, h)
-		d.press("hello@acme.test", "ctrl+s")
+		d.press("hello@acme.test", "tab", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
 		d.waitFor("the result", func(m Model) bool { return journeysOf(d).result != nil })
 		return d
 	})
@@ -128,7 +128,7 @@ func TestJourneysPrefillFromSavedSettings(t *testing.T) {
 	}
 	d.mustSee("Filled in with the saved setup")
 	d.mustSee("Reset URL     e.g. https://yourapp.com/reset-password")
-	d.mustSee("Fields showing e.g. … are not set")
+	d.mustSee("Fields showing e.g. … are not set yet")
 	if strings.Contains(d.m.View().Content, "\x1b[31mRed") {
 		t.Fatal("saved value rendered with its escape sequence")
 	}
@@ -138,9 +138,15 @@ func TestJourneysPrefillFromSavedSettings(t *testing.T) {
 	if !ph.GetItalic() || !strings.Contains(raw, ph.Render(".g. https://yourapp.com/reset-password")) {
 		t.Fatalf("placeholder style %v not used", ph)
 	}
+	// The reset URL is required: nothing is created without it.
 	d.press("ctrl+s")
+	if len(fj.setups) != 0 || s.errs[fieldResetURL] == "" || s.focus != fieldResetURL {
+		t.Fatalf("created without a reset URL: %+v (errors %q)", fj.setups, s.errs)
+	}
+	d.mustSee("a URL is required")
+	d.press("https://acme.test/reset", "ctrl+s")
 	d.waitFor("the result", func(m Model) bool { return s.result != nil })
-	if got := fj.setups[0]; got.FromIdentity != "team@acme.test" || got.LoginURL != "https://acme.test/login" || got.ResetURL != "" {
+	if got := fj.setups[0]; got.FromIdentity != "team@acme.test" || got.LoginURL != "https://acme.test/login" || got.ResetURL != "https://acme.test/reset" {
 		t.Fatalf("setup %+v", got)
 	}
 }
@@ -164,9 +170,71 @@ func TestJourneysLongErrorIsWrapped(t *testing.T) {
 	d, _ := toJourneys(t, 80, 24)
 	sender := "the team that sends our migration notices, at migrations@acme.test"
 	d.press(sender, "ctrl+s")
-	want := fmt.Sprintf("✗ %q is not a valid email address", sender)
+	want := fmt.Sprintf("✗ invalid sender identity %q: want a bare email address such as hello@yourapp.com", sender)
 	if !strings.Contains(flatten(d.view()), want) {
 		t.Fatalf("error cut:\n%s", d.view())
 	}
 	assertFits(t, d.view(), 80, 24)
+}
+
+// Email safety: step 6 refuses to create the journeys without a sender,
+// a login URL and a reset URL, with the CLI's validation ("https://" is
+// not a URL).
+func TestJourneysRequireSenderAndURLs(t *testing.T) {
+	d, fj := toJourneys(t, 120, 40)
+	s := journeysOf(d)
+	d.press("ctrl+s")
+	if len(fj.setups) != 0 {
+		t.Fatal("created with every field empty")
+	}
+	for _, f := range []int{fieldSender, fieldLoginURL, fieldResetURL} {
+		if s.errs[f] == "" {
+			t.Errorf("field %s has no error", journeyFieldLabels[f])
+		}
+	}
+	if s.errs[fieldAppName] != "" {
+		t.Errorf("the app name is optional: %q", s.errs[fieldAppName])
+	}
+	d.press("hello@acme.test", "tab", "tab", "https://", "tab", "https://acme.test/reset", "ctrl+s")
+	if len(fj.setups) != 0 || s.errs[fieldLoginURL] == "" {
+		t.Fatalf("https:// accepted as the login URL: %+v", fj.setups)
+	}
+	d.mustSee("it has no host")
+}
+
+// Bug 4: values edited in the browser show when going back to step 6,
+// and the exit summary counts what this session created even after step
+// 6 ran again and found them existing.
+func TestJourneysShowBrowserEditsAndSummaryCountsSession(t *testing.T) {
+	d, fj := toJourneys(t, 120, 40)
+	s := journeysOf(d)
+	d.press("hello@acme.test", "tab", "Acme", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	d.press("enter")
+	d.waitFor("the browser", func(m Model) bool { return m.state == stateBrowser && !browserOf(d).loading })
+	b := browserOf(d)
+	b.tab = tabJourneys
+	b.lists[tabJourneys].Select(0)
+	d.press("enter")
+	d.waitFor("the journey", func(m Model) bool { return b.journey != nil })
+	d.press("e")
+	b.edit[1].SetValue("https://acme.test/signin")
+	d.press("ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
+	d.press("esc", "esc") // journey → list → step 6
+	if d.state() != stateJourneys {
+		t.Fatalf("state %v, want journeys", d.state())
+	}
+	d.waitFor("the edited login URL", func(m Model) bool {
+		return s.inputs[fieldLoginURL].Value() == "https://acme.test/signin"
+	})
+	// Step 6 again: everything exists now; the session still made them.
+	d.press("esc", "ctrl+s")
+	d.waitFor("the second result", func(m Model) bool { return s.result != nil && len(fj.setups) == 2 })
+	if got := fj.setups[1].LoginURL; got != "https://acme.test/signin" {
+		t.Fatalf("step 6 sent the old login URL %q", got)
+	}
+	if sum := d.m.Summary(); !strings.Contains(sum, "5 templates and 2 journeys created (0 and 0 already existed)") {
+		t.Fatalf("summary:\n%s", sum)
+	}
 }

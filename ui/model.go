@@ -126,8 +126,35 @@ type session struct {
 	final           *importer.Report // the confirmation's report (what run will do)
 	result          *importer.Report // the import's report
 	settingsApplied bool             // the import's settings phase ran
-	journeys        *importer.JourneysResult
-	journeyActions  []journeyAction
+	journeys        *importer.JourneysResult // the last creation's result
+	// createdTemplates / createdJourneys are what this session created
+	// (slug / id → name), over every time step 6 ran; seenTemplates and
+	// seenJourneys every one step 6 reported.
+	createdTemplates, seenTemplates map[string]bool
+	createdJourneys, seenJourneys   map[string]bool
+	journeyActions                  []journeyAction
+}
+
+// recordJourneys keeps what a run of step 6 created: running it again
+// (after going back) reports them as existing, but this session made them.
+func (s *session) recordJourneys(r importer.JourneysResult) {
+	if s.createdTemplates == nil {
+		s.createdTemplates, s.seenTemplates = map[string]bool{}, map[string]bool{}
+		s.createdJourneys, s.seenJourneys = map[string]bool{}, map[string]bool{}
+	}
+	for _, t := range r.Templates {
+		s.seenTemplates[t.Slug] = true
+		if t.Created {
+			s.createdTemplates[t.Slug] = true
+		}
+	}
+	for _, j := range r.Journeys {
+		s.seenJourneys[j.ID] = true
+		if j.Created {
+			s.createdJourneys[j.ID] = true
+		}
+	}
+	s.journeys = &r
 }
 
 // resetForSource forgets what was decided for another source: the
@@ -322,6 +349,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	case navMsg:
 		return m.navigate(msg.to)
+	case journeysCreatedMsg:
+		// Only the root writes the session; the screen shows the result.
+		if msg.err == nil {
+			m.pc.sess.recordJourneys(msg.res)
+		}
 	case backMsg:
 		return m.goBack()
 	case tea.KeyPressMsg:
@@ -617,19 +649,9 @@ func (m Model) Summary() string {
 		b.WriteString("No import was run: nothing was written.\n")
 	}
 	if s.journeys != nil {
-		nt, nj := 0, 0
-		for _, t := range s.journeys.Templates {
-			if t.Created {
-				nt++
-			}
-		}
-		for _, j := range s.journeys.Journeys {
-			if j.Created {
-				nj++
-			}
-		}
+		nt, nj := len(s.createdTemplates), len(s.createdJourneys)
 		fmt.Fprintf(&b, "Migration journeys: %d templates and %d journeys created (%d and %d already existed)\n",
-			nt, nj, len(s.journeys.Templates)-nt, len(s.journeys.Journeys)-nj)
+			nt, nj, len(s.seenTemplates)-nt, len(s.seenJourneys)-nj)
 	}
 	for _, j := range journeyOutcomes(s.journeyActions) {
 		name := termtext.Clean(j.Name)
