@@ -123,9 +123,9 @@ type session struct {
 	// the settings preview's counts are out of date, so the confirmation
 	// previews again.
 	previewStale    bool
-	final           *importer.Report // the confirmation's report (what run will do)
-	result          *importer.Report // the import's report
-	settingsApplied bool             // the import's settings phase ran
+	final           *importer.Report         // the confirmation's report (what run will do)
+	result          *importer.Report         // the import's report
+	settingsApplied bool                     // the import's settings phase ran
 	journeys        *importer.JourneysResult // the last creation's result
 	// createdTemplates / createdJourneys are what this session created
 	// (slug / id → name), over every time step 6 ran; seenTemplates and
