@@ -55,6 +55,12 @@ type (
 		source string // the journey node the variables come from
 		err    error
 	}
+	// activationPlanMsg is what activating the journey would do.
+	activationPlanMsg struct {
+		seq  int
+		plan importer.ActivationPlan
+		err  error
+	}
 	journeyChangedMsg struct {
 		j        ascendkit.Journey
 		action   string // "activated" | "paused" | "saved"
@@ -106,6 +112,10 @@ type browserScreen struct {
 	body         viewport.Model
 
 	tlOffset int // first line of the timeline shown
+
+	// plan is what activation would enroll and send, and what stops it
+	// (the activation dialog shows it).
+	plan *importer.ActivationPlan
 
 	// detailSeq numbers the detail loads: leaving a detail bumps it, so a
 	// load that returns after the person moved on (esc right after a or
@@ -188,6 +198,16 @@ func (s *browserScreen) loadJourney(id string, activate bool) tea.Cmd {
 		}
 		total, notEnrolled, err := env.AudienceSize(ctx, j.ID)
 		return journeyLoadedMsg{seq: seq, j: j, total: total, notEnrolled: notEnrolled, activate: activate, err: err}
+	}
+}
+
+// checkActivation asks what activating the journey would do, for the
+// dialog: the emails it sends now and later, or what refuses it.
+func (s *browserScreen) checkActivation(id string) tea.Cmd {
+	env, ctx, seq := s.pc.env, s.pc.base, s.detailSeq
+	return func() tea.Msg {
+		p, err := importer.ActivationCheck(ctx, env, id)
+		return activationPlanMsg{seq: seq, plan: p, err: err}
 	}
 }
 
@@ -286,6 +306,18 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.activate && s.mode == browseJourney && j.Status != ascendkit.StatusActive {
 			s.mode = browseActivate
 		}
+		return nil
+	case activationPlanMsg:
+		if msg.seq != s.detailSeq || s.mode != browseJourney {
+			return nil // the person left the journey meanwhile
+		}
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			return nil
+		}
+		p := msg.plan
+		s.plan = &p
+		s.mode = browseActivate
 		return nil
 	case templateLoadedMsg:
 		if msg.seq != s.detailSeq || s.mode != browseList {
@@ -396,8 +428,8 @@ func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return s.startEdit()
 		case key.Matches(msg, k.Activate):
 			if j.Status != ascendkit.StatusActive {
-				s.notice = ""
-				return s.loadJourney(j.ID, true)
+				s.notice, s.err = "", ""
+				return s.checkActivation(j.ID)
 			}
 		case key.Matches(msg, k.Pause):
 			if j.Status == ascendkit.StatusActive {
@@ -406,9 +438,12 @@ func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case browseActivate:
+		refused := s.plan == nil || len(s.plan.Problems) > 0
 		switch {
-		case key.Matches(msg, k.Yes):
+		case key.Matches(msg, k.Yes) && !refused:
 			return s.activate()
+		case key.Matches(msg, k.Edit) && refused:
+			return s.startEdit()
 		case key.Matches(msg, k.No):
 			s.mode = browseJourney
 		}
@@ -540,11 +575,13 @@ func setVar(vars map[string]string, k, v string) {
 	vars[k] = v
 }
 
+// activate goes through importer.Activate, which checks again and
+// refuses while an email lacks a sender or a variable.
 func (s *browserScreen) activate() tea.Cmd {
 	env, ctx, j, now := s.pc.env, s.pc.base, *s.journey, s.pc.now()
 	return func() tea.Msg {
-		n, err := env.ActivateJourney(ctx, j.ID, now)
-		return journeyChangedMsg{j: j, action: "activated", enrolled: n, err: err}
+		res, err := importer.Activate(ctx, env, j.ID, now)
+		return journeyChangedMsg{j: j, action: "activated", enrolled: res.NewlyEnrolled, err: err}
 	}
 }
 
@@ -643,16 +680,8 @@ func (s *browserScreen) journeyNotes() string {
 	st := s.pc.styles
 	j := s.journey
 	var b strings.Builder
-	if s.mode == browseActivate {
-		msg := fmt.Sprintf("Activate %q?\n%s users will be enrolled now by backfill (audience %s: %s users).\nEach step is scheduled from now.",
-			termtext.Clean(j.Name), fmtInt(s.audNot), termtext.Clean(j.Audience.Tag), fmtInt(s.audTotal))
-		body := st.Warning.Render("Activate journey") + "\n" + msg + "\n" +
-			st.Selected.Render("y") + " activate · " + st.Selected.Render("n") + " cancel"
-		dlg := st.Dialog
-		if lipgloss.Width(dlg.Render(body)) > s.width {
-			dlg = dlg.Width(s.width) // wrap inside the frame on a narrow screen
-		}
-		b.WriteString(dlg.Render(body) + "\n")
+	if s.mode == browseActivate && s.plan != nil {
+		b.WriteString(s.activationDialog(j) + "\n")
 	}
 	if s.notice != "" {
 		b.WriteString(st.OK.Render(s.notice) + "\n")
@@ -662,6 +691,32 @@ func (s *browserScreen) journeyNotes() string {
 	}
 	b.WriteString("\n" + st.Heading.Render("Timeline") + "\n")
 	return b.String()
+}
+
+// activationDialog says plainly what activation sends now and later, or,
+// while an email lacks a sender or a variable, that it is refused and why.
+func (s *browserScreen) activationDialog(j *ascendkit.Journey) string {
+	st := s.pc.styles
+	p := s.plan
+	var body string
+	if len(p.Problems) > 0 {
+		var lines []string
+		for _, pr := range p.Problems {
+			lines = append(lines, "• "+termtext.Clean(pr))
+		}
+		body = st.Error.Render(fmt.Sprintf("Cannot activate %q yet", termtext.Clean(j.Name))) + "\n" +
+			"No email goes out while one lacks a sender or a variable:\n" + strings.Join(lines, "\n") + "\n" +
+			st.Selected.Render("e") + " edit sender and variables · " + st.Selected.Render("esc") + " back"
+	} else {
+		body = st.Warning.Render(fmt.Sprintf("Activate %q?", termtext.Clean(j.Name))) + "\n" +
+			termtext.Clean(p.Describe()) + "\n" +
+			st.Selected.Render("y") + " activate · " + st.Selected.Render("n") + " cancel"
+	}
+	dlg := st.Dialog
+	if lipgloss.Width(dlg.Render(body)) > s.width {
+		dlg = dlg.Width(s.width) // wrap inside the frame on a narrow screen
+	}
+	return dlg.Render(body)
 }
 
 // timelineRoom is the number of lines the timeline gets: the height less
@@ -885,6 +940,12 @@ func (s *browserScreen) Keys() keyMap {
 			short = append(short, k.Up)
 		}
 	case browseActivate:
+		if s.plan != nil && len(s.plan.Problems) > 0 {
+			k.Edit.SetHelp("e", "edit sender and variables")
+			k.No.SetHelp("esc", "back")
+			short = []key.Binding{k.Edit, k.No}
+			break
+		}
 		k.Yes.SetHelp("y", "activate")
 		k.No.SetHelp("n/esc", "cancel")
 		short = []key.Binding{k.Yes, k.No}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -24,8 +25,39 @@ func toBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
 	return d, env
 }
 
+// completeVars gives every email step of the seeded journeys a sender
+// and the URLs their templates use, so activation is not refused.
+func completeVars(env *fakeEnv) {
+	for ji := range env.journeys {
+		for ni, n := range env.journeys[ji].Nodes {
+			if n.Action != ascendkit.ActionSendEmail {
+				continue
+			}
+			vars := maps.Clone(n.Variables)
+			for _, k := range []string{"appName", "loginUrl", "resetUrl"} {
+				if vars[k] == "" {
+					vars[k] = "https://a.test"
+				}
+			}
+			env.journeys[ji].Nodes[ni].Variables = vars
+		}
+	}
+}
+
+func toCompleteBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
+	t.Helper()
+	env := newFakeEnv()
+	seedJourneys(env, 30)
+	completeVars(env)
+	cfg := testConfig(env, nil)
+	cfg.Start = ScreenBrowser
+	d := newDriver(t, cfg, w, h)
+	d.waitFor("the lists", func(m Model) bool { return !browserOf(d).loading })
+	return d, env
+}
+
 func TestBrowserActivateAndPause(t *testing.T) {
-	d, env := toBrowser(t, 80, 24)
+	d, env := toCompleteBrowser(t, 120, 40)
 	b := browserOf(d)
 	if b.tab != tabJourneys || len(b.lists[tabJourneys].Items()) != 2 || len(b.lists[tabTemplates].Items()) != 5 {
 		t.Fatalf("tab %d, %d journeys, %d templates", b.tab, len(b.lists[tabJourneys].Items()), len(b.lists[tabTemplates].Items()))
@@ -38,7 +70,9 @@ func TestBrowserActivateAndPause(t *testing.T) {
 	}
 	d.press("a")
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
-	d.mustSee("30 users will be enrolled now by backfill")
+	if v := flatten(d.view()); !strings.Contains(v, "30 emails of migration-announcement will be sent now (Day 0), then up to 30 of migration-go-live on Day 3") {
+		t.Fatalf("the dialog does not say what is sent:\n%s", d.view())
+	}
 	d.press("n")
 	if b.mode != browseJourney || env.activations != 0 {
 		t.Fatal("n activated")
@@ -158,7 +192,7 @@ func TestBrowserGoldenList(t *testing.T) {
 
 func TestBrowserGoldenJourney(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		d, _ := toBrowser(t, w, h)
+		d, _ := toCompleteBrowser(t, w, h)
 		b := browserOf(d)
 		d.press("enter")
 		d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
@@ -271,14 +305,14 @@ func TestBrowserTimelineScrolls(t *testing.T) {
 
 // The activation dialog stays inside a narrow screen.
 func TestBrowserActivateDialogFits(t *testing.T) {
-	d, _ := toBrowser(t, 60, 20)
+	d, _ := toCompleteBrowser(t, 60, 20)
 	b := browserOf(d)
 	d.press("enter")
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
 	d.press("a")
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
 	assertFits(t, d.view(), 60, 20)
-	d.mustSee("30 users will be enrolled now by")
+	d.mustSee("30 emails of")
 	framed := 0
 	for _, l := range strings.Split(d.view(), "\n") {
 		if strings.HasPrefix(l, "│") || strings.HasPrefix(l, "╭") || strings.HasPrefix(l, "╰") {
@@ -317,7 +351,7 @@ func TestBrowserTemplateWrapsWords(t *testing.T) {
 // final status once, with the users enrolled over the session, and does
 // not present an activation that enrolled nobody as news.
 func TestBrowserSummaryGivesFinalJourneyStatus(t *testing.T) {
-	d, _ := toBrowser(t, 80, 24)
+	d, _ := toCompleteBrowser(t, 80, 24)
 	b := browserOf(d)
 	d.press("enter")
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
@@ -368,4 +402,38 @@ func TestBrowserIgnoresStaleActivateLoad(t *testing.T) {
 		t.Fatalf("a stale load changed the screen: mode %v\n%s", b.mode, d.view())
 	}
 	d.mustSee("Journeys (2)")
+}
+
+// Email safety: while an email step lacks a variable its template uses,
+// the activation dialog refuses, names the problem, and y activates
+// nothing; e opens the editor, and once the value is set the dialog
+// says what will be sent.
+func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
+	d, env := toBrowser(t, 120, 40) // the seeded announcement has no resetUrl
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.mustSee(`Cannot activate "Migration announcement" yet`)
+	d.mustSee("migration-announcement (node announce): unset resetUrl")
+	d.press("y")
+	if env.activations != 0 || b.mode != browseActivate {
+		t.Fatalf("y activated a journey with an unset variable (activations %d)", env.activations)
+	}
+	d.press("e")
+	if b.mode != browseEdit {
+		t.Fatalf("e did not open the editor: mode %v", b.mode)
+	}
+	b.edit[2].SetValue("https://acme.test/reset")
+	d.press("ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.mustSee("30 emails of migration-announcement will be sent now (Day 0)")
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	if env.activations != 1 {
+		t.Fatalf("activations %d", env.activations)
+	}
 }
