@@ -121,7 +121,7 @@ func (s *confirmScreen) Init() tea.Cmd {
 	s.begun = s.pc.now()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), want)
-	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
+	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
 // apply takes one update of the confirmation's preview; at the end it
@@ -181,7 +181,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.run == nil || msg.RunID != s.run.id || s.report != nil || s.err != "" {
 			return nil
 		}
-		return runTick(s.run.id)
+		return s.pc.runTick(s.run.id)
 	case spinner.TickMsg:
 		if s.report != nil || s.err != "" {
 			return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -395,6 +396,10 @@ type driver struct {
 	m    Model
 	msgs chan tea.Msg
 	quit bool
+	// inflight counts commands still running; a message is sent before
+	// its command stops counting, so 0 with no message queued means
+	// nothing more will come unless a key is pressed.
+	inflight atomic.Int64
 }
 
 type driverOpt func(*programContext)
@@ -406,6 +411,9 @@ func newDriver(t *testing.T, cfg Config, w, h int, opts ...driverOpt) *driver {
 	}
 	m := New(cfg)
 	m.pc.render = fakeRender
+	// No 1 s redraw timers: a test that wants the clock to move advances
+	// it and sends runTickMsg itself, and no key waits on a timer.
+	m.pc.runTick = func(int) tea.Cmd { return func() tea.Msg { return nil } }
 	m.pc.validateIdentity = func(s string) error {
 		if !strings.Contains(s, "@") || strings.ContainsAny(s, " <>") {
 			return fmt.Errorf("%q is not a valid email address", s)
@@ -427,7 +435,11 @@ func (d *driver) exec(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	go func() { d.msgs <- cmd() }()
+	d.inflight.Add(1)
+	go func() {
+		d.msgs <- cmd()
+		d.inflight.Add(-1)
+	}()
 }
 
 func (d *driver) handle(msg tea.Msg) {
@@ -452,14 +464,24 @@ func (d *driver) update(msg tea.Msg) {
 	d.exec(cmd)
 }
 
-// settle processes messages until none arrives for a short while.
+// settle processes the messages of the commands a key started until none
+// is running; a command that keeps running (a spinner frame, an import
+// held by the test) is given 60 ms of silence, then left to waitFor.
 func (d *driver) settle() {
 	for {
 		select {
 		case msg := <-d.msgs:
 			d.handle(msg)
-		case <-time.After(60 * time.Millisecond):
-			return
+		default:
+			if d.inflight.Load() == 0 {
+				return
+			}
+			select {
+			case msg := <-d.msgs:
+				d.handle(msg)
+			case <-time.After(60 * time.Millisecond):
+				return
+			}
 		}
 	}
 }

@@ -190,6 +190,9 @@ type programContext struct {
 	validateIdentity func(string) error
 	timeline         func(ascendkit.Journey) []importer.Step
 	render           func(ascendkit.Template, ascendkit.User, map[string]string) importer.Rendered
+	// runTick schedules a screen's redraw while its run is in progress
+	// (tests move the clock and send the ticks themselves).
+	runTick func(id int) tea.Cmd
 
 	sess session
 }
@@ -294,6 +297,7 @@ func New(cfg Config) Model {
 		validateIdentity: importer.ValidateIdentity,
 		timeline:         importer.Timeline,
 		render:           importer.Render,
+		runTick:          runTick,
 	}
 	pc.sess.phases = importer.Phases{Users: true, Settings: true}
 	pc.sess.onDuplicate = importer.PolicySkip

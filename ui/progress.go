@@ -84,7 +84,7 @@ func (s *progressScreen) Init() tea.Cmd {
 	opts := s.pc.runOptions(importer.ModeRun)
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
-	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
+	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
@@ -141,7 +141,7 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.lastAt = s.pc.now()
-		return runTick(s.run.id)
+		return s.pc.runTick(s.run.id)
 	case spinner.TickMsg:
 		if !s.running() || s.batches > 0 {
 			return nil // the bars move from the first batch on

@@ -109,7 +109,7 @@ func (s *settingsScreen) start() tea.Cmd {
 	s.begun = s.pc.now()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), s.opts)
-	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
+	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
 func (s *settingsScreen) close() {
@@ -195,7 +195,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.run == nil || msg.RunID != s.run.id || !s.running() {
 			return nil
 		}
-		return runTick(s.run.id)
+		return s.pc.runTick(s.run.id)
 	case spinner.TickMsg:
 		if !s.running() {
 			return nil
