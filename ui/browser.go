@@ -350,10 +350,10 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 			if msg.enrolled == 0 {
 				s.notice = "✓ Activated: no new users to enroll (the audience is already enrolled)"
 			}
-			s.pc.sess.journeyActions = append(s.pc.sess.journeyActions, journeyAction{ID: msg.j.ID, Name: msg.j.Name, Action: "activated", Enrolled: msg.enrolled})
+			s.pc.post(journeyActed{journeyAction{ID: msg.j.ID, Name: msg.j.Name, Action: "activated", Enrolled: msg.enrolled}})
 		case "paused":
 			s.notice = "Paused: no new steps run until you activate it again."
-			s.pc.sess.journeyActions = append(s.pc.sess.journeyActions, journeyAction{ID: msg.j.ID, Name: msg.j.Name, Action: "paused"})
+			s.pc.post(journeyActed{journeyAction{ID: msg.j.ID, Name: msg.j.Name, Action: "paused"}})
 		case "saved":
 			s.notice = "✓ Saved the sender and variables."
 		}

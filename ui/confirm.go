@@ -112,7 +112,7 @@ func (s *confirmScreen) Init() tea.Cmd {
 			r = withProviders(r, s.pc.sess.analysis, want.Providers)
 		}
 		s.report = &r
-		s.pc.sess.final = &r
+		s.pc.post(finalPreview{r})
 		return s.focus()
 	}
 	// The duplicate choices change what will be written: preview again
@@ -142,7 +142,7 @@ func (s *confirmScreen) apply(msg importUpdateMsg) tea.Cmd {
 	}
 	r := msg.Report
 	s.report = &r
-	s.pc.sess.final = &r
+	s.pc.post(finalPreview{r})
 	return s.focus()
 }
 
@@ -202,7 +202,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.String() == "tab" || (!s.input.Focused() && key.Matches(msg, s.keys.Phases)) {
 			s.phase = (s.phase + 1) % len(phaseChoices)
-			s.pc.sess.phases = phaseChoices[s.phase]
+			s.pc.post(phasesChosen{phaseChoices[s.phase]})
 			return nil
 		}
 		if s.production() {
@@ -236,8 +236,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (s *confirmScreen) start() tea.Cmd {
 	s.input.Blur()
-	s.pc.sess.phases = phaseChoices[s.phase]
-	return nav(stateProgress)
+	return navWith(stateProgress, phasesChosen{phaseChoices[s.phase]})
 }
 
 func (s *confirmScreen) View() string {

@@ -86,6 +86,12 @@ type duplicatesScreen struct {
 	work  reviewWork
 	tally *[4]int // counts(), nil when a policy changed
 
+	// decisions and onDuplicate are the screen's copy of the duplicate
+	// policy: it shows and edits them, and posts each change as a result
+	// for the session.
+	decisions   map[string]importer.Policy
+	onDuplicate importer.Policy
+
 	// pending is a bulk change waiting for y / n; undo is the state
 	// before the last bulk change (u restores it).
 	pending *bulkChange
@@ -175,9 +181,11 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 			delete(present, e.Reason)
 		}
 	}
-	if pc.sess.decisions == nil {
-		pc.sess.decisions = map[string]importer.Policy{}
+	s.decisions = maps.Clone(pc.sess.decisions)
+	if s.decisions == nil {
+		s.decisions = map[string]importer.Policy{}
 	}
+	s.onDuplicate = pc.sess.onDuplicate
 	s.tabCounts = make([]int, len(s.reasons))
 	at := map[string]int{}
 	for i, r := range s.reasons {
@@ -236,6 +244,9 @@ func (s *duplicatesScreen) restyle() {
 }
 
 func (s *duplicatesScreen) Init() tea.Cmd { return s.lookupSelected() }
+
+// previewGeneration is the settings preview the screen shows.
+func (s *duplicatesScreen) previewGeneration() int { return s.gen }
 
 func (s *duplicatesScreen) resume() tea.Cmd { return s.lookupSelected() }
 
@@ -362,7 +373,7 @@ func (s *duplicatesScreen) policyCell(e importer.Entry) string {
 }
 
 func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
-	if p, ok := s.pc.sess.decisions[e.SourceID]; ok {
+	if p, ok := s.decisions[e.SourceID]; ok {
 		return p
 	}
 	return s.defaultPolicy()
@@ -533,11 +544,13 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 			if s.policy(e) == importer.PolicyMerge {
 				next = importer.PolicySkip
 			}
-			if next == s.defaultPolicy() {
-				delete(s.pc.sess.decisions, e.SourceID)
+			def := next == s.defaultPolicy()
+			if def {
+				delete(s.decisions, e.SourceID)
 			} else {
-				s.pc.sess.decisions[e.SourceID] = next
+				s.decisions[e.SourceID] = next
 			}
+			s.pc.post(rowPolicy{sourceID: e.SourceID, policy: next, def: def})
 			s.setPolicyCell(s.visible[c])
 			s.table.UpdateViewport()
 			s.tally = nil
@@ -570,10 +583,10 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *duplicatesScreen) defaultPolicy() importer.Policy {
-	if s.pc.sess.onDuplicate == "" {
+	if s.onDuplicate == "" {
 		return importer.PolicySkip
 	}
-	return s.pc.sess.onDuplicate
+	return s.onDuplicate
 }
 
 // whyNoPolicy says why a row has no skip/merge choice.
@@ -612,12 +625,12 @@ func (s *duplicatesScreen) askBulk(p importer.Policy) {
 
 // applyBulk makes a confirmed bulk change, keeping what it replaced for u.
 func (s *duplicatesScreen) applyBulk(c bulkChange) {
-	d := s.pc.sess.decisions
+	d := s.decisions
 	s.undo = &policySnapshot{onDuplicate: s.defaultPolicy(), decisions: maps.Clone(d),
 		label: fmt.Sprintf("%s %s", bulkVerb(c.policy), plural(len(c.rows), "duplicate", "duplicates"))}
 	if c.all {
 		// Every duplicate is shown: the choice becomes the default.
-		s.pc.sess.onDuplicate = c.policy
+		s.onDuplicate = c.policy
 		clear(d)
 	} else {
 		for _, i := range c.rows {
@@ -630,6 +643,7 @@ func (s *duplicatesScreen) applyBulk(c bulkChange) {
 		}
 	}
 	s.refreshPolicies()
+	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
 	s.notice = fmt.Sprintf("%s %s. Press u to undo.", bulkDone(c.policy), plural(len(c.rows), "duplicate", "duplicates"))
 }
 
@@ -641,10 +655,10 @@ func (s *duplicatesScreen) undoBulk() {
 	}
 	u := s.undo
 	s.undo = nil
-	s.pc.sess.onDuplicate = u.onDuplicate
-	clear(s.pc.sess.decisions)
-	maps.Copy(s.pc.sess.decisions, u.decisions)
+	s.onDuplicate = u.onDuplicate
+	s.decisions = u.decisions
 	s.refreshPolicies()
+	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
 	s.notice = "Undone: " + u.label + "."
 }
 

@@ -106,7 +106,7 @@ func TestDuplicatesEmptyState(t *testing.T) {
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = nil
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	d.mustSee("No duplicates and no skipped users")
 	d.press("enter")
 	if d.state() != stateConfirm {
@@ -144,7 +144,7 @@ func TestDuplicatesSanitizes(t *testing.T) {
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = hostileEntries()
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	raw := d.m.View().Content
 	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "\x07", "\x1b[31mRed"} {
 		if strings.Contains(raw, bad) {
@@ -178,7 +178,7 @@ func TestDuplicatesFlagged(t *testing.T) {
 	)
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	s := reviewOf(d)
 	if skip, merge, skipped, flagged := s.counts(); skip != 2 || merge != 0 || skipped != 1 || flagged != 2 {
 		t.Fatalf("counts skip %d merge %d skipped %d flagged %d", skip, merge, skipped, flagged)
@@ -227,7 +227,7 @@ func TestDuplicatesGolden(t *testing.T) {
 		d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 		d.m.pc.sess.entries = hostileEntries()
 		d.m.pc.sess.previewGen++
-		d.send(navMsg{stateDuplicates})
+		d.send(navMsg{to: stateDuplicates})
 		d.press("down", "space")
 		return d
 	})
@@ -247,7 +247,7 @@ func TestDuplicatesTabsScroll(t *testing.T) {
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = hostileEntries()
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	tabLine := func() string { return strings.Split(d.view(), "\n")[4] }
 	if strings.Contains(tabLine(), "banned") {
 		t.Fatalf("test is moot: every tab fits: %q", tabLine())
@@ -283,7 +283,7 @@ func toReviewOf(t *testing.T, w, h int, entries []importer.Entry, opts ...driver
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	return d
 }
 
@@ -379,7 +379,7 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com"})
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	v := flatten(d.view())
 	for _, want := range []string{"a4f1 ", "a4f2 ", "› user_2xAAAA0001 · Ada@Example.com → usr_019a8f3c2b1e0d197b29a4f1 <ada.lovelace@example.com>"} {
 		if !strings.Contains(v, want) {
@@ -447,6 +447,7 @@ func TestDuplicatesBulkOnlyOnFilteredRows(t *testing.T) {
 	d.mustSee("(skip 3 · merge 7)")
 	d.mustSee("u undo bulk")
 	d.press("u")
+	dec = d.m.pc.sess.decisions
 	if len(dec) != 1 || dec["user_r0"] != importer.PolicyMerge {
 		t.Fatalf("u did not restore the choices before M: %v", dec)
 	}

@@ -261,6 +261,7 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		r := msg.res
 		s.result = &r
+		s.pc.post(journeysCreated{r})
 		return nil
 	case tea.KeyPressMsg:
 		if s.busy {

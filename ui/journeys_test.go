@@ -44,7 +44,7 @@ func toJourneys(t *testing.T, w, h int) (*driver, *fakeJourneys) {
 	core.runEvents, core.runReport = runScript()
 	d := newDriver(t, testConfig(env, makeUsers(10)), w, h, core.install, fj.install)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{stateJourneys})
+	d.send(navMsg{to: stateJourneys})
 	return d, fj
 }
 
@@ -120,7 +120,7 @@ func TestJourneysPrefillFromSavedSettings(t *testing.T) {
 	}
 	d := newDriver(t, testConfig(env, makeUsers(10)), 80, 24, fj.install)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{stateJourneys})
+	d.send(navMsg{to: stateJourneys})
 	s := journeysOf(d)
 	d.waitFor("the saved setup", func(m Model) bool { return s.inputs[fieldSender].Value() != "" })
 	if s.inputs[fieldSender].Value() != "team@acme.test" || s.inputs[fieldLoginURL].Value() != "https://acme.test/login" || s.inputs[fieldResetURL].Value() != "" {
@@ -156,7 +156,7 @@ func TestJourneysPrefillKeepsTypedText(t *testing.T) {
 	env := newFakeEnv()
 	d := newDriver(t, testConfig(env, nil), 80, 24)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{stateJourneys})
+	d.send(navMsg{to: stateJourneys})
 	s := journeysOf(d)
 	d.press("me@acme.test")
 	d.send(savedSetupMsg{values: [numJourneyFields]string{"team@acme.test", "Acme", "", ""}})

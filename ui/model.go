@@ -195,6 +195,9 @@ type programContext struct {
 	runTick func(id int) tea.Cmd
 
 	sess session
+	// outbox holds the results screens posted during an Update; only
+	// the root model applies them (applyResults).
+	outbox []result
 }
 
 // bodyHeight is the height left for a screen between header and help.
@@ -235,8 +238,29 @@ type screen interface {
 	SetSize(width, height int)
 }
 
-// navMsg moves the wizard to another step.
-type navMsg struct{ to state }
+// navMsg moves the wizard to another step, after applying the result
+// the step leaves behind (if any).
+type navMsg struct {
+	to   state
+	with result
+}
+
+// Optional screen behaviour the root relies on, so it never needs a
+// screen's concrete type.
+type (
+	// closer has work to cancel when the screen is left or replaced.
+	closer interface{ close() }
+	// stopper runs an import that ctrl+c and q stop gracefully.
+	stopper interface {
+		running() bool
+		askStop() tea.Cmd
+		requestStop() tea.Cmd
+	}
+	// keyWatcher says whether the key being typed is a live key.
+	keyWatcher interface{ liveKey() bool }
+	// previewBound shows one settings preview (by generation).
+	previewBound interface{ previewGeneration() int }
+)
 
 // backMsg is sent by a screen when esc has nothing to close on it.
 type backMsg struct{}
@@ -244,7 +268,7 @@ type backMsg struct{}
 // quitMsg ends the program (after cancelling work).
 type quitMsg struct{}
 
-func nav(to state) tea.Cmd { return func() tea.Msg { return navMsg{to} } }
+func nav(to state) tea.Cmd { return func() tea.Msg { return navMsg{to: to} } }
 func back() tea.Msg        { return backMsg{} }
 
 // Model is the root model.
@@ -301,6 +325,7 @@ func New(cfg Config) Model {
 	}
 	pc.sess.phases = importer.Phases{Users: true, Settings: true}
 	pc.sess.onDuplicate = importer.PolicySkip
+	pc.sess.decisions = map[string]importer.Policy{}
 	h := help.New()
 	h.Styles = pc.styles.Help
 	m := Model{pc: pc, screens: map[state]screen{}, help: h}
@@ -322,11 +347,11 @@ func (m Model) Init() tea.Cmd {
 func (m Model) active() screen { return m.screens[m.state] }
 
 // importing reports a running import (ctrl+c then stops it gracefully).
-func (m Model) importing() (*progressScreen, bool) {
+func (m Model) importing() (stopper, bool) {
 	if m.state != stateProgress {
 		return nil, false
 	}
-	p, ok := m.screens[stateProgress].(*progressScreen)
+	p, ok := m.screens[stateProgress].(stopper)
 	return p, ok && p.running()
 }
 
@@ -352,12 +377,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case quitMsg:
 		return m.quit()
 	case navMsg:
-		return m.navigate(msg.to)
-	case journeysCreatedMsg:
-		// Only the root writes the session; the screen shows the result.
-		if msg.err == nil {
-			m.pc.sess.recordJourneys(msg.res)
+		if msg.with != nil {
+			msg.with.apply(&m.pc.sess)
 		}
+		return m.navigate(msg.to)
 	case backMsg:
 		return m.goBack()
 	case tea.KeyPressMsg:
@@ -390,6 +413,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	cmd := m.active().Update(msg)
+	m.pc.applyResults()
 	// After the screen's update: the message may be the one that ends
 	// the import.
 	if m.stopNote != "" {
@@ -402,7 +426,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
 	for _, s := range m.screens {
-		if c, ok := s.(interface{ close() }); ok {
+		if c, ok := s.(closer); ok {
 			c.close()
 		}
 	}
@@ -421,23 +445,24 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			s = newSourceScreen(m.pc)
 		}
 	case stateSettings:
-		if old, ok := m.screens[stateSettings].(*settingsScreen); ok {
+		if old, ok := m.screens[stateSettings].(closer); ok {
 			old.close()
 		}
 		s = newSettingsScreen(m.pc)
 		delete(m.screens, stateDuplicates)
 	case stateDuplicates:
-		if d, ok := m.screens[stateDuplicates].(*duplicatesScreen); ok && d.gen == m.pc.sess.previewGen {
-			s = d
+		if d, ok := m.screens[stateDuplicates].(previewBound); ok && d.previewGeneration() == m.pc.sess.previewGen {
+			s = m.screens[stateDuplicates]
 		} else {
 			s = newDuplicatesScreen(m.pc)
 		}
 	case stateConfirm:
-		if old, ok := m.screens[stateConfirm].(*confirmScreen); ok {
+		if old, ok := m.screens[stateConfirm].(closer); ok {
 			old.close()
 		}
 		s = newConfirmScreen(m.pc)
 	case stateProgress:
+		m.pc.sess.settingsApplied = false
 		s = newProgressScreen(m.pc)
 		m.interrupted = false
 	case stateJourneys:
@@ -449,7 +474,9 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 	m.screens[to] = s
 	m.state = to
 	m.fullHelp = false
-	return m, s.Init()
+	cmd := s.Init()
+	m.pc.applyResults()
+	return m, cmd
 }
 
 // goBack handles esc that the screen did not use: back one step where it
@@ -466,7 +493,7 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	if !ok || m.screens[to] == nil {
 		return m, nil
 	}
-	if c, ok := m.active().(interface{ close() }); ok {
+	if c, ok := m.active().(closer); ok {
 		c.close()
 	}
 	delete(m.screens, m.state)
@@ -475,7 +502,9 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	s := m.active()
 	s.SetSize(m.pc.width, m.pc.bodyHeight())
 	if r, ok := s.(interface{ resume() tea.Cmd }); ok {
-		return m, r.resume()
+		cmd := r.resume()
+		m.pc.applyResults()
+		return m, cmd
 	}
 	return m, nil
 }
@@ -586,7 +615,7 @@ func (m Model) header() string {
 }
 
 func (m Model) sourceKeyIsLive() bool {
-	s, ok := m.screens[stateSource].(*sourceScreen)
+	s, ok := m.screens[stateSource].(keyWatcher)
 	return ok && s.liveKey()
 }
 
@@ -753,7 +782,7 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, 
 // to record its stop.
 func (m Model) shutdown() {
 	for _, s := range m.screens {
-		if c, ok := s.(interface{ close() }); ok {
+		if c, ok := s.(closer); ok {
 			c.close()
 		}
 	}

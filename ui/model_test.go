@@ -186,3 +186,26 @@ func TestSummaryAfterPreviewOnly(t *testing.T) {
 		t.Fatalf("summary %q", s)
 	}
 }
+
+// Screens never write the session: a screen's Update posts its result,
+// and only the root model applies it.
+func TestScreensPostResultsOnlyTheRootApplies(t *testing.T) {
+	d, _ := toReview(t, 80, 24)
+	s := reviewOf(d)
+	before := len(d.m.pc.sess.decisions)
+	s.Update(keyMsgs("space")[0]) // the screen alone, not through the root
+	if len(d.m.pc.sess.decisions) != before {
+		t.Fatal("the review screen wrote the session itself")
+	}
+	if len(d.m.pc.outbox) != 1 {
+		t.Fatalf("outbox %v, want the row's policy", d.m.pc.outbox)
+	}
+	d.m.pc.applyResults() // what the root does after each Update
+	if d.m.pc.sess.decisions["user_0003"] != importer.PolicyMerge || len(d.m.pc.outbox) != 0 {
+		t.Fatalf("decisions %v outbox %v", d.m.pc.sess.decisions, d.m.pc.outbox)
+	}
+	d.press("space") // through the root: back to the default, applied at once
+	if _, ok := d.m.pc.sess.decisions["user_0003"]; ok || len(d.m.pc.outbox) != 0 {
+		t.Fatalf("decisions %v outbox %v", d.m.pc.sess.decisions, d.m.pc.outbox)
+	}
+}

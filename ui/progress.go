@@ -80,7 +80,6 @@ func (s *progressScreen) restyle() {
 func (s *progressScreen) Init() tea.Cmd {
 	s.begun = s.pc.now()
 	s.lastAt = s.begun
-	s.pc.sess.settingsApplied = false
 	opts := s.pc.runOptions(importer.ModeRun)
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
@@ -169,8 +168,7 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.Again) && s.stoppedEarly():
 			// Back to the confirmation, which previews again: the
 			// environment holds what this run wrote.
-			s.pc.sess.previewStale = true
-			return nav(stateConfirm)
+			return navWith(stateConfirm, previewOutdated{})
 		case key.Matches(msg, s.keys.Continue):
 			return nav(stateJourneys)
 		}
@@ -222,7 +220,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 	if msg.Settings != nil {
 		r := msg.Settings.Settings
 		s.settings = &r
-		s.pc.sess.settingsApplied = true
+		s.pc.post(settingsRan{})
 	}
 	if !msg.Done {
 		return
@@ -250,7 +248,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 	}
 	s.report = &r
 	s.counts = r.Users
-	s.pc.sess.result = &r
+	s.pc.post(importEnded{r})
 	s.asking = false
 }
 

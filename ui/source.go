@@ -231,13 +231,7 @@ func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
 			return s.focusInput()
 		}
 		s.err = ""
-		if old := s.pc.sess.source; old.Kind != "" && (old.Kind != msg.choice.Kind || old.Key != msg.choice.Key || old.Path != msg.choice.Path) {
-			// Another source: what was decided for the old one does
-			// not apply (provider override, duplicate decisions).
-			s.pc.sess.resetForSource()
-		}
-		s.pc.sess.source = msg.choice
-		return nav(stateSettings)
+		return navWith(stateSettings, sourceChosen{msg.choice})
 	case suggestionsMsg:
 		if s.mode == modeFile && msg.value == s.fileInput.Value() {
 			s.fileInput.SetSuggestions(msg.paths)
