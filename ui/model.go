@@ -589,6 +589,13 @@ func (m Model) header() string {
 		badges = append(badges, st.ProdBadge.Render("PRODUCTION INSTANCE"))
 	}
 	line1 := strings.Join(badges, " ")
+	if m.pc.env != nil {
+		// Which environment is written to: a mistyped --env shows here.
+		// A path's ends tell it apart: a long one is cut in the middle.
+		if room := m.pc.width - lipgloss.Width(line1) - 3; room > 12 {
+			line1 += st.Dim.Render(" → " + cutMiddle(termtext.Clean(m.pc.env.Describe()), room))
+		}
+	}
 	if m.pc.cfg.Start == ScreenBrowser {
 		return line1 + "\n"
 	}

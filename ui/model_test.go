@@ -209,3 +209,12 @@ func TestScreensPostResultsOnlyTheRootApplies(t *testing.T) {
 		t.Fatalf("decisions %v outbox %v", d.m.pc.sess.decisions, d.m.pc.outbox)
 	}
 }
+
+// The header names the environment the wizard writes to.
+func TestHeaderShowsEnvironment(t *testing.T) {
+	env := newFakeEnv()
+	d, _ := sourceDriver(t, testConfig(env, nil), 120, 40)
+	if first := strings.Split(d.view(), "\n")[0]; !strings.Contains(first, "→ local:/tmp/ascendkit-test/local.db") {
+		t.Fatalf("header %q", first)
+	}
+}
