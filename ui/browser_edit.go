@@ -16,7 +16,20 @@ import (
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
-var editLabels = [3]string{"Sender", "loginUrl", "resetUrl"}
+// The editor's fields: the sender (each email step's From) and the
+// variables every migration email uses.
+const (
+	editSender = iota
+	editApp
+	editLogin
+	editReset
+	numEditFields
+)
+
+var (
+	editLabels    = [numEditFields]string{"Sender", "appName", "loginUrl", "resetUrl"}
+	editVariables = [numEditFields]string{"", "appName", "loginUrl", "resetUrl"}
+)
 
 func (s *browserScreen) focusEdit(i int) tea.Cmd {
 	s.edit[s.editFocus].Blur()
@@ -26,22 +39,23 @@ func (s *browserScreen) focusEdit(i int) tea.Cmd {
 
 func (s *browserScreen) startEdit() tea.Cmd {
 	j := s.journey
-	var sender, login, reset string
+	// The first email step's value of each field.
+	var vals [numEditFields]string
 	for _, i := range emailNodes(j) {
 		n := j.Nodes[i]
-		if sender == "" {
-			sender = n.From
-		}
-		if login == "" {
-			login = n.Variables["loginUrl"]
-		}
-		if reset == "" {
-			reset = n.Variables["resetUrl"]
+		for f, name := range editVariables {
+			v := n.Variables[name]
+			if f == editSender {
+				v = n.From
+			}
+			if vals[f] == "" {
+				vals[f] = v
+			}
 		}
 	}
-	s.edit[0].SetValue(sender)
-	s.edit[1].SetValue(login)
-	s.edit[2].SetValue(reset)
+	for f := range s.edit {
+		s.edit[f].SetValue(vals[f])
+	}
 	s.editErr, s.notice = "", ""
 	s.mode = browseEdit
 	s.editFocus = 0
@@ -53,22 +67,23 @@ func (s *browserScreen) startEdit() tea.Cmd {
 }
 
 func (s *browserScreen) saveEdit() tea.Cmd {
-	sender := strings.TrimSpace(s.edit[0].Value())
-	login := strings.TrimSpace(s.edit[1].Value())
-	reset := strings.TrimSpace(s.edit[2].Value())
-	// The checks of step 6 and the CLI. The sender is required; a URL
-	// may stay empty for a journey whose emails do not use it (the
-	// activation check names any a template needs).
-	for i, c := range []struct {
-		v     string
-		check func(string) error
-	}{{sender, importer.ValidateSender}, {login, importer.ValidateURL}, {reset, importer.ValidateURL}} {
-		if i > 0 && c.v == "" {
+	var vals [numEditFields]string
+	for f := range s.edit {
+		vals[f] = strings.TrimSpace(s.edit[f].Value())
+	}
+	// The checks of step 6 and the CLI. The sender is required; the
+	// others may stay empty for a journey whose emails do not use them
+	// (the activation check names any a template needs).
+	checks := [numEditFields]func(string) error{
+		editSender: importer.ValidateSender, editLogin: importer.ValidateURL, editReset: importer.ValidateURL,
+	}
+	for f, check := range checks {
+		if check == nil || (f != editSender && vals[f] == "") {
 			continue
 		}
-		if err := c.check(c.v); err != nil {
-			s.editErr = editLabels[i] + ": " + termtext.Clean(err.Error())
-			return s.focusEdit(i)
+		if err := check(vals[f]); err != nil {
+			s.editErr = editLabels[f] + ": " + termtext.Clean(err.Error())
+			return s.focusEdit(f)
 		}
 	}
 	j := s.journey
@@ -80,12 +95,13 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		if vars == nil {
 			vars = map[string]string{}
 		}
-		setVar(vars, "loginUrl", login)
-		setVar(vars, "resetUrl", reset)
-		n.Variables = vars
-		if sender != "" {
-			n.From = sender
+		for f, name := range editVariables {
+			if f != editSender {
+				setVar(vars, name, vals[f])
+			}
 		}
+		n.Variables = vars
+		n.From = vals[editSender]
 		nodes[i] = n
 	}
 	s.edit[s.editFocus].Blur()
@@ -132,7 +148,7 @@ func (s *browserScreen) editKeys() (short []key.Binding, full [][]key.Binding) {
 
 // editState is the variable editor's state.
 type editState struct {
-	edit      [3]textinput.Model // sender, loginUrl, resetUrl
+	edit      [numEditFields]textinput.Model
 	editFocus int
 	editErr   string
 }

@@ -116,11 +116,11 @@ func TestBrowserEditVariables(t *testing.T) {
 	if b.mode != browseEdit || !b.InputFocused() {
 		t.Fatal("e did not open the editor")
 	}
-	if b.edit[0].Value() != "hello@acme.test" || b.edit[1].Value() != "https://acme.test/login" {
-		t.Fatalf("prefill %q %q", b.edit[0].Value(), b.edit[1].Value())
+	if b.edit[editSender].Value() != "hello@acme.test" || b.edit[editApp].Value() != "Acme" || b.edit[editLogin].Value() != "https://acme.test/login" {
+		t.Fatalf("prefill %q %q %q", b.edit[editSender].Value(), b.edit[editApp].Value(), b.edit[editLogin].Value())
 	}
 	b.edit[0].SetValue("bad sender")
-	d.press("tab", "tab", "https://acme.test/reset", "enter")
+	d.press("tab", "tab", "tab", "https://acme.test/reset", "enter")
 	if b.editErr == "" || b.editFocus != 0 {
 		t.Fatalf("invalid sender accepted: %q", b.editErr)
 	}
@@ -425,7 +425,7 @@ func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
 	if b.mode != browseEdit {
 		t.Fatalf("e did not open the editor: mode %v", b.mode)
 	}
-	b.edit[2].SetValue("https://acme.test/reset")
+	b.edit[editReset].SetValue("https://acme.test/reset")
 	d.press("ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
 	d.press("a")

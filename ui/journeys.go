@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -179,11 +180,20 @@ func (s *journeysScreen) setFocus(i int) tea.Cmd {
 
 // requiredChecks are the fields every migration email needs, with the
 // checks the CLI uses (importer.ValidateJourneySetup): an email without
-// a sender cannot go out, and one without its URLs links nowhere.
+// a sender cannot go out, one without its URLs links nowhere, and every
+// template names the app ({{appName}}), so activation would refuse it.
 var requiredChecks = map[int]func(string) error{
 	fieldSender:   importer.ValidateSender,
+	fieldAppName:  requireAppName,
 	fieldLoginURL: importer.ValidateURL,
 	fieldResetURL: importer.ValidateURL,
+}
+
+func requireAppName(v string) error {
+	if v == "" {
+		return errors.New("an app name is required: every migration email names it, e.g. Your App")
+	}
+	return nil
 }
 
 // validate checks every field; it returns false when one is wrong.
@@ -333,8 +343,8 @@ func (s *journeysScreen) View() string {
 	if anyEmpty {
 		b.WriteString(st.Dim.Render("Fields showing e.g. … are not set yet.") + "\n")
 	}
-	b.WriteString(st.Dim.Render("Required: the sender and both URLs ({{loginUrl}}, {{resetUrl}}).") + "\n")
-	b.WriteString(st.Dim.Render("An empty app name keeps its saved value.") + "\n")
+	b.WriteString(st.Dim.Render("All four are required: every email uses them (activation refuses") + "\n")
+	b.WriteString(st.Dim.Render("an email with an unset {{appName}}, {{loginUrl}} or {{resetUrl}}).") + "\n")
 	if s.busy {
 		b.WriteString("\n" + s.spinner.View() + " Creating templates and journeys…\n")
 	}

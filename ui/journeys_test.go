@@ -102,7 +102,7 @@ func TestJourneysGoldenForm(t *testing.T) {
 func TestJourneysGoldenResult(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
 		d, _ := toJourneys(t, w, h)
-		d.press("hello@acme.test", "tab", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
+		d.press("hello@acme.test", "tab", "Acme", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
 		d.waitFor("the result", func(m Model) bool { return journeysOf(d).result != nil })
 		return d
 	})
@@ -187,15 +187,12 @@ func TestJourneysRequireSenderAndURLs(t *testing.T) {
 	if len(fj.setups) != 0 {
 		t.Fatal("created with every field empty")
 	}
-	for _, f := range []int{fieldSender, fieldLoginURL, fieldResetURL} {
+	for _, f := range []int{fieldSender, fieldAppName, fieldLoginURL, fieldResetURL} {
 		if s.errs[f] == "" {
 			t.Errorf("field %s has no error", journeyFieldLabels[f])
 		}
 	}
-	if s.errs[fieldAppName] != "" {
-		t.Errorf("the app name is optional: %q", s.errs[fieldAppName])
-	}
-	d.press("hello@acme.test", "tab", "tab", "https://", "tab", "https://acme.test/reset", "ctrl+s")
+	d.press("hello@acme.test", "tab", "Acme", "tab", "https://", "tab", "https://acme.test/reset", "ctrl+s")
 	if len(fj.setups) != 0 || s.errs[fieldLoginURL] == "" {
 		t.Fatalf("https:// accepted as the login URL: %+v", fj.setups)
 	}
@@ -218,7 +215,7 @@ func TestJourneysShowBrowserEditsAndSummaryCountsSession(t *testing.T) {
 	d.press("enter")
 	d.waitFor("the journey", func(m Model) bool { return b.journey != nil })
 	d.press("e")
-	b.edit[1].SetValue("https://acme.test/signin")
+	b.edit[editLogin].SetValue("https://acme.test/signin")
 	d.press("ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
 	d.press("esc", "esc") // journey → list → step 6

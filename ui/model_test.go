@@ -114,7 +114,7 @@ func TestResizeKeepsEveryScreenInside(t *testing.T) {
 	check()
 	d.press("enter")
 	check()
-	d.press("a@b.co", "tab", "tab", "https://b.co/login", "tab", "https://b.co/reset", "ctrl+s")
+	d.press("a@b.co", "tab", "B", "tab", "https://b.co/login", "tab", "https://b.co/reset", "ctrl+s")
 	d.waitFor("journeys", func(m Model) bool { return journeysOf(d).result != nil })
 	check()
 	d.press("enter")
