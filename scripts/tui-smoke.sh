@@ -115,6 +115,16 @@ wait_for "merge 1)"
 shot 3-duplicates
 keys Space
 wait_for "merge 0)"
+# Bulk merge on this filtered tab: it asks, changes only the rows shown,
+# and u undoes it.
+keys M
+wait_re "Merge the [0-9,]+ duplicates? this filter shows \(hidden rows stay\)\? y / n"
+keys y
+wait_re "Merging [0-9,]+ duplicates?\. Press u to undo\."
+lacks "merge 0)" || fail "the bulk merge changed nothing"
+keys u
+wait_for "Undone: merge"
+wait_for "merge 0)"
 keys Enter
 wait_for "Start the import?"
 shot 4-confirm
@@ -145,8 +155,23 @@ shot 7-browser
 keys Enter
 wait_for "not enrolled"
 wait_for "Day 7"
+# Unset the login URL in the editor: activation is refused, naming it.
+keys e
+wait_for "Edit every email step"
+keys Tab Tab C-u C-s
+wait_for "Saved the sender and variables"
 keys a
-wait_for "will be enrolled now by backfill"
+wait_for "Cannot activate"
+wait_for "unset loginUrl"
+shot 7-journey-refused
+keys e
+wait_for "Edit every email step"
+keys Tab Tab
+type_text "https://acme.test/login"
+keys C-s
+wait_for "Saved the sender and variables"
+keys a
+wait_for "will be sent now (Day 0)"
 shot 7-journey-activate
 keys y
 wait_for "Activated:"
