@@ -5,7 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
-	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
@@ -106,12 +105,6 @@ func newBrowserScreen(pc *programContext, standalone bool) *browserScreen {
 	s.lists[tabTemplates].SetStatusBarItemName("template", "templates")
 	s.lists[tabJourneys].SetStatusBarItemName("journey", "journeys")
 	s.tab = tabJourneys
-	for i := range s.edit {
-		in := textinput.New()
-		in.Prompt = ""
-		in.CharLimit = 512
-		s.edit[i] = in
-	}
 	s.body = viewport.New()
 	s.body.SoftWrap = true
 	s.restyle()
@@ -127,8 +120,8 @@ func (s *browserScreen) restyle() {
 		s.lists[i].SetDelegate(d)
 		s.lists[i].Styles = st.List
 	}
-	for i := range s.edit {
-		s.edit[i].SetStyles(st.Input)
+	if s.form != nil {
+		s.form.WithTheme(formTheme(st))
 	}
 }
 
@@ -167,8 +160,8 @@ func (s *browserScreen) SetSize(w, h int) {
 		s.body.SetContent(s.renderedBody()) // wrapped for the new width
 	}
 	s.body.SetHeight(max(h-8, 3))
-	for i := range s.edit {
-		s.edit[i].SetWidth(max(min(w-16, 70), 20))
+	if s.form != nil {
+		s.form.WithWidth(min(w, 90))
 	}
 }
 
@@ -243,6 +236,10 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 	case journeyChangedMsg:
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
+			if s.mode == browseEdit {
+				s.form = s.newEditForm() // the save failed: edit again
+				return s.form.Init()
+			}
 			if s.mode == browseActivate {
 				s.mode = browseJourney
 			}
@@ -279,9 +276,7 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		s.lists[s.tab], cmd = s.lists[s.tab].Update(msg)
 		return cmd
 	case browseEdit:
-		var cmd tea.Cmd
-		s.edit[s.editFocus], cmd = s.edit[s.editFocus].Update(msg)
-		return cmd
+		return s.updateForm(msg)
 	}
 	return nil
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -31,12 +31,6 @@ var (
 	editVariables = [numEditFields]string{"", "appName", "loginUrl", "resetUrl"}
 )
 
-func (s *browserScreen) focusEdit(i int) tea.Cmd {
-	s.edit[s.editFocus].Blur()
-	s.editFocus = (i + len(s.edit)) % len(s.edit)
-	return s.edit[s.editFocus].Focus()
-}
-
 func (s *browserScreen) startEdit() tea.Cmd {
 	j := s.journey
 	// The first email step's value of each field.
@@ -53,37 +47,71 @@ func (s *browserScreen) startEdit() tea.Cmd {
 			}
 		}
 	}
-	for f := range s.edit {
-		s.edit[f].SetValue(vals[f])
-	}
+	s.vals = vals
 	s.editErr, s.notice = "", ""
 	s.mode = browseEdit
-	s.editFocus = 0
-	for i := range s.edit {
-		s.edit[i].Blur()
-		s.edit[i].CursorEnd()
+	s.form = s.newEditForm()
+	return s.form.Init()
+}
+
+// editChecks are the checks of step 6 and the CLI. The sender is
+// required; the others may stay empty for a journey whose emails do not
+// use them (the activation check names any a template needs).
+var editChecks = [numEditFields]func(string) error{
+	editSender: importer.ValidateSender,
+	editApp:    func(string) error { return nil },
+	editLogin:  optional(importer.ValidateURL),
+	editReset:  optional(importer.ValidateURL),
+}
+
+func optional(check func(string) error) func(string) error {
+	return func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		return check(strings.TrimSpace(v))
 	}
-	return s.edit[0].Focus()
+}
+
+// newEditForm is the editor: a huh form over s.vals, with the shared
+// validation on each field. ctrl+c stays the program's (the root quits).
+func (s *browserScreen) newEditForm() *huh.Form {
+	fields := make([]huh.Field, numEditFields)
+	for f := range fields {
+		fields[f] = huh.NewInput().Title(editLabels[f]).Inline(true).Prompt("").CharLimit(512).
+			Value(&s.vals[f]).Validate(editChecks[f])
+	}
+	km := huh.NewDefaultKeyMap()
+	km.Quit.SetEnabled(false)
+	km.Input.Next.SetKeys("enter", "tab", "down")
+	km.Input.Prev.SetKeys("shift+tab", "up")
+	return huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(false).WithKeyMap(km).
+		WithTheme(formTheme(s.pc.styles)).WithWidth(min(s.width, 90))
+}
+
+// updateForm hands a message to the editor's form; once the form is
+// submitted (enter on the last field, every field valid) it saves.
+func (s *browserScreen) updateForm(msg tea.Msg) tea.Cmd {
+	m, cmd := s.form.Update(msg)
+	if f, ok := m.(*huh.Form); ok {
+		s.form = f
+	}
+	if s.form.State == huh.StateCompleted {
+		return s.saveEdit()
+	}
+	return cmd
 }
 
 func (s *browserScreen) saveEdit() tea.Cmd {
 	var vals [numEditFields]string
-	for f := range s.edit {
-		vals[f] = strings.TrimSpace(s.edit[f].Value())
+	for f := range vals {
+		vals[f] = strings.TrimSpace(s.vals[f])
 	}
-	// The checks of step 6 and the CLI. The sender is required; the
-	// others may stay empty for a journey whose emails do not use them
-	// (the activation check names any a template needs).
-	checks := [numEditFields]func(string) error{
-		editSender: importer.ValidateSender, editLogin: importer.ValidateURL, editReset: importer.ValidateURL,
-	}
-	for f, check := range checks {
-		if check == nil || (f != editSender && vals[f] == "") {
-			continue
-		}
+	for f, check := range editChecks {
 		if err := check(vals[f]); err != nil {
 			s.editErr = editLabels[f] + ": " + termtext.Clean(err.Error())
-			return s.focusEdit(f)
+			s.form = s.newEditForm() // back to editing, the values kept
+			return s.form.Init()
 		}
 	}
 	j := s.journey
@@ -104,7 +132,6 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		n.From = vals[editSender]
 		nodes[i] = n
 	}
-	s.edit[s.editFocus].Blur()
 	env, ctx, id := s.pc.env, s.pc.base, j.ID
 	return func() tea.Msg {
 		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
@@ -121,22 +148,16 @@ func setVar(vars map[string]string, k, v string) {
 }
 
 func (s *browserScreen) editKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case msg.String() == "esc":
+	switch msg.String() {
+	case "esc":
 		s.mode = browseJourney
-		s.edit[s.editFocus].Blur()
 		return nil
-	case msg.String() == "ctrl+s" || (msg.String() == "enter" && s.editFocus == len(s.edit)-1):
+	case "ctrl+s":
+		// Save from any field: the form keeps s.vals current.
 		return s.saveEdit()
-	case msg.String() == "tab" || msg.String() == "down" || msg.String() == "enter":
-		return s.focusEdit(s.editFocus + 1)
-	case msg.String() == "shift+tab" || msg.String() == "up":
-		return s.focusEdit(s.editFocus - 1)
 	}
-	var cmd tea.Cmd
-	s.edit[s.editFocus], cmd = s.edit[s.editFocus].Update(msg)
 	s.editErr = ""
-	return cmd
+	return s.updateForm(msg)
 }
 
 func (s *browserScreen) editKeys() (short []key.Binding, full [][]key.Binding) {
@@ -148,7 +169,7 @@ func (s *browserScreen) editKeys() (short []key.Binding, full [][]key.Binding) {
 
 // editState is the variable editor's state.
 type editState struct {
-	edit      [numEditFields]textinput.Model
-	editFocus int
-	editErr   string
+	form    *huh.Form
+	vals    [numEditFields]string // the form's values
+	editErr string
 }

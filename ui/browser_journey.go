@@ -90,9 +90,7 @@ func (s *browserScreen) journeyView() string {
 	}) + "\n")
 	if s.mode == browseEdit {
 		b.WriteString("\n" + st.Heading.Render("Edit every email step") + "\n")
-		for i := range s.edit {
-			b.WriteString(fieldRow(st, editLabels[i], 9, i == s.editFocus, s.edit[i].View()) + "\n")
-		}
+		b.WriteString(s.form.View() + "\n")
 		if s.editErr != "" {
 			b.WriteString(errorText(st, s.editErr, s.width) + "\n")
 		}

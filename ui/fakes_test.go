@@ -531,6 +531,7 @@ func keyMsgs(k string) []tea.Msg {
 		"backspace": {Code: tea.KeyBackspace},
 		"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
 		"ctrl+s":    {Code: 's', Mod: tea.ModCtrl},
+		"ctrl+u":    {Code: 'u', Mod: tea.ModCtrl},
 	}
 	if m, ok := named[k]; ok {
 		return []tea.Msg{m}

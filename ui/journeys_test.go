@@ -215,7 +215,7 @@ func TestJourneysShowBrowserEditsAndSummaryCountsSession(t *testing.T) {
 	d.press("enter")
 	d.waitFor("the journey", func(m Model) bool { return b.journey != nil })
 	d.press("e")
-	b.edit[editLogin].SetValue("https://acme.test/signin")
+	d.press("tab", "tab", "ctrl+u", "https://acme.test/signin")
 	d.press("ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
 	d.press("esc", "esc") // journey → list → step 6
