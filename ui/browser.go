@@ -121,7 +121,7 @@ func (s *browserScreen) restyle() {
 		s.lists[i].Styles = st.List
 	}
 	if s.form != nil {
-		s.form.WithTheme(formTheme(st))
+		s.form.restyle(st, 10)
 	}
 }
 
@@ -161,7 +161,7 @@ func (s *browserScreen) SetSize(w, h int) {
 	}
 	s.body.SetHeight(max(h-8, 3))
 	if s.form != nil {
-		s.form.WithWidth(min(w, 90))
+		s.form.setWidth(w)
 	}
 }
 

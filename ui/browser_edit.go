@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -73,31 +72,22 @@ func optional(check func(string) error) func(string) error {
 	}
 }
 
-// newEditForm is the editor: a huh form over s.vals, with the shared
-// validation on each field. ctrl+c stays the program's (the root quits).
-func (s *browserScreen) newEditForm() *huh.Form {
-	fields := make([]huh.Field, numEditFields)
-	for f := range fields {
-		fields[f] = huh.NewInput().Title(editLabels[f]).Inline(true).Prompt("").CharLimit(512).
-			Value(&s.vals[f]).Validate(editChecks[f])
+// newEditForm is the editor over s.vals, with the shared checks. ctrl+c
+// stays the program's (the root quits).
+func (s *browserScreen) newEditForm() *syncForm {
+	vals := make([]*string, numEditFields)
+	for f := range vals {
+		vals[f] = &s.vals[f]
 	}
-	km := huh.NewDefaultKeyMap()
-	km.Quit.SetEnabled(false)
-	km.Input.Next.SetKeys("enter", "tab", "down")
-	km.Input.Prev.SetKeys("shift+tab", "up")
-	return huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(false).WithKeyMap(km).
-		WithTheme(formTheme(s.pc.styles)).WithWidth(min(s.width, 90))
+	return newSyncForm(s.pc.styles, 10, s.width, editLabels[:], nil, vals, editChecks[:])
 }
 
-// updateForm hands a message to the editor's form; once the form is
-// submitted (enter on the last field, every field valid) it saves.
+// updateForm hands a message to the editor's form; enter on the last
+// field saves.
 func (s *browserScreen) updateForm(msg tea.Msg) tea.Cmd {
-	m, cmd := s.form.Update(msg)
-	if f, ok := m.(*huh.Form); ok {
-		s.form = f
-	}
-	if s.form.State == huh.StateCompleted {
-		return s.saveEdit()
+	cmd, submit := s.form.Update(msg)
+	if submit {
+		return tea.Batch(cmd, s.saveEdit())
 	}
 	return cmd
 }
@@ -169,7 +159,7 @@ func (s *browserScreen) editKeys() (short []key.Binding, full [][]key.Binding) {
 
 // editState is the variable editor's state.
 type editState struct {
-	form    *huh.Form
+	form    *syncForm
 	vals    [numEditFields]string // the form's values
 	editErr string
 }

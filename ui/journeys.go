@@ -6,9 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -47,15 +45,16 @@ var journeyFieldSettings = [numJourneyFields]string{
 }
 
 // journeysScreen creates the migration templates and draft journeys.
+// The four values are a huh form with the checks the CLI uses.
 type journeysScreen struct {
 	pc   *programContext
 	keys journeysKeys
 
-	inputs  [numJourneyFields]textinput.Model
+	form    *syncForm
+	vals    [numJourneyFields]string // the form's values
 	saved   [numJourneyFields]string // values of an earlier setup ("" = none)
 	edited  [numJourneyFields]bool   // typed into before the saved values came
-	focus   int
-	errs    [numJourneyFields]string
+	errs    [numJourneyFields]string // what ctrl+s found wrong, per field
 	spinner spinner.Model
 	busy    bool
 	err     string
@@ -63,35 +62,36 @@ type journeysScreen struct {
 	width   int
 }
 
+// Examples, not values: "e.g." and a faint italic tell them apart.
+var journeyPlaceholders = [numJourneyFields]string{"e.g. migrations@yourapp.com", "e.g. Your App", "e.g. https://yourapp.com/login", "e.g. https://yourapp.com/reset-password"}
+
 func newJourneysScreen(pc *programContext) *journeysScreen {
 	s := &journeysScreen{pc: pc, keys: newJourneysKeys()}
-	// Examples, not values: "e.g." and a faint italic tell them apart.
-	placeholders := [numJourneyFields]string{"e.g. migrations@yourapp.com", "e.g. Your App", "e.g. https://yourapp.com/login", "e.g. https://yourapp.com/reset-password"}
-	for i := range s.inputs {
-		in := textinput.New()
-		in.Prompt = ""
-		in.Placeholder = placeholders[i]
-		in.CharLimit = 512
-		s.inputs[i] = in
-	}
 	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.width = pc.width
+	s.form = s.newForm()
 	s.restyle()
-	s.SetSize(pc.width, pc.bodyHeight())
 	return s
 }
 
-func (s *journeysScreen) restyle() {
-	st := s.pc.styles.Input
-	ph := lipgloss.NewStyle().Foreground(s.pc.styles.Muted).Italic(true).Faint(true)
-	st.Focused.Placeholder, st.Blurred.Placeholder = ph, ph
-	for i := range s.inputs {
-		s.inputs[i].SetStyles(st)
+// newForm builds the form over s.vals, with the CLI's checks.
+func (s *journeysScreen) newForm() *syncForm {
+	vals := make([]*string, numJourneyFields)
+	checks := make([]func(string) error, numJourneyFields)
+	for i := range vals {
+		vals[i] = &s.vals[i]
+		checks[i] = requiredChecks[i]
 	}
+	return newSyncForm(s.pc.styles, 14, s.width, journeyFieldLabels[:], journeyPlaceholders[:], vals, checks)
+}
+
+func (s *journeysScreen) restyle() {
+	s.form.restyle(s.pc.styles, 14)
 	s.spinner.Style = s.pc.styles.Selected
 }
 
 func (s *journeysScreen) Init() tea.Cmd {
-	return tea.Batch(s.inputs[s.focus].Focus(), s.loadSaved(false))
+	return tea.Batch(s.form.Init(), s.loadSaved(false))
 }
 
 // journeyVariables are the node variables each field fills ("" = none:
@@ -151,31 +151,25 @@ func (s *journeysScreen) loadSaved(force bool) tea.Cmd {
 
 // prefilled reports a field showing its saved value.
 func (s *journeysScreen) prefilled(i int) bool {
-	return s.saved[i] != "" && strings.TrimSpace(s.inputs[i].Value()) == s.saved[i]
+	return s.saved[i] != "" && strings.TrimSpace(s.vals[i]) == s.saved[i]
 }
 
 // resume reloads the setup: coming back from the browser, the journeys
 // may hold values edited there.
-func (s *journeysScreen) resume() tea.Cmd {
-	if s.result == nil {
-		return tea.Batch(s.inputs[s.focus].Focus(), s.loadSaved(true))
-	}
-	return s.loadSaved(true)
-}
+func (s *journeysScreen) resume() tea.Cmd { return s.loadSaved(true) }
 
 func (s *journeysScreen) InputFocused() bool { return s.result == nil && !s.busy }
 
 func (s *journeysScreen) SetSize(w, _ int) {
 	s.width = w
-	for i := range s.inputs {
-		s.inputs[i].SetWidth(max(min(w-20, 60), 20))
-	}
+	s.form.setWidth(w)
 }
 
-func (s *journeysScreen) setFocus(i int) tea.Cmd {
-	s.inputs[s.focus].Blur()
-	s.focus = (i + numJourneyFields) % numJourneyFields
-	return s.inputs[s.focus].Focus()
+// edit starts the form again (after a failed creation, or to edit the
+// values once more), keeping the values.
+func (s *journeysScreen) edit() tea.Cmd {
+	s.form = s.newForm()
+	return s.form.Init()
 }
 
 // requiredChecks are the fields every migration email needs, with the
@@ -201,7 +195,7 @@ func (s *journeysScreen) validate() bool {
 	s.errs = [numJourneyFields]string{}
 	ok := true
 	for f, check := range requiredChecks {
-		if err := check(strings.TrimSpace(s.inputs[f].Value())); err != nil {
+		if err := check(strings.TrimSpace(s.vals[f])); err != nil {
 			s.errs[f] = termtext.Clean(err.Error())
 			ok = false
 		}
@@ -210,7 +204,7 @@ func (s *journeysScreen) validate() bool {
 		return false
 	}
 	// The one gate shared with `migration-journey create`.
-	v := func(f int) string { return strings.TrimSpace(s.inputs[f].Value()) }
+	v := func(f int) string { return strings.TrimSpace(s.vals[f]) }
 	if err := importer.ValidateJourneySetup(v(fieldSender), v(fieldLoginURL), v(fieldResetURL), true); err != nil {
 		s.err = termtext.Clean(err.Error())
 		return false
@@ -220,22 +214,16 @@ func (s *journeysScreen) validate() bool {
 
 func (s *journeysScreen) submit() tea.Cmd {
 	if !s.validate() {
-		for i, e := range s.errs {
-			if e != "" {
-				return s.setFocus(i)
-			}
-		}
 		return nil
 	}
 	setup := importer.JourneySetup{
-		FromIdentity: strings.TrimSpace(s.inputs[fieldSender].Value()),
-		AppName:      strings.TrimSpace(s.inputs[fieldAppName].Value()),
-		LoginURL:     strings.TrimSpace(s.inputs[fieldLoginURL].Value()),
-		ResetURL:     strings.TrimSpace(s.inputs[fieldResetURL].Value()),
+		FromIdentity: strings.TrimSpace(s.vals[fieldSender]),
+		AppName:      strings.TrimSpace(s.vals[fieldAppName]),
+		LoginURL:     strings.TrimSpace(s.vals[fieldLoginURL]),
+		ResetURL:     strings.TrimSpace(s.vals[fieldResetURL]),
 	}
 	s.busy = true
 	s.err = ""
-	s.inputs[s.focus].Blur()
 	pc := s.pc
 	return tea.Batch(s.spinner.Tick, func() tea.Msg {
 		res, err := pc.createJourneys(pc.base, pc.env, setup)
@@ -246,14 +234,18 @@ func (s *journeysScreen) submit() tea.Cmd {
 func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case savedSetupMsg:
+		changed := false
 		for i, v := range msg.values {
 			v = strings.TrimSpace(v)
 			s.saved[i] = v
-			if v != "" && (msg.force || !s.edited[i] && s.inputs[i].Value() == "") {
-				s.inputs[i].SetValue(v)
-				s.inputs[i].CursorEnd()
+			if v != "" && (msg.force || !s.edited[i] && s.vals[i] == "") {
+				changed = changed || s.vals[i] != v
+				s.vals[i] = v
 				s.edited[i] = false
 			}
+		}
+		if changed && s.result == nil && !s.busy {
+			return s.edit() // the form shows the values it was built with
 		}
 		return nil
 	case spinner.TickMsg:
@@ -267,7 +259,7 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		s.busy = false
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
-			return s.inputs[s.focus].Focus()
+			return s.edit()
 		}
 		r := msg.res
 		s.result = &r
@@ -283,37 +275,32 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 				return nav(stateBrowser)
 			case key.Matches(msg, s.keys.Back):
 				s.result = nil
-				return s.inputs[s.focus].Focus()
+				return s.edit()
 			}
 			return nil
 		}
 		switch {
 		case key.Matches(msg, s.keys.Submit):
 			return s.submit()
-		case msg.String() == "enter":
-			if s.focus == numJourneyFields-1 {
-				return s.submit()
-			}
-			return s.setFocus(s.focus + 1)
-		case key.Matches(msg, s.keys.Next):
-			return s.setFocus(s.focus + 1)
-		case key.Matches(msg, s.keys.Prev):
-			return s.setFocus(s.focus - 1)
 		case key.Matches(msg, s.keys.Back):
 			return back
 		}
 	}
-	if s.result == nil && !s.busy {
-		var cmd tea.Cmd
-		before := s.inputs[s.focus].Value()
-		s.inputs[s.focus], cmd = s.inputs[s.focus].Update(msg)
-		if s.inputs[s.focus].Value() != before {
-			s.errs[s.focus] = ""
-			s.edited[s.focus] = true
-		}
-		return cmd
+	if s.result != nil || s.busy {
+		return nil
 	}
-	return nil
+	before := s.vals
+	cmd, submit := s.form.Update(msg)
+	for i := range s.vals {
+		if s.vals[i] != before[i] {
+			s.edited[i] = true
+			s.errs[i] = ""
+		}
+	}
+	if submit { // enter on the last field
+		return tea.Batch(cmd, s.submit())
+	}
+	return cmd
 }
 
 func (s *journeysScreen) View() string {
@@ -325,16 +312,16 @@ func (s *journeysScreen) View() string {
 	b.WriteString(st.Heading.Render("Migration emails and journeys") + "\n")
 	b.WriteString(st.Dim.Render("Creates 5 email templates and 2 draft journeys:") + "\n")
 	b.WriteString(st.Dim.Render("announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4).") + "\n\n")
-	for i := range s.inputs {
-		b.WriteString(fieldRow(st, journeyFieldLabels[i], 13, i == s.focus, s.inputs[i].View()) + "\n")
-		if s.errs[i] != "" {
-			b.WriteString(indentLines(errorText(st, s.errs[i], s.width-4), "    ") + "\n")
+	b.WriteString(s.form.View() + "\n")
+	for i, e := range s.errs {
+		if e != "" {
+			b.WriteString(errorText(st, journeyFieldLabels[i]+": "+e, s.width) + "\n")
 		}
 	}
 	anySaved, anyEmpty := false, false
-	for i := range s.inputs {
+	for i := range s.vals {
 		anySaved = anySaved || s.prefilled(i)
-		anyEmpty = anyEmpty || strings.TrimSpace(s.inputs[i].Value()) == ""
+		anyEmpty = anyEmpty || strings.TrimSpace(s.vals[i]) == ""
 	}
 	b.WriteString("\n")
 	if anySaved {
