@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -78,6 +80,11 @@ type confirmScreen struct {
 	wait     waitBanner // a pause of the Clerk client
 	begun    time.Time  // when the preview started
 	spinner  spinner.Model
+
+	// warnings lists every warning of the report, scrollable (w opens
+	// it): the summary only has room for the first.
+	warnings     viewport.Model
+	showWarnings bool
 }
 
 func newConfirmScreen(pc *programContext) *confirmScreen {
@@ -165,6 +172,9 @@ func (s *confirmScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
 	s.bar.SetWidth(min(max(w-30, 10), 50))
 	s.input.SetWidth(12)
+	if s.showWarnings {
+		s.sizeWarnings()
+	}
 }
 
 func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
@@ -190,6 +200,20 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		s.spinner, cmd = s.spinner.Update(msg)
 		return cmd
 	case tea.KeyPressMsg:
+		if s.showWarnings {
+			if key.Matches(msg, s.keys.Back, s.keys.Warnings) {
+				s.showWarnings = false
+				return nil
+			}
+			var cmd tea.Cmd
+			s.warnings, cmd = s.warnings.Update(msg)
+			return cmd
+		}
+		// "import", the word typed on a production instance, has no w.
+		if key.Matches(msg, s.keys.Warnings) && s.report != nil && len(s.report.Warnings) > 0 {
+			s.openWarnings()
+			return nil
+		}
 		if key.Matches(msg, s.keys.Back) {
 			return back
 		}
@@ -239,8 +263,34 @@ func (s *confirmScreen) start() tea.Cmd {
 	return navWith(stateProgress, phasesChosen{phaseChoices[s.phase]})
 }
 
+// openWarnings shows every warning, wrapped, in a scrollable list.
+func (s *confirmScreen) openWarnings() {
+	s.showWarnings = true
+	s.warnings = viewport.New()
+	s.warnings.SoftWrap = true
+	s.sizeWarnings()
+	s.warnings.SetContent(warningsView(s.pc.styles, s.report.Warnings, s.width, 1<<30, ""))
+}
+
+func (s *confirmScreen) sizeWarnings() {
+	s.warnings.SetWidth(max(s.width, 20))
+	s.warnings.SetHeight(max(s.height-2, 3))
+}
+
+func (s *confirmScreen) warningsList() string {
+	st := s.pc.styles
+	head := st.Heading.Render(fmt.Sprintf("Warnings (%d)", len(s.report.Warnings)))
+	if !s.warnings.AtTop() || !s.warnings.AtBottom() {
+		head += st.Dim.Render(fmt.Sprintf("  %d%%", int(s.warnings.ScrollPercent()*100)))
+	}
+	return head + "\n\n" + s.warnings.View()
+}
+
 func (s *confirmScreen) View() string {
 	st := s.pc.styles
+	if s.showWarnings {
+		return s.warningsList()
+	}
 	src := s.pc.sess.source
 	target := "(none)"
 	if s.pc.env != nil {
@@ -293,7 +343,7 @@ func (s *confirmScreen) View() string {
 	}
 	out := top
 	if len(r.Warnings) > 0 && room > 0 {
-		out = append(out, strings.Split(warningsView(st, r.Warnings, s.width, room, "`import clerk preview` lists them all"), "\n")...)
+		out = append(out, strings.Split(warningsView(st, r.Warnings, s.width, room, "w lists them all"), "\n")...)
 	}
 	out = append(out, tail...)
 	return strings.Join(out, "\n") + "\n"
@@ -517,6 +567,12 @@ func phaseLabel(p importer.Phases) string {
 func (s *confirmScreen) Keys() keyMap {
 	k := s.keys
 	var short []key.Binding
+	if s.showWarnings {
+		k.Warnings.SetHelp("esc/w", "close")
+		short = []key.Binding{k.Scroll, k.Warnings}
+		return keyMap{short: short, full: [][]key.Binding{short}}
+	}
+	k.Warnings.SetEnabled(s.report != nil && len(s.report.Warnings) > 0)
 	switch {
 	case s.report == nil:
 		if s.err != "" {
@@ -531,5 +587,7 @@ func (s *confirmScreen) Keys() keyMap {
 	default:
 		short = []key.Binding{k.Yes, k.No, k.Phases, k.Back}
 	}
-	return keyMap{short: short, full: [][]key.Binding{short}}
+	// w in the full help only: the warnings line itself says
+	// "w lists them all".
+	return keyMap{short: short, full: [][]key.Binding{append(short, k.Warnings)}}
 }

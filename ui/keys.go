@@ -94,7 +94,7 @@ func newDuplicatesKeys() duplicatesKeys {
 }
 
 type confirmKeys struct {
-	Phases, Yes, No, Submit, Back key.Binding
+	Phases, Yes, No, Submit, Back, Warnings, Scroll key.Binding
 }
 
 func newConfirmKeys() confirmKeys {
@@ -104,6 +104,9 @@ func newConfirmKeys() confirmKeys {
 		No:     bind([]string{"n"}, "n", "not now"),
 		Submit: bind([]string{"enter"}, "enter", "confirm"),
 		Back:   bind([]string{"esc"}, "esc", "back"),
+		// w: "import", typed on a production instance, has no w.
+		Warnings: bind([]string{"w"}, "w", "warnings"),
+		Scroll:   bind([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
 	}
 }
 
