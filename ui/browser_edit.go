@@ -129,9 +129,10 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 	}
 }
 
+// setVar sets a node variable. Emptied, a variable the node had stays,
+// empty, so the timeline flags it "(unset)" as the activation check does.
 func setVar(vars map[string]string, k, v string) {
-	if v == "" {
-		delete(vars, k)
+	if _, had := vars[k]; v == "" && !had {
 		return
 	}
 	vars[k] = v

@@ -423,6 +423,13 @@ func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
 	d.mustSee(`Cannot activate "Migration announcement" yet`)
 	d.mustSee("migration-announcement (node announce): unset resetUrl")
+	// Emptying a variable in the editor leaves it flagged in the timeline.
+	d.press("e", "tab", "tab", "ctrl+u", "ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
+	d.mustSee("loginUrl (unset)")
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.mustSee("unset loginUrl, resetUrl")
 	d.press("y")
 	if env.activations != 0 || b.mode != browseActivate {
 		t.Fatalf("y activated a journey with an unset variable (activations %d)", env.activations)
@@ -431,7 +438,7 @@ func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
 	if b.mode != browseEdit {
 		t.Fatalf("e did not open the editor: mode %v", b.mode)
 	}
-	d.press("tab", "tab", "tab", "ctrl+u", "https://acme.test/reset")
+	d.press("tab", "tab", "https://acme.test/login", "tab", "ctrl+u", "https://acme.test/reset")
 	d.press("ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
 	d.press("a")
