@@ -43,7 +43,9 @@ func (pc *programContext) runOptions(mode importer.Mode) importer.Options {
 		OnDuplicate: od,
 		Decisions:   dec,
 		Providers:   s.providers,
-		Now:         pc.now,
+		// --include-banned: banned users are imported, ban kept.
+		IncludeBanned: s.includeBanned,
+		Now:           pc.now,
 	}
 }
 
@@ -58,7 +60,7 @@ func sameDuplicateChoices(a, b importer.Options) bool {
 	if pb == "" {
 		pb = importer.PolicySkip
 	}
-	return pa == pb && maps.Equal(a.Decisions, b.Decisions)
+	return pa == pb && maps.Equal(a.Decisions, b.Decisions) && a.IncludeBanned == b.IncludeBanned
 }
 
 // confirmScreen shows what the import will do and asks for a go.

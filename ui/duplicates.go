@@ -91,6 +91,10 @@ type duplicatesScreen struct {
 	// for the session.
 	decisions   map[string]importer.Policy
 	onDuplicate importer.Policy
+	// includeBanned is the screen's copy of the session's switch; banned
+	// counts the banned rows (b is offered only when there are some).
+	includeBanned bool
+	banned        int
 
 	// pending is a bulk change waiting for y / n; undo is the state
 	// before the last bulk change (u restores it).
@@ -186,6 +190,12 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 		s.decisions = map[string]importer.Policy{}
 	}
 	s.onDuplicate = pc.sess.onDuplicate
+	s.includeBanned = pc.sess.includeBanned
+	for _, e := range s.entries {
+		if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned {
+			s.banned++
+		}
+	}
 	s.tabCounts = make([]int, len(s.reasons))
 	at := map[string]int{}
 	for i, r := range s.reasons {
@@ -366,6 +376,9 @@ func (s *duplicatesScreen) buildRow(i int) table.Row {
 }
 
 func (s *duplicatesScreen) policyCell(e importer.Entry) string {
+	if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned && s.includeBanned {
+		return "import"
+	}
 	if e.Kind != kindDuplicate {
 		return "—"
 	}
@@ -527,6 +540,19 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(k, s.keys.Undo):
 		s.undoBulk()
+	case key.Matches(k, s.keys.Banned) && s.banned > 0:
+		s.includeBanned = !s.includeBanned
+		s.pc.post(bannedChosen{s.includeBanned})
+		for i, e := range s.entries {
+			if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned {
+				s.setPolicyCell(i)
+			}
+		}
+		s.table.UpdateViewport()
+		s.notice = fmt.Sprintf("%s banned users will not be imported (the default).", fmtInt(s.banned))
+		if s.includeBanned {
+			s.notice = fmt.Sprintf("%s banned users will be imported with their ban kept, as --include-banned does; they get no migration emails.", fmtInt(s.banned))
+		}
 	case key.Matches(k, s.keys.Filter):
 		return s.filter.Focus()
 	case key.Matches(k, s.keys.NextReason):
@@ -595,7 +621,7 @@ func whyNoPolicy(e importer.Entry) string {
 	case e.Kind == kindWarning:
 		return "This user is imported; what was left out is listed below. There is nothing to skip or merge."
 	case e.Reason == importer.ReasonBanned:
-		return "Banned in Clerk: not imported (the CLI's --include-banned imports them). Only duplicates can be merged."
+		return "Banned in Clerk: not imported unless you press b (as --include-banned: imported with the ban kept). Only duplicates can be merged."
 	case e.Reason == importer.ReasonNoEmail, e.Reason == importer.ReasonInvalidEmail:
 		return "No usable email address: AscendKit cannot create this user. Only duplicates can be merged."
 	}
@@ -854,10 +880,14 @@ func (s *duplicatesScreen) Keys() keyMap {
 		k.SkipAll.SetHelp("S", "skip shown")
 	}
 	k.Undo.SetEnabled(s.undo != nil)
+	k.Banned.SetEnabled(s.banned > 0)
+	if s.includeBanned {
+		k.Banned.SetHelp("b", "skip banned")
+	}
 	short := []key.Binding{k.Continue, k.Toggle, k.NextReason, k.Filter, k.MergeAll, k.SkipAll, k.Undo, k.Back}
 	return keyMap{short: short, full: [][]key.Binding{
 		{k.Up, k.Down, k.Toggle},
 		{k.NextReason, k.PrevReason, k.Filter},
-		{k.MergeAll, k.SkipAll, k.Undo, k.Continue, k.Back},
+		{k.MergeAll, k.SkipAll, k.Undo, k.Banned, k.Continue, k.Back},
 	}}
 }

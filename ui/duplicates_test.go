@@ -478,3 +478,35 @@ func TestDuplicatesColumnsShareWidthAndCountStays(t *testing.T) {
 		}
 	}
 }
+
+// --include-banned has a wizard switch: b on the review imports banned
+// users (ban kept), and the confirmation previews with it, as the
+// import will run.
+func TestDuplicatesIncludeBannedSwitch(t *testing.T) {
+	entries := []importer.Entry{
+		{SourceID: "user_b1", Email: "banned@example.com", Kind: kindSkipped, Reason: importer.ReasonBanned},
+		{SourceID: "user_d1", Email: "dup@example.com", Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource},
+	}
+	d, core := toSettings(t, 120, 40)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.m.pc.sess.entries = entries
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{to: stateDuplicates})
+	s := reviewOf(d)
+	d.press("space") // on the banned row: says why and how
+	d.mustSee("press b")
+	d.press("b")
+	if !d.m.pc.sess.includeBanned || s.table.Rows()[0][colPolicy] != "import" {
+		t.Fatalf("b: session %v, cell %q", d.m.pc.sess.includeBanned, s.table.Rows()[0][colPolicy])
+	}
+	d.mustSee("imported with their ban kept")
+	d.press("enter")
+	d.waitFor("the confirmation's preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	calls := core.callList()
+	if last := calls[len(calls)-1]; !last.IncludeBanned || last.Mode != importer.ModePreview {
+		t.Fatalf("confirmation previewed with %+v", last)
+	}
+	if !d.m.pc.runOptions(importer.ModeRun).IncludeBanned {
+		t.Fatal("the import would run without --include-banned")
+	}
+}

@@ -70,7 +70,7 @@ func newSettingsKeys() settingsKeys {
 
 type duplicatesKeys struct {
 	Up, Down, NextReason, PrevReason, Filter, Toggle, MergeAll, SkipAll, Continue, Back key.Binding
-	ApplyFilter, ClearFilter, Undo, Yes, No                                             key.Binding
+	ApplyFilter, ClearFilter, Undo, Yes, No, Banned                                     key.Binding
 }
 
 func newDuplicatesKeys() duplicatesKeys {
@@ -88,6 +88,7 @@ func newDuplicatesKeys() duplicatesKeys {
 		ApplyFilter: bind([]string{"enter"}, "enter", "apply filter"),
 		ClearFilter: bind([]string{"esc"}, "esc", "clear filter"),
 		Undo:        bind([]string{"u"}, "u", "undo bulk"),
+		Banned:      bind([]string{"b"}, "b", "import banned"),
 		Yes:         bind([]string{"y"}, "y", "apply"),
 		No:          bind([]string{"n", "esc"}, "n", "cancel"),
 	}

@@ -118,7 +118,10 @@ type session struct {
 	providers   []string          // provider override (nil = detected)
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
-	phases      importer.Phases
+	// includeBanned imports banned users with their ban kept, as the
+	// CLI's --include-banned does (the review's b switches it).
+	includeBanned bool
+	phases        importer.Phases
 	// previewStale is set once an import has written to the environment:
 	// the settings preview's counts are out of date, so the confirmation
 	// previews again.
@@ -168,6 +171,7 @@ func (s *session) resetForSource() {
 	s.providers = nil
 	s.onDuplicate = importer.PolicySkip
 	s.decisions = map[string]importer.Policy{}
+	s.includeBanned = false
 }
 
 // programContext is shared by every screen: configuration, environment,

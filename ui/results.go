@@ -105,6 +105,11 @@ func (r policyState) apply(s *session) {
 	s.decisions = r.decisions
 }
 
+// bannedChosen: whether banned users are imported (ban kept).
+type bannedChosen struct{ include bool }
+
+func (r bannedChosen) apply(s *session) { s.includeBanned = r.include }
+
 // finalPreview: the confirmation's report, what the import will do.
 type finalPreview struct{ report importer.Report }
 
