@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
@@ -81,7 +82,10 @@ type duplicatesScreen struct {
 	// existing caches the existing users looked up for the detail line
 	// (id → email, "" when unknown); lookups in flight are in asked.
 	existing map[string]string
-	asked    map[string]bool
+	// existingUser is the rest of what is known of an existing user
+	// (name, created, tags), shown beside the Clerk user.
+	existingUser map[string]ascendkit.User
+	asked        map[string]bool
 
 	work  reviewWork
 	tally *[4]int // counts(), nil when a policy changed
@@ -142,14 +146,15 @@ const (
 	numReviewCols
 )
 
-// existingUserMsg is the email of an existing user, for the detail line.
+// existingUserMsg is an existing user, for the detail line.
 type existingUserMsg struct {
 	id, email string
+	user      *ascendkit.User
 }
 
 func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	s := &duplicatesScreen{pc: pc, keys: newDuplicatesKeys(), gen: pc.sess.previewGen,
-		existing: map[string]string{}, asked: map[string]bool{}}
+		existing: map[string]string{}, asked: map[string]bool{}, existingUser: map[string]ascendkit.User{}}
 	present := map[string]bool{}
 	flagged := false
 	for _, e := range pc.sess.entries {
@@ -490,13 +495,16 @@ func (s *duplicatesScreen) lookupSelected() tea.Cmd {
 		if err != nil {
 			return existingUserMsg{id: id}
 		}
-		return existingUserMsg{id: id, email: u.Email}
+		return existingUserMsg{id: id, email: u.Email, user: &u}
 	}
 }
 
 func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(existingUserMsg); ok {
 		s.existing[m.id] = termtext.Clean(m.email)
+		if m.user != nil {
+			s.existingUser[m.id] = *m.user
+		}
 		return nil
 	}
 	if s.filter.Focused() {
@@ -848,6 +856,10 @@ func (s *duplicatesScreen) detailView(i int) string {
 			head += " (" + t.detail + ")"
 		}
 		lines = strings.Split(renderLines(st.Dim, wrapHang(head, s.width, 2)), "\n")
+		if u, ok := s.existingUser[e.ExistingUserID]; ok {
+			// The user a merge would write into, beside the Clerk one.
+			lines = append(lines, strings.Split(renderLines(st.Dim, wrapHang(existingLine(u), s.width, 2)), "\n")...)
+		}
 	}
 	if s.notice != "" {
 		// What the last key did (or why it did nothing) comes first.
@@ -859,6 +871,25 @@ func (s *duplicatesScreen) detailView(i int) string {
 		lines[detailLines-1] = ansiTruncate(lines[detailLines-1]+" …", s.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// existingLine describes an existing AscendKit user: name, created, tags.
+func existingLine(u ascendkit.User) string {
+	var parts []string
+	if u.Name != "" {
+		parts = append(parts, termtext.Clean(u.Name))
+	}
+	if !u.CreatedAt.IsZero() {
+		parts = append(parts, "created "+u.CreatedAt.Format("2006-01-02"))
+	}
+	if len(u.Tags) > 0 {
+		tags := make([]string, len(u.Tags))
+		for i, t := range u.Tags {
+			tags[i] = termtext.Clean(t)
+		}
+		parts = append(parts, "tags "+strings.Join(tags, ", "))
+	}
+	return "  existing: " + strings.Join(parts, " · ")
 }
 
 func (s *duplicatesScreen) Keys() keyMap {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -376,7 +377,8 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 	d, _ := toSettings(t, 80, 24)
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	env := d.m.pc.env.(*fakeEnv)
-	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com"})
+	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com",
+		Name: "Ada Lovelace", CreatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Tags: []string{"signup:direct", "beta"}})
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
 	d.send(navMsg{to: stateDuplicates})
@@ -386,6 +388,8 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 			t.Fatalf("screen lacks %q:\n%s", want, d.view())
 		}
 	}
+	// The existing user a merge writes into shows beside the Clerk one.
+	d.mustSee("existing: Ada Lovelace · created 2025-03-01 · tags signup:direct, beta")
 	d.press("down", "down")
 	if flat := flatten(d.view()); !strings.Contains(flat, long) {
 		t.Fatalf("the malformed detail is cut:\n%s", d.view())
