@@ -43,12 +43,13 @@ type (
 		err                error
 	}
 	templateLoadedMsg struct {
-		seq    int
-		t      ascendkit.Template
-		user   *ascendkit.User
-		vars   map[string]string
-		source string // the journey node the variables come from
-		err    error
+		seq         int
+		fromJourney bool // opened from a journey's step (esc goes back to it)
+		t           ascendkit.Template
+		user        *ascendkit.User
+		vars        map[string]string
+		source      string // the journey node the variables come from
+		err         error
 	}
 	// activationPlanMsg is what activating the journey would do.
 	activationPlanMsg struct {
@@ -147,7 +148,7 @@ func (s *browserScreen) load() tea.Cmd {
 func (s *browserScreen) leaveDetail() { s.detailSeq++ }
 
 func (s *browserScreen) InputFocused() bool {
-	return s.mode == browseEdit || s.lists[s.tab].SettingFilter()
+	return s.mode == browseEdit || s.picking() || s.lists[s.tab].SettingFilter()
 }
 
 func (s *browserScreen) SetSize(w, h int) {
@@ -196,6 +197,9 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		j := msg.j
+		if s.journey == nil || s.journey.ID != j.ID {
+			s.step = 0
+		}
 		s.journey = &j
 		s.audTotal, s.audNot = msg.total, msg.notEnrolled
 		if s.mode == browseList {
@@ -218,7 +222,11 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		s.mode = browseActivate
 		return nil
 	case templateLoadedMsg:
-		if msg.seq != s.detailSeq || s.mode != browseList {
+		want := browseList
+		if msg.fromJourney {
+			want = browseJourney
+		}
+		if msg.seq != s.detailSeq || s.mode != want {
 			return nil
 		}
 		if msg.err != nil {
@@ -227,12 +235,15 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		t := msg.t
 		s.tmpl, s.tmplUser, s.tmplVars, s.tmplVarFrom = &t, msg.user, msg.vars, msg.source
+		s.tmplFromJourney, s.tmplEnrollments, s.pickErr = msg.fromJourney, nil, ""
 		// Rendered once per load: the view and each resize reuse it.
 		s.tmplRendered = s.pc.render(t, s.sampleUser(), s.tmplVars)
 		s.mode = browseTemplate
 		s.body.SetContent(s.renderedBody())
 		s.body.GotoTop()
 		return nil
+	case templateUserMsg:
+		return s.pickedUser(msg)
 	case journeyChangedMsg:
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())

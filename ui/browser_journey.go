@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -249,7 +250,7 @@ func (s *browserScreen) timelineView() string {
 		day := fmt.Sprintf("  Day %-2d", step.Day)
 		switch n.Action {
 		case ascendkit.ActionSendEmail:
-			b.WriteString(st.Number.Render(day) + " send " + termtext.Clean(n.TemplateSlug) + "\n")
+			b.WriteString(st.Number.Render(day) + s.sendLabel(n) + "\n")
 		case ascendkit.ActionTagUser:
 			b.WriteString(st.Number.Render(day) + " # tag user" + "\n")
 		case ascendkit.ActionNone:
@@ -275,7 +276,7 @@ func (s *browserScreen) timelineView() string {
 		what := termtext.Clean(n.Action)
 		switch n.Action {
 		case ascendkit.ActionSendEmail:
-			what = "send " + termtext.Clean(n.TemplateSlug)
+			what = strings.TrimSpace(ansi.Strip(s.sendLabel(n)))
 		case ascendkit.ActionNone:
 			what = name(n.ID)
 		}
@@ -320,6 +321,15 @@ func (s *browserScreen) journeyKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.leaveDetail()
 	case key.Matches(msg, k.Edit):
 		return s.startEdit()
+	case key.Matches(msg, k.NextStep):
+		if n := len(emailNodes(j)); n > 0 {
+			s.step = (s.step + 1) % n
+		}
+	case key.Matches(msg, k.OpenStep):
+		if n, ok := s.selectedStep(); ok {
+			s.notice, s.err = "", ""
+			return s.loadNodeTemplate(*j, n)
+		}
 	case key.Matches(msg, k.Activate):
 		if j.Status != ascendkit.StatusActive {
 			s.notice, s.err = "", ""
@@ -352,7 +362,7 @@ func (s *browserScreen) journeyKeys() (short []key.Binding, full [][]key.Binding
 	active := s.journey != nil && s.journey.Status == ascendkit.StatusActive
 	k.Activate.SetEnabled(!active)
 	k.Pause.SetEnabled(active)
-	short = []key.Binding{k.Activate, k.Pause, k.Edit, k.Back}
+	short = []key.Binding{k.Activate, k.Pause, k.Edit, k.OpenStep, k.NextStep, k.Back}
 	if s.journey != nil && s.timelineLines() > s.timelineRoom() {
 		k.Up.SetHelp("↑/↓", "scroll")
 		short = append(short, k.Up)
@@ -374,8 +384,27 @@ func (s *browserScreen) activateKeys() (short []key.Binding, full [][]key.Bindin
 	return short, full
 }
 
+// selectedStep is the email step tab selects (enter opens its template).
+func (s *browserScreen) selectedStep() (ascendkit.Node, bool) {
+	idx := emailNodes(s.journey)
+	if len(idx) == 0 {
+		return ascendkit.Node{}, false
+	}
+	return s.journey.Nodes[idx[s.step%len(idx)]], true
+}
+
+// sendLabel is an email step's line in the timeline; the selected one is
+// marked.
+func (s *browserScreen) sendLabel(n ascendkit.Node) string {
+	if sel, ok := s.selectedStep(); ok && sel.ID == n.ID {
+		return s.pc.styles.Selected.Render(" ▸ send " + termtext.Clean(n.TemplateSlug))
+	}
+	return " send " + termtext.Clean(n.TemplateSlug)
+}
+
 // journeyState is the journey view's state.
 type journeyState struct {
+	step             int // the selected email step, in node order
 	journey          *ascendkit.Journey
 	audTotal, audNot int // the audience, and those not enrolled yet
 	tlOffset         int // first line of the timeline shown

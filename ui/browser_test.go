@@ -249,7 +249,7 @@ func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
 	v := d.view()
 	for _, want := range []string{
-		"Day 0  send migration-announcement", "Day 3  send migration-go-live", "Day 7  send migration-reminder",
+		"Day 0  ▸ send migration-announcement", "Day 3  send migration-go-live", "Day 7  send migration-reminder",
 		"from (no sender)", "appName Acme · loginUrl (unset)", "└ on user.login → done (end)", "Day 7  · end",
 	} {
 		if !strings.Contains(v, want) {
@@ -269,7 +269,7 @@ func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	d.press("esc", "down", "enter") // Migration password reset
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney && b.journey.Name == importer.JourneyPasswordReset })
 	v = d.view()
-	for _, want := range []string{"Day 0  · enrolled", "│ after 1d", "Day 1  send migration-password-reset", "resetUrl (unset)", "Day 4  · end"} {
+	for _, want := range []string{"Day 0  · enrolled", "│ after 1d", "Day 1  ▸ send migration-password-reset", "resetUrl (unset)", "Day 4  · end"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("detail lacks %q:\n%s", want, v)
 		}
@@ -278,7 +278,7 @@ func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	d.press("esc", "down", "enter") // Welcome back
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney && b.journey.Name == "Welcome back" })
 	v = d.view()
-	for _, want := range []string{"└ on user.login → welcome", "on user.login → send welcome-back", "from team@acme.test", "loginUrl https://acme.test/login"} {
+	for _, want := range []string{"└ on user.login → welcome", "on user.login → ▸ send welcome-back", "from team@acme.test", "loginUrl https://acme.test/login"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("detail lacks %q:\n%s", want, v)
 		}
@@ -449,4 +449,40 @@ func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
 	if env.activations != 1 {
 		t.Fatalf("activations %d", env.activations)
 	}
+}
+
+// Discoverability: in a journey, tab selects an email step and enter
+// opens its template rendered with that step's variables (esc goes back
+// to the journey); u renders the template for a user picked by email and
+// lists the journeys that user is enrolled in.
+func TestBrowserOpensStepTemplateAndRendersForAPickedUser(t *testing.T) {
+	d, env := toCompleteBrowser(t, 120, 40)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("tab") // the second email step: go-live
+	d.mustSee("▸ send migration-go-live")
+	d.press("enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
+	d.mustSee("migration go live")
+	d.mustSee("from Migration announcement / golive")
+	d.press("esc")
+	if b.mode != browseJourney || b.journey == nil {
+		t.Fatalf("esc from a step's template: mode %v", b.mode)
+	}
+	// Activate, so that users are enrolled, then pick one.
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	d.press("enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
+	d.press("u", "nobody@example.com", "enter")
+	d.mustSee("No user with the email nobody@example.com.")
+	d.press("u", "u7@example.com", "enter")
+	d.waitFor("the picked user", func(m Model) bool { return b.tmplUser != nil && b.tmplUser.Email == "u7@example.com" })
+	d.mustSee("User 7 <u7@example.com>")
+	d.mustSee("Hi User 7,")
+	d.mustSee("Migration announcement (active")
+	_ = env
 }

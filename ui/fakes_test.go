@@ -219,7 +219,12 @@ func (e *fakeEnv) UpdateJourneyNodes(_ context.Context, id string, nodes []ascen
 func (e *fakeEnv) ListJourneys(context.Context) ([]ascendkit.Journey, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]ascendkit.Journey(nil), e.journeys...), nil
+	out := append([]ascendkit.Journey(nil), e.journeys...)
+	for i := range out { // as GetJourney: the stats follow the enrollments
+		out[i].Stats.Enrolled = len(e.enrolled[out[i].ID])
+		out[i].Stats.Active = out[i].Stats.Enrolled
+	}
+	return out, nil
 }
 func (e *fakeEnv) GetJourney(_ context.Context, id string) (ascendkit.Journey, error) {
 	e.mu.Lock()
@@ -283,8 +288,20 @@ func (e *fakeEnv) PauseJourney(_ context.Context, id string) error {
 	e.journeys[i].Status = ascendkit.StatusPaused
 	return nil
 }
-func (e *fakeEnv) ListEnrollments(context.Context, string) ([]ascendkit.Enrollment, error) {
-	return nil, nil
+func (e *fakeEnv) ListEnrollments(_ context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []ascendkit.Enrollment
+	entry := ""
+	if i := e.find(journeyID); i >= 0 {
+		entry = e.journeys[i].Entry
+	}
+	for _, u := range e.users {
+		if e.enrolled[journeyID][u.ID] {
+			out = append(out, ascendkit.Enrollment{JourneyID: journeyID, UserID: u.ID, Status: "active", CurrentNode: entry})
+		}
+	}
+	return out, nil
 }
 func (e *fakeEnv) Close() error { return nil }
 

@@ -141,6 +141,7 @@ func newJourneysKeys() journeysKeys {
 
 type browserKeys struct {
 	Tab, Up, Down, Open, Filter, Back, Edit, Activate, Pause, Yes, No, NextField, Save key.Binding
+	PickUser, NextStep, OpenStep                                                       key.Binding
 }
 
 func newBrowserKeys() browserKeys {
@@ -158,5 +159,8 @@ func newBrowserKeys() browserKeys {
 		No:        bind([]string{"n", "esc"}, "n", "no"),
 		NextField: bind([]string{"tab", "down"}, "tab", "next field"),
 		Save:      bind([]string{"ctrl+s", "enter"}, "ctrl+s", "save"),
+		PickUser:  bind([]string{"u"}, "u", "render for a user"),
+		NextStep:  bind([]string{"tab"}, "tab", "next email"),
+		OpenStep:  bind([]string{"enter"}, "enter", "open email"),
 	}
 }
