@@ -168,6 +168,12 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.Again) && s.stoppedEarly():
 			// Back to the confirmation, which previews again: the
 			// environment holds what this run wrote.
+			if s.written() == 0 && !s.pc.sess.settingsApplied {
+				// Nothing was written: the environment is as the
+				// preview saw it, so the confirmation reuses that
+				// preview instead of reading the whole source again.
+				return nav(stateConfirm)
+			}
 			return navWith(stateConfirm, previewOutdated{})
 		case key.Matches(msg, s.keys.Continue):
 			return nav(stateJourneys)

@@ -257,17 +257,35 @@ func TestProgressRunAgainAfterStop(t *testing.T) {
 	if strings.Contains(d.view(), "enter set up journeys") {
 		t.Fatalf("journeys suggested after 0 users:\n%s", d.view())
 	}
+	// No needless waiting: nothing was written, so the environment is as
+	// the preview saw it and r does not read the whole source again.
 	previews := len(core.callList())
 	d.press("r")
 	if d.state() != stateConfirm {
 		t.Fatalf("r went to %v, want the confirmation", d.state())
 	}
-	d.waitFor("a fresh preview", func(m Model) bool { return confirmOf(d).report != nil })
+	d.waitFor("the confirmation", func(m Model) bool { return confirmOf(d).report != nil })
+	if n := len(core.callList()); n != previews {
+		t.Fatalf("r read the source again after a stop that wrote nothing: %d calls (%d before)", n, previews)
+	}
+}
+
+// After a run that wrote users, r previews again (the environment
+// changed), and so does every later visit of the confirmation.
+func TestProgressRunAgainAfterWritesPreviewsAgain(t *testing.T) {
+	hold := make(chan struct{})
+	d, core := toProgress(t, 80, 24, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	previews := len(core.callList())
+	d.press("r")
+	d.waitFor("a fresh preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
 	calls := core.callList()
 	if len(calls) != previews+1 || calls[len(calls)-1].Mode != importer.ModePreview {
 		t.Fatalf("r did not preview again: %d calls (%d before)", len(calls), previews)
 	}
-	// Back and forth keeps previewing: the first preview is stale now.
 	d.press("esc", "enter")
 	d.waitFor("another preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
 	if n := len(core.callList()); n != previews+2 {
