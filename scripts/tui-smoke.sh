@@ -80,13 +80,18 @@ type_text() { "${T[@]}" send-keys -t smoke -l "$1"; }
 # renders PNGs at 4× its font size: 7 gives ~1600×1200 for 100×30 cells;
 # pngquant, when present, cuts each file to a tenth with no visible change.
 PNGQUANT=$(command -v pngquant || true)
+# FREEZE names a freeze binary to use instead of `go run …@v0.2.2`: that
+# build crashes at start on Go 1.26 ("split stack overflow") with the
+# golang.org/x/sys and wazero versions its go.mod pins; built with their
+# latest versions it works.
+if [[ -n "${FREEZE:-}" ]]; then FREEZE=("$FREEZE"); else FREEZE=(go run github.com/charmbracelet/freeze@v0.2.2); fi
 shot() {
 	[[ -n "$SHOTS" ]] || return 0
 	local name=$1
 	mkdir -p "$OUT"
 	sleep 0.3 # let the last frame land
 	"${T[@]}" capture-pane -t smoke -e -p | perl scripts/sgr-normalize.pl >"$TMP/$name.ansi"
-	go run github.com/charmbracelet/freeze@v0.2.2 --language ansi --window=false --padding 10 \
+	"${FREEZE[@]}" --language ansi --window=false --padding 10 \
 		--font.size "$FONT_SIZE" -o "$OUT/$name.png" "$TMP/$name.ansi" >/dev/null
 	if [[ -n "$PNGQUANT" ]]; then
 		"$PNGQUANT" --quality 70-95 --speed 1 --strip --force --output "$OUT/$name.png" "$OUT/$name.png"
