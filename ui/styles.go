@@ -123,13 +123,13 @@ func newStyles(isDark bool) Styles {
 // formTheme styles huh forms like the rest of the wizard: one line per
 // field, labels in the label colour, the focused field marked by a bar in
 // the accent colour, errors in the error style.
-func formTheme(st Styles) huh.Theme {
+func formTheme(st Styles, labelWidth int) huh.Theme {
 	return huh.ThemeFunc(func(bool) *huh.Styles {
 		t := huh.ThemeBase(st.isDark)
 		t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
 		t.Focused.Base = t.Focused.Base.BorderForeground(st.Accent)
 		t.Focused.Card = t.Focused.Base
-		t.Focused.Title = st.Label.Width(10)
+		t.Focused.Title = st.Label.Width(labelWidth)
 		t.Focused.ErrorIndicator = st.Error.SetString(" ✗")
 		t.Focused.ErrorMessage = st.Error.SetString(" ✗")
 		t.Focused.TextInput.Prompt = lipgloss.NewStyle().Foreground(st.Accent)
@@ -137,7 +137,7 @@ func formTheme(st Styles) huh.Theme {
 		t.Blurred = t.Focused
 		t.Blurred.Base = t.Blurred.Base.BorderStyle(lipgloss.HiddenBorder())
 		t.Blurred.Card = t.Blurred.Base
-		t.Blurred.Title = st.Dim.Width(10)
+		t.Blurred.Title = st.Dim.Width(labelWidth)
 		return t
 	})
 }
