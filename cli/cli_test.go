@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"
@@ -39,8 +42,19 @@ type result struct {
 
 func (h *harness) run(stdin string, args ...string) result {
 	h.t.Helper()
+	return h.runIO(false, stdin, args...)
+}
+
+// runTTY runs as if stdin and stdout were a terminal (confirmation prompts).
+func (h *harness) runTTY(stdin string, args ...string) result {
+	h.t.Helper()
+	return h.runIO(true, stdin, args...)
+}
+
+func (h *harness) runIO(tty bool, stdin string, args ...string) result {
+	h.t.Helper()
 	var out, errOut bytes.Buffer
-	ios := &IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
+	ios := &IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, IsTTY: tty, Getenv: func(k string) string { return h.envs[k] }}
 	code := Run(context.Background(), ios, args)
 	return result{code, out.String(), errOut.String()}
 }
@@ -182,7 +196,16 @@ func TestMalformedFile(t *testing.T) {
 
 func TestEnvResolution(t *testing.T) {
 	h := newHarness(t)
-	r := h.ok("auth", "show")
+	type current struct {
+		Env, Source, ConfigPath string
+		Exists                  bool
+	}
+	var cur current
+	defaultDB := filepath.Join(h.dir, "data", "ascendkit", "local.db")
+	if r := h.ok("set-env"); !strings.Contains(r.stdout, "Environment: local:"+defaultDB+"\n  the default") || !strings.Contains(r.stdout, "does not exist yet") {
+		t.Errorf("set-env with nothing set:\n%s", r.stdout)
+	}
+	r := h.ok("import", "migration-journey", "create")
 	if !strings.Contains(r.stderr, "Creating the local AscendKit environment") {
 		t.Errorf("first use of the default env is not announced: %q", r.stderr)
 	}
@@ -196,6 +219,13 @@ func TestEnvResolution(t *testing.T) {
 	saved := filepath.Join(h.dir, "saved.db")
 	h.ok("set-env", "local:"+saved)
 	cfg := filepath.Join(h.dir, "config", "ascendkit", "config.json")
+	h.json(&cur, "set-env")
+	if cur != (current{Env: "local:" + saved, Source: "config", ConfigPath: cfg, Exists: true}) {
+		t.Errorf("set-env after saving = %+v", cur)
+	}
+	if r := h.ok("set-env"); !strings.Contains(r.stdout, "saved by set-env in "+cfg) || !strings.Contains(r.stdout, "0 users") {
+		t.Errorf("set-env after saving:\n%s", r.stdout)
+	}
 	st, err := os.Stat(cfg)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("config %v mode %v", err, st)
@@ -208,6 +238,14 @@ func TestEnvResolution(t *testing.T) {
 	}
 	// $ASCENDKIT_ENV beats the saved target, --env beats both.
 	h.envs["ASCENDKIT_ENV"] = "local:" + filepath.Join(h.dir, "other.db")
+	h.json(&cur, "set-env")
+	if cur.Source != "env" || cur.Env != h.envs["ASCENDKIT_ENV"] || cur.Exists {
+		t.Errorf("set-env with $ASCENDKIT_ENV = %+v", cur)
+	}
+	createEnv(t, h.envs["ASCENDKIT_ENV"])
+	if h.json(&cur, "set-env", "--env", "local:"+saved); cur.Source != "flag" || cur.Env != "local:"+saved {
+		t.Errorf("set-env with --env = %+v", cur)
+	}
 	h.json(&js, "journey", "list")
 	if len(js) != 0 {
 		t.Fatalf("ASCENDKIT_ENV ignored")
@@ -228,6 +266,38 @@ func TestEnvResolution(t *testing.T) {
 	}
 	if r := h.run("", "set-env", "ftp:somewhere"); r.code != 2 {
 		t.Errorf("bad target: exit %d", r.code)
+	}
+}
+
+// createEnv makes an empty environment, as an import would.
+func createEnv(t *testing.T, target string) {
+	t.Helper()
+	env, err := ascendkit.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Close()
+}
+
+// Bug 6: a mistyped --env must not read as an empty environment, nor be created.
+func TestReadOnlyCommandsRefuseMissingEnv(t *testing.T) {
+	h := newHarness(t)
+	missing := filepath.Join(h.dir, "mistyped", "path.db")
+	for _, args := range [][]string{{"user", "list"}, {"user", "show", "a@b.co"}, {"event", "list"}, {"template", "list"},
+		{"template", "show", "x"}, {"journey", "list"}, {"journey", "show", "x"}, {"journey", "activate", "x"}, {"auth", "show"}} {
+		r := h.run("", append(args, "--env", "local:"+missing)...)
+		if r.code != 1 || !strings.Contains(r.stderr, "no environment at "+missing+"; run an import or set-env") {
+			t.Errorf("%v on a missing env: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	// The default environment is not created by reading it either.
+	if r := h.run("", "user", "list"); r.code != 1 || !strings.Contains(r.stderr, "no environment at") {
+		t.Errorf("user list on no default env: exit %d %q", r.code, r.stderr)
+	}
+	for _, p := range []string{filepath.Dir(missing), filepath.Join(h.dir, "data", "ascendkit", "local.db")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s exists after read-only commands (%v)", p, err)
+		}
 	}
 }
 
@@ -262,15 +332,71 @@ func TestJourneyCommands(t *testing.T) {
 			t.Errorf("journey show lacks %q:\n%s", want, text)
 		}
 	}
+	wantEnrolled := rep.Tags["import:needs-password-reset"]
+	assertDraft := func(when string) {
+		t.Helper()
+		var j struct {
+			Status string
+			Stats  struct{ Enrolled int }
+		}
+		h.json(&j, "journey", "show", id)
+		if j.Status != "draft" || j.Stats.Enrolled != 0 {
+			t.Fatalf("%s: journey is %s with %d enrolled, want an untouched draft", when, j.Status, j.Stats.Enrolled)
+		}
+	}
+
+	// Email safety: with the reset URL and app name unset, activation is
+	// refused, naming what is missing, even with --yes.
+	if !strings.Contains(h.ok("import", "migration-journey", "create").stdout, "Activation will be refused until these are set") {
+		t.Error("migration-journey create without URLs does not say activation will be refused")
+	}
+	if out := h.ok("journey", "show", id).stdout; !strings.Contains(out, "Activation is refused until these are set:\n  - migration-password-reset (node password_reset): unset appName, resetUrl") {
+		t.Errorf("journey show does not name what blocks activation:\n%s", out)
+	}
+	r := h.run("", "journey", "activate", id, "--yes")
+	if r.code != 1 || !strings.Contains(r.stderr, "migration-password-reset (node password_reset): unset appName, resetUrl") || !strings.Contains(r.stderr, "journey set-vars "+id) {
+		t.Fatalf("activate with unset variables: exit %d %q", r.code, r.stderr)
+	}
+	var plan importer.ActivationPlan
+	r = h.run("", "journey", "activate", id, "--dry-run", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || r.code != 1 || len(plan.Problems) != 2 || plan.Enroll != wantEnrolled {
+		t.Fatalf("dry run with problems: exit %d, plan %+v, %v", r.code, plan, err)
+	}
+	assertDraft("after the refusals")
+
+	// set-vars fixes it; invalid values are refused the same way the wizard refuses them.
+	for _, bad := range [][]string{{"--var", "resetUrl=https://"}, {"--var", "resetUrl"}, {"--from", "nobody"}, {"--var", "userName=x"}, {}} {
+		if r := h.run("", append([]string{"journey", "set-vars", id}, bad...)...); r.code != 2 {
+			t.Errorf("set-vars %v: exit %d %q", bad, r.code, r.stderr)
+		}
+	}
+	out := h.ok("journey", "set-vars", id, "--var", "resetUrl=https://acme.dev/reset", "--var", "appName=Acme").stdout
+	if !strings.Contains(out, "resetUrl=https://acme.dev/reset") || !strings.HasSuffix(out, "Next: ascendkit journey activate "+id+" --dry-run\n") {
+		t.Errorf("set-vars output:\n%s", out)
+	}
+	out = h.ok("journey", "activate", id, "--dry-run").stdout
+	if !strings.Contains(out, fmt.Sprintf("%s emails of migration-password-reset will be sent on Day 1", importer.Thousands(wantEnrolled))) || !strings.Contains(out, "nothing was changed") {
+		t.Errorf("dry run:\n%s", out)
+	}
+	assertDraft("after the dry run")
+
+	// Confirmation: refused without a terminal and --yes; "n" changes nothing.
+	if r := h.run("", "journey", "activate", id); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("activate without --yes off a terminal: exit %d %q", r.code, r.stderr)
+	}
+	if r := h.runTTY("n\n", "journey", "activate", id); r.code != 1 || !strings.Contains(r.stderr, "will be sent on Day 1") || !strings.Contains(r.stderr, "[y/N]") {
+		t.Errorf("activate answered no: exit %d %q", r.code, r.stderr)
+	}
+	assertDraft("after answering no")
 	var act struct {
 		Status        string
 		NewlyEnrolled int
 	}
-	h.json(&act, "journey", "activate", id)
-	if act.Status != "active" || act.NewlyEnrolled != rep.Tags["import:needs-password-reset"] {
-		t.Fatalf("activate: %+v, want %d enrolled", act, rep.Tags["import:needs-password-reset"])
+	r = h.runTTY("y\n", "journey", "activate", id, "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &act); err != nil || r.code != 0 || act.Status != "active" || act.NewlyEnrolled != wantEnrolled {
+		t.Fatalf("activate answered yes: exit %d %+v %v, want %d enrolled\n%s", r.code, act, err, wantEnrolled, r.stderr)
 	}
-	h.json(&act, "journey", "activate", id)
+	h.json(&act, "journey", "activate", id, "--yes")
 	if act.NewlyEnrolled != 0 {
 		t.Fatalf("second activation enrolled %d", act.NewlyEnrolled)
 	}
@@ -279,7 +405,7 @@ func TestJourneyCommands(t *testing.T) {
 		Stats  struct{ Enrolled int }
 	}
 	h.json(&j, "journey", "show", id)
-	if j.Status != "active" || j.Stats.Enrolled != rep.Tags["import:needs-password-reset"] {
+	if j.Status != "active" || j.Stats.Enrolled != wantEnrolled {
 		t.Fatalf("journey show json %+v", j)
 	}
 	h.ok("journey", "pause", id)
@@ -353,5 +479,150 @@ func TestEntriesFile(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) != rep.Users.Duplicates+rep.Users.Skipped {
 		t.Fatalf("%d entries, report has %d duplicates + %d skipped", len(lines), rep.Users.Duplicates, rep.Users.Skipped)
+	}
+}
+
+func TestListLimitsEmailsAndEnrollments(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 150)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--api-key", testKey)
+	imported := rep.Users.Imported
+	if imported <= defaultRows {
+		t.Fatalf("only %d users imported: the test needs more than %d", imported, defaultRows)
+	}
+	lines := func(s string) int { return strings.Count(s, "\n") }
+
+	r := h.ok("user", "list")
+	if lines(r.stdout) != defaultRows+1 || !strings.Contains(r.stderr, fmt.Sprintf("Showing 50 of %d users; --limit N or --all shows more.", imported)) {
+		t.Errorf("user list: %d lines, stderr %q", lines(r.stdout), r.stderr)
+	}
+	var us []ascendkit.User
+	h.json(&us, "user", "list", "--all")
+	if len(us) != imported {
+		t.Errorf("user list --all: %d users, want %d", len(us), imported)
+	}
+	if r := h.ok("user", "list", "--limit", "5"); lines(r.stdout) != 6 || !strings.Contains(r.stderr, "Showing 5 of") {
+		t.Errorf("user list --limit 5: %d lines, %q", lines(r.stdout), r.stderr)
+	}
+	if r := h.ok("user", "list", "--tag", "import:clerk", "--limit", fmt.Sprint(imported)); strings.Contains(r.stderr, "more exist") || lines(r.stdout) != imported+1 {
+		t.Errorf("user list --limit <all>: %d lines, %q", lines(r.stdout), r.stderr)
+	}
+	for _, bad := range [][]string{{"--limit", "0"}, {"--all", "--limit", "5"}} {
+		if r := h.run("", append([]string{"user", "list"}, bad...)...); r.code != 2 {
+			t.Errorf("user list %v: exit %d", bad, r.code)
+		}
+	}
+
+	r = h.ok("event", "list")
+	if lines(r.stdout) != defaultRows+1 || !strings.Contains(r.stderr, "Showing the first 50 events; more exist") {
+		t.Errorf("event list: %d lines, stderr %q", lines(r.stdout), r.stderr)
+	}
+	var evs []struct{ UserID, UserEmail string }
+	h.json(&evs, "event", "list", "--all")
+	if len(evs) < imported {
+		t.Fatalf("event list --all: %d events for %d users", len(evs), imported)
+	}
+	emailOf := map[string]string{}
+	for _, u := range us {
+		emailOf[u.ID] = u.Email
+	}
+	for _, e := range evs {
+		if e.UserEmail == "" || e.UserEmail != emailOf[e.UserID] {
+			t.Fatalf("event of %s has email %q, want %q", e.UserID, e.UserEmail, emailOf[e.UserID])
+		}
+	}
+	first := us[0]
+	r = h.ok("event", "list", "--user", first.Email)
+	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")[1:]
+	for _, row := range rows {
+		if !strings.Contains(row, first.Email) {
+			t.Errorf("event list --user %s shows another user's event: %s", first.Email, row)
+		}
+	}
+	if len(rows) == 0 {
+		t.Errorf("event list --user %s: no events", first.Email)
+	}
+
+	// user show lists the journeys the user is enrolled in.
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	if r := h.ok("user", "show", first.Email); !strings.Contains(r.stdout, "Journeys:       not enrolled in any") {
+		t.Errorf("user show before activation:\n%s", r.stdout)
+	}
+	h.ok("journey", "activate", created.Journeys[0].ID, "--yes")
+	if r := h.ok("user", "show", first.Email); !strings.Contains(r.stdout, "Migration announcement: active at announcement since ") {
+		t.Errorf("user show after activation:\n%s", r.stdout)
+	}
+	var detail struct {
+		Email       string
+		Enrollments []struct{ Journey, Status, CurrentNode string }
+	}
+	h.json(&detail, "user", "show", first.ID)
+	if detail.Email != first.Email || len(detail.Enrollments) != 1 || detail.Enrollments[0].Journey != importer.JourneyAnnouncement {
+		t.Errorf("user show --json = %+v", detail)
+	}
+}
+
+// After a CLI run, the human output ends with the next command to run.
+func TestNextCommandAfterImport(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 40)
+	ends := func(r result, want string) {
+		t.Helper()
+		if !strings.HasSuffix(r.stdout, "\nNext: "+want+"\n") {
+			t.Errorf("output does not end with Next: %s\n%s", want, r.stdout)
+		}
+	}
+	ends(h.ok("import", "clerk", "preview", "--api-key", testKey), "`ascendkit import clerk run` with the same flags, to apply it")
+	ends(h.ok("import", "clerk", "run", "--api-key", testKey),
+		"ascendkit import migration-journey create --from-identity <email> --app-name <name> --login-url <url> --reset-url <url>")
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	ends(h.ok("import", "clerk", "run", "--api-key", testKey), "ascendkit journey activate "+created.Journeys[0].ID+" --dry-run")
+	ends(h.ok("import", "migration-journey", "create"), "ascendkit journey activate "+created.Journeys[0].ID+" --dry-run")
+	for _, j := range created.Journeys {
+		ends(h.ok("journey", "activate", j.ID, "--yes"), "ascendkit journey show "+j.ID)
+	}
+	ends(h.ok("import", "clerk", "run", "--api-key", testKey), "ascendkit user list --tag import:clerk")
+}
+
+// cancelOnWrite cancels a context once the text written to it contains want.
+type cancelOnWrite struct {
+	buf    strings.Builder
+	want   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.want) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// ctrl+c at the activation prompt exits 130 and activates nothing, rather
+// than waiting for a line that never comes.
+func TestActivatePromptInterrupted(t *testing.T) {
+	h := newHarness(t)
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	id := created.Journeys[0].ID
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdin, never := io.Pipe()
+	defer never.Close()
+	errOut := &cancelOnWrite{want: "[y/N]", cancel: cancel}
+	ios := &IO{In: stdin, Out: io.Discard, ErrOut: errOut, IsTTY: true, Getenv: func(k string) string { return h.envs[k] }}
+	if code := Run(ctx, ios, []string{"journey", "activate", id}); code != ExitInterrupted {
+		t.Fatalf("ctrl+c at the prompt: exit %d, want %d\n%s", code, ExitInterrupted, errOut.buf.String())
+	}
+	var j struct{ Status string }
+	if h.json(&j, "journey", "show", id); j.Status != "draft" {
+		t.Errorf("journey is %s after an interrupted prompt", j.Status)
 	}
 }

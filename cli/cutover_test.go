@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -144,15 +142,6 @@ func TestPasswordsWithAPIKeyAndCheckPassword(t *testing.T) {
 	if strings.Contains(out, "5f4dcc3b5aa765d61d8327deb882cf99") {
 		t.Fatal("the md5 digest was printed")
 	}
-}
-
-// runTTY runs the CLI as if on a terminal, with stdin.
-func (h *harness) runTTY(stdin string, args ...string) result {
-	h.t.Helper()
-	var out, errOut bytes.Buffer
-	ios := &IO{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, IsTTY: true, Getenv: func(k string) string { return h.envs[k] }}
-	code := Run(context.Background(), ios, args)
-	return result{code, out.String(), errOut.String()}
 }
 
 func TestCanaryRunsAndUndo(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -223,6 +224,9 @@ func (o *importOptions) run(ctx context.Context) error {
 	} else {
 		printReport(o.g.io.Out, rep, env.Describe(), o.fromIdentity)
 		notable.print(o.g.io.ErrOut, o.entries)
+		if next := nextAfterImport(ctx, env, rep); next != "" {
+			fmt.Fprintf(o.g.io.Out, "\nNext: %s\n", next)
+		}
 	}
 	if rep.Interrupted {
 		fmt.Fprintln(o.g.io.ErrOut, "Interrupted: what was written stays; run the same command again to continue.")
@@ -328,11 +332,40 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "\nStopped early: %s\n", termtext.Clean(r.Error))
-	} else if r.Mode == importer.ModePreview {
-		fmt.Fprintln(w, "\nRun `ascendkit import clerk run` with the same flags to apply.")
-	} else if sender != "" {
+	} else if r.Mode == importer.ModeRun && sender != "" {
 		fmt.Fprintf(w, "\nMigration sender set to %s\n", termtext.Clean(sender))
 	}
+}
+
+// nextAfterImport is the command to run after a preview or a finished
+// run, printed last so a first-time user knows where the workflow goes:
+// apply the preview, create the journeys, review and activate them.
+func nextAfterImport(ctx context.Context, env ascendkit.Environment, r importer.Report) string {
+	if r.Interrupted || r.Error != "" {
+		return "" // the error or "run the same command again" says what to do
+	}
+	if r.Mode == importer.ModePreview {
+		return "`ascendkit import clerk run` with the same flags, to apply it"
+	}
+	js, err := env.ListJourneys(ctx)
+	if err != nil {
+		return ""
+	}
+	var mine []ascendkit.Journey
+	for _, j := range js {
+		if j.Name == importer.JourneyAnnouncement || j.Name == importer.JourneyPasswordReset {
+			mine = append(mine, j)
+		}
+	}
+	if len(mine) == 0 {
+		return "ascendkit import migration-journey create --from-identity <email> --app-name <name> --login-url <url> --reset-url <url>"
+	}
+	for _, j := range mine {
+		if j.Status != ascendkit.StatusActive {
+			return "ascendkit journey activate " + j.ID + " --dry-run"
+		}
+	}
+	return "ascendkit user list --tag " + importer.TagClerk
 }
 
 func reasons(m map[string]int) string {

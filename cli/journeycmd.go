@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -17,9 +18,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// withEnv opens the environment for a command and closes it after.
+// withEnv opens (or creates) the environment for a command that writes
+// and closes it after.
 func withEnv(ctx context.Context, g *globalOptions, fn func(ascendkit.Environment) error) error {
-	env, err := g.openEnv(ctx)
+	return withOpened(ctx, g.openEnv, fn)
+}
+
+// withExisting opens an environment that must already exist, for a
+// command that reads it or changes what an import made.
+func withExisting(ctx context.Context, g *globalOptions, fn func(ascendkit.Environment) error) error {
+	return withOpened(ctx, g.openExisting, fn)
+}
+
+func withOpened(ctx context.Context, open func(context.Context) (ascendkit.Environment, error), fn func(ascendkit.Environment) error) error {
+	env, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -45,8 +57,10 @@ func newMigrationJourneyCreateCmd(g *globalOptions) *cobra.Command {
 		Long: `Creates the migration templates and journeys in draft status:
   Migration announcement (all imported users): Day 0 announcement → Day 3 go-live → Day 7 reminder
   Migration password reset (credential users): Day 1 password reset → Day 4 reminder
-Running it again creates nothing new. Pass --from-identity to set the sender
-email on all journey email nodes.`,
+Running it again creates nothing new; values given again are applied to the
+existing journeys. Without a sender, app name, login URL or reset URL the
+journeys are created, but activation is refused until they are set (here,
+or with ` + "`ascendkit journey set-vars`" + `).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
 	}
@@ -60,8 +74,9 @@ email on all journey email nodes.`,
 }
 
 func (o *migrationJourneyOptions) run(ctx context.Context) error {
-	if err := importer.ValidateIdentity(o.setup.FromIdentity); err != nil {
-		return usageErr("--from-identity: %v", err)
+	st := o.setup
+	if err := importer.ValidateJourneySetup(strings.TrimSpace(st.FromIdentity), strings.TrimSpace(st.LoginURL), strings.TrimSpace(st.ResetURL), false); err != nil {
+		return usageErr("%v", err)
 	}
 	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
 		res, err := importer.CreateMigrationJourneys(ctx, env, o.setup)
@@ -71,27 +86,59 @@ func (o *migrationJourneyOptions) run(ctx context.Context) error {
 		if o.json {
 			return printJSON(o.g.io.Out, res)
 		}
-		w := o.g.io.Out
-		state := func(c importer.Created) string {
-			switch {
-			case c.Created:
-				return "created"
-			case c.Updated:
-				return "updated"
-			}
-			return "already existed"
-		}
-		fmt.Fprintln(w, "Templates")
-		for _, t := range res.Templates {
-			fmt.Fprintf(w, "  %-36s %s  %s\n", t.Slug, t.ID, state(t))
-		}
-		fmt.Fprintln(w, "Journeys")
-		for _, j := range res.Journeys {
-			fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", j.Name, j.ID, state(j), j.Status)
-		}
-		fmt.Fprintln(w, "\nReview them with `ascendkit journey show <id>`, then `ascendkit journey activate <id>`.")
+		printJourneysResult(o.g.io.Out, res)
 		return nil
 	})
+}
+
+// printJourneysResult is the human output of `migration-journey create`:
+// what was made, what is still unset, and the command to run next.
+func printJourneysResult(w io.Writer, res importer.JourneysResult) {
+	state := func(c importer.Created) string {
+		switch {
+		case c.Created:
+			return "created"
+		case c.Updated:
+			return "updated"
+		}
+		return "already existed"
+	}
+	fmt.Fprintln(w, "Templates")
+	for _, t := range res.Templates {
+		fmt.Fprintf(w, "  %-36s %s  %s\n", t.Slug, t.ID, state(t))
+	}
+	fmt.Fprintln(w, "Journeys")
+	ready := ""
+	var problems []string
+	for _, j := range res.Journeys {
+		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), j.ID, state(j), j.Status)
+		for _, p := range j.Problems {
+			problems = append(problems, termtext.Clean(j.Name)+": "+termtext.Clean(p))
+		}
+		if len(j.Problems) == 0 && ready == "" {
+			ready = j.ID
+		}
+	}
+	if len(problems) == 0 {
+		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", ready)
+		return
+	}
+	if len(res.Unset) > 0 {
+		fmt.Fprintf(w, "\nNot set: --%s\n", strings.Join(res.Unset, ", --"))
+	}
+	fmt.Fprintln(w, "Activation will be refused until these are set:")
+	for _, p := range problems {
+		fmt.Fprintf(w, "  - %s\n", p)
+	}
+	next := "ascendkit journey set-vars <journey-id> --from <email> --var <name>=<value>"
+	if len(res.Unset) > 0 {
+		flags := make([]string, len(res.Unset))
+		for i, f := range res.Unset {
+			flags[i] = "--" + f + " " + map[string]string{"from-identity": "<email>", "app-name": "<name>", "login-url": "<url>", "reset-url": "<url>"}[f]
+		}
+		next = "ascendkit import migration-journey create " + strings.Join(flags, " ")
+	}
+	fmt.Fprintf(w, "\nNext: %s\n", next)
 }
 
 func newTemplateCmd(g *globalOptions) *cobra.Command {
@@ -102,7 +149,7 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List templates", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				ts, err := env.ListTemplates(cmd.Context(), query)
 				if err != nil {
 					return err
@@ -132,7 +179,7 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 		Use: "show <id|slug>", Short: "Show a template, rendered for a user", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withEnv(ctx, g, func(env ascendkit.Environment) error {
+			return withExisting(ctx, g, func(env ascendkit.Environment) error {
 				t, err := env.GetTemplate(ctx, args[0])
 				if err != nil {
 					return err
@@ -206,7 +253,7 @@ func renderContext(ctx context.Context, env ascendkit.Environment, slug, userRef
 
 // withJourney opens the environment and finds the journey a command names.
 func withJourney(ctx context.Context, g *globalOptions, ref string, fn func(ascendkit.Environment, ascendkit.Journey) error) error {
-	return withEnv(ctx, g, func(env ascendkit.Environment) error {
+	return withExisting(ctx, g, func(env ascendkit.Environment) error {
 		j, err := env.GetJourney(ctx, ref)
 		if err != nil {
 			return err
@@ -218,11 +265,11 @@ func withJourney(ctx context.Context, g *globalOptions, ref string, fn func(asce
 func newJourneyCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "journey", Short: "List, show and activate journeys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
-	var listJSON, showJSON, actJSON bool
+	var listJSON, showJSON bool
 	list := &cobra.Command{
 		Use: "list", Short: "List journeys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEnv(cmd.Context(), g, func(env ascendkit.Environment) error {
+			return withExisting(cmd.Context(), g, func(env ascendkit.Environment) error {
 				js, err := env.ListJourneys(cmd.Context())
 				if err != nil {
 					return err
@@ -255,38 +302,27 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 				if showJSON {
 					return printJSON(g.io.Out, j)
 				}
-				total, pending, err := env.AudienceSize(ctx, j.ID)
+				p, err := importer.ActivationCheck(ctx, env, j.ID)
 				if err != nil {
 					return err
 				}
-				printJourney(g.io.Out, j, total, pending)
+				printJourney(g.io.Out, j, p.Audience, p.Enroll)
+				w := g.io.Out
+				switch {
+				case len(p.Problems) > 0:
+					fmt.Fprintln(w, "\nActivation is refused until these are set:")
+					for _, pr := range p.Problems {
+						fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
+					}
+					fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", j.ID)
+				case j.Status != ascendkit.StatusActive:
+					fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)
+				}
 				return nil
 			})
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print as a JSON object")
-	activate := &cobra.Command{
-		Use: "activate <journey-id>", Short: "Activate a journey and enroll its audience (backfill)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return withJourney(ctx, g, args[0], func(env ascendkit.Environment, j ascendkit.Journey) error {
-				n, err := env.ActivateJourney(ctx, j.ID, time.Now().UTC())
-				if err != nil {
-					return err
-				}
-				j, err = env.GetJourney(ctx, j.ID)
-				if err != nil {
-					return err
-				}
-				if actJSON {
-					return printJSON(g.io.Out, map[string]any{"id": j.ID, "name": j.Name, "status": j.Status, "newlyEnrolled": n, "stats": j.Stats})
-				}
-				fmt.Fprintf(g.io.Out, "%s (%s) is active: %d users newly enrolled, %d enrolled in all.\n", termtext.Clean(j.Name), j.ID, n, j.Stats.Enrolled)
-				return nil
-			})
-		},
-	}
-	activate.Flags().BoolVar(&actJSON, "json", false, "print the result as JSON")
 	pause := &cobra.Command{
 		Use: "pause <journey-id>", Short: "Pause an active journey", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -300,7 +336,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(list, show, activate, pause)
+	cmd.AddCommand(list, show, newActivateCmd(g), newSetVarsCmd(g), pause)
 	return cmd
 }
 
@@ -328,18 +364,272 @@ func printJourney(w io.Writer, j ascendkit.Journey, audience, pending int) {
 	}
 	fmt.Fprintln(w, "\nNodes:")
 	for _, n := range j.Nodes {
-		fmt.Fprintf(w, "  %s (%s)", n.ID, n.Action)
-		for _, k := range slices.Sorted(maps.Keys(n.Variables)) {
-			v := n.Variables[k]
-			if v == "" {
-				v = "(unset)"
-			}
-			fmt.Fprintf(w, " %s=%s", k, termtext.Clean(v))
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  %s (%s)%s\n", n.ID, n.Action, nodeVars(n))
 	}
 	fmt.Fprintln(w, "\nTransitions:")
 	for _, t := range j.Transitions {
 		fmt.Fprintf(w, "  %s\n", importer.TransitionLine(t))
 	}
+}
+
+type activateOptions struct {
+	g      *globalOptions
+	yes    bool
+	dryRun bool
+	json   bool
+}
+
+func newActivateCmd(g *globalOptions) *cobra.Command {
+	o := &activateOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "activate <journey-id>",
+		Short: "Activate a journey and enroll its audience (backfill)",
+		Long: `Activates a journey: every user already in its audience is enrolled now
+(backfill) and its emails are sent on their schedule, the Day 0 email at
+once. Users imported later are enrolled as they arrive.
+
+Activation is refused while an email node has no sender or its template
+has an unset variable (set them with ` + "`ascendkit journey set-vars`" + `).
+It asks for confirmation on a terminal; elsewhere pass --yes.
+--dry-run shows what would be enrolled and sent and changes nothing.`,
+		Example: "  ascendkit journey activate jrn_123 --dry-run\n  ascendkit journey activate jrn_123 --yes --json",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), args[0]) },
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.yes, "yes", "y", false, "activate without asking for confirmation")
+	f.BoolVar(&o.dryRun, "dry-run", false, "show what would be enrolled and sent, change nothing")
+	f.BoolVar(&o.json, "json", false, "print the plan (with --dry-run) or the result as JSON")
+	return cmd
+}
+
+// errDeclined is returned when the user answers no to the confirmation.
+var errDeclined = errors.New("not activated: nothing changed")
+
+func (o *activateOptions) run(ctx context.Context, ref string) error {
+	w := o.g.io.Out
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
+		p, err := importer.ActivationCheck(ctx, env, ref)
+		if err != nil {
+			return err
+		}
+		if o.dryRun {
+			if o.json {
+				if err := printJSON(w, p); err != nil {
+					return err
+				}
+			} else {
+				printPlan(w, p)
+			}
+			if len(p.Problems) > 0 {
+				return &exitError{code: ExitError, err: fmt.Errorf("activation would be refused: %d problem(s) to fix first", len(p.Problems))}
+			}
+			if !o.json {
+				fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --yes\n", p.JourneyID)
+			}
+			return nil
+		}
+		if len(p.Problems) > 0 {
+			return refusal(p)
+		}
+		if !o.yes {
+			if !o.g.io.IsTTY {
+				return usageErr("journey activate sends emails: pass --yes to confirm (--dry-run shows what it would do)")
+			}
+			ok, err := o.confirm(ctx, p)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &exitError{code: ExitError, err: errDeclined}
+			}
+		}
+		res, err := importer.Activate(ctx, env, p.JourneyID, time.Now().UTC())
+		var refused *importer.ActivationRefusedError
+		if errors.As(err, &refused) {
+			return refusal(res.Plan) // changed since the confirmation
+		}
+		if err != nil {
+			return err
+		}
+		j := res.Journey
+		if o.json {
+			return printJSON(w, map[string]any{"id": j.ID, "name": j.Name, "status": j.Status, "newlyEnrolled": res.NewlyEnrolled, "stats": j.Stats, "plan": res.Plan})
+		}
+		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled, %s enrolled in all.\n", termtext.Clean(j.Name), j.ID,
+			importer.Thousands(res.NewlyEnrolled), importer.Thousands(j.Stats.Enrolled))
+		fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
+		return nil
+	})
+}
+
+// confirm shows the plan and asks on the terminal; only "y" or "yes"
+// activates. ctrl+c at the prompt cancels ctx (the signal is caught for
+// graceful stops), so the read is abandoned then rather than waited on.
+func (o *activateOptions) confirm(ctx context.Context, p importer.ActivationPlan) (bool, error) {
+	e := o.g.io.ErrOut
+	fmt.Fprintf(e, "%s\nActivate %q? [y/N] ", termtext.Clean(p.Describe()), termtext.Clean(p.Journey))
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e)
+		return false, ctx.Err()
+	case a = <-got:
+	}
+	if a.err != nil && !errors.Is(a.err, io.EOF) {
+		return false, a.err
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// refusal names what stops activation and how to fix it.
+func refusal(p importer.ActivationPlan) error {
+	lines := make([]string, len(p.Problems))
+	for i, pr := range p.Problems {
+		lines[i] = "  - " + pr
+	}
+	return &exitError{code: ExitError, err: fmt.Errorf("journey %q cannot be activated until these are set:\n%s\nSet them with `ascendkit journey set-vars %s --from <email> --var <name>=<value>`; nothing was changed",
+		p.Journey, strings.Join(lines, "\n"), p.JourneyID)}
+}
+
+// printPlan is the human output of `journey activate --dry-run`.
+func printPlan(w io.Writer, p importer.ActivationPlan) {
+	fmt.Fprintf(w, "Dry run: nothing was changed.\n%s (%s), %s\nAudience: %s users, %s would be enrolled now\n",
+		termtext.Clean(p.Journey), p.JourneyID, p.Status, importer.Thousands(p.Audience), importer.Thousands(p.Enroll))
+	if len(p.Steps) > 0 {
+		fmt.Fprintln(w, "Emails:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for i, s := range p.Steps {
+			when := fmt.Sprintf("Day %d", s.Day)
+			if s.Day < 0 {
+				when = s.Via
+			}
+			n := importer.Thousands(s.Emails)
+			if i > 0 { // users who log in or leave earlier skip later steps
+				n = "up to " + n
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s emails\n", when, termtext.Clean(s.Template), n)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintln(w, termtext.Clean(p.Describe()))
+	if len(p.Problems) > 0 {
+		fmt.Fprintln(w, "\nActivation would be refused until these are set:")
+		for _, pr := range p.Problems {
+			fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
+		}
+		fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", p.JourneyID)
+	}
+}
+
+type setVarsOptions struct {
+	g    *globalOptions
+	from string
+	vars []string
+	node string
+	json bool
+}
+
+func newSetVarsCmd(g *globalOptions) *cobra.Command {
+	o := &setVarsOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "set-vars <journey-id> [--from <email>] [--var name=value]...",
+		Short: "Set the sender and template variables of a journey's emails",
+		Long: `Sets the sender and {{variables}} of a journey's email nodes, so a journey
+that activation refuses can be completed. A variable is set on every email
+whose template uses it (or, with --node, on that node only). URL variables
+(loginUrl, resetUrl, …) must be absolute http(s) URLs.`,
+		Example: "  ascendkit journey set-vars jrn_123 --from hello@yourapp.com --var resetUrl=https://yourapp.com/reset",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), args[0]) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.from, "from", "", "sender email of the journey's emails")
+	f.StringArrayVar(&o.vars, "var", nil, "a variable as name=value (repeatable)")
+	f.StringVar(&o.node, "node", "", "only this email node (by id)")
+	f.BoolVar(&o.json, "json", false, "print the updated journey and its remaining problems as JSON")
+	return cmd
+}
+
+func (o *setVarsOptions) run(ctx context.Context, ref string) error {
+	u := importer.VariableUpdate{From: strings.TrimSpace(o.from), Vars: map[string]string{}, Node: o.node}
+	if u.From != "" {
+		if err := importer.ValidateSender(u.From); err != nil {
+			return usageErr("--from: %v", err)
+		}
+	}
+	for _, kv := range o.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return usageErr("--var %q: want name=value", kv)
+		}
+		if err := importer.ValidateVariable(k, v); err != nil {
+			return usageErr("--var: %v", err)
+		}
+		u.Vars[k] = v
+	}
+	if u.From == "" && len(u.Vars) == 0 {
+		return usageErr("nothing to set: give --from and/or --var name=value")
+	}
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
+		j, err := importer.SetJourneyVariables(ctx, env, ref, u)
+		if err != nil {
+			return err
+		}
+		p, err := importer.ActivationCheck(ctx, env, j.ID)
+		if err != nil {
+			return err
+		}
+		w := o.g.io.Out
+		if o.json {
+			return printJSON(w, map[string]any{"journey": j, "problems": p.Problems})
+		}
+		fmt.Fprintf(w, "Updated %s (%s):\n", termtext.Clean(j.Name), j.ID)
+		for _, n := range j.Nodes {
+			if n.Action != ascendkit.ActionSendEmail {
+				continue
+			}
+			from := n.From
+			if from == "" {
+				from = "(no sender)"
+			}
+			fmt.Fprintf(w, "  %-24s from %s%s\n", n.ID, termtext.Clean(from), nodeVars(n))
+		}
+		if len(p.Problems) > 0 {
+			fmt.Fprintln(w, "\nStill to set before activation:")
+			for _, pr := range p.Problems {
+				fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
+			}
+			fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --var <name>=<value>\n", j.ID)
+			return nil
+		}
+		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)
+		return nil
+	})
+}
+
+// nodeVars formats a node's variables as " name=value …", unset ones marked.
+func nodeVars(n ascendkit.Node) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(n.Variables)) {
+		v := n.Variables[k]
+		if v == "" {
+			v = "(unset)"
+		}
+		fmt.Fprintf(&b, " %s=%s", k, termtext.Clean(v))
+	}
+	return b.String()
 }

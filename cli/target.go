@@ -12,6 +12,8 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite" // local: targets
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -75,27 +77,42 @@ func (g *globalOptions) loadConfig() (config, error) {
 	return c, nil
 }
 
+// Where a target came from, as `set-env` with no argument reports it.
+const (
+	fromFlag    = "flag"
+	fromEnvVar  = "env"
+	fromConfig  = "config"
+	fromDefault = "default"
+)
+
 // resolveTarget picks the environment: --env, $ASCENDKIT_ENV, the saved
 // set-env target, else the local default.
 func (g *globalOptions) resolveTarget() (target string, isDefault bool, err error) {
+	target, from, err := g.resolveTargetFrom()
+	return target, from == fromDefault, err
+}
+
+// resolveTargetFrom is resolveTarget that also says where the target
+// came from (fromFlag, fromEnvVar, fromConfig or fromDefault).
+func (g *globalOptions) resolveTargetFrom() (target, from string, err error) {
 	if g.env != "" {
-		return g.env, false, nil
+		return g.env, fromFlag, nil
 	}
 	if v := g.getenv("ASCENDKIT_ENV"); v != "" {
-		return v, false, nil
+		return v, fromEnvVar, nil
 	}
 	c, err := g.loadConfig()
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
 	if c.Env != "" {
-		return c.Env, false, nil
+		return c.Env, fromConfig, nil
 	}
 	d, err := g.dataDir()
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
-	return "local:" + filepath.Join(d, "ascendkit", "local.db"), true, nil
+	return "local:" + filepath.Join(d, "ascendkit", "local.db"), fromDefault, nil
 }
 
 // openEnv opens the resolved environment. The first time the default
@@ -121,6 +138,41 @@ func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, err
 	return env, nil
 }
 
+// errNoEnvironment is wrapped by openExisting when the target's local
+// database does not exist.
+var errNoEnvironment = errors.New("no environment")
+
+// openExisting opens the resolved environment for a command that only
+// reads it (user, event, template, journey list|show, auth show, browse).
+// A local target whose database does not exist is refused rather than
+// created: a mistyped path must not look like an empty environment.
+func (g *globalOptions) openExisting(ctx context.Context) (ascendkit.Environment, error) {
+	target, _, err := g.resolveTarget()
+	if err != nil {
+		return nil, err
+	}
+	t, err := ascendkit.ParseTarget(target)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if t.Kind == ascendkit.TargetLocal {
+		abs, err := filepath.Abs(t.Path)
+		if err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(abs)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, &exitError{code: ExitError, err: fmt.Errorf("%w at %s; run an import or set-env", errNoEnvironment, abs)}
+		case err != nil:
+			return nil, fmt.Errorf("environment %s: %w", abs, err)
+		case st.IsDir():
+			return nil, &exitError{code: ExitError, err: fmt.Errorf("environment %s is a directory, not a database file", abs)}
+		}
+	}
+	return g.openEnv(ctx)
+}
+
 type setEnvOptions struct {
 	g      *globalOptions
 	apiURL string
@@ -130,20 +182,84 @@ type setEnvOptions struct {
 func newSetEnvCmd(g *globalOptions) *cobra.Command {
 	o := &setEnvOptions{g: g}
 	cmd := &cobra.Command{
-		Use:   "set-env <target>",
-		Short: "Link the CLI to an AscendKit environment",
-		Long: `Link the CLI to an AscendKit environment and remember it.
+		Use:   "set-env [<target>]",
+		Short: "Link the CLI to an AscendKit environment, or show the current one",
+		Long: `Link the CLI to an AscendKit environment and remember it. With no target,
+print the environment commands use now and where that choice comes from
+(--env, $ASCENDKIT_ENV, the saved set-env target, or the default).
 
 A target is local:<path-to-db> (an embedded environment in a SQLite file),
 or a public key pk_… of a hosted environment with --api-url (saved, but
 hosted environments are not supported by this build yet).`,
-		Example: "  ascendkit set-env local:./migration.db\n  ascendkit set-env pk_dev_abc123 --api-url https://api.ascendkit.dev",
-		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), args[0]) },
+		Example: "  ascendkit set-env\n  ascendkit set-env local:./migration.db\n  ascendkit set-env pk_dev_abc123 --api-url https://api.ascendkit.dev",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return o.show(cmd.Context())
+			}
+			return o.run(cmd.Context(), args[0])
+		},
 	}
 	cmd.Flags().StringVar(&o.apiURL, "api-url", "", "API URL of a hosted environment (with a pk_… target)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the saved target as JSON")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the saved (or current) target as JSON")
 	return cmd
+}
+
+// currentEnv is what `set-env` with no argument reports.
+type currentEnv struct {
+	Env    string `json:"env"`
+	Source string `json:"source"` // flag | env | config | default
+	// ConfigPath is the set-env file, with source "config".
+	ConfigPath string `json:"configPath,omitempty"`
+	// Exists is false for a local database not created yet.
+	Exists bool `json:"exists"`
+	Users  *int `json:"users,omitempty"`
+}
+
+// show prints the current target and where it came from.
+func (o *setEnvOptions) show(ctx context.Context) error {
+	if o.apiURL != "" {
+		return usageErr("--api-url needs a target: ascendkit set-env pk_… --api-url <url>")
+	}
+	target, from, err := o.g.resolveTargetFrom()
+	if err != nil {
+		return err
+	}
+	c := currentEnv{Env: target, Source: from}
+	if from == fromConfig {
+		c.ConfigPath, _ = o.g.configPath()
+	}
+	if t, perr := ascendkit.ParseTarget(target); perr == nil && t.Kind == ascendkit.TargetLocal {
+		if abs, err := filepath.Abs(t.Path); err == nil {
+			c.Env = "local:" + abs
+		}
+		if env, err := o.g.openExisting(ctx); err == nil {
+			c.Exists = true
+			if n, err := env.CountUsers(ctx); err == nil {
+				c.Users = &n
+			}
+			env.Close()
+		}
+	}
+	if o.json {
+		return printJSON(o.g.io.Out, c)
+	}
+	w := o.g.io.Out
+	why := map[string]string{
+		fromFlag:    "from the --env flag",
+		fromEnvVar:  "from $ASCENDKIT_ENV",
+		fromConfig:  "saved by set-env in " + c.ConfigPath,
+		fromDefault: "the default: no --env, $ASCENDKIT_ENV or set-env target",
+	}[from]
+	fmt.Fprintf(w, "Environment: %s\n  %s\n", termtext.Clean(c.Env), termtext.Clean(why))
+	switch {
+	case c.Users != nil:
+		fmt.Fprintf(w, "  %s users\n", importer.Thousands(*c.Users))
+	case strings.HasPrefix(c.Env, "local:"):
+		fmt.Fprintln(w, "  does not exist yet: an import or `ascendkit import migration-journey create` creates it")
+	}
+	fmt.Fprintln(w, "\nChange it with `ascendkit set-env local:<path>`.")
+	return nil
 }
 
 func (o *setEnvOptions) run(ctx context.Context, target string) error {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -35,12 +37,18 @@ func requireTTY(g *globalOptions) error {
 	return nil
 }
 
-// runWizard opens the wizard on the resolved environment.
+// runWizard opens the wizard on the resolved environment. The browser
+// only reads and changes what is there: it refuses an environment that
+// does not exist instead of creating an empty one at a mistyped path.
 func runWizard(ctx context.Context, g *globalOptions, start ui.Screen) error {
 	if err := requireTTY(g); err != nil {
 		return err
 	}
-	env, err := g.openEnv(ctx)
+	open := g.openEnv
+	if start == wizardBrowser {
+		open = g.openExisting
+	}
+	env, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -116,6 +124,12 @@ func (o *demoOptions) run(ctx context.Context) error {
 	if o.users < 1 {
 		return usageErr("--users must be at least 1")
 	}
+	// The terminal going away (SIGHUP: the window closed, tmux
+	// kill-session) or a request to stop (SIGTERM) cancels the context
+	// instead of killing the process, so the temporary directory is
+	// removed all the same, from its creation on.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP, syscall.SIGTERM)
+	defer stop()
 	d, err := startDemo(ctx, o.users)
 	if err != nil {
 		return err

@@ -2,7 +2,10 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,45 +46,24 @@ type Created struct {
 	Created bool   `json:"created"`
 	// Updated is true when an existing journey got the new sender or variables.
 	Updated bool `json:"updated,omitempty"`
+	// Problems (journeys only) are what ActivationCheck finds: activation
+	// is refused until they are fixed.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // JourneysResult is what CreateMigrationJourneys made or found.
 type JourneysResult struct {
 	Templates []Created `json:"templates"`
 	Journeys  []Created `json:"journeys"`
-}
-
-// ValidateIdentity checks a sender email address ("" is allowed: no sender yet).
-func ValidateIdentity(s string) error {
-	if s == "" {
-		return nil
-	}
-	if !validEmail(strings.ToLower(s)) {
-		return fmt.Errorf("invalid sender identity %q: want an email address such as hello@yourapp.com", s)
-	}
-	return nil
-}
-
-func validateURL(name, s string) error {
-	if s == "" {
-		return nil
-	}
-	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
-		return fmt.Errorf("invalid %s %q: want an http(s) URL", name, s)
-	}
-	return nil
+	// Unset names the setup values neither given nor saved before, by the
+	// flag that sets them: from-identity, app-name, login-url, reset-url.
+	Unset []string `json:"unset"`
 }
 
 // resolveSetup validates the setup, fills empty fields from the saved
 // settings and saves the given ones.
 func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup) (JourneySetup, error) {
-	if err := ValidateIdentity(s.FromIdentity); err != nil {
-		return s, err
-	}
-	if err := validateURL("loginUrl", s.LoginURL); err != nil {
-		return s, err
-	}
-	if err := validateURL("resetUrl", s.ResetURL); err != nil {
+	if err := ValidateJourneySetup(strings.TrimSpace(s.FromIdentity), strings.TrimSpace(s.LoginURL), strings.TrimSpace(s.ResetURL), false); err != nil {
 		return s, err
 	}
 	fields := []struct {
@@ -171,7 +153,12 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 	if err != nil {
 		return JourneysResult{}, err
 	}
-	res := JourneysResult{Templates: []Created{}, Journeys: []Created{}}
+	res := JourneysResult{Templates: []Created{}, Journeys: []Created{}, Unset: []string{}}
+	for _, f := range []struct{ flag, v string }{{"from-identity", setup.FromIdentity}, {"app-name", setup.AppName}, {"login-url", setup.LoginURL}, {"reset-url", setup.ResetURL}} {
+		if f.v == "" {
+			res.Unset = append(res.Unset, f.flag)
+		}
+	}
 	for _, t := range migrationTemplates() {
 		got, created, err := env.CreateTemplate(ctx, t)
 		if err != nil {
@@ -186,10 +173,15 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 		}
 		c := Created{ID: got.ID, Name: got.Name, Status: got.Status, Created: created}
 		if !created {
-			if got, c.Updated, err = applySetup(ctx, env, got, given); err != nil {
+			if _, c.Updated, err = applySetup(ctx, env, got, given); err != nil {
 				return res, err
 			}
 		}
+		p, err := ActivationCheck(ctx, env, got.ID)
+		if err != nil {
+			return res, err
+		}
+		c.Problems = p.Problems
 		res.Journeys = append(res.Journeys, c)
 	}
 	return res, nil
@@ -331,4 +323,142 @@ func TransitionLine(t ascendkit.Transition) string {
 		id = ascendkit.TransitionID(t.From, t.To)
 	}
 	return fmt.Sprintf("%s → %s [%s] (%s)", t.From, t.To, trig, id)
+}
+
+// varName is what a {{variable}} may be called (see varPattern).
+var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+
+// ValidateVariable checks one journey variable before it is stored: a
+// known name that is not filled from the user, a non-empty value, and
+// for a name ending in "url" (loginUrl, resetUrl) an http(s) URL.
+func ValidateVariable(name, value string) error {
+	switch {
+	case !varName.MatchString(name):
+		return fmt.Errorf("variable %q: not a valid name (letters, digits, _ and .)", name)
+	case userVariables[name]:
+		return fmt.Errorf("variable %s is filled from each user and cannot be set on a journey", name)
+	case strings.TrimSpace(value) == "":
+		return fmt.Errorf("variable %s: the value is empty", name)
+	case strings.HasSuffix(strings.ToLower(name), "url"):
+		if err := ValidateURL(value); err != nil {
+			return fmt.Errorf("variable %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// VariableUpdate is what SetJourneyVariables changes.
+type VariableUpdate struct {
+	// From, when not empty, becomes the sender of the email nodes.
+	From string
+	// Vars are set on the email nodes whose template uses them (or, with
+	// Node, on that node whatever its template uses).
+	Vars map[string]string
+	// Node limits the update to one email node by id; "" means all.
+	Node string
+}
+
+// SetJourneyVariables sets the sender and variables of a journey's email
+// nodes, so a journey that activation refuses can be fixed without the
+// wizard. Every value is validated before anything is written; a
+// variable no targeted node's template uses is an error rather than
+// silently ignored.
+func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journeyRef string, u VariableUpdate) (ascendkit.Journey, error) {
+	if u.From == "" && len(u.Vars) == 0 {
+		return ascendkit.Journey{}, errors.New("nothing to set: give a sender or at least one variable")
+	}
+	if u.From != "" {
+		if err := ValidateSender(u.From); err != nil {
+			return ascendkit.Journey{}, err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(u.Vars)) {
+		if err := ValidateVariable(k, u.Vars[k]); err != nil {
+			return ascendkit.Journey{}, err
+		}
+	}
+	j, err := env.GetJourney(ctx, journeyRef)
+	if err != nil {
+		return j, err
+	}
+	nodes := slices.Clone(j.Nodes)
+	used := map[string]bool{}
+	targeted := 0
+	for i := range nodes {
+		n := &nodes[i]
+		if n.Action != ascendkit.ActionSendEmail || (u.Node != "" && n.ID != u.Node) {
+			continue
+		}
+		targeted++
+		uses := map[string]bool{}
+		if t, err := env.GetTemplate(ctx, n.TemplateSlug); err == nil {
+			for _, v := range TemplateVariables(t) {
+				uses[v] = true
+			}
+		} else if !errors.Is(err, ascendkit.ErrNotFound) {
+			return j, err
+		}
+		if u.From != "" {
+			n.From = u.From
+		}
+		vars := maps.Clone(n.Variables)
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		for k, v := range u.Vars {
+			if _, has := vars[k]; has || uses[k] || u.Node != "" {
+				vars[k] = strings.TrimSpace(v)
+				used[k] = true
+			}
+		}
+		n.Variables = vars
+	}
+	if targeted == 0 {
+		if u.Node != "" {
+			return j, fmt.Errorf("journey %q has no email node %q", j.Name, u.Node)
+		}
+		return j, fmt.Errorf("journey %q has no email nodes", j.Name)
+	}
+	for _, k := range slices.Sorted(maps.Keys(u.Vars)) {
+		if !used[k] {
+			return j, fmt.Errorf("no email of journey %q uses {{%s}}", j.Name, k)
+		}
+	}
+	got, err := env.UpdateJourneyNodes(ctx, j.ID, nodes)
+	if err != nil {
+		return j, fmt.Errorf("updating journey %q: %w", j.Name, err)
+	}
+	return got, nil
+}
+
+// UserEnrollment is one journey a user is enrolled in.
+type UserEnrollment struct {
+	Journey string `json:"journey"`
+	ascendkit.Enrollment
+}
+
+// UserEnrollments lists the journeys user userID is enrolled in, in
+// journey order. The environment lists enrollments per journey, so this
+// reads each journey's enrollments once and keeps only the user's.
+func UserEnrollments(ctx context.Context, env ascendkit.Environment, userID string) ([]UserEnrollment, error) {
+	js, err := env.ListJourneys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []UserEnrollment{}
+	for _, j := range js {
+		if j.Stats.Enrolled == 0 {
+			continue
+		}
+		es, err := env.ListEnrollments(ctx, j.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			if e.UserID == userID {
+				out = append(out, UserEnrollment{Journey: j.Name, Enrollment: e})
+			}
+		}
+	}
+	return out, nil
 }

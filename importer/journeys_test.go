@@ -185,3 +185,74 @@ func TestRender(t *testing.T) {
 		t.Errorf("missing = %v", r.Missing)
 	}
 }
+
+func TestCreateReportsUnsetAndSetJourneyVariables(t *testing.T) {
+	env := openEnv(t)
+	ctx := context.Background()
+	run(t, mixedSource(), env, Options{Mode: ModeRun})
+	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{AppName: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Unset, []string{"from-identity", "login-url", "reset-url"}) {
+		t.Errorf("unset = %v", res.Unset)
+	}
+	for _, j := range res.Journeys {
+		if len(j.Problems) == 0 {
+			t.Errorf("journey %s: no problems reported with no sender", j.Name)
+		}
+	}
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{ResetURL: "https://"}); err == nil || !strings.Contains(err.Error(), "reset URL") {
+		t.Errorf("create with reset URL https:// = %v, want refused", err)
+	}
+
+	bad := []VariableUpdate{
+		{},
+		{From: "not-an-email"},
+		{Vars: map[string]string{"resetUrl": "https://"}},
+		{Vars: map[string]string{"resetUrl": ""}},
+		{Vars: map[string]string{"userName": "Bob"}},
+		{Vars: map[string]string{"bad name": "x"}},
+		{Vars: map[string]string{"loginUrl": "https://acme.dev/login"}}, // the password journey does not use it
+		{Vars: map[string]string{"appName": "X"}, Node: "nope"},
+	}
+	for _, u := range bad {
+		if _, err := SetJourneyVariables(ctx, env, JourneyPasswordReset, u); err == nil {
+			t.Errorf("SetJourneyVariables(%+v) = nil, want an error", u)
+		}
+	}
+	if j, _ := env.GetJourney(ctx, JourneyPasswordReset); j.Nodes[1].From != "" || j.Nodes[1].Variables["resetUrl"] != "" {
+		t.Fatalf("a refused update wrote: %+v", j.Nodes[1])
+	}
+	j, err := SetJourneyVariables(ctx, env, JourneyPasswordReset, VariableUpdate{From: "hi@acme.dev", Vars: map[string]string{"resetUrl": "https://acme.dev/reset"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range j.Nodes {
+		if n.Action == ascendkit.ActionSendEmail && (n.From != "hi@acme.dev" || n.Variables["resetUrl"] != "https://acme.dev/reset" || n.Variables["appName"] != "Acme") {
+			t.Errorf("node %s = %+v", n.ID, n)
+		}
+	}
+	if p, _ := ActivationCheck(ctx, env, JourneyPasswordReset); len(p.Problems) != 0 {
+		t.Errorf("problems after set-vars: %q", p.Problems)
+	}
+	// One node only.
+	j, err = SetJourneyVariables(ctx, env, JourneyPasswordReset, VariableUpdate{Vars: map[string]string{"resetUrl": "https://acme.dev/r2"}, Node: "password_reset_reminder"})
+	if err != nil || j.Nodes[1].Variables["resetUrl"] != "https://acme.dev/reset" || j.Nodes[2].Variables["resetUrl"] != "https://acme.dev/r2" {
+		t.Errorf("node-only update: %v %+v", err, j.Nodes)
+	}
+
+	// A user's enrollments, by journey.
+	if _, err := Activate(ctx, env, JourneyPasswordReset, now); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := env.GetUser(ctx, "pw@example.com")
+	es, err := UserEnrollments(ctx, env, u.ID)
+	if err != nil || len(es) != 1 || es[0].Journey != JourneyPasswordReset || es[0].CurrentNode != "start" {
+		t.Fatalf("enrollments of %s: %+v %v", u.Email, es, err)
+	}
+	social, _ := env.GetUser(ctx, "social@example.com")
+	if es, _ := UserEnrollments(ctx, env, social.ID); len(es) != 0 {
+		t.Errorf("social user enrolled in %+v", es)
+	}
+}

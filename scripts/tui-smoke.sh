@@ -80,13 +80,18 @@ type_text() { "${T[@]}" send-keys -t smoke -l "$1"; }
 # renders PNGs at 4× its font size: 7 gives ~1600×1200 for 100×30 cells;
 # pngquant, when present, cuts each file to a tenth with no visible change.
 PNGQUANT=$(command -v pngquant || true)
+# FREEZE names a freeze binary to use instead of `go run …@v0.2.2`: that
+# build crashes at start on Go 1.26 ("split stack overflow") with the
+# golang.org/x/sys and wazero versions its go.mod pins; built with their
+# latest versions it works.
+if [[ -n "${FREEZE:-}" ]]; then FREEZE=("$FREEZE"); else FREEZE=(go run github.com/charmbracelet/freeze@v0.2.2); fi
 shot() {
 	[[ -n "$SHOTS" ]] || return 0
 	local name=$1
 	mkdir -p "$OUT"
 	sleep 0.3 # let the last frame land
 	"${T[@]}" capture-pane -t smoke -e -p | perl scripts/sgr-normalize.pl >"$TMP/$name.ansi"
-	go run github.com/charmbracelet/freeze@v0.2.2 --language ansi --window=false --padding 10 \
+	"${FREEZE[@]}" --language ansi --window=false --padding 10 \
 		--font.size "$FONT_SIZE" -o "$OUT/$name.png" "$TMP/$name.ansi" >/dev/null
 	if [[ -n "$PNGQUANT" ]]; then
 		"$PNGQUANT" --quality 70-95 --speed 1 --strip --force --output "$OUT/$name.png" "$OUT/$name.png"
@@ -114,6 +119,16 @@ keys Space
 wait_for "merge 1)"
 shot 3-duplicates
 keys Space
+wait_for "merge 0)"
+# Bulk merge on this filtered tab: it asks, changes only the rows shown,
+# and u undoes it.
+keys M
+wait_re "Merge the [0-9,]+ duplicates? this filter shows \(hidden rows stay\)\? y / n"
+keys y
+wait_re "Merging [0-9,]+ duplicates?\. Press u to undo\."
+lacks "merge 0)" || fail "the bulk merge changed nothing"
+keys u
+wait_for "Undone: merge"
 wait_for "merge 0)"
 keys Enter
 wait_for "Start the import?"
@@ -145,8 +160,23 @@ shot 7-browser
 keys Enter
 wait_for "not enrolled"
 wait_for "Day 7"
+# Unset the login URL in the editor: activation is refused, naming it.
+keys e
+wait_for "Edit every email step"
+keys Tab Tab C-u C-s
+wait_for "Saved the sender and variables"
 keys a
-wait_for "will be enrolled now by backfill"
+wait_for "Cannot activate"
+wait_for "unset loginUrl"
+shot 7-journey-refused
+keys e
+wait_for "Edit every email step"
+keys Tab Tab
+type_text "https://acme.test/login"
+keys C-s
+wait_for "Saved the sender and variables"
+keys a
+wait_for "will be sent now (Day 0)"
 shot 7-journey-activate
 keys y
 wait_for "Activated:"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -24,8 +25,39 @@ func toBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
 	return d, env
 }
 
+// completeVars gives every email step of the seeded journeys a sender
+// and the URLs their templates use, so activation is not refused.
+func completeVars(env *fakeEnv) {
+	for ji := range env.journeys {
+		for ni, n := range env.journeys[ji].Nodes {
+			if n.Action != ascendkit.ActionSendEmail {
+				continue
+			}
+			vars := maps.Clone(n.Variables)
+			for _, k := range []string{"appName", "loginUrl", "resetUrl"} {
+				if vars[k] == "" {
+					vars[k] = "https://a.test"
+				}
+			}
+			env.journeys[ji].Nodes[ni].Variables = vars
+		}
+	}
+}
+
+func toCompleteBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
+	t.Helper()
+	env := newFakeEnv()
+	seedJourneys(env, 30)
+	completeVars(env)
+	cfg := testConfig(env, nil)
+	cfg.Start = ScreenBrowser
+	d := newDriver(t, cfg, w, h)
+	d.waitFor("the lists", func(m Model) bool { return !browserOf(d).loading })
+	return d, env
+}
+
 func TestBrowserActivateAndPause(t *testing.T) {
-	d, env := toBrowser(t, 80, 24)
+	d, env := toCompleteBrowser(t, 120, 40)
 	b := browserOf(d)
 	if b.tab != tabJourneys || len(b.lists[tabJourneys].Items()) != 2 || len(b.lists[tabTemplates].Items()) != 5 {
 		t.Fatalf("tab %d, %d journeys, %d templates", b.tab, len(b.lists[tabJourneys].Items()), len(b.lists[tabTemplates].Items()))
@@ -38,7 +70,9 @@ func TestBrowserActivateAndPause(t *testing.T) {
 	}
 	d.press("a")
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
-	d.mustSee("30 users will be enrolled now by backfill")
+	if v := flatten(d.view()); !strings.Contains(v, "30 emails of migration-announcement will be sent now (Day 0), then up to 30 of migration-go-live on Day 3") {
+		t.Fatalf("the dialog does not say what is sent:\n%s", d.view())
+	}
 	d.press("n")
 	if b.mode != browseJourney || env.activations != 0 {
 		t.Fatal("n activated")
@@ -82,20 +116,26 @@ func TestBrowserEditVariables(t *testing.T) {
 	if b.mode != browseEdit || !b.InputFocused() {
 		t.Fatal("e did not open the editor")
 	}
-	if b.edit[0].Value() != "hello@acme.test" || b.edit[1].Value() != "https://acme.test/login" {
-		t.Fatalf("prefill %q %q", b.edit[0].Value(), b.edit[1].Value())
+	if b.vals[editSender] != "hello@acme.test" || b.vals[editApp] != "Acme" || b.vals[editLogin] != "https://acme.test/login" {
+		t.Fatalf("prefill %q", b.vals)
 	}
-	b.edit[0].SetValue("bad sender")
-	d.press("tab", "tab", "https://acme.test/reset", "enter")
-	if b.editErr == "" || b.editFocus != 0 {
-		t.Fatalf("invalid sender accepted: %q", b.editErr)
+	d.mustSee("Sender    hello@acme.test")
+	// The sender is checked as the CLI checks it: the form does not
+	// move on, and ctrl+s does not save.
+	d.press("ctrl+u", "bad sender", "enter")
+	if b.mode != browseEdit {
+		t.Fatal("left the editor")
 	}
-	b.edit[0].SetValue("team@acme.test")
-	d.press("q") // typed
+	d.mustSee("invalid sender identity")
+	d.press("ctrl+s")
+	if b.editErr == "" || b.mode != browseEdit || env.journeys[0].Nodes[0].From != "hello@acme.test" {
+		t.Fatalf("invalid sender saved: %q", b.editErr)
+	}
+	d.press("ctrl+u", "team@acme.testq") // q is typed, not quit
 	if d.quit {
 		t.Fatal("q quit in the editor")
 	}
-	d.press("backspace", "ctrl+s")
+	d.press("backspace", "tab", "tab", "tab", "https://acme.test/reset", "enter")
 	d.waitFor("the save", func(m Model) bool { return b.mode == browseJourney && b.notice != "" })
 	for _, n := range env.journeys[0].Nodes {
 		if n.Action != ascendkit.ActionSendEmail {
@@ -158,7 +198,7 @@ func TestBrowserGoldenList(t *testing.T) {
 
 func TestBrowserGoldenJourney(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		d, _ := toBrowser(t, w, h)
+		d, _ := toCompleteBrowser(t, w, h)
 		b := browserOf(d)
 		d.press("enter")
 		d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
@@ -209,7 +249,7 @@ func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
 	v := d.view()
 	for _, want := range []string{
-		"Day 0  send migration-announcement", "Day 3  send migration-go-live", "Day 7  send migration-reminder",
+		"Day 0  ▸ send migration-announcement", "Day 3  send migration-go-live", "Day 7  send migration-reminder",
 		"from (no sender)", "appName Acme · loginUrl (unset)", "└ on user.login → done (end)", "Day 7  · end",
 	} {
 		if !strings.Contains(v, want) {
@@ -229,7 +269,7 @@ func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	d.press("esc", "down", "enter") // Migration password reset
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney && b.journey.Name == importer.JourneyPasswordReset })
 	v = d.view()
-	for _, want := range []string{"Day 0  · enrolled", "│ after 1d", "Day 1  send migration-password-reset", "resetUrl (unset)", "Day 4  · end"} {
+	for _, want := range []string{"Day 0  · enrolled", "│ after 1d", "Day 1  ▸ send migration-password-reset", "resetUrl (unset)", "Day 4  · end"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("detail lacks %q:\n%s", want, v)
 		}
@@ -238,7 +278,7 @@ func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	d.press("esc", "down", "enter") // Welcome back
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney && b.journey.Name == "Welcome back" })
 	v = d.view()
-	for _, want := range []string{"└ on user.login → welcome", "on user.login → send welcome-back", "from team@acme.test", "loginUrl https://acme.test/login"} {
+	for _, want := range []string{"└ on user.login → welcome", "on user.login → ▸ send welcome-back", "from team@acme.test", "loginUrl https://acme.test/login"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("detail lacks %q:\n%s", want, v)
 		}
@@ -271,14 +311,14 @@ func TestBrowserTimelineScrolls(t *testing.T) {
 
 // The activation dialog stays inside a narrow screen.
 func TestBrowserActivateDialogFits(t *testing.T) {
-	d, _ := toBrowser(t, 60, 20)
+	d, _ := toCompleteBrowser(t, 60, 20)
 	b := browserOf(d)
 	d.press("enter")
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
 	d.press("a")
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
 	assertFits(t, d.view(), 60, 20)
-	d.mustSee("30 users will be enrolled now by")
+	d.mustSee("30 emails of")
 	framed := 0
 	for _, l := range strings.Split(d.view(), "\n") {
 		if strings.HasPrefix(l, "│") || strings.HasPrefix(l, "╭") || strings.HasPrefix(l, "╰") {
@@ -317,7 +357,7 @@ func TestBrowserTemplateWrapsWords(t *testing.T) {
 // final status once, with the users enrolled over the session, and does
 // not present an activation that enrolled nobody as news.
 func TestBrowserSummaryGivesFinalJourneyStatus(t *testing.T) {
-	d, _ := toBrowser(t, 80, 24)
+	d, _ := toCompleteBrowser(t, 80, 24)
 	b := browserOf(d)
 	d.press("enter")
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
@@ -368,4 +408,81 @@ func TestBrowserIgnoresStaleActivateLoad(t *testing.T) {
 		t.Fatalf("a stale load changed the screen: mode %v\n%s", b.mode, d.view())
 	}
 	d.mustSee("Journeys (2)")
+}
+
+// Email safety: while an email step lacks a variable its template uses,
+// the activation dialog refuses, names the problem, and y activates
+// nothing; e opens the editor, and once the value is set the dialog
+// says what will be sent.
+func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
+	d, env := toBrowser(t, 120, 40) // the seeded announcement has no resetUrl
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.mustSee(`Cannot activate "Migration announcement" yet`)
+	d.mustSee("migration-announcement (node announce): unset resetUrl")
+	// Emptying a variable in the editor leaves it flagged in the timeline.
+	d.press("e", "tab", "tab", "ctrl+u", "ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
+	d.mustSee("loginUrl (unset)")
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.mustSee("unset loginUrl, resetUrl")
+	d.press("y")
+	if env.activations != 0 || b.mode != browseActivate {
+		t.Fatalf("y activated a journey with an unset variable (activations %d)", env.activations)
+	}
+	d.press("e")
+	if b.mode != browseEdit {
+		t.Fatalf("e did not open the editor: mode %v", b.mode)
+	}
+	d.press("tab", "tab", "https://acme.test/login", "tab", "ctrl+u", "https://acme.test/reset")
+	d.press("ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.mustSee("30 emails of migration-announcement will be sent now (Day 0)")
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	if env.activations != 1 {
+		t.Fatalf("activations %d", env.activations)
+	}
+}
+
+// Discoverability: in a journey, tab selects an email step and enter
+// opens its template rendered with that step's variables (esc goes back
+// to the journey); u renders the template for a user picked by email and
+// lists the journeys that user is enrolled in.
+func TestBrowserOpensStepTemplateAndRendersForAPickedUser(t *testing.T) {
+	d, env := toCompleteBrowser(t, 120, 40)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("tab") // the second email step: go-live
+	d.mustSee("▸ send migration-go-live")
+	d.press("enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
+	d.mustSee("migration go live")
+	d.mustSee("from Migration announcement / golive")
+	d.press("esc")
+	if b.mode != browseJourney || b.journey == nil {
+		t.Fatalf("esc from a step's template: mode %v", b.mode)
+	}
+	// Activate, so that users are enrolled, then pick one.
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	d.press("enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
+	d.press("u", "nobody@example.com", "enter")
+	d.mustSee("No user with the email nobody@example.com.")
+	d.press("u", "u7@example.com", "enter")
+	d.waitFor("the picked user", func(m Model) bool { return b.tmplUser != nil && b.tmplUser.Email == "u7@example.com" })
+	d.mustSee("User 7 <u7@example.com>")
+	d.mustSee("Hi User 7,")
+	d.mustSee("Migration announcement (active")
+	_ = env
 }

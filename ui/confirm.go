@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -41,7 +43,9 @@ func (pc *programContext) runOptions(mode importer.Mode) importer.Options {
 		OnDuplicate: od,
 		Decisions:   dec,
 		Providers:   s.providers,
-		Now:         pc.now,
+		// --include-banned: banned users are imported, ban kept.
+		IncludeBanned: s.includeBanned,
+		Now:           pc.now,
 	}
 }
 
@@ -56,7 +60,7 @@ func sameDuplicateChoices(a, b importer.Options) bool {
 	if pb == "" {
 		pb = importer.PolicySkip
 	}
-	return pa == pb && maps.Equal(a.Decisions, b.Decisions)
+	return pa == pb && maps.Equal(a.Decisions, b.Decisions) && a.IncludeBanned == b.IncludeBanned
 }
 
 // confirmScreen shows what the import will do and asks for a go.
@@ -78,6 +82,11 @@ type confirmScreen struct {
 	wait     waitBanner // a pause of the Clerk client
 	begun    time.Time  // when the preview started
 	spinner  spinner.Model
+
+	// warnings lists every warning of the report, scrollable (w opens
+	// it): the summary only has room for the first.
+	warnings     viewport.Model
+	showWarnings bool
 }
 
 func newConfirmScreen(pc *programContext) *confirmScreen {
@@ -112,7 +121,7 @@ func (s *confirmScreen) Init() tea.Cmd {
 			r = withProviders(r, s.pc.sess.analysis, want.Providers)
 		}
 		s.report = &r
-		s.pc.sess.final = &r
+		s.pc.post(finalPreview{r})
 		return s.focus()
 	}
 	// The duplicate choices change what will be written: preview again
@@ -121,7 +130,7 @@ func (s *confirmScreen) Init() tea.Cmd {
 	s.begun = s.pc.now()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), want)
-	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
+	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
 // apply takes one update of the confirmation's preview; at the end it
@@ -142,7 +151,7 @@ func (s *confirmScreen) apply(msg importUpdateMsg) tea.Cmd {
 	}
 	r := msg.Report
 	s.report = &r
-	s.pc.sess.final = &r
+	s.pc.post(finalPreview{r})
 	return s.focus()
 }
 
@@ -165,6 +174,9 @@ func (s *confirmScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
 	s.bar.SetWidth(min(max(w-30, 10), 50))
 	s.input.SetWidth(12)
+	if s.showWarnings {
+		s.sizeWarnings()
+	}
 }
 
 func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
@@ -181,7 +193,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.run == nil || msg.RunID != s.run.id || s.report != nil || s.err != "" {
 			return nil
 		}
-		return runTick(s.run.id)
+		return s.pc.runTick(s.run.id)
 	case spinner.TickMsg:
 		if s.report != nil || s.err != "" {
 			return nil
@@ -190,6 +202,20 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		s.spinner, cmd = s.spinner.Update(msg)
 		return cmd
 	case tea.KeyPressMsg:
+		if s.showWarnings {
+			if key.Matches(msg, s.keys.Back, s.keys.Warnings) {
+				s.showWarnings = false
+				return nil
+			}
+			var cmd tea.Cmd
+			s.warnings, cmd = s.warnings.Update(msg)
+			return cmd
+		}
+		// "import", the word typed on a production instance, has no w.
+		if key.Matches(msg, s.keys.Warnings) && s.report != nil && len(s.report.Warnings) > 0 {
+			s.openWarnings()
+			return nil
+		}
 		if key.Matches(msg, s.keys.Back) {
 			return back
 		}
@@ -202,7 +228,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.String() == "tab" || (!s.input.Focused() && key.Matches(msg, s.keys.Phases)) {
 			s.phase = (s.phase + 1) % len(phaseChoices)
-			s.pc.sess.phases = phaseChoices[s.phase]
+			s.pc.post(phasesChosen{phaseChoices[s.phase]})
 			return nil
 		}
 		if s.production() {
@@ -236,12 +262,37 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (s *confirmScreen) start() tea.Cmd {
 	s.input.Blur()
-	s.pc.sess.phases = phaseChoices[s.phase]
-	return nav(stateProgress)
+	return navWith(stateProgress, phasesChosen{phaseChoices[s.phase]})
+}
+
+// openWarnings shows every warning, wrapped, in a scrollable list.
+func (s *confirmScreen) openWarnings() {
+	s.showWarnings = true
+	s.warnings = viewport.New()
+	s.warnings.SoftWrap = true
+	s.sizeWarnings()
+	s.warnings.SetContent(warningsView(s.pc.styles, s.report.Warnings, s.width, 1<<30, ""))
+}
+
+func (s *confirmScreen) sizeWarnings() {
+	s.warnings.SetWidth(max(s.width, 20))
+	s.warnings.SetHeight(max(s.height-2, 3))
+}
+
+func (s *confirmScreen) warningsList() string {
+	st := s.pc.styles
+	head := st.Heading.Render(fmt.Sprintf("Warnings (%d)", len(s.report.Warnings)))
+	if !s.warnings.AtTop() || !s.warnings.AtBottom() {
+		head += st.Dim.Render(fmt.Sprintf("  %d%%", int(s.warnings.ScrollPercent()*100)))
+	}
+	return head + "\n\n" + s.warnings.View()
 }
 
 func (s *confirmScreen) View() string {
 	st := s.pc.styles
+	if s.showWarnings {
+		return s.warningsList()
+	}
 	src := s.pc.sess.source
 	target := "(none)"
 	if s.pc.env != nil {
@@ -294,7 +345,7 @@ func (s *confirmScreen) View() string {
 	}
 	out := top
 	if len(r.Warnings) > 0 && room > 0 {
-		out = append(out, strings.Split(warningsView(st, r.Warnings, s.width, room, "`import clerk preview` lists them all"), "\n")...)
+		out = append(out, strings.Split(warningsView(st, r.Warnings, s.width, room, "w lists them all"), "\n")...)
 	}
 	out = append(out, tail...)
 	return strings.Join(out, "\n") + "\n"
@@ -518,6 +569,12 @@ func phaseLabel(p importer.Phases) string {
 func (s *confirmScreen) Keys() keyMap {
 	k := s.keys
 	var short []key.Binding
+	if s.showWarnings {
+		k.Warnings.SetHelp("esc/w", "close")
+		short = []key.Binding{k.Scroll, k.Warnings}
+		return keyMap{short: short, full: [][]key.Binding{short}}
+	}
+	k.Warnings.SetEnabled(s.report != nil && len(s.report.Warnings) > 0)
 	switch {
 	case s.report == nil:
 		if s.err != "" {
@@ -532,5 +589,7 @@ func (s *confirmScreen) Keys() keyMap {
 	default:
 		short = []key.Binding{k.Yes, k.No, k.Phases, k.Back}
 	}
-	return keyMap{short: short, full: [][]key.Binding{short}}
+	// w in the full help only: the warnings line itself says
+	// "w lists them all".
+	return keyMap{short: short, full: [][]key.Binding{append(short, k.Warnings)}}
 }

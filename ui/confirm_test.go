@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,7 +143,7 @@ func TestConfirmShowsWarnings(t *testing.T) {
 	}
 	small, _ := toConfirm(t, 80, 24, hostile)
 	small.mustSee("⚠ The export has no password hashes")
-	small.mustSee("+ 3 more (`import clerk preview` lists them all)")
+	small.mustSee("+ 3 more (w lists them all)")
 	small.mustSee("Start the import? y / n")
 }
 
@@ -202,8 +203,8 @@ func TestConfirmTailAlwaysVisibleAt80x24(t *testing.T) {
 		"PRODUCTION INSTANCE  this writes your live users into the environment",
 		"Type import to confirm › imp",
 		"Type the word import to start, or esc to go back.",
-		"oauth_x 2,169",                 // thousands separators
-		"(`import clerk preview` lists", // the warnings that did not fit are counted
+		"oauth_x 2,169",      // thousands separators
+		"(w lists them all)", // the warnings that did not fit are counted
 	} {
 		if !strings.Contains(v, want) {
 			t.Errorf("screen lacks %q:\n%s", want, v)
@@ -260,4 +261,36 @@ func TestConfirmShowsToMergeAndProgressExpectsThem(t *testing.T) {
 	if !regexp.MustCompile(`to merge +2\b`).MatchString(c.view()) {
 		t.Fatalf("to merge not shown:\n%s", c.view())
 	}
+}
+
+// Discoverability: the confirmation's "N warnings" opens a scrollable
+// list of all of them (w), and esc closes it without leaving the step.
+func TestConfirmWarningsOpenAList(t *testing.T) {
+	many := func(pc *programContext) {
+		run := pc.runImporter
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			r, err := run(ctx, src, env, opts)
+			for i := range 30 {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("warning number %d: something to know before importing", i))
+			}
+			return r, err
+		}
+	}
+	d, _ := toConfirm(t, 80, 24, many)
+	d.mustSee("w lists them all")
+	d.press("w")
+	d.mustSee("Warnings (")
+	if strings.Contains(d.view(), "warning number 29") {
+		t.Fatal("the list does not scroll: the last warning is on the first page")
+	}
+	for range 40 {
+		d.press("down")
+	}
+	d.mustSee("warning number 29")
+	assertFits(t, d.view(), 80, 24)
+	d.press("esc")
+	if d.state() != stateConfirm || confirmOf(d).showWarnings {
+		t.Fatalf("esc: state %v", d.state())
+	}
+	d.mustSee("Start the import?")
 }

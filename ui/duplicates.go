@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -10,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
@@ -67,7 +69,8 @@ type duplicatesScreen struct {
 	texts   []reviewText     // entries' sanitized text, same order
 	cells   []table.Row      // entries' table cells at the current widths
 	colW    [numReviewCols]int
-	reasons []string // "" (all) + reasons present + tabFlagged
+	natural [numReviewCols]int // widest cell of each column (capped)
+	reasons []string           // "" (all) + reasons present + tabFlagged
 	reason  int
 	filter  textinput.Model
 	query   string // the filter the visible rows were computed for
@@ -79,10 +82,45 @@ type duplicatesScreen struct {
 	// existing caches the existing users looked up for the detail line
 	// (id → email, "" when unknown); lookups in flight are in asked.
 	existing map[string]string
-	asked    map[string]bool
+	// existingUser is the rest of what is known of an existing user
+	// (name, created, tags), shown beside the Clerk user.
+	existingUser map[string]ascendkit.User
+	asked        map[string]bool
 
 	work  reviewWork
 	tally *[4]int // counts(), nil when a policy changed
+
+	// decisions and onDuplicate are the screen's copy of the duplicate
+	// policy: it shows and edits them, and posts each change as a result
+	// for the session.
+	decisions   map[string]importer.Policy
+	onDuplicate importer.Policy
+	// includeBanned is the screen's copy of the session's switch; banned
+	// counts the banned rows (b is offered only when there are some).
+	includeBanned bool
+	banned        int
+
+	// pending is a bulk change waiting for y / n; undo is the state
+	// before the last bulk change (u restores it).
+	pending *bulkChange
+	undo    *policySnapshot
+	notice  string
+	// tabCounts are the rows of each reason tab, same order as reasons.
+	tabCounts []int
+}
+
+// bulkChange is M or S on the rows the filter shows.
+type bulkChange struct {
+	policy importer.Policy
+	rows   []int // entries (duplicates shown) whose policy changes
+	all    bool  // every duplicate is shown: the default changes too
+}
+
+// policySnapshot is the duplicate policy before a bulk change.
+type policySnapshot struct {
+	onDuplicate importer.Policy
+	decisions   map[string]importer.Policy
+	label       string
 }
 
 // reviewText is an entry's text, sanitized for the terminal once.
@@ -108,14 +146,15 @@ const (
 	numReviewCols
 )
 
-// existingUserMsg is the email of an existing user, for the detail line.
+// existingUserMsg is an existing user, for the detail line.
 type existingUserMsg struct {
 	id, email string
+	user      *ascendkit.User
 }
 
 func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	s := &duplicatesScreen{pc: pc, keys: newDuplicatesKeys(), gen: pc.sess.previewGen,
-		existing: map[string]string{}, asked: map[string]bool{}}
+		existing: map[string]string{}, asked: map[string]bool{}, existingUser: map[string]ascendkit.User{}}
 	present := map[string]bool{}
 	flagged := false
 	for _, e := range pc.sess.entries {
@@ -133,6 +172,7 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 		s.texts[i] = newReviewText(e)
 	}
 	s.work.sanitized += len(s.entries)
+	s.natural = naturalWidths(s.texts)
 	s.reasons = []string{""}
 	if flagged {
 		// Second, so that it shows on a narrow terminal too.
@@ -150,8 +190,29 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 			delete(present, e.Reason)
 		}
 	}
-	if pc.sess.decisions == nil {
-		pc.sess.decisions = map[string]importer.Policy{}
+	s.decisions = maps.Clone(pc.sess.decisions)
+	if s.decisions == nil {
+		s.decisions = map[string]importer.Policy{}
+	}
+	s.onDuplicate = pc.sess.onDuplicate
+	s.includeBanned = pc.sess.includeBanned
+	for _, e := range s.entries {
+		if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned {
+			s.banned++
+		}
+	}
+	s.tabCounts = make([]int, len(s.reasons))
+	at := map[string]int{}
+	for i, r := range s.reasons {
+		at[r] = i
+	}
+	for _, e := range s.entries {
+		s.tabCounts[0]++
+		if e.Kind == kindWarning {
+			s.tabCounts[at[tabFlagged]]++
+		} else {
+			s.tabCounts[at[e.Reason]]++
+		}
 	}
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
@@ -179,6 +240,19 @@ func newReviewText(e importer.Entry) reviewText {
 	return t
 }
 
+// matchCount is what the filter line ends with; it is never cut.
+func (s *duplicatesScreen) matchCount() string {
+	return fmt.Sprintf("  %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))
+}
+
+// sizeFilter leaves room after the filter for its match count.
+func (s *duplicatesScreen) sizeFilter() {
+	// The input draws its prompt and one cell for the cursor besides
+	// its width.
+	room := s.width - lipgloss.Width(s.filter.Prompt) - 1 - lipgloss.Width(fmt.Sprintf("  %s of %s", fmtInt(len(s.entries)), fmtInt(len(s.entries))))
+	s.filter.SetWidth(max(room, 4))
+}
+
 func (s *duplicatesScreen) restyle() {
 	s.table.SetStyles(s.pc.styles.Table)
 	s.filter.SetStyles(s.pc.styles.Input)
@@ -186,33 +260,98 @@ func (s *duplicatesScreen) restyle() {
 
 func (s *duplicatesScreen) Init() tea.Cmd { return s.lookupSelected() }
 
+// previewGeneration is the settings preview the screen shows.
+func (s *duplicatesScreen) previewGeneration() int { return s.gen }
+
 func (s *duplicatesScreen) resume() tea.Cmd { return s.lookupSelected() }
 
 func (s *duplicatesScreen) InputFocused() bool { return s.filter.Focused() }
 
+// Review columns: titles, the most a column is worth and the least it
+// can be cut to.
+var (
+	reviewTitles = [numReviewCols]string{"Reason", "Source ID", "Email", "Existing user", "Policy"}
+	reviewCap    = [numReviewCols]int{18, 32, 48, 28, 6}
+	reviewMin    = [numReviewCols]int{8, 10, 10, 13, 6}
+)
+
+// naturalWidths is each column's widest cell (its title at least),
+// capped: what the column would take if the width allowed.
+func naturalWidths(texts []reviewText) [numReviewCols]int {
+	var w [numReviewCols]int
+	for i, t := range reviewTitles {
+		w[i] = lipgloss.Width(t)
+	}
+	w[colPolicy] = max(w[colPolicy], len("merge"))
+	w[colEmail] = max(w[colEmail], len("(none)"))
+	for _, t := range texts {
+		w[colReason] = max(w[colReason], lipgloss.Width(t.reason))
+		w[colSource] = max(w[colSource], lipgloss.Width(t.source))
+		w[colEmail] = max(w[colEmail], lipgloss.Width(t.email))
+		w[colExisting] = max(w[colExisting], lipgloss.Width(t.existing))
+	}
+	for i := range w {
+		w[i] = min(w[i], reviewCap[i])
+	}
+	return w
+}
+
+// shareWidths fits the columns' natural widths into avail cells: each
+// column gives up cells in proportion to what it has above its minimum,
+// so a long column (the email) shrinks more than a short one (the
+// reason), and none goes below its minimum. Room left over goes to the
+// email.
+func shareWidths(natural [numReviewCols]int, avail int) [numReviewCols]int {
+	w := natural
+	sum, slack := 0, 0
+	for i, n := range w {
+		sum += n
+		slack += max(n-reviewMin[i], 0)
+	}
+	if sum <= avail {
+		w[colEmail] += avail - sum
+		return w
+	}
+	excess := min(sum-avail, slack)
+	cut := 0
+	for i := range w {
+		c := excess * max(natural[i]-reviewMin[i], 0) / slack
+		w[i] -= c
+		cut += c
+	}
+	// Rounding: the columns with the most room left give one more each.
+	for cut < excess {
+		widest := -1
+		for i := range w {
+			if w[i] > reviewMin[i] && (widest < 0 || w[i]-reviewMin[i] > w[widest]-reviewMin[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		w[widest]--
+		cut++
+	}
+	return w
+}
+
 func (s *duplicatesScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
-	s.filter.SetWidth(max(w-10, 10))
-	// reason, source id, email, existing user, policy; 2 cells of padding
-	// per column. Ids are cut in the middle (their tails differ), so they
-	// can be narrow; the email gets the rest.
-	fixed := 18 + 6 + numReviewCols*2
-	rest := max(w-fixed-2, 30)
-	src := min(max(rest/4, 12), 32)
-	existing := min(max(rest/4, 13), 28)
-	email := rest - src - existing
-	s.table.SetColumns([]table.Column{
-		{Title: "Reason", Width: 18},
-		{Title: "Source ID", Width: src},
-		{Title: "Email", Width: email},
-		{Title: "Existing user", Width: existing},
-		{Title: "Policy", Width: 6},
-	})
+	s.sizeFilter()
+	// 2 cells of padding per column; ids are cut in the middle (their
+	// tails differ).
+	cw := shareWidths(s.natural, max(w-numReviewCols*2-2, 0))
+	cols := make([]table.Column, numReviewCols)
+	for i := range cols {
+		cols[i] = table.Column{Title: reviewTitles[i], Width: cw[i]}
+	}
+	s.table.SetColumns(cols)
 	s.table.SetWidth(w)
 	// Lines left for the heading, tabs and status, and four for the
 	// selected row's detail.
 	s.table.SetHeight(max(h-7, 3))
-	if cw := [numReviewCols]int{18, src, email, existing, 6}; cw != s.colW || s.cells == nil {
+	if cw != s.colW || s.cells == nil {
 		s.colW = cw
 		s.buildCells()
 	}
@@ -242,6 +381,9 @@ func (s *duplicatesScreen) buildRow(i int) table.Row {
 }
 
 func (s *duplicatesScreen) policyCell(e importer.Entry) string {
+	if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned && s.includeBanned {
+		return "import"
+	}
 	if e.Kind != kindDuplicate {
 		return "—"
 	}
@@ -249,7 +391,7 @@ func (s *duplicatesScreen) policyCell(e importer.Entry) string {
 }
 
 func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
-	if p, ok := s.pc.sess.decisions[e.SourceID]; ok {
+	if p, ok := s.decisions[e.SourceID]; ok {
 		return p
 	}
 	return s.defaultPolicy()
@@ -353,13 +495,16 @@ func (s *duplicatesScreen) lookupSelected() tea.Cmd {
 		if err != nil {
 			return existingUserMsg{id: id}
 		}
-		return existingUserMsg{id: id, email: u.Email}
+		return existingUserMsg{id: id, email: u.Email, user: &u}
 	}
 }
 
 func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(existingUserMsg); ok {
 		s.existing[m.id] = termtext.Clean(m.email)
+		if m.user != nil {
+			s.existingUser[m.id] = *m.user
+		}
 		return nil
 	}
 	if s.filter.Focused() {
@@ -388,7 +533,34 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	if s.pending != nil {
+		switch {
+		case key.Matches(k, s.keys.Yes):
+			s.applyBulk(*s.pending)
+			s.pending = nil
+		case key.Matches(k, s.keys.No):
+			s.pending = nil
+			s.notice = "Nothing changed."
+		}
+		return nil
+	}
+	s.notice = ""
 	switch {
+	case key.Matches(k, s.keys.Undo):
+		s.undoBulk()
+	case key.Matches(k, s.keys.Banned) && s.banned > 0:
+		s.includeBanned = !s.includeBanned
+		s.pc.post(bannedChosen{s.includeBanned})
+		for i, e := range s.entries {
+			if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned {
+				s.setPolicyCell(i)
+			}
+		}
+		s.table.UpdateViewport()
+		s.notice = fmt.Sprintf("%s banned users will not be imported (the default).", fmtInt(s.banned))
+		if s.includeBanned {
+			s.notice = fmt.Sprintf("%s banned users will be imported with their ban kept, as --include-banned does; they get no migration emails.", fmtInt(s.banned))
+		}
 	case key.Matches(k, s.keys.Filter):
 		return s.filter.Focus()
 	case key.Matches(k, s.keys.NextReason):
@@ -399,24 +571,28 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.lookupSelected()
 	case key.Matches(k, s.keys.Toggle):
 		c := s.table.Cursor()
-		if e, ok := s.selected(); ok && e.Kind == kindDuplicate {
+		if e, ok := s.selected(); ok && e.Kind != kindDuplicate {
+			s.notice = whyNoPolicy(e)
+		} else if ok {
 			next := importer.PolicyMerge
 			if s.policy(e) == importer.PolicyMerge {
 				next = importer.PolicySkip
 			}
-			if next == s.defaultPolicy() {
-				delete(s.pc.sess.decisions, e.SourceID)
+			def := next == s.defaultPolicy()
+			if def {
+				delete(s.decisions, e.SourceID)
 			} else {
-				s.pc.sess.decisions[e.SourceID] = next
+				s.decisions[e.SourceID] = next
 			}
+			s.pc.post(rowPolicy{sourceID: e.SourceID, policy: next, def: def})
 			s.setPolicyCell(s.visible[c])
 			s.table.UpdateViewport()
 			s.tally = nil
 		}
 	case key.Matches(k, s.keys.MergeAll):
-		s.setAll(importer.PolicyMerge)
+		s.askBulk(importer.PolicyMerge)
 	case key.Matches(k, s.keys.SkipAll):
-		s.setAll(importer.PolicySkip)
+		s.askBulk(importer.PolicySkip)
 	case key.Matches(k, s.keys.Continue):
 		return nav(stateConfirm)
 	case key.Matches(k, s.keys.Back):
@@ -441,16 +617,86 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *duplicatesScreen) defaultPolicy() importer.Policy {
-	if s.pc.sess.onDuplicate == "" {
+	if s.onDuplicate == "" {
 		return importer.PolicySkip
 	}
-	return s.pc.sess.onDuplicate
+	return s.onDuplicate
 }
 
-// setAll is the bulk policy: it becomes the default and clears per-row choices.
-func (s *duplicatesScreen) setAll(p importer.Policy) {
-	s.pc.sess.onDuplicate = p
-	clear(s.pc.sess.decisions)
+// whyNoPolicy says why a row has no skip/merge choice.
+func whyNoPolicy(e importer.Entry) string {
+	switch {
+	case e.Kind == kindWarning:
+		return "This user is imported; what was left out is listed below. There is nothing to skip or merge."
+	case e.Reason == importer.ReasonBanned:
+		return "Banned in Clerk: not imported unless you press b (as --include-banned: imported with the ban kept). Only duplicates can be merged."
+	case e.Reason == importer.ReasonNoEmail, e.Reason == importer.ReasonInvalidEmail:
+		return "No usable email address: AscendKit cannot create this user. Only duplicates can be merged."
+	}
+	return "Skipped (" + reasonLabel(e.Reason) + "): it cannot be imported. Only duplicates can be merged."
+}
+
+// filtered reports a reason tab or a text filter narrowing the rows.
+func (s *duplicatesScreen) filtered() bool {
+	return s.reasons[s.reason] != "" || strings.TrimSpace(s.filter.Value()) != ""
+}
+
+// askBulk prepares M / S for the duplicates the filter shows and asks
+// before changing them; nothing hidden by the filter changes.
+func (s *duplicatesScreen) askBulk(p importer.Policy) {
+	c := bulkChange{policy: p, all: !s.filtered()}
+	for _, i := range s.visible {
+		if e := s.entries[i]; e.Kind == kindDuplicate && s.policy(e) != p {
+			c.rows = append(c.rows, i)
+		}
+	}
+	if len(c.rows) == 0 && (!c.all || s.defaultPolicy() == p) {
+		s.notice = fmt.Sprintf("Every duplicate shown is already %s.", p)
+		return
+	}
+	s.pending = &c
+}
+
+// applyBulk makes a confirmed bulk change, keeping what it replaced for u.
+func (s *duplicatesScreen) applyBulk(c bulkChange) {
+	d := s.decisions
+	s.undo = &policySnapshot{onDuplicate: s.defaultPolicy(), decisions: maps.Clone(d),
+		label: fmt.Sprintf("%s %s", bulkVerb(c.policy), plural(len(c.rows), "duplicate", "duplicates"))}
+	if c.all {
+		// Every duplicate is shown: the choice becomes the default.
+		s.onDuplicate = c.policy
+		clear(d)
+	} else {
+		for _, i := range c.rows {
+			id := s.entries[i].SourceID
+			if c.policy == s.defaultPolicy() {
+				delete(d, id)
+			} else {
+				d[id] = c.policy
+			}
+		}
+	}
+	s.refreshPolicies()
+	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
+	s.notice = fmt.Sprintf("%s %s. Press u to undo.", bulkDone(c.policy), plural(len(c.rows), "duplicate", "duplicates"))
+}
+
+// undoBulk restores the policy from before the last bulk change.
+func (s *duplicatesScreen) undoBulk() {
+	if s.undo == nil {
+		s.notice = "No bulk change to undo."
+		return
+	}
+	u := s.undo
+	s.undo = nil
+	s.onDuplicate = u.onDuplicate
+	s.decisions = u.decisions
+	s.refreshPolicies()
+	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
+	s.notice = "Undone: " + u.label + "."
+}
+
+func (s *duplicatesScreen) refreshPolicies() {
 	for i, e := range s.entries {
 		if e.Kind == kindDuplicate {
 			s.setPolicyCell(i)
@@ -458,6 +704,20 @@ func (s *duplicatesScreen) setAll(p importer.Policy) {
 	}
 	s.table.UpdateViewport()
 	s.tally = nil
+}
+
+func bulkVerb(p importer.Policy) string {
+	if p == importer.PolicyMerge {
+		return "merge"
+	}
+	return "skip"
+}
+
+func bulkDone(p importer.Policy) string {
+	if p == importer.PolicyMerge {
+		return "Merging"
+	}
+	return "Skipping"
 }
 
 // counts returns duplicates by policy, skipped users and users flagged
@@ -516,6 +776,9 @@ func (s *duplicatesScreen) View() string {
 		default:
 			name = reasonLabel(r)
 		}
+		if i < len(s.tabCounts) {
+			name += " " + fmtInt(s.tabCounts[i])
+		}
 		if i == s.reason {
 			tabs = append(tabs, st.TabOn.Render(name))
 		} else {
@@ -533,8 +796,16 @@ func (s *duplicatesScreen) View() string {
 	}
 	b.WriteString(clampLines(strip, 1, s.width) + "\n")
 	switch {
+	case s.pending != nil:
+		p := s.pending
+		q := fmt.Sprintf("%s %s? y / n", capitalize(bulkVerb(p.policy)), plural(len(p.rows), "duplicate", "duplicates"))
+		if s.filtered() {
+			q = fmt.Sprintf("%s the %s this filter shows (hidden rows stay)? y / n", capitalize(bulkVerb(p.policy)), plural(len(p.rows), "duplicate", "duplicates"))
+		}
+		b.WriteString(clampLines(st.Warning.Render(q), 1, s.width) + "\n")
 	case s.filter.Focused() || s.filter.Value() != "":
-		b.WriteString(s.filter.View() + st.Dim.Render(fmt.Sprintf("  %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))) + "\n")
+		s.sizeFilter()
+		b.WriteString(s.filter.View() + st.Dim.Render(s.matchCount()) + "\n")
 	default:
 		b.WriteString(st.Dim.Render(fmt.Sprintf("showing %s of %s · default for duplicates: %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)), s.defaultPolicy())) + "\n")
 	}
@@ -585,12 +856,40 @@ func (s *duplicatesScreen) detailView(i int) string {
 			head += " (" + t.detail + ")"
 		}
 		lines = strings.Split(renderLines(st.Dim, wrapHang(head, s.width, 2)), "\n")
+		if u, ok := s.existingUser[e.ExistingUserID]; ok {
+			// The user a merge would write into, beside the Clerk one.
+			lines = append(lines, strings.Split(renderLines(st.Dim, wrapHang(existingLine(u), s.width, 2)), "\n")...)
+		}
+	}
+	if s.notice != "" {
+		// What the last key did (or why it did nothing) comes first.
+		note := strings.Split(renderLines(st.Warning, wrapHang(s.notice, s.width, 2)), "\n")
+		lines = append(note, lines...)
 	}
 	if len(lines) > detailLines {
 		lines = lines[:detailLines]
 		lines[detailLines-1] = ansiTruncate(lines[detailLines-1]+" …", s.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// existingLine describes an existing AscendKit user: name, created, tags.
+func existingLine(u ascendkit.User) string {
+	var parts []string
+	if u.Name != "" {
+		parts = append(parts, termtext.Clean(u.Name))
+	}
+	if !u.CreatedAt.IsZero() {
+		parts = append(parts, "created "+u.CreatedAt.Format("2006-01-02"))
+	}
+	if len(u.Tags) > 0 {
+		tags := make([]string, len(u.Tags))
+		for i, t := range u.Tags {
+			tags[i] = termtext.Clean(t)
+		}
+		parts = append(parts, "tags "+strings.Join(tags, ", "))
+	}
+	return "  existing: " + strings.Join(parts, " · ")
 }
 
 func (s *duplicatesScreen) Keys() keyMap {
@@ -603,10 +902,23 @@ func (s *duplicatesScreen) Keys() keyMap {
 		short := []key.Binding{k.Continue, k.Back}
 		return keyMap{short: short, full: [][]key.Binding{short}}
 	}
-	short := []key.Binding{k.Continue, k.Toggle, k.NextReason, k.Filter, k.MergeAll, k.SkipAll, k.Back}
+	if s.pending != nil {
+		short := []key.Binding{k.Yes, k.No}
+		return keyMap{short: short, full: [][]key.Binding{short}}
+	}
+	if s.filtered() {
+		k.MergeAll.SetHelp("M", "merge shown")
+		k.SkipAll.SetHelp("S", "skip shown")
+	}
+	k.Undo.SetEnabled(s.undo != nil)
+	k.Banned.SetEnabled(s.banned > 0)
+	if s.includeBanned {
+		k.Banned.SetHelp("b", "skip banned")
+	}
+	short := []key.Binding{k.Continue, k.Toggle, k.NextReason, k.Filter, k.MergeAll, k.SkipAll, k.Undo, k.Back}
 	return keyMap{short: short, full: [][]key.Binding{
 		{k.Up, k.Down, k.Toggle},
 		{k.NextReason, k.PrevReason, k.Filter},
-		{k.MergeAll, k.SkipAll, k.Continue, k.Back},
+		{k.MergeAll, k.SkipAll, k.Undo, k.Banned, k.Continue, k.Back},
 	}}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -43,8 +44,9 @@ func TestDuplicatesPolicyToggleAndBulk(t *testing.T) {
 	if len(d.m.pc.sess.decisions) != 1 {
 		t.Fatalf("decisions %v", d.m.pc.sess.decisions)
 	}
-	// Bulk merge clears per-row choices.
-	d.press("M")
+	// Bulk merge on the unfiltered view asks, then becomes the default
+	// and clears per-row choices.
+	d.press("M", "y")
 	if d.m.pc.sess.onDuplicate != importer.PolicyMerge || len(d.m.pc.sess.decisions) != 0 {
 		t.Fatalf("bulk: %q %v", d.m.pc.sess.onDuplicate, d.m.pc.sess.decisions)
 	}
@@ -53,7 +55,7 @@ func TestDuplicatesPolicyToggleAndBulk(t *testing.T) {
 	if p := d.m.pc.sess.decisions["user_0003"]; p != importer.PolicySkip {
 		t.Fatalf("decision %q, want skip", p)
 	}
-	d.press("S")
+	d.press("S", "y")
 	d.mustSee("(skip 2 · merge 0)")
 }
 
@@ -105,7 +107,7 @@ func TestDuplicatesEmptyState(t *testing.T) {
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = nil
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	d.mustSee("No duplicates and no skipped users")
 	d.press("enter")
 	if d.state() != stateConfirm {
@@ -143,7 +145,7 @@ func TestDuplicatesSanitizes(t *testing.T) {
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = hostileEntries()
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	raw := d.m.View().Content
 	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "\x07", "\x1b[31mRed"} {
 		if strings.Contains(raw, bad) {
@@ -177,7 +179,7 @@ func TestDuplicatesFlagged(t *testing.T) {
 	)
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	s := reviewOf(d)
 	if skip, merge, skipped, flagged := s.counts(); skip != 2 || merge != 0 || skipped != 1 || flagged != 2 {
 		t.Fatalf("counts skip %d merge %d skipped %d flagged %d", skip, merge, skipped, flagged)
@@ -226,7 +228,7 @@ func TestDuplicatesGolden(t *testing.T) {
 		d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 		d.m.pc.sess.entries = hostileEntries()
 		d.m.pc.sess.previewGen++
-		d.send(navMsg{stateDuplicates})
+		d.send(navMsg{to: stateDuplicates})
 		d.press("down", "space")
 		return d
 	})
@@ -246,7 +248,7 @@ func TestDuplicatesTabsScroll(t *testing.T) {
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = hostileEntries()
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	tabLine := func() string { return strings.Split(d.view(), "\n")[4] }
 	if strings.Contains(tabLine(), "banned") {
 		t.Fatalf("test is moot: every tab fits: %q", tabLine())
@@ -282,7 +284,7 @@ func toReviewOf(t *testing.T, w, h int, entries []importer.Entry, opts ...driver
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	return d
 }
 
@@ -309,7 +311,7 @@ func TestDuplicatesManyRowsWorkIsBounded(t *testing.T) {
 	if s.work.sanitized != n || s.work.rowsBuilt != n {
 		t.Fatalf("cursor moves and a toggle: sanitized %d, rows built %d; want %d each", s.work.sanitized, s.work.rowsBuilt, n)
 	}
-	d.press("M") // bulk: policies change, rows are not rebuilt
+	d.press("M", "y") // bulk: policies change, rows are not rebuilt
 	if s.work.rowsBuilt != n || s.table.Rows()[0][colPolicy] != "merge" {
 		t.Fatalf("bulk merge: rows built %d, row 0 policy %q", s.work.rowsBuilt, s.table.Rows()[0][colPolicy])
 	}
@@ -375,19 +377,140 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 	d, _ := toSettings(t, 80, 24)
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
 	env := d.m.pc.env.(*fakeEnv)
-	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com"})
+	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com",
+		Name: "Ada Lovelace", CreatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Tags: []string{"signup:direct", "beta"}})
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
-	d.send(navMsg{stateDuplicates})
+	d.send(navMsg{to: stateDuplicates})
 	v := flatten(d.view())
-	for _, want := range []string{"usr_…7b29a4f1", "usr_…7b29a4f2", "› user_2xAAAA0001 · Ada@Example.com → usr_019a8f3c2b1e0d197b29a4f1 <ada.lovelace@example.com>"} {
+	for _, want := range []string{"a4f1 ", "a4f2 ", "› user_2xAAAA0001 · Ada@Example.com → usr_019a8f3c2b1e0d197b29a4f1 <ada.lovelace@example.com>"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, d.view())
 		}
 	}
+	// The existing user a merge writes into shows beside the Clerk one.
+	d.mustSee("existing: Ada Lovelace · created 2025-03-01 · tags signup:direct, beta")
 	d.press("down", "down")
 	if flat := flatten(d.view()); !strings.Contains(flat, long) {
 		t.Fatalf("the malformed detail is cut:\n%s", d.view())
 	}
 	assertFits(t, d.view(), 80, 24)
+}
+
+// Bug 1: on a filtered tab, M changes only the duplicates shown (not the
+// hidden ones, nor their per-row choices), says how many and asks first;
+// u undoes it; each reason tab shows its count.
+func TestDuplicatesBulkOnlyOnFilteredRows(t *testing.T) {
+	var entries []importer.Entry
+	for i := range 6 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_e%d", i), Email: fmt.Sprintf("e%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonEmailExists, ExistingUserID: fmt.Sprintf("usr_%d", i)})
+	}
+	for i := range 4 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_r%d", i), Email: fmt.Sprintf("r%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
+	}
+	d := toReviewOf(t, 120, 40, entries)
+	s := reviewOf(d)
+	d.mustSee("all 10")
+	d.mustSee("email exists 6")
+	d.mustSee("repeated in source 4")
+	// A per-row choice on a hidden row must survive.
+	d.press("tab", "tab") // repeated in source
+	d.press("space")
+	if d.m.pc.sess.decisions["user_r0"] != importer.PolicyMerge {
+		t.Fatalf("row toggle: %v", d.m.pc.sess.decisions)
+	}
+	d.press("shift+tab") // email exists
+	d.press("/", "e", "enter")
+	if len(s.visible) != 6 {
+		t.Fatalf("filtered rows %d", len(s.visible))
+	}
+	d.press("M")
+	d.mustSee("Merge the 6 duplicates this filter shows (hidden rows stay)? y / n")
+	if d.m.pc.sess.onDuplicate == importer.PolicyMerge || len(d.m.pc.sess.decisions) != 1 {
+		t.Fatal("M changed the policy before it was confirmed")
+	}
+	d.press("n")
+	if len(d.m.pc.sess.decisions) != 1 {
+		t.Fatalf("n changed decisions: %v", d.m.pc.sess.decisions)
+	}
+	d.press("M", "y")
+	dec := d.m.pc.sess.decisions
+	if d.m.pc.sess.onDuplicate != importer.PolicySkip {
+		t.Fatalf("a filtered bulk change changed the default to %q", d.m.pc.sess.onDuplicate)
+	}
+	for i := range 6 {
+		if dec[fmt.Sprintf("user_e%d", i)] != importer.PolicyMerge {
+			t.Fatalf("shown row %d not merged: %v", i, dec)
+		}
+	}
+	if dec["user_r0"] != importer.PolicyMerge || len(dec) != 7 {
+		t.Fatalf("hidden rows changed: %v", dec)
+	}
+	d.mustSee("(skip 3 · merge 7)")
+	d.mustSee("u undo bulk")
+	d.press("u")
+	dec = d.m.pc.sess.decisions
+	if len(dec) != 1 || dec["user_r0"] != importer.PolicyMerge {
+		t.Fatalf("u did not restore the choices before M: %v", dec)
+	}
+	d.mustSee("(skip 9 · merge 1)")
+	d.mustSee("Undone: merge 6 duplicates.")
+}
+
+// Bug 7: the columns share the width by content (at 60 columns the email
+// keeps at least the room of the reason), and the filter's match count
+// is never cut.
+func TestDuplicatesColumnsShareWidthAndCountStays(t *testing.T) {
+	var entries []importer.Entry
+	for i := range 106 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_2x%08d", i), Email: fmt.Sprintf("person.%03d@company.example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
+	}
+	for _, w := range []int{60, 80, 120} {
+		d := toReviewOf(t, w, 30, entries)
+		s := reviewOf(d)
+		if s.colW[colEmail] < s.colW[colReason] {
+			t.Errorf("at %d columns the email gets %d cells, the reason %d", w, s.colW[colEmail], s.colW[colReason])
+		}
+		d.press("/", "person.03")
+		v := d.view()
+		assertFits(t, v, w, 30)
+		if !strings.Contains(v, "10 of 106") {
+			t.Errorf("at %d columns the match count is cut:\n%s", w, v)
+		}
+	}
+}
+
+// --include-banned has a wizard switch: b on the review imports banned
+// users (ban kept), and the confirmation previews with it, as the
+// import will run.
+func TestDuplicatesIncludeBannedSwitch(t *testing.T) {
+	entries := []importer.Entry{
+		{SourceID: "user_b1", Email: "banned@example.com", Kind: kindSkipped, Reason: importer.ReasonBanned},
+		{SourceID: "user_d1", Email: "dup@example.com", Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource},
+	}
+	d, core := toSettings(t, 120, 40)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.m.pc.sess.entries = entries
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{to: stateDuplicates})
+	s := reviewOf(d)
+	d.press("space") // on the banned row: says why and how
+	d.mustSee("press b")
+	d.press("b")
+	if !d.m.pc.sess.includeBanned || s.table.Rows()[0][colPolicy] != "import" {
+		t.Fatalf("b: session %v, cell %q", d.m.pc.sess.includeBanned, s.table.Rows()[0][colPolicy])
+	}
+	d.mustSee("imported with their ban kept")
+	d.press("enter")
+	d.waitFor("the confirmation's preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	calls := core.callList()
+	if last := calls[len(calls)-1]; !last.IncludeBanned || last.Mode != importer.ModePreview {
+		t.Fatalf("confirmation previewed with %+v", last)
+	}
+	if !d.m.pc.runOptions(importer.ModeRun).IncludeBanned {
+		t.Fatal("the import would run without --include-banned")
+	}
 }

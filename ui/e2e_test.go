@@ -139,7 +139,7 @@ func TestEndToEndDemo(t *testing.T) {
 	press("enter") // Migration announcement (first journey)
 	waitScreen("the journey detail", shows("not enrolled"))
 	press("a")
-	waitScreen("the activation dialog", shows("will be enrolled now by backfill"))
+	waitScreen("the activation dialog", shows("will be sent now (Day 0)"))
 	press("y")
 	waitScreen("the activation", shows("Activated:"))
 	press("q")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -218,7 +219,12 @@ func (e *fakeEnv) UpdateJourneyNodes(_ context.Context, id string, nodes []ascen
 func (e *fakeEnv) ListJourneys(context.Context) ([]ascendkit.Journey, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]ascendkit.Journey(nil), e.journeys...), nil
+	out := append([]ascendkit.Journey(nil), e.journeys...)
+	for i := range out { // as GetJourney: the stats follow the enrollments
+		out[i].Stats.Enrolled = len(e.enrolled[out[i].ID])
+		out[i].Stats.Active = out[i].Stats.Enrolled
+	}
+	return out, nil
 }
 func (e *fakeEnv) GetJourney(_ context.Context, id string) (ascendkit.Journey, error) {
 	e.mu.Lock()
@@ -282,8 +288,20 @@ func (e *fakeEnv) PauseJourney(_ context.Context, id string) error {
 	e.journeys[i].Status = ascendkit.StatusPaused
 	return nil
 }
-func (e *fakeEnv) ListEnrollments(context.Context, string) ([]ascendkit.Enrollment, error) {
-	return nil, nil
+func (e *fakeEnv) ListEnrollments(_ context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []ascendkit.Enrollment
+	entry := ""
+	if i := e.find(journeyID); i >= 0 {
+		entry = e.journeys[i].Entry
+	}
+	for _, u := range e.users {
+		if e.enrolled[journeyID][u.ID] {
+			out = append(out, ascendkit.Enrollment{JourneyID: journeyID, UserID: u.ID, Status: "active", CurrentNode: entry})
+		}
+	}
+	return out, nil
 }
 func (e *fakeEnv) Close() error { return nil }
 
@@ -395,6 +413,10 @@ type driver struct {
 	m    Model
 	msgs chan tea.Msg
 	quit bool
+	// inflight counts commands still running; a message is sent before
+	// its command stops counting, so 0 with no message queued means
+	// nothing more will come unless a key is pressed.
+	inflight atomic.Int64
 }
 
 type driverOpt func(*programContext)
@@ -406,6 +428,9 @@ func newDriver(t *testing.T, cfg Config, w, h int, opts ...driverOpt) *driver {
 	}
 	m := New(cfg)
 	m.pc.render = fakeRender
+	// No 1 s redraw timers: a test that wants the clock to move advances
+	// it and sends runTickMsg itself, and no key waits on a timer.
+	m.pc.runTick = func(int) tea.Cmd { return func() tea.Msg { return nil } }
 	m.pc.validateIdentity = func(s string) error {
 		if !strings.Contains(s, "@") || strings.ContainsAny(s, " <>") {
 			return fmt.Errorf("%q is not a valid email address", s)
@@ -427,7 +452,11 @@ func (d *driver) exec(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	go func() { d.msgs <- cmd() }()
+	d.inflight.Add(1)
+	go func() {
+		d.msgs <- cmd()
+		d.inflight.Add(-1)
+	}()
 }
 
 func (d *driver) handle(msg tea.Msg) {
@@ -452,14 +481,24 @@ func (d *driver) update(msg tea.Msg) {
 	d.exec(cmd)
 }
 
-// settle processes messages until none arrives for a short while.
+// settle processes the messages of the commands a key started until none
+// is running; a command that keeps running (a spinner frame, an import
+// held by the test) is given 60 ms of silence, then left to waitFor.
 func (d *driver) settle() {
 	for {
 		select {
 		case msg := <-d.msgs:
 			d.handle(msg)
-		case <-time.After(60 * time.Millisecond):
-			return
+		default:
+			if d.inflight.Load() == 0 {
+				return
+			}
+			select {
+			case msg := <-d.msgs:
+				d.handle(msg)
+			case <-time.After(60 * time.Millisecond):
+				return
+			}
 		}
 	}
 }
@@ -509,6 +548,7 @@ func keyMsgs(k string) []tea.Msg {
 		"backspace": {Code: tea.KeyBackspace},
 		"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
 		"ctrl+s":    {Code: 's', Mod: tea.ModCtrl},
+		"ctrl+u":    {Code: 'u', Mod: tea.ModCtrl},
 	}
 	if m, ok := named[k]; ok {
 		return []tea.Msg{m}

@@ -44,7 +44,7 @@ func toJourneys(t *testing.T, w, h int) (*driver, *fakeJourneys) {
 	core.runEvents, core.runReport = runScript()
 	d := newDriver(t, testConfig(env, makeUsers(10)), w, h, core.install, fj.install)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{stateJourneys})
+	d.send(navMsg{to: stateJourneys})
 	return d, fj
 }
 
@@ -54,23 +54,24 @@ func TestJourneysValidatesAndCreates(t *testing.T) {
 	if !s.InputFocused() {
 		t.Fatal("the sender input should be focused")
 	}
-	d.press("not an email", "tab", "Acme", "tab", "ftp://x", "tab", "https://acme.test/reset", "ctrl+s")
-	if len(fj.setups) != 0 {
-		t.Fatal("created with invalid fields")
+	// A field is checked as it is left, with the CLI's checks: the form
+	// stays on it.
+	d.press("not an email", "tab")
+	d.mustSee(`invalid sender identity "not an email"`)
+	d.press("ctrl+u", "hello@acme.test", "tab", "Acme", "tab", "ftp://x", "tab")
+	d.mustSee(`invalid URL "ftp://x": want an http(s) URL`)
+	// ctrl+s checks every field and names what is wrong.
+	d.press("ctrl+s")
+	if len(fj.setups) != 0 || s.errs[fieldLoginURL] == "" || s.errs[fieldResetURL] == "" || s.errs[fieldSender] != "" {
+		t.Fatalf("setups %v errors %q", fj.setups, s.errs)
 	}
-	if s.errs[fieldSender] == "" || s.errs[fieldLoginURL] == "" || s.focus != fieldSender {
-		t.Fatalf("errors %v focus %d", s.errs, s.focus)
-	}
-	d.mustSee("is not a valid email address")
-	d.mustSee("must be an http(s) URL")
-	s.inputs[fieldSender].SetValue("hello@acme.test")
-	s.inputs[fieldLoginURL].SetValue("https://acme.test/login")
+	d.mustSee("Reset URL: a URL is required")
 	// q is typed into the focused field.
-	d.press("q")
+	d.press("ctrl+u", "https://acme.test/loginq")
 	if d.quit {
 		t.Fatal("q quit while typing")
 	}
-	d.press("backspace", "ctrl+s")
+	d.press("backspace", "tab", "https://acme.test/reset", "enter") // enter on the last field creates
 	d.waitFor("the result", func(m Model) bool { return s.result != nil })
 	want := importer.JourneySetup{FromIdentity: "hello@acme.test", AppName: "Acme", LoginURL: "https://acme.test/login", ResetURL: "https://acme.test/reset"}
 	if len(fj.setups) != 1 || fj.setups[0] != want {
@@ -102,7 +103,7 @@ func TestJourneysGoldenForm(t *testing.T) {
 func TestJourneysGoldenResult(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
 		d, _ := toJourneys(t, w, h)
-		d.press("hello@acme.test", "ctrl+s")
+		d.press("hello@acme.test", "tab", "Acme", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
 		d.waitFor("the result", func(m Model) bool { return journeysOf(d).result != nil })
 		return d
 	})
@@ -120,27 +121,33 @@ func TestJourneysPrefillFromSavedSettings(t *testing.T) {
 	}
 	d := newDriver(t, testConfig(env, makeUsers(10)), 80, 24, fj.install)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{stateJourneys})
+	d.send(navMsg{to: stateJourneys})
 	s := journeysOf(d)
-	d.waitFor("the saved setup", func(m Model) bool { return s.inputs[fieldSender].Value() != "" })
-	if s.inputs[fieldSender].Value() != "team@acme.test" || s.inputs[fieldLoginURL].Value() != "https://acme.test/login" || s.inputs[fieldResetURL].Value() != "" {
-		t.Fatalf("prefill %q %q %q", s.inputs[fieldSender].Value(), s.inputs[fieldLoginURL].Value(), s.inputs[fieldResetURL].Value())
+	d.waitFor("the saved setup", func(m Model) bool { return s.vals[fieldSender] != "" })
+	if s.vals[fieldSender] != "team@acme.test" || s.vals[fieldLoginURL] != "https://acme.test/login" || s.vals[fieldResetURL] != "" {
+		t.Fatalf("prefill %q", s.vals)
 	}
 	d.mustSee("Filled in with the saved setup")
 	d.mustSee("Reset URL     e.g. https://yourapp.com/reset-password")
-	d.mustSee("Fields showing e.g. … are not set")
+	d.mustSee("Fields showing e.g. … are not set yet")
 	if strings.Contains(d.m.View().Content, "\x1b[31mRed") {
 		t.Fatal("saved value rendered with its escape sequence")
 	}
 	// The placeholder has its own style: not the one of typed text.
 	raw := d.m.View().Content
-	ph := s.inputs[fieldResetURL].Styles().Blurred.Placeholder
-	if !ph.GetItalic() || !strings.Contains(raw, ph.Render(".g. https://yourapp.com/reset-password")) {
-		t.Fatalf("placeholder style %v not used", ph)
+	phStyle, valueStyle := sgrBefore(raw, ".g. https://yourapp.com/reset-password"), sgrBefore(raw, "https://acme.test/login")
+	if phStyle == "" || phStyle == valueStyle {
+		t.Fatalf("the placeholder is drawn like a value (%q, %q):\n%q", phStyle, valueStyle, raw)
 	}
+	// The reset URL is required: nothing is created without it.
 	d.press("ctrl+s")
+	if len(fj.setups) != 0 || s.errs[fieldResetURL] == "" {
+		t.Fatalf("created without a reset URL: %+v (errors %q)", fj.setups, s.errs)
+	}
+	d.mustSee("a URL is required")
+	d.press("tab", "tab", "tab", "https://acme.test/reset", "ctrl+s")
 	d.waitFor("the result", func(m Model) bool { return s.result != nil })
-	if got := fj.setups[0]; got.FromIdentity != "team@acme.test" || got.LoginURL != "https://acme.test/login" || got.ResetURL != "" {
+	if got := fj.setups[0]; got.FromIdentity != "team@acme.test" || got.LoginURL != "https://acme.test/login" || got.ResetURL != "https://acme.test/reset" {
 		t.Fatalf("setup %+v", got)
 	}
 }
@@ -150,13 +157,15 @@ func TestJourneysPrefillKeepsTypedText(t *testing.T) {
 	env := newFakeEnv()
 	d := newDriver(t, testConfig(env, nil), 80, 24)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{stateJourneys})
+	d.send(navMsg{to: stateJourneys})
 	s := journeysOf(d)
 	d.press("me@acme.test")
 	d.send(savedSetupMsg{values: [numJourneyFields]string{"team@acme.test", "Acme", "", ""}})
-	if s.inputs[fieldSender].Value() != "me@acme.test" || s.inputs[fieldAppName].Value() != "Acme" {
-		t.Fatalf("values %q %q", s.inputs[fieldSender].Value(), s.inputs[fieldAppName].Value())
+	if s.vals[fieldSender] != "me@acme.test" || s.vals[fieldAppName] != "Acme" {
+		t.Fatalf("values %q", s.vals)
 	}
+	d.mustSee("Sender email  me@acme.test")
+	d.mustSee("App name      Acme")
 }
 
 // A long validation error of the sender is wrapped at 80 columns, not cut.
@@ -164,9 +173,83 @@ func TestJourneysLongErrorIsWrapped(t *testing.T) {
 	d, _ := toJourneys(t, 80, 24)
 	sender := "the team that sends our migration notices, at migrations@acme.test"
 	d.press(sender, "ctrl+s")
-	want := fmt.Sprintf("✗ %q is not a valid email address", sender)
+	want := fmt.Sprintf("✗ Sender email: invalid sender identity %q: want a bare email address such as hello@yourapp.com", sender)
 	if !strings.Contains(flatten(d.view()), want) {
 		t.Fatalf("error cut:\n%s", d.view())
 	}
 	assertFits(t, d.view(), 80, 24)
+}
+
+// Email safety: step 6 refuses to create the journeys without a sender,
+// a login URL and a reset URL, with the CLI's validation ("https://" is
+// not a URL).
+func TestJourneysRequireSenderAndURLs(t *testing.T) {
+	d, fj := toJourneys(t, 120, 40)
+	s := journeysOf(d)
+	d.press("ctrl+s")
+	if len(fj.setups) != 0 {
+		t.Fatal("created with every field empty")
+	}
+	for _, f := range []int{fieldSender, fieldAppName, fieldLoginURL, fieldResetURL} {
+		if s.errs[f] == "" {
+			t.Errorf("field %s has no error", journeyFieldLabels[f])
+		}
+	}
+	d.press("hello@acme.test", "tab", "Acme", "tab", "https://", "tab")
+	d.mustSee("it has no host")
+	d.press("ctrl+s")
+	if len(fj.setups) != 0 || s.errs[fieldLoginURL] == "" {
+		t.Fatalf("https:// accepted as the login URL: %+v", fj.setups)
+	}
+}
+
+// Bug 4: values edited in the browser show when going back to step 6,
+// and the exit summary counts what this session created even after step
+// 6 ran again and found them existing.
+func TestJourneysShowBrowserEditsAndSummaryCountsSession(t *testing.T) {
+	d, fj := toJourneys(t, 120, 40)
+	s := journeysOf(d)
+	d.press("hello@acme.test", "tab", "Acme", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	d.press("enter")
+	d.waitFor("the browser", func(m Model) bool { return m.state == stateBrowser && !browserOf(d).loading })
+	b := browserOf(d)
+	b.tab = tabJourneys
+	b.lists[tabJourneys].Select(0)
+	d.press("enter")
+	d.waitFor("the journey", func(m Model) bool { return b.journey != nil })
+	d.press("e")
+	d.press("tab", "tab", "ctrl+u", "https://acme.test/signin")
+	d.press("ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
+	d.press("esc", "esc") // journey → list → step 6
+	if d.state() != stateJourneys {
+		t.Fatalf("state %v, want journeys", d.state())
+	}
+	d.waitFor("the edited login URL", func(m Model) bool {
+		return s.vals[fieldLoginURL] == "https://acme.test/signin"
+	})
+	// Step 6 again: everything exists now; the session still made them.
+	d.press("esc", "ctrl+s")
+	d.waitFor("the second result", func(m Model) bool { return s.result != nil && len(fj.setups) == 2 })
+	if got := fj.setups[1].LoginURL; got != "https://acme.test/signin" {
+		t.Fatalf("step 6 sent the old login URL %q", got)
+	}
+	if sum := d.m.Summary(); !strings.Contains(sum, "5 templates and 2 journeys created (0 and 0 already existed)") {
+		t.Fatalf("summary:\n%s", sum)
+	}
+}
+
+// sgrBefore is the last SGR sequence written before text in raw ("" when
+// text is not there or has none).
+func sgrBefore(raw, text string) string {
+	i := strings.Index(raw, text)
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndex(raw[:i], "\x1b[")
+	if j < 0 {
+		return ""
+	}
+	return raw[j:i]
 }

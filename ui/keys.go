@@ -18,18 +18,23 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
 }
 
-// globalKeys work on every screen (q and ? only when no input is focused).
+// globalKeys work on every screen. q and ? work only when no input is
+// focused or the focused input could not take them (a Clerk key has no
+// "?"); f1 opens the help from anywhere, as it types nothing.
 type globalKeys struct {
 	Help key.Binding
-	Quit key.Binding
-	Kill key.Binding
+	// InputHelp reaches the help from a focused input.
+	InputHelp key.Binding
+	Quit      key.Binding
+	Kill      key.Binding
 }
 
 func newGlobalKeys() globalKeys {
 	return globalKeys{
-		Help: bind([]string{"?"}, "?", "more keys"),
-		Quit: bind([]string{"q"}, "q", "quit"),
-		Kill: bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:      bind([]string{"?", "f1"}, "?", "more keys"),
+		InputHelp: bind([]string{"f1"}, "f1", "help"),
+		Quit:      bind([]string{"q"}, "q", "quit"),
+		Kill:      bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
 	}
 }
 
@@ -65,7 +70,7 @@ func newSettingsKeys() settingsKeys {
 
 type duplicatesKeys struct {
 	Up, Down, NextReason, PrevReason, Filter, Toggle, MergeAll, SkipAll, Continue, Back key.Binding
-	ApplyFilter, ClearFilter                                                            key.Binding
+	ApplyFilter, ClearFilter, Undo, Yes, No, Banned                                     key.Binding
 }
 
 func newDuplicatesKeys() duplicatesKeys {
@@ -82,11 +87,15 @@ func newDuplicatesKeys() duplicatesKeys {
 		Back:        bind([]string{"esc"}, "esc", "back"),
 		ApplyFilter: bind([]string{"enter"}, "enter", "apply filter"),
 		ClearFilter: bind([]string{"esc"}, "esc", "clear filter"),
+		Undo:        bind([]string{"u"}, "u", "undo bulk"),
+		Banned:      bind([]string{"b"}, "b", "import banned"),
+		Yes:         bind([]string{"y"}, "y", "apply"),
+		No:          bind([]string{"n", "esc"}, "n", "cancel"),
 	}
 }
 
 type confirmKeys struct {
-	Phases, Yes, No, Submit, Back key.Binding
+	Phases, Yes, No, Submit, Back, Warnings, Scroll key.Binding
 }
 
 func newConfirmKeys() confirmKeys {
@@ -96,6 +105,9 @@ func newConfirmKeys() confirmKeys {
 		No:     bind([]string{"n"}, "n", "not now"),
 		Submit: bind([]string{"enter"}, "enter", "confirm"),
 		Back:   bind([]string{"esc"}, "esc", "back"),
+		// w: "import", typed on a production instance, has no w.
+		Warnings: bind([]string{"w"}, "w", "warnings"),
+		Scroll:   bind([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
 	}
 }
 
@@ -129,6 +141,7 @@ func newJourneysKeys() journeysKeys {
 
 type browserKeys struct {
 	Tab, Up, Down, Open, Filter, Back, Edit, Activate, Pause, Yes, No, NextField, Save key.Binding
+	PickUser, NextStep, OpenStep                                                       key.Binding
 }
 
 func newBrowserKeys() browserKeys {
@@ -146,5 +159,8 @@ func newBrowserKeys() browserKeys {
 		No:        bind([]string{"n", "esc"}, "n", "no"),
 		NextField: bind([]string{"tab", "down"}, "tab", "next field"),
 		Save:      bind([]string{"ctrl+s", "enter"}, "ctrl+s", "save"),
+		PickUser:  bind([]string{"u"}, "u", "render for a user"),
+		NextStep:  bind([]string{"tab"}, "tab", "next email"),
+		OpenStep:  bind([]string{"enter"}, "enter", "open email"),
 	}
 }

@@ -118,16 +118,46 @@ type session struct {
 	providers   []string          // provider override (nil = detected)
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
-	phases      importer.Phases
+	// includeBanned imports banned users with their ban kept, as the
+	// CLI's --include-banned does (the review's b switches it).
+	includeBanned bool
+	phases        importer.Phases
 	// previewStale is set once an import has written to the environment:
 	// the settings preview's counts are out of date, so the confirmation
 	// previews again.
 	previewStale    bool
-	final           *importer.Report // the confirmation's report (what run will do)
-	result          *importer.Report // the import's report
-	settingsApplied bool             // the import's settings phase ran
-	journeys        *importer.JourneysResult
-	journeyActions  []journeyAction
+	final           *importer.Report         // the confirmation's report (what run will do)
+	result          *importer.Report         // the import's report
+	settingsApplied bool                     // the import's settings phase ran
+	journeys        *importer.JourneysResult // the last creation's result
+	// createdTemplates / createdJourneys are what this session created
+	// (slug / id → name), over every time step 6 ran; seenTemplates and
+	// seenJourneys every one step 6 reported.
+	createdTemplates, seenTemplates map[string]bool
+	createdJourneys, seenJourneys   map[string]bool
+	journeyActions                  []journeyAction
+}
+
+// recordJourneys keeps what a run of step 6 created: running it again
+// (after going back) reports them as existing, but this session made them.
+func (s *session) recordJourneys(r importer.JourneysResult) {
+	if s.createdTemplates == nil {
+		s.createdTemplates, s.seenTemplates = map[string]bool{}, map[string]bool{}
+		s.createdJourneys, s.seenJourneys = map[string]bool{}, map[string]bool{}
+	}
+	for _, t := range r.Templates {
+		s.seenTemplates[t.Slug] = true
+		if t.Created {
+			s.createdTemplates[t.Slug] = true
+		}
+	}
+	for _, j := range r.Journeys {
+		s.seenJourneys[j.ID] = true
+		if j.Created {
+			s.createdJourneys[j.ID] = true
+		}
+	}
+	s.journeys = &r
 }
 
 // resetForSource forgets what was decided for another source: the
@@ -141,6 +171,7 @@ func (s *session) resetForSource() {
 	s.providers = nil
 	s.onDuplicate = importer.PolicySkip
 	s.decisions = map[string]importer.Policy{}
+	s.includeBanned = false
 }
 
 // programContext is shared by every screen: configuration, environment,
@@ -163,8 +194,14 @@ type programContext struct {
 	validateIdentity func(string) error
 	timeline         func(ascendkit.Journey) []importer.Step
 	render           func(ascendkit.Template, ascendkit.User, map[string]string) importer.Rendered
+	// runTick schedules a screen's redraw while its run is in progress
+	// (tests move the clock and send the ticks themselves).
+	runTick func(id int) tea.Cmd
 
 	sess session
+	// outbox holds the results screens posted during an Update; only
+	// the root model applies them (applyResults).
+	outbox []result
 }
 
 // bodyHeight is the height left for a screen between header and help.
@@ -205,8 +242,29 @@ type screen interface {
 	SetSize(width, height int)
 }
 
-// navMsg moves the wizard to another step.
-type navMsg struct{ to state }
+// navMsg moves the wizard to another step, after applying the result
+// the step leaves behind (if any).
+type navMsg struct {
+	to   state
+	with result
+}
+
+// Optional screen behaviour the root relies on, so it never needs a
+// screen's concrete type.
+type (
+	// closer has work to cancel when the screen is left or replaced.
+	closer interface{ close() }
+	// stopper runs an import that ctrl+c and q stop gracefully.
+	stopper interface {
+		running() bool
+		askStop() tea.Cmd
+		requestStop() tea.Cmd
+	}
+	// keyWatcher says whether the key being typed is a live key.
+	keyWatcher interface{ liveKey() bool }
+	// previewBound shows one settings preview (by generation).
+	previewBound interface{ previewGeneration() int }
+)
 
 // backMsg is sent by a screen when esc has nothing to close on it.
 type backMsg struct{}
@@ -214,7 +272,7 @@ type backMsg struct{}
 // quitMsg ends the program (after cancelling work).
 type quitMsg struct{}
 
-func nav(to state) tea.Cmd { return func() tea.Msg { return navMsg{to} } }
+func nav(to state) tea.Cmd { return func() tea.Msg { return navMsg{to: to} } }
 func back() tea.Msg        { return backMsg{} }
 
 // Model is the root model.
@@ -227,6 +285,23 @@ type Model struct {
 	quitting bool
 	// stopNote is shown when ctrl+c waits for a graceful stop.
 	stopNote string
+	// interrupted is set when ctrl+c stopped the import under way (and
+	// cleared when another import starts): the program then ends with
+	// ErrInterrupted, so the CLI exits 130 as a stopped `import clerk run`.
+	interrupted bool
+}
+
+// ErrInterrupted is what Run returns when ctrl+c stopped the session's
+// last import. It wraps context.Canceled, which the CLI maps to exit 130.
+var ErrInterrupted = fmt.Errorf("the import was interrupted: %w", context.Canceled)
+
+// Err is the error the program ends with: ErrInterrupted after ctrl+c
+// stopped the last import, else nil.
+func (m Model) Err() error {
+	if m.interrupted {
+		return ErrInterrupted
+	}
+	return nil
 }
 
 // New builds the root model.
@@ -250,9 +325,11 @@ func New(cfg Config) Model {
 		validateIdentity: importer.ValidateIdentity,
 		timeline:         importer.Timeline,
 		render:           importer.Render,
+		runTick:          runTick,
 	}
 	pc.sess.phases = importer.Phases{Users: true, Settings: true}
 	pc.sess.onDuplicate = importer.PolicySkip
+	pc.sess.decisions = map[string]importer.Policy{}
 	h := help.New()
 	h.Styles = pc.styles.Help
 	m := Model{pc: pc, screens: map[state]screen{}, help: h}
@@ -274,11 +351,11 @@ func (m Model) Init() tea.Cmd {
 func (m Model) active() screen { return m.screens[m.state] }
 
 // importing reports a running import (ctrl+c then stops it gracefully).
-func (m Model) importing() (*progressScreen, bool) {
+func (m Model) importing() (stopper, bool) {
 	if m.state != stateProgress {
 		return nil, false
 	}
-	p, ok := m.screens[stateProgress].(*progressScreen)
+	p, ok := m.screens[stateProgress].(stopper)
 	return p, ok && p.running()
 }
 
@@ -304,6 +381,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case quitMsg:
 		return m.quit()
 	case navMsg:
+		if msg.with != nil {
+			msg.with.apply(&m.pc.sess)
+		}
 		return m.navigate(msg.to)
 	case backMsg:
 		return m.goBack()
@@ -311,11 +391,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, m.pc.global.Kill) {
 			if p, ok := m.importing(); ok {
 				m.stopNote = "Stopping the import… what was written stays; press ctrl+c again once it has stopped."
+				m.interrupted = true
 				return m, p.requestStop()
 			}
 			return m.quit()
 		}
-		if !m.active().InputFocused() {
+		if key.Matches(msg, m.pc.global.InputHelp) {
+			m.fullHelp = !m.fullHelp
+			return m, nil
+		}
+		if !m.inputTakes(msg) {
 			switch {
 			case key.Matches(msg, m.pc.global.Quit):
 				if p, ok := m.importing(); ok {
@@ -326,9 +411,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.fullHelp = !m.fullHelp
 				return m, nil
 			}
+			if m.active().InputFocused() {
+				return m, nil // refused by the input: typed nowhere
+			}
 		}
 	}
 	cmd := m.active().Update(msg)
+	m.pc.applyResults()
 	// After the screen's update: the message may be the one that ends
 	// the import.
 	if m.stopNote != "" {
@@ -341,7 +430,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
 	for _, s := range m.screens {
-		if c, ok := s.(interface{ close() }); ok {
+		if c, ok := s.(closer); ok {
 			c.close()
 		}
 	}
@@ -360,24 +449,26 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			s = newSourceScreen(m.pc)
 		}
 	case stateSettings:
-		if old, ok := m.screens[stateSettings].(*settingsScreen); ok {
+		if old, ok := m.screens[stateSettings].(closer); ok {
 			old.close()
 		}
 		s = newSettingsScreen(m.pc)
 		delete(m.screens, stateDuplicates)
 	case stateDuplicates:
-		if d, ok := m.screens[stateDuplicates].(*duplicatesScreen); ok && d.gen == m.pc.sess.previewGen {
-			s = d
+		if d, ok := m.screens[stateDuplicates].(previewBound); ok && d.previewGeneration() == m.pc.sess.previewGen {
+			s = m.screens[stateDuplicates]
 		} else {
 			s = newDuplicatesScreen(m.pc)
 		}
 	case stateConfirm:
-		if old, ok := m.screens[stateConfirm].(*confirmScreen); ok {
+		if old, ok := m.screens[stateConfirm].(closer); ok {
 			old.close()
 		}
 		s = newConfirmScreen(m.pc)
 	case stateProgress:
+		m.pc.sess.settingsApplied = false
 		s = newProgressScreen(m.pc)
+		m.interrupted = false
 	case stateJourneys:
 		s = newJourneysScreen(m.pc)
 	case stateBrowser:
@@ -387,7 +478,9 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 	m.screens[to] = s
 	m.state = to
 	m.fullHelp = false
-	return m, s.Init()
+	cmd := s.Init()
+	m.pc.applyResults()
+	return m, cmd
 }
 
 // goBack handles esc that the screen did not use: back one step where it
@@ -404,7 +497,7 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	if !ok || m.screens[to] == nil {
 		return m, nil
 	}
-	if c, ok := m.active().(interface{ close() }); ok {
+	if c, ok := m.active().(closer); ok {
 		c.close()
 	}
 	delete(m.screens, m.state)
@@ -413,7 +506,9 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	s := m.active()
 	s.SetSize(m.pc.width, m.pc.bodyHeight())
 	if r, ok := s.(interface{ resume() tea.Cmd }); ok {
-		return m, r.resume()
+		cmd := r.resume()
+		m.pc.applyResults()
+		return m, cmd
 	}
 	return m, nil
 }
@@ -455,11 +550,25 @@ func (m Model) View() tea.View {
 	return v
 }
 
+// inputTakes reports that the key goes to a focused text input (so q and
+// ? are typed, not acted on). An input may refuse keys it cannot hold.
+func (m Model) inputTakes(k tea.KeyPressMsg) bool {
+	a := m.active()
+	if !a.InputFocused() {
+		return false
+	}
+	if r, ok := a.(interface{ inputRefuses(tea.KeyPressMsg) bool }); ok && r.inputRefuses(k) {
+		return false
+	}
+	return true
+}
+
 func (m Model) globalBindings() []key.Binding {
 	g := m.pc.global
-	inputFocused := m.active().InputFocused()
-	g.Help.SetEnabled(!inputFocused)
-	g.Quit.SetEnabled(!inputFocused)
+	if m.active().InputFocused() {
+		// The help line says how to reach help from here.
+		return []key.Binding{g.InputHelp, g.Kill}
+	}
 	return []key.Binding{g.Help, g.Quit, g.Kill}
 }
 
@@ -484,6 +593,13 @@ func (m Model) header() string {
 		badges = append(badges, st.ProdBadge.Render("PRODUCTION INSTANCE"))
 	}
 	line1 := strings.Join(badges, " ")
+	if m.pc.env != nil {
+		// Which environment is written to: a mistyped --env shows here.
+		// A path's ends tell it apart: a long one is cut in the middle.
+		if room := m.pc.width - lipgloss.Width(line1) - 3; room > 12 {
+			line1 += st.Dim.Render(" → " + cutMiddle(termtext.Clean(m.pc.env.Describe()), room))
+		}
+	}
 	if m.pc.cfg.Start == ScreenBrowser {
 		return line1 + "\n"
 	}
@@ -510,7 +626,7 @@ func (m Model) header() string {
 }
 
 func (m Model) sourceKeyIsLive() bool {
-	s, ok := m.screens[stateSource].(*sourceScreen)
+	s, ok := m.screens[stateSource].(keyWatcher)
 	return ok && s.liveKey()
 }
 
@@ -577,19 +693,9 @@ func (m Model) Summary() string {
 		b.WriteString("No import was run: nothing was written.\n")
 	}
 	if s.journeys != nil {
-		nt, nj := 0, 0
-		for _, t := range s.journeys.Templates {
-			if t.Created {
-				nt++
-			}
-		}
-		for _, j := range s.journeys.Journeys {
-			if j.Created {
-				nj++
-			}
-		}
+		nt, nj := len(s.createdTemplates), len(s.createdJourneys)
 		fmt.Fprintf(&b, "Migration journeys: %d templates and %d journeys created (%d and %d already existed)\n",
-			nt, nj, len(s.journeys.Templates)-nt, len(s.journeys.Journeys)-nj)
+			nt, nj, len(s.seenTemplates)-nt, len(s.seenJourneys)-nj)
 	}
 	for _, j := range journeyOutcomes(s.journeyActions) {
 		name := termtext.Clean(j.Name)
@@ -677,6 +783,9 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, 
 		fm = m
 	}
 	fm.shutdown()
+	if err == nil {
+		err = fm.Err()
+	}
 	return fm.Summary(), err
 }
 
@@ -684,7 +793,7 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, 
 // to record its stop.
 func (m Model) shutdown() {
 	for _, s := range m.screens {
-		if c, ok := s.(interface{ close() }); ok {
+		if c, ok := s.(closer); ok {
 			c.close()
 		}
 	}

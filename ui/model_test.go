@@ -114,7 +114,7 @@ func TestResizeKeepsEveryScreenInside(t *testing.T) {
 	check()
 	d.press("enter")
 	check()
-	d.press("a@b.co", "ctrl+s")
+	d.press("a@b.co", "tab", "B", "tab", "https://b.co/login", "tab", "https://b.co/reset", "ctrl+s")
 	d.waitFor("journeys", func(m Model) bool { return journeysOf(d).result != nil })
 	check()
 	d.press("enter")
@@ -184,5 +184,37 @@ func TestSummaryAfterPreviewOnly(t *testing.T) {
 	d, _ := toConfirm(t, 80, 24)
 	if s := d.m.Summary(); !strings.Contains(s, "No import was run") {
 		t.Fatalf("summary %q", s)
+	}
+}
+
+// Screens never write the session: a screen's Update posts its result,
+// and only the root model applies it.
+func TestScreensPostResultsOnlyTheRootApplies(t *testing.T) {
+	d, _ := toReview(t, 80, 24)
+	s := reviewOf(d)
+	before := len(d.m.pc.sess.decisions)
+	s.Update(keyMsgs("space")[0]) // the screen alone, not through the root
+	if len(d.m.pc.sess.decisions) != before {
+		t.Fatal("the review screen wrote the session itself")
+	}
+	if len(d.m.pc.outbox) != 1 {
+		t.Fatalf("outbox %v, want the row's policy", d.m.pc.outbox)
+	}
+	d.m.pc.applyResults() // what the root does after each Update
+	if d.m.pc.sess.decisions["user_0003"] != importer.PolicyMerge || len(d.m.pc.outbox) != 0 {
+		t.Fatalf("decisions %v outbox %v", d.m.pc.sess.decisions, d.m.pc.outbox)
+	}
+	d.press("space") // through the root: back to the default, applied at once
+	if _, ok := d.m.pc.sess.decisions["user_0003"]; ok || len(d.m.pc.outbox) != 0 {
+		t.Fatalf("decisions %v outbox %v", d.m.pc.sess.decisions, d.m.pc.outbox)
+	}
+}
+
+// The header names the environment the wizard writes to.
+func TestHeaderShowsEnvironment(t *testing.T) {
+	env := newFakeEnv()
+	d, _ := sourceDriver(t, testConfig(env, nil), 120, 40)
+	if first := strings.Split(d.view(), "\n")[0]; !strings.Contains(first, "→ local:/tmp/ascendkit-test/local.db") {
+		t.Fatalf("header %q", first)
 	}
 }

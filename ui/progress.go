@@ -80,11 +80,10 @@ func (s *progressScreen) restyle() {
 func (s *progressScreen) Init() tea.Cmd {
 	s.begun = s.pc.now()
 	s.lastAt = s.begun
-	s.pc.sess.settingsApplied = false
 	opts := s.pc.runOptions(importer.ModeRun)
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
-	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
+	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
@@ -141,7 +140,7 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.lastAt = s.pc.now()
-		return runTick(s.run.id)
+		return s.pc.runTick(s.run.id)
 	case spinner.TickMsg:
 		if !s.running() || s.batches > 0 {
 			return nil // the bars move from the first batch on
@@ -169,8 +168,13 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.Again) && s.stoppedEarly():
 			// Back to the confirmation, which previews again: the
 			// environment holds what this run wrote.
-			s.pc.sess.previewStale = true
-			return nav(stateConfirm)
+			if s.written() == 0 && !s.pc.sess.settingsApplied {
+				// Nothing was written: the environment is as the
+				// preview saw it, so the confirmation reuses that
+				// preview instead of reading the whole source again.
+				return nav(stateConfirm)
+			}
+			return navWith(stateConfirm, previewOutdated{})
 		case key.Matches(msg, s.keys.Continue):
 			return nav(stateJourneys)
 		}
@@ -222,7 +226,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 	if msg.Settings != nil {
 		r := msg.Settings.Settings
 		s.settings = &r
-		s.pc.sess.settingsApplied = true
+		s.pc.post(settingsRan{})
 	}
 	if !msg.Done {
 		return
@@ -250,7 +254,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 	}
 	s.report = &r
 	s.counts = r.Users
-	s.pc.sess.result = &r
+	s.pc.post(importEnded{r})
 	s.asking = false
 }
 

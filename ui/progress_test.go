@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -256,17 +257,35 @@ func TestProgressRunAgainAfterStop(t *testing.T) {
 	if strings.Contains(d.view(), "enter set up journeys") {
 		t.Fatalf("journeys suggested after 0 users:\n%s", d.view())
 	}
+	// No needless waiting: nothing was written, so the environment is as
+	// the preview saw it and r does not read the whole source again.
 	previews := len(core.callList())
 	d.press("r")
 	if d.state() != stateConfirm {
 		t.Fatalf("r went to %v, want the confirmation", d.state())
 	}
-	d.waitFor("a fresh preview", func(m Model) bool { return confirmOf(d).report != nil })
+	d.waitFor("the confirmation", func(m Model) bool { return confirmOf(d).report != nil })
+	if n := len(core.callList()); n != previews {
+		t.Fatalf("r read the source again after a stop that wrote nothing: %d calls (%d before)", n, previews)
+	}
+}
+
+// After a run that wrote users, r previews again (the environment
+// changed), and so does every later visit of the confirmation.
+func TestProgressRunAgainAfterWritesPreviewsAgain(t *testing.T) {
+	hold := make(chan struct{})
+	d, core := toProgress(t, 80, 24, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	previews := len(core.callList())
+	d.press("r")
+	d.waitFor("a fresh preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
 	calls := core.callList()
 	if len(calls) != previews+1 || calls[len(calls)-1].Mode != importer.ModePreview {
 		t.Fatalf("r did not preview again: %d calls (%d before)", len(calls), previews)
 	}
-	// Back and forth keeps previewing: the first preview is stale now.
 	d.press("esc", "enter")
 	d.waitFor("another preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
 	if n := len(core.callList()); n != previews+2 {
@@ -366,4 +385,33 @@ func TestProgressShowsFileCheck(t *testing.T) {
 	p.apply(importUpdateMsg{Started: &importer.Started{Total: 7}})
 	d.mustNotSee("Checking the whole file")
 	d.mustSee("Importing from")
+}
+
+// Bug 5: ctrl+c during an import ends the program with ErrInterrupted
+// (the CLI's exit 130); a later import that finishes clears it, and a
+// stop with esc → y is not an interruption.
+func TestCtrlCDuringImportEndsInterrupted(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	if d.m.Err() != nil {
+		t.Fatal("interrupted before ctrl+c")
+	}
+	d.press("ctrl+c")
+	d.waitFor("the stop", func(m Model) bool { return progressOf(d).report != nil })
+	d.press("ctrl+c")
+	if !d.quit {
+		t.Fatal("second ctrl+c did not quit")
+	}
+	if err := d.m.Err(); !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Err() = %v, want ErrInterrupted (context.Canceled)", err)
+	}
+
+	d2, _ := toProgress(t, 80, 24, make(chan struct{}))
+	d2.waitFor("a batch", func(m Model) bool { return progressOf(d2).counts.Imported == 4 })
+	d2.press("esc", "y")
+	d2.waitFor("the stop", func(m Model) bool { return progressOf(d2).report != nil })
+	if err := d2.m.Err(); err != nil {
+		t.Fatalf("esc → y stop gave %v", err)
+	}
 }

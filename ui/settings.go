@@ -109,7 +109,7 @@ func (s *settingsScreen) start() tea.Cmd {
 	s.begun = s.pc.now()
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), s.opts)
-	return tea.Batch(cmd, s.spinner.Tick, runTick(s.run.id))
+	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
 func (s *settingsScreen) close() {
@@ -195,7 +195,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.run == nil || msg.RunID != s.run.id || !s.running() {
 			return nil
 		}
-		return runTick(s.run.id)
+		return s.pc.runTick(s.run.id)
 	case spinner.TickMsg:
 		if !s.running() {
 			return nil
@@ -219,7 +219,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 			p := ssoProviders[s.cursor]
 			s.selected[p] = !s.selected[p]
 			if s.report != nil {
-				s.pc.sess.providers = s.runOverride()
+				s.pc.post(providersChosen{s.runOverride()})
 			}
 		case key.Matches(msg, s.keys.Retry):
 			if s.err != "" {
@@ -274,20 +274,14 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 			s.total = s.fetched
 		}
 		s.before = r.Settings.Before
-		s.pc.sess.previewGen++
-		s.pc.sess.preview = &r
-		s.pc.sess.analysis = s.an
 		opts := s.opts
 		opts.OnEvent = nil
-		s.pc.sess.previewOpts = opts
-		s.pc.sess.entries = s.entries
-		s.pc.sess.providers = s.runOverride()
+		s.pc.post(previewDone{report: r, analysis: s.an, opts: opts, entries: s.entries, providers: s.runOverride()})
 	}
 }
 
 func (s *settingsScreen) next() tea.Cmd {
-	s.pc.sess.providers = s.runOverride()
-	return nav(stateDuplicates)
+	return navWith(stateDuplicates, providersChosen{s.runOverride()})
 }
 
 func (s *settingsScreen) View() string {

@@ -159,6 +159,20 @@ func (s *sourceScreen) InputFocused() bool {
 	return (s.mode == modeKey && s.keyInput.Focused()) || (s.mode == modeFile && s.fileInput.Focused())
 }
 
+// inputRefuses keeps keys a Clerk secret key cannot contain (such as ?)
+// out of the key field, so they reach the global bindings instead.
+func (s *sourceScreen) inputRefuses(k tea.KeyPressMsg) bool {
+	if s.mode != modeKey || k.Text == "" {
+		return false
+	}
+	for _, r := range k.Text {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sourceScreen) liveKey() bool {
 	return s.mode == modeKey && strings.HasPrefix(strings.TrimSpace(s.keyInput.Value()), "sk_live_")
 }
@@ -217,13 +231,7 @@ func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
 			return s.focusInput()
 		}
 		s.err = ""
-		if old := s.pc.sess.source; old.Kind != "" && (old.Kind != msg.choice.Kind || old.Key != msg.choice.Key || old.Path != msg.choice.Path) {
-			// Another source: what was decided for the old one does
-			// not apply (provider override, duplicate decisions).
-			s.pc.sess.resetForSource()
-		}
-		s.pc.sess.source = msg.choice
-		return nav(stateSettings)
+		return navWith(stateSettings, sourceChosen{msg.choice})
 	case suggestionsMsg:
 		if s.mode == modeFile && msg.value == s.fileInput.Value() {
 			s.fileInput.SetSuggestions(msg.paths)

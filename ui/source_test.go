@@ -359,3 +359,38 @@ func TestSourceTruncatedFileFailsEarly(t *testing.T) {
 		t.Fatalf("state %v:\n%s", d.state(), d.view())
 	}
 }
+
+// Bug 2: with the key field focused, ? opens the help instead of being
+// typed into the secret key, f1 works from any input, and the help line
+// says how to reach the help.
+func TestHelpKeysNeverReachTheKeyField(t *testing.T) {
+	env := newFakeEnv()
+	d, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
+	d.press("1", "sk_test_ab")
+	s := d.m.screens[stateSource].(*sourceScreen)
+	if !s.keyInput.Focused() {
+		t.Fatal("key field not focused")
+	}
+	d.press("?")
+	if got := s.keyInput.Value(); got != "sk_test_ab" {
+		t.Fatalf("? reached the key field: %q", got)
+	}
+	if !d.m.fullHelp {
+		t.Fatal("? did not open the help from the key field")
+	}
+	d.press("?")
+	d.press("-")
+	if got := s.keyInput.Value(); got != "sk_test_ab" {
+		t.Fatalf("a character no key has reached the key field: %q", got)
+	}
+	d.mustSee("f1 help")
+	// In the file field "?" may be part of a path: typed; f1 is the help.
+	d.press("esc", "2", "a?")
+	if got := s.fileInput.Value(); got != "a?" {
+		t.Fatalf("file field got %q", got)
+	}
+	d.update(tea.KeyPressMsg{Code: tea.KeyF1})
+	if !d.m.fullHelp || s.fileInput.Value() != "a?" {
+		t.Fatalf("f1 did not open the help (help %v, field %q)", d.m.fullHelp, s.fileInput.Value())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/table"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 )
 
@@ -117,4 +118,26 @@ func newStyles(isDark bool) Styles {
 	s.ListItems.SelectedDesc = s.ListItems.SelectedDesc.Foreground(s.Accent).BorderForeground(s.Accent)
 	s.List = list.DefaultStyles(isDark)
 	return s
+}
+
+// formTheme styles huh forms like the rest of the wizard: one line per
+// field, labels in the label colour, the focused field marked by a bar in
+// the accent colour, errors in the error style.
+func formTheme(st Styles, labelWidth int) huh.Theme {
+	return huh.ThemeFunc(func(bool) *huh.Styles {
+		t := huh.ThemeBase(st.isDark)
+		t.FieldSeparator = lipgloss.NewStyle().SetString("\n")
+		t.Focused.Base = t.Focused.Base.BorderForeground(st.Accent)
+		t.Focused.Card = t.Focused.Base
+		t.Focused.Title = st.Label.Width(labelWidth)
+		t.Focused.ErrorIndicator = st.Error.SetString(" ✗")
+		t.Focused.ErrorMessage = st.Error.SetString(" ✗")
+		t.Focused.TextInput.Prompt = lipgloss.NewStyle().Foreground(st.Accent)
+		t.Focused.TextInput.Placeholder = lipgloss.NewStyle().Foreground(st.Muted).Italic(true)
+		t.Blurred = t.Focused
+		t.Blurred.Base = t.Blurred.Base.BorderStyle(lipgloss.HiddenBorder())
+		t.Blurred.Card = t.Blurred.Base
+		t.Blurred.Title = st.Dim.Width(labelWidth)
+		return t
+	})
 }

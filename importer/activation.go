@@ -1,0 +1,200 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+// userVariables are filled from the user being emailed, not from the
+// journey, so they are never "unset" at activation.
+var userVariables = map[string]bool{"userName": true, "userEmail": true}
+
+// PlannedStep is one email step activation would schedule.
+type PlannedStep struct {
+	// Day is the offset from enrollment (0 = sent now); -1 for a step
+	// reached only by an event (Via names it).
+	Day      int    `json:"day"`
+	Node     string `json:"node"`
+	Template string `json:"template"`
+	// Emails is how many emails the step sends to the users enrolled now:
+	// all of them for Day 0, at most that many later (users who leave the
+	// journey earlier, e.g. by logging in, skip it).
+	Emails int    `json:"emails"`
+	Via    string `json:"via,omitempty"`
+}
+
+// ActivationPlan is what activating a journey would do, and what stops it.
+type ActivationPlan struct {
+	JourneyID string `json:"journeyId"`
+	Journey   string `json:"journey"`
+	Status    string `json:"status"`
+	// Problems names each send-email node whose template has an unset
+	// variable or that has no sender. Activation is refused while any exist.
+	Problems []string `json:"problems"`
+	// Enroll is how many users the backfill enrolls now.
+	Enroll int `json:"enroll"`
+	// Audience is how many non-banned users the journey targets in all.
+	Audience int           `json:"audience"`
+	Steps    []PlannedStep `json:"steps"`
+}
+
+// Describe says in one sentence what activation sends, e.g. "1,204
+// emails of migration-announcement will be sent now (Day 0), then up to
+// 1,204 of migration-go-live on Day 3, then …". The CLI and the wizard
+// both show it before asking to activate.
+func (p ActivationPlan) Describe() string {
+	if len(p.Steps) == 0 {
+		return fmt.Sprintf("The journey sends no emails; %s users would be enrolled now.", Thousands(p.Enroll))
+	}
+	if p.Enroll == 0 {
+		return "No users would be enrolled now, so no emails are sent now; users imported later into the audience are enrolled and emailed as they arrive."
+	}
+	var b strings.Builder
+	for i, s := range p.Steps {
+		n := Thousands(s.Emails)
+		switch {
+		case i == 0 && s.Day == 0:
+			fmt.Fprintf(&b, "%s emails of %s will be sent now (Day 0)", n, s.Template)
+		case i == 0 && s.Day > 0:
+			fmt.Fprintf(&b, "%s emails of %s will be sent on Day %d (%s from now)", n, s.Template, s.Day, plural(s.Day, "day"))
+		case i == 0 && s.Day < 0:
+			fmt.Fprintf(&b, "Up to %s emails of %s will be sent %s", n, s.Template, s.Via)
+		case s.Day < 0:
+			fmt.Fprintf(&b, ", then up to %s of %s %s", n, s.Template, s.Via)
+		default:
+			fmt.Fprintf(&b, ", then up to %s of %s on Day %d", n, s.Template, s.Day)
+		}
+	}
+	fmt.Fprintf(&b, " (%s users enrolled now).", Thousands(p.Enroll))
+	return b.String()
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return Thousands(n) + " " + unit + "s"
+}
+
+// ActivationRefusedError is returned by Activate while the plan has problems.
+type ActivationRefusedError struct {
+	Journey  string
+	Problems []string
+}
+
+func (e *ActivationRefusedError) Error() string {
+	return fmt.Sprintf("journey %q cannot be activated until these are fixed:\n  %s", e.Journey, strings.Join(e.Problems, "\n  "))
+}
+
+// TemplateVariables lists the {{variables}} a template uses, sorted and
+// without duplicates.
+func TemplateVariables(t ascendkit.Template) []string {
+	var out []string
+	for _, s := range []string{t.Subject, t.BodyText, t.BodyHTML} {
+		for _, m := range varPattern.FindAllStringSubmatch(s, -1) {
+			out = append(out, m[1])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// nodeProblem describes what a send-email node lacks, or "" if nothing.
+func nodeProblem(ctx context.Context, env ascendkit.Environment, n ascendkit.Node) (string, error) {
+	var lacks []string
+	if strings.TrimSpace(n.From) == "" {
+		lacks = append(lacks, "no sender")
+	}
+	t, err := env.GetTemplate(ctx, n.TemplateSlug)
+	switch {
+	case errors.Is(err, ascendkit.ErrNotFound):
+		lacks = append(lacks, "its template does not exist")
+	case err != nil:
+		return "", err
+	default:
+		var unset []string
+		for _, v := range TemplateVariables(t) {
+			if !userVariables[v] && strings.TrimSpace(n.Variables[v]) == "" {
+				unset = append(unset, v)
+			}
+		}
+		if len(unset) > 0 {
+			lacks = append(lacks, "unset "+strings.Join(unset, ", "))
+		}
+	}
+	if len(lacks) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%s (node %s): %s", n.TemplateSlug, n.ID, strings.Join(lacks, "; ")), nil
+}
+
+// ActivationCheck works out, without changing anything, what activating
+// journey journeyID (id or name) would enroll and send, and what stops it.
+func ActivationCheck(ctx context.Context, env ascendkit.Environment, journeyID string) (ActivationPlan, error) {
+	j, err := env.GetJourney(ctx, journeyID)
+	if err != nil {
+		return ActivationPlan{}, err
+	}
+	p := ActivationPlan{JourneyID: j.ID, Journey: j.Name, Status: j.Status, Problems: []string{}, Steps: []PlannedStep{}}
+	if p.Audience, p.Enroll, err = env.AudienceSize(ctx, j.ID); err != nil {
+		return p, err
+	}
+	for _, s := range Timeline(j) {
+		if s.Node.Action != ascendkit.ActionSendEmail {
+			continue
+		}
+		step := PlannedStep{Day: s.Day, Node: s.Node.ID, Template: s.Node.TemplateSlug, Emails: p.Enroll}
+		if s.Day < 0 {
+			step.Via = s.Via
+		}
+		p.Steps = append(p.Steps, step)
+	}
+	// Every send-email node is checked, including ones the timeline does
+	// not reach, since a later edit of the graph could reach them.
+	for _, n := range j.Nodes {
+		if n.Action != ascendkit.ActionSendEmail {
+			continue
+		}
+		prob, err := nodeProblem(ctx, env, n)
+		if err != nil {
+			return p, err
+		}
+		if prob != "" {
+			p.Problems = append(p.Problems, prob)
+		}
+	}
+	return p, nil
+}
+
+// ActivationResult is what Activate did.
+type ActivationResult struct {
+	Plan ActivationPlan `json:"plan"`
+	// NewlyEnrolled is how many users the backfill enrolled.
+	NewlyEnrolled int               `json:"newlyEnrolled"`
+	Journey       ascendkit.Journey `json:"journey"`
+}
+
+// Activate activates a journey and backfills its audience at now, after
+// ActivationCheck: while the check finds problems it refuses with an
+// *ActivationRefusedError naming them and changes nothing.
+func Activate(ctx context.Context, env ascendkit.Environment, journeyID string, now time.Time) (ActivationResult, error) {
+	p, err := ActivationCheck(ctx, env, journeyID)
+	if err != nil {
+		return ActivationResult{}, err
+	}
+	res := ActivationResult{Plan: p}
+	if len(p.Problems) > 0 {
+		return res, &ActivationRefusedError{Journey: p.Journey, Problems: p.Problems}
+	}
+	if res.NewlyEnrolled, err = env.ActivateJourney(ctx, p.JourneyID, now); err != nil {
+		return res, err
+	}
+	res.Journey, err = env.GetJourney(ctx, p.JourneyID)
+	return res, err
+}

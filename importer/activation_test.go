@@ -1,0 +1,94 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+func TestActivationCheckAndRefusal(t *testing.T) {
+	env := openEnv(t)
+	ctx := context.Background()
+	run(t, mixedSource(), env, Options{Mode: ModeRun})
+	// No sender, no reset URL: the password journey must not send.
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{AppName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ActivationCheck(ctx, env, JourneyPasswordReset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Enroll != 2 || p.Audience != 2 {
+		t.Errorf("plan enrolls %d of %d, want 2 of 2", p.Enroll, p.Audience)
+	}
+	want := []PlannedStep{{Day: 1, Node: "password_reset", Template: SlugPasswordReset, Emails: 2},
+		{Day: 4, Node: "password_reset_reminder", Template: SlugPasswordResetReminder, Emails: 2}}
+	if !slices.Equal(p.Steps, want) {
+		t.Errorf("steps = %+v, want %+v", p.Steps, want)
+	}
+	if len(p.Problems) != 2 {
+		t.Fatalf("problems = %q, want one per email node", p.Problems)
+	}
+	for _, prob := range p.Problems {
+		if !strings.Contains(prob, "no sender") || !strings.Contains(prob, "resetUrl") || strings.Contains(prob, "appName") || strings.Contains(prob, "userName") {
+			t.Errorf("problem %q: want no sender and unset resetUrl only", prob)
+		}
+	}
+	if got, want := p.Describe(), "2 emails of migration-password-reset will be sent on Day 1 (1 day from now), then up to 2 of migration-password-reset-reminder on Day 4 (2 users enrolled now)."; got != want {
+		t.Errorf("Describe() = %q\nwant %q", got, want)
+	}
+	_, err = Activate(ctx, env, JourneyPasswordReset, now)
+	var refused *ActivationRefusedError
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), SlugPasswordReset) {
+		t.Fatalf("Activate with problems = %v, want a refusal naming the template", err)
+	}
+	j, _ := env.GetJourney(ctx, JourneyPasswordReset)
+	if j.Status != ascendkit.StatusDraft || j.Stats.Enrolled != 0 {
+		t.Fatalf("refused activation changed the journey: %s, %d enrolled", j.Status, j.Stats.Enrolled)
+	}
+
+	// Once set, the check passes and activation enrolls the audience.
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", ResetURL: "https://acme.dev/reset"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Activate(ctx, env, JourneyPasswordReset, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewlyEnrolled != 2 || res.Journey.Status != ascendkit.StatusActive || len(res.Plan.Problems) != 0 {
+		t.Fatalf("activation = %+v", res)
+	}
+	if p, _ := ActivationCheck(ctx, env, JourneyPasswordReset); p.Enroll != 0 || p.Steps[0].Emails != 0 || !strings.HasPrefix(p.Describe(), "No users would be enrolled now") {
+		t.Errorf("after activation the plan still enrolls %d: %s", p.Enroll, p.Describe())
+	}
+
+	// The announcement journey still lacks its login URL (the Day 0 email does not use it).
+	p, _ = ActivationCheck(ctx, env, JourneyAnnouncement)
+	if len(p.Problems) != 2 || !strings.Contains(p.Problems[0], SlugGoLive+" (node go_live): unset loginUrl") || strings.Contains(p.Problems[0], "no sender") {
+		t.Errorf("announcement problems = %q", p.Problems)
+	}
+	if p.Steps[0].Day != 0 || p.Steps[0].Template != SlugAnnouncement || p.Steps[0].Emails != p.Enroll || p.Enroll == 0 {
+		t.Errorf("announcement first step = %+v (enroll %d)", p.Steps[0], p.Enroll)
+	}
+	if d := p.Describe(); !strings.HasPrefix(d, Thousands(p.Enroll)+" emails of migration-announcement will be sent now (Day 0), then up to ") || !strings.Contains(d, "of migration-reminder on Day 7") {
+		t.Errorf("announcement Describe() = %q", d)
+	}
+}
+
+func TestTemplateVariables(t *testing.T) {
+	tp := ascendkit.Template{Subject: "{{ appName }}", BodyText: "{{loginUrl}} {{appName}}", BodyHTML: "{{userName}}"}
+	if got := TemplateVariables(tp); !slices.Equal(got, []string{"appName", "loginUrl", "userName"}) {
+		t.Errorf("variables = %v", got)
+	}
+}
+
+func TestDescribeEventOnlyStep(t *testing.T) {
+	p := ActivationPlan{Enroll: 3, Steps: []PlannedStep{{Day: -1, Template: "welcome", Emails: 3, Via: "on user.login"}}}
+	if got, want := p.Describe(), "Up to 3 emails of welcome will be sent on user.login (3 users enrolled now)."; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,81 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// maxURLLen bounds a URL put into every migration email; real sign-in
+// pages are far shorter, and a pasted blob is a mistake.
+const maxURLLen = 2048
+
+// ValidateURL checks that s is an absolute http(s) URL with a host, the
+// kind a user can click in an email ("https://" alone is refused). The CLI
+// and the wizard use this one check.
+func ValidateURL(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("a URL is required, such as https://yourapp.com/login")
+	}
+	if len(s) > maxURLLen {
+		return fmt.Errorf("URL is %d characters long; at most %d", len(s), maxURLLen)
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return fmt.Errorf("invalid URL %q: it contains spaces or control characters", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("invalid URL %q: want an absolute http(s) URL such as https://yourapp.com/login", s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("invalid URL %q: want an http(s) URL such as https://yourapp.com/login", s)
+	}
+	if u.Hostname() == "" || u.Opaque != "" {
+		return fmt.Errorf("invalid URL %q: it has no host; want e.g. https://yourapp.com/login", s)
+	}
+	return nil
+}
+
+// ValidateSender checks that s is a bare email address (no display name),
+// the sender of the migration emails.
+func ValidateSender(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("a sender email is required, such as hello@yourapp.com")
+	}
+	if !validEmail(strings.ToLower(s)) {
+		return fmt.Errorf("invalid sender identity %q: want a bare email address such as hello@yourapp.com", s)
+	}
+	return nil
+}
+
+// ValidateIdentity checks a sender email address; "" is allowed (no sender
+// yet), anything else must pass ValidateSender.
+func ValidateIdentity(s string) error {
+	if s == "" {
+		return nil
+	}
+	return ValidateSender(s)
+}
+
+// ValidateJourneySetup checks the sender, login URL and reset URL the
+// migration journeys are created with. With requireAll (the wizard) all
+// three must be given; without it (`migration-journey create`) empty ones
+// are allowed and left for later, but given ones must be valid. The error
+// names every field that is wrong, one per line.
+func ValidateJourneySetup(sender, loginURL, resetURL string, requireAll bool) error {
+	var errs []error
+	check := func(name, v string, fn func(string) error) {
+		if v == "" && !requireAll {
+			return
+		}
+		if err := fn(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	check("sender", sender, ValidateSender)
+	check("login URL", loginURL, ValidateURL)
+	check("reset URL", resetURL, ValidateURL)
+	return errors.Join(errs...)
+}

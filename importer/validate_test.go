@@ -1,0 +1,63 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateURL(t *testing.T) {
+	good := []string{"https://acme.dev/login", "http://localhost:3000/reset?x=1", "https://acme.dev"}
+	for _, s := range good {
+		if err := ValidateURL(s); err != nil {
+			t.Errorf("ValidateURL(%q) = %v, want ok", s, err)
+		}
+	}
+	bad := []string{"", "https://", "http://", "https:///path", "acme.dev/login", "ftp://acme.dev", "javascript:alert(1)",
+		"https://acme .dev", "https://acme.dev/\x1b[31m", "mailto:a@b.co", "//acme.dev/login", "https:acme.dev", "https://:443/x",
+		"https://" + strings.Repeat("a", maxURLLen)}
+	for _, s := range bad {
+		if err := ValidateURL(s); err == nil {
+			t.Errorf("ValidateURL(%q) = nil, want an error", s)
+		}
+	}
+}
+
+func TestValidateSender(t *testing.T) {
+	for _, s := range []string{"hello@acme.dev", "Team.Mail+x@acme.co.uk"} {
+		if err := ValidateSender(s); err != nil {
+			t.Errorf("ValidateSender(%q) = %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "hello", "Acme <hello@acme.dev>", "hello@localhost", "a@b.c d"} {
+		if err := ValidateSender(s); err == nil {
+			t.Errorf("ValidateSender(%q) = nil, want an error", s)
+		}
+	}
+	if err := ValidateIdentity(""); err != nil {
+		t.Errorf("ValidateIdentity(\"\") = %v: no sender yet is allowed", err)
+	}
+}
+
+func TestValidateJourneySetup(t *testing.T) {
+	if err := ValidateJourneySetup("", "", "", false); err != nil {
+		t.Errorf("optional setup left empty: %v", err)
+	}
+	err := ValidateJourneySetup("", "", "", true)
+	if err == nil {
+		t.Fatal("required setup left empty: no error")
+	}
+	for _, name := range []string{"sender", "login URL", "reset URL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+	// Given values are checked even when optional; the CLI and the wizard
+	// must refuse the same "https://".
+	err = ValidateJourneySetup("hi@acme.dev", "https://", "", false)
+	if err == nil || !strings.Contains(err.Error(), "login URL") || strings.Contains(err.Error(), "reset URL") {
+		t.Errorf("optional setup with login URL https:// = %v", err)
+	}
+	if err := ValidateJourneySetup("hi@acme.dev", "https://acme.dev/login", "https://acme.dev/reset", true); err != nil {
+		t.Errorf("complete setup: %v", err)
+	}
+}

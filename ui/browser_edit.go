@@ -1,0 +1,166 @@
+package ui
+
+// The browser's variable editor: the sender and URLs of a journey's
+// email steps.
+
+import (
+	"maps"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+// The editor's fields: the sender (each email step's From) and the
+// variables every migration email uses.
+const (
+	editSender = iota
+	editApp
+	editLogin
+	editReset
+	numEditFields
+)
+
+var (
+	editLabels    = [numEditFields]string{"Sender", "appName", "loginUrl", "resetUrl"}
+	editVariables = [numEditFields]string{"", "appName", "loginUrl", "resetUrl"}
+)
+
+func (s *browserScreen) startEdit() tea.Cmd {
+	j := s.journey
+	// The first email step's value of each field.
+	var vals [numEditFields]string
+	for _, i := range emailNodes(j) {
+		n := j.Nodes[i]
+		for f, name := range editVariables {
+			v := n.Variables[name]
+			if f == editSender {
+				v = n.From
+			}
+			if vals[f] == "" {
+				vals[f] = v
+			}
+		}
+	}
+	s.vals = vals
+	s.editErr, s.notice = "", ""
+	s.mode = browseEdit
+	s.form = s.newEditForm()
+	return s.form.Init()
+}
+
+// editChecks are the checks of step 6 and the CLI. The sender is
+// required; the others may stay empty for a journey whose emails do not
+// use them (the activation check names any a template needs).
+var editChecks = [numEditFields]func(string) error{
+	editSender: importer.ValidateSender,
+	editApp:    func(string) error { return nil },
+	editLogin:  optional(importer.ValidateURL),
+	editReset:  optional(importer.ValidateURL),
+}
+
+func optional(check func(string) error) func(string) error {
+	return func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		return check(strings.TrimSpace(v))
+	}
+}
+
+// newEditForm is the editor over s.vals, with the shared checks. ctrl+c
+// stays the program's (the root quits).
+func (s *browserScreen) newEditForm() *syncForm {
+	vals := make([]*string, numEditFields)
+	for f := range vals {
+		vals[f] = &s.vals[f]
+	}
+	return newSyncForm(s.pc.styles, 10, s.width, editLabels[:], nil, vals, editChecks[:])
+}
+
+// updateForm hands a message to the editor's form; enter on the last
+// field saves.
+func (s *browserScreen) updateForm(msg tea.Msg) tea.Cmd {
+	cmd, submit := s.form.Update(msg)
+	if submit {
+		return tea.Batch(cmd, s.saveEdit())
+	}
+	return cmd
+}
+
+func (s *browserScreen) saveEdit() tea.Cmd {
+	var vals [numEditFields]string
+	for f := range vals {
+		vals[f] = strings.TrimSpace(s.vals[f])
+	}
+	for f, check := range editChecks {
+		if err := check(vals[f]); err != nil {
+			s.editErr = editLabels[f] + ": " + termtext.Clean(err.Error())
+			s.form = s.newEditForm() // back to editing, the values kept
+			return s.form.Init()
+		}
+	}
+	j := s.journey
+	nodes := make([]ascendkit.Node, len(j.Nodes))
+	copy(nodes, j.Nodes)
+	for _, i := range emailNodes(j) {
+		n := nodes[i]
+		vars := maps.Clone(n.Variables)
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		for f, name := range editVariables {
+			if f != editSender {
+				setVar(vars, name, vals[f])
+			}
+		}
+		n.Variables = vars
+		n.From = vals[editSender]
+		nodes[i] = n
+	}
+	env, ctx, id := s.pc.env, s.pc.base, j.ID
+	return func() tea.Msg {
+		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
+		return journeyChangedMsg{j: nj, action: "saved", err: err}
+	}
+}
+
+// setVar sets a node variable. Emptied, a variable the node had stays,
+// empty, so the timeline flags it "(unset)" as the activation check does.
+func setVar(vars map[string]string, k, v string) {
+	if _, had := vars[k]; v == "" && !had {
+		return
+	}
+	vars[k] = v
+}
+
+func (s *browserScreen) editKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		s.mode = browseJourney
+		return nil
+	case "ctrl+s":
+		// Save from any field: the form keeps s.vals current.
+		return s.saveEdit()
+	}
+	s.editErr = ""
+	return s.updateForm(msg)
+}
+
+func (s *browserScreen) editKeys() (short []key.Binding, full [][]key.Binding) {
+	k := s.keys
+	k.Back.SetHelp("esc", "cancel")
+	short = []key.Binding{k.NextField, k.Save, k.Back}
+	return short, full
+}
+
+// editState is the variable editor's state.
+type editState struct {
+	form    *syncForm
+	vals    [numEditFields]string // the form's values
+	editErr string
+}
