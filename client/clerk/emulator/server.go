@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,12 +43,15 @@ type Server struct {
 	// under URL+"/v1" (see BaseURL).
 	URL string
 
-	users []clerk.User // sorted by created_at ascending
-	opts  Options
-	srv   *http.Server
-	now   func() time.Time
+	opts Options
+	srv  *http.Server
+	now  func() time.Time
 
-	mu         sync.Mutex
+	mu sync.Mutex
+	// users is sorted by created_at ascending. It is replaced, never
+	// modified in place, so a request can list a snapshot unlocked.
+	users      []clerk.User
+	onRequest  func(n int, path string)
 	requests   int
 	byPath     map[string]int
 	failN      int
@@ -111,6 +115,61 @@ func (s *Server) FailNext(n int, status int) {
 	s.failN, s.failStatus = n, status
 }
 
+// OnRequest calls f for every request as it arrives, with the request's
+// number (from 1) and path, before the request is served; f may change
+// the users (AddUsers, DeleteUsers) to play sign-ups and deletions in the
+// middle of a client's walk. Requests are served concurrently, so f may be
+// called concurrently too. nil removes the hook.
+func (s *Server) OnRequest(f func(n int, path string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onRequest = f
+}
+
+// AddUsers adds users as sign-ups would: each goes after the users created
+// at or before its created_at.
+func (s *Server) AddUsers(users ...clerk.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := slices.Clone(s.users)
+	for _, u := range users {
+		i, _ := slices.BinarySearchFunc(next, u.CreatedAt+1, func(e clerk.User, t clerk.Millis) int {
+			return cmp.Compare(e.CreatedAt, t)
+		})
+		next = slices.Insert(next, i, u)
+	}
+	s.users = next
+}
+
+// DeleteUsers removes the users with these ids and returns how many it
+// found.
+func (s *Server) DeleteUsers(ids ...string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	next := slices.DeleteFunc(slices.Clone(s.users), func(u clerk.User) bool { return gone[u.ID] })
+	n := len(s.users) - len(next)
+	s.users = next
+	return n
+}
+
+// Users returns the users the server holds now, oldest first.
+func (s *Server) Users() []clerk.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.users)
+}
+
+// snapshot returns the current users; callers must not modify them.
+func (s *Server) snapshot() []clerk.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.users
+}
+
 // Requests returns how many requests the server has received.
 func (s *Server) Requests() int {
 	s.mu.Lock()
@@ -150,7 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/users":
 		s.listUsers(w, r)
 	case "/v1/users/count":
-		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(s.users)})
+		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(s.snapshot())})
 	default:
 		writeError(w, http.StatusNotFound, 0)
 	}
@@ -160,9 +219,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // key check and the rate limit. It returns 0 if the request may proceed.
 func (s *Server) admit(r *http.Request) (status int, retryAfter int) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.requests++
 	s.byPath[r.URL.Path]++
+	if f := s.onRequest; f != nil {
+		n := s.requests
+		s.mu.Unlock()
+		f(n, r.URL.Path)
+		s.mu.Lock()
+	}
+	defer s.mu.Unlock()
 	if s.failN > 0 {
 		s.failN--
 		ra := 0
@@ -218,8 +283,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeParamError(w, "order_by", fmt.Sprintf("order_by %q is not supported by the emulator; use +created_at or -created_at", q.Get("order_by")))
 		return
 	}
-	// idx(k) maps the k-th user in the requested order to s.users.
-	n := len(s.users)
+	users := s.snapshot()
+	// idx(k) maps the k-th user in the requested order to users.
+	n := len(users)
 	idx := func(k int) int {
 		if desc {
 			return n - 1 - k
@@ -234,7 +300,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		pos := -1
 		for k := 0; k < n; k++ {
-			if s.users[idx(k)].ID == after {
+			if users[idx(k)].ID == after {
 				pos = k
 				break
 			}
@@ -247,7 +313,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	page := make([]wireUser, 0, max(0, min(limit, n-start)))
 	for k := start; k < n && len(page) < limit; k++ {
-		page = append(page, toWire(s.users[idx(k)]))
+		page = append(page, toWire(users[idx(k)]))
 	}
 	writeJSON(w, http.StatusOK, page)
 }
