@@ -62,7 +62,11 @@ type walk struct {
 	lastCreated int64               // created_at of the last decodable user delivered
 	haveCreated bool                // lastCreated is set
 	prevKeys    map[string]struct{} // keys of the last page delivered
+	firstKey    string              // key of the first user delivered
 	cursor      int
+	// cursorOnly: Clerk ignores offset but honours the cursor, so
+	// windows would all start over; pages follow each other by cursor.
+	cursorOnly bool
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -187,6 +191,13 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if w.cursorOnly {
+			elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
+			if err != nil {
+				return nil, err
+			}
+			return a.resumeAfter(elems, full, 0)
+		}
 		a.fill()
 		if len(w.queue) == 0 {
 			return nil, io.EOF
@@ -204,7 +215,15 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		elems := win.elems
 		if w.lastKey != "" {
 			if len(elems) == 0 || elems[0].key != w.lastKey {
-				return a.resync(ctx, win)
+				// A window far into the list that starts with the very
+				// first user: offset is ignored.
+				ignored := win.offset > 0 && len(elems) > 0 && elems[0].key == w.firstKey
+				recs, err := a.resync(ctx, win)
+				if ignored && w.cursor == cursorWorks {
+					w.cursorOnly = true
+					w.restart(0)
+				}
+				return recs, err
 			}
 			elems = elems[1:]
 		}
@@ -348,6 +367,9 @@ func (a *APISource) deliver(elems []element) ([]Record, error) {
 		recs[i] = rec
 	}
 	if len(elems) > 0 {
+		if w.delivered == 0 {
+			w.firstKey = elems[0].key
+		}
 		w.delivered += len(elems)
 		w.prevKeys = keys
 		w.lastKey = elems[len(elems)-1].key
