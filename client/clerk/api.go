@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -105,6 +106,8 @@ type APISource struct {
 	// latency is the smoothed duration of a successful request, which
 	// sizes the walk (rate × latency requests in flight).
 	latency latencyMeter
+	// throttle is the pause of the last 429, shared by every request.
+	throttle throttle
 
 	walk   walk
 	done   bool
@@ -398,7 +401,7 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 				return a.scrub(fmt.Errorf("%w (still rate limited after %d retries)", apiError(status, hdr, body), throttled))
 			}
 			throttled++
-			if err := a.wait(ctx, "rate limited by Clerk", parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
+			if err := a.hold(ctx, parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
 				return err
 			}
 		case status >= 500:
@@ -456,6 +459,13 @@ func truncatedJSON(body []byte) bool {
 
 // pace takes a token from the limiter, waiting (and saying so) if needed.
 func (a *APISource) pace(ctx context.Context) error {
+	// A 429 pauses the whole key, not just the request that got it; the
+	// pause was announced by whoever started it.
+	if d := a.throttle.remaining(); d > 0 {
+		if err := a.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
 	r := a.limiter.Reserve()
 	if !r.OK() {
 		return errors.New("clerk: rate limiter allows no requests (burst 0)")
@@ -473,6 +483,55 @@ func (a *APISource) pace(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// hold waits out a 429's Retry-After. Every request in flight may get one
+// at once: the first announces the pause, the others join it silently
+// unless they push it later, so the wizard shows one countdown and the
+// CLI one line. Requests about to start wait for it in pace.
+func (a *APISource) hold(ctx context.Context, d time.Duration) error {
+	if a.throttle.join(d) && a.onWait != nil {
+		a.onWait("rate limited by Clerk", d)
+	}
+	defer a.throttle.leave()
+	return a.sleep(ctx, d)
+}
+
+// throttle is the pause a 429 imposes on every request of the source.
+type throttle struct {
+	mu      sync.Mutex
+	until   time.Time // end of the pause announced last
+	holding int       // requests waiting in the pause
+}
+
+// join enters a pause of d and reports whether it must be announced: no
+// pause is going on, or this one ends over a second after it.
+func (t *throttle) join(d time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	until := time.Now().Add(d)
+	announce := t.holding == 0 || until.After(t.until.Add(time.Second))
+	if announce || until.After(t.until) {
+		t.until = until
+	}
+	t.holding++
+	return announce
+}
+
+func (t *throttle) leave() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.holding--
+}
+
+// remaining is how long a new request must still wait for the pause.
+func (t *throttle) remaining() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.holding == 0 {
+		return 0
+	}
+	return time.Until(t.until)
 }
 
 // wait announces and performs a retry pause.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+	"golang.org/x/time/rate"
 )
 
 func ids(users []clerk.User) []string {
@@ -478,5 +479,42 @@ func TestAPIInFlightFromRateAndLatency(t *testing.T) {
 		if got := clerk.InFlight(src); got != c.want {
 			t.Errorf("%s at %v: %d in flight, want %d", c.key[:8], c.latency, got, c.want)
 		}
+	}
+}
+
+// When every request in flight gets a 429 at once, the pause is announced
+// once (one countdown in the wizard, one line in the CLI), and requests
+// starting meanwhile wait for it instead of earning more 429s.
+func TestAPIConcurrent429sAnnouncedOnce(t *testing.T) {
+	users := emulator.Generate(1500, 2)
+	srv := startEmulator(t, users, emulator.Options{})
+	w := &waits{}
+	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
+		BaseURL: srv.BaseURL(), PageSize: 100, MaxInFlight: 8, OnWait: w.onWait,
+		Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Really sleeps the emulator's Retry-After (1 s); nothing asserts on
+	// time.
+	srv.FailNext(8, http.StatusTooManyRequests)
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, ids(users))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Equal(w.reasons, []string{"rate limited by Clerk"}) {
+		t.Errorf("waits %q", w.reasons)
+	}
+	// Count, 16 windows, and the 8 refused: nothing else was refused.
+	if got := srv.RequestsTo("/v1/users"); got != 16+8 {
+		t.Errorf("%d list requests", got)
 	}
 }
