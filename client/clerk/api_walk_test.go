@@ -117,7 +117,9 @@ func TestAPIWalkMidFetchCreateDelete(t *testing.T) {
 						}
 						added[extra[i].ID] = true
 					}
-					emu.AddUsers(extra...)
+					if err := emu.AddUsers(extra...); err != nil {
+						t.Error(err)
+					}
 				}
 				emu.OnRequest(func(k int, path string) {
 					if k == at || k == at+10 {
@@ -487,22 +489,46 @@ func TestAPIInFlightFromRateAndLatency(t *testing.T) {
 // starting meanwhile wait for it instead of earning more 429s.
 func TestAPIConcurrent429sAnnouncedOnce(t *testing.T) {
 	users := emulator.Generate(1500, 2)
-	srv := startEmulator(t, users, emulator.Options{})
+	emu := startEmulator(t, users, emulator.Options{})
+	// The first 8 list requests are held until all 8 are in, then all
+	// refused at once, as when the key's allowance runs out.
+	const refused = 8
+	var mu sync.Mutex
+	arrived, lists := 0, 0
+	all := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/users") {
+			mu.Lock()
+			lists++
+			refuse := arrived < refused
+			if refuse {
+				arrived++
+				if arrived == refused {
+					close(all)
+				}
+			}
+			mu.Unlock()
+			if refuse {
+				<-all
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+				io.WriteString(w, `{"errors":[{"message":"Too many requests","long_message":"Too many requests, please retry later","code":"too_many_requests"}]}`)
+				return
+			}
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
 	w := &waits{}
 	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
-		BaseURL: srv.BaseURL(), PageSize: 100, MaxInFlight: 8, OnWait: w.onWait,
+		BaseURL: hs.URL + "/v1", PageSize: 100, MaxInFlight: refused, OnWait: w.onWait,
 		Limiter: rate.NewLimiter(rate.Inf, 1),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if _, err := src.Total(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	// Really sleeps the emulator's Retry-After (1 s); nothing asserts on
-	// time.
-	srv.FailNext(8, http.StatusTooManyRequests)
+	// Really sleeps the Retry-After (1 s); nothing asserts on time.
 	recs, _, err := drain(t, src)
 	if err != nil {
 		t.Fatal(err)
@@ -513,8 +539,10 @@ func TestAPIConcurrent429sAnnouncedOnce(t *testing.T) {
 	if !slices.Equal(w.reasons, []string{"rate limited by Clerk"}) {
 		t.Errorf("waits %q", w.reasons)
 	}
-	// Count, 16 windows, and the 8 refused: nothing else was refused.
-	if got := srv.RequestsTo("/v1/users"); got != 16+8 {
-		t.Errorf("%d list requests", got)
+	mu.Lock()
+	defer mu.Unlock()
+	// 16 windows, and the 8 refused: nothing else was refused.
+	if lists != 16+refused {
+		t.Errorf("%d list requests", lists)
 	}
 }

@@ -267,7 +267,9 @@ func TestServerChangesMidWalk(t *testing.T) {
 		seen = append(seen, n)
 		paths = append(paths, path)
 		if n == 2 {
-			s.AddUsers(late, tied)
+			if err := s.AddUsers(late, tied); err != nil {
+				t.Error(err)
+			}
 			if got := s.DeleteUsers(users[0].ID, users[7].ID, "user_unknown"); got != 2 {
 				t.Errorf("DeleteUsers = %d", got)
 			}
