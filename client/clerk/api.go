@@ -312,9 +312,9 @@ func splitPage(body []byte) ([]json.RawMessage, error) {
 	}
 	switch b[0] {
 	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(b, &elems); err != nil {
-			return nil, fmt.Errorf("malformed JSON array: %v", err)
+		elems, err := splitArray(b)
+		if err != nil {
+			return nil, fmt.Errorf("malformed JSON array: %w", err)
 		}
 		return elems, nil
 	case '{':
