@@ -641,7 +641,8 @@ func TestNewAPISourceValidation(t *testing.T) {
 		t.Errorf("trailing newline: %v", err)
 	}
 	for _, opts := range []clerk.APIOptions{
-		{PageSize: 501}, {PageSize: -1}, {BaseURL: "ftp://x"}, {BaseURL: "not a url"},
+		{PageSize: 501}, {PageSize: -1}, {PageSize: 1}, {BaseURL: "ftp://x"}, {BaseURL: "not a url"},
+		{MaxInFlight: -1}, {RequestTimeout: -time.Second}, {RetryBudget: -time.Second},
 		{BaseURL: "https://user:pass@api.clerk.com/v1"},
 	} {
 		if _, err := clerk.NewAPISource(testKey, opts); err == nil {
