@@ -119,38 +119,49 @@ type row struct {
 	events                                                     [][2]string // type, payload
 }
 
-// toRow maps a user the way the importer does, minus its checks; users
-// it would skip (no usable email, repeated email) give ok=false.
+// toRow maps a user the way the importer does, minus most of its checks;
+// it keeps the same users (the importer's skips are reproduced cheaply:
+// no or implausible email, banned, email repeated in the source) so the
+// floor writes the same rows. ok=false means the importer skips the user.
 func toRow(u *smallUser, i int, seen map[string]bool) (r row, ok bool) {
-	var email string
-	var verified bool
-	for _, e := range u.EmailAddresses {
-		if u.PrimaryEmailAddressID != nil && e.ID == *u.PrimaryEmailAddressID {
-			email = strings.ToLower(strings.TrimSpace(e.EmailAddress))
-			verified = e.Verification != nil && e.Verification.Status == "verified"
+	if len(u.EmailAddresses) == 0 || u.Banned {
+		return r, false
+	}
+	pe := &u.EmailAddresses[0]
+	for k := range u.EmailAddresses {
+		if u.PrimaryEmailAddressID != nil && u.EmailAddresses[k].ID == *u.PrimaryEmailAddressID {
+			pe = &u.EmailAddresses[k]
 		}
 	}
-	if !strings.Contains(email, "@") || seen[email] {
+	email := strings.ToLower(strings.TrimSpace(pe.EmailAddress))
+	if !plausibleEmail(email) || seen[email] {
 		return r, false
 	}
 	seen[email] = true
-	name := strings.TrimSpace(deref(u.FirstName) + " " + deref(u.LastName))
+	name := strings.TrimSpace(strings.TrimSpace(deref(u.FirstName)) + " " + strings.TrimSpace(deref(u.LastName)))
 	r = row{
-		id: fmt.Sprintf("usr_bench%09d", i), email: email, name: name, verified: verified, banned: u.Banned,
-		created: time.UnixMilli(u.CreatedAt).UTC().Format(time.RFC3339Nano), sourceID: u.ID,
+		id: fmt.Sprintf("usr_bench%09d", i), email: email, name: name,
+		verified: pe.Verification != nil && pe.Verification.Status == "verified",
+		created:  time.UnixMilli(u.CreatedAt).UTC().Format(time.RFC3339Nano), sourceID: u.ID,
 		meta: `{"import":{"source":"clerk","sourceId":"` + u.ID + `"}}`,
 	}
 	if u.HasImage {
 		r.image = u.ImageURL
 	}
+	linked := map[string]bool{}
+	for _, ea := range u.ExternalAccounts {
+		p := strings.TrimPrefix(strings.ToLower(ea.Provider), "oauth_")
+		if p == "" || strings.TrimSpace(ea.ProviderUserID) == "" || linked[p+"\x00"+ea.ProviderUserID] {
+			continue
+		}
+		linked[p+"\x00"+ea.ProviderUserID] = true
+		r.links = append(r.links, [3]string{p, ea.ProviderUserID, strings.ToLower(ea.EmailAddress)})
+	}
 	r.tags = []string{"clerk"}
 	if u.PasswordEnabled {
 		r.tags = append(r.tags, "needs-password-reset")
-	} else if len(u.ExternalAccounts) > 0 {
+	} else if len(r.links) > 0 {
 		r.tags = append(r.tags, "social-only")
-	}
-	for _, ea := range u.ExternalAccounts {
-		r.links = append(r.links, [3]string{strings.TrimPrefix(ea.Provider, "oauth_"), ea.ProviderUserID, strings.ToLower(ea.EmailAddress)})
 	}
 	r.events = [][2]string{{"user.imported", `{"source":"clerk","sourceId":"` + u.ID + `"}`}}
 	if u.LastSignInAt != nil && *u.LastSignInAt > 0 {
@@ -158,6 +169,16 @@ func toRow(u *smallUser, i int, seen map[string]bool) (r row, ok bool) {
 		r.events = append(r.events, [2]string{"user.login", `{"synthetic":true}`})
 	}
 	return r, true
+}
+
+// plausibleEmail is a cheap stand-in for the importer's address check.
+func plausibleEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || strings.ContainsAny(s, " \t<>,;\"") {
+		return false
+	}
+	d := s[at+1:]
+	return strings.Contains(d, ".") && !strings.HasPrefix(d, ".") && !strings.HasSuffix(d, ".")
 }
 
 func deref(s *string) string {
