@@ -6,7 +6,8 @@
 #                   5,000 users per transaction, same schema)
 #   peak RSS of the CLI's preview at both sizes, and its growth
 #   API preview     (in-process emulator: sk_live limits, 300 ms per page)
-#                   vs a file preview of the same users in the same process
+#                   vs a file preview of the same users in the same process;
+#                   the CPU seconds of each tell a slow walk from a busy machine
 # plus BenchmarkImport (users/s and peak live heap, 10k and 100k).
 # Speed is judged only by these ratios, never by a timed test.
 set -euo pipefail
@@ -49,8 +50,9 @@ for n in $sizes; do
   printf '  run --file      %7.2f s   raw-insert floor  %6.2f s   ratio %s×  (goal ≤ 1.3×)\n' \
     "$runs" "$insert" "$(ratio "$runs" "$insert")"
   printf '  peak RSS, preview --file: %.1f MB\n' "$(ratio "${rss[$n]}" 1024)"
-  printf '  API preview     %7.2f s = %6.0f users/s (%s list requests); file preview in the same process %6.2f s = %6.0f users/s; ratio %s×  (goal ≥ 0.9×)\n' \
-    "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$files" "$(ratio "$n" "$files")" "$(ratio "$files" "$apis")"
+  printf '  API preview     %7.2f s = %6.0f users/s (%s list requests, CPU %s s); file preview in the same process %6.2f s = %6.0f users/s (CPU %s s); ratio %s×  (goal ≥ 0.9×)\n' \
+    "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$(field api_cpu "$api")" \
+    "$files" "$(ratio "$n" "$files")" "$(field file_cpu "$api")" "$(ratio "$files" "$apis")"
 done
 set -- $sizes
 if [ $# -ge 2 ]; then

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -302,24 +303,26 @@ func apiPreview(n int, file string) error {
 	}
 	defer os.RemoveAll(dir)
 
-	preview := func(name string, src clerk.Source) (time.Duration, int, error) {
+	// preview returns the wall time, the process CPU time (the in-process
+	// emulator's serving included) and the users read.
+	preview := func(name string, src clerk.Source) (time.Duration, time.Duration, int, error) {
 		defer src.Close()
 		env, err := ascendkit.Open("local:" + filepath.Join(dir, name+".db"))
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		defer env.Close()
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		rep, err := importer.Run(context.Background(), src, env, importer.Options{
 			Mode: importer.ModePreview, Phases: importer.Phases{Users: true, Settings: true},
 		})
-		return time.Since(start), rep.Users.Fetched, err
+		return time.Since(start), cpuTime() - cpu0, rep.Users.Fetched, err
 	}
 	api, err := clerk.NewAPISource("sk_live_bench", clerk.APIOptions{BaseURL: srv.BaseURL()})
 	if err != nil {
 		return err
 	}
-	apiTime, apiN, err := preview("api", api)
+	apiTime, apiCPU, apiN, err := preview("api", api)
 	if err != nil {
 		return fmt.Errorf("api preview: %w", err)
 	}
@@ -328,13 +331,23 @@ func apiPreview(n int, file string) error {
 	if err != nil {
 		return err
 	}
-	fileTime, fileN, err := preview("file", fsrc)
+	fileTime, fileCPU, fileN, err := preview("file", fsrc)
 	if err != nil {
 		return fmt.Errorf("file preview: %w", err)
 	}
 	if apiN != n || fileN != n {
 		return fmt.Errorf("read %d users by API and %d from file, want %d", apiN, fileN, n)
 	}
-	fmt.Printf("users=%d api_seconds=%.3f api_requests=%d file_seconds=%.3f\n", n, apiTime.Seconds(), requests, fileTime.Seconds())
+	fmt.Printf("users=%d api_seconds=%.3f api_cpu=%.3f api_requests=%d file_seconds=%.3f file_cpu=%.3f\n",
+		n, apiTime.Seconds(), apiCPU.Seconds(), requests, fileTime.Seconds(), fileCPU.Seconds())
 	return nil
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
