@@ -6,7 +6,8 @@
 #                   5,000 users per transaction, same schema)
 #   peak RSS of the CLI's preview at both sizes, and its growth
 #   API preview     (in-process emulator: sk_live limits, 300 ms per page)
-#                   vs a file preview of the same users in the same process;
+#                   vs a file preview of the same users in the same process
+#                   (order API, file, file, API; means of two runs each);
 #                   the CPU seconds of each tell a slow walk from a busy machine
 # plus BenchmarkImport (users/s and peak live heap, 10k and 100k).
 # Speed is judged only by these ratios, never by a timed test.
