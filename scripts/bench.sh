@@ -1,15 +1,63 @@
 #!/usr/bin/env bash
-# Prints users/s and peak live heap for preview and run at 10k and 100k
-# synthetic Clerk users (streamed from an export file into a fresh SQLite
-# environment), plus the whole CLI's max RSS for a 100k-user preview.
+# Throughput of `import clerk` against floors measured in the same run on
+# the same data (issue 8), for 100k and 400k synthetic Clerk users:
+#   preview --file  vs a decode-only pass (encoding/json into a small struct)
+#   run --file      vs a raw insert of the same rows (prepared statements,
+#                   5,000 users per transaction, same schema)
+#   peak RSS of the CLI's preview at both sizes, and its growth
+#   API preview     (in-process emulator: sk_live limits, 300 ms per page)
+#                   vs a file preview of the same users in the same process
+#                   (order API, file, file, API; means of two runs each);
+#                   the CPU seconds of each tell a slow walk from a busy machine
+# plus BenchmarkImport (users/s and peak live heap, 10k and 100k).
+# Speed is judged only by these ratios, never by a timed test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+sizes=${BENCH_SIZES:-"100000 400000"}
+
 go test ./importer -run '^$' -bench BenchmarkImport -benchtime 1x -count 1 | grep -E 'Benchmark|ok'
 
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/ascendkit" .
-go run ./scripts/genusers -n 100000 -o "$tmp/clerk.json"
-for mode in preview run; do
-  /usr/bin/time -f "cli $mode 100000 users: %e s, max RSS %M KiB" \
-    "$tmp/ascendkit" --env "local:$tmp/$mode.db" import clerk $mode --file "$tmp/clerk.json" --json >/dev/null
+go build -o "$tmp/benchfloor" ./scripts/benchfloor
+go build -o "$tmp/genusers" ./scripts/genusers
+
+# field KEY LINE: the value of KEY=… in a benchfloor line.
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+# cli MODE N: runs the CLI under /usr/bin/time -v; prints "seconds maxrss_kib".
+cli() {
+  /usr/bin/time -v "$tmp/ascendkit" --env "local:$tmp/$1-$2.db" import clerk "$1" \
+    --file "$tmp/clerk-$2.json" --json >/dev/null 2>"$tmp/time-$1-$2"
+  awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
+              /Maximum resident set size/ { rss = $2 }
+              END { printf "%.2f %d\n", s, rss }' "$tmp/time-$1-$2"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+declare -A rss
+for n in $sizes; do
+  "$tmp/genusers" -n "$n" -o "$tmp/clerk-$n.json"
+  decode=$(field seconds "$("$tmp/benchfloor" decode "$tmp/clerk-$n.json")")
+  read -r preview rss[$n] < <(cli preview "$n")
+  insert=$(field seconds "$("$tmp/benchfloor" insert "$tmp/clerk-$n.json" "$tmp/floor-$n.db")")
+  read -r runs _ < <(cli run "$n")
+  api=$("$tmp/benchfloor" api "$n" "$tmp/clerk-$n.json")
+  apis=$(field api_seconds "$api")
+  files=$(field file_seconds "$api")
+  echo "== $n users"
+  printf '  preview --file  %7.2f s   decode-only floor %6.2f s   ratio %s×  (goal ≤ 1.3×)\n' \
+    "$preview" "$decode" "$(ratio "$preview" "$decode")"
+  printf '  run --file      %7.2f s   raw-insert floor  %6.2f s   ratio %s×  (goal ≤ 1.3×)\n' \
+    "$runs" "$insert" "$(ratio "$runs" "$insert")"
+  printf '  peak RSS, preview --file: %.1f MB\n' "$(ratio "${rss[$n]}" 1024)"
+  printf '  API preview     %7.2f s = %6.0f users/s (%s list requests, CPU %s s); file preview in the same process %6.2f s = %6.0f users/s (CPU %s s); ratio %s×  (goal ≥ 0.9×)\n' \
+    "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$(field api_cpu "$api")" \
+    "$files" "$(ratio "$n" "$files")" "$(field file_cpu "$api")" "$(ratio "$files" "$apis")"
 done
+set -- $sizes
+if [ $# -ge 2 ]; then
+  a=${rss[$1]} b=${rss[${!#}]}
+  printf '== peak RSS growth, preview %s → %s users: %.1f → %.1f MB = %+.0f %%  (goal < +20 %%)\n' \
+    "$1" "${!#}" "$(ratio "$a" 1024)" "$(ratio "$b" 1024)" "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b - a) * 100 / a }')"
+fi

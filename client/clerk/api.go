@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -38,19 +40,35 @@ const (
 	// maxBodyBytes bounds one response: a full page of 500 users is a few
 	// MB, anything far beyond that is not a Clerk page.
 	maxBodyBytes = 64 << 20
-	// defaultTimeout bounds one HTTP exchange when the caller brings no
-	// client; a timeout counts as a connection error and is retried.
-	defaultTimeout = 2 * time.Minute
+	// defaultRequestTimeout bounds one HTTP exchange (headers and body); a
+	// timeout counts as a connection error and is retried.
+	defaultRequestTimeout = 30 * time.Second
+	// defaultRetryBudget bounds the time one request (one page) may spend
+	// failing and backing off, so a hung API fails in minutes, not in
+	// retries × timeout.
+	defaultRetryBudget = 2 * time.Minute
 )
 
 // APIOptions tunes an APISource. The zero value is ready for production.
 type APIOptions struct {
 	// BaseURL is the API root. Default: $CLERK_API_URL, else DefaultBaseURL.
 	BaseURL string
-	// HTTPClient sends the requests. Default: a client with a 2 min timeout.
+	// HTTPClient sends the requests. Default: a client keeping enough idle
+	// connections for the concurrent walk.
 	HTTPClient *http.Client
-	// PageSize is the `limit` per list request, 1..500. Default 500.
+	// PageSize is the `limit` per list request, 2..500. Default 500.
+	// Consecutive list windows overlap by one user, so a page brings
+	// PageSize-1 new users after the first.
 	PageSize int
+	// MaxInFlight caps concurrent list requests. 0 sizes the walk from
+	// the limiter's rate and the measured latency (up to 32); 1 pages
+	// sequentially.
+	MaxInFlight int
+	// RequestTimeout bounds one HTTP exchange. Default 30 s.
+	RequestTimeout time.Duration
+	// RetryBudget bounds how long one request may keep failing and being
+	// retried (429 waits excluded: Clerk says how long). Default 2 min.
+	RetryBudget time.Duration
 	// Limiter paces requests. Default: ~90% of the instance's rate limit
 	// (production 1000 req/10 s, development 100 req/10 s). Share one
 	// limiter between sources that talk to the same instance.
@@ -63,17 +81,20 @@ type APIOptions struct {
 	OnWait func(reason string, d time.Duration)
 }
 
-// APISource streams users from Clerk's Backend API, oldest first, one page
-// in memory at a time. It is not safe for concurrent use.
+// APISource streams users from Clerk's Backend API, oldest first, with a
+// bounded window of pages in flight. It is not safe for concurrent use.
 type APISource struct {
-	key        string
-	base       string
-	client     *http.Client
-	ownClient  bool
-	pageSize   int
-	limiter    *rate.Limiter
-	maxRetries int
-	onWait     func(string, time.Duration)
+	key         string
+	base        string
+	client      *http.Client
+	ownClient   bool
+	pageSize    int
+	limiter     *rate.Limiter
+	maxRetries  int
+	maxInFlight int
+	reqTimeout  time.Duration
+	budget      time.Duration
+	onWait      func(string, time.Duration)
 	// sleep waits for d or until ctx ends; tests replace it so backoff and
 	// Retry-After can be checked without real waiting.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -82,13 +103,17 @@ type APISource struct {
 
 	total     int
 	haveTotal bool
-	offset    int
-	// firstID and lastID are the ids of the first user and of the last
-	// user read; cursor says whether starting_after paging works.
-	firstID, lastID string
-	cursor          int
-	done            bool
-	closed          bool
+	// latency is the smoothed duration of a successful request, which
+	// sizes the walk (rate × latency requests in flight).
+	latency latencyMeter
+	// throttle is the pause of the last 429, shared by every request.
+	throttle throttle
+
+	walk   walk
+	done   bool
+	closed bool
+	// err ends the stream: every later Next returns it.
+	err error
 }
 
 // IsProduction reports whether key is a production (sk_live_) secret key.
@@ -126,8 +151,9 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	switch {
 	case size == 0:
 		size = pageSize
-	case size < 1 || size > pageSize:
-		return nil, fmt.Errorf("clerk: page size %d out of range 1..%d", size, pageSize)
+	case size < 2 || size > pageSize:
+		// One user of each window is the overlap with the previous one.
+		return nil, fmt.Errorf("clerk: page size %d out of range 2..%d", size, pageSize)
 	}
 	lim := opts.Limiter
 	if lim == nil {
@@ -140,19 +166,30 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	case retries < 0:
 		retries = 0
 	}
+	if opts.MaxInFlight < 0 || opts.RequestTimeout < 0 || opts.RetryBudget < 0 {
+		return nil, errors.New("clerk: MaxInFlight, RequestTimeout and RetryBudget must not be negative")
+	}
 	a := &APISource{
-		key:        key,
-		base:       strings.TrimRight(base, "/"),
-		client:     opts.HTTPClient,
-		pageSize:   size,
-		limiter:    lim,
-		maxRetries: retries,
-		onWait:     opts.OnWait,
-		sleep:      sleepCtx,
-		newBackOff: defaultBackOff,
+		key:         key,
+		base:        strings.TrimRight(base, "/"),
+		client:      opts.HTTPClient,
+		pageSize:    size,
+		limiter:     lim,
+		maxRetries:  retries,
+		maxInFlight: opts.MaxInFlight,
+		reqTimeout:  cmp.Or(opts.RequestTimeout, defaultRequestTimeout),
+		budget:      cmp.Or(opts.RetryBudget, defaultRetryBudget),
+		onWait:      opts.OnWait,
+		sleep:       sleepCtx,
+		newBackOff:  defaultBackOff,
 	}
 	if a.client == nil {
-		a.client = &http.Client{Timeout: defaultTimeout}
+		// The default transport keeps 2 idle connections per host: a walk
+		// with dozens of requests in flight would reconnect (and redo TLS)
+		// for most of them.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = maxAutoInFlight * 2
+		a.client = &http.Client{Transport: t}
 		a.ownClient = true
 	}
 	return a, nil
@@ -227,17 +264,24 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 	if a.haveTotal {
 		return a.total, nil
 	}
-	body, err := a.get(ctx, "/users/count", nil)
+	var n int
+	err := a.get(ctx, "/users/count", nil, func(body []byte) error {
+		var resp struct {
+			TotalCount *int `json:"total_count"`
+		}
+		if err := json.Unmarshal(body, &resp); err != nil || resp.TotalCount == nil || *resp.TotalCount < 0 {
+			if truncatedJSON(body) {
+				return errTruncated
+			}
+			return fmt.Errorf("clerk: GET %s/users/count: unexpected response %s", a.base, preview(body))
+		}
+		n = *resp.TotalCount
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	var resp struct {
-		TotalCount *int `json:"total_count"`
-	}
-	if err := json.Unmarshal(body, &resp); err != nil || resp.TotalCount == nil || *resp.TotalCount < 0 {
-		return 0, a.scrub(fmt.Errorf("clerk: GET %s/users/count: unexpected response %s", a.base, preview(body)))
-	}
-	a.total, a.haveTotal = *resp.TotalCount, true
+	a.total, a.haveTotal = n, true
 	return a.total, nil
 }
 
@@ -248,104 +292,10 @@ func (a *APISource) Verify(ctx context.Context) (int, error) {
 	return a.Total(ctx)
 }
 
-// Next implements Source. It walks GET /users in created_at ascending
-// order, so new sign-ups during the import land after the cursor instead
-// of shifting the pages already read. After the first page it asks for
-// the next one with the starting_after cursor (large offsets are slow,
-// and deletions during the walk shift offsets); if Clerk ignores or
-// refuses the cursor, it falls back to offset paging for good.
-func (a *APISource) Next(ctx context.Context) ([]Record, error) {
-	if a.closed {
-		return nil, errors.New("clerk: source is closed")
-	}
-	if a.done {
-		return nil, io.EOF
-	}
-	elems, err := a.nextPage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// A short page is Clerk's only end-of-list signal.
-	if len(elems) < a.pageSize {
-		a.done = true
-	}
-	if len(elems) == 0 {
-		return nil, io.EOF
-	}
-	recs := make([]Record, len(elems))
-	for i, raw := range elems {
-		recs[i] = decodeUser(raw, a.offset+i+1)
-	}
-	if a.offset == 0 {
-		a.firstID = rawID(elems[0])
-	}
-	a.lastID = rawID(elems[len(elems)-1])
-	a.offset += len(elems)
-	return recs, nil
-}
-
-// Cursor paging states.
-const (
-	cursorUntried = iota
-	cursorWorks
-	cursorOff
-)
-
-func (a *APISource) nextPage(ctx context.Context) ([]json.RawMessage, error) {
-	if a.offset > 0 && a.cursor != cursorOff && a.lastID != "" {
-		elems, err := a.page(ctx, "starting_after", a.lastID)
-		var apiErr *APIError
-		switch {
-		case errors.As(err, &apiErr) && (apiErr.Status == 400 || apiErr.Status == 422) && a.cursor == cursorUntried:
-			a.cursor = cursorOff // not supported here: offsets it is
-		case err != nil:
-			return nil, err
-		case a.cursor == cursorUntried && len(elems) > 0 && a.firstID != "" && rawID(elems[0]) == a.firstID:
-			a.cursor = cursorOff // ignored: the list started over
-		default:
-			a.cursor = cursorWorks
-			return elems, nil
-		}
-	}
-	return a.page(ctx, "offset", strconv.Itoa(a.offset))
-}
-
-// page fetches one list page positioned by offset or by cursor.
-func (a *APISource) page(ctx context.Context, by, at string) ([]json.RawMessage, error) {
-	q := url.Values{}
-	q.Set("limit", strconv.Itoa(a.pageSize))
-	q.Set("order_by", "+created_at")
-	if by == "offset" {
-		q.Set("offset", at)
-	} else {
-		q.Set("offset", "0")
-		q.Set(by, at)
-	}
-	body, err := a.get(ctx, "/users", q)
-	if err != nil {
-		return nil, err
-	}
-	elems, err := splitPage(body)
-	if err != nil {
-		return nil, a.scrub(fmt.Errorf("clerk: GET %s/users (after %d users): %w", a.base, a.offset, err))
-	}
-	return elems, nil
-}
-
-// rawID reads the id of a list element without decoding the rest.
-func rawID(raw json.RawMessage) string {
-	var probe struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(raw, &probe) != nil {
-		return ""
-	}
-	return probe.ID
-}
-
 // Close implements Source.
 func (a *APISource) Close() error {
 	a.closed = true
+	a.walk.stop()
 	if a.ownClient {
 		a.client.CloseIdleConnections()
 	}
@@ -362,9 +312,9 @@ func splitPage(body []byte) ([]json.RawMessage, error) {
 	}
 	switch b[0] {
 	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(b, &elems); err != nil {
-			return nil, fmt.Errorf("malformed JSON array: %v", err)
+		elems, err := splitArray(b)
+		if err != nil {
+			return nil, fmt.Errorf("malformed JSON array: %w", err)
 		}
 		return elems, nil
 	case '{':
@@ -382,64 +332,101 @@ func splitPage(body []byte) ([]json.RawMessage, error) {
 	return nil, fmt.Errorf("expected a JSON array of users, got %s", preview(b))
 }
 
-// get performs one GET with pacing and retries and returns the 200 body.
-// Retry policy: 5xx and connection errors back off exponentially (what
-// Clerk's SDKs do); 429 waits what Retry-After says; other statuses are the
-// caller's problem (bad key, bad request) and fail at once.
-func (a *APISource) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
+// errTruncated marks a 200 body that ends mid-JSON: a connection cut the
+// framing did not show, retried like a reset.
+var errTruncated = errors.New("response cut short")
+
+// errTooLarge is a body over maxBodyBytes: not retried, since the server
+// would send the same again.
+var errTooLarge = fmt.Errorf("response larger than %d MiB", maxBodyBytes>>20)
+
+// get performs one GET with pacing and retries and hands the 200 body to
+// parse. Retry policy: 5xx, connection errors, timeouts and cut-short
+// bodies back off exponentially (what Clerk's SDKs do), within the retry
+// count and the time budget; 429 waits what Retry-After says; other
+// statuses are the caller's problem (bad key, bad request) and fail at
+// once. parse returns errTruncated to have a body retried.
+func (a *APISource) get(ctx context.Context, path string, q url.Values, parse func([]byte) error) error {
 	endpoint := a.base + path
 	if len(q) > 0 {
 		endpoint += "?" + q.Encode()
 	}
 	bo := a.newBackOff()
+	start := time.Now()
 	failures, throttled := 0, 0
+	// retry pauses after a failure, or says why it gives up.
+	retry := func(what error, reason string) error {
+		d := bo.NextBackOff()
+		switch {
+		case failures >= a.maxRetries:
+			return a.scrub(fmt.Errorf("%w (gave up after %d retries)", what, failures))
+		case time.Since(start)+d > a.budget:
+			return a.scrub(fmt.Errorf("%w (gave up after %d retries in %s)", what, failures, time.Since(start).Round(time.Second)))
+		}
+		failures++
+		return a.wait(ctx, reason, d)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := a.pace(ctx); err != nil {
-			return nil, err
+			return err
 		}
+		t0 := time.Now()
 		status, hdr, body, err := a.do(ctx, endpoint)
+		if err == nil && status == http.StatusOK {
+			perr := parse(body)
+			if perr == nil {
+				a.latency.observe(time.Since(t0))
+				return nil
+			}
+			if !errors.Is(perr, errTruncated) {
+				return a.scrub(perr)
+			}
+			err = perr
+		}
 		switch {
+		case errors.Is(err, errTooLarge):
+			return a.scrub(fmt.Errorf("clerk: GET %s: %w", a.base+path, err))
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
-			if failures >= a.maxRetries {
-				return nil, a.scrub(fmt.Errorf("clerk: GET %s: %w (gave up after %d retries)", a.base+path, unwrapURLError(err), failures))
+			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, unwrapURLError(err)), "could not reach Clerk, retrying"); err != nil {
+				return err
 			}
-			failures++
-			if err := a.wait(ctx, "could not reach Clerk, retrying", bo.NextBackOff()); err != nil {
-				return nil, err
-			}
-		case status == http.StatusOK:
-			return body, nil
 		case status == http.StatusTooManyRequests:
 			if throttled >= a.maxRetries {
-				return nil, a.scrub(fmt.Errorf("%w (still rate limited after %d retries)", apiError(status, hdr, body), throttled))
+				return a.scrub(fmt.Errorf("%w (still rate limited after %d retries)", apiError(status, hdr, body), throttled))
 			}
 			throttled++
-			if err := a.wait(ctx, "rate limited by Clerk", parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
-				return nil, err
+			if err := a.hold(ctx, parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
+				return err
 			}
 		case status >= 500:
-			if failures >= a.maxRetries {
-				return nil, a.scrub(fmt.Errorf("%w (gave up after %d retries)", apiError(status, hdr, body), failures))
-			}
-			failures++
-			if err := a.wait(ctx, fmt.Sprintf("Clerk returned %d, retrying", status), bo.NextBackOff()); err != nil {
-				return nil, err
+			if err := retry(apiError(status, hdr, body), fmt.Sprintf("Clerk returned %d, retrying", status)); err != nil {
+				return err
 			}
 		default:
-			return nil, a.scrub(apiError(status, hdr, body))
+			return a.scrub(apiError(status, hdr, body))
 		}
 	}
 }
 
-// do sends one request and reads the whole (bounded) body.
+// do sends one request and reads the whole (bounded) body, all within the
+// per-request timeout.
 func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	rctx, cancel := context.WithTimeout(ctx, a.reqTimeout)
+	defer cancel()
+	// noAnswer names a timeout of this request (not the caller's cancel).
+	noAnswer := func(err error) error {
+		if ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("no answer within %s", a.reqTimeout)
+		}
+		return err
+	}
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -448,22 +435,37 @@ func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, 
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, noAnswer(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
 		// A connection cut mid-body is as retryable as one cut before it.
-		return 0, nil, nil, fmt.Errorf("reading response: %w", err)
+		return 0, nil, nil, noAnswer(fmt.Errorf("reading response: %w", err))
 	}
 	if len(body) > maxBodyBytes {
-		return 0, nil, nil, fmt.Errorf("response larger than %d MiB", maxBodyBytes>>20)
+		return 0, nil, nil, errTooLarge
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }
 
+// truncatedJSON reports whether body is JSON that stops before its end,
+// as opposed to something that is not JSON at all.
+func truncatedJSON(body []byte) bool {
+	var v json.RawMessage
+	err := json.NewDecoder(bytes.NewReader(body)).Decode(&v)
+	return errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // pace takes a token from the limiter, waiting (and saying so) if needed.
 func (a *APISource) pace(ctx context.Context) error {
+	// A 429 pauses the whole key, not just the request that got it; the
+	// pause was announced by whoever started it.
+	if d := a.throttle.remaining(); d > 0 {
+		if err := a.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
 	r := a.limiter.Reserve()
 	if !r.OK() {
 		return errors.New("clerk: rate limiter allows no requests (burst 0)")
@@ -481,6 +483,55 @@ func (a *APISource) pace(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// hold waits out a 429's Retry-After. Every request in flight may get one
+// at once: the first announces the pause, the others join it silently
+// unless they push it later, so the wizard shows one countdown and the
+// CLI one line. Requests about to start wait for it in pace.
+func (a *APISource) hold(ctx context.Context, d time.Duration) error {
+	if a.throttle.join(d) && a.onWait != nil {
+		a.onWait("rate limited by Clerk", d)
+	}
+	defer a.throttle.leave()
+	return a.sleep(ctx, d)
+}
+
+// throttle is the pause a 429 imposes on every request of the source.
+type throttle struct {
+	mu      sync.Mutex
+	until   time.Time // end of the pause announced last
+	holding int       // requests waiting in the pause
+}
+
+// join enters a pause of d and reports whether it must be announced: no
+// pause is going on, or this one ends over a second after it.
+func (t *throttle) join(d time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	until := time.Now().Add(d)
+	announce := t.holding == 0 || until.After(t.until.Add(time.Second))
+	if announce || until.After(t.until) {
+		t.until = until
+	}
+	t.holding++
+	return announce
+}
+
+func (t *throttle) leave() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.holding--
+}
+
+// remaining is how long a new request must still wait for the pause.
+func (t *throttle) remaining() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.holding == 0 {
+		return 0
+	}
+	return time.Until(t.until)
 }
 
 // wait announces and performs a retry pause.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -122,7 +123,9 @@ func TestAPIPagingAgainstEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{500, 500, 234}; !reflect.DeepEqual(pages, want) {
+	// Windows after the first start on the previous window's last user
+	// (the overlap that proves nothing moved), so they bring 499 new ones.
+	if want := []int{500, 499, 235}; !reflect.DeepEqual(pages, want) {
 		t.Errorf("pages = %v, want %v", pages, want)
 	}
 	if got := srv.RequestsTo("/v1/users"); got != 3 {
@@ -157,10 +160,10 @@ func TestAPIExactMultipleOfPageSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(pages, []int{10, 10}) {
+	if !reflect.DeepEqual(pages, []int{10, 9, 1}) {
 		t.Errorf("pages = %v", pages)
 	}
-	// The only end signal is a short page, so a third (empty) one is read.
+	// Windows at offsets 0, 9, 18: the only end signal is a short page.
 	if got := srv.RequestsTo("/v1/users"); got != 3 {
 		t.Errorf("list requests = %d, want 3", got)
 	}
@@ -350,6 +353,10 @@ func TestAPIRequestHeaders(t *testing.T) {
 	var got http.Header
 	var query string
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			io.WriteString(w, `{"object":"total_count","total_count":0}`)
+			return
+		}
 		got = r.Header.Clone()
 		query = r.URL.RawQuery
 		io.WriteString(w, `[]`)
@@ -370,14 +377,19 @@ func TestAPIRequestHeaders(t *testing.T) {
 	}
 }
 
-// pageServer serves fixed page bodies in order and records offsets.
-func pageServer(t *testing.T, bodies ...string) *httptest.Server {
+// pageServer serves fixed /users bodies in order, whatever the query, and
+// answers /users/count with total.
+func pageServer(t *testing.T, total int, bodies ...string) *httptest.Server {
 	t.Helper()
 	var mu sync.Mutex
 	i := 0
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, total)
+			return
+		}
 		if i >= len(bodies) {
 			io.WriteString(w, "[]")
 			return
@@ -389,11 +401,30 @@ func pageServer(t *testing.T, bodies ...string) *httptest.Server {
 	return hs
 }
 
+// listServer serves the raw JSON elements as Clerk's list, honouring
+// limit and offset, and counts them.
+func listServer(t *testing.T, elems ...string) *httptest.Server {
+	t.Helper()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(elems))
+			return
+		}
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		lo, hi := min(offset, len(elems)), min(offset+limit, len(elems))
+		io.WriteString(w, "["+strings.Join(elems[lo:hi], ",")+"]")
+	}))
+	t.Cleanup(hs.Close)
+	return hs
+}
+
 func TestAPIMalformedElementMidPage(t *testing.T) {
-	hs := pageServer(t,
-		`[{"id":"user_1","created_at":1},{"id":"user_2","created_at":2}]`,
-		`[{"id":"user_3","created_at":"yesterday"},{"id":"user_4","created_at":4}]`,
-		`[42]`,
+	hs := listServer(t,
+		`{"id":"user_1","created_at":1}`, `{"id":"user_2","created_at":2}`,
+		`{"id":"user_3","created_at":"yesterday"}`, `{"id":"user_4","created_at":4}`,
+		`42`,
 	)
 	src, _ := newSource(t, hs.URL, clerk.APIOptions{PageSize: 2})
 	recs, _, err := drain(t, src)
@@ -426,7 +457,7 @@ func TestAPIMalformedElementMidPage(t *testing.T) {
 }
 
 func TestAPIDataEnvelopeTolerated(t *testing.T) {
-	hs := pageServer(t, `{"data":[{"id":"user_1"}],"total_count":1}`)
+	hs := pageServer(t, 1, `{"data":[{"id":"user_1"}],"total_count":1}`)
 	src, _ := newSource(t, hs.URL, clerk.APIOptions{})
 	recs, _, err := drain(t, src)
 	if err != nil || len(recs) != 1 || recs[0].User.ID != "user_1" {
@@ -437,13 +468,12 @@ func TestAPIDataEnvelopeTolerated(t *testing.T) {
 func TestAPIMalformedBodies(t *testing.T) {
 	for name, body := range map[string]string{
 		"html":         `<html>hello</html>`,
-		"truncated":    `[{"id":"user_1"},{"id":`,
 		"object":       `{"users":[]}`,
 		"empty":        ``,
 		"wrong-number": `42`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			hs := pageServer(t, body)
+			hs := pageServer(t, 1, body)
 			src, _ := newSource(t, hs.URL, clerk.APIOptions{})
 			_, err := src.Next(context.Background())
 			if err == nil || errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "/users") {
@@ -452,7 +482,10 @@ func TestAPIMalformedBodies(t *testing.T) {
 		})
 	}
 	t.Run("count", func(t *testing.T) {
-		hs := pageServer(t, `{"object":"total_count"}`)
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"object":"total_count"}`)
+		}))
+		t.Cleanup(hs.Close)
 		src, _ := newSource(t, hs.URL, clerk.APIOptions{})
 		if _, err := src.Total(context.Background()); err == nil || !strings.Contains(err.Error(), "unexpected response") {
 			t.Fatalf("err = %v", err)
@@ -559,9 +592,9 @@ func TestAPIPacingAnnounced(t *testing.T) {
 	if err != nil || len(recs) != 5 {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}
-	// 3 requests at 1/s with burst 1: the 2nd and 3rd wait.
-	if len(w.slept) != 2 || w.slept[0] < 500*time.Millisecond {
-		t.Errorf("slept %v", w.slept)
+	// At 1/s with burst 1, every request after the first waits.
+	if n := srv.Requests(); len(w.slept) != n-1 || n < 3 || w.slept[0] < 500*time.Millisecond {
+		t.Errorf("%d requests, slept %v", n, w.slept)
 	}
 	for _, r := range w.reasons {
 		if !strings.Contains(r, "pacing") {
@@ -608,7 +641,8 @@ func TestNewAPISourceValidation(t *testing.T) {
 		t.Errorf("trailing newline: %v", err)
 	}
 	for _, opts := range []clerk.APIOptions{
-		{PageSize: 501}, {PageSize: -1}, {BaseURL: "ftp://x"}, {BaseURL: "not a url"},
+		{PageSize: 501}, {PageSize: -1}, {PageSize: 1}, {BaseURL: "ftp://x"}, {BaseURL: "not a url"},
+		{MaxInFlight: -1}, {RequestTimeout: -time.Second}, {RetryBudget: -time.Second},
 		{BaseURL: "https://user:pass@api.clerk.com/v1"},
 	} {
 		if _, err := clerk.NewAPISource(testKey, opts); err == nil {

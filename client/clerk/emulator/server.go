@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,12 +44,15 @@ type Server struct {
 	// under URL+"/v1" (see BaseURL).
 	URL string
 
-	users []clerk.User // sorted by created_at ascending
-	opts  Options
-	srv   *http.Server
-	now   func() time.Time
+	opts Options
+	srv  *http.Server
+	now  func() time.Time
 
-	mu         sync.Mutex
+	mu sync.Mutex
+	// users is sorted by created_at ascending. It is replaced, never
+	// modified in place, so a request can list a snapshot unlocked.
+	users      []entry
+	onRequest  func(n int, path string)
 	requests   int
 	byPath     map[string]int
 	failN      int
@@ -62,16 +67,11 @@ func Start(users []clerk.User, opts Options) (*Server, error) {
 	if opts.RequestsPer10s < 0 {
 		return nil, errors.New("emulator: RequestsPer10s must be >= 0")
 	}
-	sorted := slices.Clone(users)
-	slices.SortStableFunc(sorted, func(a, b clerk.User) int {
-		switch {
-		case a.CreatedAt < b.CreatedAt:
-			return -1
-		case a.CreatedAt > b.CreatedAt:
-			return 1
-		}
-		return 0
-	})
+	sorted, err := encode(users)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(sorted, func(a, b entry) int { return cmp.Compare(a.user.CreatedAt, b.user.CreatedAt) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen: %w", err)
@@ -109,6 +109,90 @@ func (s *Server) FailNext(n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failN, s.failStatus = n, status
+}
+
+// OnRequest calls f for every request as it arrives, with the request's
+// number (from 1) and path, before the request is served; f may change
+// the users (AddUsers, DeleteUsers) to play sign-ups and deletions in the
+// middle of a client's walk. Requests are served concurrently, so f may be
+// called concurrently too. nil removes the hook.
+func (s *Server) OnRequest(f func(n int, path string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onRequest = f
+}
+
+// entry is a user and its wire JSON, encoded once: the emulator stands in
+// for Clerk's servers, whose encoding costs an importer nothing, so
+// in-process benchmarks should not pay it on every request either.
+type entry struct {
+	user clerk.User
+	wire []byte
+}
+
+func encode(users []clerk.User) ([]entry, error) {
+	out := make([]entry, len(users))
+	for i, u := range users {
+		b, err := json.Marshal(toWire(u))
+		if err != nil {
+			return nil, fmt.Errorf("emulator: user %s: %w", u.ID, err)
+		}
+		out[i] = entry{u, b}
+	}
+	return out, nil
+}
+
+// AddUsers adds users as sign-ups would: each goes after the users created
+// at or before its created_at.
+func (s *Server) AddUsers(users ...clerk.User) error {
+	add, err := encode(users)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := slices.Clone(s.users)
+	for _, e := range add {
+		i, _ := slices.BinarySearchFunc(next, e.user.CreatedAt+1, func(x entry, t clerk.Millis) int {
+			return cmp.Compare(x.user.CreatedAt, t)
+		})
+		next = slices.Insert(next, i, e)
+	}
+	s.users = next
+	return nil
+}
+
+// DeleteUsers removes the users with these ids and returns how many it
+// found.
+func (s *Server) DeleteUsers(ids ...string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	next := slices.DeleteFunc(slices.Clone(s.users), func(e entry) bool { return gone[e.user.ID] })
+	n := len(s.users) - len(next)
+	s.users = next
+	return n
+}
+
+// Users returns the users the server holds now, oldest first.
+func (s *Server) Users() []clerk.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]clerk.User, len(s.users))
+	for i, e := range s.users {
+		out[i] = e.user
+	}
+	return out
+}
+
+// snapshot returns the current users; callers must not modify them.
+func (s *Server) snapshot() []entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.users
 }
 
 // Requests returns how many requests the server has received.
@@ -150,7 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/users":
 		s.listUsers(w, r)
 	case "/v1/users/count":
-		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(s.users)})
+		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(s.snapshot())})
 	default:
 		writeError(w, http.StatusNotFound, 0)
 	}
@@ -160,9 +244,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // key check and the rate limit. It returns 0 if the request may proceed.
 func (s *Server) admit(r *http.Request) (status int, retryAfter int) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.requests++
 	s.byPath[r.URL.Path]++
+	if f := s.onRequest; f != nil {
+		n := s.requests
+		s.mu.Unlock()
+		f(n, r.URL.Path)
+		s.mu.Lock()
+	}
+	defer s.mu.Unlock()
 	if s.failN > 0 {
 		s.failN--
 		ra := 0
@@ -218,8 +308,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeParamError(w, "order_by", fmt.Sprintf("order_by %q is not supported by the emulator; use +created_at or -created_at", q.Get("order_by")))
 		return
 	}
-	// idx(k) maps the k-th user in the requested order to s.users.
-	n := len(s.users)
+	users := s.snapshot()
+	// idx(k) maps the k-th user in the requested order to users.
+	n := len(users)
 	idx := func(k int) int {
 		if desc {
 			return n - 1 - k
@@ -234,7 +325,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		pos := -1
 		for k := 0; k < n; k++ {
-			if s.users[idx(k)].ID == after {
+			if users[idx(k)].user.ID == after {
 				pos = k
 				break
 			}
@@ -245,11 +336,18 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		start = pos + 1
 	}
-	page := make([]wireUser, 0, max(0, min(limit, n-start)))
-	for k := start; k < n && len(page) < limit; k++ {
-		page = append(page, toWire(s.users[idx(k)]))
+	var page bytes.Buffer
+	page.WriteByte('[')
+	for k := start; k < n && k < start+limit; k++ {
+		if k > start {
+			page.WriteByte(',')
+		}
+		page.Write(users[idx(k)].wire)
 	}
-	writeJSON(w, http.StatusOK, page)
+	page.WriteByte(']')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(page.Bytes()) //nolint:errcheck // the client went away; nothing to do
 }
 
 func intParam(v string, def int) (int, bool) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -249,5 +250,54 @@ func TestServerLatencyAndClose(t *testing.T) {
 	}
 	if _, err := Start(nil, Options{RequestsPer10s: -1}); err == nil {
 		t.Error("negative limit accepted")
+	}
+}
+
+func TestServerChangesMidWalk(t *testing.T) {
+	users := Generate(10, 3)
+	s := start(t, users, Options{})
+	var seen []int
+	var paths []string
+	// A sign-up after everyone, and a backdated import tied with user 4:
+	// it goes after the users created at that time.
+	late, tied := Generate(12, 4)[11], Generate(13, 5)[12]
+	late.CreatedAt = users[9].CreatedAt + 1
+	tied.CreatedAt = users[4].CreatedAt
+	s.OnRequest(func(n int, path string) {
+		seen = append(seen, n)
+		paths = append(paths, path)
+		if n == 2 {
+			if err := s.AddUsers(late, tied); err != nil {
+				t.Error(err)
+			}
+			if got := s.DeleteUsers(users[0].ID, users[7].ID, "user_unknown"); got != 2 {
+				t.Errorf("DeleteUsers = %d", got)
+			}
+		}
+	})
+	before := listIDs(t, get(t, s.BaseURL()+"/users?order_by=%2Bcreated_at&limit=100", ""))
+	after := listIDs(t, get(t, s.BaseURL()+"/users?order_by=%2Bcreated_at&limit=100", ""))
+	if len(before) != 10 || before[0] != users[0].ID {
+		t.Errorf("before = %v", before)
+	}
+	// The change lands before request 2 is served.
+	want := []string{users[1].ID, users[2].ID, users[3].ID, users[4].ID, tied.ID, users[5].ID, users[6].ID, users[8].ID, users[9].ID, late.ID}
+	if !slices.Equal(after, want) {
+		t.Errorf("after = %v", after)
+	}
+	r := get(t, s.BaseURL()+"/users/count", "")
+	if !strings.Contains(string(r.body), `"total_count":10`) {
+		t.Errorf("count = %s", r.body)
+	}
+	if !slices.Equal(seen, []int{1, 2, 3}) || paths[2] != "/v1/users/count" {
+		t.Errorf("hook saw %v %v", seen, paths)
+	}
+	if got := s.Users(); len(got) != 10 || got[len(got)-1].CreatedAt != users[9].CreatedAt+1 {
+		t.Errorf("Users() = %d users", len(got))
+	}
+	s.OnRequest(nil)
+	get(t, s.BaseURL()+"/users/count", "")
+	if len(seen) != 3 {
+		t.Error("hook still called after removal")
 	}
 }

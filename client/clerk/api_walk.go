@@ -1,0 +1,507 @@
+package clerk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// maxAutoInFlight caps the automatic walk: a page that has arrived but
+// waits for an earlier one holds a decoded page (a few MB at most), so
+// this also bounds the walk's memory.
+const maxAutoInFlight = 32
+
+// maxLookback bounds the offset probes that look for where the list
+// resumes when the cursor cannot be used.
+const maxLookback = 8
+
+// errNotAdvancing is a list that repeats itself or goes back in time:
+// following it would never end.
+var errNotAdvancing = errors.New("clerk: Clerk's user list does not advance")
+
+// Cursor paging states.
+const (
+	cursorUntried = iota
+	cursorWorks
+	cursorOff
+)
+
+// walk is the concurrent list walk: offset windows of pageSize users, each
+// starting on the last user of the one before (the overlap proves no user
+// was skipped or shifted in between), fetched several at a time and
+// delivered strictly in order.
+type walk struct {
+	started bool
+	ctx     context.Context // until the end, an error or Close
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	// The current generation of windows: offsets base, base+P-1, … It is
+	// dropped (and its requests cancelled) when the list is found to have
+	// moved under it.
+	genCtx    context.Context
+	genCancel context.CancelFunc
+	queue     []*window // issued, in offset order; queue[0] is delivered next
+	next      int       // offset of the next window to issue
+	issuedEnd bool      // a window expected to be the last was issued
+	estN      int       // estimated list length (from /users/count)
+
+	// What was delivered.
+	delivered   int                 // users delivered so far
+	lastKey     string              // key of the last user delivered; "" before the first
+	lastCreated int64               // created_at of the last decodable user delivered
+	haveCreated bool                // lastCreated is set
+	prevKeys    map[string]struct{} // keys of the last page delivered
+	firstKey    string              // key of the first user delivered
+	cursor      int
+	// cursorOnly: Clerk ignores offset but honours the cursor, so
+	// windows would all start over; pages follow each other by cursor.
+	cursorOnly bool
+}
+
+// window is one list request of the walk and, once done is closed, its
+// answer.
+type window struct {
+	offset int
+	done   chan struct{}
+	elems  []element
+	full   bool // the server filled the page: the list may go on
+	err    error
+}
+
+// element is one list entry, decoded by the request's goroutine.
+type element struct {
+	rec     Record
+	key     string // the user id, or the raw bytes of an entry without one
+	created int64
+	hasTime bool // created is the decoded user's created_at
+}
+
+func newElement(raw json.RawMessage, pos int) element {
+	e := element{rec: decodeUser(raw, pos)}
+	if u := e.rec.User; u != nil {
+		e.key, e.created, e.hasTime = u.ID, int64(u.CreatedAt), true
+		return e
+	}
+	if id := rawID(raw); id != "" {
+		e.key = id
+	} else {
+		e.key = "\x00" + string(bytes.TrimSpace(raw))
+	}
+	return e
+}
+
+// isID reports whether a key is a user id (usable as a cursor).
+func isID(key string) bool { return key != "" && key[0] != 0 }
+
+// latencyMeter smooths the duration of successful requests.
+type latencyMeter struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func (m *latencyMeter) observe(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.d == 0 {
+		m.d = d
+	} else {
+		m.d = (7*m.d + d) / 8
+	}
+}
+
+func (m *latencyMeter) get() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.d
+}
+
+// inFlight is how many list requests the walk keeps going: by Little's
+// law, the limiter's rate times the latency keeps the allowance busy
+// (plus a quarter for jitter); more would only wait on the limiter.
+func (a *APISource) inFlight() int {
+	if a.maxInFlight > 0 {
+		return a.maxInFlight
+	}
+	r := a.limiter.Limit()
+	if r == rate.Inf {
+		return maxAutoInFlight
+	}
+	n := int(math.Ceil(float64(r)*a.latency.get().Seconds()*1.25)) + 1
+	return min(max(n, 1), maxAutoInFlight)
+}
+
+// Next implements Source. It walks GET /users in created_at ascending
+// order, so sign-ups during the import land at the end instead of
+// shifting the pages not read yet. Windows overlap by one user; when the
+// overlap does not match (users were deleted or inserted before the
+// window), the stretch is re-read after the last user delivered with the
+// starting_after cursor, or by offset where Clerk refuses or ignores the
+// cursor, and the walk resumes from there. A list that repeats itself or
+// goes back in time stops the import with an error.
+func (a *APISource) Next(ctx context.Context) ([]Record, error) {
+	if a.closed {
+		return nil, errors.New("clerk: source is closed")
+	}
+	if a.err != nil {
+		return nil, a.err
+	}
+	if a.done {
+		return nil, io.EOF
+	}
+	recs, err := a.next(ctx)
+	switch {
+	case errors.Is(err, io.EOF):
+		a.done = true
+		a.walk.stop()
+	case err != nil:
+		a.err = err
+		a.walk.stop()
+	}
+	return recs, err
+}
+
+func (a *APISource) next(ctx context.Context) ([]Record, error) {
+	if !a.haveTotal {
+		// The count sizes the walk (how many windows to plan).
+		if _, err := a.Total(ctx); err != nil {
+			return nil, err
+		}
+	}
+	w := &a.walk
+	if !w.started {
+		w.started = true
+		w.ctx, w.cancel = context.WithCancel(context.Background())
+		w.estN = a.total
+		w.restart(0)
+	}
+	// The caller's cancel reaches the requests in flight.
+	defer context.AfterFunc(ctx, w.cancel)()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if w.cursorOnly {
+			elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
+			if err != nil {
+				return nil, err
+			}
+			return a.resumeAfter(elems, full, 0)
+		}
+		a.fill()
+		if len(w.queue) == 0 {
+			return nil, io.EOF
+		}
+		win := w.queue[0]
+		select {
+		case <-win.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		w.queue = w.queue[1:]
+		if win.err != nil {
+			return nil, win.err
+		}
+		elems := win.elems
+		if w.lastKey != "" {
+			if len(elems) == 0 || elems[0].key != w.lastKey {
+				// A window far into the list that starts with the very
+				// first user: offset is ignored.
+				ignored := win.offset > 0 && len(elems) > 0 && elems[0].key == w.firstKey
+				recs, err := a.resync(ctx, win)
+				if ignored && w.cursor == cursorWorks {
+					w.cursorOnly = true
+					w.restart(0)
+				}
+				return recs, err
+			}
+			elems = elems[1:]
+		}
+		recs, err := a.deliver(elems)
+		if err != nil {
+			return nil, err
+		}
+		if !win.full {
+			if len(recs) == 0 {
+				return nil, io.EOF
+			}
+			a.done = true
+			w.stop()
+			return recs, nil
+		}
+		if len(w.queue) == 0 && w.issuedEnd {
+			// The list is longer than counted: users signed up during the
+			// walk. Count again to plan the rest.
+			w.issuedEnd = false
+			a.haveTotal = false
+			n, err := a.Total(ctx)
+			if err != nil {
+				return nil, err
+			}
+			w.estN = max(n, win.offset+a.pageSize+1)
+		}
+		if len(recs) > 0 {
+			return recs, nil
+		}
+	}
+}
+
+// fill issues windows until the walk has inFlight requests going or the
+// plan (from the count) is covered.
+func (a *APISource) fill() {
+	w := &a.walk
+	for !w.issuedEnd && len(w.queue) < a.inFlight() {
+		win := &window{offset: w.next, done: make(chan struct{})}
+		w.queue = append(w.queue, win)
+		w.next += a.pageSize - 1
+		// A window reaching past the counted users is expected short: the
+		// last one needed.
+		if win.offset+a.pageSize > w.estN {
+			w.issuedEnd = true
+		}
+		ctx := w.genCtx
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			defer close(win.done)
+			q := url.Values{"offset": {strconv.Itoa(win.offset)}}
+			win.elems, win.full, win.err = a.fetch(ctx, q, win.offset)
+		}()
+	}
+}
+
+// restart drops the windows in flight and plans new ones from offset base
+// (the offset of the last user delivered, or 0 before the first).
+func (w *walk) restart(base int) {
+	if w.genCancel != nil {
+		w.genCancel()
+	}
+	w.genCtx, w.genCancel = context.WithCancel(w.ctx)
+	w.queue = nil
+	w.next = base
+	w.issuedEnd = false
+}
+
+// stop cancels every request of the walk and waits for their goroutines.
+func (w *walk) stop() {
+	if !w.started {
+		return
+	}
+	w.cancel()
+	w.wg.Wait()
+	w.queue = nil
+}
+
+// fetch reads one list page: q positions it (offset, or starting_after);
+// pos0+i+1 is the provisional position of element i (fixed on delivery).
+func (a *APISource) fetch(ctx context.Context, q url.Values, pos0 int) ([]element, bool, error) {
+	q.Set("limit", strconv.Itoa(a.pageSize))
+	q.Set("order_by", "+created_at")
+	if !q.Has("offset") {
+		q.Set("offset", "0")
+	}
+	where := "offset " + q.Get("offset")
+	if after := q.Get("starting_after"); after != "" {
+		where = "after " + after
+	}
+	var elems []element
+	var full bool
+	err := a.get(ctx, "/users", q, func(body []byte) error {
+		raws, err := splitPage(body)
+		if err != nil {
+			if truncatedJSON(body) {
+				return errTruncated
+			}
+			return fmt.Errorf("clerk: GET %s/users (%s): %w", a.base, where, err)
+		}
+		if len(raws) > a.pageSize {
+			return fmt.Errorf("clerk: GET %s/users (%s): %d users for limit %d", a.base, where, len(raws), a.pageSize)
+		}
+		full = len(raws) == a.pageSize
+		elems = make([]element, len(raws))
+		for i, raw := range raws {
+			elems[i] = newElement(raw, pos0+i+1)
+		}
+		return nil
+	})
+	return elems, full, err
+}
+
+// deliver checks that elems continue the list (no user twice, created_at
+// never going back), numbers them and makes them the last page delivered.
+func (a *APISource) deliver(elems []element) ([]Record, error) {
+	w := &a.walk
+	keys := make(map[string]struct{}, len(elems))
+	recs := make([]Record, len(elems))
+	for i, e := range elems {
+		_, inPage := keys[e.key]
+		_, inPrev := w.prevKeys[e.key]
+		if isID(e.key) && (inPage || inPrev || e.key == w.lastKey) {
+			return nil, fmt.Errorf("%w: user %q came back after %d users; stopping so the import does not run forever (is CLERK_API_URL a Clerk API that honours offset?)", errNotAdvancing, e.key, w.delivered+i)
+		}
+		keys[e.key] = struct{}{}
+		if e.hasTime {
+			if w.haveCreated && e.created < w.lastCreated {
+				return nil, fmt.Errorf("%w: user %q was created before the user read before it (after %d users); stopping so the import does not run forever", errNotAdvancing, e.key, w.delivered+i)
+			}
+			w.lastCreated, w.haveCreated = e.created, true
+		}
+		rec := e.rec
+		if pos := w.delivered + i + 1; rec.Pos != pos {
+			if rec.Err != nil {
+				rec = decodeUser(rec.Raw, pos) // its message names the position
+			} else {
+				rec.Pos = pos
+			}
+		}
+		recs[i] = rec
+	}
+	if len(elems) > 0 {
+		if w.delivered == 0 {
+			w.firstKey = elems[0].key
+		}
+		w.delivered += len(elems)
+		w.prevKeys = keys
+		w.lastKey = elems[len(elems)-1].key
+	}
+	return recs, nil
+}
+
+// advances reports whether a page read after the last user delivered
+// really continues the list (a Clerk ignoring the cursor starts over).
+func (w *walk) advances(elems []element) bool {
+	e := elems[0]
+	_, inPrev := w.prevKeys[e.key]
+	return e.key != w.lastKey && !inPrev && (!e.hasTime || !w.haveCreated || e.created >= w.lastCreated)
+}
+
+// resync handles a window whose first user is not the last one delivered:
+// users were deleted or inserted before it since the windows were planned.
+// It re-reads the users after the last one delivered, then restarts the
+// windows from there.
+func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
+	w := &a.walk
+	w.restart(win.offset) // the other windows sit on the same stale offsets
+	if w.cursor != cursorOff && isID(w.lastKey) {
+		elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 422):
+			if w.cursor == cursorUntried {
+				w.cursor = cursorOff // not supported here
+			}
+			// Otherwise the last user was deleted: look for the spot by offset.
+		case err != nil:
+			return nil, err
+		case len(elems) > 0 && !w.advances(elems):
+			w.cursor = cursorOff // ignored: the list started over
+		default:
+			w.cursor = cursorWorks
+			// The window's first user sits at index j of this page, so the
+			// last user delivered is now at win.offset-1-j.
+			last := win.offset
+			if len(win.elems) > 0 {
+				for j, e := range elems {
+					if e.key == win.elems[0].key {
+						last = win.offset - 1 - j
+						break
+					}
+				}
+			}
+			return a.resumeAfter(elems, full, last+len(elems))
+		}
+	}
+	return a.lookback(ctx, win.offset)
+}
+
+// lookback finds the last user delivered (expected at offset at) by
+// offset, stepping back over deletions or forward over insertions, and
+// delivers what follows it. Without the user (deleted meanwhile), the
+// list resumes at the first user created after it.
+func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
+	w := &a.walk
+	step := a.pageSize - 1
+	lo := max(0, at-step)
+	for range maxLookback {
+		elems, full, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(lo)}}, w.delivered)
+		if err != nil {
+			return nil, err
+		}
+		j := -1
+		for i, e := range elems {
+			if e.key == w.lastKey {
+				j = i
+				break
+			}
+		}
+		switch {
+		case j >= 0 && j == len(elems)-1 && full:
+			lo += j // the user ends this window: read on from it
+			continue
+		case j >= 0:
+			return a.resumeAfter(elems[j+1:], full, lo+len(elems)-1)
+		case len(elems) == 0 && lo > 0:
+			lo = max(0, lo-step) // the list shrank below lo
+			continue
+		case len(elems) == 0:
+			return nil, io.EOF
+		case !w.haveCreated:
+			return nil, fmt.Errorf("%w: the last user read (%q) is gone and users carry no created_at to resume after", errNotAdvancing, w.lastKey)
+		case lo > 0 && elems[0].hasTime && elems[0].created > w.lastCreated:
+			lo = max(0, lo-step) // started past the spot: step back
+			continue
+		case full && elems[len(elems)-1].hasTime && elems[len(elems)-1].created <= w.lastCreated:
+			lo += step // the spot is further on
+			continue
+		}
+		k := 0
+		for k < len(elems) && !(elems[k].hasTime && elems[k].created > w.lastCreated) {
+			k++
+		}
+		return a.resumeAfter(elems[k:], full, lo+len(elems)-1)
+	}
+	return nil, fmt.Errorf("%w: could not find where the list resumes after user %q (%d users read); stopping so the import does not run forever", errNotAdvancing, w.lastKey, w.delivered)
+}
+
+// resumeAfter delivers the users a resync found and restarts the windows
+// at last, the offset of the last of them; a short page ends the walk.
+func (a *APISource) resumeAfter(elems []element, full bool, last int) ([]Record, error) {
+	recs, err := a.deliver(elems)
+	if err != nil {
+		return nil, err
+	}
+	if !full {
+		if len(recs) == 0 {
+			return nil, io.EOF
+		}
+		a.done = true
+		a.walk.stop()
+		return recs, nil
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%w: a full page after user %q brought no new user (%d users read); stopping so the import does not run forever", errNotAdvancing, a.walk.lastKey, a.walk.delivered)
+	}
+	a.walk.restart(last)
+	return recs, nil
+}
+
+// rawID reads the id of a list element without decoding the rest.
+func rawID(raw json.RawMessage) string {
+	var probe struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &probe) != nil {
+		return ""
+	}
+	return probe.ID
+}

@@ -1,0 +1,548 @@
+package clerk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+	"golang.org/x/time/rate"
+)
+
+func ids(users []clerk.User) []string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = u.ID
+	}
+	return out
+}
+
+// checkIDs asserts that recs are exactly the users want, in order, with
+// positions 1..n.
+func checkIDs(t *testing.T, recs []clerk.Record, want []string) {
+	t.Helper()
+	if len(recs) != len(want) {
+		t.Fatalf("read %d users, want %d", len(recs), len(want))
+	}
+	for i, r := range recs {
+		if r.User == nil || r.User.ID != want[i] || r.Pos != i+1 {
+			t.Fatalf("record %d = pos %d %+v, want %s", i, r.Pos, r.User, want[i])
+		}
+	}
+}
+
+// walkStats checks the invariants of a walk over a changing list: every
+// user present throughout is read exactly once, users deleted or added
+// during the walk at most once, in created_at order, positions 1..n.
+func walkStats(t *testing.T, recs []clerk.Record, initial []clerk.User, deleted, added map[string]bool) {
+	t.Helper()
+	count := map[string]int{}
+	var last clerk.Millis
+	for i, r := range recs {
+		if r.User == nil {
+			t.Fatalf("record %d: %v", i, r.Err)
+		}
+		if r.Pos != i+1 {
+			t.Fatalf("record %d has pos %d", i, r.Pos)
+		}
+		if r.User.CreatedAt < last {
+			t.Fatalf("record %d (%s) goes back in created_at", i, r.User.ID)
+		}
+		last = r.User.CreatedAt
+		count[r.User.ID]++
+		if count[r.User.ID] > 1 {
+			t.Fatalf("user %s read twice", r.User.ID)
+		}
+	}
+	existed := map[string]bool{}
+	for _, u := range initial {
+		existed[u.ID] = true
+		if !deleted[u.ID] && count[u.ID] != 1 {
+			t.Fatalf("user %s (present throughout) read %d times", u.ID, count[u.ID])
+		}
+	}
+	for id := range count {
+		if !added[id] && !existed[id] {
+			t.Fatalf("user %s read but never existed", id)
+		}
+	}
+}
+
+// Sign-ups, backdated inserts and deletions land while dozens of windows
+// are in flight, at several moments of the walk, with a Clerk that
+// honours, ignores or refuses the cursor.
+func TestAPIWalkMidFetchCreateDelete(t *testing.T) {
+	const n = 2500 // 26 windows of 100, 8 in flight: about 28 list requests
+	users := emulator.Generate(n, 9)
+	for _, mode := range []string{"", "ignore", "refuse"} {
+		for _, at := range []int{3, 8, 15} {
+			t.Run(fmt.Sprintf("clerk %s/request %d", mode, at), func(t *testing.T) {
+				emu := startEmulator(t, users, emulator.Options{})
+				r := rand.New(rand.NewPCG(uint64(at), 7))
+				deleted, added := map[string]bool{}, map[string]bool{}
+				var mu sync.Mutex
+				round := 0
+				mutate := func() {
+					mu.Lock()
+					defer mu.Unlock()
+					// Deletions spread over the list: some behind the walk,
+					// some ahead of it.
+					var gone []string
+					for range 40 {
+						id := users[r.IntN(n)].ID
+						gone = append(gone, id)
+						deleted[id] = true
+					}
+					emu.DeleteUsers(gone...)
+					// Sign-ups at the end, and imports backdated into the
+					// middle (Clerk's create-user takes created_at).
+					round++
+					extra := emulator.Generate(30, int64(1000+100*at+round))
+					for i := range extra {
+						if i%3 == 0 {
+							extra[i].CreatedAt = users[r.IntN(n)].CreatedAt
+						} else {
+							extra[i].CreatedAt = users[n-1].CreatedAt + clerk.Millis(i+1)
+						}
+						added[extra[i].ID] = true
+					}
+					if err := emu.AddUsers(extra...); err != nil {
+						t.Error(err)
+					}
+				}
+				emu.OnRequest(func(k int, path string) {
+					if k == at || k == at+10 {
+						mutate()
+					}
+				})
+				proxy := &cursorProxy{mode: mode, next: emu}
+				srv := httptest.NewServer(proxy)
+				t.Cleanup(srv.Close)
+				src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 100, MaxInFlight: 8})
+				recs, _, err := drain(t, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				walkStats(t, recs, users, deleted, added)
+				if round != 2 {
+					t.Fatalf("%d rounds of changes", round)
+				}
+				// The changes landed mid-walk: some window found its
+				// overlap moved and the stretch was re-read.
+				resynced := 0
+				for _, q := range proxy.listQueries() {
+					if strings.Contains(q, "starting_after=") {
+						resynced++
+					}
+				}
+				t.Logf("%d list requests, %d cursor resyncs", len(proxy.listQueries()), resynced)
+				if resynced == 0 {
+					t.Error("no resync: the changes did not land mid-walk")
+				}
+			})
+		}
+	}
+}
+
+// fakeList plays a broken Clerk over raw users {"id","created_at"}.
+type fakeList struct {
+	users        []string
+	ignoreOffset bool
+	ignoreCursor bool
+	mu           sync.Mutex
+	requests     int
+}
+
+func newFakeList(n int) *fakeList {
+	f := &fakeList{}
+	for i := range n {
+		f.users = append(f.users, fmt.Sprintf(`{"id":"user_%05d","created_at":%d}`, i, 1000+i))
+	}
+	return f
+}
+
+func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.requests++
+	f.mu.Unlock()
+	if strings.HasSuffix(r.URL.Path, "/count") {
+		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(f.users))
+		return
+	}
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	start, _ := strconv.Atoi(q.Get("offset"))
+	if f.ignoreOffset {
+		start = 0
+	}
+	if after := q.Get("starting_after"); after != "" && !f.ignoreCursor {
+		start = slices.IndexFunc(f.users, func(s string) bool { return strings.Contains(s, `"`+after+`"`) }) + 1
+	}
+	lo, hi := min(start, len(f.users)), min(start+limit, len(f.users))
+	io.WriteString(w, "["+strings.Join(f.users[lo:hi], ",")+"]")
+}
+
+func (f *fakeList) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests
+}
+
+// A server that ignores offset and starting_after once made an import
+// "fetch" 203,500 users from 3,000 without end; now it stops with an error.
+func TestAPINonAdvancingServerStops(t *testing.T) {
+	f := newFakeList(3000)
+	f.ignoreOffset, f.ignoreCursor = true, true
+	hs := httptest.NewServer(f)
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{})
+	recs, _, err := drain(t, src)
+	if err == nil || !strings.Contains(err.Error(), "does not advance") {
+		t.Fatalf("err = %v after %d users", err, len(recs))
+	}
+	if len(recs) > 500 {
+		t.Errorf("%d users delivered from a list that never moves past 500", len(recs))
+	}
+	if f.count() > 100 {
+		t.Errorf("%d requests before giving up", f.count())
+	}
+	// The stream stays ended.
+	if _, err2 := src.Next(context.Background()); err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("Next after the error = %v", err2)
+	}
+}
+
+// A server that ignores offset but honours the cursor is walked by cursor.
+func TestAPIOffsetIgnoredCursorHonoured(t *testing.T) {
+	f := newFakeList(3000)
+	f.ignoreOffset = true
+	hs := httptest.NewServer(f)
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, 3000)
+	for i := range want {
+		want[i] = fmt.Sprintf("user_%05d", i)
+	}
+	checkIDs(t, recs, want)
+	// Once offsets are seen to be ignored, pages follow by cursor alone:
+	// one window wasted, not a window generation per page.
+	if got := f.count(); got > 3000/500+10 {
+		t.Errorf("%d requests for 6 pages", got)
+	}
+}
+
+func TestAPIRepeatedOrBackwardUsersStop(t *testing.T) {
+	for name, mutate := range map[string]func(f *fakeList){
+		// The same user twice within a page.
+		"repeated id": func(f *fakeList) { f.users[7] = f.users[3] },
+		// A user created before the one read before it.
+		"created_at back": func(f *fakeList) { f.users[700] = `{"id":"user_x","created_at":5}` },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeList(1200)
+			mutate(f)
+			hs := httptest.NewServer(f)
+			t.Cleanup(hs.Close)
+			src, _ := newSource(t, hs.URL, clerk.APIOptions{})
+			_, _, err := drain(t, src)
+			if err == nil || !strings.Contains(err.Error(), "does not advance") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+// A request that gets no answer times out and is retried within the
+// budget; the page then fails with a clear error instead of hanging.
+func TestAPIHungServerGivesUp(t *testing.T) {
+	var mu sync.Mutex
+	lists := 0
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			io.WriteString(w, `{"object":"total_count","total_count":3}`)
+			return
+		}
+		mu.Lock()
+		lists++
+		mu.Unlock()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(hs.Close)
+	// The fake sleep does not wait, so the budget is spent by the
+	// timeouts and the backoff schedule alone; without it, 1000 retries
+	// would be allowed.
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{
+		RequestTimeout: 20 * time.Millisecond, RetryBudget: 2 * time.Second, MaxRetries: 1000,
+	})
+	_, err := src.Next(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no answer within 20ms") || !strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("err = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if lists < 2 || lists > 20 {
+		t.Errorf("%d list requests", lists)
+	}
+}
+
+// A 200 whose body is cut short (by the connection, or mid-JSON behind a
+// proxy that framed it) is retried like a reset.
+func TestAPITruncatedPageRetried(t *testing.T) {
+	for _, how := range []string{"connection", "json"} {
+		t.Run(how, func(t *testing.T) {
+			f := newFakeList(30)
+			var mu sync.Mutex
+			cut := false
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				first := !cut && !strings.HasSuffix(r.URL.Path, "/count")
+				cut = cut || first
+				mu.Unlock()
+				if !first {
+					f.ServeHTTP(w, r)
+					return
+				}
+				body := `[{"id":"user_00000","created_at":1000},{"id":`
+				if how == "connection" {
+					w.Header().Set("Content-Length", "4000")
+				}
+				io.WriteString(w, body)
+			}))
+			t.Cleanup(hs.Close)
+			src, w := newSource(t, hs.URL, clerk.APIOptions{})
+			recs, _, err := drain(t, src)
+			if err != nil || len(recs) != 30 {
+				t.Fatalf("%d users, %v", len(recs), err)
+			}
+			if !slices.Equal(w.reasons, []string{"could not reach Clerk, retrying"}) {
+				t.Errorf("waits %q", w.reasons)
+			}
+		})
+	}
+}
+
+// A body over the 64 MiB cap is refused without a retry: the server
+// would only send it again.
+func TestAPIOversizeBodyNotRetried(t *testing.T) {
+	var mu sync.Mutex
+	lists := 0
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			io.WriteString(w, `{"object":"total_count","total_count":3}`)
+			return
+		}
+		mu.Lock()
+		lists++
+		mu.Unlock()
+		io.WriteString(w, "[")
+		chunk := strings.Repeat(" ", 1<<20)
+		for range 65 {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(hs.Close)
+	src, w := newSource(t, hs.URL, clerk.APIOptions{})
+	_, err := src.Next(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if lists != 1 || len(w.slept) != 0 {
+		t.Errorf("%d list requests, waits %v", lists, w.slept)
+	}
+}
+
+// concurrencyProxy measures how many list requests are in flight at once
+// and delays each a little, so answers come back out of order.
+type concurrencyProxy struct {
+	next      http.Handler
+	mu        sync.Mutex
+	now, peak int
+	seq       int
+}
+
+func (p *concurrencyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/users") {
+		p.mu.Lock()
+		p.now++
+		p.seq++
+		p.peak = max(p.peak, p.now)
+		d := time.Duration(p.seq%4) * time.Millisecond
+		p.mu.Unlock()
+		time.Sleep(d) // shuffles completion order; nothing asserts on time
+		defer func() { p.mu.Lock(); p.now--; p.mu.Unlock() }()
+	}
+	p.next.ServeHTTP(w, r)
+}
+
+func TestAPIWalkConcurrentBoundedInOrder(t *testing.T) {
+	users := emulator.Generate(1000, 4)
+	for _, limit := range []int{1, 4} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			p := &concurrencyProxy{next: startEmulator(t, users, emulator.Options{})}
+			hs := httptest.NewServer(p)
+			t.Cleanup(hs.Close)
+			src, _ := newSource(t, hs.URL+"/v1", clerk.APIOptions{PageSize: 50, MaxInFlight: limit})
+			recs, _, err := drain(t, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkIDs(t, recs, ids(users))
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.peak > limit || (limit > 1 && p.peak < 2) {
+				t.Errorf("peak %d requests in flight, limit %d", p.peak, limit)
+			}
+		})
+	}
+}
+
+// 429s on list requests in flight still reach the wizard as waits.
+func TestAPIRateLimitedMidWalk(t *testing.T) {
+	users := emulator.Generate(600, 2)
+	srv := startEmulator(t, users, emulator.Options{})
+	src, w := newSource(t, srv.BaseURL(), clerk.APIOptions{PageSize: 100})
+	if _, err := src.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext(3, http.StatusTooManyRequests)
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, ids(users))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Equal(w.reasons, []string{"rate limited by Clerk", "rate limited by Clerk", "rate limited by Clerk"}) {
+		t.Errorf("waits %q", w.reasons)
+	}
+}
+
+// Cancelling mid-walk ends the stream with the context's error and stops
+// the requests in flight.
+func TestAPIWalkCancel(t *testing.T) {
+	users := emulator.Generate(1000, 3)
+	srv := startEmulator(t, users, emulator.Options{})
+	src, _ := newSource(t, srv.BaseURL(), clerk.APIOptions{PageSize: 100, MaxInFlight: 3})
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := src.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := src.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := src.Next(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Next after cancel = %v", err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The walk keeps rate × latency requests going (Little's law), with a
+// quarter to spare, between 1 and 32.
+func TestAPIInFlightFromRateAndLatency(t *testing.T) {
+	for _, c := range []struct {
+		key     string
+		latency time.Duration
+		want    int
+	}{
+		{"sk_live_x", 300 * time.Millisecond, 32}, // 90/s × 0.3 s × 1.25 + 1 = 35, capped
+		{"sk_live_x", 100 * time.Millisecond, 13}, // 90 × 0.1 × 1.25 = 11.25 → 12, + 1
+		{"sk_test_x", 300 * time.Millisecond, 5},  // 9 × 0.3 × 1.25 = 3.375 → 4, + 1
+		{"sk_test_x", 0, 1},                       // not measured yet
+	} {
+		src, err := clerk.NewAPISource(c.key, clerk.APIOptions{BaseURL: "http://127.0.0.1:1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clerk.SetLatency(src, c.latency)
+		if got := clerk.InFlight(src); got != c.want {
+			t.Errorf("%s at %v: %d in flight, want %d", c.key[:8], c.latency, got, c.want)
+		}
+	}
+}
+
+// When every request in flight gets a 429 at once, the pause is announced
+// once (one countdown in the wizard, one line in the CLI), and requests
+// starting meanwhile wait for it instead of earning more 429s.
+func TestAPIConcurrent429sAnnouncedOnce(t *testing.T) {
+	users := emulator.Generate(1500, 2)
+	emu := startEmulator(t, users, emulator.Options{})
+	// The first 8 list requests are held until all 8 are in, then all
+	// refused at once, as when the key's allowance runs out.
+	const refused = 8
+	var mu sync.Mutex
+	arrived, lists := 0, 0
+	all := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/users") {
+			mu.Lock()
+			lists++
+			refuse := arrived < refused
+			if refuse {
+				arrived++
+				if arrived == refused {
+					close(all)
+				}
+			}
+			mu.Unlock()
+			if refuse {
+				<-all
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+				io.WriteString(w, `{"errors":[{"message":"Too many requests","long_message":"Too many requests, please retry later","code":"too_many_requests"}]}`)
+				return
+			}
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	w := &waits{}
+	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
+		BaseURL: hs.URL + "/v1", PageSize: 100, MaxInFlight: refused, OnWait: w.onWait,
+		Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	// Really sleeps the Retry-After (1 s); nothing asserts on time.
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, ids(users))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Equal(w.reasons, []string{"rate limited by Clerk"}) {
+		t.Errorf("waits %q", w.reasons)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// 16 windows, and the 8 refused: nothing else was refused.
+	if lists != 16+refused {
+		t.Errorf("%d list requests", lists)
+	}
+}
