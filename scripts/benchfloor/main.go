@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"
@@ -70,7 +71,14 @@ type smallUser struct {
 	HasImage              bool    `json:"has_image"`
 	PrimaryEmailAddressID *string `json:"primary_email_address_id"`
 	PasswordEnabled       bool    `json:"password_enabled"`
-	EmailAddresses        []struct {
+	// The MFA and SSO facts the importer tags users by.
+	TwoFactorEnabled   bool              `json:"two_factor_enabled"`
+	TOTPEnabled        bool              `json:"totp_enabled"`
+	BackupCodeEnabled  bool              `json:"backup_code_enabled"`
+	Passkeys           []json.RawMessage `json:"passkeys"`
+	SAMLAccounts       []json.RawMessage `json:"saml_accounts"`
+	EnterpriseAccounts []json.RawMessage `json:"enterprise_accounts"`
+	EmailAddresses     []struct {
 		ID           string `json:"id"`
 		EmailAddress string `json:"email_address"`
 		Verification *struct {
@@ -164,6 +172,12 @@ func toRow(u *smallUser, i int, seen map[string]bool) (r row, ok bool) {
 	} else if len(r.links) > 0 {
 		r.tags = append(r.tags, "social-only")
 	}
+	if len(u.SAMLAccounts)+len(u.EnterpriseAccounts) > 0 {
+		r.tags = append(r.tags, "sso")
+	}
+	if u.TwoFactorEnabled || u.TOTPEnabled || u.BackupCodeEnabled || len(u.Passkeys) > 0 {
+		r.tags = append(r.tags, "mfa-reenroll")
+	}
 	r.events = [][2]string{{"user.imported", `{"source":"clerk","sourceId":"` + u.ID + `"}`}}
 	if u.LastSignInAt != nil && *u.LastSignInAt > 0 {
 		r.lastLogin = time.UnixMilli(*u.LastSignInAt).UTC().Format(time.RFC3339Nano)
@@ -202,7 +216,7 @@ func insertFloor(path, db string) error {
 	if err != nil {
 		return err
 	}
-	env, err := ascendkit.OpenLocal(db)
+	env, err := sqlite.OpenLocal(db)
 	if err != nil {
 		return err
 	}
@@ -228,7 +242,7 @@ var insertSQL = [...]string{
 	`INSERT INTO events (id, type, user_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
 }
 
-func insertRows(ctx context.Context, env *ascendkit.Local, rows []row) error {
+func insertRows(ctx context.Context, env *sqlite.Local, rows []row) error {
 	db := env.WriteDB()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for lo := 0; lo < len(rows); lo += perTx {

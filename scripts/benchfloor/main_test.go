@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"
@@ -26,7 +26,7 @@ func TestInsertFloorWritesTheImportsRows(t *testing.T) {
 	}
 	f.Close()
 
-	imported, err := ascendkit.OpenLocal(filepath.Join(dir, "import.db"))
+	imported, err := sqlite.OpenLocal(filepath.Join(dir, "import.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestInsertFloorWritesTheImportsRows(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	floor, err := ascendkit.OpenLocal(filepath.Join(dir, "floor.db"))
+	floor, err := sqlite.OpenLocal(filepath.Join(dir, "floor.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ascendkit
+package sqlite
 
 import "database/sql"
 
