@@ -44,6 +44,7 @@ func init() {
 type Env struct {
 	pool    *pgxpool.Pool
 	display string // the URL with its password redacted
+	testURL string // tests: the URL it was opened with
 }
 
 var _ ascendkit.Environment = (*Env)(nil)
