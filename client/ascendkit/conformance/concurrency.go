@@ -257,9 +257,9 @@ func testConcurrentMergesAndCreates(t *testing.T, be Backend) {
 	l := envs[0]
 	for table, want := range map[string]int{
 		"users":          2 * n,
-		"import_sources": 4 * n,         // signup, crm0, crm1, clerk
-		"oauth_links":    2*n + n,       // google for all, github once per merged user
-		"user_tags":      4 * n,         // import:clerk for all (once), from:0 and from:1 for merged
+		"import_sources": 4 * n,   // signup, crm0, crm1, clerk
+		"oauth_links":    2*n + n, // google for all, github once per merged user
+		"user_tags":      4 * n,   // import:clerk for all (once), from:0 and from:1 for merged
 	} {
 		if got := be.Count(t, l, table); got != want {
 			t.Errorf("%s: %d rows, want %d", table, got, want)

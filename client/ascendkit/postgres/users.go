@@ -265,9 +265,9 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 	n := len(order)
 	var (
 		ids, emails, names, images, created, metas, usernames, phones, externals = mk(n), mk(n), mk(n), mk(n), mk(n), mk(n), mk(n), mk(n), mk(n)
-		secondaries, privates, unsafes                                            = mk(n), mk(n), mk(n)
-		verified, banned, phoneVerified, locked                                   = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
-		lastLogin                                                                 = make([]*string, n)
+		secondaries, privates, unsafes                                           = mk(n), mk(n), mk(n)
+		verified, banned, phoneVerified, locked                                  = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
+		lastLogin                                                                = make([]*string, n)
 	)
 	for i, nu := range order {
 		u := &nu.c.User
