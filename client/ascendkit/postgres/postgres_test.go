@@ -2,17 +2,15 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
+	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -109,7 +107,7 @@ func TestDescribeAndErrorsRedactPassword(t *testing.T) {
 // TestConcurrentOpenMigratesOnce opens one new schema from several
 // "processes" at once: every open succeeds and the schema is migrated once.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	u := newSchema(t)
+	u := pgtest.Target(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 6)
 	for range 6 {
@@ -150,61 +148,10 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
-// testBase is the server the tests use: ASCENDKIT_TEST_POSTGRES. Without
-// it the tests fail in CI (CI set) and skip elsewhere.
-func testBase(t testing.TB) string {
-	u := os.Getenv("ASCENDKIT_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ASCENDKIT_TEST_POSTGRES is not set: CI must start PostgreSQL (eval \"$(scripts/pg-up.sh)\") before go test")
-		}
-		t.Skip("ASCENDKIT_TEST_POSTGRES is not set: run eval \"$(scripts/pg-up.sh)\" to test the PostgreSQL backend")
-	}
-	return u
-}
-
-// newSchema creates a schema of its own for a test (dropped at its end) and
-// returns the base URL with search_path set to it, so tests run in parallel
-// on one database.
-func newSchema(t testing.TB) string {
-	t.Helper()
-	base := testBase(t)
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", ascendkit.RedactURL(base), err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // OpenTest opens a new, empty environment in a schema of its own.
 func OpenTest(t testing.TB) *Env {
 	t.Helper()
-	u := newSchema(t)
+	u := pgtest.Target(t)
 	e, err := Open(ctx, u)
 	if err != nil {
 		t.Fatal(err)
