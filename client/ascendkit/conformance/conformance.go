@@ -74,6 +74,7 @@ func Run(t *testing.T, be Backend) {
 	}{
 		{"ApplyImportCreatesAndIsIdempotent", testApplyImportCreatesAndIsIdempotent},
 		{"ApplyImportCollisions", testApplyImportCollisions},
+		{"SourceIDTakenWithNewEmail", testSourceIDTakenWithNewEmail},
 		{"Merge", testMerge},
 		{"Lookups", testLookups},
 		{"LookupLinks", testLookupLinks},

@@ -578,3 +578,26 @@ func testMergeFillsOnlyMissingIdentity(t *testing.T, be Backend) {
 		t.Errorf("empty fields not filled: %+v", b)
 	}
 }
+
+// testSourceIDTakenWithNewEmail: a create whose source id is recorded
+// already, under another email, is existing and leaves no user behind.
+func testSourceIDTakenWithNewEmail(t *testing.T, be Backend) {
+	l := be.Open(t)
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1)}})
+	moved := imported(1)
+	moved.User.Email = "moved@example.com"
+	moved.User.OAuthLinks = nil
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run2", Create: []ascendkit.ImportedUser{moved, imported(2)}})
+	want := ascendkit.BatchResult{Created: 1, Links: 1, Events: 2, Existing: []string{"user_1"}}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("apply = %+v, want %+v", res, want)
+	}
+	if _, err := l.GetUser(ctx, "moved@example.com"); !errors.Is(err, ascendkit.ErrNotFound) {
+		t.Errorf("user for a taken source id: %v", err)
+	}
+	for table, n := range map[string]int{"users": 2, "import_sources": 2, "events": 4, "user_tags": 2} {
+		if got := be.Count(t, l, table); got != n {
+			t.Errorf("%s: %d rows, want %d", table, got, n)
+		}
+	}
+}

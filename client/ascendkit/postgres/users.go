@@ -171,43 +171,39 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 		return fmt.Errorf("active journeys: %w", err)
 	}
 
-	// What already exists, in one query per source and one for emails.
-	bySource := make(map[string][]string)
-	for _, c := range batch.Create {
-		bySource[c.Source] = append(bySource[c.Source], c.SourceID)
-	}
-	for _, m := range batch.Merge {
-		bySource[m.Source] = append(bySource[m.Source], m.SourceID)
-	}
+	// Creates are not looked up first: the unique constraints skip a user
+	// whose email or source id is taken, whoever took it and when (the
+	// importer has looked them up before the batch, so such collisions
+	// are rare). Repeats within the batch are dropped here, first wins.
+	// Merges are looked up, as a merge whose source id is recorded is
+	// reported existing even when its email matches nobody.
 	seen := make(map[sourceKey]bool)
-	for src, ids := range bySource {
-		found, err := lookupSourceIDs(ctx, tx, src, ids)
-		if err != nil {
-			return err
+	if len(batch.Merge) > 0 {
+		bySource := make(map[string][]string)
+		for _, m := range batch.Merge {
+			bySource[m.Source] = append(bySource[m.Source], m.SourceID)
 		}
-		for id := range found {
-			seen[sourceKey{src, id}] = true
+		for src, ids := range bySource {
+			found, err := lookupSourceIDs(ctx, tx, src, ids)
+			if err != nil {
+				return err
+			}
+			for id := range found {
+				seen[sourceKey{src, id}] = true
+			}
 		}
 	}
 	emails := make([]string, len(batch.Create))
 	for i, c := range batch.Create {
 		emails[i] = rules.NormEmail(c.User.Email)
 	}
-	found, err := lookupEmails(ctx, tx, emails)
-	if err != nil {
-		return err
-	}
-	taken := make(map[string]bool, len(found)+len(emails))
-	for e := range found {
-		taken[e] = true
-	}
+	taken := make(map[string]bool, len(emails))
 
 	var users []newUser
 	for i := range batch.Create {
 		c := &batch.Create[i]
 		key := sourceKey{c.Source, c.SourceID}
 		if seen[key] || taken[emails[i]] {
-			res.Existing = append(res.Existing, c.SourceID)
 			continue
 		}
 		seen[key] = true
@@ -219,8 +215,18 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 		users = append(users, newUser{c: c, id: id, email: emails[i], tags: rules.CleanTags(c.User.Tags)})
 	}
 	if len(users) > 0 {
-		if users, err = insertUsers(ctx, tx, users, batch.RunID, now, res); err != nil {
+		if users, err = insertUsers(ctx, tx, users, batch.RunID, now); err != nil {
 			return err
+		}
+	}
+	// Existing lists, in batch order, the creates that were not made.
+	made := make(map[*ascendkit.ImportedUser]bool, len(users))
+	for _, nu := range users {
+		made[nu.c] = true
+	}
+	for i := range batch.Create {
+		if !made[&batch.Create[i]] {
+			res.Existing = append(res.Existing, batch.Create[i].SourceID)
 		}
 	}
 	if len(users) > 0 {
@@ -253,10 +259,10 @@ func activeJourneys(ctx context.Context, q querier) ([]activeJourney, error) {
 }
 
 // insertUsers inserts the users and their import records in two
-// multi-row statements. A user whose email, or whose source id, another
-// writer committed meanwhile is skipped (its row removed again) and listed
-// in Existing. It returns the users that were created.
-func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, now time.Time, res *ascendkit.BatchResult) ([]newUser, error) {
+// multi-row statements. A user whose email or source id is already
+// taken (by an earlier import or a concurrent writer) is skipped, its row
+// removed again. It returns the users that were created.
+func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, now time.Time) ([]newUser, error) {
 	// Rows go in email order so that two writers inserting overlapping
 	// emails take their index locks in the same order and cannot deadlock
 	// on them.
@@ -354,8 +360,6 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 	for _, nu := range users {
 		if ok[nu.id] {
 			out = append(out, nu)
-		} else {
-			res.Existing = append(res.Existing, nu.c.SourceID)
 		}
 	}
 	return out, nil
