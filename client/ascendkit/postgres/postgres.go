@@ -59,12 +59,6 @@ func Open(ctx context.Context, connURL string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
 	}
-	// Lookups by "= ANY($1)" are planned afresh each time: a generic plan
-	// made while the tables were empty (a sequential scan) would stay
-	// cached as they grow, and make an import quadratic.
-	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}

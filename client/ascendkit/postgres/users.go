@@ -14,6 +14,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// freshPlan runs a lookup as an unnamed statement, planned for its
+// arguments each time: a cached generic plan for "= ANY($1)", made while
+// the tables were small (a sequential scan), would stay as they grow and
+// make an import quadratic.
+const freshPlan = pgx.QueryExecModeExec
+
 // querier is what reads need from the pool and from a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -35,7 +41,7 @@ func lookupSourceIDs(ctx context.Context, q querier, source string, ids []string
 		return out, nil
 	}
 	rows, err := q.Query(ctx, `SELECT source_id, user_id, run_id FROM import_sources WHERE source = $1 AND source_id = ANY($2)`,
-		source, rules.Uniq(ids))
+		freshPlan, source, rules.Uniq(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +80,7 @@ func lookupEmails(ctx context.Context, q querier, emails []string) (map[string]a
 			given[n] = append(given[n], e)
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT email, id, import_run FROM users WHERE email = ANY($1)`, normed)
+	rows, err := q.Query(ctx, `SELECT email, id, import_run FROM users WHERE email = ANY($1)`, freshPlan, normed)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +108,7 @@ func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map
 	}
 	rows, err := e.pool.Query(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
 		FROM oauth_links o JOIN users u ON u.id = o.user_id
-		WHERE (o.provider, o.provider_user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, providers, pids)
+		WHERE (o.provider, o.provider_user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, freshPlan, providers, pids)
 	if err != nil {
 		return nil, fmt.Errorf("lookup links: %w", err)
 	}
