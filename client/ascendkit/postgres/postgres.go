@@ -59,6 +59,11 @@ func Open(ctx context.Context, connURL string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
 	}
+	// An unreachable server fails the command in seconds, not after the
+	// operating system's TCP timeout (connect_timeout in the URL wins).
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 15 * time.Second
+	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
@@ -158,7 +163,14 @@ func (e *Env) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	return e.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('ascendkit.migrate.' || current_schema(), 0))`); err != nil {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return err
+		}
+		if schema == nil {
+			return errors.New("no schema to use: the search_path names none that exists (create it, or fix search_path in the URL)")
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('ascendkit.migrate.' || $1, 0))`, *schema); err != nil {
 			return fmt.Errorf("migration lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ascendkit_schema (version integer NOT NULL)`); err != nil {

@@ -160,3 +160,12 @@ func OpenTest(t testing.TB) *Env {
 	t.Cleanup(func() { e.Close() })
 	return e
 }
+
+func TestMissingSchemaIsClear(t *testing.T) {
+	u := pgtest.Target(t)
+	u = strings.Replace(u, "search_path=t_", "search_path=missing_", 1)
+	_, err := Open(ctx, u)
+	if err == nil || !strings.Contains(err.Error(), "search_path") {
+		t.Fatalf("open with a missing schema: %v", err)
+	}
+}
