@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sizes=(100000 400000)
+# BENCH_SIZES overrides the sizes ("" with --1m runs the 1M case alone).
+read -r -a sizes <<<"${BENCH_SIZES-100000 400000}"
 big=""
 [ "${1:-}" = "--1m" ] && big=1000000
 
@@ -34,7 +35,7 @@ go build -o "$tmp/pgcopybench" ./scripts/pgcopybench
 schema_url() { echo "${base}${sep}search_path=$1"; }
 psql_base() { psql -X -q -v ON_ERROR_STOP=1 "$base" "$@"; }
 
-for n in "${sizes[@]}" $big; do
+for n in ${sizes[@]+"${sizes[@]}"} $big; do
   go run ./scripts/genusers -n "$n" -o "$tmp/clerk-$n.json"
   schema="bench_import_$n"
   psql_base -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema"
