@@ -88,7 +88,9 @@ func clerkServer(t *testing.T, n int) (*emulator.Server, []clerk.User) {
 	return srv, users
 }
 
-func TestImportAPIPreviewEqualsRun(t *testing.T) {
+func TestImportAPIPreviewEqualsRun(t *testing.T) { eachBackend(t, testImportAPIPreviewEqualsRun) }
+
+func testImportAPIPreviewEqualsRun(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
 	clerkServer(t, 1200)
 	var pre, run, again importer.Report
@@ -301,7 +303,9 @@ func TestReadOnlyCommandsRefuseMissingEnv(t *testing.T) {
 	}
 }
 
-func TestJourneyCommands(t *testing.T) {
+func TestJourneyCommands(t *testing.T) { eachBackend(t, testJourneyCommands) }
+
+func testJourneyCommands(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
 	clerkServer(t, 400)
 	var rep importer.Report

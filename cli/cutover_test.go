@@ -52,6 +52,10 @@ func passwordsJSON(t *testing.T, path string, users []clerk.User) (digests []str
 }
 
 func TestPasswordsWithAPIKeyAndCheckPassword(t *testing.T) {
+	eachBackend(t, testPasswordsWithAPIKeyAndCheckPassword)
+}
+
+func testPasswordsWithAPIKeyAndCheckPassword(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
 	_, users := clerkServer(t, 80)
 	pwFile := filepath.Join(h.dir, "passwords.json")
@@ -144,7 +148,9 @@ func TestPasswordsWithAPIKeyAndCheckPassword(t *testing.T) {
 	}
 }
 
-func TestCanaryRunsAndUndo(t *testing.T) {
+func TestCanaryRunsAndUndo(t *testing.T) { eachBackend(t, testCanaryRunsAndUndo) }
+
+func testCanaryRunsAndUndo(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
 	_, users := clerkServer(t, 60)
 	var canary, full importer.Report
@@ -228,7 +234,9 @@ func TestCanaryRunsAndUndo(t *testing.T) {
 	}
 }
 
-func TestUndoForced(t *testing.T) {
+func TestUndoForced(t *testing.T) { eachBackend(t, testUndoForced) }
+
+func testUndoForced(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
 	clerkServer(t, 20)
 	var first importer.Report

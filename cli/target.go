@@ -11,7 +11,8 @@ import (
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
-	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite" // local: targets
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/postgres" // postgres:// targets
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"   // local: targets
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
@@ -189,9 +190,12 @@ print the environment commands use now and where that choice comes from
 (--env, $ASCENDKIT_ENV, the saved set-env target, or the default).
 
 A target is local:<path-to-db> (an embedded environment in a SQLite file),
-or a public key pk_… of a hosted environment with --api-url (saved, but
-hosted environments are not supported by this build yet).`,
-		Example: "  ascendkit set-env\n  ascendkit set-env local:./migration.db\n  ascendkit set-env pk_dev_abc123 --api-url https://api.ascendkit.dev",
+postgres://user@host:5432/db?sslmode=… (a team environment on PostgreSQL;
+the password is best left to PGPASSWORD or ~/.pgpass: one in the URL is
+saved in the config file, readable only by you), or a public key pk_… of a
+hosted environment with --api-url (saved, but hosted environments are not
+supported by this build yet).`,
+		Example: "  ascendkit set-env\n  ascendkit set-env local:./migration.db\n  ascendkit set-env 'postgres://migrator@db.internal:5432/ascendkit?sslmode=verify-full'\n  ascendkit set-env pk_dev_abc123 --api-url https://api.ascendkit.dev",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -229,8 +233,10 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	if from == fromConfig {
 		c.ConfigPath, _ = o.g.configPath()
 	}
-	if t, perr := ascendkit.ParseTarget(target); perr == nil && t.Kind == ascendkit.TargetLocal {
-		if abs, err := filepath.Abs(t.Path); err == nil {
+	if t, perr := ascendkit.ParseTarget(target); perr == nil && (t.Kind == ascendkit.TargetLocal || t.Kind == ascendkit.TargetPostgres) {
+		if t.Kind == ascendkit.TargetPostgres {
+			c.Env = t.Redacted() // never the password
+		} else if abs, err := filepath.Abs(t.Path); err == nil {
 			c.Env = "local:" + abs
 		}
 		if env, err := o.g.openExisting(ctx); err == nil {
@@ -270,6 +276,14 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 	if t.Kind == ascendkit.TargetRemote && o.apiURL == "" {
 		return usageErr("a public key target needs --api-url")
 	}
+	if t.Kind == ascendkit.TargetPostgres {
+		// Opening checks the server, credentials and schema now.
+		env, err := ascendkit.Open(target)
+		if err != nil {
+			return err
+		}
+		_ = env.Close()
+	}
 	if t.Kind == ascendkit.TargetLocal {
 		abs, err := filepath.Abs(t.Path)
 		if err != nil {
@@ -295,10 +309,17 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 	if err := writeFileAtomic(p, append(b, '\n'), 0o600); err != nil {
 		return err
 	}
-	if o.json {
-		return printJSON(o.g.io.Out, c)
+	shown := config{Env: t.Redacted(), APIURL: c.APIURL}
+	if t.Kind == ascendkit.TargetLocal {
+		shown.Env = target
 	}
-	fmt.Fprintf(o.g.io.Out, "Environment set to %s (saved in %s)\n", target, p)
+	if t.HasPassword() {
+		fmt.Fprintf(o.g.io.ErrOut, "Note: the URL's password is stored in %s with mode 0600 (readable only by you); PGPASSWORD or ~/.pgpass keep it out of the file.\n", p)
+	}
+	if o.json {
+		return printJSON(o.g.io.Out, shown)
+	}
+	fmt.Fprintf(o.g.io.Out, "Environment set to %s (saved in %s)\n", shown.Env, p)
 	if t.Kind == ascendkit.TargetRemote {
 		fmt.Fprintln(o.g.io.ErrOut, "Note: remote environments are not supported yet; commands will say so until they are.")
 	}

@@ -253,7 +253,9 @@ func (f *formatSource) Format() string {
 	return f.format
 }
 
-func TestRunIdentities(t *testing.T) {
+func TestRunIdentities(t *testing.T) { eachBackend(t, testRunIdentities) }
+
+func testRunIdentities(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	ctx := context.Background()
 	// An existing user with their own username: a merge must keep it.

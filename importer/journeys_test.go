@@ -9,7 +9,9 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
-func TestCreateMigrationJourneys(t *testing.T) {
+func TestCreateMigrationJourneys(t *testing.T) { eachBackend(t, testCreateMigrationJourneys) }
+
+func testCreateMigrationJourneys(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	ctx := context.Background()
 	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hello@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login"})
@@ -106,7 +108,9 @@ func TestCreateMigrationJourneysValidates(t *testing.T) {
 	}
 }
 
-func TestSavedSetupIsReused(t *testing.T) {
+func TestSavedSetupIsReused(t *testing.T) { eachBackend(t, testSavedSetupIsReused) }
+
+func testSavedSetupIsReused(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	ctx := context.Background()
 	if err := SetSender(ctx, env, "hi@acme.dev"); err != nil {
@@ -130,7 +134,9 @@ func TestSavedSetupIsReused(t *testing.T) {
 	}
 }
 
-func TestActivationBackfill(t *testing.T) {
+func TestActivationBackfill(t *testing.T) { eachBackend(t, testActivationBackfill) }
+
+func testActivationBackfill(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	ctx := context.Background()
 	run(t, mixedSource(), env, Options{Mode: ModeRun})

@@ -33,7 +33,9 @@ func digestOnly(id, hasher, digest string) *clerk.User {
 	return &clerk.User{ID: id, PasswordEnabled: true, PasswordHasher: hasher, PasswordDigest: clerk.Secret(digest)}
 }
 
-func TestPasswordsJoinedByID(t *testing.T) {
+func TestPasswordsJoinedByID(t *testing.T) { eachBackend(t, testPasswordsJoinedByID) }
+
+func testPasswordsJoinedByID(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	t.Setenv("TMPDIR", t.TempDir()) // to see that staging cleans up
 	env := openEnv(t)
 	alice, bob := bcryptOf(t, "alice-pw"), bcryptOf(t, "bob-pw")

@@ -142,7 +142,9 @@ func run(t *testing.T, src clerk.Source, env ascendkit.Environment, opts Options
 	return r
 }
 
-func TestPreviewThenRunAgree(t *testing.T) {
+func TestPreviewThenRunAgree(t *testing.T) { eachBackend(t, testPreviewThenRunAgree) }
+
+func testPreviewThenRunAgree(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	takenID := seedTaken(t, env)
 	var entries []Entry
@@ -291,7 +293,9 @@ func TestProvidersOverride(t *testing.T) {
 	}
 }
 
-func TestMergePolicy(t *testing.T) {
+func TestMergePolicy(t *testing.T) { eachBackend(t, testMergePolicy) }
+
+func testMergePolicy(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	seedTaken(t, env)
 	ctx := context.Background()
@@ -340,7 +344,9 @@ func TestDecisionsOverridePolicy(t *testing.T) {
 	}
 }
 
-func TestIncludeBannedNotEnrolled(t *testing.T) {
+func TestIncludeBannedNotEnrolled(t *testing.T) { eachBackend(t, testIncludeBannedNotEnrolled) }
+
+func testIncludeBannedNotEnrolled(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	ctx := context.Background()
 	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
@@ -363,7 +369,9 @@ func TestIncludeBannedNotEnrolled(t *testing.T) {
 	}
 }
 
-func TestInterruptedRunContinues(t *testing.T) {
+func TestInterruptedRunContinues(t *testing.T) { eachBackend(t, testInterruptedRunContinues) }
+
+func testInterruptedRunContinues(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	var users []*clerk.User
 	for i := range 1000 {

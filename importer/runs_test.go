@@ -11,7 +11,9 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
-func TestCanaryThenFullRun(t *testing.T) {
+func TestCanaryThenFullRun(t *testing.T) { eachBackend(t, testCanaryThenFullRun) }
+
+func testCanaryThenFullRun(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	src := mixedSource()
 	canary, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun, Only: []string{"user_pw", "SOCIAL@example.com", "nobody@example.com"}})
@@ -43,7 +45,9 @@ func TestCanaryThenFullRun(t *testing.T) {
 	}
 }
 
-func TestUndoThenRunImportsAgain(t *testing.T) {
+func TestUndoThenRunImportsAgain(t *testing.T) { eachBackend(t, testUndoThenRunImportsAgain) }
+
+func testUndoThenRunImportsAgain(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	src := mixedSource()
 	first, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun})
@@ -71,7 +75,9 @@ func TestUndoThenRunImportsAgain(t *testing.T) {
 	}
 }
 
-func TestInterruptedRunIsRecorded(t *testing.T) {
+func TestInterruptedRunIsRecorded(t *testing.T) { eachBackend(t, testInterruptedRunIsRecorded) }
+
+func testInterruptedRunIsRecorded(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	src := mixedSource()
 	c, cancel := context.WithCancel(ctx)

@@ -259,7 +259,8 @@ type Enrollment struct {
 // Environment is an AscendKit environment. All methods are safe for
 // concurrent use; multi-row writes are atomic.
 type Environment interface {
-	// Describe names the environment for people, e.g. "local:/path/to.db".
+	// Describe names the environment for people, e.g. "local:/path/to.db"
+	// or "postgres://user:xxxxx@host/db": never with a password.
 	Describe() string
 
 	// LookupSourceIDs returns, for the given ids of a source, the users they

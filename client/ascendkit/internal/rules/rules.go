@@ -183,3 +183,59 @@ const SettingAuthProviders = "auth.providers"
 // MaxBlockers bounds the blockers an undo plan lists (the count is what
 // matters past that).
 const MaxBlockers = 1000
+
+// TimeLayout is how both backends store times: fixed-width UTC RFC 3339
+// text with nanoseconds, so that text order is time order.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// FormatTime formats t in TimeLayout.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// FormatTimePtr is FormatTime of *t, or nil (SQL NULL) for nil.
+func FormatTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return FormatTime(*t)
+}
+
+// ParseTime reads a stored time.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// ParseTimePtr reads a stored time that may be NULL or empty.
+func ParseTimePtr(s *string) (*time.Time, error) {
+	if s == nil || *s == "" {
+		return nil, nil
+	}
+	t, err := ParseTime(*s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// NormProviders trims, lower-cases, sorts and de-duplicates auth provider
+// names, dropping empty ones.
+func NormProviders(providers []string) []string {
+	ps := make([]string, 0, len(providers))
+	for _, p := range providers {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			ps = append(ps, p)
+		}
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// TemplateMatches says whether ListTemplates' query q (lower-cased,
+// trimmed; "" matches all) is in t's name, slug or subject.
+func TemplateMatches(t ascendkit.Template, q string) bool {
+	return q == "" || strings.Contains(strings.ToLower(t.Name), q) ||
+		strings.Contains(strings.ToLower(t.Slug), q) || strings.Contains(strings.ToLower(t.Subject), q)
+}

@@ -1,62 +1,16 @@
-package sqlite
+package conformance
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"os/exec"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
-
-// snapshot reads every row of every table but import_runs (a run's own
-// record is meant to change), as text, in a stable order.
-func snapshot(t *testing.T, l *Local) map[string][]string {
-	t.Helper()
-	rows, err := l.r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'import_runs'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
-	if len(tables) < 12 {
-		t.Fatalf("only %d tables: %v", len(tables), tables)
-	}
-	out := map[string][]string{}
-	for _, tb := range tables {
-		rs, err := l.r.Query(`SELECT * FROM ` + tb)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rs.Columns()
-		var lines []string
-		for rs.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rs.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprint(vals))
-		}
-		rs.Close()
-		slices.Sort(lines)
-		out[tb] = lines
-	}
-	return out
-}
 
 func diffSnapshots(t *testing.T, before, after map[string][]string) {
 	t.Helper()
@@ -67,14 +21,14 @@ func diffSnapshots(t *testing.T, before, after map[string][]string) {
 	}
 }
 
-func startRun(t *testing.T, l *Local, id string) {
+func startRun(t *testing.T, l ascendkit.Environment, id string) {
 	t.Helper()
 	if err := l.StartRun(ctx, ascendkit.Run{ID: id, StartedAt: t0, SourceKind: "file", Options: []byte(`{"onDuplicate":"merge"}`)}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func finishRun(t *testing.T, l *Local, id string) {
+func finishRun(t *testing.T, l ascendkit.Environment, id string) {
 	t.Helper()
 	if err := l.FinishRun(ctx, id, ascendkit.RunFinish{Status: ascendkit.RunCompleted, SourceFormat: "clerk-dashboard-csv", Report: []byte(`{"mode":"run"}`), At: t0.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
@@ -83,7 +37,7 @@ func finishRun(t *testing.T, l *Local, id string) {
 
 // baseline is an environment with a user of its own, a merged-into
 // candidate, an active journey and auth settings.
-func baseline(t *testing.T, l *Local) {
+func baseline(t *testing.T, l ascendkit.Environment) {
 	t.Helper()
 	own := imported(1)
 	own.Source, own.SourceID = "signup", "s1"
@@ -103,10 +57,10 @@ func baseline(t *testing.T, l *Local) {
 	}
 }
 
-func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
-	l := openTest(t)
+func testUndoCreatedAndMergedRestoresEveryTable(t *testing.T, be Backend) {
+	l := be.Open(t)
 	baseline(t, l)
-	before := snapshot(t, l)
+	before := be.Dump(t, l)
 
 	startRun(t, l, "run_a")
 	created := imported(5, "import:needs-password-reset")
@@ -129,8 +83,8 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	finishRun(t, l, "run_a")
-	if count(t, l, "user_passwords") != 2 || count(t, l, "import_merge_changes") != 6 { // 1 link, 2 tags, meta, fields, enrollment
-		t.Fatalf("passwords %d, merge changes %d", count(t, l, "user_passwords"), count(t, l, "import_merge_changes"))
+	if be.Count(t, l, "user_passwords") != 2 || be.Count(t, l, "import_merge_changes") != 6 { // 1 link, 2 tags, meta, fields, enrollment
+		t.Fatalf("passwords %d, merge changes %d", be.Count(t, l, "user_passwords"), be.Count(t, l, "import_merge_changes"))
 	}
 
 	p, err := l.PlanUndo(ctx, "run_a")
@@ -144,7 +98,7 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 	if _, err := l.UndoRun(ctx, "run_a", false, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	diffSnapshots(t, before, snapshot(t, l))
+	diffSnapshots(t, before, be.Dump(t, l))
 	r, err := l.GetRun(ctx, "run_a")
 	if err != nil || r.Status != ascendkit.RunUndone || r.UndoneAt == nil || string(r.Report) != `{"mode":"run"}` {
 		t.Fatalf("run after undo %+v, %v", r, err)
@@ -159,8 +113,8 @@ func TestUndoCreatedAndMergedRestoresEveryTable(t *testing.T) {
 	}
 }
 
-func TestUndoKeepsSettingsChangedSince(t *testing.T) {
-	l := openTest(t)
+func testUndoKeepsSettingsChangedSince(t *testing.T, be Backend) {
+	l := be.Open(t)
 	baseline(t, l)
 	startRun(t, l, "run_a")
 	l.SetAuthProviders(ctx, []string{"credentials", "google"})
@@ -175,10 +129,10 @@ func TestUndoKeepsSettingsChangedSince(t *testing.T) {
 	}
 }
 
-func TestUndoRefusedWhenLaterRunMergedThenForced(t *testing.T) {
-	l := openTest(t)
+func testUndoRefusedWhenLaterRunMergedThenForced(t *testing.T, be Backend) {
+	l := be.Open(t)
 	baseline(t, l)
-	before := snapshot(t, l)
+	before := be.Dump(t, l)
 	startRun(t, l, "run_a")
 	apply(t, l, ascendkit.ImportBatch{RunID: "run_a", Create: []ascendkit.ImportedUser{imported(5), imported(6)}})
 	finishRun(t, l, "run_a")
@@ -195,19 +149,19 @@ func TestUndoRefusedWhenLaterRunMergedThenForced(t *testing.T) {
 	if !errors.As(err, &blocked) || !errors.Is(err, ascendkit.ErrUndoBlocked) || !strings.Contains(err.Error(), "user5@example.com by run_b") {
 		t.Fatalf("undo not refused: %v", err)
 	}
-	if count(t, l, "users") != 3 {
+	if be.Count(t, l, "users") != 3 {
 		t.Fatal("a refused undo wrote")
 	}
 	if _, err := l.UndoRun(ctx, "run_a", true, t0); err != nil {
 		t.Fatal(err)
 	}
-	diffSnapshots(t, before, snapshot(t, l))
+	diffSnapshots(t, before, be.Dump(t, l))
 }
 
-func TestKilledRunReadsInterruptedAndUndoes(t *testing.T) {
-	l := openTest(t)
+func testKilledRunReadsInterruptedAndUndoes(t *testing.T, be Backend) {
+	l := be.Open(t)
 	baseline(t, l)
-	before := snapshot(t, l)
+	before := be.Dump(t, l)
 	startRun(t, l, "run_k")
 	apply(t, l, ascendkit.ImportBatch{RunID: "run_k", Create: []ascendkit.ImportedUser{imported(5)}})
 	// The run belongs to this process: it is running, and undo waits.
@@ -222,9 +176,7 @@ func TestKilledRunReadsInterruptedAndUndoes(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Skip("no `true` to make a dead pid") // not expected on unix CI
 	}
-	if _, err := l.w.Exec(`UPDATE import_runs SET pid = ? WHERE id = 'run_k'`, cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
+	be.Exec(t, l, `UPDATE import_runs SET pid = $1 WHERE id = 'run_k'`, cmd.Process.Pid)
 	runs, err := l.ListRuns(ctx)
 	if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunInterrupted || runs[0].FinishedAt != nil {
 		t.Fatalf("runs %+v, %v", runs, err)
@@ -232,11 +184,11 @@ func TestKilledRunReadsInterruptedAndUndoes(t *testing.T) {
 	if _, err := l.UndoRun(ctx, "run_k", false, t0); err != nil {
 		t.Fatal(err)
 	}
-	diffSnapshots(t, before, snapshot(t, l))
+	diffSnapshots(t, before, be.Dump(t, l))
 }
 
-func TestPasswordStateAndRedaction(t *testing.T) {
-	l := openTest(t)
+func testPasswordStateAndRedaction(t *testing.T, be Backend) {
+	l := be.Open(t)
 	baseline(t, l)
 	kept := imported(5)
 	kept.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "SECRET-DIGEST"}

@@ -1,0 +1,296 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/jackc/pgx/v5"
+)
+
+const journeySelect = `SELECT j.id, j.name, j.description, j.status, j.audience_tag, j.entry, j.definition,
+	j.created_at, j.activated_at,
+	COUNT(e.user_id), COUNT(e.user_id) FILTER (WHERE e.status = 'active'), COUNT(e.user_id) FILTER (WHERE e.status = 'completed')
+FROM journeys j LEFT JOIN enrollments e ON e.journey_id = j.id`
+
+// journeyRef resolves a journey by id, else by exact name.
+const journeyRef = `(SELECT id FROM journeys WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1)`
+
+func scanJourney(row pgx.Row) (ascendkit.Journey, error) {
+	var j ascendkit.Journey
+	var def, created string
+	var activated *string
+	if err := row.Scan(&j.ID, &j.Name, &j.Description, &j.Status, &j.Audience.Tag, &j.Entry, &def,
+		&created, &activated, &j.Stats.Enrolled, &j.Stats.Active, &j.Stats.Completed); err != nil {
+		return ascendkit.Journey{}, err
+	}
+	var d rules.Definition
+	if err := json.Unmarshal([]byte(def), &d); err != nil {
+		return ascendkit.Journey{}, fmt.Errorf("journey %s definition: %w", j.ID, err)
+	}
+	j.Nodes, j.Transitions = d.Nodes, d.Transitions
+	if j.Nodes == nil {
+		j.Nodes = []ascendkit.Node{}
+	}
+	if j.Transitions == nil {
+		j.Transitions = []ascendkit.Transition{}
+	}
+	var err error
+	if j.CreatedAt, err = rules.ParseTime(created); err != nil {
+		return ascendkit.Journey{}, err
+	}
+	if j.ActivatedAt, err = rules.ParseTimePtr(activated); err != nil {
+		return ascendkit.Journey{}, err
+	}
+	return j, nil
+}
+
+func getJourney(ctx context.Context, q querier, idOrName string) (ascendkit.Journey, error) {
+	j, err := scanJourney(q.QueryRow(ctx, journeySelect+` WHERE j.id = `+journeyRef+` GROUP BY j.id`, idOrName))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", idOrName, ascendkit.ErrNotFound)
+	}
+	if err != nil {
+		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", idOrName, err)
+	}
+	return j, nil
+}
+
+// CreateJourney creates a journey unless one with its name exists (that
+// one is returned unchanged with false); see the SQLite backend for the
+// defaults. A journey created active is backfilled as by ActivateJourney.
+func (e *Env) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendkit.Journey, bool, error) {
+	if err := rules.NormalizeJourney(&j); err != nil {
+		return ascendkit.Journey{}, false, fmt.Errorf("create journey %q: %w", j.Name, err)
+	}
+	def, err := json.Marshal(rules.Definition{Nodes: j.Nodes, Transitions: j.Transitions})
+	if err != nil {
+		return ascendkit.Journey{}, false, fmt.Errorf("create journey %q: %w", j.Name, err)
+	}
+	var out ascendkit.Journey
+	var created bool
+	err = e.write(ctx, func(tx pgx.Tx) error {
+		id := rules.NewID(rules.PrefixJourney)
+		now := time.Now().UTC()
+		tag, err := tx.Exec(ctx, `INSERT INTO journeys (id, name, description, status, audience_tag, entry, definition, created_at)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING`,
+			id, j.Name, j.Description, j.Audience.Tag, j.Entry, string(def), rules.FormatTime(now))
+		if err != nil {
+			return err
+		}
+		if created = tag.RowsAffected() == 1; !created {
+			out, err = getJourney(ctx, tx, j.Name)
+			return err
+		}
+		switch j.Status {
+		case ascendkit.StatusActive:
+			if _, err := activate(ctx, tx, id, now); err != nil {
+				return err
+			}
+		case ascendkit.StatusPaused:
+			if _, err := tx.Exec(ctx, `UPDATE journeys SET status = 'paused' WHERE id = $1`, id); err != nil {
+				return err
+			}
+		}
+		out, err = getJourney(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return ascendkit.Journey{}, false, fmt.Errorf("create journey %q: %w", j.Name, err)
+	}
+	return out, created, nil
+}
+
+// UpdateJourneyNodes updates the senders, variables and templates of the
+// given nodes of journey id (or name); see the SQLite backend.
+func (e *Env) UpdateJourneyNodes(ctx context.Context, id string, nodes []ascendkit.Node) (ascendkit.Journey, error) {
+	var out ascendkit.Journey
+	err := e.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM journeys WHERE id = `+journeyRef+` FOR UPDATE`, id); err != nil {
+			return err
+		}
+		j, err := getJourney(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		index := make(map[string]int, len(j.Nodes))
+		for i, n := range j.Nodes {
+			index[n.ID] = i
+		}
+		for _, n := range nodes {
+			i, ok := index[n.ID]
+			if !ok {
+				return fmt.Errorf("journey %q has no node %q", j.Name, n.ID)
+			}
+			cur := &j.Nodes[i]
+			cur.From = n.From
+			cur.Variables = n.Variables
+			if n.TemplateSlug != "" {
+				cur.TemplateSlug = n.TemplateSlug
+			}
+		}
+		def, err := json.Marshal(rules.Definition{Nodes: j.Nodes, Transitions: j.Transitions})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE journeys SET definition = $1 WHERE id = $2`, string(def), j.ID); err != nil {
+			return err
+		}
+		out, err = getJourney(ctx, tx, j.ID)
+		return err
+	})
+	if err != nil {
+		return ascendkit.Journey{}, fmt.Errorf("update journey nodes: %w", err)
+	}
+	return out, nil
+}
+
+// ListJourneys lists journeys, oldest first, with their stats.
+func (e *Env) ListJourneys(ctx context.Context) ([]ascendkit.Journey, error) {
+	rows, err := e.pool.Query(ctx, journeySelect+` GROUP BY j.id ORDER BY j.created_at, j.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list journeys: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ascendkit.Journey, error) { return scanJourney(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list journeys: %w", err)
+	}
+	if out == nil {
+		out = []ascendkit.Journey{}
+	}
+	return out, nil
+}
+
+// GetJourney finds a journey by jrn_ id or exact name, with its stats.
+func (e *Env) GetJourney(ctx context.Context, idOrName string) (ascendkit.Journey, error) {
+	return getJourney(ctx, e.pool, idOrName)
+}
+
+// audienceFrom selects a journey's audience ($2 is its tag; an empty tag
+// selects every user). Banned users are never in it.
+func audienceFrom(tag string) string {
+	if tag == "" {
+		return `FROM users u WHERE NOT u.banned AND $2 = ''`
+	}
+	return `FROM user_tags t JOIN users u ON u.id = t.user_id WHERE t.tag = $2 AND NOT u.banned`
+}
+
+// AudienceSize returns how many non-banned users are in the journey's
+// audience and how many of them are not enrolled yet.
+func (e *Env) AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error) {
+	var jid, tag string
+	err = e.pool.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("journey %q audience: %w", id, err)
+	}
+	err = e.pool.QueryRow(ctx,
+		`SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = $1 AND e.user_id = u.id)) `+
+			audienceFrom(tag), jid, tag).Scan(&total, &notEnrolled)
+	if err != nil {
+		return 0, 0, fmt.Errorf("journey %q audience: %w", id, err)
+	}
+	return total, notEnrolled, nil
+}
+
+// activate sets journey id active (activated_at the first time) and
+// enrolls, in one statement, every non-banned audience user not enrolled
+// yet. The UPDATE takes the journeys lock that imports hold in SHARE mode
+// (see applyImport), so the backfill runs after in-flight imports commit
+// and sees their users.
+func activate(ctx context.Context, tx pgx.Tx, id string, at time.Time) (int, error) {
+	atS := rules.FormatTime(at)
+	var tag, entry string
+	if err := tx.QueryRow(ctx, `UPDATE journeys SET status = 'active', activated_at = COALESCE(activated_at, $1) WHERE id = $2
+		RETURNING audience_tag, entry`, atS, id).Scan(&tag, &entry); err != nil {
+		return 0, err
+	}
+	ct, err := tx.Exec(ctx,
+		`INSERT INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
+		SELECT $1, u.id, 'active', $3, $4, $4 `+audienceFrom(tag)+`
+		ON CONFLICT (journey_id, user_id) DO NOTHING`, id, tag, entry, atS)
+	if err != nil {
+		return 0, err
+	}
+	return int(ct.RowsAffected()), nil
+}
+
+// ActivateJourney sets the journey (by id or name) active and backfills
+// its audience. Activating an active journey only backfills.
+func (e *Env) ActivateJourney(ctx context.Context, id string, at time.Time) (int, error) {
+	var n int
+	err := e.write(ctx, func(tx pgx.Tx) error {
+		j, err := getJourney(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		n, err = activate(ctx, tx, j.ID, at)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("activate journey: %w", err)
+	}
+	return n, nil
+}
+
+// PauseJourney sets an active journey (by id or name) to paused; any other
+// status is an error.
+func (e *Env) PauseJourney(ctx context.Context, id string) error {
+	err := e.write(ctx, func(tx pgx.Tx) error {
+		var jid, name, status string
+		err := tx.QueryRow(ctx, `SELECT id, name, status FROM journeys WHERE id = `+journeyRef+` FOR UPDATE`, id).Scan(&jid, &name, &status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if status != ascendkit.StatusActive {
+			return fmt.Errorf("journey %q is %s: only an active journey can be paused", name, status)
+		}
+		_, err = tx.Exec(ctx, `UPDATE journeys SET status = 'paused' WHERE id = $1`, jid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pause journey: %w", err)
+	}
+	return nil
+}
+
+// ListEnrollments lists the enrollments of a journey (by id or name),
+// oldest first.
+func (e *Env) ListEnrollments(ctx context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
+	j, err := getJourney(ctx, e.pool, journeyID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.pool.Query(ctx, `SELECT journey_id, user_id, status, current_node, enrolled_at, next_step_at
+		FROM enrollments WHERE journey_id = $1 ORDER BY enrolled_at, user_id`, j.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list enrollments: %w", err)
+	}
+	out := []ascendkit.Enrollment{}
+	var en ascendkit.Enrollment
+	var enrolled, next string
+	_, err = pgx.ForEachRow(rows, []any{&en.JourneyID, &en.UserID, &en.Status, &en.CurrentNode, &enrolled, &next}, func() error {
+		var err error
+		if en.EnrolledAt, err = rules.ParseTime(enrolled); err != nil {
+			return err
+		}
+		if en.NextStepAt, err = rules.ParseTime(next); err != nil {
+			return err
+		}
+		out = append(out, en)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list enrollments: %w", err)
+	}
+	return out, nil
+}

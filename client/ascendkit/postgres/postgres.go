@@ -1,0 +1,254 @@
+// Package postgres is the AscendKit environment on a PostgreSQL server, for
+// teams that import and review a migration together. Importing it (blank,
+// as with a database/sql driver) makes "postgres://…" and
+// "postgresql://…" targets open through ascendkit.Open.
+//
+// Tables live in the connection's current schema (search_path), so one
+// database can hold several environments. The schema is migrated on open
+// under an advisory lock, so two processes opening a new database at once
+// do not race. Writers do not serialize globally: unique constraints with
+// ON CONFLICT DO NOTHING decide which of two concurrent imports of a user
+// wins, and transactions that lose a deadlock or serialization check are
+// retried.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func init() {
+	ascendkit.Register(ascendkit.TargetPostgres, func(t ascendkit.Target) (ascendkit.Environment, error) {
+		e, err := Open(context.Background(), t.URL)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	})
+}
+
+// Env is an AscendKit environment in a PostgreSQL database.
+type Env struct {
+	pool    *pgxpool.Pool
+	display string // the URL with its password redacted
+	testURL string // tests: the URL it was opened with
+}
+
+var _ ascendkit.Environment = (*Env)(nil)
+
+// Open connects to the database a postgres:// URL names and brings the
+// schema of its current schema (search_path) up to date. The password may
+// come from the URL, PGPASSWORD or ~/.pgpass (PGPASSFILE). No error it
+// returns contains the password.
+func Open(ctx context.Context, connURL string) (*Env, error) {
+	display := ascendkit.RedactURL(connURL)
+	cfg, err := pgxpool.ParseConfig(connURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
+	}
+	// An unreachable server fails the command in seconds, not after the
+	// operating system's TCP timeout (connect_timeout in the URL wins).
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 15 * time.Second
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
+	}
+	e := &Env{pool: pool, display: display}
+	if err := e.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
+	}
+	return e, nil
+}
+
+// scrub replaces any occurrence of the URL's password in err's text: pgx
+// redacts it itself, but a driver message is not something to trust with
+// a secret.
+func scrub(err error, connURL string) error {
+	if err == nil {
+		return nil
+	}
+	u, perr := url.Parse(connURL)
+	if perr != nil {
+		return redactedError{msg: "unreadable connection URL", err: err}
+	}
+	var secrets []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
+	}
+	if p := u.Query().Get("password"); p != "" {
+		secrets = append(secrets, p, url.QueryEscape(p))
+	}
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return redactedError{msg: msg, err: err}
+}
+
+// redactedError keeps the wrapped error for errors.Is/As but prints only
+// the redacted message.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }
+
+// Describe returns the connection URL with any password redacted.
+func (e *Env) Describe() string { return e.display }
+
+// Close closes the pool.
+func (e *Env) Close() error {
+	e.pool.Close()
+	return nil
+}
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrations are the SQL files of migrations/, in order. Never edit a
+// released one: add a file.
+func migrations() ([]string, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = string(b)
+	}
+	return out, nil
+}
+
+// migrate applies pending migrations in one transaction holding a
+// transaction-level advisory lock keyed by the schema: a second process
+// opening the same new database waits, then finds the work done. DDL is
+// transactional in PostgreSQL, so a failed migration leaves nothing half
+// applied.
+func (e *Env) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return e.write(ctx, func(tx pgx.Tx) error {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return err
+		}
+		if schema == nil {
+			return errors.New("no schema to use: the search_path names none that exists (create it, or fix search_path in the URL)")
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('ascendkit.migrate.' || $1, 0))`, *schema); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ascendkit_schema (version integer NOT NULL)`); err != nil {
+			return fmt.Errorf("schema version table: %w", err)
+		}
+		var v int
+		err := tx.QueryRow(ctx, `SELECT version FROM ascendkit_schema`).Scan(&v)
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := tx.Exec(ctx, `INSERT INTO ascendkit_schema (version) VALUES (0)`); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if v > len(ms) {
+			return fmt.Errorf("database schema version %d is newer than this program supports (%d)", v, len(ms))
+		}
+		for i := v; i < len(ms); i++ {
+			if _, err := tx.Exec(ctx, ms[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		if v < len(ms) {
+			if _, err := tx.Exec(ctx, `UPDATE ascendkit_schema SET version = $1`, len(ms)); err != nil {
+				return fmt.Errorf("set schema version: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// maxAttempts bounds the retries of a transaction that lost a deadlock or
+// serialization check; each waits a little longer, with jitter so the
+// losers do not collide again.
+const maxAttempts = 8
+
+// write runs fn in a read-committed transaction, committing when fn
+// returns nil, and runs it again from the start when PostgreSQL aborts it
+// as a deadlock victim or serialization failure. fn must therefore not
+// keep state across attempts.
+func (e *Env) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = e.tryWrite(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			break
+		}
+		wait := time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	if retryable(err) {
+		return fmt.Errorf("%w: %w", ascendkit.ErrBusy, err)
+	}
+	return err
+}
+
+func (e *Env) tryWrite(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// retryable: serialization_failure and deadlock_detected, which PostgreSQL
+// reports for a transaction that may well succeed when run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
+	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+var ctx = context.Background()
+
+// TestConformance runs the backend-agnostic suite, each test in its own
+// schema of the ASCENDKIT_TEST_POSTGRES database.
+func TestConformance(t *testing.T) {
+	conformance.Run(t, conformance.Backend{
+		Open: func(t testing.TB) ascendkit.Environment { return OpenTest(t) },
+		Reopen: func(t testing.TB, env ascendkit.Environment) ascendkit.Environment {
+			e, err := Open(ctx, env.(*Env).testURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { e.Close() })
+			return e
+		},
+		Tables: func(t testing.TB, env ascendkit.Environment) []string {
+			var out []string
+			for _, r := range query(t, env, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()
+				AND table_name <> 'ascendkit_schema'`) {
+				out = append(out, r[0])
+			}
+			return out
+		},
+		Query: query,
+		Exec: func(t testing.TB, env ascendkit.Environment, q string, args ...any) {
+			t.Helper()
+			if _, err := env.(*Env).pool.Exec(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		},
+	})
+}
+
+func query(t testing.TB, env ascendkit.Environment, q string, args ...any) [][]string {
+	t.Helper()
+	rows, err := env.(*Env).pool.Query(ctx, q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]string, error) {
+		vals, err := r.Values()
+		if err != nil {
+			return nil, err
+		}
+		s := make([]string, len(vals))
+		for i, v := range vals {
+			s[i] = "NULL"
+			if v != nil {
+				s[i] = fmt.Sprint(v)
+			}
+		}
+		return s, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDescribeAndErrorsRedactPassword(t *testing.T) {
+	// Nothing listens on port 1: the open fails, and neither the error
+	// nor Describe may show the password.
+	const secret = "s3cr3t-Pa55"
+	for _, u := range []string{
+		"postgres://ak:" + secret + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=2",
+		"postgresql://ak@127.0.0.1:1/db?sslmode=disable&connect_timeout=2&password=" + secret,
+		"postgres://ak:" + secret + "@127.0.0.1:1/db?sslmode=bogus", // config error
+	} {
+		_, err := ascendkit.Open(u)
+		if err == nil {
+			t.Fatalf("Open(%s) succeeded", ascendkit.RedactURL(u))
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows the password: %v", err)
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1") {
+			t.Errorf("error does not say which server: %v", err)
+		}
+	}
+	e := OpenTest(t)
+	withPass := strings.Replace(e.testURL, "://", "://"+url.UserPassword("ascendkit", secret).String()+"@", 1)
+	withPass = strings.Replace(withPass, "@ascendkit@", "@", 1)
+	if got := ascendkit.RedactURL(withPass); strings.Contains(got, secret) || !strings.Contains(got, "xxxxx") {
+		t.Errorf("RedactURL = %s", got)
+	}
+	if strings.Contains(e.Describe(), "password") || !strings.HasPrefix(e.Describe(), "postgres://") {
+		t.Errorf("Describe = %s", e.Describe())
+	}
+}
+
+// TestConcurrentOpenMigratesOnce opens one new schema from several
+// "processes" at once: every open succeeds and the schema is migrated once.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	u := pgtest.Target(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := Open(ctx, u)
+			if err != nil {
+				errs <- err
+				return
+			}
+			e.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	e, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ms, _ := migrations()
+	if got := query(t, e, `SELECT version, (SELECT COUNT(*) FROM ascendkit_schema) FROM ascendkit_schema`); got[0][0] != fmt.Sprint(len(ms)) || got[0][1] != "1" {
+		t.Errorf("schema version rows %v, want one at %d", got, len(ms))
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	e := OpenTest(t)
+	if _, err := e.pool.Exec(ctx, `UPDATE ascendkit_schema SET version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, e.testURL); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("open of a newer schema: %v", err)
+	}
+}
+
+// OpenTest opens a new, empty environment in a schema of its own.
+func OpenTest(t testing.TB) *Env {
+	t.Helper()
+	u := pgtest.Target(t)
+	e, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.testURL = u
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func TestMissingSchemaIsClear(t *testing.T) {
+	u := pgtest.Target(t)
+	u = strings.Replace(u, "search_path=t_", "search_path=missing_", 1)
+	_, err := Open(ctx, u)
+	if err == nil || !strings.Contains(err.Error(), "search_path") {
+		t.Fatalf("open with a missing schema: %v", err)
+	}
+}

@@ -1,0 +1,581 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/jackc/pgx/v5"
+)
+
+// freshPlan runs a lookup as an unnamed statement, planned for its
+// arguments each time: a cached generic plan for "= ANY($1)", made while
+// the tables were small (a sequential scan), would stay as they grow and
+// make an import quadratic.
+const freshPlan = pgx.QueryExecModeExec
+
+// querier is what reads need from the pool and from a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// LookupSourceIDs implements ascendkit.Environment.
+func (e *Env) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
+	out, err := lookupSourceIDs(ctx, e.pool, source, ids)
+	if err != nil {
+		return nil, fmt.Errorf("lookup source ids: %w", err)
+	}
+	return out, nil
+}
+
+func lookupSourceIDs(ctx context.Context, q querier, source string, ids []string) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT source_id, user_id, run_id FROM import_sources WHERE source = $1 AND source_id = ANY($2)`,
+		freshPlan, source, rules.Uniq(ids))
+	if err != nil {
+		return nil, err
+	}
+	var sid string
+	var m ascendkit.Match
+	_, err = pgx.ForEachRow(rows, []any{&sid, &m.UserID, &m.RunID}, func() error {
+		out[sid] = m
+		return nil
+	})
+	return out, err
+}
+
+// LookupEmails implements ascendkit.Environment: keys are the emails as
+// given, compared after normalisation.
+func (e *Env) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
+	out, err := lookupEmails(ctx, e.pool, emails)
+	if err != nil {
+		return nil, fmt.Errorf("lookup emails: %w", err)
+	}
+	return out, nil
+}
+
+func lookupEmails(ctx context.Context, q querier, emails []string) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
+	if len(emails) == 0 {
+		return out, nil
+	}
+	given := make(map[string][]string, len(emails)) // normalized → as given
+	normed := make([]string, 0, len(emails))
+	for _, e := range emails {
+		n := rules.NormEmail(e)
+		if _, ok := given[n]; !ok {
+			normed = append(normed, n)
+		}
+		if !slices.Contains(given[n], e) {
+			given[n] = append(given[n], e)
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT email, id, import_run FROM users WHERE email = ANY($1)`, freshPlan, normed)
+	if err != nil {
+		return nil, err
+	}
+	var em string
+	var m ascendkit.Match
+	_, err = pgx.ForEachRow(rows, []any{&em, &m.UserID, &m.RunID}, func() error {
+		for _, g := range given[em] {
+			out[g] = m
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LookupLinks implements ascendkit.Environment.
+func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
+	if len(links) == 0 {
+		return out, nil
+	}
+	providers := make([]string, len(links))
+	pids := make([]string, len(links))
+	for i, l := range links {
+		providers[i], pids[i] = l.Provider, l.ProviderUserID
+	}
+	rows, err := e.pool.Query(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
+		FROM oauth_links o JOIN users u ON u.id = o.user_id
+		WHERE (o.provider, o.provider_user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, freshPlan, providers, pids)
+	if err != nil {
+		return nil, fmt.Errorf("lookup links: %w", err)
+	}
+	var p, id string
+	var m ascendkit.Match
+	if _, err := pgx.ForEachRow(rows, []any{&p, &id, &m.UserID, &m.RunID}, func() error {
+		out[ascendkit.LinkKey(p, id)] = m
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("lookup links: %w", err)
+	}
+	return out, nil
+}
+
+// activeJourney is what import-time enrollment needs of a journey.
+type activeJourney struct {
+	id, entry, tag string
+}
+
+// ApplyImport writes one batch in a single transaction, with the same
+// rules as the SQLite backend (see its ApplyImport). Concurrent writers are
+// settled by the database: a user, source id or OAuth link another writer
+// committed first is skipped through ON CONFLICT DO NOTHING, and the
+// skipped creates are listed in Existing.
+func (e *Env) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	if err := rules.ValidateBatch(batch); err != nil {
+		return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w", err)
+	}
+	if len(batch.Create) == 0 && len(batch.Merge) == 0 {
+		return ascendkit.BatchResult{}, nil
+	}
+	var res ascendkit.BatchResult
+	err := e.write(ctx, func(tx pgx.Tx) error {
+		res = ascendkit.BatchResult{}
+		return applyImport(ctx, tx, batch, now.UTC(), &res)
+	})
+	if err != nil {
+		return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w", err)
+	}
+	return res, nil
+}
+
+type sourceKey struct{ source, id string }
+
+// newUser is a create that passed the lookups, with its stored values.
+type newUser struct {
+	c     *ascendkit.ImportedUser
+	id    string
+	email string
+	tags  []string
+}
+
+func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
+	nowS := rules.FormatTime(now)
+
+	// Journeys are locked in SHARE mode for the transaction: imports do not
+	// block each other, but a journey being activated (or created active)
+	// waits for in-flight imports, and an import for the activation, so
+	// that activation's backfill sees every user an import committed and
+	// an import sees every journey activated before it.
+	if _, err := tx.Exec(ctx, `LOCK TABLE journeys IN SHARE MODE`); err != nil {
+		return fmt.Errorf("lock journeys: %w", err)
+	}
+	journeys, err := activeJourneys(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("active journeys: %w", err)
+	}
+
+	// Creates are not looked up first: the unique constraints skip a user
+	// whose email or source id is taken, whoever took it and when (the
+	// importer has looked them up before the batch, so such collisions
+	// are rare). Repeats within the batch are dropped here, first wins.
+	// Merges are looked up, as a merge whose source id is recorded is
+	// reported existing even when its email matches nobody.
+	seen := make(map[sourceKey]bool)
+	if len(batch.Merge) > 0 {
+		bySource := make(map[string][]string)
+		for _, m := range batch.Merge {
+			bySource[m.Source] = append(bySource[m.Source], m.SourceID)
+		}
+		for src, ids := range bySource {
+			found, err := lookupSourceIDs(ctx, tx, src, ids)
+			if err != nil {
+				return err
+			}
+			for id := range found {
+				seen[sourceKey{src, id}] = true
+			}
+		}
+	}
+	emails := make([]string, len(batch.Create))
+	for i, c := range batch.Create {
+		emails[i] = rules.NormEmail(c.User.Email)
+	}
+	taken := make(map[string]bool, len(emails))
+
+	var users []newUser
+	for i := range batch.Create {
+		c := &batch.Create[i]
+		key := sourceKey{c.Source, c.SourceID}
+		if seen[key] || taken[emails[i]] {
+			continue
+		}
+		seen[key] = true
+		taken[emails[i]] = true
+		id := c.User.ID
+		if id == "" {
+			id = rules.NewID(rules.PrefixUser)
+		}
+		users = append(users, newUser{c: c, id: id, email: emails[i], tags: rules.CleanTags(c.User.Tags)})
+	}
+	if len(users) > 0 {
+		if users, err = insertUsers(ctx, tx, users, batch.RunID, now); err != nil {
+			return err
+		}
+	}
+	// Existing lists, in batch order, the creates that were not made.
+	made := make(map[*ascendkit.ImportedUser]bool, len(users))
+	for _, nu := range users {
+		made[nu.c] = true
+	}
+	for i := range batch.Create {
+		if !made[&batch.Create[i]] {
+			res.Existing = append(res.Existing, batch.Create[i].SourceID)
+		}
+	}
+	if len(users) > 0 {
+		if err := insertUserRows(ctx, tx, users, journeys, nowS, res); err != nil {
+			return err
+		}
+	}
+	res.Created = len(users)
+
+	for i := range batch.Merge {
+		if err := applyMerge(ctx, tx, batch.RunID, &batch.Merge[i], seen, journeys, nowS, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func activeJourneys(ctx context.Context, q querier) ([]activeJourney, error) {
+	rows, err := q.Query(ctx, `SELECT id, entry, audience_tag FROM journeys WHERE status = 'active' ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []activeJourney
+	var j activeJourney
+	_, err = pgx.ForEachRow(rows, []any{&j.id, &j.entry, &j.tag}, func() error {
+		out = append(out, j)
+		return nil
+	})
+	return out, err
+}
+
+// insertUsers inserts the users and their import records in two
+// multi-row statements. A user whose email or source id is already
+// taken (by an earlier import or a concurrent writer) is skipped, its row
+// removed again. It returns the users that were created.
+func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, now time.Time) ([]newUser, error) {
+	// Rows go in email order so that two writers inserting overlapping
+	// emails take their index locks in the same order and cannot deadlock
+	// on them.
+	order := slices.Clone(users)
+	slices.SortFunc(order, func(a, b newUser) int { return strings.Compare(a.email, b.email) })
+	n := len(order)
+	var (
+		ids, emails, names, images, created, metas, usernames, phones, externals = mk(n), mk(n), mk(n), mk(n), mk(n), mk(n), mk(n), mk(n), mk(n)
+		secondaries, privates, unsafes                                           = mk(n), mk(n), mk(n)
+		verified, banned, phoneVerified, locked                                  = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
+		lastLogin                                                                = make([]*string, n)
+	)
+	for i, nu := range order {
+		u := &nu.c.User
+		ct := u.CreatedAt
+		if ct.IsZero() {
+			ct = now
+		}
+		meta, err := rules.MarshalObject(u.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("user %s metadata: %w", nu.c.SourceID, err)
+		}
+		ident, err := rules.IdentityArgs(u)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", nu.c.SourceID, err)
+		}
+		ids[i], emails[i], names[i], images[i], created[i], metas[i] = nu.id, nu.email, u.Name, u.Image, rules.FormatTime(ct), meta
+		usernames[i], phones[i], externals[i] = u.Username, u.Phone, u.ExternalID
+		secondaries[i], privates[i], unsafes[i] = ident.Secondary, ident.Private, ident.Unsafe
+		verified[i], banned[i], phoneVerified[i], locked[i] = u.EmailVerified, u.Banned, u.PhoneVerified, u.Locked
+		if u.LastLoginAt != nil {
+			s := rules.FormatTime(*u.LastLoginAt)
+			lastLogin[i] = &s
+		}
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned,
+			import_run, inserted_at, username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked)
+		SELECT id, email, name, image, ev, ca, ll, md, b, $14, $15, un, ph, pv, ex, se, pm, um, lk
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::bool[],
+			$10::text[], $11::text[], $12::bool[], $13::text[], $16::text[], $17::text[], $18::text[], $19::bool[])
+			AS t (id, email, name, image, ev, ca, ll, md, b, un, ph, pv, ex, se, pm, um, lk)
+		ON CONFLICT DO NOTHING
+		RETURNING id`,
+		ids, emails, names, images, verified, created, lastLogin, metas, banned,
+		usernames, phones, phoneVerified, externals, runID, rules.FormatTime(now), secondaries, privates, unsafes, locked)
+	if err != nil {
+		return nil, fmt.Errorf("insert users: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("insert users: %w", err)
+	}
+	ok := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		ok[id] = true
+	}
+
+	var srcs, sids, uids []string
+	for _, nu := range order {
+		if ok[nu.id] {
+			srcs, sids, uids = append(srcs, nu.c.Source), append(sids, nu.c.SourceID), append(uids, nu.id)
+		}
+	}
+	if len(uids) > 0 {
+		rows, err = tx.Query(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id)
+			SELECT s, i, u, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t (s, i, u)
+			ON CONFLICT DO NOTHING RETURNING user_id`, srcs, sids, uids, runID)
+		if err != nil {
+			return nil, fmt.Errorf("insert import records: %w", err)
+		}
+		recorded, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("insert import records: %w", err)
+		}
+		has := make(map[string]bool, len(recorded))
+		for _, id := range recorded {
+			has[id] = true
+		}
+		var lost []string
+		for _, id := range uids {
+			if !has[id] {
+				lost = append(lost, id)
+				delete(ok, id)
+			}
+		}
+		// Another writer recorded these source ids for other users first:
+		// the users this batch made for them go again.
+		if len(lost) > 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM users WHERE id = ANY($1)`, lost); err != nil {
+				return nil, fmt.Errorf("drop duplicate users: %w", err)
+			}
+		}
+	}
+	out := users[:0:0]
+	for _, nu := range users {
+		if ok[nu.id] {
+			out = append(out, nu)
+		}
+	}
+	return out, nil
+}
+
+func mk(n int) []string { return make([]string, n) }
+
+// insertUserRows writes the links, tags, events, passwords and
+// enrollments of users created in this transaction. Rows keyed by the new
+// users alone cannot conflict with anyone, so they go through COPY; links
+// are global and take ON CONFLICT DO NOTHING.
+func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []activeJourney, nowS string, res *ascendkit.BatchResult) error {
+	var lu, lp, lpid, le []string
+	var tags, events, passwords, enrolls [][]any
+	for _, nu := range users {
+		u := &nu.c.User
+		for _, ln := range u.OAuthLinks {
+			lu, lp, lpid, le = append(lu, nu.id), append(lp, ln.Provider), append(lpid, ln.ProviderUserID), append(le, rules.NormEmail(ln.Email))
+		}
+		for _, t := range nu.tags {
+			tags = append(tags, []any{nu.id, t})
+		}
+		for _, ev := range nu.c.Events {
+			payload, err := rules.MarshalObject(ev.Payload)
+			if err != nil {
+				return fmt.Errorf("event %s of %s: %w", ev.Type, nu.c.SourceID, err)
+			}
+			events = append(events, []any{rules.NewID(rules.PrefixEvent), ev.Type, nu.id, payload, nowS})
+		}
+		if p := nu.c.Password; p != nil && p.Hasher != "" {
+			passwords = append(passwords, []any{nu.id, p.Hasher, string(p.Digest)})
+		}
+		if !u.Banned {
+			for _, j := range journeys {
+				if j.tag == "" || slices.Contains(nu.tags, j.tag) {
+					enrolls = append(enrolls, []any{j.id, nu.id, "active", j.entry, nowS, nowS})
+				}
+			}
+		}
+	}
+	if len(lu) > 0 {
+		tag, err := tx.Exec(ctx, `INSERT INTO oauth_links (user_id, provider, provider_user_id, email)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`, lu, lp, lpid, le)
+		if err != nil {
+			return fmt.Errorf("insert links: %w", err)
+		}
+		res.Links += int(tag.RowsAffected())
+	}
+	copies := []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"user_tags", []string{"user_id", "tag"}, tags},
+		{"events", []string{"id", "type", "user_id", "payload", "created_at"}, events},
+		{"user_passwords", []string{"user_id", "hasher", "digest"}, passwords},
+		{"enrollments", []string{"journey_id", "user_id", "status", "current_node", "enrolled_at", "next_step_at"}, enrolls},
+	}
+	for _, c := range copies {
+		if len(c.rows) == 0 {
+			continue
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			// Never the row values: they may hold a password digest.
+			return fmt.Errorf("copy %s: %w", c.table, err)
+		}
+	}
+	res.Events += len(events)
+	res.Enrolled += len(enrolls)
+	return nil
+}
+
+// identityJSON snapshots the identity columns a merge may fill, as one
+// JSON object (the before/after of a 'fields' merge record).
+const identityJSON = `json_build_object('username', username, 'phone', phone, 'phone_verified', phone_verified,
+	'external_id', external_id, 'secondary_emails', secondary_emails,
+	'private_metadata', private_metadata, 'unsafe_metadata', unsafe_metadata)::text`
+
+// applyMerge adds one Merge to the user with its email, recording what it
+// added for undo. The user row is locked first, so concurrent merges into
+// one user apply one after the other.
+func applyMerge(ctx context.Context, tx pgx.Tx, runID string, m *ascendkit.Merge, seen map[sourceKey]bool,
+	journeys []activeJourney, nowS string, res *ascendkit.BatchResult) error {
+	key := sourceKey{m.Source, m.SourceID}
+	if seen[key] {
+		res.Existing = append(res.Existing, m.SourceID)
+		return nil
+	}
+	var id, meta string
+	var banned bool
+	err := tx.QueryRow(ctx, `SELECT id, banned, metadata FROM users WHERE email = $1 FOR UPDATE`, rules.NormEmail(m.Email)).Scan(&id, &banned, &meta)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", m.SourceID, err)
+	}
+	seen[key] = true
+	// The import record goes first: when another writer recorded this
+	// source id meanwhile, the merge is theirs and nothing is added.
+	tag, err := tx.Exec(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		m.Source, m.SourceID, id, runID)
+	if err != nil {
+		return fmt.Errorf("source id %s: %w", m.SourceID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		res.Existing = append(res.Existing, m.SourceID)
+		return nil
+	}
+	record := func(kind, k1, k2 string, before, after any) error {
+		_, err := tx.Exec(ctx, `INSERT INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, runID, id, kind, k1, k2, before, after)
+		if err != nil {
+			return fmt.Errorf("record merge of %s: %w", id, err)
+		}
+		return nil
+	}
+	for _, ln := range m.OAuthLinks {
+		tag, err := tx.Exec(ctx, `INSERT INTO oauth_links (user_id, provider, provider_user_id, email) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
+		if err != nil {
+			return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
+		}
+		if tag.RowsAffected() > 0 {
+			res.Links++
+			if err := record("link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
+				return err
+			}
+		}
+	}
+	var gained []string
+	for _, t := range rules.CleanTags(m.Tags) {
+		tag, err := tx.Exec(ctx, `INSERT INTO user_tags (user_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, t)
+		if err != nil {
+			return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
+		}
+		if tag.RowsAffected() > 0 {
+			gained = append(gained, t)
+			if err := record("tag", t, "", nil, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if m.ImportMeta != nil {
+		var md map[string]any
+		if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
+			md = map[string]any{} // unreadable or null metadata: start over
+		}
+		if _, ok := md["import"]; !ok {
+			md["import"] = m.ImportMeta
+			b, err := json.Marshal(md)
+			if err != nil {
+				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE users SET metadata = $1 WHERE id = $2`, string(b), id); err != nil {
+				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+			}
+			if err := record("meta", "", "", meta, string(b)); err != nil {
+				return err
+			}
+		}
+	}
+	ident, err := rules.IdentityArgs(&m.Fill)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", m.SourceID, err)
+	}
+	// A merge never overwrites: each identity field is set only while the
+	// user has none (phone and its verification move together). The
+	// columns before and after are recorded when they differ, so that undo
+	// can put back exactly what was there.
+	var before, after string
+	err = tx.QueryRow(ctx, `WITH old AS (SELECT `+identityJSON+` AS j FROM users WHERE id = $9)
+		UPDATE users SET
+		username         = CASE WHEN username = '' THEN $1 ELSE username END,
+		phone_verified   = CASE WHEN phone = '' AND $2 <> '' THEN $3 ELSE phone_verified END,
+		phone            = CASE WHEN phone = '' THEN $2 ELSE phone END,
+		external_id      = CASE WHEN external_id = '' THEN $4 ELSE external_id END,
+		secondary_emails = CASE WHEN secondary_emails IN ('', '[]', 'null') THEN $5 ELSE secondary_emails END,
+		private_metadata = CASE WHEN private_metadata IN ('', '{}', 'null') THEN $6 ELSE private_metadata END,
+		unsafe_metadata  = CASE WHEN unsafe_metadata IN ('', '{}', 'null') THEN $7 ELSE unsafe_metadata END
+		WHERE id = $8
+		RETURNING (SELECT j FROM old), `+identityJSON,
+		m.Fill.Username, m.Fill.Phone, m.Fill.PhoneVerified, m.Fill.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, id, id).
+		Scan(&before, &after)
+	if err != nil {
+		return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
+	}
+	if after != before {
+		if err := record("fields", "", "", before, after); err != nil {
+			return err
+		}
+	}
+	if !banned {
+		for _, j := range journeys {
+			if j.tag == "" || !slices.Contains(gained, j.tag) {
+				continue
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
+				VALUES ($1, $2, 'active', $3, $4, $4) ON CONFLICT DO NOTHING`, j.id, id, j.entry, nowS)
+			if err != nil {
+				return fmt.Errorf("enroll %s: %w", m.SourceID, err)
+			}
+			if tag.RowsAffected() > 0 {
+				res.Enrolled++
+				if err := record("enrollment", j.id, "", nil, nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	res.Merged++
+	return nil
+}

@@ -1,0 +1,51 @@
+package ascendkit
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParsePostgresTargets(t *testing.T) {
+	for _, tc := range []struct {
+		in, redacted string
+		hasPassword  bool
+	}{
+		{"postgres://ak:pw@db.internal:5432/mig?sslmode=require", "postgres://ak:xxxxx@db.internal:5432/mig?sslmode=require", true},
+		{"postgresql://ak@db.internal/mig", "postgresql://ak@db.internal/mig", false},
+		{"postgres://ak@db/mig?password=pw&sslmode=disable", "postgres://ak@db/mig?password=xxxxx&sslmode=disable", true},
+		{"postgres:///mig?host=/run/postgresql", "postgres:///mig?host=/run/postgresql", false},
+	} {
+		got, err := ParseTarget(tc.in)
+		if err != nil || got.Kind != TargetPostgres || got.String() != tc.in {
+			t.Errorf("ParseTarget(%q) = %+v, %v", tc.in, got, err)
+			continue
+		}
+		if r := got.Redacted(); r != tc.redacted {
+			t.Errorf("Redacted(%q) = %q, want %q", tc.in, r, tc.redacted)
+		}
+		if got.HasPassword() != tc.hasPassword {
+			t.Errorf("HasPassword(%q) = %v", tc.in, got.HasPassword())
+		}
+	}
+	for _, bad := range []string{"postgres://ak:pw@/mig", "postgres://ak:pw@host:port/x", "mysql://ak:pw@host/x"} {
+		_, err := ParseTarget(bad)
+		if err == nil {
+			t.Errorf("ParseTarget(%q) accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), ":pw@") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
+
+func TestOpenWithoutBackend(t *testing.T) {
+	// No backend package is imported by this test binary.
+	_, err := Open("postgres://ak:pw@127.0.0.1/x")
+	if err == nil || !strings.Contains(err.Error(), "client/ascendkit/postgres") || strings.Contains(err.Error(), ":pw@") {
+		t.Fatalf("Open without backend: %v", err)
+	}
+	if _, err := Open("local:/tmp/x.db"); err == nil || !strings.Contains(err.Error(), "client/ascendkit/sqlite") {
+		t.Fatalf("Open local without backend: %v", err)
+	}
+}

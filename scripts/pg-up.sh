@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# pg-up.sh starts a throwaway PostgreSQL cluster for the tests: installed
+# from Debian packages when missing, run as a non-root user, in a temp
+# dir, listening on 127.0.0.1 only on a free port. It prints shell exports
+# (eval "$(scripts/pg-up.sh)"): ASCENDKIT_TEST_POSTGRES, the URL of a fresh
+# database, and ASCENDKIT_PG_DIR, the cluster's directory. Progress goes to
+# stderr. Stop it with: scripts/pg-up.sh stop "$ASCENDKIT_PG_DIR".
+#
+# The cluster trusts connections from 127.0.0.1 and its own socket: it is
+# for tests on this machine, holds no data worth a password, and goes away
+# with its directory.
+set -euo pipefail
+
+say() { echo "pg-up: $*" >&2; }
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [ -n "$d" ] && [ -x "$d/initdb" ]; then echo "$d"; return; fi
+  if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then pg_config --bindir; fi
+}
+
+# run_as runs a command as the cluster's owner (root may not run postgres).
+run_as() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "$PG_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+if [ "${1:-}" = "stop" ]; then
+  dir=${2:?usage: pg-up.sh stop <dir>}
+  PG_USER=$(stat -c %U "$dir/data")
+  bindir=$(pg_bindir)
+  run_as "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+  rm -rf -- "$dir"
+  exit 0
+fi
+
+bindir=$(pg_bindir)
+if [ -z "$bindir" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "PostgreSQL is not installed; run as root or: sudo apt-get install -y postgresql"
+    exit 1
+  fi
+  say "installing PostgreSQL from Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  # The packaged cluster is not used (ours runs in a temp dir): keep the
+  # package from creating and starting one.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/ascendkit-ci.conf
+  apt-get install -y -qq postgresql >&2
+  bindir=$(pg_bindir)
+fi
+[ -n "$bindir" ] || { say "initdb not found after install"; exit 1; }
+
+PG_USER=$(id -un)
+if [ "$(id -u)" -eq 0 ]; then
+  PG_USER=ascendkit-ci
+  if ! id "$PG_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
+  fi
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ascendkit-pg.XXXXXX")
+chmod 700 "$dir"
+[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$dir"
+
+# A free port: ask the kernel through bash's /dev/tcp (a refused connect
+# means nobody listens there).
+port=""
+for _ in $(seq 1 200); do
+  p=$((20000 + RANDOM % 40000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+done
+[ -n "$port" ] || { say "no free port found"; exit 1; }
+
+say "initdb in $dir (user $PG_USER, port $port)"
+run_as "$bindir/initdb" -D "$dir/data" -U ascendkit --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+  { cat "$dir/initdb.log" >&2; exit 1; }
+cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+# Only local TCP on loopback and the cluster's own socket are accepted.
+cat >"$dir/data/pg_hba.conf" <<HBA
+local all all trust
+host  all all 127.0.0.1/32 trust
+HBA
+run_as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2 ||
+  { cat "$dir/server.log" >&2; exit 1; }
+run_as "$bindir/createdb" -h "$dir" -p "$port" -U ascendkit ascendkit_test
+
+url="postgres://ascendkit@127.0.0.1:$port/ascendkit_test?sslmode=disable"
+say "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') up at $url"
+echo "export ASCENDKIT_TEST_POSTGRES='$url'"
+echo "export ASCENDKIT_PG_DIR='$dir'"
