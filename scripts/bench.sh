@@ -9,7 +9,8 @@
 #                   vs a file preview of the same users in the same process
 #                   (order API, file, file, API; means of two runs each);
 #                   the CPU seconds of each tell a slow walk from a busy machine
-# plus BenchmarkImport (users/s and peak live heap, 10k and 100k).
+# plus BenchmarkImport (users/s and peak live heap, 10k and 100k), and the
+# same sizes imported into PostgreSQL vs a raw COPY (scripts/bench-postgres.sh).
 # Speed is judged only by these ratios, never by a timed test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,4 +61,12 @@ if [ $# -ge 2 ]; then
   a=${rss[$1]} b=${rss[${!#}]}
   printf '== peak RSS growth, preview %s → %s users: %.1f → %.1f MB = %+.0f %%  (goal < +20 %%)\n' \
     "$1" "${!#}" "$(ratio "$a" 1024)" "$(ratio "$b" 1024)" "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b - a) * 100 / a }')"
+fi
+
+# The same sizes into PostgreSQL, against a raw COPY of the same rows
+# (issue 10): scripts/bench-postgres.sh starts a throwaway cluster unless
+# $ASCENDKIT_TEST_POSTGRES names one. BENCH_NO_POSTGRES=1 leaves it out.
+if [ -z "${BENCH_NO_POSTGRES:-}" ]; then
+  echo "== PostgreSQL"
+  BENCH_SIZES="$sizes" bash scripts/bench-postgres.sh
 fi
