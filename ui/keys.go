@@ -40,16 +40,19 @@ func newGlobalKeys() globalKeys {
 
 type sourceKeys struct {
 	Up, Down, Choose, Verify, Complete, Back key.Binding
+	// Passwords moves between the source field and the passwords file.
+	Passwords key.Binding
 }
 
 func newSourceKeys() sourceKeys {
 	return sourceKeys{
-		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
-		Choose:   bind([]string{"enter"}, "enter", "choose"),
-		Verify:   bind([]string{"enter"}, "enter", "verify"),
-		Complete: bind([]string{"tab"}, "tab", "complete path"),
-		Back:     bind([]string{"esc"}, "esc", "back"),
+		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
+		Choose:    bind([]string{"enter"}, "enter", "choose"),
+		Verify:    bind([]string{"enter"}, "enter", "verify"),
+		Complete:  bind([]string{"tab"}, "tab", "complete path"),
+		Back:      bind([]string{"esc"}, "esc", "back"),
+		Passwords: bind([]string{"shift+tab"}, "shift+tab", "passwords file"),
 	}
 }
 

@@ -71,6 +71,12 @@ type sourceChoice struct {
 	Key   string
 	Path  string
 	Total int // -1 when unknown (files)
+	// Format is the export format detected (clerk.Format*; "" for the API
+	// until the preview reports it).
+	Format string
+	// Passwords is the optional Dashboard CSV or support export whose
+	// digests are joined to the users by Clerk id ("" for none).
+	Passwords string
 }
 
 func (c sourceChoice) production() bool {
@@ -207,8 +213,23 @@ type programContext struct {
 // bodyHeight is the height left for a screen between header and help.
 func (pc *programContext) bodyHeight() int { return max(pc.height-5, 6) }
 
+// runner runs the core on the session's environment. With a passwords
+// file chosen, each run opens it afresh (a source reads once) and joins
+// its digests, as --passwords does.
 func (pc *programContext) runner() runFunc {
+	pwPath, open := pc.sess.source.Passwords, pc.cfg.OpenFile
 	return func(ctx context.Context, src clerk.Source, opts importer.Options) (importer.Report, error) {
+		if pwPath != "" && opts.Passwords == nil {
+			if open == nil {
+				return importer.Report{}, fmt.Errorf("passwords file: export files are not available")
+			}
+			pws, err := open(pwPath)
+			if err != nil {
+				return importer.Report{}, fmt.Errorf("passwords file: %w", err)
+			}
+			defer pws.Close()
+			opts.Passwords = pws
+		}
 		return pc.runImporter(ctx, src, pc.env, opts)
 	}
 }
