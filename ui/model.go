@@ -131,7 +131,12 @@ type session struct {
 	// previewStale is set once an import has written to the environment:
 	// the settings preview's counts are out of date, so the confirmation
 	// previews again.
-	previewStale    bool
+	previewStale bool
+	// classified is the last full preview's per-user classification: the
+	// confirmation recounts from it (classified.go). harmlessRuns are this
+	// session's imports that wrote nothing.
+	classified      *importer.Classified
+	harmlessRuns    map[string]bool
 	final           *importer.Report         // the confirmation's report (what run will do)
 	result          *importer.Report         // the import's report
 	settingsApplied bool                     // the import's settings phase ran
@@ -174,6 +179,7 @@ func (s *session) resetForSource() {
 	s.analysis = importer.Analysis{}
 	s.previewOpts = importer.Options{}
 	s.previewStale = false
+	s.dropClassified()
 	s.providers = nil
 	s.onDuplicate = importer.PolicySkip
 	s.decisions = map[string]importer.Policy{}
@@ -401,6 +407,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case quitMsg:
 		return m.quit()
+	case importUpdateMsg:
+		if msg.Classified != nil {
+			m.pc.sess.keepClassified(msg.Classified, msg.run)
+		}
 	case navMsg:
 		if msg.with != nil {
 			msg.with.apply(&m.pc.sess)
@@ -456,6 +466,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 		}
 	}
 	m.pc.cancel()
+	m.pc.sess.dropClassified()
 	m.quitting = true
 	return m, tea.Quit
 }
@@ -819,4 +830,5 @@ func (m Model) shutdown() {
 		}
 	}
 	m.pc.cancel()
+	m.pc.sess.dropClassified()
 }
