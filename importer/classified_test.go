@@ -143,7 +143,13 @@ func sameReport(t *testing.T, what string, got, want Report) {
 
 func checkRecounts(t *testing.T, mk func() clerk.Source, env ascendkit.Environment, sets []Options) {
 	t.Helper()
-	c, _ := classify(t, mk(), env, Options{})
+	checkRecountsFrom(t, mk, env, Options{}, sets)
+}
+
+// checkRecountsFrom classifies with base's choices, then recounts.
+func checkRecountsFrom(t *testing.T, mk func() clerk.Source, env ascendkit.Environment, base Options, sets []Options) {
+	t.Helper()
+	c, _ := classify(t, mk(), env, base)
 	for i, o := range sets {
 		got, err := c.Recount(ctx, o)
 		if err != nil {
@@ -164,6 +170,11 @@ func TestRecountEqualsFreshPreview(t *testing.T) {
 			checkRecounts(t, func() clerk.Source { return src.fresh() }, env, choiceSets())
 		})
 	}
+	// A classification made with other choices (the confirmation's own
+	// preview) recounts just as well.
+	sets := choiceSets()
+	checkRecountsFrom(t, func() clerk.Source { return src.fresh() }, env,
+		Options{OnDuplicate: PolicyMerge, IncludeBanned: true, Providers: []string{"github"}, Phases: Phases{Users: true}}, sets[:4])
 	// The fixture does exercise what the choices change.
 	c, base := classify(t, src.fresh(), env, Options{})
 	merged, _ := c.Recount(ctx, Options{OnDuplicate: PolicyMerge, IncludeBanned: true})
@@ -274,6 +285,9 @@ func TestClassifiedOnDiskLeavesNoFile(t *testing.T) {
 	c, base := classify(t, recountSource().fresh(), env, Options{})
 	if !c.OnDisk() || c.Users() != base.Users.Fetched {
 		t.Fatalf("on disk %v with %d users, want on disk with %d", c.OnDisk(), c.Users(), base.Users.Fetched)
+	}
+	if len(c.recs) != 0 {
+		t.Fatalf("%d records still held in memory after moving to the file", len(c.recs))
 	}
 	// Unlinked as soon as created: nothing to leave behind.
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
