@@ -67,6 +67,7 @@ func (r runWroteNothing) apply(s *session) {
 // preview again.
 type recountMsg struct {
 	id     int
+	c      *importer.Classified
 	report importer.Report
 	stale  bool
 }
@@ -78,16 +79,16 @@ func recount(ctx context.Context, id int, env ascendkit.Environment, c *importer
 	harmless = maps.Clone(harmless)
 	return func() tea.Msg {
 		if env == nil {
-			return recountMsg{id: id, stale: true}
+			return recountMsg{id: id, c: c, stale: true}
 		}
 		fresh, err := c.Fresh(ctx, env, func(id string) bool { return harmless[id] })
 		if err != nil || !fresh {
-			return recountMsg{id: id, stale: true}
+			return recountMsg{id: id, c: c, stale: true}
 		}
 		rep, err := c.Recount(ctx, opts)
 		if err != nil {
-			return recountMsg{id: id, stale: true}
+			return recountMsg{id: id, c: c, stale: true}
 		}
-		return recountMsg{id: id, report: rep}
+		return recountMsg{id: id, c: c, report: rep}
 	}
 }

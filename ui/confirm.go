@@ -202,7 +202,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.stale {
-			s.pc.post(classifiedStale{s.pc.sess.classified})
+			s.pc.post(classifiedStale{msg.c})
 			want := s.pc.runOptions(importer.ModePreview)
 			want.Phases = importer.Phases{Users: true, Settings: true}
 			return s.preview(want)
@@ -246,6 +246,9 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		if key.Matches(msg, s.keys.Warnings) && s.report != nil && len(s.report.Warnings) > 0 {
 			s.openWarnings()
 			return nil
+		}
+		if key.Matches(msg, s.keys.Canary) && s.report != nil && phaseChoices[s.phase].Users {
+			return nav(stateCanary) // canary.go
 		}
 		if key.Matches(msg, s.keys.Back) {
 			return back
@@ -623,6 +626,9 @@ func (s *confirmScreen) Keys() keyMap {
 		short = []key.Binding{k.Submit, k.Phases, k.Back}
 	default:
 		short = []key.Binding{k.Yes, k.No, k.Phases, k.Back}
+	}
+	if s.report != nil && phaseChoices[s.phase].Users {
+		short = append(short[:len(short)-1], k.Canary, k.Back)
 	}
 	// w in the full help only: the warnings line itself says
 	// "w lists them all".
