@@ -99,6 +99,7 @@ func newDuplicatesKeys() duplicatesKeys {
 
 type confirmKeys struct {
 	Phases, Yes, No, Submit, Back, Warnings, Scroll key.Binding
+	Canary                                          key.Binding
 }
 
 func newConfirmKeys() confirmKeys {
@@ -111,6 +112,8 @@ func newConfirmKeys() confirmKeys {
 		// w: "import", typed on a production instance, has no w.
 		Warnings: bind([]string{"w"}, "w", "warnings"),
 		Scroll:   bind([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
+		// c: "import" has no c either.
+		Canary: bind([]string{"c"}, "c", "canary"),
 	}
 }
 
@@ -165,5 +168,21 @@ func newBrowserKeys() browserKeys {
 		PickUser:  bind([]string{"u"}, "u", "render for a user"),
 		NextStep:  bind([]string{"tab"}, "tab", "next email"),
 		OpenStep:  bind([]string{"enter"}, "enter", "open email"),
+	}
+}
+
+type canaryKeys struct {
+	Import, Up, Down, Back, Check, Done key.Binding
+}
+
+func newCanaryKeys() canaryKeys {
+	return canaryKeys{
+		Import: bind([]string{"enter"}, "enter", "import this user"),
+		// Arrows only: letters are typed into the search.
+		Up:    bind([]string{"up"}, "↑", "up"),
+		Down:  bind([]string{"down"}, "↓", "down"),
+		Back:  bind([]string{"esc"}, "esc", "back"),
+		Check: bind([]string{"enter"}, "enter", "check password"),
+		Done:  bind([]string{"enter"}, "enter", "back to confirm"),
 	}
 }

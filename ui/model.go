@@ -59,9 +59,12 @@ const (
 	stateProgress
 	stateJourneys
 	stateBrowser
+	// stateCanary is opened from the confirmation (c): it is a view of
+	// that step, not a step of its own.
+	stateCanary
 )
 
-var stateNames = [...]string{"Source", "Settings", "Review", "Confirm", "Import", "Journeys", "Browse"}
+var stateNames = [...]string{"Source", "Settings", "Review", "Confirm", "Import", "Journeys", "Browse", "Canary"}
 
 func (s state) String() string { return stateNames[s] }
 
@@ -147,6 +150,8 @@ type session struct {
 	createdTemplates, seenTemplates map[string]bool
 	createdJourneys, seenJourneys   map[string]bool
 	journeyActions                  []journeyAction
+	// canaries are the canary runs of the session, in order.
+	canaries []canaryRecord
 }
 
 // recordJourneys keeps what a run of step 6 created: running it again
@@ -505,6 +510,15 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 		s = newJourneysScreen(m.pc)
 	case stateBrowser:
 		s = newBrowserScreen(m.pc, false)
+	case stateCanary:
+		s = newCanaryScreen(m.pc)
+	}
+	if m.state == stateCanary && to != stateCanary {
+		// The canary view is rebuilt each time it is opened.
+		if c, ok := m.screens[stateCanary].(closer); ok {
+			c.close()
+		}
+		delete(m.screens, stateCanary)
 	}
 	s.SetSize(m.pc.width, m.pc.bodyHeight())
 	m.screens[to] = s
@@ -524,6 +538,7 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 		stateConfirm:    stateDuplicates,
 		stateJourneys:   stateProgress,
 		stateBrowser:    stateJourneys,
+		stateCanary:     stateConfirm,
 	}
 	to, ok := prev[m.state]
 	if !ok || m.screens[to] == nil {
@@ -636,13 +651,17 @@ func (m Model) header() string {
 		return line1 + "\n"
 	}
 
+	at := m.state
+	if at == stateCanary {
+		at = stateConfirm
+	}
 	var crumbs []string
 	for s := stateSource; s <= stateBrowser; s++ {
 		name := fmt.Sprintf("%d %s", int(s)+1, s)
 		switch {
-		case s == m.state:
+		case s == at:
 			crumbs = append(crumbs, st.CrumbOn.Render(name))
-		case s < m.state:
+		case s < at:
 			crumbs = append(crumbs, st.CrumbDone.Render(name))
 		default:
 			crumbs = append(crumbs, st.Crumb.Render(name))
@@ -652,7 +671,7 @@ func (m Model) header() string {
 	line2 := strings.Join(crumbs, sep)
 	if lipgloss.Width(line2) > m.pc.width {
 		// Narrow terminal: keep the current step only.
-		line2 = st.CrumbOn.Render(fmt.Sprintf("Step %d/7 · %s", int(m.state)+1, m.state))
+		line2 = st.CrumbOn.Render(fmt.Sprintf("Step %d/7 · %s", int(at)+1, m.state))
 	}
 	return line1 + "\n" + line2 + "\n"
 }
@@ -681,6 +700,24 @@ func clampLines(s string, h, w int) string {
 func (m Model) Summary() string {
 	s := m.pc.sess
 	var b strings.Builder
+	for _, c := range s.canaries {
+		line := "Canary " + termtext.Clean(c.email) + ": "
+		switch {
+		case c.imported > 0:
+			line += "imported"
+		case c.wrote:
+			line += "merged"
+		default:
+			line += "nothing imported"
+		}
+		if c.runID != "" {
+			line += " (" + termtext.Clean(c.runID) + ")"
+		}
+		if c.checked {
+			line += map[bool]string{true: "; password matches", false: "; password does not match"}[c.match]
+		}
+		b.WriteString(line + "\n")
+	}
 	if s.result != nil {
 		r := s.result
 		u := r.Users
@@ -721,7 +758,7 @@ func (m Model) Summary() string {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
-	} else if s.final != nil || s.preview != nil {
+	} else if len(s.canaries) == 0 && (s.final != nil || s.preview != nil) {
 		b.WriteString("No import was run: nothing was written.\n")
 	}
 	if s.journeys != nil {
