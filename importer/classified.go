@@ -237,7 +237,7 @@ func (c *Classified) spill() error {
 		c.path = ""
 	}
 	// A classification dropped without Close still gives its file back.
-	runtime.AddCleanup(c, func(f *os.File) { closeTemp(f) }, f)
+	runtime.AddCleanup(c, func(t tempFile) { t.f.Close(); t.remove() }, tempFile{f, c.path})
 	c.buf = bufio.NewWriterSize(f, 64<<10)
 	c.enc = gob.NewEncoder(c.buf)
 	for i := range c.recs {
@@ -249,10 +249,17 @@ func (c *Classified) spill() error {
 	return nil
 }
 
-func closeTemp(f *os.File) {
-	name := f.Name()
-	f.Close()
-	os.Remove(name)
+// tempFile is the file and, where it could not be unlinked at once, its
+// path to remove.
+type tempFile struct {
+	f    *os.File
+	path string
+}
+
+func (t tempFile) remove() {
+	if t.path != "" {
+		os.Remove(t.path)
+	}
 }
 
 // finish seals the classification after a preview; it reports false
