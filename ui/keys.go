@@ -148,11 +148,15 @@ func newJourneysKeys() journeysKeys {
 type browserKeys struct {
 	Tab, Up, Down, Open, Filter, Back, Edit, Activate, Pause, Yes, No, NextField, Save key.Binding
 	PickUser, NextStep, OpenStep                                                       key.Binding
+	// Undo opens a run's undo; Confirm submits the typed word.
+	Undo, Confirm key.Binding
+	PrevTab       key.Binding
 }
 
 func newBrowserKeys() browserKeys {
 	return browserKeys{
-		Tab:       bind([]string{"tab"}, "tab", "templates/journeys"),
+		Tab:       bind([]string{"tab"}, "tab", "next tab"),
+		PrevTab:   bind([]string{"shift+tab"}, "shift+tab", "previous tab"),
 		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
 		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
 		Open:      bind([]string{"enter"}, "enter", "open"),
@@ -168,6 +172,8 @@ func newBrowserKeys() browserKeys {
 		PickUser:  bind([]string{"u"}, "u", "render for a user"),
 		NextStep:  bind([]string{"tab"}, "tab", "next email"),
 		OpenStep:  bind([]string{"enter"}, "enter", "open email"),
+		Undo:      bind([]string{"u"}, "u", "undo this run"),
+		Confirm:   bind([]string{"enter"}, "enter", "confirm"),
 	}
 }
 

@@ -152,6 +152,8 @@ type session struct {
 	journeyActions                  []journeyAction
 	// canaries are the canary runs of the session, in order.
 	canaries []canaryRecord
+	// undone are the runs undone from the browser's runs tab.
+	undone []string
 }
 
 // recordJourneys keeps what a run of step 6 created: running it again
@@ -760,6 +762,9 @@ func (m Model) Summary() string {
 		}
 	} else if len(s.canaries) == 0 && (s.final != nil || s.preview != nil) {
 		b.WriteString("No import was run: nothing was written.\n")
+	}
+	for _, id := range s.undone {
+		fmt.Fprintf(&b, "Undone: run %s (what it wrote was removed)\n", termtext.Clean(id))
 	}
 	if s.journeys != nil {
 		nt, nj := len(s.createdTemplates), len(s.createdJourneys)
