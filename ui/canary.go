@@ -573,6 +573,9 @@ func (s *canaryScreen) resultView() string {
 		b.WriteString("\n" + st.Dim.Render("esc: back to the confirmation for the full run") + "\n")
 	case s.noPw != "":
 		b.WriteString(renderLines(st.Warning, wrapHang("⚠ No password to check: "+s.noPw, s.width, 2)) + "\n")
+		if s.pc.sess.source.Passwords == "" && strings.Contains(s.noPw, "--passwords") {
+			b.WriteString(renderLines(st.Dim, wrapHang("  In the wizard, step 1 (Source) takes that passwords file next to the key or the export file.", s.width, 2)) + "\n")
+		}
 		b.WriteString("\n" + st.Dim.Render("enter: back to the confirmation for the full run") + "\n")
 	default:
 		b.WriteString(st.Dim.Render("enter: back to the confirmation") + "\n")

@@ -171,6 +171,7 @@ func TestCanaryNoKeptPassword(t *testing.T) {
 		t.Fatalf("kept %v, reason %q", s.kept, s.noPw)
 	}
 	d.mustSee("No password to check")
+	d.mustSee("step 1 (Source) takes that passwords file")
 	assertFits(t, d.view(), 80, 24)
 	d.press("enter")
 	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm })
