@@ -283,7 +283,7 @@ func (s *browserScreen) runView() string {
 		b.WriteString(st.Dim.Render("No report: the process ended before the run finished. Undo removes what it wrote.") + "\n")
 	}
 	if s.mode == browseUndo && s.undo != nil {
-		b.WriteString("\n" + s.undoView())
+		b.WriteString(s.undoView()) // in the report's place
 	}
 	if s.notice != "" {
 		b.WriteString("\n" + noticeText(st.OK, s.notice, s.width) + "\n")
