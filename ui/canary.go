@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -130,8 +131,10 @@ type canaryScreen struct {
 	checkN  int    // checks made
 	wrote   bool   // the canary run wrote to the environment
 	pending tea.Cmd
-	width   int
-	height  int
+	// stopLoad cancels the read of the candidates when the view closes.
+	stopLoad context.CancelFunc
+	width    int
+	height   int
 }
 
 func newCanaryScreen(pc *programContext) *canaryScreen {
@@ -165,7 +168,9 @@ func (s *canaryScreen) Init() tea.Cmd {
 // preview skipped or found duplicated are left out: the canary would not
 // import them.
 func (s *canaryScreen) loadUsers() tea.Cmd {
-	open, ctx := s.pc.opener(), s.pc.base
+	open := s.pc.opener()
+	ctx, cancel := context.WithCancel(s.pc.base)
+	s.stopLoad = cancel
 	excluded := map[string]bool{}
 	for _, e := range s.pc.sess.entries {
 		if e.Kind == kindSkipped || e.Kind == kindDuplicate {
@@ -173,6 +178,7 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 		}
 	}
 	return func() tea.Msg {
+		defer cancel()
 		src, err := open(nil)
 		if err != nil {
 			return canaryUsersMsg{err: err}
@@ -251,6 +257,9 @@ func (s *canaryScreen) SetSize(w, h int) {
 func (s *canaryScreen) InputFocused() bool { return s.search.Focused() || s.pw.Focused() }
 
 func (s *canaryScreen) close() {
+	if s.stopLoad != nil {
+		s.stopLoad()
+	}
 	if s.run != nil {
 		s.run.abandon()
 	}
