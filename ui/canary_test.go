@@ -176,3 +176,18 @@ func TestCanaryNoKeptPassword(t *testing.T) {
 	d.press("enter")
 	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm })
 }
+
+// Text from the source or the run history reaches the terminal cleaned.
+func TestCanaryAndRunsCleanUserText(t *testing.T) {
+	first, primary := "Eve\x1b]0;pwned\x07", "em_1"
+	u, ok := candidate(&clerk.User{ID: "user_\x1b[2J1", FirstName: &first, PrimaryEmailAddressID: &primary,
+		EmailAddresses: []clerk.EmailAddress{{ID: "em_0", EmailAddress: "other@example.com"}, {ID: "em_1", EmailAddress: "EVE\u202e@Example.com"}}})
+	if !ok || u.email != "eve@example.com" || strings.ContainsAny(u.id+u.name, "\x1b\x07") {
+		t.Fatalf("candidate %+v", u)
+	}
+	it := runItem{importer.RunInfo{Run: ascendkit.Run{ID: "run_1\x1b[31m", Status: "completed", SourceKind: "file", SourceFormat: "x\x9bz"},
+		Options: importer.RunOptions{Only: []string{"a@example.com\x1b[2J"}}}}
+	if s := it.Title() + it.Description(); strings.ContainsAny(s, "\x1b\x9b") || !strings.Contains(s, "canary: a@example.com") {
+		t.Fatalf("run item %q", s)
+	}
+}
