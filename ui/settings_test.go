@@ -406,3 +406,58 @@ func TestSettingsIdentityCounts(t *testing.T) {
 func TestSettingsGoldenIdentity(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver { return toIdentitySettings(t, w, h) })
 }
+
+// With the real reader and importer on the Backend API fixture, the
+// settings and the review show what the core found: the counts and the
+// unverified link are the core's, not the test's.
+func TestSettingsAndReviewOnRealExport(t *testing.T) {
+	env := realEnv(t, t.TempDir())
+	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
+	d.press("2")
+	d.press(fixture("clerk-api.json"))
+	d.press("enter")
+	d.waitFor("the preview", func(m Model) bool {
+		s, ok := m.screens[stateSettings].(*settingsScreen)
+		return ok && s.report != nil
+	})
+	s := settingsOf(d)
+	an, rep := s.an, s.report
+	if an.SSO == 0 && an.MFA == 0 && an.UnverifiedLinks == 0 && an.PhoneOnly+an.UsernameOnly+an.Web3Only == 0 {
+		t.Fatalf("the fixture exercises none of the new counts: %+v", an)
+	}
+	v := flatten(d.view())
+	t.Logf("analysis %+v skipped %v", an, rep.Users.SkippedReasons)
+	if !strings.Contains(v, "· Clerk API users") {
+		t.Errorf("format not shown:\n%s", d.view())
+	}
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{an.SSO, plural(an.SSO, "SSO user", "SSO users") + " (tag import:sso)"},
+		{an.MFA, plural(an.MFA, "user", "users") + " with MFA or passkeys enroll again"},
+		{an.UnverifiedLinks, plural(an.UnverifiedLinks, "unverified OAuth account", "unverified OAuth accounts") + " not linked"},
+		{an.PhoneOnly, "phone only " + fmtInt(an.PhoneOnly)},
+		{an.UsernameOnly, "username only " + fmtInt(an.UsernameOnly)},
+		{an.Web3Only, "web3 wallet only " + fmtInt(an.Web3Only)},
+	} {
+		if has := strings.Contains(v, c.want); has != (c.n > 0) {
+			t.Errorf("count %d: shows %q = %v:\n%s", c.n, c.want, has, d.view())
+		}
+	}
+	d.press("enter")
+	d.waitFor("the review", func(m Model) bool { return m.state == stateDuplicates })
+	r := reviewOf(d)
+	if an.UnverifiedLinks > 0 {
+		if r.reasons[1] != tabFlagged {
+			t.Fatalf("tabs %q: no flagged tab", r.reasons)
+		}
+		d.press("tab")
+		d.mustSee("unverified link")
+	}
+	for reason, n := range rep.Users.SkippedReasons {
+		if n > 0 && !slices.Contains(r.reasons, reason) {
+			t.Errorf("skip reason %s (%d) has no tab: %q", reason, n, r.reasons)
+		}
+	}
+}
