@@ -10,9 +10,7 @@ import (
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
-	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
 	"github.com/ascendkit/ascendkit/importer"
-	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -39,12 +37,13 @@ password does not match, or the user has no kept password (and why).`,
 
 func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
 	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
-		st, err := env.PasswordState(ctx, who)
+		st, err := importer.KeptPassword(ctx, env, who)
+		var none *importer.NoKeptPasswordError
+		if errors.As(err, &none) {
+			return &exitError{code: ExitError, err: err}
+		}
 		if err != nil {
 			return err
-		}
-		if reason := noPasswordReason(st); reason != "" {
-			return &exitError{code: ExitError, err: fmt.Errorf("%s has no kept password: %s", termtext.Clean(st.Email), reason)}
 		}
 		pw, err := readPassword(o.g.io)
 		if err != nil {
@@ -53,10 +52,9 @@ func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
 		if pw == "" {
 			return usageErr("no password on stdin")
 		}
-		ok, err := passhash.Verify(st.Hasher, string(st.Digest), pw)
+		ok, err := importer.CheckPassword(st, pw)
 		if err != nil {
-			// passhash errors name the hasher and the problem, never the digest.
-			return &exitError{code: ExitError, err: fmt.Errorf("%s: the kept digest cannot be checked: %w", termtext.Clean(st.Email), err)}
+			return &exitError{code: ExitError, err: err}
 		}
 		if !ok {
 			return &exitError{code: ExitError, err: errors.New("password does not match")}
@@ -64,24 +62,6 @@ func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
 		fmt.Fprintln(o.g.io.Out, "password matches")
 		return nil
 	})
-}
-
-// noPasswordReason says why a user has no password to check ("" when
-// there is one).
-func noPasswordReason(st ascendkit.PasswordState) string {
-	switch {
-	case st.Hasher != "" && st.Digest != "":
-		return ""
-	case st.Hasher != "":
-		return fmt.Sprintf("its Clerk password hasher %q is not supported, so the digest was not kept (the user is tagged %s)",
-			termtext.Clean(st.Hasher), importer.TagNeedsPasswordReset)
-	case !st.Imported:
-		return "the user was not imported from Clerk"
-	case st.ImportRun == "":
-		return "the user existed before the import and was merged into; their own password is unchanged"
-	}
-	return "the import had no usable password digest for this user (no password in Clerk, or the source carried no digests: " +
-		"import with --passwords <Dashboard CSV or support export>)"
 }
 
 // readPassword reads one line from stdin, without echo on a terminal.

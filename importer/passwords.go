@@ -326,15 +326,21 @@ func (r *runner) countPassword(u *ascendkit.ImportedUser) {
 	}
 }
 
+// hasherWarnings are the warnings for digests that could not be kept.
+func hasherWarnings(unsupported map[string]int) []string {
+	var out []string
+	for _, h := range slices.Sorted(maps.Keys(unsupported)) {
+		out = append(out, fmt.Sprintf(
+			"%s a password hashed with %q, which AscendKit cannot verify: the digest is not kept and they are tagged %s.",
+			countUsers(unsupported[h], "", "has", "have"), h, TagNeedsPasswordReset))
+	}
+	return out
+}
+
 // finishPasswords lists the passwords file's ids the source lacked and
 // warns about hashers that cannot be kept.
 func (r *runner) finishPasswords() error {
-	for _, h := range slices.Sorted(maps.Keys(r.report.Passwords.UnsupportedHasher)) {
-		n := r.report.Passwords.UnsupportedHasher[h]
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s a password hashed with %q, which AscendKit cannot verify: the digest is not kept and they are tagged %s.",
-			countUsers(n, "", "has", "have"), h, TagNeedsPasswordReset))
-	}
+	r.report.Warnings = append(r.report.Warnings, hasherWarnings(r.report.Passwords.UnsupportedHasher)...)
 	if r.staged == nil {
 		return nil
 	}

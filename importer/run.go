@@ -40,6 +40,7 @@ type runner struct {
 	// staged holds the --passwords digests; only selects a canary's users.
 	staged *staged
 	only   *selection
+	cls    *Classified // kept for Options.OnClassified
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -95,6 +96,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 			return r.report, err
 		}
 	}
+	r.cls = newClassified(ctx, env, opts)
 	err := r.run()
 	if r.staged != nil {
 		r.staged.close()
@@ -116,6 +118,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		r.report.Warnings = append(n.Notes(), r.report.Warnings...)
 	}
 	r.finish()
+	r.keepClassified(err)
 	if opts.Mode == ModeRun {
 		if rerr := r.finishRecord(err); rerr != nil {
 			r.report.Warnings = append(r.report.Warnings, rerr.Error())
@@ -262,6 +265,9 @@ func (r *runner) page(recs []clerk.Record) error {
 	byLink, err := r.env.LookupLinks(r.ctx, links)
 	if err != nil {
 		return fmt.Errorf("looking up OAuth accounts: %w", err)
+	}
+	if err := r.cls.classify(r, recs, pw); err != nil {
+		return fmt.Errorf("classifying: %w", err)
 	}
 	for _, it := range items {
 		u := it.rec.User

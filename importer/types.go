@@ -109,6 +109,11 @@ type Options struct {
 	Only []string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// OnClassified, when set on a preview of the whole source, receives
+	// the preview's per-user classification once it has read everything
+	// (not after an error or a stop), for Classified.Recount. The callee
+	// owns it and must Close it.
+	OnClassified func(*Classified)
 	// OnEvent receives progress; it is called from the importer's
 	// goroutine and must not block for long.
 	OnEvent func(Event)

@@ -21,11 +21,15 @@ const (
 	browseTemplate
 	browseEdit
 	browseActivate
+	browseRun  // one import run (browser_runs.go)
+	browseUndo // its undo: the plan and the typed confirmation
 )
 
 const (
 	tabTemplates = iota
 	tabJourneys
+	tabRuns
+	numTabs
 )
 
 // Messages of the browser's commands.
@@ -33,6 +37,7 @@ type (
 	browserLoadedMsg struct {
 		templates []ascendkit.Template
 		journeys  []ascendkit.Journey
+		runs      []importer.RunInfo
 		err       error
 	}
 	journeyLoadedMsg struct {
@@ -73,16 +78,19 @@ type browserScreen struct {
 	standalone bool
 
 	tab     int
-	lists   [2]list.Model
+	lists   [numTabs]list.Model
 	loading bool
-	err     string
-	mode    browserMode
-	notice  string
+	// loadedOnce: a reload (after an activation or an undo) keeps the tab.
+	loadedOnce bool
+	err        string
+	mode       browserMode
+	notice     string
 
 	// Each view's state, with the view's code in its own file.
 	journeyState  // browser_journey.go
 	templateState // browser_template.go
 	editState     // browser_edit.go
+	runsState     // browser_runs.go
 
 	// detailSeq numbers the detail loads: leaving a detail bumps it, so a
 	// load that returns after the person moved on (esc right after a or
@@ -105,6 +113,7 @@ func newBrowserScreen(pc *programContext, standalone bool) *browserScreen {
 	}
 	s.lists[tabTemplates].SetStatusBarItemName("template", "templates")
 	s.lists[tabJourneys].SetStatusBarItemName("journey", "journeys")
+	s.lists[tabRuns].SetStatusBarItemName("run", "runs")
 	s.tab = tabJourneys
 	s.body = viewport.New()
 	s.body.SoftWrap = true
@@ -140,7 +149,11 @@ func (s *browserScreen) load() tea.Cmd {
 			return browserLoadedMsg{err: err}
 		}
 		js, err := env.ListJourneys(ctx)
-		return browserLoadedMsg{templates: ts, journeys: js, err: err}
+		if err != nil {
+			return browserLoadedMsg{err: err}
+		}
+		rs, err := importer.Runs(ctx, env)
+		return browserLoadedMsg{templates: ts, journeys: js, runs: rs, err: err}
 	}
 }
 
@@ -148,7 +161,7 @@ func (s *browserScreen) load() tea.Cmd {
 func (s *browserScreen) leaveDetail() { s.detailSeq++ }
 
 func (s *browserScreen) InputFocused() bool {
-	return s.mode == browseEdit || s.picking() || s.lists[s.tab].SettingFilter()
+	return s.mode == browseEdit || s.mode == browseUndo || s.picking() || s.lists[s.tab].SettingFilter()
 }
 
 func (s *browserScreen) SetSize(w, h int) {
@@ -183,10 +196,21 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		for i, j := range msg.journeys {
 			ji[i] = journeyItem{j}
 		}
-		if len(msg.journeys) == 0 && len(msg.templates) > 0 {
-			s.tab = tabTemplates
+		ri := make([]list.Item, len(msg.runs))
+		for i, r := range msg.runs {
+			ri[i] = runItem{r}
 		}
-		return tea.Batch(s.lists[tabTemplates].SetItems(ti), s.lists[tabJourneys].SetItems(ji))
+		if !s.loadedOnce {
+			// The first load picks the tab with something in it.
+			s.loadedOnce = true
+			switch {
+			case len(msg.journeys) == 0 && len(msg.templates) > 0:
+				s.tab = tabTemplates
+			case len(msg.journeys) == 0 && len(msg.runs) > 0:
+				s.tab = tabRuns
+			}
+		}
+		return tea.Batch(s.lists[tabTemplates].SetItems(ti), s.lists[tabJourneys].SetItems(ji), s.lists[tabRuns].SetItems(ri))
 	case journeyLoadedMsg:
 		if msg.seq != s.detailSeq {
 			return nil // the person left the detail meanwhile
@@ -280,6 +304,9 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return s.handleKey(msg)
 	}
+	if cmd, ok := s.updateRuns(msg); ok {
+		return cmd
+	}
 	// Other messages (filter results, cursor blink) go to the active part.
 	switch s.mode {
 	case browseList:
@@ -305,6 +332,10 @@ func (s *browserScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.templateKey(msg)
 	case browseEdit:
 		return s.editKey(msg)
+	case browseRun:
+		return s.runKey(msg)
+	case browseUndo:
+		return s.undoKey(msg)
 	}
 	return nil
 }
@@ -317,6 +348,8 @@ func (s *browserScreen) View() string {
 		return s.journeyView()
 	case browseTemplate:
 		return s.templateView()
+	case browseRun, browseUndo:
+		return s.runView()
 	}
 	return s.listView()
 }
@@ -336,6 +369,8 @@ func (s *browserScreen) Keys() keyMap {
 		short, full = s.templateKeys()
 	case browseEdit:
 		short, full = s.editKeys()
+	case browseRun, browseUndo:
+		short, full = s.runKeys()
 	}
 	if full == nil {
 		full = [][]key.Binding{short}

@@ -42,7 +42,10 @@ func (s *browserScreen) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Tab):
-		s.tab = 1 - s.tab
+		s.tab = (s.tab + 1) % numTabs
+		return nil
+	case key.Matches(msg, k.PrevTab):
+		s.tab = (s.tab + numTabs - 1) % numTabs
 		return nil
 	case key.Matches(msg, k.Open):
 		s.notice, s.err = "", ""
@@ -51,6 +54,8 @@ func (s *browserScreen) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			return s.loadJourney(it.j.ID, false)
 		case templateItem:
 			return s.loadTemplate(it.t)
+		case runItem:
+			return s.loadRun(it.r.ID)
 		}
 		return nil
 	case key.Matches(msg, k.Back):
@@ -80,7 +85,7 @@ func (s *browserScreen) listKeys() (short []key.Binding, full [][]key.Binding) {
 		k.Back.SetHelp("esc", "clear filter")
 	}
 	short = []key.Binding{k.Open, k.Tab, k.Filter, k.Back, k.Up, k.Down}
-	full = [][]key.Binding{{k.Tab, k.Up, k.Down}, {k.Open, k.Filter, k.Back}}
+	full = [][]key.Binding{{k.Tab, k.PrevTab, k.Up, k.Down}, {k.Open, k.Filter, k.Back}}
 	return short, full
 }
 
@@ -88,7 +93,7 @@ func (s *browserScreen) listKeys() (short []key.Binding, full [][]key.Binding) {
 func (s *browserScreen) listView() string {
 	st := s.pc.styles
 	var b strings.Builder
-	tabs := []string{"Templates", "Journeys"}
+	tabs := []string{"Templates", "Journeys", "Runs"}
 	for i, t := range tabs {
 		n := len(s.lists[i].Items())
 		label := fmt.Sprintf("%s (%d)", t, n)
@@ -104,6 +109,8 @@ func (s *browserScreen) listView() string {
 		b.WriteString(errorText(st, s.err, s.width) + "\n")
 	case s.loading:
 		b.WriteString(st.Dim.Render("Loading…") + "\n")
+	case len(s.lists[s.tab].Items()) == 0 && s.tab == tabRuns:
+		b.WriteString("\n" + st.Dim.Render("No import runs yet.") + "\n")
 	case len(s.lists[s.tab].Items()) == 0:
 		b.WriteString("\n" + st.Dim.Render("Nothing here yet. Run the import and create the migration journeys first.") + "\n")
 	default:

@@ -152,9 +152,18 @@ func TestBrowserTemplateRenderedForImportedUser(t *testing.T) {
 	d, _ := toBrowser(t, 80, 24)
 	b := browserOf(d)
 	d.press("tab")
+	if b.tab != tabRuns {
+		t.Fatal("tab did not switch to the runs")
+	}
+	d.press("tab")
 	if b.tab != tabTemplates {
 		t.Fatal("tab did not switch")
 	}
+	d.press("shift+tab", "shift+tab")
+	if b.tab != tabJourneys {
+		t.Fatal("shift+tab did not go back to the journeys")
+	}
+	d.press("shift+tab")
 	d.press("enter")
 	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
 	for _, want := range []string{"Acme is moving", "Hi User 0,", "Log in: https://acme.test/login", "missing variables", "{{resetUrl}}", "User 0 <u0@example.com>"} {
@@ -212,7 +221,7 @@ func TestBrowserGoldenTemplate(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
 		d, _ := toBrowser(t, w, h)
 		b := browserOf(d)
-		d.press("tab", "enter")
+		d.press("shift+tab", "enter")
 		d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
 		return d
 	})
@@ -343,7 +352,7 @@ func TestBrowserTemplateWrapsWords(t *testing.T) {
 	d := newDriver(t, cfg, 60, 24)
 	b := browserOf(d)
 	d.waitFor("the lists", func(m Model) bool { return !b.loading })
-	d.press("tab", "enter")
+	d.press("shift+tab", "enter")
 	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
 	v := d.view()
 	for _, w := range []string{"account,", "history", "settings"} {

@@ -82,6 +82,9 @@ type confirmScreen struct {
 	wait     waitBanner // a pause of the Clerk client
 	begun    time.Time  // when the preview started
 	spinner  spinner.Model
+	// recounting is the id of the recount under way (0 for none): the
+	// report is recounted from the first read's classification.
+	recounting int
 
 	// warnings lists every warning of the report, scrollable (w opens
 	// it): the summary only has room for the first.
@@ -115,6 +118,15 @@ func (s *confirmScreen) production() bool { return s.pc.sess.source.production()
 
 func (s *confirmScreen) Init() tea.Cmd {
 	want := s.pc.runOptions(importer.ModePreview)
+	want.Phases = importer.Phases{Users: true, Settings: true}
+	s.begun = s.pc.now()
+	// What the first read kept gives the report for any duplicate
+	// choices, once the environment is known to be as that read found it
+	// (another process may have imported since).
+	if c := s.pc.sess.classified; c != nil {
+		s.recounting = nextRunID()
+		return tea.Batch(recount(s.pc.base, s.recounting, s.pc.env, c, s.pc.sess.harmlessRuns, want), s.spinner.Tick)
+	}
 	if s.pc.sess.preview != nil && !s.pc.sess.previewStale && sameDuplicateChoices(s.pc.sess.previewOpts, want) {
 		r := *s.pc.sess.preview
 		if !slices.Equal(want.Providers, s.pc.sess.previewOpts.Providers) || (want.Providers == nil) != (s.pc.sess.previewOpts.Providers == nil) {
@@ -126,8 +138,12 @@ func (s *confirmScreen) Init() tea.Cmd {
 	}
 	// The duplicate choices change what will be written: preview again
 	// with exactly the options the import will use.
-	want.Phases = importer.Phases{Users: true, Settings: true}
-	s.begun = s.pc.now()
+	return s.preview(want)
+}
+
+// preview reads the source again with the options the import will use.
+func (s *confirmScreen) preview(want importer.Options) tea.Cmd {
+	s.recounting = 0
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), want)
 	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
@@ -181,6 +197,21 @@ func (s *confirmScreen) SetSize(w, h int) {
 
 func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case recountMsg:
+		if msg.id != s.recounting || s.recounting == 0 {
+			return nil
+		}
+		if msg.stale {
+			s.pc.post(classifiedStale{msg.c})
+			want := s.pc.runOptions(importer.ModePreview)
+			want.Phases = importer.Phases{Users: true, Settings: true}
+			return s.preview(want)
+		}
+		s.recounting = 0
+		r := msg.report
+		s.report = &r
+		s.pc.post(finalPreview{r})
+		return s.focus()
 	case importUpdateMsg:
 		var focus tea.Cmd
 		cmd := s.run.follow(msg, &s.wait, s.pc.now(), func(msg importUpdateMsg) {
@@ -215,6 +246,9 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		if key.Matches(msg, s.keys.Warnings) && s.report != nil && len(s.report.Warnings) > 0 {
 			s.openWarnings()
 			return nil
+		}
+		if key.Matches(msg, s.keys.Canary) && s.report != nil && phaseChoices[s.phase].Users {
+			return nav(stateCanary) // canary.go
 		}
 		if key.Matches(msg, s.keys.Back) {
 			return back
@@ -309,6 +343,10 @@ func (s *confirmScreen) View() string {
 		count := fmtInt(s.fetched)
 		if s.total > 0 {
 			count += " / " + fmtInt(s.total)
+		}
+		if s.recounting != 0 {
+			b.WriteString(s.spinner.View() + st.Dim.Render(" Counting with your duplicate choices…") + "\n")
+			return b.String()
 		}
 		b.WriteString(s.spinner.View() + st.Dim.Render(" Previewing with your duplicate choices… "+fmtDuration(s.pc.now().Sub(s.begun))) + "\n")
 		bar := s.bar.ViewAs(pct(s.fetched, s.total))
@@ -588,6 +626,9 @@ func (s *confirmScreen) Keys() keyMap {
 		short = []key.Binding{k.Submit, k.Phases, k.Back}
 	default:
 		short = []key.Binding{k.Yes, k.No, k.Phases, k.Back}
+	}
+	if s.report != nil && phaseChoices[s.phase].Users {
+		short = append(short[:len(short)-1], k.Canary, k.Back)
 	}
 	// w in the full help only: the warnings line itself says
 	// "w lists them all".

@@ -19,7 +19,8 @@ import (
 // reasonOrder is the order reasons are listed and cycled in.
 var reasonOrder = []string{
 	importer.ReasonAlreadyImported, importer.ReasonEmailExists, importer.ReasonRepeatedInSource,
-	importer.ReasonNoEmail, importer.ReasonInvalidEmail, importer.ReasonBanned, importer.ReasonMalformed,
+	importer.ReasonNoEmail, importer.ReasonPhoneOnly, importer.ReasonUsernameOnly, importer.ReasonWeb3Only,
+	importer.ReasonInvalidEmail, importer.ReasonBanned, importer.ReasonMalformed,
 }
 
 // tabFlagged is the review tab of the users imported with something left
@@ -33,6 +34,12 @@ var reasonLabels = map[string]string{
 	importer.ReasonLinkConflict:     "link conflict",
 	importer.ReasonLinkInvalid:      "link invalid",
 	importer.ReasonNoEmail:          "no email",
+	importer.ReasonPhoneOnly:        "phone only",
+	importer.ReasonUsernameOnly:     "username only",
+	importer.ReasonWeb3Only:         "web3 wallet only",
+	importer.ReasonLinkUnverified:   "unverified link",
+	importer.ReasonPhoneInvalid:     "phone invalid",
+	importer.ReasonPasswordInvalid:  "bad password digest",
 	importer.ReasonInvalidEmail:     "invalid email",
 	importer.ReasonBanned:           "banned",
 	importer.ReasonMalformed:        "malformed",
@@ -632,6 +639,9 @@ func whyNoPolicy(e importer.Entry) string {
 		return "Banned in Clerk: not imported unless you press b (as --include-banned: imported with the ban kept). Only duplicates can be merged."
 	case e.Reason == importer.ReasonNoEmail, e.Reason == importer.ReasonInvalidEmail:
 		return "No usable email address: AscendKit cannot create this user. Only duplicates can be merged."
+	case e.Reason == importer.ReasonPhoneOnly, e.Reason == importer.ReasonUsernameOnly, e.Reason == importer.ReasonWeb3Only:
+		return "Signs in to Clerk with a " + strings.TrimSuffix(reasonLabel(e.Reason), " only") +
+			" and has no email: AscendKit sign-in needs an email, so this user cannot be created. Only duplicates can be merged."
 	}
 	return "Skipped (" + reasonLabel(e.Reason) + "): it cannot be imported. Only duplicates can be merged."
 }

@@ -514,3 +514,43 @@ func TestDuplicatesIncludeBannedSwitch(t *testing.T) {
 		t.Fatal("the import would run without --include-banned")
 	}
 }
+
+// Issue 6's skip reasons get a tab each, in the order of reasonOrder,
+// with readable labels; the unverified-link and phone warnings are
+// listed under "flagged" with their own labels.
+func TestDuplicatesIdentitySkipReasons(t *testing.T) {
+	entries := []importer.Entry{
+		{Pos: 1, SourceID: "user_w3", Kind: "skipped", Reason: importer.ReasonWeb3Only},
+		{Pos: 2, SourceID: "user_ph", Name: "Phone Person", Kind: "skipped", Reason: importer.ReasonPhoneOnly},
+		{Pos: 3, SourceID: "user_un", Kind: "skipped", Reason: importer.ReasonUsernameOnly},
+		{Pos: 4, SourceID: "user_ph2", Kind: "skipped", Reason: importer.ReasonPhoneOnly},
+		{Pos: 5, SourceID: "user_lk", Email: "lk@example.com", Kind: "warning", Reason: importer.ReasonLinkUnverified,
+			Detail: "imported without its github link: Clerk never verified it"},
+		{Pos: 6, SourceID: "user_pi", Email: "pi@example.com", Kind: "warning", Reason: importer.ReasonPhoneInvalid,
+			Detail: "phone 12345 is not an international number"},
+	}
+	d := toReviewOf(t, 120, 30, entries)
+	s := reviewOf(d)
+	want := []string{"", tabFlagged, importer.ReasonPhoneOnly, importer.ReasonUsernameOnly, importer.ReasonWeb3Only}
+	if !slices.Equal(s.reasons, want) {
+		t.Fatalf("tabs %q, want %q", s.reasons, want)
+	}
+	d.mustSee("phone only 2")
+	d.mustSee("username only 1")
+	d.mustSee("web3 wallet only 1")
+	d.mustSee("flagged 2")
+	d.press("tab")
+	d.mustSee("unverified link")
+	d.mustSee("phone invalid")
+	d.press("tab") // phone only
+	if len(s.visible) != 2 || s.entries[s.visible[0]].SourceID != "user_ph" {
+		t.Fatalf("phone-only tab rows %v", s.visible)
+	}
+	d.press("space")
+	d.mustSee("Signs in to Clerk with a phone and has no email")
+	if len(d.m.pc.sess.decisions) != 0 {
+		t.Fatalf("a skipped row got a policy: %v", d.m.pc.sess.decisions)
+	}
+	d.press("tab", "tab", "space")
+	d.mustSee("Signs in to Clerk with a web3 wallet and has no email")
+}

@@ -41,6 +41,11 @@ type importUpdateMsg struct {
 	Done   bool
 	Report importer.Report
 	Err    error
+	// Classified is what a full preview read, handed over with Done (the
+	// root keeps it in the session; see classified.go). run is the run it
+	// came from, so one from an abandoned run is freed instead.
+	Classified *importer.Classified
+	run        *importRun
 }
 
 // minShownWait is the shortest Clerk pause worth a notice: pacing under
@@ -58,8 +63,9 @@ type onWaitFunc = func(reason string, d time.Duration)
 
 // runDone is the last value sent on a run's channel.
 type runDone struct {
-	report importer.Report
-	err    error
+	report     importer.Report
+	err        error
+	classified *importer.Classified
 }
 
 var runIDs struct {
@@ -124,13 +130,21 @@ func startRun(parent context.Context, open openFunc, run runFunc, opts importer.
 		abandoned: make(chan struct{}),
 		finished:  make(chan struct{}),
 	}
-	send := func(v any) {
+	send := func(v any) bool {
 		select {
 		case r.events <- v:
+			return true
 		case <-r.abandoned:
+			return false
 		}
 	}
 	opts.OnEvent = func(ev importer.Event) { send(ev) }
+	// A preview keeps what it read, so that the confirmation can recount
+	// with other choices instead of reading the source again.
+	var kept *importer.Classified
+	if opts.Mode == importer.ModePreview && opts.OnClassified == nil && len(opts.Only) == 0 {
+		opts.OnClassified = func(c *importer.Classified) { kept = c }
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -151,7 +165,9 @@ func startRun(parent context.Context, open openFunc, run runFunc, opts importer.
 		}
 		defer src.Close()
 		rep, err := run(ctx, src, opts)
-		send(runDone{report: rep, err: err})
+		if !send(runDone{report: rep, err: err, classified: kept}) && kept != nil {
+			kept.Close()
+		}
 	}
 	return r, func() tea.Msg {
 		go work()
@@ -180,6 +196,16 @@ func (r *importRun) closeEvents() {
 	close(r.events)
 }
 
+// isAbandoned reports a run its screen left.
+func (r *importRun) isAbandoned() bool {
+	select {
+	case <-r.abandoned:
+		return true
+	default:
+		return false
+	}
+}
+
 // wait returns the command that delivers the next coalesced update.
 func (r *importRun) wait() tea.Cmd {
 	return func() tea.Msg { return r.next() }
@@ -205,7 +231,7 @@ func (r *importRun) abandon() {
 // next blocks (in a command's goroutine, never in Update) until at least
 // one event arrives, then gathers events for up to coalesceInterval.
 func (r *importRun) next() tea.Msg {
-	msg := importUpdateMsg{RunID: r.id}
+	msg := importUpdateMsg{RunID: r.id, run: r}
 	v, ok := <-r.events
 	if !ok {
 		msg.Done = true
@@ -257,6 +283,7 @@ func (m *importUpdateMsg) add(v any) bool {
 		m.Done = true
 		m.Report = ev.report
 		m.Err = ev.err
+		m.Classified = ev.classified
 		return true
 	}
 	return false

@@ -40,16 +40,19 @@ func newGlobalKeys() globalKeys {
 
 type sourceKeys struct {
 	Up, Down, Choose, Verify, Complete, Back key.Binding
+	// Passwords moves between the source field and the passwords file.
+	Passwords key.Binding
 }
 
 func newSourceKeys() sourceKeys {
 	return sourceKeys{
-		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
-		Choose:   bind([]string{"enter"}, "enter", "choose"),
-		Verify:   bind([]string{"enter"}, "enter", "verify"),
-		Complete: bind([]string{"tab"}, "tab", "complete path"),
-		Back:     bind([]string{"esc"}, "esc", "back"),
+		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
+		Choose:    bind([]string{"enter"}, "enter", "choose"),
+		Verify:    bind([]string{"enter"}, "enter", "verify"),
+		Complete:  bind([]string{"tab"}, "tab", "complete path"),
+		Back:      bind([]string{"esc"}, "esc", "back"),
+		Passwords: bind([]string{"shift+tab"}, "shift+tab", "passwords file"),
 	}
 }
 
@@ -96,6 +99,7 @@ func newDuplicatesKeys() duplicatesKeys {
 
 type confirmKeys struct {
 	Phases, Yes, No, Submit, Back, Warnings, Scroll key.Binding
+	Canary                                          key.Binding
 }
 
 func newConfirmKeys() confirmKeys {
@@ -108,6 +112,8 @@ func newConfirmKeys() confirmKeys {
 		// w: "import", typed on a production instance, has no w.
 		Warnings: bind([]string{"w"}, "w", "warnings"),
 		Scroll:   bind([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
+		// c: "import" has no c either.
+		Canary: bind([]string{"c"}, "c", "canary"),
 	}
 }
 
@@ -142,11 +148,15 @@ func newJourneysKeys() journeysKeys {
 type browserKeys struct {
 	Tab, Up, Down, Open, Filter, Back, Edit, Activate, Pause, Yes, No, NextField, Save key.Binding
 	PickUser, NextStep, OpenStep                                                       key.Binding
+	// Undo opens a run's undo; Confirm submits the typed word.
+	Undo, Confirm key.Binding
+	PrevTab       key.Binding
 }
 
 func newBrowserKeys() browserKeys {
 	return browserKeys{
-		Tab:       bind([]string{"tab"}, "tab", "templates/journeys"),
+		Tab:       bind([]string{"tab"}, "tab", "next tab"),
+		PrevTab:   bind([]string{"shift+tab"}, "shift+tab", "previous tab"),
 		Up:        bind([]string{"up", "k"}, "↑/k", "up"),
 		Down:      bind([]string{"down", "j"}, "↓/j", "down"),
 		Open:      bind([]string{"enter"}, "enter", "open"),
@@ -162,5 +172,23 @@ func newBrowserKeys() browserKeys {
 		PickUser:  bind([]string{"u"}, "u", "render for a user"),
 		NextStep:  bind([]string{"tab"}, "tab", "next email"),
 		OpenStep:  bind([]string{"enter"}, "enter", "open email"),
+		Undo:      bind([]string{"u"}, "u", "undo this run"),
+		Confirm:   bind([]string{"enter"}, "enter", "confirm"),
+	}
+}
+
+type canaryKeys struct {
+	Import, Up, Down, Back, Check, Done key.Binding
+}
+
+func newCanaryKeys() canaryKeys {
+	return canaryKeys{
+		Import: bind([]string{"enter"}, "enter", "import this user"),
+		// Arrows only: letters are typed into the search.
+		Up:    bind([]string{"up"}, "↑", "up"),
+		Down:  bind([]string{"down"}, "↓", "down"),
+		Back:  bind([]string{"esc"}, "esc", "back"),
+		Check: bind([]string{"enter"}, "enter", "check password"),
+		Done:  bind([]string{"enter"}, "enter", "back to confirm"),
 	}
 }

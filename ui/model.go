@@ -59,9 +59,12 @@ const (
 	stateProgress
 	stateJourneys
 	stateBrowser
+	// stateCanary is opened from the confirmation (c): it is a view of
+	// that step, not a step of its own.
+	stateCanary
 )
 
-var stateNames = [...]string{"Source", "Settings", "Review", "Confirm", "Import", "Journeys", "Browse"}
+var stateNames = [...]string{"Source", "Settings", "Review", "Confirm", "Import", "Journeys", "Browse", "Canary"}
 
 func (s state) String() string { return stateNames[s] }
 
@@ -71,6 +74,12 @@ type sourceChoice struct {
 	Key   string
 	Path  string
 	Total int // -1 when unknown (files)
+	// Format is the export format detected (clerk.Format*; "" for the API
+	// until the preview reports it).
+	Format string
+	// Passwords is the optional Dashboard CSV or support export whose
+	// digests are joined to the users by Clerk id ("" for none).
+	Passwords string
 }
 
 func (c sourceChoice) production() bool {
@@ -125,7 +134,12 @@ type session struct {
 	// previewStale is set once an import has written to the environment:
 	// the settings preview's counts are out of date, so the confirmation
 	// previews again.
-	previewStale    bool
+	previewStale bool
+	// classified is the last full preview's per-user classification: the
+	// confirmation recounts from it (classified.go). harmlessRuns are this
+	// session's imports that wrote nothing.
+	classified      *importer.Classified
+	harmlessRuns    map[string]bool
 	final           *importer.Report         // the confirmation's report (what run will do)
 	result          *importer.Report         // the import's report
 	settingsApplied bool                     // the import's settings phase ran
@@ -136,6 +150,10 @@ type session struct {
 	createdTemplates, seenTemplates map[string]bool
 	createdJourneys, seenJourneys   map[string]bool
 	journeyActions                  []journeyAction
+	// canaries are the canary runs of the session, in order.
+	canaries []canaryRecord
+	// undone are the runs undone from the browser's runs tab.
+	undone []string
 }
 
 // recordJourneys keeps what a run of step 6 created: running it again
@@ -168,6 +186,7 @@ func (s *session) resetForSource() {
 	s.analysis = importer.Analysis{}
 	s.previewOpts = importer.Options{}
 	s.previewStale = false
+	s.dropClassified()
 	s.providers = nil
 	s.onDuplicate = importer.PolicySkip
 	s.decisions = map[string]importer.Policy{}
@@ -207,8 +226,23 @@ type programContext struct {
 // bodyHeight is the height left for a screen between header and help.
 func (pc *programContext) bodyHeight() int { return max(pc.height-5, 6) }
 
+// runner runs the core on the session's environment. With a passwords
+// file chosen, each run opens it afresh (a source reads once) and joins
+// its digests, as --passwords does.
 func (pc *programContext) runner() runFunc {
+	pwPath, open := pc.sess.source.Passwords, pc.cfg.OpenFile
 	return func(ctx context.Context, src clerk.Source, opts importer.Options) (importer.Report, error) {
+		if pwPath != "" && opts.Passwords == nil {
+			if open == nil {
+				return importer.Report{}, fmt.Errorf("passwords file: export files are not available")
+			}
+			pws, err := open(pwPath)
+			if err != nil {
+				return importer.Report{}, fmt.Errorf("passwords file: %w", err)
+			}
+			defer pws.Close()
+			opts.Passwords = pws
+		}
 		return pc.runImporter(ctx, src, pc.env, opts)
 	}
 }
@@ -380,6 +414,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case quitMsg:
 		return m.quit()
+	case importUpdateMsg:
+		if msg.Classified != nil {
+			m.pc.sess.keepClassified(msg.Classified, msg.run)
+		}
 	case navMsg:
 		if msg.with != nil {
 			msg.with.apply(&m.pc.sess)
@@ -435,6 +473,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 		}
 	}
 	m.pc.cancel()
+	m.pc.sess.dropClassified()
 	m.quitting = true
 	return m, tea.Quit
 }
@@ -473,6 +512,15 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 		s = newJourneysScreen(m.pc)
 	case stateBrowser:
 		s = newBrowserScreen(m.pc, false)
+	case stateCanary:
+		s = newCanaryScreen(m.pc)
+	}
+	if m.state == stateCanary && to != stateCanary {
+		// The canary view is rebuilt each time it is opened.
+		if c, ok := m.screens[stateCanary].(closer); ok {
+			c.close()
+		}
+		delete(m.screens, stateCanary)
 	}
 	s.SetSize(m.pc.width, m.pc.bodyHeight())
 	m.screens[to] = s
@@ -492,6 +540,7 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 		stateConfirm:    stateDuplicates,
 		stateJourneys:   stateProgress,
 		stateBrowser:    stateJourneys,
+		stateCanary:     stateConfirm,
 	}
 	to, ok := prev[m.state]
 	if !ok || m.screens[to] == nil {
@@ -604,13 +653,17 @@ func (m Model) header() string {
 		return line1 + "\n"
 	}
 
+	at := m.state
+	if at == stateCanary {
+		at = stateConfirm
+	}
 	var crumbs []string
 	for s := stateSource; s <= stateBrowser; s++ {
 		name := fmt.Sprintf("%d %s", int(s)+1, s)
 		switch {
-		case s == m.state:
+		case s == at:
 			crumbs = append(crumbs, st.CrumbOn.Render(name))
-		case s < m.state:
+		case s < at:
 			crumbs = append(crumbs, st.CrumbDone.Render(name))
 		default:
 			crumbs = append(crumbs, st.Crumb.Render(name))
@@ -620,7 +673,7 @@ func (m Model) header() string {
 	line2 := strings.Join(crumbs, sep)
 	if lipgloss.Width(line2) > m.pc.width {
 		// Narrow terminal: keep the current step only.
-		line2 = st.CrumbOn.Render(fmt.Sprintf("Step %d/7 · %s", int(m.state)+1, m.state))
+		line2 = st.CrumbOn.Render(fmt.Sprintf("Step %d/7 · %s", int(at)+1, m.state))
 	}
 	return line1 + "\n" + line2 + "\n"
 }
@@ -649,6 +702,24 @@ func clampLines(s string, h, w int) string {
 func (m Model) Summary() string {
 	s := m.pc.sess
 	var b strings.Builder
+	for _, c := range s.canaries {
+		line := "Canary " + termtext.Clean(c.email) + ": "
+		switch {
+		case c.imported > 0:
+			line += "imported"
+		case c.wrote:
+			line += "merged"
+		default:
+			line += "nothing imported"
+		}
+		if c.runID != "" {
+			line += " (" + termtext.Clean(c.runID) + ")"
+		}
+		if c.checked {
+			line += map[bool]string{true: "; password matches", false: "; password does not match"}[c.match]
+		}
+		b.WriteString(line + "\n")
+	}
 	if s.result != nil {
 		r := s.result
 		u := r.Users
@@ -689,8 +760,11 @@ func (m Model) Summary() string {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
-	} else if s.final != nil || s.preview != nil {
+	} else if len(s.canaries) == 0 && (s.final != nil || s.preview != nil) {
 		b.WriteString("No import was run: nothing was written.\n")
+	}
+	for _, id := range s.undone {
+		fmt.Fprintf(&b, "Undone: run %s (what it wrote was removed)\n", termtext.Clean(id))
 	}
 	if s.journeys != nil {
 		nt, nj := len(s.createdTemplates), len(s.createdJourneys)
@@ -798,4 +872,5 @@ func (m Model) shutdown() {
 		}
 	}
 	m.pc.cancel()
+	m.pc.sess.dropClassified()
 }

@@ -171,8 +171,9 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			if s.written() == 0 && !s.pc.sess.settingsApplied {
 				// Nothing was written: the environment is as the
 				// preview saw it, so the confirmation reuses that
-				// preview instead of reading the whole source again.
-				return nav(stateConfirm)
+				// preview (or recounts from its classification, this
+				// run's record aside) instead of reading the source again.
+				return navWith(stateConfirm, runWroteNothing{s.report.RunID})
 			}
 			return navWith(stateConfirm, previewOutdated{})
 		case key.Matches(msg, s.keys.Continue):

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
@@ -292,7 +293,14 @@ func (s *settingsScreen) View() string {
 	if src.Total >= 0 {
 		line += st.Dim.Render(" · " + fmtInt(src.Total) + " users")
 	}
-	b.WriteString(line + "\n")
+	format := src.Format
+	if s.report != nil && s.report.Source.Format != "" {
+		format = s.report.Source.Format // final: an envelope's key may follow its users
+	}
+	if format != "" && src.Kind == "file" { // the API has one format
+		line += st.Dim.Render(" · ") + formatLabel(format)
+	}
+	b.WriteString(clampLines(line, 1, s.width) + "\n")
 
 	// Progress of the read.
 	total := s.total
@@ -330,10 +338,15 @@ func (s *settingsScreen) View() string {
 		{"password only", rightAlign(fmtInt(s.an.Password), 7)},
 		{"social only", rightAlign(fmtInt(s.an.SocialOnly), 7)},
 		{"password + social", rightAlign(fmtInt(s.an.Both), 7)},
+		{"SSO only", rightAlign(fmtInt(s.an.SSOOnly), 7)},
 		{"neither", rightAlign(fmtInt(s.an.Neither), 7)},
 	})
 	methods += "\n\n" + st.Label.Render("duplicates ") + st.Number.Render(fmtInt(s.counts.Duplicates)) +
 		st.Label.Render("  skipped ") + st.Number.Render(fmtInt(s.counts.Skipped))
+	if pw, ok := s.passwords(); ok {
+		methods += "\n" + st.Label.Render("passwords kept ") + st.Number.Render(fmtInt(pw.Kept)) +
+			st.Label.Render(" · need reset ") + st.Number.Render(fmtInt(pw.NeedsReset))
+	}
 
 	var pv strings.Builder
 	pv.WriteString(st.Heading.Render("Providers to enable") + "\n")
@@ -363,6 +376,12 @@ func (s *settingsScreen) View() string {
 	}
 	b.WriteString(sideBySide(s.width, methods, strings.TrimRight(pv.String(), "\n")) + "\n")
 
+	// What the settings become, above the warnings: on a short terminal
+	// the last warning lines are the ones cut.
+	b.WriteString(st.Label.Render("After the import  ") + orNone(set.After) + "\n")
+	if o := s.runOverride(); o != nil {
+		b.WriteString(st.Label.Render("Your selection   ") + st.Dim.Render("same as --providers "+overrideText(o)) + "\n")
+	}
 	// Warnings.
 	if len(s.an.Unsupported) > 0 {
 		var parts []string
@@ -377,9 +396,8 @@ func (s *settingsScreen) View() string {
 	if set.PasswordlessUsers > 0 {
 		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)) + "\n")
 	}
-	b.WriteString(st.Label.Render("After the import  ") + orNone(set.After) + "\n")
-	if o := s.runOverride(); o != nil {
-		b.WriteString(st.Label.Render("Your selection   ") + st.Dim.Render("same as --providers "+overrideText(o)) + "\n")
+	for _, w := range s.identityWarnings() {
+		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+w, s.width, 2)) + "\n")
 	}
 	if s.err != "" {
 		b.WriteString(errorText(st, s.err, s.width) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source") + "\n")
@@ -406,4 +424,69 @@ func (s *settingsScreen) Keys() keyMap {
 	}
 	short := []key.Binding{k.Continue, k.Toggle, k.Retry, k.Back}
 	return keyMap{short: short, full: [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Retry, k.Continue, k.Back}}}
+}
+
+// formatLabels name the export formats (clerk.Format*) for people.
+var formatLabels = map[string]string{
+	clerk.FormatAPI:          "Clerk API users",
+	clerk.FormatMigrate:      "clerk migrate export",
+	clerk.FormatSupportJSON:  "Clerk support JSON export",
+	clerk.FormatDashboardCSV: "Clerk Dashboard CSV",
+}
+
+func formatLabel(f string) string {
+	if l, ok := formatLabels[f]; ok {
+		return l
+	}
+	return termtext.Clean(f)
+}
+
+// passwords is the preview's password count, once known: the users it
+// would create with their Clerk password kept, and those who need a
+// reset. Without digests anywhere (the API alone) every password needs a
+// reset, which the count says too.
+func (s *settingsScreen) passwords() (importer.PasswordReport, bool) {
+	if s.report == nil {
+		return importer.PasswordReport{}, false
+	}
+	p := s.report.Passwords
+	return p, p.Kept > 0 || p.NeedsReset > 0 || s.pc.sess.source.Passwords != ""
+}
+
+// identityWarnings are the counts issue 6 added, one line each: users
+// AscendKit keeps but who need something done, and users it cannot
+// create for lack of an email.
+func (s *settingsScreen) identityWarnings() []string {
+	a := s.an
+	var out []string
+	if a.SSO > 0 {
+		w := plural(a.SSO, "SSO user", "SSO users") + " (tag import:sso)"
+		if len(a.SSOConnections) > 0 {
+			conns := sortedKeys(a.SSOConnections)
+			for i, c := range conns {
+				conns[i] = termtext.Clean(c)
+			}
+			w += ": set up " + strings.Join(conns, ", ")
+		}
+		out = append(out, w)
+	}
+	if a.MFA > 0 {
+		out = append(out, plural(a.MFA, "user", "users")+" with MFA or passkeys enroll again (tag import:mfa-reenroll)")
+	}
+	var only []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{a.PhoneOnly, "phone only"}, {a.UsernameOnly, "username only"}, {a.Web3Only, "web3 wallet only"}} {
+		if c.n > 0 {
+			only = append(only, c.what+" "+fmtInt(c.n))
+		}
+	}
+	if len(only) > 0 {
+		out = append(out, "Skipped, no email for sign-in: "+strings.Join(only, " · "))
+	}
+	if a.UnverifiedLinks > 0 {
+		out = append(out, plural(a.UnverifiedLinks, "unverified OAuth account", "unverified OAuth accounts")+" not linked (users imported)")
+	}
+	return out
 }

@@ -345,3 +345,119 @@ func TestSettingsReadingMovesWithoutResults(t *testing.T) {
 		t.Fatalf("read line did not move: %q then %q", first, next)
 	}
 }
+
+// identityPreview is previewEvents with issue 6's and 7's counts: a
+// Dashboard CSV with SSO, MFA, identifier-only users, an unverified link
+// and kept passwords.
+func identityPreview() ([]importer.Event, importer.Report) {
+	evs, rep := previewEvents()
+	last := evs[3].(importer.PageRead)
+	an := last.Analysis
+	an.SSOOnly, an.Neither = 1, 0
+	an.SSO, an.SSOConnections = 2, map[string]int{"saml_okta (acme.com)": 2, "saml_google (\x1b[31mevil.example)": 1}
+	an.MFA, an.PhoneOnly, an.UsernameOnly, an.Web3Only, an.UnverifiedLinks = 3, 2, 1, 0, 1
+	last.Analysis = an
+	evs[3] = last
+	rep.Source = importer.SourceInfo{Kind: "file", Format: clerk.FormatDashboardCSV}
+	rep.Passwords = importer.PasswordReport{Kept: 4, NeedsReset: 1, UnsupportedHasher: map[string]int{}}
+	return evs, rep
+}
+
+func toIdentitySettings(t *testing.T, w, h int) *driver {
+	evs, rep := identityPreview()
+	d, _ := toSettings(t, w, h, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+		}
+	})
+	d.m.pc.sess.source.Kind, d.m.pc.sess.source.Path = "file", "/tmp/clerk.csv"
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	return d
+}
+
+// The settings show the detected format and the counts of issues 6 and
+// 7, each from the analysis or report (none of them hard-coded).
+func TestSettingsIdentityCounts(t *testing.T) {
+	d := toIdentitySettings(t, 120, 40)
+	for _, want := range []string{
+		"Clerk export file /tmp/clerk.csv · 10 users · Clerk Dashboard CSV",
+		"SSO only 1",
+		"passwords kept 4 · need reset 1",
+		"⚠ 2 SSO users (tag import:sso): set up saml_okta (acme.com), saml_google (evil.example)",
+		"⚠ 3 users with MFA or passkeys enroll again",
+		"⚠ Skipped, no email for sign-in: phone only 2 · username only 1",
+		"⚠ 1 unverified OAuth account not linked (users imported)",
+	} {
+		if v := flatten(d.view()); !strings.Contains(v, want) {
+			t.Fatalf("screen lacks %q:\n%s", want, d.view())
+		}
+	}
+	if v := d.view(); strings.Contains(v, "web3") || strings.Contains(v, "\x1b") {
+		t.Fatalf("a zero count or an escape is shown:\n%q", v)
+	}
+	// Without digests and without a passwords file, no passwords line.
+	d2, _ := toSettings(t, 120, 40)
+	d2.waitFor("the preview", func(m Model) bool { return settingsOf(d2).report != nil })
+	if strings.Contains(d2.view(), "passwords kept") {
+		t.Fatal("passwords line without any password count")
+	}
+}
+
+func TestSettingsGoldenIdentity(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver { return toIdentitySettings(t, w, h) })
+}
+
+// With the real reader and importer on the Backend API fixture, the
+// settings and the review show what the core found: the counts and the
+// unverified link are the core's, not the test's.
+func TestSettingsAndReviewOnRealExport(t *testing.T) {
+	env := realEnv(t, t.TempDir())
+	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
+	d.press("2")
+	d.press(fixture("clerk-api.json"))
+	d.press("enter")
+	d.waitFor("the preview", func(m Model) bool {
+		s, ok := m.screens[stateSettings].(*settingsScreen)
+		return ok && s.report != nil
+	})
+	s := settingsOf(d)
+	an, rep := s.an, s.report
+	if an.SSO == 0 && an.MFA == 0 && an.UnverifiedLinks == 0 && an.PhoneOnly+an.UsernameOnly+an.Web3Only == 0 {
+		t.Fatalf("the fixture exercises none of the new counts: %+v", an)
+	}
+	v := flatten(d.view())
+	t.Logf("analysis %+v skipped %v", an, rep.Users.SkippedReasons)
+	if !strings.Contains(v, "· Clerk API users") {
+		t.Errorf("format not shown:\n%s", d.view())
+	}
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{an.SSO, plural(an.SSO, "SSO user", "SSO users") + " (tag import:sso)"},
+		{an.MFA, plural(an.MFA, "user", "users") + " with MFA or passkeys enroll again"},
+		{an.UnverifiedLinks, plural(an.UnverifiedLinks, "unverified OAuth account", "unverified OAuth accounts") + " not linked"},
+		{an.PhoneOnly, "phone only " + fmtInt(an.PhoneOnly)},
+		{an.UsernameOnly, "username only " + fmtInt(an.UsernameOnly)},
+		{an.Web3Only, "web3 wallet only " + fmtInt(an.Web3Only)},
+	} {
+		if has := strings.Contains(v, c.want); has != (c.n > 0) {
+			t.Errorf("count %d: shows %q = %v:\n%s", c.n, c.want, has, d.view())
+		}
+	}
+	d.press("enter")
+	d.waitFor("the review", func(m Model) bool { return m.state == stateDuplicates })
+	r := reviewOf(d)
+	if an.UnverifiedLinks > 0 {
+		if r.reasons[1] != tabFlagged {
+			t.Fatalf("tabs %q: no flagged tab", r.reasons)
+		}
+		d.press("tab")
+		d.mustSee("unverified link")
+	}
+	for reason, n := range rep.Users.SkippedReasons {
+		if n > 0 && !slices.Contains(r.reasons, reason) {
+			t.Errorf("skip reason %s (%d) has no tab: %q", reason, n, r.reasons)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -39,6 +40,7 @@ type verifyResultMsg struct {
 	id     int
 	choice sourceChoice
 	err    error
+	pwErr  bool // err is about the passwords file
 }
 
 // verifyWaitMsg is a pause of the Clerk client during the key check
@@ -61,10 +63,12 @@ func listenWaits(id int, waits <-chan waitNotice) tea.Cmd {
 	}
 }
 
-// suggestionsMsg carries path completions for the value they were made for.
+// suggestionsMsg carries path completions for the value they were made
+// for, in the export file field or (pw) the passwords file field.
 type suggestionsMsg struct {
 	value string
 	paths []string
+	pw    bool
 }
 
 // sourceScreen picks the Clerk source: an API key or an export file.
@@ -76,7 +80,12 @@ type sourceScreen struct {
 	choice    int // 0 API key, 1 export file
 	keyInput  textinput.Model
 	fileInput textinput.Model
-	spinner   spinner.Model
+	// pwInput is the optional passwords file (Dashboard CSV or support
+	// export) next to the key or the export file; pwFocus puts the
+	// cursor there.
+	pwInput textinput.Model
+	pwFocus bool
+	spinner spinner.Model
 
 	verifying bool
 	verifyID  int
@@ -103,6 +112,11 @@ func newSourceScreen(pc *programContext) *sourceScreen {
 	s.fileInput.Placeholder = "./clerk-export.json"
 	s.fileInput.ShowSuggestions = true
 	s.fileInput.CharLimit = 4096
+	s.pwInput = textinput.New()
+	s.pwInput.Prompt = "Passwords file › "
+	s.pwInput.Placeholder = "optional: Dashboard CSV or support export with password digests"
+	s.pwInput.ShowSuggestions = true
+	s.pwInput.CharLimit = 4096
 	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	s.restyle()
 	s.SetSize(pc.width, pc.bodyHeight())
@@ -117,18 +131,12 @@ func newSourceScreen(pc *programContext) *sourceScreen {
 func (s *sourceScreen) restyle() {
 	s.keyInput.SetStyles(s.pc.styles.Input)
 	s.fileInput.SetStyles(s.pc.styles.Input)
+	s.pwInput.SetStyles(s.pc.styles.Input)
 	s.spinner.Style = s.pc.styles.Selected
 }
 
 func (s *sourceScreen) Init() tea.Cmd {
-	cmds := []tea.Cmd{s.countUsers()}
-	switch s.mode {
-	case modeKey:
-		cmds = append(cmds, s.keyInput.Focus())
-	case modeFile:
-		cmds = append(cmds, s.fileInput.Focus())
-	}
-	return tea.Batch(cmds...)
+	return tea.Batch(s.countUsers(), s.focusInput())
 }
 
 // resume is called when the person comes back to this step.
@@ -153,16 +161,18 @@ func (s *sourceScreen) SetSize(w, _ int) {
 	iw := max(w-20, 20)
 	s.keyInput.SetWidth(iw)
 	s.fileInput.SetWidth(iw)
+	s.pwInput.SetWidth(max(w-24, 16))
 }
 
 func (s *sourceScreen) InputFocused() bool {
-	return (s.mode == modeKey && s.keyInput.Focused()) || (s.mode == modeFile && s.fileInput.Focused())
+	return (s.mode == modeKey && s.keyInput.Focused()) || (s.mode == modeFile && s.fileInput.Focused()) ||
+		(s.mode != modeChoose && s.pwInput.Focused())
 }
 
 // inputRefuses keeps keys a Clerk secret key cannot contain (such as ?)
 // out of the key field, so they reach the global bindings instead.
 func (s *sourceScreen) inputRefuses(k tea.KeyPressMsg) bool {
-	if s.mode != modeKey || k.Text == "" {
+	if s.mode != modeKey || s.pwFocus || k.Text == "" {
 		return false
 	}
 	for _, r := range k.Text {
@@ -178,17 +188,18 @@ func (s *sourceScreen) liveKey() bool {
 }
 
 func (s *sourceScreen) focusInput() tea.Cmd {
-	switch s.mode {
-	case modeKey:
-		s.fileInput.Blur()
-		return s.keyInput.Focus()
-	case modeFile:
-		s.keyInput.Blur()
-		return s.fileInput.Focus()
-	}
 	s.keyInput.Blur()
 	s.fileInput.Blur()
-	return nil
+	s.pwInput.Blur()
+	switch {
+	case s.mode == modeChoose:
+		return nil
+	case s.pwFocus:
+		return s.pwInput.Focus()
+	case s.mode == modeKey:
+		return s.keyInput.Focus()
+	}
+	return s.fileInput.Focus()
 }
 
 func (s *sourceScreen) close() {
@@ -228,12 +239,16 @@ func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
 		s.wait.clear()
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
+			s.pwFocus = msg.pwErr
 			return s.focusInput()
 		}
 		s.err = ""
 		return navWith(stateSettings, sourceChosen{msg.choice})
 	case suggestionsMsg:
-		if s.mode == modeFile && msg.value == s.fileInput.Value() {
+		switch {
+		case msg.pw && msg.value == s.pwInput.Value():
+			s.pwInput.SetSuggestions(msg.paths)
+		case !msg.pw && s.mode == modeFile && msg.value == s.fileInput.Value():
 			s.fileInput.SetSuggestions(msg.paths)
 		}
 		return nil
@@ -283,10 +298,16 @@ func (s *sourceScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, s.keys.Back):
 			s.mode = modeChoose
+			s.pwFocus = false
 			s.err, s.note = "", ""
 			return s.focusInput()
 		case key.Matches(msg, s.keys.Verify):
 			return s.verify()
+		case key.Matches(msg, s.keys.Passwords), s.mode == modeKey && !s.pwFocus && key.Matches(msg, s.keys.Complete):
+			// The key field completes nothing: tab moves too.
+			s.pwFocus = !s.pwFocus
+			s.err, s.note = "", ""
+			return tea.Batch(s.focusInput(), s.complete())
 		}
 		return s.updateInput(msg)
 	}
@@ -304,6 +325,15 @@ func (s *sourceScreen) enterMode() tea.Cmd {
 
 func (s *sourceScreen) updateInput(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
+	if s.pwFocus && s.mode != modeChoose {
+		before := s.pwInput.Value()
+		s.pwInput, cmd = s.pwInput.Update(msg)
+		if s.pwInput.Value() != before {
+			s.err, s.note = "", ""
+			return tea.Batch(cmd, s.complete())
+		}
+		return cmd
+	}
 	switch s.mode {
 	case modeKey:
 		before := s.keyInput.Value()
@@ -324,6 +354,10 @@ func (s *sourceScreen) updateInput(msg tea.Msg) tea.Cmd {
 
 // complete lists the filesystem entries that extend the typed path.
 func (s *sourceScreen) complete() tea.Cmd {
+	if s.pwFocus && s.mode != modeChoose {
+		value := s.pwInput.Value()
+		return func() tea.Msg { return suggestionsMsg{value: value, paths: pathCompletions(value), pw: true} }
+	}
 	if s.mode != modeFile {
 		return nil
 	}
@@ -377,6 +411,12 @@ func (s *sourceScreen) verify() tea.Cmd {
 	ctx, cancel := context.WithTimeout(s.pc.base, 2*time.Minute)
 	s.cancel = cancel
 	cfg := s.pc.cfg
+	pw := strings.TrimSpace(s.pwInput.Value())
+	if pw != "" && cfg.OpenFile == nil {
+		cancel()
+		s.err = "Passwords files are not available in this build."
+		return nil
+	}
 	if s.mode == modeKey {
 		k := strings.TrimSpace(s.keyInput.Value())
 		if !strings.HasPrefix(k, "sk_live_") && !strings.HasPrefix(k, "sk_test_") {
@@ -393,6 +433,7 @@ func (s *sourceScreen) verify() tea.Cmd {
 		s.err = ""
 		s.wait.clear()
 		s.keyInput.Blur()
+		s.pwInput.Blur()
 		waits := &waitFeed{ch: make(chan waitNotice, 4)}
 		now := s.pc.now
 		onWait := func(reason string, d time.Duration) {
@@ -412,7 +453,11 @@ func (s *sourceScreen) verify() tea.Cmd {
 			if err != nil {
 				return verifyResultMsg{id: id, err: err}
 			}
-			return verifyResultMsg{id: id, choice: sourceChoice{Kind: "api", Key: k, Total: total}}
+			pwPath, err := checkPasswordsFile(ctx, cfg.OpenFile, pw)
+			if err != nil {
+				return verifyResultMsg{id: id, err: err, pwErr: true}
+			}
+			return verifyResultMsg{id: id, choice: sourceChoice{Kind: "api", Key: k, Total: total, Format: clerk.FormatAPI, Passwords: pwPath}}
 		})
 	}
 	p := strings.TrimSpace(s.fileInput.Value())
@@ -429,20 +474,12 @@ func (s *sourceScreen) verify() tea.Cmd {
 	s.verifying = true
 	s.err = ""
 	s.fileInput.Blur()
+	s.pwInput.Blur()
 	return tea.Batch(s.spinner.Tick, func() tea.Msg {
 		defer cancel()
-		path := p
-		if strings.HasPrefix(path, "~/") {
-			if home, err := os.UserHomeDir(); err == nil {
-				path = filepath.Join(home, path[2:])
-			}
-		}
-		fi, err := os.Stat(path)
+		path, err := statFile(p, "choose a Clerk export file (JSON or CSV)")
 		if err != nil {
-			return verifyResultMsg{id: id, err: fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))}
-		}
-		if fi.IsDir() {
-			return verifyResultMsg{id: id, err: fmt.Errorf("%s is a directory: choose a .json export file", p)}
+			return verifyResultMsg{id: id, err: err}
 		}
 		src, err := cfg.OpenFile(path)
 		if err != nil {
@@ -454,35 +491,95 @@ func (s *sourceScreen) verify() tea.Cmd {
 		// before it, so this reads on past the first page; the preview
 		// opens the file again.)
 		total, _ := src.Total(ctx)
-		err = checkStart(ctx, src)
+		_, err = checkStart(ctx, src)
+		format := ""
+		if f, ok := src.(clerk.Formatter); ok {
+			format = f.Format()
+		}
 		src.Close()
 		if err != nil {
 			return verifyResultMsg{id: id, err: err}
 		}
-		return verifyResultMsg{id: id, choice: sourceChoice{Kind: "file", Path: path, Total: total}}
+		pwPath, err := checkPasswordsFile(ctx, cfg.OpenFile, pw)
+		if err != nil {
+			return verifyResultMsg{id: id, err: err, pwErr: true}
+		}
+		return verifyResultMsg{id: id, choice: sourceChoice{Kind: "file", Path: path, Total: total, Format: format, Passwords: pwPath}}
 	})
+}
+
+// statFile expands ~/ and checks that p is a file (what says what to
+// choose instead of a directory).
+func statFile(p, what string) (string, error) {
+	path := p
+	if strings.HasPrefix(path, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, path[2:])
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
+	}
+	if fi.IsDir() {
+		return "", fmt.Errorf("%s is a directory: %s", p, what)
+	}
+	return path, nil
+}
+
+// checkPasswordsFile reads the start of the passwords file, as the
+// export file's is read: one that is not an export, or whose records
+// carry no password digest (an API export), fails here. It returns the
+// path to open for each run ("" for none).
+func checkPasswordsFile(ctx context.Context, open func(string) (clerk.Source, error), p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	path, err := statFile(p, "choose a Dashboard CSV or a Clerk support export")
+	if err != nil {
+		return "", fmt.Errorf("passwords file: %w", err)
+	}
+	src, err := open(path)
+	if err != nil {
+		return "", fmt.Errorf("passwords file: %w", err)
+	}
+	defer src.Close()
+	digests, err := checkStart(ctx, src)
+	if err != nil {
+		return "", fmt.Errorf("passwords file: %w", err)
+	}
+	if digests == 0 {
+		return "", fmt.Errorf("passwords file %s: no password digests in its first users: choose the Dashboard CSV (User exports) or Clerk support's JSON export, which carry password_digest", p)
+	}
+	return path, nil
 }
 
 // checkedRecords is how far into an export file the source step reads.
 const checkedRecords = 5000
 
 // checkStart reads src until its end or checkedRecords records, and
-// returns the first error other than the end.
-func checkStart(ctx context.Context, src clerk.Source) error {
+// returns the first error other than the end, with the number of the
+// records read that carry a password digest.
+func checkStart(ctx context.Context, src clerk.Source) (digests int, err error) {
 	for n := 0; n < checkedRecords; {
 		recs, err := src.Next(ctx)
 		if errors.Is(err, io.EOF) {
-			return nil
+			return digests, nil
 		}
 		if err != nil {
-			return err
+			return digests, err
 		}
 		if len(recs) == 0 {
-			return nil
+			return digests, nil
+		}
+		for _, r := range recs {
+			if r.User != nil && r.User.PasswordDigest != "" {
+				digests++
+			}
 		}
 		n += len(recs)
 	}
-	return nil
+	return digests, nil
 }
 
 func unwrapPathErr(err error) error {
@@ -541,22 +638,18 @@ func (s *sourceScreen) View() string {
 		}
 	case modeFile:
 		b.WriteString(s.fileInput.View() + "\n")
-		if sugg := s.fileInput.MatchedSuggestions(); len(sugg) > 1 {
-			shown := sugg
-			if len(shown) > 4 {
-				shown = shown[:4]
-			}
-			parts := make([]string, len(shown))
-			for i, p := range shown {
-				parts[i] = termtext.Clean(filepath.Base(strings.TrimSuffix(p, "/")))
-			}
-			more := ""
-			if len(sugg) > len(shown) {
-				more = fmt.Sprintf(" +%d", len(sugg)-len(shown))
-			}
-			b.WriteString(st.Dim.Render("  "+strings.Join(parts, "  ")+more) + "\n")
+		if sugg := s.fileInput.MatchedSuggestions(); !s.pwFocus && len(sugg) > 1 {
+			b.WriteString(suggestionLine(st.Dim, sugg) + "\n")
 		} else {
-			b.WriteString(st.Dim.Render("A JSON array of Clerk users, or an object with a \"users\" array.") + "\n")
+			b.WriteString(st.Dim.Render("Dashboard CSV, Clerk support JSON, a clerk migrate export, or Backend API users (JSON).") + "\n")
+		}
+	}
+	if s.mode != modeChoose {
+		b.WriteString(s.pwInput.View() + "\n")
+		if sugg := s.pwInput.MatchedSuggestions(); s.pwFocus && len(sugg) > 1 {
+			b.WriteString(suggestionLine(st.Dim, sugg) + "\n")
+		} else if s.pwFocus {
+			b.WriteString(st.Dim.Render("Its password digests are kept (joined by Clerk id); leave empty to reset passwords.") + "\n")
 		}
 	}
 	if s.verifying {
@@ -581,6 +674,23 @@ func (s *sourceScreen) View() string {
 	return b.String()
 }
 
+// suggestionLine shows the first path completions by their base name.
+func suggestionLine(dim lipgloss.Style, sugg []string) string {
+	shown := sugg
+	if len(shown) > 4 {
+		shown = shown[:4]
+	}
+	parts := make([]string, len(shown))
+	for i, p := range shown {
+		parts[i] = termtext.Clean(filepath.Base(strings.TrimSuffix(p, "/")))
+	}
+	more := ""
+	if len(sugg) > len(shown) {
+		more = fmt.Sprintf(" +%d", len(sugg)-len(shown))
+	}
+	return dim.Render("  " + strings.Join(parts, "  ") + more)
+}
+
 func (s *sourceScreen) Keys() keyMap {
 	k := s.keys
 	var short []key.Binding
@@ -590,11 +700,19 @@ func (s *sourceScreen) Keys() keyMap {
 		short = []key.Binding{k.Back}
 	case s.mode == modeChoose:
 		short = []key.Binding{k.Up, k.Down, k.Choose}
+	case s.pwFocus:
+		back := "key"
+		if s.mode == modeFile {
+			back = "export file"
+		}
+		k.Passwords.SetHelp("shift+tab", back)
+		short = []key.Binding{k.Complete, k.Verify, k.Passwords, k.Back}
 	case s.mode == modeKey:
-		short = []key.Binding{k.Verify, k.Back}
+		k.Passwords.SetHelp("tab", "passwords file")
+		short = []key.Binding{k.Verify, k.Passwords, k.Back}
 	case s.mode == modeFile:
 		k.Verify.SetHelp("enter", "open file")
-		short = []key.Binding{k.Complete, k.Verify, k.Back}
+		short = []key.Binding{k.Complete, k.Verify, k.Passwords, k.Back}
 	}
 	return keyMap{short: short, full: [][]key.Binding{short}}
 }

@@ -394,3 +394,98 @@ func TestHelpKeysNeverReachTheKeyField(t *testing.T) {
 		t.Fatalf("f1 did not open the help (help %v, field %q)", d.m.fullHelp, s.fileInput.Value())
 	}
 }
+
+// fixture is a test file of client/clerk, written to match each Clerk
+// export's public definition.
+func fixture(name string) string { return filepath.Join("..", "client", "clerk", "testdata", name) }
+
+// Every export format opens on the source step with the real reader
+// (a Dashboard CSV with its # comment line included), and the format
+// detected is handed on.
+func TestSourceFileEveryFormat(t *testing.T) {
+	for file, format := range map[string]string{
+		"clerk-dashboard.csv":       clerk.FormatDashboardCSV,
+		"clerk-support.json":        clerk.FormatSupportJSON,
+		"clerk-migration-tool.json": clerk.FormatSupportJSON,
+		"clerk-migrate.json":        clerk.FormatMigrate,
+		"clerk-api.json":            clerk.FormatAPI,
+	} {
+		t.Run(file, func(t *testing.T) {
+			cfg := testConfig(newFakeEnv(), makeUsers(3))
+			cfg.OpenFile = clerk.OpenFile
+			d, _ := sourceDriver(t, cfg, 80, 24)
+			d.press("2")
+			d.send(tea.PasteMsg{Content: fixture(file)})
+			d.press("enter")
+			d.waitFor("the settings step", func(m Model) bool {
+				return m.state == stateSettings || m.screens[stateSource].(*sourceScreen).err != ""
+			})
+			if err := d.m.screens[stateSource].(*sourceScreen).err; err != "" {
+				t.Fatalf("rejected: %s", err)
+			}
+			if src := d.m.pc.sess.source; src.Kind != "file" || src.Format != format {
+				t.Fatalf("source %+v, want format %s", src, format)
+			}
+		})
+	}
+}
+
+// The passwords file sits next to the key: tab reaches it, it completes
+// paths like the export field, a file without digests is refused there,
+// and a good one is opened for every run (Options.Passwords).
+func TestSourcePasswordsFile(t *testing.T) {
+	dir := t.TempDir()
+	csv, err := os.ReadFile(fixture("clerk-dashboard.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "digests.csv"), csv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api, err := os.ReadFile(fixture("clerk-api.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "api.json"), api, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(newFakeEnv(), makeUsers(10))
+	cfg.APIKey = "sk_test_0123456789abcdef"
+	cfg.OpenFile = clerk.OpenFile
+	d, core := sourceDriver(t, cfg, 80, 24)
+	s := d.m.screens[stateSource].(*sourceScreen)
+	d.press("tab")
+	if !s.pwFocus || !s.pwInput.Focused() || s.keyInput.Focused() {
+		t.Fatal("tab did not move to the passwords file")
+	}
+	d.mustSee("shift+tab key")
+	// A path's characters are typed (the key field would refuse "/").
+	d.send(tea.PasteMsg{Content: dir + "/ap"})
+	d.press("tab")
+	if got := s.pwInput.Value(); got != filepath.Join(dir, "api.json") {
+		t.Fatalf("completed to %q", got)
+	}
+	d.press("enter")
+	d.waitFor("the refusal", func(Model) bool { return s.err != "" })
+	if !strings.Contains(s.err, "no password digests") || !s.pwInput.Focused() {
+		t.Fatalf("err %q, focus on passwords %v", s.err, s.pwInput.Focused())
+	}
+	s.pwInput.SetValue("")
+	d.send(tea.PasteMsg{Content: filepath.Join(dir, "digests.csv")})
+	d.press("enter")
+	d.waitFor("the settings step", func(m Model) bool { return m.state == stateSettings })
+	if got := d.m.pc.sess.source.Passwords; got != filepath.Join(dir, "digests.csv") {
+		t.Fatalf("passwords file %q", got)
+	}
+	d.waitFor("the preview", func(Model) bool { return len(core.callList()) == 1 })
+	if core.callList()[0].Passwords == nil {
+		t.Fatal("the preview ran without the passwords file")
+	}
+	// Back on the source step, shift+tab returns to the key.
+	d.press("esc")
+	d.waitFor("the source step", func(m Model) bool { return m.state == stateSource })
+	d.press("shift+tab")
+	if s.pwFocus || !s.keyInput.Focused() {
+		t.Fatal("shift+tab did not go back to the key")
+	}
+}

@@ -1,0 +1,64 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
+)
+
+// NoKeptPasswordError says why a user has no kept Clerk password to check.
+type NoKeptPasswordError struct {
+	Email  string
+	Reason string
+}
+
+// Error holds user data (the email): callers printing it to a terminal
+// clean it, as the CLI does with every error.
+func (e *NoKeptPasswordError) Error() string {
+	return fmt.Sprintf("%s has no kept password: %s", e.Email, e.Reason)
+}
+
+// KeptPassword finds the password kept from Clerk for a user (email or
+// id): the first half of the canary's proof, shared by `auth
+// check-password` and the wizard. A user without one is a
+// *NoKeptPasswordError that says why.
+func KeptPassword(ctx context.Context, env ascendkit.Environment, who string) (ascendkit.PasswordState, error) {
+	st, err := env.PasswordState(ctx, who)
+	if err != nil {
+		return st, err
+	}
+	if reason := noPasswordReason(st); reason != "" {
+		return st, &NoKeptPasswordError{Email: st.Email, Reason: reason}
+	}
+	return st, nil
+}
+
+// CheckPassword verifies a password against a kept digest. Its errors
+// name the hasher and the problem, never the digest.
+func CheckPassword(st ascendkit.PasswordState, password string) (bool, error) {
+	ok, err := passhash.Verify(st.Hasher, string(st.Digest), password)
+	if err != nil {
+		return false, fmt.Errorf("%s: the kept digest cannot be checked: %w", st.Email, err)
+	}
+	return ok, nil
+}
+
+// noPasswordReason says why a user has no password to check ("" when
+// there is one).
+func noPasswordReason(st ascendkit.PasswordState) string {
+	switch {
+	case st.Hasher != "" && st.Digest != "":
+		return ""
+	case st.Hasher != "":
+		return fmt.Sprintf("its Clerk password hasher %q is not supported, so the digest was not kept (the user is tagged %s)",
+			st.Hasher, TagNeedsPasswordReset)
+	case !st.Imported:
+		return "the user was not imported from Clerk"
+	case st.ImportRun == "":
+		return "the user existed before the import and was merged into; their own password is unchanged"
+	}
+	return "the import had no usable password digest for this user (no password in Clerk, or the source carried no digests: " +
+		"import with --passwords <Dashboard CSV or support export>)"
+}

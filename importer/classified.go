@@ -1,0 +1,558 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// DefaultClassifiedInMemory is how many users a classification keeps in
+// memory before it moves them to a temporary file: at ~200 bytes a user,
+// 50,000 users is ~10 MB; past that, memory would grow with the source.
+const DefaultClassifiedInMemory = 50_000
+
+// classifiedInMemory is DefaultClassifiedInMemory (tests lower it to walk
+// the file path with a few users).
+var classifiedInMemory = DefaultClassifiedInMemory
+
+// Classified is what a full preview learned about each user of the
+// source: how the user maps (skip reason, tags, links, auth methods,
+// password outcome) and what the environment already had (duplicate
+// matches, owned OAuth accounts). Recount replays it with other duplicate
+// choices, banned users included or not, or another provider set, giving
+// the report a fresh preview would give without reading the source again.
+//
+// It holds no password digest, key or other secret: only ids, emails,
+// provider names and counts. Past DefaultClassifiedInMemory users it is
+// kept in a temporary file (unlinked at once where the system allows, so
+// nothing outlives the process; removed by Close otherwise). Close it when
+// it is no longer needed.
+type Classified struct {
+	base  Report // the preview's own report
+	notes int    // leading warnings that do not depend on the choices
+	tail  int    // warnings between the hashers' and the settings'
+	stamp envStamp
+
+	mu     sync.Mutex
+	recs   []classRec
+	file   *os.File
+	path   string
+	size   int64
+	n      int
+	closed bool
+	enc    *gob.Encoder
+	buf    *bufio.Writer
+	err    error // a write to the file failed: the classification is unusable
+}
+
+// classRec is one record of the source, as the preview classified it.
+type classRec struct {
+	// Skip is the reason a record is skipped whatever the choices ("" for
+	// a user who maps, banned included).
+	Skip   string
+	Banned bool // skipped as banned unless Options.IncludeBanned
+	ID     string
+	Email  string
+	// ByID / ByEmail: the environment has a user of this Clerk id / email.
+	ByID, ByEmail bool
+	Links         []classLink
+	// What the analysis counts.
+	HadPassword            bool
+	Providers, Unsupported []string
+	SSO                    []string
+	MFA                    bool
+	Unverified             int
+	// What a created user counts: tags, the synthetic login event, and the
+	// password block (Kept, or the hasher that could not be kept).
+	Tags   []string
+	Login  bool
+	Kept   bool
+	Hasher string
+}
+
+// classLink is one OAuth account of a user and whether the environment
+// already links it to someone.
+type classLink struct {
+	Key   string
+	InEnv bool
+}
+
+// envStamp is what tells that the environment changed since the read:
+// its user count and its import runs (by id: runs started in the same
+// instant have no order).
+type envStamp struct {
+	users int
+	runs  map[string]bool
+}
+
+func stampOf(ctx context.Context, env ascendkit.Environment) (envStamp, error) {
+	n, err := env.CountUsers(ctx)
+	if err != nil {
+		return envStamp{}, err
+	}
+	runs, err := env.ListRuns(ctx)
+	if err != nil {
+		return envStamp{}, err
+	}
+	s := envStamp{users: n, runs: make(map[string]bool, len(runs))}
+	for _, r := range runs {
+		s.runs[r.ID] = true
+	}
+	return s, nil
+}
+
+// newClassified starts a classification when opts ask for one and the
+// run can give one: a full preview (a canary's selection is not the whole
+// source). It returns nil otherwise, or when the environment cannot be
+// stamped (the preview itself goes on).
+func newClassified(ctx context.Context, env ascendkit.Environment, opts Options) *Classified {
+	if opts.OnClassified == nil || opts.Mode != ModePreview || len(opts.Only) > 0 {
+		return nil
+	}
+	st, err := stampOf(ctx, env)
+	if err != nil {
+		return nil
+	}
+	return &Classified{stamp: st}
+}
+
+// classify is the runner's hook after each page: it maps every record
+// again (banned users as if included) and looks up what the environment
+// has for them, without sending events.
+func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stagedDigest) error {
+	if c == nil {
+		return nil
+	}
+	out := make([]classRec, 0, len(recs))
+	var users []int // indexes in out of records that map
+	var ms []mapped
+	var ids, emails []string
+	var links []ascendkit.OAuthLink
+	// keepPassword reports malformed digests: the preview already did.
+	onEvent := r.opts.OnEvent
+	r.opts.OnEvent = func(Event) {}
+	defer func() { r.opts.OnEvent = onEvent }()
+	for _, rec := range recs {
+		if rec.Err != nil || rec.User == nil {
+			out = append(out, classRec{Skip: ReasonMalformed})
+			continue
+		}
+		m, reason, _ := mapUser(rec.User, r.now, true)
+		if reason != "" {
+			out = append(out, classRec{Skip: reason})
+			continue
+		}
+		r.keepPassword(&m, rec.User, rec.Pos, pw)
+		users = append(users, len(out))
+		ms = append(ms, m)
+		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email})
+		ids = append(ids, rec.User.ID)
+		emails = append(emails, m.email)
+		links = append(links, m.user.User.OAuthLinks...)
+	}
+	byID, err := r.env.LookupSourceIDs(r.ctx, SourceClerk, ids)
+	if err != nil {
+		return err
+	}
+	byEmail, err := r.env.LookupEmails(r.ctx, emails)
+	if err != nil {
+		return err
+	}
+	byLink, err := r.env.LookupLinks(r.ctx, links)
+	if err != nil {
+		return err
+	}
+	for i, at := range users {
+		m := &ms[i]
+		cr := &out[at]
+		_, cr.ByID = byID[cr.ID]
+		_, cr.ByEmail = byEmail[cr.Email]
+		for _, l := range m.user.User.OAuthLinks {
+			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
+			_, in := byLink[k]
+			cr.Links = append(cr.Links, classLink{Key: k, InEnv: in})
+		}
+		cr.HadPassword, cr.Providers, cr.Unsupported = m.hadPassword, m.providers, m.unsupported
+		cr.SSO, cr.MFA, cr.Unverified = m.sso, m.mfa, len(m.unverified)
+		cr.Tags = m.user.User.Tags
+		cr.Login = len(m.user.Events) > 1 && m.user.Events[1].Type == EventUserLogin
+		if p := m.user.Password; p != nil {
+			cr.Kept, cr.Hasher = p.Digest != "", p.Hasher
+			if cr.Kept {
+				cr.Hasher = ""
+			}
+		}
+	}
+	return c.append(out)
+}
+
+// append keeps records in memory up to the bound, then in the file.
+func (c *Classified) append(recs []classRec) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return nil
+	}
+	if c.file == nil && len(c.recs)+len(recs) > classifiedInMemory {
+		if err := c.spill(); err != nil {
+			c.err = err
+			return nil
+		}
+	}
+	c.n += len(recs)
+	if c.file == nil {
+		c.recs = append(c.recs, recs...)
+		return nil
+	}
+	for i := range recs {
+		if err := c.enc.Encode(&recs[i]); err != nil {
+			c.err = err
+			return nil
+		}
+	}
+	return nil
+}
+
+// spill moves the records kept so far to a new temporary file.
+func (c *Classified) spill() error {
+	f, err := os.CreateTemp("", "ascendkit-classified-*")
+	if err != nil {
+		return err
+	}
+	c.file, c.path = f, f.Name()
+	// Unlinked now where the system allows: the open file stays readable
+	// and nothing is left behind, however the process ends.
+	if os.Remove(c.path) == nil {
+		c.path = ""
+	}
+	// A classification dropped without Close still gives its file back.
+	runtime.AddCleanup(c, func(t tempFile) { t.f.Close(); t.remove() }, tempFile{f, c.path})
+	c.buf = bufio.NewWriterSize(f, 64<<10)
+	c.enc = gob.NewEncoder(c.buf)
+	for i := range c.recs {
+		if err := c.enc.Encode(&c.recs[i]); err != nil {
+			return err
+		}
+	}
+	c.recs = nil
+	return nil
+}
+
+// tempFile is the file and, where it could not be unlinked at once, its
+// path to remove.
+type tempFile struct {
+	f    *os.File
+	path string
+}
+
+func (t tempFile) remove() {
+	if t.path != "" {
+		os.Remove(t.path)
+	}
+}
+
+// finish seals the classification after a preview; it reports false
+// (and frees it) when the preview did not read the whole source.
+func (c *Classified) finish(r *runner, err error) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.err == nil && c.file != nil {
+		if err = c.buf.Flush(); err == nil {
+			var fi os.FileInfo
+			if fi, err = c.file.Stat(); err == nil {
+				c.size = fi.Size()
+			}
+		}
+		c.enc, c.buf = nil, nil
+	}
+	if err != nil || c.err != nil || r.report.Interrupted || r.report.Error != "" {
+		c.closeLocked()
+		return false
+	}
+	c.base = r.report
+	c.base.Warnings = slices.Clone(r.report.Warnings)
+	// The warnings that depend on the choices are the hashers' (in the
+	// middle) and the settings' (last); the others are kept as they are:
+	// the source's notes first, then the passwords file's and the count's.
+	w := len(c.base.Warnings)
+	set := 0
+	if r.opts.Phases.Settings {
+		set = len(SettingsWarnings(c.base.Settings))
+	}
+	if c.base.Passwords.Unmatched > 0 {
+		c.tail++
+	}
+	if r.total >= 0 && r.fetched != r.total {
+		c.tail++
+	}
+	c.notes = w - set - c.tail - len(c.base.Passwords.UnsupportedHasher)
+	if c.notes < 0 {
+		c.closeLocked()
+		return false
+	}
+	return true
+}
+
+// keepClassified hands the classification over once the preview is done.
+func (r *runner) keepClassified(err error) {
+	c := r.cls
+	if c == nil {
+		return
+	}
+	r.cls = nil
+	if c.finish(r, err) {
+		r.opts.OnClassified(c)
+	}
+}
+
+// Users is the number of records classified (the source's users read).
+func (c *Classified) Users() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// OnDisk reports whether the records are kept in a temporary file.
+func (c *Classified) OnDisk() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.file != nil
+}
+
+// Close frees the classification and removes its file. It is safe to
+// call more than once, and while a Recount runs (which then fails).
+func (c *Classified) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeLocked()
+	return nil
+}
+
+func (c *Classified) closeLocked() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.recs = nil
+	if c.file != nil {
+		c.file.Close()
+		if c.path != "" {
+			os.Remove(c.path)
+		}
+	}
+}
+
+// ErrClassifiedClosed is returned by Recount after Close.
+var ErrClassifiedClosed = errors.New("importer: the classification was closed")
+
+// Fresh reports whether the environment is as the preview found it: the
+// same number of users and no import run since, except the runs in
+// harmless (runs that wrote nothing, such as an import stopped before its
+// first batch). Any other change calls for a new read.
+func (c *Classified) Fresh(ctx context.Context, env ascendkit.Environment, harmless func(runID string) bool) (bool, error) {
+	st, err := stampOf(ctx, env)
+	if err != nil || st.users != c.stamp.users {
+		return false, err
+	}
+	for id := range c.stamp.runs {
+		if !st.runs[id] {
+			return false, nil // the run history was rewritten (an undo)
+		}
+	}
+	for id := range st.runs {
+		if !c.stamp.runs[id] && (harmless == nil || !harmless(id)) {
+			return false, nil
+		}
+	}
+	// The settings' before set is part of the report.
+	a, err := env.AuthSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.Equal(nonNil(a.Providers), c.base.Settings.Before), nil
+}
+
+// each calls fn for every record, in source order.
+func (c *Classified) each(ctx context.Context, fn func(*classRec)) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClassifiedClosed
+	}
+	recs, f, size := c.recs, c.file, c.size
+	c.mu.Unlock()
+	if f == nil {
+		for i := range recs {
+			if i%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fn(&recs[i])
+		}
+		return nil
+	}
+	dec := gob.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 64<<10))
+	for i := 0; ; i++ {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var cr classRec
+		if err := dec.Decode(&cr); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			c.mu.Lock()
+			closed := c.closed
+			c.mu.Unlock()
+			if closed {
+				return ErrClassifiedClosed
+			}
+			return fmt.Errorf("importer: reading the classification: %w", err)
+		}
+		fn(&cr)
+	}
+}
+
+// Recount is the report a preview with opts would give (its duplicate
+// policy and decisions, IncludeBanned, Providers and Phases; Mode is
+// preview), computed from the classification. It applies the run's own
+// rules in the same order, so every count and warning matches.
+func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) {
+	if !opts.Phases.Users && !opts.Phases.Settings {
+		opts.Phases = Phases{Users: true, Settings: true}
+	}
+	if opts.OnDuplicate == "" {
+		opts.OnDuplicate = PolicySkip
+	}
+	if opts.OnDuplicate != PolicySkip && opts.OnDuplicate != PolicyMerge {
+		return Report{}, fmt.Errorf("importer: unknown duplicate policy %q (skip or merge)", opts.OnDuplicate)
+	}
+	b := &c.base
+	rep := Report{Mode: ModePreview, Source: b.Source, Phases: opts.Phases,
+		Users: UserCounts{
+			DuplicateReasons: zeroed(b.Users.DuplicateReasons),
+			SkippedReasons:   zeroed(b.Users.SkippedReasons),
+		},
+		Tags:      map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0, TagSSO: 0, TagMFAReenroll: 0},
+		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
+		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched},
+	}
+	z, seen := newAnalyzer(), newSeenSet()
+	u := &rep.Users
+	err := c.each(ctx, func(cr *classRec) {
+		if cr.Skip != "" || (cr.Banned && !opts.IncludeBanned) {
+			reason := cr.Skip
+			if reason == "" {
+				reason = ReasonBanned
+			}
+			z.skipped(reason)
+			u.Skipped++
+			u.SkippedReasons[reason]++
+			return
+		}
+		z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
+			sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})
+		rep.OAuthLinksUnverified += cr.Unverified
+		repeatedID := seen.addSeen("id", cr.ID)
+		repeatedEmail := seen.addSeen("email", cr.Email)
+		reason := ""
+		switch {
+		case cr.ByID:
+			reason = ReasonAlreadyImported
+		case cr.ByEmail:
+			reason = ReasonEmailExists
+		case repeatedID || repeatedEmail:
+			reason = ReasonRepeatedInSource
+		}
+		if reason == "" {
+			links := 0
+			for _, l := range cr.Links {
+				if seen.addSeen("link", l.Key) || l.InEnv {
+					rep.OAuthLinkConflicts++
+					continue
+				}
+				links++
+			}
+			if !opts.Phases.Users {
+				return
+			}
+			u.ToImport++
+			rep.OAuthLinks += links
+			rep.Events[EventUserImported]++
+			if cr.Login {
+				rep.Events[EventUserLogin]++
+			}
+			for _, t := range cr.Tags {
+				rep.Tags[t]++
+			}
+			switch {
+			case cr.Kept:
+				rep.Passwords.Kept++
+			case slices.Contains(cr.Tags, TagNeedsPasswordReset):
+				rep.Passwords.NeedsReset++
+			}
+			if cr.Hasher != "" {
+				rep.Passwords.UnsupportedHasher[cr.Hasher]++
+			}
+			return
+		}
+		u.Duplicates++
+		u.DuplicateReasons[reason]++
+		policy := opts.OnDuplicate
+		if p, ok := opts.Decisions[cr.ID]; ok {
+			policy = p
+		}
+		if policy != PolicyMerge || !opts.Phases.Users || reason == ReasonAlreadyImported {
+			return
+		}
+		u.ToMerge++
+		for _, l := range cr.Links {
+			if seen.addSeen("link", l.Key) || l.InEnv {
+				continue
+			}
+			rep.OAuthLinks++
+		}
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	u.Fetched = b.Users.Fetched
+	// The warnings in the order a preview appends them.
+	w := b.Warnings
+	tailAt := c.notes + len(b.Passwords.UnsupportedHasher)
+	rep.Warnings = slices.Clone(w[:c.notes])
+	rep.Warnings = append(rep.Warnings, hasherWarnings(rep.Passwords.UnsupportedHasher)...)
+	rep.Warnings = append(rep.Warnings, w[tailAt:tailAt+c.tail]...)
+	if opts.Phases.Settings {
+		rep.Settings = SettingsFor(z.snapshot(u.Fetched, opts.Providers), b.Settings.Before, opts.Providers)
+		rep.Warnings = append(rep.Warnings, SettingsWarnings(rep.Settings)...)
+	} else {
+		rep.Settings = SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
+			ProviderUsers: map[string]int{}, SSOConnections: []string{},
+			Before: slices.Clone(b.Settings.Before), After: slices.Clone(b.Settings.Before)}
+	}
+	if !opts.Phases.Users {
+		*u = UserCounts{Fetched: u.Fetched, DuplicateReasons: zeroed(u.DuplicateReasons), SkippedReasons: zeroed(u.SkippedReasons)}
+	}
+	return rep, nil
+}
+
+func zeroed(m map[string]int) map[string]int {
+	out := maps.Clone(m)
+	if out == nil {
+		out = map[string]int{}
+	}
+	for k := range out {
+		out[k] = 0
+	}
+	return out
+}

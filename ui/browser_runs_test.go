@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// twoRuns imports ada, bob and carol (the first run), then merges a second
+// Clerk user with ada's email into the ada the first run created (the
+// second run): undoing the first is blocked by the second.
+func twoRuns(t *testing.T) (env ascendkit.Environment, first, second string) {
+	t.Helper()
+	dir := t.TempDir()
+	env = realEnv(t, dir)
+	ctx := context.Background()
+	run := func(path string, policy importer.Policy) string {
+		src, err := clerk.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		r, err := importer.Run(ctx, src, env, importer.Options{Mode: importer.ModeRun, Phases: importer.Phases{Users: true}, OnDuplicate: policy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.RunID
+	}
+	first = run(cutoverCSV(t, dir), importer.PolicySkip)
+	again := filepath.Join(dir, "again.csv")
+	csv := "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n" +
+		"user_ada_again,Ada,,adal,ada@example.com,,ada@example.com,,,,,,\n"
+	if err := os.WriteFile(again, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	second = run(again, importer.PolicyMerge)
+	return env, first, second
+}
+
+// The runs tab lists the runs, shows one, and undoes it after showing the
+// plan and reading the typed word; a blocked undo is refused, names what
+// blocks it, and goes on only when "force" is typed.
+func TestBrowserRunsUndo(t *testing.T) {
+	env, first, second := twoRuns(t)
+	ctx := context.Background()
+	d := newDriver(t, Config{Env: env, Start: ScreenBrowser}, 100, 30)
+	b := browserOf(d)
+	d.waitFor("the runs", func(Model) bool { return !b.loading })
+	if b.tab != tabRuns {
+		t.Fatalf("tab %d: with only runs, the runs tab opens", b.tab)
+	}
+	d.mustSee("Runs (2)")
+	d.mustSee(second + " · completed")
+	d.mustSee("0 imported · 1 merged")
+
+	// The first run (second in the list): blocked by the merge.
+	d.press("down", "enter")
+	d.waitFor("the run", func(Model) bool { return b.mode == browseRun })
+	d.mustSee("Run " + first)
+	d.mustSee("3 imported · 0 merged")
+	d.press("u")
+	d.waitFor("the plan", func(Model) bool { return b.mode == browseUndo })
+	d.mustSee("users it created")
+	d.mustSee("✗ Refused: later runs merged into 1 user this run created:")
+	d.mustSee("ada@example.com")
+	d.mustSee("by " + second)
+	d.mustSee("Type force to undo anyway")
+	d.press("undo", "enter")
+	d.mustSee("Type the word force to go on")
+	if n, _ := env.CountUsers(ctx); n != 3 {
+		t.Fatalf("%d users: the refused undo changed something", n)
+	}
+	d.press("esc", "esc")
+	if b.mode != browseList {
+		t.Fatalf("mode %v after esc esc", b.mode)
+	}
+
+	// The second run: a merge, undone with "undo".
+	d.press("up", "enter")
+	d.waitFor("the run", func(Model) bool { return b.mode == browseRun && b.run.ID == second })
+	d.press("u")
+	d.waitFor("the plan", func(Model) bool { return b.mode == browseUndo })
+	d.mustSee("from users it merged into")
+	if b.undo.MergedUsers != 1 || len(b.undo.Blockers) != 0 {
+		t.Fatalf("plan %+v", b.undo)
+	}
+	d.press("undo", "enter")
+	d.waitFor("the undo", func(Model) bool { return b.mode == browseRun && b.notice != "" })
+	d.mustSee("✓ Undone: " + second + " is now undone")
+	if r, _ := importer.GetRun(ctx, env, second); r.Status != ascendkit.RunUndone {
+		t.Fatalf("run status %s", r.Status)
+	}
+	d.waitFor("the reloaded run", func(Model) bool { return b.run.Status == ascendkit.RunUndone })
+	if b.Keys().short[0].Enabled() {
+		t.Fatal("u is offered on an undone run")
+	}
+
+	// The first run is no longer blocked.
+	d.press("esc", "down", "enter")
+	d.waitFor("the run", func(Model) bool { return b.mode == browseRun && b.run.ID == first })
+	d.press("u")
+	d.waitFor("the plan", func(Model) bool { return b.mode == browseUndo })
+	d.mustSee("Type undo to confirm")
+	d.press("undo", "enter")
+	d.waitFor("the undo", func(Model) bool { return b.notice != "" })
+	if n, _ := env.CountUsers(ctx); n != 0 {
+		t.Fatalf("%d users after undoing every run", n)
+	}
+	sum := d.m.Summary()
+	if !strings.Contains(sum, "Undone: run "+second) || !strings.Contains(sum, "Undone: run "+first) {
+		t.Fatalf("summary:\n%s", sum)
+	}
+}
+
+// force undoes a blocked run: the users it created go, with the later
+// merge into them.
+func TestBrowserRunsUndoForce(t *testing.T) {
+	env, first, _ := twoRuns(t)
+	d := newDriver(t, Config{Env: env, Start: ScreenBrowser}, 80, 24)
+	b := browserOf(d)
+	d.waitFor("the runs", func(Model) bool { return !b.loading })
+	d.press("down", "enter")
+	d.waitFor("the run", func(Model) bool { return b.mode == browseRun })
+	d.press("u")
+	d.waitFor("the plan", func(Model) bool { return b.mode == browseUndo })
+	assertFits(t, d.view(), 80, 24)
+	d.press("force", "enter")
+	d.waitFor("the undo", func(Model) bool { return b.notice != "" || b.err != "" })
+	if b.err != "" {
+		t.Fatal(b.err)
+	}
+	if r, _ := importer.GetRun(context.Background(), env, first); r.Status != ascendkit.RunUndone {
+		t.Fatalf("run status %s", r.Status)
+	}
+	if n, _ := env.CountUsers(context.Background()); n != 0 {
+		t.Fatalf("%d users after the forced undo", n)
+	}
+}

@@ -1,0 +1,621 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+	"github.com/ascendkit/ascendkit/ui/termtext"
+)
+
+// The canary, opened from the confirmation (c): import one user alone
+// (importer.Options.Only, as `import clerk run --only`), then type that
+// user's password and see whether the digest kept from Clerk matches
+// (importer.KeptPassword / CheckPassword, as `auth check-password`).
+// Back on the confirmation the full run imports the rest and reports the
+// canary as already imported.
+
+// canaryCandidates bounds the users the search lists: they are read from
+// the start of the source, so a big source is neither read through nor
+// held in memory. An email typed in full is imported whether listed or not.
+const (
+	canaryCandidates = 2000
+	canaryShown      = 6
+)
+
+type canaryPhase int
+
+const (
+	canaryPick     canaryPhase = iota // search and choose a user
+	canaryRunning                     // the canary run
+	canaryResult                      // what it did; the password check
+	canaryChecking                    // checking the typed password
+)
+
+// canaryUser is a user of the source the search can offer.
+type canaryUser struct {
+	id, email, name string // cleaned for the terminal, email lower-cased
+	password        bool   // has a password in Clerk (or a digest in the export)
+}
+
+// canaryUsersMsg carries the candidates read from the start of the source.
+type canaryUsersMsg struct {
+	users []canaryUser
+	more  bool // the source has more users than were read
+	err   error
+}
+
+// canaryKeptMsg says whether the canary user has a kept password (why
+// not, when not). The digest itself never leaves the importer's check.
+type canaryKeptMsg struct {
+	email string
+	err   error
+}
+
+// canaryCheckedMsg is the outcome of a password check.
+type canaryCheckedMsg struct {
+	match bool
+	err   error
+}
+
+// canaryRan records a canary run in the session, for the summary.
+type canaryRan struct{ c canaryRecord }
+
+func (r canaryRan) apply(s *session) {
+	s.canaries = append(s.canaries, r.c)
+	if r.c.wrote {
+		// One user is in the environment now: the confirmation's counts
+		// are out of date.
+		s.previewStale = true
+	}
+}
+
+// canaryChecked records a password check of a canary user.
+type canaryChecked struct {
+	email string
+	match bool
+}
+
+func (r canaryChecked) apply(s *session) {
+	for i := len(s.canaries) - 1; i >= 0; i-- {
+		if s.canaries[i].email == r.email {
+			s.canaries[i].checked = true
+			s.canaries[i].match = r.match
+			return
+		}
+	}
+}
+
+// canaryRecord is one canary run of the session.
+type canaryRecord struct {
+	email, runID   string
+	imported       int
+	wrote          bool
+	checked, match bool
+}
+
+type canaryScreen struct {
+	pc   *programContext
+	keys canaryKeys
+
+	phase   canaryPhase
+	search  textinput.Model
+	pw      textinput.Model
+	spinner spinner.Model
+
+	loading bool
+	users   []canaryUser
+	more    bool
+	loadErr string
+	matches []int // indexes into users
+	cursor  int
+
+	chosen  string // the email (or id) imported
+	run     *importRun
+	wait    waitBanner
+	report  *importer.Report
+	err     string
+	kept    bool   // the user has a kept password to check
+	noPw    string // why not (cleaned)
+	checked *bool  // the last check's outcome
+	checkN  int    // checks made
+	wrote   bool   // the canary run wrote to the environment
+	pending tea.Cmd
+	// stopLoad cancels the read of the candidates when the view closes.
+	stopLoad context.CancelFunc
+	width    int
+	height   int
+}
+
+func newCanaryScreen(pc *programContext) *canaryScreen {
+	s := &canaryScreen{pc: pc, keys: newCanaryKeys(), loading: true}
+	s.search = textinput.New()
+	s.search.Prompt = "Email › "
+	s.search.Placeholder = "search the source's users by email"
+	s.search.CharLimit = 320
+	s.pw = textinput.New()
+	s.pw.Prompt = "Password › "
+	s.pw.EchoMode = textinput.EchoPassword
+	s.pw.EchoCharacter = '•'
+	s.pw.CharLimit = 1024
+	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.restyle()
+	s.SetSize(pc.width, pc.bodyHeight())
+	return s
+}
+
+func (s *canaryScreen) restyle() {
+	s.search.SetStyles(s.pc.styles.Input)
+	s.pw.SetStyles(s.pc.styles.Input)
+	s.spinner.Style = s.pc.styles.Selected
+}
+
+func (s *canaryScreen) Init() tea.Cmd {
+	return tea.Batch(s.search.Focus(), s.loadUsers(), s.spinner.Tick)
+}
+
+// loadUsers reads the start of the source for the search. Users the
+// preview skipped or found duplicated are left out: the canary would not
+// import them.
+func (s *canaryScreen) loadUsers() tea.Cmd {
+	open := s.pc.opener()
+	ctx, cancel := context.WithCancel(s.pc.base)
+	s.stopLoad = cancel
+	excluded := map[string]bool{}
+	for _, e := range s.pc.sess.entries {
+		if e.Kind == kindSkipped || e.Kind == kindDuplicate {
+			excluded[e.SourceID] = true
+		}
+	}
+	return func() tea.Msg {
+		defer cancel()
+		src, err := open(nil)
+		if err != nil {
+			return canaryUsersMsg{err: err}
+		}
+		defer src.Close()
+		var users []canaryUser
+		for len(users) < canaryCandidates {
+			recs, err := src.Next(ctx)
+			if errors.Is(err, io.EOF) || (err == nil && len(recs) == 0) {
+				return canaryUsersMsg{users: users}
+			}
+			if err != nil {
+				return canaryUsersMsg{users: users, err: err}
+			}
+			for _, r := range recs {
+				if r.User == nil || excluded[r.User.ID] {
+					continue
+				}
+				if u, ok := candidate(r.User); ok {
+					users = append(users, u)
+				}
+			}
+		}
+		return canaryUsersMsg{users: users[:canaryCandidates], more: true}
+	}
+}
+
+// candidate is a source user as the search lists it (ok false without an
+// email: such a user is never imported).
+func candidate(u *clerk.User) (canaryUser, bool) {
+	email := ""
+	for _, e := range u.EmailAddresses {
+		if email == "" || (u.PrimaryEmailAddressID != nil && e.ID == *u.PrimaryEmailAddressID) {
+			email = e.EmailAddress
+		}
+	}
+	if email == "" {
+		return canaryUser{}, false
+	}
+	var name []string
+	for _, p := range []*string{u.FirstName, u.LastName} {
+		if p != nil && *p != "" {
+			name = append(name, *p)
+		}
+	}
+	return canaryUser{
+		id:       termtext.Clean(u.ID),
+		email:    termtext.Clean(strings.ToLower(strings.TrimSpace(email))),
+		name:     termtext.Clean(strings.Join(name, " ")),
+		password: u.PasswordEnabled || u.PasswordDigest != "",
+	}, true
+}
+
+// refilter lists the users whose email or id holds the search; users
+// with a password first (the canary proves a password).
+func (s *canaryScreen) refilter() {
+	q := strings.ToLower(strings.TrimSpace(s.search.Value()))
+	s.matches = s.matches[:0]
+	for i, u := range s.users {
+		if q == "" || strings.Contains(u.email, q) || strings.Contains(strings.ToLower(u.id), q) {
+			s.matches = append(s.matches, i)
+		}
+	}
+	sort.SliceStable(s.matches, func(a, b int) bool {
+		return s.users[s.matches[a]].password && !s.users[s.matches[b]].password
+	})
+	s.cursor = min(s.cursor, max(len(s.matches)-1, 0))
+}
+
+func (s *canaryScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
+	s.search.SetWidth(max(w-12, 20))
+	s.pw.SetWidth(max(w-16, 20))
+}
+
+func (s *canaryScreen) InputFocused() bool { return s.search.Focused() || s.pw.Focused() }
+
+func (s *canaryScreen) close() {
+	if s.stopLoad != nil {
+		s.stopLoad()
+	}
+	if s.run != nil {
+		s.run.abandon()
+	}
+}
+
+func (s *canaryScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case canaryUsersMsg:
+		s.loading = false
+		s.users, s.more = msg.users, msg.more
+		if msg.err != nil {
+			s.loadErr = termtext.Clean(msg.err.Error())
+		}
+		s.refilter()
+		return nil
+	case importUpdateMsg:
+		cmd := s.run.follow(msg, &s.wait, s.pc.now(), s.apply)
+		if p := s.pending; p != nil {
+			s.pending = nil
+			return tea.Batch(cmd, p)
+		}
+		return cmd
+	case waitTickMsg:
+		return s.wait.tick(msg, s.pc.now())
+	case canaryKeptMsg:
+		if msg.err != nil {
+			var none *importer.NoKeptPasswordError
+			if errors.As(msg.err, &none) {
+				s.noPw = termtext.Clean(none.Reason)
+			} else {
+				s.noPw = termtext.Clean(msg.err.Error())
+			}
+			return nil
+		}
+		s.kept = true
+		return s.pw.Focus()
+	case canaryCheckedMsg:
+		s.phase = canaryResult
+		if msg.err != nil {
+			s.err = termtext.Clean(msg.err.Error())
+			return s.pw.Focus()
+		}
+		s.err = ""
+		match := msg.match
+		s.checked = &match
+		s.checkN++
+		s.pc.post(canaryChecked{email: s.chosen, match: match})
+		return s.pw.Focus()
+	case spinner.TickMsg:
+		if !s.loading && s.phase != canaryRunning && s.phase != canaryChecking {
+			return nil
+		}
+		var cmd tea.Cmd
+		s.spinner, cmd = s.spinner.Update(msg)
+		return cmd
+	case tea.KeyPressMsg:
+		return s.handleKey(msg)
+	case tea.PasteMsg:
+		return s.updateInput(msg)
+	}
+	return nil
+}
+
+func (s *canaryScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch s.phase {
+	case canaryPick:
+		switch {
+		case key.Matches(msg, s.keys.Back):
+			return back
+		case key.Matches(msg, s.keys.Up):
+			s.cursor = max(s.cursor-1, 0)
+			return nil
+		case key.Matches(msg, s.keys.Down):
+			s.cursor = min(s.cursor+1, max(len(s.matches)-1, 0))
+			return nil
+		case key.Matches(msg, s.keys.Import):
+			return s.start()
+		}
+		return s.updateInput(msg)
+	case canaryRunning:
+		if key.Matches(msg, s.keys.Back) {
+			// Stops the run (recorded as interrupted; what it wrote, if
+			// anything, can be undone from the runs tab).
+			s.close()
+			return s.leave()
+		}
+		return nil
+	case canaryChecking:
+		return nil
+	}
+	switch {
+	case key.Matches(msg, s.keys.Back):
+		return s.leave()
+	case s.kept && key.Matches(msg, s.keys.Check):
+		return s.check()
+	case !s.kept && key.Matches(msg, s.keys.Done):
+		return s.leave()
+	}
+	return s.updateInput(msg)
+}
+
+func (s *canaryScreen) updateInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch {
+	case s.search.Focused():
+		before := s.search.Value()
+		s.search, cmd = s.search.Update(msg)
+		if s.search.Value() != before {
+			s.cursor = 0
+			s.refilter()
+		}
+	case s.pw.Focused():
+		s.pw, cmd = s.pw.Update(msg)
+		s.err = ""
+	}
+	return cmd
+}
+
+// leave goes back to the confirmation: afresh when the canary wrote, so
+// that its counts are recomputed for the full run.
+func (s *canaryScreen) leave() tea.Cmd {
+	s.pw.SetValue("")
+	s.pw.Blur()
+	if s.wrote || s.phase == canaryRunning {
+		return navWith(stateConfirm, previewOutdated{})
+	}
+	return back
+}
+
+// target is what the canary imports: the highlighted user, or an email
+// typed in full that the list does not show.
+func (s *canaryScreen) target() (canaryUser, bool) {
+	if len(s.matches) > 0 {
+		return s.users[s.matches[s.cursor]], true
+	}
+	q := strings.ToLower(strings.TrimSpace(s.search.Value()))
+	if strings.Count(q, "@") == 1 && !strings.HasPrefix(q, "@") && !strings.HasSuffix(q, "@") {
+		return canaryUser{email: termtext.Clean(q)}, true
+	}
+	return canaryUser{}, false
+}
+
+func (s *canaryScreen) start() tea.Cmd {
+	u, ok := s.target()
+	if !ok {
+		s.err = "Choose a user from the list, or type a whole email address."
+		return nil
+	}
+	s.err = ""
+	s.chosen = u.email
+	s.search.Blur()
+	s.phase = canaryRunning
+	opts := s.pc.runOptions(importer.ModeRun)
+	opts.Only = []string{u.email}
+	var cmd tea.Cmd
+	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
+	return tea.Batch(cmd, s.spinner.Tick)
+}
+
+// apply takes the canary run's updates; its end asks whether the user
+// has a kept password.
+func (s *canaryScreen) apply(msg importUpdateMsg) {
+	if !msg.Done {
+		return
+	}
+	r := msg.Report
+	s.report = &r
+	s.phase = canaryResult
+	u := r.Users
+	s.wrote = u.Imported > 0 || u.Merged > 0 || (r.Phases.Settings && msg.Err == nil)
+	if msg.Err != nil {
+		s.err = termtext.Clean(msg.Err.Error())
+	}
+	s.pc.post(canaryRan{canaryRecord{email: s.chosen, runID: r.RunID, imported: u.Imported, wrote: s.wrote}})
+	if u.Imported+u.Merged == 0 && !alreadyImported(r) {
+		return
+	}
+	env, ctx, email := s.pc.env, s.pc.base, s.chosen
+	s.kept, s.noPw = false, ""
+	s.pending = func() tea.Msg {
+		_, err := importer.KeptPassword(ctx, env, email)
+		return canaryKeptMsg{email: email, err: err}
+	}
+}
+
+// alreadyImported: the user came in with an earlier run (an earlier
+// canary): its password can be checked all the same.
+func alreadyImported(r importer.Report) bool {
+	return r.Users.DuplicateReasons[importer.ReasonAlreadyImported] > 0
+}
+
+// check verifies the typed password off the UI goroutine (a bcrypt check
+// takes tens of milliseconds); the field is cleared at once.
+func (s *canaryScreen) check() tea.Cmd {
+	pw := s.pw.Value()
+	if pw == "" {
+		s.err = "Type the password this user signs in to Clerk with."
+		return nil
+	}
+	s.pw.SetValue("")
+	s.phase = canaryChecking
+	env, ctx, email := s.pc.env, s.pc.base, s.chosen
+	return tea.Batch(s.spinner.Tick, func() tea.Msg {
+		st, err := importer.KeptPassword(ctx, env, email)
+		if err != nil {
+			return canaryCheckedMsg{err: err}
+		}
+		ok, err := importer.CheckPassword(st, pw)
+		return canaryCheckedMsg{match: ok, err: err}
+	})
+}
+
+func (s *canaryScreen) View() string {
+	st := s.pc.styles
+	var b strings.Builder
+	b.WriteString(st.Heading.Render("Canary: import one user first, then check their password") + "\n")
+	b.WriteString(renderLines(st.Dim, wrapHang("The full run's options, for one user (import clerk run --only); the browser's runs tab undoes it.", s.width, 0)) + "\n\n")
+	switch s.phase {
+	case canaryPick:
+		b.WriteString(s.search.View() + "\n")
+		switch {
+		case s.loading:
+			b.WriteString(s.spinner.View() + st.Dim.Render(" reading the first users of the source…") + "\n")
+		case s.loadErr != "":
+			b.WriteString(errorText(st, "cannot list the source's users: "+s.loadErr, s.width) + "\n")
+			b.WriteString(st.Dim.Render("Type a whole email address to import that user.") + "\n")
+		case len(s.matches) == 0:
+			b.WriteString(st.Dim.Render("No listed user matches: press enter to import a whole email address typed.") + "\n")
+		default:
+			b.WriteString(s.matchList())
+		}
+	case canaryRunning:
+		b.WriteString(s.spinner.View() + " Importing " + st.Value.Render(s.chosen) + st.Dim.Render(" alone (the source is read to find them)…") + "\n")
+		if w := s.wait.view(st, s.pc.now(), "the canary", s.width); w != "" {
+			b.WriteString(w + "\n")
+		}
+	default:
+		b.WriteString(s.resultView())
+	}
+	if s.err != "" {
+		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
+	}
+	return b.String()
+}
+
+func (s *canaryScreen) matchList() string {
+	st := s.pc.styles
+	var b strings.Builder
+	rows := max(min(canaryShown, s.height-8), 1)
+	start := max(0, min(s.cursor-rows+1, len(s.matches)-rows))
+	for i := start; i < len(s.matches) && i < start+rows; i++ {
+		u := s.users[s.matches[i]]
+		pw := st.Dim.Render("  no password")
+		if u.password {
+			pw = st.OK.Render("  password")
+		}
+		who := st.Dim.Render(u.id)
+		if u.name != "" {
+			who += st.Dim.Render(" · " + u.name)
+		}
+		mark, email := "  ", u.email
+		if i == s.cursor {
+			mark, email = st.Cursor.Render("› "), st.Selected.Render(u.email)
+		}
+		b.WriteString(clampLines(mark+email+"  "+who+pw, 1, s.width) + "\n")
+	}
+	n := fmt.Sprintf("%s of %s listed", fmtInt(len(s.matches)), fmtInt(len(s.users)))
+	if s.more {
+		n += " (the first " + fmtInt(canaryCandidates) + " users of the source; type a whole email for others)"
+	}
+	b.WriteString(st.Dim.Render(clampLines(n, 1, s.width)) + "\n")
+	return b.String()
+}
+
+func (s *canaryScreen) resultView() string {
+	st := s.pc.styles
+	var b strings.Builder
+	r := s.report
+	if r != nil {
+		u := r.Users
+		switch {
+		case u.Imported > 0:
+			b.WriteString(st.OK.Render("✓ Imported "+s.chosen) + "\n")
+		case u.Merged > 0:
+			b.WriteString(st.OK.Render("✓ Merged "+s.chosen+" into the existing AscendKit user") + "\n")
+		case alreadyImported(*r):
+			b.WriteString(st.OK.Render("✓ "+s.chosen+" was imported before") + "\n")
+		case u.Fetched > 0 && u.Duplicates+u.Skipped+u.Failed == 0:
+			b.WriteString(st.Warning.Render("⚠ "+s.chosen+" is not in the source: nothing was imported") + "\n")
+		default:
+			what := countList(u.SkippedReasons)
+			if d := countList(u.DuplicateReasons); d != "" {
+				what = strings.TrimPrefix(what+", "+d, ", ")
+			}
+			b.WriteString(st.Warning.Render("⚠ "+s.chosen+" was not imported: "+orDash(what)) + "\n")
+		}
+		if r.RunID != "" {
+			b.WriteString(st.Label.Render("Run ") + termtext.Clean(r.RunID) + st.Dim.Render(" (browser → runs tab to see or undo it)") + "\n")
+		}
+		if p := r.Passwords; p.Kept+p.NeedsReset > 0 {
+			b.WriteString(st.Label.Render("Password ") + map[bool]string{true: "kept from Clerk", false: "not kept: tagged for a reset"}[p.Kept > 0] + "\n")
+		}
+	}
+	b.WriteString("\n")
+	switch {
+	case s.kept:
+		b.WriteString("Type " + s.chosen + "'s Clerk password to prove it carried over:\n")
+		if s.phase == canaryChecking {
+			b.WriteString(s.spinner.View() + st.Dim.Render(" checking…") + "\n")
+		} else {
+			b.WriteString(s.pw.View() + "\n")
+		}
+		if s.checked != nil {
+			if *s.checked {
+				b.WriteString(st.OK.Render("✓ password matches: this user signs in to AscendKit with their Clerk password") + "\n")
+			} else {
+				b.WriteString(st.Error.Render("✗ password does not match") + st.Dim.Render(" (check it and type it again)") + "\n")
+			}
+		}
+		b.WriteString("\n" + st.Dim.Render("esc: back to the confirmation for the full run") + "\n")
+	case s.noPw != "":
+		b.WriteString(renderLines(st.Warning, wrapHang("⚠ No password to check: "+s.noPw, s.width, 2)) + "\n")
+		if s.pc.sess.source.Passwords == "" && strings.Contains(s.noPw, "--passwords") {
+			b.WriteString(renderLines(st.Dim, wrapHang("  In the wizard, step 1 (Source) takes that passwords file next to the key or the export file.", s.width, 2)) + "\n")
+		}
+		b.WriteString("\n" + st.Dim.Render("enter: back to the confirmation for the full run") + "\n")
+	default:
+		b.WriteString(st.Dim.Render("enter: back to the confirmation") + "\n")
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func (s *canaryScreen) Keys() keyMap {
+	k := s.keys
+	var short []key.Binding
+	switch s.phase {
+	case canaryPick:
+		short = []key.Binding{k.Import, k.Up, k.Down, k.Back}
+	case canaryRunning:
+		k.Back.SetHelp("esc", "stop")
+		short = []key.Binding{k.Back}
+	case canaryChecking:
+	default:
+		if s.kept {
+			short = []key.Binding{k.Check, k.Back}
+		} else {
+			short = []key.Binding{k.Done}
+		}
+		k.Back.SetHelp("esc", "full run")
+	}
+	return keyMap{short: short, full: [][]key.Binding{short}}
+}
