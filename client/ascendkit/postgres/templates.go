@@ -50,18 +50,8 @@ func getTemplate(ctx context.Context, q querier, idOrSlug string) (ascendkit.Tem
 // writers creating the same slug at once end with one template: the slug
 // is unique and the loser reads the winner's.
 func (e *Env) CreateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, bool, error) {
-	t.Slug = strings.TrimSpace(t.Slug)
-	if t.Slug == "" {
-		return ascendkit.Template{}, false, errors.New("create template: empty slug")
-	}
-	if t.Name == "" {
-		t.Name = t.Slug
-	}
-	if t.Category == "" {
-		t.Category = ascendkit.CategoryMarketing
-	}
-	if err := rules.CheckCategory(t.Category); err != nil {
-		return ascendkit.Template{}, false, fmt.Errorf("create template %s: %w", t.Slug, err)
+	if err := rules.NormalizeNewTemplate(&t); err != nil {
+		return ascendkit.Template{}, false, err
 	}
 	var out ascendkit.Template
 	var created bool

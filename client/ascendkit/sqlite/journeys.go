@@ -121,21 +121,8 @@ func (l *Local) UpdateJourneyNodes(ctx context.Context, id string, nodes []ascen
 		if err != nil {
 			return err
 		}
-		index := make(map[string]int, len(j.Nodes))
-		for i, n := range j.Nodes {
-			index[n.ID] = i
-		}
-		for _, n := range nodes {
-			i, ok := index[n.ID]
-			if !ok {
-				return fmt.Errorf("journey %q has no node %q", j.Name, n.ID)
-			}
-			cur := &j.Nodes[i]
-			cur.From = n.From
-			cur.Variables = n.Variables
-			if n.TemplateSlug != "" {
-				cur.TemplateSlug = n.TemplateSlug
-			}
+		if err := rules.ApplyNodeUpdates(&j, nodes); err != nil {
+			return err
 		}
 		def, err := json.Marshal(rules.Definition{Nodes: j.Nodes, Transitions: j.Transitions})
 		if err != nil {

@@ -88,3 +88,27 @@ func NormalizeJourney(j *ascendkit.Journey) error {
 	}
 	return nil
 }
+
+// ApplyNodeUpdates sets, on the journey's nodes with the ids of the given
+// nodes, From and Variables as given and TemplateSlug when not empty.
+// Actions, the node set and the transitions stay; an id that is not a node
+// of the journey is an error.
+func ApplyNodeUpdates(j *ascendkit.Journey, nodes []ascendkit.Node) error {
+	index := make(map[string]int, len(j.Nodes))
+	for i, n := range j.Nodes {
+		index[n.ID] = i
+	}
+	for _, n := range nodes {
+		i, ok := index[n.ID]
+		if !ok {
+			return fmt.Errorf("journey %q has no node %q", j.Name, n.ID)
+		}
+		cur := &j.Nodes[i]
+		cur.From = n.From
+		cur.Variables = n.Variables
+		if n.TemplateSlug != "" {
+			cur.TemplateSlug = n.TemplateSlug
+		}
+	}
+	return nil
+}
