@@ -21,8 +21,8 @@ func sourceDriver(t *testing.T, cfg Config, w, h int) (*driver, *fakeCore) {
 }
 
 func TestSourceKeyPasteAndVerify(t *testing.T) {
-	env := newFakeEnv()
-	env.users = make([]ascendkitUser, 12)
+	env := newTestEnv(t)
+	seedUsers(t, env, makeUsers(12))
 	d, core := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
 	d.mustSee("12 users now")
 	d.mustSee("local:/tmp/ascendkit-test/local.db")
@@ -54,7 +54,7 @@ func TestSourceKeyPasteAndVerify(t *testing.T) {
 }
 
 func TestSourceBadKeyShowsClerkMessageAndRetries(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_test_bad_key"
 	d, _ := sourceDriver(t, cfg, 80, 24)
@@ -78,7 +78,7 @@ func TestSourceBadKeyShowsClerkMessageAndRetries(t *testing.T) {
 }
 
 func TestSourcePrefixCheckAndProductionBadge(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(3))
 	calls := 0
 	open := cfg.OpenAPI
@@ -108,7 +108,7 @@ func TestSourceFileCompletionAndValidation(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
 	d.press("down", "enter")
 	s := d.m.screens[stateSource].(*sourceScreen)
@@ -160,7 +160,7 @@ func TestPathCompletions(t *testing.T) {
 }
 
 func TestQuitKeys(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
 	d.press("?")
 	if !d.m.fullHelp {
@@ -179,8 +179,8 @@ func TestQuitKeys(t *testing.T) {
 
 func TestSourceGolden(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		env := newFakeEnv()
-		env.users = make([]ascendkitUser, 1234)
+		env := newTestEnv(t)
+		seedUsers(t, env, makeUsers(1234))
 		cfg := testConfig(env, makeUsers(10))
 		cfg.APIKey = "sk_test_demo0000000000000000"
 		cfg.Demo = true
@@ -191,7 +191,7 @@ func TestSourceGolden(t *testing.T) {
 
 func TestSourceChooserGolden(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		env := newFakeEnv()
+		env := newTestEnv(t)
 		d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), w, h)
 		return d
 	})
@@ -199,7 +199,7 @@ func TestSourceChooserGolden(t *testing.T) {
 
 // Clerk's message is wrapped at 80 columns, never cut.
 func TestSourceLongErrorIsWrapped(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_test_bad_key"
 	d, _ := sourceDriver(t, cfg, 80, 24)
@@ -223,7 +223,7 @@ func (b *blockingSource) Total(ctx context.Context) (int, error) {
 // esc during the check cancels it with a neutral note, not a "fix the
 // key" error.
 func TestSourceCancelledCheckIsNeutral(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, nil)
 	cfg.APIKey = "sk_test_slow"
 	cfg.OpenAPI = func(string, func(string, time.Duration)) (clerk.Source, error) {
@@ -255,7 +255,7 @@ func TestSourceFileFirstPageIsRead(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{\"oops\""), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, nil)
 	closed := false
 	cfg.OpenFile = func(string) (clerk.Source, error) {
@@ -291,7 +291,7 @@ func TestSourceChangeResetsState(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "export.json")
 	os.WriteFile(path, []byte("[]"), 0o600)
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_live_0123456789abcdef"
 	core := &fakeCore{}
@@ -343,7 +343,7 @@ func TestSourceTruncatedFileFailsEarly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "users.json")
 	os.WriteFile(path, []byte("[{}"), 0o600)
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, nil)
 	cfg.OpenFile = func(string) (clerk.Source, error) {
 		return &truncatedFile{sliceSource: sliceSource{kind: "file", users: makeUsers(6), pageSize: 4},
@@ -364,7 +364,7 @@ func TestSourceTruncatedFileFailsEarly(t *testing.T) {
 // typed into the secret key, f1 works from any input, and the help line
 // says how to reach the help.
 func TestHelpKeysNeverReachTheKeyField(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
 	d.press("1", "sk_test_ab")
 	s := d.m.screens[stateSource].(*sourceScreen)
@@ -411,7 +411,7 @@ func TestSourceFileEveryFormat(t *testing.T) {
 		"clerk-api.json":            clerk.FormatAPI,
 	} {
 		t.Run(file, func(t *testing.T) {
-			cfg := testConfig(newFakeEnv(), makeUsers(3))
+			cfg := testConfig(newTestEnv(t), makeUsers(3))
 			cfg.OpenFile = clerk.OpenFile
 			d, _ := sourceDriver(t, cfg, 80, 24)
 			d.press("2")
@@ -449,7 +449,7 @@ func TestSourcePasswordsFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "api.json"), api, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(newFakeEnv(), makeUsers(10))
+	cfg := testConfig(newTestEnv(t), makeUsers(10))
 	cfg.APIKey = "sk_test_0123456789abcdef"
 	cfg.OpenFile = clerk.OpenFile
 	d, core := sourceDriver(t, cfg, 80, 24)
