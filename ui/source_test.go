@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
@@ -18,6 +20,29 @@ func sourceDriver(t *testing.T, cfg Config, w, h int) (*driver, *fakeCore) {
 	core := &fakeCore{}
 	d := newDriver(t, cfg, w, h, core.install)
 	return d, core
+}
+
+// busyCount is the real environment whose user count fails as when
+// another writer holds it: the one fault the screen shows that the real
+// backend cannot be made to give on cue.
+type busyCount struct{ ascendkit.Environment }
+
+func (busyCount) CountUsers(context.Context) (int, error) {
+	return 0, fmt.Errorf("counting users: \x1b[31mlocked\x1b[0m: %w", ascendkit.ErrBusy)
+}
+
+// A target that cannot be counted says why, without the error's escape
+// sequences, and the source can still be chosen.
+func TestSourceShowsCountError(t *testing.T) {
+	env := busyCount{newTestEnv(t)}
+	d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
+	d.waitFor("the count", func(Model) bool { return d.m.screens[stateSource].(*sourceScreen).envErr != "" })
+	d.mustSee("cannot count users: counting users: locked: environment busy")
+	if strings.Contains(d.m.View().Content, "\x1b[31m") || strings.Contains(d.view(), "users now") {
+		t.Fatalf("the error is not shown cleaned:\n%q", d.m.View().Content)
+	}
+	d.press("1", "sk_test_abcdefgh1234", "enter")
+	d.waitFor("the settings step", func(m Model) bool { return m.state == stateSettings })
 }
 
 func TestSourceKeyPasteAndVerify(t *testing.T) {
