@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"maps"
 	"strings"
 	"testing"
 
@@ -14,10 +13,26 @@ import (
 
 func browserOf(d *driver) *browserScreen { return d.m.screens[stateBrowser].(*browserScreen) }
 
-func toBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
+// toBrowser opens the browser on 30 imported users and the migration
+// journeys created with seedSetup (no reset URL yet).
+func toBrowser(t *testing.T, w, h int) (*driver, ascendkit.Environment) {
 	t.Helper()
-	env := newFakeEnv()
-	seedJourneys(env, 30)
+	return browseSeeded(t, w, h, seedSetup)
+}
+
+// completeSetup sets every value the migration templates use, so neither
+// journey's activation is refused.
+var completeSetup = importer.JourneySetup{FromIdentity: "hello@acme.test", AppName: "Acme", LoginURL: "https://acme.test/login", ResetURL: "https://acme.test/reset"}
+
+func toCompleteBrowser(t *testing.T, w, h int) (*driver, ascendkit.Environment) {
+	t.Helper()
+	return browseSeeded(t, w, h, completeSetup)
+}
+
+func browseSeeded(t *testing.T, w, h int, setup importer.JourneySetup) (*driver, ascendkit.Environment) {
+	t.Helper()
+	env := newTestEnv(t)
+	seedJourneys(t, env, 30, setup)
 	cfg := testConfig(env, nil)
 	cfg.Start = ScreenBrowser
 	d := newDriver(t, cfg, w, h)
@@ -25,35 +40,24 @@ func toBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
 	return d, env
 }
 
-// completeVars gives every email step of the seeded journeys a sender
-// and the URLs their templates use, so activation is not refused.
-func completeVars(env *fakeEnv) {
-	for ji := range env.journeys {
-		for ni, n := range env.journeys[ji].Nodes {
-			if n.Action != ascendkit.ActionSendEmail {
-				continue
-			}
-			vars := maps.Clone(n.Variables)
-			for _, k := range []string{"appName", "loginUrl", "resetUrl"} {
-				if vars[k] == "" {
-					vars[k] = "https://a.test"
-				}
-			}
-			env.journeys[ji].Nodes[ni].Variables = vars
-		}
+// journeyIn reads a journey back from the environment.
+func journeyIn(t *testing.T, env ascendkit.Environment, name string) ascendkit.Journey {
+	t.Helper()
+	j, err := env.GetJourney(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return j
 }
 
-func toCompleteBrowser(t *testing.T, w, h int) (*driver, *fakeEnv) {
+// enrolledIn counts a journey's enrollments in the environment.
+func enrolledIn(t *testing.T, env ascendkit.Environment, name string) int {
 	t.Helper()
-	env := newFakeEnv()
-	seedJourneys(env, 30)
-	completeVars(env)
-	cfg := testConfig(env, nil)
-	cfg.Start = ScreenBrowser
-	d := newDriver(t, cfg, w, h)
-	d.waitFor("the lists", func(m Model) bool { return !browserOf(d).loading })
-	return d, env
+	es, err := env.ListEnrollments(context.Background(), journeyIn(t, env, name).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
 }
 
 func TestBrowserActivateAndPause(t *testing.T) {
@@ -74,7 +78,7 @@ func TestBrowserActivateAndPause(t *testing.T) {
 		t.Fatalf("the dialog does not say what is sent:\n%s", d.view())
 	}
 	d.press("n")
-	if b.mode != browseJourney || env.activations != 0 {
+	if b.mode != browseJourney || journeyIn(t, env, importer.JourneyAnnouncement).Status != ascendkit.StatusDraft || enrolledIn(t, env, importer.JourneyAnnouncement) != 0 {
 		t.Fatal("n activated")
 	}
 	d.press("a")
@@ -83,7 +87,7 @@ func TestBrowserActivateAndPause(t *testing.T) {
 	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
 	d.mustSee("Activated: 30 users enrolled by backfill")
 	d.mustSee("enrolled 30")
-	if env.journeys[0].Status != ascendkit.StatusActive || len(env.enrolled[env.journeys[0].ID]) != 30 {
+	if journeyIn(t, env, importer.JourneyAnnouncement).Status != ascendkit.StatusActive || enrolledIn(t, env, importer.JourneyAnnouncement) != 30 {
 		t.Fatal("environment not activated")
 	}
 	if !strings.Contains(d.m.Summary(), `Activated "Migration announcement": 30 users enrolled`) {
@@ -91,8 +95,8 @@ func TestBrowserActivateAndPause(t *testing.T) {
 	}
 	// Activating again is not offered; pause is.
 	d.press("a")
-	if env.activations != 1 {
-		t.Fatal("activated twice")
+	if b.mode == browseActivate {
+		t.Fatal("a offered to activate an active journey")
 	}
 	d.press("p")
 	d.waitFor("the pause", func(m Model) bool { return b.journey.Status == ascendkit.StatusPaused })
@@ -128,7 +132,7 @@ func TestBrowserEditVariables(t *testing.T) {
 	}
 	d.mustSee("invalid sender identity")
 	d.press("ctrl+s")
-	if b.editErr == "" || b.mode != browseEdit || env.journeys[0].Nodes[0].From != "hello@acme.test" {
+	if b.editErr == "" || b.mode != browseEdit || journeyIn(t, env, importer.JourneyAnnouncement).Nodes[0].From != "hello@acme.test" {
 		t.Fatalf("invalid sender saved: %q", b.editErr)
 	}
 	d.press("ctrl+u", "team@acme.testq") // q is typed, not quit
@@ -137,7 +141,7 @@ func TestBrowserEditVariables(t *testing.T) {
 	}
 	d.press("backspace", "tab", "tab", "tab", "https://acme.test/reset", "enter")
 	d.waitFor("the save", func(m Model) bool { return b.mode == browseJourney && b.notice != "" })
-	for _, n := range env.journeys[0].Nodes {
+	for _, n := range journeyIn(t, env, importer.JourneyAnnouncement).Nodes {
 		if n.Action != ascendkit.ActionSendEmail {
 			continue
 		}
@@ -166,7 +170,14 @@ func TestBrowserTemplateRenderedForImportedUser(t *testing.T) {
 	d.press("shift+tab")
 	d.press("enter")
 	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
-	for _, want := range []string{"Acme is moving", "Hi User 0,", "Log in: https://acme.test/login", "missing variables", "{{resetUrl}}", "User 0 <u0@example.com>"} {
+	for _, want := range []string{"We're moving Acme to a new sign-in platform", "Hi User0,", "User0 <u0@example.com>", "✓ every variable has a value"} {
+		d.mustSee(want)
+	}
+	// The reset email's journey has no reset URL yet: the link renders
+	// empty, and the screen says so.
+	d.press("esc", "down", "down", "down", "enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
+	for _, want := range []string{"Migration password reset  migration-password-reset", "missing variables", "{{resetUrl}}", "Set your new Acme password"} {
 		d.mustSee(want)
 	}
 	d.press("esc")
@@ -232,9 +243,8 @@ func TestBrowserGoldenTemplate(t *testing.T) {
 // yet is flagged; the login exit and the end read plainly.
 func TestBrowserTimelineShowsSendersVariablesAndExits(t *testing.T) {
 	ctx := context.Background()
-	env := newFakeEnv()
-	seedJourneys(env, 3)
-	env.templates, env.journeys = nil, nil
+	env := newTestEnv(t)
+	seedUsers(t, env, makeUsers(3))
 	if _, err := importer.CreateMigrationJourneys(ctx, env, importer.JourneySetup{AppName: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
@@ -344,9 +354,17 @@ func TestBrowserActivateDialogFits(t *testing.T) {
 
 // A template's text is wrapped at word boundaries.
 func TestBrowserTemplateWrapsWords(t *testing.T) {
-	env := newFakeEnv()
-	seedJourneys(env, 3)
-	env.templates[0].BodyText = strings.Repeat("Your account, history and settings come with you. ", 4)
+	env := newTestEnv(t)
+	seedJourneys(t, env, 3, seedSetup)
+	ctx := context.Background()
+	tpl, err := env.GetTemplate(ctx, importer.SlugAnnouncement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl.BodyText = strings.Repeat("Your account, history and settings come with you. ", 4)
+	if _, err := env.UpdateTemplate(ctx, tpl); err != nil {
+		t.Fatal(err)
+	}
 	cfg := testConfig(env, nil)
 	cfg.Start = ScreenBrowser
 	d := newDriver(t, cfg, 60, 24)
@@ -413,7 +431,7 @@ func TestBrowserIgnoresStaleActivateLoad(t *testing.T) {
 		t.Fatalf("mode %v after esc", b.mode)
 	}
 	d.send(load())
-	if b.mode != browseList || env.activations != 0 {
+	if b.mode != browseList || journeyIn(t, env, importer.JourneyAnnouncement).Status != ascendkit.StatusDraft {
 		t.Fatalf("a stale load changed the screen: mode %v\n%s", b.mode, d.view())
 	}
 	d.mustSee("Journeys (2)")
@@ -424,30 +442,32 @@ func TestBrowserIgnoresStaleActivateLoad(t *testing.T) {
 // nothing; e opens the editor, and once the value is set the dialog
 // says what will be sent.
 func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
-	d, env := toBrowser(t, 120, 40) // the seeded announcement has no resetUrl
+	// The announcement is created without a login URL.
+	d, env := browseSeeded(t, 120, 40, importer.JourneySetup{FromIdentity: "hello@acme.test", AppName: "Acme"})
 	b := browserOf(d)
 	d.press("enter")
 	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
 	d.press("a")
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
 	d.mustSee(`Cannot activate "Migration announcement" yet`)
-	d.mustSee("migration-announcement (node announce): unset resetUrl")
+	// The announcement's own template has no link: its steps after it do.
+	d.mustSee("migration-go-live (node go_live): unset loginUrl")
 	// Emptying a variable in the editor leaves it flagged in the timeline.
-	d.press("e", "tab", "tab", "ctrl+u", "ctrl+s")
+	d.press("e", "tab", "ctrl+u", "ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
-	d.mustSee("loginUrl (unset)")
+	d.mustSee("appName (unset)")
 	d.press("a")
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
-	d.mustSee("unset loginUrl, resetUrl")
+	d.mustSee("unset appName, loginUrl")
 	d.press("y")
-	if env.activations != 0 || b.mode != browseActivate {
-		t.Fatalf("y activated a journey with an unset variable (activations %d)", env.activations)
+	if st := journeyIn(t, env, importer.JourneyAnnouncement).Status; st != ascendkit.StatusDraft || b.mode != browseActivate {
+		t.Fatalf("y activated a journey with an unset variable (status %s)", st)
 	}
 	d.press("e")
 	if b.mode != browseEdit {
 		t.Fatalf("e did not open the editor: mode %v", b.mode)
 	}
-	d.press("tab", "tab", "https://acme.test/login", "tab", "ctrl+u", "https://acme.test/reset")
+	d.press("tab", "Acme", "tab", "https://acme.test/login")
 	d.press("ctrl+s")
 	d.waitFor("the save", func(m Model) bool { return strings.Contains(b.notice, "Saved") })
 	d.press("a")
@@ -455,8 +475,8 @@ func TestBrowserActivationRefusedWhileVariableUnset(t *testing.T) {
 	d.mustSee("30 emails of migration-announcement will be sent now (Day 0)")
 	d.press("y")
 	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
-	if env.activations != 1 {
-		t.Fatalf("activations %d", env.activations)
+	if n := enrolledIn(t, env, importer.JourneyAnnouncement); n != 30 {
+		t.Fatalf("%d enrolled, want 30", n)
 	}
 }
 
@@ -473,8 +493,8 @@ func TestBrowserOpensStepTemplateAndRendersForAPickedUser(t *testing.T) {
 	d.mustSee("▸ send migration-go-live")
 	d.press("enter")
 	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate })
-	d.mustSee("migration go live")
-	d.mustSee("from Migration announcement / golive")
+	d.mustSee("Migration go-live  migration-go-live · v1")
+	d.mustSee("from Migration announcement / go_live")
 	d.press("esc")
 	if b.mode != browseJourney || b.journey == nil {
 		t.Fatalf("esc from a step's template: mode %v", b.mode)
@@ -490,8 +510,8 @@ func TestBrowserOpensStepTemplateAndRendersForAPickedUser(t *testing.T) {
 	d.mustSee("No user with the email nobody@example.com.")
 	d.press("u", "u7@example.com", "enter")
 	d.waitFor("the picked user", func(m Model) bool { return b.tmplUser != nil && b.tmplUser.Email == "u7@example.com" })
-	d.mustSee("User 7 <u7@example.com>")
-	d.mustSee("Hi User 7,")
+	d.mustSee("User7 <u7@example.com>")
+	d.mustSee("Hi User7,")
 	d.mustSee("Migration announcement (active")
 	_ = env
 }

@@ -60,7 +60,7 @@ func TestConfirmRecomputesWithDecisions(t *testing.T) {
 }
 
 func TestConfirmProductionRequiresTypingImport(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_live_0123456789abcdef"
 	core := &fakeCore{}
@@ -98,7 +98,7 @@ func TestConfirmGolden(t *testing.T) {
 
 func TestConfirmGoldenProduction(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		env := newFakeEnv()
+		env := newTestEnv(t)
 		cfg := testConfig(env, makeUsers(10))
 		cfg.APIKey = "sk_live_0123456789abcdef"
 		core := &fakeCore{}
@@ -178,7 +178,7 @@ func bigPreview(pc *programContext) {
 // toProductionConfirm walks to the confirmation with an sk_live_ key.
 func toProductionConfirm(t *testing.T, w, h int, opts ...driverOpt) *driver {
 	t.Helper()
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_live_0123456789abcdef"
 	core := &fakeCore{}

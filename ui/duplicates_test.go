@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -376,9 +377,14 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 	}
 	d, _ := toSettings(t, 80, 24)
 	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	env := d.m.pc.env.(*fakeEnv)
-	env.users = append(env.users, ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com",
-		Name: "Ada Lovelace", CreatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Tags: []string{"signup:direct", "beta"}})
+	// The existing user, written as an earlier import would have.
+	if _, err := d.m.pc.env.ApplyImport(context.Background(), ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{{
+		User: ascendkit.User{ID: "usr_019a8f3c2b1e0d197b29a4f1", Email: "ada.lovelace@example.com",
+			Name: "Ada Lovelace", CreatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Tags: []string{"signup:direct", "beta"}},
+		Source: "clerk", SourceID: "user_2xAAAA0001",
+	}}}, fixedNow); err != nil {
+		t.Fatal(err)
+	}
 	d.m.pc.sess.entries = entries
 	d.m.pc.sess.previewGen++
 	d.send(navMsg{to: stateDuplicates})
@@ -389,7 +395,8 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 		}
 	}
 	// The existing user a merge writes into shows beside the Clerk one.
-	d.mustSee("existing: Ada Lovelace · created 2025-03-01 · tags signup:direct, beta")
+	// The environment keeps tags sorted.
+	d.mustSee("existing: Ada Lovelace · created 2025-03-01 · tags beta, signup:direct")
 	d.press("down", "down")
 	if flat := flatten(d.view()); !strings.Contains(flat, long) {
 		t.Fatalf("the malformed detail is cut:\n%s", d.view())

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -78,271 +77,54 @@ func makeUsers(n int) []clerk.User {
 	return out
 }
 
-// fakeEnv is a small in-memory ascendkit.Environment for the screens.
-type fakeEnv struct {
-	mu          sync.Mutex
-	users       []ascendkit.User
-	templates   []ascendkit.Template
-	journeys    []ascendkit.Journey
-	enrolled    map[string]map[string]bool
-	countErr    error
-	activations int
-	providers   []string          // auth providers enabled now
-	settings    map[string]string // Setting / SetSetting
+// goldenTarget is the name the test environment gives itself.
+const goldenTarget = "local:/tmp/ascendkit-test/local.db"
+
+// testEnv is the real SQLite environment in a temporary directory. Only
+// Describe is overridden: the header, the source screen and the
+// confirmation show the target, and the temporary directory's name
+// changes on every run while the goldens need one name.
+type testEnv struct{ ascendkit.Environment }
+
+func (testEnv) Describe() string { return goldenTarget }
+
+// newTestEnv opens an empty SQLite environment for one test.
+func newTestEnv(t *testing.T) ascendkit.Environment {
+	t.Helper()
+	return testEnv{realEnv(t, t.TempDir())}
 }
 
-func newFakeEnv() *fakeEnv { return &fakeEnv{enrolled: map[string]map[string]bool{}} }
-
-func (e *fakeEnv) Describe() string { return "local:/tmp/ascendkit-test/local.db" }
-func (e *fakeEnv) LookupSourceIDs(context.Context, string, []string) (map[string]ascendkit.Match, error) {
-	return map[string]ascendkit.Match{}, nil
-}
-func (e *fakeEnv) LookupEmails(context.Context, []string) (map[string]ascendkit.Match, error) {
-	return map[string]ascendkit.Match{}, nil
-}
-func (e *fakeEnv) LookupLinks(context.Context, []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
-	return map[string]ascendkit.Match{}, nil
-}
-func (e *fakeEnv) ApplyImport(context.Context, ascendkit.ImportBatch, time.Time) (ascendkit.BatchResult, error) {
-	return ascendkit.BatchResult{}, nil
-}
-func (e *fakeEnv) CountUsers(context.Context) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.users), e.countErr
-}
-func (e *fakeEnv) GetUser(_ context.Context, idOrEmail string) (ascendkit.User, error) {
-	for _, u := range e.users {
-		if u.ID == idOrEmail || u.Email == idOrEmail {
-			return u, nil
-		}
-	}
-	return ascendkit.User{}, ascendkit.ErrNotFound
-}
-func hasTag(u ascendkit.User, tag string) bool {
-	for _, t := range u.Tags {
-		if t == tag {
-			return true
-		}
-	}
-	return false
-}
-func (e *fakeEnv) ListUsers(_ context.Context, f ascendkit.UserFilter) ([]ascendkit.User, error) {
-	var out []ascendkit.User
-	for _, u := range e.users {
-		if f.Tag != "" && !hasTag(u, f.Tag) {
-			continue
-		}
-		out = append(out, u)
-		if f.Limit > 0 && len(out) >= f.Limit {
-			break
-		}
-	}
-	return out, nil
-}
-func (e *fakeEnv) ListEvents(context.Context, ascendkit.EventFilter) ([]ascendkit.Event, error) {
-	return nil, nil
-}
-func (e *fakeEnv) AuthSettings(context.Context) (ascendkit.AuthSettings, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return ascendkit.AuthSettings{Providers: append([]string(nil), e.providers...)}, nil
-}
-func (e *fakeEnv) SetAuthProviders(context.Context, []string) error { return nil }
-func (e *fakeEnv) Setting(_ context.Context, k string) (string, bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, ok := e.settings[k]
-	return v, ok, nil
-}
-func (e *fakeEnv) SetSetting(_ context.Context, k, v string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.settings == nil {
-		e.settings = map[string]string{}
-	}
-	e.settings[k] = v
-	return nil
-}
-func (e *fakeEnv) UpdateTemplate(_ context.Context, t ascendkit.Template) (ascendkit.Template, error) {
-	return t, nil
-}
-func (e *fakeEnv) CreateTemplate(_ context.Context, t ascendkit.Template) (ascendkit.Template, bool, error) {
-	for _, x := range e.templates {
-		if x.Slug == t.Slug {
-			return x, false, nil
-		}
-	}
-	t.ID = fmt.Sprintf("tpl_%d", len(e.templates)+1)
-	e.templates = append(e.templates, t)
-	return t, true, nil
-}
-func (e *fakeEnv) ListTemplates(_ context.Context, q string) ([]ascendkit.Template, error) {
-	return append([]ascendkit.Template(nil), e.templates...), nil
-}
-func (e *fakeEnv) GetTemplate(_ context.Context, idOrSlug string) (ascendkit.Template, error) {
-	for _, t := range e.templates {
-		if t.ID == idOrSlug || t.Slug == idOrSlug {
-			return t, nil
-		}
-	}
-	return ascendkit.Template{}, ascendkit.ErrNotFound
-}
-func (e *fakeEnv) CreateJourney(_ context.Context, j ascendkit.Journey) (ascendkit.Journey, bool, error) {
-	for _, x := range e.journeys {
-		if x.Name == j.Name {
-			return x, false, nil
-		}
-	}
-	j.ID = fmt.Sprintf("jrn_%d", len(e.journeys)+1)
-	e.journeys = append(e.journeys, j)
-	return j, true, nil
-}
-func (e *fakeEnv) find(id string) int {
-	for i, j := range e.journeys {
-		if j.ID == id || j.Name == id {
-			return i
-		}
-	}
-	return -1
-}
-func (e *fakeEnv) UpdateJourneyNodes(_ context.Context, id string, nodes []ascendkit.Node) (ascendkit.Journey, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i := e.find(id)
-	if i < 0 {
-		return ascendkit.Journey{}, ascendkit.ErrNotFound
-	}
-	e.journeys[i].Nodes = nodes
-	return e.journeys[i], nil
-}
-func (e *fakeEnv) ListJourneys(context.Context) ([]ascendkit.Journey, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := append([]ascendkit.Journey(nil), e.journeys...)
-	for i := range out { // as GetJourney: the stats follow the enrollments
-		out[i].Stats.Enrolled = len(e.enrolled[out[i].ID])
-		out[i].Stats.Active = out[i].Stats.Enrolled
-	}
-	return out, nil
-}
-func (e *fakeEnv) GetJourney(_ context.Context, id string) (ascendkit.Journey, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i := e.find(id)
-	if i < 0 {
-		return ascendkit.Journey{}, ascendkit.ErrNotFound
-	}
-	j := e.journeys[i]
-	j.Stats.Enrolled = len(e.enrolled[j.ID])
-	j.Stats.Active = j.Stats.Enrolled
-	return j, nil
-}
-func (e *fakeEnv) AudienceSize(_ context.Context, id string) (int, int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i := e.find(id)
-	if i < 0 {
-		return 0, 0, ascendkit.ErrNotFound
-	}
-	total, not := 0, 0
-	for _, u := range e.users {
-		if hasTag(u, e.journeys[i].Audience.Tag) && !u.Banned {
-			total++
-			if !e.enrolled[e.journeys[i].ID][u.ID] {
-				not++
-			}
-		}
-	}
-	return total, not, nil
-}
-func (e *fakeEnv) ActivateJourney(_ context.Context, id string, _ time.Time) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i := e.find(id)
-	if i < 0 {
-		return 0, ascendkit.ErrNotFound
-	}
-	j := &e.journeys[i]
-	j.Status = ascendkit.StatusActive
-	if e.enrolled[j.ID] == nil {
-		e.enrolled[j.ID] = map[string]bool{}
-	}
-	n := 0
-	for _, u := range e.users {
-		if hasTag(u, j.Audience.Tag) && !u.Banned && !e.enrolled[j.ID][u.ID] {
-			e.enrolled[j.ID][u.ID] = true
-			n++
-		}
-	}
-	e.activations++
-	return n, nil
-}
-func (e *fakeEnv) PauseJourney(_ context.Context, id string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i := e.find(id)
-	if i < 0 {
-		return ascendkit.ErrNotFound
-	}
-	e.journeys[i].Status = ascendkit.StatusPaused
-	return nil
-}
-func (e *fakeEnv) ListEnrollments(_ context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []ascendkit.Enrollment
-	entry := ""
-	if i := e.find(journeyID); i >= 0 {
-		entry = e.journeys[i].Entry
-	}
-	for _, u := range e.users {
-		if e.enrolled[journeyID][u.ID] {
-			out = append(out, ascendkit.Enrollment{JourneyID: journeyID, UserID: u.ID, Status: "active", CurrentNode: entry})
-		}
-	}
-	return out, nil
-}
-func (e *fakeEnv) Close() error { return nil }
-
-// seedJourneys fills the fake environment with the migration set.
-func seedJourneys(e *fakeEnv, users int) {
-	for i := 0; i < users; i++ {
-		tags := []string{importer.TagClerk}
-		if i%3 != 0 {
-			tags = append(tags, importer.TagNeedsPasswordReset)
-		}
-		e.users = append(e.users, ascendkit.User{ID: fmt.Sprintf("usr_%04d", i), Email: fmt.Sprintf("u%d@example.com", i), Name: fmt.Sprintf("User %d", i), Tags: tags})
-	}
-	for _, slug := range []string{"migration-announcement", "migration-go-live", "migration-reminder", "migration-password-reset", "migration-password-reset-reminder"} {
-		e.CreateTemplate(context.Background(), ascendkit.Template{
-			Slug: slug, Name: strings.ReplaceAll(slug, "-", " "), Subject: "{{appName}} is moving",
-			BodyText: "Hi {{userName}},\n\n{{appName}} moves to a new sign-in.\nLog in: {{loginUrl}}\nReset: {{resetUrl}}\n", Version: 1,
-		})
-	}
-	vars := map[string]string{"appName": "Acme", "loginUrl": "https://acme.test/login"}
-	e.CreateJourney(context.Background(), ascendkit.Journey{
-		Name: "Migration announcement", Status: ascendkit.StatusDraft, Audience: ascendkit.Audience{Tag: importer.TagClerk}, Entry: "announce",
-		Nodes: []ascendkit.Node{
-			{ID: "announce", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-announcement", From: "hello@acme.test", Variables: vars},
-			{ID: "golive", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-go-live", From: "hello@acme.test", Variables: vars},
-			{ID: "reminder", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-reminder", From: "hello@acme.test", Variables: vars},
-			{ID: "done", Action: ascendkit.ActionNone},
-		},
-		Transitions: []ascendkit.Transition{
-			{ID: "announce-to-golive", From: "announce", To: "golive", Trigger: ascendkit.TriggerTimer, After: "3d"},
-			{ID: "golive-to-reminder", From: "golive", To: "reminder", Trigger: ascendkit.TriggerTimer, After: "4d"},
-			{ID: "golive-to-done", From: "golive", To: "done", Trigger: ascendkit.TriggerEvent, On: importer.EventUserLogin},
-			{ID: "reminder-to-done", From: "reminder", To: "done", Trigger: ascendkit.TriggerTimer, After: "0d"},
-		},
+// seedUsers imports users into env with the real importer, at fixedNow.
+func seedUsers(t *testing.T, env ascendkit.Environment, users []clerk.User) {
+	t.Helper()
+	src := &sliceSource{kind: "api", users: users, pageSize: 500}
+	rep, err := importer.Run(context.Background(), src, env, importer.Options{
+		Mode: importer.ModeRun, Phases: importer.Phases{Users: true}, OnDuplicate: importer.PolicySkip,
+		Now: func() time.Time { return fixedNow },
 	})
-	e.CreateJourney(context.Background(), ascendkit.Journey{
-		Name: "Migration password reset", Status: ascendkit.StatusDraft, Audience: ascendkit.Audience{Tag: importer.TagNeedsPasswordReset}, Entry: "reset",
-		Nodes: []ascendkit.Node{
-			{ID: "wait", Action: ascendkit.ActionNone},
-			{ID: "reset", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-password-reset", From: "hello@acme.test", Variables: map[string]string{"appName": "Acme"}},
-		},
-	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Users.Imported != len(users) {
+		t.Fatalf("seeded %d of %d users: %+v", rep.Users.Imported, len(users), rep.Users)
+	}
+}
+
+// seedSetup is the migration setup of seedJourneys: the reset URL is
+// left unset, so the password reset journey cannot be activated yet.
+var seedSetup = importer.JourneySetup{FromIdentity: "hello@acme.test", AppName: "Acme", LoginURL: "https://acme.test/login"}
+
+// seedJourneys imports users makeUsers(users) (every third without a
+// password, so the others need a reset) and creates the migration
+// templates and journeys with setup, as the wizard's journeys step does.
+func seedJourneys(t *testing.T, env ascendkit.Environment, users int, setup importer.JourneySetup) {
+	t.Helper()
+	if users > 0 {
+		seedUsers(t, env, makeUsers(users))
+	}
+	if _, err := importer.CreateMigrationJourneys(context.Background(), env, setup); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // fakeRender substitutes {{var}} from the user and vars.
@@ -581,8 +363,7 @@ func (d *driver) mustSee(s string) {
 }
 
 type (
-	ascendkitUser = ascendkit.User
-	clerkSource   = clerk.Source
+	clerkSource = clerk.Source
 )
 
 type (

@@ -12,34 +12,23 @@ import (
 
 func journeysOf(d *driver) *journeysScreen { return d.m.screens[stateJourneys].(*journeysScreen) }
 
-// fakeJourneys records the setup and seeds the environment.
-type fakeJourneys struct {
+// journeysRecorder records the setup of every call and creates the journeys
+// with the real importer.
+type journeysRecorder struct {
 	setups []importer.JourneySetup
 }
 
-func (f *fakeJourneys) install(pc *programContext) {
+func (f *journeysRecorder) install(pc *programContext) {
 	pc.createJourneys = func(ctx context.Context, env ascendkit.Environment, setup importer.JourneySetup) (importer.JourneysResult, error) {
 		f.setups = append(f.setups, setup)
-		fe := env.(*fakeEnv)
-		existed := len(fe.journeys) > 0
-		if !existed {
-			seedJourneys(fe, 0)
-		}
-		var res importer.JourneysResult
-		for _, t := range fe.templates {
-			res.Templates = append(res.Templates, importer.Created{ID: t.ID, Slug: t.Slug, Name: t.Name, Created: !existed})
-		}
-		for _, j := range fe.journeys {
-			res.Journeys = append(res.Journeys, importer.Created{ID: j.ID, Name: j.Name, Created: !existed})
-		}
-		return res, nil
+		return importer.CreateMigrationJourneys(ctx, env, setup)
 	}
 }
 
-func toJourneys(t *testing.T, w, h int) (*driver, *fakeJourneys) {
+func toJourneys(t *testing.T, w, h int) (*driver, *journeysRecorder) {
 	t.Helper()
-	fj := &fakeJourneys{}
-	env := newFakeEnv()
+	fj := &journeysRecorder{}
+	env := newTestEnv(t)
 	core := &fakeCore{}
 	core.runEvents, core.runReport = runScript()
 	d := newDriver(t, testConfig(env, makeUsers(10)), w, h, core.install, fj.install)
@@ -112,12 +101,16 @@ func TestJourneysGoldenResult(t *testing.T) {
 // Running the step again shows the saved setup, and what is not set
 // reads as an example, not as a value.
 func TestJourneysPrefillFromSavedSettings(t *testing.T) {
-	fj := &fakeJourneys{}
-	env := newFakeEnv()
-	env.settings = map[string]string{
+	fj := &journeysRecorder{}
+	env := newTestEnv(t)
+	for k, v := range map[string]string{
 		importer.SettingFromIdentity: "team@acme.test",
 		importer.SettingAppName:      "Acme \x1b[31mRed\x1b[0m",
 		importer.SettingLoginURL:     "https://acme.test/login",
+	} {
+		if err := env.SetSetting(context.Background(), k, v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	d := newDriver(t, testConfig(env, makeUsers(10)), 80, 24, fj.install)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
@@ -154,7 +147,7 @@ func TestJourneysPrefillFromSavedSettings(t *testing.T) {
 
 // Typing before the saved setup arrives wins over it.
 func TestJourneysPrefillKeepsTypedText(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d := newDriver(t, testConfig(env, nil), 80, 24)
 	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
 	d.send(navMsg{to: stateJourneys})

@@ -88,8 +88,8 @@ func TestRunOpenError(t *testing.T) {
 func TestResizeKeepsEveryScreenInside(t *testing.T) {
 	core := &fakeCore{}
 	core.runEvents, core.runReport = runScript()
-	fj := &fakeJourneys{}
-	env := newFakeEnv()
+	fj := &journeysRecorder{}
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_test_0123456789"
 	d := newDriver(t, cfg, 120, 40, core.install, fj.install)
@@ -166,7 +166,7 @@ func TestNoColor(t *testing.T) {
 // Run drives a real program on the given input and returns the plain
 // summary, not the last frame.
 func TestRunReturnsPlainSummary(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	in := strings.NewReader("q")
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -212,7 +212,7 @@ func TestScreensPostResultsOnlyTheRootApplies(t *testing.T) {
 
 // The header names the environment the wizard writes to.
 func TestHeaderShowsEnvironment(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, nil), 120, 40)
 	if first := strings.Split(d.view(), "\n")[0]; !strings.Contains(first, "→ local:/tmp/ascendkit-test/local.db") {
 		t.Fatalf("header %q", first)

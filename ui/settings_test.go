@@ -16,7 +16,7 @@ import (
 // toSettings walks from the source to the settings preview with a key.
 func toSettings(t *testing.T, w, h int, opts ...driverOpt) (*driver, *fakeCore) {
 	t.Helper()
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_test_0123456789abcdef"
 	core := &fakeCore{}
@@ -161,8 +161,10 @@ func TestSettingsProviderOverride(t *testing.T) {
 // same users previewed with --providers give the same settings.
 func TestSettingsOverrideMatchesImporter(t *testing.T) {
 	users := providerUsers()
-	env := newFakeEnv()
-	env.providers = []string{"credentials", "discord"}
+	env := newTestEnv(t)
+	if err := env.SetAuthProviders(context.Background(), []string{"credentials", "discord"}); err != nil {
+		t.Fatal(err)
+	}
 	cfg := testConfig(env, users)
 	cfg.APIKey = "sk_test_0123456789abcdef"
 	calls := 0
@@ -247,8 +249,10 @@ func providerUsers() []clerk.User {
 // override: the whole report equals what importer.Run gives for it.
 func TestWithProvidersEqualsImporterRun(t *testing.T) {
 	users := providerUsers()
-	env := newFakeEnv()
-	env.providers = []string{"credentials", "discord"}
+	env := newTestEnv(t)
+	if err := env.SetAuthProviders(context.Background(), []string{"credentials", "discord"}); err != nil {
+		t.Fatal(err)
+	}
 	run := func(override []string) (importer.Report, importer.Analysis) {
 		t.Helper()
 		var an importer.Analysis

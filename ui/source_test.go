@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
@@ -20,9 +22,32 @@ func sourceDriver(t *testing.T, cfg Config, w, h int) (*driver, *fakeCore) {
 	return d, core
 }
 
+// busyCount is the real environment whose user count fails as when
+// another writer holds it: the one fault the screen shows that the real
+// backend cannot be made to give on cue.
+type busyCount struct{ ascendkit.Environment }
+
+func (busyCount) CountUsers(context.Context) (int, error) {
+	return 0, fmt.Errorf("counting users: \x1b[31mlocked\x1b[0m: %w", ascendkit.ErrBusy)
+}
+
+// A target that cannot be counted says why, without the error's escape
+// sequences, and the source can still be chosen.
+func TestSourceShowsCountError(t *testing.T) {
+	env := busyCount{newTestEnv(t)}
+	d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
+	d.waitFor("the count", func(Model) bool { return d.m.screens[stateSource].(*sourceScreen).envErr != "" })
+	d.mustSee("cannot count users: counting users: locked: environment busy")
+	if strings.Contains(d.m.View().Content, "\x1b[31m") || strings.Contains(d.view(), "users now") {
+		t.Fatalf("the error is not shown cleaned:\n%q", d.m.View().Content)
+	}
+	d.press("1", "sk_test_abcdefgh1234", "enter")
+	d.waitFor("the settings step", func(m Model) bool { return m.state == stateSettings })
+}
+
 func TestSourceKeyPasteAndVerify(t *testing.T) {
-	env := newFakeEnv()
-	env.users = make([]ascendkitUser, 12)
+	env := newTestEnv(t)
+	seedUsers(t, env, makeUsers(12))
 	d, core := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
 	d.mustSee("12 users now")
 	d.mustSee("local:/tmp/ascendkit-test/local.db")
@@ -54,7 +79,7 @@ func TestSourceKeyPasteAndVerify(t *testing.T) {
 }
 
 func TestSourceBadKeyShowsClerkMessageAndRetries(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_test_bad_key"
 	d, _ := sourceDriver(t, cfg, 80, 24)
@@ -78,7 +103,7 @@ func TestSourceBadKeyShowsClerkMessageAndRetries(t *testing.T) {
 }
 
 func TestSourcePrefixCheckAndProductionBadge(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(3))
 	calls := 0
 	open := cfg.OpenAPI
@@ -108,7 +133,7 @@ func TestSourceFileCompletionAndValidation(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), 80, 24)
 	d.press("down", "enter")
 	s := d.m.screens[stateSource].(*sourceScreen)
@@ -160,7 +185,7 @@ func TestPathCompletions(t *testing.T) {
 }
 
 func TestQuitKeys(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
 	d.press("?")
 	if !d.m.fullHelp {
@@ -179,8 +204,8 @@ func TestQuitKeys(t *testing.T) {
 
 func TestSourceGolden(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		env := newFakeEnv()
-		env.users = make([]ascendkitUser, 1234)
+		env := newTestEnv(t)
+		seedUsers(t, env, makeUsers(1234))
 		cfg := testConfig(env, makeUsers(10))
 		cfg.APIKey = "sk_test_demo0000000000000000"
 		cfg.Demo = true
@@ -191,7 +216,7 @@ func TestSourceGolden(t *testing.T) {
 
 func TestSourceChooserGolden(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		env := newFakeEnv()
+		env := newTestEnv(t)
 		d, _ := sourceDriver(t, testConfig(env, makeUsers(10)), w, h)
 		return d
 	})
@@ -199,7 +224,7 @@ func TestSourceChooserGolden(t *testing.T) {
 
 // Clerk's message is wrapped at 80 columns, never cut.
 func TestSourceLongErrorIsWrapped(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_test_bad_key"
 	d, _ := sourceDriver(t, cfg, 80, 24)
@@ -223,7 +248,7 @@ func (b *blockingSource) Total(ctx context.Context) (int, error) {
 // esc during the check cancels it with a neutral note, not a "fix the
 // key" error.
 func TestSourceCancelledCheckIsNeutral(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, nil)
 	cfg.APIKey = "sk_test_slow"
 	cfg.OpenAPI = func(string, func(string, time.Duration)) (clerk.Source, error) {
@@ -255,7 +280,7 @@ func TestSourceFileFirstPageIsRead(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{\"oops\""), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, nil)
 	closed := false
 	cfg.OpenFile = func(string) (clerk.Source, error) {
@@ -291,7 +316,7 @@ func TestSourceChangeResetsState(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "export.json")
 	os.WriteFile(path, []byte("[]"), 0o600)
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, makeUsers(10))
 	cfg.APIKey = "sk_live_0123456789abcdef"
 	core := &fakeCore{}
@@ -343,7 +368,7 @@ func TestSourceTruncatedFileFailsEarly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "users.json")
 	os.WriteFile(path, []byte("[{}"), 0o600)
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	cfg := testConfig(env, nil)
 	cfg.OpenFile = func(string) (clerk.Source, error) {
 		return &truncatedFile{sliceSource: sliceSource{kind: "file", users: makeUsers(6), pageSize: 4},
@@ -364,7 +389,7 @@ func TestSourceTruncatedFileFailsEarly(t *testing.T) {
 // typed into the secret key, f1 works from any input, and the help line
 // says how to reach the help.
 func TestHelpKeysNeverReachTheKeyField(t *testing.T) {
-	env := newFakeEnv()
+	env := newTestEnv(t)
 	d, _ := sourceDriver(t, testConfig(env, nil), 80, 24)
 	d.press("1", "sk_test_ab")
 	s := d.m.screens[stateSource].(*sourceScreen)
@@ -411,7 +436,7 @@ func TestSourceFileEveryFormat(t *testing.T) {
 		"clerk-api.json":            clerk.FormatAPI,
 	} {
 		t.Run(file, func(t *testing.T) {
-			cfg := testConfig(newFakeEnv(), makeUsers(3))
+			cfg := testConfig(newTestEnv(t), makeUsers(3))
 			cfg.OpenFile = clerk.OpenFile
 			d, _ := sourceDriver(t, cfg, 80, 24)
 			d.press("2")
@@ -449,7 +474,7 @@ func TestSourcePasswordsFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "api.json"), api, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(newFakeEnv(), makeUsers(10))
+	cfg := testConfig(newTestEnv(t), makeUsers(10))
 	cfg.APIKey = "sk_test_0123456789abcdef"
 	cfg.OpenFile = clerk.OpenFile
 	d, core := sourceDriver(t, cfg, 80, 24)

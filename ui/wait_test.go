@@ -305,7 +305,7 @@ func TestConfirmShowsClerkWait(t *testing.T) {
 func TestSourceCheckShowsClerkWait(t *testing.T) {
 	clock := newTestClock()
 	p := newPause(rateLimited, 8*time.Second)
-	cfg := testConfig(newFakeEnv(), makeUsers(10))
+	cfg := testConfig(newTestEnv(t), makeUsers(10))
 	cfg.APIKey = "sk_test_0123456789abcdef"
 	d := newDriver(t, cfg, 80, 24, (&fakeCore{}).install, clock.install, pausingAPI(makeUsers(10), p, nil))
 	d.press("enter")
