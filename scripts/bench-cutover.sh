@@ -18,7 +18,7 @@ imported=$(sed -n '/"users": {/,/}/ s/^    "imported": \([0-9]*\).*/\1/p' "$tmp/
 echo "run $run imported $imported users"
 /usr/bin/time -f "undo $imported users: %e s, max RSS %M KiB" \
   "$tmp/ascendkit" --env "$env" import undo "$run" --yes >/dev/null
-"$tmp/ascendkit" --env "$env" user list --json | grep -c '"usr_' | sed 's/^/users left after undo: /' || true
+"$tmp/ascendkit" --env "$env" user list --all --json | grep -c '"usr_' | sed 's/^/users left after undo: /' || true
 /usr/bin/time -f "re-run after undo: %e s" \
   "$tmp/ascendkit" --env "$env" import clerk run --file "$tmp/clerk.json" --json >"$tmp/again.json"
 sed -n '/"users": {/,/}/ s/^    "imported": \([0-9]*\).*/imported again: \1/p' "$tmp/again.json"
