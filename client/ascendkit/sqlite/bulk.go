@@ -21,12 +21,12 @@ var maxBulkRows = 256
 // SQLite's parameter limit allows. Statements for a full chunk are
 // prepared once per transaction and reused.
 type bulk struct {
-	tx     *sql.Tx
-	head   string // "INSERT … (cols) VALUES "
-	tail   string // " ON CONFLICT … RETURNING …", or ""
-	cols   int
-	row    string // "(?,?,…)"
-	stmts  map[int]*sql.Stmt
+	tx    *sql.Tx
+	head  string // "INSERT … (cols) VALUES "
+	tail  string // " ON CONFLICT … RETURNING …", or ""
+	cols  int
+	row   string // "(?,?,…)"
+	stmts map[int]*sql.Stmt
 }
 
 func newBulk(tx *sql.Tx, head, tail string, cols int) *bulk {
