@@ -3,8 +3,10 @@ package clerk
 import (
 	"bytes"
 	"encoding/json"
+
 	"errors"
 	"fmt"
+	gojson "github.com/goccy/go-json"
 	"strings"
 	"unicode/utf8"
 )
@@ -51,8 +53,16 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 		return bad("contains a lone UTF-16 surrogate escape (%s), which is not a character", esc)
 	}
 	var w wireUser
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		return bad("%w", describeJSONError(err))
+	// go-json decodes a record about twice as fast as encoding/json, which
+	// made decoding most of a preview's time. encoding/json stays the
+	// reference: a record go-json rejects is decoded again by it, so what
+	// is accepted and how an error reads do not depend on the fast path
+	// (FuzzDecoderParity holds the two to the same results).
+	if gojson.Unmarshal(trimmed, &w) != nil {
+		w = wireUser{}
+		if err := json.Unmarshal(trimmed, &w); err != nil {
+			return bad("%w", describeJSONError(err))
+		}
 	}
 	u, flat, err := w.user()
 	if err != nil {
