@@ -3,12 +3,12 @@ package clerk
 import (
 	"bytes"
 	"encoding/json"
-
 	"errors"
 	"fmt"
-	gojson "github.com/goccy/go-json"
 	"strings"
 	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // pageSize is how many records a file source yields per Next call, and the
