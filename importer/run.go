@@ -380,15 +380,16 @@ type queued struct {
 // counts it once its transaction has committed, so the report of a run
 // (even an interrupted one) says only what was written.
 func (r *runner) queue(q queued) {
+	if r.opts.Mode == ModePreview {
+		r.count(q, true) // and nothing is kept: a preview writes nothing
+		return
+	}
 	if q.create != nil {
 		r.pending.Create = append(r.pending.Create, *q.create)
 	} else {
 		r.pending.Merge = append(r.pending.Merge, *q.merge)
 	}
 	r.pendingQ = append(r.pendingQ, q)
-	if r.opts.Mode == ModePreview {
-		r.count(q, true)
-	}
 }
 
 // count adds one write's contribution to the report; links are counted
