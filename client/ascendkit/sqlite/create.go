@@ -33,13 +33,15 @@ const (
 // table. A create is skipped (listed in res.Existing, in batch order) when
 // its source id or email repeats an earlier create of the batch, when a
 // user with its email exists, or when its source id is already recorded;
-// the source ids it records are added to seen.
+// the source ids of the users it creates are added to seen (a merge of
+// the same id later in the batch then has nothing to do).
 func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, nowS string, now time.Time,
 	journeys []activeJourney, seen map[sourceKey]bool, res *ascendkit.BatchResult) error {
 	if len(batch.Create) == 0 {
 		return nil
 	}
 	ids := make([]string, len(batch.Create)) // "" = not created
+	keys := make(map[sourceKey]bool, len(batch.Create))
 	taken := make(map[string]bool, len(batch.Create))
 	index := make(map[string]int, len(batch.Create)) // user id → create
 	args := make([]any, 0, insertUsersCols*len(batch.Create))
@@ -48,10 +50,10 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		u := &c.User
 		key := sourceKey{c.Source, c.SourceID}
 		email := rules.NormEmail(u.Email)
-		if seen[key] || taken[email] {
+		if keys[key] || taken[email] {
 			continue
 		}
-		seen[key], taken[email] = true, true
+		keys[key], taken[email] = true, true
 		id := u.ID
 		if id == "" {
 			id = rules.NewID(rules.PrefixUser)
@@ -140,6 +142,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			res.Existing = append(res.Existing, c.SourceID)
 			continue
 		}
+		seen[sourceKey{c.Source, c.SourceID}] = true
 		u := &c.User
 		for _, ln := range u.OAuthLinks {
 			linkArgs = append(linkArgs, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
