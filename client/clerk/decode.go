@@ -302,7 +302,7 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 	// element kinds fall through to the element-by-element path.
 	if first := bytes.TrimLeft(raw[1:], " \t\r\n"); len(first) > 0 && first[0] == '{' {
 		var objs []identObject
-		if json.Unmarshal(raw, &objs) == nil {
+		if gojson.Unmarshal(raw, &objs) == nil { // see decodeRecord
 			ids = make([]ident, 0, len(objs))
 			for _, o := range objs {
 				ids = append(ids, o.ident(kind))

@@ -28,6 +28,8 @@ func FuzzDecoderParity(f *testing.F) {
 		`{"id":"u","passkeys":[{}],"saml_accounts":[{"provider":"saml_okta"}],"totp_enabled":"yes"}`,
 		`{"id":"u","external_accounts":{}}`, `{"id":7}`, `{"id":"u","phone_numbers":[null,"+1"]}`,
 		`{"id":"u","EMAIL_ADDRESSES":[],"Public_Metadata":{}}`, `{"id":"u",}`, `{"id":"u"} x`,
+		`[{"id":"e","email_address":"a@b.co","phone_number":null,"verification":{"status":"verified","strategy":"x"}},{}]`,
+		`[{"ID":"e","Email_Address":"a@b.co"},null]`, `[{"verification":5}]`, `[{"id":"e"},"a@b.co"]`,
 		"{\"id\":\"\xff\"}", `{"id":"\ud800"}`, `{"id":"\u212a"}`, `{"\u212aey":"\u017f"}`,
 	} {
 		f.Add([]byte(seed))
@@ -54,6 +56,13 @@ func FuzzDecoderParity(f *testing.F) {
 		}
 		if errStd == nil && !reflect.DeepEqual(std, fast) {
 			t.Fatalf("decoders differ:\nencoding/json %+v\ngo-json       %+v", std, fast)
+		}
+		// identsField's fast path: a list of address or number objects.
+		var stdList, fastList []identObject
+		errStd = json.Unmarshal(data, &stdList)
+		errFast = gojson.Unmarshal(data, &fastList)
+		if errFast == nil && (errStd != nil || !reflect.DeepEqual(stdList, fastList)) {
+			t.Fatalf("lists differ: encoding/json %+v (%v), go-json %+v", stdList, errStd, fastList)
 		}
 	})
 }
