@@ -19,8 +19,8 @@ type readPage struct {
 // pages runs the users phase as a bounded pipeline: a reader goroutine
 // decodes the next page while this goroutine classifies the current one
 // and a writer goroutine (see flush) commits the batch before it. At most
-// one page waits between reader and classifier and one batch is in
-// flight, so memory stays bounded whatever the source's size.
+// one decoded page waits for the classifier and one batch is in flight,
+// so memory stays bounded whatever the source's size.
 //
 // Only this goroutine touches the report and emits events, so progress
 // means what it always meant; whatever stops the run (the context, a
@@ -28,7 +28,9 @@ type readPage struct {
 // if it committed, and no goroutine outlives the call.
 func (r *runner) pages() error {
 	ctx, stop := context.WithCancel(r.ctx)
-	in := make(chan readPage, 1)
+	// Unbuffered: the reader holds at most one decoded page while this
+	// goroutine classifies another, which is all the overlap there is.
+	in := make(chan readPage)
 	var wg sync.WaitGroup
 	wg.Go(func() { readPages(ctx, r.src, in) })
 	defer func() {
