@@ -81,12 +81,13 @@ func testInterruptedRunIsRecorded(t *testing.T, openEnv func(*testing.T) ascendk
 	env := openEnv(t)
 	src := mixedSource()
 	c, cancel := context.WithCancel(ctx)
-	src.onPage = func(page int) {
-		if page == 2 {
+	// Pages are read ahead of the writes, so the run is stopped once a
+	// batch has committed rather than at a page.
+	rep, err := Run(c, src, env, Options{Mode: ModeRun, BatchSize: 1, OnEvent: func(e Event) {
+		if _, ok := e.(BatchApplied); ok {
 			cancel()
 		}
-	}
-	rep, err := Run(c, src, env, Options{Mode: ModeRun, BatchSize: 1})
+	}})
 	if !errors.Is(err, context.Canceled) || !rep.Interrupted || rep.Users.Imported == 0 {
 		t.Fatalf("err %v, interrupted %v, imported %d", err, rep.Interrupted, rep.Users.Imported)
 	}

@@ -99,7 +99,7 @@ type Options struct {
 	// Providers, when non-nil, replaces the detected SSO providers
 	// (credentials stays as detected).
 	Providers []string
-	// BatchSize is the number of users per transaction (default 250).
+	// BatchSize is the number of users per transaction (default 2,000).
 	BatchSize int
 	// Passwords, when set, is a second source (Dashboard CSV or support
 	// JSON) whose password digests are joined to the users by Clerk id.

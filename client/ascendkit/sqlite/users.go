@@ -182,10 +182,10 @@ func activeJourneys(ctx context.Context, q queryer) ([]activeJourney, error) {
 	return out, closeRows(rows)
 }
 
-// importStmts are the statements of the import hot path, prepared once per
+// importStmts are the statements of a batch's merges, prepared once per
 // transaction.
 type importStmts struct {
-	user, link, tag, source, event, enroll, findUser, setMeta, fill, fields *sql.Stmt
+	link, tag, source, enroll, findUser, setMeta, fill, fields *sql.Stmt
 }
 
 func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
@@ -197,13 +197,9 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		}
 		*dst, err = tx.PrepareContext(ctx, query)
 	}
-	prep(&s.user, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at,
-		username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	prep(&s.link, `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`)
 	prep(&s.tag, `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`)
 	prep(&s.source, `INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`)
-	prep(&s.event, `INSERT INTO events (id, type, user_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`)
 	prep(&s.enroll, `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
 		VALUES (?, ?, 'active', ?, ?, ?)`)
 	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
@@ -228,7 +224,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 }
 
 func (s *importStmts) close() {
-	for _, st := range []*sql.Stmt{s.user, s.link, s.tag, s.source, s.event, s.enroll, s.findUser, s.setMeta, s.fill, s.fields} {
+	for _, st := range []*sql.Stmt{s.link, s.tag, s.source, s.enroll, s.findUser, s.setMeta, s.fill, s.fields} {
 		if st != nil {
 			st.Close()
 		}
@@ -278,16 +274,26 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 
 func applyImport(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
 	nowS := fmtTime(now)
-
-	// What already exists, in two queries per source instead of two per user.
-	bySource := make(map[string][]string)
-	for _, c := range batch.Create {
-		bySource[c.Source] = append(bySource[c.Source], c.SourceID)
+	journeys, err := activeJourneys(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("active journeys: %w", err)
 	}
+	// seen holds the source ids recorded in this batch (or before it, for
+	// merges), so a later Create or Merge of the same id is skipped.
+	seen := make(map[sourceKey]bool, len(batch.Create)+len(batch.Merge))
+	if err := createUsers(ctx, tx, batch, nowS, now, journeys, seen, res); err != nil {
+		return err
+	}
+	if len(batch.Merge) == 0 {
+		return nil
+	}
+
+	// Merges are few (duplicates the user chose to merge), so they keep
+	// one lookup of their source ids and per-row statements.
+	bySource := make(map[string][]string)
 	for _, m := range batch.Merge {
 		bySource[m.Source] = append(bySource[m.Source], m.SourceID)
 	}
-	seen := make(map[sourceKey]bool)
 	for src, ids := range bySource {
 		found, err := lookupSourceIDs(ctx, tx, src, ids)
 		if err != nil {
@@ -297,105 +303,11 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			seen[sourceKey{src, id}] = true
 		}
 	}
-	emails := make([]string, len(batch.Create))
-	for i, c := range batch.Create {
-		emails[i] = rules.NormEmail(c.User.Email)
-	}
-	found, err := lookupEmails(ctx, tx, emails)
-	if err != nil {
-		return err
-	}
-	taken := make(map[string]bool, len(found)+len(emails))
-	for e := range found {
-		taken[e] = true
-	}
-	journeys, err := activeJourneys(ctx, tx)
-	if err != nil {
-		return fmt.Errorf("active journeys: %w", err)
-	}
-
 	st, err := prepareImport(ctx, tx)
 	if err != nil {
 		return err
 	}
 	defer st.close()
-
-	for i := range batch.Create {
-		c := &batch.Create[i]
-		u := &c.User
-		key := sourceKey{c.Source, c.SourceID}
-		email := emails[i]
-		if seen[key] || taken[email] {
-			res.Existing = append(res.Existing, c.SourceID)
-			continue
-		}
-		seen[key] = true
-		taken[email] = true
-
-		id := u.ID
-		if id == "" {
-			id = rules.NewID(rules.PrefixUser)
-		}
-		created := u.CreatedAt
-		if created.IsZero() {
-			created = now
-		}
-		meta, err := rules.MarshalObject(u.Metadata)
-		if err != nil {
-			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
-		}
-		ident, err := rules.IdentityArgs(u)
-		if err != nil {
-			return fmt.Errorf("user %s: %w", c.SourceID, err)
-		}
-		if _, err := st.user.ExecContext(ctx, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
-			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
-			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, boolInt(u.Locked)); err != nil {
-			return fmt.Errorf("insert user %s (%s): %w", c.SourceID, email, err)
-		}
-		for _, ln := range u.OAuthLinks {
-			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
-			if err != nil {
-				return fmt.Errorf("link %s of %s: %w", ln.Provider, c.SourceID, err)
-			}
-			res.Links += n
-		}
-		tags := rules.CleanTags(u.Tags)
-		for _, t := range tags {
-			if _, err := st.tag.ExecContext(ctx, id, t); err != nil {
-				return fmt.Errorf("tag %s of %s: %w", t, c.SourceID, err)
-			}
-		}
-		if _, err := st.source.ExecContext(ctx, c.Source, c.SourceID, id, batch.RunID); err != nil {
-			return fmt.Errorf("source id %s: %w", c.SourceID, err)
-		}
-		if err := storePassword(ctx, tx, id, c.Password); err != nil {
-			return err
-		}
-		for _, ev := range c.Events {
-			payload, err := rules.MarshalObject(ev.Payload)
-			if err != nil {
-				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
-			}
-			if _, err := st.event.ExecContext(ctx, rules.NewID(rules.PrefixEvent), ev.Type, id, payload, nowS); err != nil {
-				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
-			}
-			res.Events++
-		}
-		if !u.Banned {
-			for _, j := range journeys {
-				if j.tag != "" && !slices.Contains(tags, j.tag) {
-					continue
-				}
-				n, err := execCount(ctx, st.enroll, j.id, id, j.entry, nowS, nowS)
-				if err != nil {
-					return fmt.Errorf("enroll %s: %w", c.SourceID, err)
-				}
-				res.Enrolled += n
-			}
-		}
-		res.Created++
-	}
 
 	for i := range batch.Merge {
 		m := &batch.Merge[i]

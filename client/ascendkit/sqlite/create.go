@@ -1,0 +1,211 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+)
+
+// The multi-row statements of createUsers. The conflict clauses are what
+// make a batch idempotent without looking anything up first: a user whose
+// email exists, or whose source id another writer recorded, is not
+// inserted, and RETURNING says which rows were.
+const (
+	insertUsersHead = `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at,
+		username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked) VALUES `
+	insertUsersTail   = ` ON CONFLICT (email) DO NOTHING RETURNING id`
+	insertUsersCols   = 19
+	insertSourcesHead = `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES `
+	insertSourcesTail = ` ON CONFLICT DO NOTHING RETURNING source, source_id`
+	insertLinksHead   = `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES `
+	insertTagsHead    = `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES `
+	insertEventsHead  = `INSERT INTO events (id, type, user_id, payload, created_at) VALUES `
+	insertEnrollHead  = `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at) VALUES `
+	insertPassHead    = `INSERT OR REPLACE INTO user_passwords (user_id, hasher, digest) VALUES `
+)
+
+// createUsers writes a batch's creates with a few multi-row statements per
+// table. A create is skipped (listed in res.Existing, in batch order) when
+// its source id or email repeats an earlier create of the batch, when a
+// user with its email exists, or when its source id is already recorded;
+// the source ids of the users it creates are added to seen (a merge of
+// the same id later in the batch then has nothing to do).
+func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, nowS string, now time.Time,
+	journeys []activeJourney, seen map[sourceKey]bool, res *ascendkit.BatchResult) error {
+	if len(batch.Create) == 0 {
+		return nil
+	}
+	ids := make([]string, len(batch.Create)) // "" = not created
+	keys := make(map[sourceKey]bool, len(batch.Create))
+	taken := make(map[string]bool, len(batch.Create))
+	index := make(map[string]int, len(batch.Create)) // user id → create
+	args := make([]any, 0, insertUsersCols*len(batch.Create))
+	for i := range batch.Create {
+		c := &batch.Create[i]
+		u := &c.User
+		key := sourceKey{c.Source, c.SourceID}
+		email := rules.NormEmail(u.Email)
+		if keys[key] || taken[email] {
+			continue
+		}
+		keys[key], taken[email] = true, true
+		id := u.ID
+		if id == "" {
+			id = rules.NewID(rules.PrefixUser)
+		}
+		created := u.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		meta, err := rules.MarshalObject(u.Metadata)
+		if err != nil {
+			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
+		}
+		ident, err := rules.IdentityArgs(u)
+		if err != nil {
+			return fmt.Errorf("user %s: %w", c.SourceID, err)
+		}
+		args = append(args, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
+			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
+			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, boolInt(u.Locked))
+		index[id] = i
+	}
+
+	users := newBulk(tx, insertUsersHead, insertUsersTail, insertUsersCols)
+	defer users.close()
+	err := users.query(ctx, args, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids[index[id]] = id
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert users: %w", err)
+	}
+
+	// Record the source ids of the users just inserted. One another writer
+	// recorded meanwhile (its own user has the id) wins: ours is removed
+	// before anything refers to it, so no source user is created twice.
+	args = args[:0]
+	for i, id := range ids {
+		if id != "" {
+			c := &batch.Create[i]
+			args = append(args, c.Source, c.SourceID, id, batch.RunID)
+		}
+	}
+	recorded := make(map[sourceKey]bool, len(args)/4)
+	sources := newBulk(tx, insertSourcesHead, insertSourcesTail, 4)
+	defer sources.close()
+	err = sources.query(ctx, args, func(rows *sql.Rows) error {
+		var k sourceKey
+		if err := rows.Scan(&k.source, &k.id); err != nil {
+			return err
+		}
+		recorded[k] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record source ids: %w", err)
+	}
+	var lost []string
+	for i, id := range ids {
+		if id != "" && !recorded[sourceKey{batch.Create[i].Source, batch.Create[i].SourceID}] {
+			lost = append(lost, id)
+			ids[i] = ""
+		}
+	}
+	if err := deleteUsers(ctx, tx, lost); err != nil {
+		return err
+	}
+
+	links := newBulk(tx, insertLinksHead, "", 4)
+	defer links.close()
+	tags := newBulk(tx, insertTagsHead, "", 2)
+	defer tags.close()
+	events := newBulk(tx, insertEventsHead, "", 5)
+	defer events.close()
+	enroll := newBulk(tx, insertEnrollHead, "", 6)
+	defer enroll.close()
+	passwords := newBulk(tx, insertPassHead, "", 3)
+	defer passwords.close()
+	var linkArgs, tagArgs, eventArgs, enrollArgs, passArgs []any
+	for i, id := range ids {
+		c := &batch.Create[i]
+		if id == "" {
+			res.Existing = append(res.Existing, c.SourceID)
+			continue
+		}
+		seen[sourceKey{c.Source, c.SourceID}] = true
+		u := &c.User
+		for _, ln := range u.OAuthLinks {
+			linkArgs = append(linkArgs, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
+		}
+		ts := rules.CleanTags(u.Tags)
+		for _, t := range ts {
+			tagArgs = append(tagArgs, id, t)
+		}
+		if p := c.Password; p != nil && p.Hasher != "" {
+			passArgs = append(passArgs, id, p.Hasher, string(p.Digest))
+		}
+		for _, ev := range c.Events {
+			payload, err := rules.MarshalObject(ev.Payload)
+			if err != nil {
+				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
+			}
+			eventArgs = append(eventArgs, rules.NewID(rules.PrefixEvent), ev.Type, id, payload, nowS)
+		}
+		if !u.Banned {
+			for _, j := range journeys {
+				if j.tag == "" || slices.Contains(ts, j.tag) {
+					enrollArgs = append(enrollArgs, j.id, id, "active", j.entry, nowS, nowS)
+				}
+			}
+		}
+		res.Created++
+	}
+	n, err := links.exec(ctx, linkArgs)
+	if err != nil {
+		return fmt.Errorf("insert oauth links: %w", err)
+	}
+	res.Links += n
+	if _, err := tags.exec(ctx, tagArgs); err != nil {
+		return fmt.Errorf("insert tags: %w", err)
+	}
+	if _, err := passwords.exec(ctx, passArgs); err != nil {
+		// The error names no user and no digest.
+		return fmt.Errorf("store passwords: %w", err)
+	}
+	if n, err = events.exec(ctx, eventArgs); err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	res.Events += n
+	if n, err = enroll.exec(ctx, enrollArgs); err != nil {
+		return fmt.Errorf("enroll users: %w", err)
+	}
+	res.Enrolled += n
+	return nil
+}
+
+// deleteUsers removes users this transaction inserted and then found it
+// must not keep (rare: another writer imported the same source ids).
+func deleteUsers(ctx context.Context, tx *sql.Tx, ids []string) error {
+	for len(ids) > 0 {
+		n := min(len(ids), maxVars)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id IN (`+placeholders(n)+`)`, args...); err != nil {
+			return fmt.Errorf("undo a user another import created: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// watchedSource counts the Next calls in progress; block, when set, makes
+// the call for that page wait for the context to end.
+type watchedSource struct {
+	*sliceSource
+	active atomic.Int32
+	block  int
+	fail   int // page whose Next fails (0: none)
+}
+
+func (w *watchedSource) Next(ctx context.Context) ([]clerk.Record, error) {
+	w.active.Add(1)
+	defer w.active.Add(-1)
+	page := w.sliceSource.page
+	switch {
+	case w.fail > 0 && page == w.fail:
+		return nil, errors.New("clerk: reading page: connection reset")
+	case w.block > 0 && page == w.block:
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return w.sliceSource.Next(ctx)
+}
+
+// watchedEnv counts ApplyImport calls in progress and runs hook (if set)
+// before the n-th call reaches the environment.
+type watchedEnv struct {
+	ascendkit.Environment
+	active atomic.Int32
+	calls  int
+	hook   func(call int) error
+}
+
+func (w *watchedEnv) ApplyImport(ctx context.Context, b ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	w.active.Add(1)
+	defer w.active.Add(-1)
+	w.calls++
+	if w.hook != nil {
+		if err := w.hook(w.calls); err != nil {
+			return ascendkit.BatchResult{}, err
+		}
+	}
+	return w.Environment.ApplyImport(ctx, b, now)
+}
+
+func thousandUsers() *sliceSource {
+	var users []*clerk.User
+	for i := range 1000 {
+		users = append(users, mkUser(fmt.Sprintf("user_%04d", i), fmt.Sprintf("u%04d@example.com", i)))
+	}
+	return newSource(100, users...)
+}
+
+// checkStopped asserts that nothing Run started is still at work and that
+// the report counts exactly the users the environment holds.
+func checkStopped(t *testing.T, src *watchedSource, env *watchedEnv, rep Report, imported int) {
+	t.Helper()
+	if n := src.active.Load(); n != 0 {
+		t.Errorf("%d source reads still running after Run returned", n)
+	}
+	if n := env.active.Load(); n != 0 {
+		t.Errorf("%d writes still running after Run returned", n)
+	}
+	n, err := env.CountUsers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Users.Imported != n || n != imported {
+		t.Errorf("reported %d imported, environment holds %d, want %d", rep.Users.Imported, n, imported)
+	}
+}
+
+func TestPipelineWriteFailureStops(t *testing.T) {
+	src := &watchedSource{sliceSource: thousandUsers()}
+	env := &watchedEnv{Environment: openEnv(t), hook: func(call int) error {
+		if call == 4 {
+			return errors.New("disk I/O error")
+		}
+		return nil
+	}}
+	rep, err := Run(context.Background(), src, env, Options{Mode: ModeRun, BatchSize: 100})
+	if err == nil || !strings.Contains(err.Error(), "disk I/O error") || rep.Interrupted {
+		t.Fatalf("err %v, interrupted %v", err, rep.Interrupted)
+	}
+	checkStopped(t, src, env, rep, 300)
+	if env.calls != 4 {
+		t.Errorf("%d writes tried; the run must stop at the failed one", env.calls)
+	}
+	// The next run continues where this one stopped.
+	again := run(t, thousandUsers(), env.Environment, Options{Mode: ModeRun, BatchSize: 100})
+	if again.Users.Imported != 700 || again.Users.DuplicateReasons[ReasonAlreadyImported] != 300 {
+		t.Fatalf("continue: %+v", again.Users)
+	}
+}
+
+func TestPipelineSourceFailureStops(t *testing.T) {
+	src := &watchedSource{sliceSource: thousandUsers(), fail: 4}
+	env := &watchedEnv{Environment: openEnv(t)}
+	rep, err := Run(context.Background(), src, env, Options{Mode: ModeRun, BatchSize: 100})
+	if err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("err %v", err)
+	}
+	// Pages 0-3 were read and classified before the failure: their
+	// batches, including the one in flight, are written and counted.
+	checkStopped(t, src, env, rep, 400)
+	if rep.Users.Fetched != 400 {
+		t.Errorf("fetched %d", rep.Users.Fetched)
+	}
+}
+
+func TestPipelineCancelDuringWrite(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &watchedSource{sliceSource: thousandUsers()}
+	env := &watchedEnv{Environment: openEnv(t), hook: func(call int) error {
+		if call == 3 {
+			cancel() // the user stops while the third batch is being written
+		}
+		return nil
+	}}
+	rep, err := Run(ctx, src, env, Options{Mode: ModeRun, BatchSize: 100})
+	if !errors.Is(err, context.Canceled) || !rep.Interrupted {
+		t.Fatalf("err %v, interrupted %v", err, rep.Interrupted)
+	}
+	checkStopped(t, src, env, rep, 200)
+}
+
+func TestPipelineCancelWhileReading(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The source hangs on page 5 until the run is stopped, as a slow API
+	// page would; the stop comes once two batches are committed.
+	src := &watchedSource{sliceSource: thousandUsers(), block: 5}
+	env := &watchedEnv{Environment: openEnv(t)}
+	batches := 0
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		rep, err := Run(ctx, src, env, Options{Mode: mode, BatchSize: 100, OnEvent: func(e Event) {
+			switch e := e.(type) {
+			case PageRead:
+				if mode == ModePreview && e.Fetched == 500 {
+					cancel()
+				}
+			case BatchApplied:
+				if batches++; batches == 2 {
+					cancel()
+				}
+			}
+		}})
+		if !errors.Is(err, context.Canceled) || !rep.Interrupted {
+			t.Fatalf("%s: err %v, interrupted %v", mode, err, rep.Interrupted)
+		}
+		if mode == ModePreview {
+			checkStopped(t, src, env, rep, 0)
+			ctx, cancel = context.WithCancel(context.Background())
+			defer cancel()
+			src = &watchedSource{sliceSource: thousandUsers(), block: 5}
+			continue
+		}
+		n, _ := env.CountUsers(context.Background())
+		if n < 200 || n%100 != 0 {
+			t.Errorf("%d users written: want whole batches, at least the two committed before the stop", n)
+		}
+		checkStopped(t, src, env, rep, n)
+	}
+}
