@@ -442,7 +442,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			DuplicateReasons: zeroed(b.Users.DuplicateReasons),
 			SkippedReasons:   zeroed(b.Users.SkippedReasons),
 		},
-		Tags:      map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0, TagSSO: 0, TagMFAReenroll: 0},
+		Tags:      newTagCounts(),
 		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
 		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched},
 	}

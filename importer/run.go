@@ -86,9 +86,8 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 			SkippedReasons: map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0,
 				ReasonPhoneOnly: 0, ReasonUsernameOnly: 0, ReasonWeb3Only: 0},
 		},
-		Warnings: []string{},
-		Tags: map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagSocialOnly: 0,
-			TagSSO: 0, TagMFAReenroll: 0},
+		Warnings:  []string{},
+		Tags:      newTagCounts(),
 		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}},
 		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
 		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
@@ -653,6 +652,13 @@ func SettingsWarnings(s SettingsReport) []string {
 }
 
 // finish makes the report consistent for the phases that ran.
+// newTagCounts is the report's tag block before any user: every tag an
+// import gives, at zero, so a report always names them all.
+func newTagCounts() map[string]int {
+	return map[string]int{TagClerk: 0, TagNeedsPasswordReset: 0, TagPasswordKept: 0, TagSocialOnly: 0,
+		TagSSO: 0, TagMFAReenroll: 0}
+}
+
 func (r *runner) finish() {
 	r.report.Users.Fetched = r.fetched
 	if !r.opts.Phases.Users {

@@ -177,7 +177,7 @@ func testPreviewThenRunAgree(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	if pre.OAuthLinks != 4 {
 		t.Errorf("oauthLinks = %d, want 4 (social 1, both 2, x 1; duplicates skipped)", pre.OAuthLinks)
 	}
-	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 2, TagSocialOnly: 2, TagSSO: 0, TagMFAReenroll: 0}
+	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 2, TagPasswordKept: 0, TagSocialOnly: 2, TagSSO: 0, TagMFAReenroll: 0}
 	if !reflect.DeepEqual(pre.Tags, wantTags) {
 		t.Errorf("tags = %v, want %v", pre.Tags, wantTags)
 	}
