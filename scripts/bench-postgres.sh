@@ -33,7 +33,8 @@ go build -o "$tmp/ascendkit" .
 go build -o "$tmp/pgcopybench" ./scripts/pgcopybench
 
 schema_url() { echo "${base}${sep}search_path=$1"; }
-psql_base() { psql -X -q -v ON_ERROR_STOP=1 "$base" "$@"; }
+# Quiet: a dropped schema would list every table it cascades to.
+psql_base() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$base" "$@"; }
 
 for n in ${sizes[@]+"${sizes[@]}"} $big; do
   go run ./scripts/genusers -n "$n" -o "$tmp/clerk-$n.json"
