@@ -447,6 +447,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched},
 	}
 	z, seen := newAnalyzer(), newSeenSet()
+	defer seen.release()
 	u := &rep.Users
 	err := c.each(ctx, func(cr *classRec) {
 		if cr.Skip != "" || (cr.Banned && !opts.IncludeBanned) {

@@ -80,6 +80,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	}
 	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
 		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only)}
+	defer r.seen.release()
 	r.report = Report{Mode: opts.Mode, Source: SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, Phases: opts.Phases,
 		Users: UserCounts{
 			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
