@@ -40,7 +40,14 @@ func lookupSourceIDs(ctx context.Context, q querier, source string, ids []string
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT source_id, user_id, run_id FROM import_sources WHERE source = $1 AND source_id = ANY($2)`,
+	// One primary-key probe per id. "source = $1 AND source_id = ANY($2)",
+	// or a join the planner may flatten, lets it scan every row of the
+	// source instead while it has no statistics (the tables an import
+	// fills are not analyzed during it), making an import quadratic.
+	// OFFSET 0 keeps the lateral subquery a per-id probe.
+	rows, err := q.Query(ctx, `SELECT s.source_id, s.user_id, s.run_id FROM unnest($2::text[]) AS k (id)
+		CROSS JOIN LATERAL (SELECT source_id, user_id, run_id FROM import_sources
+			WHERE source = $1 AND source_id = k.id OFFSET 0) s`,
 		freshPlan, source, rules.Uniq(ids))
 	if err != nil {
 		return nil, err
@@ -106,9 +113,13 @@ func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map
 	for i, l := range links {
 		providers[i], pids[i] = l.Provider, l.ProviderUserID
 	}
-	rows, err := e.pool.Query(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
-		FROM oauth_links o JOIN users u ON u.id = o.user_id
-		WHERE (o.provider, o.provider_user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, freshPlan, providers, pids)
+	// Key probes, as in lookupSourceIDs: not a hash join over every link
+	// and user, which is what the planner picks while it has no statistics.
+	rows, err := e.pool.Query(ctx, `SELECT l.provider, l.provider_user_id, l.id, l.import_run
+		FROM (SELECT DISTINCT p, i FROM unnest($1::text[], $2::text[]) AS k (p, i)) k
+		CROSS JOIN LATERAL (SELECT o.provider, o.provider_user_id, u.id, u.import_run
+			FROM oauth_links o JOIN users u ON u.id = o.user_id
+			WHERE o.provider = k.p AND o.provider_user_id = k.i OFFSET 0) l`, freshPlan, providers, pids)
 	if err != nil {
 		return nil, fmt.Errorf("lookup links: %w", err)
 	}
