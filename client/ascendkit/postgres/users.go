@@ -12,6 +12,7 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // freshPlan runs a lookup as an unnamed statement, planned for its
@@ -40,7 +41,14 @@ func lookupSourceIDs(ctx context.Context, q querier, source string, ids []string
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT source_id, user_id, run_id FROM import_sources WHERE source = $1 AND source_id = ANY($2)`,
+	// One primary-key probe per id. "source = $1 AND source_id = ANY($2)",
+	// or a join the planner may flatten, lets it scan every row of the
+	// source instead while it has no statistics (the tables an import
+	// fills are not analyzed during it), making an import quadratic.
+	// OFFSET 0 keeps the lateral subquery a per-id probe.
+	rows, err := q.Query(ctx, `SELECT s.source_id, s.user_id, s.run_id FROM unnest($2::text[]) AS k (id)
+		CROSS JOIN LATERAL (SELECT source_id, user_id, run_id FROM import_sources
+			WHERE source = $1 AND source_id = k.id OFFSET 0) s`,
 		freshPlan, source, rules.Uniq(ids))
 	if err != nil {
 		return nil, err
@@ -106,9 +114,13 @@ func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map
 	for i, l := range links {
 		providers[i], pids[i] = l.Provider, l.ProviderUserID
 	}
-	rows, err := e.pool.Query(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
-		FROM oauth_links o JOIN users u ON u.id = o.user_id
-		WHERE (o.provider, o.provider_user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, freshPlan, providers, pids)
+	// Key probes, as in lookupSourceIDs: not a hash join over every link
+	// and user, which is what the planner picks while it has no statistics.
+	rows, err := e.pool.Query(ctx, `SELECT l.provider, l.provider_user_id, l.id, l.import_run
+		FROM (SELECT DISTINCT p, i FROM unnest($1::text[], $2::text[]) AS k (p, i)) k
+		CROSS JOIN LATERAL (SELECT o.provider, o.provider_user_id, u.id, u.import_run
+			FROM oauth_links o JOIN users u ON u.id = o.user_id
+			WHERE o.provider = k.p AND o.provider_user_id = k.i OFFSET 0) l`, freshPlan, providers, pids)
 	if err != nil {
 		return nil, fmt.Errorf("lookup links: %w", err)
 	}
@@ -264,10 +276,11 @@ func activeJourneys(ctx context.Context, q querier) ([]activeJourney, error) {
 	return out, err
 }
 
-// insertUsers inserts the users and their import records in two
-// multi-row statements. A user whose email or source id is already
-// taken (by an earlier import or a concurrent writer) is skipped, its row
-// removed again. It returns the users that were created.
+// insertUsers inserts the users and their import records by COPY or, when
+// a key is taken, in two multi-row statements. A user whose email or
+// source id is already taken (by an earlier import or a concurrent
+// writer) is skipped, its row removed again. It returns the users that
+// were created.
 func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, now time.Time) ([]newUser, error) {
 	// Rows go in email order so that two writers inserting overlapping
 	// emails take their index locks in the same order and cannot deadlock
@@ -304,6 +317,28 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 			lastLogin[i] = &s
 		}
 	}
+	// The importer looked every create up before the batch, so they are
+	// almost always new: COPY the users and their import records, and
+	// only when a unique key is taken (by an earlier import, a concurrent
+	// writer or a repeat in the batch) take the row-by-row path below.
+	nowS := rules.FormatTime(now)
+	copied, err := copyNew(ctx, tx,
+		copySpec{"users", []string{"id", "email", "name", "image", "email_verified", "created_at", "last_login_at", "metadata", "banned",
+			"import_run", "inserted_at", "username", "phone", "phone_verified", "external_id", "secondary_emails", "private_metadata", "unsafe_metadata", "locked"},
+			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+				return []any{ids[i], emails[i], names[i], images[i], verified[i], created[i], lastLogin[i], metas[i], banned[i],
+					runID, nowS, usernames[i], phones[i], phoneVerified[i], externals[i], secondaries[i], privates[i], unsafes[i], locked[i]}, nil
+			})},
+		copySpec{"import_sources", []string{"source", "source_id", "user_id", "run_id"},
+			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+				return []any{order[i].c.Source, order[i].c.SourceID, ids[i], runID}, nil
+			})})
+	if err != nil {
+		return nil, err
+	}
+	if copied {
+		return users, nil
+	}
 	rows, err := tx.Query(ctx, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned,
 			import_run, inserted_at, username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked)
 		SELECT id, email, name, image, ev, ca, ll, md, b, $14, $15, un, ph, pv, ex, se, pm, um, lk
@@ -313,7 +348,7 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 		ON CONFLICT DO NOTHING
 		RETURNING id`,
 		ids, emails, names, images, verified, created, lastLogin, metas, banned,
-		usernames, phones, phoneVerified, externals, runID, rules.FormatTime(now), secondaries, privates, unsafes, locked)
+		usernames, phones, phoneVerified, externals, runID, nowS, secondaries, privates, unsafes, locked)
 	if err != nil {
 		return nil, fmt.Errorf("insert users: %w", err)
 	}
@@ -373,10 +408,48 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 
 func mk(n int) []string { return make([]string, n) }
 
+// uniqueViolation is PostgreSQL's SQLSTATE unique_violation.
+const uniqueViolation = "23505"
+
+// copySpec is one COPY of copyNew.
+type copySpec struct {
+	table string
+	cols  []string
+	src   pgx.CopyFromSource
+}
+
+// copyNew COPYs rows that are expected to take no unique key, all of them
+// or none: it reports false, with nothing written, when one is taken, so
+// that the caller can write them again through ON CONFLICT DO NOTHING.
+// COPY skips the per-row conflict checks, which cost about as much as the
+// insert itself.
+func copyNew(ctx context.Context, tx pgx.Tx, copies ...copySpec) (bool, error) {
+	sp, err := tx.Begin(ctx) // a savepoint
+	if err != nil {
+		return false, err
+	}
+	for _, c := range copies {
+		if _, err := sp.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c.src); err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == uniqueViolation {
+				if err := sp.Rollback(ctx); err != nil {
+					return false, fmt.Errorf("copy %s: %w", c.table, err)
+				}
+				return false, nil
+			}
+			return false, fmt.Errorf("copy %s: %w", c.table, err)
+		}
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // insertUserRows writes the links, tags, events, passwords and
 // enrollments of users created in this transaction. Rows keyed by the new
 // users alone cannot conflict with anyone, so they go through COPY; links
-// are global and take ON CONFLICT DO NOTHING.
+// are global and fall back to ON CONFLICT DO NOTHING when one is taken.
 func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []activeJourney, nowS string, res *ascendkit.BatchResult) error {
 	var lu, lp, lpid, le []string
 	var tags, events, passwords, enrolls [][]any
@@ -406,7 +479,21 @@ func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []
 			}
 		}
 	}
+	copied := false
 	if len(lu) > 0 {
+		// Links are global keys another user may hold: COPY them, and on a
+		// taken one insert them again skipping those.
+		var err error
+		copied, err = copyNew(ctx, tx, copySpec{"oauth_links", []string{"user_id", "provider", "provider_user_id", "email"},
+			pgx.CopyFromSlice(len(lu), func(i int) ([]any, error) { return []any{lu[i], lp[i], lpid[i], le[i]}, nil })})
+		if err != nil {
+			return err
+		}
+		if copied {
+			res.Links += len(lu)
+		}
+	}
+	if len(lu) > 0 && !copied {
 		tag, err := tx.Exec(ctx, `INSERT INTO oauth_links (user_id, provider, provider_user_id, email)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`, lu, lp, lpid, le)
 		if err != nil {
