@@ -159,9 +159,10 @@ func TestSourceFileCompletionAndValidation(t *testing.T) {
 	s.fileInput.SetValue("")
 	d.send(tea.PasteMsg{Content: dir + "/cle"})
 	d.press("tab")
-	if got, want := s.fileInput.Value(), filepath.Join(dir, "clerk-export.json"); got != want {
-		t.Fatalf("completed to %q, want %q", got, want)
-	}
+	// Completion is a command (it reads the directory): under load it can
+	// outlast settle's 60 ms, so wait for its result rather than assume it.
+	want := filepath.Join(dir, "clerk-export.json")
+	d.waitFor("the completed path "+want, func(Model) bool { return s.fileInput.Value() == want })
 	d.press("enter")
 	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings })
 	if src := d.m.pc.sess.source; src.Kind != "file" || src.Total != -1 {
