@@ -8,6 +8,11 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
+// Imported is the suite's fixture user i (User<i>@Example.com, one Google
+// link, two events, created i minutes after the suite's clock), so a
+// backend's own tests build the same users as the suite.
+func Imported(i int, tags ...string) ascendkit.ImportedUser { return imported(i, tags...) }
+
 func imported(i int, tags ...string) ascendkit.ImportedUser {
 	last := t0.Add(-time.Duration(i) * time.Hour)
 	return ascendkit.ImportedUser{

@@ -16,7 +16,7 @@ func (e *Env) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan, e
 	if err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
-	if err := undoable(r); err != nil {
+	if err := rules.Undoable(r); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	// One snapshot for all the counts.
@@ -40,7 +40,7 @@ func (e *Env) UndoRun(ctx context.Context, runID string, force bool, at time.Tim
 	if err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
-	if err := undoable(r); err != nil {
+	if err := rules.Undoable(r); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	var p ascendkit.UndoPlan
@@ -49,7 +49,7 @@ func (e *Env) UndoRun(ctx context.Context, runID string, force bool, at time.Tim
 		if err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1 FOR UPDATE`, runID).Scan(&status); err != nil {
 			return err
 		}
-		if err := undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
+		if err := rules.Undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
 			return err
 		}
 		var err error
@@ -65,16 +65,6 @@ func (e *Env) UndoRun(ctx context.Context, runID string, force bool, at time.Tim
 		return ascendkit.UndoPlan{}, fmt.Errorf("undo %s: %w", runID, err)
 	}
 	return p, nil
-}
-
-func undoable(r ascendkit.Run) error {
-	switch r.Status {
-	case ascendkit.RunUndone:
-		return fmt.Errorf("run %s: %w: already undone", r.ID, ascendkit.ErrInvalid)
-	case ascendkit.RunRunning:
-		return fmt.Errorf("run %s: %w: still running (stop it first)", r.ID, ascendkit.ErrInvalid)
-	}
-	return nil
 }
 
 func planUndo(ctx context.Context, tx pgx.Tx, runID string) (ascendkit.UndoPlan, error) {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
 )
 
 var ctx = context.Background()
@@ -27,27 +27,9 @@ func openTest(t testing.TB) *Local {
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC)
 
-func imported(i int, tags ...string) ascendkit.ImportedUser {
-	last := t0.Add(-time.Duration(i) * time.Hour)
-	return ascendkit.ImportedUser{
-		User: ascendkit.User{
-			Email:         fmt.Sprintf("User%d@Example.com", i),
-			Name:          fmt.Sprintf("User %d", i),
-			EmailVerified: true,
-			CreatedAt:     t0.Add(time.Duration(i) * time.Minute),
-			LastLoginAt:   &last,
-			Metadata:      map[string]any{"plan": "pro", "import": map[string]any{"sourceId": fmt.Sprintf("user_%d", i)}},
-			Tags:          append([]string{"import:clerk"}, tags...),
-			OAuthLinks:    []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: fmt.Sprintf("g%d", i), Email: fmt.Sprintf("user%d@example.com", i)}},
-		},
-		Source:   "clerk",
-		SourceID: fmt.Sprintf("user_%d", i),
-		Events: []ascendkit.NewEvent{
-			{Type: "user.imported", Payload: map[string]any{"source": "clerk", "sourceId": fmt.Sprintf("user_%d", i)}},
-			{Type: "user.login", Payload: map[string]any{"synthetic": true}},
-		},
-	}
-}
+// imported is the conformance suite's fixture user, so these tests and
+// the suite build the same users.
+func imported(i int, tags ...string) ascendkit.ImportedUser { return conformance.Imported(i, tags...) }
 
 func apply(t *testing.T, l *Local, b ascendkit.ImportBatch) ascendkit.BatchResult {
 	t.Helper()

@@ -26,7 +26,7 @@ func (l *Local) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan,
 	if err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
-	if err := undoable(r); err != nil {
+	if err := rules.Undoable(r); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	tx, err := l.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -53,7 +53,7 @@ func (l *Local) UndoRun(ctx context.Context, runID string, force bool, at time.T
 	if err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
-	if err := undoable(r); err != nil {
+	if err := rules.Undoable(r); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	var p ascendkit.UndoPlan
@@ -63,7 +63,7 @@ func (l *Local) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM import_runs WHERE id = ?`, runID).Scan(&status); err != nil {
 			return err
 		}
-		if err := undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
+		if err := rules.Undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
 			return err
 		}
 		var err error
@@ -79,18 +79,6 @@ func (l *Local) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		return ascendkit.UndoPlan{}, fmt.Errorf("undo %s: %w", runID, err)
 	}
 	return p, nil
-}
-
-func undoable(r ascendkit.Run) error {
-	switch r.Status {
-	case ascendkit.RunUndone:
-		return fmt.Errorf("run %s: %w: already undone", r.ID, ascendkit.ErrInvalid)
-	case ascendkit.RunRunning:
-		// settleRuns has checked its process: it is alive (here or on
-		// another host).
-		return fmt.Errorf("run %s: %w: still running (stop it first)", r.ID, ascendkit.ErrInvalid)
-	}
-	return nil
 }
 
 func planUndo(ctx context.Context, tx *sql.Tx, runID string) (ascendkit.UndoPlan, error) {
