@@ -77,17 +77,7 @@ func lookupEmails(ctx context.Context, q querier, emails []string) (map[string]a
 	if len(emails) == 0 {
 		return out, nil
 	}
-	given := make(map[string][]string, len(emails)) // normalized → as given
-	normed := make([]string, 0, len(emails))
-	for _, e := range emails {
-		n := rules.NormEmail(e)
-		if _, ok := given[n]; !ok {
-			normed = append(normed, n)
-		}
-		if !slices.Contains(given[n], e) {
-			given[n] = append(given[n], e)
-		}
-	}
+	normed, given := rules.GroupEmails(emails)
 	rows, err := q.Query(ctx, `SELECT email, id, import_run FROM users WHERE email = ANY($1)`, freshPlan, normed)
 	if err != nil {
 		return nil, err

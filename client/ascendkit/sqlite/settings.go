@@ -19,17 +19,7 @@ func (l *Local) AuthSettings(ctx context.Context) (ascendkit.AuthSettings, error
 	if err != nil {
 		return ascendkit.AuthSettings{}, fmt.Errorf("auth settings: %w", err)
 	}
-	s := ascendkit.AuthSettings{Providers: []string{}}
-	if ok && v != "" {
-		if err := json.Unmarshal([]byte(v), &s.Providers); err != nil {
-			return ascendkit.AuthSettings{}, fmt.Errorf("auth settings: stored providers: %w", err)
-		}
-		if s.Providers == nil {
-			s.Providers = []string{}
-		}
-		slices.Sort(s.Providers)
-	}
-	return s, nil
+	return rules.ParseAuthSettings(v, ok)
 }
 
 // SetAuthProviders replaces the enabled providers; names are trimmed and

@@ -104,17 +104,7 @@ func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]a
 	if len(emails) == 0 {
 		return out, nil
 	}
-	given := make(map[string][]string, len(emails)) // normalized → as given
-	norm := make([]string, 0, len(emails))
-	for _, e := range emails {
-		n := rules.NormEmail(e)
-		if _, ok := given[n]; !ok {
-			norm = append(norm, n)
-		}
-		if !slices.Contains(given[n], e) {
-			given[n] = append(given[n], e)
-		}
-	}
+	norm, given := rules.GroupEmails(emails)
 	for len(norm) > 0 {
 		n := min(len(norm), maxVars)
 		chunk := norm[:n]

@@ -239,3 +239,37 @@ func TemplateMatches(t ascendkit.Template, q string) bool {
 	return q == "" || strings.Contains(strings.ToLower(t.Name), q) ||
 		strings.Contains(strings.ToLower(t.Slug), q) || strings.Contains(strings.ToLower(t.Subject), q)
 }
+
+// GroupEmails normalizes emails for a lookup: the distinct normalized
+// addresses in first-seen order, and for each the spellings it was given
+// as, so a match can be reported under every one of them.
+func GroupEmails(emails []string) (normed []string, given map[string][]string) {
+	given = make(map[string][]string, len(emails))
+	normed = make([]string, 0, len(emails))
+	for _, e := range emails {
+		n := NormEmail(e)
+		if _, ok := given[n]; !ok {
+			normed = append(normed, n)
+		}
+		if !slices.Contains(given[n], e) {
+			given[n] = append(given[n], e)
+		}
+	}
+	return normed, given
+}
+
+// ParseAuthSettings reads the stored auth providers setting (ok false or
+// "" when unset): always a non-nil, sorted list.
+func ParseAuthSettings(v string, ok bool) (ascendkit.AuthSettings, error) {
+	s := ascendkit.AuthSettings{Providers: []string{}}
+	if ok && v != "" {
+		if err := json.Unmarshal([]byte(v), &s.Providers); err != nil {
+			return ascendkit.AuthSettings{}, fmt.Errorf("auth settings: stored providers: %w", err)
+		}
+		if s.Providers == nil {
+			s.Providers = []string{}
+		}
+		slices.Sort(s.Providers)
+	}
+	return s, nil
+}
