@@ -44,7 +44,8 @@ func (l *Local) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan,
 // UndoRun removes what a run wrote, in one transaction: the users it
 // created (cascading to their links, tags, events, enrollments, import
 // records and password) and, for users it merged into, only the links,
-// tags, enrollments and metadata.import it added. The auth providers go
+// tags, enrollments and metadata.import it added and the empty identity
+// fields it filled (unless changed since). The auth providers go
 // back to what they were before the run when nothing changed them since.
 // It refuses with an *UndoBlockedError when a later run merged into users
 // this run created, unless force (those merges then go with the users).
