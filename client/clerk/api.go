@@ -61,17 +61,21 @@ type APIOptions struct {
 	// PageSize-1 new users after the first.
 	PageSize int
 	// MaxInFlight caps concurrent list requests. 0 sizes the walk from
-	// the limiter's rate and the measured latency (up to 32); 1 pages
-	// sequentially.
+	// the allowance (or the limiter's rate) and the measured latency, up
+	// to 64; 1 pages sequentially.
 	MaxInFlight int
 	// RequestTimeout bounds one HTTP exchange. Default 30 s.
 	RequestTimeout time.Duration
 	// RetryBudget bounds how long one request may keep failing and being
 	// retried (429 waits excluded: Clerk says how long). Default 2 min.
 	RetryBudget time.Duration
-	// Limiter paces requests. Default: ~90% of the instance's rate limit
-	// (production 1000 req/10 s, development 100 req/10 s). Share one
-	// limiter between sources that talk to the same instance.
+	// Allowance paces requests as Clerk counts them: so many per window.
+	// Default: 90% of the instance's limit (production 900 of 1000 req per
+	// 10 s, development 90 of 100), leaving room for the app's own
+	// traffic. Share one between sources that talk to the same instance.
+	Allowance *Allowance
+	// Limiter, if set instead of Allowance, paces requests with a token
+	// bucket (tests use rate.Inf to turn pacing off).
 	Limiter *rate.Limiter
 	// MaxRetries bounds retries of one request for each failure class.
 	// 0 means the default (6); negative disables retries.
@@ -89,7 +93,8 @@ type APISource struct {
 	client      *http.Client
 	ownClient   bool
 	pageSize    int
-	limiter     *rate.Limiter
+	allowance   *Allowance    // the pacing, unless limiter is set
+	limiter     *rate.Limiter // a token bucket chosen by the caller
 	maxRetries  int
 	maxInFlight int
 	reqTimeout  time.Duration
@@ -155,9 +160,12 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		// One user of each window is the overlap with the previous one.
 		return nil, fmt.Errorf("clerk: page size %d out of range 2..%d", size, pageSize)
 	}
-	lim := opts.Limiter
-	if lim == nil {
-		lim = defaultLimiter(key)
+	allow := opts.Allowance
+	switch {
+	case allow != nil && opts.Limiter != nil:
+		return nil, errors.New("clerk: set Allowance or Limiter, not both")
+	case allow == nil && opts.Limiter == nil:
+		allow = defaultAllowance(key)
 	}
 	retries := opts.MaxRetries
 	switch {
@@ -174,7 +182,8 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		base:        strings.TrimRight(base, "/"),
 		client:      opts.HTTPClient,
 		pageSize:    size,
-		limiter:     lim,
+		allowance:   allow,
+		limiter:     opts.Limiter,
 		maxRetries:  retries,
 		maxInFlight: opts.MaxInFlight,
 		reqTimeout:  cmp.Or(opts.RequestTimeout, defaultRequestTimeout),
@@ -219,14 +228,16 @@ func checkKey(key string) error {
 	return nil
 }
 
-// defaultLimiter paces at ~90% of the instance's documented limit so the
-// importer never trips the 429 that would block the endpoint for a while,
-// while leaving room for the app's own traffic bursts.
-func defaultLimiter(key string) *rate.Limiter {
+// defaultAllowance is 90% of the instance's documented limit, so the
+// importer never trips the 429 that would block the endpoint for a while
+// and leaves room in every window for the app's own traffic.
+func defaultAllowance(key string) *Allowance {
+	n := 90 // of 100 requests per 10 s (development)
 	if IsProduction(key) {
-		return rate.NewLimiter(rate.Limit(90), 10) // 1000 req / 10 s
+		n = 900 // of 1000
 	}
-	return rate.NewLimiter(rate.Limit(9), 5) // 100 req / 10 s
+	w, _ := NewAllowance(n, 10*time.Second)
+	return w
 }
 
 // defaultBackOff is Clerk's SDK schedule: 500 ms, ×1.5, ±50% jitter, 60 s cap.
@@ -370,11 +381,13 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := a.pace(ctx); err != nil {
+		release, err := a.pace(ctx)
+		if err != nil {
 			return err
 		}
 		t0 := time.Now()
 		status, hdr, body, err := a.do(ctx, endpoint)
+		release()
 		if err == nil && status == http.StatusOK {
 			perr := parse(body)
 			if perr == nil {
@@ -438,7 +451,7 @@ func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, 
 		return 0, nil, nil, noAnswer(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	body, err := readBody(resp)
 	if err != nil {
 		// A connection cut mid-body is as retryable as one cut before it.
 		return 0, nil, nil, noAnswer(fmt.Errorf("reading response: %w", err))
@@ -449,6 +462,24 @@ func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, 
 	return resp.StatusCode, resp.Header, body, nil
 }
 
+// readBody reads a response body of at most maxBodyBytes+1 bytes (one
+// more tells an oversized body). A page is a few MB: when Clerk says how
+// long it is, the buffer is allocated once instead of grown by doubling,
+// which costs a concurrent walk as much CPU as decoding the users.
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxBodyBytes+1)
+	n := resp.ContentLength
+	if n < 0 || n > maxBodyBytes {
+		return io.ReadAll(r)
+	}
+	// One byte more than announced, so reading to EOF needs no growth and
+	// a body longer than announced is still read (net/http cuts it, but a
+	// proxy may not) rather than silently truncated.
+	buf := bytes.NewBuffer(make([]byte, 0, n+1))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
 // truncatedJSON reports whether body is JSON that stops before its end,
 // as opposed to something that is not JSON at all.
 func truncatedJSON(body []byte) bool {
@@ -457,22 +488,60 @@ func truncatedJSON(body []byte) bool {
 	return errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// pace takes a token from the limiter, waiting (and saying so) if needed.
-func (a *APISource) pace(ctx context.Context) error {
+// take waits for a place in the allowance, saying so if it has to. The
+// returned release ends the place when the request's answer is in.
+func (a *APISource) take(ctx context.Context) (release func(), err error) {
+	for {
+		p, freed := a.allowance.reserve(time.Now())
+		if p == nil {
+			// Every place is held by a request still going: wait for one
+			// to come back (a request's latency at most, not worth a
+			// message), then for its window.
+			select {
+			case <-freed:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		release = func() { a.allowance.release(p, time.Now()) }
+		d := time.Until(p.at)
+		if d <= 0 {
+			return release, nil
+		}
+		if a.onWait != nil {
+			a.onWait("pacing requests under Clerk's rate limit", d)
+		}
+		if err := a.sleep(ctx, d); err != nil {
+			a.allowance.cancel(p)
+			return nil, err
+		}
+		return release, nil
+	}
+}
+
+// pace takes a place in the allowance (or a token from the limiter),
+// waiting (and saying so) if needed. release, never nil, is called when
+// the request's answer is in.
+func (a *APISource) pace(ctx context.Context) (release func(), err error) {
 	// A 429 pauses the whole key, not just the request that got it; the
 	// pause was announced by whoever started it.
 	if d := a.throttle.remaining(); d > 0 {
 		if err := a.sleep(ctx, d); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	if a.limiter == nil {
+		return a.take(ctx)
 	}
 	r := a.limiter.Reserve()
 	if !r.OK() {
-		return errors.New("clerk: rate limiter allows no requests (burst 0)")
+		return nil, errors.New("clerk: rate limiter allows no requests (burst 0)")
 	}
+	nop := func() {}
 	d := r.Delay()
 	if d <= 0 {
-		return nil
+		return nop, nil
 	}
 	if a.onWait != nil {
 		a.onWait("pacing requests under Clerk's rate limit", d)
@@ -480,9 +549,9 @@ func (a *APISource) pace(ctx context.Context) error {
 	if err := a.sleep(ctx, d); err != nil {
 		// Give the token back so a later, resumed walk is not penalised.
 		r.Cancel()
-		return err
+		return nil, err
 	}
-	return nil
+	return nop, nil
 }
 
 // hold waits out a 429's Retry-After. Every request in flight may get one

@@ -603,18 +603,35 @@ func TestAPIPacingAnnounced(t *testing.T) {
 	}
 }
 
-func TestDefaultLimiter(t *testing.T) {
-	for key, want := range map[string]rate.Limit{
-		"sk_test_abc": 9,  // 90% of 100 / 10 s
-		"sk_live_abc": 90, // 90% of 1000 / 10 s
+// By default a source paces at 90% of the instance's documented window
+// (1000 or 100 requests per 10 s), leaving the app room for its own calls.
+func TestDefaultAllowance(t *testing.T) {
+	for key, want := range map[string]int{
+		"sk_test_abc": 90,
+		"sk_live_abc": 900,
 	} {
 		src, err := clerk.NewAPISource(key, clerk.APIOptions{BaseURL: "http://127.0.0.1:1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		lim := clerk.LimiterOf(src)
-		if lim.Limit() != want || lim.Burst() < 1 || lim.Burst() > 10 {
-			t.Errorf("%s: limit %v burst %d", key[:8], lim.Limit(), lim.Burst())
+		w := clerk.AllowanceOf(src)
+		if w == nil || clerk.LimiterOf(src) != nil {
+			t.Fatalf("%s: allowance %v, limiter %v", key[:8], w, clerk.LimiterOf(src))
+		}
+		if w.Requests() != want || w.Per() != 10*time.Second {
+			t.Errorf("%s: %d per %v, want %d per 10s", key[:8], w.Requests(), w.Per(), want)
+		}
+	}
+	allow, err := clerk.NewAllowance(5, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clerk.NewAPISource("sk_live_abc", clerk.APIOptions{Allowance: allow, Limiter: rate.NewLimiter(1, 1)}); err == nil {
+		t.Error("both Allowance and Limiter accepted")
+	}
+	for _, bad := range [][2]int{{0, 1}, {1, 0}, {-1, 1}} {
+		if _, err := clerk.NewAllowance(bad[0], time.Duration(bad[1])*time.Second); err == nil {
+			t.Errorf("NewAllowance(%d, %ds) accepted", bad[0], bad[1])
 		}
 	}
 }

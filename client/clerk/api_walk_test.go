@@ -460,20 +460,31 @@ func TestAPIWalkCancel(t *testing.T) {
 	}
 }
 
-// The walk keeps rate × latency requests going (Little's law), with a
-// quarter to spare, between 1 and 32.
+// Under an allowance the walk keeps as many requests going as a window
+// allows, up to 64, once the first answer has come back; under a token
+// bucket, rate × latency (Little's law) with a quarter to spare.
 func TestAPIInFlightFromRateAndLatency(t *testing.T) {
+	tiny, err := clerk.NewAllowance(5, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		key     string
+		opts    clerk.APIOptions
 		latency time.Duration
 		want    int
 	}{
-		{"sk_live_x", 300 * time.Millisecond, 32}, // 90/s × 0.3 s × 1.25 + 1 = 35, capped
-		{"sk_live_x", 100 * time.Millisecond, 13}, // 90 × 0.1 × 1.25 = 11.25 → 12, + 1
-		{"sk_test_x", 300 * time.Millisecond, 5},  // 9 × 0.3 × 1.25 = 3.375 → 4, + 1
-		{"sk_test_x", 0, 1},                       // not measured yet
+		{"sk_live_x", clerk.APIOptions{}, 300 * time.Millisecond, 64}, // 900 per window, capped
+		{"sk_test_x", clerk.APIOptions{}, 300 * time.Millisecond, 64}, // 90 per window, capped
+		{"sk_live_x", clerk.APIOptions{}, 0, 1},                       // not measured yet
+		{"sk_live_x", clerk.APIOptions{Allowance: tiny}, time.Second, 5},
+		{"sk_live_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 300 * time.Millisecond, 35}, // 90 × 0.3 × 1.25 + 1
+		{"sk_live_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 100 * time.Millisecond, 13}, // 11.25 → 12, + 1
+		{"sk_test_x", clerk.APIOptions{Limiter: rate.NewLimiter(9, 5)}, 300 * time.Millisecond, 5},    // 3.375 → 4, + 1
+		{"sk_test_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 10 * time.Second, 64},       // capped
 	} {
-		src, err := clerk.NewAPISource(c.key, clerk.APIOptions{BaseURL: "http://127.0.0.1:1"})
+		c.opts.BaseURL = "http://127.0.0.1:1"
+		src, err := clerk.NewAPISource(c.key, c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -481,6 +492,61 @@ func TestAPIInFlightFromRateAndLatency(t *testing.T) {
 		if got := clerk.InFlight(src); got != c.want {
 			t.Errorf("%s at %v: %d in flight, want %d", c.key[:8], c.latency, got, c.want)
 		}
+	}
+}
+
+// A walk under an allowance smaller than the server's limit spends each
+// window's allowance at once, then waits for the window to slide: every
+// user arrives once and in order, and the server never answers 429.
+func TestAPIAllowanceKeepsUnderTheServersWindow(t *testing.T) {
+	const window = 400 * time.Millisecond
+	users := emulator.Generate(300, 5)
+	srv := startEmulator(t, users, emulator.Options{
+		RequestsPer10s: 10, RateWindow: window, Latency: 20 * time.Millisecond,
+	})
+	allow, err := clerk.NewAllowance(9, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var paced int
+	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
+		BaseURL: srv.BaseURL(), PageSize: 10, Allowance: allow,
+		OnWait: func(reason string, d time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.Contains(reason, "pacing") && d <= window {
+				paced++
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(recs))
+	for i, r := range recs {
+		got[i] = r.User.ID
+	}
+	if want := ids(users); !slices.Equal(got, want) {
+		t.Fatalf("got %d users, want %d in created_at order", len(got), len(want))
+	}
+	if n := srv.Throttled(); n != 0 {
+		t.Errorf("server refused %d requests with 429", n)
+	}
+	// 300 users in windows of 10 overlapping by one are 34 list requests
+	// plus the count: four windows' worth, so the walk had to wait.
+	if n := srv.Requests(); n < 35 {
+		t.Errorf("%d requests, want at least 35", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if paced == 0 {
+		t.Error("no pacing wait announced")
 	}
 }
 

@@ -13,5 +13,8 @@ import (
 // SetSleep replaces the source's wait function.
 func SetSleep(a *APISource, f func(context.Context, time.Duration) error) { a.sleep = f }
 
-// LimiterOf returns the limiter the source paces with.
+// LimiterOf returns the token bucket the source paces with, if any.
 func LimiterOf(a *APISource) *rate.Limiter { return a.limiter }
+
+// AllowanceOf returns the allowance the source paces with, if any.
+func AllowanceOf(a *APISource) *Allowance { return a.allowance }
