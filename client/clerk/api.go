@@ -113,6 +113,8 @@ type APISource struct {
 	latency latencyMeter
 	// throttle is the pause of the last 429, shared by every request.
 	throttle throttle
+	// paced is the end of the last pacing wait announced.
+	paced pacedUntil
 
 	walk   walk
 	done   bool
@@ -509,7 +511,7 @@ func (a *APISource) take(ctx context.Context) (release func(), err error) {
 		if d <= 0 {
 			return release, nil
 		}
-		if a.onWait != nil {
+		if a.onWait != nil && a.paced.announce(p.at) {
 			a.onWait("pacing requests under Clerk's rate limit", d)
 		}
 		if err := a.sleep(ctx, d); err != nil {
@@ -564,6 +566,26 @@ func (a *APISource) hold(ctx context.Context, d time.Duration) error {
 	}
 	defer a.throttle.leave()
 	return a.sleep(ctx, d)
+}
+
+// pacedUntil coalesces pacing notices: when a window's allowance is
+// spent, dozens of requests start waiting within a few seconds of each
+// other; one notice (the first) says it, not one line per request.
+type pacedUntil struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// announce reports whether a wait until at needs a notice: none announced
+// is still going on. It records at either way.
+func (p *pacedUntil) announce(at time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fresh := !time.Now().Before(p.until)
+	if at.After(p.until) {
+		p.until = at
+	}
+	return fresh
 }
 
 // throttle is the pause a 429 imposes on every request of the source.
