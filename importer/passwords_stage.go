@@ -143,6 +143,10 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 	size := 0
 	var buf []byte
 	for {
+		// Checked here too: a source need not check before each page.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		recs, err := src.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
@@ -224,9 +228,12 @@ func (s *staged) sortChunk(chunk []stageEntry) []stageEntry {
 func (s *staged) markDone(ord uint64)    { s.done[ord/64] |= 1 << (ord % 64) }
 func (s *staged) isDone(ord uint64) bool { return s.done[ord/64]&(1<<(ord%64)) != 0 }
 
-// sortedRun is a sorted run of entries: a slice, or a file read back in order.
+// sortedRun is a sorted run of entries: a slice, or a file read back in
+// order. A file is opened only when its merge starts, so the open files
+// stay at the merge's fan-in however many runs there are.
 type sortedRun struct {
 	mem  []stageEntry
+	path string // "" for a run in memory (or one closed)
 	f    *os.File
 	br   *bufio.Reader
 	left int // entries still in the file
@@ -278,17 +285,13 @@ func (w *runWriter) write(e stageEntry) error {
 	return err
 }
 
-// finish flushes the file and opens it for reading from the start.
+// finish writes out and closes the run's file.
 func (w *runWriter) finish() (*sortedRun, error) {
-	if err := w.w.Flush(); err != nil {
-		w.abort()
+	if err := errors.Join(w.w.Flush(), w.f.Close()); err != nil {
+		os.Remove(w.f.Name())
 		return nil, err
 	}
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		w.abort()
-		return nil, err
-	}
-	return &sortedRun{f: w.f, br: bufio.NewReaderSize(w.f, 32<<10), left: w.n}, nil
+	return &sortedRun{path: w.f.Name(), left: w.n}, nil
 }
 
 func (w *runWriter) abort() {
@@ -298,7 +301,7 @@ func (w *runWriter) abort() {
 
 // next moves to the run's next entry; false at its end.
 func (r *sortedRun) next() (bool, error) {
-	if r.f == nil {
+	if r.path == "" {
 		if len(r.mem) == 0 {
 			return false, nil
 		}
@@ -307,6 +310,13 @@ func (r *sortedRun) next() (bool, error) {
 	}
 	if r.left == 0 {
 		return false, r.close()
+	}
+	if r.f == nil {
+		f, err := os.Open(r.path)
+		if err != nil {
+			return false, err
+		}
+		r.f, r.br = f, bufio.NewReaderSize(f, 32<<10)
 	}
 	r.left--
 	id, err := readField(r.br)
@@ -331,11 +341,15 @@ func (r *sortedRun) next() (bool, error) {
 
 // close closes and removes a run's file.
 func (r *sortedRun) close() error {
-	if r.f == nil {
+	if r.path == "" {
 		return nil
 	}
-	err := errors.Join(r.f.Close(), os.Remove(r.f.Name()))
-	r.f = nil
+	var err error
+	if r.f != nil {
+		err = r.f.Close()
+	}
+	err = errors.Join(err, os.Remove(r.path))
+	r.f, r.br, r.path = nil, nil, ""
 	return err
 }
 
