@@ -578,9 +578,9 @@ func (s *staged) lookup(ctx context.Context, ids []string) (map[string]stagedDig
 }
 
 // dropEvery is how many lookups go between two dropMapped calls: the
-// kernel maps up to 64 KiB around each page fault, so 128 lookups can
-// map some 8 MiB of the file.
-const dropEvery = 128
+// kernel maps up to 64 KiB around each page fault (a lookup faults on a
+// leaf and maybe a branch page), so 32 lookups map at most ~4 MiB.
+const dropEvery = 32
 
 // open decodes a tree value (ordinal, hasher, sealed digest) and opens
 // the digest; v is only valid inside the transaction, so nothing of it
