@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
 	"container/heap"
 	"context"
 	"crypto/aes"
@@ -14,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
 	bolt "go.etcd.io/bbolt"
@@ -33,6 +33,8 @@ import (
 // the tree. The digests are sealed with AES-GCM under a key that lives
 // only in this process's memory, so no file holds anything usable even if
 // it outlives a crash; the directory is removed on close.
+//
+// Not for concurrent use: the runner looks up one page at a time.
 type staged struct {
 	lim  stageLimits
 	dir  string
@@ -57,13 +59,19 @@ type stagedDigest struct {
 	digest clerk.Secret
 }
 
-// stageEntry is one record on its way to the tree: sealed is the nonce
-// and the AES-GCM sealed digest, empty when the record has none.
+// stageEntry is one record on its way to the tree, in one allocation
+// from reading to the tree: kv is the key (the id) then the tree's
+// value: ordinal, hasher, and the nonce and AES-GCM sealed digest (empty
+// when the record has none). bbolt keeps both until the commit, so
+// nothing is copied again.
 type stageEntry struct {
-	id, hasher string
-	ord        uint64
-	sealed     []byte
+	kv   []byte
+	klen int
+	ord  uint64
 }
+
+func (e *stageEntry) key() []byte { return e.kv[:e.klen] }
+func (e *stageEntry) val() []byte { return e.kv[e.klen:] }
 
 // stageLimits bound the memory staging uses, whatever the file's size.
 type stageLimits struct {
@@ -76,7 +84,9 @@ type stageLimits struct {
 	fanIn int
 }
 
-// defaultStageLimits keep staging near 40 MB of heap at most.
+// defaultStageLimits: a 2 MiB run sorted in memory, 1 MiB appended per
+// commit, 64 runs (32 KiB buffers) merged at once. With them a
+// 1M-digest file stages in at most ~11 MB of live heap (gctrace).
 var defaultStageLimits = stageLimits{runBytes: 2 << 20, txBytes: 1 << 20, fanIn: 64}
 
 // maxStagedID is the longest id staged. Clerk ids are ~32 bytes; bbolt
@@ -90,6 +100,8 @@ func stagePasswords(ctx context.Context, src clerk.Source) (*staged, error) {
 	return stagePasswordsWith(ctx, src, defaultStageLimits)
 }
 
+// stagePasswordsWith is stagePasswords with its memory limits given
+// (tests make them tiny to exercise every path).
 func stagePasswordsWith(ctx context.Context, src clerk.Source, lim stageLimits) (_ *staged, err error) {
 	dir, err := os.MkdirTemp("", "ascendkit-passwords-") // mode 0700
 	if err != nil {
@@ -164,13 +176,13 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 				return nil, fmt.Errorf("passwords file: staging: %w", err)
 			}
 			buf = binary.AppendUvarint(buf[:0], uint64(rec.Pos))
-			buf = binary.AppendUvarint(buf, uint64(len(e.id)))
-			buf = append(buf, e.id...)
+			buf = binary.AppendUvarint(buf, uint64(e.klen))
+			buf = append(buf, e.key()...)
 			if _, err := ow.Write(buf); err != nil {
 				return nil, fmt.Errorf("passwords file: staging: %w", err)
 			}
 			chunk = append(chunk, e)
-			if size += e.size(); size >= s.lim.runBytes {
+			if size += len(e.kv) + 64; size >= s.lim.runBytes {
 				r, err := s.writeRun(s.sortChunk(chunk), len(runs))
 				if err != nil {
 					return nil, fmt.Errorf("passwords file: staging: %w", err)
@@ -190,33 +202,39 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 // seal gives the record the next ordinal and seals its digest, bound to
 // its id and hasher so that no sealed digest can be moved to another id.
 func (s *staged) seal(u *clerk.User) (stageEntry, error) {
-	// Cloned: the chunk must not keep a decoder's buffer alive.
-	e := stageEntry{id: strings.Clone(u.ID), hasher: strings.Clone(u.PasswordHasher), ord: s.records}
+	id, hasher, d := u.ID, u.PasswordHasher, string(u.PasswordDigest)
+	e := stageEntry{klen: len(id), ord: s.records}
 	s.records++
 	if s.records > uint64(len(s.done))*64 {
 		s.done = append(s.done, 0)
 	}
-	if d := string(u.PasswordDigest); d != "" {
-		nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(d)+s.aead.Overhead())
-		if _, err := rand.Read(nonce); err != nil {
+	ns := s.aead.NonceSize()
+	kv := make([]byte, 0, len(id)+2*binary.MaxVarintLen64+len(hasher)+ns+len(d)+s.aead.Overhead())
+	kv = append(kv, id...)
+	kv = binary.AppendUvarint(kv, e.ord)
+	kv = binary.AppendUvarint(kv, uint64(len(hasher)))
+	kv = append(kv, hasher...)
+	if d != "" {
+		n := len(kv)
+		kv = kv[:n+ns]
+		if _, err := rand.Read(kv[n:]); err != nil {
 			return e, err
 		}
-		e.sealed = s.aead.Seal(nonce, nonce, []byte(d), sealAD(e.id, e.hasher))
+		kv = s.aead.Seal(kv, kv[n:], []byte(d), sealAD(id, hasher))
 	}
+	e.kv = kv
 	return e, nil
 }
 
 func sealAD(id, hasher string) []byte { return []byte(id + "\x00" + hasher) }
 
-func (e *stageEntry) size() int { return len(e.id) + len(e.hasher) + len(e.sealed) + 64 }
-
 // sortChunk sorts a chunk by id and drops the later records of an id.
 func (s *staged) sortChunk(chunk []stageEntry) []stageEntry {
 	// Stable: records of one id stay in file (ordinal) order.
-	slices.SortStableFunc(chunk, func(a, b stageEntry) int { return strings.Compare(a.id, b.id) })
+	slices.SortStableFunc(chunk, func(a, b stageEntry) int { return bytes.Compare(a.key(), b.key()) })
 	out := chunk[:0]
 	for i, e := range chunk {
-		if i > 0 && e.id == chunk[i-1].id {
+		if i > 0 && bytes.Equal(e.key(), chunk[i-1].key()) {
 			s.markDone(e.ord)
 			continue
 		}
@@ -272,16 +290,14 @@ func (s *staged) newRunWriter(n int) (*runWriter, error) {
 }
 
 func (w *runWriter) write(e stageEntry) error {
-	b := binary.AppendUvarint(w.buf[:0], uint64(len(e.id)))
-	b = append(b, e.id...)
-	b = binary.AppendUvarint(b, e.ord)
-	b = binary.AppendUvarint(b, uint64(len(e.hasher)))
-	b = append(b, e.hasher...)
-	b = binary.AppendUvarint(b, uint64(len(e.sealed)))
-	b = append(b, e.sealed...)
+	b := binary.AppendUvarint(w.buf[:0], uint64(e.klen))
+	b = binary.AppendUvarint(b, uint64(len(e.kv)))
 	w.buf = b
 	w.n++
-	_, err := w.w.Write(b)
+	if _, err := w.w.Write(b); err != nil {
+		return err
+	}
+	_, err := w.w.Write(e.kv)
 	return err
 }
 
@@ -319,23 +335,23 @@ func (r *sortedRun) next() (bool, error) {
 		r.f, r.br = f, bufio.NewReaderSize(f, 32<<10)
 	}
 	r.left--
-	id, err := readField(r.br)
-	if err != nil {
-		return false, err
-	}
-	ord, err := binary.ReadUvarint(r.br)
+	klen, err := binary.ReadUvarint(r.br)
 	if err != nil {
 		return false, errStageAltered
 	}
-	hasher, err := readField(r.br)
+	kv, err := readField(r.br)
 	if err != nil {
 		return false, err
 	}
-	sealed, err := readField(r.br)
-	if err != nil {
-		return false, err
+	if klen > uint64(len(kv)) {
+		return false, errStageAltered
 	}
-	r.cur = stageEntry{id: string(id), hasher: string(hasher), ord: ord, sealed: sealed}
+	r.cur = stageEntry{kv: kv, klen: int(klen)}
+	ord, n := binary.Uvarint(r.cur.val())
+	if n <= 0 {
+		return false, errStageAltered
+	}
+	r.cur.ord = ord
 	return true, nil
 }
 
@@ -381,7 +397,7 @@ type runHeap []*sortedRun
 
 func (h runHeap) Len() int { return len(h) }
 func (h runHeap) Less(i, j int) bool {
-	if c := strings.Compare(h[i].cur.id, h[j].cur.id); c != 0 {
+	if c := bytes.Compare(h[i].cur.key(), h[j].cur.key()); c != 0 {
 		return c < 0
 	}
 	return h[i].cur.ord < h[j].cur.ord
@@ -410,7 +426,8 @@ func (s *staged) merge(ctx context.Context, runs []*sortedRun, emit func(stageEn
 		}
 	}
 	heap.Init(&h)
-	last, first := "", true
+	var last []byte
+	first := true
 	for n := 0; len(h) > 0; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -419,12 +436,12 @@ func (s *staged) merge(ctx context.Context, runs []*sortedRun, emit func(stageEn
 		}
 		r := h[0]
 		e := r.cur
-		if !first && e.id == last {
+		if !first && bytes.Equal(e.key(), last) {
 			s.markDone(e.ord)
 		} else if err := emit(e); err != nil {
 			return err
 		} else {
-			last, first = e.id, false
+			last, first = e.key(), false
 		}
 		ok, err := r.next()
 		if err != nil {
@@ -499,18 +516,12 @@ func (s *staged) load(ctx context.Context, runs []*sortedRun) (err error) {
 			tx.Rollback()
 		}
 	}()
-	var val []byte
 	err = s.merge(ctx, runs, func(e stageEntry) error {
-		val = binary.AppendUvarint(val[:0], e.ord)
-		val = binary.AppendUvarint(val, uint64(len(e.hasher)))
-		val = append(val, e.hasher...)
-		val = append(val, e.sealed...)
-		// bbolt keeps the value until commit: give it its own copy.
-		if err := b.Put([]byte(e.id), slices.Clone(val)); err != nil {
+		if err := b.Put(e.key(), e.val()); err != nil {
 			return err
 		}
 		s.ids++
-		if size += len(e.id) + len(val) + 16; size >= s.lim.txBytes {
+		if size += len(e.kv) + 16; size >= s.lim.txBytes {
 			if err := tx.Commit(); err != nil {
 				tx = nil
 				return err
