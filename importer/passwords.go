@@ -1,24 +1,14 @@
 package importer
 
 import (
-	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"database/sql"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
 	"github.com/ascendkit/ascendkit/client/clerk"
-	_ "modernc.org/sqlite" // the staging file
 )
 
 // TagPasswordKept marks a user whose Clerk password digest was carried
@@ -42,180 +32,6 @@ type PasswordReport struct {
 	NeedsReset        int            `json:"needsReset"`
 	UnsupportedHasher map[string]int `json:"unsupportedHasher"`
 	Unmatched         int            `json:"unmatched"`
-}
-
-// staged holds the digests of a --passwords file, keyed by Clerk id, so
-// that the main source can be joined to it page by page.
-//
-// A 1M-user file would take ~150 MB as a Go map; instead the digests are
-// staged in a private temporary SQLite file (a B-tree keyed by id, memory
-// bounded by SQLite's page cache) and each page of the main source looks
-// up only its own ids. The digests in that file are sealed with AES-GCM
-// under a key that lives only in this process's memory, so the file holds
-// nothing usable even if it outlives a crash; it is removed on close.
-type staged struct {
-	dir    string
-	db     *sql.DB
-	aead   cipher.AEAD
-	ids    int
-	broken int // records of the passwords file that did not decode
-}
-
-type stagedDigest struct {
-	hasher string
-	digest clerk.Secret
-}
-
-// stagePasswords reads the whole passwords source into a staging file.
-func stagePasswords(ctx context.Context, src clerk.Source) (_ *staged, err error) {
-	dir, err := os.MkdirTemp("", "ascendkit-passwords-")
-	if err != nil {
-		return nil, fmt.Errorf("passwords file: staging: %w", err)
-	}
-	s := &staged{dir: dir}
-	defer func() {
-		if err != nil {
-			s.close()
-		}
-	}()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("passwords file: staging key: %w", err)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	if s.aead, err = cipher.NewGCM(block); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, "stage.db")
-	if s.db, err = sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)"); err != nil {
-		return nil, fmt.Errorf("passwords file: staging: %w", err)
-	}
-	s.db.SetMaxOpenConns(1)
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE stage (id TEXT PRIMARY KEY, pos INTEGER NOT NULL, hasher TEXT NOT NULL,
-		digest BLOB, matched INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`); err != nil {
-		return nil, fmt.Errorf("passwords file: staging: %w", err)
-	}
-	for {
-		recs, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("passwords file: %w", err)
-		}
-		if err := s.insert(ctx, recs); err != nil {
-			return nil, fmt.Errorf("passwords file: staging: %w", err)
-		}
-	}
-	return s, nil
-}
-
-func (s *staged) insert(ctx context.Context, recs []clerk.Record) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	// The first record of an id wins, as the main source's first does.
-	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO stage (id, pos, hasher, digest) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, rec := range recs {
-		if rec.Err != nil || rec.User == nil || rec.User.ID == "" {
-			s.broken++
-			continue
-		}
-		var sealed []byte
-		if d := string(rec.User.PasswordDigest); d != "" {
-			nonce := make([]byte, s.aead.NonceSize())
-			if _, err := rand.Read(nonce); err != nil {
-				return err
-			}
-			sealed = s.aead.Seal(nonce, nonce, []byte(d), []byte(rec.User.ID))
-		}
-		res, err := st.ExecContext(ctx, rec.User.ID, rec.Pos, rec.User.PasswordHasher, sealed)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			s.ids++
-		}
-	}
-	return tx.Commit()
-}
-
-// lookup returns the staged digests of ids and marks those ids matched.
-func (s *staged) lookup(ctx context.Context, ids []string) (map[string]stagedDigest, error) {
-	out := map[string]stagedDigest{}
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		ids = ids[n:]
-		in := strings.TrimSuffix(strings.Repeat("?,", n), ",")
-		rows, err := s.db.QueryContext(ctx, `SELECT id, hasher, digest FROM stage WHERE id IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id, hasher string
-			var sealed []byte
-			if err := rows.Scan(&id, &hasher, &sealed); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			d := stagedDigest{hasher: hasher}
-			if len(sealed) > s.aead.NonceSize() {
-				ns := s.aead.NonceSize()
-				plain, err := s.aead.Open(nil, sealed[:ns], sealed[ns:], []byte(id))
-				if err != nil {
-					rows.Close()
-					return nil, errors.New("passwords staging file was altered")
-				}
-				d.digest = clerk.Secret(plain)
-			}
-			out[id] = d
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return nil, err
-		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE stage SET matched = 1 WHERE id IN (`+in+`)`, args...); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// unmatched calls fn for each staged id the source did not have, in file order.
-func (s *staged) unmatched(ctx context.Context, fn func(id string, pos int)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, pos FROM stage WHERE matched = 0 ORDER BY pos`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id string
-		var pos int
-		if err := rows.Scan(&id, &pos); err != nil {
-			rows.Close()
-			return err
-		}
-		fn(id, pos)
-	}
-	return errors.Join(rows.Err(), rows.Close())
-}
-
-func (s *staged) close() {
-	if s.db != nil {
-		s.db.Close()
-	}
-	os.RemoveAll(s.dir)
 }
 
 // stagePasswordsFile is the runner's hook: it stages Options.Passwords
