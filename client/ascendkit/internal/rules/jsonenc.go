@@ -52,7 +52,8 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		if v == nil {
 			return append(dst, "null"...), nil
 		}
-		keys := make([]string, 0, len(v))
+		var small [8]string // most objects are this small: no allocation
+		keys := small[:0]
 		for k := range v {
 			keys = append(keys, k)
 		}
