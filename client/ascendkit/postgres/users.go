@@ -78,7 +78,10 @@ func lookupEmails(ctx context.Context, q querier, emails []string) (map[string]a
 		return out, nil
 	}
 	normed, given := rules.GroupEmails(emails)
-	rows, err := q.Query(ctx, `SELECT email, id, import_run FROM users WHERE email = ANY($1)`, freshPlan, normed)
+	// Key probes, as in lookupSourceIDs: "email = ANY($1)" took a bitmap
+	// scan of the whole array each page, about a third more server time.
+	rows, err := q.Query(ctx, `SELECT u.email, u.id, u.import_run FROM unnest($1::text[]) AS k (e)
+		CROSS JOIN LATERAL (SELECT email, id, import_run FROM users WHERE email = k.e OFFSET 0) u`, freshPlan, normed)
 	if err != nil {
 		return nil, err
 	}
