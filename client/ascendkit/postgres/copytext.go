@@ -1,9 +1,9 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -20,7 +20,7 @@ type copySpec struct {
 
 // copyRow builds COPY's text format: a tab between values, a newline
 // after each row, \N for NULL and backslash escapes. The values go
-// straight into one buffer, where pgx's CopyFrom took a []any per row and
+// straight into a buffer, where pgx's CopyFrom took a []any per row and
 // looked up an encoder for every value (binary format), which was most of
 // the client's cost of writing a batch. The server parses text rows about
 // as fast, and the floor an import is measured against sends text too.
@@ -87,58 +87,70 @@ func appendCopyText(dst []byte, s string) []byte {
 	}
 }
 
-// copyBufs keeps the buffers of finished COPYs for the next batch's. Not
-// a sync.Pool: that is emptied by every other garbage collection, several
-// times per batch, and each COPY then grew a new buffer from nothing.
-var copyBufs = make(chan *copyRow, 4)
+// copyChunk is how much COPY data is encoded at a time: the server parses
+// one chunk while the next is encoded, as pgx's CopyFrom overlapped them.
+const copyChunk = 32 << 10
 
-// maxKeptCopyBuf bounds a buffer kept for reuse: a batch of unusually
-// large rows does not pin its memory.
-const maxKeptCopyBuf = 8 << 20
+// copyReader encodes c's rows as pgconn.CopyFrom reads them, a chunk at
+// a time, so that encoding overlaps the server's work instead of
+// preceding it.
+type copyReader struct {
+	c       copySpec
+	next    int // the next row to encode
+	w       copyRow
+	pending []byte
+}
 
-// encodeCopy writes c's rows in COPY's text format.
-func encodeCopy(c copySpec, w *copyRow) error {
-	for i := range c.n {
-		w.col = 0
-		c.row(i, w)
-		if w.col != len(c.cols) {
-			return fmt.Errorf("copy %s: row %d has %d values for %d columns", c.table, i, w.col, len(c.cols))
+// Read implements io.Reader.
+func (r *copyReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(r.pending) == 0 {
+			if r.next >= r.c.n {
+				if n == 0 {
+					return 0, io.EOF
+				}
+				return n, nil
+			}
+			r.w.buf = r.w.buf[:0]
+			for r.next < r.c.n && len(r.w.buf) < copyChunk {
+				if err := encodeRow(r.c, r.next, &r.w); err != nil {
+					return n, err
+				}
+				r.next++
+			}
+			r.pending = r.w.buf
 		}
-		w.buf = append(w.buf, '\n')
+		k := copy(p[n:], r.pending)
+		n += k
+		r.pending = r.pending[k:]
 	}
+	return n, nil
+}
+
+// encodeRow appends row i of c in COPY's text format.
+func encodeRow(c copySpec, i int, w *copyRow) error {
+	w.col = 0
+	c.row(i, w)
+	if w.col != len(c.cols) {
+		return fmt.Errorf("copy %s: row %d has %d values for %d columns", c.table, i, w.col, len(c.cols))
+	}
+	w.buf = append(w.buf, '\n')
 	return nil
 }
 
 // copyText runs c as one COPY … FROM STDIN on tx's connection and
 // returns the rows it wrote.
 func copyText(ctx context.Context, tx pgx.Tx, c copySpec) (int64, error) {
-	var w *copyRow
-	select {
-	case w = <-copyBufs:
-	default:
-		w = new(copyRow)
-	}
-	defer func() {
-		// Cleared: the rows may hold password digests.
-		clear(w.buf)
-		if cap(w.buf) <= maxKeptCopyBuf {
-			w.buf = w.buf[:0]
-			select {
-			case copyBufs <- w:
-			default:
-			}
-		}
-	}()
-	w.buf = w.buf[:0]
-	if err := encodeCopy(c, w); err != nil {
-		return 0, err
-	}
+	r := &copyReader{c: c, w: copyRow{buf: make([]byte, 0, copyChunk+4<<10)}}
+	// Cleared: the rows may hold password digests.
+	defer clear(r.w.buf[:cap(r.w.buf)])
 	cols := make([]string, len(c.cols))
 	for i, col := range c.cols {
 		cols[i] = pgx.Identifier{col}.Sanitize()
 	}
 	sql := `COPY ` + pgx.Identifier{c.table}.Sanitize() + ` (` + strings.Join(cols, ", ") + `) FROM STDIN`
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(w.buf), sql)
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
 	if err != nil {
 		return 0, err
 	}

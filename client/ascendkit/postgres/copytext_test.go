@@ -1,6 +1,9 @@
 package postgres
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -23,9 +26,8 @@ func TestAppendCopyText(t *testing.T) {
 }
 
 func TestEncodeCopyCountsColumns(t *testing.T) {
-	var w copyRow
-	err := encodeCopy(copySpec{"t", []string{"a", "b"}, 1, func(i int, w *copyRow) { w.text("only one") }}, &w)
-	if err == nil {
+	r := &copyReader{c: copySpec{"t", []string{"a", "b"}, 1, func(i int, w *copyRow) { w.text("only one") }}}
+	if _, err := io.ReadAll(r); err == nil {
 		t.Fatal("a row with too few values was encoded")
 	}
 }
@@ -70,5 +72,35 @@ func TestCopyKeepsEveryByte(t *testing.T) {
 	tags := query(t, env, `SELECT tag FROM user_tags ORDER BY tag`)
 	if len(tags) != 2 || tags[0][0] != "t\t2" || tags[1][0] != "t\\1" {
 		t.Errorf("tags = %q", tags)
+	}
+}
+
+// TestCopyReaderChunks reads a COPY of more rows than one chunk holds
+// through reads of awkward sizes and checks that every row arrives once,
+// in order, whole.
+func TestCopyReaderChunks(t *testing.T) {
+	const n = 5000
+	c := copySpec{"t", []string{"a", "b"}, n, func(i int, w *copyRow) { w.text(fmt.Sprintf("row\t%d", i)); w.boolean(i%2 == 0) }}
+	var want bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&want, "row\\t%d\t%s\n", i, map[bool]string{true: "t", false: "f"}[i%2 == 0])
+	}
+	for _, size := range []int{1, 7, 4096, 65531, 1 << 20} {
+		r := &copyReader{c: c}
+		var got bytes.Buffer
+		buf := make([]byte, size)
+		for {
+			k, err := r.Read(buf)
+			got.Write(buf[:k])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got.String() != want.String() {
+			t.Fatalf("reads of %d bytes: %d bytes differ from the %d expected", size, got.Len(), want.Len())
+		}
 	}
 }
