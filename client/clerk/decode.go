@@ -298,6 +298,10 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 	default:
 		return nil, false, fmt.Errorf("field %q: got JSON %s, want an array, a string or null", name, jsonKind(raw))
 	}
+	// An empty array (most users' phone_numbers) needs no decoder.
+	if raw[len(raw)-1] == ']' && len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0 {
+		return nil, false, nil
+	}
 	// The API's shape, an array of objects, decodes in one pass; other
 	// element kinds fall through to the element-by-element path.
 	if first := bytes.TrimLeft(raw[1:], " \t\r\n"); len(first) > 0 && first[0] == '{' {
@@ -318,8 +322,8 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 		switch {
 		case len(e) == 0 || string(e) == "null":
 		case e[0] == '"':
-			var s string
-			if err := json.Unmarshal(e, &s); err != nil {
+			s, err := jsonString(e)
+			if err != nil {
 				return nil, false, fmt.Errorf("field %q[%d]: %w", name, i, err)
 			}
 			if s = strings.TrimSpace(s); s != "" {

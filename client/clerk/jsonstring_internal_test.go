@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -19,4 +20,31 @@ func FuzzJSONString(f *testing.F) {
 			t.Fatalf("jsonString(%q) = %q, %v; json.Unmarshal gives %q, %v", in, got, err, want, wantErr)
 		}
 	})
+}
+
+// TestIdentsFieldArrays covers identsField's fast paths: empty arrays and
+// arrays of plain or escaped strings.
+func TestIdentsFieldArrays(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+		flat bool
+		err  bool
+	}{
+		{in: `[]`},
+		{in: "[ \n\t]"},
+		{in: `[null]`},
+		{in: `["a@x.io", " b@x.io ", "", null]`, want: []string{"a@x.io", "b@x.io"}, flat: true},
+		{in: `["a\"b@x.io", "\u00e9@x.io"]`, want: []string{`a"b@x.io`, "é@x.io"}, flat: true},
+		{in: `[1]`, err: true},
+	} {
+		ids, flat, err := identsField("email_addresses", "email", view(c.in))
+		var got []string
+		for _, id := range ids {
+			got = append(got, id.Value)
+		}
+		if (err != nil) != c.err || flat != c.flat || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("identsField(%s) = %q, %v, %v; want %q, %v, error %v", c.in, got, flat, err, c.want, c.flat, c.err)
+		}
+	}
 }
