@@ -544,7 +544,12 @@ func loneSurrogate(b []byte) string {
 	}
 	for i := 0; i < len(b); i++ {
 		if b[i] != '\\' {
-			continue
+			// Jump to the next backslash: most records have none.
+			j := bytes.IndexByte(b[i:], '\\')
+			if j < 0 {
+				return ""
+			}
+			i += j
 		}
 		r, ok := hex(i)
 		if !ok {

@@ -48,3 +48,21 @@ func TestIdentsFieldArrays(t *testing.T) {
 		}
 	}
 }
+
+func TestLoneSurrogate(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":"plain"}`:                  "",
+		`{"a":"\ud800"}`:                 `\ud800`,
+		`{"a":"x\udc00y"}`:               `\udc00`,
+		`{"a":"\ud83d\ude00 pair"}`:      "",
+		`{"a":"\\ud800 escaped"}`:        "",
+		`{"a":"\\\ud800 after"}`:         `\ud800`,
+		`{"a":"\n\t\u00e9 then \uDBFF"}`: `\uDBFF`,
+		`{"a":"ends with \ud800`:         `\ud800`,
+		`{"a":"\u12"}`:                   "",
+	} {
+		if got := loneSurrogate([]byte(in)); got != want {
+			t.Errorf("loneSurrogate(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
