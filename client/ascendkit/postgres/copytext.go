@@ -144,7 +144,7 @@ func encodeRow(c copySpec, i int, w *copyRow) error {
 func copyText(ctx context.Context, tx pgx.Tx, c copySpec) (int64, error) {
 	r := &copyReader{c: c, w: copyRow{buf: make([]byte, 0, copyChunk+4<<10)}}
 	// Cleared: the rows may hold password digests.
-	defer clear(r.w.buf[:cap(r.w.buf)])
+	defer func() { clear(r.w.buf[:cap(r.w.buf)]) }()
 	cols := make([]string, len(c.cols))
 	for i, col := range c.cols {
 		cols[i] = pgx.Identifier{col}.Sanitize()
