@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints, for 100k and 400k synthetic Clerk users imported from an export
 # file into a fresh PostgreSQL environment by the CLI: users/s, the CLI's
-# max RSS, and the ratio of the import's time to a raw COPY of the same
+# CPU seconds and max RSS, and the ratio of the import's time to a raw COPY of the same
 # rows into the same tables, measured in the same run (goal <= 1.5x).
 # With --1m it also imports 1M users into PostgreSQL and into SQLite and
 # prints both max RSS figures (goal: PostgreSQL's no higher).
@@ -41,16 +41,17 @@ for n in ${sizes[@]+"${sizes[@]}"} $big; do
   schema="bench_import_$n"
   psql_base -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema"
   start=$(date +%s.%N)
-  /usr/bin/time -o "$tmp/time" -f "%M" \
+  /usr/bin/time -o "$tmp/time" -f "%M %U %S" \
     "$tmp/ascendkit" --env "$(schema_url "$schema")" import clerk run --file "$tmp/clerk-$n.json" --json >"$tmp/report.json"
   end=$(date +%s.%N)
-  rss=$(cat "$tmp/time")
+  read -r rss usr sys <"$tmp/time"
   imported=$(grep -o '"imported": *[0-9]*' "$tmp/report.json" | head -1 | grep -o '[0-9]*$')
   read -r copy_s rows < <("$tmp/pgcopybench" -url "$base" -from "$schema")
-  awk -v n="$n" -v imp="$imported" -v s="$start" -v e="$end" -v c="$copy_s" -v rows="$rows" -v rss="$rss" 'BEGIN {
+  awk -v n="$n" -v imp="$imported" -v s="$start" -v e="$end" -v c="$copy_s" -v rows="$rows" -v rss="$rss" -v cpu="$usr $sys" 'BEGIN {
     t = e - s
-    printf "postgres run %d users: %d imported in %.2f s = %.0f users/s, max RSS %d KiB; raw COPY of the same %d rows %.2f s; ratio %.2fx\n",
-      n, imp, t, imp / t, rss, rows, c, t / c
+    split(cpu, u, " ")
+    printf "postgres run %d users: %d imported in %.2f s (CLI CPU %.2f s) = %.0f users/s, max RSS %d KiB; raw COPY of the same %d rows %.2f s; ratio %.2fx\n",
+      n, imp, t, u[1] + u[2], imp / t, rss, rows, c, t / c
   }'
   psql_base -c "DROP SCHEMA $schema CASCADE"
   if [ "$n" = "$big" ]; then

@@ -114,6 +114,20 @@ func (s *scanner) value(dst *[]byte, keep int) (int64, error) {
 		n := 0
 		done := false
 		for n < len(chunk) && !done {
+			// Most bytes change nothing: skip them in a tight loop before
+			// the state machine looks at the next one that may.
+			if !escape {
+				plain := &plainOutside
+				if inString {
+					plain = &plainInString
+				}
+				for n < len(chunk) && plain[chunk[n]] {
+					n++
+				}
+				if n == len(chunk) {
+					break
+				}
+			}
 			c := chunk[n]
 			n++
 			switch {
@@ -154,6 +168,21 @@ func (s *scanner) value(dst *[]byte, keep int) (int64, error) {
 		}
 	}
 }
+
+// plainInString and plainOutside are the bytes value's state machine
+// passes over unchanged inside and outside a string.
+var plainInString, plainOutside = func() (in, out [256]bool) {
+	for i := range 256 {
+		in[i], out[i] = true, true
+	}
+	for _, c := range `"\` {
+		in[c] = false
+	}
+	for _, c := range `"{}[]` {
+		out[c] = false
+	}
+	return in, out
+}()
 
 // take consumes b from the reader, keeping what still fits in *dst.
 func (s *scanner) take(dst *[]byte, keep int, start int64, b []byte) {

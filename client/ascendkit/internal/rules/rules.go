@@ -47,11 +47,14 @@ func CleanTags(tags []string) []string {
 	return out
 }
 
+// MarshalObject is m as a JSON object, "{}" when empty, written exactly
+// as json.Marshal writes it (see appendJSON).
 func MarshalObject(m map[string]any) (string, error) {
 	if len(m) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(m)
+	var buf [512]byte
+	b, err := appendJSON(buf[:0], m)
 	if err != nil {
 		return "", err
 	}
