@@ -18,10 +18,13 @@ import (
 
 // maxAutoInFlight caps the automatic walk: a page that has arrived but
 // waits for an earlier one holds its body (under 1 MB for 500 users), so
-// this also bounds the walk's memory. 64 requests at Clerk's
-// ~300 ms per page are ~200 pages a second, enough to spend a window's
-// allowance in a few seconds and to outpace a file read.
-const maxAutoInFlight = 64
+// this also bounds the walk's memory. 128 requests at Clerk's ~300 ms per
+// page are ~400 pages a second, enough to spend a window's allowance in
+// two seconds and to outpace a preview reading a file.
+const maxAutoInFlight = 128
+
+// startInFlight is the walk's width before the caller's pace is known.
+const startInFlight = 64
 
 // maxLookback bounds the offset probes that look for where the list
 // resumes when the cursor cannot be used.
@@ -66,6 +69,9 @@ type walk struct {
 	prevKeys    map[string]struct{} // keys of the last page delivered
 	firstKey    string              // key of the first user delivered
 	cursor      int
+	// pace is the smoothed time between the caller's calls for pages.
+	pace     latencyMeter
+	lastNext time.Time
 	// cursorOnly: Clerk ignores offset but honours the cursor, so
 	// windows would all start over; pages follow each other by cursor.
 	cursorOnly bool
@@ -145,10 +151,19 @@ func (a *APISource) inFlight() int {
 		return a.maxInFlight
 	}
 	if a.limiter == nil {
-		if a.latency.get() == 0 {
+		lat := a.latency.get()
+		if lat == 0 {
 			return 1
 		}
-		return min(a.allowance.requests, maxAutoInFlight)
+		n := startInFlight
+		if iv := a.walk.pace.get(); iv > 0 {
+			// Enough to keep pages coming at the pace they are taken (by
+			// Little's law, with half to spare and a few for jitter). A
+			// caller that writes slowly is not handed dozens of pages to
+			// hold; one that takes every page at once widens the walk.
+			n = int(math.Ceil(lat.Seconds()/iv.Seconds()*1.5)) + 8
+		}
+		return min(n, a.allowance.requests, maxAutoInFlight)
 	}
 	r := a.limiter.Limit()
 	if r == rate.Inf {
@@ -176,6 +191,13 @@ func (a *APISource) Next(ctx context.Context) ([]Record, error) {
 	if a.done {
 		return nil, io.EOF
 	}
+	// The time between calls is the caller's pace (or the walk's, when the
+	// caller waits on it); it sizes the walk.
+	now := time.Now()
+	if !a.walk.lastNext.IsZero() {
+		a.walk.pace.observe(now.Sub(a.walk.lastNext))
+	}
+	a.walk.lastNext = now
 	recs, err := a.next(ctx)
 	switch {
 	case errors.Is(err, io.EOF):

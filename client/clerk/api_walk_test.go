@@ -460,28 +460,35 @@ func TestAPIWalkCancel(t *testing.T) {
 	}
 }
 
-// Under an allowance the walk keeps as many requests going as a window
-// allows, up to 64, once the first answer has come back; under a token
-// bucket, rate × latency (Little's law) with a quarter to spare.
+// Under an allowance the walk starts 64 wide once the first answer has
+// come back, then keeps enough requests going for the pace at which the
+// caller takes pages (latency ÷ pace × 1.5 + 8), within the window's
+// allowance and 128; under a token bucket, rate × latency (Little's law)
+// with a quarter to spare.
 func TestAPIInFlightFromRateAndLatency(t *testing.T) {
 	tiny, err := clerk.NewAllowance(5, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms := time.Millisecond
 	for _, c := range []struct {
 		key     string
 		opts    clerk.APIOptions
 		latency time.Duration
+		pace    time.Duration
 		want    int
 	}{
-		{"sk_live_x", clerk.APIOptions{}, 300 * time.Millisecond, 64}, // 900 per window, capped
-		{"sk_test_x", clerk.APIOptions{}, 300 * time.Millisecond, 64}, // 90 per window, capped
-		{"sk_live_x", clerk.APIOptions{}, 0, 1},                       // not measured yet
-		{"sk_live_x", clerk.APIOptions{Allowance: tiny}, time.Second, 5},
-		{"sk_live_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 300 * time.Millisecond, 35}, // 90 × 0.3 × 1.25 + 1
-		{"sk_live_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 100 * time.Millisecond, 13}, // 11.25 → 12, + 1
-		{"sk_test_x", clerk.APIOptions{Limiter: rate.NewLimiter(9, 5)}, 300 * time.Millisecond, 5},    // 3.375 → 4, + 1
-		{"sk_test_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 10 * time.Second, 64},       // capped
+		{"sk_live_x", clerk.APIOptions{}, 0, 0, 1},                // not measured yet
+		{"sk_live_x", clerk.APIOptions{}, 300 * ms, 0, 64},        // pace not known yet
+		{"sk_live_x", clerk.APIOptions{}, 300 * ms, 5 * ms, 98},   // 300/5 × 1.5 + 8
+		{"sk_live_x", clerk.APIOptions{}, 300 * ms, 1 * ms, 128},  // capped
+		{"sk_live_x", clerk.APIOptions{}, 300 * ms, 100 * ms, 13}, // a slow writer: 4.5 → 5, + 8
+		{"sk_test_x", clerk.APIOptions{}, 300 * ms, 1 * ms, 90},   // the window's allowance
+		{"sk_live_x", clerk.APIOptions{Allowance: tiny}, time.Second, 0, 5},
+		{"sk_live_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 300 * ms, 0, 35}, // 90 × 0.3 × 1.25 + 1
+		{"sk_live_x", clerk.APIOptions{Limiter: rate.NewLimiter(90, 10)}, 100 * ms, 0, 13}, // 11.25 → 12, + 1
+		{"sk_test_x", clerk.APIOptions{Limiter: rate.NewLimiter(9, 5)}, 300 * ms, 0, 5},    // 3.375 → 4, + 1
+		{"sk_test_x", clerk.APIOptions{Limiter: rate.NewLimiter(900, 10)}, 10 * time.Second, 0, 128},
 	} {
 		c.opts.BaseURL = "http://127.0.0.1:1"
 		src, err := clerk.NewAPISource(c.key, c.opts)
@@ -489,8 +496,9 @@ func TestAPIInFlightFromRateAndLatency(t *testing.T) {
 			t.Fatal(err)
 		}
 		clerk.SetLatency(src, c.latency)
+		clerk.SetPace(src, c.pace)
 		if got := clerk.InFlight(src); got != c.want {
-			t.Errorf("%s at %v: %d in flight, want %d", c.key[:8], c.latency, got, c.want)
+			t.Errorf("%s at %v, pace %v: %d in flight, want %d", c.key[:8], c.latency, c.pace, got, c.want)
 		}
 	}
 }

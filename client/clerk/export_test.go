@@ -16,5 +16,12 @@ func SetSleep(a *APISource, f func(context.Context, time.Duration) error) { a.sl
 // LimiterOf returns the token bucket the source paces with, if any.
 func LimiterOf(a *APISource) *rate.Limiter { return a.limiter }
 
+// SetPace sets the smoothed time between the caller's calls for pages.
+func SetPace(a *APISource, d time.Duration) {
+	a.walk.pace.mu.Lock()
+	defer a.walk.pace.mu.Unlock()
+	a.walk.pace.d = d
+}
+
 // AllowanceOf returns the allowance the source paces with, if any.
 func AllowanceOf(a *APISource) *Allowance { return a.allowance }
