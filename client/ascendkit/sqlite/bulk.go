@@ -23,7 +23,7 @@ var maxBulkRows = 256
 type bulk struct {
 	tx    *sql.Tx
 	head  string // "INSERT … (cols) VALUES "
-	tail  string // " ON CONFLICT … RETURNING …", or ""
+	tail  string // " ON CONFLICT …", or ""
 	cols  int
 	row   string // "(?,?,…)"
 	stmts map[int]*sql.Stmt
@@ -83,33 +83,6 @@ func (b *bulk) exec(ctx context.Context, args []any) (int, error) {
 		args = args[n*b.cols:]
 	}
 	return total, nil
-}
-
-// query inserts args like exec and calls scan for each row the RETURNING
-// clause yields.
-func (b *bulk) query(ctx context.Context, args []any, scan func(*sql.Rows) error) error {
-	for len(args) > 0 {
-		n := min(len(args)/b.cols, b.perStmt())
-		st, err := b.stmt(ctx, n)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, args[:n*b.cols]...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := closeRows(rows); err != nil {
-			return err
-		}
-		args = args[n*b.cols:]
-	}
-	return nil
 }
 
 func (b *bulk) close() {

@@ -14,14 +14,17 @@ import (
 // The multi-row statements of createUsers. The conflict clauses are what
 // make a batch idempotent without looking anything up first: a user whose
 // email exists, or whose source id another writer recorded, is not
-// inserted, and RETURNING says which rows were.
+// inserted. Which rows were is told by the count of rows changed (all of
+// them, nearly always) and, only when some are missing, by looking the
+// batch's ids up: cheaper than RETURNING, which buffered every row in a
+// temporary table and handed each back through database/sql.
 const (
 	insertUsersHead = `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at,
 		username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked) VALUES `
-	insertUsersTail   = ` ON CONFLICT (email) DO NOTHING RETURNING id`
+	insertUsersTail   = ` ON CONFLICT (email) DO NOTHING`
 	insertUsersCols   = 19
 	insertSourcesHead = `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES `
-	insertSourcesTail = ` ON CONFLICT DO NOTHING RETURNING source, source_id`
+	insertSourcesTail = ` ON CONFLICT DO NOTHING`
 	insertLinksHead   = `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES `
 	insertTagsHead    = `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES `
 	insertEventsHead  = `INSERT INTO events (id, type, user_id, payload, created_at) VALUES `
@@ -43,8 +46,9 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 	ids := make([]string, len(batch.Create)) // "" = not created
 	keys := make(map[sourceKey]bool, len(batch.Create))
 	taken := make(map[string]bool, len(batch.Create))
-	index := make(map[string]int, len(batch.Create)) // user id → create
 	args := make([]any, 0, insertUsersCols*len(batch.Create))
+	tried := 0
+	var given []string // ids the caller set
 	for i := range batch.Create {
 		c := &batch.Create[i]
 		u := &c.User
@@ -57,6 +61,8 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		id := u.ID
 		if id == "" {
 			id = rules.NewID(rules.PrefixUser)
+		} else {
+			given = append(given, id)
 		}
 		created := u.CreatedAt
 		if created.IsZero() {
@@ -73,21 +79,33 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		args = append(args, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
 			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
 			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, boolInt(u.Locked))
-		index[id] = i
+		ids[i] = id
+		tried++
 	}
 
+	// An id the caller chose may already exist (with the same email, the
+	// insert skips the row silently): those are looked up first, so that
+	// finding an id afterwards means this insert wrote it. Ids made here
+	// are new.
+	var before map[string]bool
+	if len(given) > 0 {
+		var err error
+		if before, err = existingIDs(ctx, tx, given); err != nil {
+			return fmt.Errorf("insert users: %w", err)
+		}
+	}
 	users := newBulk(tx, insertUsersHead, insertUsersTail, insertUsersCols)
 	defer users.close()
-	err := users.query(ctx, args, func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		ids[index[id]] = id
-		return nil
-	})
+	n, err := users.exec(ctx, args)
 	if err != nil {
 		return fmt.Errorf("insert users: %w", err)
+	}
+	if n < tried {
+		// Some emails were taken: the users kept are those whose id is now
+		// in the table and was not before.
+		if err := keepInserted(ctx, tx, ids, before); err != nil {
+			return fmt.Errorf("insert users: %w", err)
+		}
 	}
 
 	// Record the source ids of the users just inserted. One another writer
@@ -100,29 +118,19 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			args = append(args, c.Source, c.SourceID, id, batch.RunID)
 		}
 	}
-	recorded := make(map[sourceKey]bool, len(args)/4)
 	sources := newBulk(tx, insertSourcesHead, insertSourcesTail, 4)
 	defer sources.close()
-	err = sources.query(ctx, args, func(rows *sql.Rows) error {
-		var k sourceKey
-		if err := rows.Scan(&k.source, &k.id); err != nil {
-			return err
-		}
-		recorded[k] = true
-		return nil
-	})
-	if err != nil {
+	if n, err = sources.exec(ctx, args); err != nil {
 		return fmt.Errorf("record source ids: %w", err)
 	}
-	var lost []string
-	for i, id := range ids {
-		if id != "" && !recorded[sourceKey{batch.Create[i].Source, batch.Create[i].SourceID}] {
-			lost = append(lost, id)
-			ids[i] = ""
+	if n < len(args)/4 {
+		lost, err := lostSources(ctx, tx, batch.Create, ids)
+		if err != nil {
+			return fmt.Errorf("record source ids: %w", err)
 		}
-	}
-	if err := deleteUsers(ctx, tx, lost); err != nil {
-		return err
+		if err := deleteUsers(ctx, tx, lost); err != nil {
+			return err
+		}
 	}
 
 	links := newBulk(tx, insertLinksHead, "", 4)
@@ -170,7 +178,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		}
 		res.Created++
 	}
-	n, err := links.exec(ctx, linkArgs)
+	n, err = links.exec(ctx, linkArgs)
 	if err != nil {
 		return fmt.Errorf("insert oauth links: %w", err)
 	}
@@ -191,6 +199,86 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 	}
 	res.Enrolled += n
 	return nil
+}
+
+// keepInserted clears the ids (ids[i] = "") of the users the insert
+// skipped: those not in the users table, or there before it.
+func keepInserted(ctx context.Context, tx *sql.Tx, ids []string, before map[string]bool) error {
+	var want []string
+	for _, id := range ids {
+		if id != "" {
+			want = append(want, id)
+		}
+	}
+	found, err := existingIDs(ctx, tx, want)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if !found[id] || before[id] {
+			ids[i] = ""
+		}
+	}
+	return nil
+}
+
+// existingIDs returns which of ids are users.
+func existingIDs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]bool, error) {
+	found := make(map[string]bool, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), maxVars)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[id] = true
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// lostSources finds the creates whose source id was already recorded for
+// another user (another writer imported it first): it clears their ids and
+// returns them, for the caller to delete before anything refers to them.
+func lostSources(ctx context.Context, tx *sql.Tx, creates []ascendkit.ImportedUser, ids []string) ([]string, error) {
+	bySource := make(map[string][]string)
+	for i, id := range ids {
+		if id != "" {
+			bySource[creates[i].Source] = append(bySource[creates[i].Source], creates[i].SourceID)
+		}
+	}
+	owner := make(map[sourceKey]string)
+	for src, sids := range bySource {
+		found, err := lookupSourceIDs(ctx, tx, src, sids)
+		if err != nil {
+			return nil, err
+		}
+		for sid, m := range found {
+			owner[sourceKey{src, sid}] = m.UserID
+		}
+	}
+	var lost []string
+	for i, id := range ids {
+		if id != "" && owner[sourceKey{creates[i].Source, creates[i].SourceID}] != id {
+			lost = append(lost, id)
+			ids[i] = ""
+		}
+	}
+	return lost, nil
 }
 
 // deleteUsers removes users this transaction inserted and then found it
