@@ -68,7 +68,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		if created.IsZero() {
 			created = now
 		}
-		meta, err := rules.MarshalObject(u.Metadata)
+		meta, err := marshalObject(u.Metadata)
 		if err != nil {
 			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
 		}
@@ -163,7 +163,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			passArgs = append(passArgs, id, p.Hasher, string(p.Digest))
 		}
 		for _, ev := range c.Events {
-			payload, err := rules.MarshalObject(ev.Payload)
+			payload, err := marshalObject(ev.Payload)
 			if err != nil {
 				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
 			}
