@@ -32,13 +32,25 @@ const (
 	insertPassHead    = `INSERT OR REPLACE INTO user_passwords (user_id, hasher, digest) VALUES `
 )
 
+// The statements of createUsers, in the order it runs them.
+var (
+	usersBulk     = bulkSpec{insertUsersHead, insertUsersTail, insertUsersCols}
+	sourcesBulk   = bulkSpec{insertSourcesHead, insertSourcesTail, 4}
+	linksBulk     = bulkSpec{insertLinksHead, "", 4}
+	tagsBulk      = bulkSpec{insertTagsHead, "", 2}
+	eventsBulk    = bulkSpec{insertEventsHead, "", 5}
+	enrollBulk    = bulkSpec{insertEnrollHead, "", 6}
+	passwordsBulk = bulkSpec{insertPassHead, "", 3}
+	createBulks   = []bulkSpec{usersBulk, sourcesBulk, linksBulk, tagsBulk, eventsBulk, enrollBulk, passwordsBulk}
+)
+
 // createUsers writes a batch's creates with a few multi-row statements per
 // table. A create is skipped (listed in res.Existing, in batch order) when
 // its source id or email repeats an earlier create of the batch, when a
 // user with its email exists, or when its source id is already recorded;
 // the source ids of the users it creates are added to seen (a merge of
 // the same id later in the batch then has nothing to do).
-func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, nowS string, now time.Time,
+func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, nowS string, now time.Time,
 	journeys []activeJourney, seen map[sourceKey]bool, res *ascendkit.BatchResult) error {
 	if len(batch.Create) == 0 {
 		return nil
@@ -94,7 +106,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			return fmt.Errorf("insert users: %w", err)
 		}
 	}
-	users := newBulk(tx, insertUsersHead, insertUsersTail, insertUsersCols)
+	users := newBulk(tx, shared, usersBulk)
 	defer users.close()
 	n, err := users.exec(ctx, args)
 	if err != nil {
@@ -118,7 +130,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			args = append(args, c.Source, c.SourceID, id, batch.RunID)
 		}
 	}
-	sources := newBulk(tx, insertSourcesHead, insertSourcesTail, 4)
+	sources := newBulk(tx, shared, sourcesBulk)
 	defer sources.close()
 	if n, err = sources.exec(ctx, args); err != nil {
 		return fmt.Errorf("record source ids: %w", err)
@@ -133,15 +145,15 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		}
 	}
 
-	links := newBulk(tx, insertLinksHead, "", 4)
+	links := newBulk(tx, shared, linksBulk)
 	defer links.close()
-	tags := newBulk(tx, insertTagsHead, "", 2)
+	tags := newBulk(tx, shared, tagsBulk)
 	defer tags.close()
-	events := newBulk(tx, insertEventsHead, "", 5)
+	events := newBulk(tx, shared, eventsBulk)
 	defer events.close()
-	enroll := newBulk(tx, insertEnrollHead, "", 6)
+	enroll := newBulk(tx, shared, enrollBulk)
 	defer enroll.close()
-	passwords := newBulk(tx, insertPassHead, "", 3)
+	passwords := newBulk(tx, shared, passwordsBulk)
 	defer passwords.close()
 	var linkArgs, tagArgs, eventArgs, enrollArgs, passArgs []any
 	for i, id := range ids {

@@ -86,3 +86,31 @@ func TestGivenIDAppliedTwice(t *testing.T) {
 		t.Fatalf("given id: %+v, %v", u, err)
 	}
 }
+
+// TestFullChunksSharedAcrossBatches: full-chunk statements are prepared
+// once on the write connection and serve batch after batch; every row of
+// both batches (a full chunk and a remainder each) arrives.
+func TestFullChunksSharedAcrossBatches(t *testing.T) {
+	l := openTest(t)
+	n := usersBulk.perStmt() + 7
+	for k := range 2 {
+		var b ascendkit.ImportBatch
+		for i := range n {
+			b.Create = append(b.Create, imported(k*n+i))
+		}
+		if res := apply(t, l, b); res.Created != n || res.Events != 2*n || res.Links != n {
+			t.Fatalf("batch %d: %+v", k, res)
+		}
+		if len(l.chunks) != len(createBulks) {
+			t.Fatalf("batch %d: %d shared statements, want %d", k, len(l.chunks), len(createBulks))
+		}
+	}
+	for table, rows := range map[string]int{"users": 2 * n, "import_sources": 2 * n, "events": 4 * n, "oauth_links": 2 * n, "user_tags": 2 * n} {
+		if got := count(t, l, table); got != rows {
+			t.Errorf("%s: %d rows, want %d", table, got, rows)
+		}
+	}
+	if err := l.Close(); err != nil || l.chunks != nil {
+		t.Fatalf("Close = %v, %d shared statements left", err, len(l.chunks))
+	}
+}

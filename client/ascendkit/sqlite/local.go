@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -37,6 +38,11 @@ type Local struct {
 	path string
 	w    *sql.DB // one connection, _txlock=immediate
 	r    *sql.DB // read-only pool
+
+	// chunks holds the full-chunk statements of an import's multi-row
+	// INSERTs, prepared once on w (see fullChunks).
+	chunksMu sync.Mutex
+	chunks   map[string]*sql.Stmt
 }
 
 var _ ascendkit.Environment = (*Local)(nil)
@@ -138,7 +144,41 @@ func (l *Local) Path() string { return l.path }
 
 // Close closes the database.
 func (l *Local) Close() error {
+	l.chunksMu.Lock()
+	for _, st := range l.chunks {
+		st.Close()
+	}
+	l.chunks = nil
+	l.chunksMu.Unlock()
 	return errors.Join(l.r.Close(), l.w.Close())
+}
+
+// fullChunks returns the statements of an import's multi-row INSERTs for
+// a full chunk of rows (the most of an import's statements), keyed by
+// text. Parsing one, a few hundred rows of placeholders, cost more than
+// executing it once; prepared on the write connection, outside any
+// transaction (the one connection is not free inside one), they are
+// reused by every batch through tx.StmtContext.
+func (l *Local) fullChunks(ctx context.Context) (map[string]*sql.Stmt, error) {
+	l.chunksMu.Lock()
+	defer l.chunksMu.Unlock()
+	if l.chunks != nil {
+		return l.chunks, nil
+	}
+	m := make(map[string]*sql.Stmt, len(createBulks))
+	for _, b := range createBulks {
+		q := b.text(b.perStmt())
+		st, err := l.w.PrepareContext(ctx, q)
+		if err != nil {
+			for _, st := range m {
+				st.Close()
+			}
+			return nil, err
+		}
+		m[q] = st
+	}
+	l.chunks = m
+	return m, nil
 }
 
 // write runs fn in one write transaction (BEGIN IMMEDIATE), committing when
