@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -175,5 +176,39 @@ func TestPipelineCancelWhileReading(t *testing.T) {
 			t.Errorf("%d users written: want whole batches, at least the two committed before the stop", n)
 		}
 		checkStopped(t, src, env, rep, n)
+	}
+}
+
+// sizesEnv records the size of each batch written.
+type sizesEnv struct {
+	ascendkit.Environment
+	sizes []int
+}
+
+func (s *sizesEnv) ApplyImport(ctx context.Context, b ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	s.sizes = append(s.sizes, len(b.Create)+len(b.Merge))
+	return s.Environment.ApplyImport(ctx, b, now)
+}
+
+// TestBatchesRamp: without Options.BatchSize a run's batches start at
+// firstBatch and double up to DefaultBatchSize; a BatchSize given is
+// kept for every batch. Every user is written either way.
+func TestBatchesRamp(t *testing.T) {
+	old := firstBatch
+	firstBatch = 2
+	t.Cleanup(func() { firstBatch = old })
+	var users []*clerk.User
+	for i := range 40 {
+		users = append(users, mkUser(fmt.Sprint("user_", i), fmt.Sprintf("u%d@example.com", i)))
+	}
+	for _, c := range []struct {
+		size int
+		want []int
+	}{{0, []int{2, 4, 8, 16, 10}}, {7, []int{7, 7, 7, 7, 7, 5}}} {
+		env := &sizesEnv{Environment: openEnv(t)}
+		rep := run(t, newSource(1, users...), env, Options{Mode: ModeRun, BatchSize: c.size})
+		if !slices.Equal(env.sizes, c.want) || rep.Users.Imported != 40 {
+			t.Errorf("BatchSize %d: batches %v, want %v; imported %d", c.size, env.sizes, c.want, rep.Users.Imported)
+		}
 	}
 }

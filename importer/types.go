@@ -99,7 +99,8 @@ type Options struct {
 	// Providers, when non-nil, replaces the detected SSO providers
 	// (credentials stays as detected).
 	Providers []string
-	// BatchSize is the number of users per transaction (default 2,000).
+	// BatchSize is the number of users per transaction. Unset, a run's
+	// batches grow from 1,000 users to DefaultBatchSize.
 	BatchSize int
 	// Passwords, when set, is a second source (Dashboard CSV or support
 	// JSON) whose password digests are joined to the users by Clerk id.

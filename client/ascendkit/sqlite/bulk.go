@@ -17,43 +17,62 @@ var maxParams = 32766
 // text (parsed once per size) keeps growing.
 var maxBulkRows = 256
 
-// bulk runs one multi-row INSERT over many rows, in as few statements as
-// SQLite's parameter limit allows. Statements for a full chunk are
-// prepared once per transaction and reused.
-type bulk struct {
-	tx    *sql.Tx
-	head  string // "INSERT … (cols) VALUES "
-	tail  string // " ON CONFLICT … RETURNING …", or ""
-	cols  int
-	row   string // "(?,?,…)"
-	stmts map[int]*sql.Stmt
+// bulkSpec is one multi-row INSERT: its text is head, then rows of cols
+// placeholders, then tail.
+type bulkSpec struct {
+	head string // "INSERT … (cols) VALUES "
+	tail string // " ON CONFLICT …", or ""
+	cols int
 }
 
-func newBulk(tx *sql.Tx, head, tail string, cols int) *bulk {
-	return &bulk{tx: tx, head: head, tail: tail, cols: cols,
-		row: "(" + placeholders(cols) + ")", stmts: map[int]*sql.Stmt{}}
+// text is the statement for rows rows.
+func (s bulkSpec) text(rows int) string {
+	row := "(" + placeholders(s.cols) + ")"
+	var q strings.Builder
+	q.Grow(len(s.head) + rows*(len(row)+1) + len(s.tail))
+	q.WriteString(s.head)
+	for i := range rows {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(row)
+	}
+	q.WriteString(s.tail)
+	return q.String()
 }
 
 // perStmt is how many rows one statement carries.
-func (b *bulk) perStmt() int {
-	return max(1, min(maxBulkRows, maxParams/b.cols))
+func (s bulkSpec) perStmt() int {
+	return max(1, min(maxBulkRows, maxParams/s.cols))
+}
+
+// bulk runs one multi-row INSERT over many rows, in as few statements as
+// SQLite's parameter limit allows, within one transaction. A statement of
+// a full chunk found in shared (prepared on the write connection, see
+// Local.fullChunks) is reused; others are prepared once per transaction.
+type bulk struct {
+	bulkSpec
+	tx     *sql.Tx
+	shared map[string]*sql.Stmt
+	stmts  map[int]*sql.Stmt
+}
+
+func newBulk(tx *sql.Tx, shared map[string]*sql.Stmt, spec bulkSpec) *bulk {
+	return &bulk{bulkSpec: spec, tx: tx, shared: shared, stmts: map[int]*sql.Stmt{}}
 }
 
 func (b *bulk) stmt(ctx context.Context, rows int) (*sql.Stmt, error) {
 	if st, ok := b.stmts[rows]; ok {
 		return st, nil
 	}
-	var q strings.Builder
-	q.Grow(len(b.head) + rows*(len(b.row)+1) + len(b.tail))
-	q.WriteString(b.head)
-	for i := range rows {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString(b.row)
+	q := b.text(rows)
+	var st *sql.Stmt
+	var err error
+	if parent := b.shared[q]; parent != nil {
+		st = b.tx.StmtContext(ctx, parent)
+	} else {
+		st, err = b.tx.PrepareContext(ctx, q)
 	}
-	q.WriteString(b.tail)
-	st, err := b.tx.PrepareContext(ctx, q.String())
 	if err != nil {
 		return nil, err
 	}
@@ -83,33 +102,6 @@ func (b *bulk) exec(ctx context.Context, args []any) (int, error) {
 		args = args[n*b.cols:]
 	}
 	return total, nil
-}
-
-// query inserts args like exec and calls scan for each row the RETURNING
-// clause yields.
-func (b *bulk) query(ctx context.Context, args []any, scan func(*sql.Rows) error) error {
-	for len(args) > 0 {
-		n := min(len(args)/b.cols, b.perStmt())
-		st, err := b.stmt(ctx, n)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, args[:n*b.cols]...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := closeRows(rows); err != nil {
-			return err
-		}
-		args = args[n*b.cols:]
-	}
-	return nil
 }
 
 func (b *bulk) close() {

@@ -14,19 +14,34 @@ import (
 // The multi-row statements of createUsers. The conflict clauses are what
 // make a batch idempotent without looking anything up first: a user whose
 // email exists, or whose source id another writer recorded, is not
-// inserted, and RETURNING says which rows were.
+// inserted. Which rows were is told by the count of rows changed (all of
+// them, nearly always) and, only when some are missing, by looking the
+// batch's ids up: cheaper than RETURNING, which buffered every row in a
+// temporary table and handed each back through database/sql.
 const (
 	insertUsersHead = `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at,
 		username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked) VALUES `
-	insertUsersTail   = ` ON CONFLICT (email) DO NOTHING RETURNING id`
+	insertUsersTail   = ` ON CONFLICT (email) DO NOTHING`
 	insertUsersCols   = 19
 	insertSourcesHead = `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES `
-	insertSourcesTail = ` ON CONFLICT DO NOTHING RETURNING source, source_id`
+	insertSourcesTail = ` ON CONFLICT DO NOTHING`
 	insertLinksHead   = `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES `
 	insertTagsHead    = `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES `
 	insertEventsHead  = `INSERT INTO events (id, type, user_id, payload, created_at) VALUES `
 	insertEnrollHead  = `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at) VALUES `
 	insertPassHead    = `INSERT OR REPLACE INTO user_passwords (user_id, hasher, digest) VALUES `
+)
+
+// The statements of createUsers, in the order it runs them.
+var (
+	usersBulk     = bulkSpec{insertUsersHead, insertUsersTail, insertUsersCols}
+	sourcesBulk   = bulkSpec{insertSourcesHead, insertSourcesTail, 4}
+	linksBulk     = bulkSpec{insertLinksHead, "", 4}
+	tagsBulk      = bulkSpec{insertTagsHead, "", 2}
+	eventsBulk    = bulkSpec{insertEventsHead, "", 5}
+	enrollBulk    = bulkSpec{insertEnrollHead, "", 6}
+	passwordsBulk = bulkSpec{insertPassHead, "", 3}
+	createBulks   = []bulkSpec{usersBulk, sourcesBulk, linksBulk, tagsBulk, eventsBulk, enrollBulk, passwordsBulk}
 )
 
 // createUsers writes a batch's creates with a few multi-row statements per
@@ -35,7 +50,7 @@ const (
 // user with its email exists, or when its source id is already recorded;
 // the source ids of the users it creates are added to seen (a merge of
 // the same id later in the batch then has nothing to do).
-func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, nowS string, now time.Time,
+func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, nowS string, now time.Time,
 	journeys []activeJourney, seen map[sourceKey]bool, res *ascendkit.BatchResult) error {
 	if len(batch.Create) == 0 {
 		return nil
@@ -43,8 +58,9 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 	ids := make([]string, len(batch.Create)) // "" = not created
 	keys := make(map[sourceKey]bool, len(batch.Create))
 	taken := make(map[string]bool, len(batch.Create))
-	index := make(map[string]int, len(batch.Create)) // user id → create
 	args := make([]any, 0, insertUsersCols*len(batch.Create))
+	tried := 0
+	var given []string // ids the caller set
 	for i := range batch.Create {
 		c := &batch.Create[i]
 		u := &c.User
@@ -57,12 +73,14 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		id := u.ID
 		if id == "" {
 			id = rules.NewID(rules.PrefixUser)
+		} else {
+			given = append(given, id)
 		}
 		created := u.CreatedAt
 		if created.IsZero() {
 			created = now
 		}
-		meta, err := rules.MarshalObject(u.Metadata)
+		meta, err := marshalObject(u.Metadata)
 		if err != nil {
 			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
 		}
@@ -73,21 +91,33 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		args = append(args, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
 			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
 			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, boolInt(u.Locked))
-		index[id] = i
+		ids[i] = id
+		tried++
 	}
 
-	users := newBulk(tx, insertUsersHead, insertUsersTail, insertUsersCols)
-	defer users.close()
-	err := users.query(ctx, args, func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return err
+	// An id the caller chose may already exist (with the same email, the
+	// insert skips the row silently): those are looked up first, so that
+	// finding an id afterwards means this insert wrote it. Ids made here
+	// are new.
+	var before map[string]bool
+	if len(given) > 0 {
+		var err error
+		if before, err = existingIDs(ctx, tx, given); err != nil {
+			return fmt.Errorf("insert users: %w", err)
 		}
-		ids[index[id]] = id
-		return nil
-	})
+	}
+	users := newBulk(tx, shared, usersBulk)
+	defer users.close()
+	n, err := users.exec(ctx, args)
 	if err != nil {
 		return fmt.Errorf("insert users: %w", err)
+	}
+	if n < tried {
+		// Some emails were taken: the users kept are those whose id is now
+		// in the table and was not before.
+		if err := keepInserted(ctx, tx, ids, before); err != nil {
+			return fmt.Errorf("insert users: %w", err)
+		}
 	}
 
 	// Record the source ids of the users just inserted. One another writer
@@ -100,40 +130,30 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			args = append(args, c.Source, c.SourceID, id, batch.RunID)
 		}
 	}
-	recorded := make(map[sourceKey]bool, len(args)/4)
-	sources := newBulk(tx, insertSourcesHead, insertSourcesTail, 4)
+	sources := newBulk(tx, shared, sourcesBulk)
 	defer sources.close()
-	err = sources.query(ctx, args, func(rows *sql.Rows) error {
-		var k sourceKey
-		if err := rows.Scan(&k.source, &k.id); err != nil {
-			return err
-		}
-		recorded[k] = true
-		return nil
-	})
-	if err != nil {
+	if n, err = sources.exec(ctx, args); err != nil {
 		return fmt.Errorf("record source ids: %w", err)
 	}
-	var lost []string
-	for i, id := range ids {
-		if id != "" && !recorded[sourceKey{batch.Create[i].Source, batch.Create[i].SourceID}] {
-			lost = append(lost, id)
-			ids[i] = ""
+	if n < len(args)/4 {
+		lost, err := lostSources(ctx, tx, batch.Create, ids)
+		if err != nil {
+			return fmt.Errorf("record source ids: %w", err)
+		}
+		if err := deleteUsers(ctx, tx, lost); err != nil {
+			return err
 		}
 	}
-	if err := deleteUsers(ctx, tx, lost); err != nil {
-		return err
-	}
 
-	links := newBulk(tx, insertLinksHead, "", 4)
+	links := newBulk(tx, shared, linksBulk)
 	defer links.close()
-	tags := newBulk(tx, insertTagsHead, "", 2)
+	tags := newBulk(tx, shared, tagsBulk)
 	defer tags.close()
-	events := newBulk(tx, insertEventsHead, "", 5)
+	events := newBulk(tx, shared, eventsBulk)
 	defer events.close()
-	enroll := newBulk(tx, insertEnrollHead, "", 6)
+	enroll := newBulk(tx, shared, enrollBulk)
 	defer enroll.close()
-	passwords := newBulk(tx, insertPassHead, "", 3)
+	passwords := newBulk(tx, shared, passwordsBulk)
 	defer passwords.close()
 	var linkArgs, tagArgs, eventArgs, enrollArgs, passArgs []any
 	for i, id := range ids {
@@ -155,7 +175,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 			passArgs = append(passArgs, id, p.Hasher, string(p.Digest))
 		}
 		for _, ev := range c.Events {
-			payload, err := rules.MarshalObject(ev.Payload)
+			payload, err := marshalObject(ev.Payload)
 			if err != nil {
 				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
 			}
@@ -170,7 +190,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 		}
 		res.Created++
 	}
-	n, err := links.exec(ctx, linkArgs)
+	n, err = links.exec(ctx, linkArgs)
 	if err != nil {
 		return fmt.Errorf("insert oauth links: %w", err)
 	}
@@ -191,6 +211,86 @@ func createUsers(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 	}
 	res.Enrolled += n
 	return nil
+}
+
+// keepInserted clears the ids (ids[i] = "") of the users the insert
+// skipped: those not in the users table, or there before it.
+func keepInserted(ctx context.Context, tx *sql.Tx, ids []string, before map[string]bool) error {
+	var want []string
+	for _, id := range ids {
+		if id != "" {
+			want = append(want, id)
+		}
+	}
+	found, err := existingIDs(ctx, tx, want)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if !found[id] || before[id] {
+			ids[i] = ""
+		}
+	}
+	return nil
+}
+
+// existingIDs returns which of ids are users.
+func existingIDs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]bool, error) {
+	found := make(map[string]bool, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), maxVars)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[id] = true
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// lostSources finds the creates whose source id was already recorded for
+// another user (another writer imported it first): it clears their ids and
+// returns them, for the caller to delete before anything refers to them.
+func lostSources(ctx context.Context, tx *sql.Tx, creates []ascendkit.ImportedUser, ids []string) ([]string, error) {
+	bySource := make(map[string][]string)
+	for i, id := range ids {
+		if id != "" {
+			bySource[creates[i].Source] = append(bySource[creates[i].Source], creates[i].SourceID)
+		}
+	}
+	owner := make(map[sourceKey]string)
+	for src, sids := range bySource {
+		found, err := lookupSourceIDs(ctx, tx, src, sids)
+		if err != nil {
+			return nil, err
+		}
+		for sid, m := range found {
+			owner[sourceKey{src, sid}] = m.UserID
+		}
+	}
+	var lost []string
+	for i, id := range ids {
+		if id != "" && owner[sourceKey{creates[i].Source, creates[i].SourceID}] != id {
+			lost = append(lost, id)
+			ids[i] = ""
+		}
+	}
+	return lost, nil
 }
 
 // deleteUsers removes users this transaction inserted and then found it

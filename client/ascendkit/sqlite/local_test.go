@@ -107,6 +107,16 @@ func TestOpenMigratePragmas(t *testing.T) {
 				}
 			}
 		}
+		// The write connection's import tuning (writePragmas), on it alone.
+		for name, want := range map[string][2]string{"temp_store": {"2", "0"}, "cache_size": {"-16384", "-2000"},
+			"wal_autocheckpoint": {"8000", "1000"}} {
+			for k, db := range []*sql.DB{l.w, l.r} {
+				var got string
+				if err := db.QueryRow("PRAGMA " + name).Scan(&got); err != nil || got != want[k] {
+					t.Errorf("connection %d: PRAGMA %s = %q, %v; want %q", k, name, got, err, want[k])
+				}
+			}
+		}
 		if i == 0 {
 			// Foreign keys are enforced.
 			if _, err := l.w.Exec(`INSERT INTO user_tags (user_id, tag) VALUES ('usr_missing', 'x')`); err == nil {

@@ -251,10 +251,14 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 	if len(batch.Create) == 0 && len(batch.Merge) == 0 {
 		return ascendkit.BatchResult{}, nil
 	}
+	shared, err := l.fullChunks(ctx)
+	if err != nil {
+		return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w", markBusy(err))
+	}
 	var res ascendkit.BatchResult
-	err := l.write(ctx, func(tx *sql.Tx) error {
+	err = l.write(ctx, func(tx *sql.Tx) error {
 		res = ascendkit.BatchResult{}
-		return applyImport(ctx, tx, batch, now.UTC(), &res)
+		return applyImport(ctx, tx, shared, batch, now.UTC(), &res)
 	})
 	if err != nil {
 		return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w", err)
@@ -262,7 +266,7 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 	return res, nil
 }
 
-func applyImport(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
+func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
 	nowS := fmtTime(now)
 	journeys, err := activeJourneys(ctx, tx)
 	if err != nil {
@@ -271,7 +275,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, batch ascendkit.ImportBatch, n
 	// seen holds the source ids recorded in this batch (or before it, for
 	// merges), so a later Create or Merge of the same id is skipped.
 	seen := make(map[sourceKey]bool, len(batch.Create)+len(batch.Merge))
-	if err := createUsers(ctx, tx, batch, nowS, now, journeys, seen, res); err != nil {
+	if err := createUsers(ctx, tx, shared, batch, nowS, now, journeys, seen, res); err != nil {
 		return err
 	}
 	if len(batch.Merge) == 0 {
