@@ -80,7 +80,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 		if created.IsZero() {
 			created = now
 		}
-		meta, err := marshalObject(u.Metadata)
+		meta, err := rules.MarshalObject(u.Metadata)
 		if err != nil {
 			return fmt.Errorf("user %s metadata: %w", c.SourceID, err)
 		}
@@ -175,7 +175,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 			passArgs = append(passArgs, id, p.Hasher, string(p.Digest))
 		}
 		for _, ev := range c.Events {
-			payload, err := marshalObject(ev.Payload)
+			payload, err := rules.MarshalObject(ev.Payload)
 			if err != nil {
 				return fmt.Errorf("event %s of %s: %w", ev.Type, c.SourceID, err)
 			}
