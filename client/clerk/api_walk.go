@@ -69,9 +69,9 @@ type walk struct {
 	prevKeys    map[string]struct{} // keys of the last page delivered
 	firstKey    string              // key of the first user delivered
 	cursor      int
-	// pace is the smoothed time between the caller's calls for pages.
+	// pace is the smoothed time the caller takes over a page.
 	pace     latencyMeter
-	lastNext time.Time
+	returned time.Time // when Next last returned
 	// cursorOnly: Clerk ignores offset but honours the cursor, so
 	// windows would all start over; pages follow each other by cursor.
 	cursorOnly bool
@@ -157,10 +157,10 @@ func (a *APISource) inFlight() int {
 		}
 		n := startInFlight
 		if iv := a.walk.pace.get(); iv > 0 {
-			// Enough to keep pages coming at the pace they are taken (by
+			// Enough to have a page ready each time the caller asks (by
 			// Little's law, with half to spare and a few for jitter). A
 			// caller that writes slowly is not handed dozens of pages to
-			// hold; one that takes every page at once widens the walk.
+			// hold; one that takes pages as fast as they come widens it.
 			n = int(math.Ceil(lat.Seconds()/iv.Seconds()*1.5)) + 8
 		}
 		return min(n, a.allowance.requests, maxAutoInFlight)
@@ -191,13 +191,14 @@ func (a *APISource) Next(ctx context.Context) ([]Record, error) {
 	if a.done {
 		return nil, io.EOF
 	}
-	// The time between calls is the caller's pace (or the walk's, when the
-	// caller waits on it); it sizes the walk.
-	now := time.Now()
-	if !a.walk.lastNext.IsZero() {
-		a.walk.pace.observe(now.Sub(a.walk.lastNext))
+	// The time the caller spends on a page, between returning it and
+	// asking for the next, is its pace; it sizes the walk. (Time waiting
+	// in Next is not: it would shrink the walk that keeps the caller
+	// waiting.)
+	if !a.walk.returned.IsZero() {
+		a.walk.pace.observe(time.Since(a.walk.returned))
 	}
-	a.walk.lastNext = now
+	defer func() { a.walk.returned = time.Now() }()
 	recs, err := a.next(ctx)
 	switch {
 	case errors.Is(err, io.EOF):

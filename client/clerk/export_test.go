@@ -16,7 +16,7 @@ func SetSleep(a *APISource, f func(context.Context, time.Duration) error) { a.sl
 // LimiterOf returns the token bucket the source paces with, if any.
 func LimiterOf(a *APISource) *rate.Limiter { return a.limiter }
 
-// SetPace sets the smoothed time between the caller's calls for pages.
+// SetPace sets the smoothed time the caller takes over a page.
 func SetPace(a *APISource, d time.Duration) {
 	a.walk.pace.mu.Lock()
 	defer a.walk.pace.mu.Unlock()
