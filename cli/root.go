@@ -109,6 +109,18 @@ Run it with no arguments on a terminal for the interactive wizard, or
 func Execute() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv(profileEnv); path != "" {
+		stopProfile, err := startProfile(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			return ExitError
+		}
+		defer func() {
+			if err := stopProfile(); err != nil {
+				fmt.Fprintln(os.Stderr, "error:", err)
+			}
+		}()
+	}
 	return Run(ctx, SystemIO(), os.Args[1:])
 }
 
