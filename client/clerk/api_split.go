@@ -65,6 +65,14 @@ func skipValue(b []byte, i int) (int, error) {
 	// stack holds the closing bracket each open one expects.
 	var stack []byte
 	for i < len(b) {
+		// Most bytes change nothing (the scanner's table): skip them in a
+		// tight loop before looking at one that may.
+		for i < len(b) && plainOutside[b[i]] {
+			i++
+		}
+		if i == len(b) {
+			break
+		}
 		switch c := b[i]; c {
 		case '"':
 			end, err := skipString(b, i)
@@ -94,6 +102,12 @@ func skipValue(b []byte, i int) (int, error) {
 // skipString returns the end of the string starting at b[i] (a quote).
 func skipString(b []byte, i int) (int, error) {
 	for j := i + 1; j < len(b); j++ {
+		for j < len(b) && plainInString[b[j]] {
+			j++
+		}
+		if j == len(b) {
+			break
+		}
 		switch b[j] {
 		case '\\':
 			j++ // whatever is escaped cannot end the string
