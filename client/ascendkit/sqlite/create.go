@@ -89,7 +89,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 			return fmt.Errorf("user %s: %w", c.SourceID, err)
 		}
 		args = append(args, id, email, u.Name, u.Image, boolInt(u.EmailVerified),
-			fmtTime(created), fmtTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
+			rules.FormatTime(created), rules.FormatTimePtr(u.LastLoginAt), meta, boolInt(u.Banned), batch.RunID, nowS,
 			u.Username, u.Phone, boolInt(u.PhoneVerified), u.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, boolInt(u.Locked))
 		ids[i] = id
 		tried++

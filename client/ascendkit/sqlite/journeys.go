@@ -37,7 +37,7 @@ func scanJourney(row interface{ Scan(...any) error }) (ascendkit.Journey, error)
 		j.Transitions = []ascendkit.Transition{}
 	}
 	var err error
-	if j.CreatedAt, err = parseTime(created); err != nil {
+	if j.CreatedAt, err = rules.ParseTime(created); err != nil {
 		return ascendkit.Journey{}, err
 	}
 	if j.ActivatedAt, err = parseTimePtr(activated); err != nil {
@@ -87,7 +87,7 @@ func (l *Local) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendk
 		now := time.Now().UTC()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO journeys (id, name, description, status, audience_tag, entry, definition, created_at)
 			VALUES (?, ?, ?, 'draft', ?, ?, ?, ?)`,
-			id, j.Name, j.Description, j.Audience.Tag, j.Entry, string(def), fmtTime(now)); err != nil {
+			id, j.Name, j.Description, j.Audience.Tag, j.Entry, string(def), rules.FormatTime(now)); err != nil {
 			return err
 		}
 		switch j.Status {
@@ -215,7 +215,7 @@ func activate(ctx context.Context, tx *sql.Tx, id string, at time.Time) (int, er
 	if err := tx.QueryRowContext(ctx, `SELECT audience_tag, entry FROM journeys WHERE id = ?`, id).Scan(&tag, &entry); err != nil {
 		return 0, err
 	}
-	atS := fmtTime(at)
+	atS := rules.FormatTime(at)
 	if _, err := tx.ExecContext(ctx, `UPDATE journeys SET status = 'active', activated_at = COALESCE(activated_at, ?) WHERE id = ?`,
 		atS, id); err != nil {
 		return 0, err
@@ -295,8 +295,8 @@ func (l *Local) ListEnrollments(ctx context.Context, journeyID string) ([]ascend
 			rows.Close()
 			return nil, fmt.Errorf("list enrollments: %w", err)
 		}
-		if e.EnrolledAt, err = parseTime(enrolled); err == nil {
-			e.NextStepAt, err = parseTime(next)
+		if e.EnrolledAt, err = rules.ParseTime(enrolled); err == nil {
+			e.NextStepAt, err = rules.ParseTime(next)
 		}
 		if err != nil {
 			rows.Close()

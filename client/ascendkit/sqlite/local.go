@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -215,36 +216,12 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Times are stored as fixed-width UTC RFC 3339 text with nanoseconds, so
-// that text order is time order.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func fmtTimePtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return fmtTime(*t)
-}
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
-	}
-	return t.UTC(), nil
-}
-
+// parseTimePtr is rules.ParseTimePtr of a nullable column.
 func parseTimePtr(s sql.NullString) (*time.Time, error) {
-	if !s.Valid || s.String == "" {
+	if !s.Valid {
 		return nil, nil
 	}
-	t, err := parseTime(s.String)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return rules.ParseTimePtr(&s.String)
 }
 
 // maxVars bounds the parameters of one IN (…) query.

@@ -34,7 +34,7 @@ func (l *Local) StartRun(ctx context.Context, r ascendkit.Run) error {
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO import_runs (id, started_at, source_kind, source_format, options, status, pid, host, providers_before)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, fmtTime(r.StartedAt), r.SourceKind, r.SourceFormat, opts, ascendkit.RunRunning, os.Getpid(), host, before)
+			r.ID, rules.FormatTime(r.StartedAt), r.SourceKind, r.SourceFormat, opts, ascendkit.RunRunning, os.Getpid(), host, before)
 		return err
 	})
 	if err != nil {
@@ -62,7 +62,7 @@ func (l *Local) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE import_runs SET status = ?, finished_at = ?, report = ?, providers_after = ?,
 			source_format = CASE WHEN ? <> '' THEN ? ELSE source_format END WHERE id = ?`,
-			f.Status, fmtTime(f.At), rep, after, f.SourceFormat, f.SourceFormat, id)
+			f.Status, rules.FormatTime(f.At), rep, after, f.SourceFormat, f.SourceFormat, id)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func scanRun(row interface{ Scan(...any) error }) (ascendkit.Run, error) {
 		return ascendkit.Run{}, err
 	}
 	var err error
-	if r.StartedAt, err = parseTime(started); err != nil {
+	if r.StartedAt, err = rules.ParseTime(started); err != nil {
 		return ascendkit.Run{}, err
 	}
 	if r.FinishedAt, err = parseTimePtr(finished); err != nil {

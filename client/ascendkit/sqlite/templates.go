@@ -25,10 +25,10 @@ func scanTemplate(row interface{ Scan(...any) error }) (ascendkit.Template, erro
 		return ascendkit.Template{}, err
 	}
 	var err error
-	if t.CreatedAt, err = parseTime(created); err != nil {
+	if t.CreatedAt, err = rules.ParseTime(created); err != nil {
 		return ascendkit.Template{}, err
 	}
-	if t.UpdatedAt, err = parseTime(updated); err != nil {
+	if t.UpdatedAt, err = rules.ParseTime(updated); err != nil {
 		return ascendkit.Template{}, err
 	}
 	return t, nil
@@ -65,7 +65,7 @@ func (l *Local) CreateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 			return err
 		}
 		id := rules.NewID(rules.PrefixTemplate)
-		now := fmtTime(time.Now())
+		now := rules.FormatTime(time.Now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO templates (id, slug, name, category, version, created_at) VALUES (?, ?, ?, ?, 1, ?)`,
 			id, t.Slug, t.Name, t.Category, now); err != nil {
 			return err
@@ -119,7 +119,7 @@ func (l *Local) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 		set(&next.Subject, t.Subject)
 		set(&next.BodyHTML, t.BodyHTML)
 		set(&next.BodyText, t.BodyText)
-		now := fmtTime(time.Now())
+		now := rules.FormatTime(time.Now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (template_id, version, subject, body_html, body_text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			cur.ID, next.Version, next.Subject, next.BodyHTML, next.BodyText, now); err != nil {
 			return err

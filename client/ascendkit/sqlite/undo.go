@@ -191,6 +191,6 @@ func undo(ctx context.Context, tx *sql.Tx, runID string, at time.Time) error {
 			return fmt.Errorf("restoring auth settings: %w", err)
 		}
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE import_runs SET status = ?, undone_at = ? WHERE id = ?`, ascendkit.RunUndone, fmtTime(at), runID)
+	_, err = tx.ExecContext(ctx, `UPDATE import_runs SET status = ?, undone_at = ? WHERE id = ?`, ascendkit.RunUndone, rules.FormatTime(at), runID)
 	return err
 }

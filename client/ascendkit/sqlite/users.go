@@ -267,7 +267,7 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 }
 
 func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
-	nowS := fmtTime(now)
+	nowS := rules.FormatTime(now)
 	journeys, err := activeJourneys(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("active journeys: %w", err)
@@ -446,7 +446,7 @@ func scanUser(rows interface{ Scan(...any) error }) (ascendkit.User, error) {
 		return ascendkit.User{}, err
 	}
 	var err error
-	if u.CreatedAt, err = parseTime(created); err != nil {
+	if u.CreatedAt, err = rules.ParseTime(created); err != nil {
 		return ascendkit.User{}, err
 	}
 	if u.LastLoginAt, err = parseTimePtr(last); err != nil {
@@ -583,7 +583,7 @@ func (l *Local) ListEvents(ctx context.Context, f ascendkit.EventFilter) ([]asce
 			rows.Close()
 			return nil, fmt.Errorf("event %s payload: %w", e.ID, err)
 		}
-		if e.CreatedAt, err = parseTime(created); err != nil {
+		if e.CreatedAt, err = rules.ParseTime(created); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("event %s: %w", e.ID, err)
 		}
