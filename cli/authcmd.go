@@ -1,18 +1,13 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // checkPasswordOptions are the flags of `auth check-password`.
@@ -45,7 +40,7 @@ func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
 		if err != nil {
 			return err
 		}
-		pw, err := readPassword(o.g.io)
+		pw, err := readSecret(o.g.io, "Password: ")
 		if err != nil {
 			return fmt.Errorf("reading the password from stdin: %w", err)
 		}
@@ -62,19 +57,4 @@ func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
 		fmt.Fprintln(o.g.io.Out, "password matches")
 		return nil
 	})
-}
-
-// readPassword reads one line from stdin, without echo on a terminal.
-func readPassword(ios *IO) (string, error) {
-	if f, ok := ios.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(ios.ErrOut, "Password: ")
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(ios.ErrOut)
-		return string(b), err
-	}
-	line, err := bufio.NewReader(ios.In).ReadString('\n')
-	if errors.Is(err, io.EOF) {
-		err = nil
-	}
-	return strings.TrimRight(line, "\r\n"), err
 }

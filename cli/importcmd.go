@@ -114,7 +114,7 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		return src, nil
 	}
 	if key == "-" {
-		line, err := readSecret(o.g.io)
+		line, err := readSecret(o.g.io, "Clerk secret key: ")
 		if err != nil {
 			return nil, fmt.Errorf("reading the API key from stdin: %w", err)
 		}
@@ -241,11 +241,12 @@ func (o *importOptions) run(ctx context.Context) error {
 	return nil
 }
 
-// readSecret reads one line from stdin without echoing it when stdin is a
-// terminal (so a pasted key does not stay on screen).
-func readSecret(ios *IO) (string, error) {
+// readSecret reads one line from stdin, without its line ending, and
+// without echoing it after prompt when stdin is a terminal (so a pasted
+// key or a typed password does not stay on screen).
+func readSecret(ios *IO, prompt string) (string, error) {
 	if f, ok := ios.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(ios.ErrOut, "Clerk secret key: ")
+		fmt.Fprint(ios.ErrOut, prompt)
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(ios.ErrOut)
 		return string(b), err
@@ -254,7 +255,7 @@ func readSecret(ios *IO) (string, error) {
 	if errors.Is(err, io.EOF) {
 		err = nil
 	}
-	return line, err
+	return strings.TrimRight(line, "\r\n"), err
 }
 
 // printReport is the human summary of a preview or run.
