@@ -427,14 +427,8 @@ func (c *Classified) each(ctx context.Context, fn func(*classRec)) error {
 // preview), computed from the classification. It applies the run's own
 // rules in the same order, so every count and warning matches.
 func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) {
-	if !opts.Phases.Users && !opts.Phases.Settings {
-		opts.Phases = Phases{Users: true, Settings: true}
-	}
-	if opts.OnDuplicate == "" {
-		opts.OnDuplicate = PolicySkip
-	}
-	if opts.OnDuplicate != PolicySkip && opts.OnDuplicate != PolicyMerge {
-		return Report{}, fmt.Errorf("importer: unknown duplicate policy %q (skip or merge)", opts.OnDuplicate)
+	if err := opts.defaults(); err != nil {
+		return Report{}, err
 	}
 	b := &c.base
 	rep := Report{Mode: ModePreview, Source: b.Source, Phases: opts.Phases,

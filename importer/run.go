@@ -74,14 +74,8 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if opts.Mode != ModePreview && opts.Mode != ModeRun {
 		return Report{}, fmt.Errorf("importer: unknown mode %q", opts.Mode)
 	}
-	if !opts.Phases.Users && !opts.Phases.Settings {
-		opts.Phases = Phases{Users: true, Settings: true}
-	}
-	if opts.OnDuplicate == "" {
-		opts.OnDuplicate = PolicySkip
-	}
-	if opts.OnDuplicate != PolicySkip && opts.OnDuplicate != PolicyMerge {
-		return Report{}, fmt.Errorf("importer: unknown duplicate policy %q (skip or merge)", opts.OnDuplicate)
+	if err := opts.defaults(); err != nil {
+		return Report{}, err
 	}
 	batchLimit := opts.BatchSize
 	if opts.BatchSize <= 0 {
@@ -148,6 +142,22 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	}
 	opts.OnEvent(Finished{Report: r.report})
 	return r.report, err
+}
+
+// defaults fills in the phases (both when none is chosen) and the
+// duplicate policy (skip), and rejects an unknown policy: a run and a
+// recount read options alike.
+func (opts *Options) defaults() error {
+	if !opts.Phases.Users && !opts.Phases.Settings {
+		opts.Phases = Phases{Users: true, Settings: true}
+	}
+	if opts.OnDuplicate == "" {
+		opts.OnDuplicate = PolicySkip
+	}
+	if opts.OnDuplicate != PolicySkip && opts.OnDuplicate != PolicyMerge {
+		return fmt.Errorf("importer: unknown duplicate policy %q (skip or merge)", opts.OnDuplicate)
+	}
+	return nil
 }
 
 func newRunID() string {
