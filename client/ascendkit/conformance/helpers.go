@@ -13,6 +13,10 @@ import (
 // backend's own tests build the same users as the suite.
 func Imported(i int, tags ...string) ascendkit.ImportedUser { return imported(i, tags...) }
 
+// Journey is the suite's fixture journey: two emails three days apart,
+// then done on login, for the audience tag.
+func Journey(name, tag string) ascendkit.Journey { return testJourney(name, tag) }
+
 func imported(i int, tags ...string) ascendkit.ImportedUser {
 	last := t0.Add(-time.Duration(i) * time.Hour)
 	return ascendkit.ImportedUser{

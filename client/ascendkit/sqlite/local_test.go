@@ -146,22 +146,6 @@ func TestOpenMigratePragmas(t *testing.T) {
 	}
 }
 
-func testJourney(name, tag string) ascendkit.Journey {
-	return ascendkit.Journey{
-		Name:     name,
-		Audience: ascendkit.Audience{Tag: tag},
-		Nodes: []ascendkit.Node{
-			{ID: "announce", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-announcement"},
-			{ID: "go_live", Action: ascendkit.ActionSendEmail, TemplateSlug: "migration-go-live"},
-			{ID: "done"},
-		},
-		Transitions: []ascendkit.Transition{
-			{From: "announce", To: "go_live", Trigger: ascendkit.TriggerTimer, After: "3d"},
-			{From: "go_live", To: "done", On: "user.login"},
-		},
-	}
-}
-
 // TestReadDuringWrite checks that a read does not wait for an open write
 // transaction.
 func TestReadDuringWrite(t *testing.T) {
@@ -189,7 +173,7 @@ func BenchmarkApplyImport(b *testing.B) {
 	l := openTest(b)
 	const batchSize = 250
 	if _, _, err := l.CreateJourney(ctx, func() ascendkit.Journey {
-		j := testJourney("Bench", "import:clerk")
+		j := conformance.Journey("Bench", "import:clerk")
 		j.Status = ascendkit.StatusActive
 		return j
 	}()); err != nil {
