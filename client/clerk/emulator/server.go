@@ -52,8 +52,11 @@ type Server struct {
 
 	mu sync.Mutex
 	// users is sorted by created_at ascending. It is replaced, never
-	// modified in place, so a request can list a snapshot unlocked.
+	// modified in place, so a request can list a snapshot unlocked. Their
+	// wire encodings lie in order, comma-separated, in one slab (see
+	// inSlab).
 	users      []entry
+	slab       []byte
 	onRequest  func(n int, path string)
 	requests   int
 	byPath     map[string]int
@@ -89,6 +92,7 @@ func Start(users []clerk.User, opts Options) (*Server, error) {
 		now:    time.Now,
 		byPath: map[string]int{},
 	}
+	s.setUsers(sorted)
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
 	return s, nil
@@ -134,6 +138,35 @@ func (s *Server) OnRequest(f func(n int, path string)) {
 type entry struct {
 	user clerk.User
 	wire []byte
+	off  int // where wire starts in the list's slab
+}
+
+// inSlab copies the entries' encodings into one slab, in order and
+// separated by commas, and points each entry at its place there: a page
+// in ascending order is then one slice of it, written to the connection
+// in a few large writes instead of two small ones per user (which cost
+// the in-process benchmark a syscall every few users, on the client's
+// cores).
+func inSlab(users []entry) ([]entry, []byte) {
+	size := 0
+	for _, e := range users {
+		size += len(e.wire) + 1
+	}
+	slab := make([]byte, 0, size)
+	for i := range users {
+		if i > 0 {
+			slab = append(slab, ',')
+		}
+		users[i].off = len(slab)
+		slab = append(slab, users[i].wire...)
+		users[i].wire = slab[users[i].off:len(slab):len(slab)]
+	}
+	return users, slab
+}
+
+// setUsers replaces the list; s.mu must be held (or s not yet shared).
+func (s *Server) setUsers(users []entry) {
+	s.users, s.slab = inSlab(users)
 }
 
 func encode(users []clerk.User) ([]entry, error) {
@@ -143,7 +176,7 @@ func encode(users []clerk.User) ([]entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("emulator: user %s: %w", u.ID, err)
 		}
-		out[i] = entry{u, b}
+		out[i] = entry{user: u, wire: b}
 	}
 	return out, nil
 }
@@ -164,7 +197,7 @@ func (s *Server) AddUsers(users ...clerk.User) error {
 		})
 		next = slices.Insert(next, i, e)
 	}
-	s.users = next
+	s.setUsers(next)
 	return nil
 }
 
@@ -179,7 +212,7 @@ func (s *Server) DeleteUsers(ids ...string) int {
 	}
 	next := slices.DeleteFunc(slices.Clone(s.users), func(e entry) bool { return gone[e.user.ID] })
 	n := len(s.users) - len(next)
-	s.users = next
+	s.setUsers(next)
 	return n
 }
 
@@ -194,11 +227,19 @@ func (s *Server) Users() []clerk.User {
 	return out
 }
 
-// snapshot returns the current users; callers must not modify them.
-func (s *Server) snapshot() []entry {
+// snapshot returns the current users and their slab; callers must not
+// modify them.
+func (s *Server) snapshot() ([]entry, []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.users
+	return s.users, s.slab
+}
+
+// count is the number of users now.
+func (s *Server) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.users)
 }
 
 // Requests returns how many requests the server has received.
@@ -240,7 +281,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/users":
 		s.listUsers(w, r)
 	case "/v1/users/count":
-		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(s.snapshot())})
+		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": s.count()})
 	default:
 		writeError(w, http.StatusNotFound, 0)
 	}
@@ -323,7 +364,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeParamError(w, "order_by", fmt.Sprintf("order_by %q is not supported by the emulator; use +created_at or -created_at", q.Get("order_by")))
 		return
 	}
-	users := s.snapshot()
+	users, slab := s.snapshot()
 	// idx(k) maps the k-th user in the requested order to users.
 	n := len(users)
 	idx := func(k int) int {
@@ -363,6 +404,14 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(http.StatusOK)
+	if !desc && start < end {
+		// The page is one stretch of the slab, commas included.
+		last := users[end-1]
+		w.Write([]byte{'['})                                      //nolint:errcheck // as below
+		w.Write(slab[users[start].off : last.off+len(last.wire)]) //nolint:errcheck
+		w.Write([]byte{']'})                                      //nolint:errcheck
+		return
+	}
 	sep := []byte{'['}
 	for k := start; k < end; k++ {
 		if _, err := w.Write(sep); err != nil {
