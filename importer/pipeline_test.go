@@ -212,3 +212,34 @@ func TestBatchesRamp(t *testing.T) {
 		}
 	}
 }
+
+// prefetchSource records the order in which the importer calls it.
+type prefetchSource struct {
+	*sliceSource
+	calls []string
+}
+
+func (s *prefetchSource) Prefetch() { s.calls = append(s.calls, "prefetch") }
+func (s *prefetchSource) Total(ctx context.Context) (int, error) {
+	s.calls = append(s.calls, "total")
+	return s.sliceSource.Total(ctx)
+}
+func (s *prefetchSource) Next(ctx context.Context) ([]clerk.Record, error) {
+	if len(s.calls) == 0 || s.calls[len(s.calls)-1] != "next" {
+		s.calls = append(s.calls, "next")
+	}
+	return s.sliceSource.Next(ctx)
+}
+
+// A source that can read ahead is told to before the count, so the API's
+// first pages travel with its count request instead of after it.
+func TestRunPrefetchesBeforeTheCount(t *testing.T) {
+	src := &prefetchSource{sliceSource: newSource(2, mkUser("user_1", "a@example.com"), mkUser("user_2", "b@example.com"), mkUser("user_3", "c@example.com"))}
+	rep := run(t, src, openEnv(t), Options{Mode: ModePreview})
+	if rep.Users.Fetched != 3 {
+		t.Fatalf("fetched %d users, want 3", rep.Users.Fetched)
+	}
+	if got := strings.Join(src.calls, ","); got != "prefetch,total,next" {
+		t.Errorf("calls = %s, want prefetch,total,next", got)
+	}
+}

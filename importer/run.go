@@ -182,6 +182,9 @@ func (r *runner) run() error {
 		return err
 	}
 	if total < 0 {
+		if p, ok := r.src.(clerk.Prefetcher); ok {
+			p.Prefetch()
+		}
 		n, err := r.src.Total(r.ctx)
 		if err != nil {
 			return err

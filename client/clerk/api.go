@@ -295,6 +295,7 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	a.total, a.haveTotal = n, true
+	a.walk.replan(n, a.pageSize)
 	return a.total, nil
 }
 

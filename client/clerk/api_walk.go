@@ -72,6 +72,10 @@ type walk struct {
 	// pace is the smoothed time the caller takes over a page.
 	pace     latencyMeter
 	returned time.Time // when Next last returned
+	// burst is how many windows Prefetch sends before any answer;
+	// provisional says the plan (estN) is the burst's, not a count's.
+	burst       int
+	provisional bool
 	// cursorOnly: Clerk ignores offset but honours the cursor, so
 	// windows would all start over; pages follow each other by cursor.
 	cursorOnly bool
@@ -153,7 +157,7 @@ func (a *APISource) inFlight() int {
 	if a.limiter == nil {
 		lat := a.latency.get()
 		if lat == 0 {
-			return 1
+			return max(1, a.walk.burst)
 		}
 		n := startInFlight
 		if iv := a.walk.pace.get(); iv > 0 {
@@ -220,10 +224,7 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 	}
 	w := &a.walk
 	if !w.started {
-		w.started = true
-		w.ctx, w.cancel = context.WithCancel(context.Background())
-		w.estN = a.total
-		w.restart(0)
+		a.startWalk(a.total)
 	}
 	// The caller's cancel reaches the requests in flight.
 	defer context.AfterFunc(ctx, w.cancel)()
@@ -319,6 +320,49 @@ func (a *APISource) fill() {
 			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
 		}()
 	}
+}
+
+// startWalk starts the walk, planned for estN users.
+func (a *APISource) startWalk(estN int) {
+	w := &a.walk
+	w.started = true
+	w.ctx, w.cancel = context.WithCancel(context.Background())
+	w.estN = estN
+	w.restart(0)
+}
+
+// Prefetch implements Prefetcher: under an allowance, the first windows
+// go out with the count instead of after it, so the count's round trip
+// (~300 ms at Clerk) no longer delays the first page. They are sent
+// before any answer has shown the key is good, so they are few: an
+// eighth of the window's allowance, at most startInFlight; if the list
+// is shorter than they reach, the ones past its end come back empty.
+func (a *APISource) Prefetch() {
+	w := &a.walk
+	if a.closed || w.started || a.haveTotal || a.limiter != nil || a.maxInFlight > 0 {
+		return
+	}
+	w.burst = min(startInFlight, a.allowance.requests/8)
+	if w.burst < 2 {
+		w.burst = 0
+		return
+	}
+	// A plan that ends with the burst's last window; the count replaces
+	// it (see replan).
+	a.startWalk(w.burst * (a.pageSize - 1))
+	w.provisional = true
+	a.fill()
+}
+
+// replan replaces a provisional plan with the counted list length n.
+func (w *walk) replan(n, pageSize int) {
+	if !w.provisional {
+		return
+	}
+	w.provisional, w.burst = false, 0
+	w.estN = n
+	// The last window issued starts pageSize-1 before w.next.
+	w.issuedEnd = w.next-(pageSize-1)+pageSize > n
 }
 
 // restart drops the windows in flight and plans new ones from offset base

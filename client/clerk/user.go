@@ -178,6 +178,14 @@ type Source interface {
 	Close() error
 }
 
+// Prefetcher is a Source that can start reading its first pages before
+// Total answers, for a caller that will read them: the API sends its
+// first list requests along with the count rather than after it. A
+// caller that only wants the number (a key check) does not call it.
+type Prefetcher interface {
+	Prefetch()
+}
+
 // Source formats, as the report's source.format names them.
 const (
 	FormatAPI          = "clerk-api"           // Backend API users: the API itself, or an array / {"users": […]} of them

@@ -1,0 +1,188 @@
+package clerk_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+)
+
+// listGate holds the count request until n list requests have reached
+// the server (or a deadline passes), so a test can tell whether the list
+// requests went out with the count or waited for its answer.
+type listGate struct {
+	mu      sync.Mutex
+	lists   int
+	want    int
+	wait    time.Duration
+	reached chan struct{}
+	// countSawLists is how many list requests had arrived when the count
+	// was let through.
+	countSawLists int
+}
+
+func newListGate(want int, wait time.Duration) *listGate {
+	return &listGate{want: want, wait: wait, reached: make(chan struct{})}
+}
+
+func (g *listGate) onRequest(_ int, path string) {
+	if path == "/v1/users/count" {
+		select {
+		case <-g.reached:
+		case <-time.After(g.wait):
+		}
+		g.mu.Lock()
+		g.countSawLists = g.lists
+		g.mu.Unlock()
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.lists++
+	if g.lists == g.want {
+		close(g.reached)
+	}
+}
+
+func newAllowanceSource(t *testing.T, key, baseURL string, opts clerk.APIOptions) *clerk.APISource {
+	t.Helper()
+	opts.BaseURL = baseURL
+	src, err := clerk.NewAPISource(key, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+// Prefetch sends the first list windows along with the count: a
+// production key's burst (64 windows) reaches the server while the count
+// is still unanswered, and the walk then reads every user exactly once.
+func TestAPIPrefetchSendsWindowsWithTheCount(t *testing.T) {
+	const key = "sk_live_0123456789abcdefSECRET"
+	users := emulator.Generate(2000, 11)
+	srv := startEmulator(t, users, emulator.Options{SecretKey: key})
+	gate := newListGate(64, 5*time.Second)
+	srv.OnRequest(gate.onRequest)
+	// Windows of 10 users: the burst covers 64*9 = 576 users, so the
+	// count (2000) has to extend the plan.
+	src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
+	src.Prefetch()
+	n, err := src.Total(context.Background())
+	if err != nil || n != len(users) {
+		t.Fatalf("Total = %d, %v; want %d", n, err, len(users))
+	}
+	gate.mu.Lock()
+	saw := gate.countSawLists
+	gate.mu.Unlock()
+	if saw < 64 {
+		t.Fatalf("the count was answered after %d list requests; want the 64 of the burst before it", saw)
+	}
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, ids(users))
+	// 2000 users in windows of 10 overlapping by one: 223 windows (the
+	// last one short); a burst reaching past the end would show here.
+	if got := srv.RequestsTo("/v1/users"); got != 223 {
+		t.Errorf("%d list requests, want 223", got)
+	}
+}
+
+// A list shorter than the burst: the windows past its end come back
+// empty and are never delivered; the users are read once, in order.
+func TestAPIPrefetchShortList(t *testing.T) {
+	const key = "sk_live_0123456789abcdefSECRET"
+	for _, n := range []int{0, 1, 9, 10, 30, 577} {
+		users := emulator.Generate(n, 3)
+		srv := startEmulator(t, users, emulator.Options{SecretKey: key})
+		src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
+		src.Prefetch()
+		if got, err := src.Total(context.Background()); err != nil || got != n {
+			t.Fatalf("%d users: Total = %d, %v", n, got, err)
+		}
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("%d users: %v", n, err)
+		}
+		checkIDs(t, recs, ids(users))
+		if got := srv.RequestsTo("/v1/users"); got > 64+1 {
+			t.Errorf("%d users: %d list requests, want at most the burst", n, got)
+		}
+	}
+}
+
+// A development key's allowance is 90 per 10 s: its burst is an eighth
+// of that (11 windows), not 64.
+func TestAPIPrefetchBurstFollowsTheAllowance(t *testing.T) {
+	users := emulator.Generate(1000, 5)
+	srv := startEmulator(t, users, emulator.Options{SecretKey: testKey})
+	gate := newListGate(12, time.Second) // 12 is never reached
+	srv.OnRequest(gate.onRequest)
+	src := newAllowanceSource(t, testKey, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
+	src.Prefetch()
+	if _, err := src.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gate.mu.Lock()
+	saw := gate.countSawLists
+	gate.mu.Unlock()
+	if saw != 11 {
+		t.Errorf("%d list requests went out before the count's answer, want 11", saw)
+	}
+}
+
+// A bad key: the count's 401 is the error, the burst's requests are
+// stopped with the source, and nothing is read.
+func TestAPIPrefetchBadKey(t *testing.T) {
+	users := emulator.Generate(100, 5)
+	srv := startEmulator(t, users, emulator.Options{SecretKey: "sk_live_theRightOne"})
+	src := newAllowanceSource(t, "sk_live_0123456789abcdefWRONG", srv.BaseURL(), clerk.APIOptions{})
+	src.Prefetch()
+	_, err := src.Total(context.Background())
+	var apiErr *clerk.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+		t.Fatalf("Total error = %v, want a 401 APIError", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		src.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return: the burst's requests were not stopped")
+	}
+}
+
+// Prefetch does nothing where the caller set the pace (a limiter or a
+// fixed width): nothing is sent until the count.
+func TestAPIPrefetchOnlyUnderAnAllowance(t *testing.T) {
+	users := emulator.Generate(100, 5)
+	srv := startEmulator(t, users, emulator.Options{SecretKey: testKey})
+	gate := newListGate(1, 500*time.Millisecond) // reached only by a list request sent early
+	srv.OnRequest(gate.onRequest)
+	src, _ := newSource(t, srv.BaseURL(), clerk.APIOptions{}) // rate.Inf limiter
+	src.Prefetch()
+	if _, err := src.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gate.mu.Lock()
+	saw := gate.countSawLists
+	gate.mu.Unlock()
+	if saw != 0 {
+		t.Fatalf("%d list requests before the count with a limiter, want 0", saw)
+	}
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, ids(users))
+}
