@@ -260,3 +260,28 @@ func testUndoForced(t *testing.T, newHarness func(*testing.T) *harness) {
 		t.Errorf("%d users left", len(left))
 	}
 }
+
+func TestUndoPutsBackTheSender(t *testing.T) { eachBackend(t, testUndoPutsBackTheSender) }
+
+// `import clerk run --from-identity` changes the journeys' sender; `import
+// undo` of that run says so in its plan and puts the sender back.
+func testUndoPutsBackTheSender(t *testing.T, newHarness func(*testing.T) *harness) {
+	h := newHarness(t)
+	clerkServer(t, 30)
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "old@acme.dev")
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--api-key", testKey, "--from-identity", "new@acme.dev")
+	id := created.Journeys[0].ID
+	if text := h.ok("journey", "show", id).stdout; !strings.Contains(text, "new@acme.dev") {
+		t.Fatalf("--from-identity did not reach the journey:\n%s", text)
+	}
+	r := h.ok("import", "undo", rep.RunID, "--yes")
+	if !strings.Contains(r.stdout, "the migration sender it set with --from-identity") {
+		t.Errorf("undo plan does not name the sender:\n%s", r.stdout)
+	}
+	text := h.ok("journey", "show", id).stdout
+	if !strings.Contains(text, "old@acme.dev") || strings.Contains(text, "new@acme.dev") {
+		t.Errorf("undo did not put the sender back:\n%s", text)
+	}
+}

@@ -208,7 +208,7 @@ func (o *importOptions) run(ctx context.Context) error {
 		return runErr
 	}
 	if o.mode == importer.ModeRun && o.fromIdentity != "" && runErr == nil {
-		if err := importer.SetSender(ctx, env, o.fromIdentity); err != nil {
+		if err := importer.SetSender(ctx, env, o.fromIdentity, rep.RunID); err != nil {
 			return err
 		}
 	}

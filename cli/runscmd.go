@@ -218,6 +218,9 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 	if p.Settings {
 		fmt.Fprintln(w, "  the auth providers it enabled (back to the settings before the run)")
 	}
+	if p.Sender {
+		fmt.Fprintln(w, "  the migration sender it set with --from-identity (back to the sender before the run)")
+	}
 	if len(p.Blockers) > 0 {
 		fmt.Fprintf(w, "Later runs merged into %d user(s) this run created:\n", len(p.Blockers))
 		for i, b := range p.Blockers {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -228,27 +229,133 @@ func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Jour
 }
 
 // SetSender saves the migration sender and applies it to the migration
-// journeys that exist (`import clerk run --from-identity`).
-func SetSender(ctx context.Context, env ascendkit.Environment, identity string) error {
+// journeys that exist (`import clerk run --from-identity`). What it
+// replaces is kept for runID, so that undoing the run puts it back.
+func SetSender(ctx context.Context, env ascendkit.Environment, identity, runID string) error {
 	if err := ValidateIdentity(identity); err != nil {
 		return err
 	}
 	if identity == "" {
 		return nil
 	}
-	if err := env.SetSetting(ctx, SettingFromIdentity, identity); err != nil {
+	before, _, err := env.Setting(ctx, SettingFromIdentity)
+	if err != nil {
 		return err
 	}
+	change := senderChange{Before: before, After: identity}
+	var journeys []ascendkit.Journey
 	for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
 		j, err := env.GetJourney(ctx, name)
 		if err != nil {
 			continue // not created yet: migration-journey create will use the saved sender
 		}
+		journeys = append(journeys, j)
+		for _, n := range j.Nodes {
+			if n.Action == ascendkit.ActionSendEmail && n.From != identity {
+				change.Nodes = append(change.Nodes, nodeFrom{Journey: j.Name, Node: n.ID, From: n.From})
+			}
+		}
+	}
+	if runID != "" && (before != identity || len(change.Nodes) > 0) {
+		// Kept before the change, so a change made is never one undo
+		// cannot put back.
+		b, err := json.Marshal(change)
+		if err != nil {
+			return err
+		}
+		if err := env.SetSetting(ctx, senderUndoKey(runID), string(b)); err != nil {
+			return err
+		}
+	}
+	if err := env.SetSetting(ctx, SettingFromIdentity, identity); err != nil {
+		return err
+	}
+	for _, j := range journeys {
 		if _, _, err := applySetup(ctx, env, j, JourneySetup{FromIdentity: identity}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// senderUndoKey is the setting that keeps what a run's --from-identity
+// replaced.
+func senderUndoKey(runID string) string { return SettingFromIdentity + ".undo." + runID }
+
+// senderChange is what SetSender replaced for a run.
+type senderChange struct {
+	Before string     `json:"before"` // the saved sender ("" = none)
+	After  string     `json:"after"`
+	Nodes  []nodeFrom `json:"nodes"` // the email nodes whose sender it changed
+}
+
+// nodeFrom is an email node's sender before a run changed it.
+type nodeFrom struct {
+	Journey string `json:"journey"` // the journey's name
+	Node    string `json:"node"`
+	From    string `json:"from"`
+}
+
+// restoreSender puts back what runID's --from-identity replaced, where it
+// is still what the run set (a sender changed since is left alone), and
+// reports whether anything was or (dry) would be put back.
+func restoreSender(ctx context.Context, env ascendkit.Environment, runID string, dry bool) (bool, error) {
+	raw, ok, err := env.Setting(ctx, senderUndoKey(runID))
+	if err != nil || !ok || raw == "" {
+		return false, err
+	}
+	var c senderChange
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return false, fmt.Errorf("reading the sender run %s replaced: %w", runID, err)
+	}
+	restored := false
+	cur, _, err := env.Setting(ctx, SettingFromIdentity)
+	if err != nil {
+		return false, err
+	}
+	if cur == c.After && c.Before != c.After {
+		restored = true
+		if !dry {
+			if err := env.SetSetting(ctx, SettingFromIdentity, c.Before); err != nil {
+				return false, err
+			}
+		}
+	}
+	byJourney := map[string]map[string]string{}
+	for _, n := range c.Nodes {
+		if byJourney[n.Journey] == nil {
+			byJourney[n.Journey] = map[string]string{}
+		}
+		byJourney[n.Journey][n.Node] = n.From
+	}
+	for name, froms := range byJourney {
+		j, err := env.GetJourney(ctx, name)
+		if err != nil {
+			continue // deleted since: nothing to put back
+		}
+		nodes := slices.Clone(j.Nodes)
+		changed := false
+		for i := range nodes {
+			if from, ok := froms[nodes[i].ID]; ok && nodes[i].From == c.After {
+				nodes[i].From, changed = from, true
+			}
+		}
+		if !changed {
+			continue
+		}
+		restored = true
+		if !dry {
+			if _, err := env.UpdateJourneyNodes(ctx, j.ID, nodes); err != nil {
+				return false, fmt.Errorf("updating journey %q: %w", j.Name, err)
+			}
+		}
+	}
+	if !dry {
+		if err := env.SetSetting(ctx, senderUndoKey(runID), ""); err != nil {
+			return false, err
+		}
+	}
+	return restored, nil
 }
 
 // Step is one node of a journey's timeline, at its day offset from enrollment.

@@ -113,7 +113,7 @@ func TestSavedSetupIsReused(t *testing.T) { eachBackend(t, testSavedSetupIsReuse
 func testSavedSetupIsReused(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	ctx := context.Background()
-	if err := SetSender(ctx, env, "hi@acme.dev"); err != nil {
+	if err := SetSender(ctx, env, "hi@acme.dev", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
@@ -125,7 +125,7 @@ func testSavedSetupIsReused(t *testing.T, openEnv func(*testing.T) ascendkit.Env
 			t.Errorf("node %s sender %q: the sender saved by import run should be used", n.ID, n.From)
 		}
 	}
-	if err := SetSender(ctx, env, "new@acme.dev"); err != nil {
+	if err := SetSender(ctx, env, "new@acme.dev", ""); err != nil {
 		t.Fatal(err)
 	}
 	j, _ = env.GetJourney(ctx, JourneyPasswordReset)

@@ -75,6 +75,89 @@ func testUndoThenRunImportsAgain(t *testing.T, openEnv func(*testing.T) ascendki
 	}
 }
 
+func TestUndoPutsBackTheSender(t *testing.T) { eachBackend(t, testUndoPutsBackTheSender) }
+
+// A run's --from-identity is part of what it wrote: undoing the run puts
+// the saved sender and the journeys' email senders back, unless a later
+// run changed them since.
+func testUndoPutsBackTheSender(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "old@acme.dev"}); err != nil {
+		t.Fatal(err)
+	}
+	senders := func() (string, []string) {
+		t.Helper()
+		saved, _, err := env.Setting(ctx, SettingFromIdentity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var from []string
+		for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+			j, err := env.GetJourney(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range j.Nodes {
+				if n.Action == ascendkit.ActionSendEmail {
+					from = append(from, n.From)
+				}
+			}
+		}
+		return saved, slices.Compact(from)
+	}
+	runWith := func(sender string) Report {
+		t.Helper()
+		rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := SetSender(ctx, env, sender, rep.RunID); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+
+	first := runWith("new@acme.dev")
+	if saved, from := senders(); saved != "new@acme.dev" || !slices.Equal(from, []string{"new@acme.dev"}) {
+		t.Fatalf("after the run: saved %q, nodes %v", saved, from)
+	}
+	p, err := PlanUndo(ctx, env, first.RunID)
+	if err != nil || !p.Sender {
+		t.Fatalf("plan %+v, %v: want the sender in it", p, err)
+	}
+	if p, err := Undo(ctx, env, first.RunID, false, time.Now()); err != nil || !p.Sender {
+		t.Fatalf("undo %+v, %v", p, err)
+	}
+	if saved, from := senders(); saved != "old@acme.dev" || !slices.Equal(from, []string{"old@acme.dev"}) {
+		t.Fatalf("after undo: saved %q, nodes %v; want old@acme.dev back", saved, from)
+	}
+
+	// A run whose sender a later run replaced: its undo leaves the later
+	// sender alone.
+	second := runWith("second@acme.dev")
+	third, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetSender(ctx, env, "third@acme.dev", third.RunID); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := PlanUndo(ctx, env, second.RunID); err != nil || p.Sender {
+		t.Fatalf("plan %+v, %v: the sender was changed since, want it left alone", p, err)
+	}
+	if _, err := Undo(ctx, env, second.RunID, true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if saved, from := senders(); saved != "third@acme.dev" || !slices.Equal(from, []string{"third@acme.dev"}) {
+		t.Fatalf("after undoing the earlier run: saved %q, nodes %v; want third@acme.dev kept", saved, from)
+	}
+	// The same sender again changes nothing, so there is nothing to undo.
+	fourth := runWith("third@acme.dev")
+	if p, err := PlanUndo(ctx, env, fourth.RunID); err != nil || p.Sender {
+		t.Fatalf("plan %+v, %v: the run changed no sender", p, err)
+	}
+}
+
 func TestInterruptedRunIsRecorded(t *testing.T) { eachBackend(t, testInterruptedRunIsRecorded) }
 
 func testInterruptedRunIsRecorded(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -52,11 +53,27 @@ func runInfo(r ascendkit.Run) RunInfo {
 
 // PlanUndo says what undoing a run would remove.
 func PlanUndo(ctx context.Context, env ascendkit.Environment, runID string) (ascendkit.UndoPlan, error) {
-	return env.PlanUndo(ctx, runID)
+	plan, err := env.PlanUndo(ctx, runID)
+	if err != nil {
+		return plan, err
+	}
+	plan.Sender, err = restoreSender(ctx, env, runID, true)
+	return plan, err
 }
 
-// Undo removes what a run wrote (see ascendkit.Environment.UndoRun). A
-// later run then imports those users again.
+// Undo removes what a run wrote (see ascendkit.Environment.UndoRun) and
+// puts back the migration sender its --from-identity replaced. A later
+// run then imports those users again.
 func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bool, now time.Time) (ascendkit.UndoPlan, error) {
-	return env.UndoRun(ctx, runID, force, now.UTC())
+	plan, err := env.UndoRun(ctx, runID, force, now.UTC())
+	if err != nil {
+		return plan, err
+	}
+	// After the run's users, not in their transaction: the journeys are
+	// the environment's own writes. A failure here leaves the run undone
+	// and says what is left; undoing again finishes it.
+	if plan.Sender, err = restoreSender(ctx, env, runID, false); err != nil {
+		return plan, fmt.Errorf("run %s is undone, but its migration sender was not put back: %w", runID, err)
+	}
+	return plan, nil
 }

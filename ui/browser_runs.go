@@ -308,6 +308,9 @@ func (s *browserScreen) undoView() string {
 	if p.Settings {
 		rows = append(rows, [2]string{"auth providers", "back to the settings before the run"})
 	}
+	if p.Sender {
+		rows = append(rows, [2]string{"migration sender", "back to the sender before the run"})
+	}
 	b.WriteString(kv(st.Label, rows) + "\n")
 	if n := len(p.Blockers); n > 0 {
 		b.WriteString(st.Error.Render(fmt.Sprintf("✗ Refused: later runs merged into %s this run created:", plural(n, "user", "users"))) + "\n")

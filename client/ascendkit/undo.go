@@ -28,6 +28,10 @@ type UndoPlan struct {
 	// Settings is true when the auth providers go back to what they were
 	// before the run.
 	Settings bool `json:"settings"`
+	// Sender is true when the migration sender the run's --from-identity
+	// set (saved setting and journey email nodes) goes back to what it
+	// was, where it was not changed since. The importer fills it.
+	Sender bool `json:"sender"`
 	// Blockers are later runs' merges into users this run created.
 	Blockers []UndoBlocker `json:"blockers"`
 }
