@@ -49,6 +49,19 @@ func (g *listGate) onRequest(_ int, path string) {
 	}
 }
 
+// listsBeforeCount prefetches, counts, and returns how many list
+// requests had reached the server when the count was answered.
+func (g *listGate) listsBeforeCount(t *testing.T, src *clerk.APISource) int {
+	t.Helper()
+	src.Prefetch()
+	if _, err := src.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.countSawLists
+}
+
 func newAllowanceSource(t *testing.T, key, baseURL string, opts clerk.APIOptions) *clerk.APISource {
 	t.Helper()
 	opts.BaseURL = baseURL
@@ -72,16 +85,11 @@ func TestAPIPrefetchSendsWindowsWithTheCount(t *testing.T) {
 	// Windows of 10 users: the burst covers 64*9 = 576 users, so the
 	// count (2000) has to extend the plan.
 	src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
-	src.Prefetch()
-	n, err := src.Total(context.Background())
-	if err != nil || n != len(users) {
-		t.Fatalf("Total = %d, %v; want %d", n, err, len(users))
-	}
-	gate.mu.Lock()
-	saw := gate.countSawLists
-	gate.mu.Unlock()
-	if saw < 64 {
+	if saw := gate.listsBeforeCount(t, src); saw < 64 {
 		t.Fatalf("the count was answered after %d list requests; want the 64 of the burst before it", saw)
+	}
+	if n, err := src.Total(context.Background()); err != nil || n != len(users) {
+		t.Fatalf("Total = %d, %v; want %d", n, err, len(users))
 	}
 	recs, _, err := drain(t, src)
 	if err != nil {
@@ -126,14 +134,7 @@ func TestAPIPrefetchBurstFollowsTheAllowance(t *testing.T) {
 	gate := newListGate(12, time.Second) // 12 is never reached
 	srv.OnRequest(gate.onRequest)
 	src := newAllowanceSource(t, testKey, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
-	src.Prefetch()
-	if _, err := src.Total(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	gate.mu.Lock()
-	saw := gate.countSawLists
-	gate.mu.Unlock()
-	if saw != 11 {
+	if saw := gate.listsBeforeCount(t, src); saw != 11 {
 		t.Errorf("%d list requests went out before the count's answer, want 11", saw)
 	}
 }
@@ -170,14 +171,7 @@ func TestAPIPrefetchOnlyUnderAnAllowance(t *testing.T) {
 	gate := newListGate(1, 500*time.Millisecond) // reached only by a list request sent early
 	srv.OnRequest(gate.onRequest)
 	src, _ := newSource(t, srv.BaseURL(), clerk.APIOptions{}) // rate.Inf limiter
-	src.Prefetch()
-	if _, err := src.Total(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	gate.mu.Lock()
-	saw := gate.countSawLists
-	gate.mu.Unlock()
-	if saw != 0 {
+	if saw := gate.listsBeforeCount(t, src); saw != 0 {
 		t.Fatalf("%d list requests before the count with a limiter, want 0", saw)
 	}
 	recs, _, err := drain(t, src)
