@@ -48,13 +48,19 @@ func scanJourney(row Row) (ascendkit.Journey, error) {
 	return j, nil
 }
 
+// getJourney finds a journey by id, else by exact name.
 func getJourney(ctx context.Context, q Querier, idOrName string) (ascendkit.Journey, error) {
-	j, err := scanJourney(q.QueryRow(ctx, journeySelect+` WHERE j.id = `+journeyRef+` GROUP BY j.id`, idOrName))
+	return readJourney(ctx, q, idOrName, journeyRef)
+}
+
+// readJourney reads the journey whose id the subquery ref selects from key.
+func readJourney(ctx context.Context, q Querier, key, ref string) (ascendkit.Journey, error) {
+	j, err := scanJourney(q.QueryRow(ctx, journeySelect+` WHERE j.id = `+ref+` GROUP BY j.id`, key))
 	if errors.Is(err, ErrNoRows) {
-		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", idOrName, ascendkit.ErrNotFound)
+		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", key, ascendkit.ErrNotFound)
 	}
 	if err != nil {
-		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", idOrName, err)
+		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", key, err)
 	}
 	return j, nil
 }
@@ -86,7 +92,8 @@ func (s *Store) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendk
 			return err
 		}
 		if created = n == 1; !created {
-			out, err = getJourney(ctx, tx, j.Name)
+			// By name only: another journey's id may be spelled like it.
+			out, err = readJourney(ctx, tx, j.Name, `(SELECT id FROM journeys WHERE name = $1)`)
 			return err
 		}
 		switch j.Status {
