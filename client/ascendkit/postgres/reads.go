@@ -200,15 +200,6 @@ func getSetting(ctx context.Context, q querier, key string) (string, bool, error
 	return v, true, nil
 }
 
-// rawSetting is a setting's stored text, or nil when it is absent.
-func rawSetting(ctx context.Context, q querier, key string) (*string, error) {
-	v, ok, err := getSetting(ctx, q, key)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &v, nil
-}
-
 // SetSetting stores value under key, replacing any previous value.
 func (e *Env) SetSetting(ctx context.Context, key, value string) error {
 	if key == "" {
