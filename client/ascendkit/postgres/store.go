@@ -12,7 +12,31 @@ import (
 // run concurrently, so rows a transaction goes on to change are locked.
 var dialect = sqlstore.Dialect{
 	ForUpdate: " FOR UPDATE",
+	// The merge's own text when nothing changed metadata since, else the
+	// current object minus the import key.
+	UndoMetadata: `UPDATE users SET metadata = CASE WHEN c.after = users.metadata THEN c.before
+			ELSE (users.metadata::jsonb - 'import')::text END
+		FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id`,
+	// What was there before the merge, unless someone changed the fields
+	// since (then they are theirs to keep).
+	UndoIdentity: `UPDATE users SET
+			username         = c.before::json->>'username',
+			phone            = c.before::json->>'phone',
+			phone_verified   = (c.before::json->>'phone_verified')::boolean,
+			external_id      = c.before::json->>'external_id',
+			secondary_emails = c.before::json->>'secondary_emails',
+			private_metadata = c.before::json->>'private_metadata',
+			unsafe_metadata  = c.before::json->>'unsafe_metadata'
+		FROM import_merge_changes c
+		WHERE c.run_id = $1 AND c.kind = 'fields' AND c.user_id = users.id
+			AND c.after = ` + qualifiedIdentityJSON,
 }
+
+// qualifiedIdentityJSON is identityJSON over the users row of an UPDATE …
+// FROM, whose column names the merge record table shares none of.
+const qualifiedIdentityJSON = `json_build_object('username', users.username, 'phone', users.phone, 'phone_verified', users.phone_verified,
+	'external_id', users.external_id, 'secondary_emails', users.secondary_emails,
+	'private_metadata', users.private_metadata, 'unsafe_metadata', users.unsafe_metadata)::text`
 
 // newStore returns the shared store over e: reads on the pool, writes
 // through e.write (retried when PostgreSQL aborts a deadlock victim).

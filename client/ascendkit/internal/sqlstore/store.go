@@ -72,6 +72,13 @@ type Dialect struct {
 	// other writer (SQLite's BEGIN IMMEDIATE); then lock-only statements
 	// are skipped.
 	ForUpdate string
+	// UndoMetadata and UndoIdentity are the undo steps that need the
+	// database's JSON functions ($1 is the run id): put back
+	// metadata.import as it was before each merge of the run (the text
+	// from before when nothing changed it since, else the current object
+	// minus the import key), and the identity fields each merge filled,
+	// unless changed since.
+	UndoMetadata, UndoIdentity string
 }
 
 // Store implements the shared ascendkit.Environment methods over a DB.
