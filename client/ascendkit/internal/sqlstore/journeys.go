@@ -56,13 +56,7 @@ func getJourney(ctx context.Context, q Querier, idOrName string) (ascendkit.Jour
 // readJourney reads the journey whose id the subquery ref selects from key.
 func readJourney(ctx context.Context, q Querier, key, ref string) (ascendkit.Journey, error) {
 	j, err := scanJourney(q.QueryRow(ctx, journeySelect+` WHERE j.id = `+ref+` GROUP BY j.id`, key))
-	if errors.Is(err, ErrNoRows) {
-		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", key, ascendkit.ErrNotFound)
-	}
-	if err != nil {
-		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", key, err)
-	}
-	return j, nil
+	return found("journey", key, j, err)
 }
 
 // CreateJourney creates a journey unless one with its name exists, in

@@ -23,10 +23,7 @@ func (s *Store) StartRun(ctx context.Context, r ascendkit.Run) error {
 		return fmt.Errorf("start run: %w: empty id", ascendkit.ErrInvalid)
 	}
 	host, _ := os.Hostname()
-	opts := string(r.Options)
-	if opts == "" {
-		opts = "{}"
-	}
+	opts := objectText(r.Options)
 	err := s.db.Write(ctx, func(tx Querier) error {
 		before, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
 		if err != nil {
@@ -51,10 +48,7 @@ func (s *Store) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish)
 	default:
 		return fmt.Errorf("finish run %s: %w: status %q", id, ascendkit.ErrInvalid, f.Status)
 	}
-	rep := string(f.Report)
-	if rep == "" {
-		rep = "{}"
-	}
+	rep := objectText(f.Report)
 	err := s.db.Write(ctx, func(tx Querier) error {
 		after, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
 		if err != nil {
@@ -75,6 +69,14 @@ func (s *Store) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish)
 		return fmt.Errorf("finish run %s: %w", id, err)
 	}
 	return nil
+}
+
+// objectText is a run's options or report as stored: "{}" when empty.
+func objectText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "{}"
+	}
+	return string(raw)
 }
 
 const runSelect = `SELECT id, started_at, finished_at, source_kind, source_format, status, undone_at, options, report FROM import_runs`

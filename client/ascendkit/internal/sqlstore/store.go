@@ -16,6 +16,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 // ErrNoRows is what Row.Scan returns when the query found no row. The
@@ -99,6 +102,19 @@ func (s *Store) lock(ctx context.Context, tx Querier, query string, args ...any)
 	}
 	_, err := tx.Exec(ctx, query+s.d.ForUpdate, args...)
 	return err
+}
+
+// found is the result of reading the `what` named key: ErrNotFound when
+// there was no row, else err or v, both naming the key.
+func found[T any](what, key string, v T, err error) (T, error) {
+	var zero T
+	if errors.Is(err, ErrNoRows) {
+		return zero, fmt.Errorf("%s %q: %w", what, key, ascendkit.ErrNotFound)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("%s %q: %w", what, key, err)
+	}
+	return v, nil
 }
 
 // collect reads every row of a query with scan and closes the rows; the

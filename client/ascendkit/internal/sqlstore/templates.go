@@ -40,13 +40,7 @@ func getTemplate(ctx context.Context, q Querier, idOrSlug string) (ascendkit.Tem
 
 func readTemplate(ctx context.Context, q Querier, key, where string) (ascendkit.Template, error) {
 	t, err := scanTemplate(q.QueryRow(ctx, templateSelect+where, key))
-	if errors.Is(err, ErrNoRows) {
-		return ascendkit.Template{}, fmt.Errorf("template %q: %w", key, ascendkit.ErrNotFound)
-	}
-	if err != nil {
-		return ascendkit.Template{}, fmt.Errorf("template %q: %w", key, err)
-	}
-	return t, nil
+	return found("template", key, t, err)
 }
 
 // CreateTemplate creates a template (version 1) unless one with its slug

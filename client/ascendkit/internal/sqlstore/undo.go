@@ -11,16 +11,12 @@ import (
 
 // PlanUndo says what UndoRun would remove, without writing.
 func (s *Store) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan, error) {
-	r, err := s.GetRun(ctx, runID)
-	if err != nil {
-		return ascendkit.UndoPlan{}, err
-	}
-	if err := rules.Undoable(r); err != nil {
+	if err := s.undoable(ctx, runID); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	// One snapshot for all the counts.
 	var p ascendkit.UndoPlan
-	err = s.db.Snapshot(ctx, func(tx Querier) error {
+	err := s.db.Snapshot(ctx, func(tx Querier) error {
 		var err error
 		p, err = planUndo(ctx, tx, runID)
 		return err
@@ -42,15 +38,11 @@ func (s *Store) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan,
 // The run row is locked first, so two undos of one run cannot both
 // proceed.
 func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.Time) (ascendkit.UndoPlan, error) {
-	r, err := s.GetRun(ctx, runID)
-	if err != nil {
-		return ascendkit.UndoPlan{}, err
-	}
-	if err := rules.Undoable(r); err != nil {
+	if err := s.undoable(ctx, runID); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	var p ascendkit.UndoPlan
-	err = s.db.Write(ctx, func(tx Querier) error {
+	err := s.db.Write(ctx, func(tx Querier) error {
 		// Checked again inside the transaction: another undo may have won.
 		var status string
 		if err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1`+s.d.ForUpdate, runID).Scan(&status); err != nil {
@@ -72,6 +64,16 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		return ascendkit.UndoPlan{}, fmt.Errorf("undo %s: %w", runID, err)
 	}
 	return p, nil
+}
+
+// undoable says why run runID (settled, see GetRun) cannot be undone, if
+// it cannot.
+func (s *Store) undoable(ctx context.Context, runID string) error {
+	r, err := s.GetRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	return rules.Undoable(r)
 }
 
 func planUndo(ctx context.Context, tx Querier, runID string) (ascendkit.UndoPlan, error) {
