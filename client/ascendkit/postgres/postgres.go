@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,6 +43,10 @@ func init() {
 
 // Env is an AscendKit environment in a PostgreSQL database.
 type Env struct {
+	// Store is the journey, template, run, undo and settings logic shared
+	// with the SQLite backend (see store.go).
+	*sqlstore.Store
+
 	pool    *pgxpool.Pool
 	display string // the URL with its password redacted
 	testURL string // tests: the URL it was opened with
@@ -72,6 +77,7 @@ func Open(ctx context.Context, connURL string) (*Env, error) {
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
 	}
 	e := &Env{pool: pool, display: display}
+	e.Store = newStore(e)
 	if err := e.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -36,6 +37,10 @@ func init() {
 // timeout); reads use a separate pool of read-only connections and never
 // wait for a write transaction.
 type Local struct {
+	// Store is the journey, template, run, undo and settings logic shared
+	// with the PostgreSQL backend (see store.go).
+	*sqlstore.Store
+
 	path string
 	w    *sql.DB // one connection, _txlock=immediate
 	r    *sql.DB // read-only pool
@@ -96,7 +101,9 @@ func OpenLocal(path string) (*Local, error) {
 		r.Close()
 		return nil, fmt.Errorf("local environment %s: %w", abs, err)
 	}
-	return &Local{path: abs, w: w, r: r}, nil
+	l := &Local{path: abs, w: w, r: r}
+	l.Store = newStore(l)
+	return l, nil
 }
 
 // writePragmas tune the one write connection for batch imports:

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
-	"github.com/jackc/pgx/v5"
 )
 
 const journeySelect = `SELECT j.id, j.name, j.description, j.status, j.audience_tag, j.entry, j.definition,
@@ -17,10 +16,10 @@ const journeySelect = `SELECT j.id, j.name, j.description, j.status, j.audience_
 	COUNT(e.user_id), COUNT(e.user_id) FILTER (WHERE e.status = 'active'), COUNT(e.user_id) FILTER (WHERE e.status = 'completed')
 FROM journeys j LEFT JOIN enrollments e ON e.journey_id = j.id`
 
-// journeyRef resolves a journey by id, else by exact name.
+// journeyRef resolves a journey by id, else by exact name ($1).
 const journeyRef = `(SELECT id FROM journeys WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1)`
 
-func scanJourney(row pgx.Row) (ascendkit.Journey, error) {
+func scanJourney(row Row) (ascendkit.Journey, error) {
 	var j ascendkit.Journey
 	var def, created string
 	var activated *string
@@ -49,21 +48,25 @@ func scanJourney(row pgx.Row) (ascendkit.Journey, error) {
 	return j, nil
 }
 
-func getJourney(ctx context.Context, q querier, idOrName string) (ascendkit.Journey, error) {
-	j, err := scanJourney(q.QueryRow(ctx, journeySelect+` WHERE j.id = `+journeyRef+` GROUP BY j.id`, idOrName))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", idOrName, ascendkit.ErrNotFound)
-	}
-	if err != nil {
-		return ascendkit.Journey{}, fmt.Errorf("journey %q: %w", idOrName, err)
-	}
-	return j, nil
+// getJourney finds a journey by id, else by exact name.
+func getJourney(ctx context.Context, q Querier, idOrName string) (ascendkit.Journey, error) {
+	return readJourney(ctx, q, idOrName, journeyRef)
 }
 
-// CreateJourney creates a journey unless one with its name exists (that
-// one is returned unchanged with false); see the SQLite backend for the
-// defaults. A journey created active is backfilled as by ActivateJourney.
-func (e *Env) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendkit.Journey, bool, error) {
+// readJourney reads the journey whose id the subquery ref selects from key.
+func readJourney(ctx context.Context, q Querier, key, ref string) (ascendkit.Journey, error) {
+	j, err := scanJourney(q.QueryRow(ctx, journeySelect+` WHERE j.id = `+ref+` GROUP BY j.id`, key))
+	return found("journey", key, j, err)
+}
+
+// CreateJourney creates a journey unless one with its name exists, in
+// which case that one is returned unchanged with false (of two writers
+// creating one name at once, the loser reads the winner's: the name is
+// unique). Status defaults to draft, Entry to the first node, node actions
+// to none and transition ids to "<from>-to-<to>"; a transition's trigger
+// is inferred from On or After when empty. A journey created active is
+// backfilled as by ActivateJourney.
+func (s *Store) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendkit.Journey, bool, error) {
 	if err := rules.NormalizeJourney(&j); err != nil {
 		return ascendkit.Journey{}, false, fmt.Errorf("create journey %q: %w", j.Name, err)
 	}
@@ -73,17 +76,18 @@ func (e *Env) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendkit
 	}
 	var out ascendkit.Journey
 	var created bool
-	err = e.write(ctx, func(tx pgx.Tx) error {
+	err = s.db.Write(ctx, func(tx Querier) error {
 		id := rules.NewID(rules.PrefixJourney)
 		now := time.Now().UTC()
-		tag, err := tx.Exec(ctx, `INSERT INTO journeys (id, name, description, status, audience_tag, entry, definition, created_at)
+		n, err := tx.Exec(ctx, `INSERT INTO journeys (id, name, description, status, audience_tag, entry, definition, created_at)
 			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING`,
 			id, j.Name, j.Description, j.Audience.Tag, j.Entry, string(def), rules.FormatTime(now))
 		if err != nil {
 			return err
 		}
-		if created = tag.RowsAffected() == 1; !created {
-			out, err = getJourney(ctx, tx, j.Name)
+		if created = n == 1; !created {
+			// By name only: another journey's id may be spelled like it.
+			out, err = readJourney(ctx, tx, j.Name, `(SELECT id FROM journeys WHERE name = $1)`)
 			return err
 		}
 		switch j.Status {
@@ -105,12 +109,15 @@ func (e *Env) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendkit
 	return out, created, nil
 }
 
-// UpdateJourneyNodes updates the senders, variables and templates of the
-// given nodes of journey id (or name); see the SQLite backend.
-func (e *Env) UpdateJourneyNodes(ctx context.Context, id string, nodes []ascendkit.Node) (ascendkit.Journey, error) {
+// UpdateJourneyNodes updates the nodes of journey id (or name) that have
+// the ids of the given nodes: From and Variables are replaced as given,
+// TemplateSlug when not empty. Actions, the node set and the transitions
+// stay. An id that is not a node of the journey is an error. The journey
+// row is locked first, so concurrent updates apply one after the other.
+func (s *Store) UpdateJourneyNodes(ctx context.Context, id string, nodes []ascendkit.Node) (ascendkit.Journey, error) {
 	var out ascendkit.Journey
-	err := e.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM journeys WHERE id = `+journeyRef+` FOR UPDATE`, id); err != nil {
+	err := s.db.Write(ctx, func(tx Querier) error {
+		if err := s.lock(ctx, tx, `SELECT 1 FROM journeys WHERE id = `+journeyRef, id); err != nil {
 			return err
 		}
 		j, err := getJourney(ctx, tx, id)
@@ -137,24 +144,18 @@ func (e *Env) UpdateJourneyNodes(ctx context.Context, id string, nodes []ascendk
 }
 
 // ListJourneys lists journeys, oldest first, with their stats.
-func (e *Env) ListJourneys(ctx context.Context) ([]ascendkit.Journey, error) {
-	rows, err := e.pool.Query(ctx, journeySelect+` GROUP BY j.id ORDER BY j.created_at, j.id`)
+func (s *Store) ListJourneys(ctx context.Context) ([]ascendkit.Journey, error) {
+	rows, err := s.db.Query(ctx, journeySelect+` GROUP BY j.id ORDER BY j.created_at, j.id`)
+	out, err := collect(rows, err, scanJourney)
 	if err != nil {
 		return nil, fmt.Errorf("list journeys: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ascendkit.Journey, error) { return scanJourney(r) })
-	if err != nil {
-		return nil, fmt.Errorf("list journeys: %w", err)
-	}
-	if out == nil {
-		out = []ascendkit.Journey{}
 	}
 	return out, nil
 }
 
 // GetJourney finds a journey by jrn_ id or exact name, with its stats.
-func (e *Env) GetJourney(ctx context.Context, idOrName string) (ascendkit.Journey, error) {
-	return getJourney(ctx, e.pool, idOrName)
+func (s *Store) GetJourney(ctx context.Context, idOrName string) (ascendkit.Journey, error) {
+	return getJourney(ctx, s.db, idOrName)
 }
 
 // audienceFrom selects a journey's audience ($2 is its tag; an empty tag
@@ -167,17 +168,19 @@ func audienceFrom(tag string) string {
 }
 
 // AudienceSize returns how many non-banned users are in the journey's
-// audience and how many of them are not enrolled yet.
-func (e *Env) AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error) {
+// audience (every user when its tag is empty) and how many of them are
+// not enrolled yet.
+func (s *Store) AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error) {
+	// The id and tag only: getJourney would count every enrollment too.
 	var jid, tag string
-	err = e.pool.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err = s.db.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
+	if errors.Is(err, ErrNoRows) {
 		return 0, 0, fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("journey %q audience: %w", id, err)
 	}
-	err = e.pool.QueryRow(ctx,
+	err = s.db.QueryRow(ctx,
 		`SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = $1 AND e.user_id = u.id)) `+
 			audienceFrom(tag), jid, tag).Scan(&total, &notEnrolled)
 	if err != nil {
@@ -188,31 +191,29 @@ func (e *Env) AudienceSize(ctx context.Context, id string) (total, notEnrolled i
 
 // activate sets journey id active (activated_at the first time) and
 // enrolls, in one statement, every non-banned audience user not enrolled
-// yet. The UPDATE takes the journeys lock that imports hold in SHARE mode
-// (see applyImport), so the backfill runs after in-flight imports commit
-// and sees their users.
-func activate(ctx context.Context, tx pgx.Tx, id string, at time.Time) (int, error) {
+// yet, at `at` on the entry node. On PostgreSQL the UPDATE takes the
+// journeys lock that imports hold in SHARE mode (see its applyImport), so
+// the backfill runs after in-flight imports commit and sees their users.
+func activate(ctx context.Context, tx Querier, id string, at time.Time) (int, error) {
 	atS := rules.FormatTime(at)
 	var tag, entry string
 	if err := tx.QueryRow(ctx, `UPDATE journeys SET status = 'active', activated_at = COALESCE(activated_at, $1) WHERE id = $2
 		RETURNING audience_tag, entry`, atS, id).Scan(&tag, &entry); err != nil {
 		return 0, err
 	}
-	ct, err := tx.Exec(ctx,
+	n, err := tx.Exec(ctx,
 		`INSERT INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
 		SELECT $1, u.id, 'active', $3, $4, $4 `+audienceFrom(tag)+`
 		ON CONFLICT (journey_id, user_id) DO NOTHING`, id, tag, entry, atS)
-	if err != nil {
-		return 0, err
-	}
-	return int(ct.RowsAffected()), nil
+	return int(n), err
 }
 
 // ActivateJourney sets the journey (by id or name) active and backfills
-// its audience. Activating an active journey only backfills.
-func (e *Env) ActivateJourney(ctx context.Context, id string, at time.Time) (int, error) {
+// its audience; see ascendkit.Environment. Activating an active journey
+// only backfills.
+func (s *Store) ActivateJourney(ctx context.Context, id string, at time.Time) (int, error) {
 	var n int
-	err := e.write(ctx, func(tx pgx.Tx) error {
+	err := s.db.Write(ctx, func(tx Querier) error {
 		j, err := getJourney(ctx, tx, id)
 		if err != nil {
 			return err
@@ -228,11 +229,11 @@ func (e *Env) ActivateJourney(ctx context.Context, id string, at time.Time) (int
 
 // PauseJourney sets an active journey (by id or name) to paused; any other
 // status is an error.
-func (e *Env) PauseJourney(ctx context.Context, id string) error {
-	err := e.write(ctx, func(tx pgx.Tx) error {
+func (s *Store) PauseJourney(ctx context.Context, id string) error {
+	err := s.db.Write(ctx, func(tx Querier) error {
 		var jid, name, status string
-		err := tx.QueryRow(ctx, `SELECT id, name, status FROM journeys WHERE id = `+journeyRef+` FOR UPDATE`, id).Scan(&jid, &name, &status)
-		if errors.Is(err, pgx.ErrNoRows) {
+		err := tx.QueryRow(ctx, `SELECT id, name, status FROM journeys WHERE id = `+journeyRef+s.d.ForUpdate, id).Scan(&jid, &name, &status)
+		if errors.Is(err, ErrNoRows) {
 			return fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
 		}
 		if err != nil {
@@ -252,29 +253,24 @@ func (e *Env) PauseJourney(ctx context.Context, id string) error {
 
 // ListEnrollments lists the enrollments of a journey (by id or name),
 // oldest first.
-func (e *Env) ListEnrollments(ctx context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
-	j, err := getJourney(ctx, e.pool, journeyID)
+func (s *Store) ListEnrollments(ctx context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
+	j, err := getJourney(ctx, s.db, journeyID)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := e.pool.Query(ctx, `SELECT journey_id, user_id, status, current_node, enrolled_at, next_step_at
+	rows, err := s.db.Query(ctx, `SELECT journey_id, user_id, status, current_node, enrolled_at, next_step_at
 		FROM enrollments WHERE journey_id = $1 ORDER BY enrolled_at, user_id`, j.ID)
-	if err != nil {
-		return nil, fmt.Errorf("list enrollments: %w", err)
-	}
-	out := []ascendkit.Enrollment{}
-	var en ascendkit.Enrollment
-	var enrolled, next string
-	_, err = pgx.ForEachRow(rows, []any{&en.JourneyID, &en.UserID, &en.Status, &en.CurrentNode, &enrolled, &next}, func() error {
+	out, err := collect(rows, err, func(r Row) (ascendkit.Enrollment, error) {
+		var e ascendkit.Enrollment
+		var enrolled, next string
+		if err := r.Scan(&e.JourneyID, &e.UserID, &e.Status, &e.CurrentNode, &enrolled, &next); err != nil {
+			return e, err
+		}
 		var err error
-		if en.EnrolledAt, err = rules.ParseTime(enrolled); err != nil {
-			return err
+		if e.EnrolledAt, err = rules.ParseTime(enrolled); err == nil {
+			e.NextStepAt, err = rules.ParseTime(next)
 		}
-		if en.NextStepAt, err = rules.ParseTime(next); err != nil {
-			return err
-		}
-		out = append(out, en)
-		return nil
+		return e, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -7,46 +7,45 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
-	"github.com/jackc/pgx/v5"
 )
 
 // PlanUndo says what UndoRun would remove, without writing.
-func (e *Env) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan, error) {
-	r, err := e.GetRun(ctx, runID)
-	if err != nil {
-		return ascendkit.UndoPlan{}, err
-	}
-	if err := rules.Undoable(r); err != nil {
+func (s *Store) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan, error) {
+	if err := s.undoable(ctx, runID); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	// One snapshot for all the counts.
-	tx, err := e.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
-	if err != nil {
-		return ascendkit.UndoPlan{}, fmt.Errorf("plan undo %s: %w", runID, err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	p, err := planUndo(ctx, tx, runID)
+	var p ascendkit.UndoPlan
+	err := s.db.Snapshot(ctx, func(tx Querier) error {
+		var err error
+		p, err = planUndo(ctx, tx, runID)
+		return err
+	})
 	if err != nil {
 		return ascendkit.UndoPlan{}, fmt.Errorf("plan undo %s: %w", runID, err)
 	}
 	return p, nil
 }
 
-// UndoRun removes what a run wrote, in one transaction, exactly as the
-// SQLite backend does (see ascendkit.Environment and its UndoRun). The run
-// row is locked first, so two undos of one run cannot both proceed.
-func (e *Env) UndoRun(ctx context.Context, runID string, force bool, at time.Time) (ascendkit.UndoPlan, error) {
-	r, err := e.GetRun(ctx, runID)
-	if err != nil {
-		return ascendkit.UndoPlan{}, err
-	}
-	if err := rules.Undoable(r); err != nil {
+// UndoRun removes what a run wrote, in one transaction: the users it
+// created (cascading to their links, tags, events, enrollments, import
+// records and password) and, for users it merged into, only the links,
+// tags, enrollments and metadata.import it added and the empty identity
+// fields it filled (unless changed since). The auth providers go
+// back to what they were before the run when nothing changed them since.
+// It refuses with an *UndoBlockedError when a later run merged into users
+// this run created, unless force (those merges then go with the users).
+// The run row is locked first, so two undos of one run cannot both
+// proceed.
+func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.Time) (ascendkit.UndoPlan, error) {
+	if err := s.undoable(ctx, runID); err != nil {
 		return ascendkit.UndoPlan{}, err
 	}
 	var p ascendkit.UndoPlan
-	err = e.write(ctx, func(tx pgx.Tx) error {
+	err := s.db.Write(ctx, func(tx Querier) error {
+		// Checked again inside the transaction: another undo may have won.
 		var status string
-		if err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1 FOR UPDATE`, runID).Scan(&status); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1`+s.d.ForUpdate, runID).Scan(&status); err != nil {
 			return err
 		}
 		if err := rules.Undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
@@ -59,7 +58,7 @@ func (e *Env) UndoRun(ctx context.Context, runID string, force bool, at time.Tim
 		if len(p.Blockers) > 0 && !force {
 			return &ascendkit.UndoBlockedError{Blockers: p.Blockers}
 		}
-		return undo(ctx, tx, runID, at)
+		return s.undo(ctx, tx, runID, at)
 	})
 	if err != nil {
 		return ascendkit.UndoPlan{}, fmt.Errorf("undo %s: %w", runID, err)
@@ -67,8 +66,18 @@ func (e *Env) UndoRun(ctx context.Context, runID string, force bool, at time.Tim
 	return p, nil
 }
 
-func planUndo(ctx context.Context, tx pgx.Tx, runID string) (ascendkit.UndoPlan, error) {
-	p := ascendkit.UndoPlan{RunID: runID, Blockers: []ascendkit.UndoBlocker{}}
+// undoable says why run runID (settled, see GetRun) cannot be undone, if
+// it cannot.
+func (s *Store) undoable(ctx context.Context, runID string) error {
+	r, err := s.GetRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	return rules.Undoable(r)
+}
+
+func planUndo(ctx context.Context, tx Querier, runID string) (ascendkit.UndoPlan, error) {
+	p := ascendkit.UndoPlan{RunID: runID}
 	err := tx.QueryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE import_run = $1),
 		(SELECT COUNT(*) FROM import_sources s JOIN users u ON u.id = s.user_id WHERE s.run_id = $1 AND u.import_run <> $1),
@@ -83,14 +92,12 @@ func planUndo(ctx context.Context, tx pgx.Tx, runID string) (ascendkit.UndoPlan,
 	}
 	rows, err := tx.Query(ctx, `SELECT s.run_id, u.id, u.email FROM users u JOIN import_sources s ON s.user_id = u.id
 		WHERE u.import_run = $1 AND s.run_id <> $1 ORDER BY s.run_id, u.email LIMIT $2`, runID, rules.MaxBlockers)
+	p.Blockers, err = collect(rows, err, func(r Row) (ascendkit.UndoBlocker, error) {
+		var b ascendkit.UndoBlocker
+		err := r.Scan(&b.RunID, &b.UserID, &b.Email)
+		return b, err
+	})
 	if err != nil {
-		return p, err
-	}
-	var b ascendkit.UndoBlocker
-	if _, err := pgx.ForEachRow(rows, []any{&b.RunID, &b.UserID, &b.Email}, func() error {
-		p.Blockers = append(p.Blockers, b)
-		return nil
-	}); err != nil {
 		return p, err
 	}
 	before, after, now, err := runSettings(ctx, tx, runID)
@@ -103,7 +110,7 @@ func planUndo(ctx context.Context, tx pgx.Tx, runID string) (ascendkit.UndoPlan,
 
 // runSettings returns the auth providers setting before and after the run
 // and now (nil when absent).
-func runSettings(ctx context.Context, tx pgx.Tx, runID string) (before, after, now *string, err error) {
+func runSettings(ctx context.Context, tx Querier, runID string) (before, after, now *string, err error) {
 	err = tx.QueryRow(ctx, `SELECT providers_before, providers_after, (SELECT value FROM settings WHERE key = $1)
 		FROM import_runs WHERE id = $2`, rules.SettingAuthProviders, runID).Scan(&before, &after, &now)
 	return
@@ -116,7 +123,7 @@ func sameSetting(a, b *string) bool {
 	return *a == *b
 }
 
-func undo(ctx context.Context, tx pgx.Tx, runID string, at time.Time) error {
+func (s *Store) undo(ctx context.Context, tx Querier, runID string, at time.Time) error {
 	steps := []struct{ what, query string }{
 		// Merges: remove exactly what each merge added.
 		{"links", `DELETE FROM oauth_links WHERE (user_id, provider, provider_user_id) IN
@@ -125,28 +132,14 @@ func undo(ctx context.Context, tx pgx.Tx, runID string, at time.Time) error {
 			(SELECT user_id, k1 FROM import_merge_changes WHERE run_id = $1 AND kind = 'tag')`},
 		{"enrollments", `DELETE FROM enrollments WHERE (journey_id, user_id) IN
 			(SELECT k1, user_id FROM import_merge_changes WHERE run_id = $1 AND kind = 'enrollment')`},
-		// metadata.import: the text from before the merge when nothing
-		// changed it since, else the current object minus the import key.
-		{"metadata", `UPDATE users SET metadata = CASE WHEN c.after = users.metadata THEN c.before
-				ELSE (users.metadata::jsonb - 'import')::text END
-			FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id`},
-		// Identity fields a merge filled: put back what was there, unless
-		// someone changed them since (then they are theirs to keep).
-		{"identity fields", `UPDATE users SET
-				username         = c.before::json->>'username',
-				phone            = c.before::json->>'phone',
-				phone_verified   = (c.before::json->>'phone_verified')::boolean,
-				external_id      = c.before::json->>'external_id',
-				secondary_emails = c.before::json->>'secondary_emails',
-				private_metadata = c.before::json->>'private_metadata',
-				unsafe_metadata  = c.before::json->>'unsafe_metadata'
-			FROM import_merge_changes c
-			WHERE c.run_id = $1 AND c.kind = 'fields' AND c.user_id = users.id
-				AND c.after = ` + qualifiedIdentityJSON},
+		{"metadata", s.d.UndoMetadata},
+		{"identity fields", s.d.UndoIdentity},
 		{"merge records", `DELETE FROM import_merge_changes WHERE run_id = $1`},
 		{"import records", `DELETE FROM import_sources WHERE run_id = $1`},
-		// Created users: the foreign keys would cascade, but deleting each
-		// child table in bulk first saves row-by-row cascade triggers.
+		// Created users: the foreign keys would cascade to their rows, but
+		// deleting each child table in bulk first is faster than row-by-row
+		// cascades (SQLite, 100k users: 8.6 s → 5.6 s in BenchmarkUndo100k);
+		// the cascade still catches anything else that references them.
 		{"events", `DELETE FROM events WHERE user_id IN (SELECT id FROM users WHERE import_run = $1)`},
 		{"user links", `DELETE FROM oauth_links WHERE user_id IN (SELECT id FROM users WHERE import_run = $1)`},
 		{"user tags", `DELETE FROM user_tags WHERE user_id IN (SELECT id FROM users WHERE import_run = $1)`},
@@ -154,9 +147,9 @@ func undo(ctx context.Context, tx pgx.Tx, runID string, at time.Time) error {
 		{"passwords", `DELETE FROM user_passwords WHERE user_id IN (SELECT id FROM users WHERE import_run = $1)`},
 		{"users", `DELETE FROM users WHERE import_run = $1`},
 	}
-	for _, s := range steps {
-		if _, err := tx.Exec(ctx, s.query, runID); err != nil {
-			return fmt.Errorf("removing %s: %w", s.what, err)
+	for _, st := range steps {
+		if _, err := tx.Exec(ctx, st.query, runID); err != nil {
+			return fmt.Errorf("removing %s: %w", st.what, err)
 		}
 	}
 	before, after, now, err := runSettings(ctx, tx, runID)
@@ -177,9 +170,3 @@ func undo(ctx context.Context, tx pgx.Tx, runID string, at time.Time) error {
 	_, err = tx.Exec(ctx, `UPDATE import_runs SET status = $1, undone_at = $2 WHERE id = $3`, ascendkit.RunUndone, rules.FormatTime(at), runID)
 	return err
 }
-
-// qualifiedIdentityJSON is identityJSON over the users row of an UPDATE …
-// FROM, whose column names the merge record table shares none of.
-const qualifiedIdentityJSON = `json_build_object('username', users.username, 'phone', users.phone, 'phone_verified', users.phone_verified,
-	'external_id', users.external_id, 'secondary_emails', users.secondary_emails,
-	'private_metadata', users.private_metadata, 'unsafe_metadata', users.unsafe_metadata)::text`

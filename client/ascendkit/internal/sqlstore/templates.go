@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,7 +16,7 @@ const templateSelect = `SELECT t.id, t.slug, t.name, t.category, t.version, t.cr
 	v.subject, v.body_html, v.body_text, v.created_at
 FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.version`
 
-func scanTemplate(row interface{ Scan(...any) error }) (ascendkit.Template, error) {
+func scanTemplate(row Row) (ascendkit.Template, error) {
 	var t ascendkit.Template
 	var created, updated string
 	if err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Category, &t.Version, &created,
@@ -34,48 +33,46 @@ func scanTemplate(row interface{ Scan(...any) error }) (ascendkit.Template, erro
 	return t, nil
 }
 
-func getTemplate(ctx context.Context, q queryer, idOrSlug string) (ascendkit.Template, error) {
-	t, err := scanTemplate(q.QueryRowContext(ctx, templateSelect+` WHERE t.id = ? OR t.slug = ? LIMIT 1`, idOrSlug, idOrSlug))
-	if errors.Is(err, sql.ErrNoRows) {
-		return ascendkit.Template{}, fmt.Errorf("template %q: %w", idOrSlug, ascendkit.ErrNotFound)
-	}
-	if err != nil {
-		return ascendkit.Template{}, fmt.Errorf("template %q: %w", idOrSlug, err)
-	}
-	return t, nil
+// getTemplate finds a template by id, else by slug.
+func getTemplate(ctx context.Context, q Querier, idOrSlug string) (ascendkit.Template, error) {
+	return readTemplate(ctx, q, idOrSlug, ` WHERE t.id = $1 OR t.slug = $1 ORDER BY (t.id = $1) DESC LIMIT 1`)
+}
+
+func readTemplate(ctx context.Context, q Querier, key, where string) (ascendkit.Template, error) {
+	t, err := scanTemplate(q.QueryRow(ctx, templateSelect+where, key))
+	return found("template", key, t, err)
 }
 
 // CreateTemplate creates a template (version 1) unless one with its slug
 // exists, in which case that one is returned unchanged with false. The
 // name defaults to the slug and the category to marketing; t.ID, Version
-// and the times are assigned.
-func (l *Local) CreateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, bool, error) {
+// and the times are assigned. Two writers creating the same slug at once
+// end with one template: the slug is unique and the loser reads the
+// winner's.
+func (s *Store) CreateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, bool, error) {
 	if err := rules.NormalizeNewTemplate(&t); err != nil {
 		return ascendkit.Template{}, false, err
 	}
 	var out ascendkit.Template
 	var created bool
-	err := l.write(ctx, func(tx *sql.Tx) error {
-		existing, err := getTemplate(ctx, tx, t.Slug)
-		if err == nil && existing.Slug == t.Slug {
-			out, created = existing, false
-			return nil
-		}
-		if err != nil && !errors.Is(err, ascendkit.ErrNotFound) {
-			return err
-		}
+	err := s.db.Write(ctx, func(tx Querier) error {
 		id := rules.NewID(rules.PrefixTemplate)
 		now := rules.FormatTime(time.Now())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO templates (id, slug, name, category, version, created_at) VALUES (?, ?, ?, ?, 1, ?)`,
-			id, t.Slug, t.Name, t.Category, now); err != nil {
+		n, err := tx.Exec(ctx, `INSERT INTO templates (id, slug, name, category, version, created_at) VALUES ($1, $2, $3, $4, 1, $5)
+			ON CONFLICT (slug) DO NOTHING`, id, t.Slug, t.Name, t.Category, now)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (template_id, version, subject, body_html, body_text, created_at) VALUES (?, 1, ?, ?, ?, ?)`,
+		if created = n == 1; !created {
+			// By slug only: another template's id may be spelled like it.
+			out, err = readTemplate(ctx, tx, t.Slug, ` WHERE t.slug = $1`)
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO template_versions (template_id, version, subject, body_html, body_text, created_at) VALUES ($1, 1, $2, $3, $4, $5)`,
 			id, t.Subject, t.BodyHTML, t.BodyText, now); err != nil {
 			return err
 		}
 		out, err = getTemplate(ctx, tx, id)
-		created = true
 		return err
 	})
 	if err != nil {
@@ -87,8 +84,9 @@ func (l *Local) CreateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 // UpdateTemplate stores a new version of the template t.ID (or, when ID is
 // empty, t.Slug). Subject, BodyHTML and BodyText make the new version; an
 // empty field keeps the current value, as do an empty Name or Category.
-// The slug never changes.
-func (l *Local) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, error) {
+// The slug never changes. The template row is locked first, so concurrent
+// updates make consecutive versions.
+func (s *Store) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, error) {
 	key := t.ID
 	if key == "" {
 		key = t.Slug
@@ -102,7 +100,10 @@ func (l *Local) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 		}
 	}
 	var out ascendkit.Template
-	err := l.write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx Querier) error {
+		if err := s.lock(ctx, tx, `SELECT 1 FROM templates WHERE id = $1 OR slug = $1`, key); err != nil {
+			return err
+		}
 		cur, err := getTemplate(ctx, tx, key)
 		if err != nil {
 			return err
@@ -120,11 +121,11 @@ func (l *Local) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 		set(&next.BodyHTML, t.BodyHTML)
 		set(&next.BodyText, t.BodyText)
 		now := rules.FormatTime(time.Now())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (template_id, version, subject, body_html, body_text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.Exec(ctx, `INSERT INTO template_versions (template_id, version, subject, body_html, body_text, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			cur.ID, next.Version, next.Subject, next.BodyHTML, next.BodyText, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE templates SET name = ?, category = ?, version = ? WHERE id = ?`,
+		if _, err := tx.Exec(ctx, `UPDATE templates SET name = $1, category = $2, version = $3 WHERE id = $4`,
 			next.Name, next.Category, next.Version, cur.ID); err != nil {
 			return err
 		}
@@ -139,31 +140,23 @@ func (l *Local) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 
 // ListTemplates lists templates, oldest first, whose name, slug or subject
 // contains query, compared case-insensitively ("" lists all).
-func (l *Local) ListTemplates(ctx context.Context, query string) ([]ascendkit.Template, error) {
-	rows, err := l.r.QueryContext(ctx, templateSelect+` ORDER BY t.created_at, t.id`)
+func (s *Store) ListTemplates(ctx context.Context, query string) ([]ascendkit.Template, error) {
+	rows, err := s.db.Query(ctx, templateSelect+` ORDER BY t.created_at, t.id`)
+	all, err := collect(rows, err, scanTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
 	q := strings.ToLower(strings.TrimSpace(query))
-	out := []ascendkit.Template{}
-	for rows.Next() {
-		t, err := scanTemplate(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list templates: %w", err)
-		}
-		if q == "" || strings.Contains(strings.ToLower(t.Name), q) ||
-			strings.Contains(strings.ToLower(t.Slug), q) || strings.Contains(strings.ToLower(t.Subject), q) {
+	out := all[:0]
+	for _, t := range all {
+		if rules.TemplateMatches(t, q) {
 			out = append(out, t)
 		}
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("list templates: %w", err)
 	}
 	return out, nil
 }
 
 // GetTemplate finds a template by tpl_ id or slug, at its current version.
-func (l *Local) GetTemplate(ctx context.Context, idOrSlug string) (ascendkit.Template, error) {
-	return getTemplate(ctx, l.r, strings.TrimSpace(idOrSlug))
+func (s *Store) GetTemplate(ctx context.Context, idOrSlug string) (ascendkit.Template, error) {
+	return getTemplate(ctx, s.db, strings.TrimSpace(idOrSlug))
 }

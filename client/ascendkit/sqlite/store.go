@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
+)
+
+// dialect is SQLite's side of the SQL the shared store runs. Row locks
+// are not needed: every write transaction is BEGIN IMMEDIATE on the one
+// write connection, so it excludes every other writer.
+var dialect = sqlstore.Dialect{
+	// The merge's own text when nothing changed metadata since, else the
+	// same text minus the import key.
+	UndoMetadata: `UPDATE users SET metadata = (SELECT CASE WHEN c.after = users.metadata THEN c.before
+			ELSE json_remove(users.metadata, '$.import') END
+		FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id)
+		WHERE id IN (SELECT user_id FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta')`,
+	// What was there before the merge, unless someone changed the
+	// fields since (then they are theirs to keep).
+	UndoIdentity: `UPDATE users SET
+			username         = json_extract(c.before, '$.username'),
+			phone            = json_extract(c.before, '$.phone'),
+			phone_verified   = json_extract(c.before, '$.phone_verified'),
+			external_id      = json_extract(c.before, '$.external_id'),
+			secondary_emails = json_extract(c.before, '$.secondary_emails'),
+			private_metadata = json_extract(c.before, '$.private_metadata'),
+			unsafe_metadata  = json_extract(c.before, '$.unsafe_metadata')
+		FROM import_merge_changes c
+		WHERE c.run_id = $1 AND c.kind = 'fields' AND c.user_id = users.id
+			AND c.after = ` + identityJSON,
+}
+
+// newStore returns the shared store over l: reads on the read-only pool,
+// writes through l.write.
+func newStore(l *Local) *sqlstore.Store { return sqlstore.New(storeDB{sqlQuerier{l.r}, l}, dialect) }
+
+// sqlQuerier adapts a *sql.DB or *sql.Tx to sqlstore.Querier.
+type sqlQuerier struct{ q queryer }
+
+func (s sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	r, err := s.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+func (s sqlQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err // not a nil *sql.Rows in a non-nil interface
+	}
+	return rows, nil
+}
+
+func (s sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return s.q.QueryRowContext(ctx, query, args...)
+}
+
+// storeDB is the sqlstore.DB of a Local.
+type storeDB struct {
+	sqlQuerier
+	l *Local
+}
+
+func (d storeDB) Write(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
+	return d.l.write(ctx, func(tx *sql.Tx) error { return fn(sqlQuerier{tx}) })
+}
+
+func (d storeDB) Snapshot(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
+	tx, err := d.l.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(sqlQuerier{tx})
+}
