@@ -121,7 +121,7 @@ ALTER TABLE users ADD COLUMN unsafe_metadata  TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN locked           INTEGER NOT NULL DEFAULT 0;
 `,
 	// 3: import runs, kept passwords and what merges added, so that a run can
-	// be listed and undone exactly (see runs.go, passwords.go, undo.go).
+	// be listed and undone exactly (see internal/sqlstore, passwords.go, undo.go).
 	`
 CREATE TABLE import_runs (
 	id               TEXT PRIMARY KEY,
