@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
@@ -21,9 +22,46 @@ func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string
 	return lookupSourceIDs(ctx, l.r, source, ids)
 }
 
+// The lookups pass their keys as one JSON array, so that their SQL text is
+// the same whatever the number of keys: an "IN (?,?,…)" list of a new
+// length each page was parsed and planned anew every time, which cost
+// more than running it, and SQLite built a temporary index of the list
+// before probing. CROSS JOIN keeps json_each the outer loop, one key probe
+// per key, even while the table is empty or not analyzed. Keys JSON cannot
+// carry byte for byte (see jsonSafe) are bound one by one as before.
+const (
+	sourceIDsSQL = `SELECT s.source_id, s.user_id, s.run_id FROM json_each(?2) k
+		CROSS JOIN import_sources s ON s.source = ?1 AND s.source_id = k.value`
+	emailsSQL = `SELECT u.email, u.id, u.import_run FROM json_each(?1) k
+		CROSS JOIN users u ON u.email = k.value`
+	// One query per provider (a source has a handful), so that each row
+	// is a plain string: a [provider, id] pair per JSON value was parsed
+	// again for each of its two fields.
+	linksSQL = `SELECT o.provider, o.provider_user_id, u.id, u.import_run FROM json_each(?2) k
+		CROSS JOIN oauth_links o ON o.provider = ?1 AND o.provider_user_id = k.value
+		JOIN users u ON u.id = o.user_id`
+)
+
 func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
 	ids = rules.Uniq(ids)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := lookupSourceIDsIn(ctx, q, source, ids, out); err != nil {
+		return nil, fmt.Errorf("lookup source ids: %w", err)
+	}
+	return out, nil
+}
+
+func lookupSourceIDsIn(ctx context.Context, q queryer, source string, ids []string, out map[string]ascendkit.Match) error {
+	if keys, ok := jsonKeys(ids); ok {
+		rows, err := q.QueryContext(ctx, sourceIDsSQL, source, keys)
+		if err != nil {
+			return err
+		}
+		return scanSourceIDs(rows, out)
+	}
 	for len(ids) > 0 {
 		n := min(len(ids), maxVars)
 		chunk := ids[:n]
@@ -36,22 +74,67 @@ func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string
 		rows, err := q.QueryContext(ctx,
 			`SELECT source_id, user_id, run_id FROM import_sources WHERE source = ? AND source_id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("lookup source ids: %w", err)
+			return err
 		}
-		for rows.Next() {
-			var sid string
-			var m ascendkit.Match
-			if err := rows.Scan(&sid, &m.UserID, &m.RunID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("lookup source ids: %w", err)
-			}
-			out[sid] = m
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("lookup source ids: %w", err)
+		if err := scanSourceIDs(rows, out); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+func scanSourceIDs(rows *sql.Rows, out map[string]ascendkit.Match) error {
+	for rows.Next() {
+		var sid string
+		var m ascendkit.Match
+		if err := rows.Scan(&sid, &m.UserID, &m.RunID); err != nil {
+			rows.Close()
+			return err
+		}
+		out[sid] = m
+	}
+	return closeRows(rows)
+}
+
+// jsonKeys writes keys as a JSON array of strings for json_each; ok is
+// false when one of them is not jsonSafe.
+func jsonKeys(keys []string) (string, bool) {
+	n := 2
+	for _, k := range keys {
+		n += len(k) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, k := range keys {
+		if !jsonSafe(k) {
+			return "", false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(k); j++ {
+			if c := k[j]; c == '"' || c == '\\' {
+				b = append(b, '\\', c)
+			} else {
+				b = append(b, c)
+			}
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, ']')), true
+}
+
+// jsonSafe says whether s comes back from a JSON string through
+// json_each unchanged: not with invalid UTF-8 (which an encoder would
+// replace) nor control characters (NUL would end the string in SQLite).
+func jsonSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // LookupEmails returns the users owning the given emails, keyed by the
@@ -61,9 +144,98 @@ func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]a
 	return lookupEmails(ctx, l.r, emails)
 }
 
+func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
+	if len(emails) == 0 {
+		return out, nil
+	}
+	norm, given := rules.GroupEmails(emails)
+	if err := lookupEmailsIn(ctx, q, norm, given, out); err != nil {
+		return nil, fmt.Errorf("lookup emails: %w", err)
+	}
+	return out, nil
+}
+
+func lookupEmailsIn(ctx context.Context, q queryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
+	if keys, ok := jsonKeys(norm); ok {
+		rows, err := q.QueryContext(ctx, emailsSQL, keys)
+		if err != nil {
+			return err
+		}
+		return scanEmails(rows, given, out)
+	}
+	for len(norm) > 0 {
+		n := min(len(norm), maxVars)
+		chunk := norm[:n]
+		norm = norm[n:]
+		args := make([]any, n)
+		for i, e := range chunk {
+			args[i] = e
+		}
+		rows, err := q.QueryContext(ctx,
+			`SELECT email, id, import_run FROM users WHERE email IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		if err := scanEmails(rows, given, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascendkit.Match) error {
+	for rows.Next() {
+		var e string
+		var m ascendkit.Match
+		if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, g := range given[e] {
+			out[g] = m
+		}
+	}
+	return closeRows(rows)
+}
+
 // LookupLinks implements Environment.
 func (l *Local) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
+	if err := lookupLinks(ctx, l.r, links, out); err != nil {
+		return nil, fmt.Errorf("lookup links: %w", err)
+	}
+	return out, nil
+}
+
+func lookupLinks(ctx context.Context, q queryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
+	var providers []string
+	ids := map[string][]string{}
+	for _, ln := range links {
+		if _, ok := ids[ln.Provider]; !ok {
+			providers = append(providers, ln.Provider)
+		}
+		ids[ln.Provider] = append(ids[ln.Provider], ln.ProviderUserID)
+	}
+	for _, p := range providers {
+		keys, ok := jsonKeys(rules.Uniq(ids[p]))
+		if !ok || !jsonSafe(p) {
+			return lookupLinksListed(ctx, q, links, out)
+		}
+		rows, err := q.QueryContext(ctx, linksSQL, p, keys)
+		if err != nil {
+			return err
+		}
+		if err := scanLinks(rows, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookupLinksListed is lookupLinks binding each pair, for links JSON
+// cannot carry (see jsonSafe).
+func lookupLinksListed(ctx context.Context, q queryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
 	for len(links) > 0 {
 		n := min(len(links), maxVars/2)
 		chunk := links[:n]
@@ -77,63 +249,30 @@ func (l *Local) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (m
 			rowsSQL.WriteString("(?,?)")
 			args = append(args, ln.Provider, ln.ProviderUserID)
 		}
-		rows, err := l.r.QueryContext(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
+		rows, err := q.QueryContext(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
 			FROM oauth_links o JOIN users u ON u.id = o.user_id
 			WHERE (o.provider, o.provider_user_id) IN (VALUES `+rowsSQL.String()+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("lookup links: %w", err)
+			return err
 		}
-		for rows.Next() {
-			var p, id string
-			var m ascendkit.Match
-			if err := rows.Scan(&p, &id, &m.UserID, &m.RunID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("lookup links: %w", err)
-			}
-			out[ascendkit.LinkKey(p, id)] = m
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("lookup links: %w", err)
+		if err := scanLinks(rows, out); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
-func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]ascendkit.Match, error) {
-	out := make(map[string]ascendkit.Match)
-	if len(emails) == 0 {
-		return out, nil
+func scanLinks(rows *sql.Rows, out map[string]ascendkit.Match) error {
+	for rows.Next() {
+		var p, id string
+		var m ascendkit.Match
+		if err := rows.Scan(&p, &id, &m.UserID, &m.RunID); err != nil {
+			rows.Close()
+			return err
+		}
+		out[ascendkit.LinkKey(p, id)] = m
 	}
-	norm, given := rules.GroupEmails(emails)
-	for len(norm) > 0 {
-		n := min(len(norm), maxVars)
-		chunk := norm[:n]
-		norm = norm[n:]
-		args := make([]any, n)
-		for i, e := range chunk {
-			args[i] = e
-		}
-		rows, err := q.QueryContext(ctx,
-			`SELECT email, id, import_run FROM users WHERE email IN (`+placeholders(n)+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("lookup emails: %w", err)
-		}
-		for rows.Next() {
-			var e string
-			var m ascendkit.Match
-			if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("lookup emails: %w", err)
-			}
-			for _, g := range given[e] {
-				out[g] = m
-			}
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("lookup emails: %w", err)
-		}
-	}
-	return out, nil
+	return closeRows(rows)
 }
 
 func closeRows(rows *sql.Rows) error {
