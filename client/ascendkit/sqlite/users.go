@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -19,7 +20,7 @@ import (
 // imported or merged into; RunID is the run that recorded the id. Ids not
 // found are absent from the map.
 func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
-	return lookupSourceIDs(ctx, l.r, source, ids)
+	return lookupSourceIDs(ctx, preparedReads{l}, source, ids)
 }
 
 // The lookups pass their keys as one JSON array, so that their SQL text is
@@ -29,6 +30,7 @@ func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string
 // before probing. CROSS JOIN keeps json_each the outer loop, one key probe
 // per key, even while the table is empty or not analyzed. Keys JSON cannot
 // carry byte for byte (see jsonSafe) are bound one by one as before.
+// On the read pool these texts are prepared once (see preparedReads).
 const (
 	sourceIDsSQL = `SELECT s.source_id, s.user_id, s.run_id FROM json_each(?2) k
 		CROSS JOIN import_sources s ON s.source = ?1 AND s.source_id = k.value`
@@ -42,7 +44,62 @@ const (
 		JOIN users u ON u.id = o.user_id`
 )
 
-func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string) (map[string]ascendkit.Match, error) {
+// lookupStmts holds the lookups' statements, prepared on the read pool
+// at first use; database/sql prepares each again on every connection of
+// the pool that runs it, once.
+type lookupStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (s *lookupStmts) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.m[query]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.m == nil {
+		s.m = make(map[string]*sql.Stmt)
+	}
+	s.m[query] = st
+	return st, nil
+}
+
+func (s *lookupStmts) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.m {
+		st.Close()
+	}
+	s.m = nil
+}
+
+// preparedReads runs the lookups' fixed texts through their prepared
+// statements and any other query on the read pool as it is.
+type preparedReads struct{ l *Local }
+
+func (p preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	switch query {
+	case sourceIDsSQL, emailsSQL, linksSQL:
+		st, err := p.l.lookups.get(ctx, p.l.r, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}
+	return p.l.r.QueryContext(ctx, query, args...)
+}
+
+// rowsQueryer is what the lookups need: *sql.DB, *sql.Tx or preparedReads.
+type rowsQueryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func lookupSourceIDs(ctx context.Context, q rowsQueryer, source string, ids []string) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
 	ids = rules.Uniq(ids)
 	if len(ids) == 0 {
@@ -54,7 +111,7 @@ func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string
 	return out, nil
 }
 
-func lookupSourceIDsIn(ctx context.Context, q queryer, source string, ids []string, out map[string]ascendkit.Match) error {
+func lookupSourceIDsIn(ctx context.Context, q rowsQueryer, source string, ids []string, out map[string]ascendkit.Match) error {
 	if keys, ok := jsonKeys(ids); ok {
 		rows, err := q.QueryContext(ctx, sourceIDsSQL, source, keys)
 		if err != nil {
@@ -141,10 +198,10 @@ func jsonSafe(s string) bool {
 // emails as given (compared case-insensitively). RunID is the import run
 // that created the user ("" if it was not imported).
 func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
-	return lookupEmails(ctx, l.r, emails)
+	return lookupEmails(ctx, preparedReads{l}, emails)
 }
 
-func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]ascendkit.Match, error) {
+func lookupEmails(ctx context.Context, q rowsQueryer, emails []string) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
 	if len(emails) == 0 {
 		return out, nil
@@ -156,7 +213,7 @@ func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]a
 	return out, nil
 }
 
-func lookupEmailsIn(ctx context.Context, q queryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
+func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
 	if keys, ok := jsonKeys(norm); ok {
 		rows, err := q.QueryContext(ctx, emailsSQL, keys)
 		if err != nil {
@@ -202,13 +259,13 @@ func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascend
 // LookupLinks implements Environment.
 func (l *Local) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
-	if err := lookupLinks(ctx, l.r, links, out); err != nil {
+	if err := lookupLinks(ctx, preparedReads{l}, links, out); err != nil {
 		return nil, fmt.Errorf("lookup links: %w", err)
 	}
 	return out, nil
 }
 
-func lookupLinks(ctx context.Context, q queryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
+func lookupLinks(ctx context.Context, q rowsQueryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
 	var providers []string
 	ids := map[string][]string{}
 	for _, ln := range links {
@@ -235,7 +292,7 @@ func lookupLinks(ctx context.Context, q queryer, links []ascendkit.OAuthLink, ou
 
 // lookupLinksListed is lookupLinks binding each pair, for links JSON
 // cannot carry (see jsonSafe).
-func lookupLinksListed(ctx context.Context, q queryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
+func lookupLinksListed(ctx context.Context, q rowsQueryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
 	for len(links) > 0 {
 		n := min(len(links), maxVars/2)
 		chunk := links[:n]
