@@ -12,7 +12,8 @@ import (
 // strings: a false "repeated" needs a 64-bit collision (about 1e-8 at a
 // million users). New hashes go to a small table; when it fills, they are
 // sorted into runs of doubling size (like a binary counter), so a million
-// users cost about 20 MB instead of the ~100 MB a map of every hash would.
+// users cost about 20 MB instead of the ~100 MB a map of every hash would
+// (each run's directory, on the heap, adds at most 1/64 of its size).
 //
 // The runs live outside the Go heap where the system allows (see
 // runMem): on the heap, the collector lets the heap grow to twice what is
@@ -30,15 +31,87 @@ type seenSet struct {
 // apart from seenSet so that a cleanup can free it when a caller forgets
 // release.
 type seenRuns struct {
-	r []runMem
+	r []seenRun
 }
 
 func (rs *seenRuns) free() {
 	for i := range rs.r {
-		rs.r[i].free()
+		rs.r[i].mem.free()
 	}
 	rs.r = nil
 }
+
+// seenRun is one sorted run of hashes and its directory: dir[k] is the
+// index of the first hash whose top bits are k or more, so the hashes
+// with top bits k are mem.h[dir[k]:dir[k+1]], about runBucket of them.
+// Hashes are spread evenly, so where h lies inside its bucket is guessed
+// from its lower bits, and a lookup costs a read of the directory (small
+// enough to stay in cache) and about one cache miss in the run, where a
+// binary search of a million hashes took twenty steps, each a likely miss.
+type seenRun struct {
+	mem  runMem
+	dir  []uint32 // nil for a run too small to need one
+	bits uint     // len(dir) is 1<<bits + 1
+}
+
+// runBucket is about how many hashes a directory entry covers: a few
+// cache lines to look through, and a directory 1/64 of the run's size.
+const runBucket = 32
+
+// newSeenRun indexes a sorted run.
+func newSeenRun(m runMem) seenRun {
+	a := m.h
+	var b uint
+	for len(a)>>(b+1) >= runBucket {
+		b++
+	}
+	if b == 0 {
+		return seenRun{mem: m}
+	}
+	dir := make([]uint32, 1<<b+1)
+	i, shift := 0, 64-b
+	for k := range uint64(1) << b {
+		for i < len(a) && a[i]>>shift < k {
+			i++
+		}
+		dir[k] = uint32(i)
+	}
+	dir[1<<b] = uint32(len(a))
+	return seenRun{mem: m, dir: dir, bits: b}
+}
+
+// has reports whether h is in the run.
+func (r *seenRun) has(h uint64) bool {
+	a := r.mem.h
+	lo, hi := 0, len(a)
+	if r.dir != nil {
+		k := h >> (64 - r.bits)
+		lo, hi = int(r.dir[k]), int(r.dir[k+1])
+	}
+	n := hi - lo
+	if n == 0 {
+		return false
+	}
+	if n > bucketScanMax {
+		// Only runs of very uneven hashes have a bucket this full.
+		_, ok := slices.BinarySearch(a[lo:hi], h)
+		return ok
+	}
+	// The bits below the bucket's say how far into it h would be.
+	g, _ := bits.Mul64(h<<r.bits, uint64(n))
+	i := lo + int(g)
+	if a[i] < h {
+		for i++; i < hi && a[i] < h; i++ {
+		}
+		return i < hi && a[i] == h
+	}
+	for ; i > lo && a[i] > h; i-- {
+	}
+	return a[i] == h
+}
+
+// bucketScanMax bounds the part of a run has looks through one by one.
+const bucketScanMax = 256
 
 // seenRecentMax is how many hashes wait in the table before being sorted.
 const seenRecentMax = 1 << 14
@@ -71,7 +144,7 @@ func (s *seenSet) addSeen(kind, v string) bool {
 		return true
 	}
 	for i := range s.runs.r {
-		if searchRun(s.runs.r[i].h, h) {
+		if s.runs.r[i].has(h) {
 			return true
 		}
 	}
@@ -143,44 +216,6 @@ func (t *recentSet) clear() {
 	t.zero, t.n = false, 0
 }
 
-// searchRun reports whether h is in the sorted run a. Hashes are spread
-// evenly over 64 bits, so a run of n holds about n*d/2^64 of them in a
-// span of width d: the place of h is guessed from its value, and each
-// guess corrected by the same rule from the value found there, which
-// reaches it in about three probes where a binary search of a million
-// takes twenty, each a likely cache miss. The guesses also narrow the
-// range h can be in; after a few, a binary search of what is left ends
-// it, so a run of uneven values costs no more than before.
-func searchRun(a []uint64, h uint64) bool {
-	n := uint64(len(a))
-	lo, hi := 0, len(a) // if h is in a, it is in a[lo:hi]
-	g, _ := bits.Mul64(h, n)
-	i := int(g)
-	for range guesses {
-		if lo >= hi {
-			return false
-		}
-		i = min(max(i, lo), hi-1)
-		switch v := a[i]; {
-		case v == h:
-			return true
-		case v < h:
-			lo = i + 1
-			d, _ := bits.Mul64(h-v, n)
-			i += int(d)
-		default:
-			hi = i
-			d, _ := bits.Mul64(v-h, n)
-			i -= int(d)
-		}
-	}
-	_, ok := slices.BinarySearch(a[lo:hi], h)
-	return ok
-}
-
-// guesses bounds searchRun's guesses.
-const guesses = 16
-
 // compact sorts the map into a run and merges runs of similar size, so
 // there are at most log2(n/seenRecentMax)+1 runs to search.
 func (s *seenSet) compact() {
@@ -191,12 +226,12 @@ func (s *seenSet) compact() {
 	run := newRunMem(len(b))
 	copy(run.h, b)
 	rs := s.runs
-	for len(rs.r) > 0 && len(rs.r[len(rs.r)-1].h) <= len(run.h) {
+	for len(rs.r) > 0 && len(rs.r[len(rs.r)-1].mem.h) <= len(run.h) {
 		last := rs.r[len(rs.r)-1]
 		rs.r = rs.r[:len(rs.r)-1]
-		run = mergeRuns(last, run)
+		run = mergeRuns(last.mem, run)
 	}
-	rs.r = append(rs.r, run)
+	rs.r = append(rs.r, newSeenRun(run))
 }
 
 // mergeRuns merges b into a, growing a in place where it can, and frees

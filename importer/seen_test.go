@@ -29,11 +29,14 @@ func TestSeenSetAgreesWithAMap(t *testing.T) {
 		t.Fatalf("%d runs: compaction did not happen or did not merge", len(runs))
 	}
 	for i, r := range runs {
-		if !slices.IsSorted(r.h) {
+		if !slices.IsSorted(r.mem.h) {
 			t.Fatalf("run %d not sorted", i)
 		}
-		if i > 0 && len(r.h) >= len(runs[i-1].h) {
-			t.Fatalf("run sizes not decreasing: %d then %d", len(runs[i-1].h), len(r.h))
+		if i > 0 && len(r.mem.h) >= len(runs[i-1].mem.h) {
+			t.Fatalf("run sizes not decreasing: %d then %d", len(runs[i-1].mem.h), len(r.mem.h))
+		}
+		if r.dir == nil {
+			t.Fatalf("run %d of %d hashes has no directory", i, len(r.mem.h))
 		}
 	}
 	if s.addSeen("id", "user1@example.com") {
@@ -101,10 +104,10 @@ func BenchmarkSeenSet(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*2*len(keys)), "ns/add")
 }
 
-// TestSearchRunAgreesWithBinarySearch checks the guessing search on
-// even, clustered and degenerate runs, for values present, absent,
-// between and beyond them.
-func TestSearchRunAgreesWithBinarySearch(t *testing.T) {
+// TestSeenRunAgreesWithBinarySearch checks a run's directory and guessed
+// search on even, clustered and degenerate runs, for values present,
+// absent, between and beyond them.
+func TestSeenRunAgreesWithBinarySearch(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	runs := map[string][]uint64{"empty": nil, "one": {7}, "zeros": make([]uint64, 100)}
 	for _, n := range []int{2, 17, 1000, 100_000} {
@@ -127,6 +130,10 @@ func TestSearchRunAgreesWithBinarySearch(t *testing.T) {
 	}
 	for name, run := range runs {
 		slices.Sort(run)
+		sr := newSeenRun(runMem{h: run})
+		if len(run) >= 2*runBucket && len(sr.dir) != 1<<sr.bits+1 {
+			t.Fatalf("%s: %d hashes, directory of %d", name, len(run), len(sr.dir))
+		}
 		probes := []uint64{0, 1, ^uint64(0), ^uint64(0) - 1, 4, 6}
 		for i := range run {
 			probes = append(probes, run[i], run[i]+1, run[i]-1)
@@ -136,20 +143,21 @@ func TestSearchRunAgreesWithBinarySearch(t *testing.T) {
 		}
 		for _, h := range probes {
 			_, want := slices.BinarySearch(run, h)
-			if got := searchRun(run, h); got != want {
-				t.Fatalf("%s: searchRun(%d) = %v, want %v", name, h, got, want)
+			if got := sr.has(h); got != want {
+				t.Fatalf("%s: has(%#x) = %v, want %v", name, h, got, want)
 			}
 		}
 	}
 }
 
-func BenchmarkSearchRun(b *testing.B) {
+func BenchmarkSeenRun(b *testing.B) {
 	r := rand.New(rand.NewPCG(7, 8))
 	run := make([]uint64, 1<<20)
 	for i := range run {
 		run[i] = r.Uint64()
 	}
 	slices.Sort(run)
+	sr := newSeenRun(runMem{h: run})
 	probes := make([]uint64, 1<<16)
 	for i := range probes {
 		probes[i] = r.Uint64()
@@ -158,9 +166,9 @@ func BenchmarkSearchRun(b *testing.B) {
 		}
 	}
 	found := 0
-	b.Run("guessed", func(b *testing.B) {
+	b.Run("directory", func(b *testing.B) {
 		for i := range b.N {
-			if searchRun(run, probes[i&(len(probes)-1)]) {
+			if sr.has(probes[i&(len(probes)-1)]) {
 				found++
 			}
 		}
