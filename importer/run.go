@@ -398,6 +398,12 @@ func (r *runner) queueCreate(e Entry, m mapped) {
 	if !r.opts.Phases.Users {
 		return
 	}
+	if r.opts.Mode == ModePreview {
+		// What queue does for a preview, without first copying the user
+		// to the heap for a batch a preview never keeps.
+		r.count(queued{entry: e, create: &m.user}, true)
+		return
+	}
 	u := m.user
 	r.queue(queued{entry: e, create: &u})
 }

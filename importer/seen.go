@@ -55,7 +55,7 @@ type seenRun struct {
 }
 
 // runBucket is about how many hashes a directory entry covers: a few
-// cache lines to look through, and a directory 1/64 of the run's size.
+// cache lines to look through, and a directory at most 1/64 of the run's size.
 const runBucket = 32
 
 // newSeenRun indexes a sorted run.
