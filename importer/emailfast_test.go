@@ -103,3 +103,19 @@ func BenchmarkMapUser(b *testing.B) {
 		}
 	}
 }
+
+// TestMapUserForPreview maps every user of the mapping tests both ways.
+func TestMapUserForPreview(t *testing.T) {
+	for _, js := range []string{ada,
+		`{"id":"u","public_metadata":{"import":"theirs","a":1},"email_addresses":[{"id":"e","email_address":"x@y.co"}],"last_sign_in_at":5,"password_enabled":true}`,
+		`{"id":"u","email_addresses":[{"id":"e","email_address":"not-an-email"}]}`,
+		`{"id":"u","banned":true,"email_addresses":[{"id":"e","email_address":"x@y.co"}]}`,
+	} {
+		var u clerk.User
+		if err := json.Unmarshal([]byte(js), &u); err != nil {
+			t.Fatal(err)
+		}
+		m, reason, _ := mapUser(&u, now, false)
+		checkMapUserForPreview(t, &u, m, reason)
+	}
+}

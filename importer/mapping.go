@@ -324,6 +324,13 @@ func displayName(u *clerk.User) string {
 // mapUser applies the mapping of import.md. It returns a skip reason (and
 // for malformed records a detail) instead when the user cannot be imported.
 func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason, detail string) {
+	return mapUserFor(u, now, includeBanned, true)
+}
+
+// mapUserFor is mapUser; without write, the user's metadata (only ever
+// written, never counted or compared) is left nil, which spares a
+// preview two maps per user. Everything else is the same.
+func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapped, reason, detail string) {
 	if !validMillis(int64(u.CreatedAt)) {
 		return m, ReasonMalformed, fmt.Sprintf("created_at %d is not a time in milliseconds", u.CreatedAt)
 	}
@@ -386,16 +393,18 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 		}
 		au.SecondaryEmails = append(au.SecondaryEmails, ascendkit.SecondaryEmail{Email: e, Verified: verified(ea.Verification)})
 	}
-	au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)
-	for k, v := range u.PublicMetadata {
-		au.Metadata[k] = v
+	if write {
+		au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)
+		for k, v := range u.PublicMetadata {
+			au.Metadata[k] = v
+		}
+		if own, ok := au.Metadata["import"]; ok {
+			// metadata.import is the import's own record; a public_metadata
+			// key of the same name is kept beside it rather than lost.
+			au.Metadata["publicImport"] = own
+		}
+		au.Metadata["import"] = importMeta(u.ID, now)
 	}
-	if own, ok := au.Metadata["import"]; ok {
-		// metadata.import is the import's own record; a public_metadata key
-		// of the same name is kept beside it rather than lost.
-		au.Metadata["publicImport"] = own
-	}
-	au.Metadata["import"] = importMeta(u.ID, now)
 
 	seen := map[string]bool{}
 	linked := map[string]bool{}

@@ -237,7 +237,8 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.skip(Entry{Pos: rec.Pos, Reason: ReasonMalformed, Detail: detail})
 			continue
 		}
-		m, reason, detail := mapUser(rec.User, r.now, r.opts.IncludeBanned)
+		// A preview writes nothing, so it need not build what only a write reads.
+		m, reason, detail := mapUserFor(rec.User, r.now, r.opts.IncludeBanned, r.opts.Mode == ModeRun)
 		if reason != "" {
 			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason, Detail: detail}
 			if pe := primaryEmail(rec.User); pe != nil {
