@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 )
 
 // BenchmarkLookupPage looks up one importer page (500 ids, emails and
@@ -128,4 +129,26 @@ func TestLookupsOddKeys(t *testing.T) {
 			t.Errorf("LookupEmails(%q) = %v, %v", keys, m, err)
 		}
 	}
+}
+
+// TestNormalEmails checks the shortcut that skips grouping emails against
+// rules.NormEmail itself: it is taken for an ASCII email exactly when the
+// email is its own normal form (and never for others, which it leaves to
+// the grouping).
+func TestNormalEmails(t *testing.T) {
+	for _, e := range []string{"", "a@b.co", "A@b.co", " a@b.co", "a@b.co\t", "a@b.co\n", "a b@c.co",
+		"é@b.co", "e\u0301@b.co", "a@b.co\u00a0", "\x00a@b.co", "a@b.co\x0b", "\u212a@b.co", "x\"y@b.co"} {
+		if got, want := normalEmails([]string{"plain@b.co", e}), isASCII(e) && rules.NormEmail(e) == e; got != want {
+			t.Errorf("normalEmails(%q) = %v, want %v", e, got, want)
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -101,7 +101,6 @@ type rowsQueryer interface {
 
 func lookupSourceIDs(ctx context.Context, q rowsQueryer, source string, ids []string) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
-	ids = rules.Uniq(ids)
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -112,6 +111,7 @@ func lookupSourceIDs(ctx context.Context, q rowsQueryer, source string, ids []st
 }
 
 func lookupSourceIDsIn(ctx context.Context, q rowsQueryer, source string, ids []string, out map[string]ascendkit.Match) error {
+	// A repeated id is looked up twice, to the same answer.
 	if keys, ok := jsonKeys(ids); ok {
 		rows, err := q.QueryContext(ctx, sourceIDsSQL, source, keys)
 		if err != nil {
@@ -119,6 +119,7 @@ func lookupSourceIDsIn(ctx context.Context, q rowsQueryer, source string, ids []
 		}
 		return scanSourceIDs(rows, out)
 	}
+	ids = rules.Uniq(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxVars)
 		chunk := ids[:n]
@@ -154,7 +155,9 @@ func scanSourceIDs(rows *sql.Rows, out map[string]ascendkit.Match) error {
 }
 
 // jsonKeys writes keys as a JSON array of strings for json_each; ok is
-// false when one of them is not jsonSafe.
+// false when one of them would not come back from it unchanged: with
+// invalid UTF-8 (which an encoder would replace) or a control character
+// (NUL would end the string inside SQLite).
 func jsonKeys(keys []string) (string, bool) {
 	n := 2
 	for _, k := range keys {
@@ -163,35 +166,28 @@ func jsonKeys(keys []string) (string, bool) {
 	b := make([]byte, 0, n)
 	b = append(b, '[')
 	for i, k := range keys {
-		if !jsonSafe(k) {
-			return "", false
-		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
+		ascii := true
 		for j := 0; j < len(k); j++ {
-			if c := k[j]; c == '"' || c == '\\' {
+			switch c := k[j]; {
+			case c < 0x20:
+				return "", false
+			case c == '"' || c == '\\':
 				b = append(b, '\\', c)
-			} else {
+			default:
+				ascii = ascii && c < utf8.RuneSelf
 				b = append(b, c)
 			}
+		}
+		if !ascii && !utf8.ValidString(k) {
+			return "", false
 		}
 		b = append(b, '"')
 	}
 	return string(append(b, ']')), true
-}
-
-// jsonSafe says whether s comes back from a JSON string through
-// json_each unchanged: not with invalid UTF-8 (which an encoder would
-// replace) nor control characters (NUL would end the string in SQLite).
-func jsonSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 {
-			return false
-		}
-	}
-	return utf8.ValidString(s)
 }
 
 // LookupEmails returns the users owning the given emails, keyed by the
@@ -206,11 +202,40 @@ func lookupEmails(ctx context.Context, q rowsQueryer, emails []string) (map[stri
 	if len(emails) == 0 {
 		return out, nil
 	}
-	norm, given := rules.GroupEmails(emails)
+	// The importer's emails are normalised already: then each is its own
+	// group, and grouping them (a map of slices) is skipped.
+	norm, given := emails, map[string][]string(nil)
+	if !normalEmails(emails) {
+		norm, given = rules.GroupEmails(emails)
+	}
 	if err := lookupEmailsIn(ctx, q, norm, given, out); err != nil {
 		return nil, fmt.Errorf("lookup emails: %w", err)
 	}
 	return out, nil
+}
+
+// normalEmails reports whether every email is its own rules.NormEmail:
+// ASCII (which NFC leaves as it is) with no capital and no space at
+// either end (as TrimSpace sees ASCII).
+func normalEmails(emails []string) bool {
+	for _, e := range emails {
+		if e == "" {
+			continue
+		}
+		for i := 0; i < len(e); i++ {
+			if c := e[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+				return false
+			}
+		}
+		if asciiSpace(e[0]) || asciiSpace(e[len(e)-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
@@ -241,6 +266,8 @@ func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map
 	return nil
 }
 
+// scanEmails maps each email found to the emails given for it (itself
+// when given is nil).
 func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascendkit.Match) error {
 	for rows.Next() {
 		var e string
@@ -248,6 +275,9 @@ func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascend
 		if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
 			rows.Close()
 			return err
+		}
+		if given == nil {
+			out[e] = m
 		}
 		for _, g := range given[e] {
 			out[g] = m
@@ -275,8 +305,8 @@ func lookupLinks(ctx context.Context, q rowsQueryer, links []ascendkit.OAuthLink
 		ids[ln.Provider] = append(ids[ln.Provider], ln.ProviderUserID)
 	}
 	for _, p := range providers {
-		keys, ok := jsonKeys(rules.Uniq(ids[p]))
-		if !ok || !jsonSafe(p) {
+		keys, ok := jsonKeys(rules.Uniq(ids[p])) // the provider is bound as it is
+		if !ok {
 			return lookupLinksListed(ctx, q, links, out)
 		}
 		rows, err := q.QueryContext(ctx, linksSQL, p, keys)
