@@ -218,7 +218,7 @@ func (r *runner) page(recs []clerk.Record) error {
 		m   mapped
 	}
 	items := make([]item, 0, len(recs))
-	var ids, emails []string
+	ids, emails := make([]string, 0, len(recs)), make([]string, 0, len(recs))
 	var links []ascendkit.OAuthLink
 	pw, err := r.pagePasswords(recs)
 	if err != nil {

@@ -216,8 +216,8 @@ func (t *recentSet) clear() {
 	t.zero, t.n = false, 0
 }
 
-// compact sorts the map into a run and merges runs of similar size, so
-// there are at most log2(n/seenRecentMax)+1 runs to search.
+// compact sorts the recent table into a run and merges runs of similar
+// size, so there are at most log2(n/seenRecentMax)+1 runs to search.
 func (s *seenSet) compact() {
 	b := s.recent.appendTo(s.batch[:0])
 	slices.Sort(b)
