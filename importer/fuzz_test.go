@@ -2,6 +2,7 @@ package importer
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -20,6 +21,7 @@ func FuzzMapUser(f *testing.F) {
 			return
 		}
 		m, reason, _ := mapUser(&u, now, false)
+		checkMapUserForPreview(t, &u, m, reason)
 		if reason != "" {
 			return
 		}
@@ -32,4 +34,25 @@ func FuzzMapUser(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkMapUserForPreview checks that mapping for a preview gives what
+// mapping for a write gives (m, reason), but for the metadata only a
+// write reads.
+func checkMapUserForPreview(t *testing.T, u *clerk.User, m mapped, reason string) {
+	t.Helper()
+	p, preason, _ := mapUserFor(u, now, false, false)
+	if preason != reason {
+		t.Fatalf("preview mapping: reason %q, write mapping %q", preason, reason)
+	}
+	if reason != "" {
+		return
+	}
+	if p.user.User.Metadata != nil || m.user.User.Metadata["import"] == nil {
+		t.Fatalf("metadata: preview %v, write %v", p.user.User.Metadata, m.user.User.Metadata)
+	}
+	m.user.User.Metadata = nil
+	if !reflect.DeepEqual(p, m) {
+		t.Fatalf("preview mapping differs:\n%+v\nwrite mapping:\n%+v", p, m)
+	}
 }

@@ -133,6 +133,15 @@ func hiddenRune(r rune) bool {
 // address that is not valid or hides characters.
 func normalizeEmail(s string) (email string, ok bool) {
 	s = strings.Trim(s, " ")
+	if ascii, control := asciiText(s); ascii {
+		// Nearly every address: NFC leaves ASCII as it is, and the only
+		// hidden characters ASCII has are its controls.
+		if control {
+			return "", false
+		}
+		s = strings.ToLower(s)
+		return s, validEmail(s)
+	}
 	if !utf8.ValidString(s) || strings.IndexFunc(s, hiddenRune) >= 0 {
 		return "", false
 	}
@@ -141,8 +150,25 @@ func normalizeEmail(s string) (email string, ok bool) {
 	return s, validEmail(s)
 }
 
+// asciiText says whether s is all ASCII and, if so, whether it has a
+// control character (C0 or DEL, what unicode.IsControl is in ASCII).
+func asciiText(s string) (ascii, control bool) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return false, false
+		case c < 0x20 || c == 0x7f:
+			control = true
+		}
+	}
+	return true, control
+}
+
 // validEmail accepts a bare address with a local part and a dotted domain.
 func validEmail(s string) bool {
+	if plainAddress(s) {
+		return true
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return false
@@ -153,6 +179,50 @@ func validEmail(s string) bool {
 	}
 	domain := s[at+1:]
 	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// plainAddress reports the common address validEmail accepts without
+// net/mail's parser (which allocated most of what mapping a user did):
+// ASCII dot-atoms (RFC 5322 atext and dots, no dot first, last or twice)
+// on both sides of the one @, the domain dotted. mail.ParseAddress reads
+// such a string as exactly that address with no name, so validEmail's
+// answer is the same; anything else takes the parser.
+func plainAddress(s string) bool {
+	at, dots := -1, 0
+	prev := byte('.') // a dot may not open either side
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '@':
+			if at >= 0 || prev == '.' {
+				return false
+			}
+			at, dots = i, 0
+			c = '.' // a dot may not follow the @ either
+		case c == '.':
+			if prev == '.' {
+				return false
+			}
+			dots++
+		case !asciiAtext(c):
+			return false
+		}
+		prev = c
+	}
+	return at >= 0 && prev != '.' && dots > 0
+}
+
+// asciiAtext is RFC 5322 atext in ASCII: printable characters but the
+// specials and the dot (net/mail's isAtext without dot).
+func asciiAtext(c byte) bool {
+	if c < '!' || c > '~' {
+		return false
+	}
+	switch c {
+	case '(', ')', '<', '>', '[', ']', ':', ';', '@', '\\', ',', '"', '.':
+		return false
+	}
+	return true
 }
 
 // e164 normalises an international phone number ("+1 (415) 555-2671" →
@@ -238,8 +308,15 @@ func deref(s *string) string {
 
 // displayName is first + last, else username, else empty.
 func displayName(u *clerk.User) string {
-	if n := strings.TrimSpace(strings.TrimSpace(deref(u.FirstName)) + " " + strings.TrimSpace(deref(u.LastName))); n != "" {
-		return n
+	// Joined only when both are there: a name alone needs no copy.
+	first, last := strings.TrimSpace(deref(u.FirstName)), strings.TrimSpace(deref(u.LastName))
+	switch {
+	case first != "" && last != "":
+		return first + " " + last
+	case first != "":
+		return first
+	case last != "":
+		return last
 	}
 	return strings.TrimSpace(deref(u.Username))
 }
@@ -247,6 +324,13 @@ func displayName(u *clerk.User) string {
 // mapUser applies the mapping of import.md. It returns a skip reason (and
 // for malformed records a detail) instead when the user cannot be imported.
 func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason, detail string) {
+	return mapUserFor(u, now, includeBanned, true)
+}
+
+// mapUserFor is mapUser; without write, the user's metadata (only ever
+// written, never counted or compared) is left nil, which spares a
+// preview two maps per user. Everything else is the same.
+func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapped, reason, detail string) {
 	if !validMillis(int64(u.CreatedAt)) {
 		return m, ReasonMalformed, fmt.Sprintf("created_at %d is not a time in milliseconds", u.CreatedAt)
 	}
@@ -309,16 +393,18 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 		}
 		au.SecondaryEmails = append(au.SecondaryEmails, ascendkit.SecondaryEmail{Email: e, Verified: verified(ea.Verification)})
 	}
-	au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)
-	for k, v := range u.PublicMetadata {
-		au.Metadata[k] = v
+	if write {
+		au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)
+		for k, v := range u.PublicMetadata {
+			au.Metadata[k] = v
+		}
+		if own, ok := au.Metadata["import"]; ok {
+			// metadata.import is the import's own record; a public_metadata
+			// key of the same name is kept beside it rather than lost.
+			au.Metadata["publicImport"] = own
+		}
+		au.Metadata["import"] = importMeta(u.ID, now)
 	}
-	if own, ok := au.Metadata["import"]; ok {
-		// metadata.import is the import's own record; a public_metadata key
-		// of the same name is kept beside it rather than lost.
-		au.Metadata["publicImport"] = own
-	}
-	au.Metadata["import"] = importMeta(u.ID, now)
 
 	seen := map[string]bool{}
 	linked := map[string]bool{}
@@ -363,7 +449,8 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 	m.mfa = u.TOTPEnabled || u.BackupCodeEnabled || u.TwoFactorEnabled || len(u.Passkeys) > 0
 
 	hasOAuth := len(m.providers)+len(m.unsupported) > 0
-	au.Tags = []string{TagClerk}
+	au.Tags = make([]string, 1, 4) // at most four, and keepPassword swaps one
+	au.Tags[0] = TagClerk
 	if u.PasswordEnabled {
 		au.Tags = append(au.Tags, TagNeedsPasswordReset)
 	} else if hasOAuth {
@@ -376,10 +463,11 @@ func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason
 		au.Tags = append(au.Tags, TagMFAReenroll)
 	}
 
-	events := []ascendkit.NewEvent{{Type: EventUserImported, Payload: map[string]any{
+	events := make([]ascendkit.NewEvent, 1, 2)
+	events[0] = ascendkit.NewEvent{Type: EventUserImported, Payload: map[string]any{
 		"source": SourceClerk, "sourceId": u.ID,
 		"hadPassword": u.PasswordEnabled, "hasOAuth": hasOAuth,
-	}}}
+	}}
 	if au.LastLoginAt != nil {
 		events = append(events, ascendkit.NewEvent{Type: EventUserLogin, Payload: map[string]any{
 			"synthetic": true, "originalLoginAt": au.LastLoginAt.Format(time.RFC3339Nano),

@@ -221,7 +221,7 @@ func (r *runner) page(recs []clerk.Record) error {
 		m   mapped
 	}
 	items := make([]item, 0, len(recs))
-	var ids, emails []string
+	ids, emails := make([]string, 0, len(recs)), make([]string, 0, len(recs))
 	var links []ascendkit.OAuthLink
 	pw, err := r.pagePasswords(recs)
 	if err != nil {
@@ -240,7 +240,8 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.skip(Entry{Pos: rec.Pos, Reason: ReasonMalformed, Detail: detail})
 			continue
 		}
-		m, reason, detail := mapUser(rec.User, r.now, r.opts.IncludeBanned)
+		// A preview writes nothing, so it need not build what only a write reads.
+		m, reason, detail := mapUserFor(rec.User, r.now, r.opts.IncludeBanned, r.opts.Mode == ModeRun)
 		if reason != "" {
 			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason, Detail: detail}
 			if pe := primaryEmail(rec.User); pe != nil {
@@ -399,6 +400,12 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 
 func (r *runner) queueCreate(e Entry, m mapped) {
 	if !r.opts.Phases.Users {
+		return
+	}
+	if r.opts.Mode == ModePreview {
+		// What queue does for a preview, without first copying the user
+		// to the heap for a batch a preview never keeps.
+		r.count(queued{entry: e, create: &m.user}, true)
 		return
 	}
 	u := m.user

@@ -49,6 +49,8 @@ type Local struct {
 	// INSERTs, prepared once on w (see fullChunks).
 	chunksMu sync.Mutex
 	chunks   map[string]*sql.Stmt
+
+	lookups lookupStmts // see users.go
 }
 
 var _ ascendkit.Environment = (*Local)(nil)
@@ -158,6 +160,7 @@ func (l *Local) Close() error {
 	}
 	l.chunks = nil
 	l.chunksMu.Unlock()
+	l.lookups.close()
 	return errors.Join(l.r.Close(), l.w.Close())
 }
 

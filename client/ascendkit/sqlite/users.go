@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
@@ -18,11 +20,105 @@ import (
 // imported or merged into; RunID is the run that recorded the id. Ids not
 // found are absent from the map.
 func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
-	return lookupSourceIDs(ctx, l.r, source, ids)
+	return lookupSourceIDs(ctx, preparedReads{l}, source, ids)
 }
 
-func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string) (map[string]ascendkit.Match, error) {
+// The lookups pass their keys as one JSON array, so that their SQL text is
+// the same whatever the number of keys: an "IN (?,?,…)" list of a new
+// length each page was parsed and planned anew every time, which cost
+// more than running it, and SQLite built a temporary index of the list
+// before probing. CROSS JOIN keeps json_each the outer loop, one key probe
+// per key, even while the table is empty or not analyzed. Keys JSON cannot
+// carry byte for byte (see jsonSafe) are bound one by one as before.
+// On the read pool these texts are prepared once (see preparedReads).
+const (
+	sourceIDsSQL = `SELECT s.source_id, s.user_id, s.run_id FROM json_each(?2) k
+		CROSS JOIN import_sources s ON s.source = ?1 AND s.source_id = k.value`
+	emailsSQL = `SELECT u.email, u.id, u.import_run FROM json_each(?1) k
+		CROSS JOIN users u ON u.email = k.value`
+	// One query per provider (a source has a handful), so that each row
+	// is a plain string: a [provider, id] pair per JSON value was parsed
+	// again for each of its two fields.
+	linksSQL = `SELECT o.provider, o.provider_user_id, u.id, u.import_run FROM json_each(?2) k
+		CROSS JOIN oauth_links o ON o.provider = ?1 AND o.provider_user_id = k.value
+		JOIN users u ON u.id = o.user_id`
+)
+
+// lookupStmts holds the lookups' statements, prepared on the read pool
+// at first use; database/sql prepares each again on every connection of
+// the pool that runs it, once.
+type lookupStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (s *lookupStmts) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.m[query]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.m == nil {
+		s.m = make(map[string]*sql.Stmt)
+	}
+	s.m[query] = st
+	return st, nil
+}
+
+func (s *lookupStmts) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.m {
+		st.Close()
+	}
+	s.m = nil
+}
+
+// preparedReads runs the lookups' fixed texts through their prepared
+// statements and any other query on the read pool as it is.
+type preparedReads struct{ l *Local }
+
+func (p preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	switch query {
+	case sourceIDsSQL, emailsSQL, linksSQL:
+		st, err := p.l.lookups.get(ctx, p.l.r, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}
+	return p.l.r.QueryContext(ctx, query, args...)
+}
+
+// rowsQueryer is what the lookups need: *sql.DB, *sql.Tx or preparedReads.
+type rowsQueryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func lookupSourceIDs(ctx context.Context, q rowsQueryer, source string, ids []string) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := lookupSourceIDsIn(ctx, q, source, ids, out); err != nil {
+		return nil, fmt.Errorf("lookup source ids: %w", err)
+	}
+	return out, nil
+}
+
+func lookupSourceIDsIn(ctx context.Context, q rowsQueryer, source string, ids []string, out map[string]ascendkit.Match) error {
+	// A repeated id is looked up twice, to the same answer.
+	if keys, ok := jsonKeys(ids); ok {
+		rows, err := q.QueryContext(ctx, sourceIDsSQL, source, keys)
+		if err != nil {
+			return err
+		}
+		return scanSourceIDs(rows, out)
+	}
 	ids = rules.Uniq(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxVars)
@@ -36,34 +132,197 @@ func lookupSourceIDs(ctx context.Context, q queryer, source string, ids []string
 		rows, err := q.QueryContext(ctx,
 			`SELECT source_id, user_id, run_id FROM import_sources WHERE source = ? AND source_id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("lookup source ids: %w", err)
+			return err
 		}
-		for rows.Next() {
-			var sid string
-			var m ascendkit.Match
-			if err := rows.Scan(&sid, &m.UserID, &m.RunID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("lookup source ids: %w", err)
-			}
-			out[sid] = m
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("lookup source ids: %w", err)
+		if err := scanSourceIDs(rows, out); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+func scanSourceIDs(rows *sql.Rows, out map[string]ascendkit.Match) error {
+	for rows.Next() {
+		var sid string
+		var m ascendkit.Match
+		if err := rows.Scan(&sid, &m.UserID, &m.RunID); err != nil {
+			rows.Close()
+			return err
+		}
+		out[sid] = m
+	}
+	return closeRows(rows)
+}
+
+// jsonKeys writes keys as a JSON array of strings for json_each; ok is
+// false when one of them would not come back from it unchanged: with
+// invalid UTF-8 (which an encoder would replace) or a control character
+// (NUL would end the string inside SQLite).
+func jsonKeys(keys []string) (string, bool) {
+	n := 2
+	for _, k := range keys {
+		n += len(k) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		ascii := true
+		for j := 0; j < len(k); j++ {
+			switch c := k[j]; {
+			case c < 0x20:
+				return "", false
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			default:
+				ascii = ascii && c < utf8.RuneSelf
+				b = append(b, c)
+			}
+		}
+		if !ascii && !utf8.ValidString(k) {
+			return "", false
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, ']')), true
 }
 
 // LookupEmails returns the users owning the given emails, keyed by the
 // emails as given (compared case-insensitively). RunID is the import run
 // that created the user ("" if it was not imported).
 func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
-	return lookupEmails(ctx, l.r, emails)
+	return lookupEmails(ctx, preparedReads{l}, emails)
+}
+
+func lookupEmails(ctx context.Context, q rowsQueryer, emails []string) (map[string]ascendkit.Match, error) {
+	out := make(map[string]ascendkit.Match)
+	if len(emails) == 0 {
+		return out, nil
+	}
+	// The importer's emails are normalised already: then each is its own
+	// group, and grouping them (a map of slices) is skipped.
+	norm, given := emails, map[string][]string(nil)
+	if !normalEmails(emails) {
+		norm, given = rules.GroupEmails(emails)
+	}
+	if err := lookupEmailsIn(ctx, q, norm, given, out); err != nil {
+		return nil, fmt.Errorf("lookup emails: %w", err)
+	}
+	return out, nil
+}
+
+// normalEmails reports whether every email is its own rules.NormEmail:
+// ASCII (which NFC leaves as it is) with no capital and no space at
+// either end (as TrimSpace sees ASCII).
+func normalEmails(emails []string) bool {
+	for _, e := range emails {
+		if e == "" {
+			continue
+		}
+		for i := 0; i < len(e); i++ {
+			if c := e[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+				return false
+			}
+		}
+		if asciiSpace(e[0]) || asciiSpace(e[len(e)-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
+	if keys, ok := jsonKeys(norm); ok {
+		rows, err := q.QueryContext(ctx, emailsSQL, keys)
+		if err != nil {
+			return err
+		}
+		return scanEmails(rows, given, out)
+	}
+	for len(norm) > 0 {
+		n := min(len(norm), maxVars)
+		chunk := norm[:n]
+		norm = norm[n:]
+		args := make([]any, n)
+		for i, e := range chunk {
+			args[i] = e
+		}
+		rows, err := q.QueryContext(ctx,
+			`SELECT email, id, import_run FROM users WHERE email IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		if err := scanEmails(rows, given, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanEmails maps each email found to the emails given for it (itself
+// when given is nil).
+func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascendkit.Match) error {
+	for rows.Next() {
+		var e string
+		var m ascendkit.Match
+		if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
+			rows.Close()
+			return err
+		}
+		if given == nil {
+			out[e] = m
+		}
+		for _, g := range given[e] {
+			out[g] = m
+		}
+	}
+	return closeRows(rows)
 }
 
 // LookupLinks implements Environment.
 func (l *Local) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
 	out := make(map[string]ascendkit.Match)
+	if err := lookupLinks(ctx, preparedReads{l}, links, out); err != nil {
+		return nil, fmt.Errorf("lookup links: %w", err)
+	}
+	return out, nil
+}
+
+func lookupLinks(ctx context.Context, q rowsQueryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
+	var providers []string
+	ids := map[string][]string{}
+	for _, ln := range links {
+		if _, ok := ids[ln.Provider]; !ok {
+			providers = append(providers, ln.Provider)
+		}
+		ids[ln.Provider] = append(ids[ln.Provider], ln.ProviderUserID)
+	}
+	for _, p := range providers {
+		keys, ok := jsonKeys(rules.Uniq(ids[p])) // the provider is bound as it is
+		if !ok {
+			return lookupLinksListed(ctx, q, links, out)
+		}
+		rows, err := q.QueryContext(ctx, linksSQL, p, keys)
+		if err != nil {
+			return err
+		}
+		if err := scanLinks(rows, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookupLinksListed is lookupLinks binding each pair, for links JSON
+// cannot carry (see jsonSafe).
+func lookupLinksListed(ctx context.Context, q rowsQueryer, links []ascendkit.OAuthLink, out map[string]ascendkit.Match) error {
 	for len(links) > 0 {
 		n := min(len(links), maxVars/2)
 		chunk := links[:n]
@@ -77,63 +336,30 @@ func (l *Local) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (m
 			rowsSQL.WriteString("(?,?)")
 			args = append(args, ln.Provider, ln.ProviderUserID)
 		}
-		rows, err := l.r.QueryContext(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
+		rows, err := q.QueryContext(ctx, `SELECT o.provider, o.provider_user_id, u.id, u.import_run
 			FROM oauth_links o JOIN users u ON u.id = o.user_id
 			WHERE (o.provider, o.provider_user_id) IN (VALUES `+rowsSQL.String()+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("lookup links: %w", err)
+			return err
 		}
-		for rows.Next() {
-			var p, id string
-			var m ascendkit.Match
-			if err := rows.Scan(&p, &id, &m.UserID, &m.RunID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("lookup links: %w", err)
-			}
-			out[ascendkit.LinkKey(p, id)] = m
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("lookup links: %w", err)
+		if err := scanLinks(rows, out); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
-func lookupEmails(ctx context.Context, q queryer, emails []string) (map[string]ascendkit.Match, error) {
-	out := make(map[string]ascendkit.Match)
-	if len(emails) == 0 {
-		return out, nil
+func scanLinks(rows *sql.Rows, out map[string]ascendkit.Match) error {
+	for rows.Next() {
+		var p, id string
+		var m ascendkit.Match
+		if err := rows.Scan(&p, &id, &m.UserID, &m.RunID); err != nil {
+			rows.Close()
+			return err
+		}
+		out[ascendkit.LinkKey(p, id)] = m
 	}
-	norm, given := rules.GroupEmails(emails)
-	for len(norm) > 0 {
-		n := min(len(norm), maxVars)
-		chunk := norm[:n]
-		norm = norm[n:]
-		args := make([]any, n)
-		for i, e := range chunk {
-			args[i] = e
-		}
-		rows, err := q.QueryContext(ctx,
-			`SELECT email, id, import_run FROM users WHERE email IN (`+placeholders(n)+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("lookup emails: %w", err)
-		}
-		for rows.Next() {
-			var e string
-			var m ascendkit.Match
-			if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("lookup emails: %w", err)
-			}
-			for _, g := range given[e] {
-				out[g] = m
-			}
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("lookup emails: %w", err)
-		}
-	}
-	return out, nil
+	return closeRows(rows)
 }
 
 func closeRows(rows *sql.Rows) error {

@@ -1,0 +1,121 @@
+package importer
+
+import (
+	"encoding/json"
+	"net/mail"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// referenceNormalizeEmail and referenceValidEmail are normalizeEmail and
+// validEmail as they were before their fast paths, which must not change
+// any answer.
+func referenceNormalizeEmail(s string) (string, bool) {
+	s = strings.Trim(s, " ")
+	if !utf8.ValidString(s) || strings.IndexFunc(s, hiddenRune) >= 0 {
+		return "", false
+	}
+	s = norm.NFC.String(strings.ToLower(norm.NFC.String(s)))
+	return s, referenceValidEmail(s)
+}
+
+func referenceValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 {
+		return false
+	}
+	domain := s[at+1:]
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// emailCorpus holds addresses on both sides of every rule of the fast
+// paths: dots, specials, spaces, controls, case, non-ASCII, quoting,
+// comments, names and domain literals.
+var emailCorpus = []string{
+	"", "@", "a@", "@b.co", "a@b", "a@b.", "a@.b", "a@b.co", "A@B.CO", " a@b.co ", "\ta@b.co",
+	"a.b@c.d", ".a@b.co", "a.@b.co", "a..b@c.d", "a@b..co", "a@b.co.", "a@@b.co", "a@b@c.co",
+	"a+tag@b.co", "o'neil@b.co", "a!#$%&'*+-/=?^_`{|}~@b.co", "a(b)@c.co", "a@b.co (comment)",
+	"a<b@c.co", "Ann <a@b.co>", "<a@b.co>", "a,b@c.co", "a;b@c.co", "a:b@c.co", "a[b]@c.co",
+	"a\\b@c.co", `"a b"@c.co`, `"a"@b.co`, `""@b.co`, "a@[1.2.3.4]", "a@[b.co]", "a b@c.co",
+	"a@b .co", "a\x00@b.co", "a\x1f@b.co", "a\x7f@b.co", "a@b.co\r\n", "é@b.co", "É@B.CO",
+	"e\u0301@b.co", "a@bü.co", "a\u200b@b.co", "a\u202e@b.co", "a\xff@b.co", "a@b.c\x80o",
+	"\u212a@b.co", "ß@b.co", "a@b.co\u0085", "grp: a@b.co;", "a@b.co, c@d.co", "=?utf-8?q?a?= <a@b.co>",
+	"1@2.3", "-@-.-", "a@b.co\t", "a@b.co  ", "a@-b.co", "user_123@example.com", "x@y.z.w.v",
+}
+
+func TestEmailFastPathsAgree(t *testing.T) {
+	for _, s := range emailCorpus {
+		checkEmailFastPaths(t, s)
+	}
+}
+
+func FuzzEmailFastPaths(f *testing.F) {
+	for _, s := range emailCorpus {
+		f.Add(s)
+	}
+	f.Fuzz(checkEmailFastPaths)
+}
+
+func checkEmailFastPaths(t *testing.T, s string) {
+	got, gotOK := normalizeEmail(s)
+	want, wantOK := referenceNormalizeEmail(s)
+	if got != want || gotOK != wantOK {
+		t.Fatalf("normalizeEmail(%q) = %q, %v; want %q, %v", s, got, gotOK, want, wantOK)
+	}
+	if got, want := validEmail(s), referenceValidEmail(s); got != want {
+		t.Fatalf("validEmail(%q) = %v, want %v", s, got, want)
+	}
+}
+
+// TestPlainAddressTaken checks that the fast path does take the usual
+// addresses (the agreement test alone would pass with it never taken).
+func TestPlainAddressTaken(t *testing.T) {
+	for _, s := range []string{"user_123@example.com", "a.b+c@d.e.co", "o'neil@b.co"} {
+		if !plainAddress(s) {
+			t.Errorf("plainAddress(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"a@b", "A <a@b.co>", "é@b.co", ".a@b.co", "a@b.co."} {
+		if plainAddress(s) {
+			t.Errorf("plainAddress(%q) = true", s)
+		}
+	}
+}
+
+func BenchmarkMapUser(b *testing.B) {
+	var u clerk.User
+	if err := json.Unmarshal([]byte(ada), &u); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		if _, reason, _ := mapUser(&u, now, false); reason != "" {
+			b.Fatal(reason)
+		}
+	}
+}
+
+// TestMapUserForPreview maps every user of the mapping tests both ways.
+func TestMapUserForPreview(t *testing.T) {
+	for _, js := range []string{ada,
+		`{"id":"u","public_metadata":{"import":"theirs","a":1},"email_addresses":[{"id":"e","email_address":"x@y.co"}],"last_sign_in_at":5,"password_enabled":true}`,
+		`{"id":"u","email_addresses":[{"id":"e","email_address":"not-an-email"}]}`,
+		`{"id":"u","banned":true,"email_addresses":[{"id":"e","email_address":"x@y.co"}]}`,
+	} {
+		var u clerk.User
+		if err := json.Unmarshal([]byte(js), &u); err != nil {
+			t.Fatal(err)
+		}
+		m, reason, _ := mapUser(&u, now, false)
+		checkMapUserForPreview(t, &u, m, reason)
+	}
+}
