@@ -122,3 +122,33 @@ func TestAllowanceNeverOverspends(t *testing.T) {
 		}
 	}
 }
+
+// Sources for one instance share its default allowance, so a run that
+// follows a preview in one process (the wizard) paces with the preview's
+// requests instead of earning 429s for them; another instance, or a key
+// of another instance, has its own.
+func TestDefaultAllowanceIsPerInstance(t *testing.T) {
+	open := func(base, key string) *Allowance {
+		t.Helper()
+		src, err := NewAPISource(key, APIOptions{BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src.allowance
+	}
+	const live, test = "sk_live_0123456789abcdefALLOW", "sk_test_0123456789abcdefALLOW"
+	a := open("http://127.0.0.1:1/v1", live)
+	if b := open("http://127.0.0.1:1/v1/", live); b != a {
+		t.Error("two sources for one instance have two allowances")
+	}
+	if a.Requests() != 900 {
+		t.Errorf("production allowance %d, want 900", a.Requests())
+	}
+	if c := open("http://127.0.0.1:2/v1", live); c == a {
+		t.Error("another API root shares the allowance")
+	}
+	d := open("http://127.0.0.1:1/v1", test)
+	if d == a || d.Requests() != 90 {
+		t.Errorf("a development key: shared %v, %d requests (want its own, 90)", d == a, d.Requests())
+	}
+}

@@ -72,7 +72,8 @@ type APIOptions struct {
 	// Allowance paces requests as Clerk counts them: so many per window.
 	// Default: 90% of the instance's limit (production 900 of 1000 req per
 	// 10 s, development 90 of 100), leaving room for the app's own
-	// traffic. Share one between sources that talk to the same instance.
+	// traffic, one per instance (API root and key) in the process, which
+	// every source for that instance shares.
 	Allowance *Allowance
 	// Limiter, if set instead of Allowance, paces requests with a token
 	// bucket (tests use rate.Inf to turn pacing off).
@@ -167,7 +168,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	case allow != nil && opts.Limiter != nil:
 		return nil, errors.New("clerk: set Allowance or Limiter, not both")
 	case allow == nil && opts.Limiter == nil:
-		allow = defaultAllowance(key)
+		allow = defaultAllowance(strings.TrimRight(base, "/"), key)
 	}
 	retries := opts.MaxRetries
 	switch {
@@ -232,14 +233,34 @@ func checkKey(key string) error {
 
 // defaultAllowance is 90% of the instance's documented limit, so the
 // importer never trips the 429 that would block the endpoint for a while
-// and leaves room in every window for the app's own traffic.
-func defaultAllowance(key string) *Allowance {
+// and leaves room in every window for the app's own traffic. It is one
+// per instance (API root and key) in the process: sources that follow
+// each other, like the wizard's preview and then its run, pace together
+// instead of the second earning 429s for the first one's requests.
+func defaultAllowance(base, key string) *Allowance {
+	instances.mu.Lock()
+	defer instances.mu.Unlock()
+	id := base + "\x00" + key
+	if w, ok := instances.m[id]; ok {
+		return w
+	}
 	n := 90 // of 100 requests per 10 s (development)
 	if IsProduction(key) {
 		n = 900 // of 1000
 	}
 	w, _ := NewAllowance(n, 10*time.Second)
+	if instances.m == nil {
+		instances.m = map[string]*Allowance{}
+	}
+	instances.m[id] = w
 	return w
+}
+
+// instances holds the default allowance of each instance this process
+// has talked to (a handful at most).
+var instances struct {
+	mu sync.Mutex
+	m  map[string]*Allowance
 }
 
 // defaultBackOff is Clerk's SDK schedule: 500 ms, ×1.5, ±50% jitter, 60 s cap.
