@@ -5,7 +5,9 @@
 #   run --file      vs a raw insert of the same rows (prepared statements,
 #                   5,000 users per transaction, same schema)
 #   peak RSS of the CLI's preview at both sizes, and its growth
-#   API preview     (in-process emulator: sk_live limits, 300 ms per page)
+#   API preview     (in-process emulator: sk_live limits, 300 ms per page,
+#                   a fresh instance for each preview so none starts with
+#                   its allowance spent by the one before)
 #                   vs a file preview of the same users in the same process
 #                   (order API, file, file, API; means of two runs each);
 #                   the CPU seconds of each tell a slow walk from a busy machine
@@ -52,8 +54,8 @@ for n in $sizes; do
   printf '  run --file      %7.2f s   raw-insert floor  %6.2f s   ratio %s×  (goal ≤ 1.3×)\n' \
     "$runs" "$insert" "$(ratio "$runs" "$insert")"
   printf '  peak RSS, preview --file: %.1f MB\n' "$(ratio "${rss[$n]}" 1024)"
-  printf '  API preview     %7.2f s = %6.0f users/s (%s list requests, CPU %s s); file preview in the same process %6.2f s = %6.0f users/s (CPU %s s); ratio %s×  (goal ≥ 0.9×)\n' \
-    "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$(field api_cpu "$api")" \
+  printf '  API preview     %7.2f s = %6.0f users/s (%s list requests, %s refused with 429, CPU %s s); file preview in the same process %6.2f s = %6.0f users/s (CPU %s s); ratio %s×  (goal ≥ 0.9×)\n' \
+    "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$(field api_throttled "$api")" "$(field api_cpu "$api")" \
     "$files" "$(ratio "$n" "$files")" "$(field file_cpu "$api")" "$(ratio "$files" "$apis")"
 done
 set -- $sizes
