@@ -3,10 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 )
 
 // LookupSourceIDs returns, for the given ids of source, the users they were
@@ -374,88 +373,8 @@ func boolInt(b bool) int {
 	return 0
 }
 
-type sourceKey struct{ source, id string }
-
-// activeJourney is what import-time enrollment needs of a journey.
-type activeJourney struct {
-	id, entry, tag string
-}
-
-func activeJourneys(ctx context.Context, q queryer) ([]activeJourney, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, entry, audience_tag FROM journeys WHERE status = 'active' ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	var out []activeJourney
-	for rows.Next() {
-		var j activeJourney
-		if err := rows.Scan(&j.id, &j.entry, &j.tag); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, closeRows(rows)
-}
-
-// importStmts are the statements of a batch's merges, prepared once per
-// transaction.
-type importStmts struct {
-	link, tag, source, enroll, findUser, setMeta, fill, fields *sql.Stmt
-}
-
-func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
-	var s importStmts
-	var err error
-	prep := func(dst **sql.Stmt, query string) {
-		if err != nil {
-			return
-		}
-		*dst, err = tx.PrepareContext(ctx, query)
-	}
-	prep(&s.link, `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`)
-	prep(&s.tag, `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`)
-	prep(&s.source, `INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`)
-	prep(&s.enroll, `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
-		VALUES (?, ?, 'active', ?, ?, ?)`)
-	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
-	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
-	prep(&s.fields, `SELECT `+identityJSON+` FROM users WHERE id = ?`)
-	// A merge never overwrites: each identity field is set only while the
-	// existing user has none (phone and its verification move together).
-	prep(&s.fill, `UPDATE users SET
-		username         = CASE WHEN username = '' THEN ? ELSE username END,
-		phone_verified   = CASE WHEN phone = '' AND ? <> '' THEN ? ELSE phone_verified END,
-		phone            = CASE WHEN phone = '' THEN ? ELSE phone END,
-		external_id      = CASE WHEN external_id = '' THEN ? ELSE external_id END,
-		secondary_emails = CASE WHEN secondary_emails IN ('', '[]', 'null') THEN ? ELSE secondary_emails END,
-		private_metadata = CASE WHEN private_metadata IN ('', '{}', 'null') THEN ? ELSE private_metadata END,
-		unsafe_metadata  = CASE WHEN unsafe_metadata IN ('', '{}', 'null') THEN ? ELSE unsafe_metadata END
-		WHERE id = ?`)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	return &s, nil
-}
-
-func (s *importStmts) close() {
-	for _, st := range []*sql.Stmt{s.link, s.tag, s.source, s.enroll, s.findUser, s.setMeta, s.fill, s.fields} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-// execCount runs an insert and returns how many rows it wrote.
-func execCount(ctx context.Context, st *sql.Stmt, args ...any) (int, error) {
-	r, err := st.ExecContext(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := r.RowsAffected()
-	return int(n), err
-}
+// sourceKey is a user's (source, source id) import record.
+type sourceKey = sqlstore.SourceKey
 
 // ApplyImport writes one batch in a single transaction.
 //
@@ -494,7 +413,7 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 
 func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
 	nowS := rules.FormatTime(now)
-	journeys, err := activeJourneys(ctx, tx)
+	journeys, err := sqlstore.ActiveJourneys(ctx, sqlQuerier{tx})
 	if err != nil {
 		return fmt.Errorf("active journeys: %w", err)
 	}
@@ -510,131 +429,18 @@ func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 
 	// Merges are few (duplicates the user chose to merge), so they keep
 	// one lookup of their source ids and per-row statements.
-	bySource := make(map[string][]string)
-	for _, m := range batch.Merge {
-		bySource[m.Source] = append(bySource[m.Source], m.SourceID)
-	}
-	for src, ids := range bySource {
-		found, err := lookupSourceIDs(ctx, tx, src, ids)
-		if err != nil {
-			return err
-		}
-		for id := range found {
-			seen[sourceKey{src, id}] = true
-		}
+	err = sqlstore.RecordedMerges(ctx, batch.Merge, seen, func(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
+		return lookupSourceIDs(ctx, tx, source, ids)
+	})
+	if err != nil {
+		return err
 	}
 	st, err := prepareImport(ctx, tx)
 	if err != nil {
 		return err
 	}
 	defer st.close()
-
-	for i := range batch.Merge {
-		m := &batch.Merge[i]
-		key := sourceKey{m.Source, m.SourceID}
-		if seen[key] {
-			res.Existing = append(res.Existing, m.SourceID)
-			continue
-		}
-		var id, meta string
-		var banned bool
-		switch err := st.findUser.QueryRowContext(ctx, rules.NormEmail(m.Email)).Scan(&id, &banned, &meta); {
-		case errors.Is(err, sql.ErrNoRows):
-			continue
-		case err != nil:
-			return fmt.Errorf("merge %s: %w", m.SourceID, err)
-		}
-		seen[key] = true
-
-		for _, ln := range m.OAuthLinks {
-			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
-			if err != nil {
-				return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
-			}
-			res.Links += n
-			if n > 0 {
-				if err := recordMerge(ctx, tx, batch.RunID, id, "link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
-					return err
-				}
-			}
-		}
-		var gained []string
-		for _, t := range rules.CleanTags(m.Tags) {
-			n, err := execCount(ctx, st.tag, id, t)
-			if err != nil {
-				return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
-			}
-			if n > 0 {
-				gained = append(gained, t)
-				if err := recordMerge(ctx, tx, batch.RunID, id, "tag", t, "", nil, nil); err != nil {
-					return err
-				}
-			}
-		}
-		if m.ImportMeta != nil {
-			var md map[string]any
-			if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
-				md = map[string]any{} // unreadable or null metadata: start over
-			}
-			if _, ok := md["import"]; !ok {
-				md["import"] = m.ImportMeta
-				b, err := json.Marshal(md)
-				if err != nil {
-					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-				}
-				if _, err := st.setMeta.ExecContext(ctx, string(b), id); err != nil {
-					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-				}
-				if err := recordMerge(ctx, tx, batch.RunID, id, "meta", "", "", meta, string(b)); err != nil {
-					return err
-				}
-			}
-		}
-		ident, err := rules.IdentityArgs(&m.Fill)
-		if err != nil {
-			return fmt.Errorf("merge %s: %w", m.SourceID, err)
-		}
-		// The identity columns before and after the fill are recorded when
-		// they differ, so that undo can put back exactly what was there.
-		var fieldsBefore, fieldsAfter string
-		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsBefore); err != nil {
-			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-		}
-		if _, err := st.fill.ExecContext(ctx, m.Fill.Username, m.Fill.Phone, boolInt(m.Fill.PhoneVerified), m.Fill.Phone,
-			m.Fill.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, id); err != nil {
-			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-		}
-		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsAfter); err != nil {
-			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-		}
-		if fieldsAfter != fieldsBefore {
-			if err := recordMerge(ctx, tx, batch.RunID, id, "fields", "", "", fieldsBefore, fieldsAfter); err != nil {
-				return err
-			}
-		}
-		if _, err := st.source.ExecContext(ctx, m.Source, m.SourceID, id, batch.RunID); err != nil {
-			return fmt.Errorf("source id %s: %w", m.SourceID, err)
-		}
-		if !banned {
-			for _, j := range journeys {
-				if j.tag == "" || !slices.Contains(gained, j.tag) {
-					continue
-				}
-				n, err := execCount(ctx, st.enroll, j.id, id, j.entry, nowS, nowS)
-				if err != nil {
-					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
-				}
-				res.Enrolled += n
-				if n > 0 {
-					if err := recordMerge(ctx, tx, batch.RunID, id, "enrollment", j.id, "", nil, nil); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		res.Merged++
-	}
-	return nil
+	return sqlstore.ApplyMerges(ctx, mergeTx{tx, st}, batch, seen, journeys, nowS, res)
 }
 
 // identityJSON snapshots the identity columns a merge may fill, as one
