@@ -320,7 +320,7 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 	if copied {
 		return users, nil
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned,
+	ok, err := returnedIDs(tx.Query(ctx, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned,
 			import_run, inserted_at, username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked)
 		SELECT id, email, name, image, ev, ca, ll, md, b, $14, $15, un, ph, pv, ex, se, pm, um, lk
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::bool[],
@@ -329,17 +329,9 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 		ON CONFLICT DO NOTHING
 		RETURNING id`,
 		ids, emails, names, images, verified, created, lastLogin, metas, banned,
-		usernames, phones, phoneVerified, externals, runID, nowS, secondaries, privates, unsafes, locked)
+		usernames, phones, phoneVerified, externals, runID, nowS, secondaries, privates, unsafes, locked))
 	if err != nil {
 		return nil, fmt.Errorf("insert users: %w", err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("insert users: %w", err)
-	}
-	ok := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		ok[id] = true
 	}
 
 	var srcs, sids, uids []string
@@ -349,19 +341,11 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 		}
 	}
 	if len(uids) > 0 {
-		rows, err = tx.Query(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id)
+		has, err := returnedIDs(tx.Query(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id)
 			SELECT s, i, u, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t (s, i, u)
-			ON CONFLICT DO NOTHING RETURNING user_id`, srcs, sids, uids, runID)
+			ON CONFLICT DO NOTHING RETURNING user_id`, srcs, sids, uids, runID))
 		if err != nil {
 			return nil, fmt.Errorf("insert import records: %w", err)
-		}
-		recorded, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, fmt.Errorf("insert import records: %w", err)
-		}
-		has := make(map[string]bool, len(recorded))
-		for _, id := range recorded {
-			has[id] = true
 		}
 		var lost []string
 		for _, id := range uids {
@@ -388,6 +372,22 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 }
 
 func mk(n int) []string { return make([]string, n) }
+
+// returnedIDs is the set of ids an INSERT … RETURNING wrote.
+func returnedIDs(rows pgx.Rows, err error) (map[string]bool, error) {
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
 
 // uniqueViolation is PostgreSQL's SQLSTATE unique_violation.
 const uniqueViolation = "23505"

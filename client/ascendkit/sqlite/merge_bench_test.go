@@ -5,22 +5,14 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
-	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
 )
 
 // BenchmarkApplyMerge measures the merge path: batches of merges into
 // users that exist, each adding a link, a tag that enrolls, the import
 // metadata and an identity field, all recorded for undo.
 func BenchmarkApplyMerge(b *testing.B) {
-	l := openTest(b)
+	l := openWithJourney(b, "import:merged")
 	const batchSize = 250
-	if _, _, err := l.CreateJourney(ctx, func() ascendkit.Journey {
-		j := conformance.Journey("Bench", "import:merged")
-		j.Status = ascendkit.StatusActive
-		return j
-	}()); err != nil {
-		b.Fatal(err)
-	}
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
