@@ -8,9 +8,11 @@
 // Every query here uses $1… placeholders: PostgreSQL's syntax, which
 // SQLite also binds by position (modernc.org/sqlite reads $NNN as it does
 // ?NNN), so no rebinding is needed. SQL that really differs between the
-// two (row locks, JSON functions) comes from the backend's Dialect. What
-// is each backend's own — schema, migrations, the bulk import paths, user
-// lookups, error mapping — stays in its package.
+// two (row locks, JSON functions) comes from the backend's Dialect. The
+// merges of an import batch follow one path (ApplyMerges) over each
+// backend's own statements (MergeTx), which run inside its transaction.
+// What is each backend's own — schema, migrations, the bulk import paths,
+// user lookups, error mapping — stays in its package.
 package sqlstore
 
 import (
