@@ -86,11 +86,18 @@ const (
 	fromDefault = "default"
 )
 
-// resolveTarget picks the environment: --env, $ASCENDKIT_ENV, the saved
-// set-env target, else the local default.
-func (g *globalOptions) resolveTarget() (target string, isDefault bool, err error) {
+// resolveTarget picks the environment — --env, $ASCENDKIT_ENV, the saved
+// set-env target, else the local default — and parses it (a usage error
+// when it does not parse).
+func (g *globalOptions) resolveTarget() (target string, t ascendkit.Target, isDefault bool, err error) {
 	target, from, err := g.resolveTargetFrom()
-	return target, from == fromDefault, err
+	if err != nil {
+		return "", ascendkit.Target{}, false, err
+	}
+	if t, err = ascendkit.ParseTarget(target); err != nil {
+		return "", ascendkit.Target{}, false, usageErr("%v", err)
+	}
+	return target, t, from == fromDefault, nil
 }
 
 // resolveTargetFrom is resolveTarget that also says where the target
@@ -119,24 +126,16 @@ func (g *globalOptions) resolveTargetFrom() (target, from string, err error) {
 // openEnv opens the resolved environment. The first time the default
 // local environment is created, it says so on stderr.
 func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, error) {
-	target, isDefault, err := g.resolveTarget()
+	target, t, isDefault, err := g.resolveTarget()
 	if err != nil {
 		return nil, err
-	}
-	t, err := ascendkit.ParseTarget(target)
-	if err != nil {
-		return nil, usageErr("%v", err)
 	}
 	if t.Kind == ascendkit.TargetLocal && isDefault {
 		if _, statErr := os.Stat(t.Path); errors.Is(statErr, os.ErrNotExist) {
 			fmt.Fprintf(g.io.ErrOut, "Creating the local AscendKit environment at %s\n", t.Path)
 		}
 	}
-	env, err := ascendkit.Open(target)
-	if err != nil {
-		return nil, err
-	}
-	return env, nil
+	return ascendkit.Open(target)
 }
 
 // errNoEnvironment is wrapped by openExisting when the target's local
@@ -148,13 +147,9 @@ var errNoEnvironment = errors.New("no environment")
 // A local target whose database does not exist is refused rather than
 // created: a mistyped path must not look like an empty environment.
 func (g *globalOptions) openExisting(ctx context.Context) (ascendkit.Environment, error) {
-	target, _, err := g.resolveTarget()
+	target, t, _, err := g.resolveTarget()
 	if err != nil {
 		return nil, err
-	}
-	t, err := ascendkit.ParseTarget(target)
-	if err != nil {
-		return nil, usageErr("%v", err)
 	}
 	if t.Kind == ascendkit.TargetLocal {
 		abs, err := filepath.Abs(t.Path)
@@ -171,7 +166,7 @@ func (g *globalOptions) openExisting(ctx context.Context) (ascendkit.Environment
 			return nil, &exitError{code: ExitError, err: fmt.Errorf("environment %s is a directory, not a database file", abs)}
 		}
 	}
-	return g.openEnv(ctx)
+	return ascendkit.Open(target)
 }
 
 type setEnvOptions struct {

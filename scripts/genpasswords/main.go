@@ -6,14 +6,15 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+	"github.com/ascendkit/ascendkit/scripts/internal/outfile"
 )
 
 const b64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -24,18 +25,18 @@ func main() {
 	seed := flag.Int64("seed", 1, "genusers seed")
 	out := flag.String("o", "-", "output file (- for stdout)")
 	flag.Parse()
-	w := os.Stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		defer f.Close()
-		w = f
+	err := outfile.Write(*out, func(w io.Writer) error {
+		return writePasswords(w, *users, *extra, *seed)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "genpasswords:", err)
+		os.Exit(1)
 	}
-	bw := bufio.NewWriter(w)
-	r := rand.New(rand.NewPCG(uint64(*seed), 7))
+}
+
+// writePasswords writes the records as one JSON array, a record a line.
+func writePasswords(w io.Writer, users, extra int, seed int64) error {
+	r := rand.New(rand.NewPCG(uint64(seed), 7))
 	digest := func() string {
 		b := make([]byte, 53)
 		for i := range b {
@@ -43,22 +44,24 @@ func main() {
 		}
 		return "$2a$10$" + string(b)
 	}
-	enc := json.NewEncoder(bw)
-	bw.WriteString("[\n")
-	total := *users + *extra
-	for i := range total {
+	enc := json.NewEncoder(w)
+	if _, err := io.WriteString(w, "[\n"); err != nil {
+		return err
+	}
+	for i := range users + extra {
 		id := fmt.Sprintf("user_extra_%09d", i)
-		if i < *users {
-			id = emulator.UserAt(i, *users, *seed).ID
+		if i < users {
+			id = emulator.UserAt(i, users, seed).ID
 		}
 		if i > 0 {
-			bw.WriteString(",")
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
 		}
-		enc.Encode(map[string]string{"id": id, "password_digest": digest(), "password_hasher": "bcrypt"})
+		if err := enc.Encode(map[string]string{"id": id, "password_digest": digest(), "password_hasher": "bcrypt"}); err != nil {
+			return err
+		}
 	}
-	bw.WriteString("]\n")
-	if err := bw.Flush(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	_, err := io.WriteString(w, "]\n")
+	return err
 }

@@ -3,12 +3,13 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+	"github.com/ascendkit/ascendkit/scripts/internal/outfile"
 )
 
 func main() {
@@ -16,23 +17,8 @@ func main() {
 	seed := flag.Int64("seed", 1, "generator seed")
 	out := flag.String("o", "-", "output file (- for stdout)")
 	flag.Parse()
-	w := os.Stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		defer f.Close()
-		w = f
-	}
-	bw := bufio.NewWriter(w)
-	if err := emulator.WriteJSON(bw, *n, *seed); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if err := bw.Flush(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	if err := outfile.Write(*out, func(w io.Writer) error { return emulator.WriteJSON(w, *n, *seed) }); err != nil {
+		fmt.Fprintln(os.Stderr, "genusers:", err)
 		os.Exit(1)
 	}
 }

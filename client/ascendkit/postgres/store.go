@@ -30,6 +30,9 @@ var dialect = sqlstore.Dialect{
 		FROM import_merge_changes c
 		WHERE c.run_id = $1 AND c.kind = 'fields' AND c.user_id = users.id
 			AND c.after = ` + qualifiedIdentityJSON,
+	UserTags: `COALESCE((SELECT json_agg(tag ORDER BY tag) FROM user_tags WHERE user_id = u.id), '[]')::text`,
+	UserLinks: `COALESCE((SELECT json_agg(json_build_object('provider', provider, 'providerUserId', provider_user_id, 'email', email)
+		ORDER BY provider, provider_user_id) FROM oauth_links WHERE user_id = u.id), '[]')::text`,
 }
 
 // qualifiedIdentityJSON is identityJSON over the users row of an UPDATE …

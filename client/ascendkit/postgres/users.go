@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -128,11 +128,6 @@ func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map
 	return out, nil
 }
 
-// activeJourney is what import-time enrollment needs of a journey.
-type activeJourney struct {
-	id, entry, tag string
-}
-
 // ApplyImport writes one batch in a single transaction, with the same
 // rules as the SQLite backend (see its ApplyImport). Concurrent writers are
 // settled by the database: a user, source id or OAuth link another writer
@@ -156,7 +151,8 @@ func (e *Env) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now 
 	return res, nil
 }
 
-type sourceKey struct{ source, id string }
+// sourceKey is a user's (source, source id) import record.
+type sourceKey = sqlstore.SourceKey
 
 // newUser is a create that passed the lookups, with its stored values.
 type newUser struct {
@@ -177,7 +173,7 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 	if _, err := tx.Exec(ctx, `LOCK TABLE journeys IN SHARE MODE`); err != nil {
 		return fmt.Errorf("lock journeys: %w", err)
 	}
-	journeys, err := activeJourneys(ctx, tx)
+	journeys, err := sqlstore.ActiveJourneys(ctx, pgQuerier{tx})
 	if err != nil {
 		return fmt.Errorf("active journeys: %w", err)
 	}
@@ -189,20 +185,11 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 	// Merges are looked up, as a merge whose source id is recorded is
 	// reported existing even when its email matches nobody.
 	seen := make(map[sourceKey]bool)
-	if len(batch.Merge) > 0 {
-		bySource := make(map[string][]string)
-		for _, m := range batch.Merge {
-			bySource[m.Source] = append(bySource[m.Source], m.SourceID)
-		}
-		for src, ids := range bySource {
-			found, err := lookupSourceIDs(ctx, tx, src, ids)
-			if err != nil {
-				return err
-			}
-			for id := range found {
-				seen[sourceKey{src, id}] = true
-			}
-		}
+	err = sqlstore.RecordedMerges(ctx, batch.Merge, seen, func(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
+		return lookupSourceIDs(ctx, tx, source, ids)
+	})
+	if err != nil {
+		return err
 	}
 	emails := make([]string, len(batch.Create))
 	for i, c := range batch.Create {
@@ -213,7 +200,7 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 	var users []newUser
 	for i := range batch.Create {
 		c := &batch.Create[i]
-		key := sourceKey{c.Source, c.SourceID}
+		key := sourceKey{Source: c.Source, ID: c.SourceID}
 		if seen[key] || taken[emails[i]] {
 			continue
 		}
@@ -247,26 +234,7 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 	}
 	res.Created = len(users)
 
-	for i := range batch.Merge {
-		if err := applyMerge(ctx, tx, batch.RunID, &batch.Merge[i], seen, journeys, nowS, res); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func activeJourneys(ctx context.Context, q querier) ([]activeJourney, error) {
-	rows, err := q.Query(ctx, `SELECT id, entry, audience_tag FROM journeys WHERE status = 'active' ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	var out []activeJourney
-	var j activeJourney
-	_, err = pgx.ForEachRow(rows, []any{&j.id, &j.entry, &j.tag}, func() error {
-		out = append(out, j)
-		return nil
-	})
-	return out, err
+	return sqlstore.ApplyMerges(ctx, mergeTx{tx}, batch, seen, journeys, nowS, res)
 }
 
 // insertUsers inserts the users and their import records by COPY or, when
@@ -352,7 +320,7 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 	if copied {
 		return users, nil
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned,
+	ok, err := returnedIDs(tx.Query(ctx, `INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned,
 			import_run, inserted_at, username, phone, phone_verified, external_id, secondary_emails, private_metadata, unsafe_metadata, locked)
 		SELECT id, email, name, image, ev, ca, ll, md, b, $14, $15, un, ph, pv, ex, se, pm, um, lk
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::bool[],
@@ -361,17 +329,9 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 		ON CONFLICT DO NOTHING
 		RETURNING id`,
 		ids, emails, names, images, verified, created, lastLogin, metas, banned,
-		usernames, phones, phoneVerified, externals, runID, nowS, secondaries, privates, unsafes, locked)
+		usernames, phones, phoneVerified, externals, runID, nowS, secondaries, privates, unsafes, locked))
 	if err != nil {
 		return nil, fmt.Errorf("insert users: %w", err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("insert users: %w", err)
-	}
-	ok := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		ok[id] = true
 	}
 
 	var srcs, sids, uids []string
@@ -381,19 +341,11 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 		}
 	}
 	if len(uids) > 0 {
-		rows, err = tx.Query(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id)
+		has, err := returnedIDs(tx.Query(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id)
 			SELECT s, i, u, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t (s, i, u)
-			ON CONFLICT DO NOTHING RETURNING user_id`, srcs, sids, uids, runID)
+			ON CONFLICT DO NOTHING RETURNING user_id`, srcs, sids, uids, runID))
 		if err != nil {
 			return nil, fmt.Errorf("insert import records: %w", err)
-		}
-		recorded, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, fmt.Errorf("insert import records: %w", err)
-		}
-		has := make(map[string]bool, len(recorded))
-		for _, id := range recorded {
-			has[id] = true
 		}
 		var lost []string
 		for _, id := range uids {
@@ -420,6 +372,22 @@ func insertUsers(ctx context.Context, tx pgx.Tx, users []newUser, runID string, 
 }
 
 func mk(n int) []string { return make([]string, n) }
+
+// returnedIDs is the set of ids an INSERT … RETURNING wrote.
+func returnedIDs(rows pgx.Rows, err error) (map[string]bool, error) {
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
 
 // uniqueViolation is PostgreSQL's SQLSTATE unique_violation.
 const uniqueViolation = "23505"
@@ -456,7 +424,7 @@ func copyNew(ctx context.Context, tx pgx.Tx, copies ...copySpec) (bool, error) {
 // enrollments of users created in this transaction. Rows keyed by the new
 // users alone cannot conflict with anyone, so they go through COPY; links
 // are global and fall back to ON CONFLICT DO NOTHING when one is taken.
-func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []activeJourney, nowS string, res *ascendkit.BatchResult) error {
+func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []sqlstore.ActiveJourney, nowS string, res *ascendkit.BatchResult) error {
 	var lu, lp, lpid, le []string
 	// Most users have two tags and two events.
 	tagUser, tagName := make([]string, 0, 2*len(users)), make([]string, 0, 2*len(users))
@@ -484,8 +452,8 @@ func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []
 		}
 		if !u.Banned {
 			for _, j := range journeys {
-				if j.tag == "" || slices.Contains(nu.tags, j.tag) {
-					enJourney, enUser, enEntry = append(enJourney, j.id), append(enUser, nu.id), append(enEntry, j.entry)
+				if j.Tag == "" || slices.Contains(nu.tags, j.Tag) {
+					enJourney, enUser, enEntry = append(enJourney, j.ID), append(enUser, nu.id), append(enEntry, j.Entry)
 				}
 			}
 		}
@@ -555,100 +523,42 @@ const identityJSON = `json_build_object('username', username, 'phone', phone, 'p
 	'external_id', external_id, 'secondary_emails', secondary_emails,
 	'private_metadata', private_metadata, 'unsafe_metadata', unsafe_metadata)::text`
 
-// applyMerge adds one Merge to the user with its email, recording what it
-// added for undo. The user row is locked first, so concurrent merges into
-// one user apply one after the other.
-func applyMerge(ctx context.Context, tx pgx.Tx, runID string, m *ascendkit.Merge, seen map[sourceKey]bool,
-	journeys []activeJourney, nowS string, res *ascendkit.BatchResult) error {
-	key := sourceKey{m.Source, m.SourceID}
-	if seen[key] {
-		res.Existing = append(res.Existing, m.SourceID)
-		return nil
-	}
-	var id, meta string
-	var banned bool
-	err := tx.QueryRow(ctx, `SELECT id, banned, metadata FROM users WHERE email = $1 FOR UPDATE`, rules.NormEmail(m.Email)).Scan(&id, &banned, &meta)
+// mergeTx is PostgreSQL's sqlstore.MergeTx. Writers run concurrently:
+// FindUser locks the user row, and the inserts skip a row another writer
+// committed first.
+type mergeTx struct{ tx pgx.Tx }
+
+func (m mergeTx) FindUser(ctx context.Context, email string) (id string, banned bool, meta string, ok bool, err error) {
+	err = m.tx.QueryRow(ctx, `SELECT id, banned, metadata FROM users WHERE email = $1 FOR UPDATE`, email).Scan(&id, &banned, &meta)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
+		return "", false, "", false, nil
 	}
-	if err != nil {
-		return fmt.Errorf("merge %s: %w", m.SourceID, err)
-	}
-	seen[key] = true
-	// The import record goes first: when another writer recorded this
-	// source id meanwhile, the merge is theirs and nothing is added.
-	tag, err := tx.Exec(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		m.Source, m.SourceID, id, runID)
-	if err != nil {
-		return fmt.Errorf("source id %s: %w", m.SourceID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		res.Existing = append(res.Existing, m.SourceID)
-		return nil
-	}
-	record := func(kind, k1, k2 string, before, after any) error {
-		_, err := tx.Exec(ctx, `INSERT INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, runID, id, kind, k1, k2, before, after)
-		if err != nil {
-			return fmt.Errorf("record merge of %s: %w", id, err)
-		}
-		return nil
-	}
-	for _, ln := range m.OAuthLinks {
-		tag, err := tx.Exec(ctx, `INSERT INTO oauth_links (user_id, provider, provider_user_id, email) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
-		if err != nil {
-			return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
-		}
-		if tag.RowsAffected() > 0 {
-			res.Links++
-			if err := record("link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
-				return err
-			}
-		}
-	}
-	var gained []string
-	for _, t := range rules.CleanTags(m.Tags) {
-		tag, err := tx.Exec(ctx, `INSERT INTO user_tags (user_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, t)
-		if err != nil {
-			return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
-		}
-		if tag.RowsAffected() > 0 {
-			gained = append(gained, t)
-			if err := record("tag", t, "", nil, nil); err != nil {
-				return err
-			}
-		}
-	}
-	if m.ImportMeta != nil {
-		var md map[string]any
-		if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
-			md = map[string]any{} // unreadable or null metadata: start over
-		}
-		if _, ok := md["import"]; !ok {
-			md["import"] = m.ImportMeta
-			b, err := json.Marshal(md)
-			if err != nil {
-				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-			}
-			if _, err := tx.Exec(ctx, `UPDATE users SET metadata = $1 WHERE id = $2`, string(b), id); err != nil {
-				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-			}
-			if err := record("meta", "", "", meta, string(b)); err != nil {
-				return err
-			}
-		}
-	}
-	ident, err := rules.IdentityArgs(&m.Fill)
-	if err != nil {
-		return fmt.Errorf("merge %s: %w", m.SourceID, err)
-	}
-	// A merge never overwrites: each identity field is set only while the
-	// user has none (phone and its verification move together). The
-	// columns before and after are recorded when they differ, so that undo
-	// can put back exactly what was there.
-	var before, after string
-	err = tx.QueryRow(ctx, `WITH old AS (SELECT `+identityJSON+` AS j FROM users WHERE id = $9)
+	return id, banned, meta, err == nil, err
+}
+
+func (m mergeTx) AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error) {
+	return wrote(m.tx.Exec(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		source, sourceID, userID, runID))
+}
+
+func (m mergeTx) AddLink(ctx context.Context, userID string, ln ascendkit.OAuthLink) (bool, error) {
+	return wrote(m.tx.Exec(ctx, `INSERT INTO oauth_links (user_id, provider, provider_user_id, email) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		userID, ln.Provider, ln.ProviderUserID, ln.Email))
+}
+
+func (m mergeTx) AddTag(ctx context.Context, userID, tag string) (bool, error) {
+	return wrote(m.tx.Exec(ctx, `INSERT INTO user_tags (user_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`, userID, tag))
+}
+
+func (m mergeTx) SetMetadata(ctx context.Context, userID, metadata string) error {
+	_, err := m.tx.Exec(ctx, `UPDATE users SET metadata = $1 WHERE id = $2`, metadata, userID)
+	return err
+}
+
+// FillIdentity snapshots the identity columns before and after in the
+// one UPDATE.
+func (m mergeTx) FillIdentity(ctx context.Context, userID string, f *ascendkit.User, ident rules.Identity) (before, after string, err error) {
+	err = m.tx.QueryRow(ctx, `WITH old AS (SELECT `+identityJSON+` AS j FROM users WHERE id = $9)
 		UPDATE users SET
 		username         = CASE WHEN username = '' THEN $1 ELSE username END,
 		phone_verified   = CASE WHEN phone = '' AND $2 <> '' THEN $3 ELSE phone_verified END,
@@ -659,34 +569,23 @@ func applyMerge(ctx context.Context, tx pgx.Tx, runID string, m *ascendkit.Merge
 		unsafe_metadata  = CASE WHEN unsafe_metadata IN ('', '{}', 'null') THEN $7 ELSE unsafe_metadata END
 		WHERE id = $8
 		RETURNING (SELECT j FROM old), `+identityJSON,
-		m.Fill.Username, m.Fill.Phone, m.Fill.PhoneVerified, m.Fill.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, id, id).
+		f.Username, f.Phone, f.PhoneVerified, f.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, userID, userID).
 		Scan(&before, &after)
-	if err != nil {
-		return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-	}
-	if after != before {
-		if err := record("fields", "", "", before, after); err != nil {
-			return err
-		}
-	}
-	if !banned {
-		for _, j := range journeys {
-			if j.tag == "" || !slices.Contains(gained, j.tag) {
-				continue
-			}
-			tag, err := tx.Exec(ctx, `INSERT INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
-				VALUES ($1, $2, 'active', $3, $4, $4) ON CONFLICT DO NOTHING`, j.id, id, j.entry, nowS)
-			if err != nil {
-				return fmt.Errorf("enroll %s: %w", m.SourceID, err)
-			}
-			if tag.RowsAffected() > 0 {
-				res.Enrolled++
-				if err := record("enrollment", j.id, "", nil, nil); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	res.Merged++
-	return nil
+	return before, after, err
+}
+
+func (m mergeTx) Enroll(ctx context.Context, j sqlstore.ActiveJourney, userID, now string) (bool, error) {
+	return wrote(m.tx.Exec(ctx, `INSERT INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
+		VALUES ($1, $2, 'active', $3, $4, $4) ON CONFLICT DO NOTHING`, j.ID, userID, j.Entry, now))
+}
+
+func (m mergeTx) Record(ctx context.Context, runID, userID, kind, k1, k2 string, before, after any) error {
+	_, err := m.tx.Exec(ctx, `INSERT INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, runID, userID, kind, k1, k2, before, after)
+	return err
+}
+
+// wrote reports whether an insert wrote its row.
+func wrote(tag pgconn.CommandTag, err error) (bool, error) {
+	return err == nil && tag.RowsAffected() > 0, err
 }

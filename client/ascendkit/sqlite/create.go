@@ -9,6 +9,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 )
 
 // The multi-row statements of createUsers. The conflict clauses are what
@@ -51,7 +52,7 @@ var (
 // the source ids of the users it creates are added to seen (a merge of
 // the same id later in the batch then has nothing to do).
 func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, nowS string, now time.Time,
-	journeys []activeJourney, seen map[sourceKey]bool, res *ascendkit.BatchResult) error {
+	journeys []sqlstore.ActiveJourney, seen map[sourceKey]bool, res *ascendkit.BatchResult) error {
 	if len(batch.Create) == 0 {
 		return nil
 	}
@@ -64,7 +65,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 	for i := range batch.Create {
 		c := &batch.Create[i]
 		u := &c.User
-		key := sourceKey{c.Source, c.SourceID}
+		key := sourceKey{Source: c.Source, ID: c.SourceID}
 		email := rules.NormEmail(u.Email)
 		if keys[key] || taken[email] {
 			continue
@@ -162,7 +163,7 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 			res.Existing = append(res.Existing, c.SourceID)
 			continue
 		}
-		seen[sourceKey{c.Source, c.SourceID}] = true
+		seen[sourceKey{Source: c.Source, ID: c.SourceID}] = true
 		u := &c.User
 		for _, ln := range u.OAuthLinks {
 			linkArgs = append(linkArgs, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
@@ -183,8 +184,8 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 		}
 		if !u.Banned {
 			for _, j := range journeys {
-				if j.tag == "" || slices.Contains(ts, j.tag) {
-					enrollArgs = append(enrollArgs, j.id, id, "active", j.entry, nowS, nowS)
+				if j.Tag == "" || slices.Contains(ts, j.Tag) {
+					enrollArgs = append(enrollArgs, j.ID, id, "active", j.Entry, nowS, nowS)
 				}
 			}
 		}
@@ -280,12 +281,12 @@ func lostSources(ctx context.Context, tx *sql.Tx, creates []ascendkit.ImportedUs
 			return nil, err
 		}
 		for sid, m := range found {
-			owner[sourceKey{src, sid}] = m.UserID
+			owner[sourceKey{Source: src, ID: sid}] = m.UserID
 		}
 	}
 	var lost []string
 	for i, id := range ids {
-		if id != "" && owner[sourceKey{creates[i].Source, creates[i].SourceID}] != id {
+		if id != "" && owner[sourceKey{Source: creates[i].Source, ID: creates[i].SourceID}] != id {
 			lost = append(lost, id)
 			ids[i] = ""
 		}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
-	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -224,14 +223,6 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// parseTimePtr is rules.ParseTimePtr of a nullable column.
-func parseTimePtr(s sql.NullString) (*time.Time, error) {
-	if !s.Valid {
-		return nil, nil
-	}
-	return rules.ParseTimePtr(&s.String)
 }
 
 // maxVars bounds the parameters of one IN (…) query.

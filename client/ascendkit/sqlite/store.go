@@ -30,6 +30,9 @@ var dialect = sqlstore.Dialect{
 		FROM import_merge_changes c
 		WHERE c.run_id = $1 AND c.kind = 'fields' AND c.user_id = users.id
 			AND c.after = ` + identityJSON,
+	UserTags: `(SELECT json_group_array(tag) FROM (SELECT tag FROM user_tags WHERE user_id = u.id ORDER BY tag))`,
+	UserLinks: `(SELECT json_group_array(json_object('provider', provider, 'providerUserId', provider_user_id, 'email', email))
+		FROM (SELECT provider, provider_user_id, email FROM oauth_links WHERE user_id = u.id ORDER BY provider, provider_user_id))`,
 }
 
 // newStore returns the shared store over l: reads on the read-only pool,

@@ -3,10 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 )
 
 // LookupSourceIDs returns, for the given ids of source, the users they were
@@ -374,88 +373,8 @@ func boolInt(b bool) int {
 	return 0
 }
 
-type sourceKey struct{ source, id string }
-
-// activeJourney is what import-time enrollment needs of a journey.
-type activeJourney struct {
-	id, entry, tag string
-}
-
-func activeJourneys(ctx context.Context, q queryer) ([]activeJourney, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, entry, audience_tag FROM journeys WHERE status = 'active' ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	var out []activeJourney
-	for rows.Next() {
-		var j activeJourney
-		if err := rows.Scan(&j.id, &j.entry, &j.tag); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, closeRows(rows)
-}
-
-// importStmts are the statements of a batch's merges, prepared once per
-// transaction.
-type importStmts struct {
-	link, tag, source, enroll, findUser, setMeta, fill, fields *sql.Stmt
-}
-
-func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
-	var s importStmts
-	var err error
-	prep := func(dst **sql.Stmt, query string) {
-		if err != nil {
-			return
-		}
-		*dst, err = tx.PrepareContext(ctx, query)
-	}
-	prep(&s.link, `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`)
-	prep(&s.tag, `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`)
-	prep(&s.source, `INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`)
-	prep(&s.enroll, `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
-		VALUES (?, ?, 'active', ?, ?, ?)`)
-	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
-	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
-	prep(&s.fields, `SELECT `+identityJSON+` FROM users WHERE id = ?`)
-	// A merge never overwrites: each identity field is set only while the
-	// existing user has none (phone and its verification move together).
-	prep(&s.fill, `UPDATE users SET
-		username         = CASE WHEN username = '' THEN ? ELSE username END,
-		phone_verified   = CASE WHEN phone = '' AND ? <> '' THEN ? ELSE phone_verified END,
-		phone            = CASE WHEN phone = '' THEN ? ELSE phone END,
-		external_id      = CASE WHEN external_id = '' THEN ? ELSE external_id END,
-		secondary_emails = CASE WHEN secondary_emails IN ('', '[]', 'null') THEN ? ELSE secondary_emails END,
-		private_metadata = CASE WHEN private_metadata IN ('', '{}', 'null') THEN ? ELSE private_metadata END,
-		unsafe_metadata  = CASE WHEN unsafe_metadata IN ('', '{}', 'null') THEN ? ELSE unsafe_metadata END
-		WHERE id = ?`)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	return &s, nil
-}
-
-func (s *importStmts) close() {
-	for _, st := range []*sql.Stmt{s.link, s.tag, s.source, s.enroll, s.findUser, s.setMeta, s.fill, s.fields} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-// execCount runs an insert and returns how many rows it wrote.
-func execCount(ctx context.Context, st *sql.Stmt, args ...any) (int, error) {
-	r, err := st.ExecContext(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := r.RowsAffected()
-	return int(n), err
-}
+// sourceKey is a user's (source, source id) import record.
+type sourceKey = sqlstore.SourceKey
 
 // ApplyImport writes one batch in a single transaction.
 //
@@ -494,7 +413,7 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 
 func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, batch ascendkit.ImportBatch, now time.Time, res *ascendkit.BatchResult) error {
 	nowS := rules.FormatTime(now)
-	journeys, err := activeJourneys(ctx, tx)
+	journeys, err := sqlstore.ActiveJourneys(ctx, sqlQuerier{tx})
 	if err != nil {
 		return fmt.Errorf("active journeys: %w", err)
 	}
@@ -510,131 +429,18 @@ func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 
 	// Merges are few (duplicates the user chose to merge), so they keep
 	// one lookup of their source ids and per-row statements.
-	bySource := make(map[string][]string)
-	for _, m := range batch.Merge {
-		bySource[m.Source] = append(bySource[m.Source], m.SourceID)
-	}
-	for src, ids := range bySource {
-		found, err := lookupSourceIDs(ctx, tx, src, ids)
-		if err != nil {
-			return err
-		}
-		for id := range found {
-			seen[sourceKey{src, id}] = true
-		}
+	err = sqlstore.RecordedMerges(ctx, batch.Merge, seen, func(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
+		return lookupSourceIDs(ctx, tx, source, ids)
+	})
+	if err != nil {
+		return err
 	}
 	st, err := prepareImport(ctx, tx)
 	if err != nil {
 		return err
 	}
 	defer st.close()
-
-	for i := range batch.Merge {
-		m := &batch.Merge[i]
-		key := sourceKey{m.Source, m.SourceID}
-		if seen[key] {
-			res.Existing = append(res.Existing, m.SourceID)
-			continue
-		}
-		var id, meta string
-		var banned bool
-		switch err := st.findUser.QueryRowContext(ctx, rules.NormEmail(m.Email)).Scan(&id, &banned, &meta); {
-		case errors.Is(err, sql.ErrNoRows):
-			continue
-		case err != nil:
-			return fmt.Errorf("merge %s: %w", m.SourceID, err)
-		}
-		seen[key] = true
-
-		for _, ln := range m.OAuthLinks {
-			n, err := execCount(ctx, st.link, id, ln.Provider, ln.ProviderUserID, rules.NormEmail(ln.Email))
-			if err != nil {
-				return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
-			}
-			res.Links += n
-			if n > 0 {
-				if err := recordMerge(ctx, tx, batch.RunID, id, "link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
-					return err
-				}
-			}
-		}
-		var gained []string
-		for _, t := range rules.CleanTags(m.Tags) {
-			n, err := execCount(ctx, st.tag, id, t)
-			if err != nil {
-				return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
-			}
-			if n > 0 {
-				gained = append(gained, t)
-				if err := recordMerge(ctx, tx, batch.RunID, id, "tag", t, "", nil, nil); err != nil {
-					return err
-				}
-			}
-		}
-		if m.ImportMeta != nil {
-			var md map[string]any
-			if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
-				md = map[string]any{} // unreadable or null metadata: start over
-			}
-			if _, ok := md["import"]; !ok {
-				md["import"] = m.ImportMeta
-				b, err := json.Marshal(md)
-				if err != nil {
-					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-				}
-				if _, err := st.setMeta.ExecContext(ctx, string(b), id); err != nil {
-					return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-				}
-				if err := recordMerge(ctx, tx, batch.RunID, id, "meta", "", "", meta, string(b)); err != nil {
-					return err
-				}
-			}
-		}
-		ident, err := rules.IdentityArgs(&m.Fill)
-		if err != nil {
-			return fmt.Errorf("merge %s: %w", m.SourceID, err)
-		}
-		// The identity columns before and after the fill are recorded when
-		// they differ, so that undo can put back exactly what was there.
-		var fieldsBefore, fieldsAfter string
-		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsBefore); err != nil {
-			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-		}
-		if _, err := st.fill.ExecContext(ctx, m.Fill.Username, m.Fill.Phone, boolInt(m.Fill.PhoneVerified), m.Fill.Phone,
-			m.Fill.ExternalID, ident.Secondary, ident.Private, ident.Unsafe, id); err != nil {
-			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-		}
-		if err := st.fields.QueryRowContext(ctx, id).Scan(&fieldsAfter); err != nil {
-			return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
-		}
-		if fieldsAfter != fieldsBefore {
-			if err := recordMerge(ctx, tx, batch.RunID, id, "fields", "", "", fieldsBefore, fieldsAfter); err != nil {
-				return err
-			}
-		}
-		if _, err := st.source.ExecContext(ctx, m.Source, m.SourceID, id, batch.RunID); err != nil {
-			return fmt.Errorf("source id %s: %w", m.SourceID, err)
-		}
-		if !banned {
-			for _, j := range journeys {
-				if j.tag == "" || !slices.Contains(gained, j.tag) {
-					continue
-				}
-				n, err := execCount(ctx, st.enroll, j.id, id, j.entry, nowS, nowS)
-				if err != nil {
-					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
-				}
-				res.Enrolled += n
-				if n > 0 {
-					if err := recordMerge(ctx, tx, batch.RunID, id, "enrollment", j.id, "", nil, nil); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		res.Merged++
-	}
-	return nil
+	return sqlstore.ApplyMerges(ctx, mergeTx{tx, st}, batch, seen, journeys, nowS, res)
 }
 
 // identityJSON snapshots the identity columns a merge may fill, as one
@@ -642,181 +448,3 @@ func applyImport(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 const identityJSON = `json_object('username', username, 'phone', phone, 'phone_verified', phone_verified,
 	'external_id', external_id, 'secondary_emails', secondary_emails,
 	'private_metadata', private_metadata, 'unsafe_metadata', unsafe_metadata)`
-
-// CountUsers returns the number of users.
-func (l *Local) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count users: %w", err)
-	}
-	return n, nil
-}
-
-// userSelect reads users with their tags and links as JSON arrays, so a
-// list costs one query.
-const userSelect = `SELECT u.id, u.email, u.name, u.image, u.email_verified, u.created_at, u.last_login_at,
-	u.metadata, u.banned, u.username, u.phone, u.phone_verified, u.external_id, u.secondary_emails,
-	u.private_metadata, u.unsafe_metadata, u.locked,
-	(SELECT json_group_array(tag) FROM (SELECT tag FROM user_tags WHERE user_id = u.id ORDER BY tag)),
-	(SELECT json_group_array(json_object('provider', provider, 'providerUserId', provider_user_id, 'email', email))
-		FROM (SELECT provider, provider_user_id, email FROM oauth_links WHERE user_id = u.id ORDER BY provider, provider_user_id))
-FROM users u`
-
-func scanUser(rows interface{ Scan(...any) error }) (ascendkit.User, error) {
-	var u ascendkit.User
-	var created, meta, tags, links, secondary, private, unsafe string
-	var last sql.NullString
-	if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.EmailVerified, &created, &last,
-		&meta, &u.Banned, &u.Username, &u.Phone, &u.PhoneVerified, &u.ExternalID, &secondary,
-		&private, &unsafe, &u.Locked, &tags, &links); err != nil {
-		return ascendkit.User{}, err
-	}
-	var err error
-	if u.CreatedAt, err = rules.ParseTime(created); err != nil {
-		return ascendkit.User{}, err
-	}
-	if u.LastLoginAt, err = parseTimePtr(last); err != nil {
-		return ascendkit.User{}, err
-	}
-	if err := rules.DecodeExact(meta, &u.Metadata); err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %s metadata: %w", u.ID, err)
-	}
-	if u.Metadata == nil {
-		u.Metadata = map[string]any{}
-	}
-	if err := rules.DecodeExact(private, &u.PrivateMetadata); err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %s private metadata: %w", u.ID, err)
-	}
-	if err := rules.DecodeExact(unsafe, &u.UnsafeMetadata); err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %s unsafe metadata: %w", u.ID, err)
-	}
-	if err := json.Unmarshal([]byte(secondary), &u.SecondaryEmails); err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %s secondary emails: %w", u.ID, err)
-	}
-	if u.PrivateMetadata == nil {
-		u.PrivateMetadata = map[string]any{}
-	}
-	if u.UnsafeMetadata == nil {
-		u.UnsafeMetadata = map[string]any{}
-	}
-	if u.SecondaryEmails == nil {
-		u.SecondaryEmails = []ascendkit.SecondaryEmail{}
-	}
-	if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %s tags: %w", u.ID, err)
-	}
-	if err := json.Unmarshal([]byte(links), &u.OAuthLinks); err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %s links: %w", u.ID, err)
-	}
-	if u.Tags == nil {
-		u.Tags = []string{}
-	}
-	if u.OAuthLinks == nil {
-		u.OAuthLinks = []ascendkit.OAuthLink{}
-	}
-	slices.Sort(u.Tags)
-	slices.SortFunc(u.OAuthLinks, func(a, b ascendkit.OAuthLink) int {
-		if c := strings.Compare(a.Provider, b.Provider); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ProviderUserID, b.ProviderUserID)
-	})
-	return u, nil
-}
-
-// GetUser finds a user by usr_ id or email (case-insensitive).
-func (l *Local) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
-	key := strings.TrimSpace(idOrEmail)
-	row := l.r.QueryRowContext(ctx, userSelect+` WHERE u.id = ? OR u.email = ? LIMIT 1`, key, rules.NormEmail(key))
-	u, err := scanUser(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ascendkit.User{}, fmt.Errorf("user %q: %w", idOrEmail, ascendkit.ErrNotFound)
-	}
-	if err != nil {
-		return ascendkit.User{}, fmt.Errorf("user %q: %w", idOrEmail, err)
-	}
-	return u, nil
-}
-
-// ListUsers lists users ordered by creation date, then id.
-func (l *Local) ListUsers(ctx context.Context, f ascendkit.UserFilter) ([]ascendkit.User, error) {
-	q := userSelect
-	var args []any
-	if f.Tag != "" {
-		q += ` WHERE u.id IN (SELECT user_id FROM user_tags WHERE tag = ?)`
-		args = append(args, f.Tag)
-	}
-	q += ` ORDER BY u.created_at, u.id LIMIT ?`
-	args = append(args, limitArg(f.Limit))
-	rows, err := l.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	out := []ascendkit.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out, nil
-}
-
-// limitArg maps "0 = no limit" to SQLite's LIMIT -1.
-func limitArg(n int) int {
-	if n <= 0 {
-		return -1
-	}
-	return n
-}
-
-// ListEvents lists events ordered by creation time, then id.
-func (l *Local) ListEvents(ctx context.Context, f ascendkit.EventFilter) ([]ascendkit.Event, error) {
-	q := `SELECT id, type, COALESCE(user_id, ''), payload, created_at FROM events`
-	var where []string
-	var args []any
-	if f.Type != "" {
-		where = append(where, "type = ?")
-		args = append(args, f.Type)
-	}
-	if f.UserID != "" {
-		where = append(where, "user_id = ?")
-		args = append(args, f.UserID)
-	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at, id LIMIT ?"
-	args = append(args, limitArg(f.Limit))
-	rows, err := l.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	out := []ascendkit.Event{}
-	for rows.Next() {
-		var e ascendkit.Event
-		var payload, created string
-		if err := rows.Scan(&e.ID, &e.Type, &e.UserID, &payload, &created); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		if err := rules.DecodeExact(payload, &e.Payload); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("event %s payload: %w", e.ID, err)
-		}
-		if e.CreatedAt, err = rules.ParseTime(created); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("event %s: %w", e.ID, err)
-		}
-		out = append(out, e)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	return out, nil
-}

@@ -1,15 +1,18 @@
 // Package sqlstore is the part of the SQL environments (the sqlite and
 // postgres packages) whose logic is the same on both databases — journeys,
-// templates, import runs, undo and settings — written once over DB, a
-// narrow interface each backend satisfies with a small adapter over its
-// driver. A backend embeds *Store, so these methods are its own.
+// templates, import runs, undo, settings, user and event reads, password
+// state — written once over DB, a narrow interface each backend satisfies
+// with a small adapter over its driver. A backend embeds *Store, so these
+// methods are its own.
 //
 // Every query here uses $1… placeholders: PostgreSQL's syntax, which
 // SQLite also binds by position (modernc.org/sqlite reads $NNN as it does
 // ?NNN), so no rebinding is needed. SQL that really differs between the
-// two (row locks, JSON functions) comes from the backend's Dialect. What
-// is each backend's own — schema, migrations, the bulk import paths, user
-// lookups, error mapping — stays in its package.
+// two (row locks, JSON functions) comes from the backend's Dialect. The
+// merges of an import batch follow one path (ApplyMerges) over each
+// backend's own statements (MergeTx), which run inside its transaction.
+// What is each backend's own — schema, migrations, the bulk import paths,
+// user lookups, error mapping — stays in its package.
 package sqlstore
 
 import (
@@ -82,16 +85,22 @@ type Dialect struct {
 	// minus the import key), and the identity fields each merge filled,
 	// unless changed since.
 	UndoMetadata, UndoIdentity string
+	// UserTags and UserLinks are the columns of a user's tags and OAuth
+	// links, each a JSON array (text) built by a subquery over u.id: tags
+	// as strings, links as {provider, providerUserId, email} objects.
+	// Their order does not matter (scanUser sorts them).
+	UserTags, UserLinks string
 }
 
 // Store implements the shared ascendkit.Environment methods over a DB.
 type Store struct {
-	db DB
-	d  Dialect
+	db         DB
+	d          Dialect
+	userSelect string
 }
 
 // New returns a Store over db that speaks d.
-func New(db DB, d Dialect) *Store { return &Store{db: db, d: d} }
+func New(db DB, d Dialect) *Store { return &Store{db: db, d: d, userSelect: userSelect(d)} }
 
 // lock runs a statement that only takes row locks for the rest of the
 // transaction (query must end where ForUpdate goes); it does nothing where

@@ -1,0 +1,206 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+)
+
+// SourceKey is a user's (source, source id) import record.
+type SourceKey struct{ Source, ID string }
+
+// ActiveJourney is what import-time enrollment needs of a journey.
+type ActiveJourney struct{ ID, Entry, Tag string }
+
+// ActiveJourneys lists the active journeys, oldest first.
+func ActiveJourneys(ctx context.Context, q Querier) ([]ActiveJourney, error) {
+	rows, err := q.Query(ctx, `SELECT id, entry, audience_tag FROM journeys WHERE status = 'active' ORDER BY created_at, id`)
+	return collect(rows, err, func(r Row) (ActiveJourney, error) {
+		var j ActiveJourney
+		return j, r.Scan(&j.ID, &j.Entry, &j.Tag)
+	})
+}
+
+// MergeTx is a backend's statements for adding a Merge to an existing
+// user inside the batch's write transaction. The inserts report whether
+// they wrote a row (false: it was there already).
+type MergeTx interface {
+	// FindUser returns the user with the (normalised) email; ok is false
+	// when there is none. Where writers run concurrently it locks the
+	// row, so merges into one user apply one after the other.
+	FindUser(ctx context.Context, email string) (id string, banned bool, metadata string, ok bool, err error)
+	// AddSource records the merge's source id for the user; false when
+	// someone recorded it first.
+	AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error)
+	AddLink(ctx context.Context, userID string, ln ascendkit.OAuthLink) (bool, error)
+	AddTag(ctx context.Context, userID, tag string) (bool, error)
+	SetMetadata(ctx context.Context, userID, metadata string) error
+	// FillIdentity sets each identity field of fill the user has none
+	// of yet (phone and its verification together) and returns the
+	// identity columns before and after, as JSON text.
+	FillIdentity(ctx context.Context, userID string, fill *ascendkit.User, ident rules.Identity) (before, after string, err error)
+	// Enroll enrolls the user into a journey at its entry, now.
+	Enroll(ctx context.Context, j ActiveJourney, userID, now string) (bool, error)
+	// Record notes one thing a merge added, so that undo removes exactly
+	// that: kind, its keys k1 and k2, and what it replaced (before,
+	// after; nil when it added a row).
+	Record(ctx context.Context, runID, userID, kind, k1, k2 string, before, after any) error
+}
+
+// ApplyMerges adds each Merge of the batch to the user with its email,
+// recording what it added for undo: links and tags the user lacks,
+// metadata.import when absent, identity fields the user has none of, and
+// enrollments into the active journeys whose audience tag the user newly
+// gained (not for a banned user). A merge whose source id is in seen, or
+// recorded meanwhile, is listed in Existing; one whose email matches
+// nobody is skipped. seen gains the source ids merged.
+func ApplyMerges(ctx context.Context, tx MergeTx, batch ascendkit.ImportBatch, seen map[SourceKey]bool,
+	journeys []ActiveJourney, now string, res *ascendkit.BatchResult) error {
+	for i := range batch.Merge {
+		if err := applyMerge(ctx, tx, batch.RunID, &batch.Merge[i], seen, journeys, now, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merge, seen map[SourceKey]bool,
+	journeys []ActiveJourney, now string, res *ascendkit.BatchResult) error {
+	key := SourceKey{Source: m.Source, ID: m.SourceID}
+	if seen[key] {
+		res.Existing = append(res.Existing, m.SourceID)
+		return nil
+	}
+	id, banned, meta, ok, err := tx.FindUser(ctx, rules.NormEmail(m.Email))
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", m.SourceID, err)
+	}
+	if !ok {
+		return nil
+	}
+	seen[key] = true
+	// The import record goes first: when another writer recorded this
+	// source id meanwhile, the merge is theirs and nothing is added.
+	added, err := tx.AddSource(ctx, m.Source, m.SourceID, id, runID)
+	if err != nil {
+		return fmt.Errorf("source id %s: %w", m.SourceID, err)
+	}
+	if !added {
+		res.Existing = append(res.Existing, m.SourceID)
+		return nil
+	}
+	record := func(kind, k1, k2 string, before, after any) error {
+		if err := tx.Record(ctx, runID, id, kind, k1, k2, before, after); err != nil {
+			return fmt.Errorf("record merge of %s: %w", id, err)
+		}
+		return nil
+	}
+	for _, ln := range m.OAuthLinks {
+		ln.Email = rules.NormEmail(ln.Email)
+		added, err := tx.AddLink(ctx, id, ln)
+		if err != nil {
+			return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
+		}
+		if added {
+			res.Links++
+			if err := record("link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
+				return err
+			}
+		}
+	}
+	var gained []string
+	for _, t := range rules.CleanTags(m.Tags) {
+		added, err := tx.AddTag(ctx, id, t)
+		if err != nil {
+			return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
+		}
+		if added {
+			gained = append(gained, t)
+			if err := record("tag", t, "", nil, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if m.ImportMeta != nil {
+		var md map[string]any
+		if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
+			md = map[string]any{} // unreadable or null metadata: start over
+		}
+		if _, ok := md["import"]; !ok {
+			md["import"] = m.ImportMeta
+			b, err := json.Marshal(md)
+			if err != nil {
+				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+			}
+			if err := tx.SetMetadata(ctx, id, string(b)); err != nil {
+				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+			}
+			if err := record("meta", "", "", meta, string(b)); err != nil {
+				return err
+			}
+		}
+	}
+	ident, err := rules.IdentityArgs(&m.Fill)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", m.SourceID, err)
+	}
+	// A merge never overwrites. The identity columns before and after the
+	// fill are recorded when they differ, so that undo can put back
+	// exactly what was there.
+	before, after, err := tx.FillIdentity(ctx, id, &m.Fill, ident)
+	if err != nil {
+		return fmt.Errorf("merge %s identity: %w", m.SourceID, err)
+	}
+	if after != before {
+		if err := record("fields", "", "", before, after); err != nil {
+			return err
+		}
+	}
+	if !banned {
+		for _, j := range journeys {
+			if j.Tag == "" || !slices.Contains(gained, j.Tag) {
+				continue
+			}
+			added, err := tx.Enroll(ctx, j, id, now)
+			if err != nil {
+				return fmt.Errorf("enroll %s: %w", m.SourceID, err)
+			}
+			if added {
+				res.Enrolled++
+				if err := record("enrollment", j.ID, "", nil, nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	res.Merged++
+	return nil
+}
+
+// RecordedMerges adds to seen the source ids of merges that are recorded
+// already, found with lookup (the backend's source id lookup, run in the
+// batch's transaction), one call per source.
+func RecordedMerges(ctx context.Context, merges []ascendkit.Merge, seen map[SourceKey]bool,
+	lookup func(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error)) error {
+	if len(merges) == 0 {
+		return nil
+	}
+	bySource := make(map[string][]string)
+	for _, m := range merges {
+		bySource[m.Source] = append(bySource[m.Source], m.SourceID)
+	}
+	for src, ids := range bySource {
+		found, err := lookup(ctx, src, ids)
+		if err != nil {
+			return err
+		}
+		for id := range found {
+			seen[SourceKey{Source: src, ID: id}] = true
+		}
+	}
+	return nil
+}
