@@ -26,6 +26,12 @@ const maxAutoInFlight = 128
 // startInFlight is the walk's width before the caller's pace is known.
 const startInFlight = 64
 
+// decodeAhead is how many arrived windows after the one being delivered
+// are decoded meanwhile on goroutines of their own, so decoding (most of
+// a page's cost to the reader) runs on both cores; more would hold more
+// decoded users for the garbage collector to scan for no gain.
+const decodeAhead = 2
+
 // maxLookback bounds the offset probes that look for where the list
 // resumes when the cursor cannot be used.
 const maxLookback = 8
@@ -91,9 +97,36 @@ type window struct {
 	// decoded pages waiting in line made the walk spend more CPU on GC
 	// than on decoding.
 	raws  []json.RawMessage
-	elems []element // decoded when delivered
+	elems []element // decoded when delivered, or just before (decode)
 	full  bool      // the server filled the page: the list may go on
 	err   error
+	// decoding makes the decode happen once, by whoever asks first: the
+	// reader delivering the window or a decode-ahead goroutine.
+	decoding sync.Once
+	ahead    bool // a decode-ahead goroutine was started for it
+}
+
+// decode decodes the window's answer, once; callers wait for done first.
+func (win *window) decode() {
+	win.decoding.Do(func() {
+		win.elems, win.raws = decodeElems(win.raws, win.offset), nil
+	})
+}
+
+// decodeAhead starts decoding the next arrived windows in line.
+func (w *walk) decodeAhead() {
+	for _, win := range w.queue[:min(decodeAhead, len(w.queue))] {
+		if win.ahead {
+			continue
+		}
+		select {
+		case <-win.done:
+		default:
+			continue // not arrived: delivering it will decode it
+		}
+		win.ahead = true
+		w.wg.Go(win.decode)
+	}
 }
 
 // element is one list entry, decoded by the request's goroutine.
@@ -253,7 +286,8 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		if win.err != nil {
 			return nil, win.err
 		}
-		win.elems, win.raws = decodeElems(win.raws, win.offset), nil
+		w.decodeAhead()
+		win.decode()
 		elems := win.elems
 		if w.lastKey != "" {
 			if len(elems) == 0 || elems[0].key != w.lastKey {
