@@ -59,15 +59,17 @@ func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, boo
 	if esc := loneSurrogate(trimmed); esc != "" {
 		return bad("contains a lone UTF-16 surrogate escape (%s), which is not a character", esc)
 	}
-	var w wireUser
 	// go-json decodes a record about twice as fast as encoding/json, which
 	// made decoding most of a preview's time. encoding/json stays the
 	// reference: a record go-json rejects is decoded again by it, so what
 	// is accepted and how an error reads do not depend on the fast path
 	// (FuzzDecoderParity holds the two to the same results).
-	if gojson.Unmarshal(trimmed, &w) != nil {
-		w = wireUser{}
-		if err := json.Unmarshal(trimmed, &w); err != nil {
+	var w wireUser
+	// UnmarshalOf decodes into a pooled value and copies it out, so w
+	// stays on the stack rather than being one more allocation per user.
+	if reference || gojson.UnmarshalOf(trimmed, &w) != nil {
+		var err error
+		if w, err = slowWireUser(trimmed); err != nil {
 			return bad("%w", describeJSONError(err))
 		}
 	}
@@ -81,6 +83,19 @@ func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, boo
 		return Record{Pos: pos, Err: fmt.Errorf("record %d: user has no \"id\"", pos), Raw: raw}, false
 	}
 	return Record{Pos: pos, User: u}, flat
+}
+
+// slowWireUser decodes a record with go-json's Unmarshal, then
+// encoding/json's. It is apart from decodeRecordMode so that only this
+// path pays for the heap copy of the wireUser they need.
+func slowWireUser(b []byte) (wireUser, error) {
+	var w wireUser
+	if gojson.Unmarshal(b, &w) == nil {
+		return w, nil
+	}
+	w = wireUser{}
+	err := json.Unmarshal(b, &w)
+	return w, err
 }
 
 // tooLarge is the reason given for a record over the size limit.
