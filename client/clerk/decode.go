@@ -184,45 +184,29 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	}
 	recoverExternalID(&u)
 
-	emails, err := readLists("email", reference, w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails)
-	if err != nil {
-		return nil, false, err
-	}
-	phones, err := readLists("phone", reference, w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones)
-	if err != nil {
-		return nil, false, err
-	}
-	// An address named by primary_email_address (primary_phone_number) is
-	// verified unless listed as unverified: `clerk migrate export` only
-	// promotes a verified address to primary, and Clerk's import tools,
-	// which read these shapes, create the primary verified.
-	emails.primaryVerified = emails.primary != ""
-	phones.primaryVerified = phones.primary != ""
 	var primary *string
-	// An empty array stays an empty (non-nil) slice, as encoding/json
-	// would leave it: API users round-trip unchanged.
-	u.EmailAddresses = emptyIfArray[EmailAddress](w.EmailAddresses)
-	if ids := emails.buildMode("email", &primary, reference); len(ids) > 0 {
-		u.EmailAddresses = make([]EmailAddress, len(ids))
-		for i, id := range ids {
-			u.EmailAddresses[i] = EmailAddress{ID: id.ID, EmailAddress: id.Value, Verification: id.Verification}
-		}
+	var emailsFlat, phonesFlat bool
+	u.EmailAddresses, primary, emailsFlat, err = addressList("email", reference, w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails,
+		func(id ident) EmailAddress {
+			return EmailAddress{ID: id.ID, EmailAddress: id.Value, Verification: id.Verification}
+		})
+	if err != nil {
+		return nil, false, err
 	}
 	if u.PrimaryEmailAddressID == nil {
 		u.PrimaryEmailAddressID = primary
 	}
-	primary = nil
-	u.PhoneNumbers = emptyIfArray[PhoneNumber](w.PhoneNumbers)
-	if ids := phones.buildMode("phone", &primary, reference); len(ids) > 0 {
-		u.PhoneNumbers = make([]PhoneNumber, len(ids))
-		for i, id := range ids {
-			u.PhoneNumbers[i] = PhoneNumber{ID: id.ID, PhoneNumber: id.Value, Verification: id.Verification}
-		}
+	u.PhoneNumbers, primary, phonesFlat, err = addressList("phone", reference, w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones,
+		func(id ident) PhoneNumber {
+			return PhoneNumber{ID: id.ID, PhoneNumber: id.Value, Verification: id.Verification}
+		})
+	if err != nil {
+		return nil, false, err
 	}
 	if u.PrimaryPhoneNumberID == nil {
 		u.PrimaryPhoneNumberID = primary
 	}
-	flat := emails.flat || phones.flat || w.PasswordDigest != nil || w.TOTPSecret != nil
+	flat := emailsFlat || phonesFlat || w.PasswordDigest != nil || w.TOTPSecret != nil
 	return &u, flat, nil
 }
 
@@ -232,6 +216,65 @@ func emptyIfArray[T any](raw view) []T {
 		return []T{}
 	}
 	return nil
+}
+
+// addressList reads a user's emails (kind "email") or phones from the
+// four fields that describe them and makes them T by mk. primary is the
+// id of the primary the lists name, if they do; flat reports a non-API
+// shape. The API's shape (only the list, of objects that all have ids)
+// is made straight from the decoded objects unless reference: merging
+// would leave it as it is.
+func addressList[T any](kind string, reference bool, all, primary, verified, unverified view, mk func(ident) T) (list []T, primaryID *string, flat bool, err error) {
+	if !reference && primary == nil && verified == nil && unverified == nil {
+		if objs, ok := apiObjects(all); ok {
+			list = make([]T, len(objs))
+			for i, o := range objs {
+				list[i] = mk(o.ident(kind))
+			}
+			return list, nil, false, nil
+		}
+	}
+	l, err := readLists(kind, reference, all, primary, verified, unverified)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	// An address named by primary_email_address (primary_phone_number) is
+	// verified unless listed as unverified: `clerk migrate export` only
+	// promotes a verified address to primary, and Clerk's import tools,
+	// which read these shapes, create the primary verified.
+	l.primaryVerified = l.primary != ""
+	// An empty array stays an empty (non-nil) slice, as encoding/json
+	// would leave it: API users round-trip unchanged.
+	list = emptyIfArray[T](all)
+	if ids := l.buildMode(kind, &primaryID, reference); len(ids) > 0 {
+		list = make([]T, len(ids))
+		for i, id := range ids {
+			list[i] = mk(id)
+		}
+	}
+	return list, primaryID, l.flat, nil
+}
+
+// apiObjects decodes raw when it is what the API sends, a non-empty array
+// of objects that all have ids, as identsField would; ok is false for
+// anything else.
+func apiObjects(raw view) (objs []identObject, ok bool) {
+	raw = trimSpace(raw)
+	if len(raw) < 2 || raw[0] != '[' {
+		return nil, false
+	}
+	if first := bytes.TrimLeft(raw[1:], " \t\r\n"); len(first) == 0 || first[0] != '{' {
+		return nil, false
+	}
+	if gojson.UnmarshalOf(raw, &objs) != nil { // see decodeRecord
+		return nil, false
+	}
+	for _, o := range objs {
+		if o.ID == "" {
+			return nil, false
+		}
+	}
+	return objs, true
 }
 
 // readLists reads the four fields that describe a user's emails (or phones).
