@@ -594,9 +594,9 @@ func metadataField(name string, raw view, reference bool) (map[string]any, error
 	var m map[string]any
 	// go-json with numbers as json.Number, from the bytes in place: the
 	// encoding/json Decoder below copies them into its buffer first and
-	// decodes at half the speed. It stays the reference and words the
-	// error for metadata go-json rejects (FuzzDecoderParity holds the two
-	// to the same maps).
+	// decodes with reflection. It stays the reference and words the error
+	// for metadata go-json rejects (FuzzDecoderParity holds the two to the
+	// same maps).
 	if !reference && gojsonUseNumber != nil && gojson.UnmarshalWithOption(raw, &m, gojsonUseNumber) == nil {
 		return m, nil
 	}
