@@ -31,9 +31,10 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 	return decodeRecordMode(raw, pos, false)
 }
 
-// decodeRecordMode is decodeRecord; reference takes the plain path (every
-// field decoded on its own, from raw views), which the parity tests hold
-// the fast path to.
+// decodeRecordMode is decodeRecord; reference skips the shortcuts (go-json's
+// UnmarshalOf, lists made straight from the API's objects, metadata by
+// go-json), so that FuzzFastPath can hold them to the decoder they stand
+// in for.
 func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, bool) {
 	trimmed := trimSpace(raw)
 	bad := func(format string, args ...any) (Record, bool) {
@@ -142,7 +143,7 @@ type wireUser struct {
 }
 
 // user normalises w into the Backend API shape; flat reports a non-API
-// record shape. reference takes the plain path (see decodeRecordMode).
+// record shape. reference skips the shortcuts (see decodeRecordMode).
 func (w *wireUser) user(reference bool) (*User, bool, error) {
 	u := w.User
 	var err error
@@ -222,8 +223,9 @@ func emptyIfArray[T any](raw view) []T {
 // four fields that describe them and makes them T by mk. primary is the
 // id of the primary the lists name, if they do; flat reports a non-API
 // shape. The API's shape (only the list, of objects that all have ids)
-// is made straight from the decoded objects unless reference: merging
-// would leave it as it is.
+// is made straight from the decoded objects unless reference: build
+// would leave it as it is (ids keep every object, none gets an id or a
+// status, and no primary is chosen).
 func addressList[T any](kind string, reference bool, all, primary, verified, unverified view, mk func(ident) T) (list []T, primaryID *string, flat bool, err error) {
 	if !reference && primary == nil && verified == nil && unverified == nil {
 		if objs, ok := apiObjects(all); ok {
@@ -234,7 +236,7 @@ func addressList[T any](kind string, reference bool, all, primary, verified, unv
 			return list, nil, false, nil
 		}
 	}
-	l, err := readLists(kind, reference, all, primary, verified, unverified)
+	l, err := readLists(kind, all, primary, verified, unverified)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -246,7 +248,7 @@ func addressList[T any](kind string, reference bool, all, primary, verified, unv
 	// An empty array stays an empty (non-nil) slice, as encoding/json
 	// would leave it: API users round-trip unchanged.
 	list = emptyIfArray[T](all)
-	if ids := l.buildMode(kind, &primaryID, reference); len(ids) > 0 {
+	if ids := l.build(kind, &primaryID); len(ids) > 0 {
 		list = make([]T, len(ids))
 		for i, id := range ids {
 			list[i] = mk(id)
@@ -278,7 +280,7 @@ func apiObjects(raw view) (objs []identObject, ok bool) {
 }
 
 // readLists reads the four fields that describe a user's emails (or phones).
-func readLists(kind string, reference bool, all, primary, verified, unverified view) (identLists, error) {
+func readLists(kind string, all, primary, verified, unverified view) (identLists, error) {
 	var l identLists
 	var err error
 	plural := "email_addresses"
@@ -433,14 +435,8 @@ type identLists struct {
 // verification status from the lists. *primary is set to the primary's id
 // when the export names one: explicitly, or as the first of a flat list.
 func (l identLists) build(prefix string, primary **string) []ident {
-	return l.buildMode(prefix, primary, true)
-}
-
-// buildMode is build; unless reference, the API's shape (see plain) is
-// returned as it is, which is what merging would make of it.
-func (l identLists) buildMode(prefix string, primary **string, reference bool) []ident {
-	if !reference && l.plain() {
-		return l.all
+	if len(l.all) == 0 && l.primary == "" && len(l.verified) == 0 && len(l.unverified) == 0 {
+		return nil // most users' phone_numbers: nothing to merge
 	}
 	out := make([]ident, 0, len(l.all)+1)
 	// A map, not a scan: a 1 MiB record can list 100 000 addresses.
@@ -508,22 +504,6 @@ func (l identLists) buildMode(prefix string, primary **string, reference bool) [
 		*primary = &id
 	}
 	return out
-}
-
-// plain reports the API's shape, which build leaves as it is: objects
-// that all have ids, and no primary, verification lists or bare strings.
-// Ids make every object stay (build merges only id-less values), none is
-// given an id or a status, and no primary is chosen.
-func (l identLists) plain() bool {
-	if l.primary != "" || l.flat || l.listed || len(l.verified) > 0 || len(l.unverified) > 0 {
-		return false
-	}
-	for _, id := range l.all {
-		if id.ID == "" {
-			return false
-		}
-	}
-	return true
 }
 
 // secretField reads a digest (a string or null) without echoing it in
