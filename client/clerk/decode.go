@@ -28,7 +28,15 @@ func decodeUser(raw json.RawMessage, pos int) Record {
 // export record (support JSON, migrate or migration-tool shape) rather than
 // a Backend API user, so a file source can name its format.
 func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
-	trimmed := bytes.TrimSpace(raw)
+	return decodeRecordMode(raw, pos, false)
+}
+
+// decodeRecordMode is decodeRecord; reference skips the shortcuts (go-json's
+// UnmarshalOf, lists made straight from the API's objects, metadata by
+// go-json), so that FuzzFastPath can hold them to the decoder they stand
+// in for.
+func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, bool) {
+	trimmed := trimSpace(raw)
 	bad := func(format string, args ...any) (Record, bool) {
 		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw}, false
 	}
@@ -52,19 +60,21 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 	if esc := loneSurrogate(trimmed); esc != "" {
 		return bad("contains a lone UTF-16 surrogate escape (%s), which is not a character", esc)
 	}
-	var w wireUser
 	// go-json decodes a record about twice as fast as encoding/json, which
 	// made decoding most of a preview's time. encoding/json stays the
 	// reference: a record go-json rejects is decoded again by it, so what
 	// is accepted and how an error reads do not depend on the fast path
 	// (FuzzDecoderParity holds the two to the same results).
-	if gojson.Unmarshal(trimmed, &w) != nil {
-		w = wireUser{}
-		if err := json.Unmarshal(trimmed, &w); err != nil {
+	var w wireUser
+	// UnmarshalOf decodes into a pooled value and copies it out, so w
+	// stays on the stack rather than being one more allocation per user.
+	if reference || gojson.UnmarshalOf(trimmed, &w) != nil {
+		var err error
+		if w, err = slowWireUser(trimmed); err != nil {
 			return bad("%w", describeJSONError(err))
 		}
 	}
-	u, flat, err := w.user()
+	u, flat, err := w.user(reference)
 	if err != nil {
 		return bad("%w", err)
 	}
@@ -74,6 +84,19 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 		return Record{Pos: pos, Err: fmt.Errorf("record %d: user has no \"id\"", pos), Raw: raw}, false
 	}
 	return Record{Pos: pos, User: u}, flat
+}
+
+// slowWireUser decodes a record with go-json's Unmarshal, then
+// encoding/json's. It is apart from decodeRecordMode so that only this
+// path pays for the heap copy of the wireUser they need.
+func slowWireUser(b []byte) (wireUser, error) {
+	var w wireUser
+	if gojson.Unmarshal(b, &w) == nil {
+		return w, nil
+	}
+	w = wireUser{}
+	err := json.Unmarshal(b, &w)
+	return w, err
 }
 
 // tooLarge is the reason given for a record over the size limit.
@@ -120,8 +143,8 @@ type wireUser struct {
 }
 
 // user normalises w into the Backend API shape; flat reports a non-API
-// record shape.
-func (w *wireUser) user() (*User, bool, error) {
+// record shape. reference skips the shortcuts (see decodeRecordMode).
+func (w *wireUser) user(reference bool) (*User, bool, error) {
 	u := w.User
 	var err error
 	if u.PasswordDigest, err = secretField("password_digest", w.PasswordDigest); err != nil {
@@ -153,7 +176,7 @@ func (w *wireUser) user() (*User, bool, error) {
 		raw  view
 		dst  *map[string]any
 	}{{"public_metadata", w.PublicMetadata, &u.PublicMetadata}, {"private_metadata", w.PrivateMetadata, &u.PrivateMetadata}, {"unsafe_metadata", w.UnsafeMetadata, &u.UnsafeMetadata}} {
-		if *md.dst, err = metadataField(md.name, md.raw); err != nil {
+		if *md.dst, err = metadataField(md.name, md.raw, reference); err != nil {
 			return nil, false, err
 		}
 	}
@@ -162,48 +185,98 @@ func (w *wireUser) user() (*User, bool, error) {
 	}
 	recoverExternalID(&u)
 
-	emails, err := readLists("email", w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails)
-	if err != nil {
-		return nil, false, err
-	}
-	phones, err := readLists("phone", w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones)
-	if err != nil {
-		return nil, false, err
-	}
-	// An address named by primary_email_address (primary_phone_number) is
-	// verified unless listed as unverified: `clerk migrate export` only
-	// promotes a verified address to primary, and Clerk's import tools,
-	// which read these shapes, create the primary verified.
-	emails.primaryVerified = emails.primary != ""
-	phones.primaryVerified = phones.primary != ""
 	var primary *string
-	// An empty array stays an empty (non-nil) slice, as encoding/json
-	// would leave it: API users round-trip unchanged.
-	u.EmailAddresses = emptyIfArray[EmailAddress](w.EmailAddresses)
-	for _, id := range emails.build("email", &primary) {
-		u.EmailAddresses = append(u.EmailAddresses, EmailAddress{ID: id.ID, EmailAddress: id.Value, Verification: id.Verification})
+	var emailsFlat, phonesFlat bool
+	u.EmailAddresses, primary, emailsFlat, err = addressList("email", reference, w.EmailAddresses, w.PrimaryEmail, w.VerifiedEmails, w.UnverifiedEmails,
+		func(id ident) EmailAddress {
+			return EmailAddress{ID: id.ID, EmailAddress: id.Value, Verification: id.Verification}
+		})
+	if err != nil {
+		return nil, false, err
 	}
 	if u.PrimaryEmailAddressID == nil {
 		u.PrimaryEmailAddressID = primary
 	}
-	primary = nil
-	u.PhoneNumbers = emptyIfArray[PhoneNumber](w.PhoneNumbers)
-	for _, id := range phones.build("phone", &primary) {
-		u.PhoneNumbers = append(u.PhoneNumbers, PhoneNumber{ID: id.ID, PhoneNumber: id.Value, Verification: id.Verification})
+	u.PhoneNumbers, primary, phonesFlat, err = addressList("phone", reference, w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones,
+		func(id ident) PhoneNumber {
+			return PhoneNumber{ID: id.ID, PhoneNumber: id.Value, Verification: id.Verification}
+		})
+	if err != nil {
+		return nil, false, err
 	}
 	if u.PrimaryPhoneNumberID == nil {
 		u.PrimaryPhoneNumberID = primary
 	}
-	flat := emails.flat || phones.flat || w.PasswordDigest != nil || w.TOTPSecret != nil
+	flat := emailsFlat || phonesFlat || w.PasswordDigest != nil || w.TOTPSecret != nil
 	return &u, flat, nil
 }
 
 // emptyIfArray returns an empty slice when raw is a JSON array, else nil.
 func emptyIfArray[T any](raw view) []T {
-	if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] == '[' {
+	if raw = trimSpace(raw); len(raw) > 0 && raw[0] == '[' {
 		return []T{}
 	}
 	return nil
+}
+
+// addressList reads a user's emails (kind "email") or phones from the
+// four fields that describe them and makes them T by mk. primary is the
+// id of the primary the lists name, if they do; flat reports a non-API
+// shape. The API's shape (only the list, of objects that all have ids)
+// is made straight from the decoded objects unless reference: build
+// would leave it as it is (ids keep every object, none gets an id or a
+// status, and no primary is chosen).
+func addressList[T any](kind string, reference bool, all, primary, verified, unverified view, mk func(ident) T) (list []T, primaryID *string, flat bool, err error) {
+	if !reference && primary == nil && verified == nil && unverified == nil {
+		if objs, ok := apiObjects(all); ok {
+			list = make([]T, len(objs))
+			for i, o := range objs {
+				list[i] = mk(o.ident(kind))
+			}
+			return list, nil, false, nil
+		}
+	}
+	l, err := readLists(kind, all, primary, verified, unverified)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	// An address named by primary_email_address (primary_phone_number) is
+	// verified unless listed as unverified: `clerk migrate export` only
+	// promotes a verified address to primary, and Clerk's import tools,
+	// which read these shapes, create the primary verified.
+	l.primaryVerified = l.primary != ""
+	// An empty array stays an empty (non-nil) slice, as encoding/json
+	// would leave it: API users round-trip unchanged.
+	list = emptyIfArray[T](all)
+	if ids := l.build(kind, &primaryID); len(ids) > 0 {
+		list = make([]T, len(ids))
+		for i, id := range ids {
+			list[i] = mk(id)
+		}
+	}
+	return list, primaryID, l.flat, nil
+}
+
+// apiObjects decodes raw when it is what the API sends, a non-empty array
+// of objects that all have ids, as identsField would; ok is false for
+// anything else.
+func apiObjects(raw view) (objs []identObject, ok bool) {
+	raw = trimSpace(raw)
+	if len(raw) < 2 || raw[0] != '[' {
+		return nil, false
+	}
+	if first := bytes.TrimLeft(raw[1:], " \t\r\n"); len(first) == 0 || first[0] != '{' {
+		return nil, false
+	}
+	if gojson.UnmarshalOf(raw, &objs) != nil { // see decodeRecord
+		return nil, false
+	}
+	for _, o := range objs {
+		if o.ID == "" {
+			return nil, false
+		}
+	}
+	return objs, true
 }
 
 // readLists reads the four fields that describe a user's emails (or phones).
@@ -280,7 +353,7 @@ func (o identObject) ident(kind string) ident {
 // array of strings, one `|`-separated string, or null. flat is set when
 // the values came as strings (whose first is then the primary).
 func identsField(name, kind string, raw view) (ids []ident, flat bool, err error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, false, nil
 	}
@@ -299,7 +372,7 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 		return nil, false, fmt.Errorf("field %q: got JSON %s, want an array, a string or null", name, jsonKind(raw))
 	}
 	// An empty array (most users' phone_numbers) needs no decoder.
-	if raw[len(raw)-1] == ']' && len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0 {
+	if raw[len(raw)-1] == ']' && len(trimSpace(raw[1:len(raw)-1])) == 0 {
 		return nil, false, nil
 	}
 	// The API's shape, an array of objects, decodes in one pass; other
@@ -362,6 +435,9 @@ type identLists struct {
 // verification status from the lists. *primary is set to the primary's id
 // when the export names one: explicitly, or as the first of a flat list.
 func (l identLists) build(prefix string, primary **string) []ident {
+	if len(l.all) == 0 && l.primary == "" && len(l.verified) == 0 && len(l.unverified) == 0 {
+		return nil // most users' phone_numbers: nothing to merge
+	}
 	out := make([]ident, 0, len(l.all)+1)
 	// A map, not a scan: a 1 MiB record can list 100 000 addresses.
 	seen := make(map[string]int, len(l.all)+1)
@@ -433,7 +509,7 @@ func (l identLists) build(prefix string, primary **string) []ident {
 // secretField reads a digest (a string or null) without echoing it in
 // any error.
 func secretField(name string, raw view) (Secret, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
 	}
@@ -471,7 +547,7 @@ func jsonString(raw []byte) (string, error) {
 
 // present reports a non-null, non-empty value (a secret's presence).
 func present(raw view) bool {
-	raw = bytes.TrimSpace(raw)
+	raw = trimSpace(raw)
 	switch string(raw) {
 	case "", "null", `""`, "[]", "{}":
 		return false
@@ -481,8 +557,8 @@ func present(raw view) bool {
 
 // metadataField decodes a metadata object, bounded in size. Numbers stay
 // json.Number so 64-bit ids keep every digit.
-func metadataField(name string, raw view) (map[string]any, error) {
-	raw = bytes.TrimSpace(raw)
+func metadataField(name string, raw view, reference bool) (map[string]any, error) {
+	raw = trimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
@@ -495,14 +571,42 @@ func metadataField(name string, raw view) (map[string]any, error) {
 	if string(raw) == "{}" {
 		return map[string]any{}, nil
 	}
+	var m map[string]any
+	// go-json with numbers as json.Number, from the bytes in place: the
+	// encoding/json Decoder below copies them into its buffer first and
+	// decodes with reflection. It stays the reference and words the error
+	// for metadata go-json rejects (FuzzDecoderParity holds the two to the
+	// same maps).
+	if !reference && gojsonUseNumber != nil && gojson.UnmarshalWithOption(raw, &m, gojsonUseNumber) == nil {
+		return m, nil
+	}
+	m = nil
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("field %q: %w", name, describeJSONError(err))
 	}
 	return m, nil
 }
+
+// gojsonUseNumber is go-json's Decoder.UseNumber as an option of
+// UnmarshalWithOption, which go-json does not export: the flag is read off
+// a Decoder. nil if that does not give numbers as json.Number.
+var gojsonUseNumber = func() gojson.DecodeOptionFunc {
+	d := gojson.NewDecoder(strings.NewReader(`{"n":1}`))
+	d.UseNumber()
+	var flags gojson.DecodeOption
+	var probe map[string]any
+	if d.DecodeWithOption(&probe, func(o *gojson.DecodeOption) { flags.Flags = o.Flags }) != nil {
+		return nil
+	}
+	opt := func(o *gojson.DecodeOption) { o.Flags |= flags.Flags }
+	var m map[string]any
+	if gojson.UnmarshalWithOption([]byte(`{"n":12345678901234567890}`), &m, opt) != nil || m["n"] != json.Number("12345678901234567890") {
+		return nil
+	}
+	return opt
+}()
 
 // recoverExternalID undoes `clerk migrate export`, which moves a user's
 // external_id into private_metadata.clerkExternalId (the metadata is kept
@@ -672,3 +776,16 @@ func jsonKind(b []byte) string {
 		return "a number"
 	}
 }
+
+// trimSpace is bytes.TrimSpace for JSON values, which rarely have space
+// around them: checking both ends first keeps the call cheap for the
+// dozen fields of every record.
+func trimSpace(b []byte) []byte {
+	if len(b) > 0 && notSpace(b[0]) && notSpace(b[len(b)-1]) {
+		return b
+	}
+	return bytes.TrimSpace(b)
+}
+
+// notSpace: a printable ASCII byte, which bytes.TrimSpace never trims.
+func notSpace(c byte) bool { return c > ' ' && c < 0x7f }

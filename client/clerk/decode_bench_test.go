@@ -99,3 +99,37 @@ func BenchmarkDecodeFloor(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeRecord decodes the emulator's users one record at a time,
+// as both sources do, on the fast path and on the reference path (the
+// decoder as it was before the fast path, which the parity tests compare
+// it with): compare the two in one run, since the machine's load moves
+// both alike. One op is one user.
+func BenchmarkDecodeRecord(b *testing.B) {
+	var buf bytes.Buffer
+	if err := emulator.WriteJSON(&buf, 2000, 1); err != nil {
+		b.Fatal(err)
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(buf.Bytes(), &raws); err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []struct {
+		name      string
+		reference bool
+	}{{"fast", false}, {"reference", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(buf.Len() / len(raws)))
+			i := 0
+			for b.Loop() {
+				if rec := clerk.DecodeRecordMode(raws[i], i+1, mode.reference); rec.User == nil {
+					b.Fatal(rec.Err)
+				}
+				if i++; i == len(raws) {
+					i = 0
+				}
+			}
+		})
+	}
+}

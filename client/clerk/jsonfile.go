@@ -90,7 +90,7 @@ func (s *jsonFile) Next(ctx context.Context) ([]Record, error) {
 		}
 		s.state = jsonFirst
 	}
-	var recs []Record
+	recs := make([]Record, 0, pageSize) // every page is full but the last
 	for len(recs) < pageSize {
 		if err := ctx.Err(); err != nil {
 			// Not sticky: the caller may retry with a live context, and

@@ -3,6 +3,7 @@ package clerk
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +65,32 @@ func TestLoneSurrogate(t *testing.T) {
 		if got := loneSurrogate([]byte(in)); got != want {
 			t.Errorf("loneSurrogate(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMetadataNumbers checks that metadata keeps every digit of a number
+// on both paths, and that the go-json option read off Decoder.UseNumber
+// still works (a go-json upgrade could break it, which would silently
+// send all metadata to the slower encoding/json path).
+func TestMetadataNumbers(t *testing.T) {
+	if gojsonUseNumber == nil {
+		t.Fatal("go-json's UseNumber flag could not be read off its Decoder")
+	}
+	raw := view(`{"id":12345678901234567890,"f":1.50,"list":[1e400,{"n":-0}],"s":"x"}`)
+	for _, reference := range []bool{false, true} {
+		m, err := metadataField("public_metadata", raw, reference)
+		if err != nil {
+			t.Fatalf("reference=%v: %v", reference, err)
+		}
+		if m["id"] != json.Number("12345678901234567890") || m["f"] != json.Number("1.50") || m["s"] != "x" {
+			t.Fatalf("reference=%v: %#v", reference, m)
+		}
+		list, _ := m["list"].([]any)
+		if len(list) != 2 || list[0] != json.Number("1e400") || list[1].(map[string]any)["n"] != json.Number("-0") {
+			t.Fatalf("reference=%v: list %#v", reference, m["list"])
+		}
+	}
+	if _, err := metadataField("public_metadata", view(`{"a":tru}`), false); err == nil || !strings.Contains(err.Error(), `field "public_metadata"`) {
+		t.Fatalf("bad metadata: %v", err)
 	}
 }

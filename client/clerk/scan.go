@@ -2,10 +2,12 @@ package clerk
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -120,6 +122,7 @@ func (s *scanner) value(dst *[]byte, keep int) (int64, error) {
 				plain := &plainOutside
 				if inString {
 					plain = &plainInString
+					n = skipInString(chunk, n)
 				}
 				for n < len(chunk) && plain[chunk[n]] {
 					n++
@@ -167,6 +170,27 @@ func (s *scanner) value(dst *[]byte, keep int) (int64, error) {
 			return s.off - start, nil
 		}
 	}
+}
+
+// skipInString returns the index of the first quote or backslash in
+// b[n:], looking eight bytes at a time, or where fewer than eight remain
+// (the byte loop goes on from there): most of a record's bytes are in
+// strings, and the byte loop took a quarter of a file read.
+func skipInString(b []byte, n int) int {
+	for n+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[n:])
+		if m := hasZeroByte(x^0x2222222222222222) | hasZeroByte(x^0x5c5c5c5c5c5c5c5c); m != 0 {
+			return n + bits.TrailingZeros64(m)>>3
+		}
+		n += 8
+	}
+	return n
+}
+
+// hasZeroByte sets the high bit of the zero bytes of x. A borrow can also
+// flag a byte above a zero one, so only the lowest flag is exact.
+func hasZeroByte(x uint64) uint64 {
+	return (x - 0x0101010101010101) & ^x & 0x8080808080808080
 }
 
 // plainInString and plainOutside are the bytes value's state machine

@@ -52,3 +52,31 @@ func TestScannerValueMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipInString checks the eight-byte skip stops at the first quote or
+// backslash wherever it sits, next to bytes that could fool the bit trick
+// (0x21 and 0x23 around a quote, 0x5b/0x5d around a backslash, 0x80 and
+// 0xff, and a zero byte whose borrow flags the byte above it).
+func TestSkipInString(t *testing.T) {
+	fillers := []byte{'a', 0x21, 0x23, 0x5b, 0x5d, 0x80, 0xff, 0x00, 0x01}
+	for _, stop := range []byte{'"', '\\'} {
+		for _, fill := range fillers {
+			for length := 0; length <= 20; length++ {
+				for at := -1; at < length; at++ {
+					b := bytes.Repeat([]byte{fill}, length)
+					want := length
+					if at >= 0 {
+						b[at], want = stop, at
+					}
+					got := skipInString(b, 0)
+					for got < len(b) && b[got] != '"' && b[got] != '\\' {
+						got++ // as value's byte loop goes on
+					}
+					if got != want {
+						t.Fatalf("stop %q fill %#x in %d bytes at %d: got %d", stop, fill, length, at, got)
+					}
+				}
+			}
+		}
+	}
+}

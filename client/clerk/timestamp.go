@@ -1,7 +1,6 @@
 package clerk
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +30,7 @@ func parseMillisField(name string, raw []byte) (Millis, bool, error) {
 // parseMillis reads a JSON timestamp (see Millis.UnmarshalJSON); set is
 // false for null or an absent value.
 func parseMillis(raw []byte) (Millis, bool, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return 0, false, nil
 	}
@@ -43,11 +42,42 @@ func parseMillis(raw []byte) (Millis, bool, error) {
 		}
 		v, err := parseTimestamp(s)
 		return v, err == nil, err
+	case c >= '1' && c <= '9':
+		// Every API timestamp: plain digits, read without a string copy.
+		if ms, ok := digitsMillis(raw); ok {
+			return ms, true, nil
+		}
+		v, err := parseNumberStamp(string(raw))
+		return v, err == nil, err
 	case c == '-' || (c >= '0' && c <= '9'):
 		v, err := parseNumberStamp(string(raw))
 		return v, err == nil, err
 	}
 	return 0, false, fmt.Errorf("got JSON %s, want a number or an RFC 3339 string", jsonKind(raw))
+}
+
+// digitsMillis is parseNumberStamp for 1 to 15 digits without a leading
+// zero and nothing else (15 digits hold maxMillis); ok is false for
+// anything else, which parseNumberStamp then reads (or words the error
+// for).
+func digitsMillis(raw []byte) (Millis, bool) {
+	if len(raw) == 0 || len(raw) > 15 || raw[0] == '0' {
+		return 0, false
+	}
+	var n int64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if n < secondsBelow {
+		n *= 1000
+	}
+	if n > maxMillis {
+		return 0, false
+	}
+	return Millis(n), true
 }
 
 // parseTimestamp reads a timestamp written as text (CSV cells, JSON
