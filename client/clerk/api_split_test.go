@@ -54,3 +54,30 @@ func TestSplitArrayErrors(t *testing.T) {
 		}
 	}
 }
+
+// skipString looks at eight bytes at a time: a quote or backslash at any
+// place in a block, and strings ending anywhere in one, must still split
+// exactly as encoding/json reads the array.
+func TestSplitStringBlockBoundaries(t *testing.T) {
+	for n := range 20 {
+		for pos := range n + 1 {
+			for _, special := range []string{`\"`, `\\`, `\u0022`, `é`} {
+				s := string(bytes.Repeat([]byte{'a'}, pos)) + special + string(bytes.Repeat([]byte{'b'}, n-pos))
+				doc := []byte(`[{"s":"` + s + `"},"` + s + `",1]`)
+				var want []json.RawMessage
+				if err := json.Unmarshal(doc, &want); err != nil {
+					t.Fatalf("%s: %v", doc, err)
+				}
+				got, err := splitArray(doc)
+				if err != nil || len(got) != len(want) {
+					t.Fatalf("%s: split %d elements (%v), want %d", doc, len(got), err, len(want))
+				}
+				for i := range want {
+					if !bytes.Equal(bytes.TrimSpace(got[i]), want[i]) {
+						t.Fatalf("%s: element %d = %s, want %s", doc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
