@@ -292,9 +292,6 @@ func TestServerChangesMidWalk(t *testing.T) {
 	if !slices.Equal(seen, []int{1, 2, 3}) || paths[2] != "/v1/users/count" {
 		t.Errorf("hook saw %v %v", seen, paths)
 	}
-	if got := s.Users(); len(got) != 10 || got[len(got)-1].CreatedAt != users[9].CreatedAt+1 {
-		t.Errorf("Users() = %d users", len(got))
-	}
 	s.OnRequest(nil)
 	get(t, s.BaseURL()+"/users/count", "")
 	if len(seen) != 3 {
