@@ -142,7 +142,7 @@ type entry struct {
 	id      string
 	created clerk.Millis
 	wire    []byte
-	off  int // where wire starts in the list's slab
+	off     int // where wire starts in the list's slab
 }
 
 // inSlab copies the entries' encodings into one slab, in order and
