@@ -166,9 +166,13 @@ func asciiText(s string) (ascii, control bool) {
 
 // validEmail accepts a bare address with a local part and a dotted domain.
 func validEmail(s string) bool {
-	if plainAddress(s) {
-		return true
-	}
+	return plainAddress(s) || parsedValidEmail(s)
+}
+
+// parsedValidEmail is validEmail by net/mail's parser alone, for every
+// address plainAddress does not settle (and for the tests, as the
+// reference plainAddress must agree with).
+func parsedValidEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return false
