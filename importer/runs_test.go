@@ -151,6 +151,21 @@ func testUndoPutsBackTheSender(t *testing.T, openEnv func(*testing.T) ascendkit.
 	if saved, from := senders(); saved != "third@acme.dev" || !slices.Equal(from, []string{"third@acme.dev"}) {
 		t.Fatalf("after undoing the earlier run: saved %q, nodes %v; want third@acme.dev kept", saved, from)
 	}
+	// A run whose users were undone but whose sender was not (the second
+	// step failed): undoing it again puts the sender back.
+	fifth := runWith("fifth@acme.dev")
+	if _, err := env.UndoRun(ctx, fifth.RunID, true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := Undo(ctx, env, fifth.RunID, true, time.Now()); err != nil || !p.Sender {
+		t.Fatalf("undo again: %+v, %v; want the sender put back", p, err)
+	}
+	if saved, _ := senders(); saved != "third@acme.dev" {
+		t.Fatalf("after undoing again: saved %q, want third@acme.dev", saved)
+	}
+	if _, err := Undo(ctx, env, fifth.RunID, true, time.Now()); err == nil {
+		t.Fatal("a third undo succeeded; want already undone")
+	}
 	// The same sender again changes nothing, so there is nothing to undo.
 	fourth := runWith("third@acme.dev")
 	if p, err := PlanUndo(ctx, env, fourth.RunID); err != nil || p.Sender {

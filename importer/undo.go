@@ -67,13 +67,20 @@ func PlanUndo(ctx context.Context, env ascendkit.Environment, runID string) (asc
 func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bool, now time.Time) (ascendkit.UndoPlan, error) {
 	plan, err := env.UndoRun(ctx, runID, force, now.UTC())
 	if err != nil {
+		// A run undone before whose sender could not be put back then:
+		// undoing it again finishes the job.
+		if r, gerr := env.GetRun(ctx, runID); gerr == nil && r.Status == ascendkit.RunUndone {
+			if restored, rerr := restoreSender(ctx, env, runID, false); rerr == nil && restored {
+				return ascendkit.UndoPlan{RunID: runID, Sender: true}, nil
+			}
+		}
 		return plan, err
 	}
 	// After the run's users, not in their transaction: the journeys are
 	// the environment's own writes. A failure here leaves the run undone
-	// and says what is left; undoing again finishes it.
+	// and says what is left; undoing it again puts the sender back.
 	if plan.Sender, err = restoreSender(ctx, env, runID, false); err != nil {
-		return plan, fmt.Errorf("run %s is undone, but its migration sender was not put back: %w", runID, err)
+		return plan, fmt.Errorf("run %s is undone, but its migration sender was not put back (undo it again to finish): %w", runID, err)
 	}
 	return plan, nil
 }
