@@ -155,6 +155,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		// Credentials in the URL would leak into every error message.
 		return nil, errors.New("clerk: API URL must not contain credentials")
 	}
+	base = strings.TrimRight(base, "/")
 	size := opts.PageSize
 	switch {
 	case size == 0:
@@ -168,7 +169,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	case allow != nil && opts.Limiter != nil:
 		return nil, errors.New("clerk: set Allowance or Limiter, not both")
 	case allow == nil && opts.Limiter == nil:
-		allow = defaultAllowance(strings.TrimRight(base, "/"), key)
+		allow = defaultAllowance(base, key)
 	}
 	retries := opts.MaxRetries
 	switch {
@@ -182,7 +183,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	}
 	a := &APISource{
 		key:         key,
-		base:        strings.TrimRight(base, "/"),
+		base:        base,
 		client:      opts.HTTPClient,
 		pageSize:    size,
 		allowance:   allow,
