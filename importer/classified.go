@@ -517,6 +517,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			rep.OAuthLinks++
 		}
 	})
+	if err == nil {
+		err = seen.check()
+	}
 	if err != nil {
 		return Report{}, err
 	}

@@ -309,6 +309,11 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.duplicate(e, it.m, byLink)
 		}
 	}
+	// What the set said for this page is only sure while it can read its
+	// files; nothing of the page has been written yet.
+	if err := r.seen.check(); err != nil {
+		return err
+	}
 	r.opts.OnEvent(PageRead{Fetched: r.fetched, Total: r.total,
 		Analysis: r.z.snapshot(r.fetched, r.opts.Providers), Counts: r.countsCopy()})
 	if len(r.pending.Create)+len(r.pending.Merge) >= r.batchLimit {

@@ -1,30 +1,42 @@
 package importer
 
 import (
+	"errors"
+	"fmt"
 	"hash/maphash"
-	"math/bits"
+	"os"
 	"runtime"
 	"slices"
+	"sort"
 )
 
 // seenSet remembers the ids, emails and OAuth accounts already met in this
 // source, for the repeated_in_source rule. It keeps 8-byte hashes, not
 // strings: a false "repeated" needs a 64-bit collision (about 1e-8 at a
 // million users). New hashes go to a small table; when it fills, they are
-// sorted into runs of doubling size (like a binary counter), so a million
-// users cost about 20 MB instead of the ~100 MB a map of every hash would
-// (each run's directory, on the heap, adds at most 1/64 of its size).
+// sorted into runs of doubling size (like a binary counter), so there are
+// few runs to search.
 //
-// The runs live outside the Go heap where the system allows (see
-// runMem): on the heap, the collector lets the heap grow to twice what is
-// live, so the set cost twice its size in memory, and merging two runs
-// held both and their union at once. Outside it, a run grows in place and
-// a merge gives back the pages of the run it consumes as it goes.
+// A run keeps in memory only 16 bits of each hash (the 16 below those
+// that pick its directory bucket: see seenRun), outside the Go heap where
+// the system allows (see runMem), and the whole hashes in a temporary
+// file, read only when those 16 bits match: a repeat, or by chance about
+// once in a thousand probes. So a million users cost about 5 MB of memory
+// instead of the 20 MB of whole hashes (or the ~100 MB a map of every
+// hash would), and a merge, which reads the whole hashes from the files,
+// holds no run twice. Where no temporary file can be written the whole
+// hashes stay in memory.
 type seenSet struct {
 	hash   maphash.Hash // reused: hashing kind and value allocates nothing
 	recent recentSet
 	batch  []uint64 // reused to sort recent at each compaction
 	runs   *seenRuns
+	// create makes a run's temporary file; nil keeps whole hashes in
+	// memory.
+	create func() (*os.File, error)
+	// err is a run that could not be read back: the set can no longer
+	// answer, and the caller stops with it (see check).
+	err error
 }
 
 // seenRuns holds the sorted runs, lengths strictly decreasing. It is
@@ -36,53 +48,60 @@ type seenRuns struct {
 
 func (rs *seenRuns) free() {
 	for i := range rs.r {
-		rs.r[i].mem.free()
+		rs.r[i].free()
 	}
 	rs.r = nil
 }
 
-// seenRun is one sorted run of hashes and its directory: dir[k] is the
-// index of the first hash whose top bits are k or more, so the hashes
-// with top bits k are mem.h[dir[k]:dir[k+1]], about runBucket of them.
-// Hashes are spread evenly, so where h lies inside its bucket is guessed
-// from its lower bits, and a lookup costs a read of the directory (small
-// enough to stay in cache) and about one cache miss in the run, where a
-// binary search of a million hashes took twenty steps, each a likely miss.
+// seenRun is one sorted run of hashes. Its directory splits them by
+// their top bits (bits of them): dir[k] is the index of the first hash
+// whose top bits are k or more, so those with top bits k are at
+// dir[k]:dir[k+1], about runBucket of them. Inside a bucket the hashes
+// are told apart by their next 16 bits, keys[i] (see runKey), in order;
+// full.at(i) is the whole hash. Hashes are spread evenly, so where a key
+// lies inside its bucket is guessed from its value, and a lookup costs a
+// read of the directory (small enough to stay in cache) and about one
+// cache miss in the keys, where a binary search of a million hashes took
+// twenty steps, each a likely miss.
 type seenRun struct {
-	mem  runMem
+	keys runMem
+	full hashStore
 	dir  []uint32 // nil for a run too small to need one
 	bits uint     // len(dir) is 1<<bits + 1
 }
 
 // runBucket is about how many hashes a directory entry covers: a few
-// cache lines to look through, and a directory at most 1/64 of the run's size.
+// cache lines of keys to look through, and a directory of at most a bit
+// per hash.
 const runBucket = 32
 
-// newSeenRun indexes a sorted run.
-func newSeenRun(m runMem) seenRun {
-	a := m.h
+// runBits is how many top bits a run of n hashes has its directory on.
+func runBits(n int) uint {
 	var b uint
-	for len(a)>>(b+1) >= runBucket {
+	for n>>(b+1) >= runBucket {
 		b++
 	}
-	if b == 0 {
-		return seenRun{mem: m}
+	return b
+}
+
+// runKey is the key of h in a run whose directory is on its top b bits.
+func runKey(h uint64, b uint) uint16 { return uint16(h >> (48 - b)) }
+
+func (r *seenRun) len() int { return len(r.keys.k) }
+
+func (r *seenRun) free() {
+	r.keys.free()
+	if r.full != nil {
+		r.full.close()
+		r.full = nil
 	}
-	dir := make([]uint32, 1<<b+1)
-	i, shift := 0, 64-b
-	for k := range uint64(1) << b {
-		for i < len(a) && a[i]>>shift < k {
-			i++
-		}
-		dir[k] = uint32(i)
-	}
-	dir[1<<b] = uint32(len(a))
-	return seenRun{mem: m, dir: dir, bits: b}
+	r.dir = nil
 }
 
 // has reports whether h is in the run.
-func (r *seenRun) has(h uint64) bool {
-	a := r.mem.h
+func (r *seenRun) has(h uint64) (bool, error) {
+	a := r.keys.k
+	key := runKey(h, r.bits)
 	lo, hi := 0, len(a)
 	if r.dir != nil {
 		k := h >> (64 - r.bits)
@@ -90,28 +109,59 @@ func (r *seenRun) has(h uint64) bool {
 	}
 	n := hi - lo
 	if n == 0 {
-		return false
+		return false, nil
 	}
+	var i int
 	if n > bucketScanMax {
 		// Only runs of very uneven hashes have a bucket this full.
-		_, ok := slices.BinarySearch(a[lo:hi], h)
-		return ok
-	}
-	// The bits below the bucket's say how far into it h would be.
-	g, _ := bits.Mul64(h<<r.bits, uint64(n))
-	i := lo + int(g)
-	if a[i] < h {
-		for i++; i < hi && a[i] < h; i++ {
+		i, _ = slices.BinarySearch(a[lo:hi], key)
+		i += lo
+	} else {
+		// From where the key would be if the bucket's keys were spread
+		// evenly, find the first key not below it.
+		i = lo + int(uint64(key)*uint64(n)>>16)
+		for i > lo && a[i-1] >= key {
+			i--
 		}
-		return i < hi && a[i] == h
+		for i < hi && a[i] < key {
+			i++
+		}
 	}
-	for ; i > lo && a[i] > h; i-- {
+	if i == hi || a[i] != key {
+		return false, nil
 	}
-	return a[i] == h
+	// The keys equal to key: by chance almost always one, but hashes a
+	// test (or a bad hash) crowds together may share it by thousands.
+	j := i + 1
+	for j < hi && a[j] == key && j-i < 8 {
+		j++
+	}
+	if j-i == 8 {
+		j += sort.Search(hi-j, func(k int) bool { return a[j+k] != key })
+	}
+	// Their whole hashes are sorted too.
+	for i < j {
+		m := int(uint(i+j) >> 1)
+		v, err := r.full.at(m)
+		switch {
+		case err != nil:
+			return false, err
+		case v < h:
+			i = m + 1
+		case v > h:
+			j = m
+		default:
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // bucketScanMax bounds the part of a run has looks through one by one.
 const bucketScanMax = 256
+
+// seenCreate makes the temporary file of a run (tests replace it).
+var seenCreate = func() (*os.File, error) { return os.CreateTemp("", "ascendkit-seen-*") }
 
 // seenRecentMax is how many hashes wait in the table before being sorted.
 const seenRecentMax = 1 << 14
@@ -121,19 +171,42 @@ func newSeenSet() *seenSet {
 		recent: newRecentSet(),
 		batch:  make([]uint64, 0, seenRecentMax),
 		runs:   &seenRuns{},
+		create: seenCreate,
 	}
 	runtime.AddCleanup(s, (*seenRuns).free, s.runs)
 	return s
 }
 
-// release gives the runs' memory back; the set is empty afterwards.
+// release gives the runs' memory and files back; the set is empty
+// afterwards.
 func (s *seenSet) release() {
 	s.runs.free()
 	s.recent.clear()
 }
 
-// addSeen records kind+v and reports whether it was already there.
+// check is the error that made the set stop answering, if any: callers
+// check it before they act on what addSeen said for a page.
+func (s *seenSet) check() error {
+	if s.err != nil {
+		return fmt.Errorf("the in-source duplicate check could not read its temporary file: %w", s.err)
+	}
+	return nil
+}
+
+// fail stops the set: its answers are no longer sure.
+func (s *seenSet) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+	s.release()
+}
+
+// addSeen records kind+v and reports whether it was already there. After
+// a failure (see check) it reports false and records nothing.
 func (s *seenSet) addSeen(kind, v string) bool {
+	if s.err != nil {
+		return false
+	}
 	s.hash.Reset()
 	s.hash.WriteString(kind)
 	s.hash.WriteByte(0)
@@ -144,7 +217,12 @@ func (s *seenSet) addSeen(kind, v string) bool {
 		return true
 	}
 	for i := range s.runs.r {
-		if s.runs.r[i].has(h) {
+		ok, err := s.runs.r[i].has(h)
+		if err != nil {
+			s.fail(err)
+			return false
+		}
+		if ok {
 			return true
 		}
 	}
@@ -216,48 +294,137 @@ func (t *recentSet) clear() {
 	t.zero, t.n = false, 0
 }
 
-// compact sorts the recent table into a run and merges runs of similar
-// size, so there are at most log2(n/seenRecentMax)+1 runs to search.
+// compact sorts the recent table into a run and merges it with the runs
+// no longer than what it has gathered (as a binary counter carries), so
+// there are at most log2(n/seenRecentMax)+1 runs to search. The merge
+// reads every source once, whatever their number.
 func (s *seenSet) compact() {
 	b := s.recent.appendTo(s.batch[:0])
 	slices.Sort(b)
 	s.recent.clear()
 	s.batch = b[:0]
-	run := newRunMem(len(b))
-	copy(run.h, b)
 	rs := s.runs
-	for len(rs.r) > 0 && len(rs.r[len(rs.r)-1].mem.h) <= len(run.h) {
-		last := rs.r[len(rs.r)-1]
-		rs.r = rs.r[:len(rs.r)-1]
-		run = mergeRuns(last.mem, run)
+	total, j := len(b), len(rs.r)
+	for j > 0 && rs.r[j-1].len() <= total {
+		j--
+		total += rs.r[j].len()
 	}
-	rs.r = append(rs.r, newSeenRun(run))
+	run, err := s.merge(b, rs.r[j:], total)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	rs.r = append(rs.r[:j], run)
 }
 
-// mergeRuns merges b into a, growing a in place where it can, and frees
-// b. It merges from the back, so a's elements only move towards the end
-// and b is consumed from its end, which lets it shrink as it goes.
-func mergeRuns(a, b runMem) runMem {
-	na, nb := len(a.h), len(b.h)
-	a.grow(na + nb)
-	i, j, k := na-1, nb-1, na+nb-1
-	for j >= 0 {
-		if i >= 0 && a.h[i] > b.h[j] {
-			a.h[k] = a.h[i]
-			i--
-		} else {
-			a.h[k] = b.h[j]
-			j--
-			if j&(runShrinkEvery-1) == 0 {
-				b.shrink(j + 1) // b.h[j] is the next to read
+// merge merges the sorted batch and the runs olds, which it consumes,
+// into one run of total hashes. The keys and directory are rebuilt from
+// the whole hashes, so the largest run's keys grow in place to hold the
+// result and the others' are freed first: no keys are held twice. When
+// the new file cannot be written, the merge is done again into memory.
+func (s *seenSet) merge(batch []uint64, olds []seenRun, total int) (seenRun, error) {
+	var keys runMem
+	if len(olds) > 0 {
+		keys = olds[0].keys // the largest
+		olds[0].keys = runMem{}
+		for i := 1; i < len(olds); i++ {
+			olds[i].keys.free()
+		}
+		keys.grow(total)
+	} else {
+		keys = newRunMem(total)
+	}
+	run := seenRun{keys: keys, bits: runBits(total)}
+	if run.bits > 0 {
+		run.dir = make([]uint32, 1<<run.bits+1)
+	}
+	full, err := mergeInto(&run, newStoreWriter(s.create, total), batch, olds)
+	if se := (sourceError{}); err != nil && !errors.As(err, &se) {
+		full, err = mergeInto(&run, newStoreWriter(nil, total), batch, olds)
+	}
+	for i := range olds {
+		olds[i].free()
+	}
+	if err != nil {
+		run.free()
+		return seenRun{}, err
+	}
+	run.full = full
+	return run, nil
+}
+
+// sourceError is a failure to read a run being merged, which no retry
+// into memory mends.
+type sourceError struct{ err error }
+
+func (e sourceError) Error() string { return e.err.Error() }
+func (e sourceError) Unwrap() error { return e.err }
+
+// mergeInto writes the merge of batch and the runs' whole hashes to w,
+// fills run's keys and directory, and returns the finished store.
+func mergeInto(run *seenRun, w *storeWriter, batch []uint64, olds []seenRun) (hashStore, error) {
+	keys, dir, b := run.keys.k, run.dir, run.bits
+	// heads[i] is the next hash of source live[i]; source len(olds) is
+	// the batch.
+	readers := make([]*hashReader, len(olds))
+	heads := make([]uint64, 0, len(olds)+1)
+	live := make([]int, 0, len(olds)+1)
+	for i := range olds {
+		readers[i] = olds[i].full.reader()
+		h, ok, err := readers[i].next()
+		if err != nil {
+			w.abandon()
+			return nil, sourceError{err}
+		}
+		if ok {
+			heads, live = append(heads, h), append(live, i)
+		}
+	}
+	if len(batch) > 0 {
+		heads, live = append(heads, batch[0]), append(live, len(olds))
+	}
+	bi, bucket := 1, 0 // bucket: the next directory entry to fill
+	for k := range keys {
+		if len(heads) == 0 {
+			w.abandon()
+			return nil, fmt.Errorf("the runs merged hold %d hashes, not %d", k, len(keys))
+		}
+		m := 0
+		for i := 1; i < len(heads); i++ {
+			if heads[i] < heads[m] {
+				m = i
 			}
 		}
-		k--
+		h := heads[m]
+		w.put(h)
+		keys[k] = runKey(h, b)
+		if dir != nil {
+			for top := int(h >> (64 - b)); bucket <= top; bucket++ {
+				dir[bucket] = uint32(k)
+			}
+		}
+		var next uint64
+		var ok bool
+		if src := live[m]; src == len(olds) {
+			if ok = bi < len(batch); ok {
+				next = batch[bi]
+				bi++
+			}
+		} else {
+			var err error
+			if next, ok, err = readers[src].next(); err != nil {
+				w.abandon()
+				return nil, sourceError{err}
+			}
+		}
+		if ok {
+			heads[m] = next
+		} else {
+			heads, live = slices.Delete(heads, m, m+1), slices.Delete(live, m, m+1)
+		}
 	}
-	b.free()
-	return a
+	for ; bucket < len(dir); bucket++ {
+		dir[bucket] = uint32(len(keys))
+	}
+	return w.finish()
 }
-
-// runShrinkEvery is how many consumed hashes a merge waits for before
-// giving their memory back (a power of two: 512 KiB).
-const runShrinkEvery = 1 << 16

@@ -1,74 +1,229 @@
 package importer
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
 // TestSeenSetAgreesWithAMap checks the compacted set against a plain map
-// across many compactions, with repeats both recent and long past.
+// across many compactions, with repeats both recent and long past, with
+// the whole hashes in temporary files and in memory.
 func TestSeenSetAgreesWithAMap(t *testing.T) {
-	s := newSeenSet()
-	want := map[string]bool{}
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range 200_000 {
-		v := fmt.Sprintf("user%d@example.com", r.IntN(150_000))
-		if i%7 == 0 {
-			v = fmt.Sprintf("user%d@example.com", i) // mostly new ones too
-		}
-		got := s.addSeen("email", v)
-		if got != want[v] {
-			t.Fatalf("step %d: addSeen(%q) = %v, want %v", i, v, got, want[v])
-		}
-		want[v] = true
-	}
-	runs := s.runs.r
-	if len(runs) == 0 || len(runs) > 8 {
-		t.Fatalf("%d runs: compaction did not happen or did not merge", len(runs))
-	}
-	for i, r := range runs {
-		if !slices.IsSorted(r.mem.h) {
-			t.Fatalf("run %d not sorted", i)
-		}
-		if i > 0 && len(r.mem.h) >= len(runs[i-1].mem.h) {
-			t.Fatalf("run sizes not decreasing: %d then %d", len(runs[i-1].mem.h), len(r.mem.h))
-		}
-		if r.dir == nil {
-			t.Fatalf("run %d of %d hashes has no directory", i, len(r.mem.h))
-		}
-	}
-	if s.addSeen("id", "user1@example.com") {
-		t.Fatal("kinds are separate: an id is not an email")
+	for _, spill := range []bool{true, false} {
+		t.Run(fmt.Sprint("spill=", spill), func(t *testing.T) {
+			s := newSeenSet()
+			defer s.release()
+			dir := t.TempDir()
+			s.create = func() (*os.File, error) { return os.CreateTemp(dir, "seen-*") }
+			if !spill {
+				s.create = nil
+			}
+			want := map[string]bool{}
+			r := rand.New(rand.NewPCG(1, 2))
+			for i := range 200_000 {
+				v := fmt.Sprintf("user%d@example.com", r.IntN(150_000))
+				if i%7 == 0 {
+					v = fmt.Sprintf("user%d@example.com", i) // mostly new ones too
+				}
+				got := s.addSeen("email", v)
+				if got != want[v] {
+					t.Fatalf("step %d: addSeen(%q) = %v, want %v", i, v, got, want[v])
+				}
+				want[v] = true
+			}
+			if err := s.check(); err != nil {
+				t.Fatal(err)
+			}
+			runs := s.runs.r
+			if len(runs) == 0 || len(runs) > 8 {
+				t.Fatalf("%d runs: compaction did not happen or did not merge", len(runs))
+			}
+			for i := range runs {
+				r := &runs[i]
+				full := readStore(t, r.full)
+				if !slices.IsSorted(full) || len(full) != r.len() {
+					t.Fatalf("run %d: %d whole hashes, sorted %v, for %d keys", i, len(full), slices.IsSorted(full), r.len())
+				}
+				for j, h := range full {
+					if r.keys.k[j] != runKey(h, r.bits) {
+						t.Fatalf("run %d: key %d is %#x, its hash %#x", i, j, r.keys.k[j], h)
+					}
+				}
+				if _, onFile := r.full.(*fileStore); onFile != spill {
+					t.Fatalf("run %d: store %T, spill %v", i, r.full, spill)
+				}
+				if i > 0 && r.len() >= runs[i-1].len() {
+					t.Fatalf("run sizes not decreasing: %d then %d", runs[i-1].len(), r.len())
+				}
+				if r.dir == nil {
+					t.Fatalf("run %d of %d hashes has no directory", i, r.len())
+				}
+			}
+			if s.addSeen("id", "user1@example.com") {
+				t.Fatal("kinds are separate: an id is not an email")
+			}
+			// The files are unlinked as soon as they are made: nothing is
+			// left behind, whatever ends the process.
+			if left, _ := os.ReadDir(dir); runtime.GOOS == "linux" && len(left) != 0 {
+				t.Fatalf("%d temporary files left in the directory", len(left))
+			}
+		})
 	}
 }
 
-// TestMergeRunsKeepsEveryHash merges runs larger than a shrink step, with
-// equal and interleaved values, and checks the result against a sort.
-func TestMergeRunsKeepsEveryHash(t *testing.T) {
+// readStore reads a whole store in order.
+func readStore(t *testing.T, st hashStore) []uint64 {
+	t.Helper()
+	var out []uint64
+	r := st.reader()
+	for {
+		h, ok, err := r.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return out
+		}
+		out = append(out, h)
+	}
+}
+
+// runOf makes a run of the sorted hashes, spilled or not.
+func runOf(t testing.TB, s *seenSet, sorted []uint64) seenRun {
+	run, err := s.merge(slices.Clone(sorted), nil, len(sorted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestMergeKeepsEveryHash merges several runs larger than a file chunk
+// with a batch, with equal and interleaved values, and checks the result
+// against a sort.
+func TestMergeKeepsEveryHash(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range [][2]int{{1, 1}, {5, 3}, {runShrinkEvery + 7, runShrinkEvery + 7}, {3 * runShrinkEvery, 2*runShrinkEvery + 1}} {
-		a, b := newRunMem(n[0]), newRunMem(n[1])
-		var want []uint64
-		for i := range a.h {
-			a.h[i] = r.Uint64() >> 1
+	for _, spill := range []bool{true, false} {
+		s := newSeenSet()
+		if !spill {
+			s.create = nil
 		}
-		for i := range b.h {
-			b.h[i] = r.Uint64() >> 1
-			if i%5 == 0 {
-				b.h[i] = a.h[i%len(a.h)]
+		for _, sizes := range [][]int{{1, 1}, {5, 3}, {0, 3}, {storeChunk/8 + 7, storeChunk/8 + 7, 2}, {3 * storeChunk / 8, 2*storeChunk/8 + 1, 100, 9}} {
+			var want []uint64
+			var olds []seenRun
+			var batch []uint64
+			for k, n := range sizes {
+				hs := make([]uint64, n)
+				for i := range hs {
+					hs[i] = r.Uint64() >> 1
+					if i%5 == 0 && len(want) > 0 {
+						hs[i] = want[i%len(want)] // the same hash in two sources
+					}
+				}
+				slices.Sort(hs)
+				want = append(want, hs...)
+				if k == len(sizes)-1 {
+					batch = hs
+				} else {
+					olds = append(olds, runOf(t, s, hs))
+				}
 			}
+			slices.Sort(want)
+			got, err := s.merge(batch, olds, len(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if full := readStore(t, got.full); !slices.Equal(full, want) {
+				t.Fatalf("spill %v: merge of %v hashes differs from a sort", spill, sizes)
+			}
+			for i, h := range want {
+				if got.keys.k[i] != runKey(h, got.bits) {
+					t.Fatalf("spill %v: key %d is %#x for hash %#x", spill, i, got.keys.k[i], h)
+				}
+			}
+			got.free()
 		}
-		slices.Sort(a.h)
-		slices.Sort(b.h)
-		want = append(append(want, a.h...), b.h...)
-		slices.Sort(want)
-		got := mergeRuns(a, b)
-		if !slices.Equal(got.h, want) {
-			t.Fatalf("merge of %d and %d hashes differs from a sort", n[0], n[1])
+	}
+}
+
+// TestSeenSetFallsBackToMemory: when the temporary file cannot be
+// written (a full disk), the run's whole hashes stay in memory and the
+// set still answers exactly.
+func TestSeenSetFallsBackToMemory(t *testing.T) {
+	dir := t.TempDir()
+	s := newSeenSet()
+	defer s.release()
+	s.create = func() (*os.File, error) {
+		f, err := os.CreateTemp(dir, "seen-*")
+		if err != nil {
+			return nil, err
 		}
-		got.free()
+		f.Close()
+		return os.Open(f.Name()) // read-only: every write fails
+	}
+	for i := range 3 * seenRecentMax {
+		if s.addSeen("id", fmt.Sprint(i)) {
+			t.Fatalf("%d: new id seen", i)
+		}
+	}
+	for i := range 3 * seenRecentMax {
+		if !s.addSeen("id", fmt.Sprint(i)) {
+			t.Fatalf("%d: repeated id not seen", i)
+		}
+	}
+	if err := s.check(); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range s.runs.r {
+		if _, ok := r.full.(*memStore); !ok {
+			t.Fatalf("run %d: store %T after failed writes", i, r.full)
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("%d failed temporary files left", len(left))
+	}
+}
+
+// TestSeenSetStopsOnAnUnreadableRun: a run whose file cannot be read
+// back makes the set stop answering and check report it, for a lookup
+// that needs the file and for a merge alike.
+func TestSeenSetStopsOnAnUnreadableRun(t *testing.T) {
+	for _, when := range []string{"lookup", "merge"} {
+		t.Run(when, func(t *testing.T) {
+			s := newSeenSet()
+			defer s.release()
+			for i := range seenRecentMax {
+				s.addSeen("id", fmt.Sprint(i))
+			}
+			if len(s.runs.r) != 1 {
+				t.Fatalf("%d runs after one compaction", len(s.runs.r))
+			}
+			s.runs.r[0].full.(*fileStore).f.Close()
+			if when == "lookup" {
+				if s.addSeen("id", "7") { // a repeat: its whole hash is read
+					t.Fatal("an unreadable run answered")
+				}
+			} else {
+				for i := range seenRecentMax {
+					s.addSeen("id", fmt.Sprint("new", i))
+				}
+			}
+			err := s.check()
+			if err == nil || !strings.Contains(err.Error(), "in-source duplicate check") {
+				t.Fatalf("check() = %v", err)
+			}
+			if s.addSeen("id", "7") || len(s.runs.r) != 0 {
+				t.Fatal("a failed set still answers or holds runs")
+			}
+		})
 	}
 }
 
@@ -110,6 +265,12 @@ func BenchmarkSeenSet(b *testing.B) {
 func TestSeenRunAgreesWithBinarySearch(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	runs := map[string][]uint64{"empty": nil, "one": {7}, "zeros": make([]uint64, 100)}
+	// Hashes whose top halves are equal: only the whole hash tells them apart.
+	var halves []uint64
+	for i := range uint64(600) {
+		halves = append(halves, (i/200)<<40|i%200*3)
+	}
+	runs["same top halves"] = halves
 	for _, n := range []int{2, 17, 1000, 100_000} {
 		even := make([]uint64, n)
 		for i := range even {
@@ -128,9 +289,11 @@ func TestSeenRunAgreesWithBinarySearch(t *testing.T) {
 		runs[fmt.Sprint("even", n)], runs[fmt.Sprint("clustered", n)] = even, clustered
 		runs[fmt.Sprint("repeats", n)] = append(slices.Repeat([]uint64{3}, n), 5, 5, 9)
 	}
+	s := newSeenSet()
+	defer s.release()
 	for name, run := range runs {
 		slices.Sort(run)
-		sr := newSeenRun(runMem{h: run})
+		sr := runOf(t, s, run)
 		if len(run) >= 2*runBucket && len(sr.dir) != 1<<sr.bits+1 {
 			t.Fatalf("%s: %d hashes, directory of %d", name, len(run), len(sr.dir))
 		}
@@ -143,8 +306,8 @@ func TestSeenRunAgreesWithBinarySearch(t *testing.T) {
 		}
 		for _, h := range probes {
 			_, want := slices.BinarySearch(run, h)
-			if got := sr.has(h); got != want {
-				t.Fatalf("%s: has(%#x) = %v, want %v", name, h, got, want)
+			if got, err := sr.has(h); got != want || err != nil {
+				t.Fatalf("%s: has(%#x) = %v, %v; want %v", name, h, got, err, want)
 			}
 		}
 	}
@@ -157,7 +320,9 @@ func BenchmarkSeenRun(b *testing.B) {
 		run[i] = r.Uint64()
 	}
 	slices.Sort(run)
-	sr := newSeenRun(runMem{h: run})
+	s := newSeenSet()
+	defer s.release()
+	sr := runOf(b, s, run)
 	probes := make([]uint64, 1<<16)
 	for i := range probes {
 		probes[i] = r.Uint64()
@@ -168,7 +333,7 @@ func BenchmarkSeenRun(b *testing.B) {
 	found := 0
 	b.Run("directory", func(b *testing.B) {
 		for i := range b.N {
-			if sr.has(probes[i&(len(probes)-1)]) {
+			if ok, _ := sr.has(probes[i&(len(probes)-1)]); ok {
 				found++
 			}
 		}
@@ -220,5 +385,40 @@ func TestRecentSet(t *testing.T) {
 	s.clear()
 	if _, found := s.find(0); found || len(s.appendTo(nil)) != 0 || s.n != 0 {
 		t.Fatal("clear kept hashes")
+	}
+}
+
+// TestImportStopsWhenTheDuplicateSetFails: when the set cannot read its
+// files back, a preview and a run stop with the error instead of
+// classifying users on answers that are no longer sure, and a run writes
+// nothing of the page it could not check.
+func TestImportStopsWhenTheDuplicateSetFails(t *testing.T) {
+	dir := t.TempDir()
+	defer func(f func() (*os.File, error)) { seenCreate = f }(seenCreate)
+	seenCreate = func() (*os.File, error) {
+		// Write-only: the runs are written, and every read back fails.
+		return os.OpenFile(filepath.Join(dir, fmt.Sprint("seen-", rand.Int64())), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	}
+	// Each user adds an id and an email: the second compaction merges
+	// the first run, which is read back, within the first 2*seenRecentMax.
+	var users []*clerk.User
+	for i := range seenRecentMax + 100 {
+		users = append(users, mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%05d@example.com", i)))
+	}
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		env := openEnv(t)
+		_, err := Run(context.Background(), newSource(500, users...), env, Options{Mode: mode, BatchSize: 500})
+		if err == nil || !strings.Contains(err.Error(), "in-source duplicate check") {
+			t.Fatalf("%s: err %v", mode, err)
+		}
+		if mode == ModeRun {
+			got, err := env.LookupSourceIDs(context.Background(), "clerk", []string{"user_16383", "user_16483"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 0 {
+				t.Fatalf("users of the pages after the failure were written: %v", got)
+			}
+		}
 	}
 }

@@ -2,20 +2,18 @@
 
 package importer
 
-// runMem is a run of hashes on the heap, where no anonymous mapping that
-// can grow in place is available.
+// runMem is a run's keys on the heap, where no anonymous mapping that can
+// grow in place is available.
 type runMem struct {
-	h []uint64
+	k []uint16
 }
 
-func newRunMem(n int) runMem { return runMem{h: make([]uint64, n)} }
+func newRunMem(n int) runMem { return runMem{k: make([]uint16, n)} }
 
 func (r *runMem) grow(n int) {
-	h := make([]uint64, n)
-	copy(h, r.h)
-	r.h = h
+	k := make([]uint16, n)
+	copy(k, r.k)
+	r.k = k
 }
 
-func (r *runMem) shrink(int) {}
-
-func (r *runMem) free() { r.h = nil }
+func (r *runMem) free() { r.k = nil }
