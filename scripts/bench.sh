@@ -9,7 +9,9 @@
 #                   a fresh instance for each preview so none starts with
 #                   its allowance spent by the one before)
 #                   vs a file preview of the same users in the same process
-#                   (order API, file, file, API; means of two runs each);
+#                   (order API, file, API without latency twice, file, API;
+#                   means of two runs each); the latency-free runs show what
+#                   the walk costs beside the round trips no walk avoids;
 #                   the CPU seconds of each tell a slow walk from a busy machine
 # plus BenchmarkImport (users/s and peak live heap, 10k and 100k), and the
 # same sizes imported into PostgreSQL vs a raw COPY (scripts/bench-postgres.sh).
@@ -57,6 +59,9 @@ for n in $sizes; do
   printf '  API preview     %7.2f s = %6.0f users/s (%s list requests, %s refused with 429, CPU %s s); file preview in the same process %6.2f s = %6.0f users/s (CPU %s s); ratio %s×  (goal ≥ 0.9×)\n' \
     "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$(field api_throttled "$api")" "$(field api_cpu "$api")" \
     "$files" "$(ratio "$n" "$files")" "$(field file_cpu "$api")" "$(ratio "$files" "$apis")"
+  api0=$(field api0_seconds "$api")
+  printf '    the same API preview without the 300 ms latency %6.2f s (ratio %s×): the walk'"'"'s own cost; the rest is waiting on round trips\n' \
+    "$api0" "$(ratio "$files" "$api0")"
 done
 set -- $sizes
 if [ $# -ge 2 ]; then

@@ -6,7 +6,10 @@
 //	                           (prepared statements, 5,000 users per transaction)
 //	benchfloor api N FILE      preview of N synthetic users through the Clerk API
 //	                           (in-process emulator: sk_live limits, 300 ms per
-//	                           page) and, for the ratio, of FILE (the same users)
+//	                           page) and, for the ratio, of FILE (the same users);
+//	                           also through an emulator without latency, which
+//	                           shows what the walk itself costs beside the round
+//	                           trip before the first page that no walk avoids
 //
 // Each prints one line of key=value pairs.
 package main
@@ -333,14 +336,15 @@ func apiPreview(n int, file string) error {
 	}
 	// In one process the earlier runs are measured slower (warm-up, a
 	// machine whose load drifts), so the previews go in the order API,
-	// file, file, API and each figure is the mean of its two runs.
+	// file, API without latency twice, file, API, and each figure is the
+	// mean of its two runs.
 	// Each API preview talks to an instance of its own: one whose
 	// allowance the previous preview, seconds before, has not spent.
-	apiRun := func(name string) (time.Duration, time.Duration, int, error) {
+	apiRun := func(name string, latency time.Duration) (time.Duration, time.Duration, int, error) {
 		// Generated afresh each time, so that no million decoded users
 		// stay in this process for its garbage collector to scan.
 		srv, err := emulator.Start(emulator.Generate(n, 1), emulator.Options{
-			SecretKey: "sk_live_bench", RequestsPer10s: 1000, Latency: 300 * time.Millisecond,
+			SecretKey: "sk_live_bench", RequestsPer10s: 1000, Latency: latency,
 		})
 		if err != nil {
 			return 0, 0, 0, err
@@ -351,18 +355,23 @@ func apiPreview(n int, file string) error {
 			return 0, 0, 0, err
 		}
 		wall, cpu, got, err := preview(name, src)
-		requests += srv.RequestsTo("/v1/users")
-		throttled += srv.Throttled()
+		if latency > 0 {
+			requests += srv.RequestsTo("/v1/users")
+			throttled += srv.Throttled()
+		}
 		return wall, cpu, got, err
 	}
-	var apiTime, apiCPU, fileTime, fileCPU time.Duration
-	for i, kind := range []string{"api", "file", "file", "api"} {
+	var apiTime, apiCPU, fileTime, fileCPU, api0Time time.Duration
+	for i, kind := range []string{"api", "file", "api0", "api0", "file", "api"} {
 		var wall, cpu time.Duration
 		var got int
 		var err error
-		if kind == "api" {
-			wall, cpu, got, err = apiRun(fmt.Sprint(kind, i))
-		} else {
+		switch kind {
+		case "api":
+			wall, cpu, got, err = apiRun(fmt.Sprint(kind, i), 300*time.Millisecond)
+		case "api0":
+			wall, _, got, err = apiRun(fmt.Sprint(kind, i), 0)
+		default:
 			var src clerk.Source
 			if src, err = clerk.OpenFile(file); err == nil {
 				wall, cpu, got, err = preview(fmt.Sprint(kind, i), src)
@@ -374,14 +383,17 @@ func apiPreview(n int, file string) error {
 		if got != n {
 			return fmt.Errorf("%s preview read %d users, want %d", kind, got, n)
 		}
-		if kind == "api" {
+		switch kind {
+		case "api":
 			apiTime, apiCPU = apiTime+wall/2, apiCPU+cpu/2
-		} else {
+		case "api0":
+			api0Time += wall / 2
+		default:
 			fileTime, fileCPU = fileTime+wall/2, fileCPU+cpu/2
 		}
 	}
-	fmt.Printf("users=%d api_seconds=%.3f api_cpu=%.3f api_requests=%d api_throttled=%d file_seconds=%.3f file_cpu=%.3f\n",
-		n, apiTime.Seconds(), apiCPU.Seconds(), requests/2, throttled/2, fileTime.Seconds(), fileCPU.Seconds())
+	fmt.Printf("users=%d api_seconds=%.3f api_cpu=%.3f api_requests=%d api_throttled=%d file_seconds=%.3f file_cpu=%.3f api0_seconds=%.3f\n",
+		n, apiTime.Seconds(), apiCPU.Seconds(), requests/2, throttled/2, fileTime.Seconds(), fileCPU.Seconds(), api0Time.Seconds())
 	return nil
 }
 
