@@ -16,11 +16,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// maxAutoInFlight caps the automatic walk: a page that has arrived but
-// waits for an earlier one holds its body (under 1 MB for 500 users), so
-// this also bounds the walk's memory. 128 requests at Clerk's ~300 ms per
-// page are ~400 pages a second, enough to spend a window's allowance in
-// two seconds and to outpace a preview reading a file.
+// maxAutoInFlight caps the automatic walk: it is the most requests
+// outstanding and the most windows held (arrived or outstanding) at once.
+// A page that has arrived but waits for the caller holds its body (under
+// 1 MB for 500 users), so this also bounds the walk's memory. 128
+// requests at Clerk's ~300 ms per page are ~400 pages a second, enough to
+// spend a window's allowance in two seconds and to outpace a preview
+// reading a file.
 const maxAutoInFlight = 128
 
 // startInFlight is the walk's width before the caller's pace is known.
@@ -176,7 +178,8 @@ func (m *latencyMeter) get() time.Duration {
 	return m.d
 }
 
-// inFlight is how many list requests the walk keeps going. Under an
+// inFlight is how many list requests the walk keeps outstanding (sent,
+// not yet answered; see fill for the windows it may hold). Under an
 // allowance, as many as a window allows (up to the cap), once the first
 // answer has shown the API is there: the window's requests go out at
 // once, and when it is spent the extra ones wait their turn in pace,
@@ -332,11 +335,30 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 	}
 }
 
-// fill issues windows until the walk has inFlight requests going or the
-// plan (from the count) is covered.
+// fill issues windows until the walk has inFlight requests outstanding
+// (sent, not answered), holds as many windows as it may, or has covered
+// the plan (from the count).
+//
+// Under an allowance, inFlight is what Little's law asks of requests in
+// the air, so windows that have arrived and wait for the caller do not
+// count against it: counting them made the walk go in waves (a burst
+// arriving at once filled the queue, and nothing more went out until
+// the caller had eaten most of it). What they do bound is memory: the
+// walk holds (arrived plus outstanding) at most twice inFlight, a caller's
+// latency and a half of pages to spare, and never over maxAutoInFlight.
+// A token bucket or a fixed MaxInFlight keeps its width as the cap on
+// every window held: both are the caller's choice of a ceiling, and
+// production paces by allowance.
 func (a *APISource) fill() {
 	w := &a.walk
-	for !w.issuedEnd && len(w.queue) < a.inFlight() {
+	n := a.inFlight()
+	held := n
+	if a.limiter == nil && a.maxInFlight == 0 {
+		held = min(2*n, maxAutoInFlight)
+	}
+	out := w.outstanding()
+	for !w.issuedEnd && out < n && len(w.queue) < held {
+		out++
 		win := &window{offset: w.next, done: make(chan struct{})}
 		w.queue = append(w.queue, win)
 		w.next += a.pageSize - 1
@@ -354,6 +376,21 @@ func (a *APISource) fill() {
 			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
 		}()
 	}
+}
+
+// outstanding counts the windows of the current generation not answered
+// yet. The queue holds only that generation (restart drops it), so a
+// cancelled one still winding down is never counted.
+func (w *walk) outstanding() int {
+	n := 0
+	for _, win := range w.queue {
+		select {
+		case <-win.done:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // startWalk starts the walk, planned for estN users.
