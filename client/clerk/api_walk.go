@@ -70,12 +70,12 @@ type walk struct {
 	estN      int       // estimated list length (from /users/count)
 
 	// What was delivered.
-	delivered   int                 // users delivered so far
-	lastKey     string              // key of the last user delivered; "" before the first
-	lastCreated int64               // created_at of the last decodable user delivered
-	haveCreated bool                // lastCreated is set
-	prevKeys    map[string]struct{} // keys of the last page delivered
-	firstKey    string              // key of the first user delivered
+	delivered   int            // users delivered so far
+	lastKey     string         // key of the last user delivered; "" before the first
+	lastCreated int64          // created_at of the last decodable user delivered
+	haveCreated bool           // lastCreated is set
+	prevKeys    map[string]int // keys of the last page delivered, with their index in it
+	firstKey    string         // key of the first user delivered
 	cursor      int
 	// pace is the smoothed time the caller takes over a page.
 	pace     latencyMeter
@@ -515,7 +515,7 @@ func decodeElems(raws []json.RawMessage, pos0 int) []element {
 // never going back), numbers them and makes them the last page delivered.
 func (a *APISource) deliver(elems []element) ([]Record, error) {
 	w := &a.walk
-	keys := make(map[string]struct{}, len(elems))
+	keys := make(map[string]int, len(elems))
 	recs := make([]Record, len(elems))
 	for i, e := range elems {
 		_, inPage := keys[e.key]
@@ -523,7 +523,7 @@ func (a *APISource) deliver(elems []element) ([]Record, error) {
 		if isID(e.key) && (inPage || inPrev || e.key == w.lastKey) {
 			return nil, fmt.Errorf("%w: user %q came back after %d users; stopping so the import does not run forever (is CLERK_API_URL a Clerk API that honours offset?)", errNotAdvancing, e.key, w.delivered+i)
 		}
-		keys[e.key] = struct{}{}
+		keys[e.key] = i
 		if e.hasTime {
 			if w.haveCreated && e.created < w.lastCreated {
 				return nil, fmt.Errorf("%w: user %q was created before the user read before it (after %d users); stopping so the import does not run forever", errNotAdvancing, e.key, w.delivered+i)
@@ -581,21 +581,34 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			w.cursor = cursorOff // ignored: the list started over
 		default:
 			w.cursor = cursorWorks
-			// The window's first user sits at index j of this page, so the
-			// last user delivered is now at win.offset-1-j.
-			last := win.offset
-			if len(win.elems) > 0 {
-				for j, e := range elems {
-					if e.key == win.elems[0].key {
-						last = win.offset - 1 - j
-						break
-					}
-				}
-			}
-			return a.resumeAfter(elems, full, last+len(elems))
+			return a.resumeAfter(elems, full, w.lastOffset(win, elems)+len(elems))
 		}
 	}
 	return a.lookback(ctx, win.offset)
+}
+
+// lastOffset places the last user delivered in the list as it is now,
+// from where the window found at win.offset its first user: among the
+// users after it (elems, read by cursor) when users before it were
+// deleted, or among the last page delivered when users were inserted
+// before it. Guessing win.offset in the latter case left every later
+// window short by the users inserted, each page then re-read by cursor.
+func (w *walk) lastOffset(win *window, elems []element) int {
+	if len(win.elems) == 0 {
+		return win.offset
+	}
+	first := win.elems[0].key
+	for j, e := range elems {
+		if e.key == first {
+			return win.offset - 1 - j
+		}
+	}
+	if i, ok := w.prevKeys[first]; ok {
+		// The last user delivered ends that page: inserted users put it
+		// as many places after win.offset as it comes after first.
+		return win.offset + w.prevKeys[w.lastKey] - i
+	}
+	return win.offset
 }
 
 // lookback finds the last user delivered (expected at offset at) by
