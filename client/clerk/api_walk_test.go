@@ -152,6 +152,29 @@ func (c *listChanges) check(recs []clerk.Record, proxy *cursorProxy) {
 	}
 }
 
+// walkThroughChanges walks users on an emulator behind a cursorProxy in
+// mode, changing the list when the server gets its request at and again
+// `again` requests later, and checks what was read (listChanges.check).
+// open makes the source for the proxy's API root.
+func walkThroughChanges(t *testing.T, users []clerk.User, opts emulator.Options, mode string, at, again int, open func(baseURL string) *clerk.APISource) {
+	t.Helper()
+	emu := startEmulator(t, users, opts)
+	changes := newListChanges(t, emu, users, at)
+	emu.OnRequest(func(k int, path string) {
+		if k == at || k == at+again {
+			changes.apply()
+		}
+	})
+	proxy := &cursorProxy{mode: mode, next: emu}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	recs, _, err := drain(t, open(srv.URL+"/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes.check(recs, proxy)
+}
+
 // Sign-ups, backdated inserts and deletions land while dozens of windows
 // are in flight, at several moments of the walk, with a Clerk that
 // honours, ignores or refuses the cursor.
@@ -161,22 +184,10 @@ func TestAPIWalkMidFetchCreateDelete(t *testing.T) {
 	for _, mode := range []string{"", "ignore", "refuse"} {
 		for _, at := range []int{3, 8, 15} {
 			t.Run(fmt.Sprintf("clerk %s/request %d", mode, at), func(t *testing.T) {
-				emu := startEmulator(t, users, emulator.Options{})
-				changes := newListChanges(t, emu, users, at)
-				emu.OnRequest(func(k int, path string) {
-					if k == at || k == at+10 {
-						changes.apply()
-					}
+				walkThroughChanges(t, users, emulator.Options{}, mode, at, 10, func(baseURL string) *clerk.APISource {
+					src, _ := newSource(t, baseURL, clerk.APIOptions{PageSize: 100, MaxInFlight: 8})
+					return src
 				})
-				proxy := &cursorProxy{mode: mode, next: emu}
-				srv := httptest.NewServer(proxy)
-				t.Cleanup(srv.Close)
-				src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 100, MaxInFlight: 8})
-				recs, _, err := drain(t, src)
-				if err != nil {
-					t.Fatal(err)
-				}
-				changes.check(recs, proxy)
 			})
 		}
 	}
@@ -194,23 +205,11 @@ func TestAPIAllowanceWalkMidFetchCreateDelete(t *testing.T) {
 		// after it, while the burst's pages wait for the caller.
 		for _, at := range []int{40, 100, 200} {
 			t.Run(fmt.Sprintf("clerk %s/request %d", mode, at), func(t *testing.T) {
-				emu := startEmulator(t, users, emulator.Options{SecretKey: key})
-				changes := newListChanges(t, emu, users, at)
-				emu.OnRequest(func(k int, path string) {
-					if k == at || k == at+30 {
-						changes.apply()
-					}
+				walkThroughChanges(t, users, emulator.Options{SecretKey: key}, mode, at, 30, func(baseURL string) *clerk.APISource {
+					src := newAllowanceSource(t, key, baseURL, clerk.APIOptions{PageSize: 20})
+					src.Prefetch()
+					return src
 				})
-				proxy := &cursorProxy{mode: mode, next: emu}
-				srv := httptest.NewServer(proxy)
-				t.Cleanup(srv.Close)
-				src := newAllowanceSource(t, key, srv.URL+"/v1", clerk.APIOptions{PageSize: 20})
-				src.Prefetch()
-				recs, _, err := drain(t, src)
-				if err != nil {
-					t.Fatal(err)
-				}
-				changes.check(recs, proxy)
 			})
 		}
 	}
