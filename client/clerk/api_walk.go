@@ -344,8 +344,9 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 // count against it: counting them made the walk go in waves (a burst
 // arriving at once filled the queue, and nothing more went out until
 // the caller had eaten most of it). What they do bound is memory: the
-// walk holds (arrived plus outstanding) at most twice inFlight, a caller's
-// latency and a half of pages to spare, and never over maxAutoInFlight.
+// walk holds (arrived plus outstanding) at most twice inFlight, which
+// leaves room for inFlight pages waiting (a latency and a half of the
+// caller's pace), and never over maxAutoInFlight.
 // A token bucket or a fixed MaxInFlight keeps its width as the cap on
 // every window held: both are the caller's choice of a ceiling, and
 // production paces by allowance.
