@@ -60,9 +60,10 @@ type APIOptions struct {
 	// Consecutive list windows overlap by one user, so a page brings
 	// PageSize-1 new users after the first.
 	PageSize int
-	// MaxInFlight caps concurrent list requests. 0 sizes the walk from
-	// the allowance (or the limiter's rate) and the measured latency, up
-	// to 64; 1 pages sequentially.
+	// MaxInFlight caps concurrent list requests and the pages held for
+	// the caller with them. 0 sizes the walk from the allowance (or the
+	// limiter's rate) and the measured latency, up to 128; 1 pages
+	// sequentially.
 	MaxInFlight int
 	// RequestTimeout bounds one HTTP exchange. Default 30 s.
 	RequestTimeout time.Duration

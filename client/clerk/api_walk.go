@@ -16,11 +16,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// maxAutoInFlight caps the automatic walk: a page that has arrived but
-// waits for an earlier one holds its body (under 1 MB for 500 users), so
-// this also bounds the walk's memory. 128 requests at Clerk's ~300 ms per
-// page are ~400 pages a second, enough to spend a window's allowance in
-// two seconds and to outpace a preview reading a file.
+// maxAutoInFlight caps the automatic walk: it is the most requests
+// outstanding and the most windows held (arrived or outstanding) at once.
+// A page that has arrived but waits for the caller holds its body (under
+// 1 MB for 500 users), so this also bounds the walk's memory. 128
+// requests at Clerk's ~300 ms per page are ~400 pages a second, enough to
+// spend a window's allowance in two seconds and to outpace a preview
+// reading a file.
 const maxAutoInFlight = 128
 
 // startInFlight is the walk's width before the caller's pace is known.
@@ -68,12 +70,12 @@ type walk struct {
 	estN      int       // estimated list length (from /users/count)
 
 	// What was delivered.
-	delivered   int                 // users delivered so far
-	lastKey     string              // key of the last user delivered; "" before the first
-	lastCreated int64               // created_at of the last decodable user delivered
-	haveCreated bool                // lastCreated is set
-	prevKeys    map[string]struct{} // keys of the last page delivered
-	firstKey    string              // key of the first user delivered
+	delivered   int            // users delivered so far
+	lastKey     string         // key of the last user delivered; "" before the first
+	lastCreated int64          // created_at of the last decodable user delivered
+	haveCreated bool           // lastCreated is set
+	prevKeys    map[string]int // keys of the last page delivered, with their index in it
+	firstKey    string         // key of the first user delivered
 	cursor      int
 	// pace is the smoothed time the caller takes over a page.
 	pace     latencyMeter
@@ -176,7 +178,8 @@ func (m *latencyMeter) get() time.Duration {
 	return m.d
 }
 
-// inFlight is how many list requests the walk keeps going. Under an
+// inFlight is how many list requests the walk keeps outstanding (sent,
+// not yet answered; see fill for the windows it may hold). Under an
 // allowance, as many as a window allows (up to the cap), once the first
 // answer has shown the API is there: the window's requests go out at
 // once, and when it is spent the extra ones wait their turn in pace,
@@ -332,11 +335,31 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 	}
 }
 
-// fill issues windows until the walk has inFlight requests going or the
-// plan (from the count) is covered.
+// fill issues windows until the walk has inFlight requests outstanding
+// (sent, not answered), holds as many windows as it may, or has covered
+// the plan (from the count).
+//
+// Under an allowance, inFlight is what Little's law asks of requests in
+// the air, so windows that have arrived and wait for the caller do not
+// count against it: counting them made the walk go in waves (a burst
+// arriving at once filled the queue, and nothing more went out until
+// the caller had eaten most of it). What they do bound is memory: the
+// walk holds (arrived plus outstanding) at most twice inFlight, which
+// leaves room for inFlight pages waiting (a latency and a half of the
+// caller's pace), and never over maxAutoInFlight.
+// A token bucket or a fixed MaxInFlight keeps its width as the cap on
+// every window held: both are the caller's choice of a ceiling, and
+// production paces by allowance.
 func (a *APISource) fill() {
 	w := &a.walk
-	for !w.issuedEnd && len(w.queue) < a.inFlight() {
+	n := a.inFlight()
+	held := n
+	if a.limiter == nil && a.maxInFlight == 0 {
+		held = min(2*n, maxAutoInFlight)
+	}
+	out := w.outstanding()
+	for !w.issuedEnd && out < n && len(w.queue) < held {
+		out++
 		win := &window{offset: w.next, done: make(chan struct{})}
 		w.queue = append(w.queue, win)
 		w.next += a.pageSize - 1
@@ -354,6 +377,21 @@ func (a *APISource) fill() {
 			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
 		}()
 	}
+}
+
+// outstanding counts the windows of the current generation not answered
+// yet. The queue holds only that generation (restart drops it), so a
+// cancelled one still winding down is never counted.
+func (w *walk) outstanding() int {
+	n := 0
+	for _, win := range w.queue {
+		select {
+		case <-win.done:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // startWalk starts the walk, planned for estN users.
@@ -478,7 +516,7 @@ func decodeElems(raws []json.RawMessage, pos0 int) []element {
 // never going back), numbers them and makes them the last page delivered.
 func (a *APISource) deliver(elems []element) ([]Record, error) {
 	w := &a.walk
-	keys := make(map[string]struct{}, len(elems))
+	keys := make(map[string]int, len(elems))
 	recs := make([]Record, len(elems))
 	for i, e := range elems {
 		_, inPage := keys[e.key]
@@ -486,7 +524,7 @@ func (a *APISource) deliver(elems []element) ([]Record, error) {
 		if isID(e.key) && (inPage || inPrev || e.key == w.lastKey) {
 			return nil, fmt.Errorf("%w: user %q came back after %d users; stopping so the import does not run forever (is CLERK_API_URL a Clerk API that honours offset?)", errNotAdvancing, e.key, w.delivered+i)
 		}
-		keys[e.key] = struct{}{}
+		keys[e.key] = i
 		if e.hasTime {
 			if w.haveCreated && e.created < w.lastCreated {
 				return nil, fmt.Errorf("%w: user %q was created before the user read before it (after %d users); stopping so the import does not run forever", errNotAdvancing, e.key, w.delivered+i)
@@ -544,21 +582,34 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			w.cursor = cursorOff // ignored: the list started over
 		default:
 			w.cursor = cursorWorks
-			// The window's first user sits at index j of this page, so the
-			// last user delivered is now at win.offset-1-j.
-			last := win.offset
-			if len(win.elems) > 0 {
-				for j, e := range elems {
-					if e.key == win.elems[0].key {
-						last = win.offset - 1 - j
-						break
-					}
-				}
-			}
-			return a.resumeAfter(elems, full, last+len(elems))
+			return a.resumeAfter(elems, full, w.lastOffset(win, elems)+len(elems))
 		}
 	}
 	return a.lookback(ctx, win.offset)
+}
+
+// lastOffset places the last user delivered in the list as it is now,
+// from where the window found at win.offset its first user: among the
+// users after it (elems, read by cursor) when users before it were
+// deleted, or among the last page delivered when users were inserted
+// before it. Guessing win.offset in the latter case left every later
+// window short by the users inserted, each page then re-read by cursor.
+func (w *walk) lastOffset(win *window, elems []element) int {
+	if len(win.elems) == 0 {
+		return win.offset
+	}
+	first := win.elems[0].key
+	for j, e := range elems {
+		if e.key == first {
+			return win.offset - 1 - j
+		}
+	}
+	if i, ok := w.prevKeys[first]; ok {
+		// The last user delivered ends that page: inserted users put it
+		// as many places after win.offset as it comes after first.
+		return win.offset + w.prevKeys[w.lastKey] - i
+	}
+	return win.offset
 }
 
 // lookback finds the last user delivered (expected at offset at) by

@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -16,11 +18,21 @@ import (
 // +created_at order by offset and limit.
 func listServer(t *testing.T, n int) *httptest.Server {
 	t.Helper()
+	srv, _ := countingListServer(t, n)
+	return srv
+}
+
+// countingListServer is listServer that also counts the list requests
+// that have reached it.
+func countingListServer(t *testing.T, n int) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var lists atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/count") {
 			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, n)
 			return
 		}
+		lists.Add(1)
 		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		var b strings.Builder
@@ -35,7 +47,7 @@ func listServer(t *testing.T, n int) *httptest.Server {
 		w.Write([]byte(b.String()))
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, &lists
 }
 
 // While the reader has a page, the next arrived windows are decoded on
@@ -87,5 +99,153 @@ func TestWalkDecodesAhead(t *testing.T) {
 	}
 	if n != 100 {
 		t.Fatalf("read %d users, want 100", n)
+	}
+}
+
+// waitArrived waits until every window the walk holds has its answer.
+func waitArrived(a *APISource) {
+	for _, win := range a.walk.queue {
+		<-win.done
+	}
+}
+
+// A burst that arrives at once does not stop the walk: with every window
+// answered and none consumed but the first, the walk sends more (it keeps
+// requests outstanding, not pages waiting), yet never holds more than
+// maxAutoInFlight windows, arrived or not.
+func TestWalkIssuesPastArrivedPages(t *testing.T) {
+	const users = 3000 // 334 windows of 10 overlapping by one
+	srv, lists := countingListServer(t, users)
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	a.Prefetch()
+	if _, err := a.Total(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitArrived(a)
+	if got := lists.Load(); got != startInFlight {
+		t.Fatalf("%d list requests from the burst, want %d", got, startInFlight)
+	}
+	var got []Record
+	for page := 1; ; page++ {
+		// A latency far above the caller's pace asks for the widest walk
+		// (nothing is in flight to observe a shorter one meanwhile).
+		SetLatency(a, time.Hour)
+		recs, err := a.Next(ctx)
+		if err != nil {
+			break
+		}
+		got = append(got, recs...)
+		waitArrived(a)
+		held := int(lists.Load()) - page // windows sent and not delivered
+		if held != len(a.walk.queue) || held > maxAutoInFlight {
+			t.Fatalf("after page %d: %d windows held (queue %d), want at most %d", page, held, len(a.walk.queue), maxAutoInFlight)
+		}
+		// The burst's 64 pages were all waiting, yet the walk sent 64
+		// more before the caller took its 2nd page, and then one for
+		// each page taken.
+		if page <= 100 && held != maxAutoInFlight-1 {
+			t.Fatalf("after page %d: %d windows held, want %d (the walk stalled on arrived pages)", page, held, maxAutoInFlight-1)
+		}
+	}
+	if len(got) != users || got[0].User.ID != "user_1" || got[users-1].User.ID != "user_3000" {
+		t.Fatalf("read %d users", len(got))
+	}
+	for i, r := range got {
+		if r.Pos != i+1 || r.User.ID != "user_"+strconv.Itoa(i+1) {
+			t.Fatalf("record %d = %+v", i, r)
+		}
+	}
+	if n := lists.Load(); n != 334 {
+		t.Errorf("%d list requests, want 334 (each window once)", n)
+	}
+}
+
+// A caller slow to take pages is not handed a hundred: the walk keeps
+// inFlight requests outstanding for it and holds twice that at most.
+func TestWalkSlowCallerHoldsTwiceInFlight(t *testing.T) {
+	srv, lists := countingListServer(t, 2000)
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	peak := 0
+	for page := 1; page <= 50; page++ {
+		// An hour per page: latency ÷ pace is nil, so 8 (+1) outstanding.
+		SetPace(a, time.Hour)
+		a.walk.returned = time.Time{}
+		if _, err := a.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := a.inFlight(); n != 9 {
+			t.Fatalf("inFlight = %d for a slow caller, want 9", n)
+		}
+		waitArrived(a)
+		held := int(lists.Load()) - page
+		if held > 2*9 {
+			t.Fatalf("after page %d: %d windows held, want at most %d", page, held, 2*9)
+		}
+		peak = max(peak, held)
+	}
+	// Arrived pages did not stop the walk at 9: it went on to its bound
+	// (less the page just delivered).
+	if peak != 2*9-1 {
+		t.Errorf("at most %d windows held, want %d", peak, 2*9-1)
+	}
+}
+
+// Restarting the walk (a resync) drops the windows in flight; their
+// requests, cancelled but not yet finished, do not count against the new
+// generation, which gets its full width at once.
+func TestWalkRestartDoesNotCountCancelledWindows(t *testing.T) {
+	var lists atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprint(w, `{"object":"total_count","total_count":5000}`)
+			return
+		}
+		lists.Add(1)
+		<-r.Context().Done() // a list request is answered by nothing but its cancel
+	}))
+	t.Cleanup(srv.Close)
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() }) // before srv.Close, which waits for the hung requests
+	if _, err := a.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a.startWalk(a.total)
+	a.fill()
+	if n := a.walk.outstanding(); n != startInFlight {
+		t.Fatalf("%d windows outstanding, want %d", n, startInFlight)
+	}
+	old := a.walk.queue
+	a.walk.restart(900)
+	a.fill()
+	if n := a.walk.outstanding(); n != startInFlight || len(a.walk.queue) != startInFlight || a.walk.queue[0].offset != 900 {
+		t.Fatalf("after a restart: %d outstanding, %d held, first at offset %d; want %d from 900",
+			a.walk.outstanding(), len(a.walk.queue), a.walk.queue[0].offset, startInFlight)
+	}
+	// Close cancels both generations and waits for them.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, win := range old {
+		select {
+		case <-win.done:
+		default:
+			t.Fatal("a cancelled window was still running after Close")
+		}
+		if win.err == nil {
+			t.Fatalf("cancelled window at offset %d has no error", win.offset)
+		}
 	}
 }

@@ -79,6 +79,102 @@ func walkStats(t *testing.T, recs []clerk.Record, initial []clerk.User, deleted,
 	}
 }
 
+// listChanges changes an emulator's list mid-walk and records what it
+// changed, for walkStats.
+type listChanges struct {
+	t       *testing.T
+	emu     *emulator.Server
+	users   []clerk.User // the list before any change
+	seed    int
+	r       *rand.Rand
+	mu      sync.Mutex
+	deleted map[string]bool
+	added   map[string]bool
+	round   int
+}
+
+func newListChanges(t *testing.T, emu *emulator.Server, users []clerk.User, seed int) *listChanges {
+	return &listChanges{
+		t: t, emu: emu, users: users, seed: seed, r: rand.New(rand.NewPCG(uint64(seed), 7)),
+		deleted: map[string]bool{}, added: map[string]bool{},
+	}
+}
+
+// apply deletes 40 users spread over the list (some behind the walk, some
+// ahead of it) and adds 30: sign-ups at the end, and imports backdated
+// into the middle (Clerk's create-user takes created_at).
+func (c *listChanges) apply() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.users)
+	var gone []string
+	for range 40 {
+		id := c.users[c.r.IntN(n)].ID
+		gone = append(gone, id)
+		c.deleted[id] = true
+	}
+	c.emu.DeleteUsers(gone...)
+	c.round++
+	extra := emulator.Generate(30, int64(1000+100*c.seed+c.round))
+	for i := range extra {
+		if i%3 == 0 {
+			extra[i].CreatedAt = c.users[c.r.IntN(n)].CreatedAt
+		} else {
+			extra[i].CreatedAt = c.users[n-1].CreatedAt + clerk.Millis(i+1)
+		}
+		c.added[extra[i].ID] = true
+	}
+	if err := c.emu.AddUsers(extra...); err != nil {
+		c.t.Error(err)
+	}
+}
+
+// check asserts what walkStats does, that both rounds of changes landed,
+// and that they landed mid-walk: some window found its overlap moved
+// and the stretch was re-read by cursor.
+func (c *listChanges) check(recs []clerk.Record, proxy *cursorProxy) {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	walkStats(c.t, recs, c.users, c.deleted, c.added)
+	if c.round != 2 {
+		c.t.Fatalf("%d rounds of changes", c.round)
+	}
+	resynced := 0
+	for _, q := range proxy.listQueries() {
+		if strings.Contains(q, "starting_after=") {
+			resynced++
+		}
+	}
+	c.t.Logf("%d list requests, %d cursor resyncs", len(proxy.listQueries()), resynced)
+	if resynced == 0 {
+		c.t.Error("no resync: the changes did not land mid-walk")
+	}
+}
+
+// walkThroughChanges walks users on an emulator behind a cursorProxy in
+// mode, changing the list when the server gets its request at and again
+// `again` requests later, and checks what was read (listChanges.check).
+// open makes the source for the proxy's API root.
+func walkThroughChanges(t *testing.T, users []clerk.User, opts emulator.Options, mode string, at, again int, open func(baseURL string) *clerk.APISource) {
+	t.Helper()
+	emu := startEmulator(t, users, opts)
+	changes := newListChanges(t, emu, users, at)
+	emu.OnRequest(func(k int, path string) {
+		if k == at || k == at+again {
+			changes.apply()
+		}
+	})
+	proxy := &cursorProxy{mode: mode, next: emu}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	recs, _, err := drain(t, open(srv.URL+"/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes.check(recs, proxy)
+}
+
 // Sign-ups, backdated inserts and deletions land while dozens of windows
 // are in flight, at several moments of the walk, with a Clerk that
 // honours, ignores or refuses the cursor.
@@ -88,72 +184,83 @@ func TestAPIWalkMidFetchCreateDelete(t *testing.T) {
 	for _, mode := range []string{"", "ignore", "refuse"} {
 		for _, at := range []int{3, 8, 15} {
 			t.Run(fmt.Sprintf("clerk %s/request %d", mode, at), func(t *testing.T) {
-				emu := startEmulator(t, users, emulator.Options{})
-				r := rand.New(rand.NewPCG(uint64(at), 7))
-				deleted, added := map[string]bool{}, map[string]bool{}
-				var mu sync.Mutex
-				round := 0
-				mutate := func() {
-					mu.Lock()
-					defer mu.Unlock()
-					// Deletions spread over the list: some behind the walk,
-					// some ahead of it.
-					var gone []string
-					for range 40 {
-						id := users[r.IntN(n)].ID
-						gone = append(gone, id)
-						deleted[id] = true
-					}
-					emu.DeleteUsers(gone...)
-					// Sign-ups at the end, and imports backdated into the
-					// middle (Clerk's create-user takes created_at).
-					round++
-					extra := emulator.Generate(30, int64(1000+100*at+round))
-					for i := range extra {
-						if i%3 == 0 {
-							extra[i].CreatedAt = users[r.IntN(n)].CreatedAt
-						} else {
-							extra[i].CreatedAt = users[n-1].CreatedAt + clerk.Millis(i+1)
-						}
-						added[extra[i].ID] = true
-					}
-					if err := emu.AddUsers(extra...); err != nil {
-						t.Error(err)
-					}
-				}
-				emu.OnRequest(func(k int, path string) {
-					if k == at || k == at+10 {
-						mutate()
-					}
+				walkThroughChanges(t, users, emulator.Options{}, mode, at, 10, func(baseURL string) *clerk.APISource {
+					src, _ := newSource(t, baseURL, clerk.APIOptions{PageSize: 100, MaxInFlight: 8})
+					return src
 				})
-				proxy := &cursorProxy{mode: mode, next: emu}
-				srv := httptest.NewServer(proxy)
-				t.Cleanup(srv.Close)
-				src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 100, MaxInFlight: 8})
-				recs, _, err := drain(t, src)
-				if err != nil {
-					t.Fatal(err)
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				walkStats(t, recs, users, deleted, added)
-				if round != 2 {
-					t.Fatalf("%d rounds of changes", round)
-				}
-				// The changes landed mid-walk: some window found its
-				// overlap moved and the stretch was re-read.
-				resynced := 0
-				for _, q := range proxy.listQueries() {
-					if strings.Contains(q, "starting_after=") {
-						resynced++
-					}
-				}
-				t.Logf("%d list requests, %d cursor resyncs", len(proxy.listQueries()), resynced)
-				if resynced == 0 {
-					t.Error("no resync: the changes did not land mid-walk")
-				}
 			})
 		}
+	}
+}
+
+// The same changes under a production key's allowance, the walk sized
+// automatically: Prefetch's burst, then up to 128 windows held, many of
+// them arrived and waiting, when the list moves under them.
+func TestAPIAllowanceWalkMidFetchCreateDelete(t *testing.T) {
+	const key = "sk_live_0123456789abcdefSECRET"
+	const n = 5000 // 264 windows of 20
+	users := emulator.Generate(n, 13)
+	for _, mode := range []string{"", "ignore", "refuse"} {
+		// Request 40 lands in the burst; 100 and 200 among the windows sent
+		// after it, while the burst's pages wait for the caller.
+		for _, at := range []int{40, 100, 200} {
+			t.Run(fmt.Sprintf("clerk %s/request %d", mode, at), func(t *testing.T) {
+				walkThroughChanges(t, users, emulator.Options{SecretKey: key}, mode, at, 30, func(baseURL string) *clerk.APISource {
+					src := newAllowanceSource(t, key, baseURL, clerk.APIOptions{PageSize: 20})
+					src.Prefetch()
+					return src
+				})
+			})
+		}
+	}
+}
+
+// Users imported with a created_at before the walk's position shift the
+// rest of the list forward: the first window after them starts on a user
+// already delivered. One cursor re-read finds the new offsets; the walk
+// then goes on by offset, instead of re-reading every later page by
+// cursor because its offsets stayed short by the users inserted.
+func TestAPIWalkInsertBeforeResyncsOnce(t *testing.T) {
+	users := emulator.Generate(300, 21)
+	emu := startEmulator(t, users, emulator.Options{})
+	proxy := &cursorProxy{next: emu}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	// One window at a time, so every window after the insert sees it.
+	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 10, MaxInFlight: 1})
+	var recs []clerk.Record
+	for range 3 {
+		page, err := src.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, page...)
+	}
+	extra := emulator.Generate(3, 22)
+	added := map[string]bool{}
+	for i := range extra {
+		extra[i].CreatedAt = users[0].CreatedAt - clerk.Millis(10-i)
+		added[extra[i].ID] = true
+	}
+	if err := emu.AddUsers(extra...); err != nil {
+		t.Fatal(err)
+	}
+	rest, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walkStats(t, append(recs, rest...), users, nil, added)
+	if len(recs)+len(rest) != len(users) {
+		t.Fatalf("read %d users, want the %d there before the insert", len(recs)+len(rest), len(users))
+	}
+	resynced := 0
+	for _, q := range proxy.listQueries() {
+		if strings.Contains(q, "starting_after=") {
+			resynced++
+		}
+	}
+	if resynced != 1 {
+		t.Errorf("%d cursor re-reads, want 1", resynced)
 	}
 }
 
