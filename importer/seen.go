@@ -20,12 +20,14 @@ import (
 // A run keeps in memory only 16 bits of each hash (the 16 below those
 // that pick its directory bucket: see seenRun), outside the Go heap where
 // the system allows (see runMem), and the whole hashes in a temporary
-// file, read only when those 16 bits match: a repeat, or by chance about
-// once in a thousand probes. So a million users cost about 5 MB of memory
-// instead of the 20 MB of whole hashes (or the ~100 MB a map of every
-// hash would), and a merge, which reads the whole hashes from the files,
-// holds no run twice. Where no temporary file can be written the whole
-// hashes stay in memory.
+// file, read only when those 16 bits match: a repeat, or by chance for
+// about one probe of a run in a thousand. So a million users cost about
+// 5 MB of process memory instead of the 20 MB of whole hashes (or the
+// ~100 MB a map of every hash would), and a merge, which reads the whole
+// hashes from the files, holds no run twice. The files are in os.TempDir:
+// on disk, their pages are cache the system can drop; where /tmp is a
+// tmpfs they stay in memory, only outside the process. Where no temporary
+// file can be written the whole hashes stay in the process.
 type seenSet struct {
 	hash   maphash.Hash // reused: hashing kind and value allocates nothing
 	recent recentSet
@@ -70,9 +72,9 @@ type seenRun struct {
 	bits uint     // len(dir) is 1<<bits + 1
 }
 
-// runBucket is about how many hashes a directory entry covers: a few
-// cache lines of keys to look through, and a directory of at most a bit
-// per hash.
+// runBucket is the fewest hashes a directory entry covers (they cover
+// runBucket to 2*runBucket): a few cache lines of keys to look through,
+// and a directory of at most a bit per hash.
 const runBucket = 32
 
 // runBits is how many top bits a run of n hashes has its directory on.
@@ -319,9 +321,10 @@ func (s *seenSet) compact() {
 
 // merge merges the sorted batch and the runs olds, which it consumes,
 // into one run of total hashes. The keys and directory are rebuilt from
-// the whole hashes, so the largest run's keys grow in place to hold the
-// result and the others' are freed first: no keys are held twice. When
-// the new file cannot be written, the merge is done again into memory.
+// the whole hashes, so the largest run's keys grow to hold the result
+// (in place on Linux: see runMem) and the others' are freed first: no
+// keys are held twice. When the new file cannot be written, the merge is
+// done again into memory.
 func (s *seenSet) merge(batch []uint64, olds []seenRun, total int) (seenRun, error) {
 	var keys runMem
 	if len(olds) > 0 {
@@ -422,6 +425,10 @@ func mergeInto(run *seenRun, w *storeWriter, batch []uint64, olds []seenRun) (ha
 		} else {
 			heads, live = slices.Delete(heads, m, m+1), slices.Delete(live, m, m+1)
 		}
+	}
+	if len(heads) != 0 {
+		w.abandon()
+		return nil, fmt.Errorf("the runs merged hold more than %d hashes", len(keys))
 	}
 	for ; bucket < len(dir); bucket++ {
 		dir[bucket] = uint32(len(keys))

@@ -20,8 +20,8 @@ import (
 func TestSeenSetAgreesWithAMap(t *testing.T) {
 	for _, spill := range []bool{true, false} {
 		t.Run(fmt.Sprint("spill=", spill), func(t *testing.T) {
+			fds := openFDs()
 			s := newSeenSet()
-			defer s.release()
 			dir := t.TempDir()
 			s.create = func() (*os.File, error) { return os.CreateTemp(dir, "seen-*") }
 			if !spill {
@@ -75,6 +75,10 @@ func TestSeenSetAgreesWithAMap(t *testing.T) {
 			// left behind, whatever ends the process.
 			if left, _ := os.ReadDir(dir); runtime.GOOS == "linux" && len(left) != 0 {
 				t.Fatalf("%d temporary files left in the directory", len(left))
+			}
+			s.release()
+			if now := openFDs(); now != fds {
+				t.Fatalf("%d files open after release, %d before: a run's file was not closed", now, fds)
 			}
 		})
 	}
@@ -159,8 +163,8 @@ func TestMergeKeepsEveryHash(t *testing.T) {
 // set still answers exactly.
 func TestSeenSetFallsBackToMemory(t *testing.T) {
 	dir := t.TempDir()
+	fds := openFDs()
 	s := newSeenSet()
-	defer s.release()
 	s.create = func() (*os.File, error) {
 		f, err := os.CreateTemp(dir, "seen-*")
 		if err != nil {
@@ -190,6 +194,10 @@ func TestSeenSetFallsBackToMemory(t *testing.T) {
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("%d failed temporary files left", len(left))
 	}
+	s.release()
+	if now := openFDs(); now != fds {
+		t.Fatalf("%d files open after release, %d before: a failed file was not closed", now, fds)
+	}
 }
 
 // TestSeenSetStopsOnAnUnreadableRun: a run whose file cannot be read
@@ -198,8 +206,8 @@ func TestSeenSetFallsBackToMemory(t *testing.T) {
 func TestSeenSetStopsOnAnUnreadableRun(t *testing.T) {
 	for _, when := range []string{"lookup", "merge"} {
 		t.Run(when, func(t *testing.T) {
+			fds := openFDs()
 			s := newSeenSet()
-			defer s.release()
 			for i := range seenRecentMax {
 				s.addSeen("id", fmt.Sprint(i))
 			}
@@ -222,6 +230,10 @@ func TestSeenSetStopsOnAnUnreadableRun(t *testing.T) {
 			}
 			if s.addSeen("id", "7") || len(s.runs.r) != 0 {
 				t.Fatal("a failed set still answers or holds runs")
+			}
+			s.release()
+			if now := openFDs(); now != fds {
+				t.Fatalf("%d files open after release, %d before", now, fds)
 			}
 		})
 	}
@@ -389,35 +401,127 @@ func TestRecentSet(t *testing.T) {
 }
 
 // TestImportStopsWhenTheDuplicateSetFails: when the set cannot read its
-// files back, a preview and a run stop with the error instead of
-// classifying users on answers that are no longer sure, and a run writes
-// nothing of the page it could not check.
+// files back, a preview and a run stop with the error on the page that
+// needed them, instead of classifying its users on answers that are no
+// longer sure; a run writes the pages before it and nothing of it.
 func TestImportStopsWhenTheDuplicateSetFails(t *testing.T) {
-	dir := t.TempDir()
-	defer func(f func() (*os.File, error)) { seenCreate = f }(seenCreate)
-	seenCreate = func() (*os.File, error) {
-		// Write-only: the runs are written, and every read back fails.
-		return os.OpenFile(filepath.Join(dir, fmt.Sprint("seen-", rand.Int64())), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
-	}
-	// Each user adds an id and an email: the second compaction merges
-	// the first run, which is read back, within the first 2*seenRecentMax.
+	const pageSize, pages, failAfter = 500, 40, 36
 	var users []*clerk.User
-	for i := range seenRecentMax + 100 {
+	for i := range pages * pageSize {
 		users = append(users, mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%05d@example.com", i)))
 	}
+	// The first user of the page after failAfter repeats the 6th user,
+	// whose hashes went to a run long before: its lookup reads a file.
+	users[failAfter*pageSize] = mkUser("user_00005", "again@example.com")
 	for _, mode := range []Mode{ModePreview, ModeRun} {
-		env := openEnv(t)
-		_, err := Run(context.Background(), newSource(500, users...), env, Options{Mode: mode, BatchSize: 500})
-		if err == nil || !strings.Contains(err.Error(), "in-source duplicate check") {
-			t.Fatalf("%s: err %v", mode, err)
-		}
-		if mode == ModeRun {
-			got, err := env.LookupSourceIDs(context.Background(), "clerk", []string{"user_16383", "user_16483"})
+		t.Run(string(mode), func(t *testing.T) {
+			files := trackSeenFiles(t)
+			env := openEnv(t)
+			_, err := Run(context.Background(), newSource(pageSize, users...), env, Options{
+				Mode: mode, BatchSize: pageSize, // each page is written as soon as it is checked
+				OnEvent: func(ev Event) {
+					if p, ok := ev.(PageRead); ok && p.Fetched == failAfter*pageSize {
+						closeAll(*files) // from now on, every run's file fails to read
+					}
+				},
+			})
+			if err == nil || !strings.Contains(err.Error(), "in-source duplicate check") {
+				t.Fatalf("err %v", err)
+			}
+			if mode != ModeRun {
+				return
+			}
+			last := fmt.Sprintf("user_%05d", failAfter*pageSize-1)
+			next := []string{fmt.Sprintf("user_%05d", failAfter*pageSize+1), fmt.Sprintf("user_%05d", (failAfter+1)*pageSize-1)}
+			got, err := env.LookupSourceIDs(context.Background(), SourceClerk, append(next, last))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != 0 {
-				t.Fatalf("users of the pages after the failure were written: %v", got)
+			if _, ok := got[last]; !ok || len(got) != 1 {
+				t.Fatalf("written of the last checked page and the failed one: %v; want only %s", got, last)
+			}
+		})
+	}
+}
+
+// TestRecountStopsWhenTheDuplicateSetFails: the wizard's recount of a
+// classified preview stops on the same error.
+func TestRecountStopsWhenTheDuplicateSetFails(t *testing.T) {
+	var users []*clerk.User
+	for i := range 3 * seenRecentMax {
+		users = append(users, mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%05d@example.com", i)))
+	}
+	c, _ := classify(t, newSource(500, users...), openEnv(t), Options{})
+	dir := t.TempDir()
+	defer func(f func() (*os.File, error)) { seenCreate = f }(seenCreate)
+	seenCreate = func() (*os.File, error) {
+		// Write-only: the runs are written, and reading them back (to
+		// merge them, at the latest) fails.
+		return os.OpenFile(filepath.Join(dir, fmt.Sprint("seen-", rand.Int64())), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	}
+	if _, err := c.Recount(context.Background(), Options{}); err == nil || !strings.Contains(err.Error(), "in-source duplicate check") {
+		t.Fatalf("recount: err %v", err)
+	}
+}
+
+// trackSeenFiles makes seenCreate keep the files it creates, for the test.
+func trackSeenFiles(t *testing.T) *[]*os.File {
+	var files []*os.File
+	prev := seenCreate
+	t.Cleanup(func() { seenCreate = prev })
+	seenCreate = func() (*os.File, error) {
+		f, err := prev()
+		if err == nil {
+			files = append(files, f)
+		}
+		return f, err
+	}
+	return &files
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close() // those the set closed already say so; no matter
+	}
+}
+
+// openFDs counts the process's open file descriptors (-1 where /proc is
+// not there to tell).
+func openFDs() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(ents)
+}
+
+// TestRunBitsAndKeys: a directory entry covers runBucket to 2*runBucket
+// hashes, and a key is exactly the 16 bits below the directory's.
+func TestRunBitsAndKeys(t *testing.T) {
+	for n := range 2 * runBucket {
+		if b := runBits(n); b != 0 {
+			t.Fatalf("runBits(%d) = %d for a run too small for a directory", n, b)
+		}
+	}
+	for _, n := range []int{2 * runBucket, 2*runBucket + 1, 100, 16384, 16385, 1 << 20, 3_000_000} {
+		b := runBits(n)
+		if per := n >> b; per < runBucket || per >= 2*runBucket {
+			t.Fatalf("runBits(%d) = %d: %d hashes per directory entry", n, b, per)
+		}
+	}
+	for _, b := range []uint{0, 1, 9, 20} {
+		if k := runKey(1<<(63-b), b); k != 0x8000 {
+			t.Fatalf("b=%d: the key's top bit reads %#x", b, k)
+		}
+		if k := runKey(1<<(48-b), b); k != 1 {
+			t.Fatalf("b=%d: the key's lowest bit reads %#x", b, k)
+		}
+		if k := runKey(1<<(47-b)|(1<<(48-b)-1)>>1, b); k != 0 {
+			t.Fatalf("b=%d: bits below the key read %#x", b, k)
+		}
+		if b > 0 {
+			if k := runKey(1<<(64-b), b); k != 0 {
+				t.Fatalf("b=%d: a directory bit reads %#x in the key", b, k)
 			}
 		}
 	}

@@ -9,9 +9,10 @@ import (
 )
 
 // hashStore holds a run's whole hashes, in the run's order. A run keeps
-// only the top half of each hash in memory; the store answers for the
-// rest, which a lookup needs only when those halves match (a repeat, or
-// about once in 2^32 / run length probes by chance).
+// only 16 bits of each hash in memory (see seenRun); the store answers
+// for the rest, which a lookup needs only when those bits match: a
+// repeat, or by chance for about one probe of a run in a thousand (a
+// bucket's 32 to 64 keys against 2^16 values).
 type hashStore interface {
 	at(i int) (uint64, error)
 	// reader reads the hashes from the first, in order.
