@@ -222,12 +222,9 @@ func TestAPIAllowanceWalkMidFetchCreateDelete(t *testing.T) {
 // cursor because its offsets stayed short by the users inserted.
 func TestAPIWalkInsertBeforeResyncsOnce(t *testing.T) {
 	users := emulator.Generate(300, 21)
-	emu := startEmulator(t, users, emulator.Options{})
-	proxy := &cursorProxy{next: emu}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
+	emu, proxy, base := proxiedEmulator(t, users)
 	// One window at a time, so every window after the insert sees it.
-	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 10, MaxInFlight: 1})
+	src, _ := newSource(t, base, clerk.APIOptions{PageSize: 10, MaxInFlight: 1})
 	var recs []clerk.Record
 	for range 3 {
 		page, err := src.Next(context.Background())

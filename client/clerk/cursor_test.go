@@ -49,15 +49,23 @@ func (p *cursorProxy) listQueries() []string {
 	return slices.Clone(p.queries)
 }
 
+// proxiedEmulator serves users from an emulator behind a cursorProxy
+// that records the list queries; base is the API root to walk.
+func proxiedEmulator(t *testing.T, users []clerk.User) (emu *emulator.Server, proxy *cursorProxy, base string) {
+	t.Helper()
+	emu = startEmulator(t, users, emulator.Options{})
+	proxy = &cursorProxy{next: emu}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return emu, proxy, srv.URL + "/v1"
+}
+
 // A stable list is walked by offset windows alone, each starting on the
 // last user of the one before.
 func TestAPIStableListUsesOffsetsOnly(t *testing.T) {
 	users := emulator.Generate(1234, 5)
-	emu := startEmulator(t, users, emulator.Options{})
-	proxy := &cursorProxy{next: emu}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{})
+	_, proxy, base := proxiedEmulator(t, users)
+	src, _ := newSource(t, base, clerk.APIOptions{})
 	recs, _, err := drain(t, src)
 	if err != nil {
 		t.Fatal(err)
