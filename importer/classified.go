@@ -148,7 +148,8 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			out = append(out, classRec{Skip: ReasonMalformed})
 			continue
 		}
-		m, reason, _ := mapUser(rec.User, r.now, true)
+		// Classifying is for a preview: no metadata is written.
+		m, reason, _ := mapUserFor(rec.User, r.now, true, false)
 		if reason != "" {
 			out = append(out, classRec{Skip: reason})
 			continue

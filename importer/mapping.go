@@ -325,15 +325,11 @@ func displayName(u *clerk.User) string {
 	return strings.TrimSpace(deref(u.Username))
 }
 
-// mapUser applies the mapping of import.md. It returns a skip reason (and
-// for malformed records a detail) instead when the user cannot be imported.
-func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason, detail string) {
-	return mapUserFor(u, now, includeBanned, true)
-}
-
-// mapUserFor is mapUser; without write, the user's metadata (only ever
-// written, never counted or compared) is left nil, which spares a
-// preview two maps per user. Everything else is the same.
+// mapUserFor applies the mapping of import.md. It returns a skip reason
+// (and for malformed records a detail) instead when the user cannot be
+// imported. Without write, the user's metadata (only ever written, never
+// counted or compared) is left nil, which spares a preview two maps per
+// user. Everything else is the same.
 func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapped, reason, detail string) {
 	if !validMillis(int64(u.CreatedAt)) {
 		return m, ReasonMalformed, fmt.Sprintf("created_at %d is not a time in milliseconds", u.CreatedAt)

@@ -10,6 +10,11 @@ import (
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
+// mapUser is mapUserFor for a write, as the tests check the whole mapping.
+func mapUser(u *clerk.User, now time.Time, includeBanned bool) (m mapped, reason, detail string) {
+	return mapUserFor(u, now, includeBanned, true)
+}
+
 // decodeUser builds a Clerk user from API-shaped JSON, as the sources do.
 func decodeUser(t *testing.T, s string) *clerk.User {
 	t.Helper()
