@@ -102,12 +102,8 @@ func skipValue(b []byte, i int) (int, error) {
 // skipString returns the end of the string starting at b[i] (a quote).
 func skipString(b []byte, i int) (int, error) {
 	for j := i + 1; j < len(b); j++ {
-		// Eight bytes at a time while no quote or backslash is among
-		// them, as the file scanner does; then byte by byte.
+		// To the next quote or backslash, as the file scanner does.
 		j = skipInString(b, j)
-		for j < len(b) && plainInString[b[j]] {
-			j++
-		}
 		if j == len(b) {
 			break
 		}

@@ -119,13 +119,12 @@ func (s *scanner) value(dst *[]byte, keep int) (int64, error) {
 			// Most bytes change nothing: skip them in a tight loop before
 			// the state machine looks at the next one that may.
 			if !escape {
-				plain := &plainOutside
 				if inString {
-					plain = &plainInString
 					n = skipInString(chunk, n)
-				}
-				for n < len(chunk) && plain[chunk[n]] {
-					n++
+				} else {
+					for n < len(chunk) && plainOutside[chunk[n]] {
+						n++
+					}
 				}
 				if n == len(chunk) {
 					break
@@ -173,9 +172,9 @@ func (s *scanner) value(dst *[]byte, keep int) (int64, error) {
 }
 
 // skipInString returns the index of the first quote or backslash in
-// b[n:], looking eight bytes at a time, or where fewer than eight remain
-// (the byte loop goes on from there): most of a record's bytes are in
-// strings, and the byte loop took a quarter of a file read.
+// b[n:], or len(b) when there is none. It looks eight bytes at a time
+// while eight remain: most of a record's bytes are in strings, and a byte
+// loop took a quarter of a file read.
 func skipInString(b []byte, n int) int {
 	for n+8 <= len(b) {
 		x := binary.LittleEndian.Uint64(b[n:])
@@ -183,6 +182,9 @@ func skipInString(b []byte, n int) int {
 			return n + bits.TrailingZeros64(m)>>3
 		}
 		n += 8
+	}
+	for n < len(b) && plainInString[b[n]] {
+		n++
 	}
 	return n
 }

@@ -68,11 +68,7 @@ func TestSkipInString(t *testing.T) {
 					if at >= 0 {
 						b[at], want = stop, at
 					}
-					got := skipInString(b, 0)
-					for got < len(b) && b[got] != '"' && b[got] != '\\' {
-						got++ // as value's byte loop goes on
-					}
-					if got != want {
+					if got := skipInString(b, 0); got != want {
 						t.Fatalf("stop %q fill %#x in %d bytes at %d: got %d", stop, fill, length, at, got)
 					}
 				}
