@@ -42,14 +42,11 @@ func parseMillis(raw []byte) (Millis, bool, error) {
 		}
 		v, err := parseTimestamp(s)
 		return v, err == nil, err
-	case c >= '1' && c <= '9':
+	case c == '-' || (c >= '0' && c <= '9'):
 		// Every API timestamp: plain digits, read without a string copy.
 		if ms, ok := digitsMillis(raw); ok {
 			return ms, true, nil
 		}
-		v, err := parseNumberStamp(string(raw))
-		return v, err == nil, err
-	case c == '-' || (c >= '0' && c <= '9'):
 		v, err := parseNumberStamp(string(raw))
 		return v, err == nil, err
 	}
