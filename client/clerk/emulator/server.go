@@ -228,13 +228,6 @@ func (s *Server) snapshot() ([]entry, []byte) {
 	return s.users, s.slab
 }
 
-// count is the number of users now.
-func (s *Server) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.users)
-}
-
 // Requests returns how many requests the server has received.
 func (s *Server) Requests() int {
 	s.mu.Lock()
@@ -274,7 +267,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/users":
 		s.listUsers(w, r)
 	case "/v1/users/count":
-		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": s.count()})
+		users, _ := s.snapshot()
+		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(users)})
 	default:
 		writeError(w, http.StatusNotFound, 0)
 	}
@@ -397,28 +391,23 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(http.StatusOK)
+	// A failed write is a client gone away: nothing to do about it.
+	w.Write([]byte{'['}) //nolint:errcheck
 	if !desc && start < end {
 		// The page is one stretch of the slab, commas included.
 		last := users[end-1]
-		w.Write([]byte{'['})                                      //nolint:errcheck // as below
 		w.Write(slab[users[start].off : last.off+len(last.wire)]) //nolint:errcheck
-		w.Write([]byte{']'})                                      //nolint:errcheck
-		return
-	}
-	sep := []byte{'['}
-	for k := start; k < end; k++ {
-		if _, err := w.Write(sep); err != nil {
-			return // the client went away; nothing to do
+	} else {
+		for k := start; k < end; k++ {
+			if k > start {
+				w.Write([]byte{','}) //nolint:errcheck
+			}
+			if _, err := w.Write(users[idx(k)].wire); err != nil {
+				return
+			}
 		}
-		if _, err := w.Write(users[idx(k)].wire); err != nil {
-			return
-		}
-		sep[0] = ','
 	}
-	if start >= end {
-		w.Write(sep) //nolint:errcheck // as above
-	}
-	w.Write([]byte{']'}) //nolint:errcheck // as above
+	w.Write([]byte{']'}) //nolint:errcheck
 }
 
 func intParam(v string, def int) (int, bool) {
