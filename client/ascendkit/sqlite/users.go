@@ -201,28 +201,15 @@ func lookupEmails(ctx context.Context, q rowsQueryer, emails []string) (map[stri
 	return out, nil
 }
 
-// normalEmails reports whether every email is its own rules.NormEmail:
-// ASCII (which NFC leaves as it is) with no capital and no space at
-// either end (as TrimSpace sees ASCII).
+// normalEmails reports whether every email is ASCII and its own
+// rules.NormEmail.
 func normalEmails(emails []string) bool {
 	for _, e := range emails {
-		if e == "" {
-			continue
-		}
-		for i := 0; i < len(e); i++ {
-			if c := e[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-				return false
-			}
-		}
-		if asciiSpace(e[0]) || asciiSpace(e[len(e)-1]) {
+		if !rules.IsNormASCIIEmail(e) {
 			return false
 		}
 	}
 	return true
-}
-
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
