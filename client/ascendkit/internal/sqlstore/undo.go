@@ -110,7 +110,7 @@ func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPl
 	err = tx.QueryRow(ctx, `SELECT providers_before, providers_after, (SELECT value FROM settings WHERE key = $1)
 		FROM import_runs WHERE id = $2`, rules.SettingAuthProviders, runID).Scan(&before, &after, &now)
 	if err != nil {
-		return p, nil, fmt.Errorf("auth settings: %w", err)
+		return p, nil, err
 	}
 	p.Settings = !sameSetting(before, after) && sameSetting(after, now)
 	return p, before, nil
