@@ -238,28 +238,23 @@ func keepInserted(ctx context.Context, tx *sql.Tx, ids []string, before map[stri
 // existingIDs returns which of ids are users.
 func existingIDs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]bool, error) {
 	found := make(map[string]bool, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), maxVars)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		ids = ids[n:]
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
+	err := inChunks(nil, ids, func(marks string, args []any) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE id IN (`+marks+`)`, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			found[id] = true
 		}
-		if err := closeRows(rows); err != nil {
-			return nil, err
-		}
+		return closeRows(rows)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return found, nil
 }
@@ -297,16 +292,10 @@ func lostSources(ctx context.Context, tx *sql.Tx, creates []ascendkit.ImportedUs
 // deleteUsers removes users this transaction inserted and then found it
 // must not keep (rare: another writer imported the same source ids).
 func deleteUsers(ctx context.Context, tx *sql.Tx, ids []string) error {
-	for len(ids) > 0 {
-		n := min(len(ids), maxVars)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id IN (`+placeholders(n)+`)`, args...); err != nil {
+	return inChunks(nil, ids, func(marks string, args []any) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id IN (`+marks+`)`, args...); err != nil {
 			return fmt.Errorf("undo a user another import created: %w", err)
 		}
-		ids = ids[n:]
-	}
-	return nil
+		return nil
+	})
 }

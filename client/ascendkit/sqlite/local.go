@@ -235,3 +235,21 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?,", n-1) + "?"
 }
+
+// inChunks calls fn on successive chunks of up to maxVars keys, with the
+// chunk's placeholders and its arguments: lead, then the chunk's keys.
+func inChunks(lead []any, keys []string, fn func(marks string, args []any) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), maxVars)
+		args := make([]any, 0, len(lead)+n)
+		args = append(args, lead...)
+		for _, k := range keys[:n] {
+			args = append(args, k)
+		}
+		keys = keys[n:]
+		if err := fn(placeholders(n), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -118,26 +118,14 @@ func lookupSourceIDsIn(ctx context.Context, q rowsQueryer, source string, ids []
 		}
 		return scanSourceIDs(rows, out)
 	}
-	ids = rules.Uniq(ids)
-	for len(ids) > 0 {
-		n := min(len(ids), maxVars)
-		chunk := ids[:n]
-		ids = ids[n:]
-		args := make([]any, 0, n+1)
-		args = append(args, source)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+	return inChunks([]any{source}, rules.Uniq(ids), func(marks string, args []any) error {
 		rows, err := q.QueryContext(ctx,
-			`SELECT source_id, user_id, run_id FROM import_sources WHERE source = ? AND source_id IN (`+placeholders(n)+`)`, args...)
+			`SELECT source_id, user_id, run_id FROM import_sources WHERE source = ? AND source_id IN (`+marks+`)`, args...)
 		if err != nil {
 			return err
 		}
-		if err := scanSourceIDs(rows, out); err != nil {
-			return err
-		}
-	}
-	return nil
+		return scanSourceIDs(rows, out)
+	})
 }
 
 func scanSourceIDs(rows *sql.Rows, out map[string]ascendkit.Match) error {
@@ -213,28 +201,15 @@ func lookupEmails(ctx context.Context, q rowsQueryer, emails []string) (map[stri
 	return out, nil
 }
 
-// normalEmails reports whether every email is its own rules.NormEmail:
-// ASCII (which NFC leaves as it is) with no capital and no space at
-// either end (as TrimSpace sees ASCII).
+// normalEmails reports whether every email is ASCII and its own
+// rules.NormEmail.
 func normalEmails(emails []string) bool {
 	for _, e := range emails {
-		if e == "" {
-			continue
-		}
-		for i := 0; i < len(e); i++ {
-			if c := e[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-				return false
-			}
-		}
-		if asciiSpace(e[0]) || asciiSpace(e[len(e)-1]) {
+		if !rules.IsNormASCIIEmail(e) {
 			return false
 		}
 	}
 	return true
-}
-
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map[string][]string, out map[string]ascendkit.Match) error {
@@ -245,24 +220,14 @@ func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map
 		}
 		return scanEmails(rows, given, out)
 	}
-	for len(norm) > 0 {
-		n := min(len(norm), maxVars)
-		chunk := norm[:n]
-		norm = norm[n:]
-		args := make([]any, n)
-		for i, e := range chunk {
-			args[i] = e
-		}
+	return inChunks(nil, norm, func(marks string, args []any) error {
 		rows, err := q.QueryContext(ctx,
-			`SELECT email, id, import_run FROM users WHERE email IN (`+placeholders(n)+`)`, args...)
+			`SELECT email, id, import_run FROM users WHERE email IN (`+marks+`)`, args...)
 		if err != nil {
 			return err
 		}
-		if err := scanEmails(rows, given, out); err != nil {
-			return err
-		}
-	}
-	return nil
+		return scanEmails(rows, given, out)
+	})
 }
 
 // scanEmails maps each email found to the emails given for it (itself

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"golang.org/x/text/unicode/norm"
@@ -19,7 +20,33 @@ import (
 // and lower-cased, as the importer writes them (so a lookup typed with a
 // decomposed "é" finds the user).
 func NormEmail(s string) string {
+	if IsNormASCIIEmail(s) {
+		return s
+	}
+	return normEmail(s)
+}
+
+// normEmail is NormEmail without the shortcut for addresses already
+// normal.
+func normEmail(s string) string {
 	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(s))))
+}
+
+// IsNormASCIIEmail reports whether s is ASCII and its own NormEmail: no
+// capital and no space at either end (NFC leaves ASCII as it is, and the
+// only spaces TrimSpace sees in ASCII are these six). It is false for any
+// non-ASCII address, normal or not.
+func IsNormASCIIEmail(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return s == "" || !asciiSpace(s[0]) && !asciiSpace(s[len(s)-1])
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 func Uniq(ss []string) []string {

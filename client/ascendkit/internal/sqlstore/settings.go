@@ -22,6 +22,13 @@ func getSetting(ctx context.Context, q Querier, key string) (string, bool, error
 	return v, true, nil
 }
 
+// putSetting stores value under key, replacing any previous value.
+func putSetting(ctx context.Context, q Querier, key, value string) error {
+	_, err := q.Exec(ctx,
+		`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
 // rawSetting is a setting's stored text, or nil when it is absent.
 func rawSetting(ctx context.Context, q Querier, key string) (*string, error) {
 	v, ok, err := getSetting(ctx, q, key)
@@ -68,9 +75,7 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 		return errors.New("set setting: empty key")
 	}
 	err := s.db.Write(ctx, func(tx Querier) error {
-		_, err := tx.Exec(ctx,
-			`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-		return err
+		return putSetting(ctx, tx, key, value)
 	})
 	if err != nil {
 		return fmt.Errorf("set setting %q: %w", key, err)

@@ -2,10 +2,13 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
@@ -135,6 +138,63 @@ func TestConcurrentTemplateUpdates(t *testing.T) {
 		got, err := env.GetTemplate(ctx, tpl.ID)
 		if err != nil || got.Version != n+1 {
 			t.Errorf("after %d updates: version %d, %v", n, got.Version, err)
+		}
+	})
+}
+
+// The journey methods that take an id or name resolve it as GetJourney
+// does (the id first, then the exact name) and say the same when there
+// is no such journey.
+func TestJourneyRefsResolveLikeGetJourney(t *testing.T) {
+	each(t, func(t *testing.T, env ascendkit.Environment) {
+		a, _, err := env.CreateJourney(ctx, conformance.Journey("first", "x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := env.CreateJourney(ctx, conformance.Journey(a.ID, "y"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := env.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "run_j", Create: []ascendkit.ImportedUser{
+			conformance.Imported(1, "x"), conformance.Imported(2, "y"), conformance.Imported(3, "y")}}, time.Now())
+		if err != nil || res.Created != 3 {
+			t.Fatal(res, err)
+		}
+		for _, ref := range []string{a.ID, "first"} {
+			if total, notEnrolled, err := env.AudienceSize(ctx, ref); err != nil || total != 1 || notEnrolled != 1 {
+				t.Errorf("AudienceSize(%q) = %d, %d, %v; want journey %s's 1, 1", ref, total, notEnrolled, err, a.ID)
+			}
+		}
+		if total, _, err := env.AudienceSize(ctx, b.ID); err != nil || total != 2 {
+			t.Errorf("AudienceSize(%q) = %d, %v; want 2", b.ID, total, err)
+		}
+		if n, err := env.ActivateJourney(ctx, a.ID, time.Now()); err != nil || n != 1 {
+			t.Fatalf("ActivateJourney(%q) = %d, %v; want 1", a.ID, n, err)
+		}
+		if got, err := env.GetJourney(ctx, b.ID); err != nil || got.Status != ascendkit.StatusDraft {
+			t.Errorf("journey named %q: %+v, %v; want it still a draft", a.ID, got, err)
+		}
+		for _, ref := range []string{a.ID, "first"} {
+			es, err := env.ListEnrollments(ctx, ref)
+			if err != nil || len(es) != 1 || es[0].JourneyID != a.ID {
+				t.Errorf("ListEnrollments(%q) = %+v, %v; want one in %s", ref, es, err, a.ID)
+			}
+		}
+		if es, err := env.ListEnrollments(ctx, b.ID); err != nil || len(es) != 0 {
+			t.Errorf("ListEnrollments(%q) = %+v, %v; want none", b.ID, es, err)
+		}
+
+		_, want := env.GetJourney(ctx, "jrn_nope")
+		if !errors.Is(want, ascendkit.ErrNotFound) {
+			t.Fatalf("GetJourney(jrn_nope): %v", want)
+		}
+		_, err1 := env.ActivateJourney(ctx, "jrn_nope", time.Now())
+		_, err2 := env.ListEnrollments(ctx, "jrn_nope")
+		_, _, err3 := env.AudienceSize(ctx, "jrn_nope")
+		for _, err := range []error{err1, err2, err3} {
+			if !errors.Is(err, ascendkit.ErrNotFound) || !strings.HasSuffix(err.Error(), want.Error()) {
+				t.Errorf("missing journey: %v; want it to end %q", err, want)
+			}
 		}
 	})
 }

@@ -18,7 +18,7 @@ func (s *Store) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan,
 	var p ascendkit.UndoPlan
 	err := s.db.Snapshot(ctx, func(tx Querier) error {
 		var err error
-		p, err = planUndo(ctx, tx, runID)
+		p, _, err = planUndo(ctx, tx, runID)
 		return err
 	})
 	if err != nil {
@@ -51,14 +51,15 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		if err := rules.Undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
 			return err
 		}
+		var before *string
 		var err error
-		if p, err = planUndo(ctx, tx, runID); err != nil {
+		if p, before, err = planUndo(ctx, tx, runID); err != nil {
 			return err
 		}
 		if len(p.Blockers) > 0 && !force {
 			return &ascendkit.UndoBlockedError{Blockers: p.Blockers}
 		}
-		return s.undo(ctx, tx, runID, at)
+		return s.undo(ctx, tx, runID, p.Settings, before, at)
 	})
 	if err != nil {
 		return ascendkit.UndoPlan{}, fmt.Errorf("undo %s: %w", runID, err)
@@ -76,9 +77,12 @@ func (s *Store) undoable(ctx context.Context, runID string) error {
 	return rules.Undoable(r)
 }
 
-func planUndo(ctx context.Context, tx Querier, runID string) (ascendkit.UndoPlan, error) {
-	p := ascendkit.UndoPlan{RunID: runID}
-	err := tx.QueryRow(ctx, `SELECT
+// planUndo counts what undoing run runID removes. It also returns the auth
+// providers setting from before the run, which undo puts back when
+// p.Settings says so.
+func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPlan, before *string, err error) {
+	p = ascendkit.UndoPlan{RunID: runID}
+	err = tx.QueryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE import_run = $1),
 		(SELECT COUNT(*) FROM import_sources s JOIN users u ON u.id = s.user_id WHERE s.run_id = $1 AND u.import_run <> $1),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'link'),
@@ -88,7 +92,7 @@ func planUndo(ctx context.Context, tx Querier, runID string) (ascendkit.UndoPlan
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'enrollment')`, runID).
 		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments)
 	if err != nil {
-		return p, err
+		return p, nil, err
 	}
 	rows, err := tx.Query(ctx, `SELECT s.run_id, u.id, u.email FROM users u JOIN import_sources s ON s.user_id = u.id
 		WHERE u.import_run = $1 AND s.run_id <> $1 ORDER BY s.run_id, u.email LIMIT $2`, runID, rules.MaxBlockers)
@@ -98,22 +102,18 @@ func planUndo(ctx context.Context, tx Querier, runID string) (ascendkit.UndoPlan
 		return b, err
 	})
 	if err != nil {
-		return p, err
+		return p, nil, err
 	}
-	before, after, now, err := runSettings(ctx, tx, runID)
-	if err != nil {
-		return p, err
-	}
-	p.Settings = !sameSetting(before, after) && sameSetting(after, now)
-	return p, nil
-}
-
-// runSettings returns the auth providers setting before and after the run
-// and now (nil when absent).
-func runSettings(ctx context.Context, tx Querier, runID string) (before, after, now *string, err error) {
+	// The auth providers go back only when the run changed them and
+	// nothing has since (nil: absent).
+	var after, now *string
 	err = tx.QueryRow(ctx, `SELECT providers_before, providers_after, (SELECT value FROM settings WHERE key = $1)
 		FROM import_runs WHERE id = $2`, rules.SettingAuthProviders, runID).Scan(&before, &after, &now)
-	return
+	if err != nil {
+		return p, nil, err
+	}
+	p.Settings = !sameSetting(before, after) && sameSetting(after, now)
+	return p, before, nil
 }
 
 func sameSetting(a, b *string) bool {
@@ -123,7 +123,9 @@ func sameSetting(a, b *string) bool {
 	return *a == *b
 }
 
-func (s *Store) undo(ctx context.Context, tx Querier, runID string, at time.Time) error {
+// undo removes what run runID wrote and, when restoreSettings, puts the
+// auth providers back to before (deleting them when nil).
+func (s *Store) undo(ctx context.Context, tx Querier, runID string, restoreSettings bool, before *string, at time.Time) error {
 	steps := []struct{ what, query string }{
 		// Merges: remove exactly what each merge added.
 		{"links", `DELETE FROM oauth_links WHERE (user_id, provider, provider_user_id) IN
@@ -152,14 +154,10 @@ func (s *Store) undo(ctx context.Context, tx Querier, runID string, at time.Time
 			return fmt.Errorf("removing %s: %w", st.what, err)
 		}
 	}
-	before, after, now, err := runSettings(ctx, tx, runID)
-	if err != nil {
-		return fmt.Errorf("auth settings: %w", err)
-	}
-	if !sameSetting(before, after) && sameSetting(after, now) {
+	if restoreSettings {
+		var err error
 		if before != nil {
-			_, err = tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, rules.SettingAuthProviders, *before)
+			err = putSetting(ctx, tx, rules.SettingAuthProviders, *before)
 		} else {
 			_, err = tx.Exec(ctx, `DELETE FROM settings WHERE key = $1`, rules.SettingAuthProviders)
 		}
@@ -167,6 +165,6 @@ func (s *Store) undo(ctx context.Context, tx Querier, runID string, at time.Time
 			return fmt.Errorf("restoring auth settings: %w", err)
 		}
 	}
-	_, err = tx.Exec(ctx, `UPDATE import_runs SET status = $1, undone_at = $2 WHERE id = $3`, ascendkit.RunUndone, rules.FormatTime(at), runID)
+	_, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1, undone_at = $2 WHERE id = $3`, ascendkit.RunUndone, rules.FormatTime(at), runID)
 	return err
 }
