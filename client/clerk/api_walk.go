@@ -18,12 +18,17 @@ import (
 
 // maxAutoInFlight caps the automatic walk: it is the most requests
 // outstanding and the most windows held (arrived or outstanding) at once.
-// A page that has arrived but waits for the caller holds its body (under
-// 1 MB for 500 users), so this also bounds the walk's memory. 128
-// requests at Clerk's ~300 ms per page are ~400 pages a second, enough to
-// spend a window's allowance in two seconds and to outpace a preview
-// reading a file.
+// 128 requests at Clerk's ~300 ms per page are ~400 pages a second,
+// enough to spend a window's allowance in two seconds and to outpace a
+// preview reading a file.
 const maxAutoInFlight = 128
+
+// heldBudget bounds the page bodies the walk holds, arrived or expected
+// (the mean page so far times the windows held), whatever the cap on
+// requests: 128 pages of typical 1.5 KB users, while an instance whose
+// users carry Clerk's full 8 KB of metadata (5 MB pages) is walked with
+// about 20 windows instead of holding 600 MB.
+const heldBudget = 96 << 20
 
 // startInFlight is the walk's width before the caller's pace is known.
 const startInFlight = 64
@@ -87,6 +92,10 @@ type walk struct {
 	// cursorOnly: Clerk ignores offset but honours the cursor, so
 	// windows would all start over; pages follow each other by cursor.
 	cursorOnly bool
+	// The bodies delivered so far, which size the pages to come; budget
+	// is heldBudget unless a test sets it.
+	bodyBytes, bodyUsers int
+	budget               int
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -99,6 +108,7 @@ type window struct {
 	// decoded pages waiting in line made the walk spend more CPU on GC
 	// than on decoding.
 	raws  []json.RawMessage
+	size  int       // bytes of the users in raws
 	elems []element // decoded when delivered, or just before (decode)
 	full  bool      // the server filled the page: the list may go on
 	err   error
@@ -291,6 +301,8 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		}
 		w.decodeAhead()
 		win.decode()
+		w.bodyBytes += win.size
+		w.bodyUsers += len(win.elems)
 		elems := win.elems
 		if w.lastKey != "" {
 			if len(elems) == 0 || elems[0].key != w.lastKey {
@@ -350,6 +362,8 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 // A token bucket or a fixed MaxInFlight keeps its width as the cap on
 // every window held: both are the caller's choice of a ceiling, and
 // production paces by allowance.
+// Whatever the mode, the windows held stay within heldBudget at the pages'
+// mean size (heldCap): large users make large pages.
 func (a *APISource) fill() {
 	w := &a.walk
 	n := a.inFlight()
@@ -357,6 +371,7 @@ func (a *APISource) fill() {
 	if a.limiter == nil && a.maxInFlight == 0 {
 		held = min(2*n, maxAutoInFlight)
 	}
+	held = min(held, w.heldCap(a.pageSize))
 	out := w.outstanding()
 	for !w.issuedEnd && out < n && len(w.queue) < held {
 		out++
@@ -375,8 +390,26 @@ func (a *APISource) fill() {
 			defer close(win.done)
 			q := url.Values{"offset": {strconv.Itoa(win.offset)}}
 			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
+			for _, raw := range win.raws {
+				win.size += len(raw)
+			}
 		}()
 	}
+}
+
+// heldCap is how many windows fit in the walk's budget at the mean page
+// size delivered so far (no limit before the first page), never fewer
+// than the one delivered and those decoded ahead.
+func (w *walk) heldCap(pageSize int) int {
+	if w.bodyUsers == 0 {
+		return math.MaxInt
+	}
+	budget := w.budget
+	if budget == 0 {
+		budget = heldBudget
+	}
+	page := max(1, w.bodyBytes/w.bodyUsers*pageSize)
+	return max(decodeAhead+1, budget/page)
 }
 
 // outstanding counts the windows of the current generation not answered

@@ -165,6 +165,74 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 	}
 }
 
+// Pages of large users are held fewer at a time: the walk's windows stay
+// within its byte budget at the mean page size, though the caller's pace
+// asks for the widest walk, and every user still comes once, in order.
+func TestWalkHoldsLargePagesWithinBudget(t *testing.T) {
+	const users = 1500
+	// Each user carries 2,000 bytes of metadata: a page of 10 is ~20 KB.
+	pad := strings.Repeat("x", 2000)
+	var lists atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
+			return
+		}
+		lists.Add(1)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var b strings.Builder
+		b.WriteByte('[')
+		for k := off; k < min(users, off+limit); k++ {
+			if k > off {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[],"private_metadata":{"notes":%q}}`, k+1, k+1, pad)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	t.Cleanup(srv.Close)
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.walk.budget = 200_000 // room for 9 pages of ~20 KB
+	ctx := context.Background()
+	var got []Record
+	peakLate := 0
+	for page := 1; ; page++ {
+		SetLatency(a, time.Hour) // the widest walk the caller's pace allows
+		recs, err := a.Next(ctx)
+		if err != nil {
+			break
+		}
+		got = append(got, recs...)
+		waitArrived(a)
+		held := int(lists.Load()) - page
+		if c := a.walk.heldCap(a.pageSize); c < 9 || c > 10 {
+			t.Fatalf("after page %d: room for %d windows of ~20 KB in 200 KB, want 9 or 10", page, c)
+		}
+		// The first windows went out before any page had shown its size;
+		// once they are taken, the budget holds.
+		if page > startInFlight {
+			peakLate = max(peakLate, held)
+		}
+	}
+	if peakLate == 0 || peakLate > 10 {
+		t.Errorf("%d windows held once the page size was known, want 1 to 10 (the budget's)", peakLate)
+	}
+	if len(got) != users {
+		t.Fatalf("read %d users, want %d", len(got), users)
+	}
+	for i, r := range got {
+		if r.Pos != i+1 || r.User == nil || r.User.ID != "user_"+strconv.Itoa(i+1) {
+			t.Fatalf("record %d = %+v", i, r)
+		}
+	}
+}
+
 // A caller slow to take pages is not handed a hundred: the walk keeps
 // inFlight requests outstanding for it and holds twice that at most.
 func TestWalkSlowCallerHoldsTwiceInFlight(t *testing.T) {
