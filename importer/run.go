@@ -199,7 +199,11 @@ func (r *runner) run() error {
 	}
 	r.report.Settings.Before = nonNil(before.Providers)
 
-	if err := r.pages(); err != nil {
+	err = r.pages()
+	if w := r.seen.memoryWarning(); w != "" {
+		r.report.Warnings = append(r.report.Warnings, w)
+	}
+	if err != nil {
 		return err
 	}
 	if err := r.finishPasswords(); err != nil {

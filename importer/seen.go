@@ -39,6 +39,9 @@ type seenSet struct {
 	// err is a run that could not be read back: the set can no longer
 	// answer, and the caller stops with it (see check).
 	err error
+	// inMemory is why a run's whole hashes are kept in memory (its
+	// temporary file could not be made or written), for the report.
+	inMemory error
 }
 
 // seenRuns holds the sorted runs, lengths strictly decreasing. It is
@@ -195,6 +198,22 @@ func (s *seenSet) check() error {
 	return nil
 }
 
+// keptInMemory notes the first reason a run went to memory.
+func (s *seenSet) keptInMemory(err error) {
+	if s.inMemory == nil {
+		s.inMemory = err
+	}
+}
+
+// memoryWarning says, for the report, that the set could not keep its
+// hashes on disk and why; "" when it could.
+func (s *seenSet) memoryWarning() string {
+	if s.inMemory == nil {
+		return ""
+	}
+	return fmt.Sprintf("The in-source duplicate check could not use a temporary file (%v), so it kept every id, email and OAuth account it had seen in memory: about 8 bytes each instead of 2. Point TMPDIR at a writable directory with free space to keep them on disk.", s.inMemory)
+}
+
 // fail stops the set: its answers are no longer sure.
 func (s *seenSet) fail(err error) {
 	if s.err == nil {
@@ -341,9 +360,13 @@ func (s *seenSet) merge(batch []uint64, olds []seenRun, total int) (seenRun, err
 	if run.bits > 0 {
 		run.dir = make([]uint32, 1<<run.bits+1)
 	}
-	full, err := mergeInto(&run, newStoreWriter(s.create, total), batch, olds)
+	w := newStoreWriter(s.create, total)
+	full, err := mergeInto(&run, w, batch, olds)
 	if se := (sourceError{}); err != nil && !errors.As(err, &se) {
+		s.keptInMemory(err)
 		full, err = mergeInto(&run, newStoreWriter(nil, total), batch, olds)
+	} else if w.createErr != nil {
+		s.keptInMemory(w.createErr)
 	}
 	for i := range olds {
 		olds[i].free()

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -190,6 +191,9 @@ func TestSeenSetFallsBackToMemory(t *testing.T) {
 		if _, ok := r.full.(*memStore); !ok {
 			t.Fatalf("run %d: store %T after failed writes", i, r.full)
 		}
+	}
+	if w := s.memoryWarning(); !strings.Contains(w, "bad file descriptor") {
+		t.Fatalf("warning %q does not say why the file failed", w)
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("%d failed temporary files left", len(left))
@@ -439,6 +443,45 @@ func TestImportStopsWhenTheDuplicateSetFails(t *testing.T) {
 			}
 			if _, ok := got[last]; !ok || len(got) != 1 {
 				t.Fatalf("written of the last checked page and the failed one: %v; want only %s", got, last)
+			}
+		})
+	}
+}
+
+// TestImportWarnsWhenTheDuplicateSetStaysInMemory: a temporary file that
+// cannot be made leaves the answers exact but costs memory, and the
+// report says so and why; with a file, it says nothing.
+func TestImportWarnsWhenTheDuplicateSetStaysInMemory(t *testing.T) {
+	var users []*clerk.User
+	for i := range seenRecentMax { // two hashes each: the set merges runs
+		users = append(users, mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%05d@example.com", i)))
+	}
+	users = append(users, mkUser("user_00005", "again@example.com"))
+	const why = "no space left on device"
+	for _, broken := range []bool{false, true} {
+		t.Run(fmt.Sprint("broken=", broken), func(t *testing.T) {
+			if broken {
+				defer func(f func() (*os.File, error)) { seenCreate = f }(seenCreate)
+				seenCreate = func() (*os.File, error) { return nil, errors.New(why) }
+			}
+			rep, err := Run(context.Background(), newSource(500, users...), openEnv(t), Options{Mode: ModePreview})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Users.Duplicates != 1 {
+				t.Fatalf("%d duplicates, want 1", rep.Users.Duplicates)
+			}
+			var warned []string
+			for _, w := range rep.Warnings {
+				if strings.Contains(w, "in-source duplicate check") {
+					warned = append(warned, w)
+				}
+			}
+			switch {
+			case broken && (len(warned) != 1 || !strings.Contains(warned[0], why)):
+				t.Fatalf("warnings %q: want one that says %q", rep.Warnings, why)
+			case !broken && len(warned) != 0:
+				t.Fatalf("warned %q with a working temporary file", warned)
 			}
 		})
 	}

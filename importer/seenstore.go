@@ -117,21 +117,26 @@ type storeWriter struct {
 	mem  []uint64
 	n    int
 	err  error
+	// createErr is why the store is in memory though a file was asked for.
+	createErr error
 }
 
 // newStoreWriter starts a store for n hashes in the temporary file create
 // makes, or in memory when create is nil or fails.
 func newStoreWriter(create func() (*os.File, error), n int) *storeWriter {
+	var createErr error
 	if create != nil {
-		if f, err := create(); err == nil {
+		f, err := create()
+		if err == nil {
 			w := &storeWriter{f: f, buf: make([]byte, 0, storeChunk)}
 			if err := os.Remove(f.Name()); err != nil {
 				w.name = f.Name()
 			}
 			return w
 		}
+		createErr = err
 	}
-	return &storeWriter{mem: make([]uint64, 0, n)}
+	return &storeWriter{mem: make([]uint64, 0, n), createErr: createErr}
 }
 
 func (w *storeWriter) put(h uint64) {
