@@ -373,6 +373,21 @@ func splitPage(body []byte) ([]json.RawMessage, error) {
 // framing did not show, retried like a reset.
 var errTruncated = errors.New("response cut short")
 
+// errNoAnswer is a request that timed out (see APIOptions.RequestTimeout).
+var errNoAnswer = errors.New("no answer")
+
+// retryReason says, in the notice of a retry, what went wrong with a
+// request that got no usable answer.
+func retryReason(err error) string {
+	switch {
+	case errors.Is(err, errNoAnswer):
+		return "Clerk did not answer in time, retrying"
+	case errors.Is(err, errTruncated), errors.Is(err, io.ErrUnexpectedEOF):
+		return "Clerk's answer was cut short, retrying"
+	}
+	return "could not reach Clerk, retrying"
+}
+
 // errTooLarge is a body over maxBodyBytes: not retried, since the server
 // would send the same again.
 var errTooLarge = fmt.Errorf("response larger than %d MiB", maxBodyBytes>>20)
@@ -432,7 +447,7 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, unwrapURLError(err)), "could not reach Clerk, retrying"); err != nil {
+			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, unwrapURLError(err)), retryReason(err)); err != nil {
 				return err
 			}
 		case status == http.StatusTooManyRequests:
@@ -461,7 +476,7 @@ func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, 
 	// noAnswer names a timeout of this request (not the caller's cancel).
 	noAnswer := func(err error) error {
 		if ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("no answer within %s", a.reqTimeout)
+			return fmt.Errorf("%w within %s", errNoAnswer, a.reqTimeout)
 		}
 		return err
 	}

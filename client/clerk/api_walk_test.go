@@ -392,12 +392,15 @@ func TestAPIHungServerGivesUp(t *testing.T) {
 	// The fake sleep does not wait, so the budget is spent by the
 	// timeouts and the backoff schedule alone; without it, 1000 retries
 	// would be allowed.
-	src, _ := newSource(t, hs.URL, clerk.APIOptions{
+	src, w := newSource(t, hs.URL, clerk.APIOptions{
 		RequestTimeout: 20 * time.Millisecond, RetryBudget: 2 * time.Second, MaxRetries: 1000,
 	})
 	_, err := src.Next(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "no answer within 20ms") || !strings.Contains(err.Error(), "gave up after") {
 		t.Fatalf("err = %v", err)
+	}
+	if len(w.reasons) == 0 || w.reasons[0] != "Clerk did not answer in time, retrying" {
+		t.Errorf("waits %q", w.reasons)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -435,7 +438,7 @@ func TestAPITruncatedPageRetried(t *testing.T) {
 			if err != nil || len(recs) != 30 {
 				t.Fatalf("%d users, %v", len(recs), err)
 			}
-			if !slices.Equal(w.reasons, []string{"could not reach Clerk, retrying"}) {
+			if !slices.Equal(w.reasons, []string{"Clerk's answer was cut short, retrying"}) {
 				t.Errorf("waits %q", w.reasons)
 			}
 		})
