@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -110,6 +112,9 @@ type APISource struct {
 
 	total     int
 	haveTotal bool
+	// pageHint is the buffer to read a list page into when its length
+	// is not announced (see readBody).
+	pageHint atomic.Int64
 	// latency is the smoothed duration of a successful request, which
 	// sizes the walk (rate × latency requests in flight).
 	latency latencyMeter
@@ -427,9 +432,17 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 			return err
 		}
 		t0 := time.Now()
-		status, hdr, body, err := a.do(ctx, endpoint)
+		hint := 0
+		if path == "/users" {
+			hint = int(a.pageHint.Load())
+		}
+		status, hdr, body, err := a.do(ctx, endpoint, hint)
 		release()
 		if err == nil && status == http.StatusOK {
+			if path == "/users" {
+				// The next page is about as long: an eighth to spare.
+				a.pageHint.Store(int64(len(body) + len(body)/8))
+			}
 			perr := parse(body)
 			if perr == nil {
 				a.latency.observe(time.Since(t0))
@@ -470,7 +483,7 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 
 // do sends one request and reads the whole (bounded) body, all within the
 // per-request timeout.
-func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, []byte, error) {
+func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, http.Header, []byte, error) {
 	rctx, cancel := context.WithTimeout(ctx, a.reqTimeout)
 	defer cancel()
 	// noAnswer names a timeout of this request (not the caller's cancel).
@@ -492,7 +505,7 @@ func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, 
 		return 0, nil, nil, noAnswer(err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
+	body, err := readBody(resp, hint)
 	if err != nil {
 		// A connection cut mid-body is as retryable as one cut before it.
 		return 0, nil, nil, noAnswer(fmt.Errorf("reading response: %w", err))
@@ -507,18 +520,36 @@ func (a *APISource) do(ctx context.Context, endpoint string) (int, http.Header, 
 // more tells an oversized body). A page is a few MB: when Clerk says how
 // long it is, the buffer is allocated once instead of grown by doubling,
 // which costs a concurrent walk as much CPU as decoding the users.
-func readBody(resp *http.Response) ([]byte, error) {
+//
+// Without a length (a compressed or chunked answer), the buffer starts at
+// hint bytes, the size of the last such body, and grows only past it.
+// (bytes.Buffer.ReadFrom would not do: it wants 512 bytes free before
+// each read, so a buffer of the exact length was reallocated at twice its
+// size whenever the last read brought fewer than 512 bytes, and the page
+// then held that.)
+func readBody(resp *http.Response, hint int) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxBodyBytes+1)
-	n := resp.ContentLength
-	if n < 0 || n > maxBodyBytes {
-		return io.ReadAll(r)
+	size := hint
+	if n := resp.ContentLength; n >= 0 && n <= maxBodyBytes {
+		// One byte more than announced, so reading to EOF needs no growth
+		// and a body longer than announced is still read (net/http cuts
+		// it, but a proxy may not) rather than silently truncated.
+		size = int(n) + 1
 	}
-	// One byte more than announced, so reading to EOF needs no growth and
-	// a body longer than announced is still read (net/http cuts it, but a
-	// proxy may not) rather than silently truncated.
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	buf := make([]byte, 0, max(size, 512))
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf)/2)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		}
+	}
 }
 
 // truncatedJSON reports whether body is JSON that stops before its end,

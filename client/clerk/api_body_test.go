@@ -1,0 +1,65 @@
+package clerk
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// readBody reads a page into one buffer of the announced length (or of
+// the hint, when none is announced) instead of reallocating it for its
+// last bytes, and still reads a body longer than expected, whole.
+func TestReadBody(t *testing.T) {
+	page := strings.Repeat("u", 740_000)
+	resp := func(body string, length int64) *http.Response {
+		return &http.Response{Body: io.NopCloser(strings.NewReader(body)), ContentLength: length}
+	}
+	for _, c := range []struct {
+		name       string
+		length     int64 // announced; -1 for none
+		hint       int
+		wantCap    int // 0: any
+		body, want string
+	}{
+		{"announced", int64(len(page)), 0, len(page) + 1, page, page},
+		{"announced, hint ignored", int64(len(page)), 10, len(page) + 1, page, page},
+		{"not announced, hint fits", -1, len(page) + 1000, len(page) + 1000, page, page},
+		{"not announced, past the hint", -1, 1000, 0, page, page},
+		{"not announced, no hint", -1, 0, 0, page, page},
+		{"empty", 0, 0, 0, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := readBody(resp(c.body, c.length), c.hint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != c.want {
+				t.Fatalf("read %d bytes, want %d", len(got), len(c.want))
+			}
+			if c.wantCap > 0 && cap(got) != c.wantCap {
+				t.Errorf("buffer of %d bytes for %d, want %d: it was reallocated", cap(got), len(got), c.wantCap)
+			}
+		})
+	}
+	// Bytes past the cap are still counted, so the caller can refuse the
+	// body; an error mid-body is the caller's to retry.
+	big, err := readBody(&http.Response{Body: io.NopCloser(io.LimitReader(zeros{}, maxBodyBytes+10)), ContentLength: -1}, 0)
+	if err != nil || len(big) != maxBodyBytes+1 {
+		t.Fatalf("oversized body: %d bytes, %v; want %d", len(big), err, maxBodyBytes+1)
+	}
+	cut := io.MultiReader(strings.NewReader(page[:1000]), errReader{io.ErrUnexpectedEOF})
+	if got, err := readBody(&http.Response{Body: io.NopCloser(cut), ContentLength: int64(len(page))}, 0); !errors.Is(err, io.ErrUnexpectedEOF) || !bytes.Equal(got, []byte(page[:1000])) {
+		t.Fatalf("cut body: %d bytes, %v", len(got), err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { return len(p), nil } // the buffer is zeroed already
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
