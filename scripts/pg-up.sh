@@ -68,14 +68,21 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/ascendkit-pg.XXXXXX")
 chmod 700 "$dir"
 [ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$dir"
 
-# A free port: ask the kernel through bash's /dev/tcp (a refused connect
-# means nobody listens there).
-port=""
-for _ in $(seq 1 200); do
-  p=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { say "no free port found"; exit 1; }
+# A free port below the kernel's ephemeral range (so no outgoing
+# connection can hold it between this check and the bind): ask the kernel
+# through bash's /dev/tcp (a refused connect means nobody listens there).
+eph_lo=32768
+read -r eph_lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((10000 + RANDOM % (eph_lo - 10000)))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  say "no free port found"
+  return 1
+}
+port=$(free_port)
 
 say "initdb in $dir (user $PG_USER, port $port)"
 run_as "$bindir/initdb" -D "$dir/data" -U ascendkit --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
@@ -94,8 +101,20 @@ cat >"$dir/data/pg_hba.conf" <<HBA
 local all all trust
 host  all all 127.0.0.1/32 trust
 HBA
-run_as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2 ||
-  { cat "$dir/server.log" >&2; exit 1; }
+# Another process may still take the port first: then try another one.
+for try in 1 2 3 4 5; do
+  if run_as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2; then
+    break
+  fi
+  if [ "$try" -lt 5 ] && grep -q "could not create any TCP/IP sockets" "$dir/server.log"; then
+    port=$(free_port)
+    say "port taken, trying $port"
+    echo "port = $port" >>"$dir/data/postgresql.conf" # the last setting wins
+    continue
+  fi
+  cat "$dir/server.log" >&2
+  exit 1
+done
 run_as "$bindir/createdb" -h "$dir" -p "$port" -U ascendkit ascendkit_test
 
 url="postgres://ascendkit@127.0.0.1:$port/ascendkit_test?sslmode=disable"
