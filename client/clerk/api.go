@@ -113,7 +113,8 @@ type APISource struct {
 	total     int
 	haveTotal bool
 	// pageHint is the buffer to read a list page into when its length
-	// is not announced (see readBody).
+	// is not announced (see readBody): the last full page's, and an
+	// eighth.
 	pageHint atomic.Int64
 	// latency is the smoothed duration of a successful request, which
 	// sizes the walk (rate × latency requests in flight).
@@ -439,10 +440,6 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		status, hdr, body, err := a.do(ctx, endpoint, hint)
 		release()
 		if err == nil && status == http.StatusOK {
-			if path == "/users" {
-				// The next page is about as long: an eighth to spare.
-				a.pageHint.Store(int64(len(body) + len(body)/8))
-			}
 			perr := parse(body)
 			if perr == nil {
 				a.latency.observe(time.Since(t0))
@@ -529,7 +526,7 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, htt
 // then held that.)
 func readBody(resp *http.Response, hint int) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxBodyBytes+1)
-	size := hint
+	size := min(hint, maxBodyBytes+1)
 	if n := resp.ContentLength; n >= 0 && n <= maxBodyBytes {
 		// One byte more than announced, so reading to EOF needs no growth
 		// and a body longer than announced is still read (net/http cuts

@@ -92,10 +92,11 @@ type walk struct {
 	// cursorOnly: Clerk ignores offset but honours the cursor, so
 	// windows would all start over; pages follow each other by cursor.
 	cursorOnly bool
-	// The bodies delivered so far, which size the pages to come; budget
-	// is heldBudget unless a test sets it.
-	bodyBytes, bodyUsers int
-	budget               int
+	// userBytes is the size of a user in the pages delivered, which
+	// sizes the pages to come (see noteSize); budget is heldBudget unless
+	// a test sets it.
+	userBytes int
+	budget    int
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -301,8 +302,7 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		}
 		w.decodeAhead()
 		win.decode()
-		w.bodyBytes += win.size
-		w.bodyUsers += len(win.elems)
+		w.noteSize(win.size, len(win.elems))
 		elems := win.elems
 		if w.lastKey != "" {
 			if len(elems) == 0 || elems[0].key != w.lastKey {
@@ -397,19 +397,29 @@ func (a *APISource) fill() {
 	}
 }
 
-// heldCap is how many windows fit in the walk's budget at the mean page
-// size delivered so far (no limit before the first page), never fewer
-// than the one delivered and those decoded ahead.
+// noteSize takes in the size of a page of n users. Users are listed by
+// sign-up date, so an instance's later users may carry much more than its
+// first ones: a larger page counts at once, a smaller one only slowly.
+func (w *walk) noteSize(size, n int) {
+	if n == 0 {
+		return
+	}
+	per := max(1, size/n)
+	w.userBytes = max(per, (7*w.userBytes+per)/8)
+}
+
+// heldCap is how many windows fit in the walk's budget at the page size
+// noteSize expects (no limit before the first page), never fewer than
+// the one delivered and those decoded ahead.
 func (w *walk) heldCap(pageSize int) int {
-	if w.bodyUsers == 0 {
+	if w.userBytes == 0 {
 		return math.MaxInt
 	}
 	budget := w.budget
 	if budget == 0 {
 		budget = heldBudget
 	}
-	page := max(1, w.bodyBytes/w.bodyUsers*pageSize)
-	return max(decodeAhead+1, budget/page)
+	return max(decodeAhead+1, budget/(w.userBytes*pageSize))
 }
 
 // outstanding counts the windows of the current generation not answered
@@ -525,6 +535,9 @@ func (a *APISource) fetchRaw(ctx context.Context, q url.Values) ([]json.RawMessa
 			return fmt.Errorf("clerk: GET %s/users (%s): %d users for limit %d", a.base, where, len(raws), a.pageSize)
 		}
 		full = len(raws) == a.pageSize
+		if full {
+			a.pageHint.Store(int64(len(body) + len(body)/8))
+		}
 		return nil
 	})
 	if err != nil {

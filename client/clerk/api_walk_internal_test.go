@@ -165,71 +165,117 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 	}
 }
 
-// Pages of large users are held fewer at a time: the walk's windows stay
-// within its byte budget at the mean page size, though the caller's pace
-// asks for the widest walk, and every user still comes once, in order.
+// Pages of large users are held fewer at a time: in every pacing mode,
+// the walk's windows stay within its byte budget at the page size seen,
+// though the caller's pace asks for the widest walk, and never fewer than
+// the page delivered and those decoded ahead; every user still comes
+// once, in order.
 func TestWalkHoldsLargePagesWithinBudget(t *testing.T) {
 	const users = 1500
-	// Each user carries 2,000 bytes of metadata: a page of 10 is ~20 KB.
+	// Each user carries 2,000 bytes of metadata: a page of 10 is ~21 KB.
 	pad := strings.Repeat("x", 2000)
-	var lists atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/count") {
-			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
-			return
-		}
-		lists.Add(1)
-		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		var b strings.Builder
-		b.WriteByte('[')
-		for k := off; k < min(users, off+limit); k++ {
-			if k > off {
-				b.WriteByte(',')
+	for _, c := range []struct {
+		name   string
+		opts   APIOptions
+		budget int
+		room   int // windows the budget holds
+	}{
+		{"allowance", APIOptions{}, 200_000, 9},
+		{"max in flight", APIOptions{MaxInFlight: 64}, 200_000, 9},
+		{"token bucket", APIOptions{Limiter: rate.NewLimiter(rate.Inf, 1)}, 200_000, 9},
+		{"budget under a page", APIOptions{}, 1000, decodeAhead + 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var lists atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/count") {
+					fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
+					return
+				}
+				lists.Add(1)
+				off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+				limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+				var b strings.Builder
+				b.WriteByte('[')
+				for k := off; k < min(users, off+limit); k++ {
+					if k > off {
+						b.WriteByte(',')
+					}
+					fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[],"private_metadata":{"notes":%q}}`, k+1, k+1, pad)
+				}
+				b.WriteByte(']')
+				w.Write([]byte(b.String()))
+			}))
+			t.Cleanup(srv.Close)
+			opts := c.opts
+			opts.BaseURL, opts.PageSize = srv.URL+"/v1", 10
+			a, err := NewAPISource("sk_live_0123456789abcdefSECRET", opts)
+			if err != nil {
+				t.Fatal(err)
 			}
-			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[],"private_metadata":{"notes":%q}}`, k+1, k+1, pad)
-		}
-		b.WriteByte(']')
-		w.Write([]byte(b.String()))
-	}))
-	t.Cleanup(srv.Close)
-	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
-	if err != nil {
-		t.Fatal(err)
+			defer a.Close()
+			a.walk.budget = c.budget
+			ctx := context.Background()
+			var got []Record
+			peakLate, firstWave := 0, 0
+			for page := 1; ; page++ {
+				SetLatency(a, time.Hour) // the widest walk the caller's pace allows
+				recs, err := a.Next(ctx)
+				if err != nil {
+					break
+				}
+				got = append(got, recs...)
+				waitArrived(a)
+				if n := a.walk.heldCap(a.pageSize); n != c.room {
+					t.Fatalf("after page %d: room for %d windows, want %d", page, n, c.room)
+				}
+				// The first windows went out before any page had shown its
+				// size; once they are taken, the budget holds.
+				if page == 1 {
+					firstWave = int(lists.Load())
+				} else if page > firstWave {
+					peakLate = max(peakLate, int(lists.Load())-page)
+				}
+			}
+			// One window of the budget's is the page just delivered.
+			if peakLate != c.room-1 {
+				t.Errorf("%d windows held once the page size was known, want %d", peakLate, c.room-1)
+			}
+			if len(got) != users {
+				t.Fatalf("read %d users, want %d", len(got), users)
+			}
+			for i, r := range got {
+				if r.Pos != i+1 || r.User == nil || r.User.ID != "user_"+strconv.Itoa(i+1) {
+					t.Fatalf("record %d = %+v", i, r)
+				}
+			}
+		})
 	}
-	defer a.Close()
-	a.walk.budget = 200_000 // room for 9 pages of ~20 KB
-	ctx := context.Background()
-	var got []Record
-	peakLate := 0
-	for page := 1; ; page++ {
-		SetLatency(a, time.Hour) // the widest walk the caller's pace allows
-		recs, err := a.Next(ctx)
-		if err != nil {
-			break
-		}
-		got = append(got, recs...)
-		waitArrived(a)
-		held := int(lists.Load()) - page
-		if c := a.walk.heldCap(a.pageSize); c < 9 || c > 10 {
-			t.Fatalf("after page %d: room for %d windows of ~20 KB in 200 KB, want 9 or 10", page, c)
-		}
-		// The first windows went out before any page had shown its size;
-		// once they are taken, the budget holds.
-		if page > startInFlight {
-			peakLate = max(peakLate, held)
-		}
+}
+
+// A walk's first pages are small and its later ones large (users listed
+// by sign-up date, the later ones with more metadata): the budget follows
+// the large pages at once, not the average since the start.
+func TestWalkBudgetFollowsLargerPages(t *testing.T) {
+	var w walk
+	w.budget = 1 << 20
+	for range 1000 {
+		w.noteSize(1000*10, 10) // 1 KB users
 	}
-	if peakLate == 0 || peakLate > 10 {
-		t.Errorf("%d windows held once the page size was known, want 1 to 10 (the budget's)", peakLate)
+	if n := w.heldCap(10); n != 104 {
+		t.Fatalf("room for %d windows of 1 KB users, want 104", n)
 	}
-	if len(got) != users {
-		t.Fatalf("read %d users, want %d", len(got), users)
+	w.noteSize(8000*10, 10) // one page of 8 KB users
+	if n := w.heldCap(10); n != 13 {
+		t.Fatalf("room for %d windows after a page of 8 KB users, want 13", n)
 	}
-	for i, r := range got {
-		if r.Pos != i+1 || r.User == nil || r.User.ID != "user_"+strconv.Itoa(i+1) {
-			t.Fatalf("record %d = %+v", i, r)
-		}
+	w.noteSize(1000*10, 10) // a smaller page lowers the estimate by an eighth only
+	if n := w.heldCap(10); n != 14 {
+		t.Fatalf("room for %d windows after a page of 1 KB users, want 14", n)
+	}
+	w.noteSize(0, 0) // an empty page changes nothing
+	if n := w.heldCap(10); n != 14 {
+		t.Fatalf("room for %d windows after an empty page, want 14", n)
 	}
 }
 
