@@ -39,8 +39,9 @@ type seenSet struct {
 	// err is a run that could not be read back: the set can no longer
 	// answer, and the caller stops with it (see check).
 	err error
-	// inMemory is why a run's whole hashes are kept in memory (its
-	// temporary file could not be made or written), for the report.
+	// inMemory is why a run's whole hashes are kept in memory besides its
+	// keys (its temporary file could not be made or written), for the
+	// report.
 	inMemory error
 }
 
@@ -211,7 +212,7 @@ func (s *seenSet) memoryWarning() string {
 	if s.inMemory == nil {
 		return ""
 	}
-	return fmt.Sprintf("The in-source duplicate check could not use a temporary file (%v), so it kept every id, email and OAuth account it had seen in memory: about 8 bytes each instead of 2. Point TMPDIR at a writable directory with free space to keep them on disk.", s.inMemory)
+	return fmt.Sprintf("The in-source duplicate check could not use a temporary file (%v), so it kept in memory what it would have written there: about 8 more bytes for each id, email and OAuth account concerned. Point TMPDIR at a writable directory with free space to keep them on disk.", s.inMemory)
 }
 
 // fail stops the set: its answers are no longer sure.
@@ -362,11 +363,13 @@ func (s *seenSet) merge(batch []uint64, olds []seenRun, total int) (seenRun, err
 	}
 	w := newStoreWriter(s.create, total)
 	full, err := mergeInto(&run, w, batch, olds)
+	why := w.createErr // the file that could not be made, if any
 	if se := (sourceError{}); err != nil && !errors.As(err, &se) {
-		s.keptInMemory(err)
+		why = err
 		full, err = mergeInto(&run, newStoreWriter(nil, total), batch, olds)
-	} else if w.createErr != nil {
-		s.keptInMemory(w.createErr)
+	}
+	if err == nil && why != nil {
+		s.keptInMemory(why)
 	}
 	for i := range olds {
 		olds[i].free()
