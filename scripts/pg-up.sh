@@ -71,12 +71,16 @@ chmod 700 "$dir"
 # A free port below the kernel's ephemeral range (so no outgoing
 # connection can hold it between this check and the bind): ask the kernel
 # through bash's /dev/tcp (a refused connect means nobody listens there).
+# Where that range starts too low to leave room, any port will do and the
+# retry below covers a clash.
 eph_lo=32768
-read -r eph_lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+read -r eph_lo _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || true
+port_lo=10000 port_span=$((eph_lo - 10000))
+if [ "$eph_lo" -le 11024 ]; then port_lo=20000 port_span=40000; fi
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((10000 + RANDOM % (eph_lo - 10000)))
+    p=$((port_lo + RANDOM % port_span))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   say "no free port found"
@@ -102,17 +106,20 @@ local all all trust
 host  all all 127.0.0.1/32 trust
 HBA
 # Another process may still take the port first: then try another one.
+# Each attempt logs to a file of its own, so that only its own failure
+# is read.
 for try in 1 2 3 4 5; do
-  if run_as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2; then
+  log="$dir/server.$try.log"
+  if run_as "$bindir/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 start >&2; then
     break
   fi
-  if [ "$try" -lt 5 ] && grep -q "could not create any TCP/IP sockets" "$dir/server.log"; then
+  if [ "$try" -lt 5 ] && grep -q "could not create any TCP/IP sockets" "$log"; then
     port=$(free_port)
     say "port taken, trying $port"
     echo "port = $port" >>"$dir/data/postgresql.conf" # the last setting wins
     continue
   fi
-  cat "$dir/server.log" >&2
+  cat "$log" >&2
   exit 1
 done
 run_as "$bindir/createdb" -h "$dir" -p "$port" -U ascendkit ascendkit_test
