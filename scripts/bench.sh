@@ -3,7 +3,8 @@
 # the same data (issue 8), for 100k and 400k synthetic Clerk users:
 #   preview --file  vs a decode-only pass (encoding/json into a small struct)
 #   run --file      vs a raw insert of the same rows (prepared statements,
-#                   5,000 users per transaction, same schema)
+#                   5,000 users per transaction, same schema), each the
+#                   mean of two runs in the order insert, run, run, insert
 #   peak RSS of the CLI's preview at both sizes, and its growth
 #   API preview     (in-process emulator: sk_live limits, 300 ms per page,
 #                   a fresh instance for each preview so none starts with
@@ -30,8 +31,10 @@ go build -o "$tmp/genusers" ./scripts/genusers
 
 # field KEY LINE: the value of KEY=… in a benchfloor line.
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
-# cli MODE N: runs the CLI under /usr/bin/time -v; prints "seconds maxrss_kib".
+# cli MODE N: runs the CLI under /usr/bin/time -v, into a fresh database;
+# prints "seconds maxrss_kib".
 cli() {
+  rm -f "$tmp/$1-$2.db"*
   /usr/bin/time -v "$tmp/ascendkit" --env "local:$tmp/$1-$2.db" import clerk "$1" \
     --file "$tmp/clerk-$2.json" --json >/dev/null 2>"$tmp/time-$1-$2"
   awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
@@ -39,14 +42,26 @@ cli() {
               END { printf "%.2f %d\n", s, rss }' "$tmp/time-$1-$2"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a + b) / 2 }'; }
+# insert N: the raw-insert floor into a fresh database, in seconds.
+insert() {
+  rm -f "$tmp/floor-$1.db"*
+  field seconds "$("$tmp/benchfloor" insert "$tmp/clerk-$1.json" "$tmp/floor-$1.db")"
+}
 
 declare -A rss
 for n in $sizes; do
   "$tmp/genusers" -n "$n" -o "$tmp/clerk-$n.json"
   decode=$(field seconds "$("$tmp/benchfloor" decode "$tmp/clerk-$n.json")")
   read -r preview rss[$n] < <(cli preview "$n")
-  insert=$(field seconds "$("$tmp/benchfloor" insert "$tmp/clerk-$n.json" "$tmp/floor-$n.db")")
-  read -r runs _ < <(cli run "$n")
+  # The disk's speed drifts by a quarter from one minute to the next here,
+  # so the run and its floor go insert, run, run, insert, and each is the
+  # mean of its two.
+  insert1=$(insert "$n")
+  read -r run1 _ < <(cli run "$n")
+  read -r run2 _ < <(cli run "$n")
+  insert2=$(insert "$n")
+  insert=$(mean "$insert1" "$insert2") runs=$(mean "$run1" "$run2")
   api=$("$tmp/benchfloor" api "$n" "$tmp/clerk-$n.json")
   apis=$(field api_seconds "$api")
   files=$(field file_seconds "$api")
