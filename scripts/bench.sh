@@ -2,9 +2,10 @@
 # Throughput of `import clerk` against floors measured in the same run on
 # the same data (issue 8), for 100k and 400k synthetic Clerk users:
 #   preview --file  vs a decode-only pass (encoding/json into a small struct)
-#   run --file      vs a raw insert of the same rows (prepared statements,
-#                   5,000 users per transaction, same schema), each the
-#                   mean of two runs in the order insert, run, run, insert
+#   run --file      vs a raw insert of the same rows: those the run wrote,
+#                   copied byte for byte (prepared statements, 5,000 users
+#                   per transaction, same schema); each the mean of two, in
+#                   the order run, insert, insert, run
 #   peak RSS of the CLI's preview at both sizes, and its growth
 #   API preview     (in-process emulator: sk_live limits, 300 ms per page,
 #                   a fresh instance for each preview so none starts with
@@ -43,10 +44,11 @@ cli() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a + b) / 2 }'; }
-# insert N: the raw-insert floor into a fresh database, in seconds.
+# insert N: the raw-insert floor, in seconds: the rows the last run of N
+# users wrote, into a fresh database.
 insert() {
   rm -f "$tmp/floor-$1.db"*
-  field seconds "$("$tmp/benchfloor" insert "$tmp/clerk-$1.json" "$tmp/floor-$1.db")"
+  field seconds "$("$tmp/benchfloor" insert "$tmp/run-$1.db" "$tmp/floor-$1.db")"
 }
 
 declare -A rss
@@ -55,12 +57,12 @@ for n in $sizes; do
   decode=$(field seconds "$("$tmp/benchfloor" decode "$tmp/clerk-$n.json")")
   read -r preview rss[$n] < <(cli preview "$n")
   # The disk's speed drifts by a quarter from one minute to the next here,
-  # so the run and its floor go insert, run, run, insert, and each is the
+  # so the run and its floor go run, insert, insert, run, and each is the
   # mean of its two.
-  insert1=$(insert "$n")
   read -r run1 _ < <(cli run "$n")
-  read -r run2 _ < <(cli run "$n")
+  insert1=$(insert "$n")
   insert2=$(insert "$n")
+  read -r run2 _ < <(cli run "$n")
   insert=$(mean "$insert1" "$insert2") runs=$(mean "$run1" "$run2")
   api=$("$tmp/benchfloor" api "$n" "$tmp/clerk-$n.json")
   apis=$(field api_seconds "$api")
@@ -68,8 +70,8 @@ for n in $sizes; do
   echo "== $n users"
   printf '  preview --file  %7.2f s   decode-only floor %6.2f s   ratio %s×  (goal ≤ 1.3×)\n' \
     "$preview" "$decode" "$(ratio "$preview" "$decode")"
-  printf '  run --file      %7.2f s   raw-insert floor  %6.2f s   ratio %s×  (goal ≤ 1.3×)\n' \
-    "$runs" "$insert" "$(ratio "$runs" "$insert")"
+  printf '  run --file      %7.2f s   raw-insert floor  %6.2f s   ratio %s×  (goal ≤ 1.3×)   [run %s, insert %s, insert %s, run %s]\n' \
+    "$runs" "$insert" "$(ratio "$runs" "$insert")" "$run1" "$insert1" "$insert2" "$run2"
   printf '  peak RSS, preview --file: %.1f MB\n' "$(ratio "${rss[$n]}" 1024)"
   printf '  API preview     %7.2f s = %6.0f users/s (%s list requests, %s refused with 429, CPU %s s); file preview in the same process %6.2f s = %6.0f users/s (CPU %s s); ratio %s×  (goal ≥ 0.9×)\n' \
     "$apis" "$(ratio "$n" "$apis")" "$(field api_requests "$api")" "$(field api_throttled "$api")" "$(field api_cpu "$api")" \

@@ -2,8 +2,9 @@
 // with, in the same run and on the same data:
 //
 //	benchfloor decode FILE     decode-only pass: encoding/json into a small struct
-//	benchfloor insert FILE DB  raw insert of the rows an import writes for FILE
-//	                           (prepared statements, 5,000 users per transaction)
+//	benchfloor insert RUN DB   raw insert into DB of the rows an import wrote
+//	                           into RUN (prepared statements, 5,000 users per
+//	                           transaction)
 //	benchfloor api N FILE      preview of N synthetic users through the Clerk API
 //	                           (in-process emulator: sk_live limits, 300 ms per
 //	                           page) and, for the ratio, of FILE (the same users);
@@ -17,7 +18,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,12 +25,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
-	"github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 	"github.com/ascendkit/ascendkit/importer"
@@ -61,7 +59,7 @@ func run(args []string) error {
 		}
 		return apiPreview(n, args[2])
 	default:
-		return errors.New("usage: benchfloor decode FILE | insert FILE DB | api N FILE")
+		return errors.New("usage: benchfloor decode FILE | insert RUN DB | api N FILE")
 	}
 	return nil
 }
@@ -121,188 +119,6 @@ func decodeFile(path string, fn func(*smallUser)) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// row is what an import writes for one user.
-type row struct {
-	id, email, name, image, created, lastLogin, meta, sourceID string
-	verified, banned                                           bool
-	tags                                                       []string
-	links                                                      [][3]string
-	events                                                     [][2]string // type, payload
-}
-
-// toRow maps a user the way the importer does, minus most of its checks;
-// it keeps the same users (the importer's skips are reproduced cheaply:
-// no or implausible email, banned, email repeated in the source) so the
-// floor writes the same rows. ok=false means the importer skips the user.
-func toRow(u *smallUser, i int, seen map[string]bool) (r row, ok bool) {
-	if len(u.EmailAddresses) == 0 || u.Banned {
-		return r, false
-	}
-	pe := &u.EmailAddresses[0]
-	for k := range u.EmailAddresses {
-		if u.PrimaryEmailAddressID != nil && u.EmailAddresses[k].ID == *u.PrimaryEmailAddressID {
-			pe = &u.EmailAddresses[k]
-		}
-	}
-	email := strings.ToLower(strings.TrimSpace(pe.EmailAddress))
-	if !plausibleEmail(email) || seen[email] {
-		return r, false
-	}
-	seen[email] = true
-	name := strings.TrimSpace(strings.TrimSpace(deref(u.FirstName)) + " " + strings.TrimSpace(deref(u.LastName)))
-	r = row{
-		id: fmt.Sprintf("usr_bench%09d", i), email: email, name: name,
-		verified: pe.Verification != nil && pe.Verification.Status == "verified",
-		created:  time.UnixMilli(u.CreatedAt).UTC().Format(time.RFC3339Nano), sourceID: u.ID,
-		meta: `{"import":{"source":"clerk","sourceId":"` + u.ID + `"}}`,
-	}
-	if u.HasImage {
-		r.image = u.ImageURL
-	}
-	linked := map[string]bool{}
-	for _, ea := range u.ExternalAccounts {
-		p := strings.TrimPrefix(strings.ToLower(ea.Provider), "oauth_")
-		if p == "" || strings.TrimSpace(ea.ProviderUserID) == "" || linked[p+"\x00"+ea.ProviderUserID] {
-			continue
-		}
-		linked[p+"\x00"+ea.ProviderUserID] = true
-		r.links = append(r.links, [3]string{p, ea.ProviderUserID, strings.ToLower(ea.EmailAddress)})
-	}
-	r.tags = []string{"clerk"}
-	if u.PasswordEnabled {
-		r.tags = append(r.tags, "needs-password-reset")
-	} else if len(r.links) > 0 {
-		r.tags = append(r.tags, "social-only")
-	}
-	if len(u.SAMLAccounts)+len(u.EnterpriseAccounts) > 0 {
-		r.tags = append(r.tags, "sso")
-	}
-	if u.TwoFactorEnabled || u.TOTPEnabled || u.BackupCodeEnabled || len(u.Passkeys) > 0 {
-		r.tags = append(r.tags, "mfa-reenroll")
-	}
-	r.events = [][2]string{{"user.imported", `{"source":"clerk","sourceId":"` + u.ID + `"}`}}
-	if u.LastSignInAt != nil && *u.LastSignInAt > 0 {
-		r.lastLogin = time.UnixMilli(*u.LastSignInAt).UTC().Format(time.RFC3339Nano)
-		r.events = append(r.events, [2]string{"user.login", `{"synthetic":true}`})
-	}
-	return r, true
-}
-
-// plausibleEmail is a cheap stand-in for the importer's address check.
-func plausibleEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || strings.ContainsAny(s, " \t<>,;\"") {
-		return false
-	}
-	d := s[at+1:]
-	return strings.Contains(d, ".") && !strings.HasPrefix(d, ".") && !strings.HasSuffix(d, ".")
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// insertFloor decodes FILE into rows first, then times only their insert
-// into a fresh environment at DB.
-func insertFloor(path, db string) error {
-	var rows []row
-	seen := map[string]bool{}
-	n, err := decodeFile(path, func(u *smallUser) {
-		if r, ok := toRow(u, len(rows), seen); ok {
-			rows = append(rows, r)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	env, err := sqlite.OpenLocal(db)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	start := time.Now()
-	if err := insertRows(context.Background(), env, rows); err != nil {
-		return err
-	}
-	fmt.Printf("users=%d inserted=%d seconds=%.3f\n", n, len(rows), time.Since(start).Seconds())
-	return nil
-}
-
-const perTx = 5000
-
-// insertSQL is what the environment's import prepares, statement for
-// statement.
-var insertSQL = [...]string{
-	`INSERT INTO users (id, email, name, image, email_verified, created_at, last_login_at, metadata, banned, import_run, inserted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	`INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`,
-	`INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`,
-	`INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`,
-	`INSERT INTO events (id, type, user_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-}
-
-func insertRows(ctx context.Context, env *sqlite.Local, rows []row) error {
-	db := env.WriteDB()
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	for lo := 0; lo < len(rows); lo += perTx {
-		if err := insertTx(ctx, db, rows[lo:min(lo+perTx, len(rows))], lo, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func insertTx(ctx context.Context, db *sql.DB, rows []row, base int, now string) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	var st [len(insertSQL)]*sql.Stmt
-	for i, q := range insertSQL {
-		if st[i], err = tx.PrepareContext(ctx, q); err != nil {
-			return err
-		}
-		defer st[i].Close()
-	}
-	user, link, tag, source, event := st[0], st[1], st[2], st[3], st[4]
-	for i, r := range rows {
-		var last any
-		if r.lastLogin != "" {
-			last = r.lastLogin
-		}
-		if _, err := user.ExecContext(ctx, r.id, r.email, r.name, r.image, r.verified, r.created, last, r.meta, r.banned, "run_bench", now); err != nil {
-			return err
-		}
-		for _, l := range r.links {
-			if _, err := link.ExecContext(ctx, r.id, l[0], l[1], l[2]); err != nil {
-				return err
-			}
-		}
-		for _, t := range r.tags {
-			if _, err := tag.ExecContext(ctx, r.id, t); err != nil {
-				return err
-			}
-		}
-		if _, err := source.ExecContext(ctx, "clerk", r.sourceID, r.id, "run_bench"); err != nil {
-			return err
-		}
-		for k, ev := range r.events {
-			if _, err := event.ExecContext(ctx, fmt.Sprintf("evt_bench%09d_%d", base+i, k), ev[0], r.id, ev[1], now); err != nil {
-				return err
-			}
-		}
-	}
-	return tx.Commit()
 }
 
 // apiPreview times an import preview of n users through the API against
