@@ -26,6 +26,15 @@ func listServer(t *testing.T, n int) *httptest.Server {
 // that have reached it.
 func countingListServer(t *testing.T, n int) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
+	return countingListServerOf(t, n, func(b *strings.Builder, k int) {
+		fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k, k)
+	})
+}
+
+// countingListServerOf is countingListServer whose k-th user (from 1)
+// entry writes.
+func countingListServerOf(t *testing.T, n int, entry func(b *strings.Builder, k int)) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
 	var lists atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/count") {
@@ -41,7 +50,7 @@ func countingListServer(t *testing.T, n int) (*httptest.Server, *atomic.Int64) {
 			if k > off {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+			entry(&b, k+1)
 		}
 		b.WriteByte(']')
 		w.Write([]byte(b.String()))
@@ -186,27 +195,9 @@ func TestWalkHoldsLargePagesWithinBudget(t *testing.T) {
 		{"budget under a page", APIOptions{}, 1000, decodeAhead + 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var lists atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.HasSuffix(r.URL.Path, "/count") {
-					fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
-					return
-				}
-				lists.Add(1)
-				off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-				limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-				var b strings.Builder
-				b.WriteByte('[')
-				for k := off; k < min(users, off+limit); k++ {
-					if k > off {
-						b.WriteByte(',')
-					}
-					fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[],"private_metadata":{"notes":%q}}`, k+1, k+1, pad)
-				}
-				b.WriteByte(']')
-				w.Write([]byte(b.String()))
-			}))
-			t.Cleanup(srv.Close)
+			srv, lists := countingListServerOf(t, users, func(b *strings.Builder, k int) {
+				fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"email_addresses":[],"private_metadata":{"notes":%q}}`, k, k, pad)
+			})
 			opts := c.opts
 			opts.BaseURL, opts.PageSize = srv.URL+"/v1", 10
 			a, err := NewAPISource("sk_live_0123456789abcdefSECRET", opts)

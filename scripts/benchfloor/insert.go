@@ -177,20 +177,16 @@ func insertFloor(runDB, db string) error {
 					return fmt.Errorf("users: %w", err)
 				}
 				id, _ := r[idCol].(string)
-				for k := range deps {
-					for _, dr := range byUser[k][id] {
-						if _, err := stmts[k].ExecContext(ctx, dr...); err != nil {
-							return fmt.Errorf("%s: %w", deps[k].name, err)
-						}
+				for k, t := range deps {
+					if err := execAll(ctx, stmts[k], t.name, byUser[k][id]); err != nil {
+						return err
 					}
 				}
 			}
 			if last {
-				for k := range deps {
-					for _, dr := range loose[k] {
-						if _, err := stmts[k].ExecContext(ctx, dr...); err != nil {
-							return fmt.Errorf("%s: %w", deps[k].name, err)
-						}
+				for k, t := range deps {
+					if err := execAll(ctx, stmts[k], t.name, loose[k]); err != nil {
+						return err
 					}
 				}
 			}
@@ -215,9 +211,14 @@ func insertAll(ctx context.Context, tx *sql.Tx, t *table, rows [][]any) error {
 		return err
 	}
 	defer st.Close()
+	return execAll(ctx, st, t.name, rows)
+}
+
+// execAll runs st once per row of table name.
+func execAll(ctx context.Context, st *sql.Stmt, name string, rows [][]any) error {
 	for _, r := range rows {
 		if _, err := st.ExecContext(ctx, r...); err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
