@@ -33,11 +33,15 @@ go build -o "$tmp/genusers" ./scripts/genusers
 # field KEY LINE: the value of KEY=… in a benchfloor line.
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 # cli MODE N: runs the CLI under /usr/bin/time -v, into a fresh database;
-# prints "seconds maxrss_kib".
+# prints "seconds maxrss_kib", or what went wrong (and fails).
+# Call it as out=$(cli …), so that set -e sees a failure.
 cli() {
   rm -f "$tmp/$1-$2.db"*
-  /usr/bin/time -v "$tmp/ascendkit" --env "local:$tmp/$1-$2.db" import clerk "$1" \
-    --file "$tmp/clerk-$2.json" --json >/dev/null 2>"$tmp/time-$1-$2"
+  if ! /usr/bin/time -v "$tmp/ascendkit" --env "local:$tmp/$1-$2.db" import clerk "$1" \
+    --file "$tmp/clerk-$2.json" --json >/dev/null 2>"$tmp/time-$1-$2"; then
+    cat "$tmp/time-$1-$2" >&2
+    return 1
+  fi
   awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
               /Maximum resident set size/ { rss = $2 }
               END { printf "%.2f %d\n", s, rss }' "$tmp/time-$1-$2"
@@ -47,22 +51,28 @@ mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a + b) / 2 }'; }
 # insert N: the raw-insert floor, in seconds: the rows the last run of N
 # users wrote, into a fresh database.
 insert() {
+  local line
   rm -f "$tmp/floor-$1.db"*
-  field seconds "$("$tmp/benchfloor" insert "$tmp/run-$1.db" "$tmp/floor-$1.db")"
+  line=$("$tmp/benchfloor" insert "$tmp/run-$1.db" "$tmp/floor-$1.db") || return 1
+  field seconds "$line"
 }
 
 declare -A rss
 for n in $sizes; do
   "$tmp/genusers" -n "$n" -o "$tmp/clerk-$n.json"
-  decode=$(field seconds "$("$tmp/benchfloor" decode "$tmp/clerk-$n.json")")
-  read -r preview rss[$n] < <(cli preview "$n")
+  line=$("$tmp/benchfloor" decode "$tmp/clerk-$n.json")
+  decode=$(field seconds "$line")
+  out=$(cli preview "$n")
+  read -r preview rss[$n] <<<"$out"
   # The disk's speed drifts by a quarter from one minute to the next here,
   # so the run and its floor go run, insert, insert, run, and each is the
   # mean of its two.
-  read -r run1 _ < <(cli run "$n")
+  out=$(cli run "$n")
+  read -r run1 _ <<<"$out"
   insert1=$(insert "$n")
   insert2=$(insert "$n")
-  read -r run2 _ < <(cli run "$n")
+  out=$(cli run "$n")
+  read -r run2 _ <<<"$out"
   insert=$(mean "$insert1" "$insert2") runs=$(mean "$run1" "$run2")
   api=$("$tmp/benchfloor" api "$n" "$tmp/clerk-$n.json")
   apis=$(field api_seconds "$api")

@@ -3,31 +3,31 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 )
 
-// The insert floor copies the rows an import wrote, byte for byte, so
+// The insert floor copies the rows an import wrote, value for value, so
 // that it writes exactly what the import writes: a floor built from the
-// export by a simpler mapping wrote a quarter fewer bytes (shorter ids,
+// export by a simpler mapping wrote a fifth fewer bytes (shorter ids,
 // payloads and metadata, none of the newer columns), and on this disk,
-// whose speed drifts, that quarter showed up as the import's overhead.
+// whose speed drifts, that fifth showed up as the import's overhead.
 // (The PostgreSQL floor, scripts/pgcopybench, copies an import's tables
 // the same way.)
 
 // perTx is how many users, with their rows, go in one transaction.
 const perTx = 5000
 
-// userTables are the tables whose rows belong to one user (by user_id),
-// inserted with it; the users table itself comes first.
-var userTables = []string{"oauth_links", "user_tags", "import_sources", "events", "user_passwords", "enrollments"}
-
-// setupTables are copied before the clock starts: what the import wrote
-// once, not per user, that users' rows refer to.
-var setupTables = []string{"import_runs", "journeys"}
+// importOrder is the order in which an import writes a batch's tables
+// (client/ascendkit/sqlite/create.go): the floor writes them table by
+// table in the same order. Tables of users not named here follow.
+var importOrder = []string{"users", "import_sources", "oauth_links", "user_tags", "user_passwords", "events", "enrollments"}
 
 // table is a table's rows as read from the import's database.
 type table struct {
@@ -38,16 +38,9 @@ type table struct {
 }
 
 // col is the index of column c, or -1.
-func (t *table) col(c string) int {
-	for i, x := range t.cols {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
+func (t *table) col(c string) int { return slices.Index(t.cols, c) }
 
-// readTable reads every row of name from db.
+// readTable reads every row of name from db, in the table's order.
 func readTable(ctx context.Context, db *sql.DB, name string) (*table, error) {
 	rs, err := db.QueryContext(ctx, "SELECT * FROM "+name)
 	if err != nil {
@@ -74,148 +67,181 @@ func readTable(ctx context.Context, db *sql.DB, name string) (*table, error) {
 	return t, rs.Err()
 }
 
-// insertFloor reads what an import wrote into the database at runDB, then
-// times only the insert of its users and their rows into a fresh
-// environment at db.
-func insertFloor(runDB, db string) error {
+// tableNames lists db's tables in the order they were created (parents
+// before the tables that refer to them).
+func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
+	rs, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var names []string
+	for rs.Next() {
+		var n string
+		if err := rs.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rs.Err()
+}
+
+// floorResult is what one insert floor measured.
+type floorResult struct {
+	users, rows, transactions int
+	seconds                   float64
+}
+
+// readRun reads the tables of the import's database at path: its users,
+// the tables of rows that belong to a user (by user_id), and the rest.
+func readRun(ctx context.Context, path string) (users *table, deps, setup []*table, err error) {
+	from, err := sqlite.OpenLocal(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer func() {
+		if cerr := from.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	names, err := tableNames(ctx, from.WriteDB())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, name := range names {
+		t, err := readTable(ctx, from.WriteDB(), name)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		switch {
+		case name == "users":
+			users = t
+		case t.col("user_id") >= 0:
+			deps = append(deps, t)
+		default:
+			setup = append(setup, t)
+		}
+	}
+	if users == nil || len(users.rows) == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no users: the import wrote nothing to copy", path)
+	}
+	rank := func(t *table) int {
+		if i := slices.Index(importOrder, t.name); i >= 0 {
+			return i
+		}
+		return len(importOrder)
+	}
+	slices.SortStableFunc(deps, func(a, b *table) int { return rank(a) - rank(b) })
+	return users, deps, setup, nil
+}
+
+// insertFloor reads every row an import wrote into the database at runDB,
+// then times the insert of its users and their rows into a fresh
+// environment at db, closing it included (as the import's time includes
+// closing its database, which checkpoints the WAL). Tables of no user
+// (the run record, settings, journeys) are copied before the clock
+// starts.
+func insertFloor(runDB, db string) (floorResult, error) {
+	var res floorResult
 	ctx := context.Background()
-	from, err := sqlite.OpenLocal(runDB)
+	users, deps, setup, err := readRun(ctx, runDB)
 	if err != nil {
-		return err
+		return res, err
 	}
-	defer from.Close()
-	read := func(names []string) ([]*table, error) {
-		var out []*table
-		for _, name := range names {
-			t, err := readTable(ctx, from.WriteDB(), name)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", name, err)
-			}
-			out = append(out, t)
-		}
-		return out, nil
+	idCol := users.col("id")
+	if idCol < 0 {
+		return res, errors.New("users has no id column")
 	}
-	setup, err := read(setupTables)
-	if err != nil {
-		return err
-	}
-	users, err := read([]string{"users"})
-	if err != nil {
-		return err
-	}
-	deps, err := read(userTables)
-	if err != nil {
-		return err
-	}
-	if len(users[0].rows) == 0 {
-		return fmt.Errorf("%s: no users: the import wrote nothing to copy", runDB)
-	}
-
-	env, err := sqlite.OpenLocal(db)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	w := env.WriteDB()
-	if err := inTx(ctx, w, func(tx *sql.Tx) error {
-		for _, t := range setup {
-			if err := insertAll(ctx, tx, t, t.rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-
-	// Each user's rows go in its transaction; rows of no user (none in an
-	// import today) go in the last.
+	// Each user's rows go in its user's transaction; a row of a user the
+	// import did not write would mean the copy is not the import's.
 	byUser := make([]map[string][][]any, len(deps))
-	loose := make([][][]any, len(deps))
 	for k, t := range deps {
 		byUser[k] = make(map[string][][]any)
 		uc := t.col("user_id")
 		for _, r := range t.rows {
-			var id string
-			if uc >= 0 {
-				id, _ = r[uc].(string)
+			id, ok := r[uc].(string)
+			if !ok {
+				return res, fmt.Errorf("%s: a row whose user_id is %T %v, not a user's id", t.name, r[uc], r[uc])
 			}
-			if id != "" {
-				byUser[k][id] = append(byUser[k][id], r)
-			} else {
-				loose[k] = append(loose[k], r)
-			}
+			byUser[k][id] = append(byUser[k][id], r)
 		}
 	}
-	ut := users[0]
-	idCol := ut.col("id")
-	if idCol < 0 {
-		return fmt.Errorf("users has no id column")
-	}
 
-	start := time.Now()
-	for lo := 0; lo < len(ut.rows); lo += perTx {
-		batch := ut.rows[lo:min(lo+perTx, len(ut.rows))]
-		last := lo+perTx >= len(ut.rows)
-		err := inTx(ctx, w, func(tx *sql.Tx) error {
-			stmts := make([]*sql.Stmt, len(deps))
-			for k, t := range deps {
-				st, err := tx.PrepareContext(ctx, t.insert)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				stmts[k] = st
-			}
-			user, err := tx.PrepareContext(ctx, ut.insert)
-			if err != nil {
+	env, err := sqlite.OpenLocal(db)
+	if err != nil {
+		return res, err
+	}
+	w := env.WriteDB()
+	err = inTx(ctx, w, func(tx *sql.Tx) error {
+		for _, t := range setup {
+			// A fresh environment may hold defaults of its own.
+			if err := execAll(ctx, tx, t.name, strings.Replace(t.insert, "INSERT", "INSERT OR REPLACE", 1), t.rows); err != nil {
 				return err
 			}
-			defer user.Close()
-			for _, r := range batch {
-				if _, err := user.ExecContext(ctx, r...); err != nil {
-					return fmt.Errorf("users: %w", err)
-				}
-				id, _ := r[idCol].(string)
-				for k, t := range deps {
-					if err := execAll(ctx, stmts[k], t.name, byUser[k][id]); err != nil {
-						return err
-					}
-				}
+		}
+		return nil
+	})
+	if err != nil {
+		env.Close()
+		return res, err
+	}
+
+	// What reading left behind is collected before the clock starts.
+	runtime.GC()
+	start := time.Now()
+	for lo := 0; lo < len(users.rows) && err == nil; lo += perTx {
+		batch := users.rows[lo:min(lo+perTx, len(users.rows))]
+		err = inTx(ctx, w, func(tx *sql.Tx) error {
+			if err := execAll(ctx, tx, users.name, users.insert, batch); err != nil {
+				return err
 			}
-			if last {
-				for k, t := range deps {
-					if err := execAll(ctx, stmts[k], t.name, loose[k]); err != nil {
-						return err
+			for k, t := range deps {
+				var rows [][]any
+				for _, u := range batch {
+					id, ok := u[idCol].(string)
+					if !ok {
+						return fmt.Errorf("users: an id that is %T %v", u[idCol], u[idCol])
 					}
+					rows = append(rows, byUser[k][id]...)
+					delete(byUser[k], id)
 				}
+				if err := execAll(ctx, tx, t.name, t.insert, rows); err != nil {
+					return err
+				}
+				res.rows += len(rows)
 			}
 			return nil
 		})
-		if err != nil {
-			return err
+		res.transactions++
+	}
+	if cerr := env.Close(); err == nil {
+		err = cerr
+	}
+	res.seconds = time.Since(start).Seconds()
+	if err != nil {
+		return res, err
+	}
+	for k, t := range deps {
+		if len(byUser[k]) > 0 {
+			return res, fmt.Errorf("%s: rows of %d user ids that are not in users", t.name, len(byUser[k]))
 		}
 	}
-	rows := len(ut.rows)
-	for _, t := range deps {
-		rows += len(t.rows)
-	}
-	fmt.Printf("users=%d inserted=%d rows=%d seconds=%.3f\n", len(ut.rows), len(ut.rows), rows, time.Since(start).Seconds())
-	return nil
+	res.users = len(users.rows)
+	res.rows += res.users
+	return res, nil
 }
 
-// insertAll inserts rows into t one statement each.
-func insertAll(ctx context.Context, tx *sql.Tx, t *table, rows [][]any) error {
-	st, err := tx.PrepareContext(ctx, t.insert)
+// execAll prepares query (an INSERT of one row) in tx and runs it once per
+// row, as an import's prepared statements would.
+func execAll(ctx context.Context, tx *sql.Tx, name, query string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return execAll(ctx, st, t.name, rows)
-}
-
-// execAll runs st once per row of table name.
-func execAll(ctx context.Context, st *sql.Stmt, name string, rows [][]any) error {
 	for _, r := range rows {
 		if _, err := st.ExecContext(ctx, r...); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

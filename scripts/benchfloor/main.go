@@ -51,7 +51,11 @@ func run(args []string) error {
 		}
 		fmt.Printf("users=%d seconds=%.3f\n", n, time.Since(start).Seconds())
 	case len(args) == 3 && args[0] == "insert":
-		return insertFloor(args[1], args[2])
+		r, err := insertFloor(args[1], args[2])
+		if err != nil {
+			return err
+		}
+		fmt.Printf("users=%d inserted=%d rows=%d transactions=%d seconds=%.3f\n", r.users, r.users, r.rows, r.transactions, r.seconds)
 	case len(args) == 3 && args[0] == "api":
 		n, err := strconv.Atoi(args[1])
 		if err != nil || n < 1 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
@@ -39,14 +40,18 @@ func TestInsertFloorWritesTheImportsRows(t *testing.T) {
 	}
 	defer src.Close()
 	if _, err := importer.Run(context.Background(), src, imported, importer.Options{
-		Mode: importer.ModeRun, Phases: importer.Phases{Users: true},
+		Mode: importer.ModeRun, Phases: importer.Phases{Users: true, Settings: true}, // as the CLI does
 	}); err != nil {
 		t.Fatal(err)
 	}
 	imported.Close()
 
-	if err := insertFloor(filepath.Join(dir, "import.db"), filepath.Join(dir, "floor.db")); err != nil {
+	res, err := insertFloor(filepath.Join(dir, "import.db"), filepath.Join(dir, "floor.db"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if want := (res.users + perTx - 1) / perTx; res.transactions != want || res.users < 11000 {
+		t.Errorf("%d users in %d transactions, want %d of at most %d users", res.users, res.transactions, want, perTx)
 	}
 	a, err := sqlite.OpenLocal(filepath.Join(dir, "import.db"))
 	if err != nil {
@@ -92,7 +97,11 @@ func dump(t *testing.T, env *sqlite.Local, name string) []string {
 	}
 	out := make([]string, len(tb.rows))
 	for i, r := range tb.rows {
-		out[i] = fmt.Sprintf("%q", r)
+		var b strings.Builder
+		for _, v := range r {
+			fmt.Fprintf(&b, "%T %q, ", v, v) // a TEXT copied as a BLOB differs
+		}
+		out[i] = b.String()
 	}
 	slices.Sort(out)
 	return out
@@ -106,7 +115,7 @@ func TestInsertFloorRefusesAnEmptyImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.Close()
-	if err := insertFloor(filepath.Join(dir, "empty.db"), filepath.Join(dir, "floor.db")); err == nil {
+	if _, err := insertFloor(filepath.Join(dir, "empty.db"), filepath.Join(dir, "floor.db")); err == nil {
 		t.Fatal("no error for an import of no users")
 	}
 }
