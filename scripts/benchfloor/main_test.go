@@ -50,8 +50,9 @@ func TestInsertFloorWritesTheImportsRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (res.users + perTx - 1) / perTx; res.transactions != want || res.users < 11000 {
-		t.Errorf("%d users in %d transactions, want %d of at most %d users", res.users, res.transactions, want, perTx)
+	// The floor: 5,000 users per transaction.
+	if want := (res.users + 4999) / 5000; res.transactions != want || res.users < 11000 {
+		t.Errorf("%d users in %d transactions, want %d of at most 5,000 users", res.users, res.transactions, want)
 	}
 	a, err := sqlite.OpenLocal(filepath.Join(dir, "import.db"))
 	if err != nil {
