@@ -3,7 +3,7 @@
 # the same data (issue 8), for 100k and 400k synthetic Clerk users:
 #   preview --file  vs a decode-only pass (encoding/json into a small struct)
 #   run --file      vs a raw insert of the same rows: those the run wrote,
-#                   copied byte for byte (prepared statements, 5,000 users
+#                   copied value for value (prepared statements, 5,000 users
 #                   per transaction, same schema); each the mean of two, in
 #                   the order run, insert, insert, run
 #   peak RSS of the CLI's preview at both sizes, and its growth

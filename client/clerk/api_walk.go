@@ -24,10 +24,10 @@ import (
 const maxAutoInFlight = 128
 
 // heldBudget bounds the page bodies the walk holds, arrived or expected
-// (the mean page so far times the windows held), whatever the cap on
-// requests: 128 pages of typical 1.5 KB users, while an instance whose
-// users carry Clerk's full 8 KB of metadata (5 MB pages) is walked with
-// about 20 windows instead of holding 600 MB.
+// (the page size noteSize expects times the windows held), whatever the
+// cap on requests: 128 pages of typical 1.5 KB users, while an instance
+// whose users carry Clerk's full 8 KB of metadata (5 MB pages) is walked
+// with about 20 windows instead of holding 600 MB.
 const heldBudget = 96 << 20
 
 // startInFlight is the walk's width before the caller's pace is known.
@@ -362,8 +362,8 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 // A token bucket or a fixed MaxInFlight keeps its width as the cap on
 // every window held: both are the caller's choice of a ceiling, and
 // production paces by allowance.
-// Whatever the mode, the windows held stay within heldBudget at the pages'
-// mean size (heldCap): large users make large pages.
+// Whatever the mode, the windows held stay within heldBudget at the page
+// size noteSize expects (heldCap): large users make large pages.
 func (a *APISource) fill() {
 	w := &a.walk
 	n := a.inFlight()
