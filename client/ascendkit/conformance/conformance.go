@@ -75,6 +75,7 @@ func Run(t *testing.T, be Backend) {
 		{"ApplyImportCreatesAndIsIdempotent", testApplyImportCreatesAndIsIdempotent},
 		{"ApplyImportCollisions", testApplyImportCollisions},
 		{"SourceIDTakenWithNewEmail", testSourceIDTakenWithNewEmail},
+		{"MergeOfADroppedCreate", testMergeOfADroppedCreate},
 		{"Merge", testMerge},
 		{"Lookups", testLookups},
 		{"LookupLinks", testLookupLinks},

@@ -601,3 +601,31 @@ func testSourceIDTakenWithNewEmail(t *testing.T, be Backend) {
 		}
 	}
 }
+
+// testMergeOfADroppedCreate: a create dropped because its email is taken
+// does not mark its source id seen, so a merge of that id in the same
+// batch still finds the email's owner (both backends).
+func testMergeOfADroppedCreate(t *testing.T, be Backend) {
+	l := be.Open(t)
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{imported(1)}})
+	taken := imported(8)
+	taken.User.Email = "USER1@example.com"
+	taken.User.OAuthLinks = nil
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run2", Create: []ascendkit.ImportedUser{taken},
+		Merge: []ascendkit.Merge{{Email: "user1@example.com", Source: "clerk", SourceID: "user_8"}}})
+	want := ascendkit.BatchResult{Merged: 1, Existing: []string{"user_8"}}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("apply = %+v, want %+v", res, want)
+	}
+	u, err := l.GetUser(ctx, "user1@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := l.LookupSourceIDs(ctx, "clerk", []string{"user_8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["user_8"].UserID != u.ID {
+		t.Errorf("user_8 recorded for %q, want the email's owner %q", m["user_8"].UserID, u.ID)
+	}
+}

@@ -196,15 +196,19 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 		emails[i] = rules.NormEmail(c.User.Email)
 	}
 	taken := make(map[string]bool, len(emails))
+	// A source id is seen (merges of it are reported existing) once its
+	// create is made, as in SQLite: a create the database drops leaves a
+	// merge of the same id free to find the email's owner.
+	repeated := make(map[sourceKey]bool, len(batch.Create))
 
 	var users []newUser
 	for i := range batch.Create {
 		c := &batch.Create[i]
 		key := sourceKey{Source: c.Source, ID: c.SourceID}
-		if seen[key] || taken[emails[i]] {
+		if seen[key] || repeated[key] || taken[emails[i]] {
 			continue
 		}
-		seen[key] = true
+		repeated[key] = true
 		taken[emails[i]] = true
 		id := c.User.ID
 		if id == "" {
@@ -221,6 +225,7 @@ func applyImport(ctx context.Context, tx pgx.Tx, batch ascendkit.ImportBatch, no
 	made := make(map[*ascendkit.ImportedUser]bool, len(users))
 	for _, nu := range users {
 		made[nu.c] = true
+		seen[sourceKey{Source: nu.c.Source, ID: nu.c.SourceID}] = true
 	}
 	for i := range batch.Create {
 		if !made[&batch.Create[i]] {
