@@ -157,15 +157,12 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if w.BackupCodesEnabled || present(w.BackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
-	for _, ts := range []struct {
-		name string
-		raw  view
-		dst  *Millis
-	}{{"created_at", w.CreatedAt, &u.CreatedAt}, {"updated_at", w.UpdatedAt, &u.UpdatedAt}} {
-		if *ts.dst, _, err = parseMillisField(ts.name, ts.raw); err != nil {
-			return nil, false, err
-		}
+	if u.CreatedAt, _, err = parseMillisField("created_at", w.CreatedAt); err != nil {
+		return nil, false, err
 	}
+	// Nothing is made of updated_at: a value no reader understands costs
+	// the user nothing, not the whole record.
+	u.UpdatedAt, _, _ = parseMillis(w.UpdatedAt)
 	if ms, set, err := parseMillisField("last_sign_in_at", w.LastSignInAt); err != nil {
 		return nil, false, err
 	} else if set {

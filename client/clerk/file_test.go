@@ -151,7 +151,7 @@ func TestJSONFileMalformedRecords(t *testing.T) {
 		}
 	}
 	for pos, want := range map[int]string{
-		2: `(id "user_2"): field "created_at": "yesterday" is neither a Unix time nor an RFC 3339 time`,
+		2: `(id "user_2"): field "created_at": "yesterday" is neither a Unix time nor an ISO 8601 date and time`,
 		3: "expected a user object, got a string",
 		4: "got null",
 		6: `no "id"`,

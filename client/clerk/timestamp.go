@@ -77,8 +77,24 @@ func digitsMillis(raw []byte) (Millis, bool) {
 	return Millis(n), true
 }
 
+// textLayouts are the ISO 8601 forms other than RFC 3339 that exports
+// and spreadsheets write: a space for the T (SQL dumps), no zone (read as
+// UTC, the zone Clerk keeps every time in) or a date alone (midnight
+// UTC). Each is unambiguous; day/month orders are not guessed.
+var textLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	"2006-01-02",
+}
+
 // parseTimestamp reads a timestamp written as text (CSV cells, JSON
-// strings): digits as a number, otherwise RFC 3339.
+// strings): digits as a number, otherwise RFC 3339 or one of textLayouts.
 func parseTimestamp(s string) (Millis, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -90,13 +106,22 @@ func parseTimestamp(s string) (Millis, error) {
 		}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
+	for _, layout := range textLayouts {
+		if err == nil {
+			break
+		}
+		t, err = time.Parse(layout, s)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("%s is neither a Unix time nor an RFC 3339 time", quote(s))
+		return 0, fmt.Errorf("%s is neither a Unix time nor an ISO 8601 date and time", quote(s))
 	}
 	return checkRange(t.UnixMilli(), s)
 }
 
-// parseNumberStamp reads an integer timestamp in ms or seconds.
+// parseNumberStamp reads an integer timestamp in seconds, ms, µs or ns,
+// told apart by size: seconds until the year 5138, ms until 9999; from
+// 16 digits µs (what Postgres and Python write, since 2001) and from 19
+// ns (Go, Java). Values between these say no time and are refused.
 func parseNumberStamp(s string) (Millis, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -106,8 +131,13 @@ func parseNumberStamp(s string) (Millis, error) {
 		}
 		n = int64(f)
 	}
-	if n >= 0 && n < secondsBelow {
+	switch {
+	case n >= 0 && n < secondsBelow:
 		n *= 1000
+	case n >= 1e18:
+		n /= 1_000_000
+	case n >= 1e15 && n <= maxMillis*1000:
+		n /= 1000
 	}
 	return checkRange(n, s)
 }
