@@ -74,6 +74,18 @@ func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, boo
 			return bad("%w", describeJSONError(err))
 		}
 	}
+	if camelCased(&w, trimmed) {
+		if snake, ok := snakeRecord(trimmed); ok {
+			if w, err := slowWireUser(snake); err == nil {
+				return userRecord(&w, raw, pos, reference, bad)
+			}
+		}
+	}
+	return userRecord(&w, raw, pos, reference, bad)
+}
+
+// userRecord is the Record of a decoded record w.
+func userRecord(w *wireUser, raw json.RawMessage, pos int, reference bool, bad func(string, ...any) (Record, bool)) (Record, bool) {
 	u, flat, err := w.user(reference)
 	if err != nil {
 		return bad("%w", err)
@@ -134,12 +146,15 @@ type wireUser struct {
 	TOTPSecret         view `json:"totp_secret"`
 	BackupCodes        view `json:"backup_codes"`
 	BackupCodesEnabled bool `json:"backup_codes_enabled"`
-	PublicMetadata     view `json:"public_metadata"`
-	PrivateMetadata    view `json:"private_metadata"`
-	UnsafeMetadata     view `json:"unsafe_metadata"`
-	LastSignInAt       view `json:"last_sign_in_at"`
-	CreatedAt          view `json:"created_at"`
-	UpdatedAt          view `json:"updated_at"`
+	// mfa_enabled is the flat exports' word for two_factor_enabled
+	// (clerk/migration-script's samples): SMS codes leave no secret.
+	MFAEnabled      bool `json:"mfa_enabled"`
+	PublicMetadata  view `json:"public_metadata"`
+	PrivateMetadata view `json:"private_metadata"`
+	UnsafeMetadata  view `json:"unsafe_metadata"`
+	LastSignInAt    view `json:"last_sign_in_at"`
+	CreatedAt       view `json:"created_at"`
+	UpdatedAt       view `json:"updated_at"`
 }
 
 // user normalises w into the Backend API shape; flat reports a non-API
@@ -157,6 +172,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if w.BackupCodesEnabled || present(w.BackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
+	u.TwoFactorEnabled = u.TwoFactorEnabled || w.MFAEnabled
 	if u.CreatedAt, _, err = parseMillisField("created_at", w.CreatedAt); err != nil {
 		return nil, false, err
 	}

@@ -1,0 +1,153 @@
+package clerk
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode"
+)
+
+// Two public shapes write Clerk users with camelCase keys:
+//   - @clerk/backend's User objects serialised as they are (a developer's
+//     JSON.stringify of users.getUserList()): the API user in camelCase,
+//     where an external account's externalId is the provider's user id;
+//   - clerk/migration-script's export (`bun run export:clerk`): flat
+//     records with userId, email (the primary), emailAddresses (further
+//     verified addresses), unverifiedEmailAddresses, phone, phoneNumbers,
+//     password, passwordHasher, createdAt as ISO text.
+// Both are read by rewriting the record's keys to the snake_case names
+// the other readers use; metadata keeps its keys as they are.
+
+// camelMarkers are keys only the camelCase shapes write.
+var camelMarkers = [][]byte{[]byte(`"userId"`), []byte(`"emailAddresses"`), []byte(`"primaryEmailAddressId"`)}
+
+// camelCased reports whether a record decoded with snake_case names found
+// nothing that names a user but carries camelCase keys. A record with an
+// id and any address or name field is never probed, so the exports that
+// are not camelCase pay one branch.
+func camelCased(w *wireUser, b []byte) bool {
+	if w.ID != "" && (w.EmailAddresses != nil || w.PrimaryEmail != nil || w.PhoneNumbers != nil ||
+		w.PrimaryPhone != nil || w.Username != nil || w.FirstName != nil || w.LastName != nil) {
+		return false
+	}
+	for _, m := range camelMarkers {
+		if bytes.Contains(b, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxCamelDepth bounds the rewrite's recursion: a user object nests four
+// levels (user, external account, verification, linked_to); deeper values
+// are left as they are.
+const maxCamelDepth = 6
+
+// snakeRecord rewrites a camelCase user record (an object) to snake_case
+// keys; ok is false when it is not a JSON object.
+func snakeRecord(b []byte) ([]byte, bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) != nil || obj == nil {
+		return nil, false
+	}
+	out := make(map[string]json.RawMessage, len(obj))
+	for k, v := range obj {
+		name := snakeKey(k)
+		switch k {
+		case "userId":
+			name = "id"
+		case "email":
+			name = "primary_email_address"
+		case "phone":
+			name = "primary_phone_number"
+		case "password":
+			name = "password_digest"
+		case "emailAddresses", "phoneNumbers":
+			// migration-script lists further verified addresses as
+			// strings; the SDK lists address objects.
+			if isStringArray(v) {
+				name = "verified_" + name
+			}
+		}
+		setSnake(out, k, name, snakeValue(name, v, 1))
+	}
+	b, err := json.Marshal(out)
+	return b, err == nil
+}
+
+// setSnake stores a rewritten value, a snake_case key written as such
+// winning over its camelCase twin.
+func setSnake(out map[string]json.RawMessage, orig, name string, v json.RawMessage) {
+	if _, taken := out[name]; taken && orig != name {
+		return
+	}
+	out[name] = v
+}
+
+// snakeValue rewrites the keys inside a field's value, except metadata.
+func snakeValue(name string, v json.RawMessage, depth int) json.RawMessage {
+	if strings.HasSuffix(name, "metadata") || depth > maxCamelDepth {
+		return v
+	}
+	t := trimSpace(v)
+	if len(t) == 0 {
+		return v
+	}
+	switch t[0] {
+	case '{':
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(t, &obj) != nil {
+			return v
+		}
+		out := make(map[string]json.RawMessage, len(obj))
+		for k, x := range obj {
+			n := snakeKey(k)
+			if name == "external_accounts" && k == "externalId" {
+				n = "provider_user_id" // the SDK's name for it
+			}
+			setSnake(out, k, n, snakeValue(n, x, depth+1))
+		}
+		if b, err := json.Marshal(out); err == nil {
+			return b
+		}
+	case '[':
+		var arr []json.RawMessage
+		if json.Unmarshal(t, &arr) != nil {
+			return v
+		}
+		for i := range arr {
+			// Elements are objects of the list's kind: the name carries.
+			arr[i] = snakeValue(name, arr[i], depth+1)
+		}
+		if b, err := json.Marshal(arr); err == nil {
+			return b
+		}
+	}
+	return v
+}
+
+// snakeKey turns primaryEmailAddressId into primary_email_address_id.
+func snakeKey(k string) string {
+	var b strings.Builder
+	for i, r := range k {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isStringArray reports whether v is a JSON array whose first element is
+// a string.
+func isStringArray(v json.RawMessage) bool {
+	var arr []json.RawMessage
+	if json.Unmarshal(v, &arr) != nil || len(arr) == 0 {
+		return false
+	}
+	t := trimSpace(arr[0])
+	return len(t) > 0 && t[0] == '"'
+}

@@ -1,0 +1,126 @@
+package clerk
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+)
+
+// readFormat drains a JSON export written to a temp file and returns its
+// records and the format the reader named.
+func readFormat(t *testing.T, content string) ([]Record, string) {
+	t.Helper()
+	src, err := OpenFile(writeTemp(t, "export.json", content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var all []Record
+	for {
+		recs, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, recs...)
+	}
+	return all, src.(Formatter).Format()
+}
+
+func TestCamelCaseShapes(t *testing.T) {
+	cases := []struct {
+		name, file, format string
+		want               []string // summary per user
+	}{
+		{
+			// clerk/migration-script's `export:clerk` output.
+			"migration-script export",
+			`[{"userId":"user_ms1","email":"Ann@Example.com","emailAddresses":["ann@work.example"],"unverifiedEmailAddresses":["old@example.com"],
+			   "phone":"+15555550100","unverifiedPhoneNumbers":["+15555550101"],"username":"ann","firstName":"Ann","lastName":"Lee",
+			   "publicMetadata":{"planTier":"pro"},"privateMetadata":{"stripeId":"cus_1"},"unsafeMetadata":{"themeName":"dark"},
+			   "banned":true,"createOrganizationEnabled":true,"deleteSelfEnabled":true,"createdAt":"2024-03-01T10:00:00.000Z",
+			   "password":"$2a$10$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234","passwordHasher":"bcrypt","backupCodesEnabled":true},
+			  {"userId":"user_ms2","email":"bo@example.com","createdAt":"2024-03-02T10:00:00.000Z"}]`,
+			FormatSupportJSON,
+			[]string{
+				"email=Ann@Example.com emails=[Ann@Example.com:verified,ann@work.example:verified,old@example.com:unverified] phone=+15555550100 phones=[+15555550100:verified,+15555550101:unverified] username=ann ext=- pw=true/bcrypt/true mfa=false/true/true oauth=[] sso=[] web3=0 passkeys=0 created=1709287200000 banned meta=planTier/stripeId/themeName",
+				"email=bo@example.com emails=[bo@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1709373600000 meta=//",
+			},
+		},
+		{
+			// @clerk/backend User objects, JSON.stringify'd as they are.
+			"backend SDK users",
+			`[{"id":"user_sdk1","passwordEnabled":true,"totpEnabled":false,"backupCodeEnabled":false,"twoFactorEnabled":true,"banned":false,"locked":true,
+			   "createdAt":1714538273939,"updatedAt":1714538273999,"imageUrl":"https://img.clerk.com/x","hasImage":true,
+			   "primaryEmailAddressId":"idn_2","primaryPhoneNumberId":null,"lastSignInAt":1714538274000,"externalId":"crm-7",
+			   "username":null,"firstName":"Ada","lastName":null,"publicMetadata":{"someRole":"admin"},"privateMetadata":{},"unsafeMetadata":{},
+			   "emailAddresses":[{"id":"idn_1","emailAddress":"ada@work.example","verification":{"status":"unverified","strategy":"email_code"},"linkedTo":[]},
+			                     {"id":"idn_2","emailAddress":"Ada@Example.com","verification":{"status":"verified","strategy":"from_oauth_google"},"linkedTo":[{"id":"idn_g","type":"oauth_google"}]}],
+			   "phoneNumbers":[],"web3Wallets":[],
+			   "externalAccounts":[{"id":"eac_1","provider":"oauth_google","identificationId":"idn_g","externalId":"1049171256","approvedScopes":"email openid",
+			                        "emailAddress":"ada@example.com","firstName":"Ada","publicMetadata":{"keepMe":1},"verification":{"status":"verified","strategy":"oauth_google"}}]}]`,
+			FormatAPI,
+			[]string{
+				"email=Ada@Example.com emails=[ada@work.example:unverified,Ada@Example.com:verified] phone=- phones=[] username=- ext=crm-7 pw=true//false mfa=false/false/true oauth=[oauth_google:verified] sso=[] web3=0 passkeys=0 created=1714538273939 locked meta=someRole//",
+			},
+		},
+		{
+			// Clerk support's flat record with mfa_enabled (migration-script's
+			// samples/clerk.json): SMS codes leave no TOTP secret.
+			"flat record with mfa_enabled",
+			`[{"id":"user_f1","primary_email_address":"f@example.com","email_addresses":["f@example.com"],"mfa_enabled":true,"totp_secret":null},
+			  {"id":"user_f2","primary_email_address":"g@example.com","mfa_enabled":false}]`,
+			FormatSupportJSON,
+			[]string{
+				"email=f@example.com emails=[f@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=g@example.com emails=[g@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			recs, format := readFormat(t, c.file)
+			if format != c.format {
+				t.Errorf("format = %s, want %s", format, c.format)
+			}
+			if len(recs) != len(c.want) {
+				t.Fatalf("%d records, want %d", len(recs), len(c.want))
+			}
+			for i, r := range recs {
+				if r.Err != nil {
+					t.Fatalf("record %d: %v", i+1, r.Err)
+				}
+				if got := summary(r.User); got != c.want[i] {
+					t.Errorf("record %d:\n got %s\nwant %s", i+1, got, c.want[i])
+				}
+			}
+		})
+	}
+	// The SDK's external account id is the provider's user id; metadata
+	// keys are the user's and keep their case.
+	recs, _ := readFormat(t, cases[1].file)
+	u := recs[0].User
+	if a := u.ExternalAccounts; len(a) != 1 || a[0].ProviderUserID != "1049171256" || a[0].EmailAddress != "ada@example.com" {
+		t.Errorf("external accounts = %+v", a)
+	}
+	if u.LastSignInAt == nil || *u.LastSignInAt != 1714538274000 || u.ImageURL != "https://img.clerk.com/x" {
+		t.Errorf("user = %+v", u)
+	}
+}
+
+func TestSnakeKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"primaryEmailAddressId": "primary_email_address_id",
+		"id":                    "id",
+		"first_name":            "first_name",
+		"web3Wallets":           "web3_wallets",
+		"ÉtatCivil":             "état_civil",
+	} {
+		if got := snakeKey(in); got != want {
+			t.Errorf("snakeKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
