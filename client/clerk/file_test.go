@@ -177,7 +177,10 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"missing-comma", `[{"id":"user_1"} {"id":"user_2"}]`, "user_1", []string{"invalid JSON", "byte 17"}},
 		{"garbage", `[{"id":"user_1"},]`, "user_1", []string{"invalid JSON"}},
 		{"trailing-data", `[{"id":"user_1"}] [{"id":"user_2"}]`, "user_1", []string{"after the end of the JSON"}},
-		{"no-users-key", `{"data":[{"id":"user_1"}],"total_count":1}`, "", []string{`no "users" key`, `"data"`, `"total_count"`}},
+		{"no-users-key", `{"data":{"a":1},"total_count":1}`, "", []string{`no "users" key`, `"data"`, `"total_count"`}},
+		{"api-page", `{"data":[{"id":"user_1"},{"id":"user_2"}],"total_count":1200}`, "user_1,user_2", []string{"holds 2 of the instance's 1200 users", "--api-key"}},
+		{"api-page-bad-count", `{"data":[{"id":"user_1"}],"total_count":"x"}`, "user_1", []string{`"total_count" is not a count`}},
+		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
 		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},
 		{"users-object", `{"users":{"user_1":{}}}`, "", []string{`"users" must be an array`, "an object"}},
@@ -423,5 +426,25 @@ func TestFilePaging(t *testing.T) {
 				t.Errorf("pages %v", sizes)
 			}
 		})
+	}
+}
+
+// TestSavedAPIAnswer: the API's paginated answer saved to a file is read
+// when it holds every user its total_count counts (or has no count).
+func TestSavedAPIAnswer(t *testing.T) {
+	for _, content := range []string{
+		`{"data":[{"id":"user_1"},{"id":"user_2"}],"total_count":2}`,
+		`{"total_count":2,"data":[{"id":"user_1"},{"id":"user_2"}]}`,
+		`{"data":[{"id":"user_1"},{"id":"user_2"}]}`,
+		`{"data":{"note":"not the users"},"users":[{"id":"user_1"},{"id":"user_2"}]}`,
+	} {
+		recs, err := readAll(t, content)
+		if err != nil {
+			t.Errorf("%s: %v", content, err)
+			continue
+		}
+		if got := ids(recs); got != "user_1,user_2" {
+			t.Errorf("%s: ids = %s", content, got)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -19,21 +20,26 @@ type jsonFile struct {
 	exportFile
 	sc    scanner
 	state int
-	// inObject is set when the array is the "users" member of an object,
-	// so the rest of that object must be walked after the array.
+	// inObject is set when the array is the "users" (or "data") member of
+	// an object, so the rest of that object must be walked after the
+	// array; usersKey is that member's key.
 	inObject bool
+	usersKey string
 	// envelope is set once a "clerkMigrate" key is seen, before or after
 	// the users; flat once a record has a non-API shape.
 	envelope, flat, shaped bool
 	// dated is set once a record carries a signup date (flat exports
 	// made by other tools sometimes add one).
 	dated bool
-	// source is the envelope's "source" member, once seen.
-	source  string
-	pos     int
-	lastEnd int64 // offset just past the last complete value
-	buf     []byte
-	err     error // sticky structural error
+	// source is the envelope's "source" member, once seen; totalCount the
+	// "total_count" beside an API answer's "data" (-1: not a count).
+	source     string
+	totalCount int
+	hasTotal   bool
+	pos        int
+	lastEnd    int64 // offset just past the last complete value
+	buf        []byte
+	err        error // sticky structural error
 }
 
 const (
@@ -65,11 +71,12 @@ func (s *jsonFile) Notes() []string {
 	if s.Format() != FormatSupportJSON {
 		return nil
 	}
-	lacks, effect := "OAuth accounts or email verification states", "no OAuth links and unverified emails"
+	lacks, effect := "OAuth accounts", "no OAuth links"
 	if !s.dated {
-		lacks, effect = "signup dates, "+lacks, "today's date as createdAt, "+effect
+		lacks, effect = "signup dates or "+lacks, "today's date as createdAt and "+effect
 	}
-	return []string{"This flat export (Clerk support's format) has no " + lacks + ": imported users get " + effect + ". To keep them, import from the API and pass this file as --passwords for its digests."}
+	return []string{"This flat export (Clerk support's format) has no " + lacks + ": imported users get " + effect +
+		". An email counts as verified only when the file lists it as verified or names it as the primary. To keep them, import from the API and pass this file as --passwords for its digests."}
 }
 
 // Next implements Source.
@@ -213,16 +220,22 @@ func (s *jsonFile) enterArray() error {
 		if err != nil {
 			return s.structural(err)
 		}
-		if key == "users" {
+		if key == "users" || key == "data" {
 			b, err := s.sc.peek()
 			if err != nil {
 				return s.structural(err)
 			}
-			if b != '[' {
+			// "data" holds the users in the API's paginated answer
+			// ({"data": […], "total_count": N}) saved to a file; any
+			// other "data" is an envelope member like the rest.
+			switch {
+			case b == '[':
+				s.sc.next() //nolint:errcheck // peeked
+				s.usersKey = key
+				return nil
+			case key == "users":
 				return s.fail(fmt.Sprintf("\"users\" must be an array of users, got %s", jsonKind([]byte{b})))
 			}
-			s.sc.next() //nolint:errcheck // peeked
-			return nil
 		}
 		if len(seen) < 8 {
 			seen = append(seen, quote(key))
@@ -236,7 +249,7 @@ func (s *jsonFile) enterArray() error {
 	if len(seen) > 0 {
 		found = "found " + clip(strings.Join(seen, ", "))
 	}
-	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users or {\"users\": […]}", s.name, found)
+	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users, {\"users\": […]} or the API's {\"data\": […]}", s.name, found)
 }
 
 // nextMember consumes what precedes an object member (a ',' unless first)
@@ -269,17 +282,35 @@ func (s *jsonFile) member(key string) error {
 	}
 	var keep *[]byte
 	var val []byte
-	if key == "source" {
-		keep = &val // a short string; anything longer is not a platform name
+	if key == "source" || key == "total_count" {
+		keep = &val // a short value; anything longer is not a name or a count
 	}
 	if _, err := s.sc.value(keep, 256); err != nil {
 		return s.structural(err)
 	}
 	s.lastEnd = s.sc.off
-	if keep != nil {
+	switch key {
+	case "source":
 		s.source = migrateSource(val)
+	case "total_count":
+		s.hasTotal, s.totalCount = true, -1
+		if n, err := strconv.Atoi(string(trimSpace(val))); err == nil && n >= 0 {
+			s.totalCount = n
+		}
 	}
 	return s.checkSource()
+}
+
+// checkPage refuses a saved page of the API's list: {"data": […]} whose
+// total_count says the instance has users the file does not hold.
+func (s *jsonFile) checkPage() error {
+	if s.usersKey != "data" || !s.hasTotal || s.totalCount == s.pos {
+		return nil
+	}
+	if s.totalCount < 0 {
+		return fmt.Errorf("clerk: %s: \"total_count\" is not a count, so whether this saved API answer holds every user is unknown", s.name)
+	}
+	return fmt.Errorf("clerk: %s: this saved API answer holds %d of the instance's %d users (total_count): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.pos, s.totalCount)
 }
 
 // migrateSource reads the envelope's "source" (the platform the users came
@@ -321,8 +352,11 @@ func (s *jsonFile) finish() error {
 			if err != nil {
 				return s.structural(err)
 			}
+			if key == s.usersKey {
+				return s.fail(fmt.Sprintf("the %q key appears twice", key))
+			}
 			if key == "users" {
-				return s.fail("the \"users\" key appears twice")
+				return s.fail(fmt.Sprintf("both %q and \"users\" hold a list; which one holds the users is unclear", s.usersKey))
 			}
 			if err := s.member(key); err != nil {
 				return err
@@ -332,7 +366,7 @@ func (s *jsonFile) finish() error {
 	}
 	b, err := s.sc.peek()
 	if errors.Is(err, io.EOF) {
-		return nil
+		return s.checkPage()
 	}
 	if err != nil {
 		return s.structural(err)
