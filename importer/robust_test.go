@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -296,5 +297,23 @@ func TestThousands(t *testing.T) {
 		if got := Thousands(n); got != want {
 			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestNoWarningsIsAnEmptyList: a file source whose format notes nothing
+// (an API-shaped export, users only) reports its warnings as [], never
+// null, which scripts reading the JSON would trip over.
+func TestNoWarningsIsAnEmptyList(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.json")
+	os.WriteFile(path, []byte(`[{"id":"user_1","primary_email_address_id":"e1","email_addresses":[{"id":"e1","email_address":"a@example.com","verification":{"status":"verified"}}],"created_at":1700000000000}]`), 0o600)
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	rep := run(t, src, openEnv(t), Options{Mode: ModePreview, Phases: Phases{Users: true}})
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"warnings":[]`) {
+		t.Errorf("report: %s", b)
 	}
 }
