@@ -94,6 +94,9 @@ type classLink struct {
 type envStamp struct {
 	users int
 	runs  map[string]bool
+	// audiences are the active journeys' audience tags, which decide
+	// the enrollments a run makes.
+	audiences []string
 }
 
 func stampOf(ctx context.Context, env ascendkit.Environment) (envStamp, error) {
@@ -109,7 +112,8 @@ func stampOf(ctx context.Context, env ascendkit.Environment) (envStamp, error) {
 	for _, r := range runs {
 		s.runs[r.ID] = true
 	}
-	return s, nil
+	s.audiences, err = activeAudiences(ctx, env)
+	return s, err
 }
 
 // newClassified starts a classification when opts ask for one and the
@@ -363,7 +367,7 @@ var ErrClassifiedClosed = errors.New("importer: the classification was closed")
 // first batch). Any other change calls for a new read.
 func (c *Classified) Fresh(ctx context.Context, env ascendkit.Environment, harmless func(runID string) bool) (bool, error) {
 	st, err := stampOf(ctx, env)
-	if err != nil || st.users != c.stamp.users {
+	if err != nil || st.users != c.stamp.users || !slices.Equal(st.audiences, c.stamp.audiences) {
 		return false, err
 	}
 	for id := range c.stamp.runs {
@@ -490,6 +494,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			for _, t := range cr.Tags {
 				rep.Tags[t]++
 			}
+			rep.Enrollments += enrollments(c.stamp.audiences, cr.Tags, cr.Banned)
 			switch {
 			case cr.Kept:
 				rep.Passwords.Kept++

@@ -569,3 +569,39 @@ func UserEnrollments(ctx context.Context, env ascendkit.Environment, userID stri
 	}
 	return out, nil
 }
+
+// activeAudiences lists the audience tags of the active journeys ("" for
+// a journey of every user), sorted: what decides the enrollments an
+// import makes.
+func activeAudiences(ctx context.Context, env ascendkit.Environment) ([]string, error) {
+	js, err := env.ListJourneys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list journeys: %w", err)
+	}
+	var tags []string
+	for _, j := range js {
+		if j.Status == ascendkit.StatusActive {
+			tags = append(tags, j.Audience.Tag)
+		}
+	}
+	slices.Sort(tags)
+	return tags, nil
+}
+
+// enrollments is how many active journeys a created user enters, as the
+// environment enrolls them: every journey whose audience tag the user has
+// (or that has none), none for a banned user. (A merge enrolls the user
+// only where it adds the tag, which a preview cannot tell; it counts
+// creates.)
+func enrollments(audiences, tags []string, banned bool) int {
+	if banned {
+		return 0
+	}
+	n := 0
+	for _, a := range audiences {
+		if a == "" || slices.Contains(tags, a) {
+			n++
+		}
+	}
+	return n
+}

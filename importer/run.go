@@ -61,6 +61,9 @@ type runner struct {
 	staged *staged
 	only   *selection
 	cls    *Classified // kept for Options.OnClassified
+	// audiences are the active journeys' audience tags: a preview counts
+	// the enrollments the run would make with them.
+	audiences []string
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -113,6 +116,13 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		}
 	}
 	r.cls = newClassified(ctx, env, opts)
+	if opts.Mode == ModePreview && opts.Phases.Users {
+		var err error
+		if r.audiences, err = activeAudiences(ctx, env); err != nil {
+			r.report.Error = err.Error()
+			return r.report, err
+		}
+	}
 	err := r.run()
 	if r.staged != nil {
 		r.staged.close()
@@ -462,6 +472,10 @@ func (r *runner) count(q queued, links bool) {
 		}
 		for _, t := range q.create.User.Tags {
 			r.report.Tags[t]++
+		}
+		if r.opts.Mode == ModePreview {
+			// A run counts what the environment enrolled.
+			r.report.Enrollments += enrollments(r.audiences, q.create.User.Tags, q.create.User.Banned)
 		}
 		r.countPassword(q.create)
 	} else {

@@ -356,12 +356,33 @@ func testIncludeBannedNotEnrolled(t *testing.T, openEnv func(*testing.T) ascendk
 	if _, err := env.ActivateJourney(ctx, j.ID, now); err != nil {
 		t.Fatal(err)
 	}
+	// Both journeys active: the announcement (every user) and the
+	// password reset (its tag's users only).
+	pr, _ := env.GetJourney(ctx, JourneyPasswordReset)
+	if _, err := env.ActivateJourney(ctx, pr.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	// The preview, and a recount of it, say what the run then enrolls.
+	var c *Classified
+	preview := run(t, mixedSource(), env, Options{Mode: ModePreview, IncludeBanned: true, OnClassified: func(k *Classified) { c = k }})
+	defer c.Close()
+	recount, err := c.Recount(ctx, Options{IncludeBanned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutBanned, err := c.Recount(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep := run(t, mixedSource(), env, Options{Mode: ModeRun, IncludeBanned: true})
+	if preview.Enrollments != rep.Enrollments || recount.Enrollments != rep.Enrollments || withoutBanned.Enrollments != rep.Enrollments {
+		t.Errorf("enrollments: preview %d, recount %d (banned skipped %d), run %d", preview.Enrollments, recount.Enrollments, withoutBanned.Enrollments, rep.Enrollments)
+	}
 	if rep.Users.Imported != 7 || rep.Users.SkippedReasons[ReasonBanned] != 0 {
 		t.Fatalf("users = %+v", rep.Users)
 	}
-	if rep.Enrollments != 6 {
-		t.Fatalf("enrolled on import = %d, want 6 (banned user excluded)", rep.Enrollments)
+	if rep.Enrollments != 6+2 {
+		t.Fatalf("enrolled on import = %d, want 6 announcements (banned user excluded) and 2 password resets", rep.Enrollments)
 	}
 	b, _ := env.GetUser(ctx, "banned@example.com")
 	if !b.Banned {

@@ -140,8 +140,10 @@ type Report struct {
 	// OAuthLinksUnverified counts external accounts not linked because
 	// their verification status is not "verified" (users not skipped).
 	OAuthLinksUnverified int `json:"oauthLinksUnverified"`
-	// Enrollments counts users enrolled into already active journeys as
-	// they were imported.
+	// Enrollments counts enrollments into already active journeys as
+	// users were imported; a preview counts those the run would make for
+	// the users it creates (a merge enrolls only where it adds a journey's
+	// tag, which a preview cannot tell).
 	Enrollments int `json:"enrollments"`
 	// Warnings are things the user should know (format caveats, counts
 	// that do not add up, users who cannot sign in).
