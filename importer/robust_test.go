@@ -317,3 +317,25 @@ func TestNoWarningsIsAnEmptyList(t *testing.T) {
 		t.Errorf("report: %s", b)
 	}
 }
+
+// TestMalformedEntryNamesTheUser: a record the reader cannot use is
+// listed with its id when the id could be read, so the user can find it.
+func TestMalformedEntryNamesTheUser(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.json")
+	os.WriteFile(path, []byte(`[{"id":"user_bad","created_at":"soon","email_addresses":[]},{"id":5},{"first_name":"No id"}]`), 0o600)
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	opts := Options{Mode: ModePreview}
+	entries := collect(&opts)
+	run(t, src, openEnv(t), opts)
+	var got []string
+	for _, e := range *entries {
+		got = append(got, e.SourceID+":"+e.Reason)
+	}
+	if want := []string{"user_bad:malformed", ":malformed", ":malformed"}; !slices.Equal(got, want) {
+		t.Errorf("entries = %q, want %q", got, want)
+	}
+}

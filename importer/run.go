@@ -252,7 +252,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			if rec.Err != nil {
 				detail = rec.Err.Error()
 			}
-			r.skip(Entry{Pos: rec.Pos, Reason: ReasonMalformed, Detail: detail})
+			r.skip(Entry{Pos: rec.Pos, SourceID: rec.ID, Reason: ReasonMalformed, Detail: detail})
 			continue
 		}
 		// A preview writes nothing, so it need not build what only a write reads.

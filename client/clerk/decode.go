@@ -38,7 +38,7 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, bool) {
 	trimmed := trimSpace(raw)
 	bad := func(format string, args ...any) (Record, bool) {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw}, false
+		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: rawID(trimmed)}, false
 	}
 	if len(trimmed) > maxRecordBytes {
 		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: %s", pos, prefixIDHint(trimmed), tooLarge(int64(len(trimmed))))}, false

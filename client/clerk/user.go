@@ -159,6 +159,9 @@ type Record struct {
 	Err error
 	// Raw is kept only for malformed records, for the error report.
 	Raw json.RawMessage
+	// ID is a malformed record's user id, when one could be read, so the
+	// report can name the user to fix.
+	ID string
 }
 
 // Source streams Clerk users. Implementations: the API client and the
