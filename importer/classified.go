@@ -459,11 +459,13 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			u.SkippedReasons[reason]++
 			return
 		}
-		z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
-			sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})
-		rep.OAuthLinksUnverified += cr.Unverified
 		repeatedID := seen.addSeen("id", cr.ID)
 		repeatedEmail := seen.addSeen("email", cr.Email)
+		if !repeatedID { // as runner.analyze
+			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
+				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})
+			rep.OAuthLinksUnverified += cr.Unverified
+		}
 		reason := ""
 		switch {
 		case cr.ByID:

@@ -339,3 +339,42 @@ func TestMalformedEntryNamesTheUser(t *testing.T) {
 		t.Errorf("entries = %q, want %q", got, want)
 	}
 }
+
+// TestRepeatedUserCountedOnce: a Clerk user listed twice is one user to
+// the settings analysis and the warnings, in a preview, a recount and a run.
+func TestRepeatedUserCountedOnce(t *testing.T) {
+	mk := func() *sliceSource {
+		u := mkUser("user_1", "one@example.com", withPassword, func(u *clerk.User) {
+			u.TOTPEnabled = true
+			u.ExternalAccounts = []clerk.ExternalAccount{{ID: "x", Provider: "oauth_github", ProviderUserID: "g2", Verification: &clerk.Verification{Status: "unverified"}}}
+		})
+		return newSource(10, u, u)
+	}
+	var c *Classified
+	opts := Options{Mode: ModePreview, OnClassified: func(k *Classified) { c = k }}
+	entries := collect(&opts)
+	env := openEnv(t)
+	preview := run(t, mk(), env, opts)
+	defer c.Close()
+	recount, err := c.Recount(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runRep := run(t, mk(), env, Options{Mode: ModeRun})
+	for name, rep := range map[string]Report{"preview": preview, "recount": recount, "run": runRep} {
+		if rep.Settings.MFAUsers != 1 || rep.Settings.ProviderUsers["credentials"] != 1 || rep.OAuthLinksUnverified != 1 ||
+			rep.Users.DuplicateReasons[ReasonRepeatedInSource] != 1 {
+			t.Errorf("%s: mfa %d, credentials %d, unverified links %d, users %+v", name, rep.Settings.MFAUsers,
+				rep.Settings.ProviderUsers["credentials"], rep.OAuthLinksUnverified, rep.Users)
+		}
+	}
+	n := 0
+	for _, e := range *entries {
+		if e.Reason == ReasonLinkUnverified {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d oauth_link_unverified entries, want 1", n)
+	}
+}

@@ -266,25 +266,10 @@ func (r *runner) page(recs []clerk.Record) error {
 			continue
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
-		r.z.add(&m)
 		items = append(items, item{rec, m})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
-		if m.droppedLinks > 0 {
-			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkInvalid,
-				Detail: fmt.Sprintf("%d external account(s) without provider or provider_user_id not linked", m.droppedLinks)})
-		}
-		if len(m.unverified) > 0 {
-			r.report.OAuthLinksUnverified += len(m.unverified)
-			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkUnverified,
-				Detail: fmt.Sprintf("%d unverified external account(s) not linked (%s): Clerk never confirmed who holds them",
-					len(m.unverified), strings.Join(m.unverified, ", "))})
-		}
-		if m.badPhone != "" {
-			r.warn(Entry{Pos: rec.Pos, SourceID: rec.User.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPhoneInvalid,
-				Detail: fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone))})
-		}
 	}
 
 	// Lookups see the environment as it was before this run: users this
@@ -310,6 +295,11 @@ func (r *runner) page(recs []clerk.Record) error {
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
 		repeatedID := r.seen.addSeen("id", u.ID)
 		repeatedEmail := r.seen.addSeen("email", it.m.email)
+		if !repeatedID {
+			// A Clerk user listed twice is one user to the settings and
+			// the warnings.
+			r.analyze(it.rec.Pos, u, &it.m)
+		}
 		if mt, ok := byID[u.ID]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
@@ -416,6 +406,26 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 		Fill: m.user.User,
 	}
 	r.queue(queued{entry: e, merge: &mg})
+}
+
+// analyze adds a user to the settings analysis and warns about what of
+// it is not imported.
+func (r *runner) analyze(pos int, u *clerk.User, m *mapped) {
+	r.z.add(m)
+	if m.droppedLinks > 0 {
+		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkInvalid,
+			Detail: fmt.Sprintf("%d external account(s) without provider or provider_user_id not linked", m.droppedLinks)})
+	}
+	if len(m.unverified) > 0 {
+		r.report.OAuthLinksUnverified += len(m.unverified)
+		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkUnverified,
+			Detail: fmt.Sprintf("%d unverified external account(s) not linked (%s): Clerk never confirmed who holds them",
+				len(m.unverified), strings.Join(m.unverified, ", "))})
+	}
+	if m.badPhone != "" {
+		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPhoneInvalid,
+			Detail: fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone))})
+	}
 }
 
 func (r *runner) queueCreate(e Entry, m mapped) {
