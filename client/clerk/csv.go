@@ -128,10 +128,27 @@ func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
 
 // rawRow is one CSV record as cut from the file.
 type rawRow struct {
-	data  []byte // at most maxRecordBytes of it (none when counting)
-	size  int64
-	line  int  // the line it starts on
-	blank bool // nothing but the line ending
+	data []byte // at most maxRecordBytes of it (none when counting)
+	size int64
+	line int // the line it starts on
+	end  int // the line it ends on
+	// quoteLine is the line of the quote that opened the first quoted
+	// field holding a line break (0: none), for errors about a record
+	// that a stray quote stretched over many rows.
+	quoteLine int
+	blank     bool // nothing but the line ending
+}
+
+// unclosedQuoteError is a quoted field still open at the end of the file:
+// every row after its quote would be one value, so no row after it can
+// be trusted and the file is refused, as a truncated JSON export is.
+type unclosedQuoteError struct {
+	line, last int
+}
+
+func (e *unclosedQuoteError) Error() string {
+	return fmt.Sprintf("the quote that opens a field on line %d is never closed, so lines %d–%d would all be one value; fix or remove that quote and try again",
+		e.line, e.line, e.last)
 }
 
 // nextRow cuts the next non-blank record out of the file.
@@ -163,11 +180,20 @@ func (s *csvFile) split() (rawRow, error) {
 		fieldStart = true
 		quoted     bool
 		quoteSeen  bool // a '"' inside a quoted field: closing, or half of ""
+		openedOn   int  // the line of the quote that opened the field
+		lastByte   byte
 	)
 	for {
 		chunk, err := s.br.Peek(1)
 		if err != nil {
 			if errors.Is(err, io.EOF) && row.size > 0 {
+				row.end = s.line
+				if lastByte != '\n' {
+					row.end++
+				}
+				if quoted && !quoteSeen {
+					return row, &unclosedQuoteError{line: openedOn, last: row.end}
+				}
 				return row, nil
 			}
 			return row, err
@@ -193,10 +219,13 @@ func (s *csvFile) split() (rawRow, error) {
 			case quoted:
 				if c == '"' {
 					quoteSeen = true
+				} else if c == '\n' && row.quoteLine == 0 {
+					row.quoteLine = openedOn
 				}
 			case c == '"' && fieldStart:
 				quoted = true
 				fieldStart = false
+				openedOn = s.line + 1
 			case c == ',':
 				fieldStart = true
 			case c == '\n':
@@ -205,12 +234,14 @@ func (s *csvFile) split() (rawRow, error) {
 				fieldStart = false
 			}
 		}
+		lastByte = chunk[n-1]
 		if room := keep - int(row.size); room > 0 {
 			row.data = appendGrow(row.data, chunk[:min(room, n)])
 		}
 		row.size += int64(n)
 		s.br.Discard(n) //nolint:errcheck // peeked
 		if end {
+			row.end = s.line
 			s.buf = row.data
 			return row, nil
 		}
@@ -289,8 +320,16 @@ func (s *csvFile) readHeader() error {
 
 // record maps one CSV row to a Record.
 func (s *csvFile) record(raw rawRow) Record {
+	// A record over several lines is named by all of them: when a stray
+	// quote made many rows one record, the report must show which rows
+	// were lost with it.
+	span := ""
+	if raw.quoteLine > 0 && raw.end > raw.line {
+		span = fmt.Sprintf("; the record spans lines %d–%d because the quoted field opened on line %d holds line breaks (a stray quote makes every row up to the next quote part of it)",
+			raw.line, raw.end, raw.quoteLine)
+	}
 	bad := func(format string, args ...any) Record {
-		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d): "+format, append([]any{s.pos, raw.line}, args...)...)}
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d): "+format+"%s", append(append([]any{s.pos, raw.line}, args...), span)...)}
 	}
 	if raw.size > maxRecordBytes {
 		return bad("%s", tooLarge(raw.size))
@@ -309,7 +348,7 @@ func (s *csvFile) record(raw rawRow) Record {
 		if i := s.cols[colID]; i < len(row) && strings.HasPrefix(row[i], "user_") && len(row[i]) < 64 {
 			hint = fmt.Sprintf(" (id %q)", row[i])
 		}
-		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d", s.pos, raw.line, hint, len(row), s.ncols)}
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d%s", s.pos, raw.line, hint, len(row), s.ncols, span)}
 	}
 	// Exports in the wild drop trailing empty fields; a missing cell reads
 	// as empty (cell() handles indexes past the row's end).

@@ -1,0 +1,219 @@
+package clerk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// The Dashboard CSV's columns (clerk.md §Exports 2).
+const dashboardHeader = "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n"
+
+// csvWrite writes content to a file in a test directory.
+func csvWrite(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// csvDrain opens path through the public API and reads it to the end,
+// returning the records and the first structural error.
+func csvDrain(t *testing.T, path string) ([]clerk.Record, error) {
+	t.Helper()
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var all []clerk.Record
+	for {
+		recs, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			return all, nil
+		}
+		if err != nil {
+			return all, err
+		}
+		all = append(all, recs...)
+	}
+}
+
+// csvUsers drains content and fails on a structural error.
+func csvUsers(t *testing.T, name, content string) []clerk.Record {
+	t.Helper()
+	recs, err := csvDrain(t, csvWrite(t, name, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func csvEnv(t *testing.T) ascendkit.Environment {
+	t.Helper()
+	env, err := ascendkit.Open("local:" + filepath.Join(t.TempDir(), "env.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	return env
+}
+
+// csvImport runs the importer over the file at path in mode, collecting
+// the report's entries.
+func csvImport(t *testing.T, path string, env ascendkit.Environment, mode importer.Mode) (importer.Report, []importer.Entry, error) {
+	t.Helper()
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var entries []importer.Entry
+	rep, err := importer.Run(context.Background(), src, env, importer.Options{Mode: mode, Phases: importer.Phases{Users: true},
+		OnEvent: func(e importer.Event) {
+			if f, ok := e.(importer.EntryFound); ok {
+				entries = append(entries, f.Entry)
+			}
+		}})
+	return rep, entries, err
+}
+
+// dashboardRows is a Dashboard CSV of n users, row i's first name given
+// by name(i).
+func dashboardRows(n int, name func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(dashboardHeader)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "user_%d,%s,Smith,,u%d@example.com,,u%d@example.com,,,,,,\n", i, name(i), i, i)
+	}
+	return b.String()
+}
+
+// A quote that opens a field and is never closed would make every row
+// after it one value: before, the reader returned that tail as one
+// malformed record and the run imported the rows above it, exit 0, with
+// 996 of 1,000 users silently gone. The file is now refused like a
+// truncated JSON export: by the reader, its check pass, a preview and a
+// run, which writes nothing.
+func TestCSVUnclosedQuoteRefusesFile(t *testing.T) {
+	path := csvWrite(t, "users.csv", dashboardRows(1000, func(i int) string {
+		if i == 4 {
+			return `"Bob`
+		}
+		return "Bob"
+	}))
+	// Row 4 is on line 5, after the header; the file has 1,001 lines.
+	const want = "line 5 is never closed, so lines 5–1001"
+	recs, err := csvDrain(t, path)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Next: err = %v, want %q", err, want)
+	}
+	if len(recs) != 3 {
+		t.Errorf("%d records before the error, want the 3 rows above the quote", len(recs))
+	}
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if n, err := src.(clerk.Checker).Check(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Check = %d, %v, want %q", n, err, want)
+	}
+
+	env := csvEnv(t)
+	for _, mode := range []importer.Mode{importer.ModePreview, importer.ModeRun} {
+		rep, _, err := csvImport(t, path, env, mode)
+		if err == nil || !strings.Contains(err.Error(), want) || rep.Error == "" {
+			t.Errorf("%s: err = %v, report error %q, want %q", mode, err, rep.Error, want)
+		}
+	}
+	if n, err := env.CountUsers(context.Background()); n != 0 || err != nil {
+		t.Errorf("%d users written from a file with an unclosed quote (%v)", n, err)
+	}
+
+	// The same at the very end of a file without a final newline, and in
+	// the header.
+	for content, want := range map[string]string{
+		dashboardHeader + "user_1,\"Ann":              "line 2 is never closed, so lines 2–2",
+		"id,\"primary_email_address\nuser_1,a@x.io\n": "line 1 is never closed",
+	} {
+		if _, err := csvDrain(t, csvWrite(t, "e.csv", content)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", content, err, want)
+		}
+	}
+	// A closed quoted field at the end is fine, with or without a newline.
+	for _, content := range []string{dashboardHeader + "user_1,\"Ann\"", dashboardHeader + "user_1,\"A\"\"nn\"\n"} {
+		if recs, err := csvDrain(t, csvWrite(t, "ok.csv", content)); err != nil || len(recs) != 1 || recs[0].User == nil {
+			t.Errorf("%q: %v, %v", content, recs, err)
+		}
+	}
+}
+
+// A stray quote closed by another stray quote hundreds of rows later makes
+// the rows between one malformed record. Before, its error named only the
+// line it starts on, so the report showed one bad row where 497 users were
+// lost; it now names the lines it spans, in the reader and in the
+// importer's entries.
+func TestCSVStrayQuoteSpanIsReported(t *testing.T) {
+	content := dashboardRows(600, func(i int) string {
+		switch i {
+		case 4:
+			return `"Bob`
+		case 500:
+			return `O"Brien`
+		}
+		return "Bob"
+	})
+	path := csvWrite(t, "users.csv", content)
+	recs, err := csvDrain(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows 1–3, then rows 4–500 as one record, then rows 501–600.
+	if len(recs) != 3+1+100 {
+		t.Fatalf("%d records", len(recs))
+	}
+	const want = "spans lines 5–501"
+	bad := recs[3]
+	if bad.Err == nil || !strings.Contains(bad.Err.Error(), want) || !strings.Contains(bad.Err.Error(), "record 4 (line 5)") {
+		t.Fatalf("record 4 err = %v, want %q", bad.Err, want)
+	}
+	if recs[4].User == nil || recs[4].User.ID != "user_501" {
+		t.Errorf("record 5 = %+v, want user_501", recs[4])
+	}
+
+	rep, entries, err := csvImport(t, path, csvEnv(t), importer.ModePreview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Users.SkippedReasons[importer.ReasonMalformed] != 1 || rep.Users.ToImport != 103 {
+		t.Errorf("users = %+v", rep.Users)
+	}
+	found := false
+	for _, e := range entries {
+		if e.Reason == importer.ReasonMalformed && strings.Contains(e.Detail, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no malformed entry says %q: %+v", want, entries)
+	}
+
+	// A quoted field that legitimately holds a line break is one row.
+	recs = csvUsers(t, "nl.csv", "id,primary_email_address,first_name\nuser_1,a@x.io,\"Ann\nMarie\"\nuser_2,b@x.io,B\n")
+	if len(recs) != 2 || recs[0].User == nil || *recs[0].User.FirstName != "Ann\nMarie" || recs[1].User == nil {
+		t.Errorf("quoted line break: %+v", recs)
+	}
+}
