@@ -384,6 +384,11 @@ func (s *csvFile) record(raw rawRow) Record {
 		unverified: splitMulti(s.cell(row, colUnverifiedEmails), ",|"),
 		listed:     true,
 	}
+	// A named primary is verified unless listed as unverified, as the
+	// JSON reader has it (readLists): `clerk migrate` only promotes a
+	// verified address, and Clerk's import tools create the primary
+	// verified.
+	emails.primaryVerified = emails.primary != ""
 	for _, e := range emails.build("email", &primary) {
 		u.EmailAddresses = append(u.EmailAddresses, EmailAddress{ID: e.ID, EmailAddress: e.Value, Verification: e.Verification})
 	}
@@ -394,6 +399,7 @@ func (s *csvFile) record(raw rawRow) Record {
 		unverified: splitPhones(s.cell(row, colUnverifiedPhones)),
 		listed:     true,
 	}
+	phones.primaryVerified = phones.primary != ""
 	for _, p := range phones.build("phone", &primary) {
 		u.PhoneNumbers = append(u.PhoneNumbers, PhoneNumber{ID: p.ID, PhoneNumber: p.Value, Verification: p.Verification})
 	}

@@ -217,3 +217,52 @@ func TestCSVStrayQuoteSpanIsReported(t *testing.T) {
 		t.Errorf("quoted line break: %+v", recs)
 	}
 }
+
+// An address named by primary_email_address was unverified in a Dashboard
+// CSV row with empty verified lists, and verified in a `clerk migrate`
+// file. Both now follow decode.go's rule: the named primary is verified
+// unless listed as unverified; the same for phones.
+func TestCSVPrimaryVerifiedAsInMigrate(t *testing.T) {
+	csvContent := dashboardHeader +
+		"user_1,,,,a@x.io,+15550100,,,,,,,\n" +
+		"user_2,,,,b@x.io,+15550101,,b@x.io,,+15550101,,,\n" +
+		"user_3,,,,c@x.io,,,other@x.io,,,,,\n"
+	migrate := `{"clerkMigrate":1,"users":[
+		{"id":"user_1","primary_email_address":"a@x.io","verified_email_addresses":[],"unverified_email_addresses":[],"primary_phone_number":"+15550100","verified_phone_numbers":[],"unverified_phone_numbers":[]},
+		{"id":"user_2","primary_email_address":"b@x.io","verified_email_addresses":[],"unverified_email_addresses":["b@x.io"],"primary_phone_number":"+15550101","verified_phone_numbers":[],"unverified_phone_numbers":["+15550101"]},
+		{"id":"user_3","primary_email_address":"c@x.io","verified_email_addresses":[],"unverified_email_addresses":["other@x.io"],"primary_phone_number":null,"verified_phone_numbers":[],"unverified_phone_numbers":[]}
+	]}`
+	status := func(recs []clerk.Record) string {
+		var out []string
+		for _, r := range recs {
+			if r.Err != nil {
+				t.Fatalf("record %d: %v", r.Pos, r.Err)
+			}
+			for _, e := range r.User.EmailAddresses {
+				out = append(out, e.EmailAddress+":"+e.Verification.Status)
+			}
+			for _, p := range r.User.PhoneNumbers {
+				out = append(out, p.PhoneNumber+":"+p.Verification.Status)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	got := status(csvUsers(t, "d.csv", csvContent))
+	want := status(csvUsers(t, "m.json", migrate))
+	const expect = "a@x.io:verified +15550100:verified b@x.io:unverified +15550101:unverified c@x.io:verified other@x.io:unverified"
+	if got != expect || want != expect {
+		t.Errorf("csv     %s\nmigrate %s\nwant    %s", got, want, expect)
+	}
+
+	// And so the imported user's email is verified.
+	env := csvEnv(t)
+	if _, _, err := csvImport(t, csvWrite(t, "d.csv", csvContent), env, importer.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	for email, verified := range map[string]bool{"a@x.io": true, "b@x.io": false, "c@x.io": true} {
+		u, err := env.GetUser(context.Background(), email)
+		if err != nil || u.EmailVerified != verified {
+			t.Errorf("%s: emailVerified %v (%v), want %v", email, u.EmailVerified, err, verified)
+		}
+	}
+}

@@ -322,7 +322,7 @@ func TestCSVHeaderMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(recs) != 1 || recs[0].User.ID != "user_b" || *recs[0].User.LastName != "Hopper" ||
-		recs[0].User.EmailAddresses[0].EmailAddress != "b@x.io" || recs[0].User.EmailAddresses[0].Verification.Status != "unverified" {
+		recs[0].User.EmailAddresses[0].EmailAddress != "b@x.io" || recs[0].User.EmailAddresses[0].Verification.Status != "verified" {
 		t.Fatalf("recs = %+v", recs)
 	}
 	for content, want := range map[string]string{
