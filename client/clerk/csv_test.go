@@ -2,11 +2,13 @@ package clerk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -215,6 +217,152 @@ func TestCSVStrayQuoteSpanIsReported(t *testing.T) {
 	recs = csvUsers(t, "nl.csv", "id,primary_email_address,first_name\nuser_1,a@x.io,\"Ann\nMarie\"\nuser_2,b@x.io,B\n")
 	if len(recs) != 2 || recs[0].User == nil || *recs[0].User.FirstName != "Ann\nMarie" || recs[1].User == nil {
 		t.Errorf("quoted line break: %+v", recs)
+	}
+}
+
+// clerkSampleCSV is clerk/migration-script's samples/clerk.csv, verbatim:
+// the support export's columns as CSV, with unquoted JSON metadata.
+const clerkSampleCSV = `id,first_name,last_name,username,email_addresses,phone_numbers,totp_secret,password_digest,password_hasher,unsafe_metadata,public_metadata,private_metadata
+user_2YDryYFVMM1W1plDDKz7Gzf4we6,Jane,Doe,,janedoe@clerk.dev,,,,bcrypt,{},,{}
+user_2ZZCgLE7kJG2CRBxTZ6YUIvzS10,John,Doe,,johndoe@gmail.com,,,,,{},{"discord": {"step": "final"}},{}
+user_2cWszPHuo6P2lCdnhhZbVMfbAIC,John,Hancock,,johnhncock@clerk.dev,,,,,{},{"discord": {"step": "discord"}},{}
+user_2cukOsyNsh0J3MCEvrgM6PkoB0I,Jane,Hancock,,janehancock@clerk.dev,,,,,{},{},{}
+`
+
+// The same four users as support JSON (clerk.md §Exports 3), which the
+// JSON reader already reads: the CSV must give the same users.
+const clerkSampleJSON = `[
+{"id":"user_2YDryYFVMM1W1plDDKz7Gzf4we6","first_name":"Jane","last_name":"Doe","username":null,"email_addresses":"janedoe@clerk.dev","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":"bcrypt","unsafe_metadata":{},"public_metadata":null,"private_metadata":{}},
+{"id":"user_2ZZCgLE7kJG2CRBxTZ6YUIvzS10","first_name":"John","last_name":"Doe","username":null,"email_addresses":"johndoe@gmail.com","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":null,"unsafe_metadata":{},"public_metadata":{"discord": {"step": "final"}},"private_metadata":{}},
+{"id":"user_2cWszPHuo6P2lCdnhhZbVMfbAIC","first_name":"John","last_name":"Hancock","username":null,"email_addresses":"johnhncock@clerk.dev","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":null,"unsafe_metadata":{},"public_metadata":{"discord": {"step": "discord"}},"private_metadata":{}},
+{"id":"user_2cukOsyNsh0J3MCEvrgM6PkoB0I","first_name":"Jane","last_name":"Hancock","username":null,"email_addresses":"janehancock@clerk.dev","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":null,"unsafe_metadata":{},"public_metadata":{},"private_metadata":{}}
+]`
+
+// The public Clerk CSV sample has email_addresses, not
+// primary_email_address, and metadata columns: it was refused for its
+// header. It now reads as the same users its support-JSON form gives.
+func TestCSVClerkSample(t *testing.T) {
+	recs := csvUsers(t, "clerk.csv", clerkSampleCSV)
+	want := csvUsers(t, "clerk.json", clerkSampleJSON)
+	if len(recs) != 4 || len(want) != 4 {
+		t.Fatalf("%d CSV records, %d JSON records, want 4", len(recs), len(want))
+	}
+	for i, r := range recs {
+		if r.Err != nil {
+			t.Fatalf("record %d: %v", i+1, r.Err)
+		}
+		// Hasher names differ (the JSON's null is ""); the rest is equal.
+		got, exp := *r.User, *want[i].User
+		got.PasswordHasher, exp.PasswordHasher = "", ""
+		if !reflect.DeepEqual(got, exp) {
+			t.Errorf("record %d\n csv  %+v\n json %+v", i+1, got, exp)
+		}
+	}
+	jane, john := recs[0].User, recs[1].User
+	if jane.PasswordEnabled || jane.PasswordHasher != "bcrypt" || jane.PasswordDigest != "" {
+		t.Errorf("Jane: a hasher without a digest is no password: %+v", jane)
+	}
+	if len(jane.EmailAddresses) != 1 || jane.EmailAddresses[0].EmailAddress != "janedoe@clerk.dev" ||
+		jane.PrimaryEmailAddressID == nil || *jane.PrimaryEmailAddressID != jane.EmailAddresses[0].ID {
+		t.Errorf("Jane's addresses: %+v, primary %v", jane.EmailAddresses, jane.PrimaryEmailAddressID)
+	}
+	if jane.PublicMetadata != nil || jane.PrivateMetadata == nil || len(jane.PrivateMetadata) != 0 {
+		t.Errorf("Jane's metadata: public %v (empty cell: none), private %v ({}: empty)", jane.PublicMetadata, jane.PrivateMetadata)
+	}
+	if step := fmt.Sprint(john.PublicMetadata["discord"]); step != "map[step:final]" {
+		t.Errorf("John's public metadata = %v", john.PublicMetadata)
+	}
+
+	src, err := clerk.OpenFile(csvWrite(t, "clerk.csv", clerkSampleCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	notes := src.(clerk.Noter).Notes()
+	if len(notes) != 1 || strings.Contains(notes[0], "metadata") || !strings.Contains(notes[0], "no signup dates or OAuth accounts") {
+		t.Errorf("notes = %q: the file has metadata, not dates or OAuth", notes)
+	}
+
+	// The whole sample previews: four users to import, none malformed.
+	rep, _, err := csvImport(t, csvWrite(t, "clerk.csv", clerkSampleCSV), csvEnv(t), importer.ModePreview)
+	if err != nil || rep.Users.ToImport != 4 || rep.Users.Skipped != 0 {
+		t.Errorf("preview: %+v, %v", rep.Users, err)
+	}
+}
+
+// Other rows of that shape: quoted JSON with commas, several addresses in
+// one cell (`,` or `|`, the first the primary), and metadata that is not
+// an object, which makes only that record malformed.
+func TestCSVSupportShapeCells(t *testing.T) {
+	content := "id,email_addresses,phone_numbers,public_metadata,private_metadata,unsafe_metadata,first_name\n" +
+		`user_1,"a@x.io, b@x.io",+15550100|+15550101,"{""a"":1,""b"":2}","{""n"":12345678901234567890}",null,Ann` + "\n" +
+		"user_2,c@x.io|d@x.io,,,,,\n" +
+		"user_3,e@x.io,,[1],,,\n" +
+		"user_4,f@x.io,,hello,,,\n" +
+		`user_5,g@x.io,,"{""a"":",,,` + "\n" +
+		`user_6,h@x.io,,{"a": 1},,,Bo"b` + "\n" +
+		"user_7,i@x.io,,,,\"" + `{""big"":""` + strings.Repeat("m", 300<<10) + `""}"` + ",\n" +
+		"user_8,j@x.io,,{},,,\n"
+	recs := csvUsers(t, "shape.csv", content)
+	var got []string
+	for _, r := range recs {
+		if r.Err != nil {
+			got = append(got, fmt.Sprintf("ERR@%d", r.Pos))
+		} else {
+			got = append(got, r.User.ID)
+		}
+	}
+	if strings.Join(got, ",") != "user_1,user_2,ERR@3,ERR@4,ERR@5,ERR@6,ERR@7,user_8" {
+		t.Fatalf("records = %v", got)
+	}
+	u1 := recs[0].User
+	meta, _ := json.Marshal([]any{u1.PublicMetadata, u1.PrivateMetadata, u1.UnsafeMetadata})
+	if string(meta) != `[{"a":1,"b":2},{"n":12345678901234567890},null]` {
+		t.Errorf("user_1 metadata = %s", meta)
+	}
+	addresses := func(u *clerk.User) string {
+		var out []string
+		for _, e := range u.EmailAddresses {
+			mark := ""
+			if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID {
+				mark = "*"
+			}
+			out = append(out, mark+e.EmailAddress)
+		}
+		for _, p := range u.PhoneNumbers {
+			mark := ""
+			if u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == p.ID {
+				mark = "*"
+			}
+			out = append(out, mark+p.PhoneNumber)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := addresses(u1); got != "*a@x.io b@x.io *+15550100 +15550101" {
+		t.Errorf("user_1 addresses = %s", got)
+	}
+	if got := addresses(recs[1].User); got != "*c@x.io d@x.io" {
+		t.Errorf("user_2 addresses = %s", got)
+	}
+	for pos, want := range map[int]string{
+		3: `field "public_metadata": got JSON an array, want a JSON object`,
+		4: `field "public_metadata": got text that is not JSON, want a JSON object`,
+		5: `field "public_metadata"`,
+		6: `bare " in non-quoted-field`,
+		7: `field "unsafe_metadata" is larger than 256 KiB`,
+	} {
+		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("record %d err = %v, want %q", pos, err, want)
+		}
+	}
+
+	// The header needs an id and one of the two email columns.
+	if _, err := csvDrain(t, csvWrite(t, "h.csv", "id,phone_numbers\nuser_1,+15550100\n")); err == nil ||
+		!strings.Contains(err.Error(), `no "primary_email_address" column (nor an "email_addresses" column)`) {
+		t.Errorf("header without email columns: err = %v", err)
+	}
+	if recs := csvUsers(t, "h.csv", "email_addresses,id\na@x.io,user_1\n"); len(recs) != 1 || recs[0].User == nil {
+		t.Errorf("id + email_addresses: %+v", recs)
 	}
 }
 
