@@ -38,6 +38,13 @@ const (
 	colPublicMetadata  = "public_metadata"
 	colPrivateMetadata = "private_metadata"
 	colUnsafeMetadata  = "unsafe_metadata"
+	// Optional columns some tools add, read as the JSON readers read them.
+	colBanned       = "banned"
+	colLocked       = "locked"
+	colExternalID   = "external_id"
+	colLastSignInAt = "last_sign_in_at"
+	colImageURL     = "image_url"
+	colHasImage     = "has_image"
 
 	verificationVerified = "verified"
 	verificationPending  = "unverified"
@@ -435,9 +442,11 @@ func (s *csvFile) record(raw rawRow) Record {
 	}
 	u := &User{
 		ID:             id,
+		ExternalID:     optional(s.cell(row, colExternalID)),
 		FirstName:      optional(s.cell(row, colFirstName)),
 		LastName:       optional(s.cell(row, colLastName)),
 		Username:       optional(s.cell(row, colUsername)),
+		ImageURL:       s.cell(row, colImageURL),
 		PasswordDigest: Secret(s.cell(row, colPasswordDigest)),
 		PasswordHasher: s.cell(row, colPasswordHasher),
 	}
@@ -447,12 +456,27 @@ func (s *csvFile) record(raw rawRow) Record {
 	if s.present(row, colTOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
+	for _, f := range []struct {
+		col string
+		dst *bool
+	}{{colBanned, &u.Banned}, {colLocked, &u.Locked}, {colHasImage, &u.HasImage}} {
+		if *f.dst, err = s.flag(row, f.col); err != nil {
+			return bad("%v", err)
+		}
+	}
 	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %v", colCreatedAt, err)
 		}
 		u.CreatedAt = ms
+	}
+	if v := s.cell(row, colLastSignInAt); v != "" {
+		ms, err := parseTimestamp(v)
+		if err != nil {
+			return bad("field %q: %v", colLastSignInAt, err)
+		}
+		u.LastSignInAt = &ms
 	}
 	for _, md := range []struct {
 		col string
@@ -519,6 +543,18 @@ func (s *csvFile) identLists(row []string, all, primary, verified, unverified st
 func (s *csvFile) has(col string) bool {
 	_, ok := s.cols[col]
 	return ok
+}
+
+// flag reads a boolean column: true/false/1/0 in any case, empty for false.
+func (s *csvFile) flag(row []string, col string) (bool, error) {
+	switch v := s.cell(row, col); strings.ToLower(v) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, fmt.Errorf("field %q: got %s, want true, false, 1 or 0", col, quote(v))
+	}
 }
 
 // metadata reads a metadata column: a JSON object, or an empty cell for
@@ -594,5 +630,8 @@ func optional(v string) *string {
 	if v == "" {
 		return nil
 	}
-	return &v
+	// Not &v: that moves v to the heap on every call, empty or not.
+	p := new(string)
+	*p = v
+	return p
 }

@@ -366,6 +366,69 @@ func TestCSVSupportShapeCells(t *testing.T) {
 	}
 }
 
+// A banned (or locked) column was ignored, so banned users were imported
+// from a CSV while the JSON reader's banned users are skipped. Both now
+// give the same users and the same preview.
+func TestCSVBannedAndOptionalColumns(t *testing.T) {
+	content := "id,primary_email_address,banned,locked,external_id,last_sign_in_at,image_url,has_image\n" +
+		"user_1,a@x.io,TRUE,,ext-1,2024-05-01T04:37:53Z,https://img.example/a.png,true\n" +
+		"user_2,b@x.io,1,1,,1700000000,,\n" +
+		"user_3,c@x.io,false,False,,,,\n" +
+		"user_4,d@x.io,0,0,,,,0\n" +
+		"user_5,e@x.io,,,,,,\n" +
+		"user_6,f@x.io,yes,,,,,\n" +
+		"user_7,g@x.io,,maybe,,,,\n" +
+		"user_8,h@x.io,,,,yesterday,,\n"
+	recs := csvUsers(t, "b.csv", content)
+	if len(recs) != 8 {
+		t.Fatalf("%d records", len(recs))
+	}
+	u1, u2 := recs[0].User, recs[1].User
+	if u1 == nil || !u1.Banned || u1.Locked || u1.ExternalID == nil || *u1.ExternalID != "ext-1" || u1.LastSignInAt == nil ||
+		*u1.LastSignInAt != 1714538273000 || u1.ImageURL != "https://img.example/a.png" || !u1.HasImage {
+		t.Errorf("user_1 = %+v", u1)
+	}
+	if u2 == nil || !u2.Banned || !u2.Locked || u2.ExternalID != nil || u2.LastSignInAt == nil || *u2.LastSignInAt != 1700000000000 || u2.HasImage {
+		t.Errorf("user_2 = %+v", u2)
+	}
+	for _, r := range recs[2:5] {
+		if r.User == nil || r.User.Banned || r.User.Locked || r.User.LastSignInAt != nil {
+			t.Errorf("%d: %+v %v", r.Pos, r.User, r.Err)
+		}
+	}
+	for pos, want := range map[int]string{
+		6: `field "banned": got "yes", want true, false, 1 or 0`,
+		7: `field "locked": got "maybe"`,
+		8: `field "last_sign_in_at"`,
+	} {
+		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("record %d err = %v, want %q", pos, err, want)
+		}
+	}
+
+	// The same five good users as API JSON preview the same.
+	asJSON := `[
+		{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.io"}],"banned":true},
+		{"id":"user_2","email_addresses":[{"id":"e","email_address":"b@x.io"}],"banned":true,"locked":true},
+		{"id":"user_3","email_addresses":[{"id":"e","email_address":"c@x.io"}]},
+		{"id":"user_4","email_addresses":[{"id":"e","email_address":"d@x.io"}]},
+		{"id":"user_5","email_addresses":[{"id":"e","email_address":"e@x.io"}]}
+	]`
+	good := strings.Join(strings.SplitAfter(content, "\n")[:6], "")
+	csvRep, _, err := csvImport(t, csvWrite(t, "b.csv", good), csvEnv(t), importer.ModePreview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonRep, _, err := csvImport(t, csvWrite(t, "b.json", asJSON), csvEnv(t), importer.ModePreview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if csvRep.Users.SkippedReasons[importer.ReasonBanned] != 2 || csvRep.Users.ToImport != 3 ||
+		!reflect.DeepEqual(csvRep.Users.SkippedReasons, jsonRep.Users.SkippedReasons) || csvRep.Users.ToImport != jsonRep.Users.ToImport {
+		t.Errorf("csv preview %+v, json preview %+v", csvRep.Users, jsonRep.Users)
+	}
+}
+
 // An address named by primary_email_address was unverified in a Dashboard
 // CSV row with empty verified lists, and verified in a `clerk migrate`
 // file. Both now follow decode.go's rule: the named primary is verified
