@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,39 +17,58 @@ import (
 // Dashboard CSV export columns (Dashboard → Settings → User exports), plus
 // the created_at column some exports and tools add.
 const (
-	colID                = "id"
-	colFirstName         = "first_name"
-	colLastName          = "last_name"
-	colUsername          = "username"
-	colPrimaryEmail      = "primary_email_address"
-	colPrimaryPhone      = "primary_phone_number"
-	colVerifiedEmails    = "verified_email_addresses"
-	colUnverifiedEmails  = "unverified_email_addresses"
-	colVerifiedPhones    = "verified_phone_numbers"
-	colUnverifiedPhones  = "unverified_phone_numbers"
-	colTOTPSecret        = "totp_secret"
-	colPasswordDigest    = "password_digest"
-	colPasswordHasher    = "password_hasher"
-	colCreatedAt         = "created_at"
+	colID               = "id"
+	colFirstName        = "first_name"
+	colLastName         = "last_name"
+	colUsername         = "username"
+	colPrimaryEmail     = "primary_email_address"
+	colPrimaryPhone     = "primary_phone_number"
+	colVerifiedEmails   = "verified_email_addresses"
+	colUnverifiedEmails = "unverified_email_addresses"
+	colVerifiedPhones   = "verified_phone_numbers"
+	colUnverifiedPhones = "unverified_phone_numbers"
+	colTOTPSecret       = "totp_secret"
+	colPasswordDigest   = "password_digest"
+	colPasswordHasher   = "password_hasher"
+	colCreatedAt        = "created_at"
+	// The support export's columns (clerk.md §3) as CSV, as in
+	// clerk/migration-script's samples/clerk.csv.
+	colEmails          = "email_addresses"
+	colPhones          = "phone_numbers"
+	colPublicMetadata  = "public_metadata"
+	colPrivateMetadata = "private_metadata"
+	colUnsafeMetadata  = "unsafe_metadata"
+	// Optional columns some tools add, read as the JSON readers read them.
+	colBanned       = "banned"
+	colLocked       = "locked"
+	colExternalID   = "external_id"
+	colLastSignInAt = "last_sign_in_at"
+	colImageURL     = "image_url"
+	colHasImage     = "has_image"
+
 	verificationVerified = "verified"
 	verificationPending  = "unverified"
 )
 
-// csvFile streams the Dashboard CSV export. Each row is cut out of the
-// file by a quote-aware splitter that keeps at most maxRecordBytes of it,
-// then parsed by encoding/csv, so one huge row costs no memory. The TOTP
-// secret is only tested for presence; its value is never copied.
+// csvFile streams a CSV export: the Dashboard's, or the support export's
+// columns as CSV (clerk/migration-script's sample). Each row is cut out of
+// the file by a quote-aware splitter that keeps at most maxRecordBytes of
+// it, then parsed by encoding/csv, so one huge row costs no memory. The
+// TOTP secret is only tested for presence; its value is never copied.
 type csvFile struct {
 	exportFile
-	br     *bufio.Reader
-	line   int // lines consumed so far
-	cols   map[string]int
-	ncols  int
-	header bool
-	pos    int
-	done   bool
-	err    error
-	buf    []byte
+	br   *bufio.Reader
+	line int // lines consumed so far
+	cols map[string]int
+	// jsonCols are the indexes of the metadata columns, whose JSON may
+	// hold bare quotes (see parseRow).
+	jsonCols map[int]bool
+	ncols    int
+	header   bool
+	pos      int
+	done     bool
+	err      error
+	buf      []byte
 }
 
 func newCSVFile(name string, f *os.File, br *bufio.Reader, lines int) *csvFile {
@@ -58,10 +78,11 @@ func newCSVFile(name string, f *os.File, br *bufio.Reader, lines int) *csvFile {
 // Format implements Formatter.
 func (s *csvFile) Format() string { return FormatDashboardCSV }
 
-// Notes implements Noter: the Dashboard CSV lacks much of the user object.
+// Notes implements Noter: a CSV export lacks much of the user object;
+// which parts depends on its columns.
 func (s *csvFile) Notes() []string {
 	// Asked before the first page: read the header now (Next would do
-	// it anyway) to know whether signup dates are there.
+	// it anyway) to know which columns are there.
 	if !s.header && s.err == nil && s.f != nil {
 		if err := s.readHeader(); err != nil {
 			s.err = err
@@ -69,10 +90,32 @@ func (s *csvFile) Notes() []string {
 			s.header = true
 		}
 	}
-	if _, ok := s.cols[colCreatedAt]; ok {
-		return []string{"The Dashboard CSV export has no metadata or OAuth accounts: imported users get no OAuth links or metadata. Import the JSON export (or use the API) to keep them."}
+	var lacks, effects []string
+	if !s.has(colCreatedAt) {
+		lacks = append(lacks, "signup dates")
+		effects = append(effects, "today's date as createdAt")
 	}
-	return []string{"The Dashboard CSV export has no signup dates, metadata or OAuth accounts: imported users get today's date as createdAt and no OAuth links. Import the JSON export (or use the API) to keep them."}
+	if len(s.jsonCols) == 0 {
+		lacks = append(lacks, "metadata")
+		effects = append(effects, "no metadata")
+	}
+	lacks = append(lacks, "OAuth accounts")
+	effects = append(effects, "no OAuth links")
+	return []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. Import the JSON export (or use the API) to keep them.",
+		joinOr(lacks), joinAnd(effects))}
+}
+
+// joinOr joins "a", "b", "c" as "a, b or c".
+func joinOr(items []string) string { return joinLast(items, " or ") }
+
+// joinAnd joins "a", "b", "c" as "a, b and c".
+func joinAnd(items []string) string { return joinLast(items, " and ") }
+
+func joinLast(items []string, last string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
 }
 
 // Next implements Source.
@@ -128,10 +171,27 @@ func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
 
 // rawRow is one CSV record as cut from the file.
 type rawRow struct {
-	data  []byte // at most maxRecordBytes of it (none when counting)
-	size  int64
-	line  int  // the line it starts on
-	blank bool // nothing but the line ending
+	data []byte // at most maxRecordBytes of it (none when counting)
+	size int64
+	line int // the line it starts on
+	end  int // the line it ends on
+	// quoteLine is the line of the quote that opened the first quoted
+	// field holding a line break (0: none), for errors about a record
+	// that a stray quote stretched over many rows.
+	quoteLine int
+	blank     bool // nothing but the line ending
+}
+
+// unclosedQuoteError is a quoted field still open at the end of the file:
+// every row after its quote would be one value, so no row after it can
+// be trusted and the file is refused, as a truncated JSON export is.
+type unclosedQuoteError struct {
+	line, last int
+}
+
+func (e *unclosedQuoteError) Error() string {
+	return fmt.Sprintf("the quote that opens a field on line %d is never closed, so lines %d–%d would all be one value; fix or remove that quote and try again",
+		e.line, e.line, e.last)
 }
 
 // nextRow cuts the next non-blank record out of the file.
@@ -163,11 +223,20 @@ func (s *csvFile) split() (rawRow, error) {
 		fieldStart = true
 		quoted     bool
 		quoteSeen  bool // a '"' inside a quoted field: closing, or half of ""
+		openedOn   int  // the line of the quote that opened the field
+		lastByte   byte
 	)
 	for {
 		chunk, err := s.br.Peek(1)
 		if err != nil {
 			if errors.Is(err, io.EOF) && row.size > 0 {
+				row.end = s.line
+				if lastByte != '\n' {
+					row.end++
+				}
+				if quoted && !quoteSeen {
+					return row, &unclosedQuoteError{line: openedOn, last: row.end}
+				}
 				return row, nil
 			}
 			return row, err
@@ -193,10 +262,13 @@ func (s *csvFile) split() (rawRow, error) {
 			case quoted:
 				if c == '"' {
 					quoteSeen = true
+				} else if c == '\n' && row.quoteLine == 0 {
+					row.quoteLine = openedOn
 				}
 			case c == '"' && fieldStart:
 				quoted = true
 				fieldStart = false
+				openedOn = s.line + 1
 			case c == ',':
 				fieldStart = true
 			case c == '\n':
@@ -205,22 +277,29 @@ func (s *csvFile) split() (rawRow, error) {
 				fieldStart = false
 			}
 		}
+		lastByte = chunk[n-1]
 		if room := keep - int(row.size); room > 0 {
 			row.data = appendGrow(row.data, chunk[:min(room, n)])
 		}
 		row.size += int64(n)
 		s.br.Discard(n) //nolint:errcheck // peeked
 		if end {
+			row.end = s.line
 			s.buf = row.data
 			return row, nil
 		}
 	}
 }
 
-// parse splits a record into fields.
+// parse splits a record into fields, strictly (RFC 4180).
 func parse(row rawRow) ([]string, error) {
+	return parseWith(row, false)
+}
+
+func parseWith(row rawRow, lazy bool) ([]string, error) {
 	r := csv.NewReader(bytes.NewReader(row.data))
 	r.FieldsPerRecord = -1
+	r.LazyQuotes = lazy
 	fields, err := r.Read()
 	if err != nil {
 		var pe *csv.ParseError
@@ -233,6 +312,27 @@ func parse(row rawRow) ([]string, error) {
 		return nil, errors.New("more than one record on the row")
 	}
 	return fields, nil
+}
+
+// parseRow is parse that lets JSON sit unquoted in the metadata columns,
+// as in clerk/migration-script's samples/clerk.csv
+// (`{"discord": {"step": "final"}}`): a JSON object cannot be written
+// without quotes. Anywhere else a bare quote still spoils the row.
+func (s *csvFile) parseRow(row rawRow) ([]string, error) {
+	fields, err := parse(row)
+	if err == nil || !errors.Is(err, csv.ErrBareQuote) || len(s.jsonCols) == 0 {
+		return fields, err
+	}
+	lazy, lerr := parseWith(row, true)
+	if lerr != nil {
+		return nil, err
+	}
+	for i, f := range lazy {
+		if strings.IndexByte(f, '"') >= 0 && !s.jsonCols[i] {
+			return nil, err
+		}
+	}
+	return lazy, nil
 }
 
 // readHeader skips `#` comment lines and maps column names to indexes, so
@@ -275,13 +375,28 @@ func (s *csvFile) readHeader() error {
 		}
 	}
 	s.ncols = len(fields)
+	// The Dashboard's shape names the primary address; the support
+	// export's shape lists them all, the first being the primary.
+	_, hasList := s.cols[colEmails]
 	for _, need := range []string{colID, colPrimaryEmail} {
-		if _, ok := s.cols[need]; !ok {
+		if _, ok := s.cols[need]; !ok && (need != colPrimaryEmail || !hasList) {
 			if len(names) > 8 {
 				names = append(names[:8], "…")
 			}
-			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column (found %s); expected a Clerk CSV export or a JSON array of users",
-				s.name, need, clip(strings.Join(names, ", ")))
+			nor := ""
+			if need == colPrimaryEmail {
+				nor = fmt.Sprintf(" (nor an %q column)", colEmails)
+			}
+			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column%s (found %s); expected a Clerk CSV export or a JSON array of users",
+				s.name, need, nor, clip(strings.Join(names, ", ")))
+		}
+	}
+	for _, col := range []string{colPublicMetadata, colPrivateMetadata, colUnsafeMetadata} {
+		if i, ok := s.cols[col]; ok {
+			if s.jsonCols == nil {
+				s.jsonCols = make(map[int]bool, 3)
+			}
+			s.jsonCols[i] = true
 		}
 	}
 	return nil
@@ -289,8 +404,16 @@ func (s *csvFile) readHeader() error {
 
 // record maps one CSV row to a Record.
 func (s *csvFile) record(raw rawRow) Record {
+	// A record over several lines is named by all of them: when a stray
+	// quote made many rows one record, the report must show which rows
+	// were lost with it.
+	span := ""
+	if raw.quoteLine > 0 && raw.end > raw.line {
+		span = fmt.Sprintf("; the record spans lines %d–%d because the quoted field opened on line %d holds line breaks (a stray quote makes every row up to the next quote part of it)",
+			raw.line, raw.end, raw.quoteLine)
+	}
 	bad := func(format string, args ...any) Record {
-		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d): "+format, append([]any{s.pos, raw.line}, args...)...)}
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d): "+format+"%s", append(append([]any{s.pos, raw.line}, args...), span)...)}
 	}
 	if raw.size > maxRecordBytes {
 		return bad("%s", tooLarge(raw.size))
@@ -298,7 +421,7 @@ func (s *csvFile) record(raw rawRow) Record {
 	if !utf8.Valid(raw.data) {
 		return bad("contains bytes that are not valid UTF-8")
 	}
-	row, err := parse(raw)
+	row, err := s.parseRow(raw)
 	if err != nil {
 		return bad("malformed CSV: %v", err)
 	}
@@ -309,7 +432,7 @@ func (s *csvFile) record(raw rawRow) Record {
 		if i := s.cols[colID]; i < len(row) && strings.HasPrefix(row[i], "user_") && len(row[i]) < 64 {
 			hint = fmt.Sprintf(" (id %q)", row[i])
 		}
-		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d", s.pos, raw.line, hint, len(row), s.ncols)}
+		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d%s", s.pos, raw.line, hint, len(row), s.ncols, span)}
 	}
 	// Exports in the wild drop trailing empty fields; a missing cell reads
 	// as empty (cell() handles indexes past the row's end).
@@ -319,9 +442,11 @@ func (s *csvFile) record(raw rawRow) Record {
 	}
 	u := &User{
 		ID:             id,
+		ExternalID:     optional(s.cell(row, colExternalID)),
 		FirstName:      optional(s.cell(row, colFirstName)),
 		LastName:       optional(s.cell(row, colLastName)),
 		Username:       optional(s.cell(row, colUsername)),
+		ImageURL:       s.cell(row, colImageURL),
 		PasswordDigest: Secret(s.cell(row, colPasswordDigest)),
 		PasswordHasher: s.cell(row, colPasswordHasher),
 	}
@@ -331,6 +456,14 @@ func (s *csvFile) record(raw rawRow) Record {
 	if s.present(row, colTOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
+	for _, f := range []struct {
+		col string
+		dst *bool
+	}{{colBanned, &u.Banned}, {colLocked, &u.Locked}, {colHasImage, &u.HasImage}} {
+		if *f.dst, err = s.flag(row, f.col); err != nil {
+			return bad("%v", err)
+		}
+	}
 	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)
 		if err != nil {
@@ -338,28 +471,107 @@ func (s *csvFile) record(raw rawRow) Record {
 		}
 		u.CreatedAt = ms
 	}
-	var primary *string
-	emails := identLists{
-		primary:    s.cell(row, colPrimaryEmail),
-		verified:   splitMulti(s.cell(row, colVerifiedEmails), ",|"),
-		unverified: splitMulti(s.cell(row, colUnverifiedEmails), ",|"),
-		listed:     true,
+	if v := s.cell(row, colLastSignInAt); v != "" {
+		ms, err := parseTimestamp(v)
+		if err != nil {
+			return bad("field %q: %v", colLastSignInAt, err)
+		}
+		u.LastSignInAt = &ms
 	}
+	for _, md := range []struct {
+		col string
+		dst *map[string]any
+	}{{colPublicMetadata, &u.PublicMetadata}, {colPrivateMetadata, &u.PrivateMetadata}, {colUnsafeMetadata, &u.UnsafeMetadata}} {
+		if *md.dst, err = s.metadata(row, md.col); err != nil {
+			return bad("%v", err)
+		}
+	}
+	recoverExternalID(u)
+
+	var primary *string
+	emails := s.identLists(row, colEmails, colPrimaryEmail, colVerifiedEmails, colUnverifiedEmails, splitAddresses)
 	for _, e := range emails.build("email", &primary) {
 		u.EmailAddresses = append(u.EmailAddresses, EmailAddress{ID: e.ID, EmailAddress: e.Value, Verification: e.Verification})
 	}
 	u.PrimaryEmailAddressID, primary = primary, nil
-	phones := identLists{
-		primary:    s.cell(row, colPrimaryPhone),
-		verified:   splitPhones(s.cell(row, colVerifiedPhones)),
-		unverified: splitPhones(s.cell(row, colUnverifiedPhones)),
-		listed:     true,
-	}
+	phones := s.identLists(row, colPhones, colPrimaryPhone, colVerifiedPhones, colUnverifiedPhones, splitPhones)
 	for _, p := range phones.build("phone", &primary) {
 		u.PhoneNumbers = append(u.PhoneNumbers, PhoneNumber{ID: p.ID, PhoneNumber: p.Value, Verification: p.Verification})
 	}
 	u.PrimaryPhoneNumberID = primary
 	return Record{Pos: s.pos, User: u}
+}
+
+// identLists reads a user's emails (or phones) from the columns that
+// describe them, with the meaning readLists gives the same fields in a
+// JSON export: the list column is `|`- or `,`-separated with the primary
+// first; a named primary is verified unless listed as unverified
+// (`clerk migrate` and Clerk's import tools create the primary verified);
+// once a verified or unverified column exists, an address in neither
+// list is not verified.
+func (s *csvFile) identLists(row []string, all, primary, verified, unverified string, split func(string) []string) identLists {
+	// Empty cells, most of them, are not split: splitting allocates.
+	splitCell := func(col string) []string {
+		if v := s.cell(row, col); v != "" {
+			return split(v)
+		}
+		return nil
+	}
+	l := identLists{
+		primary:    s.cell(row, primary),
+		verified:   splitCell(verified),
+		unverified: splitCell(unverified),
+		listed:     s.has(verified) || s.has(unverified),
+		flat:       true, // every CSV value is a string
+	}
+	// A list where one value belongs takes its first, as readLists does.
+	if strings.ContainsAny(l.primary, ",|") {
+		p := split(l.primary)
+		l.primary = ""
+		if len(p) > 0 {
+			l.primary = p[0]
+		}
+	}
+	l.primaryVerified = l.primary != ""
+	for _, v := range splitCell(all) {
+		l.all = append(l.all, ident{Value: v})
+	}
+	return l
+}
+
+// has reports whether the header has a column.
+func (s *csvFile) has(col string) bool {
+	_, ok := s.cols[col]
+	return ok
+}
+
+// flag reads a boolean column: true/false/1/0 in any case, empty for false.
+func (s *csvFile) flag(row []string, col string) (bool, error) {
+	switch v := s.cell(row, col); strings.ToLower(v) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, fmt.Errorf("field %q: got %s, want true, false, 1 or 0", col, quote(v))
+	}
+}
+
+// metadata reads a metadata column: a JSON object, or an empty cell for
+// none, decoded and bounded as the JSON readers do (metadataField).
+func (s *csvFile) metadata(row []string, col string) (map[string]any, error) {
+	v := s.cell(row, col)
+	if v == "" || v == "null" {
+		return nil, nil
+	}
+	if v[0] != '{' {
+		kind := "text that is not JSON"
+		if json.Valid([]byte(v)) {
+			kind = "JSON " + jsonKind([]byte(v))
+		}
+		return nil, fmt.Errorf("field %q: got %s, want a JSON object or an empty cell", col, kind)
+	}
+	return metadataField(col, view(v), false)
 }
 
 // cell returns a trimmed copy of a column's value ("" if the column is
@@ -389,6 +601,9 @@ func (s *csvFile) present(row []string, col string) bool {
 	return ok && i < len(row) && strings.TrimSpace(row[i]) != ""
 }
 
+// splitAddresses splits a multi-value email cell.
+func splitAddresses(v string) []string { return splitMulti(v, ",|") }
+
 // splitPhones splits a multi-value phone cell, each value unescaped.
 func splitPhones(v string) []string {
 	out := splitMulti(v, ",|")
@@ -415,5 +630,8 @@ func optional(v string) *string {
 	if v == "" {
 		return nil
 	}
-	return &v
+	// Not &v: that moves v to the heap on every call, empty or not.
+	p := new(string)
+	*p = v
+	return p
 }

@@ -1,0 +1,479 @@
+package clerk_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	_ "github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// The Dashboard CSV's columns (clerk.md §Exports 2).
+const dashboardHeader = "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n"
+
+// csvWrite writes content to a file in a test directory.
+func csvWrite(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// csvDrain opens path through the public API and reads it to the end,
+// returning the records and the first structural error.
+func csvDrain(t *testing.T, path string) ([]clerk.Record, error) {
+	t.Helper()
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var all []clerk.Record
+	for {
+		recs, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			return all, nil
+		}
+		if err != nil {
+			return all, err
+		}
+		all = append(all, recs...)
+	}
+}
+
+// csvUsers drains content and fails on a structural error.
+func csvUsers(t *testing.T, name, content string) []clerk.Record {
+	t.Helper()
+	recs, err := csvDrain(t, csvWrite(t, name, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func csvEnv(t *testing.T) ascendkit.Environment {
+	t.Helper()
+	env, err := ascendkit.Open("local:" + filepath.Join(t.TempDir(), "env.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	return env
+}
+
+// csvImport runs the importer over the file at path in mode, collecting
+// the report's entries.
+func csvImport(t *testing.T, path string, env ascendkit.Environment, mode importer.Mode) (importer.Report, []importer.Entry, error) {
+	t.Helper()
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var entries []importer.Entry
+	rep, err := importer.Run(context.Background(), src, env, importer.Options{Mode: mode, Phases: importer.Phases{Users: true},
+		OnEvent: func(e importer.Event) {
+			if f, ok := e.(importer.EntryFound); ok {
+				entries = append(entries, f.Entry)
+			}
+		}})
+	return rep, entries, err
+}
+
+// dashboardRows is a Dashboard CSV of n users, row i's first name given
+// by name(i).
+func dashboardRows(n int, name func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(dashboardHeader)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "user_%d,%s,Smith,,u%d@example.com,,u%d@example.com,,,,,,\n", i, name(i), i, i)
+	}
+	return b.String()
+}
+
+// A quote that opens a field and is never closed would make every row
+// after it one value: before, the reader returned that tail as one
+// malformed record and the run imported the rows above it, exit 0, with
+// 996 of 1,000 users silently gone. The file is now refused like a
+// truncated JSON export: by the reader, its check pass, a preview and a
+// run, which writes nothing.
+func TestCSVUnclosedQuoteRefusesFile(t *testing.T) {
+	path := csvWrite(t, "users.csv", dashboardRows(1000, func(i int) string {
+		if i == 4 {
+			return `"Bob`
+		}
+		return "Bob"
+	}))
+	// Row 4 is on line 5, after the header; the file has 1,001 lines.
+	const want = "line 5 is never closed, so lines 5–1001"
+	recs, err := csvDrain(t, path)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Next: err = %v, want %q", err, want)
+	}
+	if len(recs) != 3 {
+		t.Errorf("%d records before the error, want the 3 rows above the quote", len(recs))
+	}
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if n, err := src.(clerk.Checker).Check(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Check = %d, %v, want %q", n, err, want)
+	}
+
+	env := csvEnv(t)
+	for _, mode := range []importer.Mode{importer.ModePreview, importer.ModeRun} {
+		rep, _, err := csvImport(t, path, env, mode)
+		if err == nil || !strings.Contains(err.Error(), want) || rep.Error == "" {
+			t.Errorf("%s: err = %v, report error %q, want %q", mode, err, rep.Error, want)
+		}
+	}
+	if n, err := env.CountUsers(context.Background()); n != 0 || err != nil {
+		t.Errorf("%d users written from a file with an unclosed quote (%v)", n, err)
+	}
+
+	// The same at the very end of a file without a final newline, and in
+	// the header.
+	for content, want := range map[string]string{
+		dashboardHeader + "user_1,\"Ann":              "line 2 is never closed, so lines 2–2",
+		"id,\"primary_email_address\nuser_1,a@x.io\n": "line 1 is never closed",
+	} {
+		if _, err := csvDrain(t, csvWrite(t, "e.csv", content)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", content, err, want)
+		}
+	}
+	// A closed quoted field at the end is fine, with or without a newline.
+	for _, content := range []string{dashboardHeader + "user_1,\"Ann\"", dashboardHeader + "user_1,\"A\"\"nn\"\n"} {
+		if recs, err := csvDrain(t, csvWrite(t, "ok.csv", content)); err != nil || len(recs) != 1 || recs[0].User == nil {
+			t.Errorf("%q: %v, %v", content, recs, err)
+		}
+	}
+}
+
+// A stray quote closed by another stray quote hundreds of rows later makes
+// the rows between one malformed record. Before, its error named only the
+// line it starts on, so the report showed one bad row where 497 users were
+// lost; it now names the lines it spans, in the reader and in the
+// importer's entries.
+func TestCSVStrayQuoteSpanIsReported(t *testing.T) {
+	content := dashboardRows(600, func(i int) string {
+		switch i {
+		case 4:
+			return `"Bob`
+		case 500:
+			return `O"Brien`
+		}
+		return "Bob"
+	})
+	path := csvWrite(t, "users.csv", content)
+	recs, err := csvDrain(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows 1–3, then rows 4–500 as one record, then rows 501–600.
+	if len(recs) != 3+1+100 {
+		t.Fatalf("%d records", len(recs))
+	}
+	const want = "spans lines 5–501"
+	bad := recs[3]
+	if bad.Err == nil || !strings.Contains(bad.Err.Error(), want) || !strings.Contains(bad.Err.Error(), "record 4 (line 5)") {
+		t.Fatalf("record 4 err = %v, want %q", bad.Err, want)
+	}
+	if recs[4].User == nil || recs[4].User.ID != "user_501" {
+		t.Errorf("record 5 = %+v, want user_501", recs[4])
+	}
+
+	rep, entries, err := csvImport(t, path, csvEnv(t), importer.ModePreview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Users.SkippedReasons[importer.ReasonMalformed] != 1 || rep.Users.ToImport != 103 {
+		t.Errorf("users = %+v", rep.Users)
+	}
+	found := false
+	for _, e := range entries {
+		if e.Reason == importer.ReasonMalformed && strings.Contains(e.Detail, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no malformed entry says %q: %+v", want, entries)
+	}
+
+	// A quoted field that legitimately holds a line break is one row.
+	recs = csvUsers(t, "nl.csv", "id,primary_email_address,first_name\nuser_1,a@x.io,\"Ann\nMarie\"\nuser_2,b@x.io,B\n")
+	if len(recs) != 2 || recs[0].User == nil || *recs[0].User.FirstName != "Ann\nMarie" || recs[1].User == nil {
+		t.Errorf("quoted line break: %+v", recs)
+	}
+}
+
+// clerkSampleCSV is clerk/migration-script's samples/clerk.csv, verbatim:
+// the support export's columns as CSV, with unquoted JSON metadata.
+const clerkSampleCSV = `id,first_name,last_name,username,email_addresses,phone_numbers,totp_secret,password_digest,password_hasher,unsafe_metadata,public_metadata,private_metadata
+user_2YDryYFVMM1W1plDDKz7Gzf4we6,Jane,Doe,,janedoe@clerk.dev,,,,bcrypt,{},,{}
+user_2ZZCgLE7kJG2CRBxTZ6YUIvzS10,John,Doe,,johndoe@gmail.com,,,,,{},{"discord": {"step": "final"}},{}
+user_2cWszPHuo6P2lCdnhhZbVMfbAIC,John,Hancock,,johnhncock@clerk.dev,,,,,{},{"discord": {"step": "discord"}},{}
+user_2cukOsyNsh0J3MCEvrgM6PkoB0I,Jane,Hancock,,janehancock@clerk.dev,,,,,{},{},{}
+`
+
+// The same four users as support JSON (clerk.md §Exports 3), which the
+// JSON reader already reads: the CSV must give the same users.
+const clerkSampleJSON = `[
+{"id":"user_2YDryYFVMM1W1plDDKz7Gzf4we6","first_name":"Jane","last_name":"Doe","username":null,"email_addresses":"janedoe@clerk.dev","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":"bcrypt","unsafe_metadata":{},"public_metadata":null,"private_metadata":{}},
+{"id":"user_2ZZCgLE7kJG2CRBxTZ6YUIvzS10","first_name":"John","last_name":"Doe","username":null,"email_addresses":"johndoe@gmail.com","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":null,"unsafe_metadata":{},"public_metadata":{"discord": {"step": "final"}},"private_metadata":{}},
+{"id":"user_2cWszPHuo6P2lCdnhhZbVMfbAIC","first_name":"John","last_name":"Hancock","username":null,"email_addresses":"johnhncock@clerk.dev","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":null,"unsafe_metadata":{},"public_metadata":{"discord": {"step": "discord"}},"private_metadata":{}},
+{"id":"user_2cukOsyNsh0J3MCEvrgM6PkoB0I","first_name":"Jane","last_name":"Hancock","username":null,"email_addresses":"janehancock@clerk.dev","phone_numbers":null,"totp_secret":null,"password_digest":null,"password_hasher":null,"unsafe_metadata":{},"public_metadata":{},"private_metadata":{}}
+]`
+
+// The public Clerk CSV sample has email_addresses, not
+// primary_email_address, and metadata columns: it was refused for its
+// header. It now reads as the same users its support-JSON form gives.
+func TestCSVClerkSample(t *testing.T) {
+	recs := csvUsers(t, "clerk.csv", clerkSampleCSV)
+	want := csvUsers(t, "clerk.json", clerkSampleJSON)
+	if len(recs) != 4 || len(want) != 4 {
+		t.Fatalf("%d CSV records, %d JSON records, want 4", len(recs), len(want))
+	}
+	for i, r := range recs {
+		if r.Err != nil {
+			t.Fatalf("record %d: %v", i+1, r.Err)
+		}
+		// Hasher names differ (the JSON's null is ""); the rest is equal.
+		got, exp := *r.User, *want[i].User
+		got.PasswordHasher, exp.PasswordHasher = "", ""
+		if !reflect.DeepEqual(got, exp) {
+			t.Errorf("record %d\n csv  %+v\n json %+v", i+1, got, exp)
+		}
+	}
+	jane, john := recs[0].User, recs[1].User
+	if jane.PasswordEnabled || jane.PasswordHasher != "bcrypt" || jane.PasswordDigest != "" {
+		t.Errorf("Jane: a hasher without a digest is no password: %+v", jane)
+	}
+	if len(jane.EmailAddresses) != 1 || jane.EmailAddresses[0].EmailAddress != "janedoe@clerk.dev" ||
+		jane.PrimaryEmailAddressID == nil || *jane.PrimaryEmailAddressID != jane.EmailAddresses[0].ID {
+		t.Errorf("Jane's addresses: %+v, primary %v", jane.EmailAddresses, jane.PrimaryEmailAddressID)
+	}
+	if jane.PublicMetadata != nil || jane.PrivateMetadata == nil || len(jane.PrivateMetadata) != 0 {
+		t.Errorf("Jane's metadata: public %v (empty cell: none), private %v ({}: empty)", jane.PublicMetadata, jane.PrivateMetadata)
+	}
+	if step := fmt.Sprint(john.PublicMetadata["discord"]); step != "map[step:final]" {
+		t.Errorf("John's public metadata = %v", john.PublicMetadata)
+	}
+
+	src, err := clerk.OpenFile(csvWrite(t, "clerk.csv", clerkSampleCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	notes := src.(clerk.Noter).Notes()
+	if len(notes) != 1 || strings.Contains(notes[0], "metadata") || !strings.Contains(notes[0], "no signup dates or OAuth accounts") {
+		t.Errorf("notes = %q: the file has metadata, not dates or OAuth", notes)
+	}
+
+	// The whole sample previews: four users to import, none malformed.
+	rep, _, err := csvImport(t, csvWrite(t, "clerk.csv", clerkSampleCSV), csvEnv(t), importer.ModePreview)
+	if err != nil || rep.Users.ToImport != 4 || rep.Users.Skipped != 0 {
+		t.Errorf("preview: %+v, %v", rep.Users, err)
+	}
+}
+
+// Other rows of that shape: quoted JSON with commas, several addresses in
+// one cell (`,` or `|`, the first the primary), and metadata that is not
+// an object, which makes only that record malformed.
+func TestCSVSupportShapeCells(t *testing.T) {
+	content := "id,email_addresses,phone_numbers,public_metadata,private_metadata,unsafe_metadata,first_name\n" +
+		`user_1,"a@x.io, b@x.io",+15550100|+15550101,"{""a"":1,""b"":2}","{""n"":12345678901234567890}",null,Ann` + "\n" +
+		"user_2,c@x.io|d@x.io,,,,,\n" +
+		"user_3,e@x.io,,[1],,,\n" +
+		"user_4,f@x.io,,hello,,,\n" +
+		`user_5,g@x.io,,"{""a"":",,,` + "\n" +
+		`user_6,h@x.io,,{"a": 1},,,Bo"b` + "\n" +
+		"user_7,i@x.io,,,,\"" + `{""big"":""` + strings.Repeat("m", 300<<10) + `""}"` + ",\n" +
+		"user_8,j@x.io,,{},,,\n"
+	recs := csvUsers(t, "shape.csv", content)
+	var got []string
+	for _, r := range recs {
+		if r.Err != nil {
+			got = append(got, fmt.Sprintf("ERR@%d", r.Pos))
+		} else {
+			got = append(got, r.User.ID)
+		}
+	}
+	if strings.Join(got, ",") != "user_1,user_2,ERR@3,ERR@4,ERR@5,ERR@6,ERR@7,user_8" {
+		t.Fatalf("records = %v", got)
+	}
+	u1 := recs[0].User
+	meta, _ := json.Marshal([]any{u1.PublicMetadata, u1.PrivateMetadata, u1.UnsafeMetadata})
+	if string(meta) != `[{"a":1,"b":2},{"n":12345678901234567890},null]` {
+		t.Errorf("user_1 metadata = %s", meta)
+	}
+	addresses := func(u *clerk.User) string {
+		var out []string
+		for _, e := range u.EmailAddresses {
+			mark := ""
+			if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID {
+				mark = "*"
+			}
+			out = append(out, mark+e.EmailAddress)
+		}
+		for _, p := range u.PhoneNumbers {
+			mark := ""
+			if u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == p.ID {
+				mark = "*"
+			}
+			out = append(out, mark+p.PhoneNumber)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := addresses(u1); got != "*a@x.io b@x.io *+15550100 +15550101" {
+		t.Errorf("user_1 addresses = %s", got)
+	}
+	if got := addresses(recs[1].User); got != "*c@x.io d@x.io" {
+		t.Errorf("user_2 addresses = %s", got)
+	}
+	for pos, want := range map[int]string{
+		3: `field "public_metadata": got JSON an array, want a JSON object`,
+		4: `field "public_metadata": got text that is not JSON, want a JSON object`,
+		5: `field "public_metadata"`,
+		6: `bare " in non-quoted-field`,
+		7: `field "unsafe_metadata" is larger than 256 KiB`,
+	} {
+		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("record %d err = %v, want %q", pos, err, want)
+		}
+	}
+
+	// The header needs an id and one of the two email columns.
+	if _, err := csvDrain(t, csvWrite(t, "h.csv", "id,phone_numbers\nuser_1,+15550100\n")); err == nil ||
+		!strings.Contains(err.Error(), `no "primary_email_address" column (nor an "email_addresses" column)`) {
+		t.Errorf("header without email columns: err = %v", err)
+	}
+	if recs := csvUsers(t, "h.csv", "email_addresses,id\na@x.io,user_1\n"); len(recs) != 1 || recs[0].User == nil {
+		t.Errorf("id + email_addresses: %+v", recs)
+	}
+}
+
+// A banned (or locked) column was ignored, so banned users were imported
+// from a CSV while the JSON reader's banned users are skipped. Both now
+// give the same users and the same preview.
+func TestCSVBannedAndOptionalColumns(t *testing.T) {
+	content := "id,primary_email_address,banned,locked,external_id,last_sign_in_at,image_url,has_image\n" +
+		"user_1,a@x.io,TRUE,,ext-1,2024-05-01T04:37:53Z,https://img.example/a.png,true\n" +
+		"user_2,b@x.io,1,1,,1700000000,,\n" +
+		"user_3,c@x.io,false,False,,,,\n" +
+		"user_4,d@x.io,0,0,,,,0\n" +
+		"user_5,e@x.io,,,,,,\n" +
+		"user_6,f@x.io,yes,,,,,\n" +
+		"user_7,g@x.io,,maybe,,,,\n" +
+		"user_8,h@x.io,,,,yesterday,,\n"
+	recs := csvUsers(t, "b.csv", content)
+	if len(recs) != 8 {
+		t.Fatalf("%d records", len(recs))
+	}
+	u1, u2 := recs[0].User, recs[1].User
+	if u1 == nil || !u1.Banned || u1.Locked || u1.ExternalID == nil || *u1.ExternalID != "ext-1" || u1.LastSignInAt == nil ||
+		*u1.LastSignInAt != 1714538273000 || u1.ImageURL != "https://img.example/a.png" || !u1.HasImage {
+		t.Errorf("user_1 = %+v", u1)
+	}
+	if u2 == nil || !u2.Banned || !u2.Locked || u2.ExternalID != nil || u2.LastSignInAt == nil || *u2.LastSignInAt != 1700000000000 || u2.HasImage {
+		t.Errorf("user_2 = %+v", u2)
+	}
+	for _, r := range recs[2:5] {
+		if r.User == nil || r.User.Banned || r.User.Locked || r.User.LastSignInAt != nil {
+			t.Errorf("%d: %+v %v", r.Pos, r.User, r.Err)
+		}
+	}
+	for pos, want := range map[int]string{
+		6: `field "banned": got "yes", want true, false, 1 or 0`,
+		7: `field "locked": got "maybe"`,
+		8: `field "last_sign_in_at"`,
+	} {
+		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("record %d err = %v, want %q", pos, err, want)
+		}
+	}
+
+	// The same five good users as API JSON preview the same.
+	asJSON := `[
+		{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.io"}],"banned":true},
+		{"id":"user_2","email_addresses":[{"id":"e","email_address":"b@x.io"}],"banned":true,"locked":true},
+		{"id":"user_3","email_addresses":[{"id":"e","email_address":"c@x.io"}]},
+		{"id":"user_4","email_addresses":[{"id":"e","email_address":"d@x.io"}]},
+		{"id":"user_5","email_addresses":[{"id":"e","email_address":"e@x.io"}]}
+	]`
+	good := strings.Join(strings.SplitAfter(content, "\n")[:6], "")
+	csvRep, _, err := csvImport(t, csvWrite(t, "b.csv", good), csvEnv(t), importer.ModePreview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonRep, _, err := csvImport(t, csvWrite(t, "b.json", asJSON), csvEnv(t), importer.ModePreview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if csvRep.Users.SkippedReasons[importer.ReasonBanned] != 2 || csvRep.Users.ToImport != 3 ||
+		!reflect.DeepEqual(csvRep.Users.SkippedReasons, jsonRep.Users.SkippedReasons) || csvRep.Users.ToImport != jsonRep.Users.ToImport {
+		t.Errorf("csv preview %+v, json preview %+v", csvRep.Users, jsonRep.Users)
+	}
+}
+
+// An address named by primary_email_address was unverified in a Dashboard
+// CSV row with empty verified lists, and verified in a `clerk migrate`
+// file. Both now follow decode.go's rule: the named primary is verified
+// unless listed as unverified; the same for phones.
+func TestCSVPrimaryVerifiedAsInMigrate(t *testing.T) {
+	csvContent := dashboardHeader +
+		"user_1,,,,a@x.io,+15550100,,,,,,,\n" +
+		"user_2,,,,b@x.io,+15550101,,b@x.io,,+15550101,,,\n" +
+		"user_3,,,,c@x.io,,,other@x.io,,,,,\n"
+	migrate := `{"clerkMigrate":1,"users":[
+		{"id":"user_1","primary_email_address":"a@x.io","verified_email_addresses":[],"unverified_email_addresses":[],"primary_phone_number":"+15550100","verified_phone_numbers":[],"unverified_phone_numbers":[]},
+		{"id":"user_2","primary_email_address":"b@x.io","verified_email_addresses":[],"unverified_email_addresses":["b@x.io"],"primary_phone_number":"+15550101","verified_phone_numbers":[],"unverified_phone_numbers":["+15550101"]},
+		{"id":"user_3","primary_email_address":"c@x.io","verified_email_addresses":[],"unverified_email_addresses":["other@x.io"],"primary_phone_number":null,"verified_phone_numbers":[],"unverified_phone_numbers":[]}
+	]}`
+	status := func(recs []clerk.Record) string {
+		var out []string
+		for _, r := range recs {
+			if r.Err != nil {
+				t.Fatalf("record %d: %v", r.Pos, r.Err)
+			}
+			for _, e := range r.User.EmailAddresses {
+				out = append(out, e.EmailAddress+":"+e.Verification.Status)
+			}
+			for _, p := range r.User.PhoneNumbers {
+				out = append(out, p.PhoneNumber+":"+p.Verification.Status)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	got := status(csvUsers(t, "d.csv", csvContent))
+	want := status(csvUsers(t, "m.json", migrate))
+	const expect = "a@x.io:verified +15550100:verified b@x.io:unverified +15550101:unverified c@x.io:verified other@x.io:unverified"
+	if got != expect || want != expect {
+		t.Errorf("csv     %s\nmigrate %s\nwant    %s", got, want, expect)
+	}
+
+	// And so the imported user's email is verified.
+	env := csvEnv(t)
+	if _, _, err := csvImport(t, csvWrite(t, "d.csv", csvContent), env, importer.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	for email, verified := range map[string]bool{"a@x.io": true, "b@x.io": false, "c@x.io": true} {
+		u, err := env.GetUser(context.Background(), email)
+		if err != nil || u.EmailVerified != verified {
+			t.Errorf("%s: emailVerified %v (%v), want %v", email, u.EmailVerified, err, verified)
+		}
+	}
+}
