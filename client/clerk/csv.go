@@ -361,18 +361,30 @@ func (s *csvFile) readHeader() error {
 	}
 	s.cols = make(map[string]int, len(fields))
 	names := make([]string, 0, len(fields))
+	hidden := 0
 	for i, h := range fields {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
 		if h == "" {
 			continue
 		}
 		if _, dup := s.cols[h]; dup {
+			if !headerLike(h) {
+				return fmt.Errorf("clerk: %s: not a Clerk user export: the first line repeats a value and does not look like a CSV header (is the header row missing?)", s.name)
+			}
 			return fmt.Errorf("clerk: %s: CSV column %s appears twice in the header", s.name, quote(h))
 		}
 		s.cols[h] = i
-		if len(names) < 9 {
+		switch {
+		case !headerLike(h):
+			hidden++
+		case len(names) < 9:
 			names = append(names, quote(h))
 		}
+	}
+	if hidden > 0 {
+		// A file without its header row puts a user's cells here, the
+		// password digest and TOTP secret among them: never echoed.
+		names = append(names, fmt.Sprintf("%d value(s) that are not column names, not shown", hidden))
 	}
 	s.ncols = len(fields)
 	// The Dashboard's shape names the primary address; the support
@@ -380,8 +392,8 @@ func (s *csvFile) readHeader() error {
 	_, hasList := s.cols[colEmails]
 	for _, need := range []string{colID, colPrimaryEmail} {
 		if _, ok := s.cols[need]; !ok && (need != colPrimaryEmail || !hasList) {
-			if len(names) > 8 {
-				names = append(names[:8], "…")
+			if len(names) > 9 {
+				names = append(names[:8], "…", names[len(names)-1])
 			}
 			nor := ""
 			if need == colPrimaryEmail {
@@ -634,4 +646,26 @@ func optional(v string) *string {
 	p := new(string)
 	*p = v
 	return p
+}
+
+// headerLike reports whether a header cell looks like a column name (a
+// short word, or snake_case words) rather than a value: an id, an
+// address, a digest or a secret, which error messages must not echo.
+// 12 letters is below the 16 of the shortest TOTP secret.
+func headerLike(h string) bool {
+	if len(h) > 40 {
+		return false
+	}
+	words := strings.Split(h, "_")
+	for _, w := range words {
+		if w == "" {
+			return false
+		}
+		for _, c := range w {
+			if c < 'a' || c > 'z' {
+				return false
+			}
+		}
+	}
+	return len(words) > 1 || len(h) <= 12
 }

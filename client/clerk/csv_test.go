@@ -477,3 +477,37 @@ func TestCSVPrimaryVerifiedAsInMigrate(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVHeaderlessFileEchoesNoSecret: a Dashboard CSV without its header
+// row puts a user's cells where column names go; the error must not echo
+// the password digest or the TOTP secret (nor the email or id).
+func TestCSVHeaderlessFileEchoesNoSecret(t *testing.T) {
+	const digest = "$2a$04$PucUgVDY44vsUYhwHAHr/uqmLFgLxUgUKdmKaRMHuY9aX.C5DyYAa"
+	for _, row := range []string{
+		"user_2YDry,,,,jane@x.dev,,,,,,," + digest + ",bcrypt\n",
+		"user_2YDry,Jane,Doe,,jane@x.dev,,JBSWY3DPEHPK3PXP," + digest + ",bcrypt,{},{},{}\n",
+		"user_2YDry,JBSWYDPEHPKPXPQRSTUV,jane@x.dev,jane@x.dev\n",
+	} {
+		path := filepath.Join(t.TempDir(), "users.csv")
+		if err := os.WriteFile(path, []byte(row), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src, err := clerk.OpenFile(path)
+		if err == nil {
+			_, err = src.Next(context.Background())
+			src.Close()
+		}
+		if err == nil {
+			t.Fatalf("%q: accepted", row)
+		}
+		msg := strings.ToLower(err.Error())
+		for _, secret := range []string{digest, "jbswy3dpehpk3pxp", "jbswydpehpkpxpqrstuv", "jane@x.dev", "user_2ydry"} {
+			if strings.Contains(msg, strings.ToLower(secret)) || strings.Contains(msg, strings.ToLower(secret[:10])) {
+				t.Errorf("%q: error echoes %q: %s", row, secret, err)
+			}
+		}
+		if !strings.Contains(msg, "not a clerk user export") {
+			t.Errorf("%q: error %q", row, err)
+		}
+	}
+}
