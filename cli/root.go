@@ -150,9 +150,11 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 	return ExitError
 }
 
-// secretKeyRE matches a Clerk secret key, with the characters a pasted
-// key could run on with.
-var secretKeyRE = regexp.MustCompile(`sk_(live|test)_[^\s"'/:,;]*`)
+// secretKeyRE matches a Clerk secret key: the prefix and the run of
+// characters after it up to a space, quote or separator (so a key pasted
+// with odd characters is still hidden whole, while a bare "sk_live_…" in
+// a message is left alone).
+var secretKeyRE = regexp.MustCompile(`sk_(live|test)_[^\s"'/:,;…)]+`)
 
 // looksLikeSecretKey says whether a flag value holds a Clerk secret key,
 // which must then not be quoted back in an error.
