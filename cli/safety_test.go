@@ -194,7 +194,20 @@ func TestSecretKeyNotEchoed(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "looks like a Clerk secret key") || !strings.Contains(r.stderr, "local:<path>") {
 		t.Errorf("set-env key: exit %d %q", r.code, r.stderr)
 	}
+	// set-env with no target shows the current one: not a key, nor a
+	// password in a URL that does not parse.
+	for _, target := range []string{key, "postgres://ak:hunter2SECRETabc123@/x"} {
+		for _, args := range [][]string{{"set-env"}, {"set-env", "--json"}} {
+			r := h.run("", append(args, "--env", target)...)
+			if r.code != 0 || strings.Contains(r.stdout+r.stderr, "SECRETabc123") || !strings.Contains(r.stdout, "invalid") && !strings.Contains(r.stdout, "not a valid target") {
+				t.Errorf("%v --env %s: exit %d\n%s%s", args, target, r.code, r.stdout, r.stderr)
+			}
+		}
+	}
 	h.envs["ASCENDKIT_ENV"] = key
+	if r := h.run("", "set-env"); strings.Contains(r.stdout+r.stderr, "SECRETabc123") {
+		t.Errorf("set-env with $ASCENDKIT_ENV a key:\n%s%s", r.stdout, r.stderr)
+	}
 	r = h.run("", "user", "list")
 	if r.code != 2 || strings.Contains(r.stdout+r.stderr, "SECRETabc123") || !strings.Contains(r.stderr, "looks like a Clerk secret key") {
 		t.Errorf("$ASCENDKIT_ENV key: exit %d %q", r.code, r.stderr)

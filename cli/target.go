@@ -262,6 +262,8 @@ type currentEnv struct {
 	// Exists is false for a local database not created yet.
 	Exists bool `json:"exists"`
 	Users  *int `json:"users,omitempty"`
+	// Invalid says why the target does not parse (commands then refuse it).
+	Invalid string `json:"invalid,omitempty"`
 }
 
 // show prints the current target and where it came from.
@@ -277,7 +279,16 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	if from == fromConfig {
 		c.ConfigPath, _ = o.g.configPath()
 	}
-	if t, perr := ascendkit.ParseTarget(target); perr == nil && (t.Kind == ascendkit.TargetLocal || t.Kind == ascendkit.TargetPostgres) {
+	t, perr := ascendkit.ParseTarget(target)
+	if perr != nil {
+		// Shown as given, but never a Clerk key pasted there.
+		c.Env = redactSecrets(target)
+		if strings.Contains(c.Env, "://") {
+			c.Env = ascendkit.RedactURL(c.Env) // nor a password
+		}
+		c.Invalid = redactSecrets(perr.Error())
+	}
+	if perr == nil && (t.Kind == ascendkit.TargetLocal || t.Kind == ascendkit.TargetPostgres) {
 		if t.Kind == ascendkit.TargetPostgres {
 			c.Env = t.Redacted() // never the password
 		} else if abs, err := filepath.Abs(t.Path); err == nil {
@@ -303,6 +314,8 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	}[from]
 	fmt.Fprintf(w, "Environment: %s\n  %s\n", termtext.Clean(c.Env), termtext.Clean(why))
 	switch {
+	case c.Invalid != "":
+		fmt.Fprintf(w, "  not a valid target: %s\n", termtext.Clean(c.Invalid))
 	case c.Users != nil:
 		fmt.Fprintf(w, "  %s users\n", importer.Thousands(*c.Users))
 	case strings.HasPrefix(c.Env, "local:"):
