@@ -190,6 +190,16 @@ func (o *importOptions) run(ctx context.Context) error {
 	if err := o.checkEntriesPath(); err != nil {
 		return err
 	}
+	// The entries' temporary file is made first, so an unwritable
+	// directory stops the command before an environment is created.
+	var entries *entryLog
+	if o.entries != "" {
+		if entries, err = newEntryLog(o.entries); err != nil {
+			return err
+		}
+		// Removes the temporary file unless commit put it in place.
+		defer entries.discard()
+	}
 	prog := newProgress(o.g.io)
 	src, err := o.openSource(ctx, prog.wait)
 	if err != nil {
@@ -215,14 +225,6 @@ func (o *importOptions) run(ctx context.Context) error {
 	}
 	defer env.Close()
 
-	var entries *entryLog
-	if o.entries != "" {
-		if entries, err = newEntryLog(o.entries); err != nil {
-			return &exitError{code: ExitError, err: fmt.Errorf("--entries: %w", err)}
-		}
-		// Removes the temporary file unless commit put it in place.
-		defer entries.discard()
-	}
 	notable := &notableEntries{max: 10}
 	opts.OnEvent = func(ev importer.Event) {
 		prog.event(ev)
@@ -240,11 +242,13 @@ func (o *importOptions) run(ctx context.Context) error {
 		// all, and an existing entries file is left as it was.
 		return runErr
 	}
-	// Users were read, so the entries describe this command's run, even
-	// one that stopped partway: they list the users its report counts
-	// (and a re-run's skips and failures), which is what a reader of the
-	// file after this command expects to find, not an older run's list.
-	if entries != nil {
+	// When users were read, the entries describe this command's run, even
+	// one that stopped partway: they list the users its report counts,
+	// which is what a reader of the file after this command expects, not
+	// an older run's list. A run stopped (interrupted) before reading
+	// anyone leaves an existing file as it was; one that finished on an
+	// empty source replaces it with an empty list.
+	if entries != nil && (runErr == nil || rep.Users.Fetched > 0) {
 		if err := entries.commit(); err != nil {
 			return &exitError{code: ExitError, err: fmt.Errorf("writing %s: %w", o.entries, err)}
 		}
@@ -559,7 +563,11 @@ func newEntryLog(path string) (*entryLog, error) {
 	// and names, readable by the owner only.
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return nil, err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // not the temporary name, which the user never gave
+		}
+		return nil, &exitError{code: ExitError, err: fmt.Errorf("--entries %s: cannot write in %s: %w", termtext.Clean(path), termtext.Clean(filepath.Dir(path)), err)}
 	}
 	w := bufio.NewWriter(f)
 	return &entryLog{path: path, f: f, w: w, enc: newJSONWriter(w, "")}, nil

@@ -122,6 +122,15 @@ func TestEntriesReplacedOnlyWhenUsersWereRead(t *testing.T) {
 		t.Fatalf("missing file: exit %d, entries now %q", r.code, readOrEmpty(t, entries))
 	}
 	noTempFiles(t, h.dir)
+	// An entries path in a directory that does not exist stops the run
+	// before the environment is created.
+	r = h.run("", "import", "clerk", "run", "--file", filepath.Join(h.dir, "absent.json"), "--env", "local:"+filepath.Join(h.dir, "new.db"), "--entries", filepath.Join(h.dir, "no", "e.jsonl"))
+	if r.code != 1 || !strings.Contains(r.stderr, "--entries") || strings.Contains(r.stderr, ".tmp") {
+		t.Errorf("entries in a missing directory: exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "new.db")); !os.IsNotExist(err) {
+		t.Errorf("the environment was created (%v)", err)
+	}
 
 	// A file cut short after two records: the preview stops with an
 	// error, and the entries list the two users it read.
