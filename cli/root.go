@@ -154,7 +154,7 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 // characters after it up to a space, quote or separator (so a key pasted
 // with odd characters is still hidden whole, while a bare "sk_live_…" in
 // a message is left alone).
-var secretKeyRE = regexp.MustCompile(`sk_(live|test)_[^\s"'/:,;…)]+`)
+var secretKeyRE = regexp.MustCompile(`(?i)sk_(live|test)_[^\s"'/:,;…)]+`)
 
 // looksLikeSecretKey says whether a flag value holds a Clerk secret key,
 // which must then not be quoted back in an error.

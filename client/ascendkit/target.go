@@ -125,6 +125,7 @@ func ParseTarget(s string) (Target, error) {
 // looksLikeClerkSecretKey says whether s holds a Clerk secret key
 // anywhere (a target is never one, and errors quote targets).
 func looksLikeClerkSecretKey(s string) bool {
+	s = strings.ToLower(s)
 	return strings.Contains(s, "sk_live_") || strings.Contains(s, "sk_test_")
 }
 
