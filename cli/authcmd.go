@@ -31,7 +31,7 @@ password does not match, or the user has no kept password (and why).`,
 }
 
 func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
-	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
 		st, err := importer.KeptPassword(ctx, env, who)
 		var none *importer.NoKeptPasswordError
 		if errors.As(err, &none) {

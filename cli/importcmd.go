@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +62,7 @@ type importOptions struct {
 	json          bool
 	passwords     string
 	only          []string
+	onlySet       bool
 }
 
 func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
@@ -76,6 +78,7 @@ func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.providersSet = cmd.Flags().Changed("providers")
+			o.onlySet = cmd.Flags().Changed("only")
 			return o.run(cmd.Context())
 		},
 	}
@@ -143,17 +146,36 @@ func (o *importOptions) options() (importer.Options, error) {
 	case importer.PolicySkip, importer.PolicyMerge:
 		opts.OnDuplicate = importer.Policy(o.onDuplicate)
 	default:
-		return opts, usageErr("--on-duplicate must be skip or merge, not %q", o.onDuplicate)
+		return opts, usageErr("--on-duplicate must be skip or merge, not %q", redactSecrets(o.onDuplicate))
 	}
 	if o.providersSet {
 		p, err := importer.ParseProviders(o.providers)
 		if err != nil {
+			if looksLikeSecretKey(o.providers) {
+				// The parser's message quotes the value: not a key.
+				return opts, usageErr("--providers: that looks like a Clerk secret key, not a provider list (e.g. --providers google,github); the key goes to --api-key or $CLERK_SECRET_KEY")
+			}
 			return opts, usageErr("--providers: %v", err)
 		}
 		opts.Providers = p
 	}
 	if err := importer.ValidateIdentity(o.fromIdentity); err != nil {
+		if looksLikeSecretKey(o.fromIdentity) {
+			return opts, usageErr("--from-identity: that looks like a Clerk secret key, not a sender email")
+		}
 		return opts, usageErr("--from-identity: %v", err)
+	}
+	if o.onlySet {
+		// `--only "$CANARY"` with the variable unset must not become a full
+		// import: an --only that names no one is a mistake, not "everyone".
+		for _, v := range o.only {
+			if v = strings.TrimSpace(v); v != "" {
+				opts.Only = append(opts.Only, v)
+			}
+		}
+		if len(opts.Only) == 0 {
+			return opts, usageErr("--only names no user (it was given an empty value): give an email or Clerk id, or leave --only out to import everyone")
+		}
 	}
 	return opts, nil
 }
@@ -162,6 +184,21 @@ func (o *importOptions) run(ctx context.Context) error {
 	opts, err := o.options()
 	if err != nil {
 		return err
+	}
+	// Before anything is opened for writing: an --entries path naming an
+	// input or the environment would destroy it.
+	if err := o.checkEntriesPath(); err != nil {
+		return err
+	}
+	// The entries' temporary file is made first, so an unwritable
+	// directory stops the command before an environment is created.
+	var entries *entryLog
+	if o.entries != "" {
+		if entries, err = newEntryLog(o.entries); err != nil {
+			return err
+		}
+		// Removes the temporary file unless commit put it in place.
+		defer entries.discard()
 	}
 	prog := newProgress(o.g.io)
 	src, err := o.openSource(ctx, prog.wait)
@@ -177,20 +214,17 @@ func (o *importOptions) run(ctx context.Context) error {
 		defer pws.Close()
 		opts.Passwords = pws
 	}
-	opts.Only = o.only
-	env, err := o.g.openEnv(ctx)
+	var env ascendkit.Environment
+	if o.mode == importer.ModeRun {
+		env, err = o.g.openEnv(ctx)
+	} else {
+		env, err = o.g.openPreviewEnv(ctx)
+	}
 	if err != nil {
 		return err
 	}
 	defer env.Close()
 
-	var entries *entryLog
-	if o.entries != "" {
-		if entries, err = newEntryLog(o.entries); err != nil {
-			return err
-		}
-		defer entries.Close()
-	}
 	notable := &notableEntries{max: 10}
 	opts.OnEvent = func(ev importer.Event) {
 		prog.event(ev)
@@ -204,17 +238,24 @@ func (o *importOptions) run(ctx context.Context) error {
 	rep, runErr := importer.Run(ctx, src, env, opts)
 	prog.done()
 	if runErr != nil && !rep.Interrupted && rep.Users.Fetched == 0 {
-		// Nothing was read (bad key, unreadable file): the error says it all.
+		// Nothing was read (bad key, unreadable file): the error says it
+		// all, and an existing entries file is left as it was.
 		return runErr
+	}
+	// When users were read, the entries describe this command's run, even
+	// one that stopped partway: they list the users its report counts,
+	// which is what a reader of the file after this command expects, not
+	// an older run's list. A run stopped (interrupted) before reading
+	// anyone leaves an existing file as it was; one that finished on an
+	// empty source replaces it with an empty list.
+	if entries != nil && (runErr == nil || rep.Users.Fetched > 0) {
+		if err := entries.commit(); err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("writing %s: %w", o.entries, err)}
+		}
 	}
 	if o.mode == importer.ModeRun && o.fromIdentity != "" && runErr == nil {
 		if err := importer.SetSender(ctx, env, o.fromIdentity, rep.RunID); err != nil {
 			return err
-		}
-	}
-	if entries != nil {
-		if err := entries.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", o.entries, err)
 		}
 	}
 	if o.json {
@@ -239,6 +280,66 @@ func (o *importOptions) run(ctx context.Context) error {
 		return &exitError{code: ExitError, err: fmt.Errorf("%d users could not be written", rep.Users.Failed)}
 	}
 	return nil
+}
+
+// checkEntriesPath refuses an --entries path that is the export, the
+// passwords file or the environment's database (or its -wal, -shm or
+// -journal file): writing the entries there would destroy it.
+func (o *importOptions) checkEntriesPath() error {
+	if o.entries == "" {
+		return nil
+	}
+	if st, err := os.Stat(o.entries); err == nil && st.IsDir() {
+		return usageErr("--entries %s is a directory; name a file", termtext.Clean(o.entries))
+	}
+	type named struct{ flag, path string }
+	var others []named
+	if o.file != "" {
+		others = append(others, named{"--file", o.file})
+	}
+	if o.passwords != "" {
+		others = append(others, named{"--passwords", o.passwords})
+	}
+	if _, t, _, err := o.g.resolveTarget(); err == nil && t.Kind == ascendkit.TargetLocal {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			others = append(others, named{"the environment's database", t.Path + suffix})
+		}
+	}
+	if p, err := o.g.configPath(); err == nil {
+		others = append(others, named{"the set-env config", p})
+	}
+	for _, other := range others {
+		if samePath(o.entries, other.path) {
+			return usageErr("--entries %s is %s (%s): writing the entries there would destroy it; name another file",
+				termtext.Clean(o.entries), other.flag, termtext.Clean(other.path))
+		}
+	}
+	return nil
+}
+
+// samePath says whether a and b name the same file: the same existing
+// file (os.SameFile: links included), or the same absolute path when
+// either does not exist yet.
+func samePath(a, b string) bool {
+	if sa, err := os.Stat(a); err == nil {
+		if sb, err := os.Stat(b); err == nil {
+			return os.SameFile(sa, sb)
+		}
+	}
+	return canonicalPath(a) == canonicalPath(b)
+}
+
+// canonicalPath is p made absolute, with the symbolic links of its
+// directory resolved (the file itself may not exist yet).
+func canonicalPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
 }
 
 // readSecret reads one line from stdin, without its line ending, and
@@ -446,22 +547,30 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 	}
 }
 
-// entryLog writes every entry as a JSON line, so no user is lost from the record.
+// entryLog writes every entry as a JSON line, so no user is lost from the
+// record. It writes a temporary file next to the target, put in its place
+// by commit: until then an existing file at the path is untouched.
 type entryLog struct {
-	f   *os.File
-	w   *bufio.Writer
-	enc *jsonWriter
-	err error
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	enc  *jsonWriter
+	err  error
 }
 
 func newEntryLog(path string) (*entryLog, error) {
-	// The entries hold people's emails and names: readable by the owner only.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// CreateTemp makes the file 0600: the entries hold people's emails
+	// and names, readable by the owner only.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return nil, err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // not the temporary name, which the user never gave
+		}
+		return nil, &exitError{code: ExitError, err: fmt.Errorf("--entries %s: cannot write in %s: %w", termtext.Clean(path), termtext.Clean(filepath.Dir(path)), err)}
 	}
 	w := bufio.NewWriter(f)
-	return &entryLog{f: f, w: w, enc: newJSONWriter(w, "")}, nil
+	return &entryLog{path: path, f: f, w: w, enc: newJSONWriter(w, "")}, nil
 }
 
 func (l *entryLog) add(e importer.Entry) {
@@ -470,16 +579,38 @@ func (l *entryLog) add(e importer.Entry) {
 	}
 }
 
-func (l *entryLog) Close() error {
+// commit writes what is buffered and renames the temporary file over the
+// target.
+func (l *entryLog) commit() error {
 	if l.f == nil {
 		return l.err
 	}
 	if err := l.w.Flush(); err != nil && l.err == nil {
 		l.err = err
 	}
+	if err := l.f.Sync(); err != nil && l.err == nil {
+		l.err = err
+	}
 	if err := l.f.Close(); err != nil && l.err == nil {
 		l.err = err
 	}
+	tmp := l.f.Name()
 	l.f = nil
+	if l.err == nil {
+		l.err = os.Rename(tmp, l.path)
+	}
+	if l.err != nil {
+		os.Remove(tmp)
+	}
 	return l.err
+}
+
+// discard removes the temporary file if commit has not run.
+func (l *entryLog) discard() {
+	if l.f == nil {
+		return
+	}
+	l.f.Close()
+	os.Remove(l.f.Name())
+	l.f = nil
 }

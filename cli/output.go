@@ -82,10 +82,16 @@ type progress struct {
 	mode     importer.Mode
 	drawn    bool
 	interval time.Duration
+	// waitEnds holds, per wait reason, when the last wait announced ends:
+	// concurrent requests hitting the same cause (one per window in
+	// flight) pause together, and one line says so for all of them.
+	waitEnds map[string]time.Time
+	now      func() time.Time
 }
 
 func newProgress(ios *IO) *progress {
-	return &progress{w: ios.ErrOut, tty: ios.StderrTTY, started: time.Now(), interval: 100 * time.Millisecond}
+	return &progress{w: ios.ErrOut, tty: ios.StderrTTY, started: time.Now(), interval: 100 * time.Millisecond,
+		waitEnds: map[string]time.Time{}, now: time.Now}
 }
 
 // wait is the Clerk client's notice that it is pausing (rate limit, retry).
@@ -97,6 +103,11 @@ func (p *progress) wait(reason string, d time.Duration) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
+	if end, ok := p.waitEnds[reason]; ok && now.Before(end) {
+		return // a request of the same pause: already announced
+	}
+	p.waitEnds[reason] = now.Add(d)
 	p.clearLine()
 	fmt.Fprintf(p.w, "%s: waiting %s\n", reason, d.Round(100*time.Millisecond))
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -136,8 +137,9 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 		fmt.Fprintln(ios.ErrOut, "interrupted")
 		return ExitInterrupted
 	}
-	// Errors can carry text from Clerk or from a file: print it clean.
-	fmt.Fprintln(ios.ErrOut, "error:", termtext.CleanBlock(err.Error()))
+	// Errors can carry text from Clerk or from a file: print it clean,
+	// and never with a Clerk secret key a flag or argument quoted.
+	fmt.Fprintln(ios.ErrOut, "error:", redactSecrets(termtext.CleanBlock(err.Error())))
 	var ee *exitError
 	switch {
 	case errors.As(err, &ee):
@@ -146,6 +148,23 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// secretKeyRE matches a Clerk secret key: the prefix and the run of
+// characters after it up to a space, quote or separator (so a key pasted
+// with odd characters is still hidden whole, while a bare "sk_live_…" in
+// a message is left alone).
+var secretKeyRE = regexp.MustCompile(`(?i)sk_(live|test)_[^\s"'/:,;…)]+`)
+
+// looksLikeSecretKey says whether a flag value holds a Clerk secret key,
+// which must then not be quoted back in an error.
+func looksLikeSecretKey(s string) bool { return secretKeyRE.MatchString(s) }
+
+// redactSecrets replaces every Clerk secret key in s with its prefix and
+// "[redacted]": an error quoting a value given where a key did not belong
+// (cobra's "unknown command", a flag's "invalid argument") shows no key.
+func redactSecrets(s string) string {
+	return secretKeyRE.ReplaceAllString(s, "sk_${1}_[redacted]")
 }
 
 // isUsage recognises cobra's own argument errors.

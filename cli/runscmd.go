@@ -44,7 +44,7 @@ func newRunsCmd(g *globalOptions) *cobra.Command {
 }
 
 func (o *runsOptions) list(ctx context.Context) error {
-	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
 		runs, err := importer.Runs(ctx, env)
 		if err != nil {
 			return err
@@ -87,7 +87,7 @@ func runNote(r importer.RunInfo) string {
 }
 
 func (o *runsOptions) show(ctx context.Context, id string) error {
-	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
 		r, err := importer.GetRun(ctx, env, id)
 		if err != nil {
 			return err
@@ -162,8 +162,28 @@ type undoResult struct {
 }
 
 func (o *undoOptions) run(ctx context.Context, id string) error {
-	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
+		// A run that cannot be undone is refused before a plan is shown or
+		// a confirmation asked for.
+		run, err := importer.GetRun(ctx, env, id)
+		if err != nil {
+			return err
+		}
 		plan, err := importer.PlanUndo(ctx, env, id)
+		if err == nil {
+			switch run.Status {
+			case ascendkit.RunRunning:
+				err = fmt.Errorf("run %s: %w: still running (stop it first)", id, ascendkit.ErrInvalid)
+			case ascendkit.RunUndone:
+				if !plan.Sender {
+					err = fmt.Errorf("run %s: %w: already undone%s; nothing to do", id, ascendkit.ErrInvalid, undoneAt(run))
+				} else {
+					// Undone before, but the sender it set could not be put
+					// back then: that is all undoing it again does.
+					plan = ascendkit.UndoPlan{RunID: plan.RunID, Sender: true}
+				}
+			}
+		}
 		if err != nil {
 			if errors.Is(err, ascendkit.ErrInvalid) {
 				return &exitError{code: ExitError, err: err}
@@ -206,6 +226,14 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		fmt.Fprintf(o.g.io.Out, "Undone: run %s is now %s. Running the import again imports those users again.\n", termtext.Clean(id), ascendkit.RunUndone)
 		return nil
 	})
+}
+
+// undoneAt is " at <time>" for a run that records when it was undone.
+func undoneAt(r importer.RunInfo) string {
+	if r.UndoneAt == nil {
+		return ""
+	}
+	return " at " + r.UndoneAt.Local().Format(time.RFC3339)
 }
 
 func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {

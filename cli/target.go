@@ -169,6 +169,55 @@ func (g *globalOptions) openExisting(ctx context.Context) (ascendkit.Environment
 	return ascendkit.Open(target)
 }
 
+// openPreviewEnv opens the environment for a dry run, which must create
+// nothing. A local target whose database does not exist yet (a first
+// preview before any run, or a mistyped path) is previewed against an
+// empty environment in a temporary directory, removed on Close; a note on
+// stderr says so, since every user then counts as new.
+func (g *globalOptions) openPreviewEnv(ctx context.Context) (ascendkit.Environment, error) {
+	env, err := g.openExisting(ctx)
+	if !errors.Is(err, errNoEnvironment) {
+		return env, err
+	}
+	_, t, _, terr := g.resolveTarget()
+	if terr != nil {
+		return nil, terr
+	}
+	abs, aerr := filepath.Abs(t.Path)
+	if aerr != nil {
+		return nil, aerr
+	}
+	dir, err := os.MkdirTemp("", "ascendkit-preview-")
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	empty, err := ascendkit.Open("local:" + filepath.Join(dir, "preview.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	fmt.Fprintf(g.io.ErrOut, "Note: environment local:%s does not exist yet: every user counts as new. The preview creates nothing; `import clerk run` creates it.\n", termtext.Clean(abs))
+	return &emptyPreviewEnv{Environment: empty, describe: "local:" + abs + " (does not exist yet)", dir: dir}, nil
+}
+
+// emptyPreviewEnv is the temporary empty environment of openPreviewEnv,
+// described as the target the user named.
+type emptyPreviewEnv struct {
+	ascendkit.Environment
+	describe string
+	dir      string
+}
+
+func (e *emptyPreviewEnv) Describe() string { return e.describe }
+
+func (e *emptyPreviewEnv) Close() error {
+	err := e.Environment.Close()
+	if rerr := os.RemoveAll(e.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
+
 type setEnvOptions struct {
 	g      *globalOptions
 	apiURL string
@@ -213,6 +262,8 @@ type currentEnv struct {
 	// Exists is false for a local database not created yet.
 	Exists bool `json:"exists"`
 	Users  *int `json:"users,omitempty"`
+	// Invalid says why the target does not parse (commands then refuse it).
+	Invalid string `json:"invalid,omitempty"`
 }
 
 // show prints the current target and where it came from.
@@ -228,7 +279,16 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	if from == fromConfig {
 		c.ConfigPath, _ = o.g.configPath()
 	}
-	if t, perr := ascendkit.ParseTarget(target); perr == nil && (t.Kind == ascendkit.TargetLocal || t.Kind == ascendkit.TargetPostgres) {
+	t, perr := ascendkit.ParseTarget(target)
+	if perr != nil {
+		// Shown as given, but never a Clerk key pasted there.
+		c.Env = redactSecrets(target)
+		if strings.Contains(c.Env, "://") {
+			c.Env = ascendkit.RedactURL(c.Env) // nor a password
+		}
+		c.Invalid = redactSecrets(perr.Error())
+	}
+	if perr == nil && (t.Kind == ascendkit.TargetLocal || t.Kind == ascendkit.TargetPostgres) {
 		if t.Kind == ascendkit.TargetPostgres {
 			c.Env = t.Redacted() // never the password
 		} else if abs, err := filepath.Abs(t.Path); err == nil {
@@ -254,6 +314,8 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	}[from]
 	fmt.Fprintf(w, "Environment: %s\n  %s\n", termtext.Clean(c.Env), termtext.Clean(why))
 	switch {
+	case c.Invalid != "":
+		fmt.Fprintf(w, "  not a valid target: %s\n", termtext.Clean(c.Invalid))
 	case c.Users != nil:
 		fmt.Fprintf(w, "  %s users\n", importer.Thousands(*c.Users))
 	case strings.HasPrefix(c.Env, "local:"):

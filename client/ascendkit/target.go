@@ -83,6 +83,13 @@ func RedactURL(s string) string {
 // public key "pk_…". Error messages never include a URL's password.
 func ParseTarget(s string) (Target, error) {
 	s = strings.TrimSpace(s)
+	if looksLikeClerkSecretKey(s) && !strings.HasPrefix(s, "local:") &&
+		!strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") {
+		// A Clerk key pasted where the target goes: say so without
+		// quoting it (the error is printed, and may be logged).
+		return Target{}, errors.New("environment target: that looks like a Clerk secret key (sk_live_…/sk_test_…), not an environment; " +
+			"a target is local:<path>, postgres://… or a pk_… public key, and the Clerk key goes to --api-key or $CLERK_SECRET_KEY")
+	}
 	switch {
 	case strings.HasPrefix(s, "local:"):
 		p := strings.TrimSpace(strings.TrimPrefix(s, "local:"))
@@ -113,6 +120,13 @@ func ParseTarget(s string) (Target, error) {
 		}
 		return Target{}, fmt.Errorf("environment target %q: use local:<path>, postgres://… or a pk_… public key", s)
 	}
+}
+
+// looksLikeClerkSecretKey says whether s holds a Clerk secret key
+// anywhere (a target is never one, and errors quote targets).
+func looksLikeClerkSecretKey(s string) bool {
+	s = strings.ToLower(s)
+	return strings.Contains(s, "sk_live_") || strings.Contains(s, "sk_test_")
 }
 
 // Opener opens the environment a parsed target names.

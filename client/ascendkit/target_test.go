@@ -49,3 +49,24 @@ func TestOpenWithoutBackend(t *testing.T) {
 		t.Fatalf("Open local without backend: %v", err)
 	}
 }
+
+// A Clerk secret key given as a target is refused without being quoted,
+// however it was pasted; real targets containing the text still parse.
+func TestParseTargetDoesNotEchoSecretKey(t *testing.T) {
+	for _, in := range []string{"sk_live_SECRETabc123", " sk_test_SECRETabc123\n", "pk_x/sk_live_SECRETabc123", "mysql://sk_live_SECRETabc123@h/x", "sk_live_SECRETabc123 local:x.db"} {
+		_, err := ParseTarget(in)
+		if err == nil {
+			t.Errorf("ParseTarget(%q) accepted", in)
+			continue
+		}
+		if strings.Contains(err.Error(), "SECRETabc123") {
+			t.Errorf("ParseTarget(%q) error quotes the key: %v", in, err)
+		}
+		if !strings.Contains(err.Error(), "looks like a Clerk secret key") || !strings.Contains(err.Error(), "local:<path>") {
+			t.Errorf("ParseTarget(%q) error does not say what a target is: %v", in, err)
+		}
+	}
+	if got, err := ParseTarget("local:./sk_live_notes.db"); err != nil || got.Path != "./sk_live_notes.db" {
+		t.Errorf("a local path containing sk_live_: %+v, %v", got, err)
+	}
+}
