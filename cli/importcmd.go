@@ -398,8 +398,11 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 		}
 		fmt.Fprintf(w, "\nTags           %s\nEvents         %s\n", counts(r.Tags), counts(r.Events))
 		printPasswordsAndRun(w, r)
-		if r.Enrollments > 0 {
+		switch {
+		case r.Enrollments > 0 && r.Mode == importer.ModeRun:
 			fmt.Fprintf(w, "Enrolled into active journeys: %d\n", r.Enrollments)
+		case r.Enrollments > 0:
+			fmt.Fprintf(w, "To enroll into active journeys: %d (their emails start as the run imports them)\n", r.Enrollments)
 		}
 	} else {
 		fmt.Fprintf(w, "Users: phase skipped (--settings); %d users read for the analysis\n", u.Fetched)
