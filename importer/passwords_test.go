@@ -166,3 +166,26 @@ func TestDigestsFromTheMainSource(t *testing.T) {
 func filepathGlob(dir, pattern string) ([]string, error) {
 	return filepath.Glob(filepath.Join(dir, pattern))
 }
+
+// TestMergeKeepsTheUsersOwnPassword: a merge stores no digest, so the user
+// merged into is not tagged as having a kept password (which would keep
+// the password-reset journey away from someone with no password here).
+func TestMergeKeepsTheUsersOwnPassword(t *testing.T) { eachBackend(t, testMergeKeepsTheUsersOwnPassword) }
+
+func testMergeKeepsTheUsersOwnPassword(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	run(t, newSource(10, mkUser("user_x", "m@example.com")), env, Options{Mode: ModeRun})
+	y := mkUser("user_y", "m@example.com", withPassword)
+	y.PasswordHasher, y.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "pw"))
+	rep := run(t, newSource(10, y), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if rep.Users.Merged != 1 {
+		t.Fatalf("users %+v", rep.Users)
+	}
+	u, _ := env.GetUser(ctx, "m@example.com")
+	if slices.Contains(u.Tags, TagPasswordKept) || !slices.Contains(u.Tags, TagNeedsPasswordReset) {
+		t.Errorf("merged user's tags %v", u.Tags)
+	}
+	if st, _ := env.PasswordState(ctx, "m@example.com"); st.Digest != "" {
+		t.Error("a merge stored a digest")
+	}
+}

@@ -400,12 +400,25 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 		return
 	}
 	mg := ascendkit.Merge{
-		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: m.user.User.Tags,
+		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: mergeTags(m.user.User.Tags),
 		OAuthLinks: r.mergeLinks(m.user.User.OAuthLinks, byLink), ImportMeta: importMeta(e.SourceID, r.now),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
 	}
 	r.queue(queued{entry: e, merge: &mg})
+}
+
+// mergeTags are the tags a merge adds: the user merged into keeps their
+// own password, so a digest kept for the Clerk user is not theirs and the
+// tag saying so becomes the reset tag it replaced.
+func mergeTags(tags []string) []string {
+	i := slices.Index(tags, TagPasswordKept)
+	if i < 0 {
+		return tags
+	}
+	out := slices.Clone(tags)
+	out[i] = TagNeedsPasswordReset
+	return out
 }
 
 // analyze adds a user to the settings analysis and warns about what of
