@@ -44,6 +44,10 @@ const (
 	maxArgonKeyLen    = 1024
 	maxPBKDF2Iter     = 10_000_000
 	maxPBKDF2KeyLen   = 1024
+	// maxBcryptCost: Clerk hashes at 10 and hardened setups at 12–14;
+	// 16 is 64 times Clerk's work, seconds per check, while the format's
+	// own limit (31) is about a day.
+	maxBcryptCost = 16
 )
 
 // Normalize maps a hasher name to its canonical spelling ("" when empty).
@@ -108,8 +112,8 @@ func parseBcrypt(digest string) (parsed, error) {
 	if err != nil {
 		return nil, malformed(Bcrypt, "unreadable version or cost")
 	}
-	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
-		return nil, malformed(Bcrypt, "cost out of range")
+	if cost < bcrypt.MinCost || cost > maxBcryptCost {
+		return nil, malformed(Bcrypt, fmt.Sprintf("cost %d out of range (%d to %d)", cost, bcrypt.MinCost, maxBcryptCost))
 	}
 	return bcryptDigest(digest), nil
 }

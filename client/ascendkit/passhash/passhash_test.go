@@ -99,7 +99,8 @@ func TestUnsupportedAndMalformed(t *testing.T) {
 		t.Error("scrypt_firebase or empty reported supported")
 	}
 	bad := map[string][]string{
-		Bcrypt: {"", "$2a$10$short", good[:59], "$3a" + good[3:], "$2a$99" + good[6:]},
+		Bcrypt: {"", "$2a$10$short", good[:59], "$3a" + good[3:], "$2a$99" + good[6:],
+			"$2a$17" + good[6:], "$2a$31" + good[6:]}, // a day of work for one check
 		Argon2id: {
 			"$argon2id$v=19$m=64,t=2$c2FsdHNhbHQ$aGFzaGhhc2g",               // missing p
 			"$argon2id$v=16$m=64,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2g",      // old version
