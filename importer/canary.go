@@ -35,12 +35,17 @@ func newSelection(only []string) *selection {
 	return s
 }
 
-// selKey: ids are user_…, anything with an @ is an email.
+// selKey: ids are user_…, anything with an @ is an email, compared as
+// the import compares addresses (NFC, lower case).
 func selKey(s string) string {
+	s = strings.TrimSpace(s)
 	if strings.Contains(s, "@") {
-		return strings.ToLower(strings.TrimSpace(s))
+		if e, ok := normalizeEmail(s); ok {
+			return e
+		}
+		return strings.ToLower(s)
 	}
-	return strings.TrimSpace(s)
+	return s
 }
 
 // selects reports whether a record is one of the selected users.

@@ -170,7 +170,9 @@ func filepathGlob(dir, pattern string) ([]string, error) {
 // TestMergeKeepsTheUsersOwnPassword: a merge stores no digest, so the user
 // merged into is not tagged as having a kept password (which would keep
 // the password-reset journey away from someone with no password here).
-func TestMergeKeepsTheUsersOwnPassword(t *testing.T) { eachBackend(t, testMergeKeepsTheUsersOwnPassword) }
+func TestMergeKeepsTheUsersOwnPassword(t *testing.T) {
+	eachBackend(t, testMergeKeepsTheUsersOwnPassword)
+}
 
 func testMergeKeepsTheUsersOwnPassword(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)

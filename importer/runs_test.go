@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +199,23 @@ func testInterruptedRunIsRecorded(t *testing.T, openEnv func(*testing.T) ascendk
 	}
 	if n, _ := env.CountUsers(ctx); n != 0 {
 		t.Errorf("%d users left", n)
+	}
+}
+
+// TestOnlyMatchesAnAddressAsTheImportDoes: --only finds an address the
+// source spells decomposed (e + U+0301) when given composed, and back.
+func TestOnlyMatchesAnAddressAsTheImportDoes(t *testing.T) {
+	for _, c := range []struct{ source, only string }{
+		{"Jose\u0301@Example.com", "jos\u00e9@example.com"},
+		{"jos\u00e9@example.com", "JOSE\u0301@EXAMPLE.COM"},
+	} {
+		rep, err := Run(ctx, newSource(10, mkUser("user_j", c.source), mkUser("user_k", "k@example.com")), openEnv(t),
+			Options{Mode: ModePreview, Only: []string{c.only}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Users.ToImport != 1 || len(rep.Warnings) != 0 && strings.Contains(strings.Join(rep.Warnings, " "), "not in the source") {
+			t.Errorf("%q in the source, --only %q: users %+v, warnings %v", c.source, c.only, rep.Users, rep.Warnings)
+		}
 	}
 }

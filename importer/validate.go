@@ -44,6 +44,11 @@ func ValidateSender(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return errors.New("a sender email is required, such as hello@yourapp.com")
 	}
+	if strings.IndexFunc(s, hiddenRune) >= 0 {
+		// As for users' addresses: a sender that looks like another
+		// would not deliver, or would spoof.
+		return fmt.Errorf("invalid sender identity %+q: it contains invisible or direction-changing characters", s)
+	}
 	if !validEmail(strings.ToLower(s)) {
 		return fmt.Errorf("invalid sender identity %q: want a bare email address such as hello@yourapp.com", s)
 	}

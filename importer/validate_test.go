@@ -28,7 +28,8 @@ func TestValidateSender(t *testing.T) {
 			t.Errorf("ValidateSender(%q) = %v", s, err)
 		}
 	}
-	for _, s := range []string{"", "hello", "Acme <hello@acme.dev>", "hello@localhost", "a@b.c d"} {
+	for _, s := range []string{"", "hello", "Acme <hello@acme.dev>", "hello@localhost", "a@b.c d",
+		"sup\u200bport@acme.dev", "h\u202ei@acme.dev", "hi\u2066@acme.dev"} { // look like other addresses
 		if err := ValidateSender(s); err == nil {
 			t.Errorf("ValidateSender(%q) = nil, want an error", s)
 		}
