@@ -59,6 +59,7 @@ func noPasswordReason(st ascendkit.PasswordState) string {
 	case st.ImportRun == "":
 		return "the user existed before the import and was merged into; their own password is unchanged"
 	}
-	return "the import had no usable password digest for this user (no password in Clerk, or the source carried no digests: " +
-		"import with --passwords <Dashboard CSV or support export>)"
+	return fmt.Sprintf("the import had no usable password digest for this user (no password in Clerk, or the source carried no digests). "+
+		"A digest is stored only when the user is created: undo run %s (ascendkit import undo %s), then import again with --passwords <Dashboard CSV or support export>",
+		st.ImportRun, st.ImportRun)
 }

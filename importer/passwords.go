@@ -49,6 +49,11 @@ func (r *runner) stagePasswordsFile() error {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
 			"%s of the passwords file could not be read; their users need a password reset.", countRecords(s.broken)))
 	}
+	if s.digests == 0 {
+		r.report.Warnings = append(r.report.Warnings,
+			"The passwords file holds no password digest (is it the API export?): no password can be kept from it. "+
+				"Pass the Dashboard CSV or Clerk support's export as --passwords.")
+	}
 	return nil
 }
 

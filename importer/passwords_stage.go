@@ -52,6 +52,7 @@ type staged struct {
 	mapped  int64  // bytes of the bbolt file, for dropMapped
 	ids     int    // distinct ids staged
 	broken  int    // records of the passwords file that did not decode
+	digests int    // records that carry a password digest
 }
 
 type stagedDigest struct {
@@ -170,6 +171,9 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 			if rec.Err != nil || rec.User == nil || rec.User.ID == "" || len(rec.User.ID) > maxStagedID {
 				s.broken++
 				continue
+			}
+			if rec.User.PasswordDigest != "" {
+				s.digests++
 			}
 			e, err := s.seal(rec.User)
 			if err != nil {

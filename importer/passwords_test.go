@@ -191,3 +191,26 @@ func testMergeKeepsTheUsersOwnPassword(t *testing.T, openEnv func(*testing.T) as
 		t.Error("a merge stored a digest")
 	}
 }
+
+// TestPasswordsFileWithoutDigestsWarns: an API export given as --passwords
+// by mistake keeps nothing, and the report says why.
+func TestPasswordsFileWithoutDigestsWarns(t *testing.T) {
+	env := openEnv(t)
+	main := newSource(10, mkUser("user_a", "a@example.com", withPassword))
+	for _, c := range []struct {
+		pws  *sliceSource
+		warn bool
+	}{
+		{newSource(10, mkUser("user_a", "a@example.com", withPassword)), true},
+		{newSource(10, digestOnly("user_a", "bcrypt", bcryptOf(t, "pw"))), false},
+	} {
+		rep, err := Run(ctx, main.clone(), env, Options{Mode: ModePreview, Passwords: c.pws})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "holds no password digest") })
+		if got != c.warn {
+			t.Errorf("warning given %t, want %t: %v", got, c.warn, rep.Warnings)
+		}
+	}
+}
