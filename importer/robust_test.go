@@ -322,7 +322,7 @@ func TestNoWarningsIsAnEmptyList(t *testing.T) {
 // listed with its id when the id could be read, so the user can find it.
 func TestMalformedEntryNamesTheUser(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.json")
-	os.WriteFile(path, []byte(`[{"id":"user_bad","created_at":"soon","email_addresses":[]},{"id":5},{"first_name":"No id"}]`), 0o600)
+	os.WriteFile(path, []byte(`[{"id":"user_bad","created_at":"soon","email_addresses":[]},{"id":5},{"first_name":"No id"},{"id":"user_ok","email_addresses":"ok@example.com"}]`), 0o600)
 	src, err := clerk.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -376,5 +376,31 @@ func TestRepeatedUserCountedOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d oauth_link_unverified entries, want 1", n)
+	}
+}
+
+// TestNoClerkUserIsAnError: a source none of whose records is a Clerk
+// user (another platform's export) fails, preview and run alike, rather
+// than reporting "imported 0" with success; nothing is written.
+func TestNoClerkUserIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "auth0.json")
+	os.WriteFile(path, []byte(`[{"user_id":"auth0|1","email":"a@example.com"},{"user_id":"auth0|2","email":"b@example.com"}]`), 0o600)
+	env := openEnv(t)
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		src, err := clerk.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Run(context.Background(), src, env, Options{Mode: mode})
+		src.Close()
+		if err == nil || !strings.Contains(err.Error(), "2 records, all malformed") || !strings.Contains(err.Error(), `no "id"`) {
+			t.Errorf("%s: err = %v", mode, err)
+		}
+		if rep.Users.Fetched != 2 || rep.Error == "" {
+			t.Errorf("%s: report %+v, error %q", mode, rep.Users, rep.Error)
+		}
+	}
+	if n, _ := env.CountUsers(context.Background()); n != 0 {
+		t.Errorf("%d users written", n)
 	}
 }

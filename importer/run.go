@@ -64,6 +64,9 @@ type runner struct {
 	// audiences are the active journeys' audience tags: a preview counts
 	// the enrollments the run would make with them.
 	audiences []string
+	// firstMalformed is the first malformed record's reason, for a source
+	// none of whose records is a Clerk user.
+	firstMalformed string
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -126,6 +129,12 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	err := r.run()
 	if r.staged != nil {
 		r.staged.close()
+	}
+	if n := r.fetched; err == nil && n > 0 && r.report.Users.SkippedReasons[ReasonMalformed] == n {
+		// Nothing was written (no record mapped); a zero exit would
+		// hide that this is not a Clerk export at all.
+		err = fmt.Errorf("no record of the source could be read as a Clerk user (%s, all malformed), so nothing was imported; the first: %s",
+			countRecords(n), r.firstMalformed)
 	}
 	if err != nil && ctx.Err() != nil {
 		r.report.Interrupted = true
@@ -379,6 +388,9 @@ func (r *runner) warn(e Entry) {
 
 func (r *runner) skip(e Entry) {
 	e.Kind = "skipped"
+	if e.Reason == ReasonMalformed && r.firstMalformed == "" {
+		r.firstMalformed = e.Detail
+	}
 	r.z.skipped(e.Reason)
 	r.report.Users.Skipped++
 	r.report.Users.SkippedReasons[e.Reason]++
