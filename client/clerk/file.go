@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +39,22 @@ func OpenFile(path string) (Source, error) {
 	if first == '[' || first == '{' {
 		return newJSONFile(path, f, br, skipped), nil
 	}
+	if kind := jsonScalarFile(br); kind != "" {
+		f.Close()
+		return nil, fmt.Errorf("clerk: %s: not a Clerk user export: the file is JSON %s; expected a JSON array of users or a Clerk CSV export", path, kind)
+	}
 	return newCSVFile(path, f, br, lines), nil
+}
+
+// jsonScalarFile names the JSON value a small file holds when that value
+// is not an array or object (null, a number, a string…), which would
+// otherwise be read as a CSV without its header; "" for anything else.
+func jsonScalarFile(br *bufio.Reader) string {
+	b, err := br.Peek(br.Size())
+	if !errors.Is(err, io.EOF) || !json.Valid(b) {
+		return "" // larger than the buffer, or not JSON: a CSV
+	}
+	return jsonKind(trimSpace(b))
 }
 
 // Checker is a source that can be read through once before the real pass,

@@ -450,3 +450,18 @@ func TestSavedAPIAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONScalarFileNamed: a file holding a lone JSON value is named as
+// such, not read as a CSV whose header lacks columns.
+func TestJSONScalarFileNamed(t *testing.T) {
+	for content, kind := range map[string]string{"null\n": "null", " 42 ": "a number", `"users"`: "a string", "true": "a boolean"} {
+		_, err := OpenFile(writeTemp(t, "export", content))
+		if err == nil || !strings.Contains(err.Error(), "the file is JSON "+kind) {
+			t.Errorf("%q: err = %v", content, err)
+		}
+	}
+	// A one-column CSV whose header happens to be a JSON literal stays a CSV.
+	if _, err := OpenFile(writeTemp(t, "export", "id\nuser_1\n")); err != nil {
+		t.Errorf("CSV refused: %v", err)
+	}
+}
