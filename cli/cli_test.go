@@ -630,3 +630,20 @@ func TestActivatePromptInterrupted(t *testing.T) {
 		t.Errorf("journey is %s after an interrupted prompt", j.Status)
 	}
 }
+
+// TestAppNameWithHiddenCharactersRefused: the app name goes into every
+// migration email's subject; one that reads other than it shows is a
+// usage error, stored nowhere.
+func TestAppNameWithHiddenCharactersRefused(t *testing.T) {
+	h := newHarness(t)
+	for _, name := range []string{"Ac\u202eme", "Acme\x1b[31mRED"} {
+		r := h.run("", "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", name)
+		if r.code != 2 || !strings.Contains(r.stderr, "--app-name") || strings.Contains(r.stderr, "\x1b") || strings.Contains(r.stderr, "\u202e") {
+			t.Errorf("%q: exit %d, stderr %q", name, r.code, r.stderr)
+		}
+	}
+	r := h.run("", "journey", "list")
+	if strings.Contains(r.stdout, "Migration") {
+		t.Errorf("journeys created: %s", r.stdout)
+	}
+}

@@ -78,6 +78,9 @@ func (o *migrationJourneyOptions) run(ctx context.Context) error {
 	if err := importer.ValidateJourneySetup(strings.TrimSpace(st.FromIdentity), strings.TrimSpace(st.LoginURL), strings.TrimSpace(st.ResetURL), false); err != nil {
 		return usageErr("%v", err)
 	}
+	if err := importer.ValidateAppName(st.AppName); err != nil && strings.TrimSpace(st.AppName) != "" {
+		return usageErr("--app-name: %v", err)
+	}
 	return withEnv(ctx, o.g, func(env ascendkit.Environment) error {
 		res, err := importer.CreateMigrationJourneys(ctx, env, o.setup)
 		if err != nil {

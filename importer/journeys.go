@@ -67,6 +67,9 @@ func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup
 	if err := ValidateJourneySetup(strings.TrimSpace(s.FromIdentity), strings.TrimSpace(s.LoginURL), strings.TrimSpace(s.ResetURL), false); err != nil {
 		return s, err
 	}
+	if err := ValidateAppName(s.AppName); err != nil && strings.TrimSpace(s.AppName) != "" {
+		return s, fmt.Errorf("app name: %w", err)
+	}
 	fields := []struct {
 		key string
 		v   *string
@@ -446,6 +449,8 @@ func ValidateVariable(name, value string) error {
 		return fmt.Errorf("variable %s is filled from each user and cannot be set on a journey", name)
 	case strings.TrimSpace(value) == "":
 		return fmt.Errorf("variable %s: the value is empty", name)
+	case strings.IndexFunc(value, hiddenRune) >= 0:
+		return fmt.Errorf("variable %s: %w", name, errHiddenText)
 	case strings.HasSuffix(strings.ToLower(name), "url"):
 		if err := ValidateURL(value); err != nil {
 			return fmt.Errorf("variable %s: %w", name, err)

@@ -84,3 +84,19 @@ func ValidateJourneySetup(sender, loginURL, resetURL string, requireAll bool) er
 	check("reset URL", resetURL, ValidateURL)
 	return errors.Join(errs...)
 }
+
+// errHiddenText is text that would show in emails other than it reads.
+var errHiddenText = errors.New("it contains control, invisible or direction-changing characters, which would show in the emails other than they read here")
+
+// ValidateAppName checks the product name the migration emails carry
+// ({{appName}}, subjects included): not empty, and none of the characters
+// that make text look other than it is.
+func ValidateAppName(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("an app name is required: every migration email names it, e.g. Your App")
+	}
+	if strings.IndexFunc(s, hiddenRune) >= 0 {
+		return errHiddenText
+	}
+	return nil
+}

@@ -62,3 +62,19 @@ func TestValidateJourneySetup(t *testing.T) {
 		t.Errorf("complete setup: %v", err)
 	}
 }
+
+func TestValidateAppName(t *testing.T) {
+	if err := ValidateAppName("Acme Café"); err != nil {
+		t.Errorf("plain name: %v", err)
+	}
+	for _, s := range []string{"", "  ", "Ac\u202eme", "Acme\x1b[31mRED", "Ac\u200bme", "A\x07"} {
+		if err := ValidateAppName(s); err == nil {
+			t.Errorf("ValidateAppName(%q) = nil", s)
+		}
+	}
+	for _, v := range []string{"Ac\u202eme", "x\x1b[2J"} {
+		if err := ValidateVariable("appName", v); err == nil {
+			t.Errorf("ValidateVariable(appName, %q) = nil", v)
+		}
+	}
+}
