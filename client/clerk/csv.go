@@ -120,6 +120,7 @@ func joinLast(items []string, last string) string {
 
 // Next implements Source.
 func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
+	s.using(ctx)
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -207,6 +208,9 @@ func (s *csvFile) nextRow() (rawRow, error) {
 	}
 }
 
+// errNoHeaderLine is a first line longer than any header.
+var errNoHeaderLine = errors.New("not a Clerk user export: the first line is over 1 MiB long, so it is no CSV header")
+
 // split reads one record: up to a newline outside a quoted field. Quotes
 // open a quoted field only at the start of a field, as in RFC 4180, so a
 // stray quote elsewhere spoils one row, not the rest of the file.
@@ -283,6 +287,11 @@ func (s *csvFile) split() (rawRow, error) {
 		}
 		row.size += int64(n)
 		s.br.Discard(n) //nolint:errcheck // peeked
+		if !end && !s.header && row.size > maxRecordBytes {
+			// A header (or a comment before it) is short: a first line
+			// this long is no CSV export, and may never end (a device).
+			return row, errNoHeaderLine
+		}
 		if end {
 			row.end = s.line
 			s.buf = row.data
@@ -344,6 +353,9 @@ func (s *csvFile) readHeader() error {
 		row, err = s.nextRow()
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("clerk: %s: no CSV header row", s.name)
+		}
+		if errors.Is(err, errNoHeaderLine) {
+			return fmt.Errorf("clerk: %s: %w", s.name, err)
 		}
 		if err != nil {
 			return fmt.Errorf("clerk: %s: reading the CSV header: %w", s.name, err)

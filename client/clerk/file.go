@@ -23,7 +23,8 @@ func OpenFile(path string) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clerk: %w", err)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	cr := &ctxReader{r: f}
+	br := bufio.NewReaderSize(cr, 64<<10)
 	skipped, lines, first, err := sniff(br)
 	if err != nil {
 		f.Close()
@@ -37,13 +38,35 @@ func OpenFile(path string) (Source, error) {
 		return nil, fmt.Errorf("clerk: %s %s; extract the export first", path, hint)
 	}
 	if first == '[' || first == '{' {
-		return newJSONFile(path, f, br, skipped), nil
+		j := newJSONFile(path, f, br, skipped)
+		j.cr = cr
+		return j, nil
 	}
 	if kind := jsonScalarFile(br); kind != "" {
 		f.Close()
 		return nil, fmt.Errorf("clerk: %s: not a Clerk user export: the file is JSON %s; expected a JSON array of users or a Clerk CSV export", path, kind)
 	}
-	return newCSVFile(path, f, br, lines), nil
+	c := newCSVFile(path, f, br, lines)
+	c.cr = cr
+	return c, nil
+}
+
+// ctxReader ends reads once the context of the current Next is done, so
+// that a file that never ends (a device, an endless pipe) stops with the
+// import instead of being read on after a cancel.
+type ctxReader struct {
+	r   io.Reader
+	ctx context.Context
+}
+
+// Read implements io.Reader.
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if c.ctx != nil {
+		if err := c.ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
+	return c.r.Read(p)
 }
 
 // jsonScalarFile names the JSON value a small file holds when that value
@@ -109,6 +132,7 @@ func checkPath(ctx context.Context, path string) (int, error) {
 type exportFile struct {
 	name string
 	f    *os.File
+	cr   *ctxReader // under the file's buffer; nil in tests that build sources by hand
 	// countOnly makes Next yield empty records (Pos only): a Check pass.
 	countOnly bool
 }
@@ -171,4 +195,11 @@ func archiveHint(br *bufio.Reader) string {
 		return "is gzip-compressed"
 	}
 	return ""
+}
+
+// using makes reads during a call stop when ctx is done.
+func (e *exportFile) using(ctx context.Context) {
+	if e.cr != nil {
+		e.cr.ctx = ctx
+	}
 }

@@ -465,3 +465,48 @@ func TestJSONScalarFileNamed(t *testing.T) {
 		t.Errorf("CSV refused: %v", err)
 	}
 }
+
+// TestEndlessFileStops: a device that never ends is refused once its
+// first line is longer than any header, and a read honours the context
+// of the call, so a cancelled import stops reading a huge file.
+func TestEndlessFileStops(t *testing.T) {
+	src, err := OpenFile("/dev/zero")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Next(context.Background())
+	src.Close()
+	if err == nil || !strings.Contains(err.Error(), "over 1 MiB long") {
+		t.Fatalf("/dev/zero: %v", err)
+	}
+
+	// One record whose value runs for 8 MB: a cancelled call stops
+	// within a buffer or two instead of reading to its end.
+	big := `[{"id":"user_1","x":"` + strings.Repeat("a", 8<<20) + `"}]`
+	for _, content := range []string{big, "id,primary_email_address\nuser_1,\"" + strings.Repeat("a", 8<<20) + "\"\n"} {
+		src, err := OpenFile(writeTemp(t, "export", content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := &cancelAfter{Context: context.Background(), n: 3}
+		_, err = src.Next(ctx)
+		src.Close()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%.20s…: Next cancelled mid-record = %v", content, err)
+		}
+	}
+}
+
+// cancelAfter is a context that reports itself cancelled from its n-th
+// Err call on: cancelled in the middle of a read, without timing.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n <= 0 {
+		return context.Canceled
+	}
+	return nil
+}

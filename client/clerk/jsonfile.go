@@ -81,6 +81,7 @@ func (s *jsonFile) Notes() []string {
 
 // Next implements Source.
 func (s *jsonFile) Next(ctx context.Context) ([]Record, error) {
+	s.using(ctx)
 	if s.err != nil {
 		return nil, s.err
 	}
