@@ -1,34 +1,6 @@
 package clerk
 
-import (
-	"context"
-	"errors"
-	"io"
-	"testing"
-)
-
-// readFormat drains a JSON export written to a temp file and returns its
-// records and the format the reader named.
-func readFormat(t *testing.T, content string) ([]Record, string) {
-	t.Helper()
-	src, err := OpenFile(writeTemp(t, "export.json", content))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	var all []Record
-	for {
-		recs, err := src.Next(context.Background())
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, recs...)
-	}
-	return all, src.(Formatter).Format()
-}
+import "testing"
 
 func TestCamelCaseShapes(t *testing.T) {
 	cases := []struct {
@@ -82,7 +54,7 @@ func TestCamelCaseShapes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			recs, format := readFormat(t, c.file)
+			recs, format := drain(t, writeTemp(t, "export.json", c.file))
 			if format != c.format {
 				t.Errorf("format = %s, want %s", format, c.format)
 			}
@@ -101,7 +73,7 @@ func TestCamelCaseShapes(t *testing.T) {
 	}
 	// The SDK's external account id is the provider's user id; metadata
 	// keys are the user's and keep their case.
-	recs, _ := readFormat(t, cases[1].file)
+	recs, _ := drain(t, writeTemp(t, "export.json", cases[1].file))
 	u := recs[0].User
 	if a := u.ExternalAccounts; len(a) != 1 || a[0].ProviderUserID != "1049171256" || a[0].EmailAddress != "ada@example.com" {
 		t.Errorf("external accounts = %+v", a)

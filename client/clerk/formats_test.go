@@ -86,7 +86,14 @@ func summary(u *User) string {
 // readFixture drains a testdata file and returns its records and format.
 func readFixture(t *testing.T, name string) ([]Record, string) {
 	t.Helper()
-	src, err := OpenFile(filepath.Join("testdata", name))
+	return drain(t, filepath.Join("testdata", name))
+}
+
+// drain reads every record of the export at path and returns them with
+// the format the reader named.
+func drain(t *testing.T, path string) ([]Record, string) {
+	t.Helper()
+	src, err := OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
