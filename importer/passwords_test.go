@@ -167,9 +167,9 @@ func filepathGlob(dir, pattern string) ([]string, error) {
 	return filepath.Glob(filepath.Join(dir, pattern))
 }
 
-// TestMergeKeepsTheUsersOwnPassword: a merge stores no digest, so the user
-// merged into is not tagged as having a kept password (which would keep
-// the password-reset journey away from someone with no password here).
+// TestMergeKeepsTheUsersOwnPassword: a merge stores no digest and changes
+// no password, so it adds neither password tag: the user merged into
+// keeps the one their own password state gave them.
 func TestMergeKeepsTheUsersOwnPassword(t *testing.T) {
 	eachBackend(t, testMergeKeepsTheUsersOwnPassword)
 }
@@ -184,8 +184,17 @@ func testMergeKeepsTheUsersOwnPassword(t *testing.T, openEnv func(*testing.T) as
 		t.Fatalf("users %+v", rep.Users)
 	}
 	u, _ := env.GetUser(ctx, "m@example.com")
-	if slices.Contains(u.Tags, TagPasswordKept) || !slices.Contains(u.Tags, TagNeedsPasswordReset) {
+	if slices.Contains(u.Tags, TagPasswordKept) || slices.Contains(u.Tags, TagNeedsPasswordReset) {
 		t.Errorf("merged user's tags %v", u.Tags)
+	}
+	// Nor is a user whose password an earlier import kept sent the reset
+	// emails by a merge of a Clerk user who had a password.
+	k := mkUser("user_k", "k@example.com", withPassword)
+	k.PasswordHasher, k.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "pw"))
+	run(t, newSource(10, k), env, Options{Mode: ModeRun})
+	run(t, newSource(10, mkUser("user_k2", "k@example.com", withPassword)), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if u, _ := env.GetUser(ctx, "k@example.com"); !slices.Contains(u.Tags, TagPasswordKept) || slices.Contains(u.Tags, TagNeedsPasswordReset) {
+		t.Errorf("kept user's tags after a merge: %v", u.Tags)
 	}
 	if st, _ := env.PasswordState(ctx, "m@example.com"); st.Digest != "" {
 		t.Error("a merge stored a digest")

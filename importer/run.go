@@ -420,17 +420,19 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 	r.queue(queued{entry: e, merge: &mg})
 }
 
-// mergeTags are the tags a merge adds: the user merged into keeps their
-// own password, so a digest kept for the Clerk user is not theirs and the
-// tag saying so becomes the reset tag it replaced.
+// mergeTags are the tags a merge adds. The password tags say what
+// happened to the Clerk password of a user the import creates; the user
+// merged into keeps their own password (kept by an earlier import, set
+// here, or still to reset), which a merge neither changes nor knows, so
+// neither tag is added: one would send a user with a working password
+// the reset emails, the other keep them from a user who needs them.
 func mergeTags(tags []string) []string {
-	i := slices.Index(tags, TagPasswordKept)
-	if i < 0 {
+	if !slices.Contains(tags, TagPasswordKept) && !slices.Contains(tags, TagNeedsPasswordReset) {
 		return tags
 	}
-	out := slices.Clone(tags)
-	out[i] = TagNeedsPasswordReset
-	return out
+	return slices.DeleteFunc(slices.Clone(tags), func(t string) bool {
+		return t == TagPasswordKept || t == TagNeedsPasswordReset
+	})
 }
 
 // analyze adds a user to the settings analysis and warns about what of
