@@ -3,6 +3,8 @@ package clerk
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -26,8 +28,9 @@ var camelMarkers = [][]byte{[]byte(`"userId"`), []byte(`"emailAddresses"`), []by
 // id and any address or name field is never probed, so the exports that
 // are not camelCase pay one branch.
 func camelCased(w *wireUser, b []byte) bool {
+	// (id and username are spelled alike in both shapes: they say nothing.)
 	if w.ID != "" && (w.EmailAddresses != nil || w.PrimaryEmail != nil || w.PhoneNumbers != nil ||
-		w.PrimaryPhone != nil || w.Username != nil || w.FirstName != nil || w.LastName != nil) {
+		w.PrimaryPhone != nil || w.FirstName != nil || w.LastName != nil) {
 		return false
 	}
 	for _, m := range camelMarkers {
@@ -51,7 +54,8 @@ func snakeRecord(b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	out := make(map[string]json.RawMessage, len(obj))
-	for k, v := range obj {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		v := obj[k]
 		name := snakeKey(k)
 		switch k {
 		case "userId":
@@ -75,8 +79,10 @@ func snakeRecord(b []byte) ([]byte, bool) {
 	return b, err == nil
 }
 
-// setSnake stores a rewritten value, a snake_case key written as such
-// winning over its camelCase twin.
+// setSnake stores a rewritten value. Keys come in sorted order, so when
+// two name one field the outcome does not depend on map order: a
+// snake_case key written as such wins over any camelCase twin, and
+// between two camelCase keys the first in sorted order does.
 func setSnake(out map[string]json.RawMessage, orig, name string, v json.RawMessage) {
 	if _, taken := out[name]; taken && orig != name {
 		return
@@ -100,7 +106,8 @@ func snakeValue(name string, v json.RawMessage, depth int) json.RawMessage {
 			return v
 		}
 		out := make(map[string]json.RawMessage, len(obj))
-		for k, x := range obj {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			x := obj[k]
 			n := snakeKey(k)
 			if name == "external_accounts" && k == "externalId" {
 				n = "provider_user_id" // the SDK's name for it

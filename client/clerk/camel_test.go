@@ -40,15 +40,40 @@ func TestCamelCaseShapes(t *testing.T) {
 			},
 		},
 		{
+			// An SDK user with a username (spelled alike in both shapes)
+			// is still read as camelCase.
+			"backend SDK user with a username",
+			`[{"id":"user_sdk2","username":"ada","primaryEmailAddressId":"idn_1","createdAt":1714538273939,
+			   "emailAddresses":[{"id":"idn_1","emailAddress":"ada@example.com","verification":{"status":"verified"}}]}]`,
+			FormatAPI,
+			[]string{
+				"email=ada@example.com emails=[ada@example.com:verified] phone=- phones=[] username=ada ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=//",
+			},
+		},
+		{
+			// Two camelCase keys naming one field: the same one wins
+			// every time (the first in sorted order), never by map order.
+			"colliding keys",
+			`[{"userId":"user_c1","email":"a@example.com","primaryEmailAddress":"b@example.com"}]`,
+			FormatSupportJSON,
+			[]string{
+				"email=a@example.com emails=[a@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+			},
+		},
+		{
 			// Clerk support's flat record with mfa_enabled (migration-script's
 			// samples/clerk.json): SMS codes leave no TOTP secret.
 			"flat record with mfa_enabled",
 			`[{"id":"user_f1","primary_email_address":"f@example.com","email_addresses":["f@example.com"],"mfa_enabled":true,"totp_secret":null},
-			  {"id":"user_f2","primary_email_address":"g@example.com","mfa_enabled":false}]`,
+			  {"id":"user_f2","primary_email_address":"g@example.com","mfa_enabled":false},
+			  {"id":"user_f3","primary_email_address":"h@example.com","mfa_enabled":"TRUE"},
+			  {"id":"user_f4","primary_email_address":"i@example.com","mfa_enabled":"no idea"}]`,
 			FormatSupportJSON,
 			[]string{
 				"email=f@example.com emails=[f@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 				"email=g@example.com emails=[g@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=h@example.com emails=[h@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=i@example.com emails=[i@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 			},
 		},
 	}

@@ -148,7 +148,7 @@ type wireUser struct {
 	BackupCodesEnabled bool `json:"backup_codes_enabled"`
 	// mfa_enabled is the flat exports' word for two_factor_enabled
 	// (clerk/migration-script's samples): SMS codes leave no secret.
-	MFAEnabled      bool `json:"mfa_enabled"`
+	MFAEnabled      view `json:"mfa_enabled"`
 	PublicMetadata  view `json:"public_metadata"`
 	PrivateMetadata view `json:"private_metadata"`
 	UnsafeMetadata  view `json:"unsafe_metadata"`
@@ -172,7 +172,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if w.BackupCodesEnabled || present(w.BackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
-	u.TwoFactorEnabled = u.TwoFactorEnabled || w.MFAEnabled
+	u.TwoFactorEnabled = u.TwoFactorEnabled || truthy(w.MFAEnabled)
 	if u.CreatedAt, _, err = parseMillisField("created_at", w.CreatedAt); err != nil {
 		return nil, false, err
 	}
@@ -802,3 +802,11 @@ func trimSpace(b []byte) []byte {
 
 // notSpace: a printable ASCII byte, which bytes.TrimSpace never trims.
 func notSpace(c byte) bool { return c > ' ' && c < 0x7f }
+
+// truthy reads a flag other tools write as a boolean or as text ("true",
+// "TRUE", "1"); anything else, null included, is false. Such a flag only
+// adds a tag, so a value it cannot read costs the user nothing.
+func truthy(raw view) bool {
+	v := strings.Trim(string(trimSpace(raw)), `"`)
+	return strings.EqualFold(v, "true") || v == "1"
+}

@@ -180,6 +180,7 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"no-users-key", `{"data":{"a":1},"total_count":1}`, "", []string{`no "users" key`, `"data"`, `"total_count"`}},
 		{"api-page", `{"data":[{"id":"user_1"},{"id":"user_2"}],"total_count":1200}`, "user_1,user_2", []string{"holds 2 of the instance's 1200 users", "--api-key"}},
 		{"api-page-bad-count", `{"data":[{"id":"user_1"}],"total_count":"x"}`, "user_1", []string{`"total_count" is not a count`}},
+		{"sdk-page", `{"data":[{"id":"user_1"}],"totalCount":500}`, "user_1", []string{"holds 1 of the instance's 500 users"}},
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
 		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},

@@ -283,7 +283,7 @@ func (s *jsonFile) member(key string) error {
 	}
 	var keep *[]byte
 	var val []byte
-	if key == "source" || key == "total_count" {
+	if key == "source" || key == "total_count" || key == "totalCount" {
 		keep = &val // a short value; anything longer is not a name or a count
 	}
 	if _, err := s.sc.value(keep, 256); err != nil {
@@ -293,7 +293,7 @@ func (s *jsonFile) member(key string) error {
 	switch key {
 	case "source":
 		s.source = migrateSource(val)
-	case "total_count":
+	case "total_count", "totalCount": // the API's, @clerk/backend's
 		s.hasTotal, s.totalCount = true, -1
 		if n, err := strconv.Atoi(string(trimSpace(val))); err == nil && n >= 0 {
 			s.totalCount = n

@@ -45,6 +45,9 @@ func TestTimestamps(t *testing.T) {
 		{`999999999999999`, 0, false, "outside"},         // past 9999 in ms, before 2001 in µs
 		{`253402300800000000`, 0, false, "outside"},      // past 9999 in µs, before 2001 in ns
 		{`"05/01/2024"`, 0, false, "neither"},            // day and month order unknown
+		{`"20240501"`, 1714521600000, true, ""},          // a compact date, not seconds in 1970
+		{`20240501`, 1714521600000, true, ""},
+		{`99999999`, 99999999000, true, ""}, // no date: seconds
 		{`"2024-13-01"`, 0, false, "neither"},
 		{`true`, 0, false, "want a number or an RFC 3339 string"},
 		{`{}`, 0, false, "want a number or an RFC 3339 string"},

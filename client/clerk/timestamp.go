@@ -58,8 +58,8 @@ func parseMillis(raw []byte) (Millis, bool, error) {
 // anything else, which parseNumberStamp then reads (or words the error
 // for).
 func digitsMillis(raw []byte) (Millis, bool) {
-	if len(raw) == 0 || len(raw) > 15 || raw[0] == '0' {
-		return 0, false
+	if len(raw) == 0 || len(raw) > 15 || raw[0] == '0' || len(raw) == 8 {
+		return 0, false // 8 digits may be a compact date: parseNumberStamp
 	}
 	var n int64
 	for _, c := range raw {
@@ -118,11 +118,19 @@ func parseTimestamp(s string) (Millis, error) {
 	return checkRange(t.UnixMilli(), s)
 }
 
-// parseNumberStamp reads an integer timestamp in seconds, ms, µs or ns,
+// parseNumberStamp reads an integer timestamp in seconds, ms, µs or ns
+// (or a compact date),
 // told apart by size: seconds until the year 5138, ms until 9999; from
 // 16 digits µs (what Postgres and Python write, since 2001) and from 19
 // ns (Go, Java). Values between these say no time and are refused.
 func parseNumberStamp(s string) (Millis, error) {
+	// Eight digits are a compact ISO 8601 date (20240305) when they read
+	// as one: as seconds they would be 1970–1973, before any Clerk user.
+	if len(s) == 8 {
+		if t, err := time.Parse("20060102", s); err == nil && t.Year() >= 1970 {
+			return checkRange(t.UnixMilli(), s)
+		}
+	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
