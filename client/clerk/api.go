@@ -29,10 +29,14 @@ const DefaultBaseURL = "https://api.clerk.com/v1"
 const userAgent = "ascendkit-cli"
 
 const (
-	// defaultMaxRetries bounds retries of one request, per failure class
-	// (5xx/connection, and 429 separately), so a dead API fails in minutes
-	// rather than hanging the import.
+	// defaultMaxRetries bounds the 429s one request takes before giving
+	// up: each waits what Clerk asked, so a few prove a lasting refusal.
 	defaultMaxRetries = 6
+	// defaultMaxFailures bounds the 5xx answers and connection failures
+	// one request takes; the retry budget, two minutes, ends them first
+	// (about 11 backed-off retries), so a blip of Clerk's does not end a
+	// long import while a dead API still fails in minutes.
+	defaultMaxFailures = 30
 	// defaultRetryAfter is used when a 429 carries no usable Retry-After;
 	// it is what Clerk's own migration tool waits.
 	defaultRetryAfter = 10 * time.Second
@@ -99,7 +103,8 @@ type APISource struct {
 	pageSize    int
 	allowance   *Allowance    // the pacing, unless limiter is set
 	limiter     *rate.Limiter // a token bucket chosen by the caller
-	maxRetries  int
+	maxRetries  int           // 429s per request
+	maxFailures int           // 5xx and connection failures per request
 	maxInFlight int
 	reqTimeout  time.Duration
 	budget      time.Duration
@@ -178,12 +183,12 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	case allow == nil && opts.Limiter == nil:
 		allow = defaultAllowance(base, key)
 	}
-	retries := opts.MaxRetries
+	retries, failures := opts.MaxRetries, opts.MaxRetries
 	switch {
 	case retries == 0:
-		retries = defaultMaxRetries
+		retries, failures = defaultMaxRetries, defaultMaxFailures
 	case retries < 0:
-		retries = 0
+		retries, failures = 0, 0
 	}
 	if opts.MaxInFlight < 0 || opts.RequestTimeout < 0 || opts.RetryBudget < 0 {
 		return nil, errors.New("clerk: MaxInFlight, RequestTimeout and RetryBudget must not be negative")
@@ -196,6 +201,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		allowance:   allow,
 		limiter:     opts.Limiter,
 		maxRetries:  retries,
+		maxFailures: failures,
 		maxInFlight: opts.MaxInFlight,
 		reqTimeout:  cmp.Or(opts.RequestTimeout, defaultRequestTimeout),
 		budget:      cmp.Or(opts.RetryBudget, defaultRetryBudget),
@@ -386,6 +392,8 @@ var errNoAnswer = errors.New("no answer")
 // request that got no usable answer.
 func retryReason(err error) string {
 	switch {
+	case errors.Is(err, errClosed):
+		return "Clerk closed the connection without answering, retrying"
 	case errors.Is(err, errNoAnswer):
 		return "Clerk did not answer in time, retrying"
 	case errors.Is(err, errTruncated), errors.Is(err, io.ErrUnexpectedEOF):
@@ -393,6 +401,10 @@ func retryReason(err error) string {
 	}
 	return "could not reach Clerk, retrying"
 }
+
+// errClosed is a connection closed before any answer (net/http's
+// io.EOF), retried like a reset.
+var errClosed = errors.New("the connection was closed before Clerk answered")
 
 // errTooLarge is a body over maxBodyBytes: not retried, since the server
 // would send the same again.
@@ -412,16 +424,20 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 	bo := a.newBackOff()
 	start := time.Now()
 	failures, throttled := 0, 0
-	// retry pauses after a failure, or says why it gives up.
-	retry := func(what error, reason string) error {
-		d := bo.NextBackOff()
+	var waited time.Duration // what the waits asked, which a test's sleep skips
+	// retry pauses after a failure (at least what a Retry-After asks), or
+	// says why it gives up.
+	retry := func(what error, reason string, after time.Duration) error {
+		d := max(bo.NextBackOff(), after)
+		spent := max(time.Since(start), waited)
 		switch {
-		case failures >= a.maxRetries:
+		case failures >= a.maxFailures:
 			return a.scrub(fmt.Errorf("%w (gave up after %d retries)", what, failures))
-		case time.Since(start)+d > a.budget:
-			return a.scrub(fmt.Errorf("%w (gave up after %d retries in %s)", what, failures, time.Since(start).Round(time.Second)))
+		case spent+d > a.budget:
+			return a.scrub(fmt.Errorf("%w (gave up after %d retries in %s)", what, failures, spent.Round(time.Second)))
 		}
 		failures++
+		waited += d
 		return a.wait(ctx, reason, d)
 	}
 	for {
@@ -457,7 +473,13 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, unwrapURLError(err)), retryReason(err)); err != nil {
+			cause := unwrapURLError(err)
+			if errors.Is(cause, io.EOF) {
+				// net/http's word for a connection closed before any
+				// answer: as %w it would pass for the end of the list.
+				cause = errClosed
+			}
+			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, cause), retryReason(cause), 0); err != nil {
 				return err
 			}
 		case status == http.StatusTooManyRequests:
@@ -469,7 +491,12 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 				return err
 			}
 		case status >= 500:
-			if err := retry(apiError(status, hdr, body), fmt.Sprintf("Clerk returned %d, retrying", status)); err != nil {
+			// A 503's Retry-After says when Clerk expects to be back.
+			var after time.Duration
+			if v := hdr.Get("Retry-After"); v != "" {
+				after = parseRetryAfter(v, time.Now())
+			}
+			if err := retry(apiError(status, hdr, body), fmt.Sprintf("Clerk returned %d, retrying", status), after); err != nil {
 				return err
 			}
 		default:

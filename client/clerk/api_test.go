@@ -256,12 +256,77 @@ func TestAPIServerErrorsForever(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 500 || ae.Code != "internal_clerk_error" || ae.TraceID == "" {
 		t.Fatalf("err = %#v", err)
 	}
-	if !strings.Contains(err.Error(), "gave up after 6 retries") {
-		t.Errorf("err = %q", err)
+	// Default bound: the 2-minute budget, not a count, so that a blip of
+	// Clerk's does not end a long import: about 11 backed-off retries.
+	var total time.Duration
+	for _, d := range w.slept {
+		total += d
 	}
-	// Default bound: 6 retries, so 7 requests in all.
-	if srv.Requests() != 7 || len(w.slept) != 6 {
+	if !strings.Contains(err.Error(), "retries in 1m") || total > 2*time.Minute || total < time.Minute || len(w.slept) < 8 {
+		t.Errorf("err = %q after %d waits of %v in all", err, len(w.slept), total)
+	}
+	if srv.Requests() != len(w.slept)+1 {
 		t.Errorf("requests %d, waits %d", srv.Requests(), len(w.slept))
+	}
+}
+
+// TestAPIServiceUnavailableHonoursRetryAfter: a 503's Retry-After is
+// waited at least, as for a 429.
+func TestAPIServiceUnavailableHonoursRetryAfter(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls <= 2 {
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{"object":"total_count","total_count":3}`))
+	}))
+	t.Cleanup(srv.Close)
+	src, w := newSource(t, srv.URL+"/v1", clerk.APIOptions{})
+	if n, err := src.Total(context.Background()); err != nil || n != 3 {
+		t.Fatalf("Total = %d, %v", n, err)
+	}
+	if len(w.slept) != 2 || w.slept[0] < 5*time.Second || w.slept[1] < 5*time.Second {
+		t.Errorf("waits %v, want two of at least 5s", w.slept)
+	}
+}
+
+// TestAPIClosedConnectionIsNoEndOfList: a server that closes connections
+// without answering fails the import; it is not the end of the list
+// (net/http reports it as io.EOF, which once ended the walk "completed"
+// with the users after that page missing).
+func TestAPIClosedConnectionIsNoEndOfList(t *testing.T) {
+	users := emulator.Generate(1200, 1)
+	emu := startEmulator(t, users, emulator.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("offset") != "" && r.URL.Query().Get("offset") != "0" {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	src, w := newSource(t, srv.URL+"/v1", clerk.APIOptions{MaxRetries: 2})
+	n := 0
+	var err error
+	for {
+		var recs []clerk.Record
+		recs, err = src.Next(context.Background())
+		if err != nil {
+			break
+		}
+		n += len(recs)
+	}
+	if errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "closed before Clerk answered") {
+		t.Fatalf("after %d users: err = %v", n, err)
+	}
+	if len(w.reasons) == 0 || w.reasons[0] != "Clerk closed the connection without answering, retrying" {
+		t.Errorf("reasons %q", w.reasons)
 	}
 }
 
