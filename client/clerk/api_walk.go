@@ -80,8 +80,14 @@ type walk struct {
 	lastCreated int64          // created_at of the last decodable user delivered
 	haveCreated bool           // lastCreated is set
 	prevKeys    map[string]int // keys of the last page delivered, with their index in it
-	firstKey    string         // key of the first user delivered
-	cursor      int
+	// tieKeys are the users delivered whose created_at is lastCreated.
+	// Users created in the same millisecond (a bulk import into Clerk
+	// with second-resolution dates) may come back in another order from
+	// one request to the next; one of them seen again is dropped, not
+	// taken for a list going round in circles.
+	tieKeys  map[string]bool
+	firstKey string // key of the first user delivered
+	cursor   int
 	// pace is the smoothed time the caller takes over a page.
 	pace     latencyMeter
 	returned time.Time // when Next last returned
@@ -305,6 +311,14 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		w.noteSize(win.size, len(win.elems))
 		elems := win.elems
 		if w.lastKey != "" {
+			if len(elems) > 0 && elems[0].key != w.lastKey && w.tie(elems[0]) {
+				// The window starts on a user created in the same instant
+				// as the last one delivered, in another order: re-read
+				// from where that instant's users begin.
+				if recs, ok, err := a.tieResync(ctx, win); ok {
+					return recs, err
+				}
+			}
 			if len(elems) == 0 || elems[0].key != w.lastKey {
 				// A window far into the list that starts with the very
 				// first user: offset is ignored.
@@ -563,8 +577,13 @@ func decodeElems(raws []json.RawMessage, pos0 int) []element {
 func (a *APISource) deliver(elems []element) ([]Record, error) {
 	w := &a.walk
 	keys := make(map[string]int, len(elems))
-	recs := make([]Record, len(elems))
-	for i, e := range elems {
+	recs := make([]Record, 0, len(elems))
+	last := ""
+	for _, e := range elems {
+		i := len(recs)
+		if w.tie(e) {
+			continue // a user created in the same instant, seen already
+		}
 		_, inPage := keys[e.key]
 		_, inPrev := w.prevKeys[e.key]
 		if isID(e.key) && (inPage || inPrev || e.key == w.lastKey) {
@@ -575,7 +594,13 @@ func (a *APISource) deliver(elems []element) ([]Record, error) {
 			if w.haveCreated && e.created < w.lastCreated {
 				return nil, fmt.Errorf("%w: user %q was created before the user read before it (after %d users); stopping so the import does not run forever", errNotAdvancing, e.key, w.delivered+i)
 			}
+			if !w.haveCreated || e.created > w.lastCreated || w.tieKeys == nil {
+				w.tieKeys = make(map[string]bool)
+			}
 			w.lastCreated, w.haveCreated = e.created, true
+			if isID(e.key) {
+				w.tieKeys[e.key] = true
+			}
 		}
 		rec := e.rec
 		if pos := w.delivered + i + 1; rec.Pos != pos {
@@ -585,22 +610,32 @@ func (a *APISource) deliver(elems []element) ([]Record, error) {
 				rec.Pos = pos
 			}
 		}
-		recs[i] = rec
+		recs = append(recs, rec)
+		last = e.key
 	}
-	if len(elems) > 0 {
+	if len(recs) > 0 {
 		if w.delivered == 0 {
 			w.firstKey = elems[0].key
 		}
-		w.delivered += len(elems)
+		w.delivered += len(recs)
 		w.prevKeys = keys
-		w.lastKey = elems[len(elems)-1].key
+		w.lastKey = last
 	}
 	return recs, nil
+}
+
+// tie reports a user delivered already whose created_at is the last one
+// delivered: the same instant's users in another order (see tieKeys).
+func (w *walk) tie(e element) bool {
+	return e.hasTime && w.haveCreated && e.created == w.lastCreated && w.tieKeys[e.key]
 }
 
 // advances reports whether a page read after the last user delivered
 // really continues the list (a Clerk ignoring the cursor starts over).
 func (w *walk) advances(elems []element) bool {
+	for len(elems) > 1 && w.tie(elems[0]) {
+		elems = elems[1:] // the same instant's users, reordered
+	}
 	e := elems[0]
 	_, inPrev := w.prevKeys[e.key]
 	return e.key != w.lastKey && !inPrev && (!e.hasTime || !w.haveCreated || e.created >= w.lastCreated)
@@ -632,6 +667,43 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 		}
 	}
 	return a.lookback(ctx, win.offset)
+}
+
+// tieResync re-reads a window that began among users created in the same
+// instant as the last user delivered (tieKeys), whose order changes from
+// one request to the next: from the offset where those users begin, so
+// that each of them is read, those delivered already dropped. ok is false
+// when the page does not show the instant where expected (users were
+// created or deleted before it): then the ordinary resync takes over.
+func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool, error) {
+	w := &a.walk
+	w.restart(win.offset)
+	at := max(0, win.offset-len(w.tieKeys)+1)
+	elems, full, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(at)}}, w.delivered)
+	if err != nil {
+		return nil, true, err
+	}
+	// Every user of the instant delivered must be on the page, before any
+	// user created later; earlier users only as the last page's.
+	seen, k := 0, 0
+	for i, e := range elems {
+		switch {
+		case !e.hasTime:
+			return nil, false, nil
+		case e.created < w.lastCreated:
+			if _, ok := w.prevKeys[e.key]; !ok || seen > 0 {
+				return nil, false, nil
+			}
+			k = i + 1
+		case e.created == w.lastCreated && w.tieKeys[e.key]:
+			seen++
+		}
+	}
+	if seen != len(w.tieKeys) {
+		return nil, false, nil
+	}
+	recs, err := a.resumeAfter(elems[k:], full, at+len(elems)-1)
+	return recs, true, err
 }
 
 // lastOffset places the last user delivered in the list as it is now,

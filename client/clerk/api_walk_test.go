@@ -2,6 +2,7 @@ package clerk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -727,5 +728,63 @@ func TestAPIConcurrent429sAnnouncedOnce(t *testing.T) {
 	// 16 windows, and the 8 refused: nothing else was refused.
 	if lists != 16+refused {
 		t.Errorf("%d list requests", lists)
+	}
+}
+
+// TestAPIUsersCreatedTogetherInAnyOrder: users sharing a created_at (a
+// bulk import into Clerk with second-resolution dates) may come back in
+// another order on every request. The walk reads each exactly once and
+// does not take a tie seen again for a list going round in circles.
+func TestAPIUsersCreatedTogetherInAnyOrder(t *testing.T) {
+	users := emulator.Generate(3000, 1)
+	for i := range users {
+		users[i].CreatedAt = users[i/4*4].CreatedAt // groups of four created together
+	}
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(1, 2))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(users))
+			return
+		}
+		// This request's order: by created_at, ties shuffled.
+		mu.Lock()
+		order := slices.Clone(users)
+		for i := 0; i < len(order); i += 4 {
+			rng.Shuffle(4, func(a, b int) { order[i+a], order[i+b] = order[i+b], order[i+a] })
+		}
+		mu.Unlock()
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		start, _ := strconv.Atoi(q.Get("offset"))
+		if after := q.Get("starting_after"); after != "" {
+			start = slices.IndexFunc(order, func(u clerk.User) bool { return u.ID == after }) + 1
+		}
+		end := min(len(order), start+limit)
+		start = min(start, end)
+		b, _ := json.Marshal(order[start:end])
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatalf("after %d users: %v", len(recs), err)
+	}
+	seen := map[string]int{}
+	for _, r := range recs {
+		if r.User == nil {
+			t.Fatalf("record %d: %v", r.Pos, r.Err)
+		}
+		seen[r.User.ID]++
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("%s read %d times", id, n)
+		}
+	}
+	t.Logf("%d of %d users read", len(seen), len(users))
+	if len(seen) < len(users)*99/100 {
+		t.Errorf("only %d of %d users read", len(seen), len(users))
 	}
 }
