@@ -488,9 +488,6 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			s = newSourceScreen(m.pc)
 		}
 	case stateSettings:
-		if old, ok := m.screens[stateSettings].(closer); ok {
-			old.close()
-		}
 		s = newSettingsScreen(m.pc)
 		delete(m.screens, stateDuplicates)
 	case stateDuplicates:
@@ -500,9 +497,6 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			s = newDuplicatesScreen(m.pc)
 		}
 	case stateConfirm:
-		if old, ok := m.screens[stateConfirm].(closer); ok {
-			old.close()
-		}
 		s = newConfirmScreen(m.pc)
 	case stateProgress:
 		m.pc.sess.settingsApplied = false
@@ -521,6 +515,12 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			c.close()
 		}
 		delete(m.screens, stateCanary)
+	}
+	// A screen replaced by a new one is closed, so its work (a preview,
+	// an import) is cancelled and its goroutine ends instead of waiting
+	// forever for a reader.
+	if old, ok := m.screens[to].(closer); ok && m.screens[to] != s {
+		old.close()
 	}
 	s.SetSize(m.pc.width, m.pc.bodyHeight())
 	m.screens[to] = s

@@ -42,6 +42,9 @@ type progressScreen struct {
 	batches  int // batches written so far
 	spinner  spinner.Model
 	checking bool // the importer is reading the file through first
+	// leaving is set once r or enter has chosen the next step, so a
+	// repeated key does not build (and start) that step twice.
+	leaving bool
 
 	expUsers, expLinks int
 	usersBar, linksBar progress.Model
@@ -88,10 +91,11 @@ func (s *progressScreen) Init() tea.Cmd {
 
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
 
+// close abandons the run: its context is cancelled (the importer stops
+// after the batch in flight and records the stop) and what it still
+// sends is dropped, so its goroutine never blocks on a screen that is gone.
 func (s *progressScreen) close() {
-	if s.run != nil {
-		s.run.stop()
-	}
+	s.run.abandon()
 }
 
 func (s *progressScreen) InputFocused() bool { return false }
@@ -164,8 +168,12 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
+		if s.leaving {
+			return nil // a second r or enter before the wizard moved on
+		}
 		switch {
 		case key.Matches(msg, s.keys.Again) && s.stoppedEarly():
+			s.leaving = true
 			// Back to the confirmation, which previews again: the
 			// environment holds what this run wrote.
 			if s.written() == 0 && !s.pc.sess.settingsApplied {
@@ -177,6 +185,7 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return navWith(stateConfirm, previewOutdated{})
 		case key.Matches(msg, s.keys.Continue):
+			s.leaving = true
 			return nav(stateJourneys)
 		}
 	}

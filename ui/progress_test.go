@@ -415,3 +415,70 @@ func TestCtrlCDuringImportEndsInterrupted(t *testing.T) {
 		t.Fatalf("esc → y stop gave %v", err)
 	}
 }
+
+// Two y typed before the wizard moves on start one import, not two: the
+// second key reaches the confirmation, which has already started its run.
+func TestConfirmDoubleYStartsOneRun(t *testing.T) {
+	hold := make(chan struct{})
+	core := &fakeCore{hold: hold}
+	core.runEvents, core.runReport = runScript()
+	d, _ := toConfirm(t, 80, 24, core.install)
+	d.update(keyMsgs("y")[0])
+	d.update(keyMsgs("y")[0])
+	d.settle()
+	if d.state() != stateProgress {
+		t.Fatalf("state %v, want progress", d.state())
+	}
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	runs := 0
+	for _, c := range core.callList() {
+		if c.Mode == importer.ModeRun {
+			runs++
+		}
+	}
+	if runs != 1 {
+		t.Fatalf("%d import runs started by one confirmation, want 1", runs)
+	}
+	close(hold)
+	d.waitFor("the end", func(m Model) bool { return progressOf(d).report != nil })
+}
+
+// A progress screen replaced by another is closed: its run is abandoned,
+// so the importer's goroutine ends instead of blocking on its events.
+func TestReplacedProgressScreenIsClosed(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	old := progressOf(d)
+	d.send(navMsg{to: stateProgress})
+	if progressOf(d) == old {
+		t.Fatal("the progress screen was not replaced")
+	}
+	if !old.run.isAbandoned() {
+		t.Fatal("the replaced progress screen's run was not abandoned")
+	}
+	select {
+	case <-old.run.finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the replaced run's goroutine did not end")
+	}
+	close(hold)
+}
+
+// r typed twice after a stop builds one confirmation, which previews once.
+func TestProgressDoubleRPreviewsOnce(t *testing.T) {
+	hold := make(chan struct{})
+	d, core := toProgress(t, 80, 24, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	previews := len(core.callList())
+	d.update(keyMsgs("r")[0])
+	d.update(keyMsgs("r")[0])
+	d.settle()
+	d.waitFor("a fresh preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	if n := len(core.callList()); n != previews+1 {
+		t.Fatalf("r r: %d importer calls after the stop, want 1 preview", n-previews)
+	}
+}
