@@ -123,6 +123,7 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		nodes[i] = n
 	}
 	env, ctx, id := s.pc.env, s.pc.base, j.ID
+	s.acting = "Saving…"
 	return func() tea.Msg {
 		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
 		return journeyChangedMsg{j: nj, action: "saved", err: err}
@@ -145,6 +146,9 @@ func (s *browserScreen) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		// Save from any field: the form keeps s.vals current.
+		if s.acting != "" {
+			return nil // the first ctrl+s is saving
+		}
 		return s.saveEdit()
 	}
 	s.editErr = ""
