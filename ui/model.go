@@ -291,6 +291,8 @@ type (
 	// stopper runs an import that ctrl+c and q stop gracefully.
 	stopper interface {
 		running() bool
+		// stopRequested: the run finishes its batch and stops.
+		stopRequested() bool
 		askStop() tea.Cmd
 		requestStop() tea.Cmd
 	}
@@ -614,6 +616,17 @@ func (m Model) inputTakes(k tea.KeyPressMsg) bool {
 
 func (m Model) globalBindings() []key.Binding {
 	g := m.pc.global
+	if p, ok := m.importing(); ok {
+		// During an import q asks (the screen's esc/q says so) and
+		// ctrl+c stops without asking; neither quits. Once a stop is
+		// under way neither does anything more until the run reports.
+		if p.stopRequested() {
+			return []key.Binding{g.Help}
+		}
+		kill := g.Kill
+		kill.SetHelp("ctrl+c", "stop after this batch")
+		return []key.Binding{g.Help, kill}
+	}
 	if m.active().InputFocused() {
 		// The help line says how to reach help from here.
 		return []key.Binding{g.InputHelp, g.Kill}

@@ -89,6 +89,8 @@ func (s *progressScreen) Init() tea.Cmd {
 	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
+func (s *progressScreen) stopRequested() bool { return s.stopping }
+
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
 
 // close abandons the run: its context is cancelled (the importer stops
@@ -345,7 +347,7 @@ func (s *progressScreen) View() string {
 	if s.asking {
 		b.WriteString("\n" + st.Dialog.Render(st.Warning.Render("Stop the import?")+"\n"+
 			"What was written stays; running the import again continues.\n"+
-			st.Selected.Render("y")+" stop after this batch · "+st.Selected.Render("n")+" keep going") + "\n")
+			st.Selected.Render("y")+" stop after this batch · "+st.Selected.Render("n/esc")+" keep going") + "\n")
 	}
 	return b.String()
 }

@@ -482,3 +482,60 @@ func TestProgressDoubleRPreviewsOnce(t *testing.T) {
 		t.Fatalf("r r: %d importer calls after the stop, want 1 preview", n-previews)
 	}
 }
+
+// The stop dialog, with the help line saying what each key does there.
+func TestProgressGoldenAskingStop(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		hold := make(chan struct{})
+		t.Cleanup(func() { close(hold) })
+		d, _ := toProgress(t, w, h, hold)
+		p := progressOf(d)
+		d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+		p.begun = fixedNow.Add(-4 * time.Second)
+		p.lastAt = fixedNow
+		d.press("q")
+		return d
+	})
+}
+
+// The help line during an import says what the keys do: esc and q ask,
+// y in the dialog stops after the batch, ctrl+c stops without asking
+// and stays on screen; nothing offers to quit until the run has ended.
+func TestProgressHelpSaysWhatKeysDo(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 120, 40, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	help := func() string {
+		lines := strings.Split(strings.TrimRight(d.view(), "\n"), "\n")
+		return lines[len(lines)-1]
+	}
+	if h := help(); !strings.Contains(h, "esc/q ask to stop") || !strings.Contains(h, "ctrl+c stop after this batch") || strings.Contains(h, "quit") {
+		t.Fatalf("help while importing: %q", h)
+	}
+	d.press("esc")
+	if !p.asking {
+		t.Fatal("esc did not ask")
+	}
+	if h := help(); !strings.Contains(h, "y stop after this batch") || !strings.Contains(h, "n/esc keep going") || strings.Contains(h, "quit") {
+		t.Fatalf("help in the dialog: %q", h)
+	}
+	d.mustSee("y stop after this batch · n/esc keep going")
+	d.press("esc")
+	if p.asking || !p.running() {
+		t.Fatal("esc in the dialog did not keep going")
+	}
+	// Looked at before the run's last message is handled.
+	d.update(keyMsgs("ctrl+c")[0])
+	if d.quit || !p.stopping || !p.running() {
+		t.Fatal("ctrl+c did not stop without asking")
+	}
+	if h := help(); strings.Contains(h, "quit") || strings.Contains(h, "stop") {
+		t.Fatalf("help while stopping offers a key that does nothing: %q", h)
+	}
+	close(hold)
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	if h := help(); !strings.Contains(h, "q quit") || !strings.Contains(h, "ctrl+c quit") {
+		t.Fatalf("help after the run: %q", h)
+	}
+}
