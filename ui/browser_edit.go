@@ -98,7 +98,7 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		vals[f] = strings.TrimSpace(s.vals[f])
 	}
 	for f, check := range editChecks {
-		if err := check(vals[f]); err != nil {
+		if err := visibleOnly(check)(vals[f]); err != nil {
 			s.editErr = editLabels[f] + ": " + termtext.Clean(err.Error())
 			s.form = s.newEditForm() // back to editing, the values kept
 			return s.form.Init()
