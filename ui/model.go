@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -154,6 +155,16 @@ type session struct {
 	canaries []canaryRecord
 	// undone are the runs undone from the browser's runs tab.
 	undone []string
+	// runs are what each import of this source wrote, in order: a run
+	// stopped and then run again continues, and the summary gives the
+	// session's total besides the last run's report.
+	runs []runWrites
+}
+
+// runWrites is what one import run wrote.
+type runWrites struct {
+	id               string
+	imported, merged int
 }
 
 // recordJourneys keeps what a run of step 6 created: running it again
@@ -191,6 +202,7 @@ func (s *session) resetForSource() {
 	s.onDuplicate = importer.PolicySkip
 	s.decisions = map[string]importer.Policy{}
 	s.includeBanned = false
+	s.runs = nil
 }
 
 // programContext is shared by every screen: configuration, environment,
@@ -691,6 +703,32 @@ func (m Model) header() string {
 	return line1 + "\n" + line2 + "\n"
 }
 
+// sessionRunsLine is the total of this session's imports when there was
+// more than one (a stopped import run again): the report above is the
+// last run's, whose already_imported include what the earlier ones wrote.
+// Undone runs are not counted.
+func (s *session) sessionRunsLine() string {
+	if len(s.runs) < 2 {
+		return ""
+	}
+	var imported, merged, counted int
+	for _, r := range s.runs {
+		if slices.Contains(s.undone, r.id) {
+			continue
+		}
+		imported += r.imported
+		merged += r.merged
+		counted++
+	}
+	last := s.runs[len(s.runs)-1]
+	line := fmt.Sprintf("  %s imported and %s merged by this run; %s imported and %s merged by this session's %d runs",
+		fmtInt(last.imported), fmtInt(last.merged), fmtInt(imported), fmtInt(merged), len(s.runs))
+	if undone := len(s.runs) - counted; undone > 0 {
+		line += fmt.Sprintf(" (%d undone, not counted)", undone)
+	}
+	return line + "\n"
+}
+
 func (m Model) sourceKeyIsLive() bool {
 	s, ok := m.screens[stateSource].(keyWatcher)
 	return ok && s.liveKey()
@@ -747,6 +785,7 @@ func (m Model) Summary() string {
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.source))
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
+		b.WriteString(s.sessionRunsLine())
 		if len(nonZero(u.DuplicateReasons)) > 0 {
 			fmt.Fprintf(&b, "  duplicates: %s\n", countList(u.DuplicateReasons))
 		}

@@ -388,6 +388,11 @@ func (s *progressScreen) summaryView() string {
 	default:
 		b.WriteString(st.OK.Render("✓ Import complete") + st.Dim.Render(" · "+phaseLabel(r.Phases)+" · "+fmtDuration(s.lastAt.Sub(s.begun))) + "\n\n")
 	}
+	// The counts below are this run's; after a stop and a new run the
+	// session's total is said too.
+	if line := strings.TrimSpace(s.pc.sess.sessionRunsLine()); line != "" {
+		b.WriteString(noticeText(st.Dim, strings.ToUpper(line[:1])+line[1:]+".", s.width) + "\n\n")
+	}
 	rows := [][2]string{
 		{"fetched", rightAlign(fmtInt(u.Fetched), 7)},
 		{"imported", rightAlign(st.Number.Render(fmtInt(u.Imported)), 7)},

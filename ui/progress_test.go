@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -537,5 +538,60 @@ func TestProgressHelpSaysWhatKeysDo(t *testing.T) {
 	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
 	if h := help(); !strings.Contains(h, "q quit") || !strings.Contains(h, "ctrl+c quit") {
 		t.Fatalf("help after the run: %q", h)
+	}
+}
+
+// An import stopped and run again: the exit summary gives the last run's
+// report and the session's total over both runs (the second run counts
+// the first one's users as already imported, not as imported).
+func TestSummaryTotalsTheSessionsRuns(t *testing.T) {
+	_, rep := runScript()
+	runs := 0
+	d, _ := toProgress(t, 120, 40, nil, func(pc *programContext) {
+		prev := pc.runImporter
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode != importer.ModeRun {
+				return prev(ctx, src, env, opts)
+			}
+			runs++
+			r := rep
+			r.RunID = fmt.Sprintf("run_%d", runs)
+			if runs == 1 {
+				r.Users.Imported, r.Users.Failed = 4, 0
+				opts.OnEvent(importer.BatchApplied{Counts: r.Users})
+				<-ctx.Done()
+				r.Interrupted = true
+				return r, nil
+			}
+			r.Users.Imported, r.Users.Duplicates, r.Users.Failed = 3, 6, 0
+			r.Users.DuplicateReasons = map[string]int{importer.ReasonAlreadyImported: 4, importer.ReasonEmailExists: 2}
+			return r, nil
+		}
+	})
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	if sum := d.m.Summary(); strings.Contains(sum, "session") {
+		t.Fatalf("one run summed as a session:\n%s", sum)
+	}
+	d.press("r")
+	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	d.press("y")
+	d.waitFor("the second run's end", func(m Model) bool {
+		return m.state == stateProgress && progressOf(d).report != nil && !progressOf(d).report.Interrupted
+	})
+	d.mustSee("3 imported and 0 merged by this run; 7 imported and 0 merged by this session's 2 runs.")
+	assertFits(t, d.view(), 120, 40)
+	sum := d.m.Summary()
+	for _, want := range []string{"Import finished.", "3 imported", "3 imported and 0 merged by this run; 7 imported and 0 merged by this session's 2 runs"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	// An undone run no longer counts.
+	d.m.pc.sess.undone = append(d.m.pc.sess.undone, "run_1")
+	if sum := d.m.Summary(); !strings.Contains(sum, "3 imported and 0 merged by this session's 2 runs (1 undone, not counted)") {
+		t.Errorf("undone run counted:\n%s", sum)
 	}
 }
