@@ -91,6 +91,12 @@ func (s *progressScreen) Init() tea.Cmd {
 
 func (s *progressScreen) stopRequested() bool { return s.stopping }
 
+// resume: back on the report (esc from the journeys), its keys work again.
+func (s *progressScreen) resume() tea.Cmd {
+	s.leaving = false
+	return nil
+}
+
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
 
 // close abandons the run: its context is cancelled (the importer stops

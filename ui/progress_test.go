@@ -49,6 +49,15 @@ func TestProgressRunsWithConfirmedOptions(t *testing.T) {
 	if d.state() != stateJourneys {
 		t.Fatalf("state %v, want journeys", d.state())
 	}
+	// Back on the report, enter goes on again.
+	d.press("esc")
+	if d.state() != stateProgress {
+		t.Fatalf("esc from the journeys went to %v", d.state())
+	}
+	d.press("enter")
+	if d.state() != stateJourneys {
+		t.Fatalf("enter after coming back: state %v, want journeys", d.state())
+	}
 }
 
 func TestProgressGracefulStop(t *testing.T) {
