@@ -85,6 +85,11 @@ type browserScreen struct {
 	err        string
 	mode       browserMode
 	notice     string
+	// acting says what change of the journey is in flight ("Activating…",
+	// "Pausing…", "Saving…"; "" for none). A repeated key (y y, p p,
+	// ctrl+s ctrl+s) starts nothing more, so the first change's result is
+	// the one shown.
+	acting string
 
 	// Each view's state, with the view's code in its own file.
 	journeyState  // browser_journey.go
@@ -234,7 +239,7 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case activationPlanMsg:
-		if msg.seq != s.detailSeq || s.mode != browseJourney {
+		if msg.seq != s.detailSeq || s.mode != browseJourney || s.acting != "" {
 			return nil // the person left the journey meanwhile
 		}
 		if msg.err != nil {
@@ -269,6 +274,7 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 	case templateUserMsg:
 		return s.pickedUser(msg)
 	case journeyChangedMsg:
+		s.acting = ""
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
 			if s.mode == browseEdit {

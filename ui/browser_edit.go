@@ -98,7 +98,7 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		vals[f] = strings.TrimSpace(s.vals[f])
 	}
 	for f, check := range editChecks {
-		if err := check(vals[f]); err != nil {
+		if err := visibleOnly(check)(vals[f]); err != nil {
 			s.editErr = editLabels[f] + ": " + termtext.Clean(err.Error())
 			s.form = s.newEditForm() // back to editing, the values kept
 			return s.form.Init()
@@ -123,6 +123,7 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		nodes[i] = n
 	}
 	env, ctx, id := s.pc.env, s.pc.base, j.ID
+	s.acting = "Saving…"
 	return func() tea.Msg {
 		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
 		return journeyChangedMsg{j: nj, action: "saved", err: err}
@@ -145,6 +146,9 @@ func (s *browserScreen) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		// Save from any field: the form keeps s.vals current.
+		if s.acting != "" {
+			return nil // the first ctrl+s is saving
+		}
 		return s.saveEdit()
 	}
 	s.editErr = ""

@@ -55,6 +55,11 @@ func emailNodes(j *ascendkit.Journey) []int {
 // activate goes through importer.Activate, which checks again and
 // refuses while an email lacks a sender or a variable.
 func (s *browserScreen) activate() tea.Cmd {
+	if s.acting != "" {
+		return nil
+	}
+	// The dialog closes on the first y: a second y has nothing to answer.
+	s.mode, s.acting, s.notice, s.err = browseJourney, "Activating…", "", ""
 	env, ctx, j, now := s.pc.env, s.pc.base, *s.journey, s.pc.now()
 	return func() tea.Msg {
 		res, err := importer.Activate(ctx, env, j.ID, now)
@@ -63,6 +68,10 @@ func (s *browserScreen) activate() tea.Cmd {
 }
 
 func (s *browserScreen) pause() tea.Cmd {
+	if s.acting != "" {
+		return nil
+	}
+	s.acting, s.notice, s.err = "Pausing…", "", ""
 	env, ctx, j := s.pc.env, s.pc.base, *s.journey
 	return func() tea.Msg {
 		err := env.PauseJourney(ctx, j.ID)
@@ -123,6 +132,9 @@ func (s *browserScreen) journeyNotes() string {
 	var b strings.Builder
 	if s.mode == browseActivate && s.plan != nil {
 		b.WriteString(s.activationDialog(j) + "\n")
+	}
+	if s.acting != "" {
+		b.WriteString(st.Dim.Render(s.acting) + "\n")
 	}
 	if s.notice != "" {
 		b.WriteString(st.OK.Render(s.notice) + "\n")
@@ -331,7 +343,7 @@ func (s *browserScreen) journeyKey(msg tea.KeyPressMsg) tea.Cmd {
 			return s.loadNodeTemplate(*j, n)
 		}
 	case key.Matches(msg, k.Activate):
-		if j.Status != ascendkit.StatusActive {
+		if j.Status != ascendkit.StatusActive && s.acting == "" {
 			s.notice, s.err = "", ""
 			return s.checkActivation(j.ID)
 		}

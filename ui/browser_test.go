@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -514,4 +515,59 @@ func TestBrowserOpensStepTemplateAndRendersForAPickedUser(t *testing.T) {
 	d.mustSee("Hi User7,")
 	d.mustSee("Migration announcement (active")
 	_ = env
+}
+
+// y typed twice in the activation dialog activates once: the dialog
+// closes on the first y, and the notice is that activation's result, not
+// a second call's "no new users".
+func TestBrowserDoubleYActivatesOnce(t *testing.T) {
+	d, env := toCompleteBrowser(t, 120, 40)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.update(keyMsgs("y")[0])
+	d.update(keyMsgs("y")[0])
+	d.settle()
+	d.waitFor("the activation", func(m Model) bool { return b.acting == "" && b.journey.Status == ascendkit.StatusActive })
+	d.mustSee("Activated: 30 users enrolled by backfill")
+	if strings.Contains(d.view(), "no new users") || enrolledIn(t, env, importer.JourneyAnnouncement) != 30 {
+		t.Fatalf("second y acted:\n%s", d.view())
+	}
+	if n := len(d.m.pc.sess.journeyActions); n != 1 {
+		t.Fatalf("%d journey actions recorded, want 1: %+v", n, d.m.pc.sess.journeyActions)
+	}
+	// p p pauses once as well.
+	d.update(keyMsgs("p")[0])
+	d.update(keyMsgs("p")[0])
+	d.settle()
+	d.waitFor("the pause", func(m Model) bool { return b.acting == "" && b.journey.Status == ascendkit.StatusPaused })
+	if n := len(d.m.pc.sess.journeyActions); n != 2 || b.err != "" {
+		t.Fatalf("p p: %d journey actions, err %q", n, b.err)
+	}
+}
+
+// The variable editor refuses an app name with a bidi override, as the
+// journey form does, shows a marker for it, and saves nothing.
+func TestBrowserEditRefusesHiddenCharacters(t *testing.T) {
+	d, env := toBrowser(t, 120, 40)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("e", "tab", "ctrl+u")
+	d.send(tea.PasteMsg{Content: "Ac\u202Eme"})
+	if strings.ContainsRune(d.m.View().Content, '\u202e') {
+		t.Fatal("the editor echoes the bidi override")
+	}
+	d.mustSee("Ac\ufffdme")
+	d.press("ctrl+s")
+	if !strings.Contains(b.editErr, "direction-changing") || b.mode != browseEdit {
+		t.Fatalf("saved: mode %v, error %q", b.mode, b.editErr)
+	}
+	for _, n := range journeyIn(t, env, importer.JourneyAnnouncement).Nodes {
+		if strings.ContainsRune(n.Variables["appName"], '\u202e') {
+			t.Fatalf("stored %q", n.Variables["appName"])
+		}
+	}
 }

@@ -90,6 +90,11 @@ type confirmScreen struct {
 	// it): the summary only has room for the first.
 	warnings     viewport.Model
 	showWarnings bool
+
+	// started is set by the key that starts the import: keys typed
+	// before the wizard moves on (a second y) start nothing more, so one
+	// confirmation is one run.
+	started bool
 }
 
 func newConfirmScreen(pc *programContext) *confirmScreen {
@@ -233,6 +238,9 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 		s.spinner, cmd = s.spinner.Update(msg)
 		return cmd
 	case tea.KeyPressMsg:
+		if s.started {
+			return nil
+		}
 		if s.showWarnings {
 			if key.Matches(msg, s.keys.Back, s.keys.Warnings) {
 				s.showWarnings = false
@@ -285,7 +293,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 			return back
 		}
 	case tea.PasteMsg:
-		if s.input.Focused() {
+		if s.input.Focused() && !s.started {
 			var cmd tea.Cmd
 			s.input, cmd = s.input.Update(msg)
 			return cmd
@@ -295,6 +303,10 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *confirmScreen) start() tea.Cmd {
+	if s.started {
+		return nil
+	}
+	s.started = true
 	s.input.Blur()
 	return navWith(stateProgress, phasesChosen{phaseChoices[s.phase]})
 }

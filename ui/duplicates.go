@@ -106,6 +106,12 @@ type duplicatesScreen struct {
 	// counts the banned rows (b is offered only when there are some).
 	includeBanned bool
 	banned        int
+	// withBanned is the recount of the users with banned ones included
+	// (from the preview's classification: a banned user can be a
+	// duplicate, or make a later one); nil until it is known. The rows
+	// are the preview's, which skipped banned users.
+	withBanned *importer.UserCounts
+	recountID  int
 
 	// pending is a bulk change waiting for y / n; undo is the state
 	// before the last bulk change (u restores it).
@@ -265,7 +271,24 @@ func (s *duplicatesScreen) restyle() {
 	s.filter.SetStyles(s.pc.styles.Input)
 }
 
-func (s *duplicatesScreen) Init() tea.Cmd { return s.lookupSelected() }
+func (s *duplicatesScreen) Init() tea.Cmd {
+	return tea.Batch(s.lookupSelected(), s.recountBanned())
+}
+
+// recountBanned recounts with banned users included, when they are and
+// the preview's classification is at hand (else the header moves the
+// banned rows out of "skipped" and keeps the rows' duplicates).
+func (s *duplicatesScreen) recountBanned() tea.Cmd {
+	c := s.pc.sess.classified
+	if !s.includeBanned || s.banned == 0 || s.withBanned != nil || c == nil {
+		return nil
+	}
+	opts := s.pc.runOptions(importer.ModePreview)
+	opts.Phases = importer.Phases{Users: true, Settings: true}
+	opts.IncludeBanned = true
+	s.recountID = nextRunID()
+	return recount(s.pc.base, s.recountID, s.pc.env, c, s.pc.sess.harmlessRuns, opts)
+}
 
 // previewGeneration is the settings preview the screen shows.
 func (s *duplicatesScreen) previewGeneration() int { return s.gen }
@@ -507,6 +530,13 @@ func (s *duplicatesScreen) lookupSelected() tea.Cmd {
 }
 
 func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(recountMsg); ok {
+		if m.id == s.recountID && !m.stale {
+			u := m.report.Users
+			s.withBanned = &u
+		}
+		return nil
+	}
 	if m, ok := msg.(existingUserMsg); ok {
 		s.existing[m.id] = termtext.Clean(m.email)
 		if m.user != nil {
@@ -567,6 +597,7 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		s.notice = fmt.Sprintf("%s banned users will not be imported (the default).", fmtInt(s.banned))
 		if s.includeBanned {
 			s.notice = fmt.Sprintf("%s banned users will be imported with their ban kept, as --include-banned does; they get no migration emails.", fmtInt(s.banned))
+			return s.recountBanned()
 		}
 	case key.Matches(k, s.keys.Filter):
 		return s.filter.Focus()
@@ -752,7 +783,25 @@ func (s *duplicatesScreen) counts() (skip, merge, skipped, flagged int) {
 		}
 		s.tally = &t
 	}
-	return s.tally[0], s.tally[1], s.tally[2], s.tally[3]
+	skip, merge, skipped, flagged = s.tally[0], s.tally[1], s.tally[2], s.tally[3]
+	if !s.includeBanned || s.banned == 0 {
+		return skip, merge, skipped, flagged
+	}
+	// Banned users are imported: not skipped, and some are duplicates
+	// (or make a later user one) that the rows do not list; those take
+	// the default policy, as in the run.
+	skipped -= s.banned
+	if w := s.withBanned; w != nil {
+		skipped = w.Skipped
+		if extra := w.Duplicates - skip - merge; extra > 0 {
+			if s.defaultPolicy() == importer.PolicyMerge {
+				merge += extra
+			} else {
+				skip += extra
+			}
+		}
+	}
+	return skip, merge, skipped, flagged
 }
 
 func (s *duplicatesScreen) View() string {

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
 )
 
@@ -560,4 +563,46 @@ func TestDuplicatesIdentitySkipReasons(t *testing.T) {
 	}
 	d.press("tab", "tab", "space")
 	d.mustSee("Signs in to Clerk with a web3 wallet and has no email")
+}
+
+// b recounts the header for banned users included, with the real
+// importer: a banned user makes a later one with its email a duplicate,
+// so the header says what the confirmation (and --include-banned) will.
+func TestDuplicatesHeaderRecountsWithBanned(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "users.csv")
+	content := "id,primary_email_address,banned\n" +
+		"user_a,a@example.com,true\n" +
+		"user_b,b@example.com,true\n" +
+		"user_c,a@example.com,\n" +
+		"user_d,d@example.com,\n" +
+		"user_e,d@example.com,\n"
+	if err := os.WriteFile(csv, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := realEnv(t, dir)
+	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
+	d.press("2")
+	d.send(tea.PasteMsg{Content: csv})
+	d.press("enter")
+	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
+	d.press("enter")
+	s := reviewOf(d)
+	d.mustSee("duplicates 1 (skip 1 · merge 0)  skipped 2")
+	d.press("b")
+	d.waitFor("the recount", func(m Model) bool { return s.withBanned != nil })
+	d.mustSee("duplicates 2 (skip 2 · merge 0)  skipped 0")
+	d.press("enter")
+	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	if u := confirmOf(d).report.Users; u.Duplicates != 2 || u.Skipped != 0 {
+		t.Fatalf("the confirmation counts %d duplicates, %d skipped", u.Duplicates, u.Skipped)
+	}
+	// Back on the review, banned still included: the header is recounted
+	// again, and b takes it back to the preview's counts.
+	d.press("esc")
+	d.waitFor("the review", func(m Model) bool { return m.state == stateDuplicates })
+	d.press("b")
+	d.mustSee("duplicates 1 (skip 1 · merge 0)  skipped 2")
 }

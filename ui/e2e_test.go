@@ -121,6 +121,8 @@ func TestEndToEndDemo(t *testing.T) {
 	waitScreen("the duplicate review", shows("Duplicates and skipped users"))
 	press("enter")
 	waitScreen("the confirmation", shows("Start the import?"))
+	// y typed twice, as a quick hand does: one import, not two.
+	press("y")
 	press("y")
 	waitScreen("the import", shows("Import complete"))
 	press("enter")
@@ -140,8 +142,16 @@ func TestEndToEndDemo(t *testing.T) {
 	waitScreen("the journey detail", shows("not enrolled"))
 	press("a")
 	waitScreen("the activation dialog", shows("will be sent now (Day 0)"))
+	// Twice again: one activation, whose backfill the notice reports.
+	press("y")
 	press("y")
 	waitScreen("the activation", shows("Activated:"))
+	mu.Lock()
+	notice := pv.text
+	mu.Unlock()
+	if !strings.Contains(notice, "users enrolled by backfill") {
+		t.Fatalf("the activation's notice is not the backfill's:\n%s", notice)
+	}
 	press("q")
 	fm, ok := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second), teatest.WithTimeoutFn(func(t testing.TB) {
 		t.Fatal("q did not end the program")
@@ -169,7 +179,18 @@ func TestEndToEndDemo(t *testing.T) {
 		}
 	}
 
-	// The environment agrees.
+	// The environment agrees: one run, which ended.
+	runs, err := env.ListRuns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 {
+		var ids []string
+		for _, r := range runs {
+			ids = append(ids, r.ID+" "+r.Status)
+		}
+		t.Fatalf("%d runs recorded, want 1: %v", len(runs), ids)
+	}
 	clerkUsers, err := env.ListUsers(ctx, ascendkit.UserFilter{Tag: importer.TagClerk})
 	if err != nil {
 		t.Fatal(err)

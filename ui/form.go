@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
 // syncForm is a huh form of single-line inputs whose focus moves in the
@@ -45,10 +48,30 @@ func newSyncForm(st Styles, labelWidth, width int, labels, placeholders []string
 
 func (f *syncForm) check(i int) func(string) error {
 	return func(v string) error {
-		if i >= len(f.checks) || f.checks[i] == nil {
+		var c func(string) error
+		if i < len(f.checks) {
+			c = f.checks[i]
+		}
+		return visibleOnly(c)(strings.TrimSpace(v))
+	}
+}
+
+// errHiddenText is a field value holding characters that would make the
+// emails read other than the field does.
+var errHiddenText = errors.New("it contains control, invisible or direction-changing characters, which would show in the emails other than they read here; type it again")
+
+// visibleOnly refuses a value with hidden characters (a pasted bidi
+// override or zero-width space), then applies check (nil = anything).
+// The form and the submit both check through it.
+func visibleOnly(check func(string) error) func(string) error {
+	return func(v string) error {
+		if termtext.HasHidden(v) {
+			return errHiddenText
+		}
+		if check == nil {
 			return nil
 		}
-		return f.checks[i](strings.TrimSpace(v))
+		return check(v)
 	}
 }
 
@@ -56,7 +79,9 @@ func (f *syncForm) Init() tea.Cmd { return f.form.Init() }
 
 // View is the form without the blank lines huh pads it with.
 func (f *syncForm) View() string {
-	lines := strings.Split(f.form.View(), "\n")
+	// A pasted bidi override or zero-width character would act on the
+	// terminal (or hide) as typed: the field shows a marker instead.
+	lines := strings.Split(termtext.MarkHidden(f.form.View()), "\n")
 	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1])) == "" {
 		lines = lines[:len(lines)-1]
 	}

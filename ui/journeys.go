@@ -195,7 +195,7 @@ func (s *journeysScreen) validate() bool {
 	s.errs = [numJourneyFields]string{}
 	ok := true
 	for f, check := range requiredChecks {
-		if err := check(strings.TrimSpace(s.vals[f])); err != nil {
+		if err := visibleOnly(check)(strings.TrimSpace(s.vals[f])); err != nil {
 			s.errs[f] = termtext.Clean(err.Error())
 			ok = false
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
 )
@@ -245,4 +247,38 @@ func sgrBefore(raw, text string) string {
 		return ""
 	}
 	return raw[j:i]
+}
+
+// A pasted app name (or URL) with a bidi override, escape sequence or
+// zero-width character is refused with a reason, never created with, and
+// the field shows a marker rather than the raw character.
+func TestJourneysRefuseHiddenCharacters(t *testing.T) {
+	d, fj := toJourneys(t, 120, 40)
+	s := journeysOf(d)
+	d.press("hello@acme.test", "tab")
+	d.send(tea.PasteMsg{Content: "Ac\u202Eme\x1b[31mRED\x07x"})
+	raw := d.m.View().Content
+	if strings.ContainsRune(raw, '\u202e') || strings.Contains(raw, "\x1b[31mRED") || strings.ContainsRune(raw, '\a') {
+		t.Fatalf("the field echoes raw characters: %q", raw)
+	}
+	d.mustSee("Ac\ufffdme")
+	d.press("tab")
+	d.mustSee("direction-changing characters")
+	if s.form.focus != fieldAppName {
+		t.Fatalf("the form left the app name (focus %d)", s.form.focus)
+	}
+	d.press("ctrl+s")
+	if len(fj.setups) != 0 || !strings.Contains(s.errs[fieldAppName], "direction-changing") {
+		t.Fatalf("created with a hidden character: setups %+v, errors %q", fj.setups, s.errs)
+	}
+	// A zero-width space in a URL is refused the same way.
+	d.press("ctrl+u", "Acme", "tab")
+	d.send(tea.PasteMsg{Content: "https://acme.test/lo\u200bgin"})
+	d.press("tab")
+	d.mustSee("direction-changing characters")
+	d.press("ctrl+u", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	if len(fj.setups) != 1 || fj.setups[0].AppName != "Acme" || fj.setups[0].LoginURL != "https://acme.test/login" {
+		t.Fatalf("setup %+v", fj.setups)
+	}
 }

@@ -123,8 +123,9 @@ type progressKeys struct {
 
 func newProgressKeys() progressKeys {
 	return progressKeys{
-		Stop:     bind([]string{"esc"}, "esc", "stop gracefully"),
-		Yes:      bind([]string{"y"}, "y", "stop now"),
+		// q asks too (a global key the root hands to askStop).
+		Stop:     bind([]string{"esc"}, "esc/q", "ask to stop"),
+		Yes:      bind([]string{"y"}, "y", "stop after this batch"),
 		No:       bind([]string{"n", "esc"}, "n", "keep going"),
 		Continue: bind([]string{"enter"}, "enter", "set up journeys"),
 		Again:    bind([]string{"r"}, "r", "run again"),

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -154,6 +155,16 @@ type session struct {
 	canaries []canaryRecord
 	// undone are the runs undone from the browser's runs tab.
 	undone []string
+	// runs are what each import of this source wrote, in order: a run
+	// stopped and then run again continues, and the summary gives the
+	// session's total besides the last run's report.
+	runs []runWrites
+}
+
+// runWrites is what one import run wrote.
+type runWrites struct {
+	id               string
+	imported, merged int
 }
 
 // recordJourneys keeps what a run of step 6 created: running it again
@@ -191,6 +202,7 @@ func (s *session) resetForSource() {
 	s.onDuplicate = importer.PolicySkip
 	s.decisions = map[string]importer.Policy{}
 	s.includeBanned = false
+	s.runs = nil
 }
 
 // programContext is shared by every screen: configuration, environment,
@@ -291,6 +303,8 @@ type (
 	// stopper runs an import that ctrl+c and q stop gracefully.
 	stopper interface {
 		running() bool
+		// stopRequested: the run finishes its batch and stops.
+		stopRequested() bool
 		askStop() tea.Cmd
 		requestStop() tea.Cmd
 	}
@@ -488,9 +502,6 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			s = newSourceScreen(m.pc)
 		}
 	case stateSettings:
-		if old, ok := m.screens[stateSettings].(closer); ok {
-			old.close()
-		}
 		s = newSettingsScreen(m.pc)
 		delete(m.screens, stateDuplicates)
 	case stateDuplicates:
@@ -500,9 +511,6 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			s = newDuplicatesScreen(m.pc)
 		}
 	case stateConfirm:
-		if old, ok := m.screens[stateConfirm].(closer); ok {
-			old.close()
-		}
 		s = newConfirmScreen(m.pc)
 	case stateProgress:
 		m.pc.sess.settingsApplied = false
@@ -521,6 +529,12 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 			c.close()
 		}
 		delete(m.screens, stateCanary)
+	}
+	// A screen replaced by a new one is closed, so its work (a preview,
+	// an import) is cancelled and its goroutine ends instead of waiting
+	// forever for a reader.
+	if old, ok := m.screens[to].(closer); ok && m.screens[to] != s {
+		old.close()
 	}
 	s.SetSize(m.pc.width, m.pc.bodyHeight())
 	m.screens[to] = s
@@ -614,6 +628,17 @@ func (m Model) inputTakes(k tea.KeyPressMsg) bool {
 
 func (m Model) globalBindings() []key.Binding {
 	g := m.pc.global
+	if p, ok := m.importing(); ok {
+		// During an import q asks (the screen's esc/q says so) and
+		// ctrl+c stops without asking; neither quits. Once a stop is
+		// under way neither does anything more until the run reports.
+		if p.stopRequested() {
+			return []key.Binding{g.Help}
+		}
+		kill := g.Kill
+		kill.SetHelp("ctrl+c", "stop after this batch")
+		return []key.Binding{g.Help, kill}
+	}
 	if m.active().InputFocused() {
 		// The help line says how to reach help from here.
 		return []key.Binding{g.InputHelp, g.Kill}
@@ -678,6 +703,32 @@ func (m Model) header() string {
 	return line1 + "\n" + line2 + "\n"
 }
 
+// sessionRunsLine is the total of this session's imports when there was
+// more than one (a stopped import run again): the report above is the
+// last run's, whose already_imported include what the earlier ones wrote.
+// Undone runs are not counted.
+func (s *session) sessionRunsLine() string {
+	if len(s.runs) < 2 {
+		return ""
+	}
+	var imported, merged, counted int
+	for _, r := range s.runs {
+		if slices.Contains(s.undone, r.id) {
+			continue
+		}
+		imported += r.imported
+		merged += r.merged
+		counted++
+	}
+	last := s.runs[len(s.runs)-1]
+	line := fmt.Sprintf("  %s imported and %s merged by this run; %s imported and %s merged by this session's %d runs",
+		fmtInt(last.imported), fmtInt(last.merged), fmtInt(imported), fmtInt(merged), len(s.runs))
+	if undone := len(s.runs) - counted; undone > 0 {
+		line += fmt.Sprintf(" (%d undone, not counted)", undone)
+	}
+	return line + "\n"
+}
+
 func (m Model) sourceKeyIsLive() bool {
 	s, ok := m.screens[stateSource].(keyWatcher)
 	return ok && s.liveKey()
@@ -734,6 +785,7 @@ func (m Model) Summary() string {
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.source))
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
+		b.WriteString(s.sessionRunsLine())
 		if len(nonZero(u.DuplicateReasons)) > 0 {
 			fmt.Fprintf(&b, "  duplicates: %s\n", countList(u.DuplicateReasons))
 		}

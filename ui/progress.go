@@ -42,6 +42,9 @@ type progressScreen struct {
 	batches  int // batches written so far
 	spinner  spinner.Model
 	checking bool // the importer is reading the file through first
+	// leaving is set once r or enter has chosen the next step, so a
+	// repeated key does not build (and start) that step twice.
+	leaving bool
 
 	expUsers, expLinks int
 	usersBar, linksBar progress.Model
@@ -86,12 +89,21 @@ func (s *progressScreen) Init() tea.Cmd {
 	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
+func (s *progressScreen) stopRequested() bool { return s.stopping }
+
+// resume: back on the report (esc from the journeys), its keys work again.
+func (s *progressScreen) resume() tea.Cmd {
+	s.leaving = false
+	return nil
+}
+
 func (s *progressScreen) running() bool { return s.run != nil && s.report == nil && s.err == "" }
 
+// close abandons the run: its context is cancelled (the importer stops
+// after the batch in flight and records the stop) and what it still
+// sends is dropped, so its goroutine never blocks on a screen that is gone.
 func (s *progressScreen) close() {
-	if s.run != nil {
-		s.run.stop()
-	}
+	s.run.abandon()
 }
 
 func (s *progressScreen) InputFocused() bool { return false }
@@ -164,8 +176,12 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
+		if s.leaving {
+			return nil // a second r or enter before the wizard moved on
+		}
 		switch {
 		case key.Matches(msg, s.keys.Again) && s.stoppedEarly():
+			s.leaving = true
 			// Back to the confirmation, which previews again: the
 			// environment holds what this run wrote.
 			if s.written() == 0 && !s.pc.sess.settingsApplied {
@@ -177,6 +193,7 @@ func (s *progressScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return navWith(stateConfirm, previewOutdated{})
 		case key.Matches(msg, s.keys.Continue):
+			s.leaving = true
 			return nav(stateJourneys)
 		}
 	}
@@ -336,7 +353,7 @@ func (s *progressScreen) View() string {
 	if s.asking {
 		b.WriteString("\n" + st.Dialog.Render(st.Warning.Render("Stop the import?")+"\n"+
 			"What was written stays; running the import again continues.\n"+
-			st.Selected.Render("y")+" stop after this batch · "+st.Selected.Render("n")+" keep going") + "\n")
+			st.Selected.Render("y")+" stop after this batch · "+st.Selected.Render("n/esc")+" keep going") + "\n")
 	}
 	return b.String()
 }
@@ -376,6 +393,11 @@ func (s *progressScreen) summaryView() string {
 		b.WriteString(st.Warning.Render("Import interrupted.") + " " + st.Dim.Render("What was written stays; running it again continues.") + "\n\n")
 	default:
 		b.WriteString(st.OK.Render("✓ Import complete") + st.Dim.Render(" · "+phaseLabel(r.Phases)+" · "+fmtDuration(s.lastAt.Sub(s.begun))) + "\n\n")
+	}
+	// The counts below are this run's; after a stop and a new run the
+	// session's total is said too.
+	if line := strings.TrimSpace(s.pc.sess.sessionRunsLine()); line != "" {
+		b.WriteString(noticeText(st.Dim, strings.ToUpper(line[:1])+line[1:]+".", s.width) + "\n\n")
 	}
 	rows := [][2]string{
 		{"fetched", rightAlign(fmtInt(u.Fetched), 7)},

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,15 @@ func TestProgressRunsWithConfirmedOptions(t *testing.T) {
 	d.press("enter")
 	if d.state() != stateJourneys {
 		t.Fatalf("state %v, want journeys", d.state())
+	}
+	// Back on the report, enter goes on again.
+	d.press("esc")
+	if d.state() != stateProgress {
+		t.Fatalf("esc from the journeys went to %v", d.state())
+	}
+	d.press("enter")
+	if d.state() != stateJourneys {
+		t.Fatalf("enter after coming back: state %v, want journeys", d.state())
 	}
 }
 
@@ -413,5 +423,184 @@ func TestCtrlCDuringImportEndsInterrupted(t *testing.T) {
 	d2.waitFor("the stop", func(m Model) bool { return progressOf(d2).report != nil })
 	if err := d2.m.Err(); err != nil {
 		t.Fatalf("esc → y stop gave %v", err)
+	}
+}
+
+// Two y typed before the wizard moves on start one import, not two: the
+// second key reaches the confirmation, which has already started its run.
+func TestConfirmDoubleYStartsOneRun(t *testing.T) {
+	hold := make(chan struct{})
+	core := &fakeCore{hold: hold}
+	core.runEvents, core.runReport = runScript()
+	d, _ := toConfirm(t, 80, 24, core.install)
+	d.update(keyMsgs("y")[0])
+	d.update(keyMsgs("y")[0])
+	d.settle()
+	if d.state() != stateProgress {
+		t.Fatalf("state %v, want progress", d.state())
+	}
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	runs := 0
+	for _, c := range core.callList() {
+		if c.Mode == importer.ModeRun {
+			runs++
+		}
+	}
+	if runs != 1 {
+		t.Fatalf("%d import runs started by one confirmation, want 1", runs)
+	}
+	close(hold)
+	d.waitFor("the end", func(m Model) bool { return progressOf(d).report != nil })
+}
+
+// A progress screen replaced by another is closed: its run is abandoned,
+// so the importer's goroutine ends instead of blocking on its events.
+func TestReplacedProgressScreenIsClosed(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 80, 24, hold)
+	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
+	old := progressOf(d)
+	d.send(navMsg{to: stateProgress})
+	if progressOf(d) == old {
+		t.Fatal("the progress screen was not replaced")
+	}
+	if !old.run.isAbandoned() {
+		t.Fatal("the replaced progress screen's run was not abandoned")
+	}
+	select {
+	case <-old.run.finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the replaced run's goroutine did not end")
+	}
+	close(hold)
+}
+
+// r typed twice after a stop builds one confirmation, which previews once.
+func TestProgressDoubleRPreviewsOnce(t *testing.T) {
+	hold := make(chan struct{})
+	d, core := toProgress(t, 80, 24, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	previews := len(core.callList())
+	d.update(keyMsgs("r")[0])
+	d.update(keyMsgs("r")[0])
+	d.settle()
+	d.waitFor("a fresh preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	if n := len(core.callList()); n != previews+1 {
+		t.Fatalf("r r: %d importer calls after the stop, want 1 preview", n-previews)
+	}
+}
+
+// The stop dialog, with the help line saying what each key does there.
+func TestProgressGoldenAskingStop(t *testing.T) {
+	goldenSizes(t, func(t *testing.T, w, h int) *driver {
+		hold := make(chan struct{})
+		t.Cleanup(func() { close(hold) })
+		d, _ := toProgress(t, w, h, hold)
+		p := progressOf(d)
+		d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+		p.begun = fixedNow.Add(-4 * time.Second)
+		p.lastAt = fixedNow
+		d.press("q")
+		return d
+	})
+}
+
+// The help line during an import says what the keys do: esc and q ask,
+// y in the dialog stops after the batch, ctrl+c stops without asking
+// and stays on screen; nothing offers to quit until the run has ended.
+func TestProgressHelpSaysWhatKeysDo(t *testing.T) {
+	hold := make(chan struct{})
+	d, _ := toProgress(t, 120, 40, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	help := func() string {
+		lines := strings.Split(strings.TrimRight(d.view(), "\n"), "\n")
+		return lines[len(lines)-1]
+	}
+	if h := help(); !strings.Contains(h, "esc/q ask to stop") || !strings.Contains(h, "ctrl+c stop after this batch") || strings.Contains(h, "quit") {
+		t.Fatalf("help while importing: %q", h)
+	}
+	d.press("esc")
+	if !p.asking {
+		t.Fatal("esc did not ask")
+	}
+	if h := help(); !strings.Contains(h, "y stop after this batch") || !strings.Contains(h, "n/esc keep going") || strings.Contains(h, "quit") {
+		t.Fatalf("help in the dialog: %q", h)
+	}
+	d.mustSee("y stop after this batch · n/esc keep going")
+	d.press("esc")
+	if p.asking || !p.running() {
+		t.Fatal("esc in the dialog did not keep going")
+	}
+	// Looked at before the run's last message is handled.
+	d.update(keyMsgs("ctrl+c")[0])
+	if d.quit || !p.stopping || !p.running() {
+		t.Fatal("ctrl+c did not stop without asking")
+	}
+	if h := help(); strings.Contains(h, "quit") || strings.Contains(h, "stop") {
+		t.Fatalf("help while stopping offers a key that does nothing: %q", h)
+	}
+	close(hold)
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	if h := help(); !strings.Contains(h, "q quit") || !strings.Contains(h, "ctrl+c quit") {
+		t.Fatalf("help after the run: %q", h)
+	}
+}
+
+// An import stopped and run again: the exit summary gives the last run's
+// report and the session's total over both runs (the second run counts
+// the first one's users as already imported, not as imported).
+func TestSummaryTotalsTheSessionsRuns(t *testing.T) {
+	_, rep := runScript()
+	runs := 0
+	d, _ := toProgress(t, 120, 40, nil, func(pc *programContext) {
+		prev := pc.runImporter
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode != importer.ModeRun {
+				return prev(ctx, src, env, opts)
+			}
+			runs++
+			r := rep
+			r.RunID = fmt.Sprintf("run_%d", runs)
+			if runs == 1 {
+				r.Users.Imported, r.Users.Failed = 4, 0
+				opts.OnEvent(importer.BatchApplied{Counts: r.Users})
+				<-ctx.Done()
+				r.Interrupted = true
+				return r, nil
+			}
+			r.Users.Imported, r.Users.Duplicates, r.Users.Failed = 3, 6, 0
+			r.Users.DuplicateReasons = map[string]int{importer.ReasonAlreadyImported: 4, importer.ReasonEmailExists: 2}
+			return r, nil
+		}
+	})
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	if sum := d.m.Summary(); strings.Contains(sum, "session") {
+		t.Fatalf("one run summed as a session:\n%s", sum)
+	}
+	d.press("r")
+	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	d.press("y")
+	d.waitFor("the second run's end", func(m Model) bool {
+		return m.state == stateProgress && progressOf(d).report != nil && !progressOf(d).report.Interrupted
+	})
+	d.mustSee("3 imported and 0 merged by this run; 7 imported and 0 merged by this session's 2 runs.")
+	assertFits(t, d.view(), 120, 40)
+	sum := d.m.Summary()
+	for _, want := range []string{"Import finished.", "3 imported", "3 imported and 0 merged by this run; 7 imported and 0 merged by this session's 2 runs"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	// An undone run no longer counts.
+	d.m.pc.sess.undone = append(d.m.pc.sess.undone, "run_1")
+	if sum := d.m.Summary(); !strings.Contains(sum, "3 imported and 0 merged by this session's 2 runs (1 undone, not counted)") {
+		t.Errorf("undone run counted:\n%s", sum)
 	}
 }

@@ -128,7 +128,11 @@ func (settingsRan) apply(s *session) { s.settingsApplied = true }
 // importEnded: the import's report (finished, stopped or failed).
 type importEnded struct{ report importer.Report }
 
-func (r importEnded) apply(s *session) { s.result = &r.report }
+func (r importEnded) apply(s *session) {
+	s.result = &r.report
+	u := r.report.Users
+	s.runs = append(s.runs, runWrites{id: r.report.RunID, imported: u.Imported, merged: u.Merged})
+}
 
 // previewOutdated: the import wrote to the environment, so the settings
 // preview's counts are out of date and the confirmation previews again.

@@ -514,3 +514,41 @@ func TestSourcePasswordsFile(t *testing.T) {
 		t.Fatal("shift+tab did not go back to the key")
 	}
 }
+
+// endlessFile is an export whose reads never end on their own (a device,
+// a pipe that never closes): only the context of the call stops them.
+type endlessFile struct {
+	sliceSource
+	ended chan struct{}
+}
+
+func (e *endlessFile) Next(ctx context.Context) ([]clerk.Record, error) {
+	<-ctx.Done()
+	close(e.ended)
+	return nil, ctx.Err()
+}
+
+// esc on "Opening the export file…" cancels the context the file is read
+// with, so a read that honours it ends instead of spinning on.
+func TestSourceCancelledFileReadEnds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.json")
+	if err := os.WriteFile(path, []byte("[]"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := newTestEnv(t)
+	cfg := testConfig(env, nil)
+	src := &endlessFile{sliceSource: sliceSource{kind: "file"}, ended: make(chan struct{})}
+	cfg.OpenFile = func(string) (clerk.Source, error) { return src, nil }
+	d, _ := sourceDriver(t, cfg, 80, 24)
+	d.press("2")
+	d.send(tea.PasteMsg{Content: path})
+	d.press("enter")
+	d.mustSee("Opening the export file…")
+	d.press("esc")
+	d.mustSee("Cancelled. Press enter to open the file again.")
+	select {
+	case <-src.ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read of the file was not cancelled")
+	}
+}

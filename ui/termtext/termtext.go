@@ -42,3 +42,41 @@ func CleanBlock(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Hidden reports a character that changes how text around it reads
+// without showing itself: C0/C1 controls, bidi controls, zero-width
+// characters and the line and paragraph separators.
+func Hidden(r rune) bool {
+	switch {
+	case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+		return true
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF, r == '\u2028', r == '\u2029':
+		return true
+	}
+	return false
+}
+
+// HasHidden reports whether s holds a Hidden character.
+func HasHidden(s string) bool { return strings.IndexFunc(s, Hidden) >= 0 }
+
+// Marker is what MarkHidden shows in place of a hidden character.
+const Marker = '\uFFFD'
+
+// MarkHidden shows each hidden character of already styled output (an
+// input's view) as Marker, so that what is typed into a field never acts
+// on the terminal and can be seen. C0/C1 controls are left alone: the
+// styling's escape sequences are made of them, and text inputs drop
+// typed controls before they reach a view.
+func MarkHidden(s string) string {
+	if strings.IndexFunc(s, markable) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if markable(r) {
+			return Marker
+		}
+		return r
+	}, s)
+}
+
+func markable(r rune) bool { return Hidden(r) && !unicode.IsControl(r) }
