@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -178,16 +177,9 @@ func (s *journeysScreen) edit() tea.Cmd {
 // template names the app ({{appName}}), so activation would refuse it.
 var requiredChecks = map[int]func(string) error{
 	fieldSender:   importer.ValidateSender,
-	fieldAppName:  requireAppName,
+	fieldAppName:  importer.ValidateAppName,
 	fieldLoginURL: importer.ValidateURL,
 	fieldResetURL: importer.ValidateURL,
-}
-
-func requireAppName(v string) error {
-	if v == "" {
-		return errors.New("an app name is required: every migration email names it, e.g. Your App")
-	}
-	return nil
 }
 
 // validate checks every field; it returns false when one is wrong.
