@@ -323,6 +323,11 @@ func TestSupportJSONNotes(t *testing.T) {
 	}{
 		{`[{"id":"user_1","email_addresses":"a@x.dev|b@x.dev","password_digest":null}]`, []string{"signup dates", "OAuth", "--passwords"}, nil},
 		{`[{"id":"user_1","email_addresses":"a@x.dev","created_at":1700000000000}]`, []string{"OAuth"}, []string{"signup dates"}},
+		// A flat record a tool gave external accounts: they are linked,
+		// so the note does not say there are none.
+		{`[{"id":"user_1","primary_email_address":"a@x.dev","created_at":1700000000000,
+		   "external_accounts":[{"id":"x","provider":"oauth_github","provider_user_id":"1","verification":{"status":"verified"}}]}]`,
+			[]string{"counts as verified"}, []string{"OAuth", "signup dates", "--passwords"}},
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}]}]`, nil, nil},
 	} {
 		path := writeTemp(t, "s.json", tc.content)

@@ -29,8 +29,9 @@ type jsonFile struct {
 	// the users; flat once a record has a non-API shape.
 	envelope, flat, shaped bool
 	// dated is set once a record carries a signup date (flat exports
-	// made by other tools sometimes add one).
-	dated bool
+	// made by other tools sometimes add one), oauth once one carries an
+	// external account.
+	dated, oauth bool
 	// source is the envelope's "source" member, once seen; totalCount the
 	// "total_count" beside an API answer's "data" (-1: not a count).
 	source     string
@@ -71,12 +72,22 @@ func (s *jsonFile) Notes() []string {
 	if s.Format() != FormatSupportJSON {
 		return nil
 	}
-	lacks, effect := "OAuth accounts", "no OAuth links"
+	var lacks, effects []string
 	if !s.dated {
-		lacks, effect = "signup dates or "+lacks, "today's date as createdAt and "+effect
+		lacks, effects = append(lacks, "signup dates"), append(effects, "today's date as createdAt")
 	}
-	return []string{"This flat export (Clerk support's format) has no " + lacks + ": imported users get " + effect +
-		". An email counts as verified only when the file lists it as verified or names it as the primary. To keep them, import from the API and pass this file as --passwords for its digests."}
+	if !s.oauth {
+		lacks, effects = append(lacks, "OAuth accounts"), append(effects, "no OAuth links")
+	}
+	note := "This flat export (Clerk support's format) "
+	if len(lacks) > 0 {
+		note += "has no " + strings.Join(lacks, " or ") + ": imported users get " + strings.Join(effects, " and ") + ". "
+	}
+	note += "An email counts as verified only when the file lists it as verified or names it as the primary."
+	if len(lacks) > 0 {
+		note += " To keep what it lacks, import from the API and pass this file as --passwords for its digests."
+	}
+	return []string{note}
 }
 
 // Next implements Source.
@@ -185,6 +196,9 @@ func (s *jsonFile) element() (Record, error) {
 	}
 	if rec.User != nil && rec.User.CreatedAt != 0 {
 		s.dated = true
+	}
+	if rec.User != nil && len(rec.User.ExternalAccounts) > 0 {
+		s.oauth = true
 	}
 	return rec, nil
 }
