@@ -559,21 +559,43 @@ type entryLog struct {
 	w    *bufio.Writer
 	enc  *jsonWriter
 	err  error
+	// direct: the path is no regular file (a pipe, /dev/stdout, a
+	// terminal), read while it is written: written to as it is.
+	direct bool
 }
 
 func newEntryLog(path string) (*entryLog, error) {
+	// Through a symbolic link the file it names is replaced, the link kept.
+	target := path
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		target = real
+	}
+	if st, err := os.Stat(target); err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(target, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, &exitError{code: ExitError, err: fmt.Errorf("--entries %s: %w", termtext.Clean(path), unwrapPathError(err))}
+		}
+		w := bufio.NewWriter(f)
+		return &entryLog{path: path, f: f, w: w, enc: newJSONWriter(w, ""), direct: true}, nil
+	}
 	// CreateTemp makes the file 0600: the entries hold people's emails
 	// and names, readable by the owner only.
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // not the temporary name, which the user never gave
-		}
-		return nil, &exitError{code: ExitError, err: fmt.Errorf("--entries %s: cannot write in %s: %w", termtext.Clean(path), termtext.Clean(filepath.Dir(path)), err)}
+		return nil, &exitError{code: ExitError, err: fmt.Errorf("--entries %s: cannot write in %s: %w", termtext.Clean(path), termtext.Clean(filepath.Dir(target)), unwrapPathError(err))}
 	}
 	w := bufio.NewWriter(f)
-	return &entryLog{path: path, f: f, w: w, enc: newJSONWriter(w, "")}, nil
+	return &entryLog{path: target, f: f, w: w, enc: newJSONWriter(w, "")}, nil
+}
+
+// unwrapPathError drops *os.PathError's path: not the temporary name,
+// which the user never gave.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (l *entryLog) add(e importer.Entry) {
@@ -590,6 +612,13 @@ func (l *entryLog) commit() error {
 	}
 	if err := l.w.Flush(); err != nil && l.err == nil {
 		l.err = err
+	}
+	if l.direct {
+		if err := l.f.Close(); err != nil && l.err == nil {
+			l.err = err
+		}
+		l.f = nil
+		return l.err
 	}
 	if err := l.f.Sync(); err != nil && l.err == nil {
 		l.err = err
@@ -614,6 +643,8 @@ func (l *entryLog) discard() {
 		return
 	}
 	l.f.Close()
-	os.Remove(l.f.Name())
+	if !l.direct {
+		os.Remove(l.f.Name())
+	}
 	l.f = nil
 }

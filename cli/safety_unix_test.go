@@ -1,0 +1,73 @@
+//go:build unix
+
+package cli
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestEntriesThroughLinksAndPipes: a symbolic link keeps being a link (the
+// file it names gets the entries), and a pipe is written to as it is,
+// never replaced by a regular file.
+func TestEntriesThroughLinksAndPipes(t *testing.T) {
+	h := newHarness(t)
+	export := filepath.Join(h.dir, "two.json")
+	if err := os.WriteFile(export, []byte(twoUsers), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := "local:" + filepath.Join(h.dir, "env.db")
+
+	real, link := filepath.Join(h.dir, "real.jsonl"), filepath.Join(h.dir, "link.jsonl")
+	if err := os.WriteFile(real, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.run("", "import", "clerk", "preview", "--file", export, "--env", env, "--entries", link); r.code != 0 {
+		t.Fatalf("through a link: exit %d %s", r.code, r.stderr)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", st.Mode(), err)
+	}
+	if got := string(readOrEmpty(t, real)); strings.Contains(got, "old") || !strings.Contains(got, `"sourceId"`) {
+		t.Errorf("the linked file holds %q", got)
+	}
+
+	fifo := filepath.Join(h.dir, "entries.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte)
+	go func() {
+		f, err := os.Open(fifo) // blocks until the import opens it to write
+		if err != nil {
+			read <- nil
+			return
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		read <- b
+	}()
+	r := h.run("", "import", "clerk", "preview", "--file", export, "--env", env, "--entries", fifo)
+	// Had the import not opened the pipe, the reader would wait for ever:
+	// a writer opened and closed here ends its wait (with nothing read).
+	if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		w.Close()
+	}
+	if r.code != 0 {
+		t.Fatalf("into a pipe: exit %d %s", r.code, r.stderr)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the pipe was replaced: %v %v", st.Mode(), err) // its reader waits on the old one
+	}
+	if got := string(<-read); !strings.Contains(got, `"sourceId"`) {
+		t.Errorf("the pipe carried %q", got)
+	}
+	noTempFiles(t, h.dir)
+}
