@@ -112,17 +112,21 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 			}
 		}
 	}
+	// A tag the user has already is recorded as held: undoing another
+	// run that brought it then leaves it while this run stands.
+	tags := rules.CleanTags(m.Tags)
 	var gained []string
-	for _, t := range rules.CleanTags(m.Tags) {
+	for _, t := range tags {
 		added, err := tx.AddTag(ctx, id, t)
 		if err != nil {
 			return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
 		}
+		kind := "tag-held"
 		if added {
-			gained = append(gained, t)
-			if err := record("tag", t, "", nil, nil); err != nil {
-				return err
-			}
+			gained, kind = append(gained, t), "tag"
+		}
+		if err := record(kind, t, "", nil, nil); err != nil {
+			return err
 		}
 	}
 	if m.ImportMeta != nil {
@@ -162,18 +166,24 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 	}
 	if !banned {
 		for _, j := range journeys {
-			if j.Tag == "" || !slices.Contains(gained, j.Tag) {
+			if j.Tag == "" || !slices.Contains(tags, j.Tag) {
 				continue
 			}
-			added, err := tx.Enroll(ctx, j, id, now)
-			if err != nil {
-				return fmt.Errorf("enroll %s: %w", m.SourceID, err)
-			}
-			if added {
-				res.Enrolled++
-				if err := record("enrollment", j.ID, "", nil, nil); err != nil {
-					return err
+			// Only a newly gained tag enrolls; for one the user had, the
+			// enrollment it implies is recorded as held, like the tag.
+			kind := "enrollment-held"
+			if slices.Contains(gained, j.Tag) {
+				added, err := tx.Enroll(ctx, j, id, now)
+				if err != nil {
+					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
 				}
+				if added {
+					res.Enrolled++
+					kind = "enrollment"
+				}
+			}
+			if err := record(kind, j.ID, "", nil, nil); err != nil {
+				return err
 			}
 		}
 	}
