@@ -17,7 +17,8 @@ type UndoPlan struct {
 	// links, tags, events, enrollments and password.
 	Users int `json:"users"`
 	// MergedUsers are existing users the run merged into: only what the
-	// merge added is removed.
+	// merge added is removed, and of the links, tags and enrollments (the
+	// counts below) only those no other live run brought too.
 	MergedUsers int `json:"mergedUsers"`
 	Links       int `json:"links"`
 	Tags        int `json:"tags"`

@@ -149,9 +149,10 @@ func enrolled(t *testing.T, l ascendkit.Environment, journeyID, email string) bo
 	return slices.ContainsFunc(es, func(e ascendkit.Enrollment) bool { return e.UserID == u.ID })
 }
 
-// Two merge runs bring a user the same tag (and so the same enrollment):
-// undoing either leaves them while the other stands, undoing both removes
-// them, and a tag the user had before any import stays throughout.
+// Two merge runs bring a user the same tag (and so the same enrollment)
+// and OAuth link: undoing either leaves them while the other stands,
+// undoing both removes them, and a tag or link the user had before any
+// import stays throughout.
 func testUndoMergeKeepsWhatAnotherRunBrought(t *testing.T, be Backend) {
 	for _, order := range [][2]string{{"run_b", "run_d"}, {"run_d", "run_b"}} {
 		t.Run(order[0]+" first", func(t *testing.T) {
@@ -168,19 +169,23 @@ func testUndoMergeKeepsWhatAnotherRunBrought(t *testing.T, be Backend) {
 			for _, run := range []string{"run_b", "run_d"} {
 				startRun(t, l, run)
 				apply(t, l, ascendkit.ImportBatch{RunID: run, Merge: []ascendkit.Merge{{Email: "user1@example.com",
-					Source: "clerk", SourceID: "src_" + run, Tags: []string{"vip", "import:mfa-reenroll"}}}})
+					Source: "clerk", SourceID: "src_" + run, Tags: []string{"vip", "import:mfa-reenroll"},
+					OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}, {Provider: "github", ProviderUserID: "gh1"}}}}})
 				finishRun(t, l, run)
 			}
 			if got := userTags(t, l, "user1@example.com"); !reflect.DeepEqual(got, []string{"import:mfa-reenroll", "vip"}) || !enrolled(t, l, j.ID, "user1@example.com") {
 				t.Fatalf("after the merges: tags %v, enrolled %v", got, enrolled(t, l, j.ID, "user1@example.com"))
 			}
-			if p := undoRun(t, l, order[0]); p.Tags != 0 || p.Enrollments != 0 || p.MergedUsers != 1 {
+			if p := undoRun(t, l, order[0]); p.Links != 0 || p.Tags != 0 || p.Enrollments != 0 || p.MergedUsers != 1 {
 				t.Errorf("first undo %+v", p)
 			}
 			if got := userTags(t, l, "user1@example.com"); !reflect.DeepEqual(got, []string{"import:mfa-reenroll", "vip"}) || !enrolled(t, l, j.ID, "user1@example.com") {
 				t.Errorf("%s is live, yet undoing %s left tags %v, enrolled %v", order[1], order[0], got, enrolled(t, l, j.ID, "user1@example.com"))
 			}
-			if p := undoRun(t, l, order[1]); p.Tags != 1 || p.Enrollments != 1 {
+			if u, _ := l.GetUser(ctx, "user1@example.com"); len(u.OAuthLinks) != 2 {
+				t.Errorf("%s is live, yet undoing %s left links %v", order[1], order[0], u.OAuthLinks)
+			}
+			if p := undoRun(t, l, order[1]); p.Links != 1 || p.Tags != 1 || p.Enrollments != 1 {
 				t.Errorf("last undo %+v", p)
 			}
 			diffSnapshots(t, before, be.Dump(t, l))

@@ -160,7 +160,7 @@ CREATE TABLE import_merge_changes (
 ) WITHOUT ROWID;
 CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
 `,
-	// 4: what each merge run brought that was there already (a tag or a
+	// 4: what each merge run brought that was there already (a link, a tag or a
 	// journey enrollment it would have added), so that undoing one of
 	// several runs that brought it leaves it while another still stands;
 	// and the auth providers whose removal on undo passed to a run from an
@@ -169,7 +169,7 @@ CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
 CREATE TABLE import_merge_changes_new (
 	run_id  TEXT NOT NULL,
 	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-	kind    TEXT NOT NULL CHECK (kind IN ('link', 'tag', 'meta', 'fields', 'enrollment', 'tag-held', 'enrollment-held')),
+	kind    TEXT NOT NULL CHECK (kind IN ('link', 'tag', 'meta', 'fields', 'enrollment', 'link-held', 'tag-held', 'enrollment-held')),
 	k1      TEXT NOT NULL DEFAULT '',
 	k2      TEXT NOT NULL DEFAULT '',
 	before  TEXT,

@@ -55,7 +55,9 @@ type MergeTx interface {
 // recording what it added for undo: links and tags the user lacks,
 // metadata.import when absent, identity fields the user has none of, and
 // enrollments into the active journeys whose audience tag the user newly
-// gained (not for a banned user). A merge whose source id is in seen, or
+// gained (not for a banned user). The links, tags and enrollments it
+// brings that were there already are recorded as held, so that undoing
+// another run that added them leaves them while this one stands. A merge whose source id is in seen, or
 // recorded meanwhile, is listed in Existing; one whose email matches
 // nobody is skipped. seen gains the source ids merged.
 func ApplyMerges(ctx context.Context, tx MergeTx, batch ascendkit.ImportBatch, seen map[SourceKey]bool,
@@ -105,11 +107,16 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		if err != nil {
 			return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
 		}
+		// A link there already is recorded as held, like a tag below
+		// (harmless when the link is another user's: undo matches the
+		// user too).
+		kind := "link-held"
 		if added {
 			res.Links++
-			if err := record("link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
-				return err
-			}
+			kind = "link"
+		}
+		if err := record(kind, ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
+			return err
 		}
 	}
 	// A tag the user has already is recorded as held: undoing another

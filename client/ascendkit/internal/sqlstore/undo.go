@@ -90,19 +90,14 @@ func (s *Store) undoable(ctx context.Context, runID string) error {
 	return rules.Undoable(r)
 }
 
-// heldBy is the condition, over merge record c of the run ($1), that no
-// other run's merge record brought the same tag or enrollment: only then
-// does undoing the run remove it. Every record left belongs to a run not
-// undone, since undo deletes the run's records.
-func heldBy(kinds string) string {
-	return `EXISTS (SELECT 1 FROM import_merge_changes o WHERE o.user_id = c.user_id AND o.k1 = c.k1
-		AND o.kind IN (` + kinds + `) AND o.run_id <> $1)`
+// heldBy is the condition, over merge record c of the run ($1), that
+// another run's merge record (of kind, added or held) brought the same
+// link, tag or enrollment: undoing the run then leaves it. Every record
+// left belongs to a run not undone, since undo deletes the run's records.
+func heldBy(kind string) string {
+	return `EXISTS (SELECT 1 FROM import_merge_changes o WHERE o.user_id = c.user_id AND o.k1 = c.k1 AND o.k2 = c.k2
+		AND o.kind IN ('` + kind + `', '` + kind + `-held') AND o.run_id <> $1)`
 }
-
-const (
-	tagHeld        = `'tag', 'tag-held'`
-	enrollmentHeld = `'enrollment', 'enrollment-held'`
-)
 
 // planUndo counts what undoing run runID removes, and works out which
 // auth providers it turns off (see providersToUndo).
@@ -111,11 +106,11 @@ func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPl
 	err = tx.QueryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE import_run = $1),
 		(SELECT COUNT(*) FROM import_sources s JOIN users u ON u.id = s.user_id WHERE s.run_id = $1 AND u.import_run <> $1),
-		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'link'),
-		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'tag' AND NOT `+heldBy(tagHeld)+`),
+		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'link' AND NOT `+heldBy("link")+`),
+		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'tag' AND NOT `+heldBy("tag")+`),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'fields'),
-		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'enrollment' AND NOT `+heldBy(enrollmentHeld)+`),
+		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'enrollment' AND NOT `+heldBy("enrollment")+`),
 		(SELECT COUNT(DISTINCT u.id) FROM users u JOIN import_sources s ON s.user_id = u.id WHERE u.import_run = $1 AND s.run_id <> $1)`, runID).
 		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments, &p.BlockedUsers)
 	if err != nil {
@@ -144,18 +139,19 @@ func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPl
 // says.
 func (s *Store) undo(ctx context.Context, tx Querier, runID string, pv providerUndo, at time.Time) error {
 	steps := []struct{ what, query string }{
-		// Merges: remove exactly what each merge added, but a tag or an
-		// enrollment only when no other run brought it too.
+		// Merges: remove exactly what each merge added, but a link, tag
+		// or enrollment only when no other run brought it too.
 		{"links", `DELETE FROM oauth_links WHERE (user_id, provider, provider_user_id) IN
-			(SELECT user_id, k1, k2 FROM import_merge_changes WHERE run_id = $1 AND kind = 'link')`},
+			(SELECT c.user_id, c.k1, c.k2 FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'link' AND NOT ` + heldBy("link") + `)`},
 		{"tags", `DELETE FROM user_tags WHERE (user_id, tag) IN
-			(SELECT c.user_id, c.k1 FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'tag' AND NOT ` + heldBy(tagHeld) + `)`},
+			(SELECT c.user_id, c.k1 FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'tag' AND NOT ` + heldBy("tag") + `)`},
 		{"enrollments", `DELETE FROM enrollments WHERE (journey_id, user_id) IN
-			(SELECT c.k1, c.user_id FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'enrollment' AND NOT ` + heldBy(enrollmentHeld) + `)`},
+			(SELECT c.k1, c.user_id FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'enrollment' AND NOT ` + heldBy("enrollment") + `)`},
 		// What the run added and another run holds is now that run's to
 		// remove: its held record becomes an added one, so that undoing
 		// the last run that brought it removes it, while a tag the user
 		// had before any import (only ever held) stays.
+		{"held links", handOver("link")},
 		{"held tags", handOver("tag")},
 		{"held enrollments", handOver("enrollment")},
 		{"metadata", s.d.UndoMetadata},
@@ -186,13 +182,14 @@ func (s *Store) undo(ctx context.Context, tx Querier, runID string, pv providerU
 }
 
 // handOver turns the other runs' held records of what run $1 added (kind
-// is "tag" or "enrollment") into added ones. A run that recorded it added
-// already keeps that record (the primary key allows one).
+// is "link", "tag" or "enrollment") into added ones. A run that recorded
+// it added already keeps that record (the primary key allows one).
 func handOver(kind string) string {
 	return `UPDATE import_merge_changes SET kind = '` + kind + `' WHERE kind = '` + kind + `-held' AND run_id <> $1
-		AND (user_id, k1) IN (SELECT user_id, k1 FROM import_merge_changes WHERE run_id = $1 AND kind = '` + kind + `')
+		AND (user_id, k1, k2) IN (SELECT user_id, k1, k2 FROM import_merge_changes WHERE run_id = $1 AND kind = '` + kind + `')
 		AND NOT EXISTS (SELECT 1 FROM import_merge_changes a WHERE a.run_id = import_merge_changes.run_id
-			AND a.user_id = import_merge_changes.user_id AND a.kind = '` + kind + `' AND a.k1 = import_merge_changes.k1)`
+			AND a.user_id = import_merge_changes.user_id AND a.kind = '` + kind + `'
+			AND a.k1 = import_merge_changes.k1 AND a.k2 = import_merge_changes.k2)`
 }
 
 // providerUndo is what undoing a run does to the auth providers: the
