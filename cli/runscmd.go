@@ -244,7 +244,7 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 			p.MergedUsers, p.Links, p.Tags, p.Metadata, p.Fields, p.Enrollments)
 	}
 	if p.Settings {
-		fmt.Fprintln(w, "  the auth providers it enabled (back to the settings before the run)")
+		fmt.Fprintln(w, "  the auth providers it enabled that no other live run finished with (turned off)")
 	}
 	if p.Sender {
 		fmt.Fprintln(w, "  the migration sender it set with --from-identity (back to the sender before the run)")
