@@ -197,7 +197,7 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		}
 		printUndoPlan(pw, plan)
 		if len(plan.Blockers) > 0 && !o.force {
-			return &exitError{code: ExitError, err: &ascendkit.UndoBlockedError{Blockers: plan.Blockers}}
+			return &exitError{code: ExitError, err: &ascendkit.UndoBlockedError{Blockers: plan.Blockers, Users: plan.BlockedUsers}}
 		}
 		if !o.yes {
 			if !o.g.io.IsTTY {
@@ -244,16 +244,17 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 			p.MergedUsers, p.Links, p.Tags, p.Metadata, p.Fields, p.Enrollments)
 	}
 	if p.Settings {
-		fmt.Fprintln(w, "  the auth providers it enabled (back to the settings before the run)")
+		fmt.Fprintln(w, "  the auth providers it enabled that no other live run finished with (turned off)")
 	}
 	if p.Sender {
 		fmt.Fprintln(w, "  the migration sender it set with --from-identity (back to the sender before the run)")
 	}
 	if len(p.Blockers) > 0 {
-		fmt.Fprintf(w, "Later runs merged into %d user(s) this run created:\n", len(p.Blockers))
+		n := max(p.BlockedUsers, len(p.Blockers))
+		fmt.Fprintf(w, "Later runs merged into %d user(s) this run created:\n", n)
 		for i, b := range p.Blockers {
 			if i == 10 {
-				fmt.Fprintf(w, "  … and %d more\n", len(p.Blockers)-10)
+				fmt.Fprintf(w, "  … and %d more\n", n-10)
 				break
 			}
 			fmt.Fprintf(w, "  %s (%s) by %s\n", termtext.Clean(b.Email), termtext.Clean(b.UserID), termtext.Clean(b.RunID))

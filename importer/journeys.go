@@ -311,6 +311,14 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 	if err := json.Unmarshal([]byte(raw), &c); err != nil {
 		return false, fmt.Errorf("reading the sender run %s replaced: %w", runID, err)
 	}
+	// A later live run replaced this run's sender: its undo is to put
+	// back what this run replaced, and nothing changes now.
+	if spliced, err := spliceSender(ctx, env, runID, c, dry); err != nil || spliced {
+		if err == nil && !dry {
+			err = env.SetSetting(ctx, senderUndoKey(runID), "")
+		}
+		return false, err
+	}
 	restored := false
 	cur, _, err := env.Setting(ctx, SettingFromIdentity)
 	if err != nil {

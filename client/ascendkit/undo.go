@@ -17,7 +17,8 @@ type UndoPlan struct {
 	// links, tags, events, enrollments and password.
 	Users int `json:"users"`
 	// MergedUsers are existing users the run merged into: only what the
-	// merge added is removed.
+	// merge added is removed, and of the links, tags and enrollments (the
+	// counts below) only those no other live run brought too.
 	MergedUsers int `json:"mergedUsers"`
 	Links       int `json:"links"`
 	Tags        int `json:"tags"`
@@ -25,39 +26,56 @@ type UndoPlan struct {
 	// Fields counts merged users whose empty identity fields the run filled.
 	Fields      int `json:"fields"`
 	Enrollments int `json:"enrollments"`
-	// Settings is true when the auth providers go back to what they were
-	// before the run.
+	// Settings is true when undo turns off auth providers the run
+	// enabled (or took over from a run undone before) that no other live
+	// run finished with.
 	Settings bool `json:"settings"`
 	// Sender is true when the migration sender the run's --from-identity
 	// set (saved setting and journey email nodes) goes back to what it
 	// was, where it was not changed since. The importer fills it.
 	Sender bool `json:"sender"`
-	// Blockers are later runs' merges into users this run created.
+	// Blockers are the users this run created that later runs merged
+	// into, one each (with the first such run), at most MaxBlockers of
+	// BlockedUsers.
 	Blockers []UndoBlocker `json:"blockers"`
+	// BlockedUsers is how many users this run created later runs merged
+	// into, all of them.
+	BlockedUsers int `json:"blockedUsers"`
 }
 
-// UndoBlocker is one later merge into a user the run created.
+// UndoBlocker is a user the run created that a later run merged into.
 type UndoBlocker struct {
 	RunID  string `json:"runId"`
 	UserID string `json:"userId"`
 	Email  string `json:"email"`
 }
 
-// UndoBlockedError lists the merges that keep a run from being undone.
-type UndoBlockedError struct{ Blockers []UndoBlocker }
+// UndoBlockedError lists the merged-into users that keep a run from being
+// undone.
+type UndoBlockedError struct {
+	Blockers []UndoBlocker // the first of them (see UndoPlan.Blockers)
+	// Users is how many there are in all; 0 reads as len(Blockers).
+	Users int
+}
+
+// Count is how many users block the undo.
+func (e *UndoBlockedError) Count() int { return max(e.Users, len(e.Blockers)) }
 
 func (e *UndoBlockedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d user(s) this run created were merged into by later runs:", len(e.Blockers))
+	n := e.Count()
+	fmt.Fprintf(&b, "%d user(s) this run created were merged into by later runs:", n)
 	for i, x := range e.Blockers {
 		if i == 5 {
-			fmt.Fprintf(&b, " … and %d more", len(e.Blockers)-5)
 			break
 		}
 		if i > 0 {
 			b.WriteString(";")
 		}
 		fmt.Fprintf(&b, " %s by %s", x.Email, x.RunID)
+	}
+	if shown := min(len(e.Blockers), 5); n > shown {
+		fmt.Fprintf(&b, " … and %d more", n-shown)
 	}
 	b.WriteString(" (undo those runs first, or force)")
 	return b.String()

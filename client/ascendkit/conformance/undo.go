@@ -83,7 +83,7 @@ func testUndoCreatedAndMergedRestoresEveryTable(t *testing.T, be Backend) {
 		t.Fatal(err)
 	}
 	finishRun(t, l, "run_a")
-	if be.Count(t, l, "user_passwords") != 2 || be.Count(t, l, "import_merge_changes") != 6 { // 1 link, 2 tags, meta, fields, enrollment
+	if be.Count(t, l, "user_passwords") != 2 || be.Count(t, l, "import_merge_changes") != 8 { // 1 link, g1 held, 2 tags, vip held, meta, fields, enrollment
 		t.Fatalf("passwords %d, merge changes %d", be.Count(t, l, "user_passwords"), be.Count(t, l, "import_merge_changes"))
 	}
 

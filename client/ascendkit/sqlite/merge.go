@@ -13,7 +13,7 @@ import (
 // importStmts are the statements of a batch's merges, prepared once per
 // transaction.
 type importStmts struct {
-	link, tag, source, enroll, findUser, setMeta, fill, fields *sql.Stmt
+	link, tag, source, enroll, findUser, setMeta, fill, fields, record *sql.Stmt
 }
 
 func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
@@ -33,6 +33,9 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
 	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
 	prep(&s.fields, `SELECT `+identityJSON+` FROM users WHERE id = ?`)
+	// Prepared too: a merge records each link and tag it brings.
+	prep(&s.record, `INSERT OR IGNORE INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	// A merge never overwrites: each identity field is set only while the
 	// existing user has none (phone and its verification move together).
 	prep(&s.fill, `UPDATE users SET
@@ -52,7 +55,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 }
 
 func (s *importStmts) close() {
-	for _, st := range []*sql.Stmt{s.link, s.tag, s.source, s.enroll, s.findUser, s.setMeta, s.fill, s.fields} {
+	for _, st := range []*sql.Stmt{s.link, s.tag, s.source, s.enroll, s.findUser, s.setMeta, s.fill, s.fields, s.record} {
 		if st != nil {
 			st.Close()
 		}
@@ -110,8 +113,7 @@ func (m mergeTx) Enroll(ctx context.Context, j sqlstore.ActiveJourney, userID, n
 }
 
 func (m mergeTx) Record(ctx context.Context, runID, userID, kind, k1, k2 string, before, after any) error {
-	_, err := m.tx.ExecContext(ctx, `INSERT OR IGNORE INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, runID, userID, kind, k1, k2, before, after)
+	_, err := m.st.record.ExecContext(ctx, runID, userID, kind, k1, k2, before, after)
 	return err
 }
 

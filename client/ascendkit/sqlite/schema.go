@@ -160,6 +160,28 @@ CREATE TABLE import_merge_changes (
 ) WITHOUT ROWID;
 CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
 `,
+	// 4: what each merge run brought that was there already (a link, a tag or a
+	// journey enrollment it would have added), so that undoing one of
+	// several runs that brought it leaves it while another still stands;
+	// and the auth providers whose removal on undo passed to a run from an
+	// undone one. SQLite cannot alter a CHECK: the table is rebuilt.
+	`
+CREATE TABLE import_merge_changes_new (
+	run_id  TEXT NOT NULL,
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	kind    TEXT NOT NULL CHECK (kind IN ('link', 'tag', 'meta', 'fields', 'enrollment', 'link-held', 'tag-held', 'enrollment-held')),
+	k1      TEXT NOT NULL DEFAULT '',
+	k2      TEXT NOT NULL DEFAULT '',
+	before  TEXT,
+	after   TEXT,
+	PRIMARY KEY (run_id, user_id, kind, k1, k2)
+) WITHOUT ROWID;
+INSERT INTO import_merge_changes_new SELECT run_id, user_id, kind, k1, k2, before, after FROM import_merge_changes;
+DROP TABLE import_merge_changes;
+ALTER TABLE import_merge_changes_new RENAME TO import_merge_changes;
+CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
+ALTER TABLE import_runs ADD COLUMN providers_owned TEXT;
+`,
 }
 
 // migrate applies the pending migrations in one write transaction. Two

@@ -55,7 +55,9 @@ type MergeTx interface {
 // recording what it added for undo: links and tags the user lacks,
 // metadata.import when absent, identity fields the user has none of, and
 // enrollments into the active journeys whose audience tag the user newly
-// gained (not for a banned user). A merge whose source id is in seen, or
+// gained (not for a banned user). The links, tags and enrollments it
+// brings that were there already are recorded as held, so that undoing
+// another run that added them leaves them while this one stands. A merge whose source id is in seen, or
 // recorded meanwhile, is listed in Existing; one whose email matches
 // nobody is skipped. seen gains the source ids merged.
 func ApplyMerges(ctx context.Context, tx MergeTx, batch ascendkit.ImportBatch, seen map[SourceKey]bool,
@@ -105,24 +107,33 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		if err != nil {
 			return fmt.Errorf("link %s of %s: %w", ln.Provider, m.SourceID, err)
 		}
+		// A link there already is recorded as held, like a tag below
+		// (harmless when the link is another user's: undo matches the
+		// user too).
+		kind := "link-held"
 		if added {
 			res.Links++
-			if err := record("link", ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
-				return err
-			}
+			kind = "link"
+		}
+		if err := record(kind, ln.Provider, ln.ProviderUserID, nil, nil); err != nil {
+			return err
 		}
 	}
+	// A tag the user has already is recorded as held: undoing another
+	// run that brought it then leaves it while this run stands.
+	tags := rules.CleanTags(m.Tags)
 	var gained []string
-	for _, t := range rules.CleanTags(m.Tags) {
+	for _, t := range tags {
 		added, err := tx.AddTag(ctx, id, t)
 		if err != nil {
 			return fmt.Errorf("tag %s of %s: %w", t, m.SourceID, err)
 		}
+		kind := "tag-held"
 		if added {
-			gained = append(gained, t)
-			if err := record("tag", t, "", nil, nil); err != nil {
-				return err
-			}
+			gained, kind = append(gained, t), "tag"
+		}
+		if err := record(kind, t, "", nil, nil); err != nil {
+			return err
 		}
 	}
 	if m.ImportMeta != nil {
@@ -162,18 +173,24 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 	}
 	if !banned {
 		for _, j := range journeys {
-			if j.Tag == "" || !slices.Contains(gained, j.Tag) {
+			if j.Tag == "" || !slices.Contains(tags, j.Tag) {
 				continue
 			}
-			added, err := tx.Enroll(ctx, j, id, now)
-			if err != nil {
-				return fmt.Errorf("enroll %s: %w", m.SourceID, err)
-			}
-			if added {
-				res.Enrolled++
-				if err := record("enrollment", j.ID, "", nil, nil); err != nil {
-					return err
+			// Only a newly gained tag enrolls; for one the user had, the
+			// enrollment it implies is recorded as held, like the tag.
+			kind := "enrollment-held"
+			if slices.Contains(gained, j.Tag) {
+				added, err := tx.Enroll(ctx, j, id, now)
+				if err != nil {
+					return fmt.Errorf("enroll %s: %w", m.SourceID, err)
 				}
+				if added {
+					res.Enrolled++
+					kind = "enrollment"
+				}
+			}
+			if err := record(kind, j.ID, "", nil, nil); err != nil {
+				return err
 			}
 		}
 	}

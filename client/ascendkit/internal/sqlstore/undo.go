@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -43,6 +46,16 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 	}
 	var p ascendkit.UndoPlan
 	err := s.db.Write(ctx, func(tx Querier) error {
+		// The live runs' rows (whose recorded providers decide what the
+		// undo turns off, and which may take over that duty) and the
+		// providers setting are locked, in one order, so that concurrent
+		// undos take turns instead of each deciding on a stale view.
+		if err := s.lock(ctx, tx, `SELECT id FROM import_runs WHERE id = $1 OR status <> $2 ORDER BY id`, runID, ascendkit.RunUndone); err != nil {
+			return err
+		}
+		if err := s.lock(ctx, tx, `SELECT key FROM settings WHERE key = $1`, rules.SettingAuthProviders); err != nil {
+			return err
+		}
 		// Checked again inside the transaction: another undo may have won.
 		var status string
 		if err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1`+s.d.ForUpdate, runID).Scan(&status); err != nil {
@@ -51,15 +64,15 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		if err := rules.Undoable(ascendkit.Run{ID: runID, Status: status}); err != nil {
 			return err
 		}
-		var before *string
+		var pv providerUndo
 		var err error
-		if p, before, err = planUndo(ctx, tx, runID); err != nil {
+		if p, pv, err = planUndo(ctx, tx, runID); err != nil {
 			return err
 		}
 		if len(p.Blockers) > 0 && !force {
-			return &ascendkit.UndoBlockedError{Blockers: p.Blockers}
+			return &ascendkit.UndoBlockedError{Blockers: p.Blockers, Users: p.BlockedUsers}
 		}
-		return s.undo(ctx, tx, runID, p.Settings, before, at)
+		return s.undo(ctx, tx, runID, pv, at)
 	})
 	if err != nil {
 		return ascendkit.UndoPlan{}, fmt.Errorf("undo %s: %w", runID, err)
@@ -77,63 +90,70 @@ func (s *Store) undoable(ctx context.Context, runID string) error {
 	return rules.Undoable(r)
 }
 
-// planUndo counts what undoing run runID removes. It also returns the auth
-// providers setting from before the run, which undo puts back when
-// p.Settings says so.
-func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPlan, before *string, err error) {
+// heldBy is the condition, over merge record c of the run ($1), that
+// another run's merge record (of kind, added or held) brought the same
+// link, tag or enrollment: undoing the run then leaves it. Every record
+// left belongs to a run not undone, since undo deletes the run's records.
+func heldBy(kind string) string {
+	return `EXISTS (SELECT 1 FROM import_merge_changes o WHERE o.user_id = c.user_id AND o.k1 = c.k1 AND o.k2 = c.k2
+		AND o.kind IN ('` + kind + `', '` + kind + `-held') AND o.run_id <> $1)`
+}
+
+// planUndo counts what undoing run runID removes, and works out which
+// auth providers it turns off (see providersToUndo).
+func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPlan, pv providerUndo, err error) {
 	p = ascendkit.UndoPlan{RunID: runID}
 	err = tx.QueryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE import_run = $1),
 		(SELECT COUNT(*) FROM import_sources s JOIN users u ON u.id = s.user_id WHERE s.run_id = $1 AND u.import_run <> $1),
-		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'link'),
-		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'tag'),
+		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'link' AND NOT `+heldBy("link")+`),
+		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'tag' AND NOT `+heldBy("tag")+`),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'fields'),
-		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'enrollment')`, runID).
-		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments)
+		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'enrollment' AND NOT `+heldBy("enrollment")+`),
+		(SELECT COUNT(DISTINCT u.id) FROM users u JOIN import_sources s ON s.user_id = u.id WHERE u.import_run = $1 AND s.run_id <> $1)`, runID).
+		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments, &p.BlockedUsers)
 	if err != nil {
-		return p, nil, err
+		return p, pv, err
 	}
-	rows, err := tx.Query(ctx, `SELECT s.run_id, u.id, u.email FROM users u JOIN import_sources s ON s.user_id = u.id
-		WHERE u.import_run = $1 AND s.run_id <> $1 ORDER BY s.run_id, u.email LIMIT $2`, runID, rules.MaxBlockers)
+	// One line per user (the first later run that merged into it), so
+	// that the list and the count agree.
+	rows, err := tx.Query(ctx, `SELECT MIN(s.run_id), u.id, u.email FROM users u JOIN import_sources s ON s.user_id = u.id
+		WHERE u.import_run = $1 AND s.run_id <> $1 GROUP BY u.id, u.email ORDER BY MIN(s.run_id), u.email LIMIT $2`, runID, rules.MaxBlockers)
 	p.Blockers, err = collect(rows, err, func(r Row) (ascendkit.UndoBlocker, error) {
 		var b ascendkit.UndoBlocker
 		err := r.Scan(&b.RunID, &b.UserID, &b.Email)
 		return b, err
 	})
 	if err != nil {
-		return p, nil, err
+		return p, pv, err
 	}
-	// The auth providers go back only when the run changed them and
-	// nothing has since (nil: absent).
-	var after, now *string
-	err = tx.QueryRow(ctx, `SELECT providers_before, providers_after, (SELECT value FROM settings WHERE key = $1)
-		FROM import_runs WHERE id = $2`, rules.SettingAuthProviders, runID).Scan(&before, &after, &now)
-	if err != nil {
-		return p, nil, err
+	if pv, err = providersToUndo(ctx, tx, runID); err != nil {
+		return p, pv, err
 	}
-	p.Settings = !sameSetting(before, after) && sameSetting(after, now)
-	return p, before, nil
+	p.Settings = len(pv.remove) > 0
+	return p, pv, nil
 }
 
-func sameSetting(a, b *string) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
-}
-
-// undo removes what run runID wrote and, when restoreSettings, puts the
-// auth providers back to before (deleting them when nil).
-func (s *Store) undo(ctx context.Context, tx Querier, runID string, restoreSettings bool, before *string, at time.Time) error {
+// undo removes what run runID wrote and turns off the auth providers pv
+// says.
+func (s *Store) undo(ctx context.Context, tx Querier, runID string, pv providerUndo, at time.Time) error {
 	steps := []struct{ what, query string }{
-		// Merges: remove exactly what each merge added.
+		// Merges: remove exactly what each merge added, but a link, tag
+		// or enrollment only when no other run brought it too.
 		{"links", `DELETE FROM oauth_links WHERE (user_id, provider, provider_user_id) IN
-			(SELECT user_id, k1, k2 FROM import_merge_changes WHERE run_id = $1 AND kind = 'link')`},
+			(SELECT c.user_id, c.k1, c.k2 FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'link' AND NOT ` + heldBy("link") + `)`},
 		{"tags", `DELETE FROM user_tags WHERE (user_id, tag) IN
-			(SELECT user_id, k1 FROM import_merge_changes WHERE run_id = $1 AND kind = 'tag')`},
+			(SELECT c.user_id, c.k1 FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'tag' AND NOT ` + heldBy("tag") + `)`},
 		{"enrollments", `DELETE FROM enrollments WHERE (journey_id, user_id) IN
-			(SELECT k1, user_id FROM import_merge_changes WHERE run_id = $1 AND kind = 'enrollment')`},
+			(SELECT c.k1, c.user_id FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'enrollment' AND NOT ` + heldBy("enrollment") + `)`},
+		// What the run added and another run holds is now that run's to
+		// remove: its held record becomes an added one, so that undoing
+		// the last run that brought it removes it, while a tag the user
+		// had before any import (only ever held) stays.
+		{"held links", handOver("link")},
+		{"held tags", handOver("tag")},
+		{"held enrollments", handOver("enrollment")},
 		{"metadata", s.d.UndoMetadata},
 		{"identity fields", s.d.UndoIdentity},
 		{"merge records", `DELETE FROM import_merge_changes WHERE run_id = $1`},
@@ -154,17 +174,187 @@ func (s *Store) undo(ctx context.Context, tx Querier, runID string, restoreSetti
 			return fmt.Errorf("removing %s: %w", st.what, err)
 		}
 	}
-	if restoreSettings {
-		var err error
-		if before != nil {
-			err = putSetting(ctx, tx, rules.SettingAuthProviders, *before)
-		} else {
-			_, err = tx.Exec(ctx, `DELETE FROM settings WHERE key = $1`, rules.SettingAuthProviders)
-		}
-		if err != nil {
-			return fmt.Errorf("restoring auth settings: %w", err)
-		}
+	if err := pv.apply(ctx, tx); err != nil {
+		return fmt.Errorf("restoring auth settings: %w", err)
 	}
 	_, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1, undone_at = $2 WHERE id = $3`, ascendkit.RunUndone, rules.FormatTime(at), runID)
 	return err
+}
+
+// handOver turns the other runs' held records of what run $1 added (kind
+// is "link", "tag" or "enrollment") into added ones. A run that recorded
+// it added already keeps that record (the primary key allows one).
+func handOver(kind string) string {
+	return `UPDATE import_merge_changes SET kind = '` + kind + `' WHERE kind = '` + kind + `-held' AND run_id <> $1
+		AND (user_id, k1, k2) IN (SELECT user_id, k1, k2 FROM import_merge_changes WHERE run_id = $1 AND kind = '` + kind + `')
+		AND NOT EXISTS (SELECT 1 FROM import_merge_changes a WHERE a.run_id = import_merge_changes.run_id
+			AND a.user_id = import_merge_changes.user_id AND a.kind = '` + kind + `'
+			AND a.k1 = import_merge_changes.k1 AND a.k2 = import_merge_changes.k2)`
+}
+
+// providerUndo is what undoing a run does to the auth providers: the
+// ones it turns off, and the ones live runs take over (owned: each such
+// run's providers_owned after the undo).
+type providerUndo struct {
+	remove []string
+	// set is the providers setting to write (nil: delete it), when
+	// remove is not empty.
+	set   *string
+	owned map[string]string
+}
+
+// providersToUndo works out which auth providers undoing run runID turns
+// off. The run is answerable for the providers it enabled (on at its end,
+// off at its start) and those passed to it by runs undone before. Of
+// those, a provider still on goes unless another live run finished with
+// it on: that run's users may sign in with it, so it stays, and turning
+// it off passes to that run. A run recording no end (killed) may rely on
+// any provider. The providers a run finished with are the signal, not
+// its report's detected providers: they are recorded by the store for
+// every finished run, also when the settings phase was skipped or the
+// providers overridden, and they are never fewer than the run's users
+// need. A provider someone enabled by hand is never removed (no run
+// enabled it), nor is one turned back on (undo only turns off).
+func providersToUndo(ctx context.Context, tx Querier, runID string) (providerUndo, error) {
+	var pv providerUndo
+	cur, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
+	if err != nil {
+		return pv, err
+	}
+	now, ok := providerSet(cur)
+	if !ok {
+		return pv, nil // unreadable: someone else's, left alone
+	}
+	type runProviders struct {
+		id                             string
+		finished, before, after, owned *string
+	}
+	rows, err := tx.Query(ctx, `SELECT id, finished_at, providers_before, providers_after, providers_owned FROM import_runs
+		WHERE id = $1 OR status <> $2 ORDER BY id`, runID, ascendkit.RunUndone)
+	runs, err := collect(rows, err, func(r Row) (runProviders, error) {
+		var x runProviders
+		return x, r.Scan(&x.id, &x.finished, &x.before, &x.after, &x.owned)
+	})
+	if err != nil {
+		return pv, err
+	}
+	var before *string
+	answerable := map[string]bool{}
+	for _, r := range runs {
+		if r.id != runID {
+			continue
+		}
+		before = r.before
+		owned, _ := providerSet(r.owned)
+		for p := range owned {
+			answerable[p] = true
+		}
+		if r.finished != nil {
+			b, okB := providerSet(r.before)
+			a, okA := providerSet(r.after)
+			for p := range a {
+				if okA && okB && !b[p] {
+					answerable[p] = true
+				}
+			}
+		}
+	}
+	candidates := map[string]bool{}
+	for p := range answerable {
+		if now[p] {
+			candidates[p] = true
+		}
+	}
+	if len(candidates) == 0 {
+		return pv, nil
+	}
+	relied := map[string]bool{}
+	for _, r := range runs {
+		if r.id == runID {
+			continue
+		}
+		after, ok := providerSet(r.after)
+		if r.finished == nil || !ok {
+			after = now // no end recorded: it may rely on any
+		}
+		var took []string
+		for p := range candidates {
+			if after[p] {
+				relied[p] = true
+				took = append(took, p)
+			}
+		}
+		if len(took) == 0 {
+			continue
+		}
+		owned, _ := providerSet(r.owned)
+		for _, p := range took {
+			owned[p] = true
+		}
+		if pv.owned == nil {
+			pv.owned = map[string]string{}
+		}
+		pv.owned[r.id] = providerJSON(owned)
+	}
+	left := map[string]bool{}
+	for p := range now {
+		if candidates[p] && !relied[p] {
+			pv.remove = append(pv.remove, p)
+		} else {
+			left[p] = true
+		}
+	}
+	slices.Sort(pv.remove)
+	if len(pv.remove) == 0 {
+		return pv, nil
+	}
+	// Back to the text from before the run when that is what is left,
+	// so an undo that turns off all the run added leaves no trace.
+	if b, ok := providerSet(before); ok && maps.Equal(b, left) {
+		pv.set = before
+	} else if len(left) > 0 {
+		v := providerJSON(left)
+		pv.set = &v
+	}
+	return pv, nil
+}
+
+// apply writes what pv says, inside the undo's transaction.
+func (pv providerUndo) apply(ctx context.Context, tx Querier) error {
+	for id, owned := range pv.owned {
+		if _, err := tx.Exec(ctx, `UPDATE import_runs SET providers_owned = $1 WHERE id = $2`, owned, id); err != nil {
+			return err
+		}
+	}
+	if len(pv.remove) == 0 {
+		return nil
+	}
+	if pv.set != nil {
+		return putSetting(ctx, tx, rules.SettingAuthProviders, *pv.set)
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM settings WHERE key = $1`, rules.SettingAuthProviders)
+	return err
+}
+
+// providerSet reads a providers setting (nil: absent, no providers);
+// ok is false when the text is not a JSON array of names.
+func providerSet(v *string) (map[string]bool, bool) {
+	set := map[string]bool{}
+	if v == nil || *v == "" {
+		return set, true
+	}
+	var ps []string
+	if err := json.Unmarshal([]byte(*v), &ps); err != nil {
+		return set, false
+	}
+	for _, p := range rules.NormProviders(ps) {
+		set[p] = true
+	}
+	return set, true
+}
+
+// providerJSON is a provider set as stored: a sorted JSON array.
+func providerJSON(set map[string]bool) string {
+	b, _ := json.Marshal(slices.Sorted(maps.Keys(set))) // []string always marshals
+	return string(b)
 }

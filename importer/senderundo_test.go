@@ -1,0 +1,67 @@
+package importer
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+func TestUndoSenderInAnyOrder(t *testing.T) { eachBackend(t, testUndoSenderInAnyOrder) }
+
+// Runs set senders one after another; undoing them in any order leaves
+// the sender the remaining runs (or, with none left, the journeys'
+// creation) imply, on the saved setting and on every email node.
+func testUndoSenderInAnyOrder(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	for _, order := range [][]int{{0, 1, 2}, {1, 0, 2}, {0, 2, 1}, {2, 0, 1}, {1, 2, 0}, {2, 1, 0}} {
+		env := openEnv(t)
+		if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "orig@app.com"}); err != nil {
+			t.Fatal(err)
+		}
+		senders := []string{"a@app.com", "b@app.com", "c@app.com"}
+		var runs []string
+		for _, s := range senders {
+			rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := SetSender(ctx, env, s, rep.RunID); err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, rep.RunID)
+		}
+		live := []bool{true, true, true}
+		for _, i := range order {
+			if _, err := Undo(ctx, env, runs[i], true, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			live[i] = false
+			want := "orig@app.com"
+			for k := range senders {
+				if live[k] {
+					want = senders[k]
+				}
+			}
+			saved, _, err := env.Setting(ctx, SettingFromIdentity)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var from []string
+			for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+				j, err := env.GetJourney(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range j.Nodes {
+					if n.Action == ascendkit.ActionSendEmail {
+						from = append(from, n.From)
+					}
+				}
+			}
+			if saved != want || slices.ContainsFunc(from, func(f string) bool { return f != want }) {
+				t.Fatalf("order %v, after undoing run %d: saved %q, nodes %v; want %s", order, i, saved, from, want)
+			}
+		}
+	}
+}
