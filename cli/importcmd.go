@@ -169,6 +169,10 @@ func (o *importOptions) options() (importer.Options, error) {
 		// `--only "$CANARY"` with the variable unset must not become a full
 		// import: an --only that names no one is a mistake, not "everyone".
 		for _, v := range o.only {
+			if looksLikeSecretKey(v) {
+				// It would be quoted back in the "not in the source" warning.
+				return opts, usageErr("--only: that looks like a Clerk secret key, not an email or Clerk user id; the key goes to --api-key or $CLERK_SECRET_KEY")
+			}
 			if v = strings.TrimSpace(v); v != "" {
 				opts.Only = append(opts.Only, v)
 			}

@@ -104,9 +104,11 @@ func (p *progress) wait(reason string, d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	if end, ok := p.waitEnds[reason]; ok && now.Before(end) {
+	if end, ok := p.waitEnds[reason]; ok && now.Before(end) && !now.Add(d).After(end.Add(time.Second)) {
 		return // a request of the same pause: already announced
 	}
+	// A first notice, or a pause that lasts well past the one announced
+	// (a longer Retry-After): the user must not sit through it untold.
 	p.waitEnds[reason] = now.Add(d)
 	p.clearLine()
 	fmt.Fprintf(p.w, "%s: waiting %s\n", reason, d.Round(100*time.Millisecond))

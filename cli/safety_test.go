@@ -188,6 +188,8 @@ func TestSecretKeyNotEchoed(t *testing.T) {
 		{"import", "clerk", "preview", "--file", file, "--env", env, "--providers", "google," + strings.ToUpper(key)},
 		{"import", "clerk", "preview", "--file", file, "--env", env, "--on-duplicate", key},
 		{"import", "clerk", "preview", "--file", file, "--env", env, "--from-identity", key},
+		{"import", "clerk", "preview", "--file", file, "--env", env, "--only", key},
+		{"import", "clerk", "preview", "--file", file, "--env", env, "--only", "a@example.com," + key, "--json"},
 		{key},
 		{"import", key},
 	} {
@@ -297,7 +299,13 @@ func TestWaitNoticesCollapse(t *testing.T) {
 	for range 44 {
 		p.wait(reason, 4*time.Second)
 	}
-	want := reason + ": waiting 2s\nrate limited by Clerk: waiting 3s\n" + reason + ": waiting 4s\n"
+	// Within an announced second-long pause, another request told to wait
+	// 30 s: that pause is announced, not hidden behind the first.
+	p.wait("rate limited by Clerk", time.Second)
+	p.wait("rate limited by Clerk", 30*time.Second)
+	p.wait("rate limited by Clerk", 29*time.Second)
+	want := reason + ": waiting 2s\nrate limited by Clerk: waiting 3s\n" + reason + ": waiting 4s\n" +
+		"rate limited by Clerk: waiting 30s\n"
 	if buf.String() != want {
 		t.Errorf("notices:\n%s\nwant:\n%s", buf.String(), want)
 	}
