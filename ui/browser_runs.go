@@ -306,13 +306,15 @@ func (s *browserScreen) undoView() string {
 			fmtInt(p.MergedUsers), fmtInt(p.Links), fmtInt(p.Tags), fmtInt(p.Metadata), fmtInt(p.Fields), fmtInt(p.Enrollments))})
 	}
 	if p.Settings {
-		rows = append(rows, [2]string{"auth providers", "back to the settings before the run"})
+		rows = append(rows, [2]string{"auth providers", "those it enabled that no other live run finished with (turned off)"})
 	}
 	if p.Sender {
 		rows = append(rows, [2]string{"migration sender", "back to the sender before the run"})
 	}
 	b.WriteString(kv(st.Label, rows) + "\n")
-	if n := len(p.Blockers); n > 0 {
+	if len(p.Blockers) > 0 {
+		// BlockedUsers counts them all; the list stops at a thousand.
+		n := max(p.BlockedUsers, len(p.Blockers))
 		b.WriteString(st.Error.Render(fmt.Sprintf("✗ Refused: later runs merged into %s this run created:", plural(n, "user", "users"))) + "\n")
 		for i, x := range p.Blockers {
 			if i == 3 {
