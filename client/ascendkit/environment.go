@@ -157,6 +157,11 @@ type BatchResult struct {
 	// Existing lists source ids that were skipped because another writer
 	// imported them between lookup and write (idempotency guard).
 	Existing []string
+	// MergeTargetGone lists the source ids of merges whose email matched
+	// nobody at write time: the user the caller looked up was removed
+	// meanwhile (an undo of the run that created it, say). Nothing was
+	// written for them; importing them again decides afresh.
+	MergeTargetGone []string
 }
 
 // Match is a user found by a lookup.

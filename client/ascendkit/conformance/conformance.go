@@ -90,6 +90,7 @@ func Run(t *testing.T, be Backend) {
 		{"UndoKeepsSettingsChangedSince", testUndoKeepsSettingsChangedSince},
 		{"UndoRefusedWhenLaterRunMergedThenForced", testUndoRefusedWhenLaterRunMergedThenForced},
 		{"KilledRunReadsInterruptedAndUndoes", testKilledRunReadsInterruptedAndUndoes},
+		{"MergeIntoUserRemovedMeanwhile", testMergeIntoUserRemovedMeanwhile},
 		{"PasswordStateAndRedaction", testPasswordStateAndRedaction},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},
