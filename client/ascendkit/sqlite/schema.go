@@ -160,6 +160,13 @@ CREATE TABLE import_merge_changes (
 ) WITHOUT ROWID;
 CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
 `,
+	// 4: run liveness on a shared database: a running run refreshes
+	// heartbeat_at, and pid_ns (boot id and PID namespace) says where its
+	// pid can be checked (see internal/sqlstore/runs.go).
+	`
+ALTER TABLE import_runs ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE import_runs ADD COLUMN pid_ns TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate applies the pending migrations in one write transaction. Two
