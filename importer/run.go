@@ -622,14 +622,28 @@ func (r *runner) fail(e Entry, err error) {
 	r.opts.OnEvent(EntryFound{Entry: e})
 }
 
+// errMergeTargetGone is why a merge was not written: the user it was to
+// merge into was removed after the lookup, before the batch.
+var errMergeTargetGone = errors.New("the user this would merge into was removed during the run (an undo?); run the import again to import this user")
+
 // record adds a committed batch's results to the report.
 func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	existing := map[string]bool{}
 	for _, id := range res.Existing {
 		existing[id] = true
 	}
+	gone := map[string]bool{}
+	for _, id := range res.MergeTargetGone {
+		gone[id] = true
+	}
 	u := &r.report.Users
 	for _, q := range qs {
+		if q.merge != nil && gone[q.merge.SourceID] {
+			// Nothing was written: a failure to report, which a new run
+			// imports as a new user.
+			r.fail(q.entry, errMergeTargetGone)
+			continue
+		}
 		if q.create != nil && existing[q.create.SourceID] {
 			// Another writer imported it between our lookup and our
 			// write: a duplicate after all, not written twice.
