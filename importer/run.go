@@ -158,6 +158,12 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if opts.Mode == ModeRun {
 		if rerr := r.finishRecord(err); rerr != nil {
 			r.report.Warnings = append(r.report.Warnings, rerr.Error())
+			if err == nil && errors.Is(rerr, ascendkit.ErrRunEnded) {
+				// Declared dead (and perhaps undone) after its last
+				// batch: the counts above may no longer hold.
+				err = rerr
+				r.report.Error = rerr.Error()
+			}
 		}
 	}
 	opts.OnEvent(Finished{Report: r.report})
@@ -568,6 +574,9 @@ func (r *runner) settle() error {
 		// The batch was rolled back because of one bad row: write its users
 		// one by one so that row fails alone and is reported.
 		return r.applyOneByOne(w.qs)
+	case errors.Is(w.err, ascendkit.ErrRunEnded):
+		// Declared dead or undone meanwhile: what it wrote may be gone.
+		return fmt.Errorf("writing to %s: %w", r.env.Describe(), w.err)
 	default:
 		return fmt.Errorf("writing to %s (whole batches already written stay; run again to continue): %w", r.env.Describe(), w.err)
 	}
