@@ -158,6 +158,12 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if opts.Mode == ModeRun {
 		if rerr := r.finishRecord(err); rerr != nil {
 			r.report.Warnings = append(r.report.Warnings, rerr.Error())
+			if err == nil && errors.Is(rerr, ascendkit.ErrRunEnded) {
+				// Declared dead (and perhaps undone) after its last
+				// batch: the counts above may no longer hold.
+				err = rerr
+				r.report.Error = rerr.Error()
+			}
 		}
 	}
 	opts.OnEvent(Finished{Report: r.report})
@@ -570,6 +576,9 @@ func (r *runner) settle() error {
 		// The batch was rolled back because of one bad row: write its users
 		// one by one so that row fails alone and is reported.
 		return r.applyOneByOne(w.qs)
+	case errors.Is(w.err, ascendkit.ErrRunEnded):
+		// Declared dead or undone meanwhile: what it wrote may be gone.
+		return fmt.Errorf("writing to %s: %w", r.env.Describe(), w.err)
 	default:
 		return fmt.Errorf("writing to %s (whole batches already written stay; run again to continue): %w", r.env.Describe(), w.err)
 	}
@@ -624,14 +633,28 @@ func (r *runner) fail(e Entry, err error) {
 	r.opts.OnEvent(EntryFound{Entry: e})
 }
 
+// errMergeTargetGone is why a merge was not written: the user it was to
+// merge into was removed after the lookup, before the batch.
+var errMergeTargetGone = errors.New("the user this would merge into was removed during the run (an undo?); run the import again to import this user")
+
 // record adds a committed batch's results to the report.
 func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	existing := map[string]bool{}
 	for _, id := range res.Existing {
 		existing[id] = true
 	}
+	gone := map[string]bool{}
+	for _, id := range res.MergeTargetGone {
+		gone[id] = true
+	}
 	u := &r.report.Users
 	for _, q := range qs {
+		if q.merge != nil && gone[q.merge.SourceID] {
+			// Nothing was written: a failure to report, which a new run
+			// imports as a new user.
+			r.fail(q.entry, errMergeTargetGone)
+			continue
+		}
 		if q.create != nil && existing[q.create.SourceID] {
 			// Another writer imported it between our lookup and our
 			// write: a duplicate after all, not written twice.

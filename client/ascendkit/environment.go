@@ -157,6 +157,11 @@ type BatchResult struct {
 	// Existing lists source ids that were skipped because another writer
 	// imported them between lookup and write (idempotency guard).
 	Existing []string
+	// MergeTargetGone lists the source ids of merges whose email matched
+	// nobody at write time: the user the caller looked up was removed
+	// meanwhile (an undo of the run that created it, say). Nothing was
+	// written for them; importing them again decides afresh.
+	MergeTargetGone []string
 }
 
 // Match is a user found by a lookup.
@@ -324,9 +329,12 @@ type Environment interface {
 
 	// StartRun records an import run as running (see runs.go).
 	StartRun(ctx context.Context, r Run) error
-	// FinishRun records how a run ended and its report.
+	// FinishRun records how a run ended and its report; it fails with
+	// ErrRunEnded, changing nothing, when the run is no longer recorded as
+	// running (declared dead or undone meanwhile).
 	FinishRun(ctx context.Context, id string, f RunFinish) error
-	// ListRuns lists runs, newest first; runs whose process is gone read
+	// ListRuns lists runs, newest first; runs whose heartbeat is older
+	// than RunStaleAfter, or whose process on this host is gone, read
 	// interrupted.
 	ListRuns(ctx context.Context) ([]Run, error)
 	// GetRun finds a run by id.

@@ -2,8 +2,25 @@ package ascendkit
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+// Run liveness. A running run's process refreshes the run's heartbeat
+// every RunHeartbeat; a run whose heartbeat is older than RunStaleAfter
+// is taken for dead (recorded interrupted) by whoever reads it, on any
+// host. A run of the reader's own host and PID namespace whose process is
+// gone is settled at once. The window leaves room for a slow write and
+// for clocks that differ by up to a minute between hosts.
+const (
+	RunHeartbeat  = 20 * time.Second
+	RunStaleAfter = 2 * time.Minute
+)
+
+// ErrRunEnded is returned (wrapped) when a run writes or finishes after
+// it was recorded as no longer running: declared dead (interrupted) by
+// another process, or undone.
+var ErrRunEnded = errors.New("the run is no longer recorded as running")
 
 // Run statuses.
 const (

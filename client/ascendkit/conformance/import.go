@@ -151,7 +151,8 @@ func testMerge(t *testing.T, be Backend) {
 		{Email: "user2@example.com", Source: "clerk", SourceID: "user_2", ImportMeta: map[string]any{"sourceId": "user_2"}},
 		{Email: "nobody@example.com", Source: "clerk", SourceID: "user_9", Tags: []string{"x"}},
 	}})
-	want := ascendkit.BatchResult{Merged: 2, Links: 1}
+	// nobody@ matches no user: reported, not passed over as merged.
+	want := ascendkit.BatchResult{Merged: 2, Links: 1, MergeTargetGone: []string{"user_9"}}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("merge = %+v, want %+v", res, want)
 	}

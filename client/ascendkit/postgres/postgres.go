@@ -130,8 +130,9 @@ func (e redactedError) Unwrap() error { return e.err }
 // Describe returns the connection URL with any password redacted.
 func (e *Env) Describe() string { return e.display }
 
-// Close closes the pool.
+// Close closes the pool (after its runs' heartbeats stop).
 func (e *Env) Close() error {
+	e.StopHeartbeats()
 	e.pool.Close()
 	return nil
 }

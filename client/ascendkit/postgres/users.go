@@ -143,6 +143,9 @@ func (e *Env) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now 
 	var res ascendkit.BatchResult
 	err := e.write(ctx, func(tx pgx.Tx) error {
 		res = ascendkit.BatchResult{}
+		if err := e.CheckRunLive(ctx, pgQuerier{tx}, batch.RunID); err != nil {
+			return err
+		}
 		return applyImport(ctx, tx, batch, now.UTC(), &res)
 	})
 	if err != nil {

@@ -151,8 +151,9 @@ func (l *Local) Describe() string { return "local:" + l.path }
 // Path is the absolute path of the database file.
 func (l *Local) Path() string { return l.path }
 
-// Close closes the database.
+// Close closes the database (after its runs' heartbeats stop).
 func (l *Local) Close() error {
+	l.StopHeartbeats()
 	l.chunksMu.Lock()
 	for _, st := range l.chunks {
 		st.Close()

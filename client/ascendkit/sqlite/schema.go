@@ -182,6 +182,13 @@ ALTER TABLE import_merge_changes_new RENAME TO import_merge_changes;
 CREATE INDEX import_merge_changes_user ON import_merge_changes (user_id);
 ALTER TABLE import_runs ADD COLUMN providers_owned TEXT;
 `,
+	// 5: run liveness on a shared database: a running run refreshes
+	// heartbeat_at, and pid_ns (boot id and PID namespace) says where its
+	// pid can be checked (see internal/sqlstore/runs.go).
+	`
+ALTER TABLE import_runs ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE import_runs ADD COLUMN pid_ns TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate applies the pending migrations in one write transaction. Two

@@ -368,6 +368,9 @@ func (l *Local) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, no
 	var res ascendkit.BatchResult
 	err = l.write(ctx, func(tx *sql.Tx) error {
 		res = ascendkit.BatchResult{}
+		if err := l.CheckRunLive(ctx, sqlQuerier{tx}, batch.RunID); err != nil {
+			return err
+		}
 		return applyImport(ctx, tx, shared, batch, now.UTC(), &res)
 	})
 	if err != nil {

@@ -59,7 +59,7 @@ type MergeTx interface {
 // brings that were there already are recorded as held, so that undoing
 // another run that added them leaves them while this one stands. A merge whose source id is in seen, or
 // recorded meanwhile, is listed in Existing; one whose email matches
-// nobody is skipped. seen gains the source ids merged.
+// nobody is listed in MergeTargetGone. seen gains the source ids merged.
 func ApplyMerges(ctx context.Context, tx MergeTx, batch ascendkit.ImportBatch, seen map[SourceKey]bool,
 	journeys []ActiveJourney, now string, res *ascendkit.BatchResult) error {
 	for i := range batch.Merge {
@@ -82,6 +82,10 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		return fmt.Errorf("merge %s: %w", m.SourceID, err)
 	}
 	if !ok {
+		// The caller found a user with this email before the batch, and
+		// it is gone now (undone or deleted meanwhile): the merge cannot
+		// happen, and must not pass for done.
+		res.MergeTargetGone = append(res.MergeTargetGone, m.SourceID)
 		return nil
 	}
 	seen[key] = true

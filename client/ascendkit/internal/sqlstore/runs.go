@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
@@ -15,39 +18,222 @@ import (
 // may swap it.
 var pidAlive = rules.ProcessAlive
 
+// ownHost is this process's host as run records name it: the hostname,
+// and where Linux tells them the boot id and PID namespace. A pid means
+// something only within one namespace of one boot: containers that share
+// a hostname but not a PID namespace must not judge each other's pids.
+var ownHost = sync.OnceValues(func() (host, pidNS string) {
+	host, _ = os.Hostname()
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return host, ""
+	}
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return host, strings.TrimSpace(string(boot)) + " " + ns
+})
+
+// beatTicks returns the ticks of a run's heartbeat and what stops them;
+// tests swap it to tick by hand.
+var beatTicks = func() (<-chan time.Time, func()) {
+	t := time.NewTicker(ascendkit.RunHeartbeat)
+	return t.C, t.Stop
+}
+
+// liveness is the store's part in run liveness: the clock that stamps
+// and judges heartbeats, and the heartbeats of the runs it started.
+type liveness struct {
+	mu    sync.Mutex
+	now   func() time.Time // nil: time.Now
+	beats map[string]context.CancelFunc
+	wg    sync.WaitGroup
+}
+
+// SetClock makes the store stamp and judge run heartbeats by now instead
+// of time.Now (nil restores it), so that tests can age a run without
+// waiting.
+func (s *Store) SetClock(now func() time.Time) {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	s.live.now = now
+}
+
+func (s *Store) clock() time.Time {
+	s.live.mu.Lock()
+	now := s.live.now
+	s.live.mu.Unlock()
+	if now == nil {
+		return time.Now().UTC()
+	}
+	return now().UTC()
+}
+
 // StartRun records a run as running, owned by this process (pid and
-// host). It also keeps the auth settings as they were, so that undo can
-// put them back.
+// host), with a fresh heartbeat that the store then refreshes every
+// ascendkit.RunHeartbeat until FinishRun (or Close). It also keeps the
+// auth settings as they were, so that undo can put them back.
 func (s *Store) StartRun(ctx context.Context, r ascendkit.Run) error {
 	if r.ID == "" {
 		return fmt.Errorf("start run: %w: empty id", ascendkit.ErrInvalid)
 	}
-	host, _ := os.Hostname()
+	host, ns := ownHost()
 	opts := objectText(r.Options)
 	err := s.db.Write(ctx, func(tx Querier) error {
 		before, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO import_runs (id, started_at, source_kind, source_format, options, status, pid, host, providers_before)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			r.ID, rules.FormatTime(r.StartedAt), r.SourceKind, r.SourceFormat, opts, ascendkit.RunRunning, os.Getpid(), host, before)
+		_, err = tx.Exec(ctx, `INSERT INTO import_runs (id, started_at, source_kind, source_format, options, status, pid, host,
+			providers_before, pid_ns, heartbeat_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			r.ID, rules.FormatTime(r.StartedAt), r.SourceKind, r.SourceFormat, opts, ascendkit.RunRunning, os.Getpid(), host,
+			before, ns, rules.FormatTime(s.clock()))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("start run %s: %w", r.ID, err)
 	}
+	s.startBeat(r.ID)
+	return nil
+}
+
+// startBeat refreshes run id's heartbeat on a timer rather than with each
+// batch: one small write per RunHeartbeat whatever the batch rate, and
+// it keeps beating while the run reads a slow source between batches.
+func (s *Store) startBeat(id string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.live.mu.Lock()
+	if s.live.beats == nil {
+		s.live.beats = map[string]context.CancelFunc{}
+	}
+	if old := s.live.beats[id]; old != nil {
+		old()
+	}
+	s.live.beats[id] = cancel
+	s.live.wg.Add(1)
+	s.live.mu.Unlock()
+	go func() {
+		defer s.live.wg.Done()
+		ticks, stop := beatTicks()
+		defer stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticks:
+			}
+			wctx, done := context.WithTimeout(ctx, ascendkit.RunHeartbeat)
+			err := s.Heartbeat(wctx, id)
+			done()
+			// A failed write is tried again at the next tick: the stale
+			// window is several beats long. A run recorded as ended
+			// needs no more beats (its next batch is refused).
+			if errors.Is(err, ascendkit.ErrRunEnded) || errors.Is(err, ascendkit.ErrNotFound) {
+				s.stopBeat(id)
+				return
+			}
+		}
+	}()
+}
+
+func (s *Store) stopBeat(id string) {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	if cancel := s.live.beats[id]; cancel != nil {
+		cancel()
+		delete(s.live.beats, id)
+	}
+}
+
+// StopHeartbeats stops refreshing the heartbeats of this store's runs and
+// waits for any refresh under way: a backend calls it before closing its
+// database.
+func (s *Store) StopHeartbeats() {
+	s.live.mu.Lock()
+	for id, cancel := range s.live.beats {
+		cancel()
+		delete(s.live.beats, id)
+	}
+	s.live.mu.Unlock()
+	s.live.wg.Wait()
+}
+
+// Heartbeat records that run id is alive now (the store's timer calls it;
+// so may tests). It fails with ascendkit.ErrRunEnded when the run is no
+// longer recorded as running.
+func (s *Store) Heartbeat(ctx context.Context, id string) error {
+	err := s.db.Write(ctx, func(tx Querier) error {
+		n, err := tx.Exec(ctx, `UPDATE import_runs SET heartbeat_at = $1 WHERE id = $2 AND status = $3`,
+			rules.FormatTime(s.clock()), id, ascendkit.RunRunning)
+		if err != nil || n > 0 {
+			return err
+		}
+		return notRunning(ctx, tx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("heartbeat of run %s: %w", id, err)
+	}
+	return nil
+}
+
+// notRunning is why run id, found not running by a statement that wanted
+// it running, is not: ErrNotFound or ErrRunEnded naming its status.
+func notRunning(ctx context.Context, tx Querier, id string) error {
+	var status string
+	err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1`, id).Scan(&status)
+	if errors.Is(err, ErrNoRows) {
+		return fmt.Errorf("run %s: %w", id, ascendkit.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	return runEnded(id, status)
+}
+
+func runEnded(id, status string) error {
+	why := "declared dead while it ran (no heartbeat for over " + ascendkit.RunStaleAfter.String() +
+		", or its process looked gone); what it wrote may since have been undone"
+	if status == ascendkit.RunUndone {
+		why = "undone while it ran"
+	}
+	return fmt.Errorf("run %s is recorded %s: %w: it was %s", id, status, ascendkit.ErrRunEnded, why)
+}
+
+// CheckRunLive is the start of a batch write of run id, inside its
+// transaction (tx): it fails with ascendkit.ErrRunEnded when the run is
+// recorded as no longer running (declared dead or undone), so a run can
+// never write after its undo. It locks the run row where writers run
+// concurrently, so an undo of the run waits for the batch or the batch
+// for the undo. A batch of no run, or of a run never recorded (tools and
+// tests), is let through.
+func (s *Store) CheckRunLive(ctx context.Context, tx Querier, id string) error {
+	if id == "" {
+		return nil
+	}
+	var status string
+	err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1`+s.d.ForUpdate, id).Scan(&status)
+	if errors.Is(err, ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("run %s: %w", id, err)
+	}
+	if status != ascendkit.RunRunning {
+		return runEnded(id, status)
+	}
 	return nil
 }
 
 // FinishRun records how a run ended, its report and the auth settings it
-// left.
+// left. A run no longer recorded as running (declared dead and perhaps
+// undone meanwhile) is not brought back: FinishRun changes nothing and
+// fails with ascendkit.ErrRunEnded.
 func (s *Store) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish) error {
 	switch f.Status {
 	case ascendkit.RunCompleted, ascendkit.RunInterrupted, ascendkit.RunFailed:
 	default:
 		return fmt.Errorf("finish run %s: %w: status %q", id, ascendkit.ErrInvalid, f.Status)
 	}
+	s.stopBeat(id)
 	rep := objectText(f.Report)
 	err := s.db.Write(ctx, func(tx Querier) error {
 		after, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
@@ -55,15 +241,12 @@ func (s *Store) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish)
 			return err
 		}
 		n, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1, finished_at = $2, report = $3, providers_after = $4,
-			source_format = CASE WHEN $5 <> '' THEN $5 ELSE source_format END WHERE id = $6`,
-			f.Status, rules.FormatTime(f.At), rep, after, f.SourceFormat, id)
-		if err != nil {
+			source_format = CASE WHEN $5 <> '' THEN $5 ELSE source_format END WHERE id = $6 AND status = $7`,
+			f.Status, rules.FormatTime(f.At), rep, after, f.SourceFormat, id, ascendkit.RunRunning)
+		if err != nil || n > 0 {
 			return err
 		}
-		if n == 0 {
-			return fmt.Errorf("run %s: %w", id, ascendkit.ErrNotFound)
-		}
-		return nil
+		return notRunning(ctx, tx, id)
 	})
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", id, err)
@@ -102,10 +285,9 @@ func scanRun(row Row) (ascendkit.Run, error) {
 	return r, nil
 }
 
-// ListRuns lists runs, newest first. A run still marked running whose
-// process on this host is gone was killed: it is recorded as interrupted
-// first, so it never reads "running" forever. Runs of other hosts are
-// left to those hosts.
+// ListRuns lists runs, newest first. A run still marked running that is
+// dead (see settleRuns) is recorded as interrupted first, so it never
+// reads "running" forever.
 func (s *Store) ListRuns(ctx context.Context) ([]ascendkit.Run, error) {
 	if err := s.settleRuns(ctx); err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
@@ -133,37 +315,46 @@ func (s *Store) GetRun(ctx context.Context, id string) (ascendkit.Run, error) {
 	return r, nil
 }
 
-// settleRuns marks interrupted the runs of this host whose process is
-// gone. Another host's process cannot be checked from here: its runs stay
-// running until that host looks.
+// settleRuns marks interrupted the running runs that are dead: those
+// whose heartbeat is older than ascendkit.RunStaleAfter, on whatever host
+// (a run recorded before heartbeats counts from its start), and those of
+// this host and PID namespace whose process is gone. Each is marked only
+// if its heartbeat is still the one judged, so a beat that lands
+// meanwhile keeps its run alive.
 func (s *Store) settleRuns(ctx context.Context) error {
-	host, _ := os.Hostname()
-	rows, err := s.db.Query(ctx, `SELECT id, pid FROM import_runs WHERE status = $1 AND host = $2`, ascendkit.RunRunning, host)
+	host, ns := ownHost()
+	rows, err := s.db.Query(ctx, `SELECT id, pid, host, pid_ns, COALESCE(heartbeat_at, started_at) FROM import_runs WHERE status = $1`,
+		ascendkit.RunRunning)
 	type owned struct {
-		id  string
-		pid int
+		id, host, ns, beat string
+		pid                int
 	}
 	running, err := collect(rows, err, func(r Row) (owned, error) {
 		var o owned
-		err := r.Scan(&o.id, &o.pid)
+		err := r.Scan(&o.id, &o.pid, &o.host, &o.ns, &o.beat)
 		return o, err
 	})
 	if err != nil {
 		return err
 	}
-	var dead []string
+	now := s.clock()
+	var dead []owned
 	for _, r := range running {
-		if r.pid != os.Getpid() && !pidAlive(r.pid) {
-			dead = append(dead, r.id)
+		beat, err := rules.ParseTime(r.beat)
+		stale := err == nil && now.Sub(beat) > ascendkit.RunStaleAfter
+		gone := r.host == host && r.ns == ns && r.pid != os.Getpid() && !pidAlive(r.pid)
+		if stale || gone {
+			dead = append(dead, r)
 		}
 	}
 	if len(dead) == 0 {
 		return nil
 	}
 	return s.db.Write(ctx, func(tx Querier) error {
-		for _, id := range dead {
-			if _, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1 WHERE id = $2 AND status = $3`,
-				ascendkit.RunInterrupted, id, ascendkit.RunRunning); err != nil {
+		for _, r := range dead {
+			if _, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1
+				WHERE id = $2 AND status = $3 AND COALESCE(heartbeat_at, started_at) = $4`,
+				ascendkit.RunInterrupted, r.id, ascendkit.RunRunning, r.beat); err != nil {
 				return err
 			}
 		}

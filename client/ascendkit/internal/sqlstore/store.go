@@ -97,6 +97,7 @@ type Store struct {
 	db         DB
 	d          Dialect
 	userSelect string
+	live       liveness // run heartbeats (runs.go)
 }
 
 // New returns a Store over db that speaks d.
