@@ -173,7 +173,7 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		if err == nil {
 			switch run.Status {
 			case ascendkit.RunRunning:
-				err = fmt.Errorf("run %s: %w: still running (stop it first)", id, ascendkit.ErrInvalid)
+				err = fmt.Errorf("run %s: %w: still running (stop it first; a run whose process is gone reads interrupted within %s)", id, ascendkit.ErrInvalid, ascendkit.RunStaleAfter)
 			case ascendkit.RunUndone:
 				if !plan.Sender {
 					err = fmt.Errorf("run %s: %w: already undone%s; nothing to do", id, ascendkit.ErrInvalid, undoneAt(run))

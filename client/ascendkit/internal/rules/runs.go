@@ -14,7 +14,7 @@ func Undoable(r ascendkit.Run) error {
 	case ascendkit.RunUndone:
 		return fmt.Errorf("run %s: %w: already undone", r.ID, ascendkit.ErrInvalid)
 	case ascendkit.RunRunning:
-		return fmt.Errorf("run %s: %w: still running (stop it first)", r.ID, ascendkit.ErrInvalid)
+		return fmt.Errorf("run %s: %w: still running (stop it first; a run whose process is gone reads interrupted within %s)", r.ID, ascendkit.ErrInvalid, ascendkit.RunStaleAfter)
 	}
 	return nil
 }
