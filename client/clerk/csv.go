@@ -336,12 +336,23 @@ func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 	if lerr != nil {
 		return nil, err
 	}
-	for i, f := range lazy {
-		if strings.IndexByte(f, '"') >= 0 && !s.jsonCols[i] {
+	// Unquoted, an object of several members is cut at its commas: put
+	// the pieces of a metadata cell back together until they are JSON.
+	var out []string
+	for k := 0; k < len(lazy); k++ {
+		f := lazy[k]
+		if s.jsonCols[len(out)] && strings.HasPrefix(strings.TrimSpace(f), "{") {
+			for !json.Valid([]byte(f)) && k+1 < len(lazy) && len(lazy)-k > s.ncols-len(out) {
+				k++
+				f += "," + lazy[k]
+			}
+		}
+		if strings.IndexByte(f, '"') >= 0 && !s.jsonCols[len(out)] {
 			return nil, err
 		}
+		out = append(out, f)
 	}
-	return lazy, nil
+	return out, nil
 }
 
 // readHeader skips `#` comment lines and maps column names to indexes, so
