@@ -131,16 +131,20 @@ func TestProgressRateAndETA(t *testing.T) {
 }
 
 func TestProgressGoldenRunning(t *testing.T) {
-	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		hold := make(chan struct{})
-		t.Cleanup(func() { close(hold) })
-		d, _ := toProgress(t, w, h, hold)
-		p := progressOf(d)
-		d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
-		p.begun = fixedNow.Add(-4 * time.Second)
-		p.lastAt = fixedNow
-		return d
-	})
+	goldenSizes(t, runningProgress)
+}
+
+// runningProgress is an import held after its first batch, its clock
+// fixed, for golden views of the running screen.
+func runningProgress(t *testing.T, w, h int) *driver {
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	d, _ := toProgress(t, w, h, hold)
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	p.begun = fixedNow.Add(-4 * time.Second)
+	p.lastAt = fixedNow
+	return d
 }
 
 func TestProgressGoldenSummary(t *testing.T) {
@@ -496,13 +500,7 @@ func TestProgressDoubleRPreviewsOnce(t *testing.T) {
 // The stop dialog, with the help line saying what each key does there.
 func TestProgressGoldenAskingStop(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		hold := make(chan struct{})
-		t.Cleanup(func() { close(hold) })
-		d, _ := toProgress(t, w, h, hold)
-		p := progressOf(d)
-		d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
-		p.begun = fixedNow.Add(-4 * time.Second)
-		p.lastAt = fixedNow
+		d := runningProgress(t, w, h)
 		d.press("q")
 		return d
 	})
