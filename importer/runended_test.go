@@ -22,10 +22,15 @@ type declaredDead struct {
 
 func (d *declaredDead) ApplyImport(ctx context.Context, b ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
 	if d.batches++; d.batches == 2 {
-		c := d.Environment.(interface{ SetClock(func() time.Time) })
+		c := d.Environment.(interface {
+			SetClock(func() time.Time)
+			SetAway(bool)
+		})
+		c.SetAway(true) // judged from another host, by the heartbeat alone
 		c.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
 		r, err := d.GetRun(ctx, b.RunID)
 		c.SetClock(nil)
+		c.SetAway(false)
 		if err != nil || r.Status != ascendkit.RunInterrupted {
 			return ascendkit.BatchResult{}, errors.Join(err, errors.New("run not declared dead: "+r.Status))
 		}
@@ -65,10 +70,15 @@ func testRunDeclaredDeadStops(t *testing.T, openEnv func(*testing.T) ascendkit.E
 type deadAtFinish struct{ ascendkit.Environment }
 
 func (d deadAtFinish) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish) error {
-	c := d.Environment.(interface{ SetClock(func() time.Time) })
+	c := d.Environment.(interface {
+		SetClock(func() time.Time)
+		SetAway(bool)
+	})
+	c.SetAway(true) // judged from another host, by the heartbeat alone
 	c.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
 	_, err := d.GetRun(ctx, id)
 	c.SetClock(nil)
+	c.SetAway(false)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,7 @@ func Run(t *testing.T, be Backend) {
 		{"StaleRunOfAnotherHostSettles", testStaleRunOfAnotherHostSettles},
 		{"LiveRunInAnotherPIDNamespaceStaysRunning", testLiveRunInAnotherPIDNamespaceStaysRunning},
 		{"DeadRunCannotWriteOrFinish", testDeadRunCannotWriteOrFinish},
+		{"LiveProcessOutlivesItsHeartbeat", testLiveProcessOutlivesItsHeartbeat},
 		{"PasswordStateAndRedaction", testPasswordStateAndRedaction},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},

@@ -134,6 +134,9 @@ func testDeadRunCannotWriteOrFinish(t *testing.T, be Backend) {
 	clock, lr := clocked(t, l)
 	startRun(t, l, "run_slow")
 	apply(t, l, ascendkit.ImportBatch{RunID: "run_slow", Create: []ascendkit.ImportedUser{imported(5)}})
+	// Judged from another host, which can go by the heartbeat alone (on
+	// this one, the live process says the run is alive).
+	l.(interface{ SetAway(bool) }).SetAway(true)
 	clock.Add(ascendkit.RunStaleAfter + time.Second)
 	if s := status(t, l, "run_slow"); s != ascendkit.RunInterrupted {
 		t.Fatalf("stale run reads %s", s)
@@ -172,5 +175,23 @@ func testDeadRunCannotWriteOrFinish(t *testing.T, be Backend) {
 	}
 	if err := l.FinishRun(ctx, "run_nope", fin); !errors.Is(err, ascendkit.ErrNotFound) {
 		t.Errorf("finish of an unknown run: %v", err)
+	}
+}
+
+// A run of this host and namespace whose process is alive stays running
+// however old its heartbeat: a long write elsewhere (an undo of a large
+// run) can hold up its beats. And a run of another host that never beat
+// (an older binary) is left running, as it was before heartbeats.
+func testLiveProcessOutlivesItsHeartbeat(t *testing.T, be Backend) {
+	l := be.Open(t)
+	clock, _ := clocked(t, l)
+	startRun(t, l, "run_here")
+	startRun(t, l, "run_old")
+	be.Exec(t, l, `UPDATE import_runs SET host = 'far-away-host', pid_ns = '', pid = 1, heartbeat_at = NULL WHERE id = 'run_old'`)
+	clock.Add(3 * ascendkit.RunStaleAfter)
+	for _, id := range []string{"run_here", "run_old"} {
+		if s := status(t, l, id); s != ascendkit.RunRunning {
+			t.Errorf("%s reads %s", id, s)
+		}
 	}
 }

@@ -44,8 +44,18 @@ var beatTicks = func() (<-chan time.Time, func()) {
 type liveness struct {
 	mu    sync.Mutex
 	now   func() time.Time // nil: time.Now
+	away  bool             // judge runs as from another host (tests)
 	beats map[string]context.CancelFunc
 	wg    sync.WaitGroup
+}
+
+// SetAway makes the store judge every run as one of another host, whose
+// process it cannot look at, so that tests can have a live run of this
+// process taken for dead by its heartbeat alone.
+func (s *Store) SetAway(away bool) {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	s.live.away = away
 }
 
 // SetClock makes the store stamp and judge run heartbeats by now instead
@@ -315,23 +325,31 @@ func (s *Store) GetRun(ctx context.Context, id string) (ascendkit.Run, error) {
 	return r, nil
 }
 
-// settleRuns marks interrupted the running runs that are dead: those
-// whose heartbeat is older than ascendkit.RunStaleAfter, on whatever host
-// (a run recorded before heartbeats counts from its start), and those of
-// this host and PID namespace whose process is gone. Each is marked only
-// if its heartbeat is still the one judged, so a beat that lands
-// meanwhile keeps its run alive.
+// settleRuns marks interrupted the running runs that are dead. Where the
+// run's process can be looked at (this host and PID namespace, or a run
+// recorded before namespaces were), that decides: a live process is a
+// live run, however long a write elsewhere has held up its heartbeat.
+// Elsewhere a heartbeat older than ascendkit.RunStaleAfter does; a run of
+// another host that never beat (an older binary) is left running, as it
+// was before heartbeats. Each is marked only if its heartbeat is still
+// the one judged, so a beat that lands meanwhile keeps its run alive;
+// they are marked in id order, the order undo locks runs in.
 func (s *Store) settleRuns(ctx context.Context) error {
 	host, ns := ownHost()
-	rows, err := s.db.Query(ctx, `SELECT id, pid, host, pid_ns, COALESCE(heartbeat_at, started_at) FROM import_runs WHERE status = $1`,
-		ascendkit.RunRunning)
+	s.live.mu.Lock()
+	if s.live.away {
+		host, ns = "\x00away", "" // no run's host
+	}
+	s.live.mu.Unlock()
+	rows, err := s.db.Query(ctx, `SELECT id, pid, host, pid_ns, COALESCE(heartbeat_at, ''), COALESCE(heartbeat_at, started_at)
+		FROM import_runs WHERE status = $1 ORDER BY id`, ascendkit.RunRunning)
 	type owned struct {
-		id, host, ns, beat string
-		pid                int
+		id, host, ns, beatAt, beat string
+		pid                        int
 	}
 	running, err := collect(rows, err, func(r Row) (owned, error) {
 		var o owned
-		err := r.Scan(&o.id, &o.pid, &o.host, &o.ns, &o.beat)
+		err := r.Scan(&o.id, &o.pid, &o.host, &o.ns, &o.beatAt, &o.beat)
 		return o, err
 	})
 	if err != nil {
@@ -340,10 +358,14 @@ func (s *Store) settleRuns(ctx context.Context) error {
 	now := s.clock()
 	var dead []owned
 	for _, r := range running {
+		if r.host == host && (r.ns == ns || r.ns == "") {
+			if r.pid != os.Getpid() && !pidAlive(r.pid) {
+				dead = append(dead, r)
+			}
+			continue
+		}
 		beat, err := rules.ParseTime(r.beat)
-		stale := err == nil && now.Sub(beat) > ascendkit.RunStaleAfter
-		gone := r.host == host && r.ns == ns && r.pid != os.Getpid() && !pidAlive(r.pid)
-		if stale || gone {
+		if r.beatAt != "" && err == nil && now.Sub(beat) > ascendkit.RunStaleAfter {
 			dead = append(dead, r)
 		}
 	}

@@ -63,6 +63,7 @@ func TestRunHeartbeatTimerKeepsRunAlive(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.(interface{ StopHeartbeats() }).StopHeartbeats()
+		env.(interface{ SetAway(bool) }).SetAway(true) // judged from another host
 		clock.Add(ascendkit.RunStaleAfter + time.Second)
 		if r, _ := env.GetRun(ctx, "run_hung"); r.Status != ascendkit.RunInterrupted {
 			t.Fatalf("run without beats reads %s", r.Status)
