@@ -92,6 +92,7 @@ func Run(t *testing.T, be Backend) {
 		{"KilledRunReadsInterruptedAndUndoes", testKilledRunReadsInterruptedAndUndoes},
 		{"UndoCanaryKeepsProvidersLaterRunsUse", testUndoCanaryKeepsProvidersLaterRunsUse},
 		{"UndoProvidersPassAlongRuns", testUndoProvidersPassAlongRuns},
+		{"DeadRunKeepsOnlyProvidersOfItsTime", testDeadRunKeepsOnlyProvidersOfItsTime},
 		{"UndoMergeKeepsWhatAnotherRunBrought", testUndoMergeKeepsWhatAnotherRunBrought},
 		{"UndoBlockersCountDistinctUsers", testUndoBlockersCountDistinctUsers},
 		{"MergeIntoUserRemovedMeanwhile", testMergeIntoUserRemovedMeanwhile},

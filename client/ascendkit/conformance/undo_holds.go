@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 )
 
 // runWithProviders records a run that creates users from and leaves the
@@ -237,5 +239,34 @@ func testUndoBlockersCountDistinctUsers(t *testing.T, be Backend) {
 	_, err = l.UndoRun(ctx, "run_a", false, t0)
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d user(s)", n)) || !strings.Contains(err.Error(), fmt.Sprintf("and %d more", n-5)) {
 		t.Fatalf("undo: %v", err)
+	}
+}
+
+// A run that died before a later run started relied only on the providers
+// of its start: it does not keep what the later run enabled when that run
+// is undone. One that died after the later run started may have relied
+// on anything, and keeps it.
+func testDeadRunKeepsOnlyProvidersOfItsTime(t *testing.T, be Backend) {
+	for _, c := range []struct {
+		diedAfter bool
+		want      []string
+	}{{false, nil}, {true, []string{"google"}}} {
+		l := be.Open(t)
+		startRun(t, l, "run_killed") // started at t0, killed
+		died := t0.Add(time.Minute)
+		if c.diedAfter {
+			died = t0.Add(3 * time.Hour)
+		}
+		be.Exec(t, l, fmt.Sprintf(`UPDATE import_runs SET status = 'interrupted', heartbeat_at = '%s' WHERE id = 'run_killed'`, rules.FormatTime(died)))
+		if err := l.StartRun(ctx, ascendkit.Run{ID: "run_later", StartedAt: t0.Add(2 * time.Hour), SourceKind: "file"}); err != nil {
+			t.Fatal(err)
+		}
+		apply(t, l, ascendkit.ImportBatch{RunID: "run_later", Create: []ascendkit.ImportedUser{imported(5)}})
+		if err := l.SetAuthProviders(ctx, []string{"google"}); err != nil {
+			t.Fatal(err)
+		}
+		finishRun(t, l, "run_later")
+		undoRun(t, l, "run_later")
+		wantProviders(t, l, fmt.Sprintf("died after the later run started: %t", c.diedAfter), c.want...)
 	}
 }

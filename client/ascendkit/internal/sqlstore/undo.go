@@ -226,25 +226,28 @@ func providersToUndo(ctx context.Context, tx Querier, runID string) (providerUnd
 		return pv, nil // unreadable: someone else's, left alone
 	}
 	type runProviders struct {
-		id                             string
+		id, status, started, lastSeen  string
 		finished, before, after, owned *string
 	}
-	rows, err := tx.Query(ctx, `SELECT id, finished_at, providers_before, providers_after, providers_owned FROM import_runs
+	rows, err := tx.Query(ctx, `SELECT id, status, started_at, COALESCE(heartbeat_at, started_at), finished_at,
+		providers_before, providers_after, providers_owned FROM import_runs
 		WHERE id = $1 OR status <> $2 ORDER BY id`, runID, ascendkit.RunUndone)
 	runs, err := collect(rows, err, func(r Row) (runProviders, error) {
 		var x runProviders
-		return x, r.Scan(&x.id, &x.finished, &x.before, &x.after, &x.owned)
+		return x, r.Scan(&x.id, &x.status, &x.started, &x.lastSeen, &x.finished, &x.before, &x.after, &x.owned)
 	})
 	if err != nil {
 		return pv, err
 	}
 	var before *string
+	var started time.Time
 	answerable := map[string]bool{}
 	for _, r := range runs {
 		if r.id != runID {
 			continue
 		}
 		before = r.before
+		started, _ = rules.ParseTime(r.started)
 		owned, _ := providerSet(r.owned)
 		for p := range owned {
 			answerable[p] = true
@@ -275,7 +278,14 @@ func providersToUndo(ctx context.Context, tx Querier, runID string) (providerUnd
 		}
 		after, ok := providerSet(r.after)
 		if r.finished == nil || !ok {
-			after = now // no end recorded: it may rely on any
+			// No end recorded. A run still going, or one that was alive
+			// after this run started, may rely on any provider; one that
+			// died before this run started relied on those of its start.
+			after = now
+			last, err := rules.ParseTime(r.lastSeen)
+			if b, okB := providerSet(r.before); r.status != ascendkit.RunRunning && err == nil && !started.IsZero() && last.Before(started) && okB {
+				after = b
+			}
 		}
 		var took []string
 		for p := range candidates {
