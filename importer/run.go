@@ -694,6 +694,11 @@ func (r *runner) settings() error {
 		return err
 	}
 	if !slices.Equal(s.After, s.Before) {
+		// A run another process took for dead (and maybe undid) while it
+		// stalled must not turn providers on that no run answers for.
+		if run, err := r.env.GetRun(r.ctx, r.runID); err == nil && run.Status != ascendkit.RunRunning {
+			return fmt.Errorf("updating auth settings: run %s is recorded %s: %w", r.runID, run.Status, ascendkit.ErrRunEnded)
+		}
 		if err := r.env.SetAuthProviders(r.ctx, s.After); err != nil {
 			return fmt.Errorf("updating auth settings: %w", err)
 		}

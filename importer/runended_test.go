@@ -97,3 +97,38 @@ func TestRunDeclaredDeadBeforeFinishFails(t *testing.T) {
 		}
 	})
 }
+
+// deadAfterBatches declares the run dead once its batches are written,
+// before its settings phase: a run that stalled between the two.
+type deadAfterBatches struct{ ascendkit.Environment }
+
+func (d deadAfterBatches) ApplyImport(ctx context.Context, b ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	res, err := d.Environment.ApplyImport(ctx, b, now)
+	c := d.Environment.(interface {
+		SetClock(func() time.Time)
+		SetAway(bool)
+	})
+	c.SetAway(true)
+	c.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
+	if _, gerr := d.GetRun(ctx, b.RunID); gerr != nil {
+		err = errors.Join(err, gerr)
+	}
+	c.SetClock(nil)
+	c.SetAway(false)
+	return res, err
+}
+
+// TestRunDeclaredDeadTurnsNoProviderOn: the settings phase of a run taken
+// for dead does not enable providers no run would answer for.
+func TestRunDeclaredDeadTurnsNoProviderOn(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := deadAfterBatches{openEnv(t)}
+		_, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun})
+		if !errors.Is(err, ascendkit.ErrRunEnded) {
+			t.Fatalf("err %v", err)
+		}
+		if s, _ := env.AuthSettings(ctx); len(s.Providers) != 0 {
+			t.Errorf("providers %v turned on by a run recorded dead", s.Providers)
+		}
+	})
+}
