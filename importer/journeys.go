@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -297,6 +298,9 @@ type nodeFrom struct {
 	Journey string `json:"journey"` // the journey's name
 	Node    string `json:"node"`
 	From    string `json:"from"`
+	// Set is the sender the node was given, when not the record's After:
+	// a node an undone earlier run changed, handed to a later run.
+	Set string `json:"set,omitempty"`
 }
 
 // restoreSender puts back what runID's --from-identity replaced, where it
@@ -332,12 +336,12 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 			}
 		}
 	}
-	byJourney := map[string]map[string]string{}
+	byJourney := map[string]map[string]nodeFrom{}
 	for _, n := range c.Nodes {
 		if byJourney[n.Journey] == nil {
-			byJourney[n.Journey] = map[string]string{}
+			byJourney[n.Journey] = map[string]nodeFrom{}
 		}
-		byJourney[n.Journey][n.Node] = n.From
+		byJourney[n.Journey][n.Node] = n
 	}
 	for name, froms := range byJourney {
 		j, err := env.GetJourney(ctx, name)
@@ -347,8 +351,8 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 		nodes := slices.Clone(j.Nodes)
 		changed := false
 		for i := range nodes {
-			if from, ok := froms[nodes[i].ID]; ok && nodes[i].From == c.After {
-				nodes[i].From, changed = from, true
+			if n, ok := froms[nodes[i].ID]; ok && nodes[i].From == cmp.Or(n.Set, c.After) {
+				nodes[i].From, changed = n.From, true
 			}
 		}
 		if !changed {

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,26 +9,20 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
-// nextSenderChange returns the sender change of the first live (not
-// undone) run after runID that recorded one, and that run's id ("" when
-// none).
-func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID string) (string, senderChange, error) {
+// nextSenderChange returns the sender change of the live (not undone)
+// run other than runID that replaced the sender after, and that run's id
+// ("" when none). The chain is followed by value: runs set the sender
+// when they end, and runs may overlap, so start order says nothing.
+func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID, after string) (string, senderChange, error) {
 	runs, err := env.ListRuns(ctx) // newest first
 	if err != nil {
 		return "", senderChange{}, err
 	}
-	at := -1
-	for i, r := range runs {
-		if r.ID == runID {
-			at = i
-			break
-		}
-	}
-	for i := at - 1; i >= 0; i-- {
-		if runs[i].Status == ascendkit.RunUndone {
+	for _, r := range runs {
+		if r.ID == runID || r.Status == ascendkit.RunUndone {
 			continue
 		}
-		raw, ok, err := env.Setting(ctx, senderUndoKey(runs[i].ID))
+		raw, ok, err := env.Setting(ctx, senderUndoKey(r.ID))
 		if err != nil {
 			return "", senderChange{}, err
 		}
@@ -36,9 +31,11 @@ func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID stri
 		}
 		var c senderChange
 		if err := json.Unmarshal([]byte(raw), &c); err != nil {
-			return "", senderChange{}, fmt.Errorf("reading the sender run %s replaced: %w", runs[i].ID, err)
+			return "", senderChange{}, fmt.Errorf("reading the sender run %s replaced: %w", r.ID, err)
 		}
-		return runs[i].ID, c, nil
+		if c.Before == after {
+			return r.ID, c, nil
+		}
 	}
 	return "", senderChange{}, nil
 }
@@ -48,8 +45,8 @@ func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID stri
 // run later puts back what was there before c, not c's sender. It says
 // whether it did; the sender in force is the later run's and stays.
 func spliceSender(ctx context.Context, env ascendkit.Environment, runID string, c senderChange, dry bool) (bool, error) {
-	next, nc, err := nextSenderChange(ctx, env, runID)
-	if err != nil || next == "" || nc.Before != c.After {
+	next, nc, err := nextSenderChange(ctx, env, runID, c.After)
+	if err != nil || next == "" {
 		return false, err
 	}
 	if dry {
@@ -60,9 +57,20 @@ func spliceSender(ctx context.Context, env ascendkit.Environment, runID string, 
 		was[[2]string{n.Journey, n.Node}] = n.From
 	}
 	nc.Before = c.Before
+	has := map[[2]string]bool{}
 	for i, n := range nc.Nodes {
-		if from, ok := was[[2]string{n.Journey, n.Node}]; ok && n.From == c.After {
+		k := [2]string{n.Journey, n.Node}
+		has[k] = true
+		if from, ok := was[k]; ok && n.From == c.After {
 			nc.Nodes[i].From = from
+		}
+	}
+	// Nodes c changed that the later run did not record still carry c's
+	// sender: undoing the later run must put them back too.
+	for _, n := range c.Nodes {
+		if !has[[2]string{n.Journey, n.Node}] {
+			n.Set = cmp.Or(n.Set, c.After)
+			nc.Nodes = append(nc.Nodes, n)
 		}
 	}
 	b, err := json.Marshal(nc)

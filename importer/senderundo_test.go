@@ -65,3 +65,45 @@ func testUndoSenderInAnyOrder(t *testing.T, openEnv func(*testing.T) ascendkit.E
 		}
 	}
 }
+
+// Runs that overlap set their senders in the order they end, not the one
+// they started in: A starts, B starts, B sets b@, A sets a@. Undoing B
+// then A puts back the journeys' sender; the chain goes by value.
+func TestUndoSenderOfOverlappingRuns(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "orig@app.com"}); err != nil {
+			t.Fatal(err)
+		}
+		var runs []string
+		for range 2 {
+			rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, rep.RunID)
+		}
+		a, b := runs[0], runs[1]
+		if err := SetSender(ctx, env, "b@app.com", b); err != nil {
+			t.Fatal(err)
+		}
+		if err := SetSender(ctx, env, "a@app.com", a); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct{ run, want string }{{b, "a@app.com"}, {a, "orig@app.com"}} {
+			if _, err := Undo(ctx, env, step.run, true, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			saved, _, _ := env.Setting(ctx, SettingFromIdentity)
+			j, _ := env.GetJourney(ctx, JourneyAnnouncement)
+			for _, n := range j.Nodes {
+				if n.Action == ascendkit.ActionSendEmail && n.From != step.want {
+					t.Errorf("after undoing %s: node %s sends from %q, want %q", step.run, n.ID, n.From, step.want)
+				}
+			}
+			if saved != step.want {
+				t.Errorf("after undoing %s: saved sender %q, want %q", step.run, saved, step.want)
+			}
+		}
+	})
+}
