@@ -461,7 +461,7 @@ func ValidateVariable(name, value string) error {
 		return fmt.Errorf("variable %s is filled from each user and cannot be set on a journey", name)
 	case strings.TrimSpace(value) == "":
 		return fmt.Errorf("variable %s: the value is empty", name)
-	case strings.IndexFunc(value, hiddenRune) >= 0:
+	case HiddenAt(value) >= 0:
 		return fmt.Errorf("variable %s: %w", name, errHiddenText)
 	case strings.HasSuffix(strings.ToLower(name), "url"):
 		if err := ValidateURL(value); err != nil {

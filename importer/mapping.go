@@ -114,17 +114,43 @@ func primaryPhone(u *clerk.User) *clerk.PhoneNumber {
 }
 
 // hiddenRune reports characters that make an address look like another:
-// controls (C0 and C1), zero-width characters and bidi controls.
+// controls (C0 and C1), zero-width characters, bidi controls (marks,
+// embeddings, overrides, isolates) and the line and paragraph separators.
 func hiddenRune(r rune) bool {
 	switch {
-	case unicode.IsControl(r):
+	case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
 		return true
-	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF:
-		return true
-	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF, r == '\u2028', r == '\u2029':
 		return true
 	}
 	return false
+}
+
+// HiddenAt is the byte index of the first hidden character of text meant
+// to be read (an app name, a journey variable), or -1. Unlike in an
+// address, a zero-width joiner or non-joiner between two visible
+// non-ASCII characters is part of the text: it builds emoji (👨‍👩‍👧,
+// 🏳️‍🌈) and Persian and Indic words. (ui/termtext marks the same.)
+func HiddenAt(s string) int {
+	prev := rune(0)
+	for i, r := range s {
+		if hiddenRune(r) && !((r == '\u200C' || r == '\u200D') && joins(prev, s[i+utf8.RuneLen(r):])) {
+			return i
+		}
+		prev = r
+	}
+	return -1
+}
+
+// joins reports whether a joiner after prev and before rest joins two
+// visible non-ASCII characters.
+func joins(prev rune, rest string) bool {
+	next, size := utf8.DecodeRuneInString(rest)
+	return size > 0 && next != utf8.RuneError && joinable(prev) && joinable(next)
+}
+
+func joinable(r rune) bool {
+	return r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsSymbol(r) || unicode.IsNumber(r))
 }
 
 // normalizeEmail is how an address is compared and stored: surrounding

@@ -95,7 +95,7 @@ func ValidateAppName(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return errors.New("an app name is required: every migration email names it, e.g. Your App")
 	}
-	if strings.IndexFunc(s, hiddenRune) >= 0 {
+	if HiddenAt(s) >= 0 {
 		return errHiddenText
 	}
 	return nil

@@ -64,8 +64,15 @@ func TestValidateJourneySetup(t *testing.T) {
 }
 
 func TestValidateAppName(t *testing.T) {
-	if err := ValidateAppName("Acme Café"); err != nil {
-		t.Errorf("plain name: %v", err)
+	for _, s := range []string{"Acme Café", "Famille 👨\u200d👩\u200d👧 Café", "🏳️\u200d🌈 Pride Co", "می\u200cخواهم", "क्\u200dष"} {
+		if err := ValidateAppName(s); err != nil {
+			t.Errorf("ValidateAppName(%q) = %v", s, err)
+		}
+	}
+	for _, s := range []string{"Shalom\u200f Co", "Ac\u200dme", "Line\u2028Two", "👩\u200d"} {
+		if err := ValidateAppName(s); err == nil {
+			t.Errorf("ValidateAppName(%q) = nil", s)
+		}
 	}
 	for _, s := range []string{"", "  ", "Ac\u202eme", "Acme\x1b[31mRED", "Ac\u200bme", "A\x07"} {
 		if err := ValidateAppName(s); err == nil {

@@ -7,6 +7,7 @@ package termtext
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -56,8 +57,34 @@ func Hidden(r rune) bool {
 	return false
 }
 
-// HasHidden reports whether s holds a Hidden character.
-func HasHidden(s string) bool { return strings.IndexFunc(s, Hidden) >= 0 }
+// HasHidden reports whether s holds a Hidden character other than a
+// joiner that joins (see hiddenAt).
+func HasHidden(s string) bool { return hiddenAt(s, Hidden) >= 0 }
+
+// hiddenAt is the index of the first character of s for which hidden
+// holds, except a zero-width joiner or non-joiner between two visible
+// non-ASCII characters: that builds emoji (👨‍👩‍👧, 🏳️‍🌈) and Persian and
+// Indic words. (importer.HiddenAt applies the same rule to what it
+// stores.)
+func hiddenAt(s string, hidden func(rune) bool) int {
+	prev := rune(0)
+	for i, r := range s {
+		if hidden(r) && !((r == '\u200C' || r == '\u200D') && joins(prev, s[i+utf8.RuneLen(r):])) {
+			return i
+		}
+		prev = r
+	}
+	return -1
+}
+
+func joins(prev rune, rest string) bool {
+	next, size := utf8.DecodeRuneInString(rest)
+	return size > 0 && next != utf8.RuneError && joinable(prev) && joinable(next)
+}
+
+func joinable(r rune) bool {
+	return r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsSymbol(r) || unicode.IsNumber(r))
+}
 
 // Marker is what MarkHidden shows in place of a hidden character.
 const Marker = '\uFFFD'
@@ -68,15 +95,21 @@ const Marker = '\uFFFD'
 // styling's escape sequences are made of them, and text inputs drop
 // typed controls before they reach a view.
 func MarkHidden(s string) string {
-	if strings.IndexFunc(s, markable) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if markable(r) {
-			return Marker
+	var b strings.Builder
+	for {
+		i := hiddenAt(s, markable)
+		if i < 0 {
+			if b.Len() == 0 {
+				return s
+			}
+			b.WriteString(s)
+			return b.String()
 		}
-		return r
-	}, s)
+		_, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[:i])
+		b.WriteRune(Marker)
+		s = s[i+size:]
+	}
 }
 
 func markable(r rune) bool { return Hidden(r) && !unicode.IsControl(r) }

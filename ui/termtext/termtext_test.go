@@ -29,7 +29,19 @@ func TestCleanBlock(t *testing.T) {
 }
 
 func TestHidden(t *testing.T) {
-	for _, s := range []string{"a\u202eb", "zero\u200bwidth", "bom\ufeff", "esc\x1b[31m", "bell\x07", "c1\u009b", "iso\u2066late", "lrm\u200e", "line\u2028sep"} {
+	for _, s := range []string{"a\u202eb", "zero\u200bwidth", "bom\ufeff", "esc\x1b[31m", "bell\x07", "c1\u009b", "iso\u2066late", "lrm\u200e", "line\u2028sep",
+		"Ac\u200dme", "\u200d👩", "👩\u200d", "👩\u200d\u200b👧"} { // a joiner by ASCII, at an end, or by another hidden one
+		if !HasHidden(s) {
+			t.Errorf("HasHidden(%q) = false", s)
+		}
+	}
+	// Joiners between visible characters build emoji and words.
+	for _, s := range []string{"Famille 👨\u200d👩\u200d👧 Café", "🏳️\u200d🌈 Pride Co", "می\u200cخواهم", "क्\u200dष"} {
+		if HasHidden(s) || MarkHidden(s) != s {
+			t.Errorf("%q taken for hidden", s)
+		}
+	}
+	for _, s := range []string{} {
 		if !HasHidden(s) {
 			t.Errorf("HasHidden(%q) = false", s)
 		}
