@@ -277,7 +277,7 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		s.acting = ""
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
-			if s.mode == browseEdit {
+			if s.mode == browseEdit && msg.action == "saved" {
 				s.form = s.newEditForm() // the save failed: edit again
 				return s.form.Init()
 			}

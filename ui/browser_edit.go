@@ -86,7 +86,7 @@ func (s *browserScreen) newEditForm() *syncForm {
 // field saves.
 func (s *browserScreen) updateForm(msg tea.Msg) tea.Cmd {
 	cmd, submit := s.form.Update(msg)
-	if submit {
+	if submit && s.acting == "" { // not while the first save is in flight
 		return tea.Batch(cmd, s.saveEdit())
 	}
 	return cmd

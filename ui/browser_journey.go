@@ -332,6 +332,9 @@ func (s *browserScreen) journeyKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.tlOffset = 0
 		s.leaveDetail()
 	case key.Matches(msg, k.Edit):
+		if s.acting != "" {
+			return nil // an activation or pause in flight would close the editor
+		}
 		return s.startEdit()
 	case key.Matches(msg, k.NextStep):
 		if n := len(emailNodes(j)); n > 0 {

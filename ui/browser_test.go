@@ -538,9 +538,14 @@ func TestBrowserDoubleYActivatesOnce(t *testing.T) {
 	if n := len(d.m.pc.sess.journeyActions); n != 1 {
 		t.Fatalf("%d journey actions recorded, want 1: %+v", n, d.m.pc.sess.journeyActions)
 	}
-	// p p pauses once as well.
+	// p p pauses once as well, and e while the pause is in flight does
+	// not open an editor the pause's result would close under the typist.
 	d.update(keyMsgs("p")[0])
 	d.update(keyMsgs("p")[0])
+	d.update(keyMsgs("e")[0])
+	if b.mode == browseEdit {
+		t.Fatal("the editor opened while a pause was in flight")
+	}
 	d.settle()
 	d.waitFor("the pause", func(m Model) bool { return b.acting == "" && b.journey.Status == ascendkit.StatusPaused })
 	if n := len(d.m.pc.sess.journeyActions); n != 2 || b.err != "" {

@@ -293,7 +293,11 @@ func (s *duplicatesScreen) recountBanned() tea.Cmd {
 // previewGeneration is the settings preview the screen shows.
 func (s *duplicatesScreen) previewGeneration() int { return s.gen }
 
-func (s *duplicatesScreen) resume() tea.Cmd { return s.lookupSelected() }
+// resume is the screen shown again: a recount it asked for may have been
+// answered to the next screen (left before it came), so it asks again.
+func (s *duplicatesScreen) resume() tea.Cmd {
+	return tea.Batch(s.lookupSelected(), s.recountBanned())
+}
 
 func (s *duplicatesScreen) InputFocused() bool { return s.filter.Focused() }
 

@@ -605,4 +605,13 @@ func TestDuplicatesHeaderRecountsWithBanned(t *testing.T) {
 	d.waitFor("the review", func(m Model) bool { return m.state == stateDuplicates })
 	d.press("b")
 	d.mustSee("duplicates 1 (skip 1 · merge 0)  skipped 2")
+	// b then enter at once: the recount may answer the confirmation, not
+	// the review; back on the review it is asked again.
+	d.press("b")
+	d.press("enter")
+	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	d.press("esc")
+	d.waitFor("the review recounted", func(m Model) bool {
+		return m.state == stateDuplicates && strings.Contains(d.view(), "duplicates 2 (skip 2 · merge 0)  skipped 0")
+	})
 }
