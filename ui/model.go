@@ -143,6 +143,7 @@ type session struct {
 	harmlessRuns    map[string]bool
 	final           *importer.Report         // the confirmation's report (what run will do)
 	result          *importer.Report         // the import's report
+	resultSource    sourceChoice             // the source it read (the source may change since)
 	settingsApplied bool                     // the import's settings phase ran
 	journeys        *importer.JourneysResult // the last creation's result
 	// createdTemplates / createdJourneys are what this session created
@@ -708,11 +709,19 @@ func (m Model) header() string {
 // last run's, whose already_imported include what the earlier ones wrote.
 // Undone runs are not counted.
 func (s *session) sessionRunsLine() string {
-	if len(s.runs) < 2 {
+	// Only runs that wrote something count: one stopped before its first
+	// batch, or a settings-only run, adds no users to speak of.
+	var wrote []runWrites
+	for _, r := range s.runs {
+		if r.id != "" && r.imported+r.merged > 0 {
+			wrote = append(wrote, r)
+		}
+	}
+	if len(wrote) < 2 {
 		return ""
 	}
 	var imported, merged, counted int
-	for _, r := range s.runs {
+	for _, r := range wrote {
 		if slices.Contains(s.undone, r.id) {
 			continue
 		}
@@ -720,10 +729,14 @@ func (s *session) sessionRunsLine() string {
 		merged += r.merged
 		counted++
 	}
-	last := s.runs[len(s.runs)-1]
-	line := fmt.Sprintf("  %s imported and %s merged by this run; %s imported and %s merged by this session's %d runs",
-		fmtInt(last.imported), fmtInt(last.merged), fmtInt(imported), fmtInt(merged), len(s.runs))
-	if undone := len(s.runs) - counted; undone > 0 {
+	last := wrote[len(wrote)-1]
+	this := "this run"
+	if slices.Contains(s.undone, last.id) {
+		this = "this run (since undone)"
+	}
+	line := fmt.Sprintf("  %s imported and %s merged by %s; %s imported and %s merged by this source's %d runs",
+		fmtInt(last.imported), fmtInt(last.merged), this, fmtInt(imported), fmtInt(merged), len(wrote))
+	if undone := len(wrote) - counted; undone > 0 {
 		line += fmt.Sprintf(" (%d undone, not counted)", undone)
 	}
 	return line + "\n"
@@ -782,7 +795,7 @@ func (m Model) Summary() string {
 		default:
 			b.WriteString("Import finished.\n")
 		}
-		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.source))
+		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.resultSource))
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		b.WriteString(s.sessionRunsLine())

@@ -588,17 +588,35 @@ func TestSummaryTotalsTheSessionsRuns(t *testing.T) {
 	d.waitFor("the second run's end", func(m Model) bool {
 		return m.state == stateProgress && progressOf(d).report != nil && !progressOf(d).report.Interrupted
 	})
-	d.mustSee("3 imported and 0 merged by this run; 7 imported and 0 merged by this session's 2 runs.")
+	d.mustSee("3 imported and 0 merged by this run; 7 imported and 0 merged by this source's 2 runs.")
 	assertFits(t, d.view(), 120, 40)
 	sum := d.m.Summary()
-	for _, want := range []string{"Import finished.", "3 imported", "3 imported and 0 merged by this run; 7 imported and 0 merged by this session's 2 runs"} {
+	for _, want := range []string{"Import finished.", "3 imported", "3 imported and 0 merged by this run; 7 imported and 0 merged by this source's 2 runs"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
 		}
 	}
 	// An undone run no longer counts.
 	d.m.pc.sess.undone = append(d.m.pc.sess.undone, "run_1")
-	if sum := d.m.Summary(); !strings.Contains(sum, "3 imported and 0 merged by this session's 2 runs (1 undone, not counted)") {
+	if sum := d.m.Summary(); !strings.Contains(sum, "3 imported and 0 merged by this source's 2 runs (1 undone, not counted)") {
 		t.Errorf("undone run counted:\n%s", sum)
+	}
+	// A run that wrote nothing (stopped before its first batch) is no run
+	// of the total; with one run left that wrote, there is no total.
+	d.m.pc.sess.undone = nil
+	d.m.pc.sess.runs = append(d.m.pc.sess.runs, runWrites{id: "run_3"})
+	if sum := d.m.Summary(); !strings.Contains(sum, "by this source's 2 runs") {
+		t.Errorf("a run that wrote nothing counted:\n%s", sum)
+	}
+	d.m.pc.sess.runs = d.m.pc.sess.runs[1:]
+	if sum := d.m.Summary(); strings.Contains(sum, "this source's") {
+		t.Errorf("a total of one run:\n%s", sum)
+	}
+	// Another source chosen after the import: the summary still names
+	// the source the import read.
+	read := plainSource(d.m.pc.sess.source)
+	d.m.pc.sess.source = sourceChoice{Kind: "file", Path: "/elsewhere/other.json", Total: -1}
+	if sum := d.m.Summary(); !strings.Contains(sum, "Source: "+read) {
+		t.Errorf("summary does not name %q:\n%s", read, sum)
 	}
 }

@@ -129,7 +129,7 @@ func (settingsRan) apply(s *session) { s.settingsApplied = true }
 type importEnded struct{ report importer.Report }
 
 func (r importEnded) apply(s *session) {
-	s.result = &r.report
+	s.result, s.resultSource = &r.report, s.source
 	u := r.report.Users
 	s.runs = append(s.runs, runWrites{id: r.report.RunID, imported: u.Imported, merged: u.Merged})
 }
