@@ -123,6 +123,7 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 			},
 			Transitions: []ascendkit.Transition{
 				timer("announcement", "go_live", "3d"),
+				on("announcement", "done", EventUserLogin),
 				timer("go_live", "reminder", "4d"),
 				on("go_live", "done", EventUserLogin),
 				timer("reminder", "done", "0d"),
@@ -130,7 +131,7 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 		},
 		{
 			Name:        JourneyPasswordReset,
-			Description: "Users who had a password: Day 1 password reset → Day 4 reminder.",
+			Description: "Users who had a password: Day 1 password reset → Day 4 reminder (skipped once they log in).",
 			Audience:    ascendkit.Audience{Tag: TagNeedsPasswordReset},
 			Entry:       "start",
 			Nodes: []ascendkit.Node{
@@ -141,7 +142,9 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 			},
 			Transitions: []ascendkit.Transition{
 				timer("start", "password_reset", "1d"),
+				on("start", "done", EventUserLogin),
 				timer("password_reset", "password_reset_reminder", "3d"),
+				on("password_reset", "done", EventUserLogin),
 				timer("password_reset_reminder", "done", "0d"),
 			},
 		},

@@ -262,3 +262,26 @@ func TestCreateReportsUnsetAndSetJourneyVariables(t *testing.T) {
 		t.Errorf("social user enrolled in %+v", es)
 	}
 }
+
+// TestMigrationJourneysEndOnLogin: a user who logs in gets no more of a
+// cadence's emails; import.md's Day 7 "Have you logged in yet?" and the
+// reset reminder must not reach someone who has.
+func TestMigrationJourneysEndOnLogin(t *testing.T) {
+	for _, j := range migrationJourneys(JourneySetup{}) {
+		exits := map[string]bool{}
+		for _, tr := range j.Transitions {
+			if tr.Trigger == ascendkit.TriggerEvent && tr.On == EventUserLogin && tr.To == "done" {
+				exits[tr.From] = true
+			}
+		}
+		// Every step a later email follows ends on a login.
+		for _, tr := range j.Transitions {
+			if tr.Trigger != ascendkit.TriggerTimer || tr.To == "done" {
+				continue
+			}
+			if !exits[tr.From] {
+				t.Errorf("%s: a user who logs in at %s still gets %s", j.Name, tr.From, tr.To)
+			}
+		}
+	}
+}
