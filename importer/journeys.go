@@ -466,6 +466,8 @@ func ValidateVariable(name, value string) error {
 		return fmt.Errorf("variable %s: the value is empty", name)
 	case HiddenAt(value) >= 0:
 		return fmt.Errorf("variable %s: %w", name, errHiddenText)
+	case placeholderFree(value) != nil:
+		return fmt.Errorf("variable %s: %w", name, placeholderFree(value))
 	case strings.HasSuffix(strings.ToLower(name), "url"):
 		if err := ValidateURL(value); err != nil {
 			return fmt.Errorf("variable %s: %w", name, err)

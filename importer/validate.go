@@ -98,5 +98,15 @@ func ValidateAppName(s string) error {
 	if HiddenAt(s) >= 0 {
 		return errHiddenText
 	}
+	return placeholderFree(s)
+}
+
+// placeholderFree refuses a value holding template braces: rendered into
+// an email it would show as a raw {{placeholder}} (values are not
+// rendered again).
+func placeholderFree(s string) error {
+	if strings.Contains(s, "{{") || strings.Contains(s, "}}") {
+		return errors.New("it contains {{ or }}, which the emails would show as they are")
+	}
 	return nil
 }

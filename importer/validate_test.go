@@ -69,7 +69,7 @@ func TestValidateAppName(t *testing.T) {
 			t.Errorf("ValidateAppName(%q) = %v", s, err)
 		}
 	}
-	for _, s := range []string{"Shalom\u200f Co", "Ac\u200dme", "Line\u2028Two", "👩\u200d"} {
+	for _, s := range []string{"Shalom\u200f Co", "Ac\u200dme", "Line\u2028Two", "👩\u200d", "A{{userEmail}}", "x}}"} {
 		if err := ValidateAppName(s); err == nil {
 			t.Errorf("ValidateAppName(%q) = nil", s)
 		}
@@ -79,7 +79,7 @@ func TestValidateAppName(t *testing.T) {
 			t.Errorf("ValidateAppName(%q) = nil", s)
 		}
 	}
-	for _, v := range []string{"Ac\u202eme", "x\x1b[2J"} {
+	for _, v := range []string{"Ac\u202eme", "x\x1b[2J", "A{{userEmail}}"} {
 		if err := ValidateVariable("appName", v); err == nil {
 			t.Errorf("ValidateVariable(appName, %q) = nil", v)
 		}
