@@ -331,7 +331,8 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 	if err != nil {
 		return false, err
 	}
-	if cur == c.After && c.Before != c.After {
+	settingBack := cur == c.After && c.Before != c.After
+	if settingBack {
 		restored = true
 		if !dry {
 			if err := env.SetSetting(ctx, SettingFromIdentity, c.Before); err != nil {
@@ -345,6 +346,28 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 			byJourney[n.Journey] = map[string]nodeFrom{}
 		}
 		byJourney[n.Journey][n.Node] = n
+	}
+	if settingBack {
+		// Journeys created after the run took its sender from the saved
+		// setting: their email nodes still sending from it go back too.
+		js, err := env.ListJourneys(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, j := range js {
+			for _, n := range j.Nodes {
+				if n.Action != ascendkit.ActionSendEmail || n.From != c.After {
+					continue
+				}
+				if _, ok := byJourney[j.Name][n.ID]; ok {
+					continue
+				}
+				if byJourney[j.Name] == nil {
+					byJourney[j.Name] = map[string]nodeFrom{}
+				}
+				byJourney[j.Name][n.ID] = nodeFrom{Journey: j.Name, Node: n.ID, From: c.Before}
+			}
+		}
 	}
 	for name, froms := range byJourney {
 		j, err := env.GetJourney(ctx, name)

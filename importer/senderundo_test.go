@@ -107,3 +107,39 @@ func TestUndoSenderOfOverlappingRuns(t *testing.T) {
 		}
 	})
 }
+
+// Journeys created after a run take its sender from the saved setting:
+// undoing the run puts their email nodes back with the setting.
+func TestUndoSenderOfJourneysCreatedAfter(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := SetSender(ctx, env, "a@app.com", rep.RunID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Undo(ctx, env, rep.RunID, true, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		saved, _, _ := env.Setting(ctx, SettingFromIdentity)
+		for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+			j, err := env.GetJourney(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range j.Nodes {
+				if n.Action == ascendkit.ActionSendEmail && n.From != saved {
+					t.Errorf("%s/%s sends from %q, the saved sender is %q", name, n.ID, n.From, saved)
+				}
+			}
+		}
+		if saved == "a@app.com" {
+			t.Errorf("the undone run's sender is still saved")
+		}
+	})
+}
