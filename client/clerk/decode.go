@@ -220,7 +220,10 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if u.PrimaryPhoneNumberID == nil {
 		u.PrimaryPhoneNumberID = primary
 	}
-	flat := emailsFlat || phonesFlat || w.PasswordDigest != nil || w.TOTPSecret != nil
+	// A digest or TOTP key says "flat" only where the addresses do not say
+	// otherwise: tools write "password_digest" into API-shaped users too.
+	flat := emailsFlat || phonesFlat ||
+		(w.EmailAddresses == nil && w.PhoneNumbers == nil && (w.PasswordDigest != nil || w.TOTPSecret != nil))
 	return &u, flat, nil
 }
 

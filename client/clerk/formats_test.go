@@ -327,7 +327,10 @@ func TestSupportJSONNotes(t *testing.T) {
 		// so the note does not say there are none.
 		{`[{"id":"user_1","primary_email_address":"a@x.dev","created_at":1700000000000,
 		   "external_accounts":[{"id":"x","provider":"oauth_github","provider_user_id":"1","verification":{"status":"verified"}}]}]`,
-			[]string{"counts as verified"}, []string{"OAuth", "signup dates", "--passwords"}},
+			[]string{"In this flat export (Clerk support's format), an email counts as verified"}, []string{"OAuth", "signup dates", "--passwords"}},
+		// API-shaped users that a tool gave an empty password_digest key
+		// are API users: no flat-export note.
+		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"password_digest":"","totp_secret":null}]`, nil, nil},
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}]}]`, nil, nil},
 	} {
 		path := writeTemp(t, "s.json", tc.content)

@@ -79,11 +79,12 @@ func (s *jsonFile) Notes() []string {
 	if !s.oauth {
 		lacks, effects = append(lacks, "OAuth accounts"), append(effects, "no OAuth links")
 	}
-	note := "This flat export (Clerk support's format) "
+	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
+	note := "In this flat export (Clerk support's format), an " + verified
 	if len(lacks) > 0 {
-		note += "has no " + strings.Join(lacks, " or ") + ": imported users get " + strings.Join(effects, " and ") + ". "
+		note = "This flat export (Clerk support's format) has no " + strings.Join(lacks, " or ") + ": imported users get " +
+			strings.Join(effects, " and ") + ". An " + verified
 	}
-	note += "An email counts as verified only when the file lists it as verified or names it as the primary."
 	if len(lacks) > 0 {
 		note += " To keep what it lacks, import from the API and pass this file as --passwords for its digests."
 	}
