@@ -135,11 +135,15 @@ func EnabledProviders(a Analysis, override []string) []string {
 }
 
 // StrandedWith counts social-only users none of whose providers is in
-// enabled: after the move they have no way to sign in.
+// enabled: after the move they have no way to sign in. With magic-link
+// enabled nobody is: a link to their email signs them in.
 func StrandedWith(a Analysis, enabled []string) int {
 	on := map[string]bool{}
 	for _, p := range enabled {
 		on[p] = true
+	}
+	if on["magic-link"] {
+		return 0
 	}
 	n := 0
 	for combo, count := range a.SocialOnlyByProviders {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,6 +291,11 @@ func TestProvidersOverride(t *testing.T) {
 	rep = run(t, mixedSource(), env, Options{Mode: ModeRun, Phases: Phases{Settings: true}, Providers: []string{}})
 	if !slices.Equal(rep.Settings.Before, []string{"magic-link"}) || !slices.Equal(rep.Settings.After, []string{"credentials", "magic-link"}) {
 		t.Fatalf("before %v after %v", rep.Settings.Before, rep.Settings.After)
+	}
+	// With magic-link on, a link to their email signs social-only users
+	// in: nobody is stranded, and no warning says otherwise.
+	if rep.Settings.StrandedUsers != 0 || slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "no enabled provider") }) {
+		t.Errorf("stranded %d with magic-link on; warnings %v", rep.Settings.StrandedUsers, rep.Warnings)
 	}
 }
 
