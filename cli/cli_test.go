@@ -647,3 +647,17 @@ func TestAppNameWithHiddenCharactersRefused(t *testing.T) {
 		t.Errorf("journeys created: %s", r.stdout)
 	}
 }
+
+// TestDemoRefusesEnv: the demo always uses a throwaway environment; a
+// target given with --env is refused rather than silently unused.
+func TestDemoRefusesEnv(t *testing.T) {
+	h := newHarness(t)
+	db := filepath.Join(h.dir, "mine.db")
+	r := h.runTTY("", "demo", "--env", "local:"+db)
+	if r.code != 2 || !strings.Contains(r.stderr, "throwaway environment") {
+		t.Errorf("exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("the environment was created (%v)", err)
+	}
+}

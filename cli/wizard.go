@@ -118,6 +118,11 @@ throwaway AscendKit environment in a temporary directory.`,
 }
 
 func (o *demoOptions) run(ctx context.Context) error {
+	if o.g.env != "" {
+		// The demo's environment is always a throwaway one: a target given
+		// would silently go unused.
+		return usageErr("demo uses a throwaway environment of its own, not --env; keep it with --keep, or run `ascendkit import` for the wizard on an environment of yours")
+	}
 	if err := requireTTY(o.g); err != nil {
 		return err
 	}
