@@ -539,3 +539,22 @@ func TestCSVUnquotedMetadataWithCommas(t *testing.T) {
 		t.Errorf("user_3 with a stray quote in last_name read as %+v", recs[2].User)
 	}
 }
+
+// TestCSVMalformedRecordsNameTheirUser: a malformed row carries its id
+// when the row can be read, so the report names the user to fix.
+func TestCSVMalformedRecordsNameTheirUser(t *testing.T) {
+	recs := csvUsers(t, "bad.csv", "id,primary_email_address,created_at\n"+
+		"user_1,a@x.io,soon\n"+
+		"user_2,b@x.io,2024-01-01,extra\n"+
+		",c@x.io,\n")
+	var got []string
+	for _, r := range recs {
+		if r.Err == nil {
+			t.Fatalf("record %d read: %+v", r.Pos, r.User)
+		}
+		got = append(got, r.ID)
+	}
+	if strings.Join(got, ",") != "user_1,user_2," {
+		t.Errorf("ids = %q", got)
+	}
+}
