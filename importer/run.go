@@ -130,6 +130,10 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if r.staged != nil {
 		r.staged.close()
 	}
+	if m := r.only.missing(); err == nil && len(m) > 0 && len(m) == len(r.only.order) {
+		// A canary of nobody (a typo) is no canary: say so with a failure.
+		err = fmt.Errorf("--only: none of %s is in the source, so nothing was imported", strings.Join(m, ", "))
+	}
 	if n := r.fetched; err == nil && n > 0 && r.report.Users.SkippedReasons[ReasonMalformed] == n {
 		// Nothing was written (no record mapped); a zero exit would
 		// hide that this is not a Clerk export at all.

@@ -219,3 +219,21 @@ func TestOnlyMatchesAnAddressAsTheImportDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyMatchingNobodyFails: a canary of nobody (a typo) fails rather
+// than reporting success with nothing imported, preview and run alike.
+func TestOnlyMatchingNobodyFails(t *testing.T) {
+	env := openEnv(t)
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		rep, err := Run(ctx, mixedSource(), env, Options{Mode: mode, Only: []string{"nobody@example.com", "user_typo"}})
+		if err == nil || !strings.Contains(err.Error(), "none of nobody@example.com, user_typo is in the source") {
+			t.Errorf("%s: err = %v", mode, err)
+		}
+		if rep.Users.Imported != 0 || rep.Users.ToImport != 0 {
+			t.Errorf("%s: users %+v", mode, rep.Users)
+		}
+	}
+	if n, _ := env.CountUsers(ctx); n != 0 {
+		t.Errorf("%d users written", n)
+	}
+}
