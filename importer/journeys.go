@@ -492,7 +492,11 @@ func ValidateVariable(name, value string) error {
 	case placeholderFree(value) != nil:
 		return fmt.Errorf("variable %s: %w", name, placeholderFree(value))
 	case strings.HasSuffix(strings.ToLower(name), "url"):
-		if err := ValidateURL(value); err != nil {
+		check := ValidateURL
+		if strings.EqualFold(name, "resetUrl") {
+			check = ValidateResetURL
+		}
+		if err := check(value); err != nil {
 			return fmt.Errorf("variable %s: %w", name, err)
 		}
 	}

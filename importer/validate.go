@@ -14,10 +14,16 @@ const maxURLLen = 2048
 
 // ValidateURL checks that s is an absolute http(s) URL with a host, the
 // kind a user can click in an email ("https://" alone is refused). The CLI
-// and the wizard use this one check.
-func ValidateURL(s string) error {
+// and the wizard use this one check; its messages give a login URL as
+// the example, ValidateResetURL's a reset URL.
+func ValidateURL(s string) error { return validateURL(s, "https://yourapp.com/login") }
+
+// ValidateResetURL is ValidateURL for the password reset page.
+func ValidateResetURL(s string) error { return validateURL(s, "https://yourapp.com/reset") }
+
+func validateURL(s, example string) error {
 	if strings.TrimSpace(s) == "" {
-		return errors.New("a URL is required, such as https://yourapp.com/login")
+		return fmt.Errorf("a URL is required, such as %s", example)
 	}
 	if len(s) > maxURLLen {
 		return fmt.Errorf("URL is %d characters long; at most %d", len(s), maxURLLen)
@@ -27,13 +33,13 @@ func ValidateURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("invalid URL %q: want an absolute http(s) URL such as https://yourapp.com/login", s)
+		return fmt.Errorf("invalid URL %q: want an absolute http(s) URL such as %s", s, example)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("invalid URL %q: want an http(s) URL such as https://yourapp.com/login", s)
+		return fmt.Errorf("invalid URL %q: want an http(s) URL such as %s", s, example)
 	}
 	if u.Hostname() == "" || u.Opaque != "" {
-		return fmt.Errorf("invalid URL %q: it has no host; want e.g. https://yourapp.com/login", s)
+		return fmt.Errorf("invalid URL %q: it has no host; want e.g. %s", s, example)
 	}
 	return nil
 }
@@ -81,7 +87,7 @@ func ValidateJourneySetup(sender, loginURL, resetURL string, requireAll bool) er
 	}
 	check("sender", sender, ValidateSender)
 	check("login URL", loginURL, ValidateURL)
-	check("reset URL", resetURL, ValidateURL)
+	check("reset URL", resetURL, ValidateResetURL)
 	return errors.Join(errs...)
 }
 

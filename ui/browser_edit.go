@@ -60,7 +60,7 @@ var editChecks = [numEditFields]func(string) error{
 	editSender: importer.ValidateSender,
 	editApp:    func(string) error { return nil },
 	editLogin:  optional(importer.ValidateURL),
-	editReset:  optional(importer.ValidateURL),
+	editReset:  optional(importer.ValidateResetURL),
 }
 
 func optional(check func(string) error) func(string) error {

@@ -179,7 +179,7 @@ var requiredChecks = map[int]func(string) error{
 	fieldSender:   importer.ValidateSender,
 	fieldAppName:  importer.ValidateAppName,
 	fieldLoginURL: importer.ValidateURL,
-	fieldResetURL: importer.ValidateURL,
+	fieldResetURL: importer.ValidateResetURL,
 }
 
 // validate checks every field; it returns false when one is wrong.
