@@ -22,6 +22,9 @@ const TagPasswordKept = "import:password-kept"
 const (
 	ReasonPasswordUnmatched = "password_not_in_source"
 	ReasonPasswordInvalid   = "password_digest_invalid"
+	// ReasonPasswordOff is a user with a digest whom the source says has
+	// no password now (removed since the digest was exported): not kept.
+	ReasonPasswordOff = "password_not_enabled"
 )
 
 // PasswordReport is the report's passwords block. It counts the users the
@@ -95,14 +98,19 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 			m.user.Events[0].Payload["passwordKept"] = kept
 		}
 	}()
-	// The source says whether the user has a password now: a digest from
-	// an older export of someone who has since removed theirs is not kept.
-	if !m.hadPassword {
-		return
-	}
 	hasher, digest := u.PasswordHasher, u.PasswordDigest
 	if d, ok := page[u.ID]; ok && d.digest != "" {
 		hasher, digest = d.hasher, d.digest
+	}
+	// The source says whether the user has a password now: a digest from
+	// an older export of someone who has since removed theirs is not kept,
+	// and the entries say so.
+	if !m.hadPassword {
+		if digest != "" {
+			r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordOff,
+				Detail: "the source says this user has no password now, so the digest for them is not kept"})
+		}
+		return
 	}
 	if digest == "" {
 		return

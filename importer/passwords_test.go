@@ -83,6 +83,9 @@ func testPasswordsJoinedByID(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.SourceID == "user_bad" && e.Reason == ReasonPasswordInvalid }) {
 		t.Error("malformed digest not reported")
 	}
+	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.SourceID == "user_off" && e.Reason == ReasonPasswordOff }) {
+		t.Error("a digest dropped for a user without a password now is not reported")
+	}
 	if !slices.ContainsFunc(pre.Warnings, func(w string) bool { return strings.Contains(w, `"md5"`) }) {
 		t.Errorf("no unsupported-hasher warning: %v", pre.Warnings)
 	}

@@ -40,6 +40,7 @@ var reasonLabels = map[string]string{
 	importer.ReasonLinkUnverified:   "unverified link",
 	importer.ReasonPhoneInvalid:     "phone invalid",
 	importer.ReasonPasswordInvalid:  "bad password digest",
+	importer.ReasonPasswordOff:      "password removed",
 	importer.ReasonInvalidEmail:     "invalid email",
 	importer.ReasonBanned:           "banned",
 	importer.ReasonMalformed:        "malformed",
