@@ -42,6 +42,9 @@ type ActivationPlan struct {
 	// Audience is how many non-banned users the journey targets in all.
 	Audience int           `json:"audience"`
 	Steps    []PlannedStep `json:"steps"`
+	// Unnamed is how many of the users enrolled now have no name while
+	// the journey's emails greet them by {{userName}}: it renders empty.
+	Unnamed int `json:"unnamed"`
 }
 
 // Describe says in one sentence what activation sends, e.g. "1,204
@@ -72,6 +75,10 @@ func (p ActivationPlan) Describe() string {
 		}
 	}
 	fmt.Fprintf(&b, " (%s users enrolled now).", Thousands(p.Enroll))
+	if p.Unnamed > 0 {
+		fmt.Fprintf(&b, " %s of them %s no name, so {{userName}} is empty in their emails (\"Hi ,\").",
+			Thousands(p.Unnamed), map[bool]string{true: "has", false: "have"}[p.Unnamed == 1])
+	}
 	return b.String()
 }
 
@@ -157,9 +164,13 @@ func ActivationCheck(ctx context.Context, env ascendkit.Environment, journeyID s
 	}
 	// Every send-email node is checked, including ones the timeline does
 	// not reach, since a later edit of the graph could reach them.
+	greets := false
 	for _, n := range j.Nodes {
 		if n.Action != ascendkit.ActionSendEmail {
 			continue
+		}
+		if t, err := env.GetTemplate(ctx, n.TemplateSlug); err == nil && slices.Contains(TemplateVariables(t), "userName") {
+			greets = true
 		}
 		prob, err := nodeProblem(ctx, env, n)
 		if err != nil {
@@ -167,6 +178,13 @@ func ActivationCheck(ctx context.Context, env ascendkit.Environment, journeyID s
 		}
 		if prob != "" {
 			p.Problems = append(p.Problems, prob)
+		}
+	}
+	// Missing variables render empty and are warned about: a user's own
+	// name is one (users who signed up with an email only have none).
+	if greets && p.Enroll > 0 {
+		if p.Unnamed, err = env.UnnamedInAudience(ctx, j.ID); err != nil {
+			return p, err
 		}
 	}
 	return p, nil

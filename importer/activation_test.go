@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
 func TestActivationCheckAndRefusal(t *testing.T) {
@@ -91,4 +92,25 @@ func TestDescribeEventOnlyStep(t *testing.T) {
 	if got, want := p.Describe(), "Up to 3 emails of welcome will be sent on user.login (3 users enrolled now)."; got != want {
 		t.Errorf("Describe() = %q, want %q", got, want)
 	}
+}
+
+// TestActivationWarnsOfUsersWithoutName: a user with no name would read
+// "Hi ," in every migration email; the plan counts them and says so
+// (missing variables render empty and are reported as warnings).
+func TestActivationWarnsOfUsersWithoutName(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		noName := mkUser("user_anon", "anon@example.com", func(u *clerk.User) { u.FirstName = nil })
+		run(t, newSource(10, mkUser("user_named", "named@example.com"), noName), env, Options{Mode: ModeRun})
+		if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login"}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ActivationCheck(ctx, env, JourneyAnnouncement)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Enroll != 2 || p.Unnamed != 1 || !strings.Contains(p.Describe(), "1 of them has no name") {
+			t.Errorf("plan enrolls %d, %d unnamed: %s", p.Enroll, p.Unnamed, p.Describe())
+		}
+	})
 }

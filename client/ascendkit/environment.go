@@ -317,6 +317,9 @@ type Environment interface {
 	// AudienceSize returns how many non-banned users are in the journey's
 	// audience and how many of them are not enrolled yet.
 	AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error)
+	// UnnamedInAudience counts the users activation would enroll who
+	// have no name.
+	UnnamedInAudience(ctx context.Context, id string) (int, error)
 	// ActivateJourney sets status active and backfills: every non-banned
 	// audience user not yet enrolled is enrolled at `at`. It returns the
 	// number newly enrolled; activating again enrolls nobody twice.

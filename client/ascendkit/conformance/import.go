@@ -391,6 +391,9 @@ func testJourneys(t *testing.T, be Backend) {
 	if err != nil || total != 2 || notEnrolled != 2 {
 		t.Errorf("AudienceSize = %d, %d, %v", total, notEnrolled, err)
 	}
+	if n, err := l.UnnamedInAudience(ctx, j.ID); err != nil || n != 0 {
+		t.Errorf("UnnamedInAudience = %d, %v; every user has a name", n, err)
+	}
 	at := t0.Add(24 * time.Hour)
 	n, err := l.ActivateJourney(ctx, j.ID, at)
 	if err != nil || n != 2 {

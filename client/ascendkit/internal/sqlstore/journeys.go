@@ -189,6 +189,27 @@ func (s *Store) AudienceSize(ctx context.Context, id string) (total, notEnrolled
 	return total, notEnrolled, nil
 }
 
+// UnnamedInAudience counts the users activating journey id would enroll
+// (non-banned audience users not enrolled yet) who have no name: emails
+// that greet them by {{userName}} render it empty.
+func (s *Store) UnnamedInAudience(ctx context.Context, id string) (int, error) {
+	var jid, tag string
+	err := s.db.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
+	if errors.Is(err, ErrNoRows) {
+		return 0, fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("journey %q audience: %w", id, err)
+	}
+	var n int
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) `+audienceFrom(tag)+` AND u.name = ''
+		AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = $1 AND e.user_id = u.id)`, jid, tag).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("journey %q audience: %w", id, err)
+	}
+	return n, nil
+}
+
 // activate sets journey id active (activated_at the first time) and
 // enrolls, in one statement, every non-banned audience user not enrolled
 // yet, at `at` on the entry node. On PostgreSQL the UPDATE takes the
