@@ -57,8 +57,10 @@ type Created struct {
 type JourneysResult struct {
 	Templates []Created `json:"templates"`
 	Journeys  []Created `json:"journeys"`
-	// Unset names the setup values neither given nor saved before, by the
-	// flag that sets them: from-identity, app-name, login-url, reset-url.
+	// Unset names the setup values neither given nor saved before that
+	// an email step still lacks (one set by hand on the journeys is set),
+	// by the flag that sets them: from-identity, app-name, login-url,
+	// reset-url.
 	Unset []string `json:"unset"`
 }
 
@@ -162,11 +164,15 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 		return JourneysResult{}, err
 	}
 	res := JourneysResult{Templates: []Created{}, Journeys: []Created{}, Unset: []string{}}
+	// Unset are the values neither given nor saved that an email step
+	// still lacks: one set by hand on the journeys (set-vars) is set.
+	unsetFlags := map[string]bool{}
 	for _, f := range []struct{ flag, v string }{{"from-identity", setup.FromIdentity}, {"app-name", setup.AppName}, {"login-url", setup.LoginURL}, {"reset-url", setup.ResetURL}} {
 		if f.v == "" {
-			res.Unset = append(res.Unset, f.flag)
+			unsetFlags[f.flag] = true
 		}
 	}
+	lacking := map[string]bool{}
 	for _, t := range migrationTemplates() {
 		got, created, err := env.CreateTemplate(ctx, t)
 		if err != nil {
@@ -191,8 +197,46 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 		}
 		c.Problems = p.Problems
 		res.Journeys = append(res.Journeys, c)
+		if err := lackedSetup(ctx, env, got.ID, lacking); err != nil {
+			return res, err
+		}
+	}
+	for _, flag := range []string{"from-identity", "app-name", "login-url", "reset-url"} {
+		if unsetFlags[flag] && lacking[flag] {
+			res.Unset = append(res.Unset, flag)
+		}
 	}
 	return res, nil
+}
+
+// setupVariables maps the template variables the setup flags fill.
+var setupVariables = map[string]string{"appName": "app-name", "loginUrl": "login-url", "resetUrl": "reset-url"}
+
+// lackedSetup adds to lacking the setup flags whose value some email step
+// of journey id lacks (its sender, or a variable its template uses).
+func lackedSetup(ctx context.Context, env ascendkit.Environment, id string, lacking map[string]bool) error {
+	j, err := env.GetJourney(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, n := range j.Nodes {
+		if n.Action != ascendkit.ActionSendEmail {
+			continue
+		}
+		if strings.TrimSpace(n.From) == "" {
+			lacking["from-identity"] = true
+		}
+		t, err := env.GetTemplate(ctx, n.TemplateSlug)
+		if err != nil {
+			continue // a missing template is the activation check's to report
+		}
+		for _, v := range TemplateVariables(t) {
+			if flag, ok := setupVariables[v]; ok && strings.TrimSpace(n.Variables[v]) == "" {
+				lacking[flag] = true
+			}
+		}
+	}
+	return nil
 }
 
 // applySetup writes the explicitly given setup values onto an existing

@@ -285,3 +285,35 @@ func TestMigrationJourneysEndOnLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateCountsValuesSetOnTheJourneys: values set by hand on the
+// journeys (set-vars) are not reported unset when create runs again.
+func TestCreateCountsValuesSetOnTheJourneys(t *testing.T) {
+	env := openEnv(t)
+	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unset) != 4 {
+		t.Fatalf("unset %v, want all four", res.Unset)
+	}
+	if _, err := SetJourneyVariables(ctx, env, JourneyAnnouncement, VariableUpdate{From: "hi@acme.dev",
+		Vars: map[string]string{"appName": "Acme", "loginUrl": "https://acme.dev/login"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = CreateMigrationJourneys(ctx, env, JourneySetup{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reset journey still lacks its sender, app name and reset URL.
+	if !slices.Equal(res.Unset, []string{"from-identity", "app-name", "reset-url"}) {
+		t.Errorf("unset %v", res.Unset)
+	}
+	if _, err := SetJourneyVariables(ctx, env, JourneyPasswordReset, VariableUpdate{From: "hi@acme.dev",
+		Vars: map[string]string{"appName": "Acme", "resetUrl": "https://acme.dev/reset"}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil || len(res.Unset) != 0 {
+		t.Errorf("unset %v, %v: every value is set on the journeys", res.Unset, err)
+	}
+}
