@@ -53,41 +53,49 @@ func snakeRecord(b []byte) ([]byte, bool) {
 	if json.Unmarshal(b, &obj) != nil || obj == nil {
 		return nil, false
 	}
-	out := make(map[string]json.RawMessage, len(obj))
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		v := obj[k]
-		name := snakeKey(k)
-		switch k {
-		case "userId":
-			name = "id"
-		case "email":
-			name = "primary_email_address"
-		case "phone":
-			name = "primary_phone_number"
-		case "password":
-			name = "password_digest"
-		case "emailAddresses", "phoneNumbers":
-			// migration-script lists further verified addresses as
-			// strings; the SDK lists address objects.
-			if isStringArray(v) {
-				name = "verified_" + name
-			}
-		}
-		setSnake(out, k, name, snakeValue(name, v, 1))
-	}
-	b, err := json.Marshal(out)
+	b, err := json.Marshal(snakeObject("", obj, 1))
 	return b, err == nil
 }
 
-// setSnake stores a rewritten value. Keys come in sorted order, so when
-// two name one field the outcome does not depend on map order: a
-// snake_case key written as such wins over any camelCase twin, and
-// between two camelCase keys the first in sorted order does.
-func setSnake(out map[string]json.RawMessage, orig, name string, v json.RawMessage) {
-	if _, taken := out[name]; taken && orig != name {
-		return
+// snakeName is the snake_case name of key k of an object that is the
+// value of field parent ("" for the user itself).
+func snakeName(parent, k string, v json.RawMessage) string {
+	switch {
+	case parent == "external_accounts" && k == "externalId":
+		return "provider_user_id" // the SDK's name for it
+	case parent != "":
+	case k == "userId":
+		return "id"
+	case k == "email":
+		return "primary_email_address"
+	case k == "phone":
+		return "primary_phone_number"
+	case k == "password":
+		return "password_digest"
+	case (k == "emailAddresses" || k == "phoneNumbers") && isStringArray(v):
+		// migration-script lists further verified addresses as strings;
+		// the SDK lists address objects.
+		return "verified_" + snakeKey(k)
 	}
-	out[name] = v
+	return snakeKey(k)
+}
+
+// snakeObject rewrites the keys of an object, the value of field parent,
+// and those inside its values. Keys come in sorted order, so when two
+// name one field the outcome does not depend on map order: a snake_case
+// key written as such wins over any camelCase twin, and between two
+// camelCase keys the first in sorted order does.
+func snakeObject(parent string, obj map[string]json.RawMessage, depth int) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(obj))
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		v := obj[k]
+		name := snakeName(parent, k, v)
+		if _, taken := out[name]; taken && k != name {
+			continue
+		}
+		out[name] = snakeValue(name, v, depth)
+	}
+	return out
 }
 
 // snakeValue rewrites the keys inside a field's value, except metadata.
@@ -105,16 +113,7 @@ func snakeValue(name string, v json.RawMessage, depth int) json.RawMessage {
 		if json.Unmarshal(t, &obj) != nil {
 			return v
 		}
-		out := make(map[string]json.RawMessage, len(obj))
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			x := obj[k]
-			n := snakeKey(k)
-			if name == "external_accounts" && k == "externalId" {
-				n = "provider_user_id" // the SDK's name for it
-			}
-			setSnake(out, k, n, snakeValue(n, x, depth+1))
-		}
-		if b, err := json.Marshal(out); err == nil {
+		if b, err := json.Marshal(snakeObject(name, obj, depth+1)); err == nil {
 			return b
 		}
 	case '[':

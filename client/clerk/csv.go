@@ -447,8 +447,9 @@ func (s *csvFile) record(raw rawRow) Record {
 		span = fmt.Sprintf("; the record spans lines %d–%d because the quoted field opened on line %d holds line breaks (a stray quote makes every row up to the next quote part of it)",
 			raw.line, raw.end, raw.quoteLine)
 	}
+	id := "" // known once the row is read and aligned with the header
 	bad := func(format string, args ...any) Record {
-		return Record{Pos: s.pos, Err: fmt.Errorf("record %d (line %d): "+format+"%s", append(append([]any{s.pos, raw.line}, args...), span)...)}
+		return Record{Pos: s.pos, ID: id, Err: fmt.Errorf("record %d (line %d): "+format+"%s", append(append([]any{s.pos, raw.line}, args...), span)...)}
 	}
 	if raw.size > maxRecordBytes {
 		return bad("%s", tooLarge(raw.size))
@@ -463,20 +464,16 @@ func (s *csvFile) record(raw rawRow) Record {
 	if len(row) > s.ncols {
 		// With a shifted row any cell could hold the digest, so only an
 		// id-looking first value is echoed back.
-		hint, id := "", ""
+		hint := ""
 		if i := s.cols[colID]; i < len(row) && strings.HasPrefix(row[i], "user_") && len(row[i]) < 64 {
 			hint, id = fmt.Sprintf(" (id %q)", row[i]), strings.Clone(row[i])
 		}
 		return Record{Pos: s.pos, ID: id, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d%s", s.pos, raw.line, hint, len(row), s.ncols, span)}
 	}
-	// From here the row is aligned: a field's problem names its user.
-	rowID := s.cell(row, colID)
-	bad = func(format string, args ...any) Record {
-		return Record{Pos: s.pos, ID: rowID, Err: fmt.Errorf("record %d (line %d): "+format+"%s", append(append([]any{s.pos, raw.line}, args...), span)...)}
-	}
 	// Exports in the wild drop trailing empty fields; a missing cell reads
-	// as empty (cell() handles indexes past the row's end).
-	id := s.cell(row, colID)
+	// as empty (cell() handles indexes past the row's end). From here the
+	// row is aligned: a field's problem names its user.
+	id = s.cell(row, colID)
 	if id == "" {
 		return bad("empty id")
 	}

@@ -80,15 +80,11 @@ func (s *jsonFile) Notes() []string {
 		lacks, effects = append(lacks, "OAuth accounts"), append(effects, "no OAuth links")
 	}
 	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
-	note := "In this flat export (Clerk support's format), an " + verified
-	if len(lacks) > 0 {
-		note = "This flat export (Clerk support's format) has no " + strings.Join(lacks, " or ") + ": imported users get " +
-			strings.Join(effects, " and ") + ". An " + verified
+	if len(lacks) == 0 {
+		return []string{"In this flat export (Clerk support's format), an " + verified}
 	}
-	if len(lacks) > 0 {
-		note += " To keep what it lacks, import from the API and pass this file as --passwords for its digests."
-	}
-	return []string{note}
+	return []string{"This flat export (Clerk support's format) has no " + joinOr(lacks) + ": imported users get " +
+		joinAnd(effects) + ". An " + verified + " To keep what it lacks, import from the API and pass this file as --passwords for its digests."}
 }
 
 // Next implements Source.

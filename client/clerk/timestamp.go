@@ -119,10 +119,10 @@ func parseTimestamp(s string) (Millis, error) {
 }
 
 // parseNumberStamp reads an integer timestamp in seconds, ms, µs or ns
-// (or a compact date),
-// told apart by size: seconds until the year 5138, ms until 9999; from
-// 16 digits µs (what Postgres and Python write, since 2001) and from 19
-// ns (Go, Java). Values between these say no time and are refused.
+// (or a compact date), told apart by size: seconds until the year 5138,
+// ms until 9999; from 16 digits µs (what Postgres and Python write, since
+// 2001) and from 19 ns (Go, Java). Values between these say no time and
+// are refused.
 func parseNumberStamp(s string) (Millis, error) {
 	// Eight digits are a compact ISO 8601 date (20240305) when they read
 	// as one: as seconds they would be 1970–1973, before any Clerk user.
