@@ -112,21 +112,19 @@ func TemplateVariables(t ascendkit.Template) []string {
 	return slices.Compact(out)
 }
 
-// nodeProblem describes what a send-email node lacks, or "" if nothing.
-func nodeProblem(ctx context.Context, env ascendkit.Environment, n ascendkit.Node) (string, error) {
+// nodeProblem describes what a send-email node lacks, or "" if nothing;
+// vars are its template's variables, found false when the template does
+// not exist.
+func nodeProblem(n ascendkit.Node, vars []string, found bool) string {
 	var lacks []string
 	if strings.TrimSpace(n.From) == "" {
 		lacks = append(lacks, "no sender")
 	}
-	t, err := env.GetTemplate(ctx, n.TemplateSlug)
-	switch {
-	case errors.Is(err, ascendkit.ErrNotFound):
+	if !found {
 		lacks = append(lacks, "its template does not exist")
-	case err != nil:
-		return "", err
-	default:
+	} else {
 		var unset []string
-		for _, v := range TemplateVariables(t) {
+		for _, v := range vars {
 			if !userVariables[v] && strings.TrimSpace(n.Variables[v]) == "" {
 				unset = append(unset, v)
 			}
@@ -136,9 +134,9 @@ func nodeProblem(ctx context.Context, env ascendkit.Environment, n ascendkit.Nod
 		}
 	}
 	if len(lacks) == 0 {
-		return "", nil
+		return ""
 	}
-	return fmt.Sprintf("%s (node %s): %s", n.TemplateSlug, n.ID, strings.Join(lacks, "; ")), nil
+	return fmt.Sprintf("%s (node %s): %s", n.TemplateSlug, n.ID, strings.Join(lacks, "; "))
 }
 
 // ActivationCheck works out, without changing anything, what activating
@@ -169,14 +167,13 @@ func ActivationCheck(ctx context.Context, env ascendkit.Environment, journeyID s
 		if n.Action != ascendkit.ActionSendEmail {
 			continue
 		}
-		if t, err := env.GetTemplate(ctx, n.TemplateSlug); err == nil && slices.Contains(TemplateVariables(t), "userName") {
-			greets = true
-		}
-		prob, err := nodeProblem(ctx, env, n)
-		if err != nil {
+		t, err := env.GetTemplate(ctx, n.TemplateSlug)
+		if err != nil && !errors.Is(err, ascendkit.ErrNotFound) {
 			return p, err
 		}
-		if prob != "" {
+		vars := TemplateVariables(t)
+		greets = greets || (err == nil && slices.Contains(vars, "userName"))
+		if prob := nodeProblem(n, vars, err == nil); prob != "" {
 			p.Problems = append(p.Problems, prob)
 		}
 	}
