@@ -250,7 +250,7 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 		fmt.Fprintln(w, "  the migration sender it set with --from-identity (back to the sender before the run)")
 	}
 	if len(p.Blockers) > 0 {
-		n := max(p.BlockedUsers, len(p.Blockers))
+		n := p.BlockedCount()
 		fmt.Fprintf(w, "Later runs merged into %d user(s) this run created:\n", n)
 		for i, b := range p.Blockers {
 			if i == 10 {

@@ -314,7 +314,7 @@ func (s *browserScreen) undoView() string {
 	b.WriteString(kv(st.Label, rows) + "\n")
 	if len(p.Blockers) > 0 {
 		// BlockedUsers counts them all; the list stops at a thousand.
-		n := max(p.BlockedUsers, len(p.Blockers))
+		n := p.BlockedCount()
 		b.WriteString(st.Error.Render(fmt.Sprintf("✗ Refused: later runs merged into %s this run created:", plural(n, "user", "users"))) + "\n")
 		for i, x := range p.Blockers {
 			if i == 3 {

@@ -83,13 +83,6 @@ func RedactURL(s string) string {
 // public key "pk_…". Error messages never include a URL's password.
 func ParseTarget(s string) (Target, error) {
 	s = strings.TrimSpace(s)
-	if looksLikeClerkSecretKey(s) && !strings.HasPrefix(s, "local:") &&
-		!strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") {
-		// A Clerk key pasted where the target goes: say so without
-		// quoting it (the error is printed, and may be logged).
-		return Target{}, errors.New("environment target: that looks like a Clerk secret key (sk_live_…/sk_test_…), not an environment; " +
-			"a target is local:<path>, postgres://… or a pk_… public key, and the Clerk key goes to --api-key or $CLERK_SECRET_KEY")
-	}
 	switch {
 	case strings.HasPrefix(s, "local:"):
 		p := strings.TrimSpace(strings.TrimPrefix(s, "local:"))
@@ -107,6 +100,11 @@ func ParseTarget(s string) (Target, error) {
 			return Target{}, fmt.Errorf("environment target %s: missing host", RedactURL(s))
 		}
 		return Target{Kind: TargetPostgres, URL: s}, nil
+	case looksLikeClerkSecretKey(s):
+		// A Clerk key pasted where the target goes: say so without
+		// quoting it (the error is printed, and may be logged).
+		return Target{}, errors.New("environment target: that looks like a Clerk secret key (sk_live_…/sk_test_…), not an environment; " +
+			"a target is local:<path>, postgres://… or a pk_… public key, and the Clerk key goes to --api-key or $CLERK_SECRET_KEY")
 	case strings.HasPrefix(s, "pk_"):
 		if len(s) <= len("pk_") || strings.ContainsAny(s, " \t/:") {
 			return Target{}, fmt.Errorf("environment target %q: malformed public key", s)

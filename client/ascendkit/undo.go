@@ -43,6 +43,10 @@ type UndoPlan struct {
 	BlockedUsers int `json:"blockedUsers"`
 }
 
+// BlockedCount is how many users block the undo: BlockedUsers, or the
+// list's length where a plan does not count them.
+func (p UndoPlan) BlockedCount() int { return max(p.BlockedUsers, len(p.Blockers)) }
+
 // UndoBlocker is a user the run created that a later run merged into.
 type UndoBlocker struct {
 	RunID  string `json:"runId"`
@@ -65,16 +69,14 @@ func (e *UndoBlockedError) Error() string {
 	var b strings.Builder
 	n := e.Count()
 	fmt.Fprintf(&b, "%d user(s) this run created were merged into by later runs:", n)
-	for i, x := range e.Blockers {
-		if i == 5 {
-			break
-		}
+	shown := min(len(e.Blockers), 5)
+	for i, x := range e.Blockers[:shown] {
 		if i > 0 {
 			b.WriteString(";")
 		}
 		fmt.Fprintf(&b, " %s by %s", x.Email, x.RunID)
 	}
-	if shown := min(len(e.Blockers), 5); n > shown {
+	if n > shown {
 		fmt.Fprintf(&b, " … and %d more", n-shown)
 	}
 	b.WriteString(" (undo those runs first, or force)")

@@ -18,32 +18,37 @@ type liveRuns interface {
 	Heartbeat(ctx context.Context, id string) error
 }
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
+// Clock is a clock a test moves by hand (for a backend's SetClock).
+type Clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *testClock) Now() time.Time {
+// NewClock is a Clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *testClock) Add(d time.Duration) {
+// Add moves the clock on by d.
+func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
 
 // clocked sets l's clock to a test clock at t0 and returns it.
-func clocked(t *testing.T, l ascendkit.Environment) (*testClock, liveRuns) {
+func clocked(t *testing.T, l ascendkit.Environment) (*Clock, liveRuns) {
 	t.Helper()
 	lr, ok := l.(liveRuns)
 	if !ok {
 		t.Fatalf("%T has no SetClock and Heartbeat", l)
 	}
-	c := &testClock{now: t0}
+	c := NewClock(t0)
 	lr.SetClock(c.Now)
 	return c, lr
 }

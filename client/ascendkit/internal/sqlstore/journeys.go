@@ -167,18 +167,26 @@ func audienceFrom(tag string) string {
 	return `FROM user_tags t JOIN users u ON u.id = t.user_id WHERE t.tag = $2 AND NOT u.banned`
 }
 
+// journeyAudience is the id and audience tag of journey id (an id or a
+// name): only those, since getJourney would count every enrollment too.
+func (s *Store) journeyAudience(ctx context.Context, id string) (jid, tag string, err error) {
+	err = s.db.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
+	if errors.Is(err, ErrNoRows) {
+		return "", "", fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("journey %q audience: %w", id, err)
+	}
+	return jid, tag, nil
+}
+
 // AudienceSize returns how many non-banned users are in the journey's
 // audience (every user when its tag is empty) and how many of them are
 // not enrolled yet.
 func (s *Store) AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error) {
-	// The id and tag only: getJourney would count every enrollment too.
-	var jid, tag string
-	err = s.db.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
-	if errors.Is(err, ErrNoRows) {
-		return 0, 0, fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
-	}
+	jid, tag, err := s.journeyAudience(ctx, id)
 	if err != nil {
-		return 0, 0, fmt.Errorf("journey %q audience: %w", id, err)
+		return 0, 0, err
 	}
 	err = s.db.QueryRow(ctx,
 		`SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = $1 AND e.user_id = u.id)) `+
@@ -193,13 +201,9 @@ func (s *Store) AudienceSize(ctx context.Context, id string) (total, notEnrolled
 // (non-banned audience users not enrolled yet) who have no name: emails
 // that greet them by {{userName}} render it empty.
 func (s *Store) UnnamedInAudience(ctx context.Context, id string) (int, error) {
-	var jid, tag string
-	err := s.db.QueryRow(ctx, `SELECT id, audience_tag FROM journeys WHERE id = `+journeyRef, id).Scan(&jid, &tag)
-	if errors.Is(err, ErrNoRows) {
-		return 0, fmt.Errorf("journey %q: %w", id, ascendkit.ErrNotFound)
-	}
+	jid, tag, err := s.journeyAudience(ctx, id)
 	if err != nil {
-		return 0, fmt.Errorf("journey %q audience: %w", id, err)
+		return 0, err
 	}
 	var n int
 	err = s.db.QueryRow(ctx, `SELECT COUNT(*) `+audienceFrom(tag)+` AND u.name = ''

@@ -2,31 +2,13 @@ package sqlstore_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/sqlstore"
 )
-
-// manualClock is a clock moved by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // A started run's heartbeat is refreshed by the store's own timer, so it
 // stays running past the stale window for as long as the timer ticks;
@@ -37,7 +19,7 @@ func TestRunHeartbeatTimerKeepsRunAlive(t *testing.T) {
 	each(t, func(t *testing.T, env ascendkit.Environment) {
 		ticks := make(chan time.Time)
 		t.Cleanup(sqlstore.SwapBeatTicks(ticks))
-		clock := &manualClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+		clock := conformance.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 		env.(interface{ SetClock(func() time.Time) }).SetClock(clock.Now)
 		if err := env.StartRun(ctx, ascendkit.Run{ID: "run_beat", StartedAt: clock.Now()}); err != nil {
 			t.Fatal(err)

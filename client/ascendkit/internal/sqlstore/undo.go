@@ -50,7 +50,7 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		// undo turns off, and which may take over that duty) and the
 		// providers setting are locked, in one order, so that concurrent
 		// undos take turns instead of each deciding on a stale view.
-		if err := s.lock(ctx, tx, `SELECT id FROM import_runs WHERE id = $1 OR status <> $2 ORDER BY id`, runID, ascendkit.RunUndone); err != nil {
+		if err := s.lock(ctx, tx, `SELECT id `+undoRuns, runID, ascendkit.RunUndone); err != nil {
 			return err
 		}
 		if err := s.lock(ctx, tx, `SELECT key FROM settings WHERE key = $1`, rules.SettingAuthProviders); err != nil {
@@ -203,6 +203,11 @@ type providerUndo struct {
 	owned map[string]string
 }
 
+// undoRuns are the runs an undo of run $1 locks and then reads to decide
+// which providers it turns off (run $1 and every run not $2, undone): one
+// text, so that the lock covers exactly what the decision reads.
+const undoRuns = `FROM import_runs WHERE id = $1 OR status <> $2 ORDER BY id`
+
 // providersToUndo works out which auth providers undoing run runID turns
 // off. The run is answerable for the providers it enabled (on at its end,
 // off at its start) and those passed to it by runs undone before. Of
@@ -230,8 +235,7 @@ func providersToUndo(ctx context.Context, tx Querier, runID string) (providerUnd
 		finished, before, after, owned *string
 	}
 	rows, err := tx.Query(ctx, `SELECT id, status, started_at, COALESCE(heartbeat_at, started_at), finished_at,
-		providers_before, providers_after, providers_owned FROM import_runs
-		WHERE id = $1 OR status <> $2 ORDER BY id`, runID, ascendkit.RunUndone)
+		providers_before, providers_after, providers_owned `+undoRuns, runID, ascendkit.RunUndone)
 	runs, err := collect(rows, err, func(r Row) (runProviders, error) {
 		var x runProviders
 		return x, r.Scan(&x.id, &x.status, &x.started, &x.lastSeen, &x.finished, &x.before, &x.after, &x.owned)
