@@ -163,27 +163,9 @@ type undoResult struct {
 
 func (o *undoOptions) run(ctx context.Context, id string) error {
 	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
-		// A run that cannot be undone is refused before a plan is shown or
-		// a confirmation asked for.
-		run, err := importer.GetRun(ctx, env, id)
-		if err != nil {
-			return err
-		}
+		// A run that cannot be undone (running, undone already) is refused
+		// by the plan, before it is shown or a confirmation asked for.
 		plan, err := importer.PlanUndo(ctx, env, id)
-		if err == nil {
-			switch run.Status {
-			case ascendkit.RunRunning:
-				err = fmt.Errorf("run %s: %w: still running (stop it first; a run whose process is gone reads interrupted within %s)", id, ascendkit.ErrInvalid, ascendkit.RunStaleAfter)
-			case ascendkit.RunUndone:
-				if !plan.Sender {
-					err = fmt.Errorf("run %s: %w: already undone%s; nothing to do", id, ascendkit.ErrInvalid, undoneAt(run))
-				} else {
-					// Undone before, but the sender it set could not be put
-					// back then: that is all undoing it again does.
-					plan = ascendkit.UndoPlan{RunID: plan.RunID, Sender: true}
-				}
-			}
-		}
 		if err != nil {
 			if errors.Is(err, ascendkit.ErrInvalid) {
 				return &exitError{code: ExitError, err: err}
@@ -226,14 +208,6 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		fmt.Fprintf(o.g.io.Out, "Undone: run %s is now %s. Running the import again imports those users again.\n", termtext.Clean(id), ascendkit.RunUndone)
 		return nil
 	})
-}
-
-// undoneAt is " at <time>" for a run that records when it was undone.
-func undoneAt(r importer.RunInfo) string {
-	if r.UndoneAt == nil {
-		return ""
-	}
-	return " at " + r.UndoneAt.Local().Format(time.RFC3339)
 }
 
 func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {

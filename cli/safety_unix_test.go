@@ -16,10 +16,7 @@ import (
 // never replaced by a regular file.
 func TestEntriesThroughLinksAndPipes(t *testing.T) {
 	h := newHarness(t)
-	export := filepath.Join(h.dir, "two.json")
-	if err := os.WriteFile(export, []byte(twoUsers), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	export := writeClerkFile(t, h.dir, twoUsers)
 	env := "local:" + filepath.Join(h.dir, "env.db")
 
 	real, link := filepath.Join(h.dir, "real.jsonl"), filepath.Join(h.dir, "link.jsonl")

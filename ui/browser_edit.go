@@ -86,13 +86,16 @@ func (s *browserScreen) newEditForm() *syncForm {
 // field saves.
 func (s *browserScreen) updateForm(msg tea.Msg) tea.Cmd {
 	cmd, submit := s.form.Update(msg)
-	if submit && s.acting == "" { // not while the first save is in flight
+	if submit {
 		return tea.Batch(cmd, s.saveEdit())
 	}
 	return cmd
 }
 
 func (s *browserScreen) saveEdit() tea.Cmd {
+	if s.acting != "" {
+		return nil // the first save (or another change) is in flight
+	}
 	var vals [numEditFields]string
 	for f := range vals {
 		vals[f] = strings.TrimSpace(s.vals[f])
@@ -146,9 +149,6 @@ func (s *browserScreen) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		// Save from any field: the form keeps s.vals current.
-		if s.acting != "" {
-			return nil // the first ctrl+s is saving
-		}
 		return s.saveEdit()
 	}
 	s.editErr = ""
