@@ -16,7 +16,7 @@ import (
 // (net/mail's parser alone): the fast paths must not change any answer.
 func referenceNormalizeEmail(s string) (string, bool) {
 	s = strings.Trim(s, " ")
-	if !utf8.ValidString(s) || strings.IndexFunc(s, hiddenRune) >= 0 {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, HiddenRune) >= 0 {
 		return "", false
 	}
 	s = norm.NFC.String(strings.ToLower(norm.NFC.String(s)))

@@ -113,10 +113,10 @@ func primaryPhone(u *clerk.User) *clerk.PhoneNumber {
 	return nil
 }
 
-// hiddenRune reports characters that make an address look like another:
+// HiddenRune reports characters that make text look other than it is:
 // controls (C0 and C1), zero-width characters, bidi controls (marks,
 // embeddings, overrides, isolates) and the line and paragraph separators.
-func hiddenRune(r rune) bool {
+func HiddenRune(r rune) bool {
 	switch {
 	case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
 		return true
@@ -130,11 +130,16 @@ func hiddenRune(r rune) bool {
 // to be read (an app name, a journey variable), or -1. Unlike in an
 // address, a zero-width joiner or non-joiner between two visible
 // non-ASCII characters is part of the text: it builds emoji (👨‍👩‍👧,
-// 🏳️‍🌈) and Persian and Indic words. (ui/termtext marks the same.)
-func HiddenAt(s string) int {
+// 🏳️‍🌈) and Persian and Indic words.
+func HiddenAt(s string) int { return HiddenIndex(s, HiddenRune) }
+
+// HiddenIndex is the byte index of the first character of s for which
+// hidden holds, but for a joiner that joins (see HiddenAt), or -1; the
+// wizard marks hidden characters in its fields with it.
+func HiddenIndex(s string, hidden func(rune) bool) int {
 	prev := rune(0)
 	for i, r := range s {
-		if hiddenRune(r) && !((r == '\u200C' || r == '\u200D') && joins(prev, s[i+utf8.RuneLen(r):])) {
+		if hidden(r) && !((r == '\u200C' || r == '\u200D') && joins(prev, s[i+utf8.RuneLen(r):])) {
 			return i
 		}
 		prev = r
@@ -168,7 +173,7 @@ func normalizeEmail(s string) (email string, ok bool) {
 		s = strings.ToLower(s)
 		return s, validEmail(s)
 	}
-	if !utf8.ValidString(s) || strings.IndexFunc(s, hiddenRune) >= 0 {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, HiddenRune) >= 0 {
 		return "", false
 	}
 	// Lower-casing can undo composition in rare cases: normalise again.
@@ -260,7 +265,7 @@ func asciiAtext(c byte) bool {
 // cannot be placed, so it is refused rather than guessed.
 func e164(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if !strings.HasPrefix(s, "+") || strings.IndexFunc(s, hiddenRune) >= 0 {
+	if !strings.HasPrefix(s, "+") || strings.IndexFunc(s, HiddenRune) >= 0 {
 		return "", false
 	}
 	n, err := phonenumbers.Parse(s, "")

@@ -50,7 +50,7 @@ func ValidateSender(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return errors.New("a sender email is required, such as hello@yourapp.com")
 	}
-	if strings.IndexFunc(s, hiddenRune) >= 0 {
+	if strings.IndexFunc(s, HiddenRune) >= 0 {
 		// As for users' addresses: a sender that looks like another
 		// would not deliver, or would spoof.
 		return fmt.Errorf("invalid sender identity %+q: it contains invisible or direction-changing characters", s)

@@ -3,12 +3,14 @@ package ui
 import (
 	"errors"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ascendkit/ascendkit/ui/termtext"
+	"github.com/ascendkit/ascendkit/importer"
 )
 
 // syncForm is a huh form of single-line inputs whose focus moves in the
@@ -65,7 +67,7 @@ var errHiddenText = errors.New("it contains control, invisible or direction-chan
 // The form and the submit both check through it.
 func visibleOnly(check func(string) error) func(string) error {
 	return func(v string) error {
-		if termtext.HasHidden(v) {
+		if importer.HiddenAt(v) >= 0 {
 			return errHiddenText
 		}
 		if check == nil {
@@ -81,7 +83,7 @@ func (f *syncForm) Init() tea.Cmd { return f.form.Init() }
 func (f *syncForm) View() string {
 	// A pasted bidi override or zero-width character would act on the
 	// terminal (or hide) as typed: the field shows a marker instead.
-	lines := strings.Split(termtext.MarkHidden(f.form.View()), "\n")
+	lines := strings.Split(markHidden(f.form.View()), "\n")
 	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1])) == "" {
 		lines = lines[:len(lines)-1]
 	}
@@ -119,3 +121,32 @@ func (f *syncForm) Update(msg tea.Msg) (cmd tea.Cmd, submit bool) {
 	}
 	return cmd, false
 }
+
+// hiddenMarker is what markHidden shows in place of a hidden character.
+const hiddenMarker = '\uFFFD'
+
+// markHidden shows each hidden character of already styled output (an
+// input's view) as hiddenMarker, by the importer's rule (joiners inside
+// emoji and words are text), so that what is typed into a field never
+// acts on the terminal and can be seen. C0/C1 controls are left alone:
+// the styling's escape sequences are made of them, and text inputs drop
+// typed controls before they reach a view.
+func markHidden(s string) string {
+	var b strings.Builder
+	for {
+		i := importer.HiddenIndex(s, markable)
+		if i < 0 {
+			if b.Len() == 0 {
+				return s
+			}
+			b.WriteString(s)
+			return b.String()
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[:i])
+		b.WriteRune(hiddenMarker)
+		s = s[i+size:]
+	}
+}
+
+func markable(r rune) bool { return importer.HiddenRune(r) && !unicode.IsControl(r) }
