@@ -219,12 +219,7 @@ func TestBrowserGoldenList(t *testing.T) {
 
 func TestBrowserGoldenJourney(t *testing.T) {
 	goldenSizes(t, func(t *testing.T, w, h int) *driver {
-		d, _ := toCompleteBrowser(t, w, h)
-		b := browserOf(d)
-		d.press("enter")
-		d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
-		d.press("a")
-		d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+		d, _, _ := toActivationDialog(t, w, h)
 		return d
 	})
 }
@@ -331,12 +326,7 @@ func TestBrowserTimelineScrolls(t *testing.T) {
 
 // The activation dialog stays inside a narrow screen.
 func TestBrowserActivateDialogFits(t *testing.T) {
-	d, _ := toCompleteBrowser(t, 60, 20)
-	b := browserOf(d)
-	d.press("enter")
-	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
-	d.press("a")
-	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d, _, _ := toActivationDialog(t, 60, 20)
 	assertFits(t, d.view(), 60, 20)
 	d.mustSee("30 emails of")
 	framed := 0
@@ -385,12 +375,7 @@ func TestBrowserTemplateWrapsWords(t *testing.T) {
 // final status once, with the users enrolled over the session, and does
 // not present an activation that enrolled nobody as news.
 func TestBrowserSummaryGivesFinalJourneyStatus(t *testing.T) {
-	d, _ := toCompleteBrowser(t, 80, 24)
-	b := browserOf(d)
-	d.press("enter")
-	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
-	d.press("a")
-	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d, _, b := toActivationDialog(t, 80, 24)
 	d.press("y")
 	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
 	d.press("p")
@@ -521,12 +506,7 @@ func TestBrowserOpensStepTemplateAndRendersForAPickedUser(t *testing.T) {
 // closes on the first y, and the notice is that activation's result, not
 // a second call's "no new users".
 func TestBrowserDoubleYActivatesOnce(t *testing.T) {
-	d, env := toCompleteBrowser(t, 120, 40)
-	b := browserOf(d)
-	d.press("enter")
-	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
-	d.press("a")
-	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d, env, b := toActivationDialog(t, 120, 40)
 	d.update(keyMsgs("y")[0])
 	d.update(keyMsgs("y")[0])
 	d.settle()
@@ -575,4 +555,17 @@ func TestBrowserEditRefusesHiddenCharacters(t *testing.T) {
 			t.Fatalf("stored %q", n.Variables["appName"])
 		}
 	}
+}
+
+// toActivationDialog opens the first journey of a complete browser and
+// its activation dialog.
+func toActivationDialog(t *testing.T, w, h int) (*driver, ascendkit.Environment, *browserScreen) {
+	t.Helper()
+	d, env := toCompleteBrowser(t, w, h)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	return d, env, b
 }

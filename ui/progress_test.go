@@ -107,9 +107,7 @@ func TestProgressGracefulStop(t *testing.T) {
 func TestProgressEscStopWithY(t *testing.T) {
 	hold := make(chan struct{})
 	d, _ := toProgress(t, 80, 24, hold)
-	d.waitFor("a batch", func(m Model) bool { return progressOf(d).counts.Imported == 4 })
-	d.press("esc", "y")
-	d.waitFor("the stop", func(m Model) bool { return progressOf(d).report != nil })
+	stopAfterBatch(d)
 	if !progressOf(d).report.Interrupted {
 		t.Fatal("not interrupted")
 	}
@@ -289,10 +287,7 @@ func TestProgressRunAgainAfterStop(t *testing.T) {
 func TestProgressRunAgainAfterWritesPreviewsAgain(t *testing.T) {
 	hold := make(chan struct{})
 	d, core := toProgress(t, 80, 24, hold)
-	p := progressOf(d)
-	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
-	d.press("esc", "y")
-	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	stopAfterBatch(d)
 	previews := len(core.callList())
 	d.press("r")
 	d.waitFor("a fresh preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
@@ -422,9 +417,7 @@ func TestCtrlCDuringImportEndsInterrupted(t *testing.T) {
 	}
 
 	d2, _ := toProgress(t, 80, 24, make(chan struct{}))
-	d2.waitFor("a batch", func(m Model) bool { return progressOf(d2).counts.Imported == 4 })
-	d2.press("esc", "y")
-	d2.waitFor("the stop", func(m Model) bool { return progressOf(d2).report != nil })
+	stopAfterBatch(d2)
 	if err := d2.m.Err(); err != nil {
 		t.Fatalf("esc → y stop gave %v", err)
 	}
@@ -483,10 +476,7 @@ func TestReplacedProgressScreenIsClosed(t *testing.T) {
 func TestProgressDoubleRPreviewsOnce(t *testing.T) {
 	hold := make(chan struct{})
 	d, core := toProgress(t, 80, 24, hold)
-	p := progressOf(d)
-	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
-	d.press("esc", "y")
-	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	stopAfterBatch(d)
 	previews := len(core.callList())
 	d.update(keyMsgs("r")[0])
 	d.update(keyMsgs("r")[0])
@@ -575,10 +565,7 @@ func TestSummaryTotalsTheSessionsRuns(t *testing.T) {
 			return r, nil
 		}
 	})
-	p := progressOf(d)
-	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
-	d.press("esc", "y")
-	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	stopAfterBatch(d)
 	if sum := d.m.Summary(); strings.Contains(sum, "session") {
 		t.Fatalf("one run summed as a session:\n%s", sum)
 	}
@@ -619,4 +606,15 @@ func TestSummaryTotalsTheSessionsRuns(t *testing.T) {
 	if sum := d.m.Summary(); !strings.Contains(sum, "Source: "+read) {
 		t.Errorf("summary does not name %q:\n%s", read, sum)
 	}
+}
+
+// stopAfterBatch waits for the import's first batch, stops it with esc y
+// and waits for its report; it returns the progress screen.
+func stopAfterBatch(d *driver) *progressScreen {
+	d.t.Helper()
+	p := progressOf(d)
+	d.waitFor("a batch", func(m Model) bool { return p.counts.Imported == 4 })
+	d.press("esc", "y")
+	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
+	return p
 }
