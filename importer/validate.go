@@ -31,6 +31,15 @@ func validateURL(s, example string) error {
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return fmt.Errorf("invalid URL %q: it contains spaces or control characters", s)
 	}
+	// A zero-width or direction-changing character would make the link
+	// in every email read other than where it goes; the wizard's form
+	// refuses it too, so both faces take the same URLs.
+	if strings.IndexFunc(s, HiddenRune) >= 0 {
+		return fmt.Errorf("invalid URL %+q: %w", s, errHiddenText)
+	}
+	if err := placeholderFree(s); err != nil {
+		return fmt.Errorf("invalid URL %q: %w", s, err)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return fmt.Errorf("invalid URL %q: want an absolute http(s) URL such as %s", s, example)

@@ -6,7 +6,7 @@ import (
 )
 
 func TestValidateURL(t *testing.T) {
-	good := []string{"https://acme.dev/login", "http://localhost:3000/reset?x=1", "https://acme.dev"}
+	good := []string{"https://acme.dev/login", "http://localhost:3000/reset?x=1", "https://acme.dev", "https://bücher.example/anmelden"}
 	for _, s := range good {
 		if err := ValidateURL(s); err != nil {
 			t.Errorf("ValidateURL(%q) = %v, want ok", s, err)
@@ -14,7 +14,11 @@ func TestValidateURL(t *testing.T) {
 	}
 	bad := []string{"", "https://", "http://", "https:///path", "acme.dev/login", "ftp://acme.dev", "javascript:alert(1)",
 		"https://acme .dev", "https://acme.dev/\x1b[31m", "mailto:a@b.co", "//acme.dev/login", "https:acme.dev", "https://:443/x",
-		"https://" + strings.Repeat("a", maxURLLen)}
+		"https://" + strings.Repeat("a", maxURLLen),
+		// Links that read other than where they go; the wizard's form
+		// refused these while migration-journey create took them.
+		"https://acme.dev/lo\u200bgin", "https://acme.dev/\u202enigol", "https://ac\u200dme.dev/login",
+		"https://acme.dev/\u2066login", "https://acme.dev/{{resetUrl}}"}
 	for _, s := range bad {
 		if err := ValidateURL(s); err == nil {
 			t.Errorf("ValidateURL(%q) = nil, want an error", s)
