@@ -120,7 +120,9 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 		hasher = passhash.Bcrypt // Clerk's own hasher, when the column is empty
 	}
 	if !passhash.Supported(hasher) {
-		if hasher == "" {
+		if !passhash.Known(hasher) {
+			// Not a hasher name (maybe the digest, in a swapped column):
+			// never shown, warned about or stored.
 			hasher = "unknown"
 		}
 		// Recorded without the digest, so a check can say why it fails.

@@ -226,3 +226,37 @@ func TestPasswordsFileWithoutDigestsWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestHasherCellHoldingADigest: with the digest and hasher cells swapped
+// (or shifted), the "hasher" is a digest. It is not a name Clerk uses, so
+// it is neither shown in the report and its warnings nor stored; md5 and
+// sha256 hex digests would survive the name's lower-casing intact.
+func TestHasherCellHoldingADigest(t *testing.T) {
+	env := openEnv(t)
+	bc := bcryptOf(t, "pw")
+	hex := "5f4dcc3b5aa765d61d8327deb882cf99"
+	a := mkUser("user_a", "a@example.com", withPassword)
+	a.PasswordHasher, a.PasswordDigest = bc, "bcrypt"
+	b := mkUser("user_b", "b@example.com", withPassword)
+	b.PasswordHasher, b.PasswordDigest = hex, "md5"
+	c := mkUser("user_c", "c@example.com", withPassword)
+	c.PasswordHasher, c.PasswordDigest = "MD5", clerk.Secret(hex) // a real name, not verifiable
+	rep := run(t, newSource(5, a, b, c), env, Options{Mode: ModeRun})
+	out, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{bc, strings.ToLower(bc), hex, bc[:20], strings.ToLower(bc[:20])} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("the report holds a digest: %s", out)
+		}
+	}
+	if want := map[string]int{"unknown": 2, "md5": 1}; !reflect.DeepEqual(rep.Passwords.UnsupportedHasher, want) {
+		t.Errorf("unsupported hashers %v, want %v", rep.Passwords.UnsupportedHasher, want)
+	}
+	for _, email := range []string{"a@example.com", "b@example.com"} {
+		if st, err := env.PasswordState(ctx, email); err != nil || st.Hasher != "unknown" || st.Digest != "" {
+			t.Errorf("%s: stored hasher %q (digest kept %v), %v", email, st.Hasher, st.Digest != "", err)
+		}
+	}
+}

@@ -50,6 +50,22 @@ const (
 	maxBcryptCost = 16
 )
 
+// clerkHashers are the password_hasher values Clerk's Backend API accepts
+// (the enum of POST /users), the ones this package verifies included.
+var clerkHashers = map[string]bool{
+	"argon2i": true, "argon2id": true, "awscognito": true, "bcrypt": true, "bcrypt_peppered": true,
+	"bcrypt_sha256_django": true, "hmac_sha256_utf16_b64": true, "ldap_ssha": true, "md5": true,
+	"md5_phpass": true, "md5_salted": true, "pbkdf2_sha1": true, "pbkdf2_sha256": true,
+	"pbkdf2_sha256_django": true, "pbkdf2_sha512": true, "phpass": true, "scrypt_firebase": true,
+	"scrypt_werkzeug": true, "sha256": true, "sha256_salted": true, "sha512_symfony": true,
+}
+
+// Known reports whether hasher (normalised) is a name Clerk uses. Only such
+// names are shown or stored as the hasher: a cell holding anything else
+// may be a digest itself (columns swapped or shifted), and an md5 or
+// sha256 hex digest survives lower-casing intact.
+func Known(hasher string) bool { return clerkHashers[Normalize(hasher)] }
+
 // Normalize maps a hasher name to its canonical spelling ("" when empty).
 func Normalize(hasher string) string { return strings.ToLower(strings.TrimSpace(hasher)) }
 
