@@ -85,6 +85,48 @@ func (r *runner) pagePasswords(recs []clerk.Record) (map[string]stagedDigest, er
 	return m, nil
 }
 
+// resolvePasswords decides, for the users whose source does not say
+// whether they have a password (clerk.User.PasswordUnknown: `clerk
+// migrate` and migration-script exports), that they have one when the
+// passwords file holds a digest for them, none when it lists them without
+// one, and otherwise that they had one. Taking them as passwordless would
+// drop a joined digest and leave them no way to set a password; a reset
+// email to someone who never had one costs far less.
+func (r *runner) resolvePasswords(recs []clerk.Record, page map[string]stagedDigest) {
+	for _, rec := range recs {
+		u := rec.User
+		if u == nil || !u.PasswordUnknown {
+			continue
+		}
+		if d, ok := page[u.ID]; ok {
+			u.PasswordEnabled = d.digest != ""
+			continue
+		}
+		u.PasswordEnabled = true
+		if r.only.selects(rec) {
+			r.passwordAssumed++
+		}
+	}
+}
+
+// passwordAssumedWarning says how many users resolvePasswords took to
+// have a password on no evidence.
+func (r *runner) passwordAssumedWarning() string {
+	if r.passwordAssumed == 0 {
+		return ""
+	}
+	hint := "Pass the Dashboard CSV export as --passwords to keep their passwords and to tell who had none."
+	if r.staged != nil {
+		hint = "They are not in the passwords file either."
+	}
+	who := "1 user"
+	if r.passwordAssumed != 1 {
+		who = Thousands(r.passwordAssumed) + " users"
+	}
+	return fmt.Sprintf("The source does not say whether %s had a password (clerk migrate and migration-script exports leave it out), so they are taken to have had one: tagged %s and counted for credentials. %s",
+		who, TagNeedsPasswordReset, hint)
+}
+
 // keepPassword decides whether a mapped user keeps their Clerk password:
 // the digest comes from the passwords file (joined by Clerk id) or from the
 // main source itself (Dashboard CSV, support JSON). A user whose digest
@@ -172,6 +214,9 @@ func hasherWarnings(unsupported map[string]int) []string {
 // warns about hashers that cannot be kept.
 func (r *runner) finishPasswords() error {
 	r.report.Warnings = append(r.report.Warnings, hasherWarnings(r.report.Passwords.UnsupportedHasher)...)
+	if w := r.passwordAssumedWarning(); w != "" {
+		r.report.Warnings = append(r.report.Warnings, w)
+	}
 	if r.staged == nil {
 		return nil
 	}

@@ -260,3 +260,59 @@ func TestHasherCellHoldingADigest(t *testing.T) {
 		}
 	}
 }
+
+func withPasswordUnknown(u *clerk.User) { u.PasswordUnknown = true }
+
+// TestPasswordUnknownSources: `clerk migrate` and migration-script files
+// never say whether a user has a password. A digest joined from the
+// Dashboard CSV is kept, a Dashboard row without one means no password,
+// and a user the passwords file does not list is taken to have had one
+// (reset tag, credentials) with a warning; none is "password not enabled".
+func TestPasswordUnknownSources(t *testing.T) {
+	env := openEnv(t)
+	main := newSource(10,
+		mkUser("user_kept", "kept@example.com", withPasswordUnknown),
+		mkUser("user_none", "none@example.com", withPasswordUnknown),
+		mkUser("user_absent", "absent@example.com", withPasswordUnknown),
+		mkUser("user_social", "social@example.com", withOAuth("oauth_google")), // says: no password
+	)
+	none := digestOnly("user_none", "", "")
+	none.PasswordEnabled = false
+	pws := newSource(10, digestOnly("user_kept", "bcrypt", bcryptOf(t, "pw")), none)
+	var entries []Entry
+	rep := run(t, main, env, Options{Mode: ModeRun, Passwords: pws, OnEvent: func(ev Event) {
+		if e, ok := ev.(EntryFound); ok {
+			entries = append(entries, e.Entry)
+		}
+	}})
+	if rep.Passwords.Kept != 1 || rep.Passwords.NeedsReset != 1 {
+		t.Errorf("passwords %+v, want 1 kept and 1 reset (the unlisted user)", rep.Passwords)
+	}
+	for _, e := range entries {
+		if e.Reason == ReasonPasswordOff {
+			t.Errorf("entry %+v: the source never said the user has no password", e)
+		}
+	}
+	tags := func(email string) []string {
+		u, err := env.GetUser(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Tags
+	}
+	if tg := tags("kept@example.com"); !slices.Contains(tg, TagPasswordKept) {
+		t.Errorf("kept user's tags %v", tg)
+	}
+	if tg := tags("none@example.com"); slices.Contains(tg, TagNeedsPasswordReset) || slices.Contains(tg, TagPasswordKept) {
+		t.Errorf("a user the Dashboard lists without a password got %v", tg)
+	}
+	if tg := tags("absent@example.com"); !slices.Contains(tg, TagNeedsPasswordReset) {
+		t.Errorf("an unlisted user of unknown password state got %v", tg)
+	}
+	if !slices.Contains(rep.Settings.After, "credentials") {
+		t.Errorf("credentials not enabled: %v", rep.Settings.After)
+	}
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "does not say whether 1 user had a password") {
+		t.Errorf("warnings %q lack the assumption", w)
+	}
+}

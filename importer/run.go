@@ -57,6 +57,9 @@ type runner struct {
 	// writing is the batch being written while the next pages are read
 	// and classified; nil when no write is in flight.
 	writing chan written
+	// passwordAssumed counts users whose source did not say whether they
+	// had a password and who were taken to have one (see resolvePasswords).
+	passwordAssumed int
 	// staged holds the --passwords digests; only selects a canary's users.
 	staged *staged
 	only   *selection
@@ -261,6 +264,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	if err != nil {
 		return err
 	}
+	r.resolvePasswords(recs, pw)
 	for _, rec := range recs {
 		r.fetched++
 		if !r.only.selects(rec) {

@@ -141,6 +141,9 @@ type wireUser struct {
 	VerifiedPhones   view `json:"verified_phone_numbers"`
 	UnverifiedPhones view `json:"unverified_phone_numbers"`
 	PasswordDigest   view `json:"password_digest"`
+	// PasswordEnabled shadows User's so that its absence can be told
+	// from false (see User.PasswordUnknown).
+	PasswordEnabled view `json:"password_enabled"`
 	// Only the presence of these secrets matters; their values are
 	// dropped with the raw record.
 	TOTPSecret         view `json:"totp_secret"`
@@ -165,7 +168,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if u.PasswordDigest, err = secretField("password_digest", w.PasswordDigest); err != nil {
 		return nil, false, err
 	}
-	u.PasswordEnabled = u.PasswordEnabled || u.PasswordDigest != ""
+	u.PasswordEnabled = truthy(w.PasswordEnabled) || u.PasswordDigest != ""
 	if present(w.TOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
@@ -222,9 +225,20 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	}
 	// A digest or TOTP key says "flat" only where the addresses do not say
 	// otherwise: tools write "password_digest" into API-shaped users too.
+	// Null addresses (a username-only user of Clerk support's file) say
+	// nothing either way.
 	flat := emailsFlat || phonesFlat ||
-		(w.EmailAddresses == nil && w.PhoneNumbers == nil && (w.PasswordDigest != nil || w.TOTPSecret != nil))
+		(isNull(w.EmailAddresses) && isNull(w.PhoneNumbers) && (w.PasswordDigest != nil || w.TOTPSecret != nil))
+	// An API user always says password_enabled; a flat record that says
+	// neither it nor password_digest does not know.
+	u.PasswordUnknown = flat && w.PasswordEnabled == nil && w.PasswordDigest == nil
 	return &u, flat, nil
+}
+
+// isNull reports a field that is absent or JSON null.
+func isNull(raw view) bool {
+	raw = trimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
 }
 
 // emptyIfArray returns an empty slice when raw is a JSON array, else nil.

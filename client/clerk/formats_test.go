@@ -327,7 +327,20 @@ func TestSupportJSONNotes(t *testing.T) {
 		// so the note does not say there are none.
 		{`[{"id":"user_1","primary_email_address":"a@x.dev","created_at":1700000000000,
 		   "external_accounts":[{"id":"x","provider":"oauth_github","provider_user_id":"1","verification":{"status":"verified"}}]}]`,
+			[]string{"This flat export has no password digests", "Dashboard CSV export as --passwords"}, []string{"OAuth", "signup dates", "support"}},
+		{`[{"id":"user_1","primary_email_address":"a@x.dev","created_at":1700000000000,"password_enabled":false,
+		   "external_accounts":[{"id":"x","provider":"oauth_github","provider_user_id":"1","verification":{"status":"verified"}}]}]`,
 			[]string{"In this flat export (Clerk support's format), an email counts as verified"}, []string{"OAuth", "signup dates", "--passwords"}},
+		// clerk migrate's envelope (clerk/cli migrate export clerk): no
+		// password, OAuth or SSO data at all.
+		{`{"clerkMigrate":1,"source":"clerk","exportedAt":"2026-11-02T09:30:00.000Z","users":[
+		   {"id":"user_m1","primary_email_address":"m1@example.com","created_at":"2024-05-01T04:37:53.939Z"}]}`,
+			[]string{"This clerk migrate export has no OAuth accounts or password digests", "no OAuth links and a password reset", "Dashboard CSV export as --passwords"}, []string{"signup dates", "support"}},
+		// A support file whose first record has null addresses (a
+		// username-only user) is still the support export.
+		{`[{"id":"user_u","username":"u","email_addresses":null,"phone_numbers":null,"password_digest":null,"password_hasher":null},
+		   {"id":"user_1","email_addresses":"a@x.dev","phone_numbers":null,"password_digest":"","password_hasher":""}]`,
+			[]string{"(Clerk support's format) has no signup dates or OAuth accounts"}, nil},
 		// API-shaped users that a tool gave an empty password_digest key
 		// are API users: no flat-export note.
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"password_digest":"","totp_secret":null}]`, nil, nil},
@@ -357,6 +370,32 @@ func TestSupportJSONNotes(t *testing.T) {
 			if strings.Contains(notes, w) {
 				t.Errorf("%s: notes %q should not say %q", tc.content, notes, w)
 			}
+		}
+	}
+}
+
+// A flat record that says neither password_enabled nor password_digest
+// does not know whether its user has a password; an API user, or a flat
+// one with either field (null included), does.
+func TestPasswordUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		rec          string
+		unknown, has bool
+	}{
+		{`{"id":"user_1","primary_email_address":"a@x.dev"}`, true, false},
+		{`{"id":"user_1","primary_email_address":"a@x.dev","password_enabled":true}`, false, true},
+		{`{"id":"user_1","email_addresses":"a@x.dev","password_digest":null}`, false, false},
+		{`{"id":"user_1","userId":"user_1","email":"a@x.dev","emailAddresses":["a@x.dev"]}`, true, false},
+		{`{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}]}`, false, false},
+		{`{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"password_enabled":true}`, false, true},
+	} {
+		path := writeTemp(t, "u.json", "["+tc.rec+"]")
+		recs, err := readAllPath(t, path)
+		if err != nil || len(recs) != 1 || recs[0].User == nil {
+			t.Fatalf("%s: %v %+v", tc.rec, err, recs)
+		}
+		if u := recs[0].User; u.PasswordUnknown != tc.unknown || u.PasswordEnabled != tc.has {
+			t.Errorf("%s: unknown %v enabled %v, want %v %v", tc.rec, u.PasswordUnknown, u.PasswordEnabled, tc.unknown, tc.has)
 		}
 	}
 }

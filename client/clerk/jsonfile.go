@@ -32,6 +32,9 @@ type jsonFile struct {
 	// made by other tools sometimes add one), oauth once one carries an
 	// external account.
 	dated, oauth bool
+	// pwSaid is set once a record says whether its user has a password
+	// (clerk migrate and migration-script files never do).
+	pwSaid bool
 	// source is the envelope's "source" member, once seen; totalCount the
 	// "total_count" beside an API answer's "data" (-1: not a count).
 	source     string
@@ -66,10 +69,19 @@ func (s *jsonFile) Format() string {
 	return FormatAPI
 }
 
-// Notes implements Noter: Clerk support's flat export lacks much of the
-// user object. Ask after the last page, when the format is known.
+// Notes implements Noter: flat exports (Clerk support's, `clerk migrate`'s,
+// other tools') lack much of the user object. Ask after the last page,
+// when the format is known.
 func (s *jsonFile) Notes() []string {
-	if s.Format() != FormatSupportJSON {
+	var name string
+	switch f := s.Format(); {
+	case f == FormatMigrate:
+		name = "clerk migrate export"
+	case f == FormatSupportJSON && s.pwSaid:
+		name = "flat export (Clerk support's format)"
+	case f == FormatSupportJSON:
+		name = "flat export"
+	default:
 		return nil
 	}
 	var lacks, effects []string
@@ -79,12 +91,19 @@ func (s *jsonFile) Notes() []string {
 	if !s.oauth {
 		lacks, effects = append(lacks, "OAuth accounts"), append(effects, "no OAuth links")
 	}
+	if !s.pwSaid {
+		lacks, effects = append(lacks, "password digests"), append(effects, "a password reset")
+	}
 	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
 	if len(lacks) == 0 {
-		return []string{"In this flat export (Clerk support's format), an " + verified}
+		return []string{"In this " + name + ", an " + verified}
 	}
-	return []string{"This flat export (Clerk support's format) has no " + joinOr(lacks) + ": imported users get " +
-		joinAnd(effects) + ". An " + verified + " To keep what it lacks, import from the API and pass this file as --passwords for its digests."}
+	hint := "To keep what it lacks, import from the API and pass this file as --passwords for its digests."
+	if !s.pwSaid {
+		hint = "To keep passwords, pass the Dashboard CSV export as --passwords (joined by Clerk id)."
+	}
+	return []string{"This " + name + " has no " + joinOr(lacks) + ": imported users get " +
+		joinAnd(effects) + ". An " + verified + " " + hint}
 }
 
 // Next implements Source.
@@ -196,6 +215,9 @@ func (s *jsonFile) element() (Record, error) {
 	}
 	if rec.User != nil && len(rec.User.ExternalAccounts) > 0 {
 		s.oauth = true
+	}
+	if rec.User != nil && !rec.User.PasswordUnknown {
+		s.pwSaid = true
 	}
 	return rec, nil
 }

@@ -27,8 +27,14 @@ type User struct {
 	PasswordEnabled       bool    `json:"password_enabled"`
 	// PasswordDigest and PasswordHasher come only from exports that carry
 	// them (Dashboard CSV, support JSON); the API never returns them.
-	PasswordDigest     Secret              `json:"password_digest"`
-	PasswordHasher     string              `json:"password_hasher"`
+	PasswordDigest Secret `json:"password_digest"`
+	PasswordHasher string `json:"password_hasher"`
+	// PasswordUnknown says the record does not tell whether the user has
+	// a password: a flat record with neither password_enabled nor a
+	// password_digest field (`clerk migrate` and clerk/migration-script
+	// exports leave both out). PasswordEnabled is false then, until the
+	// importer decides from a passwords file or assumes one.
+	PasswordUnknown    bool                `json:"-"`
 	TwoFactorEnabled   bool                `json:"two_factor_enabled"`
 	TOTPEnabled        bool                `json:"totp_enabled"`
 	BackupCodeEnabled  bool                `json:"backup_code_enabled"`
