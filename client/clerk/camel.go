@@ -12,7 +12,8 @@ import (
 // Two public shapes write Clerk users with camelCase keys:
 //   - @clerk/backend's User objects serialised as they are (a developer's
 //     JSON.stringify of users.getUserList()): the API user in camelCase,
-//     where an external account's externalId is the provider's user id;
+//     where an external account's externalId is the provider's user id
+//     (and _raw, when written, the API user itself);
 //   - clerk/migration-script's export (`bun run export:clerk`): flat
 //     records with userId, email (the primary), emailAddresses (further
 //     verified addresses), unverifiedEmailAddresses, phone, phoneNumbers,
@@ -52,6 +53,17 @@ func snakeRecord(b []byte) ([]byte, bool) {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(b, &obj) != nil || obj == nil {
 		return nil, false
+	}
+	// The SDK's User keeps the API's own object in _raw, which
+	// JSON.stringify writes too. It is the whole user: the class has no
+	// field for passkeys or enterprise accounts, for one.
+	if raw := trimSpace(obj["_raw"]); len(raw) > 0 && raw[0] == '{' {
+		var api struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &api) == nil && api.ID != "" {
+			return raw, true
+		}
 	}
 	b, err := json.Marshal(snakeObject("", obj, 1))
 	return b, err == nil

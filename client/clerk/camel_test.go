@@ -61,6 +61,23 @@ func TestCamelCaseShapes(t *testing.T) {
 			},
 		},
 		{
+			// @clerk/backend's User keeps the API object in _raw, which
+			// JSON.stringify writes: it holds what the class has no field
+			// for (passkeys, enterprise accounts).
+			"backend SDK user with _raw",
+			`[{"_raw":{"id":"user_o1","object":"user","primary_email_address_id":"e1","created_at":1700000000000,"password_enabled":false,
+			   "email_addresses":[{"id":"e1","email_address":"oidc@corp.example","verification":{"status":"verified","strategy":"enterprise_sso"}}],
+			   "passkeys":[{"id":"pk1","name":"Mac","verification":{"status":"verified","strategy":"passkey"}}],
+			   "enterprise_accounts":[{"id":"ea1","protocol":"oauth","provider":"oidc_custom","active":true,"email_address":"oidc@corp.example",
+			     "enterprise_connection":{"id":"ec1","protocol":"oauth","provider":"oidc_custom","name":"Corp","domains":["corp.example"],"active":true}}]},
+			  "id":"user_o1","passwordEnabled":false,"createdAt":1700000000000,"primaryEmailAddressId":"e1",
+			  "emailAddresses":[{"id":"e1","emailAddress":"oidc@corp.example","verification":{"status":"verified"}}],"externalAccounts":[]}]`,
+			FormatAPI,
+			[]string{
+				"email=oidc@corp.example emails=[oidc@corp.example:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[oauth:oidc_custom@] web3=0 passkeys=1 created=1700000000000 meta=//",
+			},
+		},
+		{
 			// Clerk support's flat record with mfa_enabled (migration-script's
 			// samples/clerk.json): SMS codes leave no TOTP secret.
 			"flat record with mfa_enabled",
