@@ -640,17 +640,15 @@ var gojsonUseNumber = func() gojson.DecodeOptionFunc {
 
 // recoverExternalID undoes `clerk migrate export`, which moves a user's
 // external_id into private_metadata.clerkExternalId (the metadata is kept
-// as it is).
+// as it is). Only that key: an app's own private_metadata.external_id
+// is its data, not the user's Clerk external_id.
 func recoverExternalID(u *User) {
 	if u.ExternalID != nil && *u.ExternalID != "" {
 		return
 	}
-	for _, k := range []string{"clerkExternalId", "external_id"} {
-		if v, ok := u.PrivateMetadata[k].(string); ok && v != "" {
-			id := v // only a found id escapes to the heap
-			u.ExternalID = &id
-			return
-		}
+	if v, ok := u.PrivateMetadata["clerkExternalId"].(string); ok && v != "" {
+		id := v // only a found id escapes to the heap
+		u.ExternalID = &id
 	}
 }
 

@@ -142,7 +142,7 @@ func TestFixtures(t *testing.T) {
 			// Support JSON says nothing about verification ("?"): the
 			// first address is the primary.
 			"user_2oPaulSupport0000000001":  "email=paul@arrakis.example emails=[paul@arrakis.example:?] phone=- phones=[] username=- ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=house//",
-			"user_2oJessicaSupport00000002": "email=jessica@arrakis.example emails=[jessica@arrakis.example:?,jessica@bene-gesserit.example:?] phone=+15555550142 phones=[+15555550142:?] username=lady_jessica ext=legacy-42 pw=true/bcrypt/true mfa=true/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=/external_id/",
+			"user_2oJessicaSupport00000002": "email=jessica@arrakis.example emails=[jessica@arrakis.example:?,jessica@bene-gesserit.example:?] phone=+15555550142 phones=[+15555550142:?] username=lady_jessica ext=- pw=true/bcrypt/true mfa=true/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=/external_id/",
 			"user_2oPhoneOnlySupport00003":  "email=- emails=[] phone=+15555550177 phones=[+15555550177:?,+442079460000:?] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 			"user_2oUsernameOnlySupport04":  "email=- emails=[] phone=- phones=[] username=stilgar ext=- pw=true/bcrypt/true mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 		}},
