@@ -180,6 +180,13 @@ func TestMalformedFile(t *testing.T) {
 	if r.code != 1 || r.stderr == "" {
 		t.Fatalf("truncated file: exit %d stderr %q", r.code, r.stderr)
 	}
+	// With --json a script still gets the report: the error and the
+	// failed run's id.
+	r = h.run("", "import", "clerk", "run", "--file", bad, "--json")
+	var failed importer.Report
+	if err := json.Unmarshal([]byte(r.stdout), &failed); r.code != 1 || err != nil || failed.Error == "" || failed.RunID == "" {
+		t.Fatalf("truncated file with --json: exit %d, stdout %q (%v)", r.code, r.stdout, err)
+	}
 	// Nothing half-written: the structural error stops before any batch commits.
 	var users []map[string]any
 	h.json(&users, "user", "list")

@@ -242,8 +242,15 @@ func (o *importOptions) run(ctx context.Context) error {
 	rep, runErr := importer.Run(ctx, src, env, opts)
 	prog.done()
 	if runErr != nil && !rep.Interrupted && rep.Users.Fetched == 0 {
-		// Nothing was read (bad key, unreadable file): the error says it
-		// all, and an existing entries file is left as it was.
+		// Nothing was read (bad key, unreadable file, a file the check
+		// before a run refused): the error says it all, and an existing
+		// entries file is left as it was. A script asked for JSON still
+		// gets the report: its error, and the runId of a recorded run.
+		if o.json && rep.Error != "" {
+			if err := printJSON(o.g.io.Out, rep); err != nil {
+				return err
+			}
+		}
 		return runErr
 	}
 	// When users were read, the entries describe this command's run, even
