@@ -335,6 +335,23 @@ func testJourneyCommands(t *testing.T, newHarness func(*testing.T) *harness) {
 	if !strings.Contains(show, "rendered for") || !strings.Contains(show, "missing variables") {
 		t.Errorf("template show does not render for a user with missing variables flagged:\n%s", show)
 	}
+	// --json says the same: the rendering and what rendered empty; a
+	// --user that does not exist fails as in the human form.
+	var shown struct {
+		Slug     string
+		Rendered *struct {
+			For     string
+			Subject string
+			Missing []string
+		}
+	}
+	h.json(&shown, "template", "show", "migration-go-live")
+	if shown.Slug != "migration-go-live" || shown.Rendered == nil || shown.Rendered.For == "" || len(shown.Rendered.Missing) == 0 {
+		t.Errorf("template show --json: %+v", shown)
+	}
+	if r := h.run("", "template", "show", "migration-go-live", "--user", "nobody@nowhere.example", "--json"); r.code == 0 {
+		t.Errorf("template show --json --user <unknown>: exit 0, %s", r.stdout)
+	}
 
 	id := created.Journeys[1].ID // password reset
 	text := h.ok("journey", "show", id).stdout

@@ -187,15 +187,23 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				u, vars, err := renderContext(ctx, env, t.Slug, userRef)
+				if err != nil {
+					return err
+				}
 				if showJSON {
-					return printJSON(g.io.Out, t)
+					out := templateShown{Template: t}
+					if u != nil {
+						r := importer.Render(t, *u, vars)
+						out.Rendered = &renderedJSON{For: u.Email, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Missing: nonNilStrings(r.Missing)}
+					}
+					return printJSON(g.io.Out, out)
 				}
 				w := g.io.Out
 				fmt.Fprintf(w, "%s  %s (v%d, %s)\nSubject: %s\n\n%s\n", t.ID, termtext.Clean(t.Name), t.Version, t.Category,
 					termtext.Clean(t.Subject), termtext.CleanBlock(t.BodyText))
-				u, vars, err := renderContext(ctx, env, t.Slug, userRef)
-				if err != nil || u == nil {
-					return err
+				if u == nil {
+					return nil
 				}
 				r := importer.Render(t, *u, vars)
 				fmt.Fprintf(w, "\n--- rendered for %s ---\nSubject: %s\n\n%s\n", termtext.Clean(u.Email), termtext.Clean(r.Subject), termtext.CleanBlock(r.Text))
@@ -210,6 +218,29 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 	show.Flags().StringVar(&userRef, "user", "", "render for this user (email or id; default: the first imported user)")
 	cmd.AddCommand(list, show)
 	return cmd
+}
+
+// templateShown is the JSON shape of `template show`: the template, and
+// when there is a user to render for, the rendering and the variables
+// that rendered empty (the human form's warning).
+type templateShown struct {
+	ascendkit.Template
+	Rendered *renderedJSON `json:"rendered,omitempty"`
+}
+
+type renderedJSON struct {
+	For     string   `json:"for"`
+	Subject string   `json:"subject"`
+	Text    string   `json:"text"`
+	HTML    string   `json:"html"`
+	Missing []string `json:"missing"`
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // templateList is the JSON shape of `template list`.
