@@ -436,7 +436,11 @@ func testJourneyCommands(t *testing.T, newHarness func(*testing.T) *harness) {
 	if j.Status != "active" || j.Stats.Enrolled != wantEnrolled {
 		t.Fatalf("journey show json %+v", j)
 	}
-	h.ok("journey", "pause", id)
+	var paused struct{ ID, Status string }
+	h.json(&paused, "journey", "pause", id)
+	if paused.ID != id || paused.Status != "paused" {
+		t.Fatalf("journey pause --json: %+v", paused)
+	}
 	if r := h.run("", "journey", "show", "jrn_missing"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
 		t.Errorf("missing journey: exit %d %q", r.code, r.stderr)
 	}

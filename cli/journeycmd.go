@@ -357,6 +357,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print as a JSON object")
+	var pauseJSON bool
 	pause := &cobra.Command{
 		Use: "pause <journey-id>", Short: "Pause an active journey", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -365,11 +366,20 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 				if err := env.PauseJourney(ctx, j.ID); err != nil {
 					return err
 				}
+				if pauseJSON {
+					// The journey as it is now, as `journey show --json` gives it.
+					paused, err := env.GetJourney(ctx, j.ID)
+					if err != nil {
+						return err
+					}
+					return printJSON(g.io.Out, paused)
+				}
 				fmt.Fprintf(g.io.Out, "%s (%s) is paused.\n", termtext.Clean(j.Name), j.ID)
 				return nil
 			})
 		},
 	}
+	pause.Flags().BoolVar(&pauseJSON, "json", false, "print the paused journey as JSON")
 	cmd.AddCommand(list, show, newActivateCmd(g), newSetVarsCmd(g), pause)
 	return cmd
 }
