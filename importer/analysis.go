@@ -114,19 +114,16 @@ func DetectedSSO(a Analysis) []string {
 }
 
 // EnabledProviders is the provider set a run would enable: credentials as
-// detected, plus the override when it is non-nil, else the detected SSO
-// providers.
+// detected, plus the override when it is non-nil (credentials too, when it
+// names it: asked for, it is not dropped for want of password users), else
+// the detected SSO providers.
 func EnabledProviders(a Analysis, override []string) []string {
 	var out []string
 	if a.Providers["credentials"] > 0 {
 		out = append(out, "credentials")
 	}
 	if override != nil {
-		for _, p := range override {
-			if p != "credentials" {
-				out = append(out, p)
-			}
-		}
+		out = append(out, override...)
 	} else {
 		out = append(out, DetectedSSO(a)...)
 	}

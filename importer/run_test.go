@@ -472,3 +472,15 @@ func (errSource) Kind() string                                 { return "api" }
 func (errSource) Total(context.Context) (int, error)           { return 0, errors.New("clerk: bad key") }
 func (errSource) Next(context.Context) ([]clerk.Record, error) { return nil, io.EOF }
 func (errSource) Close() error                                 { return nil }
+
+// TestProvidersOverrideKeepsCredentials: credentials listed in --providers
+// is enabled even when no user of the source has a password; it used to
+// be dropped without a word.
+func TestProvidersOverrideKeepsCredentials(t *testing.T) {
+	env := openEnv(t)
+	src := newSource(10, mkUser("user_s", "s@example.com", withOAuth("oauth_github")))
+	rep := run(t, src, env, Options{Mode: ModeRun, Providers: []string{"credentials", "github"}})
+	if !slices.Equal(rep.Settings.Providers, []string{"credentials", "github"}) || !slices.Equal(rep.Settings.After, []string{"credentials", "github"}) {
+		t.Fatalf("providers %v, after %v", rep.Settings.Providers, rep.Settings.After)
+	}
+}

@@ -97,7 +97,7 @@ type Options struct {
 	// IncludeBanned imports banned users (ban kept, no journey enrollment).
 	IncludeBanned bool
 	// Providers, when non-nil, replaces the detected SSO providers
-	// (credentials stays as detected).
+	// (credentials stays as detected, and is added when listed).
 	Providers []string
 	// BatchSize is the number of users per transaction. Unset, a run's
 	// batches grow from 1,000 users to DefaultBatchSize.
