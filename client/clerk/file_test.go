@@ -183,6 +183,7 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"sdk-page", `{"data":[{"id":"user_1"}],"totalCount":500}`, "user_1", []string{"holds 1 of the instance's 500 users"}},
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
+		{"json-lines", "{\"id\":\"user_1\",\"email_addresses\":[]}\n{\"id\":\"user_2\"}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
 		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},
 		{"users-object", `{"users":{"user_1":{}}}`, "", []string{`"users" must be an array`, "an object"}},
 		{"users-null", `{"users":null}`, "", []string{`"users" must be an array`, "null"}},

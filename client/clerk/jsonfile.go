@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -283,7 +284,12 @@ func (s *jsonFile) enterArray() error {
 	if len(seen) > 0 {
 		found = "found " + clip(strings.Join(seen, ", "))
 	}
-	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users, {\"users\": […]} or the API's {\"data\": […]}", s.name, found)
+	hint := ""
+	if slices.Contains(seen, quote("id")) {
+		// One user object, or JSON Lines (`jq -c '.[]'` output).
+		hint = "; it looks like a single user, or one user per line (JSON Lines): put the users in a JSON array first, e.g. jq -s . FILE > users.json"
+	}
+	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users, {\"users\": […]} or the API's {\"data\": […]}%s", s.name, found, hint)
 }
 
 // nextMember consumes what precedes an object member (a ',' unless first)
