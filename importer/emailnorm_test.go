@@ -68,6 +68,9 @@ func TestImporterWritesCanonical(t *testing.T) {
 		if c := emailaddr.Canonical(e); c != e {
 			t.Errorf("normalizeEmail(%+q) = %+q, not its own canonical form %+q", s, e, c)
 		}
+		if again, ok := normalizeEmail(e); !ok || again != e {
+			t.Errorf("normalizeEmail(%+q) = %+q, but that normalises to %+q, %v", s, e, again, ok)
+		}
 	}
 	if valid < 10 {
 		t.Fatalf("only %d valid addresses checked", valid)

@@ -89,3 +89,30 @@ func checkLDH(t *testing.T, d string) {
 		t.Fatalf("ldhDomain(%q) = %v, idnaDomain = %v", d, got, want)
 	}
 }
+
+// FuzzCanonicalIdempotent: a stored address is its own canonical form,
+// so looking it up again (NormEmail on the stored value) finds it.
+func FuzzCanonicalIdempotent(f *testing.F) {
+	for _, s := range []string{"a@b.co", " Max@XN--BCHER-KVA.de\u00a0", "max@bu\u0308cher.de", "a@xn--a.de",
+		"\u212a@xn--zca.de", "x@xn--bcher-kva.-bad.de", "\u3000"} {
+		f.Add(s)
+	}
+	for _, d := range domainCorpus {
+		f.Add("a@" + d)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := Canonical(s)
+		if again := Canonical(c); again != c {
+			t.Fatalf("Canonical(%+q) = %+q, but Canonical of that is %+q", s, c, again)
+		}
+		at := strings.LastIndexByte(c, '@')
+		if at < 0 || !ValidDomain(c[at+1:]) {
+			return
+		}
+		for _, l := range strings.Split(c[at+1:], ".") {
+			if strings.HasPrefix(l, "xn--") {
+				t.Fatalf("Canonical(%+q) = %+q keeps an xn-- label in a valid domain", s, c)
+			}
+		}
+	})
+}
