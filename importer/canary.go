@@ -8,8 +8,9 @@ import (
 )
 
 // selection is Options.Only: the users a canary run imports, by Clerk id
-// or email (case-insensitive). Others are read (and counted as fetched)
-// but neither analyzed nor imported.
+// or by the email they are imported with (their primary address, compared
+// as the import compares addresses). Others are read (and counted as
+// fetched) but neither analyzed nor imported.
 type selection struct {
 	want  map[string]bool // lower-cased email or exact id
 	found map[string]bool
@@ -61,8 +62,11 @@ func (s *selection) selects(rec clerk.Record) bool {
 	if s.want[u.ID] {
 		s.found[u.ID], hit = true, true
 	}
-	for _, e := range u.EmailAddresses {
-		if k := selKey(e.EmailAddress); s.want[k] {
+	// Only the primary address: a user who merely holds the address as a
+	// secondary (perhaps unverified) one is another user, and a canary is
+	// the one user asked for.
+	if pe := primaryEmail(u); pe != nil {
+		if k := selKey(pe.EmailAddress); s.want[k] {
 			s.found[k], hit = true, true
 		}
 	}

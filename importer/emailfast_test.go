@@ -6,24 +6,25 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
-// referenceNormalizeEmail is normalizeEmail as it was before its fast
-// path, and referenceValidEmail is validEmail without its fast path
-// (net/mail's parser alone): the fast paths must not change any answer.
+// referenceNormalizeEmail is normalizeEmail without its fast path, and
+// referenceValidEmail is validEmail without its own (net/mail's parser
+// alone): the fast paths must not change any answer.
 func referenceNormalizeEmail(s string) (string, bool) {
-	s = strings.Trim(s, " ")
-	if !utf8.ValidString(s) || strings.IndexFunc(s, HiddenRune) >= 0 {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) || strings.IndexFunc(s, notAddressRune) >= 0 {
 		return "", false
 	}
-	s = norm.NFC.String(strings.ToLower(norm.NFC.String(s)))
+	s = emailaddr.Canonical(s)
 	return s, referenceValidEmail(s)
 }
 
-func referenceValidEmail(s string) bool { return parsedValidEmail(s) }
+func referenceValidEmail(s string) bool {
+	return parsedValidEmail(s) && emailaddr.ValidDomain(s[strings.LastIndexByte(s, '@')+1:])
+}
 
 // emailCorpus holds addresses on both sides of every rule of the fast
 // paths: dots, specials, spaces, controls, case, non-ASCII, quoting,
@@ -38,6 +39,8 @@ var emailCorpus = []string{
 	"e\u0301@b.co", "a@bü.co", "a\u200b@b.co", "a\u202e@b.co", "a\xff@b.co", "a@b.c\x80o",
 	"\u212a@b.co", "ß@b.co", "a@b.co\u0085", "grp: a@b.co;", "a@b.co, c@d.co", "=?utf-8?q?a?= <a@b.co>",
 	"1@2.3", "-@-.-", "a@b.co\t", "a@b.co  ", "a@-b.co", "user_123@example.com", "x@y.z.w.v",
+	"a@b.co\u00a0", "\u3000a@b.co", "a\u00a0b@c.co", "a@b.co\u00ad", "a@b-.co", "a@b_c.co", "a@xn--bcher-kva.de",
+	"a@XN--bcher-kva.de", "a@xn--a.de", "xn--a@b.co", "a@b\x00.co", "a b@c.co ",
 }
 
 func TestEmailFastPathsAgree(t *testing.T) {

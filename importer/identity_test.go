@@ -46,7 +46,7 @@ func TestEmailNormalisation(t *testing.T) {
 		"RLI":           "ada@example\u2067.com",
 		"PDI":           "ada@example.com\u2069",
 		"not UTF-8":     "ad\xffa@example.com",
-		"tab":           "\tada@example.com",
+		"tab inside":    "ad\ta@example.com", // around it, white space is trimmed
 	} {
 		if _, reason, _ := mapUser(mkUser("u", addr), now, false); reason != ReasonInvalidEmail {
 			t.Errorf("%s: reason %q, want invalid_email", name, reason)

@@ -10,9 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
@@ -158,51 +158,65 @@ func joinable(r rune) bool {
 	return r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsSymbol(r) || unicode.IsNumber(r))
 }
 
-// normalizeEmail is how an address is compared and stored: surrounding
-// spaces trimmed, NFC-normalised and lower-cased (so the composed and
-// decomposed spellings of one address are one user). ok is false for an
-// address that is not valid or hides characters.
+// normalizeEmail is how an address is compared and stored:
+// emailaddr.Canonical, the form the environment stores and looks
+// addresses up in (surrounding Unicode white space trimmed, NFC, lower
+// case, IDNA domain labels in Unicode), so the preview's duplicate check
+// and the database's agree. ok is false for an address that is not valid,
+// hides characters or has white space inside.
 func normalizeEmail(s string) (email string, ok bool) {
-	s = strings.Trim(s, " ")
-	if ascii, control := asciiText(s); ascii {
+	s = strings.TrimSpace(s)
+	if ascii, bad := asciiText(s); ascii {
 		// Nearly every address: NFC leaves ASCII as it is, and the only
 		// hidden characters ASCII has are its controls.
-		if control {
+		if bad {
 			return "", false
 		}
 		s = strings.ToLower(s)
-		return s, validEmail(s)
-	}
-	if !utf8.ValidString(s) || strings.IndexFunc(s, HiddenRune) >= 0 {
+		if !strings.Contains(s, "xn--") {
+			return s, validEmail(s)
+		}
+	} else if !utf8.ValidString(s) || strings.IndexFunc(s, notAddressRune) >= 0 {
 		return "", false
 	}
-	// Lower-casing can undo composition in rare cases: normalise again.
-	s = norm.NFC.String(strings.ToLower(norm.NFC.String(s)))
+	s = emailaddr.Canonical(s)
 	return s, validEmail(s)
 }
 
+// notAddressRune reports a character no address may hold: anything but a
+// letter, mark, digit, punctuation or symbol, so white space (a no-break
+// space too), controls, format characters (a soft hyphen, the zero-width
+// ones, bidi controls) and unassigned or private-use code points. It
+// holds for every HiddenRune.
+func notAddressRune(r rune) bool {
+	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S)
+}
+
 // asciiText says whether s is all ASCII and, if so, whether it has a
-// control character (C0 or DEL, what unicode.IsControl is in ASCII).
-func asciiText(s string) (ascii, control bool) {
+// control character (C0 or DEL, what unicode.IsControl is in ASCII) or
+// a space.
+func asciiText(s string) (ascii, bad bool) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= utf8.RuneSelf:
 			return false, false
-		case c < 0x20 || c == 0x7f:
-			control = true
+		case c <= ' ' || c == 0x7f:
+			bad = true
 		}
 	}
-	return true, control
+	return true, bad
 }
 
-// validEmail accepts a bare address with a local part and a dotted domain.
+// validEmail accepts a bare address with a local part and a domain that
+// is a host name (emailaddr.ValidDomain: dotted labels of letters, digits
+// and hyphens, none starting or ending with one).
 func validEmail(s string) bool {
-	return plainAddress(s) || parsedValidEmail(s)
+	return (plainAddress(s) || parsedValidEmail(s)) && emailaddr.ValidDomain(s[strings.LastIndexByte(s, '@')+1:])
 }
 
-// parsedValidEmail is validEmail by net/mail's parser alone, for every
-// address plainAddress does not settle (and for the tests, as the
-// reference plainAddress must agree with).
+// parsedValidEmail is validEmail's syntax check by net/mail's parser
+// alone, for every address plainAddress does not settle (and for the
+// tests, as the reference plainAddress must agree with).
 func parsedValidEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
@@ -459,7 +473,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 			au.OAuthLinks = append(au.OAuthLinks, ascendkit.OAuthLink{
 				Provider:       name,
 				ProviderUserID: ea.ProviderUserID,
-				Email:          strings.ToLower(strings.TrimSpace(ea.EmailAddress)),
+				Email:          emailaddr.Canonical(ea.EmailAddress),
 			})
 		}
 		key := name

@@ -46,6 +46,10 @@ const (
 type canaryUser struct {
 	id, email, name string // cleaned for the terminal, email lower-cased
 	password        bool   // has a password in Clerk (or a digest in the export)
+	// clerkID is the source's id as it is: the canary selects by it, so
+	// that it imports exactly the row chosen, not another user of the
+	// same address. Empty for an address typed in full.
+	clerkID string
 }
 
 // canaryUsersMsg carries the candidates read from the start of the source.
@@ -229,6 +233,7 @@ func candidate(u *clerk.User) (canaryUser, bool) {
 		email:    termtext.Clean(strings.ToLower(strings.TrimSpace(email))),
 		name:     termtext.Clean(strings.Join(name, " ")),
 		password: u.PasswordEnabled || u.PasswordDigest != "",
+		clerkID:  u.ID,
 	}, true
 }
 
@@ -414,6 +419,9 @@ func (s *canaryScreen) start() tea.Cmd {
 	s.phase = canaryRunning
 	opts := s.pc.runOptions(importer.ModeRun)
 	opts.Only = []string{u.email}
+	if u.clerkID != "" {
+		opts.Only = []string{u.clerkID}
+	}
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
 	return tea.Batch(cmd, s.spinner.Tick)

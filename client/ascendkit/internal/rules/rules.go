@@ -13,12 +13,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
-	"golang.org/x/text/unicode/norm"
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 )
 
-// NormEmail is how emails are stored and compared: trimmed, NFC-normalised
-// and lower-cased, as the importer writes them (so a lookup typed with a
-// decomposed "é" finds the user).
+// NormEmail is how emails are stored and compared: emailaddr.Canonical,
+// the form the importer writes them in (so a lookup typed with a
+// decomposed "é", a trailing no-break space or an xn-- domain finds the
+// user).
 func NormEmail(s string) string {
 	if IsNormASCIIEmail(s) {
 		return s
@@ -28,21 +29,26 @@ func NormEmail(s string) string {
 
 // normEmail is NormEmail without the shortcut for addresses already
 // normal.
-func normEmail(s string) string {
-	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(s))))
-}
+func normEmail(s string) string { return emailaddr.Canonical(s) }
 
 // IsNormASCIIEmail reports whether s is ASCII and its own NormEmail: no
 // capital and no space at either end (NFC leaves ASCII as it is, and the
-// only spaces TrimSpace sees in ASCII are these six). It is false for any
-// non-ASCII address, normal or not.
+// only spaces TrimSpace sees in ASCII are these six), and any xn-- domain
+// label one that does not decode. It is false for any non-ASCII address,
+// normal or not.
 func IsNormASCIIEmail(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
 			return false
 		}
 	}
-	return s == "" || !asciiSpace(s[0]) && !asciiSpace(s[len(s)-1])
+	if s != "" && (asciiSpace(s[0]) || asciiSpace(s[len(s)-1])) {
+		return false
+	}
+	if at := strings.LastIndexByte(s, '@'); at >= 0 && strings.Contains(s[at+1:], "xn--") {
+		return normEmail(s) == s
+	}
+	return true
 }
 
 func asciiSpace(c byte) bool {

@@ -1,0 +1,42 @@
+package importer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// TestOnlyMatchesPrimaryEmail: --only by email selects the user imported
+// with that address, not another user who holds it as a secondary one.
+func TestOnlyMatchesPrimaryEmail(t *testing.T) {
+	secondary := func(u *clerk.User) {
+		u.EmailAddresses = append(u.EmailAddresses, clerk.EmailAddress{ID: "idn_sec2", EmailAddress: "other@example.com",
+			Verification: &clerk.Verification{Status: "unverified"}})
+	}
+	src := newSource(10,
+		mkUser("user_sec", "holder@example.com", secondary),
+		mkUser("user_oth", "other@example.com"),
+	)
+	emails := map[string]string{"user_sec": "holder@example.com", "user_oth": "other@example.com"}
+	for only, want := range map[string]string{
+		"Other@Example.com":  "user_oth",
+		"holder@example.com": "user_sec",
+		"user_sec":           "user_sec",
+	} {
+		env := openEnv(t)
+		r := run(t, src.clone(), env, Options{Mode: ModeRun, Only: []string{only}})
+		if r.Users.Imported != 1 {
+			t.Errorf("--only %s: imported %d, want 1", only, r.Users.Imported)
+		}
+		if _, err := env.GetUser(context.Background(), emails[want]); err != nil {
+			t.Errorf("--only %s: %s not imported: %v", only, want, err)
+		}
+		for _, w := range r.Warnings {
+			if strings.HasPrefix(w, "--only") {
+				t.Errorf("--only %s: warning %q", only, w)
+			}
+		}
+	}
+}
