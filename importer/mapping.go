@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -445,8 +446,14 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		}
 		if own, ok := au.Metadata["import"]; ok {
 			// metadata.import is the import's own record; a public_metadata
-			// key of the same name is kept beside it rather than lost.
-			au.Metadata["publicImport"] = own
+			// key of the same name is kept beside it rather than lost, under
+			// the first of publicImport, publicImport2, … the user's own
+			// metadata does not use.
+			key := "publicImport"
+			for i := 2; hasKey(au.Metadata, key); i++ {
+				key = "publicImport" + strconv.Itoa(i)
+			}
+			au.Metadata[key] = own
 		}
 		au.Metadata["import"] = importMeta(u.ID, now)
 	}
@@ -524,4 +531,9 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 
 func importMeta(sourceID string, now time.Time) map[string]any {
 	return map[string]any{"source": SourceClerk, "sourceId": sourceID, "importedAt": now.UTC().Format(time.RFC3339)}
+}
+
+func hasKey(m map[string]any, k string) bool {
+	_, ok := m[k]
+	return ok
 }

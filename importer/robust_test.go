@@ -241,7 +241,7 @@ func TestMetadataKeptExactly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "u.json")
 	os.WriteFile(path, []byte(`[{"id":"user_m","email_addresses":[{"id":"e","email_address":"m@example.com"}],
-		"public_metadata":{"big":12345678901234567890,"import":"mine"}}]`), 0o600)
+		"public_metadata":{"big":12345678901234567890,"import":"mine","publicImport":"also mine","publicImport2":null}}]`), 0o600)
 	src, _ := clerk.OpenFile(path)
 	defer src.Close()
 	run(t, src, env, Options{Mode: ModeRun})
@@ -250,7 +250,10 @@ func TestMetadataKeptExactly(t *testing.T) {
 		t.Fatal("not imported")
 	}
 	md := users[0].Metadata
-	if fmt.Sprint(md["big"]) != "12345678901234567890" || md["publicImport"] != "mine" {
+	// The user's own public_metadata.import moves to the first free
+	// publicImport key: none of theirs is overwritten.
+	if fmt.Sprint(md["big"]) != "12345678901234567890" || md["publicImport3"] != "mine" || md["publicImport"] != "also mine" ||
+		!hasKey(md, "publicImport2") || md["publicImport2"] != nil {
 		t.Fatalf("metadata = %v", md)
 	}
 	if imp, _ := md["import"].(map[string]any); imp["sourceId"] != "user_m" {
