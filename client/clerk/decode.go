@@ -144,6 +144,9 @@ type wireUser struct {
 	// PasswordEnabled shadows User's so that its absence can be told
 	// from false (see User.PasswordUnknown).
 	PasswordEnabled view `json:"password_enabled"`
+	// HasImage shadows User's: without it (exports that leave it out)
+	// an image_url is taken to be the user's own.
+	HasImage view `json:"has_image"`
 	// Only the presence of these secrets matters; their values are
 	// dropped with the raw record.
 	TOTPSecret         view `json:"totp_secret"`
@@ -169,6 +172,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 		return nil, false, err
 	}
 	u.PasswordEnabled = truthy(w.PasswordEnabled) || u.PasswordDigest != ""
+	u.HasImage = truthy(w.HasImage) || (isNull(w.HasImage) && strings.TrimSpace(u.ImageURL) != "")
 	if present(w.TOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}

@@ -399,3 +399,25 @@ func TestPasswordUnknown(t *testing.T) {
 		}
 	}
 }
+
+// An image_url is the user's own unless has_image says otherwise: exports
+// that leave has_image out keep their users' pictures.
+func TestImageWithoutHasImage(t *testing.T) {
+	for _, tc := range []struct {
+		rec  string
+		want bool
+	}{
+		{`{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"image_url":"https://img.example/a.png"}`, true},
+		{`{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"image_url":"https://img.example/a.png","has_image":false}`, false},
+		{`{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"image_url":"https://img.example/a.png","has_image":true}`, true},
+		{`{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"image_url":""}`, false},
+	} {
+		recs, err := readAllPath(t, writeTemp(t, "u.json", "["+tc.rec+"]"))
+		if err != nil || len(recs) != 1 || recs[0].User == nil {
+			t.Fatalf("%s: %v %+v", tc.rec, err, recs)
+		}
+		if got := recs[0].User.HasImage; got != tc.want {
+			t.Errorf("%s: HasImage %v, want %v", tc.rec, got, tc.want)
+		}
+	}
+}
