@@ -69,7 +69,7 @@ type classRec struct {
 	// Verified: the address is verified in Clerk; EnvVerified: in the
 	// environment's user with it (see noMerge).
 	Verified, EnvVerified bool
-	Links         []classLink
+	Links                 []classLink
 	// What the analysis counts.
 	HadPassword            bool
 	Providers, Unsupported []string
