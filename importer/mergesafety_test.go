@@ -120,7 +120,7 @@ func testMergeNeedsVerifiedEmail(t *testing.T, openEnv func(*testing.T) ascendki
 				t.Fatal(err)
 			}
 			if c.wantMerged {
-				if rep.Users.Merged != 1 || e.Detail != "" || e.Policy != PolicyMerge || len(u.OAuthLinks) != 1 || u.Username != "mallory" {
+				if rep.Users.Merged != 1 || e.Detail != "" || e.Policy != PolicyMerge || Unmergeable(e) || len(u.OAuthLinks) != 1 || u.Username != "mallory" {
 					t.Fatalf("a merge of a verified address did not happen: %+v, entry %+v, user %+v", rep.Users, e, u)
 				}
 				return
@@ -128,7 +128,7 @@ func testMergeNeedsVerifiedEmail(t *testing.T, openEnv func(*testing.T) ascendki
 			if rep.Users.Merged != 0 || rep.Users.Duplicates != 1 || rep.Users.DuplicateReasons[ReasonEmailExists] != 1 || rep.Users.Imported != 0 {
 				t.Errorf("users %+v: an unverified address must stay a duplicate, not merged", rep.Users)
 			}
-			if !strings.Contains(e.Detail, c.wantDetail) || e.Policy != PolicySkip || e.Reason != ReasonEmailExists {
+			if !strings.Contains(e.Detail, c.wantDetail) || e.Policy != PolicySkip || e.Reason != ReasonEmailExists || !Unmergeable(e) {
 				t.Errorf("entry %+v: want policy skip and detail %q", e, c.wantDetail)
 			}
 			if len(u.OAuthLinks) != 0 || u.Username != "" || u.ExternalID != "" || u.Phone != "" || rep.OAuthLinks != 0 {

@@ -358,6 +358,15 @@ type mergeTarget struct {
 	verified bool
 }
 
+// notMerged begins the Detail of a duplicate no policy merges (noMerge).
+const notMerged = "not merged: "
+
+// Unmergeable reports a duplicate that no policy or decision merges; its
+// Detail says why. The wizard offers it no merge.
+func Unmergeable(e Entry) bool {
+	return e.Kind == "duplicate" && strings.HasPrefix(e.Detail, notMerged)
+}
+
 // noMerge is why a duplicate cannot be merged, whatever its policy, or ""
 // when it can. A merge hands the user an address matched all that the
 // duplicate brings (its OAuth accounts, phone, username, external id), so
@@ -370,9 +379,9 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 	case e.Reason == ReasonAlreadyImported:
 		return "" // never merged (see duplicate): nothing to explain
 	case repeatedID && !repeatedEmail && e.Reason == ReasonRepeatedInSource:
-		return fmt.Sprintf("not merged: this Clerk user is listed again in the source, here with the address %s; only its first listing is imported, this one's data is dropped", e.Email)
+		return fmt.Sprintf(notMerged+"this Clerk user is listed again in the source, here with the address %s; only its first listing is imported, this one's data is dropped", e.Email)
 	case repeatedID:
-		return "not merged: this Clerk user is listed again in the source; only its first listing is imported, this one's data is dropped"
+		return notMerged + "this Clerk user is listed again in the source; only its first listing is imported, this one's data is dropped"
 	}
 	var where []string
 	if !verified {
@@ -389,9 +398,9 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 		return ""
 	}
 	if len(where) == 2 {
-		return fmt.Sprintf("not merged: %s is verified neither %s nor %s, so it does not prove the same person", e.Email, where[0], where[1])
+		return fmt.Sprintf(notMerged+"%s is verified neither %s nor %s, so it does not prove the same person", e.Email, where[0], where[1])
 	}
-	return fmt.Sprintf("not merged: %s is not verified %s, so it does not prove the same person", e.Email, where[0])
+	return fmt.Sprintf(notMerged+"%s is not verified %s, so it does not prove the same person", e.Email, where[0])
 }
 
 // newLinks keeps the links of a user to create that no other user owns:
