@@ -3,6 +3,7 @@ package importer
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -349,5 +350,27 @@ func testMergeAddsNoSocialOnly(t *testing.T, openEnv func(*testing.T) ascendkit.
 	}
 	if got := mergeTags([]string{TagClerk, TagSocialOnly, TagSSO, TagPasswordKept}); !slices.Equal(got, []string{TagClerk, TagSSO}) {
 		t.Errorf("mergeTags = %v", got)
+	}
+}
+
+// hasSeen answers from the recent table and from the sorted runs alike,
+// and records nothing (the merge rules ask it about earlier users).
+func TestHasSeenRecordsNothing(t *testing.T) {
+	s := newSeenSet()
+	defer s.release()
+	if s.hasSeen("k", "a") || s.addSeen("k", "a") {
+		t.Fatal("hasSeen recorded a value")
+	}
+	for i := range 2 * seenRecentMax {
+		s.addSeen("k", strconv.Itoa(i))
+	}
+	if len(s.runs.r) == 0 {
+		t.Fatal("nothing was compacted into a run")
+	}
+	if !s.hasSeen("k", "a") || !s.hasSeen("k", "7") || s.hasSeen("j", "a") || s.hasSeen("k", "b") || s.addSeen("k", "b") {
+		t.Fatal("hasSeen answers wrong after a compaction")
+	}
+	if err := s.check(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -482,10 +482,13 @@ func (s *seenSet) sawUser(id, email string, verified bool) (repeatedID, repeated
 		return true, s.hasSeen("email", email), false
 	}
 	if s.addSeen("email", email) {
-		return false, true, s.hasSeen("email-verified", email)
+		return false, true, !s.hasSeen("email-unverified", email)
 	}
-	if verified {
-		s.addSeen("email-verified", email)
+	// The unverified are the few: recording them keeps the set small.
+	// (Should the set fail, check stops the run before the page is
+	// written.)
+	if !verified {
+		s.addSeen("email-unverified", email)
 	}
 	return false, false, false
 }
