@@ -185,7 +185,7 @@ func testCanaryRunsAndUndo(t *testing.T, newHarness func(*testing.T) *harness) {
 	// canary is refused, naming them.
 	email := strings.ToLower(pick[0])
 	file := filepath.Join(h.dir, "other.json")
-	os.WriteFile(file, []byte(`[{"id":"user_other_1","email_addresses":[{"id":"e1","email_address":"`+email+`"}],"primary_email_address_id":"e1","created_at":1700000000000,"external_accounts":[{"provider":"oauth_github","provider_user_id":"gh-merge-1","verification":{"status":"verified"}}]}]`), 0o600)
+	os.WriteFile(file, []byte(`[{"id":"user_other_1","email_addresses":[{"id":"e1","email_address":"`+email+`","verification":{"status":"verified"}}],"primary_email_address_id":"e1","created_at":1700000000000,"external_accounts":[{"provider":"oauth_github","provider_user_id":"gh-merge-1","verification":{"status":"verified"}}]}]`), 0o600)
 	var merge importer.Report
 	h.json(&merge, "import", "clerk", "run", "--file", file, "--on-duplicate", "merge")
 	if merge.Users.Merged != 1 {
@@ -245,7 +245,7 @@ func testUndoForced(t *testing.T, newHarness func(*testing.T) *harness) {
 	h.json(&created, "user", "list")
 	victim := created[0].Email
 	file := filepath.Join(h.dir, "other.json")
-	os.WriteFile(file, []byte(`[{"id":"user_x","email_addresses":[{"id":"e1","email_address":"`+victim+`"}],"primary_email_address_id":"e1","created_at":1700000000000}]`), 0o600)
+	os.WriteFile(file, []byte(`[{"id":"user_x","email_addresses":[{"id":"e1","email_address":"`+victim+`","verification":{"status":"verified"}}],"primary_email_address_id":"e1","created_at":1700000000000}]`), 0o600)
 	var merge importer.Report
 	h.json(&merge, "import", "clerk", "run", "--file", file, "--on-duplicate", "merge")
 	if merge.Users.Merged != 1 {

@@ -66,7 +66,10 @@ type classRec struct {
 	Email  string
 	// ByID / ByEmail: the environment has a user of this Clerk id / email.
 	ByID, ByEmail bool
-	Links         []classLink
+	// Verified: the address is verified in Clerk; EnvVerified: in the
+	// environment's user with it (see noMerge).
+	Verified, EnvVerified bool
+	Links                 []classLink
 	// What the analysis counts.
 	HadPassword            bool
 	Providers, Unsupported []string
@@ -82,10 +85,12 @@ type classRec struct {
 }
 
 // classLink is one OAuth account of a user and whether the environment
-// already links it to someone.
+// already links it to someone, and to the user with the same address
+// (Own: a merge into that user needs nothing).
 type classLink struct {
 	Key   string
 	InEnv bool
+	Own   bool
 }
 
 // envStamp is what tells that the environment changed since the read:
@@ -182,11 +187,12 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		m := &ms[i]
 		cr := &out[at]
 		_, cr.ByID = byID[cr.ID]
-		_, cr.ByEmail = byEmail[cr.Email]
+		em, byEm := byEmail[cr.Email]
+		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
 		for _, l := range m.user.User.OAuthLinks {
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
-			_, in := byLink[k]
-			cr.Links = append(cr.Links, classLink{Key: k, InEnv: in})
+			owner, in := byLink[k]
+			cr.Links = append(cr.Links, classLink{Key: k, InEnv: in, Own: in && byEm && owner.UserID == em.UserID})
 		}
 		cr.HadPassword, cr.Providers, cr.Unsupported = m.hadPassword, m.providers, m.unsupported
 		cr.SSO, cr.MFA, cr.Unverified = m.sso, m.mfa, len(m.unverified)
@@ -459,21 +465,23 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			u.SkippedReasons[reason]++
 			return
 		}
-		repeatedID := seen.addSeen("id", cr.ID)
-		repeatedEmail := seen.addSeen("email", cr.Email)
+		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified)
 		if !repeatedID { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
 				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})
 			rep.OAuthLinksUnverified += cr.Unverified
 		}
 		reason := ""
+		var to mergeTarget
 		switch {
 		case cr.ByID:
 			reason = ReasonAlreadyImported
 		case cr.ByEmail:
 			reason = ReasonEmailExists
+			to.verified = cr.EnvVerified
 		case repeatedID || repeatedEmail:
 			reason = ReasonRepeatedInSource
+			to = mergeTarget{verified: firstVerified, inSource: true}
 		}
 		if reason == "" {
 			links := 0
@@ -482,6 +490,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 					rep.OAuthLinkConflicts++
 					continue
 				}
+				seen.addSeen("link-of", linkOf(l.Key, cr.Email))
 				links++
 			}
 			if !opts.Phases.Users {
@@ -514,15 +523,21 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		if p, ok := opts.Decisions[cr.ID]; ok {
 			policy = p
 		}
-		if policy != PolicyMerge || !opts.Phases.Users || reason == ReasonAlreadyImported {
+		if policy != PolicyMerge || !opts.Phases.Users || reason == ReasonAlreadyImported ||
+			noMerge(Entry{Reason: reason, Email: cr.Email}, cr.Verified, repeatedID, repeatedEmail, to) != "" {
 			return
 		}
 		u.ToMerge++
-		for _, l := range cr.Links {
-			if seen.addSeen("link", l.Key) || l.InEnv {
-				continue
+		for _, l := range cr.Links { // as runner.mergeLinks
+			inSource := seen.addSeen("link", l.Key)
+			switch {
+			case !inSource && !l.InEnv:
+				seen.addSeen("link-of", linkOf(l.Key, cr.Email))
+				rep.OAuthLinks++
+			case inSource && seen.hasSeen("link-of", linkOf(l.Key, cr.Email)), l.Own:
+			default:
+				rep.OAuthLinkConflicts++
 			}
-			rep.OAuthLinks++
 		}
 	})
 	if err == nil {

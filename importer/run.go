@@ -316,25 +316,28 @@ func (r *runner) page(recs []clerk.Record) error {
 	for _, it := range items {
 		u := it.rec.User
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
-		repeatedID := r.seen.addSeen("id", u.ID)
-		repeatedEmail := r.seen.addSeen("email", it.m.email)
+		repeatedID, repeatedEmail, firstVerified := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified)
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
 			r.analyze(it.rec.Pos, u, &it.m)
 		}
+		var to mergeTarget
 		if mt, ok := byID[u.ID]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
+			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified}
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
+			to = mergeTarget{verified: firstVerified, inSource: true}
 		}
 		if e.Reason == "" {
 			it.m.user.User.OAuthLinks = r.newLinks(e, it.m.user.User.OAuthLinks, byLink)
 			r.queueCreate(e, it.m)
 		} else {
-			r.duplicate(e, it.m, byLink)
+			e.Detail = noMerge(e, it.m.user.User.EmailVerified, repeatedID, repeatedEmail, to)
+			r.duplicate(e, it.m, byLink, to)
 		}
 	}
 	// What the set said for this page is only sure while it can read its
@@ -348,6 +351,60 @@ func (r *runner) page(recs []clerk.Record) error {
 		return r.flush()
 	}
 	return nil
+}
+
+// mergeTarget is the user a duplicate would merge into: one of the
+// environment (userID) or the earlier user of this source with the same
+// address (inSource), and whether that user's address is verified.
+type mergeTarget struct {
+	userID   string
+	inSource bool
+	verified bool
+}
+
+// notMerged begins the Detail of a duplicate no policy merges (noMerge).
+const notMerged = "not merged: "
+
+// Unmergeable reports a duplicate that no policy or decision merges; its
+// Detail says why. The wizard offers it no merge.
+func Unmergeable(e Entry) bool {
+	return e.Kind == "duplicate" && strings.HasPrefix(e.Detail, notMerged)
+}
+
+// noMerge is why a duplicate cannot be merged, whatever its policy, or ""
+// when it can. A merge hands the user an address matched all that the
+// duplicate brings (its OAuth accounts, phone, username, external id), so
+// both must have proved they hold the address: an unverified one proves
+// nothing about who holds it, and a merge on it would let whoever signed
+// up with someone else's address take over their account. A Clerk user
+// listed again in the source is that very user, never merged into itself.
+func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) string {
+	switch {
+	case e.Reason == ReasonAlreadyImported:
+		return "" // never merged (see duplicate): nothing to explain
+	case repeatedID && !repeatedEmail && e.Reason == ReasonRepeatedInSource:
+		return fmt.Sprintf(notMerged+"this Clerk user is listed again in the source, here with the address %s; only its first listing is imported, this one's data is dropped", e.Email)
+	case repeatedID:
+		return notMerged + "this Clerk user is listed again in the source; only its first listing is imported, this one's data is dropped"
+	}
+	var where []string
+	if !verified {
+		where = append(where, "in Clerk")
+	}
+	if !to.verified {
+		if to.inSource {
+			where = append(where, "for the earlier user of this source with it")
+		} else {
+			where = append(where, "in AscendKit")
+		}
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	if len(where) == 2 {
+		return fmt.Sprintf(notMerged+"%s is verified neither %s nor %s, so it does not prove the same person", e.Email, where[0], where[1])
+	}
+	return fmt.Sprintf(notMerged+"%s is not verified %s, so it does not prove the same person", e.Email, where[0])
 }
 
 // newLinks keeps the links of a user to create that no other user owns:
@@ -373,22 +430,71 @@ func (r *runner) newLinks(e Entry, links []ascendkit.OAuthLink, byLink map[strin
 			r.warn(w)
 			continue
 		}
+		r.seen.addSeen("link-of", linkOf(k, e.Email))
 		kept = append(kept, l)
 	}
 	return kept
 }
 
-// mergeLinks keeps the links a merge would add: those nobody has yet.
-func (r *runner) mergeLinks(links []ascendkit.OAuthLink, byLink map[string]ascendkit.Match) []ascendkit.OAuthLink {
+// mergeLinks keeps the links a merge would add: those nobody has yet. One
+// another user owns is dropped and reported as newLinks does; one the
+// user merged into has already needs nothing.
+func (r *runner) mergeLinks(e Entry, links []ascendkit.OAuthLink, byLink map[string]ascendkit.Match, to mergeTarget) []ascendkit.OAuthLink {
 	kept := links[:0:0]
 	for _, l := range links {
 		k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
-		if _, inEnv := byLink[k]; r.seen.addSeen("link", k) || inEnv {
+		owner, inEnv := byLink[k]
+		inEnv = inEnv && owner.RunID != r.runID
+		inSource := r.seen.addSeen("link", k)
+		switch {
+		case !inSource && !inEnv:
+			r.seen.addSeen("link-of", linkOf(k, e.Email))
+			kept = append(kept, l)
 			continue
+		case inSource && r.seen.hasSeen("link-of", linkOf(k, e.Email)),
+			inEnv && to.userID != "" && owner.UserID == to.userID:
+			continue // the user merged into has it
 		}
-		kept = append(kept, l)
+		w := e
+		w.Reason, w.Policy = ReasonLinkConflict, ""
+		w.Detail = fmt.Sprintf("%s account %s is already linked to ", l.Provider, l.ProviderUserID)
+		if inEnv {
+			w.ExistingUserID = owner.UserID
+			w.Detail += owner.UserID
+		} else {
+			w.Detail += "an earlier user of this source"
+		}
+		w.Detail += "; the merge does not add it"
+		r.warn(w)
 	}
 	return kept
+}
+
+// linkOf keys, in the seen set, an OAuth account given in this source to
+// the user with email: a merge into that user who has it already is no
+// conflict. A link is given only to the first user of an address (created)
+// or merged into the user with it, so the address names the user.
+func linkOf(k, email string) string { return k + "\x00" + email }
+
+// sawUser records a user of this source: whether its id and its address
+// were met before and, for an address met before, whether the user with
+// it a merge would go into (its first holder) had it verified. A listing
+// that repeats an id is dropped, so its address is not recorded: it holds
+// nothing a later user could merge into.
+func (s *seenSet) sawUser(id, email string, verified bool) (repeatedID, repeatedEmail, firstVerified bool) {
+	if s.addSeen("id", id) {
+		return true, s.hasSeen("email", email), false
+	}
+	if s.addSeen("email", email) {
+		return false, true, !s.hasSeen("email-unverified", email)
+	}
+	// The unverified are the few: recording them keeps the set small.
+	// (Should the set fail, check stops the run before the page is
+	// written.)
+	if !verified {
+		s.addSeen("email-unverified", email)
+	}
+	return false, false, false
 }
 
 // warn reports a user imported with something left out.
@@ -411,11 +517,16 @@ func (r *runner) skip(e Entry) {
 	r.opts.OnEvent(EntryFound{Entry: e})
 }
 
-func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match) {
+// duplicate reports a duplicate and queues its merge when its policy is
+// merge and it can be merged: e.Detail, from noMerge, says why not.
+func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match, to mergeTarget) {
 	e.Kind = "duplicate"
 	e.Policy = r.opts.OnDuplicate
 	if p, ok := r.opts.Decisions[e.SourceID]; ok {
 		e.Policy = p
+	}
+	if e.Detail != "" {
+		e.Policy = PolicySkip // what is applied
 	}
 	r.report.Users.Duplicates++
 	r.report.Users.DuplicateReasons[e.Reason]++
@@ -427,7 +538,7 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 	}
 	mg := ascendkit.Merge{
 		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: mergeTags(m.user.User.Tags),
-		OAuthLinks: r.mergeLinks(m.user.User.OAuthLinks, byLink), ImportMeta: importMeta(e.SourceID, r.now),
+		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: importMeta(e.SourceID, r.now),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
 	}
@@ -438,15 +549,19 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match)
 // happened to the Clerk password of a user the import creates; the user
 // merged into keeps their own password (kept by an earlier import, set
 // here, or still to reset), which a merge neither changes nor knows, so
-// neither tag is added: one would send a user with a working password
-// the reset emails, the other keep them from a user who needs them.
+// none of them is added: one would send a user with a working password
+// the reset emails, another keep them from a user who needs them, and
+// social-only would say a user with a password has none.
 func mergeTags(tags []string) []string {
-	if !slices.Contains(tags, TagPasswordKept) && !slices.Contains(tags, TagNeedsPasswordReset) {
+	if !slices.ContainsFunc(tags, passwordTag) {
 		return tags
 	}
-	return slices.DeleteFunc(slices.Clone(tags), func(t string) bool {
-		return t == TagPasswordKept || t == TagNeedsPasswordReset
-	})
+	return slices.DeleteFunc(slices.Clone(tags), passwordTag)
+}
+
+// passwordTag reports a tag that says what a user's password is.
+func passwordTag(t string) bool {
+	return t == TagPasswordKept || t == TagNeedsPasswordReset || t == TagSocialOnly
 }
 
 // analyze adds a user to the settings analysis and warns about what of

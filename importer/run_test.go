@@ -121,7 +121,8 @@ func mixedSource() *sliceSource {
 func seedTaken(t *testing.T, env ascendkit.Environment) string {
 	t.Helper()
 	res, err := env.ApplyImport(context.Background(), ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{{
-		User:   ascendkit.User{Email: "taken@example.com", Name: "Own Name", Metadata: map[string]any{"plan": "pro"}, CreatedAt: now},
+		User: ascendkit.User{Email: "taken@example.com", Name: "Own Name", Metadata: map[string]any{"plan": "pro"}, CreatedAt: now,
+			EmailVerified: true},
 		Source: "signup", SourceID: "s1"}}}, now)
 	if err != nil || res.Created != 1 {
 		t.Fatalf("seed: %+v %v", res, err)
@@ -320,7 +321,8 @@ func testMergePolicy(t *testing.T, openEnv func(*testing.T) ascendkit.Environmen
 	if taken.Name != "Own Name" || taken.Metadata["plan"] != "pro" {
 		t.Errorf("merge overwrote the user's own fields: %+v", taken)
 	}
-	if len(taken.OAuthLinks) != 1 || taken.OAuthLinks[0].Provider != "google" || !slices.Equal(taken.Tags, []string{TagClerk, TagSocialOnly}) {
+	if len(taken.OAuthLinks) != 1 || taken.OAuthLinks[0].Provider != "google" || !slices.Equal(taken.Tags, []string{TagClerk}) {
+		// (Not social-only: the user merged into keeps their own sign-in.)
 		t.Errorf("merge did not add links/tags: %+v", taken)
 	}
 	if imp, _ := taken.Metadata["import"].(map[string]any); imp["sourceId"] != "user_exists" {

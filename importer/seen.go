@@ -225,7 +225,12 @@ func (s *seenSet) fail(err error) {
 
 // addSeen records kind+v and reports whether it was already there. After
 // a failure (see check) it reports false and records nothing.
-func (s *seenSet) addSeen(kind, v string) bool {
+func (s *seenSet) addSeen(kind, v string) bool { return s.lookup(kind, v, true) }
+
+// hasSeen reports whether kind+v was recorded, recording nothing.
+func (s *seenSet) hasSeen(kind, v string) bool { return s.lookup(kind, v, false) }
+
+func (s *seenSet) lookup(kind, v string, add bool) bool {
 	if s.err != nil {
 		return false
 	}
@@ -247,6 +252,9 @@ func (s *seenSet) addSeen(kind, v string) bool {
 		if ok {
 			return true
 		}
+	}
+	if !add {
+		return false
 	}
 	s.recent.insert(slot, h)
 	if s.recent.n >= seenRecentMax {

@@ -25,6 +25,10 @@ func recountUsers() []clerk.User {
 	us[8].Banned = true
 	us[8].EmailAddresses[0].EmailAddress = "u9@example.com"
 	us[10].EmailAddresses[0].EmailAddress = "taken@example.com"
+	// Merges need the address verified on both sides.
+	for _, i := range []int{1, 5, 10} {
+		us[i].EmailAddresses[0].Verification = &clerk.Verification{Status: "verified"}
+	}
 	return us
 }
 
@@ -44,7 +48,7 @@ func newRealCore(t *testing.T) (*realCore, Config) {
 	}
 	t.Cleanup(func() { env.Close() })
 	if _, err := env.ApplyImport(context.Background(), ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{{
-		User: ascendkit.User{Email: "taken@example.com", CreatedAt: fixedNow}, Source: "signup", SourceID: "s1"}}}, fixedNow); err != nil {
+		User: ascendkit.User{Email: "taken@example.com", CreatedAt: fixedNow, EmailVerified: true}, Source: "signup", SourceID: "s1"}}}, fixedNow); err != nil {
 		t.Fatal(err)
 	}
 	rc := &realCore{env: env, users: recountUsers()}

@@ -426,6 +426,9 @@ func (s *duplicatesScreen) policyCell(e importer.Entry) string {
 }
 
 func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
+	if importer.Unmergeable(e) {
+		return importer.PolicySkip // whatever was chosen: see its detail
+	}
 	if p, ok := s.decisions[e.SourceID]; ok {
 		return p
 	}
@@ -616,6 +619,8 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		c := s.table.Cursor()
 		if e, ok := s.selected(); ok && e.Kind != kindDuplicate {
 			s.notice = whyNoPolicy(e)
+		} else if ok && importer.Unmergeable(e) {
+			s.notice = "This duplicate can only be skipped: " + strings.TrimPrefix(termtext.Clean(e.Detail), "not merged: ") + "."
 		} else if ok {
 			next := importer.PolicyMerge
 			if s.policy(e) == importer.PolicyMerge {
@@ -692,7 +697,7 @@ func (s *duplicatesScreen) filtered() bool {
 func (s *duplicatesScreen) askBulk(p importer.Policy) {
 	c := bulkChange{policy: p, all: !s.filtered()}
 	for _, i := range s.visible {
-		if e := s.entries[i]; e.Kind == kindDuplicate && s.policy(e) != p {
+		if e := s.entries[i]; e.Kind == kindDuplicate && s.policy(e) != p && !importer.Unmergeable(e) {
 			c.rows = append(c.rows, i)
 		}
 	}

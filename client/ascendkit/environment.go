@@ -169,6 +169,11 @@ type Match struct {
 	UserID string
 	// RunID is the import run that created the user ("" if not imported).
 	RunID string
+	// EmailVerified is whether the user's address is verified. LookupEmails
+	// fills it (the other lookups leave it false): an importer merges
+	// another account's data into a user only when both sides have proved
+	// they hold the address.
+	EmailVerified bool
 }
 
 // UserFilter narrows ListUsers.
@@ -271,7 +276,8 @@ type Environment interface {
 	// LookupSourceIDs returns, for the given ids of a source, the users they
 	// were imported (or merged) into.
 	LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]Match, error)
-	// LookupEmails returns the users owning the given lower-cased emails.
+	// LookupEmails returns the users owning the given lower-cased emails,
+	// with whether each user's email is verified.
 	LookupEmails(ctx context.Context, emails []string) (map[string]Match, error)
 	// LookupLinks returns the users owning the given OAuth accounts, keyed
 	// by LinkKey(provider, providerUserID).

@@ -193,16 +193,30 @@ func testLookups(t *testing.T, be Backend) {
 	pre := imported(2)
 	pre.Source, pre.SourceID = "signup", "s2"
 	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{pre}})
+	// An address nobody proved: an importer must not merge into it.
+	unverified := imported(3)
+	unverified.User.EmailVerified = false
+	unverified.Source, unverified.SourceID = "signup", "s3"
+	apply(t, l, ascendkit.ImportBatch{RunID: "run1", Create: []ascendkit.ImportedUser{unverified}})
 	u1, _ := l.GetUser(ctx, "user1@example.com")
 	u2, _ := l.GetUser(ctx, "user2@example.com")
+	u3, _ := l.GetUser(ctx, "user3@example.com")
 
-	m, err := l.LookupEmails(ctx, []string{"user1@example.com", "User2@Example.com", "none@example.com"})
+	m, err := l.LookupEmails(ctx, []string{"user1@example.com", "User2@Example.com", "none@example.com", "USER3@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]ascendkit.Match{"user1@example.com": {UserID: u1.ID, RunID: "run1"}, "User2@Example.com": {UserID: u2.ID}}
+	want := map[string]ascendkit.Match{"user1@example.com": {UserID: u1.ID, RunID: "run1", EmailVerified: true},
+		"User2@Example.com": {UserID: u2.ID, EmailVerified: true}, "USER3@example.com": {UserID: u3.ID, RunID: "run1"}}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("LookupEmails = %v, want %v", m, want)
+	}
+	// The importer's own (normalised) keys take the backends' fast path.
+	m, err = l.LookupEmails(ctx, []string{"user1@example.com", "user3@example.com"})
+	want = map[string]ascendkit.Match{"user1@example.com": {UserID: u1.ID, RunID: "run1", EmailVerified: true},
+		"user3@example.com": {UserID: u3.ID, RunID: "run1"}}
+	if err != nil || !reflect.DeepEqual(m, want) {
+		t.Errorf("LookupEmails (normalised) = %v, %v, want %v", m, err, want)
 	}
 	if m, err := l.LookupEmails(ctx, nil); err != nil || m == nil || len(m) != 0 {
 		t.Errorf("LookupEmails(nil) = %v, %v", m, err)

@@ -63,7 +63,7 @@ func lookupSourceIDs(ctx context.Context, q querier, source string, ids []string
 }
 
 // LookupEmails implements ascendkit.Environment: keys are the emails as
-// given, compared after normalisation.
+// given, compared after normalisation, with the user's email_verified.
 func (e *Env) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
 	out, err := lookupEmails(ctx, e.pool, emails)
 	if err != nil {
@@ -80,14 +80,14 @@ func lookupEmails(ctx context.Context, q querier, emails []string) (map[string]a
 	normed, given := rules.GroupEmails(emails)
 	// Key probes, as in lookupSourceIDs: "email = ANY($1)" took a bitmap
 	// scan of the whole array each page, about a third more server time.
-	rows, err := q.Query(ctx, `SELECT u.email, u.id, u.import_run FROM unnest($1::text[]) AS k (e)
-		CROSS JOIN LATERAL (SELECT email, id, import_run FROM users WHERE email = k.e OFFSET 0) u`, freshPlan, normed)
+	rows, err := q.Query(ctx, `SELECT u.email, u.id, u.import_run, u.email_verified FROM unnest($1::text[]) AS k (e)
+		CROSS JOIN LATERAL (SELECT email, id, import_run, email_verified FROM users WHERE email = k.e OFFSET 0) u`, freshPlan, normed)
 	if err != nil {
 		return nil, err
 	}
 	var em string
 	var m ascendkit.Match
-	_, err = pgx.ForEachRow(rows, []any{&em, &m.UserID, &m.RunID}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&em, &m.UserID, &m.RunID, &m.EmailVerified}, func() error {
 		for _, g := range given[em] {
 			out[g] = m
 		}

@@ -33,7 +33,7 @@ func (l *Local) LookupSourceIDs(ctx context.Context, source string, ids []string
 const (
 	sourceIDsSQL = `SELECT s.source_id, s.user_id, s.run_id FROM json_each(?2) k
 		CROSS JOIN import_sources s ON s.source = ?1 AND s.source_id = k.value`
-	emailsSQL = `SELECT u.email, u.id, u.import_run FROM json_each(?1) k
+	emailsSQL = `SELECT u.email, u.id, u.import_run, u.email_verified FROM json_each(?1) k
 		CROSS JOIN users u ON u.email = k.value`
 	// One query per provider (a source has a handful), so that each row
 	// is a plain string: a [provider, id] pair per JSON value was parsed
@@ -179,7 +179,8 @@ func jsonKeys(keys []string) (string, bool) {
 
 // LookupEmails returns the users owning the given emails, keyed by the
 // emails as given (compared case-insensitively). RunID is the import run
-// that created the user ("" if it was not imported).
+// that created the user ("" if it was not imported); EmailVerified is the
+// user's email_verified.
 func (l *Local) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
 	return lookupEmails(ctx, preparedReads{l}, emails)
 }
@@ -222,7 +223,7 @@ func lookupEmailsIn(ctx context.Context, q rowsQueryer, norm []string, given map
 	}
 	return inChunks(nil, norm, func(marks string, args []any) error {
 		rows, err := q.QueryContext(ctx,
-			`SELECT email, id, import_run FROM users WHERE email IN (`+marks+`)`, args...)
+			`SELECT email, id, import_run, email_verified FROM users WHERE email IN (`+marks+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -236,7 +237,7 @@ func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascend
 	for rows.Next() {
 		var e string
 		var m ascendkit.Match
-		if err := rows.Scan(&e, &m.UserID, &m.RunID); err != nil {
+		if err := rows.Scan(&e, &m.UserID, &m.RunID, &m.EmailVerified); err != nil {
 			rows.Close()
 			return err
 		}
