@@ -297,10 +297,7 @@ func (c *Classified) finish(r *runner, err error) bool {
 	// middle) and the settings' (last); the others are kept as they are:
 	// the source's notes first, then the passwords file's and the count's.
 	w := len(c.base.Warnings)
-	set := 0
-	if r.opts.Phases.Settings {
-		set = len(SettingsWarnings(c.base.Settings))
-	}
+	set := r.settingsWarnings
 	if c.base.Passwords.Unmatched > 0 {
 		c.tail++
 	}
@@ -560,6 +557,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		rep.Settings = SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
 			ProviderUsers: map[string]int{}, SSOConnections: []string{},
 			Before: slices.Clone(b.Settings.Before), After: slices.Clone(b.Settings.Before)}
+		rep.Warnings = append(rep.Warnings, userWarnings(SettingsFor(z.snapshot(u.Fetched, opts.Providers), b.Settings.Before, opts.Providers))...)
 	}
 	if !opts.Phases.Users {
 		*u = UserCounts{Fetched: u.Fetched, DuplicateReasons: zeroed(u.DuplicateReasons), SkippedReasons: zeroed(u.SkippedReasons)}

@@ -57,6 +57,9 @@ type runner struct {
 	// writing is the batch being written while the next pages are read
 	// and classified; nil when no write is in flight.
 	writing chan written
+	// settingsWarnings is how many warnings the settings phase appended
+	// last (see Classified).
+	settingsWarnings int
 	// passwordAssumed counts users whose source did not say whether they
 	// had a password and who were taken to have one (see resolvePasswords).
 	passwordAssumed int
@@ -806,10 +809,15 @@ func (r *runner) settings() error {
 	if !r.opts.Phases.Settings {
 		s.Providers = []string{}
 		s.After = s.Before
+		// What the users written need (SSO set up, MFA enrolled again) and
+		// who was left out is said whatever the phase.
+		w := userWarnings(SettingsFor(a, s.Before, r.opts.Providers))
+		r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 		return nil
 	}
 	*s = SettingsFor(a, s.Before, r.opts.Providers)
-	r.report.Warnings = append(r.report.Warnings, SettingsWarnings(*s)...)
+	w := SettingsWarnings(*s)
+	r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 	if r.opts.Mode != ModeRun {
 		return nil
 	}
@@ -879,6 +887,13 @@ func SettingsWarnings(s SettingsReport) []string {
 		out = append(out, fmt.Sprintf(
 			"%s in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", countUsers(s.PasswordlessUsers, "", "signed", "signed")))
 	}
+	return append(out, userWarnings(s)...)
+}
+
+// userWarnings are the warnings of SettingsWarnings about the users
+// themselves rather than the providers: a --users run gives them too.
+func userWarnings(s SettingsReport) []string {
+	var out []string
 	if s.SSOUsers > 0 {
 		out = append(out, fmt.Sprintf(
 			"%s in through SAML or enterprise SSO (tagged %s): set up these connections in AscendKit before they sign in: %s.",

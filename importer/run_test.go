@@ -486,3 +486,25 @@ func TestProvidersOverrideKeepsCredentials(t *testing.T) {
 		t.Fatalf("providers %v, after %v", rep.Settings.Providers, rep.Settings.After)
 	}
 }
+
+// TestUsersPhaseWarnsAboutItsUsers: a --users run writes users tagged for
+// MFA re-enrolment and SSO; the warnings that tell the operator what those
+// users need come with it, not only with a settings run.
+func TestUsersPhaseWarnsAboutItsUsers(t *testing.T) {
+	env := openEnv(t)
+	mfa := mkUser("user_mfa", "mfa@example.com", withPassword)
+	mfa.TOTPEnabled, mfa.TwoFactorEnabled = true, true
+	sso := mkUser("user_sso", "sso@example.com")
+	sso.SAMLAccounts = []clerk.SAMLAccount{{ID: "samlacc_1", Provider: "saml_okta", EmailAddress: "sso@example.com",
+		SAMLConnection: &clerk.Connection{ID: "samlc_1", Domain: "example.com", Provider: "saml_okta"}}}
+	rep := run(t, newSource(10, mfa, sso), env, Options{Mode: ModeRun, Phases: Phases{Users: true}})
+	w := strings.Join(rep.Warnings, "\n")
+	for _, want := range []string{TagMFAReenroll, TagSSO} {
+		if !strings.Contains(w, want) {
+			t.Errorf("--users warnings lack %s: %q", want, w)
+		}
+	}
+	if rep.Settings.MFAUsers != 0 || len(rep.Settings.Providers) != 0 {
+		t.Errorf("--users settings block %+v, want zeros", rep.Settings)
+	}
+}
