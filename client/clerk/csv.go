@@ -472,7 +472,7 @@ func (s *csvFile) decodeUTF16() {
 		return
 	}
 	// The mark picks the byte order and is dropped; an odd last byte
-	// reads as U+FFFD, in a row then refused as malformed or not.
+	// decodes as U+FFFD.
 	dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
 	s.br = bufio.NewReaderSize(transform.NewReader(s.br, dec), 64<<10)
 }
@@ -488,7 +488,7 @@ func sepLine(data []byte) (sep byte, ok bool, err error) {
 		return 0, false, nil
 	}
 	switch rest := v[4:]; {
-	case len(rest) == 1 && bytes.IndexByte([]byte(headerSeps), rest[0]) >= 0:
+	case len(rest) == 1 && bytes.IndexByte(headerSeps, rest[0]) >= 0:
 		return rest[0], true, nil
 	case len(rest) == 1 && rest[0] >= 0x20 && rest[0] < 0x7f:
 		return 0, true, fmt.Errorf("the first line asks for %q as the separator; save the file as comma-separated CSV UTF-8", rest)
@@ -547,7 +547,7 @@ func (s *csvFile) readHeader() error {
 		seps = []byte{hint}
 	}
 	// The separator is the one that finds the most column names; comma
-	// wins ties, so a comma file never reads otherwise.
+	// wins ties.
 	var (
 		fields   []string
 		best     = -1
