@@ -681,6 +681,16 @@ func TestCSVShortRowEchoesNoSecret(t *testing.T) {
 	if strings.Contains(recs[3].Err.Error(), "tomorrow") {
 		t.Errorf("a short row's cell is quoted: %v", recs[3].Err)
 	}
+	// last_sign_in_at is read the same way.
+	last := csvUsers(t, "last.csv", "id,primary_email_address,last_sign_in_at,totp_secret\nuser_1,a@x.io,"+totp+"\nuser_2,b@x.io,"+totp+",\n")
+	if len(last) != 2 {
+		t.Fatalf("last_sign_in_at: %d records", len(last))
+	}
+	for _, r := range last {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), `field "last_sign_in_at": the value (not shown`) || strings.Contains(r.Err.Error(), totp) {
+			t.Errorf("last_sign_in_at record %d: %v", r.Pos, r.Err)
+		}
+	}
 
 	// Flags likewise; and nothing of the secrets reaches the entries.
 	flags := "id,primary_email_address,totp_secret,banned,locked,has_image\n" +
