@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
 	bolt "go.etcd.io/bbolt"
@@ -53,6 +54,10 @@ type staged struct {
 	ids     int    // distinct ids staged
 	broken  int    // records of the passwords file that did not decode
 	digests int    // records that carry a password digest
+
+	// brokenAt names the first few broken records (position, line and id
+	// when readable), so that the warning says where to look.
+	brokenAt []string
 }
 
 type stagedDigest struct {
@@ -169,7 +174,7 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 		}
 		for _, rec := range recs {
 			if rec.Err != nil || rec.User == nil || rec.User.ID == "" || len(rec.User.ID) > maxStagedID {
-				s.broken++
+				s.noteBroken(rec)
 				continue
 			}
 			if rec.User.PasswordDigest != "" {
@@ -201,6 +206,45 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 		return nil, fmt.Errorf("passwords file: staging: %w", err)
 	}
 	return append(runs, &sortedRun{mem: s.sortChunk(chunk)}), nil
+}
+
+// maxBrokenNamed is how many unreadable records brokenWarning names.
+const maxBrokenNamed = 3
+
+// noteBroken counts a record of the passwords file that cannot be staged
+// and names the first few: the reader's own words (its position, line
+// and reason, which never quote a digest), and the id when it gave one.
+func (s *staged) noteBroken(rec clerk.Record) {
+	s.broken++
+	if len(s.brokenAt) >= maxBrokenNamed {
+		return
+	}
+	var what string
+	switch {
+	case rec.Err != nil:
+		what = rec.Err.Error()
+		if rec.ID != "" && !strings.Contains(what, rec.ID) {
+			what += fmt.Sprintf(" (id %q)", rec.ID)
+		}
+	case rec.User == nil || rec.User.ID == "":
+		what = fmt.Sprintf("record %d: no id", rec.Pos)
+	default:
+		what = fmt.Sprintf("record %d: an id over %d bytes", rec.Pos, maxStagedID)
+	}
+	if len(what) > 300 {
+		what = strings.ToValidUTF8(what[:300], "") + "…"
+	}
+	s.brokenAt = append(s.brokenAt, what)
+}
+
+// brokenWarning is the warning for the records noteBroken counted.
+func (s *staged) brokenWarning() string {
+	more := ""
+	if s.broken > len(s.brokenAt) {
+		more = "; …"
+	}
+	return fmt.Sprintf("%s of the passwords file could not be read; their users need a password reset (%s%s).",
+		countRecords(s.broken), strings.Join(s.brokenAt, "; "), more)
 }
 
 // seal gives the record the next ordinal and seals its digest, bound to

@@ -12,6 +12,9 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Dashboard CSV export columns (Dashboard → Settings → User exports), plus
@@ -64,15 +67,31 @@ type csvFile struct {
 	// hold bare quotes (see parseRow).
 	jsonCols map[int]bool
 	ncols    int
+	// colNames are the columns by index ("" for an empty name or one
+	// that is not shown).
+	colNames []string
 	header   bool
 	pos      int
 	done     bool
 	err      error
 	buf      []byte
+	// sep is the field separator: ',' unless Excel's "sep=" line or the
+	// header says ';' or TAB (European and "Unicode text" saves).
+	sep byte
+	// afterCR: the last byte consumed was a CR, so a LF next is the second
+	// half of a CRLF (one line end, not two).
+	afterCR bool
+	// comments counts the `#` lines after the header, skipped as
+	// commented-out rows; commentLines names the first few.
+	comments     int
+	commentLines []int
 }
 
+// maxCommentLines is how many commented-out lines a note names.
+const maxCommentLines = 5
+
 func newCSVFile(name string, f *os.File, br *bufio.Reader, lines int) *csvFile {
-	return &csvFile{exportFile: exportFile{name: name, f: f}, br: br, line: lines}
+	return &csvFile{exportFile: exportFile{name: name, f: f}, br: br, line: lines, sep: ','}
 }
 
 // Format implements Formatter.
@@ -101,8 +120,33 @@ func (s *csvFile) Notes() []string {
 	}
 	lacks = append(lacks, "OAuth accounts")
 	effects = append(effects, "no OAuth links")
-	return []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. Import the JSON export (or use the API) to keep them.",
+	notes := []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. Import the JSON export (or use the API) to keep them.",
 		joinOr(lacks), joinAnd(effects))}
+	if s.comments > 0 {
+		// A commented-out row is skipped on purpose, but never silently:
+		// a `#` typed by accident would otherwise lose a user unseen.
+		lines := make([]string, len(s.commentLines))
+		for i, l := range s.commentLines {
+			lines[i] = fmt.Sprint(l)
+		}
+		more := ""
+		if s.comments > len(s.commentLines) {
+			more = ", …"
+		}
+		notes = append(notes, fmt.Sprintf("Skipped %s after the header as commented out (starting with #: %s %s%s); remove the # to import a user written there.",
+			countLines(s.comments), plural(s.comments, "line", "lines"), joinAnd(lines), more))
+	}
+	return notes
+}
+
+// countLines is "1 line" or "N lines".
+func countLines(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "line", "lines")) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // joinOr joins "a", "b", "c" as "a, b or c".
@@ -180,7 +224,11 @@ type rawRow struct {
 	// field holding a line break (0: none), for errors about a record
 	// that a stray quote stretched over many rows.
 	quoteLine int
-	blank     bool // nothing but the line ending
+	// blank: nothing but separators and spaces, as the rows of commas a
+	// spreadsheet leaves below the data; no user is there.
+	blank bool
+	// comment: the first character (after spaces) is `#`.
+	comment bool
 }
 
 // unclosedQuoteError is a quoted field still open at the end of the file:
@@ -195,14 +243,23 @@ func (e *unclosedQuoteError) Error() string {
 		e.line, e.line, e.last)
 }
 
-// nextRow cuts the next non-blank record out of the file.
+// nextRow cuts the next record out of the file, past blank rows and `#`
+// comment lines. Before the header a comment is a preamble; after it, a
+// row commented out (a Clerk id never starts with `#`), counted for Notes.
 func (s *csvFile) nextRow() (rawRow, error) {
 	for {
 		row, err := s.split()
 		if err != nil {
 			return row, err
 		}
-		if !row.blank {
+		if row.comment && s.header {
+			s.comments++
+			if len(s.commentLines) < maxCommentLines {
+				s.commentLines = append(s.commentLines, row.line)
+			}
+			continue
+		}
+		if !row.blank && !row.comment {
 			return row, nil
 		}
 	}
@@ -211,12 +268,22 @@ func (s *csvFile) nextRow() (rawRow, error) {
 // errNoHeaderLine is a first line longer than any header.
 var errNoHeaderLine = errors.New("not a Clerk user export: the first line is over 1 MiB long, so it is no CSV header")
 
-// split reads one record: up to a newline outside a quoted field. Quotes
+// split reads one record: up to a line end outside a quoted field. A line
+// ends at LF, CRLF or a lone CR (Excel for Mac's "CSV (Macintosh)", and
+// what RFC 4180 readers accept), so no row is glued to the next. Quotes
 // open a quoted field only at the start of a field, as in RFC 4180, so a
-// stray quote elsewhere spoils one row, not the rest of the file.
+// stray quote elsewhere spoils one row, not the rest of the file. A
+// comment line ends at its line end whatever quotes it holds.
 func (s *csvFile) split() (rawRow, error) {
 	if s.buf == nil {
 		s.buf = make([]byte, 0, 4096)
+	}
+	if s.afterCR {
+		// The last record ended at a CR: a LF now completes that CRLF.
+		s.afterCR = false
+		if b, err := s.br.Peek(1); err == nil && b[0] == '\n' {
+			s.br.Discard(1) //nolint:errcheck // peeked
+		}
 	}
 	row := rawRow{data: s.buf[:0], line: s.line + 1, blank: true}
 	keep := maxRecordBytes
@@ -225,6 +292,7 @@ func (s *csvFile) split() (rawRow, error) {
 	}
 	var (
 		fieldStart = true
+		lead       = true // only spaces so far: a `#` now makes a comment
 		quoted     bool
 		quoteSeen  bool // a '"' inside a quoted field: closing, or half of ""
 		openedOn   int  // the line of the quote that opened the field
@@ -235,7 +303,7 @@ func (s *csvFile) split() (rawRow, error) {
 		if err != nil {
 			if errors.Is(err, io.EOF) && row.size > 0 {
 				row.end = s.line
-				if lastByte != '\n' {
+				if lastByte != '\n' && lastByte != '\r' {
 					row.end++
 				}
 				if quoted && !quoteSeen {
@@ -250,10 +318,19 @@ func (s *csvFile) split() (rawRow, error) {
 		for n < len(chunk) && !end {
 			c := chunk[n]
 			n++
-			if c == '\n' {
+			// Lines are counted as an editor shows them: the LF of a
+			// CRLF is not a second line.
+			if c == '\r' || (c == '\n' && !s.afterCR) {
 				s.line++
-			} else if c != '\r' {
+			}
+			s.afterCR = c == '\r'
+			eol := c == '\n' || c == '\r'
+			if !eol && c != ' ' && c != '\t' && c != s.sep {
 				row.blank = false
+			}
+			if lead && c != ' ' && c != '\t' {
+				lead = false
+				row.comment = c == '#'
 			}
 			if quoteSeen {
 				quoteSeen = false
@@ -263,19 +340,21 @@ func (s *csvFile) split() (rawRow, error) {
 				quoted = false
 			}
 			switch {
+			case row.comment:
+				end = eol
 			case quoted:
 				if c == '"' {
 					quoteSeen = true
-				} else if c == '\n' && row.quoteLine == 0 {
+				} else if eol && row.quoteLine == 0 {
 					row.quoteLine = openedOn
 				}
 			case c == '"' && fieldStart:
 				quoted = true
 				fieldStart = false
 				openedOn = s.line + 1
-			case c == ',':
+			case c == s.sep:
 				fieldStart = true
-			case c == '\n':
+			case eol:
 				end = true
 			default:
 				fieldStart = false
@@ -300,13 +379,15 @@ func (s *csvFile) split() (rawRow, error) {
 	}
 }
 
-// parse splits a record into fields, strictly (RFC 4180).
-func parse(row rawRow) ([]string, error) {
-	return parseWith(row, false)
+// parse splits a record into fields with separator sep, strictly (RFC
+// 4180).
+func parse(row rawRow, sep byte) ([]string, error) {
+	return parseWith(row, sep, false)
 }
 
-func parseWith(row rawRow, lazy bool) ([]string, error) {
+func parseWith(row rawRow, sep byte, lazy bool) ([]string, error) {
 	r := csv.NewReader(bytes.NewReader(row.data))
+	r.Comma = rune(sep)
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = lazy
 	fields, err := r.Read()
@@ -328,11 +409,11 @@ func parseWith(row rawRow, lazy bool) ([]string, error) {
 // (`{"discord": {"step": "final"}}`): a JSON object cannot be written
 // without quotes. Anywhere else a bare quote still spoils the row.
 func (s *csvFile) parseRow(row rawRow) ([]string, error) {
-	fields, err := parse(row)
+	fields, err := parse(row, s.sep)
 	if err == nil || !errors.Is(err, csv.ErrBareQuote) || len(s.jsonCols) == 0 {
 		return fields, err
 	}
-	lazy, lerr := parseWith(row, true)
+	lazy, lerr := parseWith(row, s.sep, true)
 	if lerr != nil {
 		return nil, err
 	}
@@ -344,7 +425,7 @@ func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 		if s.jsonCols[len(out)] && strings.HasPrefix(strings.TrimSpace(f), "{") {
 			for !json.Valid([]byte(f)) && k+1 < len(lazy) && len(lazy)-k > s.ncols-len(out) {
 				k++
-				f += "," + lazy[k]
+				f += string(rune(s.sep)) + lazy[k]
 			}
 		}
 		if strings.IndexByte(f, '"') >= 0 && !s.jsonCols[len(out)] {
@@ -355,10 +436,84 @@ func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 	return out, nil
 }
 
-// readHeader skips `#` comment lines and maps column names to indexes, so
-// column order and extra columns do not matter.
+// knownColumns are the column names the reader knows, for telling the
+// separator of a header and normalising "Primary Email Address".
+var knownColumns = map[string]bool{
+	colID: true, colFirstName: true, colLastName: true, colUsername: true, colPrimaryEmail: true,
+	colPrimaryPhone: true, colVerifiedEmails: true, colUnverifiedEmails: true, colVerifiedPhones: true,
+	colUnverifiedPhones: true, colTOTPSecret: true, colPasswordDigest: true, colPasswordHasher: true,
+	colCreatedAt: true, colEmails: true, colPhones: true, colPublicMetadata: true, colPrivateMetadata: true,
+	colUnsafeMetadata: true, colBanned: true, colLocked: true, colExternalID: true, colLastSignInAt: true,
+	colImageURL: true, colHasImage: true,
+}
+
+// headerSeps are the separators a header is tried with, comma first:
+// Excel writes ';' where the decimal mark is a comma, and TAB in its
+// "Unicode text" save.
+var headerSeps = []byte{',', ';', '\t'}
+
+// columnName normalises a header cell: case and surrounding spaces do
+// not matter, and "Primary Email Address" is primary_email_address. Only
+// a known name is rebuilt from words, so that a value where the header
+// should be (a name, say) stays unlike a column name and is not echoed.
+func columnName(h string) string {
+	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+	if w := strings.Join(strings.Fields(h), "_"); w != h && knownColumns[w] {
+		return w
+	}
+	return h
+}
+
+// decodeUTF16 makes a file saved as UTF-16 (Excel's "Unicode text",
+// which starts with a byte-order mark) read as the UTF-8 it encodes.
+func (s *csvFile) decodeUTF16() {
+	b, _ := s.br.Peek(2)
+	if len(b) < 2 || !(b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		return
+	}
+	// The mark picks the byte order and is dropped; an odd last byte
+	// decodes as U+FFFD.
+	dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+	s.br = bufio.NewReaderSize(transform.NewReader(s.br, dec), 64<<10)
+}
+
+// sepLine reads Excel's separator hint, a first line "sep=;": ok is false
+// for any other line.
+func sepLine(data []byte) (sep byte, ok bool, err error) {
+	v := strings.TrimRight(string(data), "\r\n")
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if len(v) < 4 || !strings.EqualFold(v[:4], "sep=") {
+		return 0, false, nil
+	}
+	switch rest := v[4:]; {
+	case len(rest) == 1 && bytes.IndexByte(headerSeps, rest[0]) >= 0:
+		return rest[0], true, nil
+	case len(rest) == 1 && rest[0] >= 0x20 && rest[0] < 0x7f:
+		return 0, true, fmt.Errorf("the first line asks for %q as the separator; save the file as comma-separated CSV UTF-8", rest)
+	}
+	return 0, true, errors.New("the first line is a \"sep=\" line without one separator; save the file as comma-separated CSV UTF-8")
+}
+
+// sepName names a separator in messages.
+func sepName(sep byte) string {
+	if sep == '\t' {
+		return "TAB"
+	}
+	return fmt.Sprintf("%q", string(rune(sep)))
+}
+
+// readHeader skips blank lines, `#` comment lines and Excel's "sep=" line,
+// finds the separator, and maps column names to indexes, so column order
+// and extra columns do not matter.
 func (s *csvFile) readHeader() error {
-	var row rawRow
+	s.decodeUTF16()
+	var (
+		row   rawRow
+		hint  byte // the separator a "sep=" line names
+		first = true
+	)
 	for {
 		var err error
 		row, err = s.nextRow()
@@ -371,22 +526,61 @@ func (s *csvFile) readHeader() error {
 		if err != nil {
 			return fmt.Errorf("clerk: %s: reading the CSV header: %w", s.name, err)
 		}
-		if !bytes.HasPrefix(bytes.TrimLeft(row.data, " \t"), []byte("#")) {
+		if !first {
 			break
 		}
+		first = false
+		sep, ok, err := sepLine(row.data)
+		if err != nil {
+			return fmt.Errorf("clerk: %s: %w", s.name, err)
+		}
+		if !ok {
+			break
+		}
+		hint = sep
 	}
 	if row.size > maxRecordBytes || !utf8.Valid(row.data) {
 		return fmt.Errorf("clerk: %s: not a Clerk user export: the first line is not a CSV header (too long or not UTF-8)", s.name)
 	}
-	fields, err := parse(row)
-	if err != nil {
-		return fmt.Errorf("clerk: %s: reading the CSV header (line %d): %w", s.name, row.line, err)
+	seps := headerSeps
+	if hint != 0 {
+		seps = []byte{hint}
+	}
+	// The separator is the one that finds the most column names; comma
+	// wins ties.
+	var (
+		fields   []string
+		best     = -1
+		firstErr error
+	)
+	for _, sep := range seps {
+		f, err := parse(row, sep)
+		if err != nil {
+			if sep == seps[0] {
+				firstErr = err
+			}
+			continue
+		}
+		known := 0
+		for _, h := range f {
+			if knownColumns[columnName(h)] {
+				known++
+			}
+		}
+		if known > best {
+			fields, best, s.sep = f, known, sep
+		}
+	}
+	if firstErr != nil && best <= 0 {
+		// No other separator finds a column: the comma's error says most.
+		return fmt.Errorf("clerk: %s: reading the CSV header (line %d): %w", s.name, row.line, firstErr)
 	}
 	s.cols = make(map[string]int, len(fields))
+	s.colNames = make([]string, len(fields))
 	names := make([]string, 0, len(fields))
 	hidden := 0
 	for i, h := range fields {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		h = columnName(h)
 		if h == "" {
 			continue
 		}
@@ -397,6 +591,9 @@ func (s *csvFile) readHeader() error {
 			return fmt.Errorf("clerk: %s: CSV column %s appears twice in the header", s.name, quote(h))
 		}
 		s.cols[h] = i
+		if headerLike(h) {
+			s.colNames[i] = h
+		}
 		switch {
 		case !headerLike(h):
 			hidden++
@@ -422,8 +619,12 @@ func (s *csvFile) readHeader() error {
 			if need == colPrimaryEmail {
 				nor = fmt.Sprintf(" (nor an %q column)", colEmails)
 			}
-			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column%s (found %s); expected a Clerk CSV export or a JSON array of users",
-				s.name, need, nor, clip(strings.Join(names, ", ")))
+			read := ""
+			if s.sep != ',' {
+				read = fmt.Sprintf(", read as %s-separated", sepName(s.sep))
+			}
+			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column%s (found %s%s); expected a Clerk CSV export or a JSON array of users",
+				s.name, need, nor, clip(strings.Join(names, ", ")), read)
 		}
 	}
 	for _, col := range []string{colPublicMetadata, colPrivateMetadata, colUnsafeMetadata} {
@@ -451,31 +652,46 @@ func (s *csvFile) record(raw rawRow) Record {
 	bad := func(format string, args ...any) Record {
 		return Record{Pos: s.pos, ID: id, Err: fmt.Errorf("record %d (line %d): "+format+"%s", append(append([]any{s.pos, raw.line}, args...), span)...)}
 	}
+	// A row that cannot be read whole may still show whose it is.
 	if raw.size > maxRecordBytes {
+		id = s.salvageID(raw)
 		return bad("%s", tooLarge(raw.size))
 	}
 	if !utf8.Valid(raw.data) {
+		id = s.salvageID(raw)
 		return bad("contains bytes that are not valid UTF-8")
 	}
 	row, err := s.parseRow(raw)
 	if err != nil {
+		id = s.salvageID(raw)
 		return bad("malformed CSV: %v", err)
 	}
 	if len(row) > s.ncols {
 		// With a shifted row any cell could hold the digest, so only an
 		// id-looking first value is echoed back.
 		hint := ""
-		if i := s.cols[colID]; i < len(row) && strings.HasPrefix(row[i], "user_") && len(row[i]) < 64 {
+		if i := s.cols[colID]; i < len(row) && safeID(row[i]) {
 			hint, id = fmt.Sprintf(" (id %q)", row[i]), strings.Clone(row[i])
 		}
 		return Record{Pos: s.pos, ID: id, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d%s", s.pos, raw.line, hint, len(row), s.ncols, span)}
 	}
 	// Exports in the wild drop trailing empty fields; a missing cell reads
-	// as empty (cell() handles indexes past the row's end). From here the
-	// row is aligned: a field's problem names its user.
+	// as empty (cell() handles indexes past the row's end). But a row
+	// short of a middle field has every later cell in the wrong column,
+	// so a short row's cells are never quoted in an error (see shown).
+	short := len(row) < s.ncols
 	id = s.cell(row, colID)
 	if id == "" {
 		return bad("empty id")
+	}
+	// A password digest outside its column means the cells are shifted
+	// (whatever the row's length): reading on would file the digest as
+	// an email or a name, which reports print.
+	if col := s.misplacedDigest(row); col != "" {
+		if !safeID(id) {
+			id = ""
+		}
+		return bad("column %s holds what looks like a password digest (not shown): the row's cells are shifted; it has %d fields, the header has %d", col, len(row), s.ncols)
 	}
 	u := &User{
 		ID:             id,
@@ -497,21 +713,21 @@ func (s *csvFile) record(raw rawRow) Record {
 		col string
 		dst *bool
 	}{{colBanned, &u.Banned}, {colLocked, &u.Locked}, {colHasImage, &u.HasImage}} {
-		if *f.dst, err = s.flag(row, f.col); err != nil {
+		if *f.dst, err = s.flag(row, f.col, short); err != nil {
 			return bad("%v", err)
 		}
 	}
 	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)
 		if err != nil {
-			return bad("field %q: %v", colCreatedAt, err)
+			return bad("field %q: %s", colCreatedAt, s.shown(err, v, len(row)))
 		}
 		u.CreatedAt = ms
 	}
 	if v := s.cell(row, colLastSignInAt); v != "" {
 		ms, err := parseTimestamp(v)
 		if err != nil {
-			return bad("field %q: %v", colLastSignInAt, err)
+			return bad("field %q: %s", colLastSignInAt, s.shown(err, v, len(row)))
 		}
 		u.LastSignInAt = &ms
 	}
@@ -583,15 +799,138 @@ func (s *csvFile) has(col string) bool {
 }
 
 // flag reads a boolean column: true/false/1/0 in any case, empty for false.
-func (s *csvFile) flag(row []string, col string) (bool, error) {
+func (s *csvFile) flag(row []string, col string, short bool) (bool, error) {
 	switch v := s.cell(row, col); strings.ToLower(v) {
 	case "", "false", "0":
 		return false, nil
 	case "true", "1":
 		return true, nil
 	default:
-		return false, fmt.Errorf("field %q: got %s, want true, false, 1 or 0", col, quote(v))
+		got := quote(v)
+		if short || !echoable(v) {
+			got = "a value (not shown)"
+		}
+		return false, fmt.Errorf("field %q: got %s, want true, false, 1 or 0", col, got)
 	}
+}
+
+// shown words a cell's parse error, which quotes the cell, for a CSV row
+// of n fields. The value is quoted only when it is safe to: the row is
+// as long as the header (a shorter row may have lost a middle field, so
+// any cell may be the next column's: the password digest, the TOTP
+// secret) and the value does not look like a secret (echoable). Otherwise
+// the error names the column and the problem, never the value.
+func (s *csvFile) shown(err error, v string, n int) string {
+	msg := err.Error()
+	if n >= s.ncols && echoable(v) {
+		return msg
+	}
+	why := "it may be a secret"
+	if n < s.ncols {
+		why = fmt.Sprintf("the row has %d fields, the header %d, so it may be another column's", n, s.ncols)
+	}
+	hid := strings.Replace(msg, quote(v), "the value (not shown: "+why+")", 1)
+	if hid == msg || strings.Contains(hid, v) {
+		return "the value (not shown: " + why + ") is not a time"
+	}
+	return hid
+}
+
+// echoable reports whether a cell may be quoted in an error at all: at
+// most 40 bytes (a timestamp or flag is shorter), no '$' (every crypt-
+// style digest has one) and not a 16+ character run of letters and
+// digits (a TOTP secret, a hex or base64 digest). Digits alone are a
+// number, safe to show.
+func echoable(v string) bool {
+	if len(v) > 40 || strings.IndexByte(v, '$') >= 0 {
+		return false
+	}
+	if len(v) < 16 {
+		return true
+	}
+	letters := false
+	for _, c := range []byte(v) {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters = true
+		case c >= '0' && c <= '9', c == '+', c == '/', c == '=':
+		default:
+			return true // punctuation or spaces: a date, a word
+		}
+	}
+	return !letters
+}
+
+// looksLikeDigest reports whether a cell has the shape of a stored
+// password: crypt's "$id$…" (bcrypt, argon2, sha512-crypt, phpass) or
+// Django's "algorithm$…$…", with no space or '@' (no name or email).
+func looksLikeDigest(v string) bool {
+	i := strings.IndexByte(v, '$')
+	if i < 0 || len(v) < 20 || strings.Count(v, "$") < 2 || strings.ContainsAny(v, " \t@") {
+		return false
+	}
+	for _, c := range []byte(v[:i]) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// misplacedDigest names the first column other than password_digest and
+// the metadata (free JSON) whose cell looks like a password digest.
+func (s *csvFile) misplacedDigest(row []string) string {
+	for i, v := range row {
+		if strings.IndexByte(v, '$') < 0 || i >= len(s.colNames) || s.colNames[i] == colPasswordDigest || s.jsonCols[i] {
+			continue
+		}
+		if looksLikeDigest(strings.TrimSpace(v)) {
+			if s.colNames[i] == "" {
+				return fmt.Sprintf("number %d", i+1)
+			}
+			return quote(s.colNames[i])
+		}
+	}
+	return ""
+}
+
+// safeID reports whether a value may be given as a record's id when its
+// row could not be read: a Clerk user id, nothing a secret can be.
+func safeID(v string) bool {
+	if !strings.HasPrefix(v, "user_") || len(v) >= 64 {
+		return false
+	}
+	for _, c := range []byte(v) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// salvageID reads the id cell of a row that failed to read: leniently
+// (bare quotes as text), from the row's head, and only when the cell is
+// a safe id; "" otherwise.
+func (s *csvFile) salvageID(raw rawRow) string {
+	// An id is near the start: 4 KiB of the row is plenty, and parsing
+	// no more keeps a huge row's cost at the copy already made.
+	head := raw.data[:min(len(raw.data), 4<<10)]
+	r := csv.NewReader(bytes.NewReader(head))
+	r.Comma = rune(s.sep)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	fields, err := r.Read()
+	i := s.cols[colID]
+	if err != nil || i >= len(fields) {
+		return ""
+	}
+	if raw.size > int64(len(head)) && i == len(fields)-1 {
+		return "" // the last cell of a cut row may be cut itself
+	}
+	if v := strings.TrimSpace(fields[i]); utf8.ValidString(v) && safeID(v) {
+		return strings.Clone(v)
+	}
+	return ""
 }
 
 // metadata reads a metadata column: a JSON object, or an empty cell for

@@ -558,3 +558,362 @@ func TestCSVMalformedRecordsNameTheirUser(t *testing.T) {
 		t.Errorf("ids = %q", got)
 	}
 }
+
+// csvCheck runs the reader's check pass over path.
+func csvCheck(t *testing.T, path string) (int, error) {
+	t.Helper()
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	return src.(clerk.Checker).Check(context.Background())
+}
+
+// csvIDs lists the records' ids, "ERR@pos" for a malformed one.
+func csvIDs(recs []clerk.Record) string {
+	var out []string
+	for _, r := range recs {
+		if r.Err != nil {
+			out = append(out, fmt.Sprintf("ERR@%d", r.Pos))
+			continue
+		}
+		out = append(out, r.User.ID)
+	}
+	return strings.Join(out, ",")
+}
+
+// A file saved by Excel for Mac ("CSV (Macintosh)") ends lines with a lone
+// CR. Records ended only at LF, so the whole file was one header line and
+// the import read 0 users with exit 0; a stray CR in a CRLF file glued
+// the next user to the row before it. A lone CR is now a line end.
+func TestCSVLoneCRLineEnds(t *testing.T) {
+	const digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+	mac := strings.ReplaceAll(dashboardHeader, "\n", "\r") +
+		"user_1,Ada,Lovelace,,ada@example.com,,,,,,," + digest + ",bcrypt\r" +
+		"user_2,Grace,Hopper,,grace@example.com,,,,,,,,\r"
+	path := csvWrite(t, "mac.csv", mac)
+	recs, err := csvDrain(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := csvIDs(recs); got != "user_1,user_2" {
+		t.Fatalf("ids = %s", got)
+	}
+	if u := recs[0].User; !u.PasswordEnabled || u.PasswordHasher != "bcrypt" || *u.LastName != "Lovelace" {
+		t.Errorf("user_1 = %+v", u)
+	}
+	if n, err := csvCheck(t, path); n != 2 || err != nil {
+		t.Errorf("Check = %d, %v", n, err)
+	}
+	rep, _, err := csvImport(t, path, csvEnv(t), importer.ModePreview)
+	if err != nil || rep.Users.Fetched != 2 || rep.Users.ToImport != 2 {
+		t.Errorf("preview: %+v, %v", rep.Users, err)
+	}
+
+	// One stray CR in a CRLF file: both users, the next one not lost.
+	recs = csvUsers(t, "stray.csv", "id,first_name,primary_email_address\r\nuser_1,Ada,ada@example.com\ruser_2,Bob,bob@example.com\r\n")
+	if got := csvIDs(recs); got != "user_1,user_2" {
+		t.Errorf("stray CR: ids = %s", got)
+	}
+
+	// Lines are counted as an editor counts them: a CR, a LF and a CRLF
+	// are one line end each, inside quotes too; a quoted CR is a value's.
+	recs = csvUsers(t, "mixed.csv", "id,primary_email_address,created_at,first_name\r"+
+		"user_1,a@x.io,,\"Ann\r\nMarie\"\r\n"+
+		"user_2,b@x.io,,\"Bo\rB\"\n"+
+		"user_3,c@x.io,soon,\r\n"+
+		"user_4,d@x.io,later,\r")
+	if got := csvIDs(recs); got != "user_1,user_2,ERR@3,ERR@4" {
+		t.Fatalf("mixed: ids = %s", got)
+	}
+	if *recs[0].User.FirstName != "Ann\nMarie" || *recs[1].User.FirstName != "Bo\rB" {
+		t.Errorf("quoted line breaks: %q, %q", *recs[0].User.FirstName, *recs[1].User.FirstName)
+	}
+	for i, want := range []string{"record 3 (line 6)", "record 4 (line 7)"} {
+		if err := recs[2+i].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+}
+
+// A row shorter than the header may have lost a middle field, so every
+// later cell sits in the wrong column: the password digest landed in
+// created_at and its error quoted it into the preview, --entries and the
+// run history. Such a row's cells are never quoted; a cell that looks like
+// a secret is never quoted; a digest outside its column refuses the row
+// (it would otherwise be filed as an email or a name, which reports show).
+func TestCSVShortRowEchoesNoSecret(t *testing.T) {
+	const (
+		digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+		totp   = "JBSWY3DPEHPK3PXPJBSW"
+	)
+	content := "id,primary_email_address,created_at,password_digest,password_hasher\n" +
+		"user_1,2024-01-01T00:00:00Z," + digest + ",bcrypt\n" + // digest in created_at
+		"user_2," + digest + ",bcrypt\n" + // digest in the email column
+		"user_3,c@x.io," + totp + "\n" + // short: a secret-like cell
+		"user_4,d@x.io,tomorrow\n" + // short: any cell could be another's
+		"user_5,e@x.io," + totp + ",,\n" + // full length, secret-like
+		"user_6,f@x.io,tomorrow,,\n" // full length, plain: quoted as before
+	path := csvWrite(t, "short.csv", content)
+	recs, err := csvDrain(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := csvIDs(recs); got != "ERR@1,ERR@2,ERR@3,ERR@4,ERR@5,ERR@6" {
+		t.Fatalf("ids = %s", got)
+	}
+	for pos, want := range map[int]string{
+		1: `column "created_at" holds what looks like a password digest (not shown)`,
+		2: `column "primary_email_address" holds what looks like a password digest (not shown)`,
+		3: `field "created_at": the value (not shown: the row has 3 fields, the header 5`,
+		4: `field "created_at": the value (not shown: the row has 3 fields, the header 5`,
+		5: `field "created_at": the value (not shown: it may be a secret)`,
+		6: `field "created_at": "tomorrow" is neither`,
+	} {
+		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("record %d err = %v, want %q", pos, err, want)
+		}
+		if recs[pos-1].ID != fmt.Sprintf("user_%d", pos) {
+			t.Errorf("record %d id = %q", pos, recs[pos-1].ID)
+		}
+	}
+	if strings.Contains(recs[3].Err.Error(), "tomorrow") {
+		t.Errorf("a short row's cell is quoted: %v", recs[3].Err)
+	}
+	// last_sign_in_at is read the same way.
+	last := csvUsers(t, "last.csv", "id,primary_email_address,last_sign_in_at,totp_secret\nuser_1,a@x.io,"+totp+"\nuser_2,b@x.io,"+totp+",\n")
+	if len(last) != 2 {
+		t.Fatalf("last_sign_in_at: %d records", len(last))
+	}
+	for _, r := range last {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), `field "last_sign_in_at": the value (not shown`) || strings.Contains(r.Err.Error(), totp) {
+			t.Errorf("last_sign_in_at record %d: %v", r.Pos, r.Err)
+		}
+	}
+
+	// Flags likewise; and nothing of the secrets reaches the entries.
+	flags := "id,primary_email_address,totp_secret,banned,locked,has_image\n" +
+		"user_7,g@x.io," + totp + "\n" + // short: fine, flags empty
+		"user_8,h@x.io,," + totp + ",,\n" + // full, secret-like flag
+		"user_9,i@x.io,,yes\n" + // short: not quoted
+		"user_10,j@x.io,,,maybe,\n" // full, plain: quoted
+	frecs := csvUsers(t, "flags.csv", flags)
+	if got := csvIDs(frecs); got != "user_7,ERR@2,ERR@3,ERR@4" {
+		t.Fatalf("flags: ids = %s", got)
+	}
+	for i, want := range []string{`field "banned": got a value (not shown)`, `field "banned": got a value (not shown)`, `field "locked": got "maybe"`} {
+		if err := frecs[1+i].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("flags record %d err = %v, want %q", 2+i, err, want)
+		}
+	}
+	for _, p := range []string{path, csvWrite(t, "flags.csv", flags)} {
+		_, entries, err := csvImport(t, p, csvEnv(t), importer.ModePreview)
+		if err != nil && !strings.Contains(err.Error(), "all malformed") {
+			t.Fatal(err)
+		}
+		dump, _ := json.Marshal(entries)
+		for _, secret := range []string{digest, digest[:12], totp} {
+			if strings.Contains(string(dump), secret) {
+				t.Errorf("entries echo %q: %s", secret, dump)
+			}
+		}
+	}
+}
+
+// Excel leaves rows of only commas (or spaces, or a TAB) below the data;
+// each was a malformed user ("empty id"): 1 user fetched as 5, 4 skipped.
+// They are blank rows now, like empty lines.
+func TestCSVBlankRowsAreNotUsers(t *testing.T) {
+	path := csvWrite(t, "blank.csv", "id,first_name,primary_email_address\r\nuser_1,Ada,ada@example.com\r\n,,\r\n,,\r\n   \r\n\t\r\n , ,\r\nuser_2,Bo,bo@example.com\r\n,,,,,\r\n")
+	recs, err := csvDrain(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := csvIDs(recs); got != "user_1,user_2" {
+		t.Fatalf("ids = %s", got)
+	}
+	if recs[1].Pos != 2 {
+		t.Errorf("user_2 is record %d", recs[1].Pos)
+	}
+	if n, err := csvCheck(t, path); n != 2 || err != nil {
+		t.Errorf("Check = %d, %v", n, err)
+	}
+	rep, _, err := csvImport(t, path, csvEnv(t), importer.ModePreview)
+	if err != nil || rep.Users.Fetched != 2 || rep.Users.Skipped != 0 {
+		t.Errorf("preview: %+v, %v", rep.Users, err)
+	}
+	// A row with an empty id but other cells is still a malformed user.
+	if recs := csvUsers(t, "e.csv", "id,first_name,primary_email_address\n,Ann,a@x.io\n"); len(recs) != 1 || recs[0].Err == nil {
+		t.Errorf("empty id row: %+v", recs)
+	}
+}
+
+// A row that cannot be read (bytes that are not UTF-8, a bare quote, over
+// 1 MiB) gave no id although its id cell was readable, while the JSON
+// reader names the user for the same fault. Its id is given when the cell
+// is itself a valid Clerk id.
+func TestCSVUnreadableRowsKeepTheirID(t *testing.T) {
+	const digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+	big := strings.Repeat("y", 1<<20+10)
+	content := "id,first_name,primary_email_address\n" +
+		"user_1,Jos\xe9,a@x.io\n" + // Windows-1252
+		"user_2,Bo\"b,b@x.io\n" + // bare quote
+		"user_3,\"x\"y,c@x.io\n" + // quote inside a quoted field
+		"user_4," + big + ",d@x.io\n" + // over 1 MiB
+		"us\xe9r_5,Ann,e@x.io\n" + // the id itself is not UTF-8
+		digest + ",Bo\"b,f@x.io\n" + // not an id: never given
+		"\"user_7\",\"Ann\"x,g@x.io\n" // a quoted id
+	recs := csvUsers(t, "bad.csv", content)
+	if len(recs) != 7 {
+		t.Fatalf("%d records", len(recs))
+	}
+	var got []string
+	for _, r := range recs {
+		if r.Err == nil {
+			t.Fatalf("record %d read: %+v", r.Pos, r.User)
+		}
+		if strings.Contains(r.Err.Error(), digest[:12]) {
+			t.Errorf("record %d echoes the digest: %v", r.Pos, r.Err)
+		}
+		got = append(got, r.ID)
+	}
+	if strings.Join(got, ",") != "user_1,user_2,user_3,user_4,,,user_7" {
+		t.Errorf("ids = %q", got)
+	}
+	// The id column need not be first; a cut huge row's last cell is not
+	// trusted (it may be cut too).
+	recs = csvUsers(t, "late.csv", "first_name,id,primary_email_address\nJos\xe9,user_8,a@x.io\n"+big+",user_9\n")
+	if len(recs) != 2 || recs[0].ID != "user_8" || recs[1].ID != "" {
+		t.Errorf("late id: %+v", recs)
+	}
+}
+
+// `#` lines after the header were imported as users ("#user_4") or as a
+// skipped user without email ("# a comment"). A Clerk id never starts
+// with `#`: such a line is a commented-out row, skipped, and counted in a
+// note naming its line so that nothing is lost unseen.
+func TestCSVCommentedOutRows(t *testing.T) {
+	content := "# exported 2026-01-01\n" +
+		"id,first_name,primary_email_address\n" +
+		"user_1,Ada,a@x.io\n" +
+		"#user_4,Bob,b@x.io\n" +
+		"# a comment with a \"quote\n" +
+		"  # indented,\"x\n" +
+		"user_2,Cy,c@x.io\n"
+	path := csvWrite(t, "c.csv", content)
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var recs []clerk.Record
+	for {
+		page, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, page...)
+	}
+	if got := csvIDs(recs); got != "user_1,user_2" {
+		t.Fatalf("ids = %s", got)
+	}
+	notes := src.(clerk.Noter).Notes()
+	if len(notes) != 2 || !strings.Contains(notes[1], "Skipped 3 lines after the header as commented out (starting with #: lines 4, 5 and 6)") {
+		t.Errorf("notes = %q", notes)
+	}
+	if n, err := csvCheck(t, path); n != 2 || err != nil {
+		t.Errorf("Check = %d, %v", n, err)
+	}
+	rep, _, err := csvImport(t, path, csvEnv(t), importer.ModePreview)
+	if err != nil || rep.Users.Fetched != 2 || rep.Users.Skipped != 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "Skipped 3 lines") {
+		t.Errorf("preview: %+v, warnings %q, %v", rep.Users, rep.Warnings, err)
+	}
+	// Many: the first five are named. A file without any: no note.
+	var b strings.Builder
+	b.WriteString("id,primary_email_address\n")
+	for i := range 7 {
+		fmt.Fprintf(&b, "#user_%d,u%d@x.io\n", i, i)
+	}
+	src2, err := clerk.OpenFile(csvWrite(t, "many.csv", b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src2.Close()
+	if _, err := src2.Next(context.Background()); !errors.Is(err, io.EOF) {
+		t.Fatalf("Next: %v", err)
+	}
+	if notes := src2.(clerk.Noter).Notes(); len(notes) != 2 || !strings.Contains(notes[1], "Skipped 7 lines after the header as commented out (starting with #: lines 2, 3, 4, 5 and 6, …)") {
+		t.Errorf("notes = %q", notes)
+	}
+}
+
+// European Excel saves with ';', its "Unicode text" as UTF-16 with TABs,
+// and it may start a file with a "sep=" line: all were refused with "the
+// CSV header has no id column (found 1 value(s) … not shown)" or "not
+// UTF-8". They are read now, as is a header written "Primary Email
+// Address"; a separator the reader does not take is named.
+func TestCSVSeparatorsAndEncodings(t *testing.T) {
+	utf16 := func(s string, big bool) string {
+		var b strings.Builder
+		if big {
+			b.WriteString("\xfe\xff")
+		} else {
+			b.WriteString("\xff\xfe")
+		}
+		for _, r := range s { // ASCII and BMP letters only here
+			if big {
+				b.WriteByte(byte(r >> 8))
+				b.WriteByte(byte(r))
+			} else {
+				b.WriteByte(byte(r))
+				b.WriteByte(byte(r >> 8))
+			}
+		}
+		return b.String()
+	}
+	tsv := "id\tfirst_name\tprimary_email_address\r\nuser_1\tZoë\ta@x.io\r\nuser_2\t\"Bo; \tB\"\tb@x.io\r\n"
+	for name, content := range map[string]string{
+		"semicolon":     "id;first_name;primary_email_address\nuser_1;Zoë;a@x.io\nuser_2;\"Bo; \tB\";b@x.io\n",
+		"tab":           tsv,
+		"sep-comma":     "sep=,\nid,first_name,primary_email_address\nuser_1,Zoë,a@x.io\nuser_2,\"Bo; \tB\",b@x.io\n",
+		"sep-semicolon": "\"sep=;\"\r\nid;first_name;primary_email_address\r\nuser_1;Zoë;a@x.io\r\nuser_2;\"Bo; \tB\";b@x.io\r\n",
+		"utf16le":       utf16(tsv, false),
+		"utf16be":       utf16(tsv, true),
+		"spaced-header": "ID, First Name ,Primary Email Address\nuser_1,Zoë,a@x.io\nuser_2,\"Bo; \tB\",b@x.io\n",
+		"comma-with-;":  "id,first_name,primary_email_address\nuser_1,Zoë,a@x.io\nuser_2,Bo; \tB,b@x.io\n",
+		"semicolon-bom": "\uFEFFid;First Name;Primary Email Address\nuser_1;Zoë;a@x.io\nuser_2;\"Bo; \tB\";b@x.io\n",
+	} {
+		recs, err := csvDrain(t, csvWrite(t, name+".csv", content))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := csvIDs(recs); got != "user_1,user_2" {
+			t.Errorf("%s: ids = %s", name, got)
+			continue
+		}
+		u1, u2 := recs[0].User, recs[1].User
+		if *u1.FirstName != "Zoë" || u1.EmailAddresses[0].EmailAddress != "a@x.io" || *u2.FirstName != "Bo; \tB" || u2.EmailAddresses[0].EmailAddress != "b@x.io" {
+			t.Errorf("%s: %q %+v / %q %+v", name, *u1.FirstName, u1.EmailAddresses, *u2.FirstName, u2.EmailAddresses)
+		}
+	}
+	for content, want := range map[string]string{
+		"sep=|\nid|primary_email_address\nuser_1|a@x.io\n": `the first line asks for "|" as the separator; save the file as comma-separated CSV UTF-8`,
+		"sep=\nid,primary_email_address\n":                 `"sep=" line without one separator`,
+		"id;first_name\nuser_1;Ann\n":                      `no "primary_email_address" column (nor an "email_addresses" column) (found "id", "first_name", read as ";"-separated)`,
+		// Only a known name is rebuilt from words: a user's name where
+		// the header should be is still not echoed.
+		"Jane Doe,jane@x.io\n": "2 value(s) that are not column names, not shown",
+		// Both spellings of one column are ambiguous.
+		"id,primary_email_address,Primary Email Address\n": `column "primary_email_address" appears twice`,
+	} {
+		_, err := csvDrain(t, csvWrite(t, "bad.csv", content))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", content, err, want)
+		}
+	}
+}
