@@ -49,8 +49,7 @@ func (r *runner) stagePasswordsFile() error {
 	}
 	r.staged = s
 	if s.broken > 0 {
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s of the passwords file could not be read; their users need a password reset.", countRecords(s.broken)))
+		r.report.Warnings = append(r.report.Warnings, s.brokenWarning())
 	}
 	if s.digests == 0 {
 		r.report.Warnings = append(r.report.Warnings,
