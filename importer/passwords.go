@@ -122,7 +122,7 @@ func (r *runner) passwordAssumedWarning() string {
 	if r.passwordAssumed != 1 {
 		who = Thousands(r.passwordAssumed) + " users"
 	}
-	return fmt.Sprintf("The source does not say whether %s had a password (clerk migrate and migration-script exports leave it out), so they are taken to have had one: tagged %s and counted for credentials. %s",
+	return fmt.Sprintf("The source does not say whether %s had a password (it has no password_enabled or password_digest for them, as clerk migrate and migration-script exports do not), so they are taken to have had one: tagged %s and counted for credentials. %s",
 		who, TagNeedsPasswordReset, hint)
 }
 

@@ -704,6 +704,9 @@ func (s *csvFile) record(raw rawRow) Record {
 		PasswordHasher: s.cell(row, colPasswordHasher),
 	}
 	u.PasswordEnabled = u.PasswordDigest != ""
+	// A CSV without the digest column (a trimmed or other tool's export)
+	// does not say who has a password (see User.PasswordUnknown).
+	u.PasswordUnknown = !s.has(colPasswordDigest)
 	// A TOTP secret exists only once the user enrolled an authenticator;
 	// only that fact is kept.
 	if s.present(row, colTOTPSecret) {
@@ -716,6 +719,9 @@ func (s *csvFile) record(raw rawRow) Record {
 		if *f.dst, err = s.flag(row, f.col, short); err != nil {
 			return bad("%v", err)
 		}
+	}
+	if !s.has(colHasImage) && strings.TrimSpace(u.ImageURL) != "" {
+		u.HasImage = true // no has_image column: the image is the user's own
 	}
 	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)

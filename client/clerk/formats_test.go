@@ -421,3 +421,22 @@ func TestImageWithoutHasImage(t *testing.T) {
 		}
 	}
 }
+
+// The same for a CSV: without a password_digest column nobody's password
+// state is known, nor is an image_url without has_image a default avatar.
+func TestCSVPasswordUnknownAndImage(t *testing.T) {
+	recs, err := readAllPath(t, writeTemp(t, "u.csv", "id,primary_email_address,image_url\nuser_1,a@x.dev,https://img.example/a.png\n"))
+	if err != nil || len(recs) != 1 || recs[0].User == nil {
+		t.Fatalf("%v %+v", err, recs)
+	}
+	if u := recs[0].User; !u.PasswordUnknown || u.PasswordEnabled || !u.HasImage {
+		t.Errorf("no digest column: unknown %v enabled %v image %v", u.PasswordUnknown, u.PasswordEnabled, u.HasImage)
+	}
+	recs, err = readAllPath(t, writeTemp(t, "u.csv", "id,primary_email_address,password_digest,password_hasher,image_url,has_image\nuser_1,a@x.dev,,,https://img.example/a.png,false\n"))
+	if err != nil || len(recs) != 1 || recs[0].User == nil {
+		t.Fatalf("%v %+v", err, recs)
+	}
+	if u := recs[0].User; u.PasswordUnknown || u.PasswordEnabled || u.HasImage {
+		t.Errorf("digest column: unknown %v enabled %v image %v", u.PasswordUnknown, u.PasswordEnabled, u.HasImage)
+	}
+}
