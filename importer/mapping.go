@@ -184,6 +184,48 @@ func normalizeEmail(s string) (email string, ok bool) {
 	return s, validEmail(s)
 }
 
+// Bounds on the source's values that become keys in the environment
+// (PostgreSQL's b-tree index holds at most about 2.7 KB a row): real
+// Clerk ids are about 32 bytes and providers' user ids under 100.
+const (
+	maxSourceIDBytes       = 255
+	maxProviderUserIDBytes = 1024
+	// maxEmailBytes is RFC 5321's limit on a forward path's address.
+	maxEmailBytes = 254
+)
+
+// badKey says what is wrong with a value that becomes a key, or "": too
+// long for an index, or holding NUL, which PostgreSQL text cannot store
+// (SQLite can: the rule keeps both backends' counts equal).
+func badKey(s string, max int) string {
+	switch {
+	case len(s) > max:
+		return fmt.Sprintf("is %d bytes long, more than the %d a real one has", len(s), max)
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL character"
+	}
+	return ""
+}
+
+// noNUL drops NUL characters from free text (a name, a username): no
+// text a person typed holds one, PostgreSQL text cannot store it, and the
+// user is better imported without it than not at all.
+func noNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// linkEmail is the address an OAuth link records: the canonical form of
+// a valid one, else none.
+func linkEmail(s string) string {
+	if e, ok := normalizeEmail(s); ok {
+		return e
+	}
+	return ""
+}
+
 // notAddressRune reports a character no address may hold: anything but a
 // letter, mark, digit, punctuation or symbol, so white space (a no-break
 // space too), controls, format characters (a soft hyphen, the zero-width
@@ -212,7 +254,7 @@ func asciiText(s string) (ascii, bad bool) {
 // is a host name (emailaddr.ValidDomain: dotted labels of letters, digits
 // and hyphens, none starting or ending with one).
 func validEmail(s string) bool {
-	return (plainAddress(s) || parsedValidEmail(s)) && emailaddr.ValidDomain(s[strings.LastIndexByte(s, '@')+1:])
+	return len(s) <= maxEmailBytes && (plainAddress(s) || parsedValidEmail(s)) && emailaddr.ValidDomain(s[strings.LastIndexByte(s, '@')+1:])
 }
 
 // parsedValidEmail is validEmail's syntax check by net/mail's parser
@@ -377,6 +419,9 @@ func displayName(u *clerk.User) string {
 // counted or compared) is left nil, which spares a preview two maps per
 // user. Everything else is the same.
 func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapped, reason, detail string) {
+	if d := badKey(u.ID, maxSourceIDBytes); d != "" {
+		return m, ReasonMalformed, "the Clerk id " + d
+	}
 	if !validMillis(int64(u.CreatedAt)) {
 		return m, ReasonMalformed, fmt.Sprintf("created_at %d is not a time in milliseconds", u.CreatedAt)
 	}
@@ -399,18 +444,18 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 
 	au := ascendkit.User{
 		Email:           email,
-		Name:            displayName(u),
+		Name:            noNUL(displayName(u)),
 		EmailVerified:   verified(pe.Verification),
 		CreatedAt:       now,
 		Banned:          u.Banned,
 		Locked:          u.Locked,
-		Username:        strings.TrimSpace(deref(u.Username)),
-		ExternalID:      strings.TrimSpace(deref(u.ExternalID)),
+		Username:        noNUL(strings.TrimSpace(deref(u.Username))),
+		ExternalID:      noNUL(strings.TrimSpace(deref(u.ExternalID))),
 		PrivateMetadata: u.PrivateMetadata,
 		UnsafeMetadata:  u.UnsafeMetadata,
 	}
 	if u.HasImage {
-		au.Image = u.ImageURL
+		au.Image = noNUL(u.ImageURL)
 	}
 	if u.CreatedAt > 0 {
 		au.CreatedAt = time.UnixMilli(int64(u.CreatedAt)).UTC()
@@ -462,7 +507,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	linked := map[string]bool{}
 	for _, ea := range u.ExternalAccounts {
 		name, ok := providerName(ea.Provider)
-		if name == "" || strings.TrimSpace(ea.ProviderUserID) == "" {
+		if name == "" || strings.TrimSpace(ea.ProviderUserID) == "" || badKey(ea.ProviderUserID, maxProviderUserIDBytes) != "" {
 			m.droppedLinks++
 			continue
 		}
@@ -480,7 +525,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 			au.OAuthLinks = append(au.OAuthLinks, ascendkit.OAuthLink{
 				Provider:       name,
 				ProviderUserID: ea.ProviderUserID,
-				Email:          emailaddr.Canonical(ea.EmailAddress),
+				Email:          linkEmail(ea.EmailAddress),
 			})
 		}
 		key := name

@@ -573,7 +573,7 @@ func (r *runner) analyze(pos int, u *clerk.User, m *mapped) {
 	r.z.add(m)
 	if m.droppedLinks > 0 {
 		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkInvalid,
-			Detail: fmt.Sprintf("%d external account(s) without provider or provider_user_id not linked", m.droppedLinks)})
+			Detail: fmt.Sprintf("%d external account(s) without a usable provider or provider_user_id not linked", m.droppedLinks)})
 	}
 	if len(m.unverified) > 0 {
 		r.report.OAuthLinksUnverified += len(m.unverified)
