@@ -298,6 +298,11 @@ func (c *Classified) finish(r *runner, err error) bool {
 	// the source's notes first, then the passwords file's and the count's.
 	w := len(c.base.Warnings)
 	set := r.settingsWarnings
+	// After the hashers' come the passwords-file warnings: the assumed
+	// passwords, the unmatched records.
+	if r.passwordAssumed > 0 {
+		c.tail++
+	}
 	if c.base.Passwords.Unmatched > 0 {
 		c.tail++
 	}

@@ -101,10 +101,7 @@ func (r *runner) resolvePasswords(recs []clerk.Record, page map[string]stagedDig
 			u.PasswordEnabled = d.digest != ""
 			continue
 		}
-		u.PasswordEnabled = true
-		if r.only.selects(rec) {
-			r.passwordAssumed++
-		}
+		u.PasswordEnabled = true // counted once mapped (page): passwordAssumed
 	}
 }
 

@@ -324,6 +324,9 @@ func (r *runner) page(recs []clerk.Record) error {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
 			r.analyze(it.rec.Pos, u, &it.m)
+			if _, listed := pw[u.ID]; u.PasswordUnknown && !listed {
+				r.passwordAssumed++ // see resolvePasswords
+			}
 		}
 		var to mergeTarget
 		if mt, ok := byID[u.ID]; ok && mt.RunID != r.runID {
