@@ -232,7 +232,7 @@ func candidate(u *clerk.User) (canaryUser, bool) {
 		id:       termtext.Clean(u.ID),
 		email:    termtext.Clean(strings.ToLower(strings.TrimSpace(email))),
 		name:     termtext.Clean(strings.Join(name, " ")),
-		password: u.PasswordEnabled || u.PasswordDigest != "",
+		password: u.PasswordEnabled || u.PasswordDigest != "" || u.PasswordUnknown, // unknown: the import takes it as had
 		clerkID:  u.ID,
 	}, true
 }
