@@ -368,11 +368,13 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 				}
 				if pauseJSON {
 					// The journey as it is now, as `journey show --json` gives it.
-					paused, err := env.GetJourney(ctx, j.ID)
-					if err != nil {
-						return err
+					// (The pause is done: a failed re-read prints what was known.)
+					if paused, err := env.GetJourney(ctx, j.ID); err == nil {
+						j = paused
+					} else {
+						j.Status = ascendkit.StatusPaused
 					}
-					return printJSON(g.io.Out, paused)
+					return printJSON(g.io.Out, j)
 				}
 				fmt.Fprintf(g.io.Out, "%s (%s) is paused.\n", termtext.Clean(j.Name), j.ID)
 				return nil
