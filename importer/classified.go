@@ -467,7 +467,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			u.SkippedReasons[reason]++
 			return
 		}
-		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified)
+		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID)
 		if !repeatedID { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
 				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})

@@ -319,7 +319,9 @@ func (r *runner) page(recs []clerk.Record) error {
 	for _, it := range items {
 		u := it.rec.User
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
-		repeatedID, repeatedEmail, firstVerified := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified)
+		mt, found := byID[u.ID]
+		importedBefore := found && mt.RunID != r.runID
+		repeatedID, repeatedEmail, firstVerified := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore)
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
@@ -486,10 +488,15 @@ func linkOf(k, email string) string { return k + "\x00" + email }
 // were met before and, for an address met before, whether the user with
 // it a merge would go into (its first holder) had it verified. A listing
 // that repeats an id is dropped, so its address is not recorded: it holds
-// nothing a later user could merge into.
-func (s *seenSet) sawUser(id, email string, verified bool) (repeatedID, repeatedEmail, firstVerified bool) {
+// nothing a later user could merge into. Nor is the address of a user an
+// earlier import made (claim false): that user keeps the address it has,
+// which the environment answers for.
+func (s *seenSet) sawUser(id, email string, verified, claim bool) (repeatedID, repeatedEmail, firstVerified bool) {
 	if s.addSeen("id", id) {
 		return true, s.hasSeen("email", email), false
+	}
+	if !claim {
+		return false, s.hasSeen("email", email), !s.hasSeen("email-unverified", email)
 	}
 	if s.addSeen("email", email) {
 		return false, true, !s.hasSeen("email-unverified", email)
