@@ -57,6 +57,9 @@ type runner struct {
 	// writing is the batch being written while the next pages are read
 	// and classified; nil when no write is in flight.
 	writing chan written
+	// mayMerge says a duplicate may merge (the policy or a decision):
+	// only then does the seen set need which user each link went to.
+	mayMerge bool
 	// settingsWarnings is how many warnings the settings phase appended
 	// last (see Classified).
 	settingsWarnings int
@@ -101,7 +104,8 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		opts.OnEvent = func(Event) {}
 	}
 	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
-		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only), batchLimit: batchLimit}
+		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only), batchLimit: batchLimit,
+		mayMerge: opts.OnDuplicate == PolicyMerge || slices.Contains(slices.Collect(maps.Values(opts.Decisions)), PolicyMerge)}
 	defer r.seen.release()
 	r.report = Report{Mode: opts.Mode, Source: SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, Phases: opts.Phases,
 		Users: UserCounts{
@@ -438,7 +442,9 @@ func (r *runner) newLinks(e Entry, links []ascendkit.OAuthLink, byLink map[strin
 			r.warn(w)
 			continue
 		}
-		r.seen.addSeen("link-of", linkOf(k, e.Email))
+		if r.mayMerge {
+			r.seen.addSeen("link-of", linkOf(k, e.Email))
+		}
 		kept = append(kept, l)
 	}
 	return kept
