@@ -693,6 +693,14 @@ func (s *csvFile) record(raw rawRow) Record {
 		}
 		return bad("column %s holds what looks like a password digest (not shown): the row's cells are shifted; it has %d fields, the header has %d", col, len(row), s.ncols)
 	}
+	if short {
+		if col := s.shiftedSecret(row); col != "" {
+			if !safeID(id) {
+				id = ""
+			}
+			return bad("column %s holds what belongs to another column (not shown): the row has %d fields, the header %d, so a field before it is missing and its cells are shifted", col, len(row), s.ncols)
+		}
+	}
 	u := &User{
 		ID:             id,
 		ExternalID:     optional(s.cell(row, colExternalID)),
@@ -898,6 +906,74 @@ func (s *csvFile) misplacedDigest(row []string) string {
 		}
 	}
 	return ""
+}
+
+// shiftedSecret names the column of a short row (one that may have lost
+// a middle field rather than trailing empty ones) whose cell shows the
+// shift where it matters: a hasher name in password_digest, a digest in
+// totp_secret, or a secret-shaped value in an email or phone column, where
+// it would be stored and quoted in reports. In the Dashboard's column
+// order a missing middle field moves the TOTP secret into
+// unverified_phone_numbers, the digest into totp_secret and the hasher
+// into password_digest. "" when the row reads as one that lost trailing
+// fields only.
+func (s *csvFile) shiftedSecret(row []string) string {
+	if v := strings.TrimSpace(s.cell(row, colPasswordDigest)); v != "" && len(v) < 16 {
+		return quote(colPasswordDigest) // a digest is longer than any hasher name
+	}
+	if v := strings.TrimSpace(s.cell(row, colTOTPSecret)); v != "" && !totpShaped(v) {
+		return quote(colTOTPSecret)
+	}
+	for _, col := range []string{colPrimaryEmail, colVerifiedEmails, colUnverifiedEmails, colPrimaryPhone, colVerifiedPhones, colUnverifiedPhones} {
+		if v := s.cell(row, col); v != "" && secretShaped(v) {
+			return quote(col)
+		}
+	}
+	return ""
+}
+
+// totpShaped reports an RFC 4648 base32 TOTP key (what the Dashboard
+// exports): 16 or more of A–Z, 2–7 and padding, any case, spaces allowed.
+func totpShaped(v string) bool {
+	n := 0
+	for _, c := range []byte(strings.ToUpper(v)) {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= '2' && c <= '7':
+			n++
+		case c == '=', c == ' ':
+		default:
+			return false
+		}
+	}
+	return n >= 16
+}
+
+// secretShaped reports a value that cannot be an address or phone number
+// but can be a secret: a '$' (crypt-style digests) or a 16+ character run
+// of letters and digits with no '@' (a TOTP key, a hex or base64 digest).
+func secretShaped(v string) bool {
+	if strings.IndexByte(v, '$') >= 0 {
+		return true
+	}
+	run := 0
+	letters := false
+	for _, c := range []byte(v) {
+		switch {
+		case c == '@':
+			return false
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters = true
+			run++
+		case c >= '0' && c <= '9', c == '+' && run > 0, c == '/', c == '=':
+			run++
+		default:
+			if run >= 16 && letters {
+				return true
+			}
+			run, letters = 0, false
+		}
+	}
+	return run >= 16 && letters
 }
 
 // safeID reports whether a value may be given as a record's id when its

@@ -440,3 +440,39 @@ func TestCSVPasswordUnknownAndImage(t *testing.T) {
 		t.Errorf("digest column: unknown %v enabled %v image %v", u.PasswordUnknown, u.PasswordEnabled, u.HasImage)
 	}
 }
+
+// A row short of a middle field has every later cell one column early:
+// in the Dashboard's order the TOTP secret lands in
+// unverified_phone_numbers and the digest in totp_secret. Such a row is
+// malformed, its cells unquoted; a row that lost only trailing empty
+// fields is read.
+func TestCSVShortRowShiftedSecrets(t *testing.T) {
+	const header = "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n"
+	const totp, md5 = "JBSWY3DPEHPK3PXPJBSWY3DP", "5f4dcc3b5aa765d61d8327deb882cf99"
+	content := header +
+		// primary_phone_number's cell is missing.
+		"user_1,Ada,Lee,ada,ada@example.com,ada@example.com,,,," + totp + "," + md5 + ",md5\n" +
+		// bcrypt digest and hasher shifted: the hasher name lands in password_digest.
+		"user_2,Bo,Li,bo,bo@example.com,bo@example.com,,,,,$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy,bcrypt\n" +
+		// Trailing empty fields dropped: read.
+		"user_3,Cy,Ma,cy,cy@example.com,,cy@example.com\n"
+	recs, err := readAllPath(t, writeTemp(t, "users.csv", content))
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("%v, %d records", err, len(recs))
+	}
+	for i, r := range recs[:2] {
+		if r.Err == nil {
+			t.Errorf("record %d read despite shifted cells: %+v", i+1, r.User)
+			continue
+		}
+		if msg := r.Err.Error(); strings.Contains(msg, totp) || strings.Contains(msg, md5) || strings.Contains(msg, "N9qo8") || !strings.Contains(msg, "shifted") {
+			t.Errorf("record %d: %s", i+1, msg)
+		}
+		if r.ID != fmt.Sprintf("user_%d", i+1) {
+			t.Errorf("record %d id %q", i+1, r.ID)
+		}
+	}
+	if recs[2].Err != nil || recs[2].User == nil || recs[2].User.ID != "user_3" {
+		t.Errorf("a row short of trailing fields only: %+v", recs[2])
+	}
+}
