@@ -91,6 +91,9 @@ func ParseTarget(s string) (Target, error) {
 		}
 		return Target{Kind: TargetLocal, Path: p}, nil
 	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
+		if err := unencodedAt(s); err != nil {
+			return Target{}, err
+		}
 		u, err := url.Parse(s)
 		if err != nil {
 			// url.Error quotes the URL: say what is wrong without it.
@@ -118,6 +121,25 @@ func ParseTarget(s string) (Target, error) {
 		}
 		return Target{}, fmt.Errorf("environment target %q: use local:<path>, postgres://… or a pk_… public key", s)
 	}
+}
+
+// unencodedAt refuses a URL whose authority holds more than one @: Go's
+// url.Parse takes the last as the end of the user info, pgx the first, so
+// one would redact a password the other then prints as part of a host
+// name. The error quotes nothing of the URL.
+func unencodedAt(s string) error {
+	rest := s[strings.Index(s, "://")+3:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.Count(rest, "@") < 2 {
+		return nil
+	}
+	what := "user name"
+	if strings.Contains(rest[:strings.LastIndex(rest, "@")], ":") {
+		what = "password"
+	}
+	return fmt.Errorf("environment target: the URL's %s has an unencoded @: percent-encode it as %%40", what)
 }
 
 // looksLikeClerkSecretKey says whether s holds a Clerk secret key
