@@ -24,7 +24,15 @@ type Target struct {
 	Path      string // with TargetLocal
 	URL       string // with TargetPostgres: the connection URL as given
 	PublicKey string // with TargetRemote
+	// Existing asks the backend to open only an environment that exists
+	// already and to create nothing (OpenExisting sets it); one that does
+	// not exist is an error wrapping ErrNoEnvironment.
+	Existing bool
 }
+
+// ErrNoEnvironment is returned (wrapped) by OpenExisting when the target
+// names no environment yet.
+var ErrNoEnvironment = errors.New("no environment")
 
 // String is the target in the form ParseTarget reads. It includes a
 // password a PostgreSQL URL carries: print Redacted instead.
@@ -193,6 +201,23 @@ func Open(target string) (Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openTarget(t)
+}
+
+// OpenExisting is Open for a command that only reads: the environment
+// must exist already, and nothing is created (a mistyped target must not
+// look like an empty environment). A backend that cannot tell leaves the
+// check to its caller (the CLI checks a local file itself).
+func OpenExisting(target string) (Environment, error) {
+	t, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	t.Existing = true
+	return openTarget(t)
+}
+
+func openTarget(t Target) (Environment, error) {
 	if t.Kind == TargetRemote {
 		return nil, fmt.Errorf("environment %s: %w", t.PublicKey, ErrRemoteUnsupported)
 	}

@@ -33,7 +33,11 @@ import (
 
 func init() {
 	ascendkit.Register(ascendkit.TargetPostgres, func(t ascendkit.Target) (ascendkit.Environment, error) {
-		e, err := Open(context.Background(), t.URL)
+		open := Open
+		if t.Existing {
+			open = OpenExisting
+		}
+		e, err := open(context.Background(), t.URL)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +63,14 @@ var _ ascendkit.Environment = (*Env)(nil)
 // come from the URL, PGPASSWORD or ~/.pgpass (PGPASSFILE). No error it
 // returns contains the password.
 func Open(ctx context.Context, connURL string) (*Env, error) {
-	return open(ctx, connURL, defaultLimits)
+	return open(ctx, connURL, defaultLimits, false)
+}
+
+// OpenExisting is Open for a command that only reads: a schema that holds
+// no environment yet is refused with an error wrapping
+// ascendkit.ErrNoEnvironment, and nothing is created in it.
+func OpenExisting(ctx context.Context, connURL string) (*Env, error) {
+	return open(ctx, connURL, defaultLimits, true)
 }
 
 // limits are the server-side time limits of the environment's sessions.
@@ -85,7 +96,7 @@ var defaultLimits = limits{idleInTx: time.Minute, lock: 2 * time.Minute}
 
 // open is Open with the session limits lim (tests shorten them). Limits
 // the URL sets itself (as query parameters) are the user's and win.
-func open(ctx context.Context, connURL string, lim limits) (*Env, error) {
+func open(ctx context.Context, connURL string, lim limits, existing bool) (*Env, error) {
 	display := ascendkit.RedactURL(connURL)
 	// The target's own checks first (a password with an unencoded @ is
 	// read differently by url.Parse and pgx: refused, unprinted).
@@ -116,6 +127,12 @@ func open(ctx context.Context, connURL string, lim limits) (*Env, error) {
 	}
 	e := &Env{pool: pool, display: display}
 	e.Store = newStore(e)
+	if existing {
+		if err := e.exists(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	if err := e.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
@@ -190,6 +207,23 @@ func (e *Env) Describe() string { return e.display }
 func (e *Env) Close() error {
 	e.StopHeartbeats()
 	e.pool.Close()
+	return nil
+}
+
+// exists fails with ascendkit.ErrNoEnvironment when the current schema
+// holds no environment: the schema version table, which the first
+// migration creates with every other table in one transaction, is not
+// there.
+func (e *Env) exists(ctx context.Context) error {
+	var ok bool
+	err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+		WHERE schemaname = current_schema() AND tablename = 'ascendkit_schema')`).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("postgres environment %s: %w", e.display, err)
+	}
+	if !ok {
+		return fmt.Errorf("%w at %s; run an import or set-env", ascendkit.ErrNoEnvironment, e.display)
+	}
 	return nil
 }
 

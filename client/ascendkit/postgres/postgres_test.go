@@ -209,3 +209,45 @@ func TestOpenRefusesUnencodedAt(t *testing.T) {
 		}
 	}
 }
+
+// A read-only open of a schema that holds no environment is refused with
+// ErrNoEnvironment and creates nothing; once an environment exists there,
+// it opens.
+func TestOpenExistingCreatesNothing(t *testing.T) {
+	u := pgtest.Target(t)
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tables := func() int {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, open := range []func() error{
+		func() error { _, err := OpenExisting(ctx, u); return err },
+		func() error { _, err := ascendkit.OpenExisting(u); return err },
+	} {
+		err := open()
+		if !errors.Is(err, ascendkit.ErrNoEnvironment) || !strings.Contains(err.Error(), "no environment at postgres://") ||
+			!strings.Contains(err.Error(), "; run an import or set-env") {
+			t.Fatalf("read-only open of an empty schema: %v", err)
+		}
+		if n := tables(); n != 0 {
+			t.Fatalf("the read-only open created %d tables", n)
+		}
+	}
+	e, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e, err = OpenExisting(ctx, u)
+	if err != nil {
+		t.Fatalf("read-only open of an environment: %v", err)
+	}
+	e.Close()
+}

@@ -42,7 +42,7 @@ func TestSessionLimits(t *testing.T) {
 // openLimited opens a second handle on u with short session limits.
 func openLimited(t *testing.T, u string, lim limits) *Env {
 	t.Helper()
-	e, err := open(ctx, u, lim)
+	e, err := open(ctx, u, lim, false)
 	if err != nil {
 		t.Fatal(err)
 	}
