@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
@@ -152,5 +153,57 @@ func TestListRunsSkipsALockedRun(t *testing.T) {
 	}
 	if r, err := reader.GetRun(deadline(t), "run_held"); err != nil || r.Status != ascendkit.RunInterrupted {
 		t.Fatalf("run once the row is free: %+v, %v", r, err)
+	}
+}
+
+// A run that starts while an undo is deciding waits for the undo, so it
+// never looks up users the undo is about to remove; here the run's
+// insert comes first, uncommitted, and the undo waits for it, then sees
+// it running and refuses.
+func TestUndoWaitsForARunStarting(t *testing.T) {
+	e := OpenTest(t)
+	if err := e.StartRun(ctx, ascendkit.Run{ID: "run_a", StartedAt: time.Now(), SourceKind: "file"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.FinishRun(ctx, "run_a", ascendkit.RunFinish{Status: ascendkit.RunCompleted, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, e.testURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	starting, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer starting.Rollback(context.Background())
+	now := rules.FormatTime(time.Now())
+	if _, err := starting.Exec(ctx, `INSERT INTO import_runs (id, started_at, source_kind, source_format, options, status, pid, host, pid_ns, heartbeat_at)
+		VALUES ('run_b', $1, 'file', '', '{}', 'running', 1, 'another-host', '', $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+
+	undone := make(chan error, 1)
+	go func() {
+		_, err := e.UndoRun(deadline(t), "run_a", false, time.Now())
+		undone <- err
+	}()
+	// Wait until the undo waits on the run's insert (or, wrongly, ends).
+	for waiting := false; !waiting; {
+		select {
+		case err := <-undone:
+			t.Fatalf("the undo did not wait for the run starting: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'import_runs'::regclass)`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := starting.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-undone; !errors.Is(err, ascendkit.ErrInvalid) || !strings.Contains(err.Error(), "run run_b is importing now") {
+		t.Fatalf("undo once run_b started: %v", err)
 	}
 }
