@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // eachBackend runs a CLI test with the default SQLite environment and
@@ -78,4 +80,47 @@ func TestSetEnvPostgres(t *testing.T) {
 	if r.code == 0 || strings.Contains(r.stdout+r.stderr, "Sup3r-s3cret") || !strings.Contains(r.stderr, "127.0.0.1") {
 		t.Fatalf("unreachable server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// Read-only commands and a preview refuse (or preview against nothing) a
+// PostgreSQL schema that holds no environment, as they do a missing local
+// file, and create no table there.
+func TestReadOnlyCommandsCreateNothingOnPostgres(t *testing.T) {
+	h := newHarness(t)
+	target := pgtest.Target(t)
+	h.envs["ASCENDKIT_ENV"] = target
+	file := writeClerkFile(t, h.dir, twoUsers)
+	for _, args := range [][]string{{"user", "list"}, {"import", "runs"}, {"import", "runs", "show", "run_x"},
+		{"import", "undo", "run_x", "--yes"}, {"journey", "list"}, {"auth", "show"}} {
+		r := h.run("", args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "no environment at postgres://") || !strings.Contains(r.stderr, "run an import or set-env") {
+			t.Errorf("%v on an empty schema: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	r := h.ok("import", "clerk", "preview", "--file", file)
+	if !strings.Contains(r.stderr, "does not exist yet") || !strings.Contains(r.stdout, "(does not exist yet)") {
+		t.Errorf("preview of an empty schema:\n%s%s", r.stdout, r.stderr)
+	}
+	if n := schemaTables(t, target); n != 0 {
+		t.Fatalf("read-only commands created %d tables", n)
+	}
+	h.ok("import", "clerk", "run", "--file", file)
+	if r := h.ok("user", "list"); !strings.Contains(r.stdout, "@") {
+		t.Errorf("user list once the environment exists:\n%s", r.stdout)
+	}
+}
+
+// schemaTables counts the tables in the schema target's search_path names.
+func schemaTables(t *testing.T, target string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

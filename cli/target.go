@@ -138,9 +138,10 @@ func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, err
 	return ascendkit.Open(target)
 }
 
-// errNoEnvironment is wrapped by openExisting when the target's local
-// database does not exist.
-var errNoEnvironment = errors.New("no environment")
+// errNoEnvironment is wrapped by openExisting when the target names no
+// environment yet (a local database that does not exist, a PostgreSQL
+// schema without the environment's tables).
+var errNoEnvironment = ascendkit.ErrNoEnvironment
 
 // openExisting opens the resolved environment for a command that only
 // reads it (user, event, template, journey list|show, auth show, browse).
@@ -166,7 +167,13 @@ func (g *globalOptions) openExisting(ctx context.Context) (ascendkit.Environment
 			return nil, &exitError{code: ExitError, err: fmt.Errorf("environment %s is a directory, not a database file", abs)}
 		}
 	}
-	return ascendkit.Open(target)
+	// A backend that can tell refuses a target with no environment
+	// itself, creating nothing (PostgreSQL: a schema without its tables).
+	env, err := ascendkit.OpenExisting(target)
+	if errors.Is(err, errNoEnvironment) {
+		return nil, &exitError{code: ExitError, err: err}
+	}
+	return env, err
 }
 
 // openPreviewEnv opens the environment for a dry run, which must create
@@ -183,9 +190,13 @@ func (g *globalOptions) openPreviewEnv(ctx context.Context) (ascendkit.Environme
 	if terr != nil {
 		return nil, terr
 	}
-	abs, aerr := filepath.Abs(t.Path)
-	if aerr != nil {
-		return nil, aerr
+	named := t.Redacted() // a PostgreSQL schema with no environment yet
+	if t.Kind == ascendkit.TargetLocal {
+		abs, aerr := filepath.Abs(t.Path)
+		if aerr != nil {
+			return nil, aerr
+		}
+		named = "local:" + abs
 	}
 	dir, err := os.MkdirTemp("", "ascendkit-preview-")
 	if err != nil {
@@ -196,8 +207,8 @@ func (g *globalOptions) openPreviewEnv(ctx context.Context) (ascendkit.Environme
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("preview: %w", err)
 	}
-	fmt.Fprintf(g.io.ErrOut, "Note: environment local:%s does not exist yet: every user counts as new. The preview creates nothing; `import clerk run` creates it.\n", termtext.Clean(abs))
-	return &emptyPreviewEnv{Environment: empty, describe: "local:" + abs + " (does not exist yet)", dir: dir}, nil
+	fmt.Fprintf(g.io.ErrOut, "Note: environment %s does not exist yet: every user counts as new. The preview creates nothing; `import clerk run` creates it.\n", termtext.Clean(named))
+	return &emptyPreviewEnv{Environment: empty, describe: named + " (does not exist yet)", dir: dir}, nil
 }
 
 // emptyPreviewEnv is the temporary empty environment of openPreviewEnv,

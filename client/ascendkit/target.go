@@ -24,7 +24,15 @@ type Target struct {
 	Path      string // with TargetLocal
 	URL       string // with TargetPostgres: the connection URL as given
 	PublicKey string // with TargetRemote
+	// Existing asks the backend to open only an environment that exists
+	// already and to create nothing (OpenExisting sets it); one that does
+	// not exist is an error wrapping ErrNoEnvironment.
+	Existing bool
 }
+
+// ErrNoEnvironment is returned (wrapped) by OpenExisting when the target
+// names no environment yet.
+var ErrNoEnvironment = errors.New("no environment")
 
 // String is the target in the form ParseTarget reads. It includes a
 // password a PostgreSQL URL carries: print Redacted instead.
@@ -91,6 +99,9 @@ func ParseTarget(s string) (Target, error) {
 		}
 		return Target{Kind: TargetLocal, Path: p}, nil
 	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
+		if err := unencodedAt(s); err != nil {
+			return Target{}, err
+		}
 		u, err := url.Parse(s)
 		if err != nil {
 			// url.Error quotes the URL: say what is wrong without it.
@@ -118,6 +129,25 @@ func ParseTarget(s string) (Target, error) {
 		}
 		return Target{}, fmt.Errorf("environment target %q: use local:<path>, postgres://… or a pk_… public key", s)
 	}
+}
+
+// unencodedAt refuses a URL whose authority holds more than one @: Go's
+// url.Parse takes the last as the end of the user info, pgx the first, so
+// one would redact a password the other then prints as part of a host
+// name. The error quotes nothing of the URL.
+func unencodedAt(s string) error {
+	rest := s[strings.Index(s, "://")+3:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.Count(rest, "@") < 2 {
+		return nil
+	}
+	what := "user name"
+	if strings.Contains(rest[:strings.LastIndex(rest, "@")], ":") {
+		what = "password"
+	}
+	return fmt.Errorf("environment target: the URL's %s has an unencoded @: percent-encode it as %%40", what)
 }
 
 // looksLikeClerkSecretKey says whether s holds a Clerk secret key
@@ -171,6 +201,23 @@ func Open(target string) (Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openTarget(t)
+}
+
+// OpenExisting is Open for a command that only reads: the environment
+// must exist already, and nothing is created (a mistyped target must not
+// look like an empty environment). A backend that cannot tell leaves the
+// check to its caller (the CLI checks a local file itself).
+func OpenExisting(target string) (Environment, error) {
+	t, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	t.Existing = true
+	return openTarget(t)
+}
+
+func openTarget(t Target) (Environment, error) {
 	if t.Kind == TargetRemote {
 		return nil, fmt.Errorf("environment %s: %w", t.PublicKey, ErrRemoteUnsupported)
 	}

@@ -70,3 +70,35 @@ func TestParseTargetDoesNotEchoSecretKey(t *testing.T) {
 		t.Errorf("a local path containing sk_live_: %+v, %v", got, err)
 	}
 }
+
+// A password (or user name) with an unencoded @ is refused before any
+// part of it can reach an error as a host name, and the refusal quotes
+// nothing of the URL's user info.
+func TestParseTargetRefusesUnencodedAt(t *testing.T) {
+	for _, tc := range []struct{ in, what string }{
+		{"postgres://team:p@ss@Wd9Secret@127.0.0.1:5432/db?sslmode=disable", "password"},
+		{"postgresql://team:Wd9Secret@@db.internal/db", "password"},
+		{"postgres://team@corp@db.internal/db", "user name"},
+	} {
+		_, err := ParseTarget(tc.in)
+		if err == nil {
+			t.Errorf("ParseTarget accepted a URL with an unencoded @ (%s)", tc.what)
+			continue
+		}
+		msg := err.Error()
+		if want := "the URL's " + tc.what + " has an unencoded @: percent-encode it as %40"; !strings.Contains(msg, want) {
+			t.Errorf("error = %q, want it to say %q", msg, want)
+		}
+		for _, secret := range []string{"Wd9Secret", "ss@", "team", "corp"} {
+			if strings.Contains(msg, secret) {
+				t.Errorf("error shows %q: %s", secret, msg)
+			}
+		}
+	}
+	// Encoded, or an @ past the authority, is fine.
+	for _, ok := range []string{"postgres://team:p%40ss%40Wd9Secret@127.0.0.1:5432/db", "postgres://team@db/x?application_name=a@b"} {
+		if _, err := ParseTarget(ok); err != nil {
+			t.Errorf("ParseTarget(%s): %v", RedactURL(ok), err)
+		}
+	}
+}

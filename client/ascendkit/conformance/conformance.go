@@ -95,6 +95,7 @@ func Run(t *testing.T, be Backend) {
 		{"DeadRunKeepsOnlyProvidersOfItsTime", testDeadRunKeepsOnlyProvidersOfItsTime},
 		{"UndoMergeKeepsWhatAnotherRunBrought", testUndoMergeKeepsWhatAnotherRunBrought},
 		{"UndoBlockersCountDistinctUsers", testUndoBlockersCountDistinctUsers},
+		{"UndoRefusedWhileAnotherRunImports", testUndoRefusedWhileAnotherRunImports},
 		{"MergeIntoUserRemovedMeanwhile", testMergeIntoUserRemovedMeanwhile},
 		{"StaleRunOfAnotherHostSettles", testStaleRunOfAnotherHostSettles},
 		{"LiveRunInAnotherPIDNamespaceStaysRunning", testLiveRunInAnotherPIDNamespaceStaysRunning},

@@ -210,3 +210,42 @@ func testPasswordStateAndRedaction(t *testing.T, be Backend) {
 		t.Errorf("ghost: %v", err)
 	}
 }
+
+// An undo while another run of the environment imports is refused,
+// naming that run, from this client or another: that run looked its
+// users up before the undo removed them and would count them imported
+// already, so they would be lost. Once it ends, the undo goes ahead.
+func testUndoRefusedWhileAnotherRunImports(t *testing.T, be Backend) {
+	l := be.Open(t)
+	startRun(t, l, "run_a")
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_a", Create: []ascendkit.ImportedUser{imported(1), imported(2)}})
+	finishRun(t, l, "run_a")
+	startRun(t, l, "run_b")
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_b", Create: []ascendkit.ImportedUser{imported(3)}})
+
+	other := be.Reopen(t, l)
+	for _, env := range []ascendkit.Environment{l, other} {
+		if _, err := env.PlanUndo(ctx, "run_a"); !errors.Is(err, ascendkit.ErrInvalid) ||
+			!strings.Contains(err.Error(), "run run_b is importing now; undo run_a after it ends") {
+			t.Fatalf("plan undo while run_b runs: %v", err)
+		}
+		if _, err := env.UndoRun(ctx, "run_a", true, t0); !errors.Is(err, ascendkit.ErrInvalid) ||
+			!strings.Contains(err.Error(), "run run_b is importing now") {
+			t.Fatalf("undo while run_b runs: %v", err)
+		}
+	}
+	if n, _ := l.CountUsers(ctx); n != 3 {
+		t.Fatalf("users after the refused undo = %d, want 3", n)
+	}
+	if r, err := l.GetRun(ctx, "run_a"); err != nil || r.Status != ascendkit.RunCompleted {
+		t.Fatalf("run_a after the refused undo: %+v, %v", r, err)
+	}
+
+	finishRun(t, l, "run_b")
+	if _, err := other.UndoRun(ctx, "run_a", false, t0); err != nil {
+		t.Fatalf("undo after run_b ended: %v", err)
+	}
+	if n, _ := l.CountUsers(ctx); n != 1 {
+		t.Fatalf("users after the undo = %d, want 1", n)
+	}
+}

@@ -33,7 +33,11 @@ import (
 
 func init() {
 	ascendkit.Register(ascendkit.TargetPostgres, func(t ascendkit.Target) (ascendkit.Environment, error) {
-		e, err := Open(context.Background(), t.URL)
+		open := Open
+		if t.Existing {
+			open = OpenExisting
+		}
+		e, err := open(context.Background(), t.URL)
 		if err != nil {
 			return nil, err
 		}
@@ -59,10 +63,55 @@ var _ ascendkit.Environment = (*Env)(nil)
 // come from the URL, PGPASSWORD or ~/.pgpass (PGPASSFILE). No error it
 // returns contains the password.
 func Open(ctx context.Context, connURL string) (*Env, error) {
+	return open(ctx, connURL, defaultLimits, false)
+}
+
+// OpenExisting is Open for a command that only reads: a schema that holds
+// no environment yet is refused with an error wrapping
+// ascendkit.ErrNoEnvironment, and nothing is created in it.
+func OpenExisting(ctx context.Context, connURL string) (*Env, error) {
+	return open(ctx, connURL, defaultLimits, true)
+}
+
+// limits are the server-side time limits of the environment's sessions.
+type limits struct {
+	// idleInTx ends a session left idle inside a transaction that long
+	// (idle_in_transaction_session_timeout): a client frozen mid-batch
+	// (stopped, suspended) would otherwise hold its locks, the run row's
+	// among them, and block every other client, forever. No transaction
+	// here waits on anything but the database (the Clerk API and the
+	// source are read between batches, never inside one), so a live
+	// client is never idle in one for long. It is well under
+	// ascendkit.RunStaleAfter, so the locks go before another host takes
+	// the frozen run for dead.
+	idleInTx time.Duration
+	// lock bounds a wait for another session's lock (lock_timeout): a
+	// client alive but slow to let go fails with ErrBusy instead of
+	// hanging. It is longer than idleInTx, so a wait on a frozen client's
+	// lock outlasts that client's session.
+	lock time.Duration
+}
+
+var defaultLimits = limits{idleInTx: time.Minute, lock: 2 * time.Minute}
+
+// open is Open with the session limits lim (tests shorten them). Limits
+// the URL sets itself (as query parameters) are the user's and win.
+func open(ctx context.Context, connURL string, lim limits, existing bool) (*Env, error) {
 	display := ascendkit.RedactURL(connURL)
+	// The target's own checks first (a password with an unencoded @ is
+	// read differently by url.Parse and pgx: refused, unprinted).
+	if _, err := ascendkit.ParseTarget(connURL); err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(connURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
+	}
+	rp := cfg.ConnConfig.RuntimeParams
+	for k, d := range map[string]time.Duration{"idle_in_transaction_session_timeout": lim.idleInTx, "lock_timeout": lim.lock} {
+		if _, set := rp[k]; !set {
+			rp[k] = fmt.Sprintf("%dms", d.Milliseconds())
+		}
 	}
 	// An unreachable server fails the command in seconds, not after the
 	// operating system's TCP timeout (connect_timeout in the URL wins).
@@ -78,6 +127,12 @@ func Open(ctx context.Context, connURL string) (*Env, error) {
 	}
 	e := &Env{pool: pool, display: display}
 	e.Store = newStore(e)
+	if existing {
+		if err := e.exists(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	if err := e.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
@@ -85,9 +140,8 @@ func Open(ctx context.Context, connURL string) (*Env, error) {
 	return e, nil
 }
 
-// scrub replaces any occurrence of the URL's password in err's text: pgx
-// redacts it itself, but a driver message is not something to trust with
-// a secret.
+// scrub replaces the URL's password in err's text: pgx redacts it
+// itself, but a driver message is not something to trust with a secret.
 func scrub(err error, connURL string) error {
 	if err == nil {
 		return nil
@@ -103,18 +157,37 @@ func scrub(err error, connURL string) error {
 	if p := u.Query().Get("password"); p != "" {
 		secrets = append(secrets, p, url.QueryEscape(p))
 	}
-	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-			changed = true
-		}
-	}
-	if !changed {
+	msg := scrubText(err.Error(), secrets)
+	if msg == err.Error() {
 		return err
 	}
 	return redactedError{msg: msg, err: err}
+}
+
+// minBareSecret is the length from which a password is replaced wherever
+// it appears in a message. A shorter one is likely a piece of ordinary
+// text ("x" in "context", a word of the message): replacing it there
+// would garble the message and, worse, show which word the password is.
+// It is replaced only where it stands as a password.
+const minBareSecret = 8
+
+// passwordForms are the places a password stands in a connection string
+// or URL a message may quote (%s is the password).
+var passwordForms = []string{":%s@", "password=%s", "password='%s'", `password="%s"`, `"password":"%s"`, "password: %s"}
+
+func scrubText(msg string, secrets []string) string {
+	for _, s := range secrets {
+		switch {
+		case s == "":
+		case len(s) >= minBareSecret:
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		default:
+			for _, f := range passwordForms {
+				msg = strings.ReplaceAll(msg, strings.Replace(f, "%s", s, 1), strings.Replace(f, "%s", "xxxxx", 1))
+			}
+		}
+	}
+	return msg
 }
 
 // redactedError keeps the wrapped error for errors.Is/As but prints only
@@ -134,6 +207,23 @@ func (e *Env) Describe() string { return e.display }
 func (e *Env) Close() error {
 	e.StopHeartbeats()
 	e.pool.Close()
+	return nil
+}
+
+// exists fails with ascendkit.ErrNoEnvironment when the current schema
+// holds no environment: the schema version table, which the first
+// migration creates with every other table in one transaction, is not
+// there.
+func (e *Env) exists(ctx context.Context) error {
+	var ok bool
+	err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+		WHERE schemaname = current_schema() AND tablename = 'ascendkit_schema')`).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("postgres environment %s: %w", e.display, err)
+	}
+	if !ok {
+		return fmt.Errorf("%w at %s; run an import or set-env", ascendkit.ErrNoEnvironment, e.display)
+	}
 	return nil
 }
 
@@ -234,6 +324,18 @@ func (e *Env) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 	if retryable(err) {
 		return fmt.Errorf("%w: %w", ascendkit.ErrBusy, err)
+	}
+	return lockTimedOut(err)
+}
+
+// lockTimedOut says what a lock_timeout means: another session held a
+// lock this write needed past the limit. It is ErrBusy, as the same write
+// may succeed later.
+func lockTimedOut(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "55P03" {
+		return fmt.Errorf("%w: another client of this environment held a lock this write needs for too long "+
+			"(an import or undo still going, or a client stuck in one; try again later): %w", ascendkit.ErrBusy, err)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -168,4 +169,85 @@ func TestMissingSchemaIsClear(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "search_path") {
 		t.Fatalf("open with a missing schema: %v", err)
 	}
+}
+
+// scrub hides a password where it stands as one, and a long one
+// everywhere, but leaves a short one that is ordinary text alone: a
+// message must neither be garbled nor point at the word that is the
+// password.
+func TestScrub(t *testing.T) {
+	for _, tc := range []struct{ url, msg, want string }{
+		{"postgres://ak:x@h/db", "context deadline exceeded", "context deadline exceeded"},
+		{"postgres://ak:failed@h/db", "password authentication failed for user", "password authentication failed for user"},
+		{"postgres://ak:x@h/db", "dial postgres://ak:x@h/db: refused", "dial postgres://ak:xxxxx@h/db: refused"},
+		{"postgres://ak@h/db?password=pw", "bad conn string host=h password=pw user=ak", "bad conn string host=h password=xxxxx user=ak"},
+		{"postgres://ak@h/db?password=pw", `bad password='pw' and password="pw"`, `bad password='xxxxx' and password="xxxxx"`},
+		{"postgres://ak:Wd9Secret-long@h/db", "lookup Wd9Secret-long.h: no such host", "lookup xxxxx.h: no such host"},
+		{"postgres://ak:p%40ss%2Fw@h/db", "at ak:p@ss/w@h and ak:p%40ss%2Fw@h", "at ak:xxxxx@h and ak:xxxxx@h"},
+	} {
+		got := scrub(errors.New(tc.msg), tc.url)
+		if got.Error() != tc.want {
+			t.Errorf("scrub(%q) with %s = %q, want %q", tc.msg, ascendkit.RedactURL(tc.url), got.Error(), tc.want)
+		}
+	}
+	inner := errors.New("wrapped ak:x@h")
+	if got := scrub(fmt.Errorf("outer: %w", inner), "postgres://ak:x@h/db"); !errors.Is(got, inner) {
+		t.Error("scrub loses the wrapped error")
+	}
+}
+
+// Open refuses a URL whose password has an unencoded @ before pgx reads
+// part of the password as a host name (and an error prints it).
+func TestOpenRefusesUnencodedAt(t *testing.T) {
+	for _, open := range []func(string) error{
+		func(u string) error { _, err := Open(ctx, u); return err },
+		func(u string) error { _, err := ascendkit.Open(u); return err },
+	} {
+		err := open("postgres://team:p@ss@Wd9Secret@127.0.0.1:1/db?sslmode=disable&connect_timeout=2")
+		if err == nil || !strings.Contains(err.Error(), "percent-encode it as %40") || strings.Contains(err.Error(), "Wd9Secret") || strings.Contains(err.Error(), "ss@") {
+			t.Errorf("open: %v", err)
+		}
+	}
+}
+
+// A read-only open of a schema that holds no environment is refused with
+// ErrNoEnvironment and creates nothing; once an environment exists there,
+// it opens.
+func TestOpenExistingCreatesNothing(t *testing.T) {
+	u := pgtest.Target(t)
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tables := func() int {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, open := range []func() error{
+		func() error { _, err := OpenExisting(ctx, u); return err },
+		func() error { _, err := ascendkit.OpenExisting(u); return err },
+	} {
+		err := open()
+		if !errors.Is(err, ascendkit.ErrNoEnvironment) || !strings.Contains(err.Error(), "no environment at postgres://") ||
+			!strings.Contains(err.Error(), "; run an import or set-env") {
+			t.Fatalf("read-only open of an empty schema: %v", err)
+		}
+		if n := tables(); n != 0 {
+			t.Fatalf("the read-only open created %d tables", n)
+		}
+	}
+	e, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e, err = OpenExisting(ctx, u)
+	if err != nil {
+		t.Fatalf("read-only open of an environment: %v", err)
+	}
+	e.Close()
 }

@@ -11,7 +11,11 @@ import (
 // dialect is PostgreSQL's side of the SQL the shared store runs: writers
 // run concurrently, so rows a transaction goes on to change are locked.
 var dialect = sqlstore.Dialect{
-	ForUpdate: " FOR UPDATE",
+	ForUpdate:  " FOR UPDATE",
+	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	// SHARE ROW EXCLUSIVE: conflicts with the INSERT of StartRun (and
+	// with itself), not with a batch's FOR UPDATE of its own run row.
+	LockRuns: `LOCK TABLE import_runs IN SHARE ROW EXCLUSIVE MODE`,
 	// The merge's own text when nothing changed metadata since, else the
 	// current object minus the import key.
 	UndoMetadata: `UPDATE users SET metadata = CASE WHEN c.after = users.metadata THEN c.before

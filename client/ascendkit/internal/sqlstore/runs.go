@@ -372,10 +372,14 @@ func (s *Store) settleRuns(ctx context.Context) error {
 	if len(dead) == 0 {
 		return nil
 	}
+	// A run row someone holds locked (a batch of that run, or a client
+	// frozen in one) is skipped rather than waited for: the run is
+	// settled by the next reader, and a read never hangs on a stuck
+	// client.
 	return s.db.Write(ctx, func(tx Querier) error {
 		for _, r := range dead {
-			if _, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1
-				WHERE id = $2 AND status = $3 AND COALESCE(heartbeat_at, started_at) = $4`,
+			if _, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1 WHERE id IN (SELECT id FROM import_runs
+				WHERE id = $2 AND status = $3 AND COALESCE(heartbeat_at, started_at) = $4`+s.d.SkipLocked+`)`,
 				ascendkit.RunInterrupted, r.id, ascendkit.RunRunning, r.beat); err != nil {
 				return err
 			}

@@ -78,6 +78,16 @@ type Dialect struct {
 	// other writer (SQLite's BEGIN IMMEDIATE); then lock-only statements
 	// are skipped.
 	ForUpdate string
+	// SkipLocked ends a SELECT of rows to change only if no one holds
+	// them: " FOR UPDATE SKIP LOCKED" on PostgreSQL, empty on SQLite.
+	// Settling dead runs uses it, so a reader never waits on a run row a
+	// stuck client holds.
+	SkipLocked string
+	// LockRuns, run first in an undo's transaction, makes a run that
+	// starts meanwhile wait for the undo to end, so that it looks users
+	// up after them (PostgreSQL: a table lock that conflicts with
+	// inserts; empty where write transactions already exclude each other).
+	LockRuns string
 	// UndoMetadata and UndoIdentity are the undo steps that need the
 	// database's JSON functions ($1 is the run id): put back
 	// metadata.import as it was before each merge of the run (the text

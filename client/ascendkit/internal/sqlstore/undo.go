@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -46,6 +47,15 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 	}
 	var p ascendkit.UndoPlan
 	err := s.db.Write(ctx, func(tx Querier) error {
+		if s.d.LockRuns != "" {
+			if _, err := tx.Exec(ctx, s.d.LockRuns); err != nil {
+				return err
+			}
+		}
+		// Checked again under the lock: a run may have started since.
+		if err := otherRunning(ctx, tx, runID); err != nil {
+			return err
+		}
 		// The live runs' rows (whose recorded providers decide what the
 		// undo turns off, and which may take over that duty) and the
 		// providers setting are locked, in one order, so that concurrent
@@ -87,7 +97,27 @@ func (s *Store) undoable(ctx context.Context, runID string) error {
 	if err != nil {
 		return err
 	}
-	return rules.Undoable(r)
+	if err := rules.Undoable(r); err != nil {
+		return err
+	}
+	return otherRunning(ctx, s.db, runID)
+}
+
+// otherRunning refuses an undo of run runID while another run of the
+// environment is running (settled first: a dead one reads interrupted).
+// That run looked its users up before the undo removed them, and would
+// count them imported already: they would be lost.
+func otherRunning(ctx context.Context, q Querier, runID string) error {
+	var other string
+	err := q.QueryRow(ctx, `SELECT id FROM import_runs WHERE status = $1 AND id <> $2 ORDER BY started_at, id LIMIT 1`,
+		ascendkit.RunRunning, runID).Scan(&other)
+	if errors.Is(err, ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("run %s: %w: run %s is importing now; undo %s after it ends", runID, ascendkit.ErrInvalid, other, runID)
 }
 
 // heldBy is the condition, over merge record c of the run ($1), that
