@@ -10,7 +10,9 @@ import (
 // whose address in Clerk changed since does not hold the new address in
 // this source: a later user with it is new, not a repeat of nobody (with
 // merge it failed, "the user this would merge into was removed").
-func TestImportedListingHoldsNoAddress(t *testing.T) { eachBackend(t, testImportedListingHoldsNoAddress) }
+func TestImportedListingHoldsNoAddress(t *testing.T) {
+	eachBackend(t, testImportedListingHoldsNoAddress)
+}
 
 func testImportedListingHoldsNoAddress(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
