@@ -51,6 +51,11 @@ func (r *runner) stagePasswordsFile() error {
 	if s.broken > 0 {
 		r.report.Warnings = append(r.report.Warnings, s.brokenWarning())
 	}
+	if c, ok := r.opts.Passwords.(clerk.Commenter); ok {
+		if note := c.CommentedOut(); note != "" {
+			r.report.Warnings = append(r.report.Warnings, "The passwords file: "+note)
+		}
+	}
 	if s.digests == 0 {
 		r.report.Warnings = append(r.report.Warnings,
 			"The passwords file holds no password digest (is it the API export?): no password can be kept from it. "+

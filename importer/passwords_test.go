@@ -316,3 +316,23 @@ func TestPasswordUnknownSources(t *testing.T) {
 		t.Errorf("warnings %q lack the assumption", w)
 	}
 }
+
+// A commented-out row of the passwords CSV is said, as in the main
+// source: its user would otherwise need a reset without a word why.
+func TestPasswordsFileCommentedRowsWarn(t *testing.T) {
+	env := openEnv(t)
+	path := filepath.Join(t.TempDir(), "pw.csv")
+	content := "id,primary_email_address,password_digest,password_hasher\n#user_a,a@example.com," + bcryptOf(t, "pw") + ",bcrypt\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pws, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pws.Close()
+	rep := run(t, newSource(5, mkUser("user_a", "a@example.com", withPassword)), env, Options{Mode: ModePreview, Passwords: pws})
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "The passwords file: Skipped 1 line after the header as commented out") {
+		t.Errorf("warnings %q", w)
+	}
+}

@@ -122,22 +122,35 @@ func (s *csvFile) Notes() []string {
 	effects = append(effects, "no OAuth links")
 	notes := []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. Import the JSON export (or use the API) to keep them.",
 		joinOr(lacks), joinAnd(effects))}
-	if s.comments > 0 {
-		// A commented-out row is skipped on purpose, but never silently:
-		// a `#` typed by accident would otherwise lose a user unseen.
-		lines := make([]string, len(s.commentLines))
-		for i, l := range s.commentLines {
-			lines[i] = fmt.Sprint(l)
-		}
-		more := ""
-		if s.comments > len(s.commentLines) {
-			more = ", …"
-		}
-		notes = append(notes, fmt.Sprintf("Skipped %s after the header as commented out (starting with #: %s %s%s); remove the # to import a user written there.",
-			countLines(s.comments), plural(s.comments, "line", "lines"), joinAnd(lines), more))
+	if c := s.CommentedOut(); c != "" {
+		notes = append(notes, c)
 	}
 	return notes
 }
+
+// CommentedOut implements Commenter: the `#` rows after the header, which
+// are skipped on purpose but never silently (a `#` typed by accident
+// would otherwise lose a user unseen); "" when there were none. Ask
+// after the last page.
+func (s *csvFile) CommentedOut() string {
+	if s.comments == 0 {
+		return ""
+	}
+	lines := make([]string, len(s.commentLines))
+	for i, l := range s.commentLines {
+		lines[i] = fmt.Sprint(l)
+	}
+	more := ""
+	if s.comments > len(s.commentLines) {
+		more = ", …"
+	}
+	return fmt.Sprintf("Skipped %s after the header as commented out (starting with #: %s %s%s); remove the # to import a user written there.",
+		countLines(s.comments), plural(s.comments, "line", "lines"), joinAnd(lines), more)
+}
+
+// Commenter is a source that can skip commented-out rows (a CSV export)
+// and says which it skipped.
+type Commenter interface{ CommentedOut() string }
 
 // countLines is "1 line" or "N lines".
 func countLines(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "line", "lines")) }
@@ -330,7 +343,11 @@ func (s *csvFile) split() (rawRow, error) {
 			}
 			if lead && c != ' ' && c != '\t' {
 				lead = false
-				row.comment = c == '#'
+				// After the header a `#` row is commented out only when
+				// the id column comes first: then its id cell starts with
+				// `#`, which no Clerk id does. Elsewhere the `#` begins
+				// another column's value (a name) of a real user.
+				row.comment = c == '#' && (!s.header || s.cols[colID] == 0)
 			}
 			if quoteSeen {
 				quoteSeen = false
@@ -918,6 +935,12 @@ func (s *csvFile) misplacedDigest(row []string) string {
 // into password_digest. "" when the row reads as one that lost trailing
 // fields only.
 func (s *csvFile) shiftedSecret(row []string) string {
+	// An id column after the one that lost its cell holds the next
+	// column's value: an address or a secret is no id, and is never
+	// quoted or kept as one.
+	if v := s.cell(row, colID); s.cols[colID] > 0 && !safeID(v) && (secretShaped(v) || strings.ContainsRune(v, '@')) {
+		return quote(colID)
+	}
 	if v := strings.TrimSpace(s.cell(row, colPasswordDigest)); v != "" && len(v) < 16 {
 		return quote(colPasswordDigest) // a digest is longer than any hasher name
 	}

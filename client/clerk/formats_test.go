@@ -476,3 +476,25 @@ func TestCSVShortRowShiftedSecrets(t *testing.T) {
 		t.Errorf("a row short of trailing fields only: %+v", recs[2])
 	}
 }
+
+// A `#` starts a commented-out row only when the id column is first;
+// elsewhere it starts a real user's value.
+func TestCSVHashInAnotherColumn(t *testing.T) {
+	recs, err := readAllPath(t, writeTemp(t, "u.csv", "first_name,id,primary_email_address\n#1 Fan,user_1,fan@example.com\nBo,user_2,bo@example.com\n"))
+	if err != nil || len(recs) != 2 || recs[0].User == nil || recs[0].User.ID != "user_1" || *recs[0].User.FirstName != "#1 Fan" {
+		t.Fatalf("%v %+v", err, recs)
+	}
+}
+
+// With the id column after the missing cell, the id holds the next
+// column's value: a secret there is neither the record's id nor quoted.
+func TestCSVShortRowShiftedID(t *testing.T) {
+	const totp = "JBSWY3DPEHPK3PXPJBSWY3DP"
+	recs, err := readAllPath(t, writeTemp(t, "u.csv", "primary_email_address,first_name,id,totp_secret\na@example.com,user_1,"+totp+"\n"))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%v %+v", err, recs)
+	}
+	if r := recs[0]; r.Err == nil || r.ID != "" || strings.Contains(r.Err.Error(), totp) {
+		t.Errorf("record %+v", r)
+	}
+}
