@@ -46,6 +46,23 @@ func Canonical(s string) string {
 	return s
 }
 
+// Legacy is the spelling of a Canonical address with its domain in ASCII
+// (xn--…), or "" when the domain is ASCII already. Versions before
+// Canonical wrote IDN domains in Unicode stored such an address as its
+// export spelled it, so lookups try this spelling too: an existing user
+// stays found, and is not imported a second time.
+func Legacy(s string) string {
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 || isASCII(s[at+1:]) {
+		return ""
+	}
+	d, err := profile.ToASCII(s[at+1:])
+	if err != nil || d == s[at+1:] {
+		return ""
+	}
+	return s[:at+1] + d
+}
+
 // ValidDomain reports whether d, an address's domain in Canonical form, is
 // a host name with at least two labels: letters, digits and hyphens (any
 // script's letters, as IDNA 2008 allows them), no label empty or starting

@@ -27,6 +27,10 @@ func NormEmail(s string) string {
 	return normEmail(s)
 }
 
+// LegacyEmail is the spelling an earlier version may have stored the
+// address in (see emailaddr.Legacy), or "".
+func LegacyEmail(s string) string { return emailaddr.Legacy(NormEmail(s)) }
+
 // normEmail is NormEmail without the shortcut for addresses already
 // normal.
 func normEmail(s string) string { return emailaddr.Canonical(s) }
@@ -284,11 +288,17 @@ func GroupEmails(emails []string) (normed []string, given map[string][]string) {
 	normed = make([]string, 0, len(emails))
 	for _, e := range emails {
 		n := NormEmail(e)
-		if _, ok := given[n]; !ok {
-			normed = append(normed, n)
+		keys := []string{n}
+		if l := emailaddr.Legacy(n); l != "" {
+			keys = append(keys, l) // as earlier versions may have stored it
 		}
-		if !slices.Contains(given[n], e) {
-			given[n] = append(given[n], e)
+		for _, k := range keys {
+			if _, ok := given[k]; !ok {
+				normed = append(normed, k)
+			}
+			if !slices.Contains(given[k], e) {
+				given[k] = append(given[k], e)
+			}
 		}
 	}
 	return normed, given

@@ -78,6 +78,9 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		return nil
 	}
 	id, banned, meta, ok, err := tx.FindUser(ctx, rules.NormEmail(m.Email))
+	if l := rules.LegacyEmail(m.Email); err == nil && !ok && l != "" {
+		id, banned, meta, ok, err = tx.FindUser(ctx, l) // stored by an earlier version
+	}
 	if err != nil {
 		return fmt.Errorf("merge %s: %w", m.SourceID, err)
 	}

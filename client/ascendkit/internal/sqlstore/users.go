@@ -34,7 +34,13 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // GetUser finds a user by usr_ id or email (case-insensitive).
 func (s *Store) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
 	key := strings.TrimSpace(idOrEmail)
-	u, err := scanUser(s.db.QueryRow(ctx, s.userSelect+` WHERE u.id = $1 OR u.email = $2 LIMIT 1`, key, rules.NormEmail(key)))
+	email := rules.NormEmail(key)
+	legacy := rules.LegacyEmail(key)
+	if legacy == "" {
+		legacy = email
+	}
+	// The canonical spelling first: with both stored, that user is meant.
+	u, err := scanUser(s.db.QueryRow(ctx, s.userSelect+` WHERE u.id = $1 OR u.email = $2 OR u.email = $3 ORDER BY u.email = $2 DESC LIMIT 1`, key, email, legacy))
 	return found("user", idOrEmail, u, err)
 }
 
