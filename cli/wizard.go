@@ -203,7 +203,9 @@ func seedExisting(ctx context.Context, env ascendkit.Environment, users []clerk.
 			continue
 		}
 		batch.Create = append(batch.Create, ascendkit.ImportedUser{
-			User:   ascendkit.User{Email: strings.ToLower(strings.TrimSpace(email)), Name: "Existing AscendKit user", CreatedAt: time.Now().UTC(), Tags: []string{"signup:direct"}},
+			// Signed up in AscendKit and confirmed the address, as a merge
+			// needs (an unverified one proves nothing about its holder).
+			User:   ascendkit.User{Email: strings.ToLower(strings.TrimSpace(email)), EmailVerified: true, Name: "Existing AscendKit user", CreatedAt: time.Now().UTC(), Tags: []string{"signup:direct"}},
 			Source: "ascendkit", SourceID: fmt.Sprintf("signup_%d", i),
 		})
 	}
