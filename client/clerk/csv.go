@@ -975,6 +975,9 @@ func totpShaped(v string) bool {
 // but can be a secret: a '$' (crypt-style digests) or a 16+ character run
 // of letters and digits with no '@' (a TOTP key, a hex or base64 digest).
 func secretShaped(v string) bool {
+	if strings.IndexByte(v, '@') >= 0 {
+		return false // an address (a digest here is misplacedDigest's)
+	}
 	if strings.IndexByte(v, '$') >= 0 {
 		return true
 	}
@@ -982,8 +985,6 @@ func secretShaped(v string) bool {
 	letters := false
 	for _, c := range []byte(v) {
 		switch {
-		case c == '@':
-			return false
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			letters = true
 			run++
