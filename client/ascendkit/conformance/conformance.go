@@ -96,6 +96,7 @@ func Run(t *testing.T, be Backend) {
 		{"UndoMergeKeepsWhatAnotherRunBrought", testUndoMergeKeepsWhatAnotherRunBrought},
 		{"UndoBlockersCountDistinctUsers", testUndoBlockersCountDistinctUsers},
 		{"UndoRefusedWhileAnotherRunImports", testUndoRefusedWhileAnotherRunImports},
+		{"LeftoverRunWithoutHeartbeatBlocksNoUndo", testLeftoverRunWithoutHeartbeatBlocksNoUndo},
 		{"MergeIntoUserRemovedMeanwhile", testMergeIntoUserRemovedMeanwhile},
 		{"StaleRunOfAnotherHostSettles", testStaleRunOfAnotherHostSettles},
 		{"LiveRunInAnotherPIDNamespaceStaysRunning", testLiveRunInAnotherPIDNamespaceStaysRunning},

@@ -249,3 +249,23 @@ func testUndoRefusedWhileAnotherRunImports(t *testing.T, be Backend) {
 		t.Fatalf("users after the undo = %d, want 1", n)
 	}
 }
+
+// testLeftoverRunWithoutHeartbeatBlocksNoUndo: a run an older version
+// left "running" on another host has no heartbeat, so it is never settled
+// dead; it must not refuse every undo for good. A fresh one still does.
+func testLeftoverRunWithoutHeartbeatBlocksNoUndo(t *testing.T, be Backend) {
+	l := be.Open(t)
+	clock, _ := clocked(t, l)
+	startRun(t, l, "run_a")
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_a", Create: []ascendkit.ImportedUser{imported(1)}})
+	finishRun(t, l, "run_a")
+	startRun(t, l, "run_old")
+	be.Exec(t, l, `UPDATE import_runs SET host = 'far-away-host', pid_ns = 'theirs', pid = 1, heartbeat_at = NULL WHERE id = 'run_old'`)
+	if _, err := l.PlanUndo(ctx, "run_a"); !errors.Is(err, ascendkit.ErrInvalid) {
+		t.Fatalf("undo beside a run started just now: %v, want a refusal", err)
+	}
+	clock.Add(ascendkit.RunStaleAfter + time.Second)
+	if _, err := l.UndoRun(ctx, "run_a", false, clock.Now()); err != nil {
+		t.Fatalf("undo beside a heartbeat-less leftover: %v", err)
+	}
+}

@@ -53,7 +53,7 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 			}
 		}
 		// Checked again under the lock: a run may have started since.
-		if err := otherRunning(ctx, tx, runID); err != nil {
+		if err := s.otherRunning(ctx, tx, runID); err != nil {
 			return err
 		}
 		// The live runs' rows (whose recorded providers decide what the
@@ -100,17 +100,22 @@ func (s *Store) undoable(ctx context.Context, runID string) error {
 	if err := rules.Undoable(r); err != nil {
 		return err
 	}
-	return otherRunning(ctx, s.db, runID)
+	return s.otherRunning(ctx, s.db, runID)
 }
 
 // otherRunning refuses an undo of run runID while another run of the
 // environment is running (settled first: a dead one reads interrupted).
 // That run looked its users up before the undo removed them, and would
 // count them imported already: they would be lost.
-func otherRunning(ctx context.Context, q Querier, runID string) error {
+func (s *Store) otherRunning(ctx context.Context, q Querier, runID string) error {
 	var other string
-	err := q.QueryRow(ctx, `SELECT id FROM import_runs WHERE status = $1 AND id <> $2 ORDER BY started_at, id LIMIT 1`,
-		ascendkit.RunRunning, runID).Scan(&other)
+	// A run without a heartbeat (recorded by a version before them) that
+	// started longer ago than a heartbeat may be old is not taken for a
+	// live one here: settleRuns cannot tell it dead on another host, and
+	// it would refuse every undo for good.
+	err := q.QueryRow(ctx, `SELECT id FROM import_runs WHERE status = $1 AND id <> $2
+		AND NOT (heartbeat_at IS NULL AND started_at < $3) ORDER BY started_at, id LIMIT 1`,
+		ascendkit.RunRunning, runID, rules.FormatTime(s.clock().Add(-ascendkit.RunStaleAfter))).Scan(&other)
 	if errors.Is(err, ErrNoRows) {
 		return nil
 	}
