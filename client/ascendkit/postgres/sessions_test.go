@@ -207,3 +207,40 @@ func TestUndoWaitsForARunStarting(t *testing.T) {
 		t.Fatalf("undo once run_b started: %v", err)
 	}
 }
+
+// While an undo holds the runs table (LockRuns), a reader that finds a
+// dead run to settle leaves it for later instead of waiting out the
+// lock limit and failing: listing runs never hangs on an undo.
+func TestReaderDuringAnUndoDoesNotWait(t *testing.T) {
+	u := pgtest.Target(t)
+	e := openLimited(t, u, defaultLimits)
+	if err := e.StartRun(ctx, ascendkit.Run{ID: "run_dead", StartedAt: time.Now(), SourceKind: "file"}); err != nil {
+		t.Fatal(err)
+	}
+	e.StopHeartbeats()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, dialect.LockRuns); err != nil {
+		t.Fatal(err)
+	}
+	reader := openLimited(t, u, defaultLimits)
+	reader.SetAway(true)
+	reader.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
+	runs, err := reader.ListRuns(deadline(t))
+	if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunRunning {
+		t.Fatalf("runs while an undo holds the table: %+v, %v", runs, err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := reader.GetRun(deadline(t), "run_dead"); err != nil || r.Status != ascendkit.RunInterrupted {
+		t.Fatalf("run once the undo is over: %+v, %v", r, err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 var dialect = sqlstore.Dialect{
 	ForUpdate:  " FOR UPDATE",
 	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	NoWait:     `SET LOCAL lock_timeout = '100ms'`,
 	// SHARE ROW EXCLUSIVE: conflicts with the INSERT of StartRun (and
 	// with itself), not with a batch's FOR UPDATE of its own run row.
 	LockRuns: `LOCK TABLE import_runs IN SHARE ROW EXCLUSIVE MODE`,

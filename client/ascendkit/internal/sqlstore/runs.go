@@ -376,7 +376,12 @@ func (s *Store) settleRuns(ctx context.Context) error {
 	// frozen in one) is skipped rather than waited for: the run is
 	// settled by the next reader, and a read never hangs on a stuck
 	// client.
-	return s.db.Write(ctx, func(tx Querier) error {
+	err = s.db.Write(ctx, func(tx Querier) error {
+		if s.d.NoWait != "" {
+			if _, err := tx.Exec(ctx, s.d.NoWait); err != nil {
+				return err
+			}
+		}
 		for _, r := range dead {
 			if _, err := tx.Exec(ctx, `UPDATE import_runs SET status = $1 WHERE id IN (SELECT id FROM import_runs
 				WHERE id = $2 AND status = $3 AND COALESCE(heartbeat_at, started_at) = $4`+s.d.SkipLocked+`)`,
@@ -386,4 +391,8 @@ func (s *Store) settleRuns(ctx context.Context) error {
 		}
 		return nil
 	})
+	if errors.Is(err, ascendkit.ErrBusy) {
+		return nil // an undo holds the runs table: settled by a later reader
+	}
+	return err
 }

@@ -83,6 +83,11 @@ type Dialect struct {
 	// Settling dead runs uses it, so a reader never waits on a run row a
 	// stuck client holds.
 	SkipLocked string
+	// NoWait, run first in settling's transaction, makes it give up at
+	// once on a table another transaction locked (an undo's LockRuns)
+	// rather than wait: settling is best-effort, the next reader does it.
+	// Empty where writers exclude each other anyway (SQLite).
+	NoWait string
 	// LockRuns, run first in an undo's transaction, makes a run that
 	// starts meanwhile wait for the undo to end, so that it looks users
 	// up after them (PostgreSQL: a table lock that conflicts with
