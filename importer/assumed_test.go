@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -38,5 +39,26 @@ func TestAssumedPasswordsCountsUsers(t *testing.T) {
 	rep := run(t, newSource(10, mk("user_a", "a@example.com"), banned, mk("user_bad", "not an address"), mk("user_a", "a@example.com")), env, Options{Mode: ModePreview})
 	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "does not say whether 1 user had a password") {
 		t.Errorf("warnings %q", w)
+	}
+}
+
+// The count depends on the choices (a banned user included or not): the
+// recount counts afresh and says what a fresh preview says.
+func TestRecountAssumedWithBanned(t *testing.T) {
+	env := recountEnv(t)
+	src := recountSource()
+	for i, banned := range []bool{false, true} {
+		u := mkUser(fmt.Sprintf("user_unknown%d", i), fmt.Sprintf("unknown%d@example.com", i))
+		u.PasswordUnknown, u.Banned = true, banned
+		src.add(clerk.Record{User: u})
+	}
+	c, _ := classify(t, src.fresh(), env, Options{})
+	for _, opts := range []Options{{IncludeBanned: true}, {}} {
+		got, err := c.Recount(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Mode = ModePreview
+		sameReport(t, fmt.Sprintf("include banned %v", opts.IncludeBanned), got, run(t, src.fresh(), env, opts))
 	}
 }

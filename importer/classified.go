@@ -42,7 +42,11 @@ type Classified struct {
 	base  Report // the preview's own report
 	notes int    // leading warnings that do not depend on the choices
 	tail  int    // warnings between the hashers' and the settings'
-	stamp envStamp
+	// assumed: the base has the warning about passwords taken on no
+	// evidence (right after the hashers'), which Recount counts afresh;
+	// pwFile: a passwords file was given (the warning's words).
+	assumed, pwFile bool
+	stamp           envStamp
 
 	mu     sync.Mutex
 	recs   []classRec
@@ -82,6 +86,9 @@ type classRec struct {
 	Login  bool
 	Kept   bool
 	Hasher string
+	// Assumed: the source did not say whether the user has a password,
+	// nor did the passwords file, so one is assumed (resolvePasswords).
+	Assumed bool
 }
 
 // classLink is one OAuth account of a user and whether the environment
@@ -166,7 +173,9 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		users = append(users, len(out))
 		ms = append(ms, m)
-		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email})
+		_, listed := pw[rec.User.ID]
+		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
+			Assumed: rec.User.PasswordUnknown && !listed})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -299,9 +308,10 @@ func (c *Classified) finish(r *runner, err error) bool {
 	w := len(c.base.Warnings)
 	set := r.settingsWarnings
 	// After the hashers' come the passwords-file warnings: the assumed
-	// passwords, the unmatched records.
-	if r.passwordAssumed > 0 {
-		c.tail++
+	// passwords (counted afresh), the unmatched records.
+	c.assumed, c.pwFile = r.passwordAssumed > 0, r.staged != nil
+	if c.assumed {
+		set++ // not a note either
 	}
 	if c.base.Passwords.Unmatched > 0 {
 		c.tail++
@@ -456,6 +466,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	z, seen := newAnalyzer(), newSeenSet()
 	defer seen.release()
 	u := &rep.Users
+	assumed := 0 // users taken to have a password (assumedWarning)
 	err := c.each(ctx, func(cr *classRec) {
 		if cr.Skip != "" || (cr.Banned && !opts.IncludeBanned) {
 			reason := cr.Skip
@@ -472,6 +483,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
 				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})
 			rep.OAuthLinksUnverified += cr.Unverified
+			if cr.Assumed {
+				assumed++
+			}
 		}
 		reason := ""
 		var to mergeTarget
@@ -552,8 +566,14 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	// The warnings in the order a preview appends them.
 	w := b.Warnings
 	tailAt := c.notes + len(b.Passwords.UnsupportedHasher)
+	if c.assumed {
+		tailAt++
+	}
 	rep.Warnings = slices.Clone(w[:c.notes])
 	rep.Warnings = append(rep.Warnings, hasherWarnings(rep.Passwords.UnsupportedHasher)...)
+	if a := assumedWarning(assumed, c.pwFile); a != "" {
+		rep.Warnings = append(rep.Warnings, a)
+	}
 	rep.Warnings = append(rep.Warnings, w[tailAt:tailAt+c.tail]...)
 	if opts.Phases.Settings {
 		rep.Settings = SettingsFor(z.snapshot(u.Fetched, opts.Providers), b.Settings.Before, opts.Providers)

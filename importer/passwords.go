@@ -113,16 +113,22 @@ func (r *runner) resolvePasswords(recs []clerk.Record, page map[string]stagedDig
 // passwordAssumedWarning says how many users resolvePasswords took to
 // have a password on no evidence.
 func (r *runner) passwordAssumedWarning() string {
-	if r.passwordAssumed == 0 {
+	return assumedWarning(r.passwordAssumed, r.staged != nil)
+}
+
+// assumedWarning is that warning for n users ("" for none); passwordsFile
+// says a passwords file was given (and did not list them).
+func assumedWarning(n int, passwordsFile bool) string {
+	if n == 0 {
 		return ""
 	}
 	hint := "Pass the Dashboard CSV export as --passwords to keep their passwords and to tell who had none."
-	if r.staged != nil {
+	if passwordsFile {
 		hint = "They are not in the passwords file either."
 	}
 	who := "1 user"
-	if r.passwordAssumed != 1 {
-		who = Thousands(r.passwordAssumed) + " users"
+	if n != 1 {
+		who = Thousands(n) + " users"
 	}
 	return fmt.Sprintf("The source does not say whether %s had a password (it has no password_enabled or password_digest for them, as clerk migrate and migration-script exports do not), so they are taken to have had one: tagged %s and counted for credentials. %s",
 		who, TagNeedsPasswordReset, hint)
