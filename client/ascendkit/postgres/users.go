@@ -89,7 +89,7 @@ func lookupEmails(ctx context.Context, q querier, emails []string) (map[string]a
 	var m ascendkit.Match
 	_, err = pgx.ForEachRow(rows, []any{&em, &m.UserID, &m.RunID, &m.EmailVerified}, func() error {
 		for _, g := range given[em] {
-			out[g] = m
+			rules.PutEmailMatch(out, g, em, m)
 		}
 		return nil
 	})

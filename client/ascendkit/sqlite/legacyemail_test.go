@@ -36,4 +36,19 @@ func TestLegacyIDNSpelling(t *testing.T) {
 	if n := count(t, l, "users"); n != 1 {
 		t.Errorf("%d users, want the one", n)
 	}
+	// With both spellings stored, the lookup names the user GetUser and a
+	// merge use: the canonical one.
+	v := imported(2)
+	v.User.Email = "max@bücher.de"
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_c", Create: []ascendkit.ImportedUser{v}})
+	canon, err := l.GetUser(ctx, "max@bücher.de")
+	if err != nil || canon.Email != "max@bücher.de" {
+		t.Fatalf("GetUser with both stored: %+v, %v", canon.Email, err)
+	}
+	for range 3 {
+		found, err := l.LookupEmails(ctx, []string{"max@bücher.de"})
+		if err != nil || found["max@bücher.de"].UserID != canon.ID {
+			t.Fatalf("lookup with both stored: %+v, want %s (%v)", found, canon.ID, err)
+		}
+	}
 }

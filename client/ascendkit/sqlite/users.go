@@ -245,7 +245,7 @@ func scanEmails(rows *sql.Rows, given map[string][]string, out map[string]ascend
 			out[e] = m
 		}
 		for _, g := range given[e] {
-			out[g] = m
+			rules.PutEmailMatch(out, g, e, m)
 		}
 	}
 	return closeRows(rows)

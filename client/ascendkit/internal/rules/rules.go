@@ -304,6 +304,17 @@ func GroupEmails(emails []string) (normed []string, given map[string][]string) {
 	return normed, given
 }
 
+// PutEmailMatch records that the user stored under email e matches the
+// given address g. With both spellings of an address stored (an earlier
+// version's xn-- row and a canonical one), the canonical row is the user
+// GetUser and merges use, so a legacy row never replaces it.
+func PutEmailMatch(out map[string]ascendkit.Match, g, e string, m ascendkit.Match) {
+	if _, had := out[g]; had && e != NormEmail(g) {
+		return
+	}
+	out[g] = m
+}
+
 // ParseAuthSettings reads the stored auth providers setting (ok false or
 // "" when unset): always a non-nil, sorted list.
 func ParseAuthSettings(v string, ok bool) (ascendkit.AuthSettings, error) {
