@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,5 +61,39 @@ func TestRecountAssumedWithBanned(t *testing.T) {
 		}
 		opts.Mode = ModePreview
 		sameReport(t, fmt.Sprintf("include banned %v", opts.IncludeBanned), got, run(t, src.fresh(), env, opts))
+	}
+}
+
+// A passwords file decides only what it says: an API export's
+// password_enabled does, a file that does not say (clerk migrate's, a
+// CSV without digests) leaves the user to the assumption rather than
+// making them passwordless.
+func TestPasswordsFileDecidesOnlyWhatItSays(t *testing.T) {
+	env := openEnv(t)
+	unknown := func(id string) *clerk.User {
+		u := mkUser(id, id+"@example.com")
+		u.PasswordUnknown = true
+		return u
+	}
+	main := newSource(10, unknown("user_yes"), unknown("user_no"), unknown("user_silent"))
+	yes := mkUser("user_yes", "user_yes@example.com", withPassword) // API export: had one, no digest
+	no := mkUser("user_no", "user_no@example.com")                   // API export: had none
+	silent := mkUser("user_silent", "user_silent@example.com")
+	silent.PasswordUnknown = true // clerk migrate's record
+	rep := run(t, main, env, Options{Mode: ModeRun, Passwords: newSource(10, yes, no, silent)})
+	if rep.Passwords.NeedsReset != 2 {
+		t.Errorf("needs reset %d, want 2 (the user who had one and the one nothing decides)", rep.Passwords.NeedsReset)
+	}
+	for email, want := range map[string]bool{"user_yes@example.com": true, "user_no@example.com": false, "user_silent@example.com": true} {
+		u, err := env.GetUser(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(u.Tags, TagNeedsPasswordReset); got != want {
+			t.Errorf("%s: reset tag %v, want %v", email, got, want)
+		}
+	}
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "does not say whether 1 user had a password") {
+		t.Errorf("warnings %q", w)
 	}
 }

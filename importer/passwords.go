@@ -102,12 +102,27 @@ func (r *runner) resolvePasswords(recs []clerk.Record, page map[string]stagedDig
 		if u == nil || !u.PasswordUnknown {
 			continue
 		}
-		if d, ok := page[u.ID]; ok {
-			u.PasswordEnabled = d.digest != ""
+		if has, ok := page[u.ID].decides(); ok {
+			u.PasswordEnabled = has
 			continue
 		}
 		u.PasswordEnabled = true // counted once mapped (page): passwordAssumed
 	}
+}
+
+// decides reports whether a passwords-file record (the zero value: no
+// record) tells if its user has a password, and if so whether: a digest
+// does, and so does a file that says so (a Dashboard row without a
+// digest, an API user's password_enabled); a record of a file that does
+// not say (clerk migrate's, a CSV without digests) does not.
+func (d stagedDigest) decides() (has, ok bool) {
+	switch {
+	case d.digest != "" || d.said == pwYes:
+		return true, true
+	case d.said == pwNo:
+		return false, true
+	}
+	return false, false
 }
 
 // passwordAssumedWarning says how many users resolvePasswords took to

@@ -63,6 +63,27 @@ type staged struct {
 type stagedDigest struct {
 	hasher string
 	digest clerk.Secret
+	// said is what the record says of the user's password: pwYes, pwNo
+	// or pwUnknown (a file that does not tell, as clerk migrate's).
+	said byte
+}
+
+// What a passwords-file record says of its user's password.
+const (
+	pwUnknown byte = iota
+	pwNo
+	pwYes
+)
+
+// passwordSaid is what the record of u says of its password.
+func passwordSaid(u *clerk.User) byte {
+	switch {
+	case u.PasswordUnknown && u.PasswordDigest == "":
+		return pwUnknown
+	case u.PasswordEnabled || u.PasswordDigest != "":
+		return pwYes
+	}
+	return pwNo
 }
 
 // stageEntry is one record on its way to the tree, in one allocation
@@ -257,11 +278,12 @@ func (s *staged) seal(u *clerk.User) (stageEntry, error) {
 		s.done = append(s.done, 0)
 	}
 	ns := s.aead.NonceSize()
-	kv := make([]byte, 0, len(id)+2*binary.MaxVarintLen64+len(hasher)+ns+len(d)+s.aead.Overhead())
+	kv := make([]byte, 0, len(id)+2*binary.MaxVarintLen64+len(hasher)+1+ns+len(d)+s.aead.Overhead())
 	kv = append(kv, id...)
 	kv = binary.AppendUvarint(kv, e.ord)
 	kv = binary.AppendUvarint(kv, uint64(len(hasher)))
 	kv = append(kv, hasher...)
+	kv = append(kv, passwordSaid(u))
 	if d != "" {
 		n := len(kv)
 		kv = kv[:n+ns]
@@ -641,7 +663,8 @@ func (s *staged) lookup(ctx context.Context, ids []string) (map[string]stagedDig
 // leaf and maybe a branch page), so 32 lookups map at most ~4 MiB.
 const dropEvery = 32
 
-// open decodes a tree value (ordinal, hasher, sealed digest) and opens
+// open decodes a tree value (ordinal, hasher, what the record says of
+// the password, sealed digest) and opens
 // the digest; v is only valid inside the transaction, so nothing of it
 // is kept.
 func (s *staged) open(id string, v []byte) (stagedDigest, uint64, error) {
@@ -651,11 +674,11 @@ func (s *staged) open(id string, v []byte) (stagedDigest, uint64, error) {
 	}
 	v = v[n:]
 	hl, n := binary.Uvarint(v)
-	if n <= 0 || hl > uint64(len(v)-n) {
+	if n <= 0 || hl >= uint64(len(v)-n) {
 		return stagedDigest{}, 0, errStageAltered
 	}
-	d := stagedDigest{hasher: string(v[n : n+int(hl)])}
-	sealed := v[n+int(hl):]
+	d := stagedDigest{hasher: string(v[n : n+int(hl)]), said: v[n+int(hl)]}
+	sealed := v[n+int(hl)+1:]
 	if len(sealed) > 0 {
 		ns := s.aead.NonceSize()
 		if len(sealed) <= ns {

@@ -94,7 +94,7 @@ func newStageCase(n int, seed uint64) *stageCase {
 			continue
 		}
 		ids = append(ids, u.ID)
-		c.first[u.ID] = stagedDigest{hasher: u.PasswordHasher, digest: u.PasswordDigest}
+		c.first[u.ID] = stagedDigest{hasher: u.PasswordHasher, digest: u.PasswordDigest, said: passwordSaid(u)}
 		c.pos[u.ID] = rec.Pos
 		c.order = append(c.order, u.ID)
 	}

@@ -330,7 +330,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
 			r.analyze(it.rec.Pos, u, &it.m)
-			if _, listed := pw[u.ID]; u.PasswordUnknown && !listed {
+			if _, decided := pw[u.ID].decides(); u.PasswordUnknown && !decided {
 				r.passwordAssumed++ // see resolvePasswords
 			}
 		}
