@@ -77,7 +77,7 @@ func TestPasswordsFileDecidesOnlyWhatItSays(t *testing.T) {
 	}
 	main := newSource(10, unknown("user_yes"), unknown("user_no"), unknown("user_silent"))
 	yes := mkUser("user_yes", "user_yes@example.com", withPassword) // API export: had one, no digest
-	no := mkUser("user_no", "user_no@example.com")                   // API export: had none
+	no := mkUser("user_no", "user_no@example.com")                  // API export: had none
 	silent := mkUser("user_silent", "user_silent@example.com")
 	silent.PasswordUnknown = true // clerk migrate's record
 	rep := run(t, main, env, Options{Mode: ModeRun, Passwords: newSource(10, yes, no, silent)})
