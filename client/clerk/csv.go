@@ -439,10 +439,17 @@ func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 	var out []string
 	for k := 0; k < len(lazy); k++ {
 		f := lazy[k]
-		if s.jsonCols[len(out)] && strings.HasPrefix(strings.TrimSpace(f), "{") {
-			for !json.Valid([]byte(f)) && k+1 < len(lazy) && len(lazy)-k > s.ncols-len(out) {
-				k++
-				f += string(rune(s.sep)) + lazy[k]
+		if s.jsonCols[len(out)] && strings.HasPrefix(strings.TrimSpace(f), "{") && !json.Valid([]byte(f)) {
+			// The fewest following pieces that make it JSON, if any do:
+			// the object ends at its closing brace, whether the row
+			// keeps its trailing columns or (a short row) not.
+			g := f
+			for j := k + 1; j < len(lazy); j++ {
+				g += string(rune(s.sep)) + lazy[j]
+				if json.Valid([]byte(g)) {
+					f, k = g, j
+					break
+				}
 			}
 		}
 		if strings.IndexByte(f, '"') >= 0 && !s.jsonCols[len(out)] {

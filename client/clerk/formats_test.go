@@ -503,3 +503,21 @@ func TestCSVShortRowShiftedID(t *testing.T) {
 		t.Errorf("record %+v", r)
 	}
 }
+
+// Unquoted metadata JSON (migration-script's samples/clerk.csv) is put
+// back together in a row that dropped its trailing empty columns too.
+func TestCSVUnquotedMetadataInShortRow(t *testing.T) {
+	const header = "id,first_name,last_name,username,email_addresses,phone_numbers,totp_secret,password_digest,password_hasher,unsafe_metadata,public_metadata,private_metadata\n"
+	recs, err := readAllPath(t, writeTemp(t, "u.csv", header+
+		"user_m4,Bo,Lee,,bo@x.dev,,,,,{},{\"a\": 1, \"b\": 2}\n"+
+		"user_m5,Cy,Lee,,cy@x.dev,,,,,{\"a\": 1, \"b\": 2},{}\n"))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%v %+v", err, recs)
+	}
+	if u := recs[0].User; u == nil || fmt.Sprint(u.PublicMetadata["b"]) != "2" {
+		t.Errorf("user_m4: %+v", recs[0])
+	}
+	if u := recs[1].User; u == nil || fmt.Sprint(u.UnsafeMetadata["a"]) != "1" || len(u.PublicMetadata) != 0 {
+		t.Errorf("user_m5: %+v", recs[1])
+	}
+}
