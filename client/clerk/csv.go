@@ -341,7 +341,7 @@ func (s *csvFile) split() (rawRow, error) {
 			if !eol && c != ' ' && c != '\t' && c != s.sep {
 				row.blank = false
 			}
-			if lead && c != ' ' && c != '\t' {
+			if lead && c != ' ' && (c != '\t' || s.sep == '\t') { // a TAB separator ends a field
 				lead = false
 				// After the header a `#` row is commented out only when
 				// the id column comes first: then its id cell starts with
@@ -886,6 +886,9 @@ func echoable(v string) bool {
 	if len(v) < 16 {
 		return true
 	}
+	if totpShaped(v) {
+		return false // an authenticator key, maybe in its groups of four
+	}
 	letters := false
 	for _, c := range []byte(v) {
 		switch {
@@ -988,23 +991,24 @@ func secretShaped(v string) bool {
 	if strings.IndexByte(v, '$') >= 0 {
 		return true
 	}
-	run := 0
-	letters := false
+	// letters counts a run's letters: a hex digest has a dozen, a phone
+	// number with an extension ("+15551234567x1234") one.
+	run, letters := 0, 0
 	for _, c := range []byte(v) {
 		switch {
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			letters = true
+			letters++
 			run++
 		case c >= '0' && c <= '9', c == '+' && run > 0, c == '/', c == '=':
 			run++
 		default:
-			if run >= 16 && letters {
+			if run >= 16 && letters >= 4 {
 				return true
 			}
-			run, letters = 0, false
+			run, letters = 0, 0
 		}
 	}
-	return run >= 16 && letters
+	return run >= 16 && letters >= 4
 }
 
 // safeID reports whether a value may be given as a record's id when its

@@ -521,3 +521,23 @@ func TestCSVUnquotedMetadataInShortRow(t *testing.T) {
 		t.Errorf("user_m5: %+v", recs[1])
 	}
 }
+
+// A phone number with an extension in a short row is no secret; a TOTP
+// key in its spaced groups of four is one, and is never quoted; a TAB
+// separator before a '#' ends an empty first field, not a comment.
+func TestCSVSecretShapes(t *testing.T) {
+	const header = "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher"
+	recs, err := readAllPath(t, writeTemp(t, "u.csv", header+"\nuser_p2,A,,,p2@example.com,+15551234567x1234,p2@example.com,,+15551234567x1234\n"))
+	if err != nil || len(recs) != 1 || recs[0].Err != nil {
+		t.Fatalf("phone with an extension: %v %+v", err, recs)
+	}
+	const spaced = "jbsw y3dp ehpk 3pxp"
+	recs, err = readAllPath(t, writeTemp(t, "u.csv", header+",created_at,has_image\nuser_n3,A,B,,n3@example.com,,n3@example.com,,,,,,,,"+spaced+"\n"))
+	if err != nil || len(recs) != 1 || recs[0].Err == nil || strings.Contains(recs[0].Err.Error(), spaced) {
+		t.Fatalf("spaced TOTP key in a flag column: %v %+v", err, recs)
+	}
+	recs, err = readAllPath(t, writeTemp(t, "u.csv", "id\tfirst_name\tprimary_email_address\n\t#hashtag\th1@example.com\n"))
+	if err != nil || len(recs) != 1 || recs[0].Err == nil || !strings.Contains(recs[0].Err.Error(), "empty id") {
+		t.Fatalf("TAB row with an empty id: %v %+v", err, recs)
+	}
+}
