@@ -894,6 +894,24 @@ func SettingsFor(a Analysis, before, override []string) SettingsReport {
 // SettingsWarnings are the warnings a settings result calls for; a run
 // appends them last to its report.
 func SettingsWarnings(s SettingsReport) []string {
+	return append(providerWarnings(s), userWarnings(s)...)
+}
+
+// WarningsFor are the warnings a run of phases gives, from a report of
+// both (the wizard previews both, so the phase can change without a new
+// read): without the settings phase, those about who cannot sign in with
+// the providers enabled are left out, as such a run enables none.
+func WarningsFor(rep Report, phases Phases) []string {
+	if phases.Settings || !rep.Phases.Settings {
+		return rep.Warnings
+	}
+	drop := providerWarnings(rep.Settings)
+	return slices.DeleteFunc(slices.Clone(rep.Warnings), func(w string) bool { return slices.Contains(drop, w) })
+}
+
+// providerWarnings are the warnings of SettingsWarnings about who cannot
+// sign in with the providers the run enables.
+func providerWarnings(s SettingsReport) []string {
 	var out []string
 	if s.StrandedUsers > 0 {
 		out = append(out, fmt.Sprintf(
@@ -903,7 +921,7 @@ func SettingsWarnings(s SettingsReport) []string {
 		out = append(out, fmt.Sprintf(
 			"%s in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.", countUsers(s.PasswordlessUsers, "", "signed", "signed")))
 	}
-	return append(out, userWarnings(s)...)
+	return out
 }
 
 // userWarnings are the warnings of SettingsWarnings about the users

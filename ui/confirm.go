@@ -119,6 +119,11 @@ func (s *confirmScreen) restyle() {
 	s.spinner.Style = s.pc.styles.Selected
 }
 
+// runWarnings are those of the import as the chosen phases run it.
+func (s *confirmScreen) runWarnings() []string {
+	return importer.WarningsFor(*s.report, phaseChoices[s.phase])
+}
+
 func (s *confirmScreen) production() bool { return s.pc.sess.source.production() }
 
 func (s *confirmScreen) Init() tea.Cmd {
@@ -251,7 +256,7 @@ func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
 			return cmd
 		}
 		// "import", the word typed on a production instance, has no w.
-		if key.Matches(msg, s.keys.Warnings) && s.report != nil && len(s.report.Warnings) > 0 {
+		if key.Matches(msg, s.keys.Warnings) && s.report != nil && len(s.runWarnings()) > 0 {
 			s.openWarnings()
 			return nil
 		}
@@ -317,7 +322,7 @@ func (s *confirmScreen) openWarnings() {
 	s.warnings = viewport.New()
 	s.warnings.SoftWrap = true
 	s.sizeWarnings()
-	s.warnings.SetContent(warningsView(s.pc.styles, s.report.Warnings, s.width, 1<<30, ""))
+	s.warnings.SetContent(warningsView(s.pc.styles, s.runWarnings(), s.width, 1<<30, ""))
 }
 
 func (s *confirmScreen) sizeWarnings() {
@@ -327,7 +332,7 @@ func (s *confirmScreen) sizeWarnings() {
 
 func (s *confirmScreen) warningsList() string {
 	st := s.pc.styles
-	head := st.Heading.Render(fmt.Sprintf("Warnings (%d)", len(s.report.Warnings)))
+	head := st.Heading.Render(fmt.Sprintf("Warnings (%d)", len(s.runWarnings())))
 	if !s.warnings.AtTop() || !s.warnings.AtBottom() {
 		head += st.Dim.Render(fmt.Sprintf("  %d%%", int(s.warnings.ScrollPercent()*100)))
 	}
@@ -374,14 +379,14 @@ func (s *confirmScreen) View() string {
 	// The question and its input are drawn first and always fit; the
 	// summary gets the lines left, from its roomiest layout to its most
 	// compact one, and the warnings whatever is left after it.
-	r := s.report
+	warnings := s.runWarnings()
 	layouts := []struct{ gaps, compact bool }{{true, false}, {true, true}, {false, true}}
 	var top, tail []string
 	for i, l := range layouts {
 		tail = s.tailLines(l.gaps)
 		top = s.summaryLines(fromTo, l.gaps, l.compact)
 		need := len(top) + len(tail)
-		if len(r.Warnings) > 0 {
+		if len(warnings) > 0 {
 			need++ // at least the count of the warnings
 		}
 		if need <= s.height || i == len(layouts)-1 {
@@ -394,8 +399,8 @@ func (s *confirmScreen) View() string {
 		room = 0
 	}
 	out := top
-	if len(r.Warnings) > 0 && room > 0 {
-		out = append(out, strings.Split(warningsView(st, r.Warnings, s.width, room, "w lists them all"), "\n")...)
+	if len(warnings) > 0 && room > 0 {
+		out = append(out, strings.Split(warningsView(st, warnings, s.width, room, "w lists them all"), "\n")...)
 	}
 	out = append(out, tail...)
 	return strings.Join(out, "\n") + "\n"
@@ -624,7 +629,7 @@ func (s *confirmScreen) Keys() keyMap {
 		short = []key.Binding{k.Scroll, k.Warnings}
 		return keyMap{short: short, full: [][]key.Binding{short}}
 	}
-	k.Warnings.SetEnabled(s.report != nil && len(s.report.Warnings) > 0)
+	k.Warnings.SetEnabled(s.report != nil && len(s.runWarnings()) > 0)
 	switch {
 	case s.report == nil:
 		if s.err != "" {

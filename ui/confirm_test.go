@@ -141,6 +141,12 @@ func TestConfirmShowsWarnings(t *testing.T) {
 	if strings.Contains(d.m.View().Content, "\x1b[2J") {
 		t.Fatal("warning rendered with its escape sequence")
 	}
+	// Users only: no provider is enabled, so who could not sign in with
+	// them is not this run's to say (the run does not say it either).
+	d.press("p")
+	d.mustSee("Row 7 has a bad date")
+	d.mustNotSee("social-only user has no enabled provider")
+	d.mustNotSee("neither a password nor OAuth")
 	small, _ := toConfirm(t, 80, 24, hostile)
 	small.mustSee("⚠ The export has no password hashes")
 	small.mustSee("+ 3 more (w lists them all)")
