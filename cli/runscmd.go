@@ -105,8 +105,13 @@ func (o *runsOptions) show(ctx context.Context, id string) error {
 		}
 		fmt.Fprintf(w, "  source    %s %s\n", termtext.Clean(r.SourceKind), termtext.Clean(r.SourceFormat))
 		opt := r.Options
+		policy := string(opt.OnDuplicate)
+		if opt.Decisions > 0 {
+			// The wizard's review: rows chosen one by one override the default.
+			policy += fmt.Sprintf(" (with %d per-user choices)", opt.Decisions)
+		}
 		fmt.Fprintf(w, "  options   on-duplicate %s, users %v, settings %v, include-banned %v, passwords file %v\n",
-			opt.OnDuplicate, opt.Phases.Users, opt.Phases.Settings, opt.IncludeBanned, opt.Passwords)
+			policy, opt.Phases.Users, opt.Phases.Settings, opt.IncludeBanned, opt.Passwords)
 		if len(opt.Only) > 0 {
 			fmt.Fprintf(w, "  only      %s\n", termtext.Clean(strings.Join(opt.Only, ", ")))
 		}
