@@ -72,6 +72,12 @@ type canaryCheckedMsg struct {
 	err   error
 }
 
+// canaryStarted records that a canary run began, so that the summary of
+// a session left before its result does not say no import ran.
+type canaryStarted struct{}
+
+func (canaryStarted) apply(s *session) { s.canariesStarted++ }
+
 // canaryRan records a canary run in the session, for the summary.
 type canaryRan struct{ c canaryRecord }
 
@@ -424,6 +430,7 @@ func (s *canaryScreen) start() tea.Cmd {
 	}
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
+	s.pc.post(canaryStarted{})
 	return tea.Batch(cmd, s.spinner.Tick)
 }
 

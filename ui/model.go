@@ -152,8 +152,10 @@ type session struct {
 	createdTemplates, seenTemplates map[string]bool
 	createdJourneys, seenJourneys   map[string]bool
 	journeyActions                  []journeyAction
-	// canaries are the canary runs of the session, in order.
-	canaries []canaryRecord
+	// canaries are the canary runs of the session, in order;
+	// canariesStarted counts those begun, reported or not.
+	canaries        []canaryRecord
+	canariesStarted int
 	// undone are the runs undone from the browser's runs tab.
 	undone []string
 	// runs are what each import of this source wrote, in order: a run
@@ -825,6 +827,8 @@ func (m Model) Summary() string {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
+	} else if s.canariesStarted > len(s.canaries) {
+		b.WriteString("A canary run was stopped before it reported: what it wrote stays (see ascendkit import runs).\n")
 	} else if len(s.canaries) == 0 && (s.final != nil || s.preview != nil) {
 		b.WriteString("No import was run: nothing was written.\n")
 	}

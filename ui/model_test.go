@@ -218,3 +218,13 @@ func TestHeaderShowsEnvironment(t *testing.T) {
 		t.Fatalf("header %q", first)
 	}
 }
+
+// A canary left before its result (ctrl+c at once) was recorded as a run:
+// the summary must not say no import ran.
+func TestSummaryAfterAnUnreportedCanary(t *testing.T) {
+	d, _ := toConfirm(t, 80, 24)
+	canaryStarted{}.apply(&d.m.pc.sess)
+	if s := d.m.Summary(); strings.Contains(s, "No import was run") || !strings.Contains(s, "A canary run was stopped before it reported") {
+		t.Fatalf("summary %q", s)
+	}
+}
