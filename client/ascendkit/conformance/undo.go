@@ -252,7 +252,8 @@ func testUndoRefusedWhileAnotherRunImports(t *testing.T, be Backend) {
 
 // testLeftoverRunWithoutHeartbeatBlocksNoUndo: a run an older version
 // left "running" on another host has no heartbeat, so it is never settled
-// dead; it must not refuse every undo for good. A fresh one still does.
+// dead; it must not refuse every undo for good. One started minutes ago
+// (an older version's import may run that long) still does.
 func testLeftoverRunWithoutHeartbeatBlocksNoUndo(t *testing.T, be Backend) {
 	l := be.Open(t)
 	clock, _ := clocked(t, l)
@@ -265,6 +266,10 @@ func testLeftoverRunWithoutHeartbeatBlocksNoUndo(t *testing.T, be Backend) {
 		t.Fatalf("undo beside a run started just now: %v, want a refusal", err)
 	}
 	clock.Add(ascendkit.RunStaleAfter + time.Second)
+	if _, err := l.PlanUndo(ctx, "run_a"); !errors.Is(err, ascendkit.ErrInvalid) {
+		t.Fatalf("undo beside a heartbeat-less run of minutes: %v, want a refusal (an older version's import may run long)", err)
+	}
+	clock.Add(12 * time.Hour)
 	if _, err := l.UndoRun(ctx, "run_a", false, clock.Now()); err != nil {
 		t.Fatalf("undo beside a heartbeat-less leftover: %v", err)
 	}

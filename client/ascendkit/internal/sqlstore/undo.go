@@ -107,15 +107,21 @@ func (s *Store) undoable(ctx context.Context, runID string) error {
 // environment is running (settled first: a dead one reads interrupted).
 // That run looked its users up before the undo removed them, and would
 // count them imported already: they would be lost.
+// leftoverAfter is how long after its start a heartbeat-less run of
+// another host stops counting as importing for undo (see otherRunning):
+// far longer than an import of millions of users takes.
+const leftoverAfter = 12 * time.Hour
+
 func (s *Store) otherRunning(ctx context.Context, q Querier, runID string) error {
 	var other string
-	// A run without a heartbeat (recorded by a version before them) that
-	// started longer ago than a heartbeat may be old is not taken for a
-	// live one here: settleRuns cannot tell it dead on another host, and
-	// it would refuse every undo for good.
+	// A run of another host without a heartbeat (recorded by a version
+	// before them) is never settled dead, and would refuse every undo for
+	// good: one started longer ago than any import lasts is not taken for
+	// a live one here. On this host the pid check settles such runs.
+	host, _ := ownHost()
 	err := q.QueryRow(ctx, `SELECT id FROM import_runs WHERE status = $1 AND id <> $2
-		AND NOT (heartbeat_at IS NULL AND started_at < $3) ORDER BY started_at, id LIMIT 1`,
-		ascendkit.RunRunning, runID, rules.FormatTime(s.clock().Add(-ascendkit.RunStaleAfter))).Scan(&other)
+		AND NOT (heartbeat_at IS NULL AND host <> $4 AND started_at < $3) ORDER BY started_at, id LIMIT 1`,
+		ascendkit.RunRunning, runID, rules.FormatTime(s.clock().Add(-leftoverAfter)), host).Scan(&other)
 	if errors.Is(err, ErrNoRows) {
 		return nil
 	}
