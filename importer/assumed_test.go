@@ -97,3 +97,17 @@ func TestPasswordsFileDecidesOnlyWhatItSays(t *testing.T) {
 		t.Errorf("warnings %q", w)
 	}
 }
+
+// WarningsFor gives, from a preview of both phases, the warnings a
+// preview of each phase set gives.
+func TestWarningsForPhases(t *testing.T) {
+	env := recountEnv(t)
+	src := recountSource()
+	both := run(t, src.fresh(), env, Options{Mode: ModePreview, Phases: Phases{Users: true, Settings: true}})
+	for _, ph := range []Phases{{Users: true}, {Settings: true}, {Users: true, Settings: true}} {
+		want := run(t, src.fresh(), env, Options{Mode: ModePreview, Phases: ph}).Warnings
+		if got := WarningsFor(both, ph); !slices.Equal(got, want) {
+			t.Errorf("%+v:\n got %q\nwant %q", ph, got, want)
+		}
+	}
+}

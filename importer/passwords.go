@@ -139,7 +139,7 @@ func assumedWarning(n int, passwordsFile bool) string {
 	}
 	hint := "Pass the Dashboard CSV export as --passwords to keep their passwords and to tell who had none."
 	if passwordsFile {
-		hint = "They are not in the passwords file either."
+		hint = "The passwords file does not say either."
 	}
 	who := "1 user"
 	if n != 1 {

@@ -900,12 +900,20 @@ func SettingsWarnings(s SettingsReport) []string {
 // WarningsFor are the warnings a run of phases gives, from a report of
 // both (the wizard previews both, so the phase can change without a new
 // read): without the settings phase, those about who cannot sign in with
-// the providers enabled are left out, as such a run enables none.
+// the providers enabled are left out, as such a run enables none; without
+// the users phase, those about digests not kept.
 func WarningsFor(rep Report, phases Phases) []string {
-	if phases.Settings || !rep.Phases.Settings {
+	var drop []string
+	if !phases.Settings && rep.Phases.Settings {
+		drop = append(drop, providerWarnings(rep.Settings)...)
+	}
+	if !phases.Users && rep.Phases.Users {
+		// No user is created, so no digest goes unkept.
+		drop = append(drop, hasherWarnings(rep.Passwords.UnsupportedHasher)...)
+	}
+	if len(drop) == 0 {
 		return rep.Warnings
 	}
-	drop := providerWarnings(rep.Settings)
 	return slices.DeleteFunc(slices.Clone(rep.Warnings), func(w string) bool { return slices.Contains(drop, w) })
 }
 
