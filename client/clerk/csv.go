@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -988,11 +989,12 @@ func secretShaped(v string) bool {
 	if strings.IndexByte(v, '@') >= 0 {
 		return false // an address (a digest here is misplacedDigest's)
 	}
-	if strings.IndexByte(v, '$') >= 0 {
-		return true
+	if strings.IndexByte(v, '$') >= 0 || totpShaped(v) {
+		return true // a TOTP key maybe in its spaced groups of four
 	}
-	// letters counts a run's letters: a hex digest has a dozen, a phone
-	// number with an extension ("+15551234567x1234") one.
+	if phoneExtension.MatchString(v) {
+		return false // "+15551234567x1234"
+	}
 	run, letters := 0, 0
 	for _, c := range []byte(v) {
 		switch {
@@ -1002,14 +1004,18 @@ func secretShaped(v string) bool {
 		case c >= '0' && c <= '9', c == '+' && run > 0, c == '/', c == '=':
 			run++
 		default:
-			if run >= 16 && letters >= 4 {
+			if run >= 16 && letters > 0 {
 				return true
 			}
 			run, letters = 0, 0
 		}
 	}
-	return run >= 16 && letters >= 4
+	return run >= 16 && letters > 0
 }
+
+// phoneExtension is a phone number with an extension, the one value of
+// an identifier column whose run of digits has a letter in it.
+var phoneExtension = regexp.MustCompile(`(?i)^\+?[0-9 ().-]+(x|ext\.?|extension) ?[0-9]{1,6}$`)
 
 // safeID reports whether a value may be given as a record's id when its
 // row could not be read: a Clerk user id, nothing a secret can be.

@@ -531,6 +531,14 @@ func TestCSVSecretShapes(t *testing.T) {
 	if err != nil || len(recs) != 1 || recs[0].Err != nil {
 		t.Fatalf("phone with an extension: %v %+v", err, recs)
 	}
+	// A shifted hex secret with few letters, and a spaced TOTP key, in a
+	// phone column of a short row are refused, unquoted.
+	for _, v := range []string{"1234567890abc123", "JBSW Y3DP EHPK 3PXP"} {
+		recs, err = readAllPath(t, writeTemp(t, "u.csv", header+"\nuser_2,Ada,Lee,ada,ada@example.com,ada@example.com,,,,"+v+",,\n"))
+		if err != nil || len(recs) != 1 || recs[0].Err == nil || strings.Contains(recs[0].Err.Error(), v) {
+			t.Fatalf("%s shifted into a phone column: %v %+v", v, err, recs)
+		}
+	}
 	const spaced = "jbsw y3dp ehpk 3pxp"
 	recs, err = readAllPath(t, writeTemp(t, "u.csv", header+",created_at,has_image\nuser_n3,A,B,,n3@example.com,,n3@example.com,,,,,,,,"+spaced+"\n"))
 	if err != nil || len(recs) != 1 || recs[0].Err == nil || strings.Contains(recs[0].Err.Error(), spaced) {
