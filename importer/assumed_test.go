@@ -2,6 +2,8 @@ package importer
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -109,5 +111,42 @@ func TestWarningsForPhases(t *testing.T) {
 		if got := WarningsFor(both, ph); !slices.Equal(got, want) {
 			t.Errorf("%+v:\n got %q\nwant %q", ph, got, want)
 		}
+	}
+}
+
+// TestClerkMigrateWithDashboardCSV: the cut-over README recommends, a
+// clerk migrate file with the Dashboard CSV as --passwords. The CSV's TOTP
+// secret is the only sign of a second factor (clerk migrate has no MFA
+// field), and the file's note does not say passwords are missing when the
+// CSV brings them.
+func TestClerkMigrateWithDashboardCSV(t *testing.T) {
+	env := openEnv(t)
+	dir := t.TempDir()
+	mig := filepath.Join(dir, "migrate.json")
+	csv := filepath.Join(dir, "users.csv")
+	os.WriteFile(mig, []byte(`{"clerkMigrate":1,"source":"clerk","users":[
+		{"id":"user_grace","primary_email_address":"grace@example.com","verified_email_addresses":["grace@example.com"],"created_at":"2024-06-01T12:00:00Z"},
+		{"id":"user_bob","primary_email_address":"bob@example.com","created_at":"2024-06-01T12:00:00Z"}]}`), 0o600)
+	os.WriteFile(csv, []byte("id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n"+
+		"user_grace,Grace,Hopper,,grace@example.com,,grace@example.com,,,,JBSWY3DPEHPK3PXP,"+bcryptOf(t, "pw")+",bcrypt\n"+
+		"user_bob,Bob,,,bob@example.com,,bob@example.com,,,,,"+bcryptOf(t, "pw2")+",bcrypt\n"), 0o600)
+	open := func(p string) clerk.Source {
+		src, err := clerk.OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { src.Close() })
+		return src
+	}
+	rep := run(t, open(mig), env, Options{Mode: ModeRun, Passwords: open(csv)})
+	if rep.Passwords.Kept != 2 || rep.Tags[TagMFAReenroll] != 1 || rep.Settings.MFAUsers != 1 {
+		t.Fatalf("passwords %+v, mfa tags %d, mfa users %d", rep.Passwords, rep.Tags[TagMFAReenroll], rep.Settings.MFAUsers)
+	}
+	if g, err := env.GetUser(ctx, "grace@example.com"); err != nil || !slices.Contains(g.Tags, TagMFAReenroll) {
+		t.Errorf("grace: %v %v", g.Tags, err)
+	}
+	w := strings.Join(rep.Warnings, "\n")
+	if !strings.Contains(w, "This clerk migrate export has no OAuth accounts") || strings.Contains(w, "password digests") || strings.Contains(w, "pass the Dashboard CSV export as --passwords") {
+		t.Errorf("warnings %q", w)
 	}
 }

@@ -162,6 +162,12 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 			m.user.Events[0].Payload["passwordKept"] = kept
 		}
 	}()
+	if page[u.ID].mfa && !m.mfa {
+		// The passwords file shows a second factor the source has no
+		// field for (clerk migrate's): it must be enrolled again too.
+		m.mfa = true
+		m.user.User.Tags = append(m.user.User.Tags, TagMFAReenroll)
+	}
 	hasher, digest := u.PasswordHasher, u.PasswordDigest
 	if d, ok := page[u.ID]; ok && d.digest != "" {
 		hasher, digest = d.hasher, d.digest

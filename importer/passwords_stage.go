@@ -66,7 +66,13 @@ type stagedDigest struct {
 	// said is what the record says of the user's password: pwYes, pwNo
 	// or pwUnknown (a file that does not tell, as clerk migrate's).
 	said byte
+	// mfa: the record shows a second factor (a TOTP secret): for a source
+	// without MFA fields (clerk migrate's) the only sign of one.
+	mfa bool
 }
+
+// pwMFA marks, in a staged record's state byte, a second factor.
+const pwMFA byte = 0x80
 
 // What a passwords-file record says of its user's password.
 const (
@@ -283,7 +289,11 @@ func (s *staged) seal(u *clerk.User) (stageEntry, error) {
 	kv = binary.AppendUvarint(kv, e.ord)
 	kv = binary.AppendUvarint(kv, uint64(len(hasher)))
 	kv = append(kv, hasher...)
-	kv = append(kv, passwordSaid(u))
+	state := passwordSaid(u)
+	if u.TOTPEnabled || u.TwoFactorEnabled || u.BackupCodeEnabled {
+		state |= pwMFA
+	}
+	kv = append(kv, state)
 	if d != "" {
 		n := len(kv)
 		kv = kv[:n+ns]
@@ -677,7 +687,8 @@ func (s *staged) open(id string, v []byte) (stagedDigest, uint64, error) {
 	if n <= 0 || hl >= uint64(len(v)-n) {
 		return stagedDigest{}, 0, errStageAltered
 	}
-	d := stagedDigest{hasher: string(v[n : n+int(hl)]), said: v[n+int(hl)]}
+	state := v[n+int(hl)]
+	d := stagedDigest{hasher: string(v[n : n+int(hl)]), said: state &^ pwMFA, mfa: state&pwMFA != 0}
 	sealed := v[n+int(hl)+1:]
 	if len(sealed) > 0 {
 		ns := s.aead.NonceSize()

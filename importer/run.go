@@ -164,8 +164,12 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	// Likewise what the format lacks: a JSON file is known to be Clerk
 	// support's flat export only once its records have been read.
 	if n, ok := src.(clerk.Noter); ok {
+		notes := n.Notes()
+		if j, ok := src.(clerk.JoinNoter); ok && opts.Passwords != nil {
+			notes = j.NotesJoined()
+		}
 		// Into a new slice: Notes may be nil, and none must stay [] in JSON.
-		r.report.Warnings = append(append([]string{}, n.Notes()...), r.report.Warnings...)
+		r.report.Warnings = append(append([]string{}, notes...), r.report.Warnings...)
 	}
 	r.finish()
 	r.keepClassified(err)

@@ -95,6 +95,12 @@ type Noter interface {
 	Notes() []string
 }
 
+// JoinNoter is a Noter whose notes differ when a passwords file is joined
+// to it (a format without digests lacks none then).
+type JoinNoter interface {
+	NotesJoined() []string
+}
+
 // checkPath drains a fresh reader of path, keeping nothing. Records are
 // counted by the byte-level scanners, not copied or decoded: the check is
 // about the file's structure, and decoding every user would cost more

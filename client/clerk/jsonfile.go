@@ -73,7 +73,14 @@ func (s *jsonFile) Format() string {
 // Notes implements Noter: flat exports (Clerk support's, `clerk migrate`'s,
 // other tools') lack much of the user object. Ask after the last page,
 // when the format is known.
-func (s *jsonFile) Notes() []string {
+func (s *jsonFile) Notes() []string { return s.notes(false) }
+
+// NotesJoined implements JoinNoter: with a passwords file joined, the
+// digests this file lacks come from there, so the notes do not say they
+// are missing.
+func (s *jsonFile) NotesJoined() []string { return s.notes(true) }
+
+func (s *jsonFile) notes(joined bool) []string {
 	var name string
 	switch f := s.Format(); {
 	case f == FormatMigrate:
@@ -92,7 +99,7 @@ func (s *jsonFile) Notes() []string {
 	if !s.oauth {
 		lacks, effects = append(lacks, "OAuth accounts"), append(effects, "no OAuth links")
 	}
-	if !s.pwSaid {
+	if !s.pwSaid && !joined {
 		lacks, effects = append(lacks, "password digests"), append(effects, "a password reset")
 	}
 	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
@@ -100,8 +107,13 @@ func (s *jsonFile) Notes() []string {
 		return []string{"In this " + name + ", an " + verified}
 	}
 	hint := "To keep what it lacks, import from the API and pass this file as --passwords for its digests."
-	if !s.pwSaid {
+	switch {
+	case !s.pwSaid && joined:
+		hint = "Its users' passwords come from the passwords file."
+	case !s.pwSaid:
 		hint = "To keep passwords, pass the Dashboard CSV export as --passwords (joined by Clerk id)."
+	case joined:
+		hint = "To keep what it lacks, import from the API."
 	}
 	return []string{"This " + name + " has no " + joinOr(lacks) + ": imported users get " +
 		joinAnd(effects) + ". An " + verified + " " + hint}
