@@ -716,7 +716,10 @@ func (s *csvFile) record(raw rawRow) Record {
 		if !safeID(id) {
 			id = ""
 		}
-		return bad("column %s holds what looks like a password digest (not shown): the row's cells are shifted; it has %d fields, the header has %d", col, len(row), s.ncols)
+		if short {
+			return bad("column %s holds what looks like a password digest (not shown): the row's cells are shifted; it has %d fields, the header has %d", col, len(row), s.ncols)
+		}
+		return bad("column %s holds what looks like a password digest (not shown): the row's cells are in the wrong columns (swapped?)", col)
 	}
 	if short {
 		if col := s.shiftedSecret(row); col != "" {
