@@ -434,16 +434,7 @@ func (r *runner) newLinks(e Entry, links []ascendkit.OAuthLink, byLink map[strin
 		owner, inEnv := byLink[k]
 		inEnv = inEnv && owner.RunID != r.runID
 		if r.seen.addSeen("link", k) || inEnv {
-			w := e
-			w.Reason = ReasonLinkConflict
-			w.Detail = fmt.Sprintf("%s account %s is already linked to ", l.Provider, l.ProviderUserID)
-			if inEnv {
-				w.ExistingUserID = owner.UserID
-				w.Detail += owner.UserID
-			} else {
-				w.Detail += "an earlier user of this source"
-			}
-			r.warn(w)
+			r.warn(linkConflict(e, l, owner, inEnv))
 			continue
 		}
 		if r.mayMerge {
@@ -473,19 +464,26 @@ func (r *runner) mergeLinks(e Entry, links []ascendkit.OAuthLink, byLink map[str
 			inEnv && to.userID != "" && owner.UserID == to.userID:
 			continue // the user merged into has it
 		}
-		w := e
-		w.Reason, w.Policy = ReasonLinkConflict, ""
-		w.Detail = fmt.Sprintf("%s account %s is already linked to ", l.Provider, l.ProviderUserID)
-		if inEnv {
-			w.ExistingUserID = owner.UserID
-			w.Detail += owner.UserID
-		} else {
-			w.Detail += "an earlier user of this source"
-		}
+		w := linkConflict(e, l, owner, inEnv)
+		w.Policy = ""
 		w.Detail += "; the merge does not add it"
 		r.warn(w)
 	}
 	return kept
+}
+
+// linkConflict is the warning for link l of user e, which a user of the
+// environment (owner, when inEnv) or an earlier user of this source owns.
+func linkConflict(e Entry, l ascendkit.OAuthLink, owner ascendkit.Match, inEnv bool) Entry {
+	e.Reason = ReasonLinkConflict
+	e.Detail = fmt.Sprintf("%s account %s is already linked to ", l.Provider, l.ProviderUserID)
+	if inEnv {
+		e.ExistingUserID = owner.UserID
+		e.Detail += owner.UserID
+	} else {
+		e.Detail += "an earlier user of this source"
+	}
+	return e
 }
 
 // linkOf keys, in the seen set, an OAuth account given in this source to
