@@ -173,9 +173,8 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		users = append(users, len(out))
 		ms = append(ms, m)
-		_, decided := pw[rec.User.ID].decides()
 		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
-			Assumed: rec.User.PasswordUnknown && !decided})
+			Assumed: passwordAssumed(rec.User, pw)})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)

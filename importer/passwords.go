@@ -91,9 +91,9 @@ func (r *runner) pagePasswords(recs []clerk.Record) (map[string]stagedDigest, er
 
 // resolvePasswords decides, for the users whose source does not say
 // whether they have a password (clerk.User.PasswordUnknown: `clerk
-// migrate` and migration-script exports), that they have one when the
-// passwords file holds a digest for them, none when it lists them without
-// one, and otherwise that they had one. Taking them as passwordless would
+// migrate` and migration-script exports), what the passwords file's
+// record says (see decides), and otherwise that they had one
+// (passwordAssumed). Taking them as passwordless would
 // drop a joined digest and leave them no way to set a password; a reset
 // email to someone who never had one costs far less.
 func (r *runner) resolvePasswords(recs []clerk.Record, page map[string]stagedDigest) {
@@ -123,6 +123,14 @@ func (d stagedDigest) decides() (has, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// passwordAssumed reports a user resolvePasswords takes to have a
+// password on no evidence: the source does not say, nor does a record of
+// the passwords file.
+func passwordAssumed(u *clerk.User, page map[string]stagedDigest) bool {
+	_, decided := page[u.ID].decides()
+	return u.PasswordUnknown && !decided
 }
 
 // passwordAssumedWarning says how many users resolvePasswords took to

@@ -334,12 +334,12 @@ func (r *runner) page(recs []clerk.Record) error {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
 			r.analyze(it.rec.Pos, u, &it.m)
-			if _, decided := pw[u.ID].decides(); u.PasswordUnknown && !decided {
-				r.passwordAssumed++ // see resolvePasswords
+			if passwordAssumed(u, pw) {
+				r.passwordAssumed++
 			}
 		}
 		var to mergeTarget
-		if mt, ok := byID[u.ID]; ok && mt.RunID != r.runID {
+		if importedBefore {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
