@@ -27,10 +27,6 @@ func NormEmail(s string) string {
 	return normEmail(s)
 }
 
-// LegacyEmail is the spelling an earlier version may have stored the
-// address in (see emailaddr.Legacy), or "".
-func LegacyEmail(s string) string { return emailaddr.Legacy(NormEmail(s)) }
-
 // normEmail is NormEmail without the shortcut for addresses already
 // normal.
 func normEmail(s string) string { return emailaddr.Canonical(s) }

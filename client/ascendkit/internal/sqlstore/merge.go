@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 )
 
@@ -77,9 +78,12 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		res.Existing = append(res.Existing, m.SourceID)
 		return nil
 	}
-	id, banned, meta, ok, err := tx.FindUser(ctx, rules.NormEmail(m.Email))
-	if l := rules.LegacyEmail(m.Email); err == nil && !ok && l != "" {
-		id, banned, meta, ok, err = tx.FindUser(ctx, l) // stored by an earlier version
+	email := rules.NormEmail(m.Email)
+	id, banned, meta, ok, err := tx.FindUser(ctx, email)
+	if err == nil && !ok {
+		if l := emailaddr.Legacy(email); l != "" {
+			id, banned, meta, ok, err = tx.FindUser(ctx, l) // stored by an earlier version
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("merge %s: %w", m.SourceID, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 )
 
@@ -35,7 +36,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 func (s *Store) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
 	key := strings.TrimSpace(idOrEmail)
 	email := rules.NormEmail(key)
-	legacy := rules.LegacyEmail(key)
+	legacy := emailaddr.Legacy(email)
 	if legacy == "" {
 		legacy = email
 	}
