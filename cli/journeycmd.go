@@ -195,7 +195,7 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 					out := templateShown{Template: t}
 					if u != nil {
 						r := importer.Render(t, *u, vars)
-						out.Rendered = &renderedJSON{For: u.Email, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Missing: nonNilStrings(r.Missing)}
+						out.Rendered = &renderedJSON{For: u.Email, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Missing: r.Missing}
 					}
 					return printJSON(g.io.Out, out)
 				}
@@ -234,13 +234,6 @@ type renderedJSON struct {
 	Text    string   `json:"text"`
 	HTML    string   `json:"html"`
 	Missing []string `json:"missing"`
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // templateList is the JSON shape of `template list`.

@@ -190,6 +190,10 @@ func TestRender(t *testing.T) {
 	if !slices.Equal(r.Missing, []string{"loginUrl", "unknown"}) {
 		t.Errorf("missing = %v", r.Missing)
 	}
+	// None missing is an empty list, not nil: template show --json says [].
+	if full := Render(ascendkit.Template{Subject: "Hi {{userName}}"}, u, nil); full.Missing == nil || len(full.Missing) != 0 {
+		t.Errorf("missing with every value set = %#v", full.Missing)
+	}
 }
 
 func TestCreateReportsUnsetAndSetJourneyVariables(t *testing.T) {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"html"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -13,7 +14,8 @@ type Rendered struct {
 	Subject string
 	Text    string
 	HTML    string
-	// Missing lists variables that had no value (rendered empty), sorted.
+	// Missing lists variables that had no value (rendered empty), sorted;
+	// empty, not nil, when none.
 	Missing []string
 }
 
@@ -47,9 +49,7 @@ func Render(t ascendkit.Template, u ascendkit.User, vars map[string]string) Rend
 		})
 	}
 	r := Rendered{Subject: fill(t.Subject, false), Text: fill(t.BodyText, false), HTML: fill(t.BodyHTML, true)}
-	for k := range missing {
-		r.Missing = append(r.Missing, k)
-	}
+	r.Missing = slices.AppendSeq(make([]string, 0, len(missing)), maps.Keys(missing)) // never nil: [] in JSON
 	slices.Sort(r.Missing)
 	return r
 }
