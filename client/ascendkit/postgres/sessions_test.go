@@ -124,35 +124,56 @@ func TestLockWaitFailsClearly(t *testing.T) {
 	}
 }
 
-// Reading the runs never waits on a run row another session holds, even
-// when the reader takes that run for dead and would settle it: the run is
-// left for a later reader.
-func TestListRunsSkipsALockedRun(t *testing.T) {
-	u := pgtest.Target(t)
-	e := openLimited(t, u, defaultLimits)
-	if err := e.StartRun(ctx, ascendkit.Run{ID: "run_held", StartedAt: time.Now(), SourceKind: "file"}); err != nil {
-		t.Fatal(err)
-	}
-	e.StopHeartbeats()
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	tx := holdRunRow(t, conn, "run_held")
+// Reading the runs never waits to settle a run the reader takes for dead:
+// not on the run's row another session holds (a batch of that run, or a
+// client frozen in one), nor on the runs table an undo holds (LockRuns,
+// which would otherwise cost the lock limit and then fail). The run is
+// left for a later reader, who settles it once the lock is gone.
+func TestReaderDoesNotWaitToSettle(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hold func(t *testing.T, conn *pgx.Conn, id string) pgx.Tx
+	}{
+		{"a held run row", func(t *testing.T, conn *pgx.Conn, id string) pgx.Tx { return holdRunRow(t, conn, id) }},
+		{"an undo's table lock", func(t *testing.T, conn *pgx.Conn, _ string) pgx.Tx {
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(ctx, dialect.LockRuns); err != nil {
+				t.Fatal(err)
+			}
+			return tx
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := pgtest.Target(t)
+			e := openLimited(t, u, defaultLimits)
+			if err := e.StartRun(ctx, ascendkit.Run{ID: "run_held", StartedAt: time.Now(), SourceKind: "file"}); err != nil {
+				t.Fatal(err)
+			}
+			e.StopHeartbeats()
+			conn, err := pgx.Connect(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			tx := tc.hold(t, conn, "run_held")
 
-	reader := openLimited(t, u, defaultLimits)
-	reader.SetAway(true)
-	reader.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
-	runs, err := reader.ListRuns(deadline(t))
-	if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunRunning {
-		t.Fatalf("runs while the row is held: %+v, %v", runs, err)
-	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := reader.GetRun(deadline(t), "run_held"); err != nil || r.Status != ascendkit.RunInterrupted {
-		t.Fatalf("run once the row is free: %+v, %v", r, err)
+			reader := openLimited(t, u, defaultLimits)
+			reader.SetAway(true)
+			reader.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
+			runs, err := reader.ListRuns(deadline(t))
+			if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunRunning {
+				t.Fatalf("runs while %s is held: %+v, %v", tc.name, runs, err)
+			}
+			if err := tx.Rollback(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := reader.GetRun(deadline(t), "run_held"); err != nil || r.Status != ascendkit.RunInterrupted {
+				t.Fatalf("run once the lock is gone: %+v, %v", r, err)
+			}
+		})
 	}
 }
 
@@ -205,42 +226,5 @@ func TestUndoWaitsForARunStarting(t *testing.T) {
 	}
 	if err := <-undone; !errors.Is(err, ascendkit.ErrInvalid) || !strings.Contains(err.Error(), "run run_b is importing now") {
 		t.Fatalf("undo once run_b started: %v", err)
-	}
-}
-
-// While an undo holds the runs table (LockRuns), a reader that finds a
-// dead run to settle leaves it for later instead of waiting out the
-// lock limit and failing: listing runs never hangs on an undo.
-func TestReaderDuringAnUndoDoesNotWait(t *testing.T) {
-	u := pgtest.Target(t)
-	e := openLimited(t, u, defaultLimits)
-	if err := e.StartRun(ctx, ascendkit.Run{ID: "run_dead", StartedAt: time.Now(), SourceKind: "file"}); err != nil {
-		t.Fatal(err)
-	}
-	e.StopHeartbeats()
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, dialect.LockRuns); err != nil {
-		t.Fatal(err)
-	}
-	reader := openLimited(t, u, defaultLimits)
-	reader.SetAway(true)
-	reader.SetClock(func() time.Time { return time.Now().Add(ascendkit.RunStaleAfter + time.Minute) })
-	runs, err := reader.ListRuns(deadline(t))
-	if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunRunning {
-		t.Fatalf("runs while an undo holds the table: %+v, %v", runs, err)
-	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := reader.GetRun(deadline(t), "run_dead"); err != nil || r.Status != ascendkit.RunInterrupted {
-		t.Fatalf("run once the undo is over: %+v, %v", r, err)
 	}
 }
