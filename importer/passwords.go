@@ -133,14 +133,9 @@ func passwordAssumed(u *clerk.User, page map[string]stagedDigest) bool {
 	return u.PasswordUnknown && !decided
 }
 
-// passwordAssumedWarning says how many users resolvePasswords took to
-// have a password on no evidence.
-func (r *runner) passwordAssumedWarning() string {
-	return assumedWarning(r.passwordAssumed, r.staged != nil)
-}
-
-// assumedWarning is that warning for n users ("" for none); passwordsFile
-// says a passwords file was given (and did not list them).
+// assumedWarning says how many users (n) resolvePasswords took to have a
+// password on no evidence ("" for none); passwordsFile says a passwords
+// file was given (and did not decide for them).
 func assumedWarning(n int, passwordsFile bool) string {
 	if n == 0 {
 		return ""
@@ -250,7 +245,7 @@ func hasherWarnings(unsupported map[string]int) []string {
 // warns about hashers that cannot be kept.
 func (r *runner) finishPasswords() error {
 	r.report.Warnings = append(r.report.Warnings, hasherWarnings(r.report.Passwords.UnsupportedHasher)...)
-	if w := r.passwordAssumedWarning(); w != "" {
+	if w := assumedWarning(r.passwordAssumed, r.staged != nil); w != "" {
 		r.report.Warnings = append(r.report.Warnings, w)
 	}
 	if r.staged == nil {
