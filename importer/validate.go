@@ -3,9 +3,13 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 )
 
 // maxURLLen bounds a URL put into every migration email; real sign-in
@@ -50,7 +54,27 @@ func validateURL(s, example string) error {
 	if u.Hostname() == "" || u.Opaque != "" {
 		return fmt.Errorf("invalid URL %q: it has no host; want e.g. %s", s, example)
 	}
+	// url.Parse takes any digits for a port and any characters for a
+	// host; a link no browser can open would go out in every email.
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("invalid URL %q: port %s is not between 1 and 65535", s, p)
+		}
+	}
+	if !validHost(u.Hostname()) {
+		return fmt.Errorf("invalid URL %q: %q is not a host name such as yourapp.com; want e.g. %s", s, u.Hostname(), example)
+	}
 	return nil
+}
+
+// validHost: an IP address, localhost (a developer trying the emails
+// out), or a domain name of two labels or more, in any script.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil || strings.EqualFold(h, "localhost") {
+		return true
+	}
+	// One trailing dot is the fully qualified spelling of the same name.
+	return emailaddr.ValidDomain(strings.ToLower(strings.TrimSuffix(h, ".")))
 }
 
 // ValidateSender checks that s is a bare email address (no display name),

@@ -6,7 +6,8 @@ import (
 )
 
 func TestValidateURL(t *testing.T) {
-	good := []string{"https://acme.dev/login", "http://localhost:3000/reset?x=1", "https://acme.dev", "https://bücher.example/anmelden"}
+	good := []string{"https://acme.dev/login", "http://localhost:3000/reset?x=1", "https://acme.dev", "https://bücher.example/anmelden",
+		"https://[::1]:8443/login", "http://127.0.0.1:65535/x", "https://Acme.Dev./login", "https://BÜCHER.example/"}
 	for _, s := range good {
 		if err := ValidateURL(s); err != nil {
 			t.Errorf("ValidateURL(%q) = %v, want ok", s, err)
@@ -18,7 +19,11 @@ func TestValidateURL(t *testing.T) {
 		// Links that read other than where they go; the wizard's form
 		// refused these while migration-journey create took them.
 		"https://acme.dev/lo\u200bgin", "https://acme.dev/\u202enigol", "https://ac\u200dme.dev/login",
-		"https://acme.dev/\u2066login", "https://acme.dev/{{resetUrl}}"}
+		"https://acme.dev/\u2066login", "https://acme.dev/{{resetUrl}}",
+		// No browser opens these: a port out of range, a host that is
+		// no host name.
+		"https://localhost:99999/", "https://acme.dev:0/login", "https://acme_dev.com/login", "https://-acme.dev/",
+		"https://acme..dev/", "https://acme/login"}
 	for _, s := range bad {
 		if err := ValidateURL(s); err == nil {
 			t.Errorf("ValidateURL(%q) = nil, want an error", s)
