@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -46,6 +47,21 @@ func TestAddressValidity(t *testing.T) {
 		}
 		if _, reason, _ := mapUser(mkUser("u", in), now, false); reason != ReasonInvalidEmail {
 			t.Errorf("mapUser(%+q): reason %q, want invalid_email", in, reason)
+		}
+	}
+	// An address that looks right on screen says what is hidden in it.
+	for in, want := range map[string]string{
+		"b\u00ad@example.com":     "an invisible character (U+00AD) at character 2",
+		"h@exa\u200bmple.com":     "an invisible character (U+200B) at character 6",
+		"c\u00a0d@example.com":    "a space (U+00A0) at character 2",
+		"i\ue000@example.com":     "a private-use character (U+E000) at character 2",
+		"j\x07@example.com":       "a control character (U+0007) at character 2",
+		" k\xff@example.com":      "not valid UTF-8",
+		"\u00a0f@-bad-.com\u00a0": "",
+	} {
+		_, _, detail := mapUser(mkUser("u", in), now, false)
+		if want == "" && detail != "" || !strings.Contains(detail, want) {
+			t.Errorf("mapUser(%+q): detail %q, want it to hold %q", in, detail, want)
 		}
 	}
 }

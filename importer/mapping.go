@@ -235,6 +235,33 @@ func notAddressRune(r rune) bool {
 	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S)
 }
 
+// invalidEmailDetail says why an invalid address that may look valid on
+// screen is refused: the first character inside it that one cannot see
+// or that no address holds. Without it, the entry would show a soft
+// hyphen's or a zero-width space's address as a plain, good one.
+func invalidEmailDetail(s string) string {
+	s = strings.TrimFunc(s, unicode.IsSpace)
+	for i, r := range s {
+		var what string
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			return "the address is not valid UTF-8"
+		case unicode.IsSpace(r):
+			what = "a space"
+		case unicode.IsControl(r):
+			what = "a control character"
+		case unicode.Is(unicode.Co, r):
+			what = "a private-use character"
+		case notAddressRune(r):
+			what = "an invisible character"
+		default:
+			continue
+		}
+		return fmt.Sprintf("the address holds %s (%U) at character %d", what, r, utf8.RuneCountInString(s[:i])+1)
+	}
+	return ""
+}
+
 // asciiText says whether s is all ASCII and, if so, whether it has a
 // control character (C0 or DEL, what unicode.IsControl is in ASCII) or
 // a space.
@@ -434,7 +461,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	}
 	email, ok := normalizeEmail(pe.EmailAddress)
 	if !ok {
-		return m, ReasonInvalidEmail, ""
+		return m, ReasonInvalidEmail, invalidEmailDetail(pe.EmailAddress)
 	}
 	if u.Banned && !includeBanned {
 		return m, ReasonBanned, ""
