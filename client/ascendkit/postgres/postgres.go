@@ -329,12 +329,15 @@ func (e *Env) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 }
 
 // lockTimedOut says what a lock_timeout means: another session held a
-// lock this write needed past the limit. It is ErrBusy, as the same write
-// may succeed later.
+// lock this statement needed past the limit. It is ErrBusy, as the same
+// statement may succeed later.
 func lockTimedOut(err error) error {
 	var pe *pgconn.PgError
+	if errors.Is(err, ascendkit.ErrBusy) {
+		return err // said already, by the statement inside a write
+	}
 	if errors.As(err, &pe) && pe.Code == "55P03" {
-		return fmt.Errorf("%w: another client of this environment held a lock this write needs for too long "+
+		return fmt.Errorf("%w: another client of this environment held a lock this needs for too long "+
 			"(an import or undo still going, or a client stuck in one; try again later): %w", ascendkit.ErrBusy, err)
 	}
 	return err

@@ -228,3 +228,36 @@ func TestUndoWaitsForARunStarting(t *testing.T) {
 		t.Fatalf("undo once run_b started: %v", err)
 	}
 }
+
+// A read waiting on a lock past the limit (a schema upgrade or a manual
+// LOCK TABLE by another session) fails as a write does: ErrBusy, with a
+// message that says why, not PostgreSQL's bare lock_timeout error.
+func TestReadLockWaitFailsClearly(t *testing.T) {
+	u := pgtest.Target(t)
+	e := openLimited(t, u, limits{idleInTx: time.Minute, lock: 300 * time.Millisecond})
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `LOCK TABLE users IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.LookupEmails(deadline(t), []string{"ada@example.com"})
+	if !errors.Is(err, ascendkit.ErrBusy) || !strings.Contains(err.Error(), "held a lock") {
+		t.Fatalf("read waiting on a held lock: %v", err)
+	}
+	_, err = e.LookupLinks(deadline(t), []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}})
+	if !errors.Is(err, ascendkit.ErrBusy) || !strings.Contains(err.Error(), "held a lock") {
+		t.Fatalf("LookupLinks waiting on a held lock: %v", err)
+	}
+	_, err = e.GetUser(deadline(t), "usr_x")
+	if !errors.Is(err, ascendkit.ErrBusy) || !strings.Contains(err.Error(), "held a lock") {
+		t.Fatalf("GetUser waiting on a held lock: %v", err)
+	}
+}

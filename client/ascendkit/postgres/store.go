@@ -59,21 +59,23 @@ type pgxQuerier interface {
 // pgQuerier adapts a pool or a pgx.Tx to sqlstore.Querier.
 type pgQuerier struct{ q pgxQuerier }
 
+// Every statement's error goes through lockTimedOut, so a read that waits
+// on a lock past the limit says so as a write does.
 func (p pgQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tag, err := p.q.Exec(ctx, query, args...)
-	return tag.RowsAffected(), err
+	return tag.RowsAffected(), lockTimedOut(err)
 }
 
 func (p pgQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
 	rows, err := p.q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, lockTimedOut(err)
 	}
 	return pgRows{rows}, nil
 }
 
 func (p pgQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return p.q.QueryRow(ctx, query, args...)
+	return pgRow{p.q.QueryRow(ctx, query, args...)}
 }
 
 // pgRows gives pgx.Rows the Close of sqlstore.Rows.
@@ -81,8 +83,15 @@ type pgRows struct{ pgx.Rows }
 
 func (r pgRows) Close() error {
 	r.Rows.Close()
-	return r.Rows.Err()
+	return lockTimedOut(r.Rows.Err())
 }
+
+func (r pgRows) Err() error { return lockTimedOut(r.Rows.Err()) }
+
+// pgRow is a pgx.Row whose Scan reports a lock timeout clearly.
+type pgRow struct{ pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error { return lockTimedOut(r.Row.Scan(dest...)) }
 
 // storeDB is the sqlstore.DB of an Env.
 type storeDB struct {

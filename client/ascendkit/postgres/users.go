@@ -31,7 +31,7 @@ type querier interface {
 func (e *Env) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
 	out, err := lookupSourceIDs(ctx, e.pool, source, ids)
 	if err != nil {
-		return nil, fmt.Errorf("lookup source ids: %w", err)
+		return nil, fmt.Errorf("lookup source ids: %w", lockTimedOut(err))
 	}
 	return out, nil
 }
@@ -67,7 +67,7 @@ func lookupSourceIDs(ctx context.Context, q querier, source string, ids []string
 func (e *Env) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
 	out, err := lookupEmails(ctx, e.pool, emails)
 	if err != nil {
-		return nil, fmt.Errorf("lookup emails: %w", err)
+		return nil, fmt.Errorf("lookup emails: %w", lockTimedOut(err))
 	}
 	return out, nil
 }
@@ -115,7 +115,7 @@ func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map
 			FROM oauth_links o JOIN users u ON u.id = o.user_id
 			WHERE o.provider = k.p AND o.provider_user_id = k.i OFFSET 0) l`, freshPlan, providers, pids)
 	if err != nil {
-		return nil, fmt.Errorf("lookup links: %w", err)
+		return nil, fmt.Errorf("lookup links: %w", lockTimedOut(err))
 	}
 	var p, id string
 	var m ascendkit.Match
@@ -123,7 +123,7 @@ func (e *Env) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map
 		out[ascendkit.LinkKey(p, id)] = m
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("lookup links: %w", err)
+		return nil, fmt.Errorf("lookup links: %w", lockTimedOut(err))
 	}
 	return out, nil
 }
