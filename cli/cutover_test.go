@@ -272,6 +272,9 @@ func testUndoPutsBackTheSender(t *testing.T, newHarness func(*testing.T) *harnes
 	h.json(&created, "import", "migration-journey", "create", "--from-identity", "old@acme.dev")
 	var rep importer.Report
 	h.json(&rep, "import", "clerk", "run", "--api-key", testKey, "--from-identity", "new@acme.dev")
+	if rep.Sender != "new@acme.dev" {
+		t.Errorf("the --json report's sender is %q, want the one the run set", rep.Sender)
+	}
 	id := created.Journeys[0].ID
 	if text := h.ok("journey", "show", id).stdout; !strings.Contains(text, "new@acme.dev") {
 		t.Fatalf("--from-identity did not reach the journey:\n%s", text)

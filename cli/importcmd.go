@@ -265,8 +265,13 @@ func (o *importOptions) run(ctx context.Context) error {
 		}
 	}
 	if o.mode == importer.ModeRun && o.fromIdentity != "" && runErr == nil {
+		// The users are in whatever happens here: the report still goes
+		// out, saying the sender was not set.
 		if err := importer.SetSender(ctx, env, o.fromIdentity, rep.RunID); err != nil {
-			return err
+			runErr = fmt.Errorf("the users were imported, but setting the migration sender failed: %w", err)
+			rep.Error = runErr.Error()
+		} else {
+			rep.Sender = o.fromIdentity
 		}
 	}
 	if o.json {
@@ -274,7 +279,7 @@ func (o *importOptions) run(ctx context.Context) error {
 			return err
 		}
 	} else {
-		printReport(o.g.io.Out, rep, env.Describe(), o.fromIdentity)
+		printReport(o.g.io.Out, rep, env.Describe())
 		notable.print(o.g.io.ErrOut, o.entries)
 		if next := nextAfterImport(ctx, env, rep); next != "" {
 			fmt.Fprintf(o.g.io.Out, "\nNext: %s\n", next)
@@ -371,7 +376,7 @@ func readSecret(ios *IO, prompt string) (string, error) {
 }
 
 // printReport is the human summary of a preview or run.
-func printReport(w io.Writer, r importer.Report, target, sender string) {
+func printReport(w io.Writer, r importer.Report, target string) {
 	title := "Preview (dry run): nothing was written"
 	if r.Mode == importer.ModeRun {
 		title = "Import finished"
@@ -448,8 +453,8 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "\nStopped early: %s\n", termtext.Clean(r.Error))
-	} else if r.Mode == importer.ModeRun && sender != "" {
-		fmt.Fprintf(w, "\nMigration sender set to %s\n", termtext.Clean(sender))
+	} else if r.Sender != "" {
+		fmt.Fprintf(w, "\nMigration sender set to %s\n", termtext.Clean(r.Sender))
 	}
 }
 

@@ -123,7 +123,7 @@ func (o *runsOptions) show(ctx context.Context, id string) error {
 			fmt.Fprintln(w, "No report: the process ended before the run finished. `ascendkit import undo "+r.ID+"` removes what it wrote.")
 			return nil
 		}
-		printReport(w, *r.Report, env.Describe(), "")
+		printReport(w, *r.Report, env.Describe())
 		return nil
 	})
 }

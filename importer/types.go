@@ -158,6 +158,9 @@ type Report struct {
 	Passwords PasswordReport `json:"passwords"`
 	// RunID names a run in the run history (`import runs`, `import undo`).
 	RunID string `json:"runId,omitempty"`
+	// Sender is the migration sender the run saved and applied to the
+	// migration journeys (`import clerk run --from-identity`), once done.
+	Sender string `json:"sender,omitempty"`
 }
 
 // SourceInfo says what a report read: Kind "api" or "file", and Format,
