@@ -110,6 +110,9 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 	case key == "" && o.file == "":
 		return nil, usageErr("name a source: --api-key <sk_…> (or $CLERK_SECRET_KEY) or --file <path>")
 	case o.file != "":
+		if err := o.checkFileRereadable(); err != nil {
+			return nil, err
+		}
 		src, err := clerk.OpenFile(o.file)
 		if err != nil {
 			return nil, &exitError{code: ExitError, err: err}
@@ -131,6 +134,26 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		return nil, usageErr("%v", err)
 	}
 	return src, nil
+}
+
+// checkFileRereadable refuses, before anything is read, a --file a run
+// could read only once: a run reads its file twice (through once to check
+// it before writing anything, then to import), and the second read of a
+// pipe (`--file <(gunzip -c users.json.gz)`) found it drained and failed
+// on a confusing parse error. A preview reads once, so a pipe is fine.
+func (o *importOptions) checkFileRereadable() error {
+	if o.file == "-" {
+		return usageErr("--file -: users cannot be read from standard input; save the export to a file and give its path")
+	}
+	if o.mode != importer.ModeRun {
+		return nil
+	}
+	if fi, err := os.Stat(o.file); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return usageErr("--file %s is not a regular file (a pipe or a device): a run reads its file twice, "+
+			"once to check it before writing anything and once to import, so save the export to a file first",
+			termtext.Clean(o.file))
+	}
+	return nil
 }
 
 func (o *importOptions) options() (importer.Options, error) {

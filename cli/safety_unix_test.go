@@ -68,3 +68,35 @@ func TestEntriesThroughLinksAndPipes(t *testing.T) {
 	}
 	noTempFiles(t, h.dir)
 }
+
+// TestRunRefusesAPipedFile: a run reads its --file twice, so a pipe (what
+// `--file <(gunzip -c users.json.gz)` passes) is refused before anything
+// is read or written, with a message saying why; a preview reads it once.
+func TestRunRefusesAPipedFile(t *testing.T) {
+	h := newHarness(t)
+	env := "local:" + filepath.Join(h.dir, "env.db")
+	fifo := filepath.Join(h.dir, "users.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := h.run("", "import", "clerk", "run", "--file", fifo, "--env", env)
+	if r.code != 2 || !strings.Contains(r.stderr, "not a regular file") || !strings.Contains(r.stderr, "save the export to a file") {
+		t.Fatalf("run --file <pipe>: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "env.db")); !os.IsNotExist(err) {
+		t.Errorf("the refused run created the environment: %v", err)
+	}
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err == nil {
+			io.WriteString(w, twoUsers)
+			w.Close()
+		}
+	}()
+	if r := h.run("", "import", "clerk", "preview", "--file", fifo, "--env", env, "--json"); r.code != 0 || !strings.Contains(r.stdout, `"fetched": 2`) {
+		t.Errorf("preview --file <pipe>: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := h.run("", "import", "clerk", "preview", "--file", "-", "--env", env); r.code != 2 || !strings.Contains(r.stderr, "standard input") {
+		t.Errorf("--file -: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
