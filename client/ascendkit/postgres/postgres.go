@@ -137,7 +137,34 @@ func open(ctx context.Context, connURL string, lim limits, existing bool) (*Env,
 		pool.Close()
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
 	}
+	if err := e.alignClock(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
+	}
 	return e, nil
+}
+
+// localClock is this machine's clock (tests set it off).
+var localClock = time.Now
+
+// alignClock makes run heartbeats use the server's time. Every client
+// stamps its own runs' heartbeats and judges the others' by its clock: a
+// teammate whose clock is a few minutes behind would have a live run
+// taken for dead by everyone else (and undone under it), and one ahead
+// would keep a dead run alive. The offset is measured once, at open,
+// against PostgreSQL's clock (a round trip's error, well inside the
+// minutes RunStaleAfter allows).
+func (e *Env) alignClock(ctx context.Context) error {
+	local := localClock
+	var server time.Time
+	t0 := local()
+	if err := e.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&server); err != nil {
+		return err
+	}
+	t1 := local()
+	offset := server.Sub(t0.Add(t1.Sub(t0) / 2))
+	e.SetClock(func() time.Time { return local().Add(offset) })
+	return nil
 }
 
 // scrub replaces the URL's password in err's text: pgx redacts it

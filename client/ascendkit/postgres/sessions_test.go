@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -259,5 +260,38 @@ func TestReadLockWaitFailsClearly(t *testing.T) {
 	_, err = e.GetUser(deadline(t), "usr_x")
 	if !errors.Is(err, ascendkit.ErrBusy) || !strings.Contains(err.Error(), "held a lock") {
 		t.Fatalf("GetUser waiting on a held lock: %v", err)
+	}
+}
+
+// A client whose clock is minutes behind stamps its run's heartbeat by
+// the server's clock, so another client does not take the live run for
+// dead; one whose clock is ahead does not keep a dead run alive.
+func TestHeartbeatsUseTheServersClock(t *testing.T) {
+	u := pgtest.Target(t)
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		localClock = func() time.Time { return time.Now().Add(skew) }
+		skewed := openLimited(t, u, defaultLimits)
+		localClock = time.Now
+		id := fmt.Sprintf("run_skew_%d", int(skew.Minutes()+100))
+		if err := skewed.StartRun(ctx, ascendkit.Run{ID: id, StartedAt: time.Now(), SourceKind: "file"}); err != nil {
+			t.Fatal(err)
+		}
+		skewed.StopHeartbeats()
+		var beatAt string
+		if err := skewed.pool.QueryRow(ctx, `SELECT heartbeat_at FROM import_runs WHERE id = $1`, id).Scan(&beatAt); err != nil {
+			t.Fatal(err)
+		}
+		beat, err := rules.ParseTime(beatAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(beat); d < -5*time.Second || d > 5*time.Second {
+			t.Errorf("clock %v off: heartbeat stamped %v from the server's time", skew, d)
+		}
+		other := openLimited(t, u, defaultLimits)
+		other.SetAway(true)
+		if r, err := other.GetRun(deadline(t), id); err != nil || r.Status != ascendkit.RunRunning {
+			t.Errorf("clock %v off: the live run as another client sees it: %+v, %v", skew, r, err)
+		}
 	}
 }
