@@ -29,7 +29,9 @@ every other one off. Known providers: ` + list(importer.SupportedProviders) + `.
 
 Turning off a provider that users sign in with is done, with a warning
 counting them: users with a password kept from Clerk when credentials goes,
-users with a linked account when their social provider goes.`,
+users with a linked account when their social provider goes. A later
+` + "`import clerk run`" + ` turns on again the providers its users sign in with
+(its --providers flag chooses the social ones).`,
 		Example: "  ascendkit auth update --providers credentials,google,magic-link\n  ascendkit auth update --providers credentials,github --json",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
