@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/sqlite"
 	"github.com/ascendkit/ascendkit/importer"
 )
 
@@ -420,5 +422,33 @@ func testJourneyNodeAndTransitionList(t *testing.T, newHarness func(*testing.T) 
 		if r := h.run("", c.args...); r.code != c.code || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
 			t.Errorf("%q: exit %d %q %q; want exit %d and %q", c.args, r.code, r.stdout, r.stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestTemplateWarningsWithoutJourney: a template no journey sends has
+// only the user fields to fill it, so any other variable renders empty,
+// and a placeholder that is no variable is sent as written.
+func TestTemplateWarningsWithoutJourney(t *testing.T) {
+	env, err := sqlite.OpenLocal(filepath.Join(t.TempDir(), "env.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	ctx := context.Background()
+	tpl, _, err := env.CreateTemplate(ctx, ascendkit.Template{Slug: "newsletter", Subject: "Hi {{userName}}",
+		BodyText: "{{ promo }} {{userEmail}} {{}} {{promo}} {{}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	senders, warnings, err := templateWarnings(ctx, env, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"{{}} is not a variable (a name is letters, digits, _ and .): it is sent as written",
+		"{{promo}} is not a user field (userName, userEmail) and no journey sends this template to set it: it renders empty",
+	}
+	if len(senders) != 0 || !reflect.DeepEqual(warnings, want) {
+		t.Errorf("senders %v, warnings %q; want none and %q", senders, warnings, want)
 	}
 }
