@@ -330,7 +330,7 @@ func newEventCmd(g *globalOptions) *cobra.Command {
 }
 
 func newAuthCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "auth", Short: "Show auth settings", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "auth", Short: "Show and change auth settings", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	var asJSON bool
 	show := &cobra.Command{
@@ -353,6 +353,6 @@ func newAuthCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	cmd.AddCommand(show, newCheckPasswordCmd(g))
+	cmd.AddCommand(show, newAuthUpdateCmd(g), newCheckPasswordCmd(g))
 	return cmd
 }

@@ -145,7 +145,7 @@ func printJourneysResult(w io.Writer, res importer.JourneysResult) {
 }
 
 func newTemplateCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "template", Short: "List and show email templates", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "template", Short: "List, show and update email templates", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	var query string
 	var asJSON bool
@@ -216,7 +216,7 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print as a JSON object")
 	show.Flags().StringVar(&userRef, "user", "", "render for this user (email or id; default: the first imported user)")
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, newTemplateUpdateCmd(g))
 	return cmd
 }
 
@@ -375,7 +375,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	pause.Flags().BoolVar(&pauseJSON, "json", false, "print the paused journey as JSON")
-	cmd.AddCommand(list, show, newActivateCmd(g), newSetVarsCmd(g), pause)
+	cmd.AddCommand(list, show, newActivateCmd(g), newSetVarsCmd(g), pause, newJourneyNodeCmd(g), newJourneyTransitionCmd(g))
 	return cmd
 }
 

@@ -297,6 +297,9 @@ type Environment interface {
 	AuthSettings(ctx context.Context) (AuthSettings, error)
 	// SetAuthProviders replaces the enabled providers.
 	SetAuthProviders(ctx context.Context, providers []string) error
+	// SignInCounts counts the users who could sign in with a kept
+	// password and, per provider, through a linked account.
+	SignInCounts(ctx context.Context) (SignInCounts, error)
 	// Setting and SetSetting keep small environment-wide values
 	// (e.g. the migration sender identity).
 	Setting(ctx context.Context, key string) (string, bool, error)

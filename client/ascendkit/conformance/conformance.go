@@ -83,6 +83,8 @@ func Run(t *testing.T, be Backend) {
 		{"InvalidDataIsErrInvalid", testInvalidDataIsErrInvalid},
 		{"Settings", testSettings},
 		{"Templates", testTemplates},
+		{"TemplateTextInvalid", testTemplateTextInvalid},
+		{"SignInCounts", testSignInCounts},
 		{"Journeys", testJourneys},
 		{"IdentityFieldsRoundTrip", testIdentityFieldsRoundTrip},
 		{"MergeFillsOnlyMissingIdentity", testMergeFillsOnlyMissingIdentity},

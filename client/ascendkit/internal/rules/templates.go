@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
@@ -31,6 +32,24 @@ func NormalizeNewTemplate(t *ascendkit.Template) error {
 	}
 	if err := CheckCategory(t.Category); err != nil {
 		return fmt.Errorf("create template %s: %w", t.Slug, err)
+	}
+	if err := CheckTemplateText(*t); err != nil {
+		return fmt.Errorf("create template %s: %w", t.Slug, err)
+	}
+	return nil
+}
+
+// CheckTemplateText refuses, as ErrInvalid, template text that is not
+// UTF-8 or holds a NUL: PostgreSQL cannot store either and SQLite would,
+// so without the check the two backends would disagree.
+func CheckTemplateText(t ascendkit.Template) error {
+	for _, f := range []struct{ name, v string }{{"name", t.Name}, {"subject", t.Subject}, {"bodyHtml", t.BodyHTML}, {"bodyText", t.BodyText}} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%w: %s is not UTF-8 text", ascendkit.ErrInvalid, f.name)
+		}
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return fmt.Errorf("%w: %s holds a NUL character", ascendkit.ErrInvalid, f.name)
+		}
 	}
 	return nil
 }

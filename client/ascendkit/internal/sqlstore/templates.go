@@ -99,6 +99,9 @@ func (s *Store) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascen
 			return ascendkit.Template{}, fmt.Errorf("update template %s: %w", key, err)
 		}
 	}
+	if err := rules.CheckTemplateText(t); err != nil {
+		return ascendkit.Template{}, fmt.Errorf("update template %s: %w", key, err)
+	}
 	var out ascendkit.Template
 	err := s.db.Write(ctx, func(tx Querier) error {
 		if err := s.lock(ctx, tx, `SELECT 1 FROM templates WHERE id = $1 OR slug = $1`, key); err != nil {
