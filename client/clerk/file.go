@@ -165,8 +165,10 @@ func (e *exportFile) Check(ctx context.Context) (int, error) { return checkPath(
 // sniff consumes leading whitespace and a UTF-8 byte-order mark (which
 // spreadsheet tools like to add) and returns the first significant byte,
 // left unread, and how many bytes and lines were skipped (so error
-// positions still match what an editor shows).
+// positions still match what an editor shows). Lines end as the CSV
+// reader ends them: at LF, CRLF or a lone CR (Excel for Mac).
 func sniff(br *bufio.Reader) (skipped int64, lines int, first byte, err error) {
+	afterCR := false
 	for {
 		r, size, err := br.ReadRune()
 		if err != nil {
@@ -174,9 +176,10 @@ func sniff(br *bufio.Reader) (skipped int64, lines int, first byte, err error) {
 		}
 		if r == '\uFEFF' || unicode.IsSpace(r) {
 			skipped += int64(size)
-			if r == '\n' {
+			if r == '\r' || (r == '\n' && !afterCR) {
 				lines++
 			}
+			afterCR = r == '\r'
 			continue
 		}
 		if err := br.UnreadRune(); err != nil {
