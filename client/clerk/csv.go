@@ -13,9 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
 // Dashboard CSV export columns (Dashboard → Settings → User exports), plus
@@ -489,19 +486,6 @@ func columnName(h string) string {
 	return h
 }
 
-// decodeUTF16 makes a file saved as UTF-16 (Excel's "Unicode text",
-// which starts with a byte-order mark) read as the UTF-8 it encodes.
-func (s *csvFile) decodeUTF16() {
-	b, _ := s.br.Peek(2)
-	if len(b) < 2 || !(b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
-		return
-	}
-	// The mark picks the byte order and is dropped; an odd last byte
-	// decodes as U+FFFD.
-	dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-	s.br = bufio.NewReaderSize(transform.NewReader(s.br, dec), 64<<10)
-}
-
 // sepLine reads Excel's separator hint, a first line "sep=;": ok is false
 // for any other line.
 func sepLine(data []byte) (sep byte, ok bool, err error) {
@@ -533,7 +517,6 @@ func sepName(sep byte) string {
 // finds the separator, and maps column names to indexes, so column order
 // and extra columns do not matter.
 func (s *csvFile) readHeader() error {
-	s.decodeUTF16()
 	var (
 		row   rawRow
 		hint  byte // the separator a "sep=" line names

@@ -16,7 +16,9 @@ import (
 // the content, never the file name: `[` or `{` first is JSON (an array of
 // users, {"users": […]}, or the `clerk migrate` envelope; the records'
 // shape tells Backend API users from flat support records), anything else
-// the Dashboard's CSV export. The source implements Formatter. Structural problems inside the file surface from Next, after
+// the Dashboard's CSV export. A file saved as UTF-16 (with a byte-order
+// mark, or without one when it starts with ASCII) is read as the UTF-8 it
+// encodes. The source implements Formatter. Structural problems inside the file surface from Next, after
 // the records before them, so a damaged tail does not hide a good head.
 func OpenFile(path string) (Source, error) {
 	f, err := os.Open(path)
@@ -25,6 +27,14 @@ func OpenFile(path string) (Source, error) {
 	}
 	cr := &ctxReader{r: f}
 	br := bufio.NewReaderSize(cr, 64<<10)
+	// UTF-16 is decoded before anything looks at the content, so both
+	// readers, their hints and their errors see what a UTF-8 file shows.
+	var u16 *utf16Reader
+	if big, bom, ok := detectUTF16(br); ok {
+		br.Discard(bom) //nolint:errcheck // peeked
+		u16 = newUTF16Reader(br, big, int64(bom))
+		br = bufio.NewReaderSize(u16, 64<<10)
+	}
 	skipped, lines, first, err := sniff(br)
 	if err != nil {
 		f.Close()
@@ -40,6 +50,10 @@ func OpenFile(path string) (Source, error) {
 	if first == '[' || first == '{' {
 		j := newJSONFile(path, f, br, skipped)
 		j.cr = cr
+		if u16 != nil {
+			j.u16 = u16
+			j.markEnd()
+		}
 		return j, nil
 	}
 	if kind := jsonScalarFile(br); kind != "" {
@@ -165,8 +179,10 @@ func (e *exportFile) Check(ctx context.Context) (int, error) { return checkPath(
 // sniff consumes leading whitespace and a UTF-8 byte-order mark (which
 // spreadsheet tools like to add) and returns the first significant byte,
 // left unread, and how many bytes and lines were skipped (so error
-// positions still match what an editor shows).
+// positions still match what an editor shows). Lines end as the CSV
+// reader ends them: at LF, CRLF or a lone CR (Excel for Mac).
 func sniff(br *bufio.Reader) (skipped int64, lines int, first byte, err error) {
+	afterCR := false
 	for {
 		r, size, err := br.ReadRune()
 		if err != nil {
@@ -174,9 +190,10 @@ func sniff(br *bufio.Reader) (skipped int64, lines int, first byte, err error) {
 		}
 		if r == '\uFEFF' || unicode.IsSpace(r) {
 			skipped += int64(size)
-			if r == '\n' {
+			if r == '\r' || (r == '\n' && !afterCR) {
 				lines++
 			}
+			afterCR = r == '\r'
 			continue
 		}
 		if err := br.UnreadRune(); err != nil {

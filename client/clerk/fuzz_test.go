@@ -26,6 +26,10 @@ func FuzzOpenFile(f *testing.F) {
 		`[{"a":[{"b":"]}\"["}]},{"id":"u"}]`, `[{"id":"u"}}]`, `{"a":"b" "users":[]}`,
 		"# c\nid,primary_email_address,primary_phone_number\nuser_1,,\t+1555\nuser_2,\"a\"\"b\",x,y\n",
 		"id,primary_email_address\nuser_1,\"a\nb\"\r\n\r\nuser_2,b\"c\n",
+		// UTF-16: with and without a byte-order mark, cut, a lone surrogate.
+		"\xff\xfe[\x00{\x00\"\x00i\x00d\x00\"\x00:\x00\"\x00u\x00\"\x00}\x00]\x00", "\x00[\x00{\x00}\x00]", "\xfe\xff\x00[\xd8\x3d\xde\x00",
+		"\xff\xfe[\x00\x00\xdc]\x00", "[\x00]", "\xff\xfe\r\x00\r\x00i\x00d\x00\n\x00u\x00",
+		"\r\r\nid,primary_email_address\ruser_1,a@b.co,x\r",
 	} {
 		f.Add([]byte(seed))
 	}

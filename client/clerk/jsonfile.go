@@ -45,6 +45,12 @@ type jsonFile struct {
 	lastEnd    int64 // offset just past the last complete value
 	buf        []byte
 	err        error // sticky structural error
+
+	// u16 decodes a UTF-16 file; the scanner's offsets count its UTF-8
+	// output, which u16 maps back to the file's. lastEndAt is lastEnd's
+	// file offset, mapped when set: by an error it may be far behind.
+	u16       *utf16Reader
+	lastEndAt int64
 }
 
 const (
@@ -208,7 +214,7 @@ func (s *jsonFile) element() (Record, error) {
 		return Record{}, s.structural(err)
 	}
 	s.pos++
-	s.lastEnd = s.sc.off
+	s.markEnd()
 	switch {
 	case s.countOnly:
 		return Record{Pos: s.pos}, nil
@@ -291,7 +297,7 @@ func (s *jsonFile) enterArray() error {
 			return err
 		}
 	}
-	s.lastEnd = s.sc.off
+	s.markEnd()
 	found := "it is empty"
 	if len(seen) > 0 {
 		found = "found " + clip(strings.Join(seen, ", "))
@@ -299,7 +305,11 @@ func (s *jsonFile) enterArray() error {
 	hint := ""
 	if slices.Contains(seen, quote("id")) {
 		// One user object, or JSON Lines (`jq -c '.[]'` output).
-		hint = "; it looks like a single user, or one user per line (JSON Lines): put the users in a JSON array first, e.g. jq -s . FILE > users.json"
+		fix := "jq -s . FILE > users.json"
+		if s.u16 != nil { // jq reads UTF-8 only
+			fix = "iconv -f " + s.u16.charset() + " -t UTF-8 FILE | jq -s . > users.json"
+		}
+		hint = "; it looks like a single user, or one user per line (JSON Lines): put the users in a JSON array first, e.g. " + fix
 	}
 	return fmt.Errorf("clerk: %s: the top-level object has no \"users\" key (%s); expected a JSON array of users, {\"users\": […]} or the API's {\"data\": […]}%s", s.name, found, hint)
 }
@@ -340,7 +350,7 @@ func (s *jsonFile) member(key string) error {
 	if _, err := s.sc.value(keep, 256); err != nil {
 		return s.structural(err)
 	}
-	s.lastEnd = s.sc.off
+	s.markEnd()
 	switch key {
 	case "source":
 		s.source = migrateSource(val)
@@ -390,7 +400,7 @@ func (s *jsonFile) checkSource() error {
 // checks nothing follows: a file cut at an element boundary must not pass
 // for a complete export.
 func (s *jsonFile) finish() error {
-	s.lastEnd = s.sc.off
+	s.markEnd()
 	if s.inObject {
 		for {
 			end, err := s.nextMember(false)
@@ -414,7 +424,7 @@ func (s *jsonFile) finish() error {
 				return err
 			}
 		}
-		s.lastEnd = s.sc.off
+		s.markEnd()
 	}
 	b, err := s.sc.peek()
 	if errors.Is(err, io.EOF) {
@@ -426,12 +436,37 @@ func (s *jsonFile) finish() error {
 	return s.fail(fmt.Sprintf("unexpected data (%s) after the end of the JSON document", jsonKind([]byte{b})))
 }
 
-// where describes the position for error messages.
-func (s *jsonFile) where(off int64) string {
-	if s.pos == 0 {
-		return fmt.Sprintf("at byte %d (before the first record)", off)
+// markEnd notes that a complete value ends at the scanner's offset.
+func (s *jsonFile) markEnd() {
+	s.lastEnd = s.sc.off
+	if s.u16 != nil {
+		s.lastEndAt, _ = s.u16.fileOffset(s.lastEnd) // current: always known
 	}
-	return fmt.Sprintf("at byte %d (after record %d)", off, s.pos)
+}
+
+// where describes the position for error messages, as a byte offset of
+// the file (of a UTF-16 file too, though the scanner reads its UTF-8).
+func (s *jsonFile) where(off int64) string {
+	at, ok := off, true
+	switch {
+	case s.u16 == nil:
+	case off == s.lastEnd:
+		at = s.lastEndAt
+	default:
+		at, ok = s.u16.fileOffset(off)
+	}
+	if !ok {
+		return s.record() // not expected: offsets reported are recent
+	}
+	return fmt.Sprintf("at byte %d (%s)", at, s.record())
+}
+
+// record places an error among the records.
+func (s *jsonFile) record() string {
+	if s.pos == 0 {
+		return "before the first record"
+	}
+	return fmt.Sprintf("after record %d", s.pos)
 }
 
 func (s *jsonFile) fail(msg string) error {
@@ -442,6 +477,10 @@ func (s *jsonFile) fail(msg string) error {
 func (s *jsonFile) structural(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("clerk: %s: the file ends before the JSON is complete (truncated download?); the last complete value ends %s", s.name, s.where(s.lastEnd))
+	}
+	var ue *utf16Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("clerk: %s: %w (%s)", s.name, ue, s.record())
 	}
 	var se *syntaxError
 	if errors.As(err, &se) {
