@@ -547,6 +547,17 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 			who = "(no email)"
 		}
 		line := fmt.Sprintf("  #%d %s %s: %s", e.Pos, termtext.Clean(e.SourceID), termtext.Clean(who), e.Reason)
+		if e.File == importer.EntryFilePasswords {
+			// Not a user of the source: named by what its record has, at
+			// its position in the passwords file.
+			parts := []string{fmt.Sprintf("passwords file record %d", e.Pos)}
+			for _, v := range []string{e.SourceID, e.Email} {
+				if v != "" {
+					parts = append(parts, termtext.Clean(v))
+				}
+			}
+			line = "  " + strings.Join(parts, " ") + ": " + e.Reason
+		}
 		if e.Detail != "" {
 			line += " — " + termtext.Clean(e.Detail)
 		}

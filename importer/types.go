@@ -251,15 +251,22 @@ type Analysis struct {
 }
 
 // Entry is one source user that is not imported as-is: a duplicate, a
-// skip or a failure. Text fields come from user data: sanitize before
-// printing them to a terminal.
+// skip or a failure; or a record of the passwords file (File) that gives
+// no password. Text fields come from user data: sanitize before printing
+// them to a terminal.
 type Entry struct {
-	Pos      int    `json:"pos"`
+	// Pos is the 1-based position of the record in its file: the
+	// source's, or the passwords file's when File says so.
+	Pos int `json:"pos"`
+	// File is EntryFilePasswords for a record of the passwords file, ""
+	// for a user of the source.
+	File     string `json:"file,omitempty"`
 	SourceID string `json:"sourceId"`
 	Email    string `json:"email"`
 	Name     string `json:"name"`
 	// Kind is "duplicate", "skipped", "failed", or "warning" (imported,
-	// with something left out: see Detail).
+	// with something left out: see Detail); for a record of the
+	// passwords file, KindPasswordsUnmatched or KindPasswordsMalformed.
 	Kind   string `json:"kind"`
 	Reason string `json:"reason"`
 	// ExistingUserID is the user it duplicates, when known.
