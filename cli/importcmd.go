@@ -430,7 +430,7 @@ func printReport(w io.Writer, r importer.Report, target, sender string) {
 		for _, c := range []struct {
 			label string
 			n     int
-		}{{"SSO users", s.SSOUsers}, {"MFA users", s.MFAUsers}, {"phone only", s.PhoneOnlyUsers},
+		}{{"SSO users", s.SSOUsers}, {"MFA users", s.MFAUsers}, {"sign-in methods not in this file", s.SignInUnknownUsers}, {"phone only", s.PhoneOnlyUsers},
 			{"username only", s.UsernameOnlyUsers}, {"web3 only", s.Web3OnlyUsers}} {
 			if c.n > 0 {
 				fmt.Fprintf(w, "  %-12s %d\n", c.label, c.n)
