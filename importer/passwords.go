@@ -277,8 +277,12 @@ func (r *runner) finishPasswords() error {
 		return fmt.Errorf("passwords file: %w", err)
 	}
 	if n := r.report.Passwords.Unmatched; n > 0 {
+		verb := "match"
+		if n == 1 {
+			verb = "matches"
+		}
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s of the passwords file match no user of the source (listed with --entries).", countRecords(n)))
+			"%s of the passwords file %s no user of the source (listed with --entries).", countRecords(n), verb))
 	}
 	return nil
 }

@@ -122,6 +122,13 @@ func TestUnmatchedPasswordsRecordNamedByItsFile(t *testing.T) {
 	if !strings.Contains(all, `"file":"passwords"`) || strings.Contains(all, digest[7:]) {
 		t.Errorf("entries JSON %s", all)
 	}
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "2 records of the passwords file match no user of the source") {
+		t.Errorf("warnings %q", w)
+	}
+	rep, _, _ = passwordsFileEntries(t, newSource(10, mkUser("user_1", "a@x.io", withPassword)), content[:strings.Index(content, "user_noaddr")])
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "1 record of the passwords file matches no user of the source") {
+		t.Errorf("warnings %q", w)
+	}
 }
 
 // A record that decodes but has no id (a JSON passwords file's user
