@@ -145,3 +145,35 @@ func TestBrokenEntryNamesWhatItCan(t *testing.T) {
 		t.Errorf("long id: %+v", e)
 	}
 }
+
+// A JSON passwords file's record with a digest cell that is no string is
+// an entry too, named by its id, and the entry does not quote the cell.
+func TestBrokenJSONPasswordsRecordIsAnEntry(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	const digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+	path := filepath.Join(t.TempDir(), "passwords.json")
+	content := `[{"id":"user_1","email_addresses":"a@x.io","password_digest":"` + digest + `","password_hasher":"bcrypt"},
+		{"id":"user_2","email_addresses":"b@x.io","password_digest":["` + digest + `"],"password_hasher":"bcrypt"}]`
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pws := openFile(t, path)
+	var got []Entry
+	var all strings.Builder
+	run(t, newSource(10, mkUser("user_1", "a@x.io", withPassword), mkUser("user_2", "b@x.io", withPassword)), openEnv(t),
+		Options{Mode: ModePreview, Passwords: pws, OnEvent: func(ev Event) {
+			if e, ok := ev.(EntryFound); ok {
+				b, _ := json.Marshal(e.Entry)
+				all.Write(b)
+				if e.Entry.File == EntryFilePasswords {
+					got = append(got, e.Entry)
+				}
+			}
+		}})
+	if len(got) != 1 || got[0].Pos != 2 || got[0].SourceID != "user_2" || got[0].Kind != KindPasswordsMalformed || !strings.Contains(got[0].Detail, "password_digest") {
+		t.Fatalf("entries %+v", got)
+	}
+	if strings.Contains(all.String(), digest[7:]) {
+		t.Errorf("an entry quotes the digest: %s", all.String())
+	}
+}
