@@ -458,7 +458,7 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		for _, c := range []struct {
 			label string
 			n     int
-		}{{"SSO users", s.SSOUsers}, {"MFA users", s.MFAUsers}, {"phone only", s.PhoneOnlyUsers},
+		}{{"SSO users", s.SSOUsers}, {"MFA users", s.MFAUsers}, {"sign-in methods not in this file", s.SignInUnknownUsers}, {"phone only", s.PhoneOnlyUsers},
 			{"username only", s.UsernameOnlyUsers}, {"web3 only", s.Web3OnlyUsers}} {
 			if c.n > 0 {
 				fmt.Fprintf(w, "  %-12s %d\n", c.label, c.n)
@@ -575,6 +575,17 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 			who = "(no email)"
 		}
 		line := fmt.Sprintf("  #%d %s %s: %s", e.Pos, termtext.Clean(e.SourceID), termtext.Clean(who), e.Reason)
+		if e.File == importer.EntryFilePasswords {
+			// Not a user of the source: named by what its record has, at
+			// its position in the passwords file.
+			parts := []string{fmt.Sprintf("passwords file record %d", e.Pos)}
+			for _, v := range []string{e.SourceID, e.Email} {
+				if v != "" {
+					parts = append(parts, termtext.Clean(v))
+				}
+			}
+			line = "  " + strings.Join(parts, " ") + ": " + e.Reason
+		}
 		if e.Detail != "" {
 			line += " — " + termtext.Clean(e.Detail)
 		}

@@ -54,6 +54,11 @@ func (z *analyzer) add(m *mapped) {
 		// SSO users sign in through their connection: they are not
 		// passwordless users who need magic-link.
 		z.a.SSOOnly++
+	case m.oauthUnknown:
+		// No password, and a source that cannot say whether they had
+		// OAuth (clerk migrate's, a CSV): their way in is not known, so
+		// they are not counted as having none.
+		z.a.SignInUnknown++
 	default:
 		z.a.Neither++
 	}
@@ -174,4 +179,24 @@ func ParseProviders(s string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// signInUnknownWarning is the warning for the users whose way in the
+// source does not hold (SignInUnknownUsers), or "": they may have signed
+// in with a provider whose account the file lacks, so nothing is linked
+// for them, and they are neither told to reset a password nor counted as
+// passwordless.
+func signInUnknownWarning(s SettingsReport) string {
+	n := s.SignInUnknownUsers
+	if n == 0 {
+		return ""
+	}
+	next := "enable magic-link (--providers …,magic-link) so that they can sign in with their email"
+	if slices.Contains(s.After, "magic-link") {
+		next = "until then they can sign in with magic-link"
+	}
+	return fmt.Sprintf("%s no password, and their sign-in methods are not in this file (it has no OAuth accounts for them): "+
+		"they may have signed in with Google, GitHub or another provider, or an email code. None of their OAuth accounts is linked: "+
+		"import from the API instead to link them; %s.",
+		countUsers(n, "", "has", "have"), next)
 }

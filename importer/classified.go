@@ -89,6 +89,9 @@ type classRec struct {
 	// Assumed: the source did not say whether the user has a password,
 	// nor did the passwords file, so one is assumed (resolvePasswords).
 	Assumed bool
+	// OAuthUnknown: the source does not say whether the user had OAuth
+	// (mapped.oauthUnknown).
+	OAuthUnknown bool
 }
 
 // classLink is one OAuth account of a user and whether the environment
@@ -204,6 +207,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		}
 		cr.HadPassword, cr.Providers, cr.Unsupported = m.hadPassword, m.providers, m.unsupported
 		cr.SSO, cr.MFA, cr.Unverified = m.sso, m.mfa, len(m.unverified)
+		cr.OAuthUnknown = m.oauthUnknown
 		cr.Tags = m.user.User.Tags
 		cr.Login = len(m.user.Events) > 1 && m.user.Events[1].Type == EventUserLogin
 		if p := m.user.Password; p != nil {
@@ -480,7 +484,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID)
 		if !repeatedID { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
-				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified)})
+				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified), oauthUnknown: cr.OAuthUnknown})
 			rep.OAuthLinksUnverified += cr.Unverified
 			if cr.Assumed {
 				assumed++

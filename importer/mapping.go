@@ -48,6 +48,10 @@ type mapped struct {
 	// badPhone is the primary phone number when it could not be read as
 	// an international number (so it is not kept).
 	badPhone string
+	// oauthUnknown: the source does not say whether the user has OAuth
+	// accounts (clerk.User.OAuthUnknown) and has none for them, so having
+	// none says nothing of how they signed in.
+	oauthUnknown bool
 }
 
 // maxMillis is the last millisecond of year 9999: later times cannot be
@@ -573,6 +577,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	m.mfa = u.TOTPEnabled || u.BackupCodeEnabled || u.TwoFactorEnabled || len(u.Passkeys) > 0
 
 	hasOAuth := len(m.providers)+len(m.unsupported) > 0
+	m.oauthUnknown = u.OAuthUnknown && len(u.ExternalAccounts) == 0
 	au.Tags = make([]string, 1, 4) // at most four, and keepPassword swaps one
 	au.Tags[0] = TagClerk
 	if u.PasswordEnabled {

@@ -25,6 +25,22 @@ const (
 	// ReasonPasswordOff is a user with a digest whom the source says has
 	// no password now (removed since the digest was exported): not kept.
 	ReasonPasswordOff = "password_not_enabled"
+	// ReasonPasswordRecordMalformed is a record of the passwords file that
+	// could not be read (a broken CSV row, a digest cell that cannot be
+	// one, no id): nothing of it is kept.
+	ReasonPasswordRecordMalformed = "password_record_malformed"
+)
+
+// EntryFilePasswords is Entry.File for an entry about a record of the
+// passwords file rather than a user of the source: its Pos counts that
+// file's records.
+const EntryFilePasswords = "passwords"
+
+// The kinds of the passwords file's entries: a record whose id matches
+// no user of the source, and one that could not be read.
+const (
+	KindPasswordsUnmatched = "unmatched"
+	KindPasswordsMalformed = "malformed"
 )
 
 // PasswordReport is the report's passwords block. It counts the users the
@@ -43,7 +59,7 @@ func (r *runner) stagePasswordsFile() error {
 	if r.opts.Passwords == nil {
 		return nil
 	}
-	s, err := stagePasswords(r.ctx, r.opts.Passwords)
+	s, err := stagePasswords(r.ctx, r.opts.Passwords, func(e Entry) { r.opts.OnEvent(EntryFound{Entry: e}) })
 	if err != nil {
 		return err
 	}
@@ -251,17 +267,22 @@ func (r *runner) finishPasswords() error {
 	if r.staged == nil {
 		return nil
 	}
-	err := r.staged.unmatched(r.ctx, func(id string, pos int) {
+	err := r.staged.unmatched(r.ctx, func(id, email string, pos int) {
 		r.report.Passwords.Unmatched++
-		r.opts.OnEvent(EntryFound{Entry: Entry{Pos: pos, SourceID: id, Kind: "unmatched", Reason: ReasonPasswordUnmatched,
-			Detail: "in the passwords file but not in the source"}})
+		r.opts.OnEvent(EntryFound{Entry: Entry{Pos: pos, File: EntryFilePasswords, SourceID: id, Email: email,
+			Kind: KindPasswordsUnmatched, Reason: ReasonPasswordUnmatched,
+			Detail: fmt.Sprintf("passwords file record %d: no user of the source has this id", pos)}})
 	})
 	if err != nil {
 		return fmt.Errorf("passwords file: %w", err)
 	}
 	if n := r.report.Passwords.Unmatched; n > 0 {
+		verb := "match"
+		if n == 1 {
+			verb = "matches"
+		}
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s of the passwords file match no user of the source (listed with --entries).", countRecords(n)))
+			"%s of the passwords file %s no user of the source (listed with --entries).", countRecords(n), verb))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func BenchmarkStagePasswords(b *testing.B) {
 				stop := sampleHeap(&peak)
 				b.StartTimer()
 				t0 := time.Now()
-				s, err := stagePasswords(context.Background(), src)
+				s, err := stagePasswords(context.Background(), src, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -57,7 +57,7 @@ func BenchmarkStagePasswords(b *testing.B) {
 				}
 				t2 := time.Now()
 				unmatched := 0
-				if err := s.unmatched(context.Background(), func(string, int) { unmatched++ }); err != nil {
+				if err := s.unmatched(context.Background(), func(string, string, int) { unmatched++ }); err != nil {
 					b.Fatal(err)
 				}
 				t3 := time.Now()

@@ -32,7 +32,7 @@ func TestBrokenPasswordsRecordsAreNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	s, err := stagePasswords(context.Background(), src)
+	s, err := stagePasswords(context.Background(), src, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

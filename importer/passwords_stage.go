@@ -58,6 +58,9 @@ type staged struct {
 	// brokenAt names the first few broken records (position, line and id
 	// when readable), so that the warning says where to look.
 	brokenAt []string
+	// onBroken, when set, receives an entry for every broken record, so
+	// that --entries lists each one (the warning names only the first).
+	onBroken func(Entry)
 }
 
 type stagedDigest struct {
@@ -128,19 +131,20 @@ const maxStagedID = 1024
 
 var digestsBucket = []byte("digests")
 
-// stagePasswords reads the whole passwords source into a staging file.
-func stagePasswords(ctx context.Context, src clerk.Source) (*staged, error) {
-	return stagePasswordsWith(ctx, src, defaultStageLimits)
+// stagePasswords reads the whole passwords source into a staging file;
+// onBroken (may be nil) receives an entry for each record it cannot stage.
+func stagePasswords(ctx context.Context, src clerk.Source, onBroken func(Entry)) (*staged, error) {
+	return stagePasswordsWith(ctx, src, defaultStageLimits, onBroken)
 }
 
 // stagePasswordsWith is stagePasswords with its memory limits given
 // (tests make them tiny to exercise every path).
-func stagePasswordsWith(ctx context.Context, src clerk.Source, lim stageLimits) (_ *staged, err error) {
+func stagePasswordsWith(ctx context.Context, src clerk.Source, lim stageLimits, onBroken func(Entry)) (_ *staged, err error) {
 	dir, err := os.MkdirTemp("", "ascendkit-passwords-") // mode 0700
 	if err != nil {
 		return nil, fmt.Errorf("passwords file: staging: %w", err)
 	}
-	s := &staged{lim: lim, dir: dir}
+	s := &staged{lim: lim, dir: dir, onBroken: onBroken}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -211,9 +215,14 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 			if err != nil {
 				return nil, fmt.Errorf("passwords file: staging: %w", err)
 			}
+			// The address too, so that an unmatched record is named by
+			// what it has, not only by an id the source lacks.
+			email := recordEmail(rec.User)
 			buf = binary.AppendUvarint(buf[:0], uint64(rec.Pos))
 			buf = binary.AppendUvarint(buf, uint64(e.klen))
 			buf = append(buf, e.key()...)
+			buf = binary.AppendUvarint(buf, uint64(len(email)))
+			buf = append(buf, email...)
 			if _, err := ow.Write(buf); err != nil {
 				return nil, fmt.Errorf("passwords file: staging: %w", err)
 			}
@@ -238,30 +247,78 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 // maxBrokenNamed is how many unreadable records brokenWarning names.
 const maxBrokenNamed = 3
 
-// noteBroken counts a record of the passwords file that cannot be staged
-// and names the first few: the reader's own words (its position, line
-// and reason, which never quote a digest), and the id when it gave one.
+// noteBroken counts a record of the passwords file that cannot be staged,
+// hands its entry to onBroken and names the first few for the warning:
+// the reader's own words (its position, line and reason, which never
+// quote a digest), and the id when it gave one.
 func (s *staged) noteBroken(rec clerk.Record) {
 	s.broken++
+	if s.onBroken != nil {
+		s.onBroken(brokenEntry(rec))
+	}
 	if len(s.brokenAt) >= maxBrokenNamed {
 		return
 	}
-	var what string
+	s.brokenAt = append(s.brokenAt, cutText(brokenReason(rec), 300))
+}
+
+// brokenReason says why a record of the passwords file cannot be staged.
+func brokenReason(rec clerk.Record) string {
 	switch {
 	case rec.Err != nil:
-		what = rec.Err.Error()
+		what := rec.Err.Error()
 		if rec.ID != "" && !strings.Contains(what, rec.ID) {
 			what += fmt.Sprintf(" (id %q)", rec.ID)
 		}
+		return what
 	case rec.User == nil || rec.User.ID == "":
-		what = fmt.Sprintf("record %d: no id", rec.Pos)
-	default:
-		what = fmt.Sprintf("record %d: an id over %d bytes", rec.Pos, maxStagedID)
+		return fmt.Sprintf("record %d: no id", rec.Pos)
 	}
-	if len(what) > 300 {
-		what = strings.ToValidUTF8(what[:300], "") + "…"
+	return fmt.Sprintf("record %d: an id over %d bytes", rec.Pos, maxStagedID)
+}
+
+// brokenEntry is the --entries line of a record of the passwords file
+// that cannot be staged: its position in that file, its id and address
+// when they could be read, and why (the reader's words, which name the
+// line and never quote a cell that may hold a digest).
+func brokenEntry(rec clerk.Record) Entry {
+	e := Entry{Pos: rec.Pos, File: EntryFilePasswords, Kind: KindPasswordsMalformed, Reason: ReasonPasswordRecordMalformed,
+		Detail: cutText(brokenReason(rec), 1000) + "; no password is kept from this record"}
+	switch {
+	case rec.User == nil:
+		e.SourceID = rec.ID
+	case len(rec.User.ID) <= maxStagedID:
+		e.SourceID = rec.User.ID
 	}
-	s.brokenAt = append(s.brokenAt, what)
+	if len(e.SourceID) > maxStagedID {
+		e.SourceID = "" // no Clerk id: the detail says what it was
+	}
+	if rec.User != nil {
+		e.Email = recordEmail(rec.User)
+	}
+	return e
+}
+
+// recordEmail is the address a passwords-file record names its user by:
+// the primary one, canonical when valid, else as written (cut to an
+// address's longest); "" for none.
+func recordEmail(u *clerk.User) string {
+	pe := primaryEmail(u)
+	if pe == nil {
+		return ""
+	}
+	if e, ok := normalizeEmail(pe.EmailAddress); ok {
+		return e
+	}
+	return cutText(strings.TrimSpace(pe.EmailAddress), maxEmailBytes)
+}
+
+// cutText cuts s to at most n bytes of valid UTF-8, marking the cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // brokenWarning is the warning for the records noteBroken counted.
@@ -704,8 +761,9 @@ func (s *staged) open(id string, v []byte) (stagedDigest, uint64, error) {
 	return d, ord, nil
 }
 
-// unmatched calls fn for each staged id the source did not have, in file order.
-func (s *staged) unmatched(ctx context.Context, fn func(id string, pos int)) error {
+// unmatched calls fn for each staged id the source did not have, with
+// the record's address and position in the passwords file, in file order.
+func (s *staged) unmatched(ctx context.Context, fn func(id, email string, pos int)) error {
 	if _, err := s.order.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -724,8 +782,12 @@ func (s *staged) unmatched(ctx context.Context, fn func(id string, pos int)) err
 		if err != nil {
 			return err
 		}
+		email, err := readField(br)
+		if err != nil {
+			return err
+		}
 		if !s.isDone(ord) {
-			fn(string(id), int(pos))
+			fn(string(id), string(email), int(pos))
 		}
 	}
 	return nil

@@ -137,7 +137,7 @@ func (c *stageCase) check(t *testing.T, s *staged) {
 	}
 	var gotIDs, wantIDs []string
 	var gotPos, wantPos []int
-	if err := s.unmatched(ctx, func(id string, pos int) { gotIDs, gotPos = append(gotIDs, id), append(gotPos, pos) }); err != nil {
+	if err := s.unmatched(ctx, func(id, _ string, pos int) { gotIDs, gotPos = append(gotIDs, id), append(gotPos, pos) }); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range c.order {
@@ -163,7 +163,7 @@ func TestStagingSortsMergesAndJoins(t *testing.T) {
 			tmp := t.TempDir()
 			t.Setenv("TMPDIR", tmp)
 			c := newStageCase(700, 1)
-			s, err := stagePasswordsWith(ctx, c.src, lim)
+			s, err := stagePasswordsWith(ctx, c.src, lim, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +243,7 @@ func TestStagingRemovedOnError(t *testing.T) {
 			t.Setenv("TMPDIR", tmp)
 			c := newStageCase(700, 2)
 			src := &failingSource{sliceSource: c.src, failAt: failAt, err: broken}
-			s, err := stagePasswordsWith(ctx, src, stageLimits{runBytes: 3000, txBytes: 700, fanIn: 3})
+			s, err := stagePasswordsWith(ctx, src, stageLimits{runBytes: 3000, txBytes: 700, fanIn: 3}, nil)
 			if !errors.Is(err, broken) || s != nil {
 				t.Fatalf("staging %v, %v", s, err)
 			}
@@ -268,7 +268,7 @@ func TestStagingRemovedOnError(t *testing.T) {
 			}
 		}
 		// sliceSource ignores ctx: staging notices it by itself.
-		_, err := stagePasswordsWith(cctx, c.src, stageLimits{runBytes: 3000, txBytes: 700, fanIn: 3})
+		_, err := stagePasswordsWith(cctx, c.src, stageLimits{runBytes: 3000, txBytes: 700, fanIn: 3}, nil)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("staging after cancel: %v", err)
 		}
@@ -284,7 +284,7 @@ func TestStagingRemovedOnError(t *testing.T) {
 func TestStagedDigestBoundToItsID(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	a, b := bcryptOf(t, "a"), bcryptOf(t, "b")
-	s, err := stagePasswords(ctx, newSource(10, digestOnly("user_a", "bcrypt", a), digestOnly("user_b", "bcrypt", b)))
+	s, err := stagePasswords(ctx, newSource(10, digestOnly("user_a", "bcrypt", a), digestOnly("user_b", "bcrypt", b)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

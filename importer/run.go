@@ -875,6 +875,7 @@ func SettingsFor(a Analysis, before, override []string) SettingsReport {
 	if !slices.Contains(s.After, "magic-link") {
 		s.PasswordlessUsers = a.Neither
 	}
+	s.SignInUnknownUsers = a.SignInUnknown
 	s.ProviderUsers = maps.Clone(a.Providers)
 	if s.ProviderUsers == nil {
 		s.ProviderUsers = map[string]int{}
@@ -947,6 +948,9 @@ func userWarnings(s SettingsReport) []string {
 		out = append(out, fmt.Sprintf(
 			"%s MFA or passkeys in Clerk (tagged %s): second factors cannot be moved, so they must enroll again.",
 			countUsers(s.MFAUsers, "", "had", "had"), TagMFAReenroll))
+	}
+	if w := signInUnknownWarning(s); w != "" {
+		out = append(out, w)
 	}
 	for _, sk := range []struct {
 		n  int

@@ -21,11 +21,14 @@ func migrationTemplates() []ascendkit.Template {
 			BodyText: "Hi {{userName}},\n\nWe're moving {{appName}} to a new platform for sign-in and accounts. Your account, history and settings come with you: there is nothing you need to do yet.\n\nIn a few days we'll let you know when the new sign-in is live.\n\nThe {{appName}} team",
 			BodyHTML: "<p>Hi {{userName}},</p><p>We're moving {{appName}} to a new platform for sign-in and accounts. Your account, history and settings come with you: there is nothing you need to do yet.</p><p>In a few days we'll let you know when the new sign-in is live.</p><p>The {{appName}} team</p>",
 		},
+		// Sent to every imported user, also those whose OAuth accounts the
+		// source did not hold (a clerk migrate file): it promises no link,
+		// only a way in.
 		{
 			Slug: SlugGoLive, Name: "Migration go-live", Category: "transactional",
 			Subject:  "{{appName}}'s new sign-in is live — try logging in",
-			BodyText: "Hi {{userName}},\n\nThe migration is live. Sign in to {{appName}} here:\n{{loginUrl}}\n\nIf you used Google, GitHub or another provider before, use the same button: your account is already linked.\n\nThe {{appName}} team",
-			BodyHTML: "<p>Hi {{userName}},</p><p>The migration is live. <a href=\"{{loginUrl}}\">Sign in to {{appName}}</a>.</p><p>If you used Google, GitHub or another provider before, use the same button: your account is already linked.</p><p>The {{appName}} team</p>",
+			BodyText: "Hi {{userName}},\n\nThe migration is live. Sign in to {{appName}} here:\n{{loginUrl}}\n\nIf you used Google, GitHub or another provider before, try the same button. If it is not there or does not open your account, sign in with your email address instead.\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>The migration is live. <a href=\"{{loginUrl}}\">Sign in to {{appName}}</a>.</p><p>If you used Google, GitHub or another provider before, try the same button. If it is not there or does not open your account, sign in with your email address instead.</p><p>The {{appName}} team</p>",
 		},
 		{
 			Slug: SlugReminder, Name: "Migration reminder", Category: "transactional",

@@ -196,6 +196,10 @@ type SettingsReport struct {
 	// PasswordlessUsers had neither a password nor an OAuth account in
 	// Clerk (email code or link sign-in): they need magic-link.
 	PasswordlessUsers int `json:"passwordlessUsers"`
+	// SignInUnknownUsers have no password, and a source that does not say
+	// whether they had OAuth accounts (Analysis.SignInUnknown): how they
+	// signed in is not in it, so they are not PasswordlessUsers.
+	SignInUnknownUsers int `json:"signInUnknownUsers"`
 	// ProviderUsers counts users per detected provider (credentials
 	// included, unsupported ones under their reported names).
 	ProviderUsers map[string]int `json:"providerUsers"`
@@ -217,14 +221,18 @@ type SettingsReport struct {
 // Analysis is the streaming view of auth methods (the settings preview).
 type Analysis struct {
 	Fetched int `json:"fetched"`
-	// Users by auth method (skipped users excluded); the five add up to
+	// Users by auth method (skipped users excluded); the six add up to
 	// the users not skipped. SSOOnly had neither a password nor OAuth but
-	// an SSO account: they are not Neither (passwordless).
-	Password   int `json:"password"`
-	SocialOnly int `json:"socialOnly"`
-	Both       int `json:"both"`
-	Neither    int `json:"neither"`
-	SSOOnly    int `json:"ssoOnly"`
+	// an SSO account: they are not Neither (passwordless). SignInUnknown
+	// have no password, no SSO account, and a source that does not say
+	// whether they had OAuth (clerk migrate's, a Dashboard CSV): not
+	// Neither either, as they may have signed in with Google.
+	Password      int `json:"password"`
+	SocialOnly    int `json:"socialOnly"`
+	Both          int `json:"both"`
+	Neither       int `json:"neither"`
+	SSOOnly       int `json:"ssoOnly"`
+	SignInUnknown int `json:"signInUnknown"`
 	// Providers counts users per detected AscendKit provider
 	// (credentials included).
 	Providers map[string]int `json:"providers"`
@@ -254,15 +262,22 @@ type Analysis struct {
 }
 
 // Entry is one source user that is not imported as-is: a duplicate, a
-// skip or a failure. Text fields come from user data: sanitize before
-// printing them to a terminal.
+// skip or a failure; or a record of the passwords file (File) that gives
+// no password. Text fields come from user data: sanitize before printing
+// them to a terminal.
 type Entry struct {
-	Pos      int    `json:"pos"`
+	// Pos is the 1-based position of the record in its file: the
+	// source's, or the passwords file's when File says so.
+	Pos int `json:"pos"`
+	// File is EntryFilePasswords for a record of the passwords file, ""
+	// for a user of the source.
+	File     string `json:"file,omitempty"`
 	SourceID string `json:"sourceId"`
 	Email    string `json:"email"`
 	Name     string `json:"name"`
 	// Kind is "duplicate", "skipped", "failed", or "warning" (imported,
-	// with something left out: see Detail).
+	// with something left out: see Detail); for a record of the
+	// passwords file, KindPasswordsUnmatched or KindPasswordsMalformed.
 	Kind   string `json:"kind"`
 	Reason string `json:"reason"`
 	// ExistingUserID is the user it duplicates, when known.

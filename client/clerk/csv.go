@@ -726,6 +726,8 @@ func (s *csvFile) record(raw rawRow) Record {
 	// A CSV without the digest column (a trimmed or other tool's export)
 	// does not say who has a password (see User.PasswordUnknown).
 	u.PasswordUnknown = !s.has(colPasswordDigest)
+	// The Dashboard CSV has no external accounts (see User.OAuthUnknown).
+	u.OAuthUnknown = true
 	// A TOTP secret exists only once the user enrolled an authenticator;
 	// only that fact is kept.
 	if s.present(row, colTOTPSecret) {

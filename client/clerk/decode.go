@@ -236,6 +236,8 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	// An API user always says password_enabled; a flat record that says
 	// neither it nor password_digest does not know.
 	u.PasswordUnknown = flat && w.PasswordEnabled == nil && w.PasswordDigest == nil
+	// Likewise OAuth: an API user always has external_accounts.
+	u.OAuthUnknown = flat && u.ExternalAccounts == nil
 	return &u, flat, nil
 }
 

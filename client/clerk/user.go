@@ -53,6 +53,12 @@ type User struct {
 	UpdatedAt          Millis              `json:"updated_at"`
 	Banned             bool                `json:"banned"`
 	Locked             bool                `json:"locked"`
+	// OAuthUnknown says the record does not tell whether the user has
+	// OAuth accounts: a flat record without external_accounts (`clerk
+	// migrate`, migration-script and Clerk support exports) or a
+	// Dashboard CSV row (see PasswordUnknown). ExternalAccounts is empty
+	// then, which says nothing of how the user signed in.
+	OAuthUnknown bool `json:"-"`
 }
 
 // Millis is a Unix time in milliseconds, Clerk's API timestamp. Other

@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// An entry of the passwords file is printed at its place in that file and
+// by what its record has, not as "#N … (no email)", which read as the
+// N-th user of the source.
+func TestNotablePasswordsFileEntries(t *testing.T) {
+	n := &notableEntries{max: 10}
+	n.add(importer.Entry{Pos: 3, File: importer.EntryFilePasswords, SourceID: "user_ghost", Email: "ghost@x.io",
+		Kind: importer.KindPasswordsUnmatched, Reason: importer.ReasonPasswordUnmatched})
+	n.add(importer.Entry{Pos: 5, File: importer.EntryFilePasswords, Kind: importer.KindPasswordsMalformed,
+		Reason: importer.ReasonPasswordRecordMalformed, Detail: "record 5 (line 6): empty id"})
+	n.add(importer.Entry{Pos: 2, SourceID: "user_b", Kind: "skipped", Reason: importer.ReasonNoEmail})
+	var b strings.Builder
+	n.print(&b, "")
+	out := b.String()
+	for _, want := range []string{
+		"  passwords file record 3 user_ghost ghost@x.io: password_not_in_source\n",
+		"  passwords file record 5: password_record_malformed — record 5 (line 6): empty id\n",
+		"  #2 user_b (no email): no_email\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
