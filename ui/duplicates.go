@@ -120,6 +120,14 @@ type duplicatesScreen struct {
 	rowsFrom   *importer.Classified
 	rowsBanned bool
 	preview    []importer.Entry
+	// reread reads the source again for the rows, when the environment
+	// changed and no classification is left to recount from; its rows
+	// gather in rereadRows (rereadBanned: banned users included).
+	reread       *importRun
+	rereadRows   []importer.Entry
+	rereadBanned bool
+	rereadRead   int // users read so far
+	wait         waitBanner
 
 	// pending is a bulk change waiting for y / n; undo is the state
 	// before the last bulk change (u restores it).
@@ -316,6 +324,11 @@ func (s *duplicatesScreen) Init() tea.Cmd {
 // it can; see counts).
 func (s *duplicatesScreen) refreshRows() tea.Cmd {
 	c := s.pc.sess.classified
+	if c == nil && s.rowsFrom != nil {
+		// The classification the rows came from was dropped: the
+		// environment changed since (a canary, an import, an undo).
+		return s.startReread()
+	}
 	if c == nil || (c == s.rowsFrom && s.includeBanned == s.rowsBanned) {
 		return nil
 	}
@@ -394,11 +407,16 @@ func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
 		}
 		list = append(list, e)
 	}
+	s.replaceRows(list, m.c, m.banned)
+}
 
+// replaceRows makes list the rows, computed from classification c (nil
+// for none) with banned users included or not.
+func (s *duplicatesScreen) replaceRows(list []importer.Entry, c *importer.Classified, banned bool) {
 	// Keep the cursor on its row and the tab on its reason.
 	sel, hadSel := s.selected()
 	tab := s.reasons[s.reason]
-	s.rowsFrom, s.rowsBanned = m.c, m.banned
+	s.rowsFrom, s.rowsBanned = c, banned
 	s.setEntries(list)
 	s.reason = max(slices.Index(s.reasons, tab), 0)
 	s.query, s.visible = "", nil
@@ -452,6 +470,58 @@ func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
 		note += fmt.Sprintf(" and %s more", fmtInt(len(dropped)-len(shown)))
 	}
 	s.addNotice(note + ".")
+}
+
+// startReread reads the source again, as the settings preview did but
+// with the review's switch, for rows that match the environment now. The
+// read hands its classification over to the session, which later
+// changes recount from.
+func (s *duplicatesScreen) startReread() tea.Cmd {
+	if s.reread != nil {
+		return nil // under way
+	}
+	opts := s.pc.runOptions(importer.ModePreview)
+	opts.Phases = importer.Phases{Users: true, Settings: true}
+	opts.IncludeBanned = s.includeBanned
+	opts.OnDuplicate, opts.Decisions = s.defaultPolicy(), maps.Clone(s.decisions)
+	s.rereadRows, s.rereadBanned, s.rereadRead = nil, s.includeBanned, 0
+	s.wait.clear()
+	var cmd tea.Cmd
+	s.reread, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
+	return cmd
+}
+
+// applyReread takes an update of the read; at its end its rows replace
+// the review's.
+func (s *duplicatesScreen) applyReread(msg importUpdateMsg) {
+	if msg.Page != nil {
+		s.rereadRead = msg.Page.Fetched
+	}
+	s.rereadRows = append(s.rereadRows, msg.Entries...)
+	if !msg.Done {
+		return
+	}
+	s.reread = nil
+	if msg.Err != nil {
+		s.addNotice("The rows could not be read again (" + termtext.Clean(msg.Err.Error()) + "); they may be out of date.")
+		return
+	}
+	if msg.Classified == nil {
+		// Nothing to recount from next time: b then moves banned users
+		// in or out of the header's counts only (see counts).
+		s.rowsFrom = nil
+	}
+	s.preview = s.rereadRows
+	s.replaceRows(s.rereadRows, msg.Classified, s.rereadBanned)
+	s.rereadRows = nil
+}
+
+// close stops a read under way (the screen is left).
+func (s *duplicatesScreen) close() {
+	if s.reread != nil {
+		s.reread.abandon()
+		s.reread = nil
+	}
 }
 
 // addNotice adds a sentence to what the last key said.
@@ -717,14 +787,29 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.recountID = 0
 		if m.stale {
-			// Nothing to recount from: the confirmation reads the source
-			// again (and hands over a classification the rows then follow).
+			// The environment changed since the classification was read:
+			// it is of no more use, and the rows are read again.
 			s.pc.post(classifiedStale{m.c})
-			s.addNotice("The environment changed since the source was read: these rows may be out of date until the confirmation reads it again.")
-			return nil
+			s.rowsFrom = m.c
+			return s.startReread()
 		}
 		s.applyRows(m)
 		return s.lookupSelected()
+	}
+	if m, ok := msg.(importUpdateMsg); ok {
+		done := false
+		cmd := s.reread.follow(m, &s.wait, s.pc.now(), func(m importUpdateMsg) {
+			s.applyReread(m)
+			done = m.Done
+		})
+		if done {
+			// The switch may have changed during the read.
+			return tea.Batch(cmd, s.refreshRows(), s.lookupSelected())
+		}
+		return cmd
+	}
+	if m, ok := msg.(waitTickMsg); ok {
+		return s.wait.tick(m, s.pc.now())
 	}
 	if m, ok := msg.(existingUserMsg); ok {
 		s.existing[m.id] = termtext.Clean(m.email)
@@ -823,6 +908,9 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, s.keys.SkipAll):
 		s.askBulk(importer.PolicySkip)
 	case key.Matches(k, s.keys.Continue):
+		// The confirmation reads what it needs itself; a read of the
+		// rows under way starts again if the review is come back to.
+		s.close()
 		return nav(stateConfirm)
 	case key.Matches(k, s.keys.Back):
 		if s.filter.Value() != "" || s.reason != 0 {
@@ -998,7 +1086,10 @@ func (s *duplicatesScreen) View() string {
 	if flagged > 0 {
 		counts += st.Label.Render("  flagged ") + st.Warning.Render(fmtInt(flagged))
 	}
-	if s.recountID != 0 {
+	switch {
+	case s.reread != nil:
+		counts += st.Dim.Render(fmt.Sprintf("  reading the source again (the environment changed)… %s users", fmtInt(s.rereadRead)))
+	case s.recountID != 0:
 		counts += st.Dim.Render("  recounting…")
 	}
 	head := st.Heading.Render("Duplicates and skipped users") + "  " + counts

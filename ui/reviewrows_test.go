@@ -194,3 +194,50 @@ func TestReviewRowsAfterCanary(t *testing.T) {
 		t.Fatalf("the review still says nothing is duplicated:\n%s", v)
 	}
 }
+
+// When the environment changed since the read (another process imported
+// a user), the classification is of no more use: the review reads the
+// source again for its rows, which then match a fresh preview of the
+// environment as it is, and the new read's classification is kept for
+// the next recount.
+func TestReviewRowsReadAgainWhenStale(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "users.csv")
+	content := "id,primary_email_address,verified_email_addresses,banned\n" +
+		"user_a,a@example.com,a@example.com,true\n" +
+		"user_c,a@example.com,a@example.com,\n" +
+		"user_d,d@example.com,d@example.com,\n"
+	if err := os.WriteFile(csv, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := realEnv(t, dir)
+	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
+	d.press("2")
+	d.press(csv)
+	d.press("enter")
+	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
+	d.press("enter")
+	s := reviewOf(d)
+	first := d.m.pc.sess.classified
+	// Another process imports a user with user_d's address.
+	seed := makeUsers(1)
+	seed[0].ID, seed[0].EmailAddresses[0].EmailAddress = "user_other", "d@example.com"
+	seedUsers(t, env, seed)
+	want := freshRows(t, csv, env, true)
+	if !slices.Contains(want, "duplicate email_exists user_d") {
+		t.Fatalf("fixture too weak: %q", want)
+	}
+	d.press("b")
+	d.waitFor("the rows read again", func(m Model) bool {
+		return s.reread == nil && s.recountID == 0 && s.rowsBanned && m.pc.sess.classified != nil
+	})
+	if got := reviewed(s); !slices.Equal(got, want) {
+		t.Fatalf("rows %q, a fresh preview lists %q", got, want)
+	}
+	if c := d.m.pc.sess.classified; c == first || s.rowsFrom != c {
+		t.Fatal("the new read's classification is not the one the rows follow")
+	}
+	d.mustSee("duplicates 2 (skip 2 · merge 0)  skipped 0")
+}
