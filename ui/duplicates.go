@@ -330,6 +330,7 @@ func (s *duplicatesScreen) refreshRows() tea.Cmd {
 		return s.startReread()
 	}
 	if c == nil || (c == s.rowsFrom && s.includeBanned == s.rowsBanned) {
+		s.recountID = 0 // b pressed twice: what a recount under way brings is not wanted
 		return nil
 	}
 	opts := s.pc.runOptions(importer.ModePreview)

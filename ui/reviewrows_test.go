@@ -241,3 +241,35 @@ func TestReviewRowsReadAgainWhenStale(t *testing.T) {
 	}
 	d.mustSee("duplicates 2 (skip 2 · merge 0)  skipped 0")
 }
+
+// b twice before the first recount answers: its rows (banned users
+// included) must not replace the rows of the switch as it is now.
+func TestReviewRowsBannedTwiceQuickly(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "users.csv")
+	content := "id,primary_email_address,banned\n" +
+		"user_a,a@example.com,true\n" +
+		"user_c,a@example.com,\n"
+	if err := os.WriteFile(csv, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := realEnv(t, dir)
+	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
+	d.press("2")
+	d.press(csv)
+	d.press("enter")
+	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
+	d.press("enter")
+	s := reviewOf(d)
+	before := reviewed(s)
+	// The two keys in one go: the first recount's answer comes after both.
+	for _, k := range []string{"b", "b"} {
+		d.update(keyMsgs(k)[0])
+	}
+	d.settle()
+	if got := reviewed(s); !slices.Equal(got, before) || s.rowsBanned || d.m.pc.sess.includeBanned {
+		t.Fatalf("after b b the rows are %q (banned %v), want %q", got, s.rowsBanned, before)
+	}
+}
