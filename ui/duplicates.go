@@ -315,7 +315,7 @@ func (s *duplicatesScreen) Init() tea.Cmd {
 	return tea.Batch(s.lookupSelected(), s.refreshRows())
 }
 
-// refreshRows recounts the header and recomputes the rows from the
+// refreshRows recomputes the rows (the header counts them) from the
 // session's classification when it, or the banned switch, changed since
 // the rows were made: b includes banned users (who can take an address
 // from a later user, or be duplicates themselves), and a canary or
@@ -354,8 +354,9 @@ type reviewRowsMsg struct {
 }
 
 // reviewRecount checks the environment, then recomputes the review's
-// rows from c with the rules importer.Classified.Recount applies, in a command (it reads the environment, and
-// perhaps the classification's temporary file).
+// rows from c with the rules importer.Classified.Recount applies, in a
+// command (it reads the environment, and perhaps the classification's
+// temporary file). Any failure counts as stale: the rows are read again.
 func reviewRecount(ctx context.Context, id int, env ascendkit.Environment, c *importer.Classified, harmless map[string]bool, opts importer.Options) tea.Cmd {
 	harmless = maps.Clone(harmless)
 	return func() tea.Msg {
