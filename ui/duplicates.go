@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -107,12 +109,25 @@ type duplicatesScreen struct {
 	// counts the banned rows (b is offered only when there are some).
 	includeBanned bool
 	banned        int
-	// withBanned is the recount of the users with banned ones included
-	// (from the preview's classification: a banned user can be a
-	// duplicate, or make a later one); nil until it is known. The rows
-	// are the preview's, which skipped banned users.
-	withBanned *importer.UserCounts
-	recountID  int
+	// recountID is the recount under way (0 for none).
+	recountID int
+	// The rows are recomputed from the session's classification (the one
+	// the header and the confirmation recount from) whenever it or the
+	// banned switch changes: rowsFrom and rowsBanned are what the rows
+	// were computed for (rowsFrom is nil when there was none to recount
+	// from). preview is the settings preview's list: the skips and
+	// flagged users a classification does not give, and the names.
+	rowsFrom   *importer.Classified
+	rowsBanned bool
+	preview    []importer.Entry
+	// reread reads the source again for the rows, when the environment
+	// changed and no classification is left to recount from; its rows
+	// gather in rereadRows (rereadBanned: banned users included).
+	reread       *importRun
+	rereadRows   []importer.Entry
+	rereadBanned bool
+	rereadRead   int // users read so far
+	wait         waitBanner
 
 	// pending is a bulk change waiting for y / n; undo is the state
 	// before the last bulk change (u restores it).
@@ -169,9 +184,34 @@ type existingUserMsg struct {
 func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	s := &duplicatesScreen{pc: pc, keys: newDuplicatesKeys(), gen: pc.sess.previewGen,
 		existing: map[string]string{}, asked: map[string]bool{}, existingUser: map[string]ascendkit.User{}}
+	// The settings preview reads with banned users skipped, and hands
+	// over its classification with its rows.
+	s.preview, s.rowsFrom = pc.sess.entries, pc.sess.classified
+	s.decisions = maps.Clone(pc.sess.decisions)
+	if s.decisions == nil {
+		s.decisions = map[string]importer.Policy{}
+	}
+	s.onDuplicate = pc.sess.onDuplicate
+	s.includeBanned = pc.sess.includeBanned
+	s.filter = textinput.New()
+	s.filter.Prompt = "/ "
+	s.filter.Placeholder = "email, name or id"
+	s.filter.CharLimit = 200
+	km := table.DefaultKeyMap()
+	km.PageDown.SetKeys("f", "pgdown")
+	s.table = table.New(table.WithKeyMap(km), table.WithFocused(true))
+	s.restyle()
+	s.setEntries(pc.sess.entries)
+	return s
+}
+
+// setEntries makes entries (those of kinds the review lists) its rows:
+// their text, columns, tabs and counts.
+func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
+	s.entries = nil
 	present := map[string]bool{}
 	flagged := false
-	for _, e := range pc.sess.entries {
+	for _, e := range entries {
 		switch e.Kind {
 		case kindDuplicate, kindSkipped:
 			s.entries = append(s.entries, e)
@@ -181,6 +221,10 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 			flagged = true
 		}
 	}
+	// The preview lists a page's skips before its duplicates: rows in
+	// source order read the same whatever they came from (the preview, a
+	// recount).
+	slices.SortStableFunc(s.entries, func(a, b importer.Entry) int { return a.Pos - b.Pos })
 	s.texts = make([]reviewText, len(s.entries))
 	for i, e := range s.entries {
 		s.texts[i] = newReviewText(e)
@@ -204,16 +248,16 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 			delete(present, e.Reason)
 		}
 	}
-	s.decisions = maps.Clone(pc.sess.decisions)
-	if s.decisions == nil {
-		s.decisions = map[string]importer.Policy{}
-	}
-	s.onDuplicate = pc.sess.onDuplicate
-	s.includeBanned = pc.sess.includeBanned
+	banned := 0
 	for _, e := range s.entries {
 		if e.Kind == kindSkipped && e.Reason == importer.ReasonBanned {
-			s.banned++
+			banned++
 		}
+	}
+	if !s.rowsBanned {
+		// With banned users included they are not rows: the count stays
+		// the one from the rows that skip them.
+		s.banned = banned
 	}
 	s.tabCounts = make([]int, len(s.reasons))
 	at := map[string]int{}
@@ -228,17 +272,12 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 			s.tabCounts[at[e.Reason]]++
 		}
 	}
-	s.filter = textinput.New()
-	s.filter.Prompt = "/ "
-	s.filter.Placeholder = "email, name or id"
-	s.filter.CharLimit = 200
-	km := table.DefaultKeyMap()
-	km.PageDown.SetKeys("f", "pgdown")
-	s.table = table.New(table.WithKeyMap(km), table.WithFocused(true))
-	s.restyle()
-	s.SetSize(pc.width, pc.bodyHeight())
+	s.tally = nil
+	s.cells = nil // SetSize builds them
+	s.reason = min(s.reason, len(s.reasons)-1)
+	s.query, s.visible = "", nil
+	s.SetSize(s.pc.width, s.pc.bodyHeight())
 	s.refilter()
-	return s
 }
 
 func newReviewText(e importer.Entry) reviewText {
@@ -273,31 +312,237 @@ func (s *duplicatesScreen) restyle() {
 }
 
 func (s *duplicatesScreen) Init() tea.Cmd {
-	return tea.Batch(s.lookupSelected(), s.recountBanned())
+	return tea.Batch(s.lookupSelected(), s.refreshRows())
 }
 
-// recountBanned recounts with banned users included, when they are and
-// the preview's classification is at hand (else the header moves the
-// banned rows out of "skipped" and keeps the rows' duplicates).
-func (s *duplicatesScreen) recountBanned() tea.Cmd {
+// refreshRows recomputes the rows (the header counts them) from the
+// session's classification when it, or the banned switch, changed since
+// the rows were made: b includes banned users (who can take an address
+// from a later user, or be duplicates themselves), and a canary or
+// another import gives the confirmation a new classification. Without a
+// classification the rows stay the preview's (the header then says what
+// it can; see counts).
+func (s *duplicatesScreen) refreshRows() tea.Cmd {
 	c := s.pc.sess.classified
-	if !s.includeBanned || s.banned == 0 || s.withBanned != nil || c == nil {
+	if c == nil && s.rowsFrom != nil {
+		// The classification the rows came from was dropped: the
+		// environment changed since (a canary, an import, an undo).
+		return s.startReread()
+	}
+	if c == nil || (c == s.rowsFrom && s.includeBanned == s.rowsBanned) {
+		s.recountID = 0 // b pressed twice: what a recount under way brings is not wanted
 		return nil
 	}
 	opts := s.pc.runOptions(importer.ModePreview)
 	opts.Phases = importer.Phases{Users: true, Settings: true}
-	opts.IncludeBanned = true
+	// The switch and the choices are the screen's: what it posted this
+	// Update reaches the session only after it.
+	opts.IncludeBanned = s.includeBanned
+	opts.OnDuplicate, opts.Decisions = s.defaultPolicy(), maps.Clone(s.decisions)
 	s.recountID = nextRunID()
-	return recount(s.pc.base, s.recountID, s.pc.env, c, s.pc.sess.harmlessRuns, opts)
+	return reviewRecount(s.pc.base, s.recountID, s.pc.env, c, s.pc.sess.harmlessRuns, opts)
+}
+
+// reviewRowsMsg is the review's recount: its rows (the header counts
+// them), from classification c with banned users included or not.
+type reviewRowsMsg struct {
+	id     int
+	c      *importer.Classified
+	banned bool
+	rows   []importer.Entry // importer.Classified.ReviewEntries
+	stale  bool             // the environment changed since c was read
+}
+
+// reviewRecount checks the environment, then recomputes the review's
+// rows from c with the rules importer.Classified.Recount applies, in a
+// command (it reads the environment, and perhaps the classification's
+// temporary file). Any failure counts as stale: the rows are read again.
+func reviewRecount(ctx context.Context, id int, env ascendkit.Environment, c *importer.Classified, harmless map[string]bool, opts importer.Options) tea.Cmd {
+	harmless = maps.Clone(harmless)
+	return func() tea.Msg {
+		m := reviewRowsMsg{id: id, c: c, banned: opts.IncludeBanned, stale: true}
+		if env == nil {
+			return m
+		}
+		fresh, err := c.Fresh(ctx, env, func(id string) bool { return harmless[id] })
+		if err != nil || !fresh {
+			return m
+		}
+		if m.rows, err = c.ReviewEntries(ctx, env, opts); err != nil {
+			return m
+		}
+		m.stale = false
+		return m
+	}
+}
+
+// applyRows makes the recount's rows the review's: the duplicates and
+// banned users from the classification, with the preview's other skips
+// and flagged users (a user now a duplicate is no longer flagged as
+// imported). Per-row choices of duplicates still listed are kept; those
+// of rows gone are dropped, and the notice says so.
+func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
+	listed := make(map[string]bool, len(m.rows))
+	for _, e := range m.rows {
+		listed[e.SourceID] = true
+	}
+	byID := map[string]importer.Entry{}
+	var list []importer.Entry
+	for _, e := range s.preview {
+		if e.SourceID != "" {
+			if _, ok := byID[e.SourceID]; !ok {
+				byID[e.SourceID] = e
+			}
+		}
+		switch {
+		case e.Kind == kindSkipped && e.Reason != importer.ReasonBanned,
+			e.Kind == kindWarning && !listed[e.SourceID]:
+			list = append(list, e)
+		}
+	}
+	for _, e := range m.rows {
+		if p, ok := byID[e.SourceID]; ok {
+			e.Name = p.Name // the classification has no names
+			if e.Kind == kindSkipped && p.Kind == kindSkipped {
+				e.Email, e.Detail = p.Email, p.Detail // as the preview spelled them
+			}
+		}
+		list = append(list, e)
+	}
+	s.replaceRows(list, m.c, m.banned)
+}
+
+// replaceRows makes list the rows, computed from classification c (nil
+// for none) with banned users included or not.
+func (s *duplicatesScreen) replaceRows(list []importer.Entry, c *importer.Classified, banned bool) {
+	// Keep the cursor on its row and the tab on its reason.
+	sel, hadSel := s.selected()
+	tab := s.reasons[s.reason]
+	s.rowsFrom, s.rowsBanned = c, banned
+	s.setEntries(list)
+	s.reason = max(slices.Index(s.reasons, tab), 0)
+	s.query, s.visible = "", nil
+	s.refilter()
+	if hadSel {
+		for i, at := range s.visible {
+			if e := s.entries[at]; e.SourceID == sel.SourceID && e.Kind == sel.Kind {
+				s.table.SetCursor(i)
+				break
+			}
+		}
+	}
+	if s.pending != nil {
+		s.pending = nil
+		s.addNotice("The rows changed: press M or S again.")
+	}
+
+	dups := map[string]bool{}
+	for _, e := range s.entries {
+		if e.Kind == kindDuplicate {
+			dups[e.SourceID] = true
+		}
+	}
+	var dropped []string
+	for id := range s.decisions {
+		if !dups[id] {
+			dropped = append(dropped, id)
+		}
+	}
+	if s.undo != nil {
+		maps.DeleteFunc(s.undo.decisions, func(id string, _ importer.Policy) bool { return !dups[id] })
+	}
+	if len(dropped) == 0 {
+		return
+	}
+	slices.Sort(dropped)
+	for _, id := range dropped {
+		delete(s.decisions, id)
+	}
+	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
+	shown := dropped
+	if len(shown) > 3 {
+		shown = shown[:3]
+	}
+	for i, id := range shown {
+		shown[i] = termtext.Clean(id)
+	}
+	note := fmt.Sprintf("Your choice for %s no longer listed as a duplicate was dropped: %s",
+		plural(len(dropped), "row", "rows"), strings.Join(shown, ", "))
+	if len(dropped) > len(shown) {
+		note += fmt.Sprintf(" and %s more", fmtInt(len(dropped)-len(shown)))
+	}
+	s.addNotice(note + ".")
+}
+
+// startReread reads the source again, as the settings preview did but
+// with the review's switch, for rows that match the environment now. The
+// read hands its classification over to the session, which later
+// changes recount from.
+func (s *duplicatesScreen) startReread() tea.Cmd {
+	if s.reread != nil {
+		return nil // under way
+	}
+	opts := s.pc.runOptions(importer.ModePreview)
+	opts.Phases = importer.Phases{Users: true, Settings: true}
+	opts.IncludeBanned = s.includeBanned
+	opts.OnDuplicate, opts.Decisions = s.defaultPolicy(), maps.Clone(s.decisions)
+	s.rereadRows, s.rereadBanned, s.rereadRead = nil, s.includeBanned, 0
+	s.wait.clear()
+	var cmd tea.Cmd
+	s.reread, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
+	return cmd
+}
+
+// applyReread takes an update of the read; at its end its rows replace
+// the review's.
+func (s *duplicatesScreen) applyReread(msg importUpdateMsg) {
+	if msg.Page != nil {
+		s.rereadRead = msg.Page.Fetched
+	}
+	s.rereadRows = append(s.rereadRows, msg.Entries...)
+	if !msg.Done {
+		return
+	}
+	s.reread = nil
+	if msg.Err != nil {
+		s.addNotice("The rows could not be read again (" + termtext.Clean(msg.Err.Error()) + "); they may be out of date.")
+		return
+	}
+	if msg.Classified == nil {
+		// Nothing to recount from next time: b then moves banned users
+		// in or out of the header's counts only (see counts).
+		s.rowsFrom = nil
+	}
+	s.preview = s.rereadRows
+	s.replaceRows(s.rereadRows, msg.Classified, s.rereadBanned)
+	s.rereadRows = nil
+}
+
+// close stops a read under way (the screen is left).
+func (s *duplicatesScreen) close() {
+	if s.reread != nil {
+		s.reread.abandon()
+		s.reread = nil
+	}
+}
+
+// addNotice adds a sentence to what the last key said.
+func (s *duplicatesScreen) addNotice(n string) {
+	if s.notice != "" {
+		s.notice += " "
+	}
+	s.notice += n
 }
 
 // previewGeneration is the settings preview the screen shows.
 func (s *duplicatesScreen) previewGeneration() int { return s.gen }
 
 // resume is the screen shown again: a recount it asked for may have been
-// answered to the next screen (left before it came), so it asks again.
+// answered to the next screen (left before it came), and a canary or an
+// import since may have given the session a new classification, so the
+// rows are recomputed when they are not the session's.
 func (s *duplicatesScreen) resume() tea.Cmd {
-	return tea.Batch(s.lookupSelected(), s.recountBanned())
+	return tea.Batch(s.lookupSelected(), s.refreshRows())
 }
 
 func (s *duplicatesScreen) InputFocused() bool { return s.filter.Focused() }
@@ -538,12 +783,35 @@ func (s *duplicatesScreen) lookupSelected() tea.Cmd {
 }
 
 func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(recountMsg); ok {
-		if m.id == s.recountID && !m.stale {
-			u := m.report.Users
-			s.withBanned = &u
+	if m, ok := msg.(reviewRowsMsg); ok {
+		if m.id != s.recountID {
+			return nil
 		}
-		return nil
+		s.recountID = 0
+		if m.stale {
+			// The environment changed since the classification was read:
+			// it is of no more use, and the rows are read again.
+			s.pc.post(classifiedStale{m.c})
+			s.rowsFrom = m.c
+			return s.startReread()
+		}
+		s.applyRows(m)
+		return s.lookupSelected()
+	}
+	if m, ok := msg.(importUpdateMsg); ok {
+		done := false
+		cmd := s.reread.follow(m, &s.wait, s.pc.now(), func(m importUpdateMsg) {
+			s.applyReread(m)
+			done = m.Done
+		})
+		if done {
+			// The switch may have changed during the read.
+			return tea.Batch(cmd, s.refreshRows(), s.lookupSelected())
+		}
+		return cmd
+	}
+	if m, ok := msg.(waitTickMsg); ok {
+		return s.wait.tick(m, s.pc.now())
 	}
 	if m, ok := msg.(existingUserMsg); ok {
 		s.existing[m.id] = termtext.Clean(m.email)
@@ -605,8 +873,8 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		s.notice = fmt.Sprintf("%s banned users will not be imported (the default).", fmtInt(s.banned))
 		if s.includeBanned {
 			s.notice = fmt.Sprintf("%s banned users will be imported with their ban kept, as --include-banned does; they get no migration emails.", fmtInt(s.banned))
-			return s.recountBanned()
 		}
+		return s.refreshRows()
 	case key.Matches(k, s.keys.Filter):
 		return s.filter.Focus()
 	case key.Matches(k, s.keys.NextReason):
@@ -642,6 +910,9 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, s.keys.SkipAll):
 		s.askBulk(importer.PolicySkip)
 	case key.Matches(k, s.keys.Continue):
+		// The confirmation reads what it needs itself; a read of the
+		// rows under way starts again if the review is come back to.
+		s.close()
 		return nav(stateConfirm)
 	case key.Matches(k, s.keys.Back):
 		if s.filter.Value() != "" || s.reason != 0 {
@@ -794,24 +1065,17 @@ func (s *duplicatesScreen) counts() (skip, merge, skipped, flagged int) {
 		s.tally = &t
 	}
 	skip, merge, skipped, flagged = s.tally[0], s.tally[1], s.tally[2], s.tally[3]
-	if !s.includeBanned || s.banned == 0 {
+	if s.includeBanned == s.rowsBanned || s.banned == 0 {
 		return skip, merge, skipped, flagged
 	}
-	// Banned users are imported: not skipped, and some are duplicates
-	// (or make a later user one) that the rows do not list; those take
-	// the default policy, as in the run.
-	skipped -= s.banned
-	if w := s.withBanned; w != nil {
-		skipped = w.Skipped
-		if extra := w.Duplicates - skip - merge; extra > 0 {
-			if s.defaultPolicy() == importer.PolicyMerge {
-				merge += extra
-			} else {
-				skip += extra
-			}
-		}
+	// The rows are not (yet) those of the switch: with no classification
+	// to recount from, or while the recount runs. Banned users move in or
+	// out of "skipped"; the duplicates they make or are show once the
+	// rows are recounted (the confirmation counts them in any case).
+	if s.includeBanned {
+		return skip, merge, skipped - s.banned, flagged
 	}
-	return skip, merge, skipped, flagged
+	return skip, merge, skipped + s.banned, flagged
 }
 
 func (s *duplicatesScreen) View() string {
@@ -823,6 +1087,12 @@ func (s *duplicatesScreen) View() string {
 		st.Label.Render("  skipped ") + st.Number.Render(fmtInt(skipped))
 	if flagged > 0 {
 		counts += st.Label.Render("  flagged ") + st.Warning.Render(fmtInt(flagged))
+	}
+	switch {
+	case s.reread != nil:
+		counts += st.Dim.Render(fmt.Sprintf("  reading the source again (the environment changed)… %s users", fmtInt(s.rereadRead)))
+	case s.recountID != 0:
+		counts += st.Dim.Render("  recounting…")
 	}
 	head := st.Heading.Render("Duplicates and skipped users") + "  " + counts
 	if lipgloss.Width(head) > s.width {

@@ -592,7 +592,7 @@ func TestDuplicatesHeaderRecountsWithBanned(t *testing.T) {
 	s := reviewOf(d)
 	d.mustSee("duplicates 1 (skip 1 · merge 0)  skipped 2")
 	d.press("b")
-	d.waitFor("the recount", func(m Model) bool { return s.withBanned != nil })
+	d.waitFor("the recount", func(m Model) bool { return s.rowsBanned })
 	d.mustSee("duplicates 2 (skip 2 · merge 0)  skipped 0")
 	d.press("enter")
 	d.waitFor("the confirmation", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })

@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -59,6 +62,7 @@ type journeysScreen struct {
 	err     string
 	result  *importer.JourneysResult
 	width   int
+	height  int
 }
 
 // Examples, not values: "e.g." and a faint italic tell them apart.
@@ -67,7 +71,7 @@ var journeyPlaceholders = [numJourneyFields]string{"e.g. migrations@yourapp.com"
 func newJourneysScreen(pc *programContext) *journeysScreen {
 	s := &journeysScreen{pc: pc, keys: newJourneysKeys()}
 	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	s.width = pc.width
+	s.width, s.height = pc.width, pc.bodyHeight()
 	s.form = s.newForm()
 	s.restyle()
 	return s
@@ -159,8 +163,8 @@ func (s *journeysScreen) resume() tea.Cmd { return s.loadSaved(true) }
 
 func (s *journeysScreen) InputFocused() bool { return s.result == nil && !s.busy }
 
-func (s *journeysScreen) SetSize(w, _ int) {
-	s.width = w
+func (s *journeysScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
 	s.form.setWidth(w)
 }
 
@@ -295,19 +299,63 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// noteWidth is the most a note's line takes: wider, prose reads badly.
+const noteWidth = 66
+
+// viewPart is part of a view; parts with a higher drop are left out
+// first when the view is taller than the screen (0: always shown).
+type viewPart struct {
+	text string // lines, without the last newline
+	drop int
+}
+
+// fitParts joins parts, leaving out the droppable ones (highest drop
+// first) until the whole fits height lines.
+func fitParts(parts []viewPart, height int) string {
+	total, most := 0, 0
+	for _, p := range parts {
+		total += strings.Count(p.text, "\n") + 1
+		most = max(most, p.drop)
+	}
+	for level := most; level > 0 && total > height; level-- {
+		for i := range parts {
+			if parts[i].drop == level {
+				total -= strings.Count(parts[i].text, "\n") + 1
+				parts[i].drop = -1
+			}
+		}
+	}
+	var lines []string
+	for _, p := range parts {
+		if p.drop >= 0 {
+			lines = append(lines, p.text)
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// note is dim prose wrapped to the screen (and to noteWidth).
+func (s *journeysScreen) note(text string) string {
+	return renderLines(s.pc.styles.Dim, wrapText(text, min(s.width, noteWidth)))
+}
+
 func (s *journeysScreen) View() string {
 	st := s.pc.styles
-	var b strings.Builder
 	if s.result != nil {
 		return s.resultView()
 	}
-	b.WriteString(st.Heading.Render("Migration emails and journeys") + "\n")
-	b.WriteString(st.Dim.Render("Creates 5 email templates and 2 draft journeys:") + "\n")
-	b.WriteString(st.Dim.Render("announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4).") + "\n\n")
-	b.WriteString(s.form.View() + "\n")
+	// What is dropped first on a short screen: blank lines, then the
+	// introduction, then the notes; the form and what is wrong stay.
+	parts := []viewPart{
+		{text: st.Heading.Render("Migration emails and journeys")},
+		{text: s.note("Creates 5 email templates and 2 draft journeys:") + "\n" +
+			s.note("announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4)."), drop: 3},
+		{text: "", drop: 4},
+		{text: strings.TrimSuffix(s.form.View(), "\n")},
+	}
 	for i, e := range s.errs {
 		if e != "" {
-			b.WriteString(errorText(st, journeyFieldLabels[i]+": "+e, s.width) + "\n")
+			parts = append(parts, viewPart{text: errorText(st, journeyFieldLabels[i]+": "+e, s.width)})
 		}
 	}
 	anySaved, anyEmpty := false, false
@@ -315,50 +363,114 @@ func (s *journeysScreen) View() string {
 		anySaved = anySaved || s.prefilled(i)
 		anyEmpty = anyEmpty || strings.TrimSpace(s.vals[i]) == ""
 	}
-	b.WriteString("\n")
+	parts = append(parts, viewPart{text: "", drop: 4})
 	if anySaved {
-		b.WriteString(st.OK.Render("✓") + st.Dim.Render(" Filled in with the saved setup: what the journeys use now.") + "\n")
+		// Wrapped with its mark, which alone is not dim.
+		lines := strings.Split(wrapText("✓ Filled in with the saved setup: what the journeys use now.", min(s.width, noteWidth)), "\n")
+		for i, l := range lines {
+			lines[i] = st.Dim.Render(strings.TrimPrefix(l, "✓"))
+		}
+		lines[0] = st.OK.Render("✓") + lines[0]
+		parts = append(parts, viewPart{text: strings.Join(lines, "\n"), drop: 1})
 	}
 	if anyEmpty {
-		b.WriteString(st.Dim.Render("Fields showing e.g. … are not set yet.") + "\n")
+		parts = append(parts, viewPart{text: s.note("Fields showing e.g. … are not set yet."), drop: 1})
 	}
-	b.WriteString(st.Dim.Render("All four are required: every email uses them (activation refuses") + "\n")
-	b.WriteString(st.Dim.Render("an email with an unset {{appName}}, {{loginUrl}} or {{resetUrl}}).") + "\n")
+	parts = append(parts, viewPart{text: s.note("All four are required: every email uses them (activation refuses " +
+		"an email with an unset {{appName}}, {{loginUrl}} or {{resetUrl}})."), drop: 2})
 	if s.busy {
-		b.WriteString("\n" + s.spinner.View() + " Creating templates and journeys…\n")
+		parts = append(parts, viewPart{text: "", drop: 4}, viewPart{text: s.spinner.View() + " Creating templates and journeys…"})
 	}
 	if s.err != "" {
-		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
+		parts = append(parts, viewPart{text: "", drop: 4}, viewPart{text: errorText(st, s.err, s.width)})
 	}
-	return b.String()
+	return fitParts(parts, s.height)
 }
 
+// resultView lists what was created. The journeys' ids are what the
+// person copies (for the CLI, the API): one is never cut; when a line
+// has no room for it, it goes on its own line under the name.
 func (s *journeysScreen) resultView() string {
 	st := s.pc.styles
-	var b strings.Builder
 	r := s.result
-	b.WriteString(st.OK.Render("✓ Migration journeys ready") + st.Dim.Render(" (journeys stay in draft until you activate them)") + "\n\n")
-	line := func(name, extra string, created bool) {
+	const markWidth = 17
+	line := func(name, id string, created bool) string {
 		mark := st.Dim.Render("= already existed")
 		if created {
 			mark = st.OK.Render("+ created")
 		}
-		b.WriteString("  " + padRight(mark, 17) + " " + termtext.Clean(name))
-		if extra != "" {
-			b.WriteString(st.Dim.Render(" " + termtext.Clean(extra)))
+		indent := 2 + markWidth + 1
+		if s.width-indent < len(id) {
+			indent = 4 // narrow: the id takes the width under the name
 		}
-		b.WriteString("\n")
+		pad := strings.Repeat(" ", indent)
+		name, id = termtext.Clean(name), termtext.Clean(id)
+		out := "  " + padRight(mark, markWidth) + " " + name
+		if lipgloss.Width(out) > s.width {
+			out = "  " + mark
+			for _, l := range strings.Split(wrapText(name, s.width-indent), "\n") {
+				out += "\n" + pad + l
+			}
+		}
+		if id == "" {
+			return out
+		}
+		if last := out[strings.LastIndexByte(out, '\n')+1:]; lipgloss.Width(last)+1+lipgloss.Width(id) <= s.width {
+			return out + st.Dim.Render(" "+id)
+		}
+		return out + "\n" + pad + st.Dim.Render(id)
 	}
-	b.WriteString(st.Heading.Render("Templates") + "\n")
+	head := st.OK.Render("✓ Migration journeys ready")
+	draft := viewPart{text: st.Dim.Render(" (journeys stay in draft until you activate them)")}
+	if lipgloss.Width(head+draft.text) > s.width {
+		draft = viewPart{text: s.note("(journeys stay in draft until you activate them)"), drop: 2}
+	} else {
+		head, draft.text = head+draft.text, ""
+	}
+	var templates []string
+	created := 0
 	for _, t := range r.Templates {
-		line(t.Slug, "", t.Created)
+		templates = append(templates, line(t.Slug, "", t.Created))
+		if t.Created {
+			created++
+		}
 	}
-	b.WriteString(st.Heading.Render("Journeys") + "\n")
+	var journeys []string
 	for _, j := range r.Journeys {
-		line(j.Name, j.ID, j.Created)
+		journeys = append(journeys, line(j.Name, j.ID, j.Created))
 	}
-	b.WriteString("\n" + st.Dim.Render("Next: review the emails and activate the journeys (enter).") + "\n")
-	return b.String()
+	// On a short screen the blank lines go first, then the templates are
+	// summed up in one line, then the notes; the journeys (and their
+	// ids) stay.
+	parts := []viewPart{
+		{text: head},
+		draft,
+		{text: "", drop: 3},
+		{text: st.Heading.Render("Templates") + "\n" + strings.Join(templates, "\n")},
+		{text: st.Heading.Render("Journeys") + "\n" + strings.Join(journeys, "\n")},
+		{text: "", drop: 3},
+		{text: s.note("Next: review the emails and activate the journeys (enter)."), drop: 2},
+	}
+	if draft.text == "" {
+		parts = slices.Delete(parts, 1, 2)
+	}
+	if partsHeight(parts, 3) > s.height {
+		at := slices.IndexFunc(parts, func(p viewPart) bool { return strings.HasPrefix(p.text, st.Heading.Render("Templates")) })
+		parts[at] = viewPart{text: st.Heading.Render("Templates") +
+			st.Dim.Render(fmt.Sprintf(" %d created, %d already existed", created, len(r.Templates)-created)), drop: 1}
+	}
+	return fitParts(parts, s.height)
+}
+
+// partsHeight is the lines of the parts kept down to drop level keep.
+func partsHeight(parts []viewPart, keep int) int {
+	n := 0
+	for _, p := range parts {
+		if p.drop < keep {
+			n += strings.Count(p.text, "\n") + 1
+		}
+	}
+	return n
 }
 
 func (s *journeysScreen) Keys() keyMap {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -280,5 +281,47 @@ func TestJourneysRefuseHiddenCharacters(t *testing.T) {
 	d.waitFor("the result", func(m Model) bool { return s.result != nil })
 	if len(fj.setups) != 1 || fj.setups[0].AppName != "Acme" || fj.setups[0].LoginURL != "https://acme.test/login" {
 		t.Fatalf("setup %+v", fj.setups)
+	}
+}
+
+// At 60 columns (and at 80×24) the step fits: its sentences wrap instead
+// of being cut, and the created journeys' ids, which the person copies,
+// are shown whole, the first time and when they already existed.
+func TestJourneysFitNarrowTerminal(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{60, 20}, {80, 24}} {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			d, _ := toJourneys(t, sz.w, sz.h)
+			assertFits(t, d.view(), sz.w, sz.h)
+			whole := strings.Join(strings.Fields(d.view()), " ")
+			for _, want := range []string{
+				"Creates 5 email templates and 2 draft journeys: announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4).",
+				"All four are required: every email uses them (activation refuses an email with an unset {{appName}}, {{loginUrl}} or {{resetUrl}}).",
+			} {
+				if !strings.Contains(whole, want) {
+					t.Errorf("the form does not say %q in full:\n%s", want, d.view())
+				}
+			}
+			d.press("hello@acme.test", "tab", "Acme", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
+			d.waitFor("the result", func(m Model) bool { return journeysOf(d).result != nil })
+			for range 2 { // created, then already existing
+				v := d.view()
+				assertFits(t, v, sz.w, sz.h)
+				r := journeysOf(d).result
+				if len(r.Journeys) != 2 {
+					t.Fatalf("journeys %+v", r.Journeys)
+				}
+				for _, j := range r.Journeys {
+					if !regexp.MustCompile(`(^|\s)` + regexp.QuoteMeta(j.ID) + `(\s|$)`).MatchString(v) {
+						t.Errorf("journey id %s is not shown whole:\n%s", j.ID, v)
+					}
+				}
+				if !strings.Contains(strings.Join(strings.Fields(v), " "), "(journeys stay in draft until you activate them)") {
+					t.Errorf("the draft note is cut:\n%s", v)
+				}
+				d.press("esc")
+				d.press("ctrl+s")
+				d.waitFor("the result", func(m Model) bool { return journeysOf(d).result != nil })
+			}
+		})
 	}
 }

@@ -1,0 +1,109 @@
+package importer
+
+import (
+	"context"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+// reviewLookupBatch bounds the ids or emails of one environment lookup.
+const reviewLookupBatch = 500
+
+// ReviewEntries is what a preview with opts would list of the users who
+// map (see mapUserFor): each duplicate, with its reason, why it cannot be
+// merged (Detail), the policy applied and the existing user it matches,
+// and each banned user skipped (opts.IncludeBanned unset). Banned users
+// included can take an address (or be duplicates themselves), so these
+// rows change with opts.IncludeBanned; the other skips do not (they are
+// the preview's own, and are not returned). Entries are in source order;
+// Pos is the record's position in the source (1-based); Name is not
+// known to the classification and is left empty.
+//
+// It replays the classification with the rules Recount applies, so the
+// rows agree with Recount's counts; env is the environment the
+// classification was read against (see Fresh), asked only for the ids of
+// the existing users.
+func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environment, opts Options) ([]Entry, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	seen := newSeenSet()
+	defer seen.release()
+	var out []Entry
+	var byIDAt, byEmailAt []int // indexes in out of the duplicates to look up
+	pos := 0
+	err := c.each(ctx, func(cr *classRec) {
+		pos++
+		if cr.Skip != "" {
+			return
+		}
+		if cr.Banned && !opts.IncludeBanned {
+			out = append(out, Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "skipped", Reason: ReasonBanned})
+			return
+		}
+		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID)
+		e := Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "duplicate"}
+		var to mergeTarget
+		switch {
+		case cr.ByID:
+			e.Reason = ReasonAlreadyImported
+			byIDAt = append(byIDAt, len(out))
+		case cr.ByEmail:
+			e.Reason = ReasonEmailExists
+			to.verified = cr.EnvVerified
+			byEmailAt = append(byEmailAt, len(out))
+		case repeatedID || repeatedEmail:
+			e.Reason = ReasonRepeatedInSource
+			to = mergeTarget{verified: firstVerified, inSource: true}
+		default:
+			return // created
+		}
+		e.Detail = noMerge(e, cr.Verified, repeatedID, repeatedEmail, to)
+		// The policy applied, as runner.duplicate sets it.
+		e.Policy = opts.OnDuplicate
+		if p, ok := opts.Decisions[cr.ID]; ok {
+			e.Policy = p
+		}
+		if e.Detail != "" {
+			e.Policy = PolicySkip
+		}
+		out = append(out, e)
+	})
+	if err == nil {
+		err = seen.check()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := lookupExisting(ctx, out, byIDAt, func(ctx context.Context, keys []string) (map[string]ascendkit.Match, error) {
+		return env.LookupSourceIDs(ctx, SourceClerk, keys)
+	}, func(e *Entry) string { return e.SourceID }); err != nil {
+		return nil, err
+	}
+	if err := lookupExisting(ctx, out, byEmailAt, env.LookupEmails, func(e *Entry) string { return e.Email }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lookupExisting fills ExistingUserID of the entries at the indexes, in
+// batches, from lookup keyed by key(entry).
+func lookupExisting(ctx context.Context, out []Entry, at []int,
+	lookup func(context.Context, []string) (map[string]ascendkit.Match, error), key func(*Entry) string) error {
+	for len(at) > 0 {
+		n := min(len(at), reviewLookupBatch)
+		keys := make([]string, n)
+		for i, j := range at[:n] {
+			keys[i] = key(&out[j])
+		}
+		found, err := lookup(ctx, keys)
+		if err != nil {
+			return err
+		}
+		for _, j := range at[:n] {
+			out[j].ExistingUserID = found[key(&out[j])].UserID
+		}
+		at = at[n:]
+	}
+	return nil
+}
