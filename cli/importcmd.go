@@ -113,7 +113,7 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		if err := o.checkFileRereadable(); err != nil {
 			return nil, err
 		}
-		src, err := clerk.OpenFile(o.file)
+		src, err := openFile(ctx, o.file)
 		if err != nil {
 			return nil, &exitError{code: ExitError, err: err}
 		}
@@ -134,6 +134,33 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		return nil, usageErr("%v", err)
 	}
 	return src, nil
+}
+
+// openFile is clerk.OpenFile that gives up when ctx ends. Opening a named
+// pipe nobody writes to blocks in the kernel, where ctrl+c (which only
+// cancels ctx) could not reach it: the command then hung for good. The
+// open left behind ends with the process.
+func openFile(ctx context.Context, path string) (clerk.Source, error) {
+	type opened struct {
+		src clerk.Source
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		src, err := clerk.OpenFile(path)
+		done <- opened{src, err}
+	}()
+	select {
+	case o := <-done:
+		return o.src, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-done; o.err == nil {
+				o.src.Close()
+			}
+		}()
+		return nil, fmt.Errorf("opening %s: %w", termtext.Clean(path), ctx.Err())
+	}
 }
 
 // checkFileRereadable refuses, before anything is read, a --file a run
@@ -234,7 +261,7 @@ func (o *importOptions) run(ctx context.Context) error {
 	}
 	defer src.Close()
 	if o.passwords != "" {
-		pws, err := clerk.OpenFile(o.passwords)
+		pws, err := openFile(ctx, o.passwords)
 		if err != nil {
 			return &exitError{code: ExitError, err: fmt.Errorf("--passwords: %w", err)}
 		}

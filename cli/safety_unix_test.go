@@ -3,12 +3,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestEntriesThroughLinksAndPipes: a symbolic link keeps being a link (the
@@ -98,5 +101,36 @@ func TestRunRefusesAPipedFile(t *testing.T) {
 	}
 	if r := h.run("", "import", "clerk", "preview", "--file", "-", "--env", env); r.code != 2 || !strings.Contains(r.stderr, "standard input") {
 		t.Errorf("--file -: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestOpeningAPipeNobodyWritesEnds: opening a named pipe with no writer
+// blocks in the kernel; the command still ends when it is interrupted
+// (ctrl+c cancels its context) instead of hanging for good.
+func TestOpeningAPipeNobodyWritesEnds(t *testing.T) {
+	h := newHarness(t)
+	fifo := filepath.Join(h.dir, "users.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := "local:" + filepath.Join(h.dir, "env.db")
+	for _, args := range [][]string{
+		{"import", "clerk", "preview", "--file", fifo, "--env", env},
+		{"import", "clerk", "preview", "--file", writeClerkFile(t, h.dir, twoUsers), "--passwords", fifo, "--env", env},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errOut bytes.Buffer
+		ios := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
+		code := make(chan int, 1)
+		go func() { code <- Run(ctx, ios, args) }()
+		cancel()
+		select {
+		case c := <-code:
+			if c == 0 {
+				t.Errorf("%v: exit 0 after the interrupt", args)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%v: still blocked a minute after the interrupt", args)
+		}
 	}
 }
