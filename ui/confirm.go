@@ -450,6 +450,9 @@ func (s *confirmScreen) summaryLines(fromTo string, gaps, compact bool) []string
 	if r.Settings.PasswordlessUsers > 0 {
 		settings = append(settings, st.Warning.Render(fmtInt(r.Settings.PasswordlessUsers)+" need magic-link"))
 	}
+	if r.Settings.SignInUnknownUsers > 0 {
+		settings = append(settings, st.Warning.Render(fmtInt(r.Settings.SignInUnknownUsers)+" sign-in not in this file"))
+	}
 	right := strings.Join(settings, "\n")
 	if !ph.Settings {
 		right = renderLines(st.Dim, ansiStrip(right)+"\n(not in this run)")

@@ -334,13 +334,20 @@ func (s *settingsScreen) View() string {
 	b.WriteString(s.wait.view(st, s.pc.now(), "the preview", s.width) + "\n")
 
 	// Auth methods and providers, side by side.
-	methods := st.Heading.Render("Users by sign-in method") + "\n" + kv(st.Label, [][2]string{
+	rows := [][2]string{
 		{"password only", rightAlign(fmtInt(s.an.Password), 7)},
 		{"social only", rightAlign(fmtInt(s.an.SocialOnly), 7)},
 		{"password + social", rightAlign(fmtInt(s.an.Both), 7)},
 		{"SSO only", rightAlign(fmtInt(s.an.SSOOnly), 7)},
 		{"neither", rightAlign(fmtInt(s.an.Neither), 7)},
-	})
+	}
+	if s.an.SignInUnknown > 0 {
+		// A file without OAuth data (clerk migrate, a Dashboard CSV): the
+		// users without a password are not "neither", and the rows
+		// must still add up to the users read.
+		rows = append(rows, [2]string{"not in this file", rightAlign(fmtInt(s.an.SignInUnknown), 7)})
+	}
+	methods := st.Heading.Render("Users by sign-in method") + "\n" + kv(st.Label, rows)
 	methods += "\n\n" + st.Label.Render("duplicates ") + st.Number.Render(fmtInt(s.counts.Duplicates)) +
 		st.Label.Render("  skipped ") + st.Number.Render(fmtInt(s.counts.Skipped))
 	if pw, ok := s.passwords(); ok {

@@ -465,3 +465,31 @@ func TestSettingsAndReviewOnRealExport(t *testing.T) {
 		}
 	}
 }
+
+// A file without OAuth data: users without a password are "not in this
+// file", not "neither", and the rows still add up to the users read.
+func TestSettingsSignInNotInFile(t *testing.T) {
+	evs, rep := previewEvents()
+	last := evs[3].(importer.PageRead)
+	an := last.Analysis
+	an.SignInUnknown, an.Neither = an.Neither, 0
+	last.Analysis = an
+	evs[3] = last
+	rep.Settings.SignInUnknownUsers = an.SignInUnknown
+	d, _ := toSettings(t, 80, 24, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+		}
+	})
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	s := settingsOf(d)
+	if s.an.SignInUnknown == 0 {
+		t.Fatal("the test's analysis has no user of unknown sign-in")
+	}
+	d.mustSee("not in this file")
+	for _, line := range strings.Split(d.view(), "\n") {
+		if strings.Contains(line, "not in this file") && !strings.Contains(strings.Fields(line[strings.Index(line, "not in this file"):])[4], fmt.Sprint(s.an.SignInUnknown)) {
+			t.Errorf("the row does not show %d: %q", s.an.SignInUnknown, line)
+		}
+	}
+}
