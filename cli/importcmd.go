@@ -452,6 +452,9 @@ func printReport(w io.Writer, r importer.Report, target string) {
 			}
 		}
 		fmt.Fprintf(w, "  skipped      %7d  %s\n", u.Skipped, reasons(u.SkippedReasons))
+		if u.NotSelected > 0 {
+			fmt.Fprintf(w, "  not selected %7d  (left out by --only)\n", u.NotSelected)
+		}
 		if u.Failed > 0 {
 			fmt.Fprintf(w, "  failed       %7d\n", u.Failed)
 		}

@@ -40,3 +40,20 @@ func TestOnlyMatchesPrimaryEmail(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyCountsAddUp: with --only, the users read but not selected are
+// counted, so fetched is still the sum of the outcomes, in preview and run.
+func TestOnlyCountsAddUp(t *testing.T) {
+	src := newSource(10, mkUser("user_1", "a@example.com"), mkUser("user_2", "b@example.com"),
+		mkUser("user_3", "c@example.com"), mkUser("user_4", "not an address"))
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		r := run(t, src.clone(), openEnv(t), Options{Mode: mode, Only: []string{"b@example.com", "user_4"}})
+		u := r.Users
+		if u.NotSelected != 2 {
+			t.Errorf("%s: notSelected %d, want 2", mode, u.NotSelected)
+		}
+		if sum := u.ToImport + u.Duplicates + u.Skipped + u.Failed + u.NotSelected; sum != u.Fetched {
+			t.Errorf("%s: fetched %d, outcomes add up to %d: %+v", mode, u.Fetched, sum, u)
+		}
+	}
+}

@@ -279,6 +279,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	for _, rec := range recs {
 		r.fetched++
 		if !r.only.selects(rec) {
+			r.report.Users.NotSelected++
 			continue
 		}
 		if rec.Err != nil || rec.User == nil {

@@ -182,6 +182,9 @@ type UserCounts struct {
 	Failed           int            `json:"failed"`
 	DuplicateReasons map[string]int `json:"duplicateReasons"`
 	SkippedReasons   map[string]int `json:"skippedReasons"`
+	// NotSelected counts the users read but left out by --only (Options.Only),
+	// so that fetched is still the sum of the outcomes.
+	NotSelected int `json:"notSelected,omitempty"`
 }
 
 // SettingsReport is the auth settings a run detects and applies.
