@@ -507,7 +507,8 @@ func unwindMetadata(cur string, changes []metaChange) (string, error) {
 		if i < 0 {
 			break
 		}
-		cur, left = left[i].before, slices.Delete(left, i, i+1)
+		cur = left[i].before // before Delete moves the records
+		left = slices.Delete(left, i, i+1)
 	}
 	if len(left) == 0 {
 		return cur, nil
