@@ -792,8 +792,15 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	for _, id := range res.MergeTargetGone {
 		gone[id] = true
 	}
+	kept := map[string][]string{}
+	for _, k := range res.MetadataKept {
+		kept[k.SourceID] = k.Keys
+	}
 	u := &r.report.Users
 	for _, q := range qs {
+		if keys := kept[q.entry.SourceID]; q.merge != nil && len(keys) > 0 {
+			r.keptMetadata(q.entry, keys)
+		}
 		if q.merge != nil && gone[q.merge.SourceID] {
 			// Nothing was written: a failure to report, which a new run
 			// imports as a new user.
@@ -818,6 +825,21 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	r.report.Enrollments += res.Enrolled
 	r.opts.OnEvent(BatchApplied{Counts: r.countsCopy(), OAuthLinks: r.report.OAuthLinks,
 		Events: r.report.Events[EventUserImported] + r.report.Events[EventUserLogin]})
+}
+
+// keptMetadata warns that a merge left out the public_metadata keys the
+// user merged into has with other values: theirs stay.
+func (r *runner) keptMetadata(e Entry, keys []string) {
+	r.report.MetadataKept++
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = quoteCut(k)
+	}
+	e.ExistingUserID, e.Policy = "", ""
+	e.Reason = ReasonMetadataKept
+	e.Detail = fmt.Sprintf("public_metadata %s not merged: the user merged into has %s with another value, which stays",
+		firstOf(q, 5), map[bool]string{true: "it", false: "them"}[len(keys) == 1])
+	r.warn(e)
 }
 
 // settings computes the provider set and, in run mode, merges it into the

@@ -58,6 +58,9 @@ const (
 	ReasonLinkUnverified = "oauth_link_unverified"
 	// A primary phone number that is not an international number.
 	ReasonPhoneInvalid = "phone_invalid"
+	// A merge's public_metadata key the user merged into has with
+	// another value: the user's value stays.
+	ReasonMetadataKept = "metadata_kept"
 )
 
 // Tags put on imported users.
@@ -140,6 +143,10 @@ type Report struct {
 	// OAuthLinksUnverified counts external accounts not linked because
 	// their verification status is not "verified" (users not skipped).
 	OAuthLinksUnverified int `json:"oauthLinksUnverified"`
+	// MetadataKept counts merges that left out public_metadata keys the
+	// user merged into has with other values (each a warning entry). A
+	// preview counts none: it does not read the users merged into.
+	MetadataKept int `json:"metadataKept"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's

@@ -123,8 +123,9 @@ type ImportedUser struct {
 
 // Merge adds import data to a user that already exists (found by Email)
 // without overwriting its own fields: links and tags are added,
-// metadata.import is set only when absent, and the identity fields of
-// Fill are set only where the user has none yet.
+// metadata.import is set only when absent, each key of Fill.Metadata
+// (but "import") only where the user has none, and the identity fields of
+// Fill only where the user has none yet.
 type Merge struct {
 	Email      string
 	Source     string
@@ -132,9 +133,9 @@ type Merge struct {
 	Tags       []string
 	OAuthLinks []OAuthLink
 	ImportMeta map[string]any
-	// Fill carries Username, Phone (with PhoneVerified), ExternalID,
-	// SecondaryEmails, PrivateMetadata and UnsafeMetadata; other fields
-	// are ignored.
+	// Fill carries Metadata (the source's public metadata), Username,
+	// Phone (with PhoneVerified), ExternalID, SecondaryEmails,
+	// PrivateMetadata and UnsafeMetadata; other fields are ignored.
 	Fill User
 }
 
@@ -162,6 +163,17 @@ type BatchResult struct {
 	// meanwhile (an undo of the run that created it, say). Nothing was
 	// written for them; importing them again decides afresh.
 	MergeTargetGone []string
+	// MetadataKept lists the merges whose source metadata had keys the
+	// user has with another value: the user's values stay, the source's
+	// are not written.
+	MetadataKept []KeptMetadata
+}
+
+// KeptMetadata is a merge's metadata keys whose source values were not
+// written because the user has the key with another value.
+type KeptMetadata struct {
+	SourceID string
+	Keys     []string // sorted
 }
 
 // Match is a user found by a lookup.

@@ -100,6 +100,7 @@ func Run(t *testing.T, be Backend) {
 		{"UndoRefusedWhileAnotherRunImports", testUndoRefusedWhileAnotherRunImports},
 		{"LeftoverRunWithoutHeartbeatBlocksNoUndo", testLeftoverRunWithoutHeartbeatBlocksNoUndo},
 		{"MergeIntoUserRemovedMeanwhile", testMergeIntoUserRemovedMeanwhile},
+		{"MergeCarriesMetadataAndUndoRestoresIt", testMergeCarriesMetadataAndUndoRestoresIt},
 		{"StaleRunOfAnotherHostSettles", testStaleRunOfAnotherHostSettles},
 		{"LiveRunInAnotherPIDNamespaceStaysRunning", testLiveRunInAnotherPIDNamespaceStaysRunning},
 		{"DeadRunCannotWriteOrFinish", testDeadRunCannotWriteOrFinish},

@@ -17,11 +17,14 @@ var dialect = sqlstore.Dialect{
 	// SHARE ROW EXCLUSIVE: conflicts with the INSERT of StartRun (and
 	// with itself), not with a batch's FOR UPDATE of its own run row.
 	LockRuns: `LOCK TABLE import_runs IN SHARE ROW EXCLUSIVE MODE`,
-	// The merge's own text when nothing changed metadata since, else the
-	// current object minus the import key.
-	UndoMetadata: `UPDATE users SET metadata = CASE WHEN c.after = users.metadata THEN c.before
-			ELSE (users.metadata::jsonb - 'import')::text END
-		FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id`,
+	// The text from before the merge when nothing changed metadata since
+	// and the run merged into the user once; sqlstore undoes the others
+	// (see undoMetadata).
+	UndoMetadata: `UPDATE users SET metadata = c.before
+		FROM import_merge_changes c
+		WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id AND c.after = users.metadata
+			AND NOT EXISTS (SELECT 1 FROM import_merge_changes d
+				WHERE d.run_id = $1 AND d.kind = 'meta' AND d.user_id = c.user_id AND d.k1 <> c.k1)`,
 	// What was there before the merge, unless someone changed the fields
 	// since (then they are theirs to keep).
 	UndoIdentity: `UPDATE users SET

@@ -11,12 +11,14 @@ import (
 // are not needed: every write transaction is BEGIN IMMEDIATE on the one
 // write connection, so it excludes every other writer.
 var dialect = sqlstore.Dialect{
-	// The merge's own text when nothing changed metadata since, else the
-	// same text minus the import key.
-	UndoMetadata: `UPDATE users SET metadata = (SELECT CASE WHEN c.after = users.metadata THEN c.before
-			ELSE json_remove(users.metadata, '$.import') END
-		FROM import_merge_changes c WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id)
-		WHERE id IN (SELECT user_id FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta')`,
+	// The text from before the merge when nothing changed metadata since
+	// and the run merged into the user once; sqlstore undoes the others
+	// (see undoMetadata).
+	UndoMetadata: `UPDATE users SET metadata = c.before
+		FROM import_merge_changes c
+		WHERE c.run_id = $1 AND c.kind = 'meta' AND c.user_id = users.id AND c.after = users.metadata
+			AND NOT EXISTS (SELECT 1 FROM import_merge_changes d
+				WHERE d.run_id = $1 AND d.kind = 'meta' AND d.user_id = c.user_id AND d.k1 <> c.k1)`,
 	// What was there before the merge, unless someone changed the
 	// fields since (then they are theirs to keep).
 	UndoIdentity: `UPDATE users SET

@@ -54,7 +54,7 @@ type MergeTx interface {
 
 // ApplyMerges adds each Merge of the batch to the user with its email,
 // recording what it added for undo: links and tags the user lacks,
-// metadata.import when absent, identity fields the user has none of, and
+// metadata.import and the source's metadata keys where absent, identity fields the user has none of, and
 // enrollments into the active journeys whose audience tag the user newly
 // gained (not for a banned user). The links, tags and enrollments it
 // brings that were there already are recorded as held, so that undoing
@@ -147,23 +147,24 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 			return err
 		}
 	}
-	if m.ImportMeta != nil {
-		var md map[string]any
-		if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
-			md = map[string]any{} // unreadable or null metadata: start over
+	// The source's metadata (Fill.Metadata: its public metadata as
+	// mapped, its own import key moved aside) is added key by key where
+	// the user has none; metadata.import is the merge's own record.
+	md, changed, kept, err := mergeMetadata(meta, m.ImportMeta, m.Fill.Metadata)
+	if err != nil {
+		return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
+	}
+	if len(kept) > 0 {
+		res.MetadataKept = append(res.MetadataKept, ascendkit.KeptMetadata{SourceID: m.SourceID, Keys: kept})
+	}
+	if changed {
+		if err := tx.SetMetadata(ctx, id, md); err != nil {
+			return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
 		}
-		if _, ok := md["import"]; !ok {
-			md["import"] = m.ImportMeta
-			b, err := json.Marshal(md)
-			if err != nil {
-				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-			}
-			if err := tx.SetMetadata(ctx, id, string(b)); err != nil {
-				return fmt.Errorf("merge %s metadata: %w", m.SourceID, err)
-			}
-			if err := record("meta", "", "", meta, string(b)); err != nil {
-				return err
-			}
+		// Keyed by the source id: two merges of one run into one user
+		// each keep their own record, which undo unwinds in turn.
+		if err := record("meta", m.SourceID, "", meta, md); err != nil {
+			return err
 		}
 	}
 	ident, err := rules.IdentityArgs(&m.Fill)
@@ -231,4 +232,65 @@ func RecordedMerges(ctx context.Context, merges []ascendkit.Merge, seen map[Sour
 		}
 	}
 	return nil
+}
+
+// mergeMetadata is the user's stored metadata (text meta) with what a
+// merge brings: metadata.import (importMeta) when absent, and each key of
+// source but "import" the user does not have. It never overwrites: kept
+// lists, sorted, the source keys the user has with another value (the
+// user's value stays). changed says whether out differs from meta.
+// Unreadable or null metadata is started over (undo puts the text back).
+func mergeMetadata(meta string, importMeta, source map[string]any) (out string, changed bool, kept []string, err error) {
+	if importMeta == nil && len(source) == 0 {
+		return meta, false, nil, nil
+	}
+	var md map[string]any
+	if err := rules.DecodeExact(meta, &md); err != nil || md == nil {
+		md = map[string]any{}
+	}
+	add := func(k string, v any) error {
+		have, ok := md[k]
+		if !ok {
+			md[k], changed = v, true
+			return nil
+		}
+		same, err := sameJSON(have, v)
+		if err == nil && !same {
+			kept = append(kept, k)
+		}
+		return err
+	}
+	if importMeta != nil {
+		if _, ok := md["import"]; !ok {
+			md["import"], changed = importMeta, true
+		}
+	}
+	for k, v := range source {
+		if k == "import" {
+			continue // the import's own record, as importMeta
+		}
+		if err := add(k, v); err != nil {
+			return "", false, nil, fmt.Errorf("key %q: %w", k, err)
+		}
+	}
+	slices.Sort(kept)
+	if !changed {
+		return meta, false, kept, nil
+	}
+	out, err = rules.MarshalObject(md)
+	return out, err == nil, kept, err
+}
+
+// sameJSON reports whether a and b are written as the same JSON (numbers
+// are json.Number on both sides, so they compare by their text).
+func sameJSON(a, b any) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
+	return string(ja) == string(jb), nil
 }

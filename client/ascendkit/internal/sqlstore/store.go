@@ -93,12 +93,11 @@ type Dialect struct {
 	// up after them (PostgreSQL: a table lock that conflicts with
 	// inserts; empty where write transactions already exclude each other).
 	LockRuns string
-	// UndoMetadata and UndoIdentity are the undo steps that need the
-	// database's JSON functions ($1 is the run id): put back
-	// metadata.import as it was before each merge of the run (the text
-	// from before when nothing changed it since, else the current object
-	// minus the import key), and the identity fields each merge filled,
-	// unless changed since.
+	// UndoMetadata and UndoIdentity are undo steps ($1 is the run id):
+	// put back the metadata of each user the run merged into once and
+	// nobody changed since (the text from before; undoMetadata does the
+	// others), and the identity fields each merge filled, unless changed
+	// since.
 	UndoMetadata, UndoIdentity string
 	// UserTags and UserLinks are the columns of a user's tags and OAuth
 	// links, each a JSON array (text) built by a subquery over u.id: tags

@@ -34,7 +34,7 @@ func (s *Store) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan,
 // UndoRun removes what a run wrote, in one transaction: the users it
 // created (cascading to their links, tags, events, enrollments, import
 // records and password) and, for users it merged into, only the links,
-// tags, enrollments and metadata.import it added and the empty identity
+// tags, enrollments and metadata keys it added and the empty identity
 // fields it filled (unless changed since). The auth providers go
 // back to what they were before the run when nothing changed them since.
 // It refuses with an *UndoBlockedError when a later run merged into users
@@ -149,7 +149,7 @@ func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPl
 		(SELECT COUNT(*) FROM import_sources s JOIN users u ON u.id = s.user_id WHERE s.run_id = $1 AND u.import_run <> $1),
 		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'link' AND NOT `+heldBy("link")+`),
 		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'tag' AND NOT `+heldBy("tag")+`),
-		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta'),
+		(SELECT COUNT(DISTINCT user_id) FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'fields'),
 		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'enrollment' AND NOT `+heldBy("enrollment")+`),
 		(SELECT COUNT(DISTINCT u.id) FROM users u JOIN import_sources s ON s.user_id = u.id WHERE u.import_run = $1 AND s.run_id <> $1)`, runID).
@@ -196,6 +196,7 @@ func (s *Store) undo(ctx context.Context, tx Querier, runID string, pv providerU
 		{"held tags", handOver("tag")},
 		{"held enrollments", handOver("enrollment")},
 		{"metadata", s.d.UndoMetadata},
+		{"metadata changed since", ""}, // undoMetadata
 		{"identity fields", s.d.UndoIdentity},
 		{"merge records", `DELETE FROM import_merge_changes WHERE run_id = $1`},
 		{"import records", `DELETE FROM import_sources WHERE run_id = $1`},
@@ -211,6 +212,12 @@ func (s *Store) undo(ctx context.Context, tx Querier, runID string, pv providerU
 		{"users", `DELETE FROM users WHERE import_run = $1`},
 	}
 	for _, st := range steps {
+		if st.query == "" {
+			if err := undoMetadata(ctx, tx, runID); err != nil {
+				return fmt.Errorf("removing %s: %w", st.what, err)
+			}
+			continue
+		}
 		if _, err := tx.Exec(ctx, st.query, runID); err != nil {
 			return fmt.Errorf("removing %s: %w", st.what, err)
 		}
@@ -412,4 +419,133 @@ func providerSet(v *string) (map[string]bool, bool) {
 func providerJSON(set map[string]bool) string {
 	b, _ := json.Marshal(slices.Sorted(maps.Keys(set))) // []string always marshals
 	return string(b)
+}
+
+// undoMetadataPage is how many users undoMetadata reads at a time.
+const undoMetadataPage = 500
+
+// metaChange is a merge's record of the metadata it changed.
+type metaChange struct{ before, after string }
+
+// undoMetadata puts back the metadata of the users run runID merged into
+// that the dialect's UndoMetadata (run first) left: those the run merged
+// into more than once, and those whose metadata changed since. The run's
+// merges are unwound last first, each while the metadata is still what
+// it wrote. What is left of them then (the metadata changed since) goes
+// key by key: a key a merge added goes where it still has the merge's
+// value ("import" whatever its value, as the import's own record), and
+// everything else stays.
+func undoMetadata(ctx context.Context, tx Querier, runID string) error {
+	const pending = `FROM import_merge_changes c JOIN users u ON u.id = c.user_id
+		WHERE c.run_id = $1 AND c.kind = 'meta'`
+	last := ""
+	for {
+		rows, err := tx.Query(ctx, `SELECT DISTINCT c.user_id `+pending+` AND c.user_id > $2
+			AND ((c.after <> u.metadata AND c.before <> u.metadata) OR EXISTS (SELECT 1 FROM import_merge_changes d
+				WHERE d.run_id = $1 AND d.kind = 'meta' AND d.user_id = c.user_id AND d.k1 <> c.k1))
+			ORDER BY c.user_id LIMIT $3`, runID, last, undoMetadataPage)
+		ids, err := collect(rows, err, func(r Row) (string, error) {
+			var id string
+			return id, r.Scan(&id)
+		})
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		want := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			want[id] = true
+		}
+		type change struct {
+			user, current string
+			metaChange
+		}
+		rows, err = tx.Query(ctx, `SELECT c.user_id, u.metadata, c.before, c.after `+pending+` AND c.user_id > $2 AND c.user_id <= $3`,
+			runID, last, ids[len(ids)-1])
+		changes, err := collect(rows, err, func(r Row) (change, error) {
+			var c change
+			return c, r.Scan(&c.user, &c.current, &c.before, &c.after)
+		})
+		if err != nil {
+			return err
+		}
+		byUser := map[string][]metaChange{}
+		current := map[string]string{}
+		for _, c := range changes {
+			if want[c.user] {
+				byUser[c.user] = append(byUser[c.user], c.metaChange)
+				current[c.user] = c.current
+			}
+		}
+		for _, id := range ids {
+			cur := current[id]
+			next, err := unwindMetadata(cur, byUser[id])
+			if err != nil {
+				return fmt.Errorf("user %s: %w", id, err)
+			}
+			if next != cur {
+				if _, err := tx.Exec(ctx, `UPDATE users SET metadata = $1 WHERE id = $2`, next, id); err != nil {
+					return err
+				}
+			}
+		}
+		if len(ids) < undoMetadataPage {
+			return nil
+		}
+		last = ids[len(ids)-1]
+	}
+}
+
+// unwindMetadata is metadata cur with the changes of one run's merges
+// undone (see undoMetadata). Metadata that is not a JSON object then is
+// someone else's, and stays.
+func unwindMetadata(cur string, changes []metaChange) (string, error) {
+	left := slices.Clone(changes)
+	// Each merge wrote after over before: while the metadata is one's
+	// after, nothing changed it since, and its before goes back.
+	for {
+		i := slices.IndexFunc(left, func(c metaChange) bool { return c.after == cur })
+		if i < 0 {
+			break
+		}
+		cur = left[i].before // before Delete moves the records
+		left = slices.Delete(left, i, i+1)
+	}
+	if len(left) == 0 {
+		return cur, nil
+	}
+	var md map[string]any
+	if err := rules.DecodeExact(cur, &md); err != nil || md == nil {
+		return cur, nil
+	}
+	changed := false
+	for _, c := range left {
+		var before, after map[string]any
+		if err := rules.DecodeExact(c.after, &after); err != nil {
+			continue // not written by a merge: nothing of it is known
+		}
+		if rules.DecodeExact(c.before, &before) != nil {
+			before = nil // started over: every key was the merge's
+		}
+		for k, v := range after {
+			if _, had := before[k]; had {
+				continue
+			}
+			now, ok := md[k]
+			if !ok {
+				continue
+			}
+			same, err := sameJSON(now, v)
+			if err != nil {
+				return "", err
+			}
+			if same || k == "import" {
+				delete(md, k)
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return cur, nil
+	}
+	return rules.MarshalObject(md)
 }
