@@ -75,3 +75,36 @@ func testMergeCarriesPublicMetadata(t *testing.T, openEnv func(*testing.T) ascen
 		t.Errorf("undo left metadata %v, want %v", after.Metadata, before.Metadata)
 	}
 }
+
+func TestTwoMergesOfARunUndoTheirFields(t *testing.T) {
+	eachBackend(t, testTwoMergesOfARunUndoTheirFields)
+}
+
+// Two Clerk users of one run merged into one AscendKit user each fill an
+// identity field it lacked; undoing the run empties both again (the
+// second merge's record used to be dropped, and undo then restored
+// neither, as the fields matched neither record's after).
+func testTwoMergesOfARunUndoTheirFields(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	ctx := context.Background()
+	seedTaken(t, env)
+	src := newSource(1,
+		mkUser("user_u", "taken@example.com", func(u *clerk.User) { u.Username = strp("bob") }),
+		mkUser("user_x", "Taken@Example.com", func(u *clerk.User) { u.ExternalID = strp("ext9") }),
+	)
+	rep := run(t, src, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if rep.Users.Merged != 2 {
+		t.Fatalf("merged %d, want 2: %+v", rep.Users.Merged, rep.Users)
+	}
+	u, _ := env.GetUser(ctx, "taken@example.com")
+	if u.Username != "bob" || u.ExternalID != "ext9" {
+		t.Fatalf("after the merges: username %q, externalId %q", u.Username, u.ExternalID)
+	}
+	if _, err := Undo(ctx, env, rep.RunID, false, now); err != nil {
+		t.Fatal(err)
+	}
+	u, _ = env.GetUser(ctx, "taken@example.com")
+	if u.Username != "" || u.ExternalID != "" {
+		t.Errorf("after undo: username %q, externalId %q, want both empty again", u.Username, u.ExternalID)
+	}
+}

@@ -588,8 +588,12 @@ func (m mergeTx) Enroll(ctx context.Context, j sqlstore.ActiveJourney, userID, n
 }
 
 func (m mergeTx) Record(ctx context.Context, runID, userID, kind, k1, k2 string, before, after any) error {
+	// As in SQLite: a second merge of the run into the same user moves
+	// the identity record's after on; other records stay as first made.
 	_, err := m.tx.Exec(ctx, `INSERT INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, runID, userID, kind, k1, k2, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (run_id, user_id, kind, k1, k2) DO UPDATE SET after = EXCLUDED.after WHERE EXCLUDED.kind = 'fields'`,
+		runID, userID, kind, k1, k2, before, after)
 	return err
 }
 

@@ -34,8 +34,13 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 	prep(&s.setMeta, `UPDATE users SET metadata = ? WHERE id = ?`)
 	prep(&s.fields, `SELECT `+identityJSON+` FROM users WHERE id = ?`)
 	// Prepared too: a merge records each link and tag it brings.
-	prep(&s.record, `INSERT OR IGNORE INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	// A second merge of the run into the same user moves the identity
+	// record's after on (its before stays what was there first), so that
+	// undo, which restores where the fields still read after, puts back
+	// what both filled. Other records are kept as first made.
+	prep(&s.record, `INSERT INTO import_merge_changes (run_id, user_id, kind, k1, k2, before, after)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, user_id, kind, k1, k2) DO UPDATE SET after = excluded.after WHERE excluded.kind = 'fields'`)
 	// A merge never overwrites: each identity field is set only while the
 	// existing user has none (phone and its verification move together).
 	prep(&s.fill, `UPDATE users SET
