@@ -143,7 +143,8 @@ func newUndoCmd(g *globalOptions) *cobra.Command {
 		Short: "Remove what an import run wrote (users it created; what it added to users it merged into)",
 		Long: `Remove what an import run wrote: the users it created, with their OAuth links,
 tags, events, enrollments and kept passwords, and for users it merged into
-only the links, tags, enrollments and metadata.import it added. Auth providers
+only the links, tags, enrollments, identity fields and metadata (metadata.import
+and the Clerk public_metadata keys) it added. Auth providers
 go back to what they were before the run unless they were changed since.
 
 It shows what it will remove and asks you to type "undo" (or pass --yes). It
@@ -219,7 +220,7 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 	fmt.Fprintf(w, "Undo %s removes:\n", termtext.Clean(p.RunID))
 	fmt.Fprintf(w, "  %d user(s) it created, with their OAuth links, tags, events, enrollments and kept passwords\n", p.Users)
 	if p.MergedUsers > 0 {
-		fmt.Fprintf(w, "  from %d user(s) it merged into: %d OAuth link(s), %d tag(s), %d metadata.import, %d filled identity field set(s), %d enrollment(s) it added\n",
+		fmt.Fprintf(w, "  from %d user(s) it merged into: %d OAuth link(s), %d tag(s), %d metadata (import and public_metadata keys), %d filled identity field set(s), %d enrollment(s) it added\n",
 			p.MergedUsers, p.Links, p.Tags, p.Metadata, p.Fields, p.Enrollments)
 	}
 	if p.Settings {

@@ -302,7 +302,7 @@ func (s *browserScreen) undoView() string {
 	b.WriteString(st.Heading.Render("Undo removes") + "\n")
 	rows := [][2]string{{"users it created", fmtInt(p.Users) + st.Dim.Render(" with their links, tags, events, enrollments, kept passwords")}}
 	if p.MergedUsers > 0 {
-		rows = append(rows, [2]string{"from users it merged into", fmt.Sprintf("%s: %s links · %s tags · %s metadata.import · %s filled fields · %s enrollments",
+		rows = append(rows, [2]string{"from users it merged into", fmt.Sprintf("%s: %s links · %s tags · %s metadata · %s filled fields · %s enrollments",
 			fmtInt(p.MergedUsers), fmtInt(p.Links), fmtInt(p.Tags), fmtInt(p.Metadata), fmtInt(p.Fields), fmtInt(p.Enrollments))})
 	}
 	if p.Settings {

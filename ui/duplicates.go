@@ -46,6 +46,7 @@ var reasonLabels = map[string]string{
 	importer.ReasonInvalidEmail:     "invalid email",
 	importer.ReasonBanned:           "banned",
 	importer.ReasonMalformed:        "malformed",
+	importer.ReasonMetadataKept:     "metadata kept",
 }
 
 func reasonLabel(r string) string {
