@@ -1,11 +1,16 @@
 package importer
 
 import (
+	"bufio"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // hashStore holds a run's whole hashes, in the run's order. A run keeps
@@ -178,4 +183,161 @@ func (w *storeWriter) abandon() {
 	if s, err := w.finish(); err == nil {
 		s.close()
 	}
+}
+
+// heldInMemory is how many users held back (see sawUser) a store keeps in
+// memory; the others go to its temporary file. Such users are the few,
+// but a source may have any number: past this, memory would grow with
+// it. A variable so tests can walk the file path with a few users.
+var heldInMemory = 4096
+
+// heldStore keeps, in source order, the users held back until the end of
+// the source: the first heldInMemory in memory, the others in a temporary
+// file (unlinked at once where the system allows). A held user of a run
+// may carry a password digest, so each record in the file is sealed with
+// AES-GCM under a key that lives only in this process's memory: nothing
+// usable is left on disk, even after a crash.
+type heldStore[T any] struct {
+	mem  []T
+	enc  func(*T) ([]byte, error)
+	dec  func([]byte, *T) error
+	f    *os.File
+	name string // still to remove at release, where unlinking failed
+	w    *bufio.Writer
+	aead cipher.AEAD
+	n    uint64 // records in the file; the nth is sealed with nonce n
+	err  error
+}
+
+func newHeldStore[T any](enc func(*T) ([]byte, error), dec func([]byte, *T) error) *heldStore[T] {
+	return &heldStore[T]{enc: enc, dec: dec}
+}
+
+// len is the number of records held.
+func (h *heldStore[T]) len() int { return len(h.mem) + int(h.n) }
+
+// add keeps v after the records held so far.
+func (h *heldStore[T]) add(v T) error {
+	if h.err != nil {
+		return h.err
+	}
+	if h.f == nil && len(h.mem) < heldInMemory {
+		h.mem = append(h.mem, v)
+		return nil
+	}
+	if h.f == nil {
+		if err := h.open(); err != nil {
+			h.err = fmt.Errorf("keeping the users with an unverified address for the end of the source (point TMPDIR at a writable directory with free space): %w", err)
+			return h.err
+		}
+	}
+	b, err := h.enc(&v)
+	if err == nil {
+		sealed := h.aead.Seal(nil, h.nonce(h.n), b, nil)
+		var n [binary.MaxVarintLen64]byte
+		if _, err = h.w.Write(n[:binary.PutUvarint(n[:], uint64(len(sealed)))]); err == nil {
+			_, err = h.w.Write(sealed)
+		}
+	}
+	if err != nil {
+		h.err = fmt.Errorf("keeping a user with an unverified address for the end of the source: %w", err)
+		return h.err
+	}
+	h.n++
+	return nil
+}
+
+// nonce is the nonce of the ith record: the key is new for each store,
+// so an ordinal never repeats one, and records cannot change places.
+func (h *heldStore[T]) nonce(i uint64) []byte {
+	b := make([]byte, h.aead.NonceSize())
+	binary.LittleEndian.PutUint64(b, i)
+	return b
+}
+
+func (h *heldStore[T]) open() error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	if h.aead, err = cipher.NewGCM(block); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "ascendkit-held-*")
+	if err != nil {
+		return err
+	}
+	h.f = f
+	if os.Remove(f.Name()) != nil {
+		h.name = f.Name()
+	}
+	h.w = bufio.NewWriterSize(f, storeChunk)
+	return nil
+}
+
+// each calls fn for every record held, in the order they were added,
+// until fn fails.
+func (h *heldStore[T]) each(fn func(*T) error) error {
+	if h.err != nil {
+		return h.err
+	}
+	for i := range h.mem {
+		if err := fn(&h.mem[i]); err != nil {
+			return err
+		}
+	}
+	if h.f == nil {
+		return nil
+	}
+	if err := h.w.Flush(); err != nil {
+		return fmt.Errorf("keeping the users with an unverified address for the end of the source: %w", err)
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(h.f, 0, 1<<62), storeChunk)
+	var buf []byte
+	for i := range h.n {
+		size, err := binary.ReadUvarint(br)
+		if err == nil && size > heldRecordMax {
+			err = fmt.Errorf("a record of %d bytes", size)
+		}
+		if err == nil {
+			buf = slices.Grow(buf[:0], int(size))[:size]
+			_, err = io.ReadFull(br, buf)
+		}
+		var b []byte
+		if err == nil {
+			b, err = h.aead.Open(buf[:0], h.nonce(i), buf, nil)
+		}
+		var v T
+		if err == nil {
+			err = h.dec(b, &v)
+		}
+		if err != nil {
+			return fmt.Errorf("reading back the users with an unverified address from the temporary file: %w", err)
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heldRecordMax bounds a record read back: a damaged length cannot make
+// each allocate without bound.
+const heldRecordMax = 1 << 30
+
+// release frees the store and removes its file.
+func (h *heldStore[T]) release() {
+	h.mem = nil
+	if h.f != nil {
+		h.f.Close()
+		if h.name != "" {
+			os.Remove(h.name)
+		}
+		h.f, h.w = nil, nil
+	}
+	h.n = 0
 }
