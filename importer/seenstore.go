@@ -191,6 +191,9 @@ func (w *storeWriter) abandon() {
 // it. A variable so tests can walk the file path with a few users.
 var heldInMemory = 4096
 
+// heldCreate makes a heldStore's temporary file (tests replace it).
+var heldCreate = func() (*os.File, error) { return os.CreateTemp("", "ascendkit-held-*") }
+
 // heldStore keeps, in source order, the users held back until the end of
 // the source: the first heldInMemory in memory, the others in a temporary
 // file (unlinked at once where the system allows). A held user of a run
@@ -267,7 +270,7 @@ func (h *heldStore[T]) open() error {
 	if h.aead, err = cipher.NewGCM(block); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp("", "ascendkit-held-*")
+	f, err := heldCreate()
 	if err != nil {
 		return err
 	}
