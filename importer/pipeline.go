@@ -139,7 +139,8 @@ func (r *runner) hold(e Entry, m mapped) error {
 	if r.held == nil {
 		r.held = newHeldStore(encodeHeld, decodeHeld)
 	}
-	return r.held.add(heldUser{e: e, m: m})
+	// Only what placeHeld reads: the same from memory as from the file.
+	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email}})
 }
 
 func (r *runner) releaseHeld() {
