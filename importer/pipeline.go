@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
+	gojson "github.com/goccy/go-json"
 )
 
 // readPage is one Next call's result, passed from the reader to the
@@ -117,12 +117,12 @@ func encodeHeld(h *heldUser) ([]byte, error) {
 		f.Digest = string(p.Digest)
 		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
 	}
-	return json.Marshal(&f)
+	return gojson.Marshal(&f)
 }
 
 func decodeHeld(b []byte, h *heldUser) error {
 	var f heldFile
-	d := json.NewDecoder(bytes.NewReader(b))
+	d := gojson.NewDecoder(bytes.NewReader(b))
 	d.UseNumber() // metadata numbers as the source gave them
 	if err := d.Decode(&f); err != nil {
 		return err

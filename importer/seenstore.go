@@ -189,7 +189,7 @@ func (w *storeWriter) abandon() {
 // memory; the others go to its temporary file. Such users are the few,
 // but a source may have any number: past this, memory would grow with
 // it. A variable so tests can walk the file path with a few users.
-var heldInMemory = 4096
+var heldInMemory = 1024
 
 // heldCreate makes a heldStore's temporary file (tests replace it).
 var heldCreate = func() (*os.File, error) { return os.CreateTemp("", "ascendkit-held-*") }
