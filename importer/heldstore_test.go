@@ -25,7 +25,7 @@ func TestHeldUserRoundTrip(t *testing.T) {
 				Tags: []string{TagClerk, TagPasswordKept}, OAuthLinks: []ascendkit.OAuthLink{{Provider: "github", ProviderUserID: "7"}},
 				SecondaryEmails: []ascendkit.SecondaryEmail{{Email: "b@example.com"}}, UnsafeMetadata: map[string]any{}},
 			Source: SourceClerk, SourceID: "user_1",
-			Events: []ascendkit.NewEvent{{Type: EventUserImported, Payload: map[string]any{"hadPassword": true, "sourceId": "user_1"}}},
+			Events:   []ascendkit.NewEvent{{Type: EventUserImported, Payload: map[string]any{"hadPassword": true, "sourceId": "user_1"}}},
 			Password: &ascendkit.Password{Hasher: "bcrypt", Digest: "$2a$10$abcdefghijklmnopqrstuu5Jl6qvPOt9o2mUq0oJjXWkzGkCbJXnW"},
 		}},
 	}
