@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/gob"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -456,9 +455,6 @@ type heldRec struct {
 	Rec classRec
 }
 
-func encodeHeldRec(h *heldRec) ([]byte, error) { return json.Marshal(h) }
-func decodeHeldRec(b []byte, h *heldRec) error { return json.Unmarshal(b, h) }
-
 // replay walks the classification as a preview with includeBanned meets
 // its users: skipped for each record skipped (its position, 1-based, and
 // reason), placed for each user who maps, at its place with what
@@ -467,7 +463,7 @@ func decodeHeldRec(b []byte, h *heldRec) error { return json.Unmarshal(b, h) }
 // runner.page and runner.placeHeld follow.
 func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bool,
 	skipped func(pos int, cr *classRec, reason string), placed func(pos int, cr *classRec, uc userClaim, atEnd bool)) error {
-	held := newHeldStore(encodeHeldRec, decodeHeldRec)
+	held := newHeldStore(gobCodec[heldRec]())
 	defer held.release()
 	pos := 0
 	var heldErr error

@@ -32,7 +32,7 @@ func TestHeldUserRoundTrip(t *testing.T) {
 	for _, mem := range []int{1024, 0} {
 		t.Run(fmt.Sprint("in memory ", mem), func(t *testing.T) {
 			setHeldInMemory(t, mem)
-			h := newHeldStore(encodeHeld, decodeHeld)
+			h := newHeldStore(sealedCodec(encodeHeld, decodeHeld))
 			defer h.release()
 			for range 3 {
 				if err := h.add(in); err != nil {
@@ -56,10 +56,10 @@ func TestHeldUserRoundTrip(t *testing.T) {
 // A damaged file is an error, not a wrong user.
 func TestHeldStoreDamagedFile(t *testing.T) {
 	files := setHeldInMemory(t, 0)
-	h := newHeldStore(encodeHeldRec, decodeHeldRec)
+	h := newHeldStore(sealedCodec(encodeHeld, decodeHeld))
 	defer h.release()
 	for i := range 3 {
-		if err := h.add(heldRec{Pos: i, Rec: classRec{ID: "user", Email: "a@example.com"}}); err != nil {
+		if err := h.add(heldUser{e: Entry{Pos: i}, m: mapped{email: "a@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,7 +79,7 @@ func TestHeldStoreDamagedFile(t *testing.T) {
 	if _, err := f.WriteAt(b, 20); err != nil {
 		t.Fatal(err)
 	}
-	err = h.each(func(*heldRec) error { return nil })
+	err = h.each(func(*heldUser) error { return nil })
 	if err == nil {
 		t.Fatal("a damaged record was read back")
 	}

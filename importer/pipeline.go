@@ -137,7 +137,7 @@ func decodeHeld(b []byte, h *heldUser) error {
 // hold keeps a user sawUser held back for placeHeld.
 func (r *runner) hold(e Entry, m mapped) error {
 	if r.held == nil {
-		r.held = newHeldStore(encodeHeld, decodeHeld)
+		r.held = newHeldStore(sealedCodec(encodeHeld, decodeHeld))
 	}
 	// Only what placeHeld reads: the same from memory as from the file.
 	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email}})

@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -196,28 +197,117 @@ var heldCreate = func() (*os.File, error) { return os.CreateTemp("", "ascendkit-
 
 // heldStore keeps, in source order, the users held back until the end of
 // the source: the first heldInMemory in memory, the others in a temporary
-// file (unlinked at once where the system allows). A held user of a run
-// may carry a password digest, so each record in the file is sealed with
-// AES-GCM under a key that lives only in this process's memory: nothing
-// usable is left on disk, even after a crash.
+// file (unlinked at once where the system allows), written and read as a
+// stream by its codec.
 type heldStore[T any] struct {
-	mem  []T
-	enc  func(*T) ([]byte, error)
-	dec  func([]byte, *T) error
-	f    *os.File
-	name string // still to remove at release, where unlinking failed
-	w    *bufio.Writer
-	aead cipher.AEAD
-	n    uint64 // records in the file; the nth is sealed with nonce n
-	err  error
+	mem   []T
+	codec heldCodec[T]
+	f     *os.File
+	name  string // still to remove at release, where unlinking failed
+	w     *bufio.Writer
+	put   func(*T) error
+	n     int // records in the file
+	err   error
 }
 
-func newHeldStore[T any](enc func(*T) ([]byte, error), dec func([]byte, *T) error) *heldStore[T] {
-	return &heldStore[T]{enc: enc, dec: dec}
+// heldCodec writes a store's records to its file and reads them back, in
+// order: writer starts the stream; reader reads one written from the
+// start.
+type heldCodec[T any] struct {
+	writer func(io.Writer) (put func(*T) error, err error)
+	reader func(io.Reader) (next func(*T) error)
 }
+
+func newHeldStore[T any](codec heldCodec[T]) *heldStore[T] { return &heldStore[T]{codec: codec} }
+
+// gobCodec streams records with encoding/gob: for records that hold no
+// secret (the classification's, which Classified keeps the same way).
+func gobCodec[T any]() heldCodec[T] {
+	return heldCodec[T]{
+		writer: func(w io.Writer) (func(*T) error, error) {
+			enc := gob.NewEncoder(w)
+			return func(v *T) error { return enc.Encode(v) }, nil
+		},
+		reader: func(r io.Reader) func(*T) error {
+			dec := gob.NewDecoder(r)
+			return func(v *T) error { return dec.Decode(v) }
+		},
+	}
+}
+
+// sealedCodec writes each record as enc gives it, sealed with AES-GCM
+// under a key that lives only in this process's memory (made anew for
+// each store), its ordinal as the nonce: a record may carry a password
+// digest, and nothing usable is left on disk, even after a crash.
+func sealedCodec[T any](enc func(*T) ([]byte, error), dec func([]byte, *T) error) heldCodec[T] {
+	var aead cipher.AEAD
+	nonce := func(i uint64) []byte {
+		b := make([]byte, aead.NonceSize())
+		binary.LittleEndian.PutUint64(b, i)
+		return b
+	}
+	return heldCodec[T]{
+		writer: func(w io.Writer) (func(*T) error, error) {
+			key := make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return nil, err
+			}
+			block, err := aes.NewCipher(key)
+			if err != nil {
+				return nil, err
+			}
+			if aead, err = cipher.NewGCM(block); err != nil {
+				return nil, err
+			}
+			var i uint64
+			return func(v *T) error {
+				b, err := enc(v)
+				if err != nil {
+					return err
+				}
+				sealed := aead.Seal(nil, nonce(i), b, nil)
+				i++
+				var n [binary.MaxVarintLen64]byte
+				if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(sealed)))]); err != nil {
+					return err
+				}
+				_, err = w.Write(sealed)
+				return err
+			}, nil
+		},
+		reader: func(r io.Reader) func(*T) error {
+			br := bufio.NewReaderSize(r, storeChunk)
+			var buf []byte
+			var i uint64
+			return func(v *T) error {
+				size, err := binary.ReadUvarint(br)
+				if err == nil && size > heldRecordMax {
+					err = fmt.Errorf("a record of %d bytes", size)
+				}
+				if err == nil {
+					buf = slices.Grow(buf[:0], int(size))[:size]
+					_, err = io.ReadFull(br, buf)
+				}
+				var b []byte
+				if err == nil {
+					b, err = aead.Open(buf[:0], nonce(i), buf, nil)
+					i++
+				}
+				if err == nil {
+					err = dec(b, v)
+				}
+				return err
+			}
+		},
+	}
+}
+
+// heldRecordMax bounds a sealed record read back: a damaged length cannot
+// make a read allocate without bound.
+const heldRecordMax = 1 << 30
 
 // len is the number of records held.
-func (h *heldStore[T]) len() int { return len(h.mem) + int(h.n) }
+func (h *heldStore[T]) len() int { return len(h.mem) + h.n }
 
 // add keeps v after the records held so far.
 func (h *heldStore[T]) add(v T) error {
@@ -234,15 +324,7 @@ func (h *heldStore[T]) add(v T) error {
 			return h.err
 		}
 	}
-	b, err := h.enc(&v)
-	if err == nil {
-		sealed := h.aead.Seal(nil, h.nonce(h.n), b, nil)
-		var n [binary.MaxVarintLen64]byte
-		if _, err = h.w.Write(n[:binary.PutUvarint(n[:], uint64(len(sealed)))]); err == nil {
-			_, err = h.w.Write(sealed)
-		}
-	}
-	if err != nil {
+	if err := h.put(&v); err != nil {
 		h.err = fmt.Errorf("keeping a user with an unverified address for the end of the source: %w", err)
 		return h.err
 	}
@@ -250,26 +332,7 @@ func (h *heldStore[T]) add(v T) error {
 	return nil
 }
 
-// nonce is the nonce of the ith record: the key is new for each store,
-// so an ordinal never repeats one, and records cannot change places.
-func (h *heldStore[T]) nonce(i uint64) []byte {
-	b := make([]byte, h.aead.NonceSize())
-	binary.LittleEndian.PutUint64(b, i)
-	return b
-}
-
 func (h *heldStore[T]) open() error {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return err
-	}
-	if h.aead, err = cipher.NewGCM(block); err != nil {
-		return err
-	}
 	f, err := heldCreate()
 	if err != nil {
 		return err
@@ -279,7 +342,8 @@ func (h *heldStore[T]) open() error {
 		h.name = f.Name()
 	}
 	h.w = bufio.NewWriterSize(f, storeChunk)
-	return nil
+	h.put, err = h.codec.writer(h.w)
+	return err
 }
 
 // each calls fn for every record held, in the order they were added,
@@ -299,26 +363,13 @@ func (h *heldStore[T]) each(fn func(*T) error) error {
 	if err := h.w.Flush(); err != nil {
 		return fmt.Errorf("keeping the users with an unverified address for the end of the source: %w", err)
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(h.f, 0, 1<<62), storeChunk)
-	var buf []byte
-	for i := range h.n {
-		size, err := binary.ReadUvarint(br)
-		if err == nil && size > heldRecordMax {
-			err = fmt.Errorf("a record of %d bytes", size)
-		}
-		if err == nil {
-			buf = slices.Grow(buf[:0], int(size))[:size]
-			_, err = io.ReadFull(br, buf)
-		}
-		var b []byte
-		if err == nil {
-			b, err = h.aead.Open(buf[:0], h.nonce(i), buf, nil)
-		}
+	next := h.codec.reader(bufio.NewReaderSize(io.NewSectionReader(h.f, 0, 1<<62), storeChunk))
+	for range h.n {
 		var v T
-		if err == nil {
-			err = h.dec(b, &v)
-		}
-		if err != nil {
+		if err := next(&v); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
 			return fmt.Errorf("reading back the users with an unverified address from the temporary file: %w", err)
 		}
 		if err := fn(&v); err != nil {
@@ -328,10 +379,6 @@ func (h *heldStore[T]) each(fn func(*T) error) error {
 	return nil
 }
 
-// heldRecordMax bounds a record read back: a damaged length cannot make
-// each allocate without bound.
-const heldRecordMax = 1 << 30
-
 // release frees the store and removes its file.
 func (h *heldStore[T]) release() {
 	h.mem = nil
@@ -340,7 +387,7 @@ func (h *heldStore[T]) release() {
 		if h.name != "" {
 			os.Remove(h.name)
 		}
-		h.f, h.w = nil, nil
+		h.f, h.w, h.put = nil, nil, nil
 	}
 	h.n = 0
 }
