@@ -448,6 +448,59 @@ func (c *Classified) each(ctx context.Context, fn func(*classRec)) error {
 	}
 }
 
+// heldRec is a record of the classification held back (see sawUser),
+// with its position in the source.
+type heldRec struct {
+	Pos int
+	Rec classRec
+}
+
+// replay walks the classification as a preview with includeBanned meets
+// its users: skipped for each record skipped (its position, 1-based, and
+// reason), placed for each user who maps, at its place with what
+// seen.sawUser says of it, then again at the end of the source (atEnd)
+// for each user sawUser held, with what seen.sawHeld says: the order
+// runner.page and runner.placeHeld follow.
+func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bool,
+	skipped func(pos int, cr *classRec, reason string), placed func(pos int, cr *classRec, uc userClaim, atEnd bool)) error {
+	held := newHeldStore(gobCodec[heldRec]())
+	defer held.release()
+	pos := 0
+	var heldErr error
+	err := c.each(ctx, func(cr *classRec) {
+		pos++
+		if cr.Skip != "" || (cr.Banned && !includeBanned) {
+			reason := cr.Skip
+			if reason == "" {
+				reason = ReasonBanned
+			}
+			skipped(pos, cr, reason)
+			return
+		}
+		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail)
+		placed(pos, cr, uc, false)
+		if uc.held && heldErr == nil {
+			heldErr = held.add(heldRec{Pos: pos, Rec: *cr})
+		}
+	})
+	if err == nil {
+		err = heldErr
+	}
+	if err == nil {
+		err = held.each(func(h *heldRec) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			placed(h.Pos, &h.Rec, seen.sawHeld(h.Rec.Email), true)
+			return nil
+		})
+	}
+	if err == nil {
+		err = seen.check()
+	}
+	return err
+}
+
 // Recount is the report a preview with opts would give (its duplicate
 // policy and decisions, IncludeBanned, Providers and Phases; Mode is
 // preview), computed from the classification. It applies the run's own
@@ -470,25 +523,22 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	defer seen.release()
 	u := &rep.Users
 	assumed := 0 // users taken to have a password (assumedWarning)
-	err := c.each(ctx, func(cr *classRec) {
-		if cr.Skip != "" || (cr.Banned && !opts.IncludeBanned) {
-			reason := cr.Skip
-			if reason == "" {
-				reason = ReasonBanned
-			}
-			z.skipped(reason)
-			u.Skipped++
-			u.SkippedReasons[reason]++
-			return
-		}
-		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID)
-		if !repeatedID { // as runner.analyze
+	err := c.replay(ctx, seen, opts.IncludeBanned, func(_ int, cr *classRec, reason string) {
+		z.skipped(reason)
+		u.Skipped++
+		u.SkippedReasons[reason]++
+	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
+		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
+		if !repeatedID && !atEnd { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
 				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified), oauthUnknown: cr.OAuthUnknown})
 			rep.OAuthLinksUnverified += cr.Unverified
 			if cr.Assumed {
 				assumed++
 			}
+		}
+		if uc.held {
+			return
 		}
 		reason := ""
 		var to mergeTarget
@@ -500,7 +550,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			to.verified = cr.EnvVerified
 		case repeatedID || repeatedEmail:
 			reason = ReasonRepeatedInSource
-			to = mergeTarget{verified: firstVerified, inSource: true}
+			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
 		}
 		if reason == "" {
 			links := 0
@@ -559,9 +609,6 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			}
 		}
 	})
-	if err == nil {
-		err = seen.check()
-	}
 	if err != nil {
 		return Report{}, err
 	}

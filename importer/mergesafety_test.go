@@ -150,8 +150,12 @@ func testMergeIntoEarlierListingNeedsVerifiedEmail(t *testing.T, openEnv func(*t
 		wantDetail    string
 	}{
 		{name: "both verified", first: true, second: true},
-		{name: "earlier unverified", second: true, wantDetail: "not merged: same@example.com is not verified for the earlier user of this source with it"},
+		// The verified one takes the address, wherever it is in the
+		// source: the earlier unverified one is the duplicate, never
+		// merged into it (see TestVerifiedHolderTakesTheAddress).
+		{name: "earlier unverified", second: true, wantDetail: "not merged: same@example.com is not verified in Clerk, so it does not prove the same person; the later user of this source who has it verified is imported with it"},
 		{name: "later unverified", first: true, wantDetail: "not merged: same@example.com is not verified in Clerk"},
+		{name: "neither verified", wantDetail: "not merged: same@example.com is verified neither in Clerk nor for the earlier user of this source with it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			env := openEnv(t)
@@ -169,10 +173,26 @@ func testMergeIntoEarlierListingNeedsVerifiedEmail(t *testing.T, openEnv func(*t
 				return newSource(2, a, mkUser("user_x", "x@example.com"), mkUser("user_y", "y@example.com", unverifiedEmail), b)
 			}
 			rep, entries := previewAndRun(t, mk, env, Options{OnDuplicate: PolicyMerge})
-			e := duplicateOf(t, entries, "user_b")
+			dup, kept := "user_b", "user_a"
+			if !c.first && c.second {
+				dup, kept = kept, dup
+			}
+			e := duplicateOf(t, entries, dup)
 			u, _ := env.GetUser(ctx, "same@example.com")
 			if e.Reason != ReasonRepeatedInSource || rep.Users.Imported != 3 {
 				t.Fatalf("entry %+v, users %+v", e, rep.Users)
+			}
+			if src, _ := u.Metadata["import"].(map[string]any); src["sourceId"] != kept {
+				t.Fatalf("same@example.com is %v, want %s", u.Metadata["import"], kept)
+			}
+			if kept == "user_b" {
+				// It is the user with the OAuth account and identity.
+				if rep.Users.Merged != 0 || !strings.Contains(e.Detail, c.wantDetail) || e.Policy != PolicySkip ||
+					len(u.OAuthLinks) != 1 || u.Username != "mallory" {
+					t.Fatalf("users %+v, entry %+v, user %+v: want user_b imported whole, user_a not merged, detail %q",
+						rep.Users, e, u, c.wantDetail)
+				}
+				return
 			}
 			if c.wantDetail == "" {
 				if rep.Users.Merged != 1 || len(u.OAuthLinks) != 1 || u.Username != "mallory" {

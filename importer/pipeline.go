@@ -1,12 +1,16 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
+	gojson "github.com/goccy/go-json"
 )
 
 // readPage is one Next call's result, passed from the reader to the
@@ -61,6 +65,9 @@ func (r *runner) consume(in <-chan readPage) error {
 			}
 			return errors.New("importer: the source reader stopped unexpectedly")
 		case errors.Is(p.err, io.EOF):
+			if err := r.placeHeld(); err != nil {
+				return err
+			}
 			return r.flush()
 		case p.err != nil:
 			return p.err
@@ -86,4 +93,131 @@ func readPages(ctx context.Context, src clerk.Source, out chan<- readPage) {
 			return
 		}
 	}
+}
+
+// heldUser is a user sawUser held back: its entry and what it maps to.
+type heldUser struct {
+	e Entry
+	m mapped
+}
+
+// heldFile is a heldUser as its store's file keeps it: the entry and the
+// user to create (all the end of the source needs of it), with the
+// digest apart, as ascendkit.Digest writes no JSON of itself.
+type heldFile struct {
+	Entry  Entry
+	Email  string
+	User   ascendkit.ImportedUser
+	Digest string
+}
+
+func encodeHeld(h *heldUser) ([]byte, error) {
+	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user}
+	if p := f.User.Password; p != nil {
+		f.Digest = string(p.Digest)
+		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
+	}
+	return gojson.Marshal(&f)
+}
+
+func decodeHeld(b []byte, h *heldUser) error {
+	var f heldFile
+	d := gojson.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // metadata numbers as the source gave them
+	if err := d.Decode(&f); err != nil {
+		return err
+	}
+	if f.User.Password != nil {
+		f.User.Password.Digest = ascendkit.Digest(f.Digest)
+	}
+	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email}}
+	return nil
+}
+
+// hold keeps a user sawUser held back for placeHeld.
+func (r *runner) hold(e Entry, m mapped) error {
+	if r.held == nil {
+		r.held = newHeldStore(sealedCodec(encodeHeld, decodeHeld))
+	}
+	// Only what placeHeld reads: the same from memory as from the file.
+	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email}})
+}
+
+func (r *runner) releaseHeld() {
+	if r.held != nil {
+		r.held.release()
+	}
+}
+
+// heldChunk is how many held users placeHeld looks up at once.
+const heldChunk = 500
+
+// placeHeld places, at the end of the source, the users sawUser held
+// back, in source order: one whose address a verified user of the source
+// has taken since is a duplicate of that user (never merged into it: its
+// own address is unverified); the others are created as at their place,
+// the first of each address taking it. Their entries come now, with
+// their positions; a run writes them in its last batches.
+func (r *runner) placeHeld() error {
+	h := r.held
+	if h == nil || h.len() == 0 {
+		return nil
+	}
+	chunk := make([]heldUser, 0, heldChunk)
+	place := func() error {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		var links []ascendkit.OAuthLink
+		for i := range chunk {
+			links = append(links, chunk[i].m.user.User.OAuthLinks...)
+		}
+		byLink, err := r.env.LookupLinks(r.ctx, links)
+		if err != nil {
+			return fmt.Errorf("looking up OAuth accounts: %w", err)
+		}
+		for _, u := range chunk {
+			r.placeHeldUser(u, byLink)
+		}
+		chunk = chunk[:0]
+		if err := r.seen.check(); err != nil {
+			return err
+		}
+		if len(r.pending.Create)+len(r.pending.Merge) >= r.batchLimit {
+			return r.flush()
+		}
+		return nil
+	}
+	err := h.each(func(u *heldUser) error {
+		chunk = append(chunk, *u)
+		if len(chunk) == cap(chunk) {
+			return place()
+		}
+		return nil
+	})
+	if err == nil && len(chunk) > 0 {
+		err = place()
+	}
+	if err != nil {
+		return err
+	}
+	r.opts.OnEvent(PageRead{Fetched: r.fetched, Total: r.total,
+		Analysis: r.z.snapshot(r.fetched, r.opts.Providers), Counts: r.countsCopy()})
+	return nil
+}
+
+// placeHeldUser places one held user (see placeHeld); byLink is what the
+// environment has of its OAuth accounts.
+func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) {
+	c := r.seen.sawHeld(u.m.email)
+	e := u.e
+	if !c.repeatedEmail {
+		u.m.user.User.OAuthLinks = r.newLinks(e, u.m.user.User.OAuthLinks, byLink)
+		r.queueCreate(e, u.m)
+		return
+	}
+	e.Reason = ReasonRepeatedInSource
+	to := mergeTarget{verified: c.firstVerified, inSource: true, later: c.later}
+	e.Detail = noMerge(e, u.m.user.User.EmailVerified, false, true, to)
+	r.duplicate(e, u.m, byLink, to)
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"slices"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
@@ -31,17 +32,15 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 	defer seen.release()
 	var out []Entry
 	var byIDAt, byEmailAt []int // indexes in out of the duplicates to look up
-	pos := 0
-	err := c.each(ctx, func(cr *classRec) {
-		pos++
-		if cr.Skip != "" {
-			return
-		}
-		if cr.Banned && !opts.IncludeBanned {
+	err := c.replay(ctx, seen, opts.IncludeBanned, func(pos int, cr *classRec, reason string) {
+		if reason == ReasonBanned {
 			out = append(out, Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "skipped", Reason: ReasonBanned})
-			return
 		}
-		repeatedID, repeatedEmail, firstVerified := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID)
+	}, func(pos int, cr *classRec, uc userClaim, _ bool) {
+		if uc.held {
+			return // placed at the end of the source
+		}
+		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
 		e := Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "duplicate"}
 		var to mergeTarget
 		switch {
@@ -54,7 +53,7 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 			byEmailAt = append(byEmailAt, len(out))
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource
-			to = mergeTarget{verified: firstVerified, inSource: true}
+			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
 		default:
 			return // created
 		}
@@ -69,9 +68,6 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 		}
 		out = append(out, e)
 	})
-	if err == nil {
-		err = seen.check()
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +79,8 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 	if err := lookupExisting(ctx, out, byEmailAt, env.LookupEmails, func(e *Entry) string { return e.Email }); err != nil {
 		return nil, err
 	}
+	// The users held back were placed last (see sawUser).
+	slices.SortStableFunc(out, func(a, b Entry) int { return a.Pos - b.Pos })
 	return out, nil
 }
 

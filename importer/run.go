@@ -76,6 +76,9 @@ type runner struct {
 	// firstMalformed is the first malformed record's reason, for a source
 	// none of whose records is a Clerk user.
 	firstMalformed string
+	// held are the users sawUser held back, placed at the end of the
+	// source (see placeHeld); nil until the first.
+	held *heldStore[heldUser]
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -107,6 +110,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only), batchLimit: batchLimit,
 		mayMerge: opts.OnDuplicate == PolicyMerge || slices.Contains(slices.Collect(maps.Values(opts.Decisions)), PolicyMerge)}
 	defer r.seen.release()
+	defer r.releaseHeld()
 	r.report = Report{Mode: opts.Mode, Source: SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, Phases: opts.Phases,
 		Users: UserCounts{
 			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
@@ -330,7 +334,9 @@ func (r *runner) page(recs []clerk.Record) error {
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
-		repeatedID, repeatedEmail, firstVerified := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore)
+		em, exists := byEmail[it.m.email]
+		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID)
+		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
@@ -338,6 +344,12 @@ func (r *runner) page(recs []clerk.Record) error {
 			if passwordAssumed(u, pw) {
 				r.passwordAssumed++
 			}
+		}
+		if c.held {
+			if err := r.hold(e, it.m); err != nil {
+				return err
+			}
+			continue
 		}
 		var to mergeTarget
 		if importedBefore {
@@ -377,6 +389,9 @@ type mergeTarget struct {
 	userID   string
 	inSource bool
 	verified bool
+	// later: the user of the source with the address comes later in it
+	// (it has it verified, this one has not: see sawHeld).
+	later bool
 }
 
 // notMerged begins the Detail of a duplicate no policy merges (noMerge).
@@ -420,6 +435,9 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 	}
 	if len(where) == 2 {
 		return fmt.Sprintf(notMerged+"%s is verified neither %s nor %s, so it does not prove the same person", e.Email, where[0], where[1])
+	}
+	if to.later {
+		return fmt.Sprintf(notMerged+"%s is not verified %s, so it does not prove the same person; the later user of this source who has it verified is imported with it", e.Email, where[0])
 	}
 	return fmt.Sprintf(notMerged+"%s is not verified %s, so it does not prove the same person", e.Email, where[0])
 }
@@ -493,22 +511,63 @@ func linkConflict(e Entry, l ascendkit.OAuthLink, owner ascendkit.Match, inEnv b
 // or merged into the user with it, so the address names the user.
 func linkOf(k, email string) string { return k + "\x00" + email }
 
-// sawUser records a user of this source: whether its id and its address
-// were met before and, for an address met before, whether the user with
-// it a merge would go into (its first holder) had it verified. A listing
-// that repeats an id is dropped, so its address is not recorded: it holds
-// nothing a later user could merge into. Nor is the address of a user an
-// earlier import made (claim false): that user keeps the address it has,
-// which the environment answers for.
-func (s *seenSet) sawUser(id, email string, verified, claim bool) (repeatedID, repeatedEmail, firstVerified bool) {
+// userClaim is what the seen set says of a user of this source.
+type userClaim struct {
+	// repeatedID / repeatedEmail: the Clerk id / the address was met
+	// before (for the address: held by another user of the source).
+	repeatedID, repeatedEmail bool
+	// firstVerified: the user holding the address, which a merge would
+	// go into, has it verified; later: that user comes later in the
+	// source (this one was held).
+	firstVerified, later bool
+	// held: the user is held back until the end of the source (see
+	// sawUser), where sawHeld says whether it gets the address.
+	held bool
+}
+
+// sawUser records a user of this source at its place: whether its id and
+// its address were met before and, for an address met before, whether
+// the user with it a merge would go into (its holder) had it verified. A
+// listing that repeats an id is dropped, so its address is not recorded:
+// it holds nothing a later user could merge into. Nor is the address of a
+// user an earlier import made (claim false): that user keeps the address
+// it has, which the environment answers for.
+//
+// An unverified address proves nothing about who holds it, so a user
+// whose address is unverified does not take it from a later user who has
+// it verified: unless the address is held already or is in the
+// environment (exists: the user is a duplicate of that one whatever
+// comes later), the user is held back (held) and claims the address only
+// at the end of the source, through sawHeld, when no verified user has.
+// Such users are the few, so the rest of the source keeps its order.
+func (s *seenSet) sawUser(id, email string, verified, claim, exists bool) userClaim {
 	if s.addSeen("id", id) {
-		return true, s.hasSeen("email", email), false
+		return userClaim{repeatedID: true, repeatedEmail: s.hasSeen("email", email) || s.hasSeen("email-held", email)}
 	}
+	if claim && !verified && !exists && !s.hasSeen("email", email) {
+		s.addSeen("email-held", email) // for the detail of a repeated id
+		return userClaim{held: true}
+	}
+	return s.claim(email, verified, claim)
+}
+
+// sawHeld claims, at the end of the source, the address of a user sawUser
+// held back: a verified user of the source who has it since holds it
+// (later), else the first user held with it does.
+func (s *seenSet) sawHeld(email string) userClaim {
+	c := s.claim(email, false, true)
+	// A user held is unverified, and so was any other held before it:
+	// a verified holder came later in the source.
+	c.later = c.repeatedEmail && c.firstVerified
+	return c
+}
+
+func (s *seenSet) claim(email string, verified, claim bool) userClaim {
 	if !claim {
-		return false, s.hasSeen("email", email), !s.hasSeen("email-unverified", email)
+		return userClaim{repeatedEmail: s.hasSeen("email", email), firstVerified: !s.hasSeen("email-unverified", email)}
 	}
 	if s.addSeen("email", email) {
-		return false, true, !s.hasSeen("email-unverified", email)
+		return userClaim{repeatedEmail: true, firstVerified: !s.hasSeen("email-unverified", email)}
 	}
 	// The unverified are the few: recording them keeps the set small.
 	// (Should the set fail, check stops the run before the page is
@@ -516,7 +575,7 @@ func (s *seenSet) sawUser(id, email string, verified, claim bool) (repeatedID, r
 	if !verified {
 		s.addSeen("email-unverified", email)
 	}
-	return false, false, false
+	return userClaim{}
 }
 
 // warn reports a user imported with something left out.

@@ -1,11 +1,17 @@
 package importer
 
 import (
+	"bufio"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // hashStore holds a run's whole hashes, in the run's order. A run keeps
@@ -178,4 +184,210 @@ func (w *storeWriter) abandon() {
 	if s, err := w.finish(); err == nil {
 		s.close()
 	}
+}
+
+// heldInMemory is how many users held back (see sawUser) a store keeps in
+// memory; the others go to its temporary file. Such users are the few,
+// but a source may have any number: past this, memory would grow with
+// it. A variable so tests can walk the file path with a few users.
+var heldInMemory = 1024
+
+// heldCreate makes a heldStore's temporary file (tests replace it).
+var heldCreate = func() (*os.File, error) { return os.CreateTemp("", "ascendkit-held-*") }
+
+// heldStore keeps, in source order, the users held back until the end of
+// the source: the first heldInMemory in memory, the others in a temporary
+// file (unlinked at once where the system allows), written and read as a
+// stream by its codec.
+type heldStore[T any] struct {
+	mem   []T
+	codec heldCodec[T]
+	f     *os.File
+	name  string // still to remove at release, where unlinking failed
+	w     *bufio.Writer
+	put   func(*T) error
+	n     int // records in the file
+	err   error
+}
+
+// heldCodec writes a store's records to its file and reads them back, in
+// order: writer starts the stream; reader reads one written from the
+// start.
+type heldCodec[T any] struct {
+	writer func(io.Writer) (put func(*T) error, err error)
+	reader func(io.Reader) (next func(*T) error)
+}
+
+func newHeldStore[T any](codec heldCodec[T]) *heldStore[T] { return &heldStore[T]{codec: codec} }
+
+// gobCodec streams records with encoding/gob: for records that hold no
+// secret (the classification's, which Classified keeps the same way).
+func gobCodec[T any]() heldCodec[T] {
+	return heldCodec[T]{
+		writer: func(w io.Writer) (func(*T) error, error) {
+			enc := gob.NewEncoder(w)
+			return func(v *T) error { return enc.Encode(v) }, nil
+		},
+		reader: func(r io.Reader) func(*T) error {
+			dec := gob.NewDecoder(r)
+			return func(v *T) error { return dec.Decode(v) }
+		},
+	}
+}
+
+// sealedCodec writes each record as enc gives it, sealed with AES-GCM
+// under a key that lives only in this process's memory (made anew for
+// each store), its ordinal as the nonce: a record may carry a password
+// digest, and nothing usable is left on disk, even after a crash.
+func sealedCodec[T any](enc func(*T) ([]byte, error), dec func([]byte, *T) error) heldCodec[T] {
+	var aead cipher.AEAD
+	nonce := func(i uint64) []byte {
+		b := make([]byte, aead.NonceSize())
+		binary.LittleEndian.PutUint64(b, i)
+		return b
+	}
+	return heldCodec[T]{
+		writer: func(w io.Writer) (func(*T) error, error) {
+			key := make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return nil, err
+			}
+			block, err := aes.NewCipher(key)
+			if err != nil {
+				return nil, err
+			}
+			if aead, err = cipher.NewGCM(block); err != nil {
+				return nil, err
+			}
+			var i uint64
+			return func(v *T) error {
+				b, err := enc(v)
+				if err != nil {
+					return err
+				}
+				sealed := aead.Seal(nil, nonce(i), b, nil)
+				i++
+				var n [binary.MaxVarintLen64]byte
+				if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(sealed)))]); err != nil {
+					return err
+				}
+				_, err = w.Write(sealed)
+				return err
+			}, nil
+		},
+		reader: func(r io.Reader) func(*T) error {
+			br := bufio.NewReaderSize(r, storeChunk)
+			var buf []byte
+			var i uint64
+			return func(v *T) error {
+				size, err := binary.ReadUvarint(br)
+				if err == nil && size > heldRecordMax {
+					err = fmt.Errorf("a record of %d bytes", size)
+				}
+				if err == nil {
+					buf = slices.Grow(buf[:0], int(size))[:size]
+					_, err = io.ReadFull(br, buf)
+				}
+				var b []byte
+				if err == nil {
+					b, err = aead.Open(buf[:0], nonce(i), buf, nil)
+					i++
+				}
+				if err == nil {
+					err = dec(b, v)
+				}
+				return err
+			}
+		},
+	}
+}
+
+// heldRecordMax bounds a sealed record read back: a damaged length cannot
+// make a read allocate without bound.
+const heldRecordMax = 1 << 30
+
+// len is the number of records held.
+func (h *heldStore[T]) len() int { return len(h.mem) + h.n }
+
+// add keeps v after the records held so far.
+func (h *heldStore[T]) add(v T) error {
+	if h.err != nil {
+		return h.err
+	}
+	if h.f == nil && len(h.mem) < heldInMemory {
+		h.mem = append(h.mem, v)
+		return nil
+	}
+	if h.f == nil {
+		if err := h.open(); err != nil {
+			h.err = fmt.Errorf("keeping the users with an unverified address for the end of the source (point TMPDIR at a writable directory with free space): %w", err)
+			return h.err
+		}
+	}
+	if err := h.put(&v); err != nil {
+		h.err = fmt.Errorf("keeping a user with an unverified address for the end of the source: %w", err)
+		return h.err
+	}
+	h.n++
+	return nil
+}
+
+func (h *heldStore[T]) open() error {
+	f, err := heldCreate()
+	if err != nil {
+		return err
+	}
+	h.f = f
+	if os.Remove(f.Name()) != nil {
+		h.name = f.Name()
+	}
+	h.w = bufio.NewWriterSize(f, storeChunk)
+	h.put, err = h.codec.writer(h.w)
+	return err
+}
+
+// each calls fn for every record held, in the order they were added,
+// until fn fails.
+func (h *heldStore[T]) each(fn func(*T) error) error {
+	if h.err != nil {
+		return h.err
+	}
+	for i := range h.mem {
+		if err := fn(&h.mem[i]); err != nil {
+			return err
+		}
+	}
+	if h.f == nil {
+		return nil
+	}
+	if err := h.w.Flush(); err != nil {
+		return fmt.Errorf("keeping the users with an unverified address for the end of the source: %w", err)
+	}
+	next := h.codec.reader(bufio.NewReaderSize(io.NewSectionReader(h.f, 0, 1<<62), storeChunk))
+	for range h.n {
+		var v T
+		if err := next(&v); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("reading back the users with an unverified address from the temporary file: %w", err)
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// release frees the store and removes its file.
+func (h *heldStore[T]) release() {
+	h.mem = nil
+	if h.f != nil {
+		h.f.Close()
+		if h.name != "" {
+			os.Remove(h.name)
+		}
+		h.f, h.w, h.put = nil, nil, nil
+	}
+	h.n = 0
 }
