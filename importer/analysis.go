@@ -52,6 +52,11 @@ func (z *analyzer) add(m *mapped) {
 			z.a.NoUsableOAuth++
 			break
 		}
+		if len(m.sso) > 0 {
+			// Their SSO connection signs them in, whatever OAuth
+			// provider is enabled: never stranded.
+			break
+		}
 		// Remember which providers a social-only user can sign in with, so
 		// stranded users can be recounted for any provider set.
 		z.a.SocialOnlyByProviders[providerCombo(m.providers, m.unsupported)]++
