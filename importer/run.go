@@ -936,7 +936,7 @@ func providerWarnings(s SettingsReport) []string {
 	// (userWarnings): they are sent a password reset whatever is enabled.
 	if n := s.StrandedUsers - s.NoUsableOAuthUsers; n > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s no enabled provider to sign in with (theirs is not enabled): enable it (--providers) or magic-link, or they cannot sign in; tagged %s, they are sent no password reset.",
+			"%s no enabled provider to sign in with: enable theirs (--providers) or magic-link, or they cannot sign in (tagged %s, they get no password-reset email).",
 			countUsers(n, "social-only", "has", "have"), TagSocialOnly))
 	}
 	if s.PasswordlessUsers > 0 {

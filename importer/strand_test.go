@@ -124,7 +124,7 @@ func TestNoUsableOAuthWithOtherProviders(t *testing.T) {
 	if s := rep.Settings; s.StrandedUsers != 6+2 || s.NoUsableOAuthUsers != 6 {
 		t.Errorf("discord only: stranded %d, no usable %d; want 8, 6", s.StrandedUsers, s.NoUsableOAuthUsers)
 	}
-	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "2 social-only users have no enabled provider to sign in with (theirs is not enabled)") {
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "2 social-only users have no enabled provider to sign in with: enable theirs") {
 		t.Errorf("discord only warnings:\n%s", w)
 	}
 	// The wizard's recount agrees, whatever it is asked.

@@ -259,7 +259,8 @@ type Analysis struct {
 	// an SSO account: they are not Neither (passwordless). SignInUnknown
 	// have no password, no SSO account, and a source that does not say
 	// whether they had OAuth (clerk migrate's, a Dashboard CSV): not
-	// Neither either, as they may have signed in with Google.
+	// Neither either, as they may have signed in with Google. SocialOnly
+	// includes the NoUsableOAuth users, whose accounts cannot move.
 	Password      int `json:"password"`
 	SocialOnly    int `json:"socialOnly"`
 	Both          int `json:"both"`
