@@ -60,8 +60,9 @@ func noUsableWhy(m *mapped) string {
 }
 
 func noUsableDetail(why string) string {
+	// Outcome-neutral: a duplicate gets this entry too, and is not created.
 	return "no password, and signed in to Clerk only with OAuth accounts that do not sign in to AscendKit: " + why +
-		". Tagged " + TagNeedsPasswordReset + " (not " + TagSocialOnly + "), so the password-reset journey lets them set a password"
+		". Created, the user is tagged " + TagNeedsPasswordReset + " (not " + TagSocialOnly + "), so that the password-reset journey lets them set a password"
 }
 
 // flagged counts and lists what of a user (analyzed once) is not
@@ -85,13 +86,13 @@ func (r *runner) flagged(pos int, u *clerk.User, m *mapped) {
 		if !m.user.User.EmailVerified {
 			which = "the first listed (none is verified)"
 		}
-		e.Detail = fmt.Sprintf("primary_email_address_id %s names none of the user's %d address(es); they sign in with %s, %s",
+		e.Detail = fmt.Sprintf("primary_email_address_id %s names none of the user's %d address(es); the address used is %s, %s",
 			quoteCut(m.primaryNotFound), len(u.EmailAddresses), m.email, which)
 		r.warn(e)
 	}
 	if m.lockoutCleared {
 		e.Reason = ReasonLockoutNotKept
-		e.Detail = fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: imported unlocked, as the lockout would have ended", *u.LockoutExpiresInSeconds)
+		e.Detail = fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds)
 		r.warn(e)
 	}
 }
