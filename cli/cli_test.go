@@ -508,9 +508,21 @@ func TestEntriesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) != rep.Users.Duplicates+rep.Users.Skipped {
-		t.Fatalf("%d entries, report has %d duplicates + %d skipped", len(lines), rep.Users.Duplicates, rep.Users.Skipped)
+	// Besides the duplicates and skips, users imported with something
+	// left out are flagged (the generated oauth_x-only users: no usable
+	// OAuth account).
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e importer.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("entry %q: %v", line, err)
+		}
+		kinds[e.Kind]++
+	}
+	if kinds["duplicate"] != rep.Users.Duplicates || kinds["skipped"] != rep.Users.Skipped ||
+		kinds["warning"] != rep.Settings.NoUsableOAuthUsers || len(kinds) != 3 {
+		t.Fatalf("entries by kind %v, report has %d duplicates + %d skipped + %d without usable OAuth",
+			kinds, rep.Users.Duplicates, rep.Users.Skipped, rep.Settings.NoUsableOAuthUsers)
 	}
 }
 

@@ -23,11 +23,12 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Enroll != 2 || p.Audience != 2 {
-		t.Errorf("plan enrolls %d of %d, want 2 of 2", p.Enroll, p.Audience)
+	// Two password users, and user_x, whose only provider is unsupported.
+	if p.Enroll != 3 || p.Audience != 3 {
+		t.Errorf("plan enrolls %d of %d, want 3 of 3", p.Enroll, p.Audience)
 	}
-	want := []PlannedStep{{Day: 1, Node: "password_reset", Template: SlugPasswordReset, Emails: 2},
-		{Day: 4, Node: "password_reset_reminder", Template: SlugPasswordResetReminder, Emails: 2}}
+	want := []PlannedStep{{Day: 1, Node: "password_reset", Template: SlugPasswordReset, Emails: 3},
+		{Day: 4, Node: "password_reset_reminder", Template: SlugPasswordResetReminder, Emails: 3}}
 	if !slices.Equal(p.Steps, want) {
 		t.Errorf("steps = %+v, want %+v", p.Steps, want)
 	}
@@ -39,7 +40,7 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 			t.Errorf("problem %q: want no sender and unset resetUrl only", prob)
 		}
 	}
-	if got, want := p.Describe(), "2 emails of migration-password-reset will be sent on Day 1 (1 day from now), then up to 2 of migration-password-reset-reminder on Day 4 (2 users enrolled now)."; got != want {
+	if got, want := p.Describe(), "3 emails of migration-password-reset will be sent on Day 1 (1 day from now), then up to 3 of migration-password-reset-reminder on Day 4 (3 users enrolled now)."; got != want {
 		t.Errorf("Describe() = %q\nwant %q", got, want)
 	}
 	_, err = Activate(ctx, env, JourneyPasswordReset, now)
@@ -60,7 +61,7 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.NewlyEnrolled != 2 || res.Journey.Status != ascendkit.StatusActive || len(res.Plan.Problems) != 0 {
+	if res.NewlyEnrolled != 3 || res.Journey.Status != ascendkit.StatusActive || len(res.Plan.Problems) != 0 {
 		t.Fatalf("activation = %+v", res)
 	}
 	if p, _ := ActivationCheck(ctx, env, JourneyPasswordReset); p.Enroll != 0 || p.Steps[0].Emails != 0 || !strings.HasPrefix(p.Describe(), "No users would be enrolled now") {

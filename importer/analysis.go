@@ -24,7 +24,9 @@ func newAnalyzer() *analyzer {
 }
 
 func (z *analyzer) add(m *mapped) {
-	social := len(m.providers)+len(m.unsupported) > 0
+	// A user whose only OAuth accounts cannot be linked (no provider user
+	// id) still signed in with OAuth: not passwordless.
+	social := len(m.providers)+len(m.unsupported) > 0 || m.noUsableOAuth
 	if len(m.sso) > 0 {
 		z.a.SSO++
 		for _, c := range m.sso {
@@ -45,11 +47,19 @@ func (z *analyzer) add(m *mapped) {
 		z.a.Password++
 	case social:
 		z.a.SocialOnly++
+		if m.noUsableOAuth {
+			// Stranded whatever is enabled (but magic-link).
+			z.a.NoUsableOAuth++
+			break
+		}
+		if len(m.sso) > 0 {
+			// Their SSO connection signs them in, whatever OAuth
+			// provider is enabled: never stranded.
+			break
+		}
 		// Remember which providers a social-only user can sign in with, so
 		// stranded users can be recounted for any provider set.
-		all := append(slices.Clone(m.providers), m.unsupported...)
-		slices.Sort(all)
-		z.a.SocialOnlyByProviders[strings.Join(all, ",")]++
+		z.a.SocialOnlyByProviders[providerCombo(m.providers, m.unsupported)]++
 	case len(m.sso) > 0:
 		// SSO users sign in through their connection: they are not
 		// passwordless users who need magic-link.
@@ -71,6 +81,24 @@ func (z *analyzer) add(m *mapped) {
 	for _, p := range m.unsupported {
 		z.a.Unsupported[p]++
 	}
+}
+
+// providerCombo keys SocialOnlyByProviders: the sorted, comma-joined
+// providers.
+func providerCombo(providers, unsupported []string) string {
+	all := append(slices.Clone(providers), unsupported...)
+	slices.Sort(all)
+	return strings.Join(all, ",")
+}
+
+// noLinkLeft moves a social-only user none of whose supported accounts
+// was linked (runner.noLinkLeft) from their providers to NoUsableOAuth.
+func (z *analyzer) noLinkLeft(providers, unsupported []string) {
+	k := providerCombo(providers, unsupported)
+	if z.a.SocialOnlyByProviders[k]--; z.a.SocialOnlyByProviders[k] <= 0 {
+		delete(z.a.SocialOnlyByProviders, k)
+	}
+	z.a.NoUsableOAuth++
 }
 
 // maxSSOConnections bounds the connections the analysis names: a
@@ -121,10 +149,12 @@ func DetectedSSO(a Analysis) []string {
 // EnabledProviders is the provider set a run would enable: credentials as
 // detected, plus the override when it is non-nil (credentials too, when it
 // names it: asked for, it is not dropped for want of password users), else
-// the detected SSO providers.
+// the detected SSO providers. Credentials is detected from password users
+// and from NoUsableOAuth users, whom the import sends a password reset:
+// without it, the password they set would not sign them in.
 func EnabledProviders(a Analysis, override []string) []string {
-	var out []string
-	if a.Providers["credentials"] > 0 {
+	out := []string{}
+	if a.Providers["credentials"] > 0 || a.NoUsableOAuth > 0 {
 		out = append(out, "credentials")
 	}
 	if override != nil {
@@ -137,8 +167,10 @@ func EnabledProviders(a Analysis, override []string) []string {
 }
 
 // StrandedWith counts social-only users none of whose providers is in
-// enabled: after the move they have no way to sign in. With magic-link
-// enabled nobody is: a link to their email signs them in.
+// enabled, and the NoUsableOAuth users, whose providers sign in nobody:
+// after the move they have no way to sign in but a password they have yet
+// to set. With magic-link enabled nobody is: a link to their email signs
+// them in.
 func StrandedWith(a Analysis, enabled []string) int {
 	on := map[string]bool{}
 	for _, p := range enabled {
@@ -147,7 +179,7 @@ func StrandedWith(a Analysis, enabled []string) int {
 	if on["magic-link"] {
 		return 0
 	}
-	n := 0
+	n := a.NoUsableOAuth
 	for combo, count := range a.SocialOnlyByProviders {
 		ok := false
 		for _, p := range strings.Split(combo, ",") {

@@ -92,6 +92,8 @@ type classRec struct {
 	// OAuthUnknown: the source does not say whether the user had OAuth
 	// (mapped.oauthUnknown).
 	OAuthUnknown bool
+	// Flags: what the report counts of the user left out or changed.
+	Flags flagCounts
 }
 
 // classLink is one OAuth account of a user and whether the environment
@@ -101,6 +103,9 @@ type classLink struct {
 	Key   string
 	InEnv bool
 	Own   bool
+	// Supported: AscendKit signs in with the link's provider (see
+	// runner.noLinkLeft).
+	Supported bool
 }
 
 // envStamp is what tells that the environment changed since the read:
@@ -203,11 +208,13 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		for _, l := range m.user.User.OAuthLinks {
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
 			owner, in := byLink[k]
-			cr.Links = append(cr.Links, classLink{Key: k, InEnv: in, Own: in && byEm && owner.UserID == em.UserID})
+			_, sup := providerName(l.Provider)
+			cr.Links = append(cr.Links, classLink{Key: k, InEnv: in, Own: in && byEm && owner.UserID == em.UserID, Supported: sup})
 		}
 		cr.HadPassword, cr.Providers, cr.Unsupported = m.hadPassword, m.providers, m.unsupported
 		cr.SSO, cr.MFA, cr.Unverified = m.sso, m.mfa, len(m.unverified)
 		cr.OAuthUnknown = m.oauthUnknown
+		cr.Flags = m.flagCounts()
 		cr.Tags = m.user.User.Tags
 		cr.Login = len(m.user.Events) > 1 && m.user.Events[1].Type == EventUserLogin
 		if p := m.user.Password; p != nil {
@@ -531,8 +538,10 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
 		if !repeatedID && !atEnd { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
-				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified), oauthUnknown: cr.OAuthUnknown})
+				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified), oauthUnknown: cr.OAuthUnknown,
+				noUsableOAuth: cr.Flags.NoUsableOAuth})
 			rep.OAuthLinksUnverified += cr.Unverified
+			addFlags(&rep, cr.Flags) // as runner.flagged
 			if cr.Assumed {
 				assumed++
 			}
@@ -553,7 +562,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
 		}
 		if reason == "" {
-			links := 0
+			links, supportedLeft := 0, false
 			for _, l := range cr.Links {
 				if seen.addSeen("link", l.Key) || l.InEnv {
 					rep.OAuthLinkConflicts++
@@ -561,6 +570,12 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 				}
 				seen.addSeen("link-of", linkOf(l.Key, cr.Email))
 				links++
+				supportedLeft = supportedLeft || l.Supported
+			}
+			tags := cr.Tags
+			if strandedByLinks(cr.HadPassword, cr.Flags.NoUsableOAuth, cr.SSO, cr.Providers, supportedLeft) { // as runner.noLinkLeft
+				z.noLinkLeft(cr.Providers, cr.Unsupported)
+				tags = resetNotSocial(tags)
 			}
 			if !opts.Phases.Users {
 				return
@@ -571,14 +586,14 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if cr.Login {
 				rep.Events[EventUserLogin]++
 			}
-			for _, t := range cr.Tags {
+			for _, t := range tags {
 				rep.Tags[t]++
 			}
-			rep.Enrollments += enrollments(c.stamp.audiences, cr.Tags, cr.Banned)
+			rep.Enrollments += enrollments(c.stamp.audiences, tags, cr.Banned)
 			switch {
 			case cr.Kept:
 				rep.Passwords.Kept++
-			case slices.Contains(cr.Tags, TagNeedsPasswordReset):
+			case slices.Contains(tags, TagNeedsPasswordReset):
 				rep.Passwords.NeedsReset++
 			}
 			if cr.Hasher != "" {
@@ -625,6 +640,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		rep.Warnings = append(rep.Warnings, a)
 	}
 	rep.Warnings = append(rep.Warnings, w[tailAt:tailAt+c.tail]...)
+	if opts.Phases.Users { // as runner.settings
+		rep.Warnings = append(rep.Warnings, dataWarnings(&rep)...)
+	}
 	if opts.Phases.Settings {
 		rep.Settings = SettingsFor(z.snapshot(u.Fetched, opts.Providers), b.Settings.Before, opts.Providers)
 		rep.Warnings = append(rep.Warnings, SettingsWarnings(rep.Settings)...)

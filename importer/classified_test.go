@@ -37,7 +37,7 @@ func recountSource() *shortTotalSource {
 	md5 := mkUser("user_md5", "md5@example.com", withPassword)
 	md5.PasswordHasher, md5.PasswordDigest = "md5", "5f4dcc3b5aa765d61d8327deb882cf99"
 	sso := mkUser("user_sso", "sso@corp.example", func(u *clerk.User) {
-		u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_okta"}}
+		u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_okta", Active: true, Verification: &clerk.Verification{Status: "verified"}, SAMLConnection: &clerk.Connection{Active: true}}}
 		u.TOTPEnabled = true
 	})
 	unv := mkUser("user_unv", "unv@example.com", withOAuth("oauth_github"))

@@ -175,11 +175,11 @@ func TestExternalAccountVerification(t *testing.T) {
 
 func TestSSOAndMFA(t *testing.T) {
 	u := mkUser("u1", "ada@acme.example")
-	u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_okta", EmailAddress: "ada@acme.example",
-		SAMLConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example"}}}
+	u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_okta", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"},
+		SAMLConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example", Active: true}}}
 	u.EnterpriseAccounts = []clerk.EnterpriseAccount{
-		{Provider: "oidc_custom", EmailAddress: "ada@acme.example", EnterpriseConnection: &clerk.Connection{Domains: []string{"corp.example"}}},
-		{Provider: "saml_okta", EmailAddress: "ada@acme.example", EnterpriseConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example"}},
+		{Provider: "oidc_custom", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"}, EnterpriseConnection: &clerk.Connection{Domains: []string{"corp.example"}, Active: true}},
+		{Provider: "saml_okta", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"}, EnterpriseConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example", Active: true}},
 	}
 	m := mapOK(t, u)
 	if !slices.Equal(m.sso, []string{"oidc_custom (corp.example)", "saml_okta (acme.example)"}) {
@@ -277,7 +277,7 @@ func testRunIdentities(t *testing.T, openEnv func(*testing.T) ascendkit.Environm
 		{Provider: "oauth_github", ProviderUserID: "gh-full", Verification: &clerk.Verification{Status: "unverified"}},
 	}
 	sso := mkUser("user_sso", "sso@acme.example")
-	sso.EnterpriseAccounts = []clerk.EnterpriseAccount{{Provider: "saml_okta", EnterpriseConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example"}}}
+	sso.EnterpriseAccounts = []clerk.EnterpriseAccount{{Provider: "saml_okta", Active: true, Verification: &clerk.Verification{Status: "verified"}, EnterpriseConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example", Active: true}}}
 	phoneOnly := mkUser("user_phone", "")
 	phoneOnly.PhoneNumbers = []clerk.PhoneNumber{{ID: "p", PhoneNumber: "+14155552671"}}
 	userOnly := mkUser("user_name", "")
@@ -372,7 +372,8 @@ func TestSSOConnectionsBounded(t *testing.T) {
 	for i := range maxSSOConnections + 50 {
 		u := mkUser("u", "a@example.com")
 		// No connection domain: each user's email domain names it.
-		u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_custom", EmailAddress: fmt.Sprintf("a@tenant%d.example", i)}}
+		u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_custom", EmailAddress: fmt.Sprintf("a@tenant%d.example", i), Active: true, Verification: &clerk.Verification{Status: "verified"},
+			SAMLConnection: &clerk.Connection{Active: true}}}
 		m := mapOK(t, u)
 		z.add(&m)
 	}

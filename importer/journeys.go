@@ -133,7 +133,7 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 		},
 		{
 			Name:        JourneyPasswordReset,
-			Description: "Users who had a password: Day 1 password reset → Day 4 reminder (skipped once they log in).",
+			Description: "Users who had a password, or whose OAuth sign-in does not carry over: Day 1 password reset → Day 4 reminder (skipped once they log in).",
 			Audience:    ascendkit.Audience{Tag: TagNeedsPasswordReset},
 			Entry:       "start",
 			Nodes: []ascendkit.Node{

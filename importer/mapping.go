@@ -52,6 +52,24 @@ type mapped struct {
 	// accounts (clerk.User.OAuthUnknown) and has none for them, so having
 	// none says nothing of how they signed in.
 	oauthUnknown bool
+	// noUsableOAuth: the user had no password and no SSO, and signed in
+	// to Clerk with OAuth accounts none of which signs them in to
+	// AscendKit (noUsableWhy says why): they get the password-reset path
+	// instead of the social-only tag. Set by mapping (unsupported
+	// providers, accounts without a provider user id) or, for a user
+	// whose every supported account another user has, by noLinkLeft.
+	noUsableOAuth bool
+	noUsableWhy   string
+	// ssoUnusable describes the SAML / enterprise accounts left out of
+	// sso ("provider (domain): why"): inactive, unverified, or without an
+	// active connection, nobody signs in through them.
+	ssoUnusable []string
+	// primaryNotFound is a primary_email_address_id that names none of
+	// the user's addresses ("" when it names one or is not given).
+	primaryNotFound string
+	// lockoutCleared: locked in Clerk by a lockout that expires (failed
+	// attempts), which is not carried over as a lasting lock.
+	lockoutCleared bool
 }
 
 // maxMillis is the last millisecond of year 9999: later times cannot be
@@ -86,7 +104,9 @@ func unsupportedName(clerkProvider, name string) string {
 }
 
 // primaryEmail picks the address whose id is primary_email_address_id (array
-// order is not a promise), else the first one.
+// order is not a promise), else the first one. When that id names none of
+// the addresses (primaryNotFound), the first verified one is taken before
+// the first: the user is to sign in with an address they proved they hold.
 func primaryEmail(u *clerk.User) *clerk.EmailAddress {
 	if len(u.EmailAddresses) == 0 {
 		return nil
@@ -97,8 +117,27 @@ func primaryEmail(u *clerk.User) *clerk.EmailAddress {
 				return &u.EmailAddresses[i]
 			}
 		}
+		for i := range u.EmailAddresses {
+			if verified(u.EmailAddresses[i].Verification) && strings.TrimSpace(u.EmailAddresses[i].EmailAddress) != "" {
+				return &u.EmailAddresses[i]
+			}
+		}
 	}
 	return &u.EmailAddresses[0]
+}
+
+// primaryNotFound is the user's primary_email_address_id when it names
+// none of their addresses, else "".
+func primaryNotFound(u *clerk.User) string {
+	if u.PrimaryEmailAddressID == nil || len(u.EmailAddresses) == 0 {
+		return ""
+	}
+	for i := range u.EmailAddresses {
+		if u.EmailAddresses[i].ID == *u.PrimaryEmailAddressID {
+			return ""
+		}
+	}
+	return *u.PrimaryEmailAddressID
 }
 
 // primaryPhone is primaryEmail for phone numbers.
@@ -407,17 +446,50 @@ func connectionName(accountProvider string, c *clerk.Connection, email string) s
 	return provider + " (" + domain + ")"
 }
 
-// ssoConnections lists a user's SAML and enterprise connections, once each.
-func ssoConnections(u *clerk.User) []string {
-	var out []string
+// ssoConnections lists a user's SAML and enterprise connections that sign
+// them in, once each; unusable describes the accounts that do not
+// ("provider (domain): why", see ssoUnusable), which are treated as
+// absent, as unverified OAuth accounts are.
+func ssoConnections(u *clerk.User) (out, unusable []string) {
+	add := func(provider string, active bool, v *clerk.Verification, c *clerk.Connection, email string) {
+		name := connectionName(provider, c, email)
+		if why := ssoUnusable(active, v, c); why != "" {
+			unusable = append(unusable, name+": "+why)
+			return
+		}
+		out = append(out, name)
+	}
 	for _, a := range u.SAMLAccounts {
-		out = append(out, connectionName(a.Provider, a.SAMLConnection, a.EmailAddress))
+		add(a.Provider, a.Active, a.Verification, a.SAMLConnection, a.EmailAddress)
 	}
 	for _, a := range u.EnterpriseAccounts {
-		out = append(out, connectionName(a.Provider, a.EnterpriseConnection, a.EmailAddress))
+		add(a.Provider, a.Active, a.Verification, a.EnterpriseConnection, a.EmailAddress)
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Compact(out), unusable
+}
+
+// ssoUnusable says why nobody signs in through an SSO account, or "": it
+// is not active (Clerk's active, which its API always sends), Clerk never
+// verified it, or its connection is missing or turned off. Such an
+// account is no evidence of an SSO sign-in, and its connection needs no
+// setting up.
+func ssoUnusable(active bool, v *clerk.Verification, c *clerk.Connection) string {
+	switch {
+	case !active:
+		return "the account is not active"
+	case !verified(v):
+		status := "none"
+		if v != nil && strings.TrimSpace(v.Status) != "" {
+			status = quoteCut(v.Status)
+		}
+		return "the account is not verified (status " + status + ")"
+	case c == nil:
+		return "the account has no connection"
+	case !c.Active:
+		return "its connection is not active"
+	}
+	return ""
 }
 
 func verified(v *clerk.Verification) bool { return v != nil && v.Status == "verified" }
@@ -472,6 +544,11 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	}
 	m.email = email
 	m.hadPassword = u.PasswordEnabled
+	m.primaryNotFound = primaryNotFound(u)
+	// A lockout that expires is Clerk's answer to failed attempts, over
+	// once it runs out; carried over as a lock, nothing would clear it.
+	// Without an expiry (null) it is a lock someone set, and kept.
+	m.lockoutCleared = u.Locked && u.LockoutExpiresInSeconds != nil && *u.LockoutExpiresInSeconds >= 0
 
 	au := ascendkit.User{
 		Email:           email,
@@ -479,7 +556,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		EmailVerified:   verified(pe.Verification),
 		CreatedAt:       now,
 		Banned:          u.Banned,
-		Locked:          u.Locked,
+		Locked:          u.Locked && !m.lockoutCleared,
 		Username:        noNUL(strings.TrimSpace(deref(u.Username))),
 		ExternalID:      noNUL(strings.TrimSpace(deref(u.ExternalID))),
 		PrivateMetadata: u.PrivateMetadata,
@@ -573,14 +650,19 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 			m.unsupported = append(m.unsupported, key)
 		}
 	}
-	m.sso = ssoConnections(u)
+	m.sso, m.ssoUnusable = ssoConnections(u)
 	m.mfa = u.TOTPEnabled || u.BackupCodeEnabled || u.TwoFactorEnabled || len(u.Passkeys) > 0
 
 	hasOAuth := len(m.providers)+len(m.unsupported) > 0
 	m.oauthUnknown = u.OAuthUnknown && len(u.ExternalAccounts) == 0
+	if !u.PasswordEnabled && len(m.sso) == 0 && len(m.providers) == 0 && (len(m.unsupported) > 0 || m.droppedLinks > 0) {
+		// Their OAuth sign-in does not carry over: only a password they
+		// set (the reset path) or magic-link lets them in.
+		m.noUsableOAuth, m.noUsableWhy = true, noUsableWhy(&m)
+	}
 	au.Tags = make([]string, 1, 4) // at most four, and keepPassword swaps one
 	au.Tags[0] = TagClerk
-	if u.PasswordEnabled {
+	if u.PasswordEnabled || m.noUsableOAuth {
 		au.Tags = append(au.Tags, TagNeedsPasswordReset)
 	} else if hasOAuth {
 		au.Tags = append(au.Tags, TagSocialOnly)

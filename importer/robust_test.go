@@ -75,7 +75,8 @@ func TestBadAndConflictingLinks(t *testing.T) {
 		t.Fatalf("warnings = %v, want %v (per mode)", reasons, want)
 	}
 	c, _ := env.GetUser(ctx, "c@example.com")
-	if len(c.OAuthLinks) != 0 || !slices.Equal(c.Tags, []string{TagClerk, TagSocialOnly}) {
+	// c's only account is a's: their OAuth sign-in does not carry over.
+	if len(c.OAuthLinks) != 0 || !slices.Equal(c.Tags, []string{TagClerk, TagNeedsPasswordReset}) {
 		t.Fatalf("c = %+v", c)
 	}
 }

@@ -363,6 +363,7 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 		if e.Reason == "" {
 			it.m.user.User.OAuthLinks = r.newLinks(e, it.m.user.User.OAuthLinks, byLink)
+			r.noLinkLeft(e, &it.m)
 			r.queueCreate(e, it.m)
 		} else {
 			e.Detail = noMerge(e, it.m.user.User.EmailVerified, repeatedID, repeatedEmail, to)
@@ -663,6 +664,7 @@ func (r *runner) analyze(pos int, u *clerk.User, m *mapped) {
 		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPhoneInvalid,
 			Detail: fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone))})
 	}
+	r.flagged(pos, u, m)
 }
 
 func (r *runner) queueCreate(e Entry, m mapped) {
@@ -911,12 +913,16 @@ func (r *runner) settings() error {
 		s.After = s.Before
 		// What the users written need (SSO set up, MFA enrolled again) and
 		// who was left out is said whatever the phase.
-		w := userWarnings(SettingsFor(a, s.Before, r.opts.Providers))
+		w := append(dataWarnings(&r.report), userWarnings(SettingsFor(a, s.Before, r.opts.Providers))...)
 		r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 		return nil
 	}
 	*s = SettingsFor(a, s.Before, r.opts.Providers)
-	w := SettingsWarnings(*s)
+	var w []string
+	if r.opts.Phases.Users {
+		w = dataWarnings(&r.report)
+	}
+	w = append(w, SettingsWarnings(*s)...)
 	r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 	if r.opts.Mode != ModeRun {
 		return nil
@@ -958,6 +964,7 @@ func SettingsFor(a Analysis, before, override []string) SettingsReport {
 		s.PasswordlessUsers = a.Neither
 	}
 	s.SignInUnknownUsers = a.SignInUnknown
+	s.NoUsableOAuthUsers = a.NoUsableOAuth
 	s.ProviderUsers = maps.Clone(a.Providers)
 	if s.ProviderUsers == nil {
 		s.ProviderUsers = map[string]int{}
@@ -993,8 +1000,9 @@ func WarningsFor(rep Report, phases Phases) []string {
 		drop = append(drop, providerWarnings(rep.Settings)...)
 	}
 	if !phases.Users && rep.Phases.Users {
-		// No user is created, so no digest goes unkept.
+		// No user is created, so no digest goes unkept, nor anything else.
 		drop = append(drop, hasherWarnings(rep.Passwords.UnsupportedHasher)...)
+		drop = append(drop, dataWarnings(&rep)...)
 	}
 	if len(drop) == 0 {
 		return rep.Warnings
@@ -1006,9 +1014,12 @@ func WarningsFor(rep Report, phases Phases) []string {
 // sign in with the providers the run enables.
 func providerWarnings(s SettingsReport) []string {
 	var out []string
-	if s.StrandedUsers > 0 {
+	// The NoUsableOAuthUsers among the stranded have their own warning
+	// (userWarnings): they are sent a password reset whatever is enabled.
+	if n := s.StrandedUsers - s.NoUsableOAuthUsers; n > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s no enabled provider to sign in with (theirs is unsupported or not enabled); they will need a password reset or magic-link.", countUsers(s.StrandedUsers, "social-only", "has", "have")))
+			"%s no enabled provider to sign in with: enable theirs (--providers) or magic-link, or they cannot sign in (tagged %s, they get no password-reset email).",
+			countUsers(n, "social-only", "has", "have"), TagSocialOnly))
 	}
 	if s.PasswordlessUsers > 0 {
 		out = append(out, fmt.Sprintf(
@@ -1025,6 +1036,16 @@ func userWarnings(s SettingsReport) []string {
 		out = append(out, fmt.Sprintf(
 			"%s in through SAML or enterprise SSO (tagged %s): set up these connections in AscendKit before they sign in: %s.",
 			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, firstOf(s.SSOConnections, 10)))
+	}
+	if n := s.NoUsableOAuthUsers; n > 0 {
+		then := "magic-link (--providers …,magic-link) would let them in before that"
+		if slices.Contains(s.After, "magic-link") {
+			then = "until then they can sign in with magic-link"
+		}
+		out = append(out, fmt.Sprintf(
+			"%s in to Clerk only with OAuth accounts that do not sign in to AscendKit (a provider it does not support, an account without a provider user id, or one another user has): "+
+				"their OAuth sign-in does not carry over, so they are tagged %s and the password-reset journey lets them set a password; %s (listed in --entries as %s).",
+			countUsers(n, "", "signed", "signed"), TagNeedsPasswordReset, then, ReasonNoUsableOAuth))
 	}
 	if s.MFAUsers > 0 {
 		out = append(out, fmt.Sprintf(

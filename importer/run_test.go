@@ -179,7 +179,8 @@ func testPreviewThenRunAgree(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	if pre.OAuthLinks != 4 {
 		t.Errorf("oauthLinks = %d, want 4 (social 1, both 2, x 1; duplicates skipped)", pre.OAuthLinks)
 	}
-	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 2, TagPasswordKept: 0, TagSocialOnly: 2, TagSSO: 0, TagMFAReenroll: 0}
+	// user_x's only provider (oauth_x) is unsupported: the reset path.
+	wantTags := map[string]int{TagClerk: 5, TagNeedsPasswordReset: 3, TagPasswordKept: 0, TagSocialOnly: 1, TagSSO: 0, TagMFAReenroll: 0}
 	if !reflect.DeepEqual(pre.Tags, wantTags) {
 		t.Errorf("tags = %v, want %v", pre.Tags, wantTags)
 	}
@@ -389,8 +390,8 @@ func testIncludeBannedNotEnrolled(t *testing.T, openEnv func(*testing.T) ascendk
 	if rep.Users.Imported != 7 || rep.Users.SkippedReasons[ReasonBanned] != 0 {
 		t.Fatalf("users = %+v", rep.Users)
 	}
-	if rep.Enrollments != 6+2 {
-		t.Fatalf("enrolled on import = %d, want 6 announcements (banned user excluded) and 2 password resets", rep.Enrollments)
+	if rep.Enrollments != 6+3 {
+		t.Fatalf("enrolled on import = %d, want 6 announcements (banned user excluded) and 3 password resets (user_x's OAuth does not carry over)", rep.Enrollments)
 	}
 	b, _ := env.GetUser(ctx, "banned@example.com")
 	if !b.Banned {
@@ -495,8 +496,8 @@ func TestUsersPhaseWarnsAboutItsUsers(t *testing.T) {
 	mfa := mkUser("user_mfa", "mfa@example.com", withPassword)
 	mfa.TOTPEnabled, mfa.TwoFactorEnabled = true, true
 	sso := mkUser("user_sso", "sso@example.com")
-	sso.SAMLAccounts = []clerk.SAMLAccount{{ID: "samlacc_1", Provider: "saml_okta", EmailAddress: "sso@example.com",
-		SAMLConnection: &clerk.Connection{ID: "samlc_1", Domain: "example.com", Provider: "saml_okta"}}}
+	sso.SAMLAccounts = []clerk.SAMLAccount{{ID: "samlacc_1", Provider: "saml_okta", EmailAddress: "sso@example.com", Active: true, Verification: &clerk.Verification{Status: "verified"},
+		SAMLConnection: &clerk.Connection{ID: "samlc_1", Domain: "example.com", Provider: "saml_okta", Active: true}}}
 	rep := run(t, newSource(10, mfa, sso), env, Options{Mode: ModeRun, Phases: Phases{Users: true}})
 	w := strings.Join(rep.Warnings, "\n")
 	for _, want := range []string{TagMFAReenroll, TagSSO} {

@@ -61,6 +61,19 @@ const (
 	// A merge's public_metadata key the user merged into has with
 	// another value: the user's value stays.
 	ReasonMetadataKept = "metadata_kept"
+	// A user with no password and no SSO whose OAuth accounts do not sign
+	// them in to AscendKit (unsupported providers, accounts without a
+	// provider user id, or linked to another user): tagged
+	// TagNeedsPasswordReset instead of TagSocialOnly.
+	ReasonNoUsableOAuth = "no_usable_oauth"
+	// A SAML or enterprise account that is not active or not verified,
+	// or whose connection is missing or not active: not an SSO sign-in.
+	ReasonSSOUnusable = "sso_account_unusable"
+	// A primary_email_address_id that names none of the user's
+	// addresses: the first verified one (else the first) is used.
+	ReasonPrimaryEmailNotFound = "primary_email_not_found"
+	// A lockout that expires (failed sign-in attempts), not carried over.
+	ReasonLockoutNotKept = "lockout_not_kept"
 )
 
 // Tags put on imported users.
@@ -147,6 +160,21 @@ type Report struct {
 	// user merged into has with other values (each a warning entry). A
 	// preview counts none: it does not read the users merged into.
 	MetadataKept int `json:"metadataKept"`
+	// OAuthLinksInvalid counts external accounts not linked because they
+	// have no usable provider or provider user id (entries
+	// ReasonLinkInvalid); PhonesInvalid counts users whose primary phone
+	// is not kept (ReasonPhoneInvalid).
+	OAuthLinksInvalid int `json:"oauthLinksInvalid"`
+	PhonesInvalid     int `json:"phonesInvalid"`
+	// SSOAccountsUnusable counts SAML and enterprise accounts not taken as
+	// SSO sign-ins (ReasonSSOUnusable).
+	SSOAccountsUnusable int `json:"ssoAccountsUnusable"`
+	// PrimaryEmailsNotFound counts users whose primary_email_address_id
+	// names none of their addresses (ReasonPrimaryEmailNotFound).
+	PrimaryEmailsNotFound int `json:"primaryEmailsNotFound"`
+	// LockoutsCleared counts users locked out for a while in Clerk who
+	// are imported unlocked (ReasonLockoutNotKept).
+	LockoutsCleared int `json:"lockoutsCleared"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's
@@ -201,8 +229,13 @@ type SettingsReport struct {
 	// Unsupported counts users per Clerk provider AscendKit cannot enable.
 	Unsupported map[string]int `json:"unsupported"`
 	// StrandedUsers are social-only users none of whose providers is
-	// enabled after the run (in the After set).
+	// enabled after the run (in the After set), NoUsableOAuthUsers
+	// included, unless magic-link is enabled.
 	StrandedUsers int `json:"strandedUsers"`
+	// NoUsableOAuthUsers had no password and no SSO, and OAuth accounts
+	// none of which signs them in to AscendKit (Analysis.NoUsableOAuth):
+	// tagged for the password reset, whatever is enabled.
+	NoUsableOAuthUsers int `json:"noUsableOAuthUsers"`
 	// PasswordlessUsers had neither a password nor an OAuth account in
 	// Clerk (email code or link sign-in): they need magic-link.
 	PasswordlessUsers int `json:"passwordlessUsers"`
@@ -236,7 +269,8 @@ type Analysis struct {
 	// an SSO account: they are not Neither (passwordless). SignInUnknown
 	// have no password, no SSO account, and a source that does not say
 	// whether they had OAuth (clerk migrate's, a Dashboard CSV): not
-	// Neither either, as they may have signed in with Google.
+	// Neither either, as they may have signed in with Google. SocialOnly
+	// includes the NoUsableOAuth users, whose accounts cannot move.
 	Password      int `json:"password"`
 	SocialOnly    int `json:"socialOnly"`
 	Both          int `json:"both"`
@@ -254,8 +288,15 @@ type Analysis struct {
 	// SocialOnlyByProviders counts social-only users by the sorted,
 	// comma-joined set of providers they have (AscendKit names for
 	// supported ones, Clerk names otherwise); StrandedWith uses it to
-	// recount stranded users for another provider set.
+	// recount stranded users for another provider set. NoUsableOAuth
+	// users are not in it.
 	SocialOnlyByProviders map[string]int `json:"socialOnlyByProviders"`
+	// NoUsableOAuth counts the social-only users none of whose OAuth
+	// accounts signs them in to AscendKit, whatever is enabled: their
+	// providers are unsupported, their accounts have no provider user id,
+	// or (users created) another user has each supported one. They are
+	// tagged TagNeedsPasswordReset and stranded unless magic-link is on.
+	NoUsableOAuth int `json:"noUsableOAuth"`
 	// SSO counts users with SAML or enterprise accounts (not skipped);
 	// SSOConnections counts them per "provider (domain)".
 	SSO            int            `json:"sso"`

@@ -53,6 +53,9 @@ type User struct {
 	UpdatedAt          Millis              `json:"updated_at"`
 	Banned             bool                `json:"banned"`
 	Locked             bool                `json:"locked"`
+	// LockoutExpiresInSeconds is what remains of a lockout after failed
+	// sign-in attempts; null on a locked user means it never expires.
+	LockoutExpiresInSeconds *int64 `json:"lockout_expires_in_seconds"`
 	// OAuthUnknown says the record does not tell whether the user has
 	// OAuth accounts: a flat record without external_accounts (`clerk
 	// migrate`, migration-script and Clerk support exports) or a
@@ -135,6 +138,9 @@ type Connection struct {
 	Domain   string   `json:"domain"`
 	Domains  []string `json:"domains"`
 	Provider string   `json:"provider"`
+	// Active is false for a connection turned off in Clerk: nobody signs
+	// in through it.
+	Active bool `json:"active"`
 }
 
 // SAMLAccount is a user's account at a SAML connection.

@@ -1,0 +1,175 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// flagCounts is what the report counts of one user imported with
+// something left out or changed; Classified keeps it per user so that
+// Recount counts the same (addFlags).
+type flagCounts struct {
+	// InvalidLinks: external accounts without a usable provider or
+	// provider user id; UnusableSSO: SAML / enterprise accounts nobody
+	// signs in through (mapped.ssoUnusable).
+	InvalidLinks, UnusableSSO int
+	// BadPhone: the primary phone is not kept; PrimaryNotFound: the
+	// primary email id named none of the addresses; LockoutCleared: a
+	// lockout that expires is not kept.
+	BadPhone, PrimaryNotFound, LockoutCleared bool
+	// NoUsableOAuth: mapping found no OAuth account that signs the user
+	// in (mapped.noUsableOAuth); a conflict can add one later.
+	NoUsableOAuth bool
+}
+
+func (m *mapped) flagCounts() flagCounts {
+	return flagCounts{InvalidLinks: m.droppedLinks, UnusableSSO: len(m.ssoUnusable), BadPhone: m.badPhone != "",
+		PrimaryNotFound: m.primaryNotFound != "", LockoutCleared: m.lockoutCleared, NoUsableOAuth: m.noUsableOAuth}
+}
+
+// addFlags counts one user's flags in the report.
+func addFlags(rep *Report, f flagCounts) {
+	rep.OAuthLinksInvalid += f.InvalidLinks
+	rep.SSOAccountsUnusable += f.UnusableSSO
+	if f.BadPhone {
+		rep.PhonesInvalid++
+	}
+	if f.PrimaryNotFound {
+		rep.PrimaryEmailsNotFound++
+	}
+	if f.LockoutCleared {
+		rep.LockoutsCleared++
+	}
+}
+
+// noUsableWhy says why a mapped user's OAuth accounts do not sign them
+// in (mapped.noUsableOAuth).
+func noUsableWhy(m *mapped) string {
+	var why []string
+	if len(m.unsupported) > 0 {
+		why = append(why, strings.Join(m.unsupported, ", ")+", which AscendKit does not support")
+	}
+	if m.droppedLinks > 0 {
+		why = append(why, fmt.Sprintf("%d account(s) without a usable provider or provider_user_id (see %s)", m.droppedLinks, ReasonLinkInvalid))
+	}
+	return noUsableDetail(strings.Join(why, "; and "))
+}
+
+func noUsableDetail(why string) string {
+	// Outcome-neutral: a duplicate gets this entry too, and is not created.
+	return "no password, and signed in to Clerk only with OAuth accounts that do not sign in to AscendKit: " + why +
+		". Created, the user is tagged " + TagNeedsPasswordReset + " (not " + TagSocialOnly + "), so that the password-reset journey lets them set a password"
+}
+
+// flagged counts and lists what of a user (analyzed once) is not
+// imported as the source has it, beyond what analyze reports.
+func (r *runner) flagged(pos int, u *clerk.User, m *mapped) {
+	addFlags(&r.report, m.flagCounts())
+	e := Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name}
+	if m.noUsableOAuth {
+		e.Reason, e.Detail = ReasonNoUsableOAuth, m.noUsableWhy
+		r.warn(e)
+	}
+	if len(m.ssoUnusable) > 0 {
+		e.Reason = ReasonSSOUnusable
+		e.Detail = fmt.Sprintf("%d SAML or enterprise account(s) not counted as an SSO sign-in: %s",
+			len(m.ssoUnusable), strings.Join(m.ssoUnusable, "; "))
+		r.warn(e)
+	}
+	if m.primaryNotFound != "" {
+		e.Reason = ReasonPrimaryEmailNotFound
+		which := "the first verified one"
+		if !m.user.User.EmailVerified {
+			which = "the first listed (none is verified)"
+		}
+		e.Detail = fmt.Sprintf("primary_email_address_id %s names none of the user's %d address(es); the address used is %s, %s",
+			quoteCut(m.primaryNotFound), len(u.EmailAddresses), m.email, which)
+		r.warn(e)
+	}
+	if m.lockoutCleared {
+		e.Reason = ReasonLockoutNotKept
+		e.Detail = fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds)
+		r.warn(e)
+	}
+}
+
+// noLinkLeft gives the password-reset path to a user to create who
+// signed in to Clerk only through supported OAuth accounts, none of which
+// is linked (another user has each: see newLinks). Their OAuth sign-in
+// does not carry over, as for a user of unsupported providers.
+func (r *runner) noLinkLeft(e Entry, m *mapped) {
+	left := slices.ContainsFunc(m.user.User.OAuthLinks, func(l ascendkit.OAuthLink) bool {
+		_, ok := providerName(l.Provider)
+		return ok
+	})
+	if !strandedByLinks(m.hadPassword, m.noUsableOAuth, m.sso, m.providers, left) {
+		return
+	}
+	m.noUsableOAuth = true
+	m.noUsableWhy = noUsableDetail("every account with a supported provider (" + strings.Join(m.providers, ", ") +
+		") is linked to another user (see " + ReasonLinkConflict + ")")
+	m.user.User.Tags = resetNotSocial(m.user.User.Tags)
+	r.z.noLinkLeft(m.providers, m.unsupported)
+	e.Reason, e.Detail = ReasonNoUsableOAuth, m.noUsableWhy
+	r.warn(e)
+}
+
+// strandedByLinks reports a user without password or SSO who had
+// supported OAuth accounts and has no link of a supported provider left
+// (supportedLeft false).
+func strandedByLinks(hadPassword, noUsable bool, sso, providers []string, supportedLeft bool) bool {
+	return !hadPassword && !noUsable && len(sso) == 0 && len(providers) > 0 && !supportedLeft
+}
+
+// resetNotSocial is tags with the social-only tag turned into the
+// password-reset one.
+func resetNotSocial(tags []string) []string {
+	tags = slices.Clone(tags)
+	if i := slices.Index(tags, TagSocialOnly); i >= 0 {
+		tags[i] = TagNeedsPasswordReset
+	} else if !slices.Contains(tags, TagNeedsPasswordReset) {
+		tags = append(tags, TagNeedsPasswordReset)
+	}
+	return tags
+}
+
+// dataWarnings are the warnings about what of the users is not imported as
+// the source has it (the counts addFlags makes); a run appends them just
+// before the settings' (see Classified.finish), and only with the users
+// phase.
+func dataWarnings(rep *Report) []string {
+	var out []string
+	if n := rep.OAuthLinksInvalid; n > 0 {
+		out = append(out, fmt.Sprintf("%s without a usable provider or provider_user_id cannot be linked (listed in --entries as %s).",
+			countOf(n, "external account", "external accounts"), ReasonLinkInvalid))
+	}
+	if n := rep.PhonesInvalid; n > 0 {
+		out = append(out, fmt.Sprintf("%s primary phone number that is not an international (E.164) number: not kept (listed in --entries as %s).",
+			countUsers(n, "", "has a", "have a"), ReasonPhoneInvalid))
+	}
+	if n := rep.SSOAccountsUnusable; n > 0 {
+		out = append(out, fmt.Sprintf("%s not active or not verified in Clerk, or without an active connection: not counted as SSO sign-ins, nor their connections as ones to set up (listed in --entries as %s).",
+			countOf(n, "SAML or enterprise account is", "SAML or enterprise accounts are"), ReasonSSOUnusable))
+	}
+	if n := rep.PrimaryEmailsNotFound; n > 0 {
+		out = append(out, fmt.Sprintf("%s a primary_email_address_id that names none of their addresses: they sign in with their first verified address (else the first listed) instead (listed in --entries as %s).",
+			countUsers(n, "", "has", "have"), ReasonPrimaryEmailNotFound))
+	}
+	if n := rep.LockoutsCleared; n > 0 {
+		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while after failed sign-in attempts: imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",
+			countUsers(n, "", "was", "were"), ReasonLockoutNotKept))
+	}
+	return out
+}
+
+// countOf reads "1 thing" / "3 things".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Thousands(n) + " " + many
+}
