@@ -109,10 +109,14 @@ type heldFile struct {
 	Email  string
 	User   ascendkit.ImportedUser
 	Digest string
+	// What noLinkLeft reads of a user to create.
+	HadPassword, NoUsableOAuth  bool
+	SSO, Providers, Unsupported []string
 }
 
 func encodeHeld(h *heldUser) ([]byte, error) {
-	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user}
+	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user, HadPassword: h.m.hadPassword, NoUsableOAuth: h.m.noUsableOAuth,
+		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported}
 	if p := f.User.Password; p != nil {
 		f.Digest = string(p.Digest)
 		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
@@ -130,7 +134,8 @@ func decodeHeld(b []byte, h *heldUser) error {
 	if f.User.Password != nil {
 		f.User.Password.Digest = ascendkit.Digest(f.Digest)
 	}
-	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email}}
+	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email, hadPassword: f.HadPassword, noUsableOAuth: f.NoUsableOAuth,
+		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported}}
 	return nil
 }
 
@@ -140,7 +145,8 @@ func (r *runner) hold(e Entry, m mapped) error {
 		r.held = newHeldStore(sealedCodec(encodeHeld, decodeHeld))
 	}
 	// Only what placeHeld reads: the same from memory as from the file.
-	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email}})
+	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email, hadPassword: m.hadPassword,
+		noUsableOAuth: m.noUsableOAuth, sso: m.sso, providers: m.providers, unsupported: m.unsupported}})
 }
 
 func (r *runner) releaseHeld() {
@@ -213,6 +219,7 @@ func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) {
 	e := u.e
 	if !c.repeatedEmail {
 		u.m.user.User.OAuthLinks = r.newLinks(e, u.m.user.User.OAuthLinks, byLink)
+		r.noLinkLeft(e, &u.m)
 		r.queueCreate(e, u.m)
 		return
 	}
