@@ -73,7 +73,9 @@ type classRec struct {
 	// Verified: the address is verified in Clerk; EnvVerified: in the
 	// environment's user with it (see noMerge).
 	Verified, EnvVerified bool
-	Links                 []classLink
+	// Unmarked: the source gives the address no status (mapped.markedUnverified).
+	Unmarked bool
+	Links    []classLink
 	// What the analysis counts.
 	HadPassword            bool
 	Providers, Unsupported []string
@@ -205,6 +207,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		_, cr.ByID = byID[cr.ID]
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
+		cr.Unmarked = !cr.Verified && !m.markedUnverified
 		for _, l := range m.user.User.OAuthLinks {
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
 			owner, in := byLink[k]
@@ -484,7 +487,7 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			skipped(pos, cr, reason)
 			return
 		}
-		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail)
+		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail || cr.Unmarked)
 		placed(pos, cr, uc, false)
 		if uc.held && heldErr == nil {
 			heldErr = held.add(heldRec{Pos: pos, Rec: *cr})

@@ -26,9 +26,12 @@ var SupportedProviders = []string{"credentials", "magic-link", "google", "github
 // mapped is a Clerk user turned into what the environment stores, plus the
 // facts the analysis and the duplicate check need.
 type mapped struct {
-	user        ascendkit.ImportedUser
-	email       string
-	hadPassword bool
+	user  ascendkit.ImportedUser
+	email string
+	// markedUnverified: the source gives the address a status, and it is
+	// not verified.
+	markedUnverified bool
+	hadPassword      bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or
 	// custom_<name> for custom providers). Both come from verified
@@ -543,6 +546,11 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		return m, ReasonBanned, ""
 	}
 	m.email = email
+	// An address the source marks unverified may lose to a later verified
+	// holder (see sawUser); one the source says nothing about (Clerk
+	// support's flat JSON) is no less proven than any other of that
+	// source, so its user is not held back for it.
+	m.markedUnverified = pe.Verification != nil && !verified(pe.Verification)
 	m.hadPassword = u.PasswordEnabled
 	m.primaryNotFound = primaryNotFound(u)
 	// A lockout that expires is Clerk's answer to failed attempts, over

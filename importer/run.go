@@ -335,7 +335,8 @@ func (r *runner) page(recs []clerk.Record) error {
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
 		em, exists := byEmail[it.m.email]
-		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID)
+		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
+		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID || unmarked)
 		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
@@ -536,9 +537,10 @@ type userClaim struct {
 //
 // An unverified address proves nothing about who holds it, so a user
 // whose address is unverified does not take it from a later user who has
-// it verified: unless the address is held already or is in the
+// it verified: unless the address is held already, is in the
 // environment (exists: the user is a duplicate of that one whatever
-// comes later), the user is held back (held) and claims the address only
+// comes later) or has no status in the source (exists too: no user of
+// such a source has it verified), the user is held back (held) and claims the address only
 // at the end of the source, through sawHeld, when no verified user has.
 // Such users are the few, so the rest of the source keeps its order.
 func (s *seenSet) sawUser(id, email string, verified, claim, exists bool) userClaim {

@@ -482,3 +482,27 @@ func pairAt[T any](l [2][]T, i int) [2]any {
 	}
 	return out
 }
+
+// TestUnmarkedAddressesAreNotHeld: a source that gives addresses no
+// status (Clerk support's flat JSON) has no verified holder to wait for,
+// so its users keep their place: the first keeps a shared address, and
+// entries come in source order, as a run writes them.
+func TestUnmarkedAddressesAreNotHeld(t *testing.T) {
+	unmarked := func(u *clerk.User) { u.EmailAddresses[0].Verification = nil }
+	src := newSource(2, // user_u3 on the next page
+		mkUser("user_u1", "x@example.com", unmarked),
+		mkUser("user_u2", "X@example.com", unmarked),
+		mkUser("user_u3", "not an address", unmarked),
+	)
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		var order []string
+		run(t, src.clone(), openEnv(t), Options{Mode: mode, OnEvent: func(ev Event) {
+			if e, ok := ev.(EntryFound); ok {
+				order = append(order, e.Entry.SourceID)
+			}
+		}})
+		if !slices.Equal(order, []string{"user_u2", "user_u3"}) {
+			t.Errorf("%s: entries in the order %v, want user_u2 (a duplicate at its place) then user_u3", mode, order)
+		}
+	}
+}
