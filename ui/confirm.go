@@ -444,8 +444,11 @@ func (s *confirmScreen) summaryLines(fromTo string, gaps, compact bool) []string
 	if len(r.Settings.Unsupported) > 0 {
 		settings = append(settings, labeled(st.Warning, "unsupported ", countList(r.Settings.Unsupported), st.Warning, sw)...)
 	}
-	if r.Settings.StrandedUsers > 0 {
-		settings = append(settings, st.Warning.Render(plural(r.Settings.StrandedUsers, "stranded user", "stranded users")))
+	if n := r.Settings.StrandedUsers - r.Settings.NoUsableOAuthUsers; n > 0 {
+		settings = append(settings, st.Warning.Render(plural(n, "stranded user", "stranded users")))
+	}
+	if n := r.Settings.NoUsableOAuthUsers; n > 0 {
+		settings = append(settings, st.Warning.Render(fmtInt(n)+" OAuth not carried over"))
 	}
 	if r.Settings.PasswordlessUsers > 0 {
 		settings = append(settings, st.Warning.Render(fmtInt(r.Settings.PasswordlessUsers)+" need magic-link"))

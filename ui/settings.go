@@ -397,8 +397,13 @@ func (s *settingsScreen) View() string {
 		}
 		b.WriteString(st.Warning.Render("⚠ Unsupported providers: "+strings.Join(parts, ", ")) + "\n")
 	}
-	if set.StrandedUsers > 0 {
-		b.WriteString(st.Warning.Render("⚠ "+plural(set.StrandedUsers, "stranded user", "stranded users")+": social-only with no enabled provider") + "\n")
+	// As the CLI's warnings: users whose OAuth cannot move are stranded
+	// whatever is enabled and have a line of their own.
+	if n := set.StrandedUsers - set.NoUsableOAuthUsers; n > 0 {
+		b.WriteString(st.Warning.Render("⚠ "+plural(n, "stranded user", "stranded users")+": social-only with no enabled provider") + "\n")
+	}
+	if n := set.NoUsableOAuthUsers; n > 0 {
+		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+plural(n, "user", "users")+" whose OAuth does not carry over (unsupported provider or unusable account): sent a password reset", s.width, 2)) + "\n")
 	}
 	if set.PasswordlessUsers > 0 {
 		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)) + "\n")

@@ -193,10 +193,18 @@ func TestSettingsOverrideMatchesImporter(t *testing.T) {
 			!slices.Equal(got.Providers, exp.Providers) || !slices.Equal(got.After, exp.After) {
 			t.Fatalf("%s: screen %+v, importer %+v", what, got, exp)
 		}
-		if exp.StrandedUsers > 0 {
-			d.mustSee(plural(exp.StrandedUsers, "stranded user", "stranded users"))
+		// Users whose OAuth cannot move have a line of their own, as in
+		// the importer's warnings.
+		if n := exp.StrandedUsers - exp.NoUsableOAuthUsers; n > 0 {
+			d.mustSee(plural(n, "stranded user", "stranded users"))
 		} else if strings.Contains(d.view(), "stranded") {
 			t.Fatalf("%s: no stranded users, screen:\n%s", what, d.view())
+		}
+		if got.NoUsableOAuthUsers != exp.NoUsableOAuthUsers {
+			t.Fatalf("%s: screen %d users whose OAuth does not carry over, importer %d", what, got.NoUsableOAuthUsers, exp.NoUsableOAuthUsers)
+		}
+		if n := exp.NoUsableOAuthUsers; n > 0 {
+			d.mustSee(plural(n, "user", "users") + " whose OAuth does not carry over")
 		}
 	}
 	check("detected")
