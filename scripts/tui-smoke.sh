@@ -113,8 +113,12 @@ keys Space
 wait_gone "same as --providers"
 keys Enter
 wait_for "Duplicates and skipped users"
+# The first tab after "all" is "flagged" (users imported with something
+# left out: nothing to merge); the next is the first duplicate reason.
 keys Tab
 wait_for "default for duplicates"
+keys Tab
+wait_for "showing 41 of 118"
 keys Space
 wait_for "merge 1)"
 shot 3-duplicates
