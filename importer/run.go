@@ -417,9 +417,9 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 	case e.Reason == ReasonAlreadyImported:
 		return "" // never merged (see duplicate): nothing to explain
 	case repeatedID && !repeatedEmail && e.Reason == ReasonRepeatedInSource:
-		return fmt.Sprintf(notMerged+"this Clerk user is listed again in the source, here with the address %s; only its first listing is imported, this one's data is dropped", e.Email)
+		return fmt.Sprintf(notMerged+"this Clerk user is listed again in the source, here with the address %s; only its first listing counts, this one's data is dropped", e.Email)
 	case repeatedID:
-		return notMerged + "this Clerk user is listed again in the source; only its first listing is imported, this one's data is dropped"
+		return notMerged + "this Clerk user is listed again in the source; only its first listing counts, this one's data is dropped"
 	}
 	var where []string
 	if !verified {
