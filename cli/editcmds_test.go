@@ -135,6 +135,11 @@ func testTemplateUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 	os.WriteFile(big, []byte(strings.Repeat("x", maxBodyBytes+1)), 0o600)
 	empty := filepath.Join(h.dir, "empty.txt")
 	os.WriteFile(empty, []byte("\ufeff \n"), 0o600)
+	latin1 := filepath.Join(h.dir, "latin1.txt")
+	os.WriteFile(latin1, []byte("Gr\xfc\xdfe {{userName}}\n"), 0o600)
+	escapes := filepath.Join(h.dir, "escapes.txt")
+	os.WriteFile(escapes, []byte("Hello\n\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\n"), 0o600)
+	hidden := "control, invisible or direction-changing characters, which would show in the emails other than they read here"
 	for _, c := range []struct {
 		args []string
 		code int
@@ -150,9 +155,27 @@ func testTemplateUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 		{[]string{slug, "--body-html", "<p>x</p>", "--body-html-file", html}, 2, "give one"},
 		{[]string{slug, "--body-html-file", "-", "--body-text-file", "-"}, 2, "only one can read stdin"},
 		{[]string{slug, "--body-text-file", filepath.Join(h.dir, "missing.txt")}, 1, "missing.txt"},
-		{[]string{slug, "--body-html-file", big}, 2, "larger than 1024 KiB"},
-		{[]string{slug, "--body-text-file", empty}, 2, "is empty"},
+		// A file read and found unusable is a broken file (1), as a
+		// missing one is; a bad flag value is a usage error (2).
+		{[]string{slug, "--body-html-file", big}, 1, "larger than 1024 KiB"},
+		{[]string{slug, "--body-text-file", empty}, 1, "is empty"},
+		{[]string{slug, "--body-text-file", latin1}, 1, "latin1.txt is not UTF-8 text"},
+		{[]string{slug, "--body-text-file", escapes}, 1, "escapes.txt: it contains " + hidden + " (U+001B at line 2, column 1)"},
 		{[]string{slug, "--body-text", "a\x00b"}, 2, "not UTF-8 text"},
+		// Hidden characters are refused as --app-name and set-vars
+		// refuse them; bodies keep line breaks and tabs only.
+		{[]string{slug, "--subject", "Your invoice\u202efdp.exe"}, 2, "--subject: it contains " + hidden + ` (U+202E after "Your invoice")`},
+		{[]string{slug, "--subject", "Reset your pass\u00adword"}, 2, "--subject: it contains " + hidden + " (U+00AD"},
+		{[]string{slug, "--subject", "Hi\u2028there"}, 2, "--subject: it contains " + hidden},
+		{[]string{slug, "--name", "Announce\u202egnp.exe"}, 2, "--name: it contains " + hidden},
+		{[]string{slug, "--name", "Announce\u200b"}, 2, "--name: it contains " + hidden},
+		{[]string{slug, "--subject", strings.Repeat("é", 500)}, 2, "--subject is 1000 bytes long: at most 998"},
+		{[]string{slug, "--subject", strings.Repeat("x", 100<<10)}, 2, "--subject is 102400 bytes long"},
+		{[]string{slug, "--name", strings.Repeat("n", 201)}, 2, "--name is 201 characters long: at most 200"},
+		{[]string{slug, "--body-html", "<p>\x1b]0;pwned\x07</p>"}, 2, "--body-html: it contains " + hidden + ` (U+001B after "<p>")`},
+		{[]string{slug, "--body-text", "Ding\a"}, 2, "--body-text: it contains " + hidden},
+		{[]string{slug, "--body-text", "Hi\u0085there"}, 2, "--body-text: it contains " + hidden},
+		{[]string{slug, "--body-text", "Hi \u202e{{userName}}"}, 2, "--body-text: it contains " + hidden},
 		{[]string{"no-such-template", "--subject", "x"}, 1, "not found"},
 		{[]string{}, 2, "accepts 1 arg"},
 	} {
@@ -165,14 +188,21 @@ func testTemplateUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 		t.Errorf("the refusals changed the template: %+v, was %+v", s, v4)
 	}
 
-	// Names are printed clean on the terminal; JSON escapes bidi controls.
-	r = h.ok("template", "update", slug, "--name", "Announce\u202egnp.exe")
-	if strings.Contains(r.stdout, "\u202e") || !strings.Contains(r.stdout, "Announcegnp.exe") {
-		t.Errorf("human output of a name with a bidi override: %q", r.stdout)
+	// What real copy holds is kept: a subject at RFC 5322's limit, emoji
+	// joined by a ZWJ, right-to-left marks and isolates in a body, tabs
+	// and CRLF line breaks. JSON escapes the bidi characters.
+	subject := strings.Repeat("s", importer.MaxSubjectBytes-len(" 👩‍💻")) + " 👩‍💻"
+	r = h.ok("template", "update", slug, "--subject", subject, "--name", "Announce 👨‍👩‍👧", "--json")
+	if !strings.Contains(r.stdout, "Announce 👨‍👩‍👧") {
+		t.Errorf("a name with a joined emoji: %q", r.stdout)
 	}
-	r = h.ok("template", "update", slug, "--name", "Announce\u202e2", "--json")
-	if strings.Contains(r.stdout, "\u202e") || !strings.Contains(r.stdout, `Announce\u202e2`) {
-		t.Errorf("JSON of a name with a bidi override: %q", r.stdout)
+	body := "שלום \u200f{{userName}}\u200f,\r\n\tsee \u2067אתר\u2069 👩‍💻"
+	r = h.ok("template", "update", slug, "--body-text", body, "--json")
+	if strings.Contains(r.stdout, "\u2067") || !strings.Contains(r.stdout, `\u2067`) {
+		t.Errorf("JSON of a body with a bidi isolate: %q", r.stdout)
+	}
+	if s := current(); s.Subject != subject || s.BodyText != body {
+		t.Errorf("kept %q %q, want %q %q", s.Subject, s.BodyText, subject, body)
 	}
 	var list []map[string]any
 	h.json(&list, "template", "list", "--query", slug)
@@ -335,6 +365,17 @@ func testJourneyNodeAndTransitionList(t *testing.T, newHarness func(*testing.T) 
 		if len(nodes) == 0 || !reflect.DeepEqual(nodes, full.Nodes) {
 			t.Fatalf("%s: node list %+v, journey show %+v", j.Name, nodes, full.Nodes)
 		}
+		// The JSON marks the entry node, as the table does.
+		var marked []struct {
+			ID    string
+			Entry *bool
+		}
+		h.json(&marked, "journey", "node", "list", j.ID)
+		for i, n := range marked {
+			if n.ID != nodes[i].ID || n.Entry == nil || *n.Entry != (n.ID == full.Entry) {
+				t.Errorf("%s: node %d of the JSON is %q, entry %v; the journey starts at %q", j.Name, i, n.ID, n.Entry, full.Entry)
+			}
+		}
 		r := h.ok("journey", "node", "list", j.Name) // by name, as journey show takes it
 		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 		if len(lines) != len(nodes)+1 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(r.stderr, fmt.Sprintf("%d nodes in %s", len(nodes), j.Name)) {
@@ -450,5 +491,124 @@ func TestTemplateWarningsWithoutJourney(t *testing.T) {
 	}
 	if len(senders) != 0 || !reflect.DeepEqual(warnings, want) {
 		t.Errorf("senders %v, warnings %q; want none and %q", senders, warnings, want)
+	}
+}
+
+func TestTemplateUpdateChecks(t *testing.T) { eachBackend(t, testTemplateUpdateChecks) }
+
+// testTemplateUpdateChecks: what an update would send other than meant is
+// reported (braces that make no variable, a body left on the old copy)
+// or, on an active journey, refused; template show shows both bodies.
+func testTemplateUpdateChecks(t *testing.T, newHarness func(*testing.T) *harness) {
+	h := newHarness(t)
+	h.ok("import", "clerk", "run", "--file", writeClerkFile(t, h.dir, twoUsers))
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	announce := created.Journeys[0]
+	const slug = "migration-reminder"
+	type updated struct {
+		shownTemplate
+		Warnings []string
+	}
+	update := func(stdin string, args ...string) (updated, result) {
+		t.Helper()
+		r := h.run(stdin, append([]string{"template", "update", slug, "--json"}, args...)...)
+		var up updated
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &up) != nil {
+			t.Fatalf("template update %q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		for _, w := range up.Warnings {
+			if !strings.Contains(r.stderr, "warning: "+w) {
+				t.Errorf("warning %q is in the JSON only, not on stderr:\n%s", w, r.stderr)
+			}
+		}
+		return up, r
+	}
+
+	// 1. Braces that make no variable are sent as written: each place is
+	// named with the text around it, in the part it is in.
+	up, _ := update("", "--body-text", "Hi {{userName}}, sign in at {{loginUrl} or {appName}} {{{appName}}}.\n\nThanks, the team",
+		"--subject", "{appName}: sign in")
+	want := []string{
+		`subject: braces that make no {{variable}} in "{appName}: sign in": only {{name}} is filled, the rest is sent as written`,
+		`text body: braces that make no {{variable}} in "…rName}}, sign in at {{loginUrl} or {appName}} {{{appName}}}. Thanks…": only {{name}} is filled, the rest is sent as written`,
+	}
+	for _, w := range want {
+		if !slices.Contains(up.Warnings, w) {
+			t.Errorf("warnings %q lack %q", up.Warnings, w)
+		}
+	}
+	// CSS braces and a brace next to a name that is no variable are not
+	// taken for one (the text body still is).
+	up, _ = update("", "--body-html", "<style>p{color:red} a { color: blue }</style><p>Hi {{ userName }} {x}</p>", "--subject", "Sign in to {{appName}}")
+	for _, w := range up.Warnings {
+		if strings.HasPrefix(w, "subject:") || strings.HasPrefix(w, "HTML body:") {
+			t.Errorf("warning for braces that are fine: %q", w)
+		}
+	}
+
+	// 3. One body changed without the other: the other is quoted, and
+	// template show prints both, labelled.
+	if !slices.ContainsFunc(up.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, `only the HTML body was given: the text part still says "Hi {{userName}}, sign in at {{loginUrl} or`) &&
+			strings.HasSuffix(w, ": update --body-text too, or recipients whose mail client shows text see the old copy")
+	}) {
+		t.Errorf("no warning that the text body keeps the old copy: %q", up.Warnings)
+	}
+	up, _ = update("", "--body-text", "Plain {{userName}}")
+	if !slices.ContainsFunc(up.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, `only the text body was given: the HTML part still says "p{color:red} a { color: blue } Hi {{ userName }} {x}"`)
+	}) {
+		t.Errorf("no warning that the HTML body keeps the old copy: %q", up.Warnings)
+	}
+	up, _ = update("", "--body-text", "Plain {{userName}}!", "--body-html", up.BodyHTML)
+	if slices.ContainsFunc(up.Warnings, func(w string) bool { return strings.HasPrefix(w, "only the") }) {
+		t.Errorf("warning of a body left behind when both were given: %q", up.Warnings)
+	}
+	// Shown cleaned on the terminal, complete in the JSON.
+	update("", "--body-html", "<p>\u2067Hi\u2069 <b>{{userName}}</b></p>")
+	show := h.ok("template", "show", slug).stdout
+	for _, part := range []string{"--- text body ---\nPlain {{userName}}!\n", "--- HTML body ---\n<p>Hi <b>{{userName}}</b></p>\n", "--- rendered HTML ---\n<p>Hi <b>"} {
+		if !strings.Contains(show, part) {
+			t.Errorf("template show lacks %q:\n%s", part, show)
+		}
+	}
+	var shown shownTemplate
+	h.json(&shown, "template", "show", slug)
+	if shown.BodyHTML != "<p>\u2067Hi\u2069 <b>{{userName}}</b></p>" || shown.BodyText != "Plain {{userName}}!" {
+		t.Errorf("template show --json: %+v", shown)
+	}
+
+	// An active journey refuses an update that would send a variable
+	// empty, naming the journey, its users and the fix; nothing changes.
+	var act struct{ NewlyEnrolled int }
+	h.json(&act, "journey", "activate", announce.ID, "--yes")
+	if act.NewlyEnrolled == 0 {
+		t.Fatal("activation enrolled nobody")
+	}
+	r := h.run("", "template", "update", slug, "--subject", "Your code: {{promo}}")
+	fix := fmt.Sprintf("`ascendkit journey set-vars %s --node reminder --var promo=<value>`", announce.ID)
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, fmt.Sprintf(`ACTIVE journey "Migration announcement" (%s), %s still in it: node reminder would send {{promo}} empty`, announce.ID, counted(act.NewlyEnrolled, "user"))) ||
+		!strings.Contains(r.stderr, fix) || !strings.Contains(r.stderr, "nothing was changed") || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("update adding an unset variable to an active journey: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var after shownTemplate
+	h.json(&after, "template", "show", slug)
+	if after != shown {
+		t.Errorf("the refused update changed the template: %+v, was %+v", after, shown)
+	}
+	// --force writes it, with the same words as a warning; the variable
+	// set first (the fix given), nothing is refused or warned.
+	up, _ = update("", "--subject", "Your code: {{promo}}", "--force")
+	if up.Version != shown.Version+1 || !slices.ContainsFunc(up.Warnings, func(w string) bool { return strings.HasPrefix(w, `ACTIVE journey "Migration announcement"`) }) {
+		t.Errorf("forced update: v%d, warnings %q", up.Version, up.Warnings)
+	}
+	// A gap forced earlier does not block unrelated updates.
+	update("", "--name", "Reminder")
+	h.ok("journey", "set-vars", announce.ID, "--node", "reminder", "--var", "discount=10%")
+	up, _ = update("", "--subject", "{{discount}} off, {{promo}}")
+	if len(up.Warnings) != 1 || !strings.HasPrefix(up.Warnings[0], "{{promo}} is not set on node reminder") {
+		t.Errorf("warnings %q, want only promo's", up.Warnings)
 	}
 }

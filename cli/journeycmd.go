@@ -199,14 +199,17 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 					}
 					return printJSON(g.io.Out, out)
 				}
+				// Both bodies, labelled: an update may change one only, and
+				// each is what some recipients read.
 				w := g.io.Out
-				fmt.Fprintf(w, "%s  %s (v%d, %s)\nSubject: %s\n\n%s\n", t.ID, termtext.Clean(t.Name), t.Version, t.Category,
-					termtext.Clean(t.Subject), termtext.CleanBlock(t.BodyText))
+				fmt.Fprintf(w, "%s  %s (v%d, %s)\nSubject: %s\n\n--- text body ---\n%s\n\n--- HTML body ---\n%s\n", t.ID, termtext.Clean(t.Name), t.Version, t.Category,
+					termtext.Clean(t.Subject), termtext.CleanBlock(t.BodyText), termtext.CleanBlock(t.BodyHTML))
 				if u == nil {
 					return nil
 				}
 				r := importer.Render(t, *u, vars)
-				fmt.Fprintf(w, "\n--- rendered for %s ---\nSubject: %s\n\n%s\n", termtext.Clean(u.Email), termtext.Clean(r.Subject), termtext.CleanBlock(r.Text))
+				fmt.Fprintf(w, "\n--- rendered for %s ---\nSubject: %s\n\n%s\n\n--- rendered HTML ---\n%s\n", termtext.Clean(u.Email), termtext.Clean(r.Subject),
+					termtext.CleanBlock(r.Text), termtext.CleanBlock(r.HTML))
 				if len(r.Missing) > 0 {
 					fmt.Fprintf(w, "\nWARNING: missing variables (rendered empty): %s\n", strings.Join(r.Missing, ", "))
 				}

@@ -39,7 +39,11 @@ func (o *journeyNodeListOptions) run(cmd *cobra.Command, ref string) error {
 			nodes = []ascendkit.Node{}
 		}
 		if o.json {
-			return printJSON(o.g.io.Out, nodes)
+			listed := make([]listedNode, len(nodes))
+			for i, n := range nodes {
+				listed[i] = listedNode{Node: n, Entry: n.ID == j.Entry}
+			}
+			return printJSON(o.g.io.Out, listed)
 		}
 		tw := tabwriter.NewWriter(o.g.io.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tACTION\tTEMPLATE\tFROM\tVARIABLES")
@@ -58,6 +62,13 @@ func (o *journeyNodeListOptions) run(cmd *cobra.Command, ref string) error {
 		fmt.Fprintf(o.g.io.ErrOut, "%s in %s (%s)\n", counted(len(nodes), "node"), termtext.Clean(j.Name), j.ID)
 		return nil
 	})
+}
+
+// listedNode is a node as `journey node list --json` prints it: with
+// whether the journey starts there, as the table marks it.
+type listedNode struct {
+	ascendkit.Node
+	Entry bool `json:"entry"`
 }
 
 // journeyTransitionListOptions are the flags of `journey transition list`.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"regexp"
@@ -33,6 +34,7 @@ type templateUpdateOptions struct {
 	bodyTextFile string
 	name         string
 	category     string
+	force        bool
 	json         bool
 }
 
@@ -48,7 +50,9 @@ the template use the new version for every email from now on.
 Fields not given keep their value. A body is read from a file with
 --body-html-file / --body-text-file ("-" reads stdin). {{variables}} that
 would render empty (not a user field, and not set on the journey nodes
-that send the template) are reported as warnings.`,
+that send the template), braces that are no {{variable}} and a body
+changed without the other are reported as warnings. An update that would
+send a variable empty from an active journey is refused unless --force.`,
 		Example: "  ascendkit template update migration-announcement --subject \"We're moving to AscendKit\"\n" +
 			"  ascendkit template update tpl_123 --body-html-file announcement.html --body-text-file announcement.txt",
 		Args: cobra.ExactArgs(1),
@@ -62,6 +66,7 @@ that send the template) are reported as warnings.`,
 	f.StringVar(&o.bodyTextFile, "body-text-file", "", `read the plain-text body from this file ("-": stdin)`)
 	f.StringVar(&o.name, "name", "", "the template's name (as lists show it)")
 	f.StringVar(&o.category, "category", "", "marketing or transactional")
+	f.BoolVar(&o.force, "force", false, "update even if an active journey would send a variable empty")
 	f.BoolVar(&o.json, "json", false, "print the new version and its warnings as JSON")
 	return cmd
 }
@@ -87,6 +92,15 @@ func (o *templateUpdateOptions) fields(cmd *cobra.Command) ([]templateField, err
 		}
 		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
 			return usageErr("--%s must be one line of text without control characters", flag)
+		}
+		if err := importer.ValidateTemplateLine(v); err != nil {
+			return usageErr("--%s: %v", flag, err)
+		}
+		if flag == "subject" && len(v) > importer.MaxSubjectBytes {
+			return usageErr("--subject is %d bytes long: at most %d (RFC 5322's limit on a mail header line; inboxes show far fewer)", len(v), importer.MaxSubjectBytes)
+		}
+		if n := utf8.RuneCountInString(v); flag == "name" && n > importer.MaxTemplateNameRunes {
+			return usageErr("--name is %d characters long: at most %d", n, importer.MaxTemplateNameRunes)
 		}
 		out = append(out, templateField{field, v, cur})
 		return nil
@@ -122,19 +136,24 @@ func (o *templateUpdateOptions) fields(cmd *cobra.Command) ([]templateField, err
 		case !inline && !fromFile:
 			continue
 		}
-		v, src := b.value, "--"+b.flag
+		// A bad --body-* is a usage error (2); a file that holds no
+		// usable body is a broken file (1), as the README's exit codes say.
+		v, src, bad := b.value, "--"+b.flag, usageErr
 		if fromFile {
 			var err error
 			if v, err = readBody(o.g.io, b.file); err != nil {
 				return nil, err
 			}
-			src = "--" + b.fileFlag + " " + b.file
+			src, bad = "--"+b.fileFlag+" "+b.file, failure
 		}
 		if strings.TrimSpace(v) == "" {
-			return nil, usageErr("%s is empty: give the new body (a body cannot be removed)", src)
+			return nil, bad("%s is empty: give the new body (a body cannot be removed)", src)
 		}
 		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-			return nil, usageErr("%s is not UTF-8 text", src)
+			return nil, bad("%s is not UTF-8 text", src)
+		}
+		if err := importer.ValidateTemplateBody(v); err != nil {
+			return nil, bad("%s: %v", src, err)
 		}
 		out = append(out, templateField{b.field, v, b.cur})
 	}
@@ -161,9 +180,14 @@ func readBody(ios *IO, path string) (string, error) {
 		return "", &exitError{code: ExitError, err: fmt.Errorf("reading %s: %w", path, err)}
 	}
 	if len(b) > maxBodyBytes {
-		return "", usageErr("%s is larger than %d KiB: not an email body", path, maxBodyBytes>>10)
+		return "", failure("%s is larger than %d KiB: not an email body", path, maxBodyBytes>>10)
 	}
 	return string(bytes.TrimPrefix(b, []byte("\ufeff"))), nil
+}
+
+// failure is an error that exits 1: the input was read and is unusable.
+func failure(format string, a ...any) error {
+	return &exitError{code: ExitError, err: fmt.Errorf(format, a...)}
 }
 
 // templateUpdated is the JSON of `template update`: the new version,
@@ -197,37 +221,50 @@ func (o *templateUpdateOptions) run(cmd *cobra.Command, ref string) error {
 			return err
 		}
 		next := ascendkit.Template{ID: cur.ID}
+		after := cur // the template as the update leaves it
 		var changed []string
+		given := map[string]bool{}
 		for _, f := range fields {
+			given[f.name] = true
 			if f.value == f.cur(cur) {
 				continue
 			}
 			changed = append(changed, f.name)
 			switch f.name {
 			case "subject":
-				next.Subject = f.value
+				next.Subject, after.Subject = f.value, f.value
 			case "name":
-				next.Name = f.value
+				next.Name, after.Name = f.value, f.value
 			case "category":
-				next.Category = f.value
+				next.Category, after.Category = f.value, f.value
 			case "bodyHtml":
-				next.BodyHTML = f.value
+				next.BodyHTML, after.BodyHTML = f.value, f.value
 			case "bodyText":
-				next.BodyText = f.value
+				next.BodyText, after.BodyText = f.value, f.value
 			}
 		}
 		if len(changed) == 0 {
 			return &exitError{code: ExitError, err: fmt.Errorf("template %s (v%d) already has these values: nothing changed, no new version made", cur.ID, cur.Version)}
 		}
+		// Checked before writing: an active journey refuses the update
+		// that would send one of its variables empty, as activation does.
+		check, err := checkTemplate(ctx, env, cur, after)
+		if err != nil {
+			return err
+		}
+		if len(check.refusals) > 0 && !o.force {
+			return &exitError{code: ExitError, err: fmt.Errorf("%s\nnothing was changed: set the variables first, or pass --force to update anyway", strings.Join(check.refusals, "\n"))}
+		}
+		warnings := check.warnings
+		if o.force {
+			warnings = append(check.refusals, warnings...)
+		}
+		warnings = append(warnings, bodyDrift(cur, given)...)
 		up, err := env.UpdateTemplate(ctx, next)
 		if err != nil {
 			return err
 		}
-		senders, warnings, err := templateWarnings(ctx, env, up)
-		if err != nil {
-			return err
-		}
-		res := templateUpdated{Template: up, PreviousVersion: cur.Version, Changed: changed, Warnings: warnings, SentBy: senders}
+		res := templateUpdated{Template: up, PreviousVersion: cur.Version, Changed: changed, Warnings: warnings, SentBy: check.senders}
 		for _, w := range warnings {
 			fmt.Fprintf(o.g.io.ErrOut, "warning: %s\n", termtext.Clean(w))
 		}
@@ -237,6 +274,39 @@ func (o *templateUpdateOptions) run(cmd *cobra.Command, ref string) error {
 		printTemplateUpdated(o.g.io.Out, res)
 		return nil
 	})
+}
+
+// bodyDrift warns when an update gives one body and not the other: the
+// other keeps the old copy, which the recipients whose mail client shows
+// that part read.
+func bodyDrift(cur ascendkit.Template, given map[string]bool) []string {
+	var part, old, flag string
+	switch {
+	case given["bodyHtml"] && !given["bodyText"] && strings.TrimSpace(cur.BodyText) != "":
+		part, old, flag = "text", cur.BodyText, "--body-text"
+	case given["bodyText"] && !given["bodyHtml"] && strings.TrimSpace(cur.BodyHTML) != "":
+		part, old, flag = "HTML", htmlText(cur.BodyHTML), "--body-html"
+	default:
+		return nil
+	}
+	return []string{fmt.Sprintf("only the %s body was given: the %s part still says %q: update %s too, or recipients whose mail client shows %s see the old copy",
+		map[string]string{"text": "HTML", "HTML": "text"}[part], part, opening(old, 60), flag, part)}
+}
+
+var tagPattern = regexp.MustCompile(`<[^>]*>`)
+
+// htmlText is the text an HTML body reads as, near enough to quote it.
+func htmlText(s string) string {
+	return html.UnescapeString(tagPattern.ReplaceAllString(s, " "))
+}
+
+// opening is the first n characters of s on one line, with … if cut.
+func opening(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 func printTemplateUpdated(w io.Writer, res templateUpdated) {
@@ -258,12 +328,30 @@ func printTemplateUpdated(w io.Writer, res templateUpdated) {
 // including what the renderer does not take for a variable.
 var placeholderPattern = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
+// templateCheck is what checkTemplate finds.
+type templateCheck struct {
+	senders  []templateSender
+	warnings []string
+	// refusals are the variables an active journey would newly send
+	// empty, each with the journey, its users and the fix.
+	refusals []string
+}
+
 // templateWarnings lists the journey nodes that send t and what of t
-// would not render: placeholders that are not variables (sent as
-// written) and variables with no value where the template is sent
-// (rendered empty), found by rendering as those nodes do.
+// would not render (see checkTemplate).
 func templateWarnings(ctx context.Context, env ascendkit.Environment, t ascendkit.Template) ([]templateSender, []string, error) {
-	warnings := []string{}
+	c, err := checkTemplate(ctx, env, t, t)
+	return c.senders, append(c.refusals, c.warnings...), err
+}
+
+// checkTemplate finds the journey nodes that send t (the template cur
+// becomes) and what of t would not render: placeholders that are not
+// variables and stray braces (sent as written), and variables with no
+// value where the template is sent (rendered empty), found by rendering
+// as those nodes do. A variable an active journey would send empty that
+// cur did not is a refusal rather than a warning.
+func checkTemplate(ctx context.Context, env ascendkit.Environment, cur, t ascendkit.Template) (templateCheck, error) {
+	c := templateCheck{warnings: []string{}, senders: []templateSender{}}
 	var odd []string
 	for _, s := range []string{t.Subject, t.BodyText, t.BodyHTML} {
 		for _, m := range placeholderPattern.FindAllString(s, -1) {
@@ -274,31 +362,52 @@ func templateWarnings(ctx context.Context, env ascendkit.Environment, t ascendki
 		}
 	}
 	for _, m := range odd {
-		warnings = append(warnings, fmt.Sprintf("%s is not a variable (a name is letters, digits, _ and .): it is sent as written", m))
+		c.warnings = append(c.warnings, fmt.Sprintf("%s is not a variable (a name is letters, digits, _ and .): it is sent as written", m))
 	}
 	js, err := env.ListJourneys(ctx)
 	if err != nil {
-		return nil, nil, err
+		return c, err
+	}
+	names := importer.TemplateVariables(t)
+	for _, j := range js {
+		for _, n := range j.Nodes {
+			if n.Action == ascendkit.ActionSendEmail && n.TemplateSlug == t.Slug {
+				for k := range n.Variables {
+					names = append(names, k)
+				}
+			}
+		}
+	}
+	for _, part := range []struct{ name, text string }{{"subject", t.Subject}, {"HTML body", t.BodyHTML}, {"text body", t.BodyText}} {
+		for _, at := range importer.BraceProblems(part.text, names) {
+			c.warnings = append(c.warnings, fmt.Sprintf("%s: braces that make no {{variable}} in %q: only {{name}} is filled, the rest is sent as written", part.name, at))
+		}
 	}
 	// A user with every user field set: only what nothing fills is missing.
 	u := ascendkit.User{Name: "name", Email: "user@example.com"}
-	senders := []templateSender{}
 	for _, j := range js {
 		for _, n := range j.Nodes {
 			if n.Action != ascendkit.ActionSendEmail || n.TemplateSlug != t.Slug {
 				continue
 			}
-			senders = append(senders, templateSender{JourneyID: j.ID, Journey: j.Name, Status: j.Status, Node: n.ID})
+			c.senders = append(c.senders, templateSender{JourneyID: j.ID, Journey: j.Name, Status: j.Status, Node: n.ID})
+			before := importer.Render(cur, u, n.Variables).Missing
 			for _, v := range importer.Render(t, u, n.Variables).Missing {
-				warnings = append(warnings, fmt.Sprintf("{{%s}} is not set on node %s of journey %q (%s): it renders empty; set it with `ascendkit journey set-vars %s --node %s --var %s=<value>`",
-					v, n.ID, j.Name, j.ID, j.ID, n.ID, v))
+				fix := fmt.Sprintf("`ascendkit journey set-vars %s --node %s --var %s=<value>`", j.ID, n.ID, v)
+				if j.Status == ascendkit.StatusActive && !slices.Contains(before, v) {
+					c.refusals = append(c.refusals, fmt.Sprintf("ACTIVE journey %q (%s), %s still in it: node %s would send {{%s}} empty in every email from now on (no value is set); set it with %s",
+						j.Name, j.ID, counted(j.Stats.Active, "user"), n.ID, v, fix))
+					continue
+				}
+				c.warnings = append(c.warnings, fmt.Sprintf("{{%s}} is not set on node %s of journey %q (%s): it renders empty; set it with %s",
+					v, n.ID, j.Name, j.ID, fix))
 			}
 		}
 	}
-	if len(senders) == 0 {
-		for _, v := range importer.Render(t, u, nil).Missing {
-			warnings = append(warnings, fmt.Sprintf("{{%s}} is not a user field (userName, userEmail) and no journey sends this template to set it: it renders empty", v))
+	if len(c.senders) == 0 {
+		for _, v := range importer.Render(t, ascendkit.User{Name: "name", Email: "user@example.com"}, nil).Missing {
+			c.warnings = append(c.warnings, fmt.Sprintf("{{%s}} is not a user field (userName, userEmail) and no journey sends this template to set it: it renders empty", v))
 		}
 	}
-	return senders, warnings, nil
+	return c, nil
 }
