@@ -539,6 +539,14 @@ func testTemplateUpdateChecks(t *testing.T, newHarness func(*testing.T) *harness
 			t.Errorf("warnings %q lack %q", up.Warnings, w)
 		}
 	}
+	// A body wrong throughout is quoted five times, then counted.
+	up, _ = update("", "--body-text", strings.Repeat("Hi {userName}, welcome to our new home at last.\n", 40))
+	if n := len(slices.DeleteFunc(slices.Clone(up.Warnings), func(w string) bool { return !strings.HasPrefix(w, "text body: braces") })); n != 5 ||
+		!slices.Contains(up.Warnings, "text body: 35 more places with braces that make no {{variable}}") {
+		t.Errorf("%d places quoted; warnings %q", n, up.Warnings)
+	}
+	update("", "--body-text", "Hi {{userName}}, sign in at {{loginUrl} or {appName}} {{{appName}}}.\n\nThanks, the team")
+
 	// CSS braces and a brace next to a name that is no variable are not
 	// taken for one (the text body still is).
 	up, _ = update("", "--body-html", "<style>p{color:red} a { color: blue }</style><p>Hi {{ userName }} {x}</p>", "--subject", "Sign in to {{appName}}")

@@ -324,6 +324,10 @@ func printTemplateUpdated(w io.Writer, res templateUpdated) {
 	fmt.Fprintf(w, "\nNext: ascendkit template show %s\n", t.ID)
 }
 
+// maxBraceWarnings bounds the places with stray braces quoted per part:
+// a body that is wrong throughout needs a look, not a warning per line.
+const maxBraceWarnings = 5
+
 // placeholderPattern matches anything written as a {{placeholder}},
 // including what the renderer does not take for a variable.
 var placeholderPattern = regexp.MustCompile(`\{\{[^{}]*\}\}`)
@@ -379,7 +383,12 @@ func checkTemplate(ctx context.Context, env ascendkit.Environment, cur, t ascend
 		}
 	}
 	for _, part := range []struct{ name, text string }{{"subject", t.Subject}, {"HTML body", t.BodyHTML}, {"text body", t.BodyText}} {
-		for _, at := range importer.BraceProblems(part.text, names) {
+		places := importer.BraceProblems(part.text, names)
+		for i, at := range places {
+			if i == maxBraceWarnings {
+				c.warnings = append(c.warnings, fmt.Sprintf("%s: %d more places with braces that make no {{variable}}", part.name, len(places)-i))
+				break
+			}
 			c.warnings = append(c.warnings, fmt.Sprintf("%s: braces that make no {{variable}} in %q: only {{name}} is filled, the rest is sent as written", part.name, at))
 		}
 	}
@@ -405,7 +414,7 @@ func checkTemplate(ctx context.Context, env ascendkit.Environment, cur, t ascend
 		}
 	}
 	if len(c.senders) == 0 {
-		for _, v := range importer.Render(t, ascendkit.User{Name: "name", Email: "user@example.com"}, nil).Missing {
+		for _, v := range importer.Render(t, u, nil).Missing {
 			c.warnings = append(c.warnings, fmt.Sprintf("{{%s}} is not a user field (userName, userEmail) and no journey sends this template to set it: it renders empty", v))
 		}
 	}

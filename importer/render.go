@@ -129,7 +129,7 @@ func snippetBefore(s string, i, n int) string {
 // variables and names (the template's others, those set on the nodes
 // that send it); CSS such as a{color:red} is not taken for one. A {{…}}
 // holding no variable name is not one of them (it is reported on its
-// own). It returns the text around each place, near places together.
+// own). It returns the text around each place, places close together in one.
 func BraceProblems(s string, names []string) []string {
 	known := func(n string) bool { return userVariables[n] || setupVariables[n] != "" || slices.Contains(names, n) }
 	covered := make([]bool, len(s))
@@ -177,7 +177,7 @@ func BraceProblems(s string, names []string) []string {
 	var out []string
 	for g := 0; g < len(at); {
 		end := g
-		for end+1 < len(at) && at[end+1]-at[end] <= 2*around {
+		for end+1 < len(at) && at[end+1]-at[g] <= 2*around { // bounded: one quote stays short
 			end++
 		}
 		out = append(out, snippetAround(s, at[g], at[end], around))
