@@ -481,10 +481,11 @@ func TestTemplateWarningsWithoutJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	senders, warnings, err := templateWarnings(ctx, env, tpl)
+	c, err := checkTemplate(ctx, env, tpl, tpl)
 	if err != nil {
 		t.Fatal(err)
 	}
+	senders, warnings := c.senders, c.warnings
 	want := []string{
 		"{{}} is not a variable (a name is letters, digits, _ and .): it is sent as written",
 		"{{promo}} is not a user field (userName, userEmail) and no journey sends this template to set it: it renders empty",

@@ -341,13 +341,6 @@ type templateCheck struct {
 	refusals []string
 }
 
-// templateWarnings lists the journey nodes that send t and what of t
-// would not render (see checkTemplate).
-func templateWarnings(ctx context.Context, env ascendkit.Environment, t ascendkit.Template) ([]templateSender, []string, error) {
-	c, err := checkTemplate(ctx, env, t, t)
-	return c.senders, append(c.refusals, c.warnings...), err
-}
-
 // checkTemplate finds the journey nodes that send t (the template cur
 // becomes) and what of t would not render: placeholders that are not
 // variables and stray braces (sent as written), and variables with no
