@@ -62,7 +62,7 @@ func noUsableWhy(m *mapped) string {
 func noUsableDetail(why string) string {
 	// Outcome-neutral: a duplicate gets this entry too, and is not created.
 	return "no password, and signed in to Clerk only with OAuth accounts that do not sign in to AscendKit: " + why +
-		". Created, the user is tagged " + TagNeedsPasswordReset + " (not " + TagSocialOnly + "), so that the password-reset journey lets them set a password"
+		". If created (not a duplicate), the user is tagged " + TagNeedsPasswordReset + " (not " + TagSocialOnly + "), so that the password-reset journey lets them set a password"
 }
 
 // flagged counts and lists what of a user (analyzed once) is not
