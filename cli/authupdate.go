@@ -68,6 +68,10 @@ func (o *authUpdateOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return usageErr("--providers: %v", err)
 	}
+	if len(after) == 0 {
+		// Nobody could sign in with every provider off.
+		return usageErr("--providers names no provider (it was given %q): give at least one (known: %s); nobody can sign in with none", o.providers, list(importer.SupportedProviders))
+	}
 	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
 		s, err := env.AuthSettings(ctx)
 		if err != nil {

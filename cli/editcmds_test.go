@@ -304,6 +304,10 @@ func testAuthUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 		{[]string{"auth", "update"}, "give --providers"},
 		{[]string{"auth", "update", "--providers", "credentials,myspace"}, `unknown provider "myspace" (supported: credentials, magic-link, google, github, apple, discord, microsoft, linkedin)`},
 		{[]string{"auth", "update", "--providers", "credentials", "extra"}, "unknown command"},
+		// Every provider off would let nobody sign in.
+		{[]string{"auth", "update", "--providers", ""}, "--providers names no provider"},
+		{[]string{"auth", "update", "--providers", ","}, "--providers names no provider"},
+		{[]string{"auth", "update", "--providers", " , ", "--json"}, "nobody can sign in with none"},
 	} {
 		if r := h.run("", c.args...); r.code != 2 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%q: exit %d %q, want %q", c.args, r.code, r.stderr, c.want)
