@@ -309,9 +309,10 @@ type Environment interface {
 	AuthSettings(ctx context.Context) (AuthSettings, error)
 	// SetAuthProviders replaces the enabled providers.
 	SetAuthProviders(ctx context.Context, providers []string) error
-	// SignInCounts counts the users who could sign in with a kept
-	// password and, per provider, through a linked account.
-	SignInCounts(ctx context.Context) (SignInCounts, error)
+	// SignInCounts counts the users who could sign in with a password
+	// (kept, or to be set: tags.Reset), only with an emailed link, and,
+	// per provider, through a linked account.
+	SignInCounts(ctx context.Context, tags SignInTags) (SignInCounts, error)
 	// Setting and SetSetting keep small environment-wide values
 	// (e.g. the migration sender identity).
 	Setting(ctx context.Context, key string) (string, bool, error)
