@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -102,7 +103,7 @@ func (o *authUpdateOptions) run(cmd *cobra.Command) error {
 					return err
 				}
 			}
-			if err := env.SetAuthProviders(ctx, after); err != nil {
+			if err := env.SetAuthProvidersByHand(ctx, after, time.Now()); err != nil {
 				return err
 			}
 		}
