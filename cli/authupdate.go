@@ -34,9 +34,12 @@ counting them: users with a password (kept from Clerk or set since) or
 tagged import:needs-password-reset when credentials goes, users with no
 password, no linked account and no SSO when magic-link goes, users with a
 linked account when their social provider goes. Banned users are not
-counted. An empty list is refused: nobody could sign in. A later
-` + "`import clerk run`" + ` turns on again the providers its users sign in with
-(its --providers flag chooses the social ones).`,
+counted. An empty list is refused: nobody could sign in.
+
+The providers turned on or off are recorded as changed by hand: ` + "`import undo`" + `
+never turns off one last turned on by hand. A later ` + "`import clerk run`" + ` turns
+on again the providers its users sign in with, warning of those turned off
+by hand (its --providers flag chooses the social ones).`,
 		Example: "  ascendkit auth update --providers credentials,google,magic-link\n  ascendkit auth update --providers credentials,github --json",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
