@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -28,10 +30,16 @@ func newAuthUpdateCmd(g *globalOptions) *cobra.Command {
 every other one off. Known providers: ` + list(importer.SupportedProviders) + `.
 
 Turning off a provider that users sign in with is done, with a warning
-counting them: users with a password kept from Clerk when credentials goes,
-users with a linked account when their social provider goes. A later
-` + "`import clerk run`" + ` turns on again the providers its users sign in with
-(its --providers flag chooses the social ones).`,
+counting them: users with a password (kept from Clerk or set since) or
+tagged import:needs-password-reset when credentials goes, users with no
+password, no linked account and no SSO when magic-link goes, users with a
+linked account when their social provider goes. Banned users are not
+counted. An empty list is refused: nobody could sign in.
+
+The providers turned on or off are recorded as changed by hand: ` + "`import undo`" + `
+never turns off one last turned on by hand. A later ` + "`import clerk run`" + ` turns
+on again the providers its users sign in with, warning of those turned off
+by hand (its --providers flag chooses the social ones).`,
 		Example: "  ascendkit auth update --providers credentials,google,magic-link\n  ascendkit auth update --providers credentials,github --json",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
@@ -68,6 +76,10 @@ func (o *authUpdateOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return usageErr("--providers: %v", err)
 	}
+	if len(after) == 0 {
+		// Nobody could sign in with every provider off.
+		return usageErr("--providers names no provider (it was given %q): give at least one (known: %s); nobody can sign in with none", o.providers, list(importer.SupportedProviders))
+	}
 	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
 		s, err := env.AuthSettings(ctx)
 		if err != nil {
@@ -94,7 +106,7 @@ func (o *authUpdateOptions) run(cmd *cobra.Command) error {
 					return err
 				}
 			}
-			if err := env.SetAuthProviders(ctx, after); err != nil {
+			if err := env.SetAuthProvidersByHand(ctx, after, time.Now()); err != nil {
 				return err
 			}
 		}
@@ -110,10 +122,12 @@ func (o *authUpdateOptions) run(cmd *cobra.Command) error {
 }
 
 // providerWarnings counts, for each provider turned off, the users who
-// signed in with it: a kept password for credentials, a linked account
-// for a social provider.
+// lose that way in: those with a checkable password or a reset pending
+// (they set one through the reset journey) for credentials, those with
+// nothing but their email (no password, link or SSO) for magic-link, and
+// those with a linked account for a social provider.
 func providerWarnings(ctx context.Context, env ascendkit.Environment, off, after []string) ([]providerWarning, error) {
-	c, err := env.SignInCounts(ctx)
+	c, err := env.SignInCounts(ctx, ascendkit.SignInTags{Reset: importer.TagNeedsPasswordReset, SSO: importer.TagSSO})
 	if err != nil {
 		return nil, err
 	}
@@ -123,17 +137,44 @@ func providerWarnings(ctx context.Context, env ascendkit.Environment, off, after
 	}
 	out := []providerWarning{}
 	for _, p := range off {
-		n, what := c.Links[p], "an account linked at "+p
-		if p == "credentials" {
-			n, what = c.Passwords, "a password kept from Clerk"
+		var n int
+		var msg string
+		switch p {
+		case "credentials":
+			n = c.Passwords + c.ResetPending
+			msg = fmt.Sprintf("%s can no longer sign in with a password now that credentials is off: %s%s", countUsers(n), passwordUsers(c), still)
+		case "magic-link":
+			n = c.Passwordless
+			msg = fmt.Sprintf("%s with no password, no linked account and no SSO (passwordless in Clerk: email code or link) can no longer sign in at all now that magic-link is off", countUsers(n))
+		default:
+			n = c.Links[p]
+			msg = fmt.Sprintf("%s with an account linked at %s can no longer sign in with it now that %s is off%s", countUsers(n), p, p, still)
 		}
 		if n == 0 {
 			continue
 		}
-		out = append(out, providerWarning{Provider: p, Users: n, Message: fmt.Sprintf("%s with %s can no longer sign in with it now that %s is off%s",
-			countUsers(n), what, p, still)})
+		out = append(out, providerWarning{Provider: p, Users: n, Message: msg})
 	}
 	return out, nil
+}
+
+// passwordUsers says which users the credentials warning counts.
+func passwordUsers(c ascendkit.SignInCounts) string {
+	var parts []string
+	if c.Passwords > 0 {
+		parts = append(parts, fmt.Sprintf("%s a password (kept from Clerk or set since)", haveOrHas(c.Passwords)))
+	}
+	if c.ResetPending > 0 {
+		parts = append(parts, fmt.Sprintf("%s tagged %s, to set one through the reset journey", importer.Thousands(c.ResetPending), importer.TagNeedsPasswordReset))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func haveOrHas(n int) string {
+	if n == 1 {
+		return "1 has"
+	}
+	return importer.Thousands(n) + " have"
 }
 
 func countUsers(n int) string {

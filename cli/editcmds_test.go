@@ -234,8 +234,14 @@ func testAuthUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 		if u.Banned {
 			continue
 		}
-		if slices.Contains(u.Tags, importer.TagPasswordKept) {
+		// A password kept, or one to set through the reset journey.
+		if slices.Contains(u.Tags, importer.TagPasswordKept) || slices.Contains(u.Tags, importer.TagNeedsPasswordReset) {
 			wantUsers["credentials"]++
+		}
+		// Nothing but their email: magic-link is their way in.
+		if !slices.Contains(u.Tags, importer.TagPasswordKept) && !slices.Contains(u.Tags, importer.TagNeedsPasswordReset) &&
+			!slices.Contains(u.Tags, importer.TagSSO) && len(u.OAuthLinks) == 0 {
+			wantUsers["magic-link"]++
 		}
 		seen := map[string]bool{}
 		for _, l := range u.OAuthLinks {
@@ -247,6 +253,9 @@ func testAuthUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 	}
 	if wantUsers["credentials"] == 0 {
 		t.Fatal("no user kept a password: the credentials warning would go untested")
+	}
+	if wantUsers["magic-link"] == 0 {
+		t.Fatal("no passwordless user: the magic-link warning would go untested")
 	}
 
 	type updated struct {
@@ -294,6 +303,11 @@ func testAuthUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 			t.Errorf("warning %q not on stderr:\n%s", w.Message, r.stderr)
 		}
 	}
+	for _, w := range res.Warnings {
+		if w.Provider == "credentials" && !strings.Contains(w.Message, "tagged "+importer.TagNeedsPasswordReset+", to set one through the reset journey") {
+			t.Errorf("the credentials warning does not count the resets pending: %q", w.Message)
+		}
+	}
 	for _, p := range off {
 		if warned[p] != wantUsers[p] {
 			t.Errorf("turning off %s warned of %d users, %d sign in with it", p, warned[p], wantUsers[p])
@@ -312,11 +326,21 @@ func testAuthUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 	if r.stdout != "Providers: "+strings.Join(want, ", ")+" (unchanged)\n" || r.stderr != "" {
 		t.Errorf("no-op update:\n%s%s", r.stdout, r.stderr)
 	}
-	// Turning back on warns of nothing; turning off the last social
+	// Turning credentials back on warns of nothing, but magic-link going
+	// warns of the passwordless users; turning off the last social
 	// provider with magic-link gone says so without the magic-link hint.
-	r = h.ok("auth", "update", "--providers", "credentials,"+keep)
-	if r.stderr != "" || !strings.Contains(r.stdout, "Turned on: credentials") || !strings.Contains(r.stdout, "Turned off: magic-link") {
-		t.Errorf("turning credentials back on:\n%s%s", r.stdout, r.stderr)
+	r = h.ok("auth", "update", "--providers", "credentials,"+keep, "--json")
+	res = updated{}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.Enabled, []string{"credentials"}) || !reflect.DeepEqual(res.Disabled, []string{"magic-link"}) ||
+		len(res.Warnings) != 1 || res.Warnings[0].Provider != "magic-link" || res.Warnings[0].Users != wantUsers["magic-link"] {
+		t.Errorf("turning credentials back on and magic-link off: %+v", res)
+	}
+	if want := fmt.Sprintf("warning: %s with no password, no linked account and no SSO (passwordless in Clerk: email code or link) can no longer sign in at all now that magic-link is off\n",
+		countUsers(wantUsers["magic-link"])); r.stderr != want {
+		t.Errorf("turning magic-link off: stderr %q, want %q", r.stderr, want)
 	}
 	r = h.ok("auth", "update", "--providers", "credentials")
 	if want := fmt.Sprintf("warning: %s with an account linked at %s can no longer sign in with it now that %s is off\n", countUsers(wantUsers[keep]), keep, keep); r.stderr != want {
@@ -334,6 +358,10 @@ func testAuthUpdate(t *testing.T, newHarness func(*testing.T) *harness) {
 		{[]string{"auth", "update"}, "give --providers"},
 		{[]string{"auth", "update", "--providers", "credentials,myspace"}, `unknown provider "myspace" (supported: credentials, magic-link, google, github, apple, discord, microsoft, linkedin)`},
 		{[]string{"auth", "update", "--providers", "credentials", "extra"}, "unknown command"},
+		// Every provider off would let nobody sign in.
+		{[]string{"auth", "update", "--providers", ""}, "--providers names no provider"},
+		{[]string{"auth", "update", "--providers", ","}, "--providers names no provider"},
+		{[]string{"auth", "update", "--providers", " , ", "--json"}, "nobody can sign in with none"},
 	} {
 		if r := h.run("", c.args...); r.code != 2 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%q: exit %d %q, want %q", c.args, r.code, r.stderr, c.want)

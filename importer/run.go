@@ -63,6 +63,9 @@ type runner struct {
 	// settingsWarnings is how many warnings the settings phase appended
 	// last (see Classified).
 	settingsWarnings int
+	// offByHand are the providers last turned off by hand (auth update)
+	// and off when the run started.
+	offByHand []string
 	// passwordAssumed counts users whose source did not say whether they
 	// had a password and who were taken to have one (see resolvePasswords).
 	passwordAssumed int
@@ -246,6 +249,7 @@ func (r *runner) run() error {
 		return fmt.Errorf("reading auth settings: %w", err)
 	}
 	r.report.Settings.Before = nonNil(before.Providers)
+	r.offByHand = before.OffByHand
 
 	err = r.pages()
 	if w := r.seen.memoryWarning(); w != "" {
@@ -920,6 +924,7 @@ func (r *runner) settings() error {
 		return nil
 	}
 	*s = SettingsFor(a, s.Before, r.opts.Providers)
+	s.TurnedBackOn = turnedBackOn(*s, r.offByHand)
 	var w []string
 	if r.opts.Phases.Users {
 		w = dataWarnings(&r.report)
@@ -944,6 +949,17 @@ func (r *runner) settings() error {
 	}
 	r.opts.OnEvent(SettingsApplied{Settings: *s})
 	return nil
+}
+
+// turnedBackOn are the providers of offByHand the settings turn on.
+func turnedBackOn(s SettingsReport, offByHand []string) []string {
+	var out []string
+	for _, p := range s.After {
+		if slices.Contains(offByHand, p) && !slices.Contains(s.Before, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // SettingsFor is the settings phase's result for an analysis: the
@@ -1016,6 +1032,11 @@ func WarningsFor(rep Report, phases Phases) []string {
 // sign in with the providers the run enables.
 func providerWarnings(s SettingsReport) []string {
 	var out []string
+	if len(s.TurnedBackOn) > 0 {
+		out = append(out, fmt.Sprintf(
+			"This import turns back on %s, turned off by hand (auth update), as its users sign in with them. To keep them off, give the run --providers naming only the social providers to enable (credentials is enabled whenever its users have passwords), or --users to leave the providers as they are, or turn them off again with auth update after it.",
+			strings.Join(s.TurnedBackOn, ", ")))
+	}
 	// The NoUsableOAuthUsers among the stranded have their own warning
 	// (userWarnings): they are sent a password reset whatever is enabled.
 	if n := s.StrandedUsers - s.NoUsableOAuthUsers; n > 0 {

@@ -259,6 +259,9 @@ type SettingsReport struct {
 	// Before and After are the environment's providers around the merge.
 	Before []string `json:"before"`
 	After  []string `json:"after"`
+	// TurnedBackOn are the providers After turns on that were last turned
+	// off by hand (auth update), sorted; absent when none.
+	TurnedBackOn []string `json:"turnedBackOn,omitempty"`
 }
 
 // Analysis is the streaming view of auth methods (the settings preview).

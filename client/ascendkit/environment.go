@@ -204,6 +204,10 @@ type EventFilter struct {
 // AuthSettings are the environment's sign-in settings.
 type AuthSettings struct {
 	Providers []string `json:"providers"`
+	// OffByHand are the providers, sorted, last turned off by hand
+	// (SetAuthProvidersByHand) and still off: an import that turns them
+	// back on says so.
+	OffByHand []string `json:"-"`
 }
 
 // Template is an email template. Every update creates a new version.
@@ -309,9 +313,16 @@ type Environment interface {
 	AuthSettings(ctx context.Context) (AuthSettings, error)
 	// SetAuthProviders replaces the enabled providers.
 	SetAuthProviders(ctx context.Context, providers []string) error
-	// SignInCounts counts the users who could sign in with a kept
-	// password and, per provider, through a linked account.
-	SignInCounts(ctx context.Context) (SignInCounts, error)
+	// SetAuthProvidersByHand replaces the enabled providers as a person
+	// does (auth update), recording each provider it turns on or off at
+	// time at: an undo never turns off a provider last turned on by hand,
+	// and an import is told which providers it turns back on that were
+	// turned off by hand.
+	SetAuthProvidersByHand(ctx context.Context, providers []string, at time.Time) error
+	// SignInCounts counts the users who could sign in with a password
+	// (kept, or to be set: tags.Reset), only with an emailed link, and,
+	// per provider, through a linked account.
+	SignInCounts(ctx context.Context, tags SignInTags) (SignInCounts, error)
 	// Setting and SetSetting keep small environment-wide values
 	// (e.g. the migration sender identity).
 	Setting(ctx context.Context, key string) (string, bool, error)

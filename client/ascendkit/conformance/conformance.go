@@ -94,6 +94,7 @@ func Run(t *testing.T, be Backend) {
 		{"KilledRunReadsInterruptedAndUndoes", testKilledRunReadsInterruptedAndUndoes},
 		{"UndoCanaryKeepsProvidersLaterRunsUse", testUndoCanaryKeepsProvidersLaterRunsUse},
 		{"UndoProvidersPassAlongRuns", testUndoProvidersPassAlongRuns},
+		{"UndoLeavesProvidersTurnedOnByHand", testUndoLeavesProvidersTurnedOnByHand},
 		{"DeadRunKeepsOnlyProvidersOfItsTime", testDeadRunKeepsOnlyProvidersOfItsTime},
 		{"UndoMergeKeepsWhatAnotherRunBrought", testUndoMergeKeepsWhatAnotherRunBrought},
 		{"UndoBlockersCountDistinctUsers", testUndoBlockersCountDistinctUsers},

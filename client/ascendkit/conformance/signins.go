@@ -8,13 +8,16 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
-// testSignInCounts: users with a checkable kept password and, per
-// provider, users with a linked account are counted once each; a kept
-// password without a digest and banned users are not counted.
+// testSignInCounts: users with a checkable kept password, those without
+// one tagged for the reset, those with no password, reset or SSO tag and
+// no link (passwordless) and, per provider, users with a linked account
+// are counted once each; a kept password without a digest and banned
+// users are not counted as having a password, nor at all.
 func testSignInCounts(t *testing.T, be Backend) {
 	l := be.Open(t)
-	c, err := l.SignInCounts(ctx)
-	if err != nil || c.Passwords != 0 || c.Links == nil || len(c.Links) != 0 {
+	tags := ascendkit.SignInTags{Reset: "import:needs-password-reset", SSO: "import:sso"}
+	c, err := l.SignInCounts(ctx, tags)
+	if err != nil || c.Passwords != 0 || c.ResetPending != 0 || c.Passwordless != 0 || c.Links == nil || len(c.Links) != 0 {
 		t.Fatalf("empty environment: %+v, %v", c, err)
 	}
 	withPw := imported(1)
@@ -27,15 +30,35 @@ func testSignInCounts(t *testing.T, be Backend) {
 	banned.User.Banned = true
 	banned.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "$2a$10$abcdefghijklmnopqrstuuDigestDigestDigestDigestDigestDig"}
 	banned.User.OAuthLinks = append(banned.User.OAuthLinks, ascendkit.OAuthLink{Provider: "discord", ProviderUserID: "d3"})
-	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{withPw, noDigest, banned, imported(4)}})
+	noDigest.User.Tags = append(noDigest.User.Tags, "import:needs-password-reset") // a reset pending
+	unlinked := func(i int, tags ...string) ascendkit.ImportedUser {
+		u := imported(i, tags...)
+		u.User.OAuthLinks = nil
+		return u
+	}
+	resetOnly := unlinked(5, "import:needs-password-reset")
+	passwordless := unlinked(6, "import:mfa-reenroll") // another tag says nothing of the way in
+	ssoOnly := unlinked(7, "import:sso")
+	bannedPasswordless := unlinked(8)
+	bannedPasswordless.User.Banned = true
+	keptAndReset := unlinked(9, "import:needs-password-reset") // a password set: credentials, not pending
+	keptAndReset.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "$2a$10$abcdefghijklmnopqrstuuDigestDigestDigestDigestDigestDig"}
+	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{withPw, noDigest, banned, imported(4),
+		resetOnly, passwordless, ssoOnly, bannedPasswordless, keptAndReset}})
 
-	c, err = l.SignInCounts(ctx)
+	c, err = l.SignInCounts(ctx, tags)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ascendkit.SignInCounts{Passwords: 1, Links: map[string]int{"google": 3, "github": 1}}
+	want := ascendkit.SignInCounts{Passwords: 2, ResetPending: 2, Passwordless: 1, Links: map[string]int{"google": 3, "github": 1}}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("SignInCounts = %+v, want %+v", c, want)
+	}
+	// Without tags to go by, every user without a password or a link is
+	// passwordless (the SSO-only and reset-only ones too).
+	c, err = l.SignInCounts(ctx, ascendkit.SignInTags{})
+	if want := (ascendkit.SignInCounts{Passwords: 2, Passwordless: 3, Links: map[string]int{"google": 3, "github": 1}}); err != nil || !reflect.DeepEqual(c, want) {
+		t.Errorf("SignInCounts without tags = %+v, %v, want %+v", c, err, want)
 	}
 }
 

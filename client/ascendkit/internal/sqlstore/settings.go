@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
@@ -38,13 +41,110 @@ func rawSetting(ctx context.Context, q Querier, key string) (*string, error) {
 	return &v, nil
 }
 
-// AuthSettings returns the enabled providers, sorted ([] when none).
+// AuthSettings returns the enabled providers, sorted ([] when none), and
+// those last turned off by hand that are still off.
 func (s *Store) AuthSettings(ctx context.Context) (ascendkit.AuthSettings, error) {
-	v, ok, err := getSetting(ctx, s.db, rules.SettingAuthProviders)
+	var out ascendkit.AuthSettings
+	err := s.db.Snapshot(ctx, func(q Querier) error {
+		v, ok, err := getSetting(ctx, q, rules.SettingAuthProviders)
+		if err != nil {
+			return err
+		}
+		if out, err = rules.ParseAuthSettings(v, ok); err != nil {
+			return err
+		}
+		hand, err := byHand(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, p := range slices.Sorted(maps.Keys(hand)) {
+			if !hand[p].On && !slices.Contains(out.Providers, p) {
+				out.OffByHand = append(out.OffByHand, p)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return ascendkit.AuthSettings{}, fmt.Errorf("auth settings: %w", err)
 	}
-	return rules.ParseAuthSettings(v, ok)
+	return out, nil
+}
+
+// settingProvidersByHand records, per provider, the last change of it
+// made by hand (SetAuthProvidersByHand): a JSON object of handChange.
+const settingProvidersByHand = "auth.providers.by_hand"
+
+// handChange is a provider's last change by hand: turned on or off, when.
+type handChange struct {
+	On bool   `json:"on"`
+	At string `json:"at"`
+}
+
+// byHand reads the providers' last changes by hand; an absent or
+// unreadable record (not written by this code) counts as none.
+func byHand(ctx context.Context, q Querier) (map[string]handChange, error) {
+	out := map[string]handChange{}
+	v, ok, err := getSetting(ctx, q, settingProvidersByHand)
+	if err != nil || !ok {
+		return out, err
+	}
+	if json.Unmarshal([]byte(v), &out) != nil {
+		return map[string]handChange{}, nil
+	}
+	return out, nil
+}
+
+// SetAuthProvidersByHand replaces the enabled providers as SetAuthProviders
+// does and, in the same transaction, records each provider it turns on or
+// off as changed by hand at time at. The providers setting is locked
+// first, as undo locks it, so that an undo decides on the record that
+// goes with the providers it sees.
+func (s *Store) SetAuthProvidersByHand(ctx context.Context, providers []string, at time.Time) error {
+	after := rules.NormProviders(providers)
+	b, err := json.Marshal(after)
+	if err != nil {
+		return fmt.Errorf("set auth providers: %w", err)
+	}
+	err = s.db.Write(ctx, func(tx Querier) error {
+		if err := s.lock(ctx, tx, `SELECT key FROM settings WHERE key = $1`, rules.SettingAuthProviders); err != nil {
+			return err
+		}
+		cur, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
+		if err != nil {
+			return err
+		}
+		before, _ := providerSet(cur) // unreadable: every provider named is turned on
+		hand, err := byHand(ctx, tx)
+		if err != nil {
+			return err
+		}
+		changed := false
+		now := rules.FormatTime(at)
+		for _, p := range after {
+			if !before[p] {
+				hand[p], changed = handChange{On: true, At: now}, true
+			}
+		}
+		for p := range before {
+			if !slices.Contains(after, p) {
+				hand[p], changed = handChange{On: false, At: now}, true
+			}
+		}
+		if changed {
+			rec, err := json.Marshal(hand)
+			if err != nil {
+				return err
+			}
+			if err := putSetting(ctx, tx, settingProvidersByHand, string(rec)); err != nil {
+				return err
+			}
+		}
+		return putSetting(ctx, tx, rules.SettingAuthProviders, string(b))
+	})
+	if err != nil {
+		return fmt.Errorf("set auth providers: %w", err)
+	}
+	return nil
 }
 
 // SetAuthProviders replaces the enabled providers; names are trimmed and

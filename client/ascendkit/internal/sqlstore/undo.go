@@ -266,8 +266,11 @@ const undoRuns = `FROM import_runs WHERE id = $1 OR status <> $2 ORDER BY id`
 // its report's detected providers: they are recorded by the store for
 // every finished run, also when the settings phase was skipped or the
 // providers overridden, and they are never fewer than the run's users
-// need. A provider someone enabled by hand is never removed (no run
-// enabled it), nor is one turned back on (undo only turns off).
+// need. A provider someone enabled by hand is never removed: one no run
+// enabled is not the run's, and one whose last change by hand (auth
+// update) turned it on stays too, even when the run enabled it first,
+// since a person asked for it since. Nor is one turned back on (undo only
+// turns off).
 func providersToUndo(ctx context.Context, tx Querier, runID string) (providerUndo, error) {
 	var pv providerUndo
 	cur, err := rawSetting(ctx, tx, rules.SettingAuthProviders)
@@ -314,9 +317,13 @@ func providersToUndo(ctx context.Context, tx Querier, runID string) (providerUnd
 			}
 		}
 	}
+	hand, err := byHand(ctx, tx)
+	if err != nil {
+		return pv, err
+	}
 	candidates := map[string]bool{}
 	for p := range answerable {
-		if now[p] {
+		if now[p] && !hand[p].On {
 			candidates[p] = true
 		}
 	}
