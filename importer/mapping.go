@@ -683,9 +683,13 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	}
 
 	events := make([]ascendkit.NewEvent, 1, 2)
+	var oauth any = hasOAuth
+	if m.oauthUnknown {
+		oauth = nil // the source cannot say (clerk migrate, a CSV): not false
+	}
 	events[0] = ascendkit.NewEvent{Type: EventUserImported, Payload: map[string]any{
 		"source": SourceClerk, "sourceId": u.ID,
-		"hadPassword": u.PasswordEnabled, "hasOAuth": hasOAuth,
+		"hadPassword": u.PasswordEnabled, "hasOAuth": oauth,
 	}}
 	if au.LastLoginAt != nil {
 		events = append(events, ascendkit.NewEvent{Type: EventUserLogin, Payload: map[string]any{

@@ -156,3 +156,21 @@ func TestGoLivePromisesNoLink(t *testing.T) {
 	}
 	t.Fatal("no go-live template")
 }
+
+// TestImportedEventSaysOAuthUnknown: the user.imported event of a user
+// from a source without OAuth data says hasOAuth null (unknown), not
+// false; an API user without accounts says false.
+func TestImportedEventSaysOAuthUnknown(t *testing.T) {
+	unknown := mkUser("user_u", "u@example.com", func(u *clerk.User) { u.OAuthUnknown = true })
+	m, reason, _ := mapUser(unknown, now, false)
+	if reason != "" {
+		t.Fatal(reason)
+	}
+	if v, ok := m.user.Events[0].Payload["hasOAuth"]; !ok || v != nil {
+		t.Errorf("hasOAuth = %v (present %v), want null", v, ok)
+	}
+	m, _, _ = mapUser(mkUser("user_k", "k@example.com"), now, false)
+	if v := m.user.Events[0].Payload["hasOAuth"]; v != false {
+		t.Errorf("hasOAuth = %v, want false", v)
+	}
+}
