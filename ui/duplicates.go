@@ -988,13 +988,23 @@ func (s *duplicatesScreen) filtered() bool {
 // before changing them; nothing hidden by the filter changes.
 func (s *duplicatesScreen) askBulk(p importer.Policy) {
 	c := bulkChange{policy: p, all: !s.filtered()}
+	skipOnly := 0
 	for _, i := range s.visible {
-		if e := s.entries[i]; e.Kind == kindDuplicate && s.policy(e) != p && !unmergeable(e) {
+		e := s.entries[i]
+		switch {
+		case e.Kind != kindDuplicate:
+		case unmergeable(e):
+			skipOnly++
+		case s.policy(e) != p:
 			c.rows = append(c.rows, i)
 		}
 	}
 	if len(c.rows) == 0 && (!c.all || s.defaultPolicy() == p) {
-		s.notice = fmt.Sprintf("Every duplicate shown is already %s.", p)
+		s.notice = fmt.Sprintf("Every duplicate shown is already set to %s.", p)
+		if p == importer.PolicyMerge && skipOnly > 0 {
+			s.notice = fmt.Sprintf("Nothing to merge here: %s shown can only be skipped (space on a row says why).",
+				plural(skipOnly, "duplicate", "duplicates"))
+		}
 		return
 	}
 	s.pending = &c

@@ -59,4 +59,12 @@ func TestDuplicatesAlreadyImportedRowCannotMerge(t *testing.T) {
 	}
 	d.press("y")
 	d.mustSee("(skip 1 · merge 1)")
+	// On its reason's tab alone, a bulk merge has nothing to do, and says
+	// why rather than that the row is merged already.
+	d.press("tab")
+	if r := d.m.screens[stateDuplicates].(*duplicatesScreen); r.reasons[r.reason] != importer.ReasonAlreadyImported {
+		t.Fatalf("tab is on %q", r.reasons[r.reason])
+	}
+	d.press("M")
+	d.mustSee("Nothing to merge here: 1 duplicate shown can only be skipped")
 }
