@@ -299,16 +299,18 @@ func (s *settingsScreen) View() string {
 
 // Drop levels of the settings screen's parts on a short terminal
 // (fitParts): the blank lines go first, then the sign-in methods, the
-// warnings, then the source line and the provider list's heading. The
-// read's progress, the providers with their cursor and what the
-// settings become stay: space acts on a row that is on screen.
-// Each warning has a level of its own from dropWarnings up, the last
-// one highest.
+// warnings (each a level of its own from dropWarnings up, the last one
+// highest), the source line, the selection's --providers line, and the
+// provider list's heading. The read's progress, the providers with
+// their cursor and what the settings become stay: space acts on a row
+// that is on screen.
 const (
-	dropLabels   = 1
-	dropWarnings = 2
-	dropMethods  = 1000
-	dropBlank    = 1001
+	dropHeading   = 1
+	dropSelection = 2
+	dropSource    = 3
+	dropWarnings  = 4
+	dropMethods   = 1000
+	dropBlank     = 1001
 )
 
 // layout is the screen fitted to its height, and the line the provider
@@ -328,7 +330,7 @@ func (s *settingsScreen) layout() (string, int) {
 	if format != "" && src.Kind == "file" { // the API has one format
 		line += st.Dim.Render(" · ") + formatLabel(format)
 	}
-	parts = append(parts, viewPart{text: clampLines(line, 1, s.width), drop: dropLabels})
+	parts = append(parts, viewPart{text: clampLines(line, 1, s.width), drop: dropSource})
 
 	// Progress of the read.
 	total := s.total
@@ -415,9 +417,18 @@ func (s *settingsScreen) layout() (string, int) {
 	// What the settings become, under the providers, above the
 	// warnings.
 	var after []viewPart
-	after = append(after, viewPart{text: st.Label.Render("After the import  ") + orNone(set.After)})
+	// Wrapped, not cut: the list is what the import will enable.
+	labelled := func(label string, text string, style lipgloss.Style) string {
+		lines := strings.Split(wrapHang(label+text, s.width, len(label)), "\n")
+		lines[0] = st.Label.Render(label) + style.Render(strings.TrimPrefix(lines[0], label))
+		for i := 1; i < len(lines); i++ {
+			lines[i] = style.Render(lines[i])
+		}
+		return strings.Join(lines, "\n")
+	}
+	after = append(after, viewPart{text: labelled("After the import  ", orNone(set.After), lipgloss.NewStyle())})
 	if o := s.runOverride(); o != nil {
-		after = append(after, viewPart{text: st.Label.Render("Your selection   ") + st.Dim.Render("same as --providers "+overrideText(o)), drop: dropLabels})
+		after = append(after, viewPart{text: labelled("Your selection   ", "same as --providers "+overrideText(o), st.Dim), drop: dropSelection})
 	}
 	// Warnings: on a short terminal the last ones are the first cut.
 	warnAt := len(after)
@@ -491,7 +502,7 @@ func (s *settingsScreen) fit(top []viewPart, methods, head, cred string, rows []
 	shown := rows
 	var block []viewPart
 	if room-2 >= len(rows) {
-		block = append(block, viewPart{text: strings.TrimSuffix(head, "\n"), drop: dropLabels}, viewPart{text: cred, drop: dropLabels})
+		block = append(block, viewPart{text: strings.TrimSuffix(head, "\n"), drop: dropHeading}, viewPart{text: cred, drop: dropHeading})
 	} else if room < len(rows) {
 		room = max(room, 1)
 		lo := min(max(s.cursor-room/2, 0), len(rows)-room)
@@ -504,7 +515,8 @@ func (s *settingsScreen) fit(top []viewPart, methods, head, cred string, rows []
 }
 
 // fitNoting is fitParts, saying in a line of its own how many warnings
-// did not fit, when there is a line for it.
+// did not fit, when there is a line for it (at the cost of the source
+// line at most).
 func (s *settingsScreen) fitNoting(parts []viewPart, height int) string {
 	left := func(ps []viewPart) int {
 		n := 0
@@ -520,10 +532,16 @@ func (s *settingsScreen) fitNoting(parts []viewPart, height int) string {
 	if left(try) == 0 {
 		return out
 	}
+	first := try
 	try = slices.Clone(parts)
 	short := fitParts(try, height-1)
 	if strings.Count(short, "\n") > height-1 {
 		return out // what must stay takes every line
+	}
+	for i := range try {
+		if try[i].drop < 0 && first[i].drop >= 0 && parts[i].drop < dropSource {
+			return out // the note is not worth the selection or the heading
+		}
 	}
 	out = short
 	note := plural(left(try), "more warning", "more warnings") + " below: a taller terminal shows them"
