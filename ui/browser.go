@@ -276,11 +276,14 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 	case journeyChangedMsg:
 		s.acting = ""
 		if msg.err != nil {
-			s.err = termtext.Clean(msg.err.Error())
 			if s.mode == browseEdit && msg.action == "saved" {
-				s.form = s.newEditForm() // the save failed: edit again
-				return s.form.Init()
+				// The save failed or was refused: edit on where the
+				// person was (the form never completes: syncForm keeps
+				// enter on the last field from it), the reason under it.
+				s.editErr = termtext.Clean(msg.err.Error())
+				return nil
 			}
+			s.err = termtext.Clean(msg.err.Error())
 			if s.mode == browseActivate {
 				s.mode = browseJourney
 			}

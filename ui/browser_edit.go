@@ -4,7 +4,10 @@ package ui
 // email steps.
 
 import (
+	"context"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -125,12 +128,63 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 		n.From = vals[editSender]
 		nodes[i] = n
 	}
-	env, ctx, id := s.pc.env, s.pc.base, j.ID
+	env, ctx, id, active := s.pc.env, s.pc.base, j.ID, j.Status == ascendkit.StatusActive
 	s.acting = "Saving…"
 	return func() tea.Msg {
+		if active {
+			// An active journey sends what is saved from now on: the
+			// check activation makes holds for the edit too, or the
+			// next emails go out with an empty link.
+			if err := activeEditCheck(ctx, env, id, nodes); err != nil {
+				return journeyChangedMsg{action: "saved", err: err}
+			}
+		}
 		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
 		return journeyChangedMsg{j: nj, action: "saved", err: err}
 	}
+}
+
+// activeEditCheck runs activation's check (importer.ActivationCheck) on
+// the journey as the edit would leave it, and refuses the edit when that
+// finds a problem the journey does not have now: a sender or a variable
+// an email needs that the edit empties. Problems it has already (a
+// template deleted since) are no reason to refuse fixing others.
+func activeEditCheck(ctx context.Context, env ascendkit.Environment, id string, nodes []ascendkit.Node) error {
+	after, err := importer.ActivationCheck(ctx, editedEnv{Environment: env, id: id, nodes: nodes}, id)
+	if err != nil || len(after.Problems) == 0 {
+		return err
+	}
+	before, err := importer.ActivationCheck(ctx, env, id)
+	if err != nil {
+		return err
+	}
+	var added []string
+	for _, p := range after.Problems {
+		if !slices.Contains(before.Problems, p) {
+			added = append(added, p)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return fmt.Errorf("Not saved: %q is active, and no email may go out lacking a sender or a variable: %s",
+		after.Journey, strings.Join(added, "; "))
+}
+
+// editedEnv is the environment with one journey's nodes as an edit would
+// leave them, for checking the edit before it is written.
+type editedEnv struct {
+	ascendkit.Environment
+	id    string
+	nodes []ascendkit.Node
+}
+
+func (e editedEnv) GetJourney(ctx context.Context, idOrName string) (ascendkit.Journey, error) {
+	j, err := e.Environment.GetJourney(ctx, idOrName)
+	if err == nil && j.ID == e.id {
+		j.Nodes = e.nodes
+	}
+	return j, err
 }
 
 // setVar sets a node variable. Emptied, a variable the node had stays,

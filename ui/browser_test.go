@@ -569,3 +569,50 @@ func toActivationDialog(t *testing.T, w, h int) (*driver, ascendkit.Environment,
 	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
 	return d, env, b
 }
+
+// Saving an active journey's variables runs activation's check: an edit
+// that would send its emails with a link left empty is refused with the
+// node and the variable, the form stays open and nothing is written; an
+// edit that leaves every value set saves.
+func TestBrowserEditActiveJourneyKeepsWhatEmailsNeed(t *testing.T) {
+	d, env := toCompleteBrowser(t, 120, 40)
+	b := browserOf(d)
+	d.press("enter")
+	d.waitFor("the detail", func(m Model) bool { return b.mode == browseJourney })
+	d.press("a")
+	d.waitFor("the dialog", func(m Model) bool { return b.mode == browseActivate })
+	d.press("y")
+	d.waitFor("the activation", func(m Model) bool { return b.journey.Status == ascendkit.StatusActive })
+	d.press("e", "tab", "tab", "ctrl+u")
+	if b.vals[editLogin] != "" {
+		t.Fatalf("loginUrl not cleared: %q", b.vals)
+	}
+	d.press("ctrl+s")
+	d.waitFor("the check", func(m Model) bool { return b.acting == "" })
+	if b.mode != browseEdit || !b.InputFocused() {
+		t.Fatal("the refused save left the editor")
+	}
+	v := flatten(d.view())
+	for _, want := range []string{"Not saved", "is active", "unset loginUrl", "(node "} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("the refusal does not say %q:\n%s", want, d.view())
+		}
+	}
+	if strings.Contains(v, "Saved the sender") {
+		t.Fatalf("a refused save says it saved:\n%s", d.view())
+	}
+	for _, n := range journeyIn(t, env, importer.JourneyAnnouncement).Nodes {
+		if n.Action == ascendkit.ActionSendEmail && n.Variables["loginUrl"] != "https://acme.test/login" {
+			t.Fatalf("the refused edit was written: %+v", n)
+		}
+	}
+	// Put the link back and change the app's name: saved.
+	d.press("https://acme.test/in", "shift+tab", "ctrl+u", "Acme Two", "ctrl+s")
+	d.waitFor("the save", func(m Model) bool { return b.mode == browseJourney && b.notice != "" })
+	d.mustSee("Saved the sender and variables")
+	for _, n := range journeyIn(t, env, importer.JourneyAnnouncement).Nodes {
+		if n.Action == ascendkit.ActionSendEmail && (n.Variables["loginUrl"] != "https://acme.test/in" || n.Variables["appName"] != "Acme Two") {
+			t.Fatalf("the edit was not written: %+v", n)
+		}
+	}
+}

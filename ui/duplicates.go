@@ -677,7 +677,7 @@ func (s *duplicatesScreen) policyCell(e importer.Entry) string {
 }
 
 func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
-	if importer.Unmergeable(e) {
+	if unmergeable(e) {
 		return importer.PolicySkip // whatever was chosen: see its detail
 	}
 	if p, ok := s.decisions[e.SourceID]; ok {
@@ -893,8 +893,8 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		c := s.table.Cursor()
 		if e, ok := s.selected(); ok && e.Kind != kindDuplicate {
 			s.notice = whyNoPolicy(e)
-		} else if ok && importer.Unmergeable(e) {
-			s.notice = "This duplicate can only be skipped: " + strings.TrimPrefix(termtext.Clean(e.Detail), "not merged: ") + "."
+		} else if ok && unmergeable(e) {
+			s.notice = whyNoMerge(e)
 		} else if ok {
 			next := importer.PolicyMerge
 			if s.policy(e) == importer.PolicyMerge {
@@ -948,6 +948,21 @@ func (s *duplicatesScreen) defaultPolicy() importer.Policy {
 	return s.onDuplicate
 }
 
+// unmergeable reports a duplicate the importer skips whatever its
+// policy: one it explains in its detail, and a user an earlier run
+// imported, which the importer never merges (it is that very user).
+func unmergeable(e importer.Entry) bool {
+	return e.Kind == kindDuplicate && (importer.Unmergeable(e) || e.Reason == importer.ReasonAlreadyImported)
+}
+
+// whyNoMerge says why a duplicate can only be skipped.
+func whyNoMerge(e importer.Entry) string {
+	if e.Reason == importer.ReasonAlreadyImported && !importer.Unmergeable(e) {
+		return "This duplicate can only be skipped: an earlier import already brought this Clerk user in, and it is never merged into itself."
+	}
+	return "This duplicate can only be skipped: " + strings.TrimPrefix(termtext.Clean(e.Detail), "not merged: ") + "."
+}
+
 // whyNoPolicy says why a row has no skip/merge choice.
 func whyNoPolicy(e importer.Entry) string {
 	switch {
@@ -973,13 +988,23 @@ func (s *duplicatesScreen) filtered() bool {
 // before changing them; nothing hidden by the filter changes.
 func (s *duplicatesScreen) askBulk(p importer.Policy) {
 	c := bulkChange{policy: p, all: !s.filtered()}
+	skipOnly := 0
 	for _, i := range s.visible {
-		if e := s.entries[i]; e.Kind == kindDuplicate && s.policy(e) != p && !importer.Unmergeable(e) {
+		e := s.entries[i]
+		switch {
+		case e.Kind != kindDuplicate:
+		case unmergeable(e):
+			skipOnly++
+		case s.policy(e) != p:
 			c.rows = append(c.rows, i)
 		}
 	}
 	if len(c.rows) == 0 && (!c.all || s.defaultPolicy() == p) {
-		s.notice = fmt.Sprintf("Every duplicate shown is already %s.", p)
+		s.notice = fmt.Sprintf("Every duplicate shown is already set to %s.", p)
+		if p == importer.PolicyMerge && skipOnly > 0 {
+			s.notice = fmt.Sprintf("Nothing to merge here: %s shown can only be skipped (space on a row says why).",
+				plural(skipOnly, "duplicate", "duplicates"))
+		}
 		return
 	}
 	s.pending = &c

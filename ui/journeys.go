@@ -18,7 +18,10 @@ import (
 // journeysCreatedMsg is the outcome of CreateMigrationJourneys.
 type journeysCreatedMsg struct {
 	res importer.JourneysResult
-	err error
+	// changed names, by journey id, what the submit changed on a journey
+	// that existed (its email steps' sender or variables).
+	changed map[string][]string
+	err     error
 }
 
 // savedSetupMsg carries the migration setup in use: the saved settings,
@@ -61,6 +64,7 @@ type journeysScreen struct {
 	busy    bool
 	err     string
 	result  *importer.JourneysResult
+	changed map[string][]string // journeysCreatedMsg.changed of the result
 	width   int
 	height  int
 }
@@ -222,10 +226,66 @@ func (s *journeysScreen) submit() tea.Cmd {
 	s.err = ""
 	pc := s.pc
 	return tea.Batch(s.spinner.Tick, func() tea.Msg {
-		res, err := pc.createJourneys(pc.base, pc.env, setup)
-		return journeysCreatedMsg{res: res, err: err}
+		ctx, env := pc.base, pc.env
+		// The journeys as they are, to say what an update changed (the
+		// result only says that one was).
+		before := map[string]ascendkit.Journey{}
+		for _, name := range []string{importer.JourneyAnnouncement, importer.JourneyPasswordReset} {
+			if env == nil {
+				break // a test's stand-in for the core
+			}
+			if j, err := env.GetJourney(ctx, name); err == nil {
+				before[j.ID] = j
+			}
+		}
+		res, err := pc.createJourneys(ctx, env, setup)
+		if err != nil {
+			return journeysCreatedMsg{res: res, err: err}
+		}
+		changed := map[string][]string{}
+		for _, c := range res.Journeys {
+			b, ok := before[c.ID]
+			if !c.Updated || !ok {
+				continue
+			}
+			if after, err := env.GetJourney(ctx, c.ID); err == nil {
+				changed[c.ID] = setupChanges(b, after)
+			}
+		}
+		return journeysCreatedMsg{res: res, changed: changed}
 	})
 }
+
+// setupChanges names what differs between two versions of a journey's
+// email steps, by the form's labels: the sender and the setup variables.
+func setupChanges(before, after ascendkit.Journey) []string {
+	differs := [numJourneyFields]bool{}
+	old := map[string]ascendkit.Node{}
+	for _, n := range before.Nodes {
+		old[n.ID] = n
+	}
+	for _, n := range after.Nodes {
+		if n.Action != ascendkit.ActionSendEmail {
+			continue
+		}
+		o := old[n.ID]
+		differs[fieldSender] = differs[fieldSender] || o.From != n.From
+		for f, v := range map[int]string{fieldAppName: "appName", fieldLoginURL: "loginUrl", fieldResetURL: "resetUrl"} {
+			differs[f] = differs[f] || o.Variables[v] != n.Variables[v]
+		}
+	}
+	var out []string
+	for f, d := range differs {
+		if d {
+			out = append(out, setupFieldNames[f])
+		}
+	}
+	return out
+}
+
+// setupFieldNames name the form's fields in an update's result: the
+// sender, and each variable as the templates spell it.
+var setupFieldNames = [numJourneyFields]string{fieldSender: "sender", fieldAppName: "appName", fieldLoginURL: "loginUrl", fieldResetURL: "resetUrl"}
 
 func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -258,7 +318,7 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 			return s.edit()
 		}
 		r := msg.res
-		s.result = &r
+		s.result, s.changed = &r, msg.changed
 		s.pc.post(journeysCreated{r})
 		return nil
 	case tea.KeyPressMsg:
@@ -394,10 +454,18 @@ func (s *journeysScreen) resultView() string {
 	st := s.pc.styles
 	r := s.result
 	const markWidth = 17
-	line := func(name, id string, created bool) string {
+	line := func(name, id string, c importer.Created) string {
 		mark := st.Dim.Render("= already existed")
-		if created {
+		switch {
+		case c.Created:
 			mark = st.OK.Render("+ created")
+		case c.Updated:
+			// The setup went into a journey that existed: what it
+			// changed follows the name.
+			mark = st.OK.Render("~ updated")
+			if what := s.changed[c.ID]; len(what) > 0 {
+				name += " (changed: " + strings.Join(what, ", ") + ")"
+			}
 		}
 		indent := 2 + markWidth + 1
 		if s.width-indent < len(id) {
@@ -430,14 +498,14 @@ func (s *journeysScreen) resultView() string {
 	var templates []string
 	created := 0
 	for _, t := range r.Templates {
-		templates = append(templates, line(t.Slug, "", t.Created))
+		templates = append(templates, line(t.Slug, "", t))
 		if t.Created {
 			created++
 		}
 	}
 	var journeys []string
 	for _, j := range r.Journeys {
-		journeys = append(journeys, line(j.Name, j.ID, j.Created))
+		journeys = append(journeys, line(j.Name, j.ID, j))
 	}
 	// On a short screen the blank lines go first, then the templates are
 	// summed up in one line, then the notes; the journeys (and their

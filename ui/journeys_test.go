@@ -325,3 +325,56 @@ func TestJourneysFitNarrowTerminal(t *testing.T) {
 		})
 	}
 }
+
+// Editing the setup again after the journeys exist updates their email
+// steps: the result says which journeys were updated and with what, not
+// that they "already existed"; templates, which the setup does not
+// change, did.
+func TestJourneysEditAgainSaysWhatWasUpdated(t *testing.T) {
+	d, fj := toJourneys(t, 120, 40)
+	s := journeysOf(d)
+	d.press("hello@acme.test", "tab", "Acme", "tab", "https://acme.test/login", "tab", "https://acme.test/reset", "ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	d.press("esc", "tab", "ctrl+u", "Acme Two", "ctrl+s")
+	d.waitFor("the second result", func(m Model) bool { return s.result != nil && len(fj.setups) == 2 })
+	if got := fj.setups[1].AppName; got != "Acme Two" {
+		t.Fatalf("the edit sent app name %q", got)
+	}
+	v := d.view()
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "Migration announcement") &&
+			(!strings.Contains(l, "~ updated") || !strings.Contains(l, "(changed: appName)") || strings.Contains(l, "sender")) {
+			t.Fatalf("the announcement's line does not say its app name was updated: %q\n%s", l, v)
+		}
+		if (strings.Contains(l, importer.JourneyAnnouncement) || strings.Contains(l, importer.JourneyPasswordReset)) && strings.Contains(l, "already existed") {
+			t.Fatalf("an updated journey is said to have already existed:\n%s", v)
+		}
+	}
+	d.mustSee("Migration announcement (changed: appName)")
+	d.mustSee("Templates")
+	d.mustSee("= already existed migration-announcement")
+	// The same setup once more changes nothing, and says so.
+	d.press("esc", "ctrl+s")
+	d.waitFor("the third result", func(m Model) bool { return s.result != nil && len(fj.setups) == 3 })
+	if v := flatten(d.view()); strings.Contains(v, "updated") || !strings.Contains(v, "= already existed Migration announcement") {
+		t.Fatalf("an unchanged setup is reported as an update:\n%s", d.view())
+	}
+}
+
+// Journeys an earlier session made take a new setup: the summary counts
+// them as updated, beside existing and created.
+func TestJourneysSummaryCountsUpdatedJourneys(t *testing.T) {
+	fj := &journeysRecorder{}
+	env := newTestEnv(t)
+	seedJourneys(t, env, 0, completeSetup)
+	d := newDriver(t, testConfig(env, makeUsers(10)), 120, 40, fj.install)
+	d.send(navMsg{to: stateJourneys})
+	s := journeysOf(d)
+	d.waitFor("the saved setup", func(m Model) bool { return s.vals[fieldSender] == completeSetup.FromIdentity })
+	d.press("tab", "tab", "ctrl+u", "https://acme.test/signin", "ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	d.mustSee("Migration announcement (changed: loginUrl)")
+	if sum := d.m.Summary(); !strings.Contains(sum, "0 templates and 0 journeys created (5 and 2 already existed); 1 existing journey updated with the new setup") {
+		t.Fatalf("summary:\n%s", sum)
+	}
+}

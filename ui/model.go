@@ -148,10 +148,11 @@ type session struct {
 	journeys        *importer.JourneysResult // the last creation's result
 	// createdTemplates / createdJourneys are what this session created
 	// (slug / id → name), over every time step 6 ran; seenTemplates and
-	// seenJourneys every one step 6 reported.
-	createdTemplates, seenTemplates map[string]bool
-	createdJourneys, seenJourneys   map[string]bool
-	journeyActions                  []journeyAction
+	// seenJourneys every one step 6 reported; updatedJourneys those that
+	// existed and took a new setup.
+	createdTemplates, seenTemplates                map[string]bool
+	createdJourneys, seenJourneys, updatedJourneys map[string]bool
+	journeyActions                                 []journeyAction
 	// canaries are the canary runs of the session, in order;
 	// canariesStarted counts those begun, reported or not.
 	canaries        []canaryRecord
@@ -175,7 +176,7 @@ type runWrites struct {
 func (s *session) recordJourneys(r importer.JourneysResult) {
 	if s.createdTemplates == nil {
 		s.createdTemplates, s.seenTemplates = map[string]bool{}, map[string]bool{}
-		s.createdJourneys, s.seenJourneys = map[string]bool{}, map[string]bool{}
+		s.createdJourneys, s.seenJourneys, s.updatedJourneys = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	for _, t := range r.Templates {
 		s.seenTemplates[t.Slug] = true
@@ -187,6 +188,9 @@ func (s *session) recordJourneys(r importer.JourneysResult) {
 		s.seenJourneys[j.ID] = true
 		if j.Created {
 			s.createdJourneys[j.ID] = true
+		}
+		if j.Updated && !s.createdJourneys[j.ID] {
+			s.updatedJourneys[j.ID] = true
 		}
 	}
 	s.journeys = &r
@@ -837,8 +841,12 @@ func (m Model) Summary() string {
 	}
 	if s.journeys != nil {
 		nt, nj := len(s.createdTemplates), len(s.createdJourneys)
-		fmt.Fprintf(&b, "Migration journeys: %d templates and %d journeys created (%d and %d already existed)\n",
+		fmt.Fprintf(&b, "Migration journeys: %d templates and %d journeys created (%d and %d already existed)",
 			nt, nj, len(s.seenTemplates)-nt, len(s.seenJourneys)-nj)
+		if nu := len(s.updatedJourneys); nu > 0 {
+			fmt.Fprintf(&b, "; %s updated with the new setup", plural(nu, "existing journey", "existing journeys"))
+		}
+		b.WriteString("\n")
 	}
 	for _, j := range journeyOutcomes(s.journeyActions) {
 		name := termtext.Clean(j.Name)

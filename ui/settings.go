@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -50,6 +51,7 @@ type settingsScreen struct {
 	cursor   int
 	bar      progress.Model
 	width    int
+	height   int
 }
 
 func newSettingsScreen(pc *programContext) *settingsScreen {
@@ -68,7 +70,7 @@ func newSettingsScreen(pc *programContext) *settingsScreen {
 func (s *settingsScreen) restyle() {
 	s.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColors(s.pc.styles.Barfill))
 	s.spinner.Style = s.pc.styles.Selected
-	s.SetSize(s.pc.width, 0)
+	s.SetSize(s.pc.width, s.pc.bodyHeight())
 }
 
 // authSettingsMsg carries the environment's providers before the import.
@@ -175,8 +177,8 @@ func withProviders(rep importer.Report, a importer.Analysis, override []string) 
 	return rep
 }
 
-func (s *settingsScreen) SetSize(w, _ int) {
-	s.width = w
+func (s *settingsScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
 	s.bar.SetWidth(min(max(w-34, 10), 50))
 }
 
@@ -211,6 +213,11 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.Down):
 			s.cursor = min(s.cursor+1, len(ssoProviders)-1)
 		case key.Matches(msg, s.keys.Toggle):
+			if _, at := s.layout(); at < 0 || s.height > 0 && at >= s.height {
+				// Never change a provider the person cannot see (the
+				// layout keeps the cursor's row on any usable screen).
+				return nil
+			}
 			if !s.touched {
 				s.touched = true
 				for _, p := range importer.DetectedSSO(s.an) {
@@ -286,8 +293,31 @@ func (s *settingsScreen) next() tea.Cmd {
 }
 
 func (s *settingsScreen) View() string {
+	v, _ := s.layout()
+	return v
+}
+
+// Drop levels of the settings screen's parts on a short terminal
+// (fitParts): the blank lines go first, then the sign-in methods, the
+// warnings (each a level of its own from dropWarnings up, the last one
+// highest), the source line, the selection's --providers line, and the
+// provider list's heading. The read's progress, the providers with
+// their cursor and what the settings become stay: space acts on a row
+// that is on screen.
+const (
+	dropHeading   = 1
+	dropSelection = 2
+	dropSource    = 3
+	dropWarnings  = 4
+	dropMethods   = 1000
+	dropBlank     = 1001
+)
+
+// layout is the screen fitted to its height, and the line the provider
+// cursor is on (-1 when not shown).
+func (s *settingsScreen) layout() (string, int) {
 	st := s.pc.styles
-	var b strings.Builder
+	var parts []viewPart
 	src := s.pc.sess.source
 	line := st.Label.Render("Source ") + src.describe()
 	if src.Total >= 0 {
@@ -300,7 +330,7 @@ func (s *settingsScreen) View() string {
 	if format != "" && src.Kind == "file" { // the API has one format
 		line += st.Dim.Render(" · ") + formatLabel(format)
 	}
-	b.WriteString(clampLines(line, 1, s.width) + "\n")
+	parts = append(parts, viewPart{text: clampLines(line, 1, s.width), drop: dropSource})
 
 	// Progress of the read.
 	total := s.total
@@ -329,9 +359,13 @@ func (s *settingsScreen) View() string {
 		// An export file: no total to measure against.
 		bar = readBar(st, s.bar.Width(), s.pc.now().Sub(s.begun))
 	}
-	b.WriteString(bar + " " + st.Number.Render(count) + " " + status + "\n")
+	parts = append(parts, viewPart{text: bar + " " + st.Number.Render(count) + " " + status})
 	// A pause of the Clerk client takes the blank line under the bar.
-	b.WriteString(s.wait.view(st, s.pc.now(), "the preview", s.width) + "\n")
+	if w := s.wait.view(st, s.pc.now(), "the preview", s.width); w != "" {
+		parts = append(parts, viewPart{text: w})
+	} else {
+		parts = append(parts, viewPart{drop: dropBlank})
+	}
 
 	// Auth methods and providers, side by side.
 	rows := [][2]string{
@@ -355,11 +389,10 @@ func (s *settingsScreen) View() string {
 			st.Label.Render(" · need reset ") + st.Number.Render(fmtInt(pw.NeedsReset))
 	}
 
-	var pv strings.Builder
-	pv.WriteString(st.Heading.Render("Providers to enable") + "\n")
-	cred := s.an.Providers["credentials"]
-	pv.WriteString("  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + rightAlign(fmtInt(cred), 7) + st.Dim.Render(" kept") + "\n")
+	head := st.Heading.Render("Providers to enable") + "\n"
+	cred := "  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + rightAlign(fmtInt(s.an.Providers["credentials"]), 7) + st.Dim.Render(" kept")
 	set := s.settings()
+	prows := make([]string, len(ssoProviders))
 	for i, name := range ssoProviders {
 		on := s.selected[name]
 		if !s.touched {
@@ -379,42 +412,140 @@ func (s *settingsScreen) View() string {
 			// Already enabled: the import keeps it whatever the selection.
 			row += st.Dim.Render(" on now")
 		}
-		pv.WriteString(cur + row + "\n")
+		prows[i] = cur + row
 	}
-	b.WriteString(sideBySide(s.width, methods, strings.TrimRight(pv.String(), "\n")) + "\n")
-
-	// What the settings become, above the warnings: on a short terminal
-	// the last warning lines are the ones cut.
-	b.WriteString(st.Label.Render("After the import  ") + orNone(set.After) + "\n")
-	if o := s.runOverride(); o != nil {
-		b.WriteString(st.Label.Render("Your selection   ") + st.Dim.Render("same as --providers "+overrideText(o)) + "\n")
-	}
-	// Warnings.
-	if len(s.an.Unsupported) > 0 {
-		var parts []string
-		for _, k := range sortedKeys(s.an.Unsupported) {
-			parts = append(parts, fmt.Sprintf("%s (%s)", termtext.Clean(k), fmtInt(s.an.Unsupported[k])))
+	// What the settings become, under the providers, above the
+	// warnings.
+	var after []viewPart
+	// Wrapped, not cut: the list is what the import will enable.
+	labelled := func(label string, text string, style lipgloss.Style) string {
+		lines := strings.Split(wrapHang(label+text, s.width, len(label)), "\n")
+		lines[0] = st.Label.Render(label) + style.Render(strings.TrimPrefix(lines[0], label))
+		for i := 1; i < len(lines); i++ {
+			lines[i] = style.Render(lines[i])
 		}
-		b.WriteString(st.Warning.Render("⚠ Unsupported providers: "+strings.Join(parts, ", ")) + "\n")
+		return strings.Join(lines, "\n")
+	}
+	after = append(after, viewPart{text: labelled("After the import  ", orNone(set.After), lipgloss.NewStyle())})
+	if o := s.runOverride(); o != nil {
+		after = append(after, viewPart{text: labelled("Your selection   ", "same as --providers "+overrideText(o), st.Dim), drop: dropSelection})
+	}
+	// Warnings: on a short terminal the last ones are the first cut.
+	warnAt := len(after)
+	warn := func(text string) { after = append(after, viewPart{text: text}) }
+	if len(s.an.Unsupported) > 0 {
+		var names []string
+		for _, k := range sortedKeys(s.an.Unsupported) {
+			names = append(names, fmt.Sprintf("%s (%s)", termtext.Clean(k), fmtInt(s.an.Unsupported[k])))
+		}
+		warn(st.Warning.Render("⚠ Unsupported providers: " + strings.Join(names, ", ")))
 	}
 	// As the CLI's warnings: users whose OAuth cannot move are stranded
 	// whatever is enabled and have a line of their own.
 	if n := set.StrandedUsers - set.NoUsableOAuthUsers; n > 0 {
-		b.WriteString(st.Warning.Render("⚠ "+plural(n, "stranded user", "stranded users")+": social-only with no enabled provider") + "\n")
+		warn(st.Warning.Render("⚠ " + plural(n, "stranded user", "stranded users") + ": social-only with no enabled provider"))
 	}
 	if n := set.NoUsableOAuthUsers; n > 0 {
-		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+plural(n, "user", "users")+" whose OAuth does not carry over (unsupported provider or unusable account): sent a password reset", s.width, 2)) + "\n")
+		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(n, "user", "users")+" whose OAuth does not carry over (unsupported provider or unusable account): sent a password reset", s.width, 2)))
 	}
 	if set.PasswordlessUsers > 0 {
-		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)) + "\n")
+		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)))
 	}
 	for _, w := range s.identityWarnings() {
-		b.WriteString(renderLines(st.Warning, wrapHang("⚠ "+w, s.width, 2)) + "\n")
+		warn(renderLines(st.Warning, wrapHang("⚠ "+w, s.width, 2)))
+	}
+	for i := warnAt; i < len(after); i++ {
+		after[i].drop = dropWarnings + i - warnAt
 	}
 	if s.err != "" {
-		b.WriteString(errorText(st, s.err, s.width) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source") + "\n")
+		after = append(after, viewPart{text: errorText(st, s.err, s.width) + "\n" + st.Dim.Render("enter or r to try again, esc to change the source")})
 	}
-	return b.String()
+	return s.fit(parts, methods, head, cred, prows, after)
+}
+
+// fit lays the parts out in s.height lines. The sign-in methods and
+// the providers go side by side when the width allows, else the
+// providers come first; on a short terminal blank lines, then the
+// methods (stacked), the warnings and the labels are left out, and when
+// even then not every provider fits, a window of them around the cursor
+// is shown.
+func (s *settingsScreen) fit(top []viewPart, methods, head, cred string, rows []string, after []viewPart) (string, int) {
+	height := s.height
+	if height <= 0 {
+		height = math.MaxInt32 // not sized yet: everything
+	}
+	kept := func(ps []viewPart) int {
+		n := 0
+		for _, p := range ps {
+			if p.drop == 0 {
+				n += strings.Count(p.text, "\n") + 1
+			}
+		}
+		return n
+	}
+	// cursorAt finds the cursor's line in the fitted text.
+	cursorAt := func(out string) int {
+		for i, l := range strings.Split(out, "\n") {
+			if strings.Contains(ansiStrip(l), "› [") {
+				return i
+			}
+		}
+		return -1
+	}
+	// The lines the parts that always stay leave the provider rows.
+	room := height - kept(top) - kept(after)
+	pv := head + cred + "\n" + strings.Join(rows, "\n")
+	if lipgloss.Width(methods)+3+lipgloss.Width(pv) <= s.width && lipgloss.Height(pv) <= room {
+		out := s.fitNoting(slices.Concat(top, []viewPart{{text: sideBySide(s.width, methods, pv)}}, after), height)
+		return out, cursorAt(out)
+	}
+	shown := rows
+	var block []viewPart
+	if room-2 >= len(rows) {
+		block = append(block, viewPart{text: strings.TrimSuffix(head, "\n"), drop: dropHeading}, viewPart{text: cred, drop: dropHeading})
+	} else if room < len(rows) {
+		room = max(room, 1)
+		lo := min(max(s.cursor-room/2, 0), len(rows)-room)
+		shown = rows[lo : lo+room]
+	}
+	block = append(block, viewPart{text: strings.Join(shown, "\n")},
+		viewPart{drop: dropBlank}, viewPart{text: methods, drop: dropMethods})
+	out := s.fitNoting(slices.Concat(top, block, after), height)
+	return out, cursorAt(out)
+}
+
+// fitNoting is fitParts, saying in a line of its own how many warnings
+// did not fit, when there is a line for it (at the cost of the source
+// line at most).
+func (s *settingsScreen) fitNoting(parts []viewPart, height int) string {
+	left := func(ps []viewPart) int {
+		n := 0
+		for i, p := range ps {
+			if p.drop < 0 && parts[i].drop >= dropWarnings && parts[i].drop < dropMethods {
+				n++
+			}
+		}
+		return n
+	}
+	try := slices.Clone(parts)
+	out := fitParts(try, height)
+	if left(try) == 0 {
+		return out
+	}
+	first := try
+	try = slices.Clone(parts)
+	short := fitParts(try, height-1)
+	if strings.Count(short, "\n") > height-1 {
+		return out // what must stay takes every line
+	}
+	for i := range try {
+		if try[i].drop < 0 && first[i].drop >= 0 && parts[i].drop < dropSource {
+			return out // the note is not worth the selection or the heading
+		}
+	}
+	out = short
+	note := plural(left(try), "more warning", "more warnings") + " below: a taller terminal shows them"
+	return out + s.pc.styles.Warning.Render(ansiTruncate("⚠ "+note, s.width)) + "\n"
 }
 
 // overrideText is the --providers value of a selection ("" for none).

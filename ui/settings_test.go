@@ -3,11 +3,14 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
@@ -499,5 +502,50 @@ func TestSettingsSignInNotInFile(t *testing.T) {
 		if strings.Contains(line, "not in this file") && !strings.Contains(strings.Fields(line[strings.Index(line, "not in this file"):])[4], fmt.Sprint(s.an.SignInUnknown)) {
 			t.Errorf("the row does not show %d: %q", s.an.SignInUnknown, line)
 		}
+	}
+}
+
+// On any terminal the provider under the cursor and what the settings
+// become are on screen, so space never changes a provider the person
+// cannot see: a short screen leaves out blank lines, the methods table
+// and warnings, then shows the providers around the cursor.
+func TestSettingsShortTerminalKeepsProvidersOnScreen(t *testing.T) {
+	for _, size := range [][2]int{{60, 20}, {60, 14}, {60, 10}, {80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			d := toIdentitySettings(t, size[0], size[1])
+			s := settingsOf(d)
+			if size == [2]int{60, 20} {
+				// The warnings that do not fit are counted, not cut unsaid.
+				d.mustSee("⚠ 4 more warnings below: a taller terminal shows them")
+			}
+			for i, name := range ssoProviders {
+				v := d.view()
+				if got := lipgloss.Height(v); got > size[1] {
+					t.Fatalf("%d lines on a %d-line terminal", got, size[1])
+				}
+				at := slices.IndexFunc(strings.Split(v, "\n"), func(l string) bool { return strings.Contains(l, "› [") })
+				if at < 0 || !strings.Contains(strings.Split(v, "\n")[at], name) {
+					t.Fatalf("cursor on %s, not on screen:\n%s", name, v)
+				}
+				if !strings.Contains(v, "After the import") {
+					t.Fatalf("what the settings become is off screen:\n%s", v)
+				}
+				before := maps.Clone(s.selected)
+				on := strings.Contains(strings.Split(v, "\n")[at], "[x]")
+				d.press("space")
+				if s.selected[name] == on {
+					t.Fatalf("space did not toggle %s (shown %v)", name, on)
+				}
+				for p, was := range before {
+					if p != name && s.selected[p] != was {
+						t.Fatalf("space on %s changed %s", name, p)
+					}
+				}
+				d.press("space")
+				if i < len(ssoProviders)-1 {
+					d.press("down")
+				}
+			}
+		})
 	}
 }
