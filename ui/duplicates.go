@@ -893,6 +893,9 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		c := s.table.Cursor()
 		if e, ok := s.selected(); ok && e.Kind != kindDuplicate {
 			s.notice = whyNoPolicy(e)
+			if e.Kind == kindWarning && s.alsoDuplicate(e.SourceID) {
+				s.notice = "This user is also a duplicate (see its own row), so it is imported only if that row is merged; what was left out is listed below."
+			}
 		} else if ok && unmergeable(e) {
 			s.notice = whyNoMerge(e)
 		} else if ok {
@@ -961,6 +964,18 @@ func whyNoMerge(e importer.Entry) string {
 		return "This duplicate can only be skipped: an earlier import already brought this Clerk user in, and it is never merged into itself."
 	}
 	return "This duplicate can only be skipped: " + strings.TrimPrefix(termtext.Clean(e.Detail), "not merged: ") + "."
+}
+
+// alsoDuplicate reports whether the user of a flagged row is a duplicate
+// too: the core lists what a user's import leaves out before it decides
+// the duplicates, so such a user has both rows and is not created.
+func (s *duplicatesScreen) alsoDuplicate(id string) bool {
+	for _, e := range s.entries {
+		if e.SourceID == id && (e.Kind == kindDuplicate || e.Kind == kindSkipped) {
+			return true
+		}
+	}
+	return false
 }
 
 // whyNoPolicy says why a row has no skip/merge choice.
@@ -1215,7 +1230,11 @@ func (s *duplicatesScreen) detailView(i int) string {
 	var lines []string
 	if e.Kind == kindWarning {
 		// Imported: the detail says what was left out, in full.
-		lines = strings.Split(renderLines(st.Dim, wrapHang(head+" · imported", s.width, 2)), "\n")
+		state := " · imported"
+		if s.alsoDuplicate(e.SourceID) {
+			state = " · also a duplicate (see its row)"
+		}
+		lines = strings.Split(renderLines(st.Dim, wrapHang(head+state, s.width, 2)), "\n")
 		what := t.detail
 		if what == "" {
 			what = t.reason

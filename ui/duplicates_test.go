@@ -615,3 +615,26 @@ func TestDuplicatesHeaderRecountsWithBanned(t *testing.T) {
 		return m.state == stateDuplicates && strings.Contains(d.view(), "duplicates 2 (skip 2 · merge 0)  skipped 0")
 	})
 }
+
+// A flagged user who is also a duplicate (the core lists what its import
+// leaves out before deciding duplicates) is not shown as imported.
+func TestDuplicatesFlaggedDuplicateIsNotImported(t *testing.T) {
+	d, _ := toSettings(t, 100, 30)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	dup := d.m.pc.sess.entries[1] // user_0006, repeated in the source
+	entries := append([]importer.Entry{{Pos: dup.Pos, SourceID: dup.SourceID, Email: dup.Email, Kind: "warning",
+		Reason: importer.ReasonNoUsableOAuth, Detail: "no password, and signed in to Clerk only with OAuth accounts that do not sign in to AscendKit"}},
+		d.m.pc.sess.entries...)
+	d.m.pc.sess.entries = entries
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{to: stateDuplicates})
+	d.press("tab") // flagged
+	v := d.view()
+	if !strings.Contains(v, dup.SourceID+" · "+dup.Email+" · also a duplicate (see its row)") || strings.Contains(v, dup.Email+" · imported") {
+		t.Fatalf("the flagged duplicate reads as imported:\n%s", v)
+	}
+	d.press("space")
+	if n := reviewOf(d).notice; !strings.Contains(n, "also a duplicate") {
+		t.Errorf("space on it says %q", n)
+	}
+}
