@@ -218,9 +218,7 @@ func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) {
 	c := r.seen.sawHeld(u.m.email)
 	e := u.e
 	if !c.repeatedEmail {
-		u.m.user.User.OAuthLinks = r.newLinks(e, u.m.user.User.OAuthLinks, byLink)
-		r.noLinkLeft(e, &u.m)
-		r.queueCreate(e, u.m)
+		r.queueCreate(e, u.m, byLink)
 		return
 	}
 	e.Reason = ReasonRepeatedInSource

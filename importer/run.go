@@ -367,9 +367,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			to = mergeTarget{verified: firstVerified, inSource: true}
 		}
 		if e.Reason == "" {
-			it.m.user.User.OAuthLinks = r.newLinks(e, it.m.user.User.OAuthLinks, byLink)
-			r.noLinkLeft(e, &it.m)
-			r.queueCreate(e, it.m)
+			r.queueCreate(e, it.m, byLink)
 		} else {
 			e.Detail = noMerge(e, it.m.user.User.EmailVerified, repeatedID, repeatedEmail, to)
 			r.duplicate(e, it.m, byLink, to)
@@ -673,7 +671,13 @@ func (r *runner) analyze(pos int, u *clerk.User, m *mapped) {
 	r.flagged(pos, u, m)
 }
 
-func (r *runner) queueCreate(e Entry, m mapped) {
+// queueCreate queues the creation of a user, at its place in the source
+// or at its end (placeHeldUser): with the OAuth links no other user owns
+// (byLink is what the environment has of them), and the password-reset
+// path when none of its supported ones is left.
+func (r *runner) queueCreate(e Entry, m mapped, byLink map[string]ascendkit.Match) {
+	m.user.User.OAuthLinks = r.newLinks(e, m.user.User.OAuthLinks, byLink)
+	r.noLinkLeft(e, &m)
 	if !r.opts.Phases.Users {
 		return
 	}
