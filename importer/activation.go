@@ -82,12 +82,7 @@ func (p ActivationPlan) Describe() string {
 	return b.String()
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return Thousands(n) + " " + unit + "s"
-}
+func plural(n int, unit string) string { return countOf(n, unit, unit+"s") }
 
 // ActivationRefusedError is returned by Activate while the plan has problems.
 type ActivationRefusedError struct {
