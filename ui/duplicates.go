@@ -82,18 +82,21 @@ type duplicatesScreen struct {
 	gen  int
 
 	entries []importer.Entry // duplicates, skips and flagged users
-	texts   []reviewText     // entries' sanitized text, same order
-	cells   []table.Row      // entries' table cells at the current widths
-	colW    [numReviewCols]int
-	natural [numReviewCols]int // widest cell of each column (capped)
-	reasons []string           // "" (all) + reasons present + tabFlagged
-	reason  int
-	filter  textinput.Model
-	query   string // the filter the visible rows were computed for
-	visible []int  // indexes into entries
-	table   table.Model
-	width   int
-	height  int
+	// notCreated are the Clerk ids with a duplicate or skipped row: a
+	// flagged row of one of them is not an imported user (alsoDuplicate).
+	notCreated map[string]bool
+	texts      []reviewText // entries' sanitized text, same order
+	cells      []table.Row  // entries' table cells at the current widths
+	colW       [numReviewCols]int
+	natural    [numReviewCols]int // widest cell of each column (capped)
+	reasons    []string           // "" (all) + reasons present + tabFlagged
+	reason     int
+	filter     textinput.Model
+	query      string // the filter the visible rows were computed for
+	visible    []int  // indexes into entries
+	table      table.Model
+	width      int
+	height     int
 
 	// existing caches the existing users looked up for the detail line
 	// (id → email, "" when unknown); lookups in flight are in asked.
@@ -215,12 +218,14 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 // their text, columns, tabs and counts.
 func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 	s.entries = nil
+	s.notCreated = map[string]bool{}
 	present := map[string]bool{}
 	flagged := false
 	for _, e := range entries {
 		switch e.Kind {
 		case kindDuplicate, kindSkipped:
 			s.entries = append(s.entries, e)
+			s.notCreated[e.SourceID] = true
 			present[e.Reason] = true
 		case kindWarning:
 			s.entries = append(s.entries, e)
@@ -969,14 +974,7 @@ func whyNoMerge(e importer.Entry) string {
 // alsoDuplicate reports whether the user of a flagged row is a duplicate
 // too: the core lists what a user's import leaves out before it decides
 // the duplicates, so such a user has both rows and is not created.
-func (s *duplicatesScreen) alsoDuplicate(id string) bool {
-	for _, e := range s.entries {
-		if e.SourceID == id && (e.Kind == kindDuplicate || e.Kind == kindSkipped) {
-			return true
-		}
-	}
-	return false
-}
+func (s *duplicatesScreen) alsoDuplicate(id string) bool { return s.notCreated[id] }
 
 // whyNoPolicy says why a row has no skip/merge choice.
 func whyNoPolicy(e importer.Entry) string {
