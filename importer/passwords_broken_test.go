@@ -43,7 +43,7 @@ func TestBrokenPasswordsRecordsAreNamed(t *testing.T) {
 	w := s.brokenWarning()
 	for _, want := range []string{
 		"4 records of the passwords file could not be read; their users need a password reset (",
-		`record 2 (line 3): contains bytes that are not valid UTF-8 (id "user_2")`,
+		`record 2 (line 3): contains bytes that are not valid UTF-8 in column "primary_email_address"; the file is probably in a legacy encoding`, `import that (id "user_2")`,
 		"record 3 (line 4): empty id",
 		`record 4 (line 5): malformed CSV: extraneous or missing " in quoted-field (id "user_4")`,
 		"; …).",

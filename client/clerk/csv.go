@@ -667,7 +667,20 @@ func (s *csvFile) record(raw rawRow) Record {
 	}
 	if !utf8.Valid(raw.data) {
 		id = s.salvageID(raw)
-		return bad("contains bytes that are not valid UTF-8")
+		where := ""
+		if row, err := s.parseRow(raw); err == nil {
+			for i, c := range row {
+				if !utf8.ValidString(c) {
+					if i < len(s.colNames) && s.colNames[i] != "" {
+						where = " in column " + quote(s.colNames[i])
+					} else {
+						where = fmt.Sprintf(" in field %d", i+1)
+					}
+					break
+				}
+			}
+		}
+		return bad("contains bytes that are not valid UTF-8%s%s", where, notUTF8Hint(raw.data))
 	}
 	row, err := s.parseRow(raw)
 	if err != nil {

@@ -29,6 +29,10 @@ func OpenFile(path string) (Source, error) {
 	br := bufio.NewReaderSize(cr, 64<<10)
 	// UTF-16 is decoded before anything looks at the content, so both
 	// readers, their hints and their errors see what a UTF-8 file shows.
+	if detectUTF32(br) {
+		f.Close()
+		return nil, fmt.Errorf("clerk: %s is saved as UTF-32, which is not read; convert it to UTF-8 (iconv -f UTF-32 -t UTF-8 FILE > FILE.utf8) and import that", path)
+	}
 	var u16 *utf16Reader
 	if big, bom, ok := detectUTF16(br); ok {
 		br.Discard(bom) //nolint:errcheck // peeked
