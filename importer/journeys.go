@@ -531,8 +531,8 @@ func ValidateVariable(name, value string) error {
 		return fmt.Errorf("variable %s is filled from each user and cannot be set on a journey", name)
 	case strings.TrimSpace(value) == "":
 		return fmt.Errorf("variable %s: the value is empty", name)
-	case HiddenAt(value) >= 0:
-		return fmt.Errorf("variable %s: %w", name, errHiddenText)
+	case HiddenIndex(value, hiddenInLine) >= 0:
+		return fmt.Errorf("variable %s: %w (%s)", name, errHiddenText, hiddenWhere(value, HiddenIndex(value, hiddenInLine)))
 	case placeholderFree(value) != nil:
 		return fmt.Errorf("variable %s: %w", name, placeholderFree(value))
 	case strings.HasSuffix(strings.ToLower(name), "url"):

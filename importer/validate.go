@@ -134,8 +134,10 @@ func ValidateAppName(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return errors.New("an app name is required: every migration email names it, e.g. Your App")
 	}
-	if HiddenAt(s) >= 0 {
-		return errHiddenText
+	// The name is set in subject lines, so it is held to a subject's
+	// rules (a soft hyphen too: see ValidateTemplateLine).
+	if err := ValidateTemplateLine(s); err != nil {
+		return err
 	}
 	return placeholderFree(s)
 }

@@ -88,6 +88,17 @@ func TestValidateAppName(t *testing.T) {
 			t.Errorf("ValidateAppName(%q) = nil", s)
 		}
 	}
+	// A soft hyphen or invisible operator is refused as in a subject
+	// line, where {{appName}} goes, and the error says where it is.
+	for _, s := range []string{"Ac\u00adme", "Acme\u2062"} {
+		err := ValidateAppName(s)
+		if err == nil || !strings.Contains(err.Error(), "after \"Ac") {
+			t.Errorf("ValidateAppName(%q) = %v", s, err)
+		}
+		if err := ValidateVariable("supportName", s); err == nil || !strings.Contains(err.Error(), "U+") {
+			t.Errorf("ValidateVariable(supportName, %q) = %v", s, err)
+		}
+	}
 	for _, v := range []string{"Ac\u202eme", "x\x1b[2J", "A{{userEmail}}"} {
 		if err := ValidateVariable("appName", v); err == nil {
 			t.Errorf("ValidateVariable(appName, %q) = nil", v)
