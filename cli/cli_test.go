@@ -268,6 +268,18 @@ func TestEnvResolution(t *testing.T) {
 	if r := h.run("", "set-env", "pk_dev_abc"); r.code != 2 {
 		t.Errorf("pk_ without --api-url: exit %d", r.code)
 	}
+	for _, bad := range []string{"api.example.test", "ftp://api.example.test", "https://", "https://u:secretpw@api.example.test"} {
+		if r := h.run("", "set-env", "pk_dev_abc", "--api-url", bad); r.code != 2 || strings.Contains(r.stderr, "secretpw") {
+			t.Errorf("--api-url %q: exit %d %q", bad, r.code, r.stderr)
+		}
+	}
+	// The SDKs' variable gives the URL when the flag does not.
+	h.envs["ASCENDKIT_API_URL"] = "https://api.example.test"
+	var savedCfg config
+	if h.json(&savedCfg, "set-env", "pk_dev_abc", "--json"); savedCfg.APIURL != "https://api.example.test" {
+		t.Errorf("$ASCENDKIT_API_URL not used: %+v", savedCfg)
+	}
+	delete(h.envs, "ASCENDKIT_API_URL")
 	h.ok("set-env", "pk_dev_abc", "--api-url", "https://api.example.test")
 	r = h.run("", "journey", "list")
 	if r.code != 1 || !strings.Contains(r.stderr, "remote environments are not supported yet") {

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	_ "github.com/ascendkit/ascendkit/client/ascendkit/postgres" // postgres:// targets
@@ -248,7 +250,7 @@ A target is local:<path-to-db> (an embedded environment in a SQLite file),
 postgres://user@host:5432/db?sslmode=… (a team environment on PostgreSQL;
 the password is best left to PGPASSWORD or ~/.pgpass: one in the URL is
 saved in the config file, readable only by you), or a public key pk_… of a
-hosted environment with --api-url (saved, but hosted environments are not
+hosted environment with --api-url or $ASCENDKIT_API_URL (saved, but hosted environments are not
 supported by this build yet).`,
 		Example: "  ascendkit set-env\n  ascendkit set-env local:./migration.db\n  ascendkit set-env 'postgres://migrator@db.internal:5432/ascendkit?sslmode=verify-full'\n  ascendkit set-env pk_dev_abc123 --api-url https://api.ascendkit.dev",
 		Args:    cobra.MaximumNArgs(1),
@@ -342,7 +344,19 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 		return usageErr("%v", err)
 	}
 	if t.Kind == ascendkit.TargetRemote && o.apiURL == "" {
-		return usageErr("a public key target needs --api-url")
+		// The SDKs read the hosted API's address from ASCENDKIT_API_URL;
+		// a shell set up for them needs no flag here.
+		o.apiURL = strings.TrimSpace(o.g.getenv("ASCENDKIT_API_URL"))
+		if o.apiURL == "" {
+			return usageErr("a public key target needs the hosted API's URL: --api-url <url>, or $ASCENDKIT_API_URL as the SDKs read it")
+		}
+	}
+	if t.Kind == ascendkit.TargetRemote {
+		// Every later command would talk to it: a typo is caught now.
+		u, err := url.Parse(o.apiURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.User != nil || strings.IndexFunc(o.apiURL, unicode.IsSpace) >= 0 {
+			return usageErr("the API URL is not an http(s) URL with a host and no credentials, such as https://api.ascendkit.dev")
+		}
 	}
 	if t.Kind == ascendkit.TargetPostgres {
 		// Opening checks the server, credentials and schema now.
