@@ -1117,6 +1117,28 @@ func splitPhones(v string) []string {
 // is not documented: CSV cells use `,` (quoted) or `|`, JSON strings `|`.
 func splitMulti(v, seps string) []string {
 	var out []string
+	// A cell may hold a JSON array of strings instead: Clerk's own
+	// importer (clerk/cli, migrate) reads list cells either way, and a
+	// list copied from a JSON export into a sheet looks like this.
+	if t := strings.TrimSpace(v); len(t) > 1 && t[0] == '[' && t[len(t)-1] == ']' {
+		var list []string
+		if json.Unmarshal([]byte(t), &list) == nil {
+			for _, p := range list {
+				if p = strings.TrimSpace(untab(p)); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		}
+		// Brackets around a list that is not JSON (['a@x.io', 'b@x.io'],
+		// [a@x.io]): no address starts with "[", so they are the list's.
+		for _, p := range strings.FieldsFunc(t[1:len(t)-1], func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+			if p = strings.Trim(strings.TrimSpace(p), `"'`); p != "" {
+				out = append(out, strings.TrimSpace(untab(p)))
+			}
+		}
+		return out
+	}
 	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
 		if p = strings.TrimSpace(untab(p)); p != "" {
 			out = append(out, p)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -915,5 +916,39 @@ func TestCSVSeparatorsAndEncodings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", content, err, want)
 		}
+	}
+}
+
+// List cells written as JSON arrays (as Clerk's own importer reads them)
+// give each address, not one invalid address with brackets and quotes.
+func TestCSVListCellsAsJSONArrays(t *testing.T) {
+	const content = "id,primary_email_address,verified_email_addresses,unverified_email_addresses,primary_phone_number,verified_phone_numbers\n" +
+		`user_1,jay@x.io,"[""jay@x.io"", ""jay.work@x.io""]","[""jay.old@x.io""]",+15550100,"[""+15550100"",""+15550111""]"` + "\n" +
+		`user_2,,"[""kay@x.io""]",,,` + "\n" +
+		`user_3,lee@x.io,"[lee@x.io]",,,` + "\n" +
+		`user_4,,"['mo@x.io', 'mo2@x.io']",,,` + "\n"
+	var got []string
+	for _, r := range csvUsers(t, "j.csv", content) {
+		var line []string
+		if r.Err != nil {
+			t.Fatalf("record %d: %v", r.Pos, r.Err)
+		}
+		for _, e := range r.User.EmailAddresses {
+			line = append(line, e.EmailAddress+":"+e.Verification.Status)
+		}
+		for _, p := range r.User.PhoneNumbers {
+			line = append(line, p.PhoneNumber+":"+p.Verification.Status)
+		}
+		got = append(got, strings.Join(line, " "))
+	}
+	want := []string{
+		"jay@x.io:verified jay.work@x.io:verified jay.old@x.io:unverified +15550100:verified +15550111:verified",
+		"kay@x.io:verified",
+		// Not JSON: the brackets and quotes around the list go.
+		"lee@x.io:verified",
+		"mo@x.io:verified mo2@x.io:verified",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
