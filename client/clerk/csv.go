@@ -83,6 +83,12 @@ type csvFile struct {
 	// commented-out rows; commentLines names the first few.
 	comments     int
 	commentLines []int
+	// headerRaw is the header row as written; rows equal to it later
+	// (exports joined with cat) are skipped, counted in headerRepeats
+	// and named in headerRepeatLines.
+	headerRaw         []byte
+	headerRepeats     int
+	headerRepeatLines []int
 }
 
 // maxCommentLines is how many commented-out lines a note names.
@@ -131,9 +137,80 @@ func (s *csvFile) Notes() []string {
 // would otherwise lose a user unseen); "" when there were none. Ask
 // after the last page.
 func (s *csvFile) CommentedOut() string {
-	if s.comments == 0 {
-		return ""
+	var notes []string
+	if s.comments > 0 {
+		notes = append(notes, s.commentNote())
 	}
+	if s.headerRepeats > 0 {
+		lines := make([]string, len(s.headerRepeatLines))
+		for i, l := range s.headerRepeatLines {
+			lines[i] = fmt.Sprint(l)
+		}
+		more := ""
+		if s.headerRepeats > len(s.headerRepeatLines) {
+			more = ", …"
+		}
+		notes = append(notes, fmt.Sprintf("Skipped %s repeating the header (%s %s%s), as where exports are joined with cat; the rows after each were read as users.",
+			countLines(s.headerRepeats), plural(s.headerRepeats, "line", "lines"), joinAnd(lines), more))
+	}
+	return strings.Join(notes, " ")
+}
+
+// headerAgain reports a row that is the header again, as where exports
+// are joined with cat: the same columns (to be skipped), or other ones,
+// an error, since every row after it would be read into the wrong
+// columns. Only a row whose first cell is the header's first column name
+// (id, which no Clerk id is) is looked at closely.
+func (s *csvFile) headerAgain(row rawRow) (bool, error) {
+	if !s.header || len(s.headerRaw) == 0 || row.comment || row.blank {
+		return false, nil
+	}
+	data := bytes.TrimPrefix(row.data, utf8BOM)
+	i := bytes.IndexByte(s.headerRaw, s.sep)
+	if i <= 0 {
+		return false, nil
+	}
+	first := columnName(string(s.headerRaw[:i]))
+	if first != colID {
+		return false, nil
+	}
+	j := bytes.IndexByte(data, s.sep)
+	if j <= 0 || columnName(strings.Trim(string(data[:j]), `"`)) != first {
+		return false, nil
+	}
+	// Both passes judge a row by the same bytes: a Check pass keeps no
+	// more of a row than headerLimit.
+	full := row.size <= int64(s.headerLimit()) && int64(len(row.data)) == row.size
+	if full && bytes.Equal(bytes.TrimRight(data, "\r\n"), s.headerRaw) {
+		return true, nil
+	}
+	if full {
+		if fields, err := parse(rawRow{data: data}, s.sep); err == nil && len(fields) == s.ncols {
+			same := true
+			for k, f := range fields {
+				if c, ok := s.cols[columnName(f)]; columnName(f) != "" && (!ok || c != k) {
+					same = false
+					break
+				}
+			}
+			if same {
+				return true, nil
+			}
+		}
+	}
+	return false, fmt.Errorf("line %d is another CSV header, with other columns than the first: the rows after it would be read into the wrong columns (were exports with different columns joined?); import each export on its own", row.line)
+}
+
+// headerLimit is the longest the header can be written again: quoted
+// throughout, after a byte-order mark, with a CRLF.
+func (s *csvFile) headerLimit() int { return len(s.headerRaw) + 2*s.ncols + len(utf8BOM) + 2 }
+
+// utf8BOM starts a file saved with a byte-order mark, and a second
+// export joined to the first.
+var utf8BOM = []byte("\uFEFF")
+
+// commentNote names the commented-out rows.
+func (s *csvFile) commentNote() string {
 	lines := make([]string, len(s.commentLines))
 	for i, l := range s.commentLines {
 		lines[i] = fmt.Sprint(l)
@@ -270,6 +347,15 @@ func (s *csvFile) nextRow() (rawRow, error) {
 			}
 			continue
 		}
+		if again, err := s.headerAgain(row); err != nil {
+			return row, err
+		} else if again {
+			s.headerRepeats++
+			if len(s.headerRepeatLines) < maxCommentLines {
+				s.headerRepeatLines = append(s.headerRepeatLines, row.line)
+			}
+			continue
+		}
 		if !row.blank && !row.comment {
 			return row, nil
 		}
@@ -299,7 +385,9 @@ func (s *csvFile) split() (rawRow, error) {
 	row := rawRow{data: s.buf[:0], line: s.line + 1, blank: true}
 	keep := maxRecordBytes
 	if s.countOnly && s.header {
-		keep = 0 // a Check pass counts rows; only the header is parsed
+		// A Check pass counts rows; only the header is parsed, and only
+		// as much of a row is kept as tells a header written again.
+		keep = s.headerLimit()
 	}
 	var (
 		fieldStart = true
@@ -550,6 +638,7 @@ func (s *csvFile) readHeader() error {
 	if row.size > maxRecordBytes || !utf8.Valid(row.data) {
 		return fmt.Errorf("clerk: %s: not a Clerk user export: the first line is not a CSV header (too long or not UTF-8)", s.name)
 	}
+	s.headerRaw = bytes.Clone(bytes.TrimRight(bytes.TrimPrefix(row.data, utf8BOM), "\r\n"))
 	seps := headerSeps
 	if hint != 0 {
 		seps = []byte{hint}

@@ -952,3 +952,55 @@ func TestCSVListCellsAsJSONArrays(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// Exports joined with cat: the second header (after its byte-order mark,
+// quoted, with other line ends) is skipped and named, not read as a user
+// "id"; a header with other columns stops the read, in the Check pass too,
+// since every row after it would land in the wrong columns.
+func TestCSVHeaderWrittenAgain(t *testing.T) {
+	const header = "id,first_name,primary_email_address"
+	joined := header + "\r\nuser_1,A,a@x.io\r\n" +
+		"\uFEFF" + header + "\nuser_2,B,b@x.io\n" +
+		`"id","first_name","primary_email_address"` + "\nuser_3,C,c@x.io\n"
+	path := csvWrite(t, "joined.csv", joined)
+	recs, err := csvDrain(t, path)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for i, r := range recs {
+		if r.Err != nil || r.User.ID != fmt.Sprintf("user_%d", i+1) {
+			t.Errorf("record %d: %+v", i, r)
+		}
+	}
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for {
+		if _, err := src.Next(context.Background()); err != nil {
+			break
+		}
+	}
+	note := src.(clerk.Commenter).CommentedOut()
+	if !strings.Contains(note, "Skipped 2 lines repeating the header (lines 3 and 5)") {
+		t.Errorf("note %q", note)
+	}
+	if n, err := src.(clerk.Checker).Check(context.Background()); n != 3 || err != nil {
+		t.Errorf("Check = %d, %v", n, err)
+	}
+
+	other := csvWrite(t, "other.csv", joined+"id,primary_email_address\nuser_4,d@x.io\n")
+	const want = "line 7 is another CSV header, with other columns than the first"
+	if _, err := csvDrain(t, other); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("read: %v", err)
+	}
+	src2, err := clerk.OpenFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src2.Close()
+	if _, err := src2.(clerk.Checker).Check(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Check: %v", err)
+	}
+}
