@@ -233,11 +233,14 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	// nothing either way.
 	flat := emailsFlat || phonesFlat ||
 		(isNull(w.EmailAddresses) && isNull(w.PhoneNumbers) && (w.PasswordDigest != nil || w.TOTPSecret != nil))
+	// An API user always has email_addresses and phone_numbers (maybe
+	// empty); a record with neither could be of any format.
+	u.shapeless = !flat && isNull(w.EmailAddresses) && isNull(w.PhoneNumbers)
 	// An API user always says password_enabled; a flat record that says
 	// neither it nor password_digest does not know.
-	u.PasswordUnknown = flat && w.PasswordEnabled == nil && w.PasswordDigest == nil
+	u.PasswordUnknown = (flat || u.shapeless) && w.PasswordEnabled == nil && w.PasswordDigest == nil
 	// Likewise OAuth: an API user always has external_accounts.
-	u.OAuthUnknown = flat && u.ExternalAccounts == nil
+	u.OAuthUnknown = (flat || u.shapeless) && u.ExternalAccounts == nil
 	return &u, flat, nil
 }
 

@@ -549,3 +549,37 @@ func TestCSVSecretShapes(t *testing.T) {
 		t.Fatalf("TAB row with an empty id: %v %+v", err, recs)
 	}
 }
+
+// A first record that shows no shape (a username-only user: no address
+// or phone lists at all) does not name the file's format, nor say that
+// the file tells who has a password.
+func TestShapelessFirstRecordDoesNotNameTheFormat(t *testing.T) {
+	const flat = `{"userId":"user_1","email":"a@x.io","firstName":"A"}`
+	for name, content := range map[string]string{
+		"first":  `[{"userId":"user_0","username":"only"},` + flat + `]`,
+		"second": `[` + flat + `,{"userId":"user_0","username":"only"}]`,
+	} {
+		path := filepath.Join(t.TempDir(), "u.json")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		recs, _ := drain(t, path)
+		if len(recs) != 2 {
+			t.Fatalf("%s: %d records", name, len(recs))
+		}
+		src, err := OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := src.Next(context.Background()); err != nil {
+				break
+			}
+		}
+		notes := strings.Join(src.(Noter).Notes(), " ")
+		if f := src.(Formatter).Format(); f != FormatSupportJSON || !strings.Contains(notes, "password digests") {
+			t.Errorf("%s: format %q, notes %q", name, f, notes)
+		}
+		src.Close()
+	}
+}

@@ -225,8 +225,9 @@ func (s *jsonFile) element() (Record, error) {
 	if rec.Raw != nil {
 		rec.Raw = bytes.Clone(rec.Raw) // s.buf is reused
 	}
-	if rec.User != nil && !s.shaped {
-		// The first good record names the format: exports do not mix.
+	if rec.User != nil && !s.shaped && !rec.User.shapeless {
+		// The first good record that shows its shape names the format:
+		// exports do not mix.
 		s.shaped, s.flat = true, flat
 	}
 	if rec.User != nil && rec.User.CreatedAt != 0 {

@@ -62,6 +62,12 @@ type User struct {
 	// Dashboard CSV row (see PasswordUnknown). ExternalAccounts is empty
 	// then, which says nothing of how the user signed in.
 	OAuthUnknown bool `json:"-"`
+	// shapeless: a JSON record with neither addresses nor phones (null or
+	// absent) nor anything else that tells an API user from a flat
+	// export's record, as a username-only user of `clerk migrate`. It
+	// does not name the file's format, and says nothing of a password
+	// or OAuth either.
+	shapeless bool
 }
 
 // Millis is a Unix time in milliseconds, Clerk's API timestamp. Other
