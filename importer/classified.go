@@ -73,6 +73,9 @@ type classRec struct {
 	// Verified: the address is verified in Clerk; EnvVerified: in the
 	// environment's user with it (see noMerge).
 	Verified, EnvVerified bool
+	// EnvImportRun: the earlier run that created the environment's user
+	// with the address (mergeTarget.importRun).
+	EnvImportRun string
 	// Unmarked: the source gives the address no status (mapped.markedUnverified).
 	Unmarked bool
 	Links    []classLink
@@ -207,6 +210,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		_, cr.ByID = byID[cr.ID]
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
+		cr.EnvImportRun = em.RunID
 		cr.Unmarked = !cr.Verified && !m.markedUnverified
 		for _, l := range m.user.User.OAuthLinks {
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
@@ -559,7 +563,10 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			reason = ReasonAlreadyImported
 		case cr.ByEmail:
 			reason = ReasonEmailExists
-			to.verified = cr.EnvVerified
+			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
+			if to.importRun != "" {
+				rep.EmailOfOtherImport++
+			}
 		case repeatedID || repeatedEmail:
 			reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}

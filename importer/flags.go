@@ -159,6 +159,10 @@ func dataWarnings(rep *Report) []string {
 		out = append(out, fmt.Sprintf("%s a primary_email_address_id that names none of their addresses: they sign in with their first verified address (else the first listed) instead (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonPrimaryEmailNotFound))
 	}
+	if n := rep.EmailOfOtherImport; n > 0 {
+		out = append(out, fmt.Sprintf("%s the address of a user an earlier import created from another Clerk user: not imported and never merged into that user, as two Clerk users are two accounts (did the address move to another Clerk account?). Check who holds it now by hand (listed in --entries as %s).",
+			countUsers(n, "", "has", "have"), ReasonEmailExists))
+	}
 	if n := rep.LockoutsCleared; n > 0 {
 		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while after failed sign-in attempts: imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",
 			countUsers(n, "", "was", "were"), ReasonLockoutNotKept))

@@ -361,7 +361,10 @@ func (r *runner) page(recs []clerk.Record) error {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
-			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified}
+			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
+			if mt.RunID != "" {
+				r.report.EmailOfOtherImport++
+			}
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true}
@@ -396,6 +399,11 @@ type mergeTarget struct {
 	// later: the user of the source with the address comes later in it
 	// (it has it verified, this one has not: see sawHeld).
 	later bool
+	// importRun is the earlier import run that created the user of the
+	// environment (userID), "" when no import created it: one made from
+	// another Clerk user (this one's id would have found it), never
+	// merged into (see noMerge).
+	importRun string
 }
 
 // notMerged begins the Detail of a duplicate no policy merges (noMerge).
@@ -433,6 +441,13 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 		} else {
 			where = append(where, "in AscendKit")
 		}
+	}
+	if len(where) == 0 && e.Reason == ReasonEmailExists && to.importRun != "" {
+		// Two Clerk ids are two accounts: the address has moved from the
+		// Clerk user an earlier run imported to this one, and a merge
+		// would hand this one's sign-ins (its OAuth accounts) the other
+		// person's AscendKit account.
+		return fmt.Sprintf(notMerged+"the AscendKit user with %s was imported from another Clerk user (run %s), and two Clerk users are two accounts; check by hand who holds the address now", e.Email, to.importRun)
 	}
 	if len(where) == 0 {
 		return ""

@@ -175,6 +175,10 @@ type Report struct {
 	// LockoutsCleared counts users locked out for a while in Clerk who
 	// are imported unlocked (ReasonLockoutNotKept).
 	LockoutsCleared int `json:"lockoutsCleared"`
+	// EmailOfOtherImport counts duplicates (ReasonEmailExists) whose
+	// address belongs to a user an earlier import created from another
+	// Clerk user: never merged, whatever the policy (see noMerge).
+	EmailOfOtherImport int `json:"emailOfOtherImport"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's
