@@ -76,6 +76,11 @@ type classRec struct {
 	// EnvImportRun: the earlier run that created the environment's user
 	// with the address (mergeTarget.importRun).
 	EnvImportRun string
+	// DigestNotStored: the user found by Clerk id has no digest stored,
+	// and this import has one (runner.digestNotStored); DigestRun is the
+	// run that created them.
+	DigestNotStored bool
+	DigestRun       string
 	// Unmarked: the source gives the address no status (mapped.markedUnverified).
 	Unmarked bool
 	Links    []classLink
@@ -207,7 +212,13 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	for i, at := range users {
 		m := &ms[i]
 		cr := &out[at]
-		_, cr.ByID = byID[cr.ID]
+		var mt ascendkit.Match
+		mt, cr.ByID = byID[cr.ID]
+		if cr.ByID {
+			if cr.DigestNotStored, cr.DigestRun, err = r.digestNotStored(m, mt); err != nil {
+				return err
+			}
+		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
 		cr.EnvImportRun = em.RunID
@@ -561,6 +572,14 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		switch {
 		case cr.ByID:
 			reason = ReasonAlreadyImported
+			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
+				p := &rep.Passwords
+				p.AlreadyImported++
+				if cr.DigestRun != "" && !slices.Contains(p.AlreadyImportedRuns, cr.DigestRun) {
+					p.AlreadyImportedRuns = append(p.AlreadyImportedRuns, cr.DigestRun)
+					slices.Sort(p.AlreadyImportedRuns)
+				}
+			}
 		case cr.ByEmail:
 			reason = ReasonEmailExists
 			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun

@@ -142,7 +142,7 @@ func resetNotSocial(tags []string) []string {
 // before the settings' (see Classified.finish), and only with the users
 // phase.
 func dataWarnings(rep *Report) []string {
-	var out []string
+	out := alreadyImportedWarnings(rep)
 	if n := rep.OAuthLinksInvalid; n > 0 {
 		out = append(out, fmt.Sprintf("%s without a usable provider or provider_user_id cannot be linked (listed in --entries as %s).",
 			countOf(n, "external account", "external accounts"), ReasonLinkInvalid))

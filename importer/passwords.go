@@ -51,6 +51,12 @@ type PasswordReport struct {
 	NeedsReset        int            `json:"needsReset"`
 	UnsupportedHasher map[string]int `json:"unsupportedHasher"`
 	Unmatched         int            `json:"unmatched"`
+	// AlreadyImported counts users an earlier run imported without a
+	// digest who have one in this import: not stored, as a digest is
+	// stored only when a user is created (ReasonPasswordAlreadyImported
+	// entries); AlreadyImportedRuns are the runs that created them.
+	AlreadyImported     int      `json:"alreadyImported"`
+	AlreadyImportedRuns []string `json:"alreadyImportedRuns,omitempty"`
 }
 
 // stagePasswordsFile is the runner's hook: it stages Options.Passwords

@@ -86,3 +86,84 @@ func testNoMergeIntoAnotherClerkUsersImport(t *testing.T, openEnv func(*testing.
 		}
 	}
 }
+
+// recounted is the wizard's report for opts: a preview's classification
+// recounted.
+func recounted(t *testing.T, src clerk.Source, env ascendkit.Environment, opts Options) Report {
+	t.Helper()
+	var cls *Classified
+	popts := opts
+	popts.Mode, popts.OnClassified = ModePreview, func(c *Classified) { cls = c }
+	run(t, src, env, popts)
+	if cls == nil {
+		t.Fatal("no classification")
+	}
+	defer cls.Close()
+	rc, err := cls.Recount(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// TestDigestForAlreadyImportedUserIsReported: Day 1 imports from the API
+// (which never gives digests); Day 2 runs again with the Dashboard CSV.
+// The users exist, so their digests are not stored: preview, run and the
+// wizard count them, warn with the way to keep them, and list each user,
+// never the digest. A user whose digest is stored already is no news.
+func TestDigestForAlreadyImportedUserIsReported(t *testing.T) {
+	eachBackend(t, testDigestForAlreadyImportedUserIsReported)
+}
+
+func testDigestForAlreadyImportedUserIsReported(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	adaPw := bcryptOf(t, "ada-pw")
+	kept := mkUser("user_kept", "kept@example.com", withPassword)
+	kept.PasswordHasher, kept.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "kept-pw"))
+	day1 := run(t, newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword), kept),
+		env, Options{Mode: ModeRun})
+	if day1.Passwords.Kept != 1 {
+		t.Fatalf("day 1 %+v", day1.Passwords)
+	}
+	main := func() clerk.Source {
+		return newSource(2, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword),
+			mkUser("user_kept", "kept@example.com", withPassword), mkUser("user_new", "new@example.com", withPassword))
+	}
+	pws := func() clerk.Source {
+		return newSource(2, digestOnly("user_ada", "bcrypt", adaPw), digestOnly("user_kept", "bcrypt", bcryptOf(t, "kept-pw")),
+			digestOnly("user_new", "bcrypt", bcryptOf(t, "new-pw")))
+	}
+	rc := recounted(t, main(), env, Options{Passwords: pws()})
+	var reps []Report
+	var entries []Entry
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		opts := Options{Mode: mode, Passwords: pws()}
+		got := collect(&opts)
+		reps = append(reps, run(t, main(), env, opts))
+		if mode == ModePreview {
+			entries = slices.Clone(*got)
+		} else if !slices.Equal(entries, *got) {
+			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
+		}
+	}
+	for _, r := range append(reps, rc) {
+		p := r.Passwords
+		if p.AlreadyImported != 1 || !slices.Equal(p.AlreadyImportedRuns, []string{day1.RunID}) || p.Kept != 1 {
+			t.Fatalf("passwords %+v: want 1 already imported (ada) of run %s, 1 kept (new)", p, day1.RunID)
+		}
+		if !slices.ContainsFunc(r.Warnings, func(w string) bool {
+			return strings.Contains(w, "1 user was imported by an earlier run without a password digest") &&
+				strings.Contains(w, "ascendkit import undo "+day1.RunID)
+		}) {
+			t.Fatalf("warnings %q", r.Warnings)
+		}
+	}
+	got := entriesOf(entries, "user_ada", ReasonPasswordAlreadyImported)
+	if len(got) != 1 || got[0].Kind != "warning" || !strings.Contains(got[0].Detail, "import undo "+day1.RunID) ||
+		strings.Contains(got[0].Detail, adaPw) {
+		t.Fatalf("ada's entries %+v", got)
+	}
+	if len(entriesOf(entries, "user_kept", ReasonPasswordAlreadyImported))+len(entriesOf(entries, "user_bob", ReasonPasswordAlreadyImported)) != 0 {
+		t.Fatalf("entries for users with a digest stored or none given: %+v", entries)
+	}
+}

@@ -82,6 +82,8 @@ type runner struct {
 	// held are the users sawUser held back, placed at the end of the
 	// source (see placeHeld); nil until the first.
 	held *heldStore[heldUser]
+	// pwStates are the password states read for this page (passwordState).
+	pwStates map[string]ascendkit.PasswordState
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -283,6 +285,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	if err != nil {
 		return err
 	}
+	r.pwStates = nil
 	r.resolvePasswords(recs, pw)
 	for _, rec := range recs {
 		r.fetched++
@@ -359,6 +362,15 @@ func (r *runner) page(recs []clerk.Record) error {
 		var to mergeTarget
 		if importedBefore {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
+			if !repeatedID && r.opts.Phases.Users {
+				notStored, run, err := r.digestNotStored(&it.m, mt)
+				if err != nil {
+					return err
+				}
+				if notStored {
+					r.alreadyImportedPassword(e, run)
+				}
+			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}

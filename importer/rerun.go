@@ -1,0 +1,96 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+// Entries about a user an earlier run imported, whom a re-run leaves as
+// it is although the source now says something else of them.
+const (
+	// ReasonPasswordAlreadyImported: the source or the passwords file has
+	// a digest for the user, who has none stored; a digest is stored only
+	// when the user is created.
+	ReasonPasswordAlreadyImported = "password_already_imported"
+	// ReasonBanNotApplied: Clerk now bans the user; the ban is not
+	// applied to the user the earlier run created.
+	ReasonBanNotApplied = "ban_not_applied"
+	// ReasonChangedInSource: the user's sign-in email or username differs
+	// from the environment's; the environment's stays.
+	ReasonChangedInSource = "changed_since_import"
+)
+
+// pageState is the environment's password state of a user found by
+// Clerk id, asked at most once a page (classify and page both need it).
+func (r *runner) passwordState(userID string) (ascendkit.PasswordState, error) {
+	if st, ok := r.pwStates[userID]; ok {
+		return st, nil
+	}
+	st, err := r.env.PasswordState(r.ctx, userID)
+	if err != nil {
+		return st, fmt.Errorf("reading the password of %s: %w", userID, err)
+	}
+	if r.pwStates == nil {
+		r.pwStates = map[string]ascendkit.PasswordState{}
+	}
+	r.pwStates[userID] = st
+	return st, nil
+}
+
+// digestNotStored reports, for a user an earlier run imported (existing)
+// who keeps a digest in this source (m.user.Password), that the
+// environment stores none for them, and the run that created them ("" for
+// a user merged into).
+func (r *runner) digestNotStored(m *mapped, existing ascendkit.Match) (bool, string, error) {
+	if m.user.Password == nil || m.user.Password.Digest == "" {
+		return false, "", nil
+	}
+	st, err := r.passwordState(existing.UserID)
+	if err != nil {
+		return false, "", err
+	}
+	return st.Digest == "", st.ImportRun, nil
+}
+
+// alreadyImportedPassword counts and lists a digest not stored for a user
+// an earlier run imported (see digestNotStored); run is the run that
+// created them.
+func (r *runner) alreadyImportedPassword(e Entry, run string) {
+	p := &r.report.Passwords
+	p.AlreadyImported++
+	if run != "" && !slices.Contains(p.AlreadyImportedRuns, run) {
+		p.AlreadyImportedRuns = append(p.AlreadyImportedRuns, run)
+		slices.Sort(p.AlreadyImportedRuns)
+	}
+	e.Reason, e.ExistingUserID, e.Policy = ReasonPasswordAlreadyImported, "", ""
+	if run == "" {
+		e.Detail = "a password digest is here for this user, but they were merged into an AscendKit user who existed before the import, and a merge never sets a password: not stored (the user keeps their own)"
+	} else {
+		e.Detail = fmt.Sprintf("a password digest is here for this user, but run %s imported them without one, and a digest is stored only when the user is created: not stored. "+
+			"To keep it, undo that run (ascendkit import undo %s) and import again with --passwords", run, run)
+	}
+	r.warn(e)
+}
+
+// alreadyImportedWarnings are the warnings about users an earlier run
+// imported whom this one leaves as they are (the counts of the entries
+// above); dataWarnings gives them.
+func alreadyImportedWarnings(rep *Report) []string {
+	var out []string
+	if n := rep.Passwords.AlreadyImported; n > 0 {
+		undo := "undo the run that created them (named in --entries)"
+		if runs := rep.Passwords.AlreadyImportedRuns; len(runs) == 1 {
+			undo = fmt.Sprintf("undo run %s (ascendkit import undo %s)", runs[0], runs[0])
+		} else if len(runs) > 1 {
+			undo = fmt.Sprintf("undo the runs that created them (%s)", strings.Join(runs, ", "))
+		}
+		out = append(out, fmt.Sprintf(
+			"%s imported by an earlier run without a password digest, which this import has: a digest is stored only when the user is created, so it is not stored and they still need a password reset (listed in --entries as %s). "+
+				"To keep their passwords, %s and import again with --passwords.",
+			countUsers(n, "", "was", "were"), ReasonPasswordAlreadyImported, undo))
+	}
+	return out
+}
