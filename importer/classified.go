@@ -81,6 +81,9 @@ type classRec struct {
 	// run that created them.
 	DigestNotStored bool
 	DigestRun       string
+	// BanNotApplied: Clerk bans the user found by Clerk id, who is not
+	// banned in the environment (runner.banUnapplied).
+	BanNotApplied bool
 	// Unmarked: the source gives the address no status (mapped.markedUnverified).
 	Unmarked bool
 	Links    []classLink
@@ -171,6 +174,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	out := make([]classRec, 0, len(recs))
 	var users []int // indexes in out of records that map
 	var ms []mapped
+	var us []*clerk.User
 	var ids, emails []string
 	var links []ascendkit.OAuthLink
 	// keepPassword reports malformed digests: the preview already did.
@@ -190,6 +194,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		users = append(users, len(out))
+		us = append(us, rec.User)
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
 			Assumed: passwordAssumed(rec.User, pw)})
@@ -216,6 +221,9 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		mt, cr.ByID = byID[cr.ID]
 		if cr.ByID {
 			if cr.DigestNotStored, cr.DigestRun, err = r.digestNotStored(m, mt); err != nil {
+				return err
+			}
+			if cr.BanNotApplied, err = r.banUnapplied(us[i], mt); err != nil {
 				return err
 			}
 		}
@@ -494,7 +502,9 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 	var heldErr error
 	err := c.each(ctx, func(cr *classRec) {
 		pos++
-		if cr.Skip != "" || (cr.Banned && !includeBanned) {
+		// A user an earlier run imported is an already-imported duplicate,
+		// banned or not (runner.page).
+		if cr.Skip != "" || (cr.Banned && !includeBanned && !cr.ByID) {
 			reason := cr.Skip
 			if reason == "" {
 				reason = ReasonBanned
@@ -572,6 +582,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		switch {
 		case cr.ByID:
 			reason = ReasonAlreadyImported
+			if cr.BanNotApplied && !repeatedID && opts.Phases.Users {
+				rep.BansNotApplied++
+			}
 			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
 				p := &rep.Passwords
 				p.AlreadyImported++

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
 )
 
 // Entries about a user an earlier run imported, whom a re-run leaves as
@@ -38,6 +39,47 @@ func (r *runner) passwordState(userID string) (ascendkit.PasswordState, error) {
 	}
 	r.pwStates[userID] = st
 	return st, nil
+}
+
+// envUser is the environment's user found by Clerk id, read at most once
+// a page (classify and page both need it).
+func (r *runner) envUser(userID string) (ascendkit.User, error) {
+	if u, ok := r.envUsers[userID]; ok {
+		return u, nil
+	}
+	u, err := r.env.GetUser(r.ctx, userID)
+	if err != nil {
+		return u, fmt.Errorf("reading user %s: %w", userID, err)
+	}
+	if r.envUsers == nil {
+		r.envUsers = map[string]ascendkit.User{}
+	}
+	r.envUsers[userID] = u
+	return u, nil
+}
+
+// banUnapplied reports a user Clerk bans whom an earlier run imported
+// (existing) unbanned.
+func (r *runner) banUnapplied(u *clerk.User, existing ascendkit.Match) (bool, error) {
+	if !u.Banned {
+		return false, nil
+	}
+	eu, err := r.envUser(existing.UserID)
+	return err == nil && !eu.Banned, err
+}
+
+// banNotApplied counts and lists a user Clerk now bans whom an earlier run
+// imported unbanned: a re-run changes no user it imported, so they stay
+// unbanned (and in their journeys).
+func (r *runner) banNotApplied(e Entry, u *clerk.User, existing ascendkit.Match) error {
+	if ok, err := r.banUnapplied(u, existing); !ok {
+		return err
+	}
+	r.report.BansNotApplied++
+	e.Reason, e.Policy = ReasonBanNotApplied, ""
+	e.Detail = fmt.Sprintf("banned in Clerk now, but an earlier run imported this user unbanned (%s), and a re-run changes no user it imported: the ban is not applied", existing.UserID)
+	r.warn(e)
+	return nil
 }
 
 // digestNotStored reports, for a user an earlier run imported (existing)
@@ -80,6 +122,12 @@ func (r *runner) alreadyImportedPassword(e Entry, run string) {
 // above); dataWarnings gives them.
 func alreadyImportedWarnings(rep *Report) []string {
 	var out []string
+	if n := rep.BansNotApplied; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s banned in Clerk now but imported unbanned by an earlier run: the ban is not applied, so they can still sign in and stay in their journeys (listed in --entries as %s). "+
+				"Ban or remove them in AscendKit yourself, or undo the run that imported them and import again (banned users are then skipped, or imported banned with --include-banned).",
+			countUsers(n, "", "is", "are"), ReasonBanNotApplied))
+	}
 	if n := rep.Passwords.AlreadyImported; n > 0 {
 		undo := "undo the run that created them (named in --entries)"
 		if runs := rep.Passwords.AlreadyImportedRuns; len(runs) == 1 {

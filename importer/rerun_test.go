@@ -167,3 +167,62 @@ func testDigestForAlreadyImportedUserIsReported(t *testing.T, openEnv func(*test
 		t.Fatalf("entries for users with a digest stored or none given: %+v", entries)
 	}
 }
+
+// TestBannedSinceImport: a user imported on Day 1 and banned in Clerk by
+// Day 3 exists, unbanned: the re-run reports them already imported (not
+// skipped as banned, which reads as if they were not there) and warns that
+// the ban is not applied, with or without --include-banned, alike in
+// preview, run and the wizard's recount and review.
+func TestBannedSinceImport(t *testing.T) { eachBackend(t, testBannedSinceImport) }
+
+func testBannedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	run(t, newSource(5, mkUser("user_frank", "frank@example.com", withPassword), mkUser("user_ok", "ok@example.com")), env, Options{Mode: ModeRun})
+	banned := func(u *clerk.User) { u.Banned = true }
+	main := func() clerk.Source {
+		return newSource(2, mkUser("user_frank", "frank@example.com", withPassword, banned), mkUser("user_ok", "ok@example.com"),
+			mkUser("user_new_banned", "nb@example.com", banned))
+	}
+	for _, include := range []bool{false, true} {
+		opts := Options{IncludeBanned: include}
+		rc := recounted(t, main(), env, opts)
+		var cls *Classified
+		popts := opts
+		popts.Mode, popts.OnClassified = ModePreview, func(c *Classified) { cls = c }
+		run(t, main(), env, popts)
+		review, err := cls.ReviewEntries(ctx, env, opts)
+		cls.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, entries := previewAndRun(t, main, env, opts)
+		for _, r := range []Report{rep, rc} {
+			u := r.Users
+			wantSkipped := 1
+			if include {
+				wantSkipped = 0
+			}
+			if u.DuplicateReasons[ReasonAlreadyImported] != 2 || u.SkippedReasons[ReasonBanned] != wantSkipped || r.BansNotApplied != 1 ||
+				!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "1 user is banned in Clerk now but imported unbanned") }) {
+				t.Fatalf("include %v: users %+v, bansNotApplied %d, warnings %q", include, u, r.BansNotApplied, r.Warnings)
+			}
+		}
+		if e := duplicateOf(t, entries, "user_frank"); e.Reason != ReasonAlreadyImported {
+			t.Fatalf("frank %+v", e)
+		}
+		if w := entriesOf(entries, "user_frank", ReasonBanNotApplied); len(w) != 1 || w[0].Kind != "warning" {
+			t.Fatalf("include %v: frank's entries %+v", include, entries)
+		}
+		if s := entriesOf(entries, "user_frank", ReasonBanned); len(s) != 0 {
+			t.Fatalf("frank skipped as banned: %+v", s)
+		}
+		if r := entriesOf(review, "user_frank", ReasonAlreadyImported); len(r) != 1 {
+			t.Fatalf("review %+v", review)
+		}
+	}
+	// Nothing of the user was changed.
+	u, _ := env.GetUser(ctx, "frank@example.com")
+	if u.Banned {
+		t.Fatal("the re-run banned frank")
+	}
+}

@@ -84,6 +84,8 @@ type runner struct {
 	held *heldStore[heldUser]
 	// pwStates are the password states read for this page (passwordState).
 	pwStates map[string]ascendkit.PasswordState
+	// envUsers are the users read for this page (envUser).
+	envUsers map[string]ascendkit.User
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -277,6 +279,9 @@ func (r *runner) page(recs []clerk.Record) error {
 	type item struct {
 		rec clerk.Record
 		m   mapped
+		// banned: skipped as banned unless an earlier run imported the
+		// user (then an already-imported duplicate Clerk now bans).
+		banned bool
 	}
 	items := make([]item, 0, len(recs))
 	ids, emails := make([]string, 0, len(recs)), make([]string, 0, len(recs))
@@ -285,7 +290,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	if err != nil {
 		return err
 	}
-	r.pwStates = nil
+	r.pwStates, r.envUsers = nil, nil
 	r.resolvePasswords(recs, pw)
 	for _, rec := range recs {
 		r.fetched++
@@ -303,6 +308,14 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 		// A preview writes nothing, so it need not build what only a write reads.
 		m, reason, detail := mapUserFor(rec.User, r.now, r.opts.IncludeBanned, r.opts.Mode == ModeRun)
+		if reason == ReasonBanned {
+			// Whether an earlier run imported the user is known only after
+			// the lookup: mapped as if included, nothing of it is written.
+			m, _, _ = mapUserFor(rec.User, r.now, true, false)
+			items = append(items, item{rec: rec, m: m, banned: true})
+			ids = append(ids, rec.User.ID)
+			continue
+		}
 		if reason != "" {
 			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason, Detail: detail}
 			if pe := primaryEmail(rec.User); pe != nil {
@@ -312,7 +325,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			continue
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
-		items = append(items, item{rec, m})
+		items = append(items, item{rec: rec, m: m})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -341,6 +354,14 @@ func (r *runner) page(recs []clerk.Record) error {
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
+		if it.banned && !importedBefore {
+			e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Name: displayName(u), Reason: ReasonBanned}
+			if pe := primaryEmail(u); pe != nil {
+				e.Email = pe.EmailAddress
+			}
+			r.skip(e)
+			continue
+		}
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
 		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID || unmarked)
@@ -369,6 +390,9 @@ func (r *runner) page(recs []clerk.Record) error {
 				}
 				if notStored {
 					r.alreadyImportedPassword(e, run)
+				}
+				if err := r.banNotApplied(e, u, mt); err != nil {
+					return err
 				}
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {

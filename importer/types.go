@@ -179,6 +179,9 @@ type Report struct {
 	// address belongs to a user an earlier import created from another
 	// Clerk user: never merged, whatever the policy (see noMerge).
 	EmailOfOtherImport int `json:"emailOfOtherImport"`
+	// BansNotApplied counts users Clerk bans whom an earlier run imported
+	// unbanned: a re-run leaves them as they are (ReasonBanNotApplied).
+	BansNotApplied int `json:"bansNotApplied"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's
