@@ -552,7 +552,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		},
 		Tags:      newTagCounts(),
 		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
-		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched},
+		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched, Repeated: b.Passwords.Repeated},
 	}
 	z, seen := newAnalyzer(), newSeenSet()
 	defer seen.release()

@@ -226,3 +226,57 @@ func testBannedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Envi
 		t.Fatal("the re-run banned frank")
 	}
 }
+
+// TestPasswordsFileRepeatsAnID: a passwords file with two records for one
+// id. A record without a digest gives way to a later one with a digest;
+// of two different digests the first is kept and the repeat is reported
+// (record numbers, never a digest), alike in preview, run and recount.
+func TestPasswordsFileRepeatsAnID(t *testing.T) { eachBackend(t, testPasswordsFileRepeatsAnID) }
+
+func testPasswordsFileRepeatsAnID(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	ada, bob1, bob2 := bcryptOf(t, "ada-pw"), bcryptOf(t, "bob-pw"), bcryptOf(t, "bob-other")
+	main := func() clerk.Source {
+		return newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword))
+	}
+	pws := func() clerk.Source {
+		return newSource(2, digestOnly("user_ada", "", ""), digestOnly("user_bob", "bcrypt", bob1),
+			digestOnly("user_ada", "bcrypt", ada), digestOnly("user_bob", "bcrypt", bob2), digestOnly("user_bob", "bcrypt", bob1))
+	}
+	rc := recounted(t, main(), env, Options{Passwords: pws()})
+	var reps []Report
+	var entries []Entry
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		opts := Options{Mode: mode, Passwords: pws()}
+		got := collect(&opts)
+		reps = append(reps, run(t, main(), env, opts))
+		if mode == ModePreview {
+			entries = slices.Clone(*got)
+		} else if !slices.Equal(entries, *got) {
+			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
+		}
+	}
+	for _, r := range append(reps, rc) {
+		if p := r.Passwords; p.Kept != 2 || p.Repeated != 1 || p.Unmatched != 0 ||
+			!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "1 record of the passwords file repeats the id") }) {
+			t.Fatalf("passwords %+v, warnings %q", p, r.Warnings)
+		}
+	}
+	rep := entriesOf(entries, "user_bob", ReasonPasswordRepeated)
+	if len(rep) != 1 || rep[0].Pos != 4 || rep[0].File != EntryFilePasswords || rep[0].Kind != KindPasswordsRepeated ||
+		!strings.Contains(rep[0].Detail, "record 4 has the id of record 2") || strings.Contains(rep[0].Detail, "$2") {
+		t.Fatalf("repeat entries %+v", rep)
+	}
+	if len(entriesOf(entries, "user_ada", ReasonPasswordRepeated)) != 0 {
+		t.Fatalf("a record without a digest is no repeat: %+v", entries)
+	}
+	for who, pw := range map[string]string{"ada@example.com": "ada-pw", "bob@example.com": "bob-pw"} {
+		st, err := KeptPassword(ctx, env, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := CheckPassword(st, pw); !ok || err != nil {
+			t.Fatalf("%s: the password of the record kept does not check: %v", who, err)
+		}
+	}
+}
