@@ -84,6 +84,9 @@ type classRec struct {
 	// BanNotApplied: Clerk bans the user found by Clerk id, who is not
 	// banned in the environment (runner.banUnapplied).
 	BanNotApplied bool
+	// Changed: the user found by Clerk id differs from the source's
+	// (runner.changes).
+	Changed bool
 	// Unmarked: the source gives the address no status (mapped.markedUnverified).
 	Unmarked bool
 	Links    []classLink
@@ -226,6 +229,11 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			if cr.BanNotApplied, err = r.banUnapplied(us[i], mt); err != nil {
 				return err
 			}
+			diffs, err := r.changes(m, mt, byEmail, byLink)
+			if err != nil {
+				return err
+			}
+			cr.Changed = len(diffs) > 0
 		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
@@ -584,6 +592,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			reason = ReasonAlreadyImported
 			if cr.BanNotApplied && !repeatedID && opts.Phases.Users {
 				rep.BansNotApplied++
+			}
+			if cr.Changed && !repeatedID && opts.Phases.Users {
+				rep.ChangedSinceImport++
 			}
 			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
 				p := &rep.Passwords

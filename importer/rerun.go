@@ -82,6 +82,45 @@ func (r *runner) banNotApplied(e Entry, u *clerk.User, existing ascendkit.Match)
 	return nil
 }
 
+// changes says what of a user an earlier run imported (existing) differs
+// between the environment and the source now: the sign-in email, the
+// username, OAuth accounts not linked to them. byEmail and byLink are the
+// page's lookups. The environment's user is read only when the address
+// differs or Clerk has a username (a username dropped in Clerk goes
+// unseen): reading every user of a re-run would cost a query each.
+func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink map[string]ascendkit.Match) ([]string, error) {
+	var out []string
+	em, ok := byEmail[m.email]
+	emailDiffers := !ok || em.UserID != existing.UserID
+	if emailDiffers || m.user.User.Username != "" {
+		eu, err := r.envUser(existing.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if emailDiffers {
+			out = append(out, fmt.Sprintf("sign-in email: AscendKit has %s, Clerk has %s", eu.Email, m.email))
+		}
+		if eu.Username != m.user.User.Username {
+			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(eu.Username), quoteCut(m.user.User.Username)))
+		}
+	}
+	for _, l := range m.user.User.OAuthLinks {
+		if owner, ok := byLink[ascendkit.LinkKey(l.Provider, l.ProviderUserID)]; !ok || owner.UserID != existing.UserID {
+			out = append(out, fmt.Sprintf("%s account %s is not linked to them", l.Provider, quoteCut(l.ProviderUserID)))
+		}
+	}
+	return out, nil
+}
+
+// changedSinceImport counts and lists a user an earlier run imported who
+// has changed in Clerk since (changes): a re-run leaves them as they are.
+func (r *runner) changedSinceImport(e Entry, diffs []string) {
+	r.report.ChangedSinceImport++
+	e.Reason, e.Policy = ReasonChangedInSource, ""
+	e.Detail = "changed in Clerk since an earlier run imported this user; AscendKit keeps what it has (" + strings.Join(diffs, "; ") + ")"
+	r.warn(e)
+}
+
 // digestNotStored reports, for a user an earlier run imported (existing)
 // who keeps a digest in this source (m.user.Password), that the
 // environment stores none for them, and the run that created them ("" for
@@ -127,6 +166,12 @@ func alreadyImportedWarnings(rep *Report) []string {
 			"%s banned in Clerk now but imported unbanned by an earlier run: the ban is not applied, so they can still sign in and stay in their journeys (listed in --entries as %s). "+
 				"Ban or remove them in AscendKit yourself, or undo the run that imported them and import again (banned users are then skipped, or imported banned with --include-banned).",
 			countUsers(n, "", "is", "are"), ReasonBanNotApplied))
+	}
+	if n := rep.ChangedSinceImport; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s changed in Clerk since (sign-in email, username or OAuth accounts): a re-run changes no user it imported, so AscendKit keeps what it has and they sign in with that (listed in --entries as %s, with what differs). "+
+				"To apply the changes, edit the users in AscendKit, or undo the run that created them and import again.",
+			countUsers(n, "", "imported by an earlier run has", "imported by an earlier run have"), ReasonChangedInSource))
 	}
 	if n := rep.Passwords.AlreadyImported; n > 0 {
 		undo := "undo the run that created them (named in --entries)"

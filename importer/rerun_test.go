@@ -280,3 +280,46 @@ func testPasswordsFileRepeatsAnID(t *testing.T, openEnv func(*testing.T) ascendk
 		}
 	}
 }
+
+// TestChangedSinceImport: users imported on Day 1 whose sign-in email,
+// username or OAuth accounts changed in Clerk by Day 3 are left as they
+// are by the re-run, which now says so for each (environment value,
+// Clerk value) and warns once, alike in preview, run and recount.
+func TestChangedSinceImport(t *testing.T) { eachBackend(t, testChangedSinceImport) }
+
+func testChangedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	named := func(n string) func(*clerk.User) { return func(u *clerk.User) { u.Username = strp(n) } }
+	run(t, newSource(5, mkUser("user_carol", "carol@example.com"), mkUser("user_grace", "grace@example.com", named("grace")),
+		mkUser("user_eve", "eve@example.com", withPassword), mkUser("user_same", "same@example.com", named("same"), withOAuth("oauth_google"))),
+		env, Options{Mode: ModeRun})
+	main := func() clerk.Source {
+		return newSource(3, mkUser("user_carol", "carol@new.example"), mkUser("user_grace", "grace@example.com", named("grace2")),
+			mkUser("user_eve", "eve@example.com", withPassword, withOAuth("oauth_google")),
+			mkUser("user_same", "Same@example.com", named("same"), withOAuth("oauth_google")))
+	}
+	rc := recounted(t, main(), env, Options{})
+	rep, entries := previewAndRun(t, main, env, Options{})
+	for _, r := range []Report{rep, rc} {
+		if r.ChangedSinceImport != 3 || !slices.ContainsFunc(r.Warnings, func(w string) bool {
+			return strings.Contains(w, "3 users imported by an earlier run have changed in Clerk since")
+		}) {
+			t.Fatalf("changedSinceImport %d, warnings %q", r.ChangedSinceImport, r.Warnings)
+		}
+	}
+	for id, want := range map[string]string{
+		"user_carol": "sign-in email: AscendKit has carol@example.com, Clerk has carol@new.example",
+		"user_grace": `username: AscendKit has "grace", Clerk has "grace2"`,
+		"user_eve":   "google account",
+	} {
+		if got := entriesOf(entries, id, ReasonChangedInSource); len(got) != 1 || !strings.Contains(got[0].Detail, want) || got[0].Kind != "warning" {
+			t.Errorf("%s: entries %+v, want one saying %q", id, got, want)
+		}
+	}
+	if got := entriesOf(entries, "user_same", ReasonChangedInSource); len(got) != 0 {
+		t.Errorf("an unchanged user is reported changed: %+v", got)
+	}
+	if u, _ := env.GetUser(ctx, "carol@example.com"); u.Email != "carol@example.com" {
+		t.Fatalf("the re-run changed carol: %+v", u)
+	}
+}

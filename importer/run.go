@@ -314,6 +314,8 @@ func (r *runner) page(recs []clerk.Record) error {
 			m, _, _ = mapUserFor(rec.User, r.now, true, false)
 			items = append(items, item{rec: rec, m: m, banned: true})
 			ids = append(ids, rec.User.ID)
+			emails = append(emails, m.email)
+			links = append(links, m.user.User.OAuthLinks...)
 			continue
 		}
 		if reason != "" {
@@ -393,6 +395,13 @@ func (r *runner) page(recs []clerk.Record) error {
 				}
 				if err := r.banNotApplied(e, u, mt); err != nil {
 					return err
+				}
+				diffs, err := r.changes(&it.m, mt, byEmail, byLink)
+				if err != nil {
+					return err
+				}
+				if len(diffs) > 0 {
+					r.changedSinceImport(e, diffs)
 				}
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {

@@ -179,6 +179,10 @@ type Report struct {
 	// address belongs to a user an earlier import created from another
 	// Clerk user: never merged, whatever the policy (see noMerge).
 	EmailOfOtherImport int `json:"emailOfOtherImport"`
+	// ChangedSinceImport counts users an earlier run imported whose
+	// sign-in email, username or OAuth accounts differ in the source now
+	// (ReasonChangedInSource): a re-run leaves them as they are.
+	ChangedSinceImport int `json:"changedSinceImport"`
 	// BansNotApplied counts users Clerk bans whom an earlier run imported
 	// unbanned: a re-run leaves them as they are (ReasonBanNotApplied).
 	BansNotApplied int `json:"bansNotApplied"`
