@@ -183,26 +183,36 @@ func testBannedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Envi
 		return newSource(2, mkUser("user_frank", "frank@example.com", withPassword, banned), mkUser("user_ok", "ok@example.com"),
 			mkUser("user_new_banned", "nb@example.com", banned))
 	}
+	frankPw := bcryptOf(t, "frank-pw")
 	for _, include := range []bool{false, true} {
-		opts := Options{IncludeBanned: include}
+		// Frank's digest, which Day 1 did not have: not stored either.
+		pws := newSource(5, digestOnly("user_frank", "bcrypt", frankPw))
+		opts := Options{IncludeBanned: include, Passwords: pws.clone()}
 		rc := recounted(t, main(), env, opts)
 		var cls *Classified
 		popts := opts
-		popts.Mode, popts.OnClassified = ModePreview, func(c *Classified) { cls = c }
+		popts.Mode, popts.OnClassified, popts.Passwords = ModePreview, func(c *Classified) { cls = c }, pws.clone()
 		run(t, main(), env, popts)
 		review, err := cls.ReviewEntries(ctx, env, opts)
 		cls.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, entries := previewAndRun(t, main, env, opts)
-		for _, r := range []Report{rep, rc} {
+		opts.Passwords = pws.clone()
+		pre := run(t, main(), env, func() Options { o := opts; o.Mode = ModePreview; return o }())
+		opts.Passwords = pws.clone()
+		opts.Mode = ModeRun
+		entriesP := collect(&opts)
+		rep := run(t, main(), env, opts)
+		entries := *entriesP
+		for _, r := range []Report{pre, rep, rc} {
 			u := r.Users
 			wantSkipped := 1
 			if include {
 				wantSkipped = 0
 			}
 			if u.DuplicateReasons[ReasonAlreadyImported] != 2 || u.SkippedReasons[ReasonBanned] != wantSkipped || r.BansNotApplied != 1 ||
+				r.Passwords.AlreadyImported != 1 ||
 				!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "1 user is banned in Clerk now but imported unbanned") }) {
 				t.Fatalf("include %v: users %+v, bansNotApplied %d, warnings %q", include, u, r.BansNotApplied, r.Warnings)
 			}

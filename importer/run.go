@@ -364,6 +364,9 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.skip(e)
 			continue
 		}
+		if it.banned {
+			r.keepPassword(&it.m, u, it.rec.Pos, pw) // as for any user who maps
+		}
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
 		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID || unmarked)
