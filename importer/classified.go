@@ -74,8 +74,9 @@ type classRec struct {
 	// environment's user with it (see noMerge).
 	Verified, EnvVerified bool
 	// EnvImportRun: the earlier run that created the environment's user
-	// with the address (mergeTarget.importRun).
-	EnvImportRun string
+	// with the address (mergeTarget.importRun); EnvMergedWith: the other
+	// Clerk user an earlier import merged into it (mergeTarget.mergedWith).
+	EnvImportRun, EnvMergedWith string
 	// DigestNotStored: the user found by Clerk id has no digest stored,
 	// and this import has one (runner.digestNotStored); DigestRun is the
 	// run that created them.
@@ -238,6 +239,11 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
 		cr.EnvImportRun = em.RunID
+		if byEm {
+			if cr.EnvMergedWith, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
+				return err
+			}
+		}
 		cr.Unmarked = !cr.Verified && !m.markedUnverified
 		for _, l := range m.user.User.OAuthLinks {
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
@@ -606,8 +612,8 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			}
 		case cr.ByEmail:
 			reason = ReasonEmailExists
-			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
-			if to.importRun != "" {
+			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
+			if to.otherClerkUser() {
 				rep.EmailOfOtherImport++
 			}
 		case repeatedID || repeatedEmail:

@@ -160,7 +160,7 @@ func dataWarnings(rep *Report) []string {
 			countUsers(n, "", "has", "have"), ReasonPrimaryEmailNotFound))
 	}
 	if n := rep.EmailOfOtherImport; n > 0 {
-		out = append(out, fmt.Sprintf("%s the address of a user an earlier import created from another Clerk user: not imported and never merged into that user, as two Clerk users are two accounts (did the address move to another Clerk account?). Check who holds it now by hand (listed in --entries as %s).",
+		out = append(out, fmt.Sprintf("%s the address of a user an earlier import created from, or merged with, another Clerk user: not imported and never merged into that user, as two Clerk users are two accounts (did the address move to another Clerk account?). Check who holds it now by hand (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonEmailExists))
 	}
 	if n := rep.LockoutsCleared; n > 0 {

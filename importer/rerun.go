@@ -41,6 +41,30 @@ func (r *runner) passwordState(userID string) (ascendkit.PasswordState, error) {
 	return st, nil
 }
 
+// mergedWithOther is the Clerk id of another Clerk user an earlier import
+// merged into the user of the environment with the address (existing),
+// or "": its metadata.import, which a merge sets where absent, names it.
+// It is read only where a merge could go ahead otherwise: the user signed
+// up in AscendKit (no import created it) and both sides have the address
+// verified.
+func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (string, error) {
+	if existing.RunID != "" || !verified || !existing.EmailVerified {
+		return "", nil
+	}
+	eu, err := r.envUser(existing.UserID)
+	if err != nil {
+		return "", err
+	}
+	imp, _ := eu.Metadata["import"].(map[string]any)
+	if src, _ := imp["source"].(string); src != SourceClerk {
+		return "", nil
+	}
+	if other, _ := imp["sourceId"].(string); other != "" && other != id {
+		return other, nil
+	}
+	return "", nil
+}
+
 // envUser is the environment's user found by Clerk id, read at most once
 // a page (classify and page both need it).
 func (r *runner) envUser(userID string) (ascendkit.User, error) {

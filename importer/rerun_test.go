@@ -59,9 +59,16 @@ func testNoMergeIntoAnotherClerkUsersImport(t *testing.T, openEnv func(*testing.
 			t.Fatal("no classification")
 		}
 		rc, err := cls.Recount(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		review, err := cls.ReviewEntries(ctx, env, opts)
 		cls.Close()
 		if err != nil {
 			t.Fatal(err)
+		}
+		if e := duplicateOf(t, review, "user_zoe"); !Unmergeable(e) || e.Policy != PolicySkip {
+			t.Fatalf("the wizard's review offers zoe a merge: %+v", e)
 		}
 		rep, entries := previewAndRun(t, mk, env, opts)
 		for _, r := range []Report{pre, rc, rep} {
@@ -331,5 +338,40 @@ func testChangedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Env
 	}
 	if u, _ := env.GetUser(ctx, "carol@example.com"); u.Email != "carol@example.com" {
 		t.Fatalf("the re-run changed carol: %+v", u)
+	}
+}
+
+// TestNoMergeIntoUserMergedWithAnotherClerkUser: Carol signed up in
+// AscendKit and Day 1 merged her Clerk account into it; by Day 3 Zoe holds
+// the address in Clerk. Zoe is not merged into Carol either; a second
+// run of Carol's own Clerk user is an already-imported duplicate.
+func TestNoMergeIntoUserMergedWithAnotherClerkUser(t *testing.T) {
+	eachBackend(t, testNoMergeIntoUserMergedWithAnotherClerkUser)
+}
+
+func testNoMergeIntoUserMergedWithAnotherClerkUser(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedUser(t, env, "carol@example.com", true)
+	day1 := run(t, newSource(5, mkUser("user_carol", "carol@example.com", withOAuth("oauth_github"))), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if day1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", day1.Users)
+	}
+	mk := func() clerk.Source {
+		return newSource(5, mkUser("user_zoe", "carol@example.com", withOAuth("oauth_google")))
+	}
+	opts := Options{OnDuplicate: PolicyMerge}
+	rc := recounted(t, mk(), env, opts)
+	rep, entries := previewAndRun(t, mk, env, opts)
+	for _, r := range []Report{rep, rc} {
+		if r.Users.ToMerge+r.Users.Merged != 0 || r.EmailOfOtherImport != 1 {
+			t.Fatalf("users %+v, emailOfOtherImport %d", r.Users, r.EmailOfOtherImport)
+		}
+	}
+	if e := duplicateOf(t, entries, "user_zoe"); !Unmergeable(e) || !strings.Contains(e.Detail, "merged with another Clerk user (user_carol)") {
+		t.Fatalf("entry %+v", e)
+	}
+	u, _ := env.GetUser(ctx, "carol@example.com")
+	if len(u.OAuthLinks) != 1 || u.OAuthLinks[0].Provider != "github" {
+		t.Fatalf("carol's links %+v", u.OAuthLinks)
 	}
 }

@@ -410,7 +410,10 @@ func (r *runner) page(recs []clerk.Record) error {
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
-			if mt.RunID != "" {
+			if to.mergedWith, err = r.mergedWithOther(u.ID, it.m.user.User.EmailVerified, mt); err != nil {
+				return err
+			}
+			if to.otherClerkUser() {
 				r.report.EmailOfOtherImport++
 			}
 		} else if repeatedID || repeatedEmail {
@@ -452,7 +455,15 @@ type mergeTarget struct {
 	// another Clerk user (this one's id would have found it), never
 	// merged into (see noMerge).
 	importRun string
+	// mergedWith is the other Clerk user an earlier import merged into
+	// the user of the environment (see mergedWithOther): never merged
+	// into either.
+	mergedWith string
 }
+
+// otherClerkUser reports a user of the environment an earlier import
+// created from, or merged with, another Clerk user.
+func (t mergeTarget) otherClerkUser() bool { return t.importRun != "" || t.mergedWith != "" }
 
 // notMerged begins the Detail of a duplicate no policy merges (noMerge).
 const notMerged = "not merged: "
@@ -489,6 +500,9 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 		} else {
 			where = append(where, "in AscendKit")
 		}
+	}
+	if len(where) == 0 && e.Reason == ReasonEmailExists && to.mergedWith != "" {
+		return fmt.Sprintf(notMerged+"the AscendKit user with %s was merged with another Clerk user (%s) by an earlier import, and two Clerk users are two accounts; check by hand who holds the address now", e.Email, to.mergedWith)
 	}
 	if len(where) == 0 && e.Reason == ReasonEmailExists && to.importRun != "" {
 		// Two Clerk ids are two accounts: the address has moved from the

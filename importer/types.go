@@ -176,8 +176,9 @@ type Report struct {
 	// are imported unlocked (ReasonLockoutNotKept).
 	LockoutsCleared int `json:"lockoutsCleared"`
 	// EmailOfOtherImport counts duplicates (ReasonEmailExists) whose
-	// address belongs to a user an earlier import created from another
-	// Clerk user: never merged, whatever the policy (see noMerge).
+	// address belongs to a user an earlier import created from, or merged
+	// with, another Clerk user: never merged, whatever the policy (see
+	// noMerge).
 	EmailOfOtherImport int `json:"emailOfOtherImport"`
 	// ChangedSinceImport counts users an earlier run imported whose
 	// sign-in email, username or OAuth accounts differ in the source now

@@ -12,8 +12,8 @@ import (
 	"github.com/ascendkit/ascendkit/importer"
 )
 
-// mergedBefore hides which run created the users its lookups find, as the
-// versions before did not look: they merged another Clerk user into a
+// mergedBefore hides which run created the users its lookups find, and
+// which Clerk user they came from, as the versions before did not look: they merged another Clerk user into a
 // user an import created, which a run no longer does.
 type mergedBefore struct{ ascendkit.Environment }
 
@@ -24,6 +24,12 @@ func (m mergedBefore) LookupEmails(ctx context.Context, emails []string) (map[st
 		found[k] = v
 	}
 	return found, err
+}
+
+func (m mergedBefore) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
+	u, err := m.Environment.GetUser(ctx, idOrEmail)
+	delete(u.Metadata, "import")
+	return u, err
 }
 
 // twoRuns imports ada, bob and carol (the first run), then merges a second
