@@ -205,7 +205,7 @@ func alreadyImportedWarnings(rep *Report) []string {
 			undo = fmt.Sprintf("undo the runs that created them (%s)", strings.Join(runs, ", "))
 		}
 		out = append(out, fmt.Sprintf(
-			"%s imported by an earlier run without a password digest, which this import has: a digest is stored only when the user is created, so it is not stored and they still need a password reset (listed in --entries as %s). "+
+			"%s imported by an earlier run without a password digest, which this import has: a digest is stored only when the user is created, so theirs is not stored and their Clerk password does not sign them in (listed in --entries as %s). "+
 				"To keep their passwords, %s and import again with --passwords.",
 			countUsers(n, "", "was", "were"), ReasonPasswordAlreadyImported, undo))
 	}
