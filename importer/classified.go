@@ -73,6 +73,21 @@ type classRec struct {
 	// Verified: the address is verified in Clerk; EnvVerified: in the
 	// environment's user with it (see noMerge).
 	Verified, EnvVerified bool
+	// EnvImportRun: the earlier run that created the environment's user
+	// with the address (mergeTarget.importRun); EnvMergedWith: the other
+	// Clerk user an earlier import merged into it (mergeTarget.mergedWith).
+	EnvImportRun, EnvMergedWith string
+	// DigestNotStored: the user found by Clerk id has no digest stored,
+	// and this import has one (runner.digestNotStored); DigestRun is the
+	// run that created them.
+	DigestNotStored bool
+	DigestRun       string
+	// BanNotApplied: Clerk bans the user found by Clerk id, who is not
+	// banned in the environment (runner.banUnapplied).
+	BanNotApplied bool
+	// Changed: the user found by Clerk id differs from the source's
+	// (runner.changes).
+	Changed bool
 	// Unmarked: the source gives the address no status (mapped.markedUnverified).
 	Unmarked bool
 	Links    []classLink
@@ -163,6 +178,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	out := make([]classRec, 0, len(recs))
 	var users []int // indexes in out of records that map
 	var ms []mapped
+	var us []*clerk.User
 	var ids, emails []string
 	var links []ascendkit.OAuthLink
 	// keepPassword reports malformed digests: the preview already did.
@@ -182,6 +198,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		users = append(users, len(out))
+		us = append(us, rec.User)
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
 			Assumed: passwordAssumed(rec.User, pw)})
@@ -204,9 +221,29 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	for i, at := range users {
 		m := &ms[i]
 		cr := &out[at]
-		_, cr.ByID = byID[cr.ID]
+		var mt ascendkit.Match
+		mt, cr.ByID = byID[cr.ID]
+		if cr.ByID {
+			if cr.DigestNotStored, cr.DigestRun, err = r.digestNotStored(m, mt); err != nil {
+				return err
+			}
+			if cr.BanNotApplied, err = r.banUnapplied(us[i], mt); err != nil {
+				return err
+			}
+			diffs, err := r.changes(m, mt, byEmail, byLink)
+			if err != nil {
+				return err
+			}
+			cr.Changed = len(diffs) > 0
+		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
+		cr.EnvImportRun = em.RunID
+		if byEm {
+			if cr.EnvMergedWith, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
+				return err
+			}
+		}
 		cr.Unmarked = !cr.Verified && !m.markedUnverified
 		for _, l := range m.user.User.OAuthLinks {
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
@@ -479,7 +516,9 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 	var heldErr error
 	err := c.each(ctx, func(cr *classRec) {
 		pos++
-		if cr.Skip != "" || (cr.Banned && !includeBanned) {
+		// A user an earlier run imported is an already-imported duplicate,
+		// banned or not (runner.page).
+		if cr.Skip != "" || (cr.Banned && !includeBanned && !cr.ByID) {
 			reason := cr.Skip
 			if reason == "" {
 				reason = ReasonBanned
@@ -527,7 +566,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		},
 		Tags:      newTagCounts(),
 		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
-		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched},
+		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}, Unmatched: b.Passwords.Unmatched, Repeated: b.Passwords.Repeated},
 	}
 	z, seen := newAnalyzer(), newSeenSet()
 	defer seen.release()
@@ -557,9 +596,26 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		switch {
 		case cr.ByID:
 			reason = ReasonAlreadyImported
+			if cr.BanNotApplied && !repeatedID && opts.Phases.Users {
+				rep.BansNotApplied++
+			}
+			if cr.Changed && !repeatedID && opts.Phases.Users {
+				rep.ChangedSinceImport++
+			}
+			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
+				p := &rep.Passwords
+				p.AlreadyImported++
+				if cr.DigestRun != "" && !slices.Contains(p.AlreadyImportedRuns, cr.DigestRun) {
+					p.AlreadyImportedRuns = append(p.AlreadyImportedRuns, cr.DigestRun)
+					slices.Sort(p.AlreadyImportedRuns)
+				}
+			}
 		case cr.ByEmail:
 			reason = ReasonEmailExists
-			to.verified = cr.EnvVerified
+			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
+			if to.otherClerkUser() {
+				rep.EmailOfOtherImport++
+			}
 		case repeatedID || repeatedEmail:
 			reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}

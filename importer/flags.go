@@ -142,7 +142,7 @@ func resetNotSocial(tags []string) []string {
 // before the settings' (see Classified.finish), and only with the users
 // phase.
 func dataWarnings(rep *Report) []string {
-	var out []string
+	out := alreadyImportedWarnings(rep)
 	if n := rep.OAuthLinksInvalid; n > 0 {
 		out = append(out, fmt.Sprintf("%s without a usable provider or provider_user_id cannot be linked (listed in --entries as %s).",
 			countOf(n, "external account", "external accounts"), ReasonLinkInvalid))
@@ -158,6 +158,10 @@ func dataWarnings(rep *Report) []string {
 	if n := rep.PrimaryEmailsNotFound; n > 0 {
 		out = append(out, fmt.Sprintf("%s a primary_email_address_id that names none of their addresses: they sign in with their first verified address (else the first listed) instead (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonPrimaryEmailNotFound))
+	}
+	if n := rep.EmailOfOtherImport; n > 0 {
+		out = append(out, fmt.Sprintf("%s the address of a user an earlier import created from, or merged with, another Clerk user: not imported and never merged into that user, as two Clerk users are two accounts (did the address move to another Clerk account?). Check who holds it now by hand (listed in --entries as %s).",
+			countUsers(n, "", "has", "have"), ReasonEmailExists))
 	}
 	if n := rep.LockoutsCleared; n > 0 {
 		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while after failed sign-in attempts: imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",

@@ -259,7 +259,7 @@ func testRunIdentities(t *testing.T, openEnv func(*testing.T) ascendkit.Environm
 	env := openEnv(t)
 	ctx := context.Background()
 	// An existing user with their own username: a merge must keep it.
-	if _, err := env.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "before", Create: []ascendkit.ImportedUser{{
+	if _, err := env.ApplyImport(ctx, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{{
 		User:   ascendkit.User{Email: "taken@example.com", Name: "Own", Username: "own_name", CreatedAt: now, EmailVerified: true},
 		Source: "signup", SourceID: "s1"}}}, now); err != nil {
 		t.Fatal(err)

@@ -35,11 +35,15 @@ func TestUndoDuringAMergeRunIsRefused(t *testing.T) { eachBackend(t, testUndoDur
 
 func testUndoDuringAMergeRunIsRefused(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
-	first := run(t, newSource(2, mkUser("user_a", "a@example.com"), mkUser("user_b", "b@example.com"), mkUser("user_c", "c@example.com")), env, Options{Mode: ModeRun})
+	first := run(t, newSource(2, mkUser("user_x", "x@example.com"), mkUser("user_y", "y@example.com"), mkUser("user_z", "z@example.com")), env, Options{Mode: ModeRun})
 	if first.Users.Imported != 3 {
 		t.Fatalf("first run %+v", first.Users)
 	}
-	// The same people under new ids, merged by email.
+	// Users who signed up in AscendKit (an import's own users are never
+	// merged into by another Clerk user), merged by email.
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		seedUser(t, env, e, true)
+	}
 	again := newSource(2, mkUser("user_a2", "a@example.com"), mkUser("user_b2", "B@example.com"), mkUser("user_c2", "c@example.com"))
 	racing := &undoFirst{Environment: env, id: first.RunID}
 	rep := run(t, again, racing, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
@@ -52,8 +56,8 @@ func testUndoDuringAMergeRunIsRefused(t *testing.T, openEnv func(*testing.T) asc
 	if u := rep.Users; u.Merged != 3 || u.Failed != 0 {
 		t.Fatalf("users %+v: nothing was removed, so the merges are written", u)
 	}
-	if n, _ := env.CountUsers(ctx); n != 3 {
-		t.Fatalf("%d users, want the 3 the undo left", n)
+	if n, _ := env.CountUsers(ctx); n != 6 {
+		t.Fatalf("%d users, want the 6 the undo left", n)
 	}
 	// Once the run has ended the undo goes through (forced past the
 	// merges the second run made into its users).

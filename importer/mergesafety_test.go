@@ -96,14 +96,10 @@ func testMergeNeedsVerifiedEmail(t *testing.T, openEnv func(*testing.T) ascendki
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			env := openEnv(t)
-			// The account holder's user, imported from Clerk (z1.json of
-			// the report) or signed up in AscendKit.
-			victim := mkUser("user_v", "victim@example.com", withPassword)
-			if c.inAscend {
-				run(t, newSource(1, victim), env, Options{Mode: ModeRun})
-			} else {
-				seedUser(t, env, "victim@example.com", false)
-			}
+			// The account holder's user, signed up in AscendKit (one an
+			// import made from another Clerk user is never merged into:
+			// TestNoMergeIntoAnotherClerkUsersImport).
+			seedUser(t, env, "victim@example.com", c.inAscend)
 			// Someone else's Clerk account with the victim's address in
 			// another case, their own GitHub account and identity.
 			mallory := mkUser("user_m", "Victim@Example.com", withOAuth("oauth_github"), withIdentity)
@@ -357,8 +353,10 @@ func TestMergeAddsNoSocialOnly(t *testing.T) { eachBackend(t, testMergeAddsNoSoc
 
 func testMergeAddsNoSocialOnly(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
-	run(t, newSource(1, mkUser("user_v", "v@example.com", withPassword)), env, Options{Mode: ModeRun})
-	// The same person's second Clerk account, which only signed in with Google.
+	// A user who signed up in AscendKit and is to set a password.
+	seedWith(t, env, ascendkit.ImportedUser{User: ascendkit.User{Email: "v@example.com", EmailVerified: true, CreatedAt: now,
+		Tags: []string{TagNeedsPasswordReset}}, Source: "signup", SourceID: "s-v"})
+	// The same person's Clerk account, which only signed in with Google.
 	rep := run(t, newSource(1, mkUser("user_s", "v@example.com", withOAuth("oauth_google"))), env,
 		Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
 	u, _ := env.GetUser(ctx, "v@example.com")

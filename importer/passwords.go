@@ -41,7 +41,13 @@ const EntryFilePasswords = "passwords"
 const (
 	KindPasswordsUnmatched = "unmatched"
 	KindPasswordsMalformed = "malformed"
+	// KindPasswordsRepeated is a record whose id an earlier record has,
+	// with another digest: not kept (ReasonPasswordRepeated).
+	KindPasswordsRepeated = "repeated"
 )
+
+// ReasonPasswordRepeated is the reason of a KindPasswordsRepeated entry.
+const ReasonPasswordRepeated = "password_repeated"
 
 // PasswordReport is the report's passwords block. It counts the users the
 // import creates, like tags; Unmatched counts ids of the passwords file
@@ -51,6 +57,16 @@ type PasswordReport struct {
 	NeedsReset        int            `json:"needsReset"`
 	UnsupportedHasher map[string]int `json:"unsupportedHasher"`
 	Unmatched         int            `json:"unmatched"`
+	// AlreadyImported counts users an earlier run imported without a
+	// digest who have one in this import: not stored, as a digest is
+	// stored only when a user is created (ReasonPasswordAlreadyImported
+	// entries); AlreadyImportedRuns are the runs that created them.
+	AlreadyImported int `json:"alreadyImported"`
+	// Repeated counts records of the passwords file whose id an earlier
+	// record has, with another digest: the first is kept (entries
+	// ReasonPasswordRepeated).
+	Repeated            int      `json:"repeated"`
+	AlreadyImportedRuns []string `json:"alreadyImportedRuns,omitempty"`
 }
 
 // stagePasswordsFile is the runner's hook: it stages Options.Passwords
@@ -66,6 +82,16 @@ func (r *runner) stagePasswordsFile() error {
 	r.staged = s
 	if s.broken > 0 {
 		r.report.Warnings = append(r.report.Warnings, s.brokenWarning())
+	}
+	if n := s.repeated; n > 0 {
+		r.report.Passwords.Repeated = n
+		verb := "repeat"
+		if n == 1 {
+			verb = "repeats"
+		}
+		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
+			"%s of the passwords file %s the id of an earlier record with another password digest: the earlier record's is kept, as the file does not say which is the user's password now (listed in --entries as %s).",
+			countRecords(n), verb, ReasonPasswordRepeated))
 	}
 	if c, ok := r.opts.Passwords.(clerk.Commenter); ok {
 		if note := c.CommentedOut(); note != "" {

@@ -61,6 +61,11 @@ type staged struct {
 	// onBroken, when set, receives an entry for every broken record, so
 	// that --entries lists each one (the warning names only the first).
 	onBroken func(Entry)
+	// repeated counts the records whose id an earlier record has, with
+	// another digest (see pick); each is an entry to onBroken.
+	repeated int
+	// err is the first error pick met opening a digest.
+	err error
 }
 
 type stagedDigest struct {
@@ -104,6 +109,22 @@ type stageEntry struct {
 	kv   []byte
 	klen int
 	ord  uint64
+	// pos is the record's position in the passwords file, to name it
+	// when its id is repeated.
+	pos uint64
+}
+
+// hasDigest reports whether the entry's record carries a digest (its
+// value ends in a sealed one).
+func (e *stageEntry) hasDigest() bool {
+	v := e.val()
+	_, n := binary.Uvarint(v)
+	if n <= 0 {
+		return false
+	}
+	v = v[n:]
+	hl, m := binary.Uvarint(v)
+	return m > 0 && uint64(len(v)-m) > hl+1
 }
 
 func (e *stageEntry) key() []byte { return e.kv[:e.klen] }
@@ -171,6 +192,9 @@ func stagePasswordsWith(ctx context.Context, src clerk.Source, lim stageLimits, 
 	if err := s.load(ctx, runs); err != nil {
 		return nil, fmt.Errorf("passwords file: staging: %w", err)
 	}
+	if s.err != nil {
+		return nil, fmt.Errorf("passwords file: staging: %w", s.err)
+	}
 	return s, nil
 }
 
@@ -215,6 +239,7 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 			if err != nil {
 				return nil, fmt.Errorf("passwords file: staging: %w", err)
 			}
+			e.pos = uint64(rec.Pos)
 			// The address too, so that an unmatched record is named by
 			// what it has, not only by an id the source lacks.
 			email := recordEmail(rec.User)
@@ -365,19 +390,55 @@ func (s *staged) seal(u *clerk.User) (stageEntry, error) {
 
 func sealAD(id, hasher string) []byte { return []byte(id + "\x00" + hasher) }
 
-// sortChunk sorts a chunk by id and drops the later records of an id.
+// sortChunk sorts a chunk by id and keeps one record of an id (pick).
 func (s *staged) sortChunk(chunk []stageEntry) []stageEntry {
 	// Stable: records of one id stay in file (ordinal) order.
 	slices.SortStableFunc(chunk, func(a, b stageEntry) int { return bytes.Compare(a.key(), b.key()) })
 	out := chunk[:0]
-	for i, e := range chunk {
-		if i > 0 && bytes.Equal(e.key(), chunk[i-1].key()) {
-			s.markDone(e.ord)
+	for _, e := range chunk {
+		if n := len(out); n > 0 && bytes.Equal(e.key(), out[n-1].key()) {
+			out[n-1] = s.pick(out[n-1], e)
 			continue
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// pick is the record of an id to keep of kept (the one kept so far) and
+// e, a later one: the first with a digest, as a record without one (a
+// Dashboard row of a user who had not set a password then) gives nothing
+// to keep. The other is marked done. A later record with another digest
+// than the one kept is reported (never its digest): which of two
+// passwords the user has now, the file does not say.
+func (s *staged) pick(kept, e stageEntry) stageEntry {
+	if !kept.hasDigest() && e.hasDigest() {
+		kept, e = e, kept
+	} else if kept.hasDigest() && e.hasDigest() && s.differ(kept, e) {
+		s.repeated++
+		if s.onBroken != nil {
+			id := string(kept.key())
+			s.onBroken(Entry{Pos: int(e.pos), File: EntryFilePasswords, SourceID: id, Kind: KindPasswordsRepeated, Reason: ReasonPasswordRepeated,
+				Detail: fmt.Sprintf("passwords file record %d has the id of record %d with another password digest: record %d's is kept, this one's is not", e.pos, kept.pos, kept.pos)})
+		}
+	}
+	s.markDone(e.ord)
+	return kept
+}
+
+// differ reports whether two records of one id carry different digests
+// (or hashers).
+func (s *staged) differ(a, b stageEntry) bool {
+	id := string(a.key())
+	da, _, errA := s.open(id, a.val())
+	db, _, errB := s.open(id, b.val())
+	if err := errors.Join(errA, errB); err != nil {
+		if s.err == nil {
+			s.err = err
+		}
+		return false
+	}
+	return da.hasher != db.hasher || da.digest != db.digest
 }
 
 func (s *staged) markDone(ord uint64)    { s.done[ord/64] |= 1 << (ord % 64) }
@@ -427,7 +488,8 @@ func (s *staged) newRunWriter(n int) (*runWriter, error) {
 }
 
 func (w *runWriter) write(e stageEntry) error {
-	b := binary.AppendUvarint(w.buf[:0], uint64(e.klen))
+	b := binary.AppendUvarint(w.buf[:0], e.pos)
+	b = binary.AppendUvarint(b, uint64(e.klen))
 	b = binary.AppendUvarint(b, uint64(len(e.kv)))
 	w.buf = b
 	w.n++
@@ -472,6 +534,10 @@ func (r *sortedRun) next() (bool, error) {
 		r.f, r.br = f, bufio.NewReaderSize(f, 32<<10)
 	}
 	r.left--
+	pos, err := binary.ReadUvarint(r.br)
+	if err != nil {
+		return false, errStageAltered
+	}
 	klen, err := binary.ReadUvarint(r.br)
 	if err != nil {
 		return false, errStageAltered
@@ -483,7 +549,7 @@ func (r *sortedRun) next() (bool, error) {
 	if klen > uint64(len(kv)) {
 		return false, errStageAltered
 	}
-	r.cur = stageEntry{kv: kv, klen: int(klen)}
+	r.cur = stageEntry{kv: kv, klen: int(klen), pos: pos}
 	ord, n := binary.Uvarint(r.cur.val())
 	if n <= 0 {
 		return false, errStageAltered
@@ -563,8 +629,10 @@ func (s *staged) merge(ctx context.Context, runs []*sortedRun, emit func(stageEn
 		}
 	}
 	heap.Init(&h)
-	var last []byte
-	first := true
+	// The record kept of the current id is emitted once the next id
+	// comes: a later record of it may be kept instead (pick).
+	var kept stageEntry
+	have := false
 	for n := 0; len(h) > 0; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -573,12 +641,15 @@ func (s *staged) merge(ctx context.Context, runs []*sortedRun, emit func(stageEn
 		}
 		r := h[0]
 		e := r.cur
-		if !first && bytes.Equal(e.key(), last) {
-			s.markDone(e.ord)
-		} else if err := emit(e); err != nil {
-			return err
+		if have && bytes.Equal(e.key(), kept.key()) {
+			kept = s.pick(kept, e)
 		} else {
-			last, first = e.key(), false
+			if have {
+				if err := emit(kept); err != nil {
+					return err
+				}
+			}
+			kept, have = e, true
 		}
 		ok, err := r.next()
 		if err != nil {
@@ -589,6 +660,9 @@ func (s *staged) merge(ctx context.Context, runs []*sortedRun, emit func(stageEn
 		} else {
 			heap.Pop(&h)
 		}
+	}
+	if have {
+		return emit(kept)
 	}
 	return nil
 }

@@ -42,7 +42,8 @@ func TestImporterLinksNoDatabaseDriver(t *testing.T) {
 }
 
 // stageCase is a passwords file with what a correct staging must make of
-// it, worked out the simple way (a map, first record of an id wins).
+// it, worked out the simple way (a map, first record of an id with a
+// digest wins, else the first).
 type stageCase struct {
 	src     *sliceSource
 	first   map[string]stagedDigest // the winning record of each id
@@ -50,6 +51,9 @@ type stageCase struct {
 	order   []string // winning ids in file order
 	broken  int
 	digests []string // every digest in the file
+	// repeated counts later records of an id with another digest than
+	// the winning one.
+	repeated int
 }
 
 func newStageCase(n int, seed uint64) *stageCase {
@@ -69,7 +73,7 @@ func newStageCase(n int, seed uint64) *stageCase {
 		switch k := r.IntN(20); {
 		case k == 0:
 			rec.Err = errors.New("malformed")
-		case k == 1 && len(ids) > 0: // a later record of an id: it loses
+		case k == 1 && len(ids) > 0: // a later record of an id: it loses, unless the first has no digest
 			id := ids[r.IntN(len(ids))]
 			d := "$2a$10$" + rnd(53)
 			c.digests = append(c.digests, d)
@@ -90,7 +94,14 @@ func newStageCase(n int, seed uint64) *stageCase {
 			c.broken++
 			continue
 		}
-		if _, dup := c.first[u.ID]; dup {
+		if d, dup := c.first[u.ID]; dup {
+			switch {
+			case d.digest == "" && u.PasswordDigest != "":
+				c.first[u.ID] = stagedDigest{hasher: u.PasswordHasher, digest: u.PasswordDigest, said: passwordSaid(u)}
+				c.pos[u.ID] = rec.Pos
+			case d.digest != "" && u.PasswordDigest != "" && (d.digest != u.PasswordDigest || d.hasher != u.PasswordHasher):
+				c.repeated++
+			}
 			continue
 		}
 		ids = append(ids, u.ID)
@@ -98,6 +109,8 @@ func newStageCase(n int, seed uint64) *stageCase {
 		c.pos[u.ID] = rec.Pos
 		c.order = append(c.order, u.ID)
 	}
+	// A record kept instead of an earlier one is listed at its own place.
+	slices.SortStableFunc(c.order, func(a, b string) int { return c.pos[a] - c.pos[b] })
 	return c
 }
 
@@ -105,8 +118,8 @@ func newStageCase(n int, seed uint64) *stageCase {
 // compares every answer and the unmatched listing with the case.
 func (c *stageCase) check(t *testing.T, s *staged) {
 	t.Helper()
-	if s.ids != len(c.first) || s.broken != c.broken {
-		t.Fatalf("staged %d ids, %d broken; want %d, %d", s.ids, s.broken, len(c.first), c.broken)
+	if s.ids != len(c.first) || s.broken != c.broken || s.repeated != c.repeated {
+		t.Fatalf("staged %d ids, %d broken, %d repeated; want %d, %d, %d", s.ids, s.broken, s.repeated, len(c.first), c.broken, c.repeated)
 	}
 	r := rand.New(rand.NewPCG(9, 9))
 	var ask []string

@@ -179,7 +179,7 @@ func TestMergeKeepsTheUsersOwnPassword(t *testing.T) {
 
 func testMergeKeepsTheUsersOwnPassword(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
-	run(t, newSource(10, mkUser("user_x", "m@example.com")), env, Options{Mode: ModeRun})
+	seedUser(t, env, "m@example.com", true)
 	y := mkUser("user_y", "m@example.com", withPassword)
 	y.PasswordHasher, y.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "pw"))
 	rep := run(t, newSource(10, y), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
@@ -190,11 +190,11 @@ func testMergeKeepsTheUsersOwnPassword(t *testing.T, openEnv func(*testing.T) as
 	if slices.Contains(u.Tags, TagPasswordKept) || slices.Contains(u.Tags, TagNeedsPasswordReset) {
 		t.Errorf("merged user's tags %v", u.Tags)
 	}
-	// Nor is a user whose password an earlier import kept sent the reset
-	// emails by a merge of a Clerk user who had a password.
-	k := mkUser("user_k", "k@example.com", withPassword)
-	k.PasswordHasher, k.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "pw"))
-	run(t, newSource(10, k), env, Options{Mode: ModeRun})
+	// Nor is a user whose password is kept sent the reset emails by a
+	// merge of a Clerk user who had a password.
+	seedWith(t, env, ascendkit.ImportedUser{User: ascendkit.User{Email: "k@example.com", EmailVerified: true, CreatedAt: now,
+		Tags: []string{TagPasswordKept}}, Source: "signup", SourceID: "s-k",
+		Password: &ascendkit.Password{Hasher: "bcrypt", Digest: ascendkit.Digest(bcryptOf(t, "pw"))}})
 	run(t, newSource(10, mkUser("user_k2", "k@example.com", withPassword)), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
 	if u, _ := env.GetUser(ctx, "k@example.com"); !slices.Contains(u.Tags, TagPasswordKept) || slices.Contains(u.Tags, TagNeedsPasswordReset) {
 		t.Errorf("kept user's tags after a merge: %v", u.Tags)

@@ -49,7 +49,7 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 			byIDAt = append(byIDAt, len(out))
 		case cr.ByEmail:
 			e.Reason = ReasonEmailExists
-			to.verified = cr.EnvVerified
+			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
 			byEmailAt = append(byEmailAt, len(out))
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource

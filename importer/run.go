@@ -82,6 +82,10 @@ type runner struct {
 	// held are the users sawUser held back, placed at the end of the
 	// source (see placeHeld); nil until the first.
 	held *heldStore[heldUser]
+	// pwStates are the password states read for this page (passwordState).
+	pwStates map[string]ascendkit.PasswordState
+	// envUsers are the users read for this page (envUser).
+	envUsers map[string]ascendkit.User
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -275,6 +279,9 @@ func (r *runner) page(recs []clerk.Record) error {
 	type item struct {
 		rec clerk.Record
 		m   mapped
+		// banned: skipped as banned unless an earlier run imported the
+		// user (then an already-imported duplicate Clerk now bans).
+		banned bool
 	}
 	items := make([]item, 0, len(recs))
 	ids, emails := make([]string, 0, len(recs)), make([]string, 0, len(recs))
@@ -283,6 +290,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	if err != nil {
 		return err
 	}
+	r.pwStates, r.envUsers = nil, nil
 	r.resolvePasswords(recs, pw)
 	for _, rec := range recs {
 		r.fetched++
@@ -300,6 +308,16 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 		// A preview writes nothing, so it need not build what only a write reads.
 		m, reason, detail := mapUserFor(rec.User, r.now, r.opts.IncludeBanned, r.opts.Mode == ModeRun)
+		if reason == ReasonBanned {
+			// Whether an earlier run imported the user is known only after
+			// the lookup: mapped as if included, nothing of it is written.
+			m, _, _ = mapUserFor(rec.User, r.now, true, false)
+			items = append(items, item{rec: rec, m: m, banned: true})
+			ids = append(ids, rec.User.ID)
+			emails = append(emails, m.email)
+			links = append(links, m.user.User.OAuthLinks...)
+			continue
+		}
 		if reason != "" {
 			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason, Detail: detail}
 			if pe := primaryEmail(rec.User); pe != nil {
@@ -309,7 +327,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			continue
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
-		items = append(items, item{rec, m})
+		items = append(items, item{rec: rec, m: m})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -338,6 +356,17 @@ func (r *runner) page(recs []clerk.Record) error {
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
+		if it.banned && !importedBefore {
+			e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Name: displayName(u), Reason: ReasonBanned}
+			if pe := primaryEmail(u); pe != nil {
+				e.Email = pe.EmailAddress
+			}
+			r.skip(e)
+			continue
+		}
+		if it.banned {
+			r.keepPassword(&it.m, u, it.rec.Pos, pw) // as for any user who maps
+		}
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
 		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID || unmarked)
@@ -359,9 +388,34 @@ func (r *runner) page(recs []clerk.Record) error {
 		var to mergeTarget
 		if importedBefore {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
+			if !repeatedID && r.opts.Phases.Users {
+				notStored, run, err := r.digestNotStored(&it.m, mt)
+				if err != nil {
+					return err
+				}
+				if notStored {
+					r.alreadyImportedPassword(e, run)
+				}
+				if err := r.banNotApplied(e, u, mt); err != nil {
+					return err
+				}
+				diffs, err := r.changes(&it.m, mt, byEmail, byLink)
+				if err != nil {
+					return err
+				}
+				if len(diffs) > 0 {
+					r.changedSinceImport(e, diffs)
+				}
+			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
-			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified}
+			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
+			if to.mergedWith, err = r.mergedWithOther(u.ID, it.m.user.User.EmailVerified, mt); err != nil {
+				return err
+			}
+			if to.otherClerkUser() {
+				r.report.EmailOfOtherImport++
+			}
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true}
@@ -396,7 +450,20 @@ type mergeTarget struct {
 	// later: the user of the source with the address comes later in it
 	// (it has it verified, this one has not: see sawHeld).
 	later bool
+	// importRun is the earlier import run that created the user of the
+	// environment (userID), "" when no import created it: one made from
+	// another Clerk user (this one's id would have found it), never
+	// merged into (see noMerge).
+	importRun string
+	// mergedWith is the other Clerk user an earlier import merged into
+	// the user of the environment (see mergedWithOther): never merged
+	// into either.
+	mergedWith string
 }
+
+// otherClerkUser reports a user of the environment an earlier import
+// created from, or merged with, another Clerk user.
+func (t mergeTarget) otherClerkUser() bool { return t.importRun != "" || t.mergedWith != "" }
 
 // notMerged begins the Detail of a duplicate no policy merges (noMerge).
 const notMerged = "not merged: "
@@ -433,6 +500,16 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 		} else {
 			where = append(where, "in AscendKit")
 		}
+	}
+	if len(where) == 0 && e.Reason == ReasonEmailExists && to.mergedWith != "" {
+		return fmt.Sprintf(notMerged+"the AscendKit user with %s was merged with another Clerk user (%s) by an earlier import, and two Clerk users are two accounts; check by hand who holds the address now", e.Email, to.mergedWith)
+	}
+	if len(where) == 0 && e.Reason == ReasonEmailExists && to.importRun != "" {
+		// Two Clerk ids are two accounts: the address has moved from the
+		// Clerk user an earlier run imported to this one, and a merge
+		// would hand this one's sign-ins (its OAuth accounts) the other
+		// person's AscendKit account.
+		return fmt.Sprintf(notMerged+"the AscendKit user with %s was imported from another Clerk user (run %s), and two Clerk users are two accounts; check by hand who holds the address now", e.Email, to.importRun)
 	}
 	if len(where) == 0 {
 		return ""

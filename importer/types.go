@@ -175,6 +175,18 @@ type Report struct {
 	// LockoutsCleared counts users locked out for a while in Clerk who
 	// are imported unlocked (ReasonLockoutNotKept).
 	LockoutsCleared int `json:"lockoutsCleared"`
+	// EmailOfOtherImport counts duplicates (ReasonEmailExists) whose
+	// address belongs to a user an earlier import created from, or merged
+	// with, another Clerk user: never merged, whatever the policy (see
+	// noMerge).
+	EmailOfOtherImport int `json:"emailOfOtherImport"`
+	// ChangedSinceImport counts users an earlier run imported whose
+	// sign-in email, username or OAuth accounts differ in the source now
+	// (ReasonChangedInSource): a re-run leaves them as they are.
+	ChangedSinceImport int `json:"changedSinceImport"`
+	// BansNotApplied counts users Clerk bans whom an earlier run imported
+	// unbanned: a re-run leaves them as they are (ReasonBanNotApplied).
+	BansNotApplied int `json:"bansNotApplied"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's

@@ -12,9 +12,30 @@ import (
 	"github.com/ascendkit/ascendkit/importer"
 )
 
+// mergedBefore hides which run created the users its lookups find, and
+// which Clerk user they came from, as the versions before did not look: they merged another Clerk user into a
+// user an import created, which a run no longer does.
+type mergedBefore struct{ ascendkit.Environment }
+
+func (m mergedBefore) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
+	found, err := m.Environment.LookupEmails(ctx, emails)
+	for k, v := range found {
+		v.RunID = ""
+		found[k] = v
+	}
+	return found, err
+}
+
+func (m mergedBefore) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
+	u, err := m.Environment.GetUser(ctx, idOrEmail)
+	delete(u.Metadata, "import")
+	return u, err
+}
+
 // twoRuns imports ada, bob and carol (the first run), then merges a second
 // Clerk user with ada's email into the ada the first run created (the
-// second run): undoing the first is blocked by the second.
+// second run, as an earlier version did: see mergedBefore): undoing the
+// first is blocked by the second.
 func twoRuns(t *testing.T) (env ascendkit.Environment, first, second string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -26,7 +47,7 @@ func twoRuns(t *testing.T) (env ascendkit.Environment, first, second string) {
 			t.Fatal(err)
 		}
 		defer src.Close()
-		r, err := importer.Run(ctx, src, env, importer.Options{Mode: importer.ModeRun, Phases: importer.Phases{Users: true}, OnDuplicate: policy})
+		r, err := importer.Run(ctx, src, mergedBefore{env}, importer.Options{Mode: importer.ModeRun, Phases: importer.Phases{Users: true}, OnDuplicate: policy})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,377 @@
+package importer
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// seedWith creates u in env outside any import run, as a user who
+// signed up in AscendKit.
+func seedWith(t *testing.T, env ascendkit.Environment, u ascendkit.ImportedUser) {
+	t.Helper()
+	if _, err := env.ApplyImport(ctx, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{u}}, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// entriesOf are the entries of source id with reason.
+func entriesOf(entries []Entry, id, reason string) []Entry {
+	var out []Entry
+	for _, e := range entries {
+		if e.SourceID == id && e.Reason == reason {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestNoMergeIntoAnotherClerkUsersImport: Day 1 imports Carol; by Day 3
+// another Clerk user, Zoe, holds Carol's address (verified) with her own
+// Google account. Two Clerk ids are two accounts: merging Zoe would let
+// her Google sign-in into Carol's AscendKit account. Preview, run and the
+// wizard's recount agree that she is not merged, and say why.
+func TestNoMergeIntoAnotherClerkUsersImport(t *testing.T) {
+	eachBackend(t, testNoMergeIntoAnotherClerkUsersImport)
+}
+
+func testNoMergeIntoAnotherClerkUsersImport(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	for _, decided := range []bool{false, true} {
+		env := openEnv(t)
+		day1 := run(t, newSource(5, mkUser("user_carol", "carol@example.com", withPassword)), env, Options{Mode: ModeRun})
+		mk := func() clerk.Source {
+			return newSource(5, mkUser("user_carol", "carol@new.example", withPassword),
+				mkUser("user_zoe", "Carol@example.com", withOAuth("oauth_google")))
+		}
+		opts := Options{OnDuplicate: PolicyMerge}
+		if decided {
+			opts = Options{Decisions: map[string]Policy{"user_zoe": PolicyMerge}}
+		}
+		// The wizard's numbers, from a preview's classification.
+		var cls *Classified
+		popts := opts
+		popts.Mode, popts.OnClassified = ModePreview, func(c *Classified) { cls = c }
+		pre := run(t, mk(), env, popts)
+		if cls == nil {
+			t.Fatal("no classification")
+		}
+		rc, err := cls.Recount(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		review, err := cls.ReviewEntries(ctx, env, opts)
+		cls.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := duplicateOf(t, review, "user_zoe"); !Unmergeable(e) || e.Policy != PolicySkip {
+			t.Fatalf("the wizard's review offers zoe a merge: %+v", e)
+		}
+		rep, entries := previewAndRun(t, mk, env, opts)
+		for _, r := range []Report{pre, rc, rep} {
+			if r.Users.ToMerge != 0 || r.Users.Merged != 0 || r.Users.DuplicateReasons[ReasonEmailExists] != 1 || r.EmailOfOtherImport != 1 ||
+				!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "another Clerk user") }) {
+				t.Fatalf("decided %v: users %+v, emailOfOtherImport %d, warnings %q", decided, r.Users, r.EmailOfOtherImport, r.Warnings)
+			}
+		}
+		e := duplicateOf(t, entries, "user_zoe")
+		if e.Policy != PolicySkip || !Unmergeable(e) || !strings.Contains(e.Detail, "imported from another Clerk user (run "+day1.RunID+")") {
+			t.Fatalf("entry %+v", e)
+		}
+		u, err := env.GetUser(ctx, "carol@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.OAuthLinks) != 0 {
+			t.Fatalf("Carol's account gained another Clerk user's sign-in: %+v", u.OAuthLinks)
+		}
+		if rep.OAuthLinks != 0 {
+			t.Fatalf("links %d", rep.OAuthLinks)
+		}
+	}
+}
+
+// recounted is the wizard's report for opts: a preview's classification
+// recounted.
+func recounted(t *testing.T, src clerk.Source, env ascendkit.Environment, opts Options) Report {
+	t.Helper()
+	var cls *Classified
+	popts := opts
+	popts.Mode, popts.OnClassified = ModePreview, func(c *Classified) { cls = c }
+	run(t, src, env, popts)
+	if cls == nil {
+		t.Fatal("no classification")
+	}
+	defer cls.Close()
+	rc, err := cls.Recount(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// TestDigestForAlreadyImportedUserIsReported: Day 1 imports from the API
+// (which never gives digests); Day 2 runs again with the Dashboard CSV.
+// The users exist, so their digests are not stored: preview, run and the
+// wizard count them, warn with the way to keep them, and list each user,
+// never the digest. A user whose digest is stored already is no news.
+func TestDigestForAlreadyImportedUserIsReported(t *testing.T) {
+	eachBackend(t, testDigestForAlreadyImportedUserIsReported)
+}
+
+func testDigestForAlreadyImportedUserIsReported(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	adaPw := bcryptOf(t, "ada-pw")
+	kept := mkUser("user_kept", "kept@example.com", withPassword)
+	kept.PasswordHasher, kept.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "kept-pw"))
+	day1 := run(t, newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword), kept),
+		env, Options{Mode: ModeRun})
+	if day1.Passwords.Kept != 1 {
+		t.Fatalf("day 1 %+v", day1.Passwords)
+	}
+	main := func() clerk.Source {
+		return newSource(2, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword),
+			mkUser("user_kept", "kept@example.com", withPassword), mkUser("user_new", "new@example.com", withPassword))
+	}
+	pws := func() clerk.Source {
+		return newSource(2, digestOnly("user_ada", "bcrypt", adaPw), digestOnly("user_kept", "bcrypt", bcryptOf(t, "kept-pw")),
+			digestOnly("user_new", "bcrypt", bcryptOf(t, "new-pw")))
+	}
+	rc := recounted(t, main(), env, Options{Passwords: pws()})
+	var reps []Report
+	var entries []Entry
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		opts := Options{Mode: mode, Passwords: pws()}
+		got := collect(&opts)
+		reps = append(reps, run(t, main(), env, opts))
+		if mode == ModePreview {
+			entries = slices.Clone(*got)
+		} else if !slices.Equal(entries, *got) {
+			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
+		}
+	}
+	for _, r := range append(reps, rc) {
+		p := r.Passwords
+		if p.AlreadyImported != 1 || !slices.Equal(p.AlreadyImportedRuns, []string{day1.RunID}) || p.Kept != 1 {
+			t.Fatalf("passwords %+v: want 1 already imported (ada) of run %s, 1 kept (new)", p, day1.RunID)
+		}
+		if !slices.ContainsFunc(r.Warnings, func(w string) bool {
+			return strings.Contains(w, "1 user was imported by an earlier run without a password digest") &&
+				strings.Contains(w, "ascendkit import undo "+day1.RunID)
+		}) {
+			t.Fatalf("warnings %q", r.Warnings)
+		}
+	}
+	got := entriesOf(entries, "user_ada", ReasonPasswordAlreadyImported)
+	if len(got) != 1 || got[0].Kind != "warning" || !strings.Contains(got[0].Detail, "import undo "+day1.RunID) ||
+		strings.Contains(got[0].Detail, adaPw) {
+		t.Fatalf("ada's entries %+v", got)
+	}
+	if len(entriesOf(entries, "user_kept", ReasonPasswordAlreadyImported))+len(entriesOf(entries, "user_bob", ReasonPasswordAlreadyImported)) != 0 {
+		t.Fatalf("entries for users with a digest stored or none given: %+v", entries)
+	}
+}
+
+// TestBannedSinceImport: a user imported on Day 1 and banned in Clerk by
+// Day 3 exists, unbanned: the re-run reports them already imported (not
+// skipped as banned, which reads as if they were not there) and warns that
+// the ban is not applied, with or without --include-banned, alike in
+// preview, run and the wizard's recount and review.
+func TestBannedSinceImport(t *testing.T) { eachBackend(t, testBannedSinceImport) }
+
+func testBannedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	run(t, newSource(5, mkUser("user_frank", "frank@example.com", withPassword), mkUser("user_ok", "ok@example.com")), env, Options{Mode: ModeRun})
+	banned := func(u *clerk.User) { u.Banned = true }
+	main := func() clerk.Source {
+		return newSource(2, mkUser("user_frank", "frank@example.com", withPassword, banned), mkUser("user_ok", "ok@example.com"),
+			mkUser("user_new_banned", "nb@example.com", banned))
+	}
+	frankPw := bcryptOf(t, "frank-pw")
+	for _, include := range []bool{false, true} {
+		// Frank's digest, which Day 1 did not have: not stored either.
+		pws := newSource(5, digestOnly("user_frank", "bcrypt", frankPw))
+		opts := Options{IncludeBanned: include, Passwords: pws.clone()}
+		rc := recounted(t, main(), env, opts)
+		var cls *Classified
+		popts := opts
+		popts.Mode, popts.OnClassified, popts.Passwords = ModePreview, func(c *Classified) { cls = c }, pws.clone()
+		run(t, main(), env, popts)
+		review, err := cls.ReviewEntries(ctx, env, opts)
+		cls.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Passwords = pws.clone()
+		pre := run(t, main(), env, func() Options { o := opts; o.Mode = ModePreview; return o }())
+		opts.Passwords = pws.clone()
+		opts.Mode = ModeRun
+		entriesP := collect(&opts)
+		rep := run(t, main(), env, opts)
+		entries := *entriesP
+		for _, r := range []Report{pre, rep, rc} {
+			u := r.Users
+			wantSkipped := 1
+			if include {
+				wantSkipped = 0
+			}
+			if u.DuplicateReasons[ReasonAlreadyImported] != 2 || u.SkippedReasons[ReasonBanned] != wantSkipped || r.BansNotApplied != 1 ||
+				r.Passwords.AlreadyImported != 1 ||
+				!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "1 user is banned in Clerk now but imported unbanned") }) {
+				t.Fatalf("include %v: users %+v, bansNotApplied %d, warnings %q", include, u, r.BansNotApplied, r.Warnings)
+			}
+		}
+		if e := duplicateOf(t, entries, "user_frank"); e.Reason != ReasonAlreadyImported {
+			t.Fatalf("frank %+v", e)
+		}
+		if w := entriesOf(entries, "user_frank", ReasonBanNotApplied); len(w) != 1 || w[0].Kind != "warning" {
+			t.Fatalf("include %v: frank's entries %+v", include, entries)
+		}
+		if s := entriesOf(entries, "user_frank", ReasonBanned); len(s) != 0 {
+			t.Fatalf("frank skipped as banned: %+v", s)
+		}
+		if r := entriesOf(review, "user_frank", ReasonAlreadyImported); len(r) != 1 {
+			t.Fatalf("review %+v", review)
+		}
+	}
+	// Nothing of the user was changed.
+	u, _ := env.GetUser(ctx, "frank@example.com")
+	if u.Banned {
+		t.Fatal("the re-run banned frank")
+	}
+}
+
+// TestPasswordsFileRepeatsAnID: a passwords file with two records for one
+// id. A record without a digest gives way to a later one with a digest;
+// of two different digests the first is kept and the repeat is reported
+// (record numbers, never a digest), alike in preview, run and recount.
+func TestPasswordsFileRepeatsAnID(t *testing.T) { eachBackend(t, testPasswordsFileRepeatsAnID) }
+
+func testPasswordsFileRepeatsAnID(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	ada, bob1, bob2 := bcryptOf(t, "ada-pw"), bcryptOf(t, "bob-pw"), bcryptOf(t, "bob-other")
+	main := func() clerk.Source {
+		return newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword))
+	}
+	pws := func() clerk.Source {
+		return newSource(2, digestOnly("user_ada", "", ""), digestOnly("user_bob", "bcrypt", bob1),
+			digestOnly("user_ada", "bcrypt", ada), digestOnly("user_bob", "bcrypt", bob2), digestOnly("user_bob", "bcrypt", bob1))
+	}
+	rc := recounted(t, main(), env, Options{Passwords: pws()})
+	var reps []Report
+	var entries []Entry
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		opts := Options{Mode: mode, Passwords: pws()}
+		got := collect(&opts)
+		reps = append(reps, run(t, main(), env, opts))
+		if mode == ModePreview {
+			entries = slices.Clone(*got)
+		} else if !slices.Equal(entries, *got) {
+			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
+		}
+	}
+	for _, r := range append(reps, rc) {
+		if p := r.Passwords; p.Kept != 2 || p.Repeated != 1 || p.Unmatched != 0 ||
+			!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "1 record of the passwords file repeats the id") }) {
+			t.Fatalf("passwords %+v, warnings %q", p, r.Warnings)
+		}
+	}
+	rep := entriesOf(entries, "user_bob", ReasonPasswordRepeated)
+	if len(rep) != 1 || rep[0].Pos != 4 || rep[0].File != EntryFilePasswords || rep[0].Kind != KindPasswordsRepeated ||
+		!strings.Contains(rep[0].Detail, "record 4 has the id of record 2") || strings.Contains(rep[0].Detail, "$2") {
+		t.Fatalf("repeat entries %+v", rep)
+	}
+	if len(entriesOf(entries, "user_ada", ReasonPasswordRepeated)) != 0 {
+		t.Fatalf("a record without a digest is no repeat: %+v", entries)
+	}
+	for who, pw := range map[string]string{"ada@example.com": "ada-pw", "bob@example.com": "bob-pw"} {
+		st, err := KeptPassword(ctx, env, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := CheckPassword(st, pw); !ok || err != nil {
+			t.Fatalf("%s: the password of the record kept does not check: %v", who, err)
+		}
+	}
+}
+
+// TestChangedSinceImport: users imported on Day 1 whose sign-in email,
+// username or OAuth accounts changed in Clerk by Day 3 are left as they
+// are by the re-run, which now says so for each (environment value,
+// Clerk value) and warns once, alike in preview, run and recount.
+func TestChangedSinceImport(t *testing.T) { eachBackend(t, testChangedSinceImport) }
+
+func testChangedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	named := func(n string) func(*clerk.User) { return func(u *clerk.User) { u.Username = strp(n) } }
+	run(t, newSource(5, mkUser("user_carol", "carol@example.com"), mkUser("user_grace", "grace@example.com", named("grace")),
+		mkUser("user_eve", "eve@example.com", withPassword), mkUser("user_same", "same@example.com", named("same"), withOAuth("oauth_google"))),
+		env, Options{Mode: ModeRun})
+	main := func() clerk.Source {
+		return newSource(3, mkUser("user_carol", "carol@new.example"), mkUser("user_grace", "grace@example.com", named("grace2")),
+			mkUser("user_eve", "eve@example.com", withPassword, withOAuth("oauth_google")),
+			mkUser("user_same", "Same@example.com", named("same"), withOAuth("oauth_google")))
+	}
+	rc := recounted(t, main(), env, Options{})
+	rep, entries := previewAndRun(t, main, env, Options{})
+	for _, r := range []Report{rep, rc} {
+		if r.ChangedSinceImport != 3 || !slices.ContainsFunc(r.Warnings, func(w string) bool {
+			return strings.Contains(w, "3 users imported by an earlier run have changed in Clerk since")
+		}) {
+			t.Fatalf("changedSinceImport %d, warnings %q", r.ChangedSinceImport, r.Warnings)
+		}
+	}
+	for id, want := range map[string]string{
+		"user_carol": "sign-in email: AscendKit has carol@example.com, Clerk has carol@new.example",
+		"user_grace": `username: AscendKit has "grace", Clerk has "grace2"`,
+		"user_eve":   "google account",
+	} {
+		if got := entriesOf(entries, id, ReasonChangedInSource); len(got) != 1 || !strings.Contains(got[0].Detail, want) || got[0].Kind != "warning" {
+			t.Errorf("%s: entries %+v, want one saying %q", id, got, want)
+		}
+	}
+	if got := entriesOf(entries, "user_same", ReasonChangedInSource); len(got) != 0 {
+		t.Errorf("an unchanged user is reported changed: %+v", got)
+	}
+	if u, _ := env.GetUser(ctx, "carol@example.com"); u.Email != "carol@example.com" {
+		t.Fatalf("the re-run changed carol: %+v", u)
+	}
+}
+
+// TestNoMergeIntoUserMergedWithAnotherClerkUser: Carol signed up in
+// AscendKit and Day 1 merged her Clerk account into it; by Day 3 Zoe holds
+// the address in Clerk. Zoe is not merged into Carol either; a second
+// run of Carol's own Clerk user is an already-imported duplicate.
+func TestNoMergeIntoUserMergedWithAnotherClerkUser(t *testing.T) {
+	eachBackend(t, testNoMergeIntoUserMergedWithAnotherClerkUser)
+}
+
+func testNoMergeIntoUserMergedWithAnotherClerkUser(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedUser(t, env, "carol@example.com", true)
+	day1 := run(t, newSource(5, mkUser("user_carol", "carol@example.com", withOAuth("oauth_github"))), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if day1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", day1.Users)
+	}
+	mk := func() clerk.Source {
+		return newSource(5, mkUser("user_zoe", "carol@example.com", withOAuth("oauth_google")))
+	}
+	opts := Options{OnDuplicate: PolicyMerge}
+	rc := recounted(t, mk(), env, opts)
+	rep, entries := previewAndRun(t, mk, env, opts)
+	for _, r := range []Report{rep, rc} {
+		if r.Users.ToMerge+r.Users.Merged != 0 || r.EmailOfOtherImport != 1 {
+			t.Fatalf("users %+v, emailOfOtherImport %d", r.Users, r.EmailOfOtherImport)
+		}
+	}
+	if e := duplicateOf(t, entries, "user_zoe"); !Unmergeable(e) || !strings.Contains(e.Detail, "merged with another Clerk user (user_carol)") {
+		t.Fatalf("entry %+v", e)
+	}
+	u, _ := env.GetUser(ctx, "carol@example.com")
+	if len(u.OAuthLinks) != 1 || u.OAuthLinks[0].Provider != "github" {
+		t.Fatalf("carol's links %+v", u.OAuthLinks)
+	}
+}
