@@ -103,6 +103,9 @@ type classRec struct {
 	Login  bool
 	Kept   bool
 	Hasher string
+	// DigestMalformed, DigestOff: the digest was not kept (see
+	// mapped.digestMalformed), counted for every user who maps.
+	DigestMalformed, DigestOff bool
 	// Assumed: the source did not say whether the user has a password,
 	// nor did the passwords file, so one is assumed (resolvePasswords).
 	Assumed bool
@@ -201,7 +204,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		us = append(us, rec.User)
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
-			Assumed: passwordAssumed(rec.User, pw)})
+			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -369,7 +372,7 @@ func (c *Classified) finish(r *runner, err error) bool {
 	if r.total >= 0 && r.fetched != r.total {
 		c.tail++
 	}
-	c.notes = w - set - c.tail - len(c.base.Passwords.UnsupportedHasher)
+	c.notes = w - set - c.tail - len(c.base.Passwords.UnsupportedHasher) - len(digestWarnings(c.base.Passwords))
 	if c.notes < 0 {
 		c.closeLocked()
 		return false
@@ -578,6 +581,10 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		u.SkippedReasons[reason]++
 	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
+		if !atEnd && opts.Phases.Users { // as runner.countDigestNotes
+			rep.Passwords.Malformed += b2i(cr.DigestMalformed)
+			rep.Passwords.NotEnabled += b2i(cr.DigestOff)
+		}
 		if !repeatedID && !atEnd { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
 				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified), oauthUnknown: cr.OAuthUnknown,
@@ -689,12 +696,13 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	u.Fetched = b.Users.Fetched
 	// The warnings in the order a preview appends them.
 	w := b.Warnings
-	tailAt := c.notes + len(b.Passwords.UnsupportedHasher)
+	tailAt := c.notes + len(b.Passwords.UnsupportedHasher) + len(digestWarnings(b.Passwords))
 	if c.assumed {
 		tailAt++
 	}
 	rep.Warnings = slices.Clone(w[:c.notes])
 	rep.Warnings = append(rep.Warnings, hasherWarnings(rep.Passwords.UnsupportedHasher)...)
+	rep.Warnings = append(rep.Warnings, digestWarnings(rep.Passwords)...)
 	if a := assumedWarning(assumed, c.pwFile); a != "" {
 		rep.Warnings = append(rep.Warnings, a)
 	}
@@ -726,4 +734,12 @@ func zeroed(m map[string]int) map[string]int {
 		out[k] = 0
 	}
 	return out
+}
+
+// b2i is 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

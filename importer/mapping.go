@@ -31,6 +31,10 @@ type mapped struct {
 	// markedUnverified: the source gives the address a status, and it is
 	// not verified.
 	markedUnverified bool
+	// digestMalformed, digestOff: keepPassword did not keep the digest as
+	// it is not a valid one of its hasher, or as the source says the user
+	// has no password now (counted by countDigestNotes).
+	digestMalformed, digestOff bool
 	hadPassword      bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or

@@ -67,6 +67,43 @@ type PasswordReport struct {
 	// ReasonPasswordRepeated).
 	Repeated            int      `json:"repeated"`
 	AlreadyImportedRuns []string `json:"alreadyImportedRuns,omitempty"`
+	// Malformed counts users whose digest is not a valid one of its
+	// hasher (cut short, an impossible cost): not kept, entries
+	// ReasonPasswordInvalid. NotEnabled counts users with a digest whom
+	// the source says have no password now: entries ReasonPasswordOff.
+	Malformed  int `json:"malformed"`
+	NotEnabled int `json:"notEnabled"`
+}
+
+// countDigestNotes counts a mapped user's digest that keepPassword did
+// not keep, in a run that creates users (no digest goes unkept otherwise,
+// as with the hashers).
+func (r *runner) countDigestNotes(m *mapped) {
+	if !r.opts.Phases.Users {
+		return
+	}
+	if m.digestMalformed {
+		r.report.Passwords.Malformed++
+	}
+	if m.digestOff {
+		r.report.Passwords.NotEnabled++
+	}
+}
+
+// digestWarnings are the warnings for the digests countDigestNotes counts.
+func digestWarnings(p PasswordReport) []string {
+	var out []string
+	if n := p.Malformed; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s a password digest that is not a valid digest of its hasher (cut short, or an impossible cost or salt): it is not kept and they need a password reset (listed in --entries as %s).",
+			countUsers(n, "", "has", "have"), ReasonPasswordInvalid))
+	}
+	if n := p.NotEnabled; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s a password digest while the source says they have no password now (removed since that export?): the digest is not kept (listed in --entries as %s).",
+			countUsers(n, "", "has", "have"), ReasonPasswordOff))
+	}
+	return out
 }
 
 // stagePasswordsFile is the runner's hook: it stages Options.Passwords
@@ -222,6 +259,7 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	// and the entries say so.
 	if !m.hadPassword {
 		if digest != "" {
+			m.digestOff = true
 			r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordOff,
 				Detail: "the source says this user has no password now, so the digest for them is not kept"})
 		}
@@ -245,6 +283,7 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 		return
 	}
 	if err := passhash.Check(hasher, string(digest)); err != nil {
+		m.digestMalformed = true
 		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordInvalid,
 			Detail: "the " + hasher + " digest is malformed; the user needs a password reset"})
 		return
@@ -287,6 +326,7 @@ func hasherWarnings(unsupported map[string]int) []string {
 // warns about hashers that cannot be kept.
 func (r *runner) finishPasswords() error {
 	r.report.Warnings = append(r.report.Warnings, hasherWarnings(r.report.Passwords.UnsupportedHasher)...)
+	r.report.Warnings = append(r.report.Warnings, digestWarnings(r.report.Passwords)...)
 	if w := assumedWarning(r.passwordAssumed, r.staged != nil); w != "" {
 		r.report.Warnings = append(r.report.Warnings, w)
 	}

@@ -67,7 +67,7 @@ func testPasswordsJoinedByID(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := PasswordReport{Kept: 2, NeedsReset: 3, UnsupportedHasher: map[string]int{"md5": 1}, Unmatched: 2}
+	want := PasswordReport{Kept: 2, NeedsReset: 3, UnsupportedHasher: map[string]int{"md5": 1}, Unmatched: 2, Malformed: 1, NotEnabled: 1}
 	if !reflect.DeepEqual(pre.Passwords, want) {
 		t.Fatalf("preview passwords %+v, want %+v", pre.Passwords, want)
 	}
@@ -85,6 +85,13 @@ func testPasswordsJoinedByID(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	}
 	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.SourceID == "user_off" && e.Reason == ReasonPasswordOff }) {
 		t.Error("a digest dropped for a user without a password now is not reported")
+	}
+	// The digests not kept for another reason are warned about too, not
+	// only listed in the entries.
+	for _, want := range []string{"1 user has a password digest that is not a valid digest of its hasher", "1 user has a password digest while the source says they have no password now"} {
+		if !slices.ContainsFunc(pre.Warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			t.Errorf("no warning %q: %v", want, pre.Warnings)
+		}
 	}
 	if !slices.ContainsFunc(pre.Warnings, func(w string) bool { return strings.Contains(w, `"md5"`) }) {
 		t.Errorf("no unsupported-hasher warning: %v", pre.Warnings)

@@ -327,6 +327,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			continue
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
+		r.countDigestNotes(&m)
 		items = append(items, item{rec: rec, m: m})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
@@ -366,6 +367,7 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 		if it.banned {
 			r.keepPassword(&it.m, u, it.rec.Pos, pw) // as for any user who maps
+			r.countDigestNotes(&it.m)
 		}
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
@@ -1101,6 +1103,7 @@ func WarningsFor(rep Report, phases Phases) []string {
 	if !phases.Users && rep.Phases.Users {
 		// No user is created, so no digest goes unkept, nor anything else.
 		drop = append(drop, hasherWarnings(rep.Passwords.UnsupportedHasher)...)
+		drop = append(drop, digestWarnings(rep.Passwords)...)
 		drop = append(drop, dataWarnings(&rep)...)
 	}
 	if len(drop) == 0 {
