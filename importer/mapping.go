@@ -35,7 +35,7 @@ type mapped struct {
 	// it is not a valid one of its hasher, or as the source says the user
 	// has no password now (counted by countDigestNotes).
 	digestMalformed, digestOff bool
-	hadPassword      bool
+	hadPassword                bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or
 	// custom_<name> for custom providers). Both come from verified
