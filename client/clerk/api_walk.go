@@ -172,7 +172,10 @@ type element struct {
 func newElement(raw json.RawMessage, pos int) element {
 	e := element{rec: decodeUser(raw, pos)}
 	if u := e.rec.User; u != nil {
-		e.key, e.created, e.hasTime = u.ID, int64(u.CreatedAt), true
+		// A user without created_at (null or missing: 0) has no place in
+		// the order to check; taken for 1970 it looked like the list
+		// going back in time.
+		e.key, e.created, e.hasTime = u.ID, int64(u.CreatedAt), u.CreatedAt != 0
 		return e
 	}
 	if id := rawID(raw); id != "" {

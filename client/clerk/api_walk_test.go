@@ -944,3 +944,39 @@ func TestAPITiedGroupLargerThanAPage(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIUserWithoutCreatedAt: a user whose created_at is null is read
+// like the others, as from a file, not taken for the list going back in
+// time.
+func TestAPIUserWithoutCreatedAt(t *testing.T) {
+	users := emulator.Generate(40, 1)
+	var page []json.RawMessage
+	for i, u := range users {
+		b, _ := json.Marshal(u)
+		if i == 17 || i == 30 {
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			m["created_at"] = nil
+			b, _ = json.Marshal(m)
+		}
+		page = append(page, b)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(page))
+			return
+		}
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		start, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		end := min(len(page), start+limit)
+		b, _ := json.Marshal(page[min(start, end):end])
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 5})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatalf("after %d users: %v", len(recs), err)
+	}
+	checkIDs(t, recs, ids(users))
+}
