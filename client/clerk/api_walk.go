@@ -688,7 +688,21 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			w.cursor = cursorOff // ignored: the list started over
 		default:
 			w.cursor = cursorWorks
-			return a.resumeAfter(elems, full, w.lastOffset(win, elems)+len(elems))
+			last := w.lastOffset(win, elems) + len(elems)
+			if w.tiesAround(elems) {
+				// The users after the last one delivered, in this
+				// request's order, may leave out some created in the
+				// same instant that it lists before it: read them all.
+				group, _, err := a.readTiesFiltered(ctx, w.lastCreated)
+				if err != nil {
+					return nil, err
+				}
+				if group != nil {
+					w.tieDone = true
+					elems = append(group, elems...)
+				}
+			}
+			return a.resumeAfter(elems, full, last)
 		}
 	}
 	return a.lookback(ctx, win.offset)
@@ -904,6 +918,19 @@ func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element
 		return a.walk.unstableTies(a.pageSize)
 	}
 	return nil
+}
+
+// tiesAround reports whether the users read after the last one delivered
+// (elems) may have skipped some created in its instant: they begin with
+// one, or the last page ended with several, and the instant has not been
+// read whole. Only Clerk's created_at filters can then fetch it: the
+// list has moved, so offsets seen before are stale.
+func (w *walk) tiesAround(elems []element) bool {
+	if !w.haveCreated || w.tieDone || w.tieBig || w.filter == cursorOff {
+		return false
+	}
+	first := len(elems) > 0 && elems[0].hasTime && elems[0].created == w.lastCreated
+	return first || len(w.tieKeys) > 1
 }
 
 // noteTieStart records where the users created at lastCreated begin

@@ -745,6 +745,9 @@ type tiesServer struct {
 	rng      *rand.Rand
 	lists    int
 	filtered int
+	// onList, if set, runs before list request n (1-based) is answered,
+	// with mu held: it may change users.
+	onList func(n int)
 }
 
 func newTiesServer(t *testing.T, users []clerk.User, shuffle, filter bool) (*tiesServer, string) {
@@ -762,6 +765,9 @@ func (ts *tiesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ts.mu.Lock()
 	ts.lists++
+	if ts.onList != nil {
+		ts.onList(ts.lists)
+	}
 	order := slices.Clone(ts.users)
 	if ts.shuffle {
 		for i := 0; i < len(order); {
@@ -979,4 +985,28 @@ func TestAPIUserWithoutCreatedAt(t *testing.T) {
 		t.Fatalf("after %d users: %v", len(recs), err)
 	}
 	checkIDs(t, recs, ids(users))
+}
+
+// TestAPITiedGroupAcrossADeletion: users deleted mid-walk move the list
+// so that the next window starts past an instant whose users were being
+// read; the cursor then reads on after the last one delivered, in an
+// order that may list some of that instant's users before it. With
+// Clerk's created_at filters the instant is read whole and none is lost.
+func TestAPITiedGroupAcrossADeletion(t *testing.T) {
+	users := tiedUsers(600, 150, 230)
+	for run := range 8 {
+		ts, base := newTiesServer(t, slices.Clone(users), true, true)
+		ts.rng = rand.New(rand.NewPCG(uint64(run), 3))
+		ts.onList = func(n int) {
+			if n == 3 { // the third window: the first two delivered users 0..198
+				ts.users = ts.users[80:]
+			}
+		}
+		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+		}
+		readOnce(t, recs, users)
+	}
 }
