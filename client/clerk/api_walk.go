@@ -941,15 +941,23 @@ func (w *walk) noteTieStart(elems []element, offset int) {
 		return
 	}
 	t := w.lastCreated
-	for j, e := range elems {
-		if e.hasTime && e.created == t {
-			if j > 0 || w.tieAt != t {
-				w.tieFrom, w.tieAt = offset+j, t
+	// They end elems (users come by created_at): scan back, so a page
+	// without ties costs a comparison or two.
+	j := -1
+	for i := len(elems) - 1; i >= 0; i-- {
+		if e := elems[i]; e.hasTime {
+			if e.created != t {
+				break
 			}
-			return
+			j = i
 		}
 	}
-	w.tieFrom, w.tieAt = -1, t
+	switch {
+	case j < 0:
+		w.tieFrom, w.tieAt = -1, t
+	case j > 0 || w.tieAt != t:
+		w.tieFrom, w.tieAt = offset+j, t
+	}
 }
 
 // lastOffset places the last user delivered in the list as it is now,
