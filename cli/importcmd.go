@@ -427,12 +427,18 @@ func readSecret(ios *IO, prompt string) (string, error) {
 
 // printReport is the human summary of a preview or run.
 func printReport(w io.Writer, r importer.Report, target string) {
+	// A run that stopped on an error must not open with "finished": the
+	// reason is printed last, under a long summary.
 	title := "Preview (dry run): nothing was written"
-	if r.Mode == importer.ModeRun {
+	switch {
+	case r.Mode == importer.ModeRun && r.Error != "":
+		title = "Import stopped early on an error (see the end): what was written stays"
+	case r.Mode == importer.ModeRun && r.Interrupted:
+		title = "Import interrupted"
+	case r.Mode == importer.ModeRun:
 		title = "Import finished"
-		if r.Interrupted {
-			title = "Import interrupted"
-		}
+	case r.Error != "":
+		title = "Preview (dry run) stopped early on an error (see the end): nothing was written"
 	}
 	src := map[string]string{"api": "Clerk API", "file": "Clerk export file"}[r.Source.Kind]
 	fmt.Fprintf(w, "%s\n  source: %s (%s)   target: %s\n\n", title, src, termtext.Clean(r.Source.Format), termtext.Clean(target))

@@ -29,8 +29,9 @@ const DefaultBaseURL = "https://api.clerk.com/v1"
 const userAgent = "ascendkit-cli"
 
 const (
-	// defaultMaxRetries bounds the 429s one request takes before giving
-	// up: each waits what Clerk asked, so a few prove a lasting refusal.
+	// defaultMaxRetries bounds the 429s (and the 5xx with a Retry-After)
+	// one request takes before giving up: each waits what Clerk asked, so
+	// a few prove a lasting refusal.
 	defaultMaxRetries = 6
 	// defaultMaxFailures bounds the 5xx answers and connection failures
 	// one request takes; the retry budget, two minutes, ends them first
@@ -41,7 +42,9 @@ const (
 	// it is what Clerk's own migration tool waits.
 	defaultRetryAfter = 10 * time.Second
 	// maxRetryAfter caps a Retry-After we honour, so a bogus header cannot
-	// park the import for hours; retrying early just earns another 429.
+	// park the import for hours: a 429 asking for longer is retried after
+	// it (retrying early just earns another 429); a 503 asking for longer
+	// (maintenance) stops the run, saying so.
 	maxRetryAfter = 10 * time.Minute
 	// maxBodyBytes bounds one response: a full page of 500 users is a few
 	// MB, anything far beyond that is not a Clerk page.
@@ -74,7 +77,8 @@ type APIOptions struct {
 	// RequestTimeout bounds one HTTP exchange. Default 30 s.
 	RequestTimeout time.Duration
 	// RetryBudget bounds how long one request may keep failing and being
-	// retried (429 waits excluded: Clerk says how long). Default 2 min.
+	// retried (waits Clerk asks for with Retry-After excluded: Clerk says
+	// how long). Default 2 min.
 	RetryBudget time.Duration
 	// Allowance paces requests as Clerk counts them: so many per window.
 	// Default: 90% of the instance's limit (production 900 of 1000 req per
@@ -425,11 +429,20 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 	start := time.Now()
 	failures, throttled := 0, 0
 	var waited time.Duration // what the waits asked, which a test's sleep skips
-	// retry pauses after a failure (at least what a Retry-After asks), or
-	// says why it gives up.
-	retry := func(what error, reason string, after time.Duration) error {
-		d := max(bo.NextBackOff(), after)
-		spent := max(time.Since(start), waited)
+	// excused is the time spent in waits Clerk asked for: not failing.
+	var excused time.Duration
+	// asked waits what a Retry-After asks, shared by every request (see
+	// hold), outside the retry budget.
+	asked := func(reason string, d time.Duration) error {
+		t0 := time.Now()
+		err := a.hold(ctx, reason, d)
+		excused += time.Since(t0)
+		return err
+	}
+	// retry pauses after a failure, or says why it gives up.
+	retry := func(what error, reason string) error {
+		d := bo.NextBackOff()
+		spent := max(time.Since(start)-excused, waited)
 		switch {
 		case failures >= a.maxFailures:
 			return a.scrub(fmt.Errorf("%w (gave up after %d retries)", what, failures))
@@ -479,7 +492,7 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 				// answer: as %w it would pass for the end of the list.
 				cause = errClosed
 			}
-			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, cause), retryReason(cause), 0); err != nil {
+			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, cause), retryReason(cause)); err != nil {
 				return err
 			}
 		case status == http.StatusTooManyRequests:
@@ -487,16 +500,28 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 				return a.scrub(fmt.Errorf("%w (still rate limited after %d retries)", apiError(status, hdr, body), throttled))
 			}
 			throttled++
-			if err := a.hold(ctx, parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
+			if err := asked("rate limited by Clerk", parseRetryAfter(hdr.Get("Retry-After"), time.Now())); err != nil {
 				return err
 			}
 		case status >= 500:
-			// A 503's Retry-After says when Clerk expects to be back.
-			var after time.Duration
-			if v := hdr.Get("Retry-After"); v != "" {
-				after = parseRetryAfter(v, time.Now())
+			// A 503's Retry-After says when Clerk expects to be back
+			// (maintenance): waited like a 429's, up to maxRetryAfter,
+			// however short the retry budget.
+			if after, ok := retryAfter(hdr.Get("Retry-After"), time.Now()); ok {
+				ae := apiError(status, hdr, body)
+				switch {
+				case after > maxRetryAfter:
+					return a.scrub(fmt.Errorf("%w; Clerk asked to retry after %s, over the %d-minute limit this import waits for Clerk, so it stops here: run it again once Clerk is back", ae, seconds(after), int(maxRetryAfter/time.Minute)))
+				case throttled >= a.maxRetries:
+					return a.scrub(fmt.Errorf("%w (still unavailable after %d retries, each after the wait Clerk asked)", ae, throttled))
+				}
+				throttled++
+				if err := asked(fmt.Sprintf("Clerk returned %d and asked to retry later, waiting", status), max(after, bo.NextBackOff())); err != nil {
+					return err
+				}
+				continue
 			}
-			if err := retry(apiError(status, hdr, body), fmt.Sprintf("Clerk returned %d, retrying", status), after); err != nil {
+			if err := retry(apiError(status, hdr, body), fmt.Sprintf("Clerk returned %d, retrying", status)); err != nil {
 				return err
 			}
 		default:
@@ -654,9 +679,9 @@ func (a *APISource) pace(ctx context.Context) (release func(), err error) {
 // at once: the first announces the pause, the others join it silently
 // unless they push it later, so the wizard shows one countdown and the
 // CLI one line. Requests about to start wait for it in pace.
-func (a *APISource) hold(ctx context.Context, d time.Duration) error {
+func (a *APISource) hold(ctx context.Context, reason string, d time.Duration) error {
 	if a.throttle.join(d) && a.onWait != nil {
-		a.onWait("rate limited by Clerk", d)
+		a.onWait(reason, d)
 	}
 	defer a.throttle.leave()
 	return a.sleep(ctx, d)
@@ -730,31 +755,42 @@ func (a *APISource) wait(ctx context.Context, reason string, d time.Duration) er
 	return a.sleep(ctx, d)
 }
 
-// parseRetryAfter reads Retry-After as delta-seconds (what Clerk sends) or
-// an HTTP date, falling back to 10 s when it is missing or nonsense.
+// parseRetryAfter reads a 429's Retry-After (see retryAfter), falling
+// back to 10 s when it is missing or nonsense, and capped at
+// maxRetryAfter.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return defaultRetryAfter
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return defaultRetryAfter
-		}
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-	} else {
+	d, ok := retryAfter(v, now)
+	if !ok {
 		return defaultRetryAfter
 	}
 	return min(d, maxRetryAfter)
+}
+
+// retryAfter reads Retry-After as delta-seconds (what Clerk sends) or an
+// HTTP date; ok is false when it is missing or nonsense. A wait beyond a
+// day is reported as a day: it is over any cap either way.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	const day = 24 * time.Hour
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return min(time.Duration(min(secs, int64(day/time.Second)))*time.Second, day), true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(t.Sub(now), 0), day), true
+}
+
+// seconds says a wait as Clerk's header put it: "150 s".
+func seconds(d time.Duration) string {
+	return strconv.FormatInt(int64(d/time.Second), 10) + " s"
 }
 
 // unwrapURLError drops *url.Error's "Get \"<url>\":" prefix; the caller

@@ -293,6 +293,100 @@ func TestAPIServiceUnavailableHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// unavailable answers the first n requests with a 503 asking to retry
+// after the given seconds, then counts 3 users.
+func unavailable(t *testing.T, n int, after string) string {
+	t.Helper()
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		c := calls
+		mu.Unlock()
+		if c <= n {
+			w.Header().Set("Retry-After", after)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"errors":[{"message":"maintenance","long_message":"Clerk is under maintenance","code":"service_unavailable"}]}`))
+			return
+		}
+		w.Write([]byte(`{"object":"total_count","total_count":3}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1"
+}
+
+// TestAPIServiceUnavailableWaitsPastTheRetryBudget: a 503 asking for a
+// wait longer than the retry budget (maintenance) is waited, as a 429's
+// is, rather than ending the import at once.
+func TestAPIServiceUnavailableWaitsPastTheRetryBudget(t *testing.T) {
+	src, w := newSource(t, unavailable(t, 2, "150"), clerk.APIOptions{})
+	if n, err := src.Total(context.Background()); err != nil || n != 3 {
+		t.Fatalf("Total = %d, %v", n, err)
+	}
+	if want := []time.Duration{150 * time.Second, 150 * time.Second}; !reflect.DeepEqual(w.slept, want) {
+		t.Errorf("slept %v, want %v", w.slept, want)
+	}
+	if len(w.reasons) != 2 || w.reasons[0] != "Clerk returned 503 and asked to retry later, waiting" {
+		t.Errorf("reasons %q", w.reasons)
+	}
+}
+
+// TestAPIServiceUnavailableOverTheCap: a 503 asking for more than the
+// 10 minutes a wait may last stops the run at once, saying what Clerk
+// asked and the limit, not "gave up after 0 retries"; one asking again
+// and again stops after the retries a 429 gets.
+func TestAPIServiceUnavailableOverTheCap(t *testing.T) {
+	src, w := newSource(t, unavailable(t, 1000, "3600"), clerk.APIOptions{})
+	_, err := src.Total(context.Background())
+	var ae *clerk.APIError
+	if !errors.As(err, &ae) || ae.Status != 503 {
+		t.Fatalf("err = %v, want a 503 APIError", err)
+	}
+	for _, want := range []string{"Clerk is under maintenance", "asked to retry after 3600 s", "over the 10-minute limit", "run it again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "gave up") || len(w.slept) != 0 {
+		t.Errorf("err %q after waits %v", err, w.slept)
+	}
+
+	src, w = newSource(t, unavailable(t, 1000, "150"), clerk.APIOptions{MaxRetries: 3})
+	_, err = src.Total(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "still unavailable after 3 retries") || len(w.slept) != 3 {
+		t.Errorf("err %v after waits %v", err, w.slept)
+	}
+}
+
+// TestAPICancelDuringServiceUnavailableWait: ctrl+c ends a wait Clerk
+// asked for at once.
+func TestAPICancelDuringServiceUnavailableWait(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
+		BaseURL: unavailable(t, 1000, "590"),
+		Limiter: rate.NewLimiter(rate.Inf, 1),
+		OnWait: func(string, time.Duration) {
+			go func() { time.Sleep(10 * time.Millisecond); cancel() }()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	done := make(chan error, 1)
+	go func() { _, err := src.Next(ctx); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Next did not return after cancel")
+	}
+}
+
 // TestAPIClosedConnectionIsNoEndOfList: a server that closes connections
 // without answering fails the import; it is not the end of the list
 // (net/http reports it as io.EOF, which once ended the walk "completed"

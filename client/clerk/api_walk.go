@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -85,7 +86,19 @@ type walk struct {
 	// with second-resolution dates) may come back in another order from
 	// one request to the next; one of them seen again is dropped, not
 	// taken for a list going round in circles.
-	tieKeys  map[string]bool
+	tieKeys map[string]bool
+	// tieDone: every user created at lastCreated was read in one request
+	// (readTies), so a window starting among them lost none.
+	// tieBig: more of them than a page holds, listed in the same order
+	// twice; the walk pages through them trusting that order.
+	tieDone, tieBig bool
+	// tieFrom is the offset of the first user created at tieAt, as the
+	// windows saw it (-1: unknown), where readTiesAt looks for them.
+	tieFrom int
+	tieAt   int64
+	// filter says whether Clerk honours created_at_after/_before, which
+	// fetch the users of one instant exactly (cursor* states).
+	filter   int
 	firstKey string // key of the first user delivered
 	cursor   int
 	// pace is the smoothed time the caller takes over a page.
@@ -159,7 +172,10 @@ type element struct {
 func newElement(raw json.RawMessage, pos int) element {
 	e := element{rec: decodeUser(raw, pos)}
 	if u := e.rec.User; u != nil {
-		e.key, e.created, e.hasTime = u.ID, int64(u.CreatedAt), true
+		// A user without created_at (null or missing: 0) has no place in
+		// the order to check; taken for 1970 it looked like the list
+		// going back in time.
+		e.key, e.created, e.hasTime = u.ID, int64(u.CreatedAt), u.CreatedAt != 0
 		return e
 	}
 	if id := rawID(raw); id != "" {
@@ -310,7 +326,13 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		win.decode()
 		w.noteSize(win.size, len(win.elems))
 		elems := win.elems
-		if w.lastKey != "" {
+		tied, err := a.acrossTies(ctx, win)
+		if err != nil {
+			return nil, err
+		}
+		if tied != nil {
+			elems = tied
+		} else if w.lastKey != "" {
 			if len(elems) > 0 && elems[0].key != w.lastKey && w.tie(elems[0]) {
 				// The window starts on a user created in the same instant
 				// as the last one delivered, in another order: re-read
@@ -336,6 +358,7 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		if err != nil {
 			return nil, err
 		}
+		w.noteTieStart(win.elems, win.offset)
 		if !win.full {
 			if len(recs) == 0 {
 				return nil, io.EOF
@@ -457,6 +480,7 @@ func (a *APISource) startWalk(estN int) {
 	w.started = true
 	w.ctx, w.cancel = context.WithCancel(context.Background())
 	w.estN = estN
+	w.tieFrom = -1
 	w.restart(0)
 }
 
@@ -596,6 +620,7 @@ func (a *APISource) deliver(elems []element) ([]Record, error) {
 			}
 			if !w.haveCreated || e.created > w.lastCreated || w.tieKeys == nil {
 				w.tieKeys = make(map[string]bool)
+				w.tieDone, w.tieBig = false, false
 			}
 			w.lastCreated, w.haveCreated = e.created, true
 			if isID(e.key) {
@@ -663,7 +688,21 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			w.cursor = cursorOff // ignored: the list started over
 		default:
 			w.cursor = cursorWorks
-			return a.resumeAfter(elems, full, w.lastOffset(win, elems)+len(elems))
+			last := w.lastOffset(win, elems) + len(elems)
+			if w.tiesAround(elems) {
+				// The users after the last one delivered, in this
+				// request's order, may leave out some created in the
+				// same instant that it lists before it: read them all.
+				group, _, err := a.readTiesFiltered(ctx, w.lastCreated)
+				if err != nil {
+					return nil, err
+				}
+				if group != nil {
+					w.tieDone = true
+					elems = append(group, elems...)
+				}
+			}
+			return a.resumeAfter(elems, full, last)
 		}
 	}
 	return a.lookback(ctx, win.offset)
@@ -704,6 +743,221 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 	}
 	recs, err := a.resumeAfter(elems[k:], full, at+len(elems)-1)
 	return recs, true, err
+}
+
+// acrossTies handles a window that starts among users created in the
+// same instant as the last user delivered, when that instant's users
+// run on past the overlap or come in another order (Clerk may list
+// them differently on every request). Paging through them could skip
+// some: the users one request lists after the last one delivered are
+// not the ones the next request lists there. So they are read whole, in
+// one request (readTies), and the window delivered after them, those
+// delivered already dropped. elems is nil when the window needs no such
+// care (the walk goes on as usual); err stops the walk when the instant
+// has more users than a page and their order changes, since no paging
+// can then be sure to read each.
+func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, error) {
+	w := &a.walk
+	elems := win.elems
+	if w.lastKey == "" || len(elems) == 0 || !w.haveCreated || !elems[0].hasTime || elems[0].created != w.lastCreated {
+		return nil, nil
+	}
+	exact := elems[0].key == w.lastKey
+	goesOn := len(elems) > 1 && elems[1].hasTime && elems[1].created == w.lastCreated
+	switch {
+	case exact && !goesOn:
+		// The instant ends on the overlap: the windows before held all
+		// of it (or it was read whole when it began in another).
+		return nil, nil
+	case w.tieDone:
+		if w.tieKeys[elems[0].key] {
+			return elems, nil // deliver drops the users read already
+		}
+		return nil, nil // a user not read before: the list moved, resync
+	case w.tieBig:
+		if exact {
+			return nil, nil
+		}
+		return nil, w.unstableTies(a.pageSize)
+	}
+	group, big, err := a.readTies(ctx)
+	switch {
+	case err != nil:
+		return nil, err
+	case big:
+		w.tieBig = true
+		if exact {
+			return nil, nil
+		}
+		return nil, w.unstableTies(a.pageSize)
+	case group == nil:
+		return nil, nil // not found where expected: resync
+	}
+	w.tieDone = true
+	return append(group, elems...), nil
+}
+
+// ErrUnstableTies stops a walk at an instant with more users than a page
+// whose order changes between requests: paging through them could miss
+// some, which an import must not do silently.
+var ErrUnstableTies = errors.New("clerk: users created in the same instant are listed in a different order on each request")
+
+func (w *walk) unstableTies(pageSize int) error {
+	return fmt.Errorf("%w: more users have created_at %s than one page of %d holds, so paging through them cannot be sure to read each one; stopping after %d users rather than leave some out. Import from Clerk's user export instead (Dashboard → Settings → User exports, then --file), which lists each user once",
+		ErrUnstableTies, time.UnixMilli(w.lastCreated).UTC().Format(time.RFC3339Nano), pageSize, w.delivered)
+}
+
+// readTies reads every user created at lastCreated in one request: by
+// Clerk's created_at filters, or, where they are ignored, from the
+// offset where the windows saw those users begin. big reports more of
+// them than a page holds, listed in the same order twice (else err).
+// group is nil when they could not be found.
+func (a *APISource) readTies(ctx context.Context) (group []element, big bool, err error) {
+	w := &a.walk
+	t := w.lastCreated
+	if w.filter != cursorOff {
+		group, big, err = a.readTiesFiltered(ctx, t)
+		if err != nil || w.filter == cursorWorks {
+			return group, big, err
+		}
+	}
+	return a.readTiesAt(ctx, t)
+}
+
+// readTiesFiltered asks for the users created between t-1 and t+1 ms
+// (whether Clerk's bounds are strict or not) and keeps those at t. A
+// page with users outside those bounds shows the filter ignored.
+func (a *APISource) readTiesFiltered(ctx context.Context, t int64) ([]element, bool, error) {
+	w := &a.walk
+	q := func(offset int) url.Values {
+		return url.Values{
+			"created_at_after":  {strconv.FormatInt(t-1, 10)},
+			"created_at_before": {strconv.FormatInt(t+1, 10)},
+			"offset":            {strconv.Itoa(offset)},
+		}
+	}
+	elems, full, err := a.fetch(ctx, q(0), w.delivered)
+	var ae *APIError
+	switch {
+	case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 422):
+		w.filter = cursorOff
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	var group []element
+	for _, e := range elems {
+		switch {
+		case !e.hasTime || e.created < t-1 || e.created > t+1:
+			w.filter = cursorOff
+			return nil, false, nil
+		case e.created == t:
+			group = append(group, e)
+		}
+	}
+	w.filter = cursorWorks
+	if !full || elems[len(elems)-1].created > t {
+		return group, false, nil
+	}
+	// A page of them: the next shows whether there are more.
+	more, _, err := a.fetch(ctx, q(a.pageSize), w.delivered)
+	if err != nil {
+		return nil, false, err
+	}
+	if !slices.ContainsFunc(more, func(e element) bool { return e.hasTime && e.created == t }) {
+		return group, false, nil
+	}
+	return nil, true, a.sameOrder(ctx, q(0), elems)
+}
+
+// readTiesAt reads the users created at t from tieFrom, where the
+// windows saw them begin, with the user before them (which shows the
+// list has not moved) and the one after (which shows there are no more).
+func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, error) {
+	w := &a.walk
+	s := w.tieFrom
+	if w.tieAt != t || s < 0 {
+		return nil, false, nil
+	}
+	q := url.Values{"offset": {strconv.Itoa(max(0, s-1))}}
+	elems, full, err := a.fetch(ctx, q, w.delivered)
+	if err != nil {
+		return nil, false, err
+	}
+	i := 0
+	if s > 0 {
+		if len(elems) == 0 || !elems[0].hasTime || elems[0].created >= t {
+			return nil, false, nil
+		}
+		i = 1
+	}
+	j := i
+	for j < len(elems) && elems[j].hasTime && elems[j].created == t {
+		j++
+	}
+	switch {
+	case j == i:
+		return nil, false, nil
+	case j == len(elems) && full:
+		return nil, true, a.sameOrder(ctx, q, elems)
+	case j < len(elems) && (!elems[j].hasTime || elems[j].created < t):
+		return nil, false, nil
+	}
+	return elems[i:j], false, nil
+}
+
+// sameOrder reads a page again and reports ErrUnstableTies unless it
+// lists the users of elems in the same order: an instant too large for
+// one page can be paged through only if its order holds.
+func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element) error {
+	again, _, err := a.fetch(ctx, q, a.walk.delivered)
+	if err != nil {
+		return err
+	}
+	if !slices.EqualFunc(elems, again, func(x, y element) bool { return x.key == y.key }) {
+		return a.walk.unstableTies(a.pageSize)
+	}
+	return nil
+}
+
+// tiesAround reports whether the users read after the last one delivered
+// (elems) may have skipped some created in its instant: they begin with
+// one, or the last page ended with several, and the instant has not been
+// read whole. Only Clerk's created_at filters can then fetch it: the
+// list has moved, so offsets seen before are stale.
+func (w *walk) tiesAround(elems []element) bool {
+	if !w.haveCreated || w.tieDone || w.tieBig || w.filter == cursorOff {
+		return false
+	}
+	first := len(elems) > 0 && elems[0].hasTime && elems[0].created == w.lastCreated
+	return first || len(w.tieKeys) > 1
+}
+
+// noteTieStart records where the users created at lastCreated begin
+// among elems, the first of them at offset: unless they began before
+// elems (then the earlier start stands).
+func (w *walk) noteTieStart(elems []element, offset int) {
+	if !w.haveCreated {
+		return
+	}
+	t := w.lastCreated
+	// They end elems (users come by created_at): scan back, so a page
+	// without ties costs a comparison or two.
+	j := -1
+	for i := len(elems) - 1; i >= 0; i-- {
+		if e := elems[i]; e.hasTime {
+			if e.created != t {
+				break
+			}
+			j = i
+		}
+	}
+	switch {
+	case j < 0:
+		w.tieFrom, w.tieAt = -1, t
+	case j > 0 || w.tieAt != t:
+		w.tieFrom, w.tieAt = offset+j, t
+	}
 }
 
 // lastOffset places the last user delivered in the list as it is now,
@@ -785,6 +1039,11 @@ func (a *APISource) resumeAfter(elems []element, full bool, last int) ([]Record,
 	recs, err := a.deliver(elems)
 	if err != nil {
 		return nil, err
+	}
+	if a.walk.cursorOnly {
+		a.walk.tieFrom = -1 // no offsets
+	} else {
+		a.walk.noteTieStart(elems, last-len(elems)+1)
 	}
 	if !full {
 		if len(recs) == 0 {

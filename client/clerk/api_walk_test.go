@@ -731,6 +731,112 @@ func TestAPIConcurrent429sAnnouncedOnce(t *testing.T) {
 	}
 }
 
+// tiesServer lists users by created_at like Clerk; with shuffle, users
+// sharing a created_at come in a fresh order on every request (the
+// cursor is the position after its user in this request's order). With
+// filter it honours created_at_after/_before (strict, as Clerk's
+// "created after"), otherwise it ignores them like an older API.
+type tiesServer struct {
+	users   []clerk.User
+	shuffle bool
+	filter  bool
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	lists    int
+	filtered int
+	// onList, if set, runs before list request n (1-based) is answered,
+	// with mu held: it may change users.
+	onList func(n int)
+}
+
+func newTiesServer(t *testing.T, users []clerk.User, shuffle, filter bool) (*tiesServer, string) {
+	ts := &tiesServer{users: users, shuffle: shuffle, filter: filter, rng: rand.New(rand.NewPCG(1, 2))}
+	srv := httptest.NewServer(ts)
+	t.Cleanup(srv.Close)
+	return ts, srv.URL + "/v1"
+}
+
+func (ts *tiesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/count") {
+		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(ts.users))
+		return
+	}
+	q := r.URL.Query()
+	ts.mu.Lock()
+	ts.lists++
+	if ts.onList != nil {
+		ts.onList(ts.lists)
+	}
+	order := slices.Clone(ts.users)
+	if ts.shuffle {
+		for i := 0; i < len(order); {
+			j := i + 1
+			for j < len(order) && order[j].CreatedAt == order[i].CreatedAt {
+				j++
+			}
+			g := order[i:j]
+			ts.rng.Shuffle(len(g), func(a, b int) { g[a], g[b] = g[b], g[a] })
+			i = j
+		}
+	}
+	if ts.filter && (q.Has("created_at_after") || q.Has("created_at_before")) {
+		ts.filtered++
+		after, _ := strconv.ParseInt(q.Get("created_at_after"), 10, 64)
+		before, err := strconv.ParseInt(q.Get("created_at_before"), 10, 64)
+		if err != nil {
+			before = 1 << 62
+		}
+		order = slices.DeleteFunc(order, func(u clerk.User) bool {
+			return int64(u.CreatedAt) <= after || int64(u.CreatedAt) >= before
+		})
+	}
+	ts.mu.Unlock()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	start, _ := strconv.Atoi(q.Get("offset"))
+	if after := q.Get("starting_after"); after != "" {
+		start = slices.IndexFunc(order, func(u clerk.User) bool { return u.ID == after }) + 1
+	}
+	end := min(len(order), start+limit)
+	start = min(start, end)
+	b, _ := json.Marshal(order[start:end])
+	w.Write(b)
+}
+
+// tiedUsers is n users of which those in [from, to) share one created_at.
+func tiedUsers(n, from, to int) []clerk.User {
+	users := emulator.Generate(n, 1)
+	for i := from; i < to; i++ {
+		users[i].CreatedAt = users[from].CreatedAt
+	}
+	return users
+}
+
+// readOnce asserts that recs hold each of users exactly once.
+func readOnce(t *testing.T, recs []clerk.Record, users []clerk.User) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range recs {
+		if r.User == nil {
+			t.Fatalf("record %d: %v", r.Pos, r.Err)
+		}
+		seen[r.User.ID]++
+	}
+	missing := 0
+	for _, u := range users {
+		switch seen[u.ID] {
+		case 0:
+			missing++
+		case 1:
+		default:
+			t.Errorf("%s read %d times", u.ID, seen[u.ID])
+		}
+	}
+	if missing > 0 || len(recs) != len(users) {
+		t.Errorf("%d records, %d of %d users missing", len(recs), missing, len(users))
+	}
+}
+
 // TestAPIUsersCreatedTogetherInAnyOrder: users sharing a created_at (a
 // bulk import into Clerk with second-resolution dates) may come back in
 // another order on every request. The walk reads each exactly once and
@@ -740,51 +846,167 @@ func TestAPIUsersCreatedTogetherInAnyOrder(t *testing.T) {
 	for i := range users {
 		users[i].CreatedAt = users[i/4*4].CreatedAt // groups of four created together
 	}
-	var mu sync.Mutex
-	rng := rand.New(rand.NewPCG(1, 2))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/count") {
-			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(users))
-			return
-		}
-		// This request's order: by created_at, ties shuffled.
-		mu.Lock()
-		order := slices.Clone(users)
-		for i := 0; i < len(order); i += 4 {
-			rng.Shuffle(4, func(a, b int) { order[i+a], order[i+b] = order[i+b], order[i+a] })
-		}
-		mu.Unlock()
-		q := r.URL.Query()
-		limit, _ := strconv.Atoi(q.Get("limit"))
-		start, _ := strconv.Atoi(q.Get("offset"))
-		if after := q.Get("starting_after"); after != "" {
-			start = slices.IndexFunc(order, func(u clerk.User) bool { return u.ID == after }) + 1
-		}
-		end := min(len(order), start+limit)
-		start = min(start, end)
-		b, _ := json.Marshal(order[start:end])
-		w.Write(b)
-	}))
-	t.Cleanup(srv.Close)
-	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{})
+	_, base := newTiesServer(t, users, true, false)
+	src, _ := newSource(t, base, clerk.APIOptions{})
 	recs, _, err := drain(t, src)
 	if err != nil {
 		t.Fatalf("after %d users: %v", len(recs), err)
 	}
-	seen := map[string]int{}
-	for _, r := range recs {
-		if r.User == nil {
-			t.Fatalf("record %d: %v", r.Pos, r.Err)
+	readOnce(t, recs, users)
+}
+
+// TestAPITiedGroupWithinAPageReadWhole: an instant's users that fit in a
+// page but straddle windows, reshuffled on every request, are all read
+// once, whether Clerk's created_at filters fetch them (and then only
+// those requests use the filters) or the walk must find them by offset.
+// The groups sit at every spot relative to the windows, so some begin
+// on an overlap, some end on one.
+func TestAPITiedGroupWithinAPageReadWhole(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		for _, g := range []struct{ n, from, to, page int }{
+			{2000, 400, 850, 500}, // the hunter's repro: 450 of 2000
+			{2000, 300, 600, 500},
+			{2000, 499, 997, 500}, // begins on the first overlap, fills a window
+			{600, 10, 108, 100},
+			{600, 99, 150, 100},
+			{600, 150, 199, 100}, // ends on the overlap
+			{600, 0, 90, 100},
+			{600, 520, 600, 100}, // runs to the end of the list
+		} {
+			name := fmt.Sprintf("filter=%v/%d-%d of %d by %d", filter, g.from, g.to, g.n, g.page)
+			t.Run(name, func(t *testing.T) {
+				users := tiedUsers(g.n, g.from, g.to)
+				for run := range 5 {
+					ts, base := newTiesServer(t, users, true, filter)
+					ts.rng = rand.New(rand.NewPCG(uint64(run), 7))
+					src, _ := newSource(t, base, clerk.APIOptions{PageSize: g.page})
+					recs, _, err := drain(t, src)
+					if err != nil {
+						t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+					}
+					readOnce(t, recs, users)
+				}
+			})
 		}
-		seen[r.User.ID]++
 	}
-	for id, n := range seen {
-		if n > 1 {
-			t.Errorf("%s read %d times", id, n)
+}
+
+// TestAPITiesAddNoRequestsWithoutThem: a list without ties is walked with
+// the windows alone, created_at filters never asked for.
+func TestAPITiesAddNoRequestsWithoutThem(t *testing.T) {
+	users := emulator.Generate(2000, 1)
+	ts, base := newTiesServer(t, users, true, true)
+	src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, ids(users))
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	// 2000 users, 99 new per window after the first: 21 windows.
+	if ts.lists != 21 || ts.filtered != 0 {
+		t.Errorf("%d list requests, %d filtered", ts.lists, ts.filtered)
+	}
+}
+
+// TestAPITiedGroupLargerThanAPage: an instant with more users than a page
+// is paged through when Clerk lists them in a stable order; reshuffled on
+// every request it cannot be read for sure, and the walk stops with an
+// error saying so instead of ending with users missing.
+func TestAPITiedGroupLargerThanAPage(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		for _, g := range []struct{ from, to int }{{100, 400}, {150, 670}, {99, 1000}} {
+			users := tiedUsers(1200, g.from, g.to)
+			t.Run(fmt.Sprintf("filter=%v/%d-%d/stable", filter, g.from, g.to), func(t *testing.T) {
+				_, base := newTiesServer(t, users, false, filter)
+				src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100})
+				recs, _, err := drain(t, src)
+				if err != nil {
+					t.Fatalf("after %d users: %v", len(recs), err)
+				}
+				checkIDs(t, recs, ids(users))
+			})
+			t.Run(fmt.Sprintf("filter=%v/%d-%d/shuffled", filter, g.from, g.to), func(t *testing.T) {
+				_, base := newTiesServer(t, users, true, filter)
+				src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100})
+				recs, _, err := drain(t, src)
+				if !errors.Is(err, clerk.ErrUnstableTies) {
+					t.Fatalf("after %d users: err %v, want ErrUnstableTies", len(recs), err)
+				}
+				for _, want := range []string{"different order", "User exports"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not say %q", err, want)
+					}
+				}
+				seen := map[string]bool{}
+				for _, r := range recs {
+					if seen[r.User.ID] {
+						t.Fatalf("%s read twice", r.User.ID)
+					}
+					seen[r.User.ID] = true
+				}
+			})
 		}
 	}
-	t.Logf("%d of %d users read", len(seen), len(users))
-	if len(seen) < len(users)*99/100 {
-		t.Errorf("only %d of %d users read", len(seen), len(users))
+}
+
+// TestAPIUserWithoutCreatedAt: a user whose created_at is null is read
+// like the others, as from a file, not taken for the list going back in
+// time.
+func TestAPIUserWithoutCreatedAt(t *testing.T) {
+	users := emulator.Generate(40, 1)
+	var page []json.RawMessage
+	for i, u := range users {
+		b, _ := json.Marshal(u)
+		if i == 17 || i == 30 {
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			m["created_at"] = nil
+			b, _ = json.Marshal(m)
+		}
+		page = append(page, b)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(page))
+			return
+		}
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		start, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		end := min(len(page), start+limit)
+		b, _ := json.Marshal(page[min(start, end):end])
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 5})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatalf("after %d users: %v", len(recs), err)
+	}
+	checkIDs(t, recs, ids(users))
+}
+
+// TestAPITiedGroupAcrossADeletion: users deleted mid-walk move the list
+// so that the next window starts past an instant whose users were being
+// read; the cursor then reads on after the last one delivered, in an
+// order that may list some of that instant's users before it. With
+// Clerk's created_at filters the instant is read whole and none is lost.
+func TestAPITiedGroupAcrossADeletion(t *testing.T) {
+	users := tiedUsers(600, 150, 230)
+	for run := range 8 {
+		ts, base := newTiesServer(t, slices.Clone(users), true, true)
+		ts.rng = rand.New(rand.NewPCG(uint64(run), 3))
+		ts.onList = func(n int) {
+			if n == 3 { // the third window: the first two delivered users 0..198
+				ts.users = ts.users[80:]
+			}
+		}
+		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+		}
+		readOnce(t, recs, users)
 	}
 }
