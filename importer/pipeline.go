@@ -70,6 +70,16 @@ func (r *runner) consume(in <-chan readPage) error {
 			}
 			return r.flush()
 		case p.err != nil:
+			// The users read before the source failed were classified and
+			// counted (as a preview of the same source counts them): they
+			// are written, so the run stands where its report says. Held
+			// users are not placed: a verified holder may be in the part
+			// not read.
+			if r.ctx.Err() == nil {
+				if err := r.flush(); err != nil {
+					return errors.Join(p.err, err)
+				}
+			}
 			return p.err
 		}
 		if err := r.page(p.recs); err != nil {

@@ -243,3 +243,34 @@ func TestRunPrefetchesBeforeTheCount(t *testing.T) {
 		t.Errorf("calls = %s, want prefetch,total,next", got)
 	}
 }
+
+// A source that fails mid-way (an API page refused, a file cut short)
+// leaves every user read before it written and counted: fetched is the
+// sum of the outcomes, as in the preview of the same source.
+func TestSourceErrorWritesWhatWasRead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		users := make([]*clerk.User, 0, 3000)
+		for i := range 3000 {
+			users = append(users, mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%d@example.com", i), withPassword))
+		}
+		broken := errors.New("clerk: page refused (400)")
+		for _, mode := range []Mode{ModePreview, ModeRun} {
+			env := openEnv(t)
+			src := &failingSource{sliceSource: newSource(500, users...), failAt: 5, err: broken}
+			rep, err := Run(ctx, src, env, Options{Mode: mode, BatchSize: 5000})
+			if !errors.Is(err, broken) {
+				t.Fatalf("%s: err %v", mode, err)
+			}
+			u := rep.Users
+			if u.Fetched != 2500 || u.ToImport != 2500 || u.Skipped+u.Duplicates+u.Failed != 0 {
+				t.Errorf("%s: users %+v", mode, u)
+			}
+			if mode == ModeRun {
+				n, err := env.CountUsers(ctx)
+				if u.Imported != 2500 || n != 2500 || err != nil {
+					t.Errorf("run: imported %d, environment has %d (%v)", u.Imported, n, err)
+				}
+			}
+		}
+	})
+}
