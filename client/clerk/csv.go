@@ -142,16 +142,8 @@ func (s *csvFile) CommentedOut() string {
 		notes = append(notes, s.commentNote())
 	}
 	if s.headerRepeats > 0 {
-		lines := make([]string, len(s.headerRepeatLines))
-		for i, l := range s.headerRepeatLines {
-			lines[i] = fmt.Sprint(l)
-		}
-		more := ""
-		if s.headerRepeats > len(s.headerRepeatLines) {
-			more = ", …"
-		}
-		notes = append(notes, fmt.Sprintf("Skipped %s repeating the header (%s %s%s), as where exports are joined with cat; the rows after each were read as users.",
-			countLines(s.headerRepeats), plural(s.headerRepeats, "line", "lines"), joinAnd(lines), more))
+		notes = append(notes, fmt.Sprintf("Skipped %s repeating the header (%s), as where exports are joined with cat; the rows after each were read as users.",
+			countLines(s.headerRepeats), lineList(s.headerRepeats, s.headerRepeatLines)))
 	}
 	return strings.Join(notes, " ")
 }
@@ -211,16 +203,22 @@ var utf8BOM = []byte("\uFEFF")
 
 // commentNote names the commented-out rows.
 func (s *csvFile) commentNote() string {
-	lines := make([]string, len(s.commentLines))
-	for i, l := range s.commentLines {
+	return fmt.Sprintf("Skipped %s after the header as commented out (starting with #: %s); remove the # to import a user written there.",
+		countLines(s.comments), lineList(s.comments, s.commentLines))
+}
+
+// lineList names the first of n lines: "line 3", "lines 3 and 5", "lines
+// 3, 5, …" when there were more than those named.
+func lineList(n int, first []int) string {
+	lines := make([]string, len(first))
+	for i, l := range first {
 		lines[i] = fmt.Sprint(l)
 	}
 	more := ""
-	if s.comments > len(s.commentLines) {
+	if n > len(first) {
 		more = ", …"
 	}
-	return fmt.Sprintf("Skipped %s after the header as commented out (starting with #: %s %s%s); remove the # to import a user written there.",
-		countLines(s.comments), plural(s.comments, "line", "lines"), joinAnd(lines), more)
+	return plural(n, "line", "lines") + " " + joinAnd(lines) + more
 }
 
 // Commenter is a source that can skip commented-out rows (a CSV export)
