@@ -604,6 +604,11 @@ func shareWidths(natural [numReviewCols]int, avail int) [numReviewCols]int {
 		return w
 	}
 	excess := min(sum-avail, slack)
+	if excess <= 0 {
+		// Every column is at its minimum already (a narrow terminal):
+		// nothing to share, and the table is cut at the screen's edge.
+		return w
+	}
 	cut := 0
 	for i := range w {
 		c := excess * max(natural[i]-reviewMin[i], 0) / slack
