@@ -163,7 +163,13 @@ type session struct {
 	// stopped and then run again continues, and the summary gives the
 	// session's total besides the last run's report.
 	runs []runWrites
+	// pending is the import started and not reported yet: the program
+	// may end (a panic, the terminal gone) before it reports.
+	pending *pendingImport
 }
+
+// pendingImport is an import in progress: what its batches wrote so far.
+type pendingImport struct{ written importer.UserCounts }
 
 // runWrites is what one import run wrote.
 type runWrites struct {
@@ -802,6 +808,9 @@ func (m Model) Summary() string {
 			b.WriteString("Import finished.\n")
 		}
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.resultSource))
+		if r.RunID != "" {
+			fmt.Fprintf(&b, "Run: %s (ascendkit import runs shows it)\n", termtext.Clean(r.RunID))
+		}
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		b.WriteString(s.sessionRunsLine())
@@ -831,9 +840,20 @@ func (m Model) Summary() string {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
-	} else if s.canariesStarted > len(s.canaries) {
+	}
+	switch {
+	case s.pending != nil:
+		// The program ended (a panic, the terminal gone) before the run
+		// reported: it was started, so it may have written.
+		b.WriteString("An import was under way when the program ended and did not report: what it wrote stays")
+		if n := s.pending.written.Imported + s.pending.written.Merged; n > 0 {
+			fmt.Fprintf(&b, " (at least %s written)", plural(n, "user", "users"))
+		}
+		b.WriteString(".\nSee ascendkit import runs for the run; run the import again to continue.\n")
+	case s.result != nil:
+	case s.canariesStarted > len(s.canaries):
 		b.WriteString("A canary run was stopped before it reported: what it wrote stays (see ascendkit import runs).\n")
-	} else if len(s.canaries) == 0 && (s.final != nil || s.preview != nil) {
+	case len(s.canaries) == 0 && (s.final != nil || s.preview != nil):
 		b.WriteString("No import was run: nothing was written.\n")
 	}
 	for _, id := range s.undone {
@@ -926,11 +946,21 @@ func orNone(ss []string) string {
 // Run runs the wizard on in/out until the person quits, and returns the
 // plain summary for the CLI to print.
 func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, error) {
-	m := New(cfg)
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	return run(New(cfg), nil, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+}
+
+// run runs m; started (tests) is given the program once it is built.
+func run(m Model, started func(*tea.Program), opts ...tea.ProgramOption) (string, error) {
+	p := tea.NewProgram(m, opts...)
+	if started != nil {
+		started(p)
+	}
 	final, err := p.Run()
 	fm, ok := final.(Model)
 	if !ok {
+		// A panic returns no model. The session and the screens are
+		// shared with the initial one (pc and the screens map), so the
+		// summary still tells what happened.
 		fm = m
 	}
 	fm.shutdown()
@@ -941,8 +971,14 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, 
 }
 
 // shutdown cancels whatever still runs and waits briefly for an import
-// to record its stop.
+// to record its stop, so the summary tells what it did.
 func (m Model) shutdown() {
+	for _, s := range m.screens {
+		if e, ok := s.(interface{ endForExit() }); ok {
+			e.endForExit()
+		}
+	}
+	m.pc.applyResults()
 	for _, s := range m.screens {
 		if c, ok := s.(closer); ok {
 			c.close()
