@@ -831,6 +831,9 @@ func (m Model) Summary() string {
 		if len(nonZero(r.Events)) > 0 {
 			fmt.Fprintf(&b, "Events: %s\n", countList(r.Events))
 		}
+		if l := enrollLine(*r); l != "" {
+			b.WriteString(l + "\n")
+		}
 		switch {
 		case r.Phases.Settings && (s.settingsApplied || (!r.Interrupted && r.Error == "")):
 			fmt.Fprintf(&b, "Auth providers: %s\n", orNone(r.Settings.After))

@@ -455,6 +455,9 @@ func (s *progressScreen) summaryView() string {
 	b.WriteString(sideBySide(s.width, left, right.String()) + "\n\n")
 	b.WriteString(strings.Join(countLines(st, "Tags     ", r.Tags, s.width, false), "\n") + "\n")
 	b.WriteString(strings.Join(countLines(st, "Events   ", r.Events, s.width, false), "\n") + "\n")
+	if l := enrollLine(*r); l != "" {
+		b.WriteString(noticeText(st.Warning, l, s.width) + "\n")
+	}
 	switch {
 	case r.Phases.Settings && (s.settings != nil || !s.stoppedEarly()):
 		b.WriteString(st.Label.Render("Settings ") + orNone(r.Settings.After))
