@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -261,7 +262,7 @@ func (pc *programContext) runner() runFunc {
 			if open == nil {
 				return importer.Report{}, fmt.Errorf("passwords file: export files are not available")
 			}
-			pws, err := open(pwPath)
+			pws, err := openFile(ctx, open, pwPath)
 			if err != nil {
 				return importer.Report{}, fmt.Errorf("passwords file: %w", err)
 			}
@@ -279,6 +280,12 @@ func (pc *programContext) opener() openFunc {
 		if c.Kind == "file" {
 			if pc.cfg.OpenFile == nil {
 				return nil, fmt.Errorf("export files are not available")
+			}
+			// The run's goroutine races the open against its context.
+			if fi, err := os.Stat(c.Path); err == nil && !fi.IsDir() {
+				if err := regularFile(c.Path, fi); err != nil {
+					return nil, err
+				}
 			}
 			return pc.cfg.OpenFile(c.Path)
 		}

@@ -481,7 +481,7 @@ func (s *sourceScreen) verify() tea.Cmd {
 		if err != nil {
 			return verifyResultMsg{id: id, err: err}
 		}
-		src, err := cfg.OpenFile(path)
+		src, err := openFile(ctx, cfg.OpenFile, path)
 		if err != nil {
 			return verifyResultMsg{id: id, err: err}
 		}
@@ -524,7 +524,60 @@ func statFile(p, what string) (string, error) {
 	if fi.IsDir() {
 		return "", fmt.Errorf("%s is a directory: %s", p, what)
 	}
+	if err := regularFile(p, fi); err != nil {
+		return "", err
+	}
 	return path, nil
+}
+
+// regularFile refuses a pipe or a device, as the CLI's import run does:
+// the wizard reads the file more than once, and opening a pipe with no
+// writer blocks.
+func regularFile(p string, fi os.FileInfo) error {
+	if fi.Mode().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%s is not a regular file (a pipe or a device): the wizard reads it more than once, "+
+		"to check it, to preview and to import, so save it to a file first", p)
+}
+
+// openFile opens an export file chosen before: it is checked again (it
+// may have been replaced by a pipe since), and the open gives up when
+// ctx ends.
+func openFile(ctx context.Context, open func(string) (clerk.Source, error), path string) (clerk.Source, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		if err := regularFile(path, fi); err != nil {
+			return nil, err
+		}
+	}
+	return openCancelable(ctx, func() (clerk.Source, error) { return open(path) })
+}
+
+// openCancelable runs open in its own goroutine and returns when ctx ends
+// first: an open may block (a pipe with no writer, a hung network mount),
+// and a stop or ctrl+c must not wait for it. A source that opens after
+// that is closed.
+func openCancelable(ctx context.Context, open func() (clerk.Source, error)) (clerk.Source, error) {
+	type opened struct {
+		src clerk.Source
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		src, err := open()
+		ch <- opened{src, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.src, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.src != nil {
+				o.src.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // checkPasswordsFile reads the start of the passwords file, as the
@@ -539,7 +592,7 @@ func checkPasswordsFile(ctx context.Context, open func(string) (clerk.Source, er
 	if err != nil {
 		return "", fmt.Errorf("passwords file: %w", err)
 	}
-	src, err := open(path)
+	src, err := openFile(ctx, open, path)
 	if err != nil {
 		return "", fmt.Errorf("passwords file: %w", err)
 	}
