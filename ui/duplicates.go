@@ -195,7 +195,7 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 		existing: map[string]string{}, asked: map[string]bool{}, existingUser: map[string]ascendkit.User{}}
 	// The settings preview reads with banned users skipped, and hands
 	// over its classification with its rows.
-	s.preview, s.rowsFrom = pc.sess.entries, pc.sess.classified
+	s.preview, s.rowsFrom = pc.sess.entries, pc.sess.entriesFrom
 	s.decisions = maps.Clone(pc.sess.decisions)
 	if s.decisions == nil {
 		s.decisions = map[string]importer.Policy{}

@@ -126,7 +126,10 @@ type session struct {
 	analysis    importer.Analysis // the settings preview's final analysis
 	previewOpts importer.Options  // options the preview ran with (no OnEvent)
 	entries     []importer.Entry  // duplicates and skips from the preview
-	providers   []string          // provider override (nil = detected)
+	// entriesFrom is the classification the entries came from: a canary
+	// or an import since has given the session another one.
+	entriesFrom *importer.Classified
+	providers   []string // provider override (nil = detected)
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
 	// includeBanned imports banned users with their ban kept, as the
@@ -207,7 +210,7 @@ func (s *session) recordJourneys(r importer.JourneysResult) {
 // provider override, the duplicate decisions and the previews.
 func (s *session) resetForSource() {
 	s.previewGen++
-	s.preview, s.final, s.entries = nil, nil, nil
+	s.preview, s.final, s.entries, s.entriesFrom = nil, nil, nil, nil
 	s.analysis = importer.Analysis{}
 	s.previewOpts = importer.Options{}
 	s.previewStale = false

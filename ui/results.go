@@ -62,6 +62,9 @@ type previewDone struct {
 	opts      importer.Options // without OnEvent
 	entries   []importer.Entry
 	providers []string
+	// classified is what the preview read (nil if it kept nothing): the
+	// entries are its rows.
+	classified *importer.Classified
 }
 
 func (r previewDone) apply(s *session) {
@@ -69,7 +72,7 @@ func (r previewDone) apply(s *session) {
 	s.preview = &r.report
 	s.analysis = r.analysis
 	s.previewOpts = r.opts
-	s.entries = r.entries
+	s.entries, s.entriesFrom = r.entries, r.classified
 	s.providers = r.providers
 }
 
