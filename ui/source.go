@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -509,15 +510,18 @@ func (s *sourceScreen) verify() tea.Cmd {
 }
 
 // statFile expands ~/ and checks that p is a file (what says what to
-// choose instead of a directory).
+// choose instead of a directory). A path that does not exist as typed
+// is tried as a terminal pastes a dragged file: shell-quoted or escaped.
 func statFile(p, what string) (string, error) {
-	path := p
-	if strings.HasPrefix(path, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, path[2:])
+	path := expandHome(p)
+	fi, err := os.Stat(path)
+	if err != nil {
+		if alt := droppedPath(p); alt != p {
+			if afi, aerr := os.Stat(expandHome(alt)); aerr == nil {
+				p, path, fi, err = alt, expandHome(alt), afi, nil
+			}
 		}
 	}
-	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
@@ -528,6 +532,48 @@ func statFile(p, what string) (string, error) {
 		return "", err
 	}
 	return path, nil
+}
+
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}
+
+// droppedPath undoes what terminals do to a file dragged onto them: they
+// paste its path single- or double-quoted ('/a/x.csv', with ' written
+// '\”), backslash-escaped (/a/dir\ with\ space/x.csv) or as a file://
+// URL. It is a few rules, not a shell: anything else is returned as is.
+func droppedPath(p string) string {
+	p = strings.TrimSpace(p)
+	if len(p) >= 2 {
+		switch q := p[0]; {
+		case q == '\'' && p[len(p)-1] == q:
+			return strings.ReplaceAll(p[1:len(p)-1], `'\''`, "'")
+		case q == '"' && p[len(p)-1] == q:
+			return unescape(p[1:len(p)-1], `"\$`+"`")
+		}
+	}
+	if u, err := url.Parse(p); err == nil && u.Scheme == "file" && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
+		return u.Path
+	}
+	return unescape(p, "")
+}
+
+// unescape drops the backslash before a character (any, or only those
+// of only).
+func unescape(s, only string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (only == "" || strings.IndexByte(only, s[i+1]) >= 0) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // regularFile refuses a pipe or a device, as the CLI's import run does:
