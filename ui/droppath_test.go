@@ -34,7 +34,9 @@ func TestSourceTakesADroppedPath(t *testing.T) {
 			d.press("shift+tab")
 			d.send(tea.PasteMsg{Content: pasted})
 			d.press("enter")
-			d.waitFor("the settings step", func(m Model) bool { return m.state == stateSettings || m.screens[stateSource].(*sourceScreen).err != "" })
+			d.waitFor("the settings step", func(m Model) bool {
+				return m.state == stateSettings || m.screens[stateSource].(*sourceScreen).err != ""
+			})
 			src := d.m.pc.sess.source
 			if d.state() != stateSettings || src.Path != path || src.Passwords != path {
 				t.Fatalf("pasted %q: source %+v; screen:\n%s", pasted, src, d.view())
