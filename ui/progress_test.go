@@ -653,7 +653,7 @@ func TestSummaryAfterPanicDuringImport(t *testing.T) {
 				armed.Store(true)
 				<-ctx.Done()
 				if !reports {
-					select {} // never reports (stuck on a write)
+					<-t.Context().Done() // never reports (stuck on a write)
 				}
 				r := rep
 				r.Users = half
