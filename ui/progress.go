@@ -133,7 +133,9 @@ func (s *progressScreen) endForExit() {
 		return
 	}
 	s.stopping = true
-	s.run.stop()
+	// Abandoned, not just stopped: nobody reads its events now, and
+	// the importer must not block on them before it records its stop.
+	s.run.abandon()
 	done, begun, ok := s.run.awaitEnd(exitWait)
 	switch {
 	case !begun:
