@@ -70,7 +70,7 @@ func (m migrationState) formIntro() string {
 	var jrn string
 	switch missing := nj - len(m.journeys); {
 	case missing == 0:
-		jrn = fmt.Sprintf("the %d journeys exist and take this setup (%s)", nj, journeyStates(m.journeys))
+		jrn = fmt.Sprintf("the %d journeys exist (%s) and take this setup", nj, journeyStates(m.journeys))
 	default:
 		jrn = fmt.Sprintf("%s created in draft; %s (%s) takes this setup", plural(missing, "journey is", "journeys are"),
 			plural(len(m.journeys), "existing journey", "existing journeys"), journeyStates(m.journeys))
@@ -78,16 +78,25 @@ func (m migrationState) formIntro() string {
 	return tpl + "; " + jrn + ":"
 }
 
-// journeyStates says each journey's status: "announcement active,
-// password reset draft".
+// journeyStates says the journeys' status: "both in draft", or each
+// one's: "announcement active, password reset in draft".
 func journeyStates(js []importer.Created) string {
+	word := func(status string) string {
+		if status == "" || status == ascendkit.StatusDraft {
+			return "in draft"
+		}
+		return termtext.Clean(status)
+	}
+	same := true
+	for _, j := range js {
+		same = same && word(j.Status) == word(js[0].Status)
+	}
+	if same && len(js) == 2 {
+		return "both " + word(js[0].Status)
+	}
 	parts := make([]string, len(js))
 	for i, j := range js {
-		status := j.Status
-		if status == "" {
-			status = ascendkit.StatusDraft
-		}
-		parts[i] = termtext.Clean(strings.TrimPrefix(j.Name, "Migration ")) + " " + termtext.Clean(status)
+		parts[i] = termtext.Clean(strings.TrimPrefix(j.Name, "Migration ")) + " " + word(j.Status)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -432,6 +441,8 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		r := msg.res
 		s.result, s.changed = &r, msg.changed
+		// Editing again (esc) finds them all there now.
+		s.existing = migrationState{known: true, templates: len(r.Templates), journeys: r.Journeys}
 		s.pc.post(journeysCreated{r})
 		return nil
 	case tea.KeyPressMsg:

@@ -74,8 +74,12 @@ func TestJourneysValidatesAndCreates(t *testing.T) {
 	if !strings.Contains(d.m.Summary(), "5 templates and 2 journeys created") {
 		t.Fatalf("summary:\n%s", d.m.Summary())
 	}
-	// Again: everything already exists.
-	d.press("esc", "ctrl+s")
+	// Again: everything already exists, as the form says.
+	d.press("esc")
+	if v := flatten(d.view()); !strings.Contains(v, "The 5 email templates exist; the 2 journeys exist (both in draft) and take this setup:") {
+		t.Fatalf("form after creating:\n%s", d.view())
+	}
+	d.press("ctrl+s")
 	d.waitFor("the second result", func(m Model) bool { return s.result != nil && len(fj.setups) == 2 })
 	d.mustSee("= already existed")
 	d.press("enter")
@@ -396,7 +400,7 @@ func TestJourneysWordedFromTheirState(t *testing.T) {
 	s := journeysOf(d)
 	d.waitFor("the state read", func(Model) bool { return s.existing.known })
 	v := flatten(d.view())
-	if strings.Contains(v, "draft journeys") || !strings.Contains(v, "The 5 email templates exist; the 2 journeys exist and take this setup (announcement active, password reset draft):") {
+	if strings.Contains(v, "draft journeys") || !strings.Contains(v, "The 5 email templates exist; the 2 journeys exist (announcement active, password reset in draft) and take this setup:") {
 		t.Fatalf("form:\n%s", d.view())
 	}
 	d.press("ctrl+s")
