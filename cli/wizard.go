@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,15 +43,16 @@ func requireTTY(g *globalOptions) error {
 // runWizard opens the wizard on the resolved environment. The browser
 // only reads and changes what is there: it refuses an environment that
 // does not exist instead of creating an empty one at a mistyped path.
+// The import wizard creates one that does not exist on its first write
+// (see lazyEnv): one left at once leaves nothing behind.
 func runWizard(ctx context.Context, g *globalOptions, start ui.Screen) error {
 	if err := requireTTY(g); err != nil {
 		return err
 	}
-	open := g.openEnv
-	if start == wizardBrowser {
-		open = g.openExisting
+	env, err := g.openExisting(ctx)
+	if start != wizardBrowser && errors.Is(err, errNoEnvironment) {
+		env, err = g.openLazy()
 	}
-	env, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -65,6 +69,259 @@ func runWizard(ctx context.Context, g *globalOptions, start ui.Screen) error {
 	}
 	return runProgram(ctx, g, cfg)
 }
+
+// openLazy is the environment of a wizard whose target does not exist
+// yet: an empty stand-in answers the reads (the wizard previews against
+// it, as `import clerk preview` does) until the first write creates the
+// real one.
+func (g *globalOptions) openLazy() (ascendkit.Environment, error) {
+	target, t, _, err := g.resolveTarget()
+	if err != nil {
+		return nil, err
+	}
+	named := t.Redacted()
+	if t.Kind == ascendkit.TargetLocal {
+		abs, err := filepath.Abs(t.Path)
+		if err != nil {
+			return nil, err
+		}
+		target, named = "local:"+abs, "local:"+abs
+	}
+	dir, err := os.MkdirTemp("", "ascendkit-wizard-")
+	if err != nil {
+		return nil, err
+	}
+	empty, err := ascendkit.Open("local:" + filepath.Join(dir, "empty.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &lazyEnv{cur: empty, dir: dir, target: target, named: named}, nil
+}
+
+// lazyEnv is an environment created on its first write. Until then the
+// reads go to an empty stand-in in a temporary directory (a new
+// environment is empty too); the first write opens the target, creating
+// it, and everything goes there from then on.
+type lazyEnv struct {
+	mu      sync.RWMutex
+	cur     ascendkit.Environment
+	dir     string // the stand-in's, removed by Close
+	target  string
+	named   string
+	created bool
+	standIn ascendkit.Environment // once created
+	// open opens the target (tests count the opens).
+	open func(string) (ascendkit.Environment, error)
+}
+
+func (e *lazyEnv) env() ascendkit.Environment {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.cur
+}
+
+// write returns the real environment, creating it on the first call.
+func (e *lazyEnv) write() (ascendkit.Environment, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.created {
+		return e.cur, nil
+	}
+	open := e.open
+	if open == nil {
+		open = ascendkit.Open
+	}
+	real, err := open(e.target)
+	if err != nil {
+		return nil, err
+	}
+	// The stand-in stays open until Close: a read may be under way on it.
+	e.standIn, e.cur, e.created = e.cur, real, true
+	return real, nil
+}
+
+func (e *lazyEnv) Describe() string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.created {
+		return e.cur.Describe()
+	}
+	return e.named + " (new)"
+}
+
+func (e *lazyEnv) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	err := e.cur.Close()
+	if e.standIn != nil {
+		e.standIn.Close()
+	}
+	if rerr := os.RemoveAll(e.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Reads.
+
+func (e *lazyEnv) LookupSourceIDs(ctx context.Context, source string, ids []string) (map[string]ascendkit.Match, error) {
+	return e.env().LookupSourceIDs(ctx, source, ids)
+}
+func (e *lazyEnv) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
+	return e.env().LookupEmails(ctx, emails)
+}
+func (e *lazyEnv) LookupLinks(ctx context.Context, links []ascendkit.OAuthLink) (map[string]ascendkit.Match, error) {
+	return e.env().LookupLinks(ctx, links)
+}
+func (e *lazyEnv) CountUsers(ctx context.Context) (int, error) { return e.env().CountUsers(ctx) }
+func (e *lazyEnv) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, error) {
+	return e.env().GetUser(ctx, idOrEmail)
+}
+func (e *lazyEnv) ListUsers(ctx context.Context, f ascendkit.UserFilter) ([]ascendkit.User, error) {
+	return e.env().ListUsers(ctx, f)
+}
+func (e *lazyEnv) ListEvents(ctx context.Context, f ascendkit.EventFilter) ([]ascendkit.Event, error) {
+	return e.env().ListEvents(ctx, f)
+}
+func (e *lazyEnv) AuthSettings(ctx context.Context) (ascendkit.AuthSettings, error) {
+	return e.env().AuthSettings(ctx)
+}
+func (e *lazyEnv) SignInCounts(ctx context.Context, tags ascendkit.SignInTags) (ascendkit.SignInCounts, error) {
+	return e.env().SignInCounts(ctx, tags)
+}
+func (e *lazyEnv) Setting(ctx context.Context, key string) (string, bool, error) {
+	return e.env().Setting(ctx, key)
+}
+func (e *lazyEnv) ListTemplates(ctx context.Context, query string) ([]ascendkit.Template, error) {
+	return e.env().ListTemplates(ctx, query)
+}
+func (e *lazyEnv) GetTemplate(ctx context.Context, idOrSlug string) (ascendkit.Template, error) {
+	return e.env().GetTemplate(ctx, idOrSlug)
+}
+func (e *lazyEnv) ListJourneys(ctx context.Context) ([]ascendkit.Journey, error) {
+	return e.env().ListJourneys(ctx)
+}
+func (e *lazyEnv) GetJourney(ctx context.Context, idOrName string) (ascendkit.Journey, error) {
+	return e.env().GetJourney(ctx, idOrName)
+}
+func (e *lazyEnv) AudienceSize(ctx context.Context, id string) (int, int, error) {
+	return e.env().AudienceSize(ctx, id)
+}
+func (e *lazyEnv) UnnamedInAudience(ctx context.Context, id string) (int, error) {
+	return e.env().UnnamedInAudience(ctx, id)
+}
+func (e *lazyEnv) ListEnrollments(ctx context.Context, journeyID string) ([]ascendkit.Enrollment, error) {
+	return e.env().ListEnrollments(ctx, journeyID)
+}
+func (e *lazyEnv) ListRuns(ctx context.Context) ([]ascendkit.Run, error) {
+	return e.env().ListRuns(ctx)
+}
+func (e *lazyEnv) GetRun(ctx context.Context, id string) (ascendkit.Run, error) {
+	return e.env().GetRun(ctx, id)
+}
+func (e *lazyEnv) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPlan, error) {
+	return e.env().PlanUndo(ctx, runID)
+}
+func (e *lazyEnv) PasswordState(ctx context.Context, idOrEmail string) (ascendkit.PasswordState, error) {
+	return e.env().PasswordState(ctx, idOrEmail)
+}
+
+// Writes: the first creates the environment.
+
+func (e *lazyEnv) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.BatchResult{}, err
+	}
+	return w.ApplyImport(ctx, batch, now)
+}
+func (e *lazyEnv) SetAuthProviders(ctx context.Context, providers []string) error {
+	w, err := e.write()
+	if err != nil {
+		return err
+	}
+	return w.SetAuthProviders(ctx, providers)
+}
+func (e *lazyEnv) SetAuthProvidersByHand(ctx context.Context, providers []string, at time.Time) error {
+	w, err := e.write()
+	if err != nil {
+		return err
+	}
+	return w.SetAuthProvidersByHand(ctx, providers, at)
+}
+func (e *lazyEnv) SetSetting(ctx context.Context, key, value string) error {
+	w, err := e.write()
+	if err != nil {
+		return err
+	}
+	return w.SetSetting(ctx, key, value)
+}
+func (e *lazyEnv) CreateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, bool, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.Template{}, false, err
+	}
+	return w.CreateTemplate(ctx, t)
+}
+func (e *lazyEnv) UpdateTemplate(ctx context.Context, t ascendkit.Template) (ascendkit.Template, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.Template{}, err
+	}
+	return w.UpdateTemplate(ctx, t)
+}
+func (e *lazyEnv) CreateJourney(ctx context.Context, j ascendkit.Journey) (ascendkit.Journey, bool, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.Journey{}, false, err
+	}
+	return w.CreateJourney(ctx, j)
+}
+func (e *lazyEnv) UpdateJourneyNodes(ctx context.Context, id string, nodes []ascendkit.Node) (ascendkit.Journey, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.Journey{}, err
+	}
+	return w.UpdateJourneyNodes(ctx, id, nodes)
+}
+func (e *lazyEnv) ActivateJourney(ctx context.Context, id string, at time.Time) (int, error) {
+	w, err := e.write()
+	if err != nil {
+		return 0, err
+	}
+	return w.ActivateJourney(ctx, id, at)
+}
+func (e *lazyEnv) PauseJourney(ctx context.Context, id string) error {
+	w, err := e.write()
+	if err != nil {
+		return err
+	}
+	return w.PauseJourney(ctx, id)
+}
+func (e *lazyEnv) StartRun(ctx context.Context, r ascendkit.Run) error {
+	w, err := e.write()
+	if err != nil {
+		return err
+	}
+	return w.StartRun(ctx, r)
+}
+func (e *lazyEnv) FinishRun(ctx context.Context, id string, f ascendkit.RunFinish) error {
+	w, err := e.write()
+	if err != nil {
+		return err
+	}
+	return w.FinishRun(ctx, id, f)
+}
+func (e *lazyEnv) UndoRun(ctx context.Context, runID string, force bool, at time.Time) (ascendkit.UndoPlan, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.UndoPlan{}, err
+	}
+	return w.UndoRun(ctx, runID, force, at)
+}
+
+var _ ascendkit.Environment = (*lazyEnv)(nil)
 
 func runProgram(ctx context.Context, g *globalOptions, cfg ui.Config) error {
 	summary, err := ui.Run(ctx, cfg, g.io.In, g.io.Out)

@@ -113,3 +113,63 @@ func TestBrowseRefusesMissingEnvironment(t *testing.T) {
 		t.Fatalf("browse created %s", path)
 	}
 }
+
+// Opening the import wizard on a new environment path and leaving at
+// once creates nothing: the summary's "Nothing was changed" is true, and
+// the path still names no environment afterwards.
+func TestWizardCreatesNoEnvironmentUntilItWrites(t *testing.T) {
+	h := newHarness(t)
+	path := filepath.Join(h.dir, "new", "env.db")
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	r := h.runTTY("q", "--env", "local:"+path, "import")
+	if r.code != 0 || !strings.Contains(r.stdout, "Nothing was changed") {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("the wizard created %s (stat: %v)", path, err)
+	}
+	if r := h.run("", "--env", "local:"+path, "user", "list"); r.code == 0 || !strings.Contains(r.stderr, "no environment at") {
+		t.Fatalf("user list afterwards: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// The wizard's environment answers reads from an empty stand-in and
+// creates the target on the first write, which later reads then see.
+func TestLazyEnvCreatesOnFirstWrite(t *testing.T) {
+	h := newHarness(t)
+	path := filepath.Join(h.dir, "env.db")
+	g := &globalOptions{env: "local:" + path, io: &IO{Getenv: func(k string) string { return h.envs[k] }}}
+	env, err := g.openLazy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if n, err := env.CountUsers(ctx); err != nil || n != 0 {
+		t.Fatalf("count %d, %v", n, err)
+	}
+	if _, ok, err := env.Setting(ctx, "k"); ok || err != nil {
+		t.Fatalf("setting: %v %v", ok, err)
+	}
+	if !strings.HasSuffix(env.Describe(), path+" (new)") {
+		t.Fatalf("describe %q", env.Describe())
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("a read created %s", path)
+	}
+	if err := env.SetSetting(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the write did not create the environment: %v", err)
+	}
+	if v, ok, err := env.Setting(ctx, "k"); v != "v" || !ok || err != nil {
+		t.Fatalf("setting after the write: %q %v %v", v, ok, err)
+	}
+	dir := env.(*lazyEnv).dir
+	if err := env.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the stand-in's directory %s is left behind", dir)
+	}
+}

@@ -494,6 +494,11 @@ func (s *canaryScreen) View() string {
 	b.WriteString(renderLines(st.Dim, wrapHang("The full run's options, for one user (import clerk run --only); the browser's runs tab undoes it.", s.width, 0)) + "\n\n")
 	switch s.phase {
 	case canaryPick:
+		if f := s.pc.sess.final; f != nil && f.Enrollments > 0 {
+			// The full run's preview enrolls the users it creates: the
+			// canary user too, and their emails start at once.
+			b.WriteString(noticeText(st.Warning, enrollLine(*f)+"; the canary user too, once imported.", s.width) + "\n")
+		}
 		b.WriteString(s.search.View() + "\n")
 		switch {
 		case s.loading:
@@ -573,6 +578,9 @@ func (s *canaryScreen) resultView() string {
 		}
 		if r.RunID != "" {
 			b.WriteString(st.Label.Render("Run ") + termtext.Clean(r.RunID) + st.Dim.Render(" (browser → runs tab to see or undo it)") + "\n")
+		}
+		if l := enrollLine(*r); l != "" {
+			b.WriteString(noticeText(st.Warning, l, s.width) + "\n")
 		}
 		if p := r.Passwords; p.Kept+p.NeedsReset > 0 {
 			b.WriteString(st.Label.Render("Password ") + map[bool]string{true: "kept from Clerk", false: "not kept: tagged for a reset"}[p.Kept > 0] + "\n")

@@ -54,9 +54,19 @@ func realEnv(t *testing.T, dir string) ascendkit.Environment {
 // toConfirmReal walks the real importer from a CSV to the confirmation.
 func toConfirmReal(t *testing.T, w, h int) (*driver, ascendkit.Environment) {
 	t.Helper()
+	return toConfirmRealWith(t, w, h, nil)
+}
+
+// toConfirmRealWith is toConfirmReal on an environment prepare has set
+// up first (when not nil).
+func toConfirmRealWith(t *testing.T, w, h int, prepare func(env ascendkit.Environment)) (*driver, ascendkit.Environment) {
+	t.Helper()
 	dir := t.TempDir()
 	csv := cutoverCSV(t, dir)
 	env := realEnv(t, dir)
+	if prepare != nil {
+		prepare(env)
+	}
 	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, w, h)
 	d.press("2")
 	d.press(csv)

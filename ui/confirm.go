@@ -119,9 +119,14 @@ func (s *confirmScreen) restyle() {
 	s.spinner.Style = s.pc.styles.Selected
 }
 
-// runWarnings are those of the import as the chosen phases run it.
+// runWarnings are those of the import as the chosen phases run it; the
+// enrollments into active journeys come first (emails go out).
 func (s *confirmScreen) runWarnings() []string {
-	return importer.WarningsFor(*s.report, phaseChoices[s.phase])
+	ws := importer.WarningsFor(*s.report, phaseChoices[s.phase])
+	if l := enrollLine(*s.report); l != "" && phaseChoices[s.phase].Users {
+		ws = append([]string{l}, ws...)
+	}
+	return ws
 }
 
 func (s *confirmScreen) production() bool { return s.pc.sess.source.production() }

@@ -195,7 +195,7 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 		existing: map[string]string{}, asked: map[string]bool{}, existingUser: map[string]ascendkit.User{}}
 	// The settings preview reads with banned users skipped, and hands
 	// over its classification with its rows.
-	s.preview, s.rowsFrom = pc.sess.entries, pc.sess.classified
+	s.preview, s.rowsFrom = pc.sess.entries, pc.sess.entriesFrom
 	s.decisions = maps.Clone(pc.sess.decisions)
 	if s.decisions == nil {
 		s.decisions = map[string]importer.Policy{}
@@ -604,6 +604,11 @@ func shareWidths(natural [numReviewCols]int, avail int) [numReviewCols]int {
 		return w
 	}
 	excess := min(sum-avail, slack)
+	if excess <= 0 {
+		// Every column is at its minimum already (a narrow terminal):
+		// nothing to share, and the table is cut at the screen's edge.
+		return w
+	}
 	cut := 0
 	for i := range w {
 		c := excess * max(natural[i]-reviewMin[i], 0) / slack

@@ -92,9 +92,15 @@ type importRun struct {
 	finished  chan struct{}
 
 	// mu guards sends of wait notices (which may come from any goroutine
-	// the source uses) against the close of events.
+	// the source uses) against the close of events, and ended.
 	mu     sync.Mutex
 	closed bool
+	// ended is what the run's goroutine ended with, kept apart from the
+	// events: the program may be gone (a panic) when it ends.
+	ended *runDone
+	// started is set when the goroutine is started (its command may never
+	// run: the program may end first).
+	started bool
 }
 
 // follow is how a screen takes a coalesced update of its run: updates of
@@ -158,21 +164,57 @@ func startRun(parent context.Context, open openFunc, run runFunc, opts importer.
 		defer close(r.finished)
 		defer r.closeEvents()
 		defer cancel()
-		src, err := open(onWait)
+		src, err := openCancelable(ctx, func() (clerk.Source, error) { return open(onWait) })
 		if err != nil {
+			r.end(runDone{err: err})
 			send(runDone{err: err})
 			return
 		}
 		defer src.Close()
 		rep, err := run(ctx, src, opts)
+		r.end(runDone{report: rep, err: err})
 		if !send(runDone{report: rep, err: err, classified: kept}) && kept != nil {
 			kept.Close()
 		}
 	}
 	return r, func() tea.Msg {
+		r.mu.Lock()
+		r.started = true
+		r.mu.Unlock()
 		go work()
 		return r.next()
 	}
+}
+
+func (r *importRun) end(d runDone) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ended = &d
+}
+
+// awaitEnd waits up to d for the run's goroutine to end, and returns what
+// importer.Run returned; ok is false when it had not ended by then.
+// begun is false for a run whose goroutine never started.
+func (r *importRun) awaitEnd(d time.Duration) (done runDone, begun, ok bool) {
+	r.mu.Lock()
+	begun = r.started
+	r.mu.Unlock()
+	if !begun {
+		return runDone{}, false, false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.finished:
+	case <-t.C:
+		return runDone{}, true, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended == nil {
+		return runDone{}, true, false
+	}
+	return *r.ended, true, true
 }
 
 // notify queues a wait notice without ever blocking the caller (the

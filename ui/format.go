@@ -117,6 +117,20 @@ func nonZero(m map[string]int) map[string]int {
 // warningsView renders warnings (sanitized, each wrapped to width under a
 // ⚠) in at most maxLines lines. Warnings that do not fit whole are
 // counted on a last line that ends with more (where to read them all).
+// enrollLine is the CLI's line on enrollments into journeys already
+// active (import clerk preview / run): emails start as users are
+// imported. "" when there are none.
+func enrollLine(r importer.Report) string {
+	switch {
+	case r.Enrollments <= 0:
+		return ""
+	case r.Mode == importer.ModeRun:
+		return fmt.Sprintf("Enrolled into active journeys: %s", fmtInt(r.Enrollments))
+	default:
+		return fmt.Sprintf("To enroll into active journeys: %s (their emails start as the run imports them)", fmtInt(r.Enrollments))
+	}
+}
+
 func warningsView(st Styles, warnings []string, width, maxLines int, more string) string {
 	if len(warnings) == 0 {
 		return ""

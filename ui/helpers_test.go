@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -159,6 +160,9 @@ type fakeCore struct {
 	runEvents []importer.Event
 	runReport importer.Report
 	hold      chan struct{}
+	// noEntries drops the preview's duplicates and skips: a review with
+	// nothing to decide.
+	noEntries bool
 }
 
 func (f *fakeCore) install(pc *programContext) {
@@ -172,6 +176,9 @@ func (f *fakeCore) install(pc *programContext) {
 			return scriptedRun(f.runEvents, f.runReport, f.hold)(ctx, src, env, opts)
 		}
 		evs, rep := previewEvents()
+		if f.noEntries {
+			evs = slices.DeleteFunc(evs, func(e importer.Event) bool { _, ok := e.(importer.EntryFound); return ok })
+		}
 		return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
 	}
 }

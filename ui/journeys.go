@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,6 +33,106 @@ type savedSetupMsg struct {
 	// force replaces what the form shows (coming back from the browser,
 	// where the values may have been edited).
 	force bool
+	// existing is what the environment holds of the migration setup, so
+	// the form says what ctrl+s will do.
+	existing migrationState
+}
+
+// migrationTemplateSlugs are the migration emails, and migrationJourneys
+// the journeys, CreateMigrationJourneys makes.
+var (
+	migrationTemplateSlugs = []string{importer.SlugAnnouncement, importer.SlugGoLive, importer.SlugReminder,
+		importer.SlugPasswordReset, importer.SlugPasswordResetReminder}
+	migrationJourneys = []string{importer.JourneyAnnouncement, importer.JourneyPasswordReset}
+)
+
+// migrationState is the migration setup found in the environment.
+type migrationState struct {
+	known     bool               // read (an environment answered)
+	templates int                // migration templates that exist
+	journeys  []importer.Created // migration journeys that exist (Name, Status)
+}
+
+// formIntro is the form's first line: what ctrl+s creates, from what is
+// there already (a second run finds the journeys, perhaps active).
+func (m migrationState) formIntro() string {
+	nt, nj := len(migrationTemplateSlugs), len(migrationJourneys)
+	if !m.known || m.templates == 0 && len(m.journeys) == 0 {
+		return fmt.Sprintf("Creates %d email templates and %d draft journeys:", nt, nj)
+	}
+	var tpl string
+	switch missing := nt - m.templates; {
+	case missing == 0:
+		tpl = fmt.Sprintf("The %d email templates exist", nt)
+	default:
+		tpl = fmt.Sprintf("Creates %s (%d exist)", plural(missing, "email template", "email templates"), m.templates)
+	}
+	var jrn string
+	switch missing := nj - len(m.journeys); {
+	case missing == 0:
+		jrn = fmt.Sprintf("the %d journeys exist (%s) and take this setup", nj, journeyStates(m.journeys))
+	default:
+		jrn = fmt.Sprintf("%s created in draft; %s (%s) takes this setup", plural(missing, "journey is", "journeys are"),
+			plural(len(m.journeys), "existing journey", "existing journeys"), journeyStates(m.journeys))
+	}
+	return tpl + "; " + jrn + ":"
+}
+
+// journeyStates says the journeys' status: "both in draft", or each
+// one's: "announcement active, password reset in draft".
+func journeyStates(js []importer.Created) string {
+	word := func(status string) string {
+		if status == "" || status == ascendkit.StatusDraft {
+			return "in draft"
+		}
+		return termtext.Clean(status)
+	}
+	same := true
+	for _, j := range js {
+		same = same && word(j.Status) == word(js[0].Status)
+	}
+	if same && len(js) == 2 {
+		return "both " + word(js[0].Status)
+	}
+	parts := make([]string, len(js))
+	for i, j := range js {
+		parts[i] = termtext.Clean(strings.TrimPrefix(j.Name, "Migration ")) + " " + word(j.Status)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// draftNote is the result's note on the journeys' status: all in draft,
+// or which are active (their emails go out) and which wait.
+func draftNote(js []importer.Created) string {
+	var active, paused, draft []string
+	for _, j := range js {
+		name := termtext.Clean(j.Name)
+		switch j.Status {
+		case ascendkit.StatusActive:
+			active = append(active, name)
+		case ascendkit.StatusPaused:
+			paused = append(paused, name)
+		default:
+			draft = append(draft, name)
+		}
+	}
+	if len(active)+len(paused) == 0 {
+		return "(journeys stay in draft until you activate them)"
+	}
+	var parts []string
+	if len(active) > 0 {
+		parts = append(parts, strings.Join(active, " and ")+" already active (emails go out)")
+	}
+	if len(paused) > 0 {
+		parts = append(parts, strings.Join(paused, " and ")+map[bool]string{true: " is", false: " are"}[len(paused) == 1]+" paused")
+	}
+	if len(draft) > 0 {
+		parts = append(parts, strings.Join(draft, " and ")+" stays in draft until you activate it")
+		if len(draft) > 1 {
+			parts[len(parts)-1] = strings.Join(draft, " and ") + " stay in draft until you activate them"
+		}
+	}
+	return "(" + strings.Join(parts, "; ") + ")"
 }
 
 const (
@@ -65,8 +166,11 @@ type journeysScreen struct {
 	err     string
 	result  *importer.JourneysResult
 	changed map[string][]string // journeysCreatedMsg.changed of the result
-	width   int
-	height  int
+	// existing is the migration setup in the environment (the form's
+	// introduction says what ctrl+s does with it).
+	existing migrationState
+	width    int
+	height   int
 }
 
 // Examples, not values: "e.g." and a faint italic tell them apart.
@@ -121,6 +225,23 @@ func (s *journeysScreen) loadSaved(force bool) tea.Cmd {
 	}
 	return func() tea.Msg {
 		msg := savedSetupMsg{force: force}
+		msg.existing.known = true
+		for _, slug := range migrationTemplateSlugs {
+			if _, err := env.GetTemplate(ctx, slug); err == nil {
+				msg.existing.templates++
+			} else if !errors.Is(err, ascendkit.ErrNotFound) {
+				msg.existing.known = false
+			}
+		}
+		for _, name := range migrationJourneys {
+			j, err := env.GetJourney(ctx, name)
+			switch {
+			case err == nil:
+				msg.existing.journeys = append(msg.existing.journeys, importer.Created{ID: j.ID, Name: j.Name, Status: j.Status})
+			case !errors.Is(err, ascendkit.ErrNotFound):
+				msg.existing.known = false
+			}
+		}
 		for i, k := range journeyFieldSettings {
 			if v, ok, err := env.Setting(ctx, k); err == nil && ok {
 				msg.values[i] = v
@@ -290,6 +411,7 @@ var setupFieldNames = [numJourneyFields]string{fieldSender: "sender", fieldAppNa
 func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case savedSetupMsg:
+		s.existing = msg.existing
 		changed := false
 		for i, v := range msg.values {
 			v = strings.TrimSpace(v)
@@ -319,6 +441,8 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		r := msg.res
 		s.result, s.changed = &r, msg.changed
+		// Editing again (esc) finds them all there now.
+		s.existing = migrationState{known: true, templates: len(r.Templates), journeys: r.Journeys}
 		s.pc.post(journeysCreated{r})
 		return nil
 	case tea.KeyPressMsg:
@@ -408,7 +532,7 @@ func (s *journeysScreen) View() string {
 	// introduction, then the notes; the form and what is wrong stay.
 	parts := []viewPart{
 		{text: st.Heading.Render("Migration emails and journeys")},
-		{text: s.note("Creates 5 email templates and 2 draft journeys:") + "\n" +
+		{text: s.note(s.existing.formIntro()) + "\n" +
 			s.note("announcement (Day 0 → 3 → 7) and password reset (Day 1 → 4)."), drop: 3},
 		{text: "", drop: 4},
 		{text: strings.TrimSuffix(s.form.View(), "\n")},
@@ -489,9 +613,10 @@ func (s *journeysScreen) resultView() string {
 		return out + "\n" + pad + st.Dim.Render(id)
 	}
 	head := st.OK.Render("✓ Migration journeys ready")
-	draft := viewPart{text: st.Dim.Render(" (journeys stay in draft until you activate them)")}
+	note := draftNote(r.Journeys)
+	draft := viewPart{text: st.Dim.Render(" " + note)}
 	if lipgloss.Width(head+draft.text) > s.width {
-		draft = viewPart{text: s.note("(journeys stay in draft until you activate them)"), drop: 2}
+		draft = viewPart{text: s.note(note), drop: 2}
 	} else {
 		head, draft.text = head+draft.text, ""
 	}

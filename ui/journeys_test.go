@@ -74,8 +74,12 @@ func TestJourneysValidatesAndCreates(t *testing.T) {
 	if !strings.Contains(d.m.Summary(), "5 templates and 2 journeys created") {
 		t.Fatalf("summary:\n%s", d.m.Summary())
 	}
-	// Again: everything already exists.
-	d.press("esc", "ctrl+s")
+	// Again: everything already exists, as the form says.
+	d.press("esc")
+	if v := flatten(d.view()); !strings.Contains(v, "The 5 email templates exist; the 2 journeys exist (both in draft) and take this setup:") {
+		t.Fatalf("form after creating:\n%s", d.view())
+	}
+	d.press("ctrl+s")
 	d.waitFor("the second result", func(m Model) bool { return s.result != nil && len(fj.setups) == 2 })
 	d.mustSee("= already existed")
 	d.press("enter")
@@ -376,5 +380,50 @@ func TestJourneysSummaryCountsUpdatedJourneys(t *testing.T) {
 	d.mustSee("Migration announcement (changed: loginUrl)")
 	if sum := d.m.Summary(); !strings.Contains(sum, "0 templates and 0 journeys created (5 and 2 already existed); 1 existing journey updated with the new setup") {
 		t.Fatalf("summary:\n%s", sum)
+	}
+}
+
+// A second migration finds the journeys, the announcement active: the
+// form and the result say so instead of "draft journeys" and "stay in
+// draft until you activate them".
+func TestJourneysWordedFromTheirState(t *testing.T) {
+	env := newTestEnv(t)
+	seedJourneys(t, env, 5, completeSetup)
+	j := journeyIn(t, env, importer.JourneyAnnouncement)
+	if _, err := importer.Activate(context.Background(), env, j.ID, fixedNow); err != nil {
+		t.Fatal(err)
+	}
+	fj := &journeysRecorder{}
+	d := newDriver(t, testConfig(env, makeUsers(5)), 100, 30, fj.install)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 5}
+	d.send(navMsg{to: stateJourneys})
+	s := journeysOf(d)
+	d.waitFor("the state read", func(Model) bool { return s.existing.known })
+	v := flatten(d.view())
+	if strings.Contains(v, "draft journeys") || !strings.Contains(v, "The 5 email templates exist; the 2 journeys exist (announcement active, password reset in draft) and take this setup:") {
+		t.Fatalf("form:\n%s", d.view())
+	}
+	d.press("ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	v = flatten(d.view())
+	if strings.Contains(v, "journeys stay in draft") ||
+		!strings.Contains(v, "(Migration announcement already active (emails go out); Migration password reset stays in draft until you activate it)") {
+		t.Fatalf("result:\n%s", d.view())
+	}
+}
+
+func TestJourneysFormIntro(t *testing.T) {
+	for _, c := range []struct {
+		m    migrationState
+		want string
+	}{
+		{migrationState{}, "Creates 5 email templates and 2 draft journeys:"},
+		{migrationState{known: true}, "Creates 5 email templates and 2 draft journeys:"},
+		{migrationState{known: true, templates: 3, journeys: []importer.Created{{Name: importer.JourneyPasswordReset, Status: ascendkit.StatusPaused}}},
+			"Creates 2 email templates (3 exist); 1 journey is created in draft; 1 existing journey (password reset paused) takes this setup:"},
+	} {
+		if got := c.m.formIntro(); got != c.want {
+			t.Errorf("formIntro(%+v) = %q, want %q", c.m, got, c.want)
+		}
 	}
 }

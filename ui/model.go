@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -125,7 +126,10 @@ type session struct {
 	analysis    importer.Analysis // the settings preview's final analysis
 	previewOpts importer.Options  // options the preview ran with (no OnEvent)
 	entries     []importer.Entry  // duplicates and skips from the preview
-	providers   []string          // provider override (nil = detected)
+	// entriesFrom is the classification the entries came from: a canary
+	// or an import since has given the session another one.
+	entriesFrom *importer.Classified
+	providers   []string // provider override (nil = detected)
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
 	// includeBanned imports banned users with their ban kept, as the
@@ -163,7 +167,13 @@ type session struct {
 	// stopped and then run again continues, and the summary gives the
 	// session's total besides the last run's report.
 	runs []runWrites
+	// pending is the import started and not reported yet: the program
+	// may end (a panic, the terminal gone) before it reports.
+	pending *pendingImport
 }
+
+// pendingImport is an import in progress: what its batches wrote so far.
+type pendingImport struct{ written importer.UserCounts }
 
 // runWrites is what one import run wrote.
 type runWrites struct {
@@ -200,7 +210,7 @@ func (s *session) recordJourneys(r importer.JourneysResult) {
 // provider override, the duplicate decisions and the previews.
 func (s *session) resetForSource() {
 	s.previewGen++
-	s.preview, s.final, s.entries = nil, nil, nil
+	s.preview, s.final, s.entries, s.entriesFrom = nil, nil, nil, nil
 	s.analysis = importer.Analysis{}
 	s.previewOpts = importer.Options{}
 	s.previewStale = false
@@ -255,7 +265,7 @@ func (pc *programContext) runner() runFunc {
 			if open == nil {
 				return importer.Report{}, fmt.Errorf("passwords file: export files are not available")
 			}
-			pws, err := open(pwPath)
+			pws, err := openFile(ctx, open, pwPath)
 			if err != nil {
 				return importer.Report{}, fmt.Errorf("passwords file: %w", err)
 			}
@@ -273,6 +283,12 @@ func (pc *programContext) opener() openFunc {
 		if c.Kind == "file" {
 			if pc.cfg.OpenFile == nil {
 				return nil, fmt.Errorf("export files are not available")
+			}
+			// The run's goroutine races the open against its context.
+			if fi, err := os.Stat(c.Path); err == nil && !fi.IsDir() {
+				if err := regularFile(c.Path, fi); err != nil {
+					return nil, err
+				}
 			}
 			return pc.cfg.OpenFile(c.Path)
 		}
@@ -802,6 +818,9 @@ func (m Model) Summary() string {
 			b.WriteString("Import finished.\n")
 		}
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.resultSource))
+		if r.RunID != "" {
+			fmt.Fprintf(&b, "Run: %s (ascendkit import runs shows it)\n", termtext.Clean(r.RunID))
+		}
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		b.WriteString(s.sessionRunsLine())
@@ -822,6 +841,9 @@ func (m Model) Summary() string {
 		if len(nonZero(r.Events)) > 0 {
 			fmt.Fprintf(&b, "Events: %s\n", countList(r.Events))
 		}
+		if l := enrollLine(*r); l != "" {
+			b.WriteString(l + "\n")
+		}
 		switch {
 		case r.Phases.Settings && (s.settingsApplied || (!r.Interrupted && r.Error == "")):
 			fmt.Fprintf(&b, "Auth providers: %s\n", orNone(r.Settings.After))
@@ -831,9 +853,20 @@ func (m Model) Summary() string {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
-	} else if s.canariesStarted > len(s.canaries) {
+	}
+	switch {
+	case s.pending != nil:
+		// The program ended (a panic, the terminal gone) before the run
+		// reported: it was started, so it may have written.
+		b.WriteString("An import was under way when the program ended and did not report: what it wrote stays")
+		if n := s.pending.written.Imported + s.pending.written.Merged; n > 0 {
+			fmt.Fprintf(&b, " (at least %s written)", plural(n, "user", "users"))
+		}
+		b.WriteString(".\nSee ascendkit import runs for the run; run the import again to continue.\n")
+	case s.result != nil:
+	case s.canariesStarted > len(s.canaries):
 		b.WriteString("A canary run was stopped before it reported: what it wrote stays (see ascendkit import runs).\n")
-	} else if len(s.canaries) == 0 && (s.final != nil || s.preview != nil) {
+	case len(s.canaries) == 0 && (s.final != nil || s.preview != nil):
 		b.WriteString("No import was run: nothing was written.\n")
 	}
 	for _, id := range s.undone {
@@ -926,11 +959,21 @@ func orNone(ss []string) string {
 // Run runs the wizard on in/out until the person quits, and returns the
 // plain summary for the CLI to print.
 func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, error) {
-	m := New(cfg)
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	return run(New(cfg), nil, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+}
+
+// run runs m; started (tests) is given the program once it is built.
+func run(m Model, started func(*tea.Program), opts ...tea.ProgramOption) (string, error) {
+	p := tea.NewProgram(m, opts...)
+	if started != nil {
+		started(p)
+	}
 	final, err := p.Run()
 	fm, ok := final.(Model)
 	if !ok {
+		// A panic returns no model. The session and the screens are
+		// shared with the initial one (pc and the screens map), so the
+		// summary still tells what happened.
 		fm = m
 	}
 	fm.shutdown()
@@ -941,8 +984,14 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (string, 
 }
 
 // shutdown cancels whatever still runs and waits briefly for an import
-// to record its stop.
+// to record its stop, so the summary tells what it did.
 func (m Model) shutdown() {
+	for _, s := range m.screens {
+		if e, ok := s.(interface{ endForExit() }); ok {
+			e.endForExit()
+		}
+	}
+	m.pc.applyResults()
 	for _, s := range m.screens {
 		if c, ok := s.(closer); ok {
 			c.close()

@@ -86,6 +86,7 @@ func (s *progressScreen) Init() tea.Cmd {
 	opts := s.pc.runOptions(importer.ModeRun)
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
+	s.pc.post(importBegun{})
 	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
 }
 
@@ -118,6 +119,30 @@ func (s *progressScreen) SetSize(w, h int) {
 	bw := min(max(s.width-40, 10), 50)
 	s.usersBar.SetWidth(bw)
 	s.linksBar.SetWidth(bw)
+}
+
+// exitWait is how long the program's end waits for an import still in
+// progress to record its stop (it finishes the batch in flight).
+var exitWait = 15 * time.Second
+
+// endForExit is the program ending (a panic, the terminal gone) with the
+// import still in progress: it is stopped as ctrl+c would, and its report,
+// if it comes within exitWait, is posted as the session's result.
+func (s *progressScreen) endForExit() {
+	if !s.running() {
+		return
+	}
+	s.stopping = true
+	// Abandoned, not just stopped: nobody reads its events now, and
+	// the importer must not block on them before it records its stop.
+	s.run.abandon()
+	done, begun, ok := s.run.awaitEnd(exitWait)
+	switch {
+	case !begun:
+		s.pc.post(importNeverRan{})
+	case ok:
+		s.apply(importUpdateMsg{RunID: s.run.id, Done: true, Report: done.report, Err: done.err})
+	}
 }
 
 // askStop opens the stop dialog (esc or q during the import).
@@ -232,6 +257,7 @@ func (s *progressScreen) apply(msg importUpdateMsg) {
 		s.mergeCounts(msg.Batch.Counts)
 		s.links = msg.Batch.OAuthLinks
 		s.events = msg.Batch.Events
+		s.pc.post(importWrote{s.counts})
 	}
 	for _, e := range msg.Entries {
 		if e.Kind == "failed" {
@@ -431,6 +457,9 @@ func (s *progressScreen) summaryView() string {
 	b.WriteString(sideBySide(s.width, left, right.String()) + "\n\n")
 	b.WriteString(strings.Join(countLines(st, "Tags     ", r.Tags, s.width, false), "\n") + "\n")
 	b.WriteString(strings.Join(countLines(st, "Events   ", r.Events, s.width, false), "\n") + "\n")
+	if l := enrollLine(*r); l != "" {
+		b.WriteString(noticeText(st.Warning, l, s.width) + "\n")
+	}
 	switch {
 	case r.Phases.Settings && (s.settings != nil || !s.stoppedEarly()):
 		b.WriteString(st.Label.Render("Settings ") + orNone(r.Settings.After))

@@ -4,10 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
 )
 
@@ -617,4 +624,75 @@ func stopAfterBatch(d *driver) *progressScreen {
 	d.press("esc", "y")
 	d.waitFor("the stop", func(m Model) bool { return p.report != nil })
 	return p
+}
+
+// The program dying during the import (a panic Bubble Tea recovers from
+// returns no model) still ends with a summary of what happened: the run
+// is stopped, and its report, not "nothing was written", is given.
+func TestSummaryAfterPanicDuringImport(t *testing.T) {
+	for _, reports := range []bool{true, false} {
+		t.Run(fmt.Sprintf("reports=%v", reports), func(t *testing.T) {
+			env := newTestEnv(t)
+			cfg := testConfig(env, makeUsers(10))
+			var armed atomic.Bool
+			cfg.Now = func() time.Time {
+				if armed.CompareAndSwap(true, false) { // once
+					panic("test: the program dies during the import")
+				}
+				return fixedNow
+			}
+			m := New(cfg)
+			m.pc.runTick = func(int) tea.Cmd { return nil }
+			_, rep := runScript()
+			rep.RunID = "run_0000000000000000000000ab"
+			m.pc.runImporter = func(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts importer.Options) (importer.Report, error) {
+				half := importer.UserCounts{Fetched: 5, ToImport: 4, Imported: 4}
+				opts.OnEvent(importer.Started{Mode: importer.ModeRun, Source: "api", Total: 10})
+				opts.OnEvent(importer.BatchApplied{Counts: half})
+				// The next screen update panics.
+				armed.Store(true)
+				<-ctx.Done()
+				if !reports {
+					<-t.Context().Done() // never reports (stuck on a write)
+				}
+				r := rep
+				r.Users = half
+				r.Interrupted = true
+				return r, nil
+			}
+			m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
+			m.pc.sess.preview = &rep
+			// Bubble Tea prints the panic's stack to stderr: not here.
+			stderr := os.Stderr
+			if null, err := os.Open(os.DevNull); err == nil {
+				os.Stderr = null
+				defer func() { os.Stderr = stderr; null.Close() }()
+			}
+			in, inW := io.Pipe()
+			defer inW.Close()
+			exitWaitWas := exitWait
+			if !reports {
+				exitWait = 50 * time.Millisecond
+			}
+			defer func() { exitWait = exitWaitWas }()
+			sum, err := run(m, func(p *tea.Program) {
+				go p.Send(navMsg{to: stateProgress})
+			}, tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithoutSignalHandler())
+			if !errors.Is(err, tea.ErrProgramPanic) {
+				t.Fatalf("err %v, want the panic", err)
+			}
+			if strings.Contains(sum, "nothing was written") || strings.Contains(sum, "Nothing was changed") {
+				t.Fatalf("summary claims nothing was written:\n%s", sum)
+			}
+			want := []string{"Import interrupted", "Run: " + rep.RunID, "4 imported"}
+			if !reports {
+				want = []string{"An import was under way when the program ended", "ascendkit import runs"}
+			}
+			for _, w := range want {
+				if !strings.Contains(sum, w) {
+					t.Fatalf("summary lacks %q:\n%s", w, sum)
+				}
+			}
+		})
+	}
 }

@@ -62,6 +62,9 @@ type previewDone struct {
 	opts      importer.Options // without OnEvent
 	entries   []importer.Entry
 	providers []string
+	// classified is what the preview read (nil if it kept nothing): the
+	// entries are its rows.
+	classified *importer.Classified
 }
 
 func (r previewDone) apply(s *session) {
@@ -69,7 +72,7 @@ func (r previewDone) apply(s *session) {
 	s.preview = &r.report
 	s.analysis = r.analysis
 	s.previewOpts = r.opts
-	s.entries = r.entries
+	s.entries, s.entriesFrom = r.entries, r.classified
 	s.providers = r.providers
 }
 
@@ -129,10 +132,31 @@ func (settingsRan) apply(s *session) { s.settingsApplied = true }
 type importEnded struct{ report importer.Report }
 
 func (r importEnded) apply(s *session) {
+	s.pending = nil
 	s.result, s.resultSource = &r.report, s.source
 	u := r.report.Users
 	s.runs = append(s.runs, runWrites{id: r.report.RunID, imported: u.Imported, merged: u.Merged})
 }
+
+// importBegun: an import run is starting; until it reports, the summary
+// says it may have written.
+type importBegun struct{}
+
+func (importBegun) apply(s *session) { s.pending = &pendingImport{} }
+
+// importWrote: the import in progress wrote a batch (counts so far).
+type importWrote struct{ counts importer.UserCounts }
+
+func (r importWrote) apply(s *session) {
+	if s.pending != nil {
+		s.pending.written = r.counts
+	}
+}
+
+// importNeverRan: the program ended before the import's goroutine began.
+type importNeverRan struct{}
+
+func (importNeverRan) apply(s *session) { s.pending = nil }
 
 // previewOutdated: the import wrote to the environment, so the settings
 // preview's counts are out of date and the confirmation previews again.

@@ -39,8 +39,12 @@ type settingsScreen struct {
 	report  *importer.Report
 	err     string
 	wait    waitBanner // a pause of the Clerk client
-	begun   time.Time  // when the current read started
-	spinner spinner.Model
+	// from is the classification report counts (its read's, then a
+	// recount's); recountID the recount under way (0 for none).
+	from      *importer.Classified
+	recountID int
+	begun     time.Time // when the current read started
+	spinner   spinner.Model
 
 	// before is the environment's providers now (the importer merges into
 	// them, it never removes one).
@@ -113,6 +117,44 @@ func (s *settingsScreen) start() tea.Cmd {
 	var cmd tea.Cmd
 	s.run, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), s.opts)
 	return tea.Batch(cmd, s.spinner.Tick, s.pc.runTick(s.run.id))
+}
+
+// resume is the screen shown again (esc from the review): a canary or an
+// import since may have written to the environment, so the counts are
+// those of a recount from the session's classification, or of a new read
+// when there is none to trust.
+func (s *settingsScreen) resume() tea.Cmd {
+	if s.report == nil || s.running() {
+		return nil
+	}
+	c, written := s.pc.sess.classified, s.pc.sess.previewStale
+	switch {
+	case c == nil && (s.from != nil || written):
+		return s.start() // what the counts came from is out of date
+	case c == nil, c == s.from && !written:
+		return nil // nothing was written since the counts
+	}
+	opts := s.opts
+	opts.OnEvent = nil
+	s.recountID = nextRunID()
+	return recount(s.pc.base, s.recountID, s.pc.env, c, s.pc.sess.harmlessRuns, opts)
+}
+
+// applyRecount takes the recount's report: the counts the environment
+// gives now. A stale one (the environment changed since the read) reads
+// the source again.
+func (s *settingsScreen) applyRecount(msg recountMsg) tea.Cmd {
+	if msg.id != s.recountID {
+		return nil
+	}
+	s.recountID = 0
+	if msg.stale {
+		return s.start()
+	}
+	r := msg.report
+	s.report, s.counts, s.from = &r, r.Users, msg.c
+	s.before = r.Settings.Before
+	return nil
 }
 
 func (s *settingsScreen) close() {
@@ -189,6 +231,8 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 	case authSettingsMsg:
 		s.before = msg.providers
 		return nil
+	case recountMsg:
+		return s.applyRecount(msg)
 	case importUpdateMsg:
 		return s.run.follow(msg, &s.wait, s.pc.now(), s.apply)
 	case waitTickMsg:
@@ -284,7 +328,8 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 		s.before = r.Settings.Before
 		opts := s.opts
 		opts.OnEvent = nil
-		s.pc.post(previewDone{report: r, analysis: s.an, opts: opts, entries: s.entries, providers: s.runOverride()})
+		s.from = msg.Classified
+		s.pc.post(previewDone{report: r, analysis: s.an, opts: opts, entries: s.entries, providers: s.runOverride(), classified: msg.Classified})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -481,7 +482,7 @@ func (s *sourceScreen) verify() tea.Cmd {
 		if err != nil {
 			return verifyResultMsg{id: id, err: err}
 		}
-		src, err := cfg.OpenFile(path)
+		src, err := openFile(ctx, cfg.OpenFile, path)
 		if err != nil {
 			return verifyResultMsg{id: id, err: err}
 		}
@@ -509,22 +510,120 @@ func (s *sourceScreen) verify() tea.Cmd {
 }
 
 // statFile expands ~/ and checks that p is a file (what says what to
-// choose instead of a directory).
+// choose instead of a directory). A path that does not exist as typed
+// is tried as a terminal pastes a dragged file: shell-quoted or escaped.
 func statFile(p, what string) (string, error) {
-	path := p
-	if strings.HasPrefix(path, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, path[2:])
+	path := expandHome(p)
+	fi, err := os.Stat(path)
+	if err != nil {
+		if alt := droppedPath(p); alt != p {
+			if afi, aerr := os.Stat(expandHome(alt)); aerr == nil {
+				p, path, fi, err = alt, expandHome(alt), afi, nil
+			}
 		}
 	}
-	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
 	if fi.IsDir() {
 		return "", fmt.Errorf("%s is a directory: %s", p, what)
 	}
+	if err := regularFile(p, fi); err != nil {
+		return "", err
+	}
 	return path, nil
+}
+
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}
+
+// droppedPath undoes what terminals do to a file dragged onto them: they
+// paste its path single- or double-quoted ('/a/x.csv', with ' written
+// '\”), backslash-escaped (/a/dir\ with\ space/x.csv) or as a file://
+// URL. It is a few rules, not a shell: anything else is returned as is.
+func droppedPath(p string) string {
+	p = strings.TrimSpace(p)
+	if len(p) >= 2 {
+		switch q := p[0]; {
+		case q == '\'' && p[len(p)-1] == q:
+			return strings.ReplaceAll(p[1:len(p)-1], `'\''`, "'")
+		case q == '"' && p[len(p)-1] == q:
+			return unescape(p[1:len(p)-1], `"\$`+"`")
+		}
+	}
+	if u, err := url.Parse(p); err == nil && u.Scheme == "file" && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
+		return u.Path
+	}
+	return unescape(p, "")
+}
+
+// unescape drops the backslash before a character (any, or only those
+// of only).
+func unescape(s, only string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (only == "" || strings.IndexByte(only, s[i+1]) >= 0) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// regularFile refuses a pipe or a device, as the CLI's import run does:
+// the wizard reads the file more than once, and opening a pipe with no
+// writer blocks.
+func regularFile(p string, fi os.FileInfo) error {
+	if fi.Mode().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%s is not a regular file (a pipe or a device): the wizard reads it more than once, "+
+		"to check it, to preview and to import, so save it to a file first", p)
+}
+
+// openFile opens an export file chosen before: it is checked again (it
+// may have been replaced by a pipe since), and the open gives up when
+// ctx ends.
+func openFile(ctx context.Context, open func(string) (clerk.Source, error), path string) (clerk.Source, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		if err := regularFile(path, fi); err != nil {
+			return nil, err
+		}
+	}
+	return openCancelable(ctx, func() (clerk.Source, error) { return open(path) })
+}
+
+// openCancelable runs open in its own goroutine and returns when ctx ends
+// first: an open may block (a pipe with no writer, a hung network mount),
+// and a stop or ctrl+c must not wait for it. A source that opens after
+// that is closed.
+func openCancelable(ctx context.Context, open func() (clerk.Source, error)) (clerk.Source, error) {
+	type opened struct {
+		src clerk.Source
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		src, err := open()
+		ch <- opened{src, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.src, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.src != nil {
+				o.src.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // checkPasswordsFile reads the start of the passwords file, as the
@@ -539,7 +638,7 @@ func checkPasswordsFile(ctx context.Context, open func(string) (clerk.Source, er
 	if err != nil {
 		return "", fmt.Errorf("passwords file: %w", err)
 	}
-	src, err := open(path)
+	src, err := openFile(ctx, open, path)
 	if err != nil {
 		return "", fmt.Errorf("passwords file: %w", err)
 	}
