@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 )
@@ -13,12 +14,18 @@ import (
 // BenchmarkRerunPreview previews again, with a passwords file, an export
 // of N users a run imported: every user is already imported, so what a
 // re-run reads of them (usernames, bans, digests not stored) is what it
-// measures. Run it with scripts/bench.sh or -bench RerunPreview.
+// measures, on SQLite and (with ASCENDKIT_TEST_POSTGRES) PostgreSQL,
+// where each query is a round trip. Run it with -bench RerunPreview.
 func BenchmarkRerunPreview(b *testing.B) {
 	const n = 50_000
 	path := filepath.Join(b.TempDir(), "clerk.json")
 	writeExport(b, path, n)
-	env, err := ascendkit.Open("local:" + filepath.Join(b.TempDir(), "env.db"))
+	b.Run("sqlite", func(b *testing.B) { benchRerunPreview(b, path, n, "local:"+filepath.Join(b.TempDir(), "env.db")) })
+	b.Run("postgres", func(b *testing.B) { benchRerunPreview(b, path, n, pgtest.Target(b)) })
+}
+
+func benchRerunPreview(b *testing.B, path string, n int, target string) {
+	env, err := ascendkit.Open(target)
 	if err != nil {
 		b.Fatal(err)
 	}
