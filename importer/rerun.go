@@ -134,7 +134,7 @@ func (r *runner) banNotApplied(e Entry, u *clerk.User, existing ascendkit.Match)
 // linked to another user (the import left the link out as a conflict,
 // or it moved in AscendKit since), and, for a user merged into (one who
 // existed before the import: a merge fills only what they lack), a
-// username of their own.
+// username of their own, one no merge set.
 func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink map[string]ascendkit.Match) ([]string, error) {
 	var out []string
 	em, ok := byEmail[m.email]
@@ -147,8 +147,8 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if emailDiffers {
 			out = append(out, fmt.Sprintf("sign-in email: AscendKit has %s, Clerk has %s", st.Email, m.email))
 		}
-		merged := st.ImportRun == ""
-		if st.Username != m.user.User.Username && !(merged && st.Username != "") {
+		ownName := st.ImportRun == "" && st.Username != "" && st.MergedUsername == ""
+		if st.Username != m.user.User.Username && !ownName {
 			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
 		}
 	}

@@ -183,3 +183,34 @@ func testRerunMergedDigestAdvice(t *testing.T, openEnv func(*testing.T) ascendki
 		t.Fatalf("entries %+v", got)
 	}
 }
+
+// TestRerunMergedFilledUsernameCompared: Carol signed up with no
+// username; Day 1 merged her Clerk user, filling "bob". By Day 2 Clerk
+// says "bobby": the username the import wrote differs, and is said.
+func TestRerunMergedFilledUsernameCompared(t *testing.T) {
+	eachBackend(t, testRerunMergedFilledUsernameCompared)
+}
+
+func testRerunMergedFilledUsernameCompared(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedWith(t, env, ascendkit.ImportedUser{User: ascendkit.User{Email: "carol@example.com", EmailVerified: true, CreatedAt: now}, Source: "signup", SourceID: "s-c"})
+	carol := func(name string) func() clerk.Source {
+		return func() clerk.Source {
+			return newSource(5, mkUser("user_carol", "carol@example.com", func(u *clerk.User) { u.Username = strp(name) }))
+		}
+	}
+	opts := Options{OnDuplicate: PolicyMerge}
+	if d1 := run(t, carol("bob")(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge}); d1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	if rep, _ := previewAndRun(t, carol("bob"), env, opts); rep.ChangedSinceImport != 0 {
+		t.Fatalf("unchanged: changed %d (warnings %q)", rep.ChangedSinceImport, rep.Warnings)
+	}
+	rc := recounted(t, carol("bobby")(), env, opts)
+	rep, entries := previewAndRun(t, carol("bobby"), env, opts)
+	got := entriesOf(entries, "user_carol", ReasonChangedInSource)
+	if rep.ChangedSinceImport != 1 || rc.ChangedSinceImport != 1 || len(got) != 1 ||
+		!strings.Contains(got[0].Detail, `username: AscendKit has "bob", Clerk has "bobby"`) {
+		t.Fatalf("changed %d, recount %d, entries %+v", rep.ChangedSinceImport, rc.ChangedSinceImport, got)
+	}
+}

@@ -206,6 +206,10 @@ type UserState struct {
 	// HasDigest is whether a password digest is stored for the user (the
 	// digest itself is not read).
 	HasDigest bool
+	// MergedUsername is the username a merge into the user set, as they
+	// had none ("" when no merge did): a merge fills only what a user
+	// lacks, so any other username of theirs is their own.
+	MergedUsername string
 }
 
 // UserFilter narrows ListUsers.

@@ -293,8 +293,14 @@ func testUserStates(t *testing.T, be Backend) {
 	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{kept, unsupported}})
 	apply(t, l, ascendkit.ImportBatch{RunID: "r2", Merge: []ascendkit.Merge{{Email: "user1@example.com", Source: "clerk", SourceID: "user_x",
 		ImportMeta: map[string]any{"source": "clerk", "sourceId": "user_x"}, Fill: ascendkit.User{Username: "x"}}}})
+	// A user with a username of their own: the merge fills none.
+	own := imported(7)
+	own.Source, own.SourceID, own.User.Username = "signup", "s7", "seven"
+	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{own}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "r3", Merge: []ascendkit.Merge{{Email: "user7@example.com", Source: "clerk", SourceID: "user_y",
+		Fill: ascendkit.User{Username: "y", ExternalID: "ext-y"}}}})
 	var ids []string
-	for _, e := range []string{"user1@example.com", "user5@example.com", "user6@example.com"} {
+	for _, e := range []string{"user1@example.com", "user5@example.com", "user6@example.com", "user7@example.com"} {
 		u, err := l.GetUser(ctx, e)
 		if err != nil {
 			t.Fatal(err)
@@ -306,9 +312,10 @@ func testUserStates(t *testing.T, be Backend) {
 		t.Fatal(err)
 	}
 	want := []ascendkit.UserState{
-		{UserID: ids[0], Email: "user1@example.com", Username: "x", ImportSource: "clerk", ImportSourceID: "user_x"},
+		{UserID: ids[0], Email: "user1@example.com", Username: "x", ImportSource: "clerk", ImportSourceID: "user_x", MergedUsername: "x"},
 		{UserID: ids[1], Email: "user5@example.com", Username: "five", ImportRun: "r", ImportSource: "clerk", ImportSourceID: "user_5", HasDigest: true},
 		{UserID: ids[2], Email: "user6@example.com", Banned: true, ImportRun: "r"},
+		{UserID: ids[3], Email: "user7@example.com", Username: "seven", ImportSourceID: "user_7"},
 	}
 	if len(got) != len(want) {
 		t.Errorf("states of %d users, want %d: %+v", len(got), len(want), got)

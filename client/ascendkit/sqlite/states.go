@@ -11,11 +11,15 @@ import (
 
 // stateColumns are the columns of an ascendkit.UserState, of users u.
 // metadata.import's fields are read only where they are strings, as the
-// importer reads them; the digest is only tested, never read.
+// importer reads them; the digest is only tested, never read; the
+// username a merge filled is in the identity fields it recorded for undo.
 const stateColumns = `u.id, u.email, u.username, u.banned, u.import_run,
 	CASE json_type(u.metadata, '$.import.source') WHEN 'text' THEN json_extract(u.metadata, '$.import.source') ELSE '' END,
 	CASE json_type(u.metadata, '$.import.sourceId') WHEN 'text' THEN json_extract(u.metadata, '$.import.sourceId') ELSE '' END,
-	EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> '')`
+	EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
+	COALESCE((SELECT json_extract(c.after, '$.username') FROM import_merge_changes c
+		WHERE c.user_id = u.id AND c.kind = 'fields' AND json_extract(c.before, '$.username') = ''
+			AND json_extract(c.after, '$.username') <> '' LIMIT 1), '')`
 
 // statesSQL reads the states of the ids given as one JSON array, a key
 // probe each, as the lookups do (see sourceIDsSQL).
@@ -54,7 +58,7 @@ func scanStates(rows *sql.Rows, out map[string]ascendkit.UserState) error {
 	for rows.Next() {
 		var s ascendkit.UserState
 		if err := rows.Scan(&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
-			&s.ImportSource, &s.ImportSourceID, &s.HasDigest); err != nil {
+			&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername); err != nil {
 			rows.Close()
 			return err
 		}
