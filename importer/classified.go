@@ -221,6 +221,21 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	if err != nil {
 		return err
 	}
+	// The states the checks read, at once (those the page read are kept).
+	var reads []string
+	for i, at := range users {
+		if mt, ok := byID[out[at].ID]; ok {
+			if rerunReads(&ms[i], us[i], mt, byEmail) {
+				reads = append(reads, mt.UserID)
+			}
+		}
+		if em, ok := byEmail[out[at].Email]; ok && mergeCheckReads(ms[i].user.User.EmailVerified, em) {
+			reads = append(reads, em.UserID)
+		}
+	}
+	if err := r.loadStates(reads); err != nil {
+		return err
+	}
 	for i, at := range users {
 		m := &ms[i]
 		cr := &out[at]
@@ -610,12 +625,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 				rep.ChangedSinceImport++
 			}
 			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
-				p := &rep.Passwords
-				p.AlreadyImported++
-				if cr.DigestRun != "" && !slices.Contains(p.AlreadyImportedRuns, cr.DigestRun) {
-					p.AlreadyImportedRuns = append(p.AlreadyImportedRuns, cr.DigestRun)
-					slices.Sort(p.AlreadyImportedRuns)
-				}
+				countNotStored(&rep.Passwords, cr.DigestRun)
 			}
 		case cr.ByEmail:
 			reason = ReasonEmailExists

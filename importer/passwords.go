@@ -62,6 +62,11 @@ type PasswordReport struct {
 	// stored only when a user is created (ReasonPasswordAlreadyImported
 	// entries); AlreadyImportedRuns are the runs that created them.
 	AlreadyImported int `json:"alreadyImported"`
+	// AlreadyMerged counts users an earlier run merged into a user who
+	// existed before the import, who have a digest in this import: not
+	// stored either, as a merge never sets a password, nor would an undo
+	// and a new import store it (the same entries).
+	AlreadyMerged int `json:"alreadyMerged,omitempty"`
 	// Repeated counts records of the passwords file whose id an earlier
 	// record has, with another digest: the first is kept (entries
 	// ReasonPasswordRepeated).

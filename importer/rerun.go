@@ -24,21 +24,58 @@ const (
 	ReasonChangedInSource = "changed_since_import"
 )
 
-// pageState is the environment's password state of a user found by
-// Clerk id, asked at most once a page (classify and page both need it).
-func (r *runner) passwordState(userID string) (ascendkit.PasswordState, error) {
-	if st, ok := r.pwStates[userID]; ok {
-		return st, nil
+// loadStates reads, in one query, the environment's states of the users
+// ids (usr_ ids) this page has not read yet: the checks below read them
+// for many users of a page, and a read each (GetUser, PasswordState) cost
+// a few queries a user, a round trip each on PostgreSQL. A user gone
+// meanwhile reads as absent. They are kept for the page only.
+func (r *runner) loadStates(ids []string) error {
+	var missing []string
+	for _, id := range ids {
+		if _, ok := r.states[id]; !ok {
+			missing = append(missing, id)
+		}
 	}
-	st, err := r.env.PasswordState(r.ctx, userID)
+	if len(missing) == 0 {
+		return nil
+	}
+	got, err := r.env.UserStates(r.ctx, missing)
 	if err != nil {
-		return st, fmt.Errorf("reading the password of %s: %w", userID, err)
+		return fmt.Errorf("reading the users an earlier import wrote: %w", err)
 	}
-	if r.pwStates == nil {
-		r.pwStates = map[string]ascendkit.PasswordState{}
+	if r.states == nil {
+		r.states = make(map[string]ascendkit.UserState, len(missing))
 	}
-	r.pwStates[userID] = st
-	return st, nil
+	for _, id := range missing {
+		r.states[id] = got[id] // the zero state, UserID "", for a user gone
+	}
+	return nil
+}
+
+// state is the environment's state of user id (loadStates reads it, with
+// the rest of its page, unless done already); ok is false for no user.
+func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
+	if err := r.loadStates([]string{id}); err != nil {
+		return st, false, err
+	}
+	st = r.states[id]
+	return st, st.UserID != "", nil
+}
+
+// rerunReads reports whether the checks of a user an earlier run
+// imported (existing) read their state: a digest here (digestNotStored),
+// a ban (banUnapplied), a username or an address that no longer finds
+// them (changes). The page reads the states of all such users at once.
+func rerunReads(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
+	em, ok := byEmail[m.email]
+	return (m.user.Password != nil && m.user.Password.Digest != "") || u.Banned ||
+		m.user.User.Username != "" || !ok || em.UserID != existing.UserID
+}
+
+// mergeCheckReads reports whether mergedWithOther reads the state of the
+// user of the environment with the address (existing).
+func mergeCheckReads(verified bool, existing ascendkit.Match) bool {
+	return existing.RunID == "" && verified && existing.EmailVerified
 }
 
 // mergedWithOther is the Clerk id of another Clerk user an earlier import
@@ -48,38 +85,17 @@ func (r *runner) passwordState(userID string) (ascendkit.PasswordState, error) {
 // up in AscendKit (no import created it) and both sides have the address
 // verified.
 func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (string, error) {
-	if existing.RunID != "" || !verified || !existing.EmailVerified {
+	if !mergeCheckReads(verified, existing) {
 		return "", nil
 	}
-	eu, err := r.envUser(existing.UserID)
-	if err != nil {
+	st, ok, err := r.state(existing.UserID)
+	if err != nil || !ok || st.ImportSource != SourceClerk {
 		return "", err
 	}
-	imp, _ := eu.Metadata["import"].(map[string]any)
-	if src, _ := imp["source"].(string); src != SourceClerk {
-		return "", nil
-	}
-	if other, _ := imp["sourceId"].(string); other != "" && other != id {
+	if other := st.ImportSourceID; other != "" && other != id {
 		return other, nil
 	}
 	return "", nil
-}
-
-// envUser is the environment's user found by Clerk id, read at most once
-// a page (classify and page both need it).
-func (r *runner) envUser(userID string) (ascendkit.User, error) {
-	if u, ok := r.envUsers[userID]; ok {
-		return u, nil
-	}
-	u, err := r.env.GetUser(r.ctx, userID)
-	if err != nil {
-		return u, fmt.Errorf("reading user %s: %w", userID, err)
-	}
-	if r.envUsers == nil {
-		r.envUsers = map[string]ascendkit.User{}
-	}
-	r.envUsers[userID] = u
-	return u, nil
 }
 
 // banUnapplied reports a user Clerk bans whom an earlier run imported
@@ -88,8 +104,8 @@ func (r *runner) banUnapplied(u *clerk.User, existing ascendkit.Match) (bool, er
 	if !u.Banned {
 		return false, nil
 	}
-	eu, err := r.envUser(existing.UserID)
-	return err == nil && !eu.Banned, err
+	st, ok, err := r.state(existing.UserID)
+	return ok && !st.Banned, err
 }
 
 // banNotApplied counts and lists a user Clerk now bans whom an earlier run
@@ -108,40 +124,48 @@ func (r *runner) banNotApplied(e Entry, u *clerk.User, existing ascendkit.Match)
 
 // changes says what of a user an earlier run imported (existing) differs
 // between the environment and the source now: the sign-in email, the
-// username, OAuth accounts not linked to them. byEmail and byLink are the
-// page's lookups. The environment's user is read only when the address
-// differs or Clerk has a username (a username dropped in Clerk goes
-// unseen): reading every user of a re-run would cost a query each.
+// username, OAuth accounts linked to nobody. byEmail and byLink are the
+// page's lookups. The state is read only when the address differs or
+// Clerk has a username (a username dropped in Clerk goes unseen). The
+// source and the environment differ: Clerk changed, or the user was
+// changed in AscendKit since; which, neither side says.
+//
+// What the import did not write is no difference: an OAuth account
+// linked to another user (the import left the link out as a conflict,
+// or it moved in AscendKit since), and, for a user merged into (one who
+// existed before the import: a merge fills only what they lack), a
+// username of their own, one no merge set.
 func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink map[string]ascendkit.Match) ([]string, error) {
 	var out []string
 	em, ok := byEmail[m.email]
 	emailDiffers := !ok || em.UserID != existing.UserID
 	if emailDiffers || m.user.User.Username != "" {
-		eu, err := r.envUser(existing.UserID)
-		if err != nil {
+		st, found, err := r.state(existing.UserID)
+		if err != nil || !found {
 			return nil, err
 		}
 		if emailDiffers {
-			out = append(out, fmt.Sprintf("sign-in email: AscendKit has %s, Clerk has %s", eu.Email, m.email))
+			out = append(out, fmt.Sprintf("sign-in email: AscendKit has %s, Clerk has %s", st.Email, m.email))
 		}
-		if eu.Username != m.user.User.Username {
-			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(eu.Username), quoteCut(m.user.User.Username)))
+		ownName := st.ImportRun == "" && st.Username != "" && st.MergedUsername == ""
+		if st.Username != m.user.User.Username && !ownName {
+			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
 		}
 	}
 	for _, l := range m.user.User.OAuthLinks {
-		if owner, ok := byLink[ascendkit.LinkKey(l.Provider, l.ProviderUserID)]; !ok || owner.UserID != existing.UserID {
-			out = append(out, fmt.Sprintf("%s account %s is not linked to them", l.Provider, quoteCut(l.ProviderUserID)))
+		if _, ok := byLink[ascendkit.LinkKey(l.Provider, l.ProviderUserID)]; !ok {
+			out = append(out, fmt.Sprintf("%s account %s is linked to nobody", l.Provider, quoteCut(l.ProviderUserID)))
 		}
 	}
 	return out, nil
 }
 
 // changedSinceImport counts and lists a user an earlier run imported who
-// has changed in Clerk since (changes): a re-run leaves them as they are.
+// differs from the source now (changes): a re-run leaves them as they are.
 func (r *runner) changedSinceImport(e Entry, diffs []string) {
 	r.report.ChangedSinceImport++
 	e.Reason, e.Policy = ReasonChangedInSource, ""
-	e.Detail = "changed in Clerk since an earlier run imported this user; AscendKit keeps what it has (" + strings.Join(diffs, "; ") + ")"
+	e.Detail = "Clerk and AscendKit differ for this user an earlier run imported (changed in Clerk, or in AscendKit, since); AscendKit keeps what it has (" + strings.Join(diffs, "; ") + ")"
 	r.warn(e)
 }
 
@@ -153,31 +177,43 @@ func (r *runner) digestNotStored(m *mapped, existing ascendkit.Match) (bool, str
 	if m.user.Password == nil || m.user.Password.Digest == "" {
 		return false, "", nil
 	}
-	st, err := r.passwordState(existing.UserID)
-	if err != nil {
+	st, ok, err := r.state(existing.UserID)
+	if err != nil || !ok {
 		return false, "", err
 	}
-	return st.Digest == "", st.ImportRun, nil
+	return !st.HasDigest, st.ImportRun, nil
 }
 
 // alreadyImportedPassword counts and lists a digest not stored for a user
 // an earlier run imported (see digestNotStored); run is the run that
-// created them.
+// created them, "" for a user merged into, counted apart: no undo and
+// import again stores their digest, the import would merge again.
 func (r *runner) alreadyImportedPassword(e Entry, run string) {
-	p := &r.report.Passwords
-	p.AlreadyImported++
-	if run != "" && !slices.Contains(p.AlreadyImportedRuns, run) {
-		p.AlreadyImportedRuns = append(p.AlreadyImportedRuns, run)
-		slices.Sort(p.AlreadyImportedRuns)
-	}
+	countNotStored(&r.report.Passwords, run)
 	e.Reason, e.ExistingUserID, e.Policy = ReasonPasswordAlreadyImported, "", ""
 	if run == "" {
-		e.Detail = "a password digest is here for this user, but they were merged into an AscendKit user who existed before the import, and a merge never sets a password: not stored (the user keeps their own)"
+		e.Detail = "a password digest is here for this user, but an earlier run merged them into an AscendKit user who existed before the import, and a merge never sets a password: not stored. " +
+			"They sign in as they did in AscendKit before; if they had no password there, they need a password reset"
 	} else {
 		e.Detail = fmt.Sprintf("a password digest is here for this user, but run %s imported them without one, and a digest is stored only when the user is created: not stored. "+
 			"To keep it, undo that run (ascendkit import undo %s) and import again with --passwords", run, run)
 	}
 	r.warn(e)
+}
+
+// countNotStored counts a digest not stored for a user an earlier run
+// created (run) or merged into (run ""); runner.page and the recount
+// both count with it.
+func countNotStored(p *PasswordReport, run string) {
+	if run == "" {
+		p.AlreadyMerged++
+		return
+	}
+	p.AlreadyImported++
+	if !slices.Contains(p.AlreadyImportedRuns, run) {
+		p.AlreadyImportedRuns = append(p.AlreadyImportedRuns, run)
+		slices.Sort(p.AlreadyImportedRuns)
+	}
 }
 
 // alreadyImportedWarnings are the warnings about users an earlier run
@@ -193,9 +229,9 @@ func alreadyImportedWarnings(rep *Report) []string {
 	}
 	if n := rep.ChangedSinceImport; n > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s changed in Clerk since (sign-in email, username or OAuth accounts): a re-run changes no user it imported, so AscendKit keeps what it has and they sign in with that (listed in --entries as %s, with what differs). "+
-				"To apply the changes, edit the users in AscendKit, or undo the run that created them and import again.",
-			countUsers(n, "", "imported by an earlier run has", "imported by an earlier run have"), ReasonChangedInSource))
+			"%s from Clerk now (sign-in email, username or OAuth accounts), changed in Clerk or in AscendKit since: a re-run changes no user it imported, so AscendKit keeps what it has and they sign in with that (listed in --entries as %s, with what differs). "+
+				"Where Clerk is right, edit the users in AscendKit, or undo the run that imported them and import again.",
+			countUsers(n, "", "imported by an earlier run differs", "imported by an earlier run differ"), ReasonChangedInSource))
 	}
 	if n := rep.Passwords.AlreadyImported; n > 0 {
 		undo := "undo the run that created them (named in --entries)"
@@ -208,6 +244,12 @@ func alreadyImportedWarnings(rep *Report) []string {
 			"%s imported by an earlier run without a password digest, which this import has: a digest is stored only when the user is created, so theirs is not stored and their Clerk password does not sign them in (listed in --entries as %s). "+
 				"To keep their passwords, %s and import again with --passwords.",
 			countUsers(n, "", "was", "were"), ReasonPasswordAlreadyImported, undo))
+	}
+	if n := rep.Passwords.AlreadyMerged; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s merged by an earlier run into an AscendKit user who existed before the import, with a password digest in this import: a merge never sets a password, so the digest is not stored and Clerk passwords do not sign them in (listed in --entries as %s). "+
+				"They sign in as they did in AscendKit before; those without a password there need a password reset. Importing again would merge again, storing no digest either.",
+			countUsers(n, "", "was", "were"), ReasonPasswordAlreadyImported))
 	}
 	return out
 }

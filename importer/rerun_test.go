@@ -319,7 +319,7 @@ func testChangedSinceImport(t *testing.T, openEnv func(*testing.T) ascendkit.Env
 	rep, entries := previewAndRun(t, main, env, Options{})
 	for _, r := range []Report{rep, rc} {
 		if r.ChangedSinceImport != 3 || !slices.ContainsFunc(r.Warnings, func(w string) bool {
-			return strings.Contains(w, "3 users imported by an earlier run have changed in Clerk since")
+			return strings.Contains(w, "3 users imported by an earlier run differ from Clerk now")
 		}) {
 			t.Fatalf("changedSinceImport %d, warnings %q", r.ChangedSinceImport, r.Warnings)
 		}

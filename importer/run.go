@@ -82,10 +82,8 @@ type runner struct {
 	// held are the users sawUser held back, placed at the end of the
 	// source (see placeHeld); nil until the first.
 	held *heldStore[heldUser]
-	// pwStates are the password states read for this page (passwordState).
-	pwStates map[string]ascendkit.PasswordState
-	// envUsers are the users read for this page (envUser).
-	envUsers map[string]ascendkit.User
+	// states are the environment's users read for this page (loadStates).
+	states map[string]ascendkit.UserState
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -290,7 +288,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	if err != nil {
 		return err
 	}
-	r.pwStates, r.envUsers = nil, nil
+	r.states = nil
 	r.resolvePasswords(recs, pw)
 	for _, rec := range recs {
 		r.fetched++
@@ -348,6 +346,21 @@ func (r *runner) page(recs []clerk.Record) error {
 	byLink, err := r.env.LookupLinks(r.ctx, links)
 	if err != nil {
 		return fmt.Errorf("looking up OAuth accounts: %w", err)
+	}
+	// The states the checks below read, at once for the page.
+	var reads []string
+	for _, it := range items {
+		u := it.rec.User
+		if mt, ok := byID[u.ID]; ok && mt.RunID != r.runID {
+			if rerunReads(&it.m, u, mt, byEmail) {
+				reads = append(reads, mt.UserID)
+			}
+		} else if em, ok := byEmail[it.m.email]; ok && em.RunID != r.runID && mergeCheckReads(it.m.user.User.EmailVerified, em) {
+			reads = append(reads, em.UserID)
+		}
+	}
+	if err := r.loadStates(reads); err != nil {
+		return err
 	}
 	if err := r.cls.classify(r, recs, pw); err != nil {
 		return fmt.Errorf("classifying: %w", err)

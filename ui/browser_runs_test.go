@@ -32,6 +32,17 @@ func (m mergedBefore) GetUser(ctx context.Context, idOrEmail string) (ascendkit.
 	return u, err
 }
 
+// UserStates hides metadata.import as GetUser does: the importer reads
+// it there, for a page at once.
+func (m mergedBefore) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
+	found, err := m.Environment.UserStates(ctx, ids)
+	for k, v := range found {
+		v.ImportSource, v.ImportSourceID = "", ""
+		found[k] = v
+	}
+	return found, err
+}
+
 // twoRuns imports ada, bob and carol (the first run), then merges a second
 // Clerk user with ada's email into the ada the first run created (the
 // second run, as an earlier version did: see mergedBefore): undoing the

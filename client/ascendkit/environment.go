@@ -188,6 +188,30 @@ type Match struct {
 	EmailVerified bool
 }
 
+// UserState is what an importer compares of a user it found (by source
+// id or address) with the source: read for a page of users at once
+// (UserStates) rather than a GetUser and a PasswordState each.
+type UserState struct {
+	UserID   string
+	Email    string
+	Username string
+	Banned   bool
+	// ImportRun is the import run that created the user ("" when the
+	// user existed before any import and was merged into).
+	ImportRun string
+	// ImportSource and ImportSourceID are the user's metadata.import
+	// source and sourceId, where they are strings ("" otherwise): the
+	// import that created the user or first merged into them.
+	ImportSource, ImportSourceID string
+	// HasDigest is whether a password digest is stored for the user (the
+	// digest itself is not read).
+	HasDigest bool
+	// MergedUsername is the username a merge into the user set, as they
+	// had none ("" when no merge did): a merge fills only what a user
+	// lacks, so any other username of theirs is their own.
+	MergedUsername string
+}
+
 // UserFilter narrows ListUsers.
 type UserFilter struct {
 	Tag   string
@@ -380,4 +404,8 @@ type Environment interface {
 	UndoRun(ctx context.Context, runID string, force bool, at time.Time) (UndoPlan, error)
 	// PasswordState returns what is known of a user's carried-over password.
 	PasswordState(ctx context.Context, idOrEmail string) (PasswordState, error)
+	// UserStates returns the states of the users with the given usr_ ids,
+	// keyed by id; ids of no user are absent. It reads them all in one
+	// query (a few for keys a backend cannot pass as one parameter).
+	UserStates(ctx context.Context, ids []string) (map[string]UserState, error)
 }

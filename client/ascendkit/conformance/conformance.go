@@ -107,6 +107,7 @@ func Run(t *testing.T, be Backend) {
 		{"DeadRunCannotWriteOrFinish", testDeadRunCannotWriteOrFinish},
 		{"LiveProcessOutlivesItsHeartbeat", testLiveProcessOutlivesItsHeartbeat},
 		{"PasswordStateAndRedaction", testPasswordStateAndRedaction},
+		{"UserStates", testUserStates},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},
 		{"ActivationDuringImport", testActivationDuringImport},

@@ -274,3 +274,64 @@ func testLeftoverRunWithoutHeartbeatBlocksNoUndo(t *testing.T, be Backend) {
 		t.Fatalf("undo beside a heartbeat-less leftover: %v", err)
 	}
 }
+
+// UserStates reads for many users at once what GetUser and PasswordState
+// read one by one: a created user with a digest, one whose hasher was not
+// supported (no digest) and banned, a user merged into, and ids of no
+// user, one JSON could not carry.
+func testUserStates(t *testing.T, be Backend) {
+	l := be.Open(t)
+	baseline(t, l)
+	kept := imported(5)
+	kept.User.Username = "five"
+	kept.User.Metadata = map[string]any{"import": map[string]any{"source": "clerk", "sourceId": "user_5"}}
+	kept.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "SECRET-DIGEST"}
+	unsupported := imported(6)
+	unsupported.User.Banned = true
+	unsupported.User.Metadata = map[string]any{"import": map[string]any{"source": 7, "sourceId": []any{"x"}}}
+	unsupported.Password = &ascendkit.Password{Hasher: "md5"}
+	apply(t, l, ascendkit.ImportBatch{RunID: "r", Create: []ascendkit.ImportedUser{kept, unsupported}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "r2", Merge: []ascendkit.Merge{{Email: "user1@example.com", Source: "clerk", SourceID: "user_x",
+		ImportMeta: map[string]any{"source": "clerk", "sourceId": "user_x"}, Fill: ascendkit.User{Username: "x"}}}})
+	// A user with a username of their own: the merge fills none.
+	own := imported(7)
+	own.Source, own.SourceID, own.User.Username = "signup", "s7", "seven"
+	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{own}})
+	apply(t, l, ascendkit.ImportBatch{RunID: "r3", Merge: []ascendkit.Merge{{Email: "user7@example.com", Source: "clerk", SourceID: "user_y",
+		Fill: ascendkit.User{Username: "y", ExternalID: "ext-y"}}}})
+	var ids []string
+	for _, e := range []string{"user1@example.com", "user5@example.com", "user6@example.com", "user7@example.com"} {
+		u, err := l.GetUser(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	got, err := l.UserStates(ctx, append(ids, ids[1], "usr_nobody", "usr_\x01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ascendkit.UserState{
+		{UserID: ids[0], Email: "user1@example.com", Username: "x", ImportSource: "clerk", ImportSourceID: "user_x", MergedUsername: "x"},
+		{UserID: ids[1], Email: "user5@example.com", Username: "five", ImportRun: "r", ImportSource: "clerk", ImportSourceID: "user_5", HasDigest: true},
+		{UserID: ids[2], Email: "user6@example.com", Banned: true, ImportRun: "r"},
+		{UserID: ids[3], Email: "user7@example.com", Username: "seven", ImportSourceID: "user_7"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("states of %d users, want %d: %+v", len(got), len(want), got)
+	}
+	for _, w := range want {
+		if g := got[w.UserID]; g != w {
+			t.Errorf("state\n got %+v\nwant %+v", g, w)
+		}
+		// The same as the one-user reads say.
+		u, _ := l.GetUser(ctx, w.UserID)
+		st, _ := l.PasswordState(ctx, w.UserID)
+		if u.Username != w.Username || u.Banned != w.Banned || st.ImportRun != w.ImportRun || (st.Digest != "") != w.HasDigest {
+			t.Errorf("%s: GetUser %+v, PasswordState run %q, differ from %+v", w.Email, u, st.ImportRun, w)
+		}
+	}
+	if got, err := l.UserStates(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no ids: %v, %v", got, err)
+	}
+}

@@ -83,7 +83,7 @@ type preparedReads struct{ l *Local }
 
 func (p preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	switch query {
-	case sourceIDsSQL, emailsSQL, linksSQL:
+	case sourceIDsSQL, emailsSQL, linksSQL, statesSQL:
 		st, err := p.l.lookups.get(ctx, p.l.r, query)
 		if err != nil {
 			return nil, err

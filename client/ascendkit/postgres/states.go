@@ -1,0 +1,44 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+	"github.com/jackc/pgx/v5"
+)
+
+// UserStates implements ascendkit.Environment: one query for all ids, a
+// key probe each (see lookupSourceIDs). metadata.import's fields are read
+// only where they are strings, as the importer reads them; the digest is
+// only tested, never read; the username a merge filled is in the identity
+// fields it recorded for undo.
+func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
+	out := make(map[string]ascendkit.UserState)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := e.pool.Query(ctx, `SELECT u.id, u.email, u.username, u.banned, u.import_run,
+		CASE WHEN json_typeof(u.imp->'source') = 'string' THEN u.imp->>'source' ELSE '' END,
+		CASE WHEN json_typeof(u.imp->'sourceId') = 'string' THEN u.imp->>'sourceId' ELSE '' END,
+		EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
+		COALESCE((SELECT c.after::json->>'username' FROM import_merge_changes c
+			WHERE c.user_id = u.id AND c.kind = 'fields' AND c.before::json->>'username' = ''
+				AND c.after::json->>'username' <> '' LIMIT 1), '')
+		FROM unnest($1::text[]) AS k (id)
+		CROSS JOIN LATERAL (SELECT id, email, username, banned, import_run, metadata::json->'import' AS imp
+			FROM users WHERE id = k.id OFFSET 0) u`, freshPlan, rules.Uniq(ids))
+	if err != nil {
+		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
+	}
+	var s ascendkit.UserState
+	if _, err := pgx.ForEachRow(rows, []any{&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
+		&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername}, func() error {
+		out[s.UserID] = s
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
+	}
+	return out, nil
+}

@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
+)
+
+// stateColumns are the columns of an ascendkit.UserState, of users u.
+// metadata.import's fields are read only where they are strings, as the
+// importer reads them; the digest is only tested, never read; the
+// username a merge filled is in the identity fields it recorded for undo.
+const stateColumns = `u.id, u.email, u.username, u.banned, u.import_run,
+	CASE json_type(u.metadata, '$.import.source') WHEN 'text' THEN json_extract(u.metadata, '$.import.source') ELSE '' END,
+	CASE json_type(u.metadata, '$.import.sourceId') WHEN 'text' THEN json_extract(u.metadata, '$.import.sourceId') ELSE '' END,
+	EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
+	COALESCE((SELECT json_extract(c.after, '$.username') FROM import_merge_changes c
+		WHERE c.user_id = u.id AND c.kind = 'fields' AND json_extract(c.before, '$.username') = ''
+			AND json_extract(c.after, '$.username') <> '' LIMIT 1), '')`
+
+// statesSQL reads the states of the ids given as one JSON array, a key
+// probe each, as the lookups do (see sourceIDsSQL).
+const statesSQL = `SELECT ` + stateColumns + ` FROM json_each(?1) k CROSS JOIN users u ON u.id = k.value`
+
+// UserStates implements ascendkit.Environment.
+func (l *Local) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
+	out := make(map[string]ascendkit.UserState)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := userStates(ctx, preparedReads{l}, rules.Uniq(ids), out); err != nil {
+		return nil, fmt.Errorf("user states: %w", err)
+	}
+	return out, nil
+}
+
+func userStates(ctx context.Context, q rowsQueryer, ids []string, out map[string]ascendkit.UserState) error {
+	if keys, ok := jsonKeys(ids); ok {
+		rows, err := q.QueryContext(ctx, statesSQL, keys)
+		if err != nil {
+			return err
+		}
+		return scanStates(rows, out)
+	}
+	return inChunks(nil, ids, func(marks string, args []any) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+stateColumns+` FROM users u WHERE u.id IN (`+marks+`)`, args...)
+		if err != nil {
+			return err
+		}
+		return scanStates(rows, out)
+	})
+}
+
+func scanStates(rows *sql.Rows, out map[string]ascendkit.UserState) error {
+	for rows.Next() {
+		var s ascendkit.UserState
+		if err := rows.Scan(&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
+			&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername); err != nil {
+			rows.Close()
+			return err
+		}
+		out[s.UserID] = s
+	}
+	return closeRows(rows)
+}

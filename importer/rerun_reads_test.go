@@ -1,0 +1,216 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/client/clerk"
+)
+
+// readCounter counts the environment's reads of single users and of
+// pages of user states.
+type readCounter struct {
+	ascendkit.Environment
+	gets, pwStates, pages int
+}
+
+func (c *readCounter) GetUser(ctx context.Context, k string) (ascendkit.User, error) {
+	c.gets++
+	return c.Environment.GetUser(ctx, k)
+}
+
+func (c *readCounter) PasswordState(ctx context.Context, k string) (ascendkit.PasswordState, error) {
+	c.pwStates++
+	return c.Environment.PasswordState(ctx, k)
+}
+
+func (c *readCounter) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
+	c.pages++
+	return c.Environment.UserStates(ctx, ids)
+}
+
+// TestRerunReadsUsersByPage: a re-run of 1,000 users imported before,
+// each with a username and a digest in the passwords file, reads what it
+// compares of them a page at a time, not a user at a time: one read per
+// page, with or without the wizard's classification, and no single-user
+// reads. Before, it made 1,000 GetUser and 1,000 PasswordState calls.
+func TestRerunReadsUsersByPage(t *testing.T) { eachBackend(t, testRerunReadsUsersByPage) }
+
+func testRerunReadsUsersByPage(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	var us, pws []*clerk.User
+	for i := range 1000 {
+		id := fmt.Sprintf("user_%04d", i)
+		us = append(us, mkUser(id, id+"@example.com", withPassword, func(u *clerk.User) { u.Username = strp(fmt.Sprintf("name%d", i)) }))
+		pws = append(pws, digestOnly(id, "bcrypt", "$2a$10$abcdefghijklmnopqrstuuFyIYHTwbgdm0GZ6Jb0nYjHrmrsxzc6e"))
+	}
+	run(t, newSource(500, us...), env, Options{Mode: ModeRun})
+	us[7].Username = strp("renamed") // one real difference, to see the reads are used
+	for _, classified := range []bool{false, true} {
+		rc := &readCounter{Environment: env}
+		opts := Options{Mode: ModePreview, Passwords: newSource(500, pws...)}
+		if classified {
+			opts.OnClassified = func(c *Classified) { c.Close() }
+		}
+		rep := run(t, newSource(500, us...), rc, opts)
+		if rc.gets != 0 || rc.pwStates != 0 || rc.pages != 2 {
+			t.Errorf("classified %v: %d GetUser, %d PasswordState, %d UserStates calls for 2 pages; want 0, 0, 2",
+				classified, rc.gets, rc.pwStates, rc.pages)
+		}
+		if rep.Passwords.AlreadyImported != 1000 || rep.ChangedSinceImport != 1 {
+			t.Errorf("classified %v: %d digests not stored, %d changed; want 1000, 1", classified, rep.Passwords.AlreadyImported, rep.ChangedSinceImport)
+		}
+	}
+}
+
+// withSharedGoogle links the user to the Google account g-shared.
+func withSharedGoogle(u *clerk.User) {
+	u.ExternalAccounts = append(u.ExternalAccounts, clerk.ExternalAccount{
+		ID: "eac_" + u.ID, Provider: "oauth_google", ProviderUserID: "g-shared", EmailAddress: u.EmailAddresses[0].EmailAddress,
+		Verification: &clerk.Verification{Status: "verified", Strategy: "oauth_google"}})
+}
+
+// TestRerunLinkConflictIsNoChange: Day 1 gives Ada the Google account Bob
+// also lists (his link is a conflict, left out). Day 2 reads the same
+// source: nothing differs from what the import wrote, so Bob is not
+// reported changed, in preview, run or recount.
+func TestRerunLinkConflictIsNoChange(t *testing.T) { eachBackend(t, testRerunLinkConflictIsNoChange) }
+
+func testRerunLinkConflictIsNoChange(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	mk := func() clerk.Source {
+		return newSource(5, mkUser("user_ada", "ada@example.com", withSharedGoogle), mkUser("user_bob", "bob@example.com", withSharedGoogle, withPassword))
+	}
+	if d1 := run(t, mk(), env, Options{Mode: ModeRun}); d1.OAuthLinkConflicts != 1 || d1.Users.Imported != 2 {
+		t.Fatalf("day 1: %d conflicts, %d imported; want 1, 2", d1.OAuthLinkConflicts, d1.Users.Imported)
+	}
+	rc := recounted(t, mk(), env, Options{})
+	rep, entries := previewAndRun(t, mk, env, Options{})
+	for _, r := range []Report{rep, rc} {
+		if r.ChangedSinceImport != 0 || r.Users.DuplicateReasons[ReasonAlreadyImported] != 2 {
+			t.Errorf("changed %d, already imported %d; want 0, 2 (warnings %q)", r.ChangedSinceImport, r.Users.DuplicateReasons[ReasonAlreadyImported], r.Warnings)
+		}
+	}
+	if got := entriesOf(entries, "user_bob", ReasonChangedInSource); len(got) != 0 {
+		t.Errorf("bob reported changed: %+v", got)
+	}
+}
+
+// TestRerunMergedUserIsNoChange: Carol signed up as "robert"; Day 1
+// merged her Clerk user ("bob") into her, keeping her username, as a
+// merge fills only what the user lacks. Day 2 reads the same source:
+// nothing differs from what the import wrote. An address changed in
+// Clerk since is still said, as a difference, not as a change in Clerk.
+func TestRerunMergedUserIsNoChange(t *testing.T) { eachBackend(t, testRerunMergedUserIsNoChange) }
+
+func testRerunMergedUserIsNoChange(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedWith(t, env, ascendkit.ImportedUser{User: ascendkit.User{Email: "carol@example.com", EmailVerified: true, Username: "robert", CreatedAt: now}, Source: "signup", SourceID: "s-c"})
+	carol := func(email string) clerk.Source {
+		return newSource(5, mkUser("user_carol", email, func(u *clerk.User) { u.Username = strp("bob") }))
+	}
+	opts := Options{OnDuplicate: PolicyMerge}
+	if d1 := run(t, carol("carol@example.com"), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge}); d1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	rc := recounted(t, carol("carol@example.com"), env, opts)
+	rep, entries := previewAndRun(t, func() clerk.Source { return carol("carol@example.com") }, env, opts)
+	for _, r := range []Report{rep, rc} {
+		if r.ChangedSinceImport != 0 {
+			t.Errorf("changed %d, want 0 (warnings %q)", r.ChangedSinceImport, r.Warnings)
+		}
+	}
+	if got := entriesOf(entries, "user_carol", ReasonChangedInSource); len(got) != 0 {
+		t.Errorf("carol reported changed: %+v", got)
+	}
+	rep, entries = previewAndRun(t, func() clerk.Source { return carol("carol@new.example") }, env, opts)
+	got := entriesOf(entries, "user_carol", ReasonChangedInSource)
+	if rep.ChangedSinceImport != 1 || len(got) != 1 || !strings.Contains(got[0].Detail, "Clerk and AscendKit differ") ||
+		!strings.Contains(got[0].Detail, "sign-in email: AscendKit has carol@example.com, Clerk has carol@new.example") ||
+		strings.Contains(got[0].Detail, "username") {
+		t.Fatalf("changed %d, entries %+v; want the address only", rep.ChangedSinceImport, got)
+	}
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool {
+		return strings.Contains(w, "1 user imported by an earlier run differs from Clerk now") && !strings.Contains(w, "changed in Clerk since")
+	}) {
+		t.Errorf("warnings %q", rep.Warnings)
+	}
+}
+
+// TestRerunMergedDigestAdvice: Day 1 merged Carol's Clerk user (from the
+// API: no digest) into her AscendKit account; Day 2 has her digest. It
+// is not stored, and undoing and importing again would merge again: the
+// warning and entry say she signs in as before, and name no undo, alike
+// in preview, run and recount.
+func TestRerunMergedDigestAdvice(t *testing.T) { eachBackend(t, testRerunMergedDigestAdvice) }
+
+func testRerunMergedDigestAdvice(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedWith(t, env, ascendkit.ImportedUser{User: ascendkit.User{Email: "carol@example.com", EmailVerified: true, CreatedAt: now}, Source: "signup", SourceID: "s-c"})
+	mk := func() clerk.Source { return newSource(5, mkUser("user_carol", "carol@example.com", withPassword)) }
+	if d1 := run(t, mk(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge}); d1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	digest := bcryptOf(t, "c-pw")
+	pws := func() clerk.Source { return newSource(5, digestOnly("user_carol", "bcrypt", digest)) }
+	rc := recounted(t, mk(), env, Options{Passwords: pws()})
+	var reps []Report
+	var entries []Entry
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		opts := Options{Mode: mode, Passwords: pws()}
+		got := collect(&opts)
+		reps = append(reps, run(t, mk(), env, opts))
+		entries = append(entries, *got...)
+	}
+	for _, r := range append(reps, rc) {
+		p := r.Passwords
+		if p.AlreadyMerged != 1 || p.AlreadyImported != 0 || len(p.AlreadyImportedRuns) != 0 {
+			t.Errorf("passwords %+v: want 1 merged, none imported", p)
+		}
+		if !slices.ContainsFunc(r.Warnings, func(w string) bool {
+			return strings.Contains(w, "1 user was merged by an earlier run") && strings.Contains(w, "sign in as they did in AscendKit before")
+		}) || slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "undo") }) {
+			t.Errorf("warnings %q", r.Warnings)
+		}
+	}
+	got := entriesOf(entries, "user_carol", ReasonPasswordAlreadyImported)
+	if len(got) != 2 || got[0] != got[1] || !strings.Contains(got[0].Detail, "merge never sets a password") ||
+		strings.Contains(got[0].Detail, "undo") || strings.Contains(got[0].Detail, digest) {
+		t.Fatalf("entries %+v", got)
+	}
+}
+
+// TestRerunMergedFilledUsernameCompared: Carol signed up with no
+// username; Day 1 merged her Clerk user, filling "bob". By Day 2 Clerk
+// says "bobby": the username the import wrote differs, and is said.
+func TestRerunMergedFilledUsernameCompared(t *testing.T) {
+	eachBackend(t, testRerunMergedFilledUsernameCompared)
+}
+
+func testRerunMergedFilledUsernameCompared(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedWith(t, env, ascendkit.ImportedUser{User: ascendkit.User{Email: "carol@example.com", EmailVerified: true, CreatedAt: now}, Source: "signup", SourceID: "s-c"})
+	carol := func(name string) func() clerk.Source {
+		return func() clerk.Source {
+			return newSource(5, mkUser("user_carol", "carol@example.com", func(u *clerk.User) { u.Username = strp(name) }))
+		}
+	}
+	opts := Options{OnDuplicate: PolicyMerge}
+	if d1 := run(t, carol("bob")(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge}); d1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	if rep, _ := previewAndRun(t, carol("bob"), env, opts); rep.ChangedSinceImport != 0 {
+		t.Fatalf("unchanged: changed %d (warnings %q)", rep.ChangedSinceImport, rep.Warnings)
+	}
+	rc := recounted(t, carol("bobby")(), env, opts)
+	rep, entries := previewAndRun(t, carol("bobby"), env, opts)
+	got := entriesOf(entries, "user_carol", ReasonChangedInSource)
+	if rep.ChangedSinceImport != 1 || rc.ChangedSinceImport != 1 || len(got) != 1 ||
+		!strings.Contains(got[0].Detail, `username: AscendKit has "bob", Clerk has "bobby"`) {
+		t.Fatalf("changed %d, recount %d, entries %+v", rep.ChangedSinceImport, rc.ChangedSinceImport, got)
+	}
+}
