@@ -226,6 +226,9 @@ func (e *lazyEnv) PlanUndo(ctx context.Context, runID string) (ascendkit.UndoPla
 func (e *lazyEnv) PasswordState(ctx context.Context, idOrEmail string) (ascendkit.PasswordState, error) {
 	return e.env().PasswordState(ctx, idOrEmail)
 }
+func (e *lazyEnv) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
+	return e.env().UserStates(ctx, ids)
+}
 
 // Writes: the first creates the environment.
 
