@@ -721,7 +721,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		rep.Warnings = append(rep.Warnings, dataWarnings(&rep)...)
 	}
 	if opts.Phases.Settings {
-		rep.Settings = SettingsFor(z.snapshot(u.Fetched, opts.Providers), b.Settings.Before, opts.Providers)
+		rep.Settings = b.Settings.Recount(z.snapshot(u.Fetched, opts.Providers), opts.Providers)
 		rep.Warnings = append(rep.Warnings, SettingsWarnings(rep.Settings)...)
 	} else {
 		rep.Settings = SettingsReport{Providers: []string{}, Unsupported: map[string]int{},

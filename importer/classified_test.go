@@ -7,7 +7,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -368,5 +371,52 @@ func TestClassifiedFresh(t *testing.T) {
 	}
 	if ok, _ := c2.Fresh(ctx, env, nil); ok {
 		t.Fatal("changed auth settings read unchanged")
+	}
+}
+
+// A provider turned off by hand and turned back on by the import is said
+// by the wizard's recounts too: Classified.Recount (after `b` or a
+// choice) and SettingsReport.Recount (a new provider selection), as a
+// fresh preview with those options says it.
+func TestRecountsKeepTurnedBackOn(t *testing.T) {
+	env := openEnv(t)
+	if err := env.SetAuthProvidersByHand(ctx, []string{"credentials"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.SetAuthProvidersByHand(ctx, []string{}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	src := newSource(2,
+		mkUser("user_pw", "pw@example.com", withPassword),
+		mkUser("user_g", "g@example.com", withOAuth("oauth_google")),
+	)
+	var an Analysis // as the wizard keeps it
+	c, rep := classify(t, src.clone(), env, Options{OnEvent: func(ev Event) {
+		if p, ok := ev.(PageRead); ok {
+			an = p.Analysis
+		}
+	}})
+	if !slices.Equal(rep.Settings.TurnedBackOn, []string{"credentials"}) {
+		t.Fatalf("preview: turnedBackOn %v", rep.Settings.TurnedBackOn)
+	}
+	warned := func(r Report) bool {
+		return slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "turns back on credentials") })
+	}
+	re, err := c.Recount(ctx, Options{Phases: Phases{Users: true, Settings: true}, IncludeBanned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(re.Settings.TurnedBackOn, []string{"credentials"}) || !warned(re) {
+		t.Errorf("Classified.Recount: turnedBackOn %v, warnings %q", re.Settings.TurnedBackOn, re.Warnings)
+	}
+	for _, tc := range []struct {
+		override []string
+		want     []string
+	}{{[]string{"google"}, []string{"credentials"}}, {nil, []string{"credentials"}}} {
+		s := rep.Settings.Recount(an, tc.override)
+		fresh := run(t, src.clone(), env, Options{Mode: ModePreview, Providers: tc.override})
+		if !slices.Equal(s.TurnedBackOn, tc.want) || !slices.Equal(fresh.Settings.TurnedBackOn, tc.want) {
+			t.Errorf("override %v: recount %v, fresh %v", tc.override, s.TurnedBackOn, fresh.Settings.TurnedBackOn)
+		}
 	}
 }

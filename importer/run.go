@@ -63,9 +63,6 @@ type runner struct {
 	// settingsWarnings is how many warnings the settings phase appended
 	// last (see Classified).
 	settingsWarnings int
-	// offByHand are the providers last turned off by hand (auth update)
-	// and off when the run started.
-	offByHand []string
 	// passwordAssumed counts users whose source did not say whether they
 	// had a password and who were taken to have one (see resolvePasswords).
 	passwordAssumed int
@@ -251,7 +248,7 @@ func (r *runner) run() error {
 		return fmt.Errorf("reading auth settings: %w", err)
 	}
 	r.report.Settings.Before = nonNil(before.Providers)
-	r.offByHand = before.OffByHand
+	r.report.Settings.OffByHand = before.OffByHand
 
 	err = r.pages()
 	if w := r.seen.memoryWarning(); w != "" {
@@ -1019,8 +1016,7 @@ func (r *runner) settings() error {
 		r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 		return nil
 	}
-	*s = SettingsFor(a, s.Before, r.opts.Providers)
-	s.TurnedBackOn = turnedBackOn(*s, r.offByHand)
+	*s = s.Recount(a, r.opts.Providers)
 	var w []string
 	if r.opts.Phases.Users {
 		w = dataWarnings(&r.report)
@@ -1055,6 +1051,17 @@ func turnedBackOn(s SettingsReport, offByHand []string) []string {
 			out = append(out, p)
 		}
 	}
+	return out
+}
+
+// Recount is SettingsFor from the environment's settings s was made
+// from (its Before, and the providers turned off by hand, whose turning
+// back on TurnedBackOn names): what the wizard shows when the provider
+// selection or the users counted change.
+func (s SettingsReport) Recount(a Analysis, override []string) SettingsReport {
+	out := SettingsFor(a, s.Before, override)
+	out.OffByHand = s.OffByHand
+	out.TurnedBackOn = turnedBackOn(out, s.OffByHand)
 	return out
 }
 

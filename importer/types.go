@@ -274,6 +274,10 @@ type SettingsReport struct {
 	// TurnedBackOn are the providers After turns on that were last turned
 	// off by hand (auth update), sorted; absent when none.
 	TurnedBackOn []string `json:"turnedBackOn,omitempty"`
+	// OffByHand are the providers the environment had last turned off by
+	// hand when the settings were read, for Recount (not in the JSON:
+	// TurnedBackOn says what matters of them).
+	OffByHand []string `json:"-"`
 }
 
 // Analysis is the streaming view of auth methods (the settings preview).

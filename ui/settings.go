@@ -193,11 +193,10 @@ func (s *settingsScreen) runOverride() []string {
 
 // settings is what the settings phase would do with the current selection.
 func (s *settingsScreen) settings() importer.SettingsReport {
-	before := s.before
 	if s.report != nil {
-		before = s.report.Settings.Before
+		return s.report.Settings.Recount(s.an, s.override())
 	}
-	return importer.SettingsFor(s.an, before, s.override())
+	return importer.SettingsFor(s.an, s.before, s.override())
 }
 
 // withProviders returns the report a preview with the given provider
@@ -212,7 +211,7 @@ func withProviders(rep importer.Report, a importer.Analysis, override []string) 
 	if n := len(importer.SettingsWarnings(rep.Settings)); n <= len(warnings) {
 		warnings = warnings[:len(warnings)-n]
 	}
-	s := importer.SettingsFor(a, rep.Settings.Before, override)
+	s := rep.Settings.Recount(a, override)
 	s.Unsupported = rep.Settings.Unsupported
 	rep.Settings = s
 	rep.Warnings = append(warnings, importer.SettingsWarnings(s)...)
