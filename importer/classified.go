@@ -18,8 +18,9 @@ import (
 )
 
 // DefaultClassifiedInMemory is how many users a classification keeps in
-// memory before it moves them to a temporary file: at ~200 bytes a user,
-// 50,000 users is ~10 MB; past that, memory would grow with the source.
+// memory before it moves them to a temporary file: at ~200 bytes a user
+// (a flagged user's warnings add their short details), 50,000 users is
+// ~10 MB; past that, memory would grow with the source.
 const DefaultClassifiedInMemory = 50_000
 
 // classifiedInMemory is DefaultClassifiedInMemory (tests lower it to walk
@@ -34,7 +35,8 @@ var classifiedInMemory = DefaultClassifiedInMemory
 // the report a fresh preview would give without reading the source again.
 //
 // It holds no password digest, key or other secret: only ids, emails,
-// provider names and counts. Past DefaultClassifiedInMemory users it is
+// provider names, counts and the warnings' details (which name no
+// digest). Past DefaultClassifiedInMemory users it is
 // kept in a temporary file (unlinked at once where the system allows, so
 // nothing outlives the process; removed by Close otherwise). Close it when
 // it is no longer needed.
@@ -114,6 +116,31 @@ type classRec struct {
 	OAuthUnknown bool
 	// Flags: what the report counts of the user left out or changed.
 	Flags flagCounts
+	// The warnings a preview lists of the user (ReviewEntries): Password,
+	// of each occurrence (keepPassword's); Flagged, of a user analyzed
+	// once (flagEntries); Rerun, of a user an earlier run imported (the
+	// digest not stored, the ban not applied, the changes), with the
+	// users phase.
+	Password, Flagged, Rerun []classWarn
+}
+
+// classWarn is a warning of one user: its reason and detail (short
+// strings: counts, names, ids; never a digest), and the existing user it
+// names.
+type classWarn struct {
+	Reason, Detail, Existing string
+}
+
+// classWarns keeps the reason, detail and existing user of entries.
+func classWarns(es []Entry) []classWarn {
+	if len(es) == 0 {
+		return nil
+	}
+	out := make([]classWarn, len(es))
+	for i, e := range es {
+		out[i] = classWarn{Reason: e.Reason, Detail: e.Detail, Existing: e.ExistingUserID}
+	}
+	return out
 }
 
 // classLink is one OAuth account of a user and whether the environment
@@ -126,6 +153,9 @@ type classLink struct {
 	// Supported: AscendKit signs in with the link's provider (see
 	// runner.noLinkLeft).
 	Supported bool
+	// Provider and PID (the provider's user id) spell the link in a
+	// conflict's warning; Owner is the environment's user who has it.
+	Provider, PID, Owner string
 }
 
 // envStamp is what tells that the environment changed since the read:
@@ -184,9 +214,15 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	var us []*clerk.User
 	var ids, emails []string
 	var links []ascendkit.OAuthLink
-	// keepPassword reports malformed digests: the preview already did.
+	// keepPassword's warnings (the preview sends its own) are kept for
+	// the user (warned), not sent.
+	var warned []Entry
 	onEvent := r.opts.OnEvent
-	r.opts.OnEvent = func(Event) {}
+	r.opts.OnEvent = func(ev Event) {
+		if f, ok := ev.(EntryFound); ok && f.Entry.Kind == "warning" {
+			warned = append(warned, f.Entry)
+		}
+	}
 	defer func() { r.opts.OnEvent = onEvent }()
 	for _, rec := range recs {
 		if rec.Err != nil || rec.User == nil {
@@ -199,12 +235,14 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			out = append(out, classRec{Skip: reason})
 			continue
 		}
+		warned = warned[:0]
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		users = append(users, len(out))
 		us = append(us, rec.User)
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
-			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff})
+			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff,
+			Password: classWarns(warned)})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -253,6 +291,19 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 				return err
 			}
 			cr.Changed = len(diffs) > 0
+			// In the order runner.page sends them.
+			e := Entry{ExistingUserID: mt.UserID}
+			var rerun []Entry
+			if cr.DigestNotStored {
+				rerun = append(rerun, alreadyImportedPasswordEntry(e, cr.DigestRun))
+			}
+			if cr.BanNotApplied {
+				rerun = append(rerun, banNotAppliedEntry(e, mt.UserID))
+			}
+			if cr.Changed {
+				rerun = append(rerun, changedEntry(e, diffs))
+			}
+			cr.Rerun = classWarns(rerun)
 		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
@@ -267,12 +318,18 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			k := ascendkit.LinkKey(l.Provider, l.ProviderUserID)
 			owner, in := byLink[k]
 			_, sup := providerName(l.Provider)
-			cr.Links = append(cr.Links, classLink{Key: k, InEnv: in, Own: in && byEm && owner.UserID == em.UserID, Supported: sup})
+			cl := classLink{Key: k, InEnv: in, Own: in && byEm && owner.UserID == em.UserID, Supported: sup,
+				Provider: l.Provider, PID: l.ProviderUserID}
+			if in {
+				cl.Owner = owner.UserID
+			}
+			cr.Links = append(cr.Links, cl)
 		}
 		cr.HadPassword, cr.Providers, cr.Unsupported = m.hadPassword, m.providers, m.unsupported
 		cr.SSO, cr.MFA, cr.Unverified = m.sso, m.mfa, len(m.unverified)
 		cr.OAuthUnknown = m.oauthUnknown
 		cr.Flags = m.flagCounts()
+		cr.Flagged = classWarns(flagEntries(Entry{}, us[i], m))
 		cr.Tags = m.user.User.Tags
 		cr.Login = len(m.user.Events) > 1 && m.user.Events[1].Type == EventUserLogin
 		if p := m.user.Password; p != nil {

@@ -158,9 +158,19 @@ func checkRecountsFrom(t *testing.T, mk func() clerk.Source, env ascendkit.Envir
 		if err != nil {
 			t.Fatalf("set %d: %v", i, err)
 		}
+		rows, err := c.ReviewEntries(ctx, env, o)
+		if err != nil {
+			t.Fatalf("set %d: %v", i, err)
+		}
 		o.Mode = ModePreview
+		entries := collect(&o)
 		want := run(t, mk(), env, o)
 		sameReport(t, fmt.Sprintf("set %d (%+v)", i, o), got, want)
+		// The review's rows, flagged ones included, agree too.
+		g, w := append(reviewRows(rows), flaggedRows(rows)...), append(reviewRows(*entries), flaggedRows(*entries)...)
+		if strings.Join(g, "\n") != strings.Join(w, "\n") {
+			t.Errorf("set %d: review rows\n%s\nwant (fresh preview)\n%s", i, strings.Join(g, "\n"), strings.Join(w, "\n"))
+		}
 	}
 }
 

@@ -69,32 +69,57 @@ func noUsableDetail(why string) string {
 // imported as the source has it, beyond what analyze reports.
 func (r *runner) flagged(pos int, u *clerk.User, m *mapped) {
 	addFlags(&r.report, m.flagCounts())
-	e := Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name}
-	if m.noUsableOAuth {
-		e.Reason, e.Detail = ReasonNoUsableOAuth, m.noUsableWhy
+	for _, e := range flagEntries(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name}, u, m) {
 		r.warn(e)
+	}
+}
+
+// flagEntries are the warnings of a user analyzed once (e with reason and
+// detail set), whatever the choices: a preview lists them, and Classified
+// keeps them (their details are short: counts, provider names, a phone
+// number or id cut by quoteCut).
+func flagEntries(e Entry, u *clerk.User, m *mapped) []Entry {
+	var out []Entry
+	add := func(reason, detail string) {
+		e.Reason, e.Detail = reason, detail
+		out = append(out, e)
+	}
+	if m.droppedLinks > 0 {
+		add(ReasonLinkInvalid, fmt.Sprintf("%d external account(s) without a usable provider or provider_user_id not linked", m.droppedLinks))
+	}
+	if len(m.unverified) > 0 {
+		add(ReasonLinkUnverified, fmt.Sprintf("%d unverified external account(s) not linked (%s): Clerk never confirmed who holds them",
+			len(m.unverified), strings.Join(m.unverified, ", ")))
+	}
+	if m.badPhone != "" {
+		add(ReasonPhoneInvalid, fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone)))
+	}
+	if m.noUsableOAuth {
+		add(ReasonNoUsableOAuth, m.noUsableWhy)
 	}
 	if len(m.ssoUnusable) > 0 {
-		e.Reason = ReasonSSOUnusable
-		e.Detail = fmt.Sprintf("%d SAML or enterprise account(s) not counted as an SSO sign-in: %s",
-			len(m.ssoUnusable), strings.Join(m.ssoUnusable, "; "))
-		r.warn(e)
+		add(ReasonSSOUnusable, fmt.Sprintf("%d SAML or enterprise account(s) not counted as an SSO sign-in: %s",
+			len(m.ssoUnusable), strings.Join(m.ssoUnusable, "; ")))
 	}
 	if m.primaryNotFound != "" {
-		e.Reason = ReasonPrimaryEmailNotFound
 		which := "the first verified one"
 		if !m.user.User.EmailVerified {
 			which = "the first listed (none is verified)"
 		}
-		e.Detail = fmt.Sprintf("primary_email_address_id %s names none of the user's %d address(es); the address used is %s, %s",
-			quoteCut(m.primaryNotFound), len(u.EmailAddresses), m.email, which)
-		r.warn(e)
+		add(ReasonPrimaryEmailNotFound, fmt.Sprintf("primary_email_address_id %s names none of the user's %d address(es); the address used is %s, %s",
+			quoteCut(m.primaryNotFound), len(u.EmailAddresses), m.email, which))
 	}
 	if m.lockoutCleared {
-		e.Reason = ReasonLockoutNotKept
-		e.Detail = fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds)
-		r.warn(e)
+		add(ReasonLockoutNotKept, fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds))
 	}
+	return out
+}
+
+// noLinkLeftDetail is why a user noLinkLeft gives the password-reset path
+// has no OAuth sign-in left (providers: their supported ones).
+func noLinkLeftDetail(providers []string) string {
+	return noUsableDetail("every account with a supported provider (" + strings.Join(providers, ", ") +
+		") is linked to another user (see " + ReasonLinkConflict + ")")
 }
 
 // noLinkLeft gives the password-reset path to a user to create who
@@ -110,8 +135,7 @@ func (r *runner) noLinkLeft(e Entry, m *mapped) {
 		return
 	}
 	m.noUsableOAuth = true
-	m.noUsableWhy = noUsableDetail("every account with a supported provider (" + strings.Join(m.providers, ", ") +
-		") is linked to another user (see " + ReasonLinkConflict + ")")
+	m.noUsableWhy = noLinkLeftDetail(m.providers)
 	m.user.User.Tags = resetNotSocial(m.user.User.Tags)
 	r.z.noLinkLeft(m.providers, m.unsupported)
 	e.Reason, e.Detail = ReasonNoUsableOAuth, m.noUsableWhy

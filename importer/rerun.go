@@ -116,10 +116,15 @@ func (r *runner) banNotApplied(e Entry, u *clerk.User, existing ascendkit.Match)
 		return err
 	}
 	r.report.BansNotApplied++
-	e.Reason, e.Policy = ReasonBanNotApplied, ""
-	e.Detail = fmt.Sprintf("banned in Clerk now, but an earlier run imported this user unbanned (%s), and a re-run changes no user it imported: the ban is not applied", existing.UserID)
-	r.warn(e)
+	r.warn(banNotAppliedEntry(e, existing.UserID))
 	return nil
+}
+
+// banNotAppliedEntry is banNotApplied's warning (Classified keeps it too).
+func banNotAppliedEntry(e Entry, existingID string) Entry {
+	e.Reason, e.Policy = ReasonBanNotApplied, ""
+	e.Detail = fmt.Sprintf("banned in Clerk now, but an earlier run imported this user unbanned (%s), and a re-run changes no user it imported: the ban is not applied", existingID)
+	return e
 }
 
 // changes says what of a user an earlier run imported (existing) differs
@@ -164,9 +169,14 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 // differs from the source now (changes): a re-run leaves them as they are.
 func (r *runner) changedSinceImport(e Entry, diffs []string) {
 	r.report.ChangedSinceImport++
+	r.warn(changedEntry(e, diffs))
+}
+
+// changedEntry is changedSinceImport's warning (Classified keeps it too).
+func changedEntry(e Entry, diffs []string) Entry {
 	e.Reason, e.Policy = ReasonChangedInSource, ""
 	e.Detail = "Clerk and AscendKit differ for this user an earlier run imported (changed in Clerk, or in AscendKit, since); AscendKit keeps what it has (" + strings.Join(diffs, "; ") + ")"
-	r.warn(e)
+	return e
 }
 
 // digestNotStored reports, for a user an earlier run imported (existing)
@@ -190,6 +200,12 @@ func (r *runner) digestNotStored(m *mapped, existing ascendkit.Match) (bool, str
 // import again stores their digest, the import would merge again.
 func (r *runner) alreadyImportedPassword(e Entry, run string) {
 	countNotStored(&r.report.Passwords, run)
+	r.warn(alreadyImportedPasswordEntry(e, run))
+}
+
+// alreadyImportedPasswordEntry is alreadyImportedPassword's warning
+// (Classified keeps it too).
+func alreadyImportedPasswordEntry(e Entry, run string) Entry {
 	e.Reason, e.ExistingUserID, e.Policy = ReasonPasswordAlreadyImported, "", ""
 	if run == "" {
 		e.Detail = "a password digest is here for this user, but an earlier run merged them into an AscendKit user who existed before the import, and a merge never sets a password: not stored. " +
@@ -198,7 +214,7 @@ func (r *runner) alreadyImportedPassword(e Entry, run string) {
 		e.Detail = fmt.Sprintf("a password digest is here for this user, but run %s imported them without one, and a digest is stored only when the user is created: not stored. "+
 			"To keep it, undo that run (ascendkit import undo %s) and import again with --passwords", run, run)
 	}
-	r.warn(e)
+	return e
 }
 
 // countNotStored counts a digest not stored for a user an earlier run

@@ -12,11 +12,13 @@ const reviewLookupBatch = 500
 
 // ReviewEntries is what a preview with opts would list of the users who
 // map (see mapUserFor): each duplicate, with its reason, why it cannot be
-// merged (Detail), the policy applied and the existing user it matches,
-// and each banned user skipped (opts.IncludeBanned unset). Banned users
-// included can take an address (or be duplicates themselves), so these
-// rows change with opts.IncludeBanned; the other skips do not (they are
-// the preview's own, and are not returned). Entries are in source order;
+// merged (Detail), the policy applied and the existing user it matches;
+// each banned user skipped (opts.IncludeBanned unset); and each warning
+// (Kind "warning": a user imported, or merged, with something left out
+// or changed), with its reason and detail. Banned users included can take
+// an address (or be duplicates themselves, or be flagged), so these rows
+// change with opts.IncludeBanned; the other skips do not (they are the
+// preview's own, and are not returned). Entries are in source order;
 // Pos is the record's position in the source (1-based); Name is not
 // known to the classification and is left empty.
 //
@@ -36,16 +38,38 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 		if reason == ReasonBanned {
 			out = append(out, Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "skipped", Reason: ReasonBanned})
 		}
-	}, func(pos int, cr *classRec, uc userClaim, _ bool) {
+	}, func(pos int, cr *classRec, uc userClaim, atEnd bool) {
+		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
+		user := Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email}
+		warn := func(w Entry) {
+			w.Kind = "warning"
+			out = append(out, w)
+		}
+		warnAll := func(ws []classWarn) {
+			for _, w := range ws {
+				e := user
+				e.Reason, e.Detail, e.ExistingUserID = w.Reason, w.Detail, w.Existing
+				warn(e)
+			}
+		}
+		if !atEnd { // as runner.page: keepPassword, then analyze
+			warnAll(cr.Password)
+			if !repeatedID {
+				warnAll(cr.Flagged)
+			}
+		}
 		if uc.held {
 			return // placed at the end of the source
 		}
-		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
-		e := Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "duplicate"}
+		e := user
+		e.Kind = "duplicate"
 		var to mergeTarget
 		switch {
 		case cr.ByID:
 			e.Reason = ReasonAlreadyImported
+			if !repeatedID && opts.Phases.Users { // as runner.page
+				warnAll(cr.Rerun)
+			}
 			byIDAt = append(byIDAt, len(out))
 		case cr.ByEmail:
 			e.Reason = ReasonEmailExists
@@ -54,8 +78,23 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
-		default:
-			return // created
+		default: // created: the links another user has are left out (runner.queueCreate)
+			supportedLeft := false
+			for _, l := range cr.Links {
+				if seen.addSeen("link", l.Key) || l.InEnv {
+					warn(linkConflict(user, ascendkit.OAuthLink{Provider: l.Provider, ProviderUserID: l.PID},
+						ascendkit.Match{UserID: l.Owner}, l.InEnv))
+					continue
+				}
+				seen.addSeen("link-of", linkOf(l.Key, cr.Email))
+				supportedLeft = supportedLeft || l.Supported
+			}
+			if strandedByLinks(cr.HadPassword, cr.Flags.NoUsableOAuth, cr.SSO, cr.Providers, supportedLeft) {
+				e := user
+				e.Reason, e.Detail = ReasonNoUsableOAuth, noLinkLeftDetail(cr.Providers)
+				warn(e)
+			}
+			return
 		}
 		e.Detail = noMerge(e, cr.Verified, repeatedID, repeatedEmail, to)
 		// The policy applied, as runner.duplicate sets it.
@@ -67,6 +106,27 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 			e.Policy = PolicySkip
 		}
 		out = append(out, e)
+		if e.Policy != PolicyMerge || !opts.Phases.Users || e.Reason == ReasonAlreadyImported {
+			return
+		}
+		for _, l := range cr.Links { // the links the merge leaves out (runner.mergeLinks)
+			inSource := seen.addSeen("link", l.Key)
+			switch {
+			case !inSource && !l.InEnv:
+				seen.addSeen("link-of", linkOf(l.Key, cr.Email))
+				continue
+			case inSource && seen.hasSeen("link-of", linkOf(l.Key, cr.Email)), l.Own:
+				continue
+			}
+			w := linkConflict(e, ascendkit.OAuthLink{Provider: l.Provider, ProviderUserID: l.PID},
+				ascendkit.Match{UserID: l.Owner}, l.InEnv)
+			w.Policy = ""
+			w.Detail += "; the merge does not add it"
+			if !l.InEnv && e.Reason == ReasonEmailExists {
+				byEmailAt = append(byEmailAt, len(out)) // the duplicate's existing user, as e has it
+			}
+			warn(w)
+		}
 	})
 	if err != nil {
 		return nil, err

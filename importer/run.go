@@ -743,21 +743,8 @@ func passwordTag(t string) bool {
 // it is not imported.
 func (r *runner) analyze(pos int, u *clerk.User, m *mapped) {
 	r.z.add(m)
-	if m.droppedLinks > 0 {
-		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkInvalid,
-			Detail: fmt.Sprintf("%d external account(s) without a usable provider or provider_user_id not linked", m.droppedLinks)})
-	}
-	if len(m.unverified) > 0 {
-		r.report.OAuthLinksUnverified += len(m.unverified)
-		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonLinkUnverified,
-			Detail: fmt.Sprintf("%d unverified external account(s) not linked (%s): Clerk never confirmed who holds them",
-				len(m.unverified), strings.Join(m.unverified, ", "))})
-	}
-	if m.badPhone != "" {
-		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPhoneInvalid,
-			Detail: fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone))})
-	}
-	r.flagged(pos, u, m)
+	r.report.OAuthLinksUnverified += len(m.unverified)
+	r.flagged(pos, u, m) // the warnings (flagEntries)
 }
 
 // queueCreate queues the creation of a user, at its place in the source

@@ -124,8 +124,8 @@ type duplicatesScreen struct {
 	// the header and the confirmation recount from) whenever it or the
 	// banned switch changes: rowsFrom and rowsBanned are what the rows
 	// were computed for (rowsFrom is nil when there was none to recount
-	// from). preview is the settings preview's list: the skips and
-	// flagged users a classification does not give, and the names.
+	// from). preview is the settings preview's list: the skips a
+	// classification does not give, and the names.
 	rowsFrom   *importer.Classified
 	rowsBanned bool
 	preview    []importer.Entry
@@ -387,16 +387,13 @@ func reviewRecount(ctx context.Context, id int, env ascendkit.Environment, c *im
 	}
 }
 
-// applyRows makes the recount's rows the review's: the duplicates and
-// banned users from the classification, with the preview's other skips
-// and flagged users (a user now a duplicate is no longer flagged as
-// imported). Per-row choices of duplicates still listed are kept; those
-// of rows gone are dropped, and the notice says so.
+// applyRows makes the recount's rows the review's: the duplicates,
+// banned users and flagged users from the classification (a banned user
+// included can be flagged, a flagged user become a duplicate), with the
+// preview's other skips, which no choice changes. Per-row choices of
+// duplicates still listed are kept; those of rows gone are dropped, and
+// the notice says so.
 func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
-	listed := make(map[string]bool, len(m.rows))
-	for _, e := range m.rows {
-		listed[e.SourceID] = true
-	}
 	byID := map[string]importer.Entry{}
 	var list []importer.Entry
 	for _, e := range s.preview {
@@ -405,9 +402,7 @@ func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
 				byID[e.SourceID] = e
 			}
 		}
-		switch {
-		case e.Kind == kindSkipped && e.Reason != importer.ReasonBanned,
-			e.Kind == kindWarning && !listed[e.SourceID]:
+		if e.Kind == kindSkipped && e.Reason != importer.ReasonBanned {
 			list = append(list, e)
 		}
 	}
