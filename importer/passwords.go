@@ -162,8 +162,14 @@ func (r *runner) pagePasswords(recs []clerk.Record) (map[string]stagedDigest, er
 	}
 	ids := make([]string, 0, len(recs))
 	for _, rec := range recs {
-		if rec.User != nil && rec.User.ID != "" {
+		switch {
+		case rec.User != nil && rec.User.ID != "":
 			ids = append(ids, rec.User.ID)
+		case rec.ID != "":
+			// A record that could not be read still has its id: the
+			// passwords file's record for it is not "not in the source"
+			// (the user's own entry says why it is not imported).
+			ids = append(ids, rec.ID)
 		}
 	}
 	m, err := r.staged.lookup(r.ctx, ids)

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -341,5 +342,27 @@ func TestPasswordsFileCommentedRowsWarn(t *testing.T) {
 	rep := run(t, newSource(5, mkUser("user_a", "a@example.com", withPassword)), env, Options{Mode: ModePreview, Passwords: pws})
 	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "The passwords file: Skipped 1 line after the header as commented out") {
 		t.Errorf("warnings %q", w)
+	}
+}
+
+// A user whose record cannot be read (a bad date) is malformed; the
+// passwords file's record for that id is not also "not in the source".
+func TestPasswordOfMalformedRecordIsNotUnmatched(t *testing.T) {
+	env := openEnv(t)
+	main := newSource(2, mkUser("user_a", "a@example.com", withPassword))
+	main.add(clerk.Record{ID: "user_c", Err: errors.New(`record 2 (id "user_c"): created_at: month out of range`)})
+	pws := newSource(2,
+		digestOnly("user_a", "bcrypt", bcryptOf(t, "a-pw")),
+		digestOnly("user_c", "bcrypt", bcryptOf(t, "c-pw")),
+		digestOnly("user_ghost", "bcrypt", bcryptOf(t, "g-pw")),
+	)
+	var unmatched []string
+	rep := run(t, main, env, Options{Mode: ModePreview, Passwords: pws, OnEvent: func(ev Event) {
+		if e, ok := ev.(EntryFound); ok && e.Entry.Reason == ReasonPasswordUnmatched {
+			unmatched = append(unmatched, e.Entry.SourceID)
+		}
+	}})
+	if rep.Passwords.Unmatched != 1 || !slices.Equal(unmatched, []string{"user_ghost"}) || rep.Users.SkippedReasons[ReasonMalformed] != 1 {
+		t.Errorf("unmatched %d %v, malformed %d", rep.Passwords.Unmatched, unmatched, rep.Users.SkippedReasons[ReasonMalformed])
 	}
 }
