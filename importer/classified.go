@@ -653,6 +653,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		u.SkippedReasons[reason]++
 	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
+		if heldInSource(uc, cr.ByEmail, cr.EnvImportRun) {
+			repeatedEmail = true
+		}
 		if !atEnd && opts.Phases.Users { // as runner.countDigestNotes
 			rep.Passwords.Malformed += b2i(cr.DigestMalformed)
 			rep.Passwords.NotEnabled += b2i(cr.DigestOff)
@@ -684,7 +687,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
 				countNotStored(&rep.Passwords, cr.DigestRun)
 			}
-		case cr.ByEmail:
+		case cr.ByEmail && !heldInSource(uc, true, cr.EnvImportRun):
 			reason = ReasonEmailExists
 			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
 			if to.otherClerkUser() {

@@ -375,3 +375,33 @@ func testNoMergeIntoUserMergedWithAnotherClerkUser(t *testing.T, openEnv func(*t
 		t.Fatalf("carol's links %+v", u.OAuthLinks)
 	}
 }
+
+// Re-running a source whose second user repeats the first's address
+// (another case) says again that it is repeated in the source, not that
+// the address moved to another Clerk user: the holder is the first user
+// of this very source, imported by the run before.
+func TestRerunRepeatedAddressIsNotAnotherImport(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		src := newSource(1,
+			mkUser("user_a", "ann@example.com", withPassword),
+			mkUser("user_b", "ANN@example.com", withPassword),
+		)
+		first := run(t, src.clone(), env, Options{Mode: ModeRun})
+		if first.Users.DuplicateReasons[ReasonRepeatedInSource] != 1 {
+			t.Fatalf("first run: %+v", first.Users)
+		}
+		c, pre := classify(t, src.clone(), env, Options{})
+		again := run(t, src.clone(), env, Options{Mode: ModeRun})
+		re, err := c.Recount(ctx, Options{Phases: Phases{Users: true, Settings: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, rep := range map[string]Report{"preview": pre, "run": again, "recount": re} {
+			d := rep.Users.DuplicateReasons
+			if d[ReasonAlreadyImported] != 1 || d[ReasonRepeatedInSource] != 1 || d[ReasonEmailExists] != 0 || rep.EmailOfOtherImport != 0 {
+				t.Errorf("%s: %v, emailOfOtherImport %d", name, d, rep.EmailOfOtherImport)
+			}
+		}
+	})
+}

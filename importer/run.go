@@ -383,6 +383,9 @@ func (r *runner) page(recs []clerk.Record) error {
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
 		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID || unmarked)
 		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
+		if heldInSource(c, exists && em.RunID != r.runID, em.RunID) {
+			repeatedEmail = true
+		}
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
@@ -419,7 +422,7 @@ func (r *runner) page(recs []clerk.Record) error {
 					r.changedSinceImport(e, diffs)
 				}
 			}
-		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID {
+		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !heldInSource(c, true, mt.RunID) {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
 			if to.mergedWith, err = r.mergedWithOther(u.ID, it.m.user.User.EmailVerified, mt); err != nil {
@@ -476,6 +479,15 @@ type mergeTarget struct {
 // otherClerkUser reports a user of the environment an earlier import
 // created from, or merged with, another Clerk user.
 func (t mergeTarget) otherClerkUser() bool { return t.importRun != "" || t.mergedWith != "" }
+
+// heldInSource reports an address of the environment's user that an
+// earlier user of this source has too, when an import created that user:
+// it is that earlier user, imported by a run of this source before (a
+// re-run, or a resumed one). The user is then repeated in the source, as
+// the first run said, not one whose address moved to another Clerk user.
+func heldInSource(c userClaim, inEnv bool, envImportRun string) bool {
+	return c.importedHolder && inEnv && envImportRun != ""
+}
 
 // notMerged begins the Detail of a duplicate no policy merges (noMerge).
 const notMerged = "not merged: "
@@ -616,6 +628,11 @@ type userClaim struct {
 	// held: the user is held back until the end of the source (see
 	// sawUser), where sawHeld says whether it gets the address.
 	held bool
+	// importedHolder: an earlier user of this source has the address
+	// and was imported by an earlier run (it claims nothing, as the
+	// environment answers for it): the environment's user with the
+	// address is most likely that user, not another Clerk user's.
+	importedHolder bool
 }
 
 // sawUser records a user of this source at its place: whether its id and
@@ -658,10 +675,16 @@ func (s *seenSet) sawHeld(email string) userClaim {
 
 func (s *seenSet) claim(email string, verified, claim bool) userClaim {
 	if !claim {
+		s.addSeen("email-imported", email)
 		return userClaim{repeatedEmail: s.hasSeen("email", email), firstVerified: !s.hasSeen("email-unverified", email)}
 	}
 	if s.addSeen("email", email) {
 		return userClaim{repeatedEmail: true, firstVerified: !s.hasSeen("email-unverified", email)}
+	}
+	if s.hasSeen("email-imported", email) {
+		// Its verification was not recorded: the environment's answers
+		// for the user imported before (a merge goes by its address).
+		return userClaim{importedHolder: true, firstVerified: true}
 	}
 	// The unverified are the few: recording them keeps the set small.
 	// (Should the set fail, check stops the run before the page is
