@@ -333,7 +333,7 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		if tied != nil {
 			elems = tied
 		} else if w.lastKey != "" {
-			if len(elems) > 0 && elems[0].key != w.lastKey && w.tie(elems[0]) {
+			if !w.tieBig && len(elems) > 0 && elems[0].key != w.lastKey && w.tie(elems[0]) {
 				// The window starts on a user created in the same instant
 				// as the last one delivered, in another order: re-read
 				// from where that instant's users begin.
@@ -775,10 +775,11 @@ func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, err
 		}
 		return nil, nil // a user not read before: the list moved, resync
 	case w.tieBig:
-		if exact {
-			return nil, nil
-		}
-		return nil, w.unstableTies(a.pageSize)
+		// Their order was shown stable (sameOrder): they are paged
+		// through like any users, and a window that does not start on
+		// the last one delivered is a shift from users deleted or
+		// inserted before it, which the ordinary resync handles.
+		return nil, nil
 	}
 	group, big, err := a.readTies(ctx)
 	switch {
@@ -786,10 +787,7 @@ func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, err
 		return nil, err
 	case big:
 		w.tieBig = true
-		if exact {
-			return nil, nil
-		}
-		return nil, w.unstableTies(a.pageSize)
+		return nil, nil
 	case group == nil:
 		return nil, nil // not found where expected: resync
 	}
@@ -867,7 +865,7 @@ func (a *APISource) readTiesFiltered(ctx context.Context, t int64) ([]element, b
 	if !slices.ContainsFunc(more, func(e element) bool { return e.hasTime && e.created == t }) {
 		return group, false, nil
 	}
-	return nil, true, a.sameOrder(ctx, q(0), elems)
+	return nil, true, a.sameOrder(ctx, q(0), elems, t)
 }
 
 // readTiesAt reads the users created at t from tieFrom, where the
@@ -899,7 +897,7 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 	case j == i:
 		return nil, false, nil
 	case j == len(elems) && full:
-		return nil, true, a.sameOrder(ctx, q, elems)
+		return nil, true, a.sameOrder(ctx, q, elems, t)
 	case j < len(elems) && (!elems[j].hasTime || elems[j].created < t):
 		return nil, false, nil
 	}
@@ -907,17 +905,60 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 }
 
 // sameOrder reads a page again and reports ErrUnstableTies unless it
-// lists the users of elems in the same order: an instant too large for
-// one page can be paged through only if its order holds.
-func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element) error {
-	again, _, err := a.fetch(ctx, q, a.walk.delivered)
-	if err != nil {
-		return err
+// lists the users of elems created at t in the same order: an instant
+// too large for one page can be paged through only if its order holds.
+// Users deleted or created before the page meanwhile shift it, so what
+// must hold is the order of the users both reads list; when too few are
+// common to tell (the list moved a lot), it reads once more.
+func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element, t int64) error {
+	first := tiedKeys(elems, t)
+	for range 2 {
+		again, _, err := a.fetch(ctx, q, a.walk.delivered)
+		if err != nil {
+			return err
+		}
+		same, common := sameRelativeOrder(first, tiedKeys(again, t))
+		switch {
+		case !same:
+			return a.walk.unstableTies(a.pageSize)
+		case 2*common >= len(first):
+			return nil
+		}
 	}
-	if !slices.EqualFunc(elems, again, func(x, y element) bool { return x.key == y.key }) {
-		return a.walk.unstableTies(a.pageSize)
+	return a.walk.unstableTies(a.pageSize)
+}
+
+// tiedKeys are the keys of the users of elems created at t, in order.
+func tiedKeys(elems []element, t int64) []string {
+	var keys []string
+	for _, e := range elems {
+		if e.hasTime && e.created == t {
+			keys = append(keys, e.key)
+		}
 	}
-	return nil
+	return keys
+}
+
+// sameRelativeOrder reports whether the keys both a and b hold come in
+// the same order in each, and how many they are.
+func sameRelativeOrder(a, b []string) (bool, int) {
+	at := make(map[string]int, len(a))
+	for i, k := range a {
+		at[k] = i
+	}
+	prev, common := -1, 0
+	for _, k := range b {
+		i, ok := at[k]
+		if !ok {
+			continue
+		}
+		if i < prev {
+			return false, common
+		}
+		prev = i
+		common++
+	}
+	return true, common
 }
 
 // tiesAround reports whether the users read after the last one delivered

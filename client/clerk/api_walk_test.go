@@ -1010,3 +1010,33 @@ func TestAPITiedGroupAcrossADeletion(t *testing.T) {
 		readOnce(t, recs, users)
 	}
 }
+
+// TestAPITiedGroupLargerThanAPageStableAcrossADeletion: an instant with
+// more users than a page, listed in a stable order, is paged through; a
+// user deleted before or among them during the walk only shifts the
+// windows (and the re-read that checks their order), which a resync
+// handles, instead of stopping the import as if the order changed.
+func TestAPITiedGroupLargerThanAPageStableAcrossADeletion(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		for _, at := range []int{2, 3, 4, 5, 6, 8} {
+			for _, del := range []int{50, 120, 250} {
+				t.Run(fmt.Sprintf("filter=%v/request%d/user%d", filter, at, del), func(t *testing.T) {
+					users := tiedUsers(1200, 100, 400)
+					ts, base := newTiesServer(t, users, false, filter)
+					delID := users[del].ID
+					ts.onList = func(n int) {
+						if n == at {
+							ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+						}
+					}
+					src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+					recs, _, err := drain(t, src)
+					if err != nil {
+						t.Fatalf("after %d users: %v", len(recs), err)
+					}
+					walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+				})
+			}
+		}
+	}
+}
