@@ -877,7 +877,8 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 	if w.tieAt != t || s < 0 {
 		return nil, false, nil
 	}
-	q := url.Values{"offset": {strconv.Itoa(max(0, s-1))}}
+	from := max(0, s-1)
+	q := url.Values{"offset": {strconv.Itoa(from)}}
 	elems, full, err := a.fetch(ctx, q, w.delivered)
 	if err != nil {
 		return nil, false, err
@@ -897,11 +898,57 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 	case j == i:
 		return nil, false, nil
 	case j == len(elems) && full:
-		return nil, true, a.sameOrder(ctx, q, elems, t)
+		return a.readTiesPast(ctx, t, s, from+len(elems), q, elems, elems[i:])
 	case j < len(elems) && (!elems[j].hasTime || elems[j].created < t):
 		return nil, false, nil
 	}
 	return elems[i:j], false, nil
+}
+
+// readTiesPast follows a page (elems, read with q) that ran out among the
+// users created at t, the first of them at offset s and the first not
+// on the page at offset next: it may have held all of them but the
+// user before (a group of a page less one), or all but one, or the
+// group may be larger than a page. The users at next tell which; a group
+// of a page is then read whole from s, the page already read showing
+// the list has not moved (all its users created at t among them).
+func (a *APISource) readTiesPast(ctx context.Context, t int64, s, next int, q url.Values, elems, tied []element) ([]element, bool, error) {
+	w := &a.walk
+	more, _, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(next)}}, w.delivered)
+	if err != nil {
+		return nil, false, err
+	}
+	at := func(k int) bool { return k < len(more) && more[k].hasTime && more[k].created == t }
+	switch {
+	case len(more) > 0 && (!more[0].hasTime || more[0].created < t):
+		return nil, false, nil // the list moved
+	case !at(0):
+		return tied, false, nil // the page held them all
+	case at(1) || len(tied) == a.pageSize:
+		// More than a page from s: pageable only in a stable order.
+		return nil, true, a.sameOrder(ctx, q, elems, t)
+	}
+	// A page of them from s: one more than the first page held.
+	group, full, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(s)}}, w.delivered)
+	if err != nil {
+		return nil, false, err
+	}
+	keys := make(map[string]bool, len(group))
+	for _, e := range group {
+		if !e.hasTime || e.created != t {
+			return nil, false, nil // the list moved
+		}
+		keys[e.key] = true
+	}
+	if !full || len(keys) != len(group) {
+		return nil, false, nil
+	}
+	for _, e := range tied {
+		if !keys[e.key] {
+			return nil, false, nil
+		}
+	}
+	return group, false, nil
 }
 
 // sameOrder reads a page again and reports ErrUnstableTies unless it

@@ -1040,3 +1040,41 @@ func TestAPITiedGroupLargerThanAPageStableAcrossADeletion(t *testing.T) {
 		}
 	}
 }
+
+// TestAPITiedGroupOfAPageReadWhole: without Clerk's created_at filters,
+// an instant of a page less one or of a page fills the page read from
+// the user before it; it still fits a page, so it is read whole (the
+// users after the page tell), not taken for one too large to page
+// through in a changing order. Also two such instants back to back.
+func TestAPITiedGroupOfAPageReadWhole(t *testing.T) {
+	groups := []struct{ from, to, then int }{
+		{150, 248, 0}, // a page less two
+		{150, 249, 0}, // a page less one
+		{150, 250, 0}, // a page
+		{0, 99, 0},
+		{0, 100, 0},
+		{501, 600, 0}, // a page less one, ending the list
+		{60, 99, 198}, // then a page less one
+		{150, 199, 260},
+	}
+	for _, filter := range []bool{false, true} {
+		for _, g := range groups {
+			t.Run(fmt.Sprintf("filter=%v/%d-%d-%d", filter, g.from, g.to, g.then), func(t *testing.T) {
+				users := tiedUsers(600, g.from, g.to)
+				for i := g.to; i < g.then; i++ {
+					users[i].CreatedAt = users[g.to].CreatedAt
+				}
+				for run := range 3 {
+					ts, base := newTiesServer(t, users, true, filter)
+					ts.rng = rand.New(rand.NewPCG(uint64(run), 9))
+					src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100})
+					recs, _, err := drain(t, src)
+					if err != nil {
+						t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+					}
+					readOnce(t, recs, users)
+				}
+			})
+		}
+	}
+}
