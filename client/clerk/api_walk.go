@@ -693,13 +693,18 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 				// The users after the last one delivered, in this
 				// request's order, may leave out some created in the
 				// same instant that it lists before it: read them all.
-				group, _, err := a.readTiesFiltered(ctx, w.lastCreated)
+				group, err := a.readTiesAfterMove(ctx)
 				if err != nil {
 					return nil, err
 				}
 				if group != nil {
 					w.tieDone = true
-					elems = append(group, elems...)
+					recs, err := a.deliver(group)
+					if err != nil {
+						return nil, err
+					}
+					more, err := a.resumeAfter(elems, full, last)
+					return append(recs, more...), err
 				}
 			}
 			return a.resumeAfter(elems, full, last)
@@ -710,14 +715,17 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 
 // tieResync re-reads a window that began among users created in the same
 // instant as the last user delivered (tieKeys), whose order changes from
-// one request to the next: from the offset where those users begin, so
-// that each of them is read, those delivered already dropped. ok is false
+// one request to the next: from the user before those users, so that
+// each of them is read, those delivered already dropped. ok is false
 // when the page does not show the instant where expected (users were
 // created or deleted before it): then the ordinary resync takes over.
 func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool, error) {
 	w := &a.walk
 	w.restart(win.offset)
-	at := max(0, win.offset-len(w.tieKeys)+1)
+	// The page starts on the user before them: a page starting among
+	// them could not tell whether some sit before it (a user deleted
+	// earlier in the list moves them all up one).
+	at := max(0, win.offset-len(w.tieKeys))
 	elems, full, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(at)}}, w.delivered)
 	if err != nil {
 		return nil, true, err
@@ -738,7 +746,7 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 			seen++
 		}
 	}
-	if seen != len(w.tieKeys) {
+	if seen != len(w.tieKeys) || at > 0 && k == 0 {
 		return nil, false, nil
 	}
 	recs, err := a.resumeAfter(elems[k:], full, at+len(elems)-1)
@@ -1008,13 +1016,94 @@ func sameRelativeOrder(a, b []string) (bool, int) {
 	return true, common
 }
 
+// readTiesAfterMove reads whole the users created at lastCreated once the
+// list has moved under the walk (see tiesAround): by Clerk's created_at
+// filters, or, where they are ignored, by offset from where those users
+// begin now (readTiesMoved). nil with no error: they are larger than a
+// page and listed in a stable order, so the cursor's page is safe.
+// Where they cannot be read whole, the walk stops rather than lose some.
+func (a *APISource) readTiesAfterMove(ctx context.Context) ([]element, error) {
+	w := &a.walk
+	t := w.lastCreated
+	if w.filter != cursorOff {
+		group, big, err := a.readTiesFiltered(ctx, t)
+		switch {
+		case err != nil:
+			return nil, err
+		case big:
+			w.tieBig = true
+			return nil, nil
+		case w.filter == cursorWorks:
+			return group, nil
+		}
+	}
+	// The list may move again between the requests that look for them.
+	for range 2 {
+		group, big, err := a.readTiesMoved(ctx, t)
+		switch {
+		case err != nil:
+			return nil, err
+		case big:
+			w.tieBig = true
+			return nil, nil
+		case group != nil:
+			return group, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: users were deleted or created during the import while it read the %d users created at %s, and Clerk, ignoring its created_at filters, lists them in another order on each request; they could not be found again to read whole, so the import stops after %d users rather than leave some out. Run it again, or import from Clerk's user export (Dashboard → Settings → User exports, then --file)",
+		ErrUnstableTies, len(w.tieKeys), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), w.delivered)
+}
+
+// readTiesMoved finds by offset where the users created at t begin now,
+// near where the windows saw them begin (tieFrom) as the list moved by
+// the users deleted or created before them, and reads them from there
+// (readTiesAt; the page that finds them does when it holds them all,
+// with a user on either side).
+func (a *APISource) readTiesMoved(ctx context.Context, t int64) ([]element, bool, error) {
+	w := &a.walk
+	if w.tieAt != t || w.tieFrom < 0 {
+		return nil, false, nil
+	}
+	step := a.pageSize - 1
+	lo := max(0, w.tieFrom-step/2)
+	for range maxLookback {
+		elems, _, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(lo)}}, w.delivered)
+		if err != nil {
+			return nil, false, err
+		}
+		b := slices.IndexFunc(elems, func(e element) bool { return e.hasTime && e.created >= t })
+		switch {
+		case len(elems) == 0 && lo > 0:
+			lo = max(0, lo-step) // the list shrank below lo
+			continue
+		case b < 0 && len(elems) == a.pageSize:
+			lo += step // they begin further on
+			continue
+		case b < 0 || elems[b].created > t:
+			return []element{}, false, nil // none of them left: none to lose
+		case b == 0 && lo > 0:
+			lo = max(0, lo-step) // they begin before lo
+			continue
+		}
+		e := b
+		for e < len(elems) && elems[e].hasTime && elems[e].created == t {
+			e++
+		}
+		if e < len(elems) && elems[e].hasTime && elems[e].created > t {
+			return elems[b:e], false, nil
+		}
+		w.tieFrom = lo + b
+		return a.readTiesAt(ctx, t)
+	}
+	return nil, false, nil
+}
+
 // tiesAround reports whether the users read after the last one delivered
 // (elems) may have skipped some created in its instant: they begin with
 // one, or the last page ended with several, and the instant has not been
-// read whole. Only Clerk's created_at filters can then fetch it: the
-// list has moved, so offsets seen before are stale.
+// read whole (nor shown listed in a stable order).
 func (w *walk) tiesAround(elems []element) bool {
-	if !w.haveCreated || w.tieDone || w.tieBig || w.filter == cursorOff {
+	if !w.haveCreated || w.tieDone || w.tieBig {
 		return false
 	}
 	first := len(elems) > 0 && elems[0].hasTime && elems[0].created == w.lastCreated

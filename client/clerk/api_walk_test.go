@@ -1078,3 +1078,58 @@ func TestAPITiedGroupOfAPageReadWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestAPITiedGroupAcrossADeletionWithoutFilters: as
+// TestAPITiedGroupAcrossADeletion where Clerk ignores its created_at
+// filters: after the resync by cursor, the instant's users are found
+// again by offset and read whole, so none listed before the cursor in
+// that request's order is lost.
+func TestAPITiedGroupAcrossADeletionWithoutFilters(t *testing.T) {
+	users := tiedUsers(600, 150, 230)
+	for run := range 8 {
+		ts, base := newTiesServer(t, users, true, false)
+		ts.rng = rand.New(rand.NewPCG(uint64(run), 3))
+		delID := users[120].ID
+		ts.onList = func(n int) {
+			if n == 3 { // the third window: the first two delivered users 0..198
+				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+			}
+		}
+		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+		}
+		walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+	}
+}
+
+// TestAPITiedGroupUserDeletedDuringTheWalk: a user deleted before or
+// among an instant's users at any point of the walk, with or without the
+// filters, in a stable or changing order: each other user is read once.
+func TestAPITiedGroupUserDeletedDuringTheWalk(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		for _, shuffle := range []bool{false, true} {
+			for _, at := range []int{2, 3, 4, 5, 6} {
+				for _, del := range []int{120, 150, 190, 199, 210, 230} {
+					t.Run(fmt.Sprintf("filter=%v/shuffle=%v/request%d/user%d", filter, shuffle, at, del), func(t *testing.T) {
+						users := tiedUsers(600, 150, 230)
+						ts, base := newTiesServer(t, users, shuffle, filter)
+						delID := users[del].ID
+						ts.onList = func(n int) {
+							if n == at {
+								ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+							}
+						}
+						src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+						recs, _, err := drain(t, src)
+						if err != nil {
+							t.Fatalf("after %d users: %v", len(recs), err)
+						}
+						walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+					})
+				}
+			}
+		}
+	}
+}
