@@ -704,6 +704,12 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 						return nil, err
 					}
 					more, err := a.resumeAfter(elems, full, last)
+					if errors.Is(err, io.EOF) && len(recs) > 0 {
+						// The instant's users ended the list.
+						a.done = true
+						w.stop()
+						return recs, nil
+					}
 					return append(recs, more...), err
 				}
 			}

@@ -1133,3 +1133,29 @@ func TestAPITiedGroupUserDeletedDuringTheWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestAPITiedGroupEndingTheListAcrossADeletion: the instant read whole
+// after a resync is the end of the list: its users are returned as the
+// last page, not dropped behind the end of the list.
+func TestAPITiedGroupEndingTheListAcrossADeletion(t *testing.T) {
+	for _, filter := range []bool{false, true} {
+		for _, g := range []struct{ n, from, del int }{{260, 180, 120}, {250, 170, 100}, {240, 190, 120}} {
+			t.Run(fmt.Sprintf("filter=%v/%d-%d/user%d", filter, g.from, g.n, g.del), func(t *testing.T) {
+				users := tiedUsers(g.n, g.from, g.n)
+				ts, base := newTiesServer(t, users, true, filter)
+				delID := users[g.del].ID
+				ts.onList = func(n int) {
+					if n == 3 {
+						ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+					}
+				}
+				src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+				recs, _, err := drain(t, src)
+				if err != nil {
+					t.Fatalf("after %d users: %v", len(recs), err)
+				}
+				walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+			})
+		}
+	}
+}
