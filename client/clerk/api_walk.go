@@ -327,6 +327,9 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		w.noteSize(win.size, len(win.elems))
 		elems := win.elems
 		tied, err := a.acrossTies(ctx, win)
+		if errors.Is(err, errTiesMoved) {
+			return a.resync(ctx, win)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -767,7 +770,9 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 // not the ones the next request lists there. So they are read whole, in
 // one request (readTies), and the window delivered after them, those
 // delivered already dropped. elems is nil when the window needs no such
-// care (the walk goes on as usual); err stops the walk when the instant
+// care (the walk goes on as usual); errTiesMoved asks for a resync when
+// those users are not where the windows saw them; other errors stop the
+// walk, as when the instant
 // has more users than a page and their order changes, since no paging
 // can then be sure to read each.
 func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, error) {
@@ -803,11 +808,18 @@ func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, err
 		w.tieBig = true
 		return nil, nil
 	case group == nil:
-		return nil, nil // not found where expected: resync
+		// Not found where expected: the list moved. Even a window that
+		// starts on the last user delivered is no proof then, when they
+		// come in another order on each request.
+		return nil, errTiesMoved
 	}
 	w.tieDone = true
 	return append(group, elems...), nil
 }
+
+// errTiesMoved is acrossTies finding an instant's users moved from where
+// the windows saw them: the walk resyncs.
+var errTiesMoved = errors.New("clerk: the users of an instant moved")
 
 // ErrUnstableTies stops a walk at an instant with more users than a page
 // whose order changes between requests: paging through them could miss

@@ -1159,3 +1159,28 @@ func TestAPITiedGroupEndingTheListAcrossADeletion(t *testing.T) {
 		}
 	}
 }
+
+// TestAPITiedGroupMovedUnderAWindowStartingOnTheLastUser: a user deleted
+// before an instant whose users come in another order on each request
+// moves them all; the next window may still start, by chance of that
+// order, on the last user delivered. That is no proof the rest of the
+// window follows it: the instant is found again and read whole.
+func TestAPITiedGroupMovedUnderAWindowStartingOnTheLastUser(t *testing.T) {
+	users := tiedUsers(492, 357, 449)
+	delID := users[249].ID
+	for run := range 40 {
+		ts, base := newTiesServer(t, users, true, false)
+		ts.rng = rand.New(rand.NewPCG(uint64(run), 5))
+		ts.onList = func(n int) {
+			if n == 5 { // the window after the one that began the instant
+				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+			}
+		}
+		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+		}
+		walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+	}
+}
