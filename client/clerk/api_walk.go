@@ -661,8 +661,13 @@ func (w *walk) tie(e element) bool {
 // advances reports whether a page read after the last user delivered
 // really continues the list (a Clerk ignoring the cursor starts over).
 func (w *walk) advances(elems []element) bool {
-	for len(elems) > 1 && w.tie(elems[0]) {
+	for len(elems) > 0 && w.tie(elems[0]) {
 		elems = elems[1:] // the same instant's users, reordered
+	}
+	if len(elems) == 0 {
+		// Only users of that instant read already: the rest of it in
+		// another order, not the list started over.
+		return true
 	}
 	e := elems[0]
 	_, inPrev := w.prevKeys[e.key]
@@ -706,14 +711,7 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 					if err != nil {
 						return nil, err
 					}
-					more, err := a.resumeAfter(elems, full, last)
-					if errors.Is(err, io.EOF) && len(recs) > 0 {
-						// The instant's users ended the list.
-						a.done = true
-						w.stop()
-						return recs, nil
-					}
-					return append(recs, more...), err
+					return a.resumeAfterSome(recs, elems, full, last)
 				}
 			}
 			return a.resumeAfter(elems, full, last)
@@ -1231,10 +1229,17 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 // resumeAfter delivers the users a resync found and restarts the windows
 // at last, the offset of the last of them; a short page ends the walk.
 func (a *APISource) resumeAfter(elems []element, full bool, last int) ([]Record, error) {
+	return a.resumeAfterSome(nil, elems, full, last)
+}
+
+// resumeAfterSome is resumeAfter once the records before were delivered
+// (an instant read whole): they come first, and count as users found.
+func (a *APISource) resumeAfterSome(before []Record, elems []element, full bool, last int) ([]Record, error) {
 	recs, err := a.deliver(elems)
 	if err != nil {
 		return nil, err
 	}
+	recs = append(before, recs...)
 	if a.walk.cursorOnly {
 		a.walk.tieFrom = -1 // no offsets
 	} else {

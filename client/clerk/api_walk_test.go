@@ -1184,3 +1184,28 @@ func TestAPITiedGroupMovedUnderAWindowStartingOnTheLastUser(t *testing.T) {
 		walkStats(t, recs, users, map[string]bool{delID: true}, nil)
 	}
 }
+
+// TestAPITiedGroupEndingTheListCursorPageOfTies: after a deletion, the
+// page read by cursor after the last user delivered holds only users of
+// its instant read already (the end of the list, in another order). That
+// is the cursor working, not Clerk starting the list over: the instant is
+// read whole and the walk ends with each user read once.
+func TestAPITiedGroupEndingTheListCursorPageOfTies(t *testing.T) {
+	users := tiedUsers(408, 312, 408)
+	delID := users[250].ID
+	for run := range 40 {
+		ts, base := newTiesServer(t, users, true, false)
+		ts.rng = rand.New(rand.NewPCG(uint64(run), 5))
+		ts.onList = func(n int) {
+			if n == 5 {
+				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+			}
+		}
+		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+		}
+		walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+	}
+}
