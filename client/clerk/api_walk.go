@@ -770,9 +770,8 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 // delivered already dropped. elems is nil when the window needs no such
 // care (the walk goes on as usual); errTiesMoved asks for a resync when
 // those users are not where the windows saw them; other errors stop the
-// walk, as when the instant
-// has more users than a page and their order changes, since no paging
-// can then be sure to read each.
+// walk, as when the instant has more users than a page and their order
+// changes, since no paging can then be sure to read each.
 func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, error) {
 	w := &a.walk
 	elems := win.elems
@@ -1213,13 +1212,17 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 		case lo > 0 && elems[0].hasTime && elems[0].created > w.lastCreated:
 			lo = max(0, lo-step) // started past the spot: step back
 			continue
-		case full && elems[len(elems)-1].hasTime && elems[len(elems)-1].created <= w.lastCreated:
+		}
+		// Users of the last user's instant not read yet come after it
+		// too (it was deleted from among them): only those read already
+		// and earlier users are skipped.
+		k := 0
+		for k < len(elems) && (!elems[k].hasTime || elems[k].created < w.lastCreated || w.tie(elems[k])) {
+			k++
+		}
+		if k == len(elems) && full {
 			lo += step // the spot is further on
 			continue
-		}
-		k := 0
-		for k < len(elems) && !(elems[k].hasTime && elems[k].created > w.lastCreated) {
-			k++
 		}
 		return a.resumeAfter(elems[k:], full, lo+len(elems)-1)
 	}

@@ -1209,3 +1209,31 @@ func TestAPITiedGroupEndingTheListCursorPageOfTies(t *testing.T) {
 		walkStats(t, recs, users, map[string]bool{delID: true}, nil)
 	}
 }
+
+// TestAPITiedGroupLastUserDeleted: the last user delivered, among an
+// instant's users listed in a stable order, is deleted; Clerk then
+// answers starting_after it from the start of the list, so the walk
+// looks for the spot by offset, and resumes with the instant's users not
+// read yet, not after the instant.
+func TestAPITiedGroupLastUserDeleted(t *testing.T) {
+	for _, at := range []int{3, 4, 6, 8, 9} {
+		for _, del := range []int{197, 198, 296, 297} {
+			t.Run(fmt.Sprintf("request%d/user%d", at, del), func(t *testing.T) {
+				users := tiedUsers(1200, 100, 400)
+				ts, base := newTiesServer(t, users, false, false)
+				delID := users[del].ID
+				ts.onList = func(n int) {
+					if n == at {
+						ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+					}
+				}
+				src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+				recs, _, err := drain(t, src)
+				if err != nil {
+					t.Fatalf("after %d users: %v", len(recs), err)
+				}
+				walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+			})
+		}
+	}
+}
