@@ -717,7 +717,29 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			return a.resumeAfter(elems, full, last)
 		}
 	}
-	return a.lookback(ctx, win.offset)
+	var before []Record
+	if w.tiesAround(nil) {
+		// Found by offset, the last user's place among users of its
+		// instant tells nothing when their order changes: read them
+		// whole first, so lookback resumes after all of them.
+		group, err := a.readTiesAfterMove(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if group != nil {
+			w.tieDone = true
+			if before, err = a.deliver(group); err != nil {
+				return nil, err
+			}
+		}
+	}
+	recs, err := a.lookback(ctx, win.offset, before)
+	if errors.Is(err, io.EOF) && len(before) > 0 {
+		a.done = true
+		w.stop()
+		return before, nil
+	}
+	return recs, err
 }
 
 // tieResync re-reads a window that began among users created in the same
@@ -1178,9 +1200,10 @@ func (w *walk) lastOffset(win *window, elems []element) int {
 
 // lookback finds the last user delivered (expected at offset at) by
 // offset, stepping back over deletions or forward over insertions, and
-// delivers what follows it. Without the user (deleted meanwhile), the
-// list resumes at the first user created after it.
-func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
+// delivers what follows it, after before (records delivered already).
+// Without the user (deleted meanwhile), the list resumes at the first
+// user created after it.
+func (a *APISource) lookback(ctx context.Context, at int, before []Record) ([]Record, error) {
 	w := &a.walk
 	step := a.pageSize - 1
 	lo := max(0, at-step)
@@ -1197,11 +1220,16 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 			}
 		}
 		switch {
+		case j >= 0 && len(w.tieKeys) > 1:
+			// Among users of its instant, listed in an order that may
+			// change from one request to the next, its place tells
+			// nothing: resume with those of them not read yet, wherever
+			// this page lists them.
 		case j >= 0 && j == len(elems)-1 && full:
 			lo += j // the user ends this window: read on from it
 			continue
 		case j >= 0:
-			return a.resumeAfter(elems[j+1:], full, lo+len(elems)-1)
+			return a.resumeAfterSome(before, elems[j+1:], full, lo+len(elems)-1)
 		case len(elems) == 0 && lo > 0:
 			lo = max(0, lo-step) // the list shrank below lo
 			continue
@@ -1224,7 +1252,7 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 			lo += step // the spot is further on
 			continue
 		}
-		return a.resumeAfter(elems[k:], full, lo+len(elems)-1)
+		return a.resumeAfterSome(before, elems[k:], full, lo+len(elems)-1)
 	}
 	return nil, fmt.Errorf("%w: could not find where the list resumes after user %q (%d users read); stopping so the import does not run forever", errNotAdvancing, w.lastKey, w.delivered)
 }

@@ -1237,3 +1237,36 @@ func TestAPITiedGroupLastUserDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestAPITiedGroupLookbackWithoutCursor: where Clerk refuses the cursor,
+// a resync finds the last user delivered by offset; among users of its
+// instant listed in another order on each request, its place tells
+// nothing, so the walk resumes with those of them not read yet wherever
+// the page lists them: none lost, none read twice.
+func TestAPITiedGroupLookbackWithoutCursor(t *testing.T) {
+	users := tiedUsers(400, 170, 210)
+	delID := users[120].ID
+	for run := range 40 {
+		ts, _ := newTiesServer(t, users, true, false)
+		ts.rng = rand.New(rand.NewPCG(uint64(run), 5))
+		ts.onList = func(n int) {
+			if n == 3 {
+				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
+			}
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Has("starting_after") {
+				http.Error(w, `{"errors":[{"code":"form_param_unknown"}]}`, http.StatusBadRequest)
+				return
+			}
+			ts.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		src, _ := newSource(t, srv.URL+"/v1", clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
+		recs, _, err := drain(t, src)
+		if err != nil {
+			t.Fatalf("run %d, after %d users: %v", run, len(recs), err)
+		}
+		walkStats(t, recs, users, map[string]bool{delID: true}, nil)
+	}
+}
