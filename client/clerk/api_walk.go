@@ -327,13 +327,16 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		w.noteSize(win.size, len(win.elems))
 		elems := win.elems
 		tied, err := a.acrossTies(ctx, win)
+		if errors.Is(err, errTiesMoved) {
+			return a.resync(ctx, win)
+		}
 		if err != nil {
 			return nil, err
 		}
 		if tied != nil {
 			elems = tied
 		} else if w.lastKey != "" {
-			if len(elems) > 0 && elems[0].key != w.lastKey && w.tie(elems[0]) {
+			if !w.tieBig && len(elems) > 0 && elems[0].key != w.lastKey && w.tie(elems[0]) {
 				// The window starts on a user created in the same instant
 				// as the last one delivered, in another order: re-read
 				// from where that instant's users begin.
@@ -658,8 +661,13 @@ func (w *walk) tie(e element) bool {
 // advances reports whether a page read after the last user delivered
 // really continues the list (a Clerk ignoring the cursor starts over).
 func (w *walk) advances(elems []element) bool {
-	for len(elems) > 1 && w.tie(elems[0]) {
+	for len(elems) > 0 && w.tie(elems[0]) {
 		elems = elems[1:] // the same instant's users, reordered
+	}
+	if len(elems) == 0 {
+		// Only users of that instant read already: the rest of it in
+		// another order, not the list started over.
+		return true
 	}
 	e := elems[0]
 	_, inPrev := w.prevKeys[e.key]
@@ -693,31 +701,60 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 				// The users after the last one delivered, in this
 				// request's order, may leave out some created in the
 				// same instant that it lists before it: read them all.
-				group, _, err := a.readTiesFiltered(ctx, w.lastCreated)
+				group, err := a.readTiesAfterMove(ctx)
 				if err != nil {
 					return nil, err
 				}
 				if group != nil {
 					w.tieDone = true
-					elems = append(group, elems...)
+					recs, err := a.deliver(group)
+					if err != nil {
+						return nil, err
+					}
+					return a.resumeAfterSome(recs, elems, full, last)
 				}
 			}
 			return a.resumeAfter(elems, full, last)
 		}
 	}
-	return a.lookback(ctx, win.offset)
+	var before []Record
+	if w.tiesAround(nil) {
+		// Found by offset, the last user's place among users of its
+		// instant tells nothing when their order changes: read them
+		// whole first, so lookback resumes after all of them.
+		group, err := a.readTiesAfterMove(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if group != nil {
+			w.tieDone = true
+			if before, err = a.deliver(group); err != nil {
+				return nil, err
+			}
+		}
+	}
+	recs, err := a.lookback(ctx, win.offset, before)
+	if errors.Is(err, io.EOF) && len(before) > 0 {
+		a.done = true
+		w.stop()
+		return before, nil
+	}
+	return recs, err
 }
 
 // tieResync re-reads a window that began among users created in the same
 // instant as the last user delivered (tieKeys), whose order changes from
-// one request to the next: from the offset where those users begin, so
-// that each of them is read, those delivered already dropped. ok is false
+// one request to the next: from the user before those users, so that
+// each of them is read, those delivered already dropped. ok is false
 // when the page does not show the instant where expected (users were
 // created or deleted before it): then the ordinary resync takes over.
 func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool, error) {
 	w := &a.walk
 	w.restart(win.offset)
-	at := max(0, win.offset-len(w.tieKeys)+1)
+	// The page starts on the user before them: a page starting among
+	// them could not tell whether some sit before it (a user deleted
+	// earlier in the list moves them all up one).
+	at := max(0, win.offset-len(w.tieKeys))
 	elems, full, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(at)}}, w.delivered)
 	if err != nil {
 		return nil, true, err
@@ -738,7 +775,7 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 			seen++
 		}
 	}
-	if seen != len(w.tieKeys) {
+	if seen != len(w.tieKeys) || at > 0 && k == 0 {
 		return nil, false, nil
 	}
 	recs, err := a.resumeAfter(elems[k:], full, at+len(elems)-1)
@@ -753,9 +790,10 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 // not the ones the next request lists there. So they are read whole, in
 // one request (readTies), and the window delivered after them, those
 // delivered already dropped. elems is nil when the window needs no such
-// care (the walk goes on as usual); err stops the walk when the instant
-// has more users than a page and their order changes, since no paging
-// can then be sure to read each.
+// care (the walk goes on as usual); errTiesMoved asks for a resync when
+// those users are not where the windows saw them; other errors stop the
+// walk, as when the instant has more users than a page and their order
+// changes, since no paging can then be sure to read each.
 func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, error) {
 	w := &a.walk
 	elems := win.elems
@@ -775,10 +813,11 @@ func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, err
 		}
 		return nil, nil // a user not read before: the list moved, resync
 	case w.tieBig:
-		if exact {
-			return nil, nil
-		}
-		return nil, w.unstableTies(a.pageSize)
+		// Their order was shown stable (sameOrder): they are paged
+		// through like any users, and a window that does not start on
+		// the last one delivered is a shift from users deleted or
+		// inserted before it, which the ordinary resync handles.
+		return nil, nil
 	}
 	group, big, err := a.readTies(ctx)
 	switch {
@@ -786,16 +825,20 @@ func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, err
 		return nil, err
 	case big:
 		w.tieBig = true
-		if exact {
-			return nil, nil
-		}
-		return nil, w.unstableTies(a.pageSize)
+		return nil, nil
 	case group == nil:
-		return nil, nil // not found where expected: resync
+		// Not found where expected: the list moved. Even a window that
+		// starts on the last user delivered is no proof then, when they
+		// come in another order on each request.
+		return nil, errTiesMoved
 	}
 	w.tieDone = true
 	return append(group, elems...), nil
 }
+
+// errTiesMoved is acrossTies finding an instant's users moved from where
+// the windows saw them: the walk resyncs.
+var errTiesMoved = errors.New("clerk: the users of an instant moved")
 
 // ErrUnstableTies stops a walk at an instant with more users than a page
 // whose order changes between requests: paging through them could miss
@@ -867,7 +910,7 @@ func (a *APISource) readTiesFiltered(ctx context.Context, t int64) ([]element, b
 	if !slices.ContainsFunc(more, func(e element) bool { return e.hasTime && e.created == t }) {
 		return group, false, nil
 	}
-	return nil, true, a.sameOrder(ctx, q(0), elems)
+	return nil, true, a.sameOrder(ctx, q(0), elems, t)
 }
 
 // readTiesAt reads the users created at t from tieFrom, where the
@@ -879,7 +922,8 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 	if w.tieAt != t || s < 0 {
 		return nil, false, nil
 	}
-	q := url.Values{"offset": {strconv.Itoa(max(0, s-1))}}
+	from := max(0, s-1)
+	q := url.Values{"offset": {strconv.Itoa(from)}}
 	elems, full, err := a.fetch(ctx, q, w.delivered)
 	if err != nil {
 		return nil, false, err
@@ -899,34 +943,204 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 	case j == i:
 		return nil, false, nil
 	case j == len(elems) && full:
-		return nil, true, a.sameOrder(ctx, q, elems)
+		return a.readTiesPast(ctx, t, s, from+len(elems), q, elems, elems[i:])
 	case j < len(elems) && (!elems[j].hasTime || elems[j].created < t):
 		return nil, false, nil
 	}
 	return elems[i:j], false, nil
 }
 
-// sameOrder reads a page again and reports ErrUnstableTies unless it
-// lists the users of elems in the same order: an instant too large for
-// one page can be paged through only if its order holds.
-func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element) error {
-	again, _, err := a.fetch(ctx, q, a.walk.delivered)
+// readTiesPast follows a page (elems, read with q) that ran out among the
+// users created at t, the first of them at offset s and the first not
+// on the page at offset next: it may have held all of them but the
+// user before (a group of a page less one), or all but one, or the
+// group may be larger than a page. The users at next tell which; a group
+// of a page is then read whole from s, the page already read showing
+// the list has not moved (all its users created at t among them).
+func (a *APISource) readTiesPast(ctx context.Context, t int64, s, next int, q url.Values, elems, tied []element) ([]element, bool, error) {
+	w := &a.walk
+	more, _, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(next)}}, w.delivered)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	if !slices.EqualFunc(elems, again, func(x, y element) bool { return x.key == y.key }) {
-		return a.walk.unstableTies(a.pageSize)
+	at := func(k int) bool { return k < len(more) && more[k].hasTime && more[k].created == t }
+	switch {
+	case len(more) > 0 && (!more[0].hasTime || more[0].created < t):
+		return nil, false, nil // the list moved
+	case !at(0):
+		return tied, false, nil // the page held them all
+	case at(1) || len(tied) == a.pageSize:
+		// More than a page from s: pageable only in a stable order.
+		return nil, true, a.sameOrder(ctx, q, elems, t)
 	}
-	return nil
+	// A page of them from s: one more than the first page held.
+	group, full, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(s)}}, w.delivered)
+	if err != nil {
+		return nil, false, err
+	}
+	keys := make(map[string]bool, len(group))
+	for _, e := range group {
+		if !e.hasTime || e.created != t {
+			return nil, false, nil // the list moved
+		}
+		keys[e.key] = true
+	}
+	if !full || len(keys) != len(group) {
+		return nil, false, nil
+	}
+	for _, e := range tied {
+		if !keys[e.key] {
+			return nil, false, nil
+		}
+	}
+	return group, false, nil
+}
+
+// sameOrder reads a page again and reports ErrUnstableTies unless it
+// lists the users of elems created at t in the same order: an instant
+// too large for one page can be paged through only if its order holds.
+// Users deleted or created before the page meanwhile shift it, so what
+// must hold is the order of the users both reads list; when too few are
+// common to tell (the list moved a lot), it reads once more.
+func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element, t int64) error {
+	first := tiedKeys(elems, t)
+	for range 2 {
+		again, _, err := a.fetch(ctx, q, a.walk.delivered)
+		if err != nil {
+			return err
+		}
+		same, common := sameRelativeOrder(first, tiedKeys(again, t))
+		switch {
+		case !same:
+			return a.walk.unstableTies(a.pageSize)
+		case 2*common >= len(first):
+			return nil
+		}
+	}
+	return a.walk.unstableTies(a.pageSize)
+}
+
+// tiedKeys are the keys of the users of elems created at t, in order.
+func tiedKeys(elems []element, t int64) []string {
+	var keys []string
+	for _, e := range elems {
+		if e.hasTime && e.created == t {
+			keys = append(keys, e.key)
+		}
+	}
+	return keys
+}
+
+// sameRelativeOrder reports whether the keys both a and b hold come in
+// the same order in each, and how many they are.
+func sameRelativeOrder(a, b []string) (bool, int) {
+	at := make(map[string]int, len(a))
+	for i, k := range a {
+		at[k] = i
+	}
+	prev, common := -1, 0
+	for _, k := range b {
+		i, ok := at[k]
+		if !ok {
+			continue
+		}
+		if i < prev {
+			return false, common
+		}
+		prev = i
+		common++
+	}
+	return true, common
+}
+
+// readTiesAfterMove reads whole the users created at lastCreated once the
+// list has moved under the walk (see tiesAround): by Clerk's created_at
+// filters, or, where they are ignored, by offset from where those users
+// begin now (readTiesMoved). nil with no error: they are larger than a
+// page and listed in a stable order, so the cursor's page is safe.
+// Where they cannot be read whole, the walk stops rather than lose some.
+func (a *APISource) readTiesAfterMove(ctx context.Context) ([]element, error) {
+	w := &a.walk
+	t := w.lastCreated
+	if w.filter != cursorOff {
+		group, big, err := a.readTiesFiltered(ctx, t)
+		switch {
+		case err != nil:
+			return nil, err
+		case big:
+			w.tieBig = true
+			return nil, nil
+		case w.filter == cursorWorks:
+			return group, nil
+		}
+	}
+	// The list may move again between the requests that look for them.
+	for range 2 {
+		group, big, err := a.readTiesMoved(ctx, t)
+		switch {
+		case err != nil:
+			return nil, err
+		case big:
+			w.tieBig = true
+			return nil, nil
+		case group != nil:
+			return group, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: users were deleted or created during the import while it read the %d users created at %s, and Clerk, ignoring its created_at filters, lists them in another order on each request; they could not be found again to read whole, so the import stops after %d users rather than leave some out. Run it again, or import from Clerk's user export (Dashboard → Settings → User exports, then --file)",
+		ErrUnstableTies, len(w.tieKeys), time.UnixMilli(t).UTC().Format(time.RFC3339Nano), w.delivered)
+}
+
+// readTiesMoved finds by offset where the users created at t begin now,
+// near where the windows saw them begin (tieFrom) as the list moved by
+// the users deleted or created before them, and reads them from there
+// (readTiesAt; the page that finds them does when it holds them all,
+// with a user on either side).
+func (a *APISource) readTiesMoved(ctx context.Context, t int64) ([]element, bool, error) {
+	w := &a.walk
+	if w.tieAt != t || w.tieFrom < 0 {
+		return nil, false, nil
+	}
+	step := a.pageSize - 1
+	lo := max(0, w.tieFrom-step/2)
+	for range maxLookback {
+		elems, _, err := a.fetch(ctx, url.Values{"offset": {strconv.Itoa(lo)}}, w.delivered)
+		if err != nil {
+			return nil, false, err
+		}
+		b := slices.IndexFunc(elems, func(e element) bool { return e.hasTime && e.created >= t })
+		switch {
+		case len(elems) == 0 && lo > 0:
+			lo = max(0, lo-step) // the list shrank below lo
+			continue
+		case b < 0 && len(elems) == a.pageSize:
+			lo += step // they begin further on
+			continue
+		case b < 0 || elems[b].created > t:
+			return []element{}, false, nil // none of them left: none to lose
+		case b == 0 && lo > 0:
+			lo = max(0, lo-step) // they begin before lo
+			continue
+		}
+		e := b
+		for e < len(elems) && elems[e].hasTime && elems[e].created == t {
+			e++
+		}
+		if e < len(elems) && elems[e].hasTime && elems[e].created > t {
+			return elems[b:e], false, nil
+		}
+		w.tieFrom = lo + b
+		return a.readTiesAt(ctx, t)
+	}
+	return nil, false, nil
 }
 
 // tiesAround reports whether the users read after the last one delivered
 // (elems) may have skipped some created in its instant: they begin with
 // one, or the last page ended with several, and the instant has not been
-// read whole. Only Clerk's created_at filters can then fetch it: the
-// list has moved, so offsets seen before are stale.
+// read whole (nor shown listed in a stable order).
 func (w *walk) tiesAround(elems []element) bool {
-	if !w.haveCreated || w.tieDone || w.tieBig || w.filter == cursorOff {
+	if !w.haveCreated || w.tieDone || w.tieBig {
 		return false
 	}
 	first := len(elems) > 0 && elems[0].hasTime && elems[0].created == w.lastCreated
@@ -986,9 +1200,10 @@ func (w *walk) lastOffset(win *window, elems []element) int {
 
 // lookback finds the last user delivered (expected at offset at) by
 // offset, stepping back over deletions or forward over insertions, and
-// delivers what follows it. Without the user (deleted meanwhile), the
-// list resumes at the first user created after it.
-func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
+// delivers what follows it, after before (records delivered already).
+// Without the user (deleted meanwhile), the list resumes at the first
+// user created after it.
+func (a *APISource) lookback(ctx context.Context, at int, before []Record) ([]Record, error) {
 	w := &a.walk
 	step := a.pageSize - 1
 	lo := max(0, at-step)
@@ -1005,11 +1220,16 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 			}
 		}
 		switch {
+		case j >= 0 && len(w.tieKeys) > 1:
+			// Among users of its instant, listed in an order that may
+			// change from one request to the next, its place tells
+			// nothing: resume with those of them not read yet, wherever
+			// this page lists them.
 		case j >= 0 && j == len(elems)-1 && full:
 			lo += j // the user ends this window: read on from it
 			continue
 		case j >= 0:
-			return a.resumeAfter(elems[j+1:], full, lo+len(elems)-1)
+			return a.resumeAfterSome(before, elems[j+1:], full, lo+len(elems)-1)
 		case len(elems) == 0 && lo > 0:
 			lo = max(0, lo-step) // the list shrank below lo
 			continue
@@ -1020,15 +1240,19 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 		case lo > 0 && elems[0].hasTime && elems[0].created > w.lastCreated:
 			lo = max(0, lo-step) // started past the spot: step back
 			continue
-		case full && elems[len(elems)-1].hasTime && elems[len(elems)-1].created <= w.lastCreated:
+		}
+		// Users of the last user's instant not read yet come after it
+		// too (it was deleted from among them): only those read already
+		// and earlier users are skipped.
+		k := 0
+		for k < len(elems) && (!elems[k].hasTime || elems[k].created < w.lastCreated || w.tie(elems[k])) {
+			k++
+		}
+		if k == len(elems) && full {
 			lo += step // the spot is further on
 			continue
 		}
-		k := 0
-		for k < len(elems) && !(elems[k].hasTime && elems[k].created > w.lastCreated) {
-			k++
-		}
-		return a.resumeAfter(elems[k:], full, lo+len(elems)-1)
+		return a.resumeAfterSome(before, elems[k:], full, lo+len(elems)-1)
 	}
 	return nil, fmt.Errorf("%w: could not find where the list resumes after user %q (%d users read); stopping so the import does not run forever", errNotAdvancing, w.lastKey, w.delivered)
 }
@@ -1036,10 +1260,17 @@ func (a *APISource) lookback(ctx context.Context, at int) ([]Record, error) {
 // resumeAfter delivers the users a resync found and restarts the windows
 // at last, the offset of the last of them; a short page ends the walk.
 func (a *APISource) resumeAfter(elems []element, full bool, last int) ([]Record, error) {
+	return a.resumeAfterSome(nil, elems, full, last)
+}
+
+// resumeAfterSome is resumeAfter once the records before were delivered
+// (an instant read whole): they come first, and count as users found.
+func (a *APISource) resumeAfterSome(before []Record, elems []element, full bool, last int) ([]Record, error) {
 	recs, err := a.deliver(elems)
 	if err != nil {
 		return nil, err
 	}
+	recs = append(before, recs...)
 	if a.walk.cursorOnly {
 		a.walk.tieFrom = -1 // no offsets
 	} else {
