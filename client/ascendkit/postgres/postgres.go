@@ -181,8 +181,10 @@ func scrub(err error, connURL string) error {
 	if p, ok := u.User.Password(); ok && p != "" {
 		secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
 	}
-	if p := u.Query().Get("password"); p != "" {
-		secrets = append(secrets, p, url.QueryEscape(p))
+	for _, k := range []string{"password", "sslpassword"} {
+		if p := u.Query().Get(k); p != "" {
+			secrets = append(secrets, p, url.QueryEscape(p))
+		}
 	}
 	msg := scrubText(err.Error(), secrets)
 	if msg == err.Error() {
