@@ -135,8 +135,9 @@ func open(ctx context.Context, connURL string, lim limits, existing bool) (*Env,
 			return nil, scrub(err, connURL)
 		}
 	} else if err := e.migrate(ctx); err != nil {
+		err = e.denied(ctx, err) // asks the server: before the pool closes
 		pool.Close()
-		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(e.denied(ctx, err), connURL))
+		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
 	}
 	if err := e.alignClock(ctx); err != nil {
 		pool.Close()
