@@ -62,6 +62,12 @@ func (o *runsOptions) list(ctx context.Context) error {
 			imported, merged := "-", "-"
 			if r.Report != nil {
 				imported, merged = fmt.Sprint(r.Report.Users.Imported), fmt.Sprint(r.Report.Users.Merged)
+			} else if r.Status == ascendkit.RunInterrupted && r.UndoneAt == nil {
+				// A killed run left no report, but the users it wrote name
+				// it in their import records: its undo plan counts them.
+				if p, err := env.PlanUndo(ctx, r.ID); err == nil {
+					imported, merged = fmt.Sprint(p.Users), fmt.Sprint(p.MergedUsers)
+				}
 			}
 			fmt.Fprintf(w, "%-20s  %-11s  %-20s  %-26s  %8s  %6s  %s\n", termtext.Clean(r.ID), r.Status,
 				r.StartedAt.Local().Format("2006-01-02 15:04:05"), termtext.Clean(r.SourceKind+" "+r.SourceFormat),
@@ -174,7 +180,7 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		plan, err := importer.PlanUndo(ctx, env, id)
 		if err != nil {
 			if errors.Is(err, ascendkit.ErrInvalid) {
-				return &exitError{code: ExitError, err: err}
+				return &exitError{code: ExitError, err: plainRefusal{err}}
 			}
 			return err
 		}
@@ -204,7 +210,7 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		if err != nil {
 			var blocked *ascendkit.UndoBlockedError
 			if errors.As(err, &blocked) || errors.Is(err, ascendkit.ErrInvalid) {
-				return &exitError{code: ExitError, err: err}
+				return &exitError{code: ExitError, err: plainRefusal{err}}
 			}
 			return err
 		}
@@ -215,6 +221,16 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		return nil
 	})
 }
+
+// plainRefusal is an undo the store refused (another run importing, say)
+// without the "invalid data: " its sentinel adds: nothing about the data
+// is wrong, and the rest of the message says why.
+type plainRefusal struct{ err error }
+
+func (p plainRefusal) Error() string {
+	return strings.Replace(p.err.Error(), ascendkit.ErrInvalid.Error()+": ", "", 1)
+}
+func (p plainRefusal) Unwrap() error { return p.err }
 
 func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 	fmt.Fprintf(w, "Undo %s removes:\n", termtext.Clean(p.RunID))

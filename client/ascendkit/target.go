@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -65,13 +66,35 @@ func (t Target) HasPassword() bool {
 	if err != nil {
 		return true // unreadable: assume the worst
 	}
-	_, ok := u.User.Password()
-	return ok || u.Query().Has("password")
+	if _, ok := u.User.Password(); ok {
+		return true
+	}
+	for k := range u.Query() {
+		if secretParam(k) {
+			return true
+		}
+	}
+	return false
 }
 
-// RedactURL replaces the password of a connection URL (user info or a
-// password= query parameter) with "xxxxx". A URL that does not parse is
-// replaced whole, since where its password sits cannot be told.
+// secretParam says whether a connection parameter carries a secret:
+// password and sslpassword (the client key's passphrase), the two pgx and
+// libpq read, and, to be safe, any other whose name says it holds one
+// (an unknown parameter is sent to the server as a setting).
+func secretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"password", "passwd", "passphrase", "secret", "token"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// RedactURL replaces the secrets of a connection URL (the user info's
+// password, and password=, sslpassword= or any other secret-bearing query
+// parameter) with "xxxxx". A URL that does not parse is replaced whole,
+// since where its password sits cannot be told.
 func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -80,11 +103,39 @@ func RedactURL(s string) string {
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
+	q := u.Query()
+	changed := false
+	for k, vs := range q {
+		if secretParam(k) {
+			for i := range vs {
+				vs[i] = "xxxxx"
+			}
+			changed = true
+		}
+	}
+	if changed {
 		u.RawQuery = q.Encode()
 	}
+	// A fragment has no meaning in a connection URL: it is most likely
+	// the tail of a password with an unencoded #.
+	if u.Fragment != "" {
+		u.Fragment = "xxxxx"
+	}
 	return u.String()
+}
+
+// keywordValue matches the start of a libpq keyword/value connection
+// string ("host=… user=… password=…").
+var keywordValue = regexp.MustCompile(`^[A-Za-z_]+\s*=`)
+
+// secretAssignment matches a secret-bearing keyword and its value, quoted
+// or not, in free text.
+var secretAssignment = regexp.MustCompile(`(?i)([a-z_]*(?:password|passwd|passphrase|secret|token)[a-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'?|"[^"]*"?|\S*)`)
+
+// redactText masks every password=… (quoted or not) in text an error is
+// about to quote.
+func redactText(s string) string {
+	return secretAssignment.ReplaceAllString(s, "${1}xxxxx")
 }
 
 // ParseTarget reads "local:<path>", "postgres://…"/"postgresql://…" or a
@@ -118,36 +169,67 @@ func ParseTarget(s string) (Target, error) {
 			"a target is local:<path>, postgres://… or a pk_… public key, and the Clerk key goes to --api-key or $CLERK_SECRET_KEY")
 	case strings.HasPrefix(s, "pk_"):
 		if len(s) <= len("pk_") || strings.ContainsAny(s, " \t/:") {
-			return Target{}, fmt.Errorf("environment target %q: malformed public key", s)
+			return Target{}, fmt.Errorf("environment target %q: malformed public key", redactText(s))
 		}
 		return Target{Kind: TargetRemote, PublicKey: s}, nil
 	case s == "":
 		return Target{}, errors.New("environment target is empty: use local:<path>, postgres://… or a pk_… public key")
+	case keywordValue.MatchString(s):
+		// Not quoted: it is likely to carry a password.
+		return Target{}, errors.New("environment target: that is a libpq keyword/value connection string (host=… user=…); " +
+			"give the database as a postgres:// URL instead: postgres://user@host:port/dbname " +
+			"(the password from PGPASSWORD or ~/.pgpass, or percent-encoded in the URL)")
 	default:
 		if i := strings.Index(s, "://"); i > 0 {
 			s = RedactURL(s) // an unknown scheme may still carry a password
 		}
-		return Target{}, fmt.Errorf("environment target %q: use local:<path>, postgres://… or a pk_… public key", s)
+		return Target{}, fmt.Errorf("environment target %q: use local:<path>, postgres://… or a pk_… public key", redactText(s))
 	}
 }
 
-// unencodedAt refuses a URL whose authority holds more than one @: Go's
-// url.Parse takes the last as the end of the user info, pgx the first, so
-// one would redact a password the other then prints as part of a host
-// name. The error quotes nothing of the URL.
+// unencodedAt refuses a URL whose user info holds a character it must
+// percent-encode. More than one @ in the authority: Go's url.Parse takes
+// the last as the end of the user info, pgx the first, so one would
+// redact a password the other then prints as part of a host name. An @
+// past a / ? or # that ends the authority early (a password such as
+// "2024/Summer@…"): both read the password's head as a host and port and
+// its tail as a path, query or fragment, printed unredacted. The error
+// quotes nothing of the URL.
 func unencodedAt(s string) error {
 	rest := s[strings.Index(s, "://")+3:]
+	authority := rest
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
+		authority = rest[:i]
+		if at := strings.Index(rest[i:], "@"); at >= 0 && userInfoCut(rest[i:i+at]) {
+			return errors.New("environment target: the URL's user name or password holds an unencoded / ? # @ or : " +
+				"(the URL is not quoted here, as it would show the password): percent-encode those characters " +
+				"(/ as %2F, ? as %3F, # as %23, @ as %40, : as %3A)")
+		}
 	}
-	if strings.Count(rest, "@") < 2 {
+	if strings.Count(authority, "@") < 2 {
 		return nil
 	}
 	what := "user name"
-	if strings.Contains(rest[:strings.LastIndex(rest, "@")], ":") {
+	if strings.Contains(authority[:strings.LastIndex(authority, "@")], ":") {
 		what = "password"
 	}
 	return fmt.Errorf("environment target: the URL's %s has an unencoded @: percent-encode it as %%40", what)
+}
+
+// userInfoCut says whether between, the text from the / ? or # that ended
+// the authority to the next @, is a piece of user info cut off rather than
+// a path or query that merely holds an @ (application_name=a@b). Paths
+// (database names) and fragments never legitimately hold an @ unencoded;
+// a query does, only as a parameter's value.
+func userInfoCut(between string) bool {
+	if strings.Contains(between, "#") {
+		return true
+	}
+	q := strings.IndexByte(between, '?')
+	if q < 0 {
+		return true // the @ is in the path
+	}
+	return !strings.Contains(between[q:], "=")
 }
 
 // looksLikeClerkSecretKey says whether s holds a Clerk secret key

@@ -102,3 +102,102 @@ func TestParseTargetRefusesUnencodedAt(t *testing.T) {
 		}
 	}
 }
+
+// A libpq keyword/value string is recognised and refused without being
+// quoted; other unknown text has any password=… masked before it is.
+func TestParseTargetKeywordValueNotEchoed(t *testing.T) {
+	for _, in := range []string{
+		"host=127.0.0.1 user=pwuser password=s3cr3tPW_xyz dbname=team4",
+		"dbname=team4 password='s3cr3tPW_xyz with space'",
+		" user = pwuser password = s3cr3tPW_xyz",
+	} {
+		_, err := ParseTarget(in)
+		if err == nil {
+			t.Errorf("ParseTarget accepted a keyword/value string")
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3tPW_xyz") || strings.Contains(err.Error(), "pwuser") {
+			t.Errorf("error quotes the string: %v", err)
+		}
+		if !strings.Contains(err.Error(), "libpq keyword/value") || !strings.Contains(err.Error(), "postgres:// URL") {
+			t.Errorf("error does not say what was recognised and what to give: %v", err)
+		}
+	}
+	for _, in := range []string{
+		"team4 password=s3cr3tPW_xyz",
+		`./x.db sslpassword="s3cr3tPW_xyz" y`,
+		"pk_live_1 password='s3cr3tPW_xyz'",
+		"mysql://h/x?sslpassword=s3cr3tPW_xyz",
+	} {
+		_, err := ParseTarget(in)
+		if err == nil {
+			t.Errorf("ParseTarget accepted %q", in)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3tPW_xyz") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
+
+// Every secret-bearing query parameter is masked, sslpassword (the client
+// key's passphrase, which pgx reads) among them.
+func TestRedactURLMasksEverySecretParameter(t *testing.T) {
+	in := "postgres://pwuser:PwInUserInfo9@127.0.0.1:20443/team4?sslmode=require&sslpassword=SslKeyPass77&password=QueryPw88&application_name=ak"
+	got, err := ParseTarget(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.Redacted()
+	for _, secret := range []string{"PwInUserInfo9", "SslKeyPass77", "QueryPw88"} {
+		if strings.Contains(r, secret) {
+			t.Errorf("Redacted shows %s: %s", secret, r)
+		}
+	}
+	for _, kept := range []string{"sslmode=require", "application_name=ak", "sslpassword=xxxxx", "127.0.0.1:20443/team4"} {
+		if !strings.Contains(r, kept) {
+			t.Errorf("Redacted lost %q: %s", kept, r)
+		}
+	}
+	only, _ := ParseTarget("postgres://pwuser@127.0.0.1/team4?sslpassword=SslKeyPass77")
+	if !only.HasPassword() {
+		t.Error("HasPassword false for a URL carrying sslpassword")
+	}
+	if r := only.Redacted(); strings.Contains(r, "SslKeyPass77") {
+		t.Errorf("Redacted shows sslpassword: %s", r)
+	}
+}
+
+// A password with an unencoded / ? or # before its @ is refused, saying
+// which characters to encode, without quoting any of it.
+func TestParseTargetRefusesCutUserInfo(t *testing.T) {
+	for i, in := range []string{
+		"postgres://pwuser:2024/Summer_s3cr3t@127.0.0.1:20443/team4",
+		"postgres://pwuser:2024?Summer_s3cr3t@127.0.0.1:20443/team4",
+		"postgres://pwuser:2024#Summer_s3cr3t@127.0.0.1:20443/team4",
+		"postgres://pwuser:2024/a?Summer_s3cr3t@127.0.0.1/team4?sslmode=disable",
+	} {
+		_, err := ParseTarget(in)
+		if err == nil {
+			t.Errorf("case %d: ParseTarget accepted a password with an unencoded / ? or #", i)
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(msg, "Summer_s3cr3t") || strings.Contains(msg, "2024") || strings.Contains(msg, "pwuser") {
+			t.Errorf("error quotes the URL: %s", msg)
+		}
+		if !strings.Contains(msg, "percent-encode") || !strings.Contains(msg, "/ ? # @ or :") || !strings.Contains(msg, "%2F") {
+			t.Errorf("error does not say which characters to encode: %s", msg)
+		}
+	}
+	for _, ok := range []string{
+		"postgres://pwuser:2024%2FSummer_s3cr3t@127.0.0.1:20443/team4",
+		"postgres://team@db/x?application_name=a@b",
+		"postgres://team@db/x?sslmode=disable&application_name=a@b",
+		"postgres://u@/db?host=/run/postgresql",
+	} {
+		if _, err := ParseTarget(ok); err != nil {
+			t.Errorf("ParseTarget(%s): %v", RedactURL(ok), err)
+		}
+	}
+}

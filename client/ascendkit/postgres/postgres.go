@@ -128,12 +128,14 @@ func open(ctx context.Context, connURL string, lim limits, existing bool) (*Env,
 	e := &Env{pool: pool, display: display}
 	e.Store = newStore(e)
 	if existing {
-		if err := e.exists(ctx); err != nil {
+		// A command that only reads needs only to read: a role granted
+		// SELECT, and no CREATE on the schema, must be able to use it.
+		if err := e.checkSchema(ctx); err != nil {
 			pool.Close()
-			return nil, err
+			return nil, scrub(err, connURL)
 		}
-	}
-	if err := e.migrate(ctx); err != nil {
+	} else if err := e.migrate(ctx); err != nil {
+		err = e.denied(ctx, err) // asks the server: before the pool closes
 		pool.Close()
 		return nil, fmt.Errorf("postgres environment %s: %w", display, scrub(err, connURL))
 	}
@@ -181,8 +183,10 @@ func scrub(err error, connURL string) error {
 	if p, ok := u.User.Password(); ok && p != "" {
 		secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
 	}
-	if p := u.Query().Get("password"); p != "" {
-		secrets = append(secrets, p, url.QueryEscape(p))
+	for _, k := range []string{"password", "sslpassword"} {
+		if p := u.Query().Get(k); p != "" {
+			secrets = append(secrets, p, url.QueryEscape(p))
+		}
 	}
 	msg := scrubText(err.Error(), secrets)
 	if msg == err.Error() {
@@ -237,11 +241,13 @@ func (e *Env) Close() error {
 	return nil
 }
 
-// exists fails with ascendkit.ErrNoEnvironment when the current schema
-// holds no environment: the schema version table, which the first
-// migration creates with every other table in one transaction, is not
-// there.
-func (e *Env) exists(ctx context.Context) error {
+// checkSchema, for a read-only open, checks by reading alone that the
+// current schema holds an environment at the version this program
+// writes. It fails with ascendkit.ErrNoEnvironment when the schema
+// version table, which the first migration creates with every other
+// table in one transaction, is not there; and says which role must run a
+// write command when the schema is older than this program.
+func (e *Env) checkSchema(ctx context.Context) error {
 	var ok bool
 	err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
 		WHERE schemaname = current_schema() AND tablename = 'ascendkit_schema')`).Scan(&ok)
@@ -251,7 +257,47 @@ func (e *Env) exists(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("%w at %s; run an import or set-env", ascendkit.ErrNoEnvironment, e.display)
 	}
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	var v int
+	err = e.pool.QueryRow(ctx, `SELECT version FROM ascendkit_schema`).Scan(&v)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%w at %s (its schema version is not recorded); run an import or set-env", ascendkit.ErrNoEnvironment, e.display)
+	case err != nil:
+		return fmt.Errorf("postgres environment %s: %w", e.display, e.denied(ctx, err))
+	case v > len(ms):
+		return fmt.Errorf("postgres environment %s: database schema version %d is newer than this program supports (%d)", e.display, v, len(ms))
+	case v < len(ms):
+		return fmt.Errorf("postgres environment %s: its tables are at schema version %d and this version of ascendkit needs %d; "+
+			"run a write command (an import or set-env) once as the role that owns the schema, which upgrades them", e.display, v, len(ms))
+	}
 	return nil
+}
+
+// denied rewords a permission error (SQLSTATE 42501) to say what the
+// role lacks, keeping err for errors.As. Other errors pass unchanged.
+func (e *Env) denied(ctx context.Context, err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "42501" {
+		return err
+	}
+	role, schema := "this role", "the current schema"
+	var r, s *string
+	if e.pool.QueryRow(ctx, `SELECT current_user::text, current_schema()::text`).Scan(&r, &s) == nil {
+		if r != nil {
+			role = fmt.Sprintf("role %q", *r)
+		}
+		if s != nil {
+			schema = fmt.Sprintf("schema %q", *s)
+		}
+	}
+	return redactedError{err: err, msg: fmt.Sprintf("%s may not use the environment's tables in %s (permission denied: %s). "+
+		"Commands that write (import, set-env, undo, settings) need a role that owns the schema, as it creates and upgrades the tables there; "+
+		"commands that only read need a role granted USAGE on the schema and SELECT on its tables",
+		role, schema, pe.Message)}
 }
 
 //go:embed migrations/*.sql

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
 	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var ctx = context.Background()
@@ -250,4 +253,88 @@ func TestOpenExistingCreatesNothing(t *testing.T) {
 		t.Fatalf("read-only open of an environment: %v", err)
 	}
 	e.Close()
+}
+
+// withRole creates a login role (the test cluster trusts 127.0.0.1, so it
+// needs no password), grants it what grants say ({role} stands for it), and
+// returns u connecting as it. The role goes when the test ends.
+func withRole(t *testing.T, u string, grants ...string) string {
+	t.Helper()
+	var b [4]byte
+	rand.Read(b[:])
+	role := "ro_" + hex.EncodeToString(b[:])
+	admin, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(ctx, `DROP OWNED BY `+role)
+		admin.Exec(ctx, `DROP ROLE `+role)
+		admin.Close(ctx)
+	})
+	for _, q := range append([]string{`CREATE ROLE ` + role + ` LOGIN`}, grants...) {
+		if _, err := admin.Exec(ctx, strings.ReplaceAll(q, "{role}", role)); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu.User = url.User(role)
+	return pu.String()
+}
+
+// A role granted only USAGE and SELECT opens an environment for reading
+// (nothing it cannot do is tried) and reads it; opening it to write says
+// the role must own the schema rather than showing a bare SQLSTATE.
+func TestReadOnlyRoleReads(t *testing.T) {
+	e := OpenTest(t)
+	var schema string
+	if err := e.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	ro := withRole(t, e.testURL, `GRANT USAGE ON SCHEMA `+schema+` TO {role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA `+schema+` TO {role}`)
+	r, err := OpenExisting(ctx, ro)
+	if err != nil {
+		t.Fatalf("read-only open as a SELECT-only role: %v", err)
+	}
+	defer r.Close()
+	if _, err := r.ListUsers(ctx, ascendkit.UserFilter{}); err != nil {
+		t.Fatalf("listing users as a SELECT-only role: %v", err)
+	}
+	if _, err := r.ListRuns(ctx); err != nil {
+		t.Fatalf("listing runs as a SELECT-only role: %v", err)
+	}
+	if _, err := r.ListJourneys(ctx); err != nil {
+		t.Fatalf("listing journeys as a SELECT-only role: %v", err)
+	}
+	_, err = Open(ctx, ro)
+	if err == nil {
+		t.Fatal("a SELECT-only role opened the environment to write")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "owns the schema") || strings.Contains(msg, "SQLSTATE") || !strings.Contains(msg, "role \"ro_") {
+		t.Errorf("write open as a SELECT-only role: %v", err)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "42501" {
+		t.Errorf("the permission error is not kept for errors.As: %v", err)
+	}
+}
+
+// A read-only open of an environment at an older schema version says
+// which role must upgrade it, and upgrades nothing itself.
+func TestReadOnlyOpenOfOlderSchema(t *testing.T) {
+	e := OpenTest(t)
+	if _, err := e.pool.Exec(ctx, `UPDATE ascendkit_schema SET version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenExisting(ctx, e.testURL)
+	if err == nil || !strings.Contains(err.Error(), "schema version 1") || !strings.Contains(err.Error(), "as the role that owns the schema") {
+		t.Fatalf("read-only open of an older schema: %v", err)
+	}
+	var v int
+	if err := e.pool.QueryRow(ctx, `SELECT version FROM ascendkit_schema`).Scan(&v); err != nil || v != 1 {
+		t.Fatalf("the read-only open changed the schema version to %d (%v)", v, err)
+	}
 }
