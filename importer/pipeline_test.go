@@ -274,3 +274,41 @@ func TestSourceErrorWritesWhatWasRead(t *testing.T) {
 		}
 	})
 }
+
+// An interrupted run says how many users it read but did not write (the
+// batch not yet sent, and users held to the end of the source): fetched
+// is still the sum of the outcomes, and a run again writes exactly those.
+func TestInterruptedRunCountsWhatItDidNotWrite(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		users := make([]*clerk.User, 0, 3000)
+		for i := range 3000 {
+			u := mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%d@example.com", i), withPassword)
+			if i%100 == 7 { // held: its address is marked unverified
+				u.EmailAddresses[0].Verification = &clerk.Verification{Status: "unverified"}
+			}
+			users = append(users, u)
+		}
+		src := newSource(500, users...)
+		stop, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		src.onPage = func(p int) {
+			if p == 4 {
+				cancel()
+			}
+		}
+		rep, err := Run(stop, src, env, Options{Mode: ModeRun, BatchSize: 5000})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err %v", err)
+		}
+		u := rep.Users
+		sum := u.ToImport + u.Duplicates + u.Skipped + u.Failed + u.NotSelected + u.NotWritten
+		if u.NotWritten == 0 || sum != u.Fetched {
+			t.Fatalf("fetched %d, outcomes add up to %d: %+v", u.Fetched, sum, u)
+		}
+		again := run(t, src.clone(), env, Options{Mode: ModeRun})
+		if n, _ := env.CountUsers(ctx); n != 3000 || again.Users.Imported+u.Imported != 3000 {
+			t.Errorf("after a run again: %d users, imported %d then %d", n, u.Imported, again.Users.Imported)
+		}
+	})
+}

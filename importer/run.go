@@ -1214,6 +1214,13 @@ func newTagCounts() map[string]int {
 
 func (r *runner) finish() {
 	r.report.Users.Fetched = r.fetched
+	if u := &r.report.Users; r.opts.Mode == ModeRun {
+		// A run that stopped early read users it neither wrote nor
+		// counted otherwise: the page being classified, the batch not yet
+		// sent or whose write did not commit, the users held to the end
+		// of the source. A completed run has none (its outcomes add up).
+		u.NotWritten = max(0, u.Fetched-(u.ToImport+u.Duplicates+u.Skipped+u.Failed+u.NotSelected))
+	}
 	if !r.opts.Phases.Users {
 		// The users phase did not run: its block stays, with zeros, but
 		// fetched still says how many users were read for the analysis.

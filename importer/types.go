@@ -232,6 +232,11 @@ type UserCounts struct {
 	// NotSelected counts the users read but left out by --only (Options.Only),
 	// so that fetched is still the sum of the outcomes.
 	NotSelected int `json:"notSelected,omitempty"`
+	// NotWritten counts the users a run read but did not write, nor count
+	// otherwise, as it stopped first (interrupted, a write or the source
+	// failed): a run again imports them. With it fetched is still the sum
+	// of the outcomes.
+	NotWritten int `json:"notWritten,omitempty"`
 }
 
 // SettingsReport is the auth settings a run detects and applies.

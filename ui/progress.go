@@ -434,6 +434,11 @@ func (s *progressScreen) summaryView() string {
 		{"failed", rightAlign(fmtInt(u.Failed), 7)},
 		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
 	}
+	if u.NotWritten > 0 {
+		// Read but not written as the import stopped first: the run
+		// again ("r") imports them.
+		rows = append(rows[:len(rows)-1], [2]string{"not written", st.Warning.Render(rightAlign(fmtInt(u.NotWritten), 7))}, rows[len(rows)-1])
+	}
 	if r.OAuthLinkConflicts > 0 {
 		// Links not made: another user owns that OAuth account (the
 		// review's "flagged" tab lists them).
