@@ -713,6 +713,9 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match,
 	}
 	mg := ascendkit.Merge{
 		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: mergeTags(m.user.User.Tags),
+		// Two Clerk users are two accounts (see noMerge): the environment
+		// checks again at write time, for a run that merged meanwhile.
+		SoleID:     true,
 		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: importMeta(e.SourceID, r.now),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
@@ -939,6 +942,10 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	for _, id := range res.MergeTargetGone {
 		gone[id] = true
 	}
+	other := map[string]ascendkit.OtherSourceMerge{}
+	for _, o := range res.MergedWithOther {
+		other[o.SourceID] = o
+	}
 	kept := map[string][]string{}
 	for _, k := range res.MetadataKept {
 		kept[k.SourceID] = k.Keys
@@ -952,6 +959,10 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 			// Nothing was written: a failure to report, which a new run
 			// imports as a new user.
 			r.fail(q.entry, errMergeTargetGone)
+			continue
+		}
+		if o, ok := other[q.merge.SourceID]; q.merge != nil && ok {
+			r.refusedAtWrite(q.entry, o)
 			continue
 		}
 		if q.create != nil && existing[q.create.SourceID] {
@@ -972,6 +983,18 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	r.report.Enrollments += res.Enrolled
 	r.opts.OnEvent(BatchApplied{Counts: r.countsCopy(), OAuthLinks: r.report.OAuthLinks,
 		Events: r.report.Events[EventUserImported] + r.report.Events[EventUserLogin]})
+}
+
+// refusedAtWrite reports a merge the environment refused at write time:
+// the user has another Clerk user's id recorded, by a run that committed
+// after this run's lookup. It is the duplicate the lookup would have
+// reported, with the same reason and detail; the lookup counted it a
+// duplicate already, so only the policy applied changes.
+func (r *runner) refusedAtWrite(e Entry, o ascendkit.OtherSourceMerge) {
+	e.Kind, e.Reason, e.ExistingUserID, e.Policy = "duplicate", ReasonEmailExists, o.UserID, PolicySkip
+	e.Detail = noMerge(e, true, false, false, mergeTarget{userID: o.UserID, verified: true, mergedWith: o.OtherID})
+	r.report.EmailOfOtherImport++
+	r.opts.OnEvent(EntryFound{Entry: e})
 }
 
 // keptMetadata warns that a merge left out the public_metadata keys the

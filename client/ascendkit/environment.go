@@ -133,6 +133,12 @@ type Merge struct {
 	Tags       []string
 	OAuthLinks []OAuthLink
 	ImportMeta map[string]any
+	// SoleID refuses the merge (listed in BatchResult.MergedWithOther,
+	// nothing written) when the user has another id of Source recorded
+	// at write time: two ids of one source are two accounts. The
+	// importer sets it, so that a concurrent run's merge or create
+	// committed after its lookup is not merged into.
+	SoleID bool
 	// Fill carries Metadata (the source's public metadata), Username,
 	// Phone (with PhoneVerified), ExternalID, SecondaryEmails,
 	// PrivateMetadata and UnsafeMetadata; other fields are ignored.
@@ -163,10 +169,22 @@ type BatchResult struct {
 	// meanwhile (an undo of the run that created it, say). Nothing was
 	// written for them; importing them again decides afresh.
 	MergeTargetGone []string
+	// MergedWithOther lists the merges not applied because the user
+	// their email matched has another id of their source recorded at
+	// write time: an import created it from, or merged it with, another
+	// user of the source (perhaps a concurrent run's, after the lookup).
+	// Nothing was written for them.
+	MergedWithOther []OtherSourceMerge
 	// MetadataKept lists the merges whose source metadata had keys the
 	// user has with another value: the user's values stay, the source's
 	// are not written.
 	MetadataKept []KeptMetadata
+}
+
+// OtherSourceMerge is a merge refused because its user (UserID) has
+// another id of the merge's source recorded (OtherID).
+type OtherSourceMerge struct {
+	SourceID, UserID, OtherID string
 }
 
 // KeptMetadata is a merge's metadata keys whose source values were not

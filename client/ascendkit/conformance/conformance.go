@@ -101,6 +101,7 @@ func Run(t *testing.T, be Backend) {
 		{"UndoRefusedWhileAnotherRunImports", testUndoRefusedWhileAnotherRunImports},
 		{"LeftoverRunWithoutHeartbeatBlocksNoUndo", testLeftoverRunWithoutHeartbeatBlocksNoUndo},
 		{"MergeIntoUserRemovedMeanwhile", testMergeIntoUserRemovedMeanwhile},
+		{"MergeRefusedWhenAnotherIDMergedMeanwhile", testMergeRefusedWhenAnotherIDMergedMeanwhile},
 		{"MergeCarriesMetadataAndUndoRestoresIt", testMergeCarriesMetadataAndUndoRestoresIt},
 		{"StaleRunOfAnotherHostSettles", testStaleRunOfAnotherHostSettles},
 		{"LiveRunInAnotherPIDNamespaceStaysRunning", testLiveRunInAnotherPIDNamespaceStaysRunning},
