@@ -84,3 +84,65 @@ func testConcurrentMergeRunsOfTwoClerkUsers(t *testing.T, openEnv func(*testing.
 		t.Errorf("sequential run %+v, entries %+v; want the detail %q", rep.Users, *again, refused["user_qa"].Detail)
 	}
 }
+
+// beforeCreates runs fn just before the first batch with creates is
+// written.
+type beforeCreates struct {
+	ascendkit.Environment
+	fn   func()
+	done bool
+}
+
+func (b *beforeCreates) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	if len(batch.Create) > 0 && !b.done {
+		b.done = true
+		b.fn()
+	}
+	return b.Environment.ApplyImport(ctx, batch, now)
+}
+
+// A create dropped because its address was taken after the lookup is
+// reported email_exists (explained as the lookup would), one whose Clerk
+// id was imported meanwhile already_imported.
+func TestCreateDroppedForATakenAddress(t *testing.T) { eachBackend(t, testCreateDroppedForATakenAddress) }
+
+func testCreateDroppedForATakenAddress(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	var other Report
+	racing := &beforeCreates{Environment: env, fn: func() {
+		// Another Clerk user with a's address, and this run's own b.
+		other = run(t, newSource(2, mkUser("user_pa", "a@example.com"), mkUser("user_b", "b@example.com")), env, Options{Mode: ModeRun})
+		seedUser(t, env, "c@example.com", true)
+	}}
+	opts := Options{Mode: ModeRun, OnDuplicate: PolicyMerge}
+	entries := collect(&opts)
+	rep := run(t, newSource(5, mkUser("user_qa", "a@example.com"), mkUser("user_b", "b@example.com"), mkUser("user_qc", "c@example.com"), mkUser("user_d", "d@example.com")), racing, opts)
+	if other.Users.Imported != 2 {
+		t.Fatalf("other run %+v", other.Users)
+	}
+	u := rep.Users
+	if u.Imported != 1 || u.Duplicates != 3 || u.DuplicateReasons[ReasonEmailExists] != 2 || u.DuplicateReasons[ReasonAlreadyImported] != 1 {
+		t.Fatalf("users %+v", u)
+	}
+	if rep.EmailOfOtherImport != 1 {
+		t.Errorf("EmailOfOtherImport %d, want 1", rep.EmailOfOtherImport)
+	}
+	got := map[string]Entry{}
+	for _, e := range *entries {
+		if e.Kind == "duplicate" {
+			got[e.SourceID] = e
+		}
+	}
+	a, _ := env.GetUser(ctx, "a@example.com")
+	c, _ := env.GetUser(ctx, "c@example.com")
+	if e := got["user_qa"]; e.Reason != ReasonEmailExists || e.ExistingUserID != a.ID || e.Policy != PolicySkip ||
+		!strings.Contains(e.Detail, "was imported from another Clerk user (run "+other.RunID+")") {
+		t.Errorf("user_qa %+v", e)
+	}
+	if e := got["user_qc"]; e.Reason != ReasonEmailExists || e.ExistingUserID != c.ID || !strings.Contains(e.Detail, "took the address during the run") {
+		t.Errorf("user_qc %+v", e)
+	}
+	if e := got["user_b"]; e.Reason != ReasonAlreadyImported {
+		t.Errorf("user_b %+v", e)
+	}
+}

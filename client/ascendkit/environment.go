@@ -135,7 +135,8 @@ type Merge struct {
 	ImportMeta map[string]any
 	// SoleID refuses the merge (listed in BatchResult.MergedWithOther,
 	// nothing written) when the user has another id of Source recorded
-	// at write time: two ids of one source are two accounts. The
+	// at write time by another run than the batch's: two ids of one
+	// source are two accounts. The
 	// importer sets it, so that a concurrent run's merge or create
 	// committed after its lookup is not merged into.
 	SoleID bool
@@ -162,7 +163,9 @@ type BatchResult struct {
 	Events   int
 	Enrolled int // enrollments into active journeys
 	// Existing lists source ids that were skipped because another writer
-	// imported them between lookup and write (idempotency guard).
+	// imported them between lookup and write (idempotency guard), or, for
+	// creates, because a user with the email exists (the caller tells the
+	// two apart by looking them up).
 	Existing []string
 	// MergeTargetGone lists the source ids of merges whose email matched
 	// nobody at write time: the user the caller looked up was removed

@@ -64,6 +64,11 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	if n := be.Query(t, l, `SELECT COUNT(*) FROM user_tags WHERE tag LIKE 'from:user_q%'`)[0][0]; n != "0" {
 		t.Errorf("%s of run_q's tags added", n)
 	}
+	// The batch's own run's records do not count: a later listing of its
+	// source merges into an earlier one's user by the caller's rules.
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_p", Merge: []ascendkit.Merge{merge("user1@example.com", "user_p3", "gp3")}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("merge beside the run's own id %+v", res)
+	}
 	// Without SoleID the environment merges as asked (the caller's rule).
 	free := merge("user2@example.com", "user_q2", "gq2")
 	free.SoleID = false

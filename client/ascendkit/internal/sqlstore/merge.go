@@ -35,8 +35,9 @@ type MergeTx interface {
 	// row, so merges into one user apply one after the other.
 	FindUser(ctx context.Context, email string) (id string, banned bool, metadata string, ok bool, err error)
 	// OtherSource is a source id of source other than sourceID recorded
-	// for the user (the least), "" when there is none.
-	OtherSource(ctx context.Context, userID, source, sourceID string) (string, error)
+	// for the user by another run than runID (the least), "" when there
+	// is none.
+	OtherSource(ctx context.Context, userID, source, sourceID, runID string) (string, error)
 	// AddSource records the merge's source id for the user; false when
 	// someone recorded it first.
 	AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error)
@@ -102,11 +103,13 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		return nil
 	}
 	// Two ids of one source are two accounts: the lookup refused a user
-	// recorded with another, and this refuses one recorded meanwhile
-	// (another run's merge or create committed since), under the user's
-	// row lock where writers run concurrently.
+	// recorded with another by an earlier run, and this refuses one
+	// recorded meanwhile (another run's merge or create committed since),
+	// under the user's row lock where writers run concurrently. The run's
+	// own records do not count: a later listing of the source merges into
+	// an earlier one's user by the caller's rules.
 	if m.SoleID {
-		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID)
+		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID, runID)
 		if err != nil {
 			return fmt.Errorf("merge %s: %w", m.SourceID, err)
 		}
