@@ -104,7 +104,9 @@ func (b *beforeCreates) ApplyImport(ctx context.Context, batch ascendkit.ImportB
 // A create dropped because its address was taken after the lookup is
 // reported email_exists (explained as the lookup would), one whose Clerk
 // id was imported meanwhile already_imported.
-func TestCreateDroppedForATakenAddress(t *testing.T) { eachBackend(t, testCreateDroppedForATakenAddress) }
+func TestCreateDroppedForATakenAddress(t *testing.T) {
+	eachBackend(t, testCreateDroppedForATakenAddress)
+}
 
 func testCreateDroppedForATakenAddress(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
