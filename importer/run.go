@@ -1089,29 +1089,34 @@ func (r *runner) settings() error {
 		return nil
 	}
 	*s = s.Recount(a, r.opts.Providers)
+	if r.opts.Mode == ModeRun && len(s.Providers) > 0 {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		// The providers are added to those on at the time of the write,
+		// under the environment's lock: another run may have enabled
+		// some meanwhile, or a person changed them by hand, and neither
+		// is undone. A run another process took for dead (and maybe
+		// undid) while it stalled turns nothing on (ErrRunEnded).
+		ch, err := r.env.AddRunProviders(r.ctx, r.runID, s.Providers)
+		if err != nil {
+			return fmt.Errorf("updating auth settings: %w", err)
+		}
+		// The report says what was there just before and after the
+		// write, which may differ from the run's start.
+		offByHand := s.OffByHand
+		*s = SettingsFor(a, ch.Before, r.opts.Providers)
+		s.OffByHand, s.TurnedBackOn = offByHand, ch.TurnedBackOn
+	}
 	var w []string
 	if r.opts.Phases.Users {
 		w = dataWarnings(&r.report)
 	}
 	w = append(w, SettingsWarnings(*s)...)
 	r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
-	if r.opts.Mode != ModeRun {
-		return nil
+	if r.opts.Mode == ModeRun {
+		r.opts.OnEvent(SettingsApplied{Settings: *s})
 	}
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
-	if !slices.Equal(s.After, s.Before) {
-		// A run another process took for dead (and maybe undid) while it
-		// stalled must not turn providers on that no run answers for.
-		if run, err := r.env.GetRun(r.ctx, r.runID); err == nil && run.Status != ascendkit.RunRunning {
-			return fmt.Errorf("updating auth settings: run %s is recorded %s: %w", r.runID, run.Status, ascendkit.ErrRunEnded)
-		}
-		if err := r.env.SetAuthProviders(r.ctx, s.After); err != nil {
-			return fmt.Errorf("updating auth settings: %w", err)
-		}
-	}
-	r.opts.OnEvent(SettingsApplied{Settings: *s})
 	return nil
 }
 

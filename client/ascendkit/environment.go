@@ -246,6 +246,15 @@ type EventFilter struct {
 	Limit  int
 }
 
+// ProvidersChange is what AddRunProviders did: the enabled providers,
+// sorted, just before and just after its write (Before may hold
+// providers enabled since the run started, by hand or by another run),
+// and TurnedBackOn, the providers it enabled that were last turned off
+// by hand.
+type ProvidersChange struct {
+	Before, After, TurnedBackOn []string
+}
+
 // AuthSettings are the environment's sign-in settings.
 type AuthSettings struct {
 	Providers []string `json:"providers"`
@@ -358,6 +367,12 @@ type Environment interface {
 	AuthSettings(ctx context.Context) (AuthSettings, error)
 	// SetAuthProviders replaces the enabled providers.
 	SetAuthProviders(ctx context.Context, providers []string) error
+	// AddRunProviders enables providers for import run runID in addition
+	// to those enabled at the time of the write, turning none off, and
+	// says what was there before and after the write (see
+	// ProvidersChange). It fails with ErrRunEnded when the run is
+	// recorded as no longer running.
+	AddRunProviders(ctx context.Context, runID string, providers []string) (ProvidersChange, error)
 	// SetAuthProvidersByHand replaces the enabled providers as a person
 	// does (auth update), recording each provider it turns on or off at
 	// time at: an undo never turns off a provider last turned on by hand,

@@ -82,6 +82,7 @@ func Run(t *testing.T, be Backend) {
 		{"NotFound", testNotFound},
 		{"InvalidDataIsErrInvalid", testInvalidDataIsErrInvalid},
 		{"Settings", testSettings},
+		{"AddRunProvidersKeepsChangesMadeMeanwhile", testAddRunProvidersKeepsChangesMadeMeanwhile},
 		{"Templates", testTemplates},
 		{"TemplateTextInvalid", testTemplateTextInvalid},
 		{"SignInCounts", testSignInCounts},
