@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +147,49 @@ func testCreateDroppedForATakenAddress(t *testing.T, openEnv func(*testing.T) as
 	}
 	if e := got["user_b"]; e.Reason != ReasonAlreadyImported {
 		t.Errorf("user_b %+v", e)
+	}
+}
+
+// Another run's providers and a change by hand made while a run imports
+// stay after its settings phase, which adds only its own; the report
+// says what was there just before and after its write.
+func TestSettingsKeepProvidersChangedDuringTheRun(t *testing.T) {
+	eachBackend(t, testSettingsKeepProvidersChangedDuringTheRun)
+}
+
+func testSettingsKeepProvidersChangedDuringTheRun(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	if err := env.SetAuthProviders(ctx, []string{"credentials"}); err != nil {
+		t.Fatal(err)
+	}
+	var other Report
+	racing := &beforeCreates{Environment: env, fn: func() {
+		// A teammate's run of social users, then auth update by hand.
+		other = run(t, newSource(2, mkUser("user_s", "s@example.com", withOAuth("oauth_github"))), env, Options{Mode: ModeRun})
+		if err := env.SetAuthProvidersByHand(ctx, []string{"credentials", "github", "magic-link"}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	rep := run(t, newSource(2, mkUser("user_g", "g@example.com", withOAuth("oauth_google"))), racing, Options{Mode: ModeRun})
+	if !slices.Contains(other.Settings.After, "github") {
+		t.Fatalf("the other run enabled %v", other.Settings.After)
+	}
+	s, err := env.AuthSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"credentials", "github", "google", "magic-link"}
+	if !slices.Equal(s.Providers, want) {
+		t.Errorf("providers %v, want %v", s.Providers, want)
+	}
+	if !slices.Equal(rep.Settings.Before, []string{"credentials", "github", "magic-link"}) || !slices.Equal(rep.Settings.After, want) {
+		t.Errorf("report before %v after %v", rep.Settings.Before, rep.Settings.After)
+	}
+	// Undoing the run turns off only its google.
+	if _, err := env.UndoRun(ctx, rep.RunID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ = env.AuthSettings(ctx); !slices.Equal(s.Providers, []string{"credentials", "github", "magic-link"}) {
+		t.Errorf("after the undo %v", s.Providers)
 	}
 }
