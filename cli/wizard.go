@@ -246,6 +246,13 @@ func (e *lazyEnv) SetAuthProviders(ctx context.Context, providers []string) erro
 	}
 	return w.SetAuthProviders(ctx, providers)
 }
+func (e *lazyEnv) AddRunProviders(ctx context.Context, runID string, providers []string) (ascendkit.ProvidersChange, error) {
+	w, err := e.write()
+	if err != nil {
+		return ascendkit.ProvidersChange{}, err
+	}
+	return w.AddRunProviders(ctx, runID, providers)
+}
 func (e *lazyEnv) SetAuthProvidersByHand(ctx context.Context, providers []string, at time.Time) error {
 	w, err := e.write()
 	if err != nil {

@@ -736,6 +736,9 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match,
 	}
 	mg := ascendkit.Merge{
 		Email: m.email, Source: SourceClerk, SourceID: e.SourceID, Tags: mergeTags(m.user.User.Tags),
+		// Two Clerk users are two accounts (see noMerge): the environment
+		// checks again at write time, for a run that merged meanwhile.
+		SoleID:     true,
 		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: importMeta(e.SourceID, r.now),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
@@ -885,8 +888,7 @@ func (r *runner) settle() error {
 	r.writing = nil
 	switch {
 	case w.err == nil:
-		r.record(w.res, w.qs)
-		return nil
+		return r.record(w.res, w.qs)
 	case errors.Is(w.err, ascendkit.ErrInvalid):
 		// The batch was rolled back because of one bad row: write its users
 		// one by one so that row fails alone and is reported.
@@ -932,7 +934,9 @@ func (r *runner) applyOneByOne(qs []queued) error {
 		res, err := r.apply(b)
 		switch {
 		case err == nil:
-			r.record(res, []queued{q})
+			if err := r.record(res, []queued{q}); err != nil {
+				return err
+			}
 		case errors.Is(err, ascendkit.ErrInvalid):
 			r.fail(q.entry, err)
 		default:
@@ -953,7 +957,7 @@ func (r *runner) fail(e Entry, err error) {
 var errMergeTargetGone = errors.New("the user this would merge into was removed during the run (an undo?); run the import again to import this user")
 
 // record adds a committed batch's results to the report.
-func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
+func (r *runner) record(res ascendkit.BatchResult, qs []queued) error {
 	existing := map[string]bool{}
 	for _, id := range res.Existing {
 		existing[id] = true
@@ -962,9 +966,17 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	for _, id := range res.MergeTargetGone {
 		gone[id] = true
 	}
+	other := map[string]ascendkit.OtherSourceMerge{}
+	for _, o := range res.MergedWithOther {
+		other[o.SourceID] = o
+	}
 	kept := map[string][]string{}
 	for _, k := range res.MetadataKept {
 		kept[k.SourceID] = k.Keys
+	}
+	dropped, err := r.droppedCreates(qs, existing)
+	if err != nil {
+		return err
 	}
 	u := &r.report.Users
 	for _, q := range qs {
@@ -977,13 +989,17 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 			r.fail(q.entry, errMergeTargetGone)
 			continue
 		}
+		if o, ok := other[q.entry.SourceID]; q.merge != nil && ok {
+			r.refusedAtWrite(q.entry, o)
+			continue
+		}
 		if q.create != nil && existing[q.create.SourceID] {
-			// Another writer imported it between our lookup and our
-			// write: a duplicate after all, not written twice.
+			// Another writer imported it, or took its address, between
+			// our lookup and our write: a duplicate after all, not
+			// written twice.
+			e := dropped[q.create.SourceID]
 			u.Duplicates++
-			u.DuplicateReasons[ReasonAlreadyImported]++
-			e := q.entry
-			e.Kind, e.Reason, e.Policy = "duplicate", ReasonAlreadyImported, PolicySkip
+			u.DuplicateReasons[e.Reason]++
 			r.opts.OnEvent(EntryFound{Entry: e})
 			continue
 		}
@@ -995,6 +1011,75 @@ func (r *runner) record(res ascendkit.BatchResult, qs []queued) {
 	r.report.Enrollments += res.Enrolled
 	r.opts.OnEvent(BatchApplied{Counts: r.countsCopy(), OAuthLinks: r.report.OAuthLinks,
 		Events: r.report.Events[EventUserImported] + r.report.Events[EventUserLogin]})
+	return nil
+}
+
+// droppedCreates says why each create of qs the environment did not make
+// (listed in existing) was dropped, as the duplicate entry to report: its
+// Clerk id recorded by another writer meanwhile (already imported), or
+// its address taken by another user (email exists, explained as the
+// lookup would: that user may be one an import made from, or merged
+// with, another Clerk user). It reads the environment after the batch.
+func (r *runner) droppedCreates(qs []queued, existing map[string]bool) (map[string]Entry, error) {
+	var ids, emails []string
+	of := map[string]queued{}
+	for _, q := range qs {
+		if q.create != nil && existing[q.create.SourceID] {
+			ids = append(ids, q.create.SourceID)
+			of[q.create.SourceID] = q
+			em, _ := normalizeEmail(q.create.User.Email)
+			emails = append(emails, em)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	byID, err := r.env.LookupSourceIDs(r.ctx, SourceClerk, ids)
+	if err != nil {
+		return nil, fmt.Errorf("looking up users imported meanwhile: %w", err)
+	}
+	byEmail, err := r.env.LookupEmails(r.ctx, emails)
+	if err != nil {
+		return nil, fmt.Errorf("looking up addresses taken meanwhile: %w", err)
+	}
+	out := make(map[string]Entry, len(ids))
+	for i, id := range ids {
+		q := of[id]
+		e := q.entry
+		e.Kind, e.Policy, e.Reason = "duplicate", PolicySkip, ReasonAlreadyImported
+		holder, taken := byEmail[emails[i]]
+		if mt, ok := byID[id]; ok || !taken {
+			e.ExistingUserID = mt.UserID
+			out[id] = e
+			continue
+		}
+		verified := q.create.User.EmailVerified
+		e.Reason, e.ExistingUserID = ReasonEmailExists, holder.UserID
+		to := mergeTarget{userID: holder.UserID, verified: holder.EmailVerified, importRun: holder.RunID}
+		if to.mergedWith, err = r.mergedWithOther(id, verified, holder); err != nil {
+			return nil, err
+		}
+		if to.otherClerkUser() {
+			r.report.EmailOfOtherImport++
+		}
+		if e.Detail = noMerge(e, verified, false, false, to); e.Detail == "" {
+			e.Detail = "another user took the address during the run, after this user was looked up: not created and not merged (run the import again to apply --on-duplicate)"
+		}
+		out[id] = e
+	}
+	return out, nil
+}
+
+// refusedAtWrite reports a merge the environment refused at write time:
+// the user has another Clerk user's id recorded, by a run that committed
+// after this run's lookup. It is the duplicate the lookup would have
+// reported, with the same reason and detail; the lookup counted it a
+// duplicate already, so only the policy applied changes.
+func (r *runner) refusedAtWrite(e Entry, o ascendkit.OtherSourceMerge) {
+	e.Kind, e.Reason, e.ExistingUserID, e.Policy = "duplicate", ReasonEmailExists, o.UserID, PolicySkip
+	e.Detail = noMerge(e, true, false, false, mergeTarget{userID: o.UserID, verified: true, mergedWith: o.OtherID})
+	r.report.EmailOfOtherImport++
+	r.opts.OnEvent(EntryFound{Entry: e})
 }
 
 // keptMetadata warns that a merge left out the public_metadata keys the
@@ -1027,29 +1112,34 @@ func (r *runner) settings() error {
 		return nil
 	}
 	*s = s.Recount(a, r.opts.Providers)
+	if r.opts.Mode == ModeRun && len(s.Providers) > 0 {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		// The providers are added to those on at the time of the write,
+		// under the environment's lock: another run may have enabled
+		// some meanwhile, or a person changed them by hand, and neither
+		// is undone. A run another process took for dead (and maybe
+		// undid) while it stalled turns nothing on (ErrRunEnded).
+		ch, err := r.env.AddRunProviders(r.ctx, r.runID, s.Providers)
+		if err != nil {
+			return fmt.Errorf("updating auth settings: %w", err)
+		}
+		// The report says what was there just before and after the
+		// write, which may differ from the run's start.
+		offByHand := s.OffByHand
+		*s = SettingsFor(a, ch.Before, r.opts.Providers)
+		s.OffByHand, s.TurnedBackOn = offByHand, ch.TurnedBackOn
+	}
 	var w []string
 	if r.opts.Phases.Users {
 		w = dataWarnings(&r.report)
 	}
 	w = append(w, SettingsWarnings(*s)...)
 	r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
-	if r.opts.Mode != ModeRun {
-		return nil
+	if r.opts.Mode == ModeRun {
+		r.opts.OnEvent(SettingsApplied{Settings: *s})
 	}
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
-	if !slices.Equal(s.After, s.Before) {
-		// A run another process took for dead (and maybe undid) while it
-		// stalled must not turn providers on that no run answers for.
-		if run, err := r.env.GetRun(r.ctx, r.runID); err == nil && run.Status != ascendkit.RunRunning {
-			return fmt.Errorf("updating auth settings: run %s is recorded %s: %w", r.runID, run.Status, ascendkit.ErrRunEnded)
-		}
-		if err := r.env.SetAuthProviders(r.ctx, s.After); err != nil {
-			return fmt.Errorf("updating auth settings: %w", err)
-		}
-	}
-	r.opts.OnEvent(SettingsApplied{Settings: *s})
 	return nil
 }
 

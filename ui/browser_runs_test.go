@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -30,6 +32,16 @@ func (m mergedBefore) GetUser(ctx context.Context, idOrEmail string) (ascendkit.
 	u, err := m.Environment.GetUser(ctx, idOrEmail)
 	delete(u.Metadata, "import")
 	return u, err
+}
+
+// ApplyImport drops the merges' write-time check (Merge.SoleID), which
+// those versions did not ask for either.
+func (m mergedBefore) ApplyImport(ctx context.Context, b ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	b.Merge = slices.Clone(b.Merge)
+	for i := range b.Merge {
+		b.Merge[i].SoleID = false
+	}
+	return m.Environment.ApplyImport(ctx, b, now)
 }
 
 // UserStates hides metadata.import as GetUser does: the importer reads

@@ -133,6 +133,13 @@ type Merge struct {
 	Tags       []string
 	OAuthLinks []OAuthLink
 	ImportMeta map[string]any
+	// SoleID refuses the merge (listed in BatchResult.MergedWithOther,
+	// nothing written) when the user has another id of Source recorded
+	// at write time by another run than the batch's: two ids of one
+	// source are two accounts. The
+	// importer sets it, so that a concurrent run's merge or create
+	// committed after its lookup is not merged into.
+	SoleID bool
 	// Fill carries Metadata (the source's public metadata), Username,
 	// Phone (with PhoneVerified), ExternalID, SecondaryEmails,
 	// PrivateMetadata and UnsafeMetadata; other fields are ignored.
@@ -156,17 +163,31 @@ type BatchResult struct {
 	Events   int
 	Enrolled int // enrollments into active journeys
 	// Existing lists source ids that were skipped because another writer
-	// imported them between lookup and write (idempotency guard).
+	// imported them between lookup and write (idempotency guard), or, for
+	// creates, because a user with the email exists (the caller tells the
+	// two apart by looking them up).
 	Existing []string
 	// MergeTargetGone lists the source ids of merges whose email matched
 	// nobody at write time: the user the caller looked up was removed
 	// meanwhile (an undo of the run that created it, say). Nothing was
 	// written for them; importing them again decides afresh.
 	MergeTargetGone []string
+	// MergedWithOther lists the merges not applied because the user
+	// their email matched has another id of their source recorded at
+	// write time: an import created it from, or merged it with, another
+	// user of the source (perhaps a concurrent run's, after the lookup).
+	// Nothing was written for them.
+	MergedWithOther []OtherSourceMerge
 	// MetadataKept lists the merges whose source metadata had keys the
 	// user has with another value: the user's values stay, the source's
 	// are not written.
 	MetadataKept []KeptMetadata
+}
+
+// OtherSourceMerge is a merge refused because its user (UserID) has
+// another id of the merge's source recorded (OtherID).
+type OtherSourceMerge struct {
+	SourceID, UserID, OtherID string
 }
 
 // KeptMetadata is a merge's metadata keys whose source values were not
@@ -223,6 +244,15 @@ type EventFilter struct {
 	Type   string
 	UserID string
 	Limit  int
+}
+
+// ProvidersChange is what AddRunProviders did: the enabled providers,
+// sorted, just before and just after its write (Before may hold
+// providers enabled since the run started, by hand or by another run),
+// and TurnedBackOn, the providers it enabled that were last turned off
+// by hand.
+type ProvidersChange struct {
+	Before, After, TurnedBackOn []string
 }
 
 // AuthSettings are the environment's sign-in settings.
@@ -337,6 +367,12 @@ type Environment interface {
 	AuthSettings(ctx context.Context) (AuthSettings, error)
 	// SetAuthProviders replaces the enabled providers.
 	SetAuthProviders(ctx context.Context, providers []string) error
+	// AddRunProviders enables providers for import run runID in addition
+	// to those enabled at the time of the write, turning none off, and
+	// says what was there before and after the write (see
+	// ProvidersChange). It fails with ErrRunEnded when the run is
+	// recorded as no longer running.
+	AddRunProviders(ctx context.Context, runID string, providers []string) (ProvidersChange, error)
 	// SetAuthProvidersByHand replaces the enabled providers as a person
 	// does (auth update), recording each provider it turns on or off at
 	// time at: an undo never turns off a provider last turned on by hand,

@@ -544,6 +544,14 @@ func (m mergeTx) FindUser(ctx context.Context, email string) (id string, banned 
 	return id, banned, meta, err == nil, err
 }
 
+// OtherSource reads committed rows: FindUser's row lock has made a
+// concurrent merge into the user wait for, and see, this one's commit.
+func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID, runID string) (other string, err error) {
+	err = m.tx.QueryRow(ctx, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = $1 AND source = $2 AND source_id <> $3 AND run_id <> $4`,
+		userID, source, sourceID, runID).Scan(&other)
+	return other, err
+}
+
 func (m mergeTx) AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error) {
 	return wrote(m.tx.Exec(ctx, `INSERT INTO import_sources (source, source_id, user_id, run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 		source, sourceID, userID, runID))

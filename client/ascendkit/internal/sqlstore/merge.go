@@ -34,6 +34,10 @@ type MergeTx interface {
 	// when there is none. Where writers run concurrently it locks the
 	// row, so merges into one user apply one after the other.
 	FindUser(ctx context.Context, email string) (id string, banned bool, metadata string, ok bool, err error)
+	// OtherSource is a source id of source other than sourceID recorded
+	// for the user by another run than runID (the least), "" when there
+	// is none.
+	OtherSource(ctx context.Context, userID, source, sourceID, runID string) (string, error)
 	// AddSource records the merge's source id for the user; false when
 	// someone recorded it first.
 	AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error)
@@ -60,7 +64,10 @@ type MergeTx interface {
 // brings that were there already are recorded as held, so that undoing
 // another run that added them leaves them while this one stands. A merge whose source id is in seen, or
 // recorded meanwhile, is listed in Existing; one whose email matches
-// nobody is listed in MergeTargetGone. seen gains the source ids merged.
+// nobody is listed in MergeTargetGone; a SoleID one whose user has another id of
+// the same source recorded (an import created it from, or merged it
+// with, another user of the source, maybe meanwhile) is listed in
+// MergedWithOther. seen gains the source ids merged.
 func ApplyMerges(ctx context.Context, tx MergeTx, batch ascendkit.ImportBatch, seen map[SourceKey]bool,
 	journeys []ActiveJourney, now string, res *ascendkit.BatchResult) error {
 	for i := range batch.Merge {
@@ -94,6 +101,22 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 		// happen, and must not pass for done.
 		res.MergeTargetGone = append(res.MergeTargetGone, m.SourceID)
 		return nil
+	}
+	// Two ids of one source are two accounts: the lookup refused a user
+	// recorded with another by an earlier run, and this refuses one
+	// recorded meanwhile (another run's merge or create committed since),
+	// under the user's row lock where writers run concurrently. The run's
+	// own records do not count: a later listing of the source merges into
+	// an earlier one's user by the caller's rules.
+	if m.SoleID {
+		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID, runID)
+		if err != nil {
+			return fmt.Errorf("merge %s: %w", m.SourceID, err)
+		}
+		if other != "" {
+			res.MergedWithOther = append(res.MergedWithOther, ascendkit.OtherSourceMerge{SourceID: m.SourceID, UserID: id, OtherID: other})
+			return nil
+		}
 	}
 	seen[key] = true
 	// The import record goes first: when another writer recorded this

@@ -160,6 +160,65 @@ func (s *Store) SetAuthProviders(ctx context.Context, providers []string) error 
 	return nil
 }
 
+// AddRunProviders enables providers for run runID on top of those on at
+// the time of the write, turning none off: an import's settings phase,
+// which must neither undo a change made by hand nor drop the providers
+// another run enabled while it ran. The run's row (as a batch write
+// locks it: ErrRunEnded once the run is recorded ended) and then the
+// providers setting are locked, in undo's order, so that the result is
+// computed from what is there. TurnedBackOn are the providers it turns
+// on whose last change by hand, as of the write, turned them off.
+func (s *Store) AddRunProviders(ctx context.Context, runID string, providers []string) (ascendkit.ProvidersChange, error) {
+	add := rules.NormProviders(providers)
+	var out ascendkit.ProvidersChange
+	err := s.db.Write(ctx, func(tx Querier) error {
+		if err := s.CheckRunLive(ctx, tx, runID); err != nil {
+			return err
+		}
+		if err := s.lock(ctx, tx, `SELECT key FROM settings WHERE key = $1`, rules.SettingAuthProviders); err != nil {
+			return err
+		}
+		v, ok, err := getSetting(ctx, tx, rules.SettingAuthProviders)
+		if err != nil {
+			return err
+		}
+		cur, err := rules.ParseAuthSettings(v, ok)
+		if err != nil {
+			return err
+		}
+		hand, err := byHand(ctx, tx)
+		if err != nil {
+			return err
+		}
+		before := rules.NormProviders(cur.Providers)
+		after := slices.Clone(before)
+		var back []string
+		for _, p := range add {
+			if slices.Contains(before, p) {
+				continue
+			}
+			after = append(after, p)
+			if h, ok := hand[p]; ok && !h.On {
+				back = append(back, p)
+			}
+		}
+		after = rules.NormProviders(after)
+		out = ascendkit.ProvidersChange{Before: before, After: after, TurnedBackOn: back}
+		if slices.Equal(before, after) {
+			return nil
+		}
+		b, err := json.Marshal(after)
+		if err != nil {
+			return err
+		}
+		return putSetting(ctx, tx, rules.SettingAuthProviders, string(b))
+	})
+	if err != nil {
+		return ascendkit.ProvidersChange{}, fmt.Errorf("add auth providers: %w", err)
+	}
+	return out, nil
+}
+
 // Setting returns the value stored under key and whether there is one.
 func (s *Store) Setting(ctx context.Context, key string) (string, bool, error) {
 	v, ok, err := getSetting(ctx, s.db, key)

@@ -1,0 +1,84 @@
+package conformance
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
+)
+
+// Two runs looked up the same signed-up user for two different Clerk
+// users and both queued a merge into it (each lookup saw no Clerk id
+// recorded for it). Whichever batch is written second must not merge:
+// two ids of one source are two accounts. The interleaving is the one
+// concurrent runs produce: both lookups, then both batches.
+func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
+	l := be.Open(t)
+	startRun(t, l, "run_0")
+	native := imported(1)
+	native.Source, native.SourceID, native.User.OAuthLinks = "signup", "s1", nil
+	created := imported(2) // created by an import of another Clerk user
+	created.User.OAuthLinks = nil
+	apply(t, l, ascendkit.ImportBatch{RunID: "run_0", Create: []ascendkit.ImportedUser{native, created}})
+	finishRun(t, l, "run_0")
+	ids := map[string]string{}
+	for _, em := range []string{"user1@example.com", "user2@example.com"} {
+		u, err := l.GetUser(ctx, em)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[em] = u.ID
+	}
+	merge := func(email, id, google string) ascendkit.Merge {
+		return ascendkit.Merge{Email: email, Source: "clerk", SourceID: id, Tags: []string{"from:" + id},
+			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: google, Email: email}},
+			ImportMeta: map[string]any{"source": "clerk", "sourceId": id}, SoleID: true}
+	}
+	startRun(t, l, "run_p")
+	startRun(t, l, "run_q")
+	res := apply(t, l, ascendkit.ImportBatch{RunID: "run_p", Merge: []ascendkit.Merge{merge("user1@example.com", "user_p1", "gp1")}})
+	if res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Fatalf("first merge %+v", res)
+	}
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run_q", Merge: []ascendkit.Merge{
+		merge("User1@example.com", "user_q1", "gq1"),
+		merge("user2@example.com", "user_q2", "gq2"),
+	}})
+	want := []ascendkit.OtherSourceMerge{
+		{SourceID: "user_q1", UserID: ids["user1@example.com"], OtherID: "user_p1"},
+		{SourceID: "user_q2", UserID: ids["user2@example.com"], OtherID: "user_2"},
+	}
+	if res.Merged != 0 || res.Links != 0 || len(res.Existing) != 0 || len(res.MergeTargetGone) != 0 || !reflect.DeepEqual(res.MergedWithOther, want) {
+		t.Fatalf("second run's merges %+v, want refused %+v", res, want)
+	}
+	// Nothing of run_q was written.
+	if m, err := l.LookupSourceIDs(ctx, "clerk", []string{"user_q1", "user_q2"}); err != nil || len(m) != 0 {
+		t.Errorf("run_q's ids recorded: %v, %v", m, err)
+	}
+	if n := be.Query(t, l, `SELECT COUNT(*) FROM oauth_links WHERE provider_user_id IN ('gq1', 'gq2')`)[0][0]; n != "0" {
+		t.Errorf("%s of run_q's links attached", n)
+	}
+	if n := be.Query(t, l, `SELECT COUNT(*) FROM import_merge_changes WHERE run_id = 'run_q'`)[0][0]; n != "0" {
+		t.Errorf("%s merge changes recorded for run_q", n)
+	}
+	if n := be.Query(t, l, `SELECT COUNT(*) FROM user_tags WHERE tag LIKE 'from:user_q%'`)[0][0]; n != "0" {
+		t.Errorf("%s of run_q's tags added", n)
+	}
+	// The batch's own run's records do not count: a later listing of its
+	// source merges into an earlier one's user by the caller's rules.
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_p", Merge: []ascendkit.Merge{merge("user1@example.com", "user_p3", "gp3")}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("merge beside the run's own id %+v", res)
+	}
+	// Without SoleID the environment merges as asked (the caller's rule).
+	free := merge("user2@example.com", "user_q2", "gq2")
+	free.SoleID = false
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_q", Merge: []ascendkit.Merge{free}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("merge without SoleID %+v", res)
+	}
+	// Another source's id of the user does not count: the signup record
+	// stood beside user_p1, and a merge of the same id again is Existing.
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run_p", Merge: []ascendkit.Merge{merge("user1@example.com", "user_p1", "gp1")}})
+	if res.Merged != 0 || !reflect.DeepEqual(res.Existing, []string{"user_p1"}) || len(res.MergedWithOther) != 0 {
+		t.Errorf("repeated merge %+v", res)
+	}
+}
