@@ -57,7 +57,10 @@ func (s *Store) ListUsers(ctx context.Context, f ascendkit.UserFilter) ([]ascend
 func (s *Store) listUsers(ctx context.Context, f ascendkit.UserFilter, ids []string) ([]ascendkit.User, error) {
 	var w where
 	if f.Tag != "" {
-		w.and(`u.id IN (SELECT user_id FROM user_tags WHERE tag = $%d)`, f.Tag)
+		// A probe per user, not the tag's whole id list: the planner then
+		// walks the (created_at, id) index from the page's start and stops
+		// at a page, rather than sorting all the tag's users for each one.
+		w.and(`EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag = $%d)`, f.Tag)
 	}
 	if ids != nil {
 		w.andIn(`u.id`, ids)
