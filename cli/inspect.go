@@ -72,70 +72,74 @@ func (o *userListOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
-		// The users are read a page at a time and printed as they come,
-		// so memory stays a page whatever the environment's size.
-		each := func(fn func(ascendkit.User) error) (shown int, more bool, err error) {
-			err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.User, error) {
-				return env.ListUsers(ctx, ascendkit.UserFilter{Tag: o.tag, After: after, Limit: n})
-			}, userPosition, q, func(us []ascendkit.User) error {
-				for _, u := range us {
-					if o.rows.more(shown + 1) {
-						more = true
-						return nil
-					}
-					shown++
-					if err := fn(u); err != nil {
-						return err
-					}
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error { return o.list(ctx, env, q) })
+}
+
+// list prints env's users, reading at most q of them (0 = all).
+func (o *userListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
+	var err error
+	// The users are read a page at a time and printed as they come,
+	// so memory stays a page whatever the environment's size.
+	each := func(fn func(ascendkit.User) error) (shown int, more bool, err error) {
+		err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.User, error) {
+			return env.ListUsers(ctx, ascendkit.UserFilter{Tag: o.tag, After: after, Limit: n})
+		}, userPosition, q, func(us []ascendkit.User) error {
+			for _, u := range us {
+				if o.rows.more(shown + 1) {
+					more = true
+					return nil
 				}
-				return nil
-			})
-			return shown, more, err
+				shown++
+				if err := fn(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return shown, more, err
+	}
+	var shown int
+	var more bool
+	if o.json {
+		w := bufio.NewWriter(o.g.io.Out)
+		arr := newJSONArray(w)
+		if shown, more, err = each(func(u ascendkit.User) error { return arr.add(u) }); err != nil {
+			return err
 		}
-		var shown int
-		var more bool
-		if o.json {
-			w := bufio.NewWriter(o.g.io.Out)
-			arr := newJSONArray(w)
-			if shown, more, err = each(func(u ascendkit.User) error { return arr.add(u) }); err != nil {
-				return err
-			}
-			if err := errors.Join(arr.close(), w.Flush()); err != nil {
-				return err
-			}
-		} else {
-			// Columns are as wide as their widest cell: a first pass
-			// measures them, the second prints.
-			t := newTable(userHeader)
-			if _, _, err := each(func(u ascendkit.User) error { t.measure(userCells(u)); return nil }); err != nil {
-				return err
-			}
-			w := bufio.NewWriter(o.g.io.Out)
-			if err := t.write(w, userHeader); err != nil {
-				return err
-			}
-			if shown, more, err = each(func(u ascendkit.User) error { return t.write(w, userCells(u)) }); err != nil {
-				return err
-			}
-			if err := w.Flush(); err != nil {
-				return err
-			}
+		if err := errors.Join(arr.close(), w.Flush()); err != nil {
+			return err
 		}
-		switch {
-		case more && o.tag == "":
-			total, err := env.CountUsers(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(o.g.io.ErrOut, "Showing %s of %s users; --limit N or --all shows more.\n", importer.Thousands(shown), importer.Thousands(total))
-		case more:
-			fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s users tagged %s; more exist: --limit N or --all shows them.\n", importer.Thousands(shown), termtext.Clean(o.tag))
-		default:
-			fmt.Fprintf(o.g.io.ErrOut, "%s users\n", importer.Thousands(shown))
+	} else {
+		// Columns are as wide as their widest cell: a first pass
+		// measures them, the second prints.
+		t := newTable(userHeader)
+		if _, _, err := each(func(u ascendkit.User) error { t.measure(userCells(u)); return nil }); err != nil {
+			return err
 		}
-		return nil
-	})
+		w := bufio.NewWriter(o.g.io.Out)
+		if err := t.write(w, userHeader); err != nil {
+			return err
+		}
+		if shown, more, err = each(func(u ascendkit.User) error { return t.write(w, userCells(u)) }); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case more && o.tag == "":
+		total, err := env.CountUsers(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.g.io.ErrOut, "Showing %s of %s users; --limit N or --all shows more.\n", importer.Thousands(shown), importer.Thousands(total))
+	case more:
+		fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s users tagged %s; more exist: --limit N or --all shows them.\n", importer.Thousands(shown), termtext.Clean(o.tag))
+	default:
+		fmt.Fprintf(o.g.io.ErrOut, "%s users\n", importer.Thousands(shown))
+	}
+	return nil
 }
 
 // listPage is how many rows a list command reads per query.
@@ -171,8 +175,20 @@ func eachPage[T any](list func(after *ascendkit.ListPosition, n int) ([]T, error
 		}
 		got += len(page)
 		p := pos(page[len(page)-1])
+		if after != nil && !positionAfter(p, *after) {
+			// A page that does not move on would be read forever.
+			return fmt.Errorf("listing: page after %s ends at %s, not after it", after.ID, p.ID)
+		}
 		after = &p
 	}
+}
+
+// positionAfter reports whether a comes after b in list order.
+func positionAfter(a, b ascendkit.ListPosition) bool {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c > 0
+	}
+	return a.ID > b.ID
 }
 
 func userPosition(u ascendkit.User) ascendkit.ListPosition {
@@ -390,6 +406,9 @@ func userEmails(ctx context.Context, env ascendkit.Environment, es []ascendkit.E
 			ids[e.UserID] = ""
 		}
 	}
+	if len(ids) == 0 {
+		return ids, nil
+	}
 	batch := make([]string, 0, len(ids))
 	for id := range ids {
 		batch = append(batch, id)
@@ -419,72 +438,76 @@ func (o *eventListOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
-		userID := o.user
-		if strings.Contains(userID, "@") {
-			u, err := env.GetUser(ctx, userID)
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error { return o.list(ctx, env, q) })
+}
+
+// list prints env's events, reading at most q of them (0 = all).
+func (o *eventListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
+	var err error
+	userID := o.user
+	if strings.Contains(userID, "@") {
+		u, err := env.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		userID = u.ID
+	}
+	// A page of events at a time, with its users' emails read for it.
+	each := func(fn func(eventRow) error) (shown int, more bool, err error) {
+		err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.Event, error) {
+			return env.ListEvents(ctx, ascendkit.EventFilter{Type: o.typ, UserID: userID, After: after, Limit: n})
+		}, eventPosition, q, func(es []ascendkit.Event) error {
+			if o.rows.more(shown + len(es)) {
+				more = true
+				es = es[:o.rows.limit-shown]
+			}
+			emails, err := userEmails(ctx, env, es)
 			if err != nil {
 				return err
 			}
-			userID = u.ID
-		}
-		// A page of events at a time, with its users' emails read for it.
-		each := func(fn func(eventRow) error) (shown int, more bool, err error) {
-			err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.Event, error) {
-				return env.ListEvents(ctx, ascendkit.EventFilter{Type: o.typ, UserID: userID, After: after, Limit: n})
-			}, eventPosition, q, func(es []ascendkit.Event) error {
-				if o.rows.more(shown + len(es)) {
-					more = true
-					es = es[:o.rows.limit-shown]
-				}
-				emails, err := userEmails(ctx, env, es)
-				if err != nil {
+			for _, e := range es {
+				shown++
+				if err := fn(eventRow{Event: e, UserEmail: emails[e.UserID]}); err != nil {
 					return err
 				}
-				for _, e := range es {
-					shown++
-					if err := fn(eventRow{Event: e, UserEmail: emails[e.UserID]}); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			return shown, more, err
+			}
+			return nil
+		})
+		return shown, more, err
+	}
+	var shown int
+	var more bool
+	if o.json {
+		w := bufio.NewWriter(o.g.io.Out)
+		arr := newJSONArray(w)
+		if shown, more, err = each(func(e eventRow) error { return arr.add(e) }); err != nil {
+			return err
 		}
-		var shown int
-		var more bool
-		if o.json {
-			w := bufio.NewWriter(o.g.io.Out)
-			arr := newJSONArray(w)
-			if shown, more, err = each(func(e eventRow) error { return arr.add(e) }); err != nil {
-				return err
-			}
-			if err := errors.Join(arr.close(), w.Flush()); err != nil {
-				return err
-			}
-		} else {
-			t := newTable(eventHeader)
-			if _, _, err := each(func(e eventRow) error { t.measure(eventCells(e)); return nil }); err != nil {
-				return err
-			}
-			w := bufio.NewWriter(o.g.io.Out)
-			if err := t.write(w, eventHeader); err != nil {
-				return err
-			}
-			if shown, more, err = each(func(e eventRow) error { return t.write(w, eventCells(e)) }); err != nil {
-				return err
-			}
-			if err := w.Flush(); err != nil {
-				return err
-			}
+		if err := errors.Join(arr.close(), w.Flush()); err != nil {
+			return err
 		}
-		if more {
-			fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s events; more exist: --limit N or --all shows them.\n", importer.Thousands(shown))
-		} else {
-			fmt.Fprintf(o.g.io.ErrOut, "%s events\n", importer.Thousands(shown))
+	} else {
+		t := newTable(eventHeader)
+		if _, _, err := each(func(e eventRow) error { t.measure(eventCells(e)); return nil }); err != nil {
+			return err
 		}
-		return nil
-	})
+		w := bufio.NewWriter(o.g.io.Out)
+		if err := t.write(w, eventHeader); err != nil {
+			return err
+		}
+		if shown, more, err = each(func(e eventRow) error { return t.write(w, eventCells(e)) }); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	if more {
+		fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s events; more exist: --limit N or --all shows them.\n", importer.Thousands(shown))
+	} else {
+		fmt.Fprintf(o.g.io.ErrOut, "%s events\n", importer.Thousands(shown))
+	}
+	return nil
 }
 
 func newEventCmd(g *globalOptions) *cobra.Command {
