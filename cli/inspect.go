@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -55,53 +58,224 @@ type userListOptions struct {
 	json bool
 }
 
+// userHeader is the header row of `user list`.
+var userHeader = []string{"ID", "EMAIL", "NAME", "VERIFIED", "CREATED", "TAGS"}
+
+func userCells(u ascendkit.User) []string {
+	return []string{u.ID, termtext.Clean(u.Email), termtext.Clean(u.Name), fmt.Sprint(u.EmailVerified),
+		u.CreatedAt.Format("2006-01-02"), termtext.Clean(strings.Join(u.Tags, ","))}
+}
+
 func (o *userListOptions) run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
 	q, err := o.rows.query(cmd)
 	if err != nil {
 		return err
 	}
-	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
-		us, err := env.ListUsers(ctx, ascendkit.UserFilter{Tag: o.tag, Limit: q})
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error { return o.list(ctx, env, q) })
+}
+
+// list prints env's users, reading at most q of them (0 = all).
+func (o *userListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
+	var err error
+	// The users are read a page at a time and printed as they come,
+	// so memory stays a page whatever the environment's size.
+	each := func(fn func(ascendkit.User) error) (shown int, more bool, err error) {
+		err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.User, error) {
+			return env.ListUsers(ctx, ascendkit.UserFilter{Tag: o.tag, After: after, Limit: n})
+		}, userPosition, q, func(us []ascendkit.User) error {
+			for _, u := range us {
+				if o.rows.more(shown + 1) {
+					more = true
+					return nil
+				}
+				shown++
+				if err := fn(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return shown, more, err
+	}
+	var shown int
+	var more bool
+	if o.json {
+		w := bufio.NewWriter(o.g.io.Out)
+		arr := newJSONArray(w)
+		if shown, more, err = each(func(u ascendkit.User) error { return arr.add(u) }); err != nil {
+			return err
+		}
+		if err := errors.Join(arr.close(), w.Flush()); err != nil {
+			return err
+		}
+	} else {
+		// Columns are as wide as their widest cell: a first pass
+		// measures them, the second prints.
+		t := newTable(userHeader)
+		if _, _, err := each(func(u ascendkit.User) error { t.measure(userCells(u)); return nil }); err != nil {
+			return err
+		}
+		w := bufio.NewWriter(o.g.io.Out)
+		if err := t.write(w, userHeader); err != nil {
+			return err
+		}
+		if shown, more, err = each(func(u ascendkit.User) error { return t.write(w, userCells(u)) }); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case more && o.tag == "":
+		total, err := env.CountUsers(ctx)
 		if err != nil {
 			return err
 		}
-		more := o.rows.more(len(us))
-		if more {
-			us = us[:o.rows.limit]
+		fmt.Fprintf(o.g.io.ErrOut, "Showing %s of %s users; --limit N or --all shows more.\n", importer.Thousands(shown), importer.Thousands(total))
+	case more:
+		fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s users tagged %s; more exist: --limit N or --all shows them.\n", importer.Thousands(shown), termtext.Clean(o.tag))
+	default:
+		fmt.Fprintf(o.g.io.ErrOut, "%s users\n", importer.Thousands(shown))
+	}
+	return nil
+}
+
+// listPage is how many rows a list command reads per query.
+const listPage = 1000
+
+// eachPage reads a listing a page at a time, in keyset order: list is
+// asked for at most n rows after the given position (nil: from the
+// start), and fn gets each page. At most max rows are read (0 = all).
+// Rows added while it reads may or may not appear; none appears twice,
+// as each page starts after the last row of the one before.
+func eachPage[T any](list func(after *ascendkit.ListPosition, n int) ([]T, error), pos func(T) ascendkit.ListPosition,
+	max int, fn func([]T) error) error {
+	var after *ascendkit.ListPosition
+	for got := 0; ; {
+		n := listPage
+		if max > 0 {
+			n = min(n, max-got)
 		}
-		if us == nil {
-			us = []ascendkit.User{}
+		if n <= 0 {
+			return nil
 		}
-		if o.json {
-			if err := printJSON(o.g.io.Out, us); err != nil {
+		page, err := list(after, n)
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
 				return err
 			}
-		} else {
-			tw := tabwriter.NewWriter(o.g.io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tVERIFIED\tCREATED\tTAGS")
-			for _, u := range us {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\n", u.ID, termtext.Clean(u.Email), termtext.Clean(u.Name),
-					u.EmailVerified, u.CreatedAt.Format("2006-01-02"), termtext.Clean(strings.Join(u.Tags, ",")))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
 		}
-		switch {
-		case more && o.tag == "":
-			total, err := env.CountUsers(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(o.g.io.ErrOut, "Showing %s of %s users; --limit N or --all shows more.\n", importer.Thousands(len(us)), importer.Thousands(total))
-		case more:
-			fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s users tagged %s; more exist: --limit N or --all shows them.\n", importer.Thousands(len(us)), termtext.Clean(o.tag))
-		default:
-			fmt.Fprintf(o.g.io.ErrOut, "%s users\n", importer.Thousands(len(us)))
+		if len(page) < n {
+			return nil
 		}
-		return nil
-	})
+		got += len(page)
+		p := pos(page[len(page)-1])
+		if after != nil && !positionAfter(p, *after) {
+			// A page that does not move on would be read forever.
+			return fmt.Errorf("listing: page after %s ends at %s, not after it", after.ID, p.ID)
+		}
+		after = &p
+	}
+}
+
+// positionAfter reports whether a comes after b in list order.
+func positionAfter(a, b ascendkit.ListPosition) bool {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c > 0
+	}
+	return a.ID > b.ID
+}
+
+func userPosition(u ascendkit.User) ascendkit.ListPosition {
+	return ascendkit.ListPosition{CreatedAt: u.CreatedAt, ID: u.ID}
+}
+
+func eventPosition(e ascendkit.Event) ascendkit.ListPosition {
+	return ascendkit.ListPosition{CreatedAt: e.CreatedAt, ID: e.ID}
+}
+
+// table prints rows of cells aligned as text/tabwriter (no minimum width,
+// padding 2, spaces, the last cell unpadded) would, from column widths
+// measured beforehand: tabwriter holds every row until it is flushed,
+// which for a listing is the whole environment.
+type table struct {
+	widths []int
+	line   []byte
+}
+
+// newTable is a table measured for header.
+func newTable(header []string) *table {
+	t := &table{widths: make([]int, len(header)-1)}
+	t.measure(header)
+	return t
+}
+
+// measure widens the columns to fit cells.
+func (t *table) measure(cells []string) {
+	for i, c := range cells[:len(cells)-1] {
+		t.widths[i] = max(t.widths[i], utf8.RuneCountInString(c))
+	}
+}
+
+// write prints cells as one line: each but the last padded to its
+// column's width plus two, as tabwriter counts width (in runes).
+func (t *table) write(w io.Writer, cells []string) error {
+	t.line = t.line[:0]
+	for i, c := range cells[:len(cells)-1] {
+		t.line = append(t.line, c...)
+		for pad := t.widths[i] + 2 - utf8.RuneCountInString(c); pad > 0; pad-- {
+			t.line = append(t.line, ' ')
+		}
+	}
+	t.line = append(append(t.line, cells[len(cells)-1]...), '\n')
+	_, err := w.Write(t.line)
+	return err
+}
+
+// jsonArray writes a JSON array an element at a time, byte for byte as
+// printJSON writes the whole slice, so a listing need not be held whole.
+type jsonArray struct {
+	w   io.Writer
+	n   int
+	buf bytes.Buffer
+	out []byte
+}
+
+func newJSONArray(w io.Writer) *jsonArray { return &jsonArray{w: w} }
+
+// add writes v as the array's next element.
+func (a *jsonArray) add(v any) error {
+	a.buf.Reset()
+	enc := json.NewEncoder(&a.buf)
+	enc.SetEscapeHTML(false)
+	// An element of printJSON's array: its lines one level in.
+	enc.SetIndent("  ", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	sep := ",\n  "
+	if a.n == 0 {
+		sep = "[\n  "
+	}
+	a.n++
+	a.out = escapeJSONText(append(a.out[:0], sep...), bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
+	_, err := a.w.Write(a.out)
+	return err
+}
+
+// close ends the array (an empty one is "[]", as encoding/json writes it).
+func (a *jsonArray) close() error {
+	end := "\n]\n"
+	if a.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(a.w, end)
+	return err
 }
 
 // userDetail is `user show --json`: the user and its journey enrollments.
@@ -222,39 +396,40 @@ type eventRow struct {
 	UserEmail string `json:"userEmail,omitempty"`
 }
 
-// manyUsers is how many distinct users an event page may name before the
-// emails are read with one ListUsers rather than one GetUser each.
-const manyUsers = 200
-
-// userEmails maps the user ids of es to their emails.
+// userEmails maps the user ids of es to their emails, reading the users by
+// id in batches: a page of events costs a few queries, not a user each
+// nor the whole environment.
 func userEmails(ctx context.Context, env ascendkit.Environment, es []ascendkit.Event) (map[string]string, error) {
 	ids := map[string]string{}
 	for _, e := range es {
-		ids[e.UserID] = ""
+		if e.UserID != "" {
+			ids[e.UserID] = ""
+		}
 	}
-	if len(ids) > manyUsers {
-		us, err := env.ListUsers(ctx, ascendkit.UserFilter{})
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range us {
-			if _, ok := ids[u.ID]; ok {
-				ids[u.ID] = u.Email
-			}
-		}
+	if len(ids) == 0 {
 		return ids, nil
 	}
+	batch := make([]string, 0, len(ids))
 	for id := range ids {
-		u, err := env.GetUser(ctx, id)
-		if errors.Is(err, ascendkit.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		ids[id] = u.Email
+		batch = append(batch, id)
+	}
+	us, err := env.ListUsers(ctx, ascendkit.UserFilter{IDs: batch})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		ids[u.ID] = u.Email
 	}
 	return ids, nil
+}
+
+// eventHeader is the header row of `event list`.
+var eventHeader = []string{"ID", "TYPE", "EMAIL", "USER", "CREATED", "PAYLOAD"}
+
+func eventCells(e eventRow) []string {
+	p, _ := json.Marshal(e.Payload)
+	return []string{e.ID, termtext.Clean(e.Type), termtext.Clean(e.UserEmail), e.UserID,
+		e.CreatedAt.Format(time.RFC3339), termtext.Clean(string(p))}
 }
 
 func (o *eventListOptions) run(cmd *cobra.Command) error {
@@ -263,54 +438,76 @@ func (o *eventListOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	return withExisting(ctx, o.g, func(env ascendkit.Environment) error {
-		userID := o.user
-		if strings.Contains(userID, "@") {
-			u, err := env.GetUser(ctx, userID)
+	return withExisting(ctx, o.g, func(env ascendkit.Environment) error { return o.list(ctx, env, q) })
+}
+
+// list prints env's events, reading at most q of them (0 = all).
+func (o *eventListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
+	var err error
+	userID := o.user
+	if strings.Contains(userID, "@") {
+		u, err := env.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		userID = u.ID
+	}
+	// A page of events at a time, with its users' emails read for it.
+	each := func(fn func(eventRow) error) (shown int, more bool, err error) {
+		err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.Event, error) {
+			return env.ListEvents(ctx, ascendkit.EventFilter{Type: o.typ, UserID: userID, After: after, Limit: n})
+		}, eventPosition, q, func(es []ascendkit.Event) error {
+			if o.rows.more(shown + len(es)) {
+				more = true
+				es = es[:o.rows.limit-shown]
+			}
+			emails, err := userEmails(ctx, env, es)
 			if err != nil {
 				return err
 			}
-			userID = u.ID
-		}
-		es, err := env.ListEvents(ctx, ascendkit.EventFilter{Type: o.typ, UserID: userID, Limit: q})
-		if err != nil {
+			for _, e := range es {
+				shown++
+				if err := fn(eventRow{Event: e, UserEmail: emails[e.UserID]}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return shown, more, err
+	}
+	var shown int
+	var more bool
+	if o.json {
+		w := bufio.NewWriter(o.g.io.Out)
+		arr := newJSONArray(w)
+		if shown, more, err = each(func(e eventRow) error { return arr.add(e) }); err != nil {
 			return err
 		}
-		more := o.rows.more(len(es))
-		if more {
-			es = es[:o.rows.limit]
-		}
-		emails, err := userEmails(ctx, env, es)
-		if err != nil {
+		if err := errors.Join(arr.close(), w.Flush()); err != nil {
 			return err
 		}
-		rows := make([]eventRow, len(es))
-		for i, e := range es {
-			rows[i] = eventRow{Event: e, UserEmail: emails[e.UserID]}
+	} else {
+		t := newTable(eventHeader)
+		if _, _, err := each(func(e eventRow) error { t.measure(eventCells(e)); return nil }); err != nil {
+			return err
 		}
-		if o.json {
-			if err := printJSON(o.g.io.Out, rows); err != nil {
-				return err
-			}
-		} else {
-			tw := tabwriter.NewWriter(o.g.io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTYPE\tEMAIL\tUSER\tCREATED\tPAYLOAD")
-			for _, e := range rows {
-				p, _ := json.Marshal(e.Payload)
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, termtext.Clean(e.Type), termtext.Clean(e.UserEmail), e.UserID,
-					e.CreatedAt.Format(time.RFC3339), termtext.Clean(string(p)))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
+		w := bufio.NewWriter(o.g.io.Out)
+		if err := t.write(w, eventHeader); err != nil {
+			return err
 		}
-		if more {
-			fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s events; more exist: --limit N or --all shows them.\n", importer.Thousands(len(rows)))
-		} else {
-			fmt.Fprintf(o.g.io.ErrOut, "%s events\n", importer.Thousands(len(rows)))
+		if shown, more, err = each(func(e eventRow) error { return t.write(w, eventCells(e)) }); err != nil {
+			return err
 		}
-		return nil
-	})
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	if more {
+		fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s events; more exist: --limit N or --all shows them.\n", importer.Thousands(shown))
+	} else {
+		fmt.Fprintf(o.g.io.ErrOut, "%s events\n", importer.Thousands(shown))
+	}
+	return nil
 }
 
 func newEventCmd(g *globalOptions) *cobra.Command {

@@ -235,7 +235,14 @@ type UserState struct {
 
 // UserFilter narrows ListUsers.
 type UserFilter struct {
-	Tag   string
+	Tag string
+	// IDs, when not nil, keeps only the users with these ids: a batch
+	// lookup (an empty, non-nil IDs lists none). Unknown ids are skipped.
+	IDs []string
+	// After, when set, lists only the users after it in the list's order
+	// (creation time, then id): keyset paging, so a long listing is read
+	// a page at a time rather than held whole.
+	After *ListPosition
 	Limit int // 0 = no limit
 }
 
@@ -243,7 +250,18 @@ type UserFilter struct {
 type EventFilter struct {
 	Type   string
 	UserID string
-	Limit  int
+	// After, when set, lists only the events after it in the list's order
+	// (creation time, then id), as UserFilter.After.
+	After *ListPosition
+	Limit int
+}
+
+// ListPosition is a row's place in the order of ListUsers and ListEvents:
+// its creation time, then its id. The next page of a listing starts after
+// the last row of the previous one.
+type ListPosition struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // ProvidersChange is what AddRunProviders did: the enabled providers,

@@ -78,6 +78,7 @@ func Run(t *testing.T, be Backend) {
 		{"MergeOfADroppedCreate", testMergeOfADroppedCreate},
 		{"Merge", testMerge},
 		{"Lookups", testLookups},
+		{"ListPages", testListPages},
 		{"LookupLinks", testLookupLinks},
 		{"NotFound", testNotFound},
 		{"InvalidDataIsErrInvalid", testInvalidDataIsErrInvalid},

@@ -47,14 +47,57 @@ func (s *Store) GetUser(ctx context.Context, idOrEmail string) (ascendkit.User, 
 
 // ListUsers lists users ordered by creation date, then id.
 func (s *Store) ListUsers(ctx context.Context, f ascendkit.UserFilter) ([]ascendkit.User, error) {
+	if f.IDs != nil {
+		return s.listUsersByID(ctx, f)
+	}
+	return s.listUsers(ctx, f, nil)
+}
+
+// listUsers is one ListUsers query, of the users with ids (all for nil).
+func (s *Store) listUsers(ctx context.Context, f ascendkit.UserFilter, ids []string) ([]ascendkit.User, error) {
 	var w where
 	if f.Tag != "" {
-		w.and(`u.id IN (SELECT user_id FROM user_tags WHERE tag = $%d)`, f.Tag)
+		// A probe per user, not the tag's whole id list: the planner then
+		// walks the (created_at, id) index from the page's start and stops
+		// at a page, rather than sorting all the tag's users for each one.
+		w.and(`EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag = $%d)`, f.Tag)
 	}
+	if ids != nil {
+		w.andIn(`u.id`, ids)
+	}
+	w.after(`u.`, f.After)
 	rows, err := s.db.Query(ctx, s.userSelect+w.sql()+` ORDER BY u.created_at, u.id`+w.limit(f.Limit), w.args...)
 	out, err := collect(rows, err, scanUser)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// idBatch is how many ids one query of a batch lookup names: well within
+// every backend's limit on parameters.
+const idBatch = 500
+
+// listUsersByID is ListUsers of f.IDs: a query per idBatch ids, the
+// users then put in the list's order (fixed-width times order as text).
+func (s *Store) listUsersByID(ctx context.Context, f ascendkit.UserFilter) ([]ascendkit.User, error) {
+	ids := slices.Compact(slices.Sorted(slices.Values(f.IDs)))
+	out := []ascendkit.User{}
+	for batch := range slices.Chunk(ids, idBatch) {
+		us, err := s.listUsers(ctx, f, batch)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, us...)
+	}
+	slices.SortFunc(out, func(a, b ascendkit.User) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
 	}
 	return out, nil
 }
@@ -68,6 +111,7 @@ func (s *Store) ListEvents(ctx context.Context, f ascendkit.EventFilter) ([]asce
 	if f.UserID != "" {
 		w.and(`user_id = $%d`, f.UserID)
 	}
+	w.after(``, f.After)
 	rows, err := s.db.Query(ctx, `SELECT id, type, COALESCE(user_id, ''), payload, created_at FROM events`+
 		w.sql()+` ORDER BY created_at, id`+w.limit(f.Limit), w.args...)
 	out, err := collect(rows, err, func(r Row) (ascendkit.Event, error) {
@@ -103,6 +147,33 @@ type where struct {
 func (w *where) and(cond string, arg any) {
 	w.args = append(w.args, arg)
 	w.conds = append(w.conds, fmt.Sprintf(cond, len(w.args)))
+}
+
+// andIn adds "col IN (…)" of vals, one parameter each.
+func (w *where) andIn(col string, vals []string) {
+	if len(vals) == 0 {
+		w.conds = append(w.conds, "1 = 0") // IN () is not SQL
+		return
+	}
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		w.args = append(w.args, v)
+		ps[i] = fmt.Sprintf("$%d", len(w.args))
+	}
+	w.conds = append(w.conds, col+" IN ("+strings.Join(ps, ", ")+")")
+}
+
+// after adds the keyset condition "after p in (created_at, id) order" for
+// columns with the given prefix, nothing for nil p. A row value, which
+// both backends answer from their (created_at, id) indexes; times compare
+// as stored text, which is fixed-width and so in time order.
+func (w *where) after(prefix string, p *ascendkit.ListPosition) {
+	if p == nil {
+		return
+	}
+	w.args = append(w.args, rules.FormatTime(p.CreatedAt), p.ID)
+	n := len(w.args)
+	w.conds = append(w.conds, fmt.Sprintf("(%screated_at, %sid) > ($%d, $%d)", prefix, prefix, n-1, n))
 }
 
 func (w *where) sql() string {
