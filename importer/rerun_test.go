@@ -405,3 +405,18 @@ func TestRerunRepeatedAddressIsNotAnotherImport(t *testing.T) {
 		}
 	})
 }
+
+// The MFA warning counts the users of the source who had MFA, a repeated
+// address's too; it does not claim that each of them was tagged: only
+// those imported are (here one of the two).
+func TestMFAWarningSaysWhoIsTagged(t *testing.T) {
+	mfa := func(u *clerk.User) { u.TOTPEnabled = true }
+	rep := run(t, newSource(2,
+		mkUser("user_a", "ann@example.com", withPassword, mfa),
+		mkUser("user_b", "ANN@example.com", withPassword, mfa),
+	), openEnv(t), Options{Mode: ModePreview})
+	const want = "2 users had MFA or passkeys in Clerk (those imported are tagged import:mfa-reenroll)"
+	if rep.Tags[TagMFAReenroll] != 1 || !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+		t.Errorf("tags %d, warnings %q", rep.Tags[TagMFAReenroll], rep.Warnings)
+	}
+}

@@ -1261,7 +1261,7 @@ func userWarnings(s SettingsReport) []string {
 	var out []string
 	if s.SSOUsers > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s in through SAML or enterprise SSO (tagged %s): set up these connections in AscendKit before they sign in: %s.",
+			"%s in through SAML or enterprise SSO (those imported are tagged %s): set up these connections in AscendKit before they sign in: %s.",
 			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, firstOf(s.SSOConnections, 10)))
 	}
 	if n := s.NoUsableOAuthUsers; n > 0 {
@@ -1276,7 +1276,7 @@ func userWarnings(s SettingsReport) []string {
 	}
 	if s.MFAUsers > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s MFA or passkeys in Clerk (tagged %s): second factors cannot be moved, so they must enroll again.",
+			"%s MFA or passkeys in Clerk (those imported are tagged %s): second factors cannot be moved, so they must enroll again.",
 			countUsers(s.MFAUsers, "", "had", "had"), TagMFAReenroll))
 	}
 	if w := signInUnknownWarning(s); w != "" {
