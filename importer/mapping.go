@@ -394,11 +394,17 @@ func asciiAtext(c byte) bool {
 	return true
 }
 
-// e164 normalises an international phone number ("+1 (415) 555-2671" →
-// "+14155552671"). Without a country code (no leading +) the number
-// cannot be placed, so it is refused rather than guessed.
+// e164 normalises an international phone number ("+1 (415) 555-2671" or
+// "001 415 555 2671" → "+14155552671"). Without a country code (no
+// leading + or 00) the number cannot be placed, so it is refused rather
+// than guessed.
 func e164(s string) (string, bool) {
 	s = strings.TrimSpace(s)
+	// 00 is the international prefix the ITU recommends and most of the
+	// world dials ("0044 20 …"): the country code follows it, as after +.
+	if len(s) > 2 && s[0] == '0' && s[1] == '0' && s[2] >= '1' && s[2] <= '9' {
+		s = "+" + s[2:]
+	}
 	if !strings.HasPrefix(s, "+") || strings.IndexFunc(s, HiddenRune) >= 0 {
 		return "", false
 	}

@@ -1,0 +1,21 @@
+package importer
+
+import "testing"
+
+// International numbers with + or the 00 prefix are kept in E.164; a
+// national number (no country code) is refused, not guessed.
+func TestE164(t *testing.T) {
+	for in, want := range map[string]string{
+		"+1 (415) 555-2671": "+14155552671",
+		"0044 20 7946 0958": "+442079460958",
+		"001 415 555 2671":  "+14155552671",
+		"020 7946 0958":     "",
+		"000 123":           "",
+		"00":                "",
+	} {
+		got, ok := e164(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("e164(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
