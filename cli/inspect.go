@@ -58,6 +58,33 @@ type userListOptions struct {
 	json bool
 }
 
+// printRows prints the rows each yields, as each reads them: a JSON array
+// written element by element, or a table whose columns are as wide as
+// their widest cell (a first pass of each measures them, the second
+// prints). shown and more are what the printing pass reports.
+func printRows[T any](out io.Writer, asJSON bool, header []string, cells func(T) []string,
+	each func(func(T) error) (int, bool, error)) (shown int, more bool, err error) {
+	w := bufio.NewWriter(out)
+	if asJSON {
+		arr := newJSONArray(w)
+		if shown, more, err = each(func(r T) error { return arr.add(r) }); err != nil {
+			return 0, false, err
+		}
+		return shown, more, errors.Join(arr.close(), w.Flush())
+	}
+	t := newTable(header)
+	if _, _, err := each(func(r T) error { t.measure(cells(r)); return nil }); err != nil {
+		return 0, false, err
+	}
+	if err := t.write(w, header); err != nil {
+		return 0, false, err
+	}
+	if shown, more, err = each(func(r T) error { return t.write(w, cells(r)) }); err != nil {
+		return 0, false, err
+	}
+	return shown, more, w.Flush()
+}
+
 // userHeader is the header row of `user list`.
 var userHeader = []string{"ID", "EMAIL", "NAME", "VERIFIED", "CREATED", "TAGS"}
 
@@ -77,7 +104,6 @@ func (o *userListOptions) run(cmd *cobra.Command) error {
 
 // list prints env's users, reading at most q of them (0 = all).
 func (o *userListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
-	var err error
 	// The users are read a page at a time and printed as they come,
 	// so memory stays a page whatever the environment's size.
 	each := func(fn func(ascendkit.User) error) (shown int, more bool, err error) {
@@ -98,34 +124,9 @@ func (o *userListOptions) list(ctx context.Context, env ascendkit.Environment, q
 		})
 		return shown, more, err
 	}
-	var shown int
-	var more bool
-	if o.json {
-		w := bufio.NewWriter(o.g.io.Out)
-		arr := newJSONArray(w)
-		if shown, more, err = each(func(u ascendkit.User) error { return arr.add(u) }); err != nil {
-			return err
-		}
-		if err := errors.Join(arr.close(), w.Flush()); err != nil {
-			return err
-		}
-	} else {
-		// Columns are as wide as their widest cell: a first pass
-		// measures them, the second prints.
-		t := newTable(userHeader)
-		if _, _, err := each(func(u ascendkit.User) error { t.measure(userCells(u)); return nil }); err != nil {
-			return err
-		}
-		w := bufio.NewWriter(o.g.io.Out)
-		if err := t.write(w, userHeader); err != nil {
-			return err
-		}
-		if shown, more, err = each(func(u ascendkit.User) error { return t.write(w, userCells(u)) }); err != nil {
-			return err
-		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
+	shown, more, err := printRows(o.g.io.Out, o.json, userHeader, userCells, each)
+	if err != nil {
+		return err
 	}
 	switch {
 	case more && o.tag == "":
@@ -443,7 +444,6 @@ func (o *eventListOptions) run(cmd *cobra.Command) error {
 
 // list prints env's events, reading at most q of them (0 = all).
 func (o *eventListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
-	var err error
 	userID := o.user
 	if strings.Contains(userID, "@") {
 		u, err := env.GetUser(ctx, userID)
@@ -475,32 +475,9 @@ func (o *eventListOptions) list(ctx context.Context, env ascendkit.Environment, 
 		})
 		return shown, more, err
 	}
-	var shown int
-	var more bool
-	if o.json {
-		w := bufio.NewWriter(o.g.io.Out)
-		arr := newJSONArray(w)
-		if shown, more, err = each(func(e eventRow) error { return arr.add(e) }); err != nil {
-			return err
-		}
-		if err := errors.Join(arr.close(), w.Flush()); err != nil {
-			return err
-		}
-	} else {
-		t := newTable(eventHeader)
-		if _, _, err := each(func(e eventRow) error { t.measure(eventCells(e)); return nil }); err != nil {
-			return err
-		}
-		w := bufio.NewWriter(o.g.io.Out)
-		if err := t.write(w, eventHeader); err != nil {
-			return err
-		}
-		if shown, more, err = each(func(e eventRow) error { return t.write(w, eventCells(e)) }); err != nil {
-			return err
-		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
+	shown, more, err := printRows(o.g.io.Out, o.json, eventHeader, eventCells, each)
+	if err != nil {
+		return err
 	}
 	if more {
 		fmt.Fprintf(o.g.io.ErrOut, "Showing the first %s events; more exist: --limit N or --all shows them.\n", importer.Thousands(shown))
