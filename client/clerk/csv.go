@@ -767,7 +767,7 @@ func (s *csvFile) record(raw rawRow) Record {
 				}
 			}
 		}
-		return bad("contains bytes that are not valid UTF-8%s%s", where, notUTF8Hint(raw.data))
+		return bad("contains bytes that are not valid UTF-8%s%s", where, notUTF8Hint)
 	}
 	row, err := s.parseRow(raw)
 	if err != nil {

@@ -55,7 +55,7 @@ func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, boo
 	// encoding/json turns bad UTF-8 and lone surrogates into U+FFFD without
 	// a word; an address or name silently rewritten must not be imported.
 	if !utf8.Valid(trimmed) {
-		return bad("contains bytes that are not valid UTF-8 (at byte %d of the record)%s", firstInvalidUTF8(trimmed)+1, notUTF8Hint(trimmed))
+		return bad("contains bytes that are not valid UTF-8 (at byte %d of the record)%s", firstInvalidUTF8(trimmed)+1, notUTF8Hint)
 	}
 	if esc := loneSurrogate(trimmed); esc != "" {
 		return bad("contains a lone UTF-16 surrogate escape (%s), which is not a character", esc)

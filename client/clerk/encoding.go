@@ -18,17 +18,13 @@ func firstInvalidUTF8(b []byte) int {
 	return -1
 }
 
-// notUTF8Hint tells how to fix a record that is not UTF-8. Clerk writes
-// UTF-8, so such bytes almost always come from re-saving the export in a
-// spreadsheet, which on Windows writes the legacy code page (Windows-1252
-// in Western locales, where "é" is the lone byte 0xE9). The bytes are not
-// decoded by guess: the same byte is a different letter in each code page.
-func notUTF8Hint(b []byte) string {
-	if firstInvalidUTF8(b) < 0 {
-		return ""
-	}
-	return "; the file is probably in a legacy encoding such as Windows-1252 (a spreadsheet's plain CSV save): convert it to UTF-8 (iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8) and import that"
-}
+// notUTF8Hint tells how to fix a record that is not UTF-8 (its callers
+// have found it so). Clerk writes UTF-8, so such bytes almost always come
+// from re-saving the export in a spreadsheet, which on Windows writes the
+// legacy code page (Windows-1252 in Western locales, where "é" is the
+// lone byte 0xE9). The bytes are not decoded by guess: the same byte is a
+// different letter in each code page.
+const notUTF8Hint = "; the file is probably in a legacy encoding such as Windows-1252 (a spreadsheet's plain CSV save): convert it to UTF-8 (iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8) and import that"
 
 // detectUTF32 recognises a file saved as UTF-32, by its byte-order mark
 // or, without one, by an ASCII first character padded with three zero
