@@ -195,15 +195,24 @@ func ParseTarget(s string) (Target, error) {
 // "2024/Summer@…"): both read the password's head as a host and port and
 // its tail as a path, query or fragment, printed unredacted. The error
 // quotes nothing of the URL.
+//
+// pgx, like libpq, ends the user info at the first @ before the first /,
+// even past a ? or #, where url.Parse has already cut a query or
+// fragment: "bob:1234?x=y@db/app" is user bob with password "1234?x=y"
+// to pgx, and host bob with a query holding the password to url.Parse,
+// which redaction relies on. Such a URL is refused too.
 func unencodedAt(s string) error {
 	rest := s[strings.Index(s, "://")+3:]
+	if head, _, _ := strings.Cut(rest, "/"); strings.Contains(head, "@") {
+		if strings.ContainsAny(head[:strings.Index(head, "@")], "?#") {
+			return errUserInfoCut
+		}
+	}
 	authority := rest
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 		authority = rest[:i]
 		if at := strings.Index(rest[i:], "@"); at >= 0 && userInfoCut(rest[i:i+at]) {
-			return errors.New("environment target: the URL's user name or password holds an unencoded / ? # @ or : " +
-				"(the URL is not quoted here, as it would show the password): percent-encode those characters " +
-				"(/ as %2F, ? as %3F, # as %23, @ as %40, : as %3A)")
+			return errUserInfoCut
 		}
 	}
 	if strings.Count(authority, "@") < 2 {
@@ -215,6 +224,12 @@ func unencodedAt(s string) error {
 	}
 	return fmt.Errorf("environment target: the URL's %s has an unencoded @: percent-encode it as %%40", what)
 }
+
+// errUserInfoCut is a URL whose user info holds a character that ends it
+// early for one of the parsers (see unencodedAt).
+var errUserInfoCut = errors.New("environment target: the URL's user name or password holds an unencoded / ? # @ or : " +
+	"(the URL is not quoted here, as it would show the password): percent-encode those characters " +
+	"(/ as %2F, ? as %3F, # as %23, @ as %40, : as %3A)")
 
 // userInfoCut says whether between, the text from the / ? or # that ended
 // the authority to the next @, is a piece of user info cut off rather than

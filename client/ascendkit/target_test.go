@@ -176,6 +176,11 @@ func TestParseTargetRefusesCutUserInfo(t *testing.T) {
 		"postgres://pwuser:2024?Summer_s3cr3t@127.0.0.1:20443/team4",
 		"postgres://pwuser:2024#Summer_s3cr3t@127.0.0.1:20443/team4",
 		"postgres://pwuser:2024/a?Summer_s3cr3t@127.0.0.1/team4?sslmode=disable",
+		// A ? then = before the @: url.Parse reads a query holding the
+		// password, pgx (as libpq) a password "2024?Summer_s3cr3t=1".
+		"postgres://pwuser:2024?Summer_s3cr3t=1@127.0.0.1:20443/team4",
+		"postgres://pwuser:2024?a=b&Summer_s3cr3t=1@127.0.0.1/team4",
+		"postgres://pwuser:2024#Summer_s3cr3t=1@127.0.0.1/team4",
 	} {
 		_, err := ParseTarget(in)
 		if err == nil {
