@@ -601,7 +601,7 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			skipped(pos, cr, reason)
 			return
 		}
-		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail || cr.Unmarked)
+		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail || cr.Unmarked, cr.ByEmail && cr.EnvImportRun != "")
 		placed(pos, cr, uc, false)
 		if uc.held && heldErr == nil {
 			heldErr = held.add(heldRec{Pos: pos, Rec: *cr})
@@ -653,9 +653,6 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		u.SkippedReasons[reason]++
 	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
-		if heldInSource(uc, cr.ByEmail, cr.EnvImportRun) {
-			repeatedEmail = true
-		}
 		if !atEnd && opts.Phases.Users { // as runner.countDigestNotes
 			rep.Passwords.Malformed += b2i(cr.DigestMalformed)
 			rep.Passwords.NotEnabled += b2i(cr.DigestOff)
@@ -687,7 +684,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
 				countNotStored(&rep.Passwords, cr.DigestRun)
 			}
-		case cr.ByEmail && !heldInSource(uc, true, cr.EnvImportRun):
+		case cr.ByEmail && !uc.importedHolder:
 			reason = ReasonEmailExists
 			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
 			if to.otherClerkUser() {

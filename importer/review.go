@@ -40,9 +40,6 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 		}
 	}, func(pos int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
-		if heldInSource(uc, cr.ByEmail, cr.EnvImportRun) {
-			repeatedEmail = true
-		}
 		user := Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email}
 		warn := func(w Entry) {
 			w.Kind = "warning"
@@ -74,7 +71,7 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 				warnAll(cr.Rerun)
 			}
 			byIDAt = append(byIDAt, len(out))
-		case cr.ByEmail && !heldInSource(uc, true, cr.EnvImportRun):
+		case cr.ByEmail && !uc.importedHolder:
 			e.Reason = ReasonEmailExists
 			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
 			byEmailAt = append(byEmailAt, len(out))

@@ -381,11 +381,9 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
-		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, exists && em.RunID != r.runID || unmarked)
+		inEnv := exists && em.RunID != r.runID
+		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, inEnv || unmarked, inEnv && em.RunID != "")
 		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
-		if heldInSource(c, exists && em.RunID != r.runID, em.RunID) {
-			repeatedEmail = true
-		}
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.
@@ -422,7 +420,7 @@ func (r *runner) page(recs []clerk.Record) error {
 					r.changedSinceImport(e, diffs)
 				}
 			}
-		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !heldInSource(c, true, mt.RunID) {
+		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
 			if to.mergedWith, err = r.mergedWithOther(u.ID, it.m.user.User.EmailVerified, mt); err != nil {
@@ -479,15 +477,6 @@ type mergeTarget struct {
 // otherClerkUser reports a user of the environment an earlier import
 // created from, or merged with, another Clerk user.
 func (t mergeTarget) otherClerkUser() bool { return t.importRun != "" || t.mergedWith != "" }
-
-// heldInSource reports an address of the environment's user that an
-// earlier user of this source has too, when an import created that user:
-// it is that earlier user, imported by a run of this source before (a
-// re-run, or a resumed one). The user is then repeated in the source, as
-// the first run said, not one whose address moved to another Clerk user.
-func heldInSource(c userClaim, inEnv bool, envImportRun string) bool {
-	return c.importedHolder && inEnv && envImportRun != ""
-}
 
 // notMerged begins the Detail of a duplicate no policy merges (noMerge).
 const notMerged = "not merged: "
@@ -630,8 +619,11 @@ type userClaim struct {
 	held bool
 	// importedHolder: an earlier user of this source has the address
 	// and was imported by an earlier run (it claims nothing, as the
-	// environment answers for it): the environment's user with the
-	// address is most likely that user, not another Clerk user's.
+	// environment answers for it), and the environment's user with the
+	// address was made by an import: it is that earlier user (a re-run,
+	// or a resumed one), so this one is repeated in the source
+	// (repeatedEmail), as the first run said, not a user whose address
+	// moved to another Clerk user.
 	importedHolder bool
 }
 
@@ -651,7 +643,11 @@ type userClaim struct {
 // such a source has it verified), the user is held back (held) and claims the address only
 // at the end of the source, through sawHeld, when no verified user has.
 // Such users are the few, so the rest of the source keeps its order.
-func (s *seenSet) sawUser(id, email string, verified, claim, exists bool) userClaim {
+//
+// envImported says that the environment's user with the address (not
+// one this run made) was made by an earlier import run: see
+// userClaim.importedHolder.
+func (s *seenSet) sawUser(id, email string, verified, claim, exists, envImported bool) userClaim {
 	if s.addSeen("id", id) {
 		return userClaim{repeatedID: true, repeatedEmail: s.hasSeen("email", email) || s.hasSeen("email-held", email)}
 	}
@@ -659,7 +655,11 @@ func (s *seenSet) sawUser(id, email string, verified, claim, exists bool) userCl
 		s.addSeen("email-held", email) // for the detail of a repeated id
 		return userClaim{held: true}
 	}
-	return s.claim(email, verified, claim)
+	c := s.claim(email, verified, claim)
+	if c.importedHolder {
+		c.importedHolder, c.repeatedEmail = envImported, envImported
+	}
+	return c
 }
 
 // sawHeld claims, at the end of the source, the address of a user sawUser
