@@ -171,6 +171,14 @@ func dataWarnings(rep *Report) []string {
 		out = append(out, fmt.Sprintf("%s without a usable provider or provider_user_id cannot be linked (listed in --entries as %s).",
 			countOf(n, "external account", "external accounts"), ReasonLinkInvalid))
 	}
+	if n := rep.OAuthLinksUnverified; n > 0 {
+		out = append(out, fmt.Sprintf("%s not verified in Clerk: not linked, as Clerk does not sign anyone in with one (listed in --entries as %s).",
+			countOf(n, "external account is", "external accounts are"), ReasonLinkUnverified))
+	}
+	if n := rep.OAuthLinkConflicts; n > 0 {
+		out = append(out, fmt.Sprintf("%s already linked to another user (of the environment, or earlier in this source): not linked again, as one provider account signs in one user (listed in --entries as %s).",
+			countOf(n, "OAuth account is", "OAuth accounts are"), ReasonLinkConflict))
+	}
 	if n := rep.PhonesInvalid; n > 0 {
 		out = append(out, fmt.Sprintf("%s primary phone number that is not an international (E.164) number: not kept (listed in --entries as %s).",
 			countUsers(n, "", "has a", "have a"), ReasonPhoneInvalid))

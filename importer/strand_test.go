@@ -164,7 +164,18 @@ func TestInvalidLinksAndPhonesCounted(t *testing.T) {
 	only.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_github", ProviderUserID: strings.Repeat("9", 2000), Verification: verifiedV()}}
 	ph := mkUser("user_ph", "ph@example.com", withPassword)
 	ph.PhoneNumbers = []clerk.PhoneNumber{{ID: "p", PhoneNumber: "5551234"}}
-	src := newSource(2, inv, only, ph, mkUser("user_ok", "ok@example.com", withPassword))
+	// Unverified accounts are not linked, with or without an id: and an
+	// unverified one is not an OAuth sign-in, so a user with nothing else
+	// signs in with neither a password nor OAuth.
+	ph.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_github", ProviderUserID: "gh1"}}
+	unv := mkUser("user_unv", "unv@example.com")
+	unv.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_google", Verification: &clerk.Verification{Status: "unverified"}}}
+	// Two users of the source with one GitHub account: the second is not linked.
+	dup1 := mkUser("user_dup1", "dup1@example.com", withPassword)
+	dup1.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_github", ProviderUserID: "gh-shared", Verification: verifiedV()}}
+	dup2 := mkUser("user_dup2", "dup2@example.com", withPassword)
+	dup2.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_github", ProviderUserID: "gh-shared", Verification: verifiedV()}}
+	src := newSource(2, inv, only, ph, mkUser("user_ok", "ok@example.com", withPassword), unv, dup1, dup2)
 	env := openEnv(t)
 	for _, mode := range []Mode{ModePreview, ModeRun} {
 		rep := run(t, src.clone(), env, Options{Mode: mode})
@@ -173,14 +184,15 @@ func TestInvalidLinksAndPhonesCounted(t *testing.T) {
 		}
 		w := strings.Join(rep.Warnings, "\n")
 		for _, want := range []string{"3 external accounts without a usable provider or provider_user_id cannot be linked",
-			"2 users have a primary phone number that is not an international (E.164) number"} {
+			"2 users have a primary phone number that is not an international (E.164) number",
+			"2 external accounts are not verified in Clerk: not linked", "1 OAuth account is already linked to another user"} {
 			if !strings.Contains(w, want) {
 				t.Errorf("%s: warnings lack %q:\n%s", mode, want, w)
 			}
 		}
 		// The user whose only account could not be linked did sign in with
 		// OAuth: not "neither a password nor OAuth".
-		if strings.Contains(w, "neither a password nor OAuth") || rep.Settings.PasswordlessUsers != 0 || rep.Settings.NoUsableOAuthUsers != 1 {
+		if !strings.Contains(w, "1 user signed in to Clerk with neither a password nor OAuth") || rep.Settings.PasswordlessUsers != 1 || rep.Settings.NoUsableOAuthUsers != 1 {
 			t.Errorf("%s: passwordless %d, no usable %d:\n%s", mode, rep.Settings.PasswordlessUsers, rep.Settings.NoUsableOAuthUsers, w)
 		}
 	}
@@ -371,7 +383,7 @@ func TestRecountCountsFlags(t *testing.T) {
 		u.PrimaryEmailAddressID = &gone
 		u.Locked, u.LockoutExpiresInSeconds = true, &lock
 		u.PhoneNumbers = []clerk.PhoneNumber{{ID: "p", PhoneNumber: "12"}}
-		u.ExternalAccounts = append(u.ExternalAccounts, clerk.ExternalAccount{Provider: "oauth_google"})
+		u.ExternalAccounts = append(u.ExternalAccounts, clerk.ExternalAccount{Provider: "oauth_google", Verification: verifiedV()})
 		u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_x", Active: false}}
 		u.Banned = true // counted only when banned users are included
 	})
