@@ -633,17 +633,21 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	linked := map[string]bool{}
 	for _, ea := range u.ExternalAccounts {
 		name, ok := providerName(ea.Provider)
-		if name == "" || strings.TrimSpace(ea.ProviderUserID) == "" || badKey(ea.ProviderUserID, maxProviderUserIDBytes) != "" {
-			m.droppedLinks++
-			continue
-		}
 		if !verified(ea.Verification) {
 			// An unverified account proves nothing about who holds it:
 			// linking it would hand the user to that account's holder, and
 			// counting it as an OAuth sign-in would enable a provider (or
 			// call the user social-only) on no evidence. So it is reported,
-			// and the user is treated as if it were absent.
+			// and the user is treated as if it were absent, whether or not
+			// it names a provider account (it is not one they sign in with).
+			if name == "" {
+				name = "an account of no known provider"
+			}
 			m.unverified = append(m.unverified, name)
+			continue
+		}
+		if name == "" || strings.TrimSpace(ea.ProviderUserID) == "" || badKey(ea.ProviderUserID, maxProviderUserIDBytes) != "" {
+			m.droppedLinks++
 			continue
 		}
 		if lk := ascendkit.LinkKey(name, ea.ProviderUserID); !linked[lk] {
