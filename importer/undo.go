@@ -31,6 +31,16 @@ type WrittenCounts struct {
 	Merged   int `json:"merged"`
 }
 
+// String is the one sentence the CLI and the wizard show for a killed
+// run, so both faces read the same.
+func (c WrittenCounts) String() string {
+	users := "users"
+	if c.Imported == 1 {
+		users = "user"
+	}
+	return fmt.Sprintf("%s %s imported · %s merged before the process ended (no report)", Thousands(c.Imported), users, Thousands(c.Merged))
+}
+
 // Runs lists the recorded runs, newest first.
 func Runs(ctx context.Context, env ascendkit.Environment) ([]RunInfo, error) {
 	runs, err := env.ListRuns(ctx)

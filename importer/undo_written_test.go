@@ -156,3 +156,16 @@ func TestKilledRunCountFailure(t *testing.T) {
 		t.Errorf("cancelled run: err %v", err)
 	}
 }
+
+// The sentence both faces show counts one user as one, and groups
+// thousands as the report does.
+func TestWrittenCountsSentence(t *testing.T) {
+	for c, want := range map[WrittenCounts]string{
+		{Imported: 1}:               "1 user imported · 0 merged before the process ended (no report)",
+		{Imported: 1234, Merged: 2}: "1,234 users imported · 2 merged before the process ended (no report)",
+	} {
+		if got := c.String(); got != want {
+			t.Errorf("%+v: %q, want %q", c, got, want)
+		}
+	}
+}
