@@ -62,12 +62,9 @@ func (o *runsOptions) list(ctx context.Context) error {
 			imported, merged := "-", "-"
 			if r.Report != nil {
 				imported, merged = fmt.Sprint(r.Report.Users.Imported), fmt.Sprint(r.Report.Users.Merged)
-			} else if r.Status == ascendkit.RunInterrupted && r.UndoneAt == nil {
-				// A killed run left no report, but the users it wrote name
-				// it in their import records: its undo plan counts them.
-				if p, err := env.PlanUndo(ctx, r.ID); err == nil {
-					imported, merged = fmt.Sprint(p.Users), fmt.Sprint(p.MergedUsers)
-				}
+			} else if r.Written != nil {
+				// A killed run left no report: what its import records name.
+				imported, merged = fmt.Sprint(r.Written.Imported), fmt.Sprint(r.Written.Merged)
 			}
 			fmt.Fprintf(w, "%-20s  %-11s  %-20s  %-26s  %8s  %6s  %s\n", termtext.Clean(r.ID), r.Status,
 				r.StartedAt.Local().Format("2006-01-02 15:04:05"), termtext.Clean(r.SourceKind+" "+r.SourceFormat),
@@ -124,9 +121,12 @@ func (o *runsOptions) show(ctx context.Context, id string) error {
 		if n := runNote(r); n != "" {
 			fmt.Fprintf(w, "  note      %s\n", termtext.Clean(n))
 		}
+		if r.Written != nil {
+			fmt.Fprintf(w, "  written   %s\n", r.Written)
+		}
 		fmt.Fprintln(w)
 		if r.Report == nil {
-			fmt.Fprintln(w, "No report: the process ended before the run finished. `ascendkit import undo "+r.ID+"` removes what it wrote.")
+			fmt.Fprintln(w, "No report: the process ended before the run finished. `ascendkit import undo "+termtext.Clean(r.ID)+"` removes what it wrote.")
 			return nil
 		}
 		printReport(w, *r.Report, env.Describe())

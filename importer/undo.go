@@ -15,6 +15,30 @@ type RunInfo struct {
 	ascendkit.Run
 	Options RunOptions `json:"options"`
 	Report  *Report    `json:"report"`
+	// Written is set only for a run that left no report (its process
+	// was killed mid-way) and is not undone: what it wrote, which
+	// otherwise no face could show. Nil for every other run, and for a
+	// killed run whose count could not be read.
+	Written *WrittenCounts `json:"written,omitempty"`
+}
+
+// WrittenCounts is what a run that left no report wrote. Because there is
+// no report, it counts what the run's import records name, which is what
+// an undo of the run would remove: users it created that still exist and
+// users it merged into.
+type WrittenCounts struct {
+	Imported int `json:"imported"`
+	Merged   int `json:"merged"`
+}
+
+// String is the one sentence the CLI and the wizard show for a killed
+// run, so both faces read the same.
+func (c WrittenCounts) String() string {
+	users := "users"
+	if c.Imported == 1 {
+		users = "user"
+	}
+	return fmt.Sprintf("%s %s imported · %s merged before the process ended (no report)", Thousands(c.Imported), users, Thousands(c.Merged))
 }
 
 // Runs lists the recorded runs, newest first.
@@ -25,7 +49,11 @@ func Runs(ctx context.Context, env ascendkit.Environment) ([]RunInfo, error) {
 	}
 	out := make([]RunInfo, 0, len(runs))
 	for _, r := range runs {
-		out = append(out, runInfo(r))
+		ri := runInfo(r)
+		if err := countWritten(ctx, env, &ri); err != nil {
+			return nil, err
+		}
+		out = append(out, ri)
 	}
 	return out, nil
 }
@@ -36,7 +64,11 @@ func GetRun(ctx context.Context, env ascendkit.Environment, id string) (RunInfo,
 	if err != nil {
 		return RunInfo{}, err
 	}
-	return runInfo(r), nil
+	ri := runInfo(r)
+	if err := countWritten(ctx, env, &ri); err != nil {
+		return RunInfo{}, err
+	}
+	return ri, nil
 }
 
 // runInfo decodes what the importer stored; a run killed before its end
@@ -49,6 +81,22 @@ func runInfo(r ascendkit.Run) RunInfo {
 		ri.Report = &rep
 	}
 	return ri
+}
+
+// countWritten sets ri.Written for a killed run from its undo plan. A
+// plan that cannot be read leaves Written nil rather than failing the
+// listing of every other run; only the caller's context ending is an
+// error, since then the rest of the listing could not be read either.
+func countWritten(ctx context.Context, env ascendkit.Environment, ri *RunInfo) error {
+	if ri.Report != nil || ri.Status != ascendkit.RunInterrupted || ri.UndoneAt != nil {
+		return nil
+	}
+	p, err := env.PlanUndo(ctx, ri.ID)
+	if err != nil {
+		return ctx.Err()
+	}
+	ri.Written = &WrittenCounts{Imported: p.Users, Merged: p.MergedUsers}
+	return nil
 }
 
 // PlanUndo says what undoing a run would remove.

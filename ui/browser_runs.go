@@ -67,6 +67,9 @@ func (i runItem) Description() string {
 	parts := []string{i.r.StartedAt.Local().Format("2006-01-02 15:04"), termtext.Clean(i.r.SourceKind + " " + i.r.SourceFormat)}
 	if rep := i.r.Report; rep != nil {
 		parts = append(parts, fmt.Sprintf("%s imported · %s merged", fmtInt(rep.Users.Imported), fmtInt(rep.Users.Merged)))
+	} else if w := i.r.Written; w != nil {
+		// A killed run left no report: what its import records name.
+		parts = append(parts, fmt.Sprintf("%s imported · %s merged", fmtInt(w.Imported), fmtInt(w.Merged)))
 	}
 	if n := runNote(i.r); n != "" {
 		parts = append(parts, n)
@@ -258,6 +261,9 @@ func (s *browserScreen) runView() string {
 	if n := runNote(*r); n != "" {
 		rows = append(rows, [2]string{"note", n})
 	}
+	if r.Written != nil {
+		rows = append(rows, [2]string{"written", s.kvValue(rows, "written", r.Written.String())})
+	}
 	b.WriteString(kv(st.Label, rows) + "\n\n")
 	switch rep := r.Report; {
 	case s.mode == browseUndo:
@@ -280,7 +286,7 @@ func (s *browserScreen) runView() string {
 			b.WriteString(st.Warning.Render(plural(len(rep.Warnings), "warning", "warnings")+" (ascendkit import runs show "+termtext.Clean(r.ID)+")") + "\n")
 		}
 	default:
-		b.WriteString(st.Dim.Render("No report: the process ended before the run finished. Undo removes what it wrote.") + "\n")
+		b.WriteString(renderLines(st.Dim, wrapText("No report: the process ended before the run finished. Undo removes what it wrote.", s.width)) + "\n")
 	}
 	if s.mode == browseUndo && s.undo != nil {
 		b.WriteString(s.undoView()) // in the report's place
@@ -292,6 +298,18 @@ func (s *browserScreen) runView() string {
 		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
 	}
 	return b.String()
+}
+
+// kvValue wraps a long value of the row label, to be added to rows, so
+// it fits the screen beside the labels' column rather than being cut:
+// the lines after the first start under the first.
+func (s *browserScreen) kvValue(rows [][2]string, label, value string) string {
+	lw := lipgloss.Width(label)
+	for _, r := range rows {
+		lw = max(lw, lipgloss.Width(r[0]))
+	}
+	lines := strings.Split(wrapText(value, s.width-lw-2), "\n")
+	return strings.Join(lines, "\n"+strings.Repeat(" ", lw+2))
 }
 
 // undoView is the plan, then the blockers and the typed confirmation.
