@@ -13,9 +13,17 @@ func TestE164(t *testing.T) {
 		"000 123":           "",
 		"00":                "",
 	} {
-		got, ok := e164(in)
-		if got != want || ok != (want != "") {
+		got, ext, ok := e164(in)
+		if got != want || ok != (want != "") || ext != "" {
 			t.Errorf("e164(%q) = %q, %v; want %q", in, got, ok, want)
 		}
+	}
+}
+
+// An extension is returned apart: E.164 has none.
+func TestE164Extension(t *testing.T) {
+	got, ext, ok := e164("+1 415-555-2671 ext. 99")
+	if got != "+14155552671" || ext != "99" || !ok {
+		t.Errorf("e164 = %q, %q, %v; want +14155552671, 99", got, ext, ok)
 	}
 }

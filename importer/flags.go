@@ -24,11 +24,15 @@ type flagCounts struct {
 	// NoUsableOAuth: mapping found no OAuth account that signs the user
 	// in (mapped.noUsableOAuth); a conflict can add one later.
 	NoUsableOAuth bool
+	// NotKept: some of the user's identity has no place in AscendKit
+	// (mapped.notKept).
+	NotKept bool
 }
 
 func (m *mapped) flagCounts() flagCounts {
 	return flagCounts{InvalidLinks: m.droppedLinks, UnusableSSO: len(m.ssoUnusable), BadPhone: m.badPhone != "",
-		PrimaryNotFound: m.primaryNotFound != "", LockoutCleared: m.lockoutCleared, NoUsableOAuth: m.noUsableOAuth}
+		PrimaryNotFound: m.primaryNotFound != "", LockoutCleared: m.lockoutCleared, NoUsableOAuth: m.noUsableOAuth,
+		NotKept: len(m.notKept) > 0}
 }
 
 // addFlags counts one user's flags in the report.
@@ -43,6 +47,9 @@ func addFlags(rep *Report, f flagCounts) {
 	}
 	if f.LockoutCleared {
 		rep.LockoutsCleared++
+	}
+	if f.NotKept {
+		rep.IdentitiesNotKept++
 	}
 }
 
@@ -108,6 +115,9 @@ func flagEntries(e Entry, u *clerk.User, m *mapped) []Entry {
 		}
 		add(ReasonPrimaryEmailNotFound, fmt.Sprintf("primary_email_address_id %s names none of the user's %d address(es); the address used is %s, %s",
 			quoteCut(m.primaryNotFound), len(u.EmailAddresses), m.email, which))
+	}
+	if len(m.notKept) > 0 {
+		add(ReasonIdentityNotKept, "not kept, as an AscendKit user has one phone number and no wallet: "+strings.Join(m.notKept, "; "))
 	}
 	if m.lockoutCleared {
 		add(ReasonLockoutNotKept, fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds))
@@ -194,6 +204,10 @@ func dataWarnings(rep *Report) []string {
 	if n := rep.EmailOfOtherImport; n > 0 {
 		out = append(out, fmt.Sprintf("%s the address of a user an earlier import created from, or merged with, another Clerk user: not imported and never merged into that user, as two Clerk users are two accounts (did the address move to another Clerk account?). Check who holds it now by hand (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonEmailExists))
+	}
+	if n := rep.IdentitiesNotKept; n > 0 {
+		out = append(out, fmt.Sprintf("%s phone numbers besides their primary one, an extension to it, or web3 wallets: an AscendKit user has one phone number (E.164, without an extension) and no wallet, so these are not kept (listed in --entries as %s).",
+			countUsers(n, "", "has", "have"), ReasonIdentityNotKept))
 	}
 	if n := rep.LockoutsCleared; n > 0 {
 		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while after failed sign-in attempts: imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",

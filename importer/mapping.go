@@ -77,6 +77,10 @@ type mapped struct {
 	// lockoutCleared: locked in Clerk by a lockout that expires (failed
 	// attempts), which is not carried over as a lasting lock.
 	lockoutCleared bool
+	// notKept lists what of the user's identity an AscendKit user has no
+	// place for: phone numbers besides the primary one, the primary's
+	// extension, web3 wallets (see notKeptDetail).
+	notKept []string
 }
 
 // maxMillis is the last millisecond of year 9999: later times cannot be
@@ -394,11 +398,43 @@ func asciiAtext(c byte) bool {
 	return true
 }
 
+// otherIdentities adds to notKept the phone numbers of u besides its
+// primary one pp (kept as phone, "" if not) and its web3 wallets: an
+// AscendKit user has one phone number and no wallet.
+func otherIdentities(u *clerk.User, pp *clerk.PhoneNumber, phone string, notKept []string) []string {
+	var phones []string
+	for i := range u.PhoneNumbers {
+		p := &u.PhoneNumbers[i]
+		n := strings.TrimSpace(p.PhoneNumber)
+		if p == pp || n == "" {
+			continue
+		}
+		if e, _, ok := e164(n); ok && e == phone {
+			continue // the primary number, listed twice
+		}
+		phones = append(phones, quoteCut(n))
+	}
+	if len(phones) > 0 {
+		notKept = append(notKept, fmt.Sprintf("%d other phone number(s) %s", len(phones), strings.Join(phones, ", ")))
+	}
+	var wallets []string
+	for _, w := range u.Web3Wallets {
+		if w := strings.TrimSpace(w.Web3Wallet); w != "" {
+			wallets = append(wallets, quoteCut(w))
+		}
+	}
+	if len(wallets) > 0 {
+		notKept = append(notKept, fmt.Sprintf("%d web3 wallet(s) %s", len(wallets), strings.Join(wallets, ", ")))
+	}
+	return notKept
+}
+
 // e164 normalises an international phone number ("+1 (415) 555-2671" or
-// "001 415 555 2671" → "+14155552671"). Without a country code (no
+// "001 415 555 2671" → "+14155552671"), and returns its extension
+// ("… ext. 99") apart, as E.164 has none. Without a country code (no
 // leading + or 00) the number cannot be placed, so it is refused rather
 // than guessed.
-func e164(s string) (string, bool) {
+func e164(s string) (string, string, bool) {
 	s = strings.TrimSpace(s)
 	// 00 is the international prefix the ITU recommends and most of the
 	// world dials ("0044 20 …"): the country code follows it, as after +.
@@ -406,13 +442,13 @@ func e164(s string) (string, bool) {
 		s = "+" + s[2:]
 	}
 	if !strings.HasPrefix(s, "+") || strings.IndexFunc(s, HiddenRune) >= 0 {
-		return "", false
+		return "", "", false
 	}
 	n, err := phonenumbers.Parse(s, "")
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
-		return "", false
+		return "", "", false
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
+	return phonenumbers.Format(n, phonenumbers.E164), n.GetExtension(), true
 }
 
 // noEmailReason says why a user without an email is skipped: the
@@ -590,12 +626,19 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		t := time.UnixMilli(int64(*u.LastSignInAt)).UTC()
 		au.LastLoginAt = &t
 	}
-	if pp := primaryPhone(u); pp != nil {
-		if p, ok := e164(pp.PhoneNumber); ok {
+	pp := primaryPhone(u)
+	if pp != nil {
+		if p, ext, ok := e164(pp.PhoneNumber); ok {
 			au.Phone, au.PhoneVerified = p, verified(pp.Verification)
+			if ext != "" {
+				m.notKept = append(m.notKept, "the primary phone's extension "+quoteCut(ext))
+			}
 		} else {
 			m.badPhone = pp.PhoneNumber
 		}
+	}
+	if len(u.PhoneNumbers) > 1 || len(u.Web3Wallets) > 0 {
+		m.notKept = otherIdentities(u, pp, au.Phone, m.notKept)
 	}
 	// The other addresses are kept for the record, not as sign-in ids;
 	// one that is invalid or hides characters is left out.

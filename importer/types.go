@@ -74,6 +74,9 @@ const (
 	ReasonPrimaryEmailNotFound = "primary_email_not_found"
 	// A lockout that expires (failed sign-in attempts), not carried over.
 	ReasonLockoutNotKept = "lockout_not_kept"
+	// Phone numbers besides the primary one, an extension to it, or web3
+	// wallets: an AscendKit user has no place for them.
+	ReasonIdentityNotKept = "identity_not_kept"
 )
 
 // Tags put on imported users.
@@ -175,6 +178,10 @@ type Report struct {
 	// LockoutsCleared counts users locked out for a while in Clerk who
 	// are imported unlocked (ReasonLockoutNotKept).
 	LockoutsCleared int `json:"lockoutsCleared"`
+	// IdentitiesNotKept counts users with phone numbers besides the
+	// primary one, an extension to it, or web3 wallets, which an
+	// AscendKit user has no place for (ReasonIdentityNotKept).
+	IdentitiesNotKept int `json:"identitiesNotKept"`
 	// EmailOfOtherImport counts duplicates (ReasonEmailExists) whose
 	// address belongs to a user an earlier import created from, or merged
 	// with, another Clerk user: never merged, whatever the policy (see
