@@ -99,6 +99,7 @@ func Run(t *testing.T, be Backend) {
 		{"UndoLeavesProvidersTurnedOnByHand", testUndoLeavesProvidersTurnedOnByHand},
 		{"DeadRunKeepsOnlyProvidersOfItsTime", testDeadRunKeepsOnlyProvidersOfItsTime},
 		{"UndoMergeKeepsWhatAnotherRunBrought", testUndoMergeKeepsWhatAnotherRunBrought},
+		{"UndoRemovesBackfilledEnrollmentOfMergedUser", testUndoRemovesBackfilledEnrollmentOfMergedUser},
 		{"UndoBlockersCountDistinctUsers", testUndoBlockersCountDistinctUsers},
 		{"UndoRefusedWhileAnotherRunImports", testUndoRefusedWhileAnotherRunImports},
 		{"LeftoverRunWithoutHeartbeatBlocksNoUndo", testLeftoverRunWithoutHeartbeatBlocksNoUndo},
