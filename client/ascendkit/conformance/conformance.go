@@ -115,6 +115,7 @@ func Run(t *testing.T, be Backend) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},
 		{"ActivationDuringImport", testActivationDuringImport},
+		{"ActivationDuringUndo", testActivationDuringUndo},
 		{"ConcurrentMergesAndCreates", testConcurrentMergesAndCreates},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -140,4 +142,63 @@ func testUndoRemovesBackfilledEnrollmentOfMergedUser(t *testing.T, be Backend) {
 			t.Error("undo removed an enrollment the user qualifies for by a tag of their own")
 		}
 	})
+}
+
+// An undo of a run that merged users and an activation of the journey
+// for the tag it brought run at once, from two handles: whichever goes
+// first, no user is left enrolled for a tag the undo removed, and no
+// record of the undone run is left behind (one would keep another run's
+// undo from removing what it brought). The rounds give the two a chance
+// to interleave; each must end clean whatever the order.
+func testActivationDuringUndo(t *testing.T, be Backend) {
+	const users, rounds = 200, 5
+	const tag = "import:clerk"
+	for r := range rounds {
+		envs := handles(t, be)
+		var natives []ascendkit.ImportedUser
+		var merges []ascendkit.Merge
+		for i := range users {
+			u := imported(i)
+			u.Source, u.User.Tags, u.User.OAuthLinks = "signup", nil, nil
+			natives = append(natives, u)
+			merges = append(merges, ascendkit.Merge{Email: u.User.Email, Source: "clerk", SourceID: fmt.Sprintf("src_%d", i), Tags: []string{tag}})
+		}
+		apply(t, envs[0], ascendkit.ImportBatch{Create: natives})
+		j, _, err := envs[0].CreateJourney(ctx, testJourney("Migration announcement", tag))
+		if err != nil {
+			t.Fatal(err)
+		}
+		startRun(t, envs[0], "run_a")
+		if res := apply(t, envs[0], ascendkit.ImportBatch{RunID: "run_a", Merge: merges}); res.Merged != users {
+			t.Fatalf("merged %d, want %d", res.Merged, users)
+		}
+		finishRun(t, envs[0], "run_a")
+
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := envs[0].UndoRun(ctx, "run_a", false, t0); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := envs[1].ActivateJourney(ctx, j.ID, t0); err != nil {
+				errs <- err
+			}
+		}()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := be.Count(t, envs[0], "enrollments"); n != 0 {
+			t.Errorf("round %d: %d users enrolled for the tag the undo removed", r, n)
+		}
+		if n := be.Count(t, envs[0], "import_merge_changes"); n != 0 {
+			t.Errorf("round %d: %d merge records left of the undone run", r, n)
+		}
+	}
 }
