@@ -350,17 +350,50 @@ type nodeFrom struct {
 	Set string `json:"set,omitempty"`
 }
 
-// restoreSender puts back what runID's --from-identity replaced, where it
-// is still what the run set (a sender changed since is left alone), and
-// reports whether anything was or (dry) would be put back.
+// restoreSender is undoSender's restored: whether anything was or (dry)
+// would be put back.
 func restoreSender(ctx context.Context, env ascendkit.Environment, runID string, dry bool) (bool, error) {
+	u, err := undoSender(ctx, env, runID, dry)
+	return u.Restored, err
+}
+
+// senderUndo is what undoing a run's --from-identity does (or, dry,
+// would do).
+type senderUndo struct {
+	// Restored is true when something was put back.
+	Restored bool
+	// Kept names, sorted, the journeys whose email nodes keep the run's
+	// sender because they are sending (see keepsSender); it is the
+	// UndoPlan's SenderKept.
+	Kept []string
+}
+
+// keepsSender says whether undo leaves journey j's sender alone: an
+// active journey sends with the sender it was activated with, and taking
+// it away (often to none) would leave its enrolled users mid-way with
+// emails that cannot go out, while activation's own check never sees the
+// change. A paused journey with users still in it is resumed to carry on
+// for them, so it counts as sending too; a paused one with none left is
+// as good as a draft, which any later activation checks anew.
+func keepsSender(j ascendkit.Journey) bool {
+	return j.Status == ascendkit.StatusActive || (j.Status == ascendkit.StatusPaused && j.Stats.Active > 0)
+}
+
+// undoSender puts back what runID's --from-identity replaced, where it is
+// still what the run set (a sender changed since is left alone), but not
+// on the journeys that keep it (keepsSender), and reports what was or
+// (dry) would be put back and kept. The saved sender goes back even when
+// a journey keeps the run's: it is only the default of journeys created
+// later.
+func undoSender(ctx context.Context, env ascendkit.Environment, runID string, dry bool) (senderUndo, error) {
+	var u senderUndo
 	raw, ok, err := env.Setting(ctx, senderUndoKey(runID))
 	if err != nil || !ok || raw == "" {
-		return false, err
+		return u, err
 	}
 	var c senderChange
 	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		return false, fmt.Errorf("reading the sender run %s replaced: %w", runID, err)
+		return u, fmt.Errorf("reading the sender run %s replaced: %w", runID, err)
 	}
 	// A later live run replaced this run's sender: its undo is to put
 	// back what this run replaced, and nothing changes now.
@@ -368,19 +401,18 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 		if err == nil && !dry {
 			err = env.SetSetting(ctx, senderUndoKey(runID), "")
 		}
-		return false, err
+		return u, err
 	}
-	restored := false
 	cur, _, err := env.Setting(ctx, SettingFromIdentity)
 	if err != nil {
-		return false, err
+		return u, err
 	}
 	settingBack := cur == c.After && c.Before != c.After
 	if settingBack {
-		restored = true
+		u.Restored = true
 		if !dry {
 			if err := env.SetSetting(ctx, SettingFromIdentity, c.Before); err != nil {
-				return false, err
+				return u, err
 			}
 		}
 	}
@@ -396,7 +428,7 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 		// setting: their email nodes still sending from it go back too.
 		js, err := env.ListJourneys(ctx)
 		if err != nil {
-			return false, err
+			return u, err
 		}
 		for _, j := range js {
 			for _, n := range j.Nodes {
@@ -428,19 +460,26 @@ func restoreSender(ctx context.Context, env ascendkit.Environment, runID string,
 		if !changed {
 			continue
 		}
-		restored = true
+		if keepsSender(j) {
+			u.Kept = append(u.Kept, j.Name)
+			continue
+		}
+		u.Restored = true
 		if !dry {
 			if _, err := env.UpdateJourneyNodes(ctx, j.ID, nodes); err != nil {
-				return false, fmt.Errorf("updating journey %q: %w", j.Name, err)
+				return u, fmt.Errorf("updating journey %q: %w", j.Name, err)
 			}
 		}
 	}
+	slices.Sort(u.Kept)
+	// The record goes also when a journey kept the sender: that is the
+	// journey's now, and no later undo is to take it.
 	if !dry {
 		if err := env.SetSetting(ctx, senderUndoKey(runID), ""); err != nil {
-			return false, err
+			return u, err
 		}
 	}
-	return restored, nil
+	return u, nil
 }
 
 // Step is one node of a journey's timeline, at its day offset from enrollment.

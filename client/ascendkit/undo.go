@@ -34,6 +34,11 @@ type UndoPlan struct {
 	// set (saved setting and journey email nodes) goes back to what it
 	// was, where it was not changed since. The importer fills it.
 	Sender bool `json:"sender"`
+	// SenderKept names the journeys whose email nodes keep the sender the
+	// run's --from-identity set, where Sender puts it back elsewhere: they
+	// are sending with it (active, or paused with users still in them),
+	// and taking it away would stop their emails. The importer fills it.
+	SenderKept []string `json:"senderKept"`
 	// Blockers are the users this run created that later runs merged
 	// into, one each (with the first such run), at most MaxBlockers of
 	// BlockedUsers.

@@ -99,6 +99,7 @@ func Run(t *testing.T, be Backend) {
 		{"UndoLeavesProvidersTurnedOnByHand", testUndoLeavesProvidersTurnedOnByHand},
 		{"DeadRunKeepsOnlyProvidersOfItsTime", testDeadRunKeepsOnlyProvidersOfItsTime},
 		{"UndoMergeKeepsWhatAnotherRunBrought", testUndoMergeKeepsWhatAnotherRunBrought},
+		{"UndoRemovesBackfilledEnrollmentOfMergedUser", testUndoRemovesBackfilledEnrollmentOfMergedUser},
 		{"UndoBlockersCountDistinctUsers", testUndoBlockersCountDistinctUsers},
 		{"UndoRefusedWhileAnotherRunImports", testUndoRefusedWhileAnotherRunImports},
 		{"LeftoverRunWithoutHeartbeatBlocksNoUndo", testLeftoverRunWithoutHeartbeatBlocksNoUndo},
@@ -114,6 +115,7 @@ func Run(t *testing.T, be Backend) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},
 		{"ActivationDuringImport", testActivationDuringImport},
+		{"ActivationDuringUndo", testActivationDuringUndo},
 		{"ConcurrentMergesAndCreates", testConcurrentMergesAndCreates},
 	}
 	for _, tc := range tests {

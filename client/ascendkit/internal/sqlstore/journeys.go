@@ -219,6 +219,8 @@ func (s *Store) UnnamedInAudience(ctx context.Context, id string) (int, error) {
 // yet, at `at` on the entry node. On PostgreSQL the UPDATE takes the
 // journeys lock that imports hold in SHARE mode (see its applyImport), so
 // the backfill runs after in-flight imports commit and sees their users.
+// The enrollments of merged-into users are recorded for undo first (see
+// recordBackfill).
 func activate(ctx context.Context, tx Querier, id string, at time.Time) (int, error) {
 	atS := rules.FormatTime(at)
 	var tag, entry string
@@ -226,11 +228,41 @@ func activate(ctx context.Context, tx Querier, id string, at time.Time) (int, er
 		RETURNING audience_tag, entry`, atS, id).Scan(&tag, &entry); err != nil {
 		return 0, err
 	}
+	if err := recordBackfill(ctx, tx, id, tag); err != nil {
+		return 0, fmt.Errorf("record backfill for undo: %w", err)
+	}
 	n, err := tx.Exec(ctx,
 		`INSERT INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
 		SELECT $1, u.id, 'active', $3, $4, $4 `+audienceFrom(tag)+`
 		ON CONFLICT (journey_id, user_id) DO NOTHING`, id, tag, entry, atS)
 	return int(n), err
+}
+
+// recordBackfill records, for each user the backfill of journey id
+// (audience tag) is about to enroll, the enrollment under every run whose
+// merge brought the user that tag, as an import-time enrollment of the
+// merge would have been: "enrollment" under the run that added the tag,
+// "enrollment-held" under a run that found it there. Undo then treats it
+// like the tag that caused it: it goes with the last live run that
+// brought the tag, in any undo order, and stays for a user who had the
+// tag before any import (only ever held). Without the record, undoing the
+// run left a user it merged into enrolled, and mailed, for an audience
+// they were no longer in. The rows read are exactly those the backfill
+// inserts (same transaction, and on PostgreSQL imports are held off by
+// the journeys lock); a journey whose audience is every user owes no
+// enrollment to any run.
+func recordBackfill(ctx context.Context, tx Querier, id, tag string) error {
+	if tag == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO import_merge_changes (run_id, user_id, kind, k1, k2)
+		SELECT c.run_id, c.user_id, CASE c.kind WHEN 'tag' THEN 'enrollment' ELSE 'enrollment-held' END, $1, ''
+		FROM import_merge_changes c JOIN users u ON u.id = c.user_id
+		WHERE c.kind IN ('tag', 'tag-held') AND c.k1 = $2 AND c.k2 = '' AND NOT u.banned
+			AND EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.tag = $2)
+			AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = $1 AND e.user_id = u.id)
+		ON CONFLICT DO NOTHING`, id, tag)
+	return err
 }
 
 // ActivateJourney sets the journey (by id or name) active and backfills

@@ -66,6 +66,15 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		if err := s.lock(ctx, tx, `SELECT key FROM settings WHERE key = $1`, rules.SettingAuthProviders); err != nil {
 			return err
 		}
+		// And the journeys, which an activation updates first: one in
+		// flight finishes before the undo reads (its backfill's records,
+		// see recordBackfill, are then the undo's to remove), and one
+		// starting waits for the undo, so that its backfill sees the
+		// tags gone instead of enrolling users for them under a run
+		// undone meanwhile.
+		if err := s.lock(ctx, tx, `SELECT id FROM journeys ORDER BY id`); err != nil {
+			return err
+		}
 		// Checked again inside the transaction: another undo may have won.
 		var status string
 		if err := tx.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = $1`+s.d.ForUpdate, runID).Scan(&status); err != nil {
