@@ -245,6 +245,10 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 	if p.Sender {
 		fmt.Fprintln(w, "  the migration sender it set with --from-identity (back to the sender before the run)")
 	}
+	if len(p.SenderKept) > 0 {
+		fmt.Fprintf(w, "It keeps the sender it set on %s, as they are sending with it (journey set-vars <journey-id> --from <email> changes it).\n",
+			termtext.Clean(strings.Join(p.SenderKept, ", ")))
+	}
 	if len(p.Blockers) > 0 {
 		n := p.BlockedCount()
 		fmt.Fprintf(w, "Later runs merged into %d user(s) this run created:\n", n)

@@ -350,13 +350,6 @@ type nodeFrom struct {
 	Set string `json:"set,omitempty"`
 }
 
-// restoreSender is undoSender's restored: whether anything was or (dry)
-// would be put back.
-func restoreSender(ctx context.Context, env ascendkit.Environment, runID string, dry bool) (bool, error) {
-	u, err := undoSender(ctx, env, runID, dry)
-	return u.Restored, err
-}
-
 // senderUndo is what undoing a run's --from-identity does (or, dry,
 // would do).
 type senderUndo struct {

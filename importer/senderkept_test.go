@@ -2,6 +2,7 @@ package importer
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,7 @@ func testUndoSenderKeptBySendingJourneys(t *testing.T, openEnv func(*testing.T) 
 			if !dry.Restored || !reflect.DeepEqual(dry.Kept, wantKept) {
 				t.Errorf("plan: restored %v, kept %v; want true, %v", dry.Restored, dry.Kept, wantKept)
 			}
-			if plan, err := PlanUndo(ctx, env, rep.RunID); err != nil || !plan.Sender {
+			if plan, err := PlanUndo(ctx, env, rep.RunID); err != nil || !plan.Sender || !slices.Equal(plan.SenderKept, wantKept) || plan.SenderKept == nil {
 				t.Errorf("PlanUndo: %+v, %v; want the sender put back", plan, err)
 			}
 			if _, err := Undo(ctx, env, rep.RunID, false, time.Now()); err != nil {

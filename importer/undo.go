@@ -105,7 +105,8 @@ func PlanUndo(ctx context.Context, env ascendkit.Environment, runID string) (asc
 	if err != nil {
 		return plan, err
 	}
-	plan.Sender, err = restoreSender(ctx, env, runID, true)
+	s, err := undoSender(ctx, env, runID, true)
+	plan.Sender, plan.SenderKept = s.Restored, nonNil(s.Kept)
 	return plan, err
 }
 
@@ -118,8 +119,8 @@ func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bo
 		// A run undone before whose sender could not be put back then:
 		// undoing it again finishes the job.
 		if r, gerr := env.GetRun(ctx, runID); gerr == nil && r.Status == ascendkit.RunUndone {
-			if restored, rerr := restoreSender(ctx, env, runID, false); rerr == nil && restored {
-				return ascendkit.UndoPlan{RunID: runID, Sender: true}, nil
+			if s, rerr := undoSender(ctx, env, runID, false); rerr == nil && s.Restored {
+				return ascendkit.UndoPlan{RunID: runID, Sender: true, SenderKept: nonNil(s.Kept)}, nil
 			}
 		}
 		return plan, err
@@ -127,7 +128,9 @@ func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bo
 	// After the run's users, not in their transaction: the journeys are
 	// the environment's own writes. A failure here leaves the run undone
 	// and says what is left; undoing it again puts the sender back.
-	if plan.Sender, err = restoreSender(ctx, env, runID, false); err != nil {
+	s, err := undoSender(ctx, env, runID, false)
+	plan.Sender, plan.SenderKept = s.Restored, nonNil(s.Kept)
+	if err != nil {
 		return plan, fmt.Errorf("run %s is undone, but its migration sender was not put back (undo it again to finish): %w", runID, err)
 	}
 	return plan, nil

@@ -329,6 +329,9 @@ func (s *browserScreen) undoView() string {
 	if p.Sender {
 		rows = append(rows, [2]string{"migration sender", "back to the sender before the run"})
 	}
+	if len(p.SenderKept) > 0 {
+		rows = append(rows, [2]string{"sender kept on", termtext.Clean(strings.Join(p.SenderKept, ", ")) + st.Dim.Render(" (sending with it)")})
+	}
 	b.WriteString(kv(st.Label, rows) + "\n")
 	if len(p.Blockers) > 0 {
 		// BlockedUsers counts them all; the list stops at a thousand.
