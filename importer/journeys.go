@@ -283,7 +283,8 @@ func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Jour
 // journeys that exist (`import clerk run --from-identity`). What it
 // replaces is kept for runID, so that undoing the run puts it back.
 func SetSender(ctx context.Context, env ascendkit.Environment, identity, runID string) error {
-	if err := ValidateIdentity(identity); err != nil {
+	identity, err := CleanIdentity(identity)
+	if err != nil {
 		return err
 	}
 	if identity == "" {

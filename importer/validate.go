@@ -103,6 +103,16 @@ func ValidateIdentity(s string) error {
 	return ValidateSender(s)
 }
 
+// CleanIdentity is a sender as given on the command line made into the
+// one stored: without the spaces around it (a pasted address often has
+// some), checked by ValidateIdentity. `import clerk run --from-identity`
+// and `migration-journey create --from-identity` both read it so, so a
+// value one accepts the other does not refuse.
+func CleanIdentity(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	return s, ValidateIdentity(s)
+}
+
 // ValidateJourneySetup checks the sender, login URL and reset URL the
 // migration journeys are created with. With requireAll (the wizard) all
 // three must be given; without it (`migration-journey create`) empty ones
