@@ -97,32 +97,45 @@ func (o *migrationJourneyOptions) run(ctx context.Context) error {
 // printJourneysResult is the human output of `migration-journey create`:
 // what was made, what is still unset, and the command to run next.
 func printJourneysResult(w io.Writer, res importer.JourneysResult) {
-	state := func(c importer.Created) string {
-		switch {
-		case c.Created:
-			return "created"
-		case c.Updated:
-			return "updated"
-		}
-		return "already existed"
-	}
 	fmt.Fprintln(w, "Templates")
 	for _, t := range res.Templates {
-		fmt.Fprintf(w, "  %-36s %s  %s\n", t.Slug, t.ID, state(t))
+		state := "already existed"
+		if t.Created {
+			state = "created"
+		}
+		fmt.Fprintf(w, "  %-36s %s  %s\n", termtext.Clean(t.Slug), t.ID, state)
 	}
 	fmt.Fprintln(w, "Journeys")
-	ready := ""
+	ready, active := "", ""
 	var problems []string
 	for _, j := range res.Journeys {
-		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), j.ID, state(j), j.Status)
+		state := "already existed"
+		switch {
+		case j.Created:
+			state = "created"
+		case j.Updated:
+			state = "updated"
+		}
+		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), j.ID, state, j.Status)
 		for _, p := range j.Problems {
 			problems = append(problems, termtext.Clean(j.Name)+": "+termtext.Clean(p))
 		}
-		if len(j.Problems) == 0 && ready == "" {
+		// An active journey has nothing left to activate: the next step
+		// is one still in draft (or paused, which activating resumes).
+		switch {
+		case j.Status == ascendkit.StatusActive:
+			if active == "" {
+				active = j.ID
+			}
+		case len(j.Problems) == 0 && ready == "":
 			ready = j.ID
 		}
 	}
 	if len(problems) == 0 {
+		if ready == "" && active != "" {
+			fmt.Fprintf(w, "\nAll migration journeys are already active.\nNext: ascendkit journey show %s\n", active)
+			return
+		}
 		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", ready)
 		return
 	}
@@ -656,6 +669,11 @@ func (o *setVarsOptions) run(ctx context.Context, ref string) error {
 				fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
 			}
 			fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --var <name>=<value>\n", j.ID)
+			return nil
+		}
+		if j.Status == ascendkit.StatusActive {
+			// Already sending with the new values: nothing to activate.
+			fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
 			return nil
 		}
 		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)

@@ -39,24 +39,35 @@ type JourneySetup struct {
 	ResetURL     string
 }
 
-// Created names one template or journey and whether this call created it.
+// CreatedTemplate names one migration template and whether this call
+// created it. A template has no status or activation problems, so unlike
+// a journey it carries none: every field is always present in JSON.
+type CreatedTemplate struct {
+	ID      string `json:"id"`
+	Slug    string `json:"slug"`
+	Name    string `json:"name"`
+	Created bool   `json:"created"`
+}
+
+// Created names one migration journey and whether this call created or
+// updated it. Every field is always present in JSON (problems as [] when
+// there are none), so a script can read them without checking.
 type Created struct {
 	ID      string `json:"id"`
-	Slug    string `json:"slug,omitempty"`
 	Name    string `json:"name"`
-	Status  string `json:"status,omitempty"`
+	Status  string `json:"status"`
 	Created bool   `json:"created"`
 	// Updated is true when an existing journey got the new sender or variables.
-	Updated bool `json:"updated,omitempty"`
-	// Problems (journeys only) are what ActivationCheck finds: activation
-	// is refused until they are fixed.
-	Problems []string `json:"problems,omitempty"`
+	Updated bool `json:"updated"`
+	// Problems are what ActivationCheck finds: activation is refused
+	// until they are fixed.
+	Problems []string `json:"problems"`
 }
 
 // JourneysResult is what CreateMigrationJourneys made or found.
 type JourneysResult struct {
-	Templates []Created `json:"templates"`
-	Journeys  []Created `json:"journeys"`
+	Templates []CreatedTemplate `json:"templates"`
+	Journeys  []Created         `json:"journeys"`
 	// Unset names the setup values neither given nor saved before that
 	// an email step still lacks (one set by hand on the journeys is set),
 	// by the flag that sets them: from-identity, app-name, login-url,
@@ -163,7 +174,7 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 	if err != nil {
 		return JourneysResult{}, err
 	}
-	res := JourneysResult{Templates: []Created{}, Journeys: []Created{}, Unset: []string{}}
+	res := JourneysResult{Templates: []CreatedTemplate{}, Journeys: []Created{}, Unset: []string{}}
 	// Unset are the values neither given nor saved that an email step
 	// still lacks: one set by hand on the journeys (set-vars) is set.
 	unsetFlags := map[string]bool{}
@@ -178,7 +189,7 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 		if err != nil {
 			return res, fmt.Errorf("creating template %s: %w", t.Slug, err)
 		}
-		res.Templates = append(res.Templates, Created{ID: got.ID, Slug: got.Slug, Name: got.Name, Created: created})
+		res.Templates = append(res.Templates, CreatedTemplate{ID: got.ID, Slug: got.Slug, Name: got.Name, Created: created})
 	}
 	for _, j := range migrationJourneys(setup) {
 		got, created, err := env.CreateJourney(ctx, j)
@@ -196,6 +207,9 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 			return res, err
 		}
 		c.Problems = p.Problems
+		if c.Problems == nil {
+			c.Problems = []string{} // [] in JSON, as documented
+		}
 		res.Journeys = append(res.Journeys, c)
 		if err := lackedSetup(ctx, env, got.ID, lacking); err != nil {
 			return res, err
