@@ -536,8 +536,10 @@ func TransitionLine(t ascendkit.Transition) string {
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // ValidateVariable checks one journey variable before it is stored: a
-// known name that is not filled from the user, a non-empty value, and
-// for a name ending in "url" (loginUrl, resetUrl) an http(s) URL.
+// known name that is not filled from the user, a non-empty value, for
+// appName what ValidateAppName asks (the name `migration-journey create`
+// takes), for a name ending in "url" (loginUrl, resetUrl) an http(s)
+// URL, and for any other a value of at most maxVariableBytes.
 func ValidateVariable(name, value string) error {
 	switch {
 	case !varName.MatchString(name):
@@ -546,6 +548,13 @@ func ValidateVariable(name, value string) error {
 		return fmt.Errorf("variable %s is filled from each user and cannot be set on a journey", name)
 	case strings.TrimSpace(value) == "":
 		return fmt.Errorf("variable %s: the value is empty", name)
+	case name == "appName":
+		// One rule for the app name, however it is set.
+		if err := ValidateAppName(value); err != nil {
+			return fmt.Errorf("variable %s: %w", name, err)
+		}
+	case !strings.HasSuffix(strings.ToLower(name), "url") && len(strings.TrimSpace(value)) > maxVariableBytes:
+		return fmt.Errorf("variable %s: the value is %s bytes long: at most %s", name, Thousands(len(strings.TrimSpace(value))), Thousands(maxVariableBytes))
 	case HiddenIndex(value, hiddenInLine) >= 0:
 		return fmt.Errorf("variable %s: %w (%s)", name, errHiddenText, hiddenWhere(value, HiddenIndex(value, hiddenInLine)))
 	case placeholderFree(value) != nil:
@@ -606,7 +615,9 @@ func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journey
 		}
 		targeted++
 		uses := map[string]bool{}
-		if t, err := env.GetTemplate(ctx, n.TemplateSlug); err == nil {
+		t, err := env.GetTemplate(ctx, n.TemplateSlug)
+		found := err == nil
+		if found {
 			for _, v := range TemplateVariables(t) {
 				uses[v] = true
 			}
@@ -627,6 +638,15 @@ func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journey
 			}
 		}
 		n.Variables = vars
+		// The values' bounds keep the built-in subjects short; an edited
+		// subject may quote them more, so the subject is measured as it
+		// would render (the user's own fields left empty).
+		if found {
+			if sub := Render(t, ascendkit.User{}, vars).Subject; len(sub) > MaxSubjectBytes {
+				return j, fmt.Errorf("with these values the subject of %s (node %s) would be %s bytes long: at most %d (RFC 5322's limit on a mail header line); shorten the values or the subject",
+					t.Slug, n.ID, Thousands(len(sub)), MaxSubjectBytes)
+			}
+		}
 	}
 	if targeted == 0 {
 		if u.Node != "" {
