@@ -511,8 +511,12 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 		if o.json {
 			return printJSON(w, map[string]any{"id": j.ID, "name": j.Name, "status": j.Status, "newlyEnrolled": res.NewlyEnrolled, "stats": j.Stats, "plan": res.Plan})
 		}
-		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled, %s enrolled in all.\n", termtext.Clean(j.Name), j.ID,
-			importer.Thousands(res.NewlyEnrolled), importer.Thousands(j.Stats.Enrolled))
+		resumed := ""
+		if res.Plan.Resume > 0 {
+			resumed = fmt.Sprintf(", %s paused enrollments resumed", importer.Thousands(res.Plan.Resume))
+		}
+		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled%s, %s enrolled in all.\n", termtext.Clean(j.Name), j.ID,
+			importer.Thousands(res.NewlyEnrolled), resumed, importer.Thousands(j.Stats.Enrolled))
 		fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
 		return nil
 	})
@@ -523,7 +527,11 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 // graceful stops), so the read is abandoned then rather than waited on.
 func (o *activateOptions) confirm(ctx context.Context, p importer.ActivationPlan) (bool, error) {
 	e := o.g.io.ErrOut
-	fmt.Fprintf(e, "%s\nActivate %q? [y/N] ", termtext.Clean(p.Describe()), termtext.Clean(p.Journey))
+	verb := "Activate"
+	if p.Status == ascendkit.StatusPaused {
+		verb = "Resume" // what the answer does to a paused journey
+	}
+	fmt.Fprintf(e, "%s\n%s %q? [y/N] ", termtext.Clean(p.Describe()), verb, termtext.Clean(p.Journey))
 	type answer struct {
 		line string
 		err  error
@@ -562,8 +570,12 @@ func refusal(p importer.ActivationPlan) error {
 
 // printPlan is the human output of `journey activate --dry-run`.
 func printPlan(w io.Writer, p importer.ActivationPlan) {
-	fmt.Fprintf(w, "Dry run: nothing was changed.\n%s (%s), %s\nAudience: %s users, %s would be enrolled now\n",
+	fmt.Fprintf(w, "Dry run: nothing was changed.\n%s (%s), %s\nAudience: %s users, %s would be enrolled now",
 		termtext.Clean(p.Journey), p.JourneyID, p.Status, importer.Thousands(p.Audience), importer.Thousands(p.Enroll))
+	if p.Resume > 0 {
+		fmt.Fprintf(w, "; %s paused enrollments would resume", importer.Thousands(p.Resume))
+	}
+	fmt.Fprintln(w)
 	if len(p.Steps) > 0 {
 		fmt.Fprintln(w, "Emails:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
