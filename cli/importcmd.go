@@ -209,12 +209,16 @@ func (o *importOptions) options() (importer.Options, error) {
 		}
 		opts.Providers = p
 	}
-	if err := importer.ValidateIdentity(o.fromIdentity); err != nil {
+	id, err := importer.CleanIdentity(o.fromIdentity)
+	if err != nil {
 		if looksLikeSecretKey(o.fromIdentity) {
 			return opts, usageErr("--from-identity: that looks like a Clerk secret key, not a sender email")
 		}
 		return opts, usageErr("--from-identity: %v", err)
 	}
+	// Trimmed as `migration-journey create` trims it: the run saves and
+	// reports the address, not the spaces pasted around it.
+	o.fromIdentity = id
 	if o.onlySet {
 		// `--only "$CANARY"` with the variable unset must not become a full
 		// import: an --only that names no one is a mistake, not "everyone".

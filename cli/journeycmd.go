@@ -97,32 +97,45 @@ func (o *migrationJourneyOptions) run(ctx context.Context) error {
 // printJourneysResult is the human output of `migration-journey create`:
 // what was made, what is still unset, and the command to run next.
 func printJourneysResult(w io.Writer, res importer.JourneysResult) {
-	state := func(c importer.Created) string {
-		switch {
-		case c.Created:
-			return "created"
-		case c.Updated:
-			return "updated"
-		}
-		return "already existed"
-	}
 	fmt.Fprintln(w, "Templates")
 	for _, t := range res.Templates {
-		fmt.Fprintf(w, "  %-36s %s  %s\n", t.Slug, t.ID, state(t))
+		state := "already existed"
+		if t.Created {
+			state = "created"
+		}
+		fmt.Fprintf(w, "  %-36s %s  %s\n", termtext.Clean(t.Slug), t.ID, state)
 	}
 	fmt.Fprintln(w, "Journeys")
-	ready := ""
+	ready, active := "", ""
 	var problems []string
 	for _, j := range res.Journeys {
-		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), j.ID, state(j), j.Status)
+		state := "already existed"
+		switch {
+		case j.Created:
+			state = "created"
+		case j.Updated:
+			state = "updated"
+		}
+		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), j.ID, state, j.Status)
 		for _, p := range j.Problems {
 			problems = append(problems, termtext.Clean(j.Name)+": "+termtext.Clean(p))
 		}
-		if len(j.Problems) == 0 && ready == "" {
+		// An active journey has nothing left to activate: the next step
+		// is one still in draft (or paused, which activating resumes).
+		switch {
+		case j.Status == ascendkit.StatusActive:
+			if active == "" {
+				active = j.ID
+			}
+		case len(j.Problems) == 0 && ready == "":
 			ready = j.ID
 		}
 	}
 	if len(problems) == 0 {
+		if ready == "" && active != "" {
+			fmt.Fprintf(w, "\nAll migration journeys are already active.\nNext: ascendkit journey show %s\n", active)
+			return
+		}
 		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", ready)
 		return
 	}
@@ -498,8 +511,12 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 		if o.json {
 			return printJSON(w, map[string]any{"id": j.ID, "name": j.Name, "status": j.Status, "newlyEnrolled": res.NewlyEnrolled, "stats": j.Stats, "plan": res.Plan})
 		}
-		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled, %s enrolled in all.\n", termtext.Clean(j.Name), j.ID,
-			importer.Thousands(res.NewlyEnrolled), importer.Thousands(j.Stats.Enrolled))
+		resumed := ""
+		if res.Plan.Resume > 0 {
+			resumed = fmt.Sprintf(", %s paused enrollments resumed", importer.Thousands(res.Plan.Resume))
+		}
+		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled%s, %s enrolled in all.\n", termtext.Clean(j.Name), j.ID,
+			importer.Thousands(res.NewlyEnrolled), resumed, importer.Thousands(j.Stats.Enrolled))
 		fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
 		return nil
 	})
@@ -510,7 +527,11 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 // graceful stops), so the read is abandoned then rather than waited on.
 func (o *activateOptions) confirm(ctx context.Context, p importer.ActivationPlan) (bool, error) {
 	e := o.g.io.ErrOut
-	fmt.Fprintf(e, "%s\nActivate %q? [y/N] ", termtext.Clean(p.Describe()), termtext.Clean(p.Journey))
+	verb := "Activate"
+	if p.Status == ascendkit.StatusPaused {
+		verb = "Resume" // what the answer does to a paused journey
+	}
+	fmt.Fprintf(e, "%s\n%s %q? [y/N] ", termtext.Clean(p.Describe()), verb, termtext.Clean(p.Journey))
 	type answer struct {
 		line string
 		err  error
@@ -549,8 +570,12 @@ func refusal(p importer.ActivationPlan) error {
 
 // printPlan is the human output of `journey activate --dry-run`.
 func printPlan(w io.Writer, p importer.ActivationPlan) {
-	fmt.Fprintf(w, "Dry run: nothing was changed.\n%s (%s), %s\nAudience: %s users, %s would be enrolled now\n",
+	fmt.Fprintf(w, "Dry run: nothing was changed.\n%s (%s), %s\nAudience: %s users, %s would be enrolled now",
 		termtext.Clean(p.Journey), p.JourneyID, p.Status, importer.Thousands(p.Audience), importer.Thousands(p.Enroll))
+	if p.Resume > 0 {
+		fmt.Fprintf(w, "; %s paused enrollments would resume", importer.Thousands(p.Resume))
+	}
+	fmt.Fprintln(w)
 	if len(p.Steps) > 0 {
 		fmt.Fprintln(w, "Emails:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -656,6 +681,11 @@ func (o *setVarsOptions) run(ctx context.Context, ref string) error {
 				fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
 			}
 			fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --var <name>=<value>\n", j.ID)
+			return nil
+		}
+		if j.Status == ascendkit.StatusActive {
+			// Already sending with the new values: nothing to activate.
+			fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
 			return nil
 		}
 		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)

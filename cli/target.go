@@ -134,7 +134,7 @@ func (g *globalOptions) openEnv(ctx context.Context) (ascendkit.Environment, err
 	}
 	if t.Kind == ascendkit.TargetLocal && isDefault {
 		if _, statErr := os.Stat(t.Path); errors.Is(statErr, os.ErrNotExist) {
-			fmt.Fprintf(g.io.ErrOut, "Creating the local AscendKit environment at %s\n", t.Path)
+			fmt.Fprintf(g.io.ErrOut, "Creating the local AscendKit environment at %s\n", termtext.Clean(t.Path))
 		}
 	}
 	return ascendkit.Open(target)
@@ -396,12 +396,12 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 		shown.Env = target
 	}
 	if t.HasPassword() {
-		fmt.Fprintf(o.g.io.ErrOut, "Note: the URL's password is stored in %s with mode 0600 (readable only by you); PGPASSWORD or ~/.pgpass keep it out of the file.\n", p)
+		fmt.Fprintf(o.g.io.ErrOut, "Note: the URL's password is stored in %s with mode 0600 (readable only by you); PGPASSWORD or ~/.pgpass keep it out of the file.\n", termtext.Clean(p))
 	}
 	if o.json {
 		return printJSON(o.g.io.Out, shown)
 	}
-	fmt.Fprintf(o.g.io.Out, "Environment set to %s (saved in %s)\n", shown.Env, p)
+	fmt.Fprintf(o.g.io.Out, "Environment set to %s (saved in %s)\n", termtext.Clean(shown.Env), termtext.Clean(p))
 	if t.Kind == ascendkit.TargetRemote {
 		fmt.Fprintln(o.g.io.ErrOut, "Note: remote environments are not supported yet; commands will say so until they are.")
 	}

@@ -39,6 +39,10 @@ type ActivationPlan struct {
 	Problems []string `json:"problems"`
 	// Enroll is how many users the backfill enrolls now.
 	Enroll int `json:"enroll"`
+	// Resume is how many enrollments activating a paused journey resumes:
+	// those still active when it was paused. Their emails that fell due
+	// meanwhile go out at once. 0 unless the journey is paused.
+	Resume int `json:"resume"`
 	// Audience is how many non-banned users the journey targets in all.
 	Audience int           `json:"audience"`
 	Steps    []PlannedStep `json:"steps"`
@@ -52,10 +56,20 @@ type ActivationPlan struct {
 // 1,204 of migration-go-live on Day 3, then …". The CLI and the wizard
 // both show it before asking to activate.
 func (p ActivationPlan) Describe() string {
+	resumes := countOf(p.Resume, "enrollment", "enrollments") + " paused with the journey"
 	if len(p.Steps) == 0 {
+		if p.Resume > 0 {
+			return fmt.Sprintf("The journey sends no emails; %s users would be enrolled now, and the %s resume.", Thousands(p.Enroll), resumes)
+		}
 		return fmt.Sprintf("The journey sends no emails; %s users would be enrolled now.", Thousands(p.Enroll))
 	}
+	// Resumed enrollments send whatever fell due while the journey was
+	// paused: "no emails are sent now" would be false for them.
+	resumed := fmt.Sprintf("activating resumes the %s: the emails that fell due while it was paused are sent now, the rest on schedule", resumes)
 	if p.Enroll == 0 {
+		if p.Resume > 0 {
+			return "No new users would be enrolled, but " + resumed + ". Users imported later into the audience are enrolled and emailed as they arrive."
+		}
 		return "No users would be enrolled now, so no emails are sent now; users imported later into the audience are enrolled and emailed as they arrive."
 	}
 	var b strings.Builder
@@ -78,6 +92,9 @@ func (p ActivationPlan) Describe() string {
 	if p.Unnamed > 0 {
 		fmt.Fprintf(&b, " %s of them %s no name, so {{userName}} is empty in their emails (\"Hi ,\").",
 			Thousands(p.Unnamed), map[bool]string{true: "has", false: "have"}[p.Unnamed == 1])
+	}
+	if p.Resume > 0 {
+		fmt.Fprintf(&b, " Also, %s.", resumed)
 	}
 	return b.String()
 }
@@ -142,6 +159,11 @@ func ActivationCheck(ctx context.Context, env ascendkit.Environment, journeyID s
 		return ActivationPlan{}, err
 	}
 	p := ActivationPlan{JourneyID: j.ID, Journey: j.Name, Status: j.Status, Problems: []string{}, Steps: []PlannedStep{}}
+	if j.Status == ascendkit.StatusPaused {
+		// Pausing keeps enrollments where they are; activating moves the
+		// active ones on again.
+		p.Resume = j.Stats.Active
+	}
 	if p.Audience, p.Enroll, err = env.AudienceSize(ctx, j.ID); err != nil {
 		return p, err
 	}

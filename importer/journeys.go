@@ -39,24 +39,35 @@ type JourneySetup struct {
 	ResetURL     string
 }
 
-// Created names one template or journey and whether this call created it.
+// CreatedTemplate names one migration template and whether this call
+// created it. A template has no status or activation problems, so unlike
+// a journey it carries none: every field is always present in JSON.
+type CreatedTemplate struct {
+	ID      string `json:"id"`
+	Slug    string `json:"slug"`
+	Name    string `json:"name"`
+	Created bool   `json:"created"`
+}
+
+// Created names one migration journey and whether this call created or
+// updated it. Every field is always present in JSON (problems as [] when
+// there are none), so a script can read them without checking.
 type Created struct {
 	ID      string `json:"id"`
-	Slug    string `json:"slug,omitempty"`
 	Name    string `json:"name"`
-	Status  string `json:"status,omitempty"`
+	Status  string `json:"status"`
 	Created bool   `json:"created"`
 	// Updated is true when an existing journey got the new sender or variables.
-	Updated bool `json:"updated,omitempty"`
-	// Problems (journeys only) are what ActivationCheck finds: activation
-	// is refused until they are fixed.
-	Problems []string `json:"problems,omitempty"`
+	Updated bool `json:"updated"`
+	// Problems are what ActivationCheck finds: activation is refused
+	// until they are fixed.
+	Problems []string `json:"problems"`
 }
 
 // JourneysResult is what CreateMigrationJourneys made or found.
 type JourneysResult struct {
-	Templates []Created `json:"templates"`
-	Journeys  []Created `json:"journeys"`
+	Templates []CreatedTemplate `json:"templates"`
+	Journeys  []Created         `json:"journeys"`
 	// Unset names the setup values neither given nor saved before that
 	// an email step still lacks (one set by hand on the journeys is set),
 	// by the flag that sets them: from-identity, app-name, login-url,
@@ -163,7 +174,7 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 	if err != nil {
 		return JourneysResult{}, err
 	}
-	res := JourneysResult{Templates: []Created{}, Journeys: []Created{}, Unset: []string{}}
+	res := JourneysResult{Templates: []CreatedTemplate{}, Journeys: []Created{}, Unset: []string{}}
 	// Unset are the values neither given nor saved that an email step
 	// still lacks: one set by hand on the journeys (set-vars) is set.
 	unsetFlags := map[string]bool{}
@@ -178,7 +189,7 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 		if err != nil {
 			return res, fmt.Errorf("creating template %s: %w", t.Slug, err)
 		}
-		res.Templates = append(res.Templates, Created{ID: got.ID, Slug: got.Slug, Name: got.Name, Created: created})
+		res.Templates = append(res.Templates, CreatedTemplate{ID: got.ID, Slug: got.Slug, Name: got.Name, Created: created})
 	}
 	for _, j := range migrationJourneys(setup) {
 		got, created, err := env.CreateJourney(ctx, j)
@@ -196,6 +207,9 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 			return res, err
 		}
 		c.Problems = p.Problems
+		if c.Problems == nil {
+			c.Problems = []string{} // [] in JSON, as documented
+		}
 		res.Journeys = append(res.Journeys, c)
 		if err := lackedSetup(ctx, env, got.ID, lacking); err != nil {
 			return res, err
@@ -283,7 +297,8 @@ func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Jour
 // journeys that exist (`import clerk run --from-identity`). What it
 // replaces is kept for runID, so that undoing the run puts it back.
 func SetSender(ctx context.Context, env ascendkit.Environment, identity, runID string) error {
-	if err := ValidateIdentity(identity); err != nil {
+	identity, err := CleanIdentity(identity)
+	if err != nil {
 		return err
 	}
 	if identity == "" {
@@ -553,8 +568,10 @@ func TransitionLine(t ascendkit.Transition) string {
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // ValidateVariable checks one journey variable before it is stored: a
-// known name that is not filled from the user, a non-empty value, and
-// for a name ending in "url" (loginUrl, resetUrl) an http(s) URL.
+// known name that is not filled from the user, a non-empty value, for
+// appName what ValidateAppName asks (the name `migration-journey create`
+// takes), for a name ending in "url" (loginUrl, resetUrl) an http(s)
+// URL, and for any other a value of at most maxVariableBytes.
 func ValidateVariable(name, value string) error {
 	switch {
 	case !varName.MatchString(name):
@@ -563,6 +580,13 @@ func ValidateVariable(name, value string) error {
 		return fmt.Errorf("variable %s is filled from each user and cannot be set on a journey", name)
 	case strings.TrimSpace(value) == "":
 		return fmt.Errorf("variable %s: the value is empty", name)
+	case name == "appName":
+		// One rule for the app name, however it is set.
+		if err := ValidateAppName(value); err != nil {
+			return fmt.Errorf("variable %s: %w", name, err)
+		}
+	case !strings.HasSuffix(strings.ToLower(name), "url") && len(strings.TrimSpace(value)) > maxVariableBytes:
+		return fmt.Errorf("variable %s: the value is %s bytes long: at most %s", name, Thousands(len(strings.TrimSpace(value))), Thousands(maxVariableBytes))
 	case HiddenIndex(value, hiddenInLine) >= 0:
 		return fmt.Errorf("variable %s: %w (%s)", name, errHiddenText, hiddenWhere(value, HiddenIndex(value, hiddenInLine)))
 	case placeholderFree(value) != nil:
@@ -623,7 +647,9 @@ func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journey
 		}
 		targeted++
 		uses := map[string]bool{}
-		if t, err := env.GetTemplate(ctx, n.TemplateSlug); err == nil {
+		t, err := env.GetTemplate(ctx, n.TemplateSlug)
+		found := err == nil
+		if found {
 			for _, v := range TemplateVariables(t) {
 				uses[v] = true
 			}
@@ -644,6 +670,15 @@ func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journey
 			}
 		}
 		n.Variables = vars
+		// The values' bounds keep the built-in subjects short; an edited
+		// subject may quote them more, so the subject is measured as it
+		// would render (the user's own fields left empty).
+		if found {
+			if sub := Render(t, ascendkit.User{}, vars).Subject; len(sub) > MaxSubjectBytes {
+				return j, fmt.Errorf("with these values the subject of %s (node %s) would be %s bytes long: at most %d (RFC 5322's limit on a mail header line); shorten the values or the subject",
+					t.Slug, n.ID, Thousands(len(sub)), MaxSubjectBytes)
+			}
+		}
 	}
 	if targeted == 0 {
 		if u.Node != "" {

@@ -77,7 +77,12 @@ func testCreateMigrationJourneys(t *testing.T, openEnv func(*testing.T) ascendki
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range append(again.Templates, again.Journeys...) {
+	for _, c := range again.Templates {
+		if c.Created {
+			t.Errorf("created again: %+v", c)
+		}
+	}
+	for _, c := range again.Journeys {
 		if c.Created {
 			t.Errorf("created again: %+v", c)
 		}

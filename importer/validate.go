@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 )
 
@@ -103,6 +104,16 @@ func ValidateIdentity(s string) error {
 	return ValidateSender(s)
 }
 
+// CleanIdentity is a sender as given on the command line made into the
+// one stored: without the spaces around it (a pasted address often has
+// some), checked by ValidateIdentity. `import clerk run --from-identity`
+// and `migration-journey create --from-identity` both read it so, so a
+// value one accepts the other does not refuse.
+func CleanIdentity(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	return s, ValidateIdentity(s)
+}
+
 // ValidateJourneySetup checks the sender, login URL and reset URL the
 // migration journeys are created with. With requireAll (the wizard) all
 // three must be given; without it (`migration-journey create`) empty ones
@@ -127,12 +138,47 @@ func ValidateJourneySetup(sender, loginURL, resetURL string, requireAll bool) er
 // errHiddenText is text that would show in emails other than it reads.
 var errHiddenText = errors.New("it contains control, invisible or direction-changing characters, which would show in the emails other than they read here")
 
+// maxAppNameBytes is the longest app name every built-in migration
+// subject can carry within MaxSubjectBytes, the limit `template update`
+// holds a subject to: derived from the subjects, so a longer built-in
+// subject lowers it rather than letting a rendered one overflow.
+var maxAppNameBytes = appNameRoom(migrationTemplates())
+
+// appNameRoom is the bytes left for {{appName}} in the tightest subject
+// of ts: the limit less the subject's own text, shared among its
+// {{appName}}s. The built-in subjects hold no other variable.
+func appNameRoom(ts []ascendkit.Template) int {
+	room := MaxSubjectBytes
+	for _, t := range ts {
+		n := 0
+		for _, m := range varPattern.FindAllStringSubmatch(t.Subject, -1) {
+			if m[1] == "appName" {
+				n++
+			}
+		}
+		if n > 0 {
+			room = min(room, (MaxSubjectBytes-len(varPattern.ReplaceAllString(t.Subject, "")))/n)
+		}
+	}
+	return room
+}
+
+// maxVariableBytes bounds a journey variable other than the app name and
+// the URLs (which have their own bounds): a value is one line an email
+// quotes, and a pasted blob is a mistake.
+const maxVariableBytes = maxURLLen
+
 // ValidateAppName checks the product name the migration emails carry
-// ({{appName}}, subjects included): not empty, and none of the characters
-// that make text look other than it is.
+// ({{appName}}, subjects included): not empty, short enough that every
+// migration subject stays within MaxSubjectBytes, and none of the
+// characters that make text look other than it is.
 func ValidateAppName(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return errors.New("an app name is required: every migration email names it, e.g. Your App")
+	}
+	if n := len(strings.TrimSpace(s)); n > maxAppNameBytes {
+		return fmt.Errorf("the app name is %s bytes long: at most %d, so that every migration email's subject, which names it, stays within %d bytes (RFC 5322's limit on a mail header line)",
+			Thousands(n), maxAppNameBytes, MaxSubjectBytes)
 	}
 	// The name is set in subject lines, so it is held to a subject's
 	// rules (a soft hyphen too: see ValidateTemplateLine).

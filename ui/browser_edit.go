@@ -61,7 +61,7 @@ func (s *browserScreen) startEdit() tea.Cmd {
 // use them (the activation check names any a template needs).
 var editChecks = [numEditFields]func(string) error{
 	editSender: importer.ValidateSender,
-	editApp:    func(string) error { return nil },
+	editApp:    optional(importer.ValidateAppName), // the bound `journey set-vars` holds it to
 	editLogin:  optional(importer.ValidateURL),
 	editReset:  optional(importer.ValidateResetURL),
 }

@@ -623,7 +623,7 @@ func (s *journeysScreen) resultView() string {
 	var templates []string
 	created := 0
 	for _, t := range r.Templates {
-		templates = append(templates, line(t.Slug, "", t))
+		templates = append(templates, line(t.Slug, "", importer.Created{Created: t.Created})) // a template is created or already there
 		if t.Created {
 			created++
 		}

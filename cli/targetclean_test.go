@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTargetPathsPrintedClean: a path holding an escape sequence (in the
+// set-env target, the config dir or the data dir) reaches the terminal
+// only cleaned, on stdout and stderr, while the file itself is made at
+// the path as given.
+func TestTargetPathsPrintedClean(t *testing.T) {
+	const esc = "\x1b[31m"
+	h := newHarness(t)
+	h.envs["XDG_CONFIG_HOME"] = filepath.Join(h.dir, "conf"+esc+"ig")
+	dir := filepath.Join(h.dir, "a"+esc+"red")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "x.db")
+	r := h.ok("set-env", "local:"+db)
+	if strings.Contains(r.stdout+r.stderr, "\x1b") {
+		t.Fatalf("set-env printed an ESC:\nstdout %q\nstderr %q", r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Environment set to") || !strings.Contains(r.stdout, "red") {
+		t.Fatalf("set-env output lost the path: %q", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(h.envs["XDG_CONFIG_HOME"], "ascendkit", "config.json")); err != nil {
+		t.Fatalf("config not saved at the path as given: %v", err)
+	}
+
+	// The default environment, created in a data dir holding an ESC.
+	h2 := newHarness(t)
+	h2.envs["XDG_DATA_HOME"] = filepath.Join(h2.dir, "da"+esc+"ta")
+	r = h2.ok("import", "migration-journey", "create")
+	if !strings.Contains(r.stderr, "Creating the local AscendKit environment") {
+		t.Fatalf("no creation notice: %q", r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "\x1b") {
+		t.Fatalf("creation notice printed an ESC: %q", r.stderr)
+	}
+}
