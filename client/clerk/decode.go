@@ -648,17 +648,25 @@ var gojsonUseNumber = func() gojson.DecodeOptionFunc {
 }()
 
 // recoverExternalID undoes `clerk migrate export`, which moves a user's
-// external_id into private_metadata.clerkExternalId (the metadata is kept
-// as it is). Only that key: an app's own private_metadata.external_id
-// is its data, not the user's Clerk external_id.
+// external_id into private_metadata.clerkExternalId. Only that key: an
+// app's own private_metadata.external_id is its data, not the user's
+// Clerk external_id. The key only carried the id, so it is removed once
+// the id is back (or when it repeats the external_id the user has), and
+// the user's private metadata is the same as the API gives; a key that
+// differs from the user's external_id is the app's own and stays.
 func recoverExternalID(u *User) {
-	if u.ExternalID != nil && *u.ExternalID != "" {
+	v, ok := u.PrivateMetadata["clerkExternalId"].(string)
+	if !ok || v == "" {
 		return
 	}
-	if v, ok := u.PrivateMetadata["clerkExternalId"].(string); ok && v != "" {
+	switch {
+	case u.ExternalID == nil || *u.ExternalID == "":
 		id := v // only a found id escapes to the heap
 		u.ExternalID = &id
+	case *u.ExternalID != v:
+		return
 	}
+	delete(u.PrivateMetadata, "clerkExternalId")
 }
 
 // loneSurrogate returns the first \uXXXX escape in b that encodes half of

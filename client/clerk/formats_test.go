@@ -132,8 +132,9 @@ func TestFixtures(t *testing.T) {
 		}},
 		{"clerk-migrate.json", FormatMigrate, map[string]string{
 			// The CLI promotes only a verified address to primary, and
-			// moves external_id into private_metadata.clerkExternalId.
-			"user_2nAdaMigrate0000000001":  "email=ada@example.com emails=[ada@example.com:verified,ada.lovelace@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=ada ext=crm-2001 pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=role/clerkExternalId,stripe_customer/",
+			// moves external_id into private_metadata.clerkExternalId,
+			// from where it goes back to external_id (the key with it).
+			"user_2nAdaMigrate0000000001":  "email=ada@example.com emails=[ada@example.com:verified,ada.lovelace@example.org:verified,ada@work.example:unverified] phone=- phones=[] username=ada ext=crm-2001 pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1714538273939 meta=role/stripe_customer/",
 			"user_2nPhoneOnlyMigrate00002": "email=- emails=[] phone=+15555550188 phones=[+15555550188:verified,+15555550199:unverified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1717243200000 meta=//",
 			"user_2nUsernameOnlyMigrate3":  "email=- emails=[] phone=- phones=[] username=hopper ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1699996400000 banned meta=//",
 			"user_2nUnverifiedOnlyMig004":  "email=- emails=[pending@example.net:unverified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1736928000000 meta=//signup_source",
