@@ -25,14 +25,15 @@ type flagCounts struct {
 	// in (mapped.noUsableOAuth); a conflict can add one later.
 	NoUsableOAuth bool
 	// NotKept: some of the user's identity has no place in AscendKit
-	// (mapped.notKept).
-	NotKept bool
+	// (mapped.notKept). Undated: no sign-up date (mapped.undated), counted
+	// but not listed: a format without dates would list every user.
+	NotKept, Undated bool
 }
 
 func (m *mapped) flagCounts() flagCounts {
 	return flagCounts{InvalidLinks: m.droppedLinks, UnusableSSO: len(m.ssoUnusable), BadPhone: m.badPhone != "",
 		PrimaryNotFound: m.primaryNotFound != "", LockoutCleared: m.lockoutCleared, NoUsableOAuth: m.noUsableOAuth,
-		NotKept: len(m.notKept) > 0}
+		NotKept: len(m.notKept) > 0, Undated: m.undated}
 }
 
 // addFlags counts one user's flags in the report.
@@ -50,6 +51,9 @@ func addFlags(rep *Report, f flagCounts) {
 	}
 	if f.NotKept {
 		rep.IdentitiesNotKept++
+	}
+	if f.Undated {
+		rep.CreatedAtUnknown++
 	}
 }
 
@@ -208,6 +212,10 @@ func dataWarnings(rep *Report) []string {
 	if n := rep.IdentitiesNotKept; n > 0 {
 		out = append(out, fmt.Sprintf("%s phone numbers besides their primary one, an extension to it, or web3 wallets: an AscendKit user has one phone number (E.164, without an extension) and no wallet, so these are not kept (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonIdentityNotKept))
+	}
+	if n := rep.CreatedAtUnknown; n > 0 {
+		out = append(out, fmt.Sprintf("%s no sign-up date in the source (created_at missing, null or 0): their createdAt is the time of the import.",
+			countUsers(n, "", "has", "have")))
 	}
 	if n := rep.LockoutsCleared; n > 0 {
 		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while after failed sign-in attempts: imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",

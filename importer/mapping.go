@@ -79,8 +79,11 @@ type mapped struct {
 	lockoutCleared bool
 	// notKept lists what of the user's identity an AscendKit user has no
 	// place for: phone numbers besides the primary one, the primary's
-	// extension, web3 wallets (see notKeptDetail).
+	// extension, web3 wallets (see otherIdentities).
 	notKept []string
+	// undated: the source gives no sign-up date (created_at missing,
+	// null or 0), so createdAt is the import's time.
+	undated bool
 }
 
 // maxMillis is the last millisecond of year 9999: later times cannot be
@@ -621,6 +624,8 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	}
 	if u.CreatedAt > 0 {
 		au.CreatedAt = time.UnixMilli(int64(u.CreatedAt)).UTC()
+	} else {
+		m.undated = true
 	}
 	if u.LastSignInAt != nil && *u.LastSignInAt > 0 {
 		t := time.UnixMilli(int64(*u.LastSignInAt)).UTC()

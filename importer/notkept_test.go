@@ -60,3 +60,45 @@ func TestIdentitiesNotKept(t *testing.T) {
 		t.Errorf("ext's phone %q (%v), want +14155552672", u.Phone, err)
 	}
 }
+
+// Users without a sign-up date (created_at missing, null or 0) get the
+// import's time: counted and warned about, alike in a preview, a run and
+// the wizard's classification.
+func TestUndatedUsersCounted(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "users.json")
+	user := func(id, created string) string {
+		return `{"id":"` + id + `","primary_email_address_id":"e","password_enabled":true,"email_addresses":[{"id":"e","email_address":"` + id +
+			`@example.com","verification":{"status":"verified"}}]` + created + `}`
+	}
+	os.WriteFile(p, []byte("["+strings.Join([]string{
+		user("missing", ``), user("null", `,"created_at":null`), user("zero", `,"created_at":0`), user("dated", `,"created_at":1700000000000`),
+	}, ",")+"]"), 0o600)
+	open := func() clerk.Source {
+		src, err := clerk.OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	env := openEnv(t)
+	c, _ := classify(t, open(), env, Options{})
+	classified, err := c.Recount(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		src := open()
+		rep := run(t, src, env, Options{Mode: mode})
+		src.Close()
+		if rep.CreatedAtUnknown != 3 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "3 users have no sign-up date in the source") {
+			t.Errorf("%s: createdAtUnknown %d warnings %q", mode, rep.CreatedAtUnknown, rep.Warnings)
+		}
+	}
+	if classified.CreatedAtUnknown != 3 {
+		t.Errorf("recount: createdAtUnknown %d, want 3", classified.CreatedAtUnknown)
+	}
+	u, err := env.GetUser(ctx, "dated@example.com")
+	if err != nil || u.CreatedAt.UnixMilli() != 1700000000000 {
+		t.Errorf("dated user created %v (%v)", u.CreatedAt, err)
+	}
+}

@@ -182,6 +182,10 @@ type Report struct {
 	// primary one, an extension to it, or web3 wallets, which an
 	// AscendKit user has no place for (ReasonIdentityNotKept).
 	IdentitiesNotKept int `json:"identitiesNotKept"`
+	// CreatedAtUnknown counts users the source gives no sign-up date
+	// (created_at missing, null or 0): their createdAt is the import's
+	// time. No entries: a format without dates would list every user.
+	CreatedAtUnknown int `json:"createdAtUnknown"`
 	// EmailOfOtherImport counts duplicates (ReasonEmailExists) whose
 	// address belongs to a user an earlier import created from, or merged
 	// with, another Clerk user: never merged, whatever the policy (see
