@@ -336,34 +336,20 @@ func TestPrimaryEmailNotFound(t *testing.T) {
 }
 
 func TestTemporaryLockoutNotKept(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "users.json")
-	user := func(id, extra string) string {
-		return `{"id":"` + id + `","primary_email_address_id":"e","password_enabled":true,"email_addresses":[{"id":"e","email_address":"` + id +
-			`@example.com","verification":{"status":"verified"}}],"created_at":1700000000000` + extra + `}`
-	}
-	os.WriteFile(p, []byte("["+strings.Join([]string{
-		user("temp", `,"locked":true,"lockout_expires_in_seconds":1200`),
-		user("forever", `,"locked":true,"lockout_expires_in_seconds":null`),
-		user("plain", `,"locked":true`),
-		user("free", `,"locked":false,"lockout_expires_in_seconds":null`),
-	}, ",")+"]"), 0o600)
+	p := usersFile(t,
+		fileUser("temp", `,"created_at":1700000000000,"locked":true,"lockout_expires_in_seconds":1200`),
+		fileUser("forever", `,"created_at":1700000000000,"locked":true,"lockout_expires_in_seconds":null`),
+		fileUser("plain", `,"created_at":1700000000000,"locked":true`),
+		fileUser("free", `,"created_at":1700000000000,"locked":false,"lockout_expires_in_seconds":null`))
 	env := openEnv(t)
-	for _, mode := range []Mode{ModePreview, ModeRun} {
-		src, err := clerk.OpenFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts := Options{Mode: mode}
-		entries := collect(&opts)
-		rep := run(t, src, env, opts)
-		src.Close()
+	eachMode(t, p, env, func(mode Mode, rep Report, entries []Entry) {
 		if rep.LockoutsCleared != 1 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "1 user was locked out in Clerk for a while") {
 			t.Errorf("%s: lockoutsCleared %d warnings %q", mode, rep.LockoutsCleared, rep.Warnings)
 		}
-		if len(*entries) != 1 || (*entries)[0].SourceID != "temp" || (*entries)[0].Reason != ReasonLockoutNotKept || !strings.Contains((*entries)[0].Detail, "1200") {
-			t.Errorf("%s: entries %+v", mode, *entries)
+		if len(entries) != 1 || entries[0].SourceID != "temp" || entries[0].Reason != ReasonLockoutNotKept || !strings.Contains(entries[0].Detail, "1200") {
+			t.Errorf("%s: entries %+v", mode, entries)
 		}
-	}
+	})
 	for email, locked := range map[string]bool{"temp@example.com": false, "forever@example.com": true, "plain@example.com": true, "free@example.com": false} {
 		if u, err := env.GetUser(ctx, email); err != nil || u.Locked != locked {
 			t.Errorf("%s: locked %v (%v), want %v", email, u.Locked, err, locked)
