@@ -52,6 +52,12 @@ var reasonLabels = map[string]string{
 	importer.ReasonPrimaryEmailNotFound:    "primary email not found",
 	importer.ReasonLockoutNotKept:          "lockout not kept",
 	importer.ReasonPasswordRecordMalformed: "passwords file row unreadable",
+	importer.ReasonIdentityNotKept:         "phones or wallets not kept",
+	importer.ReasonBanNotApplied:           "ban not applied",
+	importer.ReasonChangedInSource:         "changed since import",
+	importer.ReasonPasswordAlreadyImported: "password not applied",
+	importer.ReasonPasswordRepeated:        "password listed twice",
+	importer.ReasonPasswordUnmatched:       "password of no user",
 }
 
 func reasonLabel(r string) string {
