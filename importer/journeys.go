@@ -392,8 +392,11 @@ func keepsSender(j ascendkit.Journey) bool {
 // on the journeys that keep it (keepsSender), and reports what was or
 // (dry) would be put back and kept. The saved sender goes back even when
 // a journey keeps the run's: it is only the default of journeys created
-// later.
-func undoSender(ctx context.Context, env ascendkit.Environment, runID string, dry bool) (senderUndo, error) {
+// later. keep, when not nil, names the journeys that keep it instead of
+// keepsSender: Undo decides them before it removes the run's users, as
+// PlanUndo did, since removing them may leave a paused journey with no
+// one in it (and the plan would have said it keeps the sender).
+func undoSender(ctx context.Context, env ascendkit.Environment, runID string, dry bool, keep map[string]bool) (senderUndo, error) {
 	var u senderUndo
 	raw, ok, err := env.Setting(ctx, senderUndoKey(runID))
 	if err != nil || !ok || raw == "" {
@@ -468,7 +471,7 @@ func undoSender(ctx context.Context, env ascendkit.Environment, runID string, dr
 		if !changed {
 			continue
 		}
-		if keepsSender(j) {
+		if (keep == nil && keepsSender(j)) || keep[j.Name] {
 			u.Kept = append(u.Kept, j.Name)
 			continue
 		}

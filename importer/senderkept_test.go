@@ -76,7 +76,7 @@ func testUndoSenderKeptBySendingJourneys(t *testing.T, openEnv func(*testing.T) 
 				wantKept = []string{JourneyAnnouncement}
 			}
 
-			dry, err := undoSender(ctx, env, rep.RunID, true)
+			dry, err := undoSender(ctx, env, rep.RunID, true, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +115,7 @@ func testUndoSenderKeptBySendingJourneys(t *testing.T, openEnv func(*testing.T) 
 				}
 			}
 			// Undone, the run has nothing left to put back.
-			if again, err := undoSender(ctx, env, rep.RunID, true); err != nil || again.Restored || again.Kept != nil {
+			if again, err := undoSender(ctx, env, rep.RunID, true, nil); err != nil || again.Restored || again.Kept != nil {
 				t.Errorf("after undo: %+v, %v; want nothing left", again, err)
 			}
 		})
@@ -162,4 +162,41 @@ func senders(t *testing.T, env ascendkit.Environment, name string) string {
 		t.Fatalf("%s has no email node", name)
 	}
 	return from
+}
+
+// The plan and the undo agree on which journeys keep the sender, even
+// when the undo removes every user a paused journey still had: the plan
+// said it keeps the sender, and it does.
+func TestUndoKeepsWhatThePlanSaid(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		setup := JourneySetup{AppName: "Foo", LoginURL: "https://foo.com/login", ResetURL: "https://foo.com/reset"}
+		if _, err := CreateMigrationJourneys(ctx, env, setup); err != nil {
+			t.Fatal(err)
+		}
+		ann, _ := env.GetJourney(ctx, JourneyAnnouncement)
+		rep, err := Run(ctx, newSource(3, mkUser("user_new", "new@example.com", withPassword)), env, Options{Mode: ModeRun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := SetSender(ctx, env, "hi@foo.com", rep.RunID); err != nil {
+			t.Fatal(err)
+		}
+		activateJourney(t, env, ann.ID)
+		pauseJourney(t, env, ann.ID)
+		plan, err := PlanUndo(ctx, env, rep.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Undo(ctx, env, rep.RunID, false, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{JourneyAnnouncement}; !slices.Equal(plan.SenderKept, want) || !slices.Equal(got.SenderKept, want) {
+			t.Errorf("plan kept %v, undo kept %v; want %v both", plan.SenderKept, got.SenderKept, want)
+		}
+		if s := senders(t, env, JourneyAnnouncement); s != "hi@foo.com" {
+			t.Errorf("the announcement journey sends from %q after undo, want hi@foo.com as the plan said", s)
+		}
+	})
 }

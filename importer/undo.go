@@ -105,7 +105,7 @@ func PlanUndo(ctx context.Context, env ascendkit.Environment, runID string) (asc
 	if err != nil {
 		return plan, err
 	}
-	s, err := undoSender(ctx, env, runID, true)
+	s, err := undoSender(ctx, env, runID, true, nil)
 	plan.Sender, plan.SenderKept = s.Restored, nonNil(s.Kept)
 	return plan, err
 }
@@ -114,12 +114,22 @@ func PlanUndo(ctx context.Context, env ascendkit.Environment, runID string) (asc
 // puts back the migration sender its --from-identity replaced. A later
 // run then imports those users again.
 func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bool, now time.Time) (ascendkit.UndoPlan, error) {
+	// Which journeys keep the run's sender is decided as the plan did,
+	// before the run's users (perhaps all a paused journey's) go.
+	before, err := undoSender(ctx, env, runID, true, nil)
+	if err != nil {
+		return ascendkit.UndoPlan{RunID: runID}, err
+	}
+	keep := map[string]bool{}
+	for _, name := range before.Kept {
+		keep[name] = true
+	}
 	plan, err := env.UndoRun(ctx, runID, force, now.UTC())
 	if err != nil {
 		// A run undone before whose sender could not be put back then:
 		// undoing it again finishes the job.
 		if r, gerr := env.GetRun(ctx, runID); gerr == nil && r.Status == ascendkit.RunUndone {
-			if s, rerr := undoSender(ctx, env, runID, false); rerr == nil && s.Restored {
+			if s, rerr := undoSender(ctx, env, runID, false, nil); rerr == nil && s.Restored {
 				return ascendkit.UndoPlan{RunID: runID, Sender: true, SenderKept: nonNil(s.Kept)}, nil
 			}
 		}
@@ -128,7 +138,7 @@ func Undo(ctx context.Context, env ascendkit.Environment, runID string, force bo
 	// After the run's users, not in their transaction: the journeys are
 	// the environment's own writes. A failure here leaves the run undone
 	// and says what is left; undoing it again puts the sender back.
-	s, err := undoSender(ctx, env, runID, false)
+	s, err := undoSender(ctx, env, runID, false, keep)
 	plan.Sender, plan.SenderKept = s.Restored, nonNil(s.Kept)
 	if err != nil {
 		return plan, fmt.Errorf("run %s is undone, but its migration sender was not put back (undo it again to finish): %w", runID, err)
