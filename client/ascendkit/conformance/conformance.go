@@ -116,6 +116,7 @@ func Run(t *testing.T, be Backend) {
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},
 		{"ActivationDuringImport", testActivationDuringImport},
 		{"ActivationDuringUndo", testActivationDuringUndo},
+		{"CreateActiveDuringUndo", testCreateActiveDuringUndo},
 		{"ConcurrentMergesAndCreates", testConcurrentMergesAndCreates},
 	}
 	for _, tc := range tests {

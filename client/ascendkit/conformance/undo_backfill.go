@@ -202,3 +202,51 @@ func testActivationDuringUndo(t *testing.T, be Backend) {
 		}
 	}
 }
+
+// As testActivationDuringUndo, but the journey is created active (its
+// backfill runs in CreateJourney, on a row the undo did not lock).
+func testCreateActiveDuringUndo(t *testing.T, be Backend) {
+	const users, rounds = 200, 8
+	const tag = "import:clerk"
+	bad := 0
+	for r := range rounds {
+		envs := handles(t, be)
+		var natives []ascendkit.ImportedUser
+		var merges []ascendkit.Merge
+		for i := range users {
+			u := imported(i)
+			u.Source, u.User.Tags, u.User.OAuthLinks = "signup", nil, nil
+			natives = append(natives, u)
+			merges = append(merges, ascendkit.Merge{Email: u.User.Email, Source: "clerk", SourceID: fmt.Sprintf("src_%d", i), Tags: []string{tag}})
+		}
+		apply(t, envs[0], ascendkit.ImportBatch{Create: natives})
+		startRun(t, envs[0], "run_a")
+		apply(t, envs[0], ascendkit.ImportBatch{RunID: "run_a", Merge: merges})
+		finishRun(t, envs[0], "run_a")
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := envs[0].UndoRun(ctx, "run_a", false, t0); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			j := testJourney("Migration announcement", tag)
+			j.Status = ascendkit.StatusActive
+			if _, _, err := envs[1].CreateJourney(ctx, j); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		ne, nm := be.Count(t, envs[0], "enrollments"), be.Count(t, envs[0], "import_merge_changes")
+		if ne != 0 || nm != 0 {
+			bad++
+			t.Logf("round %d: %d enrollments, %d merge records left for the undone run", r, ne, nm)
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d rounds left enrollments/records behind", bad, rounds)
+	}
+}

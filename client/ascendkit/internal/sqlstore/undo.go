@@ -71,9 +71,14 @@ func (s *Store) UndoRun(ctx context.Context, runID string, force bool, at time.T
 		// see recordBackfill, are then the undo's to remove), and one
 		// starting waits for the undo, so that its backfill sees the
 		// tags gone instead of enrolling users for them under a run
-		// undone meanwhile.
-		if err := s.lock(ctx, tx, `SELECT id FROM journeys ORDER BY id`); err != nil {
-			return err
+		// undone meanwhile. The whole table, not its rows: a journey
+		// created active backfills on a row no row lock could cover.
+		// SHARE lets readers (and imports' reads) through and holds off
+		// every insert and update.
+		if s.d.ForUpdate != "" {
+			if _, err := tx.Exec(ctx, `LOCK TABLE journeys IN SHARE MODE`); err != nil {
+				return err
+			}
 		}
 		// Checked again inside the transaction: another undo may have won.
 		var status string
