@@ -393,6 +393,9 @@ func checkTemplate(ctx context.Context, env ascendkit.Environment, cur, t ascend
 				continue
 			}
 			c.senders = append(c.senders, templateSender{JourneyID: j.ID, Journey: j.Name, Status: j.Status, Node: n.ID})
+			if err := importer.SubjectFits(t, n.ID, n.Variables); err != nil {
+				return c, usageErr("journey %q: %v", j.Name, err)
+			}
 			before := importer.Render(cur, u, n.Variables).Missing
 			for _, v := range importer.Render(t, u, n.Variables).Missing {
 				fix := fmt.Sprintf("`ascendkit journey set-vars %s --node %s --var %s=<value>`", j.ID, n.ID, v)

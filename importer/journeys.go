@@ -76,7 +76,9 @@ type JourneysResult struct {
 }
 
 // resolveSetup validates the setup, fills empty fields from the saved
-// settings and saves the given ones.
+// settings and saves the given ones, once the journeys' subjects are
+// known to fit with them (setupFits): a value refused is not saved for
+// the next create to reuse.
 func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup) (JourneySetup, error) {
 	if err := ValidateJourneySetup(strings.TrimSpace(s.FromIdentity), strings.TrimSpace(s.LoginURL), strings.TrimSpace(s.ResetURL), false); err != nil {
 		return s, err
@@ -84,16 +86,16 @@ func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup
 	if err := ValidateAppName(s.AppName); err != nil && strings.TrimSpace(s.AppName) != "" {
 		return s, fmt.Errorf("app name: %w", err)
 	}
+	given := s
 	fields := []struct {
-		key string
-		v   *string
-	}{{SettingFromIdentity, &s.FromIdentity}, {SettingAppName, &s.AppName}, {SettingLoginURL, &s.LoginURL}, {SettingResetURL, &s.ResetURL}}
+		key      string
+		v, given *string
+	}{{SettingFromIdentity, &s.FromIdentity, &given.FromIdentity}, {SettingAppName, &s.AppName, &given.AppName},
+		{SettingLoginURL, &s.LoginURL, &given.LoginURL}, {SettingResetURL, &s.ResetURL, &given.ResetURL}}
 	for _, f := range fields {
 		*f.v = strings.TrimSpace(*f.v)
+		*f.given = *f.v
 		if *f.v != "" {
-			if err := env.SetSetting(ctx, f.key, *f.v); err != nil {
-				return s, err
-			}
 			continue
 		}
 		saved, ok, err := env.Setting(ctx, f.key)
@@ -104,7 +106,35 @@ func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup
 			*f.v = saved
 		}
 	}
+	if err := setupFits(ctx, env, s, given); err != nil {
+		return s, err
+	}
+	for _, f := range fields {
+		if *f.given != "" {
+			if err := env.SetSetting(ctx, f.key, *f.given); err != nil {
+				return s, err
+			}
+		}
+	}
 	return s, nil
+}
+
+// setupFits checks the subjects of the migration journeys as the setup
+// leaves them: a journey that exists gets the given values (applySetup),
+// one to create all of s (migrationJourneys).
+func setupFits(ctx context.Context, env ascendkit.Environment, s, given JourneySetup) error {
+	for _, j := range migrationJourneys(s) {
+		nodes := j.Nodes
+		if got, err := env.GetJourney(ctx, j.Name); err == nil {
+			nodes, _ = setupNodes(got, given)
+		} else if !errors.Is(err, ascendkit.ErrNotFound) {
+			return err
+		}
+		if err := NodeSubjectsFit(ctx, env, nodes); err != nil {
+			return fmt.Errorf("journey %q: %w", j.Name, err)
+		}
+	}
+	return nil
 }
 
 // migrationJourneys builds the two cadences of import.md. Variables left
@@ -169,7 +199,10 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 // creates nothing new; given setup values (sender, URLs, app name) are
 // applied to the existing journeys' email nodes.
 func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, setup JourneySetup) (JourneysResult, error) {
-	given := setup
+	// The values given, as resolveSetup reads them (trimmed): what an
+	// existing journey is set to.
+	given := JourneySetup{FromIdentity: strings.TrimSpace(setup.FromIdentity), AppName: strings.TrimSpace(setup.AppName),
+		LoginURL: strings.TrimSpace(setup.LoginURL), ResetURL: strings.TrimSpace(setup.ResetURL)}
 	setup, err := resolveSetup(ctx, env, setup)
 	if err != nil {
 		return JourneysResult{}, err
@@ -256,6 +289,23 @@ func lackedSetup(ctx context.Context, env ascendkit.Environment, id string, lack
 // applySetup writes the explicitly given setup values onto an existing
 // journey's email nodes; it reports whether anything changed.
 func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Journey, s JourneySetup) (ascendkit.Journey, bool, error) {
+	nodes, changed := setupNodes(j, s)
+	if !changed {
+		return j, false, nil
+	}
+	if err := NodeSubjectsFit(ctx, env, nodes); err != nil {
+		return j, false, fmt.Errorf("journey %q: %w", j.Name, err)
+	}
+	got, err := env.UpdateJourneyNodes(ctx, j.ID, nodes)
+	if err != nil {
+		return j, false, fmt.Errorf("updating journey %q: %w", j.Name, err)
+	}
+	return got, true, nil
+}
+
+// setupNodes is j's nodes with the given setup values set on its email
+// nodes, and whether that changes any.
+func setupNodes(j ascendkit.Journey, s JourneySetup) ([]ascendkit.Node, bool) {
 	changed := false
 	nodes := slices.Clone(j.Nodes)
 	for i := range nodes {
@@ -283,14 +333,40 @@ func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Jour
 		}
 		n.Variables = vars
 	}
-	if !changed {
-		return j, false, nil
+	return nodes, changed
+}
+
+// SubjectFits checks that template t's subject, as node (its id, for the
+// message) renders it with vars (the user's own fields left empty),
+// stays within MaxSubjectBytes. The values' bounds keep the built-in
+// subjects short, but an edited subject may quote a value several times.
+func SubjectFits(t ascendkit.Template, node string, vars map[string]string) error {
+	if sub := Render(t, ascendkit.User{}, vars).Subject; len(sub) > MaxSubjectBytes {
+		return fmt.Errorf("the subject of %s (node %s) would be %s bytes long: at most %d (RFC 5322's limit on a mail header line); shorten the values or the subject",
+			t.Slug, node, Thousands(len(sub)), MaxSubjectBytes)
 	}
-	got, err := env.UpdateJourneyNodes(ctx, j.ID, nodes)
-	if err != nil {
-		return j, false, fmt.Errorf("updating journey %q: %w", j.Name, err)
+	return nil
+}
+
+// NodeSubjectsFit is SubjectFits for every email node of nodes whose
+// template exists: what a journey's nodes are about to be set to.
+func NodeSubjectsFit(ctx context.Context, env ascendkit.Environment, nodes []ascendkit.Node) error {
+	for _, n := range nodes {
+		if n.Action != ascendkit.ActionSendEmail {
+			continue
+		}
+		t, err := env.GetTemplate(ctx, n.TemplateSlug)
+		if errors.Is(err, ascendkit.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := SubjectFits(t, n.ID, n.Variables); err != nil {
+			return err
+		}
 	}
-	return got, true, nil
+	return nil
 }
 
 // SetSender saves the migration sender and applies it to the migration
@@ -673,13 +749,9 @@ func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journey
 			}
 		}
 		n.Variables = vars
-		// The values' bounds keep the built-in subjects short; an edited
-		// subject may quote them more, so the subject is measured as it
-		// would render (the user's own fields left empty).
 		if found {
-			if sub := Render(t, ascendkit.User{}, vars).Subject; len(sub) > MaxSubjectBytes {
-				return j, fmt.Errorf("with these values the subject of %s (node %s) would be %s bytes long: at most %d (RFC 5322's limit on a mail header line); shorten the values or the subject",
-					t.Slug, n.ID, Thousands(len(sub)), MaxSubjectBytes)
+			if err := SubjectFits(t, n.ID, vars); err != nil {
+				return j, err
 			}
 		}
 	}

@@ -104,3 +104,50 @@ func TestSetVariablesMeasuresRenderedSubject(t *testing.T) {
 		t.Errorf("name fitting the edited subject: %v", err)
 	}
 }
+
+// migration-journey create measures the subjects as they would render
+// too: an app name allowed alone is refused where an edited subject
+// quotes it three times, and the journey keeps its old name.
+func TestCreateJourneysMeasuresRenderedSubject(t *testing.T) {
+	env := openEnv(t)
+	ctx := context.Background()
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login", ResetURL: "https://acme.dev/reset"}); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := env.GetTemplate(ctx, SlugAnnouncement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.Subject = "{{appName}} {{appName}} {{appName}}: news"
+	if _, err := env.UpdateTemplate(ctx, tm); err != nil {
+		t.Fatal(err)
+	}
+	_, err = CreateMigrationJourneys(ctx, env, JourneySetup{AppName: strings.Repeat("N", maxAppNameBytes)})
+	if err == nil || !strings.Contains(err.Error(), SlugAnnouncement) || !strings.Contains(err.Error(), "998") {
+		t.Fatalf("over-long rendered subject: %v", err)
+	}
+	if saved, _, err := env.Setting(ctx, SettingAppName); err != nil || saved != "Acme" {
+		t.Errorf("saved app name %d bytes (%v), want Acme kept: a refused value is not saved for the next create", len(saved), err)
+	}
+	// A padded value is set trimmed, as it is saved.
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{AppName: "  Acme Two "}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := env.GetJourney(ctx, JourneyAnnouncement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range j.Nodes {
+		if n.Action == ascendkit.ActionSendEmail && n.Variables["appName"] != "Acme Two" {
+			t.Errorf("node %s's appName is now %q, want Acme Two", n.ID, cut(n.Variables["appName"]))
+		}
+	}
+}
+
+// cut shortens a long value for a message.
+func cut(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

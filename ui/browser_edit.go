@@ -139,6 +139,9 @@ func (s *browserScreen) saveEdit() tea.Cmd {
 				return journeyChangedMsg{action: "saved", err: err}
 			}
 		}
+		if err := importer.NodeSubjectsFit(ctx, env, nodes); err != nil {
+			return journeyChangedMsg{action: "saved", err: err}
+		}
 		nj, err := env.UpdateJourneyNodes(ctx, id, nodes)
 		return journeyChangedMsg{j: nj, action: "saved", err: err}
 	}
