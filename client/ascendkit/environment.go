@@ -245,7 +245,7 @@ type SourceUserFilter struct {
 	// preview leaves out its own writes and those of runs that started
 	// after it, which may have read a newer source.
 	StartedBefore time.Time
-	Limit int // 0 = no limit
+	Limit         int // 0 = no limit
 }
 
 // SourceUser is a source id a live (not undone) import recorded, and
