@@ -775,6 +775,8 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	}
 	rep.Warnings = append(rep.Warnings, w[tailAt:tailAt+c.tail]...)
 	if opts.Phases.Users { // as runner.settings
+		// Who is no longer in the source depends on no choice.
+		rep.ImportedNotInSource = b.ImportedNotInSource
 		rep.Warnings = append(rep.Warnings, dataWarnings(&rep)...)
 	}
 	if opts.Phases.Settings {

@@ -198,6 +198,12 @@ type Report struct {
 	// BansNotApplied counts users Clerk bans whom an earlier run imported
 	// unbanned: a re-run leaves them as they are (ReasonBanNotApplied).
 	BansNotApplied int `json:"bansNotApplied"`
+	// ImportedNotInSource counts users an earlier import created from a
+	// Clerk user this source no longer has (deleted in Clerk since?):
+	// they stay in AscendKit (ReasonImportedNotInSource). Computed only
+	// when the whole source was read: the users phase, no --only, and
+	// the source read to its end.
+	ImportedNotInSource int `json:"importedNotInSource"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's
