@@ -133,6 +133,21 @@ func testNotInSourceReported(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	if !errors.Is(err, broken) || rep.ImportedNotInSource != 0 || len(entriesOf(entries, "user_b", ReasonImportedNotInSource)) != 0 {
 		t.Errorf("failing source: %d, %v", rep.ImportedNotInSource, err)
 	}
+	// Nor one stopped part-way.
+	cctx, cancel := context.WithCancel(context.Background())
+	src := day3src()
+	src.onPage = func(page int) {
+		if page == 1 {
+			cancel()
+		}
+	}
+	opts := Options{Mode: ModePreview, Now: func() time.Time { return day3 }}
+	ientries := collect(&opts)
+	rep, err = Run(cctx, src, env, opts)
+	if !rep.Interrupted || rep.ImportedNotInSource != 0 || len(entriesOf(*ientries, "user_b", ReasonImportedNotInSource)) != 0 {
+		t.Errorf("interrupted: %d, %v", rep.ImportedNotInSource, err)
+	}
+	cancel()
 	// Nor does a --settings run look.
 	if rep, _, err := runAt(t, day3src(), env, Options{Mode: ModePreview, Phases: Phases{Settings: true}}, day3); err != nil || rep.ImportedNotInSource != 0 {
 		t.Errorf("--settings: %d, %v", rep.ImportedNotInSource, err)
