@@ -76,7 +76,11 @@ func (r *runner) checkGone() error {
 			}
 			if !read {
 				r.report.ImportedNotInSource++
-				r.warn(notInSourceEntry(su))
+				e := notInSourceEntry(su)
+				r.warn(e)
+				if r.cls != nil {
+					r.cls.addGone(e)
+				}
 			}
 		}
 		if len(page) < f.Limit {

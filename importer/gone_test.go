@@ -114,6 +114,18 @@ func testNotInSourceReported(t *testing.T, openEnv func(*testing.T) ascendkit.En
 	if !slices.Equal(rc.Warnings, pre.Warnings) {
 		t.Errorf("recount warnings\n%q\npreview\n%q", rc.Warnings, pre.Warnings)
 	}
+	// The wizard's review lists the entry as the preview did.
+	review, err := cls.ReviewEntries(ctx, env, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := entriesOf(review, "user_b", ReasonImportedNotInSource), entriesOf(preEntries, "user_b", ReasonImportedNotInSource); len(got) != 1 || !slices.Equal(got, want) {
+		t.Errorf("review %+v, preview %+v", got, want)
+	}
+	if review, err := cls.ReviewEntries(ctx, env, Options{Phases: Phases{Settings: true}}); err != nil ||
+		len(entriesOf(review, "user_b", ReasonImportedNotInSource)) != 0 {
+		t.Errorf("review of --settings: %v", err)
+	}
 	if rs, err := cls.Recount(ctx, Options{Phases: Phases{Settings: true}}); err != nil || rs.ImportedNotInSource != 0 {
 		t.Errorf("recount of --settings: %d, %v", rs.ImportedNotInSource, err)
 	}
