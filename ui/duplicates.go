@@ -52,6 +52,7 @@ var reasonLabels = map[string]string{
 	importer.ReasonPrimaryEmailNotFound:    "primary email not found",
 	importer.ReasonLockoutNotKept:          "lockout not kept",
 	importer.ReasonPasswordRecordMalformed: "passwords file row unreadable",
+	importer.ReasonImportedNotInSource:     "not in source now",
 }
 
 func reasonLabel(r string) string {
