@@ -359,7 +359,8 @@ type Analysis struct {
 // them to a terminal.
 type Entry struct {
 	// Pos is the 1-based position of the record in its file: the
-	// source's, or the passwords file's when File says so.
+	// source's, or the passwords file's when File says so; 0 for a user
+	// the source does not have (ReasonImportedNotInSource).
 	Pos int `json:"pos"`
 	// File is EntryFilePasswords for a record of the passwords file, ""
 	// for a user of the source.
