@@ -471,6 +471,9 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		if u.Failed > 0 {
 			fmt.Fprintf(w, "  failed       %7d\n", u.Failed)
 		}
+		if n := r.ImportedNotInSource; n > 0 {
+			fmt.Fprintf(w, "  not in source%7d  (created by an earlier import, no longer in this source: they stay in AscendKit; see Warnings)\n", n)
+		}
 		fmt.Fprintf(w, "OAuth links    %7d", r.OAuthLinks)
 		if r.OAuthLinkConflicts > 0 {
 			fmt.Fprintf(w, "  (%d not linked: account already linked to another user)", r.OAuthLinkConflicts)
@@ -618,7 +621,12 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 			who = "(no email)"
 		}
 		line := fmt.Sprintf("  #%d %s %s: %s", e.Pos, termtext.Clean(e.SourceID), termtext.Clean(who), e.Reason)
-		if e.File == importer.EntryFilePasswords {
+		switch {
+		case e.Reason == importer.ReasonImportedNotInSource:
+			// Not a user of the source: no position, and the AscendKit
+			// user is what to look at.
+			line = fmt.Sprintf("  %s %s (%s): %s", termtext.Clean(e.SourceID), termtext.Clean(who), termtext.Clean(e.ExistingUserID), e.Reason)
+		case e.File == importer.EntryFilePasswords:
 			// Not a user of the source: named by what its record has, at
 			// its position in the passwords file.
 			parts := []string{fmt.Sprintf("passwords file record %d", e.Pos)}

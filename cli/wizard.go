@@ -229,6 +229,9 @@ func (e *lazyEnv) PasswordState(ctx context.Context, idOrEmail string) (ascendki
 func (e *lazyEnv) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
 	return e.env().UserStates(ctx, ids)
 }
+func (e *lazyEnv) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilter) ([]ascendkit.SourceUser, error) {
+	return e.env().ListSourceUsers(ctx, f)
+}
 
 // Writes: the first creates the environment.
 

@@ -60,6 +60,10 @@ type Classified struct {
 	enc    *gob.Encoder
 	buf    *bufio.Writer
 	err    error // a write to the file failed: the classification is unusable
+	// gone are the preview's ReasonImportedNotInSource entries (see
+	// runner.checkGone), which no choice changes: ReviewEntries lists
+	// them as the preview did. Past a few thousand, in a temporary file.
+	gone *heldStore[Entry]
 }
 
 // classRec is one record of the source, as the preview classified it.
@@ -394,6 +398,21 @@ func (c *Classified) spill() error {
 	return nil
 }
 
+// addGone keeps an entry of runner.checkGone for ReviewEntries.
+func (c *Classified) addGone(e Entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return
+	}
+	if c.gone == nil {
+		c.gone = newHeldStore(gobCodec[Entry]())
+	}
+	if err := c.gone.add(e); err != nil {
+		c.err = err
+	}
+}
+
 // tempFile is the file and, where it could not be unlinked at once, its
 // path to remove.
 type tempFile struct {
@@ -493,6 +512,9 @@ func (c *Classified) closeLocked() {
 	}
 	c.closed = true
 	c.recs = nil
+	if c.gone != nil {
+		c.gone.release()
+	}
 	if c.file != nil {
 		c.file.Close()
 		if c.path != "" {
@@ -775,6 +797,8 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	}
 	rep.Warnings = append(rep.Warnings, w[tailAt:tailAt+c.tail]...)
 	if opts.Phases.Users { // as runner.settings
+		// Who is no longer in the source depends on no choice.
+		rep.ImportedNotInSource = b.ImportedNotInSource
 		rep.Warnings = append(rep.Warnings, dataWarnings(&rep)...)
 	}
 	if opts.Phases.Settings {

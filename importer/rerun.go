@@ -22,6 +22,10 @@ const (
 	// ReasonChangedInSource: the user's sign-in email or username differs
 	// from the environment's; the environment's stays.
 	ReasonChangedInSource = "changed_since_import"
+	// ReasonImportedNotInSource: an earlier import created the user from
+	// a Clerk id this source, read whole, does not have; the user stays.
+	// Not a user of the source: the entry has no position (Pos 0).
+	ReasonImportedNotInSource = "imported_not_in_source"
 )
 
 // loadStates reads, in one query, the environment's states of the users
@@ -248,6 +252,9 @@ func alreadyImportedWarnings(rep *Report) []string {
 			"%s from Clerk now (sign-in email, username or OAuth accounts), changed in Clerk or in AscendKit since: a re-run changes no user it imported, so AscendKit keeps what it has and they sign in with that (listed in --entries as %s, with what differs). "+
 				"Where Clerk is right, edit the users in AscendKit, or undo the run that imported them and import again.",
 			countUsers(n, "", "imported by an earlier run differs", "imported by an earlier run differ"), ReasonChangedInSource))
+	}
+	if w := notInSourceWarning(rep.ImportedNotInSource); w != "" {
+		out = append(out, w)
 	}
 	if n := rep.Passwords.AlreadyImported; n > 0 {
 		undo := "undo the run that created them (named in --entries)"

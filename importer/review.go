@@ -20,7 +20,9 @@ const reviewLookupBatch = 500
 // change with opts.IncludeBanned; the other skips do not (they are the
 // preview's own, and are not returned). Entries are in source order;
 // Pos is the record's position in the source (1-based); Name is not
-// known to the classification and is left empty.
+// known to the classification and is left empty. With the users phase,
+// the users earlier imports created whom the source no longer has
+// (ReasonImportedNotInSource, Pos 0) come last, as the preview sent them.
 //
 // It replays the classification with the rules Recount applies, so the
 // rows agree with Recount's counts; env is the environment the
@@ -141,6 +143,26 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 	}
 	// The users held back were placed last (see sawUser).
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.Pos - b.Pos })
+	if opts.Phases.Users { // as runner.checkGone: not users of the source, last
+		// Under the lock, so that a Close meanwhile waits: these are few
+		// and read fast.
+		c.mu.Lock()
+		closed, err := c.closed, error(nil)
+		if !closed && c.gone != nil {
+			err = c.gone.each(func(e *Entry) error {
+				e.Kind = "warning"
+				out = append(out, *e)
+				return nil
+			})
+		}
+		c.mu.Unlock()
+		if closed {
+			return nil, ErrClassifiedClosed
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

@@ -81,6 +81,9 @@ type runner struct {
 	held *heldStore[heldUser]
 	// states are the environment's users read for this page (loadStates).
 	states map[string]ascendkit.UserState
+	// goneCheck: at the end of the whole source, the users earlier
+	// imports created are checked against the ids read (see checkGone).
+	goneCheck bool
 }
 
 // Run reads every user from src, classifies each (import, duplicate,
@@ -249,6 +252,9 @@ func (r *runner) run() error {
 	}
 	r.report.Settings.Before = nonNil(before.Providers)
 	r.report.Settings.OffByHand = before.OffByHand
+	if err := r.startGoneCheck(); err != nil {
+		return err
+	}
 
 	err = r.pages()
 	if w := r.seen.memoryWarning(); w != "" {
@@ -261,6 +267,9 @@ func (r *runner) run() error {
 		return err
 	}
 	r.warnMissingSelection()
+	if err := r.checkGone(); err != nil {
+		return err
+	}
 	if r.total >= 0 && r.fetched != r.total {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
@@ -298,6 +307,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			if rec.Err != nil {
 				detail = rec.Err.Error()
 			}
+			r.readID(rec.ID)
 			r.skip(Entry{Pos: rec.Pos, SourceID: rec.ID, Reason: ReasonMalformed, Detail: detail})
 			continue
 		}
@@ -318,6 +328,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			if pe := primaryEmail(rec.User); pe != nil {
 				e.Email = pe.EmailAddress
 			}
+			r.readID(rec.User.ID)
 			r.skip(e)
 			continue
 		}
@@ -372,6 +383,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			if pe := primaryEmail(u); pe != nil {
 				e.Email = pe.EmailAddress
 			}
+			r.readID(u.ID)
 			r.skip(e)
 			continue
 		}

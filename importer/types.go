@@ -198,6 +198,12 @@ type Report struct {
 	// BansNotApplied counts users Clerk bans whom an earlier run imported
 	// unbanned: a re-run leaves them as they are (ReasonBanNotApplied).
 	BansNotApplied int `json:"bansNotApplied"`
+	// ImportedNotInSource counts users an earlier import created from a
+	// Clerk user this source no longer has (deleted in Clerk since?):
+	// they stay in AscendKit (ReasonImportedNotInSource). Computed only
+	// when the whole source was read: the users phase, no --only, and
+	// the source read to its end.
+	ImportedNotInSource int `json:"importedNotInSource"`
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's
@@ -353,7 +359,8 @@ type Analysis struct {
 // them to a terminal.
 type Entry struct {
 	// Pos is the 1-based position of the record in its file: the
-	// source's, or the passwords file's when File says so.
+	// source's, or the passwords file's when File says so; 0 for a user
+	// the source does not have (ReasonImportedNotInSource).
 	Pos int `json:"pos"`
 	// File is EntryFilePasswords for a record of the passwords file, ""
 	// for a user of the source.

@@ -58,6 +58,7 @@ var reasonLabels = map[string]string{
 	importer.ReasonPasswordAlreadyImported: "password not applied",
 	importer.ReasonPasswordRepeated:        "password listed twice",
 	importer.ReasonPasswordUnmatched:       "password of no user",
+	importer.ReasonImportedNotInSource:     "not in source now",
 }
 
 func reasonLabel(r string) string {

@@ -830,6 +830,9 @@ func (m Model) Summary() string {
 		if len(nonZero(u.SkippedReasons)) > 0 {
 			fmt.Fprintf(&b, "  skipped: %s\n", countList(u.SkippedReasons))
 		}
+		if n := r.ImportedNotInSource; n > 0 {
+			fmt.Fprintf(&b, "Not in this source: %s created by an earlier import (they stay in AscendKit: see the warning)\n", fmtInt(n))
+		}
 		fmt.Fprintf(&b, "OAuth links: %s", fmtInt(r.OAuthLinks))
 		if r.OAuthLinkConflicts > 0 {
 			fmt.Fprintf(&b, " (%s not linked: the OAuth account belongs to another user)", fmtInt(r.OAuthLinkConflicts))

@@ -444,6 +444,11 @@ func (s *progressScreen) summaryView() string {
 		// review's "flagged" tab lists them).
 		rows = append(rows, [2]string{"link conflicts", st.Warning.Render(rightAlign(fmtInt(r.OAuthLinkConflicts), 7))})
 	}
+	if r.ImportedNotInSource > 0 {
+		// Created by an earlier import, gone from the source (deleted in
+		// Clerk since?): they stay in AscendKit, as the warning explains.
+		rows = append(rows, [2]string{"not in source", st.Warning.Render(rightAlign(fmtInt(r.ImportedNotInSource), 7))})
+	}
 	left := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	var right strings.Builder
 	right.WriteString(st.Heading.Render("Reasons") + "\n")

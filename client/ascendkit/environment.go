@@ -233,6 +233,34 @@ type UserState struct {
 	MergedUsername string
 }
 
+// SourceUserFilter narrows ListSourceUsers.
+type SourceUserFilter struct {
+	// Source is the source whose ids are listed ("clerk").
+	Source string
+	// After, when set, lists only the ids after it (byte order): keyset
+	// paging, a page at a time rather than the whole listing held.
+	After string
+	// StartedBefore, when set, keeps only the ids recorded by runs that
+	// started before it (and ids recorded outside any run): a run or
+	// preview leaves out its own writes and those of runs that started
+	// after it, which may have read a newer source.
+	StartedBefore time.Time
+	Limit         int // 0 = no limit
+}
+
+// SourceUser is a source id a live (not undone) import recorded, and
+// the AscendKit user it was imported into.
+type SourceUser struct {
+	SourceID string
+	UserID   string
+	Email    string
+	// RunID is the run that recorded the id ("" if none was recorded).
+	RunID string
+	// Created is true when that run created the user; false when it
+	// merged into a user who existed before.
+	Created bool
+}
+
 // UserFilter narrows ListUsers.
 type UserFilter struct {
 	Tag string
@@ -462,4 +490,8 @@ type Environment interface {
 	// keyed by id; ids of no user are absent. It reads them all in one
 	// query (a few for keys a backend cannot pass as one parameter).
 	UserStates(ctx context.Context, ids []string) (map[string]UserState, error)
+	// ListSourceUsers lists the ids of a source that live imports
+	// recorded, ordered by id, with the users they were imported into:
+	// what a re-run of the whole source compares with what it read.
+	ListSourceUsers(ctx context.Context, f SourceUserFilter) ([]SourceUser, error)
 }

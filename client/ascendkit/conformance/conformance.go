@@ -112,6 +112,7 @@ func Run(t *testing.T, be Backend) {
 		{"LiveProcessOutlivesItsHeartbeat", testLiveProcessOutlivesItsHeartbeat},
 		{"PasswordStateAndRedaction", testPasswordStateAndRedaction},
 		{"UserStates", testUserStates},
+		{"ListSourceUsers", testListSourceUsers},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},
 		{"ActivationDuringImport", testActivationDuringImport},

@@ -309,6 +309,11 @@ func TestReadOnlyRoleReads(t *testing.T) {
 	if _, err := r.ListJourneys(ctx); err != nil {
 		t.Fatalf("listing journeys as a SELECT-only role: %v", err)
 	}
+	// A preview lists the users earlier imports created (its settings
+	// are the transaction's own).
+	if _, err := r.ListSourceUsers(ctx, ascendkit.SourceUserFilter{Source: "clerk", Limit: 10}); err != nil {
+		t.Fatalf("listing imported users as a SELECT-only role: %v", err)
+	}
 	_, err = Open(ctx, ro)
 	if err == nil {
 		t.Fatal("a SELECT-only role opened the environment to write")

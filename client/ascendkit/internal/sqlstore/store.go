@@ -99,6 +99,14 @@ type Dialect struct {
 	// others), and the identity fields each merge filled, unless changed
 	// since.
 	UndoMetadata, UndoIdentity string
+	// KeysetScan, run first in a keyset listing's transaction, makes the
+	// planner walk the index in the listing's order and stop at a page
+	// rather than sort all the rows after the page's start: PostgreSQL
+	// does that for a table it has not analyzed yet (just after a bulk
+	// import), which makes paging through it quadratic. Empty where the
+	// planner walks the index anyway (SQLite); then no transaction is
+	// opened.
+	KeysetScan string
 	// UserTags and UserLinks are the columns of a user's tags and OAuth
 	// links, each a JSON array (text) built by a subquery over u.id: tags
 	// as strings, links as {provider, providerUserId, email} objects.

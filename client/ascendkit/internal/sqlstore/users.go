@@ -276,3 +276,53 @@ func (s *Store) PasswordState(ctx context.Context, idOrEmail string) (ascendkit.
 	}
 	return st, nil
 }
+
+// ListSourceUsers lists the ids of f.Source recorded by imports not
+// undone, in id order from f.After: the (source, source_id) primary key
+// walks them in that order and stops at a page, so no index is needed.
+// Undo deletes its run's ids; the status test only guards a run marked
+// undone without that (none should be).
+func (s *Store) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilter) ([]ascendkit.SourceUser, error) {
+	var w where
+	w.and(`s.source = $%d`, f.Source)
+	if f.After != "" {
+		w.and(`s.source_id > $%d`, f.After)
+	}
+	if !f.StartedBefore.IsZero() {
+		// Times compare as their fixed-width text.
+		w.and(`(r.started_at IS NULL OR r.started_at < $%d)`, rules.FormatTime(f.StartedBefore))
+	}
+	w.conds = append(w.conds, `(r.status IS NULL OR r.status <> 'undone')`)
+	query := `SELECT s.source_id, s.user_id, u.email, s.run_id, u.import_run
+		FROM import_sources s JOIN users u ON u.id = s.user_id LEFT JOIN import_runs r ON r.id = s.run_id` +
+		w.sql() + ` ORDER BY s.source_id` + w.limit(f.Limit)
+	list := func(q Querier) ([]ascendkit.SourceUser, error) {
+		rows, err := q.Query(ctx, query, w.args...)
+		return collect(rows, err, func(r Row) (ascendkit.SourceUser, error) {
+			var su ascendkit.SourceUser
+			var importRun string
+			err := r.Scan(&su.SourceID, &su.UserID, &su.Email, &su.RunID, &importRun)
+			// The run that recorded the id made the user: a merge
+			// records its id on a user another run (or nobody) made.
+			su.Created = su.RunID != "" && importRun == su.RunID
+			return su, err
+		})
+	}
+	var out []ascendkit.SourceUser
+	var err error
+	if s.d.KeysetScan == "" {
+		out, err = list(s.db)
+	} else {
+		err = s.db.Snapshot(ctx, func(tx Querier) error {
+			if _, err := tx.Exec(ctx, s.d.KeysetScan); err != nil {
+				return err
+			}
+			out, err = list(tx)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list imported users: %w", err)
+	}
+	return out, nil
+}
