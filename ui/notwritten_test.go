@@ -52,3 +52,21 @@ func TestRunDetailCountsNotWritten(t *testing.T) {
 	}
 	assertFits(t, d.view(), 100, 30)
 }
+
+// The import summary splits the stranded users as Settings and Confirm
+// do: those whose OAuth cannot carry over have their own line.
+func TestSummarySplitsStranded(t *testing.T) {
+	core := &fakeCore{}
+	core.runEvents, core.runReport = runScript()
+	core.runReport.Phases.Settings = true
+	core.runReport.Settings.StrandedUsers, core.runReport.Settings.NoUsableOAuthUsers = 5, 3
+	d, _ := toConfirm(t, 80, 24, core.install)
+	d.press("y")
+	p := progressOf(d)
+	d.waitFor("the report", func(m Model) bool { return p.report != nil })
+	d.mustSee("2 stranded users")
+	d.mustSee("3 OAuth not carried over: sent a password reset")
+	if strings.Contains(d.view(), "5 stranded") {
+		t.Fatalf("the summary counts the users whose OAuth cannot move as stranded:\n%s", d.view())
+	}
+}
