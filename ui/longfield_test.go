@@ -80,3 +80,30 @@ func TestFieldShowsStartWhenLeft(t *testing.T) {
 	}
 	assertFits(t, d.view(), 100, 30)
 }
+
+// The Journeys step takes a value as long as the CLI does, whole, on one
+// line; one the core refuses is refused with its reason, not cut to fit.
+func TestJourneysKeepLongValues(t *testing.T) {
+	d, fj := toJourneys(t, 80, 24)
+	s := journeysOf(d)
+	d.press("hello@acme.test", "tab")
+	d.send(tea.PasteMsg{Content: longSetup.AppName})
+	d.press("tab")
+	d.send(tea.PasteMsg{Content: longSetup.LoginURL})
+	d.press("tab")
+	d.send(tea.PasteMsg{Content: longSetup.ResetURL})
+	assertFits(t, d.view(), 80, 24)
+	d.mustSee("https://acme.test/login?utm_source=xxx")
+	d.press("enter")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	if len(fj.setups) != 1 || fj.setups[0].AppName != longSetup.AppName || fj.setups[0].LoginURL != longSetup.LoginURL || fj.setups[0].ResetURL != longSetup.ResetURL {
+		t.Fatalf("setup not as typed: %+v", fj.setups)
+	}
+	d.press("esc", "tab", "ctrl+u")
+	d.send(tea.PasteMsg{Content: strings.Repeat("Acme ", 300)})
+	d.press("tab")
+	d.mustSee("at most")
+	if got := len(strings.TrimSpace(s.vals[fieldAppName])); got != len(strings.TrimSpace(strings.Repeat("Acme ", 300))) {
+		t.Fatalf("the app name holds %d bytes", got)
+	}
+}
