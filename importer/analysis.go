@@ -213,12 +213,13 @@ func ParseProviders(s string) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
-// signInUnknownWarning is the warning for the users whose way in the
+// SignInUnknownWarning is the warning for the users whose way in the
 // source does not hold (SignInUnknownUsers), or "": they may have signed
 // in with a provider whose account the file lacks, so nothing is linked
 // for them, and they are neither told to reset a password nor counted as
-// passwordless.
-func signInUnknownWarning(s SettingsReport) string {
+// passwordless. Exported for the wizard's Settings screen, which says it
+// in the same words.
+func SignInUnknownWarning(s SettingsReport) string {
 	n := s.SignInUnknownUsers
 	if n == 0 {
 		return ""

@@ -1291,7 +1291,7 @@ func userWarnings(s SettingsReport) []string {
 			"%s MFA or passkeys in Clerk (those imported are tagged %s): second factors cannot be moved, so they must enroll again.",
 			countUsers(s.MFAUsers, "", "had", "had"), TagMFAReenroll))
 	}
-	if w := signInUnknownWarning(s); w != "" {
+	if w := SignInUnknownWarning(s); w != "" {
 		out = append(out, w)
 	}
 	for _, sk := range []struct {

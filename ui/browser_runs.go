@@ -274,14 +274,22 @@ func (s *browserScreen) runView() string {
 		if !rep.Phases.Settings {
 			providers = "not in this run"
 		}
-		b.WriteString(st.Heading.Render("Report") + "\n")
-		b.WriteString(kv(st.Label, [][2]string{
+		notImported := fmt.Sprintf("%s duplicates · %s skipped · %s failed", fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
+		if u.NotWritten > 0 {
+			// Read before the run stopped: without them the counts do
+			// not add up to those fetched.
+			notImported += fmt.Sprintf(" · %s not written (read, but the run stopped before writing them: run it again)", fmtInt(u.NotWritten))
+		}
+		rows := [][2]string{
 			{"users", fmt.Sprintf("%s fetched · %s imported · %s merged", fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged))},
-			{"not imported", fmt.Sprintf("%s duplicates · %s skipped · %s failed", fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))},
+			{"not imported", ""},
 			{"links", fmtInt(rep.OAuthLinks)},
 			{"passwords", fmt.Sprintf("kept %s · need reset %s", fmtInt(rep.Passwords.Kept), fmtInt(rep.Passwords.NeedsReset))},
 			{"providers", providers},
-		}) + "\n")
+		}
+		rows[1][1] = s.kvValue(rows, "not imported", notImported)
+		b.WriteString(st.Heading.Render("Report") + "\n")
+		b.WriteString(kv(st.Label, rows) + "\n")
 		if len(rep.Warnings) > 0 {
 			b.WriteString(st.Warning.Render(plural(len(rep.Warnings), "warning", "warnings")+" (ascendkit import runs show "+termtext.Clean(r.ID)+")") + "\n")
 		}

@@ -174,17 +174,24 @@ func (s *canaryScreen) Init() tea.Cmd {
 	return tea.Batch(s.search.Focus(), s.loadUsers(), s.spinner.Tick)
 }
 
-// loadUsers reads the start of the source for the search. Users the
+// loadUsers reads the start of the source for the search. Records the
 // preview skipped or found duplicated are left out: the canary would not
-// import them.
+// import them. They are told by their position, not their Clerk id: of
+// an id listed twice the first record is imported, and stays listed.
 func (s *canaryScreen) loadUsers() tea.Cmd {
 	open := s.pc.opener()
 	ctx, cancel := context.WithCancel(s.pc.base)
 	s.stopLoad = cancel
-	excluded := map[string]bool{}
+	excluded := map[int]bool{}
+	excludedID := map[string]bool{} // entries without a position
 	for _, e := range s.pc.sess.entries {
-		if e.Kind == kindSkipped || e.Kind == kindDuplicate {
-			excluded[e.SourceID] = true
+		if e.File != "" || (e.Kind != kindSkipped && e.Kind != kindDuplicate) {
+			continue // a passwords file's record, or a user who is created
+		}
+		if e.Pos > 0 {
+			excluded[e.Pos] = true
+		} else {
+			excludedID[e.SourceID] = true
 		}
 	}
 	return func() tea.Msg {
@@ -204,7 +211,7 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 				return canaryUsersMsg{users: users, err: err}
 			}
 			for _, r := range recs {
-				if r.User == nil || excluded[r.User.ID] {
+				if r.User == nil || excluded[r.Pos] || excludedID[r.User.ID] {
 					continue
 				}
 				if u, ok := candidate(r.User); ok {

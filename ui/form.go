@@ -20,6 +20,7 @@ import (
 // value passes its check, and otherwise reach the field, which shows why.
 type syncForm struct {
 	form   *huh.Form
+	inputs []*huh.Input
 	vals   []*string
 	checks []func(string) error
 	focus  int
@@ -32,20 +33,77 @@ func newSyncForm(st Styles, labelWidth, width int, labels, placeholders []string
 	fields := make([]huh.Field, len(labels))
 	for i := range fields {
 		check := f.check(i)
-		in := huh.NewInput().Title(labels[i]).Inline(true).Prompt("").CharLimit(512).
+		// No CharLimit: the input would cut a longer value silently
+		// (one the CLI set, opened and saved unchanged); the checks,
+		// the core's, refuse what is too long and say why.
+		in := huh.NewInput().Title(labels[i]).Inline(true).Prompt("").
 			Value(vals[i]).Validate(check)
 		if i < len(placeholders) {
 			in.Placeholder(placeholders[i])
 		}
 		fields[i] = in
+		f.inputs = append(f.inputs, in)
 	}
 	km := huh.NewDefaultKeyMap()
 	km.Quit.SetEnabled(false) // ctrl+c is the program's
 	km.Input.Next.SetKeys("enter", "tab", "down")
 	km.Input.Prev.SetKeys("shift+tab", "up")
 	f.form = huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(false).WithKeyMap(km).
-		WithTheme(formTheme(st, labelWidth)).WithWidth(min(max(width, 40), 90))
+		WithTheme(formTheme(st, labelWidth))
+	f.setWidth(width)
 	return f
+}
+
+// Keys the fields are scrolled with (textinput's own bindings).
+var (
+	keyHome = tea.KeyPressMsg{Code: tea.KeyHome}
+	keyEnd  = tea.KeyPressMsg{Code: tea.KeyEnd}
+)
+
+// realignMsg makes the form draw its fields again after realign.
+type realignMsg struct{}
+
+// realign scrolls field i's one line to fit the field's width: a field
+// not being edited shows the start of its value, the one being edited
+// its end, where the cursor is. The text input computes its scroll only
+// when the cursor moves, and only while focused, so a value set before
+// the width was known would draw whole (wrapped over many lines, pushing
+// later fields out of the form) and a field left with the cursor at the
+// end would show the tail of a long URL. The field's error is kept as it
+// was: the user did not leave it.
+func (f *syncForm) realign(i int) {
+	in := f.inputs[i]
+	hadErr := in.Error() != nil
+	in.Focus()
+	in.Update(keyEnd) // moves the scroll, from wherever it was
+	if i == f.focus {
+		if hadErr {
+			in.Update(tea.KeyPressMsg{Code: tea.KeyEnter}) // the field checks again and shows why
+		}
+		return
+	}
+	in.Update(keyHome)
+	in.Blur() // checks the value, as leaving it does
+	if !hadErr {
+		in.Update(keyHome) // a key clears the check's error; blurred, it is not typed
+	}
+}
+
+// moved realigns the field left (its start shows) and the one focused
+// (its cursor at the end, where typing or ctrl+u acts on the whole
+// value), after focus moved with cmd.
+func (f *syncForm) moved(left int, cmd tea.Cmd) tea.Cmd {
+	f.realign(left)
+	f.realign(f.focus)
+	f.form.Update(realignMsg{})
+	return cmd
+}
+
+func (f *syncForm) realignAll() {
+	for i := range f.inputs {
+		f.realign(i)
+	}
+	f.form.Update(realignMsg{})
 }
 
 func (f *syncForm) check(i int) func(string) error {
@@ -91,7 +149,11 @@ func (f *syncForm) View() string {
 }
 
 func (f *syncForm) restyle(st Styles, labelWidth int) { f.form.WithTheme(formTheme(st, labelWidth)) }
-func (f *syncForm) setWidth(w int)                    { f.form.WithWidth(min(max(w, 40), 90)) }
+
+func (f *syncForm) setWidth(w int) {
+	f.form.WithWidth(min(max(w, 40), 90))
+	f.realignAll()
+}
 
 // Update hands msg to the form; submit reports enter on the last field
 // with every value so far passing its check.
@@ -103,7 +165,7 @@ func (f *syncForm) Update(msg tea.Msg) (cmd tea.Cmd, submit bool) {
 				return nil, false
 			}
 			f.focus--
-			return f.form.PrevField(), false
+			return f.moved(f.focus+1, f.form.PrevField()), false
 		case "tab", "down", "enter":
 			if f.check(f.focus)(*f.vals[f.focus]) != nil {
 				break // the field checks it again and says why
@@ -112,7 +174,7 @@ func (f *syncForm) Update(msg tea.Msg) (cmd tea.Cmd, submit bool) {
 				return nil, k.String() == "enter"
 			}
 			f.focus++
-			return f.form.NextField(), false
+			return f.moved(f.focus-1, f.form.NextField()), false
 		}
 	}
 	m, cmd := f.form.Update(msg)

@@ -823,6 +823,10 @@ func (m Model) Summary() string {
 		}
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
+		if u.NotWritten > 0 {
+			// Without it the counts do not add up to those fetched.
+			fmt.Fprintf(&b, "  not written: %s (read, but the run stopped before writing them: run it again)\n", fmtInt(u.NotWritten))
+		}
 		b.WriteString(s.sessionRunsLine())
 		if len(nonZero(u.DuplicateReasons)) > 0 {
 			fmt.Fprintf(&b, "  duplicates: %s\n", countList(u.DuplicateReasons))

@@ -473,10 +473,16 @@ func (s *progressScreen) summaryView() string {
 	switch {
 	case r.Phases.Settings && (s.settings != nil || !s.stoppedEarly()):
 		b.WriteString(st.Label.Render("Settings ") + orNone(r.Settings.After))
-		if r.Settings.StrandedUsers > 0 {
-			b.WriteString(st.Warning.Render(fmt.Sprintf("  %s stranded", fmtInt(r.Settings.StrandedUsers))))
+		// Split as on Settings and Confirm: users whose OAuth cannot
+		// move are not stranded by the providers chosen; they are sent
+		// a password reset.
+		if n := r.Settings.StrandedUsers - r.Settings.NoUsableOAuthUsers; n > 0 {
+			b.WriteString(st.Warning.Render("  " + plural(n, "stranded user", "stranded users")))
 		}
 		b.WriteString("\n")
+		if n := r.Settings.NoUsableOAuthUsers; n > 0 {
+			b.WriteString(renderLines(st.Warning, wrapHang("         "+fmtInt(n)+" OAuth not carried over: sent a password reset", s.width, 9)) + "\n")
+		}
 	case r.Phases.Settings:
 		b.WriteString(st.Label.Render("Settings ") + st.Dim.Render("not changed (stopped before the settings phase)") + "\n")
 	}

@@ -495,6 +495,12 @@ func (s *settingsScreen) layout() (string, int) {
 	if set.PasswordlessUsers > 0 {
 		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)))
 	}
+	// A Dashboard CSV does not say how its passwordless users signed in:
+	// the CLI's warning, which follows the magic-link choice, here where
+	// magic-link is chosen.
+	if w := importer.SignInUnknownWarning(set); w != "" {
+		warn(renderLines(st.Warning, wrapHang("⚠ "+termtext.Clean(w), s.width, 2)))
+	}
 	for _, w := range s.identityWarnings() {
 		warn(renderLines(st.Warning, wrapHang("⚠ "+w, s.width, 2)))
 	}

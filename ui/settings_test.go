@@ -499,7 +499,8 @@ func TestSettingsSignInNotInFile(t *testing.T) {
 	}
 	d.mustSee("not in this file")
 	for _, line := range strings.Split(d.view(), "\n") {
-		if strings.Contains(line, "not in this file") && !strings.Contains(strings.Fields(line[strings.Index(line, "not in this file"):])[4], fmt.Sprint(s.an.SignInUnknown)) {
+		// The table's row (the warning below it says so in a sentence).
+		if strings.Contains(line, "not in this file") && !strings.HasPrefix(strings.TrimSpace(line), "⚠") && !strings.Contains(strings.Fields(line[strings.Index(line, "not in this file"):])[4], fmt.Sprint(s.an.SignInUnknown)) {
 			t.Errorf("the row does not show %d: %q", s.an.SignInUnknown, line)
 		}
 	}
@@ -547,5 +548,32 @@ func TestSettingsShortTerminalKeepsProvidersOnScreen(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Users whose sign-in methods a Dashboard CSV does not hold get the
+// CLI's hint where magic-link is chosen; once it is on, the hint says
+// they can sign in with it.
+func TestSettingsHintsMagicLinkForSignInNotInFile(t *testing.T) {
+	evs, rep := previewEvents()
+	last := evs[3].(importer.PageRead)
+	an := last.Analysis
+	an.SignInUnknown, an.Neither = an.Neither, 0
+	last.Analysis = an
+	evs[3] = last
+	rep.Settings.SignInUnknownUsers, rep.Settings.PasswordlessUsers = an.SignInUnknown, 0
+	d, _ := toSettings(t, 120, 40, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+		}
+	})
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	s := settingsOf(d)
+	want := importer.SignInUnknownWarning(s.settings())
+	if want == "" || !strings.Contains(want, "enable magic-link") {
+		t.Fatalf("the core gives no hint for %d users: %q", s.settings().SignInUnknownUsers, want)
+	}
+	if !strings.Contains(flatten(d.view()), "⚠ "+want) {
+		t.Fatalf("no hint %q:\n%s", want, d.view())
 	}
 }

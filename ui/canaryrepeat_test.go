@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
+)
+
+// A Clerk id listed twice: the first record is created, the second is a
+// duplicate. The canary's list keeps the one created and leaves out only
+// the record that is not, so it lists as many users as Confirm's "to
+// create".
+func TestCanaryListsFirstOfRepeatedID(t *testing.T) {
+	dir := t.TempDir()
+	path := cutoverCSV(t, dir)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	ada := lines[2] // after the comment and the header
+	if !strings.HasPrefix(ada, "user_ada,") {
+		t.Fatalf("unexpected test data %q", ada)
+	}
+	repeated := filepath.Join(dir, "repeated.csv")
+	if err := os.WriteFile(repeated, []byte(string(data)+ada+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, Config{Env: realEnv(t, dir), OpenFile: clerk.OpenFile}, 100, 30)
+	d.press("2", repeated, "enter")
+	d.waitFor("the preview", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	d.press("enter", "enter")
+	d.waitFor("the confirmation", func(m Model) bool {
+		c, ok := m.screens[stateConfirm].(*confirmScreen)
+		return ok && m.state == stateConfirm && c.report != nil
+	})
+	if !slices.ContainsFunc(d.m.pc.sess.entries, func(e importer.Entry) bool {
+		return e.SourceID == "user_ada" && e.Reason == importer.ReasonRepeatedInSource
+	}) {
+		t.Fatalf("the preview did not find the repeated record: %+v", d.m.pc.sess.entries)
+	}
+	d.press("c")
+	s := canaryOf(d)
+	d.waitFor("the candidates", func(Model) bool { return !s.loading })
+	var ids []string
+	for _, u := range s.users {
+		ids = append(ids, u.clerkID)
+	}
+	if !slices.Equal(ids, []string{"user_ada", "user_bob", "user_carol"}) {
+		t.Fatalf("the canary lists %q, want each user to be created once", ids)
+	}
+}
