@@ -798,7 +798,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	rep.Warnings = append(rep.Warnings, w[tailAt:tailAt+c.tail]...)
 	if opts.Phases.Users { // as runner.settings
 		// Who is no longer in the source depends on no choice.
-		rep.ImportedNotInSource = b.ImportedNotInSource
+		rep.ImportedNotInSource, rep.goneUnchecked = b.ImportedNotInSource, b.goneUnchecked
 		rep.Warnings = append(rep.Warnings, dataWarnings(&rep)...)
 	}
 	if opts.Phases.Settings {

@@ -34,8 +34,15 @@ func (r *runner) startGoneCheck() error {
 // email, banned), so that checkGone does not take its user for gone. Only
 // when checkGone will run: those records are few, and otherwise nothing
 // asks.
+//
+// A record whose id cannot be read (a malformed record that hides it)
+// may be any user: checkGone then reports nobody rather than that one.
 func (r *runner) readID(id string) {
-	if r.goneCheck && id != "" {
+	switch {
+	case !r.goneCheck:
+	case id == "":
+		r.goneNoID++
+	default:
 		r.seen.addSeen("id-read", id)
 	}
 }
@@ -51,18 +58,33 @@ func (r *runner) readID(id string) {
 // Users merged into are left out: they existed in AscendKit before the
 // import, so their account is their own whatever became of their Clerk
 // account, and removing it is not the migration's call.
+//
+// The check only informs: a listing that fails is a warning, and the run
+// goes on to its settings. A stop during it leaves the count of those
+// found so far, said to be partial.
 func (r *runner) checkGone() error {
 	if !r.goneCheck {
+		return nil
+	}
+	if r.goneNoID > 0 {
+		r.report.goneUnchecked = fmt.Sprintf("%s read without a readable Clerk id: it may be any user, so the users earlier imports created were not checked against this source (fix or remove the malformed records listed in --entries to check them).",
+			countOf(r.goneNoID, "record was", "records were"))
 		return nil
 	}
 	f := ascendkit.SourceUserFilter{Source: SourceClerk, StartedBefore: r.now, Limit: goneListPage}
 	for {
 		if err := r.ctx.Err(); err != nil {
+			r.goneStopped()
 			return err
 		}
 		page, err := r.env.ListSourceUsers(r.ctx, f)
 		if err != nil {
-			return fmt.Errorf("reading the users earlier imports created: %w", err)
+			if cerr := r.ctx.Err(); cerr != nil {
+				r.goneStopped()
+				return cerr
+			}
+			r.report.goneUnchecked = fmt.Sprintf("Could not check which users earlier imports created are no longer in the source (reading them: %v); the count of them is of those found before the error.", err)
+			return nil
 		}
 		for _, su := range page {
 			if !su.Created {
@@ -88,6 +110,14 @@ func (r *runner) checkGone() error {
 		}
 		f.After = page[len(page)-1].SourceID
 	}
+}
+
+// goneStopped says, when a stop ends checkGone part-way, that its count
+// is partial: straight into the warnings, as a stopped run gives no
+// others (alreadyImportedWarnings is not reached).
+func (r *runner) goneStopped() {
+	r.report.Warnings = append(r.report.Warnings,
+		"The check for users no longer in the source stopped part-way: importedNotInSource counts those found before the stop.")
 }
 
 // notInSourceEntry is checkGone's warning about su. It has no position:

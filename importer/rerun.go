@@ -256,6 +256,9 @@ func alreadyImportedWarnings(rep *Report) []string {
 	if w := notInSourceWarning(rep.ImportedNotInSource); w != "" {
 		out = append(out, w)
 	}
+	if rep.goneUnchecked != "" {
+		out = append(out, rep.goneUnchecked)
+	}
 	if n := rep.Passwords.AlreadyImported; n > 0 {
 		undo := "undo the run that created them (named in --entries)"
 		if runs := rep.Passwords.AlreadyImportedRuns; len(runs) == 1 {

@@ -83,7 +83,9 @@ type runner struct {
 	states map[string]ascendkit.UserState
 	// goneCheck: at the end of the whole source, the users earlier
 	// imports created are checked against the ids read (see checkGone).
+	// goneNoID counts the records read whose id could not be read.
 	goneCheck bool
+	goneNoID  int
 }
 
 // Run reads every user from src, classifies each (import, duplicate,

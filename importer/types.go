@@ -204,6 +204,10 @@ type Report struct {
 	// when the whole source was read: the users phase, no --only, and
 	// the source read to its end.
 	ImportedNotInSource int `json:"importedNotInSource"`
+	// goneUnchecked says why ImportedNotInSource is not the whole count
+	// (the check was skipped, stopped or failed), "" when it is; a
+	// warning says it (alreadyImportedWarnings).
+	goneUnchecked string
 	// Enrollments counts enrollments into already active journeys as
 	// users were imported; a preview counts those the run would make for
 	// the users it creates (a merge enrolls only where it adds a journey's

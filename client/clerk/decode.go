@@ -41,7 +41,7 @@ func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, boo
 		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: rawID(trimmed)}, false
 	}
 	if len(trimmed) > maxRecordBytes {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: %s", pos, prefixIDHint(trimmed), tooLarge(int64(len(trimmed))))}, false
+		return Record{Pos: pos, ID: prefixID(trimmed), Err: fmt.Errorf("record %d%s: %s", pos, prefixIDHint(trimmed), tooLarge(int64(len(trimmed))))}, false
 	}
 	// encoding/json silently accepts `null` for a struct (leaving it zero),
 	// which would smuggle an empty user through; only objects are users.
@@ -735,28 +735,47 @@ func idHint(raw []byte) string {
 // prefixIDHint finds a top-level "id" in the start of an object that may
 // be cut short (an oversized record), walking tokens only.
 func prefixIDHint(prefix []byte) string {
+	if id := prefixIDRaw(prefix); id != nil {
+		return formatIDHint(id)
+	}
+	return ""
+}
+
+// prefixID is the id a record's first bytes give, "" when they give
+// none: a record too large to read still names its user, so that a
+// re-run does not take that user for one gone from the source.
+func prefixID(prefix []byte) string {
+	var id string
+	if raw := prefixIDRaw(prefix); raw == nil || json.Unmarshal(raw, &id) != nil {
+		return ""
+	}
+	return id
+}
+
+// prefixIDRaw finds the top-level "id" member in a record's first bytes.
+func prefixIDRaw(prefix []byte) json.RawMessage {
 	dec := json.NewDecoder(bytes.NewReader(prefix))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return ""
+		return nil
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return ""
+			return nil
 		}
 		if tok == "id" {
 			var id json.RawMessage
 			if dec.Decode(&id) != nil {
-				return ""
+				return nil
 			}
-			return formatIDHint(id)
+			return id
 		}
 		var skip json.RawMessage
 		if dec.Decode(&skip) != nil {
-			return ""
+			return nil
 		}
 	}
-	return ""
+	return nil
 }
 
 func formatIDHint(raw json.RawMessage) string {
