@@ -496,10 +496,14 @@ func (s *settingsScreen) layout() (string, int) {
 		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)))
 	}
 	// A Dashboard CSV does not say how its passwordless users signed in:
-	// the CLI's warning, which follows the magic-link choice, here where
-	// magic-link is chosen.
-	if w := importer.SignInUnknownWarning(set); w != "" {
-		warn(renderLines(st.Warning, wrapHang("⚠ "+termtext.Clean(w), s.width, 2)))
+	// the CLI's warning (importer.SignInUnknownWarning), in this screen's
+	// words and following its magic-link choice, here where it is made.
+	if n := set.SignInUnknownUsers; n > 0 {
+		next := "enable magic-link so they can sign in, or import from the API to link their accounts"
+		if slices.Contains(set.After, "magic-link") {
+			next = "magic-link lets them in; import from the API to link their accounts"
+		}
+		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(n, "user", "users")+" with no password whose sign-in methods are not in this file (no OAuth accounts for them): "+next, s.width, 2)))
 	}
 	for _, w := range s.identityWarnings() {
 		warn(renderLines(st.Warning, wrapHang("⚠ "+w, s.width, 2)))
