@@ -110,3 +110,24 @@ func TestBrowserEditMidValueWithFullHelp(t *testing.T) {
 		t.Errorf("typed in the editor with the full help open: %q, want %q", got, midEdited)
 	}
 }
+
+// The full help shortens the body: the screen is laid out for it when
+// the help opens and closes, in Update; View only draws.
+func TestFullHelpLaysOutInUpdate(t *testing.T) {
+	d, _ := toJourneys(t, 80, 24)
+	s := journeysOf(d)
+	full := s.height
+	d.send(tea.KeyPressMsg{Code: tea.KeyF1})
+	short := s.height
+	if short >= full {
+		t.Fatalf("opening the full help left the body %d lines high, want fewer than %d", short, full)
+	}
+	first := d.view()
+	if s.height != short || d.view() != first {
+		t.Errorf("View changed the screen: height %d, want %d", s.height, short)
+	}
+	d.send(tea.KeyPressMsg{Code: tea.KeyF1})
+	if s.height != full {
+		t.Errorf("closing the full help left the body %d lines high, want %d", s.height, full)
+	}
+}
