@@ -241,8 +241,17 @@ func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 	}
 	// The preview lists a page's skips before its duplicates: rows in
 	// source order read the same whatever they came from (the preview, a
-	// recount).
-	slices.SortStableFunc(s.entries, func(a, b importer.Entry) int { return a.Pos - b.Pos })
+	// recount). Users the source no longer has (Pos 0) come last, as
+	// importer.ReviewEntries gives them.
+	slices.SortStableFunc(s.entries, func(a, b importer.Entry) int {
+		if (a.Pos == 0) != (b.Pos == 0) {
+			if a.Pos == 0 {
+				return 1
+			}
+			return -1
+		}
+		return a.Pos - b.Pos
+	})
 	s.texts = make([]reviewText, len(s.entries))
 	for i, e := range s.entries {
 		s.texts[i] = newReviewText(e)

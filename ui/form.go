@@ -24,6 +24,9 @@ type syncForm struct {
 	vals   []*string
 	checks []func(string) error
 	focus  int
+	// width is the form's width last set (0 before the first): the
+	// fields are realigned only when it changes.
+	width int
 }
 
 // newSyncForm builds the form: one inline input per label, bound to vals,
@@ -150,9 +153,29 @@ func (f *syncForm) View() string {
 
 func (f *syncForm) restyle(st Styles, labelWidth int) { f.form.WithTheme(formTheme(st, labelWidth)) }
 
+// setWidth lays the form out for width w. Screens call it on every
+// SetSize, height-only ones included (the full help opening), and
+// realigning moves the focused field's cursor to the end: so the fields
+// are realigned only when the form's width changes, and then all but the
+// focused one, whose cursor stays where the user put it.
 func (f *syncForm) setWidth(w int) {
-	f.form.WithWidth(min(max(w, 40), 90))
-	f.realignAll()
+	w = min(max(w, 40), 90)
+	if w == f.width {
+		return
+	}
+	first := f.width == 0
+	f.width = w
+	f.form.WithWidth(w)
+	if first {
+		f.realignAll() // values set before the width was known
+		return
+	}
+	for i := range f.inputs {
+		if i != f.focus {
+			f.realign(i)
+		}
+	}
+	f.form.Update(realignMsg{})
 }
 
 // Update hands msg to the form; submit reports enter on the last field

@@ -250,10 +250,23 @@ type programContext struct {
 	// outbox holds the results screens posted during an Update; only
 	// the root model applies them (applyResults).
 	outbox []result
+	// fitted is the active screen as Model.fit last laid it out, and
+	// fitW, fitH the size it gave it: the full help or the stop note
+	// take lines from the body.
+	fitted     screen
+	fitW, fitH int
 }
 
-// bodyHeight is the height left for a screen between header and help.
-func (pc *programContext) bodyHeight() int { return max(pc.height-5, 6) }
+// bodyHeight is the height left for a screen between header and help:
+// what the last layout found (fit), no more than five lines short of
+// the terminal.
+func (pc *programContext) bodyHeight() int {
+	h := max(pc.height-5, 6)
+	if pc.fitH > 0 {
+		h = min(h, pc.fitH)
+	}
+	return h
+}
 
 // runner runs the core on the session's environment. With a passwords
 // file chosen, each run opens it afresh (a source reads once) and joins
@@ -430,12 +443,39 @@ func (m Model) importing() (stopper, bool) {
 	return p, ok && p.running()
 }
 
-// Update routes messages: global keys first, then the active screen.
+// Update routes messages (update), then lays the active screen out for
+// the room it has: View only draws.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	if nm, ok := next.(Model); ok && !nm.quitting {
+		nm.fit()
+		return nm, cmd
+	}
+	return next, cmd
+}
+
+// fit sizes the active screen for the body's height, which the full help
+// and the stop note shorten (lines taken from the body would cut off at
+// the bottom what the screen keeps on screen: a question, an input). It
+// calls SetSize only when the screen or its size changed.
+func (m Model) fit() {
+	_, _, bodyH := m.layout()
+	h := min(bodyH, max(m.pc.height-5, 6))
+	a := m.active()
+	if a == m.pc.fitted && m.pc.width == m.pc.fitW && h == m.pc.fitH {
+		return
+	}
+	m.pc.fitted, m.pc.fitW, m.pc.fitH = a, m.pc.width, h
+	a.SetSize(m.pc.width, h)
+}
+
+// update routes messages: global keys first, then the active screen.
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.pc.width, m.pc.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
+		m.pc.fitted, m.pc.fitH = nil, 0 // laid out again for the new size
 		for _, s := range m.screens {
 			s.SetSize(msg.Width, m.pc.bodyHeight())
 		}
@@ -599,38 +639,39 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// View draws header, the active screen and the help line.
+// layout is the header, the help line (with the stop note) and the
+// height left for the body between them.
+func (m Model) layout() (header, helpView string, bodyH int) {
+	st := m.pc.styles
+	w := m.pc.width
+	header = m.header()
+	keys := m.active().Keys()
+	keys.short = append(keys.short, m.globalBindings()...)
+	keys.full = append(keys.full, m.globalBindings())
+	h := m.help // a copy: layout changes nothing
+	h.ShowAll = m.fullHelp
+	// help.Model can overflow its width by one item: clamp it.
+	helpView = clampLines(h.View(keys), 20, w)
+	bodyH = max(m.pc.height-lipgloss.Height(header)-lipgloss.Height(helpView)-1, 3)
+	if m.stopNote != "" {
+		note := noticeText(st.Warning, m.stopNote, w)
+		helpView = note + "\n" + helpView
+		bodyH = max(bodyH-lipgloss.Height(note), 3)
+	}
+	return header, helpView, bodyH
+}
+
+// View draws header, the active screen and the help line. The screen was
+// laid out for the body's height by fit.
 func (m Model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	if m.quitting {
 		return v
 	}
-	st := m.pc.styles
 	w := m.pc.width
-
-	header := m.header()
-	keys := m.active().Keys()
-	keys.short = append(keys.short, m.globalBindings()...)
-	keys.full = append(keys.full, m.globalBindings())
-	m.help.ShowAll = m.fullHelp
-	// help.Model can overflow its width by one item: clamp it.
-	helpView := clampLines(m.help.View(keys), 20, w)
-	bodyH := max(m.pc.height-lipgloss.Height(header)-lipgloss.Height(helpView)-1, 3)
-	if m.stopNote != "" {
-		note := noticeText(st.Warning, m.stopNote, w)
-		helpView = note + "\n" + helpView
-		bodyH = max(bodyH-lipgloss.Height(note), 3)
-	}
-	active := m.active()
-	if bodyH < m.pc.bodyHeight() {
-		// The full help (or the stop note) takes lines from the body:
-		// lay the screen out for what is left, so what it keeps on
-		// screen (a question, an input) is not cut off at the bottom.
-		active.SetSize(w, bodyH)
-		defer active.SetSize(w, m.pc.bodyHeight())
-	}
-	body := clampLines(active.View(), bodyH, w)
+	header, helpView, bodyH := m.layout()
+	body := clampLines(m.active().View(), bodyH, w)
 	body = lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).Render(body)
 	v.SetContent(lipgloss.JoinVertical(lipgloss.Left, header, body, "", helpView))
 	return v
