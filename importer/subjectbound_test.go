@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,22 +70,9 @@ func TestVariableValuesBounded(t *testing.T) {
 // render, so set-vars refuses values that would push it over the limit
 // and leaves the journey as it was.
 func TestSetVariablesMeasuresRenderedSubject(t *testing.T) {
-	env := openEnv(t)
-	ctx := context.Background()
-	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login", ResetURL: "https://acme.dev/reset"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := env.GetTemplate(ctx, SlugAnnouncement)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm.Subject = "{{appName}} {{appName}} {{appName}}: news"
-	if _, err := env.UpdateTemplate(ctx, tm); err != nil {
-		t.Fatal(err)
-	}
+	env, res := journeysQuotingAppNameThrice(t)
 	name := strings.Repeat("N", maxAppNameBytes) // allowed alone, too long three times
-	_, err = SetJourneyVariables(ctx, env, res.Journeys[0].ID, VariableUpdate{Vars: map[string]string{"appName": name}})
+	_, err := SetJourneyVariables(ctx, env, res.Journeys[0].ID, VariableUpdate{Vars: map[string]string{"appName": name}})
 	if err == nil || !strings.Contains(err.Error(), SlugAnnouncement) || !strings.Contains(err.Error(), "998") {
 		t.Fatalf("over-long rendered subject: %v", err)
 	}
@@ -109,20 +95,8 @@ func TestSetVariablesMeasuresRenderedSubject(t *testing.T) {
 // too: an app name allowed alone is refused where an edited subject
 // quotes it three times, and the journey keeps its old name.
 func TestCreateJourneysMeasuresRenderedSubject(t *testing.T) {
-	env := openEnv(t)
-	ctx := context.Background()
-	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login", ResetURL: "https://acme.dev/reset"}); err != nil {
-		t.Fatal(err)
-	}
-	tm, err := env.GetTemplate(ctx, SlugAnnouncement)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm.Subject = "{{appName}} {{appName}} {{appName}}: news"
-	if _, err := env.UpdateTemplate(ctx, tm); err != nil {
-		t.Fatal(err)
-	}
-	_, err = CreateMigrationJourneys(ctx, env, JourneySetup{AppName: strings.Repeat("N", maxAppNameBytes)})
+	env, _ := journeysQuotingAppNameThrice(t)
+	_, err := CreateMigrationJourneys(ctx, env, JourneySetup{AppName: strings.Repeat("N", maxAppNameBytes)})
 	if err == nil || !strings.Contains(err.Error(), SlugAnnouncement) || !strings.Contains(err.Error(), "998") {
 		t.Fatalf("over-long rendered subject: %v", err)
 	}
@@ -150,4 +124,25 @@ func cut(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// journeysQuotingAppNameThrice creates the migration journeys for "Acme"
+// and edits the announcement's subject to quote {{appName}} three times,
+// more than any built-in subject does.
+func journeysQuotingAppNameThrice(t *testing.T) (ascendkit.Environment, JourneysResult) {
+	t.Helper()
+	env := openEnv(t)
+	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login", ResetURL: "https://acme.dev/reset"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := env.GetTemplate(ctx, SlugAnnouncement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.Subject = "{{appName}} {{appName}} {{appName}}: news"
+	if _, err := env.UpdateTemplate(ctx, tm); err != nil {
+		t.Fatal(err)
+	}
+	return env, res
 }

@@ -480,19 +480,7 @@ func TestSettingsAndReviewOnRealExport(t *testing.T) {
 // A file without OAuth data: users without a password are "not in this
 // file", not "neither", and the rows still add up to the users read.
 func TestSettingsSignInNotInFile(t *testing.T) {
-	evs, rep := previewEvents()
-	last := evs[3].(importer.PageRead)
-	an := last.Analysis
-	an.SignInUnknown, an.Neither = an.Neither, 0
-	last.Analysis = an
-	evs[3] = last
-	rep.Settings.SignInUnknownUsers = an.SignInUnknown
-	d, _ := toSettings(t, 80, 24, func(pc *programContext) {
-		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
-			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
-		}
-	})
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d, _ := settingsSignInNotInFile(t, 80, 24)
 	s := settingsOf(d)
 	if s.an.SignInUnknown == 0 {
 		t.Fatal("the test's analysis has no user of unknown sign-in")
@@ -555,19 +543,7 @@ func TestSettingsShortTerminalKeepsProvidersOnScreen(t *testing.T) {
 // CLI's hint where magic-link is chosen; once it is on, the hint says
 // they can sign in with it.
 func TestSettingsHintsMagicLinkForSignInNotInFile(t *testing.T) {
-	evs, rep := previewEvents()
-	last := evs[3].(importer.PageRead)
-	an := last.Analysis
-	an.SignInUnknown, an.Neither = an.Neither, 0
-	last.Analysis = an
-	evs[3] = last
-	rep.Settings.SignInUnknownUsers, rep.Settings.PasswordlessUsers = an.SignInUnknown, 0
-	d, _ := toSettings(t, 120, 40, func(pc *programContext) {
-		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
-			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
-		}
-	})
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d, an := settingsSignInNotInFile(t, 120, 40)
 	s := settingsOf(d)
 	if importer.SignInUnknownWarning(s.settings()) == "" {
 		t.Fatalf("the core gives no warning for %d users", s.settings().SignInUnknownUsers)
@@ -576,4 +552,25 @@ func TestSettingsHintsMagicLinkForSignInNotInFile(t *testing.T) {
 	if v := flatten(d.view()); !strings.Contains(v, want) || strings.Contains(v, "--providers") {
 		t.Fatalf("no hint %q, or a CLI flag in it:\n%s", want, d.view())
 	}
+}
+
+// settingsSignInNotInFile opens Settings (w×h) on the preview of a file
+// without OAuth data: its users with neither a password nor OAuth are of
+// unknown sign-in instead, and none is passwordless.
+func settingsSignInNotInFile(t *testing.T, w, h int) (*driver, importer.Analysis) {
+	t.Helper()
+	evs, rep := previewEvents()
+	last := evs[3].(importer.PageRead)
+	an := last.Analysis
+	an.SignInUnknown, an.Neither = an.Neither, 0
+	last.Analysis = an
+	evs[3] = last
+	rep.Settings.SignInUnknownUsers, rep.Settings.PasswordlessUsers = an.SignInUnknown, 0
+	d, _ := toSettings(t, w, h, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+		}
+	})
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	return d, an
 }
