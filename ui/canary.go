@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 
@@ -177,15 +176,12 @@ func (s *canaryScreen) Init() tea.Cmd {
 
 // loadUsers reads the start of the source for the search. Records the
 // preview skipped or found duplicated are left out: the canary would not
-// import them. They are told by their Clerk id and which listing of that
-// id they are (see excludedListings), not by their position: the API
-// lists users created in the same millisecond in any order from one walk
-// to the next, and a user deleted since moves everyone after it up.
+// import them (see excludedRecords).
 func (s *canaryScreen) loadUsers() tea.Cmd {
 	open := s.pc.opener()
 	ctx, cancel := context.WithCancel(s.pc.base)
 	s.stopLoad = cancel
-	excluded, excludedID := excludedListings(s.pc.sess.entries)
+	excludedPos, excludedID := excludedRecords(s.pc.sess.entries, s.pc.sess.source.Kind == "file")
 	return func() tea.Msg {
 		defer cancel()
 		src, err := open(nil)
@@ -194,11 +190,6 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 		}
 		defer src.Close()
 		var users []canaryUser
-		// listings counts the records read of each id with an exclusion.
-		listings := map[string]int{}
-		for l := range excluded {
-			listings[l.id] = 0
-		}
 		for len(users) < canaryCandidates {
 			recs, err := src.Next(ctx)
 			if errors.Is(err, io.EOF) || (err == nil && len(recs) == 0) {
@@ -208,14 +199,8 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 				return canaryUsersMsg{users: users, err: err}
 			}
 			for _, r := range recs {
-				if r.User == nil || excludedID[r.User.ID] {
+				if r.User == nil || excludedPos[r.Pos] || excludedID[r.User.ID] {
 					continue
-				}
-				if n, ok := listings[r.User.ID]; ok {
-					listings[r.User.ID] = n + 1
-					if excluded[listing{r.User.ID, n + 1}] {
-						continue
-					}
 				}
 				if u, ok := candidate(r.User); ok {
 					users = append(users, u)
@@ -226,65 +211,27 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 	}
 }
 
-// listing is the nth record (from 1) of the source with Clerk id id.
-type listing struct {
-	id string
-	n  int
-}
-
-// repeatedListingDetail is what the importer's detail of a record says
-// when the record repeats an id (importer's noMerge); no field of an
-// entry says so. TestCanaryListsFirstOfRepeatedID, through the importer,
-// fails if the wording changes.
-const repeatedListingDetail = "this Clerk user is listed again in the source"
-
-// excludedListings is which records of the source the preview skipped or
-// found duplicated (a passwords file's records aside), by listing, and
-// the ids excluded whatever the listing (entries without a position).
-//
-// An entry tells its id and its position, not which listing of the id it
-// is, but of an id's records the importer creates at most one, the first
-// not skipped, and gives every other an entry: so in source order an
-// id's entries are its listings, one after the other, but for the one
-// created. That one, when there is one, precedes the first entry that
-// repeats an id created (the detail says so) and follows none that the
-// importer decided on as a first listing. A record skipped after the one
-// created (banned, or without an address, listed again) is taken for the
-// one before it: no entry tells them apart.
-func excludedListings(entries []importer.Entry) (map[listing]bool, map[string]bool) {
-	byID := map[string][]importer.Entry{}
-	var ids []string
-	excludedID := map[string]bool{}
+// excludedRecords is which records of the source the preview skipped or
+// found duplicated (a passwords file's records aside): by position in a
+// file (byPosition), whose order is fixed and which may list an id twice,
+// the first record created and the other not; by Clerk id from the API,
+// which lists each user once but not always at the same place (users
+// created in the same millisecond come in any order from one walk to the
+// next, and a user deleted since moves everyone after it up). An entry
+// without a position is excluded by id either way.
+func excludedRecords(entries []importer.Entry, byPosition bool) (map[int]bool, map[string]bool) {
+	byPos, byID := map[int]bool{}, map[string]bool{}
 	for _, e := range entries {
 		if e.File != "" || (e.Kind != kindSkipped && e.Kind != kindDuplicate) {
 			continue // a passwords file's record, or a user who is created
 		}
-		if e.Pos <= 0 {
-			excludedID[e.SourceID] = true
-			continue
-		}
-		if _, ok := byID[e.SourceID]; !ok {
-			ids = append(ids, e.SourceID)
-		}
-		byID[e.SourceID] = append(byID[e.SourceID], e)
-	}
-	excluded := map[listing]bool{}
-	for _, id := range ids {
-		es := byID[id]
-		slices.SortStableFunc(es, func(a, b importer.Entry) int { return a.Pos - b.Pos })
-		n, decided := 0, false // decided: a first listing not created has its entry
-		for _, e := range es {
-			if e.Kind == kindDuplicate {
-				if !decided && strings.Contains(e.Detail, repeatedListingDetail) {
-					n++ // the listing created, which has no entry
-				}
-				decided = true
-			}
-			n++
-			excluded[listing{id, n}] = true
+		if byPosition && e.Pos > 0 {
+			byPos[e.Pos] = true
+		} else {
+			byID[e.SourceID] = true
 		}
 	}
-	return excluded, excludedID
+	return byPos, byID
 }
 
 // candidate is a source user as the search lists it (ok false without an

@@ -37,38 +37,32 @@ func TestCanaryExcludesByIDWhenPositionsShift(t *testing.T) {
 	}
 }
 
-// Which listings of an id the preview's entries exclude: an id's records
-// all have entries but the one created, which precedes the first that
-// repeats it.
-func TestExcludedListings(t *testing.T) {
+// Which records the preview's entries exclude: by position from a file,
+// by Clerk id from the API; an entry without a position by id either way.
+func TestExcludedRecords(t *testing.T) {
 	repeated := func(pos int, id string) importer.Entry {
-		return importer.Entry{Pos: pos, SourceID: id, Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource,
-			Detail: "not merged: " + repeatedListingDetail + "; only its first listing counts, this one's data is dropped"}
+		return importer.Entry{Pos: pos, SourceID: id, Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource}
 	}
 	entries := []importer.Entry{
-		// a: created first, then listed twice again.
+		// a: created first (position 1), then listed twice again.
 		repeated(7, "a"), repeated(3, "a"),
 		// b: a duplicate of the environment's user, then listed again.
 		{Pos: 2, SourceID: "b", Kind: kindDuplicate, Reason: importer.ReasonEmailExists},
 		repeated(5, "b"),
-		// c: skipped without an address, then created, then listed again.
-		{Pos: 4, SourceID: "c", Kind: kindSkipped, Reason: importer.ReasonInvalidEmail},
-		repeated(9, "c"),
-		// d: another id's address (no repeat of d): its first listing.
-		{Pos: 6, SourceID: "d", Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource, Detail: "not merged: d@example.com is not verified in Clerk"},
+		// c: created, then listed again banned.
+		{Pos: 9, SourceID: "c", Kind: kindSkipped, Reason: importer.ReasonBanned},
 		// Neither a record not imported nor one of the source.
 		{Pos: 8, SourceID: "e", Kind: kindWarning, Reason: importer.ReasonNoUsableOAuth},
 		{Pos: 1, SourceID: "f", File: importer.EntryFilePasswords, Kind: importer.KindPasswordsUnmatched},
-		// No position: every listing of g.
+		// No position: every record of g.
 		{SourceID: "g", Kind: kindDuplicate, Reason: importer.ReasonAlreadyImported},
 	}
-	excluded, excludedID := excludedListings(entries)
-	want := map[listing]bool{{"a", 2}: true, {"a", 3}: true, {"b", 1}: true, {"b", 2}: true,
-		{"c", 1}: true, {"c", 3}: true, {"d", 1}: true}
-	if !maps.Equal(excluded, want) {
-		t.Errorf("excluded listings %v, want %v", excluded, want)
+	pos, ids := excludedRecords(entries, true)
+	if want := map[int]bool{7: true, 3: true, 2: true, 5: true, 9: true}; !maps.Equal(pos, want) || !maps.Equal(ids, map[string]bool{"g": true}) {
+		t.Errorf("from a file: positions %v, ids %v; want %v and g", pos, ids, want)
 	}
-	if !maps.Equal(excludedID, map[string]bool{"g": true}) {
-		t.Errorf("ids excluded whatever the listing %v, want g", excludedID)
+	pos, ids = excludedRecords(entries, false)
+	if want := map[string]bool{"a": true, "b": true, "c": true, "g": true}; len(pos) != 0 || !maps.Equal(ids, want) {
+		t.Errorf("from the API: positions %v, ids %v; want none and %v", pos, ids, want)
 	}
 }
