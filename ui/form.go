@@ -157,13 +157,14 @@ func (f *syncForm) restyle(st Styles, labelWidth int) { f.form.WithTheme(formThe
 // SetSize, height-only ones included (the full help opening), and
 // realigning moves the focused field's cursor to the end: so the fields
 // are realigned only when the form's width changes, and then all but the
-// focused one, whose cursor stays where the user put it.
+// focused one, whose cursor stays where the user put it unless the form
+// narrows (see below).
 func (f *syncForm) setWidth(w int) {
 	w = min(max(w, 40), 90)
 	if w == f.width {
 		return
 	}
-	first := f.width == 0
+	first, narrower := f.width == 0, w < f.width
 	f.width = w
 	f.form.WithWidth(w)
 	if first {
@@ -171,7 +172,12 @@ func (f *syncForm) setWidth(w int) {
 		return
 	}
 	for i := range f.inputs {
-		if i != f.focus {
+		// The field being edited keeps its cursor when the form widens
+		// (its line only shows less than it could). Narrower, its text
+		// input keeps the wider scroll until the cursor leaves it, and
+		// the line would wrap; huh gives no way to read the cursor, so
+		// it goes to the end, where the scroll fits the new width.
+		if i != f.focus || narrower {
 			f.realign(i)
 		}
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -60,7 +61,7 @@ func TestMidEditAcrossResizeKeepsCursor(t *testing.T) {
 	for range 5 {
 		d.send(tea.KeyPressMsg{Code: tea.KeyLeft})
 	}
-	d.send(tea.WindowSizeMsg{Width: 70, Height: 24})
+	d.send(tea.WindowSizeMsg{Width: 90, Height: 24})
 	d.view()
 	d.press("Z")
 	if got := s.vals[fieldSender]; got != midEdited {
@@ -129,5 +130,32 @@ func TestFullHelpLaysOutInUpdate(t *testing.T) {
 	d.send(tea.KeyPressMsg{Code: tea.KeyF1})
 	if s.height != full {
 		t.Errorf("closing the full help left the body %d lines high, want %d", s.height, full)
+	}
+}
+
+// Narrowing the terminal while a long value is being edited keeps the
+// field on one line: its scroll fits the new width (the cursor goes to
+// the end, as huh gives no way to keep it where it was and fit).
+func TestNarrowingKeepsTheEditedFieldOnOneLine(t *testing.T) {
+	d, _ := toJourneys(t, 100, 30)
+	s := journeysOf(d)
+	long := strings.Repeat("a", 90) + "@example.com"
+	d.press(long)
+	for range 10 {
+		d.send(tea.KeyPressMsg{Code: tea.KeyLeft})
+	}
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	var shown []string
+	for _, l := range strings.Split(d.view(), "\n") {
+		if strings.Contains(l, "aaa") || strings.Contains(l, "example") {
+			shown = append(shown, l)
+		}
+	}
+	if len(shown) != 1 {
+		t.Errorf("the field being edited shows on %d lines after narrowing, want 1:\n%s", len(shown), strings.Join(shown, "\n"))
+	}
+	d.press("Z")
+	if got := s.vals[fieldSender]; got != long+"Z" {
+		t.Errorf("typed after narrowing: %q, want the value then Z", got)
 	}
 }
