@@ -181,7 +181,7 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 	open := s.pc.opener()
 	ctx, cancel := context.WithCancel(s.pc.base)
 	s.stopLoad = cancel
-	excludedPos, excludedID := excludedRecords(s.pc.sess.entries, s.pc.sess.source.Kind == "file")
+	excludedPos, excludedID := excludedRecords(s.pc.sess.entries, s.pc.sess.source.Kind == "file", s.pc.sess.includeBanned)
 	return func() tea.Msg {
 		defer cancel()
 		src, err := open(nil)
@@ -218,12 +218,16 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 // which lists each user once but not always at the same place (users
 // created in the same millisecond come in any order from one walk to the
 // next, and a user deleted since moves everyone after it up). An entry
-// without a position is excluded by id either way.
-func excludedRecords(entries []importer.Entry, byPosition bool) (map[int]bool, map[string]bool) {
+// without a position is excluded by id either way. With includeBanned
+// (the review's b) a user skipped as banned is imported, so listed.
+func excludedRecords(entries []importer.Entry, byPosition, includeBanned bool) (map[int]bool, map[string]bool) {
 	byPos, byID := map[int]bool{}, map[string]bool{}
 	for _, e := range entries {
 		if e.File != "" || (e.Kind != kindSkipped && e.Kind != kindDuplicate) {
 			continue // a passwords file's record, or a user who is created
+		}
+		if includeBanned && e.Reason == importer.ReasonBanned {
+			continue
 		}
 		if byPosition && e.Pos > 0 {
 			byPos[e.Pos] = true

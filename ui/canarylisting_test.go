@@ -57,12 +57,17 @@ func TestExcludedRecords(t *testing.T) {
 		// No position: every record of g.
 		{SourceID: "g", Kind: kindDuplicate, Reason: importer.ReasonAlreadyImported},
 	}
-	pos, ids := excludedRecords(entries, true)
+	pos, ids := excludedRecords(entries, true, false)
 	if want := map[int]bool{7: true, 3: true, 2: true, 5: true, 9: true}; !maps.Equal(pos, want) || !maps.Equal(ids, map[string]bool{"g": true}) {
 		t.Errorf("from a file: positions %v, ids %v; want %v and g", pos, ids, want)
 	}
-	pos, ids = excludedRecords(entries, false)
+	pos, ids = excludedRecords(entries, false, false)
 	if want := map[string]bool{"a": true, "b": true, "c": true, "g": true}; len(pos) != 0 || !maps.Equal(ids, want) {
 		t.Errorf("from the API: positions %v, ids %v; want none and %v", pos, ids, want)
+	}
+	// With banned users included (the review's b), c's banned record is
+	// imported: listed.
+	if pos, _ = excludedRecords(entries, true, true); pos[9] {
+		t.Errorf("with banned users included, the banned record stays excluded: %v", pos)
 	}
 }
