@@ -176,9 +176,10 @@ func (s *canaryScreen) Init() tea.Cmd {
 
 // loadUsers reads the start of the source for the search. Records the
 // preview skipped or found duplicated are left out: the canary would not
-// import them (see excludedRecords).
+// import them (see excludedRecords). So are users an import made since
+// the preview (a canary of this session), whom the environment has.
 func (s *canaryScreen) loadUsers() tea.Cmd {
-	open := s.pc.opener()
+	open, env := s.pc.opener(), s.pc.env
 	ctx, cancel := context.WithCancel(s.pc.base)
 	s.stopLoad = cancel
 	excludedPos, excludedID := excludedRecords(s.pc.sess.entries, s.pc.sess.source.Kind == "file", s.pc.sess.includeBanned)
@@ -198,11 +199,22 @@ func (s *canaryScreen) loadUsers() tea.Cmd {
 			if err != nil {
 				return canaryUsersMsg{users: users, err: err}
 			}
+			var page []canaryUser
+			var ids []string
 			for _, r := range recs {
 				if r.User == nil || excludedPos[r.Pos] || excludedID[r.User.ID] {
 					continue
 				}
 				if u, ok := candidate(r.User); ok {
+					page, ids = append(page, u), append(ids, u.clerkID)
+				}
+			}
+			imported, err := env.LookupSourceIDs(ctx, importer.SourceClerk, ids)
+			if err != nil {
+				return canaryUsersMsg{users: users, err: err}
+			}
+			for _, u := range page {
+				if _, ok := imported[u.clerkID]; !ok {
 					users = append(users, u)
 				}
 			}

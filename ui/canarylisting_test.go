@@ -71,3 +71,24 @@ func TestExcludedRecords(t *testing.T) {
 		t.Errorf("with banned users included, the banned record stays excluded: %v", pos)
 	}
 }
+
+// A user an import made since the preview (a canary of this session) is
+// not offered again: the environment has them.
+func TestCanaryLeavesOutUsersImportedSince(t *testing.T) {
+	users := makeUsers(4)
+	env := newTestEnv(t)
+	cfg := testConfig(env, users)
+	d := newDriver(t, cfg, 100, 30)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 4}
+	seedUsers(t, env, users[2:3]) // the canary's user, imported after the preview
+	d.send(navMsg{to: stateCanary})
+	s := canaryOf(d)
+	d.waitFor("the candidates", func(Model) bool { return !s.loading })
+	var ids []string
+	for _, u := range s.users {
+		ids = append(ids, u.clerkID)
+	}
+	if want := []string{"user_0000", "user_0001", "user_0003"}; !slices.Equal(ids, want) {
+		t.Errorf("the canary lists %q, want %q (user_0002 imported already)", ids, want)
+	}
+}
