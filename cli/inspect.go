@@ -106,24 +106,9 @@ func (o *userListOptions) run(cmd *cobra.Command) error {
 func (o *userListOptions) list(ctx context.Context, env ascendkit.Environment, q int) error {
 	// The users are read a page at a time and printed as they come,
 	// so memory stays a page whatever the environment's size.
-	each := func(fn func(ascendkit.User) error) (shown int, more bool, err error) {
-		err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.User, error) {
-			return env.ListUsers(ctx, ascendkit.UserFilter{Tag: o.tag, After: after, Limit: n})
-		}, userPosition, q, func(us []ascendkit.User) error {
-			for _, u := range us {
-				if o.rows.more(shown + 1) {
-					more = true
-					return nil
-				}
-				shown++
-				if err := fn(u); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		return shown, more, err
-	}
+	each := listRows(&o.rows, q, func(after *ascendkit.ListPosition, n int) ([]ascendkit.User, error) {
+		return env.ListUsers(ctx, ascendkit.UserFilter{Tag: o.tag, After: after, Limit: n})
+	}, userPosition, func(us []ascendkit.User) ([]ascendkit.User, error) { return us, nil })
 	shown, more, err := printRows(o.g.io.Out, o.json, userHeader, userCells, each)
 	if err != nil {
 		return err
@@ -181,6 +166,33 @@ func eachPage[T any](list func(after *ascendkit.ListPosition, n int) ([]T, error
 			return fmt.Errorf("listing: page after %s ends at %s, not after it", after.ID, p.ID)
 		}
 		after = &p
+	}
+}
+
+// listRows is the each of printRows for a listing read by eachPage (at
+// most q rows): each page is cut to the row limit (more says a row was
+// left out) and made into the rows printed.
+func listRows[T, R any](r *rowLimit, q int, list func(after *ascendkit.ListPosition, n int) ([]T, error),
+	pos func(T) ascendkit.ListPosition, rows func([]T) ([]R, error)) func(func(R) error) (int, bool, error) {
+	return func(fn func(R) error) (shown int, more bool, err error) {
+		err = eachPage(list, pos, q, func(page []T) error {
+			if r.more(shown + len(page)) {
+				more = true
+				page = page[:r.limit-shown]
+			}
+			rs, err := rows(page)
+			if err != nil {
+				return err
+			}
+			for _, row := range rs {
+				shown++
+				if err := fn(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return shown, more, err
 	}
 }
 
@@ -453,28 +465,19 @@ func (o *eventListOptions) list(ctx context.Context, env ascendkit.Environment, 
 		userID = u.ID
 	}
 	// A page of events at a time, with its users' emails read for it.
-	each := func(fn func(eventRow) error) (shown int, more bool, err error) {
-		err = eachPage(func(after *ascendkit.ListPosition, n int) ([]ascendkit.Event, error) {
-			return env.ListEvents(ctx, ascendkit.EventFilter{Type: o.typ, UserID: userID, After: after, Limit: n})
-		}, eventPosition, q, func(es []ascendkit.Event) error {
-			if o.rows.more(shown + len(es)) {
-				more = true
-				es = es[:o.rows.limit-shown]
-			}
-			emails, err := userEmails(ctx, env, es)
-			if err != nil {
-				return err
-			}
-			for _, e := range es {
-				shown++
-				if err := fn(eventRow{Event: e, UserEmail: emails[e.UserID]}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		return shown, more, err
-	}
+	each := listRows(&o.rows, q, func(after *ascendkit.ListPosition, n int) ([]ascendkit.Event, error) {
+		return env.ListEvents(ctx, ascendkit.EventFilter{Type: o.typ, UserID: userID, After: after, Limit: n})
+	}, eventPosition, func(es []ascendkit.Event) ([]eventRow, error) {
+		emails, err := userEmails(ctx, env, es)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]eventRow, len(es))
+		for i, e := range es {
+			rows[i] = eventRow{Event: e, UserEmail: emails[e.UserID]}
+		}
+		return rows, nil
+	})
 	shown, more, err := printRows(o.g.io.Out, o.json, eventHeader, eventCells, each)
 	if err != nil {
 		return err
