@@ -141,26 +141,13 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 // cancels ctx) could not reach it: the command then hung for good. The
 // open left behind ends with the process.
 func openFile(ctx context.Context, path string) (clerk.Source, error) {
-	type opened struct {
-		src clerk.Source
-		err error
+	src, err := importer.OpenCancelable(ctx, func() (clerk.Source, error) { return clerk.OpenFile(path) })
+	if err != nil && errors.Is(err, ctx.Err()) {
+		// Given up on as ctx ended (clerk.OpenFile's own errors never
+		// are a context's).
+		return nil, fmt.Errorf("opening %s: %w", termtext.Clean(path), err)
 	}
-	done := make(chan opened, 1)
-	go func() {
-		src, err := clerk.OpenFile(path)
-		done <- opened{src, err}
-	}()
-	select {
-	case o := <-done:
-		return o.src, o.err
-	case <-ctx.Done():
-		go func() {
-			if o := <-done; o.err == nil {
-				o.src.Close()
-			}
-		}()
-		return nil, fmt.Errorf("opening %s: %w", termtext.Clean(path), ctx.Err())
-	}
+	return src, err
 }
 
 // checkFileRereadable refuses, before anything is read, a --file a run

@@ -19,6 +19,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
@@ -599,31 +600,10 @@ func openFile(ctx context.Context, open func(string) (clerk.Source, error), path
 	return openCancelable(ctx, func() (clerk.Source, error) { return open(path) })
 }
 
-// openCancelable runs open in its own goroutine and returns when ctx ends
-// first: an open may block (a pipe with no writer, a hung network mount),
-// and a stop or ctrl+c must not wait for it. A source that opens after
-// that is closed.
+// openCancelable is importer.OpenCancelable: the open gives up when ctx
+// ends, and a source that opens after that is closed.
 func openCancelable(ctx context.Context, open func() (clerk.Source, error)) (clerk.Source, error) {
-	type opened struct {
-		src clerk.Source
-		err error
-	}
-	ch := make(chan opened, 1)
-	go func() {
-		src, err := open()
-		ch <- opened{src, err}
-	}()
-	select {
-	case o := <-ch:
-		return o.src, o.err
-	case <-ctx.Done():
-		go func() {
-			if o := <-ch; o.src != nil {
-				o.src.Close()
-			}
-		}()
-		return nil, ctx.Err()
-	}
+	return importer.OpenCancelable(ctx, open)
 }
 
 // checkPasswordsFile reads the start of the passwords file, as the
