@@ -39,17 +39,24 @@ func execTarget(t *testing.T, target, q string) {
 	}
 }
 
+// envTarget is the target the harness's commands open: its backend's,
+// or a new local one it names in ASCENDKIT_ENV.
+func (h *harness) envTarget() string {
+	if target := h.envs["ASCENDKIT_ENV"]; target != "" {
+		return target
+	}
+	target := "local:" + filepath.Join(h.dir, "env.db")
+	h.envs["ASCENDKIT_ENV"] = target
+	return target
+}
+
 // A run killed with kill -9 leaves no report; `import runs` still shows
 // the users it wrote, counted from their import records, not "-".
 func TestRunsCountsAKilledRunsUsers(t *testing.T) { eachBackend(t, testRunsCountsAKilledRunsUsers) }
 
 func testRunsCountsAKilledRunsUsers(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
-	target := h.envs["ASCENDKIT_ENV"]
-	if target == "" {
-		target = "local:" + filepath.Join(h.dir, "env.db")
-		h.envs["ASCENDKIT_ENV"] = target
-	}
+	target := h.envTarget()
 	file := filepath.Join(h.dir, "u.json")
 	os.WriteFile(file, []byte(`[
 		{"id":"user_1","email_addresses":[{"id":"e1","email_address":"a@example.com","verification":{"status":"verified"}}],"primary_email_address_id":"e1"},
@@ -72,11 +79,7 @@ func testRunsCountsAKilledRunsUsers(t *testing.T, newHarness func(*testing.T) *h
 func TestUndoRefusedWhileImportingIsPlain(t *testing.T) {
 	eachBackend(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
 		h := newHarness(t)
-		target := h.envs["ASCENDKIT_ENV"]
-		if target == "" {
-			target = "local:" + filepath.Join(h.dir, "env.db")
-			h.envs["ASCENDKIT_ENV"] = target
-		}
+		target := h.envTarget()
 		file := filepath.Join(h.dir, "u.json")
 		os.WriteFile(file, []byte(`[{"id":"user_1","email_addresses":[{"id":"e1","email_address":"a@example.com","verification":{"status":"verified"}}],"primary_email_address_id":"e1"}]`), 0o600)
 		h.ok("import", "clerk", "run", "--file", file, "--users")

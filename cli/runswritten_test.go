@@ -17,11 +17,7 @@ func TestRunsShowAKilledRunsUsers(t *testing.T) { eachBackend(t, testRunsShowAKi
 
 func testRunsShowAKilledRunsUsers(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
-	target := h.envs["ASCENDKIT_ENV"]
-	if target == "" {
-		target = "local:" + filepath.Join(h.dir, "env.db")
-		h.envs["ASCENDKIT_ENV"] = target
-	}
+	target := h.envTarget()
 	write := func(name, users string) string {
 		file := filepath.Join(h.dir, name)
 		if err := os.WriteFile(file, []byte(users), 0o600); err != nil {
