@@ -104,13 +104,14 @@ func (g *globalOptions) openLazy() (ascendkit.Environment, error) {
 // environment is empty too); the first write opens the target, creating
 // it, and everything goes there from then on.
 type lazyEnv struct {
-	mu      sync.RWMutex
-	cur     ascendkit.Environment
-	dir     string // the stand-in's, removed by Close
-	target  string
-	named   string
-	created bool
-	standIn ascendkit.Environment // once created
+	mu     sync.RWMutex
+	cur    ascendkit.Environment
+	dir    string // the stand-in's, removed by Close
+	target string
+	named  string
+	// standIn is the stand-in once the target is created (cur is then
+	// the target), nil before.
+	standIn ascendkit.Environment
 	// open opens the target (tests count the opens).
 	open func(string) (ascendkit.Environment, error)
 }
@@ -125,7 +126,7 @@ func (e *lazyEnv) env() ascendkit.Environment {
 func (e *lazyEnv) write() (ascendkit.Environment, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.created {
+	if e.standIn != nil {
 		return e.cur, nil
 	}
 	open := e.open
@@ -137,14 +138,14 @@ func (e *lazyEnv) write() (ascendkit.Environment, error) {
 		return nil, err
 	}
 	// The stand-in stays open until Close: a read may be under way on it.
-	e.standIn, e.cur, e.created = e.cur, real, true
+	e.standIn, e.cur = e.cur, real
 	return real, nil
 }
 
 func (e *lazyEnv) Describe() string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	if e.created {
+	if e.standIn != nil {
 		return e.cur.Describe()
 	}
 	return e.named + " (new)"
