@@ -83,13 +83,17 @@ func (t Target) HasPassword() bool {
 // (an unknown parameter is sent to the server as a setting).
 func secretParam(name string) bool {
 	n := strings.ToLower(name)
-	for _, w := range []string{"password", "passwd", "passphrase", "secret", "token"} {
+	for _, w := range secretWords {
 		if strings.Contains(n, w) {
 			return true
 		}
 	}
 	return false
 }
+
+// secretWords are the words that say a parameter or keyword holds a
+// secret (lower case).
+var secretWords = []string{"password", "passwd", "passphrase", "secret", "token"}
 
 // RedactURL replaces the secrets of a connection URL (the user info's
 // password, and password=, sslpassword= or any other secret-bearing query
@@ -130,7 +134,7 @@ var keywordValue = regexp.MustCompile(`^[A-Za-z_]+\s*=`)
 
 // secretAssignment matches a secret-bearing keyword and its value, quoted
 // or not, in free text.
-var secretAssignment = regexp.MustCompile(`(?i)([a-z_]*(?:password|passwd|passphrase|secret|token)[a-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'?|"[^"]*"?|\S*)`)
+var secretAssignment = regexp.MustCompile(`(?i)([a-z_]*(?:` + strings.Join(secretWords, "|") + `)[a-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'?|"[^"]*"?|\S*)`)
 
 // redactText masks every password=… (quoted or not) in text an error is
 // about to quote.
