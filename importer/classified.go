@@ -284,30 +284,12 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		var mt ascendkit.Match
 		mt, cr.ByID = byID[cr.ID]
 		if cr.ByID {
-			if cr.DigestNotStored, cr.DigestRun, err = r.digestNotStored(m, mt); err != nil {
-				return err
-			}
-			if cr.BanNotApplied, err = r.banUnapplied(us[i], mt); err != nil {
-				return err
-			}
-			diffs, err := r.changes(m, mt, byEmail, byLink)
+			f, err := r.rerunChecks(m, us[i], mt, byEmail, byLink)
 			if err != nil {
 				return err
 			}
-			cr.Changed = len(diffs) > 0
-			// In the order runner.page sends them.
-			e := Entry{ExistingUserID: mt.UserID}
-			var rerun []Entry
-			if cr.DigestNotStored {
-				rerun = append(rerun, alreadyImportedPasswordEntry(e, cr.DigestRun))
-			}
-			if cr.BanNotApplied {
-				rerun = append(rerun, banNotAppliedEntry(e, mt.UserID))
-			}
-			if cr.Changed {
-				rerun = append(rerun, changedEntry(e, diffs))
-			}
-			cr.Rerun = classWarns(rerun)
+			cr.DigestNotStored, cr.DigestRun, cr.BanNotApplied, cr.Changed = f.notStored, f.run, f.ban, len(f.diffs) > 0
+			cr.Rerun = classWarns(f.entries(Entry{ExistingUserID: mt.UserID}))
 		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified

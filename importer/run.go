@@ -406,23 +406,11 @@ func (r *runner) page(recs []clerk.Record) error {
 		if importedBefore {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
 			if !repeatedID && r.opts.Phases.Users {
-				notStored, run, err := r.digestNotStored(&it.m, mt)
+				f, err := r.rerunChecks(&it.m, u, mt, byEmail, byLink)
 				if err != nil {
 					return err
 				}
-				if notStored {
-					r.alreadyImportedPassword(e, run)
-				}
-				if err := r.banNotApplied(e, u, mt); err != nil {
-					return err
-				}
-				diffs, err := r.changes(&it.m, mt, byEmail, byLink)
-				if err != nil {
-					return err
-				}
-				if len(diffs) > 0 {
-					r.changedSinceImport(e, diffs)
-				}
+				r.rerunReport(e, f)
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
