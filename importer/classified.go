@@ -679,14 +679,8 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		switch {
 		case cr.ByID:
 			reason = ReasonAlreadyImported
-			if cr.BanNotApplied && !repeatedID && opts.Phases.Users {
-				rep.BansNotApplied++
-			}
-			if cr.Changed && !repeatedID && opts.Phases.Users {
-				rep.ChangedSinceImport++
-			}
-			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
-				countNotStored(&rep.Passwords, cr.DigestRun)
+			if !repeatedID && opts.Phases.Users { // as runner.page
+				countRerun(&rep, cr.DigestNotStored, cr.DigestRun, cr.BanNotApplied, cr.Changed)
 			}
 		case cr.ByEmail && !uc.importedHolder:
 			reason = ReasonEmailExists

@@ -245,23 +245,30 @@ func (f rerunFound) entries(e Entry) []Entry {
 // found (f), and lists it (entries of e): a re-run changes no user it
 // imported.
 func (r *runner) rerunReport(e Entry, f rerunFound) {
-	if f.notStored {
-		countNotStored(&r.report.Passwords, f.run)
-	}
-	if f.ban {
-		r.report.BansNotApplied++
-	}
-	if len(f.diffs) > 0 {
-		r.report.ChangedSinceImport++
-	}
+	countRerun(&r.report, f.notStored, f.run, f.ban, len(f.diffs) > 0)
 	for _, w := range f.entries(e) {
 		r.warn(w)
 	}
 }
 
-// countNotStored counts a digest not stored for a user an earlier run
-// created (run) or merged into (run ""); runner.page and the recount
+// countRerun counts, for a user an earlier run imported, a digest not
+// stored (notStored, run: see countNotStored), a ban not applied, a
+// difference from the source (changed); runner.page and the recount
 // both count with it.
+func countRerun(rep *Report, notStored bool, run string, ban, changed bool) {
+	if notStored {
+		countNotStored(&rep.Passwords, run)
+	}
+	if ban {
+		rep.BansNotApplied++
+	}
+	if changed {
+		rep.ChangedSinceImport++
+	}
+}
+
+// countNotStored counts a digest not stored for a user an earlier run
+// created (run) or merged into (run ""), for countRerun.
 func countNotStored(p *PasswordReport, run string) {
 	if run == "" {
 		p.AlreadyMerged++
