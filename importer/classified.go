@@ -658,8 +658,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
 		if !atEnd && opts.Phases.Users { // as runner.countDigestNotes
-			rep.Passwords.Malformed += b2i(cr.DigestMalformed)
-			rep.Passwords.NotEnabled += b2i(cr.DigestOff)
+			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff)
 		}
 		if !repeatedID && !atEnd { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
@@ -801,12 +800,4 @@ func zeroed(m map[string]int) map[string]int {
 		out[k] = 0
 	}
 	return out
-}
-
-// b2i is 1 for true.
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
