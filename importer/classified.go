@@ -284,30 +284,12 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		var mt ascendkit.Match
 		mt, cr.ByID = byID[cr.ID]
 		if cr.ByID {
-			if cr.DigestNotStored, cr.DigestRun, err = r.digestNotStored(m, mt); err != nil {
-				return err
-			}
-			if cr.BanNotApplied, err = r.banUnapplied(us[i], mt); err != nil {
-				return err
-			}
-			diffs, err := r.changes(m, mt, byEmail, byLink)
+			f, err := r.rerunChecks(m, us[i], mt, byEmail, byLink)
 			if err != nil {
 				return err
 			}
-			cr.Changed = len(diffs) > 0
-			// In the order runner.page sends them.
-			e := Entry{ExistingUserID: mt.UserID}
-			var rerun []Entry
-			if cr.DigestNotStored {
-				rerun = append(rerun, alreadyImportedPasswordEntry(e, cr.DigestRun))
-			}
-			if cr.BanNotApplied {
-				rerun = append(rerun, banNotAppliedEntry(e, mt.UserID))
-			}
-			if cr.Changed {
-				rerun = append(rerun, changedEntry(e, diffs))
-			}
-			cr.Rerun = classWarns(rerun)
+			cr.DigestNotStored, cr.DigestRun, cr.BanNotApplied, cr.Changed = f.notStored, f.run, f.ban, len(f.diffs) > 0
+			cr.Rerun = classWarns(f.entries(Entry{ExistingUserID: mt.UserID}))
 		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
@@ -676,8 +658,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
 		if !atEnd && opts.Phases.Users { // as runner.countDigestNotes
-			rep.Passwords.Malformed += b2i(cr.DigestMalformed)
-			rep.Passwords.NotEnabled += b2i(cr.DigestOff)
+			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff)
 		}
 		if !repeatedID && !atEnd { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
@@ -697,14 +678,8 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		switch {
 		case cr.ByID:
 			reason = ReasonAlreadyImported
-			if cr.BanNotApplied && !repeatedID && opts.Phases.Users {
-				rep.BansNotApplied++
-			}
-			if cr.Changed && !repeatedID && opts.Phases.Users {
-				rep.ChangedSinceImport++
-			}
-			if cr.DigestNotStored && !repeatedID && opts.Phases.Users { // as runner.page
-				countNotStored(&rep.Passwords, cr.DigestRun)
+			if !repeatedID && opts.Phases.Users { // as runner.page
+				countRerun(&rep, cr.DigestNotStored, cr.DigestRun, cr.BanNotApplied, cr.Changed)
 			}
 		case cr.ByEmail && !uc.importedHolder:
 			reason = ReasonEmailExists
@@ -825,12 +800,4 @@ func zeroed(m map[string]int) map[string]int {
 		out[k] = 0
 	}
 	return out
-}
-
-// b2i is 1 for true.
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -10,22 +10,26 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
-// otherRunFirst runs another whole import (run) just before the first
-// batch with merges is written: two runs that looked up the same users
-// before either wrote, the second to write finishing last.
-type otherRunFirst struct {
+// beforeFirst runs fn just before the first batch that awaited says is
+// written (withMerges, withCreates): what another writer did between
+// this run's lookup and its write.
+type beforeFirst struct {
 	ascendkit.Environment
-	run  func()
-	done bool
+	awaited func(ascendkit.ImportBatch) bool
+	fn      func()
+	done    bool
 }
 
-func (o *otherRunFirst) ApplyImport(ctx context.Context, b ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
-	if len(b.Merge) > 0 && !o.done {
-		o.done = true
-		o.run()
+func (b *beforeFirst) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
+	if b.awaited(batch) && !b.done {
+		b.done = true
+		b.fn()
 	}
-	return o.Environment.ApplyImport(ctx, b, now)
+	return b.Environment.ApplyImport(ctx, batch, now)
 }
+
+func withMerges(b ascendkit.ImportBatch) bool  { return len(b.Merge) > 0 }
+func withCreates(b ascendkit.ImportBatch) bool { return len(b.Create) > 0 }
 
 func TestConcurrentMergeRunsOfTwoClerkUsers(t *testing.T) {
 	eachBackend(t, testConcurrentMergeRunsOfTwoClerkUsers)
@@ -40,7 +44,10 @@ func testConcurrentMergeRunsOfTwoClerkUsers(t *testing.T, openEnv func(*testing.
 	p := newSource(2, mkUser("user_pa", "a@example.com"), mkUser("user_pb", "b@example.com"))
 	q := newSource(2, mkUser("user_qa", "a@example.com"), mkUser("user_qb", "b@example.com"))
 	var first Report
-	racing := &otherRunFirst{Environment: env, run: func() {
+	// Another whole import just before the first batch with merges: two
+	// runs that looked up the same users before either wrote, the second
+	// to write finishing last.
+	racing := &beforeFirst{Environment: env, awaited: withMerges, fn: func() {
 		first = run(t, p, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
 	}}
 	opts := Options{Mode: ModeRun, OnDuplicate: PolicyMerge}
@@ -86,22 +93,6 @@ func testConcurrentMergeRunsOfTwoClerkUsers(t *testing.T, openEnv func(*testing.
 	}
 }
 
-// beforeCreates runs fn just before the first batch with creates is
-// written.
-type beforeCreates struct {
-	ascendkit.Environment
-	fn   func()
-	done bool
-}
-
-func (b *beforeCreates) ApplyImport(ctx context.Context, batch ascendkit.ImportBatch, now time.Time) (ascendkit.BatchResult, error) {
-	if len(batch.Create) > 0 && !b.done {
-		b.done = true
-		b.fn()
-	}
-	return b.Environment.ApplyImport(ctx, batch, now)
-}
-
 // A create dropped because its address was taken after the lookup is
 // reported email_exists (explained as the lookup would), one whose Clerk
 // id was imported meanwhile already_imported.
@@ -112,7 +103,7 @@ func TestCreateDroppedForATakenAddress(t *testing.T) {
 func testCreateDroppedForATakenAddress(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
 	var other Report
-	racing := &beforeCreates{Environment: env, fn: func() {
+	racing := &beforeFirst{Environment: env, awaited: withCreates, fn: func() {
 		// Another Clerk user with a's address, and this run's own b.
 		other = run(t, newSource(2, mkUser("user_pa", "a@example.com"), mkUser("user_b", "b@example.com")), env, Options{Mode: ModeRun})
 		seedUser(t, env, "c@example.com", true)
@@ -163,7 +154,7 @@ func testSettingsKeepProvidersChangedDuringTheRun(t *testing.T, openEnv func(*te
 		t.Fatal(err)
 	}
 	var other Report
-	racing := &beforeCreates{Environment: env, fn: func() {
+	racing := &beforeFirst{Environment: env, awaited: withCreates, fn: func() {
 		// A teammate's run of social users, then auth update by hand.
 		other = run(t, newSource(2, mkUser("user_s", "s@example.com", withOAuth("oauth_github"))), env, Options{Mode: ModeRun})
 		if err := env.SetAuthProvidersByHand(ctx, []string{"credentials", "github", "magic-link"}, time.Now()); err != nil {

@@ -78,15 +78,16 @@ type JourneysResult struct {
 // resolveSetup validates the setup, fills empty fields from the saved
 // settings and saves the given ones, once the journeys' subjects are
 // known to fit with them (setupFits): a value refused is not saved for
-// the next create to reuse.
-func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup) (JourneySetup, error) {
+// the next create to reuse. given is the values given, trimmed: what an
+// existing journey is set to (applySetup).
+func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup) (_, given JourneySetup, _ error) {
 	if err := ValidateJourneySetup(strings.TrimSpace(s.FromIdentity), strings.TrimSpace(s.LoginURL), strings.TrimSpace(s.ResetURL), false); err != nil {
-		return s, err
+		return s, given, err
 	}
 	if err := ValidateAppName(s.AppName); err != nil && strings.TrimSpace(s.AppName) != "" {
-		return s, fmt.Errorf("app name: %w", err)
+		return s, given, fmt.Errorf("app name: %w", err)
 	}
-	given := s
+	given = s
 	fields := []struct {
 		key      string
 		v, given *string
@@ -100,23 +101,23 @@ func resolveSetup(ctx context.Context, env ascendkit.Environment, s JourneySetup
 		}
 		saved, ok, err := env.Setting(ctx, f.key)
 		if err != nil {
-			return s, err
+			return s, given, err
 		}
 		if ok {
 			*f.v = saved
 		}
 	}
 	if err := setupFits(ctx, env, s, given); err != nil {
-		return s, err
+		return s, given, err
 	}
 	for _, f := range fields {
 		if *f.given != "" {
 			if err := env.SetSetting(ctx, f.key, *f.given); err != nil {
-				return s, err
+				return s, given, err
 			}
 		}
 	}
-	return s, nil
+	return s, given, nil
 }
 
 // setupFits checks the subjects of the migration journeys as the setup
@@ -199,11 +200,7 @@ func migrationJourneys(s JourneySetup) []ascendkit.Journey {
 // creates nothing new; given setup values (sender, URLs, app name) are
 // applied to the existing journeys' email nodes.
 func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, setup JourneySetup) (JourneysResult, error) {
-	// The values given, as resolveSetup reads them (trimmed): what an
-	// existing journey is set to.
-	given := JourneySetup{FromIdentity: strings.TrimSpace(setup.FromIdentity), AppName: strings.TrimSpace(setup.AppName),
-		LoginURL: strings.TrimSpace(setup.LoginURL), ResetURL: strings.TrimSpace(setup.ResetURL)}
-	setup, err := resolveSetup(ctx, env, setup)
+	setup, given, err := resolveSetup(ctx, env, setup)
 	if err != nil {
 		return JourneysResult{}, err
 	}

@@ -84,14 +84,20 @@ type PasswordReport struct {
 // not keep, in a run that creates users (no digest goes unkept otherwise,
 // as with the hashers).
 func (r *runner) countDigestNotes(m *mapped) {
-	if !r.opts.Phases.Users {
-		return
+	if r.opts.Phases.Users {
+		addDigestNotes(&r.report.Passwords, m.digestMalformed, m.digestOff)
 	}
-	if m.digestMalformed {
-		r.report.Passwords.Malformed++
+}
+
+// addDigestNotes counts a digest not kept as malformed, or as the source
+// says the user has no password now (off); countDigestNotes and the
+// recount both count with it.
+func addDigestNotes(p *PasswordReport, malformed, off bool) {
+	if malformed {
+		p.Malformed++
 	}
-	if m.digestOff {
-		r.report.Passwords.NotEnabled++
+	if off {
+		p.NotEnabled++
 	}
 }
 

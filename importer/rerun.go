@@ -112,19 +112,9 @@ func (r *runner) banUnapplied(u *clerk.User, existing ascendkit.Match) (bool, er
 	return ok && !st.Banned, err
 }
 
-// banNotApplied counts and lists a user Clerk now bans whom an earlier run
-// imported unbanned: a re-run changes no user it imported, so they stay
-// unbanned (and in their journeys).
-func (r *runner) banNotApplied(e Entry, u *clerk.User, existing ascendkit.Match) error {
-	if ok, err := r.banUnapplied(u, existing); !ok {
-		return err
-	}
-	r.report.BansNotApplied++
-	r.warn(banNotAppliedEntry(e, existing.UserID))
-	return nil
-}
-
-// banNotAppliedEntry is banNotApplied's warning (Classified keeps it too).
+// banNotAppliedEntry is the warning about a user Clerk now bans whom an
+// earlier run imported unbanned (banUnapplied): a re-run changes no user
+// it imported, so they stay unbanned (and in their journeys).
 func banNotAppliedEntry(e Entry, existingID string) Entry {
 	e.Reason, e.Policy = ReasonBanNotApplied, ""
 	e.Detail = fmt.Sprintf("banned in Clerk now, but an earlier run imported this user unbanned (%s), and a re-run changes no user it imported: the ban is not applied", existingID)
@@ -169,14 +159,8 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 	return out, nil
 }
 
-// changedSinceImport counts and lists a user an earlier run imported who
+// changedEntry is the warning about a user an earlier run imported who
 // differs from the source now (changes): a re-run leaves them as they are.
-func (r *runner) changedSinceImport(e Entry, diffs []string) {
-	r.report.ChangedSinceImport++
-	r.warn(changedEntry(e, diffs))
-}
-
-// changedEntry is changedSinceImport's warning (Classified keeps it too).
 func changedEntry(e Entry, diffs []string) Entry {
 	e.Reason, e.Policy = ReasonChangedInSource, ""
 	e.Detail = "Clerk and AscendKit differ for this user an earlier run imported (changed in Clerk, or in AscendKit, since); AscendKit keeps what it has (" + strings.Join(diffs, "; ") + ")"
@@ -198,17 +182,11 @@ func (r *runner) digestNotStored(m *mapped, existing ascendkit.Match) (bool, str
 	return !st.HasDigest, st.ImportRun, nil
 }
 
-// alreadyImportedPassword counts and lists a digest not stored for a user
-// an earlier run imported (see digestNotStored); run is the run that
-// created them, "" for a user merged into, counted apart: no undo and
-// import again stores their digest, the import would merge again.
-func (r *runner) alreadyImportedPassword(e Entry, run string) {
-	countNotStored(&r.report.Passwords, run)
-	r.warn(alreadyImportedPasswordEntry(e, run))
-}
-
-// alreadyImportedPasswordEntry is alreadyImportedPassword's warning
-// (Classified keeps it too).
+// alreadyImportedPasswordEntry is the warning about a digest not stored
+// for a user an earlier run imported (see digestNotStored); run is the run
+// that created them, "" for a user merged into, counted apart (see
+// countNotStored): no undo and import again stores their digest, the
+// import would merge again.
 func alreadyImportedPasswordEntry(e Entry, run string) Entry {
 	e.Reason, e.ExistingUserID, e.Policy = ReasonPasswordAlreadyImported, "", ""
 	if run == "" {
@@ -221,9 +199,76 @@ func alreadyImportedPasswordEntry(e Entry, run string) Entry {
 	return e
 }
 
-// countNotStored counts a digest not stored for a user an earlier run
-// created (run) or merged into (run ""); runner.page and the recount
+// rerunFound is what the checks of a user an earlier run imported find:
+// a digest not stored (notStored, and run, the run that created them),
+// a ban not applied, what differs (diffs).
+type rerunFound struct {
+	notStored bool
+	run       string
+	ban       bool
+	diffs     []string
+}
+
+// rerunChecks checks a user an earlier run imported (existing): a digest
+// not stored (digestNotStored), a ban not applied (banUnapplied), what
+// differs (changes). runner.page counts and lists what they find
+// (rerunReport), Classified keeps it.
+func (r *runner) rerunChecks(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail, byLink map[string]ascendkit.Match) (f rerunFound, err error) {
+	if f.notStored, f.run, err = r.digestNotStored(m, existing); err != nil {
+		return f, err
+	}
+	if f.ban, err = r.banUnapplied(u, existing); err != nil {
+		return f, err
+	}
+	f.diffs, err = r.changes(m, existing, byEmail, byLink)
+	return f, err
+}
+
+// entries are the warnings of what the checks found, in the order
+// runner.page sends them; e is the user's entry, its ExistingUserID the
+// user of the environment checked.
+func (f rerunFound) entries(e Entry) []Entry {
+	var out []Entry
+	if f.notStored {
+		out = append(out, alreadyImportedPasswordEntry(e, f.run))
+	}
+	if f.ban {
+		out = append(out, banNotAppliedEntry(e, e.ExistingUserID))
+	}
+	if len(f.diffs) > 0 {
+		out = append(out, changedEntry(e, f.diffs))
+	}
+	return out
+}
+
+// rerunReport counts what the checks of a user an earlier run imported
+// found (f), and lists it (entries of e): a re-run changes no user it
+// imported.
+func (r *runner) rerunReport(e Entry, f rerunFound) {
+	countRerun(&r.report, f.notStored, f.run, f.ban, len(f.diffs) > 0)
+	for _, w := range f.entries(e) {
+		r.warn(w)
+	}
+}
+
+// countRerun counts, for a user an earlier run imported, a digest not
+// stored (notStored, run: see countNotStored), a ban not applied, a
+// difference from the source (changed); runner.page and the recount
 // both count with it.
+func countRerun(rep *Report, notStored bool, run string, ban, changed bool) {
+	if notStored {
+		countNotStored(&rep.Passwords, run)
+	}
+	if ban {
+		rep.BansNotApplied++
+	}
+	if changed {
+		rep.ChangedSinceImport++
+	}
+}
+
+// countNotStored counts a digest not stored for a user an earlier run
+// created (run) or merged into (run ""), for countRerun.
 func countNotStored(p *PasswordReport, run string) {
 	if run == "" {
 		p.AlreadyMerged++

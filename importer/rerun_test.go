@@ -94,6 +94,29 @@ func testNoMergeIntoAnotherClerkUsersImport(t *testing.T, openEnv func(*testing.
 	}
 }
 
+// previewRunRecount recounts the preview's classification of main with
+// the passwords file pws, then previews and runs them (each made anew),
+// failing unless the preview and the run list the same entries. It
+// returns the preview's, the run's and the recount's reports, and the
+// entries.
+func previewRunRecount(t *testing.T, main, pws func() clerk.Source, env ascendkit.Environment) ([]Report, []Entry) {
+	t.Helper()
+	rc := recounted(t, main(), env, Options{Passwords: pws()})
+	var reps []Report
+	var entries []Entry
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		opts := Options{Mode: mode, Passwords: pws()}
+		got := collect(&opts)
+		reps = append(reps, run(t, main(), env, opts))
+		if mode == ModePreview {
+			entries = slices.Clone(*got)
+		} else if !slices.Equal(entries, *got) {
+			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
+		}
+	}
+	return append(reps, rc), entries
+}
+
 // recounted is the wizard's report for opts: a preview's classification
 // recounted.
 func recounted(t *testing.T, src clerk.Source, env ascendkit.Environment, opts Options) Report {
@@ -140,20 +163,8 @@ func testDigestForAlreadyImportedUserIsReported(t *testing.T, openEnv func(*test
 		return newSource(2, digestOnly("user_ada", "bcrypt", adaPw), digestOnly("user_kept", "bcrypt", bcryptOf(t, "kept-pw")),
 			digestOnly("user_new", "bcrypt", bcryptOf(t, "new-pw")))
 	}
-	rc := recounted(t, main(), env, Options{Passwords: pws()})
-	var reps []Report
-	var entries []Entry
-	for _, mode := range []Mode{ModePreview, ModeRun} {
-		opts := Options{Mode: mode, Passwords: pws()}
-		got := collect(&opts)
-		reps = append(reps, run(t, main(), env, opts))
-		if mode == ModePreview {
-			entries = slices.Clone(*got)
-		} else if !slices.Equal(entries, *got) {
-			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
-		}
-	}
-	for _, r := range append(reps, rc) {
+	reps, entries := previewRunRecount(t, main, pws, env)
+	for _, r := range reps {
 		p := r.Passwords
 		if p.AlreadyImported != 1 || !slices.Equal(p.AlreadyImportedRuns, []string{day1.RunID}) || p.Kept != 1 {
 			t.Fatalf("passwords %+v: want 1 already imported (ada) of run %s, 1 kept (new)", p, day1.RunID)
@@ -260,20 +271,8 @@ func testPasswordsFileRepeatsAnID(t *testing.T, openEnv func(*testing.T) ascendk
 		return newSource(2, digestOnly("user_ada", "", ""), digestOnly("user_bob", "bcrypt", bob1),
 			digestOnly("user_ada", "bcrypt", ada), digestOnly("user_bob", "bcrypt", bob2), digestOnly("user_bob", "bcrypt", bob1))
 	}
-	rc := recounted(t, main(), env, Options{Passwords: pws()})
-	var reps []Report
-	var entries []Entry
-	for _, mode := range []Mode{ModePreview, ModeRun} {
-		opts := Options{Mode: mode, Passwords: pws()}
-		got := collect(&opts)
-		reps = append(reps, run(t, main(), env, opts))
-		if mode == ModePreview {
-			entries = slices.Clone(*got)
-		} else if !slices.Equal(entries, *got) {
-			t.Fatalf("preview entries %+v\nrun entries %+v", entries, *got)
-		}
-	}
-	for _, r := range append(reps, rc) {
+	reps, entries := previewRunRecount(t, main, pws, env)
+	for _, r := range reps {
 		if p := r.Passwords; p.Kept != 2 || p.Repeated != 1 || p.Unmatched != 0 ||
 			!slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "1 record of the passwords file repeats the id") }) {
 			t.Fatalf("passwords %+v, warnings %q", p, r.Warnings)

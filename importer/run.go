@@ -326,12 +326,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			continue
 		}
 		if reason != "" {
-			e := Entry{Pos: rec.Pos, SourceID: rec.User.ID, Name: displayName(rec.User), Reason: reason, Detail: detail}
-			if pe := primaryEmail(rec.User); pe != nil {
-				e.Email = pe.EmailAddress
-			}
-			r.readID(rec.User.ID)
-			r.skip(e)
+			r.skipUser(rec.Pos, rec.User, reason, detail)
 			continue
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
@@ -381,12 +376,7 @@ func (r *runner) page(recs []clerk.Record) error {
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
 		if it.banned && !importedBefore {
-			e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Name: displayName(u), Reason: ReasonBanned}
-			if pe := primaryEmail(u); pe != nil {
-				e.Email = pe.EmailAddress
-			}
-			r.readID(u.ID)
-			r.skip(e)
+			r.skipUser(it.rec.Pos, u, ReasonBanned, "")
 			continue
 		}
 		if it.banned {
@@ -416,23 +406,11 @@ func (r *runner) page(recs []clerk.Record) error {
 		if importedBefore {
 			e.Reason, e.ExistingUserID = ReasonAlreadyImported, mt.UserID
 			if !repeatedID && r.opts.Phases.Users {
-				notStored, run, err := r.digestNotStored(&it.m, mt)
+				f, err := r.rerunChecks(&it.m, u, mt, byEmail, byLink)
 				if err != nil {
 					return err
 				}
-				if notStored {
-					r.alreadyImportedPassword(e, run)
-				}
-				if err := r.banNotApplied(e, u, mt); err != nil {
-					return err
-				}
-				diffs, err := r.changes(&it.m, mt, byEmail, byLink)
-				if err != nil {
-					return err
-				}
-				if len(diffs) > 0 {
-					r.changedSinceImport(e, diffs)
-				}
+				r.rerunReport(e, f)
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
 			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
@@ -716,6 +694,17 @@ func (r *runner) warn(e Entry) {
 		r.report.OAuthLinkConflicts++
 	}
 	r.opts.OnEvent(EntryFound{Entry: e})
+}
+
+// skipUser skips user u of the source, at pos, that is not imported
+// (reason, detail), and records its id for checkGone (readID).
+func (r *runner) skipUser(pos int, u *clerk.User, reason, detail string) {
+	e := Entry{Pos: pos, SourceID: u.ID, Name: displayName(u), Reason: reason, Detail: detail}
+	if pe := primaryEmail(u); pe != nil {
+		e.Email = pe.EmailAddress
+	}
+	r.readID(u.ID)
+	r.skip(e)
 }
 
 func (r *runner) skip(e Entry) {
