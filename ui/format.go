@@ -114,9 +114,6 @@ func nonZero(m map[string]int) map[string]int {
 	return out
 }
 
-// warningsView renders warnings (sanitized, each wrapped to width under a
-// ⚠) in at most maxLines lines. Warnings that do not fit whole are
-// counted on a last line that ends with more (where to read them all).
 // enrollLine is the CLI's line on enrollments into journeys already
 // active (import clerk preview / run): emails start as users are
 // imported. "" when there are none.
@@ -131,6 +128,9 @@ func enrollLine(r importer.Report) string {
 	}
 }
 
+// warningsView renders warnings (sanitized, each wrapped to width under a
+// ⚠) in at most maxLines lines. Warnings that do not fit whole are
+// counted on a last line that ends with more (where to read them all).
 func warningsView(st Styles, warnings []string, width, maxLines int, more string) string {
 	if len(warnings) == 0 {
 		return ""
