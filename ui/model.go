@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -297,11 +296,10 @@ func (pc *programContext) opener() openFunc {
 			if pc.cfg.OpenFile == nil {
 				return nil, fmt.Errorf("export files are not available")
 			}
-			// The run's goroutine races the open against its context.
-			if fi, err := os.Stat(c.Path); err == nil && !fi.IsDir() {
-				if err := regularFile(c.Path, fi); err != nil {
-					return nil, err
-				}
+			// openFile's check; the run's goroutine races the open
+			// against its context.
+			if err := stillRegular(c.Path); err != nil {
+				return nil, err
 			}
 			return pc.cfg.OpenFile(c.Path)
 		}
