@@ -114,6 +114,10 @@ func nonZero(m map[string]int) map[string]int {
 	return out
 }
 
+// notWrittenWhy says what a run's "not written" users are, as the CLI's
+// report does (the summary and the runs tab give it beside the count).
+const notWrittenWhy = "read, but the run stopped before writing them: run it again"
+
 // enrollLine is the CLI's line on enrollments into journeys already
 // active (import clerk preview / run): emails start as users are
 // imported. "" when there are none.

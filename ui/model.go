@@ -864,7 +864,7 @@ func (m Model) Summary() string {
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		if u.NotWritten > 0 {
 			// Without it the counts do not add up to those fetched.
-			fmt.Fprintf(&b, "  not written: %s (read, but the run stopped before writing them: run it again)\n", fmtInt(u.NotWritten))
+			fmt.Fprintf(&b, "  not written: %s (%s)\n", fmtInt(u.NotWritten), notWrittenWhy)
 		}
 		b.WriteString(s.sessionRunsLine())
 		if len(nonZero(u.DuplicateReasons)) > 0 {
