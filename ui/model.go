@@ -250,17 +250,21 @@ type programContext struct {
 	// the root model applies them (applyResults).
 	outbox []result
 	// fitted is the active screen as Model.fit last laid it out, and
-	// fitW, fitH the size it gave it: the full help or the stop note
-	// take lines from the body.
-	fitted     screen
-	fitW, fitH int
+	// fitH the height it gave it (the full help or the stop note take
+	// lines from the body). Both are cleared when the terminal's size
+	// changes, the only time pc.width does.
+	fitted screen
+	fitH   int
 }
 
+// maxBodyHeight is the most a screen has between header and help: five
+// lines short of the terminal.
+func (pc *programContext) maxBodyHeight() int { return max(pc.height-5, 6) }
+
 // bodyHeight is the height left for a screen between header and help:
-// what the last layout found (fit), no more than five lines short of
-// the terminal.
+// what the last layout found (fit), no more than maxBodyHeight.
 func (pc *programContext) bodyHeight() int {
-	h := max(pc.height-5, 6)
+	h := pc.maxBodyHeight()
 	if pc.fitH > 0 {
 		h = min(h, pc.fitH)
 	}
@@ -458,12 +462,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // calls SetSize only when the screen or its size changed.
 func (m Model) fit() {
 	_, _, bodyH := m.layout()
-	h := min(bodyH, max(m.pc.height-5, 6))
+	h := min(bodyH, m.pc.maxBodyHeight())
 	a := m.active()
-	if a == m.pc.fitted && m.pc.width == m.pc.fitW && h == m.pc.fitH {
+	if a == m.pc.fitted && h == m.pc.fitH {
 		return
 	}
-	m.pc.fitted, m.pc.fitW, m.pc.fitH = a, m.pc.width, h
+	m.pc.fitted, m.pc.fitH = a, h
 	a.SetSize(m.pc.width, h)
 }
 
