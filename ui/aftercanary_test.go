@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,14 +32,13 @@ func TestStepsBeforeConfirmRecountAfterCanary(t *testing.T) {
 		t.Fatalf("esc went to %v", d.state())
 	}
 	r := reviewOf(d)
-	d.waitFor("the canary user's row", func(Model) bool {
-		for _, e := range r.entries {
-			if e.SourceID == "user_bob" && e.Kind == kindDuplicate && e.Reason == importer.ReasonAlreadyImported {
-				return true
-			}
-		}
-		return false
-	})
+	// The review r lists the canary user as already imported.
+	bobRow := func(Model) bool {
+		return slices.ContainsFunc(r.entries, func(e importer.Entry) bool {
+			return e.SourceID == "user_bob" && e.Kind == kindDuplicate && e.Reason == importer.ReasonAlreadyImported
+		})
+	}
+	d.waitFor("the canary user's row", bobRow)
 	d.press("esc")
 	if d.state() != stateSettings {
 		t.Fatalf("esc went to %v", d.state())
@@ -54,14 +54,7 @@ func TestStepsBeforeConfirmRecountAfterCanary(t *testing.T) {
 		t.Fatalf("enter went to %v", d.state())
 	}
 	r = reviewOf(d)
-	d.waitFor("the canary user's row in the new review", func(Model) bool {
-		for _, e := range r.entries {
-			if e.SourceID == "user_bob" && e.Kind == kindDuplicate && e.Reason == importer.ReasonAlreadyImported {
-				return true
-			}
-		}
-		return false
-	})
+	d.waitFor("the canary user's row in the new review", bobRow)
 	d.press("enter")
 	d.waitFor("the confirmation", func(m Model) bool {
 		c, ok := m.screens[stateConfirm].(*confirmScreen)

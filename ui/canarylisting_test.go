@@ -10,6 +10,15 @@ import (
 	"github.com/ascendkit/ascendkit/importer"
 )
 
+// candidateIDs is the Clerk ids the canary lists, in order.
+func candidateIDs(s *canaryScreen) []string {
+	var ids []string
+	for _, u := range s.users {
+		ids = append(ids, u.clerkID)
+	}
+	return ids
+}
+
 // The API lists users created in the same millisecond in any order from
 // one walk to the next (and a user deleted since moves everyone up): the
 // preview found user_0000 a duplicate at position 1, and the canary's own
@@ -28,10 +37,7 @@ func TestCanaryExcludesByIDWhenPositionsShift(t *testing.T) {
 	d.send(navMsg{to: stateCanary})
 	s := canaryOf(d)
 	d.waitFor("the candidates", func(Model) bool { return !s.loading })
-	var ids []string
-	for _, u := range s.users {
-		ids = append(ids, u.clerkID)
-	}
+	ids := candidateIDs(s)
 	if want := []string{"user_0001", "user_0002", "user_0003"}; !slices.Equal(ids, want) {
 		t.Errorf("the canary lists %q, want %q (the duplicate user_0000 left out)", ids, want)
 	}
@@ -84,10 +90,7 @@ func TestCanaryLeavesOutUsersImportedSince(t *testing.T) {
 	d.send(navMsg{to: stateCanary})
 	s := canaryOf(d)
 	d.waitFor("the candidates", func(Model) bool { return !s.loading })
-	var ids []string
-	for _, u := range s.users {
-		ids = append(ids, u.clerkID)
-	}
+	ids := candidateIDs(s)
 	if want := []string{"user_0000", "user_0001", "user_0003"}; !slices.Equal(ids, want) {
 		t.Errorf("the canary lists %q, want %q (user_0002 imported already)", ids, want)
 	}

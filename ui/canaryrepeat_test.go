@@ -69,10 +69,7 @@ func canaryOfRepeatedID(t *testing.T, again func(string) string) {
 	d.press("c")
 	s := canaryOf(d)
 	d.waitFor("the candidates", func(Model) bool { return !s.loading })
-	var ids []string
-	for _, u := range s.users {
-		ids = append(ids, u.clerkID)
-	}
+	ids := candidateIDs(s)
 	if !slices.Equal(ids, []string{"user_ada", "user_bob", "user_carol"}) {
 		t.Fatalf("the canary lists %q, want each user to be created once", ids)
 	}

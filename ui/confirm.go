@@ -426,16 +426,7 @@ func (s *confirmScreen) summaryLines(fromTo string, gaps, compact bool) []string
 		{"skipped", rightAlign(fmtInt(u.Skipped), 7)},
 		{"OAuth links", rightAlign(fmtInt(r.OAuthLinks), 7)},
 	}
-	if r.OAuthLinkConflicts > 0 {
-		// Links not made: another user owns that OAuth account (the
-		// review's "flagged" tab lists them).
-		rows = append(rows, [2]string{"link conflicts", st.Warning.Render(rightAlign(fmtInt(r.OAuthLinkConflicts), 7))})
-	}
-	if r.ImportedNotInSource > 0 {
-		// Created by an earlier import, gone from the source (deleted in
-		// Clerk since?): they stay in AscendKit, as the warning explains.
-		rows = append(rows, [2]string{"not in source", st.Warning.Render(rightAlign(fmtInt(r.ImportedNotInSource), 7))})
-	}
+	rows = append(rows, warnRows(st, *r)...)
 	users := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	if !ph.Users {
 		users = renderLines(st.Dim, ansiStrip(users)+"\n(not in this run)")

@@ -164,7 +164,7 @@ func startRun(parent context.Context, open openFunc, run runFunc, opts importer.
 		defer close(r.finished)
 		defer r.closeEvents()
 		defer cancel()
-		src, err := openCancelable(ctx, func() (clerk.Source, error) { return open(onWait) })
+		src, err := importer.OpenCancelable(ctx, func() (clerk.Source, error) { return open(onWait) })
 		if err != nil {
 			r.end(runDone{err: err})
 			send(runDone{err: err})

@@ -102,13 +102,6 @@ func (f *syncForm) moved(left int, cmd tea.Cmd) tea.Cmd {
 	return cmd
 }
 
-func (f *syncForm) realignAll() {
-	for i := range f.inputs {
-		f.realign(i)
-	}
-	f.form.Update(realignMsg{})
-}
-
 func (f *syncForm) check(i int) func(string) error {
 	return func(v string) error {
 		var c func(string) error
@@ -167,17 +160,15 @@ func (f *syncForm) setWidth(w int) {
 	first, narrower := f.width == 0, w < f.width
 	f.width = w
 	f.form.WithWidth(w)
-	if first {
-		f.realignAll() // values set before the width was known
-		return
-	}
 	for i := range f.inputs {
-		// The field being edited keeps its cursor when the form widens
-		// (its line only shows less than it could). Narrower, its text
-		// input keeps the wider scroll until the cursor leaves it, and
-		// the line would wrap; huh gives no way to read the cursor, so
-		// it goes to the end, where the scroll fits the new width.
-		if i != f.focus || narrower {
+		// The first time, every field: values set before the width was
+		// known. After, the field being edited keeps its cursor when
+		// the form widens (its line only shows less than it could).
+		// Narrower, its text input keeps the wider scroll until the
+		// cursor leaves it, and the line would wrap; huh gives no way
+		// to read the cursor, so it goes to the end, where the scroll
+		// fits the new width.
+		if first || i != f.focus || narrower {
 			f.realign(i)
 		}
 	}

@@ -114,9 +114,27 @@ func nonZero(m map[string]int) map[string]int {
 	return out
 }
 
-// warningsView renders warnings (sanitized, each wrapped to width under a
-// ⚠) in at most maxLines lines. Warnings that do not fit whole are
-// counted on a last line that ends with more (where to read them all).
+// notWrittenWhy says what a run's "not written" users are, as the CLI's
+// report does (the summary and the runs tab give it beside the count).
+const notWrittenWhy = "read, but the run stopped before writing them: run it again"
+
+// warnRows are the last rows of the users table on Confirm and on the
+// import's summary, each only when it counts someone.
+func warnRows(st Styles, r importer.Report) [][2]string {
+	var rows [][2]string
+	if r.OAuthLinkConflicts > 0 {
+		// Links not made: another user owns that OAuth account (the
+		// review's "flagged" tab lists them).
+		rows = append(rows, [2]string{"link conflicts", st.Warning.Render(rightAlign(fmtInt(r.OAuthLinkConflicts), 7))})
+	}
+	if r.ImportedNotInSource > 0 {
+		// Created by an earlier import, gone from the source (deleted in
+		// Clerk since?): they stay in AscendKit, as the warning explains.
+		rows = append(rows, [2]string{"not in source", st.Warning.Render(rightAlign(fmtInt(r.ImportedNotInSource), 7))})
+	}
+	return rows
+}
+
 // enrollLine is the CLI's line on enrollments into journeys already
 // active (import clerk preview / run): emails start as users are
 // imported. "" when there are none.
@@ -131,6 +149,9 @@ func enrollLine(r importer.Report) string {
 	}
 }
 
+// warningsView renders warnings (sanitized, each wrapped to width under a
+// ⚠) in at most maxLines lines. Warnings that do not fit whole are
+// counted on a last line that ends with more (where to read them all).
 func warningsView(st Styles, warnings []string, width, maxLines int, more string) string {
 	if len(warnings) == 0 {
 		return ""

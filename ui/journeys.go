@@ -126,11 +126,12 @@ func draftNote(js []importer.Created) string {
 	if len(paused) > 0 {
 		parts = append(parts, strings.Join(paused, " and ")+map[bool]string{true: " is", false: " are"}[len(paused) == 1]+" paused")
 	}
-	if len(draft) > 0 {
-		parts = append(parts, strings.Join(draft, " and ")+" stays in draft until you activate it")
-		if len(draft) > 1 {
-			parts[len(parts)-1] = strings.Join(draft, " and ") + " stay in draft until you activate them"
-		}
+	switch len(draft) {
+	case 0:
+	case 1:
+		parts = append(parts, draft[0]+" stays in draft until you activate it")
+	default:
+		parts = append(parts, strings.Join(draft, " and ")+" stay in draft until you activate them")
 	}
 	return "(" + strings.Join(parts, "; ") + ")"
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -251,17 +250,21 @@ type programContext struct {
 	// the root model applies them (applyResults).
 	outbox []result
 	// fitted is the active screen as Model.fit last laid it out, and
-	// fitW, fitH the size it gave it: the full help or the stop note
-	// take lines from the body.
-	fitted     screen
-	fitW, fitH int
+	// fitH the height it gave it (the full help or the stop note take
+	// lines from the body). Both are cleared when the terminal's size
+	// changes, the only time pc.width does.
+	fitted screen
+	fitH   int
 }
 
+// maxBodyHeight is the most a screen has between header and help: five
+// lines short of the terminal.
+func (pc *programContext) maxBodyHeight() int { return max(pc.height-5, 6) }
+
 // bodyHeight is the height left for a screen between header and help:
-// what the last layout found (fit), no more than five lines short of
-// the terminal.
+// what the last layout found (fit), no more than maxBodyHeight.
 func (pc *programContext) bodyHeight() int {
-	h := max(pc.height-5, 6)
+	h := pc.maxBodyHeight()
 	if pc.fitH > 0 {
 		h = min(h, pc.fitH)
 	}
@@ -297,11 +300,10 @@ func (pc *programContext) opener() openFunc {
 			if pc.cfg.OpenFile == nil {
 				return nil, fmt.Errorf("export files are not available")
 			}
-			// The run's goroutine races the open against its context.
-			if fi, err := os.Stat(c.Path); err == nil && !fi.IsDir() {
-				if err := regularFile(c.Path, fi); err != nil {
-					return nil, err
-				}
+			// openFile's check; the run's goroutine races the open
+			// against its context.
+			if err := stillRegular(c.Path); err != nil {
+				return nil, err
 			}
 			return pc.cfg.OpenFile(c.Path)
 		}
@@ -460,12 +462,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // calls SetSize only when the screen or its size changed.
 func (m Model) fit() {
 	_, _, bodyH := m.layout()
-	h := min(bodyH, max(m.pc.height-5, 6))
+	h := min(bodyH, m.pc.maxBodyHeight())
 	a := m.active()
-	if a == m.pc.fitted && m.pc.width == m.pc.fitW && h == m.pc.fitH {
+	if a == m.pc.fitted && h == m.pc.fitH {
 		return
 	}
-	m.pc.fitted, m.pc.fitW, m.pc.fitH = a, m.pc.width, h
+	m.pc.fitted, m.pc.fitH = a, h
 	a.SetSize(m.pc.width, h)
 }
 
@@ -866,7 +868,7 @@ func (m Model) Summary() string {
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		if u.NotWritten > 0 {
 			// Without it the counts do not add up to those fetched.
-			fmt.Fprintf(&b, "  not written: %s (read, but the run stopped before writing them: run it again)\n", fmtInt(u.NotWritten))
+			fmt.Fprintf(&b, "  not written: %s (%s)\n", fmtInt(u.NotWritten), notWrittenWhy)
 		}
 		b.WriteString(s.sessionRunsLine())
 		if len(nonZero(u.DuplicateReasons)) > 0 {

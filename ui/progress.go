@@ -439,16 +439,7 @@ func (s *progressScreen) summaryView() string {
 		// again ("r") imports them.
 		rows = append(rows[:len(rows)-1], [2]string{"not written", st.Warning.Render(rightAlign(fmtInt(u.NotWritten), 7))}, rows[len(rows)-1])
 	}
-	if r.OAuthLinkConflicts > 0 {
-		// Links not made: another user owns that OAuth account (the
-		// review's "flagged" tab lists them).
-		rows = append(rows, [2]string{"link conflicts", st.Warning.Render(rightAlign(fmtInt(r.OAuthLinkConflicts), 7))})
-	}
-	if r.ImportedNotInSource > 0 {
-		// Created by an earlier import, gone from the source (deleted in
-		// Clerk since?): they stay in AscendKit, as the warning explains.
-		rows = append(rows, [2]string{"not in source", st.Warning.Render(rightAlign(fmtInt(r.ImportedNotInSource), 7))})
-	}
+	rows = append(rows, warnRows(st, *r)...)
 	left := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	var right strings.Builder
 	right.WriteString(st.Heading.Render("Reasons") + "\n")

@@ -23,6 +23,20 @@ func flaggedOf(s *duplicatesScreen) []string {
 	return out
 }
 
+// writeUsersJSON writes users to dir/users.json, as an API export.
+func writeUsersJSON(t *testing.T, dir string, users []clerk.User) string {
+	t.Helper()
+	data, err := json.Marshal(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "users.json")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
 // b rebuilds the flagged rows too: a banned user imported with the ban
 // kept who signed in only with X (no usable OAuth) is flagged once b
 // includes banned users, and b again gives the first rows back. Each
@@ -39,14 +53,7 @@ func TestReviewFlaggedFollowBannedSwitch(t *testing.T) {
 	users[1].Banned = true                                                                      // banned, X only
 	users[2].PasswordEnabled, users[2].ExternalAccounts = true, []clerk.ExternalAccount{x("0")} // x-0 again: a conflict
 	users[3].Banned = true
-	data, err := json.Marshal(users)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "users.json")
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := writeUsersJSON(t, dir, users)
 	env := realEnv(t, dir)
 	without, with := freshRows(t, file, env, false), freshRows(t, file, env, true)
 	flagged := "warning " + importer.ReasonNoUsableOAuth + " " + users[1].ID
@@ -55,15 +62,7 @@ func TestReviewFlaggedFollowBannedSwitch(t *testing.T) {
 		t.Fatalf("fixture too weak:\nwithout %q\nwith %q", without, with)
 	}
 
-	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
-	d.press("2")
-	d.press(file)
-	d.press("enter")
-	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
-	d.press("enter")
-	s := reviewOf(d)
+	d, s := reviewFile(t, env, file)
 	if got := reviewed(s); !slices.Equal(got, without) {
 		t.Fatalf("review rows %q, a fresh preview lists %q", got, without)
 	}
@@ -105,29 +104,14 @@ func TestReviewFlaggedAfterReadAgain(t *testing.T) {
 	users[0].ExternalAccounts = []clerk.ExternalAccount{google}
 	users[1].PasswordEnabled = true
 	users[1].ExternalAccounts = []clerk.ExternalAccount{google} // a conflict once user_0000 is included
-	data, err := json.Marshal(users)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "users.json")
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := writeUsersJSON(t, dir, users)
 	env := realEnv(t, dir)
 	conflict := "warning " + importer.ReasonLinkConflict + " " + users[1].ID
 	if slices.Contains(freshRows(t, file, env, false), conflict) || !slices.Contains(freshRows(t, file, env, true), conflict) {
 		t.Fatal("fixture too weak")
 	}
 
-	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
-	d.press("2")
-	d.press(file)
-	d.press("enter")
-	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
-	d.press("enter")
-	s := reviewOf(d)
+	d, s := reviewFile(t, env, file)
 	// Another process imports a user: the classification is stale, and
 	// b reads the source again, banned users included.
 	other := makeUsers(10)[9:]

@@ -23,6 +23,21 @@ func reviewed(s *duplicatesScreen) []string {
 	return out
 }
 
+// reviewFile drives the wizard on the export file path to the review,
+// once the settings preview has its classification.
+func reviewFile(t *testing.T, env envT, path string) (*driver, *duplicatesScreen) {
+	t.Helper()
+	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
+	d.press("2")
+	d.press(path)
+	d.press("enter")
+	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
+	d.press("enter")
+	return d, reviewOf(d)
+}
+
 // freshRows is what a fresh preview (`import clerk preview`, with or
 // without --include-banned) lists of the file, in source order.
 func freshRows(t *testing.T, csv string, env envT, includeBanned bool) []string {
@@ -85,15 +100,7 @@ func TestReviewRowsFollowBannedSwitch(t *testing.T) {
 		t.Fatalf("fixture too weak:\nwithout %q\nwith %q", without, with)
 	}
 
-	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
-	d.press("2")
-	d.press(csv)
-	d.press("enter")
-	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
-	d.press("enter")
-	s := reviewOf(d)
+	d, s := reviewFile(t, env, csv)
 	if got := reviewed(s); !slices.Equal(got, without) {
 		t.Fatalf("review rows %q, a fresh preview lists %q", got, without)
 	}
@@ -211,15 +218,7 @@ func TestReviewRowsReadAgainWhenStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := realEnv(t, dir)
-	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
-	d.press("2")
-	d.press(csv)
-	d.press("enter")
-	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
-	d.press("enter")
-	s := reviewOf(d)
+	d, s := reviewFile(t, env, csv)
 	first := d.m.pc.sess.classified
 	// Another process imports a user with user_d's address.
 	seed := makeUsers(1)
@@ -254,15 +253,7 @@ func TestReviewRowsBannedTwiceQuickly(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := realEnv(t, dir)
-	d := newDriver(t, Config{Env: env, OpenFile: clerk.OpenFile}, 120, 40)
-	d.press("2")
-	d.press(csv)
-	d.press("enter")
-	d.waitFor("the settings", func(m Model) bool { return m.state == stateSettings })
-	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
-	d.waitFor("the classification", func(m Model) bool { return m.pc.sess.classified != nil })
-	d.press("enter")
-	s := reviewOf(d)
+	d, s := reviewFile(t, env, csv)
 	before := reviewed(s)
 	// The two keys in one go: the first recount's answer comes after both.
 	for _, k := range []string{"b", "b"} {

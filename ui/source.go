@@ -592,18 +592,20 @@ func regularFile(p string, fi os.FileInfo) error {
 // may have been replaced by a pipe since), and the open gives up when
 // ctx ends.
 func openFile(ctx context.Context, open func(string) (clerk.Source, error), path string) (clerk.Source, error) {
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
-		if err := regularFile(path, fi); err != nil {
-			return nil, err
-		}
+	if err := stillRegular(path); err != nil {
+		return nil, err
 	}
-	return openCancelable(ctx, func() (clerk.Source, error) { return open(path) })
+	return importer.OpenCancelable(ctx, func() (clerk.Source, error) { return open(path) })
 }
 
-// openCancelable is importer.OpenCancelable: the open gives up when ctx
-// ends, and a source that opens after that is closed.
-func openCancelable(ctx context.Context, open func() (clerk.Source, error)) (clerk.Source, error) {
-	return importer.OpenCancelable(ctx, open)
+// stillRegular checks again that a file chosen before is a regular file
+// (it may have been replaced by a pipe since). A path gone or a
+// directory is left to the open to report.
+func stillRegular(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		return regularFile(path, fi)
+	}
+	return nil
 }
 
 // checkPasswordsFile reads the start of the passwords file, as the
