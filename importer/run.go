@@ -1244,9 +1244,7 @@ func providerWarnings(s SettingsReport) []string {
 			"This import turns back on %s, turned off by hand (auth update), as its users sign in with them. To keep them off, give the run --providers naming only the social providers to enable (credentials is enabled whenever its users have passwords), or --users to leave the providers as they are, or turn them off again with auth update after it.",
 			strings.Join(s.TurnedBackOn, ", ")))
 	}
-	// The NoUsableOAuthUsers among the stranded have their own warning
-	// (userWarnings): they are sent a password reset whatever is enabled.
-	if n := s.StrandedUsers - s.NoUsableOAuthUsers; n > 0 {
+	if n := s.SocialStranded(); n > 0 {
 		out = append(out, fmt.Sprintf(
 			"%s no enabled provider to sign in with: enable theirs (--providers) or magic-link, or they cannot sign in (tagged %s, they get no password-reset email).",
 			countUsers(n, "social-only", "has", "have"), TagSocialOnly))

@@ -306,6 +306,11 @@ type SettingsReport struct {
 	OffByHand []string `json:"-"`
 }
 
+// SocialStranded is the social-only users no enabled provider lets in,
+// the NoUsableOAuthUsers among StrandedUsers left out: those have a line
+// of their own, as they are sent a password reset whatever is enabled.
+func (s SettingsReport) SocialStranded() int { return s.StrandedUsers - s.NoUsableOAuthUsers }
+
 // Analysis is the streaming view of auth methods (the settings preview).
 type Analysis struct {
 	Fetched int `json:"fetched"`

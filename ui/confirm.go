@@ -445,7 +445,7 @@ func (s *confirmScreen) summaryLines(fromTo string, gaps, compact bool) []string
 	if len(r.Settings.Unsupported) > 0 {
 		settings = append(settings, labeled(st.Warning, "unsupported ", countList(r.Settings.Unsupported), st.Warning, sw)...)
 	}
-	if n := r.Settings.StrandedUsers - r.Settings.NoUsableOAuthUsers; n > 0 {
+	if n := r.Settings.SocialStranded(); n > 0 {
 		settings = append(settings, st.Warning.Render(plural(n, "stranded user", "stranded users")))
 	}
 	if n := r.Settings.NoUsableOAuthUsers; n > 0 {

@@ -467,7 +467,7 @@ func (s *progressScreen) summaryView() string {
 		// Split as on Settings and Confirm: users whose OAuth cannot
 		// move are not stranded by the providers chosen; they are sent
 		// a password reset.
-		if n := r.Settings.StrandedUsers - r.Settings.NoUsableOAuthUsers; n > 0 {
+		if n := r.Settings.SocialStranded(); n > 0 {
 			b.WriteString(st.Warning.Render("  " + plural(n, "stranded user", "stranded users")))
 		}
 		b.WriteString("\n")

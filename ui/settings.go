@@ -486,7 +486,7 @@ func (s *settingsScreen) layout() (string, int) {
 	}
 	// As the CLI's warnings: users whose OAuth cannot move are stranded
 	// whatever is enabled and have a line of their own.
-	if n := set.StrandedUsers - set.NoUsableOAuthUsers; n > 0 {
+	if n := set.SocialStranded(); n > 0 {
 		warn(st.Warning.Render("⚠ " + plural(n, "stranded user", "stranded users") + ": social-only with no enabled provider"))
 	}
 	if n := set.NoUsableOAuthUsers; n > 0 {
