@@ -450,7 +450,7 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		}
 		fmt.Fprintf(w, "  skipped      %7d  %s\n", u.Skipped, reasons(u.SkippedReasons))
 		if u.NotWritten > 0 {
-			fmt.Fprintf(w, "  not written  %7d  (read, but the run stopped before writing them: run it again)\n", u.NotWritten)
+			fmt.Fprintf(w, "  not written  %7d  (%s)\n", u.NotWritten, importer.NotWrittenWhy)
 		}
 		if u.NotSelected > 0 {
 			fmt.Fprintf(w, "  not selected %7d  (left out by --only)\n", u.NotSelected)

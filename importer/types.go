@@ -139,6 +139,10 @@ type Options struct {
 	OnEvent func(Event)
 }
 
+// NotWrittenWhy says what a run's UserCounts.NotWritten users are, in the
+// words the CLI's report and the wizard both give beside the count.
+const NotWrittenWhy = "read, but the run stopped before writing them: run it again"
+
 // Report is the result of a preview or run; its JSON form is the contract
 // of `import clerk preview|run --json`.
 type Report struct {

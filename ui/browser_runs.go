@@ -278,7 +278,7 @@ func (s *browserScreen) runView() string {
 		if u.NotWritten > 0 {
 			// Read before the run stopped: without them the counts do
 			// not add up to those fetched.
-			notImported += fmt.Sprintf(" · %s not written (%s)", fmtInt(u.NotWritten), notWrittenWhy)
+			notImported += fmt.Sprintf(" · %s not written (%s)", fmtInt(u.NotWritten), importer.NotWrittenWhy)
 		}
 		rows := [][2]string{
 			{"users", fmt.Sprintf("%s fetched · %s imported · %s merged", fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged))},

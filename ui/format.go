@@ -114,10 +114,6 @@ func nonZero(m map[string]int) map[string]int {
 	return out
 }
 
-// notWrittenWhy says what a run's "not written" users are, as the CLI's
-// report does (the summary and the runs tab give it beside the count).
-const notWrittenWhy = "read, but the run stopped before writing them: run it again"
-
 // warnRows are the last rows of the users table on Confirm and on the
 // import's summary, each only when it counts someone.
 func warnRows(st Styles, r importer.Report) [][2]string {

@@ -868,7 +868,7 @@ func (m Model) Summary() string {
 			fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged), fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
 		if u.NotWritten > 0 {
 			// Without it the counts do not add up to those fetched.
-			fmt.Fprintf(&b, "  not written: %s (%s)\n", fmtInt(u.NotWritten), notWrittenWhy)
+			fmt.Fprintf(&b, "  not written: %s (%s)\n", fmtInt(u.NotWritten), importer.NotWrittenWhy)
 		}
 		b.WriteString(s.sessionRunsLine())
 		if len(nonZero(u.DuplicateReasons)) > 0 {
