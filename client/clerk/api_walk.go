@@ -696,42 +696,24 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			w.cursor = cursorOff // ignored: the list started over
 		default:
 			w.cursor = cursorWorks
+			// Before deliverTiesAround, which changes the last user delivered.
 			last := w.lastOffset(win, elems) + len(elems)
-			if w.tiesAround(elems) {
-				// The users after the last one delivered, in this
-				// request's order, may leave out some created in the
-				// same instant that it lists before it: read them all.
-				group, err := a.readTiesAfterMove(ctx)
-				if err != nil {
-					return nil, err
-				}
-				if group != nil {
-					w.tieDone = true
-					recs, err := a.deliver(group)
-					if err != nil {
-						return nil, err
-					}
-					return a.resumeAfterSome(recs, elems, full, last)
-				}
-			}
-			return a.resumeAfter(elems, full, last)
-		}
-	}
-	var before []Record
-	if w.tiesAround(nil) {
-		// Found by offset, the last user's place among users of its
-		// instant tells nothing when their order changes: read them
-		// whole first, so lookback resumes after all of them.
-		group, err := a.readTiesAfterMove(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if group != nil {
-			w.tieDone = true
-			if before, err = a.deliver(group); err != nil {
+			// The users after the last one delivered, in this request's
+			// order, may leave out some created in the same instant
+			// that it lists before it: read them all.
+			before, err := a.deliverTiesAround(ctx, elems)
+			if err != nil {
 				return nil, err
 			}
+			return a.resumeAfterSome(before, elems, full, last)
 		}
+	}
+	// Found by offset, the last user's place among users of its instant
+	// tells nothing when their order changes: read them whole first, so
+	// lookback resumes after all of them.
+	before, err := a.deliverTiesAround(ctx, nil)
+	if err != nil {
+		return nil, err
 	}
 	recs, err := a.lookback(ctx, win.offset, before)
 	if errors.Is(err, io.EOF) && len(before) > 0 {
@@ -740,6 +722,23 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 		return before, nil
 	}
 	return recs, err
+}
+
+// deliverTiesAround reads whole and delivers the users created at
+// lastCreated when those read after the last user delivered (elems) may
+// have skipped some of them (tiesAround). nil with no error when there is
+// no need, or when they are larger than a page and listed in a stable
+// order (readTiesAfterMove).
+func (a *APISource) deliverTiesAround(ctx context.Context, elems []element) ([]Record, error) {
+	if !a.walk.tiesAround(elems) {
+		return nil, nil
+	}
+	group, err := a.readTiesAfterMove(ctx)
+	if err != nil || group == nil {
+		return nil, err
+	}
+	a.walk.tieDone = true
+	return a.deliver(group)
 }
 
 // tieResync re-reads a window that began among users created in the same
