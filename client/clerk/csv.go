@@ -89,6 +89,9 @@ type csvFile struct {
 	headerRaw         []byte
 	headerRepeats     int
 	headerRepeatLines []int
+	// idFirst: the header as written begins with the id column, so a
+	// row beginning with it may be the header again (headerAgain).
+	idFirst bool
 }
 
 // maxCommentLines is how many commented-out lines a note names.
@@ -154,20 +157,12 @@ func (s *csvFile) CommentedOut() string {
 // columns. Only a row whose first cell is the header's first column name
 // (id, which no Clerk id is) is looked at closely.
 func (s *csvFile) headerAgain(row rawRow) (bool, error) {
-	if !s.header || len(s.headerRaw) == 0 || row.comment || row.blank {
+	if !s.header || !s.idFirst || row.comment || row.blank {
 		return false, nil
 	}
 	data := bytes.TrimPrefix(row.data, utf8BOM)
-	i := bytes.IndexByte(s.headerRaw, s.sep)
-	if i <= 0 {
-		return false, nil
-	}
-	first := columnName(string(s.headerRaw[:i]))
-	if first != colID {
-		return false, nil
-	}
 	j := bytes.IndexByte(data, s.sep)
-	if j <= 0 || columnName(strings.Trim(string(data[:j]), `"`)) != first {
+	if j <= 0 || columnName(strings.Trim(string(data[:j]), `"`)) != colID {
 		return false, nil
 	}
 	// Both passes judge a row by the same bytes: a Check pass keeps no
@@ -669,6 +664,9 @@ func (s *csvFile) readHeader() error {
 	if firstErr != nil && best <= 0 {
 		// No other separator finds a column: the comma's error says most.
 		return fmt.Errorf("clerk: %s: reading the CSV header (line %d): %w", s.name, row.line, firstErr)
+	}
+	if i := bytes.IndexByte(s.headerRaw, s.sep); i > 0 {
+		s.idFirst = columnName(string(s.headerRaw[:i])) == colID
 	}
 	s.cols = make(map[string]int, len(fields))
 	s.colNames = make([]string, len(fields))
