@@ -779,7 +779,7 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		return min(time.Duration(min(secs, int64(day/time.Second)))*time.Second, day), true
+		return time.Duration(min(secs, int64(day/time.Second))) * time.Second, true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {

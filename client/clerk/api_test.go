@@ -362,12 +362,27 @@ func TestAPIServiceUnavailableOverTheCap(t *testing.T) {
 // TestAPICancelDuringServiceUnavailableWait: ctrl+c ends a wait Clerk
 // asked for at once.
 func TestAPICancelDuringServiceUnavailableWait(t *testing.T) {
+	cancelDuringWait(t, unavailable(t, 1000, "590"))
+}
+
+// cancelDuringWait cancels Next 10 ms into a wait announced (the real,
+// timer-based sleep) and asserts that it returns context.Canceled at
+// once. It returns the last wait announced.
+func cancelDuringWait(t *testing.T, baseURL string) time.Duration {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var (
+		mu     sync.Mutex // the waits may be announced by the walk's requests
+		waited time.Duration
+	)
 	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
-		BaseURL: unavailable(t, 1000, "590"),
+		BaseURL: baseURL,
 		Limiter: rate.NewLimiter(rate.Inf, 1),
-		OnWait: func(string, time.Duration) {
+		OnWait: func(reason string, d time.Duration) {
+			mu.Lock()
+			waited = d
+			mu.Unlock()
 			go func() { time.Sleep(10 * time.Millisecond); cancel() }()
 		},
 	})
@@ -385,6 +400,9 @@ func TestAPICancelDuringServiceUnavailableWait(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("Next did not return after cancel")
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	return waited
 }
 
 // TestAPIClosedConnectionIsNoEndOfList: a server that closes connections
@@ -677,34 +695,9 @@ func TestAPICancelDuringRetryAfterWait(t *testing.T) {
 		w.WriteHeader(429)
 	}))
 	defer hs.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var waited time.Duration
 	// The real (timer-based) sleep: the wait is capped at 10 minutes, so
 	// only cancellation can make this test finish.
-	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{
-		BaseURL: hs.URL,
-		Limiter: rate.NewLimiter(rate.Inf, 1),
-		OnWait: func(reason string, d time.Duration) {
-			waited = d
-			go func() { time.Sleep(10 * time.Millisecond); cancel() }()
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	done := make(chan error, 1)
-	go func() { _, err := src.Next(ctx); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("Next did not return after cancel")
-	}
-	if waited != 10*time.Minute {
+	if waited := cancelDuringWait(t, hs.URL); waited != 10*time.Minute {
 		t.Errorf("announced wait %v, want the 10 min cap", waited)
 	}
 }

@@ -169,6 +169,9 @@ type element struct {
 	hasTime bool // created is the decoded user's created_at
 }
 
+// at reports a user created at t (a user without created_at is at none).
+func (e element) at(t int64) bool { return e.hasTime && e.created == t }
+
 func newElement(raw json.RawMessage, pos int) element {
 	e := element{rec: decodeUser(raw, pos)}
 	if u := e.rec.User; u != nil {
@@ -696,42 +699,24 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			w.cursor = cursorOff // ignored: the list started over
 		default:
 			w.cursor = cursorWorks
+			// Before deliverTiesAround, which changes the last user delivered.
 			last := w.lastOffset(win, elems) + len(elems)
-			if w.tiesAround(elems) {
-				// The users after the last one delivered, in this
-				// request's order, may leave out some created in the
-				// same instant that it lists before it: read them all.
-				group, err := a.readTiesAfterMove(ctx)
-				if err != nil {
-					return nil, err
-				}
-				if group != nil {
-					w.tieDone = true
-					recs, err := a.deliver(group)
-					if err != nil {
-						return nil, err
-					}
-					return a.resumeAfterSome(recs, elems, full, last)
-				}
-			}
-			return a.resumeAfter(elems, full, last)
-		}
-	}
-	var before []Record
-	if w.tiesAround(nil) {
-		// Found by offset, the last user's place among users of its
-		// instant tells nothing when their order changes: read them
-		// whole first, so lookback resumes after all of them.
-		group, err := a.readTiesAfterMove(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if group != nil {
-			w.tieDone = true
-			if before, err = a.deliver(group); err != nil {
+			// The users after the last one delivered, in this request's
+			// order, may leave out some created in the same instant
+			// that it lists before it: read them all.
+			before, err := a.deliverTiesAround(ctx, elems)
+			if err != nil {
 				return nil, err
 			}
+			return a.resumeAfterSome(before, elems, full, last)
 		}
+	}
+	// Found by offset, the last user's place among users of its instant
+	// tells nothing when their order changes: read them whole first, so
+	// lookback resumes after all of them.
+	before, err := a.deliverTiesAround(ctx, nil)
+	if err != nil {
+		return nil, err
 	}
 	recs, err := a.lookback(ctx, win.offset, before)
 	if errors.Is(err, io.EOF) && len(before) > 0 {
@@ -740,6 +725,23 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 		return before, nil
 	}
 	return recs, err
+}
+
+// deliverTiesAround reads whole and delivers the users created at
+// lastCreated when those read after the last user delivered (elems) may
+// have skipped some of them (tiesAround). nil with no error when there is
+// no need, or when they are larger than a page and listed in a stable
+// order (readTiesAfterMove).
+func (a *APISource) deliverTiesAround(ctx context.Context, elems []element) ([]Record, error) {
+	if !a.walk.tiesAround(elems) {
+		return nil, nil
+	}
+	group, err := a.readTiesAfterMove(ctx)
+	if err != nil || group == nil {
+		return nil, err
+	}
+	a.walk.tieDone = true
+	return a.deliver(group)
 }
 
 // tieResync re-reads a window that began among users created in the same
@@ -797,11 +799,11 @@ func (a *APISource) tieResync(ctx context.Context, win *window) ([]Record, bool,
 func (a *APISource) acrossTies(ctx context.Context, win *window) ([]element, error) {
 	w := &a.walk
 	elems := win.elems
-	if w.lastKey == "" || len(elems) == 0 || !w.haveCreated || !elems[0].hasTime || elems[0].created != w.lastCreated {
+	if w.lastKey == "" || len(elems) == 0 || !w.haveCreated || !elems[0].at(w.lastCreated) {
 		return nil, nil
 	}
 	exact := elems[0].key == w.lastKey
-	goesOn := len(elems) > 1 && elems[1].hasTime && elems[1].created == w.lastCreated
+	goesOn := len(elems) > 1 && elems[1].at(w.lastCreated)
 	switch {
 	case exact && !goesOn:
 		// The instant ends on the overlap: the windows before held all
@@ -907,7 +909,7 @@ func (a *APISource) readTiesFiltered(ctx context.Context, t int64) ([]element, b
 	if err != nil {
 		return nil, false, err
 	}
-	if !slices.ContainsFunc(more, func(e element) bool { return e.hasTime && e.created == t }) {
+	if !slices.ContainsFunc(more, func(e element) bool { return e.at(t) }) {
 		return group, false, nil
 	}
 	return nil, true, a.sameOrder(ctx, q(0), elems, t)
@@ -936,7 +938,7 @@ func (a *APISource) readTiesAt(ctx context.Context, t int64) ([]element, bool, e
 		i = 1
 	}
 	j := i
-	for j < len(elems) && elems[j].hasTime && elems[j].created == t {
+	for j < len(elems) && elems[j].at(t) {
 		j++
 	}
 	switch {
@@ -963,7 +965,7 @@ func (a *APISource) readTiesPast(ctx context.Context, t int64, s, next int, q ur
 	if err != nil {
 		return nil, false, err
 	}
-	at := func(k int) bool { return k < len(more) && more[k].hasTime && more[k].created == t }
+	at := func(k int) bool { return k < len(more) && more[k].at(t) }
 	switch {
 	case len(more) > 0 && (!more[0].hasTime || more[0].created < t):
 		return nil, false, nil // the list moved
@@ -980,7 +982,7 @@ func (a *APISource) readTiesPast(ctx context.Context, t int64, s, next int, q ur
 	}
 	keys := make(map[string]bool, len(group))
 	for _, e := range group {
-		if !e.hasTime || e.created != t {
+		if !e.at(t) {
 			return nil, false, nil // the list moved
 		}
 		keys[e.key] = true
@@ -1024,7 +1026,7 @@ func (a *APISource) sameOrder(ctx context.Context, q url.Values, elems []element
 func tiedKeys(elems []element, t int64) []string {
 	var keys []string
 	for _, e := range elems {
-		if e.hasTime && e.created == t {
+		if e.at(t) {
 			keys = append(keys, e.key)
 		}
 	}
@@ -1123,7 +1125,7 @@ func (a *APISource) readTiesMoved(ctx context.Context, t int64) ([]element, bool
 			continue
 		}
 		e := b
-		for e < len(elems) && elems[e].hasTime && elems[e].created == t {
+		for e < len(elems) && elems[e].at(t) {
 			e++
 		}
 		if e < len(elems) && elems[e].hasTime && elems[e].created > t {
@@ -1143,7 +1145,7 @@ func (w *walk) tiesAround(elems []element) bool {
 	if !w.haveCreated || w.tieDone || w.tieBig {
 		return false
 	}
-	first := len(elems) > 0 && elems[0].hasTime && elems[0].created == w.lastCreated
+	first := len(elems) > 0 && elems[0].at(w.lastCreated)
 	return first || len(w.tieKeys) > 1
 }
 

@@ -757,6 +757,15 @@ func newTiesServer(t *testing.T, users []clerk.User, shuffle, filter bool) (*tie
 	return ts, srv.URL + "/v1"
 }
 
+// deleteAt deletes the user id before list request n is answered.
+func (ts *tiesServer) deleteAt(n int, id string) {
+	ts.onList = func(i int) {
+		if i == n {
+			ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == id })
+		}
+	}
+}
+
 func (ts *tiesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/count") {
 		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(ts.users))
@@ -1024,11 +1033,7 @@ func TestAPITiedGroupLargerThanAPageStableAcrossADeletion(t *testing.T) {
 					users := tiedUsers(1200, 100, 400)
 					ts, base := newTiesServer(t, users, false, filter)
 					delID := users[del].ID
-					ts.onList = func(n int) {
-						if n == at {
-							ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-						}
-					}
+					ts.deleteAt(at, delID)
 					src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 					recs, _, err := drain(t, src)
 					if err != nil {
@@ -1090,11 +1095,7 @@ func TestAPITiedGroupAcrossADeletionWithoutFilters(t *testing.T) {
 		ts, base := newTiesServer(t, users, true, false)
 		ts.rng = rand.New(rand.NewPCG(uint64(run), 3))
 		delID := users[120].ID
-		ts.onList = func(n int) {
-			if n == 3 { // the third window: the first two delivered users 0..198
-				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-			}
-		}
+		ts.deleteAt(3, delID) // the third window: the first two delivered users 0..198
 		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 		recs, _, err := drain(t, src)
 		if err != nil {
@@ -1116,11 +1117,7 @@ func TestAPITiedGroupUserDeletedDuringTheWalk(t *testing.T) {
 						users := tiedUsers(600, 150, 230)
 						ts, base := newTiesServer(t, users, shuffle, filter)
 						delID := users[del].ID
-						ts.onList = func(n int) {
-							if n == at {
-								ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-							}
-						}
+						ts.deleteAt(at, delID)
 						src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 						recs, _, err := drain(t, src)
 						if err != nil {
@@ -1144,11 +1141,7 @@ func TestAPITiedGroupEndingTheListAcrossADeletion(t *testing.T) {
 				users := tiedUsers(g.n, g.from, g.n)
 				ts, base := newTiesServer(t, users, true, filter)
 				delID := users[g.del].ID
-				ts.onList = func(n int) {
-					if n == 3 {
-						ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-					}
-				}
+				ts.deleteAt(3, delID)
 				src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 				recs, _, err := drain(t, src)
 				if err != nil {
@@ -1171,11 +1164,7 @@ func TestAPITiedGroupMovedUnderAWindowStartingOnTheLastUser(t *testing.T) {
 	for run := range 40 {
 		ts, base := newTiesServer(t, users, true, false)
 		ts.rng = rand.New(rand.NewPCG(uint64(run), 5))
-		ts.onList = func(n int) {
-			if n == 5 { // the window after the one that began the instant
-				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-			}
-		}
+		ts.deleteAt(5, delID) // the window after the one that began the instant
 		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 		recs, _, err := drain(t, src)
 		if err != nil {
@@ -1196,11 +1185,7 @@ func TestAPITiedGroupEndingTheListCursorPageOfTies(t *testing.T) {
 	for run := range 40 {
 		ts, base := newTiesServer(t, users, true, false)
 		ts.rng = rand.New(rand.NewPCG(uint64(run), 5))
-		ts.onList = func(n int) {
-			if n == 5 {
-				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-			}
-		}
+		ts.deleteAt(5, delID)
 		src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 		recs, _, err := drain(t, src)
 		if err != nil {
@@ -1222,11 +1207,7 @@ func TestAPITiedGroupLastUserDeleted(t *testing.T) {
 				users := tiedUsers(1200, 100, 400)
 				ts, base := newTiesServer(t, users, false, false)
 				delID := users[del].ID
-				ts.onList = func(n int) {
-					if n == at {
-						ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-					}
-				}
+				ts.deleteAt(at, delID)
 				src, _ := newSource(t, base, clerk.APIOptions{PageSize: 100, MaxInFlight: 1})
 				recs, _, err := drain(t, src)
 				if err != nil {
@@ -1249,11 +1230,7 @@ func TestAPITiedGroupLookbackWithoutCursor(t *testing.T) {
 	for run := range 40 {
 		ts, _ := newTiesServer(t, users, true, false)
 		ts.rng = rand.New(rand.NewPCG(uint64(run), 5))
-		ts.onList = func(n int) {
-			if n == 3 {
-				ts.users = slices.DeleteFunc(slices.Clone(ts.users), func(u clerk.User) bool { return u.ID == delID })
-			}
-		}
+		ts.deleteAt(3, delID)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Query().Has("starting_after") {
 				http.Error(w, `{"errors":[{"code":"form_param_unknown"}]}`, http.StatusBadRequest)

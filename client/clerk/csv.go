@@ -79,20 +79,34 @@ type csvFile struct {
 	// afterCR: the last byte consumed was a CR, so a LF next is the second
 	// half of a CRLF (one line end, not two).
 	afterCR bool
-	// comments counts the `#` lines after the header, skipped as
-	// commented-out rows; commentLines names the first few.
-	comments     int
-	commentLines []int
+	// comments are the `#` lines after the header, skipped as
+	// commented-out rows.
+	comments skippedLines
 	// headerRaw is the header row as written; rows equal to it later
-	// (exports joined with cat) are skipped, counted in headerRepeats
-	// and named in headerRepeatLines.
-	headerRaw         []byte
-	headerRepeats     int
-	headerRepeatLines []int
+	// (exports joined with cat) are skipped, as headerRepeats.
+	headerRaw     []byte
+	headerRepeats skippedLines
+	// idFirst: the header as written begins with the id column, so a
+	// row beginning with it may be the header again (headerAgain).
+	idFirst bool
 }
 
-// maxCommentLines is how many commented-out lines a note names.
+// maxCommentLines is how many skipped lines a note names.
 const maxCommentLines = 5
+
+// skippedLines counts the lines skipped for one reason and keeps the
+// first few to name.
+type skippedLines struct {
+	n     int
+	first []int
+}
+
+func (k *skippedLines) add(line int) {
+	k.n++
+	if len(k.first) < maxCommentLines {
+		k.first = append(k.first, line)
+	}
+}
 
 func newCSVFile(name string, f *os.File, br *bufio.Reader, lines int) *csvFile {
 	return &csvFile{exportFile: exportFile{name: name, f: f}, br: br, line: lines, sep: ','}
@@ -138,12 +152,12 @@ func (s *csvFile) Notes() []string {
 // after the last page.
 func (s *csvFile) CommentedOut() string {
 	var notes []string
-	if s.comments > 0 {
+	if s.comments.n > 0 {
 		notes = append(notes, s.commentNote())
 	}
-	if s.headerRepeats > 0 {
+	if s.headerRepeats.n > 0 {
 		notes = append(notes, fmt.Sprintf("Skipped %s repeating the header (%s), as where exports are joined with cat; the rows after each were read as users.",
-			countLines(s.headerRepeats), lineList(s.headerRepeats, s.headerRepeatLines)))
+			countLines(s.headerRepeats.n), s.headerRepeats.lineList()))
 	}
 	return strings.Join(notes, " ")
 }
@@ -154,20 +168,12 @@ func (s *csvFile) CommentedOut() string {
 // columns. Only a row whose first cell is the header's first column name
 // (id, which no Clerk id is) is looked at closely.
 func (s *csvFile) headerAgain(row rawRow) (bool, error) {
-	if !s.header || len(s.headerRaw) == 0 || row.comment || row.blank {
+	if !s.header || !s.idFirst || row.comment || row.blank {
 		return false, nil
 	}
 	data := bytes.TrimPrefix(row.data, utf8BOM)
-	i := bytes.IndexByte(s.headerRaw, s.sep)
-	if i <= 0 {
-		return false, nil
-	}
-	first := columnName(string(s.headerRaw[:i]))
-	if first != colID {
-		return false, nil
-	}
 	j := bytes.IndexByte(data, s.sep)
-	if j <= 0 || columnName(strings.Trim(string(data[:j]), `"`)) != first {
+	if j <= 0 || columnName(strings.Trim(string(data[:j]), `"`)) != colID {
 		return false, nil
 	}
 	// Both passes judge a row by the same bytes: a Check pass keeps no
@@ -204,21 +210,21 @@ var utf8BOM = []byte("\uFEFF")
 // commentNote names the commented-out rows.
 func (s *csvFile) commentNote() string {
 	return fmt.Sprintf("Skipped %s after the header as commented out (starting with #: %s); remove the # to import a user written there.",
-		countLines(s.comments), lineList(s.comments, s.commentLines))
+		countLines(s.comments.n), s.comments.lineList())
 }
 
-// lineList names the first of n lines: "line 3", "lines 3 and 5", "lines
-// 3, 5, …" when there were more than those named.
-func lineList(n int, first []int) string {
-	lines := make([]string, len(first))
-	for i, l := range first {
+// lineList names the lines kept: "line 3", "lines 3 and 5", "lines 3,
+// 5, …" when there were more than those named.
+func (k skippedLines) lineList() string {
+	lines := make([]string, len(k.first))
+	for i, l := range k.first {
 		lines[i] = fmt.Sprint(l)
 	}
 	more := ""
-	if n > len(first) {
+	if k.n > len(k.first) {
 		more = ", …"
 	}
-	return plural(n, "line", "lines") + " " + joinAnd(lines) + more
+	return plural(k.n, "line", "lines") + " " + joinAnd(lines) + more
 }
 
 // Commenter is a source that can skip commented-out rows (a CSV export)
@@ -339,19 +345,13 @@ func (s *csvFile) nextRow() (rawRow, error) {
 			return row, err
 		}
 		if row.comment && s.header {
-			s.comments++
-			if len(s.commentLines) < maxCommentLines {
-				s.commentLines = append(s.commentLines, row.line)
-			}
+			s.comments.add(row.line)
 			continue
 		}
 		if again, err := s.headerAgain(row); err != nil {
 			return row, err
 		} else if again {
-			s.headerRepeats++
-			if len(s.headerRepeatLines) < maxCommentLines {
-				s.headerRepeatLines = append(s.headerRepeatLines, row.line)
-			}
+			s.headerRepeats.add(row.line)
 			continue
 		}
 		if !row.blank && !row.comment {
@@ -669,6 +669,9 @@ func (s *csvFile) readHeader() error {
 	if firstErr != nil && best <= 0 {
 		// No other separator finds a column: the comma's error says most.
 		return fmt.Errorf("clerk: %s: reading the CSV header (line %d): %w", s.name, row.line, firstErr)
+	}
+	if i := bytes.IndexByte(s.headerRaw, s.sep); i > 0 {
+		s.idFirst = columnName(string(s.headerRaw[:i])) == colID
 	}
 	s.cols = make(map[string]int, len(fields))
 	s.colNames = make([]string, len(fields))

@@ -430,6 +430,23 @@ func TestCSVBannedAndOptionalColumns(t *testing.T) {
 	}
 }
 
+// contactStatus is a record's addresses then phones, each with its
+// verification status ("a@x.io:verified"); a failed record ends the test.
+func contactStatus(t *testing.T, r clerk.Record) []string {
+	t.Helper()
+	if r.Err != nil {
+		t.Fatalf("record %d: %v", r.Pos, r.Err)
+	}
+	var out []string
+	for _, e := range r.User.EmailAddresses {
+		out = append(out, e.EmailAddress+":"+e.Verification.Status)
+	}
+	for _, p := range r.User.PhoneNumbers {
+		out = append(out, p.PhoneNumber+":"+p.Verification.Status)
+	}
+	return out
+}
+
 // An address named by primary_email_address was unverified in a Dashboard
 // CSV row with empty verified lists, and verified in a `clerk migrate`
 // file. Both now follow decode.go's rule: the named primary is verified
@@ -447,15 +464,7 @@ func TestCSVPrimaryVerifiedAsInMigrate(t *testing.T) {
 	status := func(recs []clerk.Record) string {
 		var out []string
 		for _, r := range recs {
-			if r.Err != nil {
-				t.Fatalf("record %d: %v", r.Pos, r.Err)
-			}
-			for _, e := range r.User.EmailAddresses {
-				out = append(out, e.EmailAddress+":"+e.Verification.Status)
-			}
-			for _, p := range r.User.PhoneNumbers {
-				out = append(out, p.PhoneNumber+":"+p.Verification.Status)
-			}
+			out = append(out, contactStatus(t, r)...)
 		}
 		return strings.Join(out, " ")
 	}
@@ -929,17 +938,7 @@ func TestCSVListCellsAsJSONArrays(t *testing.T) {
 		`user_4,,"['mo@x.io', 'mo2@x.io']",,,` + "\n"
 	var got []string
 	for _, r := range csvUsers(t, "j.csv", content) {
-		var line []string
-		if r.Err != nil {
-			t.Fatalf("record %d: %v", r.Pos, r.Err)
-		}
-		for _, e := range r.User.EmailAddresses {
-			line = append(line, e.EmailAddress+":"+e.Verification.Status)
-		}
-		for _, p := range r.User.PhoneNumbers {
-			line = append(line, p.PhoneNumber+":"+p.Verification.Status)
-		}
-		got = append(got, strings.Join(line, " "))
+		got = append(got, strings.Join(contactStatus(t, r), " "))
 	}
 	want := []string{
 		"jay@x.io:verified jay.work@x.io:verified jay.old@x.io:unverified +15550100:verified +15550111:verified",

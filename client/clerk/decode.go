@@ -41,7 +41,7 @@ func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, boo
 		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: rawID(trimmed)}, false
 	}
 	if len(trimmed) > maxRecordBytes {
-		return Record{Pos: pos, ID: prefixID(trimmed), Err: fmt.Errorf("record %d%s: %s", pos, prefixIDHint(trimmed), tooLarge(int64(len(trimmed))))}, false
+		return tooLargeRecord(pos, trimmed, int64(len(trimmed))), false
 	}
 	// encoding/json silently accepts `null` for a struct (leaving it zero),
 	// which would smuggle an empty user through; only objects are users.
@@ -741,15 +741,19 @@ func prefixIDHint(prefix []byte) string {
 	return ""
 }
 
-// prefixID is the id a record's first bytes give, "" when they give
-// none: a record too large to read still names its user, so that a
-// re-run does not take that user for one gone from the source.
-func prefixID(prefix []byte) string {
-	var id string
-	if raw := prefixIDRaw(prefix); raw == nil || json.Unmarshal(raw, &id) != nil {
-		return ""
+// tooLargeRecord is the record of one too large to read (n bytes, prefix
+// its first): the id those bytes give names it in the error and as its
+// ID, so that a re-run does not take that user for one gone from the
+// source.
+func tooLargeRecord(pos int, prefix []byte, n int64) Record {
+	var id, hint string
+	if raw := prefixIDRaw(prefix); raw != nil {
+		hint = formatIDHint(raw)
+		if json.Unmarshal(raw, &id) != nil {
+			id = ""
+		}
 	}
-	return id
+	return Record{Pos: pos, ID: id, Err: fmt.Errorf("record %d%s: %s", pos, hint, tooLarge(n))}
 }
 
 // prefixIDRaw finds the top-level "id" member in a record's first bytes.

@@ -347,18 +347,8 @@ func TestSupportJSONNotes(t *testing.T) {
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"password_digest":"","totp_secret":null}]`, nil, nil},
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}]}]`, nil, nil},
 	} {
-		path := writeTemp(t, "s.json", tc.content)
-		src, err := OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := src.Next(context.Background()); err != nil {
-				break
-			}
-		}
-		notes := strings.Join(src.(Noter).Notes(), "\n")
-		src.Close()
+		list, _ := notesAtEnd(t, writeTemp(t, "s.json", tc.content))
+		notes := strings.Join(list, "\n")
 		if (tc.want == nil) != (notes == "") {
 			t.Errorf("%s: notes %q", tc.content, notes)
 		}
@@ -560,27 +550,32 @@ func TestShapelessFirstRecordDoesNotNameTheFormat(t *testing.T) {
 		"first":  `[{"userId":"user_0","username":"only"},` + flat + `]`,
 		"second": `[` + flat + `,{"userId":"user_0","username":"only"}]`,
 	} {
-		path := filepath.Join(t.TempDir(), "u.json")
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		path := writeTemp(t, "u.json", content)
 		recs, _ := drain(t, path)
 		if len(recs) != 2 {
 			t.Fatalf("%s: %d records", name, len(recs))
 		}
-		src, err := OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := src.Next(context.Background()); err != nil {
-				break
-			}
-		}
-		notes := strings.Join(src.(Noter).Notes(), " ")
-		if f := src.(Formatter).Format(); f != FormatSupportJSON || !strings.Contains(notes, "password digests") {
+		list, f := notesAtEnd(t, path)
+		notes := strings.Join(list, " ")
+		if f != FormatSupportJSON || !strings.Contains(notes, "password digests") {
 			t.Errorf("%s: format %q, notes %q", name, f, notes)
 		}
-		src.Close()
 	}
+}
+
+// notesAtEnd reads the export at path until Next fails (its end, or an
+// error) and returns the notes and the format its reader gives then.
+func notesAtEnd(t *testing.T, path string) ([]string, string) {
+	t.Helper()
+	src, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for {
+		if _, err := src.Next(context.Background()); err != nil {
+			break
+		}
+	}
+	return src.(Noter).Notes(), src.(Formatter).Format()
 }

@@ -219,7 +219,7 @@ func (s *jsonFile) element() (Record, error) {
 	case s.countOnly:
 		return Record{Pos: s.pos}, nil
 	case n > maxRecordBytes:
-		return Record{Pos: s.pos, ID: prefixID(s.buf), Err: fmt.Errorf("record %d%s: %s", s.pos, prefixIDHint(s.buf), tooLarge(n))}, nil
+		return tooLargeRecord(s.pos, s.buf, n), nil
 	}
 	rec, flat := decodeRecord(s.buf, s.pos)
 	if rec.Raw != nil {
