@@ -847,14 +847,14 @@ func (s *csvFile) record(raw rawRow) Record {
 	if !s.has(colHasImage) && strings.TrimSpace(u.ImageURL) != "" {
 		u.HasImage = true // no has_image column: the image is the user's own
 	}
-	if v := s.cell(row, colCreatedAt); v != "" {
+	if v := s.cell(row, colCreatedAt); !noTime(v) {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %s", colCreatedAt, s.shown(err, v, len(row)))
 		}
 		u.CreatedAt = ms
 	}
-	if v := s.cell(row, colLastSignInAt); v != "" {
+	if v := s.cell(row, colLastSignInAt); !noTime(v) {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %s", colLastSignInAt, s.shown(err, v, len(row)))

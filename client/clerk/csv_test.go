@@ -1046,3 +1046,19 @@ func TestCSVListSeparators(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVNullDateCells: "null" in a date cell, as JSON-to-CSV converters
+// write it, is no date (as null is in JSON), not a malformed row.
+func TestCSVNullDateCells(t *testing.T) {
+	recs := csvUsers(t, "dates.csv", "id,primary_email_address,created_at,last_sign_in_at\n"+
+		"user_1,a@x.io,null,NULL\nuser_2,b@x.io,2024-05-01T04:37Z,\n")
+	if len(recs) != 2 || recs[0].Err != nil || recs[1].Err != nil {
+		t.Fatalf("records = %+v", recs)
+	}
+	if u := recs[0].User; u.CreatedAt != 0 || u.LastSignInAt != nil {
+		t.Errorf("user_1 created %d, last sign-in %v; want neither", u.CreatedAt, u.LastSignInAt)
+	}
+	if u := recs[1].User; u.CreatedAt != 1714538220000 {
+		t.Errorf("user_2 created %d", u.CreatedAt)
+	}
+}
