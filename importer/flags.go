@@ -121,7 +121,7 @@ func flagEntries(e Entry, u *clerk.User, m *mapped) []Entry {
 			quoteCut(m.primaryNotFound), len(u.EmailAddresses), m.email, which))
 	}
 	if len(m.notKept) > 0 {
-		add(ReasonIdentityNotKept, "not kept, as an AscendKit user has one phone number and no wallet: "+strings.Join(m.notKept, "; "))
+		add(ReasonIdentityNotKept, "not kept, as an AscendKit user has one phone number, no wallet and only valid email addresses: "+strings.Join(m.notKept, "; "))
 	}
 	if m.lockoutCleared {
 		add(ReasonLockoutNotKept, fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds))
@@ -210,7 +210,7 @@ func dataWarnings(rep *Report) []string {
 			countUsers(n, "", "has", "have"), ReasonEmailExists))
 	}
 	if n := rep.IdentitiesNotKept; n > 0 {
-		out = append(out, fmt.Sprintf("%s phone numbers besides their primary one, an extension to it, or web3 wallets: an AscendKit user has one phone number (E.164, without an extension) and no wallet, so these are not kept (listed in --entries as %s).",
+		out = append(out, fmt.Sprintf("%s phone numbers besides their primary one, an extension to it, web3 wallets, or other email addresses that are not valid: an AscendKit user has one phone number (E.164, without an extension), no wallet and only valid addresses, so these are not kept (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonIdentityNotKept))
 	}
 	if n := rep.CreatedAtUnknown; n > 0 {

@@ -646,17 +646,27 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		m.notKept = otherIdentities(u, pp, au.Phone, m.notKept)
 	}
 	// The other addresses are kept for the record, not as sign-in ids;
-	// one that is invalid or hides characters is left out.
+	// one that is invalid or hides characters is left out, and said to be.
+	var invalid []string
 	for i := range u.EmailAddresses {
 		ea := &u.EmailAddresses[i]
 		if ea == pe {
 			continue
 		}
 		e, ok := normalizeEmail(ea.EmailAddress)
-		if !ok || e == email || slices.ContainsFunc(au.SecondaryEmails, func(s ascendkit.SecondaryEmail) bool { return s.Email == e }) {
+		if !ok {
+			if v := strings.TrimSpace(ea.EmailAddress); v != "" {
+				invalid = append(invalid, quoteCut(v))
+			}
+			continue
+		}
+		if e == email || slices.ContainsFunc(au.SecondaryEmails, func(s ascendkit.SecondaryEmail) bool { return s.Email == e }) {
 			continue
 		}
 		au.SecondaryEmails = append(au.SecondaryEmails, ascendkit.SecondaryEmail{Email: e, Verified: verified(ea.Verification)})
+	}
+	if len(invalid) > 0 {
+		m.notKept = append(m.notKept, fmt.Sprintf("%d other email address(es) that are not valid %s", len(invalid), strings.Join(invalid, ", ")))
 	}
 	if write {
 		au.Metadata = make(map[string]any, len(u.PublicMetadata)+1)

@@ -22,10 +22,14 @@ func TestIdentitiesNotKept(t *testing.T) {
 		fileUser("wallet", dated+`,"web3_wallets":[{"id":"w","web3_wallet":"0xabc","verification":{"status":"verified"}}]`),
 		// The primary listed twice in other spellings is one number.
 		fileUser("same", dated+`,"phone_numbers":[{"id":"p1","phone_number":"+14155552673"},{"id":"p2","phone_number":"+1 (415) 555-2673"}]`),
-		fileUser("plain", dated+`,"phone_numbers":[{"id":"p1","phone_number":"+14155552674"}]`))
+		fileUser("plain", dated+`,"phone_numbers":[{"id":"p1","phone_number":"+14155552674"}]`),
+		// Another address that is not one (a list whose separator was not
+		// read) is left out, and said to be; a valid one is kept.
+		`{"id":"bad2nd","primary_email_address_id":"e","created_at":1700000000000,"email_addresses":[{"id":"e","email_address":"bad2nd@example.com","verification":{"status":"verified"}},`+
+			`{"id":"f","email_address":"semi@example.com other@example.com"},{"id":"g","email_address":"kept@example.com"}]}`)
 	env := openEnv(t)
 	eachMode(t, p, env, func(mode Mode, rep Report, entries []Entry) {
-		if rep.IdentitiesNotKept != 3 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "3 users have phone numbers besides their primary one") {
+		if rep.IdentitiesNotKept != 4 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "4 users have phone numbers besides their primary one") {
 			t.Errorf("%s: identitiesNotKept %d warnings %q", mode, rep.IdentitiesNotKept, rep.Warnings)
 		}
 		details := map[string]string{}
@@ -34,18 +38,22 @@ func TestIdentitiesNotKept(t *testing.T) {
 				details[e.SourceID] = e.Detail
 			}
 		}
-		for id, want := range map[string]string{"two": `1 other phone number(s) "+442071838750"`, "ext": `extension "99"`, "wallet": `1 web3 wallet(s) "0xabc"`} {
+		for id, want := range map[string]string{"two": `1 other phone number(s) "+442071838750"`, "ext": `extension "99"`, "wallet": `1 web3 wallet(s) "0xabc"`,
+			"bad2nd": `1 other email address(es) that are not valid "semi@example.com other@example.com"`} {
 			if !strings.Contains(details[id], want) {
 				t.Errorf("%s: %s's entry %q lacks %q", mode, id, details[id], want)
 			}
 		}
-		if len(details) != 3 {
-			t.Errorf("%s: entries for %v, want two, ext and wallet", mode, details)
+		if len(details) != 4 {
+			t.Errorf("%s: entries for %v, want two, ext, wallet and bad2nd", mode, details)
 		}
 	})
 	u, err := env.GetUser(ctx, "ext@example.com")
 	if err != nil || u.Phone != "+14155552672" {
 		t.Errorf("ext's phone %q (%v), want +14155552672", u.Phone, err)
+	}
+	if u, err = env.GetUser(ctx, "bad2nd@example.com"); err != nil || len(u.SecondaryEmails) != 1 || u.SecondaryEmails[0].Email != "kept@example.com" {
+		t.Errorf("bad2nd's other addresses %+v (%v), want kept@example.com alone", u.SecondaryEmails, err)
 	}
 }
 

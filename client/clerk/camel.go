@@ -84,9 +84,10 @@ func snakeName(parent, k string, v json.RawMessage) string {
 		return "primary_phone_number"
 	case k == "password":
 		return "password_digest"
-	case (k == "emailAddresses" || k == "phoneNumbers") && isStringArray(v):
-		// migration-script lists further verified addresses as strings;
-		// the SDK lists address objects.
+	case (k == "emailAddresses" || k == "phoneNumbers") && (isStringArray(v) || isString(v)):
+		// migration-script lists further verified addresses as a string
+		// or strings (its schema: string | string[]); the SDK lists
+		// address objects.
 		return "verified_" + snakeKey(k)
 	}
 	return snakeKey(k)
@@ -157,6 +158,12 @@ func snakeKey(k string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isString reports whether v is a JSON string.
+func isString(v json.RawMessage) bool {
+	t := trimSpace(v)
+	return len(t) > 0 && t[0] == '"'
 }
 
 // isStringArray reports whether v is a JSON array whose first element is

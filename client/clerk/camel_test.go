@@ -1,12 +1,17 @@
 package clerk
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
+
+type camelCase struct {
+	name, file, format string
+	want               []string // summary per user
+}
 
 func TestCamelCaseShapes(t *testing.T) {
-	cases := []struct {
-		name, file, format string
-		want               []string // summary per user
-	}{
+	cases := []camelCase{
 		{
 			// clerk/migration-script's `export:clerk` output.
 			"migration-script export",
@@ -20,6 +25,21 @@ func TestCamelCaseShapes(t *testing.T) {
 			[]string{
 				"email=Ann@Example.com emails=[Ann@Example.com:verified,ann@work.example:verified,old@example.com:unverified] phone=+15555550100 phones=[+15555550100:verified,+15555550101:unverified] username=ann ext=- pw=true/bcrypt/true mfa=false/true/true oauth=[] sso=[] web3=0 passkeys=0 created=1709287200000 banned meta=planTier/stripeId/themeName",
 				"email=bo@example.com emails=[bo@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=1709373600000 meta=//",
+			},
+		},
+		{
+			// migration-script's schema: email, phone, emailAddresses and
+			// phoneNumbers are each string | string[]; the first primary
+			// value is the primary, every one of them verified.
+			"migration-script lists and strings",
+			`[{"userId":"user_ms3","email":["x1@example.com","x2@example.com"],"phone":["+14155550111","+14155550112"]},
+			  {"userId":"user_ms4","email":"y1@example.com","emailAddresses":"y2@example.com","phoneNumbers":"+14155550113","unverifiedEmailAddresses":"y3@example.com"},
+			  {"id":"user_ms5","email_addresses":"z1@example.com,z2@example.com;z3@example.com"}]`,
+			FormatSupportJSON,
+			[]string{
+				"email=x1@example.com emails=[x1@example.com:verified,x2@example.com:verified] phone=+14155550111 phones=[+14155550111:verified,+14155550112:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=y1@example.com emails=[y1@example.com:verified,y2@example.com:verified,y3@example.com:unverified] phone=- phones=[+14155550113:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=z1@example.com emails=[z1@example.com:?,z2@example.com:?,z3@example.com:?] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 			},
 		},
 		{
@@ -115,7 +135,8 @@ func TestCamelCaseShapes(t *testing.T) {
 	}
 	// The SDK's external account id is the provider's user id; metadata
 	// keys are the user's and keep their case.
-	recs, _ := drain(t, writeTemp(t, "export.json", cases[1].file))
+	sdk := cases[slices.IndexFunc(cases, func(c camelCase) bool { return c.name == "backend SDK users" })]
+	recs, _ := drain(t, writeTemp(t, "export.json", sdk.file))
 	u := recs[0].User
 	if a := u.ExternalAccounts; len(a) != 1 || a[0].ProviderUserID != "1049171256" || a[0].EmailAddress != "ada@example.com" {
 		t.Errorf("external accounts = %+v", a)

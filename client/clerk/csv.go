@@ -847,14 +847,14 @@ func (s *csvFile) record(raw rawRow) Record {
 	if !s.has(colHasImage) && strings.TrimSpace(u.ImageURL) != "" {
 		u.HasImage = true // no has_image column: the image is the user's own
 	}
-	if v := s.cell(row, colCreatedAt); v != "" {
+	if v := s.cell(row, colCreatedAt); !noTime(v) {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %s", colCreatedAt, s.shown(err, v, len(row)))
 		}
 		u.CreatedAt = ms
 	}
-	if v := s.cell(row, colLastSignInAt); v != "" {
+	if v := s.cell(row, colLastSignInAt); !noTime(v) {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %s", colLastSignInAt, s.shown(err, v, len(row)))
@@ -907,12 +907,14 @@ func (s *csvFile) identLists(row []string, all, primary, verified, unverified st
 		listed:     s.has(verified) || s.has(unverified),
 		flat:       true, // every CSV value is a string
 	}
-	// A list where one value belongs takes its first, as readLists does.
-	if strings.ContainsAny(l.primary, ",|") {
+	// A list where one value belongs takes its first as the primary and
+	// the rest as verified, as readLists does.
+	if strings.ContainsAny(l.primary, listSeps) {
 		p := split(l.primary)
 		l.primary = ""
 		if len(p) > 0 {
 			l.primary = p[0]
+			l.verified = append(p[1:], l.verified...)
 		}
 	}
 	l.primaryVerified = l.primary != ""
@@ -1192,19 +1194,25 @@ func (s *csvFile) present(row []string, col string) bool {
 }
 
 // splitAddresses splits a multi-value email cell.
-func splitAddresses(v string) []string { return splitMulti(v, ",|") }
+func splitAddresses(v string) []string { return splitMulti(v, listSeps) }
 
 // splitPhones splits a multi-value phone cell, each value unescaped.
 func splitPhones(v string) []string {
-	out := splitMulti(v, ",|")
+	out := splitMulti(v, listSeps)
 	for i := range out {
 		out[i] = strings.TrimSpace(untab(out[i]))
 	}
 	return out
 }
 
-// splitMulti splits a multi-value cell on any of seps. Clerk's separator
-// is not documented: CSV cells use `,` (quoted) or `|`, JSON strings `|`.
+// listSeps separate the values of a multi-value cell or string. Clerk's
+// separator is not documented: its support JSON uses `|`, CSV cells `,`
+// (quoted) or `|`, and the tools that read Clerk's lists also take `;`
+// (WorkOS's migrate-clerk-users splits on any of the three). None of them
+// occurs in an address or a phone number.
+const listSeps = ",|;"
+
+// splitMulti splits a multi-value cell on any of seps.
 func splitMulti(v, seps string) []string {
 	var out []string
 	// A cell may hold a JSON array of strings instead: Clerk's own

@@ -1003,3 +1003,62 @@ func TestCSVHeaderWrittenAgain(t *testing.T) {
 		t.Errorf("Check: %v", err)
 	}
 }
+
+// TestCSVListSeparators: a list cell separated by `;` keeps every value
+// (it kept the first alone, silently), and a primary cell holding a list
+// keeps the rest as verified addresses, as migration-script's "primary
+// verified email address(es)" means.
+func TestCSVListSeparators(t *testing.T) {
+	content := "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n" +
+		`user_1,Semi,,,semi@x.io,,"semi@x.io; other@x.io",third@x.io;fourth@x.io,,,,,` + "\n" +
+		`user_2,Two,,,"p1@x.io|p2@x.io",+15550100;+15550101,,,,,,,` + "\n"
+	recs := csvUsers(t, "lists.csv", content)
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	status := func(u *clerk.User) string {
+		var out []string
+		for _, e := range u.EmailAddresses {
+			mark := ""
+			if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID {
+				mark = "*"
+			}
+			out = append(out, mark+e.EmailAddress+":"+e.Verification.Status)
+		}
+		for _, p := range u.PhoneNumbers {
+			mark := ""
+			if u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == p.ID {
+				mark = "*"
+			}
+			out = append(out, mark+p.PhoneNumber+":"+p.Verification.Status)
+		}
+		return strings.Join(out, " ")
+	}
+	for i, want := range []string{
+		"*semi@x.io:verified other@x.io:verified third@x.io:unverified fourth@x.io:unverified",
+		"*p1@x.io:verified p2@x.io:verified *+15550100:verified +15550101:verified",
+	} {
+		if recs[i].Err != nil {
+			t.Fatalf("record %d: %v", i+1, recs[i].Err)
+		}
+		if got := status(recs[i].User); got != want {
+			t.Errorf("record %d:\n got %s\nwant %s", i+1, got, want)
+		}
+	}
+}
+
+// TestCSVNullDateCells: "null" in a date cell, as JSON-to-CSV converters
+// write it, is no date (as null is in JSON), not a malformed row.
+func TestCSVNullDateCells(t *testing.T) {
+	recs := csvUsers(t, "dates.csv", "id,primary_email_address,created_at,last_sign_in_at\n"+
+		"user_1,a@x.io,null,NULL\nuser_2,b@x.io,2024-05-01T04:37Z,\n")
+	if len(recs) != 2 || recs[0].Err != nil || recs[1].Err != nil {
+		t.Fatalf("records = %+v", recs)
+	}
+	if u := recs[0].User; u.CreatedAt != 0 || u.LastSignInAt != nil {
+		t.Errorf("user_1 created %d, last sign-in %v; want neither", u.CreatedAt, u.LastSignInAt)
+	}
+	if u := recs[1].User; u.CreatedAt != 1714538220000 {
+		t.Errorf("user_2 created %d", u.CreatedAt)
+	}
+}

@@ -337,14 +337,15 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 	if p, _, err = identsField(names[0], kind, primary); err != nil {
 		return l, err
 	}
-	if len(p) > 0 {
-		l.primary = p[0].Value
-	}
 	if primary != nil {
 		l.flat = true
 	}
 	if l.verified, err = valuesField(names[1], kind, verified); err != nil {
 		return l, err
+	}
+	if len(p) > 0 {
+		l.primary = p[0].Value
+		l.verified = append(extraPrimaries(p[1:]), l.verified...)
 	}
 	if l.unverified, err = valuesField(names[2], kind, unverified); err != nil {
 		return l, err
@@ -354,6 +355,18 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 		l.flat = true
 	}
 	return l, nil
+}
+
+// extraPrimaries are the values after the first of a primary field that
+// lists several: clerk/migration-script's `email` and `phone` are
+// "Primary verified email address(es)" (string or string[]) and its
+// importer makes the first primary and every one verified.
+func extraPrimaries(p []ident) []string {
+	out := make([]string, 0, len(p))
+	for _, id := range p {
+		out = append(out, id.Value)
+	}
+	return out
 }
 
 func valuesField(name, kind string, raw view) ([]string, error) {
@@ -389,8 +402,9 @@ func (o identObject) ident(kind string) ident {
 }
 
 // identsField reads a field that exports write as an array of objects, an
-// array of strings, one `|`-separated string, or null. flat is set when
-// the values came as strings (whose first is then the primary).
+// array of strings, one string of values separated by listSeps, or null.
+// flat is set when the values came as strings (whose first is then the
+// primary).
 func identsField(name, kind string, raw view) (ids []ident, flat bool, err error) {
 	raw = trimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -402,7 +416,7 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 		if err != nil {
 			return nil, false, fmt.Errorf("field %q: %w", name, err)
 		}
-		for _, v := range splitMulti(s, "|") {
+		for _, v := range splitMulti(s, listSeps) {
 			ids = append(ids, ident{Value: v})
 		}
 		return ids, true, nil

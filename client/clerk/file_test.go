@@ -181,6 +181,10 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"api-page", `{"data":[{"id":"user_1"},{"id":"user_2"}],"total_count":1200}`, "user_1,user_2", []string{"holds 2 of the instance's 1200 users", "--api-key"}},
 		{"api-page-bad-count", `{"data":[{"id":"user_1"}],"total_count":"x"}`, "user_1", []string{`"total_count" is not a count`}},
 		{"sdk-page", `{"data":[{"id":"user_1"}],"totalCount":500}`, "user_1", []string{"holds 1 of the instance's 500 users"}},
+		// clerk/cli's `users list --json`: {"data": […], "hasMore": bool}.
+		{"cli-page", `{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":true}`, "user_1,user_2", []string{"holds 2 users and says more follow (hasMore)", "--api-key"}},
+		{"cli-page-first", `{"hasMore":true,"data":[{"id":"user_1"}]}`, "user_1", []string{"says more follow"}},
+		{"has-more", `{"data":[{"id":"user_1"}],"has_more":true,"total_count":1}`, "user_1", []string{"says more follow (hasMore)"}},
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
 		{"json-lines", "{\"id\":\"user_1\",\"email_addresses\":[]}\n{\"id\":\"user_2\"}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
@@ -440,6 +444,7 @@ func TestSavedAPIAnswer(t *testing.T) {
 		`{"data":[{"id":"user_1"},{"id":"user_2"}],"total_count":2}`,
 		`{"total_count":2,"data":[{"id":"user_1"},{"id":"user_2"}]}`,
 		`{"data":[{"id":"user_1"},{"id":"user_2"}]}`,
+		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":false}`,
 		`{"data":{"note":"not the users"},"users":[{"id":"user_1"},{"id":"user_2"}]}`,
 	} {
 		recs, err := readAll(t, content)

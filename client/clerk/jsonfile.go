@@ -41,6 +41,9 @@ type jsonFile struct {
 	source     string
 	totalCount int
 	hasTotal   bool
+	// moreFollow: the envelope's "hasMore" (clerk/cli's `users list
+	// --json`) or "has_more" is true, so it is one page of the list.
+	moreFollow bool
 	pos        int
 	lastEnd    int64 // offset just past the last complete value
 	buf        []byte
@@ -345,8 +348,9 @@ func (s *jsonFile) member(key string) error {
 	}
 	var keep *[]byte
 	var val []byte
-	if key == "source" || key == "total_count" || key == "totalCount" {
-		keep = &val // a short value; anything longer is not a name or a count
+	switch key {
+	case "source", "total_count", "totalCount", "hasMore", "has_more":
+		keep = &val // a short value; anything longer is not a name, a count or a flag
 	}
 	if _, err := s.sc.value(keep, 256); err != nil {
 		return s.structural(err)
@@ -360,13 +364,20 @@ func (s *jsonFile) member(key string) error {
 		if n, err := strconv.Atoi(string(trimSpace(val))); err == nil && n >= 0 {
 			s.totalCount = n
 		}
+	case "hasMore", "has_more":
+		s.moreFollow = string(trimSpace(val)) == "true"
 	}
 	return s.checkSource()
 }
 
 // checkPage refuses a saved page of the API's list: {"data": […]} whose
-// total_count says the instance has users the file does not hold.
+// total_count says the instance has users the file does not hold, or
+// whose hasMore says more pages follow (clerk/cli's `users list --json`
+// writes {"data": […], "hasMore": true} for its first 100 users).
 func (s *jsonFile) checkPage() error {
+	if s.usersKey == "data" && s.moreFollow {
+		return fmt.Errorf("clerk: %s: this saved list holds %d users and says more follow (hasMore): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.pos)
+	}
 	if s.usersKey != "data" || !s.hasTotal || s.totalCount == s.pos {
 		return nil
 	}

@@ -40,6 +40,9 @@ func parseMillis(raw []byte) (Millis, bool, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, false, errors.New("invalid string")
 		}
+		if noTime(s) {
+			return 0, false, nil
+		}
 		v, err := parseTimestamp(s)
 		return v, err == nil, err
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -88,9 +91,24 @@ var textLayouts = []string{
 	"2006-01-02T15:04:05.999999999Z0700",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02 15:04Z07:00",
 	"2006-01-02T15:04",
 	"2006-01-02 15:04",
 	"2006-01-02",
+	// ISO 8601's basic format (no separators).
+	"20060102T150405.999999999Z07:00",
+	"20060102T150405.999999999Z0700",
+	"20060102T150405.999999999",
+	"20060102T1504Z07:00",
+	"20060102T1504",
+}
+
+// noTime reports whether a timestamp written as text says there is none:
+// empty, or null as JSON-to-CSV converters write it.
+func noTime(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || strings.EqualFold(s, "null")
 }
 
 // parseTimestamp reads a timestamp written as text (CSV cells, JSON
