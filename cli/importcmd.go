@@ -194,6 +194,10 @@ func (o *importOptions) options() (importer.Options, error) {
 			return opts, usageErr("--providers: %v", err)
 		}
 		opts.Providers = p
+		if !opts.Phases.Settings {
+			// It would change nothing: the report's providers stay empty.
+			return opts, usageErr("--providers names the providers the settings phase turns on, and --users leaves that phase out: drop --users, or give --settings too")
+		}
 	}
 	id, err := importer.CleanIdentity(o.fromIdentity)
 	if err != nil {

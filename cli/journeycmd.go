@@ -172,6 +172,10 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 				if asJSON {
 					return printJSON(g.io.Out, templateList(ts))
 				}
+				if len(ts) == 0 && query != "" {
+					fmt.Fprintf(g.io.Out, "No template matches %q.\n", termtext.Clean(query))
+					return nil
+				}
 				if len(ts) == 0 {
 					fmt.Fprintln(g.io.Out, "No templates yet. Create the migration ones with `ascendkit import migration-journey create`.")
 					return nil
