@@ -40,7 +40,7 @@ func (o *checkPasswordOptions) run(ctx context.Context, who string) error {
 		if err != nil {
 			return err
 		}
-		pw, err := readSecret(o.g.io, "Password: ")
+		pw, err := readSecret(ctx, o.g.io, "Password: ")
 		if err != nil {
 			return fmt.Errorf("reading the password from stdin: %w", err)
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func newImportCmd(g *globalOptions) *cobra.Command {
@@ -120,7 +119,7 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		return src, nil
 	}
 	if key == "-" {
-		line, err := readSecret(o.g.io, "Clerk secret key: ")
+		line, err := readSecret(ctx, o.g.io, "Clerk secret key: ")
 		if err != nil {
 			return nil, fmt.Errorf("reading the API key from stdin: %w", err)
 		}
@@ -195,6 +194,10 @@ func (o *importOptions) options() (importer.Options, error) {
 			return opts, usageErr("--providers: %v", err)
 		}
 		opts.Providers = p
+		if !opts.Phases.Settings {
+			// It would change nothing: the report's providers stay empty.
+			return opts, usageErr("--providers names the providers the settings phase turns on, and --users leaves that phase out: drop --users, or give --settings too")
+		}
 	}
 	id, err := importer.CleanIdentity(o.fromIdentity)
 	if err != nil {
@@ -397,23 +400,6 @@ func canonicalPath(p string) string {
 		return filepath.Join(dir, filepath.Base(abs))
 	}
 	return abs
-}
-
-// readSecret reads one line from stdin, without its line ending, and
-// without echoing it after prompt when stdin is a terminal (so a pasted
-// key or a typed password does not stay on screen).
-func readSecret(ios *IO, prompt string) (string, error) {
-	if f, ok := ios.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(ios.ErrOut, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(ios.ErrOut)
-		return string(b), err
-	}
-	line, err := bufio.NewReader(ios.In).ReadString('\n')
-	if errors.Is(err, io.EOF) {
-		err = nil
-	}
-	return strings.TrimRight(line, "\r\n"), err
 }
 
 // printReport is the human summary of a preview or run.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -172,6 +171,10 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 				}
 				if asJSON {
 					return printJSON(g.io.Out, templateList(ts))
+				}
+				if len(ts) == 0 && query != "" {
+					fmt.Fprintf(g.io.Out, "No template matches %q.\n", termtext.Clean(query))
+					return nil
 				}
 				if len(ts) == 0 {
 					fmt.Fprintln(g.io.Out, "No templates yet. Create the migration ones with `ascendkit import migration-journey create`.")
@@ -532,26 +535,14 @@ func (o *activateOptions) confirm(ctx context.Context, p importer.ActivationPlan
 		verb = "Resume" // what the answer does to a paused journey
 	}
 	fmt.Fprintf(e, "%s\n%s %q? [y/N] ", termtext.Clean(p.Describe()), verb, termtext.Clean(p.Journey))
-	type answer struct {
-		line string
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
-		line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
-		got <- answer{line, err}
-	}()
-	var a answer
-	select {
-	case <-ctx.Done():
+	line, err := readLine(ctx, o.g.io.In)
+	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(e)
-		return false, ctx.Err()
-	case a = <-got:
 	}
-	if a.err != nil && !errors.Is(a.err, io.EOF) {
-		return false, a.err
+	if err != nil {
+		return false, err
 	}
-	switch strings.ToLower(strings.TrimSpace(a.line)) {
+	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
 		return true, nil
 	}

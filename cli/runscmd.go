@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -198,8 +197,9 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 				return usageErr("undo needs --yes when not on a terminal (nothing was changed)")
 			}
 			fmt.Fprint(o.g.io.ErrOut, "Type undo to confirm: ")
-			line, err := bufio.NewReader(o.g.io.In).ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
+			line, err := readLine(ctx, o.g.io.In)
+			if err != nil {
+				fmt.Fprintln(o.g.io.ErrOut)
 				return err
 			}
 			if strings.TrimSpace(line) != "undo" {

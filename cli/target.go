@@ -277,6 +277,9 @@ type currentEnv struct {
 	Users  *int `json:"users,omitempty"`
 	// Invalid says why the target does not parse (commands then refuse it).
 	Invalid string `json:"invalid,omitempty"`
+	// OpenError says why an environment that may exist could not be
+	// opened (a PostgreSQL server down, a file that is no database).
+	OpenError string `json:"openError,omitempty"`
 }
 
 // show prints the current target and where it came from.
@@ -307,12 +310,19 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 		} else if abs, err := filepath.Abs(t.Path); err == nil {
 			c.Env = "local:" + abs
 		}
-		if env, err := o.g.openExisting(ctx); err == nil {
+		env, err := o.g.openExisting(ctx)
+		switch {
+		case err == nil:
 			c.Exists = true
 			if n, err := env.CountUsers(ctx); err == nil {
 				c.Users = &n
 			}
 			env.Close()
+		case !errors.Is(err, errNoEnvironment):
+			// Not "does not exist": that would send the user to create
+			// an environment that may be there, behind a server that is
+			// down or a password that changed.
+			c.OpenError = redactSecrets(err.Error())
 		}
 	}
 	if o.json {
@@ -329,6 +339,8 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	switch {
 	case c.Invalid != "":
 		fmt.Fprintf(w, "  not a valid target: %s\n", termtext.Clean(c.Invalid))
+	case c.OpenError != "":
+		fmt.Fprintf(w, "  cannot be opened: %s\n", termtext.Clean(c.OpenError))
 	case c.Users != nil:
 		fmt.Fprintf(w, "  %s users\n", importer.Thousands(*c.Users))
 	case strings.HasPrefix(c.Env, "local:"):

@@ -42,3 +42,19 @@ func TestTargetPathsPrintedClean(t *testing.T) {
 		t.Fatalf("creation notice printed an ESC: %q", r.stderr)
 	}
 }
+
+// set-env showing a PostgreSQL target it cannot reach says so (without
+// the password), rather than that the environment does not exist.
+func TestSetEnvShowsWhyItCannotOpen(t *testing.T) {
+	h := newHarness(t)
+	h.envs["ASCENDKIT_ENV"] = "postgres://ascendkit:Sup3r-s3cret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"
+	var c currentEnv
+	h.json(&c, "set-env")
+	if c.Exists || c.OpenError == "" || strings.Contains(c.OpenError+c.Env, "Sup3r-s3cret") {
+		t.Errorf("set-env --json: %+v", c)
+	}
+	r := h.ok("set-env")
+	if !strings.Contains(r.stdout, "cannot be opened: ") || strings.Contains(r.stdout+r.stderr, "Sup3r-s3cret") {
+		t.Errorf("set-env:\n%s%s", r.stdout, r.stderr)
+	}
+}

@@ -24,13 +24,22 @@ func Clean(s string) string {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			b.WriteByte(' ')
-		case unicode.IsControl(r), r == '\u2028', r == '\u2029', unicode.Is(unicode.Bidi_Control, r):
-			// C0/C1 controls and bidi overrides can disguise text; drop them.
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029', unicode.Is(unicode.Bidi_Control, r), invisible(r):
+			// C0/C1 controls, bidi overrides and invisible characters can
+			// disguise text (two names that print alike); drop them.
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+// invisible reports the characters that print as nothing and have no
+// part in a name: zero width space, word joiner and the invisible
+// operators, and the byte order mark. The zero width joiner and non-joiner
+// stay: emoji sequences and Persian or Indic names need them.
+func invisible(r rune) bool {
+	return r == '\u200b' || (r >= '\u2060' && r <= '\u2064') || r == '\ufeff'
 }
 
 // CleanBlock is Clean for multi-line text: newlines are kept, other
