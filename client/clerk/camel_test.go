@@ -34,12 +34,14 @@ func TestCamelCaseShapes(t *testing.T) {
 			"migration-script lists and strings",
 			`[{"userId":"user_ms3","email":["x1@example.com","x2@example.com"],"phone":["+14155550111","+14155550112"]},
 			  {"userId":"user_ms4","email":"y1@example.com","emailAddresses":"y2@example.com","phoneNumbers":"+14155550113","unverifiedEmailAddresses":"y3@example.com"},
-			  {"id":"user_ms5","email_addresses":"z1@example.com,z2@example.com;z3@example.com"}]`,
+			  {"userId":"user_ms6","email":["w1@example.com","w2@example.com"],"unverifiedEmailAddresses":["W2@example.com"]},
+			  {"id":"user_ms5","email_addresses":"z1@example.com,z2@example.com;z3@example.com","phone_numbers":"+1 415-555-2671;ext=99|+14155552672,,123"}]`,
 			FormatSupportJSON,
 			[]string{
 				"email=x1@example.com emails=[x1@example.com:verified,x2@example.com:verified] phone=+14155550111 phones=[+14155550111:verified,+14155550112:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 				"email=y1@example.com emails=[y1@example.com:verified,y2@example.com:verified,y3@example.com:unverified] phone=- phones=[+14155550113:verified] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
-				"email=z1@example.com emails=[z1@example.com:?,z2@example.com:?,z3@example.com:?] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=w1@example.com emails=[w1@example.com:verified,W2@example.com:unverified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				"email=z1@example.com emails=[z1@example.com:?,z2@example.com:?,z3@example.com:?] phone=+1 415-555-2671;ext=99 phones=[+1 415-555-2671;ext=99:?,+14155552672,,123:?] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 			},
 		},
 		{

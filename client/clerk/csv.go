@@ -847,14 +847,14 @@ func (s *csvFile) record(raw rawRow) Record {
 	if !s.has(colHasImage) && strings.TrimSpace(u.ImageURL) != "" {
 		u.HasImage = true // no has_image column: the image is the user's own
 	}
-	if v := s.cell(row, colCreatedAt); !noTime(v) {
+	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %s", colCreatedAt, s.shown(err, v, len(row)))
 		}
 		u.CreatedAt = ms
 	}
-	if v := s.cell(row, colLastSignInAt); !noTime(v) {
+	if v := s.cell(row, colLastSignInAt); v != "" {
 		ms, err := parseTimestamp(v)
 		if err != nil {
 			return bad("field %q: %s", colLastSignInAt, s.shown(err, v, len(row)))
@@ -914,7 +914,7 @@ func (s *csvFile) identLists(row []string, all, primary, verified, unverified st
 		l.primary = ""
 		if len(p) > 0 {
 			l.primary = p[0]
-			l.verified = append(p[1:], l.verified...)
+			l.verified = append(extraPrimaries(p[1:], l.unverified), l.verified...)
 		}
 	}
 	l.primaryVerified = l.primary != ""
@@ -1153,7 +1153,7 @@ func (s *csvFile) salvageID(raw rawRow) string {
 // none, decoded and bounded as the JSON readers do (metadataField).
 func (s *csvFile) metadata(row []string, col string) (map[string]any, error) {
 	v := s.cell(row, col)
-	if v == "" || v == "null" {
+	if v == "" {
 		return nil, nil
 	}
 	if v[0] != '{' {
@@ -1176,8 +1176,18 @@ func (s *csvFile) cell(row []string, col string) string {
 	if !ok || i >= len(row) {
 		return ""
 	}
-	return strings.Clone(strings.TrimSpace(untab(row[i])))
+	v := strings.TrimSpace(untab(row[i]))
+	if nullCell(v) {
+		return ""
+	}
+	return strings.Clone(v)
 }
+
+// nullCell reports a cell holding what JSON-to-CSV converters and SQL
+// dumps write for no value: read as a value, it would be a name
+// ("null"), a TOTP secret or an unknown hasher. "Null", a surname, is
+// a value.
+func nullCell(v string) bool { return v == "null" || v == "NULL" }
 
 // untab undoes the Dashboard's formula escaping of one value.
 func untab(v string) string {
@@ -1190,7 +1200,11 @@ func untab(v string) string {
 // present reports whether a column has a non-blank value, without copying it.
 func (s *csvFile) present(row []string, col string) bool {
 	i, ok := s.cols[col]
-	return ok && i < len(row) && strings.TrimSpace(row[i]) != ""
+	if !ok || i >= len(row) {
+		return false
+	}
+	v := strings.TrimSpace(row[i])
+	return v != "" && !nullCell(v)
 }
 
 // splitAddresses splits a multi-value email cell.
@@ -1198,18 +1212,20 @@ func splitAddresses(v string) []string { return splitMulti(v, listSeps) }
 
 // splitPhones splits a multi-value phone cell, each value unescaped.
 func splitPhones(v string) []string {
-	out := splitMulti(v, listSeps)
+	out := splitMulti(v, ",|")
 	for i := range out {
 		out[i] = strings.TrimSpace(untab(out[i]))
 	}
 	return out
 }
 
-// listSeps separate the values of a multi-value cell or string. Clerk's
-// separator is not documented: its support JSON uses `|`, CSV cells `,`
-// (quoted) or `|`, and the tools that read Clerk's lists also take `;`
-// (WorkOS's migrate-clerk-users splits on any of the three). None of them
-// occurs in an address or a phone number.
+// listSeps separate the email addresses of a multi-value cell or string.
+// Clerk's separator is not documented: its support JSON uses `|`, CSV
+// cells `,` (quoted) or `|`, and the tools that read Clerk's lists also
+// take `;` (WorkOS's migrate-clerk-users splits on any of the three). An
+// address with one of them would need a quoted local part, which no
+// import accepts. Phone numbers split on `|` (and `,` in CSV cells)
+// only: `;ext=99` (RFC 3966) and `,,123` (a dial pause) are part of one.
 const listSeps = ",|;"
 
 // splitMulti splits a multi-value cell on any of seps.

@@ -1011,9 +1011,11 @@ func TestCSVHeaderWrittenAgain(t *testing.T) {
 func TestCSVListSeparators(t *testing.T) {
 	content := "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n" +
 		`user_1,Semi,,,semi@x.io,,"semi@x.io; other@x.io",third@x.io;fourth@x.io,,,,,` + "\n" +
-		`user_2,Two,,,"p1@x.io|p2@x.io",+15550100;+15550101,,,,,,,` + "\n"
+		`user_2,Two,,,"p1@x.io|p2@x.io",+15550100|+15550101,,,,,,,` + "\n" +
+		// An address the source lists as unverified stays unverified.
+		`user_3,Three,,,"q1@x.io;q2@x.io",,,Q2@x.io,,,,,` + "\n"
 	recs := csvUsers(t, "lists.csv", content)
-	if len(recs) != 2 {
+	if len(recs) != 3 {
 		t.Fatalf("%d records", len(recs))
 	}
 	status := func(u *clerk.User) string {
@@ -1037,6 +1039,7 @@ func TestCSVListSeparators(t *testing.T) {
 	for i, want := range []string{
 		"*semi@x.io:verified other@x.io:verified third@x.io:unverified fourth@x.io:unverified",
 		"*p1@x.io:verified p2@x.io:verified *+15550100:verified +15550101:verified",
+		"*q1@x.io:verified Q2@x.io:unverified",
 	} {
 		if recs[i].Err != nil {
 			t.Fatalf("record %d: %v", i+1, recs[i].Err)
@@ -1047,16 +1050,27 @@ func TestCSVListSeparators(t *testing.T) {
 	}
 }
 
-// TestCSVNullDateCells: "null" in a date cell, as JSON-to-CSV converters
-// write it, is no date (as null is in JSON), not a malformed row.
-func TestCSVNullDateCells(t *testing.T) {
-	recs := csvUsers(t, "dates.csv", "id,primary_email_address,created_at,last_sign_in_at\n"+
-		"user_1,a@x.io,null,NULL\nuser_2,b@x.io,2024-05-01T04:37Z,\n")
+// TestCSVNullCells: "null" (or "NULL") in a cell, as JSON-to-CSV
+// converters and SQL dumps write it, is no value in every column: no
+// date (as null is in JSON, not a malformed row), no name, no TOTP
+// secret, no digest; "Null" is a surname.
+func TestCSVNullCells(t *testing.T) {
+	recs := csvUsers(t, "dates.csv", "id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher,created_at,last_sign_in_at,public_metadata\n"+
+		"user_1,Ada,null,NULL,a@x.io,null,a@x.io,null,null,null,null,null,null,null,NULL,null\n"+
+		"user_2,Jennifer,Null,,b@x.io,,,,,,,,,2024-05-01T04:37Z,,\n")
 	if len(recs) != 2 || recs[0].Err != nil || recs[1].Err != nil {
 		t.Fatalf("records = %+v", recs)
 	}
-	if u := recs[0].User; u.CreatedAt != 0 || u.LastSignInAt != nil {
+	u := recs[0].User
+	if u.CreatedAt != 0 || u.LastSignInAt != nil {
 		t.Errorf("user_1 created %d, last sign-in %v; want neither", u.CreatedAt, u.LastSignInAt)
+	}
+	if u.LastName != nil || u.Username != nil || len(u.PhoneNumbers) != 0 || len(u.EmailAddresses) != 1 || u.TOTPEnabled ||
+		u.PasswordDigest != "" || u.PasswordHasher != "" || len(u.PublicMetadata) != 0 {
+		t.Errorf("user_1 read values from null cells: %+v", u)
+	}
+	if ln := recs[1].User.LastName; ln == nil || *ln != "Null" {
+		t.Errorf("user_2's surname %v, want Null", ln)
 	}
 	if u := recs[1].User; u.CreatedAt != 1714538220000 {
 		t.Errorf("user_2 created %d", u.CreatedAt)

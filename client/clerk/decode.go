@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -343,12 +344,16 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 	if l.verified, err = valuesField(names[1], kind, verified); err != nil {
 		return l, err
 	}
-	if len(p) > 0 {
-		l.primary = p[0].Value
-		l.verified = append(extraPrimaries(p[1:]), l.verified...)
-	}
 	if l.unverified, err = valuesField(names[2], kind, unverified); err != nil {
 		return l, err
+	}
+	if len(p) > 0 {
+		l.primary = p[0].Value
+		extras := make([]string, 0, len(p)-1)
+		for _, id := range p[1:] {
+			extras = append(extras, id.Value)
+		}
+		l.verified = append(extraPrimaries(extras, l.unverified), l.verified...)
 	}
 	l.listed = verified != nil || unverified != nil
 	if l.listed {
@@ -360,11 +365,14 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 // extraPrimaries are the values after the first of a primary field that
 // lists several: clerk/migration-script's `email` and `phone` are
 // "Primary verified email address(es)" (string or string[]) and its
-// importer makes the first primary and every one verified.
-func extraPrimaries(p []ident) []string {
+// importer makes the first primary and every one verified. One the
+// source lists as unverified stays so: the explicit status wins.
+func extraPrimaries(p []string, unverified []string) []string {
 	out := make([]string, 0, len(p))
-	for _, id := range p {
-		out = append(out, id.Value)
+	for _, v := range p {
+		if !slices.ContainsFunc(unverified, func(u string) bool { return strings.EqualFold(u, v) }) {
+			out = append(out, v)
+		}
 	}
 	return out
 }
@@ -402,7 +410,8 @@ func (o identObject) ident(kind string) ident {
 }
 
 // identsField reads a field that exports write as an array of objects, an
-// array of strings, one string of values separated by listSeps, or null.
+// array of strings, one string of values separated by listSeps (`|` for
+// phone numbers), or null.
 // flat is set when the values came as strings (whose first is then the
 // primary).
 func identsField(name, kind string, raw view) (ids []ident, flat bool, err error) {
@@ -416,7 +425,11 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 		if err != nil {
 			return nil, false, fmt.Errorf("field %q: %w", name, err)
 		}
-		for _, v := range splitMulti(s, listSeps) {
+		seps := listSeps
+		if kind == "phone" {
+			seps = "|" // see listSeps
+		}
+		for _, v := range splitMulti(s, seps) {
 			ids = append(ids, ident{Value: v})
 		}
 		return ids, true, nil

@@ -104,8 +104,8 @@ var textLayouts = []string{
 	"20060102T1504",
 }
 
-// noTime reports whether a timestamp written as text says there is none:
-// empty, or null as JSON-to-CSV converters write it.
+// noTime reports whether a timestamp written as a JSON string says there
+// is none: empty, or null written as text.
 func noTime(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || strings.EqualFold(s, "null")
