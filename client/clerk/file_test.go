@@ -184,7 +184,8 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		// clerk/cli's `users list --json`: {"data": […], "hasMore": bool}.
 		{"cli-page", `{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":true}`, "user_1,user_2", []string{"holds 2 users and says more follow (hasMore)", "--api-key"}},
 		{"cli-page-first", `{"hasMore":true,"data":[{"id":"user_1"}]}`, "user_1", []string{"says more follow"}},
-		{"has-more", `{"data":[{"id":"user_1"}],"has_more":true,"total_count":1}`, "user_1", []string{"says more follow (hasMore)"}},
+		{"has-more", `{"data":[{"id":"user_1"}],"has_more":true,"total_count":2}`, "user_1", []string{"one page of the list"}},
+		{"cli-later-page", `{"data":[{"id":"user_101"}],"hasMore":false,"nextCursor":null,"pagination":{"offset":100,"limit":100}}`, "user_101", []string{"starts after the list's first 100 users (pagination.offset)"}},
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
 		{"json-lines", "{\"id\":\"user_1\",\"email_addresses\":[]}\n{\"id\":\"user_2\"}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
@@ -444,7 +445,8 @@ func TestSavedAPIAnswer(t *testing.T) {
 		`{"data":[{"id":"user_1"},{"id":"user_2"}],"total_count":2}`,
 		`{"total_count":2,"data":[{"id":"user_1"},{"id":"user_2"}]}`,
 		`{"data":[{"id":"user_1"},{"id":"user_2"}]}`,
-		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":false}`,
+		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":false,"nextCursor":null,"pagination":{"offset":0,"limit":100}}`,
+		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":true,"total_count":2}`,
 		`{"data":{"note":"not the users"},"users":[{"id":"user_1"},{"id":"user_2"}]}`,
 	} {
 		recs, err := readAll(t, content)

@@ -44,6 +44,9 @@ type jsonFile struct {
 	// moreFollow: the envelope's "hasMore" (clerk/cli's `users list
 	// --json`) or "has_more" is true, so it is one page of the list.
 	moreFollow bool
+	// startOffset is the envelope's pagination.offset (clerk/cli's): a
+	// page saved with --offset N holds none of the first N users.
+	startOffset int
 	pos        int
 	lastEnd    int64 // offset just past the last complete value
 	buf        []byte
@@ -349,7 +352,7 @@ func (s *jsonFile) member(key string) error {
 	var keep *[]byte
 	var val []byte
 	switch key {
-	case "source", "total_count", "totalCount", "hasMore", "has_more":
+	case "source", "total_count", "totalCount", "hasMore", "has_more", "pagination":
 		keep = &val // a short value; anything longer is not a name, a count or a flag
 	}
 	if _, err := s.sc.value(keep, 256); err != nil {
@@ -366,16 +369,28 @@ func (s *jsonFile) member(key string) error {
 		}
 	case "hasMore", "has_more":
 		s.moreFollow = string(trimSpace(val)) == "true"
+	case "pagination":
+		var p struct {
+			Offset int `json:"offset"`
+		}
+		if json.Unmarshal(val, &p) == nil {
+			s.startOffset = p.Offset
+		}
 	}
 	return s.checkSource()
 }
 
 // checkPage refuses a saved page of the API's list: {"data": […]} whose
 // total_count says the instance has users the file does not hold, or
-// whose hasMore says more pages follow (clerk/cli's `users list --json`
-// writes {"data": […], "hasMore": true} for its first 100 users).
+// whose hasMore says more pages follow, or that starts past the first
+// user (clerk/cli's `users list --json` writes {"data": […], "hasMore":
+// true, "pagination": {"offset": 0, "limit": 100}} for its first 100
+// users). A total_count the file holds in full is believed over hasMore.
 func (s *jsonFile) checkPage() error {
-	if s.usersKey == "data" && s.moreFollow {
+	if s.usersKey == "data" && s.startOffset > 0 {
+		return fmt.Errorf("clerk: %s: this saved list starts after the list's first %d users (pagination.offset): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.startOffset)
+	}
+	if s.usersKey == "data" && s.moreFollow && !(s.hasTotal && s.totalCount == s.pos) {
 		return fmt.Errorf("clerk: %s: this saved list holds %d users and says more follow (hasMore): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.pos)
 	}
 	if s.usersKey != "data" || !s.hasTotal || s.totalCount == s.pos {
