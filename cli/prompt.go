@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
@@ -47,34 +48,80 @@ func readLine(ctx context.Context, r io.Reader) (string, error) {
 
 // readSecret reads one line from stdin as readLine does, without
 // echoing it after prompt when stdin is a terminal (so a pasted key or a
-// typed password does not stay on screen). ctrl+c restores the echo.
+// typed password does not stay on screen).
+//
+// On a terminal it reads in raw mode, set and restored here rather than
+// by a reader that ctrl+c may leave behind (term.ReadPassword restored
+// nothing when abandoned, and could turn the echo off after an early
+// restore): so ctrl+c arrives as a byte, and the shell always gets its
+// terminal back as it was.
 func readSecret(ctx context.Context, ios *IO, prompt string) (string, error) {
 	f, ok := ios.In.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return readLine(ctx, ios.In)
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	fd := int(f.Fd())
-	state, err := term.GetState(fd)
+	state, err := term.MakeRaw(fd)
 	if err != nil {
 		return "", err
 	}
+	defer term.Restore(fd, state) //nolint:errcheck // nothing more to do on the way out
 	fmt.Fprint(ios.ErrOut, prompt)
+	defer fmt.Fprint(ios.ErrOut, "\r\n") // raw mode: no carriage return of its own
 	type answer struct {
-		b   []byte
-		err error
+		line string
+		err  error
 	}
 	got := make(chan answer, 1)
 	go func() {
-		b, err := term.ReadPassword(fd)
-		got <- answer{b, err}
+		line, err := typedLine(f)
+		got <- answer{line, err}
 	}()
-	defer fmt.Fprintln(ios.ErrOut)
 	select {
 	case <-ctx.Done():
-		// The abandoned read turned echo off; the shell gets it back.
-		term.Restore(fd, state) //nolint:errcheck // best effort on the way out
 		return "", ctx.Err()
 	case a := <-got:
-		return string(a.b), a.err
+		return a.line, a.err
+	}
+}
+
+// typedLine reads what is typed on a raw terminal up to Enter, with
+// backspace and ctrl+u for editing; ctrl+c is an interrupt (raw mode
+// sends no signal), ctrl+d on an empty line the end of input.
+func typedLine(r io.Reader) (string, error) {
+	var line []byte
+	var b [1]byte
+	for {
+		if _, err := r.Read(b[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return string(line), nil
+			}
+			return "", err
+		}
+		switch c := b[0]; c {
+		case '\r', '\n':
+			return string(line), nil
+		case 3: // ctrl+c
+			return "", context.Canceled
+		case 4: // ctrl+d
+			if len(line) == 0 {
+				return "", nil
+			}
+		case 8, 127: // backspace
+			if len(line) > 0 {
+				_, n := utf8.DecodeLastRune(line)
+				line = line[:len(line)-n]
+			}
+		case 21: // ctrl+u
+			line = line[:0]
+		default:
+			if len(line) >= maxLine {
+				return "", fmt.Errorf("the line typed is longer than %d KiB: nothing was read", maxLine>>10)
+			}
+			line = append(line, c)
+		}
 	}
 }
