@@ -79,7 +79,8 @@ type mapped struct {
 	lockoutCleared bool
 	// notKept lists what of the user's identity an AscendKit user has no
 	// place for: phone numbers besides the primary one, the primary's
-	// extension, web3 wallets (see otherIdentities).
+	// extension, web3 wallets (see otherIdentities), other addresses that
+	// are not valid.
 	notKept []string
 	// undated: the source gives no sign-up date (created_at missing,
 	// null or 0), so createdAt is the import's time.

@@ -183,8 +183,9 @@ type Report struct {
 	// are imported unlocked (ReasonLockoutNotKept).
 	LockoutsCleared int `json:"lockoutsCleared"`
 	// IdentitiesNotKept counts users with phone numbers besides the
-	// primary one, an extension to it, or web3 wallets, which an
-	// AscendKit user has no place for (ReasonIdentityNotKept).
+	// primary one, an extension to it, web3 wallets, or other email
+	// addresses that are not valid, which an AscendKit user has no place
+	// for (ReasonIdentityNotKept).
 	IdentitiesNotKept int `json:"identitiesNotKept"`
 	// CreatedAtUnknown counts users the source gives no sign-up date
 	// (created_at missing, null or 0): their createdAt is the import's

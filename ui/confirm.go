@@ -459,7 +459,11 @@ func (s *confirmScreen) summaryLines(fromTo string, gaps, compact bool) []string
 	}
 	right := strings.Join(settings, "\n")
 	if !ph.Settings {
-		right = renderLines(st.Dim, ansiStrip(right)+"\n(not in this run)")
+		why := "(not in this run)"
+		if s.pc.sess.providers != nil {
+			why = "(not in this run: the providers\nchosen on Settings are not applied)"
+		}
+		right = renderLines(st.Dim, ansiStrip(right)+"\n"+why)
 	}
 	var blocks string
 	if stacked {

@@ -45,6 +45,20 @@ func TestConfirmReusesPreviewWithoutChanges(t *testing.T) {
 	}
 }
 
+// Providers chosen on Settings with the users phase alone: the screen
+// says the choice is not applied (the CLI refuses the combination).
+func TestConfirmSaysProvidersNotApplied(t *testing.T) {
+	d, _ := toConfirm(t, 100, 30)
+	d.press("p")
+	d.mustSee("(not in this run)")
+	if strings.Contains(d.view(), "not applied") {
+		t.Fatal("no providers were chosen, yet the screen says they are not applied")
+	}
+	d.m.pc.sess.providers = []string{"github"} // as the Settings screen's choice leaves it
+	d.press("p", "p", "p")
+	d.mustSee("chosen on Settings are not applied")
+}
+
 func TestConfirmRecomputesWithDecisions(t *testing.T) {
 	d, core := toReview(t, 80, 24)
 	d.press("space", "enter") // merge ada
