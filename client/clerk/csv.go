@@ -909,7 +909,7 @@ func (s *csvFile) identLists(row []string, all, primary, verified, unverified st
 	}
 	// A list where one value belongs takes its first as the primary and
 	// the rest as verified, as readLists does.
-	if strings.ContainsAny(l.primary, listSeps) {
+	if strings.ContainsAny(l.primary, listSeps) || strings.HasPrefix(l.primary, "[") {
 		p := split(l.primary)
 		l.primary = ""
 		if len(p) > 0 {

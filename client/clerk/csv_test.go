@@ -1013,9 +1013,11 @@ func TestCSVListSeparators(t *testing.T) {
 		`user_1,Semi,,,semi@x.io,,"semi@x.io; other@x.io",third@x.io;fourth@x.io,,,,,` + "\n" +
 		`user_2,Two,,,"p1@x.io|p2@x.io",+15550100|+15550101,,,,,,,` + "\n" +
 		// An address the source lists as unverified stays unverified.
-		`user_3,Three,,,"q1@x.io;q2@x.io",,,Q2@x.io,,,,,` + "\n"
+		`user_3,Three,,,"q1@x.io;q2@x.io",,,Q2@x.io,,,,,` + "\n" +
+		// A one-value list, as JSON or in brackets, is that value.
+		`user_4,Four,,,"[""r1@x.io""]",[+15550102],,,,,,,` + "\n"
 	recs := csvUsers(t, "lists.csv", content)
-	if len(recs) != 3 {
+	if len(recs) != 4 {
 		t.Fatalf("%d records", len(recs))
 	}
 	status := func(u *clerk.User) string {
@@ -1040,6 +1042,7 @@ func TestCSVListSeparators(t *testing.T) {
 		"*semi@x.io:verified other@x.io:verified third@x.io:unverified fourth@x.io:unverified",
 		"*p1@x.io:verified p2@x.io:verified *+15550100:verified +15550101:verified",
 		"*q1@x.io:verified Q2@x.io:unverified",
+		"*r1@x.io:verified *+15550102:verified",
 	} {
 		if recs[i].Err != nil {
 			t.Fatalf("record %d: %v", i+1, recs[i].Err)
