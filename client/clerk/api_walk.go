@@ -677,6 +677,25 @@ func (w *walk) advances(elems []element) bool {
 	return e.key != w.lastKey && !inPrev && (!e.hasTime || !w.haveCreated || e.created >= w.lastCreated)
 }
 
+// contradicts reports whether a window's users (held) include one
+// created after the last user delivered that a short page read after
+// that user (after) does not list: the page cannot be the end.
+func (w *walk) contradicts(held, after []element) bool {
+	if !w.haveCreated {
+		return false
+	}
+	listed := make(map[string]bool, len(after))
+	for _, e := range after {
+		listed[e.key] = true
+	}
+	for _, e := range held {
+		if e.hasTime && e.created > w.lastCreated && !listed[e.key] {
+			return true
+		}
+	}
+	return false
+}
+
 // resync handles a window whose first user is not the last one delivered:
 // users were deleted or inserted before it since the windows were planned.
 // It re-reads the users after the last one delivered, then restarts the
@@ -697,6 +716,10 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			return nil, err
 		case len(elems) > 0 && !w.advances(elems):
 			w.cursor = cursorOff // ignored: the list started over
+		case !full && w.contradicts(win.elems, elems):
+			// A short (or empty) page after a cursor naming a deleted
+			// user, while the window holds later users: the cursor is
+			// no guide at this spot; look for it by offset.
 		default:
 			w.cursor = cursorWorks
 			// Before deliverTiesAround, which changes the last user delivered.

@@ -1,0 +1,49 @@
+package clerk_test
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/ascendkit/ascendkit/client/clerk"
+	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+)
+
+// The last user of a window is deleted before the next window is read,
+// so that window starts past it and the stretch is re-read by cursor,
+// naming the deleted user. Whether Clerk answers that with an empty page,
+// a 404 or a 422, the walk finds its place by offset and reads every
+// user left: an empty cursor page once ended the walk there (999 of
+// 3,000 users read, exit 0), a 404 stopped it with an error.
+func TestAPICursorOnDeletedUser(t *testing.T) {
+	users := byCreation(emulator.Generate(3000, 31))
+	for _, status := range []int{http.StatusOK, http.StatusUnprocessableEntity} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			emu := startEmulator(t, users, emulator.Options{UnknownCursor: status})
+			gone := users[998].ID // the last user of the window at offset 499
+			// One window at a time: request 1 counts, 2 and 3 read the
+			// windows at 0 and 499; the deletion lands before the one at 998.
+			emu.OnRequest(func(k int, _ string) {
+				if k == 4 {
+					emu.DeleteUsers(gone)
+				}
+			})
+			src, _ := newSource(t, emu.BaseURL(), clerk.APIOptions{MaxInFlight: 1})
+			recs, _, err := drain(t, src)
+			if err != nil {
+				t.Fatalf("after %d users: %v", len(recs), err)
+			}
+			walkStats(t, recs, users, map[string]bool{gone: true}, nil)
+			// It was read before it was deleted.
+			checkIDs(t, recs, ids(users))
+		})
+	}
+}
+
+// byCreation sorts users as the list walks them (the emulator's order).
+func byCreation(users []clerk.User) []clerk.User {
+	slices.SortStableFunc(users, func(a, b clerk.User) int { return cmp.Compare(a.CreatedAt, b.CreatedAt) })
+	return users
+}
