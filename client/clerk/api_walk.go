@@ -707,7 +707,8 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 		elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
 		var ae *APIError
 		switch {
-		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 422):
+		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 404 || ae.Status == 422):
+			// 404: Clerk's answer to a cursor naming a deleted user.
 			if w.cursor == cursorUntried {
 				w.cursor = cursorOff // not supported here
 			}

@@ -19,7 +19,7 @@ import (
 // 3,000 users read, exit 0), a 404 stopped it with an error.
 func TestAPICursorOnDeletedUser(t *testing.T) {
 	users := byCreation(emulator.Generate(3000, 31))
-	for _, status := range []int{http.StatusOK, http.StatusUnprocessableEntity} {
+	for _, status := range []int{http.StatusOK, http.StatusNotFound, http.StatusUnprocessableEntity} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			emu := startEmulator(t, users, emulator.Options{UnknownCursor: status})
 			gone := users[998].ID // the last user of the window at offset 499
