@@ -366,6 +366,9 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		}
 		w.noteTieStart(win.elems, win.offset)
 		if !win.full {
+			if err := a.shortPage(ctx, win); err != nil {
+				return nil, err
+			}
 			if len(recs) == 0 {
 				return nil, io.EOF
 			}
@@ -388,6 +391,40 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 			return recs, nil
 		}
 	}
+}
+
+// shortPage checks a window that came back short, which would end the
+// list, against the window after it, if one was sent: one holding users
+// created after the last user delivered shows the short page was not
+// the end but a server that does not fill its pages (a proxy capping
+// limit, say). Reading on would skip users between the two; ending
+// would import part of the list as if it were all of it.
+func (a *APISource) shortPage(ctx context.Context, win *window) error {
+	w := &a.walk
+	if len(w.queue) == 0 || !w.haveCreated {
+		return nil
+	}
+	next := w.queue[0]
+	select {
+	case <-next.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if next.err != nil {
+		return nil // no evidence either way: the final count decides
+	}
+	next.decode()
+	later := 0
+	for _, e := range next.elems {
+		if e.hasTime && e.created > w.lastCreated {
+			later++
+		}
+	}
+	if later == 0 {
+		return nil
+	}
+	return fmt.Errorf("clerk: GET %s/users answered %d users at offset %d for limit %d, as if the list ended there, yet the request at offset %d returned %d users created later: the server does not fill its pages (a proxy or API capping limit?), so paging through it would skip users; stopping after %d users rather than import part of the list",
+		a.base, len(win.elems), win.offset, a.pageSize, next.offset, later, w.delivered)
 }
 
 // fill issues windows until the walk has inFlight requests outstanding

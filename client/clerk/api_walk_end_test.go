@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -46,4 +48,20 @@ func TestAPICursorOnDeletedUser(t *testing.T) {
 func byCreation(users []clerk.User) []clerk.User {
 	slices.SortStableFunc(users, func(a, b clerk.User) int { return cmp.Compare(a.CreatedAt, b.CreatedAt) })
 	return users
+}
+
+// A server that caps limit at 100 answers the first window short, as if
+// the list ended there, while the windows after it return users: the
+// walk once ended quietly after 100 of 3,000 users. It now stops with an
+// error that says what the server did.
+func TestAPIShortPageContradictedByLaterWindows(t *testing.T) {
+	f := newFakeList(3000)
+	f.maxLimit = 100
+	hs := httptest.NewServer(f)
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 4})
+	recs, _, err := drain(t, src)
+	if err == nil || !strings.Contains(err.Error(), "does not fill its pages") {
+		t.Fatalf("read %d of 3000 users, err = %v", len(recs), err)
+	}
 }

@@ -267,6 +267,7 @@ type fakeList struct {
 	users        []string
 	ignoreOffset bool
 	ignoreCursor bool
+	maxLimit     int // caps limit, as a server that does not fill its pages
 	mu           sync.Mutex
 	requests     int
 }
@@ -289,6 +290,9 @@ func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
+	if f.maxLimit > 0 {
+		limit = min(limit, f.maxLimit)
+	}
 	start, _ := strconv.Atoi(q.Get("offset"))
 	if f.ignoreOffset {
 		start = 0
