@@ -116,6 +116,15 @@ type walk struct {
 	// a test sets it.
 	userBytes int
 	budget    int
+	// ended: the list looked finished (a short page, nothing after the
+	// last user); finish checks that against a fresh count.
+	ended bool
+	// lastAt is the offset of the last user delivered, as last seen;
+	// listLen the list's length as a short page showed it.
+	lastAt, listLen int
+	// rewalked: finish started the walk over once, nothing having been
+	// read while Clerk counted users.
+	rewalked bool
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -304,6 +313,31 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if w.ended {
+			// finish restarts the walk, or delivers, or ends it.
+			recs, err := a.finish(ctx)
+			if err != nil || len(recs) > 0 || w.ended {
+				return recs, err
+			}
+			continue
+		}
+		recs, err := a.step(ctx)
+		if errors.Is(err, io.EOF) {
+			w.end()
+			continue
+		}
+		return recs, err
+	}
+}
+
+// step delivers the next users of the walk; io.EOF (or ended set with
+// the last users) says the list looks finished, which finish checks.
+func (a *APISource) step(ctx context.Context) ([]Record, error) {
+	w := &a.walk
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if w.cursorOnly {
 			elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
 			if err != nil {
@@ -365,15 +399,18 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 			return nil, err
 		}
 		w.noteTieStart(win.elems, win.offset)
+		if n := len(win.elems); n > 0 && len(recs) > 0 {
+			w.lastAt = win.offset + n - 1
+		}
 		if !win.full {
 			if err := a.shortPage(ctx, win); err != nil {
 				return nil, err
 			}
+			w.listLen = win.offset + len(win.elems)
 			if len(recs) == 0 {
 				return nil, io.EOF
 			}
-			a.done = true
-			w.stop()
+			w.end()
 			return recs, nil
 		}
 		if len(w.queue) == 0 && w.issuedEnd {
@@ -571,6 +608,17 @@ func (w *walk) restart(base int) {
 	w.queue = nil
 	w.next = base
 	w.issuedEnd = false
+	w.ended = false
+}
+
+// end drops the windows in flight: the list looks finished, which
+// finish checks against a fresh count before the walk ends.
+func (w *walk) end() {
+	if w.genCancel != nil {
+		w.genCancel()
+	}
+	w.queue = nil
+	w.ended = true
 }
 
 // stop cancels every request of the walk and waits for their goroutines.
@@ -781,8 +829,7 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 	}
 	recs, err := a.lookback(ctx, win.offset, before)
 	if errors.Is(err, io.EOF) && len(before) > 0 {
-		a.done = true
-		w.stop()
+		w.end()
 		return before, nil
 	}
 	return recs, err
@@ -1297,6 +1344,7 @@ func (a *APISource) lookback(ctx context.Context, at int, before []Record) ([]Re
 			lo = max(0, lo-step) // the list shrank below lo
 			continue
 		case len(elems) == 0:
+			w.listLen = 0
 			return nil, io.EOF
 		case !w.haveCreated:
 			return nil, fmt.Errorf("%w: the last user read (%q) is gone and users carry no created_at to resume after", errNotAdvancing, w.lastKey)
@@ -1338,13 +1386,16 @@ func (a *APISource) resumeAfterSome(before []Record, elems []element, full bool,
 		a.walk.tieFrom = -1 // no offsets
 	} else {
 		a.walk.noteTieStart(elems, last-len(elems)+1)
+		if len(recs) > 0 {
+			a.walk.lastAt = last
+		}
 	}
 	if !full {
+		a.walk.listLen = last + 1
 		if len(recs) == 0 {
 			return nil, io.EOF
 		}
-		a.done = true
-		a.walk.stop()
+		a.walk.end()
 		return recs, nil
 	}
 	if len(recs) == 0 {
@@ -1363,4 +1414,85 @@ func rawID(raw json.RawMessage) string {
 		return ""
 	}
 	return probe.ID
+}
+
+// ErrListShort ends a walk whose list stopped short of the users Clerk
+// counts, when re-reading after the last user read found no more and the
+// list as Clerk lists it now does not account for them: importing what
+// was read as if it were all of it would leave users out unnoticed (and
+// a later run would take them for users deleted in Clerk).
+var ErrListShort = errors.New("clerk: Clerk's user list ended short of its count")
+
+// finish checks a list that looks finished against a fresh count, the
+// walk's last request when all is well. Short of it, the users after the
+// last one delivered are read again (by offset, or by cursor where
+// offset is ignored): any found are delivered and the walk goes on. If
+// none are, the list's length as the re-read saw it must make up the
+// count (users signed up with an earlier created_at during the walk land
+// behind it, and a later run picks them up); otherwise the walk fails
+// with ErrListShort. It returns io.EOF when the walk is over, nil and no
+// records when it restarted the windows.
+func (a *APISource) finish(ctx context.Context) ([]Record, error) {
+	w := &a.walk
+	n, err := a.recount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if w.delivered >= n {
+		return nil, io.EOF
+	}
+	if w.lastKey == "" {
+		// Nothing listed at all, yet users counted: walk again, once.
+		if w.rewalked {
+			return nil, a.listShort(n, "the list came back empty twice")
+		}
+		w.rewalked = true
+		w.cursorOnly = false
+		w.restart(0)
+		return nil, nil
+	}
+	if w.cursorOnly {
+		elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 404 || ae.Status == 422):
+			return nil, a.listShort(n, fmt.Sprintf("re-reading after the last user read, %q, was refused: %v", w.lastKey, err))
+		case err != nil:
+			return nil, err
+		case len(elems) == 0:
+			return nil, a.listShort(n, fmt.Sprintf("re-reading after the last user read, %q, found no more", w.lastKey))
+		case !w.advances(elems):
+			return nil, fmt.Errorf("%w: re-reading after user %q started the list over (%d users read)", errNotAdvancing, w.lastKey, w.delivered)
+		}
+		return a.resumeAfter(elems, full, 0)
+	}
+	w.listLen = -1
+	recs, err := a.lookback(ctx, w.lastAt, nil)
+	if !errors.Is(err, io.EOF) {
+		return recs, err
+	}
+	// Nothing after the last user: the list, as long as the re-read saw
+	// it, must hold the users counted (a deletion meanwhile may have
+	// changed the count: counted again before giving up).
+	if w.listLen >= n {
+		return nil, io.EOF
+	}
+	if n, err = a.recount(ctx); err != nil {
+		return nil, err
+	}
+	if w.listLen >= n || w.delivered >= n {
+		return nil, io.EOF
+	}
+	return nil, a.listShort(n, fmt.Sprintf("re-reading by offset after the last user read, %q, found no more and a list of %d users", w.lastKey, max(w.listLen, 0)))
+}
+
+// recount asks Clerk again how many users there are.
+func (a *APISource) recount(ctx context.Context) (int, error) {
+	a.haveTotal = false
+	return a.Total(ctx)
+}
+
+func (a *APISource) listShort(n int, why string) error {
+	return fmt.Errorf("%w: Clerk counts %d users, but its list ended after %d were read (%s); stopping with an error rather than import part of the list as all of it. Run the import again; if this recurs, import from Clerk's user export (Dashboard → Settings → User exports, then --file)",
+		ErrListShort, n, a.walk.delivered, why)
 }

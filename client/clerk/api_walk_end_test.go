@@ -2,6 +2,8 @@ package clerk_test
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -63,5 +65,81 @@ func TestAPIShortPageContradictedByLaterWindows(t *testing.T) {
 	recs, _, err := drain(t, src)
 	if err == nil || !strings.Contains(err.Error(), "does not fill its pages") {
 		t.Fatalf("read %d of 3000 users, err = %v", len(recs), err)
+	}
+}
+
+// Users who sign up during the walk are read, and the final count (the
+// walk's last request) says so: the source's Total is then that count,
+// which the importer compares with the users read, instead of the count
+// taken before the sign-ups.
+func TestAPIFinalCountAfterSignUps(t *testing.T) {
+	users := byCreation(emulator.Generate(2000, 33))
+	emu := startEmulator(t, users, emulator.Options{})
+	extra := emulator.Generate(700, 34)
+	for i := range extra {
+		extra[i].CreatedAt = users[len(users)-1].CreatedAt + clerk.Millis(i+1)
+	}
+	emu.OnRequest(func(k int, _ string) {
+		if k == 3 {
+			if err := emu.AddUsers(extra...); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	src, _ := newSource(t, emu.BaseURL(), clerk.APIOptions{MaxInFlight: 2})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, recs, append(ids(users), ids(extra)...))
+	n, err := src.Total(context.Background())
+	if err != nil || n != 2700 {
+		t.Errorf("Total after the walk = %d, %v; want the final count 2700", n, err)
+	}
+}
+
+// A page that comes back short once, as if the list ended there, with no
+// later window to contradict it: the final count shows users missing,
+// and the re-read after the last user read finds them.
+func TestAPIFinalCountRereadsAfterAnEarlyEnd(t *testing.T) {
+	f := newFakeList(3000)
+	f.shortOnce = 998
+	hs := httptest.NewServer(f)
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 1})
+	recs, _, err := drain(t, src)
+	if err != nil {
+		t.Fatalf("after %d users: %v", len(recs), err)
+	}
+	if len(recs) != 3000 {
+		t.Fatalf("read %d users, want 3000", len(recs))
+	}
+	for i, r := range recs {
+		if want := fmt.Sprintf("user_%05d", i); r.User == nil || r.User.ID != want {
+			t.Fatalf("record %d = %+v, want %s", i, r.User, want)
+		}
+	}
+}
+
+// A list that ends short of Clerk's count, the re-read after its last
+// user finding no more: the walk fails with ErrListShort instead of
+// ending quietly with part of the users.
+func TestAPIFinalCountUnaccountedFails(t *testing.T) {
+	for _, ignoreOffset := range []bool{false, true} {
+		t.Run(fmt.Sprint("ignore offset ", ignoreOffset), func(t *testing.T) {
+			f := newFakeList(1200)
+			f.extraCount = 500
+			f.ignoreOffset = ignoreOffset
+			hs := httptest.NewServer(f)
+			t.Cleanup(hs.Close)
+			src, _ := newSource(t, hs.URL, clerk.APIOptions{})
+			recs, _, err := drain(t, src)
+			if !errors.Is(err, clerk.ErrListShort) {
+				t.Fatalf("read %d users, err = %v", len(recs), err)
+			}
+			if !strings.Contains(err.Error(), "Clerk counts 1700 users") {
+				t.Errorf("err = %v", err)
+			}
+		})
 	}
 }

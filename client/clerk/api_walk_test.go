@@ -268,8 +268,12 @@ type fakeList struct {
 	ignoreOffset bool
 	ignoreCursor bool
 	maxLimit     int // caps limit, as a server that does not fill its pages
-	mu           sync.Mutex
-	requests     int
+	extraCount   int // users counted but never listed
+	// shortOnce answers the first request at this offset (if > 0) with
+	// three users only, as if the list ended there.
+	shortOnce int
+	mu        sync.Mutex
+	requests  int
 }
 
 func newFakeList(n int) *fakeList {
@@ -285,7 +289,7 @@ func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.requests++
 	f.mu.Unlock()
 	if strings.HasSuffix(r.URL.Path, "/count") {
-		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(f.users))
+		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(f.users)+f.extraCount)
 		return
 	}
 	q := r.URL.Query()
@@ -301,6 +305,12 @@ func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		start = slices.IndexFunc(f.users, func(s string) bool { return strings.Contains(s, `"`+after+`"`) }) + 1
 	}
 	lo, hi := min(start, len(f.users)), min(start+limit, len(f.users))
+	f.mu.Lock()
+	if f.shortOnce > 0 && start == f.shortOnce && q.Get("starting_after") == "" {
+		f.shortOnce = 0
+		hi = min(hi, lo+3)
+	}
+	f.mu.Unlock()
 	io.WriteString(w, "["+strings.Join(f.users[lo:hi], ",")+"]")
 }
 
