@@ -602,8 +602,12 @@ func readBody(resp *http.Response, hint int) ([]byte, error) {
 }
 
 // truncatedJSON reports whether body is JSON that stops before its end,
-// as opposed to something that is not JSON at all.
+// as opposed to something that is not JSON at all. An empty body (or
+// only blanks) is the most truncated: a 200 carries a JSON value.
 func truncatedJSON(body []byte) bool {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
 	var v json.RawMessage
 	err := json.NewDecoder(bytes.NewReader(body)).Decode(&v)
 	return errors.Is(err, io.ErrUnexpectedEOF)

@@ -425,9 +425,9 @@ func TestAPIHungServerGivesUp(t *testing.T) {
 }
 
 // A 200 whose body is cut short (by the connection, or mid-JSON behind a
-// proxy that framed it) is retried like a reset.
+// proxy that framed it, or to nothing at all) is retried like a reset.
 func TestAPITruncatedPageRetried(t *testing.T) {
-	for _, how := range []string{"connection", "json"} {
+	for _, how := range []string{"connection", "json", "empty"} {
 		t.Run(how, func(t *testing.T) {
 			f := newFakeList(30)
 			var mu sync.Mutex
@@ -442,8 +442,11 @@ func TestAPITruncatedPageRetried(t *testing.T) {
 					return
 				}
 				body := `[{"id":"user_00000","created_at":1000},{"id":`
-				if how == "connection" {
+				switch how {
+				case "connection":
 					w.Header().Set("Content-Length", "4000")
+				case "empty":
+					body = ""
 				}
 				io.WriteString(w, body)
 			}))
