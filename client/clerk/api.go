@@ -49,6 +49,11 @@ const (
 	// maxBodyBytes bounds one response: a full page of 500 users is a few
 	// MB, anything far beyond that is not a Clerk page.
 	maxBodyBytes = 64 << 20
+	// readBudget bounds the bytes all of a source's responses being read
+	// hold at once: dozens of pages of a few MB each fit, while dozens of
+	// bodies of tens of MB (a server gone wrong) are read one at a time
+	// past it (see readGate), not 64 × 64 MiB at once.
+	readBudget = 128 << 20
 	// defaultRequestTimeout bounds one HTTP exchange (headers and body); a
 	// timeout counts as a connection error and is retried.
 	defaultRequestTimeout = 30 * time.Second
@@ -125,6 +130,8 @@ type APISource struct {
 	// is not announced (see readBody): the last full page's, and an
 	// eighth.
 	pageHint atomic.Int64
+	// reading bounds the memory of the bodies being read.
+	reading *readGate
 	// latency is the smoothed duration of a successful request, which
 	// sizes the walk (rate × latency requests in flight).
 	latency latencyMeter
@@ -212,6 +219,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		onWait:      opts.OnWait,
 		sleep:       sleepCtx,
 		newBackOff:  defaultBackOff,
+		reading:     newReadGate(readBudget),
 	}
 	if a.client == nil {
 		// The default transport keeps 2 idle connections per host: a walk
@@ -554,8 +562,11 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, htt
 		return 0, nil, nil, noAnswer(err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp, hint)
+	body, err := readBody(rctx, resp, hint, a.reading)
 	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return 0, nil, nil, err
+		}
 		// A connection cut mid-body is as retryable as one cut before it.
 		return 0, nil, nil, noAnswer(fmt.Errorf("reading response: %w", err))
 	}
@@ -576,18 +587,33 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, htt
 // each read, so a buffer of the exact length was reallocated at twice its
 // size whenever the last read brought fewer than 512 bytes, and the page
 // then held that.)
-func readBody(resp *http.Response, hint int) ([]byte, error) {
+//
+// Its buffers are counted in gate (nil: not bounded), which makes a body
+// that would take the source's reads past their budget wait its turn.
+func readBody(ctx context.Context, resp *http.Response, hint int, gate *readGate) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxBodyBytes+1)
 	size := min(hint, maxBodyBytes+1)
-	if n := resp.ContentLength; n >= 0 && n <= maxBodyBytes {
+	switch n := resp.ContentLength; {
+	case n > maxBodyBytes:
+		return nil, errTooLarge // announced: no need to read it
+	case n >= 0:
 		// One byte more than announced, so reading to EOF needs no growth
 		// and a body longer than announced is still read (net/http cuts
 		// it, but a proxy may not) rather than silently truncated.
 		size = int(n) + 1
 	}
-	buf := make([]byte, 0, max(size, 512))
+	size = max(size, 512)
+	held := gate.hold()
+	defer held.release()
+	if err := held.grow(ctx, size); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
+			if err := held.grow(ctx, len(buf)/2); err != nil {
+				return buf, err
+			}
 			buf = slices.Grow(buf, len(buf)/2)
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
@@ -598,6 +624,60 @@ func readBody(resp *http.Response, hint int) ([]byte, error) {
 		case err != nil:
 			return buf, err
 		}
+	}
+}
+
+// readGate counts the bytes of the bodies being read. Past its budget, a
+// body grows only while holding the one place for large reads: a server
+// answering every page with tens of MB costs the walk its budget and one
+// oversized body, instead of every request in flight reading one.
+type readGate struct {
+	budget int64
+	used   atomic.Int64
+	large  chan struct{}
+}
+
+func newReadGate(budget int64) *readGate {
+	return &readGate{budget: budget, large: make(chan struct{}, 1)}
+}
+
+// heldBytes is one body's share of a readGate.
+type heldBytes struct {
+	g     *readGate
+	n     int64
+	large bool // holds the place for large reads
+}
+
+func (g *readGate) hold() *heldBytes { return &heldBytes{g: g} }
+
+// grow counts n more bytes, waiting for the place for large reads when
+// they take the reads past the budget.
+func (h *heldBytes) grow(ctx context.Context, n int) error {
+	if h.g == nil {
+		return nil
+	}
+	h.n += int64(n)
+	if h.g.used.Add(int64(n)) <= h.g.budget || h.large {
+		return nil
+	}
+	select {
+	case h.g.large <- struct{}{}:
+		h.large = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives the body's bytes back (it was read or dropped; pages
+// held for the caller are bounded by the walk's heldBudget).
+func (h *heldBytes) release() {
+	if h.g == nil {
+		return
+	}
+	h.g.used.Add(-h.n)
+	if h.large {
+		<-h.g.large
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -125,6 +126,9 @@ type walk struct {
 	// rewalked: finish started the walk over once, nothing having been
 	// read while Clerk counted users.
 	rewalked bool
+	// oversized is the first window's error for a body over the cap,
+	// which cancelled the others.
+	oversized atomic.Pointer[error]
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -357,6 +361,9 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 		}
 		w.queue = w.queue[1:]
 		if win.err != nil {
+			if big := w.oversized.Load(); big != nil {
+				return nil, *big // this window was cancelled for it
+			}
 			return nil, win.err
 		}
 		w.decodeAhead()
@@ -500,13 +507,20 @@ func (a *APISource) fill() {
 		if win.offset+a.pageSize > w.estN {
 			w.issuedEnd = true
 		}
-		ctx := w.genCtx
+		ctx, cancel := w.genCtx, w.genCancel
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
 			defer close(win.done)
 			q := url.Values{"offset": {strconv.Itoa(win.offset)}}
 			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
+			if errors.Is(win.err, errTooLarge) {
+				// The server sends the same to every request: the
+				// others need not read theirs (up to 64 MiB each) before
+				// the walk stops on this one.
+				w.oversized.CompareAndSwap(nil, &win.err)
+				cancel()
+			}
 			for _, raw := range win.raws {
 				win.size += len(raw)
 			}

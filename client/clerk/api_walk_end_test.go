@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -142,4 +144,44 @@ func TestAPIFinalCountUnaccountedFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A server answering every page with a body over the 64 MiB cap (chunked,
+// so its length is not announced) once had each of the walk's requests
+// in flight read 64 MiB before the error: gigabytes. The reads share a
+// budget past which bodies are read one at a time, and the first body
+// over the cap cancels the others: the server gets to send a fraction.
+func TestAPIOversizeBodiesBounded(t *testing.T) {
+	var mu sync.Mutex
+	sent := 0
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			io.WriteString(w, `{"object":"total_count","total_count":30000}`)
+			return
+		}
+		io.WriteString(w, "[")
+		chunk := strings.Repeat(" ", 1<<20)
+		for range 66 {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+			mu.Lock()
+			sent += len(chunk)
+			mu.Unlock()
+		}
+	}))
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 32})
+	_, err := src.Next(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// 32 × 64 MiB unbounded; the budget, one body and the sockets'
+	// buffers bounded.
+	if sent > 768<<20 {
+		t.Errorf("the server sent %d MiB", sent>>20)
+	}
+	t.Logf("the server sent %d MiB", sent>>20)
 }
