@@ -236,6 +236,11 @@ func (m *latencyMeter) get() time.Duration {
 // the latency keeps it busy (plus a quarter for jitter); more would only
 // wait on the limiter.
 func (a *APISource) inFlight() int {
+	return a.narrowed.limit(a.width())
+}
+
+// width is inFlight before timeouts narrow it.
+func (a *APISource) width() int {
 	if a.maxInFlight > 0 {
 		return a.maxInFlight
 	}

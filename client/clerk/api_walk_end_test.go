@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
@@ -184,4 +185,62 @@ func TestAPIOversizeBodiesBounded(t *testing.T) {
 		t.Errorf("the server sent %d MiB", sent>>20)
 	}
 	t.Logf("the server sent %d MiB", sent>>20)
+}
+
+// A page that comes in slowly but steadily, over longer than the request
+// timeout, is read: the timeout bounds the wait for the headers and each
+// stall of the body, not the whole transfer. (On a slow link shared by
+// dozens of windows, every page once timed out, round after round.)
+func TestAPISlowBodyNotTimedOut(t *testing.T) {
+	f := newFakeList(40)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			f.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		f.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		// 20 pieces 60 ms apart: 1.2 s in all, well over the timeout,
+		// no stall near it.
+		step := len(body)/20 + 1
+		for len(body) > 0 {
+			n := min(step, len(body))
+			if _, err := w.Write(body[:n]); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			body = body[n:]
+			time.Sleep(60 * time.Millisecond)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{RequestTimeout: 400 * time.Millisecond, MaxRetries: 2})
+	recs, _, err := drain(t, src)
+	if err != nil || len(recs) != 40 {
+		t.Fatalf("%d users, %v", len(recs), err)
+	}
+}
+
+// A timeout narrows the walk: half as many requests in flight, widening
+// again as answers come.
+func TestAPITimeoutNarrowsTheWalk(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			io.WriteString(w, `{"object":"total_count","total_count":3000}`)
+			return
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 8, RequestTimeout: 20 * time.Millisecond, MaxRetries: -1})
+	if n := clerk.InFlight(src); n != 8 {
+		t.Fatalf("InFlight = %d before any timeout", n)
+	}
+	if _, err := src.Next(context.Background()); err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := clerk.InFlight(src); n != 4 {
+		t.Errorf("InFlight = %d after a wave of timeouts, want 4", n)
+	}
 }
