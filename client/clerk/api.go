@@ -331,6 +331,18 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 	if a.haveTotal {
 		return a.total, nil
 	}
+	n, err := a.count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	a.total, a.haveTotal = n, true
+	a.walk.replan(n, a.pageSize)
+	return a.total, nil
+}
+
+// count asks Clerk how many users there are; unlike Total it changes
+// nothing, so the walk may ask it on a goroutine of its own.
+func (a *APISource) count(ctx context.Context) (int, error) {
 	var n int
 	err := a.get(ctx, "/users/count", nil, func(body []byte) error {
 		var resp struct {
@@ -345,12 +357,7 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 		n = *resp.TotalCount
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	a.total, a.haveTotal = n, true
-	a.walk.replan(n, a.pageSize)
-	return a.total, nil
+	return n, err
 }
 
 // Verify checks the key (and connectivity) with the cheapest authenticated

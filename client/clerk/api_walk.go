@@ -129,6 +129,18 @@ type walk struct {
 	// oversized is the first window's error for a body over the cap,
 	// which cancelled the others.
 	oversized atomic.Pointer[error]
+	// endCount is the count sent with the window expected to be the
+	// last (nil before, or after the plan changed): its answer comes back
+	// with the last pages, so checking the list against a fresh count
+	// costs the walk no round trip of its own.
+	endCount *counted
+}
+
+// counted is a /users/count request and, once done is closed, its answer.
+type counted struct {
+	done chan struct{}
+	n    int
+	err  error
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -429,6 +441,7 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 			// The list is longer than counted: users signed up during the
 			// walk. Count again to plan the rest.
 			w.issuedEnd = false
+			w.endCount = nil // counted before these sign-ups
 			a.haveTotal = false
 			n, err := a.Total(ctx)
 			if err != nil {
@@ -511,6 +524,9 @@ func (a *APISource) fill() {
 		// last one needed.
 		if win.offset+a.pageSize > w.estN {
 			w.issuedEnd = true
+			if w.endCount == nil {
+				a.countAhead()
+			}
 		}
 		ctx, cancel := w.genCtx, w.genCancel
 		w.wg.Add(1)
@@ -628,6 +644,7 @@ func (w *walk) restart(base int) {
 	w.next = base
 	w.issuedEnd = false
 	w.ended = false
+	w.endCount = nil // the list moved since: counted again at its end
 }
 
 // end drops the windows in flight: the list looks finished, which
@@ -1453,7 +1470,7 @@ var ErrListShort = errors.New("clerk: Clerk's user list ended short of its count
 // records when it restarted the windows.
 func (a *APISource) finish(ctx context.Context) ([]Record, error) {
 	w := &a.walk
-	n, err := a.recount(ctx)
+	n, err := a.endTotal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -1503,6 +1520,43 @@ func (a *APISource) finish(ctx context.Context) ([]Record, error) {
 		return nil, io.EOF
 	}
 	return nil, a.listShort(n, fmt.Sprintf("re-reading by offset after the last user read, %q, found no more and a list of %d users", w.lastKey, max(w.listLen, 0)))
+}
+
+// countAhead sends the count finish will check the list against, with
+// the window expected to be the last, on the walk's own context (the
+// windows' is cancelled when the list looks finished).
+func (a *APISource) countAhead() {
+	w := &a.walk
+	c := &counted{done: make(chan struct{})}
+	w.endCount = c
+	ctx := w.ctx
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer close(c.done)
+		c.n, c.err = a.count(ctx)
+	}()
+}
+
+// endTotal is the fresh count finish checks a finished-looking list
+// against: the one sent with the last window when there is one, else one
+// asked now. It becomes the source's Total.
+func (a *APISource) endTotal(ctx context.Context) (int, error) {
+	c := a.walk.endCount
+	a.walk.endCount = nil
+	if c == nil {
+		return a.recount(ctx)
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	if c.err != nil {
+		return a.recount(ctx) // asked again, with the caller's context
+	}
+	a.total, a.haveTotal = c.n, true
+	return c.n, nil
 }
 
 // recount asks Clerk again how many users there are.
