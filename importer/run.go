@@ -265,6 +265,13 @@ func (r *runner) run() error {
 	if err != nil {
 		return err
 	}
+	if r.src.Kind() == "api" {
+		// The API walk ends with a fresh count: users read are compared
+		// with it, not with the count before sign-ups during the import.
+		if n, err := r.src.Total(r.ctx); err == nil && n >= 0 {
+			r.total = n
+		}
+	}
 	if err := r.finishPasswords(); err != nil {
 		return err
 	}

@@ -49,8 +49,16 @@ const (
 	// maxBodyBytes bounds one response: a full page of 500 users is a few
 	// MB, anything far beyond that is not a Clerk page.
 	maxBodyBytes = 64 << 20
-	// defaultRequestTimeout bounds one HTTP exchange (headers and body); a
-	// timeout counts as a connection error and is retried.
+	// readBudget bounds the bytes all of a source's responses being read
+	// hold at once: dozens of pages of a few MB each fit, while dozens of
+	// bodies of tens of MB (a server gone wrong) are read one at a time
+	// past it (see readGate), not 64 × 64 MiB at once.
+	readBudget = 128 << 20
+	// defaultRequestTimeout bounds the wait for a response's headers and
+	// each stall of its body (no bytes for that long), not the whole
+	// transfer: a slow link shared by dozens of requests brings a page in
+	// over minutes, every byte of it progress. A timeout counts as a
+	// connection error and is retried (and narrows the walk).
 	defaultRequestTimeout = 30 * time.Second
 	// defaultRetryBudget bounds the time one request (one page) may spend
 	// failing and backing off, so a hung API fails in minutes, not in
@@ -74,7 +82,8 @@ type APIOptions struct {
 	// limiter's rate) and the measured latency, up to 128; 1 pages
 	// sequentially.
 	MaxInFlight int
-	// RequestTimeout bounds one HTTP exchange. Default 30 s.
+	// RequestTimeout bounds the wait for a response's headers, and each
+	// stall of its body (no bytes for that long). Default 30 s.
 	RequestTimeout time.Duration
 	// RetryBudget bounds how long one request may keep failing and being
 	// retried (waits Clerk asks for with Retry-After excluded: Clerk says
@@ -125,6 +134,11 @@ type APISource struct {
 	// is not announced (see readBody): the last full page's, and an
 	// eighth.
 	pageHint atomic.Int64
+	// reading bounds the memory of the bodies being read.
+	reading *readGate
+	// narrowed caps the walk's requests in flight after timeouts (see
+	// narrow); 0: no cap.
+	narrowed narrowing
 	// latency is the smoothed duration of a successful request, which
 	// sizes the walk (rate × latency requests in flight).
 	latency latencyMeter
@@ -212,6 +226,7 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		onWait:      opts.OnWait,
 		sleep:       sleepCtx,
 		newBackOff:  defaultBackOff,
+		reading:     newReadGate(readBudget),
 	}
 	if a.client == nil {
 		// The default transport keeps 2 idle connections per host: a walk
@@ -316,6 +331,18 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 	if a.haveTotal {
 		return a.total, nil
 	}
+	n, err := a.count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	a.total, a.haveTotal = n, true
+	a.walk.replan(n, a.pageSize)
+	return a.total, nil
+}
+
+// count asks Clerk how many users there are; unlike Total it changes
+// nothing, so the walk may ask it on a goroutine of its own.
+func (a *APISource) count(ctx context.Context) (int, error) {
 	var n int
 	err := a.get(ctx, "/users/count", nil, func(body []byte) error {
 		var resp struct {
@@ -330,12 +357,7 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 		n = *resp.TotalCount
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	a.total, a.haveTotal = n, true
-	a.walk.replan(n, a.pageSize)
-	return a.total, nil
+	return n, err
 }
 
 // Verify checks the key (and connectivity) with the cheapest authenticated
@@ -468,10 +490,16 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		}
 		status, hdr, body, err := a.do(ctx, endpoint, hint)
 		release()
+		if errors.Is(err, errNoAnswer) && path == "/users" {
+			a.narrowed.narrow(a.reqTimeout)
+		}
 		if err == nil && status == http.StatusOK {
 			perr := parse(body)
 			if perr == nil {
 				a.latency.observe(time.Since(t0))
+				if path == "/users" {
+					a.narrowed.widen()
+				}
 				return nil
 			}
 			if !errors.Is(perr, errTruncated) {
@@ -530,14 +558,20 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 	}
 }
 
-// do sends one request and reads the whole (bounded) body, all within the
-// per-request timeout.
+// do sends one request and reads the whole (bounded) body. The timeout
+// bounds the wait for the headers, then each stall of the body: a page
+// coming in slowly but steadily is not cut off and fetched again.
 func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, http.Header, []byte, error) {
-	rctx, cancel := context.WithTimeout(ctx, a.reqTimeout)
+	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	st := newStall(a.reqTimeout, cancel)
+	defer st.stop()
 	// noAnswer names a timeout of this request (not the caller's cancel).
 	noAnswer := func(err error) error {
-		if ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+		if ctx.Err() == nil && st.fired() {
+			if st.body.Load() {
+				return fmt.Errorf("%w: the answer stalled for %s", errNoAnswer, a.reqTimeout)
+			}
 			return fmt.Errorf("%w within %s", errNoAnswer, a.reqTimeout)
 		}
 		return err
@@ -554,8 +588,14 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, htt
 		return 0, nil, nil, noAnswer(err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp, hint)
+	st.body.Store(true)
+	st.progress()
+	resp.Body = &stallReader{ReadCloser: resp.Body, st: st}
+	body, err := readBody(rctx, resp, hint, a.reading.withStall(st))
 	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return 0, nil, nil, err
+		}
 		// A connection cut mid-body is as retryable as one cut before it.
 		return 0, nil, nil, noAnswer(fmt.Errorf("reading response: %w", err))
 	}
@@ -576,18 +616,33 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, htt
 // each read, so a buffer of the exact length was reallocated at twice its
 // size whenever the last read brought fewer than 512 bytes, and the page
 // then held that.)
-func readBody(resp *http.Response, hint int) ([]byte, error) {
+//
+// Its buffers are counted in gate (nil: not bounded), which makes a body
+// that would take the source's reads past their budget wait its turn.
+func readBody(ctx context.Context, resp *http.Response, hint int, gate *readGate) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxBodyBytes+1)
 	size := min(hint, maxBodyBytes+1)
-	if n := resp.ContentLength; n >= 0 && n <= maxBodyBytes {
+	switch n := resp.ContentLength; {
+	case n > maxBodyBytes:
+		return nil, errTooLarge // announced: no need to read it
+	case n >= 0:
 		// One byte more than announced, so reading to EOF needs no growth
 		// and a body longer than announced is still read (net/http cuts
 		// it, but a proxy may not) rather than silently truncated.
 		size = int(n) + 1
 	}
-	buf := make([]byte, 0, max(size, 512))
+	size = max(size, 512)
+	held := gate.hold()
+	defer held.release()
+	if err := held.grow(ctx, size); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
+			if err := held.grow(ctx, len(buf)/2); err != nil {
+				return buf, err
+			}
 			buf = slices.Grow(buf, len(buf)/2)
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
@@ -601,9 +656,178 @@ func readBody(resp *http.Response, hint int) ([]byte, error) {
 	}
 }
 
+// stall cancels a request when it has made no progress for d: no
+// headers yet, or no bytes of the body. Waiting for a place to read a
+// large body (readGate) is not a stall.
+type stall struct {
+	d      time.Duration
+	t      *time.Timer
+	timed  atomic.Bool
+	body   atomic.Bool // the headers arrived: a stall is the body's
+	paused atomic.Bool
+}
+
+func newStall(d time.Duration, cancel context.CancelFunc) *stall {
+	st := &stall{d: d}
+	st.t = time.AfterFunc(d, func() {
+		if st.paused.Load() {
+			return
+		}
+		st.timed.Store(true)
+		cancel()
+	})
+	return st
+}
+
+func (st *stall) progress()   { st.t.Reset(st.d) }
+func (st *stall) fired() bool { return st.timed.Load() }
+func (st *stall) stop()       { st.t.Stop() }
+func (st *stall) pause()      { st.paused.Store(true) }
+func (st *stall) resume()     { st.paused.Store(false); st.progress() }
+
+// stallReader reports each read that brings bytes as progress.
+type stallReader struct {
+	io.ReadCloser
+	st *stall
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		r.st.progress()
+	}
+	return n, err
+}
+
+// narrowing caps the requests in flight after timeouts: dozens of
+// windows sharing a slow link each crawl, and timing them out would
+// only fetch them all again. A wave of timeouts (within one timeout of
+// the first) halves the cap once; each answer widens it by one again.
+type narrowing struct {
+	mu      sync.Mutex
+	cap     int
+	pending bool // a timeout to halve the width for, at the next limit
+	last    time.Time
+}
+
+// narrow notes a timeout, unless it belongs to the wave noted last: the
+// next limit halves the width in use.
+func (nw *narrowing) narrow(wave time.Duration) {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if time.Since(nw.last) < wave {
+		return
+	}
+	nw.pending, nw.last = true, time.Now()
+}
+
+// widen lifts the cap by one after an answer, dropping it once past
+// the widest walk.
+func (nw *narrowing) widen() {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.cap == 0 {
+		return
+	}
+	if nw.cap++; nw.cap > maxAutoInFlight {
+		nw.cap = 0
+	}
+}
+
+// limit caps n, the walk's width, by the narrowed width, if any.
+func (nw *narrowing) limit(n int) int {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.pending {
+		w := n
+		if nw.cap > 0 {
+			w = min(w, nw.cap)
+		}
+		nw.cap, nw.pending = max(1, w/2), false
+	}
+	if nw.cap > 0 {
+		return min(n, nw.cap)
+	}
+	return n
+}
+
+// readGate counts the bytes of the bodies being read. Past its budget, a
+// body grows only while holding the one place for large reads: a server
+// answering every page with tens of MB costs the walk its budget and one
+// oversized body, instead of every request in flight reading one.
+type readGate struct {
+	budget int64
+	used   *atomic.Int64
+	large  chan struct{}
+	st     *stall // paused while waiting (see withStall)
+}
+
+func newReadGate(budget int64) *readGate {
+	return &readGate{budget: budget, used: new(atomic.Int64), large: make(chan struct{}, 1)}
+}
+
+// withStall is the gate for one request, whose stall timer stops while
+// it waits for the place for large reads.
+func (g *readGate) withStall(st *stall) *readGate {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.st = st
+	return &c
+}
+
+// heldBytes is one body's share of a readGate.
+type heldBytes struct {
+	g     *readGate
+	n     int64
+	large bool // holds the place for large reads
+}
+
+func (g *readGate) hold() *heldBytes { return &heldBytes{g: g} }
+
+// grow counts n more bytes, waiting for the place for large reads when
+// they take the reads past the budget.
+func (h *heldBytes) grow(ctx context.Context, n int) error {
+	if h.g == nil {
+		return nil
+	}
+	h.n += int64(n)
+	if h.g.used.Add(int64(n)) <= h.g.budget || h.large {
+		return nil
+	}
+	if st := h.g.st; st != nil {
+		st.pause()
+		defer st.resume()
+	}
+	select {
+	case h.g.large <- struct{}{}:
+		h.large = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives the body's bytes back (it was read or dropped; pages
+// held for the caller are bounded by the walk's heldBudget).
+func (h *heldBytes) release() {
+	if h.g == nil {
+		return
+	}
+	h.g.used.Add(-h.n)
+	if h.large {
+		<-h.g.large
+	}
+}
+
 // truncatedJSON reports whether body is JSON that stops before its end,
-// as opposed to something that is not JSON at all.
+// as opposed to something that is not JSON at all. An empty body (or
+// only blanks) is the most truncated: a 200 carries a JSON value.
 func truncatedJSON(body []byte) bool {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
 	var v json.RawMessage
 	err := json.NewDecoder(bytes.NewReader(body)).Decode(&v)
 	return errors.Is(err, io.ErrUnexpectedEOF)

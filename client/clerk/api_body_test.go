@@ -37,7 +37,7 @@ func TestReadBody(t *testing.T) {
 		{"empty", 0, 0, 0, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := readBody(resp(c.body, c.length), c.hint)
+			got, err := readBody(context.Background(), resp(c.body, c.length), c.hint, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,12 +51,12 @@ func TestReadBody(t *testing.T) {
 	}
 	// Bytes past the cap are still counted, so the caller can refuse the
 	// body; an error mid-body is the caller's to retry.
-	big, err := readBody(&http.Response{Body: io.NopCloser(io.LimitReader(zeros{}, maxBodyBytes+10)), ContentLength: -1}, 0)
+	big, err := readBody(context.Background(), &http.Response{Body: io.NopCloser(io.LimitReader(zeros{}, maxBodyBytes+10)), ContentLength: -1}, 0, nil)
 	if err != nil || len(big) != maxBodyBytes+1 {
 		t.Fatalf("oversized body: %d bytes, %v; want %d", len(big), err, maxBodyBytes+1)
 	}
 	cut := io.MultiReader(strings.NewReader(page[:1000]), errReader{io.ErrUnexpectedEOF})
-	if got, err := readBody(&http.Response{Body: io.NopCloser(cut), ContentLength: int64(len(page))}, 0); !errors.Is(err, io.ErrUnexpectedEOF) || !bytes.Equal(got, []byte(page[:1000])) {
+	if got, err := readBody(context.Background(), &http.Response{Body: io.NopCloser(cut), ContentLength: int64(len(page))}, 0, nil); !errors.Is(err, io.ErrUnexpectedEOF) || !bytes.Equal(got, []byte(page[:1000])) {
 		t.Fatalf("cut body: %d bytes, %v", len(got), err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -116,6 +117,30 @@ type walk struct {
 	// a test sets it.
 	userBytes int
 	budget    int
+	// ended: the list looked finished (a short page, nothing after the
+	// last user); finish checks that against a fresh count.
+	ended bool
+	// lastAt is the offset of the last user delivered, as last seen;
+	// listLen the list's length as a short page showed it.
+	lastAt, listLen int
+	// rewalked: finish started the walk over once, nothing having been
+	// read while Clerk counted users.
+	rewalked bool
+	// oversized is the first window's error for a body over the cap,
+	// which cancelled the others.
+	oversized atomic.Pointer[error]
+	// endCount is the count sent with the window expected to be the
+	// last (nil before, or after the plan changed): its answer comes back
+	// with the last pages, so checking the list against a fresh count
+	// costs the walk no round trip of its own.
+	endCount *counted
+}
+
+// counted is a /users/count request and, once done is closed, its answer.
+type counted struct {
+	done chan struct{}
+	n    int
+	err  error
 }
 
 // window is one list request of the walk and, once done is closed, its
@@ -223,6 +248,11 @@ func (m *latencyMeter) get() time.Duration {
 // the latency keeps it busy (plus a quarter for jitter); more would only
 // wait on the limiter.
 func (a *APISource) inFlight() int {
+	return a.narrowed.limit(a.width())
+}
+
+// width is inFlight before timeouts narrow it.
+func (a *APISource) width() int {
 	if a.maxInFlight > 0 {
 		return a.maxInFlight
 	}
@@ -304,6 +334,31 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if w.ended {
+			// finish restarts the walk, or delivers, or ends it.
+			recs, err := a.finish(ctx)
+			if err != nil || len(recs) > 0 || w.ended {
+				return recs, err
+			}
+			continue
+		}
+		recs, err := a.step(ctx)
+		if errors.Is(err, io.EOF) {
+			w.end()
+			continue
+		}
+		return recs, err
+	}
+}
+
+// step delivers the next users of the walk; io.EOF (or ended set with
+// the last users) says the list looks finished, which finish checks.
+func (a *APISource) step(ctx context.Context) ([]Record, error) {
+	w := &a.walk
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if w.cursorOnly {
 			elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
 			if err != nil {
@@ -323,6 +378,9 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 		}
 		w.queue = w.queue[1:]
 		if win.err != nil {
+			if big := w.oversized.Load(); big != nil {
+				return nil, *big // this window was cancelled for it
+			}
 			return nil, win.err
 		}
 		w.decodeAhead()
@@ -365,18 +423,25 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 			return nil, err
 		}
 		w.noteTieStart(win.elems, win.offset)
+		if n := len(win.elems); n > 0 && len(recs) > 0 {
+			w.lastAt = win.offset + n - 1
+		}
 		if !win.full {
+			if err := a.shortPage(ctx, win); err != nil {
+				return nil, err
+			}
+			w.listLen = win.offset + len(win.elems)
 			if len(recs) == 0 {
 				return nil, io.EOF
 			}
-			a.done = true
-			w.stop()
+			w.end()
 			return recs, nil
 		}
 		if len(w.queue) == 0 && w.issuedEnd {
 			// The list is longer than counted: users signed up during the
 			// walk. Count again to plan the rest.
 			w.issuedEnd = false
+			w.endCount = nil // counted before these sign-ups
 			a.haveTotal = false
 			n, err := a.Total(ctx)
 			if err != nil {
@@ -388,6 +453,40 @@ func (a *APISource) next(ctx context.Context) ([]Record, error) {
 			return recs, nil
 		}
 	}
+}
+
+// shortPage checks a window that came back short, which would end the
+// list, against the window after it, if one was sent: one holding users
+// created after the last user delivered shows the short page was not
+// the end but a server that does not fill its pages (a proxy capping
+// limit, say). Reading on would skip users between the two; ending
+// would import part of the list as if it were all of it.
+func (a *APISource) shortPage(ctx context.Context, win *window) error {
+	w := &a.walk
+	if len(w.queue) == 0 || !w.haveCreated {
+		return nil
+	}
+	next := w.queue[0]
+	select {
+	case <-next.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if next.err != nil {
+		return nil // no evidence either way: the final count decides
+	}
+	next.decode()
+	later := 0
+	for _, e := range next.elems {
+		if e.hasTime && e.created > w.lastCreated {
+			later++
+		}
+	}
+	if later == 0 {
+		return nil
+	}
+	return fmt.Errorf("clerk: GET %s/users answered %d users at offset %d for limit %d, as if the list ended there, yet the request at offset %d returned %d users created later: the server does not fill its pages (a proxy or API capping limit?), so paging through it would skip users; stopping after %d users rather than import part of the list",
+		a.base, len(win.elems), win.offset, a.pageSize, next.offset, later, w.delivered)
 }
 
 // fill issues windows until the walk has inFlight requests outstanding
@@ -425,14 +524,24 @@ func (a *APISource) fill() {
 		// last one needed.
 		if win.offset+a.pageSize > w.estN {
 			w.issuedEnd = true
+			if w.endCount == nil {
+				a.countAhead()
+			}
 		}
-		ctx := w.genCtx
+		ctx, cancel := w.genCtx, w.genCancel
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
 			defer close(win.done)
 			q := url.Values{"offset": {strconv.Itoa(win.offset)}}
 			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
+			if errors.Is(win.err, errTooLarge) {
+				// The server sends the same to every request: the
+				// others need not read theirs (up to 64 MiB each) before
+				// the walk stops on this one.
+				w.oversized.CompareAndSwap(nil, &win.err)
+				cancel()
+			}
 			for _, raw := range win.raws {
 				win.size += len(raw)
 			}
@@ -534,6 +643,18 @@ func (w *walk) restart(base int) {
 	w.queue = nil
 	w.next = base
 	w.issuedEnd = false
+	w.ended = false
+	w.endCount = nil // the list moved since: counted again at its end
+}
+
+// end drops the windows in flight: the list looks finished, which
+// finish checks against a fresh count before the walk ends.
+func (w *walk) end() {
+	if w.genCancel != nil {
+		w.genCancel()
+	}
+	w.queue = nil
+	w.ended = true
 }
 
 // stop cancels every request of the walk and waits for their goroutines.
@@ -677,6 +798,25 @@ func (w *walk) advances(elems []element) bool {
 	return e.key != w.lastKey && !inPrev && (!e.hasTime || !w.haveCreated || e.created >= w.lastCreated)
 }
 
+// contradicts reports whether a window's users (held) include one
+// created after the last user delivered that a short page read after
+// that user (after) does not list: the page cannot be the end.
+func (w *walk) contradicts(held, after []element) bool {
+	if !w.haveCreated {
+		return false
+	}
+	listed := make(map[string]bool, len(after))
+	for _, e := range after {
+		listed[e.key] = true
+	}
+	for _, e := range held {
+		if e.hasTime && e.created > w.lastCreated && !listed[e.key] {
+			return true
+		}
+	}
+	return false
+}
+
 // resync handles a window whose first user is not the last one delivered:
 // users were deleted or inserted before it since the windows were planned.
 // It re-reads the users after the last one delivered, then restarts the
@@ -688,7 +828,8 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 		elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
 		var ae *APIError
 		switch {
-		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 422):
+		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 404 || ae.Status == 422):
+			// 404: Clerk's answer to a cursor naming a deleted user.
 			if w.cursor == cursorUntried {
 				w.cursor = cursorOff // not supported here
 			}
@@ -697,6 +838,10 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 			return nil, err
 		case len(elems) > 0 && !w.advances(elems):
 			w.cursor = cursorOff // ignored: the list started over
+		case !full && w.contradicts(win.elems, elems):
+			// A short (or empty) page after a cursor naming a deleted
+			// user, while the window holds later users: the cursor is
+			// no guide at this spot; look for it by offset.
 		default:
 			w.cursor = cursorWorks
 			// Before deliverTiesAround, which changes the last user delivered.
@@ -720,8 +865,7 @@ func (a *APISource) resync(ctx context.Context, win *window) ([]Record, error) {
 	}
 	recs, err := a.lookback(ctx, win.offset, before)
 	if errors.Is(err, io.EOF) && len(before) > 0 {
-		a.done = true
-		w.stop()
+		w.end()
 		return before, nil
 	}
 	return recs, err
@@ -1236,6 +1380,7 @@ func (a *APISource) lookback(ctx context.Context, at int, before []Record) ([]Re
 			lo = max(0, lo-step) // the list shrank below lo
 			continue
 		case len(elems) == 0:
+			w.listLen = 0
 			return nil, io.EOF
 		case !w.haveCreated:
 			return nil, fmt.Errorf("%w: the last user read (%q) is gone and users carry no created_at to resume after", errNotAdvancing, w.lastKey)
@@ -1277,13 +1422,16 @@ func (a *APISource) resumeAfterSome(before []Record, elems []element, full bool,
 		a.walk.tieFrom = -1 // no offsets
 	} else {
 		a.walk.noteTieStart(elems, last-len(elems)+1)
+		if len(recs) > 0 {
+			a.walk.lastAt = last
+		}
 	}
 	if !full {
+		a.walk.listLen = last + 1
 		if len(recs) == 0 {
 			return nil, io.EOF
 		}
-		a.done = true
-		a.walk.stop()
+		a.walk.end()
 		return recs, nil
 	}
 	if len(recs) == 0 {
@@ -1302,4 +1450,122 @@ func rawID(raw json.RawMessage) string {
 		return ""
 	}
 	return probe.ID
+}
+
+// ErrListShort ends a walk whose list stopped short of the users Clerk
+// counts, when re-reading after the last user read found no more and the
+// list as Clerk lists it now does not account for them: importing what
+// was read as if it were all of it would leave users out unnoticed (and
+// a later run would take them for users deleted in Clerk).
+var ErrListShort = errors.New("clerk: Clerk's user list ended short of its count")
+
+// finish checks a list that looks finished against a fresh count, the
+// walk's last request when all is well. Short of it, the users after the
+// last one delivered are read again (by offset, or by cursor where
+// offset is ignored): any found are delivered and the walk goes on. If
+// none are, the list's length as the re-read saw it must make up the
+// count (users signed up with an earlier created_at during the walk land
+// behind it, and a later run picks them up); otherwise the walk fails
+// with ErrListShort. It returns io.EOF when the walk is over, nil and no
+// records when it restarted the windows.
+func (a *APISource) finish(ctx context.Context) ([]Record, error) {
+	w := &a.walk
+	n, err := a.endTotal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if w.delivered >= n {
+		return nil, io.EOF
+	}
+	if w.lastKey == "" {
+		// Nothing listed at all, yet users counted: walk again, once.
+		if w.rewalked {
+			return nil, a.listShort(n, "the list came back empty twice")
+		}
+		w.rewalked = true
+		w.cursorOnly = false
+		w.restart(0)
+		return nil, nil
+	}
+	if w.cursorOnly {
+		elems, full, err := a.fetch(ctx, url.Values{"starting_after": {w.lastKey}}, w.delivered)
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 404 || ae.Status == 422):
+			return nil, a.listShort(n, fmt.Sprintf("re-reading after the last user read, %q, was refused: %v", w.lastKey, err))
+		case err != nil:
+			return nil, err
+		case len(elems) == 0:
+			return nil, a.listShort(n, fmt.Sprintf("re-reading after the last user read, %q, found no more", w.lastKey))
+		case !w.advances(elems):
+			return nil, fmt.Errorf("%w: re-reading after user %q started the list over (%d users read)", errNotAdvancing, w.lastKey, w.delivered)
+		}
+		return a.resumeAfter(elems, full, 0)
+	}
+	w.listLen = -1
+	recs, err := a.lookback(ctx, w.lastAt, nil)
+	if !errors.Is(err, io.EOF) {
+		return recs, err
+	}
+	// Nothing after the last user: the list, as long as the re-read saw
+	// it, must hold the users counted (a deletion meanwhile may have
+	// changed the count: counted again before giving up).
+	if w.listLen >= n {
+		return nil, io.EOF
+	}
+	if n, err = a.recount(ctx); err != nil {
+		return nil, err
+	}
+	if w.listLen >= n || w.delivered >= n {
+		return nil, io.EOF
+	}
+	return nil, a.listShort(n, fmt.Sprintf("re-reading by offset after the last user read, %q, found no more and a list of %d users", w.lastKey, max(w.listLen, 0)))
+}
+
+// countAhead sends the count finish will check the list against, with
+// the window expected to be the last, on the walk's own context (the
+// windows' is cancelled when the list looks finished).
+func (a *APISource) countAhead() {
+	w := &a.walk
+	c := &counted{done: make(chan struct{})}
+	w.endCount = c
+	ctx := w.ctx
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer close(c.done)
+		c.n, c.err = a.count(ctx)
+	}()
+}
+
+// endTotal is the fresh count finish checks a finished-looking list
+// against: the one sent with the last window when there is one, else one
+// asked now. It becomes the source's Total.
+func (a *APISource) endTotal(ctx context.Context) (int, error) {
+	c := a.walk.endCount
+	a.walk.endCount = nil
+	if c == nil {
+		return a.recount(ctx)
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	if c.err != nil {
+		return a.recount(ctx) // asked again, with the caller's context
+	}
+	a.total, a.haveTotal = c.n, true
+	return c.n, nil
+}
+
+// recount asks Clerk again how many users there are.
+func (a *APISource) recount(ctx context.Context) (int, error) {
+	a.haveTotal = false
+	return a.Total(ctx)
+}
+
+func (a *APISource) listShort(n int, why string) error {
+	return fmt.Errorf("%w: Clerk counts %d users, but its list ended after %d were read (%s); stopping with an error rather than import part of the list as all of it. Run the import again; if this recurs, import from Clerk's user export (Dashboard → Settings → User exports, then --file)",
+		ErrListShort, n, a.walk.delivered, why)
 }

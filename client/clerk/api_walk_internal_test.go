@@ -354,3 +354,63 @@ func TestWalkRestartDoesNotCountCancelledWindows(t *testing.T) {
 		}
 	}
 }
+
+// The count that checks the end of the list goes out with the last
+// window, not after its answer: the server below holds the last window
+// until that count has arrived, so a walk that asked for it only after
+// the last page would wait out the hold. That count is the walk's
+// second and last.
+func TestWalkCountsWithTheLastWindow(t *testing.T) {
+	const n = 100
+	var counts, lists atomic.Int64
+	released := make(chan struct{})
+	var heldOut atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			if counts.Add(1) == 2 {
+				close(released)
+			}
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, n)
+			return
+		}
+		lists.Add(1)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		if off+limit > n {
+			select {
+			case <-released:
+			case <-time.After(5 * time.Second):
+				heldOut.Store(true)
+			}
+		}
+		var b strings.Builder
+		b.WriteByte('[')
+		for k := off; k < min(n, off+limit); k++ {
+			if k > off {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	defer srv.Close()
+	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
+		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 4, Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	read := 0
+	for {
+		recs, err := a.Next(context.Background())
+		if err != nil {
+			break
+		}
+		read += len(recs)
+	}
+	if read != n || heldOut.Load() || counts.Load() != 2 {
+		t.Errorf("read %d users, last window held out %t, %d count requests; want %d, false, 2", read, heldOut.Load(), counts.Load(), n)
+	}
+}

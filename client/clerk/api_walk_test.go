@@ -267,8 +267,13 @@ type fakeList struct {
 	users        []string
 	ignoreOffset bool
 	ignoreCursor bool
-	mu           sync.Mutex
-	requests     int
+	maxLimit     int // caps limit, as a server that does not fill its pages
+	extraCount   int // users counted but never listed
+	// shortOnce answers the first request at this offset (if > 0) with
+	// three users only, as if the list ended there.
+	shortOnce int
+	mu        sync.Mutex
+	requests  int
 }
 
 func newFakeList(n int) *fakeList {
@@ -284,11 +289,14 @@ func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.requests++
 	f.mu.Unlock()
 	if strings.HasSuffix(r.URL.Path, "/count") {
-		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(f.users))
+		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(f.users)+f.extraCount)
 		return
 	}
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
+	if f.maxLimit > 0 {
+		limit = min(limit, f.maxLimit)
+	}
 	start, _ := strconv.Atoi(q.Get("offset"))
 	if f.ignoreOffset {
 		start = 0
@@ -297,6 +305,12 @@ func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		start = slices.IndexFunc(f.users, func(s string) bool { return strings.Contains(s, `"`+after+`"`) }) + 1
 	}
 	lo, hi := min(start, len(f.users)), min(start+limit, len(f.users))
+	f.mu.Lock()
+	if f.shortOnce > 0 && start == f.shortOnce && q.Get("starting_after") == "" {
+		f.shortOnce = 0
+		hi = min(hi, lo+3)
+	}
+	f.mu.Unlock()
 	io.WriteString(w, "["+strings.Join(f.users[lo:hi], ",")+"]")
 }
 
@@ -411,9 +425,9 @@ func TestAPIHungServerGivesUp(t *testing.T) {
 }
 
 // A 200 whose body is cut short (by the connection, or mid-JSON behind a
-// proxy that framed it) is retried like a reset.
+// proxy that framed it, or to nothing at all) is retried like a reset.
 func TestAPITruncatedPageRetried(t *testing.T) {
-	for _, how := range []string{"connection", "json"} {
+	for _, how := range []string{"connection", "json", "empty"} {
 		t.Run(how, func(t *testing.T) {
 			f := newFakeList(30)
 			var mu sync.Mutex
@@ -428,8 +442,11 @@ func TestAPITruncatedPageRetried(t *testing.T) {
 					return
 				}
 				body := `[{"id":"user_00000","created_at":1000},{"id":`
-				if how == "connection" {
+				switch how {
+				case "connection":
 					w.Header().Set("Content-Length", "4000")
+				case "empty":
+					body = ""
 				}
 				io.WriteString(w, body)
 			}))

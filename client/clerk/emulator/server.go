@@ -38,6 +38,11 @@ type Options struct {
 	RateWindow time.Duration
 	// Latency delays every response, to make progress visible in demos.
 	Latency time.Duration
+	// UnknownCursor is the answer to a starting_after naming no user
+	// (one deleted meanwhile): 0 is 422 form_param_value_invalid, as
+	// Clerk's newer specs describe; 404 is resource_not_found; 200 is an
+	// empty page, as some Clerk versions answer.
+	UnknownCursor int
 }
 
 // Server is a running emulated Clerk Backend API.
@@ -374,7 +379,14 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if pos < 0 {
-			writeParamError(w, "starting_after", "no user with id "+strconv.Quote(after))
+			switch s.opts.UnknownCursor {
+			case http.StatusOK:
+				writeJSON(w, http.StatusOK, []any{})
+			case http.StatusNotFound:
+				writeError(w, http.StatusNotFound, 0)
+			default:
+				writeParamError(w, "starting_after", "no user with id "+strconv.Quote(after))
+			}
 			return
 		}
 		start = pos + 1
