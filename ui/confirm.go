@@ -37,12 +37,18 @@ func (pc *programContext) runOptions(mode importer.Mode) importer.Options {
 	if od == "" {
 		od = importer.PolicySkip
 	}
+	providers := s.providers
+	if !s.phases.Settings {
+		// Not applied without the settings phase, so not recorded as the
+		// run's choice either (the CLI refuses --providers with --users).
+		providers = nil
+	}
 	return importer.Options{
 		Mode:        mode,
 		Phases:      s.phases,
 		OnDuplicate: od,
 		Decisions:   dec,
-		Providers:   s.providers,
+		Providers:   providers,
 		// --include-banned: banned users are imported, ban kept.
 		IncludeBanned: s.includeBanned,
 		Now:           pc.now,

@@ -57,6 +57,14 @@ func TestConfirmSaysProvidersNotApplied(t *testing.T) {
 	d.m.pc.sess.providers = []string{"github"} // as the Settings screen's choice leaves it
 	d.press("p", "p", "p")
 	d.mustSee("chosen on Settings are not applied")
+	// Nor are they recorded as the run's choice.
+	if p := d.m.pc.runOptions(importer.ModeRun).Providers; p != nil {
+		t.Errorf("a users-only run is given providers %v", p)
+	}
+	d.press("p", "p")
+	if p := d.m.pc.runOptions(importer.ModeRun).Providers; len(p) != 1 {
+		t.Errorf("a run with settings is given providers %v, want github", p)
+	}
 }
 
 func TestConfirmRecomputesWithDecisions(t *testing.T) {

@@ -52,7 +52,7 @@ var reasonLabels = map[string]string{
 	importer.ReasonPrimaryEmailNotFound:    "primary email not found",
 	importer.ReasonLockoutNotKept:          "lockout not kept",
 	importer.ReasonPasswordRecordMalformed: "passwords file row unreadable",
-	importer.ReasonIdentityNotKept:         "identities not kept",
+	importer.ReasonIdentityNotKept:         "identity not kept",
 	importer.ReasonBanNotApplied:           "ban not applied",
 	importer.ReasonChangedInSource:         "changed since import",
 	importer.ReasonPasswordAlreadyImported: "password not applied",

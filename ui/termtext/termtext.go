@@ -34,12 +34,13 @@ func Clean(s string) string {
 	return b.String()
 }
 
-// invisible reports the characters that print as nothing and have no
-// part in a name: zero width space, word joiner and the invisible
-// operators, and the byte order mark. The zero width joiner and non-joiner
-// stay: emoji sequences and Persian or Indic names need them.
+// invisible reports the format characters (Unicode's Cf: zero width
+// space, soft hyphen, word joiner, tag characters, the byte order mark…),
+// which print as nothing, so that "Admin" and "Admin" with tag characters
+// after it would print alike. The zero width joiner and non-joiner stay:
+// emoji sequences and Persian or Indic names need them.
 func invisible(r rune) bool {
-	return r == '\u200b' || (r >= '\u2060' && r <= '\u2064') || r == '\ufeff'
+	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
 }
 
 // CleanBlock is Clean for multi-line text: newlines are kept, other

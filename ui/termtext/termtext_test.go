@@ -4,17 +4,18 @@ import "testing"
 
 func TestClean(t *testing.T) {
 	cases := map[string]string{
-		"Ada Lovelace":                "Ada Lovelace",
-		"\x1b[31mred\x1b[0m":          "red",
-		"title\x1b]0;pwned\x07end":    "titleend",
-		"bell\x07 and \x9b31m c1":     "bell and  c1",
-		"tab\tnew\nline":              "tab new line",
-		"bidi\u202eevil":              "bidievil",
-		"zero\u200bwidth\u2060\ufeff": "zerowidth",
+		"Ada Lovelace":                                        "Ada Lovelace",
+		"\x1b[31mred\x1b[0m":                                  "red",
+		"title\x1b]0;pwned\x07end":                            "titleend",
+		"bell\x07 and \x9b31m c1":                             "bell and  c1",
+		"tab\tnew\nline":                                      "tab new line",
+		"bidi\u202eevil":                                      "bidievil",
+		"zero\u200bwidth\u2060\ufeff":                         "zerowidth",
+		"Admin\U000E0061\u00ad\u180e\ufff9":                   "Admin",                                               // tag, soft hyphen, Mongolian vowel separator, annotation
 		"\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u0631": "\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u0631", // ZWJ, ZWNJ kept
-		"ünïcødé 名前":         "ünïcødé 名前",
-		"\x1b[2J\x1b[Hclear": "clear",
-		"":                   "",
+		"ünïcødé 名前":                                          "ünïcødé 名前",
+		"\x1b[2J\x1b[Hclear":                                  "clear",
+		"":                                                    "",
 	}
 	for in, want := range cases {
 		if got := Clean(in); got != want {
