@@ -18,6 +18,17 @@ import (
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
 )
 
+// walkFake walks f's list, served over HTTP, with opts: the users read
+// and the walk's error.
+func walkFake(t *testing.T, f *fakeList, opts clerk.APIOptions) ([]clerk.Record, error) {
+	t.Helper()
+	hs := httptest.NewServer(f)
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, opts)
+	recs, _, err := drain(t, src)
+	return recs, err
+}
+
 // The last user of a window is deleted before the next window is read,
 // so that window starts past it and the stretch is re-read by cursor,
 // naming the deleted user. Whether Clerk answers that with an empty page,
@@ -62,10 +73,7 @@ func byCreation(users []clerk.User) []clerk.User {
 func TestAPIShortPageContradictedByLaterWindows(t *testing.T) {
 	f := newFakeList(3000)
 	f.maxLimit = 100
-	hs := httptest.NewServer(f)
-	t.Cleanup(hs.Close)
-	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 4})
-	recs, _, err := drain(t, src)
+	recs, err := walkFake(t, f, clerk.APIOptions{MaxInFlight: 4})
 	if err == nil || !strings.Contains(err.Error(), "does not fill its pages") {
 		t.Fatalf("read %d of 3000 users, err = %v", len(recs), err)
 	}
@@ -107,10 +115,7 @@ func TestAPIFinalCountAfterSignUps(t *testing.T) {
 func TestAPIFinalCountRereadsAfterAnEarlyEnd(t *testing.T) {
 	f := newFakeList(3000)
 	f.shortOnce = 998
-	hs := httptest.NewServer(f)
-	t.Cleanup(hs.Close)
-	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 1})
-	recs, _, err := drain(t, src)
+	recs, err := walkFake(t, f, clerk.APIOptions{MaxInFlight: 1})
 	if err != nil {
 		t.Fatalf("after %d users: %v", len(recs), err)
 	}
@@ -133,10 +138,7 @@ func TestAPIFinalCountUnaccountedFails(t *testing.T) {
 			f := newFakeList(1200)
 			f.extraCount = 500
 			f.ignoreOffset = ignoreOffset
-			hs := httptest.NewServer(f)
-			t.Cleanup(hs.Close)
-			src, _ := newSource(t, hs.URL, clerk.APIOptions{})
-			recs, _, err := drain(t, src)
+			recs, err := walkFake(t, f, clerk.APIOptions{})
 			if !errors.Is(err, clerk.ErrListShort) {
 				t.Fatalf("read %d users, err = %v", len(recs), err)
 			}

@@ -348,10 +348,7 @@ func TestAPINonAdvancingServerStops(t *testing.T) {
 func TestAPIOffsetIgnoredCursorHonoured(t *testing.T) {
 	f := newFakeList(3000)
 	f.ignoreOffset = true
-	hs := httptest.NewServer(f)
-	t.Cleanup(hs.Close)
-	src, _ := newSource(t, hs.URL, clerk.APIOptions{})
-	recs, _, err := drain(t, src)
+	recs, err := walkFake(t, f, clerk.APIOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,10 +374,7 @@ func TestAPIRepeatedOrBackwardUsersStop(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeList(1200)
 			mutate(f)
-			hs := httptest.NewServer(f)
-			t.Cleanup(hs.Close)
-			src, _ := newSource(t, hs.URL, clerk.APIOptions{})
-			_, _, err := drain(t, src)
+			_, err := walkFake(t, f, clerk.APIOptions{})
 			if err == nil || !strings.Contains(err.Error(), "does not advance") {
 				t.Fatalf("err = %v", err)
 			}
