@@ -47,10 +47,10 @@ type jsonFile struct {
 	// startOffset is the envelope's pagination.offset (clerk/cli's): a
 	// page saved with --offset N holds none of the first N users.
 	startOffset int
-	pos        int
-	lastEnd    int64 // offset just past the last complete value
-	buf        []byte
-	err        error // sticky structural error
+	pos         int
+	lastEnd     int64 // offset just past the last complete value
+	buf         []byte
+	err         error // sticky structural error
 
 	// u16 decodes a UTF-16 file; the scanner's offsets count its UTF-8
 	// output, which u16 maps back to the file's. lastEndAt is lastEnd's
