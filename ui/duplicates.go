@@ -29,6 +29,45 @@ var reasonOrder = []string{
 // out (entries of Kind "warning"); it is not a reason.
 const tabFlagged = "\x00flagged"
 
+// tabPasswords prefixes the reason of a tab of the passwords file's
+// records (File importer.EntryFilePasswords): they are no users of the
+// source, so a source user's row of the same reason is never under it.
+const tabPasswords = "\x00passwords:"
+
+// passwordsReasonOrder is the order the passwords file's tabs come in,
+// after the source's.
+var passwordsReasonOrder = []string{
+	importer.ReasonPasswordUnmatched, importer.ReasonPasswordRepeated, importer.ReasonPasswordRecordMalformed,
+}
+
+// passwordsRow reports an entry about a record of the passwords file
+// rather than a user of the source: its Pos counts that file's records.
+func passwordsRow(e importer.Entry) bool { return e.File == importer.EntryFilePasswords }
+
+// tabOf is the tab an entry is listed under (besides "all").
+func tabOf(e importer.Entry) string {
+	switch {
+	case passwordsRow(e):
+		return tabPasswords + e.Reason
+	case e.Kind == kindWarning:
+		return tabFlagged
+	}
+	return e.Reason
+}
+
+// tabName is a tab's label, without its count.
+func tabName(tab string) string {
+	switch {
+	case tab == "":
+		return "all"
+	case tab == tabFlagged:
+		return "flagged"
+	case strings.HasPrefix(tab, tabPasswords):
+		return reasonLabel(strings.TrimPrefix(tab, tabPasswords))
+	}
+	return reasonLabel(tab)
+}
+
 var reasonLabels = map[string]string{
 	importer.ReasonAlreadyImported:         "already imported",
 	importer.ReasonEmailExists:             "email exists",
@@ -78,7 +117,9 @@ const (
 // duplicatesScreen reviews the duplicates and skipped users of the
 // preview and sets the duplicate policy, per row or in bulk. Users
 // imported with something left out (an OAuth link) are listed too, under
-// their own tab: they have no policy.
+// their own tab, and so are the passwords file's records that give no
+// password (as --entries lists them), under a tab per reason: neither
+// has a policy.
 //
 // A preview can report tens of thousands of rows: their text is
 // sanitized once, their table cells are built once per column layout,
@@ -88,7 +129,9 @@ type duplicatesScreen struct {
 	keys duplicatesKeys
 	gen  int
 
-	entries []importer.Entry // duplicates, skips and flagged users
+	entries []importer.Entry // duplicates, skips, flagged users, passwords file records
+	// passwords counts the rows of the passwords file's records.
+	passwords int
 	// notCreated are the Clerk ids with a duplicate or skipped row: a
 	// flagged row of one of them is not an imported user (alsoDuplicate).
 	notCreated map[string]bool
@@ -226,9 +269,18 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 	s.entries = nil
 	s.notCreated = map[string]bool{}
+	s.passwords = 0
 	present := map[string]bool{}
 	flagged := false
 	for _, e := range entries {
+		if passwordsRow(e) {
+			// Whatever its kind (unmatched, malformed, repeated): it is
+			// no user of the source, and no user is left out for it.
+			s.entries = append(s.entries, e)
+			present[tabOf(e)] = true
+			s.passwords++
+			continue
+		}
 		switch e.Kind {
 		case kindDuplicate, kindSkipped:
 			s.entries = append(s.entries, e)
@@ -242,8 +294,16 @@ func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 	// The preview lists a page's skips before its duplicates: rows in
 	// source order read the same whatever they came from (the preview, a
 	// recount). Users the source no longer has (Pos 0) come last, as
-	// importer.ReviewEntries gives them.
+	// importer.ReviewEntries gives them, but for the passwords file's
+	// records, after them in that file's order: their Pos is no place in
+	// the source.
 	slices.SortStableFunc(s.entries, func(a, b importer.Entry) int {
+		if passwordsRow(a) != passwordsRow(b) {
+			if passwordsRow(a) {
+				return 1
+			}
+			return -1
+		}
 		if (a.Pos == 0) != (b.Pos == 0) {
 			if a.Pos == 0 {
 				return 1
@@ -270,9 +330,21 @@ func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 		}
 	}
 	for _, e := range s.entries { // unknown reasons, in order of appearance
-		if present[e.Reason] {
-			s.reasons = append(s.reasons, e.Reason)
-			delete(present, e.Reason)
+		if t := tabOf(e); present[t] && !passwordsRow(e) {
+			s.reasons = append(s.reasons, t)
+			delete(present, t)
+		}
+	}
+	for _, r := range passwordsReasonOrder {
+		if t := tabPasswords + r; present[t] {
+			s.reasons = append(s.reasons, t)
+			delete(present, t)
+		}
+	}
+	for _, e := range s.entries { // unknown reasons of the passwords file
+		if t := tabOf(e); present[t] {
+			s.reasons = append(s.reasons, t)
+			delete(present, t)
 		}
 	}
 	banned := 0
@@ -293,11 +365,7 @@ func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 	}
 	for _, e := range s.entries {
 		s.tabCounts[0]++
-		if e.Kind == kindWarning {
-			s.tabCounts[at[tabFlagged]]++
-		} else {
-			s.tabCounts[at[e.Reason]]++
-		}
+		s.tabCounts[at[tabOf(e)]]++
 	}
 	s.tally = nil
 	s.cells = nil // SetSize builds them
@@ -317,6 +385,9 @@ func newReviewText(e importer.Entry) reviewText {
 		detail:   termtext.Clean(e.Detail),
 	}
 	t.search = strings.ToLower(e.Email + " " + e.Name + " " + e.SourceID + " " + e.ExistingUserID + " " + e.Detail)
+	if passwordsRow(e) {
+		t.search += fmt.Sprintf(" passwords file record %d", e.Pos)
+	}
 	return t
 }
 
@@ -413,6 +484,12 @@ func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
 	byID := map[string]importer.Entry{}
 	var list []importer.Entry
 	for _, e := range s.preview {
+		if passwordsRow(e) {
+			// A record of the passwords file (no name, not the user's
+			// row) gives no choice or switch anything to change.
+			list = append(list, e)
+			continue
+		}
 		if e.SourceID != "" {
 			if _, ok := byID[e.SourceID]; !ok {
 				byID[e.SourceID] = e
@@ -447,7 +524,8 @@ func (s *duplicatesScreen) replaceRows(list []importer.Entry, c *importer.Classi
 	s.refilter()
 	if hadSel {
 		for i, at := range s.visible {
-			if e := s.entries[at]; e.SourceID == sel.SourceID && e.Kind == sel.Kind {
+			if e := s.entries[at]; e.SourceID == sel.SourceID && e.Kind == sel.Kind && e.File == sel.File &&
+				(!passwordsRow(e) || e.Pos == sel.Pos) {
 				s.table.SetCursor(i)
 				break
 			}
@@ -684,7 +762,11 @@ func (s *duplicatesScreen) buildRow(i int) table.Row {
 	if email == "" {
 		email = "(none)"
 	}
-	return table.Row{t.reason, cutMiddle(t.source, s.colW[colSource]), email, existing, s.policyCell(s.entries[i])}
+	source := t.source
+	if source == "" && passwordsRow(s.entries[i]) {
+		source = "(no id)" // the detail line names its record
+	}
+	return table.Row{t.reason, cutMiddle(source, s.colW[colSource]), email, existing, s.policyCell(s.entries[i])}
 }
 
 func (s *duplicatesScreen) policyCell(e importer.Entry) string {
@@ -717,16 +799,8 @@ func (s *duplicatesScreen) refilter() {
 		candidates = len(s.visible)
 	}
 	keep := func(i int) bool {
-		e := s.entries[i]
-		switch {
-		case reason == tabFlagged:
-			if e.Kind != kindWarning {
-				return false
-			}
-		case reason != "":
-			if e.Reason != reason || e.Kind == kindWarning {
-				return false
-			}
+		if reason != "" && tabOf(s.entries[i]) != reason {
+			return false
 		}
 		return q == "" || strings.Contains(s.texts[i].search, q)
 	}
@@ -994,7 +1068,16 @@ func (s *duplicatesScreen) alsoDuplicate(id string) bool { return s.notCreated[i
 
 // whyNoPolicy says why a row has no skip/merge choice.
 func whyNoPolicy(e importer.Entry) string {
+	const notUser = " It is no user of the source: there is nothing to skip or merge."
 	switch {
+	case passwordsRow(e) && e.Reason == importer.ReasonPasswordUnmatched:
+		return fmt.Sprintf("Record %d of the passwords file has an id no user of the source has: its password goes to nobody.", e.Pos) + notUser
+	case passwordsRow(e) && e.Reason == importer.ReasonPasswordRepeated:
+		return fmt.Sprintf("Record %d of the passwords file repeats an earlier record's id with another password: the earlier one is kept, this one is not.", e.Pos) + notUser
+	case passwordsRow(e) && e.Reason == importer.ReasonPasswordRecordMalformed:
+		return fmt.Sprintf("Record %d of the passwords file could not be read: no password is kept from it.", e.Pos) + notUser
+	case passwordsRow(e):
+		return fmt.Sprintf("Record %d of the passwords file gives no password (%s).", e.Pos, reasonLabel(e.Reason)) + notUser
 	case e.Kind == kindWarning:
 		return "This user is imported; what was left out is listed below. There is nothing to skip or merge."
 	case e.Reason == importer.ReasonBanned:
@@ -1148,6 +1231,9 @@ func (s *duplicatesScreen) View() string {
 	if flagged > 0 {
 		counts += st.Label.Render("  flagged ") + st.Warning.Render(fmtInt(flagged))
 	}
+	if s.passwords > 0 {
+		counts += st.Label.Render("  passwords file ") + st.Warning.Render(fmtInt(s.passwords))
+	}
 	switch {
 	case s.reread != nil:
 		counts += st.Dim.Render(fmt.Sprintf("  reading the source again (the environment changed)… %s users", fmtInt(s.rereadRead)))
@@ -1167,14 +1253,7 @@ func (s *duplicatesScreen) View() string {
 	// Reason tabs.
 	var tabs []string
 	for i, r := range s.reasons {
-		name := "all"
-		switch r {
-		case "":
-		case tabFlagged:
-			name = "flagged"
-		default:
-			name = reasonLabel(r)
-		}
+		name := tabName(r)
 		if i < len(s.tabCounts) {
 			name += " " + fmtInt(s.tabCounts[i])
 		}
@@ -1242,7 +1321,22 @@ func (s *duplicatesScreen) detailView(i int) string {
 		}
 	}
 	var lines []string
-	if e.Kind == kindWarning {
+	if passwordsRow(e) {
+		// A record of the passwords file, named by what it has, at its
+		// place in that file; its detail never holds a digest.
+		head = fmt.Sprintf("› passwords file record %d", e.Pos)
+		for _, v := range []string{t.source, t.email} {
+			if v != "" {
+				head += " · " + v
+			}
+		}
+		lines = strings.Split(renderLines(st.Dim, wrapHang(head, s.width, 2)), "\n")
+		what := t.detail
+		if what == "" {
+			what = t.reason
+		}
+		lines = append(lines, strings.Split(renderLines(st.Warning, wrapHang("⚠ "+what, s.width, 2)), "\n")...)
+	} else if e.Kind == kindWarning {
 		// Imported: the detail says what was left out, in full.
 		state := " · imported"
 		if s.alsoDuplicate(e.SourceID) {
