@@ -66,7 +66,7 @@ type PasswordReport struct {
 	// existed before the import, who have a digest in this import: not
 	// stored either, as a merge never sets a password, nor would an undo
 	// and a new import store it (the same entries).
-	AlreadyMerged int `json:"alreadyMerged,omitempty"`
+	AlreadyMerged int `json:"alreadyMerged"`
 	// Repeated counts records of the passwords file whose id an earlier
 	// record has, with another digest: the first is kept (entries
 	// ReasonPasswordRepeated).

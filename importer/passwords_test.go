@@ -366,3 +366,21 @@ func TestPasswordOfMalformedRecordIsNotUnmatched(t *testing.T) {
 		t.Errorf("unmatched %d %v, malformed %d", rep.Passwords.Unmatched, unmatched, rep.Users.SkippedReasons[ReasonMalformed])
 	}
 }
+
+// The report's passwords block has every key README lists, zero or not,
+// so scripts reading --json find them (alreadyMerged was left out at 0).
+func TestPasswordReportKeysAlwaysPresent(t *testing.T) {
+	b, err := json.Marshal(PasswordReport{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"kept", "needsReset", "unsupportedHasher", "unmatched", "alreadyImported", "alreadyMerged", "repeated"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("passwords block %s lacks %q", b, k)
+		}
+	}
+}

@@ -128,7 +128,10 @@ func (s *confirmScreen) restyle() {
 // runWarnings are those of the import as the chosen phases run it; the
 // enrollments into active journeys come first (emails go out).
 func (s *confirmScreen) runWarnings() []string {
-	ws := importer.WarningsFor(*s.report, phaseChoices[s.phase])
+	var ws []string // a copy: the report's own stay as the core wrote them
+	for _, w := range importer.WarningsFor(*s.report, phaseChoices[s.phase]) {
+		ws = append(ws, wizardWarning(w))
+	}
 	if l := enrollLine(*s.report); l != "" && phaseChoices[s.phase].Users {
 		ws = append([]string{l}, ws...)
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -310,4 +311,14 @@ func indentLines(s, prefix string) string {
 		lines[i] = prefix + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// entriesRef is how the core's warnings point at the CLI's --entries
+// file, which the wizard has not: its Review step lists the same rows.
+var entriesRef = regexp.MustCompile(`(listed|named) (?:in|with) --entries(?: as [a-z_]+)?`)
+
+// wizardWarning is a core warning worded for the wizard: the rows it
+// points at are on the Review step, not in an --entries file.
+func wizardWarning(w string) string {
+	return entriesRef.ReplaceAllString(w, "$1 on the Review step")
 }

@@ -48,3 +48,19 @@ func TestWarningsView(t *testing.T) {
 		}
 	}
 }
+
+// The core's warnings point at --entries, which the wizard has not; it
+// points at its Review step, which lists the same rows.
+func TestWizardWarningWording(t *testing.T) {
+	for in, want := range map[string]string{
+		"2 users have a primary_email_address_id that names none (listed in --entries as primary_email_not_found).": "2 users have a primary_email_address_id that names none (listed on the Review step).",
+		"1 record of the passwords file matches no user of the source (listed with --entries).":                     "1 record of the passwords file matches no user of the source (listed on the Review step).",
+		"the runs that created them (named in --entries)":                                                           "the runs that created them (named on the Review step)",
+		"(listed in --entries as changed_in_source, with what differs)":                                             "(listed on the Review step, with what differs)",
+		"no entries here": "no entries here",
+	} {
+		if got := wizardWarning(in); got != want {
+			t.Errorf("wizardWarning(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -901,7 +901,7 @@ func (m Model) Summary() string {
 			b.WriteString("Auth providers: not changed (the import stopped before its settings phase)\n")
 		}
 		for _, w := range r.Warnings {
-			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
+			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(wizardWarning(w)))
 		}
 	}
 	switch {
