@@ -779,7 +779,10 @@ func (ts *tiesServer) deleteAt(n int, id string) {
 
 func (ts *tiesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/count") {
-		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, len(ts.users))
+		ts.mu.Lock() // the walk counts while its last pages are read
+		n := len(ts.users)
+		ts.mu.Unlock()
+		fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, n)
 		return
 	}
 	q := r.URL.Query()
