@@ -50,10 +50,11 @@ const (
 	// MB, anything far beyond that is not a Clerk page.
 	maxBodyBytes = 64 << 20
 	// readBudget bounds the bytes all of a source's responses being read
-	// hold at once: dozens of pages of a few MB each fit, while dozens of
-	// bodies of tens of MB (a server gone wrong) are read one at a time
-	// past it (see readGate), not 64 × 64 MiB at once.
-	readBudget = 128 << 20
+	// hold at once: the first 64 windows of 4 MB pages (users with much
+	// metadata) fit, while dozens of bodies of tens of MB (a server gone
+	// wrong) wait for room or are read one at a time past it (see
+	// readGate), not 64 × 64 MiB at once.
+	readBudget = 256 << 20
 	// defaultRequestTimeout bounds the wait for a response's headers and
 	// each stall of its body (no bytes for that long), not the whole
 	// transfer: a slow link shared by dozens of requests brings a page in
@@ -488,8 +489,9 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		if path == "/users" {
 			hint = int(a.pageHint.Load())
 		}
-		status, hdr, body, err := a.do(ctx, endpoint, hint)
+		status, hdr, body, moved, err := a.do(ctx, endpoint, hint)
 		release()
+		excused += moved
 		if errors.Is(err, errNoAnswer) && path == "/users" {
 			a.narrowed.narrow(a.reqTimeout)
 		}
@@ -561,7 +563,11 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 // do sends one request and reads the whole (bounded) body. The timeout
 // bounds the wait for the headers, then each stall of the body: a page
 // coming in slowly but steadily is not cut off and fetched again.
-func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, http.Header, []byte, error) {
+//
+// moved is how long a body that then failed kept coming in (from its
+// headers to its last bytes): progress, which the retry budget does not
+// count as failing (a page read slowly for minutes, then cut, is retried).
+func (a *APISource) do(ctx context.Context, endpoint string, hint int) (status int, hdr http.Header, body []byte, moved time.Duration, err error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st := newStall(a.reqTimeout, cancel)
@@ -578,31 +584,33 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (int, htt
 	}
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return 0, nil, nil, noAnswer(err)
+		return 0, nil, nil, 0, noAnswer(err)
 	}
 	defer resp.Body.Close()
 	st.body.Store(true)
 	st.progress()
+	headers := time.Now()
 	resp.Body = &stallReader{ReadCloser: resp.Body, st: st}
-	body, err := readBody(rctx, resp, hint, a.reading.withStall(st))
+	body, err = readBody(rctx, resp, hint, a.reading.withStall(st))
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			return 0, nil, nil, err
+			return 0, nil, nil, 0, err
 		}
+		moved = max(0, time.Unix(0, st.last.Load()).Sub(headers))
 		// A connection cut mid-body is as retryable as one cut before it.
-		return 0, nil, nil, noAnswer(fmt.Errorf("reading response: %w", err))
+		return 0, nil, nil, moved, noAnswer(fmt.Errorf("reading response: %w", err))
 	}
 	if len(body) > maxBodyBytes {
-		return 0, nil, nil, errTooLarge
+		return 0, nil, nil, 0, errTooLarge
 	}
-	return resp.StatusCode, resp.Header, body, nil
+	return resp.StatusCode, resp.Header, body, 0, nil
 }
 
 // readBody reads a response body of at most maxBodyBytes+1 bytes (one
@@ -665,6 +673,7 @@ type stall struct {
 	timed  atomic.Bool
 	body   atomic.Bool // the headers arrived: a stall is the body's
 	paused atomic.Bool
+	last   atomic.Int64 // when bytes last came (Unix ns)
 }
 
 func newStall(d time.Duration, cancel context.CancelFunc) *stall {
@@ -679,7 +688,7 @@ func newStall(d time.Duration, cancel context.CancelFunc) *stall {
 	return st
 }
 
-func (st *stall) progress()   { st.t.Reset(st.d) }
+func (st *stall) progress()   { st.t.Reset(st.d); st.last.Store(time.Now().UnixNano()) }
 func (st *stall) fired() bool { return st.timed.Load() }
 func (st *stall) stop()       { st.t.Stop() }
 func (st *stall) pause()      { st.paused.Store(true) }
@@ -752,29 +761,35 @@ func (nw *narrowing) limit(n int) int {
 }
 
 // readGate counts the bytes of the bodies being read. Past its budget, a
-// body grows only while holding the one place for large reads: a server
-// answering every page with tens of MB costs the walk its budget and one
-// oversized body, instead of every request in flight reading one.
+// body grows only when others have given bytes back, or while holding
+// the one place for large reads: a server answering every page with tens
+// of MB costs the walk its budget and one oversized body, instead of
+// every request in flight reading one, while pages that fit the budget
+// are read side by side.
 type readGate struct {
+	*gateState
+	st *stall // paused while waiting (see withStall)
+}
+
+type gateState struct {
 	budget int64
-	used   *atomic.Int64
+	mu     sync.Mutex
+	used   int64
+	freed  chan struct{} // closed (and replaced) when bytes are given back
 	large  chan struct{}
-	st     *stall // paused while waiting (see withStall)
 }
 
 func newReadGate(budget int64) *readGate {
-	return &readGate{budget: budget, used: new(atomic.Int64), large: make(chan struct{}, 1)}
+	return &readGate{gateState: &gateState{budget: budget, freed: make(chan struct{}), large: make(chan struct{}, 1)}}
 }
 
 // withStall is the gate for one request, whose stall timer stops while
-// it waits for the place for large reads.
+// it waits for room.
 func (g *readGate) withStall(st *stall) *readGate {
 	if g == nil {
 		return nil
 	}
-	c := *g
-	c.st = st
-	return &c
+	return &readGate{gateState: g.gateState, st: st}
 }
 
 // heldBytes is one body's share of a readGate.
@@ -786,26 +801,42 @@ type heldBytes struct {
 
 func (g *readGate) hold() *heldBytes { return &heldBytes{g: g} }
 
-// grow counts n more bytes, waiting for the place for large reads when
-// they take the reads past the budget.
+// grow counts n more bytes, first waiting, while they would take the
+// reads past the budget, for bytes given back or the place for large
+// reads. Bytes are counted only once they may be allocated, so bodies
+// waiting hold no room they do not use.
 func (h *heldBytes) grow(ctx context.Context, n int) error {
 	if h.g == nil {
 		return nil
 	}
-	h.n += int64(n)
-	if h.g.used.Add(int64(n)) <= h.g.budget || h.large {
-		return nil
-	}
-	if st := h.g.st; st != nil {
-		st.pause()
-		defer st.resume()
-	}
-	select {
-	case h.g.large <- struct{}{}:
-		h.large = true
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	s := h.g.gateState
+	paused := false
+	defer func() {
+		if paused {
+			h.g.st.resume()
+		}
+	}()
+	for {
+		s.mu.Lock()
+		if h.large || s.used+int64(n) <= s.budget {
+			s.used += int64(n)
+			h.n += int64(n)
+			s.mu.Unlock()
+			return nil
+		}
+		freed := s.freed
+		s.mu.Unlock()
+		if st := h.g.st; st != nil && !paused {
+			st.pause()
+			paused = true
+		}
+		select {
+		case s.large <- struct{}{}:
+			h.large = true
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -815,9 +846,14 @@ func (h *heldBytes) release() {
 	if h.g == nil {
 		return
 	}
-	h.g.used.Add(-h.n)
+	s := h.g.gateState
+	s.mu.Lock()
+	s.used -= h.n
+	close(s.freed)
+	s.freed = make(chan struct{})
+	s.mu.Unlock()
 	if h.large {
-		<-h.g.large
+		<-s.large
 	}
 }
 

@@ -138,10 +138,18 @@ type walk struct {
 
 // counted is a /users/count request and, once done is closed, its answer.
 type counted struct {
+	sent time.Time
 	done chan struct{}
 	n    int
 	err  error
 }
+
+// endCountFresh is how old a count sent with the last window may be when
+// the list ends and still be its check: a list that fit in the first
+// windows had its count sent as the walk began, and a run that writes
+// slowly reaches the end long after; users who signed up meanwhile are
+// found only by counting again then.
+var endCountFresh = time.Second
 
 // window is one list request of the walk and, once done is closed, its
 // answer.
@@ -463,7 +471,10 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 // would import part of the list as if it were all of it.
 func (a *APISource) shortPage(ctx context.Context, win *window) error {
 	w := &a.walk
-	if len(w.queue) == 0 || !w.haveCreated {
+	// A short page where the count says the list ends is its end: users
+	// the next window holds then signed up since (the final count reads
+	// them), not a page the server cut.
+	if len(w.queue) == 0 || !w.haveCreated || !a.haveTotal || win.offset+len(win.elems) >= a.total {
 		return nil
 	}
 	next := w.queue[0]
@@ -485,8 +496,8 @@ func (a *APISource) shortPage(ctx context.Context, win *window) error {
 	if later == 0 {
 		return nil
 	}
-	return fmt.Errorf("clerk: GET %s/users answered %d users at offset %d for limit %d, as if the list ended there, yet the request at offset %d returned %d users created later: the server does not fill its pages (a proxy or API capping limit?), so paging through it would skip users; stopping after %d users rather than import part of the list",
-		a.base, len(win.elems), win.offset, a.pageSize, next.offset, later, w.delivered)
+	return fmt.Errorf("clerk: GET %s/users answered %d users at offset %d for limit %d, as if the list of %d ended there, yet the request at offset %d returned %d users created later: the server does not fill its pages (a proxy or API capping limit?), so paging through it would skip users; stopping rather than import part of the list",
+		a.base, len(win.elems), win.offset, a.pageSize, a.total, next.offset, later)
 }
 
 // fill issues windows until the walk has inFlight requests outstanding
@@ -1502,24 +1513,31 @@ func (a *APISource) finish(ctx context.Context) ([]Record, error) {
 		}
 		return a.resumeAfter(elems, full, 0)
 	}
-	w.listLen = -1
-	recs, err := a.lookback(ctx, w.lastAt, nil)
-	if !errors.Is(err, io.EOF) {
-		return recs, err
+	for round := 0; ; round++ {
+		w.listLen = -1
+		recs, err := a.lookback(ctx, w.lastAt, nil)
+		if !errors.Is(err, io.EOF) {
+			return recs, err
+		}
+		// Nothing after the last user: the list, as long as the re-read
+		// saw it, must hold the users counted (a deletion meanwhile may
+		// have changed the count: counted again before giving up).
+		if w.listLen >= n {
+			return nil, io.EOF
+		}
+		prev := n
+		if n, err = a.recount(ctx); err != nil {
+			return nil, err
+		}
+		if w.listLen >= n || w.delivered >= n {
+			return nil, io.EOF
+		}
+		if n == prev || round == 2 {
+			return nil, a.listShort(n, fmt.Sprintf("re-reading by offset after the last user read, %q, found no more and a list of %d users", w.lastKey, max(w.listLen, 0)))
+		}
+		// The count moved while the list was re-read (a sign-up and a
+		// deletion meanwhile): read it again rather than call it short.
 	}
-	// Nothing after the last user: the list, as long as the re-read saw
-	// it, must hold the users counted (a deletion meanwhile may have
-	// changed the count: counted again before giving up).
-	if w.listLen >= n {
-		return nil, io.EOF
-	}
-	if n, err = a.recount(ctx); err != nil {
-		return nil, err
-	}
-	if w.listLen >= n || w.delivered >= n {
-		return nil, io.EOF
-	}
-	return nil, a.listShort(n, fmt.Sprintf("re-reading by offset after the last user read, %q, found no more and a list of %d users", w.lastKey, max(w.listLen, 0)))
 }
 
 // countAhead sends the count finish will check the list against, with
@@ -1527,7 +1545,7 @@ func (a *APISource) finish(ctx context.Context) ([]Record, error) {
 // windows' is cancelled when the list looks finished).
 func (a *APISource) countAhead() {
 	w := &a.walk
-	c := &counted{done: make(chan struct{})}
+	c := &counted{sent: time.Now(), done: make(chan struct{})}
 	w.endCount = c
 	ctx := w.ctx
 	w.wg.Add(1)
@@ -1544,7 +1562,7 @@ func (a *APISource) countAhead() {
 func (a *APISource) endTotal(ctx context.Context) (int, error) {
 	c := a.walk.endCount
 	a.walk.endCount = nil
-	if c == nil {
+	if c == nil || time.Since(c.sent) > endCountFresh {
 		return a.recount(ctx)
 	}
 	select {

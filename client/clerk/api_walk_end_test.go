@@ -224,6 +224,45 @@ func TestAPISlowBodyNotTimedOut(t *testing.T) {
 	}
 }
 
+// A page that comes in slowly for longer than the retry budget and is
+// then cut is retried: the time its bytes kept coming is progress, not
+// failing (it once gave up at once, "after 0 retries").
+func TestAPISlowBodyCutIsRetried(t *testing.T) {
+	f := newFakeList(40)
+	var mu sync.Mutex
+	cut := false
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := !cut && !strings.HasSuffix(r.URL.Path, "/count")
+		cut = cut || first
+		mu.Unlock()
+		if !first {
+			f.ServeHTTP(w, r)
+			return
+		}
+		// Headers, then a byte every 150 ms for 1.5 s (the budget is
+		// 1 s, the timeout 400 ms), then the connection is cut.
+		w.Header().Set("Content-Length", "100000")
+		for range 10 {
+			if _, err := io.WriteString(w, " "); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			time.Sleep(150 * time.Millisecond)
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(hs.Close)
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{RequestTimeout: 400 * time.Millisecond, RetryBudget: time.Second, MaxInFlight: 1})
+	recs, _, err := drain(t, src)
+	if err != nil || len(recs) != 40 {
+		t.Fatalf("%d users, %v", len(recs), err)
+	}
+}
+
 // A timeout narrows the walk: half as many requests in flight, widening
 // again as answers come.
 func TestAPITimeoutNarrowsTheWalk(t *testing.T) {

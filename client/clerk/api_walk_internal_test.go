@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -412,5 +413,64 @@ func TestWalkCountsWithTheLastWindow(t *testing.T) {
 	}
 	if read != n || heldOut.Load() || counts.Load() != 2 {
 		t.Errorf("read %d users, last window held out %t, %d count requests; want %d, false, 2", read, heldOut.Load(), counts.Load(), n)
+	}
+}
+
+// A list that fits in the first windows has its end count sent as the
+// walk begins; a caller that reaches the end later (a run writing its
+// users) must not check the list against that old count: users who
+// signed up meanwhile are counted again and read.
+func TestWalkRecountsWhenTheEndCountIsOld(t *testing.T) {
+	defer func(d time.Duration) { endCountFresh = d }(endCountFresh)
+	endCountFresh = 10 * time.Millisecond
+	var mu sync.Mutex
+	n := 30
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		total := n
+		mu.Unlock()
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, total)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var b strings.Builder
+		b.WriteByte('[')
+		for k := off; k < min(total, off+limit); k++ {
+			if k > off {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	defer srv.Close()
+	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
+		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	read := 0
+	for {
+		recs, err := a.Next(context.Background())
+		if err != nil {
+			break
+		}
+		read += len(recs)
+		if read == 30 {
+			// Every window was answered; two users sign up while the
+			// caller writes the last page.
+			mu.Lock()
+			n = 32
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if read != 32 {
+		t.Errorf("read %d users, want the 30 and the 2 who signed up before the end", read)
 	}
 }
