@@ -2,7 +2,9 @@ package clerk
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -472,5 +474,106 @@ func TestWalkRecountsWhenTheEndCountIsOld(t *testing.T) {
 	}
 	if read != 32 {
 		t.Errorf("read %d users, want the 30 and the 2 who signed up before the end", read)
+	}
+}
+
+// A list found shorter than its count (users deleted since), whose count
+// then moves again while it is re-read (a sign-up meanwhile), is read
+// again rather than called short: the walk once failed with ErrListShort
+// on a normal instance.
+func TestWalkRereadsWhenTheCountMovesAgain(t *testing.T) {
+	var mu sync.Mutex
+	n, counts := 30, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			counts++
+			answer := n + 5 // five users deleted just after each of the first two counts
+			if counts >= 3 {
+				n = 31 // one signs up just before the third
+				answer = n
+			}
+			mu.Unlock()
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, answer)
+			return
+		}
+		total := n
+		mu.Unlock()
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var b strings.Builder
+		b.WriteByte('[')
+		for k := off; k < min(total, off+limit); k++ {
+			if k > off {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	defer srv.Close()
+	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
+		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	read := 0
+	for {
+		recs, err := a.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d users: %v", read, err)
+		}
+		read += len(recs)
+	}
+	if read != 31 {
+		t.Errorf("read %d users, want 31", read)
+	}
+}
+
+// A body waiting for room in the read gate holds none: another that fits
+// the budget is read meanwhile (waiting bodies once kept the gate over
+// budget, so 5 MB pages were read one at a time), and the waiting one
+// goes on when bytes are given back.
+func TestReadGateCountsOnlyBytesAllocated(t *testing.T) {
+	g := newReadGate(100)
+	ctx := context.Background()
+	a, b, c := g.hold(), g.hold(), g.hold()
+	if err := a.grow(ctx, 60); err != nil {
+		t.Fatal(err)
+	}
+	// b takes the place for large reads, c then waits for room.
+	if err := b.grow(ctx, 60); err != nil || !b.large {
+		t.Fatalf("b: %v, large %t", err, b.large)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.grow(ctx, 30) }()
+	select {
+	case err := <-done:
+		t.Fatalf("c grew past the budget with the large place taken: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	d := g.hold()
+	a.release()
+	// With a's bytes back, c's 30 fit beside b's 60 (and d's 10 too).
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := d.grow(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if g.used != 100 {
+		t.Errorf("used %d, want 100 (b 60, c 30, d 10)", g.used)
+	}
+	b.release()
+	c.release()
+	d.release()
+	if g.used != 0 {
+		t.Errorf("used %d after every release", g.used)
 	}
 }
