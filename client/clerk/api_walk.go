@@ -535,7 +535,9 @@ func (a *APISource) fill() {
 		// last one needed.
 		if win.offset+a.pageSize > w.estN {
 			w.issuedEnd = true
-			if w.endCount == nil {
+			// Not for a plan made before the count came back (Prefetch's
+			// burst): its "last" window is not the list's.
+			if w.endCount == nil && !w.provisional {
 				a.countAhead()
 			}
 		}
