@@ -478,6 +478,11 @@ func (a *APISource) shortPage(ctx context.Context, win *window) error {
 		return nil
 	}
 	next := w.queue[0]
+	if win.offset+len(win.elems) >= next.offset {
+		// Short by one: the next window starts right after it, so no
+		// user can lie between them; the users it holds signed up since.
+		return nil
+	}
 	select {
 	case <-next.done:
 	case <-ctx.Done():

@@ -605,3 +605,63 @@ func TestWalkSendsNoEndCountWithTheBurst(t *testing.T) {
 		t.Errorf("read %d users, want 100", read)
 	}
 }
+
+// A page short by one, whose next window starts right after it, ends
+// where the list ended when it was read: the users the next window holds
+// signed up since, and nothing can lie between the two. They are read,
+// not taken for a server capping its pages (which stopped the run and
+// dropped the users read).
+func TestWalkShortByOneThenSignUp(t *testing.T) {
+	var mu sync.Mutex
+	n := 18
+	served9 := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprint(w, `{"object":"total_count","total_count":19}`)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		if off == 18 {
+			<-served9
+		}
+		mu.Lock()
+		total := n
+		if off == 9 && n == 18 {
+			defer func() { mu.Lock(); n = 19; mu.Unlock(); close(served9) }() // signs up after this page is read
+		}
+		mu.Unlock()
+		var b strings.Builder
+		b.WriteByte('[')
+		for k := off; k < min(total, off+limit); k++ {
+			if k > off {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	defer srv.Close()
+	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
+		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	read := 0
+	for {
+		recs, err := a.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d users: %v", read, err)
+		}
+		read += len(recs)
+	}
+	if read != 19 {
+		t.Errorf("read %d users, want 19", read)
+	}
+}
