@@ -67,13 +67,7 @@ func countingListServerOf(t *testing.T, n int, entry func(b *strings.Builder, k 
 // pages still come in order.
 func TestWalkDecodesAhead(t *testing.T) {
 	srv := listServer(t, 100)
-	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
-		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := pagedSource(t, srv.URL, 8)
 	ctx := context.Background()
 	if _, err := a.Next(ctx); err != nil {
 		t.Fatal(err)
@@ -386,33 +380,11 @@ func TestWalkCountsWithTheLastWindow(t *testing.T) {
 				heldOut.Store(true)
 			}
 		}
-		var b strings.Builder
-		b.WriteByte('[')
-		for k := off; k < min(n, off+limit); k++ {
-			if k > off {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
-		}
-		b.WriteByte(']')
-		w.Write([]byte(b.String()))
+		writeUsers(w, off, limit, n)
 	}))
 	defer srv.Close()
-	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
-		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 4, Limiter: rate.NewLimiter(rate.Inf, 1),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	read := 0
-	for {
-		recs, err := a.Next(context.Background())
-		if err != nil {
-			break
-		}
-		read += len(recs)
-	}
+	a := pagedSource(t, srv.URL, 4)
+	read, _ := readUsers(a, nil)
 	if read != n || heldOut.Load() || counts.Load() != 2 {
 		t.Errorf("read %d users, last window held out %t, %d count requests; want %d, false, 2", read, heldOut.Load(), counts.Load(), n)
 	}
@@ -437,32 +409,11 @@ func TestWalkRecountsWhenTheEndCountIsOld(t *testing.T) {
 		}
 		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		var b strings.Builder
-		b.WriteByte('[')
-		for k := off; k < min(total, off+limit); k++ {
-			if k > off {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
-		}
-		b.WriteByte(']')
-		w.Write([]byte(b.String()))
+		writeUsers(w, off, limit, total)
 	}))
 	defer srv.Close()
-	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
-		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	read := 0
-	for {
-		recs, err := a.Next(context.Background())
-		if err != nil {
-			break
-		}
-		read += len(recs)
+	a := pagedSource(t, srv.URL, 8)
+	read, _ := readUsers(a, func(read int) {
 		if read == 30 {
 			// Every window was answered; two users sign up while the
 			// caller writes the last page.
@@ -471,7 +422,7 @@ func TestWalkRecountsWhenTheEndCountIsOld(t *testing.T) {
 			mu.Unlock()
 			time.Sleep(20 * time.Millisecond)
 		}
-	}
+	})
 	if read != 32 {
 		t.Errorf("read %d users, want the 30 and the 2 who signed up before the end", read)
 	}
@@ -501,35 +452,13 @@ func TestWalkRereadsWhenTheCountMovesAgain(t *testing.T) {
 		mu.Unlock()
 		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		var b strings.Builder
-		b.WriteByte('[')
-		for k := off; k < min(total, off+limit); k++ {
-			if k > off {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
-		}
-		b.WriteByte(']')
-		w.Write([]byte(b.String()))
+		writeUsers(w, off, limit, total)
 	}))
 	defer srv.Close()
-	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
-		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
-	})
+	a := pagedSource(t, srv.URL, 8)
+	read, err := readUsers(a, nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	read := 0
-	for {
-		recs, err := a.Next(context.Background())
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("after %d users: %v", read, err)
-		}
-		read += len(recs)
+		t.Fatalf("after %d users: %v", read, err)
 	}
 	if read != 31 {
 		t.Errorf("read %d users, want 31", read)
@@ -593,14 +522,7 @@ func TestWalkSendsNoEndCountWithTheBurst(t *testing.T) {
 	if a.walk.endCount != nil {
 		t.Fatal("an end count went out with the burst")
 	}
-	read := 0
-	for {
-		recs, err := a.Next(context.Background())
-		if err != nil {
-			break
-		}
-		read += len(recs)
-	}
+	read, _ := readUsers(a, nil)
 	if read != 100 {
 		t.Errorf("read %d users, want 100", read)
 	}
@@ -631,37 +553,63 @@ func TestWalkShortByOneThenSignUp(t *testing.T) {
 			defer func() { mu.Lock(); n = 19; mu.Unlock(); close(served9) }() // signs up after this page is read
 		}
 		mu.Unlock()
-		var b strings.Builder
-		b.WriteByte('[')
-		for k := off; k < min(total, off+limit); k++ {
-			if k > off {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
-		}
-		b.WriteByte(']')
-		w.Write([]byte(b.String()))
+		writeUsers(w, off, limit, total)
 	}))
 	defer srv.Close()
+	a := pagedSource(t, srv.URL, 8)
+	read, err := readUsers(a, nil)
+	if err != nil {
+		t.Fatalf("after %d users: %v", read, err)
+	}
+	if read != 19 {
+		t.Errorf("read %d users, want 19", read)
+	}
+}
+
+// writeUsers writes the page of a list of total users (user_1 …, created
+// at 1 …) at off for limit.
+func writeUsers(w io.Writer, off, limit, total int) {
+	var b strings.Builder
+	b.WriteByte('[')
+	for k := off; k < min(total, off+limit); k++ {
+		if k > off {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+	}
+	b.WriteByte(']')
+	io.WriteString(w, b.String())
+}
+
+// pagedSource walks the list at url by pages of 10, maxInFlight at once,
+// with no pacing.
+func pagedSource(t *testing.T, url string, maxInFlight int) *APISource {
+	t.Helper()
 	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
-		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 8, Limiter: rate.NewLimiter(rate.Inf, 1),
+		BaseURL: url + "/v1", PageSize: 10, MaxInFlight: maxInFlight, Limiter: rate.NewLimiter(rate.Inf, 1),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// readUsers reads a to its end: the users read and the error that ended
+// it (nil for the list's end); after, if set, runs after each page.
+func readUsers(a *APISource, after func(read int)) (int, error) {
 	read := 0
 	for {
 		recs, err := a.Next(context.Background())
 		if errors.Is(err, io.EOF) {
-			break
+			return read, nil
 		}
 		if err != nil {
-			t.Fatalf("after %d users: %v", read, err)
+			return read, err
 		}
 		read += len(recs)
-	}
-	if read != 19 {
-		t.Errorf("read %d users, want 19", read)
+		if after != nil {
+			after(read)
+		}
 	}
 }
