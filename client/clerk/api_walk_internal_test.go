@@ -455,14 +455,7 @@ func TestWalkRereadsWhenTheCountMovesAgain(t *testing.T) {
 		writeUsers(w, off, limit, total)
 	}))
 	defer srv.Close()
-	a := pagedSource(t, srv.URL, 8)
-	read, err := readUsers(a, nil)
-	if err != nil {
-		t.Fatalf("after %d users: %v", read, err)
-	}
-	if read != 31 {
-		t.Errorf("read %d users, want 31", read)
-	}
+	mustReadAll(t, pagedSource(t, srv.URL, 8), 31)
 }
 
 // A body waiting for room in the read gate holds none: another that fits
@@ -556,14 +549,7 @@ func TestWalkShortByOneThenSignUp(t *testing.T) {
 		writeUsers(w, off, limit, total)
 	}))
 	defer srv.Close()
-	a := pagedSource(t, srv.URL, 8)
-	read, err := readUsers(a, nil)
-	if err != nil {
-		t.Fatalf("after %d users: %v", read, err)
-	}
-	if read != 19 {
-		t.Errorf("read %d users, want 19", read)
-	}
+	mustReadAll(t, pagedSource(t, srv.URL, 8), 19)
 }
 
 // writeUsers writes the page of a list of total users (user_1 …, created
@@ -611,5 +597,18 @@ func readUsers(a *APISource, after func(read int)) (int, error) {
 		if after != nil {
 			after(read)
 		}
+	}
+}
+
+// mustReadAll reads a to its end, which must come without an error
+// after want users.
+func mustReadAll(t *testing.T, a *APISource, want int) {
+	t.Helper()
+	read, err := readUsers(a, nil)
+	if err != nil {
+		t.Fatalf("after %d users: %v", read, err)
+	}
+	if read != want {
+		t.Errorf("read %d users, want %d", read, want)
 	}
 }

@@ -334,8 +334,8 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 	if kind == "phone" {
 		names = [3]string{"primary_phone_number", "verified_phone_numbers", "unverified_phone_numbers"}
 	}
-	var p []ident
-	if p, _, err = identsField(names[0], kind, primary); err != nil {
+	var p []string
+	if p, err = valuesField(names[0], kind, primary); err != nil {
 		return l, err
 	}
 	if primary != nil {
@@ -348,12 +348,8 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 		return l, err
 	}
 	if len(p) > 0 {
-		l.primary = p[0].Value
-		extras := make([]string, 0, len(p)-1)
-		for _, id := range p[1:] {
-			extras = append(extras, id.Value)
-		}
-		l.verified = append(extraPrimaries(extras, l.unverified), l.verified...)
+		l.primary = p[0]
+		l.verified = append(extraPrimaries(p[1:], l.unverified), l.verified...)
 	}
 	l.listed = verified != nil || unverified != nil
 	if l.listed {
