@@ -23,12 +23,7 @@ const maxLine = 64 << 10
 // only cancels ctx (the signal is caught for graceful stops), and a read
 // waiting on a terminal or a pipe would otherwise go on until Enter.
 func readLine(ctx context.Context, r io.Reader) (string, error) {
-	type answer struct {
-		line string
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
+	return abandonable(ctx, func() (string, error) {
 		line, err := bufio.NewReader(io.LimitReader(r, maxLine+1)).ReadString('\n')
 		if errors.Is(err, io.EOF) {
 			err = nil
@@ -36,7 +31,22 @@ func readLine(ctx context.Context, r io.Reader) (string, error) {
 				err = fmt.Errorf("the line on standard input is longer than %d KiB: nothing was read", maxLine>>10)
 			}
 		}
-		got <- answer{strings.TrimRight(line, "\r\n"), err}
+		return strings.TrimRight(line, "\r\n"), err
+	})
+}
+
+// abandonable runs read on a goroutine of its own and returns what it
+// read, or ctx's error as soon as ctx ends: a read blocked on stdin
+// cannot be interrupted, only left behind.
+func abandonable(ctx context.Context, read func() (string, error)) (string, error) {
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := read()
+		got <- answer{line, err}
 	}()
 	select {
 	case <-ctx.Done():
@@ -71,21 +81,7 @@ func readSecret(ctx context.Context, ios *IO, prompt string) (string, error) {
 	defer term.Restore(fd, state) //nolint:errcheck // nothing more to do on the way out
 	fmt.Fprint(ios.ErrOut, prompt)
 	defer fmt.Fprint(ios.ErrOut, "\r\n") // raw mode: no carriage return of its own
-	type answer struct {
-		line string
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
-		line, err := typedLine(f)
-		got <- answer{line, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return "", ctx.Err()
-	case a := <-got:
-		return a.line, a.err
-	}
+	return abandonable(ctx, func() (string, error) { return typedLine(f) })
 }
 
 // typedLine reads what is typed on a raw terminal up to Enter, with
