@@ -199,7 +199,7 @@ func (r *runner) placeHeld() error {
 		if err := r.seen.check(); err != nil {
 			return err
 		}
-		if len(r.pending.Create)+len(r.pending.Merge) >= r.batchLimit {
+		if r.batchFull() {
 			return r.flush()
 		}
 		return nil

@@ -213,6 +213,27 @@ func TestBatchesRamp(t *testing.T) {
 	}
 }
 
+// TestBatchesBoundedByBytes: users with much metadata fill a batch by its
+// bytes (maxBatchBytes) long before its count, so a run does not hold two
+// batches of 5,000 such users; every user is still written.
+func TestBatchesBoundedByBytes(t *testing.T) {
+	old := maxBatchBytes
+	maxBatchBytes = 25_000 // two users of 10 KB fit, a third fills it
+	t.Cleanup(func() { maxBatchBytes = old })
+	var users []*clerk.User
+	for i := range 10 {
+		u := mkUser(fmt.Sprint("user_", i), fmt.Sprintf("u%d@example.com", i))
+		u.PublicMetadata = map[string]any{"notes": strings.Repeat("n", 6000)}
+		u.PrivateMetadata = map[string]any{"list": []any{strings.Repeat("p", 4000)}}
+		users = append(users, u)
+	}
+	env := &sizesEnv{Environment: openEnv(t)}
+	rep := run(t, newSource(1, users...), env, Options{Mode: ModeRun})
+	if want := []int{3, 3, 3, 1}; !slices.Equal(env.sizes, want) || rep.Users.Imported != 10 {
+		t.Errorf("batches %v, want %v; imported %d", env.sizes, want, rep.Users.Imported)
+	}
+}
+
 // prefetchSource records the order in which the importer calls it.
 type prefetchSource struct {
 	*sliceSource
