@@ -384,6 +384,9 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+		// Cleared first: the array behind the queue would otherwise keep
+		// every delivered window's users until an append moved it.
+		w.queue[0] = nil
 		w.queue = w.queue[1:]
 		if win.err != nil {
 			if big := w.oversized.Load(); big != nil {
