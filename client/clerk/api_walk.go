@@ -25,11 +25,13 @@ import (
 // preview reading a file.
 const maxAutoInFlight = 128
 
-// heldBudget bounds the page bodies the walk holds, arrived or expected
-// (the page size noteSize expects times the windows held), whatever the
-// cap on requests: 128 pages of typical 1.5 KB users, while an instance
+// heldBudget bounds the windows the walk plans, arrived or expected (the
+// page size noteSize expects times the windows held), whatever the cap
+// on requests: 128 pages of typical 1.5 KB users, while an instance
 // whose users carry Clerk's full 8 KB of metadata (5 MB pages) is walked
-// with about 20 windows instead of holding 600 MB.
+// with about 20 windows. The bytes actually held are bounded by the read
+// gate (readBudget), which also holds back the first burst, sent before
+// any page showed the users' size.
 const heldBudget = 96 << 20
 
 // startInFlight is the walk's width before the caller's pace is known.
@@ -169,6 +171,23 @@ type window struct {
 	// reader delivering the window or a decode-ahead goroutine.
 	decoding sync.Once
 	ahead    bool // a decode-ahead goroutine was started for it
+	// turn is closed once the window is next to deliver (markHead); kept
+	// holds its body's bytes in the read gate until then (keptBody).
+	turn   chan struct{}
+	turned bool
+	kept   *keptBody
+}
+
+// markHead closes the turn of the window next to deliver: its body may be
+// read past the read gate's budget, which the windows after it hold.
+func (w *walk) markHead() {
+	if len(w.queue) == 0 {
+		return
+	}
+	if win := w.queue[0]; !win.turned && win.turn != nil {
+		close(win.turn)
+		win.turned = true
+	}
 }
 
 // decode decodes the window's answer, once; callers wait for done first.
@@ -388,6 +407,7 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 		// every delivered window's users until an append moved it.
 		w.queue[0] = nil
 		w.queue = w.queue[1:]
+		w.markHead()
 		if win.err != nil {
 			if big := w.oversized.Load(); big != nil {
 				return nil, *big // this window was cancelled for it
@@ -396,6 +416,7 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 		}
 		w.decodeAhead()
 		win.decode()
+		win.kept.release() // its users are decoded: the bytes are done with
 		w.noteSize(win.size, len(win.elems))
 		elems := win.elems
 		tied, err := a.acrossTies(ctx, win)
@@ -536,7 +557,8 @@ func (a *APISource) fill() {
 	out := w.outstanding()
 	for !w.issuedEnd && out < n && len(w.queue) < held {
 		out++
-		win := &window{offset: w.next, done: make(chan struct{})}
+		win := &window{offset: w.next, done: make(chan struct{}), turn: make(chan struct{})}
+		win.kept = &keptBody{turn: win.turn}
 		w.queue = append(w.queue, win)
 		w.next += a.pageSize - 1
 		// A window reaching past the counted users is expected short: the
@@ -555,7 +577,12 @@ func (a *APISource) fill() {
 			defer w.wg.Done()
 			defer close(win.done)
 			q := url.Values{"offset": {strconv.Itoa(win.offset)}}
-			win.raws, win.full, win.err = a.fetchRaw(ctx, q)
+			win.raws, win.full, win.err = a.fetchRaw(withKept(ctx, win.kept), q)
+			if win.err != nil {
+				win.kept.release()
+			} else {
+				win.kept.until(ctx) // a restart drops it undelivered
+			}
 			if errors.Is(win.err, errTooLarge) {
 				// The server sends the same to every request: the
 				// others need not read theirs (up to 64 MiB each) before
@@ -568,6 +595,7 @@ func (a *APISource) fill() {
 			}
 		}()
 	}
+	w.markHead()
 }
 
 // noteSize takes in the size of a page of n users. Users are listed by

@@ -2,8 +2,11 @@ package clerk
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 	"weak"
 )
 
@@ -33,5 +36,105 @@ func TestWalkLetsGoOfDeliveredPages(t *testing.T) {
 		if p.Value() != nil {
 			t.Errorf("page %d's first user is still held once delivered", i+1)
 		}
+	}
+}
+
+// Pages read and not yet delivered stay counted in the read gate, so a
+// walk's burst of large pages, sent before any showed its size, does not
+// all come in at once: past the budget, only the page next to deliver is
+// read. Every user still comes, in order.
+func TestWalkKeepsWaitingPagesWithinTheReadGate(t *testing.T) {
+	pad := strings.Repeat("x", 100)
+	srv, _ := countingListServerOf(t, 200, func(b *strings.Builder, k int) {
+		fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"first_name":"%s","email_addresses":[]}`, k, k, pad)
+	})
+	a := pagedSource(t, srv.URL, 16)
+	const page = 1600 // a page of 10 such users is about 1,500 bytes
+	a.reading = newReadGate(2 * page)
+	ctx := context.Background()
+	if _, err := a.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	arrived := func() int {
+		n := 0
+		for _, win := range a.walk.queue {
+			select {
+			case <-win.done:
+				n++
+			default:
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(5 * time.Second); arrived() < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d windows arrived, want 2", arrived())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // time for any more to come in
+	if n := arrived(); n > 3 {
+		t.Errorf("%d pages read ahead of delivery with room for 2 (and the next to deliver)", n)
+	}
+	a.reading.mu.Lock()
+	used := a.reading.used
+	a.reading.mu.Unlock()
+	if used > 3*page {
+		t.Errorf("%d bytes held in the gate, want at most %d", used, 3*page)
+	}
+	read, err := readUsers(a, nil)
+	if err != nil || read != 190 {
+		t.Fatalf("read %d more users (%v), want 190", read, err)
+	}
+	// Windows issued past the list's end are given back as the walk
+	// drops them, on goroutines of their own.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		a.reading.mu.Lock()
+		used := a.reading.used
+		a.reading.mu.Unlock()
+		if used == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes still held after the walk", used)
+		}
+	}
+}
+
+// A page's read may grow past the budget once it is the next to deliver
+// (its turn), which the pages after it fill, and without taking the place
+// for large reads, which a page keeping its bytes would keep from them.
+func TestReadGateLetsTheNextPageThrough(t *testing.T) {
+	g := newReadGate(100)
+	ctx := context.Background()
+	full := g.hold()
+	if err := full.grow(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	turn := make(chan struct{})
+	next := g.hold()
+	next.turn = turn
+	done := make(chan error, 1)
+	go func() { done <- next.grow(ctx, 50) }()
+	select {
+	case err := <-done:
+		t.Fatalf("a page not yet next grew past the budget: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(turn)
+	if err := <-done; err != nil || next.large {
+		t.Fatalf("next: %v, large %t", err, next.large)
+	}
+	// The place for large reads is still free for a request of another
+	// kind (a count, a re-read).
+	other := g.hold()
+	if err := other.grow(ctx, 50); err != nil || !other.large {
+		t.Fatalf("other: %v, large %t", err, other.large)
+	}
+	full.release()
+	next.release()
+	other.release()
+	if g.used != 0 {
+		t.Errorf("used %d after every release", g.used)
 	}
 }
