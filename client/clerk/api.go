@@ -492,16 +492,18 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		if path == "/users" {
 			hint = int(a.pageHint.Load())
 		}
-		status, hdr, body, moved, err := a.do(ctx, endpoint, hint)
+		status, hdr, body, moved, gated, err := a.do(ctx, endpoint, hint)
 		release()
-		excused += moved
+		// Waiting in the read gate for pages ahead to be taken is neither
+		// failing nor Clerk's latency.
+		excused += moved + gated
 		if errors.Is(err, errNoAnswer) && path == "/users" {
 			a.narrowed.narrow(a.reqTimeout)
 		}
 		if err == nil && status == http.StatusOK {
 			perr := parse(body)
 			if perr == nil {
-				a.latency.observe(time.Since(t0))
+				a.latency.observe(time.Since(t0) - gated)
 				if path == "/users" {
 					a.narrowed.widen()
 				}
@@ -570,7 +572,10 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 // moved is how long a body that then failed kept coming in (from its
 // headers to its last bytes): progress, which the retry budget does not
 // count as failing (a page read slowly for minutes, then cut, is retried).
-func (a *APISource) do(ctx context.Context, endpoint string, hint int) (status int, hdr http.Header, body []byte, moved time.Duration, err error) {
+// gated is how long the body waited for room in the read gate: a page
+// waits there until the caller takes the pages before it, however long
+// that is.
+func (a *APISource) do(ctx context.Context, endpoint string, hint int) (status int, hdr http.Header, body []byte, moved, gated time.Duration, err error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st := newStall(a.reqTimeout, cancel)
@@ -587,33 +592,41 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (status i
 	}
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return 0, nil, nil, 0, err
+		return 0, nil, nil, 0, 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return 0, nil, nil, 0, noAnswer(err)
+		return 0, nil, nil, 0, 0, noAnswer(err)
 	}
 	defer resp.Body.Close()
 	st.body.Store(true)
 	st.progress()
 	headers := time.Now()
 	resp.Body = &stallReader{ReadCloser: resp.Body, st: st}
-	body, err = readBody(rctx, resp, hint, a.reading.withStall(st))
+	bctx := rctx
+	if resp.StatusCode != http.StatusOK {
+		// An error's body is not a page to keep for the caller (see
+		// keptBody): it is read like any other request's, not behind
+		// the pages waiting their turn.
+		bctx = withKept(rctx, nil)
+	}
+	body, err = readBody(bctx, resp, hint, a.reading.withStall(st))
+	gated = st.pausedFor()
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			return 0, nil, nil, 0, err
+			return 0, nil, nil, 0, gated, err
 		}
-		moved = max(0, time.Unix(0, st.last.Load()).Sub(headers))
+		moved = max(0, time.Unix(0, st.last.Load()).Sub(headers)-gated)
 		// A connection cut mid-body is as retryable as one cut before it.
-		return 0, nil, nil, moved, noAnswer(fmt.Errorf("reading response: %w", err))
+		return 0, nil, nil, moved, gated, noAnswer(fmt.Errorf("reading response: %w", err))
 	}
 	if len(body) > maxBodyBytes {
-		return 0, nil, nil, 0, errTooLarge
+		return 0, nil, nil, 0, gated, errTooLarge
 	}
-	return resp.StatusCode, resp.Header, body, 0, nil
+	return resp.StatusCode, resp.Header, body, 0, gated, nil
 }
 
 // readBody reads a response body of at most maxBodyBytes+1 bytes (one
@@ -689,6 +702,9 @@ type stall struct {
 	body   atomic.Bool // the headers arrived: a stall is the body's
 	paused atomic.Bool
 	last   atomic.Int64 // when bytes last came (Unix ns)
+	// pausedAt is when the current pause began (Unix ns); waited adds
+	// up the pauses (ns). Only the request's own goroutine pauses.
+	pausedAt, waited atomic.Int64
 }
 
 func newStall(d time.Duration, cancel context.CancelFunc) *stall {
@@ -706,8 +722,15 @@ func newStall(d time.Duration, cancel context.CancelFunc) *stall {
 func (st *stall) progress()   { st.t.Reset(st.d); st.last.Store(time.Now().UnixNano()) }
 func (st *stall) fired() bool { return st.timed.Load() }
 func (st *stall) stop()       { st.t.Stop() }
-func (st *stall) pause()      { st.paused.Store(true) }
-func (st *stall) resume()     { st.paused.Store(false); st.progress() }
+func (st *stall) pause()      { st.pausedAt.Store(time.Now().UnixNano()); st.paused.Store(true) }
+func (st *stall) resume() {
+	st.paused.Store(false)
+	st.waited.Add(time.Now().UnixNano() - st.pausedAt.Load())
+	st.progress()
+}
+
+// pausedFor is the time the request spent paused (waiting in the gate).
+func (st *stall) pausedFor() time.Duration { return time.Duration(st.waited.Load()) }
 
 // stallReader reports each read that brings bytes as progress.
 type stallReader struct {

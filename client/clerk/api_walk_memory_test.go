@@ -3,11 +3,17 @@ package clerk
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"weak"
+
+	"golang.org/x/time/rate"
 )
 
 // The walk lets go of a page once it has delivered it: the array behind
@@ -136,5 +142,68 @@ func TestReadGateLetsTheNextPageThrough(t *testing.T) {
 	other.release()
 	if g.used != 0 {
 		t.Errorf("used %d after every release", g.used)
+	}
+}
+
+// A page waiting in the read gate while the caller is slow is not
+// failing: when its answer then has to be retried (a 500, a 200 cut
+// short), the wait does not count against the retry budget. It did, and
+// a caller slower than the budget made the first retryable answer end
+// the walk "after 0 retries".
+func TestWalkGateWaitIsNotFailing(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"500", 500, `{"errors":[{"message":"internal","code":"internal_error"}]}`},
+		{"200 cut short", 200, `[{"id":"user_19","created_at":19,"first_na`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var failed atomic.Bool
+			pad := strings.Repeat("x", 100)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/count") {
+					fmt.Fprint(w, `{"object":"total_count","total_count":100}`)
+					return
+				}
+				off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+				limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+				if off == 18 && failed.CompareAndSwap(false, true) {
+					w.WriteHeader(c.status)
+					fmt.Fprint(w, c.body)
+					return
+				}
+				var b strings.Builder
+				b.WriteByte('[')
+				for k := off; k < min(100, off+limit); k++ {
+					if k > off {
+						b.WriteByte(',')
+					}
+					fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"first_name":"%s","email_addresses":[]}`, k+1, k+1, pad)
+				}
+				b.WriteByte(']')
+				w.Write([]byte(b.String()))
+			}))
+			defer srv.Close()
+			a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
+				BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: 4, Limiter: rate.NewLimiter(rate.Inf, 1),
+				RetryBudget: 2 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			a.reading = newReadGate(1600) // about one page: the next ones wait
+			read, err := readUsers(a, func(read int) {
+				if read == 10 {
+					time.Sleep(3 * time.Second) // a slow caller (a batch being written)
+				}
+			})
+			if err != nil || read != 100 {
+				t.Fatalf("read %d users: %v", read, err)
+			}
+		})
 	}
 }
