@@ -32,3 +32,32 @@ func TestUndoRemovesSettingsAbsentBefore(t *testing.T) {
 		t.Errorf("auth providers still stored after undo (ok %v, err %v)", ok, err)
 	}
 }
+
+// An undo's statements keep their temporary storage in files (UndoRun),
+// and the write connection is back in memory for the imports after.
+func TestWithTempFiles(t *testing.T) {
+	l := openTest(t)
+	tempStore := func() int {
+		var v int
+		if err := l.w.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const file, memory = 1, 2
+	if v := tempStore(); v != memory {
+		t.Fatalf("temp_store %d before, want %d (writePragmas)", v, memory)
+	}
+	err := l.withTempFiles(ctx, func() error {
+		if v := tempStore(); v != file {
+			t.Errorf("temp_store %d inside, want %d", v, file)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := tempStore(); v != memory {
+		t.Errorf("temp_store %d after, want %d", v, memory)
+	}
+}
