@@ -27,6 +27,13 @@ const DefaultClassifiedInMemory = 50_000
 // the file path with a few users).
 var classifiedInMemory = DefaultClassifiedInMemory
 
+// classifiedBytes bounds the records kept in memory by their size too
+// (classRec.bytes): a user keeps a link record for each OAuth account, so
+// 48,000 users with 100 accounts each (the reader's most) held 857 MB
+// before they reached the count; typical users are far from it. A
+// variable so tests can reach it with a few users.
+var classifiedBytes = 32 << 20
+
 // Classified is what a full preview learned about each user of the
 // source: how the user maps (skip reason, tags, links, auth methods,
 // password outcome) and what the environment already had (duplicate
@@ -50,12 +57,14 @@ type Classified struct {
 	assumed, pwFile bool
 	stamp           envStamp
 
-	mu     sync.Mutex
-	recs   []classRec
-	file   *os.File
-	path   string
-	size   int64
-	n      int
+	mu   sync.Mutex
+	recs []classRec
+	file *os.File
+	path string
+	size int64
+	n    int
+	// held is about the bytes of recs (classRec.bytes).
+	held   int
 	closed bool
 	enc    *gob.Encoder
 	buf    *bufio.Writer
@@ -126,6 +135,27 @@ type classRec struct {
 	// digest not stored, the ban not applied, the changes), with the
 	// users phase.
 	Password, Flagged, Rerun []classWarn
+}
+
+// bytes is about the memory r holds: a fixed part for its fields, plus
+// its strings and the records it lists. An estimate for bounding the
+// records kept in memory, not an exact count.
+func (r *classRec) bytes() int {
+	n := 256 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.DigestRun) + len(r.Hasher)
+	for _, l := range r.Links {
+		n += 64 + len(l.Key) + len(l.Provider) + len(l.PID) + len(l.Owner)
+	}
+	for _, ss := range [][]string{r.Providers, r.Unsupported, r.SSO, r.Tags} {
+		for _, s := range ss {
+			n += 16 + len(s)
+		}
+	}
+	for _, ws := range [][]classWarn{r.Password, r.Flagged, r.Rerun} {
+		for _, w := range ws {
+			n += 48 + len(w.Reason) + len(w.Detail) + len(w.Existing)
+		}
+	}
+	return n
 }
 
 // classWarn is a warning of one user: its reason and detail (short
@@ -335,10 +365,15 @@ func (c *Classified) append(recs []classRec) error {
 	if c.err != nil {
 		return nil
 	}
-	if c.file == nil && len(c.recs)+len(recs) > classifiedInMemory {
-		if err := c.spill(); err != nil {
-			c.err = err
-			return nil
+	if c.file == nil {
+		for i := range recs {
+			c.held += recs[i].bytes()
+		}
+		if len(c.recs)+len(recs) > classifiedInMemory || c.held > classifiedBytes {
+			if err := c.spill(); err != nil {
+				c.err = err
+				return nil
+			}
 		}
 	}
 	c.n += len(recs)

@@ -290,6 +290,38 @@ func setInMemory(t *testing.T, n int) {
 	t.Cleanup(func() { classifiedInMemory = old })
 }
 
+// Users with many OAuth accounts move the classification to its file by
+// their bytes, long before their count would; typical users stay in
+// memory. The recount is the same either way.
+func TestClassifiedSpillsByBytes(t *testing.T) {
+	old := classifiedBytes
+	classifiedBytes = 20_000
+	t.Cleanup(func() { classifiedBytes = old })
+	for _, c := range []struct {
+		links  int
+		onDisk bool
+	}{{1, false}, {100, true}} {
+		var users []*clerk.User
+		for i := range 5 {
+			u := mkUser(fmt.Sprint("user_", i), fmt.Sprintf("u%d@example.com", i))
+			for j := range c.links {
+				shareLink(u, "oauth_google", fmt.Sprintf("g%d-%d", i, j))
+			}
+			users = append(users, u)
+		}
+		k, base := classify(t, newSource(2, users...), openEnv(t), Options{})
+		if k.OnDisk() != c.onDisk || k.Users() != 5 {
+			t.Fatalf("%d links a user: on disk %v with %d users, want %v with 5", c.links, k.OnDisk(), k.Users(), c.onDisk)
+		}
+		got, err := k.Recount(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base.Warnings = got.Warnings
+		sameReport(t, fmt.Sprint(c.links, " links"), got, base)
+	}
+}
+
 func TestClassifiedOnDiskLeavesNoFile(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
