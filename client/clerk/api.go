@@ -493,6 +493,7 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 			hint = int(a.pageHint.Load())
 		}
 		status, hdr, body, moved, gated, err := a.do(ctx, endpoint, hint)
+		gated = min(max(gated, 0), time.Since(t0))
 		release()
 		// Waiting in the read gate for pages ahead to be taken is neither
 		// failing nor Clerk's latency.
@@ -702,9 +703,12 @@ type stall struct {
 	body   atomic.Bool // the headers arrived: a stall is the body's
 	paused atomic.Bool
 	last   atomic.Int64 // when bytes last came (Unix ns)
-	// pausedAt is when the current pause began (Unix ns); waited adds
-	// up the pauses (ns). Only the request's own goroutine pauses.
-	pausedAt, waited atomic.Int64
+	// pausedAt is when the current pause began and waited adds up the
+	// pauses, on the monotonic clock (a wall clock stepped or a laptop
+	// suspended meanwhile would skew them against time.Since). Only the
+	// request's own goroutine pauses, resumes and reads them.
+	pausedAt time.Time
+	waited   time.Duration
 }
 
 func newStall(d time.Duration, cancel context.CancelFunc) *stall {
@@ -722,15 +726,15 @@ func newStall(d time.Duration, cancel context.CancelFunc) *stall {
 func (st *stall) progress()   { st.t.Reset(st.d); st.last.Store(time.Now().UnixNano()) }
 func (st *stall) fired() bool { return st.timed.Load() }
 func (st *stall) stop()       { st.t.Stop() }
-func (st *stall) pause()      { st.pausedAt.Store(time.Now().UnixNano()); st.paused.Store(true) }
+func (st *stall) pause()      { st.pausedAt = time.Now(); st.paused.Store(true) }
 func (st *stall) resume() {
-	st.paused.Store(false)
-	st.waited.Add(time.Now().UnixNano() - st.pausedAt.Load())
+	st.waited += time.Since(st.pausedAt)
 	st.progress()
+	st.paused.Store(false)
 }
 
 // pausedFor is the time the request spent paused (waiting in the gate).
-func (st *stall) pausedFor() time.Duration { return time.Duration(st.waited.Load()) }
+func (st *stall) pausedFor() time.Duration { return st.waited }
 
 // stallReader reports each read that brings bytes as progress.
 type stallReader struct {

@@ -296,7 +296,7 @@ func (a *APISource) width() int {
 			// hold; one that takes pages as fast as they come widens it.
 			n = int(math.Ceil(lat.Seconds()/iv.Seconds()*1.5)) + 8
 		}
-		return min(n, a.allowance.requests, maxAutoInFlight)
+		return max(1, min(n, a.allowance.requests, maxAutoInFlight))
 	}
 	r := a.limiter.Limit()
 	if r == rate.Inf {

@@ -207,3 +207,19 @@ func TestWalkGateWaitIsNotFailing(t *testing.T) {
 		})
 	}
 }
+
+// A latency measured below zero (the wall clock stepped during a wait, as
+// the gate's wait was once timed) leaves the walk at least one window in
+// flight, not a negative width that sends none.
+func TestWalkWidthNeverBelowOne(t *testing.T) {
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: "http://127.0.0.1:1/v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.walk.pace.observe(10 * time.Millisecond)
+	a.latency.observe(-time.Hour)
+	if n := a.width(); n < 1 {
+		t.Errorf("width %d, want at least 1", n)
+	}
+}
