@@ -364,8 +364,13 @@ func (r *runner) finishPasswords() error {
 		if n == 1 {
 			verb = "matches"
 		}
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
-			"%s of the passwords file %s no user of the source (listed with --entries).", countRecords(n), verb))
+		w := fmt.Sprintf("%s of the passwords file %s no user of the source (listed with --entries).", countRecords(n), verb)
+		if n == r.staged.ids && r.fetched > 0 && len(r.opts.Only) == 0 {
+			// Not one id in common: the likeliest cause is a file from
+			// another instance (each has its own ids), not users deleted.
+			w += " None of its ids is a user of the source: is it the export of another Clerk instance (development and production have their own users and ids)?"
+		}
+		r.report.Warnings = append(r.report.Warnings, w)
 	}
 	return nil
 }

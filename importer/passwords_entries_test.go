@@ -125,9 +125,19 @@ func TestUnmatchedPasswordsRecordNamedByItsFile(t *testing.T) {
 	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "2 records of the passwords file match no user of the source") {
 		t.Errorf("warnings %q", w)
 	}
+	if w := strings.Join(rep.Warnings, "\n"); strings.Contains(w, "another Clerk instance") {
+		t.Errorf("warnings %q: one record matched, yet another instance suggested", w)
+	}
 	rep, _, _ = passwordsFileEntries(t, newSource(10, mkUser("user_1", "a@x.io", withPassword)), content[:strings.Index(content, "user_noaddr")])
 	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "1 record of the passwords file matches no user of the source") {
 		t.Errorf("warnings %q", w)
+	}
+	// Not one id in common (another instance's export): the warning says
+	// what is likely.
+	rep, _, _ = passwordsFileEntries(t, newSource(10, mkUser("user_9", "z@x.io", withPassword)), content)
+	if w := strings.Join(rep.Warnings, "\n"); rep.Passwords.Unmatched != 3 ||
+		!strings.Contains(w, "3 records of the passwords file match no user of the source (listed with --entries). None of its ids is a user of the source: is it the export of another Clerk instance") {
+		t.Errorf("unmatched %d, warnings %q", rep.Passwords.Unmatched, w)
 	}
 }
 
