@@ -910,8 +910,8 @@ func closed(c <-chan struct{}) bool {
 	}
 }
 
-// release gives the body's bytes back (it was read or dropped; pages
-// held for the caller are bounded by the walk's heldBudget).
+// release gives the body's bytes back: it was read (a walk's page, once
+// delivered: see keptBody) or dropped.
 func (h *heldBytes) release() {
 	if h.g == nil {
 		return

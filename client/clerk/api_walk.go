@@ -173,9 +173,8 @@ type window struct {
 	ahead    bool // a decode-ahead goroutine was started for it
 	// turn is closed once the window is next to deliver (markHead); kept
 	// holds its body's bytes in the read gate until then (keptBody).
-	turn   chan struct{}
-	turned bool
-	kept   *keptBody
+	turn chan struct{}
+	kept *keptBody
 }
 
 // markHead closes the turn of the window next to deliver: its body may be
@@ -184,9 +183,8 @@ func (w *walk) markHead() {
 	if len(w.queue) == 0 {
 		return
 	}
-	if win := w.queue[0]; !win.turned && win.turn != nil {
+	if win := w.queue[0]; win.turn != nil && !closed(win.turn) {
 		close(win.turn)
-		win.turned = true
 	}
 }
 

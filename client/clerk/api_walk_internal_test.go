@@ -47,16 +47,7 @@ func countingListServerOf(t *testing.T, n int, entry func(b *strings.Builder, k 
 		lists.Add(1)
 		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		var b strings.Builder
-		b.WriteByte('[')
-		for k := off; k < min(n, off+limit); k++ {
-			if k > off {
-				b.WriteByte(',')
-			}
-			entry(&b, k+1)
-		}
-		b.WriteByte(']')
-		w.Write([]byte(b.String()))
+		writePage(w, off, limit, n, entry)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &lists
@@ -555,13 +546,21 @@ func TestWalkShortByOneThenSignUp(t *testing.T) {
 // writeUsers writes the page of a list of total users (user_1 …, created
 // at 1 …) at off for limit.
 func writeUsers(w io.Writer, off, limit, total int) {
+	writePage(w, off, limit, total, func(b *strings.Builder, k int) {
+		fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k, k)
+	})
+}
+
+// writePage writes the page of a list of total users at off for limit,
+// the k-th user (from 1) as entry writes it.
+func writePage(w io.Writer, off, limit, total int, entry func(b *strings.Builder, k int)) {
 	var b strings.Builder
 	b.WriteByte('[')
 	for k := off; k < min(total, off+limit); k++ {
 		if k > off {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k+1, k+1)
+		entry(&b, k+1)
 	}
 	b.WriteByte(']')
 	io.WriteString(w, b.String())

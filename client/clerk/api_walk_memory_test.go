@@ -50,10 +50,7 @@ func TestWalkLetsGoOfDeliveredPages(t *testing.T) {
 // all come in at once: past the budget, only the page next to deliver is
 // read. Every user still comes, in order.
 func TestWalkKeepsWaitingPagesWithinTheReadGate(t *testing.T) {
-	pad := strings.Repeat("x", 100)
-	srv, _ := countingListServerOf(t, 200, func(b *strings.Builder, k int) {
-		fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"first_name":"%s","email_addresses":[]}`, k, k, pad)
-	})
+	srv, _ := countingListServerOf(t, 200, paddedUser)
 	a := pagedSource(t, srv.URL, 16)
 	const page = 1600 // a page of 10 such users is about 1,500 bytes
 	a.reading = newReadGate(2 * page)
@@ -162,7 +159,6 @@ func TestWalkGateWaitIsNotFailing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			var failed atomic.Bool
-			pad := strings.Repeat("x", 100)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if strings.HasSuffix(r.URL.Path, "/count") {
 					fmt.Fprint(w, `{"object":"total_count","total_count":100}`)
@@ -175,16 +171,7 @@ func TestWalkGateWaitIsNotFailing(t *testing.T) {
 					fmt.Fprint(w, c.body)
 					return
 				}
-				var b strings.Builder
-				b.WriteByte('[')
-				for k := off; k < min(100, off+limit); k++ {
-					if k > off {
-						b.WriteByte(',')
-					}
-					fmt.Fprintf(&b, `{"id":"user_%d","created_at":%d,"first_name":"%s","email_addresses":[]}`, k+1, k+1, pad)
-				}
-				b.WriteByte(']')
-				w.Write([]byte(b.String()))
+				writePage(w, off, limit, 100, paddedUser)
 			}))
 			defer srv.Close()
 			a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
@@ -222,4 +209,10 @@ func TestWalkWidthNeverBelowOne(t *testing.T) {
 	if n := a.width(); n < 1 {
 		t.Errorf("width %d, want at least 1", n)
 	}
+}
+
+// paddedUser writes user k with a 100-byte first name: pages of 10 such
+// users are about 1,500 bytes, for tests that size the read gate by them.
+func paddedUser(b *strings.Builder, k int) {
+	fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"first_name":"%s","email_addresses":[]}`, k, k, strings.Repeat("x", 100))
 }
