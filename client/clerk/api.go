@@ -335,12 +335,13 @@ func (a *APISource) Total(ctx context.Context) (int, error) {
 	if a.haveTotal {
 		return a.total, nil
 	}
+	sent := time.Now()
 	n, err := a.count(ctx)
 	if err != nil {
 		return 0, err
 	}
 	a.total, a.haveTotal = n, true
-	a.walk.replan(n, a.pageSize)
+	a.walk.replan(n, a.pageSize, sent)
 	return a.total, nil
 }
 

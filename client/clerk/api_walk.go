@@ -669,8 +669,9 @@ func (a *APISource) Prefetch() {
 	a.fill()
 }
 
-// replan replaces a provisional plan with the counted list length n.
-func (w *walk) replan(n, pageSize int) {
+// replan replaces a provisional plan with the counted list length n,
+// counted by a request sent at sent.
+func (w *walk) replan(n, pageSize int, sent time.Time) {
 	if !w.provisional {
 		return
 	}
@@ -678,6 +679,16 @@ func (w *walk) replan(n, pageSize int) {
 	w.estN = n
 	// The last window issued starts pageSize-1 before w.next.
 	w.issuedEnd = w.next-(pageSize-1)+pageSize > n
+	if w.issuedEnd && w.endCount == nil {
+		// The burst already reaches the list's end, and this count went
+		// out just after it: it is the count sent with the last window,
+		// so a list that fits in the burst is not counted a second time,
+		// a round trip after its last page (unless it ends too late for
+		// the count to be fresh).
+		c := &counted{sent: sent, done: make(chan struct{}), n: n}
+		close(c.done)
+		w.endCount = c
+	}
 }
 
 // restart drops the windows in flight and plans new ones from offset base

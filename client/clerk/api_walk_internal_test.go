@@ -99,6 +99,46 @@ func TestWalkDecodesAhead(t *testing.T) {
 	}
 }
 
+// A list that fits in the burst Prefetch sends is counted once: the
+// count asked with the burst is the one its end is checked against, not
+// a second one a round trip after the last page. Users who sign up after
+// that count are still found when the end comes too late for it (see
+// TestWalkRecountsWhenTheEndCountIsOld).
+func TestWalkBurstCountIsTheEndCount(t *testing.T) {
+	const users = 300 // 34 windows of 10 overlapping by one: within the burst
+	var counts atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			counts.Add(1)
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		writeUsers(w, off, limit, users)
+	}))
+	defer srv.Close()
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.Prefetch()
+	if a.walk.burst*9 < users {
+		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
+	}
+	if _, err := a.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	read, err := readUsers(a, nil)
+	if err != nil || read != users {
+		t.Fatalf("read %d users (%v), want %d", read, err, users)
+	}
+	if n := counts.Load(); n != 1 {
+		t.Errorf("%d count requests, want 1", n)
+	}
+}
+
 // waitArrived waits until every window the walk holds has its answer.
 func waitArrived(a *APISource) {
 	for _, win := range a.walk.queue {
