@@ -58,6 +58,11 @@ const (
 	// 229 MB RSS with 64 MiB, 371 MB with 128 MiB and 597 MB with 256 MiB;
 	// 100,000 typical users were walked as fast with each.
 	readBudget = 64 << 20
+	// h2StreamWindow is the flow-control window of an HTTP/2 response:
+	// what of a page may come in before the walk reads it. A typical page
+	// of 500 users (1-2 KB each) fits in it or nearly; a larger one comes
+	// in as it is read.
+	h2StreamWindow = 1 << 20
 	// defaultRequestTimeout bounds the wait for a response's headers and
 	// each stall of its body (no bytes for that long), not the whole
 	// transfer: a slow link shared by dozens of requests brings a page in
@@ -238,6 +243,10 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		// for most of them.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = maxAutoInFlight * 2
+		// Over HTTP/2 the transport takes in each stream's data up to its
+		// flow-control window, read or not: 4 MiB a window by default,
+		// past the read gate, for every window the walk has in flight.
+		t.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: h2StreamWindow}
 		a.client = &http.Client{Transport: t}
 		a.ownClient = true
 	}

@@ -31,7 +31,8 @@ const maxAutoInFlight = 128
 // whose users carry Clerk's full 8 KB of metadata (5 MB pages) is walked
 // with about 20 windows. The bytes actually held are bounded by the read
 // gate (readBudget), which also holds back the first burst, sent before
-// any page showed the users' size.
+// any page showed the users' size; over HTTP/2, what a window takes in
+// before its turn to be read is bounded by h2StreamWindow.
 const heldBudget = 96 << 20
 
 // startInFlight is the walk's width before the caller's pace is known.

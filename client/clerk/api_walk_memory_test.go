@@ -3,6 +3,7 @@ package clerk
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -215,4 +216,87 @@ func TestWalkWidthNeverBelowOne(t *testing.T) {
 // users are about 1,500 bytes, for tests that size the read gate by them.
 func paddedUser(b *strings.Builder, k int) {
 	fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"first_name":"%s","email_addresses":[]}`, k, k, strings.Repeat("x", 100))
+}
+
+// Over HTTP/2, as Clerk's API is served, a response's bytes come into
+// the process whether or not the walk reads them: the transport buffers
+// each stream's data up to its flow-control window (4 MiB by default),
+// past the read gate. The walk's transport keeps that window small, so
+// the windows waiting for their turn hold little each, and Clerk, not
+// this process, waits with the rest of their pages.
+func TestWalkOverHTTP2BuffersLittlePerWindow(t *testing.T) {
+	const (
+		users    = 200
+		pad      = 350 << 10 // metadata per user: pages of 10 users are 3.5 MB
+		inFlight = 16
+	)
+	var written atomic.Int64
+	var http1 atomic.Bool
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 {
+			http1.Store(true)
+		}
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var b strings.Builder
+		writePage(&b, off, limit, users, func(b *strings.Builder, k int) {
+			fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"email_addresses":[],"public_metadata":{"pad":"%s"}}`, k, k, strings.Repeat("x", pad))
+		})
+		page := b.String()
+		for len(page) > 0 {
+			n := min(len(page), 32<<10)
+			if _, err := io.WriteString(w, page[:n]); err != nil {
+				return
+			}
+			written.Add(int64(n))
+			page = page[n:]
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	a, err := NewAPISource("sk_test_0123456789abcdefSECRET", APIOptions{
+		BaseURL: srv.URL + "/v1", PageSize: 10, MaxInFlight: inFlight, Limiter: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	// The walk's own transport, trusting the test server's certificate.
+	a.client.Transport.(*http.Transport).TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	const page = 10 * (pad + 100)
+	a.reading = newReadGate(page)
+	ctx := context.Background()
+	if _, err := a.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Let the transfers settle: the server writes until the windows of
+	// the streams nobody reads are full.
+	for last, stable := int64(-1), 0; stable < 10; time.Sleep(20 * time.Millisecond) {
+		if n := written.Load(); n == last {
+			stable++
+		} else {
+			last, stable = n, 0
+		}
+	}
+	// Read: the page delivered, the one the gate holds and the one next
+	// in line; beside them each window in flight may have its stream's
+	// window, and some in the server's buffers. (With the transport's
+	// default window, each has all its 3.5 MB.)
+	bound := int64(3*page + inFlight*(h2StreamWindow+h2StreamWindow/2))
+	t.Logf("the server sent %d KB, bound %d KB", written.Load()>>10, bound>>10)
+	if n := written.Load(); n > bound {
+		t.Errorf("the server sent %d MB for a walk reading at most %d MB", n>>20, bound>>20)
+	}
+	read, err := readUsers(a, nil)
+	if err != nil || read != users-10 {
+		t.Fatalf("read %d more users (%v), want %d", read, err, users-10)
+	}
+	if http1.Load() {
+		t.Fatal("the walk's requests went over HTTP/1.1")
+	}
 }
