@@ -73,20 +73,25 @@ func newAllowanceSource(t *testing.T, key, baseURL string, opts clerk.APIOptions
 	return src
 }
 
+// burst is the windows Prefetch sends under a production key's
+// allowance (1,000 requests per 10 s): an eighth of it, at most 96 (what
+// the walk may take in before any page showed the users' size).
+const burst = 96
+
 // Prefetch sends the first list windows along with the count: a
-// production key's burst (64 windows) reaches the server while the count
-// is still unanswered, and the walk then reads every user exactly once.
+// production key's burst reaches the server while the count is still
+// unanswered, and the walk then reads every user exactly once.
 func TestAPIPrefetchSendsWindowsWithTheCount(t *testing.T) {
 	const key = "sk_live_0123456789abcdefSECRET"
 	users := emulator.Generate(2000, 11)
 	srv := startEmulator(t, users, emulator.Options{SecretKey: key})
-	gate := newListGate(64, 5*time.Second)
+	gate := newListGate(burst, 5*time.Second)
 	srv.OnRequest(gate.onRequest)
-	// Windows of 10 users: the burst covers 64*9 = 576 users, so the
+	// Windows of 10 users: the burst covers 96*9 = 864 users, so the
 	// count (2000) has to extend the plan.
 	src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
-	if saw := gate.listsBeforeCount(t, src); saw < 64 {
-		t.Fatalf("the count was answered after %d list requests; want the 64 of the burst before it", saw)
+	if saw := gate.listsBeforeCount(t, src); saw < burst {
+		t.Fatalf("the count was answered after %d list requests; want the %d of the burst before it", saw, burst)
 	}
 	if n, err := src.Total(context.Background()); err != nil || n != len(users) {
 		t.Fatalf("Total = %d, %v; want %d", n, err, len(users))
@@ -107,7 +112,7 @@ func TestAPIPrefetchSendsWindowsWithTheCount(t *testing.T) {
 // empty and are never delivered; the users are read once, in order.
 func TestAPIPrefetchShortList(t *testing.T) {
 	const key = "sk_live_0123456789abcdefSECRET"
-	for _, n := range []int{0, 1, 9, 10, 30, 577} {
+	for _, n := range []int{0, 1, 9, 10, 30, 577, burst*9 + 1} {
 		users := emulator.Generate(n, 3)
 		srv := startEmulator(t, users, emulator.Options{SecretKey: key})
 		src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
@@ -120,14 +125,14 @@ func TestAPIPrefetchShortList(t *testing.T) {
 			t.Fatalf("%d users: %v", n, err)
 		}
 		checkIDs(t, recs, ids(users))
-		if got := srv.RequestsTo("/v1/users"); got > 64+1 {
+		if got := srv.RequestsTo("/v1/users"); got > burst+1 {
 			t.Errorf("%d users: %d list requests, want at most the burst", n, got)
 		}
 	}
 }
 
 // A development key's allowance is 90 per 10 s: its burst is an eighth
-// of that (11 windows), not 64.
+// of that (11 windows), not 96.
 func TestAPIPrefetchBurstFollowsTheAllowance(t *testing.T) {
 	users := emulator.Generate(1000, 5)
 	srv := startEmulator(t, users, emulator.Options{SecretKey: testKey})

@@ -164,8 +164,8 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitArrived(a)
-	if got := lists.Load(); got != startInFlight {
-		t.Fatalf("%d list requests from the burst, want %d", got, startInFlight)
+	if got := lists.Load(); got != maxBurst {
+		t.Fatalf("%d list requests from the burst, want %d", got, maxBurst)
 	}
 	var got []Record
 	for page := 1; ; page++ {
@@ -182,9 +182,9 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 		if held != len(a.walk.queue) || held > maxAutoInFlight {
 			t.Fatalf("after page %d: %d windows held (queue %d), want at most %d", page, held, len(a.walk.queue), maxAutoInFlight)
 		}
-		// The burst's 64 pages were all waiting, yet the walk sent 64
-		// more before the caller took its 2nd page, and then one for
-		// each page taken.
+		// The burst's pages were all waiting, yet the walk sent more, up
+		// to its bound, before the caller took its 2nd page, and then one
+		// for each page taken.
 		if page <= 100 && held != maxAutoInFlight-1 {
 			t.Fatalf("after page %d: %d windows held, want %d (the walk stalled on arrived pages)", page, held, maxAutoInFlight-1)
 		}
