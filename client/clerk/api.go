@@ -80,7 +80,9 @@ type APIOptions struct {
 	// BaseURL is the API root. Default: $CLERK_API_URL, else DefaultBaseURL.
 	BaseURL string
 	// HTTPClient sends the requests. Default: a client keeping enough idle
-	// connections for the concurrent walk.
+	// connections for the concurrent walk, whose HTTP/2 streams take in
+	// at most h2StreamWindow of a page before it is read (a client of the
+	// caller's keeps its own windows: 4 MiB each by default).
 	HTTPClient *http.Client
 	// PageSize is the `limit` per list request, 2..500. Default 500.
 	// Consecutive list windows overlap by one user, so a page brings

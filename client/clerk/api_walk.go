@@ -39,8 +39,9 @@ const heldBudget = 96 << 20
 const startInFlight = 64
 
 // maxBurst bounds the windows Prefetch sends before any page has shown
-// the users' size: what they may take in before they are read is then
-// within heldBudget, over HTTP/2 too (h2StreamWindow each). At Clerk's
+// the users' size: over HTTP/2, with the default client, what they may
+// take in before their turn to be read (h2StreamWindow each) is then
+// within heldBudget, beside what the read gate lets be read. At Clerk's
 // ~300 ms a page, the more of a list the burst covers, the less of it
 // waits a second round trip: a 100k-user preview against the emulator
 // took 0.98-1.03 s with 96, against 1.07-1.10 s with 64.
@@ -689,11 +690,12 @@ func (w *walk) replan(n, pageSize int, sent time.Time) {
 	// The last window issued starts pageSize-1 before w.next.
 	w.issuedEnd = w.next-(pageSize-1)+pageSize > n
 	if w.issuedEnd && w.endCount == nil {
-		// The burst already reaches the list's end, and this count went
-		// out just after it: it is the count sent with the last window,
-		// so a list that fits in the burst is not counted a second time,
-		// a round trip after its last page (unless it ends too late for
-		// the count to be fresh).
+		// The burst already reaches the list's end, and this count was
+		// asked as its windows went out: it is the count sent with the
+		// last window (which races it, as countAhead's does), so a list
+		// that fits in the burst is not counted a second time, a round
+		// trip after its last page (unless it ends too late for the count
+		// to be fresh).
 		c := &counted{sent: sent, done: make(chan struct{}), n: n}
 		close(c.done)
 		w.endCount = c
