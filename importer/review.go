@@ -29,23 +29,46 @@ const reviewLookupBatch = 500
 // classification was read against (see Fresh), asked only for the ids of
 // the existing users.
 func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environment, opts Options) ([]Entry, error) {
+	out, _, err := c.ReviewEntriesUpTo(ctx, env, opts, 0)
+	return out, err
+}
+
+// ReviewEntriesUpTo is ReviewEntries keeping at most maxWarnings of the
+// warnings (all of them for 0), the first the classification meets;
+// omitted counts the others. The duplicates and skips are all kept: a
+// review holds every row it can act on, and of a source whose every user
+// is flagged, a sample of the flagged.
+func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Environment, opts Options, maxWarnings int) (out []Entry, omitted int, err error) {
 	if err := opts.defaults(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	seen := newSeenSet()
 	defer seen.release()
-	var out []Entry
+	warnings := 0
+	// keepWarning counts a warning and says whether it is listed.
+	keepWarning := func() bool {
+		if maxWarnings > 0 && warnings >= maxWarnings {
+			omitted++
+			return false
+		}
+		warnings++
+		return true
+	}
 	var byIDAt, byEmailAt []int // indexes in out of the duplicates to look up
-	err := c.replay(ctx, seen, opts.IncludeBanned, func(pos int, cr *classRec, reason string) {
+	err = c.replay(ctx, seen, opts.IncludeBanned, func(pos int, cr *classRec, reason string) {
 		if reason == ReasonBanned {
 			out = append(out, Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email, Kind: "skipped", Reason: ReasonBanned})
 		}
 	}, func(pos int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
 		user := Entry{Pos: pos, SourceID: cr.ID, Email: cr.Email}
-		warn := func(w Entry) {
+		warn := func(w Entry) bool {
+			if !keepWarning() {
+				return false
+			}
 			w.Kind = "warning"
 			out = append(out, w)
+			return true
 		}
 		warnAll := func(ws []classWarn) {
 			for _, w := range ws {
@@ -124,22 +147,21 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 				ascendkit.Match{UserID: l.Owner}, l.InEnv)
 			w.Policy = ""
 			w.Detail += "; the merge does not add it"
-			if !l.InEnv && e.Reason == ReasonEmailExists {
-				byEmailAt = append(byEmailAt, len(out)) // the duplicate's existing user, as e has it
+			if warn(w) && !l.InEnv && e.Reason == ReasonEmailExists {
+				byEmailAt = append(byEmailAt, len(out)-1) // the duplicate's existing user, as e has it
 			}
-			warn(w)
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := lookupExisting(ctx, out, byIDAt, func(ctx context.Context, keys []string) (map[string]ascendkit.Match, error) {
 		return env.LookupSourceIDs(ctx, SourceClerk, keys)
 	}, func(e *Entry) string { return e.SourceID }); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := lookupExisting(ctx, out, byEmailAt, env.LookupEmails, func(e *Entry) string { return e.Email }); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// The users held back were placed last (see sawUser).
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.Pos - b.Pos })
@@ -150,20 +172,22 @@ func (c *Classified) ReviewEntries(ctx context.Context, env ascendkit.Environmen
 		closed, err := c.closed, error(nil)
 		if !closed && c.gone != nil {
 			err = c.gone.each(func(e *Entry) error {
-				e.Kind = "warning"
-				out = append(out, *e)
+				if keepWarning() {
+					e.Kind = "warning"
+					out = append(out, *e)
+				}
 				return nil
 			})
 		}
 		c.mu.Unlock()
 		if closed {
-			return nil, ErrClassifiedClosed
+			return nil, 0, ErrClassifiedClosed
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return out, nil
+	return out, omitted, nil
 }
 
 // lookupExisting fills ExistingUserID of the entries at the indexes, in

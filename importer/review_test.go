@@ -81,3 +81,87 @@ func TestReviewEntriesBannedTakesAddress(t *testing.T) {
 		t.Fatalf("with banned: %+v", with)
 	}
 }
+
+// ReviewEntriesUpTo lists the first warnings up to its bound and counts
+// the others; every duplicate and skip is listed as ReviewEntries lists
+// it, the existing user each matches included (a dropped warning must not
+// take a duplicate's place in the lookups).
+func TestReviewEntriesUpToBoundsWarnings(t *testing.T) {
+	env := recountEnv(t)
+	c, _ := classify(t, recountSource().fresh(), env, Options{})
+	split := func(entries []Entry) (rows []string, warnings []string) {
+		for _, e := range entries {
+			line := fmt.Sprintf("%d %s %s %s %s existing=%q policy=%s detail=%q", e.Pos, e.Kind, e.Reason, e.SourceID, e.Email, e.ExistingUserID, e.Policy, e.Detail)
+			if e.Kind == "warning" {
+				warnings = append(warnings, line)
+			} else {
+				rows = append(rows, line)
+			}
+		}
+		return rows, warnings
+	}
+	most := 0
+	for i, o := range choiceSets() {
+		all, err := c.ReviewEntries(ctx, env, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, warnings := split(all)
+		most = max(most, len(warnings))
+		for _, limit := range []int{1, 2, len(warnings) - 1, len(warnings)} {
+			if limit < 1 {
+				continue
+			}
+			got, omitted, err := c.ReviewEntriesUpTo(ctx, env, o, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotRows, gotWarnings := split(got)
+			if strings.Join(gotRows, "\n") != strings.Join(rows, "\n") {
+				t.Errorf("set %d, up to %d: rows\n%s\nwant\n%s", i, limit, strings.Join(gotRows, "\n"), strings.Join(rows, "\n"))
+			}
+			if len(gotWarnings) != min(limit, len(warnings)) || omitted != len(warnings)-len(gotWarnings) {
+				t.Errorf("set %d, up to %d: %d warnings listed and %d omitted, of %d", i, limit, len(gotWarnings), omitted, len(warnings))
+			}
+			for _, w := range gotWarnings {
+				if !slices.Contains(warnings, w) {
+					t.Errorf("set %d, up to %d: warning %s is none of ReviewEntries'", i, limit, w)
+				}
+			}
+		}
+	}
+	if most < 3 {
+		t.Fatalf("the choice sets list at most %d warnings: the bound is not exercised", most)
+	}
+}
+
+// A warning past the bound that ReviewEntries would have looked up (a
+// merge leaving out an account another user of the source has) is not
+// looked up either: its place in the list is another row's, or none.
+func TestReviewEntriesUpToDropsAWarningsLookup(t *testing.T) {
+	env := openEnv(t)
+	existing := seedUser(t, env, "taken@example.com", true)
+	unv := mkUser("user_unv", "unv@example.com", withOAuth("oauth_github"))
+	unv.ExternalAccounts[0].Verification.Status = "unverified" // flagged: the first warning
+	src := newSource(10,
+		unv,
+		shareLink(mkUser("user_a", "a@example.com"), "oauth_google", "g-1"),
+		shareLink(mkUser("user_taken", "taken@example.com"), "oauth_google", "g-1"), // merged, without g-1
+	)
+	c, _ := classify(t, src.clone(), env, Options{})
+	o := Options{OnDuplicate: PolicyMerge}
+	all, err := c.ReviewEntries(ctx, env, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[2].Kind != "warning" || all[2].SourceID != "user_taken" || all[2].ExistingUserID != existing {
+		t.Fatalf("ReviewEntries: %+v", all)
+	}
+	got, omitted, err := c.ReviewEntriesUpTo(ctx, env, o, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || omitted != 1 || got[0].SourceID != "user_unv" || got[1].Kind != "duplicate" || got[1].ExistingUserID != existing {
+		t.Fatalf("up to 1 warning: %+v, %d omitted", got, omitted)
+	}
+}
