@@ -179,11 +179,16 @@ type duplicatesScreen struct {
 	rowsFrom   *importer.Classified
 	rowsBanned bool
 	preview    []importer.Entry
+	// previewOmitted counts by tab the rows the preview's list leaves
+	// out, omitted those the rows leave out (see reviewRowsCap).
+	previewOmitted, omitted map[string]int
 	// reread reads the source again for the rows, when the environment
 	// changed and no classification is left to recount from; its rows
-	// gather in rereadRows (rereadBanned: banned users included).
+	// gather in rereadRows (rereadBanned: banned users included), bounded
+	// by rereadBound.
 	reread       *importRun
 	rereadRows   []importer.Entry
+	rereadBound  rowBound
 	rereadBanned bool
 	rereadRead   int // users read so far
 	wait         waitBanner
@@ -246,6 +251,8 @@ func newDuplicatesScreen(pc *programContext) *duplicatesScreen {
 	// The settings preview reads with banned users skipped, and hands
 	// over its classification with its rows.
 	s.preview, s.rowsFrom = pc.sess.entries, pc.sess.entriesFrom
+	s.previewOmitted = pc.sess.entriesOmitted
+	s.omitted = s.previewOmitted
 	s.decisions = maps.Clone(pc.sess.decisions)
 	if s.decisions == nil {
 		s.decisions = map[string]importer.Policy{}
@@ -367,6 +374,16 @@ func (s *duplicatesScreen) setEntries(entries []importer.Entry) {
 		s.tabCounts[0]++
 		s.tabCounts[at[tabOf(e)]]++
 	}
+	// A tab's first rows are kept: one with rows left out has a place.
+	for t, n := range s.omitted {
+		if i, ok := at[t]; ok {
+			s.tabCounts[0] += n
+			s.tabCounts[i] += n
+			if strings.HasPrefix(t, tabPasswords) {
+				s.passwords += n
+			}
+		}
+	}
 	s.tally = nil
 	s.cells = nil // SetSize builds them
 	s.reason = min(s.reason, len(s.reasons)-1)
@@ -444,11 +461,12 @@ func (s *duplicatesScreen) refreshRows() tea.Cmd {
 // reviewRowsMsg is the review's recount: its rows (the header counts
 // them), from classification c with banned users included or not.
 type reviewRowsMsg struct {
-	id     int
-	c      *importer.Classified
-	banned bool
-	rows   []importer.Entry // importer.Classified.ReviewEntries
-	stale  bool             // the environment changed since c was read
+	id      int
+	c       *importer.Classified
+	banned  bool
+	rows    []importer.Entry // importer.Classified.ReviewEntriesUpTo
+	omitted int              // the warnings rows leaves out
+	stale   bool             // the environment changed since c was read
 }
 
 // reviewRecount checks the environment, then recomputes the review's
@@ -466,7 +484,7 @@ func reviewRecount(ctx context.Context, id int, env ascendkit.Environment, c *im
 		if err != nil || !fresh {
 			return m
 		}
-		if m.rows, err = c.ReviewEntries(ctx, env, opts); err != nil {
+		if m.rows, m.omitted, err = c.ReviewEntriesUpTo(ctx, env, opts, reviewRowsCap); err != nil {
 			return m
 		}
 		m.stale = false
@@ -507,6 +525,17 @@ func (s *duplicatesScreen) applyRows(m reviewRowsMsg) {
 			}
 		}
 		list = append(list, e)
+	}
+	// The passwords file's rows are the preview's; the flagged, the
+	// recount's.
+	s.omitted = map[string]int{}
+	for t, n := range s.previewOmitted {
+		if strings.HasPrefix(t, tabPasswords) {
+			s.omitted[t] = n
+		}
+	}
+	if m.omitted > 0 {
+		s.omitted[tabFlagged] = m.omitted
 	}
 	s.replaceRows(list, m.c, m.banned)
 }
@@ -587,6 +616,7 @@ func (s *duplicatesScreen) startReread() tea.Cmd {
 	opts.IncludeBanned = s.includeBanned
 	opts.OnDuplicate, opts.Decisions = s.defaultPolicy(), maps.Clone(s.decisions)
 	s.rereadRows, s.rereadBanned, s.rereadRead = nil, s.includeBanned, 0
+	s.rereadBound = rowBound{}
 	s.wait.clear()
 	var cmd tea.Cmd
 	s.reread, cmd = startRun(s.pc.base, s.pc.opener(), s.pc.runner(), opts)
@@ -599,7 +629,11 @@ func (s *duplicatesScreen) applyReread(msg importUpdateMsg) {
 	if msg.Page != nil {
 		s.rereadRead = msg.Page.Fetched
 	}
-	s.rereadRows = append(s.rereadRows, msg.Entries...)
+	for _, e := range msg.Entries {
+		if s.rereadBound.keep(e) {
+			s.rereadRows = append(s.rereadRows, e)
+		}
+	}
 	if !msg.Done {
 		return
 	}
@@ -613,7 +647,8 @@ func (s *duplicatesScreen) applyReread(msg importUpdateMsg) {
 		// in or out of the header's counts only (see counts).
 		s.rowsFrom = nil
 	}
-	s.preview = s.rereadRows
+	s.preview, s.previewOmitted = s.rereadRows, s.rereadBound.omitted
+	s.omitted = s.previewOmitted
 	s.replaceRows(s.rereadRows, msg.Classified, s.rereadBanned)
 	s.rereadRows = nil
 }
@@ -1205,6 +1240,7 @@ func (s *duplicatesScreen) counts() (skip, merge, skipped, flagged int) {
 				t[3]++
 			}
 		}
+		t[3] += s.omitted[tabFlagged]
 		s.tally = &t
 	}
 	skip, merge, skipped, flagged = s.tally[0], s.tally[1], s.tally[2], s.tally[3]
@@ -1285,7 +1321,12 @@ func (s *duplicatesScreen) View() string {
 		s.sizeFilter()
 		b.WriteString(s.filter.View() + st.Dim.Render(s.matchCount()) + "\n")
 	default:
-		b.WriteString(st.Dim.Render(fmt.Sprintf("showing %s of %s · default for duplicates: %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)), s.defaultPolicy())) + "\n")
+		line := fmt.Sprintf("showing %s of %s · default for duplicates: %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)), s.defaultPolicy())
+		if n := s.tabOmitted(); n > 0 {
+			line = fmt.Sprintf("showing %s of %s (%s more not listed: --entries lists every row) · default for duplicates: %s",
+				fmtInt(len(s.visible)), fmtInt(len(s.entries)), fmtInt(n), s.defaultPolicy())
+		}
+		b.WriteString(clampLines(st.Dim.Render(line), 1, s.width) + "\n")
 	}
 	if len(s.visible) == 0 {
 		b.WriteString("\n" + st.Dim.Render("No row matches this filter.") + "\n")
@@ -1296,6 +1337,19 @@ func (s *duplicatesScreen) View() string {
 		b.WriteString(s.detailView(s.visible[c]))
 	}
 	return b.String()
+}
+
+// tabOmitted is how many rows of the current tab are not listed (see
+// reviewRowsCap).
+func (s *duplicatesScreen) tabOmitted() int {
+	if t := s.reasons[s.reason]; t != "" {
+		return s.omitted[t]
+	}
+	n := 0
+	for _, k := range s.omitted {
+		n += k
+	}
+	return n
 }
 
 // detailLines is the room of the selected row's detail under the table.

@@ -128,9 +128,12 @@ type session struct {
 	// entriesFrom is the classification the entries came from: a canary
 	// or an import since has given the session another one.
 	entriesFrom *importer.Classified
-	providers   []string // provider override (nil = detected)
-	onDuplicate importer.Policy
-	decisions   map[string]importer.Policy
+	// entriesOmitted counts, by review tab, the rows entries leaves out
+	// (see reviewRowsCap).
+	entriesOmitted map[string]int
+	providers      []string // provider override (nil = detected)
+	onDuplicate    importer.Policy
+	decisions      map[string]importer.Policy
 	// includeBanned imports banned users with their ban kept, as the
 	// CLI's --include-banned does (the review's b switches it).
 	includeBanned bool
@@ -209,7 +212,7 @@ func (s *session) recordJourneys(r importer.JourneysResult) {
 // provider override, the duplicate decisions and the previews.
 func (s *session) resetForSource() {
 	s.previewGen++
-	s.preview, s.final, s.entries, s.entriesFrom = nil, nil, nil, nil
+	s.preview, s.final, s.entries, s.entriesFrom, s.entriesOmitted = nil, nil, nil, nil, nil
 	s.analysis = importer.Analysis{}
 	s.previewOpts = importer.Options{}
 	s.previewStale = false

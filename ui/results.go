@@ -61,6 +61,7 @@ type previewDone struct {
 	analysis  importer.Analysis
 	opts      importer.Options // without OnEvent
 	entries   []importer.Entry
+	omitted   map[string]int // rows left out of entries, by review tab
 	providers []string
 	// classified is what the preview read (nil if it kept nothing): the
 	// entries are its rows.
@@ -72,7 +73,7 @@ func (r previewDone) apply(s *session) {
 	s.preview = &r.report
 	s.analysis = r.analysis
 	s.previewOpts = r.opts
-	s.entries, s.entriesFrom = r.entries, r.classified
+	s.entries, s.entriesFrom, s.entriesOmitted = r.entries, r.classified, r.omitted
 	s.providers = r.providers
 }
 

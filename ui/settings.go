@@ -36,6 +36,7 @@ type settingsScreen struct {
 	an      importer.Analysis
 	counts  importer.UserCounts
 	entries []importer.Entry
+	bound   rowBound // which rows entries keeps (see reviewRowsCap)
 	report  *importer.Report
 	err     string
 	wait    waitBanner // a pause of the Clerk client
@@ -111,6 +112,7 @@ func (s *settingsScreen) start() tea.Cmd {
 		Now:         s.pc.now,
 	}
 	s.fetched, s.an, s.counts, s.entries, s.report, s.err = 0, importer.Analysis{}, importer.UserCounts{}, nil, nil, ""
+	s.bound = rowBound{}
 	s.total = s.pc.sess.source.Total
 	s.wait.clear()
 	s.begun = s.pc.now()
@@ -306,7 +308,11 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 		s.an = msg.Page.Analysis
 		s.counts = msg.Page.Counts
 	}
-	s.entries = append(s.entries, msg.Entries...)
+	for _, e := range msg.Entries {
+		if s.bound.keep(e) {
+			s.entries = append(s.entries, e)
+		}
+	}
 	if msg.Finished != nil {
 		r := msg.Finished.Report
 		s.report = &r
@@ -328,7 +334,7 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 		opts := s.opts
 		opts.OnEvent = nil
 		s.from = msg.Classified
-		s.pc.post(previewDone{report: r, analysis: s.an, opts: opts, entries: s.entries, providers: s.runOverride(), classified: msg.Classified})
+		s.pc.post(previewDone{report: r, analysis: s.an, opts: opts, entries: s.entries, omitted: s.bound.omitted, providers: s.runOverride(), classified: msg.Classified})
 	}
 }
 
