@@ -59,7 +59,12 @@ func noPasswordReason(st ascendkit.PasswordState) string {
 	case st.ImportRun == "":
 		return "the user existed before the import and was merged into; their own password is unchanged"
 	}
-	return fmt.Sprintf("the import had no usable password digest for this user (no password in Clerk, or the source carried no digests). "+
-		"A digest is stored only when the user is created: undo run %s (ascendkit import undo %s), then import again with --passwords <Dashboard CSV or support export>",
-		st.ImportRun, st.ImportRun)
+	// A digest the import found malformed (password_digest_invalid) is not
+	// stored either, and a new import of the same source brings the same
+	// digest: the remedy below is only for a source without digests.
+	return fmt.Sprintf("the import had no usable password digest for this user (no password in Clerk, the source carried no digests, "+
+		"or its digest was malformed: %s in the run's entries). "+
+		"A digest is stored only when the user is created: for a source without digests, undo run %s (ascendkit import undo %s), "+
+		"then import again with --passwords <Dashboard CSV or support export>",
+		ReasonPasswordInvalid, st.ImportRun, st.ImportRun)
 }

@@ -35,7 +35,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for who, why := range map[string]string{
 		"md5@example.com": `hasher "md5" is not supported`,
-		"s@example.com":   "no usable password digest",
+		"s@example.com":   "or its digest was malformed: password_digest_invalid",
 	} {
 		_, err := KeptPassword(ctx, env, who)
 		var none *NoKeptPasswordError

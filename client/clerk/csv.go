@@ -140,6 +140,11 @@ func (s *csvFile) Notes() []string {
 	effects = append(effects, "no OAuth links")
 	notes := []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. Import the JSON export (or use the API) to keep them.",
 		joinOr(lacks), joinAnd(effects))}
+	if !s.has(colBanned) {
+		// The Dashboard's export lists banned users like the others.
+		notes = append(notes, "This CSV export does not say which users Clerk has banned: each is imported, and can sign in, like any other user. "+
+			"To leave banned users out, import from the API and pass this file as --passwords for its digests.")
+	}
 	if c := s.CommentedOut(); c != "" {
 		notes = append(notes, c)
 	}
@@ -829,6 +834,7 @@ func (s *csvFile) record(raw rawRow) Record {
 	// A CSV without the digest column (a trimmed or other tool's export)
 	// does not say who has a password (see User.PasswordUnknown).
 	u.PasswordUnknown = !s.has(colPasswordDigest)
+	u.banUnknown = !s.has(colBanned)
 	// The Dashboard CSV has no external accounts (see User.OAuthUnknown).
 	u.OAuthUnknown = true
 	// A TOTP secret exists only once the user enrolled an authenticator;

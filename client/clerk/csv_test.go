@@ -280,8 +280,9 @@ func TestCSVClerkSample(t *testing.T) {
 	}
 	defer src.Close()
 	notes := src.(clerk.Noter).Notes()
-	if len(notes) != 1 || strings.Contains(notes[0], "metadata") || !strings.Contains(notes[0], "no signup dates or OAuth accounts") {
-		t.Errorf("notes = %q: the file has metadata, not dates or OAuth", notes)
+	if len(notes) != 2 || strings.Contains(notes[0], "metadata") || !strings.Contains(notes[0], "no signup dates or OAuth accounts") ||
+		!strings.Contains(notes[1], "does not say which users Clerk has banned") {
+		t.Errorf("notes = %q: the file has metadata, not dates, OAuth or bans", notes)
 	}
 
 	// The whole sample previews: four users to import, none malformed.
@@ -832,7 +833,7 @@ func TestCSVCommentedOutRows(t *testing.T) {
 		t.Fatalf("ids = %s", got)
 	}
 	notes := src.(clerk.Noter).Notes()
-	if len(notes) != 2 || !strings.Contains(notes[1], "Skipped 3 lines after the header as commented out (starting with #: lines 4, 5 and 6)") {
+	if len(notes) != 3 || !strings.Contains(notes[2], "Skipped 3 lines after the header as commented out (starting with #: lines 4, 5 and 6)") {
 		t.Errorf("notes = %q", notes)
 	}
 	if n, err := csvCheck(t, path); n != 2 || err != nil {
@@ -856,7 +857,7 @@ func TestCSVCommentedOutRows(t *testing.T) {
 	if _, err := src2.Next(context.Background()); !errors.Is(err, io.EOF) {
 		t.Fatalf("Next: %v", err)
 	}
-	if notes := src2.(clerk.Noter).Notes(); len(notes) != 2 || !strings.Contains(notes[1], "Skipped 7 lines after the header as commented out (starting with #: lines 2, 3, 4, 5 and 6, …)") {
+	if notes := src2.(clerk.Noter).Notes(); len(notes) != 3 || !strings.Contains(notes[2], "Skipped 7 lines after the header as commented out (starting with #: lines 2, 3, 4, 5 and 6, …)") {
 		t.Errorf("notes = %q", notes)
 	}
 }

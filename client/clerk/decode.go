@@ -148,6 +148,9 @@ type wireUser struct {
 	// HasImage shadows User's: without it (exports that leave it out)
 	// an image_url is taken to be the user's own.
 	HasImage view `json:"has_image"`
+	// Banned shadows User's, so that its absence can be told from false
+	// (see User.banUnknown).
+	Banned view `json:"banned"`
 	// Only the presence of these secrets matters; their values are
 	// dropped with the raw record.
 	TOTPSecret         view `json:"totp_secret"`
@@ -174,6 +177,9 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	}
 	u.PasswordEnabled = truthy(w.PasswordEnabled) || u.PasswordDigest != ""
 	u.HasImage = truthy(w.HasImage) || (isNull(w.HasImage) && strings.TrimSpace(u.ImageURL) != "")
+	if u.Banned, err = boolField("banned", w.Banned); err != nil {
+		return nil, false, err
+	}
 	if present(w.TOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
@@ -240,9 +246,23 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	// An API user always says password_enabled; a flat record that says
 	// neither it nor password_digest does not know.
 	u.PasswordUnknown = (flat || u.shapeless) && w.PasswordEnabled == nil && w.PasswordDigest == nil
-	// Likewise OAuth: an API user always has external_accounts.
+	// Likewise OAuth: an API user always has external_accounts; and bans.
 	u.OAuthUnknown = (flat || u.shapeless) && u.ExternalAccounts == nil
+	u.banUnknown = (flat || u.shapeless) && isNull(w.Banned)
 	return &u, flat, nil
+}
+
+// boolField reads a JSON boolean as encoding/json reads one into a bool:
+// absent or null is false, anything but true or false an error.
+func boolField(name string, raw view) (bool, error) {
+	switch v := trimSpace(raw); string(v) {
+	case "", "null", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
+	}
 }
 
 // isNull reports a field that is absent or JSON null.

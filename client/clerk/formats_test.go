@@ -322,8 +322,12 @@ func TestSupportJSONNotes(t *testing.T) {
 		want    []string
 		not     []string
 	}{
-		{`[{"id":"user_1","email_addresses":"a@x.dev|b@x.dev","password_digest":null}]`, []string{"signup dates", "OAuth", "--passwords"}, nil},
+		{`[{"id":"user_1","email_addresses":"a@x.dev|b@x.dev","password_digest":null}]`, []string{"signup dates", "OAuth", "--passwords", "does not say which users Clerk has banned"}, nil},
 		{`[{"id":"user_1","email_addresses":"a@x.dev","created_at":1700000000000}]`, []string{"OAuth"}, []string{"signup dates"}},
+		// A flat file (another tool's) that says who is banned: no note
+		// about bans; null says nothing.
+		{`[{"id":"user_1","email_addresses":"a@x.dev","banned":null},{"id":"user_2","email_addresses":"b@x.dev","banned":false}]`, []string{"OAuth"}, []string{"banned"}},
+		{`[{"id":"user_1","email_addresses":"a@x.dev","banned":null}]`, []string{"OAuth", "does not say which users Clerk has banned"}, nil},
 		// A flat record a tool gave external accounts: they are linked,
 		// so the note does not say there are none.
 		{`[{"id":"user_1","primary_email_address":"a@x.dev","created_at":1700000000000,
@@ -578,4 +582,27 @@ func notesAtEnd(t *testing.T, path string) ([]string, string) {
 		}
 	}
 	return src.(Noter).Notes(), src.(Formatter).Format()
+}
+
+// "banned" reads as encoding/json reads a bool (the field shadows User's
+// to tell its absence from false): true and false, null as false, and a
+// record with anything else is malformed.
+func TestBannedField(t *testing.T) {
+	for content, want := range map[string]string{
+		`{"id":"u","email_addresses":"a@x.dev","banned":true}`:   "banned",
+		`{"id":"u","email_addresses":"a@x.dev","banned":false}`:  "active",
+		`{"id":"u","email_addresses":"a@x.dev","banned":null}`:   "active",
+		`{"id":"u","email_addresses":"a@x.dev"}`:                 "active",
+		`{"id":"u","email_addresses":"a@x.dev","banned":"true"}`: "malformed",
+		`{"id":"u","email_addresses":"a@x.dev","banned":1}`:      "malformed",
+	} {
+		rec, _ := decodeRecord([]byte(content), 1)
+		got := "malformed"
+		if rec.Err == nil && rec.User != nil {
+			got = map[bool]string{true: "banned", false: "active"}[rec.User.Banned]
+		}
+		if got != want {
+			t.Errorf("%s: %s (%v), want %s", content, got, rec.Err, want)
+		}
+	}
 }

@@ -34,8 +34,9 @@ type jsonFile struct {
 	// external account.
 	dated, oauth bool
 	// pwSaid is set once a record says whether its user has a password
-	// (clerk migrate and migration-script files never do).
-	pwSaid bool
+	// (clerk migrate and migration-script files never do); banSaid once
+	// one says whether its user is banned (Clerk support's never does).
+	pwSaid, banSaid bool
 	// source is the envelope's "source" member, once seen; totalCount the
 	// "total_count" beside an API answer's "data" (-1: not a count).
 	source     string
@@ -115,8 +116,13 @@ func (s *jsonFile) notes(joined bool) []string {
 		lacks, effects = append(lacks, "password digests"), append(effects, "a password reset")
 	}
 	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
+	var bans []string
+	if !s.banSaid {
+		bans = []string{"This " + name + " does not say which users Clerk has banned: each is imported, and can sign in, like any other user. " +
+			"To leave banned users out, import from the API, which says who is banned."}
+	}
 	if len(lacks) == 0 {
-		return []string{"In this " + name + ", an " + verified}
+		return append([]string{"In this " + name + ", an " + verified}, bans...)
 	}
 	hint := "To keep what it lacks, import from the API and pass this file as --passwords for its digests."
 	switch {
@@ -127,8 +133,8 @@ func (s *jsonFile) notes(joined bool) []string {
 	case joined:
 		hint = "To keep what it lacks, import from the API."
 	}
-	return []string{"This " + name + " has no " + joinOr(lacks) + ": imported users get " +
-		joinAnd(effects) + ". An " + verified + " " + hint}
+	return append([]string{"This " + name + " has no " + joinOr(lacks) + ": imported users get " +
+		joinAnd(effects) + ". An " + verified + " " + hint}, bans...)
 }
 
 // Next implements Source.
@@ -244,6 +250,9 @@ func (s *jsonFile) element() (Record, error) {
 	}
 	if rec.User != nil && !rec.User.PasswordUnknown {
 		s.pwSaid = true
+	}
+	if rec.User != nil && !rec.User.banUnknown {
+		s.banSaid = true
 	}
 	return rec, nil
 }

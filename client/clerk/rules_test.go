@@ -415,19 +415,26 @@ func TestManyAddressesDecode(t *testing.T) {
 	}
 }
 
-// The CSV's caveat depends on its header, and is asked for before the
-// first page.
+// The CSV's caveats depend on its header, and are asked for before the
+// first page. The Dashboard's export has no banned column: its banned
+// users are imported like the others, which a note says.
 func TestCSVNotes(t *testing.T) {
-	for content, want := range map[string]string{
-		"id,primary_email_address\nuser_1,a@x.io\n":                   "no signup dates",
-		"# c\nid,primary_email_address,created_at\nuser_1,a@x.io,1\n": "no metadata or OAuth",
+	const noBans = "does not say which users Clerk has banned"
+	for content, want := range map[string][]string{
+		"id,primary_email_address\nuser_1,a@x.io\n":                           {"no signup dates", noBans},
+		"# c\nid,primary_email_address,created_at\nuser_1,a@x.io,1\n":         {"no metadata or OAuth", noBans},
+		"id,primary_email_address,created_at,banned\nuser_1,a@x.io,1,false\n": {"no metadata or OAuth"},
 	} {
 		src, err := OpenFile(writeTemp(t, "n.csv", content))
 		if err != nil {
 			t.Fatal(err)
 		}
 		notes := src.(Noter).Notes()
-		if len(notes) != 1 || !strings.Contains(notes[0], want) {
+		ok := len(notes) == len(want)
+		for i := 0; ok && i < len(want); i++ {
+			ok = strings.Contains(notes[i], want[i])
+		}
+		if !ok {
 			t.Errorf("%q: notes %q, want %q", content, notes, want)
 		}
 		recs, err := src.Next(context.Background())

@@ -68,6 +68,10 @@ type User struct {
 	// does not name the file's format, and says nothing of a password
 	// or OAuth either.
 	shapeless bool
+	// banUnknown: a flat (or shapeless) JSON record without "banned":
+	// Clerk's support export leaves it out, so its banned users read as
+	// not banned.
+	banUnknown bool
 }
 
 // Millis is a Unix time in milliseconds, Clerk's API timestamp. Other
