@@ -294,7 +294,20 @@ func (r *runner) run() error {
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
 			Thousands(r.total), Thousands(r.fetched)))
 	}
+	if r.fetched == 0 {
+		// Said, not left to a count of 0: an export of another instance
+		// or a key of the development instance reads as a finished import.
+		r.report.Warnings = append(r.report.Warnings, emptySourceWarning(r.src.Kind()))
+	}
 	return r.settings()
+}
+
+// emptySourceWarning is the warning of a source without a single user.
+func emptySourceWarning(kind string) string {
+	if kind == "api" {
+		return "Clerk lists no users for this key: there is nothing to import. A development key (sk_test_…) reads the development instance, whose users are not the production instance's."
+	}
+	return "The file holds no users: there is nothing to import. Check that it is the export you meant."
 }
 
 // page classifies one page of records and queues the users to write.

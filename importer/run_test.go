@@ -511,3 +511,36 @@ func TestUsersPhaseWarnsAboutItsUsers(t *testing.T) {
 		t.Errorf("--users settings block %+v, want zeros", rep.Settings)
 	}
 }
+
+// apiKind is a source that reads as the API.
+type apiKind struct{ *sliceSource }
+
+func (apiKind) Kind() string { return "api" }
+
+// A source without a single user says so: an export of the wrong
+// instance, or a development key, would otherwise read as an import
+// that found nothing to do. One user is enough to say nothing.
+func TestEmptySourceWarns(t *testing.T) {
+	for _, tc := range []struct {
+		src  func() clerk.Source
+		want string
+	}{
+		{func() clerk.Source { return newSource(10) }, "The file holds no users"},
+		{func() clerk.Source { return apiKind{newSource(10)} }, "Clerk lists no users for this key"},
+		{func() clerk.Source { return newSource(10, mkUser("user_1", "a@example.com")) }, ""},
+	} {
+		for _, mode := range []Mode{ModePreview, ModeRun} {
+			src := tc.src()
+			rep := run(t, src, openEnv(t), Options{Mode: mode})
+			got := ""
+			for _, w := range rep.Warnings {
+				if strings.Contains(w, "no users") {
+					got = w
+				}
+			}
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("%s %s: warnings %q, want one saying %q", src.Kind(), mode, rep.Warnings, tc.want)
+			}
+		}
+	}
+}
