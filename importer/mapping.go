@@ -441,9 +441,12 @@ func otherIdentities(u *clerk.User, pp *clerk.PhoneNumber, phone string, notKept
 func e164(s string) (string, string, bool) {
 	s = strings.TrimSpace(s)
 	// 00 is the international prefix the ITU recommends and most of the
-	// world dials ("0044 20 …"): the country code follows it, as after +.
-	if len(s) > 2 && s[0] == '0' && s[1] == '0' && s[2] >= '1' && s[2] <= '9' {
-		s = "+" + s[2:]
+	// world dials ("0044 20 …", "00 44 20 …"): the country code follows
+	// it, as after +.
+	if rest, ok := strings.CutPrefix(s, "00"); ok {
+		if rest = strings.TrimLeft(rest, " -."); rest != "" && rest[0] >= '1' && rest[0] <= '9' {
+			s = "+" + rest
+		}
 	}
 	if !strings.HasPrefix(s, "+") || strings.IndexFunc(s, HiddenRune) >= 0 {
 		return "", "", false
