@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,12 +69,13 @@ func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
 
 // rerunReads reports whether the checks of a user an earlier run
 // imported (existing) read their state: a digest here (digestNotStored),
-// a ban (banUnapplied), a username or an address that no longer finds
-// them (changes). The page reads the states of all such users at once.
+// a ban (banUnapplied), a username, an address that no longer finds
+// them, or the OAuth accounts of a user an import created (changes). The
+// page reads the states of all such users at once.
 func rerunReads(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
 	em, ok := byEmail[m.email]
 	return (m.user.Password != nil && m.user.Password.Digest != "") || u.Banned ||
-		m.user.User.Username != "" || !ok || em.UserID != existing.UserID
+		m.user.User.Username != "" || !ok || em.UserID != existing.UserID || existing.RunID != ""
 }
 
 // mergeCheckReads reports whether mergedWithOther reads the state of the
@@ -123,22 +125,25 @@ func banNotAppliedEntry(e Entry, existingID string) Entry {
 
 // changes says what of a user an earlier run imported (existing) differs
 // between the environment and the source now: the sign-in email, the
-// username, OAuth accounts linked to nobody. byEmail and byLink are the
-// page's lookups. The state is read only when the address differs or
-// Clerk has a username (a username dropped in Clerk goes unseen). The
-// source and the environment differ: Clerk changed, or the user was
-// changed in AscendKit since; which, neither side says.
+// username, OAuth accounts linked to nobody, and, for a user an import
+// created, OAuth accounts linked in AscendKit that Clerk no longer lists
+// as verified (unlinked there: the one case where an account signs in
+// as someone who gave it up). byEmail and byLink are the page's lookups.
+// The state is read only when the address differs, Clerk has a username
+// or an import created the user (so a username dropped in Clerk goes
+// unseen only for a user merged into). The source and the environment differ: Clerk changed, or the
+// user was changed in AscendKit since; which, neither side says.
 //
 // What the import did not write is no difference: an OAuth account
 // linked to another user (the import left the link out as a conflict,
 // or it moved in AscendKit since), and, for a user merged into (one who
 // existed before the import: a merge fills only what they lack), a
-// username of their own, one no merge set.
+// username of their own, one no merge set, and accounts of their own.
 func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink map[string]ascendkit.Match) ([]string, error) {
 	var out []string
 	em, ok := byEmail[m.email]
 	emailDiffers := !ok || em.UserID != existing.UserID
-	if emailDiffers || m.user.User.Username != "" {
+	if emailDiffers || m.user.User.Username != "" || existing.RunID != "" {
 		st, found, err := r.state(existing.UserID)
 		if err != nil || !found {
 			return nil, err
@@ -150,6 +155,9 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if st.Username != m.user.User.Username && !ownName {
 			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
 		}
+		if st.ImportRun != "" {
+			out = append(out, goneLinks(st.OAuthLinks, m.user.User.OAuthLinks)...)
+		}
 	}
 	for _, l := range m.user.User.OAuthLinks {
 		if _, ok := byLink[ascendkit.LinkKey(l.Provider, l.ProviderUserID)]; !ok {
@@ -157,6 +165,30 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		}
 	}
 	return out, nil
+}
+
+// goneLinks describes the OAuth accounts of linked (the environment's)
+// that clerk (the source's, as the import links them) does not list, in
+// a stable order.
+func goneLinks(linked, clerk []ascendkit.OAuthLink) []string {
+	listed := make(map[string]bool, len(clerk))
+	for _, l := range clerk {
+		listed[ascendkit.LinkKey(l.Provider, l.ProviderUserID)] = true
+	}
+	var gone []ascendkit.OAuthLink
+	for _, l := range linked {
+		if !listed[ascendkit.LinkKey(l.Provider, l.ProviderUserID)] {
+			gone = append(gone, l)
+		}
+	}
+	slices.SortFunc(gone, func(a, b ascendkit.OAuthLink) int {
+		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.ProviderUserID, b.ProviderUserID))
+	})
+	out := make([]string, len(gone))
+	for i, l := range gone {
+		out[i] = fmt.Sprintf("%s account %s is linked in AscendKit but not a verified account of the user in Clerk (unlinked there?)", l.Provider, quoteCut(l.ProviderUserID))
+	}
+	return out
 }
 
 // changedEntry is the warning about a user an earlier run imported who

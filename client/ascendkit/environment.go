@@ -231,6 +231,9 @@ type UserState struct {
 	// had none ("" when no merge did): a merge fills only what a user
 	// lacks, so any other username of theirs is their own.
 	MergedUsername string
+	// OAuthLinks are the user's OAuth accounts (provider and provider
+	// user id, without the email), in no particular order.
+	OAuthLinks []OAuthLink
 }
 
 // SourceUserFilter narrows ListSourceUsers.

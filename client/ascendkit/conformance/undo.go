@@ -286,6 +286,7 @@ func testUserStates(t *testing.T, be Backend) {
 	kept.User.Username = "five"
 	kept.User.Metadata = map[string]any{"import": map[string]any{"source": "clerk", "sourceId": "user_5"}}
 	kept.Password = &ascendkit.Password{Hasher: "bcrypt", Digest: "SECRET-DIGEST"}
+	kept.User.OAuthLinks = []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g-5", Email: "user5@example.com"}}
 	unsupported := imported(6)
 	unsupported.User.Banned = true
 	unsupported.User.Metadata = map[string]any{"import": map[string]any{"source": 7, "sourceId": []any{"x"}}}
@@ -312,16 +313,18 @@ func testUserStates(t *testing.T, be Backend) {
 		t.Fatal(err)
 	}
 	want := []ascendkit.UserState{
-		{UserID: ids[0], Email: "user1@example.com", Username: "x", ImportSource: "clerk", ImportSourceID: "user_x", MergedUsername: "x"},
-		{UserID: ids[1], Email: "user5@example.com", Username: "five", ImportRun: "r", ImportSource: "clerk", ImportSourceID: "user_5", HasDigest: true},
-		{UserID: ids[2], Email: "user6@example.com", Banned: true, ImportRun: "r"},
-		{UserID: ids[3], Email: "user7@example.com", Username: "seven", ImportSourceID: "user_7"},
+		{UserID: ids[0], Email: "user1@example.com", Username: "x", ImportSource: "clerk", ImportSourceID: "user_x", MergedUsername: "x",
+			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}}},
+		{UserID: ids[1], Email: "user5@example.com", Username: "five", ImportRun: "r", ImportSource: "clerk", ImportSourceID: "user_5", HasDigest: true,
+			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g-5"}}},
+		{UserID: ids[2], Email: "user6@example.com", Banned: true, ImportRun: "r", OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g6"}}},
+		{UserID: ids[3], Email: "user7@example.com", Username: "seven", ImportSourceID: "user_7", OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g7"}}},
 	}
 	if len(got) != len(want) {
 		t.Errorf("states of %d users, want %d: %+v", len(got), len(want), got)
 	}
 	for _, w := range want {
-		if g := got[w.UserID]; g != w {
+		if g := got[w.UserID]; !reflect.DeepEqual(g, w) {
 			t.Errorf("state\n got %+v\nwant %+v", g, w)
 		}
 		// The same as the one-user reads say.

@@ -40,5 +40,21 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 	}); err != nil {
 		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
 	}
+	rows, err = e.pool.Query(ctx, `SELECT user_id, provider, provider_user_id FROM oauth_links WHERE user_id = ANY($1::text[])`,
+		rules.Uniq(ids))
+	if err != nil {
+		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
+	}
+	var id string
+	var l ascendkit.OAuthLink
+	if _, err := pgx.ForEachRow(rows, []any{&id, &l.Provider, &l.ProviderUserID}, func() error {
+		if s, ok := out[id]; ok {
+			s.OAuthLinks = append(s.OAuthLinks, l)
+			out[id] = s
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
+	}
 	return out, nil
 }

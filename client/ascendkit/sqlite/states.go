@@ -37,21 +37,54 @@ func (l *Local) UserStates(ctx context.Context, ids []string) (map[string]ascend
 	return out, nil
 }
 
+// statesLinksSQL reads the OAuth links of the ids given as one JSON
+// array, by the links' user_id index.
+const statesLinksSQL = `SELECT l.user_id, l.provider, l.provider_user_id FROM json_each(?1) k CROSS JOIN oauth_links l ON l.user_id = k.value`
+
 func userStates(ctx context.Context, q rowsQueryer, ids []string, out map[string]ascendkit.UserState) error {
 	if keys, ok := jsonKeys(ids); ok {
 		rows, err := q.QueryContext(ctx, statesSQL, keys)
 		if err != nil {
 			return err
 		}
-		return scanStates(rows, out)
+		if err := scanStates(rows, out); err != nil {
+			return err
+		}
+		if rows, err = q.QueryContext(ctx, statesLinksSQL, keys); err != nil {
+			return err
+		}
+		return scanStateLinks(rows, out)
 	}
 	return inChunks(nil, ids, func(marks string, args []any) error {
 		rows, err := q.QueryContext(ctx, `SELECT `+stateColumns+` FROM users u WHERE u.id IN (`+marks+`)`, args...)
 		if err != nil {
 			return err
 		}
-		return scanStates(rows, out)
+		if err := scanStates(rows, out); err != nil {
+			return err
+		}
+		if rows, err = q.QueryContext(ctx, `SELECT user_id, provider, provider_user_id FROM oauth_links WHERE user_id IN (`+marks+`)`, args...); err != nil {
+			return err
+		}
+		return scanStateLinks(rows, out)
 	})
+}
+
+// scanStateLinks adds the links read to the states of their users.
+func scanStateLinks(rows *sql.Rows, out map[string]ascendkit.UserState) error {
+	for rows.Next() {
+		var id string
+		var l ascendkit.OAuthLink
+		if err := rows.Scan(&id, &l.Provider, &l.ProviderUserID); err != nil {
+			rows.Close()
+			return err
+		}
+		if s, ok := out[id]; ok {
+			s.OAuthLinks = append(s.OAuthLinks, l)
+			out[id] = s
+		}
+	}
+	return closeRows(rows)
 }
 
 func scanStates(rows *sql.Rows, out map[string]ascendkit.UserState) error {
