@@ -39,7 +39,11 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, bool) {
 	trimmed := trimSpace(raw)
 	bad := func(format string, args ...any) (Record, bool) {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: rawID(trimmed)}, false
+		id := rawID(trimmed)
+		if looksLikeDigest(strings.TrimSpace(id)) {
+			id = "" // named nowhere: see userRecord
+		}
+		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: id}, false
 	}
 	if len(trimmed) > maxRecordBytes {
 		return tooLargeRecord(pos, trimmed, int64(len(trimmed))), false
@@ -96,7 +100,43 @@ func userRecord(w *wireUser, raw json.RawMessage, pos int, reference bool, bad f
 	if u.ID == "" {
 		return Record{Pos: pos, Err: fmt.Errorf("record %d: user has no \"id\"", pos), Raw: raw}, false
 	}
+	// A digest where a name or an id belongs (fields swapped by a
+	// hand-made mapping, as migration-script files are) would be printed
+	// in the entries, the terminal and sourceId; the CSV reader refuses
+	// such a row too (misplacedDigest).
+	if field := digestOutOfPlace(u); field != "" {
+		id, hint := "", ""
+		if safeID(u.ID) {
+			id, hint = u.ID, fmt.Sprintf(" (id %q)", u.ID)
+		}
+		return Record{Pos: pos, ID: id, Err: fmt.Errorf("record %d%s: %s holds what looks like a password digest (not shown): are the record's fields swapped?", pos, hint, field), Raw: raw}, false
+	}
 	return Record{Pos: pos, User: u}, flat
+}
+
+// digestOutOfPlace names the first field of u, other than the digest's
+// own and the metadata (free JSON), that holds what looks like a password
+// digest; "" when none does.
+func digestOutOfPlace(u *User) string {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"id", &u.ID}, {"external_id", u.ExternalID}, {"username", u.Username}, {"first_name", u.FirstName}, {"last_name", u.LastName}} {
+		if f.v != nil && looksLikeDigest(strings.TrimSpace(*f.v)) {
+			return quote(f.name)
+		}
+	}
+	for _, e := range u.EmailAddresses {
+		if looksLikeDigest(strings.TrimSpace(e.EmailAddress)) {
+			return "an email address"
+		}
+	}
+	for _, p := range u.PhoneNumbers {
+		if looksLikeDigest(strings.TrimSpace(p.PhoneNumber)) {
+			return "a phone number"
+		}
+	}
+	return ""
 }
 
 // slowWireUser decodes a record with go-json's Unmarshal, then
@@ -829,6 +869,9 @@ func formatIDHint(raw json.RawMessage) string {
 	var id string
 	if json.Unmarshal(raw, &id) != nil || id == "" || !utf8.ValidString(id) {
 		return ""
+	}
+	if looksLikeDigest(strings.TrimSpace(id)) {
+		return " (id not shown: it looks like a password digest)"
 	}
 	if len(id) > 64 {
 		id = id[:64] + "…"
