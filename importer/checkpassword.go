@@ -59,12 +59,13 @@ func noPasswordReason(st ascendkit.PasswordState) string {
 	case st.ImportRun == "":
 		return "the user existed before the import and was merged into; their own password is unchanged"
 	}
-	// A digest the import found malformed (password_digest_invalid) is not
-	// stored either, and a new import of the same source brings the same
-	// digest: the remedy below is only for a source without digests.
+	// A digest the import found malformed (password_digest_invalid), or a
+	// passwords-file record it could not read, is not stored either, and
+	// a new import of the same files brings the same: the remedy below is
+	// for a source without digests (or files mended first).
 	return fmt.Sprintf("the import had no usable password digest for this user (no password in Clerk, the source carried no digests, "+
-		"or its digest was malformed: %s in the run's entries). "+
-		"A digest is stored only when the user is created: for a source without digests, undo run %s (ascendkit import undo %s), "+
+		"its digest was malformed, or its record in the passwords file could not be read: %s or %s in the run's entries). "+
+		"A digest is stored only when the user is created: for a source without digests (or once the file is mended), undo run %s (ascendkit import undo %s), "+
 		"then import again with --passwords <Dashboard CSV or support export>",
-		ReasonPasswordInvalid, st.ImportRun, st.ImportRun)
+		ReasonPasswordInvalid, ReasonPasswordRecordMalformed, st.ImportRun, st.ImportRun)
 }

@@ -35,7 +35,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for who, why := range map[string]string{
 		"md5@example.com": `hasher "md5" is not supported`,
-		"s@example.com":   "or its digest was malformed: password_digest_invalid",
+		"s@example.com":   "its digest was malformed, or its record in the passwords file could not be read: password_digest_invalid or password_record_malformed",
 	} {
 		_, err := KeptPassword(ctx, env, who)
 		var none *NoKeptPasswordError
