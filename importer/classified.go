@@ -275,7 +275,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		users = append(users, len(out))
 		us = append(us, rec.User)
 		ms = append(ms, m)
-		out = append(out, classRec{Banned: rec.User.Banned, ID: rec.User.ID, Email: m.email,
+		out = append(out, classRec{Banned: restricted(rec.User), ID: rec.User.ID, Email: m.email,
 			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff,
 			Password: classWarns(warned)})
 		ids = append(ids, rec.User.ID)

@@ -458,6 +458,13 @@ func e164(s string) (string, string, bool) {
 	return phonenumbers.Format(n, phonenumbers.E164), n.GetExtension(), true
 }
 
+// restricted reports a user Clerk keeps from signing in: banned, or
+// deprovisioned by their identity provider (SCIM), which Clerk treats as
+// a ban. Both are skipped as banned, or imported banned with
+// --include-banned: an offboarded user must not be sent the emails that
+// let them set a password.
+func restricted(u *clerk.User) bool { return u.Banned || u.Deprovisioned }
+
 // noEmailReason says why a user without an email is skipped: the
 // identifier they would have signed in with, or no_email for none.
 func noEmailReason(u *clerk.User) string {
@@ -595,7 +602,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	if !ok {
 		return m, ReasonInvalidEmail, invalidEmailDetail(pe.EmailAddress)
 	}
-	if u.Banned && !includeBanned {
+	if restricted(u) && !includeBanned {
 		return m, ReasonBanned, ""
 	}
 	m.email = email
@@ -616,7 +623,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		Name:            noNUL(displayName(u)),
 		EmailVerified:   verified(pe.Verification),
 		CreatedAt:       now,
-		Banned:          u.Banned,
+		Banned:          restricted(u),
 		Locked:          u.Locked && !m.lockoutCleared,
 		Username:        noNUL(strings.TrimSpace(deref(u.Username))),
 		ExternalID:      noNUL(strings.TrimSpace(deref(u.ExternalID))),

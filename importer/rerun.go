@@ -74,7 +74,7 @@ func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
 // page reads the states of all such users at once.
 func rerunReads(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
 	em, ok := byEmail[m.email]
-	return (m.user.Password != nil && m.user.Password.Digest != "") || u.Banned ||
+	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) ||
 		m.user.User.Username != "" || !ok || em.UserID != existing.UserID || existing.RunID != ""
 }
 
@@ -107,7 +107,7 @@ func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Ma
 // banUnapplied reports a user Clerk bans whom an earlier run imported
 // (existing) unbanned.
 func (r *runner) banUnapplied(u *clerk.User, existing ascendkit.Match) (bool, error) {
-	if !u.Banned {
+	if !restricted(u) {
 		return false, nil
 	}
 	st, ok, err := r.state(existing.UserID)

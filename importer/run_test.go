@@ -544,3 +544,37 @@ func TestEmptySourceWarns(t *testing.T) {
 		}
 	}
 }
+
+// A user whose identity provider deprovisioned them (SCIM), whom Clerk
+// restricts from signing in, is handled as a banned one: skipped, or
+// imported banned with IncludeBanned (kept from the journeys that would
+// let them set a password), and a re-run says Clerk restricts a user it
+// imported unrestricted.
+func TestDeprovisionedIsBanned(t *testing.T) { eachBackend(t, testDeprovisionedIsBanned) }
+
+func testDeprovisionedIsBanned(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	gone := func(u *clerk.User) { u.Deprovisioned = true }
+	src := func() clerk.Source {
+		return newSource(5, mkUser("user_gone", "gone@example.com", withPassword, gone), mkUser("user_ok", "ok@example.com"))
+	}
+	env := openEnv(t)
+	rep := run(t, src(), env, Options{Mode: ModeRun})
+	if rep.Users.Imported != 1 || rep.Users.SkippedReasons[ReasonBanned] != 1 {
+		t.Fatalf("users %+v", rep.Users)
+	}
+	if _, err := env.GetUser(ctx, "gone@example.com"); err == nil {
+		t.Fatal("the deprovisioned user was created")
+	}
+	env = openEnv(t)
+	if rep := run(t, src(), env, Options{Mode: ModeRun, IncludeBanned: true}); rep.Users.Imported != 2 {
+		t.Fatalf("include banned: users %+v", rep.Users)
+	}
+	if u, err := env.GetUser(ctx, "gone@example.com"); err != nil || !u.Banned {
+		t.Fatalf("include banned: %+v, %v; want the user banned", u, err)
+	}
+	env = openEnv(t)
+	run(t, newSource(5, mkUser("user_gone", "gone@example.com", withPassword)), env, Options{Mode: ModeRun})
+	if rep := run(t, src(), env, Options{Mode: ModePreview}); rep.BansNotApplied != 1 {
+		t.Errorf("deprovisioned since the import: %d bans not applied, want 1", rep.BansNotApplied)
+	}
+}

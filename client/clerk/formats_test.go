@@ -589,17 +589,21 @@ func notesAtEnd(t *testing.T, path string) ([]string, string) {
 // record with anything else is malformed.
 func TestBannedField(t *testing.T) {
 	for content, want := range map[string]string{
-		`{"id":"u","email_addresses":"a@x.dev","banned":true}`:   "banned",
-		`{"id":"u","email_addresses":"a@x.dev","banned":false}`:  "active",
-		`{"id":"u","email_addresses":"a@x.dev","banned":null}`:   "active",
-		`{"id":"u","email_addresses":"a@x.dev"}`:                 "active",
-		`{"id":"u","email_addresses":"a@x.dev","banned":"true"}`: "malformed",
-		`{"id":"u","email_addresses":"a@x.dev","banned":1}`:      "malformed",
+		`{"id":"u","email_addresses":"a@x.dev","banned":true}`:                "banned",
+		`{"id":"u","email_addresses":"a@x.dev","banned":false}`:               "active",
+		`{"id":"u","email_addresses":"a@x.dev","banned":null}`:                "active",
+		`{"id":"u","email_addresses":"a@x.dev"}`:                              "active",
+		`{"id":"u","email_addresses":"a@x.dev","banned":"true"}`:              "malformed",
+		`{"id":"u","email_addresses":"a@x.dev","banned":1}`:                   "malformed",
+		`{"id":"u","email_addresses":[],"banned":false,"deprovisioned":true}`: "deprovisioned",
 	} {
 		rec, _ := decodeRecord([]byte(content), 1)
 		got := "malformed"
 		if rec.Err == nil && rec.User != nil {
 			got = map[bool]string{true: "banned", false: "active"}[rec.User.Banned]
+			if rec.User.Deprovisioned {
+				got = "deprovisioned"
+			}
 		}
 		if got != want {
 			t.Errorf("%s: %s (%v), want %s", content, got, rec.Err, want)

@@ -52,7 +52,10 @@ type User struct {
 	CreatedAt          Millis              `json:"created_at"`
 	UpdatedAt          Millis              `json:"updated_at"`
 	Banned             bool                `json:"banned"`
-	Locked             bool                `json:"locked"`
+	// Deprovisioned: the identity provider removed the user (SCIM), and
+	// Clerk restricts them from signing in, as a ban does.
+	Deprovisioned bool `json:"deprovisioned"`
+	Locked        bool `json:"locked"`
 	// LockoutExpiresInSeconds is what remains of a lockout after failed
 	// sign-in attempts; null on a locked user means it never expires.
 	LockoutExpiresInSeconds *int64 `json:"lockout_expires_in_seconds"`
