@@ -466,7 +466,8 @@ func (c *Classified) finish(r *runner, err error) bool {
 	c.base.Warnings = slices.Clone(r.report.Warnings)
 	// The warnings that depend on the choices are the hashers' (in the
 	// middle) and the settings' (last); the others are kept as they are:
-	// the source's notes first, then the passwords file's and the count's.
+	// the source's notes first, then the passwords file's, the count's
+	// and the empty source's.
 	w := len(c.base.Warnings)
 	set := r.settingsWarnings
 	// After the hashers' come the passwords-file warnings: the assumed
@@ -480,6 +481,9 @@ func (c *Classified) finish(r *runner, err error) bool {
 	}
 	if r.total >= 0 && r.fetched != r.total {
 		c.tail++
+	}
+	if r.fetched == 0 {
+		c.tail++ // emptySourceWarning
 	}
 	c.notes = w - set - c.tail - len(c.base.Passwords.UnsupportedHasher) - len(digestWarnings(c.base.Passwords))
 	if c.notes < 0 {

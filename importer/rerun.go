@@ -130,8 +130,8 @@ func banNotAppliedEntry(e Entry, existingID string) Entry {
 // as verified (unlinked there: the one case where an account signs in
 // as someone who gave it up). byEmail and byLink are the page's lookups.
 // The state is read only when the address differs, Clerk has a username
-// or an import created the user (so a username dropped in Clerk goes
-// unseen only for a user merged into). The source and the environment differ: Clerk changed, or the
+// or an import created the user (a username dropped in Clerk goes
+// unseen). The source and the environment differ: Clerk changed, or the
 // user was changed in AscendKit since; which, neither side says.
 //
 // What the import did not write is no difference: an OAuth account
@@ -151,11 +151,18 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if emailDiffers {
 			out = append(out, fmt.Sprintf("sign-in email: AscendKit has %s, Clerk has %s", st.Email, m.email))
 		}
+		// A username dropped in Clerk goes unseen: a source without
+		// usernames (a format that has none) would read as every user's
+		// dropped.
 		ownName := st.ImportRun == "" && st.Username != "" && st.MergedUsername == ""
-		if st.Username != m.user.User.Username && !ownName {
+		if st.Username != m.user.User.Username && !ownName && (m.user.User.Username != "" || emailDiffers) {
 			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
 		}
-		if st.ImportRun != "" {
+		// Only where the links can all be this Clerk user's: the source
+		// lists OAuth accounts (an export without them says nothing), an
+		// import created the user, and no other Clerk user was merged
+		// into them (their accounts are linked too).
+		if st.ImportRun != "" && !m.oauthUnknown && st.SourceUsers == 1 {
 			out = append(out, goneLinks(st.OAuthLinks, m.user.User.OAuthLinks)...)
 		}
 	}

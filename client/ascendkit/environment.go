@@ -234,6 +234,9 @@ type UserState struct {
 	// OAuthLinks are the user's OAuth accounts (provider and provider
 	// user id, without the email), in no particular order.
 	OAuthLinks []OAuthLink
+	// SourceUsers is how many source users imports tied to the user (one
+	// created them or merged into them, others merged into them since).
+	SourceUsers int
 }
 
 // SourceUserFilter narrows ListSourceUsers.

@@ -104,24 +104,25 @@ func userRecord(w *wireUser, raw json.RawMessage, pos int, reference bool, bad f
 	// hand-made mapping, as migration-script files are) would be printed
 	// in the entries, the terminal and sourceId; the CSV reader refuses
 	// such a row too (misplacedDigest).
-	if field := digestOutOfPlace(u); field != "" {
+	if field := digestOutOfPlace(u); field != "" && (flat || u.shapeless) {
 		id, hint := "", ""
-		if safeID(u.ID) {
-			id, hint = u.ID, fmt.Sprintf(" (id %q)", u.ID)
+		if !looksLikeDigest(strings.TrimSpace(u.ID)) {
+			id, hint = u.ID, formatIDHint(mustJSON(u.ID))
 		}
 		return Record{Pos: pos, ID: id, Err: fmt.Errorf("record %d%s: %s holds what looks like a password digest (not shown): are the record's fields swapped?", pos, hint, field), Raw: raw}, false
 	}
 	return Record{Pos: pos, User: u}, flat
 }
 
-// digestOutOfPlace names the first field of u, other than the digest's
-// own and the metadata (free JSON), that holds what looks like a password
-// digest; "" when none does.
+// digestOutOfPlace names the first field of u that a report prints (its
+// id, username, names, an email or a phone) holding what looks like a
+// password digest; "" when none does. Only flat records are asked: an API
+// user's fields are Clerk's, not a hand-made mapping's.
 func digestOutOfPlace(u *User) string {
 	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"id", &u.ID}, {"external_id", u.ExternalID}, {"username", u.Username}, {"first_name", u.FirstName}, {"last_name", u.LastName}} {
+	}{{"id", &u.ID}, {"username", u.Username}, {"first_name", u.FirstName}, {"last_name", u.LastName}} {
 		if f.v != nil && looksLikeDigest(strings.TrimSpace(*f.v)) {
 			return quote(f.name)
 		}
@@ -303,6 +304,12 @@ func boolField(name string, raw view) (bool, error) {
 	default:
 		return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
 	}
+}
+
+// mustJSON is s as a JSON string.
+func mustJSON(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
 }
 
 // isNull reports a field that is absent or JSON null.
@@ -832,7 +839,7 @@ func tooLargeRecord(pos int, prefix []byte, n int64) Record {
 	var id, hint string
 	if raw := prefixIDRaw(prefix); raw != nil {
 		hint = formatIDHint(raw)
-		if json.Unmarshal(raw, &id) != nil {
+		if json.Unmarshal(raw, &id) != nil || looksLikeDigest(strings.TrimSpace(id)) {
 			id = ""
 		}
 	}

@@ -340,7 +340,7 @@ func TestSupportJSONNotes(t *testing.T) {
 		// password, OAuth or SSO data at all.
 		{`{"clerkMigrate":1,"source":"clerk","exportedAt":"2026-11-02T09:30:00.000Z","users":[
 		   {"id":"user_m1","primary_email_address":"m1@example.com","created_at":"2024-05-01T04:37:53.939Z"}]}`,
-			[]string{"This clerk migrate export has no OAuth accounts or password digests", "no OAuth links and a password reset", "Dashboard CSV export as --passwords"}, []string{"signup dates", "support"}},
+			[]string{"This clerk migrate export has no OAuth accounts or password digests", "no OAuth links and a password reset", "Dashboard CSV export as --passwords"}, []string{"signup dates", "support", "banned"}},
 		// A support file whose first record has null addresses (a
 		// username-only user) is still the support export.
 		{`[{"id":"user_u","username":"u","email_addresses":null,"phone_numbers":null,"password_digest":null,"password_hasher":null},
@@ -608,5 +608,34 @@ func TestBannedField(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: %s (%v), want %s", content, got, rec.Err, want)
 		}
+	}
+}
+
+// Only a flat record's fields can be a hand-made mapping's: there a
+// digest where an id or a name belongs makes the record malformed, named
+// by its id unless the id is the digest; an API user's values with '$'
+// are Clerk's and stay. An oversized record is never named by a digest.
+func TestDigestOutOfPlace(t *testing.T) {
+	const digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+	for content, want := range map[string]string{
+		`{"id":"user_1","email_addresses":[],"external_id":"tenant$acme$user_0000001","first_name":"$$$$$$$$$$$$$$$$$$$$$"}`: "ok",
+		`{"id":"12345","email_addresses":"a@x.dev","first_name":"` + digest + `"}`:                                           "malformed 12345",
+		`{"id":"` + digest + `","email_addresses":"a@x.dev"}`:                                                                "malformed ",
+	} {
+		rec, _ := decodeRecord([]byte(content), 1)
+		got := "ok"
+		if rec.Err != nil {
+			got = "malformed " + rec.ID
+			if strings.Contains(rec.Err.Error(), digest) {
+				t.Errorf("%s: the error shows the digest: %v", content, rec.Err)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: %s (%v), want %s", content, got, rec.Err, want)
+		}
+	}
+	rec := tooLargeRecord(1, []byte(`{"id":"`+digest+`","first_name":"x`), 2<<20)
+	if rec.ID != "" || strings.Contains(rec.Err.Error(), digest) {
+		t.Errorf("oversized: id %q, %v", rec.ID, rec.Err)
 	}
 }

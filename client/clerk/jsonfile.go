@@ -117,7 +117,7 @@ func (s *jsonFile) notes(joined bool) []string {
 	}
 	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
 	var bans []string
-	if !s.banSaid {
+	if !s.banSaid && s.Format() == FormatSupportJSON { // clerk migrate writes "banned" on banned users only
 		bans = []string{"This " + name + " does not say which users Clerk has banned: each is imported, and can sign in, like any other user. " +
 			"To leave banned users out, import from the API, which says who is banned."}
 	}

@@ -314,11 +314,12 @@ func testUserStates(t *testing.T, be Backend) {
 	}
 	want := []ascendkit.UserState{
 		{UserID: ids[0], Email: "user1@example.com", Username: "x", ImportSource: "clerk", ImportSourceID: "user_x", MergedUsername: "x",
-			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}}},
+			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}}, SourceUsers: 2},
 		{UserID: ids[1], Email: "user5@example.com", Username: "five", ImportRun: "r", ImportSource: "clerk", ImportSourceID: "user_5", HasDigest: true,
-			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g-5"}}},
-		{UserID: ids[2], Email: "user6@example.com", Banned: true, ImportRun: "r", OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g6"}}},
-		{UserID: ids[3], Email: "user7@example.com", Username: "seven", ImportSourceID: "user_7", OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g7"}}},
+			OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g-5"}}, SourceUsers: 1},
+		{UserID: ids[2], Email: "user6@example.com", Banned: true, ImportRun: "r", OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g6"}}, SourceUsers: 1},
+		{UserID: ids[3], Email: "user7@example.com", Username: "seven", ImportSourceID: "user_7", OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g7"}},
+			SourceUsers: 2}, // its own sign-up and the Clerk user merged into it
 	}
 	if len(got) != len(want) {
 		t.Errorf("states of %d users, want %d: %+v", len(got), len(want), got)

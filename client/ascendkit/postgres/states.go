@@ -25,7 +25,8 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 		EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
 		COALESCE((SELECT c.after::json->>'username' FROM import_merge_changes c
 			WHERE c.user_id = u.id AND c.kind = 'fields' AND c.before::json->>'username' = ''
-				AND c.after::json->>'username' <> '' LIMIT 1), '')
+				AND c.after::json->>'username' <> '' LIMIT 1), ''),
+		(SELECT COUNT(*) FROM import_sources s WHERE s.user_id = u.id)
 		FROM unnest($1::text[]) AS k (id)
 		CROSS JOIN LATERAL (SELECT id, email, username, banned, import_run, metadata::json->'import' AS imp
 			FROM users WHERE id = k.id OFFSET 0) u`, freshPlan, rules.Uniq(ids))
@@ -34,14 +35,14 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 	}
 	var s ascendkit.UserState
 	if _, err := pgx.ForEachRow(rows, []any{&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
-		&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername}, func() error {
+		&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername, &s.SourceUsers}, func() error {
 		out[s.UserID] = s
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
 	}
 	rows, err = e.pool.Query(ctx, `SELECT user_id, provider, provider_user_id FROM oauth_links WHERE user_id = ANY($1::text[])`,
-		rules.Uniq(ids))
+		freshPlan, rules.Uniq(ids))
 	if err != nil {
 		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
 	}

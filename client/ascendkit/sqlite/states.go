@@ -19,7 +19,8 @@ const stateColumns = `u.id, u.email, u.username, u.banned, u.import_run,
 	EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
 	COALESCE((SELECT json_extract(c.after, '$.username') FROM import_merge_changes c
 		WHERE c.user_id = u.id AND c.kind = 'fields' AND json_extract(c.before, '$.username') = ''
-			AND json_extract(c.after, '$.username') <> '' LIMIT 1), '')`
+			AND json_extract(c.after, '$.username') <> '' LIMIT 1), ''),
+	(SELECT COUNT(*) FROM import_sources s WHERE s.user_id = u.id)`
 
 // statesSQL reads the states of the ids given as one JSON array, a key
 // probe each, as the lookups do (see sourceIDsSQL).
@@ -91,7 +92,7 @@ func scanStates(rows *sql.Rows, out map[string]ascendkit.UserState) error {
 	for rows.Next() {
 		var s ascendkit.UserState
 		if err := rows.Scan(&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
-			&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername); err != nil {
+			&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername, &s.SourceUsers); err != nil {
 			rows.Close()
 			return err
 		}
