@@ -533,7 +533,7 @@ func (s *canaryScreen) View() string {
 			// canary user too, and their emails start at once.
 			b.WriteString(noticeText(st.Warning, enrollLine(*f)+"; the canary user too, once imported.", s.width) + "\n")
 		}
-		b.WriteString(s.search.View() + "\n")
+		b.WriteString(markHidden(s.search.View()) + "\n")
 		switch {
 		case s.loading:
 			b.WriteString(s.spinner.View() + st.Dim.Render(" reading the first users of the source…") + "\n")

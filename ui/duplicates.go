@@ -1319,7 +1319,7 @@ func (s *duplicatesScreen) View() string {
 		b.WriteString(clampLines(st.Warning.Render(q), 1, s.width) + "\n")
 	case s.filter.Focused() || s.filter.Value() != "":
 		s.sizeFilter()
-		b.WriteString(s.filter.View() + st.Dim.Render(s.matchCount()) + "\n")
+		b.WriteString(markHidden(s.filter.View()) + st.Dim.Render(s.matchCount()) + "\n")
 	default:
 		line := fmt.Sprintf("showing %s of %s · default for duplicates: %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)), s.defaultPolicy())
 		if n := s.tabOmitted(); n > 0 {
@@ -1361,12 +1361,16 @@ const detailLines = 4
 func (s *duplicatesScreen) detailView(i int) string {
 	st := s.pc.styles
 	e, t := s.entries[i], s.texts[i]
-	head := "› " + t.source
+	// A name or an address of thousands of characters (a bot's sign-up)
+	// would fill the lines and push out the reason: each is cut to half a
+	// line here (the filter still finds it whole).
+	field := max(20, (s.width-4)/2)
+	head := "› " + cutMiddle(t.source, field)
 	if t.name != "" {
-		head += " · " + t.name
+		head += " · " + cutMiddle(t.name, field)
 	}
 	if t.email != "" {
-		head += " · " + t.email
+		head += " · " + cutMiddle(t.email, field)
 	}
 	if t.existing != "" {
 		head += " → " + t.existing

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/importer"
@@ -34,5 +35,40 @@ func TestMarkHiddenInFormViews(t *testing.T) {
 	}
 	if s := "plain"; markHidden(s) != s {
 		t.Fatal("plain text changed")
+	}
+}
+
+// What is typed into the review's filter, the canary's search and the
+// source's file fields never acts on the terminal either: a pasted
+// direction override (U+202E) shows as a marker, as in the forms.
+func TestHiddenInTextInputs(t *testing.T) {
+	pc := &programContext{width: 100, height: 30, styles: newStyles(true)}
+	pc.sess.entries = manyEntries(5)
+	typed := "ab\u202ecd"
+	review := newDuplicatesScreen(pc)
+	review.filter.Focus()
+	review.filter.SetValue(typed)
+	canary := newCanaryScreen(pc)
+	canary.search.SetValue(typed)
+	source := newSourceScreen(pc)
+	source.mode = modeFile
+	source.fileInput.SetValue(typed)
+	source.pwInput.SetValue(typed)
+	for name, view := range map[string]string{"review": review.View(), "canary": canary.View(), "source": source.View()} {
+		if strings.ContainsRune(view, '\u202e') || !strings.ContainsRune(view, hiddenMarker) {
+			t.Errorf("%s: the override reaches the terminal, or is not marked:\n%s", name, view)
+		}
+	}
+}
+
+// A name of thousands of characters (a bot's sign-up) does not push the
+// reason a user was skipped out of the review's detail lines.
+func TestReviewDetailKeepsTheReason(t *testing.T) {
+	pc := &programContext{width: 80, height: 24, styles: newStyles(true)}
+	pc.sess.entries = []importer.Entry{{Pos: 1, SourceID: "user_long", Name: strings.Repeat("L", 3000), Email: strings.Repeat("e", 300) + "@example.com",
+		Kind: kindSkipped, Reason: importer.ReasonInvalidEmail, Detail: "the address holds a control character"}}
+	s := newDuplicatesScreen(pc)
+	if view := s.View(); !strings.Contains(view, "the address holds a control character") {
+		t.Errorf("the reason is not shown:\n%s", view)
 	}
 }

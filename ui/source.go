@@ -718,7 +718,7 @@ func (s *sourceScreen) View() string {
 			b.WriteString(st.Warning.Render("A Clerk secret key starts with sk_live_ or sk_test_.") + "\n")
 		}
 	case modeFile:
-		b.WriteString(s.fileInput.View() + "\n")
+		b.WriteString(markHidden(s.fileInput.View()) + "\n")
 		if sugg := s.fileInput.MatchedSuggestions(); !s.pwFocus && len(sugg) > 1 {
 			b.WriteString(suggestionLine(st.Dim, sugg) + "\n")
 		} else {
@@ -726,7 +726,7 @@ func (s *sourceScreen) View() string {
 		}
 	}
 	if s.mode != modeChoose {
-		b.WriteString(s.pwInput.View() + "\n")
+		b.WriteString(markHidden(s.pwInput.View()) + "\n")
 		if sugg := s.pwInput.MatchedSuggestions(); s.pwFocus && len(sugg) > 1 {
 			b.WriteString(suggestionLine(st.Dim, sugg) + "\n")
 		} else if s.pwFocus {
