@@ -377,9 +377,17 @@ func (s *progressScreen) View() string {
 	b.WriteString(failed + "\n")
 	b.WriteString(s.failuresView())
 	if s.asking {
-		b.WriteString("\n" + st.Dialog.Render(st.Warning.Render("Stop the import?")+"\n"+
-			"What was written stays; running the import again continues.\n"+
-			st.Selected.Render("y")+" stop after this batch · "+st.Selected.Render("n/esc")+" keep going") + "\n")
+		keys := st.Selected.Render("y") + " stop after this batch · " + st.Selected.Render("n/esc") + " keep going"
+		box := "\n" + st.Dialog.Render(st.Warning.Render("Stop the import?")+"\n"+
+			"What was written stays; running the import again continues.\n"+keys) + "\n"
+		if s.height > 0 && strings.Count(b.String()+box, "\n") > s.height {
+			// Too short a terminal for the box under the counts, which
+			// would be cut off: the question takes the title's line.
+			view := b.String()
+			view = view[strings.IndexByte(view, '\n'):]
+			return clampLines(st.Warning.Render("Stop the import? ")+keys, 1, s.width) + view
+		}
+		b.WriteString(box)
 	}
 	return b.String()
 }

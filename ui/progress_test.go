@@ -696,3 +696,15 @@ func TestSummaryAfterPanicDuringImport(t *testing.T) {
 		})
 	}
 }
+
+// On a terminal too short for the stop dialog under the counts (60×15),
+// the question is still on screen: it takes the title's line.
+func TestProgressAskingStopFitsSmallTerminals(t *testing.T) {
+	d := runningProgress(t, 60, 15)
+	d.press("q")
+	v := d.view()
+	assertFits(t, v, 60, 15)
+	if !strings.Contains(v, "Stop the import?") || !strings.Contains(v, "stop after this batch") {
+		t.Fatalf("the question is not on screen:\n%s", v)
+	}
+}
