@@ -74,7 +74,7 @@ func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
 // page reads the states of all such users at once.
 func rerunReads(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
 	em, ok := byEmail[m.email]
-	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) ||
+	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) || m.user.User.Locked ||
 		m.user.User.Username != "" || !ok || em.UserID != existing.UserID || existing.RunID != ""
 }
 
@@ -128,10 +128,11 @@ func banNotAppliedEntry(e Entry, existingID string) Entry {
 // username, OAuth accounts linked to nobody, and, for a user an import
 // created, OAuth accounts linked in AscendKit that Clerk no longer lists
 // as verified (unlinked there: the one case where an account signs in
-// as someone who gave it up). byEmail and byLink are the page's lookups.
-// The state is read only when the address differs, Clerk has a username
-// or an import created the user (a username dropped in Clerk goes
-// unseen). The source and the environment differ: Clerk changed, or the
+// as someone who gave it up) and a lasting lock Clerk has put on them.
+// byEmail and byLink are the page's lookups. The state is read only
+// when the address differs, Clerk has a username or a lasting lock, or an
+// import created the user (a username dropped in Clerk goes unseen). The
+// source and the environment differ: Clerk changed, or the
 // user was changed in AscendKit since; which, neither side says.
 //
 // What the import did not write is no difference: an OAuth account
@@ -143,7 +144,7 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 	var out []string
 	em, ok := byEmail[m.email]
 	emailDiffers := !ok || em.UserID != existing.UserID
-	if emailDiffers || m.user.User.Username != "" || existing.RunID != "" {
+	if emailDiffers || m.user.User.Username != "" || existing.RunID != "" || m.user.User.Locked {
 		st, found, err := r.state(existing.UserID)
 		if err != nil || !found {
 			return nil, err
@@ -157,6 +158,12 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		ownName := st.ImportRun == "" && st.Username != "" && st.MergedUsername == ""
 		if st.Username != m.user.User.Username && !ownName && (m.user.User.Username != "" || emailDiffers) {
 			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
+		}
+		// A lock someone put on the user in Clerk (one without an expiry,
+		// which the import keeps) since an import created them; a merge
+		// never sets one.
+		if m.user.User.Locked && !st.Locked && st.ImportRun != "" {
+			out = append(out, "lock: Clerk locks the user (no expiry), AscendKit does not")
 		}
 		// Only where the links can all be this Clerk user's: the source
 		// lists OAuth accounts (an export without them says nothing), an

@@ -272,3 +272,49 @@ func testRerunUnlinkedAccountIsChange(t *testing.T, openEnv func(*testing.T) asc
 		}
 	}
 }
+
+// TestRerunLockIsChange: a lock put on a user in Clerk since an import
+// created them (one without an expiry, which an import keeps) is a
+// difference a re-run says, as a ban is; a lockout that expires (failed
+// sign-ins), which an import clears, is none; nor is a lock on a user
+// merged into, whom a merge never locks.
+func TestRerunLockIsChange(t *testing.T) { eachBackend(t, testRerunLockIsChange) }
+
+func testRerunLockIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	seedUser(t, env, "erin@example.com", true)
+	source := func(lock func(*clerk.User)) clerk.Source {
+		gil := mkUser("user_gil", "gil@example.com", withPassword)
+		erin := mkUser("user_erin", "erin@example.com", withPassword)
+		if lock != nil {
+			lock(gil)
+			lock(erin)
+		}
+		return newSource(5, gil, erin)
+	}
+	opts := Options{OnDuplicate: PolicyMerge}
+	if d1 := run(t, source(nil), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge}); d1.Users.Imported != 1 || d1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	expires := int64(600)
+	for name, tc := range map[string]struct {
+		lock func(*clerk.User)
+		want int
+	}{
+		"locked":     {func(u *clerk.User) { u.Locked = true }, 1},
+		"locked out": {func(u *clerk.User) { u.Locked, u.LockoutExpiresInSeconds = true, &expires }, 0},
+	} {
+		mk := func() clerk.Source { return source(tc.lock) }
+		rc := recounted(t, mk(), env, opts)
+		rep, entries := previewAndRun(t, mk, env, opts)
+		for _, r := range []Report{rep, rc} {
+			if r.ChangedSinceImport != tc.want {
+				t.Errorf("%s: changed %d, want %d (entries %+v)", name, r.ChangedSinceImport, tc.want, entries)
+			}
+		}
+		got := entriesOf(entries, "user_gil", ReasonChangedInSource)
+		if tc.want == 1 && (len(got) != 1 || !strings.Contains(got[0].Detail, "lock: Clerk locks the user (no expiry), AscendKit does not")) {
+			t.Errorf("%s: entries %+v", name, got)
+		}
+	}
+}

@@ -217,6 +217,7 @@ type UserState struct {
 	Email    string
 	Username string
 	Banned   bool
+	Locked   bool
 	// ImportRun is the import run that created the user ("" when the
 	// user existed before any import and was merged into).
 	ImportRun string

@@ -19,7 +19,7 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := e.pool.Query(ctx, `SELECT u.id, u.email, u.username, u.banned, u.import_run,
+	rows, err := e.pool.Query(ctx, `SELECT u.id, u.email, u.username, u.banned, u.locked, u.import_run,
 		CASE WHEN json_typeof(u.imp->'source') = 'string' THEN u.imp->>'source' ELSE '' END,
 		CASE WHEN json_typeof(u.imp->'sourceId') = 'string' THEN u.imp->>'sourceId' ELSE '' END,
 		EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
@@ -28,13 +28,13 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 				AND c.after::json->>'username' <> '' LIMIT 1), ''),
 		(SELECT COUNT(*) FROM import_sources s WHERE s.user_id = u.id)
 		FROM unnest($1::text[]) AS k (id)
-		CROSS JOIN LATERAL (SELECT id, email, username, banned, import_run, metadata::json->'import' AS imp
+		CROSS JOIN LATERAL (SELECT id, email, username, banned, locked, import_run, metadata::json->'import' AS imp
 			FROM users WHERE id = k.id OFFSET 0) u`, freshPlan, rules.Uniq(ids))
 	if err != nil {
 		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
 	}
 	var s ascendkit.UserState
-	if _, err := pgx.ForEachRow(rows, []any{&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
+	if _, err := pgx.ForEachRow(rows, []any{&s.UserID, &s.Email, &s.Username, &s.Banned, &s.Locked, &s.ImportRun,
 		&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername, &s.SourceUsers}, func() error {
 		out[s.UserID] = s
 		return nil

@@ -13,7 +13,7 @@ import (
 // metadata.import's fields are read only where they are strings, as the
 // importer reads them; the digest is only tested, never read; the
 // username a merge filled is in the identity fields it recorded for undo.
-const stateColumns = `u.id, u.email, u.username, u.banned, u.import_run,
+const stateColumns = `u.id, u.email, u.username, u.banned, u.locked, u.import_run,
 	CASE json_type(u.metadata, '$.import.source') WHEN 'text' THEN json_extract(u.metadata, '$.import.source') ELSE '' END,
 	CASE json_type(u.metadata, '$.import.sourceId') WHEN 'text' THEN json_extract(u.metadata, '$.import.sourceId') ELSE '' END,
 	EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
@@ -91,7 +91,7 @@ func scanStateLinks(rows *sql.Rows, out map[string]ascendkit.UserState) error {
 func scanStates(rows *sql.Rows, out map[string]ascendkit.UserState) error {
 	for rows.Next() {
 		var s ascendkit.UserState
-		if err := rows.Scan(&s.UserID, &s.Email, &s.Username, &s.Banned, &s.ImportRun,
+		if err := rows.Scan(&s.UserID, &s.Email, &s.Username, &s.Banned, &s.Locked, &s.ImportRun,
 			&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername, &s.SourceUsers); err != nil {
 			rows.Close()
 			return err
