@@ -70,9 +70,13 @@ func TestWalkKeepsWaitingPagesWithinTheReadGate(t *testing.T) {
 		}
 		return n
 	}
-	for deadline := time.Now().Add(5 * time.Second); arrived() < 2; {
+	// The page next to deliver always comes in; whether a second one does
+	// first depends on how the reads share the budget (several partly
+	// read pages may hold it between them, leaving only the next to
+	// finish), so only the first is waited for.
+	for deadline := time.Now().Add(5 * time.Second); arrived() < 1; {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d windows arrived, want 2", arrived())
+			t.Fatalf("%d windows arrived, want the one next to deliver", arrived())
 		}
 		time.Sleep(time.Millisecond)
 	}
