@@ -146,7 +146,14 @@ func (r *runner) stagePasswordsFile() error {
 			r.report.Warnings = append(r.report.Warnings, "The passwords file: "+note)
 		}
 	}
-	if s.digests == 0 {
+	switch {
+	case s.digests == 0 && s.broken > 0:
+		// Its records may well carry digests, in the wrong columns (the
+		// warning above names the lines): the file is not the wrong one.
+		r.report.Warnings = append(r.report.Warnings,
+			"No record of the passwords file that could be read holds a password digest: no password can be kept from it. "+
+				"Mend the records that could not be read (named above and in --entries), or pass the Dashboard CSV or Clerk support's export as --passwords.")
+	case s.digests == 0:
 		r.report.Warnings = append(r.report.Warnings,
 			"The passwords file holds no password digest (is it the API export?): no password can be kept from it. "+
 				"Pass the Dashboard CSV or Clerk support's export as --passwords.")

@@ -223,6 +223,13 @@ func TestPasswordsFileWithoutDigestsWarns(t *testing.T) {
 	}{
 		{newSource(10, mkUser("user_a", "a@example.com", withPassword)), true},
 		{newSource(10, digestOnly("user_a", "bcrypt", bcryptOf(t, "pw"))), false},
+		// Every record unreadable (cells swapped, say): not taken for the
+		// API export, which it is not.
+		{func() *sliceSource {
+			s := newSource(10)
+			s.add(clerk.Record{Pos: 1, Err: errors.New("record 1: column \"email\" holds what looks like a password digest (not shown)")})
+			return s
+		}(), false},
 	} {
 		rep, err := Run(ctx, main.clone(), env, Options{Mode: ModePreview, Passwords: c.pws})
 		if err != nil {
@@ -231,6 +238,10 @@ func TestPasswordsFileWithoutDigestsWarns(t *testing.T) {
 		got := slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "holds no password digest") })
 		if got != c.warn {
 			t.Errorf("warning given %t, want %t: %v", got, c.warn, rep.Warnings)
+		}
+		unread := slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "No record of the passwords file that could be read") })
+		if unread != (c.pws.recs[0].Err != nil) {
+			t.Errorf("unreadable-records warning %t: %v", unread, rep.Warnings)
 		}
 	}
 }
