@@ -943,7 +943,7 @@ func (h *heldBytes) release() {
 // its delivery (release), so the pages waiting in line are within the
 // budget too. Its turn is closed when the page is the next to deliver.
 type keptBody struct {
-	turn <-chan struct{}
+	turn chan struct{}
 	mu   sync.Mutex
 	held *heldBytes // the body read last
 	done bool       // released: nothing more is kept

@@ -181,9 +181,8 @@ type window struct {
 	// reader delivering the window or a decode-ahead goroutine.
 	decoding sync.Once
 	ahead    bool // a decode-ahead goroutine was started for it
-	// turn is closed once the window is next to deliver (markHead); kept
-	// holds its body's bytes in the read gate until then (keptBody).
-	turn chan struct{}
+	// kept holds its body's bytes in the read gate until it is delivered;
+	// its turn is closed once the window is next to deliver (markHead).
 	kept *keptBody
 }
 
@@ -193,8 +192,8 @@ func (w *walk) markHead() {
 	if len(w.queue) == 0 {
 		return
 	}
-	if win := w.queue[0]; win.turn != nil && !closed(win.turn) {
-		close(win.turn)
+	if turn := w.queue[0].kept.turn; !closed(turn) {
+		close(turn)
 	}
 }
 
@@ -565,8 +564,7 @@ func (a *APISource) fill() {
 	out := w.outstanding()
 	for !w.issuedEnd && out < n && len(w.queue) < held {
 		out++
-		win := &window{offset: w.next, done: make(chan struct{}), turn: make(chan struct{})}
-		win.kept = &keptBody{turn: win.turn}
+		win := &window{offset: w.next, done: make(chan struct{}), kept: &keptBody{turn: make(chan struct{})}}
 		w.queue = append(w.queue, win)
 		w.next += a.pageSize - 1
 		// A window reaching past the counted users is expected short: the

@@ -39,11 +39,7 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, bool) {
 	trimmed := trimSpace(raw)
 	bad := func(format string, args ...any) (Record, bool) {
-		id := rawID(trimmed)
-		if looksLikeDigest(strings.TrimSpace(id)) {
-			id = "" // named nowhere: see userRecord
-		}
-		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: id}, false
+		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: shownID(rawID(trimmed))}, false
 	}
 	if len(trimmed) > maxRecordBytes {
 		return tooLargeRecord(pos, trimmed, int64(len(trimmed))), false
@@ -104,14 +100,26 @@ func userRecord(w *wireUser, raw json.RawMessage, pos int, reference bool, bad f
 	// hand-made mapping, as migration-script files are) would be printed
 	// in the entries, the terminal and sourceId; the CSV reader refuses
 	// such a row too (misplacedDigest).
-	if field := digestOutOfPlace(u); field != "" && (flat || u.shapeless) {
-		id, hint := "", ""
-		if !looksLikeDigest(strings.TrimSpace(u.ID)) {
-			id, hint = u.ID, formatIDHint(mustJSON(u.ID))
+	if !flat && !u.shapeless {
+		return Record{Pos: pos, User: u}, flat
+	}
+	if field := digestOutOfPlace(u); field != "" {
+		id, hint := shownID(u.ID), ""
+		if id != "" {
+			hint = idHintOf(id)
 		}
 		return Record{Pos: pos, ID: id, Err: fmt.Errorf("record %d%s: %s holds what looks like a password digest (not shown): are the record's fields swapped?", pos, hint, field), Raw: raw}, false
 	}
 	return Record{Pos: pos, User: u}, flat
+}
+
+// shownID is id, or "" when it looks like a password digest (fields
+// swapped): such an id is named nowhere, not even as a record's.
+func shownID(id string) string {
+	if looksLikeDigest(strings.TrimSpace(id)) {
+		return ""
+	}
+	return id
 }
 
 // digestOutOfPlace names the first field of u that a report prints (its
@@ -304,12 +312,6 @@ func boolField(name string, raw view) (bool, error) {
 	default:
 		return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
 	}
-}
-
-// mustJSON is s as a JSON string.
-func mustJSON(s string) json.RawMessage {
-	b, _ := json.Marshal(s)
-	return b
 }
 
 // isNull reports a field that is absent or JSON null.
@@ -839,9 +841,10 @@ func tooLargeRecord(pos int, prefix []byte, n int64) Record {
 	var id, hint string
 	if raw := prefixIDRaw(prefix); raw != nil {
 		hint = formatIDHint(raw)
-		if json.Unmarshal(raw, &id) != nil || looksLikeDigest(strings.TrimSpace(id)) {
+		if json.Unmarshal(raw, &id) != nil {
 			id = ""
 		}
+		id = shownID(id)
 	}
 	return Record{Pos: pos, ID: id, Err: fmt.Errorf("record %d%s: %s", pos, hint, tooLarge(n))}
 }
@@ -874,7 +877,16 @@ func prefixIDRaw(prefix []byte) json.RawMessage {
 
 func formatIDHint(raw json.RawMessage) string {
 	var id string
-	if json.Unmarshal(raw, &id) != nil || id == "" || !utf8.ValidString(id) {
+	if json.Unmarshal(raw, &id) != nil {
+		return ""
+	}
+	return idHintOf(id)
+}
+
+// idHintOf is the " (id …)" an error names a record by: "" for an empty
+// or invalid id, and never a digest's text.
+func idHintOf(id string) string {
+	if id == "" || !utf8.ValidString(id) {
 		return ""
 	}
 	if looksLikeDigest(strings.TrimSpace(id)) {
