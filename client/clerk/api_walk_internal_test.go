@@ -507,13 +507,7 @@ func TestReadGateCountsOnlyBytesAllocated(t *testing.T) {
 	if err := b.grow(ctx, 60); err != nil || !b.large {
 		t.Fatalf("b: %v, large %t", err, b.large)
 	}
-	done := make(chan error, 1)
-	go func() { done <- c.grow(ctx, 30) }()
-	select {
-	case err := <-done:
-		t.Fatalf("c grew past the budget with the large place taken: %v", err)
-	case <-time.After(20 * time.Millisecond):
-	}
+	done := growWaits(t, c, 30, "c grew past the budget with the large place taken")
 	d := g.hold()
 	a.release()
 	// With a's bytes back, c's 30 fit beside b's 60 (and d's 10 too).
@@ -526,9 +520,30 @@ func TestReadGateCountsOnlyBytesAllocated(t *testing.T) {
 	if g.used != 100 {
 		t.Errorf("used %d, want 100 (b 60, c 30, d 10)", g.used)
 	}
-	b.release()
-	c.release()
-	d.release()
+	releaseAll(t, g, b, c, d)
+}
+
+// growWaits starts h growing by n and checks that it waits (20 ms): the
+// gate has no room for it yet. The growth's error comes on the channel.
+func growWaits(t *testing.T, h *heldBytes, n int, grew string) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- h.grow(context.Background(), n) }()
+	select {
+	case err := <-done:
+		t.Fatalf("%s: %v", grew, err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	return done
+}
+
+// releaseAll gives back the bytes of every hold and checks that the gate
+// then holds none.
+func releaseAll(t *testing.T, g *readGate, holds ...*heldBytes) {
+	t.Helper()
+	for _, h := range holds {
+		h.release()
+	}
 	if g.used != 0 {
 		t.Errorf("used %d after every release", g.used)
 	}

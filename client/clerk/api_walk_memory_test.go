@@ -122,13 +122,7 @@ func TestReadGateLetsTheNextPageThrough(t *testing.T) {
 	turn := make(chan struct{})
 	next := g.hold()
 	next.turn = turn
-	done := make(chan error, 1)
-	go func() { done <- next.grow(ctx, 50) }()
-	select {
-	case err := <-done:
-		t.Fatalf("a page not yet next grew past the budget: %v", err)
-	case <-time.After(20 * time.Millisecond):
-	}
+	done := growWaits(t, next, 50, "a page not yet next grew past the budget")
 	close(turn)
 	if err := <-done; err != nil || next.large {
 		t.Fatalf("next: %v, large %t", err, next.large)
@@ -139,12 +133,7 @@ func TestReadGateLetsTheNextPageThrough(t *testing.T) {
 	if err := other.grow(ctx, 50); err != nil || !other.large {
 		t.Fatalf("other: %v, large %t", err, other.large)
 	}
-	full.release()
-	next.release()
-	other.release()
-	if g.used != 0 {
-		t.Errorf("used %d after every release", g.used)
-	}
+	releaseAll(t, g, full, next, other)
 }
 
 // A page waiting in the read gate while the caller is slow is not
