@@ -43,31 +43,27 @@ func (l *Local) UserStates(ctx context.Context, ids []string) (map[string]ascend
 const statesLinksSQL = `SELECT l.user_id, l.provider, l.provider_user_id FROM json_each(?1) k CROSS JOIN oauth_links l ON l.user_id = k.value`
 
 func userStates(ctx context.Context, q rowsQueryer, ids []string, out map[string]ascendkit.UserState) error {
-	if keys, ok := jsonKeys(ids); ok {
-		rows, err := q.QueryContext(ctx, statesSQL, keys)
+	// read reads the states, then their users' links, of the ids args
+	// give to the two queries.
+	read := func(states, links string, args ...any) error {
+		rows, err := q.QueryContext(ctx, states, args...)
 		if err != nil {
 			return err
 		}
 		if err := scanStates(rows, out); err != nil {
 			return err
 		}
-		if rows, err = q.QueryContext(ctx, statesLinksSQL, keys); err != nil {
+		if rows, err = q.QueryContext(ctx, links, args...); err != nil {
 			return err
 		}
 		return scanStateLinks(rows, out)
 	}
+	if keys, ok := jsonKeys(ids); ok {
+		return read(statesSQL, statesLinksSQL, keys)
+	}
 	return inChunks(nil, ids, func(marks string, args []any) error {
-		rows, err := q.QueryContext(ctx, `SELECT `+stateColumns+` FROM users u WHERE u.id IN (`+marks+`)`, args...)
-		if err != nil {
-			return err
-		}
-		if err := scanStates(rows, out); err != nil {
-			return err
-		}
-		if rows, err = q.QueryContext(ctx, `SELECT user_id, provider, provider_user_id FROM oauth_links WHERE user_id IN (`+marks+`)`, args...); err != nil {
-			return err
-		}
-		return scanStateLinks(rows, out)
+		return read(`SELECT `+stateColumns+` FROM users u WHERE u.id IN (`+marks+`)`,
+			`SELECT user_id, provider, provider_user_id FROM oauth_links WHERE user_id IN (`+marks+`)`, args...)
 	})
 }
 
