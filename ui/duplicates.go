@@ -629,11 +629,7 @@ func (s *duplicatesScreen) applyReread(msg importUpdateMsg) {
 	if msg.Page != nil {
 		s.rereadRead = msg.Page.Fetched
 	}
-	for _, e := range msg.Entries {
-		if s.rereadBound.keep(e) {
-			s.rereadRows = append(s.rereadRows, e)
-		}
-	}
+	s.rereadRows = s.rereadBound.add(s.rereadRows, msg.Entries)
 	if !msg.Done {
 		return
 	}
@@ -1321,11 +1317,11 @@ func (s *duplicatesScreen) View() string {
 		s.sizeFilter()
 		b.WriteString(markHidden(s.filter.View()) + st.Dim.Render(s.matchCount()) + "\n")
 	default:
-		line := fmt.Sprintf("showing %s of %s · default for duplicates: %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)), s.defaultPolicy())
+		line := fmt.Sprintf("showing %s of %s", fmtInt(len(s.visible)), fmtInt(len(s.entries)))
 		if n := s.tabOmitted(); n > 0 {
-			line = fmt.Sprintf("showing %s of %s (%s more not listed: --entries lists every row) · default for duplicates: %s",
-				fmtInt(len(s.visible)), fmtInt(len(s.entries)), fmtInt(n), s.defaultPolicy())
+			line += fmt.Sprintf(" (%s more not listed: --entries lists every row)", fmtInt(n))
 		}
+		line += fmt.Sprintf(" · default for duplicates: %s", s.defaultPolicy())
 		b.WriteString(clampLines(st.Dim.Render(line), 1, s.width) + "\n")
 	}
 	if len(s.visible) == 0 {

@@ -5,8 +5,9 @@ import "github.com/ascendkit/ascendkit/importer"
 // reviewRowsCap is how many rows of each tab that lists without a choice
 // (the flagged users, each reason of the passwords file's records) the
 // wizard keeps. Those rows are there to be read, and a source whose every
-// user is flagged (a TOTP factor or a phone not carried over), or the
-// passwords file of another instance, would otherwise hold one for each,
+// user is flagged (a phone or another identity not carried over, an
+// unverified OAuth account), or the passwords file of another instance,
+// would otherwise hold one for each,
 // hundreds of thousands at about 1 KB each. A tab's count stays the
 // whole; `--entries` lists every row.
 const reviewRowsCap = 10_000
@@ -20,6 +21,16 @@ func listingOnly(e importer.Entry) bool { return passwordsRow(e) || e.Kind == ki
 type rowBound struct {
 	kept    map[string]int
 	omitted map[string]int
+}
+
+// add appends to rows the entries of es it keeps.
+func (b *rowBound) add(rows, es []importer.Entry) []importer.Entry {
+	for _, e := range es {
+		if b.keep(e) {
+			rows = append(rows, e)
+		}
+	}
+	return rows
 }
 
 // keep reports whether e is kept, counting it either way.

@@ -308,11 +308,7 @@ func (s *settingsScreen) apply(msg importUpdateMsg) {
 		s.an = msg.Page.Analysis
 		s.counts = msg.Page.Counts
 	}
-	for _, e := range msg.Entries {
-		if s.bound.keep(e) {
-			s.entries = append(s.entries, e)
-		}
-	}
+	s.entries = s.bound.add(s.entries, msg.Entries)
 	if msg.Finished != nil {
 		r := msg.Finished.Report
 		s.report = &r
