@@ -186,6 +186,10 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"cli-page-first", `{"hasMore":true,"data":[{"id":"user_1"}]}`, "user_1", []string{"says more follow"}},
 		{"has-more", `{"data":[{"id":"user_1"}],"has_more":true,"total_count":2}`, "user_1", []string{"one page of the list"}},
 		{"cli-later-page", `{"data":[{"id":"user_101"}],"hasMore":false,"nextCursor":null,"pagination":{"offset":100,"limit":100}}`, "user_101", []string{"starts after the list's first 100 users (pagination.offset)"}},
+		// The same count kept beside "users" (a saved answer re-wrapped).
+		{"users-page", `{"users":[{"id":"user_1"},{"id":"user_2"}],"total_count":1200}`, "user_1,user_2", []string{"this file holds 2 of the instance's 1200 users", "--api-key"}},
+		{"users-more", `{"users":[{"id":"user_1"}],"hasMore":true}`, "user_1", []string{"says more follow"}},
+		{"users-bad-count", `{"total_count":null,"users":[{"id":"user_1"}]}`, "user_1", []string{`"total_count" is not a count, so whether this file holds`}},
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
 		{"json-lines", "{\"id\":\"user_1\",\"email_addresses\":[]}\n{\"id\":\"user_2\"}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
@@ -448,6 +452,7 @@ func TestSavedAPIAnswer(t *testing.T) {
 		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":false,"nextCursor":null,"pagination":{"offset":0,"limit":100}}`,
 		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":true,"total_count":2}`,
 		`{"data":{"note":"not the users"},"users":[{"id":"user_1"},{"id":"user_2"}]}`,
+		`{"users":[{"id":"user_1"},{"id":"user_2"}],"total_count":2}`,
 	} {
 		recs, err := readAll(t, content)
 		if err != nil {

@@ -389,26 +389,31 @@ func (s *jsonFile) member(key string) error {
 	return s.checkSource()
 }
 
-// checkPage refuses a saved page of the API's list: {"data": […]} whose
-// total_count says the instance has users the file does not hold, or
-// whose hasMore says more pages follow, or that starts past the first
-// user (clerk/cli's `users list --json` writes {"data": […], "hasMore":
-// true, "pagination": {"offset": 0, "limit": 100}} for its first 100
-// users). A total_count the file holds in full is believed over hasMore.
+// checkPage refuses a saved page of the API's list: {"data": […]} (or a
+// {"users": […]} that keeps the answer's count) whose total_count says the
+// instance has users the file does not hold, or whose hasMore says more
+// pages follow, or that starts past the first user (clerk/cli's `users
+// list --json` writes {"data": […], "hasMore": true, "pagination":
+// {"offset": 0, "limit": 100}} for its first 100 users). A total_count the
+// file holds in full is believed over hasMore.
 func (s *jsonFile) checkPage() error {
-	if s.usersKey == "data" && s.startOffset > 0 {
+	what := "this file"
+	if s.usersKey == "data" {
+		what = "this saved API answer"
+	}
+	if s.startOffset > 0 {
 		return fmt.Errorf("clerk: %s: this saved list starts after the list's first %d users (pagination.offset): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.startOffset)
 	}
-	if s.usersKey == "data" && s.moreFollow && !(s.hasTotal && s.totalCount == s.pos) {
+	if s.moreFollow && !(s.hasTotal && s.totalCount == s.pos) {
 		return fmt.Errorf("clerk: %s: this saved list holds %d users and says more follow (hasMore): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.pos)
 	}
-	if s.usersKey != "data" || !s.hasTotal || s.totalCount == s.pos {
+	if !s.hasTotal || s.totalCount == s.pos {
 		return nil
 	}
 	if s.totalCount < 0 {
-		return fmt.Errorf("clerk: %s: \"total_count\" is not a count, so whether this saved API answer holds every user is unknown", s.name)
+		return fmt.Errorf("clerk: %s: \"total_count\" is not a count, so whether %s holds every user is unknown", s.name, what)
 	}
-	return fmt.Errorf("clerk: %s: this saved API answer holds %d of the instance's %d users (total_count): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, s.pos, s.totalCount)
+	return fmt.Errorf("clerk: %s: %s holds %d of the instance's %d users (total_count): it is one page of the list; import with --api-key, or save every page's users into one array", s.name, what, s.pos, s.totalCount)
 }
 
 // migrateSource reads the envelope's "source" (the platform the users came
