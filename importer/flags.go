@@ -210,7 +210,7 @@ func dataWarnings(rep *Report) []string {
 			countUsers(n, "", "has", "have"), ReasonEmailExists))
 	}
 	if n := rep.IdentitiesNotKept; n > 0 {
-		out = append(out, fmt.Sprintf("%s phone numbers besides their primary one, an extension to it, web3 wallets, or other email addresses that are not valid: an AscendKit user has one phone number (E.164, without an extension), no wallet and only valid addresses, so these are not kept (listed in --entries as %s).",
+		out = append(out, fmt.Sprintf("%s phone numbers besides their primary one, an extension to it, web3 wallets, other email addresses that are not valid, or an image_url that is not an http(s) address: an AscendKit user has one phone number (E.164, without an extension), no wallet, only valid addresses and a web address as image, so these are not kept (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonIdentityNotKept))
 	}
 	if n := rep.CreatedAtUnknown; n > 0 {

@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -564,6 +565,12 @@ func deref(s *string) string {
 	return *s
 }
 
+// webURL reports whether s is an absolute http or https URL with a host.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, "http")) && u.Host != ""
+}
+
 // displayName is first + last, else username, else empty.
 func displayName(u *clerk.User) string {
 	// Joined only when both are there: a name alone needs no copy.
@@ -630,8 +637,15 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 		PrivateMetadata: u.PrivateMetadata,
 		UnsafeMetadata:  u.UnsafeMetadata,
 	}
-	if u.HasImage {
-		au.Image = noNUL(u.ImageURL)
+	if img := noNUL(strings.TrimSpace(u.ImageURL)); u.HasImage && img != "" {
+		// The image is shown by whatever renders the user; anything but a
+		// web address (javascript:, data:, a file path) is no picture to
+		// fetch there, so it is left out, and said to be.
+		if webURL(img) {
+			au.Image = img
+		} else {
+			m.notKept = append(m.notKept, "an image_url that is not an http(s) address "+quoteCut(img))
+		}
 	}
 	if u.CreatedAt > 0 {
 		au.CreatedAt = time.UnixMilli(int64(u.CreatedAt)).UTC()

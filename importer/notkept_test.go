@@ -26,10 +26,13 @@ func TestIdentitiesNotKept(t *testing.T) {
 		// Another address that is not one (a list whose separator was not
 		// read) is left out, and said to be; a valid one is kept.
 		`{"id":"bad2nd","primary_email_address_id":"e","created_at":1700000000000,"email_addresses":[{"id":"e","email_address":"bad2nd@example.com","verification":{"status":"verified"}},`+
-			`{"id":"f","email_address":"semi@example.com other@example.com"},{"id":"g","email_address":"kept@example.com"}]}`)
+			`{"id":"f","email_address":"semi@example.com other@example.com"},{"id":"g","email_address":"kept@example.com"}]}`,
+		// An image that is no web address is not stored; a web one is.
+		fileUser("script", dated+`,"has_image":true,"image_url":"javascript:alert(1)"`),
+		fileUser("pic", dated+`,"has_image":true,"image_url":" https://img.clerk.com/eyJ "`))
 	env := openEnv(t)
 	eachMode(t, p, env, func(mode Mode, rep Report, entries []Entry) {
-		if rep.IdentitiesNotKept != 4 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "4 users have phone numbers besides their primary one") {
+		if rep.IdentitiesNotKept != 5 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "5 users have phone numbers besides their primary one") {
 			t.Errorf("%s: identitiesNotKept %d warnings %q", mode, rep.IdentitiesNotKept, rep.Warnings)
 		}
 		details := map[string]string{}
@@ -39,18 +42,25 @@ func TestIdentitiesNotKept(t *testing.T) {
 			}
 		}
 		for id, want := range map[string]string{"two": `1 other phone number(s) "+442071838750"`, "ext": `extension "99"`, "wallet": `1 web3 wallet(s) "0xabc"`,
-			"bad2nd": `1 other email address(es) that are not valid "semi@example.com other@example.com"`} {
+			"bad2nd": `1 other email address(es) that are not valid "semi@example.com other@example.com"`,
+			"script": `an image_url that is not an http(s) address "javascript:alert(1)"`} {
 			if !strings.Contains(details[id], want) {
 				t.Errorf("%s: %s's entry %q lacks %q", mode, id, details[id], want)
 			}
 		}
-		if len(details) != 4 {
-			t.Errorf("%s: entries for %v, want two, ext, wallet and bad2nd", mode, details)
+		if len(details) != 5 {
+			t.Errorf("%s: entries for %v, want two, ext, wallet, bad2nd and script", mode, details)
 		}
 	})
 	u, err := env.GetUser(ctx, "ext@example.com")
 	if err != nil || u.Phone != "+14155552672" {
 		t.Errorf("ext's phone %q (%v), want +14155552672", u.Phone, err)
+	}
+	if u, err = env.GetUser(ctx, "script@example.com"); err != nil || u.Image != "" {
+		t.Errorf("script's image %q (%v), want none", u.Image, err)
+	}
+	if u, err = env.GetUser(ctx, "pic@example.com"); err != nil || u.Image != "https://img.clerk.com/eyJ" {
+		t.Errorf("pic's image %q (%v)", u.Image, err)
 	}
 	if u, err = env.GetUser(ctx, "bad2nd@example.com"); err != nil || len(u.SecondaryEmails) != 1 || u.SecondaryEmails[0].Email != "kept@example.com" {
 		t.Errorf("bad2nd's other addresses %+v (%v), want kept@example.com alone", u.SecondaryEmails, err)

@@ -183,9 +183,10 @@ type Report struct {
 	// are imported unlocked (ReasonLockoutNotKept).
 	LockoutsCleared int `json:"lockoutsCleared"`
 	// IdentitiesNotKept counts users with phone numbers besides the
-	// primary one, an extension to it, web3 wallets, or other email
-	// addresses that are not valid, which an AscendKit user has no place
-	// for (ReasonIdentityNotKept).
+	// primary one, an extension to it, web3 wallets, other email
+	// addresses that are not valid, or an image_url that is not a web
+	// address, which an AscendKit user has no place for
+	// (ReasonIdentityNotKept).
 	IdentitiesNotKept int `json:"identitiesNotKept"`
 	// CreatedAtUnknown counts users the source gives no sign-up date
 	// (created_at missing, null or 0): their createdAt is the import's
