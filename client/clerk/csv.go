@@ -791,6 +791,18 @@ func (s *csvFile) record(raw rawRow) Record {
 		}
 		return Record{Pos: s.pos, ID: id, Err: fmt.Errorf("record %d (line %d)%s: has %d fields, the header has %d%s", s.pos, raw.line, hint, len(row), s.ncols, span)}
 	}
+	if len(row) == 1 && s.ncols > 2 && strings.Count(row[0], string(rune(s.sep))) >= 2 {
+		// A spreadsheet that splits lines on another separator (Excel
+		// in a locale whose list separator is ';') holds each line in
+		// one cell, and saving quotes the lines that have quotes: the
+		// cell is the whole row, digest and all.
+		if inner, err := parse(rawRow{data: []byte(row[0])}, s.sep); err == nil {
+			if i := s.cols[colID]; i < len(inner) && safeID(strings.TrimSpace(inner[i])) {
+				id = strings.TrimSpace(inner[i])
+			}
+		}
+		return bad("the whole row is one quoted cell (not shown): a spreadsheet that read the file with another separator saved each line in one column; export the users from Clerk again, or open the file with %s as the separator before saving it", sepName(s.sep))
+	}
 	// Exports in the wild drop trailing empty fields; a missing cell reads
 	// as empty (cell() handles indexes past the row's end). But a row
 	// short of a middle field has every later cell in the wrong column,
@@ -1018,6 +1030,17 @@ func looksLikeDigest(v string) bool {
 	return true
 }
 
+// holdsDigest reports a digest among the words of a cell that holds more
+// than one value: a row saved as one cell (see oneCellLine), a list.
+func holdsDigest(v string) bool {
+	for w := range strings.FieldsFuncSeq(v, func(r rune) bool { return strings.ContainsRune(",;|\t \"", r) }) {
+		if looksLikeDigest(w) {
+			return true
+		}
+	}
+	return false
+}
+
 // misplacedDigest names the first column other than password_digest and
 // the metadata (free JSON) whose cell looks like a password digest.
 func (s *csvFile) misplacedDigest(row []string) string {
@@ -1025,7 +1048,7 @@ func (s *csvFile) misplacedDigest(row []string) string {
 		if strings.IndexByte(v, '$') < 0 || i >= len(s.colNames) || s.colNames[i] == colPasswordDigest || s.jsonCols[i] {
 			continue
 		}
-		if looksLikeDigest(strings.TrimSpace(v)) {
+		if looksLikeDigest(strings.TrimSpace(v)) || holdsDigest(v) {
 			if s.colNames[i] == "" {
 				return fmt.Sprintf("number %d", i+1)
 			}

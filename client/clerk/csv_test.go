@@ -1080,3 +1080,32 @@ func TestCSVNullCells(t *testing.T) {
 		t.Errorf("user_2 created %d", u.CreatedAt)
 	}
 }
+
+// Excel in a locale whose list separator is ';' reads a comma-separated
+// export one line to a cell, and saving quotes the lines that hold a
+// quote: the row is then one cell, digest and all. It was read as a user
+// whose id was the whole line, printed and written to --entries. Such a
+// row, and a digest inside a cell holding several values, refuse the row
+// without showing the digest; the id is kept when it is one.
+func TestCSVRowInOneCell(t *testing.T) {
+	const digest = "$2a$10$QXwQGAWNqe/y55UrFHnwseH4.oTZEVEgEfH/Mbw0kHDcEehbXQzeu"
+	content := "id,first_name,primary_email_address,verified_email_addresses,password_digest,password_hasher\n" +
+		`"user_2aaaa1,Ann,ann@example.com,""ann@example.com,ann2@example.com"",` + digest + `,bcrypt"` + "\n" +
+		`"<b>,Eve,eve@example.com,,` + digest + `,bcrypt"` + "\n" +
+		`user_3,"Bo, ` + digest + `",bo@example.com,,,` + "\n" +
+		"user_4,Cy,cy@example.com,cy@example.com,,\n"
+	recs := csvUsers(t, "onecell.csv", content)
+	if got := csvIDs(recs); got != "ERR@1,ERR@2,ERR@3,user_4" {
+		t.Fatalf("ids = %s", got)
+	}
+	for i, want := range []string{"the whole row is one quoted cell (not shown)", "the whole row is one quoted cell (not shown)", `column "first_name" holds what looks like a password digest (not shown)`} {
+		if err := recs[i].Err; err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "QXwQ") {
+			t.Errorf("record %d err = %v, want %q and no digest", i+1, err, want)
+		}
+	}
+	for i, want := range []string{"user_2aaaa1", "", "user_3"} {
+		if recs[i].ID != want {
+			t.Errorf("record %d id = %q, want %q", i+1, recs[i].ID, want)
+		}
+	}
+}
