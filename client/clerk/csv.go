@@ -842,7 +842,10 @@ func (s *csvFile) record(raw rawRow) Record {
 		PasswordDigest: Secret(s.cell(row, colPasswordDigest)),
 		PasswordHasher: s.cell(row, colPasswordHasher),
 	}
-	u.PasswordEnabled = u.PasswordDigest != ""
+	// Clerk names a hasher only beside a digest: a hasher alone is a
+	// digest erased (a column emptied by hand), not a user without a
+	// password, who needs a reset rather than another way in.
+	u.PasswordEnabled = u.PasswordDigest != "" || strings.TrimSpace(u.PasswordHasher) != ""
 	// A CSV without the digest column (a trimmed or other tool's export)
 	// does not say who has a password (see User.PasswordUnknown).
 	u.PasswordUnknown = !s.has(colPasswordDigest)

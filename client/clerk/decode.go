@@ -224,7 +224,8 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if u.PasswordDigest, err = secretField("password_digest", w.PasswordDigest); err != nil {
 		return nil, false, err
 	}
-	u.PasswordEnabled = truthy(w.PasswordEnabled) || u.PasswordDigest != ""
+	// A hasher without a digest is a digest erased (see the CSV reader).
+	u.PasswordEnabled = truthy(w.PasswordEnabled) || u.PasswordDigest != "" || strings.TrimSpace(u.PasswordHasher) != ""
 	u.HasImage = truthy(w.HasImage) || (isNull(w.HasImage) && strings.TrimSpace(u.ImageURL) != "")
 	if u.Banned, err = boolField("banned", w.Banned); err != nil {
 		return nil, false, err
