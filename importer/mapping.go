@@ -616,8 +616,9 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	// An address the source marks unverified may lose to a later verified
 	// holder (see sawUser); one the source says nothing about (Clerk
 	// support's flat JSON) is no less proven than any other of that
-	// source, so its user is not held back for it.
-	m.markedUnverified = pe.Verification != nil && !verified(pe.Verification)
+	// source, so its user is not held back for it. An API object's null
+	// verification is no proof: that address was never verified.
+	m.markedUnverified = !verified(pe.Verification) && (pe.Verification != nil || !u.EmailStatusUnknown)
 	m.hadPassword = u.PasswordEnabled
 	m.primaryNotFound = primaryNotFound(u)
 	// A lockout that expires is Clerk's answer to failed attempts, over

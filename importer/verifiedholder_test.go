@@ -488,7 +488,7 @@ func pairAt[T any](l [2][]T, i int) [2]any {
 // so its users keep their place: the first keeps a shared address, and
 // entries come in source order, as a run writes them.
 func TestUnmarkedAddressesAreNotHeld(t *testing.T) {
-	unmarked := func(u *clerk.User) { u.EmailAddresses[0].Verification = nil }
+	unmarked := func(u *clerk.User) { u.EmailAddresses[0].Verification, u.EmailStatusUnknown = nil, true }
 	src := newSource(2, // user_u3 on the next page
 		mkUser("user_u1", "x@example.com", unmarked),
 		mkUser("user_u2", "X@example.com", unmarked),
@@ -504,5 +504,31 @@ func TestUnmarkedAddressesAreNotHeld(t *testing.T) {
 		if !slices.Equal(order, []string{"user_u2", "user_u3"}) {
 			t.Errorf("%s: entries in the order %v, want user_u2 (a duplicate at its place) then user_u3", mode, order)
 		}
+	}
+}
+
+// An API address object whose verification is null was never verified:
+// its holder gives the address up to a later user who verified it, as to
+// one marked unverified. It was taken as a flat export's unmarked
+// address: the first user kept it and the second, verified and linked to
+// Google, was dropped as a duplicate.
+func TestNullVerificationIsNotProof(t *testing.T) {
+	p := usersFile(t,
+		`{"id":"user_01","primary_email_address_id":"e1","password_enabled":true,"created_at":1700000000000,"external_accounts":[],`+
+			`"email_addresses":[{"id":"e1","email_address":"same@example.com","verification":null}]}`,
+		`{"id":"user_02","primary_email_address_id":"e2","password_enabled":false,"created_at":1700000000001,`+
+			`"email_addresses":[{"id":"e2","email_address":"same@example.com","verification":{"status":"verified"}}],`+
+			`"external_accounts":[{"id":"g","provider":"oauth_google","provider_user_id":"gZ","email_address":"same@example.com","verification":{"status":"verified"}}]}`)
+	env := openEnv(t)
+	eachMode(t, p, env, func(mode Mode, rep Report, entries []Entry) {
+		for _, e := range entries {
+			if e.SourceID == "user_02" {
+				t.Errorf("%s: the verified holder has an entry: %+v", mode, e)
+			}
+		}
+	})
+	u, err := env.GetUser(ctx, "same@example.com")
+	if err != nil || !u.EmailVerified || len(u.OAuthLinks) != 1 || u.Metadata["import"].(map[string]any)["sourceId"] != "user_02" {
+		t.Errorf("same@example.com: %+v (%v), want user_02's, verified, with its Google link", u, err)
 	}
 }

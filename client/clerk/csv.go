@@ -898,6 +898,7 @@ func (s *csvFile) record(raw rawRow) Record {
 		u.EmailAddresses = append(u.EmailAddresses, EmailAddress{ID: e.ID, EmailAddress: e.Value, Verification: e.Verification})
 	}
 	u.PrimaryEmailAddressID, primary = primary, nil
+	u.EmailStatusUnknown = emails.flat
 	phones := s.identLists(row, colPhones, colPrimaryPhone, colVerifiedPhones, colUnverifiedPhones, splitPhones)
 	for _, p := range phones.build("phone", &primary) {
 		u.PhoneNumbers = append(u.PhoneNumbers, PhoneNumber{ID: p.ID, PhoneNumber: p.Value, Verification: p.Verification})

@@ -274,6 +274,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if u.PrimaryEmailAddressID == nil {
 		u.PrimaryEmailAddressID = primary
 	}
+	u.EmailStatusUnknown = emailsFlat
 	u.PhoneNumbers, primary, phonesFlat, err = addressList("phone", reference, w.PhoneNumbers, w.PrimaryPhone, w.VerifiedPhones, w.UnverifiedPhones,
 		func(id ident) PhoneNumber {
 			return PhoneNumber{ID: id.ID, PhoneNumber: id.Value, Verification: id.Verification}

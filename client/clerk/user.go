@@ -65,6 +65,11 @@ type User struct {
 	// Dashboard CSV row (see PasswordUnknown). ExternalAccounts is empty
 	// then, which says nothing of how the user signed in.
 	OAuthUnknown bool `json:"-"`
+	// EmailStatusUnknown: the addresses came as bare strings (Clerk
+	// support's export, a CSV), so one without a verification status is
+	// not known to be unverified. An API address object whose
+	// verification is null has never been verified.
+	EmailStatusUnknown bool `json:"-"`
 	// shapeless: a JSON record with neither addresses nor phones (null or
 	// absent) nor anything else that tells an API user from a flat
 	// export's record, as a username-only user of `clerk migrate`. It
