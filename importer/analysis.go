@@ -45,6 +45,12 @@ func (z *analyzer) add(m *mapped) {
 		z.a.Both++
 	case m.hadPassword:
 		z.a.Password++
+	case len(m.sso) > 0:
+		// SSO users sign in through their connection, whatever OAuth
+		// accounts they have and whichever provider is enabled: they are
+		// not social-only (nor tagged so), never stranded, and not
+		// passwordless users who need magic-link.
+		z.a.SSOOnly++
 	case social:
 		z.a.SocialOnly++
 		if m.noUsableOAuth {
@@ -52,18 +58,9 @@ func (z *analyzer) add(m *mapped) {
 			z.a.NoUsableOAuth++
 			break
 		}
-		if len(m.sso) > 0 {
-			// Their SSO connection signs them in, whatever OAuth
-			// provider is enabled: never stranded.
-			break
-		}
 		// Remember which providers a social-only user can sign in with, so
 		// stranded users can be recounted for any provider set.
 		z.a.SocialOnlyByProviders[providerCombo(m.providers, m.unsupported)]++
-	case len(m.sso) > 0:
-		// SSO users sign in through their connection: they are not
-		// passwordless users who need magic-link.
-		z.a.SSOOnly++
 	case m.oauthUnknown:
 		// No password, and a source that cannot say whether they had
 		// OAuth (clerk migrate's, a CSV): their way in is not known, so

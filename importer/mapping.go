@@ -770,7 +770,8 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	au.Tags[0] = TagClerk
 	if u.PasswordEnabled || m.noUsableOAuth {
 		au.Tags = append(au.Tags, TagNeedsPasswordReset)
-	} else if hasOAuth {
+	} else if hasOAuth && len(m.sso) == 0 {
+		// With an SSO account they did not sign in with OAuth only.
 		au.Tags = append(au.Tags, TagSocialOnly)
 	}
 	if len(m.sso) > 0 {

@@ -50,6 +50,14 @@ func testNoUsableOAuthGetsResetPath(t *testing.T, openEnv func(*testing.T) ascen
 	for _, mode := range []Mode{ModePreview, ModeRun} {
 		opts := Options{Mode: mode}
 		entries := collect(&opts)
+		var a Analysis
+		collectEntries := opts.OnEvent
+		opts.OnEvent = func(ev Event) {
+			if p, ok := ev.(PageRead); ok {
+				a = p.Analysis
+			}
+			collectEntries(ev)
+		}
 		rep := run(t, strandSource(), env, opts)
 		reps = append(reps, rep)
 		var flagged []string
@@ -64,12 +72,17 @@ func testNoUsableOAuthGetsResetPath(t *testing.T, openEnv func(*testing.T) ascen
 		if !slices.Equal(flagged, strandedIDs) {
 			t.Errorf("%s: no_usable_oauth entries for %v, want %v", mode, flagged, strandedIDs)
 		}
-		if rep.Tags[TagNeedsPasswordReset] != 7 || rep.Tags[TagSocialOnly] != 3 || rep.Passwords.NeedsReset != 7 {
-			t.Errorf("%s: tags %v passwords %+v: want 6 stranded + 1 password user on the reset path, 3 social-only", mode, rep.Tags, rep.Passwords)
+		if rep.Tags[TagNeedsPasswordReset] != 7 || rep.Tags[TagSocialOnly] != 2 || rep.Passwords.NeedsReset != 7 {
+			t.Errorf("%s: tags %v passwords %+v: want 6 stranded + 1 password user on the reset path, 2 social-only", mode, rep.Tags, rep.Passwords)
 		}
 		s := rep.Settings
 		if s.StrandedUsers != 6 || s.NoUsableOAuthUsers != 6 || s.PasswordlessUsers != 1 {
 			t.Errorf("%s: stranded %d, no usable OAuth %d, passwordless %d; want 6, 6, 1", mode, s.StrandedUsers, s.NoUsableOAuthUsers, s.PasswordlessUsers)
+		}
+		// Social-only is no password, no SSO (README): the facebook + SSO
+		// user signs in with SSO and is counted there.
+		if a.SocialOnly != 8 || a.SSOOnly != 1 {
+			t.Errorf("%s: by sign-in method social-only %d, SSO only %d; want 8 and 1", mode, a.SocialOnly, a.SSOOnly)
 		}
 		// The reset sets a password: credentials must be on to use it.
 		if !slices.Contains(s.After, "credentials") {
@@ -93,7 +106,7 @@ func testNoUsableOAuthGetsResetPath(t *testing.T, openEnv func(*testing.T) ascen
 			t.Errorf("%s: tags %v (%v)", id, u.Tags, err)
 		}
 	}
-	if u, _ := env.GetUser(ctx, "fbsso@corp.example"); !slices.Equal(u.Tags, []string{TagClerk, TagSocialOnly, TagSSO}) {
+	if u, _ := env.GetUser(ctx, "fbsso@corp.example"); !slices.Equal(u.Tags, []string{TagClerk, TagSSO}) {
 		t.Errorf("facebook + SSO user tags %v", u.Tags)
 	}
 	// The password-reset journey reaches them.

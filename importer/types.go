@@ -321,8 +321,8 @@ func (s SettingsReport) SocialStranded() int { return s.StrandedUsers - s.NoUsab
 type Analysis struct {
 	Fetched int `json:"fetched"`
 	// Users by auth method (skipped users excluded); the six add up to
-	// the users not skipped. SSOOnly had neither a password nor OAuth but
-	// an SSO account: they are not Neither (passwordless). SignInUnknown
+	// the users not skipped. SSOOnly had no password but an SSO account
+	// (with OAuth accounts or without): they are not Neither (passwordless). SignInUnknown
 	// have no password, no SSO account, and a source that does not say
 	// whether they had OAuth (clerk migrate's, a Dashboard CSV): not
 	// Neither either, as they may have signed in with Google. SocialOnly
