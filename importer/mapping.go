@@ -518,7 +518,11 @@ func ssoConnections(u *clerk.User) (out, unusable []string) {
 	add := func(provider string, active bool, v *clerk.Verification, c *clerk.Connection, email string) {
 		name := connectionName(provider, c, email)
 		if why := ssoUnusable(active, v, c); why != "" {
-			unusable = append(unusable, name+": "+why)
+			// Clerk's API lists a SAML account in saml_accounts and
+			// again in enterprise_accounts: one account, said once.
+			if s := name + ": " + why; !slices.Contains(unusable, s) {
+				unusable = append(unusable, s)
+			}
 			return
 		}
 		out = append(out, name)

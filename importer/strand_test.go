@@ -254,6 +254,14 @@ func TestUnusableSSOAccounts(t *testing.T) {
 			t.Errorf("%s: analysis %+v: an unusable SSO account is no SSO sign-in", c.name, z.a)
 		}
 	}
+	// Clerk's API lists a SAML account in both saml_accounts and
+	// enterprise_accounts: one unusable account, said once.
+	both := mapOK(t, mkUser("u", "a@acme.example", cases[5].opt, func(u *clerk.User) {
+		u.EnterpriseAccounts = []clerk.EnterpriseAccount{{Provider: "saml_okta", Active: false, Verification: verifiedV(), EnterpriseConnection: conn(true)}}
+	}))
+	if len(both.ssoUnusable) != 1 {
+		t.Errorf("one account in both lists: unusable %v", both.ssoUnusable)
+	}
 	// One usable account beside unusable ones is an SSO user.
 	m := mapOK(t, mkUser("u", "a@acme.example", ent(false, verifiedV(), conn(true)), ent(true, verifiedV(), conn(true))))
 	if !slices.Equal(m.sso, []string{"saml_okta (acme.example)"}) || len(m.ssoUnusable) != 1 || !slices.Contains(m.user.User.Tags, TagSSO) {
