@@ -485,6 +485,9 @@ func (c *Classified) finish(r *runner, err error) bool {
 	if r.fetched == 0 {
 		c.tail++ // emptySourceWarning
 	}
+	if noEmailSource(r.fetched, c.base.Users.SkippedReasons) {
+		c.tail++ // noEmailWarning
+	}
 	c.notes = w - set - c.tail - len(c.base.Passwords.UnsupportedHasher) - len(digestWarnings(c.base.Passwords))
 	if c.notes < 0 {
 		c.closeLocked()

@@ -299,7 +299,26 @@ func (r *runner) run() error {
 		// or a key of the development instance reads as a finished import.
 		r.report.Warnings = append(r.report.Warnings, emptySourceWarning(r.src.Kind()))
 	}
+	if noEmailSource(r.fetched, r.report.Users.SkippedReasons) {
+		r.report.Warnings = append(r.report.Warnings, noEmailWarning(r.src.Kind(), r.fetched))
+	}
 	return r.settings()
+}
+
+// noEmailSource reports a source none of whose users has an address the
+// import reads: most likely another tool's shape, not users without one.
+func noEmailSource(fetched int, skipped map[string]int) bool {
+	return fetched > 0 && skipped[ReasonNoEmail] == fetched
+}
+
+// noEmailWarning is the warning of a source whose every user was skipped
+// as no_email, which would otherwise read as an import that had nothing
+// to do.
+func noEmailWarning(kind string, n int) string {
+	if kind == "api" {
+		return fmt.Sprintf("None of the %s users Clerk lists for this key has an email address, a phone number, a username or a wallet: nothing can be imported.", Thousands(n))
+	}
+	return fmt.Sprintf("None of the %s users of the file has an email address where Clerk's exports keep it (email_addresses, primary_email_address, or the CSV's email columns): nothing can be imported. Is the file another tool's format? Export the users from Clerk (Dashboard CSV, the API) instead.", Thousands(n))
 }
 
 // emptySourceWarning is the warning of a source without a single user.

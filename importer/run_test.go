@@ -578,3 +578,43 @@ func testDeprovisionedIsBanned(t *testing.T, openEnv func(*testing.T) ascendkit.
 		t.Errorf("deprovisioned since the import: %d bans not applied, want 1", rep.BansNotApplied)
 	}
 }
+
+// A source none of whose users has an address where Clerk's formats keep
+// one (another tool's export: LobeHub's writes primaryEmail) skipped
+// every user as no_email with no warning, and read as an import with
+// nothing to do. It now says so, in a preview, a run and the wizard's
+// recount alike; one user with an address is enough to say nothing.
+func TestNoEmailSourceWarns(t *testing.T) {
+	noEmail := func(id string) *clerk.User {
+		u := mkUser(id, "")
+		u.EmailAddresses, u.PrimaryEmailAddressID = nil, nil
+		return u
+	}
+	for _, tc := range []struct {
+		src  func() clerk.Source
+		want string
+	}{
+		{func() clerk.Source { return newSource(10, noEmail("user_1"), noEmail("user_2")) }, "None of the 2 users of the file has an email address"},
+		{func() clerk.Source { return apiKind{newSource(10, noEmail("user_1"))} }, "None of the 1 users Clerk lists"},
+		{func() clerk.Source { return newSource(10, noEmail("user_1"), mkUser("user_2", "a@example.com")) }, ""},
+	} {
+		for _, mode := range []Mode{ModePreview, ModeRun} {
+			src := tc.src()
+			rep := run(t, src, openEnv(t), Options{Mode: mode})
+			got := ""
+			for _, w := range rep.Warnings {
+				if strings.HasPrefix(w, "None of the") {
+					got = w
+				}
+			}
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("%s %s: warnings %q, want one saying %q", src.Kind(), mode, rep.Warnings, tc.want)
+			}
+		}
+		c, rep := classify(t, tc.src(), openEnv(t), Options{})
+		got, err := c.Recount(ctx, Options{})
+		if err != nil || !reflect.DeepEqual(got.Warnings, rep.Warnings) {
+			t.Errorf("recount warnings %q (%v), preview's %q", got.Warnings, err, rep.Warnings)
+		}
+	}
+}
