@@ -46,6 +46,15 @@ const (
 	colLastSignInAt = "last_sign_in_at"
 	colImageURL     = "image_url"
 	colHasImage     = "has_image"
+	// Second factors, as the JSON readers read them: the API's flags,
+	// and clerk/cli's and the migration tools' (backup_codes only for
+	// its presence: the codes are never copied).
+	colTwoFactorEnabled   = "two_factor_enabled"
+	colTOTPEnabled        = "totp_enabled"
+	colBackupCodeEnabled  = "backup_code_enabled"
+	colBackupCodesEnabled = "backup_codes_enabled"
+	colBackupCodes        = "backup_codes"
+	colMFAEnabled         = "mfa_enabled"
 
 	verificationVerified = "verified"
 	verificationPending  = "unverified"
@@ -557,7 +566,8 @@ var knownColumns = map[string]bool{
 	colUnverifiedPhones: true, colTOTPSecret: true, colPasswordDigest: true, colPasswordHasher: true,
 	colCreatedAt: true, colEmails: true, colPhones: true, colPublicMetadata: true, colPrivateMetadata: true,
 	colUnsafeMetadata: true, colBanned: true, colLocked: true, colExternalID: true, colLastSignInAt: true,
-	colImageURL: true, colHasImage: true,
+	colImageURL: true, colHasImage: true, colTwoFactorEnabled: true, colTOTPEnabled: true, colBackupCodeEnabled: true,
+	colBackupCodesEnabled: true, colBackupCodes: true, colMFAEnabled: true,
 }
 
 // headerSeps are the separators a header is tried with, comma first:
@@ -864,6 +874,27 @@ func (s *csvFile) record(raw rawRow) Record {
 		if *f.dst, err = s.flag(row, f.col, short); err != nil {
 			return bad("%v", err)
 		}
+	}
+	// The API's three flags are read as they are; the tools' words set
+	// two_factor_enabled beside, as the JSON readers do.
+	for _, f := range []struct {
+		col       string
+		dst, also *bool
+	}{{colTOTPEnabled, &u.TOTPEnabled, nil}, {colBackupCodeEnabled, &u.BackupCodeEnabled, nil}, {colTwoFactorEnabled, &u.TwoFactorEnabled, nil},
+		{colBackupCodesEnabled, &u.BackupCodeEnabled, &u.TwoFactorEnabled}, {colMFAEnabled, &u.TwoFactorEnabled, nil}} {
+		on, err := s.flag(row, f.col, short)
+		if err != nil {
+			return bad("%v", err)
+		}
+		if on {
+			*f.dst = true
+			if f.also != nil {
+				*f.also = true
+			}
+		}
+	}
+	if s.present(row, colBackupCodes) {
+		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
 	if !s.has(colHasImage) && strings.TrimSpace(u.ImageURL) != "" {
 		u.HasImage = true // no has_image column: the image is the user's own

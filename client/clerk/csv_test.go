@@ -1112,3 +1112,34 @@ func TestCSVRowInOneCell(t *testing.T) {
 		}
 	}
 }
+
+// Second-factor columns (clerk/cli and the migration tools carry
+// backup_codes_enabled, backup_codes and mfa_enabled; a dump of API users
+// the API's flags) were ignored in a CSV and read in JSON: the CSV's users
+// lost their import:mfa-reenroll tag. Each row now reads as its JSON twin.
+func TestCSVSecondFactorColumns(t *testing.T) {
+	rows := []struct{ cols, cells, json string }{
+		{"backup_codes_enabled", "true", `"backup_codes_enabled":true`},
+		{"backup_codes", "c0de1|c0de2", `"backup_codes":["c0de1","c0de2"]`},
+		{"mfa_enabled", "1", `"mfa_enabled":true`},
+		{"two_factor_enabled", "TRUE", `"two_factor_enabled":true`},
+		{"totp_enabled", "true", `"totp_enabled":true`},
+		{"backup_code_enabled", "true", `"backup_code_enabled":true`},
+		{"mfa_enabled", "false", `"mfa_enabled":false`},
+	}
+	for _, r := range rows {
+		got := csvUsers(t, "mfa.csv", "id,email_addresses,"+r.cols+"\nuser_1,a@x.io,"+r.cells+"\n")
+		want := csvUsers(t, "mfa.json", `[{"id":"user_1","email_addresses":"a@x.io",`+r.json+`}]`)
+		if len(got) != 1 || len(want) != 1 || got[0].User == nil || want[0].User == nil {
+			t.Fatalf("%s: %+v / %+v", r.cols, got, want)
+		}
+		g, w := got[0].User, want[0].User
+		if g.TwoFactorEnabled != w.TwoFactorEnabled || g.TOTPEnabled != w.TOTPEnabled || g.BackupCodeEnabled != w.BackupCodeEnabled {
+			t.Errorf("%s=%s: csv 2fa %v totp %v backup %v; json %v %v %v", r.cols, r.cells,
+				g.TwoFactorEnabled, g.TOTPEnabled, g.BackupCodeEnabled, w.TwoFactorEnabled, w.TOTPEnabled, w.BackupCodeEnabled)
+		}
+		if r.cells != "false" && !(g.TwoFactorEnabled || g.TOTPEnabled || g.BackupCodeEnabled) {
+			t.Errorf("%s=%s: no second factor read", r.cols, r.cells)
+		}
+	}
+}
