@@ -698,6 +698,9 @@ func (s *csvFile) readHeader() error {
 			continue
 		}
 		if _, dup := s.cols[h]; dup {
+			if err := s.headerLater(); err != nil {
+				return err
+			}
 			if !headerLike(h) {
 				return fmt.Errorf("clerk: %s: not a Clerk user export: the first line repeats a value and does not look like a CSV header (is the header row missing?)", s.name)
 			}
@@ -736,6 +739,9 @@ func (s *csvFile) readHeader() error {
 			if s.sep != ',' {
 				read = fmt.Sprintf(", read as %s-separated", sepName(s.sep))
 			}
+			if err := s.headerLater(); err != nil {
+				return err // the first line is a user's, not to be quoted
+			}
 			return fmt.Errorf("clerk: %s: not a Clerk user export: the CSV header has no %q column%s (found %s%s); expected a Clerk CSV export or a JSON array of users",
 				s.name, need, nor, clip(strings.Join(names, ", ")), read)
 		}
@@ -746,6 +752,45 @@ func (s *csvFile) readHeader() error {
 				s.jsonCols = make(map[int]bool, 3)
 			}
 			s.jsonCols[i] = true
+		}
+	}
+	return nil
+}
+
+// headerLookahead bounds the rows headerLater reads past the first line.
+const headerLookahead = 1000
+
+// headerLater is the error of a file whose header row is below the
+// first line, nil when none of the next headerLookahead rows is one: a
+// sort that took the header row along (Google Sheets sorts row 1 unless
+// it is frozen), or a title above it (Numbers' "Include table names").
+// The file is refused either way, so reading on costs nothing.
+func (s *csvFile) headerLater() error {
+	for range headerLookahead {
+		row, err := s.split()
+		if err != nil {
+			return nil
+		}
+		if row.blank || row.comment || row.size > int64(len(row.data)) {
+			continue
+		}
+		for _, sep := range headerSeps {
+			f, err := parse(row, sep)
+			if err != nil {
+				continue
+			}
+			var id, email bool
+			for _, h := range f {
+				switch columnName(h) {
+				case colID:
+					id = true
+				case colPrimaryEmail, colEmails:
+					email = true
+				}
+			}
+			if id && email {
+				return fmt.Errorf("clerk: %s: the CSV header row is line %d, not the first: move it back to the top (a sort that took the header row along, or a title line above it?)", s.name, row.line)
+			}
 		}
 	}
 	return nil

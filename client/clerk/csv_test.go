@@ -1143,3 +1143,31 @@ func TestCSVSecondFactorColumns(t *testing.T) {
 		}
 	}
 }
+
+// A sort that took the header row along (Google Sheets sorts row 1
+// unless it is frozen) or a title line above it (Numbers' "Include table
+// names") left the header below the first line: the error quoted a
+// user's first name as a column, or asked whether the header was
+// missing. It now says which line holds it, and quotes no cell.
+func TestCSVHeaderBelowFirstLine(t *testing.T) {
+	const header = "id,first_name,primary_email_address,password_digest,password_hasher\n"
+	for name, c := range map[string]struct {
+		content string
+		line    string
+	}{
+		"sorted":   {"user_1,Ann,ann@example.com,$2a$10$QXwQGAWNqe/y55UrFHnwseH4.oTZEVEgEfH/Mbw0kHDcEehbXQzeu,bcrypt\n" + header + "user_2,Bob,bob@example.com,,\n", "line 2"},
+		"repeated": {"user_1,ann,ann,,\nuser_2,Bob,bob@example.com,,\n\n" + header, "line 4"},
+		"title":    {"Table 1\n" + header + "user_2,Bob,bob@example.com,,\n", "line 2"},
+	} {
+		_, err := csvDrain(t, csvWrite(t, name+".csv", c.content))
+		if err == nil || !strings.Contains(err.Error(), "the CSV header row is "+c.line+", not the first: move it back to the top") ||
+			strings.Contains(err.Error(), "ann") || strings.Contains(err.Error(), "$2a$") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	// A file with no header anywhere is told as before.
+	_, err := csvDrain(t, csvWrite(t, "none.csv", "user_1,Ann,ann@example.com\n"))
+	if err == nil || strings.Contains(err.Error(), "move it back") {
+		t.Errorf("no header: err = %v", err)
+	}
+}
