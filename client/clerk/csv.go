@@ -88,6 +88,9 @@ type csvFile struct {
 	// afterCR: the last byte consumed was a CR, so a LF next is the second
 	// half of a CRLF (one line end, not two).
 	afterCR bool
+	// loneCR: a line ended at a CR alone, as Excel for Mac's "CSV
+	// (Macintosh)" save writes, in the Mac Roman encoding.
+	loneCR bool
 	// comments are the `#` lines after the header, skipped as
 	// commented-out rows.
 	comments skippedLines
@@ -392,6 +395,8 @@ func (s *csvFile) split() (rawRow, error) {
 		s.afterCR = false
 		if b, err := s.br.Peek(1); err == nil && b[0] == '\n' {
 			s.br.Discard(1) //nolint:errcheck // peeked
+		} else if err == nil {
+			s.loneCR = true
 		}
 	}
 	row := rawRow{data: s.buf[:0], line: s.line + 1, blank: true}
@@ -830,7 +835,11 @@ func (s *csvFile) record(raw rawRow) Record {
 				}
 			}
 		}
-		return bad("contains bytes that are not valid UTF-8%s%s", where, notUTF8Hint)
+		hint := notUTF8Hint
+		if s.loneCR {
+			hint = notUTF8MacHint
+		}
+		return bad("contains bytes that are not valid UTF-8%s%s", where, hint)
 	}
 	row, err := s.parseRow(raw)
 	if err != nil {

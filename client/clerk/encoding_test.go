@@ -62,6 +62,14 @@ func TestNotUTF8NamesWhereAndHow(t *testing.T) {
 	if strings.Contains(got.recs[0], "UTF-8") || strings.Contains(got.recs[2], "UTF-8") {
 		t.Errorf("good rows carry the error: %+v", got.recs)
 	}
+	// Excel for Mac's "CSV (Macintosh)": lines end in a CR alone, and the
+	// bytes are Mac Roman ("José" is "Jos\x8e"), which the Windows-1252
+	// conversion would turn into "JosŽ": the hint names Mac Roman.
+	mac := strings.ReplaceAll(strings.ReplaceAll(csv, "Ren\xe9", "Jos\x8e"), "\n", "\r")
+	got = readSource(t, writeBytes(t, "mac.csv", []byte(mac)))
+	if len(got.recs) != 3 || !strings.Contains(got.recs[1], "iconv -f MACINTOSH -t UTF-8") || strings.Contains(got.recs[1], "WINDOWS-1252") {
+		t.Errorf("lone-CR file: %+v", got)
+	}
 	js := `[{"id":"user_1","first_name":"Ren` + "\xe9" + `"}]`
 	got = readSource(t, writeBytes(t, "cp1252.json", []byte(js)))
 	if len(got.recs) != 1 || !strings.Contains(got.recs[0], "not valid UTF-8 (at byte 33 of the record)") || !strings.Contains(got.recs[0], "WINDOWS-1252") {
