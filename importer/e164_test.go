@@ -1,6 +1,9 @@
 package importer
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // International numbers with + or the 00 prefix are kept in E.164; a
 // national number (no country code) is refused, not guessed.
@@ -15,6 +18,8 @@ func TestE164(t *testing.T) {
 		"020 7946 0958":      "",
 		"000 123":            "",
 		"00":                 "",
+		"'+14155552671":      "+14155552671", // an exporter's formula escape
+		"''+14155552671":     "",
 	} {
 		got, ext, ok := e164(in)
 		if got != want || ok != (want != "") || ext != "" {
@@ -28,5 +33,24 @@ func TestE164Extension(t *testing.T) {
 	got, ext, ok := e164("+1 415-555-2671 ext. 99")
 	if got != "+14155552671" || ext != "99" || !ok {
 		t.Errorf("e164 = %q, %q, %v; want +14155552671, 99", got, ext, ok)
+	}
+}
+
+// A number a spreadsheet spoilt says how: the "+" dropped, or scientific
+// notation that lost the last digits. Others say nothing more.
+func TestPhoneDamage(t *testing.T) {
+	for in, want := range map[string]string{
+		"14155550100": `without the leading "+"`,
+		"1.41556E+10": "scientific notation",
+		"1.41556e10":  "scientific notation",
+		"020 7946":    "",
+		"1234":        "",
+		"+1 415":      "",
+		"E164":        "",
+	} {
+		got := phoneDamage(in)
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("phoneDamage(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

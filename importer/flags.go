@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -103,7 +104,7 @@ func flagEntries(e Entry, u *clerk.User, m *mapped) []Entry {
 			len(m.unverified), strings.Join(m.unverified, ", ")))
 	}
 	if m.badPhone != "" {
-		add(ReasonPhoneInvalid, fmt.Sprintf("primary phone number %s is not an international (E.164) number; not kept", quoteCut(m.badPhone)))
+		add(ReasonPhoneInvalid, fmt.Sprintf("primary phone number %s is not an international (E.164) number%s; not kept", quoteCut(m.badPhone), phoneDamage(m.badPhone)))
 	}
 	if m.noUsableOAuth {
 		add(ReasonNoUsableOAuth, m.noUsableWhy)
@@ -230,4 +231,22 @@ func countOf(n int, one, many string) string {
 		return "1 " + one
 	}
 	return Thousands(n) + " " + many
+}
+
+// phoneDamage says how a spreadsheet may have spoilt a phone number that
+// is not international, or "": Clerk writes every number in E.164
+// ("+14155550100"), which a spreadsheet reads as a number, dropping the
+// "+", and saves as 1.41556E+10 once the column is too narrow, losing
+// the last digits.
+func phoneDamage(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "eE") {
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return " (a spreadsheet wrote it in scientific notation, which loses its last digits: export the users from Clerk again)"
+		}
+	}
+	if len(s) >= 8 && len(s) <= 15 && strings.Trim(s, "0123456789") == "" {
+		return ` (digits without the leading "+": did a spreadsheet read it as a number? Export the users from Clerk again, or put the "+" back)`
+	}
+	return ""
 }

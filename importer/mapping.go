@@ -440,7 +440,9 @@ func otherIdentities(u *clerk.User, pp *clerk.PhoneNumber, phone string, notKept
 // leading + or 00) the number cannot be placed, so it is refused rather
 // than guessed.
 func e164(s string) (string, string, bool) {
-	s = strings.TrimSpace(s)
+	// A leading apostrophe is the formula escape some exporters (and
+	// OWASP's advice on CSV injection) put before "+": no number has one.
+	s = strings.TrimPrefix(strings.TrimSpace(s), "'")
 	// 00 is the international prefix the ITU recommends and most of the
 	// world dials ("0044 20 …", "00 44 20 …"): the country code follows
 	// it, as after +.

@@ -24,7 +24,7 @@ func firstInvalidUTF8(b []byte) int {
 // legacy code page (Windows-1252 in Western locales, where "é" is the
 // lone byte 0xE9). The bytes are not decoded by guess: the same byte is a
 // different letter in each code page.
-const notUTF8Hint = "; the file is probably in a legacy encoding such as Windows-1252 (a spreadsheet's plain CSV save): convert it to UTF-8 (iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8; CP850 instead of WINDOWS-1252 for Excel's \"CSV (MS-DOS)\") and import that"
+const notUTF8Hint = "; the file is probably in a legacy encoding such as Windows-1252 (a spreadsheet's plain CSV save): convert it to UTF-8 (iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8) and import that"
 
 // notUTF8MacHint is notUTF8Hint for a CSV whose lines end in a CR alone:
 // Excel for Mac's "CSV (Macintosh)" save, which writes Mac Roman, where
