@@ -2,6 +2,7 @@ package importer
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
@@ -172,6 +173,7 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if st.ImportRun != "" && !m.oauthUnknown && st.SourceUsers == 1 {
 			out = append(out, goneLinks(st.OAuthLinks, m.user.User.OAuthLinks)...)
 		}
+		out = append(out, passwordChange(m, st)...)
 	}
 	for _, l := range m.user.User.OAuthLinks {
 		if _, ok := byLink[ascendkit.LinkKey(l.Provider, l.ProviderUserID)]; !ok {
@@ -179,6 +181,28 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		}
 	}
 	return out, nil
+}
+
+// passwordChange describes a password changed or removed in Clerk since
+// an import created the user (st) with a digest, which still signs them
+// in here: a user who reset their password in Clerk before the cut-over
+// finds the new one refused. A source that does not carry digests (the
+// API without --passwords) says nothing of a change; one that does not
+// say who has a password was taken to (resolvePasswords), so says
+// nothing of a removal either.
+func passwordChange(m *mapped, st ascendkit.UserState) []string {
+	if st.ImportRun == "" || !st.HasDigest {
+		return nil // no digest, or the user's own (a merge sets none)
+	}
+	switch p := m.user.Password; {
+	case p != nil && p.Digest != "":
+		if sha256.Sum256([]byte(p.Digest)) != st.DigestSum {
+			return []string{"password: the digest in Clerk is not the one stored here (changed in Clerk since the import?), and the stored one still signs in"}
+		}
+	case !m.hadPassword:
+		return []string{"password: Clerk has none for the user now, and the digest stored here still signs in"}
+	}
+	return nil
 }
 
 // goneLinks describes the OAuth accounts of linked (the environment's)

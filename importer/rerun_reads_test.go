@@ -318,3 +318,56 @@ func testRerunLockIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Envi
 		}
 	}
 }
+
+// TestRerunPasswordChangeIsChange: a password changed in Clerk since an
+// import stored its digest (the user reset it before the cut-over), or
+// removed there, was not seen: the old password still signed in here,
+// the new one was refused, and the re-run said nothing. Each is now a
+// difference; the same digest, a source without digests (the API) and
+// a source that does not say who has a password are none.
+func TestRerunPasswordChangeIsChange(t *testing.T) { eachBackend(t, testRerunPasswordChangeIsChange) }
+
+func testRerunPasswordChangeIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	old, changed := bcryptOf(t, "old-pass"), bcryptOf(t, "new-pass")
+	digest := func(d string) userOpt {
+		return func(u *clerk.User) {
+			u.PasswordEnabled, u.PasswordHasher, u.PasswordDigest = d != "", "bcrypt", clerk.Secret(d)
+		}
+	}
+	source := func(ada, bo userOpt) clerk.Source {
+		return newSource(5, mkUser("user_ada", "ada@example.com", ada), mkUser("user_bo", "bo@example.com", bo))
+	}
+	if d1 := run(t, source(digest(old), digest(old)), env, Options{Mode: ModeRun}); d1.Users.Imported != 2 || d1.Passwords.Kept != 2 {
+		t.Fatalf("day 1 users %+v passwords %+v", d1.Users, d1.Passwords)
+	}
+	for name, c := range map[string]struct {
+		ada, bo userOpt
+		want    map[string]string
+	}{
+		"the same":         {digest(old), digest(old), nil},
+		"no digests (API)": {withPassword, withPassword, nil},
+		"password unknown": {withPasswordUnknown, withPasswordUnknown, nil},
+		"changed, removed": {digest(changed), digest(""), map[string]string{"user_ada": "the digest in Clerk is not the one stored here", "user_bo": "Clerk has none for the user now"}},
+	} {
+		mk := func() clerk.Source { return source(c.ada, c.bo) }
+		rc := recounted(t, mk(), env, Options{})
+		rep, entries := previewAndRun(t, mk, env, Options{})
+		for _, id := range []string{"user_ada", "user_bo"} {
+			got := entriesOf(entries, id, ReasonChangedInSource)
+			if want := c.want[id]; (want == "") != (len(got) == 0) || (want != "" && !strings.Contains(got[0].Detail, want)) {
+				t.Errorf("%s: %s's entries %+v, want %q", name, id, got, want)
+			}
+			for _, e := range got {
+				if strings.Contains(e.Detail, "$2a$") {
+					t.Errorf("%s: a digest in the entry %q", name, e.Detail)
+				}
+			}
+		}
+		for _, r := range []Report{rep, rc} {
+			if r.ChangedSinceImport != len(c.want) {
+				t.Errorf("%s: changed %d, want %d", name, r.ChangedSinceImport, len(c.want))
+			}
+		}
+	}
+}

@@ -8,6 +8,7 @@ package ascendkit
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"time"
 )
@@ -225,9 +226,12 @@ type UserState struct {
 	// source and sourceId, where they are strings ("" otherwise): the
 	// import that created the user or first merged into them.
 	ImportSource, ImportSourceID string
-	// HasDigest is whether a password digest is stored for the user (the
-	// digest itself is not read).
+	// HasDigest is whether a password digest is stored for the user, and
+	// DigestSum its SHA-256 (zero when none): a re-run tells a password
+	// changed in Clerk since the import by it, and the digest itself is
+	// not kept.
 	HasDigest bool
+	DigestSum [sha256.Size]byte
 	// MergedUsername is the username a merge into the user set, as they
 	// had none ("" when no merge did): a merge fills only what a user
 	// lacks, so any other username of theirs is their own.

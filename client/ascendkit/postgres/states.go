@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -11,9 +12,9 @@ import (
 
 // UserStates implements ascendkit.Environment: one query for all ids, a
 // key probe each (see lookupSourceIDs). metadata.import's fields are read
-// only where they are strings, as the importer reads them; the digest is
-// only tested, never read; the username a merge filled is in the identity
-// fields it recorded for undo.
+// only where they are strings, as the importer reads them; of the digest
+// only its SHA-256 leaves the server; the username a merge filled is in
+// the identity fields it recorded for undo.
 func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendkit.UserState, error) {
 	out := make(map[string]ascendkit.UserState)
 	if len(ids) == 0 {
@@ -22,7 +23,7 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 	rows, err := e.pool.Query(ctx, `SELECT u.id, u.email, u.username, u.banned, u.locked, u.import_run,
 		CASE WHEN json_typeof(u.imp->'source') = 'string' THEN u.imp->>'source' ELSE '' END,
 		CASE WHEN json_typeof(u.imp->'sourceId') = 'string' THEN u.imp->>'sourceId' ELSE '' END,
-		EXISTS (SELECT 1 FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
+		(SELECT sha256(convert_to(p.digest, 'UTF8')) FROM user_passwords p WHERE p.user_id = u.id AND p.digest <> ''),
 		COALESCE((SELECT c.after::json->>'username' FROM import_merge_changes c
 			WHERE c.user_id = u.id AND c.kind = 'fields' AND c.before::json->>'username' = ''
 				AND c.after::json->>'username' <> '' LIMIT 1), ''),
@@ -34,8 +35,13 @@ func (e *Env) UserStates(ctx context.Context, ids []string) (map[string]ascendki
 		return nil, fmt.Errorf("user states: %w", lockTimedOut(err))
 	}
 	var s ascendkit.UserState
+	var sum []byte // NULL when no digest is stored
 	if _, err := pgx.ForEachRow(rows, []any{&s.UserID, &s.Email, &s.Username, &s.Banned, &s.Locked, &s.ImportRun,
-		&s.ImportSource, &s.ImportSourceID, &s.HasDigest, &s.MergedUsername, &s.SourceUsers}, func() error {
+		&s.ImportSource, &s.ImportSourceID, &sum, &s.MergedUsername, &s.SourceUsers}, func() error {
+		s.HasDigest, s.DigestSum = len(sum) == sha256.Size, [sha256.Size]byte{}
+		if s.HasDigest {
+			s.DigestSum = [sha256.Size]byte(sum)
+		}
 		out[s.UserID] = s
 		return nil
 	}); err != nil {
