@@ -410,6 +410,16 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 	if t.HasPassword() {
 		fmt.Fprintf(o.g.io.ErrOut, "Note: the URL's password is stored in %s with mode 0600 (readable only by you); PGPASSWORD or ~/.pgpass keep it out of the file.\n", termtext.Clean(p))
 	}
+	// The saved target comes after $ASCENDKIT_ENV (resolveTargetFrom): a
+	// shell that sets it goes on using the old environment, which a
+	// re-run against the wrong one would not show.
+	if v := o.g.getenv("ASCENDKIT_ENV"); v != "" {
+		old := v
+		if ot, err := ascendkit.ParseTarget(v); err == nil {
+			old = ot.Redacted()
+		}
+		fmt.Fprintf(o.g.io.ErrOut, "Warning: $ASCENDKIT_ENV is set (%s) and comes before the saved environment: commands in this shell still use it until you unset it (unset ASCENDKIT_ENV).\n", termtext.Clean(old))
+	}
 	if o.json {
 		return printJSON(o.g.io.Out, shown)
 	}

@@ -58,3 +58,22 @@ func TestSetEnvShowsWhyItCannotOpen(t *testing.T) {
 		t.Errorf("set-env:\n%s%s", r.stdout, r.stderr)
 	}
 }
+
+// set-env under $ASCENDKIT_ENV said "Environment set to B" while every
+// later command went on using the variable's environment. It saves B
+// and warns that the variable comes first (its password not shown);
+// without the variable it says nothing more.
+func TestSetEnvWarnsOfEnvVar(t *testing.T) {
+	h := newHarness(t)
+	b := "local:" + filepath.Join(h.dir, "b.db")
+	h.envs["ASCENDKIT_ENV"] = "postgres://ascendkit:Sup3r-s3cret@127.0.0.1:1/a?sslmode=disable"
+	r := h.ok("set-env", b)
+	if !strings.Contains(r.stderr, "$ASCENDKIT_ENV is set (postgres://ascendkit:") || !strings.Contains(r.stderr, "unset ASCENDKIT_ENV") ||
+		strings.Contains(r.stdout+r.stderr, "Sup3r-s3cret") {
+		t.Errorf("set-env under $ASCENDKIT_ENV:\nstdout %q\nstderr %q", r.stdout, r.stderr)
+	}
+	delete(h.envs, "ASCENDKIT_ENV")
+	if r := h.ok("set-env", b); strings.Contains(r.stderr, "ASCENDKIT_ENV") {
+		t.Errorf("set-env without the variable warns: %q", r.stderr)
+	}
+}
