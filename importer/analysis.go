@@ -226,7 +226,7 @@ func SignInUnknownWarning(s SettingsReport) string {
 		next = "until then they can sign in with magic-link"
 	}
 	return fmt.Sprintf("%s no password, and their sign-in methods are not in this file (it has no OAuth accounts for them): "+
-		"they may have signed in with Google, GitHub or another provider, or an email code. None of their OAuth accounts is linked: "+
+		"they may have signed in with Google, GitHub or another provider, or an email code. This file links none of their OAuth accounts: "+
 		"import from the API instead to link them; %s.",
 		countUsers(n, "", "has", "have"), next)
 }

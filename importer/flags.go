@@ -215,7 +215,7 @@ func dataWarnings(rep *Report) []string {
 			countUsers(n, "", "has", "have"), ReasonIdentityNotKept))
 	}
 	if n := rep.CreatedAtUnknown; n > 0 {
-		out = append(out, fmt.Sprintf("%s no sign-up date in the source (created_at missing, null or 0): their createdAt is the time of the import.",
+		out = append(out, fmt.Sprintf("%s no sign-up date in the source (created_at missing, null or 0): those the import creates get its time as createdAt.",
 			countUsers(n, "", "has", "have")))
 	}
 	if n := rep.LockoutsCleared; n > 0 {
