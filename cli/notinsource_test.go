@@ -57,6 +57,9 @@ func TestReportsUsersNoLongerInSource(t *testing.T) {
 			t.Fatalf("entry %q: %v", line, err)
 		}
 		if e.Reason == importer.ReasonImportedNotInSource {
+			if strings.Contains(line, `"pos"`) {
+				t.Errorf("entry %s has a pos: it is no user of the source (README)", line)
+			}
 			found = append(found, e)
 		}
 	}

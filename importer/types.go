@@ -374,9 +374,10 @@ type Analysis struct {
 // them to a terminal.
 type Entry struct {
 	// Pos is the 1-based position of the record in its file: the
-	// source's, or the passwords file's when File says so; 0 for a user
-	// the source does not have (ReasonImportedNotInSource).
-	Pos int `json:"pos"`
+	// source's, or the passwords file's when File says so; 0, and left
+	// out of the JSON, for a user the source does not have
+	// (ReasonImportedNotInSource).
+	Pos int `json:"pos,omitempty"`
 	// File is EntryFilePasswords for a record of the passwords file, ""
 	// for a user of the source.
 	File     string `json:"file,omitempty"`
