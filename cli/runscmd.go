@@ -178,6 +178,11 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		// by the plan, before it is shown or a confirmation asked for.
 		plan, err := importer.PlanUndo(ctx, env, id)
 		if err != nil {
+			if errors.Is(err, ascendkit.ErrNotFound) {
+				// Runs are per environment: after a set-env the run
+				// is likely in the one used before.
+				return fmt.Errorf("%w in environment %s (import runs lists its runs; --env names another)", err, termtext.Clean(env.Describe()))
+			}
 			if errors.Is(err, ascendkit.ErrInvalid) {
 				return &exitError{code: ExitError, err: plainRefusal{err}}
 			}

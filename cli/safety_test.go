@@ -310,3 +310,18 @@ func TestWaitNoticesCollapse(t *testing.T) {
 		t.Errorf("notices:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+// An undo of a run the environment does not have names the environment it
+// looked in: after a set-env, the run is likely in the one used before.
+func TestUndoUnknownRunNamesEnvironment(t *testing.T) {
+	h := newHarness(t)
+	file := writeClerkFile(t, h.dir, twoUsers)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--file", file)
+	other := "local:" + filepath.Join(h.dir, "other.db")
+	h.ok("import", "clerk", "run", "--file", file, "--env", other)
+	r := h.run("", "import", "undo", rep.RunID, "--yes", "--env", other)
+	if r.code != 1 || !strings.Contains(r.stderr, "not found in environment "+other) {
+		t.Errorf("undo in another environment: exit %d %q", r.code, r.stderr)
+	}
+}
