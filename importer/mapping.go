@@ -78,6 +78,9 @@ type mapped struct {
 	// lockoutCleared: locked in Clerk by a lockout that expires (failed
 	// attempts), which is not carried over as a lasting lock.
 	lockoutCleared bool
+	// banKnown: the source says whether the user is banned (see
+	// clerk.User.BanKnown); an unban is seen only then.
+	banKnown bool
 	// notKept lists what of the user's identity an AscendKit user has no
 	// place for: phone numbers besides the primary one, the primary's
 	// extension, web3 wallets (see otherIdentities), other addresses that
@@ -626,6 +629,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	// verification is no proof: that address was never verified.
 	m.markedUnverified = !verified(pe.Verification) && (pe.Verification != nil || !u.EmailStatusUnknown)
 	m.hadPassword = u.PasswordEnabled
+	m.banKnown = u.BanKnown()
 	m.primaryNotFound = primaryNotFound(u)
 	// A lockout that expires is Clerk's answer to failed attempts, over
 	// once it runs out; carried over as a lock, nothing would clear it.

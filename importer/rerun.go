@@ -166,6 +166,12 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if m.user.User.Locked && !st.Locked && st.ImportRun != "" {
 			out = append(out, "lock: Clerk locks the user (no expiry), AscendKit does not")
 		}
+		// A ban lifted in Clerk since (or put on the user here): they
+		// cannot sign in to AscendKit. A source that does not say who is
+		// banned says nothing of it.
+		if st.Banned && !m.user.User.Banned && m.banKnown && st.ImportRun != "" {
+			out = append(out, "ban: AscendKit bans the user, Clerk does not (unbanned there since?)")
+		}
 		// Only where the links can all be this Clerk user's: the source
 		// lists OAuth accounts (an export without them says nothing), an
 		// import created the user, and no other Clerk user was merged

@@ -3,6 +3,8 @@ package importer
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -369,5 +371,56 @@ func testRerunPasswordChangeIsChange(t *testing.T, openEnv func(*testing.T) asce
 				t.Errorf("%s: changed %d, want %d", name, r.ChangedSinceImport, len(c.want))
 			}
 		}
+	}
+}
+
+// TestRerunUnbanIsChange: a ban lifted in Clerk since an import created
+// the user banned (--include-banned) was not seen: the user stayed banned
+// here, unable to sign in, and the re-run said nothing, where a ban put
+// on in Clerk is reported. A source that does not say who is banned (a
+// Dashboard CSV without the column) says nothing of it.
+func TestRerunUnbanIsChange(t *testing.T) { eachBackend(t, testRerunUnbanIsChange) }
+
+func testRerunUnbanIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	banned := func(u *clerk.User) { u.Banned = true }
+	opts := Options{IncludeBanned: true}
+	if d1 := run(t, newSource(5, mkUser("user_jack", "jack@example.com", withPassword, banned)), env, Options{Mode: ModeRun, IncludeBanned: true}); d1.Users.Imported != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	csvJack := filepath.Join(t.TempDir(), "jack.csv")
+	if err := os.WriteFile(csvJack, []byte("id,primary_email_address,verified_email_addresses\nuser_jack,jack@example.com,jack@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		src  func() clerk.Source
+		want int
+	}{
+		"still banned": {func() clerk.Source {
+			return newSource(5, mkUser("user_jack", "jack@example.com", withPassword, banned))
+		}, 0},
+		"unbanned": {func() clerk.Source { return newSource(5, mkUser("user_jack", "jack@example.com", withPassword)) }, 1},
+		"CSV, no column": {func() clerk.Source {
+			src, err := clerk.OpenFile(csvJack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return src
+		}, 0},
+	} {
+		rc := recounted(t, c.src(), env, opts)
+		rep, entries := previewAndRun(t, c.src, env, opts)
+		got := entriesOf(entries, "user_jack", ReasonChangedInSource)
+		if len(got) != c.want || (c.want > 0 && !strings.Contains(got[0].Detail, "ban: AscendKit bans the user, Clerk does not")) {
+			t.Errorf("%s: entries %+v", name, got)
+		}
+		for _, r := range []Report{rep, rc} {
+			if r.ChangedSinceImport != c.want {
+				t.Errorf("%s: changed %d, want %d", name, r.ChangedSinceImport, c.want)
+			}
+		}
+	}
+	if u, err := env.GetUser(ctx, "jack@example.com"); err != nil || !u.Banned {
+		t.Errorf("jack %+v (%v): a re-run changes no user it imported", u, err)
 	}
 }

@@ -82,6 +82,11 @@ type User struct {
 	banUnknown bool
 }
 
+// BanKnown reports whether the record says whether the user is banned:
+// an API user always does; a flat record or a CSV row only with a
+// "banned" field or column.
+func (u *User) BanKnown() bool { return !u.banUnknown }
+
 // Millis is a Unix time in milliseconds, Clerk's API timestamp. Other
 // export shapes write seconds or RFC 3339 strings; readers normalise them.
 type Millis int64
