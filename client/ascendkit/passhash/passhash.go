@@ -100,6 +100,11 @@ func Verify(hasher, digest, password string) (bool, error) {
 type parsed interface{ verify(password string) bool }
 
 func parse(hasher, digest string) (parsed, error) {
+	// Every format here writes printable ASCII: a NUL or a control byte
+	// (which PostgreSQL text cannot even hold) is a digest spoilt.
+	if i := strings.IndexFunc(digest, func(r rune) bool { return r < 0x21 || r > 0x7e }); i >= 0 && Supported(hasher) {
+		return nil, malformed(hasher, fmt.Sprintf("byte %d is not a printable ASCII character, which no digest holds", i+1))
+	}
 	switch hasher {
 	case Bcrypt:
 		return parseBcrypt(digest)
@@ -130,6 +135,14 @@ func parseBcrypt(digest string) (parsed, error) {
 	}
 	if cost < bcrypt.MinCost || cost > maxBcryptCost {
 		return nil, malformed(Bcrypt, fmt.Sprintf("cost %d out of range (%d to %d)", cost, bcrypt.MinCost, maxBcryptCost))
+	}
+	// Salt and hash are bcrypt's base64 (./A-Za-z0-9): any other byte (a
+	// NUL, a character changed by hand) makes a digest no password ever
+	// matches, which must read as malformed, not kept.
+	if i := strings.IndexFunc(digest[7:], func(r rune) bool {
+		return !(r == '.' || r == '/' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}); digest[6] != '$' || i >= 0 {
+		return nil, malformed(Bcrypt, "the salt and hash hold a character that is not bcrypt's base64 (./A-Za-z0-9)")
 	}
 	return bcryptDigest(digest), nil
 }

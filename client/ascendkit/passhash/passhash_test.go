@@ -100,7 +100,8 @@ func TestUnsupportedAndMalformed(t *testing.T) {
 	}
 	bad := map[string][]string{
 		Bcrypt: {"", "$2a$10$short", good[:59], "$3a" + good[3:], "$2a$99" + good[6:],
-			"$2a$17" + good[6:], "$2a$31" + good[6:]}, // a day of work for one check
+			"$2a$17" + good[6:], "$2a$31" + good[6:], // a day of work for one check
+			good[:58] + "\x00" + good[59:], good[:30] + "!" + good[31:]}, // no password matches these
 		Argon2id: {
 			"$argon2id$v=19$m=64,t=2$c2FsdHNhbHQ$aGFzaGhhc2g",               // missing p
 			"$argon2id$v=16$m=64,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2g",      // old version
@@ -116,6 +117,8 @@ func TestUnsupportedAndMalformed(t *testing.T) {
 			"pbkdf2_sha256$1000$salt$%%%",
 			"pbkdf2_sha1$1000$salt$" + base64.StdEncoding.EncodeToString(make([]byte, 32)),
 			"pbkdf2_sha256$1000$$" + base64.StdEncoding.EncodeToString(make([]byte, 32)),
+			"pbkdf2_sha256$1000$sa\x00lt$" + base64.StdEncoding.EncodeToString(make([]byte, 32)), // PostgreSQL text holds no NUL
+			"pbkdf2_sha256$1000$sa lt$" + base64.StdEncoding.EncodeToString(make([]byte, 32)),
 		},
 	}
 	for hasher, digests := range bad {
