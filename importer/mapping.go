@@ -740,7 +740,9 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 			m.unverified = append(m.unverified, name)
 			continue
 		}
-		if name == "" || strings.TrimSpace(ea.ProviderUserID) == "" || badKey(ea.ProviderUserID, maxProviderUserIDBytes) != "" {
+		// A NUL in the provider is no provider's name (and PostgreSQL
+		// text, where the links are looked up, cannot hold one).
+		if name == "" || badKey(name, maxProviderUserIDBytes) != "" || strings.TrimSpace(ea.ProviderUserID) == "" || badKey(ea.ProviderUserID, maxProviderUserIDBytes) != "" {
 			m.droppedLinks++
 			continue
 		}

@@ -23,9 +23,10 @@ func testValuesPostgresCannotStore(t *testing.T, openEnv func(*testing.T) ascend
 	first, uname, ext := "X\x00Y", "u\x00n", "e\x00x"
 	nul.FirstName, nul.Username, nul.ExternalID = &first, &uname, &ext
 	nul.ImageURL, nul.HasImage = "https://img.example/\x00a.png", true
-	badLink := mkUser("user_link", "link@example.com", withOAuth("oauth_google", "oauth_github"))
+	badLink := mkUser("user_link", "link@example.com", withOAuth("oauth_google", "oauth_github", "oauth_apple"))
 	badLink.ExternalAccounts[0].ProviderUserID = "g\x00oogle"
 	badLink.ExternalAccounts[1].ProviderUserID = strings.Repeat("9", 4000)
+	badLink.ExternalAccounts[2].Provider = "oauth_\x00apple" // the provider itself
 	src := newSource(2,
 		mkUser("user_ok1", "ok1@example.com"),
 		nul,
