@@ -25,6 +25,14 @@ var ErrInvalid = errors.New("invalid data")
 // longer than the busy timeout; the same write may succeed later.
 var ErrBusy = errors.New("environment busy")
 
+// ErrLinksTaken is returned (wrapped) by ApplyImport, with nothing of the
+// batch written, when another writer linked an OAuth account planned for
+// a user the batch creates after the caller looked the links up (a
+// teammate's import at the same time). Written without the link, the user
+// would keep tags decided on it (social-only) with no way to sign in;
+// importing again looks the links up afresh and decides on what it finds.
+var ErrLinksTaken = errors.New("OAuth accounts linked to other users meanwhile")
+
 // ErrRemoteUnsupported is returned when a target names a hosted environment.
 var ErrRemoteUnsupported = errors.New("remote environments are not supported yet")
 

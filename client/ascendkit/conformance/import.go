@@ -115,12 +115,24 @@ func testApplyImportCollisions(t *testing.T, be Backend) {
 		t.Errorf("%d users", n)
 	}
 
-	// A link owned by another user is ignored, not counted, not fatal.
+	// A link planned for a new user but owned by another user at write
+	// time (another import linked it after the lookup) fails the batch,
+	// nothing of it written: created without it, the user would keep
+	// tags decided on it (social-only) and no way to sign in.
 	steal := imported(6)
 	steal.User.OAuthLinks[0].ProviderUserID = "g1"
-	res = apply(t, l, ascendkit.ImportBatch{RunID: "run3", Create: []ascendkit.ImportedUser{steal}})
-	if res.Created != 1 || res.Links != 0 {
-		t.Errorf("steal = %+v", res)
+	if res, err := l.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "run3", Create: []ascendkit.ImportedUser{imported(7), steal}}, t0); !errors.Is(err, ascendkit.ErrLinksTaken) {
+		t.Errorf("steal = %+v, %v; want ErrLinksTaken", res, err)
+	}
+	if n, _ := l.CountUsers(ctx); n != 2 {
+		t.Errorf("%d users after the refused batch, want 2", n)
+	}
+	// Merges add what links they can: the user merged into has their own
+	// way in.
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run3", Merge: []ascendkit.Merge{{Email: "user3@example.com", Source: "clerk", SourceID: "user_8",
+		OAuthLinks: []ascendkit.OAuthLink{{Provider: "google", ProviderUserID: "g1"}}}}})
+	if res.Merged != 1 || res.Links != 0 {
+		t.Errorf("merge with a taken link = %+v", res)
 	}
 
 	// Invalid input fails before writing.

@@ -486,7 +486,10 @@ func insertUserRows(ctx context.Context, tx pgx.Tx, users []newUser, journeys []
 		if err != nil {
 			return fmt.Errorf("insert links: %w", err)
 		}
-		res.Links += int(tag.RowsAffected())
+		if n := int(tag.RowsAffected()); n < len(lu) {
+			return rules.LinksTaken(len(lu) - n)
+		}
+		res.Links += len(lu)
 	}
 	copies := []copySpec{
 		{"user_tags", []string{"user_id", "tag"},

@@ -195,6 +195,9 @@ func createUsers(ctx context.Context, tx *sql.Tx, shared map[string]*sql.Stmt, b
 	if err != nil {
 		return fmt.Errorf("insert oauth links: %w", err)
 	}
+	if planned := len(linkArgs) / 4; n < planned {
+		return rules.LinksTaken(planned - n)
+	}
 	res.Links += n
 	if _, err := tags.exec(ctx, tagArgs); err != nil {
 		return fmt.Errorf("insert tags: %w", err)
