@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -98,6 +100,11 @@ type csvFile struct {
 	// (exports joined with cat) are skipped, as headerRepeats.
 	headerRaw     []byte
 	headerRepeats skippedLines
+	// rounded are the rows whose timestamps a spreadsheet wrote in
+	// scientific notation (1.71454E+12), roundedBy the largest rounding
+	// that kept (see noteRounded).
+	rounded   skippedLines
+	roundedBy time.Duration
 	// idFirst: the header as written begins with the id column, so a
 	// row beginning with it may be the header again (headerAgain).
 	idFirst bool
@@ -176,7 +183,47 @@ func (s *csvFile) CommentedOut() string {
 		notes = append(notes, fmt.Sprintf("Skipped %s repeating the header (%s), as where exports are joined with cat; the rows after each were read as users.",
 			countLines(s.headerRepeats.n), s.headerRepeats.lineList()))
 	}
+	if s.rounded.n > 0 {
+		notes = append(notes, fmt.Sprintf("The timestamps on %s (%s) are in scientific notation, as a spreadsheet saves a long number, which keeps only their first digits: those dates are off by up to %s. Export the users from Clerk again to keep them exact.",
+			countLines(s.rounded.n), s.rounded.lineList(), s.roundedBy))
+	}
 	return strings.Join(notes, " ")
+}
+
+// noteRounded notes a timestamp cell (already read) a spreadsheet wrote
+// in scientific notation, and how much that rounded it: 1.71454E+12 keeps
+// the milliseconds to 10^(12-5), so it may be 83 minutes off.
+func (s *csvFile) noteRounded(v string, line int) {
+	mant, exp, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(v)), "E")
+	if !ok {
+		return
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(exp, "+"))
+	if err != nil {
+		return
+	}
+	_, frac, _ := strings.Cut(mant, ".")
+	p := e - len(frac) // the power of ten of the last digit kept
+	if p <= 0 || p > 18 {
+		return
+	}
+	unit := 1.0
+	for range p {
+		unit *= 10
+	}
+	switch { // in the unit parseNumberStamp reads the value in
+	case e < 11:
+		unit *= 1000 // seconds
+	case e >= 18:
+		unit /= 1e6 // nanoseconds
+	case e >= 15:
+		unit /= 1e3 // microseconds
+	}
+	if unit < 1000 {
+		return // within the second: no date to speak of is off
+	}
+	s.rounded.add(line)
+	s.roundedBy = max(s.roundedBy, (time.Duration(unit/2) * time.Millisecond).Round(time.Second))
 }
 
 // headerAgain reports a row that is the header again, as where exports
@@ -959,6 +1006,7 @@ func (s *csvFile) record(raw rawRow) Record {
 			return bad("field %q: %s", colCreatedAt, s.shown(err, v, len(row)))
 		}
 		u.CreatedAt = ms
+		s.noteRounded(v, raw.line)
 	}
 	if v := s.cell(row, colLastSignInAt); v != "" {
 		ms, err := parseTimestamp(v)
@@ -966,6 +1014,7 @@ func (s *csvFile) record(raw rawRow) Record {
 			return bad("field %q: %s", colLastSignInAt, s.shown(err, v, len(row)))
 		}
 		u.LastSignInAt = &ms
+		s.noteRounded(v, raw.line)
 	}
 	for _, md := range []struct {
 		col string

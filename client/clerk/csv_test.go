@@ -1171,3 +1171,36 @@ func TestCSVHeaderBelowFirstLine(t *testing.T) {
 		t.Errorf("no header: err = %v", err)
 	}
 }
+
+// A spreadsheet saves a 13-digit timestamp it shows as 1.71454E+12, which
+// kept only six digits: the date was taken as exact, 29 minutes off, and
+// nothing said so. It is read, and a note names the rows and how far off
+// they may be. A date a spreadsheet displays its own way (5/1/2024 4:37)
+// stays malformed, with the cause and the fix named.
+func TestCSVSpreadsheetTimestamps(t *testing.T) {
+	path := csvWrite(t, "sheet.csv", "id,primary_email_address,created_at,last_sign_in_at\n"+
+		"user_1,a@x.io,1.71454E+12,\nuser_2,b@x.io,1714538273939,1714538273939\nuser_3,c@x.io,,1.714538E+09\nuser_4,d@x.io,5/1/2024 4:37,\n")
+	src, err := clerk.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var recs []clerk.Record
+	for {
+		page, err := src.Next(context.Background())
+		if err != nil {
+			break
+		}
+		recs = append(recs, page...)
+	}
+	if len(recs) != 4 || recs[0].User == nil || recs[0].User.CreatedAt != 1714540000000 || recs[2].User == nil {
+		t.Fatalf("records %+v", recs)
+	}
+	note := src.(clerk.Commenter).CommentedOut()
+	if !strings.Contains(note, "The timestamps on 2 lines (lines 2 and 4) are in scientific notation") || !strings.Contains(note, "off by up to 1h23m20s") {
+		t.Errorf("note %q", note)
+	}
+	if err := recs[3].Err; err == nil || !strings.Contains(err.Error(), "it looks like a spreadsheet's display of a date") {
+		t.Errorf("record 4: %v", err)
+	}
+}

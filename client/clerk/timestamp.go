@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -108,6 +109,11 @@ var textLayouts = []string{
 	"20060102T1504",
 }
 
+// spreadsheetDate is how a spreadsheet displays a date and time in most
+// locales (5/1/2024 4:37, 01.05.24 16:37:53, 5-1-2024 4:37 PM): what it
+// saves in a CSV once it has read Clerk's timestamp as a date.
+var spreadsheetDate = regexp.MustCompile(`^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(,? \d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?)?$`)
+
 // noTime reports whether a timestamp written as a JSON string says there
 // is none: empty, or null written as text.
 func noTime(s string) bool {
@@ -135,7 +141,11 @@ func parseTimestamp(s string) (Millis, error) {
 		t, err = time.Parse(layout, s)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%s is neither a Unix time nor an ISO 8601 date and time", quote(s))
+		hint := ""
+		if spreadsheetDate.MatchString(s) {
+			hint = ": it looks like a spreadsheet's display of a date, which rewrote Clerk's timestamp (the order of day and month unknown, often the seconds lost); export the users from Clerk again, or format the column as yyyy-mm-dd hh:mm:ss before saving"
+		}
+		return 0, fmt.Errorf("%s is neither a Unix time nor an ISO 8601 date and time%s", quote(s), hint)
 	}
 	return checkRange(t.UnixMilli(), s)
 }
