@@ -163,14 +163,21 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		// A lock someone put on the user in Clerk (one without an expiry,
 		// which the import keeps) since an import created them; a merge
 		// never sets one.
-		if m.user.User.Locked && !st.Locked && st.ImportRun != "" {
+		// The lock, ban and password of a user are those of the Clerk
+		// user an import created them from (st.ImportSourceID): another
+		// merged into them since has their own, which no merge sets.
+		own := st.ImportRun != "" && st.ImportSourceID == m.user.SourceID
+		if m.user.User.Locked && !st.Locked && own {
 			out = append(out, "lock: Clerk locks the user (no expiry), AscendKit does not")
 		}
 		// A ban lifted in Clerk since (or put on the user here): they
 		// cannot sign in to AscendKit. A source that does not say who is
 		// banned says nothing of it.
-		if st.Banned && !m.user.User.Banned && m.banKnown && st.ImportRun != "" {
+		if st.Banned && !m.user.User.Banned && m.banKnown && own {
 			out = append(out, "ban: AscendKit bans the user, Clerk does not (unbanned there since?)")
+		}
+		if own {
+			out = append(out, passwordChange(m, st)...)
 		}
 		// Only where the links can all be this Clerk user's: the source
 		// lists OAuth accounts (an export without them says nothing), an
@@ -179,7 +186,6 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if st.ImportRun != "" && !m.oauthUnknown && st.SourceUsers == 1 {
 			out = append(out, goneLinks(st.OAuthLinks, m.user.User.OAuthLinks)...)
 		}
-		out = append(out, passwordChange(m, st)...)
 	}
 	for _, l := range m.user.User.OAuthLinks {
 		if _, ok := byLink[ascendkit.LinkKey(l.Provider, l.ProviderUserID)]; !ok {
@@ -203,7 +209,7 @@ func passwordChange(m *mapped, st ascendkit.UserState) []string {
 	switch p := m.user.Password; {
 	case p != nil && p.Digest != "":
 		if sha256.Sum256([]byte(p.Digest)) != st.DigestSum {
-			return []string{"password: the digest in Clerk is not the one stored here (changed in Clerk since the import?), and the stored one still signs in"}
+			return []string{"password: the digest in Clerk is not the one stored here (changed in Clerk since the import, or hashed again there?), and the stored one is what signs in here"}
 		}
 	case !m.hadPassword:
 		return []string{"password: Clerk has none for the user now, and the digest stored here still signs in"}
@@ -370,7 +376,7 @@ func alreadyImportedWarnings(rep *Report) []string {
 	}
 	if n := rep.ChangedSinceImport; n > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s from Clerk now (sign-in email, username or OAuth accounts), changed in Clerk or in AscendKit since: a re-run changes no user it imported, so AscendKit keeps what it has and they sign in with that (listed in --entries as %s, with what differs). "+
+			"%s from Clerk now (sign-in email, username, OAuth accounts, lock, ban or password), changed in Clerk or in AscendKit since: a re-run changes no user it imported, so AscendKit keeps what it has and they sign in with that (listed in --entries as %s, with what differs). "+
 				"Where Clerk is right, edit the users in AscendKit, or undo the run that imported them and import again.",
 			countUsers(n, "", "imported by an earlier run differs", "imported by an earlier run differ"), ReasonChangedInSource))
 	}

@@ -424,3 +424,36 @@ func testRerunUnbanIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Env
 		t.Errorf("jack %+v (%v): a re-run changes no user it imported", u, err)
 	}
 }
+
+// TestRerunMergedUserHasNoOwnState: a Clerk user merged into the user an
+// import created from another (the same verified address) has no lock,
+// ban or password of their own here: a re-run of the same source
+// compared them with the other's and reported differences nobody made.
+func TestRerunMergedUserHasNoOwnState(t *testing.T) { eachBackend(t, testRerunMergedUserHasNoOwnState) }
+
+func testRerunMergedUserHasNoOwnState(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	digest := bcryptOf(t, "a-pass")
+	src := func() clerk.Source {
+		a := mkUser("user_a", "ann@example.com", withPassword, func(u *clerk.User) {
+			u.Banned, u.Locked, u.PasswordHasher, u.PasswordDigest = true, true, "bcrypt", clerk.Secret(digest)
+		})
+		b := mkUser("user_b", "ann@example.com", func(u *clerk.User) {
+			u.PasswordHasher, u.PasswordDigest = "bcrypt", clerk.Secret(bcryptOf(t, "b-pass"))
+		})
+		return newSource(5, a, b)
+	}
+	opts := Options{OnDuplicate: PolicyMerge, IncludeBanned: true}
+	day1 := opts
+	day1.Mode = ModeRun
+	if d1 := run(t, src(), env, day1); d1.Users.Imported != 1 || d1.Users.Merged != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	rc := recounted(t, src(), env, opts)
+	rep, entries := previewAndRun(t, src, env, opts)
+	for _, r := range []Report{rep, rc} {
+		if r.ChangedSinceImport != 0 {
+			t.Errorf("changed %d, want 0: %+v", r.ChangedSinceImport, entriesOf(entries, "user_b", ReasonChangedInSource))
+		}
+	}
+}

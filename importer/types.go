@@ -198,8 +198,9 @@ type Report struct {
 	// noMerge).
 	EmailOfOtherImport int `json:"emailOfOtherImport"`
 	// ChangedSinceImport counts users an earlier run imported whose
-	// sign-in email, username or OAuth accounts differ in the source now
-	// (ReasonChangedInSource): a re-run leaves them as they are.
+	// sign-in email, username, OAuth accounts, lock, ban or password
+	// differ in the source now (ReasonChangedInSource): a re-run leaves
+	// them as they are.
 	ChangedSinceImport int `json:"changedSinceImport"`
 	// BansNotApplied counts users Clerk bans whom an earlier run imported
 	// unbanned: a re-run leaves them as they are (ReasonBanNotApplied).
