@@ -414,9 +414,13 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 	// shell that sets it goes on using the old environment, which a
 	// re-run against the wrong one would not show.
 	if v := o.g.getenv("ASCENDKIT_ENV"); v != "" {
-		old := v
+		// Redacted as set-env shows it, parsed or not: a password with
+		// an unencoded @ or # does not parse, and is never printed.
+		old := redactSecrets(v)
 		if ot, err := ascendkit.ParseTarget(v); err == nil {
 			old = ot.Redacted()
+		} else if strings.Contains(old, "://") {
+			old = ascendkit.RedactURL(old)
 		}
 		fmt.Fprintf(o.g.io.ErrOut, "Warning: $ASCENDKIT_ENV is set (%s) and comes before the saved environment: commands in this shell still use it until you unset it (unset ASCENDKIT_ENV).\n", termtext.Clean(old))
 	}

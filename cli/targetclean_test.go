@@ -72,6 +72,11 @@ func TestSetEnvWarnsOfEnvVar(t *testing.T) {
 		strings.Contains(r.stdout+r.stderr, "Sup3r-s3cret") {
 		t.Errorf("set-env under $ASCENDKIT_ENV:\nstdout %q\nstderr %q", r.stdout, r.stderr)
 	}
+	// A password with an unencoded @ or # does not parse: never shown.
+	h.envs["ASCENDKIT_ENV"] = "postgres://alice:p@ss#1s3cr3t@db.example.com/app"
+	if r := h.ok("set-env", b); !strings.Contains(r.stderr, "$ASCENDKIT_ENV is set") || strings.Contains(r.stdout+r.stderr, "s3cr3t") {
+		t.Errorf("set-env under an unparsed $ASCENDKIT_ENV: %q", r.stderr)
+	}
 	delete(h.envs, "ASCENDKIT_ENV")
 	if r := h.ok("set-env", b); strings.Contains(r.stderr, "ASCENDKIT_ENV") {
 		t.Errorf("set-env without the variable warns: %q", r.stderr)
