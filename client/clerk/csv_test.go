@@ -1204,3 +1204,18 @@ func TestCSVSpreadsheetTimestamps(t *testing.T) {
 		t.Errorf("record 4: %v", err)
 	}
 }
+
+// A flat record that names a hasher says the user has a password (the
+// digest taken out), so it is not one that does not say.
+func TestFlatHasherSaysPassword(t *testing.T) {
+	recs := csvUsers(t, "flat.json", `[{"id":"user_1","email_addresses":"a@x.io","password_hasher":"bcrypt"},{"id":"user_2","email_addresses":"b@x.io"}]`)
+	if len(recs) != 2 || recs[0].User == nil || recs[1].User == nil {
+		t.Fatalf("%+v", recs)
+	}
+	if u := recs[0].User; !u.PasswordEnabled || u.PasswordUnknown {
+		t.Errorf("hasher only: enabled %v unknown %v", u.PasswordEnabled, u.PasswordUnknown)
+	}
+	if u := recs[1].User; u.PasswordEnabled || !u.PasswordUnknown {
+		t.Errorf("neither: enabled %v unknown %v", u.PasswordEnabled, u.PasswordUnknown)
+	}
+}

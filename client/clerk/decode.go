@@ -296,7 +296,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	u.shapeless = !flat && isNull(w.EmailAddresses) && isNull(w.PhoneNumbers)
 	// An API user always says password_enabled; a flat record that says
 	// neither it nor password_digest does not know.
-	u.PasswordUnknown = (flat || u.shapeless) && w.PasswordEnabled == nil && w.PasswordDigest == nil
+	u.PasswordUnknown = (flat || u.shapeless) && w.PasswordEnabled == nil && w.PasswordDigest == nil && strings.TrimSpace(u.PasswordHasher) == ""
 	// Likewise OAuth: an API user always has external_accounts; and bans.
 	u.OAuthUnknown = (flat || u.shapeless) && u.ExternalAccounts == nil
 	u.banUnknown = (flat || u.shapeless) && isNull(w.Banned)
