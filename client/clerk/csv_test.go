@@ -36,19 +36,27 @@ func csvWrite(t *testing.T, name, content string) string {
 // returning the records and the first structural error.
 func csvDrain(t *testing.T, path string) ([]clerk.Record, error) {
 	t.Helper()
+	_, all, err := csvDrained(t, path)
+	return all, err
+}
+
+// csvDrained is csvDrain that also returns the source, open until the
+// test ends, for what it says after the last page (its notes).
+func csvDrained(t *testing.T, path string) (clerk.Source, []clerk.Record, error) {
+	t.Helper()
 	src, err := clerk.OpenFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer src.Close()
+	t.Cleanup(func() { src.Close() })
 	var all []clerk.Record
 	for {
 		recs, err := src.Next(context.Background())
 		if errors.Is(err, io.EOF) {
-			return all, nil
+			return src, all, nil
 		}
 		if err != nil {
-			return all, err
+			return src, all, err
 		}
 		all = append(all, recs...)
 	}
@@ -816,21 +824,9 @@ func TestCSVCommentedOutRows(t *testing.T) {
 		"  # indented,\"x\n" +
 		"user_2,Cy,c@x.io\n"
 	path := csvWrite(t, "c.csv", content)
-	src, err := clerk.OpenFile(path)
+	src, recs, err := csvDrained(t, path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer src.Close()
-	var recs []clerk.Record
-	for {
-		page, err := src.Next(context.Background())
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, page...)
 	}
 	if got := csvIDs(recs); got != "user_1,user_2" {
 		t.Fatalf("ids = %s", got)
@@ -966,23 +962,13 @@ func TestCSVHeaderWrittenAgain(t *testing.T) {
 		"\uFEFF" + header + "\nuser_2,B,b@x.io\n" +
 		`"id","first_name","primary_email_address"` + "\nuser_3,C,c@x.io\n"
 	path := csvWrite(t, "joined.csv", joined)
-	recs, err := csvDrain(t, path)
+	src, recs, err := csvDrained(t, path)
 	if err != nil || len(recs) != 3 {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}
 	for i, r := range recs {
 		if r.Err != nil || r.User.ID != fmt.Sprintf("user_%d", i+1) {
 			t.Errorf("record %d: %+v", i, r)
-		}
-	}
-	src, err := clerk.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	for {
-		if _, err := src.Next(context.Background()); err != nil {
-			break
 		}
 	}
 	note := src.(clerk.Commenter).CommentedOut()
@@ -1180,18 +1166,9 @@ func TestCSVHeaderBelowFirstLine(t *testing.T) {
 func TestCSVSpreadsheetTimestamps(t *testing.T) {
 	path := csvWrite(t, "sheet.csv", "id,primary_email_address,created_at,last_sign_in_at\n"+
 		"user_1,a@x.io,1.71454E+12,\nuser_2,b@x.io,1714538273939,1714538273939\nuser_3,c@x.io,,1.714538E+09\nuser_4,d@x.io,5/1/2024 4:37,\n")
-	src, err := clerk.OpenFile(path)
+	src, recs, err := csvDrained(t, path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer src.Close()
-	var recs []clerk.Record
-	for {
-		page, err := src.Next(context.Background())
-		if err != nil {
-			break
-		}
-		recs = append(recs, page...)
 	}
 	if len(recs) != 4 || recs[0].User == nil || recs[0].User.CreatedAt != 1714540000000 || recs[2].User == nil {
 		t.Fatalf("records %+v", recs)
