@@ -392,6 +392,10 @@ func testRerunUnbanIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Env
 	if err := os.WriteFile(csvJack, []byte("id,primary_email_address,verified_email_addresses\nuser_jack,jack@example.com,jack@example.com\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	migrateJack := filepath.Join(t.TempDir(), "jack.json")
+	if err := os.WriteFile(migrateJack, []byte(`{"clerkMigrate":1,"source":"clerk","users":[{"id":"user_jack","primary_email_address":"jack@example.com","verified_email_addresses":["jack@example.com"]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for name, c := range map[string]struct {
 		src  func() clerk.Source
 		want int
@@ -407,6 +411,14 @@ func testRerunUnbanIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Env
 			}
 			return src
 		}, 0},
+		// clerk migrate writes "banned" on banned users only.
+		"clerk migrate": {func() clerk.Source {
+			src, err := clerk.OpenFile(migrateJack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return src
+		}, 1},
 	} {
 		rc := recounted(t, c.src(), env, opts)
 		rep, entries := previewAndRun(t, c.src, env, opts)

@@ -251,6 +251,12 @@ func (s *jsonFile) element() (Record, error) {
 	if rec.User != nil && !rec.User.PasswordUnknown {
 		s.pwSaid = true
 	}
+	if rec.User != nil && s.envelope {
+		// clerk migrate writes "banned" on banned users only: in its
+		// envelope, a record without it says the user is not banned
+		// (a re-run then sees a ban lifted in Clerk).
+		rec.User.banUnknown = false
+	}
 	if rec.User != nil && !rec.User.banUnknown {
 		s.banSaid = true
 	}
