@@ -204,7 +204,7 @@ type wireUser struct {
 	// dropped with the raw record.
 	TOTPSecret         view `json:"totp_secret"`
 	BackupCodes        view `json:"backup_codes"`
-	BackupCodesEnabled bool `json:"backup_codes_enabled"`
+	BackupCodesEnabled view `json:"backup_codes_enabled"`
 	// mfa_enabled is the flat exports' word for two_factor_enabled
 	// (clerk/migration-script's samples): SMS codes leave no secret.
 	MFAEnabled      view `json:"mfa_enabled"`
@@ -233,7 +233,11 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if present(w.TOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
-	if w.BackupCodesEnabled || present(w.BackupCodes) {
+	backup, err := boolField("backup_codes_enabled", w.BackupCodesEnabled)
+	if err != nil {
+		return nil, false, err
+	}
+	if backup || present(w.BackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
 	u.TwoFactorEnabled = u.TwoFactorEnabled || truthy(w.MFAEnabled)
@@ -306,14 +310,25 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 // boolField reads a JSON boolean as encoding/json reads one into a bool:
 // absent or null is false, anything but true or false an error.
 func boolField(name string, raw view) (bool, error) {
-	switch v := trimSpace(raw); string(v) {
-	case "", "null", "false":
+	v := trimSpace(raw)
+	switch string(v) {
+	case "", "null", "false", "0":
 		return false, nil
-	case "true":
+	case "true", "1":
 		return true, nil
-	default:
-		return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
 	}
+	// Tools that write flat records (a spreadsheet turned into JSON,
+	// clerk/cli's import, which reads them) write flags as text too.
+	var text string
+	if v[0] == '"' && json.Unmarshal(v, &text) == nil {
+		switch strings.ToLower(strings.TrimSpace(text)) {
+		case "", "false", "0", "no", "n", "f":
+			return false, nil
+		case "true", "1", "yes", "y", "t":
+			return true, nil
+		}
+	}
+	return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
 }
 
 // isNull reports a field that is absent or JSON null.
@@ -697,6 +712,21 @@ func metadataField(name string, raw view, reference bool) (map[string]any, error
 	}
 	if len(raw) > maxMetadataBytes {
 		return nil, fmt.Errorf("field %q is larger than 256 KiB (%d bytes)", name, len(raw))
+	}
+	if raw[0] == '"' {
+		// The object written as JSON text, as tools that flatten users
+		// write it (and clerk/cli reads it); empty text is no metadata.
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return nil, fmt.Errorf("field %q: %w", name, describeJSONError(err))
+		}
+		if text = strings.TrimSpace(text); text == "" || text == "null" {
+			return nil, nil
+		}
+		if !strings.HasPrefix(text, "{") {
+			return nil, fmt.Errorf("field %q: got JSON a string that is not a JSON object, want an object", name)
+		}
+		raw = view(text)
 	}
 	if raw[0] != '{' {
 		return nil, fmt.Errorf("field %q: got JSON %s, want an object", name, jsonKind(raw))

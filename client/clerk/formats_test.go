@@ -584,17 +584,22 @@ func notesAtEnd(t *testing.T, path string) ([]string, string) {
 	return src.(Noter).Notes(), src.(Formatter).Format()
 }
 
-// "banned" reads as encoding/json reads a bool (the field shadows User's
-// to tell its absence from false): true and false, null as false, and a
-// record with anything else is malformed.
+// "banned" reads true and false, null as false, and, as clerk/cli's
+// import reads the flat records tools write, the same as text or 1 and
+// 0 (the field shadows User's to tell its absence from false); a record
+// with anything else is malformed.
 func TestBannedField(t *testing.T) {
 	for content, want := range map[string]string{
 		`{"id":"u","email_addresses":"a@x.dev","banned":true}`:                "banned",
 		`{"id":"u","email_addresses":"a@x.dev","banned":false}`:               "active",
 		`{"id":"u","email_addresses":"a@x.dev","banned":null}`:                "active",
 		`{"id":"u","email_addresses":"a@x.dev"}`:                              "active",
-		`{"id":"u","email_addresses":"a@x.dev","banned":"true"}`:              "malformed",
-		`{"id":"u","email_addresses":"a@x.dev","banned":1}`:                   "malformed",
+		`{"id":"u","email_addresses":"a@x.dev","banned":"true"}`:              "banned",
+		`{"id":"u","email_addresses":"a@x.dev","banned":1}`:                   "banned",
+		`{"id":"u","email_addresses":"a@x.dev","banned":"False"}`:             "active",
+		`{"id":"u","email_addresses":"a@x.dev","banned":""}`:                  "active",
+		`{"id":"u","email_addresses":"a@x.dev","banned":"maybe"}`:             "malformed",
+		`{"id":"u","email_addresses":"a@x.dev","banned":2}`:                   "malformed",
 		`{"id":"u","email_addresses":[],"banned":false,"deprovisioned":true}`: "deprovisioned",
 	} {
 		rec, _ := decodeRecord([]byte(content), 1)
@@ -637,5 +642,27 @@ func TestDigestOutOfPlace(t *testing.T) {
 	rec := tooLargeRecord(1, []byte(`{"id":"`+digest+`","first_name":"x`), 2<<20)
 	if rec.ID != "" || strings.Contains(rec.Err.Error(), digest) {
 		t.Errorf("oversized: id %q, %v", rec.ID, rec.Err)
+	}
+}
+
+// Flat records as tools write them (clerk/cli's import reads them so, and
+// tests them): metadata as JSON text, empty text as none, and
+// backup_codes_enabled as text. Each user was malformed, a user lost.
+func TestFlatRecordsTextValues(t *testing.T) {
+	for content, check := range map[string]func(*User) bool{
+		`{"id":"u","email_addresses":"a@x.dev","public_metadata":"{\"role\":\"admin\"}"}`: func(u *User) bool { return u.PublicMetadata["role"] == "admin" },
+		`{"id":"u","email_addresses":"a@x.dev","public_metadata":"{}"}`:                   func(u *User) bool { return u.PublicMetadata != nil && len(u.PublicMetadata) == 0 },
+		`{"id":"u","email_addresses":"a@x.dev","private_metadata":""}`:                    func(u *User) bool { return u.PrivateMetadata == nil },
+		`{"id":"u","email_addresses":"a@x.dev","backup_codes_enabled":"true"}`:            func(u *User) bool { return u.BackupCodeEnabled && u.TwoFactorEnabled },
+		`{"id":"u","email_addresses":"a@x.dev","backup_codes_enabled":""}`:                func(u *User) bool { return !u.BackupCodeEnabled },
+	} {
+		rec, _ := decodeRecord([]byte(content), 1)
+		if rec.Err != nil || rec.User == nil || !check(rec.User) {
+			t.Errorf("%s: %+v (%v)", content, rec.User, rec.Err)
+		}
+	}
+	rec, _ := decodeRecord([]byte(`{"id":"u","email_addresses":"a@x.dev","unsafe_metadata":"{\"a\":"}`), 1)
+	if rec.Err == nil || !strings.Contains(rec.Err.Error(), `field "unsafe_metadata"`) {
+		t.Errorf("broken JSON text: %v", rec.Err)
 	}
 }
