@@ -1088,17 +1088,18 @@ func (s *csvFile) has(col string) bool {
 
 // flag reads a boolean column: true/false/1/0 in any case, empty for false.
 func (s *csvFile) flag(row []string, col string, short bool) (bool, error) {
+	// The words the JSON readers take (boolField), as clerk/cli's import.
 	switch v := s.cell(row, col); strings.ToLower(v) {
-	case "", "false", "0":
+	case "", "false", "0", "no", "n", "f":
 		return false, nil
-	case "true", "1":
+	case "true", "1", "yes", "y", "t":
 		return true, nil
 	default:
 		got := quote(v)
 		if short || !echoable(v) {
 			got = "a value (not shown)"
 		}
-		return false, fmt.Errorf("field %q: got %s, want true, false, 1 or 0", col, got)
+		return false, fmt.Errorf("field %q: got %s, want true or false (or 1 and 0, yes and no)", col, got)
 	}
 }
 

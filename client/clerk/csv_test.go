@@ -389,7 +389,7 @@ func TestCSVBannedAndOptionalColumns(t *testing.T) {
 		"user_3,c@x.io,false,False,,,,\n" +
 		"user_4,d@x.io,0,0,,,,0\n" +
 		"user_5,e@x.io,,,,,,\n" +
-		"user_6,f@x.io,yes,,,,,\n" +
+		"user_6,f@x.io,sí,,,,,\n" +
 		"user_7,g@x.io,,maybe,,,,\n" +
 		"user_8,h@x.io,,,,yesterday,,\n"
 	recs := csvUsers(t, "b.csv", content)
@@ -410,7 +410,7 @@ func TestCSVBannedAndOptionalColumns(t *testing.T) {
 		}
 	}
 	for pos, want := range map[int]string{
-		6: `field "banned": got "yes", want true, false, 1 or 0`,
+		6: `field "banned": got "sí", want true or false (or 1 and 0, yes and no)`,
 		7: `field "locked": got "maybe"`,
 		8: `field "last_sign_in_at"`,
 	} {
@@ -718,7 +718,7 @@ func TestCSVShortRowEchoesNoSecret(t *testing.T) {
 	flags := "id,primary_email_address,totp_secret,banned,locked,has_image\n" +
 		"user_7,g@x.io," + totp + "\n" + // short: fine, flags empty
 		"user_8,h@x.io,," + totp + ",,\n" + // full, secret-like flag
-		"user_9,i@x.io,,yes\n" + // short: not quoted
+		"user_9,i@x.io,,perhaps\n" + // short: not quoted
 		"user_10,j@x.io,,,maybe,\n" // full, plain: quoted
 	frecs := csvUsers(t, "flags.csv", flags)
 	if got := csvIDs(frecs); got != "user_7,ERR@2,ERR@3,ERR@4" {
