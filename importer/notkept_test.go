@@ -133,3 +133,25 @@ func eachMode(t *testing.T, p string, env ascendkit.Environment, check func(Mode
 		check(mode, rep, *entries)
 	}
 }
+
+// legal_accepted_at (consent to the instance's terms, which clerk migrate
+// and the API carry) was dropped: AscendKit has no field for it, so it is
+// kept in the user's metadata.import, from ms and RFC 3339 alike.
+func TestLegalAcceptedAtKept(t *testing.T) {
+	p := usersFile(t,
+		fileUser("ms", `,"created_at":1700000000000,"legal_accepted_at":1700000001234`),
+		fileUser("text", `,"created_at":1700000000000,"legal_accepted_at":"2024-05-01T04:37:53Z"`),
+		fileUser("none", `,"created_at":1700000000000,"legal_accepted_at":null`))
+	env := openEnv(t)
+	eachMode(t, p, env, func(Mode, Report, []Entry) {})
+	for email, want := range map[string]any{"ms@example.com": "2023-11-14T22:13:21.234Z", "text@example.com": "2024-05-01T04:37:53Z", "none@example.com": nil} {
+		u, err := env.GetUser(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp, _ := u.Metadata["import"].(map[string]any)
+		if got := imp["legalAcceptedAt"]; got != want {
+			t.Errorf("%s: metadata.import.legalAcceptedAt %v, want %v", email, got, want)
+		}
+	}
+}

@@ -42,12 +42,13 @@ const (
 	colPrivateMetadata = "private_metadata"
 	colUnsafeMetadata  = "unsafe_metadata"
 	// Optional columns some tools add, read as the JSON readers read them.
-	colBanned       = "banned"
-	colLocked       = "locked"
-	colExternalID   = "external_id"
-	colLastSignInAt = "last_sign_in_at"
-	colImageURL     = "image_url"
-	colHasImage     = "has_image"
+	colBanned          = "banned"
+	colLocked          = "locked"
+	colExternalID      = "external_id"
+	colLastSignInAt    = "last_sign_in_at"
+	colLegalAcceptedAt = "legal_accepted_at"
+	colImageURL        = "image_url"
+	colHasImage        = "has_image"
 	// Second factors, as the JSON readers read them: the API's flags,
 	// and clerk/cli's and the migration tools' (backup_codes only for
 	// its presence: the codes are never copied).
@@ -618,7 +619,7 @@ var knownColumns = map[string]bool{
 	colUnverifiedPhones: true, colTOTPSecret: true, colPasswordDigest: true, colPasswordHasher: true,
 	colCreatedAt: true, colEmails: true, colPhones: true, colPublicMetadata: true, colPrivateMetadata: true,
 	colUnsafeMetadata: true, colBanned: true, colLocked: true, colExternalID: true, colLastSignInAt: true,
-	colImageURL: true, colHasImage: true, colTwoFactorEnabled: true, colTOTPEnabled: true, colBackupCodeEnabled: true,
+	colImageURL: true, colHasImage: true, colLegalAcceptedAt: true, colTwoFactorEnabled: true, colTOTPEnabled: true, colBackupCodeEnabled: true,
 	colBackupCodesEnabled: true, colBackupCodes: true, colMFAEnabled: true,
 }
 
@@ -1007,6 +1008,11 @@ func (s *csvFile) record(raw rawRow) Record {
 		}
 		u.CreatedAt = ms
 		s.noteRounded(v, raw.line)
+	}
+	if v := s.cell(row, colLegalAcceptedAt); v != "" {
+		if ms, err := parseTimestamp(v); err == nil { // as in JSON: kept only when read
+			u.LegalAcceptedAt = &ms
+		}
 	}
 	if v := s.cell(row, colLastSignInAt); v != "" {
 		ms, err := parseTimestamp(v)

@@ -212,6 +212,7 @@ type wireUser struct {
 	PrivateMetadata view `json:"private_metadata"`
 	UnsafeMetadata  view `json:"unsafe_metadata"`
 	LastSignInAt    view `json:"last_sign_in_at"`
+	LegalAcceptedAt view `json:"legal_accepted_at"`
 	CreatedAt       view `json:"created_at"`
 	UpdatedAt       view `json:"updated_at"`
 }
@@ -247,6 +248,9 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	// Nothing is made of updated_at: a value no reader understands costs
 	// the user nothing, not the whole record.
 	u.UpdatedAt, _, _ = parseMillis(w.UpdatedAt)
+	if ms, set, err := parseMillis(w.LegalAcceptedAt); err == nil && set {
+		u.LegalAcceptedAt = &ms // nor of legal_accepted_at, kept only when read
+	}
 	if ms, set, err := parseMillisField("last_sign_in_at", w.LastSignInAt); err != nil {
 		return nil, false, err
 	} else if set {

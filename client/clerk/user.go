@@ -49,9 +49,12 @@ type User struct {
 	PrivateMetadata    map[string]any      `json:"private_metadata"`
 	UnsafeMetadata     map[string]any      `json:"unsafe_metadata"`
 	LastSignInAt       *Millis             `json:"last_sign_in_at"`
-	CreatedAt          Millis              `json:"created_at"`
-	UpdatedAt          Millis              `json:"updated_at"`
-	Banned             bool                `json:"banned"`
+	// LegalAcceptedAt is when the user accepted the instance's legal
+	// terms: consent worth keeping, though AscendKit has no field for it.
+	LegalAcceptedAt *Millis `json:"legal_accepted_at"`
+	CreatedAt       Millis  `json:"created_at"`
+	UpdatedAt       Millis  `json:"updated_at"`
+	Banned          bool    `json:"banned"`
 	// Deprovisioned: the identity provider removed the user (SCIM), and
 	// Clerk restricts them from signing in, as a ban does.
 	Deprovisioned bool `json:"deprovisioned"`
