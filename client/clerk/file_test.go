@@ -192,7 +192,8 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"users-bad-count", `{"total_count":null,"users":[{"id":"user_1"}]}`, "user_1", []string{`"total_count" is not a count, so whether this file holds`}},
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
-		{"json-lines", "{\"id\":\"user_1\",\"email_addresses\":[]}\n{\"id\":\"user_2\"}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
+		{"single-user", "{\"id\":\"user_1\",\"email_addresses\":[]}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
+		{"json-lines-then-array", "{\"id\":\"user_1\"}\n{\"id\":\"user_2\"}\n[1]\n", "user_1,user_2", []string{"expected a user object on each line (JSON Lines)"}},
 		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},
 		{"users-object", `{"users":{"user_1":{}}}`, "", []string{`"users" must be an array`, "an object"}},
 		{"users-null", `{"users":null}`, "", []string{`"users" must be an array`, "null"}},
@@ -453,6 +454,9 @@ func TestSavedAPIAnswer(t *testing.T) {
 		`{"data":[{"id":"user_1"},{"id":"user_2"}],"hasMore":true,"total_count":2}`,
 		`{"data":{"note":"not the users"},"users":[{"id":"user_1"},{"id":"user_2"}]}`,
 		`{"users":[{"id":"user_1"},{"id":"user_2"}],"total_count":2}`,
+		// JSON Lines (jq -c '.[]'; clerk/cli's import reads them too).
+		"{\"id\":\"user_1\"}\n{\"id\":\"user_2\"}\n",
+		"\n {\"id\": \"user_1\"} \r\n\n{\"id\":\"user_2\"}",
 	} {
 		recs, err := readAll(t, content)
 		if err != nil {

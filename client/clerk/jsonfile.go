@@ -26,6 +26,8 @@ type jsonFile struct {
 	// array; usersKey is that member's key.
 	inObject bool
 	usersKey string
+	// lines: the file is JSON Lines, a user object on each line.
+	lines bool
 	// envelope is set once a "clerkMigrate" key is seen, before or after
 	// the users; flat once a record has a non-API shape.
 	envelope, flat, shaped bool
@@ -195,6 +197,20 @@ func (s *jsonFile) Next(ctx context.Context) ([]Record, error) {
 // beforeElement consumes the separator before the next element and
 // reports whether the array ended instead.
 func (s *jsonFile) beforeElement() (bool, error) {
+	if s.lines {
+		// JSON Lines: objects one after the other, to the end.
+		b, err := s.sc.peek()
+		if errors.Is(err, io.EOF) {
+			return true, nil
+		}
+		if err != nil {
+			return false, s.structural(err)
+		}
+		if b != '{' {
+			return false, s.structural(&syntaxError{Off: s.sc.off, Msg: fmt.Sprintf("invalid character %s, expected a user object on each line (JSON Lines)", quoteByte(b))})
+		}
+		return false, nil
+	}
 	if s.state == jsonFirst {
 		b, err := s.sc.peek()
 		if err != nil {
@@ -272,8 +288,48 @@ func (s *jsonFile) flush(recs []Record) ([]Record, error) {
 	return recs, nil
 }
 
+// linesAhead reports a file of JSON Lines (`jq -c '.[]'` output, which
+// clerk/cli's import reads too): the buffered bytes start with an object
+// that a line break and another object follow. The first object must fit
+// the buffer (64 KiB); a larger one is told to be put in an array.
+func (s *jsonFile) linesAhead() bool {
+	buf, _ := s.sc.br.Peek(s.sc.br.Size())
+	depth, inStr, esc := 0, false, false
+	for i, c := range buf {
+		switch {
+		case esc:
+			esc = false
+		case inStr:
+			switch c {
+			case '\\':
+				esc = true
+			case '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth == 0 {
+				rest := bytes.TrimLeft(buf[i+1:], " \t\r")
+				if len(rest) == 0 || rest[0] != '\n' {
+					return false
+				}
+				rest = bytes.TrimLeft(rest, " \t\r\n")
+				return len(rest) > 0 && rest[0] == '{'
+			}
+		}
+	}
+	return false
+}
+
 // enterArray reads up to the first element of the users array.
 func (s *jsonFile) enterArray() error {
+	if b, err := s.sc.peek(); err == nil && b == '{' && s.linesAhead() {
+		s.lines = true
+		return nil
+	}
 	b, err := s.sc.expect("[{", "a JSON array of users or an object with a \"users\" key")
 	if err != nil {
 		return s.structural(err)

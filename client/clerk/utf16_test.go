@@ -230,16 +230,20 @@ func TestUTF16Malformed(t *testing.T) {
 	}
 }
 
-// The hints for a single user or JSON Lines, and for a JSON scalar, reach
-// a UTF-16 file too; the jq advice converts it first (jq reads UTF-8).
+// JSON Lines read in a UTF-16 file too; the hints for a single user and
+// a JSON scalar reach it, and the jq advice converts it first (jq reads
+// UTF-8).
 func TestUTF16JSONHints(t *testing.T) {
 	for _, v := range utf16Variants {
 		lines := encodeUTF16("{\"id\":\"user_1\"}\r\n{\"id\":\"user_2\"}\r\n", v.big, v.bom)
+		if got := readSource(t, writeBytes(t, "lines", lines)); got.err != "" || len(got.recs) != 2 {
+			t.Errorf("%s JSON Lines: %+v", v.name, got)
+		}
 		charset := map[bool]string{false: "UTF-16LE", true: "UTF-16BE"}[v.big]
 		if v.bom {
 			charset = "UTF-16"
 		}
-		got := readSource(t, writeBytes(t, "lines", lines))
+		got := readSource(t, writeBytes(t, "single", encodeUTF16("{\"id\":\"user_1\"}\r\n", v.big, v.bom)))
 		if want := "one user per line (JSON Lines): put the users in a JSON array first, e.g. iconv -f " + charset + " -t UTF-8 FILE | jq -s . > users.json"; !strings.Contains(got.err, want) {
 			t.Errorf("%s: %q, want %q", v.name, got.err, want)
 		}
