@@ -147,6 +147,8 @@ type duplicatesScreen struct {
 	table      table.Model
 	width      int
 	height     int
+	// tableH is the table's height, fitTable's: the detail gets the rest.
+	tableH int
 
 	// existing caches the existing users looked up for the detail line
 	// (id → email, "" when unknown); lookups in flight are in asked.
@@ -764,9 +766,7 @@ func (s *duplicatesScreen) SetSize(w, h int) {
 	}
 	s.table.SetColumns(cols)
 	s.table.SetWidth(w)
-	// Lines left for the heading, tabs and status, and four for the
-	// selected row's detail.
-	s.table.SetHeight(max(h-7, 3))
+	s.fitTable()
 	if cw != s.colW || s.cells == nil {
 		s.colW = cw
 		s.buildCells()
@@ -877,6 +877,20 @@ func (s *duplicatesScreen) showRows() {
 	if s.table.Cursor() < 0 && len(rows) > 0 {
 		s.table.SetCursor(0)
 	}
+	s.fitTable()
+}
+
+// fitTable sizes the table: the lines left by the heading, tabs and
+// status and detailLines for the selected row's detail, or, when its
+// rows need fewer, just those, so that the detail gets the rest (a
+// re-run's difference, say, says much).
+func (s *duplicatesScreen) fitTable() {
+	h := max(s.height-3-detailLines, 3)
+	if need := len(s.visible) + tableHeaderLines; need < h {
+		h = max(need, 3)
+	}
+	s.table.SetHeight(h)
+	s.tableH = h
 }
 
 // setPolicyCell updates the policy shown for entry i (its row is shared
@@ -1348,8 +1362,12 @@ func (s *duplicatesScreen) tabOmitted() int {
 	return n
 }
 
-// detailLines is the room of the selected row's detail under the table.
-const detailLines = 4
+// detailLines is the least room of the selected row's detail under the
+// table; tableHeaderLines are the table's header and its rule.
+const (
+	detailLines      = 4
+	tableHeaderLines = 2
+)
 
 // detailView is the selected row in full (wrapped, never cut): source id,
 // name and email, the existing user's full id and email, and what the
@@ -1417,9 +1435,9 @@ func (s *duplicatesScreen) detailView(i int) string {
 		note := strings.Split(renderLines(st.Warning, wrapHang(s.notice, s.width, 2)), "\n")
 		lines = append(note, lines...)
 	}
-	if len(lines) > detailLines {
-		lines = lines[:detailLines]
-		lines[detailLines-1] = ansiTruncate(lines[detailLines-1]+" …", s.width)
+	if room := max(detailLines, s.height-3-s.tableH); len(lines) > room {
+		lines = lines[:room]
+		lines[room-1] = ansiTruncate(lines[room-1]+" …", s.width)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -638,3 +638,24 @@ func TestDuplicatesFlaggedDuplicateIsNotImported(t *testing.T) {
 		t.Errorf("space on it says %q", n)
 	}
 }
+
+// A re-run's difference (password, ban, OAuth accounts) says much, and
+// its detail was cut at four lines under a table of empty rows, with no
+// way to read the rest: what differs was never shown. A table with few
+// rows now leaves the detail the lines it does not use.
+func TestDuplicatesLongDetailShownWhole(t *testing.T) {
+	d, _ := toSettings(t, 80, 24)
+	d.waitFor("the preview", func(m Model) bool { return settingsOf(d).report != nil })
+	detail := "Clerk and AscendKit differ for this user an earlier run imported (changed in Clerk, or in AscendKit, since); AscendKit keeps what it has (" +
+		"password: the digest in Clerk is not the one stored here (changed in Clerk since the import, or hashed again there?), and the stored one is what signs in here; " +
+		"ban: AscendKit bans the user, Clerk does not (unbanned there since?); google account \"g-1\" is linked in AscendKit but not a verified account of the user in Clerk (unlinked there?))"
+	d.m.pc.sess.entries = []importer.Entry{{Pos: 1, SourceID: "user_h3", Email: "h3@x.example", Kind: "warning", Reason: importer.ReasonChangedInSource, Detail: detail}}
+	d.m.pc.sess.previewGen++
+	d.send(navMsg{to: stateDuplicates})
+	v := d.view()
+	assertFits(t, v, 80, 24)
+	flat := strings.Join(strings.Fields(v), " ")
+	if !strings.Contains(flat, "(unlinked there?))") || !strings.Contains(flat, "ban: AscendKit bans the user") {
+		t.Errorf("the detail is cut:\n%s", v)
+	}
+}
