@@ -290,6 +290,10 @@ func (s *browserScreen) runView() string {
 		rows[1][1] = s.kvValue(rows, "not imported", notImported)
 		b.WriteString(st.Heading.Render("Report") + "\n")
 		b.WriteString(kv(st.Label, rows) + "\n")
+		if rep.Error != "" {
+			// Why a failed run stopped: what to do next depends on it.
+			b.WriteString(renderLines(st.Error, wrapHang("✗ Stopped early: "+termtext.Clean(rep.Error), s.width, 2)) + "\n")
+		}
 		if len(rep.Warnings) > 0 {
 			b.WriteString(st.Warning.Render(plural(len(rep.Warnings), "warning", "warnings")+" (ascendkit import runs show "+termtext.Clean(r.ID)+")") + "\n")
 		}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,5 +185,39 @@ func TestBrowserRunsUndoForce(t *testing.T) {
 	}
 	if n, _ := env.CountUsers(context.Background()); n != 0 {
 		t.Fatalf("%d users after the forced undo", n)
+	}
+}
+
+// failingWrites fails every batch as a teammate's run linking the same
+// OAuth accounts meanwhile would.
+type failingWrites struct{ ascendkit.Environment }
+
+func (failingWrites) ApplyImport(context.Context, ascendkit.ImportBatch, time.Time) (ascendkit.BatchResult, error) {
+	return ascendkit.BatchResult{}, fmt.Errorf("apply import: %w: 2 OAuth account(s) planned", ascendkit.ErrLinksTaken)
+}
+
+// A failed run's page said only "failed" and its counts: why it stopped,
+// which decides what to do next, was in `import runs show` alone. It
+// is shown with the report.
+func TestBrowserRunsShowWhyARunFailed(t *testing.T) {
+	dir := t.TempDir()
+	env := realEnv(t, dir)
+	src, err := clerk.OpenFile(cutoverCSV(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	rep, err := importer.Run(context.Background(), src, failingWrites{env}, importer.Options{Mode: importer.ModeRun, Phases: importer.Phases{Users: true}})
+	if err == nil {
+		t.Fatal("the run did not fail")
+	}
+	d := newDriver(t, Config{Env: env, Start: ScreenBrowser}, 100, 30)
+	b := browserOf(d)
+	d.waitFor("the runs", func(Model) bool { return !b.loading })
+	d.press("enter")
+	d.waitFor("the run", func(Model) bool { return b.mode == browseRun && b.run.ID == rep.RunID })
+	d.mustSee("✗ Stopped early:")
+	if flat := strings.Join(strings.Fields(d.view()), " "); !strings.Contains(flat, "OAuth accounts linked to other users meanwhile") {
+		t.Errorf("the reason is not shown:\n%s", d.view())
 	}
 }
