@@ -193,6 +193,9 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"data-and-users", `{"data":[{"id":"user_1"}],"users":[]}`, "user_1", []string{`both "data" and "users"`}},
 		{"empty-object", `{}`, "", []string{`no "users" key`, "empty"}},
 		{"single-user", "{\"id\":\"user_1\",\"email_addresses\":[]}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
+		// Exports joined with cat are no JSON Lines: refused, as before.
+		{"envelope-then-user", "{\"users\":[{\"id\":\"user_a\"}]}\n{\"id\":\"user_c\"}\n", "user_a", []string{"after the end of the JSON document"}},
+		{"json-lines-then-envelope", "{\"id\":\"user_1\"}\n{\"users\":[{\"id\":\"user_2\"}]}\n", "user_1", []string{"record 2 is an export of its own"}},
 		{"json-lines-then-array", "{\"id\":\"user_1\"}\n{\"id\":\"user_2\"}\n[1]\n", "user_1,user_2", []string{"expected a user object on each line (JSON Lines)"}},
 		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},
 		{"users-object", `{"users":{"user_1":{}}}`, "", []string{`"users" must be an array`, "an object"}},

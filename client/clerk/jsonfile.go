@@ -233,7 +233,7 @@ func (s *jsonFile) beforeElement() (bool, error) {
 // element reads one array element into a Record.
 func (s *jsonFile) element() (Record, error) {
 	var dst *[]byte
-	if !s.countOnly {
+	if !s.countOnly || s.lines { // a Check pass too looks for joined exports
 		s.buf = s.buf[:0]
 		dst = &s.buf
 	}
@@ -243,6 +243,11 @@ func (s *jsonFile) element() (Record, error) {
 	}
 	s.pos++
 	s.markEnd()
+	if s.lines && n <= maxRecordBytes && mayBeExport(s.buf) && exportObject(s.buf) {
+		// Exports joined with cat: a structure error, found by the check
+		// before a run writes anything.
+		return Record{}, s.fail(fmt.Sprintf("record %d is an export of its own (it holds a users list), not a user: were exports joined? Import each on its own", s.pos))
+	}
 	switch {
 	case s.countOnly:
 		return Record{Pos: s.pos}, nil
@@ -317,8 +322,30 @@ func (s *jsonFile) linesAhead() bool {
 					return false
 				}
 				rest = bytes.TrimLeft(rest, " \t\r\n")
-				return len(rest) > 0 && rest[0] == '{'
+				return len(rest) > 0 && rest[0] == '{' && !exportObject(buf[:i+1])
 			}
+		}
+	}
+	return false
+}
+
+// mayBeExport is exportObject's cheap first look: the bytes name one of
+// its keys somewhere.
+func mayBeExport(obj []byte) bool {
+	return bytes.Contains(obj, []byte(`"users"`)) || bytes.Contains(obj, []byte(`"data"`)) || bytes.Contains(obj, []byte(`"clerkMigrate"`))
+}
+
+// exportObject reports an object that is an export of its own (a
+// {"users": […]} envelope, a saved API answer, a clerk migrate file), not
+// a user: exports joined with cat are no JSON Lines.
+func exportObject(obj []byte) bool {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(obj, &keys) != nil {
+		return false
+	}
+	for _, k := range []string{"users", "data", "clerkMigrate"} {
+		if _, ok := keys[k]; ok {
+			return true
 		}
 	}
 	return false
