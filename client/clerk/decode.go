@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -752,6 +753,12 @@ func metadataField(name string, raw view, reference bool) (map[string]any, error
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("field %q: %w", name, describeJSONError(err))
+	}
+	// A Decoder stops after the first value: anything after it (JSON
+	// text holding two objects, a CSV cell with more) would be lost.
+	var extra json.RawMessage
+	if dec.Decode(&extra) != io.EOF {
+		return nil, fmt.Errorf("field %q: more follows the metadata object", name)
 	}
 	return m, nil
 }

@@ -661,8 +661,10 @@ func TestFlatRecordsTextValues(t *testing.T) {
 			t.Errorf("%s: %+v (%v)", content, rec.User, rec.Err)
 		}
 	}
-	rec, _ := decodeRecord([]byte(`{"id":"u","email_addresses":"a@x.dev","unsafe_metadata":"{\"a\":"}`), 1)
-	if rec.Err == nil || !strings.Contains(rec.Err.Error(), `field "unsafe_metadata"`) {
-		t.Errorf("broken JSON text: %v", rec.Err)
+	for _, text := range []string{`"{\"a\":"`, `"{\"a\":1}{\"b\":2}"`, `"{\"a\":1} more"`} {
+		rec, _ := decodeRecord([]byte(`{"id":"u","email_addresses":"a@x.dev","unsafe_metadata":`+text+`}`), 1)
+		if rec.Err == nil || !strings.Contains(rec.Err.Error(), `field "unsafe_metadata"`) {
+			t.Errorf("%s: %v, want malformed (nothing of it lost unsaid)", text, rec.Err)
+		}
 	}
 }
