@@ -60,7 +60,7 @@ func (z *analyzer) add(m *mapped) {
 		}
 		// Remember which providers a social-only user can sign in with, so
 		// stranded users can be recounted for any provider set.
-		z.a.SocialOnlyByProviders[providerCombo(m.providers, m.unsupported)]++
+		z.a.SocialOnlyByProviders[providerCombo(m.providers)]++
 	case m.oauthUnknown:
 		// No password, and a source that cannot say whether they had
 		// OAuth (clerk migrate's, a CSV): their way in is not known, so
@@ -76,22 +76,35 @@ func (z *analyzer) add(m *mapped) {
 		z.a.Providers[p]++
 	}
 	for _, p := range m.unsupported {
+		if _, ok := z.a.Unsupported[p]; !ok && len(z.a.Unsupported) >= maxUnsupportedNames {
+			p = otherProviders
+		}
 		z.a.Unsupported[p]++
 	}
 }
 
 // providerCombo keys SocialOnlyByProviders: the sorted, comma-joined
-// providers.
-func providerCombo(providers, unsupported []string) string {
-	all := append(slices.Clone(providers), unsupported...)
+// supported providers. Unsupported ones are left out: no provider set
+// turns them on, so they never decide who is stranded, and their names
+// (oauth_custom_<anything>) would let the map grow with the source.
+func providerCombo(providers []string) string {
+	all := slices.Clone(providers)
 	slices.Sort(all)
 	return strings.Join(all, ",")
 }
 
+// maxUnsupportedNames bounds the unsupported providers the analysis
+// names, as maxSSOConnections does the connections: a file may give each
+// user a provider of its own. The rest count as otherProviders.
+const maxUnsupportedNames = 1000
+
+// otherProviders counts the users of unsupported providers past the bound.
+const otherProviders = "other providers"
+
 // noLinkLeft moves a social-only user none of whose supported accounts
 // was linked (runner.noLinkLeft) from their providers to NoUsableOAuth.
-func (z *analyzer) noLinkLeft(providers, unsupported []string) {
-	k := providerCombo(providers, unsupported)
+func (z *analyzer) noLinkLeft(providers []string) {
+	k := providerCombo(providers)
 	if z.a.SocialOnlyByProviders[k]--; z.a.SocialOnlyByProviders[k] <= 0 {
 		delete(z.a.SocialOnlyByProviders, k)
 	}

@@ -747,7 +747,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			}
 			tags := cr.Tags
 			if strandedByLinks(cr.HadPassword, cr.Flags.NoUsableOAuth, cr.SSO, cr.Providers, supportedLeft) { // as runner.noLinkLeft
-				z.noLinkLeft(cr.Providers, cr.Unsupported)
+				z.noLinkLeft(cr.Providers)
 				tags = resetNotSocial(tags)
 			}
 			if !opts.Phases.Users {

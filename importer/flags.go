@@ -152,7 +152,7 @@ func (r *runner) noLinkLeft(e Entry, m *mapped) {
 	m.noUsableOAuth = true
 	m.noUsableWhy = noLinkLeftDetail(m.providers)
 	m.user.User.Tags = resetNotSocial(m.user.User.Tags)
-	r.z.noLinkLeft(m.providers, m.unsupported)
+	r.z.noLinkLeft(m.providers)
 	e.Reason, e.Detail = ReasonNoUsableOAuth, m.noUsableWhy
 	r.warn(e)
 }
