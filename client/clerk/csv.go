@@ -339,7 +339,8 @@ func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
 		s.header = true
 	}
 	var recs []Record
-	for len(recs) < pageSize {
+	size := 0
+	for len(recs) < pageSize && size < pageBytes {
 		if err := ctx.Err(); err != nil {
 			if len(recs) > 0 {
 				return recs, nil
@@ -364,6 +365,7 @@ func (s *csvFile) Next(ctx context.Context) ([]Record, error) {
 			continue
 		}
 		recs = append(recs, s.record(row))
+		size += len(row.data)
 	}
 	if len(recs) == 0 {
 		return nil, io.EOF

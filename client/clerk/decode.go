@@ -18,6 +18,11 @@ import (
 // pages of a similar shape whatever the origin.
 const pageSize = 500
 
+// pageBytes ends a file's page early when its records add up to more:
+// users with much metadata (each record may hold 1 MiB) would otherwise
+// make a page, and the pages the pipeline holds, hundreds of megabytes.
+const pageBytes = 16 << 20
+
 // decodeUser turns one JSON element into a Record. It never fails the
 // stream: a bad element becomes a Record with Err and Raw so the importer
 // can report it and carry on with the others.

@@ -531,3 +531,50 @@ func (c *cancelAfter) Err() error {
 	}
 	return nil
 }
+
+// A file page ends at pageBytes of records as well as at pageSize
+// records: 500 users with much metadata made pages of hundreds of
+// megabytes, and a run held gigabytes (the scale hunt: 2.08 GB for 1,000
+// users of 750 KB each, 231 MB since).
+func TestFilePagesBoundedInBytes(t *testing.T) {
+	meta := strings.Repeat("x", 200<<10)
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 200 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"user_%d","email_addresses":"u%d@x.io","public_metadata":{"blob":%q}}`, i, i, meta)
+	}
+	b.WriteString("]")
+	csvHead := "id,email_addresses,public_metadata\n"
+	var c strings.Builder
+	c.WriteString(csvHead)
+	for i := range 200 {
+		fmt.Fprintf(&c, "user_%d,u%d@x.io,\"{\"\"blob\"\":\"\"%s\"\"}\"\n", i, i, meta)
+	}
+	for name, content := range map[string]string{"big.json": b.String(), "big.csv": c.String()} {
+		src, err := OpenFile(writeTemp(t, name, content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		total, pages := 0, 0
+		for {
+			recs, err := src.Next(context.Background())
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) > pageBytes/(200<<10)+1 {
+				t.Errorf("%s: a page of %d records of 200 KB", name, len(recs))
+			}
+			total, pages = total+len(recs), pages+1
+		}
+		src.Close()
+		if total != 200 || pages < 3 {
+			t.Errorf("%s: %d records in %d pages", name, total, pages)
+		}
+	}
+}

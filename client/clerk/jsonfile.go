@@ -158,8 +158,9 @@ func (s *jsonFile) Next(ctx context.Context) ([]Record, error) {
 		}
 		s.state = jsonFirst
 	}
-	recs := make([]Record, 0, pageSize) // every page is full but the last
-	for len(recs) < pageSize {
+	recs := make([]Record, 0, pageSize)
+	size := 0
+	for len(recs) < pageSize && size < pageBytes {
 		if err := ctx.Err(); err != nil {
 			// Not sticky: the caller may retry with a live context, and
 			// the records read so far are returned rather than lost.
@@ -187,6 +188,7 @@ func (s *jsonFile) Next(ctx context.Context) ([]Record, error) {
 			return s.flush(recs)
 		}
 		recs = append(recs, rec)
+		size += len(s.buf)
 	}
 	if len(recs) == 0 {
 		return nil, io.EOF
