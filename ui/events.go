@@ -309,8 +309,9 @@ func (m *importUpdateMsg) add(v any) bool {
 		m.Started = &ev
 		m.Checking = false
 	case importer.PageRead:
+		// A page does not end a pause: the walk's requests sent before it
+		// still arrive while the client waits (its notice runs to Until).
 		m.Page = &ev
-		m.Wait = nil // the pause is over
 	case waitNotice:
 		m.Wait = &ev
 	case importer.BatchApplied:

@@ -35,17 +35,19 @@ func (b *waitBanner) set(n waitNotice, now time.Time) tea.Cmd {
 	return b.schedule(now)
 }
 
-// clear hides the notice (the pause is over: a page arrived).
+// clear hides the notice (the run is over).
 func (b *waitBanner) clear() {
 	b.notice = nil
 	b.gen++
 }
 
-// update follows a run's coalesced update: a page ends the pause (the
-// client has its answer), the end of the run ends it too, and a newer
-// pause replaces it. It returns the countdown's tick, if any.
+// update follows a run's coalesced update: a notice runs until its pause
+// is over (a page does not end it: the concurrent walk's pages sent before
+// the pause keep arriving during it, and the pauses that follow join it
+// unannounced), the end of the run ends it, and a newer pause replaces
+// it. It returns the countdown's tick, if any.
 func (b *waitBanner) update(msg importUpdateMsg, now time.Time) tea.Cmd {
-	if msg.Page != nil || msg.Done {
+	if msg.Done {
 		b.clear()
 	}
 	if msg.Wait != nil && !msg.Done {
