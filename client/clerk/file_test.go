@@ -423,23 +423,7 @@ func TestFilePaging(t *testing.T) {
 	b.WriteString("]")
 	for name, content := range map[string]string{"json": b.String(), "csv": c.String()} {
 		t.Run(name, func(t *testing.T) {
-			src, err := OpenFile(writeTemp(t, "u", content))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-			var sizes []int
-			for {
-				recs, err := src.Next(context.Background())
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				sizes = append(sizes, len(recs))
-			}
-			if fmt.Sprint(sizes) != "[500 500 201]" {
+			if sizes := pageSizes(t, writeTemp(t, "u", content)); fmt.Sprint(sizes) != "[500 500 201]" {
 				t.Errorf("pages %v", sizes)
 			}
 		})
@@ -554,27 +538,37 @@ func TestFilePagesBoundedInBytes(t *testing.T) {
 		fmt.Fprintf(&c, "user_%d,u%d@x.io,\"{\"\"blob\"\":\"\"%s\"\"}\"\n", i, i, meta)
 	}
 	for name, content := range map[string]string{"big.json": b.String(), "big.csv": c.String()} {
-		src, err := OpenFile(writeTemp(t, name, content))
+		sizes, total := pageSizes(t, writeTemp(t, name, content)), 0
+		for _, n := range sizes {
+			if n > pageBytes/(200<<10)+1 {
+				t.Errorf("%s: a page of %d records of 200 KB", name, n)
+			}
+			total += n
+		}
+		if total != 200 || len(sizes) < 3 {
+			t.Errorf("%s: %d records in pages %v", name, total, sizes)
+		}
+	}
+}
+
+// pageSizes reads the file at path to its end and returns how many
+// records each page had.
+func pageSizes(t *testing.T, path string) []int {
+	t.Helper()
+	src, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var sizes []int
+	for {
+		recs, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			return sizes
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		total, pages := 0, 0
-		for {
-			recs, err := src.Next(context.Background())
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(recs) > pageBytes/(200<<10)+1 {
-				t.Errorf("%s: a page of %d records of 200 KB", name, len(recs))
-			}
-			total, pages = total+len(recs), pages+1
-		}
-		src.Close()
-		if total != 200 || pages < 3 {
-			t.Errorf("%s: %d records in %d pages", name, total, pages)
-		}
+		sizes = append(sizes, len(recs))
 	}
 }
