@@ -1196,3 +1196,18 @@ func TestFlatHasherSaysPassword(t *testing.T) {
 		t.Errorf("neither: enabled %v unknown %v", u.PasswordEnabled, u.PasswordUnknown)
 	}
 }
+
+// A CSV's flag columns read the words the JSON readers read (clerk/cli's
+// import reads them too): banned=yes was refused.
+func TestCSVFlagWords(t *testing.T) {
+	recs := csvUsers(t, "words.csv", "id,primary_email_address,banned,locked\nuser_1,a@x.io,yes,no\nuser_2,b@x.io,N,Y\n")
+	if len(recs) != 2 || recs[0].User == nil || recs[1].User == nil {
+		t.Fatalf("%+v", recs)
+	}
+	if u := recs[0].User; !u.Banned || u.Locked {
+		t.Errorf("yes/no: banned %v locked %v", u.Banned, u.Locked)
+	}
+	if u := recs[1].User; u.Banned || !u.Locked {
+		t.Errorf("N/Y: banned %v locked %v", u.Banned, u.Locked)
+	}
+}
