@@ -476,18 +476,7 @@ func (c *Classified) finish(r *runner, err error) bool {
 	if c.assumed {
 		set++ // not a note either
 	}
-	if c.base.Passwords.Unmatched > 0 {
-		c.tail++
-	}
-	if r.total >= 0 && r.fetched != r.total {
-		c.tail++
-	}
-	if r.fetched == 0 {
-		c.tail++ // emptySourceWarning
-	}
-	if noEmailSource(r.fetched, c.base.Users.SkippedReasons) {
-		c.tail++ // noEmailWarning
-	}
+	c.tail = r.tailWarnings // the unmatched records, the count, the empty source
 	c.notes = w - set - c.tail - len(c.base.Passwords.UnsupportedHasher) - len(digestWarnings(c.base.Passwords))
 	if c.notes < 0 {
 		c.closeLocked()

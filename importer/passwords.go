@@ -377,7 +377,7 @@ func (r *runner) finishPasswords() error {
 			// another instance (each has its own ids), not users deleted.
 			w += " None of its ids is a user of the source: is it the export of another Clerk instance (development and production have their own users and ids)?"
 		}
-		r.report.Warnings = append(r.report.Warnings, w)
+		r.tailWarn(w)
 	}
 	return nil
 }

@@ -70,6 +70,9 @@ type runner struct {
 	// mayMerge says a duplicate may merge (the policy or a decision):
 	// only then does the seen set need which user each link went to.
 	mayMerge bool
+	// tailWarnings is how many warnings tailWarn appended: those kept as
+	// they are between the hashers' and the settings' (Classified.finish).
+	tailWarnings int
 	// settingsWarnings is how many warnings the settings phase appended
 	// last (see Classified).
 	settingsWarnings int
@@ -290,25 +293,27 @@ func (r *runner) run() error {
 		return err
 	}
 	if r.total >= 0 && r.fetched != r.total {
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf(
+		r.tailWarn(fmt.Sprintf(
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
 			Thousands(r.total), Thousands(r.fetched)))
 	}
 	if r.fetched == 0 {
 		// Said, not left to a count of 0: an export of another instance
 		// or a key of the development instance reads as a finished import.
-		r.report.Warnings = append(r.report.Warnings, emptySourceWarning(r.src.Kind()))
+		r.tailWarn(emptySourceWarning(r.src.Kind()))
 	}
-	if noEmailSource(r.fetched, r.report.Users.SkippedReasons) {
-		r.report.Warnings = append(r.report.Warnings, noEmailWarning(r.src.Kind(), r.fetched))
+	if r.fetched > 0 && r.report.Users.SkippedReasons[ReasonNoEmail] == r.fetched {
+		// Most likely another tool's shape, not users without one.
+		r.tailWarn(noEmailWarning(r.src.Kind(), r.fetched))
 	}
 	return r.settings()
 }
 
-// noEmailSource reports a source none of whose users has an address the
-// import reads: most likely another tool's shape, not users without one.
-func noEmailSource(fetched int, skipped map[string]int) bool {
-	return fetched > 0 && skipped[ReasonNoEmail] == fetched
+// tailWarn appends a warning that no choice of the review changes, after
+// the hashers' (see Classified.finish, which keeps them as they are).
+func (r *runner) tailWarn(w string) {
+	r.report.Warnings = append(r.report.Warnings, w)
+	r.tailWarnings++
 }
 
 // noEmailWarning is the warning of a source whose every user was skipped
