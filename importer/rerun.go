@@ -75,7 +75,7 @@ func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
 // page reads the states of all such users at once.
 func rerunReads(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
 	em, ok := byEmail[m.email]
-	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) || m.user.User.Locked ||
+	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) ||
 		m.user.User.Username != "" || !ok || em.UserID != existing.UserID || existing.RunID != ""
 }
 
@@ -131,8 +131,8 @@ func banNotAppliedEntry(e Entry, existingID string) Entry {
 // as verified (unlinked there: the one case where an account signs in
 // as someone who gave it up) and a lasting lock Clerk has put on them.
 // byEmail and byLink are the page's lookups. The state is read only
-// when the address differs, Clerk has a username or a lasting lock, or an
-// import created the user (a username dropped in Clerk goes unseen). The
+// when the address differs, Clerk has a username, or an import created
+// the user (a username dropped in Clerk goes unseen). The
 // source and the environment differ: Clerk changed, or the
 // user was changed in AscendKit since; which, neither side says.
 //
@@ -145,7 +145,7 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 	var out []string
 	em, ok := byEmail[m.email]
 	emailDiffers := !ok || em.UserID != existing.UserID
-	if emailDiffers || m.user.User.Username != "" || existing.RunID != "" || m.user.User.Locked {
+	if emailDiffers || m.user.User.Username != "" || existing.RunID != "" {
 		st, found, err := r.state(existing.UserID)
 		if err != nil || !found {
 			return nil, err
@@ -160,12 +160,11 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if st.Username != m.user.User.Username && !ownName && (m.user.User.Username != "" || emailDiffers) {
 			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
 		}
-		// A lock someone put on the user in Clerk (one without an expiry,
-		// which the import keeps) since an import created them; a merge
-		// never sets one.
 		// The lock, ban and password of a user are those of the Clerk
 		// user an import created them from (st.ImportSourceID): another
-		// merged into them since has their own, which no merge sets.
+		// merged into them since has their own, which no merge sets. A
+		// lock is one someone put on the user in Clerk since (one without
+		// an expiry, which the import keeps).
 		own := st.ImportRun != "" && st.ImportSourceID == m.user.SourceID
 		if m.user.User.Locked && !st.Locked && own {
 			out = append(out, "lock: Clerk locks the user (no expiry), AscendKit does not")
@@ -196,15 +195,16 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 }
 
 // passwordChange describes a password changed or removed in Clerk since
-// an import created the user (st) with a digest, which still signs them
+// an import created the user (st: changes asks only for such a user) with
+// a digest, which still signs them
 // in here: a user who reset their password in Clerk before the cut-over
 // finds the new one refused. A source that does not carry digests (the
 // API without --passwords) says nothing of a change; one that does not
 // say who has a password was taken to (resolvePasswords), so says
 // nothing of a removal either.
 func passwordChange(m *mapped, st ascendkit.UserState) []string {
-	if st.ImportRun == "" || !st.HasDigest {
-		return nil // no digest, or the user's own (a merge sets none)
+	if !st.HasDigest {
+		return nil
 	}
 	switch p := m.user.Password; {
 	case p != nil && p.Digest != "":
