@@ -1094,21 +1094,18 @@ func (s *csvFile) has(col string) bool {
 	return ok
 }
 
-// flag reads a boolean column: true/false/1/0 in any case, empty for false.
+// flag reads a boolean column: a flagWord, as the JSON readers read one
+// (boolField), empty for false.
 func (s *csvFile) flag(row []string, col string, short bool) (bool, error) {
-	// The words the JSON readers take (boolField), as clerk/cli's import.
-	switch v := s.cell(row, col); strings.ToLower(v) {
-	case "", "false", "0", "no", "n", "f":
-		return false, nil
-	case "true", "1", "yes", "y", "t":
-		return true, nil
-	default:
-		got := quote(v)
-		if short || !echoable(v) {
-			got = "a value (not shown)"
-		}
-		return false, fmt.Errorf("field %q: got %s, want true or false (or 1 and 0, yes and no)", col, got)
+	v := s.cell(row, col)
+	if on, ok := flagWord(v); ok {
+		return on, nil
 	}
+	got := quote(v)
+	if short || !echoable(v) {
+		got = "a value (not shown)"
+	}
+	return false, fmt.Errorf("field %q: got %s, want true or false (or 1 and 0, yes and no)", col, got)
 }
 
 // shown words a cell's parse error, which quotes the cell, for a CSV row
@@ -1178,7 +1175,7 @@ func looksLikeDigest(v string) bool {
 }
 
 // holdsDigest reports a digest among the words of a cell that holds more
-// than one value: a row saved as one cell (see oneCellLine), a list.
+// than one value: a row saved as one cell (see record), a list.
 func holdsDigest(v string) bool {
 	for w := range strings.FieldsFuncSeq(v, func(r rune) bool { return strings.ContainsRune(",;|\t \"", r) }) {
 		if looksLikeDigest(w) {

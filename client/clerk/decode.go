@@ -317,28 +317,36 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	return &u, flat, nil
 }
 
-// boolField reads a JSON boolean as encoding/json reads one into a bool:
-// absent or null is false, anything but true or false an error.
+// boolField reads a JSON flag: true or false, absent or null as false,
+// and, as tools that write flat records (a spreadsheet turned into JSON)
+// write them and clerk/cli's import reads them, 1 and 0 or a flagWord as
+// text; anything else is an error.
 func boolField(name string, raw view) (bool, error) {
 	v := trimSpace(raw)
 	switch string(v) {
-	case "", "null", "false", "0":
+	case "", "null":
 		return false, nil
-	case "true", "1":
-		return true, nil
 	}
-	// Tools that write flat records (a spreadsheet turned into JSON,
-	// clerk/cli's import, which reads them) write flags as text too.
-	var text string
-	if v[0] == '"' && json.Unmarshal(v, &text) == nil {
-		switch strings.ToLower(strings.TrimSpace(text)) {
-		case "", "false", "0", "no", "n", "f":
-			return false, nil
-		case "true", "1", "yes", "y", "t":
-			return true, nil
+	text := string(v)
+	if v[0] != '"' || json.Unmarshal(v, &text) == nil {
+		if on, ok := flagWord(text); ok {
+			return on, nil
 		}
 	}
 	return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
+}
+
+// flagWord reads a flag written as a word, in any case and with spaces
+// around: true/false, 1/0, yes/no, y/n, t/f; "" is false. ok is false for
+// any other word. The CSV reader's flag columns and boolField share it.
+func flagWord(w string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(w)) {
+	case "", "false", "0", "no", "n", "f":
+		return false, true
+	case "true", "1", "yes", "y", "t":
+		return true, true
+	}
+	return false, false
 }
 
 // isNull reports a field that is absent or JSON null.
