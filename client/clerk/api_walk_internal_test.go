@@ -110,17 +110,7 @@ func TestWalkBurstCountIsTheEndCount(t *testing.T) {
 	endCountFresh = time.Minute
 	const users = 300 // 34 windows of 10 overlapping by one: within the burst
 	var counts atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/count") {
-			counts.Add(1)
-			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
-			return
-		}
-		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		writeUsers(w, off, limit, users)
-	}))
-	defer srv.Close()
+	srv := usersServer(t, func() int { return users }, func() { counts.Add(1) })
 	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -433,19 +423,11 @@ func TestWalkRecountsWhenTheEndCountIsOld(t *testing.T) {
 	endCountFresh = 10 * time.Millisecond
 	var mu sync.Mutex
 	n := 30
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := usersServer(t, func() int {
 		mu.Lock()
-		total := n
-		mu.Unlock()
-		if strings.HasSuffix(r.URL.Path, "/count") {
-			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, total)
-			return
-		}
-		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		writeUsers(w, off, limit, total)
-	}))
-	defer srv.Close()
+		defer mu.Unlock()
+		return n
+	}, nil)
 	a := pagedSource(t, srv.URL, 8)
 	read, _ := readUsers(a, func(read int) {
 		if read == 30 {
@@ -603,6 +585,28 @@ func TestWalkShortByOneThenSignUp(t *testing.T) {
 
 // writeUsers writes the page of a list of total users (user_1 …, created
 // at 1 …) at off for limit.
+// usersServer serves the count and the list of total() users, asked at
+// each request (a test may change it), calling onCount (when set) for
+// each count request.
+func usersServer(t *testing.T, total func() int, onCount func()) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := total()
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			if onCount != nil {
+				onCount()
+			}
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, n)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		writeUsers(w, off, limit, n)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func writeUsers(w io.Writer, off, limit, total int) {
 	writePage(w, off, limit, total, func(b *strings.Builder, k int) {
 		fmt.Fprintf(b, `{"id":"user_%d","created_at":%d,"email_addresses":[]}`, k, k)
