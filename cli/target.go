@@ -297,11 +297,7 @@ func (o *setEnvOptions) show(ctx context.Context) error {
 	}
 	t, perr := ascendkit.ParseTarget(target)
 	if perr != nil {
-		// Shown as given, but never a Clerk key pasted there.
-		c.Env = redactSecrets(target)
-		if strings.Contains(c.Env, "://") {
-			c.Env = ascendkit.RedactURL(c.Env) // nor a password
-		}
+		c.Env = redactedTarget(target)
 		c.Invalid = redactSecrets(perr.Error())
 	}
 	if perr == nil && (t.Kind == ascendkit.TargetLocal || t.Kind == ascendkit.TargetPostgres) {
@@ -414,15 +410,7 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 	// shell that sets it goes on using the old environment, which a
 	// re-run against the wrong one would not show.
 	if v := o.g.getenv("ASCENDKIT_ENV"); v != "" {
-		// Redacted as set-env shows it, parsed or not: a password with
-		// an unencoded @ or # does not parse, and is never printed.
-		old := redactSecrets(v)
-		if ot, err := ascendkit.ParseTarget(v); err == nil {
-			old = ot.Redacted()
-		} else if strings.Contains(old, "://") {
-			old = ascendkit.RedactURL(old)
-		}
-		fmt.Fprintf(o.g.io.ErrOut, "Warning: $ASCENDKIT_ENV is set (%s) and comes before the saved environment: commands in this shell still use it until you unset it (unset ASCENDKIT_ENV).\n", termtext.Clean(old))
+		fmt.Fprintf(o.g.io.ErrOut, "Warning: $ASCENDKIT_ENV is set (%s) and comes before the saved environment: commands in this shell still use it until you unset it (unset ASCENDKIT_ENV).\n", termtext.Clean(redactedTarget(v)))
 	}
 	if o.json {
 		return printJSON(o.g.io.Out, shown)
@@ -432,6 +420,20 @@ func (o *setEnvOptions) run(ctx context.Context, target string) error {
 		fmt.Fprintln(o.g.io.ErrOut, "Note: remote environments are not supported yet; commands will say so until they are.")
 	}
 	return nil
+}
+
+// redactedTarget is a target as set-env shows it, parsed or not: never a
+// password (one with an unencoded @ or # does not parse) nor a Clerk key
+// pasted there.
+func redactedTarget(v string) string {
+	if t, err := ascendkit.ParseTarget(v); err == nil {
+		return t.Redacted()
+	}
+	s := redactSecrets(v)
+	if strings.Contains(s, "://") {
+		s = ascendkit.RedactURL(s)
+	}
+	return s
 }
 
 // writeFileAtomic writes via a temp file and rename, so a crash never
