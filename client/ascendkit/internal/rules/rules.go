@@ -94,6 +94,13 @@ func MarshalObject(m map[string]any) (string, error) {
 	return string(b), nil
 }
 
+// LinksTaken is the error of a batch that found n OAuth accounts planned
+// for the users it creates linked to other users at write time
+// (ascendkit.ErrLinksTaken); the caller rolls the batch back.
+func LinksTaken(n int) error {
+	return fmt.Errorf("%w: %d OAuth account(s) planned for users this batch creates were linked to other users after this run looked them up (another import at the same time?), so nothing of the batch was written; run the import again: it looks them up afresh", ascendkit.ErrLinksTaken, n)
+}
+
 func ValidateBatch(b ascendkit.ImportBatch) error {
 	if err := checkBatch(b); err != nil {
 		return fmt.Errorf("%w: %w", ascendkit.ErrInvalid, err)
