@@ -147,8 +147,6 @@ type duplicatesScreen struct {
 	table      table.Model
 	width      int
 	height     int
-	// tableH is the table's height, fitTable's: the detail gets the rest.
-	tableH int
 
 	// existing caches the existing users looked up for the detail line
 	// (id → email, "" when unknown); lookups in flight are in asked.
@@ -880,17 +878,19 @@ func (s *duplicatesScreen) showRows() {
 	s.fitTable()
 }
 
-// fitTable sizes the table: the lines left by the heading, tabs and
-// status and detailLines for the selected row's detail, or, when its
-// rows need fewer, just those, so that the detail gets the rest (a
-// re-run's difference, say, says much).
-func (s *duplicatesScreen) fitTable() {
+// fitTable sizes the table to tableHeight.
+func (s *duplicatesScreen) fitTable() { s.table.SetHeight(s.tableHeight()) }
+
+// tableHeight is the lines left by the heading, tabs and status and
+// detailLines for the selected row's detail, or, when the rows need
+// fewer, just those, so that the detail gets the rest (a re-run's
+// difference, say, says much).
+func (s *duplicatesScreen) tableHeight() int {
 	h := max(s.height-3-detailLines, 3)
 	if need := len(s.visible) + tableHeaderLines; need < h {
 		h = max(need, 3)
 	}
-	s.table.SetHeight(h)
-	s.tableH = h
+	return h
 }
 
 // setPolicyCell updates the policy shown for entry i (its row is shared
@@ -1435,7 +1435,7 @@ func (s *duplicatesScreen) detailView(i int) string {
 		note := strings.Split(renderLines(st.Warning, wrapHang(s.notice, s.width, 2)), "\n")
 		lines = append(note, lines...)
 	}
-	if room := max(detailLines, s.height-3-s.tableH); len(lines) > room {
+	if room := max(detailLines, s.height-3-s.tableHeight()); len(lines) > room {
 		lines = lines[:room]
 		lines[room-1] = ansiTruncate(lines[room-1]+" …", s.width)
 	}
