@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -208,10 +209,7 @@ func (s *csvFile) noteRounded(v string, line int) {
 	if p <= 0 || p > 18 {
 		return
 	}
-	unit := 1.0
-	for range p {
-		unit *= 10
-	}
+	unit := math.Pow10(p)
 	switch { // in the unit parseNumberStamp reads the value in
 	case e < 11:
 		unit *= 1000 // seconds
