@@ -720,12 +720,13 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 			}
 			au.Metadata[key] = own
 		}
-		au.Metadata["import"] = importMeta(u.ID, now)
+		meta := importMeta(u.ID, now)
 		if u.LegalAcceptedAt != nil && validMillis(int64(*u.LegalAcceptedAt)) && *u.LegalAcceptedAt > 0 {
 			// Consent to the terms has no AscendKit field: kept with the
 			// import's record rather than lost.
-			au.Metadata["import"].(map[string]any)["legalAcceptedAt"] = time.UnixMilli(int64(*u.LegalAcceptedAt)).UTC().Format(time.RFC3339Nano)
+			meta["legalAcceptedAt"] = time.UnixMilli(int64(*u.LegalAcceptedAt)).UTC().Format(time.RFC3339Nano)
 		}
+		au.Metadata["import"] = meta
 	}
 
 	seen := map[string]bool{}
