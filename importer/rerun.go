@@ -74,9 +74,20 @@ func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
 // them, or the OAuth accounts of a user an import created (changes). The
 // page reads the states of all such users at once.
 func rerunReads(m *mapped, u *clerk.User, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
+	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) || changesRead(m, existing, addressMoved(m, existing, byEmail))
+}
+
+// addressMoved reports that the user's address in the source no longer
+// finds the user of the environment an earlier run imported (existing).
+func addressMoved(m *mapped, existing ascendkit.Match, byEmail map[string]ascendkit.Match) bool {
 	em, ok := byEmail[m.email]
-	return (m.user.Password != nil && m.user.Password.Digest != "") || restricted(u) ||
-		m.user.User.Username != "" || !ok || em.UserID != existing.UserID || existing.RunID != ""
+	return !ok || em.UserID != existing.UserID
+}
+
+// changesRead reports whether changes reads the state of existing: the
+// address differs, Clerk has a username, or an import created the user.
+func changesRead(m *mapped, existing ascendkit.Match, emailDiffers bool) bool {
+	return emailDiffers || m.user.User.Username != "" || existing.RunID != ""
 }
 
 // mergeCheckReads reports whether mergedWithOther reads the state of the
@@ -143,9 +154,8 @@ func banNotAppliedEntry(e Entry, existingID string) Entry {
 // username of their own, one no merge set, and accounts of their own.
 func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink map[string]ascendkit.Match) ([]string, error) {
 	var out []string
-	em, ok := byEmail[m.email]
-	emailDiffers := !ok || em.UserID != existing.UserID
-	if emailDiffers || m.user.User.Username != "" || existing.RunID != "" {
+	emailDiffers := addressMoved(m, existing, byEmail)
+	if changesRead(m, existing, emailDiffers) {
 		st, found, err := r.state(existing.UserID)
 		if err != nil || !found {
 			return nil, err
