@@ -323,12 +323,14 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 // text; anything else is an error.
 func boolField(name string, raw view) (bool, error) {
 	v := trimSpace(raw)
-	switch string(v) {
-	case "", "null":
+	switch string(v) { // every API user's, without a string made
+	case "", "null", "false", "0":
 		return false, nil
+	case "true", "1":
+		return true, nil
 	}
-	text := string(v)
-	if v[0] != '"' || json.Unmarshal(v, &text) == nil {
+	var text string
+	if v[0] == '"' && json.Unmarshal(v, &text) == nil {
 		if on, ok := flagWord(text); ok {
 			return on, nil
 		}
