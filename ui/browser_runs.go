@@ -235,6 +235,11 @@ func (s *browserScreen) runView() string {
 	r := s.run
 	var b strings.Builder
 	b.WriteString(st.Heading.Render("Run "+termtext.Clean(r.ID)) + "  " + runStatusStyle(st, r.Status).Render(termtext.Clean(r.Status)) + "\n")
+	if rep := r.Report; rep != nil && rep.Error != "" && s.mode != browseUndo {
+		// Why a failed run stopped decides what to do next: it comes
+		// first, so that a short terminal shows it too.
+		b.WriteString(renderLines(st.Error, wrapHang("✗ Stopped early: "+termtext.Clean(rep.Error), s.width, 2)) + "\n")
+	}
 	rows := [][2]string{
 		{"started", r.StartedAt.Local().Format(time.RFC3339)},
 	}
@@ -290,10 +295,6 @@ func (s *browserScreen) runView() string {
 		rows[1][1] = s.kvValue(rows, "not imported", notImported)
 		b.WriteString(st.Heading.Render("Report") + "\n")
 		b.WriteString(kv(st.Label, rows) + "\n")
-		if rep.Error != "" {
-			// Why a failed run stopped: what to do next depends on it.
-			b.WriteString(renderLines(st.Error, wrapHang("✗ Stopped early: "+termtext.Clean(rep.Error), s.width, 2)) + "\n")
-		}
 		if len(rep.Warnings) > 0 {
 			b.WriteString(st.Warning.Render(plural(len(rep.Warnings), "warning", "warnings")+" (ascendkit import runs show "+termtext.Clean(r.ID)+")") + "\n")
 		}

@@ -211,13 +211,17 @@ func TestBrowserRunsShowWhyARunFailed(t *testing.T) {
 	if err == nil {
 		t.Fatal("the run did not fail")
 	}
-	d := newDriver(t, Config{Env: env, Start: ScreenBrowser}, 100, 30)
-	b := browserOf(d)
-	d.waitFor("the runs", func(Model) bool { return !b.loading })
-	d.press("enter")
-	d.waitFor("the run", func(Model) bool { return b.mode == browseRun && b.run.ID == rep.RunID })
-	d.mustSee("✗ Stopped early:")
-	if flat := strings.Join(strings.Fields(d.view()), " "); !strings.Contains(flat, "OAuth accounts linked to other users meanwhile") {
-		t.Errorf("the reason is not shown:\n%s", d.view())
+	// On a small terminal too: the page is taller than 60×15, and the
+	// reason comes before what gives way.
+	for _, size := range [][2]int{{100, 30}, {60, 15}} {
+		d := newDriver(t, Config{Env: env, Start: ScreenBrowser}, size[0], size[1])
+		b := browserOf(d)
+		d.waitFor("the runs", func(Model) bool { return !b.loading })
+		d.press("enter")
+		d.waitFor("the run", func(Model) bool { return b.mode == browseRun && b.run.ID == rep.RunID })
+		d.mustSee("✗ Stopped early:")
+		if flat := strings.Join(strings.Fields(d.view()), " "); !strings.Contains(flat, "OAuth accounts linked to other users meanwhile") {
+			t.Errorf("%dx%d: the reason is not shown:\n%s", size[0], size[1], d.view())
+		}
 	}
 }

@@ -322,3 +322,35 @@ var entriesRef = regexp.MustCompile(`(listed|named) (?:in|with) --entries(?: as 
 func wizardWarning(w string) string {
 	return entriesRef.ReplaceAllString(w, "$1 on the Review step")
 }
+
+// viewPart is part of a view; parts with a higher drop are left out
+// first when the view is taller than the screen (0: always shown).
+type viewPart struct {
+	text string // lines, without the last newline
+	drop int
+}
+
+// fitParts joins parts, leaving out the droppable ones (highest drop
+// first) until the whole fits height lines.
+func fitParts(parts []viewPart, height int) string {
+	total, most := 0, 0
+	for _, p := range parts {
+		total += strings.Count(p.text, "\n") + 1
+		most = max(most, p.drop)
+	}
+	for level := most; level > 0 && total > height; level-- {
+		for i := range parts {
+			if parts[i].drop == level {
+				total -= strings.Count(parts[i].text, "\n") + 1
+				parts[i].drop = -1
+			}
+		}
+	}
+	var lines []string
+	for _, p := range parts {
+		if p.drop >= 0 {
+			lines = append(lines, p.text)
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -410,28 +412,39 @@ func (s *progressScreen) failuresView() string {
 }
 
 // summaryView shows the report's counts (the JSON contract's fields).
+// On a short terminal the parts that matter least give way first (see
+// fitParts), so that why the run stopped and what to do next stay.
 func (s *progressScreen) summaryView() string {
 	st := s.pc.styles
 	r := s.report
 	u := r.Users
-	var b strings.Builder
+	var parts []viewPart
+	add := func(text string, drop int) {
+		if text != "" {
+			parts = append(parts, viewPart{strings.TrimSuffix(text, "\n"), drop})
+		}
+	}
+	gap := func() { parts = append(parts, viewPart{"", dropGap}) }
 	switch {
 	case s.err != "" || r.Error != "":
 		why := termtext.Clean(r.Error)
 		if why == "" {
 			why = s.err
 		}
-		b.WriteString(errorText(st, "The import stopped early: "+why, s.width) + "\n")
-		b.WriteString(st.Dim.Render("What was written stays; run the import again to continue.") + "\n\n")
+		add(errorText(st, "The import stopped early: "+why, s.width)+"\n", 0)
+		// The hint at the end says it too, when a terminal is short.
+		add(st.Dim.Render("What was written stays; run the import again to continue.")+"\n", dropFailures)
 	case r.Interrupted:
-		b.WriteString(st.Warning.Render("Import interrupted.") + " " + st.Dim.Render("What was written stays; running it again continues.") + "\n\n")
+		add(st.Warning.Render("Import interrupted.")+" "+st.Dim.Render("What was written stays; running it again continues.")+"\n", 0)
 	default:
-		b.WriteString(st.OK.Render("✓ Import complete") + st.Dim.Render(" · "+phaseLabel(r.Phases)+" · "+fmtDuration(s.lastAt.Sub(s.begun))) + "\n\n")
+		add(st.OK.Render("✓ Import complete")+st.Dim.Render(" · "+phaseLabel(r.Phases)+" · "+fmtDuration(s.lastAt.Sub(s.begun)))+"\n", 0)
 	}
+	gap()
 	// The counts below are this run's; after a stop and a new run the
 	// session's total is said too.
 	if line := strings.TrimSpace(s.pc.sess.sessionRunsLine()); line != "" {
-		b.WriteString(noticeText(st.Dim, strings.ToUpper(line[:1])+line[1:]+".", s.width) + "\n\n")
+		add(noticeText(st.Dim, strings.ToUpper(line[:1])+line[1:]+".", s.width)+"\n", 0)
+		gap()
 	}
 	rows := [][2]string{
 		{"fetched", rightAlign(fmtInt(u.Fetched), 7)},
@@ -448,6 +461,7 @@ func (s *progressScreen) summaryView() string {
 		rows = append(rows[:len(rows)-1], [2]string{"not written", st.Warning.Render(rightAlign(fmtInt(u.NotWritten), 7))}, rows[len(rows)-1])
 	}
 	rows = append(rows, warnRows(st, *r)...)
+	rows0 := rows
 	left := st.Heading.Render("Users") + "\n" + kv(st.Label, rows)
 	var right strings.Builder
 	right.WriteString(st.Heading.Render("Reasons") + "\n")
@@ -463,29 +477,39 @@ func (s *progressScreen) summaryView() string {
 	} else {
 		right.WriteString(kv(st.Label, rows))
 	}
-	b.WriteString(sideBySide(s.width, left, right.String()) + "\n\n")
-	b.WriteString(strings.Join(countLines(st, "Tags     ", r.Tags, s.width, false), "\n") + "\n")
-	b.WriteString(strings.Join(countLines(st, "Events   ", r.Events, s.width, false), "\n") + "\n")
+	add(sideBySide(s.width, left, right.String())+"\n", 0)
+	table := len(parts) - 1
+	// Too short a terminal even for the table: its counts in a line or
+	// two instead (the reasons are in the summary printed at the end).
+	compact := []string{}
+	for _, row := range rows0 {
+		compact = append(compact, row[0]+" "+strings.TrimSpace(ansi.Strip(row[1])))
+	}
+	gap()
+	// Tags and events are in the summary printed when the program ends.
+	add(strings.Join(countLines(st, "Tags     ", r.Tags, s.width, false), "\n")+"\n", dropCounts)
+	add(strings.Join(countLines(st, "Events   ", r.Events, s.width, false), "\n")+"\n", dropCounts)
 	if l := enrollLine(*r); l != "" {
-		b.WriteString(noticeText(st.Warning, l, s.width) + "\n")
+		add(noticeText(st.Warning, l, s.width)+"\n", 0)
 	}
 	switch {
 	case r.Phases.Settings && (s.settings != nil || !s.stoppedEarly()):
-		b.WriteString(st.Label.Render("Settings ") + orNone(r.Settings.After))
+		line := st.Label.Render("Settings ") + orNone(r.Settings.After)
 		// Split as on Settings and Confirm: users whose OAuth cannot
 		// move are not stranded by the providers chosen; they are sent
 		// a password reset.
 		if n := r.Settings.SocialStranded(); n > 0 {
-			b.WriteString(st.Warning.Render("  " + plural(n, "stranded user", "stranded users")))
+			line += st.Warning.Render("  " + plural(n, "stranded user", "stranded users"))
 		}
-		b.WriteString("\n")
+		line += "\n"
 		if n := r.Settings.NoUsableOAuthUsers; n > 0 {
-			b.WriteString(renderLines(st.Warning, wrapHang("         "+fmtInt(n)+" OAuth not carried over: sent a password reset", s.width, 9)) + "\n")
+			line += renderLines(st.Warning, wrapHang("         "+fmtInt(n)+" OAuth not carried over: sent a password reset", s.width, 9)) + "\n"
 		}
+		add(line, 0)
 	case r.Phases.Settings:
-		b.WriteString(st.Label.Render("Settings ") + st.Dim.Render("not changed (stopped before the settings phase)") + "\n")
+		add(st.Label.Render("Settings ")+st.Dim.Render("not changed (stopped before the settings phase)")+"\n", 0)
 	}
-	b.WriteString(s.failuresView())
+	add(s.failuresView(), dropFailures)
 	hint := "Next: create the migration emails and journeys (enter)."
 	if s.stoppedEarly() {
 		hint = "Next: press r to run the import again: it continues where this one stopped."
@@ -494,6 +518,19 @@ func (s *progressScreen) summaryView() string {
 		}
 	}
 	next := "\n" + noticeText(st.Dim, hint, s.width) + "\n"
+	tail := strings.Count(next, "\n") - 1 // its blank line gives way too
+	if len(r.Warnings) > 0 {
+		tail++ // at least the line that counts them
+	}
+	var b strings.Builder
+	room := s.height - tail
+	if s.height <= 0 {
+		room = math.MaxInt // no size yet: nothing to fit
+	}
+	if kept := keptLines(parts); kept > room {
+		parts[table].text = noticeText(st.Label, "Users: "+strings.Join(compact, " · "), s.width)
+	}
+	b.WriteString(fitParts(parts, room))
 	if len(r.Warnings) > 0 {
 		// The warnings get the lines the rest leaves; all of them are in
 		// the summary printed when the program ends.
@@ -504,9 +541,30 @@ func (s *progressScreen) summaryView() string {
 		}
 		b.WriteString(warningsView(st, r.Warnings, s.width, room, "all are printed when you quit") + "\n")
 	}
+	if s.height > 0 && strings.Count(b.String()+next, "\n") > s.height {
+		next = strings.TrimPrefix(next, "\n")
+	}
 	b.WriteString(next)
 	return b.String()
 }
+
+// keptLines is the lines of the parts that never give way.
+func keptLines(parts []viewPart) int {
+	n := 0
+	for _, p := range parts {
+		if p.drop == 0 {
+			n += strings.Count(p.text, "\n") + 1
+		}
+	}
+	return n
+}
+
+// What a short terminal loses first in the summary (see fitParts).
+const (
+	dropFailures = 1 + iota // the latest failures (counted in the table) and a repeated note
+	dropCounts              // tags and events, in the summary printed at the end
+	dropGap                 // blank lines between parts
+)
 
 func (s *progressScreen) Keys() keyMap {
 	k := s.keys

@@ -216,6 +216,42 @@ func TestProgressSummaryErrorWarningsConflicts(t *testing.T) {
 	}
 }
 
+// A failed run's summary at 80×24 lost the end of what to do next, and
+// at 60×15 most of it: blank lines, tags and events, then the table's
+// layout give way, and why it stopped and what to do next stay.
+func TestProgressFailedSummaryFitsShortTerminals(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {60, 15}} {
+		d, _ := toProgress(t, size[0], size[1], nil, func(pc *programContext) {
+			pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+				if opts.Mode == importer.ModePreview {
+					evs, rep := previewEvents()
+					return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+				}
+				_, rep := runScript()
+				rep.Users.Imported, rep.Users.NotWritten = 4, 3
+				rep.Error = "writing batch 2: environment busy (locked)"
+				opts.OnEvent(importer.Finished{Report: rep})
+				return rep, errors.New(rep.Error)
+			}
+		})
+		p := progressOf(d)
+		d.waitFor("the end", func(m Model) bool { return p.report != nil })
+		v := d.view()
+		assertFits(t, v, size[0], size[1])
+		flat := strings.Join(strings.Fields(v), " ")
+		for _, want := range []string{
+			"The import stopped early: writing batch 2: environment busy (locked)",
+			"not written 3",
+			"Or enter to set up the journeys for the users imported so far.",
+			"3 warnings (all are printed when you quit)",
+		} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%dx%d: the summary lacks %q:\n%s", size[0], size[1], want, v)
+			}
+		}
+	}
+}
+
 // heldRun is an import that sends nothing until hold is closed (or the
 // context is cancelled): the screen before the first batch.
 func heldRun(hold chan struct{}, report importer.Report) driverOpt {
