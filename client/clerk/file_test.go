@@ -195,8 +195,9 @@ func TestJSONFileStructuralErrors(t *testing.T) {
 		{"single-user", "{\"id\":\"user_1\",\"email_addresses\":[]}\n", "", []string{`no "users" key`, "JSON Lines", "jq -s"}},
 		// Exports joined with cat are no JSON Lines: refused, as before.
 		{"envelope-then-user", "{\"users\":[{\"id\":\"user_a\"}]}\n{\"id\":\"user_c\"}\n", "user_a", []string{"after the end of the JSON document"}},
-		{"json-lines-then-envelope", "{\"id\":\"user_1\"}\n{\"users\":[{\"id\":\"user_2\"}]}\n", "user_1", []string{"record 2 is an export of its own"}},
-		{"json-lines-then-array", "{\"id\":\"user_1\"}\n{\"id\":\"user_2\"}\n[1]\n", "user_1,user_2", []string{"expected a user object on each line (JSON Lines)"}},
+		{"json-lines-then-envelope", "{\"id\":\"user_1\"}\n\n{\"users\":[{\"id\":\"user_2\"}]}\n", "user_1", []string{"record 2 (line 3) is an export of its own"}},
+		{"json-lines-then-array", "{\"id\":\"user_1\"}\n{\"id\":\"user_2\"}\n\n[1]\n", "user_1,user_2", []string{"expected a user object on each line (JSON Lines)", "(line 4, after record 2)"}},
+		{"json-lines-cut", "{\"id\":\"user_1\"}\n\n{\"id\":\"user_2\"}\n{\"id\":\n\"us", "user_1,user_2", []string{"the last complete value ends at byte 32 (line 3, after record 2)"}},
 		{"users-number", `{"users":42}`, "", []string{`"users" must be an array`, "a number"}},
 		{"users-object", `{"users":{"user_1":{}}}`, "", []string{`"users" must be an array`, "an object"}},
 		{"users-null", `{"users":null}`, "", []string{`"users" must be an array`, "null"}},
@@ -452,6 +453,28 @@ func TestSavedAPIAnswer(t *testing.T) {
 		}
 		if got := ids(recs); got != "user_1,user_2" {
 			t.Errorf("%s: ids = %s", content, got)
+		}
+	}
+}
+
+// A JSON Lines record's error names its line, as a CSV row's does: blank
+// lines and an object written over several lines put the record's number
+// off the line an editor goes to.
+func TestJSONLinesErrorsNameTheLine(t *testing.T) {
+	content := "{\"id\":\"user_1\"}\n\n\n{\"id\":\"user_2\",\"banned\":\"maybe\"}\n{\"id\":\"user_3\",\n \"first_name\":\"Ada\"}\n" +
+		"{\"id\":\"user_4\",\"created_at\":\"x\"}\n"
+	recs, err := readAll(t, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"user_2": "record 2 (line 4) (id \"user_2\"): banned", "user_4": "record 4 (line 7) (id \"user_4\"): field \"created_at\""}
+	for _, r := range recs {
+		w, bad := want[r.ID]
+		switch {
+		case bad && (r.Err == nil || !strings.HasPrefix(r.Err.Error(), w)):
+			t.Errorf("%s: err %v, want it to start %q", r.ID, r.Err, w)
+		case !bad && r.Err != nil:
+			t.Errorf("%s: %v", r.ID, r.Err)
 		}
 	}
 }

@@ -52,6 +52,7 @@ type jsonFile struct {
 	startOffset int
 	pos         int
 	lastEnd     int64 // offset just past the last complete value
+	lastEndLine int64 // the line lastEnd is on
 	buf         []byte
 	err         error // sticky structural error
 
@@ -70,7 +71,7 @@ const (
 )
 
 func newJSONFile(name string, f *os.File, br *bufio.Reader, base int64) *jsonFile {
-	return &jsonFile{exportFile: exportFile{name: name, f: f}, sc: scanner{br: br, off: base}, lastEnd: base}
+	return &jsonFile{exportFile: exportFile{name: name, f: f}, sc: scanner{br: br, off: base}, lastEnd: base, lastEndLine: 1}
 }
 
 // Format implements Formatter. The envelope's key may follow the users,
@@ -239,6 +240,7 @@ func (s *jsonFile) element() (Record, error) {
 		s.buf = s.buf[:0]
 		dst = &s.buf
 	}
+	line := s.sc.nl + 1 // where the record starts, for JSON Lines
 	n, err := s.sc.value(dst, maxRecordBytes)
 	if err != nil {
 		return Record{}, s.structural(err)
@@ -248,15 +250,16 @@ func (s *jsonFile) element() (Record, error) {
 	if s.lines && n <= maxRecordBytes && mayBeExport(s.buf) && exportObject(s.buf) {
 		// Exports joined with cat: a structure error, found by the check
 		// before a run writes anything.
-		return Record{}, s.fail(fmt.Sprintf("record %d is an export of its own (it holds a users list), not a user: were exports joined? Import each on its own", s.pos))
+		return Record{}, s.fail(fmt.Sprintf("record %d (line %d) is an export of its own (it holds a users list), not a user: were exports joined? Import each on its own", s.pos, line))
 	}
 	switch {
 	case s.countOnly:
 		return Record{Pos: s.pos}, nil
 	case n > maxRecordBytes:
-		return tooLargeRecord(s.pos, s.buf, n), nil
+		return s.onLine(tooLargeRecord(s.pos, s.buf, n), line), nil
 	}
 	rec, flat := decodeRecord(s.buf, s.pos)
+	rec = s.onLine(rec, line)
 	if rec.Raw != nil {
 		rec.Raw = bytes.Clone(rec.Raw) // s.buf is reused
 	}
@@ -356,7 +359,7 @@ func exportObject(obj []byte) bool {
 // enterArray reads up to the first element of the users array.
 func (s *jsonFile) enterArray() error {
 	if b, err := s.sc.peek(); err == nil && b == '{' && s.linesAhead() {
-		s.lines = true
+		s.lines, s.sc.countLines = true, true
 		return nil
 	}
 	b, err := s.sc.expect("[{", "a JSON array of users or an object with a \"users\" key")
@@ -570,7 +573,7 @@ func (s *jsonFile) finish() error {
 
 // markEnd notes that a complete value ends at the scanner's offset.
 func (s *jsonFile) markEnd() {
-	s.lastEnd = s.sc.off
+	s.lastEnd, s.lastEndLine = s.sc.off, s.sc.nl+1
 	if s.u16 != nil {
 		s.lastEndAt, _ = s.u16.fileOffset(s.lastEnd) // current: always known
 	}
@@ -587,19 +590,57 @@ func (s *jsonFile) where(off int64) string {
 	default:
 		at, ok = s.u16.fileOffset(off)
 	}
-	if !ok {
-		return s.record() // not expected: offsets reported are recent
+	line := s.sc.nl + 1
+	if off == s.lastEnd {
+		line = s.lastEndLine
 	}
-	return fmt.Sprintf("at byte %d (%s)", at, s.record())
+	if !ok {
+		return s.record(line) // not expected: offsets reported are recent
+	}
+	return fmt.Sprintf("at byte %d (%s)", at, s.record(line))
 }
 
-// record places an error among the records.
-func (s *jsonFile) record() string {
+// record places an error among the records (and, in JSON Lines, on its
+// line).
+func (s *jsonFile) record(line int64) string {
+	where := fmt.Sprintf("after record %d", s.pos)
 	if s.pos == 0 {
-		return "before the first record"
+		where = "before the first record"
 	}
-	return fmt.Sprintf("after record %d", s.pos)
+	if s.lines {
+		where = fmt.Sprintf("line %d, %s", line, where)
+	}
+	return where
 }
+
+// onLine names the line of a JSON Lines record's error, as the CSV reader
+// does: an editor goes to a line, and blank lines or an object written
+// over several lines put the record's number off it.
+func (s *jsonFile) onLine(rec Record, line int64) Record {
+	if s.lines && rec.Err != nil {
+		rec.Err = &lineError{err: rec.Err, pos: rec.Pos, line: line}
+	}
+	return rec
+}
+
+// lineError is a record's error that says on which line the record
+// starts: "record 7 (line 9): …".
+type lineError struct {
+	err  error
+	pos  int
+	line int64
+}
+
+func (e *lineError) Error() string {
+	prefix := fmt.Sprintf("record %d", e.pos)
+	msg := e.err.Error()
+	if rest, ok := strings.CutPrefix(msg, prefix); ok {
+		return fmt.Sprintf("%s (line %d)%s", prefix, e.line, rest)
+	}
+	return fmt.Sprintf("line %d: %s", e.line, msg)
+}
+
+func (e *lineError) Unwrap() error { return e.err }
 
 func (s *jsonFile) fail(msg string) error {
 	return fmt.Errorf("clerk: %s: %s %s", s.name, msg, s.where(s.sc.off))
@@ -612,7 +653,7 @@ func (s *jsonFile) structural(err error) error {
 	}
 	var ue *utf16Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("clerk: %s: %w (%s)", s.name, ue, s.record())
+		return fmt.Errorf("clerk: %s: %w (%s)", s.name, ue, s.record(s.sc.nl+1))
 	}
 	var se *syntaxError
 	if errors.As(err, &se) {

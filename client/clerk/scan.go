@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,10 @@ func (e *syntaxError) Error() string { return e.Msg }
 type scanner struct {
 	br  *bufio.Reader
 	off int64 // bytes consumed so far, from the start of the file
+	// nl counts the line ends consumed, in values too once countLines is
+	// set (JSON Lines, whose errors name lines); between values always.
+	nl         int64
+	countLines bool
 }
 
 // peek skips whitespace and returns the next byte without consuming it.
@@ -49,7 +54,11 @@ func (s *scanner) peek() (byte, error) {
 			return 0, err
 		}
 		switch b {
-		case ' ', '\t', '\n', '\r':
+		case '\n':
+			s.nl++
+			s.off++
+			continue
+		case ' ', '\t', '\r':
 			s.off++
 			continue
 		}
@@ -217,9 +226,14 @@ func (s *scanner) take(dst *[]byte, keep int, start int64, b []byte) {
 			*dst = appendGrow(*dst, b[:min(room, len(b))])
 		}
 	}
+	if s.countLines {
+		s.nl += int64(bytes.Count(b, newline))
+	}
 	s.br.Discard(len(b)) //nolint:errcheck // b was peeked
 	s.off += int64(len(b))
 }
+
+var newline = []byte{'\n'}
 
 // appendGrow is append that doubles the capacity when it must grow
 // (append grows large slices by 1.25×, which allocates ~5× a 1 MiB record
