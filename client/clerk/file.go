@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode"
 )
 
@@ -49,7 +50,7 @@ func OpenFile(path string) (Source, error) {
 	}
 	if hint := archiveHint(br); hint != "" {
 		f.Close()
-		return nil, fmt.Errorf("clerk: %s %s; extract the export first", path, hint)
+		return nil, fmt.Errorf("clerk: %s %s", path, hint)
 	}
 	if first == '[' || first == '{' {
 		j := newJSONFile(path, f, br, skipped)
@@ -214,12 +215,27 @@ func sniff(br *bufio.Reader) (skipped int64, lines int, first byte, err error) {
 // archiveHint recognises compressed downloads, whose bytes would otherwise
 // produce a baffling CSV header error.
 func archiveHint(br *bufio.Reader) string {
-	b, _ := br.Peek(4)
+	b, _ := br.Peek(512)
 	switch {
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		return "is a zip archive"
+		// A spreadsheet saved from the Dashboard's CSV is a zip too, but
+		// extracting it gives XML: it is to be saved as CSV instead.
+		if len(b) >= 30 {
+			n := int(b[26]) | int(b[27])<<8
+			name := string(b[30:min(len(b), 30+n)])
+			rest := string(b[min(len(b), 30+n):])
+			switch {
+			case name == "[Content_Types].xml" || strings.HasPrefix(name, "xl/") || strings.HasPrefix(name, "docProps/"):
+				return "is an Excel workbook (.xlsx), not a CSV: save it as CSV UTF-8 (File › Save As) and import that"
+			case name == "mimetype" && strings.Contains(rest, "opendocument.spreadsheet"):
+				return "is an OpenDocument spreadsheet (.ods), not a CSV: save it as CSV (UTF-8) and import that"
+			}
+		}
+		return "is a zip archive; extract the export first"
+	case bytes.HasPrefix(b, []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}):
+		return "is an Excel 97-2003 workbook (.xls), not a CSV: save it as CSV UTF-8 and import that"
 	case bytes.HasPrefix(b, []byte{0x1f, 0x8b}):
-		return "is gzip-compressed"
+		return "is gzip-compressed; extract the export first (gunzip)"
 	}
 	return ""
 }

@@ -1,6 +1,8 @@
 package clerk
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -475,6 +477,39 @@ func TestJSONLinesErrorsNameTheLine(t *testing.T) {
 			t.Errorf("%s: err %v, want it to start %q", r.ID, r.Err, w)
 		case !bad && r.Err != nil:
 			t.Errorf("%s: %v", r.ID, r.Err)
+		}
+	}
+}
+
+// A spreadsheet saved from the Dashboard's CSV is told to be saved as CSV:
+// "extract the zip" (what any zip was told) gives its XML.
+func TestSpreadsheetFilesNamed(t *testing.T) {
+	zipOf := func(names ...string) string {
+		var b bytes.Buffer
+		z := zip.NewWriter(&b)
+		for _, n := range names {
+			w, err := z.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Store}) // as ODS stores its mimetype
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(w, "application/vnd.oasis.opendocument.spreadsheet") //nolint:errcheck // in memory
+		}
+		if err := z.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for name, c := range map[string]struct{ content, want string }{
+		"users.xlsx": {zipOf("[Content_Types].xml", "xl/workbook.xml"), "is an Excel workbook (.xlsx), not a CSV: save it as CSV UTF-8"},
+		"other.xlsx": {zipOf("docProps/app.xml"), "Excel workbook"},
+		"users.ods":  {zipOf("mimetype", "content.xml"), "OpenDocument spreadsheet (.ods), not a CSV"},
+		"users.xls":  {"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + strings.Repeat("\x00", 100), "Excel 97-2003 workbook (.xls)"},
+		"users.zip":  {zipOf("users.json"), "is a zip archive; extract the export first"},
+		"users.gz":   {"\x1f\x8b\x08\x00rest", "gzip-compressed; extract the export first"},
+	} {
+		_, err := OpenFile(writeTemp(t, name, c.content))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}
 	}
 }
