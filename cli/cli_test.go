@@ -158,6 +158,42 @@ func TestImportSourceFlags(t *testing.T) {
 	}
 }
 
+// README: "--json | one JSON object on stdout". An export or passwords
+// file that cannot be opened gave none, where a bad key gave the report
+// with its error; a usage error (exit 2) stays a message alone.
+func TestJSONReportWhenTheSourceCannotBeOpened(t *testing.T) {
+	h := newHarness(t)
+	file := filepath.Join(h.dir, "users.json")
+	os.WriteFile(file, []byte(`[]`), 0o600)
+	missing := filepath.Join(h.dir, "missing.json")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "clerk", "run", "--file", missing}, "missing.json"},
+		{[]string{"import", "clerk", "preview", "--file", h.dir}, "directory"},
+		{[]string{"import", "clerk", "preview", "--file", file, "--passwords", missing}, "--passwords: "},
+	} {
+		r := h.run("", append(c.args, "--json")...)
+		var rep struct {
+			Mode   string `json:"mode"`
+			Source struct{ Kind string }
+			Users  struct{ Fetched *int }
+			Error  string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
+			t.Errorf("%v: exit %d, stdout %q: %v", c.args, r.code, r.stdout, err)
+			continue
+		}
+		if !strings.Contains(rep.Error, c.want) || rep.Mode != c.args[2] || rep.Source.Kind != "file" || rep.Users.Fetched == nil || *rep.Users.Fetched != 0 {
+			t.Errorf("%v: report %+v", c.args, rep)
+		}
+	}
+	if r := h.run("", "import", "clerk", "preview", "--file", file, "--on-duplicate", "x", "--json"); r.code != 2 || r.stdout != "" {
+		t.Errorf("usage error: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
 func TestAPIKeyFromStdinAndEnv(t *testing.T) {
 	h := newHarness(t)
 	clerkServer(t, 30)

@@ -97,6 +97,27 @@ func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
 	return cmd
 }
 
+// failed is err, and with --json the report of an import that read
+// nothing, saying it: a script reading the one JSON object gets it for an
+// export that cannot be opened as for a bad key. A usage error (exit 2)
+// stays a message: the command was not understood.
+func (o *importOptions) failed(opts importer.Options, err error) error {
+	var ee *exitError
+	if !o.json || (errors.As(err, &ee) && ee.code == ExitUsage) {
+		return err
+	}
+	source := importer.SourceInfo{Kind: "file"}
+	if o.file == "" {
+		source = importer.SourceInfo{Kind: "api", Format: clerk.FormatAPI}
+	}
+	rep := importer.NewReport(o.mode, source, opts.Phases)
+	rep.Error = err.Error()
+	if perr := printJSON(o.g.io.Out, rep); perr != nil {
+		return perr
+	}
+	return err
+}
+
 // openSource opens the one Clerk source the flags name.
 func (o *importOptions) openSource(ctx context.Context, onWait func(string, time.Duration)) (clerk.Source, error) {
 	key := o.apiKey
@@ -112,7 +133,14 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		if err := o.checkFileRereadable(); err != nil {
 			return nil, err
 		}
-		src, err := openFile(ctx, o.file)
+		var src clerk.Source
+		var err error
+		if o.file == "-" {
+			// A preview reads once: a pipe is fine (README).
+			src, err = importer.OpenCancelable(ctx, func() (clerk.Source, error) { return clerk.OpenReader("standard input", o.g.io.In) })
+		} else {
+			src, err = openFile(ctx, o.file)
+		}
 		if err != nil {
 			return nil, &exitError{code: ExitError, err: err}
 		}
@@ -155,11 +183,12 @@ func openFile(ctx context.Context, path string) (clerk.Source, error) {
 // pipe (`--file <(gunzip -c users.json.gz)`) found it drained and failed
 // on a confusing parse error. A preview reads once, so a pipe is fine.
 func (o *importOptions) checkFileRereadable() error {
-	if o.file == "-" {
-		return usageErr("--file -: users cannot be read from standard input; save the export to a file and give its path")
-	}
 	if o.mode != importer.ModeRun {
 		return nil
+	}
+	if o.file == "-" {
+		return usageErr("--file -: a run reads its file twice, once to check it before writing anything and once to import, " +
+			"so it cannot read standard input; save the export to a file and give its path (a preview reads standard input)")
 	}
 	if fi, err := os.Stat(o.file); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
 		return usageErr("--file %s is not a regular file (a pipe or a device): a run reads its file twice, "+
@@ -251,13 +280,13 @@ func (o *importOptions) run(ctx context.Context) error {
 	prog := newProgress(o.g.io)
 	src, err := o.openSource(ctx, prog.wait)
 	if err != nil {
-		return err
+		return o.failed(opts, err)
 	}
 	defer src.Close()
 	if o.passwords != "" {
 		pws, err := openFile(ctx, o.passwords)
 		if err != nil {
-			return &exitError{code: ExitError, err: fmt.Errorf("--passwords: %w", err)}
+			return o.failed(opts, &exitError{code: ExitError, err: fmt.Errorf("--passwords: %w", err)})
 		}
 		defer pws.Close()
 		opts.Passwords = pws
@@ -269,7 +298,7 @@ func (o *importOptions) run(ctx context.Context) error {
 		env, err = o.g.openPreviewEnv(ctx)
 	}
 	if err != nil {
-		return err
+		return o.failed(opts, err)
 	}
 	defer env.Close()
 

@@ -101,6 +101,27 @@ type runner struct {
 	goneNoID  int
 }
 
+// NewReport is the report of an import that has read nothing yet: every
+// count zero, every map and list empty rather than null, as the --json
+// contract lists them. A command that fails before the import starts (an
+// export that cannot be opened) reports its error in one.
+func NewReport(mode Mode, source SourceInfo, phases Phases) Report {
+	return Report{Mode: mode, Source: source, Phases: phases,
+		Users: UserCounts{
+			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
+			SkippedReasons: map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0,
+				ReasonPhoneOnly: 0, ReasonUsernameOnly: 0, ReasonWeb3Only: 0},
+		},
+		Warnings:  []string{},
+		Tags:      newTagCounts(),
+		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}},
+		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
+		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
+			ProviderUsers: map[string]int{}, SSOConnections: []string{},
+			Before: []string{}, After: []string{}},
+	}
+}
+
 // Run reads every user from src, classifies each (import, duplicate,
 // skip), analyzes auth methods and, in ModeRun, writes users in batched
 // transactions and merges the detected auth settings. Preview and run share
@@ -131,20 +152,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		mayMerge: opts.OnDuplicate == PolicyMerge || slices.Contains(slices.Collect(maps.Values(opts.Decisions)), PolicyMerge)}
 	defer r.seen.release()
 	defer r.releaseHeld()
-	r.report = Report{Mode: opts.Mode, Source: SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, Phases: opts.Phases,
-		Users: UserCounts{
-			DuplicateReasons: map[string]int{ReasonAlreadyImported: 0, ReasonEmailExists: 0, ReasonRepeatedInSource: 0},
-			SkippedReasons: map[string]int{ReasonNoEmail: 0, ReasonInvalidEmail: 0, ReasonBanned: 0, ReasonMalformed: 0,
-				ReasonPhoneOnly: 0, ReasonUsernameOnly: 0, ReasonWeb3Only: 0},
-		},
-		Warnings:  []string{},
-		Tags:      newTagCounts(),
-		Passwords: PasswordReport{UnsupportedHasher: map[string]int{}},
-		Events:    map[string]int{EventUserImported: 0, EventUserLogin: 0},
-		Settings: SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
-			ProviderUsers: map[string]int{}, SSOConnections: []string{},
-			Before: []string{}, After: []string{}},
-	}
+	r.report = NewReport(opts.Mode, SourceInfo{Kind: src.Kind(), Format: clerk.FormatAPI}, opts.Phases)
 	if opts.Mode == ModeRun {
 		r.report.RunID = r.runID
 		if err := r.startRecord(); err != nil {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -129,7 +128,7 @@ func (k *skippedLines) add(line int) {
 	}
 }
 
-func newCSVFile(name string, f *os.File, br *bufio.Reader, lines int) *csvFile {
+func newCSVFile(name string, f io.Closer, br *bufio.Reader, lines int) *csvFile {
 	return &csvFile{exportFile: exportFile{name: name, f: f}, br: br, line: lines, sep: ','}
 }
 

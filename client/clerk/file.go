@@ -26,6 +26,16 @@ func OpenFile(path string) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clerk: %w", err)
 	}
+	return open(path, f)
+}
+
+// OpenReader is OpenFile on what r gives (standard input), named name in
+// messages. Closing the source does not close r.
+func OpenReader(name string, r io.Reader) (Source, error) {
+	return open(name, io.NopCloser(r))
+}
+
+func open(path string, f io.ReadCloser) (Source, error) {
 	cr := &ctxReader{r: f}
 	br := bufio.NewReaderSize(cr, 64<<10)
 	// UTF-16 is decoded before anything looks at the content, so both
@@ -156,7 +166,7 @@ func checkPath(ctx context.Context, path string) (int, error) {
 // name, and the Source and Checker methods that do not depend on format.
 type exportFile struct {
 	name string
-	f    *os.File
+	f    io.Closer
 	cr   *ctxReader // under the file's buffer; nil in tests that build sources by hand
 	// countOnly makes Next yield empty records (Pos only): a Check pass.
 	countOnly bool

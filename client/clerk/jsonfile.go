@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +69,7 @@ const (
 	jsonDone
 )
 
-func newJSONFile(name string, f *os.File, br *bufio.Reader, base int64) *jsonFile {
+func newJSONFile(name string, f io.Closer, br *bufio.Reader, base int64) *jsonFile {
 	return &jsonFile{exportFile: exportFile{name: name, f: f}, sc: scanner{br: br, off: base}, lastEnd: base, lastEndLine: 1}
 }
 
