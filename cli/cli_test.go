@@ -146,6 +146,8 @@ func TestImportSourceFlags(t *testing.T) {
 		{[]string{"import", "clerk", "preview", "--file", file, "--providers", "myspace"}, 2, "unknown provider"},
 		{[]string{"import", "clerk", "run", "--file", file, "--from-identity", "nobody"}, 2, "sender identity"},
 		{[]string{"import", "clerk", "preview", "--bogus"}, 2, "unknown flag"},
+		// import.md's "the import runs in dry-run mode by default" invites it.
+		{[]string{"import", "clerk", "--api-key", testKey}, 2, "the flags follow preview or run"},
 	}
 	for _, c := range cases {
 		r := h.run("", c.args...)

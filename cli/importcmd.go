@@ -34,6 +34,14 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageErr("choose preview or run, e.g. `ascendkit import clerk preview --api-key sk_live_…`")
 		}}
+	// `import clerk --api-key …` (import.md: "by default, the import
+	// runs in dry-run mode") named a flag of the subcommands unknown.
+	clerkCmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if c != clerkCmd { // preview and run, which inherit this
+			return usageErr("%v", err)
+		}
+		return usageErr("%v: the flags follow preview or run, e.g. `ascendkit import clerk preview --api-key sk_live_…` (a dry run) or `ascendkit import clerk run …`", err)
+	})
 	clerkCmd.AddCommand(newImportClerkCmd(g, importer.ModePreview), newImportClerkCmd(g, importer.ModeRun))
 	mj := &cobra.Command{Use: "migration-journey", Short: "Set up the migration emails and journeys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
