@@ -1,6 +1,7 @@
 package ascendkit
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -171,8 +172,11 @@ func ParseTarget(s string) (Target, error) {
 		// quoting it (the error is printed, and may be logged).
 		return Target{}, errors.New("environment target: that looks like a Clerk secret key (sk_live_…/sk_test_…), not an environment; " +
 			"a target is local:<path>, postgres://… or a pk_… public key, and the Clerk key goes to --api-key or $CLERK_SECRET_KEY")
+	case clerkPublishableKey(s):
+		return Target{}, errors.New("environment target: that is a Clerk publishable key (pk_test_…/pk_live_… naming a Clerk Frontend API), not an AscendKit environment; " +
+			"a target is local:<path>, postgres://… or an AscendKit public key (pk_dev_…), and the import reads Clerk with its secret key (--api-key)")
 	case strings.HasPrefix(s, "pk_"):
-		if len(s) <= len("pk_") || strings.ContainsAny(s, " \t/:") {
+		if len(s) <= len("pk_") || strings.HasSuffix(s, "_") || strings.ContainsAny(s, " \t/:") {
 			return Target{}, fmt.Errorf("environment target %q: malformed public key", redactText(s))
 		}
 		return Target{Kind: TargetRemote, PublicKey: s}, nil
@@ -337,4 +341,22 @@ func backendPackage(kind string) string {
 		return "sqlite"
 	}
 	return kind
+}
+
+// clerkPublishableKey reports a Clerk publishable key: pk_test_ or
+// pk_live_ and the base64 of its Frontend API's host followed by "$"
+// (how Clerk encodes it), which no AscendKit key is.
+func clerkPublishableKey(s string) bool {
+	rest, ok := strings.CutPrefix(s, "pk_test_")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "pk_live_"); !ok {
+			return false
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(rest); err == nil && len(b) > 1 && b[len(b)-1] == '$' {
+			return true
+		}
+	}
+	return false
 }

@@ -206,3 +206,23 @@ func TestParseTargetRefusesCutUserInfo(t *testing.T) {
 		}
 	}
 }
+
+// A Clerk publishable key (pk_test_ and the base64 of "<frontend api>$")
+// was saved as an AscendKit environment, as was an empty pk_dev_.
+func TestParseTargetRefusesClerkPublishableKeys(t *testing.T) {
+	for _, bad := range []string{"pk_test_Y2xlcmsuZXhhbXBsZS5jb20k", "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k"} {
+		if _, err := ParseTarget(bad); err == nil || !strings.Contains(err.Error(), "Clerk publishable key") || strings.Contains(err.Error(), "Y2xl") {
+			t.Errorf("ParseTarget(%q) = %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"pk_dev_", "pk_"} {
+		if _, err := ParseTarget(bad); err == nil || !strings.Contains(err.Error(), "malformed public key") {
+			t.Errorf("ParseTarget(%q) = %v", bad, err)
+		}
+	}
+	for _, ok := range []string{"pk_dev_3f9a2c", "pk_live_8d1e0b7a", "pk_test_abc"} {
+		if got, err := ParseTarget(ok); err != nil || got.Kind != TargetRemote {
+			t.Errorf("ParseTarget(%q) = %+v, %v", ok, got, err)
+		}
+	}
+}
