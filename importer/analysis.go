@@ -234,7 +234,8 @@ func SignInUnknownWarning(s SettingsReport) string {
 	if n == 0 {
 		return ""
 	}
-	next := "enable magic-link (--providers …,magic-link) so that they can sign in with their email"
+	// Said in --users runs too, where --providers is refused.
+	next := "enable magic-link (--providers …,magic-link, on a run without --users) so that they can sign in with their email"
 	if slices.Contains(s.After, "magic-link") {
 		next = "until then they can sign in with magic-link"
 	}

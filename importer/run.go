@@ -1330,7 +1330,8 @@ func userWarnings(s SettingsReport) []string {
 			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, firstOf(s.SSOConnections, 10)))
 	}
 	if n := s.NoUsableOAuthUsers; n > 0 {
-		then := "magic-link (--providers …,magic-link) would let them in before that"
+		// Said in --users runs too, where --providers is refused.
+		then := "magic-link would let them in before that (--providers …,magic-link, on a run without --users)"
 		if slices.Contains(s.After, "magic-link") {
 			then = "until then they can sign in with magic-link"
 		}
