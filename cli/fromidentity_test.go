@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/importer"
@@ -52,6 +53,38 @@ func TestFromIdentityTrimmedAlike(t *testing.T) {
 	} {
 		if r := h.run("", args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+	}
+}
+
+// A preview with --from-identity said nothing of the sender the run then
+// sets on every migration email, active journeys' too; it says it now,
+// and changes nothing.
+func TestPreviewSaysTheSenderTheRunSets(t *testing.T) {
+	h := newHarness(t)
+	file := filepath.Join(h.dir, "users.json")
+	if err := os.WriteFile(file, []byte(`[]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "old@acme.dev")
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "preview", "--file", file, "--from-identity", "hi@acme.dev")
+	if rep.Sender != "hi@acme.dev" {
+		t.Errorf("preview's sender %q", rep.Sender)
+	}
+	if out := h.ok("import", "clerk", "preview", "--file", file, "--from-identity", "hi@acme.dev").stdout; !strings.Contains(out, "Migration sender: the run sets it to hi@acme.dev") {
+		t.Errorf("preview output:\n%s", out)
+	}
+	var j struct {
+		Nodes []struct {
+			From string `json:"from"`
+		} `json:"nodes"`
+	}
+	h.json(&j, "journey", "show", created.Journeys[0].ID)
+	for _, n := range j.Nodes {
+		if n.From != "" && n.From != "old@acme.dev" {
+			t.Errorf("the preview changed a node's sender to %q", n.From)
 		}
 	}
 }

@@ -355,6 +355,10 @@ func (o *importOptions) run(ctx context.Context) error {
 			rep.Sender = o.fromIdentity
 		}
 	}
+	if o.mode == importer.ModePreview && o.fromIdentity != "" && runErr == nil {
+		// What the run would also do: a preview's report is the run's.
+		rep.Sender = o.fromIdentity
+	}
 	if o.json {
 		if err := printJSON(o.g.io.Out, rep); err != nil {
 			return err
@@ -532,6 +536,8 @@ func printReport(w io.Writer, r importer.Report, target string) {
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "\nStopped early: %s\n", termtext.Clean(r.Error))
+	} else if r.Sender != "" && r.Mode == importer.ModePreview {
+		fmt.Fprintf(w, "\nMigration sender: the run sets it to %s (saved, and on the migration journeys' emails)\n", termtext.Clean(r.Sender))
 	} else if r.Sender != "" {
 		fmt.Fprintf(w, "\nMigration sender set to %s\n", termtext.Clean(r.Sender))
 	}

@@ -234,7 +234,8 @@ type Report struct {
 	// RunID names a run in the run history (`import runs`, `import undo`).
 	RunID string `json:"runId,omitempty"`
 	// Sender is the migration sender the run saved and applied to the
-	// migration journeys (`import clerk run --from-identity`), once done.
+	// migration journeys (`import clerk run --from-identity`), once done;
+	// in a preview with --from-identity, the sender the run sets.
 	Sender string `json:"sender,omitempty"`
 }
 
