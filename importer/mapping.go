@@ -102,8 +102,11 @@ func validMillis(ms int64) bool { return ms >= 0 && ms <= maxMillis }
 // ("oauth_custom_acme") read custom_acme.
 func providerName(clerkProvider string) (string, bool) {
 	p := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(clerkProvider)), "oauth_")
-	if p == "linkedin_oidc" {
+	switch p {
+	case "linkedin_oidc":
 		p = "linkedin"
+	case "custom_":
+		return "", false // a custom provider without its name: no provider
 	}
 	switch p {
 	case "google", "github", "apple", "discord", "microsoft", "linkedin":

@@ -439,3 +439,16 @@ func TestAnalysisBoundedByProviderNames(t *testing.T) {
 		t.Errorf("stranded with google %d, want 0", got)
 	}
 }
+
+// "oauth_custom_" names a custom provider without its name: it was linked
+// as provider "custom_" and counted as an unsupported provider; like an
+// account with no provider, it is an invalid link.
+func TestNamelessCustomProviderIsNoProvider(t *testing.T) {
+	u := mkUser("user_c", "c@example.com", withPassword)
+	u.ExternalAccounts = []clerk.ExternalAccount{{Provider: "oauth_custom_", ProviderUserID: "c1", Verification: verifiedV()},
+		{Provider: "oauth_custom_acme", ProviderUserID: "a1", Verification: verifiedV()}}
+	rep := run(t, newSource(2, u), openEnv(t), Options{Mode: ModePreview})
+	if rep.OAuthLinksInvalid != 1 || rep.Settings.Unsupported["custom_"] != 0 || rep.Settings.Unsupported["custom_acme"] != 1 {
+		t.Errorf("invalid %d unsupported %v", rep.OAuthLinksInvalid, rep.Settings.Unsupported)
+	}
+}
