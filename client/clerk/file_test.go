@@ -459,6 +459,32 @@ func TestSavedAPIAnswer(t *testing.T) {
 	}
 }
 
+// A one-user JSON Lines file (a canary's `jq -c '.[0]'`) was refused as
+// an object without "users": named .jsonl or .ndjson, it is one user; an
+// export in such a file is still read as the export.
+func TestOneLineJSONLinesFile(t *testing.T) {
+	user := "{\"id\":\"user_1\",\"email_addresses\":[]}\n"
+	for name, want := range map[string]string{"one.jsonl": "user_1", "one.NDJSON": "user_1", "env.jsonl": "user_2"} {
+		content := user
+		if name == "env.jsonl" {
+			content = `{"users":[{"id":"user_2"}]}`
+		}
+		src, err := OpenFile(writeTemp(t, name, content))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		recs, err := src.Next(context.Background())
+		src.Close()
+		if err != nil && !errors.Is(err, io.EOF) || ids(recs) != want {
+			t.Errorf("%s: records %q, %v", name, ids(recs), err)
+		}
+	}
+	if _, err := readAll(t, user); err == nil || !strings.Contains(err.Error(), "JSON Lines") {
+		t.Errorf("an unnamed one-object file: %v", err)
+	}
+}
+
 // A JSON Lines record's error names its line, as a CSV row's does: blank
 // lines and an object written over several lines put the record's number
 // off the line an editor goes to.

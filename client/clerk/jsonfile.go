@@ -322,6 +322,12 @@ func (s *jsonFile) linesAhead() bool {
 		case c == '}' || c == ']':
 			if depth--; depth == 0 {
 				rest := bytes.TrimLeft(buf[i+1:], " \t\r")
+				if len(bytes.TrimSpace(rest)) == 0 && len(buf) < s.sc.br.Size() && linesName(s.name) {
+					// The whole file is one object: in a file named as
+					// JSON Lines (a one-user canary, `jq -c '.[]'`), one
+					// user, unless it is an export of its own.
+					return !exportObject(buf[:i+1])
+				}
 				if len(rest) == 0 || rest[0] != '\n' {
 					return false
 				}
@@ -331,6 +337,13 @@ func (s *jsonFile) linesAhead() bool {
 		}
 	}
 	return false
+}
+
+// linesName reports a file named as JSON Lines, as clerk/cli's import
+// tells them.
+func linesName(name string) bool {
+	name = strings.ToLower(name)
+	return strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson")
 }
 
 // mayBeExport is exportObject's cheap first look: the bytes name one of
