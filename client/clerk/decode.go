@@ -45,7 +45,7 @@ func decodeRecord(raw json.RawMessage, pos int) (Record, bool) {
 func decodeRecordMode(raw json.RawMessage, pos int, reference bool) (Record, bool) {
 	trimmed := trimSpace(raw)
 	bad := func(format string, args ...any) (Record, bool) {
-		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: shownID(rawID(trimmed))}, false
+		return Record{Pos: pos, Err: fmt.Errorf("record %d%s: "+format, append([]any{pos, idHint(trimmed)}, args...)...), Raw: raw, ID: shownID(malformedID(trimmed))}, false
 	}
 	if len(trimmed) > maxRecordBytes {
 		return tooLargeRecord(pos, trimmed, int64(len(trimmed))), false
@@ -880,6 +880,22 @@ func idHint(raw []byte) string {
 		return prefixIDHint(raw)
 	}
 	return formatIDHint(probe.ID)
+}
+
+// malformedID is the id of a record that is not read (the one its error
+// names): with a syntax error after it (a comma missing further on), the
+// id its first bytes give. The id keeps the user in the source: a
+// passwords file's record for them is not "of no user", and a re-run
+// still checks which users left the source.
+func malformedID(raw []byte) string {
+	if id := rawID(raw); id != "" {
+		return id
+	}
+	var id string
+	if r := prefixIDRaw(raw); r == nil || json.Unmarshal(r, &id) != nil {
+		return ""
+	}
+	return id
 }
 
 // prefixIDHint finds a top-level "id" in the start of an object that may

@@ -616,6 +616,25 @@ func TestBannedField(t *testing.T) {
 	}
 }
 
+// A record with a syntax error after its id (a comma missing further on)
+// named the id in its error but kept none: its passwords-file record was
+// then "of no user", and a re-run could not tell who left the source.
+func TestMalformedRecordKeepsItsID(t *testing.T) {
+	const digest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+	for content, want := range map[string]string{
+		`{"id":"user_bob" "email_addresses":[]}`:                   "user_bob",
+		`{"id":"user_bob","email_addresses":[],"banned":tru}`:      "user_bob",
+		`{"first_name":"Bob","id":"user_bob","last_name":"B" "x"}`: "user_bob",
+		`{"first_name":"Bob" "id":"user_bob"}`:                     "",
+		`{"id":"` + digest + `" "email_addresses":[]}`:             "",
+	} {
+		rec, _ := decodeRecord([]byte(content), 1)
+		if rec.Err == nil || rec.ID != want {
+			t.Errorf("%s: id %q (%v), want %q", content, rec.ID, rec.Err, want)
+		}
+	}
+}
+
 // Only a flat record's fields can be a hand-made mapping's: there a
 // digest where an id or a name belongs makes the record malformed, named
 // by its id unless the id is the digest; an API user's values with '$'
