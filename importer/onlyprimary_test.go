@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -55,5 +56,27 @@ func TestOnlyCountsAddUp(t *testing.T) {
 		if sum := u.ToImport + u.Duplicates + u.Skipped + u.Failed + u.NotSelected; sum != u.Fetched {
 			t.Errorf("%s: fetched %d, outcomes add up to %d: %+v", mode, u.Fetched, sum, u)
 		}
+	}
+}
+
+// --only naming a user whose record cannot be read said "none of user_bob
+// is in the source": the canary now shows the record and why it is
+// malformed.
+func TestOnlySelectsAMalformedRecordByItsID(t *testing.T) {
+	src := newSource(10, mkUser("user_ada", "ada@example.com"))
+	src.add(clerk.Record{Pos: 2, ID: "user_bob", Err: errors.New(`record 2 (id "user_bob"): field "created_at": "5/1/2024 4:37" is a spreadsheet's date`)})
+	var entries []Entry
+	opts := Options{Mode: ModePreview, Only: []string{"user_bob"}, OnEvent: func(ev Event) {
+		if e, ok := ev.(EntryFound); ok {
+			entries = append(entries, e.Entry)
+		}
+	}}
+	rep, err := Run(context.Background(), src, openEnv(t), opts)
+	if err != nil && strings.Contains(err.Error(), "none of") {
+		t.Fatalf("the malformed user is called missing: %v", err)
+	}
+	if rep.Users.SkippedReasons[ReasonMalformed] != 1 || rep.Users.NotSelected != 1 || len(entries) != 1 ||
+		entries[0].SourceID != "user_bob" || !strings.Contains(entries[0].Detail, "spreadsheet") {
+		t.Errorf("skipped %v notSelected %d entries %+v (err %v)", rep.Users.SkippedReasons, rep.Users.NotSelected, entries, err)
 	}
 }
