@@ -117,6 +117,17 @@ func digestWarnings(p PasswordReport) []string {
 	return out
 }
 
+// digestHasher is the hasher a digest is read with: the name normalised
+// ("BCRYPT", " bcrypt "), and bcrypt, Clerk's own, for a "$2" digest
+// whose hasher column is empty.
+func digestHasher(hasher, digest string) string {
+	hasher = passhash.Normalize(hasher)
+	if hasher == "" && strings.HasPrefix(digest, "$2") {
+		hasher = passhash.Bcrypt
+	}
+	return hasher
+}
+
 // stagePasswordsFile is the runner's hook: it stages Options.Passwords
 // before the main source is read.
 func (r *runner) stagePasswordsFile() error {
@@ -292,10 +303,7 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	if digest == "" {
 		return
 	}
-	hasher = passhash.Normalize(hasher)
-	if hasher == "" && strings.HasPrefix(string(digest), "$2") {
-		hasher = passhash.Bcrypt // Clerk's own hasher, when the column is empty
-	}
+	hasher = digestHasher(hasher, string(digest))
 	if !passhash.Supported(hasher) {
 		if !passhash.Known(hasher) {
 			// Not a hasher name (maybe the digest, in a swapped column):

@@ -438,7 +438,9 @@ func (s *staged) differ(a, b stageEntry) bool {
 		}
 		return false
 	}
-	return da.hasher != db.hasher || da.digest != db.digest
+	// The same digest under two spellings of its hasher ("bcrypt" and
+	// "BCRYPT", or none) is the same password.
+	return digestHasher(da.hasher, string(da.digest)) != digestHasher(db.hasher, string(db.digest)) || da.digest != db.digest
 }
 
 func (s *staged) markDone(ord uint64)    { s.done[ord/64] |= 1 << (ord % 64) }
