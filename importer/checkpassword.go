@@ -48,16 +48,19 @@ func CheckPassword(st ascendkit.PasswordState, password string) (bool, error) {
 // noPasswordReason says why a user has no password to check ("" when
 // there is one).
 func noPasswordReason(st ascendkit.PasswordState) string {
+	// A password the user set in AscendKit (one who signed up there,
+	// merged into or not) is not one kept from Clerk: checking the Clerk
+	// password against it said only "does not match".
 	switch {
+	case !st.Imported:
+		return "the user was not imported from Clerk"
+	case st.ImportRun == "":
+		return "the user existed before the import and was merged into; their own password is unchanged"
 	case st.Hasher != "" && st.Digest != "":
 		return ""
 	case st.Hasher != "":
 		return fmt.Sprintf("its Clerk password hasher %q is not supported, so the digest was not kept (the user is tagged %s)",
 			st.Hasher, TagNeedsPasswordReset)
-	case !st.Imported:
-		return "the user was not imported from Clerk"
-	case st.ImportRun == "":
-		return "the user existed before the import and was merged into; their own password is unchanged"
 	}
 	// A digest the import found malformed (password_digest_invalid), or a
 	// passwords-file record it could not read, is not stored either, and

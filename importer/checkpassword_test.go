@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 // The canary's proof: the check both `auth check-password` and the wizard
@@ -45,5 +47,27 @@ func TestCheckPassword(t *testing.T) {
 	}
 	if _, err := KeptPassword(ctx, env, "nobody@example.com"); err == nil {
 		t.Error("an unknown user has a kept password")
+	}
+}
+
+// A user merged into (or never imported) who has a password of their own
+// in AscendKit has no password kept from Clerk: the check said only "does
+// not match" for the Clerk password, as if the kept digest were broken.
+func TestOwnPasswordIsNoKeptPassword(t *testing.T) {
+	own := ascendkit.PasswordState{Email: "m@example.com", Hasher: "bcrypt", Digest: ascendkit.Digest(bcryptOf(t, "own"))}
+	for _, c := range []struct {
+		imported bool
+		why      string
+	}{{true, "existed before the import and was merged into"}, {false, "not imported from Clerk"}} {
+		st := own
+		st.Imported = c.imported
+		if why := noPasswordReason(st); !strings.Contains(why, c.why) {
+			t.Errorf("imported %v: %q, want %q", c.imported, why, c.why)
+		}
+	}
+	st := own
+	st.Imported, st.ImportRun = true, "run_1"
+	if why := noPasswordReason(st); why != "" {
+		t.Errorf("a kept digest: %q", why)
 	}
 }
