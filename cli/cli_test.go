@@ -440,6 +440,12 @@ func testJourneyCommands(t *testing.T, newHarness func(*testing.T) *harness) {
 	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || r.code != 1 || len(plan.Problems) != 2 || plan.Enroll != wantEnrolled {
 		t.Fatalf("dry run with problems: exit %d, plan %+v, %v", r.code, plan, err)
 	}
+	// A refused activation with --json says why on stdout too (the plan).
+	plan = importer.ActivationPlan{}
+	r = h.run("", "journey", "activate", id, "--yes", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || r.code != 1 || len(plan.Problems) != 2 || !strings.Contains(r.stderr, "unset appName, resetUrl") {
+		t.Fatalf("refused activation --json: exit %d, plan %+v, %v", r.code, plan, err)
+	}
 	assertDraft("after the refusals")
 
 	// set-vars fixes it; invalid values are refused the same way the wizard refuses them.

@@ -488,7 +488,7 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 			return nil
 		}
 		if len(p.Problems) > 0 {
-			return refusal(p)
+			return o.refused(p)
 		}
 		if !o.yes {
 			if !o.g.io.IsTTY {
@@ -505,7 +505,7 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 		res, err := importer.Activate(ctx, env, p.JourneyID, time.Now().UTC())
 		var refused *importer.ActivationRefusedError
 		if errors.As(err, &refused) {
-			return refusal(res.Plan) // changed since the confirmation
+			return o.refused(res.Plan) // changed since the confirmation
 		}
 		if err != nil {
 			return err
@@ -523,6 +523,18 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 		fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
 		return nil
 	})
+}
+
+// refused is the refusal of plan p; with --json its plan, problems and
+// all, is printed first as --dry-run prints it, so that a script reading
+// stdout learns why.
+func (o *activateOptions) refused(p importer.ActivationPlan) error {
+	if o.json {
+		if err := printJSON(o.g.io.Out, p); err != nil {
+			return err
+		}
+	}
+	return refusal(p)
 }
 
 // confirm shows the plan and asks on the terminal; only "y" or "yes"
