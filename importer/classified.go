@@ -119,7 +119,8 @@ type classRec struct {
 	Kept   bool
 	Hasher string
 	// DigestMalformed, DigestOff: the digest was not kept (see
-	// mapped.digestMalformed), counted for every user who maps.
+	// mapped.digestMalformed), counted for a user created; Password are
+	// the warnings that say so.
 	DigestMalformed, DigestOff bool
 	// Assumed: the source did not say whether the user has a password,
 	// nor did the passwords file, so one is assumed (resolvePasswords).
@@ -249,15 +250,9 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 	var us []*clerk.User
 	var ids, emails []string
 	var links []ascendkit.OAuthLink
-	// keepPassword's warnings (the preview sends its own) are kept for
-	// the user (warned), not sent.
-	var warned []Entry
+	// Nothing is sent (the preview sends its own).
 	onEvent := r.opts.OnEvent
-	r.opts.OnEvent = func(ev Event) {
-		if f, ok := ev.(EntryFound); ok && f.Entry.Kind == "warning" {
-			warned = append(warned, f.Entry)
-		}
-	}
+	r.opts.OnEvent = func(Event) {}
 	defer func() { r.opts.OnEvent = onEvent }()
 	for _, rec := range recs {
 		if rec.Err != nil || rec.User == nil {
@@ -270,14 +265,13 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			out = append(out, classRec{Skip: reason})
 			continue
 		}
-		warned = warned[:0]
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
 		users = append(users, len(out))
 		us = append(us, rec.User)
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: restricted(rec.User), ID: rec.User.ID, Email: m.email,
 			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff,
-			Password: classWarns(warned)})
+			Password: classWarns(m.digestNotes)})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -689,9 +683,6 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		u.SkippedReasons[reason]++
 	}, func(_ int, cr *classRec, uc userClaim, atEnd bool) {
 		repeatedID, repeatedEmail, firstVerified := uc.repeatedID, uc.repeatedEmail, uc.firstVerified
-		if !atEnd && opts.Phases.Users { // as runner.countDigestNotes
-			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff)
-		}
 		if !repeatedID && !atEnd { // as runner.analyze
 			z.add(&mapped{hadPassword: cr.HadPassword, providers: cr.Providers, unsupported: cr.Unsupported,
 				sso: cr.SSO, mfa: cr.MFA, unverified: make([]string, cr.Unverified), oauthUnknown: cr.OAuthUnknown,
@@ -742,6 +733,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if !opts.Phases.Users {
 				return
 			}
+			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff) // as runner.noteDigests
 			u.ToImport++
 			rep.OAuthLinks += links
 			rep.Events[EventUserImported]++

@@ -34,8 +34,10 @@ type mapped struct {
 	markedUnverified bool
 	// digestMalformed, digestOff: keepPassword did not keep the digest as
 	// it is not a valid one of its hasher, or as the source says the user
-	// has no password now (counted by countDigestNotes).
+	// has no password now; digestNotes are the warnings that say so, sent
+	// and counted (noteDigests) only for a user the import creates.
 	digestMalformed, digestOff bool
+	digestNotes                []Entry
 	hadPassword                bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or

@@ -80,13 +80,16 @@ type PasswordReport struct {
 	NotEnabled int `json:"notEnabled"`
 }
 
-// countDigestNotes counts a mapped user's digest that keepPassword did
-// not keep, in a run that creates users (no digest goes unkept otherwise,
-// as with the hashers).
-func (r *runner) countDigestNotes(m *mapped) {
-	if r.opts.Phases.Users {
-		addDigestNotes(&r.report.Passwords, m.digestMalformed, m.digestOff)
+// noteDigests sends and counts the warnings of a digest keepPassword did
+// not keep, for a user the import creates: like the rest of the passwords
+// block, they are about the users it creates. A user an earlier run
+// imported keeps the password stored then (a re-run compares it:
+// changed_since_import), and a merge never sets one.
+func (r *runner) noteDigests(m *mapped) {
+	for _, e := range m.digestNotes {
+		r.warn(e)
 	}
+	addDigestNotes(&r.report.Passwords, m.digestMalformed, m.digestOff)
 }
 
 // addDigestNotes counts a digest not kept as malformed, or as the source
@@ -295,7 +298,7 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	if !m.hadPassword {
 		if digest != "" {
 			m.digestOff = true
-			r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordOff,
+			m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordOff,
 				Detail: "the source says this user has no password now, so the digest for them is not kept"})
 		}
 		return
@@ -316,7 +319,7 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	}
 	if err := passhash.Check(hasher, string(digest)); err != nil {
 		m.digestMalformed = true
-		r.warn(Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordInvalid,
+		m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordInvalid,
 			Detail: "the " + hasher + " digest is malformed; the user needs a password reset"})
 		return
 	}

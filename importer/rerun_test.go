@@ -423,3 +423,56 @@ func TestMFAWarningSaysWhoIsTagged(t *testing.T) {
 		t.Errorf("tags %d, warnings %q", rep.Tags[TagMFAReenroll], rep.Warnings)
 	}
 }
+
+// TestRerunDigestNotesOnlyForUsersCreated: on Day 2 the passwords file has
+// Ada's digest cut short and says Bob has no password now. Both were
+// imported on Day 1 with their passwords kept, which still sign in: the
+// re-run told them they "need a password reset" (passwords.malformed,
+// notEnabled, their entries). Those notes are about users an import
+// creates; a new user's cut digest is still one.
+func TestRerunDigestNotesOnlyForUsersCreated(t *testing.T) { eachBackend(t, testRerunDigestNotes) }
+
+func testRerunDigestNotes(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	ada, bob, cat := bcryptOf(t, "ada-pw"), bcryptOf(t, "bob-pw"), bcryptOf(t, "cat-pw")
+	day1 := newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withPassword))
+	if _, err := Run(ctx, day1, env, Options{Mode: ModeRun, Passwords: newSource(5, digestOnly("user_ada", "bcrypt", ada), digestOnly("user_bob", "bcrypt", bob))}); err != nil {
+		t.Fatal(err)
+	}
+	main := func() clerk.Source {
+		return newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com"),
+			mkUser("user_cat", "cat@example.com", withPassword))
+	}
+	pws := func() clerk.Source {
+		return newSource(5, digestOnly("user_ada", "bcrypt", ada[:59]), digestOnly("user_bob", "bcrypt", bob), digestOnly("user_cat", "bcrypt", cat[:59]))
+	}
+	// The wizard's review lists what a fresh preview does.
+	checkRecountsFrom(t, main, env, Options{Passwords: pws()}, []Options{{Passwords: pws()}})
+	reps, entries := previewRunRecount(t, main, pws, env)
+	for i, r := range reps {
+		if p := r.Passwords; p.Malformed != 1 || p.NotEnabled != 0 || p.NeedsReset != 1 {
+			t.Errorf("report %d: passwords %+v, want only Cat's cut digest", i, p)
+		}
+	}
+	for _, id := range []string{"user_ada", "user_bob"} {
+		if n := len(entriesOf(entries, id, ReasonPasswordInvalid)) + len(entriesOf(entries, id, ReasonPasswordOff)); n != 0 {
+			t.Errorf("%s: %d digest notes for a user imported before", id, n)
+		}
+	}
+	if len(entriesOf(entries, "user_cat", ReasonPasswordInvalid)) != 1 {
+		t.Errorf("Cat's cut digest is not noted: %+v", entries)
+	}
+	// The password removed in Clerk is still the re-run's difference.
+	if len(entriesOf(entries, "user_bob", ReasonChangedInSource)) != 1 {
+		t.Errorf("Bob's removed password is no longer a difference: %+v", entries)
+	}
+	for who, pw := range map[string]string{"ada@example.com": "ada-pw", "bob@example.com": "bob-pw"} {
+		st, err := KeptPassword(ctx, env, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := CheckPassword(st, pw); !ok {
+			t.Errorf("%s: the Day 1 password no longer checks", who)
+		}
+	}
+}

@@ -77,11 +77,8 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 				warn(e)
 			}
 		}
-		if !atEnd { // as runner.page: keepPassword, then analyze
-			warnAll(cr.Password)
-			if !repeatedID {
-				warnAll(cr.Flagged)
-			}
+		if !atEnd && !repeatedID { // as runner.page: analyze
+			warnAll(cr.Flagged)
 		}
 		if uc.held {
 			return // placed at the end of the source
@@ -118,6 +115,9 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 				e := user
 				e.Reason, e.Detail = ReasonNoUsableOAuth, noLinkLeftDetail(cr.Providers)
 				warn(e)
+			}
+			if opts.Phases.Users { // as runner.noteDigests
+				warnAll(cr.Password)
 			}
 			return
 		}

@@ -392,7 +392,6 @@ func (r *runner) page(recs []clerk.Record) error {
 			continue
 		}
 		r.keepPassword(&m, rec.User, rec.Pos, pw)
-		r.countDigestNotes(&m)
 		items = append(items, item{rec: rec, m: m})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
@@ -443,7 +442,6 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 		if it.banned {
 			r.keepPassword(&it.m, u, it.rec.Pos, pw) // as for any user who maps
-			r.countDigestNotes(&it.m)
 		}
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
@@ -848,6 +846,7 @@ func (r *runner) queueCreate(e Entry, m mapped, byLink map[string]ascendkit.Matc
 	if !r.opts.Phases.Users {
 		return
 	}
+	r.noteDigests(&m)
 	if r.opts.Mode == ModePreview {
 		// What queue does for a preview, without first copying the user
 		// to the heap for a batch a preview never keeps.
