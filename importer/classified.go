@@ -121,7 +121,7 @@ type classRec struct {
 	// DigestMalformed, DigestOff: the digest was not kept (see
 	// mapped.digestMalformed), counted for a user created; Password are
 	// the warnings that say so.
-	DigestMalformed, DigestOff bool
+	DigestMalformed, DigestOff, DigestMissing bool
 	// Assumed: the source did not say whether the user has a password,
 	// nor did the passwords file, so one is assumed (resolvePasswords).
 	Assumed bool
@@ -270,7 +270,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		us = append(us, rec.User)
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: restricted(rec.User), ID: rec.User.ID, Email: m.email,
-			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff,
+			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff, DigestMissing: m.digestMissing,
 			Password: classWarns(m.digestNotes)})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
@@ -733,7 +733,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if !opts.Phases.Users {
 				return
 			}
-			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff) // as runner.noteDigests
+			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff, cr.DigestMissing) // as runner.noteDigests
 			u.ToImport++
 			rep.OAuthLinks += links
 			rep.Events[EventUserImported]++

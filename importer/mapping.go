@@ -38,6 +38,9 @@ type mapped struct {
 	// and counted (noteDigests) only for a user the import creates.
 	digestMalformed, digestOff bool
 	digestNotes                []Entry
+	// digestMissing: the source says the user has a password and neither
+	// it nor the passwords file given has a digest (PasswordReport.NotInFile).
+	digestMissing bool
 	hadPassword                bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or

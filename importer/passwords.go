@@ -78,6 +78,10 @@ type PasswordReport struct {
 	// the source says have no password now: entries ReasonPasswordOff.
 	Malformed  int `json:"malformed"`
 	NotEnabled int `json:"notEnabled"`
+	// NotInFile counts users created with a password (the source says so)
+	// for whom neither the source nor the passwords file has a digest:
+	// signed up after the passwords were exported, most likely.
+	NotInFile int `json:"notInFile"`
 }
 
 // noteDigests sends and counts the warnings of a digest keepPassword did
@@ -89,18 +93,21 @@ func (r *runner) noteDigests(m *mapped) {
 	for _, e := range m.digestNotes {
 		r.warn(e)
 	}
-	addDigestNotes(&r.report.Passwords, m.digestMalformed, m.digestOff)
+	addDigestNotes(&r.report.Passwords, m.digestMalformed, m.digestOff, m.digestMissing)
 }
 
 // addDigestNotes counts a digest not kept as malformed, or as the source
 // says the user has no password now (off); countDigestNotes and the
 // recount both count with it.
-func addDigestNotes(p *PasswordReport, malformed, off bool) {
+func addDigestNotes(p *PasswordReport, malformed, off, missing bool) {
 	if malformed {
 		p.Malformed++
 	}
 	if off {
 		p.NotEnabled++
+	}
+	if missing {
+		p.NotInFile++
 	}
 }
 
@@ -116,6 +123,11 @@ func digestWarnings(p PasswordReport) []string {
 		out = append(out, fmt.Sprintf(
 			"%s a password digest while the source says they have no password now (removed since that export?): the digest is not kept (listed in --entries as %s).",
 			countUsers(n, "", "has", "have"), ReasonPasswordOff))
+	}
+	if n := p.NotInFile; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s a password in Clerk but no digest in the passwords file (signed up after it was exported?): their passwords cannot be kept, so they are tagged %s. Export the passwords again to keep theirs.",
+			countUsers(n, "", "has", "have"), TagNeedsPasswordReset))
 	}
 	return out
 }
@@ -304,6 +316,11 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 		return
 	}
 	if digest == "" {
+		// A passwords file was given to keep the passwords, and has none
+		// for this user (a user it does not decide for is assumed to
+		// have one: assumedWarning says so).
+		_, decided := page[u.ID].decides()
+		m.digestMissing = r.staged != nil && (!u.PasswordUnknown || decided)
 		return
 	}
 	hasher = digestHasher(hasher, string(digest))

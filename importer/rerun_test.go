@@ -441,7 +441,7 @@ func testRerunDigestNotes(t *testing.T, openEnv func(*testing.T) ascendkit.Envir
 	}
 	main := func() clerk.Source {
 		return newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com"),
-			mkUser("user_cat", "cat@example.com", withPassword))
+			mkUser("user_cat", "cat@example.com", withPassword), mkUser("user_dan", "dan@example.com", withPassword))
 	}
 	pws := func() clerk.Source {
 		return newSource(5, digestOnly("user_ada", "bcrypt", ada[:59]), digestOnly("user_bob", "bcrypt", bob), digestOnly("user_cat", "bcrypt", cat[:59]))
@@ -450,8 +450,8 @@ func testRerunDigestNotes(t *testing.T, openEnv func(*testing.T) ascendkit.Envir
 	checkRecountsFrom(t, main, env, Options{Passwords: pws()}, []Options{{Passwords: pws()}})
 	reps, entries := previewRunRecount(t, main, pws, env)
 	for i, r := range reps {
-		if p := r.Passwords; p.Malformed != 1 || p.NotEnabled != 0 || p.NeedsReset != 1 {
-			t.Errorf("report %d: passwords %+v, want only Cat's cut digest", i, p)
+		if p := r.Passwords; p.Malformed != 1 || p.NotEnabled != 0 || p.NeedsReset != 2 || p.NotInFile != 1 {
+			t.Errorf("report %d: passwords %+v, want only Cat's cut digest and Dan's missing one", i, p)
 		}
 	}
 	for _, id := range []string{"user_ada", "user_bob"} {
