@@ -41,7 +41,7 @@ type mapped struct {
 	// digestMissing: the source says the user has a password and neither
 	// it nor the passwords file given has a digest (PasswordReport.NotInFile).
 	digestMissing bool
-	hadPassword                bool
+	hadPassword   bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or
 	// custom_<name> for custom providers). Both come from verified
