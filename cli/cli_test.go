@@ -757,3 +757,12 @@ func TestDemoRefusesEnv(t *testing.T) {
 		t.Errorf("the environment was created (%v)", err)
 	}
 }
+
+// With no imported user, template show rendered nothing without a word.
+func TestTemplateShowSaysWhyNothingIsRendered(t *testing.T) {
+	h := newHarness(t)
+	h.ok("import", "migration-journey", "create")
+	if out := h.ok("template", "show", "migration-go-live").stdout; !strings.Contains(out, "not rendered: the environment has no imported user") {
+		t.Errorf("template show:\n%s", out)
+	}
+}

@@ -221,6 +221,8 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 				fmt.Fprintf(w, "%s  %s (v%d, %s)\nSubject: %s\n\n--- text body ---\n%s\n\n--- HTML body ---\n%s\n", t.ID, termtext.Clean(t.Name), t.Version, t.Category,
 					termtext.Clean(t.Subject), termtext.CleanBlock(t.BodyText), termtext.CleanBlock(t.BodyHTML))
 				if u == nil {
+					// --json leaves "rendered" out then (README).
+					fmt.Fprintln(w, "\n(not rendered: the environment has no imported user to render it for)")
 					return nil
 				}
 				r := importer.Render(t, *u, vars)
