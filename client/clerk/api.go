@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -1228,22 +1229,35 @@ func preview(b []byte) string {
 }
 
 // scrub guarantees the secret key never reaches an error string, even if
-// a server or proxy echoes it back in a body we quote.
+// a server or proxy echoes it back in a body we quote. What looks like a
+// secret key goes too: a quote cut short keeps the key's first characters
+// (preview's 80), which are no less secret.
 func (a *APISource) scrub(err error) error {
-	if err == nil || a.key == "" || !strings.Contains(err.Error(), a.key) {
+	if err == nil || a.key == "" || !a.leaks(err.Error()) {
 		return err
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		ae.Message = strings.ReplaceAll(ae.Message, a.key, redacted)
-		ae.LongMessage = strings.ReplaceAll(ae.LongMessage, a.key, redacted)
-		ae.Code = strings.ReplaceAll(ae.Code, a.key, redacted)
-		ae.TraceID = strings.ReplaceAll(ae.TraceID, a.key, redacted)
-		if !strings.Contains(err.Error(), a.key) {
+		ae.Message = a.redact(ae.Message)
+		ae.LongMessage = a.redact(ae.LongMessage)
+		ae.Code = a.redact(ae.Code)
+		ae.TraceID = a.redact(ae.TraceID)
+		if !a.leaks(err.Error()) {
 			return err
 		}
 	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), a.key, redacted), err: err}
+	return &redactedError{msg: a.redact(err.Error()), err: err}
+}
+
+// secretKeyText is a Clerk secret key, or the start of one.
+var secretKeyText = regexp.MustCompile(`sk_(?:live|test)_[A-Za-z0-9]+`)
+
+func (a *APISource) leaks(s string) bool {
+	return strings.Contains(s, a.key) || secretKeyText.MatchString(s)
+}
+
+func (a *APISource) redact(s string) string {
+	return secretKeyText.ReplaceAllString(strings.ReplaceAll(s, a.key, redacted), redacted)
 }
 
 const redacted = "sk_…[redacted]"

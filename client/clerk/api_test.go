@@ -898,3 +898,28 @@ func TestAPIWithEmulatorRateLimitAndRealPacing(t *testing.T) {
 		t.Error("ids missing")
 	}
 }
+
+// A proxy page echoing the key past the 80 bytes an error quotes: the cut
+// kept the key's first characters, which scrub (looking for the whole
+// key) let through into the error, --json and the run's record.
+func TestCutQuoteKeepsNoPartOfTheKey(t *testing.T) {
+	key := "sk_live_" + strings.Repeat("Ab3dEf6hIj9kL", 4)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(401)
+		fmt.Fprintf(w, `<html><body>Refused: %s</body></html>`, r.Header.Get("Authorization"))
+	}))
+	defer hs.Close()
+	t.Setenv("CLERK_API_URL", hs.URL+"/v1")
+	src, err := clerk.NewAPISource(key, clerk.APIOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Total(context.Background())
+	if err == nil || strings.Contains(err.Error(), "sk_live_Ab") || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("err = %v", err)
+	}
+	var ae *clerk.APIError
+	if errors.As(err, &ae) && strings.Contains(fmt.Sprintf("%+v", ae), "sk_live_Ab") {
+		t.Errorf("the APIError keeps part of the key: %+v", ae)
+	}
+}
