@@ -180,12 +180,12 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	base := opts.BaseURL
+	base, fromEnv := opts.BaseURL, false
 	if base == "" {
-		base = os.Getenv("CLERK_API_URL")
+		base, fromEnv = os.Getenv("CLERK_API_URL"), true
 	}
 	if base == "" {
-		base = DefaultBaseURL
+		base, fromEnv = DefaultBaseURL, false
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -198,6 +198,12 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		return nil, errors.New("clerk: API URL must not contain credentials")
 	}
 	base = strings.TrimRight(base, "/")
+	if fromEnv && !strings.HasSuffix(base, "/v1") {
+		// Clerk's SDKs read CLERK_API_URL as the API's root and add the
+		// version (https://api.clerk.com, then /v1/users): a .env made
+		// for them must work here too.
+		base += "/v1"
+	}
 	size := opts.PageSize
 	switch {
 	case size == 0:
@@ -250,10 +256,21 @@ func NewAPISource(secretKey string, opts APIOptions) (*APISource, error) {
 		// flow-control window, read or not: 4 MiB a window by default,
 		// past the read gate, for every window the walk has in flight.
 		t.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: h2StreamWindow}
-		a.client = &http.Client{Transport: t}
+		a.client = &http.Client{Transport: t, CheckRedirect: refuseRedirect}
 		a.ownClient = true
 	}
 	return a, nil
+}
+
+// errRedirected is a redirect, which the Clerk API never answers: a proxy
+// or a wrong API URL. Followed, one to another host lost the key (and was
+// blamed on it: 401), one to the same host took it along.
+var errRedirected = errors.New("answered with a redirect")
+
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	to := *req.URL
+	to.User, to.RawQuery, to.Fragment = nil, "", ""
+	return fmt.Errorf("%w to %s, which the Clerk API never does: check the API URL (CLERK_API_URL) or the proxy in between; the key was not sent there", errRedirected, to.String())
 }
 
 // checkKey rejects anything that is not a secret key, without ever putting
@@ -529,8 +546,8 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 			err = perr
 		}
 		switch {
-		case errors.Is(err, errTooLarge):
-			return a.scrub(fmt.Errorf("clerk: GET %s: %w", a.base+path, err))
+		case errors.Is(err, errTooLarge), errors.Is(err, errRedirected):
+			return a.scrub(fmt.Errorf("clerk: GET %s: %w", a.base+path, unwrapURLError(err)))
 		case err != nil:
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -574,7 +591,12 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 				return err
 			}
 		default:
-			return a.scrub(apiError(status, hdr, body))
+			ae := apiError(status, hdr, body)
+			if status == http.StatusNotFound {
+				// The list and count always exist: the URL is wrong.
+				ae.LongMessage = cmp.Or(ae.LongMessage, ae.Message) + fmt.Sprintf("; GET %s: check the API URL (CLERK_API_URL: the API's root, e.g. %s)", a.base+path, strings.TrimSuffix(DefaultBaseURL, "/v1"))
+			}
+			return a.scrub(ae)
 		}
 	}
 }
@@ -1285,7 +1307,8 @@ type APIError struct {
 	TraceID string
 }
 
-// Error reads like "clerk: <Clerk's explanation> (401 clerk_key_invalid)".
+// Error reads like "clerk: <Clerk's explanation> (401 clerk_key_invalid)",
+// with Clerk's trace id when it sent one.
 func (e *APIError) Error() string {
 	msg := e.LongMessage
 	if msg == "" {
@@ -1297,10 +1320,15 @@ func (e *APIError) Error() string {
 	if msg == "" {
 		msg = "unexpected response"
 	}
+	what := strconv.Itoa(e.Status)
 	if e.Code != "" {
-		return fmt.Sprintf("clerk: %s (%d %s)", msg, e.Status, e.Code)
+		what += " " + e.Code
 	}
-	return fmt.Sprintf("clerk: %s (%d)", msg, e.Status)
+	if e.TraceID != "" {
+		// What Clerk support asks for.
+		what += ", Clerk trace id " + e.TraceID
+	}
+	return fmt.Sprintf("clerk: %s (%s)", msg, what)
 }
 
 // apiError builds an APIError from Clerk's error envelope; a body that is
@@ -1331,9 +1359,6 @@ func apiError(status int, hdr http.Header, body []byte) *APIError {
 		ct = "no content type"
 	}
 	e.Message = fmt.Sprintf("%s, and the response is not a Clerk error (%s: %s)", statusLine(status), ct, preview(body))
-	if status == http.StatusNotFound {
-		e.Message += "; check the API URL (CLERK_API_URL)"
-	}
 	return e
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -485,7 +486,8 @@ func TestAPIInvalidKey(t *testing.T) {
 	if ae.Status != 401 || ae.Code != "clerk_key_invalid" || ae.TraceID == "" {
 		t.Errorf("APIError = %+v", ae)
 	}
-	want := "clerk: The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct. (401 clerk_key_invalid)"
+	// With Clerk's trace id, which Clerk support asks for.
+	want := "clerk: The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct. (401 clerk_key_invalid, Clerk trace id " + ae.TraceID + ")"
 	if err.Error() != want {
 		t.Errorf("Error() = %q\nwant      %q", err.Error(), want)
 	}
@@ -921,5 +923,71 @@ func TestCutQuoteKeepsNoPartOfTheKey(t *testing.T) {
 	var ae *clerk.APIError
 	if errors.As(err, &ae) && strings.Contains(fmt.Sprintf("%+v", ae), "sk_live_Ab") {
 		t.Errorf("the APIError keeps part of the key: %+v", ae)
+	}
+}
+
+// A redirect was followed: to another host without the key (and blamed on
+// it as a 401 there), to the same host with it. It is an error now, and
+// the key goes nowhere else.
+func TestAPIRedirectRefused(t *testing.T) {
+	var sent atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			sent.Add(1)
+		}
+		io.WriteString(w, `{"object":"total_count","total_count":3}`)
+	}))
+	defer other.Close()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer hs.Close()
+	t.Setenv("CLERK_API_URL", hs.URL)
+	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Total(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "answered with a redirect to "+other.URL+"/v1/users/count") || strings.Contains(err.Error(), testKey) {
+		t.Errorf("err = %v", err)
+	}
+	if sent.Load() != 0 {
+		t.Error("the key was sent to the redirect's target")
+	}
+}
+
+// CLERK_API_URL is the API's root, as Clerk's SDKs read it; /v1 is added
+// unless it is there. A 404 names the URL asked.
+func TestClerkAPIURLAsTheSDKsReadIt(t *testing.T) {
+	var paths []string
+	var mu sync.Mutex
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path != "/v1/users/count" && r.URL.Path != "/proxy/v1/users/count" {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"errors":[{"message":"not found","long_message":"The requested resource was not found","code":"resource_not_found"}]}`)
+			return
+		}
+		io.WriteString(w, `{"object":"total_count","total_count":3}`)
+	}))
+	defer hs.Close()
+	for _, base := range []string{hs.URL, hs.URL + "/", hs.URL + "/v1", hs.URL + "/v1/", hs.URL + "/proxy"} {
+		t.Setenv("CLERK_API_URL", base)
+		src, err := clerk.NewAPISource(testKey, clerk.APIOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := src.Total(context.Background()); n != 3 || err != nil {
+			t.Errorf("%s: %d, %v (paths %v)", base, n, err, paths)
+		}
+	}
+	src, err := clerk.NewAPISource(testKey, clerk.APIOptions{BaseURL: hs.URL + "/nowhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Total(context.Background()); err == nil || !strings.Contains(err.Error(), "GET "+hs.URL+"/nowhere/users/count: check the API URL") {
+		t.Errorf("404: %v", err)
 	}
 }
