@@ -125,7 +125,7 @@ func flagEntries(e Entry, u *clerk.User, m *mapped) []Entry {
 		add(ReasonIdentityNotKept, "not kept, as an AscendKit user has one phone number, no wallet and only valid email addresses: "+strings.Join(m.notKept, "; "))
 	}
 	if m.lockoutCleared {
-		add(ReasonLockoutNotKept, fmt.Sprintf("locked in Clerk for %d more second(s) after failed sign-in attempts: not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds))
+		add(ReasonLockoutNotKept, fmt.Sprintf("locked in Clerk for %d more second(s) (failed sign-in attempts, or a lock set with the instance's lock duration): not carried over as a lock, as the lockout ends by itself", *u.LockoutExpiresInSeconds))
 	}
 	return out
 }
@@ -219,7 +219,7 @@ func dataWarnings(rep *Report) []string {
 			countUsers(n, "", "has", "have")))
 	}
 	if n := rep.LockoutsCleared; n > 0 {
-		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while after failed sign-in attempts: imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",
+		out = append(out, fmt.Sprintf("%s locked out in Clerk for a while (after failed sign-in attempts, or locked for the instance's lock duration): imported unlocked, as such a lockout ends by itself (a lock without an expiry is kept; listed in --entries as %s).",
 			countUsers(n, "", "was", "were"), ReasonLockoutNotKept))
 	}
 	return out
