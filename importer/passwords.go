@@ -84,20 +84,28 @@ type PasswordReport struct {
 	NotInFile int `json:"notInFile"`
 }
 
-// noteDigests sends and counts the warnings of a digest keepPassword did
-// not keep, for a user the import creates: like the rest of the passwords
-// block, they are about the users it creates. A user an earlier run
-// imported keeps the password stored then (a re-run compares it:
-// changed_since_import), and a merge never sets one.
+// noteDigests sends the warnings of a digest keepPassword did not keep,
+// for a user the import creates: like the rest of the passwords block,
+// they are about the users it creates (counted with them: see
+// runner.count). A user an earlier run imported keeps the password stored
+// then (a re-run compares it: changed_since_import), and a merge never
+// sets one.
 func (r *runner) noteDigests(m *mapped) {
 	for _, e := range m.digestNotes {
 		r.warn(e)
 	}
-	addDigestNotes(&r.report.Passwords, m.digestMalformed, m.digestOff, m.digestMissing)
+}
+
+// digestNotes is what of a created user's digest the passwords block
+// counts besides kept or reset (addDigestNotes).
+type digestNotes struct{ malformed, off, missing bool }
+
+func notesOf(m *mapped) digestNotes {
+	return digestNotes{m.digestMalformed, m.digestOff, m.digestMissing}
 }
 
 // addDigestNotes counts a digest not kept as malformed, or as the source
-// says the user has no password now (off); countDigestNotes and the
+// says the user has no password now (off); noteDigests and the
 // recount both count with it.
 func addDigestNotes(p *PasswordReport, malformed, off, missing bool) {
 	if malformed {
@@ -111,7 +119,7 @@ func addDigestNotes(p *PasswordReport, malformed, off, missing bool) {
 	}
 }
 
-// digestWarnings are the warnings for the digests countDigestNotes counts.
+// digestWarnings are the warnings for the digests noteDigests counts.
 func digestWarnings(p PasswordReport) []string {
 	var out []string
 	if n := p.Malformed; n > 0 {
@@ -320,7 +328,7 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 		// for this user (a user it does not decide for is assumed to
 		// have one: assumedWarning says so).
 		_, decided := page[u.ID].decides()
-		m.digestMissing = r.staged != nil && (!u.PasswordUnknown || decided)
+		m.digestMissing = r.staged.lacks(u.ID) && (!u.PasswordUnknown || decided)
 		return
 	}
 	hasher = digestHasher(hasher, string(digest))

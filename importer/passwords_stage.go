@@ -58,6 +58,11 @@ type staged struct {
 	// brokenAt names the first few broken records (position, line and id
 	// when readable), so that the warning says where to look.
 	brokenAt []string
+	// brokenIDs are the ids of broken records (up to maxBrokenIDs; past
+	// that, brokenMany): their users are not "missing" from the file
+	// (PasswordReport.NotInFile), their records are unreadable.
+	brokenIDs  map[string]bool
+	brokenMany bool
 	// onBroken, when set, receives an entry for every broken record, so
 	// that --entries lists each one (the warning names only the first).
 	onBroken func(Entry)
@@ -272,12 +277,37 @@ func (s *staged) sortRuns(ctx context.Context, src clerk.Source) (runs []*sorted
 // maxBrokenNamed is how many unreadable records brokenWarning names.
 const maxBrokenNamed = 3
 
+// maxBrokenIDs bounds the ids of unreadable records kept (brokenIDs).
+const maxBrokenIDs = 10000
+
+// lacks reports a user the passwords file has no digest for, for a reason
+// no other warning gives: the file holds digests, and no record of it that
+// could not be read may be theirs.
+func (s *staged) lacks(id string) bool {
+	return s != nil && s.digests > 0 && !s.brokenMany && !s.brokenIDs[id]
+}
+
 // noteBroken counts a record of the passwords file that cannot be staged,
 // hands its entry to onBroken and names the first few for the warning:
 // the reader's own words (its position, line and reason, which never
 // quote a digest), and the id when it gave one.
 func (s *staged) noteBroken(rec clerk.Record) {
 	s.broken++
+	id := rec.ID
+	if rec.User != nil && rec.User.ID != "" {
+		id = rec.User.ID
+	}
+	switch {
+	case id == "":
+		s.brokenMany = true // a record of no one knows whom
+	case len(s.brokenIDs) >= maxBrokenIDs:
+		s.brokenMany = true
+	default:
+		if s.brokenIDs == nil {
+			s.brokenIDs = map[string]bool{}
+		}
+		s.brokenIDs[id] = true
+	}
 	if s.onBroken != nil {
 		s.onBroken(brokenEntry(rec))
 	}

@@ -120,13 +120,16 @@ type heldFile struct {
 	User   ascendkit.ImportedUser
 	Digest string
 	// What noLinkLeft reads of a user to create.
-	HadPassword, NoUsableOAuth  bool
-	SSO, Providers, Unsupported []string
+	HadPassword, NoUsableOAuth                bool
+	SSO, Providers, Unsupported               []string
+	DigestMalformed, DigestOff, DigestMissing bool
+	DigestNotes                               []Entry
 }
 
 func encodeHeld(h *heldUser) ([]byte, error) {
 	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user, HadPassword: h.m.hadPassword, NoUsableOAuth: h.m.noUsableOAuth,
-		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported}
+		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported,
+		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestNotes: h.m.digestNotes}
 	if p := f.User.Password; p != nil {
 		f.Digest = string(p.Digest)
 		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
@@ -145,7 +148,8 @@ func decodeHeld(b []byte, h *heldUser) error {
 		f.User.Password.Digest = ascendkit.Digest(f.Digest)
 	}
 	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email, hadPassword: f.HadPassword, noUsableOAuth: f.NoUsableOAuth,
-		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported}}
+		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported,
+		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestNotes: f.DigestNotes}}
 	return nil
 }
 
@@ -156,7 +160,8 @@ func (r *runner) hold(e Entry, m mapped) error {
 	}
 	// Only what placeHeld reads: the same from memory as from the file.
 	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email, hadPassword: m.hadPassword,
-		noUsableOAuth: m.noUsableOAuth, sso: m.sso, providers: m.providers, unsupported: m.unsupported}})
+		noUsableOAuth: m.noUsableOAuth, sso: m.sso, providers: m.providers, unsupported: m.unsupported,
+		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestNotes: m.digestNotes}})
 }
 
 func (r *runner) releaseHeld() {

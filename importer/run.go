@@ -850,11 +850,11 @@ func (r *runner) queueCreate(e Entry, m mapped, byLink map[string]ascendkit.Matc
 	if r.opts.Mode == ModePreview {
 		// What queue does for a preview, without first copying the user
 		// to the heap for a batch a preview never keeps.
-		r.count(queued{entry: e, create: &m.user}, true)
+		r.count(queued{entry: e, create: &m.user, notes: notesOf(&m)}, true)
 		return
 	}
 	u := m.user
-	r.queue(queued{entry: e, create: &u})
+	r.queue(queued{entry: e, create: &u, notes: notesOf(&m)})
 }
 
 // queued is one write waiting in the pending batch.
@@ -862,6 +862,7 @@ type queued struct {
 	entry  Entry
 	create *ascendkit.ImportedUser
 	merge  *ascendkit.Merge
+	notes  digestNotes // of create
 }
 
 // queue adds a write to the pending batch. A preview counts it now; a run
@@ -905,6 +906,7 @@ func (r *runner) count(q queued, links bool) {
 			r.report.Enrollments += enrollments(r.audiences, q.create.User.Tags, q.create.User.Banned)
 		}
 		r.countPassword(q.create)
+		addDigestNotes(&r.report.Passwords, q.notes.malformed, q.notes.off, q.notes.missing)
 	} else {
 		r.report.Users.ToMerge++
 		nlinks = len(q.merge.OAuthLinks)
