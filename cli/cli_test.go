@@ -194,6 +194,14 @@ func TestJSONReportWhenTheSourceCannotBeOpened(t *testing.T) {
 	if r := h.run("", "import", "clerk", "preview", "--file", file, "--on-duplicate", "x", "--json"); r.code != 2 || r.stdout != "" {
 		t.Errorf("usage error: exit %d, stdout %q", r.code, r.stdout)
 	}
+	// An --entries file that cannot be made, and a secret key given as
+	// the path: the report's error is redacted as stderr's is.
+	for _, args := range [][]string{{"--file", file, "--entries", filepath.Join(h.dir, "nodir", "x.jsonl")}, {"--file", "sk_live_4fK9xQ2mZ8pL1vN7rT3yB6wC0dH5jS"}} {
+		r := h.run("", append([]string{"import", "clerk", "preview", "--json"}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stdout, `"error": `) || strings.Contains(r.stdout, "4fK9xQ2") {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
 }
 
 func TestAPIKeyFromStdinAndEnv(t *testing.T) {

@@ -120,10 +120,18 @@ func (o *importOptions) failed(opts importer.Options, err error) error {
 	}
 	rep := importer.NewReport(o.mode, source, opts.Phases)
 	rep.Error = err.Error()
-	if perr := printJSON(o.g.io.Out, rep); perr != nil {
+	if perr := o.printJSON(rep); perr != nil {
 		return perr
 	}
 	return err
+}
+
+// printJSON prints the report with what looks like a Clerk secret key in
+// its error redacted, as every error printed to stderr is: a key given
+// where a path goes comes back in "open <path>: no such file".
+func (o *importOptions) printJSON(rep importer.Report) error {
+	rep.Error = redactSecrets(rep.Error)
+	return printJSON(o.g.io.Out, rep)
 }
 
 // openSource opens the one Clerk source the flags name.
@@ -280,7 +288,7 @@ func (o *importOptions) run(ctx context.Context) error {
 	var entries *entryLog
 	if o.entries != "" {
 		if entries, err = newEntryLog(o.entries); err != nil {
-			return err
+			return o.failed(opts, err)
 		}
 		// Removes the temporary file unless commit put it in place.
 		defer entries.discard()
@@ -328,7 +336,7 @@ func (o *importOptions) run(ctx context.Context) error {
 		// entries file is left as it was. A script asked for JSON still
 		// gets the report: its error, and the runId of a recorded run.
 		if o.json && rep.Error != "" {
-			if err := printJSON(o.g.io.Out, rep); err != nil {
+			if err := o.printJSON(rep); err != nil {
 				return err
 			}
 		}
@@ -340,9 +348,12 @@ func (o *importOptions) run(ctx context.Context) error {
 	// an older run's list. A run stopped (interrupted) before reading
 	// anyone leaves an existing file as it was; one that finished on an
 	// empty source replaces it with an empty list.
+	var entriesErr error
 	if entries != nil && (runErr == nil || rep.Users.Fetched > 0) {
 		if err := entries.commit(); err != nil {
-			return &exitError{code: ExitError, err: fmt.Errorf("writing %s: %w", o.entries, err)}
+			// What was imported stays, and the report still goes out
+			// (with its runId): only the list is lost.
+			entriesErr = fmt.Errorf("writing %s: %w", o.entries, err)
 		}
 	}
 	if o.mode == importer.ModeRun && o.fromIdentity != "" && runErr == nil {
@@ -359,8 +370,18 @@ func (o *importOptions) run(ctx context.Context) error {
 		// What the run would also do: a preview's report is the run's.
 		rep.Sender = o.fromIdentity
 	}
+	if entriesErr != nil && runErr == nil {
+		what := "the preview"
+		if o.mode == importer.ModeRun {
+			what = "the import (its users are written)"
+		}
+		runErr = fmt.Errorf("%s finished, but the --entries file could not be written: %w", what, entriesErr)
+		if o.json {
+			rep.Error = runErr.Error() // the human form says it on stderr, after the report
+		}
+	}
 	if o.json {
-		if err := printJSON(o.g.io.Out, rep); err != nil {
+		if err := o.printJSON(rep); err != nil {
 			return err
 		}
 	} else {

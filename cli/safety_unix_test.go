@@ -5,6 +5,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -137,5 +138,36 @@ func TestOpeningAPipeNobodyWritesEnds(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatalf("%v: still blocked a minute after the interrupt", args)
 		}
+	}
+}
+
+// An --entries file that cannot be written once the run is done (a full
+// disk): the users were written and the run completed, but the command
+// printed no report, so a script lost its runId and saw only a failure.
+// The report goes out, its error saying what was and was not done.
+func TestEntriesWriteFailureKeepsTheReport(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Fatalf("/dev/full: %v", err) // Linux, where CI runs
+	}
+	h := newHarness(t)
+	export := writeClerkFile(t, h.dir, twoUsers)
+	env := "local:" + filepath.Join(h.dir, "env.db")
+	r := h.run("", "import", "clerk", "run", "--file", export, "--env", env, "--entries", "/dev/full", "--json")
+	var rep struct {
+		RunID string `json:"runId"`
+		Error string `json:"error"`
+		Users struct{ Imported int }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
+		t.Fatalf("exit %d, stdout %q: %v", r.code, r.stdout, err)
+	}
+	if rep.RunID == "" || rep.Users.Imported != 1 || !strings.Contains(rep.Error, "its users are written) finished, but the --entries file could not be written") {
+		t.Errorf("report %+v", rep)
+	}
+	// The human form prints the report, then says it on stderr.
+	r = h.run("", "import", "clerk", "preview", "--file", export, "--env", env, "--entries", "/dev/full")
+	if r.code != 1 || !strings.Contains(r.stdout, "Users") || !strings.Contains(r.stderr, "the preview finished, but the --entries file could not be written") ||
+		strings.Contains(r.stdout, "Stopped early") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
