@@ -22,7 +22,7 @@ import (
 
 func init() {
 	ascendkit.Register(ascendkit.TargetLocal, func(t ascendkit.Target) (ascendkit.Environment, error) {
-		l, err := OpenLocal(t.Path)
+		l, err := openLocal(t.Path, t.Existing)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +60,12 @@ const busyTimeout = 5 * time.Second
 // OpenLocal opens or creates the SQLite environment at path (parent
 // directories are created with mode 0700, the file with 0600) and brings
 // its schema up to date.
-func OpenLocal(path string) (*Local, error) {
+func OpenLocal(path string) (*Local, error) { return openLocal(path, false) }
+
+// openLocal is OpenLocal; existing (a command that only reads, or a
+// preview) refuses a file that holds no environment yet rather than
+// creating one in it.
+func openLocal(path string, existing bool) (*Local, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, errors.New("local environment: empty path")
 	}
@@ -75,6 +80,9 @@ func OpenLocal(path string) (*Local, error) {
 		return nil, fmt.Errorf("local environment %s: %w", abs, err)
 	} else {
 		f.Close()
+	}
+	if err := checkFile(abs, existing); err != nil {
+		return nil, err
 	}
 
 	w, err := sql.Open("sqlite", dsn(abs, true))
@@ -105,6 +113,62 @@ func OpenLocal(path string) (*Local, error) {
 	l := &Local{path: abs, w: w, r: r}
 	l.Store = newStore(l)
 	return l, nil
+}
+
+// checkFile looks at what the file at abs holds before anything writes
+// to it. Another program's SQLite database (tables, but no schema version
+// of ours) is refused: a mistyped --env must not add thirteen tables to
+// it, nor a read of it. An empty file, or a database without tables,
+// holds no environment: refused when existing, else made one, and then
+// readable by its owner only (a file made with touch is 0644, and the
+// environment holds password digests).
+func checkFile(abs string, existing bool) error {
+	st, err := os.Stat(abs)
+	if err != nil {
+		return fmt.Errorf("local environment %s: %w", abs, err)
+	}
+	version, tables := 0, []string(nil)
+	if st.Size() > 0 {
+		db, err := sql.Open("sqlite", dsn(abs, false))
+		if err != nil {
+			return fmt.Errorf("local environment %s: %w", abs, err)
+		}
+		defer db.Close()
+		if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+			return fmt.Errorf("local environment %s: not a SQLite database (%w)", abs, err)
+		}
+		if version == 0 {
+			rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 4")
+			if err != nil {
+				return fmt.Errorf("local environment %s: not a SQLite database (%w)", abs, err)
+			}
+			for rows.Next() {
+				var name string
+				if err := rows.Scan(&name); err != nil {
+					rows.Close()
+					return fmt.Errorf("local environment %s: %w", abs, err)
+				}
+				tables = append(tables, name)
+			}
+			rows.Close()
+		}
+	}
+	switch {
+	case version > 0:
+		return nil
+	case len(tables) > 0:
+		if len(tables) > 3 {
+			tables = append(tables[:3], "…")
+		}
+		return fmt.Errorf("local environment %s is a SQLite database of something else (tables %s), not an AscendKit environment: name another file",
+			abs, strings.Join(tables, ", "))
+	case existing:
+		return fmt.Errorf("%w at %s: the file holds no environment yet; run an import or set-env", ascendkit.ErrNoEnvironment, abs)
+	}
+	if err := os.Chmod(abs, 0o600); err != nil {
+		return fmt.Errorf("local environment %s: %w", abs, err)
+	}
+	return nil
 }
 
 // writePragmas tune the one write connection for batch imports:

@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,4 +207,53 @@ func BenchmarkApplyImport(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "users/s")
+}
+
+// Another program's SQLite file named by mistake got the environment's
+// thirteen tables, on a read too; an empty file (touch) was made an
+// environment by a read and kept its 0644 mode, with digests in it.
+func TestForeignAndEmptyFiles(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "app.db")
+	db, err := sql.Open("sqlite", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE foo (x)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, _ := os.ReadFile(foreign)
+	for _, open := range []func(string) (ascendkit.Environment, error){ascendkit.Open, ascendkit.OpenExisting} {
+		if _, err := open("local:" + foreign); err == nil || !strings.Contains(err.Error(), "a SQLite database of something else (tables foo)") {
+			t.Errorf("foreign file: %v", err)
+		}
+	}
+	if after, _ := os.ReadFile(foreign); !bytes.Equal(before, after) {
+		t.Error("the foreign file was changed")
+	}
+
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ascendkit.OpenExisting("local:" + empty); !errors.Is(err, ascendkit.ErrNoEnvironment) {
+		t.Errorf("read of an empty file: %v", err)
+	}
+	if st, _ := os.Stat(empty); st.Size() != 0 {
+		t.Errorf("a read wrote %d bytes into the empty file", st.Size())
+	}
+	env, err := ascendkit.Open("local:" + empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Close()
+	if st, _ := os.Stat(empty); st.Mode().Perm() != 0o600 {
+		t.Errorf("the environment made in an existing file has mode %v", st.Mode().Perm())
+	}
+	if env, err := ascendkit.OpenExisting("local:" + empty); err != nil {
+		t.Errorf("the environment once made: %v", err)
+	} else {
+		env.Close()
+	}
 }
