@@ -357,6 +357,7 @@ func newBrowseCmd(g *globalOptions) *cobra.Command {
 // Demo data sizes: a few thousand users, as a small company would have.
 const (
 	demoUsers    = 3000
+	maxDemoUsers = 200_000
 	demoSeed     = 7
 	demoExisting = 40
 	demoKey      = emulator.DemoSecretKey
@@ -394,11 +395,16 @@ func (o *demoOptions) run(ctx context.Context) error {
 		// would silently go unused.
 		return usageErr("demo uses a throwaway environment of its own, not --env; keep it with --keep, or run `ascendkit import` for the wizard on an environment of yours")
 	}
+	switch {
+	case o.users < 1:
+		return usageErr("--users must be at least 1")
+	case o.users > maxDemoUsers:
+		// Its emulator holds every user in memory (about 6 KB each): a
+		// hundred million ran the process out of memory.
+		return usageErr("--users is at most %d for the demo, whose emulator holds every user in memory", maxDemoUsers)
+	}
 	if err := requireTTY(o.g); err != nil {
 		return err
-	}
-	if o.users < 1 {
-		return usageErr("--users must be at least 1")
 	}
 	// The terminal going away (SIGHUP: the window closed, tmux
 	// kill-session) or a request to stop (SIGTERM) cancels the context

@@ -173,3 +173,14 @@ func TestLazyEnvCreatesOnFirstWrite(t *testing.T) {
 		t.Fatalf("the stand-in's directory %s is left behind", dir)
 	}
 }
+
+// demo --users 100000000 ran the process out of memory (a runtime abort
+// with a stack dump): the emulator holds every user. It is a usage error.
+func TestDemoUsersBounded(t *testing.T) {
+	h := newHarness(t)
+	for _, n := range []string{"0", "200001", "100000000"} {
+		if r := h.run("", "demo", "--users", n); r.code != 2 || !strings.Contains(r.stderr, "--users") {
+			t.Errorf("--users %s: exit %d %q", n, r.code, r.stderr)
+		}
+	}
+}
