@@ -425,13 +425,15 @@ func (s *progressScreen) summaryView() string {
 		}
 	}
 	gap := func() { parts = append(parts, viewPart{"", dropGap}) }
+	why := -1 // the part that says why the run stopped
 	switch {
 	case s.err != "" || r.Error != "":
-		why := termtext.Clean(r.Error)
-		if why == "" {
-			why = s.err
+		text := termtext.Clean(r.Error)
+		if text == "" {
+			text = s.err
 		}
-		add(errorText(st, "The import stopped early: "+why, s.width)+"\n", 0)
+		why = len(parts)
+		add(errorText(st, "The import stopped early: "+text, s.width)+"\n", 0)
 		// The hint at the end says it too, when a terminal is short.
 		add(st.Dim.Render("What was written stays; run the import again to continue.")+"\n", dropFailures)
 	case r.Interrupted:
@@ -505,9 +507,9 @@ func (s *progressScreen) summaryView() string {
 		if n := r.Settings.NoUsableOAuthUsers; n > 0 {
 			line += renderLines(st.Warning, wrapHang("         "+fmtInt(n)+" OAuth not carried over: sent a password reset", s.width, 9)) + "\n"
 		}
-		add(line, 0)
+		add(line, dropFailures) // in the summary printed at the end too
 	case r.Phases.Settings:
-		add(st.Label.Render("Settings ")+st.Dim.Render("not changed (stopped before the settings phase)")+"\n", 0)
+		add(st.Label.Render("Settings ")+st.Dim.Render("not changed (stopped before the settings phase)")+"\n", dropFailures)
 	}
 	add(s.failuresView(), dropFailures)
 	hint := "Next: create the migration emails and journeys (enter)."
@@ -529,6 +531,16 @@ func (s *progressScreen) summaryView() string {
 	}
 	if kept := keptLines(parts); kept > room {
 		parts[table].text = noticeText(st.Label, "Users: "+strings.Join(compact, " · "), s.width)
+	}
+	if over := keptLines(parts) - room; over > 0 && why >= 0 {
+		// Still too tall: a long reason keeps its first lines (two at
+		// least); the whole of it is in the summary printed at the end.
+		lines := strings.Split(parts[why].text, "\n")
+		if keep := max(2, len(lines)-over); keep < len(lines) {
+			lines = lines[:keep]
+			lines[keep-1] = ansiTruncate(lines[keep-1], max(s.width-1, 1)) + "…"
+			parts[why].text = strings.Join(lines, "\n")
+		}
 	}
 	b.WriteString(fitParts(parts, room))
 	if len(r.Warnings) > 0 {
