@@ -419,6 +419,17 @@ func (a *APISource) step(ctx context.Context) ([]Record, error) {
 			if big := w.oversized.Load(); big != nil {
 				return nil, *big // this window was cancelled for it
 			}
+			if errors.Is(win.err, errNoAnswer) && w.lastKey != "" && w.cursor != cursorOff && !w.cursorOnly {
+				// Clerk's API reference: a large offset walks every row
+				// before it, getting slower until it times out, and past
+				// a few pages starting_after is the way. A window that
+				// got no answer in its whole retry budget is read again
+				// by cursor, and the rest of the list after it, one page
+				// after another.
+				w.cursorOnly = true
+				w.restart(0)
+				continue
+			}
 			return nil, win.err
 		}
 		w.decodeAhead()

@@ -272,8 +272,13 @@ type fakeList struct {
 	// shortOnce answers the first request at this offset (if > 0) with
 	// three users only, as if the list ended there.
 	shortOnce int
-	mu        sync.Mutex
-	requests  int
+	// hangFrom (if > 0) leaves offset requests from there unanswered, as
+	// Clerk's deep offsets that time out; cursored counts the requests
+	// with starting_after.
+	hangFrom int
+	cursored int
+	mu       sync.Mutex
+	requests int
 }
 
 func newFakeList(n int) *fakeList {
@@ -301,8 +306,15 @@ func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.ignoreOffset {
 		start = 0
 	}
+	if f.hangFrom > 0 && start >= f.hangFrom && q.Get("starting_after") == "" {
+		<-r.Context().Done()
+		return
+	}
 	if after := q.Get("starting_after"); after != "" && !f.ignoreCursor {
 		start = slices.IndexFunc(f.users, func(s string) bool { return strings.Contains(s, `"`+after+`"`) }) + 1
+		f.mu.Lock()
+		f.cursored++
+		f.mu.Unlock()
 	}
 	lo, hi := min(start, len(f.users)), min(start+limit, len(f.users))
 	f.mu.Lock()
@@ -318,6 +330,29 @@ func (f *fakeList) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests
+}
+
+// Clerk's API reference says a large offset gets slower until it times
+// out, and to page with starting_after past a few pages. Windows past
+// where offsets stop answering are read by cursor from the last user
+// delivered: the walk used to fail there after its retry budget.
+func TestAPIDeepOffsetsTimingOutGoOnByCursor(t *testing.T) {
+	f := newFakeList(3000)
+	f.hangFrom = 1400
+	recs, err := walkFake(t, f, clerk.APIOptions{RequestTimeout: 20 * time.Millisecond, RetryBudget: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, 3000)
+	for i := range want {
+		want[i] = fmt.Sprintf("user_%05d", i)
+	}
+	checkIDs(t, recs, want)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cursored < 3 {
+		t.Errorf("%d cursor requests", f.cursored)
+	}
 }
 
 // A server that ignores offset and starting_after once made an import
