@@ -7,6 +7,7 @@ package termtext
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -20,27 +21,36 @@ func Clean(s string) string {
 	s = ansi.Strip(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	prev := rune(0) // the last rune kept
+	for i, r := range s {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			b.WriteByte(' ')
-		case unicode.IsControl(r), r == '\u2028', r == '\u2029', unicode.Is(unicode.Bidi_Control, r), invisible(r):
+			prev = ' '
+		case r == '\u200c' || r == '\u200d':
+			// A joiner stays where it joins two visible non-ASCII
+			// characters (emoji sequences, Persian and Indic words);
+			// between Latin letters it only hides ("Ann\u200dMarie").
+			if next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):]); joinable(prev) && joinable(next) {
+				b.WriteRune(r)
+				prev = r
+			}
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029', unicode.Is(unicode.Bidi_Control, r), unicode.Is(unicode.Cf, r):
 			// C0/C1 controls, bidi overrides and invisible characters can
 			// disguise text (two names that print alike); drop them.
 		default:
 			b.WriteRune(r)
+			prev = r
 		}
 	}
 	return b.String()
 }
 
-// invisible reports the format characters (Unicode's Cf: zero width
-// space, soft hyphen, word joiner, tag characters, the byte order mark…),
-// which print as nothing, so that "Admin" and "Admin" with tag characters
-// after it would print alike. The zero width joiner and non-joiner stay:
-// emoji sequences and Persian or Indic names need them.
-func invisible(r rune) bool {
-	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
+// joinable is a character a zero width joiner or non-joiner may join: a
+// visible non-ASCII one (the importer's rule for names it checks).
+func joinable(r rune) bool {
+	return r > unicode.MaxASCII && r != utf8.RuneError &&
+		(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsSymbol(r) || unicode.IsNumber(r))
 }
 
 // CleanBlock is Clean for multi-line text: newlines are kept, other

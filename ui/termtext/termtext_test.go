@@ -30,3 +30,23 @@ func TestCleanBlock(t *testing.T) {
 		t.Fatalf("CleanBlock = %q, want %q", got, want)
 	}
 }
+
+// A joiner between Latin letters hid in names and provider names
+// ("Ann\u200dMarie" printed as "AnnMarie", and shifted the wizard's
+// columns); where it joins emoji or a Persian word it stays.
+func TestJoinersOnlyWhereTheyJoin(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ann\u200dMarie":            "AnnMarie",
+		"oauth_face\u200cbook":      "oauth_facebook",
+		"\u200dlead":                "lead",
+		"👨\u200d👩\u200d👧":           "👨\u200d👩\u200d👧",
+		"🏳\ufe0f\u200d🌈":            "🏳\ufe0f\u200d🌈",
+		"می\u200cخواهم":             "می\u200cخواهم",
+		"é\u200da":                  "éa",
+		"zero\u200bwidth\ufeffmark": "zerowidthmark",
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
