@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,9 @@ func TestCLIChildProcess(t *testing.T) {
 		return
 	}
 	ios := &IO{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
-	os.Exit(Run(context.Background(), ios, strings.Split(os.Getenv(childArgs), "\n")))
+	ctx, stop := signalContext() // as Execute
+	defer stop()
+	os.Exit(Run(ctx, ios, strings.Split(os.Getenv(childArgs), "\n")))
 }
 
 func TestKilledImportReRuns(t *testing.T) { eachBackend(t, testKilledImportReRuns) }
@@ -109,4 +112,46 @@ func testKilledImportReRuns(t *testing.T, newHarness func(*testing.T) *harness) 
 		t.Fatalf("runs %+v, %v", runs, err)
 	}
 	t.Logf("killed after %d of %d users; the re-run imported %d", before, preview.Users.ToImport, again.Users.Imported)
+}
+
+// A preview of an environment not made yet reads against a temporary one;
+// the terminal closing (SIGHUP) killed the process and left it behind. It
+// now stops as ctrl+c does: the directory goes, and the exit says so.
+func TestHangupRemovesThePreviewsTemporaryEnvironment(t *testing.T) {
+	srv, err := emulator.Start(emulator.Generate(3000, 7), emulator.Options{SecretKey: testKey, Latency: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	tmp := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCLIChildProcess$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "TMPDIR="+tmp, "CLERK_API_URL="+srv.BaseURL(),
+		childArgs+"="+strings.Join([]string{"import", "clerk", "preview", "--api-key", testKey, "--env", "local:" + filepath.Join(tmp, "none", "env.db")}, "\n"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(tmp, "ascendkit-preview-*")); len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no temporary environment in 20 s\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != ExitInterrupted {
+		t.Errorf("exit %v, want %d\n%s", err, ExitInterrupted, stderr.String())
+	}
+	if m, _ := filepath.Glob(filepath.Join(tmp, "ascendkit-preview-*")); len(m) > 0 {
+		t.Errorf("left behind: %v", m)
+	}
 }

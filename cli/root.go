@@ -106,9 +106,22 @@ Run it with no arguments on a terminal for the interactive wizard, or
 	return root
 }
 
+// signalContext is cancelled by ctrl+c, SIGTERM and the terminal going
+// away (SIGHUP), so that every command stops as ctrl+c stops it: an
+// import after the batch in flight, and the temporary directories of a
+// preview or the wizard removed (SIGHUP killed the process, leaving
+// them). A process started with SIGHUP ignored (nohup) keeps ignoring it.
+func signalContext() (context.Context, context.CancelFunc) {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return signal.NotifyContext(context.Background(), sigs...)
+}
+
 // Execute runs the CLI with the process's arguments and returns the exit code.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if path := os.Getenv(profileEnv); path != "" {
 		stopProfile, err := startProfile(path)
