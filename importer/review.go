@@ -42,6 +42,9 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 	if err := opts.defaults(); err != nil {
 		return nil, 0, err
 	}
+	if !opts.Phases.Users {
+		return nil, 0, nil // a settings run lists no user (Run)
+	}
 	seen := newSeenSet()
 	defer seen.release()
 	warnings := 0

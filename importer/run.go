@@ -147,6 +147,16 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if opts.OnEvent == nil {
 		opts.OnEvent = func(Event) {}
 	}
+	if !opts.Phases.Users {
+		// The entries are of the users phase: a settings run skips no
+		// user (its report counts none) and lists none.
+		onEvent := opts.OnEvent
+		opts.OnEvent = func(ev Event) {
+			if _, ok := ev.(EntryFound); !ok {
+				onEvent(ev)
+			}
+		}
+	}
 	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
 		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only), batchLimit: batchLimit,
 		mayMerge: opts.OnDuplicate == PolicyMerge || slices.Contains(slices.Collect(maps.Values(opts.Decisions)), PolicyMerge)}

@@ -256,9 +256,16 @@ func testPreviewThenRunAgree(t *testing.T, openEnv func(*testing.T) ascendkit.En
 
 func TestPhases(t *testing.T) {
 	env := openEnv(t)
-	settingsOnly := run(t, mixedSource(), env, Options{Mode: ModeRun, Phases: Phases{Settings: true}})
+	opts := Options{Mode: ModeRun, Phases: Phases{Settings: true}}
+	entries := collect(&opts)
+	settingsOnly := run(t, mixedSource(), env, opts)
 	if settingsOnly.Phases.Users || settingsOnly.Users.ToImport != 0 || settingsOnly.Users.Imported != 0 || settingsOnly.Users.Fetched != 11 {
 		t.Fatalf("settings only: %+v", settingsOnly)
+	}
+	// It skips no user (its report counts none), so it lists none: the
+	// entries had the skipped and duplicates of a users phase not run.
+	if len(*entries) != 0 {
+		t.Errorf("a settings run listed %d entries: %+v", len(*entries), *entries)
 	}
 	if n, _ := env.CountUsers(context.Background()); n != 0 {
 		t.Fatalf("--settings wrote %d users", n)
