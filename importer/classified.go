@@ -802,6 +802,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 	}
 	if opts.Phases.Settings {
 		rep.Settings = b.Settings.Recount(z.snapshot(u.Fetched, opts.Providers), opts.Providers)
+		if n := u.SkippedReasons[ReasonMalformed]; n > 0 && !opts.Phases.Users { // as runner.settings
+			rep.Warnings = append(rep.Warnings, unreadWarning(n))
+		}
 		rep.Warnings = append(rep.Warnings, SettingsWarnings(rep.Settings)...)
 	} else {
 		rep.Settings = SettingsReport{Providers: []string{}, Unsupported: map[string]int{},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -161,4 +163,23 @@ func TestNotInFileOnlyWhenNoOtherWarningSaysWhy(t *testing.T) {
 			t.Errorf("%s: notInFile %d, want %d (user_cat only, or none)", name, rep.Passwords.NotInFile, c.want)
 		}
 	}
+}
+
+// A settings run lists no user, so a record it could not read is said in
+// a warning (the providers counted leave it out), alike in the run, the
+// wizard's recount and its confirmation (WarningsFor).
+func TestSettingsRunSaysWhatItCouldNotRead(t *testing.T) {
+	src := newSource(5, mkUser("user_ada", "ada@example.com", withPassword), mkUser("user_bob", "bob@example.com", withOAuth("oauth_google")))
+	src.add(clerk.Record{Pos: 3, ID: "user_cat", Err: errors.New(`record 3 (id "user_cat"): field "created_at": "x" is not a date`)})
+	env := openEnv(t)
+	want := "1 record could not be read (malformed) and is left out of the providers counted"
+	settings := run(t, src.clone(), env, Options{Mode: ModePreview, Phases: Phases{Settings: true}})
+	if !slices.ContainsFunc(settings.Warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+		t.Errorf("settings run warnings %q", settings.Warnings)
+	}
+	full := run(t, src.clone(), env, Options{Mode: ModePreview})
+	if got := WarningsFor(full, Phases{Settings: true}); !slices.Equal(got, settings.Warnings) {
+		t.Errorf("WarningsFor(settings)\n%q\nthe settings run\n%q", got, settings.Warnings)
+	}
+	checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{Phases: Phases{Settings: true}}, {}})
 }

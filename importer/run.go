@@ -1212,6 +1212,8 @@ func (r *runner) settings() error {
 	var w []string
 	if r.opts.Phases.Users {
 		w = dataWarnings(&r.report)
+	} else if n := r.report.Users.SkippedReasons[ReasonMalformed]; n > 0 {
+		w = append(w, unreadWarning(n))
 	}
 	w = append(w, SettingsWarnings(*s)...)
 	r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
@@ -1295,6 +1297,10 @@ func SettingsWarnings(s SettingsReport) []string {
 // the users phase, those about digests not kept.
 func WarningsFor(rep Report, phases Phases) []string {
 	var drop []string
+	var add string // said where the dropped data warnings were
+	if n := rep.Users.SkippedReasons[ReasonMalformed]; n > 0 && !phases.Users && rep.Phases.Users && phases.Settings {
+		add = unreadWarning(n)
+	}
 	if !phases.Settings && rep.Phases.Settings {
 		drop = append(drop, providerWarnings(rep.Settings)...)
 	}
@@ -1304,10 +1310,28 @@ func WarningsFor(rep Report, phases Phases) []string {
 		drop = append(drop, digestWarnings(rep.Passwords)...)
 		drop = append(drop, dataWarnings(&rep)...)
 	}
-	if len(drop) == 0 {
+	if len(drop) == 0 && add == "" {
 		return rep.Warnings
 	}
-	return slices.DeleteFunc(slices.Clone(rep.Warnings), func(w string) bool { return slices.Contains(drop, w) })
+	out := slices.DeleteFunc(slices.Clone(rep.Warnings), func(w string) bool { return slices.Contains(drop, w) })
+	if add != "" {
+		at := len(out)
+		if set := SettingsWarnings(rep.Settings); len(set) > 0 {
+			if i := slices.Index(out, set[0]); i >= 0 {
+				at = i // before the settings', as a settings run says it
+			}
+		}
+		out = slices.Insert(out, at, add)
+	}
+	return out
+}
+
+// unreadWarning is a settings run's word on the records it could not
+// read: it lists no user (the users phase's entries), yet they are left
+// out of the providers it counts.
+func unreadWarning(n int) string {
+	return fmt.Sprintf("%s could not be read (malformed) and %s left out of the providers counted; a preview with the users phase lists them (--entries).",
+		countRecords(n), map[bool]string{true: "is", false: "are"}[n == 1])
 }
 
 // providerWarnings are the warnings of SettingsWarnings about who cannot
