@@ -343,6 +343,9 @@ func (e *Env) migrate(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('ascendkit.migrate.' || $1, 0))`, *schema); err != nil {
 			return fmt.Errorf("migration lock: %w", err)
 		}
+		if err := ownSchema(ctx, tx, *schema); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ascendkit_schema (version integer NOT NULL)`); err != nil {
 			return fmt.Errorf("schema version table: %w", err)
 		}
@@ -370,6 +373,36 @@ func (e *Env) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// ownSchema refuses to make an environment in a schema that holds another
+// program's tables (an application's public schema named by mistake):
+// its tables would be added among them. A schema with the environment, or
+// an empty one, is fine.
+func ownSchema(ctx context.Context, tx pgx.Tx, schema string) error {
+	var ours bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'ascendkit_schema')`).Scan(&ours); err != nil {
+		return fmt.Errorf("looking at schema %s: %w", schema, err)
+	}
+	if ours {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename LIMIT 4`)
+	if err != nil {
+		return fmt.Errorf("looking at schema %s: %w", schema, err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("looking at schema %s: %w", schema, err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if len(names) > 3 {
+		names = append(names[:3], "…")
+	}
+	return fmt.Errorf("schema %q holds tables of something else (%s), not an AscendKit environment: give the environment a schema of its own (search_path=<schema> in the URL; see README)",
+		schema, strings.Join(names, ", "))
 }
 
 // maxAttempts bounds the retries of a transaction that lost a deadlock or

@@ -343,3 +343,24 @@ func TestReadOnlyOpenOfOlderSchema(t *testing.T) {
 		t.Fatalf("the read-only open changed the schema version to %d (%v)", v, err)
 	}
 }
+
+// An application's schema named by mistake got the environment's tables
+// among its own; it is refused now, and left as it was.
+func TestOpenRefusesAnotherProgramsSchema(t *testing.T) {
+	u := pgtest.Target(t)
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE accounts (id int)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, u); err == nil || !strings.Contains(err.Error(), "holds tables of something else (accounts)") {
+		t.Fatalf("open of an application's schema: %v", err)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d tables in the schema (%v), want its own one", n, err)
+	}
+}
