@@ -34,8 +34,9 @@ type mapped struct {
 	markedUnverified bool
 	// digestMalformed, digestOff: keepPassword did not keep the digest as
 	// it is not a valid one of its hasher, or as the source says the user
-	// has no password now; digestNotes are the warnings that say so, sent
-	// and counted (noteDigests) only for a user the import creates.
+	// has no password now; digestNotes are the warnings that say so. Only
+	// for a user the import creates: sent as it is queued (noteDigests),
+	// counted once written (runner.count), held users' kept for the end.
 	digestMalformed, digestOff bool
 	digestNotes                []Entry
 	// digestMissing: the source says the user has a password and neither
