@@ -631,7 +631,7 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			skipped(pos, cr, reason)
 			return
 		}
-		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail || cr.Unmarked, cr.ByEmail && cr.EnvImportRun != "")
+		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail, cr.Unmarked, cr.ByEmail && cr.EnvImportRun != "")
 		placed(pos, cr, uc, false)
 		if uc.held && heldErr == nil {
 			heldErr = held.add(heldRec{Pos: pos, Rec: *cr})
@@ -645,7 +645,7 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			placed(h.Pos, &h.Rec, seen.sawHeld(h.Rec.Email), true)
+			placed(h.Pos, &h.Rec, seen.sawHeld(h.Rec.Email, h.Rec.ByEmail && h.Rec.EnvImportRun != ""), true)
 			return nil
 		})
 	}

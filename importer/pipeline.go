@@ -109,6 +109,9 @@ func readPages(ctx context.Context, src clerk.Source, out chan<- readPage) {
 type heldUser struct {
 	e Entry
 	m mapped
+	// env is the environment's user with the address, made by an earlier
+	// import (see sawUser), nil when it has none.
+	env *ascendkit.Match
 }
 
 // heldFile is a heldUser as its store's file keeps it: the entry and the
@@ -124,12 +127,14 @@ type heldFile struct {
 	SSO, Providers, Unsupported               []string
 	DigestMalformed, DigestOff, DigestMissing bool
 	DigestNotes                               []Entry
+	Env                                       *ascendkit.Match
 }
 
 func encodeHeld(h *heldUser) ([]byte, error) {
 	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user, HadPassword: h.m.hadPassword, NoUsableOAuth: h.m.noUsableOAuth,
 		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported,
-		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestNotes: h.m.digestNotes}
+		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestNotes: h.m.digestNotes,
+		Env: h.env}
 	if p := f.User.Password; p != nil {
 		f.Digest = string(p.Digest)
 		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
@@ -149,19 +154,20 @@ func decodeHeld(b []byte, h *heldUser) error {
 	}
 	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email, hadPassword: f.HadPassword, noUsableOAuth: f.NoUsableOAuth,
 		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported,
-		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestNotes: f.DigestNotes}}
+		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestNotes: f.DigestNotes},
+		env: f.Env}
 	return nil
 }
 
 // hold keeps a user sawUser held back for placeHeld.
-func (r *runner) hold(e Entry, m mapped) error {
+func (r *runner) hold(e Entry, m mapped, env *ascendkit.Match) error {
 	if r.held == nil {
 		r.held = newHeldStore(sealedCodec(encodeHeld, decodeHeld))
 	}
 	// Only what placeHeld reads: the same from memory as from the file.
 	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email, hadPassword: m.hadPassword,
 		noUsableOAuth: m.noUsableOAuth, sso: m.sso, providers: m.providers, unsupported: m.unsupported,
-		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestNotes: m.digestNotes}})
+		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestNotes: m.digestNotes}, env: env})
 }
 
 func (r *runner) releaseHeld() {
@@ -230,8 +236,22 @@ func (r *runner) placeHeld() error {
 // placeHeldUser places one held user (see placeHeld); byLink is what the
 // environment has of its OAuth accounts.
 func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) {
-	c := r.seen.sawHeld(u.m.email)
+	c := r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")
 	e := u.e
+	if u.env != nil && !c.importedHolder {
+		// The environment's user with the address is not this source's
+		// (its Clerk user did not come): a duplicate of it, as at its
+		// place in runner.page. It is unverified, so it never merges,
+		// and mergedWithOther would read nothing.
+		e.Reason, e.ExistingUserID = ReasonEmailExists, u.env.UserID
+		to := mergeTarget{userID: u.env.UserID, verified: u.env.EmailVerified, importRun: u.env.RunID}
+		if to.otherClerkUser() {
+			r.report.EmailOfOtherImport++
+		}
+		e.Detail = noMerge(e, u.m.user.User.EmailVerified, false, false, to)
+		r.duplicate(e, u.m, byLink, to)
+		return
+	}
 	if !c.repeatedEmail {
 		r.queueCreate(e, u.m, byLink)
 		return

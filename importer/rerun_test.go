@@ -409,6 +409,41 @@ func TestRerunRepeatedAddressIsNotAnotherImport(t *testing.T) {
 	})
 }
 
+// The same when the repeat comes first, unverified, and the user with the
+// address verified later: the first run held it to the end and called it
+// repeated in the source; a re-run called it email_exists and warned
+// that the address may have moved to another Clerk account (a false
+// alarm on every re-run). It is held to the end again, and is what the
+// first run said; with the other user gone from the source, it is
+// email_exists, as before.
+func TestRerunUnverifiedRepeatBeforeItsHolder(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		both := newSource(5, mkUser("user_a", "ann@example.com", unverifiedEmail), mkUser("user_b", "ANN@example.com", withPassword))
+		if first := run(t, both.clone(), env, Options{Mode: ModeRun}); first.Users.DuplicateReasons[ReasonRepeatedInSource] != 1 || first.Users.Imported != 1 {
+			t.Fatalf("first run: %+v", first.Users)
+		}
+		checkRecounts(t, func() clerk.Source { return both.clone() }, env, []Options{{}, {OnDuplicate: PolicyMerge}})
+		c, pre := classify(t, both.clone(), env, Options{})
+		re, err := c.Recount(ctx, Options{Phases: Phases{Users: true, Settings: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := run(t, both.clone(), env, Options{Mode: ModeRun})
+		for name, rep := range map[string]Report{"preview": pre, "run": again, "recount": re} {
+			d := rep.Users.DuplicateReasons
+			if d[ReasonAlreadyImported] != 1 || d[ReasonRepeatedInSource] != 1 || d[ReasonEmailExists] != 0 || rep.EmailOfOtherImport != 0 {
+				t.Errorf("%s: %v, emailOfOtherImport %d", name, d, rep.EmailOfOtherImport)
+			}
+		}
+		alone := newSource(5, mkUser("user_a", "ann@example.com", unverifiedEmail))
+		checkRecounts(t, func() clerk.Source { return alone.clone() }, env, []Options{{}})
+		if rep := run(t, alone.clone(), env, Options{Mode: ModePreview}); rep.Users.DuplicateReasons[ReasonEmailExists] != 1 || rep.EmailOfOtherImport != 1 {
+			t.Errorf("the holder gone from the source: %v, emailOfOtherImport %d", rep.Users.DuplicateReasons, rep.EmailOfOtherImport)
+		}
+	})
+}
+
 // The MFA warning counts the users of the source who had MFA, a repeated
 // address's too; it does not claim that each of them was tagged: only
 // those imported are (here one of the two).

@@ -456,7 +456,7 @@ func (r *runner) page(recs []clerk.Record) error {
 		em, exists := byEmail[it.m.email]
 		unmarked := !it.m.user.User.EmailVerified && !it.m.markedUnverified
 		inEnv := exists && em.RunID != r.runID
-		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, inEnv || unmarked, inEnv && em.RunID != "")
+		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, inEnv, unmarked, inEnv && em.RunID != "")
 		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
@@ -467,7 +467,11 @@ func (r *runner) page(recs []clerk.Record) error {
 			}
 		}
 		if c.held {
-			if err := r.hold(e, it.m); err != nil {
+			var env *ascendkit.Match
+			if inEnv {
+				env = &em
+			}
+			if err := r.hold(e, it.m, env); err != nil {
 				return err
 			}
 			continue
@@ -699,21 +703,25 @@ type userClaim struct {
 //
 // An unverified address proves nothing about who holds it, so a user
 // whose address is unverified does not take it from a later user who has
-// it verified: unless the address is held already, is in the
-// environment (exists: the user is a duplicate of that one whatever
-// comes later) or has no status in the source (exists too: no user of
-// such a source has it verified), the user is held back (held) and claims the address only
-// at the end of the source, through sawHeld, when no verified user has.
-// Such users are the few, so the rest of the source keeps its order.
+// it verified: unless the address is held already, is in the environment
+// (inEnv: the user is a duplicate of that one whatever comes later) or
+// has no status in the source (unmarked: no user of such a source has it
+// verified), the user is held back (held) and claims the address only at
+// the end of the source, through sawHeld, when no verified user has. Such
+// users are the few, so the rest of the source keeps its order.
 //
 // envImported says that the environment's user with the address (not
 // one this run made) was made by an earlier import run: see
-// userClaim.importedHolder.
-func (s *seenSet) sawUser(id, email string, verified, claim, exists, envImported bool) userClaim {
+// userClaim.importedHolder. Such a user may be a later user of this
+// source (a re-run: the first run gave it the address), so an unverified
+// user with its address is held too: at the end, sawHeld says whether
+// it came (repeated in the source, as the first run said) or not (a
+// duplicate of the environment's user).
+func (s *seenSet) sawUser(id, email string, verified, claim, inEnv, unmarked, envImported bool) userClaim {
 	if s.addSeen("id", id) {
 		return userClaim{repeatedID: true, repeatedEmail: s.hasSeen("email", email) || s.hasSeen("email-held", email)}
 	}
-	if claim && !verified && !exists && !s.hasSeen("email", email) {
+	if claim && !verified && !unmarked && (!inEnv || (envImported && !s.hasSeen("email-imported", email))) && !s.hasSeen("email", email) {
 		s.addSeen("email-held", email) // for the detail of a repeated id
 		return userClaim{held: true}
 	}
@@ -726,9 +734,14 @@ func (s *seenSet) sawUser(id, email string, verified, claim, exists, envImported
 
 // sawHeld claims, at the end of the source, the address of a user sawUser
 // held back: a verified user of the source who has it since holds it
-// (later), else the first user held with it does.
-func (s *seenSet) sawHeld(email string) userClaim {
+// (later), else the first user held with it does. envImported is
+// sawUser's: the environment's user with the address, which an earlier
+// import made, is the source's user imported with it (importedHolder).
+func (s *seenSet) sawHeld(email string, envImported bool) userClaim {
 	c := s.claim(email, false, true)
+	if c.importedHolder {
+		c.importedHolder, c.repeatedEmail = envImported, envImported
+	}
 	// A user held is unverified, and so was any other held before it:
 	// a verified holder came later in the source.
 	c.later = c.repeatedEmail && c.firstVerified
