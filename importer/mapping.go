@@ -830,6 +830,19 @@ func importMeta(sourceID string, now time.Time) map[string]any {
 	return map[string]any{"source": SourceClerk, "sourceId": sourceID, "importedAt": now.UTC().Format(time.RFC3339)}
 }
 
+// mergeMeta is the import's record a merge adds (importMeta), with the
+// consent to the terms the user's own record would keep (legalAcceptedAt):
+// a user merged into lost it.
+func mergeMeta(sourceID string, now time.Time, metadata map[string]any) map[string]any {
+	meta := importMeta(sourceID, now)
+	if own, ok := metadata["import"].(map[string]any); ok {
+		if at, ok := own["legalAcceptedAt"]; ok {
+			meta["legalAcceptedAt"] = at
+		}
+	}
+	return meta
+}
+
 func hasKey(m map[string]any, k string) bool {
 	_, ok := m[k]
 	return ok

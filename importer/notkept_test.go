@@ -155,3 +155,25 @@ func TestLegalAcceptedAtKept(t *testing.T) {
 		}
 	}
 }
+
+// A Clerk user merged into an AscendKit user lost its consent to the
+// terms, which a created user keeps in metadata.import: the merge's
+// record of the import carries it too.
+func TestLegalAcceptedAtKeptByAMerge(t *testing.T) {
+	env := openEnv(t)
+	seedTaken(t, env)
+	at := clerk.Millis(1700000001234)
+	u := mkUser("user_t", "taken@example.com", withPassword)
+	u.LegalAcceptedAt = &at
+	rep := run(t, newSource(2, u), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if rep.Users.Merged != 1 {
+		t.Fatalf("merged %d", rep.Users.Merged)
+	}
+	taken, err := env.GetUser(ctx, "taken@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp, _ := taken.Metadata["import"].(map[string]any); imp["legalAcceptedAt"] != "2023-11-14T22:13:21.234Z" || imp["sourceId"] != "user_t" {
+		t.Errorf("metadata.import %v", taken.Metadata["import"])
+	}
+}

@@ -825,7 +825,7 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match,
 		// Two Clerk users are two accounts (see noMerge): the environment
 		// checks again at write time, for a run that merged meanwhile.
 		SoleID:     true,
-		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: importMeta(e.SourceID, r.now),
+		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: mergeMeta(e.SourceID, r.now, m.user.User.Metadata),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
 	}
