@@ -90,13 +90,17 @@ func (r *runner) checkGone() error {
 			if !su.Created {
 				continue
 			}
-			read := r.seen.hasSeen("id", su.SourceID) || r.seen.hasSeen("id-read", su.SourceID)
+			// A Clerk user merged into the user another one made (a
+			// repeat in the source, under merge) names that user's
+			// account too: while either is in the source, the account
+			// is not gone.
+			read := r.seen.hasSeen("id", su.SourceID) || r.seen.hasSeen("id-read", su.SourceID) || r.seen.hasSeen("user-read", su.UserID)
 			// A set that failed answers "no" to everything: stop rather
 			// than report every user gone.
 			if err := r.seen.check(); err != nil {
 				return err
 			}
-			if !read {
+			if !read && !r.seen.addSeen("user-gone", su.UserID) { // one account, said once
 				r.report.ImportedNotInSource++
 				e := notInSourceEntry(su)
 				r.warn(e)

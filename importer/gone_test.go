@@ -195,3 +195,41 @@ func TestNotInSourceCostsOneReadWhenNoneImported(t *testing.T) {
 		t.Errorf("%d listings, %d rows, %d reported; want 1, 0, 0", lc.calls, lc.rows, rep.ImportedNotInSource)
 	}
 }
+
+// A Clerk user repeated in the source and merged into the user the first
+// made names that user's account too. Once the repeat was deleted in
+// Clerk, the account was reported "not in the source" though its own
+// Clerk user still was (and the advice is to remove it); either of the
+// two in the source keeps it, and with both gone it is said once.
+func TestMergedRepeatIsNotGoneWhileItsAccountIs(t *testing.T) { eachBackend(t, testMergedRepeatNotGone) }
+
+func testMergedRepeatNotGone(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	a, b := mkUser("user_a", "sam@example.com"), mkUser("user_b", "Sam@example.com")
+	first := run(t, newSource(5, a, b), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if first.Users.Imported != 1 || first.Users.Merged != 1 {
+		t.Fatalf("first run %+v", first.Users)
+	}
+	for name, c := range map[string]struct {
+		src  *sliceSource
+		want int
+	}{
+		"only a":  {newSource(5, mkUser("user_a", "sam@example.com")), 0},
+		"only b":  {newSource(5, mkUser("user_b", "Sam@example.com")), 0},
+		"neither": {newSource(5, mkUser("user_z", "z@example.com")), 1},
+	} {
+		rep, entries, err := runAt(t, c.src, env, Options{Mode: ModePreview}, now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone := 0
+		for _, e := range entries {
+			if e.Reason == ReasonImportedNotInSource {
+				gone++
+			}
+		}
+		if rep.ImportedNotInSource != c.want || gone != c.want {
+			t.Errorf("%s: importedNotInSource %d, %d entries; want %d", name, rep.ImportedNotInSource, gone, c.want)
+		}
+	}
+}

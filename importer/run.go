@@ -446,6 +446,11 @@ func (r *runner) page(recs []clerk.Record) error {
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
+		if importedBefore && r.goneCheck {
+			// The account this Clerk user resolves to is in the source,
+			// whichever Clerk id made it (checkGone).
+			r.seen.addSeen("user-read", mt.UserID)
+		}
 		if it.banned && !importedBefore {
 			r.skipUser(it.rec.Pos, u, ReasonBanned, "")
 			continue
