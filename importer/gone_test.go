@@ -201,7 +201,9 @@ func TestNotInSourceCostsOneReadWhenNoneImported(t *testing.T) {
 // Clerk, the account was reported "not in the source" though its own
 // Clerk user still was (and the advice is to remove it); either of the
 // two in the source keeps it, and with both gone it is said once.
-func TestMergedRepeatIsNotGoneWhileItsAccountIs(t *testing.T) { eachBackend(t, testMergedRepeatNotGone) }
+func TestMergedRepeatIsNotGoneWhileItsAccountIs(t *testing.T) {
+	eachBackend(t, testMergedRepeatNotGone)
+}
 
 func testMergedRepeatNotGone(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
