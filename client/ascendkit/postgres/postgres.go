@@ -248,6 +248,9 @@ func (e *Env) Close() error {
 // table in one transaction, is not there; and says which role must run a
 // write command when the schema is older than this program.
 func (e *Env) checkSchema(ctx context.Context) error {
+	if err := e.schemaUsable(ctx); err != nil {
+		return fmt.Errorf("postgres environment %s: %w", e.display, err)
+	}
 	var ok bool
 	err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
 		WHERE schemaname = current_schema() AND tablename = 'ascendkit_schema')`).Scan(&ok)
@@ -273,6 +276,41 @@ func (e *Env) checkSchema(ctx context.Context) error {
 	case v < len(ms):
 		return fmt.Errorf("postgres environment %s: its tables are at schema version %d and this version of ascendkit needs %d; "+
 			"run a write command (an import or set-env) once as the role that owns the schema, which upgrades them", e.display, v, len(ms))
+	}
+	return nil
+}
+
+// schemaUsable says when the search_path's schema exists but this role
+// may not use it (no USAGE): PostgreSQL then passes over it, as if it
+// did not exist, and a read said "no environment" (a preview: every user
+// new) and a write "no schema to use" for a schema that is there.
+func (e *Env) schemaUsable(ctx context.Context) error {
+	var current *string
+	if err := e.pool.QueryRow(ctx, `SELECT current_schema()::text`).Scan(&current); err != nil || current != nil {
+		return err
+	}
+	var path, role string
+	if err := e.pool.QueryRow(ctx, `SELECT current_setting('search_path'), current_user::text`).Scan(&path, &role); err != nil {
+		return err
+	}
+	for _, name := range strings.Split(path, ",") {
+		name = strings.Trim(strings.TrimSpace(name), `"`)
+		if name == "$user" {
+			name = role
+		}
+		var usable bool
+		err := e.pool.QueryRow(ctx, `SELECT has_schema_privilege(oid, 'USAGE') FROM pg_catalog.pg_namespace WHERE nspname = $1`, name).Scan(&usable)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !usable {
+			return fmt.Errorf("role %q may not use schema %q (it has no USAGE on it, so PostgreSQL passes over it): the schema's owner must run GRANT USAGE ON SCHEMA %s TO %s (and, to read, GRANT SELECT ON ALL TABLES IN SCHEMA %[3]s TO %[4]s)",
+				role, name, pgx.Identifier{name}.Sanitize(), pgx.Identifier{role}.Sanitize())
+		}
+		return nil
 	}
 	return nil
 }
@@ -338,6 +376,9 @@ func (e *Env) migrate(ctx context.Context) error {
 			return err
 		}
 		if schema == nil {
+			if err := e.schemaUsable(ctx); err != nil {
+				return err
+			}
 			return errors.New("no schema to use: the search_path names none that exists (create it, or fix search_path in the URL)")
 		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('ascendkit.migrate.' || $1, 0))`, *schema); err != nil {

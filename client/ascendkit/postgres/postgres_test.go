@@ -364,3 +364,26 @@ func TestOpenRefusesAnotherProgramsSchema(t *testing.T) {
 		t.Errorf("%d tables in the schema (%v), want its own one", n, err)
 	}
 }
+
+// A role without USAGE on the environment's schema: PostgreSQL passes
+// over the schema as if it did not exist, so a read said "no
+// environment" (and a preview counted every user new) and a write "no
+// schema to use". Both now say what the role lacks.
+func TestRoleWithoutUsageIsTold(t *testing.T) {
+	e := OpenTest(t)
+	var schema string
+	if err := e.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	none := withRole(t, e.testURL)
+	for name, open := range map[string]func() error{
+		"read":  func() error { _, err := OpenExisting(ctx, none); return err },
+		"write": func() error { _, err := Open(ctx, none); return err },
+	} {
+		err := open()
+		if err == nil || errors.Is(err, ascendkit.ErrNoEnvironment) || !strings.Contains(err.Error(), "may not use schema \""+schema+"\" (it has no USAGE on it") ||
+			!strings.Contains(err.Error(), "GRANT USAGE ON SCHEMA") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
