@@ -195,18 +195,28 @@ func (s *csvFile) CommentedOut() string {
 // in scientific notation, and how much that rounded it: 1.71454E+12 keeps
 // the milliseconds to 10^(12-5), so it may be 83 minutes off.
 func (s *csvFile) noteRounded(v string, line int) {
+	if by, ok := sciRounded(v); ok {
+		s.rounded.add(line)
+		s.roundedBy = max(s.roundedBy, by)
+	}
+}
+
+// sciRounded says whether a timestamp v is written in scientific notation
+// that rounded it past the second, and by how much at most (see
+// noteRounded); the JSON reader asks it too.
+func sciRounded(v string) (time.Duration, bool) {
 	mant, exp, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(v)), "E")
 	if !ok {
-		return
+		return 0, false
 	}
 	e, err := strconv.Atoi(strings.TrimPrefix(exp, "+"))
 	if err != nil {
-		return
+		return 0, false
 	}
 	_, frac, _ := strings.Cut(mant, ".")
 	p := e - len(frac) // the power of ten of the last digit kept
 	if p <= 0 || p > 18 {
-		return
+		return 0, false
 	}
 	unit := math.Pow10(p)
 	switch { // in the unit parseNumberStamp reads the value in
@@ -218,10 +228,9 @@ func (s *csvFile) noteRounded(v string, line int) {
 		unit /= 1e3 // microseconds
 	}
 	if unit < 1000 {
-		return // within the second: no date to speak of is off
+		return 0, false // within the second: no date to speak of is off
 	}
-	s.rounded.add(line)
-	s.roundedBy = max(s.roundedBy, (time.Duration(unit/2) * time.Millisecond).Round(time.Second))
+	return (time.Duration(unit/2) * time.Millisecond).Round(time.Second), true
 }
 
 // headerAgain reports a row that is the header again, as where exports
@@ -277,7 +286,10 @@ func (s *csvFile) commentNote() string {
 
 // lineList names the lines kept: "line 3", "lines 3 and 5", "lines 3,
 // 5, …" when there were more than those named.
-func (k skippedLines) lineList() string {
+func (k skippedLines) lineList() string { return k.list("line", "lines") }
+
+// list is lineList for other things counted: records.
+func (k skippedLines) list(one, many string) string {
 	lines := make([]string, len(k.first))
 	for i, l := range k.first {
 		lines[i] = fmt.Sprint(l)
@@ -286,7 +298,7 @@ func (k skippedLines) lineList() string {
 	if k.n > len(k.first) {
 		more = ", …"
 	}
-	return plural(k.n, "line", "lines") + " " + joinAnd(lines) + more
+	return plural(k.n, one, many) + " " + joinAnd(lines) + more
 }
 
 // Commenter is a source that can skip commented-out rows (a CSV export)

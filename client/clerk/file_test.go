@@ -540,6 +540,34 @@ func TestSpreadsheetFilesNamed(t *testing.T) {
 	}
 }
 
+// A spreadsheet's scientific notation in a JSON file's timestamps (a
+// number 1.71454E+12 or the text "1.71454E+12") was read silently, where
+// the CSV reader notes it: the note names the records (lines, in JSON
+// Lines) and how far off their dates may be.
+func TestJSONSpreadsheetTimestampsNoted(t *testing.T) {
+	users := []string{`{"id":"user_1","created_at":1.71454E+12}`, `{"id":"user_2","created_at":1714538273939}`,
+		`{"id":"user_3","last_sign_in_at":"1.71454e+12","created_at":1714538273939}`}
+	for name, c := range map[string]struct{ content, want string }{
+		"array.json":  {"[" + strings.Join(users, ",") + "]", "The timestamps of records 1 and 3 are in scientific notation"},
+		"lines.jsonl": {strings.Join(users, "\n\n") + "\n", "The timestamps of lines 1 and 5 are in scientific notation"},
+	} {
+		src, err := OpenFile(writeTemp(t, name, c.content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := src.Next(context.Background()); err != nil {
+				break
+			}
+		}
+		notes := strings.Join(src.(Noter).Notes(), "\n")
+		src.Close()
+		if !strings.Contains(notes, c.want) || !strings.Contains(notes, "off by up to 1h23m20s") {
+			t.Errorf("%s: notes %q", name, notes)
+		}
+	}
+}
+
 // TestJSONScalarFileNamed: a file holding a lone JSON value is named as
 // such, not read as a CSV whose header lacks columns.
 func TestJSONScalarFileNamed(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // jsonFile streams a JSON export with a byte-level scanner: only the
@@ -52,8 +53,12 @@ type jsonFile struct {
 	pos         int
 	lastEnd     int64 // offset just past the last complete value
 	lastEndLine int64 // the line lastEnd is on
-	buf         []byte
-	err         error // sticky structural error
+	// rounded are the records (lines, in JSON Lines) whose timestamps a
+	// spreadsheet wrote in scientific notation; roundedBy as the CSV's.
+	rounded   skippedLines
+	roundedBy time.Duration
+	buf       []byte
+	err       error // sticky structural error
 
 	// u16 decodes a UTF-16 file; the scanner's offsets count its UTF-8
 	// output, which u16 maps back to the file's. lastEndAt is lastEnd's
@@ -96,6 +101,47 @@ func (s *jsonFile) Notes() []string { return s.notes(false) }
 func (s *jsonFile) NotesJoined() []string { return s.notes(true) }
 
 func (s *jsonFile) notes(joined bool) []string {
+	out := s.formatNotes(joined)
+	if s.rounded.n > 0 {
+		what := s.rounded.list("record", "records")
+		if s.lines {
+			what = s.rounded.lineList()
+		}
+		out = append(out, fmt.Sprintf("The timestamps of %s are in scientific notation, as a spreadsheet saves a long number, which keeps only their first digits: those dates are off by up to %s. Export the users from Clerk again to keep them exact.",
+			what, s.roundedBy))
+	}
+	return out
+}
+
+// noteRounded notes a record whose created_at or last_sign_in_at a
+// spreadsheet wrote in scientific notation (as the CSV reader does):
+// looked for only in a record holding an exponent, which few do.
+func (s *jsonFile) noteRounded(raw []byte, at int) {
+	if !bytes.Contains(raw, []byte("E+")) && !bytes.Contains(raw, []byte("e+")) {
+		return
+	}
+	var probe struct {
+		CreatedAt     json.RawMessage `json:"created_at"`
+		LastSignInAt  json.RawMessage `json:"last_sign_in_at"`
+		CreatedAtC    json.RawMessage `json:"createdAt"`
+		LastSignInAtC json.RawMessage `json:"lastSignInAt"`
+	}
+	if json.Unmarshal(raw, &probe) != nil {
+		return
+	}
+	noted := false
+	for _, v := range []json.RawMessage{probe.CreatedAt, probe.LastSignInAt, probe.CreatedAtC, probe.LastSignInAtC} {
+		if by, ok := sciRounded(strings.Trim(string(v), `"`)); ok {
+			s.roundedBy = max(s.roundedBy, by)
+			noted = true
+		}
+	}
+	if noted {
+		s.rounded.add(at)
+	}
+}
+
+func (s *jsonFile) formatNotes(joined bool) []string {
 	var name string
 	switch f := s.Format(); {
 	case f == FormatMigrate:
@@ -259,6 +305,13 @@ func (s *jsonFile) element() (Record, error) {
 	}
 	rec, flat := decodeRecord(s.buf, s.pos)
 	rec = s.onLine(rec, line)
+	if rec.User != nil {
+		at := s.pos
+		if s.lines {
+			at = int(line)
+		}
+		s.noteRounded(s.buf, at)
+	}
 	if rec.Raw != nil {
 		rec.Raw = bytes.Clone(rec.Raw) // s.buf is reused
 	}
