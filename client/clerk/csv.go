@@ -1009,8 +1009,10 @@ func (s *csvFile) record(raw rawRow) Record {
 	if s.present(row, colBackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
-	if !s.has(colHasImage) && strings.TrimSpace(u.ImageURL) != "" {
-		u.HasImage = true // no has_image column: the image is the user's own
+	if s.cell(row, colHasImage) == "" && strings.TrimSpace(u.ImageURL) != "" {
+		// No has_image column, or no value in it (empty, null): the
+		// image is the user's own, as for a JSON record without one.
+		u.HasImage = true
 	}
 	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)

@@ -379,6 +379,22 @@ func TestCSVSupportShapeCells(t *testing.T) {
 	}
 }
 
+// A has_image cell with no value (empty, null) dropped the image, where a
+// JSON record with "has_image": null (or none) keeps it: no value says
+// nothing against the image. "false" still drops it.
+func TestCSVHasImageWithoutValue(t *testing.T) {
+	recs := csvUsers(t, "img.csv", "id,primary_email_address,image_url,has_image\n"+
+		"user_1,a@x.io,https://img.example/a.png,\n"+
+		"user_2,b@x.io,https://img.example/b.png,null\n"+
+		"user_3,c@x.io,https://img.example/c.png,false\n"+
+		"user_4,d@x.io,https://img.example/d.png,true\n")
+	for i, want := range []bool{true, true, false, true} {
+		if u := recs[i].User; u == nil || u.HasImage != want {
+			t.Errorf("user_%d: %+v (%v), want has_image %v", i+1, u, recs[i].Err, want)
+		}
+	}
+}
+
 // A banned (or locked) column was ignored, so banned users were imported
 // from a CSV while the JSON reader's banned users are skipped. Both now
 // give the same users and the same preview.
