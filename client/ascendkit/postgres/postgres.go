@@ -472,7 +472,9 @@ func (e *Env) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if retryable(err) {
 		return fmt.Errorf("%w: %w", ascendkit.ErrBusy, err)
 	}
-	return lockTimedOut(err)
+	// A role that may only read (auth update, journey pause as it) is
+	// told what it lacks, as an import is, not PostgreSQL's SQLSTATE.
+	return e.denied(ctx, lockTimedOut(err))
 }
 
 // lockTimedOut says what a lock_timeout means: another session held a

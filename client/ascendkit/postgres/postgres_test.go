@@ -314,6 +314,11 @@ func TestReadOnlyRoleReads(t *testing.T) {
 	if _, err := r.ListSourceUsers(ctx, ascendkit.SourceUserFilter{Source: "clerk", Limit: 10}); err != nil {
 		t.Fatalf("listing imported users as a SELECT-only role: %v", err)
 	}
+	// A write through the read-only open (auth update, journey pause)
+	// says what the role lacks, not PostgreSQL's SQLSTATE.
+	if err := r.SetSetting(ctx, "x", "y"); err == nil || !strings.Contains(err.Error(), "may not use the environment's tables") || strings.Contains(err.Error(), "SQLSTATE") {
+		t.Errorf("a write as a SELECT-only role: %v", err)
+	}
 	_, err = Open(ctx, ro)
 	if err == nil {
 		t.Fatal("a SELECT-only role opened the environment to write")
