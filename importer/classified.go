@@ -713,6 +713,9 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		case repeatedID || repeatedEmail:
 			reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
+			if uc.importedHolder { // as runner.page
+				to.importRun = cr.EnvImportRun
+			}
 		}
 		if reason == "" {
 			links, supportedLeft := 0, false

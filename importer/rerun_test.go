@@ -511,3 +511,27 @@ func testRerunDigestNotes(t *testing.T, openEnv func(*testing.T) ascendkit.Envir
 		}
 	}
 }
+
+// A re-run under merge, whose source has the user an earlier run imported
+// and, after it, a new Clerk user with the same verified address: the
+// preview promised a merge into that run's user, which the run refused as
+// it wrote (two Clerk users are two accounts), listing the user twice. It
+// is "not merged", saying why, alike in preview, run and the recount.
+func TestRerunRepeatOfAnImportedUserIsNotMerged(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		run(t, newSource(5, mkUser("user_3", "u3@example.com")), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+		src := newSource(5, mkUser("user_3", "u3@example.com"), mkUser("user_9", "u3@example.com"))
+		checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{OnDuplicate: PolicyMerge}})
+		po := Options{Mode: ModePreview, OnDuplicate: PolicyMerge}
+		pe := collect(&po)
+		pre := run(t, src.clone(), env, po)
+		ro := Options{Mode: ModeRun, OnDuplicate: PolicyMerge}
+		re := collect(&ro)
+		got := run(t, src.clone(), env, ro)
+		if pre.Users.ToMerge != 0 || got.Users.Merged != 0 || len(*pe) != len(*re) || len(entriesOf(*re, "user_9", ReasonRepeatedInSource)) != 1 ||
+			!strings.Contains(entriesOf(*re, "user_9", ReasonRepeatedInSource)[0].Detail, "was imported by an earlier run") {
+			t.Errorf("preview toMerge %d, run merged %d\npreview %+v\nrun %+v", pre.Users.ToMerge, got.Users.Merged, *pe, *re)
+		}
+	})
+}

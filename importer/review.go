@@ -103,6 +103,9 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
+			if uc.importedHolder { // as runner.page
+				to.importRun = cr.EnvImportRun
+			}
 		default: // created: the links another user has are left out (runner.queueCreate)
 			supportedLeft := false
 			for _, l := range cr.Links {

@@ -503,6 +503,12 @@ func (r *runner) page(recs []clerk.Record) error {
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true}
+			if c.importedHolder {
+				// The user of the source with the address is the one an
+				// earlier run imported: a merge would go into that run's
+				// user, made from another Clerk user (noMerge).
+				to.importRun = em.RunID
+			}
 		}
 		if e.Reason == "" {
 			r.queueCreate(e, it.m, byLink)
@@ -587,6 +593,12 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 	}
 	if len(where) == 0 && e.Reason == ReasonEmailExists && to.mergedWith != "" {
 		return fmt.Sprintf(notMerged+"the AscendKit user with %s was merged with another Clerk user (%s) by an earlier import, and two Clerk users are two accounts; check by hand who holds the address now", e.Email, to.mergedWith)
+	}
+	if len(where) == 0 && e.Reason == ReasonRepeatedInSource && to.importRun != "" {
+		// The earlier user of the source with the address was imported by
+		// an earlier run: a merge goes into the user that run made from
+		// another Clerk user, which the run refuses as it writes.
+		return fmt.Sprintf(notMerged+"the earlier user of this source with %s was imported by an earlier run (run %s), and a merge never goes into a user an earlier import made from another Clerk user: two Clerk users are two accounts", e.Email, to.importRun)
 	}
 	if len(where) == 0 && e.Reason == ReasonEmailExists && to.importRun != "" {
 		// Two Clerk ids are two accounts: the address has moved from the

@@ -88,7 +88,10 @@ func TestReportedRunHasNoWritten(t *testing.T) {
 	}
 	c, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopped, err := Run(c, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1, OnEvent: func(e Event) {
+	// New users, so that the run writes a batch to stop after (the
+	// repeats of mixedSource's are no merges on a re-run).
+	more := newSource(1, mkUser("user_n1", "n1@example.com"), mkUser("user_n2", "n2@example.com"), mkUser("user_n3", "n3@example.com"))
+	stopped, err := Run(c, more, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1, OnEvent: func(e Event) {
 		if _, ok := e.(BatchApplied); ok {
 			cancel()
 		}
