@@ -71,6 +71,36 @@ func (r *runner) checkGone() error {
 			countOf(r.goneNoID, "record was", "records were"))
 		return nil
 	}
+	// Two passes when some are not read: the first marks the accounts
+	// any of whose Clerk users the source has (a merged one may sort
+	// after the one that made the account, or have been skipped), the
+	// second reports the others. Only a re-run where users are gone pays
+	// for the second.
+	missing := false
+	if err := r.eachSourceUser(func(su ascendkit.SourceUser, read bool) {
+		if read {
+			r.seen.addSeen("user-read", su.UserID)
+		} else {
+			missing = true
+		}
+	}); err != nil || !missing {
+		return err
+	}
+	return r.eachSourceUser(func(su ascendkit.SourceUser, read bool) {
+		if !read && !r.seen.hasSeen("user-read", su.UserID) && !r.seen.addSeen("user-gone", su.UserID) { // one account, said once
+			r.report.ImportedNotInSource++
+			e := notInSourceEntry(su)
+			r.warn(e)
+			if r.cls != nil {
+				r.cls.addGone(e)
+			}
+		}
+	})
+}
+
+// eachSourceUser hands fn, a page at a time, the users earlier imports
+// created (checkGone) and whether the source had their Clerk id.
+func (r *runner) eachSourceUser(fn func(su ascendkit.SourceUser, read bool)) error {
 	f := ascendkit.SourceUserFilter{Source: SourceClerk, StartedBefore: r.now, Limit: goneListPage}
 	for {
 		if err := r.ctx.Err(); err != nil {
@@ -90,24 +120,13 @@ func (r *runner) checkGone() error {
 			if !su.Created {
 				continue
 			}
-			// A Clerk user merged into the user another one made (a
-			// repeat in the source, under merge) names that user's
-			// account too: while either is in the source, the account
-			// is not gone.
-			read := r.seen.hasSeen("id", su.SourceID) || r.seen.hasSeen("id-read", su.SourceID) || r.seen.hasSeen("user-read", su.UserID)
+			read := r.seen.hasSeen("id", su.SourceID) || r.seen.hasSeen("id-read", su.SourceID)
 			// A set that failed answers "no" to everything: stop rather
 			// than report every user gone.
 			if err := r.seen.check(); err != nil {
 				return err
 			}
-			if !read && !r.seen.addSeen("user-gone", su.UserID) { // one account, said once
-				r.report.ImportedNotInSource++
-				e := notInSourceEntry(su)
-				r.warn(e)
-				if r.cls != nil {
-					r.cls.addGone(e)
-				}
-			}
+			fn(su, read)
 		}
 		if len(page) < f.Limit {
 			return nil
