@@ -93,6 +93,7 @@ type sourceScreen struct {
 	verifyID  int
 	cancel    context.CancelFunc
 	err       string
+	errPw     string     // err when it is about the passwords file (its hint is not the key's)
 	note      string     // a neutral notice (the check was cancelled)
 	wait      waitBanner // a pause of the Clerk client during the check
 
@@ -241,7 +242,10 @@ func (s *sourceScreen) Update(msg tea.Msg) tea.Cmd {
 		s.wait.clear()
 		if msg.err != nil {
 			s.err = termtext.Clean(msg.err.Error())
-			s.pwFocus = msg.pwErr
+			s.pwFocus, s.errPw = msg.pwErr, ""
+			if msg.pwErr {
+				s.errPw = s.err
+			}
 			return s.focusInput()
 		}
 		s.err = ""
@@ -745,7 +749,11 @@ func (s *sourceScreen) View() string {
 	}
 	if s.err != "" {
 		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
-		if s.mode == modeKey {
+		switch {
+		case s.errPw != "" && s.errPw == s.err:
+			// The key may be fine: the fault is the file beside it.
+			b.WriteString(st.Dim.Render("Fix the passwords file's path (or clear it) and press enter to try again.") + "\n")
+		case s.mode == modeKey:
 			b.WriteString(st.Dim.Render("Fix the key and press enter to try again.") + "\n")
 		}
 	}

@@ -495,6 +495,10 @@ func TestSourcePasswordsFile(t *testing.T) {
 	if !strings.Contains(s.err, "no password digests") || !s.pwInput.Focused() {
 		t.Fatalf("err %q, focus on passwords %v", s.err, s.pwInput.Focused())
 	}
+	// The key is fine: the hint is about the passwords file.
+	if v := d.view(); strings.Contains(v, "Fix the key") || !strings.Contains(v, "Fix the passwords file's path") {
+		t.Errorf("hint for a passwords file refused:\n%s", v)
+	}
 	s.pwInput.SetValue("")
 	d.send(tea.PasteMsg{Content: filepath.Join(dir, "digests.csv")})
 	d.press("enter")
