@@ -408,9 +408,15 @@ func (s *confirmScreen) View() string {
 		}
 	}
 	room := s.height - len(tail) - len(top)
-	if room < 0 {
-		top = top[:max(len(top)+room, 0)] // the summary is cut, never the question
-		room = 0
+	keep := 0
+	if len(warnings) > 0 {
+		// A line saying there are warnings (w lists them) stays too: at
+		// 60x15 they vanished, a wrong instance's passwords file with them.
+		keep = 1
+	}
+	if room < keep {
+		top = top[:max(len(top)+room-keep, 0)] // the summary is cut, never the question
+		room = keep
 	}
 	out := top
 	if len(warnings) > 0 && room > 0 {

@@ -322,3 +322,18 @@ func TestConfirmWarningsOpenAList(t *testing.T) {
 	}
 	d.mustSee("Start the import?")
 }
+
+// At 60x15 the warnings gave way with the summary: nothing said there
+// were any (a wrong instance's passwords file among them), and w was not
+// in the help shown. Their count stays, with the question.
+func TestConfirmWarningsCountedAt60x15(t *testing.T) {
+	for _, size := range [][2]int{{60, 15}, {60, 12}} {
+		d, _ := toConfirm(t, size[0], size[1], bigPreview)
+		v := d.view()
+		assertFits(t, v, size[0], size[1])
+		flat := strings.Join(strings.Fields(v), " ")
+		if !strings.Contains(flat, "(w lists them all)") || !strings.Contains(flat, "Start the import? y / n") {
+			t.Errorf("%dx%d:\n%s", size[0], size[1], v)
+		}
+	}
+}
