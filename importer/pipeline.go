@@ -204,7 +204,9 @@ func (r *runner) placeHeld() error {
 			return fmt.Errorf("looking up OAuth accounts: %w", err)
 		}
 		for _, u := range chunk {
-			r.placeHeldUser(u, byLink)
+			if err := r.placeHeldUser(u, byLink); err != nil {
+				return err
+			}
 		}
 		chunk = chunk[:0]
 		if err := r.seen.check(); err != nil {
@@ -235,29 +237,28 @@ func (r *runner) placeHeld() error {
 
 // placeHeldUser places one held user (see placeHeld); byLink is what the
 // environment has of its OAuth accounts.
-func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) {
+func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) error {
 	c := r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")
 	e := u.e
 	if u.env != nil && !c.importedHolder {
 		// The environment's user with the address is not this source's
 		// (its Clerk user did not come): a duplicate of it, as at its
-		// place in runner.page. It is unverified, so it never merges,
-		// and mergedWithOther would read nothing.
-		e.Reason, e.ExistingUserID = ReasonEmailExists, u.env.UserID
-		to := mergeTarget{userID: u.env.UserID, verified: u.env.EmailVerified, importRun: u.env.RunID}
-		if to.otherClerkUser() {
-			r.report.EmailOfOtherImport++
+		// place in runner.page.
+		to, err := r.emailExists(&e, u.m.user.User.EmailVerified, *u.env)
+		if err != nil {
+			return err
 		}
 		e.Detail = noMerge(e, u.m.user.User.EmailVerified, false, false, to)
 		r.duplicate(e, u.m, byLink, to)
-		return
+		return nil
 	}
 	if !c.repeatedEmail {
 		r.queueCreate(e, u.m, byLink)
-		return
+		return nil
 	}
 	e.Reason = ReasonRepeatedInSource
 	to := mergeTarget{verified: c.firstVerified, inSource: true, later: c.later}
 	e.Detail = noMerge(e, u.m.user.User.EmailVerified, false, true, to)
 	r.duplicate(e, u.m, byLink, to)
+	return nil
 }

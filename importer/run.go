@@ -492,13 +492,8 @@ func (r *runner) page(recs []clerk.Record) error {
 				r.rerunReport(e, f)
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
-			e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
-			to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
-			if to.mergedWith, err = r.mergedWithOther(u.ID, it.m.user.User.EmailVerified, mt); err != nil {
+			if to, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt); err != nil {
 				return err
-			}
-			if to.otherClerkUser() {
-				r.report.EmailOfOtherImport++
 			}
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
@@ -528,6 +523,23 @@ func (r *runner) page(recs []clerk.Record) error {
 		return r.flush()
 	}
 	return nil
+}
+
+// emailExists makes e a duplicate of mt, the environment's user with its
+// address (not one this run made), and says what a merge would go into:
+// at the user's place (runner.page) or at the end of the source for one
+// held back (placeHeldUser).
+func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match) (mergeTarget, error) {
+	e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
+	to := mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
+	var err error
+	if to.mergedWith, err = r.mergedWithOther(e.SourceID, verified, mt); err != nil {
+		return to, err
+	}
+	if to.otherClerkUser() {
+		r.report.EmailOfOtherImport++
+	}
+	return to, nil
 }
 
 // mergeTarget is the user a duplicate would merge into: one of the
