@@ -185,8 +185,7 @@ func (s *csvFile) CommentedOut() string {
 			countLines(s.headerRepeats.n), s.headerRepeats.lineList()))
 	}
 	if s.rounded.n > 0 {
-		notes = append(notes, fmt.Sprintf("The timestamps on %s (%s) are in scientific notation, as a spreadsheet saves a long number, which keeps only their first digits: those dates are off by up to %s. Export the users from Clerk again to keep them exact.",
-			countLines(s.rounded.n), s.rounded.lineList(), s.roundedBy))
+		notes = append(notes, roundedNote(fmt.Sprintf("on %s (%s)", countLines(s.rounded.n), s.rounded.lineList()), s.roundedBy))
 	}
 	return strings.Join(notes, " ")
 }
@@ -199,6 +198,13 @@ func (s *csvFile) noteRounded(v string, line int) {
 		s.rounded.add(line)
 		s.roundedBy = max(s.roundedBy, by)
 	}
+}
+
+// roundedNote is the note on timestamps in scientific notation (where:
+// "on 2 lines (lines 2 and 4)", "of records 1 and 3"), rounded by up to by;
+// the CSV and JSON readers give it.
+func roundedNote(where string, by time.Duration) string {
+	return fmt.Sprintf("The timestamps %s are in scientific notation, as a spreadsheet saves a long number, which keeps only their first digits: those dates are off by up to %s. Export the users from Clerk again to keep them exact.", where, by)
 }
 
 // sciRounded says whether a timestamp v is written in scientific notation

@@ -107,8 +107,7 @@ func (s *jsonFile) notes(joined bool) []string {
 		if s.lines {
 			what = s.rounded.lineList()
 		}
-		out = append(out, fmt.Sprintf("The timestamps of %s are in scientific notation, as a spreadsheet saves a long number, which keeps only their first digits: those dates are off by up to %s. Export the users from Clerk again to keep them exact.",
-			what, s.roundedBy))
+		out = append(out, roundedNote("of "+what, s.roundedBy))
 	}
 	return out
 }
