@@ -357,13 +357,9 @@ func TestClassifiedOnlyForAWholePreview(t *testing.T) {
 	// A run, a canary and a stopped preview give none.
 	run(t, recountSource().fresh(), openEnv(t), Options{Mode: ModeRun, OnClassified: keep})
 	run(t, recountSource().fresh(), env, Options{Mode: ModePreview, Only: []string{"user_pw"}, OnClassified: keep})
-	stop, cancel := context.WithCancel(ctx)
 	src := recountSource().fresh()
-	src.onPage = func(p int) {
-		if p == 1 {
-			cancel()
-		}
-	}
+	stop, cancel := stopAt(src.sliceSource, 1)
+	defer cancel()
 	if _, err := Run(stop, src, env, Options{Mode: ModePreview, OnClassified: keep}); err == nil {
 		t.Fatal("the stopped preview did not stop")
 	}

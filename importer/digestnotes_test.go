@@ -119,13 +119,8 @@ func TestInterruptedRunDigestNotes(t *testing.T) {
 		users = append(users, mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%d@example.com", i), withPassword))
 	}
 	src := newSource(500, users...)
-	stop, cancel := context.WithCancel(context.Background())
+	stop, cancel := stopAt(src, 4)
 	defer cancel()
-	src.onPage = func(p int) {
-		if p == 4 {
-			cancel()
-		}
-	}
 	pws := newSource(500, digestOnly("user_00000", "bcrypt", bcryptOf(t, "pw0")))
 	rep, err := Run(stop, src, env, Options{Mode: ModeRun, BatchSize: 5000, Passwords: pws})
 	if !errors.Is(err, context.Canceled) {

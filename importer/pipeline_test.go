@@ -311,13 +311,8 @@ func TestInterruptedRunCountsWhatItDidNotWrite(t *testing.T) {
 			users = append(users, u)
 		}
 		src := newSource(500, users...)
-		stop, cancel := context.WithCancel(context.Background())
+		stop, cancel := stopAt(src, 4)
 		defer cancel()
-		src.onPage = func(p int) {
-			if p == 4 {
-				cancel()
-			}
-		}
 		rep, err := Run(stop, src, env, Options{Mode: ModeRun, BatchSize: 5000})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err %v", err)

@@ -134,6 +134,18 @@ func seedTaken(t *testing.T, env ascendkit.Environment) string {
 	return u.ID
 }
 
+// stopAt is a context cancelled as src hands out page p (a ctrl+c part
+// way through the source), and its cancel.
+func stopAt(src *sliceSource, p int) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	src.onPage = func(page int) {
+		if page == p {
+			cancel()
+		}
+	}
+	return ctx, cancel
+}
+
 func run(t *testing.T, src clerk.Source, env ascendkit.Environment, opts Options) Report {
 	t.Helper()
 	opts.Now = func() time.Time { return now }
@@ -417,13 +429,9 @@ func testInterruptedRunContinues(t *testing.T, openEnv func(*testing.T) ascendki
 		users = append(users, mkUser(fmt.Sprintf("user_%04d", i), fmt.Sprintf("u%04d@example.com", i), withPassword))
 	}
 	full := newSource(100, users...)
-	ctx, cancel := context.WithCancel(context.Background())
 	src := full.clone()
-	src.onPage = func(p int) {
-		if p == 5 {
-			cancel()
-		}
-	}
+	ctx, cancel := stopAt(src, 5)
+	defer cancel()
 	rep, err := Run(ctx, src, env, Options{Mode: ModeRun, BatchSize: 100, Now: func() time.Time { return now }})
 	if !errors.Is(err, context.Canceled) || !rep.Interrupted {
 		t.Fatalf("err %v interrupted %v", err, rep.Interrupted)
