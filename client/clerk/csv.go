@@ -106,9 +106,10 @@ type csvFile struct {
 	// that kept (see noteRounded).
 	rounded   skippedLines
 	roundedBy time.Duration
-	// idFirst: the header as written begins with the id column, so a
-	// row beginning with it may be the header again (headerAgain).
-	idFirst bool
+	// firstCol is the header's first column name, when it is one the
+	// reader knows: a row beginning with it may be the header again
+	// (headerAgain).
+	firstCol string
 }
 
 // maxCommentLines is how many skipped lines a note names.
@@ -242,15 +243,18 @@ func sciRounded(v string) (time.Duration, bool) {
 // headerAgain reports a row that is the header again, as where exports
 // are joined with cat: the same columns (to be skipped), or other ones,
 // an error, since every row after it would be read into the wrong
-// columns. Only a row whose first cell is the header's first column name
-// (id, which no Clerk id is) is looked at closely.
+// columns. Only a row whose first cell, quoted or not, is the header's
+// first column name is looked at closely. That name is id (which no
+// Clerk id is) in Clerk's exports; another column first (a sheet's
+// order) makes it a header only when its cells are all column names, as
+// a user's first name that happens to read "first_name" is not.
 func (s *csvFile) headerAgain(row rawRow) (bool, error) {
-	if !s.header || !s.idFirst || row.comment || row.blank {
+	if !s.header || s.firstCol == "" || row.comment || row.blank {
 		return false, nil
 	}
 	data := bytes.TrimPrefix(row.data, utf8BOM)
 	j := bytes.IndexByte(data, s.sep)
-	if j <= 0 || columnName(strings.Trim(string(data[:j]), `"`)) != colID {
+	if j <= 0 || columnName(strings.Trim(strings.TrimSpace(string(data[:j])), `"`)) != s.firstCol {
 		return false, nil
 	}
 	// Both passes judge a row by the same bytes: a Check pass keeps no
@@ -259,21 +263,49 @@ func (s *csvFile) headerAgain(row rawRow) (bool, error) {
 	if full && bytes.Equal(bytes.TrimRight(data, "\r\n"), s.headerRaw) {
 		return true, nil
 	}
+	names := false // every cell a column name, two at least
 	if full {
-		if fields, err := parse(rawRow{data: data}, s.sep); err == nil && len(fields) == s.ncols {
-			same := true
+		if fields, err := parse(rawRow{data: data}, s.sep); err == nil {
+			same, known, kept := len(fields) == s.ncols, 0, 0
+			names = true
 			for k, f := range fields {
-				if c, ok := s.cols[columnName(f)]; columnName(f) != "" && (!ok || c != k) {
+				name := columnName(f)
+				switch {
+				case knownColumns[name]:
+					known++
+				case name != "" && !headerLike(name):
+					names = false
+				}
+				// Columns the reader does not read may move or repeat;
+				// each it reads must be where the first header put it.
+				if c, ok := s.cols[name]; knownColumns[name] && ok && c == k {
+					kept++
+				} else if knownColumns[name] {
 					same = false
-					break
 				}
 			}
-			if same {
+			same = same && kept == s.knownCols()
+			names = names && known >= 2
+			if same && names {
 				return true, nil
 			}
 		}
 	}
+	if s.firstCol != colID && !names {
+		return false, nil // a user's cell that reads like the column name
+	}
 	return false, fmt.Errorf("line %d is another CSV header, with other columns than the first: the rows after it would be read into the wrong columns (were exports with different columns joined?); import each export on its own", row.line)
+}
+
+// knownCols counts the header's columns the reader knows.
+func (s *csvFile) knownCols() int {
+	n := 0
+	for name := range s.cols {
+		if knownColumns[name] {
+			n++
+		}
+	}
+	return n
 }
 
 // headerLimit is the longest the header can be written again: quoted
@@ -426,6 +458,7 @@ func (s *csvFile) nextRow() (rawRow, error) {
 		if err != nil {
 			return row, err
 		}
+		s.quotedShape(&row)
 		if row.comment && s.header {
 			s.comments.add(row.line)
 			continue
@@ -439,6 +472,37 @@ func (s *csvFile) nextRow() (rawRow, error) {
 		if !row.blank && !row.comment {
 			return row, nil
 		}
+	}
+}
+
+// quotedShape finds, in a row written quoted throughout (R's write.csv,
+// a "quote all" save), what split sees only unquoted: a blank row
+// ("","",…) and, when the id column comes first, a row commented out
+// ("#user_…",…).
+func (s *csvFile) quotedShape(row *rawRow) {
+	if row.blank || row.comment || !s.header {
+		return
+	}
+	data := bytes.TrimLeft(row.data, " ")
+	if len(data) < 2 || data[0] != '"' {
+		return
+	}
+	if c, ok := s.cols[colID]; ok && c == 0 && data[1] == '#' {
+		row.comment = true
+		return
+	}
+	// Both passes see a blank row whole (a Check pass keeps headerLimit
+	// bytes of a row).
+	if int64(len(row.data)) != row.size || len(bytes.Trim(data, "\" \t\r\n"+string(rune(s.sep)))) > 0 {
+		return
+	}
+	if fields, err := parse(*row, s.sep); err == nil {
+		for _, f := range fields {
+			if strings.TrimSpace(f) != "" {
+				return
+			}
+		}
+		row.blank = true
 	}
 }
 
@@ -755,8 +819,8 @@ func (s *csvFile) readHeader() error {
 		// No other separator finds a column: the comma's error says most.
 		return fmt.Errorf("clerk: %s: reading the CSV header (line %d): %w", s.name, row.line, firstErr)
 	}
-	if i := bytes.IndexByte(s.headerRaw, s.sep); i > 0 {
-		s.idFirst = columnName(string(s.headerRaw[:i])) == colID
+	if len(fields) > 0 && knownColumns[columnName(fields[0])] {
+		s.firstCol = columnName(fields[0])
 	}
 	s.cols = make(map[string]int, len(fields))
 	s.colNames = make([]string, len(fields))
@@ -768,6 +832,11 @@ func (s *csvFile) readHeader() error {
 			continue
 		}
 		if _, dup := s.cols[h]; dup {
+			if !knownColumns[h] && headerLike(h) {
+				// A column the reader does not read, named twice (two
+				// "notes" a shared sheet grew): nothing to mix up.
+				continue
+			}
 			if err := s.headerLater(); err != nil {
 				return err
 			}

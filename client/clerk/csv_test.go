@@ -1010,6 +1010,59 @@ func TestCSVHeaderWrittenAgain(t *testing.T) {
 	}
 }
 
+// A file quoted throughout (R's write.csv, a "quote all" save) is joined
+// and edited as the unquoted one is: its header written again is skipped,
+// or refused with other columns (it was a user "id", or columns mixed
+// up); its quoted blank rows and rows commented out are no users.
+// Another first column than id is checked as well, while a user whose
+// first cell reads like that column's name stays a user. A column the
+// reader does not read may be named twice.
+func TestCSVQuotedHeaderAgain(t *testing.T) {
+	const qh = `"id","first_name","last_name","primary_email_address"`
+	same := qh + "\n" + `"user_1","Ann","Lee","ann@x.io"` + "\n" +
+		`"","","",""` + "\n" + ` "#user_9","X","Y","x@x.io"` + "\n" +
+		qh + "\r\n" + `"user_2","Zed","Zimmer","zed@x.io"` + "\n"
+	src, recs, err := csvDrained(t, csvWrite(t, "same.csv", same))
+	if err != nil || len(recs) != 2 || recs[0].User.ID != "user_1" || recs[1].User.ID != "user_2" || recs[1].User.FirstName == nil || *recs[1].User.FirstName != "Zed" {
+		t.Fatalf("%+v, %v", recs, err)
+	}
+	note := src.(clerk.Commenter).CommentedOut()
+	for _, want := range []string{"repeating the header (line 5)", "commented out (starting with #: line 4)"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q lacks %q", note, want)
+		}
+	}
+
+	swapped := qh + "\n" + `"user_1","Ann","Lee","ann@x.io"` + "\n" +
+		`"id","last_name","first_name","primary_email_address"` + "\n" + `"user_2","Zimmer","Zed","zed@x.io"` + "\n"
+	sortedFirst := "primary_email_address,id,first_name\nann@x.io,user_1,Ann\n" +
+		"first_name,id,primary_email_address\nZed,user_2,zed@x.io\n" +
+		"primary_email_address,first_name,id\nzoe@x.io,Zoe,user_3\n"
+	for name, content := range map[string]string{"swapped.csv": swapped, "sorted.csv": sortedFirst} {
+		path := csvWrite(t, name, content)
+		if _, err := csvDrain(t, path); err == nil || !strings.Contains(err.Error(), "another CSV header, with other columns") {
+			t.Errorf("%s: read: %v", name, err)
+		}
+		src, err := clerk.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.(clerk.Checker).Check(context.Background()); err == nil || !strings.Contains(err.Error(), "another CSV header") {
+			t.Errorf("%s: Check: %v", name, err)
+		}
+		src.Close()
+	}
+
+	named := "first_name,id,primary_email_address,notes,Notes\n" +
+		"first_name,user_1,fn@x.io,a,b\n" +
+		"first_name,id,primary_email_address,notes,Notes\n" +
+		"Bo,user_2,bo@x.io,,\n"
+	recs = csvUsers(t, "named.csv", named)
+	if len(recs) != 2 || recs[0].Err != nil || recs[0].User.ID != "user_1" || recs[1].User.ID != "user_2" {
+		t.Errorf("named: %+v", recs)
+	}
+}
+
 // TestCSVListSeparators: a list cell separated by `;` keeps every value
 // (it kept the first alone, silently), and a primary cell holding a list
 // keeps the rest as verified addresses, as migration-script's "primary
