@@ -43,6 +43,7 @@ func TestPhoneDamage(t *testing.T) {
 		"14155550100": `without the leading "+"`,
 		"1.41556E+10": "scientific notation",
 		"1.41556e10":  "scientific notation",
+		"1,41556E+10": "scientific notation", // a comma-decimal spreadsheet
 		"020 7946":    "",
 		"1234":        "",
 		"+1 415":      "",

@@ -241,7 +241,8 @@ func countOf(n int, one, many string) string {
 func phoneDamage(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.ContainsAny(s, "eE") {
-		if _, err := strconv.ParseFloat(s, 64); err == nil {
+		// 4,41555E+10 is the same from a comma-decimal spreadsheet.
+		if _, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64); err == nil {
 			return " (a spreadsheet wrote it in scientific notation, which loses its last digits: export the users from Clerk again)"
 		}
 	}

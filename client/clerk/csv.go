@@ -212,7 +212,7 @@ func roundedNote(where string, by time.Duration) string {
 // that rounded it past the second, and by how much at most (see
 // noteRounded); the JSON reader asks it too.
 func sciRounded(v string) (time.Duration, bool) {
-	mant, exp, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(v)), "E")
+	mant, exp, ok := strings.Cut(strings.ToUpper(decimalPoint(strings.TrimSpace(v))), "E")
 	if !ok {
 		return 0, false
 	}
@@ -1471,6 +1471,11 @@ func splitAddresses(v string) []string { return splitMulti(v, listSeps) }
 
 // splitPhones splits a multi-value phone cell, each value unescaped.
 func splitPhones(v string) []string {
+	if t := strings.TrimSpace(untab(v)); sciComma.MatchString(t) {
+		// One number a comma-decimal spreadsheet wrote in scientific
+		// notation (4,41555E+10), not two: the import names the damage.
+		return []string{t}
+	}
 	out := splitMulti(v, ",|")
 	for i := range out {
 		out[i] = strings.TrimSpace(untab(out[i]))

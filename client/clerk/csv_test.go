@@ -1251,6 +1251,33 @@ func TestCSVSpreadsheetTimestamps(t *testing.T) {
 	}
 }
 
+// A spreadsheet in a comma-decimal locale (one that saves with ';')
+// writes 1,71454E+12: read as 1.71454E+12, with its note, not a
+// malformed user; a phone it wrote so is one damaged number, not two.
+func TestCSVDecimalCommaScientific(t *testing.T) {
+	path := csvWrite(t, "eu.csv", "id;primary_email_address;created_at;primary_phone_number;verified_phone_numbers\r\n"+
+		"user_1;a@x.io;1,71454E+12;4,41555E+10;4,41555E+10\r\nuser_2;b@x.io;1714538273939;;\r\n")
+	src, recs, err := csvDrained(t, path)
+	if err != nil || len(recs) != 2 || recs[0].User == nil {
+		t.Fatalf("%+v, %v", recs, err)
+	}
+	u := recs[0].User
+	if u.CreatedAt != 1714540000000 {
+		t.Errorf("created_at %d", u.CreatedAt)
+	}
+	var phones []string
+	for _, p := range u.PhoneNumbers {
+		phones = append(phones, p.PhoneNumber)
+	}
+	if len(phones) != 1 || phones[0] != "4,41555E+10" {
+		t.Errorf("phones %q", phones)
+	}
+	note := src.(clerk.Commenter).CommentedOut()
+	if !strings.Contains(note, "The timestamps on 1 line (line 2) are in scientific notation") {
+		t.Errorf("note %q", note)
+	}
+}
+
 // A flat record that names a hasher says the user has a password (the
 // digest taken out), so it is not one that does not say.
 func TestFlatHasherSaysPassword(t *testing.T) {

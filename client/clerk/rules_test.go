@@ -58,6 +58,17 @@ func TestTimestamps(t *testing.T) {
 		{`"05/01/2024"`, 0, false, "neither"},            // day and month order unknown
 		{`"20240501"`, 1714521600000, true, ""},          // a compact date, not seconds in 1970
 		{`20240501`, 1714521600000, true, ""},
+		// RFC 3339 5.6: "t" and "z" may be lower case; ISO 8601 offsets may be hours alone.
+		{`"2024-05-01t04:37:53.939z"`, 1714538273939, true, ""},
+		{`"2024-05-01T04:37:53.939z"`, 1714538273939, true, ""},
+		{`"2024-05-01T06:37:53.939+02"`, 1714538273939, true, ""},
+		{`"2024-05-01T06:37+02"`, 1714538220000, true, ""},
+		{`"2024-05-01 06:37+02"`, 1714538220000, true, ""},
+		{`"20240501t063753+02"`, 1714538273000, true, ""},
+		// A comma-decimal spreadsheet's scientific notation.
+		{`"1,714538273939E+12"`, 1714538273939, true, ""},
+		{`"1,71454E+12"`, 1714540000000, true, ""},
+		{`"1,5"`, 0, false, "neither"},
 		{`99999999`, 99999999000, true, ""}, // no date: seconds
 		{`"2024-13-01"`, 0, false, "neither"},
 		{`true`, 0, false, "want a number or an RFC 3339 string"},

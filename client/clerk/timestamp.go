@@ -90,12 +90,15 @@ var textLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z0700",
 	"2006-01-02 15:04:05.999999999Z07",
 	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999Z07",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04Z07:00",
 	"2006-01-02T15:04Z0700",
 	"2006-01-02 15:04Z07:00",
 	"2006-01-02 15:04Z0700",
+	"2006-01-02T15:04Z07",
+	"2006-01-02 15:04Z07",
 	"2006-01-02T15:04",
 	"2006-01-02 15:04",
 	"2006-01-02",
@@ -129,16 +132,24 @@ func parseTimestamp(s string) (Millis, error) {
 		return 0, errors.New("empty timestamp")
 	}
 	if s[0] == '-' || (s[0] >= '0' && s[0] <= '9') {
-		if _, err := strconv.ParseFloat(s, 64); err == nil {
-			return parseNumberStamp(s)
+		if _, err := strconv.ParseFloat(decimalPoint(s), 64); err == nil {
+			return parseNumberStamp(decimalPoint(s))
 		}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	// RFC 3339 (5.6) lets the T and Z be lower case; Go's layouts do not.
+	iso := s
+	if t := strings.IndexByte(iso, 't'); t == 8 || t == 10 {
+		iso = iso[:t] + "T" + iso[t+1:]
+	}
+	if strings.HasSuffix(iso, "z") {
+		iso = iso[:len(iso)-1] + "Z"
+	}
+	t, err := time.Parse(time.RFC3339Nano, iso)
 	for _, layout := range textLayouts {
 		if err == nil {
 			break
 		}
-		t, err = time.Parse(layout, s)
+		t, err = time.Parse(layout, iso)
 	}
 	if err != nil {
 		hint := ""
@@ -148,6 +159,21 @@ func parseTimestamp(s string) (Millis, error) {
 		return 0, fmt.Errorf("%s is neither a Unix time nor an ISO 8601 date and time%s", quote(s), hint)
 	}
 	return checkRange(t.UnixMilli(), s)
+}
+
+// sciComma is a number in scientific notation with a decimal comma, as a
+// spreadsheet in a comma-decimal locale (the ones that save CSV with ';')
+// writes a long number: 1,71456E+12.
+var sciComma = regexp.MustCompile(`^-?\d+,\d+[eE][+-]?\d+$`)
+
+// decimalPoint writes a number in scientific notation with a decimal
+// comma with a point; anything else is returned as it is. No list or
+// thousands grouping is written that way.
+func decimalPoint(s string) string {
+	if sciComma.MatchString(s) {
+		return strings.Replace(s, ",", ".", 1)
+	}
+	return s
 }
 
 // parseNumberStamp reads an integer timestamp in seconds, ms, µs or ns
