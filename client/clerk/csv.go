@@ -1164,7 +1164,7 @@ func (s *csvFile) identLists(row []string, all, primary, verified, unverified st
 		l.primary = ""
 		if len(p) > 0 {
 			l.primary = p[0]
-			l.verified = append(extraPrimaries(p[1:], l.unverified), l.verified...)
+			l.verified = append(extraPrimaries(kindOf(all), p[1:], l.unverified), l.verified...)
 		}
 	}
 	l.primaryVerified = l.primary != ""
@@ -1172,6 +1172,14 @@ func (s *csvFile) identLists(row []string, all, primary, verified, unverified st
 		l.all = append(l.all, ident{Value: v})
 	}
 	return l
+}
+
+// kindOf is the kind of identity a list column holds (see identKey).
+func kindOf(all string) string {
+	if all == colPhones {
+		return "phone"
+	}
+	return "email"
 }
 
 // has reports whether the header has a column.

@@ -1278,6 +1278,51 @@ func TestCSVDecimalCommaScientific(t *testing.T) {
 	}
 }
 
+// A flat export's statuses are matched to the primary in the form the
+// environment compares addresses in: a primary spelt with its IDN domain
+// in ASCII, or in NFD, is the unverified entry spelt in Unicode (it was
+// taken as verified, and took the address from its verified owner); a
+// verified entry in capitals and punycode is the primary of a support
+// export's list; a phone is matched by its digits.
+func TestFlatStatusesCanonical(t *testing.T) {
+	status := func(u *clerk.User) map[string]string {
+		out := map[string]string{}
+		for _, e := range u.EmailAddresses {
+			if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID {
+				out["primary"] = e.Verification.Status
+			}
+			out[e.EmailAddress] = e.Verification.Status
+		}
+		for _, p := range u.PhoneNumbers {
+			if u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == p.ID {
+				out["phone"] = p.Verification.Status
+			}
+		}
+		return out
+	}
+	const nfd = "jose\u0301@x.io"
+	recs := csvUsers(t, "takeover.csv", "id,primary_email_address,verified_email_addresses,unverified_email_addresses,primary_phone_number,unverified_phone_numbers\n"+
+		"user_A,max@xn--bcher-kva.de,,max@bücher.de,+1 415-555-0100,+14155550100\n"+
+		"user_B,"+nfd+",,josé@x.io,,\n")
+	if len(recs) != 2 || recs[0].User == nil || recs[1].User == nil {
+		t.Fatalf("%+v", recs)
+	}
+	if st := status(recs[0].User); st["primary"] != "unverified" || st["phone"] != "unverified" || len(recs[0].User.EmailAddresses) != 1 {
+		t.Errorf("IDN primary: %v (%d addresses)", st, len(recs[0].User.EmailAddresses))
+	}
+	if st := status(recs[1].User); st["primary"] != "unverified" || len(recs[1].User.EmailAddresses) != 1 {
+		t.Errorf("NFD primary: %v", st)
+	}
+
+	recs = csvUsers(t, "support.json", `[{"id":"user_1","email_addresses":"s2@bücher.de|other@x.io","verified_email_addresses":["S2@XN--BCHER-KVA.DE"]}]`)
+	if len(recs) != 1 || recs[0].User == nil {
+		t.Fatalf("%+v", recs)
+	}
+	if st := status(recs[0].User); st["primary"] != "verified" || st["other@x.io"] != "unverified" {
+		t.Errorf("support list: %v", st)
+	}
+}
+
 // A flat record that names a hasher says the user has a password (the
 // digest taken out), so it is not one that does not say.
 func TestFlatHasherSaysPassword(t *testing.T) {

@@ -8,9 +8,12 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 )
 
 // pageSize is how many records a file source yields per Next call, and the
@@ -455,7 +458,7 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 	}
 	if len(p) > 0 {
 		l.primary = p[0]
-		l.verified = append(extraPrimaries(p[1:], l.unverified), l.verified...)
+		l.verified = append(extraPrimaries(kind, p[1:], l.unverified), l.verified...)
 	}
 	l.listed = verified != nil || unverified != nil
 	if l.listed {
@@ -469,10 +472,10 @@ func readLists(kind string, all, primary, verified, unverified view) (identLists
 // "Primary verified email address(es)" (string or string[]) and its
 // importer makes the first primary and every one verified. One the
 // source lists as unverified stays so: the explicit status wins.
-func extraPrimaries(p []string, unverified []string) []string {
+func extraPrimaries(kind string, p []string, unverified []string) []string {
 	out := make([]string, 0, len(p))
 	for _, v := range p {
-		if !slices.ContainsFunc(unverified, func(u string) bool { return strings.EqualFold(u, v) }) {
+		if !slices.ContainsFunc(unverified, func(u string) bool { return identKey(kind, u) == identKey(kind, v) }) {
 			out = append(out, v)
 		}
 	}
@@ -598,26 +601,49 @@ type identLists struct {
 	flat bool
 }
 
+// identKey is the form in which two spellings of one email (or phone)
+// are one: an address as the environment stores and compares it (case,
+// Unicode form, IDN domain: emailaddr.Canonical), a number by its digits
+// and plus sign, however spaced or dashed. Compared in any weaker form, a
+// primary spelt max@xn--bcher-kva.de missed its own "unverified" entry
+// max@bücher.de and was taken as verified.
+func identKey(kind, v string) string {
+	if kind == "phone" {
+		k := strings.Map(func(r rune) rune {
+			if r == '+' || unicode.IsDigit(r) {
+				return r
+			}
+			return -1
+		}, v)
+		if strings.Trim(k, "+") == "" {
+			return strings.ToLower(v) // no number at all: as written
+		}
+		return k
+	}
+	return emailaddr.Canonical(v)
+}
+
 // build merges the lists into one list of identities, each once (compared
-// case-insensitively), with generated ids where the export had none and a
+// by identKey), with generated ids where the export had none and a
 // verification status from the lists. *primary is set to the primary's id
 // when the export names one: explicitly, or as the first of a flat list.
-func (l identLists) build(prefix string, primary **string) []ident {
+func (l identLists) build(kind string, primary **string) []ident {
 	if len(l.all) == 0 && l.primary == "" && len(l.verified) == 0 && len(l.unverified) == 0 {
 		return nil // most users' phone_numbers: nothing to merge
 	}
+	prefix := kind
 	out := make([]ident, 0, len(l.all)+1)
 	// A map, not a scan: a 1 MiB record can list 100 000 addresses.
 	seen := make(map[string]int, len(l.all)+1)
 	index := func(v string) int {
-		if i, ok := seen[strings.ToLower(v)]; ok {
+		if i, ok := seen[identKey(kind, v)]; ok {
 			return i
 		}
 		return -1
 	}
 	push := func(id ident) int {
 		out = append(out, id)
-		if k := strings.ToLower(id.Value); index(k) < 0 {
+		if k := identKey(kind, id.Value); index(id.Value) < 0 {
 			seen[k] = len(out) - 1
 		}
 		return len(out) - 1
