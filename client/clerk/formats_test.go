@@ -294,6 +294,33 @@ func TestMigrateEnvelopeOfAnotherPlatformIsRefused(t *testing.T) {
 	}
 }
 
+// An envelope of another format version than clerk/cli's 1 is refused,
+// before its users or after them, and by Check, so a run writes nothing;
+// 1 written as a string still reads.
+func TestMigrateEnvelopeVersion(t *testing.T) {
+	users := `[{"id":"user_1","primary_email_address":"a@x.io"}]`
+	for _, content := range []string{
+		`{"clerkMigrate":2,"source":"clerk","users":` + users + `}`,
+		`{"users":` + users + `,"clerkMigrate":"v2"}`,
+	} {
+		path := writeTemp(t, "m.json", content)
+		if _, err := readAllPath(t, path); err == nil || !strings.Contains(err.Error(), "format version") {
+			t.Errorf("%s: read err = %v", content, err)
+		}
+		src, err := OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.(Checker).Check(context.Background()); err == nil || !strings.Contains(err.Error(), "format version") {
+			t.Errorf("%s: check err = %v", content, err)
+		}
+		src.Close()
+	}
+	if recs, err := readAll(t, `{"clerkMigrate":"1","users":`+users+`}`); err != nil || len(recs) != 1 {
+		t.Errorf("\"1\": %d records, %v", len(recs), err)
+	}
+}
+
 func readAllPath(t *testing.T, path string) ([]Record, error) {
 	t.Helper()
 	src, err := OpenFile(path)
@@ -345,7 +372,8 @@ func TestSupportJSONNotes(t *testing.T) {
 		// username-only user) is still the support export.
 		{`[{"id":"user_u","username":"u","email_addresses":null,"phone_numbers":null,"password_digest":null,"password_hasher":null},
 		   {"id":"user_1","email_addresses":"a@x.dev","phone_numbers":null,"password_digest":"","password_hasher":""}]`,
-			[]string{"(Clerk support's format) has no signup dates or OAuth accounts"}, nil},
+			// Its first email is the primary, yet imported unverified: the note says so.
+			[]string{"(Clerk support's format) has no signup dates or OAuth accounts", "every email of a file that does neither (Clerk support's own export), are imported unverified"}, nil},
 		// API-shaped users that a tool gave an empty password_digest key
 		// are API users: no flat-export note.
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"password_digest":"","totp_secret":null}]`, nil, nil},

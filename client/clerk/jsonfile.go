@@ -162,7 +162,12 @@ func (s *jsonFile) formatNotes(joined bool) []string {
 	if !s.pwSaid && !joined {
 		lacks, effects = append(lacks, "password digests"), append(effects, "a password reset")
 	}
-	const verified = "email counts as verified only when the file lists it as verified or names it as the primary."
+	// "The primary" read as the first of a support file's list, which is
+	// imported unverified like the rest.
+	verified := "email counts as verified only when the file lists it as verified or names it in primary_email_address; the others are imported unverified."
+	if s.Format() == FormatSupportJSON && s.pwSaid {
+		verified = "email counts as verified only when the file lists it as verified or names it in primary_email_address; the others, and every email of a file that does neither (Clerk support's own export), are imported unverified."
+	}
 	var bans []string
 	if !s.banSaid && s.Format() == FormatSupportJSON { // clerk migrate writes "banned" on banned users only
 		bans = []string{"This " + name + " does not say which users Clerk has banned: each is imported, and can sign in, like any other user. " +
@@ -519,7 +524,7 @@ func (s *jsonFile) member(key string) error {
 	var keep *[]byte
 	var val []byte
 	switch key {
-	case "source", "total_count", "totalCount", "hasMore", "has_more", "pagination":
+	case "source", "total_count", "totalCount", "hasMore", "has_more", "pagination", "clerkMigrate":
 		keep = &val // a short value; anything longer is not a name, a count or a flag
 	}
 	if _, err := s.sc.value(keep, 256); err != nil {
@@ -527,6 +532,12 @@ func (s *jsonFile) member(key string) error {
 	}
 	s.markEnd()
 	switch key {
+	case "clerkMigrate":
+		// clerk/cli writes 1 and reads an envelope only as 1: another
+		// version may give its fields other meanings.
+		if v := strings.Trim(string(trimSpace(val)), `"`); v != "1" {
+			return fmt.Errorf("clerk: %s: this `clerk migrate` export says it is format version %s (\"clerkMigrate\"); ascendkit reads version 1, the one clerk/cli writes, and would misread another: import the users from the API (--api-key) or a Dashboard export instead", s.name, quote(v))
+		}
 	case "source":
 		s.source = migrateSource(val)
 	case "total_count", "totalCount": // the API's, @clerk/backend's
