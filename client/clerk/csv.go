@@ -1426,7 +1426,7 @@ func (s *csvFile) metadata(row []string, col string) (map[string]any, error) {
 	if v[0] != '{' {
 		kind := "text that is not JSON"
 		if json.Valid([]byte(v)) {
-			kind = "JSON " + jsonKind([]byte(v))
+			kind = jsonKind([]byte(v))
 		}
 		return nil, fmt.Errorf("field %q: got %s, want a JSON object or an empty cell", col, kind)
 	}

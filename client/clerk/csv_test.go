@@ -358,7 +358,7 @@ func TestCSVSupportShapeCells(t *testing.T) {
 		t.Errorf("user_2 addresses = %s", got)
 	}
 	for pos, want := range map[int]string{
-		3: `field "public_metadata": got JSON an array, want a JSON object`,
+		3: `field "public_metadata": got an array, want a JSON object`,
 		4: `field "public_metadata": got text that is not JSON, want a JSON object`,
 		5: `field "public_metadata"`,
 		6: `bare " in non-quoted-field`,

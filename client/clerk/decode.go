@@ -540,7 +540,7 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 		return ids, true, nil
 	case '[':
 	default:
-		return nil, false, fmt.Errorf("field %q: got JSON %s, want an array, a string or null", name, jsonKind(raw))
+		return nil, false, fmt.Errorf("field %q: got %s, want an array, a string or null", name, jsonKind(raw))
 	}
 	// An empty array (most users' phone_numbers) needs no decoder.
 	if raw[len(raw)-1] == ']' && len(trimSpace(raw[1:len(raw)-1])) == 0 {
@@ -581,7 +581,7 @@ func identsField(name, kind string, raw view) (ids []ident, flat bool, err error
 			}
 			ids = append(ids, o.ident(kind))
 		default:
-			return nil, false, fmt.Errorf("field %q[%d]: got JSON %s, want an object or a string", name, i, jsonKind(e))
+			return nil, false, fmt.Errorf("field %q[%d]: got %s, want an object or a string", name, i, jsonKind(e))
 		}
 	}
 	return ids, flat, nil
@@ -708,11 +708,11 @@ func secretField(name string, raw view) (Secret, error) {
 		return "", nil
 	}
 	if raw[0] != '"' {
-		return "", fmt.Errorf("field %q: got JSON %s, want a string or null", name, jsonKind(raw))
+		return "", fmt.Errorf("field %q: got %s, want a string or null", name, jsonKind(raw))
 	}
 	s, err := jsonString(raw)
 	if err != nil {
-		return "", fmt.Errorf("field %q: got JSON %s, want a string or null", name, jsonKind(raw))
+		return "", fmt.Errorf("field %q: got %s, want a string or null", name, jsonKind(raw))
 	}
 	return Secret(strings.TrimSpace(s)), nil
 }
@@ -770,12 +770,12 @@ func metadataField(name string, raw view, reference bool) (map[string]any, error
 			return nil, nil
 		}
 		if !strings.HasPrefix(text, "{") {
-			return nil, fmt.Errorf("field %q: got JSON a string that is not a JSON object, want an object", name)
+			return nil, fmt.Errorf("field %q: got a string that is not a JSON object, want an object", name)
 		}
 		raw = view(text)
 	}
 	if raw[0] != '{' {
-		return nil, fmt.Errorf("field %q: got JSON %s, want an object", name, jsonKind(raw))
+		return nil, fmt.Errorf("field %q: got %s, want an object", name, jsonKind(raw))
 	}
 	if string(raw) == "{}" {
 		return map[string]any{}, nil
@@ -1005,7 +1005,7 @@ func idHintOf(id string) string {
 func describeJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("field %s: got JSON %s, want %s", quote(te.Field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
+		return fmt.Errorf("field %s: got %s, want %s", quote(te.Field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
 	}
 	return errors.New(clip(err.Error()))
 }

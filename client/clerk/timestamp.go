@@ -54,7 +54,7 @@ func parseMillis(raw []byte) (Millis, bool, error) {
 		v, err := parseNumberStamp(string(raw))
 		return v, err == nil, err
 	}
-	return 0, false, fmt.Errorf("got JSON %s, want a number or an RFC 3339 string", jsonKind(raw))
+	return 0, false, fmt.Errorf("got %s, want a number or an RFC 3339 string", jsonKind(raw))
 }
 
 // digitsMillis is parseNumberStamp for 1 to 15 digits without a leading
