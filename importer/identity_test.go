@@ -178,11 +178,11 @@ func TestSSOAndMFA(t *testing.T) {
 	u.SAMLAccounts = []clerk.SAMLAccount{{Provider: "saml_okta", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"},
 		SAMLConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example", Active: true}}}
 	u.EnterpriseAccounts = []clerk.EnterpriseAccount{
-		{Provider: "oidc_custom", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"}, EnterpriseConnection: &clerk.Connection{Domains: []string{"corp.example"}, Active: true}},
+		{Provider: "oidc_custom", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"}, EnterpriseConnection: &clerk.Connection{Domains: []string{"corp.example", " Corp.io", "corp.example"}, Active: true}},
 		{Provider: "saml_okta", EmailAddress: "ada@acme.example", Active: true, Verification: &clerk.Verification{Status: "verified"}, EnterpriseConnection: &clerk.Connection{Provider: "saml_okta", Domain: "acme.example", Active: true}},
 	}
 	m := mapOK(t, u)
-	if !slices.Equal(m.sso, []string{"oidc_custom (corp.example)", "saml_okta (acme.example)"}) {
+	if !slices.Equal(m.sso, []string{"oidc_custom (corp.example, corp.io)", "saml_okta (acme.example)"}) {
 		t.Errorf("connections = %v", m.sso)
 	}
 	if !slices.Equal(m.user.User.Tags, []string{TagClerk, TagSSO}) || m.mfa {
@@ -197,7 +197,7 @@ func TestSSOAndMFA(t *testing.T) {
 	if s.SSOUsers != 1 || s.PasswordlessUsers != 0 || !slices.Equal(s.SSOConnections, m.sso) {
 		t.Errorf("settings %+v: an SSO user is counted and is not passwordless", s)
 	}
-	if w := strings.Join(SettingsWarnings(s), "\n"); !strings.Contains(w, "saml_okta (acme.example)") || !strings.Contains(w, "oidc_custom (corp.example)") {
+	if w := strings.Join(SettingsWarnings(s), "\n"); !strings.Contains(w, "saml_okta (acme.example)") || !strings.Contains(w, "oidc_custom (corp.example, corp.io)") {
 		t.Errorf("warning does not name the connections: %q", w)
 	}
 

@@ -506,8 +506,10 @@ func connectionName(accountProvider string, c *clerk.Connection, email string) s
 			provider = p
 		}
 		domain = strings.TrimSpace(c.Domain)
-		if domain == "" && len(c.Domains) > 0 {
-			domain = strings.TrimSpace(c.Domains[0])
+		if domain == "" {
+			// Every domain the connection serves: the admin sets the
+			// connection up for all of them, not just the first.
+			domain = domainList(c.Domains)
 		}
 	}
 	if domain == "" {
@@ -522,6 +524,23 @@ func connectionName(accountProvider string, c *clerk.Connection, email string) s
 		return provider
 	}
 	return provider + " (" + domain + ")"
+}
+
+// maxDomainsNamed bounds the domains a connection's name lists.
+const maxDomainsNamed = 5
+
+// domainList names a connection's domains, each once, in their order.
+func domainList(domains []string) string {
+	var out []string
+	for _, d := range domains {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if len(out) > maxDomainsNamed {
+		return strings.Join(out[:maxDomainsNamed], ", ") + fmt.Sprintf(" and %d more", len(out)-maxDomainsNamed)
+	}
+	return strings.Join(out, ", ")
 }
 
 // ssoConnections lists a user's SAML and enterprise connections that sign
