@@ -40,14 +40,16 @@ func TestE164Extension(t *testing.T) {
 // notation that lost the last digits. Others say nothing more.
 func TestPhoneDamage(t *testing.T) {
 	for in, want := range map[string]string{
-		"14155550100": `without the leading "+"`,
-		"1.41556E+10": "scientific notation",
-		"1.41556e10":  "scientific notation",
-		"1,41556E+10": "scientific notation", // a comma-decimal spreadsheet
-		"020 7946":    "",
-		"1234":        "",
-		"+1 415":      "",
-		"E164":        "",
+		"14155550100":           `without the leading "+"`,
+		"1.41556E+10":           "scientific notation",
+		"1.41556e10":            "scientific notation",
+		"1,41556E+10":           "scientific notation", // a comma-decimal spreadsheet
+		"+1 415 555 0100\u202e": "an invisible character (U+202E) at character 16",
+		"+1 415\x1b[31m":        "a control character (U+001B) at character 7",
+		"020 7946":              "",
+		"1234":                  "",
+		"+1 415":                "",
+		"E164":                  "",
 	} {
 		got := phoneDamage(in)
 		if (want == "") != (got == "") || !strings.Contains(got, want) {

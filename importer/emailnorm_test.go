@@ -51,13 +51,16 @@ func TestAddressValidity(t *testing.T) {
 	}
 	// An address that looks right on screen says what is hidden in it.
 	for in, want := range map[string]string{
-		"b\u00ad@example.com":     "an invisible character (U+00AD) at character 2",
-		"h@exa\u200bmple.com":     "an invisible character (U+200B) at character 6",
-		"c\u00a0d@example.com":    "a space (U+00A0) at character 2",
-		"i\ue000@example.com":     "a private-use character (U+E000) at character 2",
-		"j\x07@example.com":       "a control character (U+0007) at character 2",
-		" k\xff@example.com":      "not valid UTF-8",
-		"\u00a0f@-bad-.com\u00a0": "",
+		"b\u00ad@example.com":              "an invisible character (U+00AD) at character 2",
+		"h@exa\u200bmple.com":              "an invisible character (U+200B) at character 6",
+		"c\u00a0d@example.com":             "a space (U+00A0) at character 2",
+		"i\ue000@example.com":              "a private-use character (U+E000) at character 2",
+		"j\x07@example.com":                "a control character (U+0007) at character 2",
+		" k\xff@example.com":               "not valid UTF-8",
+		"\u00a0f@-bad-.com\u00a0":          "",
+		"a\u0085b@ex.com":                  "a control character (U+0085) at character 2", // NEL: white space, but a C1 control
+		"trail@example.com.":               "ends with a dot",
+		strings.Repeat("l", 250) + "@x.io": "is 255 bytes long, more than the 254",
 	} {
 		_, _, detail := mapUser(mkUser("u", in), now, false)
 		if want == "" && detail != "" || !strings.Contains(detail, want) {

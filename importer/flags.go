@@ -240,6 +240,10 @@ func countOf(n int, one, many string) string {
 // the last digits.
 func phoneDamage(s string) string {
 	s = strings.TrimSpace(s)
+	if d := hiddenDetail(s, HiddenRune); d != "" {
+		// Refused for that (e164), not for its digits: say so.
+		return " (it " + d + ")"
+	}
 	if strings.ContainsAny(s, "eE") {
 		// 4,41555E+10 is the same from a comma-decimal spreadsheet.
 		if _, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64); err == nil {

@@ -308,27 +308,45 @@ func notAddressRune(r rune) bool {
 
 // invalidEmailDetail says why an invalid address that may look valid on
 // screen is refused: the first character inside it that one cannot see
-// or that no address holds. Without it, the entry would show a soft
-// hyphen's or a zero-width space's address as a plain, good one.
+// or that no address holds, a length one does not count, a final dot one
+// does not notice. Without it, the entry would show a soft hyphen's or a
+// zero-width space's address as a plain, good one.
 func invalidEmailDetail(s string) string {
 	s = strings.TrimFunc(s, unicode.IsSpace)
+	if d := hiddenDetail(s, notAddressRune); d != "" {
+		return "the address " + d
+	}
+	switch {
+	case len(s) > maxEmailBytes:
+		return fmt.Sprintf("the address is %d bytes long, more than the %d an address may have (RFC 5321)", len(s), maxEmailBytes)
+	case strings.HasSuffix(s, ".") && strings.Contains(s, "@"):
+		return "the address ends with a dot"
+	}
+	return ""
+}
+
+// hiddenDetail names the first character of s that bad reports, with
+// what it is and where ("holds a control character (U+0085) at
+// character 3"), or says s is not UTF-8; "" for none. NEL (U+0085) is
+// Unicode white space but a C1 control: it is called one.
+func hiddenDetail(s string, bad func(rune) bool) string {
 	for i, r := range s {
 		var what string
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			return "the address is not valid UTF-8"
-		case unicode.IsSpace(r):
+			return "is not valid UTF-8"
+		case !bad(r):
+			continue
+		case unicode.IsSpace(r) && !unicode.IsControl(r) || r == ' ' || r == '\t':
 			what = "a space"
 		case unicode.IsControl(r):
 			what = "a control character"
 		case unicode.Is(unicode.Co, r):
 			what = "a private-use character"
-		case notAddressRune(r):
-			what = "an invisible character"
 		default:
-			continue
+			what = "an invisible character"
 		}
-		return fmt.Sprintf("the address holds %s (%U) at character %d", what, r, utf8.RuneCountInString(s[:i])+1)
+		return fmt.Sprintf("holds %s (%U) at character %d", what, r, utf8.RuneCountInString(s[:i])+1)
 	}
 	return ""
 }
