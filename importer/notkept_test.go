@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -97,6 +98,17 @@ func TestUndatedUsersCounted(t *testing.T) {
 	u, err := env.GetUser(ctx, "dated@example.com")
 	if err != nil || u.CreatedAt.UnixMilli() != 1700000000000 {
 		t.Errorf("dated user created %v (%v)", u.CreatedAt, err)
+	}
+	// The import's time, in ms as every other time (it was in ns).
+	env2 := openEnv(t)
+	src := open()
+	defer src.Close()
+	clock := time.Date(2026, 12, 1, 18, 35, 9, 502177772, time.UTC)
+	if _, err := Run(ctx, src, env2, Options{Mode: ModeRun, Phases: Phases{Users: true}, Now: func() time.Time { return clock }}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := env2.GetUser(ctx, "missing@example.com"); err != nil || !u.CreatedAt.Equal(clock.Truncate(time.Millisecond)) {
+		t.Errorf("undated user created %v (%v), want the import's time in ms", u.CreatedAt, err)
 	}
 }
 

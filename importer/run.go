@@ -157,8 +157,11 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 			}
 		}
 	}
-	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(), now: opts.Now().UTC(),
-		z: newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only), batchLimit: batchLimit,
+	r := &runner{ctx: ctx, src: src, env: env, opts: opts, runID: newRunID(),
+		// In ms, as every time Clerk gives: a user without a sign-up date
+		// gets this one, and would be the one createdAt in nanoseconds.
+		now: opts.Now().UTC().Truncate(time.Millisecond),
+		z:   newAnalyzer(), seen: newSeenSet(), only: newSelection(opts.Only), batchLimit: batchLimit,
 		mayMerge: opts.OnDuplicate == PolicyMerge || slices.Contains(slices.Collect(maps.Values(opts.Decisions)), PolicyMerge)}
 	defer r.seen.release()
 	defer r.releaseHeld()
