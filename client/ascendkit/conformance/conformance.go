@@ -112,6 +112,7 @@ func Run(t *testing.T, be Backend) {
 		{"LiveProcessOutlivesItsHeartbeat", testLiveProcessOutlivesItsHeartbeat},
 		{"PasswordStateAndRedaction", testPasswordStateAndRedaction},
 		{"UserStates", testUserStates},
+		{"UserStatesOfAnyMetadata", testUserStatesOfAnyMetadata},
 		{"ListSourceUsers", testListSourceUsers},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentOverlappingImports", testConcurrentOverlappingImports},

@@ -11,13 +11,14 @@ import (
 )
 
 // stateColumns are the columns of an ascendkit.UserState, of users u.
-// metadata.import's fields are read only where they are strings, as the
-// importer reads them; the digest is read only to be hashed (scanStates);
+// The metadata text is read for metadata.import (ascendkit.ImportOrigin,
+// not json_type: SQLite refuses JSON nested past 1000 levels, which one
+// user's public metadata may be); the digest is read only to be hashed
+// (scanStates);
 // the username a merge filled is in the identity fields it recorded for
 // undo.
 const stateColumns = `u.id, u.email, u.username, u.banned, u.locked, u.import_run,
-	CASE json_type(u.metadata, '$.import.source') WHEN 'text' THEN json_extract(u.metadata, '$.import.source') ELSE '' END,
-	CASE json_type(u.metadata, '$.import.sourceId') WHEN 'text' THEN json_extract(u.metadata, '$.import.sourceId') ELSE '' END,
+	u.metadata,
 	COALESCE((SELECT p.digest FROM user_passwords p WHERE p.user_id = u.id), ''),
 	COALESCE((SELECT json_extract(c.after, '$.username') FROM import_merge_changes c
 		WHERE c.user_id = u.id AND c.kind = 'fields' AND json_extract(c.before, '$.username') = ''
@@ -89,12 +90,13 @@ func scanStateLinks(rows *sql.Rows, out map[string]ascendkit.UserState) error {
 func scanStates(rows *sql.Rows, out map[string]ascendkit.UserState) error {
 	for rows.Next() {
 		var s ascendkit.UserState
-		var digest sql.RawBytes // the driver's memory, valid until Next
+		var meta, digest sql.RawBytes // the driver's memory, valid until Next
 		if err := rows.Scan(&s.UserID, &s.Email, &s.Username, &s.Banned, &s.Locked, &s.ImportRun,
-			&s.ImportSource, &s.ImportSourceID, &digest, &s.MergedUsername, &s.SourceUsers); err != nil {
+			&meta, &digest, &s.MergedUsername, &s.SourceUsers); err != nil {
 			rows.Close()
 			return err
 		}
+		s.ImportSource, s.ImportSourceID = ascendkit.ImportOrigin(meta)
 		if s.HasDigest = len(digest) > 0; s.HasDigest {
 			s.DigestSum = sha256.Sum256(digest)
 		}
