@@ -122,6 +122,8 @@ type classRec struct {
 	// mapped.digestMalformed), counted for a user created; Password are
 	// the warnings that say so.
 	DigestMalformed, DigestOff, DigestMissing bool
+	// DigestDiffers: the source's digest and the passwords file's differ.
+	DigestDiffers bool
 	// Assumed: the source did not say whether the user has a password,
 	// nor did the passwords file, so one is assumed (resolvePasswords).
 	Assumed bool
@@ -271,7 +273,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		ms = append(ms, m)
 		out = append(out, classRec{Banned: restricted(rec.User), ID: rec.User.ID, Email: m.email,
 			Assumed: passwordAssumed(rec.User, pw), DigestMalformed: m.digestMalformed, DigestOff: m.digestOff, DigestMissing: m.digestMissing,
-			Password: classWarns(m.digestNotes)})
+			DigestDiffers: m.digestDiffers, Password: classWarns(m.digestNotes)})
 		ids = append(ids, rec.User.ID)
 		emails = append(emails, m.email)
 		links = append(links, m.user.User.OAuthLinks...)
@@ -736,7 +738,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if !opts.Phases.Users {
 				return
 			}
-			addDigestNotes(&rep.Passwords, cr.DigestMalformed, cr.DigestOff, cr.DigestMissing) // as runner.noteDigests
+			addDigestNotes(&rep.Passwords, digestNotes{cr.DigestMalformed, cr.DigestOff, cr.DigestMissing, cr.DigestDiffers}) // as runner.noteDigests
 			u.ToImport++
 			rep.OAuthLinks += links
 			rep.Events[EventUserImported]++

@@ -56,7 +56,7 @@ func TestHeldUsersKeepTheirDigestNotes(t *testing.T) {
 func TestRecountRandomWithPasswordsFile(t *testing.T) {
 	env := recountEnv(t)
 	rng := rand.New(rand.NewPCG(3, 7))
-	good := bcryptOf(t, "pw")
+	good, other := bcryptOf(t, "pw"), bcryptOf(t, "other")
 	for round := range 6 {
 		var users []*clerk.User
 		var recs []*clerk.User
@@ -72,6 +72,9 @@ func TestRecountRandomWithPasswordsFile(t *testing.T) {
 			}
 			if rng.IntN(5) == 0 {
 				u.Banned = true
+			}
+			if rng.IntN(5) == 0 { // a digest of the source's own: differs from the file's
+				u.PasswordEnabled, u.PasswordHasher, u.PasswordDigest = true, "bcrypt", clerk.Secret(other)
 			}
 			if rng.IntN(6) == 0 {
 				u.EmailAddresses[0].Verification = &clerk.Verification{Status: "unverified"}

@@ -42,6 +42,9 @@ type mapped struct {
 	// digestMissing: the source says the user has a password and neither
 	// it nor the passwords file given has a digest (PasswordReport.NotInFile).
 	digestMissing bool
+	// digestDiffers: the source's digest and the passwords file's differ
+	// (PasswordReport.Differs); the file's is kept.
+	digestDiffers bool
 	hadPassword   bool
 	// providers are the AscendKit names of the supported OAuth providers the
 	// user has; unsupported keeps the names of the others (Clerk's, or

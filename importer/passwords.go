@@ -25,6 +25,10 @@ const (
 	// ReasonPasswordOff is a user with a digest whom the source says has
 	// no password now (removed since the digest was exported): not kept.
 	ReasonPasswordOff = "password_not_enabled"
+	// ReasonPasswordDiffers is a user whose source carries a digest and
+	// whose passwords-file record carries another: the passwords file's is
+	// kept (it was given for the passwords), and the entry says so.
+	ReasonPasswordDiffers = "password_digest_differs"
 	// ReasonPasswordRecordMalformed is a record of the passwords file that
 	// could not be read (a broken CSV row, a digest cell that cannot be
 	// one, no id): nothing of it is kept.
@@ -82,6 +86,10 @@ type PasswordReport struct {
 	// for whom neither the source nor the passwords file has a digest:
 	// signed up after the passwords were exported, most likely.
 	NotInFile int `json:"notInFile"`
+	// Differs counts users created whose source has one digest and whose
+	// passwords-file record another: the passwords file's is the one
+	// stored (entries ReasonPasswordDiffers).
+	Differs int `json:"differs"`
 }
 
 // noteDigests sends the warnings of a digest keepPassword did not keep,
@@ -98,24 +106,27 @@ func (r *runner) noteDigests(m *mapped) {
 
 // digestNotes is what of a created user's digest the passwords block
 // counts besides kept or reset (addDigestNotes).
-type digestNotes struct{ malformed, off, missing bool }
+type digestNotes struct{ malformed, off, missing, differs bool }
 
 func notesOf(m *mapped) digestNotes {
-	return digestNotes{m.digestMalformed, m.digestOff, m.digestMissing}
+	return digestNotes{m.digestMalformed, m.digestOff, m.digestMissing, m.digestDiffers}
 }
 
 // addDigestNotes counts a digest not kept as malformed, or as the source
-// says the user has no password now (off); noteDigests and the
-// recount both count with it.
-func addDigestNotes(p *PasswordReport, malformed, off, missing bool) {
-	if malformed {
+// says the user has no password now (off), one missing, and two that
+// disagree; noteDigests and the recount both count with it.
+func addDigestNotes(p *PasswordReport, n digestNotes) {
+	if n.malformed {
 		p.Malformed++
 	}
-	if off {
+	if n.off {
 		p.NotEnabled++
 	}
-	if missing {
+	if n.missing {
 		p.NotInFile++
+	}
+	if n.differs {
+		p.Differs++
 	}
 }
 
@@ -136,6 +147,11 @@ func digestWarnings(p PasswordReport) []string {
 		out = append(out, fmt.Sprintf(
 			"%s a password in Clerk but no digest in the passwords file (signed up after it was exported?): their passwords cannot be kept, so they are tagged %s. Export the passwords again to keep theirs.",
 			countUsers(n, "", "has", "have"), TagNeedsPasswordReset))
+	}
+	if n := p.Differs; n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%s one password digest in the source and another in the passwords file: the passwords file's is the one kept, as it was given for the passwords (listed in --entries as %s). If the source is the newer export, run without --passwords to keep its digests.",
+			countUsers(n, "", "has", "have"), ReasonPasswordDiffers))
 	}
 	return out
 }
@@ -310,6 +326,15 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	}
 	hasher, digest := u.PasswordHasher, u.PasswordDigest
 	if d, ok := page[u.ID]; ok && d.digest != "" {
+		if digest != "" && (digest != d.digest || digestHasher(hasher, string(digest)) != digestHasher(d.hasher, string(d.digest))) {
+			// Two exports disagree (a password changed between them):
+			// neither says which is newer, so the file given for the
+			// passwords wins, and the user is listed rather than one
+			// digest silently replacing the other.
+			m.digestDiffers = true
+			m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordDiffers,
+				Detail: "the source and the passwords file have different password digests for this user; the passwords file's is kept"})
+		}
 		hasher, digest = d.hasher, d.digest
 	}
 	// The source says whether the user has a password now: a digest from

@@ -126,6 +126,7 @@ type heldFile struct {
 	HadPassword, NoUsableOAuth                bool
 	SSO, Providers, Unsupported               []string
 	DigestMalformed, DigestOff, DigestMissing bool
+	DigestDiffers                             bool
 	DigestNotes                               []Entry
 	Env                                       *ascendkit.Match
 }
@@ -133,7 +134,7 @@ type heldFile struct {
 func encodeHeld(h *heldUser) ([]byte, error) {
 	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user, HadPassword: h.m.hadPassword, NoUsableOAuth: h.m.noUsableOAuth,
 		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported,
-		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestNotes: h.m.digestNotes,
+		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestDiffers: h.m.digestDiffers, DigestNotes: h.m.digestNotes,
 		Env: h.env}
 	if p := f.User.Password; p != nil {
 		f.Digest = string(p.Digest)
@@ -154,7 +155,7 @@ func decodeHeld(b []byte, h *heldUser) error {
 	}
 	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email, hadPassword: f.HadPassword, noUsableOAuth: f.NoUsableOAuth,
 		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported,
-		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestNotes: f.DigestNotes},
+		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestDiffers: f.DigestDiffers, digestNotes: f.DigestNotes},
 		env: f.Env}
 	return nil
 }
@@ -167,7 +168,7 @@ func (r *runner) hold(e Entry, m mapped, env *ascendkit.Match) error {
 	// Only what placeHeld reads: the same from memory as from the file.
 	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email, hadPassword: m.hadPassword,
 		noUsableOAuth: m.noUsableOAuth, sso: m.sso, providers: m.providers, unsupported: m.unsupported,
-		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestNotes: m.digestNotes}, env: env})
+		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestDiffers: m.digestDiffers, digestNotes: m.digestNotes}, env: env})
 }
 
 func (r *runner) releaseHeld() {

@@ -961,7 +961,7 @@ func (r *runner) count(q queued, links bool) {
 			r.report.Enrollments += enrollments(r.audiences, q.create.User.Tags, q.create.User.Banned)
 		}
 		r.countPassword(q.create)
-		addDigestNotes(&r.report.Passwords, q.notes.malformed, q.notes.off, q.notes.missing)
+		addDigestNotes(&r.report.Passwords, q.notes)
 	} else {
 		r.report.Users.ToMerge++
 		nlinks = len(q.merge.OAuthLinks)
