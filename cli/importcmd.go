@@ -254,6 +254,7 @@ func (o *importOptions) options() (importer.Options, error) {
 	// Trimmed as `migration-journey create` trims it: the run saves and
 	// reports the address, not the spaces pasted around it.
 	o.fromIdentity = id
+	opts.FromIdentity = id
 	if o.onlySet {
 		// `--only "$CANARY"` with the variable unset must not become a full
 		// import: an --only that names no one is a mistake, not "everyone".

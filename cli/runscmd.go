@@ -117,6 +117,11 @@ func (o *runsOptions) show(ctx context.Context, id string) error {
 		if len(opt.Only) > 0 {
 			fmt.Fprintf(w, "  only      %s\n", termtext.Clean(strings.Join(opt.Only, ", ")))
 		}
+		if opt.FromIdentity != "" {
+			// The report (below) says whether it was set: a run that
+			// failed before the end, or whose setting failed, did not.
+			fmt.Fprintf(w, "  sender    %s (--from-identity)\n", termtext.Clean(opt.FromIdentity))
+		}
 		if n := runNote(r); n != "" {
 			fmt.Fprintf(w, "  note      %s\n", termtext.Clean(n))
 		}

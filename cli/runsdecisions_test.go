@@ -40,3 +40,31 @@ func TestRunsShowNamesPerUserChoices(t *testing.T) {
 		t.Errorf("runs show:\n%s", out)
 	}
 }
+
+// A run given --from-identity says so in the run history: its stored
+// report is written before the sender is set, so without the option
+// recorded nothing told which run set the migration sender.
+func TestRunsShowNamesTheSenderGiven(t *testing.T) {
+	h := newHarness(t)
+	h.envs["ASCENDKIT_ENV"] = "local:" + filepath.Join(h.dir, "env.db")
+	file := filepath.Join(h.dir, "u.json")
+	os.WriteFile(file, []byte(`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@example.com","verification":{"status":"verified"}}],"primary_email_address_id":"e"}]`), 0o600)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "run", "--file", file, "--from-identity", " ops@example.com ")
+	if rep.Sender != "ops@example.com" {
+		t.Fatalf("report sender %q", rep.Sender)
+	}
+	if out := h.ok("import", "runs", "show", rep.RunID).stdout; !strings.Contains(out, "  sender    ops@example.com (--from-identity)\n") {
+		t.Errorf("runs show:\n%s", out)
+	}
+	var ri importer.RunInfo
+	h.json(&ri, "import", "runs", "show", rep.RunID)
+	if ri.Options.FromIdentity != "ops@example.com" {
+		t.Errorf("runs show --json options %+v", ri.Options)
+	}
+	// A run without it shows no sender line.
+	h.json(&rep, "import", "clerk", "run", "--file", file)
+	if out := h.ok("import", "runs", "show", rep.RunID).stdout; strings.Contains(out, "sender") {
+		t.Errorf("runs show of a run without --from-identity:\n%s", out)
+	}
+}

@@ -20,13 +20,17 @@ type RunOptions struct {
 	Only          []string `json:"only"`
 	Passwords     bool     `json:"passwords"`
 	BatchSize     int      `json:"batchSize"`
+	// FromIdentity is the sender the run was given to set
+	// (Options.FromIdentity); the report's sender says it was set.
+	FromIdentity string `json:"fromIdentity,omitempty"`
 }
 
 // startRecord records a run as running before it writes anything.
 func (r *runner) startRecord() error {
 	o := r.opts
 	ro := RunOptions{Phases: o.Phases, OnDuplicate: o.OnDuplicate, Decisions: len(o.Decisions), IncludeBanned: o.IncludeBanned,
-		Providers: o.Providers, Only: o.Only, Passwords: o.Passwords != nil, BatchSize: o.BatchSize}
+		Providers: o.Providers, Only: o.Only, Passwords: o.Passwords != nil, BatchSize: o.BatchSize,
+		FromIdentity: o.FromIdentity}
 	b, err := json.Marshal(ro)
 	if err != nil {
 		return err

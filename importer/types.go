@@ -127,6 +127,10 @@ type Options struct {
 	// Only, when set, imports just these users (Clerk ids or emails): a
 	// canary run.
 	Only []string
+	// FromIdentity is the migration sender the caller sets once the run
+	// is done (`--from-identity`), recorded with the run's options so the
+	// run history says which run set it; the importer does not set it.
+	FromIdentity string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// OnClassified, when set on a preview of the whole source, receives
