@@ -20,6 +20,9 @@ func TestE164(t *testing.T) {
 		"00":                 "",
 		"'+14155552671":      "+14155552671", // an exporter's formula escape
 		"''+14155552671":     "",
+		"＋１ ４１５ ５５５ ２６７１":      "+14155552671", // fullwidth, as an IME types it
+		"００４４ ２０ ７９４６ ０９５８":    "+442079460958",
+		"+1 415\u200b555 2671": "", // a hidden character: refused (phoneDamage says why)
 	} {
 		got, ext, ok := e164(in)
 		if got != want || ok != (want != "") || ext != "" {

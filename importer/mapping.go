@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
@@ -475,6 +476,10 @@ func otherIdentities(u *clerk.User, pp *clerk.PhoneNumber, phone string, notKept
 func e164(s string) (string, string, bool) {
 	// A leading apostrophe is the formula escape some exporters (and
 	// OWASP's advice on CSV injection) put before "+": no number has one.
+	// NFKC: a number typed with an East Asian keyboard ("＋１ ４１５…",
+	// fullwidth forms) is the same number; the digits and the "+" are
+	// what the checks below read.
+	s = norm.NFKC.String(s)
 	s = strings.TrimPrefix(strings.TrimSpace(s), "'")
 	// 00 is the international prefix the ITU recommends and most of the
 	// world dials ("0044 20 …", "00 44 20 …"): the country code follows
