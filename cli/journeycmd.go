@@ -347,12 +347,12 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return withJourney(ctx, g, args[0], func(env ascendkit.Environment, j ascendkit.Journey) error {
-				if showJSON {
-					return printJSON(g.io.Out, j)
-				}
 				p, err := importer.ActivationCheck(ctx, env, j.ID)
 				if err != nil {
 					return err
+				}
+				if showJSON {
+					return printJSON(g.io.Out, newJourneyShown(j, p))
 				}
 				printJourney(g.io.Out, j, p.Audience, p.Enroll)
 				w := g.io.Out
@@ -365,12 +365,16 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 					fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", j.ID)
 				case j.Status != ascendkit.StatusActive:
 					fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)
+				default:
+					// Already sending: pausing is the one thing left to do
+					// with it (README: journey show ends with a next command).
+					fmt.Fprintf(w, "\nNext: ascendkit journey pause %s   # stops its emails; users keep their place\n", j.ID)
 				}
 				return nil
 			})
 		},
 	}
-	show.Flags().BoolVar(&showJSON, "json", false, "print as a JSON object")
+	show.Flags().BoolVar(&showJSON, "json", false, "print as a JSON object: the journey, audienceSize, notEnrolled and problems")
 	var pauseJSON bool
 	pause := &cobra.Command{
 		Use: "pause <journey-id>", Short: "Pause an active journey", Args: cobra.ExactArgs(1),
@@ -398,6 +402,25 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 	pause.Flags().BoolVar(&pauseJSON, "json", false, "print the paused journey as JSON")
 	cmd.AddCommand(list, show, newActivateCmd(g), newSetVarsCmd(g), pause, newJourneyNodeCmd(g), newJourneyTransitionCmd(g))
 	return cmd
+}
+
+// journeyShown is `journey show --json`: the journey, every key as
+// before, and the numbers the human form adds from the activation check:
+// the audience's size, how many of it are not enrolled yet, and what
+// refuses activation (an array, [] when nothing does).
+type journeyShown struct {
+	ascendkit.Journey
+	AudienceSize int      `json:"audienceSize"`
+	NotEnrolled  int      `json:"notEnrolled"`
+	Problems     []string `json:"problems"`
+}
+
+func newJourneyShown(j ascendkit.Journey, p importer.ActivationPlan) journeyShown {
+	problems := p.Problems
+	if problems == nil {
+		problems = []string{}
+	}
+	return journeyShown{Journey: j, AudienceSize: p.Audience, NotEnrolled: p.Enroll, Problems: problems}
 }
 
 // printJourney prints a journey the way AscendKit's `journey show` does.
