@@ -10,7 +10,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -210,44 +209,6 @@ func userPosition(u ascendkit.User) ascendkit.ListPosition {
 
 func eventPosition(e ascendkit.Event) ascendkit.ListPosition {
 	return ascendkit.ListPosition{CreatedAt: e.CreatedAt, ID: e.ID}
-}
-
-// table prints rows of cells aligned as text/tabwriter (no minimum width,
-// padding 2, spaces, the last cell unpadded) would, from column widths
-// measured beforehand: tabwriter holds every row until it is flushed,
-// which for a listing is the whole environment.
-type table struct {
-	widths []int
-	line   []byte
-}
-
-// newTable is a table measured for header.
-func newTable(header []string) *table {
-	t := &table{widths: make([]int, len(header)-1)}
-	t.measure(header)
-	return t
-}
-
-// measure widens the columns to fit cells.
-func (t *table) measure(cells []string) {
-	for i, c := range cells[:len(cells)-1] {
-		t.widths[i] = max(t.widths[i], utf8.RuneCountInString(c))
-	}
-}
-
-// write prints cells as one line: each but the last padded to its
-// column's width plus two, as tabwriter counts width (in runes).
-func (t *table) write(w io.Writer, cells []string) error {
-	t.line = t.line[:0]
-	for i, c := range cells[:len(cells)-1] {
-		t.line = append(t.line, c...)
-		for pad := t.widths[i] + 2 - utf8.RuneCountInString(c); pad > 0; pad-- {
-			t.line = append(t.line, ' ')
-		}
-	}
-	t.line = append(append(t.line, cells[len(cells)-1]...), '\n')
-	_, err := w.Write(t.line)
-	return err
 }
 
 // jsonArray writes a JSON array an element at a time, byte for byte as

@@ -7,8 +7,8 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -180,12 +180,11 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 					fmt.Fprintln(g.io.Out, "No templates yet. Create the migration ones with `ascendkit import migration-journey create`.")
 					return nil
 				}
-				tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSLUG\tNAME\tCATEGORY\tVERSION")
-				for _, t := range ts {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", t.ID, termtext.Clean(t.Slug), termtext.Clean(t.Name), t.Category, t.Version)
+				rows := make([][]string, len(ts))
+				for i, t := range ts {
+					rows[i] = []string{t.ID, termtext.Clean(t.Slug), termtext.Clean(t.Name), termtext.Clean(t.Category), strconv.Itoa(t.Version)}
 				}
-				return tw.Flush()
+				return printTable(g.io.Out, []string{"ID", "SLUG", "NAME", "CATEGORY", "VERSION"}, rows)
 			})
 		},
 	}
@@ -332,12 +331,12 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 					fmt.Fprintln(g.io.Out, "No journeys yet. Create the migration ones with `ascendkit import migration-journey create`.")
 					return nil
 				}
-				tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tAUDIENCE\tENROLLED\tACTIVE\tCOMPLETED")
-				for _, j := range js {
-					fmt.Fprintf(tw, "%s\t%s\t%s\ttag %s\t%d\t%d\t%d\n", j.ID, termtext.Clean(j.Name), j.Status, termtext.Clean(j.Audience.Tag), j.Stats.Enrolled, j.Stats.Active, j.Stats.Completed)
+				rows := make([][]string, len(js))
+				for i, j := range js {
+					rows[i] = []string{j.ID, termtext.Clean(j.Name), j.Status, "tag " + termtext.Clean(j.Audience.Tag),
+						strconv.Itoa(j.Stats.Enrolled), strconv.Itoa(j.Stats.Active), strconv.Itoa(j.Stats.Completed)}
 				}
-				return tw.Flush()
+				return printTable(g.io.Out, []string{"ID", "NAME", "STATUS", "AUDIENCE", "ENROLLED", "ACTIVE", "COMPLETED"}, rows)
 			})
 		},
 	}
@@ -606,19 +605,19 @@ func printPlan(w io.Writer, p importer.ActivationPlan) {
 	fmt.Fprintln(w)
 	if len(p.Steps) > 0 {
 		fmt.Fprintln(w, "Emails:")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		rows := make([][]string, len(p.Steps))
 		for i, s := range p.Steps {
 			when := fmt.Sprintf("Day %d", s.Day)
 			if s.Day < 0 {
-				when = s.Via
+				when = fit(termtext.Clean(s.Via), cellCaps["TYPE"])
 			}
 			n := importer.Thousands(s.Emails)
 			if i > 0 { // users who log in or leave earlier skip later steps
 				n = "up to " + n
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s emails\n", when, termtext.Clean(s.Template), n)
+			rows[i] = []string{"  " + when, fit(termtext.Clean(s.Template), cellCaps["TEMPLATE"]), n + " emails"}
 		}
-		tw.Flush()
+		printTable(w, nil, rows)
 	}
 	fmt.Fprintln(w, termtext.Clean(p.Describe()))
 	if len(p.Problems) > 0 {

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/importer"
@@ -45,18 +44,17 @@ func (o *journeyNodeListOptions) run(cmd *cobra.Command, ref string) error {
 			}
 			return printJSON(o.g.io.Out, listed)
 		}
-		tw := tabwriter.NewWriter(o.g.io.Out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tACTION\tTEMPLATE\tFROM\tVARIABLES")
-		for _, n := range nodes {
-			id := termtext.Clean(n.ID)
+		rows := make([][]string, len(nodes))
+		for i, n := range nodes {
+			id := fit(termtext.Clean(n.ID), nodeIDCells)
 			if n.ID == j.Entry {
 				id += " (entry)"
 			}
 			vars := strings.TrimSpace(nodeVars(n))
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", id, termtext.Clean(n.Action), orDash(termtext.Clean(n.TemplateSlug)),
-				orDash(termtext.Clean(n.From)), orDash(vars))
+			rows[i] = []string{id, termtext.Clean(n.Action), orDash(termtext.Clean(n.TemplateSlug)),
+				orDash(termtext.Clean(n.From)), orDash(vars)}
 		}
-		if err := tw.Flush(); err != nil {
+		if err := printTable(o.g.io.Out, []string{"ID", "ACTION", "TEMPLATE", "FROM", "VARIABLES"}, rows); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.g.io.ErrOut, "%s in %s (%s)\n", counted(len(nodes), "node"), termtext.Clean(j.Name), j.ID)
