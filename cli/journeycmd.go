@@ -435,22 +435,24 @@ func printJourney(w io.Writer, j ascendkit.Journey, audience, pending int) {
 		if s.Day < 0 {
 			when = s.Via
 		}
-		what := s.Node.Action
+		what := termtext.Clean(s.Node.Action)
 		if s.Node.Action == ascendkit.ActionSendEmail {
 			what = "send " + termtext.Clean(s.Node.TemplateSlug)
 			if s.Node.From != "" {
 				what += " from " + termtext.Clean(s.Node.From)
 			}
 		}
-		fmt.Fprintf(w, "  %-14s %-18s %s\n", when, s.Node.ID, what)
+		// A shared environment's journeys may be edited by other tools:
+		// its ids and names are not trusted to be plain.
+		fmt.Fprintf(w, "  %-14s %-18s %s\n", termtext.Clean(when), termtext.Clean(s.Node.ID), what)
 	}
 	fmt.Fprintln(w, "\nNodes:")
 	for _, n := range j.Nodes {
-		fmt.Fprintf(w, "  %s (%s)%s\n", n.ID, n.Action, nodeVars(n))
+		fmt.Fprintf(w, "  %s (%s)%s\n", termtext.Clean(n.ID), termtext.Clean(n.Action), nodeVars(n))
 	}
 	fmt.Fprintln(w, "\nTransitions:")
 	for _, t := range j.Transitions {
-		fmt.Fprintf(w, "  %s\n", importer.TransitionLine(t))
+		fmt.Fprintf(w, "  %s\n", termtext.Clean(importer.TransitionLine(t)))
 	}
 }
 
@@ -728,7 +730,7 @@ func nodeVars(n ascendkit.Node) string {
 		if v == "" {
 			v = "(unset)"
 		}
-		fmt.Fprintf(&b, " %s=%s", k, termtext.Clean(v))
+		fmt.Fprintf(&b, " %s=%s", termtext.Clean(k), termtext.Clean(v))
 	}
 	return b.String()
 }

@@ -126,3 +126,31 @@ func compactJSON(t *testing.T, raw json.RawMessage) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// A journey of a shared environment may have been written by other
+// tools: `journey show` prints none of its ids, actions, variable names
+// or events raw.
+func TestJourneyShowCleansEveryField(t *testing.T) {
+	bad := "x\x1b]52;c;aGk=\x07\x1b[31m\u202e"
+	j := ascendkit.Journey{ID: "jrn_1", Name: "n" + bad, Status: ascendkit.StatusDraft, Entry: "a" + bad,
+		Nodes: []ascendkit.Node{
+			{ID: "a" + bad, Action: ascendkit.ActionSendEmail, TemplateSlug: "t" + bad, From: "f" + bad, Variables: map[string]string{"k" + bad: "v" + bad}},
+			{ID: "b" + bad, Action: "wait" + bad},
+			{ID: "c" + bad, Action: "end" + bad},
+		},
+		Transitions: []ascendkit.Transition{
+			{ID: "t1" + bad, From: "a" + bad, To: "b" + bad, Trigger: ascendkit.TriggerTimer, After: "3d" + bad},
+			{From: "b" + bad, To: "c" + bad, Trigger: ascendkit.TriggerEvent, On: "user.login" + bad},
+		}}
+	var b strings.Builder
+	printJourney(&b, j, 3, 1)
+	out := b.String()
+	for _, c := range []string{"\x1b", "\x07", "\u202e"} {
+		if strings.Contains(out, c) {
+			t.Errorf("journey show prints %q:\n%q", c, out)
+		}
+	}
+	if !strings.Contains(out, "Timeline:") || !strings.Contains(out, "Transitions:") {
+		t.Errorf("journey show:\n%s", out)
+	}
+}
