@@ -82,6 +82,7 @@ var reasonLabels = map[string]string{
 	importer.ReasonPhoneInvalid:            "phone invalid",
 	importer.ReasonPasswordInvalid:         "bad password digest",
 	importer.ReasonPasswordOff:             "password removed",
+	importer.ReasonPasswordDiffers:         "two password digests",
 	importer.ReasonInvalidEmail:            "invalid email",
 	importer.ReasonBanned:                  "banned",
 	importer.ReasonMalformed:               "malformed",
