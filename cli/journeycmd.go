@@ -357,7 +357,14 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 				w := g.io.Out
 				switch {
 				case len(p.Problems) > 0:
-					fmt.Fprintln(w, "\nActivation is refused until these are set:")
+					if j.Status == ascendkit.StatusActive {
+						// Already sending (set before a variable was
+						// emptied, or by another tool): its emails go out
+						// without what is missing.
+						fmt.Fprintln(w, "\nThis journey is active, and its emails lack these:")
+					} else {
+						fmt.Fprintln(w, "\nActivation is refused until these are set:")
+					}
 					for _, pr := range p.Problems {
 						fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
 					}
