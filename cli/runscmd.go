@@ -249,6 +249,10 @@ func printUndoPlan(w io.Writer, p ascendkit.UndoPlan) {
 		fmt.Fprintf(w, "  from %d user(s) it merged into: %d OAuth link(s), %d tag(s), %d metadata (import and public_metadata keys), %d filled identity field set(s), %d enrollment(s) it added\n",
 			p.MergedUsers, p.Links, p.Tags, p.Metadata, p.Fields, p.Enrollments)
 	}
+	if p.EnrolledUsers > 0 {
+		fmt.Fprintf(w, "  the journey enrollments of %d of these users: journeys may have emailed them already, which undo cannot take back, and importing them again enrolls them again from the first email\n",
+			p.EnrolledUsers)
+	}
 	if p.Settings {
 		fmt.Fprintln(w, "  the auth providers it enabled that no other live run finished with (turned off)")
 	}

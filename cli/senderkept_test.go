@@ -26,3 +26,18 @@ func TestUndoPlanNamesJourneysKeepingTheSender(t *testing.T) {
 		t.Errorf("plan with no journey keeping the sender:\n%s", b.String())
 	}
 }
+
+// An undo plan says when journeys have enrolled the run's users: undo
+// does not unsend their emails, and importing them again sends them again.
+func TestUndoPlanWarnsOfEnrolledUsers(t *testing.T) {
+	var b bytes.Buffer
+	printUndoPlan(&b, ascendkit.UndoPlan{RunID: "run_1", Users: 3, EnrolledUsers: 2})
+	if out := b.String(); !strings.Contains(out, "the journey enrollments of 2 of these users") || !strings.Contains(out, "enrolls them again from the first email") {
+		t.Errorf("plan:\n%s", out)
+	}
+	b.Reset()
+	printUndoPlan(&b, ascendkit.UndoPlan{RunID: "run_1", Users: 3})
+	if strings.Contains(b.String(), "enrollments of") {
+		t.Errorf("plan with no enrolled user:\n%s", b.String())
+	}
+}

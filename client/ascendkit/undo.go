@@ -26,6 +26,11 @@ type UndoPlan struct {
 	// Fields counts merged users whose empty identity fields the run filled.
 	Fields      int `json:"fields"`
 	Enrollments int `json:"enrollments"`
+	// EnrolledUsers counts the users whose journey enrollments the undo
+	// removes (created by the run, or merged into where the run enrolled
+	// them): journeys have emailed them, which no undo takes back, and
+	// importing them again enrolls them again from the first email.
+	EnrolledUsers int `json:"enrolledUsers"`
 	// Settings is true when undo turns off auth providers the run
 	// enabled (or took over from a run undone before) that no other live
 	// run finished with.

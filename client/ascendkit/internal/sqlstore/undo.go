@@ -166,8 +166,12 @@ func planUndo(ctx context.Context, tx Querier, runID string) (p ascendkit.UndoPl
 		(SELECT COUNT(DISTINCT user_id) FROM import_merge_changes WHERE run_id = $1 AND kind = 'meta'),
 		(SELECT COUNT(*) FROM import_merge_changes WHERE run_id = $1 AND kind = 'fields'),
 		(SELECT COUNT(*) FROM import_merge_changes c WHERE run_id = $1 AND kind = 'enrollment' AND NOT `+heldBy("enrollment")+`),
-		(SELECT COUNT(DISTINCT u.id) FROM users u JOIN import_sources s ON s.user_id = u.id WHERE u.import_run = $1 AND s.run_id <> $1)`, runID).
-		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments, &p.BlockedUsers)
+		(SELECT COUNT(DISTINCT u.id) FROM users u JOIN import_sources s ON s.user_id = u.id WHERE u.import_run = $1 AND s.run_id <> $1),
+		(SELECT COUNT(*) FROM (
+			SELECT e.user_id FROM enrollments e JOIN users u ON u.id = e.user_id WHERE u.import_run = $1
+			UNION
+			SELECT c.user_id FROM import_merge_changes c WHERE run_id = $1 AND kind = 'enrollment' AND NOT `+heldBy("enrollment")+`) AS enrolled)`, runID).
+		Scan(&p.Users, &p.MergedUsers, &p.Links, &p.Tags, &p.Metadata, &p.Fields, &p.Enrollments, &p.BlockedUsers, &p.EnrolledUsers)
 	if err != nil {
 		return p, pv, err
 	}
