@@ -173,6 +173,10 @@ func (r *runner) stagePasswordsFile() error {
 	if r.opts.Passwords == nil {
 		return nil
 	}
+	if p, ok := r.opts.Passwords.(clerk.PasswordsReader); ok {
+		// A cell it does not use cannot cost a user their password.
+		p.ReadForPasswords()
+	}
 	s, err := stagePasswords(r.ctx, r.opts.Passwords, func(e Entry) { r.opts.OnEvent(EntryFound{Entry: e}) })
 	if err != nil {
 		return err

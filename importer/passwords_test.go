@@ -396,7 +396,7 @@ func TestPasswordReportKeysAlwaysPresent(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"kept", "needsReset", "unsupportedHasher", "unmatched", "alreadyImported", "alreadyMerged", "repeated"} {
+	for _, k := range []string{"kept", "needsReset", "unsupportedHasher", "unmatched", "alreadyImported", "alreadyMerged", "repeated", "malformed", "notEnabled", "notInFile", "differs"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("passwords block %s lacks %q", b, k)
 		}

@@ -69,6 +69,9 @@ const (
 // it, then parsed by encoding/csv, so one huge row costs no memory. The
 // TOTP secret is only tested for presence; its value is never copied.
 type csvFile struct {
+	// forPasswords: read only for what a passwords file gives (see
+	// ReadForPasswords).
+	forPasswords bool
 	exportFile
 	br   *bufio.Reader
 	line int // lines consumed so far
@@ -338,6 +341,17 @@ func (k skippedLines) list(one, many string) string {
 	}
 	return plural(k.n, one, many) + " " + joinAnd(lines) + more
 }
+
+// PasswordsReader is a source that can be read as a passwords file:
+// only its ids, digests, hashers, second factors and addresses matter
+// then, so a row whose other cells cannot be read (a timestamp or flag
+// spoilt by a spreadsheet, broken metadata) still gives its digest,
+// rather than the user losing their password for a column never used.
+// Called before the first Next.
+type PasswordsReader interface{ ReadForPasswords() }
+
+// ReadForPasswords implements PasswordsReader.
+func (s *csvFile) ReadForPasswords() { s.forPasswords = true }
 
 // Commenter is a source that can skip commented-out rows (a CSV export)
 // and says which it skipped.
@@ -1059,7 +1073,7 @@ func (s *csvFile) record(raw rawRow) Record {
 		col string
 		dst *bool
 	}{{colBanned, &u.Banned}, {colLocked, &u.Locked}, {colHasImage, &u.HasImage}} {
-		if *f.dst, err = s.flag(row, f.col, short); err != nil {
+		if *f.dst, err = s.flag(row, f.col, short); err != nil && !s.forPasswords {
 			return bad("%v", err)
 		}
 	}
@@ -1071,7 +1085,7 @@ func (s *csvFile) record(raw rawRow) Record {
 	}{{colTOTPEnabled, &u.TOTPEnabled, nil}, {colBackupCodeEnabled, &u.BackupCodeEnabled, nil}, {colTwoFactorEnabled, &u.TwoFactorEnabled, nil},
 		{colBackupCodesEnabled, &u.BackupCodeEnabled, &u.TwoFactorEnabled}, {colMFAEnabled, &u.TwoFactorEnabled, nil}} {
 		on, err := s.flag(row, f.col, short)
-		if err != nil {
+		if err != nil && !s.forPasswords {
 			return bad("%v", err)
 		}
 		if on {
@@ -1091,11 +1105,13 @@ func (s *csvFile) record(raw rawRow) Record {
 	}
 	if v := s.cell(row, colCreatedAt); v != "" {
 		ms, err := parseTimestamp(v)
-		if err != nil {
+		switch {
+		case err == nil:
+			u.CreatedAt = ms
+			s.noteRounded(v, raw.line)
+		case !s.forPasswords:
 			return bad("field %q: %s", colCreatedAt, s.shown(err, v, len(row)))
 		}
-		u.CreatedAt = ms
-		s.noteRounded(v, raw.line)
 	}
 	if v := s.cell(row, colLegalAcceptedAt); v != "" {
 		if ms, err := parseTimestamp(v); err == nil { // as in JSON: kept only when read
@@ -1104,17 +1120,19 @@ func (s *csvFile) record(raw rawRow) Record {
 	}
 	if v := s.cell(row, colLastSignInAt); v != "" {
 		ms, err := parseTimestamp(v)
-		if err != nil {
+		switch {
+		case err == nil:
+			u.LastSignInAt = &ms
+			s.noteRounded(v, raw.line)
+		case !s.forPasswords:
 			return bad("field %q: %s", colLastSignInAt, s.shown(err, v, len(row)))
 		}
-		u.LastSignInAt = &ms
-		s.noteRounded(v, raw.line)
 	}
 	for _, md := range []struct {
 		col string
 		dst *map[string]any
 	}{{colPublicMetadata, &u.PublicMetadata}, {colPrivateMetadata, &u.PrivateMetadata}, {colUnsafeMetadata, &u.UnsafeMetadata}} {
-		if *md.dst, err = s.metadata(row, md.col); err != nil {
+		if *md.dst, err = s.metadata(row, md.col); err != nil && !s.forPasswords {
 			return bad("%v", err)
 		}
 	}
