@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/ascendkit/ascendkit/client/ascendkit/emailaddr"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui/termtext"
@@ -44,8 +45,14 @@ const (
 
 // canaryUser is a user of the source the search can offer.
 type canaryUser struct {
-	id, email, name string // cleaned for the terminal, email lower-cased
-	password        bool   // has a password in Clerk (or a digest in the export)
+	// email is in the form the import stores it (emailaddr.Canonical), so
+	// that a search typed in another case, Unicode form or IDN spelling
+	// finds it; all three are cleaned for the terminal.
+	id, email, name string
+	// ascii is email with its IDN domain in ASCII (xn--…), "" when that is
+	// the same: a search may be typed in either spelling.
+	ascii    string
+	password bool // has a password in Clerk (or a digest in the export)
 	// clerkID is the source's id as it is: the canary selects by it, so
 	// that it imports exactly the row chosen, not another user of the
 	// same address. Empty for an address typed in full.
@@ -268,22 +275,33 @@ func candidate(u *clerk.User) (canaryUser, bool) {
 			name = append(name, *p)
 		}
 	}
+	canon := emailaddr.Canonical(email)
 	return canaryUser{
 		id:       termtext.Clean(u.ID),
-		email:    termtext.Clean(strings.ToLower(strings.TrimSpace(email))),
+		email:    termtext.Clean(canon),
+		ascii:    termtext.Clean(emailaddr.Legacy(canon)),
 		name:     termtext.Clean(strings.Join(name, " ")),
 		password: u.PasswordEnabled || u.PasswordDigest != "" || u.PasswordUnknown, // unknown: the import takes it as had
 		clerkID:  u.ID,
 	}, true
 }
 
-// refilter lists the users whose email or id holds the search; users
-// with a password first (the canary proves a password).
+// searchKey is the search as typed, in the form addresses are listed in
+// (emailaddr.Canonical: trimmed, NFC, lower case, IDN domain in Unicode),
+// so that "Ana@EXAMPLE.com", a decomposed "é" or a punycode domain finds
+// the address as the import stores it. Part of an address works too.
+func (s *canaryScreen) searchKey() string {
+	return emailaddr.Canonical(s.search.Value())
+}
+
+// refilter lists the users whose email (in either IDN spelling) or id
+// holds the search; users with a password first (the canary proves a
+// password).
 func (s *canaryScreen) refilter() {
-	q := strings.ToLower(strings.TrimSpace(s.search.Value()))
+	q := s.searchKey()
 	s.matches = s.matches[:0]
 	for i, u := range s.users {
-		if q == "" || strings.Contains(u.email, q) || strings.Contains(strings.ToLower(u.id), q) {
+		if q == "" || strings.Contains(u.email, q) || (u.ascii != "" && strings.Contains(u.ascii, q)) || strings.Contains(strings.ToLower(u.id), q) {
 			s.matches = append(s.matches, i)
 		}
 	}
@@ -440,7 +458,7 @@ func (s *canaryScreen) target() (canaryUser, bool) {
 	if len(s.matches) > 0 {
 		return s.users[s.matches[s.cursor]], true
 	}
-	q := strings.ToLower(strings.TrimSpace(s.search.Value()))
+	q := s.searchKey()
 	if strings.Count(q, "@") == 1 && !strings.HasPrefix(q, "@") && !strings.HasSuffix(q, "@") {
 		return canaryUser{email: termtext.Clean(q)}, true
 	}

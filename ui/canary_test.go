@@ -201,3 +201,51 @@ func TestCanaryAndRunsCleanUserText(t *testing.T) {
 		t.Fatalf("run item %q", s)
 	}
 }
+
+// The canary's search matches an address as the import stores it
+// (emailaddr.Canonical): typed in another case, Unicode normal form or
+// IDN spelling, whole or in part, it finds the same user; an address
+// typed in full that the list lacks is imported in its canonical form.
+func TestCanarySearchFindsCanonicalAddress(t *testing.T) {
+	pc := &programContext{width: 100, height: 30, styles: newStyles(true)}
+	s := newCanaryScreen(pc)
+	for i, e := range []string{"Ana@Example.com", "jose\u0301@example.com", "zo\u00eb@example.com", "user@xn--bcher-kva.de", "max@bücher.de"} {
+		u, ok := candidate(&clerk.User{ID: fmt.Sprintf("user_%d", i), EmailAddresses: []clerk.EmailAddress{{ID: "em", EmailAddress: e}}})
+		if !ok {
+			t.Fatalf("candidate %q", e)
+		}
+		s.users = append(s.users, u)
+	}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"Ana@EXAMPLE.com", []string{"ana@example.com"}},
+		{"  ANA@example.COM ", []string{"ana@example.com"}},
+		{"ana", []string{"ana@example.com"}},
+		{"JOS\u00c9@example.com", []string{"jos\u00e9@example.com"}}, // NFC capital, stored NFD
+		{"jos\u00e9", []string{"jos\u00e9@example.com"}},
+		{"zoe\u0308@example.com", []string{"zo\u00eb@example.com"}}, // NFD typed, stored NFC
+		{"user@bücher.de", []string{"user@bücher.de"}},
+		{"USER@XN--BCHER-KVA.DE", []string{"user@bücher.de"}},
+		{"max@xn--bcher-kva.de", []string{"max@bücher.de"}},
+		{"xn--bcher", []string{"user@bücher.de", "max@bücher.de"}},
+		{"bücher", []string{"user@bücher.de", "max@bücher.de"}},
+		{"user_3", []string{"user@bücher.de"}},
+	} {
+		s.search.SetValue(c.query)
+		s.refilter()
+		var got []string
+		for _, i := range s.matches {
+			got = append(got, s.users[i].email)
+		}
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("search %q found %q, want %q", c.query, got, c.want)
+		}
+	}
+	s.search.SetValue("Neu@XN--BCHER-KVA.DE")
+	s.refilter()
+	if u, ok := s.target(); !ok || u.email != "neu@bücher.de" || u.clerkID != "" {
+		t.Errorf("typed address: %+v %v", u, ok)
+	}
+}
