@@ -315,12 +315,22 @@ func indentLines(s, prefix string) string {
 
 // entriesRef is how the core's warnings point at the CLI's --entries
 // file, which the wizard has not: its Review step lists the same rows.
-var entriesRef = regexp.MustCompile(`(listed|named) (?:in|with) --entries(?: as [a-z_]+)?`)
+var entriesRef = regexp.MustCompile(`((?:listed|named)(?: above and)?) (?:in|with) --entries(?: as [a-z_]+)?`)
 
 // wizardWarning is a core warning worded for the wizard: the rows it
 // points at are on the Review step, not in an --entries file.
 func wizardWarning(w string) string {
 	return entriesRef.ReplaceAllString(w, "$1 on the Review step")
+}
+
+// wizardWarnings is wizardWarning of each, in a copy: the report's own
+// stay as the core wrote them (the summary printed at the end, the CLI).
+func wizardWarnings(ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = wizardWarning(w)
+	}
+	return out
 }
 
 // viewPart is part of a view; parts with a higher drop are left out

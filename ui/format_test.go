@@ -57,6 +57,7 @@ func TestWizardWarningWording(t *testing.T) {
 		"1 record of the passwords file matches no user of the source (listed with --entries).":                     "1 record of the passwords file matches no user of the source (listed on the Review step).",
 		"the runs that created them (named in --entries)":                                                           "the runs that created them (named on the Review step)",
 		"(listed in --entries as changed_in_source, with what differs)":                                             "(listed on the Review step, with what differs)",
+		"Mend the records that could not be read (named above and in --entries), or pass":                           "Mend the records that could not be read (named above and on the Review step), or pass",
 		"no entries here": "no entries here",
 	} {
 		if got := wizardWarning(in); got != want {

@@ -216,6 +216,36 @@ func TestProgressSummaryErrorWarningsConflicts(t *testing.T) {
 	}
 }
 
+// The core's warnings point at --entries, which the wizard has not: the
+// import's summary screen (and the plain summary at the end) points at the
+// Review step instead, as the confirmation does.
+func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
+	d, _ := toProgress(t, 120, 40, nil, func(pc *programContext) {
+		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
+			if opts.Mode == importer.ModePreview {
+				evs, rep := previewEvents()
+				return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
+			}
+			_, rep := runScript()
+			rep.Warnings = append(rep.Warnings, "2 users are locked out in Clerk (listed in --entries as lock_cleared).")
+			opts.OnEvent(importer.Finished{Report: rep})
+			return rep, nil
+		}
+	})
+	p := progressOf(d)
+	d.waitFor("the end", func(m Model) bool { return p.report != nil })
+	v := d.view()
+	if !strings.Contains(v, "2 users are locked out in Clerk (listed on the Review step).") || strings.Contains(v, "--entries") {
+		t.Errorf("summary screen's warning:\n%s", v)
+	}
+	if sum := d.m.Summary(); !strings.Contains(sum, "(listed on the Review step)") || strings.Contains(sum, "--entries") {
+		t.Errorf("plain summary's warning:\n%s", sum)
+	}
+	if w := p.report.Warnings[len(p.report.Warnings)-1]; !strings.Contains(w, "--entries") {
+		t.Errorf("the report's own warning was changed: %q", w)
+	}
+}
+
 // A failed run's summary at 80×24 lost the end of what to do next, and
 // at 60×15 most of it: blank lines, tags and events, then the table's
 // layout give way, and why it stopped and what to do next stay.
