@@ -36,11 +36,19 @@ func migrationTemplates() []ascendkit.Template {
 			BodyText: "Hi {{userName}},\n\nWe noticed you haven't signed in since {{appName}} moved to its new platform. It only takes a moment:\n{{loginUrl}}\n\nThe {{appName}} team",
 			BodyHTML: "<p>Hi {{userName}},</p><p>We noticed you haven't signed in since {{appName}} moved to its new platform. It only takes a moment: <a href=\"{{loginUrl}}\">sign in</a>.</p><p>The {{appName}} team</p>",
 		},
+		// Sent to the users tagged TagNeedsPasswordReset: those whose
+		// password was not kept, and also those who never had one but whose
+		// OAuth sign-in does not carry over (ReasonNoUsableOAuth), and those
+		// the source does not say about, taken to have had one
+		// (passwordAssumed). The copy holds for all of them: it does not
+		// say they had a password. An environment keeps the text it was
+		// created with (CreateTemplate leaves an existing slug alone);
+		// `template update` changes it.
 		{
 			Slug: SlugPasswordReset, Name: "Migration password reset", Category: "transactional",
 			Subject:  "Set your new {{appName}} password",
-			BodyText: "Hi {{userName}},\n\nPasswords could not be carried over to {{appName}}'s new sign-in platform, so please choose a new one:\n{{resetUrl}}\n\nThe {{appName}} team",
-			BodyHTML: "<p>Hi {{userName}},</p><p>Passwords could not be carried over to {{appName}}'s new sign-in platform, so please choose a new one: <a href=\"{{resetUrl}}\">set your password</a>.</p><p>The {{appName}} team</p>",
+			BodyText: "Hi {{userName}},\n\n{{appName}} has moved to a new sign-in platform, and your password, if you had one, could not be carried over. Please set a password for your account:\n{{resetUrl}}\n\nThe {{appName}} team",
+			BodyHTML: "<p>Hi {{userName}},</p><p>{{appName}} has moved to a new sign-in platform, and your password, if you had one, could not be carried over. Please set a password for your account: <a href=\"{{resetUrl}}\">set your password</a>.</p><p>The {{appName}} team</p>",
 		},
 		{
 			Slug: SlugPasswordResetReminder, Name: "Migration password reset reminder", Category: "transactional",
