@@ -48,6 +48,8 @@ type ActivationPlan struct {
 	Steps    []PlannedStep `json:"steps"`
 	// Unnamed is how many of the users enrolled now have no name while
 	// the journey's emails greet them by {{userName}}: it renders empty.
+	// A name of invisible characters only (a zero-width space, a BOM,
+	// white space) is none: it renders "Hi ," too (ascendkit.BlankName).
 	Unnamed int `json:"unnamed"`
 }
 

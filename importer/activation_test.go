@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -114,4 +115,42 @@ func TestActivationWarnsOfUsersWithoutName(t *testing.T) {
 			t.Errorf("plan enrolls %d, %d unnamed: %s", p.Enroll, p.Unnamed, p.Describe())
 		}
 	})
+}
+
+// A name made only of invisible characters renders as "Hi ," all the
+// same: the plan counts such users as having no name. A name with a
+// visible letter beside them is a name.
+func TestActivationCountsInvisibleNamesAsNone(t *testing.T) {
+	blank := []string{"\u200B", "\u200D", "\uFEFF", "\u200E\u200F", "\u00AD", "\u2060 \u00A0", "\u3164", "\u2800"}
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		users := []*clerk.User{mkUser("user_named", "named@example.com"),
+			mkUser("user_zw_ana", "ana@example.com", func(u *clerk.User) { u.FirstName = strp("\u200BAna\u200B") })}
+		for i, name := range blank {
+			users = append(users, mkUser(fmt.Sprintf("user_blank%d", i), fmt.Sprintf("blank%d@example.com", i), func(u *clerk.User) { u.FirstName = strp(name) }))
+		}
+		if rep := run(t, newSource(10, users...), env, Options{Mode: ModeRun}); rep.Users.Imported != len(users) {
+			t.Fatalf("imported %d of %d", rep.Users.Imported, len(users))
+		}
+		if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login"}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ActivationCheck(ctx, env, JourneyAnnouncement)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Enroll != len(users) || p.Unnamed != len(blank) {
+			t.Errorf("plan enrolls %d, %d unnamed; want %d, %d: %s", p.Enroll, p.Unnamed, len(users), len(blank), p.Describe())
+		}
+	})
+	for _, name := range blank {
+		if !ascendkit.BlankName(name) {
+			t.Errorf("BlankName(%+q) = false", name)
+		}
+	}
+	for _, name := range []string{"Ana", "\u200BAna", "\u0600", "\U0001F600", "李"} {
+		if ascendkit.BlankName(name) {
+			t.Errorf("BlankName(%+q) = true", name)
+		}
+	}
 }

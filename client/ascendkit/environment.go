@@ -475,7 +475,7 @@ type Environment interface {
 	// audience and how many of them are not enrolled yet.
 	AudienceSize(ctx context.Context, id string) (total, notEnrolled int, err error)
 	// UnnamedInAudience counts the users activation would enroll who
-	// have no name.
+	// have no name: an empty one or one BlankName reports.
 	UnnamedInAudience(ctx context.Context, id string) (int, error)
 	// ActivateJourney sets status active and backfills: every non-banned
 	// audience user not yet enrolled is enrolled at `at`. It returns the

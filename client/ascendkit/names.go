@@ -1,0 +1,57 @@
+package ascendkit
+
+import (
+	"strings"
+	"unicode"
+)
+
+// BlankNameRunes is every character a name can hold and still show as
+// nothing, as one string (SQL's trim takes such a set): white space, the
+// invisible format characters (zero-width space and joiners, the BOM,
+// bidi marks, the soft hyphen, tag characters), the variation selectors
+// of the Basic Multilingual Plane, and the fillers that render blank
+// (Hangul fillers, the combining grapheme joiner, the Khmer inherent
+// vowels, the blank Braille pattern). The prepended concatenation marks
+// (U+0600…) are format characters that do show, and are not in it.
+var BlankNameRunes = blankNameRunes()
+
+func blankNameRunes() string {
+	var b strings.Builder
+	seen := map[rune]bool{}
+	add := func(r rune) {
+		if !seen[r] {
+			seen[r] = true
+			b.WriteRune(r)
+		}
+	}
+	for _, t := range []*unicode.RangeTable{unicode.White_Space, unicode.Cf, unicode.Variation_Selector} {
+		for _, rg := range t.R16 {
+			for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+				if !unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
+					add(r)
+				}
+			}
+		}
+		if t == unicode.Variation_Selector {
+			continue // the 240 supplementary ones: no name is made of them
+		}
+		for _, rg := range t.R32 {
+			for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+				if !unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
+					add(r)
+				}
+			}
+		}
+	}
+	for _, r := range []rune{'\u034F', '\u115F', '\u1160', '\u17B4', '\u17B5', '\u2800', '\u3164', '\uFFA0'} {
+		add(r)
+	}
+	return b.String()
+}
+
+// BlankName reports whether a user's name shows as nothing: empty, or made
+// only of BlankNameRunes. An email greeting such a user by {{userName}}
+// reads "Hi ,".
+func BlankName(name string) bool {
+	return strings.Trim(name, BlankNameRunes) == ""
+}
