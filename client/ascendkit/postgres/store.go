@@ -11,6 +11,7 @@ import (
 // dialect is PostgreSQL's side of the SQL the shared store runs: writers
 // run concurrently, so rows a transaction goes on to change are locked.
 var dialect = sqlstore.Dialect{
+	Btrim:      "btrim",
 	ForUpdate:  " FOR UPDATE",
 	SkipLocked: " FOR UPDATE SKIP LOCKED",
 	NoWait:     `SET LOCAL lock_timeout = '100ms'`,

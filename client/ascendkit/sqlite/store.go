@@ -11,6 +11,7 @@ import (
 // are not needed: every write transaction is BEGIN IMMEDIATE on the one
 // write connection, so it excludes every other writer.
 var dialect = sqlstore.Dialect{
+	Btrim: "trim",
 	// The text from before the merge when nothing changed metadata since
 	// and the run merged into the user once; sqlstore undoes the others
 	// (see undoMetadata).

@@ -201,16 +201,14 @@ func (s *Store) AudienceSize(ctx context.Context, id string) (total, notEnrolled
 // (non-banned audience users not enrolled yet) who have no name: emails
 // that greet them by {{userName}} render it empty. A name of invisible
 // characters only (a zero-width space, white space) is none
-// (ascendkit.BlankName): trimmed of them it is empty, on either backend
-// (SQLite's trim(X, Y) and PostgreSQL's btrim both take a set of
-// characters).
+// (ascendkit.BlankName): trimmed of them it is empty (Dialect.Btrim).
 func (s *Store) UnnamedInAudience(ctx context.Context, id string) (int, error) {
 	jid, tag, err := s.journeyAudience(ctx, id)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*) `+audienceFrom(tag)+` AND trim(u.name, $3) = ''
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) `+audienceFrom(tag)+` AND `+s.d.Btrim+`(u.name, $3) = ''
 		AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = $1 AND e.user_id = u.id)`, jid, tag, ascendkit.BlankNameRunes).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("journey %q audience: %w", id, err)

@@ -112,6 +112,10 @@ type Dialect struct {
 	// as strings, links as {provider, providerUserId, email} objects.
 	// Their order does not matter (scanUser sorts them).
 	UserTags, UserLinks string
+	// Btrim is the function that trims a set of characters from both
+	// ends of a text, (text, set): trim on SQLite, btrim on PostgreSQL,
+	// whose trim takes the set only from version 14.
+	Btrim string
 }
 
 // Store implements the shared ascendkit.Environment methods over a DB.
