@@ -336,6 +336,11 @@ func (s *browserScreen) undoView() string {
 		rows = append(rows, [2]string{"from users it merged into", fmt.Sprintf("%s: %s links · %s tags · %s metadata · %s filled fields · %s enrollments",
 			fmtInt(p.MergedUsers), fmtInt(p.Links), fmtInt(p.Tags), fmtInt(p.Metadata), fmtInt(p.Fields), fmtInt(p.Enrollments))})
 	}
+	if p.EnrolledUsers > 0 {
+		// Same words as the CLI's plan: the emails stay sent.
+		rows = append(rows, [2]string{"journey enrollments", fmt.Sprintf("of %s: journeys may have emailed them already, which undo cannot take back; imported again, they get the first email again",
+			plural(p.EnrolledUsers, "user", "users"))})
+	}
 	if p.Settings {
 		rows = append(rows, [2]string{"auth providers", "those it enabled that no other live run finished with (turned off)"})
 	}
