@@ -637,7 +637,9 @@ func webURL(s string) bool {
 // displayName is first + last, else username, else empty.
 func displayName(u *clerk.User) string {
 	// Joined only when both are there: a name alone needs no copy.
-	first, last := strings.TrimSpace(deref(u.FirstName)), strings.TrimSpace(deref(u.LastName))
+	// Trimmed of invisible characters too: a first name of a zero-width
+	// space alone is none, not a name that greets "Hi  Smith".
+	first, last := ascendkit.TrimBlank(deref(u.FirstName)), ascendkit.TrimBlank(deref(u.LastName))
 	switch {
 	case first != "" && last != "":
 		return first + " " + last
@@ -646,7 +648,7 @@ func displayName(u *clerk.User) string {
 	case last != "":
 		return last
 	}
-	return strings.TrimSpace(deref(u.Username))
+	return ascendkit.TrimBlank(deref(u.Username))
 }
 
 // mapUserFor applies the mapping of import.md. It returns a skip reason

@@ -190,3 +190,27 @@ func TestParseProviders(t *testing.T) {
 		t.Fatalf("empty list = %#v, want empty non-nil (no SSO providers)", got)
 	}
 }
+
+// Invisible characters around a name are no part of it: a first name of
+// a zero-width space alone is none (the greeting would read "Hi  Smith"),
+// and a user named only so is stored without a name, which activation
+// counts as such.
+func TestDisplayNameTrimsInvisibleCharacters(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, c := range []struct {
+		first, last, username *string
+		want                  string
+	}{
+		{s("\u200b"), s("Smith"), nil, "Smith"},
+		{s("\ufeffAna\u200d"), s(" Lee\u00ad"), nil, "Ana Lee"},
+		{s("\u200b"), s("\u3164"), s("\u2800ana_l\u200e"), "ana_l"},
+		{s("\u200b"), nil, s("\u200f"), ""},
+		{s("Zoë"), s("Ærø"), nil, "Zoë Ærø"},
+		{s("A\u200bB"), nil, nil, "A\u200bB"}, // inside a name: left for the hidden-character checks
+	} {
+		u := &clerk.User{FirstName: c.first, LastName: c.last, Username: c.username}
+		if got := displayName(u); got != c.want {
+			t.Errorf("displayName(%+q %+q %+q) = %+q, want %+q", deref(c.first), deref(c.last), deref(c.username), got, c.want)
+		}
+	}
+}

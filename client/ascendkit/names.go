@@ -3,6 +3,7 @@ package ascendkit
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // BlankNameRunes is every character a name can hold and still show as
@@ -54,4 +55,17 @@ func blankNameRunes() string {
 // reads "Hi ,".
 func BlankName(name string) bool {
 	return strings.Trim(name, BlankNameRunes) == ""
+}
+
+// TrimBlank trims BlankNameRunes from both ends of a name: "\u200bAna "
+// is "Ana", and a name of them only is "". The usual name, printable
+// ASCII at both ends, is returned without a look at the set.
+func TrimBlank(name string) string {
+	if name == "" {
+		return name
+	}
+	if a, z := name[0], name[len(name)-1]; a > ' ' && a < utf8.RuneSelf && z > ' ' && z < utf8.RuneSelf {
+		return name
+	}
+	return strings.Trim(name, BlankNameRunes)
 }
