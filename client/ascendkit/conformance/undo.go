@@ -92,7 +92,7 @@ func testUndoCreatedAndMergedRestoresEveryTable(t *testing.T, be Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ascendkit.UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Fields: 1, Enrollments: 1, Settings: true, Blockers: []ascendkit.UndoBlocker{}}
+	want := ascendkit.UndoPlan{RunID: "run_a", Users: 2, MergedUsers: 1, Links: 1, Tags: 2, Metadata: 1, Fields: 1, Enrollments: 1, EnrolledUsers: 2, Settings: true, Blockers: []ascendkit.UndoBlocker{}}
 	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("plan %+v\nwant %+v", p, want)
 	}
