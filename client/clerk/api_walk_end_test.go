@@ -274,7 +274,7 @@ func TestAPITimeoutNarrowsTheWalk(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(hs.Close)
-	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 8, RequestTimeout: 20 * time.Millisecond, MaxRetries: -1})
+	src, _ := newSource(t, hs.URL, clerk.APIOptions{MaxInFlight: 8, RequestTimeout: 150 * time.Millisecond, MaxRetries: -1})
 	if n := clerk.InFlight(src); n != 8 {
 		t.Fatalf("InFlight = %d before any timeout", n)
 	}

@@ -348,7 +348,7 @@ func (f *fakeList) count() int {
 func TestAPIDeepOffsetsTimingOutGoOnByCursor(t *testing.T) {
 	f := newFakeList(3000)
 	f.hangFrom = 1400
-	recs, err := walkFake(t, f, clerk.APIOptions{RequestTimeout: 20 * time.Millisecond, RetryBudget: 300 * time.Millisecond})
+	recs, err := walkFake(t, f, clerk.APIOptions{RequestTimeout: 250 * time.Millisecond, RetryBudget: 1500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
