@@ -150,7 +150,7 @@ func digestWarnings(p PasswordReport) []string {
 	}
 	if n := p.Differs; n > 0 {
 		out = append(out, fmt.Sprintf(
-			"%s one password digest in the source and another in the passwords file: the passwords file's is the one kept, as it was given for the passwords (listed in --entries as %s). If the source is the newer export, run without --passwords to keep its digests.",
+			"%s one password digest in the source and another in the passwords file: the passwords file's is used, as it was given for the passwords, unless it cannot be kept and the source's can (each listed in --entries as %s, saying which). If the source is the newer export, import without the passwords file to keep its digests.",
 			countUsers(n, "", "has", "have"), ReasonPasswordDiffers))
 	}
 	return out
@@ -165,6 +165,13 @@ func digestHasher(hasher, digest string) string {
 		hasher = passhash.Bcrypt
 	}
 	return hasher
+}
+
+// usableDigest reports a digest keepPassword would keep: of a hasher
+// AscendKit verifies, and well formed.
+func usableDigest(hasher, digest string) bool {
+	hasher = digestHasher(hasher, digest)
+	return passhash.Supported(hasher) && passhash.Check(hasher, digest) == nil
 }
 
 // stagePasswordsFile is the runner's hook: it stages Options.Passwords
@@ -330,16 +337,26 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	}
 	hasher, digest := u.PasswordHasher, u.PasswordDigest
 	if d, ok := page[u.ID]; ok && d.digest != "" {
-		if digest != "" && (digest != d.digest || digestHasher(hasher, string(digest)) != digestHasher(d.hasher, string(d.digest))) {
+		differs := digest != "" && (digest != d.digest || digestHasher(hasher, string(digest)) != digestHasher(d.hasher, string(d.digest)))
+		switch {
+		case !differs || !m.hadPassword:
+			// One digest, or none is kept anyway (ReasonPasswordOff).
+			hasher, digest = d.hasher, d.digest
+		case !usableDigest(d.hasher, string(d.digest)) && usableDigest(hasher, string(digest)):
+			// The file's cannot be kept: the source's still can.
+			m.digestDiffers = true
+			m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordDiffers,
+				Detail: "the source and the passwords file have different password digests for this user; the passwords file's cannot be kept (malformed, or a hasher AscendKit cannot verify), so the source's is"})
+		default:
 			// Two exports disagree (a password changed between them):
 			// neither says which is newer, so the file given for the
 			// passwords wins, and the user is listed rather than one
 			// digest silently replacing the other.
 			m.digestDiffers = true
 			m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordDiffers,
-				Detail: "the source and the passwords file have different password digests for this user; the passwords file's is kept"})
+				Detail: "the source and the passwords file have different password digests for this user; the passwords file's is the one used"})
+			hasher, digest = d.hasher, d.digest
 		}
-		hasher, digest = d.hasher, d.digest
 	}
 	// The source says whether the user has a password now: a digest from
 	// an older export of someone who has since removed theirs is not kept,

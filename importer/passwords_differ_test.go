@@ -22,7 +22,7 @@ func TestSourceAndPasswordsFileDigestsDiffer(t *testing.T) {
 
 func testSourceAndPasswordsFileDigestsDiffer(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
 	env := openEnv(t)
-	oldPw, newPw, same := bcryptOf(t, "old-pw"), bcryptOf(t, "new-pw"), bcryptOf(t, "same-pw")
+	oldPw, newPw, same, kept := bcryptOf(t, "old-pw"), bcryptOf(t, "new-pw"), bcryptOf(t, "same-pw"), bcryptOf(t, "kept-pw")
 	withDigest := func(hasher, d string) userOpt {
 		return func(u *clerk.User) {
 			u.PasswordEnabled, u.PasswordHasher, u.PasswordDigest = true, hasher, clerk.Secret(d)
@@ -33,10 +33,16 @@ func testSourceAndPasswordsFileDigestsDiffer(t *testing.T, openEnv func(*testing
 		// The same digest, its hasher spelled otherwise: no conflict.
 		mkUser("user_same", "same@example.com", withDigest("BCRYPT", same)),
 		mkUser("user_only", "only@example.com", withDigest("bcrypt", oldPw)), // no record in the file
+		// The file's digest cannot be kept, the source's can: the source's is.
+		mkUser("user_filebad", "filebad@example.com", withDigest("bcrypt", kept)),
+		// Neither is kept: the source says there is no password now.
+		mkUser("user_off", "off@example.com", func(u *clerk.User) { u.PasswordHasher, u.PasswordDigest = "bcrypt", clerk.Secret(oldPw) }),
 	)
 	pws := newSource(2,
 		digestOnly("user_changed", "bcrypt", newPw),
 		digestOnly("user_same", "", same),
+		digestOnly("user_filebad", "bcrypt", "$2a$10$short"),
+		digestOnly("user_off", "bcrypt", newPw),
 	)
 	opts := Options{Mode: ModePreview, Passwords: pws}
 	entries := collect(&opts)
@@ -47,24 +53,25 @@ func testSourceAndPasswordsFileDigestsDiffer(t *testing.T, openEnv func(*testing
 	runEntries := collect(&opts)
 	done := run(t, main.clone(), env, opts)
 	for name, r := range map[string]Report{"preview": pre, "recount": rc, "run": done} {
-		if r.Passwords.Differs != 1 || r.Passwords.Kept != 3 {
-			t.Errorf("%s: passwords %+v; want differs 1, kept 3", name, r.Passwords)
+		if r.Passwords.Differs != 2 || r.Passwords.Kept != 4 || r.Passwords.Malformed != 0 || r.Passwords.NotEnabled != 1 {
+			t.Errorf("%s: passwords %+v; want differs 2, kept 4, malformed 0, notEnabled 1", name, r.Passwords)
 		}
 		if !slices.ContainsFunc(r.Warnings, func(w string) bool {
-			return strings.HasPrefix(w, "1 user has one password digest in the source and another in the passwords file")
+			return strings.HasPrefix(w, "2 users have one password digest in the source and another in the passwords file")
 		}) {
 			t.Errorf("%s: no warning for the differing digests: %q", name, r.Warnings)
 		}
 	}
 	for name, es := range map[string][]Entry{"preview": *entries, "run": *runEntries} {
-		var got []string
+		got := map[string]string{}
 		for _, e := range es {
 			if e.Reason == ReasonPasswordDiffers {
-				got = append(got, e.SourceID)
+				got[e.SourceID] = e.Detail
 			}
 		}
-		if !slices.Equal(got, []string{"user_changed"}) {
-			t.Errorf("%s: %s entries for %v, want user_changed only", name, ReasonPasswordDiffers, got)
+		if len(got) != 2 || !strings.HasSuffix(got["user_changed"], "the passwords file's is the one used") ||
+			!strings.HasSuffix(got["user_filebad"], "so the source's is") {
+			t.Errorf("%s: %s entries %q, want user_changed (file's used) and user_filebad (source's kept)", name, ReasonPasswordDiffers, got)
 		}
 	}
 	// The passwords file's digest is the one stored.
@@ -77,6 +84,13 @@ func testSourceAndPasswordsFileDigestsDiffer(t *testing.T, openEnv func(*testing
 	}
 	if ok, _ := passhash.Verify(st.Hasher, string(st.Digest), "old-pw"); ok {
 		t.Error("the source's older digest was kept")
+	}
+	st, err = env.PasswordState(ctx, "filebad@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := passhash.Verify(st.Hasher, string(st.Digest), "kept-pw"); !ok {
+		t.Error("the source's digest was not kept where the file's cannot be")
 	}
 	// Neither digest is in the report or the entries.
 	b, _ := json.Marshal(done)
