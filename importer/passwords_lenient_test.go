@@ -18,7 +18,7 @@ func TestPasswordsFileRowWithUnusedCellsBroken(t *testing.T) {
 	a, b := bcryptOf(t, "a-pw"), bcryptOf(t, "b-pw")
 	csvPath := filepath.Join(dir, "users.csv")
 	csvText := "id,primary_email_address,created_at,last_sign_in_at,banned,two_factor_enabled,public_metadata,password_digest,password_hasher\n" +
-		"user_a,a@example.com,31/31/2020,yesterday,maybe,perhaps,{broken," + a + ",bcrypt\n" +
+		"user_a,a@example.com,31/31/2020,yesterday,maybe,yes please,{broken," + a + ",bcrypt\n" +
 		"user_b,b@example.com,2024-01-02T03:04:05Z,,false,false,{}," + b + ",bcrypt\n"
 	if err := os.WriteFile(csvPath, []byte(csvText), 0o600); err != nil {
 		t.Fatal(err)
@@ -44,6 +44,11 @@ func TestPasswordsFileRowWithUnusedCellsBroken(t *testing.T) {
 	rep := run(t, open(apiPath), env, opts)
 	if rep.Passwords.Kept != 2 || rep.Passwords.NeedsReset != 0 {
 		t.Errorf("passwords %+v; want both kept", rep.Passwords)
+	}
+	// Its second-factor cell cannot be read: it may say the user had one,
+	// so they are asked to enrol again rather than lose it unsaid.
+	if rep.Tags[TagMFAReenroll] != 1 {
+		t.Errorf("tags %v; want user_a tagged %s", rep.Tags, TagMFAReenroll)
 	}
 	for _, e := range *entries {
 		if e.Reason == ReasonPasswordRecordMalformed {

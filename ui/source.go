@@ -629,6 +629,9 @@ func checkPasswordsFile(ctx context.Context, open func(string) (clerk.Source, er
 		return "", fmt.Errorf("passwords file: %w", err)
 	}
 	defer src.Close()
+	if p, ok := src.(clerk.PasswordsReader); ok {
+		p.ReadForPasswords() // as the import reads it
+	}
 	digests, err := checkStart(ctx, src)
 	if err != nil {
 		return "", fmt.Errorf("passwords file: %w", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -554,5 +555,25 @@ func TestSourceCancelledFileReadEnds(t *testing.T) {
 	case <-src.ended:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the read of the file was not cancelled")
+	}
+}
+
+// The source step reads a passwords file as the import does: a
+// Dashboard CSV whose dates a spreadsheet rewrote still gives its
+// digests, so the wizard does not refuse what the CLI imports.
+func TestSourcePasswordsFileReadAsTheImportReadsIt(t *testing.T) {
+	d, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "pw.csv")
+	csv := "id,primary_email_address,created_at,password_digest,password_hasher\n" +
+		"user_a,a@example.com,5/1/2024 4:37," + string(d) + ",bcrypt\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := checkPasswordsFile(context.Background(), clerk.OpenFile, path)
+	if err != nil || got != path {
+		t.Errorf("checkPasswordsFile = %q, %v; want the file accepted", got, err)
 	}
 }

@@ -346,7 +346,8 @@ func (k skippedLines) list(one, many string) string {
 // only its ids, digests, hashers, second factors and addresses matter
 // then, so a row whose other cells cannot be read (a timestamp or flag
 // spoilt by a spreadsheet, broken metadata) still gives its digest,
-// rather than the user losing their password for a column never used.
+// rather than the user losing their password for a column never used;
+// a second-factor flag that cannot be read counts as on.
 // Called before the first Next.
 type PasswordsReader interface{ ReadForPasswords() }
 
@@ -1085,8 +1086,14 @@ func (s *csvFile) record(raw rawRow) Record {
 	}{{colTOTPEnabled, &u.TOTPEnabled, nil}, {colBackupCodeEnabled, &u.BackupCodeEnabled, nil}, {colTwoFactorEnabled, &u.TwoFactorEnabled, nil},
 		{colBackupCodesEnabled, &u.BackupCodeEnabled, &u.TwoFactorEnabled}, {colMFAEnabled, &u.TwoFactorEnabled, nil}} {
 		on, err := s.flag(row, f.col, short)
-		if err != nil && !s.forPasswords {
-			return bad("%v", err)
+		if err != nil {
+			if !s.forPasswords {
+				return bad("%v", err)
+			}
+			// A second factor tags the user for re-enrolment: a cell
+			// that cannot be read may say so, and asking a user to set
+			// one up again costs less than leaving it unsaid.
+			on = true
 		}
 		if on {
 			*f.dst = true
