@@ -57,9 +57,20 @@ func BlankName(name string) bool {
 	return strings.Trim(name, BlankNameRunes) == ""
 }
 
-// TrimBlank trims BlankNameRunes from both ends of a name: "\u200bAna "
-// is "Ana", and a name of them only is "". The usual name, printable
-// ASCII at both ends, is returned without a look at the set.
+// edgeRunes are the BlankNameRunes TrimBlank takes off a name's ends:
+// not the variation selectors nor the tag characters, which end emoji
+// sequences ("❤️" is U+2764 U+FE0F; a subdivision flag ends in tags).
+var edgeRunes = strings.Map(func(r rune) rune {
+	if unicode.Is(unicode.Variation_Selector, r) || r >= 0xE0000 && r <= 0xE007F {
+		return -1
+	}
+	return r
+}, BlankNameRunes)
+
+// TrimBlank trims invisible characters from both ends of a name:
+// "\u200bAna " is "Ana", and a name that is blank (BlankName) is "".
+// What ends an emoji sequence stays (see edgeRunes). The usual name,
+// printable ASCII at both ends, is returned without a look at the set.
 func TrimBlank(name string) string {
 	if name == "" {
 		return name
@@ -67,5 +78,8 @@ func TrimBlank(name string) string {
 	if a, z := name[0], name[len(name)-1]; a > ' ' && a < utf8.RuneSelf && z > ' ' && z < utf8.RuneSelf {
 		return name
 	}
-	return strings.Trim(name, BlankNameRunes)
+	if BlankName(name) {
+		return ""
+	}
+	return strings.Trim(name, edgeRunes)
 }
