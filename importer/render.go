@@ -33,7 +33,13 @@ var varPattern = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}`)
 // win). Missing variables render empty and are listed in Missing. Values
 // are HTML-escaped in the HTML body.
 func Render(t ascendkit.Template, u ascendkit.User, vars map[string]string) Rendered {
-	values := map[string]string{"userName": u.Name, "userEmail": u.Email}
+	name := u.Name
+	if ascendkit.BlankName(name) {
+		// Invisible characters only: it renders as nothing, as the
+		// activation check counts it (UnnamedInAudience).
+		name = ""
+	}
+	values := map[string]string{"userName": name, "userEmail": u.Email}
 	for k, v := range vars {
 		values[k] = v
 	}

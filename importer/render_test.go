@@ -2,8 +2,11 @@ package importer
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 func TestBraceProblems(t *testing.T) {
@@ -55,5 +58,20 @@ func TestValidateTemplateText(t *testing.T) {
 		if err := ValidateTemplateBody(bad); err == nil || !strings.Contains(err.Error(), where) {
 			t.Errorf("ValidateTemplateBody(%q): %v, want %q", bad, err, where)
 		}
+	}
+}
+
+// A name of invisible characters only renders as nothing: Render lists
+// userName as missing, as activation counts such a user as unnamed.
+func TestRenderBlankNameIsMissing(t *testing.T) {
+	tpl := ascendkit.Template{Subject: "Hi {{userName}}", BodyText: "Hi {{userName}},", BodyHTML: "<p>Hi {{userName}},</p>"}
+	for _, name := range []string{"", "\u200b", "\ufeff\u200d", " \u3164 "} {
+		r := Render(tpl, ascendkit.User{Name: name, Email: "a@example.com"}, nil)
+		if !slices.Contains(r.Missing, "userName") || r.Text != "Hi ," {
+			t.Errorf("name %+q: missing %v, text %q", name, r.Missing, r.Text)
+		}
+	}
+	if r := Render(tpl, ascendkit.User{Name: "Ana"}, nil); len(r.Missing) != 0 || r.Text != "Hi Ana," {
+		t.Errorf("a real name: missing %v, text %q", r.Missing, r.Text)
 	}
 }
