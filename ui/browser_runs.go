@@ -350,6 +350,10 @@ func (s *browserScreen) undoView() string {
 	if len(p.SenderKept) > 0 {
 		rows = append(rows, [2]string{"sender kept on", termtext.Clean(strings.Join(p.SenderKept, ", ")) + st.Dim.Render(" (sending with it)")})
 	}
+	for i := range rows {
+		// Wrapped beside the labels, not cut at the screen's edge.
+		rows[i][1] = s.kvValue(rows, rows[i][0], rows[i][1])
+	}
 	b.WriteString(kv(st.Label, rows) + "\n")
 	if len(p.Blockers) > 0 {
 		// BlockedUsers counts them all; the list stops at a thousand.
