@@ -299,9 +299,13 @@ func (s *canaryScreen) searchKey() string {
 // password).
 func (s *canaryScreen) refilter() {
 	q := s.searchKey()
+	// As typed too (lower case): part of a punycode label ("xn--bcher")
+	// is no valid label, and Canonical decodes it into something else.
+	raw := strings.ToLower(strings.TrimSpace(s.search.Value()))
 	s.matches = s.matches[:0]
 	for i, u := range s.users {
-		if q == "" || strings.Contains(u.email, q) || (u.ascii != "" && strings.Contains(u.ascii, q)) || strings.Contains(strings.ToLower(u.id), q) {
+		if q == "" || strings.Contains(u.email, q) || (u.ascii != "" && strings.Contains(u.ascii, q)) || strings.Contains(strings.ToLower(u.id), q) ||
+			strings.Contains(u.email, raw) || (u.ascii != "" && strings.Contains(u.ascii, raw)) {
 			s.matches = append(s.matches, i)
 		}
 	}

@@ -230,6 +230,10 @@ func TestCanarySearchFindsCanonicalAddress(t *testing.T) {
 		{"USER@XN--BCHER-KVA.DE", []string{"user@bücher.de"}},
 		{"max@xn--bcher-kva.de", []string{"max@bücher.de"}},
 		{"xn--bcher", []string{"user@bücher.de", "max@bücher.de"}},
+		// Typed letter by letter, a punycode address finds its user all
+		// the way (a cut label is no valid one: Canonical alters it).
+		{"user@xn--bcher", []string{"user@bücher.de"}},
+		{"USER@xn--bcher-k", []string{"user@bücher.de"}},
 		{"bücher", []string{"user@bücher.de", "max@bücher.de"}},
 		{"user_3", []string{"user@bücher.de"}},
 	} {
