@@ -115,7 +115,7 @@ func printJourneysResult(w io.Writer, res importer.JourneysResult) {
 		case j.Updated:
 			state = "updated"
 		}
-		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), j.ID, state, j.Status)
+		fmt.Fprintf(w, "  %-36s %s  %s (%s)\n", termtext.Clean(j.Name), termtext.Clean(j.ID), state, j.Status)
 		for _, p := range j.Problems {
 			problems = append(problems, termtext.Clean(j.Name)+": "+termtext.Clean(p))
 		}
@@ -132,10 +132,10 @@ func printJourneysResult(w io.Writer, res importer.JourneysResult) {
 	}
 	if len(problems) == 0 {
 		if ready == "" && active != "" {
-			fmt.Fprintf(w, "\nAll migration journeys are already active.\nNext: ascendkit journey show %s\n", active)
+			fmt.Fprintf(w, "\nAll migration journeys are already active.\nNext: ascendkit journey show %s\n", termtext.Clean(active))
 			return
 		}
-		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", ready)
+		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", termtext.Clean(ready))
 		return
 	}
 	if len(res.Unset) > 0 {
@@ -368,13 +368,13 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 					for _, pr := range p.Problems {
 						fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
 					}
-					fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", j.ID)
+					fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", termtext.Clean(j.ID))
 				case j.Status != ascendkit.StatusActive:
-					fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)
+					fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", termtext.Clean(j.ID))
 				default:
 					// Already sending: pausing is the one thing left to do
 					// with it (README: journey show ends with a next command).
-					fmt.Fprintf(w, "\nNext: ascendkit journey pause %s   # stops its emails; users keep their place\n", j.ID)
+					fmt.Fprintf(w, "\nNext: ascendkit journey pause %s   # stops its emails; users keep their place\n", termtext.Clean(j.ID))
 				}
 				return nil
 			})
@@ -400,7 +400,7 @@ func newJourneyCmd(g *globalOptions) *cobra.Command {
 					}
 					return printJSON(g.io.Out, j)
 				}
-				fmt.Fprintf(g.io.Out, "%s (%s) is paused.\n", termtext.Clean(j.Name), j.ID)
+				fmt.Fprintf(g.io.Out, "%s (%s) is paused.\n", termtext.Clean(j.Name), termtext.Clean(j.ID))
 				return nil
 			})
 		},
@@ -432,7 +432,7 @@ func newJourneyShown(j ascendkit.Journey, p importer.ActivationPlan) journeyShow
 // printJourney prints a journey the way AscendKit's `journey show` does.
 func printJourney(w io.Writer, j ascendkit.Journey, audience, pending int) {
 	fmt.Fprintf(w, "%s  %s\nStatus: %s\nAudience: users tagged %s (%d users, %d not enrolled yet)\n",
-		j.ID, termtext.Clean(j.Name), j.Status, termtext.Clean(j.Audience.Tag), audience, pending)
+		termtext.Clean(j.ID), termtext.Clean(j.Name), j.Status, termtext.Clean(j.Audience.Tag), audience, pending)
 	if j.Description != "" {
 		fmt.Fprintf(w, "%s\n", termtext.Clean(j.Description))
 	}
@@ -516,7 +516,7 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 				return &exitError{code: ExitError, err: fmt.Errorf("activation would be refused: %d problem(s) to fix first", len(p.Problems))}
 			}
 			if !o.json {
-				fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --yes\n", p.JourneyID)
+				fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --yes\n", termtext.Clean(p.JourneyID))
 			}
 			return nil
 		}
@@ -551,9 +551,9 @@ func (o *activateOptions) run(ctx context.Context, ref string) error {
 		if res.Plan.Resume > 0 {
 			resumed = fmt.Sprintf(", %s paused enrollments resumed", importer.Thousands(res.Plan.Resume))
 		}
-		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled%s, %s enrolled in all.\n", termtext.Clean(j.Name), j.ID,
+		fmt.Fprintf(w, "%s (%s) is active: %s users newly enrolled%s, %s enrolled in all.\n", termtext.Clean(j.Name), termtext.Clean(j.ID),
 			importer.Thousands(res.NewlyEnrolled), resumed, importer.Thousands(j.Stats.Enrolled))
-		fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
+		fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", termtext.Clean(j.ID))
 		return nil
 	})
 }
@@ -634,7 +634,7 @@ func printPlan(w io.Writer, p importer.ActivationPlan) {
 		for _, pr := range p.Problems {
 			fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
 		}
-		fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", p.JourneyID)
+		fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --from <email> --var <name>=<value>\n", termtext.Clean(p.JourneyID))
 	}
 }
 
@@ -700,7 +700,7 @@ func (o *setVarsOptions) run(ctx context.Context, ref string) error {
 		if o.json {
 			return printJSON(w, map[string]any{"journey": j, "problems": p.Problems})
 		}
-		fmt.Fprintf(w, "Updated %s (%s):\n", termtext.Clean(j.Name), j.ID)
+		fmt.Fprintf(w, "Updated %s (%s):\n", termtext.Clean(j.Name), termtext.Clean(j.ID))
 		for _, n := range j.Nodes {
 			if n.Action != ascendkit.ActionSendEmail {
 				continue
@@ -716,15 +716,15 @@ func (o *setVarsOptions) run(ctx context.Context, ref string) error {
 			for _, pr := range p.Problems {
 				fmt.Fprintf(w, "  - %s\n", termtext.Clean(pr))
 			}
-			fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --var <name>=<value>\n", j.ID)
+			fmt.Fprintf(w, "\nNext: ascendkit journey set-vars %s --var <name>=<value>\n", termtext.Clean(j.ID))
 			return nil
 		}
 		if j.Status == ascendkit.StatusActive {
 			// Already sending with the new values: nothing to activate.
-			fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", j.ID)
+			fmt.Fprintf(w, "\nNext: ascendkit journey show %s\n", termtext.Clean(j.ID))
 			return nil
 		}
-		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", j.ID)
+		fmt.Fprintf(w, "\nNext: ascendkit journey activate %s --dry-run\n", termtext.Clean(j.ID))
 		return nil
 	})
 }

@@ -132,7 +132,7 @@ func compactJSON(t *testing.T, raw json.RawMessage) string {
 // or events raw.
 func TestJourneyShowCleansEveryField(t *testing.T) {
 	bad := "x\x1b]52;c;aGk=\x07\x1b[31m\u202e"
-	j := ascendkit.Journey{ID: "jrn_1", Name: "n" + bad, Status: ascendkit.StatusDraft, Entry: "a" + bad,
+	j := ascendkit.Journey{ID: "jrn_1" + bad, Name: "n" + bad, Status: ascendkit.StatusDraft, Entry: "a" + bad,
 		Nodes: []ascendkit.Node{
 			{ID: "a" + bad, Action: ascendkit.ActionSendEmail, TemplateSlug: "t" + bad, From: "f" + bad, Variables: map[string]string{"k" + bad: "v" + bad}},
 			{ID: "b" + bad, Action: "wait" + bad},
