@@ -54,7 +54,7 @@ func TestRunsShowNamesTheSenderGiven(t *testing.T) {
 	if rep.Sender != "ops@example.com" {
 		t.Fatalf("report sender %q", rep.Sender)
 	}
-	if out := h.ok("import", "runs", "show", rep.RunID).stdout; !strings.Contains(out, "  sender    ops@example.com (--from-identity)\n") {
+	if out := h.ok("import", "runs", "show", rep.RunID).stdout; !strings.Contains(out, "  sender    ops@example.com (given with --from-identity)\n") {
 		t.Errorf("runs show:\n%s", out)
 	}
 	var ri importer.RunInfo

@@ -320,8 +320,16 @@ var entriesRef = regexp.MustCompile(`((?:listed|named)(?: above and)?) (?:in|wit
 // wizardWarning is a core warning worded for the wizard: the rows it
 // points at are on the Review step, not in an --entries file.
 func wizardWarning(w string) string {
-	return entriesRef.ReplaceAllString(w, "$1 on the Review step")
+	return cliFlags.Replace(entriesRef.ReplaceAllString(w, "$1 on the Review step"))
 }
+
+// cliFlags are the other CLI words of the core's warnings, as the wizard
+// says them: its passwords file is a field of the Source step.
+var cliFlags = strings.NewReplacer(
+	"lists them (--entries)", "lists them on the Review step",
+	"as --passwords", "as the passwords file (Source step)",
+	"with --passwords", "with a passwords file (Source step)",
+)
 
 // wizardWarnings is wizardWarning of each, in a copy: the report's own
 // stay as the core wrote them (the summary printed at the end, the CLI).

@@ -59,6 +59,9 @@ func TestWizardWarningWording(t *testing.T) {
 		"(listed in --entries as changed_in_source, with what differs)":                                             "(listed on the Review step, with what differs)",
 		"Mend the records that could not be read (named above and in --entries), or pass":                           "Mend the records that could not be read (named above and on the Review step), or pass",
 		"no entries here": "no entries here",
+		"2 records could not be read (malformed) and are left out of the providers counted; a preview with the users phase lists them (--entries).": "2 records could not be read (malformed) and are left out of the providers counted; a preview with the users phase lists them on the Review step.",
+		"Pass the Dashboard CSV or Clerk support's export as --passwords.":                                                                          "Pass the Dashboard CSV or Clerk support's export as the passwords file (Source step).",
+		"undo that run (ascendkit import undo run_1) and import again with --passwords":                                                             "undo that run (ascendkit import undo run_1) and import again with a passwords file (Source step)",
 	} {
 		if got := wizardWarning(in); got != want {
 			t.Errorf("wizardWarning(%q) = %q, want %q", in, got, want)
