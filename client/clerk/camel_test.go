@@ -112,7 +112,8 @@ func TestCamelCaseShapes(t *testing.T) {
 				"email=f@example.com emails=[f@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 				"email=g@example.com emails=[g@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 				"email=h@example.com emails=[h@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
-				"email=i@example.com emails=[i@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/false oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
+				// A word that is no flag: asked to enrol again, not lost.
+				"email=i@example.com emails=[i@example.com:verified] phone=- phones=[] username=- ext=- pw=false//false mfa=false/false/true oauth=[] sso=[] web3=0 passkeys=0 created=0 meta=//",
 			},
 		},
 	}

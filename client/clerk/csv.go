@@ -1074,6 +1074,8 @@ func (s *csvFile) record(raw rawRow) Record {
 		col string
 		dst *bool
 	}{{colBanned, &u.Banned}, {colLocked, &u.Locked}, {colHasImage, &u.HasImage}} {
+		// A word that is no flag may be a cell shifted from another
+		// column (a secret even): the row is refused, unlike JSON's.
 		if *f.dst, err = s.flag(row, f.col, short); err != nil && !s.forPasswords {
 			return bad("%v", err)
 		}

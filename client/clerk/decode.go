@@ -209,6 +209,14 @@ type wireUser struct {
 	// Banned shadows User's, so that its absence can be told from false
 	// (see User.banUnknown).
 	Banned view `json:"banned"`
+	// The other flags shadow User's too, so that each is read by one
+	// rule (boolField): a string "true"/"yes" as true, a word that is no
+	// flag as a malformed record, never silently false.
+	Locked            view `json:"locked"`
+	Deprovisioned     view `json:"deprovisioned"`
+	TwoFactorEnabled  view `json:"two_factor_enabled"`
+	TOTPEnabled       view `json:"totp_enabled"`
+	BackupCodeEnabled view `json:"backup_code_enabled"`
 	// Only the presence of these secrets matters; their values are
 	// dropped with the raw record.
 	TOTPSecret         view `json:"totp_secret"`
@@ -235,11 +243,30 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 		return nil, false, err
 	}
 	// A hasher without a digest is a digest erased (see the CSV reader).
-	u.PasswordEnabled = truthy(w.PasswordEnabled) || u.PasswordDigest != "" || strings.TrimSpace(u.PasswordHasher) != ""
-	u.HasImage = truthy(w.HasImage) || (isNull(w.HasImage) && strings.TrimSpace(u.ImageURL) != "")
-	if u.Banned, err = boolField("banned", w.Banned); err != nil {
+	pwOn, err := boolField("password_enabled", w.PasswordEnabled)
+	if err != nil {
 		return nil, false, err
 	}
+	u.PasswordEnabled = pwOn || u.PasswordDigest != "" || strings.TrimSpace(u.PasswordHasher) != ""
+	// has_image only says whose the image is: a word that is no flag
+	// costs the user nothing (read as false), not the whole record.
+	imageOn, _ := boolField("has_image", w.HasImage)
+	u.HasImage = imageOn || (isNull(w.HasImage) && strings.TrimSpace(u.ImageURL) != "")
+	// Who may sign in is not guessed: a word that is no flag makes the
+	// record malformed, as for the CSV's columns.
+	for _, f := range []struct {
+		name string
+		raw  view
+		dst  *bool
+	}{{"banned", w.Banned, &u.Banned}, {"locked", w.Locked, &u.Locked}, {"deprovisioned", w.Deprovisioned, &u.Deprovisioned}} {
+		if *f.dst, err = boolField(f.name, f.raw); err != nil {
+			return nil, false, err
+		}
+	}
+	// A second factor only tags the user for re-enrolment (mfaFlag).
+	u.TwoFactorEnabled = mfaFlag(w.TwoFactorEnabled)
+	u.TOTPEnabled = mfaFlag(w.TOTPEnabled)
+	u.BackupCodeEnabled = mfaFlag(w.BackupCodeEnabled)
 	if present(w.TOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
@@ -250,7 +277,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if backup || present(w.BackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
-	u.TwoFactorEnabled = u.TwoFactorEnabled || truthy(w.MFAEnabled)
+	u.TwoFactorEnabled = u.TwoFactorEnabled || mfaFlag(w.MFAEnabled)
 	if u.CreatedAt, _, err = parseMillisField("created_at", w.CreatedAt); err != nil {
 		return nil, false, err
 	}
@@ -337,6 +364,8 @@ func boolField(name string, raw view) (bool, error) {
 		if on, ok := flagWord(text); ok {
 			return on, nil
 		}
+		// The text, quoted once: "maybe", not "\"maybe\"".
+		return false, fmt.Errorf("%s is the text %s, not true or false (nor yes/no, 1/0)", name, preview([]byte(text)))
 	}
 	return false, fmt.Errorf("%s is %s, not true or false", name, preview(v))
 }
@@ -1060,13 +1089,14 @@ func trimSpace(b []byte) []byte {
 	return bytes.TrimSpace(b)
 }
 
+// mfaFlag reads a second-factor flag: as boolField, and a word that is
+// no flag as on. Such a flag only asks the user to enrol again
+// (TagMFAReenroll), which costs far less than a second factor lost
+// unsaid, or the whole record refused for it.
+func mfaFlag(raw view) bool {
+	on, err := boolField("", raw)
+	return on || err != nil
+}
+
 // notSpace: a printable ASCII byte, which bytes.TrimSpace never trims.
 func notSpace(c byte) bool { return c > ' ' && c < 0x7f }
-
-// truthy reads a flag other tools write as a boolean or as text ("true",
-// "TRUE", "1"); anything else, null included, is false. Such a flag only
-// adds a tag, so a value it cannot read costs the user nothing.
-func truthy(raw view) bool {
-	v := strings.Trim(string(trimSpace(raw)), `"`)
-	return strings.EqualFold(v, "true") || v == "1"
-}
