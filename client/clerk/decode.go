@@ -1034,7 +1034,10 @@ func idHintOf(id string) string {
 func describeJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("field %s: got %s, want %s", quote(te.Field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
+		// The path starts with the embedded struct's Go name
+		// ("User.web3_wallets"): the export has no such level.
+		field := strings.TrimPrefix(te.Field, "User.")
+		return fmt.Errorf("field %s: got %s, want %s", quote(field), clip(te.Value), jsonTypeName(te.Type.Kind().String()))
 	}
 	return errors.New(clip(err.Error()))
 }

@@ -66,3 +66,19 @@ func TestJSONFlagsReadByOneRule(t *testing.T) {
 		}
 	}
 }
+
+// A field of the wrong type is named as the export names it, without
+// the Go struct's name before it.
+func TestJSONTypeErrorNamesTheExportsField(t *testing.T) {
+	body := `[{"id":"u_1","email_addresses":[{"id":"e","email_address":"a@example.com"}],"primary_email_address_id":"e","web3_wallets":{"x":1}},
+	 {"id":"u_2","email_addresses":[{"id":"e","email_address":"b@example.com"}],"primary_email_address_id":"e","external_accounts":[{"provider":7}]}]`
+	recs, err := readAllPath(t, writeTemp(t, "u.json", body))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for i, want := range []string{`field "web3_wallets"`, `field "external_accounts.provider"`} {
+		if recs[i].Err == nil || !strings.Contains(recs[i].Err.Error(), want) || strings.Contains(recs[i].Err.Error(), "User.") {
+			t.Errorf("record %d: %v; want %s", i+1, recs[i].Err, want)
+		}
+	}
+}
