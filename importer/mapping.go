@@ -91,6 +91,8 @@ type mapped struct {
 	// banKnown: the source says whether the user is banned (see
 	// clerk.User.BanKnown); an unban is seen only then.
 	banKnown bool
+	// lockKnown: the source says whether the user is locked.
+	lockKnown bool
 	// notKept lists what of the user's identity an AscendKit user has no
 	// place for: phone numbers besides the primary one, the primary's
 	// extension, web3 wallets (see otherIdentities), other addresses that
@@ -686,6 +688,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 	m.markedUnverified = !verified(pe.Verification) && (pe.Verification != nil || !u.EmailStatusUnknown)
 	m.hadPassword = u.PasswordEnabled
 	m.banKnown = u.BanKnown()
+	m.lockKnown = u.LockKnown()
 	m.primaryNotFound = primaryNotFound(u)
 	// A lockout that expires is Clerk's answer to failed attempts, over
 	// once it runs out; carried over as a lock, nothing would clear it.

@@ -179,6 +179,11 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		if m.user.User.Locked && !st.Locked && own {
 			out = append(out, "lock: Clerk locks the user (no expiry), AscendKit does not")
 		}
+		// A lock lifted in Clerk since: they still cannot sign in here.
+		// A source that does not say who is locked says nothing of it.
+		if st.Locked && !m.user.User.Locked && m.lockKnown && own {
+			out = append(out, "lock: AscendKit locks the user, Clerk does not (unlocked there since?)")
+		}
 		// A ban lifted in Clerk since (or put on the user here): they
 		// cannot sign in to AscendKit. A source that does not say who is
 		// banned says nothing of it.

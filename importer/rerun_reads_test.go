@@ -469,3 +469,53 @@ func testRerunMergedUserHasNoOwnState(t *testing.T, openEnv func(*testing.T) asc
 		}
 	}
 }
+
+// A lock lifted in Clerk since the import is a change, as a lifted ban
+// is: the user still cannot sign in to AscendKit. A source that does not
+// say who is locked (a CSV without the column, a flat record without the
+// field) says nothing of it.
+func TestRerunUnlockIsChange(t *testing.T) { eachBackend(t, testRerunUnlockIsChange) }
+
+func testRerunUnlockIsChange(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+	env := openEnv(t)
+	locked := func(u *clerk.User) { u.Locked = true }
+	if d1 := run(t, newSource(5, mkUser("user_kim", "kim@example.com", withPassword, locked)), env, Options{Mode: ModeRun}); d1.Users.Imported != 1 {
+		t.Fatalf("day 1 %+v", d1.Users)
+	}
+	if u, err := env.GetUser(ctx, "kim@example.com"); err != nil || !u.Locked {
+		t.Fatalf("day 1: %+v %v: not imported locked", u, err)
+	}
+	dir := t.TempDir()
+	file := func(name, body string) func() clerk.Source {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return func() clerk.Source {
+			src, err := clerk.OpenFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return src
+		}
+	}
+	for name, c := range map[string]struct {
+		src  func() clerk.Source
+		want int
+	}{
+		"still locked":        {func() clerk.Source { return newSource(5, mkUser("user_kim", "kim@example.com", withPassword, locked)) }, 0},
+		"unlocked":            {func() clerk.Source { return newSource(5, mkUser("user_kim", "kim@example.com", withPassword)) }, 1},
+		"CSV, no column":      {file("kim.csv", "id,primary_email_address,verified_email_addresses\nuser_kim,kim@example.com,kim@example.com\n"), 0},
+		"CSV, unlocked":       {file("kim2.csv", "id,primary_email_address,verified_email_addresses,locked\nuser_kim,kim@example.com,kim@example.com,false\n"), 1},
+		"flat JSON, no field": {file("kim.json", `[{"id":"user_kim","primary_email_address":"kim@example.com","verified_email_addresses":["kim@example.com"]}]`), 0},
+	} {
+		rep, entries := previewAndRun(t, c.src, env, Options{})
+		got := entriesOf(entries, "user_kim", ReasonChangedInSource)
+		if len(got) != c.want || (c.want > 0 && !strings.Contains(got[0].Detail, "lock: AscendKit locks the user, Clerk does not")) {
+			t.Errorf("%s: entries %+v", name, got)
+		}
+		if rep.ChangedSinceImport != c.want {
+			t.Errorf("%s: changed %d, want %d", name, rep.ChangedSinceImport, c.want)
+		}
+	}
+}

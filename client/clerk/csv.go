@@ -1063,6 +1063,7 @@ func (s *csvFile) record(raw rawRow) Record {
 	// does not say who has a password (see User.PasswordUnknown).
 	u.PasswordUnknown = !s.has(colPasswordDigest)
 	u.banUnknown = !s.has(colBanned)
+	u.lockUnknown = !s.has(colLocked)
 	// The Dashboard CSV has no external accounts (see User.OAuthUnknown).
 	u.OAuthUnknown = true
 	// A TOTP secret exists only once the user enrolled an authenticator;

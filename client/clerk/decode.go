@@ -344,6 +344,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	// Likewise OAuth: an API user always has external_accounts; and bans.
 	u.OAuthUnknown = (flat || u.shapeless) && u.ExternalAccounts == nil
 	u.banUnknown = (flat || u.shapeless) && isNull(w.Banned)
+	u.lockUnknown = (flat || u.shapeless) && isNull(w.Locked)
 	return &u, flat, nil
 }
 

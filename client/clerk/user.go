@@ -83,12 +83,20 @@ type User struct {
 	// Clerk's support export leaves it out, so its banned users read as
 	// not banned.
 	banUnknown bool
+	// lockUnknown: a flat (or shapeless) JSON record without "locked",
+	// or a CSV without a locked column.
+	lockUnknown bool
 }
 
 // BanKnown reports whether the record says whether the user is banned:
 // an API user always does; a flat record or a CSV row only with a
 // "banned" field or column.
 func (u *User) BanKnown() bool { return !u.banUnknown }
+
+// LockKnown reports whether the record says whether the user is locked:
+// an API user always does; a flat record or a CSV row only with a
+// "locked" field or column.
+func (u *User) LockKnown() bool { return !u.lockUnknown }
 
 // Millis is a Unix time in milliseconds, Clerk's API timestamp. Other
 // export shapes write seconds or RFC 3339 strings; readers normalise them.
