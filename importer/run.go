@@ -1434,7 +1434,8 @@ func userWarnings(s SettingsReport) []string {
 	}{{s.PhoneOnlyUsers, "a phone number"}, {s.UsernameOnlyUsers, "a username"}, {s.Web3OnlyUsers, "a web3 wallet"}} {
 		if sk.n > 0 {
 			out = append(out, fmt.Sprintf(
-				"%s skipped: no email, only %s (AscendKit sign-in needs an email).", countUsers(sk.n, "", "was", "were"), sk.id))
+				// Worded for either phase: a settings run skips nobody.
+				"%s no email, only %s: AscendKit sign-in needs an email, so importing the users skips them.", countUsers(sk.n, "", "has", "have"), sk.id))
 		}
 	}
 	return out
