@@ -122,7 +122,7 @@ func testPasswordsWithAPIKeyAndCheckPassword(t *testing.T, newHarness func(*test
 	}
 	var social []ascendkit.User
 	h.json(&social, "user", "list", "--tag", importer.TagSocialOnly)
-	if r := keep(h.run("x\n", "auth", "check-password", social[0].Email)); r.code != 1 || !strings.Contains(r.stderr, "no usable password digest") {
+	if r := keep(h.run("x\n", "auth", "check-password", social[0].Email)); r.code != 1 || !strings.Contains(r.stderr, "the source says this user has no password in Clerk") {
 		t.Errorf("social user: exit %d %q", r.code, r.stderr)
 	}
 	if r := keep(h.run("x\n", "auth", "check-password", "nobody@example.com")); r.code != 1 {

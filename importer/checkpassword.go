@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
@@ -30,6 +31,13 @@ func KeptPassword(ctx context.Context, env ascendkit.Environment, who string) (a
 		return st, err
 	}
 	if reason := noPasswordReason(st); reason != "" {
+		if st.Imported && st.ImportRun != "" && st.Hasher == "" {
+			// Not tagged for a reset: the source said the user has no
+			// password, and no import of it brings one.
+			if u, err := env.GetUser(ctx, st.UserID); err == nil && !slices.Contains(u.Tags, TagNeedsPasswordReset) && !slices.Contains(u.Tags, TagPasswordKept) {
+				reason = "the source says this user has no password in Clerk (they sign in another way: OAuth, a magic link, SSO), so there is none to keep or check"
+			}
+		}
 		return st, &NoKeptPasswordError{Email: st.Email, Reason: reason}
 	}
 	return st, nil

@@ -17,6 +17,7 @@ func TestCheckPassword(t *testing.T) {
 		mkUser("user_a", "a@example.com", withPassword),
 		mkUser("user_md5", "md5@example.com", withPassword),
 		mkUser("user_social", "s@example.com", withOAuth("oauth_google")),
+		mkUser("user_nodigest", "nd@example.com", withPassword), // a password, no digest in the file
 	)
 	pws := newSource(4,
 		digestOnly("user_a", "bcrypt", bcryptOf(t, "alice-pw")),
@@ -37,7 +38,9 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for who, why := range map[string]string{
 		"md5@example.com": `hasher "md5" is not supported`,
-		"s@example.com":   "its digest was malformed, or its record in the passwords file could not be read: password_digest_invalid or password_record_malformed",
+		// No password in Clerk: no import brings one (not "import again").
+		"s@example.com":  "the source says this user has no password in Clerk",
+		"nd@example.com": "its digest was malformed, or its record in the passwords file could not be read: password_digest_invalid or password_record_malformed",
 	} {
 		_, err := KeptPassword(ctx, env, who)
 		var none *NoKeptPasswordError
