@@ -671,9 +671,11 @@ func (s *confirmScreen) Keys() keyMap {
 		short = []key.Binding{k.Yes, k.No, k.Phases, k.Back}
 	}
 	if s.report != nil && phaseChoices[s.phase].Users {
-		short = append(short[:len(short)-1], k.Canary, k.Back)
+		short = slices.Concat(short[:len(short)-1], []key.Binding{k.Canary, k.Back})
 	}
 	// w in the full help only: the warnings line itself says
-	// "w lists them all".
-	return keyMap{short: short, full: [][]key.Binding{append(short, k.Warnings)}}
+	// "w lists them all". A copy: appending to short in place would
+	// share its backing array with the full help, and the global keys
+	// appended to short later would overwrite w.
+	return keyMap{short: short, full: [][]key.Binding{slices.Concat(short, []key.Binding{k.Warnings})}}
 }

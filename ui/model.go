@@ -651,8 +651,10 @@ func (m Model) layout() (header, helpView string, bodyH int) {
 	w := m.pc.width
 	header = m.header()
 	keys := m.active().Keys()
-	keys.short = append(keys.short, m.globalBindings()...)
-	keys.full = append(keys.full, m.globalBindings())
+	// Clipped: a screen's short list may share its backing array with a
+	// row of its full help; appending in place would overwrite that row.
+	keys.short = append(slices.Clip(keys.short), m.globalBindings()...)
+	keys.full = append(slices.Clip(keys.full), m.globalBindings())
 	h := m.help // a copy: layout changes nothing
 	h.ShowAll = m.fullHelp
 	// help.Model can overflow its width by one item: clamp it.
