@@ -100,6 +100,7 @@ type sourceScreen struct {
 	envUsers int
 	envErr   string
 	width    int
+	height   int
 }
 
 func newSourceScreen(pc *programContext) *sourceScreen {
@@ -159,8 +160,8 @@ func (s *sourceScreen) countUsers() tea.Cmd {
 	}
 }
 
-func (s *sourceScreen) SetSize(w, _ int) {
-	s.width = w
+func (s *sourceScreen) SetSize(w, h int) {
+	s.width, s.height = w, h
 	iw := max(w-20, 20)
 	s.keyInput.SetWidth(iw)
 	s.fileInput.SetWidth(iw)
@@ -677,10 +678,25 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
+// View lays the step out for its height: on a short terminal the
+// explanations go first, then the blank lines, the target and the
+// choice of source, so the focused field, its error and what to do
+// about it always show (the body is otherwise cut from the bottom).
 func (s *sourceScreen) View() string {
 	st := s.pc.styles
-	var b strings.Builder
-	b.WriteString(st.Heading.Render("Target environment") + "\n")
+	var parts []viewPart
+	add := func(drop int, text string) {
+		parts = append(parts, viewPart{text: strings.TrimSuffix(text, "\n"), drop: drop})
+	}
+	// Drop levels: the highest is left out first.
+	const (
+		dropBlurred = 1 // the field not focused
+		dropChoice  = 2 // the list of sources, once one is chosen
+		dropTarget  = 3
+		dropSugg    = 4
+		dropBlank   = 5
+		dropHint    = 6 // what a field is for
+	)
 	target := "(none)"
 	if s.pc.env != nil {
 		target = termtext.Clean(s.pc.env.Describe())
@@ -692,9 +708,11 @@ func (s *sourceScreen) View() string {
 	case s.envUsers >= 0:
 		users = st.Number.Render(fmtInt(s.envUsers)) + " users now"
 	}
-	b.WriteString("  " + target + "\n  " + users + "\n\n")
+	add(dropTarget, st.Heading.Render("Target environment")+"\n  "+target+"\n  "+users)
+	add(dropBlank, "")
 
-	b.WriteString(st.Heading.Render("Where are your Clerk users?") + "\n")
+	var choice strings.Builder
+	choice.WriteString(st.Heading.Render("Where are your Clerk users?"))
 	opts := []string{"Clerk API key", "Clerk export file (JSON or CSV)"}
 	for i, o := range opts {
 		active := (s.mode == modeChoose && s.choice == i) || (s.mode == modeKey && i == 0) || (s.mode == modeFile && i == 1)
@@ -704,40 +722,52 @@ func (s *sourceScreen) View() string {
 			mark = st.Cursor.Render("› ")
 			line = st.Selected.Render(line)
 		}
-		b.WriteString(mark + line + "\n")
+		choice.WriteString("\n" + mark + line)
 	}
-	b.WriteString("\n")
+	if s.mode == modeChoose {
+		add(0, choice.String())
+	} else {
+		add(dropChoice, choice.String())
+	}
+	add(dropBlank, "")
 
+	blurred := func(focused bool) int {
+		if focused {
+			return 0
+		}
+		return dropBlurred
+	}
 	switch s.mode {
 	case modeChoose:
-		b.WriteString(st.Dim.Render("Choose with ↑/↓ and enter (or press 1 / 2).") + "\n")
+		add(dropHint, noticeText(st.Dim, "Choose with ↑/↓ and enter (or press 1 / 2).", s.width))
 	case modeKey:
-		b.WriteString(s.keyInput.View() + "\n")
+		add(blurred(!s.pwFocus), s.keyInput.View())
 		k := strings.TrimSpace(s.keyInput.Value())
 		switch {
 		case strings.HasPrefix(k, "sk_live_"):
-			b.WriteString(st.ProdBadge.Render("PRODUCTION INSTANCE") + " " + st.Warning.Render("this key reads your live users") + "\n")
+			// The header's badge says it too.
+			add(dropTarget, st.ProdBadge.Render("PRODUCTION INSTANCE")+" "+st.Warning.Render("this key reads your live users"))
 		case strings.HasPrefix(k, "sk_test_"):
-			b.WriteString(st.TestBadge.Render("development instance") + "\n")
+			add(dropHint, st.TestBadge.Render("development instance"))
 		case k == "":
-			b.WriteString(st.Dim.Render("Paste your secret key (Clerk Dashboard → API Keys).") + "\n")
+			add(dropHint, noticeText(st.Dim, "Paste your secret key (Clerk Dashboard → API Keys).", s.width))
 		default:
-			b.WriteString(st.Warning.Render("A Clerk secret key starts with sk_live_ or sk_test_.") + "\n")
+			add(blurred(!s.pwFocus), noticeText(st.Warning, "A Clerk secret key starts with sk_live_ or sk_test_.", s.width))
 		}
 	case modeFile:
-		b.WriteString(markHidden(s.fileInput.View()) + "\n")
+		add(blurred(!s.pwFocus), markHidden(s.fileInput.View()))
 		if sugg := s.fileInput.MatchedSuggestions(); !s.pwFocus && len(sugg) > 1 {
-			b.WriteString(suggestionLine(st.Dim, sugg) + "\n")
+			add(dropSugg, suggestionLine(st.Dim, sugg))
 		} else {
-			b.WriteString(st.Dim.Render("Dashboard CSV, Clerk support JSON, a clerk migrate export, or Backend API users (JSON).") + "\n")
+			add(dropHint, noticeText(st.Dim, "Dashboard CSV, Clerk support JSON, a clerk migrate export, or Backend API users (JSON).", s.width))
 		}
 	}
 	if s.mode != modeChoose {
-		b.WriteString(markHidden(s.pwInput.View()) + "\n")
+		add(blurred(s.pwFocus), markHidden(s.pwInput.View()))
 		if sugg := s.pwInput.MatchedSuggestions(); s.pwFocus && len(sugg) > 1 {
-			b.WriteString(suggestionLine(st.Dim, sugg) + "\n")
+			add(dropSugg, suggestionLine(st.Dim, sugg))
 		} else if s.pwFocus {
-			b.WriteString(st.Dim.Render("Its password digests are kept (joined by Clerk id); leave empty to reset passwords.") + "\n")
+			add(dropHint, noticeText(st.Dim, "Its password digests are kept (joined by Clerk id); leave empty to reset passwords.", s.width))
 		}
 	}
 	if s.verifying {
@@ -745,25 +775,28 @@ func (s *sourceScreen) View() string {
 		if s.mode == modeFile {
 			what = "Opening the export file…"
 		}
-		b.WriteString("\n" + s.spinner.View() + " " + what + "\n")
+		add(dropBlank, "")
+		add(0, s.spinner.View()+" "+what)
 		if w := s.wait.view(st, s.pc.now(), "the check", s.width); w != "" {
-			b.WriteString(w + "\n")
+			add(0, w)
 		}
 	}
 	if s.err != "" {
-		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
+		add(dropBlank, "")
+		add(0, errorText(st, s.err, s.width))
 		switch {
 		case s.errPw != "" && s.errPw == s.err:
 			// The key may be fine: the fault is the file beside it.
-			b.WriteString(st.Dim.Render("Fix the passwords file's path (or clear it) and press enter to try again.") + "\n")
+			add(0, noticeText(st.Dim, "Fix the passwords file's path (or clear it) and press enter to try again.", s.width))
 		case s.mode == modeKey:
-			b.WriteString(st.Dim.Render("Fix the key and press enter to try again.") + "\n")
+			add(0, noticeText(st.Dim, "Fix the key and press enter to try again.", s.width))
 		}
 	}
 	if s.note != "" {
-		b.WriteString("\n" + noticeText(st.Dim, s.note, s.width) + "\n")
+		add(dropBlank, "")
+		add(0, noticeText(st.Dim, s.note, s.width))
 	}
-	return b.String()
+	return fitParts(parts, s.height)
 }
 
 // suggestionLine shows the first path completions by their base name.
