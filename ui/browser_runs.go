@@ -233,13 +233,66 @@ func (s *browserScreen) undoKey(msg tea.KeyPressMsg) tea.Cmd {
 func (s *browserScreen) runView() string {
 	st := s.pc.styles
 	r := s.run
+	if s.mode == browseUndo && s.undo != nil {
+		return s.undoFit()
+	}
 	var b strings.Builder
-	b.WriteString(st.Heading.Render("Run "+termtext.Clean(r.ID)) + "  " + runStatusStyle(st, r.Status).Render(termtext.Clean(r.Status)) + "\n")
-	if rep := r.Report; rep != nil && rep.Error != "" && s.mode != browseUndo {
+	b.WriteString(s.runTitle() + "\n")
+	if rep := r.Report; rep != nil && rep.Error != "" {
 		// Why a failed run stopped decides what to do next: it comes
 		// first, so that a short terminal shows it too.
 		b.WriteString(renderLines(st.Error, wrapHang("✗ Stopped early: "+termtext.Clean(rep.Error), s.width, 2)) + "\n")
 	}
+	b.WriteString(s.runRows() + "\n\n")
+	switch rep := r.Report; {
+	case rep != nil:
+		u := rep.Users
+		providers := orNone(rep.Settings.After)
+		if !rep.Phases.Settings {
+			providers = "not in this run"
+		}
+		notImported := fmt.Sprintf("%s duplicates · %s skipped · %s failed", fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
+		if u.NotWritten > 0 {
+			// Read before the run stopped: without them the counts do
+			// not add up to those fetched.
+			notImported += fmt.Sprintf(" · %s not written (%s)", fmtInt(u.NotWritten), importer.NotWrittenWhy)
+		}
+		rows := [][2]string{
+			{"users", fmt.Sprintf("%s fetched · %s imported · %s merged", fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged))},
+			{"not imported", ""},
+			{"links", fmtInt(rep.OAuthLinks)},
+			{"passwords", fmt.Sprintf("kept %s · need reset %s", fmtInt(rep.Passwords.Kept), fmtInt(rep.Passwords.NeedsReset))},
+			{"providers", providers},
+		}
+		rows[1][1] = s.kvValue(rows, "not imported", notImported)
+		b.WriteString(st.Heading.Render("Report") + "\n")
+		b.WriteString(kv(st.Label, rows) + "\n")
+		if len(rep.Warnings) > 0 {
+			b.WriteString(st.Warning.Render(plural(len(rep.Warnings), "warning", "warnings")+" (ascendkit import runs show "+termtext.Clean(r.ID)+")") + "\n")
+		}
+	default:
+		b.WriteString(renderLines(st.Dim, wrapText("No report: the process ended before the run finished. Undo removes what it wrote.", s.width)) + "\n")
+	}
+	if s.notice != "" {
+		b.WriteString("\n" + noticeText(st.OK, s.notice, s.width) + "\n")
+	}
+	if s.err != "" {
+		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
+	}
+	return b.String()
+}
+
+// runTitle is the run's id and status.
+func (s *browserScreen) runTitle() string {
+	st := s.pc.styles
+	r := s.run
+	return st.Heading.Render("Run "+termtext.Clean(r.ID)) + "  " + runStatusStyle(st, r.Status).Render(termtext.Clean(r.Status))
+}
+
+// runRows are the run's dates, source and options (no last newline).
+func (s *browserScreen) runRows() string {
+	st := s.pc.styles
+	r := s.run
 	rows := [][2]string{
 		{"started", r.StartedAt.Local().Format(time.RFC3339)},
 	}
@@ -269,48 +322,7 @@ func (s *browserScreen) runView() string {
 	if r.Written != nil {
 		rows = append(rows, [2]string{"written", s.kvValue(rows, "written", r.Written.String())})
 	}
-	b.WriteString(kv(st.Label, rows) + "\n\n")
-	switch rep := r.Report; {
-	case s.mode == browseUndo:
-		// The plan takes the room of the report.
-	case rep != nil:
-		u := rep.Users
-		providers := orNone(rep.Settings.After)
-		if !rep.Phases.Settings {
-			providers = "not in this run"
-		}
-		notImported := fmt.Sprintf("%s duplicates · %s skipped · %s failed", fmtInt(u.Duplicates), fmtInt(u.Skipped), fmtInt(u.Failed))
-		if u.NotWritten > 0 {
-			// Read before the run stopped: without them the counts do
-			// not add up to those fetched.
-			notImported += fmt.Sprintf(" · %s not written (%s)", fmtInt(u.NotWritten), importer.NotWrittenWhy)
-		}
-		rows := [][2]string{
-			{"users", fmt.Sprintf("%s fetched · %s imported · %s merged", fmtInt(u.Fetched), fmtInt(u.Imported), fmtInt(u.Merged))},
-			{"not imported", ""},
-			{"links", fmtInt(rep.OAuthLinks)},
-			{"passwords", fmt.Sprintf("kept %s · need reset %s", fmtInt(rep.Passwords.Kept), fmtInt(rep.Passwords.NeedsReset))},
-			{"providers", providers},
-		}
-		rows[1][1] = s.kvValue(rows, "not imported", notImported)
-		b.WriteString(st.Heading.Render("Report") + "\n")
-		b.WriteString(kv(st.Label, rows) + "\n")
-		if len(rep.Warnings) > 0 {
-			b.WriteString(st.Warning.Render(plural(len(rep.Warnings), "warning", "warnings")+" (ascendkit import runs show "+termtext.Clean(r.ID)+")") + "\n")
-		}
-	default:
-		b.WriteString(renderLines(st.Dim, wrapText("No report: the process ended before the run finished. Undo removes what it wrote.", s.width)) + "\n")
-	}
-	if s.mode == browseUndo && s.undo != nil {
-		b.WriteString(s.undoView()) // in the report's place
-	}
-	if s.notice != "" {
-		b.WriteString("\n" + noticeText(st.OK, s.notice, s.width) + "\n")
-	}
-	if s.err != "" {
-		b.WriteString("\n" + errorText(st, s.err, s.width) + "\n")
-	}
-	return b.String()
+	return kv(st.Label, rows)
 }
 
 // kvValue wraps a long value of the row label, to be added to rows, so
@@ -327,10 +339,48 @@ func (s *browserScreen) kvValue(rows [][2]string, label, value string) string {
 
 // undoView is the plan, then the blockers and the typed confirmation.
 func (s *browserScreen) undoView() string {
+	return s.pc.styles.Heading.Render("Undo removes") + "\n" + s.undoRows() + "\n" + s.undoTail() + "\n"
+}
+
+// undoFit is the run's title, its details and the undo plan, laid out
+// for the screen's height: the refusal, the typed word and its error
+// always show (enter is offered). On a short terminal the run's details
+// go first, then the plan's last lines, which a note counts.
+func (s *browserScreen) undoFit() string {
+	st := s.pc.styles
+	count := func(t string) int { return strings.Count(t, "\n") + 1 }
+	title, head := s.runTitle(), st.Heading.Render("Undo removes")
+	tail := s.undoTail()
+	if s.notice != "" {
+		tail += "\n\n" + noticeText(st.OK, s.notice, s.width)
+	}
+	if s.err != "" {
+		tail += "\n\n" + errorText(st, s.err, s.width)
+	}
+	rows := strings.Split(s.undoRows(), "\n")
+	room := s.height - count(title) - count(head) - count(tail)
+	if len(rows) > room {
+		keep := max(room-1, 0)
+		note := st.Dim.Render(fmt.Sprintf("… %d more lines: a larger terminal shows them", len(rows)-keep))
+		rows = append(rows[:keep:keep], note)
+		return strings.Join([]string{title, head, strings.Join(rows, "\n"), tail}, "\n") + "\n"
+	}
+	parts := []string{title}
+	room -= len(rows)
+	if detail := s.runRows(); count(detail) <= room {
+		parts = append(parts, detail)
+		if count(detail) < room {
+			parts = append(parts, "")
+		}
+	}
+	parts = append(parts, head, strings.Join(rows, "\n"), tail)
+	return strings.Join(parts, "\n") + "\n"
+}
+
+// undoRows are the plan's rows (no last newline).
+func (s *browserScreen) undoRows() string {
 	st := s.pc.styles
 	p := s.undo
-	var b strings.Builder
-	b.WriteString(st.Heading.Render("Undo removes") + "\n")
 	rows := [][2]string{{"users it created", fmtInt(p.Users) + st.Dim.Render(" with their links, tags, events, enrollments, kept passwords")}}
 	if p.MergedUsers > 0 {
 		rows = append(rows, [2]string{"from users it merged into", fmt.Sprintf("%s: %s links · %s tags · %s metadata · %s filled fields · %s enrollments",
@@ -354,29 +404,37 @@ func (s *browserScreen) undoView() string {
 		// Wrapped beside the labels, not cut at the screen's edge.
 		rows[i][1] = s.kvValue(rows, rows[i][0], rows[i][1])
 	}
-	b.WriteString(kv(st.Label, rows) + "\n")
+	return kv(st.Label, rows)
+}
+
+// undoTail is what the undo needs answered: the blockers, the typed
+// word and its error (no last newline).
+func (s *browserScreen) undoTail() string {
+	st := s.pc.styles
+	p := s.undo
+	var lines []string
 	if len(p.Blockers) > 0 {
 		// BlockedUsers counts them all; the list stops at a thousand.
 		n := p.BlockedCount()
-		b.WriteString(st.Error.Render(fmt.Sprintf("✗ Refused: later runs merged into %s this run created:", plural(n, "user", "users"))) + "\n")
+		lines = append(lines, renderLines(st.Error, wrapHang(fmt.Sprintf("✗ Refused: later runs merged into %s this run created:", plural(n, "user", "users")), s.width, 2)))
 		for i, x := range p.Blockers {
 			if i == 3 {
-				b.WriteString(st.Dim.Render(fmt.Sprintf("  … and %d more", n-3)) + "\n")
+				lines = append(lines, st.Dim.Render(fmt.Sprintf("  … and %d more", n-3)))
 				break
 			}
-			b.WriteString(clampLines("  "+termtext.Clean(x.Email)+st.Dim.Render(" ("+termtext.Clean(x.UserID)+") by "+termtext.Clean(x.RunID)), 1, s.width) + "\n")
+			lines = append(lines, clampLines("  "+termtext.Clean(x.Email)+st.Dim.Render(" ("+termtext.Clean(x.UserID)+") by "+termtext.Clean(x.RunID)), 1, s.width))
 		}
-		b.WriteString(renderLines(st.Warning, wrapHang("Undo those runs first, or force: those users go, with what the later runs merged into them.", s.width, 0)) + "\n")
+		lines = append(lines, renderLines(st.Warning, wrapHang("Undo those runs first, or force: those users go, with what the later runs merged into them.", s.width, 0)))
 	}
 	if s.undoing {
-		b.WriteString(st.Dim.Render("Undoing…") + "\n")
+		lines = append(lines, st.Dim.Render("Undoing…"))
 	} else {
-		b.WriteString(s.confirm.View() + "\n")
+		lines = append(lines, s.confirm.View())
 	}
 	if s.typo != "" {
-		b.WriteString(st.Warning.Render(s.typo) + "\n")
+		lines = append(lines, noticeText(st.Warning, s.typo, s.width))
 	}
-	return b.String()
+	return strings.Join(lines, "\n")
 }
 
 func runStatusStyle(st Styles, status string) lipgloss.Style {
