@@ -312,10 +312,24 @@ func (s *browserScreen) runRows() string {
 		phases = append(phases, "settings")
 	}
 	opts := fmt.Sprintf("%s · duplicates %s", orNone(phases), orDash(string(o.OnDuplicate)))
+	if o.Decisions > 0 {
+		// The Review step's rows chosen one by one override the default,
+		// as `import runs show` says.
+		opts += fmt.Sprintf(" (with %s per-user choices)", fmtInt(o.Decisions))
+	}
 	if o.IncludeBanned {
 		opts += " · banned included"
 	}
-	rows = append(rows, [2]string{"options", opts})
+	rows = append(rows, [2]string{"options", s.kvValue(rows, "options", opts)})
+	if o.FromIdentity != "" {
+		// The sender is set after the run's report is stored: this is
+		// what the run was given; one that did not finish never set it.
+		note := "given with --from-identity"
+		if r.Status != ascendkit.RunCompleted {
+			note += "; not set, as the run did not finish"
+		}
+		rows = append(rows, [2]string{"sender", s.kvValue(rows, "sender", termtext.Clean(o.FromIdentity)+" ("+note+")")})
+	}
 	if n := runNote(*r); n != "" {
 		rows = append(rows, [2]string{"note", n})
 	}
