@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -397,6 +399,9 @@ func pathCompletions(value string) []string {
 		if !strings.HasPrefix(name, prefix) || (strings.HasPrefix(name, ".") && !strings.HasPrefix(prefix, ".")) {
 			continue
 		}
+		if !completable(name) {
+			continue
+		}
 		p := shownDir + name
 		if e.IsDir() {
 			p += string(filepath.Separator)
@@ -408,6 +413,19 @@ func pathCompletions(value string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// completable reports that a file name can be offered as a completion:
+// the field shows a suggestion as it is, and an escape sequence in a
+// name (x$'\e[41m'.csv) would reach the terminal. Such a name, or one
+// that is not UTF-8 (the field holds runes: it could not be opened
+// again), is not offered; a path typed or pasted has its control
+// characters removed by the field anyway.
+func completable(name string) bool {
+	if !utf8.ValidString(name) {
+		return false
+	}
+	return !strings.ContainsFunc(name, unicode.IsControl)
 }
 
 // verify checks the key (format, then /users/count) or the file.
