@@ -324,11 +324,18 @@ func wizardWarning(w string) string {
 }
 
 // cliFlags are the other CLI words of the core's warnings, as the wizard
-// says them: its passwords file is a field of the Source step.
+// says them: its passwords file is a field of the Source step, the
+// providers (--providers) are ticked on the Settings step, and --users is
+// the Confirm step's phase choice "users only".
 var cliFlags = strings.NewReplacer(
 	"lists them (--entries)", "lists them on the Review step",
 	"as --passwords", "as the passwords file (Source step)",
 	"with --passwords", "with a passwords file (Source step)",
+	"(--providers …,magic-link, on a run without --users)", "(tick it under Providers to enable on the Settings step, with Phases users + settings on the Confirm step)",
+	"(--providers …,magic-link)", "(tick it under Providers to enable on the Settings step)",
+	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (Providers to enable, Settings step)",
+	"give the run --providers naming only the social providers to enable", "untick them under Providers to enable on the Settings step",
+	"or --users to leave the providers as they are", "or choose Phases users only on the Confirm step to leave the providers as they are",
 )
 
 // wizardWarnings is wizardWarning of each, in a copy: the report's own

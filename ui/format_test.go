@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ascendkit/ascendkit/importer"
 )
 
 func TestWarningsView(t *testing.T) {
@@ -62,9 +65,41 @@ func TestWizardWarningWording(t *testing.T) {
 		"2 records could not be read (malformed) and are left out of the providers counted; a preview with the users phase lists them (--entries).": "2 records could not be read (malformed) and are left out of the providers counted; a preview with the users phase lists them on the Review step.",
 		"Pass the Dashboard CSV or Clerk support's export as --passwords.":                                                                          "Pass the Dashboard CSV or Clerk support's export as the passwords file (Source step).",
 		"undo that run (ascendkit import undo run_1) and import again with --passwords":                                                             "undo that run (ascendkit import undo run_1) and import again with a passwords file (Source step)",
+		// The core's own sentences, so that a change of their words
+		// shows here.
+		importer.SignInUnknownWarning(importer.SettingsReport{SignInUnknownUsers: 2}): "2 users have no password, and their sign-in methods are not in this file (it has no OAuth accounts for them): " +
+			"they may have signed in with Google, GitHub or another provider, or an email code. This file links none of their OAuth accounts: " +
+			"import from the API instead to link them; enable magic-link (tick it under Providers to enable on the Settings step, with Phases users + settings on the Confirm step) so that they can sign in with their email.",
 	} {
 		if got := wizardWarning(in); got != want {
 			t.Errorf("wizardWarning(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The core's warnings about providers and phases, as the wizard shows
+// them, name its Settings step and its phase choice, never a CLI flag.
+func TestWizardWarningWordingProviders(t *testing.T) {
+	rep := importer.SettingsReport{TurnedBackOn: []string{"github"}, StrandedUsers: 5, NoUsableOAuthUsers: 2,
+		PasswordlessUsers: 3, SignInUnknownUsers: 4, After: []string{"credentials", "github"}}
+	ws := append(importer.SettingsWarnings(rep), importer.SignInUnknownWarning(rep))
+	flag := regexp.MustCompile(`--[a-z]`)
+	for _, w := range ws {
+		got := wizardWarning(w)
+		if flag.MatchString(got) {
+			t.Errorf("a CLI flag in %q\n(from %q)", got, w)
+		}
+	}
+	joined := strings.Join(wizardWarnings(ws), "\n")
+	for _, want := range []string{
+		"untick them under Providers to enable on the Settings step",
+		"or choose Phases users only on the Confirm step to leave the providers as they are",
+		"enable theirs or magic-link (Providers to enable, Settings step)",
+		"add magic-link (tick it under Providers to enable on the Settings step) so they can sign in",
+		"magic-link would let them in before that (tick it under Providers to enable on the Settings step, with Phases users + settings on the Confirm step)",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no %q in:\n%s", want, joined)
 		}
 	}
 }
