@@ -45,6 +45,10 @@ type Config struct {
 	OpenFile func(path string) (clerk.Source, error)
 	APIKey   string // pre-fill (CLERK_SECRET_KEY, or the demo key)
 	Demo     bool   // show a "demo" badge; data is synthetic
+	// DemoKept (with Demo): the demo's throwaway environment outlives the
+	// program (ascendkit demo --keep). Without it the environment is
+	// deleted on exit, so the summary points at nothing in it.
+	DemoKept bool
 	Start    Screen
 	Now      func() time.Time
 }
@@ -115,6 +119,9 @@ type journeyAction struct {
 	ID, Name string
 	Action   string // "activated" | "paused"
 	Enrolled int    // users enrolled by the activation's backfill
+	// undosBefore is how many runs the session had undone when the
+	// action was taken: the summary tells both in the order they happened.
+	undosBefore int
 }
 
 // session is what the steps hand to each other.
@@ -835,6 +842,9 @@ func clampLines(s string, h, w int) string {
 // the CLI once the program has ended.
 func (m Model) Summary() string {
 	s := m.pc.sess
+	// envStays: the environment outlives the program, so the summary may
+	// point at its runs (a demo's is deleted unless kept).
+	envStays := !m.pc.cfg.Demo || m.pc.cfg.DemoKept
 	var b strings.Builder
 	for _, c := range s.canaries {
 		line := "Canary " + termtext.Clean(c.email) + ": "
@@ -866,7 +876,7 @@ func (m Model) Summary() string {
 			b.WriteString("Import finished.\n")
 		}
 		fmt.Fprintf(&b, "Source: %s\n", plainSource(s.resultSource))
-		if r.RunID != "" {
+		if r.RunID != "" && envStays {
 			fmt.Fprintf(&b, "Run: %s (ascendkit import runs shows it)\n", termtext.Clean(r.RunID))
 		}
 		fmt.Fprintf(&b, "Users: %s fetched, %s imported, %s merged, %s duplicates, %s skipped, %s failed\n",
@@ -905,8 +915,10 @@ func (m Model) Summary() string {
 		case r.Phases.Settings:
 			b.WriteString("Auth providers: not changed (the import stopped before its settings phase)\n")
 		}
+		// In the core's (the CLI's) words: the wizard and its steps are
+		// gone once this is printed.
 		for _, w := range r.Warnings {
-			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(wizardWarning(w)))
+			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
 	}
 	switch {
@@ -917,15 +929,19 @@ func (m Model) Summary() string {
 		if n := s.pending.written.Imported + s.pending.written.Merged; n > 0 {
 			fmt.Fprintf(&b, " (at least %s written)", plural(n, "user", "users"))
 		}
-		b.WriteString(".\nSee ascendkit import runs for the run; run the import again to continue.\n")
+		b.WriteString(".\n")
+		if envStays {
+			b.WriteString("See ascendkit import runs for the run; run the import again to continue.\n")
+		}
 	case s.result != nil:
 	case s.canariesStarted > len(s.canaries):
-		b.WriteString("A canary run was stopped before it reported: what it wrote stays (see ascendkit import runs).\n")
+		b.WriteString("A canary run was stopped before it reported")
+		if envStays {
+			b.WriteString(": what it wrote stays (see ascendkit import runs)")
+		}
+		b.WriteString(".\n")
 	case len(s.canaries) == 0 && (s.final != nil || s.preview != nil):
 		b.WriteString("No import was run: nothing was written.\n")
-	}
-	for _, id := range s.undone {
-		fmt.Fprintf(&b, "Undone: run %s (what it wrote was removed)\n", termtext.Clean(id))
 	}
 	if s.journeys != nil {
 		nt, nj := len(s.createdTemplates), len(s.createdJourneys)
@@ -936,7 +952,18 @@ func (m Model) Summary() string {
 		}
 		b.WriteString("\n")
 	}
-	for _, j := range journeyOutcomes(s.journeyActions) {
+	// Undos and journey actions in the order they happened: a journey's
+	// line (its status now) where its last action was taken.
+	undone := 0
+	writeUndone := func(upTo int) {
+		for ; undone < min(upTo, len(s.undone)); undone++ {
+			fmt.Fprintf(&b, "Undone: run %s (what it wrote was removed)\n", termtext.Clean(s.undone[undone]))
+		}
+	}
+	outcomes := journeyOutcomes(s.journeyActions)
+	sort.SliceStable(outcomes, func(i, j int) bool { return outcomes[i].undosBefore < outcomes[j].undosBefore })
+	for _, j := range outcomes {
+		writeUndone(j.undosBefore)
 		name := termtext.Clean(j.Name)
 		switch {
 		case j.Action == "activated" && j.Enrolled > 0:
@@ -949,8 +976,12 @@ func (m Model) Summary() string {
 			fmt.Fprintf(&b, "Paused %q\n", name)
 		}
 	}
+	writeUndone(len(s.undone))
 	if b.Len() == 0 {
 		return "Nothing was changed.\n"
+	}
+	if !envStays {
+		b.WriteString("The demo environment was deleted on exit, with all of the above (ascendkit demo --keep keeps it).\n")
 	}
 	return b.String()
 }
@@ -975,6 +1006,7 @@ func journeyOutcomes(actions []journeyAction) []journeyAction {
 		out[i].Name = a.Name
 		out[i].Action = a.Action
 		out[i].Enrolled += a.Enrolled
+		out[i].undosBefore = a.undosBefore
 	}
 	return out
 }

@@ -217,8 +217,9 @@ func TestProgressSummaryErrorWarningsConflicts(t *testing.T) {
 }
 
 // The core's warnings point at --entries, which the wizard has not: the
-// import's summary screen (and the plain summary at the end) points at the
-// Review step instead, as the confirmation does.
+// import's summary screen points at the Review step instead, as the
+// confirmation does. The plain summary, printed once the wizard is gone,
+// keeps the core's (the CLI's) words.
 func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 	d, _ := toProgress(t, 120, 40, nil, func(pc *programContext) {
 		pc.runImporter = func(ctx ctxT, src srcT, env envT, opts importer.Options) (importer.Report, error) {
@@ -238,7 +239,7 @@ func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 	if !strings.Contains(v, "2 users are locked out in Clerk (listed on the Review step).") || strings.Contains(v, "--entries") {
 		t.Errorf("summary screen's warning:\n%s", v)
 	}
-	if sum := d.m.Summary(); !strings.Contains(sum, "(listed on the Review step)") || strings.Contains(sum, "--entries") {
+	if sum := d.m.Summary(); !strings.Contains(sum, "(listed in --entries as lock_cleared)") || strings.Contains(sum, "Review step") {
 		t.Errorf("plain summary's warning:\n%s", sum)
 	}
 	if w := p.report.Warnings[len(p.report.Warnings)-1]; !strings.Contains(w, "--entries") {

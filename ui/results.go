@@ -168,7 +168,11 @@ func (previewOutdated) apply(s *session) { s.previewStale = true }
 // journeyActed: a journey was activated or paused in the browser.
 type journeyActed struct{ action journeyAction }
 
-func (r journeyActed) apply(s *session) { s.journeyActions = append(s.journeyActions, r.action) }
+func (r journeyActed) apply(s *session) {
+	a := r.action
+	a.undosBefore = len(s.undone)
+	s.journeyActions = append(s.journeyActions, a)
+}
 
 // journeysCreated: step 6 created (or found) the migration journeys.
 type journeysCreated struct{ res importer.JourneysResult }
