@@ -220,6 +220,11 @@ func wrapHang(s string, w, indent int) string {
 	if !ok {
 		return first
 	}
+	if after, cut := strings.CutPrefix(s, first); cut {
+		// The rest of the text itself: rest's lines rejoined with spaces
+		// would put one inside a word broken across them (a long path).
+		rest = after
+	}
 	pad := strings.Repeat(" ", indent)
 	lines := strings.Split(ansi.Wrap(strings.Join(strings.Fields(rest), " "), w-indent, ""), "\n")
 	for i := range lines {

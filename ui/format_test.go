@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ascendkit/ascendkit/importer"
@@ -100,6 +101,26 @@ func TestWizardWarningWordingProviders(t *testing.T) {
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no %q in:\n%s", want, joined)
+		}
+	}
+}
+
+// A word longer than a line (a path in an error) is broken across lines,
+// never split by a space: copied back together it is the path.
+func TestWrapHangKeepsLongWordsWhole(t *testing.T) {
+	path := "/tmp/" + strings.Repeat("a", 70) + "/export.json"
+	for _, w := range []int{20, 40, 60, 80} {
+		out := wrapHang("✗ cannot read "+path+": no such file or directory", w, 2)
+		for _, l := range strings.Split(out, "\n") {
+			if lipgloss.Width(l) > w {
+				t.Errorf("width %d: line %q is wider", w, l)
+			}
+		}
+		if joined := strings.ReplaceAll(out, "\n  ", ""); !strings.Contains(joined, path) {
+			t.Errorf("width %d: the path is split:\n%s", w, out)
+		}
+		if !strings.HasSuffix(out, "no such file or directory") && !strings.Contains(strings.Join(strings.Fields(out), " "), "no such file or directory") {
+			t.Errorf("width %d: the end is lost:\n%s", w, out)
 		}
 	}
 }
