@@ -422,7 +422,9 @@ func (o *demoOptions) run(ctx context.Context) error {
 			fmt.Fprintf(o.g.io.Out, "Demo environment kept: --env %s\n", d.env.Describe())
 		}
 	}()
-	return runProgram(ctx, o.g, d.config())
+	cfg := d.config()
+	cfg.DemoKept = o.keep // the exit summary points at its runs only then
+	return runProgram(ctx, o.g, cfg)
 }
 
 // demo is the sample Clerk instance and throwaway environment of `ascendkit demo`.
