@@ -44,7 +44,7 @@ type mapped struct {
 	// it nor the passwords file given has a digest (PasswordReport.NotInFile).
 	digestMissing bool
 	// digestDiffers: the source's digest and the passwords file's differ
-	// (PasswordReport.Differs); the file's is kept.
+	// (PasswordReport.Differs; keepPassword says which is kept).
 	digestDiffers bool
 	hadPassword   bool
 	// providers are the AscendKit names of the supported OAuth providers the

@@ -27,7 +27,8 @@ const (
 	ReasonPasswordOff = "password_not_enabled"
 	// ReasonPasswordDiffers is a user whose source carries a digest and
 	// whose passwords-file record carries another: the passwords file's is
-	// kept (it was given for the passwords), and the entry says so.
+	// kept (it was given for the passwords) unless it cannot be and the
+	// source's can; the entry says which.
 	ReasonPasswordDiffers = "password_digest_differs"
 	// ReasonPasswordRecordMalformed is a record of the passwords file that
 	// could not be read (a broken CSV row, a digest cell that cannot be
@@ -87,8 +88,8 @@ type PasswordReport struct {
 	// signed up after the passwords were exported, most likely.
 	NotInFile int `json:"notInFile"`
 	// Differs counts users created whose source has one digest and whose
-	// passwords-file record another: the passwords file's is the one
-	// stored (entries ReasonPasswordDiffers).
+	// passwords-file record another (entries ReasonPasswordDiffers, which
+	// say which was stored).
 	Differs int `json:"differs"`
 }
 
@@ -338,23 +339,24 @@ func (r *runner) keepPassword(m *mapped, u *clerk.User, pos int, page map[string
 	hasher, digest := u.PasswordHasher, u.PasswordDigest
 	if d, ok := page[u.ID]; ok && d.digest != "" {
 		differs := digest != "" && (digest != d.digest || digestHasher(hasher, string(digest)) != digestHasher(d.hasher, string(d.digest)))
-		switch {
-		case !differs || !m.hadPassword:
-			// One digest, or none is kept anyway (ReasonPasswordOff).
-			hasher, digest = d.hasher, d.digest
-		case !usableDigest(d.hasher, string(d.digest)) && usableDigest(hasher, string(digest)):
-			// The file's cannot be kept: the source's still can.
+		// Two exports disagree (a password changed between them):
+		// neither says which is newer, so the file given for the
+		// passwords wins, unless its digest cannot be kept and the
+		// source's can; the user is listed rather than one digest
+		// silently replacing the other. Without a password now, none is
+		// kept anyway (ReasonPasswordOff).
+		keepSource := false
+		if differs && m.hadPassword {
+			keepSource = !usableDigest(d.hasher, string(d.digest)) && usableDigest(hasher, string(digest))
+			used := "the passwords file's is the one used"
+			if keepSource {
+				used = "the passwords file's cannot be kept (malformed, or a hasher AscendKit cannot verify), so the source's is"
+			}
 			m.digestDiffers = true
 			m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordDiffers,
-				Detail: "the source and the passwords file have different password digests for this user; the passwords file's cannot be kept (malformed, or a hasher AscendKit cannot verify), so the source's is"})
-		default:
-			// Two exports disagree (a password changed between them):
-			// neither says which is newer, so the file given for the
-			// passwords wins, and the user is listed rather than one
-			// digest silently replacing the other.
-			m.digestDiffers = true
-			m.digestNotes = append(m.digestNotes, Entry{Pos: pos, SourceID: u.ID, Email: m.email, Name: m.user.User.Name, Reason: ReasonPasswordDiffers,
-				Detail: "the source and the passwords file have different password digests for this user; the passwords file's is the one used"})
+				Detail: "the source and the passwords file have different password digests for this user; " + used})
+		}
+		if !keepSource {
 			hasher, digest = d.hasher, d.digest
 		}
 	}
