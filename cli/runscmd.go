@@ -117,15 +117,8 @@ func (o *runsOptions) show(ctx context.Context, id string) error {
 		if len(opt.Only) > 0 {
 			fmt.Fprintf(w, "  only      %s\n", termtext.Clean(strings.Join(opt.Only, ", ")))
 		}
-		if opt.FromIdentity != "" {
-			// The sender is set after the run's report is stored, so
-			// this is what the run was given; one that did not finish
-			// never set it.
-			note := "given with --from-identity"
-			if r.Status != ascendkit.RunCompleted {
-				note += "; not set, as the run did not finish"
-			}
-			fmt.Fprintf(w, "  sender    %s (%s)\n", termtext.Clean(opt.FromIdentity), note)
+		if sender := r.Sender(); sender != "" {
+			fmt.Fprintf(w, "  sender    %s\n", termtext.Clean(sender))
 		}
 		if n := runNote(r); n != "" {
 			fmt.Fprintf(w, "  note      %s\n", termtext.Clean(n))

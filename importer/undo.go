@@ -41,6 +41,21 @@ func (c WrittenCounts) String() string {
 	return fmt.Sprintf("%s %s imported · %s merged before the process ended (no report)", Thousands(c.Imported), users, Thousands(c.Merged))
 }
 
+// Sender is what the CLI and the wizard show of the sender a run was
+// given with --from-identity, "" for none (not cleaned for a terminal).
+// It is set after the run's report is stored, so this is what the run
+// was given; one that did not finish never set it.
+func (r RunInfo) Sender() string {
+	if r.Options.FromIdentity == "" {
+		return ""
+	}
+	note := "given with --from-identity"
+	if r.Status != ascendkit.RunCompleted {
+		note += "; not set, as the run did not finish"
+	}
+	return r.Options.FromIdentity + " (" + note + ")"
+}
+
 // Runs lists the recorded runs, newest first.
 func Runs(ctx context.Context, env ascendkit.Environment) ([]RunInfo, error) {
 	runs, err := env.ListRuns(ctx)

@@ -321,14 +321,8 @@ func (s *browserScreen) runRows() string {
 		opts += " · banned included"
 	}
 	rows = append(rows, [2]string{"options", s.kvValue(rows, "options", opts)})
-	if o.FromIdentity != "" {
-		// The sender is set after the run's report is stored: this is
-		// what the run was given; one that did not finish never set it.
-		note := "given with --from-identity"
-		if r.Status != ascendkit.RunCompleted {
-			note += "; not set, as the run did not finish"
-		}
-		rows = append(rows, [2]string{"sender", s.kvValue(rows, "sender", termtext.Clean(o.FromIdentity)+" ("+note+")")})
+	if sender := r.Sender(); sender != "" {
+		rows = append(rows, [2]string{"sender", s.kvValue(rows, "sender", termtext.Clean(sender))})
 	}
 	if n := runNote(*r); n != "" {
 		rows = append(rows, [2]string{"note", n})
