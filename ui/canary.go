@@ -302,10 +302,12 @@ func (s *canaryScreen) refilter() {
 	// As typed too (lower case): part of a punycode label ("xn--bcher")
 	// is no valid label, and Canonical decodes it into something else.
 	raw := strings.ToLower(strings.TrimSpace(s.search.Value()))
+	inEmail := func(u canaryUser, k string) bool {
+		return strings.Contains(u.email, k) || (u.ascii != "" && strings.Contains(u.ascii, k))
+	}
 	s.matches = s.matches[:0]
 	for i, u := range s.users {
-		if q == "" || strings.Contains(u.email, q) || (u.ascii != "" && strings.Contains(u.ascii, q)) || strings.Contains(strings.ToLower(u.id), q) ||
-			strings.Contains(u.email, raw) || (u.ascii != "" && strings.Contains(u.ascii, raw)) {
+		if q == "" || inEmail(u, q) || inEmail(u, raw) || strings.Contains(strings.ToLower(u.id), q) {
 			s.matches = append(s.matches, i)
 		}
 	}
