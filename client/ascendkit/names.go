@@ -25,23 +25,22 @@ func blankNameRunes() string {
 			b.WriteRune(r)
 		}
 	}
+	addRange := func(lo, hi, stride rune) {
+		for r := lo; r <= hi; r += stride {
+			if !unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
+				add(r)
+			}
+		}
+	}
 	for _, t := range []*unicode.RangeTable{unicode.White_Space, unicode.Cf, unicode.Variation_Selector} {
 		for _, rg := range t.R16 {
-			for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
-				if !unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
-					add(r)
-				}
-			}
+			addRange(rune(rg.Lo), rune(rg.Hi), rune(rg.Stride))
 		}
 		if t == unicode.Variation_Selector {
 			continue // the 240 supplementary ones: no name is made of them
 		}
 		for _, rg := range t.R32 {
-			for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
-				if !unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
-					add(r)
-				}
-			}
+			addRange(rune(rg.Lo), rune(rg.Hi), rune(rg.Stride))
 		}
 	}
 	for _, r := range []rune{'\u034F', '\u115F', '\u1160', '\u17B4', '\u17B5', '\u2800', '\u3164', '\uFFA0'} {
