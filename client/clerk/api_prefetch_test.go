@@ -74,21 +74,22 @@ func newAllowanceSource(t *testing.T, key, baseURL string, opts clerk.APIOptions
 }
 
 // burst is the windows Prefetch sends under a production key's
-// allowance (1,000 requests per 10 s): an eighth of it, at most 96 (what
-// the walk may take in before any page showed the users' size).
-const burst = 96
+// allowance (1,000 requests per 10 s, of which the walk spends 900): a
+// quarter of it, within the 256 the walk may take in before any page
+// showed the users' size.
+const burst = 225
 
 // Prefetch sends the first list windows along with the count: a
 // production key's burst reaches the server while the count is still
 // unanswered, and the walk then reads every user exactly once.
 func TestAPIPrefetchSendsWindowsWithTheCount(t *testing.T) {
 	const key = "sk_live_0123456789abcdefSECRET"
-	users := emulator.Generate(2000, 11)
+	users := emulator.Generate(3000, 11)
 	srv := startEmulator(t, users, emulator.Options{SecretKey: key})
 	gate := newListGate(burst, 5*time.Second)
 	srv.OnRequest(gate.onRequest)
-	// Windows of 10 users: the burst covers 96*9 = 864 users, so the
-	// count (2000) has to extend the plan.
+	// Windows of 10 users: the burst covers 225*9 = 2025 users, so the
+	// count (3000) has to extend the plan.
 	src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
 	if saw := gate.listsBeforeCount(t, src); saw < burst {
 		t.Fatalf("the count was answered after %d list requests; want the %d of the burst before it", saw, burst)
@@ -101,10 +102,10 @@ func TestAPIPrefetchSendsWindowsWithTheCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkIDs(t, recs, ids(users))
-	// 2000 users in windows of 10 overlapping by one: 223 windows (the
+	// 3000 users in windows of 10 overlapping by one: 334 windows (the
 	// last one short); a burst reaching past the end would show here.
-	if got := srv.RequestsTo("/v1/users"); got != 223 {
-		t.Errorf("%d list requests, want 223", got)
+	if got := srv.RequestsTo("/v1/users"); got != 334 {
+		t.Errorf("%d list requests, want 334", got)
 	}
 }
 
@@ -131,16 +132,16 @@ func TestAPIPrefetchShortList(t *testing.T) {
 	}
 }
 
-// A development key's allowance is 90 per 10 s: its burst is an eighth
-// of that (11 windows), not 96.
+// A development key's allowance is 90 per 10 s: its burst is a quarter
+// of that (22 windows), not 225.
 func TestAPIPrefetchBurstFollowsTheAllowance(t *testing.T) {
 	users := emulator.Generate(1000, 5)
 	srv := startEmulator(t, users, emulator.Options{SecretKey: testKey})
-	gate := newListGate(12, time.Second) // 12 is never reached
+	gate := newListGate(23, time.Second) // 23 is never reached
 	srv.OnRequest(gate.onRequest)
 	src := newAllowanceSource(t, testKey, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
-	if saw := gate.listsBeforeCount(t, src); saw != 11 {
-		t.Errorf("%d list requests went out before the count's answer, want 11", saw)
+	if saw := gate.listsBeforeCount(t, src); saw != 22 {
+		t.Errorf("%d list requests went out before the count's answer, want 22", saw)
 	}
 }
 

@@ -132,6 +132,70 @@ func TestWalkBurstCountIsTheEndCount(t *testing.T) {
 	}
 }
 
+// A list that fits in the burst but is walked for longer than a count
+// stays fresh has its end count sent again a round trip before its end,
+// as the caller's pace predicts it, not after its last page: a 100k-user
+// preview on a busy machine crossed endCountFresh and waited a round
+// trip more at its end.
+func TestWalkSendsTheEndCountAgainBeforeTheEnd(t *testing.T) {
+	defer func(d time.Duration) { endCountFresh = d }(endCountFresh)
+	endCountFresh = 300 * time.Millisecond
+	const (
+		users   = 300 // 34 windows of 10 overlapping by one: within the burst
+		latency = 50 * time.Millisecond
+		pace    = 15 * time.Millisecond // 34 pages: about 500 ms
+	)
+	var mu sync.Mutex
+	var counts []time.Time // when each count request came in
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			mu.Lock()
+			counts = append(counts, time.Now())
+			mu.Unlock()
+		}
+		time.Sleep(latency)
+		if strings.HasSuffix(r.URL.Path, "/count") {
+			fmt.Fprintf(w, `{"object":"total_count","total_count":%d}`, users)
+			return
+		}
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		writeUsers(w, off, limit, users)
+	}))
+	defer srv.Close()
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.Prefetch()
+	if a.walk.burst*9 < users {
+		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
+	}
+	if _, err := a.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time // when the caller got the last users
+	read, err := readUsers(a, func(read int) {
+		if read == users {
+			last = time.Now()
+			return
+		}
+		time.Sleep(pace)
+	})
+	if err != nil || read != users {
+		t.Fatalf("read %d users (%v), want %d", read, err, users)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(counts) != 2 {
+		t.Fatalf("%d count requests, want 2 (the burst's and one before the end)", len(counts))
+	}
+	if !counts[1].Before(last) {
+		t.Errorf("the second count was asked %v after the last page was delivered, want before it", counts[1].Sub(last))
+	}
+}
+
 // waitArrived waits until every window the walk holds has its answer.
 func waitArrived(a *APISource) {
 	for _, win := range a.walk.queue {
@@ -139,10 +203,11 @@ func waitArrived(a *APISource) {
 	}
 }
 
-// A burst that arrives at once does not stop the walk: with every window
-// answered and none consumed but the first, the walk sends more (it keeps
-// requests outstanding, not pages waiting), yet never holds more than
-// maxAutoInFlight windows, arrived or not.
+// A burst that arrives at once does not stop the walk: once the caller
+// has taken the burst's pages down to the walk's bound, the walk sends
+// more (it keeps requests outstanding, not pages waiting) though every
+// window it holds has arrived, yet never holds more than maxAutoInFlight
+// windows, arrived or not, after the burst.
 func TestWalkIssuesPastArrivedPages(t *testing.T) {
 	const users = 3000 // 334 windows of 10 overlapping by one
 	srv, lists := countingListServer(t, users)
@@ -153,12 +218,16 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 	defer a.Close()
 	ctx := context.Background()
 	a.Prefetch()
+	burst := a.walk.burst
+	if burst <= maxAutoInFlight || burst > maxBurst {
+		t.Fatalf("a burst of %d windows; the test wants one past maxAutoInFlight (%d), within maxBurst", burst, maxAutoInFlight)
+	}
 	if _, err := a.Total(ctx); err != nil {
 		t.Fatal(err)
 	}
 	waitArrived(a)
-	if got := lists.Load(); got != maxBurst {
-		t.Fatalf("%d list requests from the burst, want %d", got, maxBurst)
+	if got := lists.Load(); got != int64(burst) {
+		t.Fatalf("%d list requests from the burst, want %d", got, burst)
 	}
 	var got []Record
 	for page := 1; ; page++ {
@@ -172,14 +241,14 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 		got = append(got, recs...)
 		waitArrived(a)
 		held := int(lists.Load()) - page // windows sent and not delivered
-		if held != len(a.walk.queue) || held > maxAutoInFlight {
-			t.Fatalf("after page %d: %d windows held (queue %d), want at most %d", page, held, len(a.walk.queue), maxAutoInFlight)
+		if held != len(a.walk.queue) || held > max(burst-page, maxAutoInFlight) {
+			t.Fatalf("after page %d: %d windows held (queue %d), want at most %d", page, held, len(a.walk.queue), max(burst-page, maxAutoInFlight))
 		}
-		// The burst's pages were all waiting, yet the walk sent more, up
-		// to its bound, before the caller took its 2nd page, and then one
-		// for each page taken.
-		if page <= 100 && held != maxAutoInFlight-1 {
-			t.Fatalf("after page %d: %d windows held, want %d (the walk stalled on arrived pages)", page, held, maxAutoInFlight-1)
+		// The burst's pages were all waiting: the walk sent nothing more
+		// while it held more than its bound, then, though every page it
+		// held had arrived, one for each page taken.
+		if want := max(burst-page, maxAutoInFlight-1); page <= 200 && held != want {
+			t.Fatalf("after page %d: %d windows held, want %d (the walk stalled on arrived pages)", page, held, want)
 		}
 	}
 	if len(got) != users || got[0].User.ID != "user_1" || got[users-1].User.ID != "user_3000" {
