@@ -120,8 +120,11 @@ type walk struct {
 	filter   int
 	firstKey string // key of the first user delivered
 	cursor   int
-	// pace is the smoothed time the caller takes over a page.
+	// pace is the smoothed time the caller takes over a page; period
+	// the time from one page delivered to the next, the walk's own
+	// work and waits included.
 	pace     latencyMeter
+	period   latencyMeter
 	returned time.Time // when Next last returned
 	// burst is how many windows Prefetch sends before any answer;
 	// provisional says the plan (estN) is the burst's, not a count's.
@@ -160,8 +163,10 @@ type counted struct {
 	done chan struct{}
 	n    int
 	err  error
-	// refresh: sent by refreshEndCount, so not sent again.
+	// refresh: sent by refreshEndCount, so not sent again, in place of
+	// prev, which still serves if the list ends while prev is fresh.
 	refresh bool
+	prev    *counted
 }
 
 // endCountFresh is how old a count sent with the last window may be when
@@ -346,7 +351,13 @@ func (a *APISource) Next(ctx context.Context) ([]Record, error) {
 	if !a.walk.returned.IsZero() {
 		a.walk.pace.observe(time.Since(a.walk.returned))
 	}
-	defer func() { a.walk.returned = time.Now() }()
+	defer func() {
+		now := time.Now()
+		if !a.walk.returned.IsZero() {
+			a.walk.period.observe(now.Sub(a.walk.returned))
+		}
+		a.walk.returned = now
+	}()
 	recs, err := a.next(ctx)
 	switch {
 	case errors.Is(err, io.EOF):
@@ -1635,19 +1646,20 @@ func (a *APISource) countAhead() {
 
 // refreshEndCount sends the end count again when the one sent with the
 // last window will be stale (endCountFresh) by the time the list ends,
-// as the caller's pace predicts it: a list that fit in Prefetch's burst
-// had its count sent as the walk began, and one walked for longer than
-// that would be counted again a round trip after its last page. The new
-// count goes out about a round trip before the end, so its answer is
-// back as the last page is delivered.
+// as the pages left and the time between pages predict it: a list that
+// fit in Prefetch's burst had its count sent as the walk began, and one
+// walked for longer than that would be counted again a round trip after
+// its last page. The new count goes out up to two round trips before the
+// end (a prediction from the caller's time alone sent it too late), so
+// its answer is back by the time the last page is delivered.
 func (a *APISource) refreshEndCount() {
 	w := &a.walk
 	c := w.endCount
 	if c == nil || c.refresh || !w.issuedEnd || w.provisional {
 		return
 	}
-	lat, pace := a.latency.get(), w.pace.get()
-	if lat == 0 || pace == 0 {
+	lat, period := a.latency.get(), w.period.get()
+	if lat == 0 || period == 0 {
 		return // a recount at the end costs next to nothing
 	}
 	// The pages left are the windows within the counted list: a burst
@@ -1658,12 +1670,12 @@ func (a *APISource) refreshEndCount() {
 			pages++
 		}
 	}
-	left := time.Duration(pages) * pace
-	if left > lat+lat/2 || time.Since(c.sent)+left <= endCountFresh {
+	left := time.Duration(pages) * period
+	if left > 2*lat || time.Since(c.sent)+left <= endCountFresh {
 		return
 	}
 	a.countAhead()
-	w.endCount.refresh = true
+	w.endCount.refresh, w.endCount.prev = true, c
 }
 
 // endTotal is the fresh count finish checks a finished-looking list
@@ -1672,6 +1684,17 @@ func (a *APISource) refreshEndCount() {
 func (a *APISource) endTotal(ctx context.Context) (int, error) {
 	c := a.walk.endCount
 	a.walk.endCount = nil
+	if c != nil && c.prev != nil {
+		// The list ended sooner than predicted: the count before is
+		// fresh yet, and waiting on the new one would cost time.
+		select {
+		case <-c.done:
+		default:
+			if time.Since(c.prev.sent) <= endCountFresh {
+				c = c.prev
+			}
+		}
+	}
 	if c == nil || time.Since(c.sent) > endCountFresh {
 		return a.recount(ctx)
 	}

@@ -196,6 +196,38 @@ func TestWalkSendsTheEndCountAgainBeforeTheEnd(t *testing.T) {
 	}
 }
 
+// A list that ends sooner than predicted, while the count sent again
+// before its end is unanswered, is checked against the count before it
+// if that one is fresh yet, rather than waited a round trip on; one that
+// is not fresh waits for the new count.
+func TestEndTotalUsesTheEarlierCountWhileFresh(t *testing.T) {
+	a := &APISource{}
+	earlier := &counted{sent: time.Now(), done: make(chan struct{}), n: 41}
+	close(earlier.done)
+	pending := &counted{sent: time.Now(), done: make(chan struct{}), refresh: true, prev: earlier}
+	a.walk.endCount = pending
+	answer := time.AfterFunc(2*time.Second, func() { // a round trip, long
+		pending.n = 99
+		close(pending.done)
+	})
+	defer answer.Stop()
+	if n, err := a.endTotal(context.Background()); err != nil || n != 41 {
+		t.Fatalf("endTotal = %d, %v; want the earlier count, 41", n, err)
+	}
+
+	earlier.sent = time.Now().Add(-2 * endCountFresh)
+	pending = &counted{sent: time.Now(), done: make(chan struct{}), refresh: true, prev: earlier}
+	a.walk.endCount = pending
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		pending.n = 42
+		close(pending.done)
+	}()
+	if n, err := a.endTotal(context.Background()); err != nil || n != 42 {
+		t.Fatalf("endTotal = %d, %v; want the new count, 42, the earlier one being stale", n, err)
+	}
+}
+
 // waitArrived waits until every window the walk holds has its answer.
 func waitArrived(a *APISource) {
 	for _, win := range a.walk.queue {
