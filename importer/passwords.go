@@ -158,12 +158,22 @@ func digestWarnings(p PasswordReport) []string {
 }
 
 // digestHasher is the hasher a digest is read with: the name normalised
-// ("BCRYPT", " bcrypt "), and bcrypt, Clerk's own, for a "$2" digest
-// whose hasher column is empty.
+// ("BCRYPT", " bcrypt "), and where the hasher column is empty, the one
+// a digest names itself: bcrypt, Clerk's own, for "$2", and argon2id or
+// argon2i for their PHC strings. A "pbkdf2_sha256$" digest is not
+// guessed: Clerk's layout and Django's differ only in the salt's
+// encoding, and a salt read the wrong way would never verify.
 func digestHasher(hasher, digest string) string {
 	hasher = passhash.Normalize(hasher)
-	if hasher == "" && strings.HasPrefix(digest, "$2") {
-		hasher = passhash.Bcrypt
+	if hasher == "" {
+		switch {
+		case strings.HasPrefix(digest, "$2"):
+			hasher = passhash.Bcrypt
+		case strings.HasPrefix(digest, "$"+passhash.Argon2id+"$"):
+			hasher = passhash.Argon2id
+		case strings.HasPrefix(digest, "$"+passhash.Argon2i+"$"):
+			hasher = passhash.Argon2i
+		}
 	}
 	return hasher
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/passhash"
 	"github.com/ascendkit/ascendkit/client/clerk"
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -400,5 +402,40 @@ func TestPasswordReportKeysAlwaysPresent(t *testing.T) {
 		if _, ok := got[k]; !ok {
 			t.Errorf("passwords block %s lacks %q", b, k)
 		}
+	}
+}
+
+// A digest whose hasher column is empty is read with the hasher it names
+// itself: bcrypt's "$2" and argon2's PHC strings are kept (they were
+// reported as hashed with "unknown" and the users sent resets); a
+// "pbkdf2_sha256$" digest, whose salt Clerk's and Django's layouts read
+// differently, is not guessed.
+func TestDigestHasherFromTheDigest(t *testing.T) {
+	salt := []byte("somesaltsomesalt")
+	phc := func(variant string, key []byte) string {
+		return fmt.Sprintf("$%s$v=19$m=64,t=1,p=1$%s$%s", variant,
+			base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+	}
+	for _, tc := range []struct{ digest, want string }{
+		{bcryptOf(t, "pw"), passhash.Bcrypt},
+		{phc("argon2id", argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32)), passhash.Argon2id},
+		{phc("argon2i", argon2.Key([]byte("pw"), salt, 1, 64, 1, 32)), passhash.Argon2i},
+	} {
+		if got := digestHasher(" ", tc.digest); got != tc.want {
+			t.Errorf("digestHasher(%.12q) = %q, want %q", tc.digest, got, tc.want)
+		}
+		if !usableDigest("", tc.digest) {
+			t.Errorf("%s digest without a hasher not usable", tc.want)
+		}
+		if ok, err := passhash.Verify(digestHasher("", tc.digest), tc.digest, "pw"); !ok || err != nil {
+			t.Errorf("%s digest does not verify its password: %v", tc.want, err)
+		}
+	}
+	django := "pbkdf2_sha256$600000$c29tZXNhbHRzb21lc2FsdA$" + base64.StdEncoding.EncodeToString(make([]byte, 32))
+	if got := digestHasher("", django); got != "" {
+		t.Errorf("a pbkdf2_sha256 digest without a hasher read as %q, want none guessed", got)
+	}
+	if got := digestHasher("Argon2id", bcryptOf(t, "pw")); got != passhash.Argon2id {
+		t.Errorf("a named hasher was replaced by the digest's: %q", got)
 	}
 }
