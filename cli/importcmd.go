@@ -659,6 +659,11 @@ func (n *notableEntries) print(w io.Writer, entriesPath string) {
 			who = "(no email)"
 		}
 		line := fmt.Sprintf("  #%d %s %s: %s", e.Pos, termtext.Clean(e.SourceID), termtext.Clean(who), e.Reason)
+		if e.Email == "" && e.Reason == importer.ReasonMalformed {
+			// A record that could not be read may well have an email:
+			// "(no email)" would read like the no_email reason.
+			line = fmt.Sprintf("  #%d %s: %s", e.Pos, termtext.Clean(e.SourceID), e.Reason)
+		}
 		switch {
 		case e.Reason == importer.ReasonImportedNotInSource:
 			// Not a user of the source: no position, and the AscendKit

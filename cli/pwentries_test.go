@@ -17,6 +17,8 @@ func TestNotablePasswordsFileEntries(t *testing.T) {
 	n.add(importer.Entry{Pos: 5, File: importer.EntryFilePasswords, Kind: importer.KindPasswordsMalformed,
 		Reason: importer.ReasonPasswordRecordMalformed, Detail: "record 5 (line 6): empty id"})
 	n.add(importer.Entry{Pos: 2, SourceID: "user_b", Kind: "skipped", Reason: importer.ReasonNoEmail})
+	// A record that could not be read is not said to have no email.
+	n.add(importer.Entry{Pos: 4, SourceID: "user_m", Kind: "skipped", Reason: importer.ReasonMalformed, Detail: `field "public_metadata": got a number, want an object`})
 	var b strings.Builder
 	n.print(&b, "")
 	out := b.String()
@@ -24,6 +26,7 @@ func TestNotablePasswordsFileEntries(t *testing.T) {
 		"  passwords file record 3 user_ghost ghost@x.io: password_not_in_source\n",
 		"  passwords file record 5: password_record_malformed — record 5 (line 6): empty id\n",
 		"  #2 user_b (no email): no_email\n",
+		"  #4 user_m: malformed — field \"public_metadata\": got a number, want an object\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
