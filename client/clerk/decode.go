@@ -779,6 +779,11 @@ func present(raw view) bool {
 	return true
 }
 
+// emptyArray reports whether b (trimmed) is an empty JSON array.
+func emptyArray(b []byte) bool {
+	return len(b) >= 2 && b[0] == '[' && b[len(b)-1] == ']' && len(trimSpace(b[1:len(b)-1])) == 0
+}
+
 // metadataField decodes a metadata object, bounded in size. Numbers stay
 // json.Number so 64-bit ids keep every digit.
 func metadataField(name string, raw view, reference bool) (map[string]any, error) {
@@ -796,13 +801,18 @@ func metadataField(name string, raw view, reference bool) (map[string]any, error
 		if err := json.Unmarshal(raw, &text); err != nil {
 			return nil, fmt.Errorf("field %q: %w", name, describeJSONError(err))
 		}
-		if text = strings.TrimSpace(text); text == "" || text == "null" {
+		if text = strings.TrimSpace(text); text == "" || text == "null" || emptyArray([]byte(text)) {
 			return nil, nil
 		}
 		if !strings.HasPrefix(text, "{") {
 			return nil, fmt.Errorf("field %q: got a string that is not a JSON object, want an object", name)
 		}
 		raw = view(text)
+	}
+	if emptyArray(raw) {
+		// An empty object as PHP's json_encode (and tools built on it)
+		// writes one: no metadata, not a user lost over it.
+		return nil, nil
 	}
 	if raw[0] != '{' {
 		return nil, fmt.Errorf("field %q: got %s, want an object", name, jsonKind(raw))

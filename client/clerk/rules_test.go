@@ -455,3 +455,22 @@ func TestCSVNotes(t *testing.T) {
 		src.Close()
 	}
 }
+
+// An empty array where a metadata object belongs is how PHP's json_encode
+// (and tools built on it) writes an empty object: no metadata, not a user
+// lost as malformed. An array with anything in it is still refused.
+func TestMetadataEmptyArrayIsNone(t *testing.T) {
+	for _, v := range []string{`[]`, `[ ]`, `"[]"`, "[\n]"} {
+		r := decodeUser([]byte(`{"id":"u","email_addresses":"u@x.io","public_metadata":`+v+`,"unsafe_metadata":`+v+`,"private_metadata":`+v+`}`), 1)
+		if r.Err != nil || r.User == nil {
+			t.Fatalf("metadata %s: %v", v, r.Err)
+		}
+		if r.User.PublicMetadata != nil || r.User.UnsafeMetadata != nil || r.User.PrivateMetadata != nil {
+			t.Errorf("metadata %s read as %v %v %v, want none", v, r.User.PublicMetadata, r.User.UnsafeMetadata, r.User.PrivateMetadata)
+		}
+	}
+	r := decodeUser([]byte(`{"id":"u","email_addresses":"u@x.io","public_metadata":[1]}`), 1)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), `field "public_metadata": got an array, want an object`) {
+		t.Errorf("metadata [1]: err %v, want it refused", r.Err)
+	}
+}
