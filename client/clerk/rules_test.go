@@ -31,8 +31,20 @@ func TestTimestamps(t *testing.T) {
 		{`null`, 0, false, ""},
 		{`-1`, 0, false, "outside the years 1970–9999"},
 		{`253402300800000`, 0, false, "outside the years 1970–9999"},
-		{`1e300`, 0, false, "not a whole Unix time"},
-		{`1714538273.5`, 0, false, "not a whole Unix time"},
+		{`1e300`, 0, false, "not a Unix time"},
+		// Seconds with a fraction (Python's time.time()), to the ms.
+		{`1714538273.5`, 1714538273500, true, ""},
+		{`1714538273.9394`, 1714538273939, true, ""},
+		{`"1714538273.939"`, 1714538273939, true, ""},
+		{`1714538273939.25`, 1714538273939, true, ""}, // ms with a fraction
+		{`-1.5`, 0, false, "not a Unix time"},
+		{`1714538273939123.5`, 0, false, "not a Unix time"}, // µs with a fraction: not read
+		// A zone named UTC or GMT (SQL dumps), and RFC 1123 (HTTP dates).
+		{`"2024-05-01 04:37:53 UTC"`, 1714538273000, true, ""},
+		{`"2024-05-01 04:37:53.939 utc"`, 1714538273939, true, ""},
+		{`"Wed, 01 May 2024 04:37:53 GMT"`, 1714538273000, true, ""},
+		{`"Wed, 01 May 2024 06:37:53 +0200"`, 1714538273000, true, ""},
+		{`"2024-05-01 04:37:53 PST"`, 0, false, "neither"}, // other zone names are not guessed
 		{`"1969-12-31T23:59:59Z"`, 0, false, "outside the years 1970–9999"},
 		{`"yesterday"`, 0, false, "neither a Unix time nor an ISO 8601 date and time"},
 		{`"2024-05-01"`, 1714521600000, true, ""},                 // a date alone: midnight UTC

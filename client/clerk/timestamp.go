@@ -110,6 +110,10 @@ var textLayouts = []string{
 	"20060102T1504Z0700",
 	"20060102T1504Z07",
 	"20060102T1504",
+	// RFC 1123 (HTTP dates, JavaScript's toUTCString), its GMT made a Z
+	// above (Go reads the weekday and does not check it).
+	"Mon, 02 Jan 2006 15:04:05Z07:00",
+	"Mon, 02 Jan 2006 15:04:05 -0700",
 }
 
 // spreadsheetDate is how a spreadsheet displays a date and time in most
@@ -143,6 +147,14 @@ func parseTimestamp(s string) (Millis, error) {
 	}
 	if strings.HasSuffix(iso, "z") {
 		iso = iso[:len(iso)-1] + "Z"
+	}
+	// A zone written as UTC or GMT (SQL dumps, HTTP dates): other zone
+	// names are not read, as Go would take one it does not know for UTC.
+	for _, z := range []string{" UTC", " GMT"} {
+		if len(iso) > len(z) && strings.EqualFold(iso[len(iso)-len(z):], z) {
+			iso = iso[:len(iso)-len(z)] + "Z"
+			break
+		}
 	}
 	t, err := time.Parse(time.RFC3339Nano, iso)
 	for _, layout := range textLayouts {
@@ -192,10 +204,23 @@ func parseNumberStamp(s string) (Millis, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || f != math.Trunc(f) || math.Abs(f) > maxMillis {
-			return 0, fmt.Errorf("%s is not a whole Unix time in the years 1970–9999", quote(s))
+		if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) > maxMillis {
+			return 0, fmt.Errorf("%s is not a Unix time in the years 1970–9999", quote(s))
 		}
-		n = int64(f)
+		switch {
+		case f == math.Trunc(f):
+			n = int64(f)
+		case f >= 0 && f < secondsBelow:
+			// Seconds with a fraction, as Python's time.time() and
+			// datetime.timestamp() write them: to the millisecond.
+			return checkRange(int64(math.Round(f*1000)), s)
+		case f >= secondsBelow:
+			// Milliseconds with a fraction (JavaScript's performance
+			// clock): the fraction is below Clerk's precision.
+			n = int64(f)
+		default:
+			return 0, fmt.Errorf("%s is not a Unix time in the years 1970–9999", quote(s))
+		}
 	}
 	switch {
 	case n >= 0 && n < secondsBelow:
