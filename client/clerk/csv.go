@@ -671,12 +671,80 @@ func parseWith(row rawRow, sep byte, lazy bool) ([]string, error) {
 // parseRow is parse that lets JSON sit unquoted in the metadata columns,
 // as in clerk/migration-script's samples/clerk.csv
 // (`{"discord": {"step": "final"}}`): a JSON object cannot be written
-// without quotes. Anywhere else a bare quote still spoils the row.
+// without quotes. Elsewhere a quote inside a field that does not begin
+// with one (`Jo "JJ"`, by hand or by a tool that does not quote) is
+// text, as Excel and Python's csv module read it, when the row then
+// splits cleanly into as many fields as the header has: a quote meant to
+// open a field (` "Smith, Jr"`) splits it in two, and shifts the row.
 func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 	fields, err := parse(row, s.sep)
-	if err == nil || !errors.Is(err, csv.ErrBareQuote) || len(s.jsonCols) == 0 {
+	if err == nil || !errors.Is(err, csv.ErrBareQuote) {
 		return fields, err
 	}
+	if len(s.jsonCols) > 0 {
+		if fields, jerr := s.parseJSONCells(row, err); jerr == nil {
+			return fields, nil
+		}
+	}
+	if fields, ok := splitQuotedText(row.data, s.sep); ok && len(fields) == s.ncols {
+		return fields, nil
+	}
+	return nil, err
+}
+
+// splitQuotedText splits a record as RFC 4180 does, except that a quote
+// in a field that does not begin with one is text. A quoted field must
+// still be well formed (its quotes doubled, a separator or the end after
+// it): ok is false otherwise. A line break in a quoted field reads as
+// encoding/csv reads it (CRLF as LF).
+func splitQuotedText(data []byte, sep byte) (fields []string, ok bool) {
+	data = bytes.TrimSuffix(data, []byte("\n"))
+	data = bytes.TrimSuffix(data, []byte("\r"))
+	for i := 0; ; {
+		if i < len(data) && data[i] == '"' {
+			var b strings.Builder
+			j := i + 1
+			for {
+				k := bytes.IndexByte(data[j:], '"')
+				if k < 0 {
+					return nil, false
+				}
+				b.Write(data[j : j+k])
+				j += k + 1
+				if j < len(data) && data[j] == '"' {
+					b.WriteByte('"')
+					j++
+					continue
+				}
+				break
+			}
+			if j < len(data) && data[j] != sep {
+				return nil, false
+			}
+			fields = append(fields, strings.ReplaceAll(b.String(), "\r\n", "\n"))
+			i = j
+		} else {
+			k := bytes.IndexByte(data[i:], sep)
+			if k < 0 {
+				return append(fields, string(data[i:])), true
+			}
+			fields = append(fields, string(data[i:i+k]))
+			i += k
+		}
+		if i == len(data) {
+			return fields, true
+		}
+		i++ // the separator
+		if i == len(data) {
+			return append(fields, ""), true
+		}
+	}
+}
+
+// parseJSONCells reads a row whose metadata cells hold unquoted JSON
+// (see parseRow); err is the strict parse's error, returned when the row
+// has a bare quote outside them.
+func (s *csvFile) parseJSONCells(row rawRow, err error) ([]string, error) {
 	lazy, lerr := parseWith(row, s.sep, true)
 	if lerr != nil {
 		return nil, err

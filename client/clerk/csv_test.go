@@ -325,8 +325,13 @@ func TestCSVSupportShapeCells(t *testing.T) {
 			got = append(got, r.User.ID)
 		}
 	}
-	if strings.Join(got, ",") != "user_1,user_2,ERR@3,ERR@4,ERR@5,ERR@6,ERR@7,user_8" {
+	// user_6's bare quote is in a field that does not begin with one:
+	// text, beside its unquoted JSON.
+	if strings.Join(got, ",") != "user_1,user_2,ERR@3,ERR@4,ERR@5,user_6,ERR@7,user_8" {
 		t.Fatalf("records = %v", got)
+	}
+	if u := recs[5].User; u.FirstName == nil || *u.FirstName != `Bo"b` || fmt.Sprint(u.PublicMetadata) != "map[a:1]" {
+		t.Errorf("user_6 = %v %v", u.FirstName, u.PublicMetadata)
 	}
 	u1 := recs[0].User
 	meta, _ := json.Marshal([]any{u1.PublicMetadata, u1.PrivateMetadata, u1.UnsafeMetadata})
@@ -361,7 +366,6 @@ func TestCSVSupportShapeCells(t *testing.T) {
 		3: `field "public_metadata": got an array, want a JSON object`,
 		4: `field "public_metadata": got text that is not JSON, want a JSON object`,
 		5: `field "public_metadata"`,
-		6: `bare " in non-quoted-field`,
 		7: `field "unsafe_metadata" is larger than 256 KiB`,
 	} {
 		if err := recs[pos-1].Err; err == nil || !strings.Contains(err.Error(), want) {
@@ -796,11 +800,11 @@ func TestCSVUnreadableRowsKeepTheirID(t *testing.T) {
 	big := strings.Repeat("y", 1<<20+10)
 	content := "id,first_name,primary_email_address\n" +
 		"user_1,Jos\xe9,a@x.io\n" + // Windows-1252
-		"user_2,Bo\"b,b@x.io\n" + // bare quote
+		"user_2,Bo\"b,b@x.io,more\n" + // bare quote, and a field more than the header
 		"user_3,\"x\"y,c@x.io\n" + // quote inside a quoted field
 		"user_4," + big + ",d@x.io\n" + // over 1 MiB
 		"us\xe9r_5,Ann,e@x.io\n" + // the id itself is not UTF-8
-		digest + ",Bo\"b,f@x.io\n" + // not an id: never given
+		digest + ",Bo\"b,f@x.io,more\n" + // not an id: never given
 		"\"user_7\",\"Ann\"x,g@x.io\n" // a quoted id
 	recs := csvUsers(t, "bad.csv", content)
 	if len(recs) != 7 {
@@ -1350,5 +1354,35 @@ func TestCSVFlagWords(t *testing.T) {
 	}
 	if u := recs[1].User; u.Banned || !u.Locked {
 		t.Errorf("N/Y: banned %v locked %v", u.Banned, u.Locked)
+	}
+}
+
+// A quote inside a field that does not begin with one is text, as Excel
+// and Python's csv module read it, when the row then has the header's
+// fields; one that opens a field after a space, splitting it at its
+// comma, or a quoted field not closed where it should be, still makes
+// the row unreadable rather than shift its columns.
+func TestCSVQuoteInsideUnquotedField(t *testing.T) {
+	content := "id,first_name,primary_email_address\n" +
+		`user_1,Jo "JJ",a@x.io` + "\n" +
+		`user_2, "Smith, Jr",b@x.io` + "\n" +
+		`user_3,"Ann" x,c@x.io` + "\n" +
+		`user_4,5'11" tall,"d@x.io"` + "\r\n" +
+		`user_5,O"Neil,"e@x.io"` + "\n"
+	recs := csvUsers(t, "quotes.csv", content)
+	var got []string
+	for _, r := range recs {
+		if r.Err != nil {
+			got = append(got, fmt.Sprintf("ERR@%d", r.Pos))
+			if !strings.Contains(r.Err.Error(), `bare "`) && !strings.Contains(r.Err.Error(), `extraneous`) {
+				t.Errorf("record %d: %v", r.Pos, r.Err)
+			}
+			continue
+		}
+		got = append(got, r.User.ID+"="+*r.User.FirstName+"/"+r.User.EmailAddresses[0].EmailAddress)
+	}
+	want := `user_1=Jo "JJ"/a@x.io,ERR@2,ERR@3,user_4=5'11" tall/d@x.io,user_5=O"Neil/e@x.io`
+	if strings.Join(got, ",") != want {
+		t.Errorf("records = %s\nwant      %s", strings.Join(got, ","), want)
 	}
 }
