@@ -240,7 +240,9 @@ type prefetchSource struct {
 	calls []string
 }
 
-func (s *prefetchSource) Prefetch() { s.calls = append(s.calls, "prefetch") }
+func (s *prefetchSource) Prefetch(slow bool) {
+	s.calls = append(s.calls, fmt.Sprintf("prefetch(slow=%t)", slow))
+}
 func (s *prefetchSource) Total(ctx context.Context) (int, error) {
 	s.calls = append(s.calls, "total")
 	return s.sliceSource.Total(ctx)
@@ -253,15 +255,21 @@ func (s *prefetchSource) Next(ctx context.Context) ([]clerk.Record, error) {
 }
 
 // A source that can read ahead is told to before the count, so the API's
-// first pages travel with its count request instead of after it.
+// first pages travel with its count request instead of after it; a run,
+// which writes each page, is a slow reader.
 func TestRunPrefetchesBeforeTheCount(t *testing.T) {
-	src := &prefetchSource{sliceSource: newSource(2, mkUser("user_1", "a@example.com"), mkUser("user_2", "b@example.com"), mkUser("user_3", "c@example.com"))}
-	rep := run(t, src, openEnv(t), Options{Mode: ModePreview})
-	if rep.Users.Fetched != 3 {
-		t.Fatalf("fetched %d users, want 3", rep.Users.Fetched)
-	}
-	if got := strings.Join(src.calls, ","); got != "prefetch,total,next" {
-		t.Errorf("calls = %s, want prefetch,total,next", got)
+	for mode, want := range map[Mode]string{
+		ModePreview: "prefetch(slow=false),total,next",
+		ModeRun:     "prefetch(slow=true),total,next",
+	} {
+		src := &prefetchSource{sliceSource: newSource(2, mkUser("user_1", "a@example.com"), mkUser("user_2", "b@example.com"), mkUser("user_3", "c@example.com"))}
+		rep := run(t, src, openEnv(t), Options{Mode: mode})
+		if rep.Users.Fetched != 3 {
+			t.Fatalf("%s: fetched %d users, want 3", mode, rep.Users.Fetched)
+		}
+		if got := strings.Join(src.calls, ","); got != want {
+			t.Errorf("%s: calls = %s, want %s", mode, got, want)
+		}
 	}
 }
 

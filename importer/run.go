@@ -272,7 +272,7 @@ func (r *runner) run() error {
 	}
 	if total < 0 {
 		if p, ok := r.src.(clerk.Prefetcher); ok {
-			p.Prefetch()
+			p.Prefetch(r.opts.Mode == ModeRun)
 		}
 		n, err := r.src.Total(r.ctx)
 		if err != nil {

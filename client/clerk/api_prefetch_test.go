@@ -53,7 +53,13 @@ func (g *listGate) onRequest(_ int, path string) {
 // requests had reached the server when the count was answered.
 func (g *listGate) listsBeforeCount(t *testing.T, src *clerk.APISource) int {
 	t.Helper()
-	src.Prefetch()
+	return g.listsBeforeCountOf(t, src, false)
+}
+
+// listsBeforeCountOf is listsBeforeCount for a caller slow or not.
+func (g *listGate) listsBeforeCountOf(t *testing.T, src *clerk.APISource, slow bool) int {
+	t.Helper()
+	src.Prefetch(slow)
 	if _, err := src.Total(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +123,7 @@ func TestAPIPrefetchShortList(t *testing.T) {
 		users := emulator.Generate(n, 3)
 		srv := startEmulator(t, users, emulator.Options{SecretKey: key})
 		src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
-		src.Prefetch()
+		src.Prefetch(false)
 		if got, err := src.Total(context.Background()); err != nil || got != n {
 			t.Fatalf("%d users: Total = %d, %v", n, got, err)
 		}
@@ -145,13 +151,28 @@ func TestAPIPrefetchBurstFollowsTheAllowance(t *testing.T) {
 	}
 }
 
+// A slow caller (an import run, writing each page) is sent the burst
+// that fits the walk's budget (96 windows), not a quarter of the
+// allowance: it would hold the pages for seconds, and a second round
+// trip costs it nothing it would notice.
+func TestAPIPrefetchSlowCallerBurst(t *testing.T) {
+	const key = "sk_live_0123456789abcdefSECRET"
+	srv := startEmulator(t, emulator.Generate(3000, 11), emulator.Options{SecretKey: key})
+	gate := newListGate(97, time.Second) // 97 is never reached
+	srv.OnRequest(gate.onRequest)
+	src := newAllowanceSource(t, key, srv.BaseURL(), clerk.APIOptions{PageSize: 10})
+	if saw := gate.listsBeforeCountOf(t, src, true); saw != 96 {
+		t.Errorf("%d list requests went out before the count's answer, want 96", saw)
+	}
+}
+
 // A bad key: the count's 401 is the error, the burst's requests are
 // stopped with the source, and nothing is read.
 func TestAPIPrefetchBadKey(t *testing.T) {
 	users := emulator.Generate(100, 5)
 	srv := startEmulator(t, users, emulator.Options{SecretKey: "sk_live_theRightOne"})
 	src := newAllowanceSource(t, "sk_live_0123456789abcdefWRONG", srv.BaseURL(), clerk.APIOptions{})
-	src.Prefetch()
+	src.Prefetch(false)
 	_, err := src.Total(context.Background())
 	var apiErr *clerk.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {

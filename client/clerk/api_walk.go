@@ -32,26 +32,35 @@ const maxAutoInFlight = 128
 // with about 20 windows. The bytes actually held are bounded by the read
 // gate (readBudget), which also holds back the first burst, sent before
 // any page showed the users' size; over HTTP/2, what a window takes in
-// before its turn to be read is bounded by h2StreamWindow.
+// before its turn to be read is bounded by h2StreamWindow, which for a
+// preview's burst (maxBurst) is outside this budget.
 const heldBudget = 96 << 20
 
 // startInFlight is the walk's width before the caller's pace is known.
 const startInFlight = 64
 
-// maxBurst bounds the windows Prefetch sends before any page has shown
-// the users' size (a quarter of the key's allowance, 250 for a
-// production key): 128,000 users at 500 a page. At Clerk's ~300 ms a
-// page, a list the burst covers is read in one round trip, and any
-// window it leaves out waits a second one: against the emulator a
-// 100k-user preview (201 windows) took 0.98-1.03 s with 96 windows,
-// 0.83-0.86 s with 200 (the last window in a second round trip) and
-// 0.83-0.85 s with 250. The price is memory, once: over HTTP/2, with the
-// default client, each window may take in h2StreamWindow of its page
-// before its turn to be read, up to 256 MB beside what the read gate
-// lets be read (over HTTP/1.1 the kernel's socket buffers hold it).
-// After the burst the walk holds no more than maxAutoInFlight windows
-// and heldBudget, as before.
+// maxBurst bounds the windows Prefetch sends a fast caller (a preview)
+// before any page has shown the users' size; the burst is a quarter of
+// the key's allowance, 225 windows (about 112,000 users) for a
+// production key's 900 requests. At Clerk's ~300 ms a page, a list the
+// burst covers is read in one round trip, and any window it leaves out
+// waits a second one: against the emulator a 100k-user preview (201
+// windows) took 0.98-1.03 s with 96 windows, 0.83-0.86 s with 200 (the
+// last window in a second round trip) and 0.83-0.85 s with 225. The
+// price is memory, for the burst's pages: over HTTP/2, with the default
+// client, each window may take in h2StreamWindow of its page before its
+// turn to be read, up to 256 MB beside what the read gate lets be read
+// (over HTTP/1.1 the kernel's socket buffers hold it); a 100k-user
+// preview's peak RSS against an emulator in another process went from
+// 163-182 MB to 196-208 MB. After the burst the walk holds no more than
+// maxAutoInFlight windows and heldBudget, as before.
 const maxBurst = 256
+
+// slowBurst is the burst for a slow caller (an import run, which writes
+// each page): what its stream windows take in stays within heldBudget.
+// A run takes seconds over the pages of a burst, so a second round trip
+// is no wait for it, while the burst's pages would be held all that time.
+const slowBurst = heldBudget / h2StreamWindow
 
 // decodeAhead is how many arrived windows after the one being delivered
 // are decoded meanwhile on goroutines of their own, so decoding (most of
@@ -151,9 +160,10 @@ type walk struct {
 	// which cancelled the others.
 	oversized atomic.Pointer[error]
 	// endCount is the count sent with the window expected to be the
-	// last (nil before, or after the plan changed): its answer comes back
-	// with the last pages, so checking the list against a fresh count
-	// costs the walk no round trip of its own.
+	// last (nil before, or after the plan changed), or sent again before
+	// the end when that one would be stale then (refreshEndCount): its
+	// answer comes back with the last pages, so checking the list against
+	// a fresh count costs the walk no round trip of its own.
 	endCount *counted
 }
 
@@ -578,7 +588,7 @@ func (a *APISource) shortPage(ctx context.Context, win *window) error {
 // the caller had eaten most of it). What they do bound is memory: the
 // walk holds (arrived plus outstanding) at most twice inFlight, which
 // leaves room for inFlight pages waiting (a latency and a half of the
-// caller's pace), and never over maxAutoInFlight.
+// caller's pace), and never over maxAutoInFlight (but for Prefetch's burst).
 // A token bucket or a fixed MaxInFlight keeps its width as the cap on
 // every window held: both are the caller's choice of a ceiling, and
 // production paces by allowance.
@@ -690,14 +700,18 @@ func (a *APISource) startWalk(estN int) {
 // go out with the count instead of after it, so the count's round trip
 // (~300 ms at Clerk) no longer delays the first page. They are sent
 // before any answer has shown the key is good, so they are a quarter of
-// the window's allowance at most, and at most maxBurst; if the list is
-// shorter than they reach, the ones past its end come back empty.
-func (a *APISource) Prefetch() {
+// the window's allowance at most, and at most maxBurst (slowBurst for a
+// slow caller); if the list is shorter than they reach, the ones past
+// its end come back empty.
+func (a *APISource) Prefetch(slow bool) {
 	w := &a.walk
 	if a.closed || w.started || a.haveTotal || a.limiter != nil || a.maxInFlight > 0 {
 		return
 	}
 	w.burst = min(maxBurst, a.allowance.requests/4)
+	if slow {
+		w.burst = min(w.burst, slowBurst)
+	}
 	if w.burst < 2 {
 		w.burst = 0
 		return
@@ -1650,8 +1664,9 @@ func (a *APISource) countAhead() {
 // fit in Prefetch's burst had its count sent as the walk began, and one
 // walked for longer than that would be counted again a round trip after
 // its last page. The new count goes out up to two round trips before the
-// end (a prediction from the caller's time alone sent it too late), so
-// its answer is back by the time the last page is delivered.
+// end (a prediction from the caller's time alone sent it too late), but
+// no more than half of endCountFresh, so its answer is back by the time
+// the last page is delivered and still fresh then.
 func (a *APISource) refreshEndCount() {
 	w := &a.walk
 	c := w.endCount
@@ -1671,7 +1686,11 @@ func (a *APISource) refreshEndCount() {
 		}
 	}
 	left := time.Duration(pages) * period
-	if left > 2*lat || time.Since(c.sent)+left <= endCountFresh {
+	// Two round trips ahead, but never so far ahead that the new count
+	// would be stale itself at an end that comes later than predicted
+	// (the latency meter counts the transfer of large pages too).
+	lead := min(2*lat, endCountFresh/2)
+	if left > lead || time.Since(c.sent)+left <= endCountFresh {
 		return
 	}
 	a.countAhead()
@@ -1679,20 +1698,24 @@ func (a *APISource) refreshEndCount() {
 }
 
 // endTotal is the fresh count finish checks a finished-looking list
-// against: the one sent with the last window when there is one, else one
-// asked now. It becomes the source's Total.
+// against: the one sent with the last window (or again before the end,
+// or the one before that while it is fresh and the new one has no
+// answer) when there is one, else one asked now. It becomes the source's
+// Total.
 func (a *APISource) endTotal(ctx context.Context) (int, error) {
 	c := a.walk.endCount
 	a.walk.endCount = nil
-	if c != nil && c.prev != nil {
+	if c != nil && c.prev != nil && time.Since(c.prev.sent) <= endCountFresh {
 		// The list ended sooner than predicted: the count before is
-		// fresh yet, and waiting on the new one would cost time.
+		// fresh yet, and waiting on the new one would cost time, as
+		// would counting again for a new one that failed.
 		select {
 		case <-c.done:
-		default:
-			if time.Since(c.prev.sent) <= endCountFresh {
+			if c.err != nil {
 				c = c.prev
 			}
+		default:
+			c = c.prev
 		}
 	}
 	if c == nil || time.Since(c.sent) > endCountFresh {

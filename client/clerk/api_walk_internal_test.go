@@ -116,7 +116,7 @@ func TestWalkBurstCountIsTheEndCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	a.Prefetch()
+	a.Prefetch(false)
 	if a.walk.burst*9 < users {
 		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
 	}
@@ -133,18 +133,27 @@ func TestWalkBurstCountIsTheEndCount(t *testing.T) {
 }
 
 // A list that fits in the burst but is walked for longer than a count
-// stays fresh has its end count sent again a round trip before its end,
-// as the caller's pace predicts it, not after its last page: a 100k-user
-// preview on a busy machine crossed endCountFresh and waited a round
-// trip more at its end.
+// stays fresh has its end count sent again a round trip or two before
+// its end, as the time between pages predicts it, not after its last
+// page: a 100k-user preview on a busy machine crossed endCountFresh and
+// waited a round trip more at its end. The new count is fresh at the
+// end, so no third one is asked.
 func TestWalkSendsTheEndCountAgainBeforeTheEnd(t *testing.T) {
+	// The second: two round trips ahead would be more than the count
+	// stays fresh, so it goes out later (half of endCountFresh ahead),
+	// not stale by the end.
+	for _, tc := range []struct{ latency, fresh, pace time.Duration }{
+		{50 * time.Millisecond, time.Second, 40 * time.Millisecond}, // 34 pages: about 1.4 s
+		{300 * time.Millisecond, 500 * time.Millisecond, 20 * time.Millisecond},
+	} {
+		t.Run(fmt.Sprint(tc.latency), func(t *testing.T) { testEndCountAgain(t, tc.latency, tc.fresh, tc.pace) })
+	}
+}
+
+func testEndCountAgain(t *testing.T, latency, fresh, pace time.Duration) {
 	defer func(d time.Duration) { endCountFresh = d }(endCountFresh)
-	endCountFresh = 300 * time.Millisecond
-	const (
-		users   = 300 // 34 windows of 10 overlapping by one: within the burst
-		latency = 50 * time.Millisecond
-		pace    = 15 * time.Millisecond // 34 pages: about 500 ms
-	)
+	endCountFresh = fresh
+	const users = 300 // 34 windows of 10 overlapping by one: within the burst
 	var mu sync.Mutex
 	var counts []time.Time // when each count request came in
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +177,7 @@ func TestWalkSendsTheEndCountAgainBeforeTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	a.Prefetch()
+	a.Prefetch(false)
 	if a.walk.burst*9 < users {
 		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
 	}
@@ -189,7 +198,7 @@ func TestWalkSendsTheEndCountAgainBeforeTheEnd(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if len(counts) != 2 {
-		t.Fatalf("%d count requests, want 2 (the burst's and one before the end)", len(counts))
+		t.Fatalf("%d count requests, want 2 (the burst's and one before the end, fresh at it)", len(counts))
 	}
 	if !counts[1].Before(last) {
 		t.Errorf("the second count was asked %v after the last page was delivered, want before it", counts[1].Sub(last))
@@ -213,6 +222,15 @@ func TestEndTotalUsesTheEarlierCountWhileFresh(t *testing.T) {
 	defer answer.Stop()
 	if n, err := a.endTotal(context.Background()); err != nil || n != 41 {
 		t.Fatalf("endTotal = %d, %v; want the earlier count, 41", n, err)
+	}
+
+	// The new one failed: the earlier, fresh, serves without a recount
+	// (a count now would find no server: a.client is nil).
+	failed := &counted{sent: time.Now(), done: make(chan struct{}), err: errors.New("refused"), refresh: true, prev: earlier}
+	close(failed.done)
+	a.walk.endCount = failed
+	if n, err := a.endTotal(context.Background()); err != nil || n != 41 {
+		t.Fatalf("endTotal = %d, %v; want the earlier count, 41, the new one having failed", n, err)
 	}
 
 	earlier.sent = time.Now().Add(-2 * endCountFresh)
@@ -249,7 +267,7 @@ func TestWalkIssuesPastArrivedPages(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := context.Background()
-	a.Prefetch()
+	a.Prefetch(false)
 	burst := a.walk.burst
 	if burst <= maxAutoInFlight || burst > maxBurst {
 		t.Fatalf("a burst of %d windows; the test wants one past maxAutoInFlight (%d), within maxBurst", burst, maxAutoInFlight)
@@ -643,7 +661,7 @@ func TestWalkSendsNoEndCountWithTheBurst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	a.Prefetch()
+	a.Prefetch(false)
 	if a.walk.endCount != nil {
 		t.Fatal("an end count went out with the burst")
 	}

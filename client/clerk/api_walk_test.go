@@ -208,7 +208,7 @@ func TestAPIAllowanceWalkMidFetchCreateDelete(t *testing.T) {
 			t.Run(fmt.Sprintf("clerk %s/request %d", mode, at), func(t *testing.T) {
 				walkThroughChanges(t, users, emulator.Options{SecretKey: key}, mode, at, 30, func(baseURL string) *clerk.APISource {
 					src := newAllowanceSource(t, key, baseURL, clerk.APIOptions{PageSize: 20})
-					src.Prefetch()
+					src.Prefetch(false)
 					return src
 				})
 			})

@@ -237,8 +237,10 @@ type Source interface {
 // Total answers, for a caller that will read them: the API sends its
 // first list requests along with the count rather than after it. A
 // caller that only wants the number (a key check) does not call it.
+// A slow caller (one that writes each page) is sent fewer: it would hold
+// them long and gain little from them, its time going to the writes.
 type Prefetcher interface {
-	Prefetch()
+	Prefetch(slow bool)
 }
 
 // Source formats, as the report's source.format names them.
