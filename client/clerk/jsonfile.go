@@ -643,7 +643,12 @@ func (s *jsonFile) finish() error {
 	if err != nil {
 		return s.structural(err)
 	}
-	return s.fail(fmt.Sprintf("unexpected data (%s) after the end of the JSON document", jsonKind([]byte{b})))
+	// Only its first byte is known: "trailing" is not "a boolean".
+	what := "unexpected data"
+	if b == '{' || b == '[' {
+		what = "another " + strings.TrimPrefix(jsonKind([]byte{b}), "an ")
+	}
+	return s.fail(fmt.Sprintf("%s (starting %q) after the end of the JSON document", what, string([]byte{b})))
 }
 
 // markEnd notes that a complete value ends at the scanner's offset.
