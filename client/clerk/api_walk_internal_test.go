@@ -111,18 +111,7 @@ func TestWalkBurstCountIsTheEndCount(t *testing.T) {
 	const users = 300 // 34 windows of 10 overlapping by one: within the burst
 	var counts atomic.Int64
 	srv := usersServer(t, func() int { return users }, func() { counts.Add(1) })
-	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	a.Prefetch(false)
-	if a.walk.burst*9 < users {
-		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
-	}
-	if _, err := a.Total(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	a := burstSource(t, srv.URL, users)
 	read, err := readUsers(a, nil)
 	if err != nil || read != users {
 		t.Fatalf("read %d users (%v), want %d", read, err, users)
@@ -172,18 +161,7 @@ func testEndCountAgain(t *testing.T, latency, fresh, pace time.Duration) {
 		writeUsers(w, off, limit, users)
 	}))
 	defer srv.Close()
-	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: srv.URL + "/v1", PageSize: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	a.Prefetch(false)
-	if a.walk.burst*9 < users {
-		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
-	}
-	if _, err := a.Total(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	a := burstSource(t, srv.URL, users)
 	var last time.Time // when the caller got the last users
 	read, err := readUsers(a, func(read int) {
 		if read == users {
@@ -244,6 +222,25 @@ func TestEndTotalUsesTheEarlierCountWhileFresh(t *testing.T) {
 	if n, err := a.endTotal(context.Background()); err != nil || n != 42 {
 		t.Fatalf("endTotal = %d, %v; want the new count, 42, the earlier one being stale", n, err)
 	}
+}
+
+// burstSource is a production key's source, windows of 10, whose
+// Prefetch burst covers a list of users, counted.
+func burstSource(t *testing.T, url string, users int) *APISource {
+	t.Helper()
+	a, err := NewAPISource("sk_live_0123456789abcdefSECRET", APIOptions{BaseURL: url + "/v1", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	a.Prefetch(false)
+	if a.walk.burst*9 < users {
+		t.Fatalf("a burst of %d windows does not cover %d users", a.walk.burst, users)
+	}
+	if _, err := a.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // waitArrived waits until every window the walk holds has its answer.
