@@ -498,8 +498,10 @@ func printReport(w io.Writer, r importer.Report, target string) {
 			}
 		}
 		fmt.Fprintf(w, "  skipped      %7d  %s\n", u.Skipped, reasons(u.SkippedReasons))
-		if u.NotWritten > 0 {
+		if u.NotWritten > 0 && r.Mode == importer.ModeRun {
 			fmt.Fprintf(w, "  not written  %7d  (%s)\n", u.NotWritten, importer.NotWrittenWhy)
+		} else if u.NotWritten > 0 {
+			fmt.Fprintf(w, "  not counted  %7d  (%s)\n", u.NotWritten, importer.NotCountedWhy)
 		}
 		if u.NotSelected > 0 {
 			fmt.Fprintf(w, "  not selected %7d  (left out by --only)\n", u.NotSelected)

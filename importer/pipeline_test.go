@@ -336,3 +336,36 @@ func TestInterruptedRunCountsWhatItDidNotWrite(t *testing.T) {
 		}
 	})
 }
+
+// A preview stopped by its source counts the users it read and had not
+// counted yet (held to the end of the source, their address unverified)
+// as a stopped run does, so fetched still adds up; and says what the
+// users read so far showed, as a full preview does (a count of lockouts
+// cleared came without its warning).
+func TestStoppedPreviewAddsUpAndWarns(t *testing.T) {
+	users := make([]*clerk.User, 0, 1000)
+	for i := range 1000 {
+		u := mkUser(fmt.Sprintf("user_%05d", i), fmt.Sprintf("u%d@example.com", i), withPassword)
+		if i%100 == 7 { // held: its address is marked unverified
+			u.EmailAddresses[0].Verification = &clerk.Verification{Status: "unverified"}
+		}
+		if i == 3 { // locked out for a while: imported unlocked, with a warning
+			expires := int64(600)
+			u.Locked, u.LockoutExpiresInSeconds = true, &expires
+		}
+		users = append(users, u)
+	}
+	broken := errors.New("clerk: page refused (400)")
+	rep, err := Run(ctx, &failingSource{sliceSource: newSource(100, users...), failAt: 5, err: broken}, openEnv(t), Options{Mode: ModePreview})
+	if !errors.Is(err, broken) {
+		t.Fatalf("err %v", err)
+	}
+	u := rep.Users
+	sum := u.ToImport + u.Duplicates + u.Skipped + u.Failed + u.NotSelected + u.NotWritten
+	if u.Fetched != 500 || u.NotWritten != 5 || sum != u.Fetched {
+		t.Fatalf("fetched %d, not counted %d, outcomes add up to %d: %+v", u.Fetched, u.NotWritten, sum, u)
+	}
+	if rep.LockoutsCleared != 1 || !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "locked out in Clerk for a while") }) {
+		t.Errorf("lockouts cleared %d, warnings %q", rep.LockoutsCleared, rep.Warnings)
+	}
+}

@@ -221,8 +221,16 @@ func TestWarnings(t *testing.T) {
 	short := &shortTotal{sliceSource: src}
 	rep := run(t, short, env, Options{Mode: ModePreview})
 	joined := strings.Join(rep.Warnings, "\n")
-	if !strings.Contains(joined, "announced 20 users but 11 were read") {
+	if !strings.Contains(joined, "announced 20 users but 11 were read") || !strings.Contains(joined, "pick up any that were missed") {
 		t.Errorf("no count warning: %q", joined)
+	}
+	// More read than announced: nobody was missed, but deleted users may
+	// have been imported; it does not say to pick up missed ones.
+	more := run(t, &shortTotalSource{sliceSource: mixedSource()}, openEnv(t), Options{Mode: ModePreview})
+	joinedMore := strings.Join(more.Warnings, "\n")
+	if !strings.Contains(joinedMore, "announced 10 users but 11 were read: users were added or deleted") ||
+		!strings.Contains(joinedMore, ReasonImportedNotInSource) || strings.Contains(joinedMore, "missed") {
+		t.Errorf("count warning when more were read: %q", joinedMore)
 	}
 	if rep.Settings.PasswordlessUsers != 1 || !strings.Contains(joined, "magic-link") {
 		t.Errorf("passwordless %d, warnings %q", rep.Settings.PasswordlessUsers, joined)

@@ -297,6 +297,12 @@ func (r *runner) run() error {
 		r.report.Warnings = append(r.report.Warnings, w)
 	}
 	if err != nil {
+		if r.opts.Phases.Users {
+			// What the users read so far showed is said as a full
+			// import says it: counts without their warnings read as
+			// nothing to look at.
+			r.report.Warnings = append(r.report.Warnings, dataWarnings(&r.report)...)
+		}
 		return err
 	}
 	if r.src.Kind() == "api" {
@@ -313,10 +319,17 @@ func (r *runner) run() error {
 	if err := r.checkGone(); err != nil {
 		return err
 	}
-	if r.total >= 0 && r.fetched != r.total {
+	switch {
+	case r.total >= 0 && r.fetched < r.total:
 		r.tailWarn(fmt.Sprintf(
 			"The source announced %s users but %s were read (users added or deleted during the import?). Run the import again to pick up any that were missed.",
 			Thousands(r.total), Thousands(r.fetched)))
+	case r.total >= 0 && r.fetched > r.total:
+		// More read than counted: nobody was missed, but users deleted
+		// while the source was read may be among those read.
+		r.tailWarn(fmt.Sprintf(
+			"The source announced %s users but %s were read: users were added or deleted while it was read. A user deleted in Clerk after it was read is imported all the same; a later import of the whole source lists such users as %s.",
+			Thousands(r.total), Thousands(r.fetched), ReasonImportedNotInSource))
 	}
 	if r.fetched == 0 {
 		// Said, not left to a count of 0: an export of another instance
@@ -1451,11 +1464,13 @@ func newTagCounts() map[string]int {
 
 func (r *runner) finish() {
 	r.report.Users.Fetched = r.fetched
-	if u := &r.report.Users; r.opts.Mode == ModeRun {
-		// A run that stopped early read users it neither wrote nor
+	{
+		// An import that stopped early read users it neither wrote nor
 		// counted otherwise: the page being classified, the batch not yet
 		// sent or whose write did not commit, the users held to the end
-		// of the source. A completed run has none (its outcomes add up).
+		// of the source (a preview's too, whose counts are the run's). A
+		// completed import has none (its outcomes add up).
+		u := &r.report.Users
 		u.NotWritten = max(0, u.Fetched-(u.ToImport+u.Duplicates+u.Skipped+u.Failed+u.NotSelected))
 	}
 	if !r.opts.Phases.Users {

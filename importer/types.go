@@ -144,8 +144,12 @@ type Options struct {
 }
 
 // NotWrittenWhy says what a run's UserCounts.NotWritten users are, in the
-// words the CLI's report and the wizard both give beside the count.
-const NotWrittenWhy = "read, but the run stopped before writing them: run it again"
+// words the CLI's report and the wizard both give beside the count;
+// NotCountedWhy what a preview's are.
+const (
+	NotWrittenWhy = "read, but the run stopped before writing them: run it again"
+	NotCountedWhy = "read, but the preview stopped before counting them"
+)
 
 // Report is the result of a preview or run; its JSON form is the contract
 // of `import clerk preview|run --json`.
@@ -268,7 +272,8 @@ type UserCounts struct {
 	// NotWritten counts the users a run read but did not write, nor count
 	// otherwise, as it stopped first (interrupted, a write or the source
 	// failed): a run again imports them. With it fetched is still the sum
-	// of the outcomes.
+	// of the outcomes. A preview that stopped counts the users it read and
+	// had not counted yet here too (see NotCountedWhy).
 	NotWritten int `json:"notWritten,omitempty"`
 }
 
