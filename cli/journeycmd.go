@@ -620,11 +620,14 @@ func printPlan(w io.Writer, p importer.ActivationPlan) {
 			if s.Day < 0 {
 				when = fit(termtext.Clean(s.Via), cellCaps["TYPE"])
 			}
-			n := importer.Thousands(s.Emails)
-			if i > 0 { // users who log in or leave earlier skip later steps
+			n := importer.Thousands(s.Emails) + " emails"
+			if s.Emails == 1 {
+				n = "1 email"
+			}
+			if s.AtMost(i) {
 				n = "up to " + n
 			}
-			rows[i] = []string{"  " + when, fit(termtext.Clean(s.Template), cellCaps["TEMPLATE"]), n + " emails"}
+			rows[i] = []string{"  " + when, fit(termtext.Clean(s.Template), cellCaps["TEMPLATE"]), n}
 		}
 		printTable(w, nil, rows)
 	}

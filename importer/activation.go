@@ -29,6 +29,11 @@ type PlannedStep struct {
 	Via    string `json:"via,omitempty"`
 }
 
+// AtMost says whether the i-th step's Emails is a ceiling rather than a
+// count: all but a first step sent now, as users who leave the journey
+// before a step (by logging in, say) skip it.
+func (s PlannedStep) AtMost(i int) bool { return i > 0 || s.Day != 0 }
+
 // ActivationPlan is what activating a journey would do, and what stops it.
 type ActivationPlan struct {
 	JourneyID string `json:"journeyId"`
@@ -77,20 +82,21 @@ func (p ActivationPlan) Describe() string {
 	var b strings.Builder
 	for i, s := range p.Steps {
 		n := Thousands(s.Emails)
+		emails := countOf(s.Emails, "email", "emails")
 		switch {
 		case i == 0 && s.Day == 0:
-			fmt.Fprintf(&b, "%s emails of %s will be sent now (Day 0)", n, s.Template)
+			fmt.Fprintf(&b, "%s of %s will be sent now (Day 0)", emails, s.Template)
 		case i == 0 && s.Day > 0:
-			fmt.Fprintf(&b, "%s emails of %s will be sent on Day %d (%s from now)", n, s.Template, s.Day, plural(s.Day, "day"))
+			fmt.Fprintf(&b, "Up to %s of %s will be sent on Day %d (%s from now)", emails, s.Template, s.Day, plural(s.Day, "day"))
 		case i == 0 && s.Day < 0:
-			fmt.Fprintf(&b, "Up to %s emails of %s will be sent %s", n, s.Template, s.Via)
+			fmt.Fprintf(&b, "Up to %s of %s will be sent %s", emails, s.Template, s.Via)
 		case s.Day < 0:
 			fmt.Fprintf(&b, ", then up to %s of %s %s", n, s.Template, s.Via)
 		default:
 			fmt.Fprintf(&b, ", then up to %s of %s on Day %d", n, s.Template, s.Day)
 		}
 	}
-	fmt.Fprintf(&b, " (%s users enrolled now).", Thousands(p.Enroll))
+	fmt.Fprintf(&b, " (%s enrolled now).", countOf(p.Enroll, "user", "users"))
 	if p.Unnamed > 0 {
 		fmt.Fprintf(&b, " %s of them %s no name, so {{userName}} is empty in their emails (\"Hi ,\").",
 			Thousands(p.Unnamed), map[bool]string{true: "has", false: "have"}[p.Unnamed == 1])

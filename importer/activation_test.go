@@ -41,7 +41,7 @@ func TestActivationCheckAndRefusal(t *testing.T) {
 			t.Errorf("problem %q: want no sender and unset resetUrl only", prob)
 		}
 	}
-	if got, want := p.Describe(), "3 emails of migration-password-reset will be sent on Day 1 (1 day from now), then up to 3 of migration-password-reset-reminder on Day 4 (3 users enrolled now)."; got != want {
+	if got, want := p.Describe(), "Up to 3 emails of migration-password-reset will be sent on Day 1 (1 day from now), then up to 3 of migration-password-reset-reminder on Day 4 (3 users enrolled now)."; got != want {
 		t.Errorf("Describe() = %q\nwant %q", got, want)
 	}
 	_, err = Activate(ctx, env, JourneyPasswordReset, now)
@@ -151,6 +151,25 @@ func TestActivationCountsInvisibleNamesAsNone(t *testing.T) {
 	for _, name := range []string{"Ana", "\u200BAna", "\u0600", "\U0001F600", "李"} {
 		if ascendkit.BlankName(name) {
 			t.Errorf("BlankName(%+q) = true", name)
+		}
+	}
+}
+
+// Only a first step sent now is an exact count: a later one, or a first
+// one days away, reaches at most the users enrolled now (those who log
+// in first leave the journey); one email or one user reads as one.
+func TestActivationPlanWording(t *testing.T) {
+	p := ActivationPlan{Enroll: 1, Steps: []PlannedStep{{Day: 1, Template: "t1", Emails: 1}, {Day: 4, Template: "t2", Emails: 1}}}
+	if got, want := p.Describe(), "Up to 1 email of t1 will be sent on Day 1 (1 day from now), then up to 1 of t2 on Day 4 (1 user enrolled now)."; got != want {
+		t.Errorf("Describe() = %q\nwant %q", got, want)
+	}
+	p.Steps[0].Day = 0
+	if got := p.Describe(); !strings.HasPrefix(got, "1 email of t1 will be sent now (Day 0)") {
+		t.Errorf("Describe() = %q", got)
+	}
+	for i, s := range []PlannedStep{{Day: 0}, {Day: 3}, {Day: -1}} {
+		if s.AtMost(0) != (i > 0) || !s.AtMost(1) {
+			t.Errorf("step %+v: AtMost(0) %t, AtMost(1) %t", s, s.AtMost(0), s.AtMost(1))
 		}
 	}
 }
