@@ -224,6 +224,10 @@ func testCanaryRunsAndUndo(t *testing.T, newHarness func(*testing.T) *harness) {
 	if r := h.run("", "import", "undo", canary.RunID, "--yes"); r.code != 1 || !strings.Contains(r.stderr, "already undone") {
 		t.Errorf("second undo: exit %d %s", r.code, r.stderr)
 	}
+	// An undone run's report does not offer its undo again.
+	if r := h.ok("import", "runs", "show", canary.RunID); !strings.Contains(r.stdout, "undone ") || strings.Contains(r.stdout, "undo with") {
+		t.Errorf("runs show of an undone run:\n%s", r.stdout)
+	}
 	// A new run imports them all again.
 	var again importer.Report
 	h.json(&again, "import", "clerk", "run", "--api-key", testKey)

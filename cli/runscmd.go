@@ -128,10 +128,18 @@ func (o *runsOptions) show(ctx context.Context, id string) error {
 		}
 		fmt.Fprintln(w)
 		if r.Report == nil {
-			fmt.Fprintln(w, "No report: the process ended before the run finished. `ascendkit import undo "+termtext.Clean(r.ID)+"` removes what it wrote.")
+			fmt.Fprint(w, "No report: the process ended before the run finished.")
+			if r.UndoneAt == nil {
+				fmt.Fprint(w, " `ascendkit import undo "+termtext.Clean(r.ID)+"` removes what it wrote.")
+			}
+			fmt.Fprintln(w)
 			return nil
 		}
-		printReport(w, *r.Report, env.Describe())
+		rep := *r.Report
+		if r.UndoneAt != nil {
+			rep.RunID = "" // its line offers the undo done already
+		}
+		printReport(w, rep, env.Describe())
 		return nil
 	})
 }

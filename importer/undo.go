@@ -50,7 +50,10 @@ func (r RunInfo) Sender() string {
 		return ""
 	}
 	note := "given with --from-identity"
-	if r.Status != ascendkit.RunCompleted {
+	switch {
+	case r.UndoneAt != nil && r.Report != nil:
+		note += "; set by the run, and taken back by its undo"
+	case r.Status != ascendkit.RunCompleted:
 		note += "; not set, as the run did not finish"
 	}
 	return r.Options.FromIdentity + " (" + note + ")"
