@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,5 +79,25 @@ func TestOnlySelectsAMalformedRecordByItsID(t *testing.T) {
 	if rep.Users.SkippedReasons[ReasonMalformed] != 1 || rep.Users.NotSelected != 1 || len(entries) != 1 ||
 		entries[0].SourceID != "user_bob" || !strings.Contains(entries[0].Detail, "spreadsheet") {
 		t.Errorf("skipped %v notSelected %d entries %+v (err %v)", rep.Users.SkippedReasons, rep.Users.NotSelected, entries, err)
+	}
+}
+
+// A canary whose users are all in the source but none is imported (here
+// banned) warns that it tries nothing, in preview and run; one that
+// imports its user does not.
+func TestOnlyThatImportsNobodyWarns(t *testing.T) {
+	banned := mkUser("user_2", "b@example.com")
+	banned.Banned = true
+	src := newSource(10, mkUser("user_1", "a@example.com"), banned)
+	tries := func(w string) bool { return strings.Contains(w, "so this canary tries nothing") }
+	for _, mode := range []Mode{ModePreview, ModeRun} {
+		r := run(t, src.clone(), openEnv(t), Options{Mode: mode, Only: []string{"b@example.com"}})
+		if r.Users.Skipped != 1 || !slices.ContainsFunc(r.Warnings, tries) {
+			t.Errorf("%s: skipped %d, warnings %q", mode, r.Users.Skipped, r.Warnings)
+		}
+		r = run(t, src.clone(), openEnv(t), Options{Mode: mode, Only: []string{"a@example.com"}})
+		if slices.ContainsFunc(r.Warnings, tries) {
+			t.Errorf("%s: a canary that imports its user warned: %q", mode, r.Warnings)
+		}
 	}
 }
