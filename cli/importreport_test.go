@@ -33,3 +33,23 @@ func TestPrintReportTitleSaysStopped(t *testing.T) {
 		}
 	}
 }
+
+// A preview's enrollments count the users it creates only: with users
+// to merge it says so, and that those are enrolled too; a stopped
+// preview's users read and not counted are "not counted", not "not
+// written" by a run.
+func TestPrintReportPreviewCounts(t *testing.T) {
+	r := importer.Report{Mode: importer.ModePreview, Phases: importer.Phases{Users: true}, Enrollments: 4}
+	r.Users.ToMerge, r.Users.NotWritten = 2, 3
+	var b strings.Builder
+	printReport(&b, r, "local:x.db")
+	out := b.String()
+	for _, want := range []string{"To enroll into active journeys: 4 of the users it creates", "the 2 users it merges into are enrolled too", "not counted        3  (read, but the preview stopped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "not written") {
+		t.Errorf("a preview's report says not written:\n%s", out)
+	}
+}
