@@ -61,8 +61,15 @@ func spliceSender(ctx context.Context, env ascendkit.Environment, runID string, 
 	for i, n := range nc.Nodes {
 		k := [2]string{n.Journey, n.Node}
 		has[k] = true
-		if from, ok := was[k]; ok && n.From == c.After {
+		from, ok := was[k]
+		switch {
+		case ok && n.From == c.After:
 			nc.Nodes[i].From = from
+		case !ok && n.From == c.After:
+			// A journey created after c took c's sender from the saved
+			// setting: what was there before c goes back, as undoing c
+			// before the later run puts it back (see undoSender).
+			nc.Nodes[i].From = c.Before
 		}
 	}
 	// Nodes c changed that the later run did not record still carry c's

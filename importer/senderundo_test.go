@@ -143,3 +143,52 @@ func TestUndoSenderOfJourneysCreatedAfter(t *testing.T) {
 		}
 	})
 }
+
+// Journeys created after a run took its sender from the saved setting; a
+// later run replaced it. Undoing the first run, then the later one, puts
+// back what was there before both (no sender), as the other order does:
+// the later run's record said the journeys' nodes were the first run's
+// sender before it, and its undo put that back.
+func TestUndoSenderOfJourneysCreatedBetweenRuns(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		for _, order := range [][2]int{{0, 1}, {1, 0}} {
+			env := openEnv(t)
+			var runs []string
+			for i, s := range []string{"first@app.com", "second@app.com"} {
+				rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := SetSender(ctx, env, s, rep.RunID); err != nil {
+					t.Fatal(err)
+				}
+				runs = append(runs, rep.RunID)
+				if i == 0 {
+					if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for _, i := range order {
+				if _, err := Undo(ctx, env, runs[i], true, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			saved, _, _ := env.Setting(ctx, SettingFromIdentity)
+			if saved != "" {
+				t.Errorf("order %v: saved sender %q, want none", order, saved)
+			}
+			for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+				j, err := env.GetJourney(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range j.Nodes {
+					if n.Action == ascendkit.ActionSendEmail && n.From != "" {
+						t.Errorf("order %v: %s/%s sends from %q, want no sender", order, name, n.ID, n.From)
+					}
+				}
+			}
+		}
+	})
+}
