@@ -512,6 +512,12 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		if n := r.ImportedNotInSource; n > 0 {
 			fmt.Fprintf(w, "  not in source%7d  (created by an earlier import, no longer in this source: they stay in AscendKit; see Warnings)\n", n)
 		}
+		if n := u.DuplicateReasons[importer.ReasonAlreadyImported]; r.Mode == importer.ModeRun && r.Error == "" && !r.Interrupted &&
+			u.Imported == 0 && u.Merged == 0 && n > 0 && n == u.Fetched-u.Skipped-u.NotSelected {
+			// A run again of the same source: the counts and warnings
+			// below are of users imported before, not just now.
+			fmt.Fprintln(w, "  nothing new  every user it could import was imported by an earlier run: no user was written")
+		}
 		fmt.Fprintf(w, "OAuth links    %7d", r.OAuthLinks)
 		if r.OAuthLinkConflicts > 0 {
 			fmt.Fprintf(w, "  (%d not linked: account already linked to another user)", r.OAuthLinkConflicts)

@@ -53,3 +53,22 @@ func TestPrintReportPreviewCounts(t *testing.T) {
 		t.Errorf("a preview's report says not written:\n%s", out)
 	}
 }
+
+// A run again of a source whose users are all imported says nothing new
+// was written; a run that imported someone does not.
+func TestPrintReportNothingNew(t *testing.T) {
+	r := importer.Report{Mode: importer.ModeRun, Phases: importer.Phases{Users: true}}
+	r.Users.Fetched, r.Users.Skipped, r.Users.Duplicates = 5, 1, 4
+	r.Users.DuplicateReasons = map[string]int{importer.ReasonAlreadyImported: 4}
+	var b strings.Builder
+	printReport(&b, r, "local:x.db")
+	if !strings.Contains(b.String(), "nothing new") {
+		t.Errorf("no \"nothing new\":\n%s", b.String())
+	}
+	r.Users.Imported, r.Users.Fetched = 1, 6
+	b.Reset()
+	printReport(&b, r, "local:x.db")
+	if strings.Contains(b.String(), "nothing new") {
+		t.Errorf("\"nothing new\" after a user was imported:\n%s", b.String())
+	}
+}
