@@ -1146,9 +1146,12 @@ func (s *duplicatesScreen) filtered() bool {
 // before changing them; nothing hidden by the filter changes.
 func (s *duplicatesScreen) askBulk(p importer.Policy) {
 	c := bulkChange{policy: p, all: !s.filtered()}
-	skipOnly := 0
+	skipOnly, shown := 0, 0
 	for _, i := range s.visible {
 		e := s.entries[i]
+		if e.Kind == kindDuplicate {
+			shown++
+		}
 		switch {
 		case e.Kind != kindDuplicate:
 		case unmergeable(e):
@@ -1156,6 +1159,12 @@ func (s *duplicatesScreen) askBulk(p importer.Policy) {
 		case s.policy(e) != p:
 			c.rows = append(c.rows, i)
 		}
+	}
+	if shown == 0 {
+		// Nothing to change: "already set" would be false, and a change
+		// of zero rows would still turn the default over unseen.
+		s.notice = "No duplicate is shown here, so there is nothing to " + map[importer.Policy]string{importer.PolicyMerge: "merge", importer.PolicySkip: "skip"}[p] + "."
+		return
 	}
 	if len(c.rows) == 0 && (!c.all || s.defaultPolicy() == p) {
 		s.notice = fmt.Sprintf("Every duplicate shown is already set to %s.", p)

@@ -659,3 +659,18 @@ func TestDuplicatesLongDetailShownWhole(t *testing.T) {
 		t.Errorf("the detail is cut:\n%s", v)
 	}
 }
+
+// M and S with no duplicate shown (a source without any, or a tab of
+// skipped users) say there is nothing to change: "already set to merge"
+// was false, and a change of zero rows turned the default over unseen.
+func TestBulkWithNoDuplicateShown(t *testing.T) {
+	pc := &programContext{width: 100, height: 30, styles: newStyles(true)}
+	pc.sess.entries = []importer.Entry{{Pos: 1, SourceID: "user_s", Email: "s@example.com", Kind: kindSkipped, Reason: importer.ReasonInvalidEmail}}
+	s := newDuplicatesScreen(pc)
+	for _, p := range []importer.Policy{importer.PolicyMerge, importer.PolicySkip} {
+		s.askBulk(p)
+		if s.pending != nil || !strings.Contains(s.notice, "No duplicate is shown here") {
+			t.Errorf("%s: pending %+v, notice %q", p, s.pending, s.notice)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
+	"github.com/ascendkit/ascendkit/importer"
 )
 
 // An interrupted run's users read but not written are in the exit
@@ -65,8 +66,26 @@ func TestSummarySplitsStranded(t *testing.T) {
 	p := progressOf(d)
 	d.waitFor("the report", func(m Model) bool { return p.report != nil })
 	d.mustSee("2 stranded users")
-	d.mustSee("3 OAuth not carried over: sent a password reset")
+	d.mustSee("3 OAuth not carried over: tagged for a password reset")
 	if strings.Contains(d.view(), "5 stranded") {
 		t.Fatalf("the summary counts the users whose OAuth cannot move as stranded:\n%s", d.view())
+	}
+}
+
+// A settings-only run's summary says the users phase was left out, not
+// "no duplicates, no skips" (a fact about the source it did not
+// classify), and no one is said to be tagged for a password reset.
+func TestSummaryOfASettingsOnlyRun(t *testing.T) {
+	core := &fakeCore{}
+	core.runEvents, core.runReport = runScript()
+	core.runReport.Phases = importer.Phases{Settings: true}
+	core.runReport.Settings.NoUsableOAuthUsers = 3
+	d, _ := toConfirm(t, 100, 30, core.install)
+	d.press("y")
+	p := progressOf(d)
+	d.waitFor("the report", func(m Model) bool { return p.report != nil })
+	d.mustSee("users phase left out: none imported")
+	if v := d.view(); strings.Contains(v, "no duplicates, no skips") || strings.Contains(v, "password reset") {
+		t.Fatalf("settings-only summary:\n%s", v)
 	}
 }

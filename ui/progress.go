@@ -474,9 +474,14 @@ func (s *progressScreen) summaryView() string {
 	for _, k := range sortedKeys(nonZero(u.SkippedReasons)) {
 		rows = append(rows, [2]string{reasonLabel(k), rightAlign(fmtInt(u.SkippedReasons[k]), 6)})
 	}
-	if len(rows) == 0 {
+	switch {
+	case !r.Phases.Users:
+		// Nothing was classified: "no duplicates" would read as a fact
+		// about the source.
+		right.WriteString(st.Dim.Render("users phase left out: none imported"))
+	case len(rows) == 0:
 		right.WriteString(st.Dim.Render("no duplicates, no skips"))
-	} else {
+	default:
 		right.WriteString(kv(st.Label, rows))
 	}
 	add(sideBySide(s.width, left, right.String())+"\n", 0)
@@ -504,8 +509,10 @@ func (s *progressScreen) summaryView() string {
 			line += st.Warning.Render("  " + plural(n, "stranded user", "stranded users"))
 		}
 		line += "\n"
-		if n := r.Settings.NoUsableOAuthUsers; n > 0 {
-			line += renderLines(st.Warning, wrapHang("         "+fmtInt(n)+" OAuth not carried over: sent a password reset", s.width, 9)) + "\n"
+		if n := r.Settings.NoUsableOAuthUsers; n > 0 && r.Phases.Users {
+			// Tagged for the password-reset journey, which sends once
+			// activated: nothing is sent by the import itself.
+			line += renderLines(st.Warning, wrapHang("         "+fmtInt(n)+" OAuth not carried over: tagged for a password reset", s.width, 9)) + "\n"
 		}
 		add(line, dropFailures) // in the summary printed at the end too
 	case r.Phases.Settings:

@@ -436,7 +436,9 @@ func (s *settingsScreen) layout() (string, int) {
 	}
 
 	head := st.Heading.Render("Providers to enable") + "\n"
-	cred := "  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + rightAlign(fmtInt(s.an.Providers["credentials"]), 7) + st.Dim.Render(" kept")
+	// One space at least between the name and a count of any width
+	// ("credentials" fills its 11 columns; 192,433 filled the 7 after).
+	cred := "  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + " " + rightAlign(fmtInt(s.an.Providers["credentials"]), 6) + st.Dim.Render(" kept")
 	set := s.settings()
 	prows := make([]string, len(ssoProviders))
 	for i, name := range ssoProviders {
@@ -492,7 +494,7 @@ func (s *settingsScreen) layout() (string, int) {
 		warn(st.Warning.Render("⚠ " + plural(n, "stranded user", "stranded users") + ": social-only with no enabled provider"))
 	}
 	if n := set.NoUsableOAuthUsers; n > 0 {
-		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(n, "user", "users")+" whose OAuth does not carry over (unsupported provider or unusable account): sent a password reset", s.width, 2)))
+		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(n, "user", "users")+" whose OAuth does not carry over (unsupported provider or unusable account): tagged for a password reset", s.width, 2)))
 	}
 	if set.PasswordlessUsers > 0 {
 		warn(renderLines(st.Warning, wrapHang("⚠ "+plural(set.PasswordlessUsers, "user", "users")+" with neither password nor OAuth: enable magic-link so they can sign in", s.width, 2)))
