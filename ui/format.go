@@ -353,6 +353,30 @@ func wizardWarnings(ws []string) []string {
 	return out
 }
 
+// doneFlags are cliFlags as said once the import has run: the Settings,
+// Review and Confirm steps are behind it, so the advice points at what
+// still works, `ascendkit auth update` for the providers.
+var doneFlags = strings.NewReplacer(
+	"lists them (--entries)", "listed them in the review",
+	"as --passwords", "as a passwords file",
+	"with --passwords", "with a passwords file",
+	"(--providers …,magic-link, on a run without --users)", "(ascendkit auth update --providers …,magic-link turns it on)",
+	"(--providers …,magic-link)", "(ascendkit auth update --providers …,magic-link turns it on)",
+	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (ascendkit auth update)",
+	"give the run --providers naming only the social providers to enable", "turn off the others with ascendkit auth update",
+	"or --users to leave the providers as they are", "or, importing again, choose Phases users only on the Confirm step to leave the providers as they are",
+)
+
+// importedWarnings are the report's warnings worded for the summary after
+// the import (see doneFlags); the rows they point at were in the review.
+func importedWarnings(ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = doneFlags.Replace(entriesRef.ReplaceAllString(w, "$1 in the review"))
+	}
+	return out
+}
+
 // viewPart is part of a view; parts with a higher drop are left out
 // first when the view is taller than the screen (0: always shown).
 type viewPart struct {

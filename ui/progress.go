@@ -558,7 +558,7 @@ func (s *progressScreen) summaryView() string {
 			next = strings.TrimPrefix(next, "\n")
 			room++
 		}
-		b.WriteString(warningsView(st, wizardWarnings(r.Warnings), s.width, room, "all are printed when you quit") + "\n")
+		b.WriteString(warningsView(st, importedWarnings(r.Warnings), s.width, room, "all are printed when you quit") + "\n")
 	}
 	if s.height > 0 && strings.Count(b.String()+next, "\n") > s.height {
 		next = strings.TrimPrefix(next, "\n")

@@ -217,8 +217,9 @@ func TestProgressSummaryErrorWarningsConflicts(t *testing.T) {
 }
 
 // The core's warnings point at --entries, which the wizard has not: the
-// import's summary screen points at the Review step instead, as the
-// confirmation does. The plain summary, printed once the wizard is gone,
+// import's summary screen points at the review instead, and at what
+// still works after the import (ascendkit auth update) rather than the
+// steps behind it. The plain summary, printed once the wizard is gone,
 // keeps the core's (the CLI's) words.
 func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 	d, _ := toProgress(t, 120, 40, nil, func(pc *programContext) {
@@ -228,7 +229,8 @@ func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 				return scriptedRun(evs, rep, nil)(ctx, src, env, opts)
 			}
 			_, rep := runScript()
-			rep.Warnings = append(rep.Warnings, "2 users are locked out in Clerk (listed in --entries as lock_cleared).")
+			rep.Warnings = append(rep.Warnings, "2 users are locked out in Clerk (listed in --entries as lock_cleared).",
+				"3 users signed in with neither: add magic-link (--providers …,magic-link) so they can sign in.")
 			opts.OnEvent(importer.Finished{Report: rep})
 			return rep, nil
 		}
@@ -236,13 +238,14 @@ func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 	p := progressOf(d)
 	d.waitFor("the end", func(m Model) bool { return p.report != nil })
 	v := d.view()
-	if !strings.Contains(v, "2 users are locked out in Clerk (listed on the Review step).") || strings.Contains(v, "--entries") {
+	if !strings.Contains(v, "2 users are locked out in Clerk (listed in the review).") || strings.Contains(v, "--entries") ||
+		!strings.Contains(flatten(v), "(ascendkit auth update --providers …,magic-link turns it on)") || strings.Contains(v, "Settings step") {
 		t.Errorf("summary screen's warning:\n%s", v)
 	}
-	if sum := d.m.Summary(); !strings.Contains(sum, "(listed in --entries as lock_cleared)") || strings.Contains(sum, "Review step") {
+	if sum := d.m.Summary(); !strings.Contains(sum, "(listed in --entries as lock_cleared)") || strings.Contains(sum, "in the review") {
 		t.Errorf("plain summary's warning:\n%s", sum)
 	}
-	if w := p.report.Warnings[len(p.report.Warnings)-1]; !strings.Contains(w, "--entries") {
+	if w := p.report.Warnings[len(p.report.Warnings)-2]; !strings.Contains(w, "--entries") {
 		t.Errorf("the report's own warning was changed: %q", w)
 	}
 }
