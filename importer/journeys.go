@@ -449,6 +449,27 @@ type senderUndo struct {
 	Kept []string
 }
 
+// SetupChangesSending names the migration journeys that are sending
+// (active, or paused with users still in them; see keepsSender) whose
+// email steps setup s would change: their next emails would go out with
+// the new sender or values, which the wizard asks about first.
+func SetupChangesSending(ctx context.Context, env ascendkit.Environment, s JourneySetup) ([]string, error) {
+	var out []string
+	for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+		j, err := env.GetJourney(ctx, name)
+		if errors.Is(err, ascendkit.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, changed := setupNodes(j, s); changed && keepsSender(j) {
+			out = append(out, j.Name)
+		}
+	}
+	return out, nil
+}
+
 // keepsSender says whether undo leaves journey j's sender alone: an
 // active journey sends with the sender it was activated with, and taking
 // it away (often to none) would leave its enrolled users mid-way with

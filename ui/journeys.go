@@ -17,6 +17,13 @@ import (
 )
 
 // journeysCreatedMsg is the outcome of CreateMigrationJourneys.
+// journeysConfirmMsg says the setup would change sending journeys
+// (importer.SetupChangesSending): the screen asks before it saves.
+type journeysConfirmMsg struct {
+	setup   importer.JourneySetup
+	sending []string
+}
+
 type journeysCreatedMsg struct {
 	res importer.JourneysResult
 	// changed names, by journey id, what the submit changed on a journey
@@ -164,6 +171,9 @@ type journeysScreen struct {
 	errs    [numJourneyFields]string // what ctrl+s found wrong, per field
 	spinner spinner.Model
 	busy    bool
+	// confirm is a setup that would change sending journeys, waiting
+	// for y (see journeysConfirmMsg).
+	confirm *journeysConfirmMsg
 	err     string
 	result  *importer.JourneysResult
 	changed map[string][]string // journeysCreatedMsg.changed of the result
@@ -287,7 +297,9 @@ func (s *journeysScreen) prefilled(i int) bool {
 // may hold values edited there.
 func (s *journeysScreen) resume() tea.Cmd { return s.loadSaved(true) }
 
-func (s *journeysScreen) InputFocused() bool { return s.result == nil && !s.busy }
+func (s *journeysScreen) InputFocused() bool {
+	return s.result == nil && !s.busy && s.confirm == nil
+}
 
 func (s *journeysScreen) SetSize(w, h int) {
 	s.width, s.height = w, h
@@ -346,9 +358,25 @@ func (s *journeysScreen) submit() tea.Cmd {
 	}
 	s.busy = true
 	s.err = ""
+	return tea.Batch(s.spinner.Tick, s.save(setup, true))
+}
+
+// save creates the journeys with setup, or updates them. With ask, a
+// setup that would change sending journeys is not saved: the screen is
+// sent journeysConfirmMsg, and saves on y.
+func (s *journeysScreen) save(setup importer.JourneySetup, ask bool) tea.Cmd {
 	pc := s.pc
-	return tea.Batch(s.spinner.Tick, func() tea.Msg {
+	return func() tea.Msg {
 		ctx, env := pc.base, pc.env
+		if ask && env != nil {
+			sending, err := importer.SetupChangesSending(ctx, env, setup)
+			if err != nil {
+				return journeysCreatedMsg{err: err}
+			}
+			if len(sending) > 0 {
+				return journeysConfirmMsg{setup: setup, sending: sending}
+			}
+		}
 		// The journeys as they are, to say what an update changed (the
 		// result only says that one was).
 		before := map[string]ascendkit.Journey{}
@@ -375,7 +403,7 @@ func (s *journeysScreen) submit() tea.Cmd {
 			}
 		}
 		return journeysCreatedMsg{res: res, changed: changed}
-	})
+	}
 }
 
 // setupChanges names what differs between two versions of a journey's
@@ -434,6 +462,10 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		s.spinner, cmd = s.spinner.Update(msg)
 		return cmd
+	case journeysConfirmMsg:
+		s.busy = false
+		s.confirm = &msg
+		return nil
 	case journeysCreatedMsg:
 		s.busy = false
 		if msg.err != nil {
@@ -448,6 +480,18 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyPressMsg:
 		if s.busy {
+			return nil
+		}
+		if c := s.confirm; c != nil {
+			switch {
+			case key.Matches(msg, s.keys.Yes):
+				s.confirm, s.busy = nil, true
+				return tea.Batch(s.spinner.Tick, s.save(c.setup, false))
+			case key.Matches(msg, s.keys.No):
+				s.confirm = nil
+				s.err = "Not saved: the sending journeys keep their sender and values."
+				return s.edit()
+			}
 			return nil
 		}
 		if s.result != nil {
@@ -519,7 +563,7 @@ func (s *journeysScreen) View() string {
 	parts = append(parts, viewPart{text: "", drop: 4})
 	if anySaved {
 		// Wrapped with its mark, which alone is not dim.
-		lines := strings.Split(wrapText("✓ Filled in with the saved setup: what the journeys use now.", min(s.width, noteWidth)), "\n")
+		lines := strings.Split(wrapText("✓ Filled in with the saved setup (a journey edited in the browser since may differ; the browser shows its own).", min(s.width, noteWidth)), "\n")
 		for i, l := range lines {
 			lines[i] = st.Dim.Render(strings.TrimPrefix(l, "✓"))
 		}
@@ -533,6 +577,14 @@ func (s *journeysScreen) View() string {
 		"an email with an unset {{appName}}, {{loginUrl}} or {{resetUrl}})."), drop: 2})
 	if s.busy {
 		parts = append(parts, viewPart{text: "", drop: 4}, viewPart{text: s.spinner.View() + " Creating templates and journeys…"})
+	}
+	if c := s.confirm; c != nil {
+		names := make([]string, len(c.sending))
+		for i, n := range c.sending {
+			names[i] = termtext.Clean(n)
+		}
+		ask := "Sending now: " + strings.Join(names, ", ") + ". Saving changes their email steps (sender or values), and their next emails go out with the new ones. Save? y / n"
+		parts = append(parts, viewPart{text: "", drop: 4}, viewPart{text: noticeText(st.Warning, ask, s.width)})
 	}
 	if s.err != "" {
 		parts = append(parts, viewPart{text: "", drop: 4}, viewPart{text: errorText(st, s.err, s.width)})
@@ -641,6 +693,8 @@ func (s *journeysScreen) Keys() keyMap {
 	switch {
 	case s.busy:
 		short = nil
+	case s.confirm != nil:
+		short = []key.Binding{k.Yes, k.No}
 	case s.result != nil:
 		k.Back.SetHelp("esc", "edit again")
 		short = []key.Binding{k.Continue, k.Back}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -425,5 +426,55 @@ func TestJourneysFormIntro(t *testing.T) {
 		if got := c.m.formIntro(); got != c.want {
 			t.Errorf("formIntro(%+v) = %q, want %q", c.m, got, c.want)
 		}
+	}
+}
+
+// Saving a setup that changes a journey that is sending (active) asks
+// first, naming it: its next emails would go out with the new sender or
+// values. n leaves it as it is; y saves.
+func TestJourneysAskBeforeChangingASendingJourney(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	setup := importer.JourneySetup{FromIdentity: "team@acme.test", AppName: "Acme", LoginURL: "https://acme.test/login", ResetURL: "https://acme.test/reset"}
+	if _, err := importer.CreateMigrationJourneys(ctx, env, setup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importer.Activate(ctx, env, importer.JourneyPasswordReset, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fj := &journeysRecorder{}
+	d := newDriver(t, testConfig(env, makeUsers(10)), 100, 30, fj.install)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
+	d.send(navMsg{to: stateJourneys})
+	s := journeysOf(d)
+	d.waitFor("the saved setup", func(m Model) bool { return s.vals[fieldAppName] != "" })
+	appName := func() string {
+		j, err := env.GetJourney(ctx, importer.JourneyPasswordReset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range j.Nodes {
+			if n.Action == ascendkit.ActionSendEmail {
+				return n.Variables["appName"]
+			}
+		}
+		return ""
+	}
+	d.press("tab", "ctrl+u", "Acme Two", "ctrl+s")
+	d.waitFor("the question", func(m Model) bool { return s.confirm != nil })
+	if v := flatten(d.view()); !strings.Contains(v, "Sending now: Migration password reset.") || !strings.Contains(v, "Save? y / n") {
+		t.Fatalf("no question:\n%s", d.view())
+	}
+	d.press("n")
+	if len(fj.setups) != 0 || appName() != "Acme" {
+		t.Fatalf("saved on n: setups %v, appName %q", fj.setups, appName())
+	}
+	d.mustSee("Not saved: the sending journeys keep their sender and values.")
+	d.press("ctrl+s")
+	d.waitFor("the question again", func(m Model) bool { return s.confirm != nil })
+	d.press("y")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	if len(fj.setups) != 1 || appName() != "Acme Two" {
+		t.Fatalf("not saved on y: setups %v, appName %q", fj.setups, appName())
 	}
 }

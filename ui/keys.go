@@ -133,7 +133,7 @@ func newProgressKeys() progressKeys {
 }
 
 type journeysKeys struct {
-	Next, Prev, Submit, Continue, Back key.Binding
+	Next, Prev, Submit, Continue, Back, Yes, No key.Binding
 }
 
 func newJourneysKeys() journeysKeys {
@@ -143,6 +143,8 @@ func newJourneysKeys() journeysKeys {
 		Submit:   bind([]string{"ctrl+s"}, "ctrl+s", "create journeys"),
 		Continue: bind([]string{"enter"}, "enter", "open browser"),
 		Back:     bind([]string{"esc"}, "esc", "back"),
+		Yes:      bind([]string{"y"}, "y", "save into the sending journeys"),
+		No:       bind([]string{"n", "esc"}, "n", "not now"),
 	}
 }
 
