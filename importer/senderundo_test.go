@@ -22,14 +22,7 @@ func testUndoSenderInAnyOrder(t *testing.T, openEnv func(*testing.T) ascendkit.E
 		senders := []string{"a@app.com", "b@app.com", "c@app.com"}
 		var runs []string
 		for _, s := range senders {
-			rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := SetSender(ctx, env, s, rep.RunID); err != nil {
-				t.Fatal(err)
-			}
-			runs = append(runs, rep.RunID)
+			runs = append(runs, runWithSender(t, env, s))
 		}
 		live := []bool{true, true, true}
 		for _, i := range order {
@@ -155,14 +148,7 @@ func TestUndoSenderOfJourneysCreatedBetweenRuns(t *testing.T) {
 			env := openEnv(t)
 			var runs []string
 			for i, s := range []string{"first@app.com", "second@app.com"} {
-				rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := SetSender(ctx, env, s, rep.RunID); err != nil {
-					t.Fatal(err)
-				}
-				runs = append(runs, rep.RunID)
+				runs = append(runs, runWithSender(t, env, s))
 				if i == 0 {
 					if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
 						t.Fatal(err)
@@ -191,4 +177,18 @@ func TestUndoSenderOfJourneysCreatedBetweenRuns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// runWithSender imports mixedSource (merging) and sets the sender as a
+// run given --from-identity does; it returns the run's id.
+func runWithSender(t *testing.T, env ascendkit.Environment, sender string) string {
+	t.Helper()
+	rep, err := Run(ctx, mixedSource(), env, Options{Mode: ModeRun, OnDuplicate: "merge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetSender(ctx, env, sender, rep.RunID); err != nil {
+		t.Fatal(err)
+	}
+	return rep.RunID
 }

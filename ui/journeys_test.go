@@ -394,10 +394,7 @@ func TestJourneysWordedFromTheirState(t *testing.T) {
 	if _, err := importer.Activate(context.Background(), env, j.ID, fixedNow); err != nil {
 		t.Fatal(err)
 	}
-	fj := &journeysRecorder{}
-	d := newDriver(t, testConfig(env, makeUsers(5)), 100, 30, fj.install)
-	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 5}
-	d.send(navMsg{to: stateJourneys})
+	d, _ := journeysOn(t, env, 5)
 	s := journeysOf(d)
 	d.waitFor("the state read", func(Model) bool { return s.existing.known })
 	v := flatten(d.view())
@@ -442,10 +439,7 @@ func TestJourneysAskBeforeChangingASendingJourney(t *testing.T) {
 	if _, err := importer.Activate(ctx, env, importer.JourneyPasswordReset, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	fj := &journeysRecorder{}
-	d := newDriver(t, testConfig(env, makeUsers(10)), 100, 30, fj.install)
-	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: 10}
-	d.send(navMsg{to: stateJourneys})
+	d, fj := journeysOn(t, env, 10)
 	s := journeysOf(d)
 	d.waitFor("the saved setup", func(m Model) bool { return s.vals[fieldAppName] != "" })
 	appName := func() string {
@@ -477,4 +471,15 @@ func TestJourneysAskBeforeChangingASendingJourney(t *testing.T) {
 	if len(fj.setups) != 1 || appName() != "Acme Two" {
 		t.Fatalf("not saved on y: setups %v, appName %q", fj.setups, appName())
 	}
+}
+
+// journeysOn is the journeys step at 100×30 on env, after an import of n
+// users from the API.
+func journeysOn(t *testing.T, env ascendkit.Environment, n int) (*driver, *journeysRecorder) {
+	t.Helper()
+	fj := &journeysRecorder{}
+	d := newDriver(t, testConfig(env, makeUsers(n)), 100, 30, fj.install)
+	d.m.pc.sess.source = sourceChoice{Kind: "api", Key: "sk_test_x", Total: n}
+	d.send(navMsg{to: stateJourneys})
+	return d, fj
 }
