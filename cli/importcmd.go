@@ -533,7 +533,8 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		case r.Enrollments > 0 && u.ToMerge > 0:
 			// Counted for the users it creates only: say so, lest the
 			// merged users' first emails come as a surprise.
-			fmt.Fprintf(w, "To enroll into active journeys: %d of the users it creates (their emails start as the run imports them); the %d users it merges into are enrolled too where an active journey's audience takes them\n", r.Enrollments, u.ToMerge)
+			fmt.Fprintf(w, "To enroll into active journeys: %d of the users it creates (their emails start as the run imports them); the %s it merges into are enrolled too where an active journey's audience takes them\n",
+				r.Enrollments, map[bool]string{true: "user", false: fmt.Sprintf("%d users", u.ToMerge)}[u.ToMerge == 1])
 		case r.Enrollments > 0:
 			fmt.Fprintf(w, "To enroll into active journeys: %d (their emails start as the run imports them)\n", r.Enrollments)
 		}

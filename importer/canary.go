@@ -98,10 +98,10 @@ func (r *runner) warnMissingSelection() {
 	if len(m) > 0 {
 		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf("--only: not in the source: %s", strings.Join(m, ", ")))
 	}
-	if u := r.report.Users; r.only != nil && len(m) < len(r.only.order) && u.ToImport+u.ToMerge == 0 {
+	if u := r.report.Users; r.opts.Phases.Users && r.only != nil && len(m) < len(r.only.order) && u.ToImport+u.ToMerge == 0 {
 		// Found, yet nobody to try the cut-over with: a canary that
 		// imports no one must not read as one that went well.
 		r.report.Warnings = append(r.report.Warnings,
-			"--only: the users selected are in the source, but none of them is imported or merged (skipped or duplicates: see the counts, and --entries for why), so this canary tries nothing")
+			"--only: the users selected are in the source, but none of them is imported or merged (see the counts, and --entries for why), so this canary tries nothing")
 	}
 }

@@ -99,5 +99,10 @@ func TestOnlyThatImportsNobodyWarns(t *testing.T) {
 		if slices.ContainsFunc(r.Warnings, tries) {
 			t.Errorf("%s: a canary that imports its user warned: %q", mode, r.Warnings)
 		}
+		// Without the users phase nobody is imported by design.
+		r = run(t, src.clone(), openEnv(t), Options{Mode: mode, Only: []string{"a@example.com"}, Phases: Phases{Settings: true}})
+		if slices.ContainsFunc(r.Warnings, tries) {
+			t.Errorf("%s: a settings-only canary warned: %q", mode, r.Warnings)
+		}
 	}
 }

@@ -20,6 +20,9 @@ func TestRunSenderSaysWhatBecameOfIt(t *testing.T) {
 		{RunInfo{Run: ascendkit.Run{Status: ascendkit.RunUndone, UndoneAt: &done}, Report: &Report{}}, "a@x.io (given with --from-identity; set by the run, and taken back by its undo)"},
 		{RunInfo{Run: ascendkit.Run{Status: ascendkit.RunInterrupted}}, "a@x.io (given with --from-identity; not set, as the run did not finish)"},
 		{RunInfo{Run: ascendkit.Run{Status: ascendkit.RunUndone, UndoneAt: &done}}, "a@x.io (given with --from-identity; not set, as the run did not finish)"},
+		// A failed or interrupted run stores a report too, and sets no sender.
+		{RunInfo{Run: ascendkit.Run{Status: ascendkit.RunUndone, UndoneAt: &done}, Report: &Report{Error: "boom"}}, "a@x.io (given with --from-identity; not set, as the run did not finish)"},
+		{RunInfo{Run: ascendkit.Run{Status: ascendkit.RunUndone, UndoneAt: &done}, Report: &Report{Interrupted: true}}, "a@x.io (given with --from-identity; not set, as the run did not finish)"},
 	} {
 		tc.ri.Options.FromIdentity = "a@x.io"
 		if got := tc.ri.Sender(); got != tc.want {

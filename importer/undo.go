@@ -51,7 +51,7 @@ func (r RunInfo) Sender() string {
 	}
 	note := "given with --from-identity"
 	switch {
-	case r.UndoneAt != nil && r.Report != nil:
+	case r.UndoneAt != nil && r.Report != nil && r.Report.Error == "" && !r.Report.Interrupted:
 		note += "; set by the run, and taken back by its undo"
 	case r.Status != ascendkit.RunCompleted:
 		note += "; not set, as the run did not finish"

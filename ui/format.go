@@ -363,8 +363,8 @@ var doneFlags = strings.NewReplacer(
 	"(--providers …,magic-link, on a run without --users)", "(ascendkit auth update --providers …,magic-link turns it on)",
 	"(--providers …,magic-link)", "(ascendkit auth update --providers …,magic-link turns it on)",
 	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (ascendkit auth update)",
-	"give the run --providers naming only the social providers to enable", "turn off the others with ascendkit auth update",
-	"or --users to leave the providers as they are", "or, importing again, choose Phases users only on the Confirm step to leave the providers as they are",
+	"To keep them off, give the run --providers naming only the social providers to enable (credentials is enabled whenever its users have passwords), or --users to leave the providers as they are, or turn them off again with auth update after it.",
+	"To keep them off, turn them off again with ascendkit auth update.",
 )
 
 // importedWarnings are the report's warnings worded for the summary after

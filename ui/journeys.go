@@ -16,7 +16,6 @@ import (
 	"github.com/ascendkit/ascendkit/ui/termtext"
 )
 
-// journeysCreatedMsg is the outcome of CreateMigrationJourneys.
 // journeysConfirmMsg says the setup would change sending journeys
 // (importer.SetupChangesSending): the screen asks before it saves.
 type journeysConfirmMsg struct {
@@ -24,6 +23,7 @@ type journeysConfirmMsg struct {
 	sending []string
 }
 
+// journeysCreatedMsg is the outcome of CreateMigrationJourneys.
 type journeysCreatedMsg struct {
 	res importer.JourneysResult
 	// changed names, by journey id, what the submit changed on a journey
@@ -489,7 +489,7 @@ func (s *journeysScreen) Update(msg tea.Msg) tea.Cmd {
 				return tea.Batch(s.spinner.Tick, s.save(c.setup, false))
 			case key.Matches(msg, s.keys.No):
 				s.confirm = nil
-				s.err = "Not saved: the sending journeys keep their sender and values."
+				s.err = "Not saved: nothing was changed."
 				return s.edit()
 			}
 			return nil

@@ -463,7 +463,7 @@ func TestJourneysAskBeforeChangingASendingJourney(t *testing.T) {
 	if len(fj.setups) != 0 || appName() != "Acme" {
 		t.Fatalf("saved on n: setups %v, appName %q", fj.setups, appName())
 	}
-	d.mustSee("Not saved: the sending journeys keep their sender and values.")
+	d.mustSee("Not saved: nothing was changed.")
 	d.press("ctrl+s")
 	d.waitFor("the question again", func(m Model) bool { return s.confirm != nil })
 	d.press("y")

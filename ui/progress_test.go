@@ -230,7 +230,8 @@ func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 			}
 			_, rep := runScript()
 			rep.Warnings = append(rep.Warnings, "2 users are locked out in Clerk (listed in --entries as lock_cleared).",
-				"3 users signed in with neither: add magic-link (--providers …,magic-link) so they can sign in.")
+				"3 users signed in with neither: add magic-link (--providers …,magic-link) so they can sign in.",
+				"This import turns back on github, turned off by hand (auth update), as its users sign in with them. To keep them off, give the run --providers naming only the social providers to enable (credentials is enabled whenever its users have passwords), or --users to leave the providers as they are, or turn them off again with auth update after it.")
 			opts.OnEvent(importer.Finished{Report: rep})
 			return rep, nil
 		}
@@ -239,13 +240,14 @@ func TestProgressSummaryWarningsPointAtReview(t *testing.T) {
 	d.waitFor("the end", func(m Model) bool { return p.report != nil })
 	v := d.view()
 	if !strings.Contains(v, "2 users are locked out in Clerk (listed in the review).") || strings.Contains(v, "--entries") ||
-		!strings.Contains(flatten(v), "(ascendkit auth update --providers …,magic-link turns it on)") || strings.Contains(v, "Settings step") {
+		!strings.Contains(flatten(v), "(ascendkit auth update --providers …,magic-link turns it on)") || strings.Contains(v, "Settings step") ||
+		!strings.Contains(flatten(v), "To keep them off, turn them off again with ascendkit auth update.") || strings.Contains(v, "--providers naming") {
 		t.Errorf("summary screen's warning:\n%s", v)
 	}
 	if sum := d.m.Summary(); !strings.Contains(sum, "(listed in --entries as lock_cleared)") || strings.Contains(sum, "in the review") {
 		t.Errorf("plain summary's warning:\n%s", sum)
 	}
-	if w := p.report.Warnings[len(p.report.Warnings)-2]; !strings.Contains(w, "--entries") {
+	if w := p.report.Warnings[len(p.report.Warnings)-3]; !strings.Contains(w, "--entries") {
 		t.Errorf("the report's own warning was changed: %q", w)
 	}
 }

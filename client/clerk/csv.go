@@ -674,8 +674,10 @@ func parseWith(row rawRow, sep byte, lazy bool) ([]string, error) {
 // without quotes. Elsewhere a quote inside a field that does not begin
 // with one (`Jo "JJ"`, by hand or by a tool that does not quote) is
 // text, as Excel and Python's csv module read it, when the row then
-// splits cleanly into as many fields as the header has: a quote meant to
-// open a field (` "Smith, Jr"`) splits it in two, and shifts the row.
+// splits cleanly into no more fields than the header has. A quote after
+// spaces at a field's start (` "Smith, Jr"`) was meant to open it: read
+// as text it would split the field at its comma and shift the row, so
+// such a row stays unread.
 func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 	fields, err := parse(row, s.sep)
 	if err == nil || !errors.Is(err, csv.ErrBareQuote) {
@@ -686,7 +688,7 @@ func (s *csvFile) parseRow(row rawRow) ([]string, error) {
 			return fields, nil
 		}
 	}
-	if fields, ok := splitQuotedText(row.data, s.sep); ok && len(fields) == s.ncols {
+	if fields, ok := splitQuotedText(row.data, s.sep); ok && len(fields) <= s.ncols {
 		return fields, nil
 	}
 	return nil, err
@@ -726,10 +728,17 @@ func splitQuotedText(data []byte, sep byte) (fields []string, ok bool) {
 		} else {
 			k := bytes.IndexByte(data[i:], sep)
 			if k < 0 {
-				return append(fields, string(data[i:])), true
+				k = len(data) - i
 			}
-			fields = append(fields, string(data[i:i+k]))
+			f := data[i : i+k]
+			if t := bytes.TrimLeft(f, " \t"); len(t) > 0 && t[0] == '"' {
+				return nil, false // a quote meant to open the field
+			}
+			fields = append(fields, string(f))
 			i += k
+			if i == len(data) {
+				return fields, true
+			}
 		}
 		if i == len(data) {
 			return fields, true
