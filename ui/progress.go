@@ -363,7 +363,13 @@ func (s *progressScreen) View() string {
 		rate = float64(written) / elapsed.Seconds()
 	}
 	eta := "—"
-	if rate > 0 && s.expUsers > written {
+	switch {
+	case s.total > 0 && s.fetched > 0 && s.fetched < s.total && elapsed > 0:
+		// By the source read, which paces the run: a run again reads
+		// past the users imported before, writing nothing for them, so
+		// the rate of users written said minutes where seconds were left.
+		eta = fmtDuration(time.Duration(float64(elapsed) * float64(s.total-s.fetched) / float64(s.fetched)))
+	case rate > 0 && s.expUsers > written:
 		eta = fmtDuration(time.Duration(float64(s.expUsers-written) / rate * float64(time.Second)))
 	}
 	b.WriteString(st.Label.Render("Rate ") + fmt.Sprintf("%s users/s", fmtInt(int(rate+0.5))) +

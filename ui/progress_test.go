@@ -780,3 +780,18 @@ func TestProgressAskingStopFitsSmallTerminals(t *testing.T) {
 		t.Fatalf("the question is not on screen:\n%s", v)
 	}
 }
+
+// A run again reads past the users imported before, writing nothing for
+// them: the ETA goes by the source read, not by the users written (it
+// said minutes for a run seconds from its end).
+func TestProgressETAFollowsTheRead(t *testing.T) {
+	hold := make(chan struct{}) // the import stays under way
+	defer close(hold)
+	d, _ := toProgress(t, 100, 30, hold)
+	s := progressOf(d)
+	s.begun = time.Unix(0, 0)
+	s.lastAt = s.begun.Add(9 * time.Second)
+	s.total, s.fetched = 100, 90 // 70 imported before, 20 written now
+	s.expUsers, s.counts.Imported = 30, 20
+	d.mustSee("ETA 1s") // by the written users, 4s
+}
