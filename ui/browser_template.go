@@ -178,6 +178,11 @@ func (s *browserScreen) templateView() string {
 		}
 	}
 	rows := [][2]string{{"For", who}}
+	if u := s.tmplUser; u != nil && termtext.Clean(u.Name) != u.Name {
+		// Shown without them (as all user text is here), but the email
+		// carries the name as it is stored.
+		rows = append(rows, [2]string{"", st.Warning.Render("⚠ the name holds control or invisible characters, not shown here; {{userName}} sends them as stored")})
+	}
 	if s.tmplEnrollments != nil {
 		rows = append(rows, [2]string{"Enrolled", enrollmentsLine(s.tmplEnrollments)})
 	}

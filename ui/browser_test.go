@@ -616,3 +616,20 @@ func TestBrowserEditActiveJourneyKeepsWhatEmailsNeed(t *testing.T) {
 		}
 	}
 }
+
+// A name with control or invisible characters is shown without them, as
+// all user text is, and the preview says the email sends them as stored.
+func TestBrowserTemplateFlagsHiddenCharactersInTheName(t *testing.T) {
+	d, _ := toBrowser(t, 100, 30)
+	b := browserOf(d)
+	d.press("tab", "tab", "enter")
+	d.waitFor("the template", func(m Model) bool { return b.mode == browseTemplate && b.tmplUser != nil })
+	if strings.Contains(d.view(), "control or invisible characters") {
+		t.Fatalf("a plain name flagged:\n%s", d.view())
+	}
+	u := *b.tmplUser
+	u.Name = "Eve\u202eevil\u202c"
+	b.tmplUser = &u
+	d.mustSee("Eveevil <")
+	d.mustSee("the name holds control or invisible characters")
+}
