@@ -635,7 +635,11 @@ func (s *canaryScreen) resultView() string {
 			b.WriteString(st.Warning.Render("⚠ "+s.chosen+" was not imported: "+orDash(what)) + "\n")
 		}
 		if r.RunID != "" {
-			b.WriteString(st.Label.Render("Run ") + termtext.Clean(r.RunID) + st.Dim.Render(" (browser → runs tab to see or undo it)") + "\n")
+			note := " (browser → runs tab to see or undo it)"
+			if u.Imported+u.Merged == 0 {
+				note = " (it wrote no user: nothing to undo; the browser's runs tab lists it)"
+			}
+			b.WriteString(st.Label.Render("Run ") + termtext.Clean(r.RunID) + st.Dim.Render(note) + "\n")
 		}
 		if l := enrollLine(*r); l != "" {
 			b.WriteString(noticeText(st.Warning, l, s.width) + "\n")

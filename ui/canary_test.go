@@ -257,3 +257,20 @@ func TestCanarySearchFindsCanonicalAddress(t *testing.T) {
 		t.Errorf("typed address: %+v %v", u, ok)
 	}
 }
+
+// A canary of a user imported before records a run that wrote no user:
+// its line says there is nothing to undo instead of offering the undo.
+func TestCanaryOfAnImportedUserWroteNothing(t *testing.T) {
+	d, _ := toConfirmReal(t, 100, 30)
+	d.press("c")
+	s := canaryOf(d)
+	d.waitFor("the candidates", func(Model) bool { return !s.loading })
+	s.chosen, s.phase = "bob@example.com", canaryResult
+	s.report = &importer.Report{RunID: "run_0123", Users: importer.UserCounts{Fetched: 3, Duplicates: 1,
+		DuplicateReasons: map[string]int{importer.ReasonAlreadyImported: 1}}}
+	d.mustSee("bob@example.com was imported before")
+	d.mustSee("it wrote no user: nothing to undo")
+	if strings.Contains(d.view(), "to see or undo it") {
+		t.Fatalf("the undo is offered:\n%s", d.view())
+	}
+}
