@@ -369,3 +369,31 @@ func TestStoppedPreviewAddsUpAndWarns(t *testing.T) {
 		t.Errorf("lockouts cleared %d, warnings %q", rep.LockoutsCleared, rep.Warnings)
 	}
 }
+
+// failProvidersEnv fails the settings phase's write, after every page.
+type failProvidersEnv struct{ ascendkit.Environment }
+
+func (failProvidersEnv) AddRunProviders(context.Context, string, []string) (ascendkit.ProvidersChange, error) {
+	return ascendkit.ProvidersChange{}, errors.New("database is locked")
+}
+
+// A run that fails after reading every page (here the settings phase's
+// write) keeps the warnings of its users' counts, once.
+func TestRunFailingAfterThePagesWarns(t *testing.T) {
+	u := mkUser("user_1", "a@example.com", withOAuth("oauth_google"))
+	expires := int64(600)
+	u.Locked, u.LockoutExpiresInSeconds = true, &expires
+	rep, err := Run(ctx, newSource(10, u), failProvidersEnv{openEnv(t)}, Options{Mode: ModeRun})
+	if err == nil || !strings.Contains(err.Error(), "database is locked") {
+		t.Fatalf("err %v", err)
+	}
+	n := 0
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "locked out in Clerk for a while") {
+			n++
+		}
+	}
+	if rep.LockoutsCleared != 1 || n != 1 {
+		t.Errorf("lockouts cleared %d, warned %d times: %q", rep.LockoutsCleared, n, rep.Warnings)
+	}
+}

@@ -46,18 +46,21 @@ var firstBatch = 1000
 
 // runner holds the state of one preview or run.
 type runner struct {
-	ctx     context.Context
-	src     clerk.Source
-	env     ascendkit.Environment
-	opts    Options
-	runID   string
-	now     time.Time
-	report  Report
-	z       *analyzer
-	seen    *seenSet
-	fetched int
-	total   int
-	pending ascendkit.ImportBatch
+	// dataWarned: the warnings of the users' counts (dataWarnings) are
+	// in the report, said by the settings phase or after a failure.
+	dataWarned bool
+	ctx        context.Context
+	src        clerk.Source
+	env        ascendkit.Environment
+	opts       Options
+	runID      string
+	now        time.Time
+	report     Report
+	z          *analyzer
+	seen       *seenSet
+	fetched    int
+	total      int
+	pending    ascendkit.ImportBatch
 	// batchLimit is the size of the batch filling now (see firstBatch).
 	batchLimit int
 	// pendingQ mirrors pending, one entry per write, in order.
@@ -185,6 +188,13 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if r.staged != nil {
 		r.staged.close()
 	}
+	if err != nil && r.opts.Phases.Users && !r.dataWarned {
+		// Stopped before the settings phase said them (a page, the
+		// passwords file's end or a write failed, or ctrl+c): what the
+		// users read so far showed is said as a full import says it, as
+		// counts without their warnings read as nothing to look at.
+		r.report.Warnings = append(r.report.Warnings, dataWarnings(&r.report)...)
+	}
 	if m := r.only.missing(); err == nil && len(m) > 0 && len(m) == len(r.only.order) {
 		// A canary of nobody (a typo) is no canary: say so with a failure.
 		err = fmt.Errorf("--only: none of %s is in the source, so nothing was imported", strings.Join(m, ", "))
@@ -297,12 +307,6 @@ func (r *runner) run() error {
 		r.report.Warnings = append(r.report.Warnings, w)
 	}
 	if err != nil {
-		if r.opts.Phases.Users {
-			// What the users read so far showed is said as a full
-			// import says it: counts without their warnings read as
-			// nothing to look at.
-			r.report.Warnings = append(r.report.Warnings, dataWarnings(&r.report)...)
-		}
 		return err
 	}
 	if r.src.Kind() == "api" {
@@ -1244,6 +1248,7 @@ func (r *runner) settings() error {
 		// What the users written need (SSO set up, MFA enrolled again) and
 		// who was left out is said whatever the phase.
 		w := append(dataWarnings(&r.report), userWarnings(SettingsFor(a, s.Before, r.opts.Providers))...)
+		r.dataWarned = true
 		r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 		return nil
 	}
@@ -1269,7 +1274,7 @@ func (r *runner) settings() error {
 	}
 	var w []string
 	if r.opts.Phases.Users {
-		w = dataWarnings(&r.report)
+		w, r.dataWarned = dataWarnings(&r.report), true
 	} else if n := r.report.Users.SkippedReasons[ReasonMalformed]; n > 0 {
 		w = append(w, unreadWarning(n))
 	}
