@@ -341,6 +341,8 @@ var cliFlags = strings.NewReplacer(
 	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (Providers to enable, Settings step)",
 	"give the run --providers naming only the social providers to enable", "untick them under Providers to enable on the Settings step",
 	"or --users to leave the providers as they are", "or choose Phases users only on the Confirm step to leave the providers as they are",
+	"or imported banned with --include-banned", "or imported banned with b on the Review step",
+	"--only: ", "Canary: ",
 )
 
 // wizardWarnings is wizardWarning of each, in a copy: the report's own
@@ -365,6 +367,8 @@ var doneFlags = strings.NewReplacer(
 	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (ascendkit auth update)",
 	"To keep them off, give the run --providers naming only the social providers to enable (credentials is enabled whenever its users have passwords), or --users to leave the providers as they are, or turn them off again with auth update after it.",
 	"To keep them off, turn them off again with ascendkit auth update.",
+	"or imported banned with --include-banned", "or imported banned with b on the Review step",
+	"--only: ", "Canary: ",
 )
 
 // importedWarnings are the report's warnings worded for the summary after

@@ -124,3 +124,22 @@ func TestWrapHangKeepsLongWordsWhole(t *testing.T) {
 		}
 	}
 }
+
+// --include-banned and --only are the Review step's b and the canary in
+// the wizard, before and after the import.
+func TestWizardWarningWordingFlagsOfTheCanaryAndBans(t *testing.T) {
+	for _, w := range []string{
+		wizardWarning("--only: not in the source: bob@x.io"),
+		importedWarnings([]string{"--only: not in the source: bob@x.io"})[0],
+	} {
+		if w != "Canary: not in the source: bob@x.io" {
+			t.Errorf("got %q", w)
+		}
+	}
+	ban := "undo the run that imported them and import again (banned users are then skipped, or imported banned with --include-banned)."
+	for _, w := range []string{wizardWarning(ban), importedWarnings([]string{ban})[0]} {
+		if strings.Contains(w, "--include-banned") || !strings.Contains(w, "b on the Review step") {
+			t.Errorf("got %q", w)
+		}
+	}
+}
