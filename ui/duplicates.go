@@ -1019,7 +1019,10 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 		s.table.UpdateViewport()
 		s.notice = fmt.Sprintf("%s banned users will not be imported (the default).", fmtInt(s.banned))
 		if s.includeBanned {
-			s.notice = fmt.Sprintf("%s banned users will be imported with their ban kept, as --include-banned does; they get no migration emails.", fmtInt(s.banned))
+			// "will be imported" overstated it: a banned user may still be
+			// left out for another reason (a repeated id, say), which the
+			// confirmation counts.
+			s.notice = fmt.Sprintf("%s banned users are included: imported with their ban kept unless something else keeps them out (the confirmation counts them); they get no migration emails.", fmtInt(s.banned))
 		}
 		return s.refreshRows()
 	case key.Matches(k, s.keys.Filter):

@@ -514,6 +514,9 @@ func TestDuplicatesIncludeBannedSwitch(t *testing.T) {
 		t.Fatalf("b: session %v, cell %q", d.m.pc.sess.includeBanned, s.table.Rows()[0][colPolicy])
 	}
 	d.mustSee("imported with their ban kept")
+	if v := d.view(); strings.Contains(v, "--include-banned") || strings.Contains(v, "will be imported") {
+		t.Fatalf("b's notice speaks of a flag or promises the import:\n%s", v)
+	}
 	d.press("enter")
 	d.waitFor("the confirmation's preview", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
 	calls := core.callList()
