@@ -443,8 +443,7 @@ func hasherWarnings(unsupported map[string]int) []string {
 // finishPasswords lists the passwords file's ids the source lacked and
 // warns about hashers that cannot be kept.
 func (r *runner) finishPasswords() error {
-	r.report.Warnings = append(r.report.Warnings, hasherWarnings(r.report.Passwords.UnsupportedHasher)...)
-	r.report.Warnings = append(r.report.Warnings, digestWarnings(r.report.Passwords)...)
+	r.digestWarn()
 	if w := assumedWarning(r.passwordAssumed, r.staged != nil); w != "" {
 		r.report.Warnings = append(r.report.Warnings, w)
 	}
@@ -474,4 +473,16 @@ func (r *runner) finishPasswords() error {
 		r.tailWarn(w)
 	}
 	return nil
+}
+
+// digestWarn adds the warnings of the digests counted so far (hashers
+// not supported, digests not kept), once: at the end of the source, or
+// when the import stops before it.
+func (r *runner) digestWarn() {
+	if r.digestWarned {
+		return
+	}
+	r.digestWarned = true
+	r.report.Warnings = append(r.report.Warnings, hasherWarnings(r.report.Passwords.UnsupportedHasher)...)
+	r.report.Warnings = append(r.report.Warnings, digestWarnings(r.report.Passwords)...)
 }

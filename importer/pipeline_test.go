@@ -368,6 +368,12 @@ func TestStoppedPreviewAddsUpAndWarns(t *testing.T) {
 	if rep.LockoutsCleared != 1 || !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "locked out in Clerk for a while") }) {
 		t.Errorf("lockouts cleared %d, warnings %q", rep.LockoutsCleared, rep.Warnings)
 	}
+	// The digests' warnings too: an md5 digest read before the failure.
+	users[5].PasswordDigest, users[5].PasswordHasher = clerk.Secret("5f4dcc3b5aa765d61d8327deb882cf99"), "md5"
+	rep, _ = Run(ctx, &failingSource{sliceSource: newSource(100, users...), failAt: 5, err: broken}, openEnv(t), Options{Mode: ModePreview})
+	if rep.Passwords.UnsupportedHasher["md5"] != 1 || !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, `"md5"`) }) {
+		t.Errorf("unsupported hashers %v, warnings %q", rep.Passwords.UnsupportedHasher, rep.Warnings)
+	}
 }
 
 // failProvidersEnv fails the settings phase's write, after every page.

@@ -47,20 +47,21 @@ var firstBatch = 1000
 // runner holds the state of one preview or run.
 type runner struct {
 	// dataWarned: the warnings of the users' counts (dataWarnings) are
-	// in the report, said by the settings phase or after a failure.
-	dataWarned bool
-	ctx        context.Context
-	src        clerk.Source
-	env        ascendkit.Environment
-	opts       Options
-	runID      string
-	now        time.Time
-	report     Report
-	z          *analyzer
-	seen       *seenSet
-	fetched    int
-	total      int
-	pending    ascendkit.ImportBatch
+	// in the report, said by the settings phase or after a failure;
+	// digestWarned: those of the digests (digestWarn).
+	dataWarned, digestWarned bool
+	ctx                      context.Context
+	src                      clerk.Source
+	env                      ascendkit.Environment
+	opts                     Options
+	runID                    string
+	now                      time.Time
+	report                   Report
+	z                        *analyzer
+	seen                     *seenSet
+	fetched                  int
+	total                    int
+	pending                  ascendkit.ImportBatch
 	// batchLimit is the size of the batch filling now (see firstBatch).
 	batchLimit int
 	// pendingQ mirrors pending, one entry per write, in order.
@@ -187,6 +188,9 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	err := r.run()
 	if r.staged != nil {
 		r.staged.close()
+	}
+	if err != nil && r.opts.Phases.Users {
+		r.digestWarn()
 	}
 	if err != nil && r.opts.Phases.Users && !r.dataWarned {
 		// Stopped before the settings phase said them (a page, the
