@@ -416,3 +416,24 @@ func TestNoClerkUserIsAnError(t *testing.T) {
 		t.Errorf("%d users written", n)
 	}
 }
+
+// Users without an email where Clerk keeps one: when no user of the
+// file has one (some only a username, the rest nothing Clerk's shape
+// holds, as a Supabase export reads), the warning asks whether it is
+// another tool's format; a few such users among others get a warning of
+// their own, not only a count.
+func TestNoEmailWarnings(t *testing.T) {
+	name := "ann"
+	username := mkUser("user_u", "")
+	username.Username = &name
+	rep := run(t, newSource(10, mkUser("user_1", ""), mkUser("user_2", ""), username), openEnv(t), Options{Mode: ModePreview})
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "Is the file another tool's format?") }) {
+		t.Errorf("no other-format warning: %q", rep.Warnings)
+	}
+	rep = run(t, newSource(10, mkUser("user_1", ""), mkUser("user_2", "b@example.com")), openEnv(t), Options{Mode: ModePreview})
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "1 user has no email address, phone number, username or wallet") && strings.Contains(w, ReasonNoEmail)
+	}) || slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "another tool's format") }) {
+		t.Errorf("warnings %q", rep.Warnings)
+	}
+}

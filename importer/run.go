@@ -344,9 +344,15 @@ func (r *runner) run() error {
 		// or a key of the development instance reads as a finished import.
 		r.tailWarn(emptySourceWarning(r.src.Kind()))
 	}
-	if r.fetched > 0 && r.report.Users.SkippedReasons[ReasonNoEmail] == r.fetched {
-		// Most likely another tool's shape, not users without one.
-		r.tailWarn(noEmailWarning(r.src.Kind(), r.fetched))
+	sk := r.report.Users.SkippedReasons
+	switch noEmail := sk[ReasonNoEmail]; {
+	case noEmail > 0 && noEmail+sk[ReasonPhoneOnly]+sk[ReasonUsernameOnly]+sk[ReasonWeb3Only] == r.fetched:
+		// Not one email where Clerk keeps them: most likely another
+		// tool's shape (Supabase's `email` key), not users without one.
+		r.tailWarn(noEmailWarning(r.src.Kind(), r.fetched, noEmail == r.fetched))
+	case noEmail > 0:
+		r.tailWarn(fmt.Sprintf("%s no email address, phone number, username or wallet: AscendKit sign-in needs an email, so they are skipped (listed in --entries as %s).",
+			countUsers(noEmail, "", "has", "have"), ReasonNoEmail))
 	}
 	return r.settings()
 }
@@ -361,9 +367,12 @@ func (r *runner) tailWarn(w string) {
 // noEmailWarning is the warning of a source whose every user was skipped
 // as no_email, which would otherwise read as an import that had nothing
 // to do.
-func noEmailWarning(kind string, n int) string {
-	if kind == "api" {
+func noEmailWarning(kind string, n int, nothing bool) string {
+	if kind == "api" && nothing {
 		return fmt.Sprintf("None of the %s users Clerk lists for this key has an email address, a phone number, a username or a wallet: nothing can be imported.", Thousands(n))
+	}
+	if kind == "api" {
+		return fmt.Sprintf("None of the %s users Clerk lists for this key has an email address: AscendKit sign-in needs one, so nothing can be imported.", Thousands(n))
 	}
 	return fmt.Sprintf("None of the %s users of the file has an email address where Clerk's exports keep it (email_addresses, primary_email_address, or the CSV's email columns): nothing can be imported. Is the file another tool's format? Export the users from Clerk (Dashboard CSV, the API) instead.", Thousands(n))
 }
