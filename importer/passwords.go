@@ -158,14 +158,16 @@ func digestWarnings(p PasswordReport) []string {
 }
 
 // digestHasher is the hasher a digest is read with: the name normalised
-// ("BCRYPT", " bcrypt "), and where the hasher column is empty, the one
-// a digest names itself: bcrypt, Clerk's own, for "$2", and argon2id or
-// argon2i for their PHC strings. A "pbkdf2_sha256$" digest is not
+// ("BCRYPT", " bcrypt "), and where the hasher column is empty or not a
+// name Clerk uses, the one a digest names itself: bcrypt, Clerk's own,
+// for "$2", and argon2id or argon2i for their PHC strings. A "pbkdf2_sha256$" digest is not
 // guessed: Clerk's layout and Django's differ only in the salt's
 // encoding, and a salt read the wrong way would never verify.
 func digestHasher(hasher, digest string) string {
 	hasher = passhash.Normalize(hasher)
-	if hasher == "" {
+	if hasher == "" || !passhash.Known(hasher) {
+		// Also for a name Clerk does not use ("argon2", a tool's own):
+		// the digest's own name decides, else it stays as it is.
 		switch {
 		case strings.HasPrefix(digest, "$2"):
 			hasher = passhash.Bcrypt

@@ -438,4 +438,16 @@ func TestDigestHasherFromTheDigest(t *testing.T) {
 	if got := digestHasher("Argon2id", bcryptOf(t, "pw")); got != passhash.Argon2id {
 		t.Errorf("a named hasher was replaced by the digest's: %q", got)
 	}
+	if got := digestHasher("sha256", bcryptOf(t, "pw")); got != "sha256" {
+		t.Errorf("a hasher name Clerk uses was replaced by the digest's: %q", got)
+	}
+	// A name Clerk does not use (a tool's "argon2") gives way to the
+	// digest's own; one that names nothing stays as it is.
+	argon := phc("argon2id", argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32))
+	if got := digestHasher("argon2", argon); got != passhash.Argon2id {
+		t.Errorf("digestHasher(argon2, $argon2id$…) = %q", got)
+	}
+	if got := digestHasher("argon2", "5f4dcc3b5aa765d61d8327deb882cf99"); got != "argon2" {
+		t.Errorf("digestHasher(argon2, hex) = %q", got)
+	}
 }
