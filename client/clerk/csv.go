@@ -151,6 +151,11 @@ func (s *csvFile) Notes() []string {
 			s.header = true
 		}
 	}
+	if !s.header {
+		// Not a CSV export it can read (the error says why): notes on
+		// what the export lacks would be about a file it refuses.
+		return nil
+	}
 	var lacks, effects []string
 	if !s.has(colCreatedAt) {
 		lacks = append(lacks, "signup dates")

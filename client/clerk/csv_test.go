@@ -1402,3 +1402,19 @@ func TestCSVQuoteAfterSpaceShiftsNothing(t *testing.T) {
 		t.Fatalf("records %+v, want the row unread", recs)
 	}
 }
+
+// A CSV refused as not a Clerk export carries no notes on what a Clerk
+// export lacks: the error says what is wrong with it.
+func TestCSVRefusedHasNoNotes(t *testing.T) {
+	src, err := clerk.OpenFile(csvWrite(t, "firebase.csv", "uid,email,display_name\nabc,a@x.io,Ann\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if notes := src.(clerk.Noter).Notes(); len(notes) != 0 {
+		t.Errorf("notes of a refused CSV: %q", notes)
+	}
+	if _, err := src.Next(context.Background()); err == nil || !strings.Contains(err.Error(), `no "id" column`) {
+		t.Errorf("Next: %v, want the header refused", err)
+	}
+}
