@@ -46,22 +46,18 @@ var firstBatch = 1000
 
 // runner holds the state of one preview or run.
 type runner struct {
-	// dataWarned: the warnings of the users' counts (dataWarnings) are
-	// in the report, said by the settings phase or after a failure;
-	// digestWarned: those of the digests (digestWarn).
-	dataWarned, digestWarned bool
-	ctx                      context.Context
-	src                      clerk.Source
-	env                      ascendkit.Environment
-	opts                     Options
-	runID                    string
-	now                      time.Time
-	report                   Report
-	z                        *analyzer
-	seen                     *seenSet
-	fetched                  int
-	total                    int
-	pending                  ascendkit.ImportBatch
+	ctx     context.Context
+	src     clerk.Source
+	env     ascendkit.Environment
+	opts    Options
+	runID   string
+	now     time.Time
+	report  Report
+	z       *analyzer
+	seen    *seenSet
+	fetched int
+	total   int
+	pending ascendkit.ImportBatch
 	// batchLimit is the size of the batch filling now (see firstBatch).
 	batchLimit int
 	// pendingQ mirrors pending, one entry per write, in order.
@@ -103,6 +99,10 @@ type runner struct {
 	// goneNoID counts the records read whose id could not be read.
 	goneCheck bool
 	goneNoID  int
+	// dataWarned: the warnings of the users' counts (dataWarnings) are
+	// in the report, said by the settings phase or after a failure;
+	// digestWarned: those of the digests (digestWarn).
+	dataWarned, digestWarned bool
 }
 
 // NewReport is the report of an import that has read nothing yet: every
@@ -190,14 +190,15 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		r.staged.close()
 	}
 	if err != nil && r.opts.Phases.Users {
+		// Stopped before the end of the source or the settings phase
+		// said them (a page, the passwords file's end or a write failed,
+		// or ctrl+c): what the users read so far showed is said as a
+		// full import says it, as counts without their warnings read as
+		// nothing to look at.
 		r.digestWarn()
-	}
-	if err != nil && r.opts.Phases.Users && !r.dataWarned {
-		// Stopped before the settings phase said them (a page, the
-		// passwords file's end or a write failed, or ctrl+c): what the
-		// users read so far showed is said as a full import says it, as
-		// counts without their warnings read as nothing to look at.
-		r.report.Warnings = append(r.report.Warnings, dataWarnings(&r.report)...)
+		if !r.dataWarned {
+			r.report.Warnings = append(r.report.Warnings, dataWarnings(&r.report)...)
+		}
 	}
 	if m := r.only.missing(); err == nil && len(m) > 0 && len(m) == len(r.only.order) {
 		// A canary of nobody (a typo) is no canary: say so with a failure.
@@ -1481,20 +1482,17 @@ func newTagCounts() map[string]int {
 }
 
 func (r *runner) finish() {
-	r.report.Users.Fetched = r.fetched
-	{
-		// An import that stopped early read users it neither wrote nor
-		// counted otherwise: the page being classified, the batch not yet
-		// sent or whose write did not commit, the users held to the end
-		// of the source (a preview's too, whose counts are the run's). A
-		// completed import has none (its outcomes add up).
-		u := &r.report.Users
-		u.NotWritten = max(0, u.Fetched-(u.ToImport+u.Duplicates+u.Skipped+u.Failed+u.NotSelected))
-	}
+	u := &r.report.Users
+	u.Fetched = r.fetched
+	// An import that stopped early read users it neither wrote nor
+	// counted otherwise: the page being classified, the batch not yet
+	// sent or whose write did not commit, the users held to the end of
+	// the source (a preview's too, whose counts are the run's). A
+	// completed import has none (its outcomes add up).
+	u.NotWritten = max(0, u.Fetched-(u.ToImport+u.Duplicates+u.Skipped+u.Failed+u.NotSelected))
 	if !r.opts.Phases.Users {
 		// The users phase did not run: its block stays, with zeros, but
 		// fetched still says how many users were read for the analysis.
-		u := &r.report.Users
 		for k := range u.DuplicateReasons {
 			u.DuplicateReasons[k] = 0
 		}
