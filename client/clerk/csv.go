@@ -741,9 +741,6 @@ func splitQuotedText(data []byte, sep byte) (fields []string, ok bool) {
 			}
 			fields = append(fields, string(f))
 			i += k
-			if i == len(data) {
-				return fields, true
-			}
 		}
 		if i == len(data) {
 			return fields, true

@@ -204,23 +204,18 @@ func parseNumberStamp(s string) (Millis, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) > maxMillis {
-			return 0, fmt.Errorf("%s is not a Unix time in the years 1970–9999", quote(s))
-		}
+		whole := f == math.Trunc(f)
 		switch {
-		case f == math.Trunc(f):
-			n = int64(f)
-		case f >= 0 && f < secondsBelow:
+		case ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) > maxMillis || (f < 0 && !whole):
+			return 0, fmt.Errorf("%s is not a Unix time in the years 1970–9999", quote(s))
+		case !whole && f < secondsBelow:
 			// Seconds with a fraction, as Python's time.time() and
 			// datetime.timestamp() write them: to the millisecond.
 			return checkRange(int64(math.Round(f*1000)), s)
-		case f >= secondsBelow:
-			// Milliseconds with a fraction (JavaScript's performance
-			// clock): the fraction is below Clerk's precision.
-			n = int64(f)
-		default:
-			return 0, fmt.Errorf("%s is not a Unix time in the years 1970–9999", quote(s))
 		}
+		// Whole, or milliseconds with a fraction (JavaScript's
+		// performance clock), which is below Clerk's precision.
+		n = int64(f)
 	}
 	switch {
 	case n >= 0 && n < secondsBelow:
