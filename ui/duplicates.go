@@ -1152,11 +1152,11 @@ func (s *duplicatesScreen) askBulk(p importer.Policy) {
 	skipOnly, shown := 0, 0
 	for _, i := range s.visible {
 		e := s.entries[i]
-		if e.Kind == kindDuplicate {
-			shown++
+		if e.Kind != kindDuplicate {
+			continue
 		}
+		shown++
 		switch {
-		case e.Kind != kindDuplicate:
 		case unmergeable(e):
 			skipOnly++
 		case s.policy(e) != p:
@@ -1166,7 +1166,7 @@ func (s *duplicatesScreen) askBulk(p importer.Policy) {
 	if shown == 0 {
 		// Nothing to change: "already set" would be false, and a change
 		// of zero rows would still turn the default over unseen.
-		s.notice = "No duplicate is shown here, so there is nothing to " + map[importer.Policy]string{importer.PolicyMerge: "merge", importer.PolicySkip: "skip"}[p] + "."
+		s.notice = fmt.Sprintf("No duplicate is shown here, so there is nothing to %s.", p)
 		return
 	}
 	if len(c.rows) == 0 && (!c.all || s.defaultPolicy() == p) {

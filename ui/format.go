@@ -332,7 +332,7 @@ func wizardWarning(w string) string {
 // says them: its passwords file is a field of the Source step, the
 // providers (--providers) are ticked on the Settings step, and --users is
 // the Confirm step's phase choice "users only".
-var cliFlags = strings.NewReplacer(
+var cliFlags = strings.NewReplacer(append([]string{
 	"lists them (--entries)", "lists them on the Review step",
 	"as --passwords", "as the passwords file (Source step)",
 	"with --passwords", "with a passwords file (Source step)",
@@ -341,16 +341,24 @@ var cliFlags = strings.NewReplacer(
 	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (Providers to enable, Settings step)",
 	"give the run --providers naming only the social providers to enable", "untick them under Providers to enable on the Settings step",
 	"or --users to leave the providers as they are", "or choose Phases users only on the Confirm step to leave the providers as they are",
+}, wizardFlagWords...)...)
+
+// wizardFlagWords are CLI words said the same way before the import and
+// after it (cliFlags, doneFlags).
+var wizardFlagWords = []string{
 	"or imported banned with --include-banned", "or imported banned with b on the Review step",
 	"--only: ", "Canary: ",
-)
+}
 
 // wizardWarnings is wizardWarning of each, in a copy: the report's own
 // stay as the core wrote them (the summary printed at the end, the CLI).
-func wizardWarnings(ws []string) []string {
+func wizardWarnings(ws []string) []string { return reworded(ws, wizardWarning) }
+
+// reworded is f of each warning, in a copy.
+func reworded(ws []string, f func(string) string) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
-		out[i] = wizardWarning(w)
+		out[i] = f(w)
 	}
 	return out
 }
@@ -358,7 +366,7 @@ func wizardWarnings(ws []string) []string {
 // doneFlags are cliFlags as said once the import has run: the Settings,
 // Review and Confirm steps are behind it, so the advice points at what
 // still works, `ascendkit auth update` for the providers.
-var doneFlags = strings.NewReplacer(
+var doneFlags = strings.NewReplacer(append([]string{
 	"lists them (--entries)", "listed them in the review",
 	"as --passwords", "as a passwords file",
 	"with --passwords", "with a passwords file",
@@ -367,18 +375,14 @@ var doneFlags = strings.NewReplacer(
 	"enable theirs (--providers) or magic-link", "enable theirs or magic-link (ascendkit auth update)",
 	"To keep them off, give the run --providers naming only the social providers to enable (credentials is enabled whenever its users have passwords), or --users to leave the providers as they are, or turn them off again with auth update after it.",
 	"To keep them off, turn them off again with ascendkit auth update.",
-	"or imported banned with --include-banned", "or imported banned with b on the Review step",
-	"--only: ", "Canary: ",
-)
+}, wizardFlagWords...)...)
 
 // importedWarnings are the report's warnings worded for the summary after
 // the import (see doneFlags); the rows they point at were in the review.
 func importedWarnings(ws []string) []string {
-	out := make([]string, len(ws))
-	for i, w := range ws {
-		out[i] = doneFlags.Replace(entriesRef.ReplaceAllString(w, "$1 in the review"))
-	}
-	return out
+	return reworded(ws, func(w string) string {
+		return doneFlags.Replace(entriesRef.ReplaceAllString(w, "$1 in the review"))
+	})
 }
 
 // viewPart is part of a view; parts with a higher drop are left out
