@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -643,10 +644,13 @@ func list(s []string) string {
 func sortedKeys(m map[string]int) []string { return slices.Sorted(maps.Keys(m)) }
 
 // notableEntries keeps the first skipped and failed users to show after a
-// human summary (duplicates are counted, not listed).
+// human summary (duplicates are counted, not listed), first in the
+// source's order: a page reports the users it skips unread before the
+// ones it flags, and held users at the end of the source, so the order
+// entries come in is not the users'.
 type notableEntries struct {
 	max   int
-	shown []importer.Entry
+	shown []importer.Entry // in notableOrder
 	more  int
 }
 
@@ -654,11 +658,38 @@ func (n *notableEntries) add(e importer.Entry) {
 	if e.Kind == "duplicate" {
 		return
 	}
-	if len(n.shown) < n.max {
-		n.shown = append(n.shown, e)
-	} else {
+	i, _ := slices.BinarySearchFunc(n.shown, e, func(a, b importer.Entry) int {
+		// Equal ones keep the order they came in.
+		if c := notableOrder(a, b); c != 0 {
+			return c
+		}
+		return -1
+	})
+	if i >= n.max {
+		n.more++
+		return
+	}
+	n.shown = slices.Insert(n.shown, i, e)
+	if len(n.shown) > n.max {
+		n.shown = n.shown[:n.max]
 		n.more++
 	}
+}
+
+// notableOrder orders entries as they are listed: the source's users by
+// position, then the passwords file's records by theirs, then users of
+// the environment the source no longer has (no position).
+func notableOrder(a, b importer.Entry) int {
+	group := func(e importer.Entry) int {
+		switch {
+		case e.Reason == importer.ReasonImportedNotInSource:
+			return 2
+		case e.File == importer.EntryFilePasswords:
+			return 1
+		}
+		return 0
+	}
+	return cmp.Or(cmp.Compare(group(a), group(b)), cmp.Compare(a.Pos, b.Pos))
 }
 
 func (n *notableEntries) print(w io.Writer, entriesPath string) {

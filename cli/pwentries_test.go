@@ -33,3 +33,30 @@ func TestNotablePasswordsFileEntries(t *testing.T) {
 		}
 	}
 }
+
+// The users listed after a summary are the first of the source, in its
+// order, whatever order their entries came in: a page reports the users
+// it skips unread before those it flags, and held users come at the end.
+func TestNotableEntriesInSourceOrder(t *testing.T) {
+	n := &notableEntries{max: 3}
+	for _, e := range []importer.Entry{
+		{Pos: 9, SourceID: "user_9", Kind: "skipped", Reason: importer.ReasonPhoneOnly},
+		{Pos: 12, SourceID: "user_12", Kind: "skipped", Reason: importer.ReasonNoEmail},
+		{Pos: 1, File: importer.EntryFilePasswords, SourceID: "user_pw", Kind: importer.KindPasswordsUnmatched, Reason: importer.ReasonPasswordUnmatched},
+		{Pos: 5, SourceID: "user_5", Email: "a@x.io", Kind: "flagged", Reason: "link_conflict"},
+		{Pos: 1, SourceID: "user_1", Email: "b@x.io", Kind: "flagged", Reason: "invalid_phone"},
+		{Pos: 7, SourceID: "user_7", Email: "c@x.io", Kind: "flagged", Reason: "invalid_phone"},
+	} {
+		n.add(e)
+	}
+	var b strings.Builder
+	n.print(&b, "")
+	want := "\nSkipped, failed or flagged users:\n" +
+		"  #1 user_1 b@x.io: invalid_phone\n" +
+		"  #5 user_5 a@x.io: link_conflict\n" +
+		"  #7 user_7 c@x.io: invalid_phone\n" +
+		"  … and 3 more (--entries FILE lists them all)\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
