@@ -101,7 +101,7 @@ func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
 	f.BoolVar(&o.includeBanned, "include-banned", false, "import banned users too (ban kept, no journey enrollment)")
 	f.StringVar(&o.entries, "entries", "", "write every duplicate, skipped and failed user to this file (JSON lines)")
 	f.BoolVar(&o.json, "json", false, "print the report as one JSON object")
-	f.StringVar(&o.passwords, "passwords", "", "Clerk Dashboard CSV or support JSON export whose password digests are kept (joined by Clerk id)")
+	f.StringVar(&o.passwords, "passwords", "", `Clerk Dashboard CSV or support JSON export whose password digests are kept (joined by Clerk id; "-": stdin)`)
 	f.StringSliceVar(&o.only, "only", nil, "import only these users, by email or Clerk id, comma-separated (a canary run)")
 	return cmd
 }
@@ -137,6 +137,13 @@ func (o *importOptions) printJSON(rep importer.Report) error {
 
 // openSource opens the one Clerk source the flags name.
 func (o *importOptions) openSource(ctx context.Context, onWait func(string, time.Duration)) (clerk.Source, error) {
+	if o.passwords == "-" && (o.file == "-" || o.apiKey == "-") {
+		flag := "--file -"
+		if o.apiKey == "-" {
+			flag = "--api-key -"
+		}
+		return nil, usageErr("--passwords -: standard input is already read by %s; give the passwords file's path", flag)
+	}
 	key := o.apiKey
 	if key == "" && o.file == "" {
 		key = o.g.getenv("CLERK_SECRET_KEY")
@@ -302,7 +309,13 @@ func (o *importOptions) run(ctx context.Context) error {
 	}
 	defer src.Close()
 	if o.passwords != "" {
-		pws, err := openFile(ctx, o.passwords)
+		var pws clerk.Source
+		if o.passwords == "-" {
+			// Read once, in a run too: a pipe is fine.
+			pws, err = importer.OpenCancelable(ctx, func() (clerk.Source, error) { return clerk.OpenReader("standard input", o.g.io.In) })
+		} else {
+			pws, err = openFile(ctx, o.passwords)
+		}
 		if err != nil {
 			return o.failed(opts, &exitError{code: ExitError, err: fmt.Errorf("--passwords: %w", err)})
 		}

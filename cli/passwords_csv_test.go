@@ -106,3 +106,39 @@ func TestAPIKeyWithDashboardCSVPasswords(t *testing.T) {
 		t.Fatalf("passwords %+v", rep.Passwords)
 	}
 }
+
+// --passwords - reads the passwords file from standard input (a run too:
+// it reads that file once), unless --file - or --api-key - reads it.
+func TestPasswordsFromStdin(t *testing.T) {
+	h := newHarness(t)
+	_, all := clerkServer(t, 40)
+	var pwUsers []clerk.User
+	for _, u := range all {
+		if u.PasswordEnabled && !u.Banned && len(u.EmailAddresses) > 0 && len(pwUsers) < 3 {
+			pwUsers = append(pwUsers, u)
+		}
+	}
+	file := filepath.Join(h.dir, "users.csv")
+	writeDashboardCSV(t, file, pwUsers)
+	csvText, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.run(string(csvText), "import", "clerk", "run", "--api-key", testKey, "--passwords", "-", "--json")
+	var rep importer.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); r.code != 0 || err != nil {
+		t.Fatalf("run --passwords -: exit %d %v\n%s", r.code, err, r.stderr)
+	}
+	if rep.Passwords.Kept != len(pwUsers) {
+		t.Errorf("kept %d passwords from stdin, want %d", rep.Passwords.Kept, len(pwUsers))
+	}
+	for _, args := range [][]string{
+		{"--file", "-", "--passwords", "-"},
+		{"--api-key", "-", "--passwords", "-"},
+	} {
+		r := h.run(string(csvText), append([]string{"import", "clerk", "preview"}, args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "standard input is already read by "+args[0]+" -") {
+			t.Errorf("preview %v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
