@@ -167,8 +167,8 @@ func (s *csvFile) Notes() []string {
 	}
 	lacks = append(lacks, "OAuth accounts")
 	effects = append(effects, "no OAuth links")
-	notes := []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. Import the JSON export (or use the API) to keep them.",
-		joinOr(lacks), joinAnd(effects))}
+	notes := []string{fmt.Sprintf("This CSV export has no %s: imported users get %s. To keep them, import the JSON export (or use the API) instead: %s",
+		joinOr(lacks), joinAnd(effects), notLater)}
 	if !s.has(colBanned) {
 		// The Dashboard's export lists banned users like the others.
 		notes = append(notes, "This CSV export does not say which users Clerk has banned: each is imported, and can sign in, like any other user. "+
@@ -179,6 +179,12 @@ func (s *csvFile) Notes() []string {
 	}
 	return notes
 }
+
+// notLater ends a note on what an export lacks: the way to keep it is
+// another source instead, as an import never changes a user an earlier
+// one created (a re-run only reports differences), so the JSON export
+// imported after a run of the CSV brings none of it to the CSV's users.
+const notLater = "a later import changes no user this one creates (undo this one first)."
 
 // CommentedOut implements Commenter: the `#` rows after the header, which
 // are skipped on purpose but never silently (a `#` typed by accident

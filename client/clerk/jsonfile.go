@@ -176,14 +176,14 @@ func (s *jsonFile) formatNotes(joined bool) []string {
 	if len(lacks) == 0 {
 		return append([]string{"In this " + name + ", an " + verified}, bans...)
 	}
-	hint := "To keep what it lacks, import from the API and pass this file as --passwords for its digests."
+	hint := "To keep what it lacks, import from the API instead, with this file as --passwords for its digests: " + notLater
 	switch {
 	case !s.pwSaid && joined:
 		hint = "Its users' passwords come from the passwords file."
 	case !s.pwSaid:
-		hint = "To keep passwords, pass the Dashboard CSV export as --passwords (joined by Clerk id)."
+		hint = "To keep passwords, pass the Dashboard CSV export as --passwords (joined by Clerk id): " + notLater
 	case joined:
-		hint = "To keep what it lacks, import from the API."
+		hint = "To keep what it lacks, import from the API instead: " + notLater
 	}
 	return append([]string{"This " + name + " has no " + joinOr(lacks) + ": imported users get " +
 		joinAnd(effects) + ". An " + verified + " " + hint}, bans...)
