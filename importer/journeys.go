@@ -395,9 +395,12 @@ func SetSender(ctx context.Context, env ascendkit.Environment, identity, runID s
 			}
 		}
 	}
-	if runID != "" && (before != identity || len(change.Nodes) > 0) {
+	if runID != "" {
 		// Kept before the change, so a change made is never one undo
-		// cannot put back.
+		// cannot put back. Kept when nothing changes too: the run asked
+		// for the sender in force, and undoing the run that set it
+		// before (a canary) must then hand it on (spliceSender) rather
+		// than take it from a run still in effect.
 		b, err := json.Marshal(change)
 		if err != nil {
 			return err

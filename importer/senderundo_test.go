@@ -192,3 +192,47 @@ func runWithSender(t *testing.T, env ascendkit.Environment, sender string) strin
 	}
 	return rep.RunID
 }
+
+// A canary set the sender, the full run was given the same one, and the
+// journeys were created after both: undoing the canary (to redo it)
+// leaves the sender, which the full run still in effect asked for; undoing
+// the full run then takes it back too.
+func TestUndoSenderSetAgainByLaterRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		canary := runWithSender(t, env, "hello@app.com")
+		full := runWithSender(t, env, "hello@app.com")
+		if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
+			t.Fatal(err)
+		}
+		senders := func() map[string]bool {
+			out := map[string]bool{}
+			saved, _, _ := env.Setting(ctx, SettingFromIdentity)
+			out[saved] = true
+			for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+				j, err := env.GetJourney(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range j.Nodes {
+					if n.Action == ascendkit.ActionSendEmail {
+						out[n.From] = true
+					}
+				}
+			}
+			return out
+		}
+		if _, err := Undo(ctx, env, canary, true, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got := senders(); len(got) != 1 || !got["hello@app.com"] {
+			t.Errorf("after undoing the canary: senders %v, want only hello@app.com (the full run's)", got)
+		}
+		if _, err := Undo(ctx, env, full, true, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got := senders(); len(got) != 1 || !got[""] {
+			t.Errorf("after undoing both: senders %v, want none", got)
+		}
+	})
+}
