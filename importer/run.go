@@ -817,7 +817,10 @@ func (s *seenSet) claim(email string, verified, claim bool) userClaim {
 		return userClaim{repeatedEmail: s.hasSeen("email", email), firstVerified: !s.hasSeen("email-unverified", email)}
 	}
 	if s.addSeen("email", email) {
-		return userClaim{repeatedEmail: true, firstVerified: !s.hasSeen("email-unverified", email)}
+		// The third user of an address an earlier run imported repeats
+		// the imported one too, as the second does (below): not a user
+		// whose address moved to another Clerk user.
+		return userClaim{repeatedEmail: true, firstVerified: !s.hasSeen("email-unverified", email), importedHolder: s.hasSeen("email-imported", email)}
 	}
 	if s.hasSeen("email-imported", email) {
 		// Its verification was not recorded: the environment's answers
