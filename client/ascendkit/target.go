@@ -70,12 +70,8 @@ func (t Target) HasPassword() bool {
 	if _, ok := u.User.Password(); ok {
 		return true
 	}
-	for k := range u.Query() {
-		if secretParam(k) {
-			return true
-		}
-	}
-	return false
+	_, has := redactQuery(u.RawQuery)
+	return has
 }
 
 // secretParam says whether a connection parameter carries a secret:
@@ -108,19 +104,7 @@ func RedactURL(s string) string {
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	q := u.Query()
-	changed := false
-	for k, vs := range q {
-		if secretParam(k) {
-			for i := range vs {
-				vs[i] = "xxxxx"
-			}
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery, _ = redactQuery(u.RawQuery)
 	// A fragment has no meaning in a connection URL: it is most likely
 	// the tail of a password with an unencoded #.
 	if u.Fragment != "" {
@@ -128,6 +112,39 @@ func RedactURL(s string) string {
 	}
 	return u.String()
 }
+
+// redactQuery masks the values of the secret-bearing parameters of a raw
+// URL query, and says whether it has any. It reads the pairs itself:
+// url.Values drops a pair whose escapes do not decode (a password with a
+// bare %), which then went out unmasked. A part after a secret that is
+// no name=value pair (a password with a bare &: "password=Sec&ret") is
+// masked too.
+func redactQuery(raw string) (string, bool) {
+	if raw == "" {
+		return raw, false
+	}
+	parts := strings.Split(raw, "&")
+	has, masking := false, false
+	for i, p := range parts {
+		k, _, pair := strings.Cut(p, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		switch {
+		case secretParam(k):
+			parts[i] = strings.SplitN(p, "=", 2)[0] + "=xxxxx"
+			has, masking = true, true
+		case masking && (!pair || !paramName.MatchString(k)):
+			parts[i] = "xxxxx"
+		default:
+			masking = false
+		}
+	}
+	return strings.Join(parts, "&"), has
+}
+
+// paramName matches a connection parameter's name.
+var paramName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // keywordValue matches the start of a libpq keyword/value connection
 // string ("host=… user=… password=…").
@@ -147,14 +164,24 @@ func redactText(s string) string {
 // public key "pk_…". Error messages never include a URL's password.
 func ParseTarget(s string) (Target, error) {
 	s = strings.TrimSpace(s)
+	lower := strings.ToLower(s)
 	switch {
 	case strings.HasPrefix(s, "local:"):
 		p := strings.TrimSpace(strings.TrimPrefix(s, "local:"))
 		if p == "" {
 			return Target{}, fmt.Errorf("environment target %q: missing path after local:", s)
 		}
+		if strings.Contains(p, "://") {
+			// A URL after local: would be made a directory, its password
+			// a folder's name on disk.
+			return Target{}, errors.New("environment target local:… (not shown: it may hold a password): the path holds ://, as a URL does; " +
+				"a PostgreSQL environment is postgres://user@host:port/dbname, without local:")
+		}
 		return Target{Kind: TargetLocal, Path: p}, nil
-	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
+	case strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://"):
+		// The scheme in any case, as libpq takes it; pgx wants it lower.
+		scheme, rest, _ := strings.Cut(s, "://")
+		s = strings.ToLower(scheme) + "://" + rest
 		if err := unencodedAt(s); err != nil {
 			return Target{}, err
 		}
@@ -176,7 +203,10 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, errors.New("environment target: that is a Clerk publishable key (pk_test_…/pk_live_… naming a Clerk Frontend API), not an AscendKit environment; " +
 			"a target is local:<path>, postgres://… or an AscendKit public key (pk_dev_…), and the import reads Clerk with its secret key (--api-key)")
 	case strings.HasPrefix(s, "pk_"):
-		if len(s) <= len("pk_") || strings.HasSuffix(s, "_") || strings.ContainsAny(s, " \t/:") {
+		if len(s) <= len("pk_") || strings.HasSuffix(s, "_") || strings.ContainsAny(s, " \t/:@") {
+			if strings.Contains(s, "@") {
+				return Target{}, errors.New("environment target pk_… (not shown: it may hold a password): malformed public key")
+			}
 			return Target{}, fmt.Errorf("environment target %q: malformed public key", redactText(s))
 		}
 		return Target{Kind: TargetRemote, PublicKey: s}, nil
@@ -187,6 +217,15 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, errors.New("environment target: that is a libpq keyword/value connection string (host=… user=…); " +
 			"give the database as a postgres:// URL instead: postgres://user@host:port/dbname " +
 			"(the password from PGPASSWORD or ~/.pgpass, or percent-encoded in the URL)")
+	case strings.Contains(s, "@") || redactText(s) != s:
+		// user:password@host mistyped (postgres:/…, postgres//…, the
+		// scheme left out): where the password ends cannot be told, so
+		// nothing of it is quoted.
+		hint := ""
+		if strings.HasPrefix(lower, "postgres") {
+			hint = "it starts like a PostgreSQL URL but is not one; "
+		}
+		return Target{}, fmt.Errorf("environment target (not shown: it may hold a password): %swrite postgres://user:password@host:port/dbname, local:<path> or a pk_… public key", hint)
 	default:
 		if i := strings.Index(s, "://"); i > 0 {
 			s = RedactURL(s) // an unknown scheme may still carry a password

@@ -226,3 +226,46 @@ func TestParseTargetRefusesClerkPublishableKeys(t *testing.T) {
 		}
 	}
 }
+
+// No password is quoted from a target, however it is mistyped: a query
+// password with a bare % or &, a URL missing its // or its scheme, a URL
+// after local: (which would have been made a directory). The scheme is
+// taken in any case.
+func TestTargetsNeverShowTheirPassword(t *testing.T) {
+	for _, tc := range []struct{ in, redacted string }{
+		{"postgres://pwuser@127.0.0.1:12653/pwdb?password=SecretZZ%", "postgres://pwuser@127.0.0.1:12653/pwdb?password=xxxxx"},
+		{"postgres://pwuser@h/pwdb?password=100%25SecretZZ%&sslmode=disable", "postgres://pwuser@h/pwdb?password=xxxxx&sslmode=disable"},
+		{"postgres://pwuser@h/pwdb?password=Sec&retZZ", "postgres://pwuser@h/pwdb?password=xxxxx&xxxxx"},
+		{"POSTGRES://pwuser:SecretZZ@h:5432/db", "postgres://pwuser:xxxxx@h:5432/db"},
+		{"Postgresql://pwuser@h/db?Password=SecretZZ", "postgresql://pwuser@h/db?Password=xxxxx"},
+	} {
+		got, err := ParseTarget(tc.in)
+		if err != nil {
+			t.Errorf("ParseTarget(%q): %v", tc.in, err)
+			continue
+		}
+		if r := got.Redacted(); r != tc.redacted {
+			t.Errorf("Redacted(%q) = %q, want %q", tc.in, r, tc.redacted)
+		}
+		if !got.HasPassword() {
+			t.Errorf("HasPassword(%q) = false", tc.in)
+		}
+	}
+	for _, in := range []string{
+		"postgres:/pwuser:SecretZZ@127.0.0.1:12653/pwdb",
+		"postgres//pwuser:SecretZZ@127.0.0.1:12653/pwdb",
+		"postgres:pwuser:SecretZZ@127.0.0.1:12653/pwdb",
+		"pwuser:SecretZZ@127.0.0.1:12653/pwdb",
+		"pk_live_x postgres://pwuser:SecretZZ@h/db",
+		"local:postgres://pwuser:SecretZZ@h/db",
+	} {
+		_, err := ParseTarget(in)
+		if err == nil {
+			t.Errorf("ParseTarget(%q) accepted", in)
+			continue
+		}
+		if strings.Contains(err.Error(), "SecretZZ") {
+			t.Errorf("ParseTarget(%q) error shows the password: %v", in, err)
+		}
+	}
+}
