@@ -25,6 +25,11 @@ var ErrInvalid = errors.New("invalid data")
 // longer than the busy timeout; the same write may succeed later.
 var ErrBusy = errors.New("environment busy")
 
+// ErrReadOnly is returned (wrapped) when the environment refused a write
+// to a role or connection that may only read (PostgreSQL: permission
+// denied, a read-only transaction; SQLite: a read-only database).
+var ErrReadOnly = errors.New("environment read-only here")
+
 // ErrLinksTaken is returned (wrapped) by ApplyImport, with nothing of the
 // batch written, when another writer linked an OAuth account planned for
 // a user the batch creates after the caller looked the links up (a

@@ -319,8 +319,11 @@ func (e *Env) schemaUsable(ctx context.Context) error {
 // role lacks, keeping err for errors.As. Other errors pass unchanged.
 func (e *Env) denied(ctx context.Context, err error) error {
 	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "42501" {
+	if !errors.As(err, &pe) || (pe.Code != "42501" && pe.Code != "25006") {
 		return err
+	}
+	if pe.Code == "25006" { // a read-only transaction: a standby, or default_transaction_read_only
+		return fmt.Errorf("%w: %w", ascendkit.ErrReadOnly, err)
 	}
 	role, schema := "this role", "the current schema"
 	var r, s *string
@@ -332,7 +335,7 @@ func (e *Env) denied(ctx context.Context, err error) error {
 			schema = fmt.Sprintf("schema %q", *s)
 		}
 	}
-	return redactedError{err: err, msg: fmt.Sprintf("%s may not use the environment's tables in %s (permission denied: %s). "+
+	return redactedError{err: fmt.Errorf("%w: %w", ascendkit.ErrReadOnly, err), msg: fmt.Sprintf("%s may not use the environment's tables in %s (permission denied: %s). "+
 		"Commands that write (import, set-env, undo, settings) need a role that owns the schema, as it creates and upgrades the tables there; "+
 		"commands that only read need a role granted USAGE on the schema and SELECT on its tables",
 		role, schema, pe.Message)}

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/conformance"
+	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
 	"github.com/ascendkit/ascendkit/client/ascendkit/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -329,6 +331,49 @@ func TestReadOnlyRoleReads(t *testing.T) {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "42501" {
 		t.Errorf("the permission error is not kept for errors.As: %v", err)
+	}
+}
+
+// A role that may only read lists a dead run (here another host's, its
+// heartbeat long stale) as interrupted, as a role that may write does,
+// rather than failing on the write that records it; the record waits for
+// a role that may write.
+func TestReadOnlyRoleListsDeadRunInterrupted(t *testing.T) {
+	e := OpenTest(t)
+	var schema string
+	if err := e.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartRun(ctx, ascendkit.Run{ID: "run_far", StartedAt: time.Now().Add(-time.Hour), SourceKind: "file", Options: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	e.StopHeartbeats()
+	if _, err := e.pool.Exec(ctx, `UPDATE import_runs SET host = 'laptop-2', pid_ns = '', pid = 1, heartbeat_at = $1 WHERE id = 'run_far'`,
+		rules.FormatTime(time.Now().Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	ro := withRole(t, e.testURL, `GRANT USAGE ON SCHEMA `+schema+` TO {role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA `+schema+` TO {role}`)
+	r, err := OpenExisting(ctx, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	runs, err := r.ListRuns(ctx)
+	if err != nil || len(runs) != 1 || runs[0].Status != ascendkit.RunInterrupted {
+		t.Fatalf("ListRuns as a SELECT-only role: %+v, %v", runs, err)
+	}
+	if run, err := r.GetRun(ctx, "run_far"); err != nil || run.Status != ascendkit.RunInterrupted {
+		t.Fatalf("GetRun as a SELECT-only role: %+v, %v", run, err)
+	}
+	var status string
+	if err := e.pool.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = 'run_far'`).Scan(&status); err != nil || status != ascendkit.RunRunning {
+		t.Fatalf("stored status %q, %v: the read-only role wrote", status, err)
+	}
+	if runs, err := e.ListRuns(ctx); err != nil || runs[0].Status != ascendkit.RunInterrupted {
+		t.Fatalf("ListRuns as the owner: %+v, %v", runs, err)
+	}
+	if err := e.pool.QueryRow(ctx, `SELECT status FROM import_runs WHERE id = 'run_far'`).Scan(&status); err != nil || status != ascendkit.RunInterrupted {
+		t.Fatalf("stored status %q, %v: the owner did not record it", status, err)
 	}
 }
 

@@ -272,12 +272,16 @@ func (l *Local) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // markBusy wraps SQLite's BUSY and LOCKED results (another process held
 // the write lock past the busy timeout) with ErrBusy, so callers can wait
-// and retry instead of treating the data as bad.
+// and retry instead of treating the data as bad, and READONLY with
+// ErrReadOnly.
 func markBusy(err error) error {
 	var coder interface{ Code() int }
 	if err != nil && errors.As(err, &coder) {
-		if c := coder.Code() & 0xff; c == 5 || c == 6 { // SQLITE_BUSY, SQLITE_LOCKED
+		switch coder.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
 			return fmt.Errorf("%w: %w", ascendkit.ErrBusy, err)
+		case 8: // SQLITE_READONLY: a database file this user may only read
+			return fmt.Errorf("%w: %w", ascendkit.ErrReadOnly, err)
 		}
 	}
 	return err

@@ -299,7 +299,8 @@ func scanRun(row Row) (ascendkit.Run, error) {
 // dead (see settleRuns) is recorded as interrupted first, so it never
 // reads "running" forever.
 func (s *Store) ListRuns(ctx context.Context) ([]ascendkit.Run, error) {
-	if err := s.settleRuns(ctx); err != nil {
+	dead, err := s.settleRuns(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	rows, err := s.db.Query(ctx, runSelect+` ORDER BY started_at DESC, id DESC`)
@@ -307,12 +308,16 @@ func (s *Store) ListRuns(ctx context.Context) ([]ascendkit.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
+	for i := range out {
+		dead.settle(&out[i])
+	}
 	return out, nil
 }
 
 // GetRun returns one run (settled like ListRuns).
 func (s *Store) GetRun(ctx context.Context, id string) (ascendkit.Run, error) {
-	if err := s.settleRuns(ctx); err != nil {
+	dead, err := s.settleRuns(ctx)
+	if err != nil {
 		return ascendkit.Run{}, fmt.Errorf("run %s: %w", id, err)
 	}
 	r, err := scanRun(s.db.QueryRow(ctx, runSelect+` WHERE id = $1`, id))
@@ -322,10 +327,23 @@ func (s *Store) GetRun(ctx context.Context, id string) (ascendkit.Run, error) {
 	if err != nil {
 		return ascendkit.Run{}, fmt.Errorf("run %s: %w", id, err)
 	}
+	dead.settle(&r)
 	return r, nil
 }
 
-// settleRuns marks interrupted the running runs that are dead. Where the
+// unmarked holds the dead runs settleRuns could not mark, as the role may
+// only read, by id.
+type unmarked map[string]bool
+
+// settle shows r as interrupted if it is one of u, still as judged.
+func (u unmarked) settle(r *ascendkit.Run) {
+	if _, ok := u[r.ID]; ok && r.Status == ascendkit.RunRunning {
+		r.Status = ascendkit.RunInterrupted
+	}
+}
+
+// settleRuns marks interrupted the running runs that are dead; those it
+// may not mark (a role that only reads) it returns. Where the
 // run's process can be looked at (this host and PID namespace, or a run
 // recorded before namespaces were), that decides: a live process is a
 // live run, however long a write elsewhere has held up its heartbeat.
@@ -334,7 +352,7 @@ func (s *Store) GetRun(ctx context.Context, id string) (ascendkit.Run, error) {
 // was before heartbeats. Each is marked only if its heartbeat is still
 // the one judged, so a beat that lands meanwhile keeps its run alive;
 // they are marked in id order, the order undo locks runs in.
-func (s *Store) settleRuns(ctx context.Context) error {
+func (s *Store) settleRuns(ctx context.Context) (unmarked, error) {
 	host, ns := ownHost()
 	s.live.mu.Lock()
 	if s.live.away {
@@ -353,7 +371,7 @@ func (s *Store) settleRuns(ctx context.Context) error {
 		return o, err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.clock()
 	var dead []owned
@@ -370,7 +388,7 @@ func (s *Store) settleRuns(ctx context.Context) error {
 		}
 	}
 	if len(dead) == 0 {
-		return nil
+		return nil, nil
 	}
 	// A run row someone holds locked (a batch of that run, or a client
 	// frozen in one) is skipped rather than waited for: the run is
@@ -391,8 +409,17 @@ func (s *Store) settleRuns(ctx context.Context) error {
 		}
 		return nil
 	})
-	if errors.Is(err, ascendkit.ErrBusy) {
-		return nil // an undo holds the runs table: settled by a later reader
+	switch {
+	case errors.Is(err, ascendkit.ErrBusy):
+		return nil, nil // an undo holds the runs table: settled by a later reader
+	case errors.Is(err, ascendkit.ErrReadOnly):
+		// A role that may only read lists the runs all the same, the dead
+		// ones as what they are; one that may write records it later.
+		u := unmarked{}
+		for _, r := range dead {
+			u[r.id] = true
+		}
+		return u, nil
 	}
-	return err
+	return nil, err
 }
