@@ -774,3 +774,26 @@ func TestTemplateShowSaysWhyNothingIsRendered(t *testing.T) {
 		t.Errorf("template show:\n%s", out)
 	}
 }
+
+// A preview interrupted while it reads says that it wrote nothing, not a
+// run's "what was written stays; run the same command again".
+func TestInterruptedPreviewSaysNothingWritten(t *testing.T) {
+	h := newHarness(t)
+	srv, _ := clerkServer(t, 3000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// ctrl+c as the list is read.
+	srv.OnRequest(func(_ int, path string) {
+		if path == "/v1/users" {
+			cancel()
+		}
+	})
+	var errOut strings.Builder
+	ios := &IO{In: strings.NewReader(""), Out: io.Discard, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
+	if code := Run(ctx, ios, []string{"import", "clerk", "preview", "--api-key", testKey}); code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errOut.String())
+	}
+	if e := errOut.String(); !strings.Contains(e, "Preview interrupted: nothing was written") || strings.Contains(e, "written stays") {
+		t.Errorf("the interrupted preview's last words:\n%s", e)
+	}
+}

@@ -406,6 +406,10 @@ func (o *importOptions) run(ctx context.Context) error {
 			fmt.Fprintf(o.g.io.Out, "\nNext: %s\n", next)
 		}
 	}
+	if rep.Interrupted && o.mode != importer.ModeRun {
+		fmt.Fprintln(o.g.io.ErrOut, "Preview interrupted: nothing was written; the counts are of the users read so far.")
+		return &exitError{code: ExitInterrupted, err: runErr}
+	}
 	if rep.Interrupted {
 		fmt.Fprintln(o.g.io.ErrOut, "Interrupted: what was written stays; run the same command again to continue.")
 		return &exitError{code: ExitInterrupted, err: runErr}
@@ -527,7 +531,9 @@ func printReport(w io.Writer, r importer.Report, target string) {
 			fmt.Fprintf(w, "  not in source%7d  (created by an earlier import, no longer in this source: they stay in AscendKit; see Warnings)\n", n)
 		}
 		if n := u.DuplicateReasons[importer.ReasonAlreadyImported]; r.Mode == importer.ModeRun && r.Error == "" && !r.Interrupted &&
-			u.Imported == 0 && u.Merged == 0 && n > 0 && n == u.Fetched-u.Skipped-u.NotSelected {
+			u.Imported == 0 && u.Merged == 0 && u.Failed == 0 && u.ToImport == 0 && n > 0 {
+			// Other duplicates (repeated in the source, an address AscendKit
+			// has) were not written the first time either.
 			// A run again of the same source: the counts and warnings
 			// below are of users imported before, not just now.
 			fmt.Fprintln(w, "  nothing new  every user it could import was imported by an earlier run: no user was written")

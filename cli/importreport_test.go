@@ -65,7 +65,15 @@ func TestPrintReportNothingNew(t *testing.T) {
 	if !strings.Contains(b.String(), "nothing new") {
 		t.Errorf("no \"nothing new\":\n%s", b.String())
 	}
-	r.Users.Imported, r.Users.Fetched = 1, 6
+	// Users repeated in the source were not written the first time either.
+	r.Users.Fetched, r.Users.Duplicates = 7, 6
+	r.Users.DuplicateReasons[importer.ReasonRepeatedInSource] = 2
+	b.Reset()
+	printReport(&b, r, "local:x.db")
+	if !strings.Contains(b.String(), "nothing new") {
+		t.Errorf("no \"nothing new\" with users repeated in the source:\n%s", b.String())
+	}
+	r.Users.Imported, r.Users.ToImport, r.Users.Fetched = 1, 1, 8
 	b.Reset()
 	printReport(&b, r, "local:x.db")
 	if strings.Contains(b.String(), "nothing new") {
