@@ -215,6 +215,21 @@ type policySnapshot struct {
 	onDuplicate importer.Policy
 	decisions   map[string]importer.Policy
 	label       string
+	// after is the policy the bulk change left: a row whose policy is no
+	// longer that was set by hand since, and u leaves it.
+	after *policySnapshot
+}
+
+// policyIn is the policy of the duplicate id under default def and
+// per-row decisions d.
+func policyIn(id string, def importer.Policy, d map[string]importer.Policy) importer.Policy {
+	if p, ok := d[id]; ok {
+		return p
+	}
+	if def == "" {
+		return importer.PolicySkip
+	}
+	return def
 }
 
 // reviewText is an entry's text, sanitized for the terminal once.
@@ -1199,6 +1214,7 @@ func (s *duplicatesScreen) applyBulk(c bulkChange) {
 			}
 		}
 	}
+	s.undo.after = &policySnapshot{onDuplicate: s.onDuplicate, decisions: maps.Clone(d)}
 	s.refreshPolicies()
 	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
 	s.notice = fmt.Sprintf("%s %s. Press u to undo.", bulkDone(c.policy), plural(len(c.rows), "duplicate", "duplicates"))
@@ -1212,11 +1228,41 @@ func (s *duplicatesScreen) undoBulk() {
 	}
 	u := s.undo
 	s.undo = nil
+	// Each row goes back to its policy from before the change, unless it
+	// was set by hand since (space): that choice is kept.
+	restored := map[string]importer.Policy{}
+	listed := map[string]bool{}
+	kept := 0
+	for _, e := range s.entries {
+		if e.Kind != kindDuplicate {
+			continue
+		}
+		id := e.SourceID
+		listed[id] = true
+		now := policyIn(id, s.onDuplicate, s.decisions)
+		p := policyIn(id, u.onDuplicate, u.decisions)
+		if u.after != nil && now != policyIn(id, u.after.onDuplicate, u.after.decisions) {
+			p = now
+			kept++
+		}
+		if p != policyIn(id, u.onDuplicate, nil) {
+			restored[id] = p
+		}
+	}
+	// Decisions of users not listed here (decided before, elsewhere) stay.
+	for id, p := range u.decisions {
+		if !listed[id] {
+			restored[id] = p
+		}
+	}
 	s.onDuplicate = u.onDuplicate
-	s.decisions = u.decisions
+	s.decisions = restored
 	s.refreshPolicies()
 	s.pc.post(policyState{onDuplicate: s.onDuplicate, decisions: maps.Clone(s.decisions)})
 	s.notice = "Undone: " + u.label + "."
+	if kept > 0 {
+		s.notice = fmt.Sprintf("Undone: %s; %s set by hand since kept.", u.label, plural(kept, "row", "rows"))
+	}
 }
 
 func (s *duplicatesScreen) refreshPolicies() {

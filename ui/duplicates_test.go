@@ -469,6 +469,34 @@ func TestDuplicatesBulkOnlyOnFilteredRows(t *testing.T) {
 	d.mustSee("Undone: merge 6 duplicates.")
 }
 
+// u undoes the bulk change only: a row set by hand (space) after it keeps
+// that choice, and the notice says so.
+func TestUndoBulkKeepsLaterRowChoices(t *testing.T) {
+	var entries []importer.Entry
+	for i := range 6 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_e%d", i), Email: fmt.Sprintf("e%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonEmailExists, ExistingUserID: fmt.Sprintf("usr_%d", i)})
+	}
+	for i := range 4 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_r%d", i), Email: fmt.Sprintf("r%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
+	}
+	d := toReviewOf(t, 120, 40, entries)
+	d.press("tab") // email exists
+	d.press("M", "y")
+	d.mustSee("(skip 4 · merge 6)")
+	d.press("tab") // repeated in source
+	d.press("space")
+	d.mustSee("(skip 3 · merge 7)")
+	d.press("u")
+	dec := d.m.pc.sess.decisions
+	if d.m.pc.sess.onDuplicate == importer.PolicyMerge || len(dec) != 1 || dec["user_r0"] != importer.PolicyMerge {
+		t.Fatalf("after u: default %q, decisions %v; want only user_r0 merged (set by hand after M)", d.m.pc.sess.onDuplicate, dec)
+	}
+	d.mustSee("(skip 9 · merge 1)")
+	d.mustSee("Undone: merge 6 duplicates; 1 row set by hand since kept.")
+}
+
 // Bug 7: the columns share the width by content (at 60 columns the email
 // keeps at least the room of the reason), and the filter's match count
 // is never cut.
