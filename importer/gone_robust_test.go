@@ -113,3 +113,27 @@ func TestGoneCheckFailureIsAWarning(t *testing.T) {
 		t.Errorf("stopped: err %v, warnings %q", err, rep.Warnings)
 	}
 }
+
+// failingEmails fails the email lookup of its second page.
+type failingEmails struct {
+	ascendkit.Environment
+	calls int
+}
+
+func (f *failingEmails) LookupEmails(ctx context.Context, emails []string) (map[string]ascendkit.Match, error) {
+	f.calls++
+	if f.calls == 2 {
+		return nil, errors.New("unexpected EOF")
+	}
+	return f.Environment.LookupEmails(ctx, emails)
+}
+
+// A lookup that fails mid-run (the connection lost) says where, and that
+// the batches written stay, as a failed write does.
+func TestLookupFailureMidRunSaysWhatStays(t *testing.T) {
+	env := &failingEmails{Environment: openEnv(t)}
+	_, err := Run(ctx, newSource(1, mkUser("user_a", "a@example.com"), mkUser("user_b", "b@example.com")), env, Options{Mode: ModeRun})
+	if err == nil || !strings.Contains(err.Error(), "looking up emails in local:") || !strings.Contains(err.Error(), "already written stay; run again to continue") {
+		t.Fatalf("err %v", err)
+	}
+}

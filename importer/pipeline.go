@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 
@@ -202,7 +201,7 @@ func (r *runner) placeHeld() error {
 		}
 		byLink, err := r.env.LookupLinks(r.ctx, links)
 		if err != nil {
-			return fmt.Errorf("looking up OAuth accounts: %w", err)
+			return r.lookupErr("OAuth accounts", err)
 		}
 		for _, u := range chunk {
 			if err := r.placeHeldUser(u, byLink); err != nil {

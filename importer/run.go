@@ -447,15 +447,15 @@ func (r *runner) page(recs []clerk.Record) error {
 	// keeps preview and run counts equal.
 	byID, err := r.env.LookupSourceIDs(r.ctx, SourceClerk, ids)
 	if err != nil {
-		return fmt.Errorf("looking up imported users: %w", err)
+		return r.lookupErr("imported users", err)
 	}
 	byEmail, err := r.env.LookupEmails(r.ctx, emails)
 	if err != nil {
-		return fmt.Errorf("looking up emails: %w", err)
+		return r.lookupErr("emails", err)
 	}
 	byLink, err := r.env.LookupLinks(r.ctx, links)
 	if err != nil {
-		return fmt.Errorf("looking up OAuth accounts: %w", err)
+		return r.lookupErr("OAuth accounts", err)
 	}
 	// The states the checks below read, at once for the page.
 	var reads []string
@@ -557,6 +557,16 @@ func (r *runner) page(recs []clerk.Record) error {
 		return r.flush()
 	}
 	return nil
+}
+
+// lookupErr is a failed lookup of what in the environment: where, and
+// for a run (a connection lost mid-way) that the batches it wrote stay,
+// as a failed write says.
+func (r *runner) lookupErr(what string, err error) error {
+	if r.opts.Mode == ModeRun {
+		return fmt.Errorf("looking up %s in %s (whole batches already written stay; run again to continue): %w", what, r.env.Describe(), err)
+	}
+	return fmt.Errorf("looking up %s in %s: %w", what, r.env.Describe(), err)
 }
 
 // emailExists makes e a duplicate of mt, the environment's user with its
