@@ -191,9 +191,26 @@ func newJourneysScreen(pc *programContext) *journeysScreen {
 	s := &journeysScreen{pc: pc, keys: newJourneysKeys()}
 	s.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	s.width, s.height = pc.width, pc.bodyHeight()
+	if d := pc.sess.journeyDraft; d != nil {
+		// Typed before the step was left: kept over the saved values.
+		s.vals = *d
+		for i, v := range d {
+			s.edited[i] = v != ""
+		}
+	}
 	s.form = s.newForm()
 	s.restyle()
 	return s
+}
+
+// draft is what was typed and not saved, for the session to keep when
+// the step is left; nil once the setup was saved or nothing was typed.
+func (s *journeysScreen) draft() *[numJourneyFields]string {
+	if s.result != nil || s.edited == [numJourneyFields]bool{} {
+		return nil
+	}
+	d := s.vals
+	return &d
 }
 
 // newForm builds the form over s.vals, with the CLI's checks.

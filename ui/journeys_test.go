@@ -483,3 +483,34 @@ func journeysOn(t *testing.T, env ascendkit.Environment, n int) (*driver, *journ
 	d.send(navMsg{to: stateJourneys})
 	return d, fj
 }
+
+// What was typed into the form and not saved stays when the step is left
+// with esc and entered again; once saved, the form shows the setup.
+func TestJourneysDraftSurvivesEsc(t *testing.T) {
+	core := &fakeCore{}
+	core.runEvents, core.runReport = runScript()
+	fj := &journeysRecorder{}
+	cfg := testConfig(newTestEnv(t), makeUsers(10))
+	cfg.APIKey = "sk_test_0123456789"
+	d := newDriver(t, cfg, 120, 40, core.install, fj.install)
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	d.press("enter", "enter")
+	d.waitFor("confirm", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	d.press("y")
+	d.waitFor("progress", func(m Model) bool { return m.state == stateProgress && progressOf(d).report != nil })
+	d.press("enter")
+	d.press("a@b.co", "tab", "Bee App", "tab", "https://b.co/login")
+	d.press("esc")
+	if d.state() != stateProgress {
+		t.Fatalf("esc from the journeys step: state %v", d.state())
+	}
+	d.press("enter")
+	if d.state() != stateJourneys {
+		t.Fatalf("enter on the summary: state %v", d.state())
+	}
+	if got := journeysOf(d).vals; got[fieldSender] != "a@b.co" || got[fieldAppName] != "Bee App" || got[fieldLoginURL] != "https://b.co/login" {
+		t.Fatalf("the form after esc and back: %q", got)
+	}
+	d.mustSee("Bee App")
+}

@@ -126,12 +126,15 @@ type journeyAction struct {
 
 // session is what the steps hand to each other.
 type session struct {
-	source      sourceChoice
-	previewGen  int               // bumped on each finished settings preview
-	preview     *importer.Report  // the settings preview's report
-	analysis    importer.Analysis // the settings preview's final analysis
-	previewOpts importer.Options  // options the preview ran with (no OnEvent)
-	entries     []importer.Entry  // duplicates and skips from the preview
+	// journeyDraft is what was typed into the journeys form and not
+	// saved, kept when the step is left (esc) for when it is entered again.
+	journeyDraft *[numJourneyFields]string
+	source       sourceChoice
+	previewGen   int               // bumped on each finished settings preview
+	preview      *importer.Report  // the settings preview's report
+	analysis     importer.Analysis // the settings preview's final analysis
+	previewOpts  importer.Options  // options the preview ran with (no OnEvent)
+	entries      []importer.Entry  // duplicates and skips from the preview
 	// entriesFrom is the classification the entries came from: a canary
 	// or an import since has given the session another one.
 	entriesFrom *importer.Classified
@@ -598,6 +601,11 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 	case stateCanary:
 		s = newCanaryScreen(m.pc)
 	}
+	if m.state == stateJourneys && to != stateJourneys {
+		if j, ok := m.screens[stateJourneys].(*journeysScreen); ok {
+			m.pc.sess.journeyDraft = j.draft()
+		}
+	}
 	if m.state == stateCanary && to != stateCanary {
 		// The canary view is rebuilt each time it is opened.
 		if c, ok := m.screens[stateCanary].(closer); ok {
@@ -637,6 +645,9 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	}
 	if c, ok := m.active().(closer); ok {
 		c.close()
+	}
+	if j, ok := m.active().(*journeysScreen); ok {
+		m.pc.sess.journeyDraft = j.draft()
 	}
 	delete(m.screens, m.state)
 	m.state = to
