@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
@@ -381,7 +382,7 @@ func SetSender(ctx context.Context, env ascendkit.Environment, identity, runID s
 	if err != nil {
 		return err
 	}
-	change := senderChange{Before: before, After: identity}
+	change := senderChange{Before: before, After: identity, At: time.Now().UTC()}
 	var journeys []ascendkit.Journey
 	for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
 		j, err := env.GetJourney(ctx, name)
@@ -429,6 +430,10 @@ type senderChange struct {
 	Before string     `json:"before"` // the saved sender ("" = none)
 	After  string     `json:"after"`
 	Nodes  []nodeFrom `json:"nodes"` // the email nodes whose sender it changed
+	// At is when the run set it: a record of no change (Before ==
+	// After) takes over only from a run that set the sender before it
+	// (see nextSenderChange).
+	At time.Time `json:"at,omitzero"`
 }
 
 // nodeFrom is an email node's sender before a run changed it.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
@@ -13,7 +14,7 @@ import (
 // run other than runID that replaced the sender after, and that run's id
 // ("" when none). The chain is followed by value: runs set the sender
 // when they end, and runs may overlap, so start order says nothing.
-func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID, after string) (string, senderChange, error) {
+func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID, after string, at time.Time) (string, senderChange, error) {
 	runs, err := env.ListRuns(ctx) // newest first
 	if err != nil {
 		return "", senderChange{}, err
@@ -33,7 +34,10 @@ func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID, aft
 		if err := json.Unmarshal([]byte(raw), &c); err != nil {
 			return "", senderChange{}, fmt.Errorf("reading the sender run %s replaced: %w", r.ID, err)
 		}
-		if c.Before == after {
+		// A run given the sender in force changed nothing: it follows
+		// runID only if it set the sender after runID did (a full run
+		// after its canary), not an older one asked for it again.
+		if c.Before == after && (c.Before != c.After || c.At.After(at)) {
 			return r.ID, c, nil
 		}
 	}
@@ -45,7 +49,7 @@ func nextSenderChange(ctx context.Context, env ascendkit.Environment, runID, aft
 // run later puts back what was there before c, not c's sender. It says
 // whether it did; the sender in force is the later run's and stays.
 func spliceSender(ctx context.Context, env ascendkit.Environment, runID string, c senderChange, dry bool) (bool, error) {
-	next, nc, err := nextSenderChange(ctx, env, runID, c.After)
+	next, nc, err := nextSenderChange(ctx, env, runID, c.After, c.At)
 	if err != nil || next == "" {
 		return false, err
 	}

@@ -236,3 +236,25 @@ func TestUndoSenderSetAgainByLaterRun(t *testing.T) {
 		}
 	})
 }
+
+// A run given the sender in force follows only a run that set it before:
+// here the sender was set by hand to another after it, and a later run
+// set it back; undoing that later run puts back the one set by hand, not
+// hands the change to the older run asked for the same sender.
+func TestUndoSenderSkipsOlderRunGivenSameSender(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		runWithSender(t, env, "x@app.com")
+		runWithSender(t, env, "x@app.com")
+		if err := env.SetSetting(ctx, SettingFromIdentity, "w@app.com"); err != nil { // migration-journey create --from-identity
+			t.Fatal(err)
+		}
+		last := runWithSender(t, env, "x@app.com")
+		if _, err := Undo(ctx, env, last, true, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if saved, _, _ := env.Setting(ctx, SettingFromIdentity); saved != "w@app.com" {
+			t.Errorf("saved sender %q after undoing the last run, want w@app.com (set by hand before it)", saved)
+		}
+	})
+}
