@@ -116,12 +116,25 @@ func RedactURL(s string) string {
 // redactQuery masks the values of the secret-bearing parameters of a raw
 // URL query, and says whether it has any. It reads the pairs itself:
 // url.Values drops a pair whose escapes do not decode (a password with a
-// bare %), which then went out unmasked. A part after a secret that is
-// no name=value pair (a password with a bare &: "password=Sec&ret") is
-// masked too.
+// bare %), which then went out unmasked, and pairs after a ;. A part after
+// a secret that is no name=value pair (a password with a bare &:
+// "password=Sec&ret") is masked too; one that looks like a pair
+// ("password=Sec&ret=ZZ") cannot be told from a parameter, and shows.
 func redactQuery(raw string) (string, bool) {
 	if raw == "" {
 		return raw, false
+	}
+	if strings.Contains(raw, ";") {
+		// Go's URL parsing no longer takes ; as a separator, but one typed
+		// as such may still end a password's pair.
+		parts := strings.Split(raw, ";")
+		has := false
+		for i, p := range parts {
+			var h bool
+			parts[i], h = redactQuery(p)
+			has = has || h
+		}
+		return strings.Join(parts, ";"), has
 	}
 	parts := strings.Split(raw, "&")
 	has, masking := false, false
@@ -141,6 +154,16 @@ func redactQuery(raw string) (string, bool) {
 		}
 	}
 	return strings.Join(parts, "&"), has
+}
+
+// publicKey matches an AscendKit public key.
+var publicKey = regexp.MustCompile(`^pk_[A-Za-z0-9_]+$`)
+
+// userInfoLike says whether s holds what looks like user:password@ (a
+// colon before an @): a mistyped URL, never a file name one means.
+func userInfoLike(s string) bool {
+	at := strings.LastIndex(s, "@")
+	return at > 0 && strings.Contains(s[:at], ":")
 }
 
 // paramName matches a connection parameter's name.
@@ -171,7 +194,7 @@ func ParseTarget(s string) (Target, error) {
 		if p == "" {
 			return Target{}, fmt.Errorf("environment target %q: missing path after local:", s)
 		}
-		if strings.Contains(p, "://") {
+		if strings.Contains(p, "://") || userInfoLike(p) {
 			// A URL after local: would be made a directory, its password
 			// a folder's name on disk.
 			return Target{}, errors.New("environment target local:… (not shown: it may hold a password): the path holds ://, as a URL does; " +
@@ -203,11 +226,9 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, errors.New("environment target: that is a Clerk publishable key (pk_test_…/pk_live_… naming a Clerk Frontend API), not an AscendKit environment; " +
 			"a target is local:<path>, postgres://… or an AscendKit public key (pk_dev_…), and the import reads Clerk with its secret key (--api-key)")
 	case strings.HasPrefix(s, "pk_"):
-		if len(s) <= len("pk_") || strings.HasSuffix(s, "_") || strings.ContainsAny(s, " \t/:@") {
-			if strings.Contains(s, "@") {
-				return Target{}, errors.New("environment target pk_… (not shown: it may hold a password): malformed public key")
-			}
-			return Target{}, fmt.Errorf("environment target %q: malformed public key", redactText(s))
+		if len(s) <= len("pk_") || strings.HasSuffix(s, "_") || !publicKey.MatchString(s) {
+			// Not quoted: what follows the key may be anything pasted.
+			return Target{}, errors.New("environment target pk_… (not shown): malformed public key; a public key has only letters, digits and _")
 		}
 		return Target{Kind: TargetRemote, PublicKey: s}, nil
 	case s == "":
@@ -217,7 +238,7 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, errors.New("environment target: that is a libpq keyword/value connection string (host=… user=…); " +
 			"give the database as a postgres:// URL instead: postgres://user@host:port/dbname " +
 			"(the password from PGPASSWORD or ~/.pgpass, or percent-encoded in the URL)")
-	case strings.Contains(s, "@") || redactText(s) != s:
+	case strings.Contains(s, "@") || redactText(s) != s || strings.HasPrefix(lower, "postgres"):
 		// user:password@host mistyped (postgres:/…, postgres//…, the
 		// scheme left out): where the password ends cannot be told, so
 		// nothing of it is quoted.

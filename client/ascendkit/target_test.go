@@ -238,6 +238,7 @@ func TestTargetsNeverShowTheirPassword(t *testing.T) {
 		{"postgres://pwuser@h/pwdb?password=Sec&retZZ", "postgres://pwuser@h/pwdb?password=xxxxx&xxxxx"},
 		{"POSTGRES://pwuser:SecretZZ@h:5432/db", "postgres://pwuser:xxxxx@h:5432/db"},
 		{"Postgresql://pwuser@h/db?Password=SecretZZ", "postgresql://pwuser@h/db?Password=xxxxx"},
+		{"postgres://u@h/db?sslmode=disable;password=SecretZZ", "postgres://u@h/db?sslmode=disable;password=xxxxx"},
 	} {
 		got, err := ParseTarget(tc.in)
 		if err != nil {
@@ -258,6 +259,11 @@ func TestTargetsNeverShowTheirPassword(t *testing.T) {
 		"pwuser:SecretZZ@127.0.0.1:12653/pwdb",
 		"pk_live_x postgres://pwuser:SecretZZ@h/db",
 		"local:postgres://pwuser:SecretZZ@h/db",
+		"local:postgres:/u:SecretZZ@h/db",
+		"local:postgres//u:SecretZZ@h/db",
+		"pk_dev_x?password=SecretZZ",
+		"postgres:u:SecretZZ",
+		"postgres:/u:SecretZZ/h/db",
 	} {
 		_, err := ParseTarget(in)
 		if err == nil {
