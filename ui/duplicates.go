@@ -1238,6 +1238,9 @@ func (s *duplicatesScreen) undoBulk() {
 			continue
 		}
 		id := e.SourceID
+		if listed[id] {
+			continue // a Clerk user listed twice is one choice
+		}
 		listed[id] = true
 		now := policyIn(id, s.onDuplicate, s.decisions)
 		p := policyIn(id, u.onDuplicate, u.decisions)
@@ -1245,8 +1248,8 @@ func (s *duplicatesScreen) undoBulk() {
 			p = now
 			kept++
 		}
-		if p != policyIn(id, u.onDuplicate, nil) {
-			restored[id] = p
+		if before, ok := u.decisions[id]; (ok && before == p) || p != policyIn(id, u.onDuplicate, nil) {
+			restored[id] = p // a choice made before stays one, even the default's
 		}
 	}
 	// Decisions of users not listed here (decided before, elsewhere) stay.
