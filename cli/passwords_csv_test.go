@@ -92,12 +92,7 @@ func TestDashboardCSVDigestsVerify(t *testing.T) {
 func TestAPIKeyWithDashboardCSVPasswords(t *testing.T) {
 	h := newHarness(t)
 	_, all := clerkServer(t, 40)
-	var pwUsers []clerk.User
-	for _, u := range all {
-		if u.PasswordEnabled && !u.Banned && len(u.EmailAddresses) > 0 && len(pwUsers) < 3 {
-			pwUsers = append(pwUsers, u)
-		}
-	}
+	pwUsers := firstPasswordUsers(all, 3)
 	file := filepath.Join(h.dir, "users.csv")
 	writeDashboardCSV(t, file, append(pwUsers, csvUsers(1)...)) // plus one id Clerk lacks
 	var rep importer.Report
@@ -112,12 +107,7 @@ func TestAPIKeyWithDashboardCSVPasswords(t *testing.T) {
 func TestPasswordsFromStdin(t *testing.T) {
 	h := newHarness(t)
 	_, all := clerkServer(t, 40)
-	var pwUsers []clerk.User
-	for _, u := range all {
-		if u.PasswordEnabled && !u.Banned && len(u.EmailAddresses) > 0 && len(pwUsers) < 3 {
-			pwUsers = append(pwUsers, u)
-		}
-	}
+	pwUsers := firstPasswordUsers(all, 3)
 	file := filepath.Join(h.dir, "users.csv")
 	writeDashboardCSV(t, file, pwUsers)
 	csvText, err := os.ReadFile(file)
@@ -141,4 +131,16 @@ func TestPasswordsFromStdin(t *testing.T) {
 			t.Errorf("preview %v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
 	}
+}
+
+// firstPasswordUsers is the first n users of all with a password and an email
+// who are not banned.
+func firstPasswordUsers(all []clerk.User, n int) []clerk.User {
+	var pwUsers []clerk.User
+	for _, u := range all {
+		if u.PasswordEnabled && !u.Banned && len(u.EmailAddresses) > 0 && len(pwUsers) < n {
+			pwUsers = append(pwUsers, u)
+		}
+	}
+	return pwUsers
 }

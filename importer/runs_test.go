@@ -92,18 +92,7 @@ func testUndoPutsBackTheSender(t *testing.T, openEnv func(*testing.T) ascendkit.
 		if err != nil {
 			t.Fatal(err)
 		}
-		var from []string
-		for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
-			j, err := env.GetJourney(ctx, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range j.Nodes {
-				if n.Action == ascendkit.ActionSendEmail {
-					from = append(from, n.From)
-				}
-			}
-		}
+		from := emailSenders(t, env)
 		return saved, slices.Compact(from)
 	}
 	runWith := func(sender string) Report {

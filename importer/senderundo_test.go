@@ -40,18 +40,7 @@ func testUndoSenderInAnyOrder(t *testing.T, openEnv func(*testing.T) ascendkit.E
 			if err != nil {
 				t.Fatal(err)
 			}
-			var from []string
-			for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
-				j, err := env.GetJourney(ctx, name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, n := range j.Nodes {
-					if n.Action == ascendkit.ActionSendEmail {
-						from = append(from, n.From)
-					}
-				}
-			}
+			from := emailSenders(t, env)
 			if saved != want || slices.ContainsFunc(from, func(f string) bool { return f != want }) {
 				t.Fatalf("order %v, after undoing run %d: saved %q, nodes %v; want %s", order, i, saved, from, want)
 			}
@@ -206,19 +195,10 @@ func TestUndoSenderSetAgainByLaterRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		senders := func() map[string]bool {
-			out := map[string]bool{}
 			saved, _, _ := env.Setting(ctx, SettingFromIdentity)
-			out[saved] = true
-			for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
-				j, err := env.GetJourney(ctx, name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, n := range j.Nodes {
-					if n.Action == ascendkit.ActionSendEmail {
-						out[n.From] = true
-					}
-				}
+			out := map[string]bool{saved: true}
+			for _, f := range emailSenders(t, env) {
+				out[f] = true
 			}
 			return out
 		}
@@ -257,4 +237,23 @@ func TestUndoSenderSkipsOlderRunGivenSameSender(t *testing.T) {
 			t.Errorf("saved sender %q after undoing the last run, want w@app.com (set by hand before it)", saved)
 		}
 	})
+}
+
+// emailSenders is the sender of every email step of the two migration
+// journeys.
+func emailSenders(t *testing.T, env ascendkit.Environment) []string {
+	t.Helper()
+	var from []string
+	for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
+		j, err := env.GetJourney(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range j.Nodes {
+			if n.Action == ascendkit.ActionSendEmail {
+				from = append(from, n.From)
+			}
+		}
+	}
+	return from
 }

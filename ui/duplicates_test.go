@@ -411,15 +411,7 @@ func TestDuplicatesExistingUserAndLongDetail(t *testing.T) {
 // hidden ones, nor their per-row choices), says how many and asks first;
 // u undoes it; each reason tab shows its count.
 func TestDuplicatesBulkOnlyOnFilteredRows(t *testing.T) {
-	var entries []importer.Entry
-	for i := range 6 {
-		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_e%d", i), Email: fmt.Sprintf("e%d@example.com", i),
-			Kind: kindDuplicate, Reason: importer.ReasonEmailExists, ExistingUserID: fmt.Sprintf("usr_%d", i)})
-	}
-	for i := range 4 {
-		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_r%d", i), Email: fmt.Sprintf("r%d@example.com", i),
-			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
-	}
+	entries := sixExistFourRepeated()
 	d := toReviewOf(t, 120, 40, entries)
 	s := reviewOf(d)
 	d.mustSee("all 10")
@@ -472,15 +464,7 @@ func TestDuplicatesBulkOnlyOnFilteredRows(t *testing.T) {
 // u undoes the bulk change only: a row set by hand (space) after it keeps
 // that choice, and the notice says so.
 func TestUndoBulkKeepsLaterRowChoices(t *testing.T) {
-	var entries []importer.Entry
-	for i := range 6 {
-		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_e%d", i), Email: fmt.Sprintf("e%d@example.com", i),
-			Kind: kindDuplicate, Reason: importer.ReasonEmailExists, ExistingUserID: fmt.Sprintf("usr_%d", i)})
-	}
-	for i := range 4 {
-		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_r%d", i), Email: fmt.Sprintf("r%d@example.com", i),
-			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
-	}
+	entries := sixExistFourRepeated()
 	d := toReviewOf(t, 120, 40, entries)
 	d.press("tab") // email exists
 	d.press("M", "y")
@@ -704,4 +688,19 @@ func TestBulkWithNoDuplicateShown(t *testing.T) {
 			t.Errorf("%s: pending %+v, notice %q", p, s.pending, s.notice)
 		}
 	}
+}
+
+// sixExistFourRepeated is 6 duplicates whose address AscendKit has, then
+// 4 repeated in the source.
+func sixExistFourRepeated() []importer.Entry {
+	var entries []importer.Entry
+	for i := range 6 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_e%d", i), Email: fmt.Sprintf("e%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonEmailExists, ExistingUserID: fmt.Sprintf("usr_%d", i)})
+	}
+	for i := range 4 {
+		entries = append(entries, importer.Entry{SourceID: fmt.Sprintf("user_r%d", i), Email: fmt.Sprintf("r%d@example.com", i),
+			Kind: kindDuplicate, Reason: importer.ReasonRepeatedInSource})
+	}
+	return entries
 }
