@@ -788,12 +788,27 @@ func TestInterruptedPreviewSaysNothingWritten(t *testing.T) {
 			cancel()
 		}
 	})
-	var errOut strings.Builder
-	ios := &IO{In: strings.NewReader(""), Out: io.Discard, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
+	var out, errOut strings.Builder
+	ios := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return h.envs[k] }}
 	if code := Run(ctx, ios, []string{"import", "clerk", "preview", "--api-key", testKey}); code != ExitInterrupted {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errOut.String())
 	}
+	// Saved to a file, the report must not read as a finished plan.
+	if !strings.HasPrefix(out.String(), "Preview (dry run) interrupted: nothing was written") {
+		t.Errorf("the report's title:\n%s", out.String())
+	}
 	if e := errOut.String(); !strings.Contains(e, "Preview interrupted: nothing was written") || strings.Contains(e, "written stays") {
 		t.Errorf("the interrupted preview's last words:\n%s", e)
+	}
+}
+
+// A key read from a file saved with a byte order mark (Notepad,
+// PowerShell) is the key: the mark is invisible, and "must start with
+// sk_test_" read false.
+func TestAPIKeyWithByteOrderMark(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 5)
+	if r := h.run("\ufeff"+testKey+"\r\n", "import", "clerk", "preview", "--api-key", "-"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }

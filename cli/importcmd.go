@@ -497,6 +497,8 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		title = "Import finished"
 	case r.Error != "":
 		title = "Preview (dry run) stopped early on an error (see the end): nothing was written"
+	case r.Interrupted:
+		title = "Preview (dry run) interrupted: nothing was written; the counts are of the users read so far"
 	}
 	src := map[string]string{"api": "Clerk API", "file": "Clerk export file"}[r.Source.Kind]
 	fmt.Fprintf(w, "%s\n  source: %s (%s)   target: %s\n\n", title, src, termtext.Clean(r.Source.Format), termtext.Clean(target))

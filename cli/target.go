@@ -459,4 +459,8 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 }
 
 // trimKey cleans a secret read from stdin or the environment.
-func trimKey(s string) string { return strings.TrimSpace(s) }
+func trimKey(s string) string {
+	// A key file saved by Notepad or PowerShell starts with a byte order
+	// mark, invisible, which made "must start with sk_live_" read false.
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+}

@@ -582,7 +582,7 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 					return a.scrub(fmt.Errorf("%w (still unavailable after %d retries, each after the wait Clerk asked)", ae, throttled))
 				}
 				throttled++
-				if err := asked(fmt.Sprintf("Clerk returned %d and asked to retry later, waiting", status), max(after, bo.NextBackOff())); err != nil {
+				if err := asked(fmt.Sprintf("Clerk returned %d and asked to retry later", status), max(after, bo.NextBackOff())); err != nil {
 					return err
 				}
 				continue

@@ -331,7 +331,7 @@ func TestAPIServiceUnavailableWaitsPastTheRetryBudget(t *testing.T) {
 	if want := []time.Duration{150 * time.Second, 150 * time.Second}; !reflect.DeepEqual(w.slept, want) {
 		t.Errorf("slept %v, want %v", w.slept, want)
 	}
-	if len(w.reasons) != 2 || w.reasons[0] != "Clerk returned 503 and asked to retry later, waiting" {
+	if len(w.reasons) != 2 || w.reasons[0] != "Clerk returned 503 and asked to retry later" {
 		t.Errorf("reasons %q", w.reasons)
 	}
 }
