@@ -797,7 +797,8 @@ func TestInterruptedPreviewSaysNothingWritten(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "Preview (dry run) interrupted: nothing was written") {
 		t.Errorf("the report's title:\n%s", out.String())
 	}
-	if e := errOut.String(); !strings.Contains(e, "Preview interrupted: nothing was written") || strings.Contains(e, "written stays") {
+	if e := errOut.String(); !strings.Contains(e, "Preview interrupted: nothing was written") || strings.Contains(e, "written stays") ||
+		strings.Contains(e, "\ninterrupted\n") {
 		t.Errorf("the interrupted preview's last words:\n%s", e)
 	}
 }

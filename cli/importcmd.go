@@ -408,11 +408,11 @@ func (o *importOptions) run(ctx context.Context) error {
 	}
 	if rep.Interrupted && o.mode != importer.ModeRun {
 		fmt.Fprintln(o.g.io.ErrOut, "Preview interrupted: nothing was written; the counts are of the users read so far.")
-		return &exitError{code: ExitInterrupted, err: runErr}
+		return &exitError{code: ExitInterrupted, err: runErr, said: true}
 	}
 	if rep.Interrupted {
 		fmt.Fprintln(o.g.io.ErrOut, "Interrupted: what was written stays; run the same command again to continue.")
-		return &exitError{code: ExitInterrupted, err: runErr}
+		return &exitError{code: ExitInterrupted, err: runErr, said: true}
 	}
 	if runErr != nil {
 		return &exitError{code: ExitError, err: runErr}

@@ -31,6 +31,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// said: the command has told the user why it ended (an interrupted
+	// import's last line); nothing more is printed.
+	said bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -145,6 +148,9 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if ee := (*exitError)(nil); errors.As(err, &ee) && ee.said {
+		return ee.code
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(ios.ErrOut, "interrupted")
