@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -156,6 +158,9 @@ type APISource struct {
 	latency latencyMeter
 	// throttle is the pause of the last 429, shared by every request.
 	throttle throttle
+	// answered: some request got an HTTP answer (whatever its status), so
+	// a refused connection is a blip, not a wrong URL (see unreachable).
+	answered atomic.Bool
 	// paced is the end of the last pacing wait announced.
 	paced pacedUntil
 
@@ -462,6 +467,18 @@ func retryReason(err error) string {
 	return "could not reach Clerk, retrying"
 }
 
+// unreachableRetries is how often a request is retried when its
+// connection is refused or its host unknown and no request of the source
+// has had an answer yet.
+const unreachableRetries = 2
+
+// unreachable says whether err is a connection refused or a host name
+// that does not resolve: nothing listens where the source points.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &dns) && dns.IsNotFound)
+}
+
 // errClosed is a connection closed before any answer (net/http's
 // io.EOF), retried like a reset.
 var errClosed = errors.New("the connection was closed before Clerk answered")
@@ -525,6 +542,9 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		status, hdr, body, moved, gated, err := a.do(ctx, endpoint, hint)
 		gated = min(max(gated, 0), time.Since(t0))
 		release()
+		if err == nil {
+			a.answered.Store(true)
+		}
 		// Waiting in the read gate for pages ahead to be taken is neither
 		// failing nor Clerk's latency.
 		excused += moved + gated
@@ -557,6 +577,16 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 				// net/http's word for a connection closed before any
 				// answer: as %w it would pass for the end of the list.
 				cause = errClosed
+			}
+			if !a.answered.Load() && unreachable(cause) && failures >= unreachableRetries {
+				// Nothing has ever answered there: a wrong CLERK_API_URL or
+				// no network, which two minutes of retries (every request
+				// of the walk saying so) would not mend.
+				where := "check the network connection"
+				if a.base != DefaultBaseURL {
+					where = "check CLERK_API_URL (the API's root, e.g. " + strings.TrimSuffix(DefaultBaseURL, "/v1") + ")"
+				}
+				return a.scrub(fmt.Errorf("clerk: GET %s: %w (gave up after %d retries: nothing has answered there; %s)", a.base+path, cause, failures, where))
 			}
 			if err := retry(fmt.Errorf("clerk: GET %s: %w", a.base+path, cause), retryReason(cause)); err != nil {
 				return err

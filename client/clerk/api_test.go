@@ -991,3 +991,32 @@ func TestClerkAPIURLAsTheSDKsReadIt(t *testing.T) {
 		t.Errorf("404: %v", err)
 	}
 }
+
+// Nothing has ever answered where the source points (a wrong
+// CLERK_API_URL): it gives up after two retries and says to check the
+// URL, instead of retrying for two minutes. Once something answered, a
+// refused connection is a blip, retried up to the usual limit.
+func TestAPIUnreachableFailsFast(t *testing.T) {
+	srv := startEmulator(t, nil, emulator.Options{})
+	base := srv.BaseURL()
+	srv.Close()
+	src, w := newSource(t, base, clerk.APIOptions{MaxRetries: 5})
+	_, err := src.Total(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "gave up after 2 retries: nothing has answered there; check CLERK_API_URL") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(w.slept) != 2 {
+		t.Errorf("waits %v", w.slept)
+	}
+
+	srv = startEmulator(t, emulator.Generate(3, 1), emulator.Options{})
+	src, w = newSource(t, srv.BaseURL(), clerk.APIOptions{MaxRetries: 5})
+	if _, err := src.Total(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	_, err = src.Next(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "gave up after 5 retries") {
+		t.Fatalf("after an answer: err = %v", err)
+	}
+}
