@@ -514,3 +514,29 @@ func TestJourneysDraftSurvivesEsc(t *testing.T) {
 	}
 	d.mustSee("Bee App")
 }
+
+// The summary printed when the wizard ends words the import's warnings as
+// its summary screen did: no --entries file or --providers flag, which a
+// wizard user has none of.
+func TestSummaryWarningsInTheWizardsWords(t *testing.T) {
+	core := &fakeCore{}
+	core.runEvents, core.runReport = runScript()
+	core.runReport.Warnings = []string{
+		"3 users have no email address (listed in --entries as no_email): they are skipped.",
+		"6 users signed in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.",
+	}
+	cfg := testConfig(newTestEnv(t), makeUsers(10))
+	cfg.APIKey = "sk_test_0123456789"
+	d := newDriver(t, cfg, 120, 40, core.install)
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	d.press("enter", "enter")
+	d.waitFor("confirm", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	d.press("y")
+	d.waitFor("progress", func(m Model) bool { return m.state == stateProgress && progressOf(d).report != nil })
+	sum := d.m.Summary()
+	if strings.Contains(sum, "--entries") || strings.Contains(sum, "(--providers") ||
+		!strings.Contains(sum, "listed in the review") || !strings.Contains(sum, "ascendkit auth update --providers …,magic-link") {
+		t.Errorf("summary:\n%s", sum)
+	}
+}

@@ -926,9 +926,10 @@ func (m Model) Summary() string {
 		case r.Phases.Settings:
 			b.WriteString("Auth providers: not changed (the import stopped before its settings phase)\n")
 		}
-		// In the core's (the CLI's) words: the wizard and its steps are
-		// gone once this is printed.
-		for _, w := range r.Warnings {
+		// As the import's summary screen words them: the wizard had no
+		// --entries file, and its run took no more flags; what still
+		// applies is `ascendkit auth update`.
+		for _, w := range importedWarnings(r.Warnings) {
 			fmt.Fprintf(&b, "Warning: %s\n", termtext.Clean(w))
 		}
 	}
