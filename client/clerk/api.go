@@ -1255,8 +1255,12 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return min(max(t.Sub(now), 0), day), true
 }
 
-// seconds says a wait as Clerk's header put it: "150 s".
+// seconds says a wait as Clerk's header put it: "150 s"; retryAfter caps
+// a wait at a day, so one of a day is "a day or more".
 func seconds(d time.Duration) string {
+	if d >= 24*time.Hour {
+		return "a day or more"
+	}
 	return strconv.FormatInt(int64(d/time.Second), 10) + " s"
 }
 

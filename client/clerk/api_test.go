@@ -355,6 +355,11 @@ func TestAPIServiceUnavailableOverTheCap(t *testing.T) {
 	if strings.Contains(err.Error(), "gave up") || len(w.slept) != 0 {
 		t.Errorf("err %q after waits %v", err, w.slept)
 	}
+	// More than a day is not quoted as the day the wait is capped at.
+	src, _ = newSource(t, unavailable(t, 1000, "100000"), clerk.APIOptions{})
+	if _, err := src.Total(context.Background()); err == nil || !strings.Contains(err.Error(), "asked to retry after a day or more") {
+		t.Errorf("err %v", err)
+	}
 
 	src, w = newSource(t, unavailable(t, 1000, "150"), clerk.APIOptions{MaxRetries: 3})
 	_, err = src.Total(context.Background())
