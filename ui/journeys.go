@@ -108,6 +108,21 @@ func journeyStates(js []importer.Created) string {
 	return strings.Join(parts, ", ")
 }
 
+// statusNow is js with each journey's status as the environment last
+// said (savedSetupMsg, read again on coming back from the browser, where
+// it may have been activated), in a copy.
+func (s *journeysScreen) statusNow(js []importer.Created) []importer.Created {
+	out := slices.Clone(js)
+	for i := range out {
+		for _, e := range s.existing.journeys {
+			if e.ID == out[i].ID && e.Status != "" {
+				out[i].Status = e.Status
+			}
+		}
+	}
+	return out
+}
+
 // draftNote is the result's note on the journeys' status: all in draft,
 // or which are active (their emails go out) and which wait.
 func draftNote(js []importer.Created) string {
@@ -651,7 +666,8 @@ func (s *journeysScreen) resultView() string {
 		return out + "\n" + pad + st.Dim.Render(id)
 	}
 	head := st.OK.Render("✓ Migration journeys ready")
-	note := draftNote(r.Journeys)
+	js := s.statusNow(r.Journeys)
+	note := draftNote(js)
 	draft := viewPart{text: st.Dim.Render(" " + note)}
 	if lipgloss.Width(head+draft.text) > s.width {
 		draft = viewPart{text: s.note(note), drop: 2}
@@ -667,7 +683,7 @@ func (s *journeysScreen) resultView() string {
 		}
 	}
 	var journeys []string
-	for _, j := range r.Journeys {
+	for _, j := range js {
 		journeys = append(journeys, line(j.Name, j.ID, j))
 	}
 	// On a short screen the blank lines go first, then the templates are

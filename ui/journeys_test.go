@@ -540,3 +540,29 @@ func TestSummaryWarningsInTheWizardsWords(t *testing.T) {
 		t.Errorf("summary:\n%s", sum)
 	}
 }
+
+// Back from the browser, where a journey was activated, the result says
+// so instead of "stay in draft until you activate them".
+func TestJourneysResultAfterActivationInBrowser(t *testing.T) {
+	env := newTestEnv(t)
+	seedJourneys(t, env, 5, completeSetup)
+	d, _ := journeysOn(t, env, 5)
+	s := journeysOf(d)
+	d.waitFor("the saved setup", func(m Model) bool { return s.vals[fieldSender] == completeSetup.FromIdentity })
+	d.press("ctrl+s")
+	d.waitFor("the result", func(m Model) bool { return s.result != nil })
+	d.mustSee("journeys stay in draft until you activate them")
+	d.press("enter")
+	d.waitFor("browser", func(m Model) bool { return m.state == stateBrowser })
+	j := journeyIn(t, env, importer.JourneyAnnouncement)
+	if _, err := importer.Activate(context.Background(), env, j.ID, fixedNow); err != nil { // as the browser's activation does
+		t.Fatal(err)
+	}
+	d.press("esc")
+	d.waitFor("the journeys read again", func(m Model) bool {
+		return m.state == stateJourneys && strings.Contains(flatten(d.view()), "Migration announcement already active (emails go out)")
+	})
+	if strings.Contains(flatten(d.view()), "journeys stay in draft") {
+		t.Fatalf("result:\n%s", d.view())
+	}
+}
