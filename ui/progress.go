@@ -386,8 +386,12 @@ func (s *progressScreen) View() string {
 	b.WriteString(s.failuresView())
 	if s.asking {
 		keys := st.Selected.Render("y") + " stop after this batch · " + st.Selected.Render("n/esc") + " keep going"
+		// Wrapped to the screen, border and padding included, rather
+		// than cut at its right edge.
+		inner := max(s.width-4, 20)
 		box := "\n" + st.Dialog.Render(st.Warning.Render("Stop the import?")+"\n"+
-			"What was written stays; running the import again continues.\n"+keys) + "\n"
+			wrapText("What was written stays; running the import again continues.", inner)+"\n"+
+			wrapText(keys, inner)) + "\n"
 		if s.height > 0 && strings.Count(b.String()+box, "\n") > s.height {
 			// Too short a terminal for the box under the counts, which
 			// would be cut off: the question takes the title's line.

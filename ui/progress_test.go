@@ -797,3 +797,15 @@ func TestProgressETAFollowsTheRead(t *testing.T) {
 	s.expUsers, s.counts.Imported = 30, 20
 	d.mustSee("ETA 1s") // by the written users, 4s
 }
+
+// At 60 columns the stop dialog wraps inside the screen rather than
+// losing its right edge and the end of its lines.
+func TestProgressStopDialogWrapsNarrow(t *testing.T) {
+	d := runningProgress(t, 60, 30)
+	d.press("q")
+	v := d.view()
+	assertFits(t, v, 60, 30)
+	if !strings.Contains(v, "running the import again") || !strings.Contains(v, "continues.") || !strings.Contains(v, "n/esc keep going") {
+		t.Fatalf("the dialog is cut:\n%s", v)
+	}
+}
