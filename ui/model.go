@@ -677,6 +677,11 @@ func (m Model) layout() (header, helpView string, bodyH int) {
 	h.ShowAll = m.fullHelp
 	// help.Model can overflow its width by one item: clamp it.
 	helpView = clampLines(h.View(keys), 20, w)
+	if h.ShowAll {
+		// Its columns side by side may not fit (help.Model cuts the last
+		// to "…"): as many as fit to a row, the rest in rows below.
+		helpView = clampLines(fullHelpRows(h, keys.full, w), 40, w)
+	}
 	bodyH = max(m.pc.height-lipgloss.Height(header)-lipgloss.Height(helpView)-1, 3)
 	if m.stopNote != "" {
 		note := noticeText(st.Warning, m.stopNote, w)
@@ -684,6 +689,25 @@ func (m Model) layout() (header, helpView string, bodyH int) {
 		bodyH = max(bodyH-lipgloss.Height(note), 3)
 	}
 	return header, helpView, bodyH
+}
+
+// fullHelpRows is the full help with its columns in rows of as many as
+// fit in w cells.
+func fullHelpRows(h help.Model, cols [][]key.Binding, w int) string {
+	h.SetWidth(0) // measured here, not cut
+	var rows []string
+	var row [][]key.Binding
+	for _, c := range cols {
+		if len(row) > 0 && lipgloss.Width(h.FullHelpView(append(slices.Clip(row), c))) > w {
+			rows = append(rows, h.FullHelpView(row))
+			row = nil
+		}
+		row = append(row, c)
+	}
+	if len(row) > 0 {
+		rows = append(rows, h.FullHelpView(row))
+	}
+	return strings.Join(rows, "\n")
 }
 
 // View draws header, the active screen and the help line. The screen was

@@ -228,3 +228,19 @@ func TestSummaryAfterAnUnreportedCanary(t *testing.T) {
 		t.Fatalf("summary %q", s)
 	}
 }
+
+// ? lists every key on a narrow terminal too: the full help's columns go
+// into rows rather than the last being cut to "…".
+func TestFullHelpFitsNarrow(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {60, 20}} {
+		d, _ := toReview(t, sz.w, sz.h)
+		d.press("?")
+		v := d.view()
+		assertFits(t, v, sz.w, sz.h)
+		for _, k := range []string{"ctrl+c", "merge all", "skip all", "back"} {
+			if !strings.Contains(flatten(v), k) {
+				t.Errorf("%dx%d: full help lacks %q:\n%s", sz.w, sz.h, k, v)
+			}
+		}
+	}
+}
