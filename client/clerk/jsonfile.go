@@ -21,6 +21,9 @@ type jsonFile struct {
 	exportFile
 	sc    scanner
 	state int
+	// inRecord: the scanner is inside a record's value, so an error it
+	// meets is in record pos+1, not between records.
+	inRecord bool
 	// inObject is set when the array is the "users" (or "data") member of
 	// an object, so the rest of that object must be walked after the
 	// array; usersKey is that member's key.
@@ -290,9 +293,14 @@ func (s *jsonFile) element() (Record, error) {
 		dst = &s.buf
 	}
 	line := s.sc.nl + 1 // where the record starts, for JSON Lines
+	s.inRecord = true
 	n, err := s.sc.value(dst, maxRecordBytes)
 	if err != nil {
-		return Record{}, s.structural(err)
+		err = s.structural(err)
+	}
+	s.inRecord = false
+	if err != nil {
+		return Record{}, err
 	}
 	s.pos++
 	s.markEnd()
@@ -674,17 +682,21 @@ func (s *jsonFile) where(off int64) string {
 	if off == s.lastEnd {
 		line = s.lastEndLine
 	}
+	in := s.inRecord && off != s.lastEnd // the end of the last record is after it
 	if !ok {
-		return s.record(line) // not expected: offsets reported are recent
+		return s.record(line, in) // not expected: offsets reported are recent
 	}
-	return fmt.Sprintf("at byte %d (%s)", at, s.record(line))
+	return fmt.Sprintf("at byte %d (%s)", at, s.record(line, in))
 }
 
 // record places an error among the records (and, in JSON Lines, on its
-// line).
-func (s *jsonFile) record(line int64) string {
+// line): in one (in) or between them.
+func (s *jsonFile) record(line int64, in bool) string {
 	where := fmt.Sprintf("after record %d", s.pos)
-	if s.pos == 0 {
+	switch {
+	case in:
+		where = fmt.Sprintf("in record %d", s.pos+1)
+	case s.pos == 0:
 		where = "before the first record"
 	}
 	if s.lines {
@@ -733,7 +745,7 @@ func (s *jsonFile) structural(err error) error {
 	}
 	var ue *utf16Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("clerk: %s: %w (%s)", s.name, ue, s.record(s.sc.nl+1))
+		return fmt.Errorf("clerk: %s: %w (%s)", s.name, ue, s.record(s.sc.nl+1, s.inRecord))
 	}
 	var se *syntaxError
 	if errors.As(err, &se) {

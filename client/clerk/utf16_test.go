@@ -204,8 +204,13 @@ func TestUTF16Malformed(t *testing.T) {
 				b = append(b, 0)
 			}
 			got := readSource(t, writeBytes(t, "bad", b))
+			// Inside the second record, or after both.
+			where := fmt.Sprintf("(after record %d)", tc.recs)
+			if tc.recs == 1 {
+				where = "(in record 2)"
+			}
 			if len(got.recs) != tc.recs || !strings.Contains(got.recs[0], `"Zoë"`) || !strings.Contains(got.err, tc.want) ||
-				!strings.Contains(got.err, fmt.Sprintf("(after record %d)", tc.recs)) || !strings.Contains(got.cerr, tc.want) {
+				!strings.Contains(got.err, where) || !strings.Contains(got.cerr, tc.want) {
 				t.Errorf("%s big=%v: %+v, want %q", tc.name, big, got, tc.want)
 			}
 		}
@@ -296,4 +301,23 @@ func FuzzUTF16Reader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An error inside a record is placed in it: a first record nested too
+// deep was said to be "before the first record", a later one "after" the
+// record before it.
+func TestJSONErrorInsideRecordNamesIt(t *testing.T) {
+	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"first", `[{"id":"user_1","public_metadata":{"x":` + deep + `}}]`, "(in record 1)"},
+		{"second", `[{"id":"user_1"},{"id":"user_2","public_metadata":{"x":` + deep + `}}]`, "(in record 2)"},
+		{"between", `[{"id":"user_1"} {"id":"user_2"}]`, "(after record 1)"},
+	} {
+		got := readSource(t, writeBytes(t, "f.json", []byte(tc.body)))
+		if !strings.Contains(got.err, tc.want) {
+			t.Errorf("%s: err %q, want it %s", tc.name, got.err, tc.want)
+		}
+	}
 }
