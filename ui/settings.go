@@ -438,7 +438,9 @@ func (s *settingsScreen) layout() (string, int) {
 	head := st.Heading.Render("Providers to enable") + "\n"
 	// One space at least between the name and a count of any width
 	// ("credentials" fills its 11 columns; 192,433 filled the 7 after).
-	cred := "  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + " " + rightAlign(fmtInt(s.an.Providers["credentials"]), 6) + st.Dim.Render(" kept")
+	// "stays on", not "kept": beside "passwords kept 0" it read as
+	// passwords kept.
+	cred := "  " + st.OK.Render("✓") + " " + fmt.Sprintf("%-11s", "credentials") + " " + rightAlign(fmtInt(s.an.Providers["credentials"]), 6) + st.Dim.Render(" stays on")
 	set := s.settings()
 	prows := make([]string, len(ssoProviders))
 	for i, name := range ssoProviders {
