@@ -489,16 +489,7 @@ func journeysOn(t *testing.T, env ascendkit.Environment, n int) (*driver, *journ
 func TestJourneysDraftSurvivesEsc(t *testing.T) {
 	core := &fakeCore{}
 	core.runEvents, core.runReport = runScript()
-	fj := &journeysRecorder{}
-	cfg := testConfig(newTestEnv(t), makeUsers(10))
-	cfg.APIKey = "sk_test_0123456789"
-	d := newDriver(t, cfg, 120, 40, core.install, fj.install)
-	d.press("enter")
-	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
-	d.press("enter", "enter")
-	d.waitFor("confirm", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
-	d.press("y")
-	d.waitFor("progress", func(m Model) bool { return m.state == stateProgress && progressOf(d).report != nil })
+	d := throughImport(t, core)
 	d.press("enter")
 	d.press("a@b.co", "tab", "Bee App", "tab", "https://b.co/login")
 	d.press("esc")
@@ -525,15 +516,7 @@ func TestSummaryWarningsInTheWizardsWords(t *testing.T) {
 		"3 users have no email address (listed in --entries as no_email): they are skipped.",
 		"6 users signed in to Clerk with neither a password nor OAuth (email code or link): add magic-link (--providers …,magic-link) so they can sign in.",
 	}
-	cfg := testConfig(newTestEnv(t), makeUsers(10))
-	cfg.APIKey = "sk_test_0123456789"
-	d := newDriver(t, cfg, 120, 40, core.install)
-	d.press("enter")
-	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
-	d.press("enter", "enter")
-	d.waitFor("confirm", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
-	d.press("y")
-	d.waitFor("progress", func(m Model) bool { return m.state == stateProgress && progressOf(d).report != nil })
+	d := throughImport(t, core)
 	sum := d.m.Summary()
 	if strings.Contains(sum, "--entries") || strings.Contains(sum, "(--providers") ||
 		!strings.Contains(sum, "listed in the review") || !strings.Contains(sum, "ascendkit auth update --providers …,magic-link") {
@@ -565,4 +548,20 @@ func TestJourneysResultAfterActivationInBrowser(t *testing.T) {
 	if strings.Contains(flatten(d.view()), "journeys stay in draft") {
 		t.Fatalf("result:\n%s", d.view())
 	}
+}
+
+// throughImport walks the wizard from its first step to the end of the
+// import core runs.
+func throughImport(t *testing.T, core *fakeCore) *driver {
+	t.Helper()
+	cfg := testConfig(newTestEnv(t), makeUsers(10))
+	cfg.APIKey = "sk_test_0123456789"
+	d := newDriver(t, cfg, 120, 40, core.install, (&journeysRecorder{}).install)
+	d.press("enter")
+	d.waitFor("settings", func(m Model) bool { return m.state == stateSettings && settingsOf(d).report != nil })
+	d.press("enter", "enter")
+	d.waitFor("confirm", func(m Model) bool { return m.state == stateConfirm && confirmOf(d).report != nil })
+	d.press("y")
+	d.waitFor("progress", func(m Model) bool { return m.state == stateProgress && progressOf(d).report != nil })
+	return d
 }
