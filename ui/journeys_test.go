@@ -565,3 +565,19 @@ func throughImport(t *testing.T, core *fakeCore) *driver {
 	d.waitFor("progress", func(m Model) bool { return m.state == stateProgress && progressOf(d).report != nil })
 	return d
 }
+
+// The summary's providers line says so when the run was undone since (in
+// the Runs tab): its undo put back the providers it turned on.
+func TestSummaryProvidersAfterUndo(t *testing.T) {
+	core := &fakeCore{}
+	core.runEvents, core.runReport = runScript()
+	core.runReport.RunID = "run_x"
+	d := throughImport(t, core)
+	if sum := d.m.Summary(); !strings.Contains(sum, "Auth providers: ") || strings.Contains(sum, "its undo since") {
+		t.Fatalf("summary before the undo:\n%s", sum)
+	}
+	d.m.pc.sess.undone = append(d.m.pc.sess.undone, "run_x")
+	if sum := d.m.Summary(); !strings.Contains(sum, "(as this run set them; its undo since put back those it turned on)") {
+		t.Errorf("summary after the undo:\n%s", sum)
+	}
+}

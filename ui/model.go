@@ -946,7 +946,12 @@ func (m Model) Summary() string {
 		}
 		switch {
 		case r.Phases.Settings && (s.settingsApplied || (!r.Interrupted && r.Error == "")):
-			fmt.Fprintf(&b, "Auth providers: %s\n", orNone(r.Settings.After))
+			after := ""
+			if slices.Contains(s.undone, r.RunID) {
+				// Its undo put back the providers it turned on.
+				after = " (as this run set them; its undo since put back those it turned on)"
+			}
+			fmt.Fprintf(&b, "Auth providers: %s%s\n", orNone(r.Settings.After), after)
 		case r.Phases.Settings:
 			b.WriteString("Auth providers: not changed (the import stopped before its settings phase)\n")
 		}
