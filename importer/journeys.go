@@ -128,7 +128,7 @@ func setupFits(ctx context.Context, env ascendkit.Environment, s, given JourneyS
 	for _, j := range migrationJourneys(s) {
 		nodes := j.Nodes
 		if got, err := env.GetJourney(ctx, j.Name); err == nil {
-			nodes, _ = setupNodes(got, given)
+			nodes, _ = setupNodes(got, given, templateUses(ctx, env))
 		} else if !errors.Is(err, ascendkit.ErrNotFound) {
 			return err
 		}
@@ -287,7 +287,7 @@ func lackedSetup(ctx context.Context, env ascendkit.Environment, id string, lack
 // applySetup writes the explicitly given setup values onto an existing
 // journey's email nodes; it reports whether anything changed.
 func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Journey, s JourneySetup) (ascendkit.Journey, bool, error) {
-	nodes, changed := setupNodes(j, s)
+	nodes, changed := setupNodes(j, s, templateUses(ctx, env))
 	if !changed {
 		return j, false, nil
 	}
@@ -302,8 +302,11 @@ func applySetup(ctx context.Context, env ascendkit.Environment, j ascendkit.Jour
 }
 
 // setupNodes is j's nodes with the given setup values set on its email
-// nodes, and whether that changes any.
-func setupNodes(j ascendkit.Journey, s JourneySetup) ([]ascendkit.Node, bool) {
+// nodes, and whether that changes any: on each node that has the
+// variable, or whose template uses it (uses: an edited template may use
+// resetUrl where the built-in one did not, and the URL just given is then
+// what it lacks; nil: only the node's own variables).
+func setupNodes(j ascendkit.Journey, s JourneySetup, uses func(slug string) map[string]bool) ([]ascendkit.Node, bool) {
 	changed := false
 	nodes := slices.Clone(j.Nodes)
 	for i := range nodes {
@@ -322,7 +325,7 @@ func setupNodes(j ascendkit.Journey, s JourneySetup) ([]ascendkit.Node, bool) {
 			vars[k] = v
 		}
 		for k, v := range map[string]string{"appName": s.AppName, "loginUrl": s.LoginURL, "resetUrl": s.ResetURL} {
-			if _, used := vars[k]; !used {
+			if _, used := vars[k]; !used && (uses == nil || !uses(n.TemplateSlug)[k]) {
 				continue
 			}
 			cur := vars[k]
@@ -332,6 +335,25 @@ func setupNodes(j ascendkit.Journey, s JourneySetup) ([]ascendkit.Node, bool) {
 		n.Variables = vars
 	}
 	return nodes, changed
+}
+
+// templateUses says which variables each template uses, reading each
+// once; a template it cannot read uses none beyond its nodes' own.
+func templateUses(ctx context.Context, env ascendkit.Environment) func(string) map[string]bool {
+	read := map[string]map[string]bool{}
+	return func(slug string) map[string]bool {
+		if u, ok := read[slug]; ok {
+			return u
+		}
+		u := map[string]bool{}
+		if t, err := env.GetTemplate(ctx, slug); err == nil {
+			for _, v := range TemplateVariables(t) {
+				u[v] = true
+			}
+		}
+		read[slug] = u
+		return u
+	}
 }
 
 // SubjectFits checks that template t's subject, as node (its id, for the
@@ -471,7 +493,7 @@ func SetupChangesSending(ctx context.Context, env ascendkit.Environment, s Journ
 		if err != nil {
 			return nil, err
 		}
-		if _, changed := setupNodes(j, s); changed && keepsSender(j) {
+		if _, changed := setupNodes(j, s, templateUses(ctx, env)); changed && keepsSender(j) {
 			out = append(out, j.Name)
 		}
 	}

@@ -326,3 +326,43 @@ func TestCreateCountsValuesSetOnTheJourneys(t *testing.T) {
 		t.Errorf("unset %v, %v: every value is set on the journeys", res.Unset, err)
 	}
 }
+
+// A template edited to use a setup variable its node did not have (the
+// reminder now links the reset URL too) gets it from the setup given:
+// the journey is no longer refused for it.
+func TestSetupFillsVariablesAnEditedTemplateUses(t *testing.T) {
+	env := openEnv(t)
+	ctx := context.Background()
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{}); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := env.GetTemplate(ctx, SlugReminder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.BodyText = "Hi {{userName}}, reset at {{resetUrl}} or log in at {{loginUrl}}. {{appName}}"
+	if _, err := env.UpdateTemplate(ctx, tm); err != nil {
+		t.Fatal(err)
+	}
+	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login", ResetURL: "https://acme.dev/reset"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range res.Journeys {
+		if len(j.Problems) != 0 {
+			t.Errorf("journey %s: problems %q", j.Name, j.Problems)
+		}
+	}
+	j, err := env.GetJourney(ctx, JourneyAnnouncement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range j.Nodes {
+		if n.ID == "reminder" && n.Variables["resetUrl"] != "https://acme.dev/reset" {
+			t.Errorf("reminder variables %v", n.Variables)
+		}
+		if n.ID == "announcement" && n.Variables["resetUrl"] != "" {
+			t.Errorf("the announcement, whose template does not use it, got resetUrl: %v", n.Variables)
+		}
+	}
+}
