@@ -202,13 +202,13 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	}
 	if m := r.only.missing(); err == nil && len(m) > 0 && len(m) == len(r.only.order) {
 		// A canary of nobody (a typo) is no canary: say so with a failure.
-		err = fmt.Errorf("--only: none of %s is in the source, so nothing was imported", strings.Join(m, ", "))
+		err = fmt.Errorf("--only: none of %s is in the source, so nothing %s imported", strings.Join(m, ", "), r.wasOrWouldBe())
 	}
 	if n := r.fetched; err == nil && n > 0 && r.report.Users.SkippedReasons[ReasonMalformed] == n {
 		// Nothing was written (no record mapped); a zero exit would
 		// hide that this is not a Clerk export at all.
-		err = fmt.Errorf("no record of the source could be read as a Clerk user (%s, all malformed), so nothing was imported; the first: %s",
-			countRecords(n), r.firstMalformed)
+		err = fmt.Errorf("no record of the source could be read as a Clerk user (%s, all malformed), so nothing %s imported; the first: %s",
+			countRecords(n), r.wasOrWouldBe(), r.firstMalformed)
 	}
 	if err != nil && ctx.Err() != nil {
 		r.report.Interrupted = true
@@ -376,6 +376,14 @@ func noEmailWarning(kind string, n int, nothing bool) string {
 		return fmt.Sprintf("None of the %s users Clerk lists for this key has an email address: AscendKit sign-in needs one, so nothing can be imported.", Thousands(n))
 	}
 	return fmt.Sprintf("None of the %s users of the file has an email address where Clerk's exports keep it (email_addresses, primary_email_address, or the CSV's email columns): nothing can be imported. Is the file another tool's format? Export the users from Clerk (Dashboard CSV, the API) instead.", Thousands(n))
+}
+
+// wasOrWouldBe is "was" for a run, "would be" for a preview.
+func (r *runner) wasOrWouldBe() string {
+	if r.opts.Mode == ModeRun {
+		return "was"
+	}
+	return "would be"
 }
 
 // emptySourceWarning is the warning of a source without a single user.

@@ -31,7 +31,7 @@ func validateURL(s, example string) error {
 		return fmt.Errorf("a URL is required, such as %s", example)
 	}
 	if len(s) > maxURLLen {
-		return fmt.Errorf("URL is %d characters long; at most %d", len(s), maxURLLen)
+		return fmt.Errorf("URL is %d bytes long; at most %d", len(s), maxURLLen)
 	}
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return fmt.Errorf("invalid URL %q: it contains spaces or control characters", s)

@@ -105,3 +105,12 @@ func TestValidateAppName(t *testing.T) {
 		}
 	}
 }
+
+// The limit is in bytes, and the message says bytes: 1,514 characters of
+// which 1,500 are two bytes each were said to be "3014 characters".
+func TestValidateURLLengthInBytes(t *testing.T) {
+	err := ValidateURL("https://x.com/" + strings.Repeat("é", 1500))
+	if err == nil || err.Error() != "URL is 3014 bytes long; at most 2048" {
+		t.Errorf("err = %v", err)
+	}
+}
