@@ -613,7 +613,13 @@ func printPlan(w io.Writer, p importer.ActivationPlan) {
 	}
 	fmt.Fprintln(w)
 	if len(p.Steps) > 0 {
-		fmt.Fprintln(w, "Emails:")
+		head := "Emails:"
+		if p.Resume > 0 {
+			// Resumed users go on from the step each was at: their emails
+			// are theirs, not the new enrollments' counted here.
+			head = fmt.Sprintf("Emails to the users enrolled now (the %s resumed go on from the step each was at, and what fell due during the pause goes out now):", importer.Thousands(p.Resume))
+		}
+		fmt.Fprintln(w, head)
 		rows := make([][]string, len(p.Steps))
 		for i, s := range p.Steps {
 			when := fmt.Sprintf("Day %d", s.Day)
