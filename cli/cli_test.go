@@ -813,3 +813,24 @@ func TestAPIKeyWithByteOrderMark(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A name of control characters alone: the rendering shown keeps the
+// template's text around it ("Hi ," not "Hi " with the comma eaten by
+// the escape), warns that the name is sent as stored, and counts the
+// variables the email lacks as --json does.
+func TestTemplateShowNameOfControlCharacters(t *testing.T) {
+	h := newHarness(t)
+	file := writeClerkFile(t, h.dir, `[{"id":"user_ctl","first_name":"\u001b","last_name":"\u0007","primary_email_address_id":"e1",`+
+		`"email_addresses":[{"id":"e1","email_address":"ctrlonly@x.com","verification":{"status":"verified"}}],"created_at":1700000000000}]`)
+	h.ok("import", "clerk", "run", "--file", file)
+	h.ok("import", "migration-journey", "create")
+	out := h.ok("template", "show", "migration-go-live", "--user", "ctrlonly@x.com").stdout
+	rendered := out[strings.Index(out, "--- rendered for"):]
+	if !strings.Contains(rendered, "<p>Hi ,</p>") || !strings.Contains(rendered, "WARNING: the user's name holds control or invisible characters") ||
+		strings.Contains(rendered, "userName") && !strings.Contains(rendered, "{{userName}} sends them") {
+		t.Errorf("rendered:\n%s", rendered)
+	}
+	if strings.ContainsRune(out, 0x1b) {
+		t.Error("an escape reached the terminal")
+	}
+}

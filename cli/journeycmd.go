@@ -224,9 +224,18 @@ func newTemplateCmd(g *globalOptions) *cobra.Command {
 					fmt.Fprintln(w, "\n(not rendered: the environment has no imported user to render it for)")
 					return nil
 				}
-				r := importer.Render(t, *u, vars)
+				// Rendered with the user's text cleaned first: cleaned after,
+				// an escape in the name took the template's text after it
+				// along ("Hi \x1b,<p>" lost ",<").
+				shown := *u
+				shown.Name, shown.Email = termtext.Clean(u.Name), termtext.Clean(u.Email)
+				r := importer.Render(t, shown, vars)
+				r.Missing = importer.Render(t, *u, vars).Missing // what the email lacks, as --json says
 				fmt.Fprintf(w, "\n--- rendered for %s ---\nSubject: %s\n\n%s\n\n--- rendered HTML ---\n%s\n", termtext.Clean(u.Email), termtext.Clean(r.Subject),
 					termtext.CleanBlock(r.Text), termtext.CleanBlock(r.HTML))
+				if shown.Name != u.Name {
+					fmt.Fprintln(w, "\nWARNING: the user's name holds control or invisible characters, not shown here; {{userName}} sends them as stored")
+				}
 				if len(r.Missing) > 0 {
 					fmt.Fprintf(w, "\nWARNING: missing variables (rendered empty): %s\n", strings.Join(r.Missing, ", "))
 				}

@@ -267,6 +267,9 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		s.tmplFromJourney, s.tmplEnrollments, s.pickErr = msg.fromJourney, nil, ""
 		// Rendered once per load: the view and each resize reuse it.
 		s.tmplRendered = s.pc.render(t, s.sampleUser(), s.tmplVars)
+		if s.tmplUser != nil {
+			s.tmplRendered.Missing = s.pc.render(t, *s.tmplUser, s.tmplVars).Missing // what the email lacks
+		}
 		s.mode = browseTemplate
 		s.body.SetContent(s.renderedBody())
 		s.body.GotoTop()

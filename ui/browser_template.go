@@ -134,7 +134,8 @@ func (s *browserScreen) pickedUser(msg templateUserMsg) tea.Cmd {
 	if s.tmplEnrollments == nil {
 		s.tmplEnrollments = []importer.UserEnrollment{}
 	}
-	s.tmplRendered = s.pc.render(*s.tmpl, u, s.tmplVars)
+	s.tmplRendered = s.pc.render(*s.tmpl, s.sampleUser(), s.tmplVars)
+	s.tmplRendered.Missing = s.pc.render(*s.tmpl, u, s.tmplVars).Missing // what the email lacks
 	s.body.SetContent(s.renderedBody())
 	s.body.GotoTop()
 	return nil
@@ -158,11 +159,17 @@ func (s *browserScreen) renderedBody() string {
 	return wrapText(termtext.CleanBlock(s.tmplRendered.Text), max(s.width-1, 20))
 }
 
+// sampleUser is the user the template is rendered for, its text cleaned
+// for the screen first: cleaned after rendering, an escape in the name
+// took the template's text after it along ("Hi \x1b,<p>" lost ",<"). The
+// view says when the name held such characters.
 func (s *browserScreen) sampleUser() ascendkit.User {
-	if s.tmplUser != nil {
-		return *s.tmplUser
+	if s.tmplUser == nil {
+		return ascendkit.User{}
 	}
-	return ascendkit.User{}
+	u := *s.tmplUser
+	u.Name, u.Email = termtext.Clean(u.Name), termtext.Clean(u.Email)
+	return u
 }
 
 func (s *browserScreen) templateView() string {
