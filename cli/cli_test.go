@@ -834,3 +834,19 @@ func TestTemplateShowNameOfControlCharacters(t *testing.T) {
 		t.Error("an escape reached the terminal")
 	}
 }
+
+// migration-journey create that changes an active journey says it is
+// sending and that its next emails take the new setup (the wizard asks).
+func TestMigrationJourneyCreateSaysActiveJourneyChanges(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 20)
+	h.ok("import", "clerk", "run", "--api-key", testKey)
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	h.ok("journey", "activate", created.Journeys[0].ID, "--yes")
+	out := h.ok("import", "migration-journey", "create", "--app-name", "NewApp").stdout
+	if !strings.Contains(out, "updated: it is sending, and its next emails go out with the new setup (active)") {
+		t.Errorf("create over an active journey:\n%s", out)
+	}
+}

@@ -112,6 +112,9 @@ func printJourneysResult(w io.Writer, res importer.JourneysResult) {
 		switch {
 		case j.Created:
 			state = "created"
+		case j.Updated && j.Status == ascendkit.StatusActive:
+			// The wizard asks before this; a script is told at least.
+			state = "updated: it is sending, and its next emails go out with the new setup"
 		case j.Updated:
 			state = "updated"
 		}
