@@ -271,6 +271,10 @@ func (o *importOptions) options() (importer.Options, error) {
 				// It would be quoted back in the "not in the source" warning.
 				return opts, usageErr("--only: that looks like a Clerk secret key, not an email or Clerk user id; the key goes to --api-key or $CLERK_SECRET_KEY")
 			}
+			if clerk.LooksLikeDigest(v) {
+				// Likewise, and kept in the run's options (runs show).
+				return opts, usageErr("--only: that looks like a password digest (not shown), not an email or Clerk user id")
+			}
 			if v = strings.TrimSpace(v); v != "" {
 				opts.Only = append(opts.Only, v)
 			}

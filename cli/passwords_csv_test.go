@@ -144,3 +144,38 @@ func firstPasswordUsers(all []clerk.User, n int) []clerk.User {
 	}
 	return pwUsers
 }
+
+// A digest misplaced in a flat record's date, flag, image URL or external
+// id, or pasted into --only, is shown nowhere: not on stderr, stdout,
+// --json, the entries file or the run history.
+func TestMisplacedDigestShownNowhere(t *testing.T) {
+	const d = "$2a$10$QXwQGAWNqe/y55UrFHnwseH4.oTZEVEgEfH/Mbw0kHDcEehbXQzeu"
+	h := newHarness(t)
+	file := writeClerkFile(t, h.dir, `[{"id":"user_a","first_name":"Ann","email_addresses":"ann@example.com","password_digest":"`+d+`","password_hasher":"bcrypt","created_at":"`+d+`"},`+
+		`{"id":"user_b","first_name":"Bob","email_addresses":"bob@example.com","banned":"`+d+`"},`+
+		`{"id":"user_c","first_name":"Cy","email_addresses":"cy@example.com","image_url":"`+d+`"},`+
+		`{"id":"user_e","first_name":"Ed","email_addresses":"ed@example.com","external_id":"`+d+`"},`+
+		`{"id":"user_f","first_name":"Flo","email_addresses":"flo@example.com"}]`)
+	entries := filepath.Join(h.dir, "e.jsonl")
+	var seen []string
+	for _, args := range [][]string{
+		{"import", "clerk", "run", "--file", file, "--entries", entries},
+		{"import", "clerk", "preview", "--file", file, "--json"},
+		{"import", "clerk", "run", "--file", file, "--only", "flo@example.com," + d},
+		{"import", "runs"},
+	} {
+		r := h.run("", args...)
+		seen = append(seen, r.stdout+r.stderr)
+	}
+	if b, err := os.ReadFile(entries); err == nil {
+		seen = append(seen, string(b))
+	}
+	for i, out := range seen {
+		if strings.Contains(out, d[7:]) {
+			t.Errorf("output %d shows the digest:\n%s", i, out)
+		}
+	}
+	if !strings.Contains(seen[2], "--only: that looks like a password digest (not shown)") {
+		t.Errorf("--only with a digest:\n%s", seen[2])
+	}
+}

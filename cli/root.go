@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/ui/termtext"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -183,7 +184,7 @@ func looksLikeSecretKey(s string) bool { return secretKeyRE.MatchString(s) }
 // "[redacted]": an error quoting a value given where a key did not belong
 // (cobra's "unknown command", a flag's "invalid argument") shows no key.
 func redactSecrets(s string) string {
-	return secretKeyRE.ReplaceAllString(s, "sk_${1}_[redacted]")
+	return clerk.MaskDigests(secretKeyRE.ReplaceAllString(s, "sk_${1}_[redacted]"))
 }
 
 // isUsage recognises cobra's own argument errors.

@@ -151,6 +151,19 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	if opts.OnEvent == nil {
 		opts.OnEvent = func(Event) {}
 	}
+	{
+		// A digest misplaced in a field another message quotes (a date, a
+		// flag, an image URL) is never shown: not in an entry's detail,
+		// which the CLI prints and --entries keeps.
+		onEvent := opts.OnEvent
+		opts.OnEvent = func(ev Event) {
+			if e, ok := ev.(EntryFound); ok {
+				e.Entry.Detail = clerk.MaskDigests(e.Entry.Detail)
+				ev = e
+			}
+			onEvent(ev)
+		}
+	}
 	if !opts.Phases.Users {
 		// The entries are of the users phase: a settings run skips no
 		// user (its report counts none) and lists none.
@@ -231,6 +244,11 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 		// Into a new slice: Notes may be nil, and none must stay [] in JSON.
 		r.report.Warnings = append(append([]string{}, notes...), r.report.Warnings...)
 	}
+	// Nor in a warning or the error, which the run's record keeps.
+	for i, w := range r.report.Warnings {
+		r.report.Warnings[i] = clerk.MaskDigests(w)
+	}
+	r.report.Error = clerk.MaskDigests(r.report.Error)
 	r.finish()
 	r.keepClassified(err)
 	if opts.Mode == ModeRun {

@@ -1381,6 +1381,33 @@ func looksLikeDigest(v string) bool {
 	return true
 }
 
+// LooksLikeDigest reports a value that looks like a password digest
+// ("$2a$10$…", "$argon2id$…", "pbkdf2_sha256$…"): one pasted where a
+// flag or field expects something else, never to be printed.
+func LooksLikeDigest(v string) bool { return looksLikeDigest(strings.TrimSpace(v)) }
+
+// digestInText finds what may be a password digest inside text: a word
+// of lower-case letters, digits or _ (or none) before a $, then at least
+// one more $, up to a space, quote, bracket or @.
+var digestInText = regexp.MustCompile(`[a-z0-9_]*\$[^\s"'@<>(){}\[\]]*\$[^\s"'@<>(){}\[\]]*`)
+
+// MaskDigests replaces in text (an error, a warning, an entry's detail)
+// every run of characters that looks like a password digest, as
+// looksLikeDigest judges a value, with "(a password digest, not shown)":
+// a digest quoted by a message about the field it was misplaced in must
+// not reach a terminal, a report or a file.
+func MaskDigests(s string) string {
+	if strings.Count(s, "$") < 2 {
+		return s
+	}
+	return digestInText.ReplaceAllStringFunc(s, func(m string) string {
+		if looksLikeDigest(m) {
+			return "(a password digest, not shown)"
+		}
+		return m
+	})
+}
+
 // holdsDigest reports a digest among the words of a cell that holds more
 // than one value: a row saved as one cell (see record), a list.
 func holdsDigest(v string) bool {

@@ -1418,3 +1418,19 @@ func TestCSVRefusedHasNoNotes(t *testing.T) {
 		t.Errorf("Next: %v, want the header refused", err)
 	}
 }
+
+// MaskDigests hides what looks like a digest inside a message, whatever
+// quotes it, and leaves the rest.
+func TestMaskDigests(t *testing.T) {
+	const d = "$2a$10$QXwQGAWNqe/y55UrFHnwseH4.oTZEVEgEfH/Mbw0kHDcEehbXQzeu"
+	for in, want := range map[string]string{
+		`field "created_at": "` + d + `" is neither a Unix time`:                 `field "created_at": "(a password digest, not shown)" is neither a Unix time`,
+		"--only: none of " + d + " is in the source":                             "--only: none of (a password digest, not shown) is in the source",
+		"argon $argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo here": "argon (a password digest, not shown) here",
+		"costs $5 and $CLERK_SECRET_KEY":                                          "costs $5 and $CLERK_SECRET_KEY",
+	} {
+		if got := clerk.MaskDigests(in); got != want {
+			t.Errorf("MaskDigests(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -139,7 +139,8 @@ func digestOutOfPlace(u *User) string {
 	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"id", &u.ID}, {"username", u.Username}, {"first_name", u.FirstName}, {"last_name", u.LastName}} {
+	}{{"id", &u.ID}, {"username", u.Username}, {"first_name", u.FirstName}, {"last_name", u.LastName},
+		{"external_id", u.ExternalID}, {"image_url", &u.ImageURL}} {
 		if f.v != nil && looksLikeDigest(strings.TrimSpace(*f.v)) {
 			return quote(f.name)
 		}
