@@ -188,6 +188,17 @@ func scrub(err error, connURL string) error {
 			secrets = append(secrets, p, url.QueryEscape(p))
 		}
 	}
+	// As written too: url.Values drops a pair whose escapes do not decode.
+	for _, pair := range strings.Split(u.RawQuery, "&") {
+		if k, v, ok := strings.Cut(pair, "="); ok && v != "" && (strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword")) {
+			secrets = append(secrets, v)
+		}
+	}
+	// A fragment has no meaning in a connection URL: most likely the tail
+	// of a password with an unencoded #, which pgx quotes in database=….
+	if f := u.Fragment; f != "" {
+		secrets = append(secrets, f, u.EscapedFragment())
+	}
 	msg := scrubText(err.Error(), secrets)
 	if msg == err.Error() {
 		return err
@@ -204,7 +215,7 @@ const minBareSecret = 8
 
 // passwordForms are the places a password stands in a connection string
 // or URL a message may quote (%s is the password).
-var passwordForms = []string{":%s@", "password=%s", "password='%s'", `password="%s"`, `"password":"%s"`, "password: %s"}
+var passwordForms = []string{":%s@", "password=%s", "password='%s'", `password="%s"`, `"password":"%s"`, "password: %s", "#%s"}
 
 func scrubText(msg string, secrets []string) string {
 	for _, s := range secrets {

@@ -189,6 +189,10 @@ func TestScrub(t *testing.T) {
 		{"postgres://ak@h/db?password=pw", `bad password='pw' and password="pw"`, `bad password='xxxxx' and password="xxxxx"`},
 		{"postgres://ak:Wd9Secret-long@h/db", "lookup Wd9Secret-long.h: no such host", "lookup xxxxx.h: no such host"},
 		{"postgres://ak:p%40ss%2Fw@h/db", "at ak:p@ss/w@h and ak:p%40ss%2Fw@h", "at ak:xxxxx@h and ak:xxxxx@h"},
+		// A fragment (a password's tail after an unencoded #) pgx quotes in
+		// database=…; a query password url.Values cannot decode.
+		{"postgres://u@h:1/db#SECRET6", "failed to connect to `user=u database=db#SECRET6`", "failed to connect to `user=u database=db#xxxxx`"},
+		{"postgres://u@h/db?password=SecretZZ%", "bad password=SecretZZ% here", "bad password=xxxxx here"},
 	} {
 		got := scrub(errors.New(tc.msg), tc.url)
 		if got.Error() != tc.want {
