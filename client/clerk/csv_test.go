@@ -1427,7 +1427,7 @@ func TestMaskDigests(t *testing.T) {
 		`field "created_at": "` + d + `" is neither a Unix time`:                 `field "created_at": "(a password digest, not shown)" is neither a Unix time`,
 		"--only: none of " + d + " is in the source":                             "--only: none of (a password digest, not shown) is in the source",
 		"argon $argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo here": "argon (a password digest, not shown) here",
-		"costs $5 and $CLERK_SECRET_KEY":                                          "costs $5 and $CLERK_SECRET_KEY",
+		"costs $5 and $CLERK_SECRET_KEY":                                         "costs $5 and $CLERK_SECRET_KEY",
 	} {
 		if got := clerk.MaskDigests(in); got != want {
 			t.Errorf("MaskDigests(%q) = %q, want %q", in, got, want)
