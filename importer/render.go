@@ -58,23 +58,10 @@ func Render(t ascendkit.Template, u ascendkit.User, vars map[string]string) Rend
 			return v
 		})
 	}
-	r := Rendered{Subject: oneLine(fill(t.Subject, false)), Text: fill(t.BodyText, false), HTML: fill(t.BodyHTML, true)}
+	r := Rendered{Subject: fill(t.Subject, false), Text: fill(t.BodyText, false), HTML: fill(t.BodyHTML, true)}
 	r.Missing = slices.AppendSeq(make([]string, 0, len(missing)), maps.Keys(missing)) // never nil: [] in JSON
 	slices.Sort(r.Missing)
 	return r
-}
-
-// oneLine makes a rendered subject a header line: a value with a line
-// break or another control character (a name imported as "Line\nBreak")
-// would split it, so they become spaces. Its length is SubjectFits's to
-// check, with the setup's values.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // Bounds on a template's one-line fields. A subject is one header line,

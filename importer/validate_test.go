@@ -3,8 +3,6 @@ package importer
 import (
 	"strings"
 	"testing"
-
-	"github.com/ascendkit/ascendkit/client/ascendkit"
 )
 
 func TestValidateURL(t *testing.T) {
@@ -114,14 +112,5 @@ func TestValidateURLLengthInBytes(t *testing.T) {
 	err := ValidateURL("https://x.com/" + strings.Repeat("é", 1500))
 	if err == nil || err.Error() != "URL is 3014 bytes long; at most 2048" {
 		t.Errorf("err = %v", err)
-	}
-}
-
-// A rendered subject is one header line, whatever the name it quotes:
-// line breaks and other control characters become spaces.
-func TestRenderedSubjectIsOneLine(t *testing.T) {
-	tm := ascendkit.Template{Subject: "Hi {{userName}}, we're moving"}
-	if got := Render(tm, ascendkit.User{Name: "Line\nBreak Name\r\nX\x1b"}, nil).Subject; got != "Hi Line Break Name  X , we're moving" {
-		t.Errorf("subject %q", got)
 	}
 }
