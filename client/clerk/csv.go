@@ -1386,26 +1386,39 @@ func looksLikeDigest(v string) bool {
 // flag or field expects something else, never to be printed.
 func LooksLikeDigest(v string) bool { return looksLikeDigest(strings.TrimSpace(v)) }
 
-// digestInText finds what may be a password digest inside text: a word
-// of lower-case letters, digits or _ (or none) before a $, then at least
-// one more $, up to a space, quote, bracket or @.
-var digestInText = regexp.MustCompile(`[a-z0-9_]*\$[^\s"'@<>(){}\[\]]*\$[^\s"'@<>(){}\[\]]*`)
+// digestInText finds a password digest inside text: one of the digest
+// schemes Clerk lists ("$2a$10$…", "$argon2id$…", "pbkdf2_sha256$…",
+// "$P$…", "$6$…", "scrypt$…", …) at the start of a word, then the
+// characters digests are made of. Only known schemes: "$" runs in URLs,
+// paths, prices and templates ("?next=$return&ref=$id", "$HOME/$USER")
+// are the user's text, not to be hidden from them.
+var digestInText = regexp.MustCompile(`(^|[^A-Za-z0-9_$./])((?:(?:pbkdf2_[a-z0-9]+|bcrypt_sha256|bcrypt|scrypt|sha1|sha256|sha512|md5|argon2|argon2id|argon2i)\$|\$(?:2[abxy]?\$[0-9]{2}\$|argon2(?:id|i|d)\$|[1567]\$|[PH]\$|s0\$|scrypt\$))[A-Za-z0-9./+=,$-]*)`)
 
 // MaskDigests replaces in text (an error, a warning, an entry's detail)
-// every run of characters that looks like a password digest, as
-// looksLikeDigest judges a value, with "(a password digest, not shown)":
-// a digest quoted by a message about the field it was misplaced in must
-// not reach a terminal, a report or a file.
+// every password digest digestInText finds, that looksLikeDigest would
+// take for one, with "(a password digest, not shown)": a digest quoted by
+// a message about the field it was misplaced in must not reach a
+// terminal, a report or a file.
 func MaskDigests(s string) string {
 	if strings.Count(s, "$") < 2 {
 		return s
 	}
-	return digestInText.ReplaceAllStringFunc(s, func(m string) string {
-		if looksLikeDigest(m) {
-			return "(a password digest, not shown)"
+	var b strings.Builder
+	last := 0
+	for _, m := range digestInText.FindAllStringSubmatchIndex(s, -1) {
+		from, to := m[4], m[5]
+		if !looksLikeDigest(s[from:to]) {
+			continue
 		}
-		return m
-	})
+		b.WriteString(s[last:from])
+		b.WriteString("(a password digest, not shown)")
+		last = to
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // holdsDigest reports a digest among the words of a cell that holds more

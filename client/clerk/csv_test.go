@@ -1424,10 +1424,18 @@ func TestCSVRefusedHasNoNotes(t *testing.T) {
 func TestMaskDigests(t *testing.T) {
 	const d = "$2a$10$QXwQGAWNqe/y55UrFHnwseH4.oTZEVEgEfH/Mbw0kHDcEehbXQzeu"
 	for in, want := range map[string]string{
-		`field "created_at": "` + d + `" is neither a Unix time`:                 `field "created_at": "(a password digest, not shown)" is neither a Unix time`,
-		"--only: none of " + d + " is in the source":                             "--only: none of (a password digest, not shown) is in the source",
-		"argon $argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo here": "argon (a password digest, not shown) here",
-		"costs $5 and $CLERK_SECRET_KEY":                                         "costs $5 and $CLERK_SECRET_KEY",
+		`field "created_at": "` + d + `" is neither a Unix time`:                               `field "created_at": "(a password digest, not shown)" is neither a Unix time`,
+		"--only: none of " + d + " is in the source":                                           "--only: none of (a password digest, not shown) is in the source",
+		"argon $argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo here":               "argon (a password digest, not shown) here",
+		"costs $5 and $CLERK_SECRET_KEY":                                                       "costs $5 and $CLERK_SECRET_KEY",
+		"x pbkdf2_sha256$260000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA= y":                         "x (a password digest, not shown) y",
+		"phpass $P$BZC3ufzhVnh8rfNVt5Cxg3zTmFPgQM/ and sha512 $6$rounds=5000$abcdefghijk$lmno": "phpass (a password digest, not shown) and sha512 (a password digest, not shown)",
+		// The user's own text with $ runs is left alone.
+		`invalid URL "https://app.example.com/login?next=$return&ref=$campaign_id x"`:          `invalid URL "https://app.example.com/login?next=$return&ref=$campaign_id x"`,
+		"open /tmp/$HOME_DIR/exports/$PROFILE/users.json: no such file":                        "open /tmp/$HOME_DIR/exports/$PROFILE/users.json: no such file",
+		"?$select=id,mail&$top=999 token=$token&user=$user_id PATH=$HOME/bin:$PATH":            "?$select=id,mail&$top=999 token=$token&user=$user_id PATH=$HOME/bin:$PATH",
+		"$1,000,000-$2,000,000 ($1,$2,$3,$4,$5,$6,$7,$8,$9)":                                   "$1,000,000-$2,000,000 ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+		`"limits":"$10/mo;$100/yr;extra" https://img.example/img$v2$abcdefghijklmnopqrstu.png`: `"limits":"$10/mo;$100/yr;extra" https://img.example/img$v2$abcdefghijklmnopqrstu.png`,
 	} {
 		if got := clerk.MaskDigests(in); got != want {
 			t.Errorf("MaskDigests(%q) = %q, want %q", in, got, want)
