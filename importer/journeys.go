@@ -325,8 +325,8 @@ func setupNodes(j ascendkit.Journey, s JourneySetup, uses func(slug string) map[
 			vars[k] = v
 		}
 		for k, v := range map[string]string{"appName": s.AppName, "loginUrl": s.LoginURL, "resetUrl": s.ResetURL} {
-			if _, used := vars[k]; !used && (uses == nil || !uses(n.TemplateSlug)[k]) {
-				continue
+			if _, used := vars[k]; v == "" || !used && (uses == nil || !uses(n.TemplateSlug)[k]) {
+				continue // nothing given, or nothing on this node uses it
 			}
 			cur := vars[k]
 			set(&cur, v)

@@ -567,17 +567,17 @@ func throughImport(t *testing.T, core *fakeCore) *driver {
 }
 
 // The summary's providers line says so when the run was undone since (in
-// the Runs tab): its undo put back the providers it turned on.
+// the Runs tab), and where to see what is on now.
 func TestSummaryProvidersAfterUndo(t *testing.T) {
 	core := &fakeCore{}
 	core.runEvents, core.runReport = runScript()
 	core.runReport.RunID = "run_x"
 	d := throughImport(t, core)
-	if sum := d.m.Summary(); !strings.Contains(sum, "Auth providers: ") || strings.Contains(sum, "its undo since") {
+	if sum := d.m.Summary(); !strings.Contains(sum, "Auth providers: ") || strings.Contains(sum, "undone since") {
 		t.Fatalf("summary before the undo:\n%s", sum)
 	}
 	d.m.pc.sess.undone = append(d.m.pc.sess.undone, "run_x")
-	if sum := d.m.Summary(); !strings.Contains(sum, "(as this run set them; its undo since put back those it turned on)") {
+	if sum := d.m.Summary(); !strings.Contains(sum, "(as this run left them; it was undone since: `ascendkit auth show` says what is on now)") {
 		t.Errorf("summary after the undo:\n%s", sum)
 	}
 }

@@ -948,8 +948,9 @@ func (m Model) Summary() string {
 		case r.Phases.Settings && (s.settingsApplied || (!r.Interrupted && r.Error == "")):
 			after := ""
 			if slices.Contains(s.undone, r.RunID) {
-				// Its undo put back the providers it turned on.
-				after = " (as this run set them; its undo since put back those it turned on)"
+				// Its undo may have turned some off (only those no other
+				// run still in effect keeps): what is on now is auth's.
+				after = " (as this run left them; it was undone since: `ascendkit auth show` says what is on now)"
 			}
 			fmt.Fprintf(&b, "Auth providers: %s%s\n", orNone(r.Settings.After), after)
 		case r.Phases.Settings:
