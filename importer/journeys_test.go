@@ -344,6 +344,17 @@ func TestSetupFillsVariablesAnEditedTemplateUses(t *testing.T) {
 	if _, err := env.UpdateTemplate(ctx, tm); err != nil {
 		t.Fatal(err)
 	}
+	// A setup that gives no reset URL sets no (empty) resetUrl.
+	if _, err := CreateMigrationJourneys(ctx, env, JourneySetup{AppName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := env.GetJourney(ctx, JourneyAnnouncement); err == nil {
+		for _, n := range j.Nodes {
+			if _, ok := n.Variables["resetUrl"]; ok {
+				t.Errorf("node %s got an empty resetUrl: %v", n.ID, n.Variables)
+			}
+		}
+	}
 	res, err := CreateMigrationJourneys(ctx, env, JourneySetup{FromIdentity: "hi@acme.dev", AppName: "Acme", LoginURL: "https://acme.dev/login", ResetURL: "https://acme.dev/reset"})
 	if err != nil {
 		t.Fatal(err)
