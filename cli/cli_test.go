@@ -850,3 +850,26 @@ func TestMigrationJourneyCreateSaysActiveJourneyChanges(t *testing.T) {
 		t.Errorf("create over an active journey:\n%s", out)
 	}
 }
+
+// Paused with users in it, a journey is sending too (the wizard asks):
+// create says its users get the new setup when it resumes.
+func TestMigrationJourneyCreateSaysPausedJourneyChanges(t *testing.T) {
+	h := newHarness(t)
+	clerkServer(t, 20)
+	h.ok("import", "clerk", "run", "--api-key", testKey)
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	id := created.Journeys[0].ID
+	h.ok("journey", "activate", id, "--yes")
+	h.ok("journey", "pause", id)
+	var again importer.JourneysResult
+	h.json(&again, "import", "migration-journey", "create", "--app-name", "NewApp")
+	if !again.Journeys[0].Sending || again.Journeys[1].Sending {
+		t.Errorf("sending: %+v", again.Journeys)
+	}
+	out := h.ok("import", "migration-journey", "create", "--app-name", "OtherApp").stdout
+	if !strings.Contains(out, "updated: it is paused with users in it, who get the new setup when it resumes (paused)") {
+		t.Errorf("create over a paused journey:\n%s", out)
+	}
+}

@@ -112,9 +112,12 @@ func printJourneysResult(w io.Writer, res importer.JourneysResult) {
 		switch {
 		case j.Created:
 			state = "created"
-		case j.Updated && j.Status == ascendkit.StatusActive:
-			// The wizard asks before this; a script is told at least.
+		case j.Updated && j.Sending && j.Status == ascendkit.StatusActive:
+			// The wizard asks before this (SetupChangesSending); a script
+			// is told at least.
 			state = "updated: it is sending, and its next emails go out with the new setup"
+		case j.Updated && j.Sending:
+			state = "updated: it is paused with users in it, who get the new setup when it resumes"
 		case j.Updated:
 			state = "updated"
 		}

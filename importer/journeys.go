@@ -60,6 +60,9 @@ type Created struct {
 	Created bool   `json:"created"`
 	// Updated is true when an existing journey got the new sender or variables.
 	Updated bool `json:"updated"`
+	// Sending: the journey is active, or paused with users still in it
+	// (keepsSender), so an update reaches its next emails.
+	Sending bool `json:"sending"`
 	// Problems are what ActivationCheck finds: activation is refused
 	// until they are fixed.
 	Problems []string `json:"problems"`
@@ -227,7 +230,7 @@ func CreateMigrationJourneys(ctx context.Context, env ascendkit.Environment, set
 		if err != nil {
 			return res, fmt.Errorf("creating journey %q: %w", j.Name, err)
 		}
-		c := Created{ID: got.ID, Name: got.Name, Status: got.Status, Created: created}
+		c := Created{ID: got.ID, Name: got.Name, Status: got.Status, Created: created, Sending: keepsSender(got)}
 		if !created {
 			if _, c.Updated, err = applySetup(ctx, env, got, given); err != nil {
 				return res, err
