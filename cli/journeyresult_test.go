@@ -39,7 +39,7 @@ func TestMigrationJourneyCreateJSONShape(t *testing.T) {
 			}
 		}
 		for _, j := range res.Journeys {
-			if got := slices.Sorted(maps.Keys(j)); !slices.Equal(got, []string{"created", "id", "name", "problems", "status", "updated"}) {
+			if got := slices.Sorted(maps.Keys(j)); !slices.Equal(got, []string{"created", "id", "name", "problems", "sending", "status", "updated"}) {
 				t.Errorf("run %d: journey fields %v", i, got)
 			}
 			if p := string(j["problems"]); !strings.HasPrefix(p, "[") {
