@@ -838,12 +838,7 @@ func TestTemplateShowNameOfControlCharacters(t *testing.T) {
 // migration-journey create that changes an active journey says it is
 // sending and that its next emails take the new setup (the wizard asks).
 func TestMigrationJourneyCreateSaysActiveJourneyChanges(t *testing.T) {
-	h := newHarness(t)
-	clerkServer(t, 20)
-	h.ok("import", "clerk", "run", "--api-key", testKey)
-	var created importer.JourneysResult
-	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
-		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	h, created := importedWithJourneys(t)
 	h.ok("journey", "activate", created.Journeys[0].ID, "--yes")
 	out := h.ok("import", "migration-journey", "create", "--app-name", "NewApp").stdout
 	if !strings.Contains(out, "updated: it is sending, and its next emails go out with the new setup (active)") {
@@ -854,12 +849,7 @@ func TestMigrationJourneyCreateSaysActiveJourneyChanges(t *testing.T) {
 // Paused with users in it, a journey is sending too (the wizard asks):
 // create says its users get the new setup when it resumes.
 func TestMigrationJourneyCreateSaysPausedJourneyChanges(t *testing.T) {
-	h := newHarness(t)
-	clerkServer(t, 20)
-	h.ok("import", "clerk", "run", "--api-key", testKey)
-	var created importer.JourneysResult
-	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
-		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	h, created := importedWithJourneys(t)
 	id := created.Journeys[0].ID
 	h.ok("journey", "activate", id, "--yes")
 	h.ok("journey", "pause", id)
@@ -872,4 +862,17 @@ func TestMigrationJourneyCreateSaysPausedJourneyChanges(t *testing.T) {
 	if !strings.Contains(out, "updated: it is paused with users in it, who get the new setup when it resumes (paused)") {
 		t.Errorf("create over a paused journey:\n%s", out)
 	}
+}
+
+// importedWithJourneys is an environment with 20 users imported from the
+// API and the migration journeys created, complete, in draft.
+func importedWithJourneys(t *testing.T) (*harness, importer.JourneysResult) {
+	t.Helper()
+	h := newHarness(t)
+	clerkServer(t, 20)
+	h.ok("import", "clerk", "run", "--api-key", testKey)
+	var created importer.JourneysResult
+	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
+		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	return h, created
 }

@@ -12,12 +12,7 @@ import (
 // paused enrollments resume (their due emails go out), not that nothing
 // is sent.
 func TestActivateAfterPauseSaysItResumes(t *testing.T) {
-	h := newHarness(t)
-	clerkServer(t, 20)
-	h.ok("import", "clerk", "run", "--api-key", testKey)
-	var created importer.JourneysResult
-	h.json(&created, "import", "migration-journey", "create", "--from-identity", "hi@acme.dev", "--app-name", "Acme",
-		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
+	h, created := importedWithJourneys(t)
 	id := created.Journeys[0].ID
 	var first importer.ActivationPlan
 	h.json(&first, "journey", "activate", id, "--dry-run")
