@@ -200,13 +200,13 @@ func (g *globalOptions) openPreviewEnv(ctx context.Context) (ascendkit.Environme
 		}
 		named = "local:" + abs
 	}
-	dir, err := os.MkdirTemp("", "ascendkit-preview-")
+	dir, err := importer.TempDir("ascendkit-preview-")
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
 	empty, err := ascendkit.Open("local:" + filepath.Join(dir, "preview.db"))
 	if err != nil {
-		os.RemoveAll(dir)
+		importer.RemoveTempDir(dir)
 		return nil, fmt.Errorf("preview: %w", err)
 	}
 	fmt.Fprintf(g.io.ErrOut, "Note: environment %s does not exist yet: every user counts as new. The preview creates nothing; `import clerk run` creates it.\n", termtext.Clean(named))
@@ -225,7 +225,7 @@ func (e *emptyPreviewEnv) Describe() string { return e.describe }
 
 func (e *emptyPreviewEnv) Close() error {
 	err := e.Environment.Close()
-	if rerr := os.RemoveAll(e.dir); err == nil {
+	if rerr := importer.RemoveTempDir(e.dir); err == nil {
 		err = rerr
 	}
 	return err

@@ -15,6 +15,7 @@ import (
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
 	"github.com/ascendkit/ascendkit/client/clerk/emulator"
+	"github.com/ascendkit/ascendkit/importer"
 	"github.com/ascendkit/ascendkit/ui"
 	"github.com/spf13/cobra"
 )
@@ -87,13 +88,13 @@ func (g *globalOptions) openLazy() (ascendkit.Environment, error) {
 		}
 		target, named = "local:"+abs, "local:"+abs
 	}
-	dir, err := os.MkdirTemp("", "ascendkit-wizard-")
+	dir, err := importer.TempDir("ascendkit-wizard-")
 	if err != nil {
 		return nil, err
 	}
 	empty, err := ascendkit.Open("local:" + filepath.Join(dir, "empty.db"))
 	if err != nil {
-		os.RemoveAll(dir)
+		importer.RemoveTempDir(dir)
 		return nil, err
 	}
 	return &lazyEnv{cur: empty, dir: dir, target: target, named: named}, nil
@@ -158,7 +159,7 @@ func (e *lazyEnv) Close() error {
 	if e.standIn != nil {
 		e.standIn.Close()
 	}
-	if rerr := os.RemoveAll(e.dir); err == nil {
+	if rerr := importer.RemoveTempDir(e.dir); err == nil {
 		err = rerr
 	}
 	return err

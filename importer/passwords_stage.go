@@ -166,7 +166,7 @@ func stagePasswords(ctx context.Context, src clerk.Source, onBroken func(Entry))
 // stagePasswordsWith is stagePasswords with its memory limits given
 // (tests make them tiny to exercise every path).
 func stagePasswordsWith(ctx context.Context, src clerk.Source, lim stageLimits, onBroken func(Entry)) (_ *staged, err error) {
-	dir, err := os.MkdirTemp("", "ascendkit-passwords-") // mode 0700
+	dir, err := TempDir("ascendkit-passwords-") // mode 0700
 	if err != nil {
 		return nil, fmt.Errorf("passwords file: staging: %w", err)
 	}
@@ -907,5 +907,5 @@ func (s *staged) close() {
 	if s.order != nil {
 		s.order.Close()
 	}
-	os.RemoveAll(s.dir)
+	RemoveTempDir(s.dir)
 }

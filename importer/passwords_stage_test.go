@@ -191,8 +191,9 @@ func TestStagingSortsMergesAndJoins(t *testing.T) {
 	}
 }
 
-// checkStagingFiles: only the order file and the tree are left once the
-// runs are merged, all private, and none holds a digest in the clear.
+// checkStagingFiles: only the order file and the tree (and TempDir's
+// lock) are left once the runs are merged, all private, and none holds a
+// digest in the clear.
 func checkStagingFiles(t *testing.T, dir string, digests []string) {
 	t.Helper()
 	fi, err := os.Stat(dir)
@@ -227,8 +228,9 @@ func checkStagingFiles(t *testing.T, dir string, digests []string) {
 			}
 		}
 	}
-	if !slices.Equal(names, []string{"order", "stage.db"}) {
-		t.Errorf("staging files %v, want the order file and the tree", names)
+	// .lock: TempDir's, held while the stage is in use.
+	if !slices.Equal(names, []string{lockName, "order", "stage.db"}) {
+		t.Errorf("staging files %v, want the lock, the order file and the tree", names)
 	}
 }
 
