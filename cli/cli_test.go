@@ -876,3 +876,15 @@ func importedWithJourneys(t *testing.T) (*harness, importer.JourneysResult) {
 		"--login-url", "https://acme.dev/login", "--reset-url", "https://acme.dev/reset")
 	return h, created
 }
+
+// An interrupted command ends with "interrupted" and what its error says
+// beside it: the part of an undo that was done is not lost.
+func TestInterruptedLineKeepsWhatWasDone(t *testing.T) {
+	if got := interruptedLine(context.Canceled); got != "interrupted" {
+		t.Errorf("bare: %q", got)
+	}
+	err := fmt.Errorf("run run_1 is undone, but its migration sender was not put back (undo it again to finish): %w", context.Canceled)
+	if got := interruptedLine(err); got != "interrupted: "+err.Error() {
+		t.Errorf("wrapped: %q", got)
+	}
+}

@@ -154,7 +154,7 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 		return ee.code
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(ios.ErrOut, "interrupted")
+		fmt.Fprintln(ios.ErrOut, interruptedLine(err))
 		return ExitInterrupted
 	}
 	// Errors can carry text from Clerk or from a file: print it clean,
@@ -168,6 +168,17 @@ func Run(ctx context.Context, ios *IO, args []string) int {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// interruptedLine is what a command stopped by ctrl+c (or SIGTERM, SIGHUP)
+// ends with: "interrupted", and what its error says beside that, such as
+// what was done before ("run … is undone, but its migration sender was
+// not put back (undo it again to finish)"), which the one word would lose.
+func interruptedLine(err error) string {
+	if msg := err.Error(); msg != context.Canceled.Error() {
+		return "interrupted: " + redactSecrets(termtext.CleanBlock(msg))
+	}
+	return "interrupted"
 }
 
 // secretKeyRE matches a Clerk secret key: the prefix and the run of
