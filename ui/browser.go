@@ -266,10 +266,7 @@ func (s *browserScreen) Update(msg tea.Msg) tea.Cmd {
 		s.tmpl, s.tmplUser, s.tmplVars, s.tmplVarFrom = &t, msg.user, msg.vars, msg.source
 		s.tmplFromJourney, s.tmplEnrollments, s.pickErr = msg.fromJourney, nil, ""
 		// Rendered once per load: the view and each resize reuse it.
-		s.tmplRendered = s.pc.render(t, s.sampleUser(), s.tmplVars)
-		if s.tmplUser != nil {
-			s.tmplRendered.Missing = s.pc.render(t, *s.tmplUser, s.tmplVars).Missing // what the email lacks
-		}
+		s.renderTemplate()
 		s.mode = browseTemplate
 		s.body.SetContent(s.renderedBody())
 		s.body.GotoTop()

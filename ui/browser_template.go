@@ -134,8 +134,7 @@ func (s *browserScreen) pickedUser(msg templateUserMsg) tea.Cmd {
 	if s.tmplEnrollments == nil {
 		s.tmplEnrollments = []importer.UserEnrollment{}
 	}
-	s.tmplRendered = s.pc.render(*s.tmpl, s.sampleUser(), s.tmplVars)
-	s.tmplRendered.Missing = s.pc.render(*s.tmpl, u, s.tmplVars).Missing // what the email lacks
+	s.renderTemplate()
 	s.body.SetContent(s.renderedBody())
 	s.body.GotoTop()
 	return nil
@@ -157,6 +156,15 @@ func enrollmentsLine(es []importer.UserEnrollment) string {
 func (s *browserScreen) renderedBody() string {
 	// Wrapped at word boundaries (the viewport would cut words).
 	return wrapText(termtext.CleanBlock(s.tmplRendered.Text), max(s.width-1, 20))
+}
+
+// renderTemplate renders the template for the screen (sampleUser), with
+// the variables the email lacks counted from the user as stored.
+func (s *browserScreen) renderTemplate() {
+	s.tmplRendered = s.pc.render(*s.tmpl, s.sampleUser(), s.tmplVars)
+	if s.tmplUser != nil {
+		s.tmplRendered.Missing = s.pc.render(*s.tmpl, *s.tmplUser, s.tmplVars).Missing
+	}
 }
 
 // sampleUser is the user the template is rendered for, its text cleaned

@@ -828,10 +828,7 @@ func (s *duplicatesScreen) policy(e importer.Entry) importer.Policy {
 	if unmergeable(e) {
 		return importer.PolicySkip // whatever was chosen: see its detail
 	}
-	if p, ok := s.decisions[e.SourceID]; ok {
-		return p
-	}
-	return s.defaultPolicy()
+	return policyIn(e.SourceID, s.onDuplicate, s.decisions)
 }
 
 // refilter recomputes the visible rows. Typing more of a filter narrows
@@ -1103,12 +1100,7 @@ func (s *duplicatesScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *duplicatesScreen) defaultPolicy() importer.Policy {
-	if s.onDuplicate == "" {
-		return importer.PolicySkip
-	}
-	return s.onDuplicate
-}
+func (s *duplicatesScreen) defaultPolicy() importer.Policy { return policyIn("", s.onDuplicate, nil) }
 
 // unmergeable reports a duplicate the importer skips whatever its
 // policy: one it explains in its detail, and a user an earlier run

@@ -601,10 +601,8 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 	case stateCanary:
 		s = newCanaryScreen(m.pc)
 	}
-	if m.state == stateJourneys && to != stateJourneys {
-		if j, ok := m.screens[stateJourneys].(*journeysScreen); ok {
-			m.pc.sess.journeyDraft = j.draft()
-		}
+	if to != stateJourneys {
+		m.keepJourneyDraft()
 	}
 	if m.state == stateCanary && to != stateCanary {
 		// The canary view is rebuilt each time it is opened.
@@ -628,6 +626,14 @@ func (m Model) navigate(to state) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// keepJourneyDraft keeps in the session, as the journeys step is left,
+// what was typed into its form and not saved (see journeysScreen.draft).
+func (m Model) keepJourneyDraft() {
+	if j, ok := m.screens[stateJourneys].(*journeysScreen); ok && m.state == stateJourneys {
+		m.pc.sess.journeyDraft = j.draft()
+	}
+}
+
 // goBack handles esc that the screen did not use: back one step where it
 // is safe (work of the screen left behind is cancelled).
 func (m Model) goBack() (tea.Model, tea.Cmd) {
@@ -646,9 +652,7 @@ func (m Model) goBack() (tea.Model, tea.Cmd) {
 	if c, ok := m.active().(closer); ok {
 		c.close()
 	}
-	if j, ok := m.active().(*journeysScreen); ok {
-		m.pc.sess.journeyDraft = j.draft()
-	}
+	m.keepJourneyDraft()
 	delete(m.screens, m.state)
 	m.state = to
 	m.fullHelp = false
@@ -675,12 +679,13 @@ func (m Model) layout() (header, helpView string, bodyH int) {
 	keys.full = append(slices.Clip(keys.full), m.globalBindings())
 	h := m.help // a copy: layout changes nothing
 	h.ShowAll = m.fullHelp
-	// help.Model can overflow its width by one item: clamp it.
-	helpView = clampLines(h.View(keys), 20, w)
 	if h.ShowAll {
 		// Its columns side by side may not fit (help.Model cuts the last
 		// to "…"): as many as fit to a row, the rest in rows below.
 		helpView = clampLines(fullHelpRows(h, keys.full, w), 40, w)
+	} else {
+		// help.Model can overflow its width by one item: clamp it.
+		helpView = clampLines(h.View(keys), 20, w)
 	}
 	bodyH = max(m.pc.height-lipgloss.Height(header)-lipgloss.Height(helpView)-1, 3)
 	if m.stopNote != "" {
