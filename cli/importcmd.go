@@ -161,7 +161,7 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		var err error
 		if o.file == "-" {
 			// A preview reads once: a pipe is fine (README).
-			src, err = importer.OpenCancelable(ctx, func() (clerk.Source, error) { return clerk.OpenReader("standard input", o.g.io.In) })
+			src, err = o.openStdin(ctx)
 		} else {
 			src, err = openFile(ctx, o.file)
 		}
@@ -185,6 +185,12 @@ func (o *importOptions) openSource(ctx context.Context, onWait func(string, time
 		return nil, usageErr("%v", err)
 	}
 	return src, nil
+}
+
+// openStdin reads a Clerk export (or passwords file) from standard input,
+// giving up when ctx ends.
+func (o *importOptions) openStdin(ctx context.Context) (clerk.Source, error) {
+	return importer.OpenCancelable(ctx, func() (clerk.Source, error) { return clerk.OpenReader("standard input", o.g.io.In) })
 }
 
 // openFile is clerk.OpenFile that gives up when ctx ends. Opening a named
@@ -316,7 +322,7 @@ func (o *importOptions) run(ctx context.Context) error {
 		var pws clerk.Source
 		if o.passwords == "-" {
 			// Read once, in a run too: a pipe is fine.
-			pws, err = importer.OpenCancelable(ctx, func() (clerk.Source, error) { return clerk.OpenReader("standard input", o.g.io.In) })
+			pws, err = o.openStdin(ctx)
 		} else {
 			pws, err = openFile(ctx, o.passwords)
 		}
@@ -410,12 +416,12 @@ func (o *importOptions) run(ctx context.Context) error {
 			fmt.Fprintf(o.g.io.Out, "\nNext: %s\n", next)
 		}
 	}
-	if rep.Interrupted && o.mode != importer.ModeRun {
-		fmt.Fprintln(o.g.io.ErrOut, "Preview interrupted: nothing was written; the counts are of the users read so far.")
-		return &exitError{code: ExitInterrupted, err: runErr, said: true}
-	}
 	if rep.Interrupted {
-		fmt.Fprintln(o.g.io.ErrOut, "Interrupted: what was written stays; run the same command again to continue.")
+		last := "Interrupted: what was written stays; run the same command again to continue."
+		if o.mode != importer.ModeRun {
+			last = "Preview interrupted: nothing was written; the counts are of the users read so far."
+		}
+		fmt.Fprintln(o.g.io.ErrOut, last)
 		return &exitError{code: ExitInterrupted, err: runErr, said: true}
 	}
 	if runErr != nil {
@@ -538,10 +544,10 @@ func printReport(w io.Writer, r importer.Report, target string) {
 		}
 		if n := u.DuplicateReasons[importer.ReasonAlreadyImported]; r.Mode == importer.ModeRun && r.Error == "" && !r.Interrupted &&
 			u.Imported == 0 && u.Merged == 0 && u.Failed == 0 && u.ToImport == 0 && n > 0 {
-			// Other duplicates (repeated in the source, an address AscendKit
-			// has) were not written the first time either.
 			// A run again of the same source: the counts and warnings
-			// below are of users imported before, not just now.
+			// below are of users imported before, not just now. Its other
+			// duplicates (repeated in the source, an address AscendKit
+			// has) were not written the first time either.
 			fmt.Fprintln(w, "  nothing new  every user it could import was imported by an earlier run: no user was written")
 		}
 		fmt.Fprintf(w, "OAuth links    %7d", r.OAuthLinks)
