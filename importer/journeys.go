@@ -488,6 +488,7 @@ type senderUndo struct {
 // the new sender or values, which the wizard asks about first.
 func SetupChangesSending(ctx context.Context, env ascendkit.Environment, s JourneySetup) ([]string, error) {
 	var out []string
+	uses := templateUses(ctx, env) // both journeys' templates, read once
 	for _, name := range []string{JourneyAnnouncement, JourneyPasswordReset} {
 		j, err := env.GetJourney(ctx, name)
 		if errors.Is(err, ascendkit.ErrNotFound) {
@@ -496,7 +497,7 @@ func SetupChangesSending(ctx context.Context, env ascendkit.Environment, s Journ
 		if err != nil {
 			return nil, err
 		}
-		if _, changed := setupNodes(j, s, templateUses(ctx, env)); changed && keepsSender(j) {
+		if _, changed := setupNodes(j, s, uses); changed && keepsSender(j) {
 			out = append(out, j.Name)
 		}
 	}

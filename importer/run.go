@@ -585,12 +585,16 @@ func (r *runner) page(recs []clerk.Record) error {
 	return nil
 }
 
+// batchesStay is what a run that failed mid-way left: a failed write and
+// a failed lookup say it alike.
+const batchesStay = "whole batches already written stay; run again to continue"
+
 // lookupErr is a failed lookup of what in the environment: where, and
 // for a run (a connection lost mid-way) that the batches it wrote stay,
 // as a failed write says.
 func (r *runner) lookupErr(what string, err error) error {
 	if r.opts.Mode == ModeRun {
-		return fmt.Errorf("looking up %s in %s (whole batches already written stay; run again to continue): %w", what, r.env.Describe(), err)
+		return fmt.Errorf("looking up %s in %s (%s): %w", what, r.env.Describe(), batchesStay, err)
 	}
 	return fmt.Errorf("looking up %s in %s: %w", what, r.env.Describe(), err)
 }
@@ -1090,7 +1094,7 @@ func (r *runner) settle() error {
 		// Declared dead or undone meanwhile: what it wrote may be gone.
 		return fmt.Errorf("writing to %s: %w", r.env.Describe(), w.err)
 	default:
-		return fmt.Errorf("writing to %s (whole batches already written stay; run again to continue): %w", r.env.Describe(), w.err)
+		return fmt.Errorf("writing to %s (%s): %w", r.env.Describe(), batchesStay, w.err)
 	}
 }
 
