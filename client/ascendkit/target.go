@@ -226,7 +226,7 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, errors.New("environment target: that is a Clerk publishable key (pk_test_…/pk_live_… naming a Clerk Frontend API), not an AscendKit environment; " +
 			"a target is local:<path>, postgres://… or an AscendKit public key (pk_dev_…), and the import reads Clerk with its secret key (--api-key)")
 	case strings.HasPrefix(s, "pk_"):
-		if len(s) <= len("pk_") || strings.HasSuffix(s, "_") || !publicKey.MatchString(s) {
+		if strings.HasSuffix(s, "_") || !publicKey.MatchString(s) { // one character at least after pk_
 			// Not quoted: what follows the key may be anything pasted.
 			return Target{}, errors.New("environment target pk_… (not shown): malformed public key; a public key has only letters, digits and _")
 		}

@@ -183,15 +183,19 @@ func scrub(err error, connURL string) error {
 	if p, ok := u.User.Password(); ok && p != "" {
 		secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
 	}
-	for _, k := range []string{"password", "sslpassword"} {
-		if p := u.Query().Get(k); p != "" {
-			secrets = append(secrets, p, url.QueryEscape(p))
-		}
-	}
-	// As written too: url.Values drops a pair whose escapes do not decode.
+	// Read from the raw query, as written and decoded: url.Values drops a
+	// pair whose escapes do not decode.
 	for _, pair := range strings.Split(u.RawQuery, "&") {
-		if k, v, ok := strings.Cut(pair, "="); ok && v != "" && (strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword")) {
-			secrets = append(secrets, v)
+		k, v, ok := strings.Cut(pair, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		if !ok || v == "" || !(strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword")) {
+			continue
+		}
+		secrets = append(secrets, v)
+		if p, err := url.QueryUnescape(v); err == nil && p != "" {
+			secrets = append(secrets, p, url.QueryEscape(p))
 		}
 	}
 	// A fragment has no meaning in a connection URL: most likely the tail
