@@ -208,13 +208,11 @@ func ParseTarget(s string) (Target, error) {
 		if err := unencodedAt(s); err != nil {
 			return Target{}, err
 		}
-		u, err := url.Parse(s)
-		if err != nil {
+		// No host is libpq's default (a Unix socket, else localhost,
+		// or $PGHOST), as psql reads postgres:///db.
+		if _, err := url.Parse(s); err != nil {
 			// url.Error quotes the URL: say what is wrong without it.
 			return Target{}, fmt.Errorf("environment target %s: malformed URL", RedactURL(s))
-		}
-		if u.Host == "" && !u.Query().Has("host") {
-			return Target{}, fmt.Errorf("environment target %s: missing host", RedactURL(s))
 		}
 		return Target{Kind: TargetPostgres, URL: s}, nil
 	case looksLikeClerkSecretKey(s):

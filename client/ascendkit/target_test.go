@@ -14,6 +14,9 @@ func TestParsePostgresTargets(t *testing.T) {
 		{"postgresql://ak@db.internal/mig", "postgresql://ak@db.internal/mig", false},
 		{"postgres://ak@db/mig?password=pw&sslmode=disable", "postgres://ak@db/mig?password=xxxxx&sslmode=disable", true},
 		{"postgres:///mig?host=/run/postgresql", "postgres:///mig?host=/run/postgresql", false},
+		// No host: libpq's default socket (or $PGHOST), as psql takes it.
+		{"postgres:///mig", "postgres:///mig", false},
+		{"postgres://ak:pw@/mig", "postgres://ak:xxxxx@/mig", true},
 	} {
 		got, err := ParseTarget(tc.in)
 		if err != nil || got.Kind != TargetPostgres || got.String() != tc.in {
@@ -27,7 +30,7 @@ func TestParsePostgresTargets(t *testing.T) {
 			t.Errorf("HasPassword(%q) = %v", tc.in, got.HasPassword())
 		}
 	}
-	for _, bad := range []string{"postgres://ak:pw@/mig", "postgres://ak:pw@host:port/x", "mysql://ak:pw@host/x"} {
+	for _, bad := range []string{"postgres://ak:pw@host:port/x", "mysql://ak:pw@host/x"} {
 		_, err := ParseTarget(bad)
 		if err == nil {
 			t.Errorf("ParseTarget(%q) accepted", bad)
