@@ -665,11 +665,21 @@ func TestListLimitsEmailsAndEnrollments(t *testing.T) {
 	}
 	var detail struct {
 		Email       string
-		Enrollments []struct{ Journey, Status, CurrentNode string }
+		Enrollments []struct{ Journey, JourneyStatus, Status, CurrentNode string }
 	}
 	h.json(&detail, "user", "show", first.ID)
-	if detail.Email != first.Email || len(detail.Enrollments) != 1 || detail.Enrollments[0].Journey != importer.JourneyAnnouncement {
+	if detail.Email != first.Email || len(detail.Enrollments) != 1 || detail.Enrollments[0].Journey != importer.JourneyAnnouncement ||
+		detail.Enrollments[0].JourneyStatus != "active" {
 		t.Errorf("user show --json = %+v", detail)
+	}
+	// A paused journey sends nothing: the user's line says so, not "next step".
+	h.ok("journey", "pause", created.Journeys[0].ID)
+	if r := h.ok("user", "show", first.Email); !strings.Contains(r.stdout, "journey paused: nothing is sent") || strings.Contains(r.stdout, "next step") {
+		t.Errorf("user show of a paused journey:\n%s", r.stdout)
+	}
+	h.json(&detail, "user", "show", first.ID)
+	if len(detail.Enrollments) != 1 || detail.Enrollments[0].JourneyStatus != "paused" || detail.Enrollments[0].Status != "active" {
+		t.Errorf("user show --json, journey paused = %+v", detail)
 	}
 }
 

@@ -318,8 +318,11 @@ func newUserCmd(g *globalOptions) *cobra.Command {
 				fmt.Fprintln(w, "Journeys:")
 				for _, e := range ens {
 					next := "next step " + e.NextStepAt.Format(time.RFC3339)
-					if e.Status != "active" { // "completed": the journey is done for this user
+					switch {
+					case e.Status != "active": // "completed": the journey is done for this user
 						next = "finished"
+					case e.JourneyStatus == ascendkit.StatusPaused:
+						next = "journey paused: nothing is sent until it is activated again"
 					}
 					fmt.Fprintf(w, "  %s: %s at %s since %s, %s\n", termtext.Clean(e.Journey), e.Status, termtext.Clean(e.CurrentNode),
 						e.EnrolledAt.Format(time.RFC3339), next)

@@ -828,6 +828,9 @@ func SetJourneyVariables(ctx context.Context, env ascendkit.Environment, journey
 // UserEnrollment is one journey a user is enrolled in.
 type UserEnrollment struct {
 	Journey string `json:"journey"`
+	// JourneyStatus is the journey's own status: an enrollment stays
+	// "active" while its journey is paused, and nothing is sent then.
+	JourneyStatus string `json:"journeyStatus"`
 	ascendkit.Enrollment
 }
 
@@ -850,7 +853,7 @@ func UserEnrollments(ctx context.Context, env ascendkit.Environment, userID stri
 		}
 		for _, e := range es {
 			if e.UserID == userID {
-				out = append(out, UserEnrollment{Journey: j.Name, Enrollment: e})
+				out = append(out, UserEnrollment{Journey: j.Name, JourneyStatus: j.Status, Enrollment: e})
 			}
 		}
 	}

@@ -148,7 +148,11 @@ func enrollmentsLine(es []importer.UserEnrollment) string {
 	}
 	parts := make([]string, len(es))
 	for i, e := range es {
-		parts[i] = fmt.Sprintf("%s (%s, at %s)", termtext.Clean(e.Journey), termtext.Clean(e.Status), termtext.Clean(e.CurrentNode))
+		status := e.Status
+		if status == "active" && e.JourneyStatus == ascendkit.StatusPaused {
+			status = "journey paused"
+		}
+		parts[i] = fmt.Sprintf("%s (%s, at %s)", termtext.Clean(e.Journey), termtext.Clean(status), termtext.Clean(e.CurrentNode))
 	}
 	return strings.Join(parts, "; ")
 }

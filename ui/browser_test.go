@@ -633,3 +633,16 @@ func TestBrowserTemplateFlagsHiddenCharactersInTheName(t *testing.T) {
 	d.mustSee("Eveevil <")
 	d.mustSee("the name holds control or invisible characters")
 }
+
+// A user enrolled in a paused journey is shown as such: the enrollment
+// stays "active" while nothing is sent.
+func TestEnrollmentsLineSaysJourneyPaused(t *testing.T) {
+	es := []importer.UserEnrollment{
+		{Journey: "A", JourneyStatus: ascendkit.StatusPaused, Enrollment: ascendkit.Enrollment{Status: "active", CurrentNode: "n1"}},
+		{Journey: "B", JourneyStatus: ascendkit.StatusActive, Enrollment: ascendkit.Enrollment{Status: "active", CurrentNode: "n2"}},
+		{Journey: "C", JourneyStatus: ascendkit.StatusPaused, Enrollment: ascendkit.Enrollment{Status: "completed", CurrentNode: "n3"}},
+	}
+	if got, want := enrollmentsLine(es), "A (journey paused, at n1); B (active, at n2); C (completed, at n3)"; got != want {
+		t.Errorf("enrollmentsLine = %q, want %q", got, want)
+	}
+}
