@@ -207,7 +207,7 @@ func TestSecretKeyNotEchoed(t *testing.T) {
 	}
 	// set-env with no target shows the current one: not a key, nor a
 	// password in a URL that does not parse.
-	for _, target := range []string{key, "postgres://ak:hunter2SECRETabc123@/x"} {
+	for _, target := range []string{key, "postgres://ak:hunter2SECRETabc123@host:port/x"} {
 		for _, args := range [][]string{{"set-env"}, {"set-env", "--json"}} {
 			r := h.run("", append(args, "--env", target)...)
 			if r.code != 0 || strings.Contains(r.stdout+r.stderr, "SECRETabc123") || !strings.Contains(r.stdout, "invalid") && !strings.Contains(r.stdout, "not a valid target") {
