@@ -59,7 +59,7 @@ func (r *runner) finishRecord(runErr error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 30*time.Second)
 	defer cancel()
 	if err := r.env.FinishRun(ctx, r.runID, ascendkit.RunFinish{Status: status, SourceFormat: sourceFormat(r.src),
-		Report: b, At: r.opts.Now().UTC()}); err != nil {
+		Report: b, At: r.opts.Now().UTC().Truncate(time.Millisecond)}); err != nil { // as startedAt
 		return fmt.Errorf("recording the end of run %s: %w", r.runID, err)
 	}
 	return nil

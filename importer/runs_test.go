@@ -44,6 +44,12 @@ func testCanaryThenFullRun(t *testing.T, openEnv func(*testing.T) ascendkit.Envi
 		runs[1].Report == nil || runs[1].Report.Users.Imported != 2 || runs[0].SourceKind != "file" || runs[0].FinishedAt == nil {
 		t.Errorf("runs %+v", runs)
 	}
+	// Both ends of a run in milliseconds, as one object's two times read.
+	for _, r := range runs {
+		if r.FinishedAt == nil || !r.FinishedAt.Equal(r.FinishedAt.Truncate(time.Millisecond)) || !r.StartedAt.Equal(r.StartedAt.Truncate(time.Millisecond)) {
+			t.Errorf("run %s started %v, finished %v: not in milliseconds", r.ID, r.StartedAt, r.FinishedAt)
+		}
+	}
 }
 
 func TestUndoThenRunImportsAgain(t *testing.T) { eachBackend(t, testUndoThenRunImportsAgain) }
