@@ -505,7 +505,7 @@ func TestTemplateWarningsWithoutJourney(t *testing.T) {
 	defer env.Close()
 	ctx := context.Background()
 	tpl, _, err := env.CreateTemplate(ctx, ascendkit.Template{Slug: "newsletter", Subject: "Hi {{userName}}",
-		BodyText: "{{ promo }} {{userEmail}} {{}} {{promo}} {{}}"})
+		BodyText: "{{ promo }} {{userEmail}} {{}} {{promo}} {{}} {{\u200bfoo}}"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -516,6 +516,8 @@ func TestTemplateWarningsWithoutJourney(t *testing.T) {
 	senders, warnings := c.senders, c.warnings
 	want := []string{
 		"{{}} is not a variable (a name is letters, digits, _ and .): it is sent as written",
+		// A zero-width space the terminal would hide is shown quoted.
+		`"{{\u200bfoo}}" is not a variable (a name is letters, digits, _ and .): it is sent as written`,
 		"{{promo}} is not a user field (userName, userEmail) and no journey sends this template to set it: it renders empty",
 	}
 	if len(senders) != 0 || !reflect.DeepEqual(warnings, want) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -359,6 +360,11 @@ func checkTemplate(ctx context.Context, env ascendkit.Environment, cur, t ascend
 		}
 	}
 	for _, m := range odd {
+		if termtext.Clean(m) != m {
+			// What makes it no variable may be the very character the
+			// terminal would not show (a zero-width space): quoted.
+			m = strconv.Quote(m)
+		}
 		c.warnings = append(c.warnings, fmt.Sprintf("%s is not a variable (a name is letters, digits, _ and .): it is sent as written", m))
 	}
 	js, err := env.ListJourneys(ctx)
