@@ -144,6 +144,9 @@ func TestImportSourceFlags(t *testing.T) {
 		{[]string{"import", "clerk", "preview", "--file", filepath.Join(h.dir, "missing.json")}, 1, "missing.json"},
 		{[]string{"import", "clerk", "preview", "--file", file, "--on-duplicate", "overwrite"}, 2, "skip or merge"},
 		{[]string{"import", "clerk", "preview", "--file", file, "--providers", "myspace"}, 2, "unknown provider"},
+		// An empty list (an unset variable) would turn every SSO provider off.
+		{[]string{"import", "clerk", "run", "--file", file, "--providers", ""}, 2, "--providers names no provider"},
+		{[]string{"import", "clerk", "run", "--file", file, "--providers", " , "}, 2, "--providers credentials to enable no social"},
 		{[]string{"import", "clerk", "run", "--file", file, "--from-identity", "nobody"}, 2, "sender identity"},
 		{[]string{"import", "clerk", "preview", "--bogus"}, 2, "unknown flag"},
 		// import.md's "the import runs in dry-run mode by default" invites it.

@@ -252,6 +252,11 @@ func (o *importOptions) options() (importer.Options, error) {
 			}
 			return opts, usageErr("--providers: %v", err)
 		}
+		if len(p) == 0 {
+			// An unset shell variable ("--providers $P") would turn every
+			// detected SSO provider off, stranding their social-only users.
+			return opts, usageErr("--providers names no provider (it was given %q): name those to enable, e.g. --providers google,github, or --providers credentials to enable no social provider", o.providers)
+		}
 		opts.Providers = p
 		if !opts.Phases.Settings {
 			// It would change nothing: the report's providers stay empty.
