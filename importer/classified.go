@@ -810,7 +810,11 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		if n := u.SkippedReasons[ReasonMalformed]; n > 0 && !opts.Phases.Users { // as runner.settings
 			rep.Warnings = append(rep.Warnings, unreadWarning(n))
 		}
-		rep.Warnings = append(rep.Warnings, SettingsWarnings(rep.Settings)...)
+		if opts.Phases.Users {
+			rep.Warnings = append(rep.Warnings, SettingsWarnings(rep.Settings)...)
+		} else {
+			rep.Warnings = append(rep.Warnings, settingsRunWarnings(rep.Settings)...)
+		}
 	} else {
 		rep.Settings = SettingsReport{Providers: []string{}, Unsupported: map[string]int{},
 			ProviderUsers: map[string]int{}, SSOConnections: []string{},

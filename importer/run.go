@@ -1335,7 +1335,11 @@ func (r *runner) settings() error {
 	} else if n := r.report.Users.SkippedReasons[ReasonMalformed]; n > 0 {
 		w = append(w, unreadWarning(n))
 	}
-	w = append(w, SettingsWarnings(*s)...)
+	if r.opts.Phases.Users {
+		w = append(w, SettingsWarnings(*s)...)
+	} else {
+		w = append(w, settingsRunWarnings(*s)...)
+	}
 	r.report.Warnings, r.settingsWarnings = append(r.report.Warnings, w...), len(w)
 	if r.opts.Mode == ModeRun {
 		r.opts.OnEvent(SettingsApplied{Settings: *s})
@@ -1430,10 +1434,15 @@ func WarningsFor(rep Report, phases Phases) []string {
 		drop = append(drop, digestWarnings(rep.Passwords)...)
 		drop = append(drop, dataWarnings(&rep)...)
 	}
-	if len(drop) == 0 && add == "" {
+	// A settings run tags nobody: it says what importing them would do.
+	reword := !phases.Users && rep.Phases.Users && phases.Settings && rep.Settings.NoUsableOAuthUsers > 0
+	if len(drop) == 0 && add == "" && !reword {
 		return rep.Warnings
 	}
 	out := slices.DeleteFunc(slices.Clone(rep.Warnings), func(w string) bool { return slices.Contains(drop, w) })
+	if i := slices.Index(out, noUsableWarning(rep.Settings, true)); reword && i >= 0 {
+		out[i] = noUsableWarning(rep.Settings, false)
+	}
 	if add != "" {
 		at := len(out)
 		if set := SettingsWarnings(rep.Settings); len(set) > 0 {
@@ -1475,6 +1484,39 @@ func providerWarnings(s SettingsReport) []string {
 	return out
 }
 
+// noUsableWarning is userWarnings' word on the users whose OAuth sign-in
+// does not carry over (or ""). A run without the users phase (usersPhase
+// false) tags and lists none of them, so it says what importing them does.
+func noUsableWarning(s SettingsReport, usersPhase bool) string {
+	n := s.NoUsableOAuthUsers
+	if n == 0 {
+		return ""
+	}
+	// Said in --users runs too, where --providers is refused.
+	then := "magic-link would let them in before that (--providers …,magic-link, on a run without --users)"
+	if slices.Contains(s.After, "magic-link") {
+		then = "until then they can sign in with magic-link"
+	}
+	tagged, listed := "they are tagged", fmt.Sprintf(" (listed in --entries as %s)", ReasonNoUsableOAuth)
+	if !usersPhase {
+		tagged, listed = "importing them tags them", ""
+	}
+	return fmt.Sprintf(
+		"%s in to Clerk only with OAuth accounts that do not sign in to AscendKit (a provider it does not support, an account without a provider user id, or one another user has): "+
+			"their OAuth sign-in does not carry over, so %s %s and the password-reset journey lets them set a password; %s%s.",
+		countUsers(n, "", "signed", "signed"), tagged, TagNeedsPasswordReset, then, listed)
+}
+
+// settingsRunWarnings are SettingsWarnings worded for a run without the
+// users phase, which tags and lists nobody.
+func settingsRunWarnings(s SettingsReport) []string {
+	out := SettingsWarnings(s)
+	if w := noUsableWarning(s, true); w != "" {
+		out[slices.Index(out, w)] = noUsableWarning(s, false)
+	}
+	return out
+}
+
 // userWarnings are the warnings of SettingsWarnings about the users
 // themselves rather than the providers: a --users run gives them too.
 func userWarnings(s SettingsReport) []string {
@@ -1484,16 +1526,8 @@ func userWarnings(s SettingsReport) []string {
 			"%s in through SAML or enterprise SSO (those imported are tagged %s): set up these connections in AscendKit before they sign in: %s.",
 			countUsers(s.SSOUsers, "", "signed", "signed"), TagSSO, firstOf(s.SSOConnections, 10)))
 	}
-	if n := s.NoUsableOAuthUsers; n > 0 {
-		// Said in --users runs too, where --providers is refused.
-		then := "magic-link would let them in before that (--providers …,magic-link, on a run without --users)"
-		if slices.Contains(s.After, "magic-link") {
-			then = "until then they can sign in with magic-link"
-		}
-		out = append(out, fmt.Sprintf(
-			"%s in to Clerk only with OAuth accounts that do not sign in to AscendKit (a provider it does not support, an account without a provider user id, or one another user has): "+
-				"their OAuth sign-in does not carry over, so they are tagged %s and the password-reset journey lets them set a password; %s (listed in --entries as %s).",
-			countUsers(n, "", "signed", "signed"), TagNeedsPasswordReset, then, ReasonNoUsableOAuth))
+	if w := noUsableWarning(s, true); w != "" {
+		out = append(out, w)
 	}
 	if s.MFAUsers > 0 {
 		out = append(out, fmt.Sprintf(

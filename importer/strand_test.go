@@ -215,9 +215,17 @@ func TestInvalidLinksAndPhonesCounted(t *testing.T) {
 	if w := strings.Join(rep.Warnings, "\n"); strings.Contains(w, "cannot be linked") || strings.Contains(w, "phone") {
 		t.Errorf("settings-only warnings:\n%s", w)
 	}
+	// It tags and lists nobody: the user whose OAuth does not carry over
+	// is told what importing them does, with no --entries to look in.
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "so importing them tags them "+TagNeedsPasswordReset) || strings.Contains(w, "--entries") {
+		t.Errorf("settings-only warnings on the unusable OAuth user:\n%s", w)
+	}
 	full := run(t, src.clone(), openEnv(t), Options{Mode: ModePreview})
 	if got := strings.Join(WarningsFor(full, Phases{Settings: true}), "\n"); strings.Contains(got, "cannot be linked") || strings.Contains(got, "E.164") {
 		t.Errorf("WarningsFor(settings) keeps the users' warnings:\n%s", got)
+	}
+	if got := WarningsFor(full, Phases{Settings: true}); !slices.Equal(got, rep.Warnings) {
+		t.Errorf("WarningsFor(settings)\n%q\nthe settings preview\n%q", got, rep.Warnings)
 	}
 }
 
