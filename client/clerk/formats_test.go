@@ -374,6 +374,10 @@ func TestSupportJSONNotes(t *testing.T) {
 		   {"id":"user_1","email_addresses":"a@x.dev","phone_numbers":null,"password_digest":"","password_hasher":""}]`,
 			// Its first email is the primary, yet imported unverified: the note says so.
 			[]string{"(Clerk support's format) has no signup dates or OAuth accounts", "every email of a file that does neither (Clerk support's own export), are imported unverified"}, nil},
+		// migration-script's export names its primary "email": the note
+		// names that field too, not only primary_email_address.
+		{`[{"userId":"user_1","email":"a@x.dev","emailAddresses":["b@x.dev"],"unverifiedEmailAddresses":["c@x.dev"],"createdAt":"2024-05-01T04:37:53.939Z"}]`,
+			[]string{"names it as the primary (primary_email_address, or email in a migration-script export)"}, nil},
 		// API-shaped users that a tool gave an empty password_digest key
 		// are API users: no flat-export note.
 		{`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@x.dev"}],"password_digest":"","totp_secret":null}]`, nil, nil},

@@ -167,9 +167,9 @@ func (s *jsonFile) formatNotes(joined bool) []string {
 	}
 	// "The primary" read as the first of a support file's list, which is
 	// imported unverified like the rest.
-	verified := "email counts as verified only when the file lists it as verified or names it in primary_email_address; the others are imported unverified."
+	verified := "email counts as verified only when the file lists it as verified or names it as the primary (primary_email_address, or email in a migration-script export); the others are imported unverified."
 	if s.Format() == FormatSupportJSON && s.pwSaid {
-		verified = "email counts as verified only when the file lists it as verified or names it in primary_email_address; the others, and every email of a file that does neither (Clerk support's own export), are imported unverified."
+		verified = "email counts as verified only when the file lists it as verified or names it as the primary (primary_email_address, or email in a migration-script export); the others, and every email of a file that does neither (Clerk support's own export), are imported unverified."
 	}
 	var bans []string
 	if !s.banSaid && s.Format() == FormatSupportJSON { // clerk migrate writes "banned" on banned users only
