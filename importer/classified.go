@@ -92,6 +92,8 @@ type classRec struct {
 	// with the address (mergeTarget.importRun); EnvMergedWith: the other
 	// Clerk user an earlier import merged into it (mergeTarget.mergedWith).
 	EnvImportRun, EnvMergedWith string
+	// EnvRunUnfinished: EnvImportRun ended unfinished (runner.unfinished).
+	EnvRunUnfinished bool
 	// DigestNotStored: the user found by Clerk id has no digest stored,
 	// and this import has one (runner.digestNotStored); DigestRun is the
 	// run that created them.
@@ -321,6 +323,9 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
 		cr.EnvImportRun = em.RunID
+		if cr.EnvRunUnfinished, err = r.unfinished(em.RunID); err != nil {
+			return err
+		}
 		if byEm {
 			if cr.EnvMergedWith, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
 				return err
@@ -715,8 +720,12 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		case repeatedID || repeatedEmail:
 			reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
-			if uc.importedHolder { // as runner.page
-				to.importRun = cr.EnvImportRun
+			if uc.importedHolder { // as runner.page (importedHolderTarget)
+				if cr.EnvRunUnfinished {
+					to.resumes, to.verified = cr.EnvImportRun, to.verified && cr.EnvVerified
+				} else {
+					to.importRun = cr.EnvImportRun
+				}
 			}
 		}
 		if reason == "" {

@@ -116,6 +116,47 @@ func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Ma
 	return "", nil
 }
 
+// importedHolderTarget is the merge target of a repeat of this source
+// whose earlier user with the address an earlier run imported (run, its
+// user's address verified or not): when that run ended unfinished
+// (interrupted or failed), this one takes it up, and the repeat merges
+// into its user as it would have in one run, so where the run was
+// stopped does not change the outcome; a run that finished made its user
+// from another Clerk user, never merged into (noMerge).
+func (r *runner) importedHolderTarget(to mergeTarget, run string, verified bool) (mergeTarget, error) {
+	open, err := r.unfinished(run)
+	if err != nil {
+		return to, err
+	}
+	if open {
+		to.resumes, to.verified = run, to.verified && verified
+	} else {
+		to.importRun = run
+	}
+	return to, nil
+}
+
+// unfinished reports whether import run id ended without finishing
+// (interrupted, or failed), read once per run.
+func (r *runner) unfinished(id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	if v, ok := r.unfinishedRuns[id]; ok {
+		return v, nil
+	}
+	run, err := r.env.GetRun(r.ctx, id)
+	if err != nil {
+		return false, r.lookupErr("run "+id, err)
+	}
+	v := run.Status == ascendkit.RunInterrupted || run.Status == ascendkit.RunFailed
+	if r.unfinishedRuns == nil {
+		r.unfinishedRuns = map[string]bool{}
+	}
+	r.unfinishedRuns[id] = v
+	return v, nil
+}
+
 // banUnapplied reports a user Clerk bans whom an earlier run imported
 // (existing) unbanned.
 func (r *runner) banUnapplied(u *clerk.User, existing ascendkit.Match) (bool, error) {

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -533,5 +535,43 @@ func TestRerunRepeatOfAnImportedUserIsNotMerged(t *testing.T) {
 			!strings.Contains(entriesOf(*re, "user_9", ReasonRepeatedInSource)[0].Detail, "was imported by an earlier run") {
 			t.Errorf("preview toMerge %d, run merged %d\npreview %+v\nrun %+v", pre.Users.ToMerge, got.Users.Merged, *pe, *re)
 		}
+	})
+}
+
+// A merge run interrupted after it created a user, then run again, ends
+// as one run of the source would: the later user of the source with the
+// same verified address merges into the user the interrupted run made
+// (a completed earlier run's user is never merged into: the test above).
+func TestResumedMergeRunMergesRepeatAsOneRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		src := newSource(1, mkUser("user_3", "u3@example.com"), mkUser("user_4", "u4@example.com"), mkUser("user_9", "u3@example.com"))
+		one := run(t, src.clone(), openEnv(t), Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+		if one.Users.Merged != 1 || one.Users.Imported != 2 {
+			t.Fatalf("one run: merged %d, imported %d", one.Users.Merged, one.Users.Imported)
+		}
+		env := openEnv(t)
+		c, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stopped, err := Run(c, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1, OnEvent: func(e Event) {
+			if _, ok := e.(BatchApplied); ok {
+				cancel()
+			}
+		}})
+		if !errors.Is(err, context.Canceled) || stopped.Users.Imported != 1 {
+			t.Fatalf("stopped run: imported %d, %v", stopped.Users.Imported, err)
+		}
+		pre := run(t, src.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge})
+		ro := Options{Mode: ModeRun, OnDuplicate: PolicyMerge}
+		re := collect(&ro)
+		got := run(t, src.clone(), env, ro)
+		if pre.Users.ToMerge != 1 || got.Users.Merged != 1 || got.Users.Imported != 1 || got.EmailOfOtherImport != 0 {
+			t.Errorf("resumed: preview toMerge %d; run merged %d, imported %d, emailOfOtherImport %d\n%+v",
+				pre.Users.ToMerge, got.Users.Merged, got.Users.Imported, got.EmailOfOtherImport, *re)
+		}
+		byID, err := env.LookupSourceIDs(ctx, SourceClerk, []string{"user_3", "user_9"})
+		if err != nil || byID["user_9"].UserID == "" || byID["user_9"].UserID != byID["user_3"].UserID {
+			t.Errorf("user_9 not merged into user_3's user: %+v %v", byID, err)
+		}
+		checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{OnDuplicate: PolicyMerge}})
 	})
 }

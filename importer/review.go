@@ -103,8 +103,12 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
-			if uc.importedHolder { // as runner.page
-				to.importRun = cr.EnvImportRun
+			if uc.importedHolder { // as runner.page (importedHolderTarget)
+				if cr.EnvRunUnfinished {
+					to.resumes, to.verified = cr.EnvImportRun, to.verified && cr.EnvVerified
+				} else {
+					to.importRun = cr.EnvImportRun
+				}
 			}
 		default: // created: the links another user has are left out (runner.queueCreate)
 			supportedLeft := false

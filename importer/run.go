@@ -60,6 +60,8 @@ type runner struct {
 	pending ascendkit.ImportBatch
 	// batchLimit is the size of the batch filling now (see firstBatch).
 	batchLimit int
+	// unfinishedRuns caches runner.unfinished.
+	unfinishedRuns map[string]bool
 	// pendingQ mirrors pending, one entry per write, in order.
 	pendingQ []queued
 	// pendingBytes is about what pending holds (see userBytes).
@@ -561,8 +563,12 @@ func (r *runner) page(recs []clerk.Record) error {
 			if c.importedHolder {
 				// The user of the source with the address is the one an
 				// earlier run imported: a merge would go into that run's
-				// user, made from another Clerk user (noMerge).
-				to.importRun = em.RunID
+				// user, made from another Clerk user (noMerge), unless
+				// this run takes that one up again (resumes).
+				var err error
+				if to, err = r.importedHolderTarget(to, em.RunID, em.EmailVerified); err != nil {
+					return err
+				}
 			}
 		}
 		if e.Reason == "" {
@@ -635,6 +641,12 @@ type mergeTarget struct {
 	// the user of the environment (see mergedWithOther): never merged
 	// into either.
 	mergedWith string
+	// resumes is the unfinished run (interrupted or failed) that made
+	// the user of the environment the earlier user of this source with
+	// the address (inSource) became: running the import again takes that
+	// run up, so a merge goes into its user, as one run would have
+	// merged into the user it made (see runner.importedHolderTarget).
+	resumes string
 }
 
 // otherClerkUser reports a user of the environment an earlier import
@@ -931,6 +943,7 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match,
 		// Two Clerk users are two accounts (see noMerge): the environment
 		// checks again at write time, for a run that merged meanwhile.
 		SoleID:     true,
+		Resumes:    to.resumes,
 		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: mergeMeta(e.SourceID, r.now, m.user.User.Metadata),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,

@@ -69,6 +69,17 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_p", Merge: []ascendkit.Merge{merge("user1@example.com", "user_p3", "gp3")}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
 		t.Errorf("merge beside the run's own id %+v", res)
 	}
+	// A run that takes up an unfinished one (Resumes) counts that run's
+	// records as its own, and only those: user2's id is run_0's.
+	startRun(t, l, "run_r")
+	other := merge("user1@example.com", "user_r1", "gr1")
+	other.Resumes = "run_0" // user1's other id is run_p's
+	resumed := merge("user2@example.com", "user_r2", "gr2")
+	resumed.Resumes = "run_0"
+	res = apply(t, l, ascendkit.ImportBatch{RunID: "run_r", Merge: []ascendkit.Merge{other, resumed}})
+	if want := []ascendkit.OtherSourceMerge{{SourceID: "user_r1", UserID: ids["user1@example.com"], OtherID: "user_p1"}}; res.Merged != 1 || !reflect.DeepEqual(res.MergedWithOther, want) {
+		t.Errorf("resuming run_0: %+v, want user_r2 merged and user_r1 refused", res)
+	}
 	// Without SoleID the environment merges as asked (the caller's rule).
 	free := merge("user2@example.com", "user_q2", "gq2")
 	free.SoleID = false
