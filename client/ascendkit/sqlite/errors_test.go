@@ -3,6 +3,8 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -35,4 +37,28 @@ func TestBusyIsErrBusy(t *testing.T) {
 	}
 	// Once the lock is gone the same write goes through.
 	apply(t, l, ascendkit.ImportBatch{Create: []ascendkit.ImportedUser{imported(1)}})
+}
+
+type codeErr int
+
+func (c codeErr) Error() string { return fmt.Sprintf("sqlite error %d", int(c)) }
+func (c codeErr) Code() int     { return int(c) }
+
+// Only SQLite's "not a database" calls the file no database: a directory
+// the user may not write (the -wal and -shm files) says so instead.
+func TestUnreadableSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{codeErr(26), "not a SQLite database"},
+		{codeErr(1544), "needs write access to the file and its directory, /data"}, // SQLITE_READONLY_DIRECTORY
+		{codeErr(14), "needs write access"},
+		{codeErr(11), "cannot read it"},
+	} {
+		got := unreadable("/data/env.db", tc.err).Error()
+		if !strings.Contains(got, tc.want) || (tc.want != "not a SQLite database" && strings.Contains(got, "not a SQLite")) {
+			t.Errorf("code %v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
 }

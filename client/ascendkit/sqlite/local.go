@@ -135,12 +135,12 @@ func checkFile(abs string, existing bool) error {
 		}
 		defer db.Close()
 		if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
-			return fmt.Errorf("local environment %s: not a SQLite database (%w)", abs, err)
+			return unreadable(abs, err)
 		}
 		if version == 0 {
 			rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 4")
 			if err != nil {
-				return fmt.Errorf("local environment %s: not a SQLite database (%w)", abs, err)
+				return unreadable(abs, err)
 			}
 			for rows.Next() {
 				var name string
@@ -268,6 +268,25 @@ func (l *Local) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return markBusy(err)
 	}
 	return markBusy(tx.Commit())
+}
+
+// unreadable is checkFile's error for a file SQLite could not read: only
+// SQLite's own "not a database" says the file is something else. A WAL
+// database is read with -wal and -shm files beside it, which SQLite must
+// be able to create: a directory this user may not write reads as
+// READONLY, not as a file that is no database.
+func unreadable(abs string, err error) error {
+	var coder interface{ Code() int }
+	if errors.As(err, &coder) {
+		switch coder.Code() & 0xff {
+		case 26: // SQLITE_NOTADB
+			return fmt.Errorf("local environment %s: not a SQLite database (%w)", abs, err)
+		case 8, 14: // SQLITE_READONLY, SQLITE_CANTOPEN
+			return fmt.Errorf("local environment %s: cannot open it: SQLite writes its -wal and -shm files beside the database, so this user needs write access to the file and its directory, %s (%w)",
+				abs, filepath.Dir(abs), err)
+		}
+	}
+	return fmt.Errorf("local environment %s: cannot read it (%w)", abs, err)
 }
 
 // markBusy wraps SQLite's BUSY and LOCKED results (another process held
