@@ -804,7 +804,7 @@ func newEntryLog(path string) (*entryLog, error) {
 	}
 	// CreateTemp makes the file 0600: the entries hold people's emails
 	// and names, readable by the owner only.
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
+	f, err := importer.TempFile(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
 		return nil, &exitError{code: ExitError, err: fmt.Errorf("--entries %s: cannot write in %s: %w", termtext.Clean(path), termtext.Clean(filepath.Dir(target)), unwrapPathError(err))}
 	}

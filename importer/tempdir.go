@@ -96,3 +96,56 @@ func sweepTempDirs(prefix string) {
 		f.Close()
 	}
 }
+
+// TempFile creates a private (0600) file in dir named by pattern, as
+// os.CreateTemp does, and locks it for as long as it is open. First it
+// removes the files of the same pattern in dir that a process left
+// behind when it died before renaming or removing them (kill -9): their
+// lock is held by no one and they are over a minute old (a fresh one's
+// process may not hold its lock yet). Such a file (an --entries file
+// being written, people's addresses and names) was otherwise kept for
+// good beside the one the user asked for.
+func TempFile(dir, pattern string) (*os.File, error) {
+	sweepTempFiles(dir, pattern)
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil && !errors.Is(err, errLockUnsupported) {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
+}
+
+// sweepTempFiles removes the files of pattern in dir whose lock no
+// process holds (see TempFile).
+func sweepTempFiles(dir, pattern string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	glob := pattern
+	if !strings.Contains(glob, "*") {
+		glob += "*"
+	}
+	for _, e := range ents {
+		if ok, _ := filepath.Match(glob, e.Name()); !ok || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < time.Minute {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if lockFile(f) == nil {
+			os.Remove(path) // no one held it: its process is gone
+		}
+		f.Close()
+	}
+}

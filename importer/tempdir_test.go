@@ -69,3 +69,50 @@ func TestTempDirSweepsOnlyDeadProcessesDirs(t *testing.T) {
 		t.Errorf("TempDir's directory: %v %v", fi, err)
 	}
 }
+
+// TempFile removes the files of its pattern a dead process left (a
+// minute old, their lock held by no one), not a live one's, a fresh one
+// or another pattern's, and keeps its own locked.
+func TestTempFileSweepsOnlyDeadProcessesFiles(t *testing.T) {
+	dir := t.TempDir()
+	const pattern = ".entries.jsonl.*.tmp"
+	old := time.Now().Add(-2 * time.Minute)
+	mk := func(name string, when time.Time) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"email":"a@example.com"}`+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, when, when); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dead := mk(".entries.jsonl.111.tmp", old)
+	fresh := mk(".entries.jsonl.222.tmp", time.Now())
+	other := mk(".other.jsonl.333.tmp", old)
+	target := mk("entries.jsonl", old) // the file asked for, from an earlier run
+	live, err := TempFile(dir, pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if err := os.Chtimes(live.Name(), old, old); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := TempFile(dir, pattern) // sweeps
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Close()
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("the dead process's file is still there: %v", err)
+	}
+	for _, p := range []string{fresh, other, target, live.Name()} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", filepath.Base(p), err)
+		}
+	}
+	if fi, err := os.Stat(mine.Name()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("TempFile's file: %v %v", fi, err)
+	}
+}
