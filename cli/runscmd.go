@@ -206,6 +206,13 @@ func (o *undoOptions) run(ctx context.Context, id string) error {
 		}
 		printUndoPlan(pw, plan)
 		if len(plan.Blockers) > 0 && !o.force {
+			if o.json {
+				// Refused, with the plan that says why, as an activation's
+				// refusal is: a script reads stdout.
+				if err := printJSON(o.g.io.Out, undoResult{Plan: plan}); err != nil {
+					return err
+				}
+			}
 			return &exitError{code: ExitError, err: &ascendkit.UndoBlockedError{Blockers: plan.Blockers, Users: plan.BlockedUsers}}
 		}
 		if !o.yes {
