@@ -15,13 +15,16 @@ type selection struct {
 	want  map[string]bool // lower-cased email or exact id
 	found map[string]bool
 	order []string
+	// other: a wanted address found as a user's other (not primary)
+	// address, with that user's id, the first such user.
+	other map[string]string
 }
 
 func newSelection(only []string) *selection {
 	if len(only) == 0 {
 		return nil
 	}
-	s := &selection{want: map[string]bool{}, found: map[string]bool{}}
+	s := &selection{want: map[string]bool{}, found: map[string]bool{}, other: map[string]string{}}
 	for _, o := range only {
 		o = strings.TrimSpace(o)
 		if o == "" {
@@ -71,12 +74,34 @@ func (s *selection) selects(rec clerk.Record) bool {
 	// Only the primary address: a user who merely holds the address as a
 	// secondary (perhaps unverified) one is another user, and a canary is
 	// the one user asked for.
-	if pe := primaryEmail(u); pe != nil {
+	pe := primaryEmail(u)
+	if pe != nil {
 		if k := selKey(pe.EmailAddress); s.want[k] {
 			s.found[k], hit = true, true
 		}
 	}
+	for i := range u.EmailAddresses {
+		if a := &u.EmailAddresses[i]; pe == nil || a.EmailAddress != pe.EmailAddress {
+			if k := selKey(a.EmailAddress); s.want[k] && s.other[k] == "" {
+				s.other[k] = u.ID // said if no user has it as primary
+			}
+		}
+	}
 	return hit
+}
+
+// described are missing selectors as a message lists them: an address
+// some user has only as another address says whose, as --only goes by
+// the primary one.
+func (s *selection) described(missing []string) string {
+	out := make([]string, len(missing))
+	for i, o := range missing {
+		out[i] = o
+		if id := s.other[selKey(o)]; id != "" {
+			out[i] = fmt.Sprintf("%s (another address of %s, not its primary one: give that user's primary address or Clerk id)", o, id)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // missing are the selectors that matched no user of the source.
@@ -96,7 +121,7 @@ func (s *selection) missing() []string {
 func (r *runner) warnMissingSelection() {
 	m := r.only.missing()
 	if len(m) > 0 {
-		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf("--only: not in the source: %s", strings.Join(m, ", ")))
+		r.report.Warnings = append(r.report.Warnings, fmt.Sprintf("--only: not in the source: %s", r.only.described(m)))
 	}
 	if u := r.report.Users; r.opts.Phases.Users && r.only != nil && len(m) < len(r.only.order) && u.ToImport+u.ToMerge == 0 {
 		// Found, yet nobody to try the cut-over with: a canary that

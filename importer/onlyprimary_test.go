@@ -43,6 +43,21 @@ func TestOnlyMatchesPrimaryEmail(t *testing.T) {
 	}
 }
 
+// An address only another address of a user (not their primary one)
+// selects nobody, and the failure says whose it is rather than that it
+// is not in the source at all.
+func TestOnlyOfAnotherAddressSaysWhose(t *testing.T) {
+	secondary := func(u *clerk.User) {
+		u.EmailAddresses = append(u.EmailAddresses, clerk.EmailAddress{ID: "idn_sec2", EmailAddress: "second@example.com",
+			Verification: &clerk.Verification{Status: "verified"}})
+	}
+	src := newSource(10, mkUser("user_sec", "holder@example.com", secondary))
+	_, err := Run(context.Background(), src, openEnv(t), Options{Mode: ModePreview, Only: []string{"Second@example.com"}})
+	if err == nil || !strings.Contains(err.Error(), "Second@example.com (another address of user_sec, not its primary one") {
+		t.Errorf("--only of another address: %v", err)
+	}
+}
+
 // TestOnlyCountsAddUp: with --only, the users read but not selected are
 // counted, so fetched is still the sum of the outcomes, in preview and run.
 func TestOnlyCountsAddUp(t *testing.T) {

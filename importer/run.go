@@ -217,7 +217,7 @@ func Run(ctx context.Context, src clerk.Source, env ascendkit.Environment, opts 
 	}
 	if m := r.only.missing(); err == nil && len(m) > 0 && len(m) == len(r.only.order) {
 		// A canary of nobody (a typo) is no canary: say so with a failure.
-		err = fmt.Errorf("--only: none of %s is in the source, so nothing %s imported", strings.Join(m, ", "), r.wasOrWouldBe())
+		err = fmt.Errorf("--only: none of %s is in the source, so nothing %s imported", r.only.described(m), r.wasOrWouldBe())
 	}
 	if n := r.fetched; err == nil && n > 0 && r.report.Users.SkippedReasons[ReasonMalformed] == n {
 		// Nothing was written (no record mapped); a zero exit would
