@@ -92,7 +92,7 @@ func newImportClerkCmd(g *globalOptions, mode importer.Mode) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.apiKey, "api-key", "", "Clerk secret API key (fetches users from Clerk API); - reads it from stdin; default $CLERK_SECRET_KEY")
-	f.StringVar(&o.file, "file", "", "path to a Clerk export (JSON array or {\"users\": […]}, or the dashboard CSV)")
+	f.StringVar(&o.file, "file", "", "path to a Clerk export: the Backend API's JSON (an array, {\"users\": […]} or JSON lines), clerk migrate's file, Clerk support's JSON, the Dashboard CSV (\"-\": standard input, preview only)")
 	f.BoolVar(&o.users, "users", false, "import only users (skip auth settings)")
 	f.BoolVar(&o.settings, "settings", false, "import only auth settings (skip users)")
 	f.StringVar(&o.providers, "providers", "", "override SSO providers, comma-separated (e.g. --providers linkedin)")

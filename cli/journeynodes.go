@@ -82,7 +82,7 @@ func newJourneyTransitionCmd(g *globalOptions) *cobra.Command {
 	o := &journeyTransitionListOptions{g: g}
 	list := &cobra.Command{
 		Use: "list <journey-id> [--from <node>] [--to <node>]", Short: "List a journey's transitions, as journey show prints them", Args: cobra.ExactArgs(1),
-		Example: "  ascendkit journey transition list jrn_123 --from day0_announcement",
+		Example: "  ascendkit journey transition list jrn_123 --from announcement",
 		RunE:    func(cmd *cobra.Command, args []string) error { return o.run(cmd, args[0]) },
 	}
 	list.Flags().StringVar(&o.from, "from", "", "only transitions leaving this node")
