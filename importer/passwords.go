@@ -325,7 +325,7 @@ func assumedWarning(n int, passwordsFile bool) string {
 	if n != 1 {
 		who = Thousands(n) + " users"
 	}
-	return fmt.Sprintf("The source does not say whether %s had a password (it has no password_enabled or password_digest for them, as clerk migrate and migration-script exports do not), so they are taken to have had one: tagged %s and counted for credentials. %s",
+	return fmt.Sprintf("The source does not say whether %s had a password (it has no password_enabled or password_digest for them, as clerk migrate and migration-script exports do not), so they are taken to have had one: counted for credentials, and those imported are tagged %s. %s",
 		who, TagNeedsPasswordReset, hint)
 }
 
