@@ -640,8 +640,10 @@ func webURL(s string) bool {
 func displayName(u *clerk.User) string {
 	// Joined only when both are there: a name alone needs no copy.
 	// Trimmed of invisible characters too: a first name of a zero-width
-	// space alone is none, not a name that greets "Hi  Smith".
-	first, last := ascendkit.TrimBlank(deref(u.FirstName)), ascendkit.TrimBlank(deref(u.LastName))
+	// space alone is none, not a name that greets "Hi  Smith". Without
+	// NUL, as imported (noNUL): the entries of users not imported name
+	// them the same way.
+	first, last := ascendkit.TrimBlank(noNUL(deref(u.FirstName))), ascendkit.TrimBlank(noNUL(deref(u.LastName)))
 	switch {
 	case first != "" && last != "":
 		return first + " " + last
@@ -650,7 +652,7 @@ func displayName(u *clerk.User) string {
 	case last != "":
 		return last
 	}
-	return ascendkit.TrimBlank(deref(u.Username))
+	return ascendkit.TrimBlank(noNUL(deref(u.Username)))
 }
 
 // mapUserFor applies the mapping of import.md. It returns a skip reason
@@ -697,7 +699,7 @@ func mapUserFor(u *clerk.User, now time.Time, includeBanned, write bool) (m mapp
 
 	au := ascendkit.User{
 		Email:           email,
-		Name:            noNUL(displayName(u)),
+		Name:            displayName(u),
 		EmailVerified:   verified(pe.Verification),
 		CreatedAt:       now,
 		Banned:          restricted(u),

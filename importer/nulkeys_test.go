@@ -62,6 +62,19 @@ func testValuesPostgresCannotStore(t *testing.T, openEnv func(*testing.T) ascend
 	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.Reason == ReasonLinkInvalid && e.SourceID == "user_link" }) {
 		t.Errorf("dropped links not reported: %+v", entries)
 	}
+	// A user not imported (banned) is named without the NUL too, as
+	// the users imported are.
+	ban := mkUser("user_ban", "ban@example.com")
+	bfirst := "B\x00an"
+	ban.FirstName, ban.Banned = &bfirst, true
+	var banEntries []Entry
+	if _, err := Run(ctx, newSource(2, ban), openEnv(t), Options{Mode: ModePreview, OnEvent: func(ev Event) {
+		if e, ok := ev.(EntryFound); ok {
+			banEntries = append(banEntries, e.Entry)
+		}
+	}}); err != nil || len(banEntries) != 1 || banEntries[0].Reason != ReasonBanned || banEntries[0].Name != "Ban" {
+		t.Errorf("banned user's entry %+v, %v", banEntries, err)
+	}
 	// The preview says the same.
 	pre := run(t, newSource(2, mkUser("user_\x00again", "again@example.com"), mkUser("user_ok3", "ok3@example.com")), env, Options{Mode: ModePreview})
 	if pre.Users.ToImport != 1 || pre.Users.SkippedReasons[ReasonMalformed] != 1 {
