@@ -30,6 +30,11 @@ var ErrBusy = errors.New("environment busy")
 // denied, a read-only transaction; SQLite: a read-only database).
 var ErrReadOnly = errors.New("environment read-only here")
 
+// ErrDiskFull is returned (wrapped) when a write failed because the
+// disk (or the database's storage) is full; it may succeed once space is
+// freed.
+var ErrDiskFull = errors.New("environment's disk is full")
+
 // ErrLinksTaken is returned (wrapped) by ApplyImport, with nothing of the
 // batch written, when another writer linked an OAuth account planned for
 // a user the batch creates after the caller looked the links up (a

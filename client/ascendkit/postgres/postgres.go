@@ -334,6 +334,9 @@ func (e *Env) schemaUsable(ctx context.Context) error {
 // role lacks, keeping err for errors.As. Other errors pass unchanged.
 func (e *Env) denied(ctx context.Context, err error) error {
 	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" { // disk_full
+		return fmt.Errorf("%w: %w", ascendkit.ErrDiskFull, err)
+	}
 	if !errors.As(err, &pe) || (pe.Code != "42501" && pe.Code != "25006") {
 		return err
 	}

@@ -62,3 +62,16 @@ func TestUnreadableSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// A full disk is told apart (the runs are still listed then, see
+// sqlstore.settleRuns), as BUSY and READONLY are.
+func TestMarkBusyCodes(t *testing.T) {
+	for code, want := range map[int]error{5: ascendkit.ErrBusy, 6: ascendkit.ErrBusy, 8: ascendkit.ErrReadOnly, 1544: ascendkit.ErrReadOnly, 13: ascendkit.ErrDiskFull} {
+		if err := markBusy(codeErr(code)); !errors.Is(err, want) {
+			t.Errorf("code %d: %v, want %v", code, err, want)
+		}
+	}
+	if err := markBusy(codeErr(11)); errors.Is(err, ascendkit.ErrDiskFull) || errors.Is(err, ascendkit.ErrBusy) || errors.Is(err, ascendkit.ErrReadOnly) {
+		t.Errorf("corrupt marked %v", err)
+	}
+}

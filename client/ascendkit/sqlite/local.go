@@ -291,8 +291,8 @@ func unreadable(abs string, err error) error {
 
 // markBusy wraps SQLite's BUSY and LOCKED results (another process held
 // the write lock past the busy timeout) with ErrBusy, so callers can wait
-// and retry instead of treating the data as bad, and READONLY with
-// ErrReadOnly.
+// and retry instead of treating the data as bad, READONLY with
+// ErrReadOnly and FULL with ErrDiskFull.
 func markBusy(err error) error {
 	var coder interface{ Code() int }
 	if err != nil && errors.As(err, &coder) {
@@ -301,6 +301,8 @@ func markBusy(err error) error {
 			return fmt.Errorf("%w: %w", ascendkit.ErrBusy, err)
 		case 8: // SQLITE_READONLY: a database file this user may only read
 			return fmt.Errorf("%w: %w", ascendkit.ErrReadOnly, err)
+		case 13: // SQLITE_FULL
+			return fmt.Errorf("%w: %w", ascendkit.ErrDiskFull, err)
 		}
 	}
 	return err

@@ -412,9 +412,10 @@ func (s *Store) settleRuns(ctx context.Context) (unmarked, error) {
 	switch {
 	case errors.Is(err, ascendkit.ErrBusy):
 		return nil, nil // an undo holds the runs table: settled by a later reader
-	case errors.Is(err, ascendkit.ErrReadOnly):
-		// A role that may only read lists the runs all the same, the dead
-		// ones as what they are; one that may write records it later.
+	case errors.Is(err, ascendkit.ErrReadOnly), errors.Is(err, ascendkit.ErrDiskFull):
+		// A role that may only read (or a full disk) lists the runs all
+		// the same, the dead ones as what they are; one that may write
+		// records it later.
 		u := unmarked{}
 		for _, r := range dead {
 			u[r.id] = true
