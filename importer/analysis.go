@@ -223,6 +223,15 @@ func ParseProviders(s string) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
+// magicLinkOr is what a warning says of users who cannot sign in yet:
+// that magic-link lets them in when the settings have it on, else advice.
+func magicLinkOr(s SettingsReport, advice string) string {
+	if slices.Contains(s.After, "magic-link") {
+		return "until then they can sign in with magic-link"
+	}
+	return advice
+}
+
 // SignInUnknownWarning is the warning for the users whose way in the
 // source does not hold (SignInUnknownUsers), or "": they may have signed
 // in with a provider whose account the file lacks, so nothing is linked
@@ -235,10 +244,7 @@ func SignInUnknownWarning(s SettingsReport) string {
 		return ""
 	}
 	// Said in --users runs too, where --providers is refused.
-	next := "enable magic-link (--providers …,magic-link, on a run without --users) so that they can sign in with their email"
-	if slices.Contains(s.After, "magic-link") {
-		next = "until then they can sign in with magic-link"
-	}
+	next := magicLinkOr(s, "enable magic-link (--providers …,magic-link, on a run without --users) so that they can sign in with their email")
 	return fmt.Sprintf("%s no password, and their sign-in methods are not in this file (it has no OAuth accounts for them): "+
 		"they may have signed in with Google, GitHub or another provider, or an email code. This file links none of their OAuth accounts: "+
 		"import from the API instead to link them; %s.",

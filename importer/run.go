@@ -1506,10 +1506,7 @@ func noUsableWarning(s SettingsReport, usersPhase bool) string {
 		return ""
 	}
 	// Said in --users runs too, where --providers is refused.
-	then := "magic-link would let them in before that (--providers …,magic-link, on a run without --users)"
-	if slices.Contains(s.After, "magic-link") {
-		then = "until then they can sign in with magic-link"
-	}
+	then := magicLinkOr(s, "magic-link would let them in before that (--providers …,magic-link, on a run without --users)")
 	tagged, listed := "they are tagged", fmt.Sprintf(" (listed in --entries as %s)", ReasonNoUsableOAuth)
 	if !usersPhase {
 		tagged, listed = "importing them tags them", ""
