@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,7 @@ func TestImportSourceFlags(t *testing.T) {
 		{[]string{"import", "clerk", "preview", "--file", file, "--providers", "myspace"}, 2, "unknown provider"},
 		// An empty list (an unset variable) would turn every SSO provider off.
 		{[]string{"import", "clerk", "run", "--file", file, "--providers", ""}, 2, "--providers names no provider"},
-		{[]string{"import", "clerk", "run", "--file", file, "--providers", " , "}, 2, "--providers credentials to enable no social"},
+		{[]string{"import", "clerk", "run", "--file", file, "--providers", " , "}, 2, "--providers none to enable no SSO provider"},
 		{[]string{"import", "clerk", "run", "--file", file, "--from-identity", "nobody"}, 2, "sender identity"},
 		{[]string{"import", "clerk", "preview", "--bogus"}, 2, "unknown flag"},
 		// import.md's "the import runs in dry-run mode by default" invites it.
@@ -160,6 +161,16 @@ func TestImportSourceFlags(t *testing.T) {
 		if strings.Contains(r.stderr, "sk_test_wrong_key_123") || strings.Contains(r.stdout, "sk_test_wrong_key_123") {
 			t.Errorf("%v: the secret key was printed", c.args)
 		}
+	}
+	// "none" says on purpose what an empty value may say by mistake: no
+	// SSO provider, as the wizard's selection of none does.
+	social := filepath.Join(h.dir, "social.json")
+	os.WriteFile(social, []byte(`[{"id":"user_1","email_addresses":[{"id":"e","email_address":"a@example.com","verification":{"status":"verified"}}],"primary_email_address_id":"e",
+		"external_accounts":[{"provider":"oauth_github","provider_user_id":"1","verification":{"status":"verified"}}],"created_at":1752102559068}]`), 0o600)
+	var rep importer.Report
+	h.json(&rep, "import", "clerk", "preview", "--file", social, "--providers", "None")
+	if len(rep.Settings.Providers) != 0 || slices.Contains(rep.Settings.After, "github") || rep.Settings.ProviderUsers["github"] != 1 {
+		t.Errorf("--providers none: %+v", rep.Settings)
 	}
 }
 

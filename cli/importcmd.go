@@ -244,7 +244,11 @@ func (o *importOptions) options() (importer.Options, error) {
 		return opts, usageErr("--on-duplicate must be skip or merge, not %q", redactSecrets(o.onDuplicate))
 	}
 	if o.providersSet {
+		none := strings.EqualFold(strings.TrimSpace(o.providers), "none")
 		p, err := importer.ParseProviders(o.providers)
+		if none {
+			p, err = []string{}, nil // said on purpose, unlike an empty value
+		}
 		if err != nil {
 			if looksLikeSecretKey(o.providers) {
 				// The parser's message quotes the value: not a key.
@@ -252,10 +256,10 @@ func (o *importOptions) options() (importer.Options, error) {
 			}
 			return opts, usageErr("--providers: %v", err)
 		}
-		if len(p) == 0 {
+		if len(p) == 0 && !none {
 			// An unset shell variable ("--providers $P") would turn every
 			// detected SSO provider off, stranding their social-only users.
-			return opts, usageErr("--providers names no provider (it was given %q): name those to enable, e.g. --providers google,github, or --providers credentials to enable no social provider", o.providers)
+			return opts, usageErr("--providers names no provider (it was given %q): name those to enable, e.g. --providers google,github, or say --providers none to enable no SSO provider", o.providers)
 		}
 		opts.Providers = p
 		if !opts.Phases.Settings {

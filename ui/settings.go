@@ -611,7 +611,7 @@ func (s *settingsScreen) fitNoting(parts []viewPart, height int) string {
 // overrideText is the --providers value of a selection ("" for none).
 func overrideText(p []string) string {
 	if len(p) == 0 {
-		return `""`
+		return "none"
 	}
 	c := append([]string(nil), p...)
 	sort.Strings(c)
