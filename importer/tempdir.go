@@ -111,11 +111,10 @@ func TempFile(dir, pattern string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(f); err != nil && !errors.Is(err, errLockUnsupported) {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, err
-	}
+	// A file system that refuses locks (some network and FUSE mounts)
+	// refuses the sweep's too: the file is written unlocked and nothing
+	// is swept there.
+	_ = lockFile(f)
 	return f, nil
 }
 
@@ -126,12 +125,17 @@ func sweepTempFiles(dir, pattern string) {
 	if err != nil {
 		return
 	}
-	glob := pattern
-	if !strings.Contains(glob, "*") {
-		glob += "*"
+	// os.CreateTemp puts decimal digits where the last * is: matched
+	// as such, not as a glob (a name may hold [ or *), so no other file
+	// of the directory is taken for one.
+	prefix, suffix := pattern, ""
+	if i := strings.LastIndex(pattern, "*"); i >= 0 {
+		prefix, suffix = pattern[:i], pattern[i+1:]
 	}
 	for _, e := range ents {
-		if ok, _ := filepath.Match(glob, e.Name()); !ok || !e.Type().IsRegular() {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, suffix) || len(name) <= len(prefix)+len(suffix) ||
+			strings.Trim(name[len(prefix):len(name)-len(suffix)], "0123456789") != "" || !e.Type().IsRegular() {
 			continue
 		}
 		info, err := e.Info()

@@ -90,7 +90,10 @@ func TestTempFileSweepsOnlyDeadProcessesFiles(t *testing.T) {
 	dead := mk(".entries.jsonl.111.tmp", old)
 	fresh := mk(".entries.jsonl.222.tmp", time.Now())
 	other := mk(".other.jsonl.333.tmp", old)
-	target := mk("entries.jsonl", old) // the file asked for, from an earlier run
+	target := mk("entries.jsonl", old)            // the file asked for, from an earlier run
+	mine2 := mk(".entries.jsonl.backup.tmp", old) // a user's own: not CreateTemp's digits
+	special := ".entries[1].jsonl.*.tmp"          // a name with glob characters
+	deadSpecial := mk(".entries[1].jsonl.444.tmp", old)
 	live, err := TempFile(dir, pattern)
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +107,18 @@ func TestTempFileSweepsOnlyDeadProcessesFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mine.Close()
+	sp, err := TempFile(dir, special)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	if _, err := os.Stat(deadSpecial); !os.IsNotExist(err) {
+		t.Errorf("the dead process's file of a name with [ ] is still there: %v", err)
+	}
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Errorf("the dead process's file is still there: %v", err)
 	}
-	for _, p := range []string{fresh, other, target, live.Name()} {
+	for _, p := range []string{fresh, other, target, mine2, live.Name()} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s removed: %v", filepath.Base(p), err)
 		}
