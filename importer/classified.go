@@ -92,8 +92,12 @@ type classRec struct {
 	// with the address (mergeTarget.importRun); EnvMergedWith: the other
 	// Clerk user an earlier import merged into it (mergeTarget.mergedWith).
 	EnvImportRun, EnvMergedWith string
-	// EnvRunUnfinished: EnvImportRun ended unfinished (runner.unfinished).
+	// EnvRunUnfinished: EnvImportRun is one this run takes up
+	// (runner.unfinished).
 	EnvRunUnfinished bool
+	// IDUser and EnvUser are the environment's users found by Clerk id
+	// and by address ("" for none): importedHolderTarget's "same".
+	IDUser, EnvUser string
 	// DigestNotStored: the user found by Clerk id has no digest stored,
 	// and this import has one (runner.digestNotStored); DigestRun is the
 	// run that created them.
@@ -142,12 +146,12 @@ type classRec struct {
 	Password, Flagged, Rerun []classWarn
 }
 
-// bytes is about the memory r holds: its fields (400 bytes on 64-bit
+// bytes is about the memory r holds: its fields (432 bytes on 64-bit
 // platforms), its strings and the records it lists (a classLink is 72
 // bytes, a classWarn 48). An estimate for bounding the records kept in
 // memory, not an exact count.
 func (r *classRec) bytes() int {
-	n := 400 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.DigestRun) + len(r.Hasher)
+	n := 432 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.DigestRun) + len(r.Hasher) + len(r.IDUser) + len(r.EnvUser)
 	for _, l := range r.Links {
 		n += 72 + len(l.Key) + len(l.Provider) + len(l.PID) + len(l.Owner)
 	}
@@ -322,12 +326,15 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		}
 		em, byEm := byEmail[cr.Email]
 		cr.ByEmail, cr.EnvVerified, cr.Verified = byEm, em.EmailVerified, m.user.User.EmailVerified
-		cr.EnvImportRun = em.RunID
+		cr.EnvImportRun, cr.EnvUser = em.RunID, em.UserID
+		if cr.ByID {
+			cr.IDUser = mt.UserID
+		}
 		if cr.EnvRunUnfinished, err = r.unfinished(em.RunID); err != nil {
 			return err
 		}
 		if byEm {
-			if cr.EnvMergedWith, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
+			if cr.EnvMergedWith, _, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
 				return err
 			}
 		}
@@ -638,6 +645,9 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			skipped(pos, cr, reason)
 			return
 		}
+		if cr.ByID { // as runner.page
+			seen.addSeen("email-imported-user", cr.Email+"\x00"+cr.IDUser)
+		}
 		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail, cr.Unmarked, cr.ByEmail && cr.EnvImportRun != "")
 		placed(pos, cr, uc, false)
 		if uc.held && heldErr == nil {
@@ -721,7 +731,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
 			if uc.importedHolder { // as runner.page (importedHolderTarget)
-				if cr.EnvRunUnfinished {
+				if cr.EnvRunUnfinished && seen.hasSeen("email-imported-user", cr.Email+"\x00"+cr.EnvUser) {
 					to.resumes, to.verified = cr.EnvImportRun, to.verified && cr.EnvVerified
 				} else {
 					to.importRun = cr.EnvImportRun

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -102,33 +103,54 @@ func mergeCheckReads(verified bool, existing ascendkit.Match) bool {
 // It is read only where a merge could go ahead otherwise: the user signed
 // up in AscendKit (no import created it) and both sides have the address
 // verified.
-func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (string, error) {
+//
+// A merge this run wrote is none: lookups see the environment as it was
+// before the run, so whether a merge of an earlier listing had committed
+// when a later one was looked up does not change what the later one is.
+// Nor is one a run this run takes up wrote (resumes names it, for the
+// write-time check), as it would have been this run's uninterrupted.
+func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (other, resumes string, err error) {
 	if !mergeCheckReads(verified, existing) {
-		return "", nil
+		return "", "", nil
 	}
 	st, ok, err := r.state(existing.UserID)
 	if err != nil || !ok || st.ImportSource != SourceClerk {
-		return "", err
+		return "", "", err
 	}
-	if other := st.ImportSourceID; other != "" && other != id {
-		return other, nil
+	other = st.ImportSourceID
+	if other == "" || other == id {
+		return "", "", nil
 	}
-	return "", nil
+	rec, err := r.env.LookupSourceIDs(r.ctx, SourceClerk, []string{other})
+	if err != nil {
+		return "", "", r.lookupErr("Clerk users merged before", err)
+	}
+	if m, ok := rec[other]; ok && m.UserID == existing.UserID && m.RunID != "" {
+		if m.RunID == r.runID {
+			return "", "", nil
+		}
+		open, err := r.unfinished(m.RunID)
+		if err != nil || open {
+			return "", m.RunID, err
+		}
+	}
+	return other, "", nil
 }
 
 // importedHolderTarget is the merge target of a repeat of this source
 // whose earlier user with the address an earlier run imported (run, its
-// user's address verified or not): when that run ended unfinished
-// (interrupted or failed), this one takes it up, and the repeat merges
-// into its user as it would have in one run, so where the run was
-// stopped does not change the outcome; a run that finished made its user
-// from another Clerk user, never merged into (noMerge).
-func (r *runner) importedHolderTarget(to mergeTarget, run string, verified bool) (mergeTarget, error) {
+// user's address verified or not): when that run is one this run takes
+// up (unfinished) and its user is the one it made from that earlier
+// listing (same), the repeat merges into it as it would have in one run,
+// so where the run was stopped does not change the outcome; a run that
+// finished made its user from another Clerk user, never merged into
+// (noMerge).
+func (r *runner) importedHolderTarget(to mergeTarget, run string, verified, same bool) (mergeTarget, error) {
 	open, err := r.unfinished(run)
 	if err != nil {
 		return to, err
 	}
-	if open {
+	if open && same {
 		to.resumes, to.verified = run, to.verified && verified
 	} else {
 		to.importRun = run
@@ -136,25 +158,35 @@ func (r *runner) importedHolderTarget(to mergeTarget, run string, verified bool)
 	return to, nil
 }
 
-// unfinished reports whether import run id ended without finishing
-// (interrupted, or failed), read once per run.
+// unfinished reports whether import run id is one this run takes up:
+// it ended without finishing (interrupted, or failed) and no run has
+// completed since (one that took it up already, or was run instead: its
+// users are a finished run's then). The runs are read once.
 func (r *runner) unfinished(id string) (bool, error) {
-	if id == "" {
+	if id == "" || id == r.runID {
 		return false, nil
 	}
-	if v, ok := r.unfinishedRuns[id]; ok {
-		return v, nil
-	}
-	run, err := r.env.GetRun(r.ctx, id)
-	if err != nil {
-		return false, r.lookupErr("run "+id, err)
-	}
-	v := run.Status == ascendkit.RunInterrupted || run.Status == ascendkit.RunFailed
 	if r.unfinishedRuns == nil {
+		runs, err := r.env.ListRuns(r.ctx)
+		if err != nil {
+			return false, r.lookupErr("the import runs", err)
+		}
 		r.unfinishedRuns = map[string]bool{}
+		var lastDone time.Time // the latest start of a completed run
+		for _, run := range runs {
+			if run.ID != r.runID && run.Status == ascendkit.RunCompleted && run.StartedAt.After(lastDone) {
+				lastDone = run.StartedAt
+			}
+		}
+		for _, run := range runs {
+			// One started in the same millisecond as a completed one may
+			// be older than it: not taken up.
+			if run.ID != r.runID && (run.Status == ascendkit.RunInterrupted || run.Status == ascendkit.RunFailed) && run.StartedAt.After(lastDone) {
+				r.unfinishedRuns[run.ID] = true
+			}
+		}
 	}
-	r.unfinishedRuns[id] = v
-	return v, nil
+	return r.unfinishedRuns[id], nil
 }
 
 // banUnapplied reports a user Clerk bans whom an earlier run imported

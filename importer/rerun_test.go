@@ -3,9 +3,11 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/clerk"
@@ -573,5 +575,77 @@ func TestResumedMergeRunMergesRepeatAsOneRun(t *testing.T) {
 			t.Errorf("user_9 not merged into user_3's user: %+v %v", byID, err)
 		}
 		checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{OnDuplicate: PolicyMerge}})
+	})
+}
+
+// stopAfterFirstBatch runs src as a merge run stopped after its first
+// batch (one user per batch and page): an interrupted run.
+func stopAfterFirstBatch(t *testing.T, env ascendkit.Environment, src *sliceSource, at time.Time) {
+	t.Helper()
+	c, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if _, err := Run(c, src, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1, Now: func() time.Time { return at }, OnEvent: func(e Event) {
+		if _, ok := e.(BatchApplied); ok {
+			cancel()
+		}
+	}}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped run: %v", err)
+	}
+}
+
+// Taking up an interrupted run never merges two accounts one run would
+// not: not when the address's holder was made by that run from another
+// Clerk user than the earlier listing of this source (the address moved),
+// nor once a completed run has taken the interrupted one up.
+func TestResumeMergesOnlyWhatOneRunWould(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		// user_z had e@ when an interrupted run made its user; user_x,
+		// imported by a completed run with another address, has it now.
+		env := openEnv(t)
+		run(t, newSource(1, mkUser("user_x", "x-old@example.com")), env, Options{Mode: ModeRun})
+		stopAfterFirstBatch(t, env, newSource(1, mkUser("user_z", "e@example.com"), mkUser("user_w", "w@example.com")), now)
+		src := newSource(1, mkUser("user_x", "e@example.com"), mkUser("user_y", "e@example.com"))
+		pre := run(t, src.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge})
+		got := run(t, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+		if pre.Users.ToMerge != 0 || got.Users.Merged != 0 {
+			t.Errorf("address moved from user_z: preview toMerge %d, run merged %d", pre.Users.ToMerge, got.Users.Merged)
+		}
+		// Interrupted, then completed by a re-run: a later source's new
+		// Clerk user with the address is another account's, as after one
+		// uninterrupted run.
+		env = openEnv(t)
+		day1 := newSource(1, mkUser("user_x", "e@example.com"), mkUser("user_w", "w@example.com"))
+		stopAfterFirstBatch(t, env, day1.clone(), now)
+		at := func(d time.Duration) func() time.Time { return func() time.Time { return now.Add(d) } }
+		if _, err := Run(ctx, day1.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Now: at(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		day3 := newSource(1, mkUser("user_x", "e@example.com"), mkUser("user_y", "e@example.com"))
+		if got, err := Run(ctx, day3, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Now: at(48 * time.Hour)}); err != nil || got.Users.Merged != 0 {
+			t.Errorf("a run taken up and completed: day 3 merged %d (%v), want 0", got.Users.Merged, err)
+		}
+	})
+}
+
+// Within one run, a later user of the source with the address of a user
+// who signed up in AscendKit merges into them whether or not the merge of
+// an earlier one with that address had committed when it was looked up:
+// lookups see the environment as it was before the run, so the preview
+// says what the run does.
+func TestMergeIntoSignupDoesNotDependOnBatchTiming(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		seedWith(t, env, ascendkit.ImportedUser{Source: "signup", SourceID: "s1", User: ascendkit.User{Email: "n@example.com", EmailVerified: true, CreatedAt: now}})
+		users := []*clerk.User{mkUser("user_a", "n@example.com")}
+		for i := range 6 {
+			users = append(users, mkUser(fmt.Sprintf("user_f%d", i), fmt.Sprintf("f%d@example.com", i)))
+		}
+		users = append(users, mkUser("user_b", "n@example.com"))
+		src := newSource(1, users...)
+		pre := run(t, src.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge, BatchSize: 1})
+		got := run(t, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1})
+		if pre.Users.ToMerge != 2 || got.Users.Merged != 2 || got.EmailOfOtherImport != 0 {
+			t.Errorf("preview toMerge %d; run merged %d, emailOfOtherImport %d", pre.Users.ToMerge, got.Users.Merged, got.EmailOfOtherImport)
+		}
 	})
 }

@@ -104,7 +104,7 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 			e.Reason = ReasonRepeatedInSource
 			to = mergeTarget{verified: firstVerified, inSource: true, later: uc.later}
 			if uc.importedHolder { // as runner.page (importedHolderTarget)
-				if cr.EnvRunUnfinished {
+				if cr.EnvRunUnfinished && seen.hasSeen("email-imported-user", cr.Email+"\x00"+cr.EnvUser) {
 					to.resumes, to.verified = cr.EnvImportRun, to.verified && cr.EnvVerified
 				} else {
 					to.importRun = cr.EnvImportRun

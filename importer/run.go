@@ -60,7 +60,8 @@ type runner struct {
 	pending ascendkit.ImportBatch
 	// batchLimit is the size of the batch filling now (see firstBatch).
 	batchLimit int
-	// unfinishedRuns caches runner.unfinished.
+	// unfinishedRuns are the runs this one takes up (runner.unfinished),
+	// nil until read.
 	unfinishedRuns map[string]bool
 	// pendingQ mirrors pending, one entry per write, in order.
 	pendingQ []queued
@@ -508,6 +509,12 @@ func (r *runner) page(recs []clerk.Record) error {
 		e := Entry{Pos: it.rec.Pos, SourceID: u.ID, Email: it.m.email, Name: it.m.user.User.Name}
 		mt, found := byID[u.ID]
 		importedBefore := found && mt.RunID != r.runID
+		if importedBefore {
+			// Which user an earlier run made from this listing, by its
+			// address: a later listing with the address repeats it
+			// (importedHolderTarget).
+			r.seen.addSeen("email-imported-user", it.m.email+"\x00"+mt.UserID)
+		}
 		if importedBefore && r.goneCheck {
 			// The account this Clerk user resolves to is in the source,
 			// whichever Clerk id made it (checkGone).
@@ -566,7 +573,8 @@ func (r *runner) page(recs []clerk.Record) error {
 				// user, made from another Clerk user (noMerge), unless
 				// this run takes that one up again (resumes).
 				var err error
-				if to, err = r.importedHolderTarget(to, em.RunID, em.EmailVerified); err != nil {
+				same := r.seen.hasSeen("email-imported-user", it.m.email+"\x00"+em.UserID)
+				if to, err = r.importedHolderTarget(to, em.RunID, em.EmailVerified, same); err != nil {
 					return err
 				}
 			}
@@ -613,7 +621,7 @@ func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match) (merge
 	e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 	to := mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
 	var err error
-	if to.mergedWith, err = r.mergedWithOther(e.SourceID, verified, mt); err != nil {
+	if to.mergedWith, to.resumes, err = r.mergedWithOther(e.SourceID, verified, mt); err != nil {
 		return to, err
 	}
 	if to.otherClerkUser() {
@@ -1266,7 +1274,7 @@ func (r *runner) droppedCreates(qs []queued, existing map[string]bool) (map[stri
 		verified := q.create.User.EmailVerified
 		e.Reason, e.ExistingUserID = ReasonEmailExists, holder.UserID
 		to := mergeTarget{userID: holder.UserID, verified: holder.EmailVerified, importRun: holder.RunID}
-		if to.mergedWith, err = r.mergedWithOther(id, verified, holder); err != nil {
+		if to.mergedWith, _, err = r.mergedWithOther(id, verified, holder); err != nil {
 			return nil, err
 		}
 		if to.otherClerkUser() {
@@ -1453,9 +1461,6 @@ func WarningsFor(rep Report, phases Phases) []string {
 		return rep.Warnings
 	}
 	out := slices.DeleteFunc(slices.Clone(rep.Warnings), func(w string) bool { return slices.Contains(drop, w) })
-	if i := slices.Index(out, noUsableWarning(rep.Settings, true)); reword && i >= 0 {
-		out[i] = noUsableWarning(rep.Settings, false)
-	}
 	if add != "" {
 		at := len(out)
 		if set := SettingsWarnings(rep.Settings); len(set) > 0 {
@@ -1464,6 +1469,11 @@ func WarningsFor(rep Report, phases Phases) []string {
 			}
 		}
 		out = slices.Insert(out, at, add)
+	}
+	// After the insertion, which finds the settings' first warning as the
+	// report words it.
+	if i := slices.Index(out, noUsableWarning(rep.Settings, true)); reword && i >= 0 {
+		out[i] = noUsableWarning(rep.Settings, false)
 	}
 	return out
 }

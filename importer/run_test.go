@@ -629,3 +629,17 @@ func TestNoEmailSourceWarns(t *testing.T) {
 		}
 	}
 }
+
+// A settings run's warnings from a report of both phases: the unread
+// records' warning goes before the settings' first, also when that is the
+// reworded unusable-OAuth one.
+func TestWarningsForSettingsOrder(t *testing.T) {
+	s := SettingsReport{NoUsableOAuthUsers: 2}
+	rep := Report{Phases: Phases{Users: true, Settings: true}, Settings: s}
+	rep.Users.SkippedReasons = map[string]int{ReasonMalformed: 1}
+	rep.Warnings = append([]string{"some data warning"}, SettingsWarnings(s)...)
+	want := append([]string{"some data warning", unreadWarning(1)}, settingsRunWarnings(s)...)
+	if got := WarningsFor(rep, Phases{Settings: true}); !slices.Equal(got, want) {
+		t.Errorf("WarningsFor(settings)\n%q\nwant\n%q", got, want)
+	}
+}
