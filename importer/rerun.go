@@ -240,7 +240,10 @@ func (r *runner) changes(m *mapped, existing ascendkit.Match, byEmail, byLink ma
 		// usernames (a format that has none) would read as every user's
 		// dropped.
 		ownName := st.ImportRun == "" && st.Username != "" && st.MergedUsername == ""
-		if st.Username != m.user.User.Username && !ownName && (m.user.User.Username != "" || emailDiffers) {
+		// Nor is the username of a user an import made from another
+		// Clerk user this one was merged into: it is that user's.
+		othersName := st.ImportRun != "" && st.ImportSourceID != "" && st.ImportSourceID != m.user.SourceID
+		if st.Username != m.user.User.Username && !ownName && !othersName && (m.user.User.Username != "" || emailDiffers) {
 			out = append(out, fmt.Sprintf("username: AscendKit has %s, Clerk has %s", quoteCut(st.Username), quoteCut(m.user.User.Username)))
 		}
 		// The lock, ban and password of a user are those of the Clerk

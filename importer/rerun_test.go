@@ -649,3 +649,22 @@ func TestMergeIntoSignupDoesNotDependOnBatchTiming(t *testing.T) {
 		}
 	})
 }
+
+// A re-run of an unchanged source says nothing changed of a Clerk user
+// merged into another source user's account: the username there is
+// the other's, and a merge never sets it.
+func TestRerunOfARepeatMergedIntoAnotherSaysNoChange(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		named := func(n string) userOpt { return func(u *clerk.User) { u.Username = &n } }
+		src := newSource(5, mkUser("user_c", "c@example.com", named("chloe")), mkUser("user_n", "c@example.com", named("noah")))
+		if first := run(t, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge}); first.Users.Merged != 1 {
+			t.Fatalf("first run merged %d", first.Users.Merged)
+		}
+		ro := Options{Mode: ModeRun, OnDuplicate: PolicyMerge}
+		es := collect(&ro)
+		if again := run(t, src.clone(), env, ro); again.ChangedSinceImport != 0 {
+			t.Errorf("re-run: changedSinceImport %d\n%+v", again.ChangedSinceImport, *es)
+		}
+	})
+}
