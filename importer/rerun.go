@@ -3,6 +3,7 @@ package importer
 import (
 	"cmp"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -159,7 +160,8 @@ func (r *runner) importedHolderTarget(to mergeTarget, run string, verified, same
 }
 
 // unfinished reports whether import run id is one this run takes up:
-// it ended without finishing (interrupted, or failed) and no run has
+// it ended without finishing (interrupted, or failed), or was a canary
+// (--only: a first step of the same import), and no full run has
 // completed since (one that took it up already, or was run instead: its
 // users are a finished run's then). The runs are read once.
 func (r *runner) unfinished(id string) (bool, error) {
@@ -172,16 +174,22 @@ func (r *runner) unfinished(id string) (bool, error) {
 			return false, r.lookupErr("the import runs", err)
 		}
 		r.unfinishedRuns = map[string]bool{}
-		var lastDone time.Time // the latest start of a completed run
+		canary := func(run ascendkit.Run) bool {
+			var o RunOptions
+			return json.Unmarshal(run.Options, &o) == nil && len(o.Only) > 0
+		}
+		var lastDone time.Time // the latest start of a completed full run
 		for _, run := range runs {
-			if run.ID != r.runID && run.Status == ascendkit.RunCompleted && run.StartedAt.After(lastDone) {
+			if run.ID != r.runID && run.Status == ascendkit.RunCompleted && !canary(run) && run.StartedAt.After(lastDone) {
 				lastDone = run.StartedAt
 			}
 		}
 		for _, run := range runs {
 			// One started in the same millisecond as a completed one may
 			// be older than it: not taken up.
-			if run.ID != r.runID && (run.Status == ascendkit.RunInterrupted || run.Status == ascendkit.RunFailed) && run.StartedAt.After(lastDone) {
+			open := run.Status == ascendkit.RunInterrupted || run.Status == ascendkit.RunFailed ||
+				run.Status == ascendkit.RunCompleted && canary(run)
+			if run.ID != r.runID && open && run.StartedAt.After(lastDone) {
 				r.unfinishedRuns[run.ID] = true
 			}
 		}

@@ -668,3 +668,30 @@ func TestRerunOfARepeatMergedIntoAnotherSaysNoChange(t *testing.T) {
 		}
 	})
 }
+
+// A canary (--only) and then the full run end as the full run alone: a
+// later user of the source with the canary user's address merges into
+// them. After that full run, a later source's new Clerk user with the
+// address is another account's.
+func TestCanaryThenFullRunMergesAsOneRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		at := func(d time.Duration) func() time.Time { return func() time.Time { return now.Add(d) } }
+		env := openEnv(t)
+		src := newSource(5, mkUser("user_c", "c@example.com"), mkUser("user_f", "f@example.com"), mkUser("user_n", "c@example.com"))
+		if _, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Only: []string{"user_c"}, Now: at(0)}); err != nil {
+			t.Fatal(err)
+		}
+		pre, err := Run(ctx, src.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge, Now: at(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := Run(ctx, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Now: at(time.Minute)})
+		if err != nil || pre.Users.ToMerge != 1 || full.Users.Merged != 1 || full.Users.Imported != 1 {
+			t.Errorf("canary then full: preview toMerge %d; run merged %d, imported %d (%v)", pre.Users.ToMerge, full.Users.Merged, full.Users.Imported, err)
+		}
+		later := newSource(5, mkUser("user_c", "c@example.com"), mkUser("user_z", "c@example.com"))
+		if got, err := Run(ctx, later, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Now: at(48 * time.Hour)}); err != nil || got.Users.Merged != 0 {
+			t.Errorf("after the full run: merged %d (%v), want 0", got.Users.Merged, err)
+		}
+	})
+}
