@@ -90,8 +90,10 @@ type classRec struct {
 	Verified, EnvVerified bool
 	// EnvImportRun: the earlier run that created the environment's user
 	// with the address (mergeTarget.importRun); EnvMergedWith: the other
-	// Clerk user an earlier import merged into it (mergeTarget.mergedWith).
-	EnvImportRun, EnvMergedWith string
+	// Clerk user an earlier import merged into it (mergedWithOther), and
+	// EnvMergeRun the unfinished run that did, if this run takes it up
+	// (resumedMerge says at replay what it is).
+	EnvImportRun, EnvMergedWith, EnvMergeRun string
 	// EnvRunUnfinished: EnvImportRun is one this run takes up
 	// (runner.unfinished).
 	EnvRunUnfinished bool
@@ -151,7 +153,7 @@ type classRec struct {
 // bytes, a classWarn 48). An estimate for bounding the records kept in
 // memory, not an exact count.
 func (r *classRec) bytes() int {
-	n := 432 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.DigestRun) + len(r.Hasher) + len(r.IDUser) + len(r.EnvUser)
+	n := 432 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.EnvMergeRun) + len(r.DigestRun) + len(r.Hasher) + len(r.IDUser) + len(r.EnvUser)
 	for _, l := range r.Links {
 		n += 72 + len(l.Key) + len(l.Provider) + len(l.PID) + len(l.Owner)
 	}
@@ -334,7 +336,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			return err
 		}
 		if byEm {
-			if cr.EnvMergedWith, _, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
+			if cr.EnvMergedWith, cr.EnvMergeRun, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
 				return err
 			}
 		}
@@ -723,7 +725,8 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			}
 		case cr.ByEmail && !uc.importedHolder:
 			reason = ReasonEmailExists
-			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
+			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
+			to.mergedWith, _ = resumedMerge(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergeRun)
 			if to.otherClerkUser() {
 				rep.EmailOfOtherImport++
 			}

@@ -108,8 +108,8 @@ func mergeCheckReads(verified bool, existing ascendkit.Match) bool {
 // A merge this run wrote is none: lookups see the environment as it was
 // before the run, so whether a merge of an earlier listing had committed
 // when a later one was looked up does not change what the later one is.
-// Nor is one a run this run takes up wrote (resumes names it, for the
-// write-time check), as it would have been this run's uninterrupted.
+// One a run this run takes up wrote (resumes names it) may be none too:
+// see resumedMerge.
 func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (other, resumes string, err error) {
 	if !mergeCheckReads(verified, existing) {
 		return "", "", nil
@@ -131,11 +131,45 @@ func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Ma
 			return "", "", nil
 		}
 		open, err := r.unfinished(m.RunID)
-		if err != nil || open {
-			return "", m.RunID, err
+		if err != nil {
+			return "", "", err
+		}
+		if open {
+			return other, m.RunID, nil
 		}
 	}
 	return other, "", nil
+}
+
+// resumedMerge is the merge target's mergedWith and resumes for the
+// other Clerk user (other) mergedWithOther found merged into the user of
+// the environment with the address (email), by an unfinished run this
+// run takes up (resumes) or not (""): when that Clerk user is an earlier
+// listing of this source with the address (seen), the unfinished run
+// merged it as this run does, and merging this one too is what one
+// uninterrupted run would have done; otherwise it is another account,
+// never merged into.
+func resumedMerge(seen *seenSet, email, other, resumes string) (mergedWith, resuming string) {
+	if resumes != "" && seen.hasSeen("email-listed-id", email+"\x00"+other) {
+		return "", resumes
+	}
+	return other, ""
+}
+
+// resumedRuns is what a merge that takes up run (resumes) tells the
+// environment's write-time check: every run this one takes up, as one
+// interrupted after taking up another left its records beside that
+// one's; none when the merge takes up none.
+func (r *runner) resumedRuns(run string) []string {
+	if run == "" {
+		return nil
+	}
+	runs := make([]string, 0, len(r.unfinishedRuns))
+	for id := range r.unfinishedRuns {
+		runs = append(runs, id)
+	}
+	slices.Sort(runs)
+	return runs
 }
 
 // importedHolderTarget is the merge target of a repeat of this source

@@ -695,3 +695,72 @@ func TestCanaryThenFullRunMergesAsOneRun(t *testing.T) {
 		}
 	})
 }
+
+// stopAfterBatches runs src as a merge run stopped after its nth batch
+// (one user per batch and page), at the time given.
+func stopAfterBatches(t *testing.T, env ascendkit.Environment, src *sliceSource, at time.Time, n int) {
+	t.Helper()
+	c, cancel := context.WithCancel(ctx)
+	defer cancel()
+	applied := 0
+	if _, err := Run(c, src, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1, Now: func() time.Time { return at }, OnEvent: func(e Event) {
+		if _, ok := e.(BatchApplied); ok {
+			if applied++; applied == n {
+				cancel()
+			}
+		}
+	}}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped run: %v", err)
+	}
+}
+
+// A user who signed up in AscendKit, into whom an interrupted run merged
+// Carol: taking that run up merges a later listing with the address only
+// when Carol is an earlier listing of this source with it, as one run
+// would have; and a second interruption (the run that took the first up)
+// changes nothing of that.
+func TestResumedMergeIntoSignupNeedsTheSameListing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		at := func(d time.Duration) func() time.Time { return func() time.Time { return now.Add(d) } }
+		signup := ascendkit.ImportedUser{Source: "signup", SourceID: "s1", User: ascendkit.User{Email: "n@example.com", EmailVerified: true, CreatedAt: now}}
+		for name, later := range map[string]*sliceSource{
+			"carol has another address": newSource(1, mkUser("user_c", "c-new@example.com"), mkUser("user_z", "n@example.com")),
+			"carol is not listed":       newSource(1, mkUser("user_z", "n@example.com")),
+		} {
+			env := openEnv(t)
+			seedWith(t, env, signup)
+			stopAfterFirstBatch(t, env, newSource(1, mkUser("user_c", "n@example.com"), mkUser("user_f", "f@example.com")), now)
+			pre, err := Run(ctx, later.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge, Now: at(time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Run(ctx, later.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Now: at(time.Minute)})
+			if err != nil || pre.Users.ToMerge != 0 || got.Users.Merged != 0 || got.EmailOfOtherImport != 1 {
+				t.Errorf("%s: preview toMerge %d; run merged %d, emailOfOtherImport %d (%v); want Zoe not merged into Carol's account",
+					name, pre.Users.ToMerge, got.Users.Merged, got.EmailOfOtherImport, err)
+			}
+		}
+
+		env := openEnv(t)
+		seedWith(t, env, signup)
+		src := newSource(1, mkUser("user_c", "n@example.com"), mkUser("user_f1", "f1@example.com"),
+			mkUser("user_z", "n@example.com"), mkUser("user_f2", "f2@example.com"), mkUser("user_x", "n@example.com"))
+		stopAfterBatches(t, env, src.clone(), now, 1)               // Carol merged
+		stopAfterBatches(t, env, src.clone(), at(time.Minute)(), 2) // f1 created, Zoe merged
+		pre, err := Run(ctx, src.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge, Now: at(2 * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro := Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Now: at(2 * time.Minute)}
+		es := collect(&ro)
+		got, err := Run(ctx, src.clone(), env, ro)
+		if err != nil || pre.Users.ToMerge != 1 || got.Users.Merged != 1 || got.Users.Imported != 1 || got.EmailOfOtherImport != 0 {
+			t.Errorf("twice interrupted: preview toMerge %d; run merged %d, imported %d, emailOfOtherImport %d (%v)\n%+v",
+				pre.Users.ToMerge, got.Users.Merged, got.Users.Imported, got.EmailOfOtherImport, err, *es)
+		}
+		byID, err := env.LookupSourceIDs(ctx, SourceClerk, []string{"user_c", "user_z", "user_x"})
+		if err != nil || byID["user_x"].UserID == "" || byID["user_x"].UserID != byID["user_c"].UserID || byID["user_z"].UserID != byID["user_c"].UserID {
+			t.Errorf("not all merged into the signup: %+v %v", byID, err)
+		}
+	})
+}

@@ -98,7 +98,8 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 			byIDAt = append(byIDAt, len(out))
 		case cr.ByEmail && !uc.importedHolder:
 			e.Reason = ReasonEmailExists
-			to.verified, to.importRun, to.mergedWith = cr.EnvVerified, cr.EnvImportRun, cr.EnvMergedWith
+			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
+			to.mergedWith, _ = resumedMerge(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergeRun)
 			byEmailAt = append(byEmailAt, len(out))
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource

@@ -621,9 +621,11 @@ func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match) (merge
 	e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 	to := mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
 	var err error
-	if to.mergedWith, to.resumes, err = r.mergedWithOther(e.SourceID, verified, mt); err != nil {
+	other, resumes, err := r.mergedWithOther(e.SourceID, verified, mt)
+	if err != nil {
 		return to, err
 	}
+	to.mergedWith, to.resumes = resumedMerge(r.seen, e.Email, other, resumes)
 	if to.otherClerkUser() {
 		r.report.EmailOfOtherImport++
 	}
@@ -841,6 +843,7 @@ type userClaim struct {
 // it came (repeated in the source, as the first run said) or not (a
 // duplicate of the environment's user).
 func (s *seenSet) sawUser(id, email string, verified, claim, inEnv, unmarked, envImported bool) userClaim {
+	s.addSeen("email-listed-id", email+"\x00"+id) // resumedMerge
 	if s.addSeen("id", id) {
 		return userClaim{repeatedID: true, repeatedEmail: s.hasSeen("email", email) || s.hasSeen("email-held", email)}
 	}
@@ -951,7 +954,7 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match,
 		// Two Clerk users are two accounts (see noMerge): the environment
 		// checks again at write time, for a run that merged meanwhile.
 		SoleID:     true,
-		Resumes:    to.resumes,
+		Resumes:    r.resumedRuns(to.resumes),
 		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: mergeMeta(e.SourceID, r.now, m.user.User.Metadata),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
@@ -1274,9 +1277,11 @@ func (r *runner) droppedCreates(qs []queued, existing map[string]bool) (map[stri
 		verified := q.create.User.EmailVerified
 		e.Reason, e.ExistingUserID = ReasonEmailExists, holder.UserID
 		to := mergeTarget{userID: holder.UserID, verified: holder.EmailVerified, importRun: holder.RunID}
-		if to.mergedWith, _, err = r.mergedWithOther(id, verified, holder); err != nil {
+		other, resumes, err := r.mergedWithOther(id, verified, holder)
+		if err != nil {
 			return nil, err
 		}
+		to.mergedWith, _ = resumedMerge(r.seen, emails[i], other, resumes)
 		if to.otherClerkUser() {
 			r.report.EmailOfOtherImport++
 		}

@@ -159,12 +159,13 @@ type Merge struct {
 	// importer sets it, so that a concurrent run's merge or create
 	// committed after its lookup is not merged into.
 	SoleID bool
-	// Resumes is an unfinished import run (interrupted or failed) this
-	// batch's run takes up again, "" for none: the source ids it recorded
-	// for the user are not another account's to SoleID, as a merge into
-	// the user it made from an earlier listing of the same source is what
-	// one uninterrupted run would have written.
-	Resumes string
+	// Resumes are the unfinished import runs (interrupted or failed) this
+	// batch's run takes up again, none when the merge takes up none: the
+	// source ids they recorded for the user are not another account's to
+	// SoleID, as a merge into the user one made from an earlier listing
+	// of the same source is what one uninterrupted run would have written
+	// (and a second interruption leaves its records beside the first's).
+	Resumes []string
 	// Fill carries Metadata (the source's public metadata), Username,
 	// Phone (with PhoneVerified), ExternalID, SecondaryEmails,
 	// PrivateMetadata and UnsafeMetadata; other fields are ignored.

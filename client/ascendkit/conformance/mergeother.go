@@ -73,9 +73,9 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	// records as its own, and only those: user2's id is run_0's.
 	startRun(t, l, "run_r")
 	other := merge("user1@example.com", "user_r1", "gr1")
-	other.Resumes = "run_0" // user1's other id is run_p's
+	other.Resumes = []string{"run_0"} // user1's other id is run_p's
 	resumed := merge("user2@example.com", "user_r2", "gr2")
-	resumed.Resumes = "run_0"
+	resumed.Resumes = []string{"run_0"}
 	res = apply(t, l, ascendkit.ImportBatch{RunID: "run_r", Merge: []ascendkit.Merge{other, resumed}})
 	if want := []ascendkit.OtherSourceMerge{{SourceID: "user_r1", UserID: ids["user1@example.com"], OtherID: "user_p1"}}; res.Merged != 1 || !reflect.DeepEqual(res.MergedWithOther, want) {
 		t.Errorf("resuming run_0: %+v, want user_r2 merged and user_r1 refused", res)
@@ -85,6 +85,21 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	free.SoleID = false
 	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_q", Merge: []ascendkit.Merge{free}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
 		t.Errorf("merge without SoleID %+v", res)
+	}
+	// Taking up two unfinished runs (one interrupted, then the run that
+	// took it up interrupted too) counts the records of both as its own:
+	// user2 now has user_2 (run_0's), user_r2 (run_r's) and user_q2
+	// (run_q's).
+	startRun(t, l, "run_s")
+	one := merge("user2@example.com", "user_s2", "gs2")
+	one.Resumes = []string{"run_0", "run_r"}
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_s", Merge: []ascendkit.Merge{one}}); res.Merged != 0 || len(res.MergedWithOther) != 1 || res.MergedWithOther[0].OtherID != "user_q2" {
+		t.Errorf("resuming run_0 and run_r beside run_q's record: %+v, want refused for user_q2", res)
+	}
+	both := one
+	both.Resumes = []string{"run_0", "run_q", "run_r"}
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_s", Merge: []ascendkit.Merge{both}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("resuming run_0, run_q and run_r: %+v, want merged", res)
 	}
 	// Another source's id of the user does not count: the signup record
 	// stood beside user_p1, and a merge of the same id again is Existing.

@@ -549,9 +549,9 @@ func (m mergeTx) FindUser(ctx context.Context, email string) (id string, banned 
 
 // OtherSource reads committed rows: FindUser's row lock has made a
 // concurrent merge into the user wait for, and see, this one's commit.
-func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID, runID, resumes string) (other string, err error) {
-	err = m.tx.QueryRow(ctx, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = $1 AND source = $2 AND source_id <> $3 AND run_id <> $4 AND run_id <> $5`,
-		userID, source, sourceID, runID, resumes).Scan(&other)
+func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID string, runs []string) (other string, err error) {
+	err = m.tx.QueryRow(ctx, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = $1 AND source = $2 AND source_id <> $3 AND run_id <> ALL($4::text[])`,
+		userID, source, sourceID, runs).Scan(&other)
 	return other, err
 }
 

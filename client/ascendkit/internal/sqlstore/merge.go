@@ -35,9 +35,9 @@ type MergeTx interface {
 	// row, so merges into one user apply one after the other.
 	FindUser(ctx context.Context, email string) (id string, banned bool, metadata string, ok bool, err error)
 	// OtherSource is a source id of source other than sourceID recorded
-	// for the user by another run than runID and resumes (the least), ""
-	// when there is none.
-	OtherSource(ctx context.Context, userID, source, sourceID, runID, resumes string) (string, error)
+	// for the user by a run not in runs (the least), "" when there is
+	// none.
+	OtherSource(ctx context.Context, userID, source, sourceID string, runs []string) (string, error)
 	// AddSource records the merge's source id for the user; false when
 	// someone recorded it first.
 	AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error)
@@ -109,11 +109,7 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 	// own records do not count: a later listing of the source merges into
 	// an earlier one's user by the caller's rules.
 	if m.SoleID {
-		resumes := m.Resumes
-		if resumes == "" {
-			resumes = runID
-		}
-		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID, runID, resumes)
+		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID, append([]string{runID}, m.Resumes...))
 		if err != nil {
 			return fmt.Errorf("merge %s: %w", m.SourceID, err)
 		}
