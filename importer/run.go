@@ -843,7 +843,11 @@ type userClaim struct {
 // it came (repeated in the source, as the first run said) or not (a
 // duplicate of the environment's user).
 func (s *seenSet) sawUser(id, email string, verified, claim, inEnv, unmarked, envImported bool) userClaim {
-	s.addSeen("email-listed-id", email+"\x00"+id) // resumedMerge
+	if inEnv {
+		// For resumedMerge, which asks only of an address in the
+		// environment: a first import pays nothing for it.
+		s.addSeen("email-listed-id", email+"\x00"+id)
+	}
 	if s.addSeen("id", id) {
 		return userClaim{repeatedID: true, repeatedEmail: s.hasSeen("email", email) || s.hasSeen("email-held", email)}
 	}
