@@ -91,9 +91,10 @@ type classRec struct {
 	// EnvImportRun: the earlier run that created the environment's user
 	// with the address (mergeTarget.importRun); EnvMergedWith: the other
 	// Clerk user an earlier import merged into it (mergedWithOther), and
-	// EnvMergeRun the unfinished run that did, if this run takes it up
-	// (resumedMerge says at replay what it is).
-	EnvImportRun, EnvMergedWith, EnvMergeRun string
+	// EnvMergePending those merged into it by runs this one takes up
+	// (resumedMerge says at replay what they are).
+	EnvImportRun, EnvMergedWith string
+	EnvMergePending             []string
 	// EnvRunUnfinished: EnvImportRun is one this run takes up
 	// (runner.unfinished).
 	EnvRunUnfinished bool
@@ -148,12 +149,15 @@ type classRec struct {
 	Password, Flagged, Rerun []classWarn
 }
 
-// bytes is about the memory r holds: its fields (432 bytes on 64-bit
+// bytes is about the memory r holds: its fields (456 bytes on 64-bit
 // platforms), its strings and the records it lists (a classLink is 72
 // bytes, a classWarn 48). An estimate for bounding the records kept in
 // memory, not an exact count.
 func (r *classRec) bytes() int {
-	n := 432 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.EnvMergeRun) + len(r.DigestRun) + len(r.Hasher) + len(r.IDUser) + len(r.EnvUser)
+	n := 456 + len(r.ID) + len(r.Email) + len(r.EnvImportRun) + len(r.EnvMergedWith) + len(r.DigestRun) + len(r.Hasher) + len(r.IDUser) + len(r.EnvUser)
+	for _, id := range r.EnvMergePending {
+		n += 16 + len(id)
+	}
 	for _, l := range r.Links {
 		n += 72 + len(l.Key) + len(l.Provider) + len(l.PID) + len(l.Owner)
 	}
@@ -336,7 +340,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 			return err
 		}
 		if byEm {
-			if cr.EnvMergedWith, cr.EnvMergeRun, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
+			if cr.EnvMergedWith, cr.EnvMergePending, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
 				return err
 			}
 		}
@@ -621,6 +625,9 @@ func (c *Classified) each(ctx context.Context, fn func(*classRec)) error {
 type heldRec struct {
 	Pos int
 	Rec classRec
+	// Merge: placed already, only its merge waits (runner.holdMerge);
+	// RepeatedEmail is what sawUser said of it then.
+	Merge, RepeatedEmail bool
 }
 
 // replay walks the classification as a preview with includeBanned meets
@@ -651,9 +658,17 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			seen.addSeen("email-imported-user", cr.Email+"\x00"+cr.IDUser)
 		}
 		uc := seen.sawUser(cr.ID, cr.Email, cr.Verified, !cr.ByID, cr.ByEmail, cr.Unmarked, cr.ByEmail && cr.EnvImportRun != "")
-		placed(pos, cr, uc, false)
-		if uc.held && heldErr == nil {
-			heldErr = held.add(heldRec{Pos: pos, Rec: *cr})
+		// As runner.page (emailExists): a merge that waits for the end
+		// of the source is placed there, counted at its place as held.
+		wait := !cr.ByID && cr.ByEmail && !uc.held && !uc.importedHolder && !uc.repeatedID &&
+			cr.EnvMergedWith == "" && listedLater(seen, cr.Email, cr.EnvMergePending)
+		if wait {
+			placed(pos, cr, userClaim{held: true}, false)
+		} else {
+			placed(pos, cr, uc, false)
+		}
+		if (uc.held || wait) && heldErr == nil {
+			heldErr = held.add(heldRec{Pos: pos, Rec: *cr, Merge: wait, RepeatedEmail: wait && uc.repeatedEmail})
 		}
 	})
 	if err == nil {
@@ -664,7 +679,11 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			placed(h.Pos, &h.Rec, seen.sawHeld(h.Rec.Email, h.Rec.ByEmail && h.Rec.EnvImportRun != ""), true)
+			if h.Merge {
+				placed(h.Pos, &h.Rec, userClaim{repeatedEmail: h.RepeatedEmail}, true)
+			} else {
+				placed(h.Pos, &h.Rec, seen.sawHeld(h.Rec.Email, h.Rec.ByEmail && h.Rec.EnvImportRun != ""), true)
+			}
 			return nil
 		})
 	}
@@ -726,7 +745,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		case cr.ByEmail && !uc.importedHolder:
 			reason = ReasonEmailExists
 			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
-			to.mergedWith, _ = resumedMerge(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergeRun)
+			to.mergedWith, _ = resumedMerge(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending)
 			if to.otherClerkUser() {
 				rep.EmailOfOtherImport++
 			}

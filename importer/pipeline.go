@@ -111,6 +111,9 @@ type heldUser struct {
 	// env is the environment's user with the address, made by an earlier
 	// import (see sawUser), nil when it has none.
 	env *ascendkit.Match
+	// merge: the user was placed already (its address claimed), and only
+	// what its merge into env is waits for the end (holdMerge).
+	merge bool
 }
 
 // heldFile is a heldUser as its store's file keeps it: the entry and the
@@ -128,13 +131,14 @@ type heldFile struct {
 	DigestDiffers                             bool
 	DigestNotes                               []Entry
 	Env                                       *ascendkit.Match
+	Merge                                     bool
 }
 
 func encodeHeld(h *heldUser) ([]byte, error) {
 	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user, HadPassword: h.m.hadPassword, NoUsableOAuth: h.m.noUsableOAuth,
 		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported,
 		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestDiffers: h.m.digestDiffers, DigestNotes: h.m.digestNotes,
-		Env: h.env}
+		Env: h.env, Merge: h.merge}
 	if p := f.User.Password; p != nil {
 		f.Digest = string(p.Digest)
 		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
@@ -155,19 +159,31 @@ func decodeHeld(b []byte, h *heldUser) error {
 	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email, hadPassword: f.HadPassword, noUsableOAuth: f.NoUsableOAuth,
 		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported,
 		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestDiffers: f.DigestDiffers, digestNotes: f.DigestNotes},
-		env: f.Env}
+		env: f.Env, merge: f.Merge}
 	return nil
 }
 
 // hold keeps a user sawUser held back for placeHeld.
 func (r *runner) hold(e Entry, m mapped, env *ascendkit.Match) error {
+	return r.holdUser(heldUser{e: e, m: m, env: env})
+}
+
+// holdMerge keeps for placeHeld a duplicate of env whose merge waits for
+// the end of the source (see emailExists).
+func (r *runner) holdMerge(e Entry, m mapped, env ascendkit.Match) error {
+	return r.holdUser(heldUser{e: e, m: m, env: &env, merge: true})
+}
+
+func (r *runner) holdUser(h heldUser) error {
 	if r.held == nil {
 		r.held = newHeldStore(sealedCodec(encodeHeld, decodeHeld))
 	}
 	// Only what placeHeld reads: the same from memory as from the file.
-	return r.held.add(heldUser{e: e, m: mapped{user: m.user, email: m.email, hadPassword: m.hadPassword,
+	m := h.m
+	h.m = mapped{user: m.user, email: m.email, hadPassword: m.hadPassword,
 		noUsableOAuth: m.noUsableOAuth, sso: m.sso, providers: m.providers, unsupported: m.unsupported,
-		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestDiffers: m.digestDiffers, digestNotes: m.digestNotes}, env: env})
+		digestMalformed: m.digestMalformed, digestOff: m.digestOff, digestMissing: m.digestMissing, digestDiffers: m.digestDiffers, digestNotes: m.digestNotes}
+	return r.held.add(h)
 }
 
 func (r *runner) releaseHeld() {
@@ -238,13 +254,16 @@ func (r *runner) placeHeld() error {
 // placeHeldUser places one held user (see placeHeld); byLink is what the
 // environment has of its OAuth accounts.
 func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) error {
-	c := r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")
+	var c userClaim
+	if !u.merge { // a user whose merge waited claimed its address at its place
+		c = r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")
+	}
 	e := u.e
 	if u.env != nil && !c.importedHolder {
 		// The environment's user with the address is not this source's
 		// (its Clerk user did not come): a duplicate of it, as at its
 		// place in runner.page.
-		to, err := r.emailExists(&e, u.m.user.User.EmailVerified, *u.env)
+		to, _, err := r.emailExists(&e, u.m.user.User.EmailVerified, *u.env, false)
 		if err != nil {
 			return err
 		}

@@ -100,60 +100,84 @@ func mergeCheckReads(verified bool, existing ascendkit.Match) bool {
 
 // mergedWithOther is the Clerk id of another Clerk user an earlier import
 // merged into the user of the environment with the address (existing),
-// or "": its metadata.import, which a merge sets where absent, names it.
-// It is read only where a merge could go ahead otherwise: the user signed
-// up in AscendKit (no import created it) and both sides have the address
-// verified.
+// or "": the Clerk ids recorded for the user, and its metadata.import,
+// which a merge sets where absent, name them. It is read only where a
+// merge could go ahead otherwise: the user signed up in AscendKit (no
+// import created it) and both sides have the address verified.
 //
 // A merge this run wrote is none: lookups see the environment as it was
 // before the run, so whether a merge of an earlier listing had committed
 // when a later one was looked up does not change what the later one is.
-// One a run this run takes up wrote (resumes names it) may be none too:
-// see resumedMerge.
-func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (other, resumes string, err error) {
+// Those of runs this run takes up are pending: resumedMerge says whether
+// they are this source's.
+func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Match) (other string, pending []string, err error) {
 	if !mergeCheckReads(verified, existing) {
-		return "", "", nil
+		return "", nil, nil
 	}
 	st, ok, err := r.state(existing.UserID)
-	if err != nil || !ok || st.ImportSource != SourceClerk {
-		return "", "", err
+	if err != nil || !ok {
+		return "", nil, err
 	}
-	other = st.ImportSourceID
-	if other == "" || other == id {
-		return "", "", nil
+	named := ""
+	if st.ImportSource == SourceClerk && st.ImportSourceID != id {
+		named = st.ImportSourceID
 	}
-	rec, err := r.env.LookupSourceIDs(r.ctx, SourceClerk, []string{other})
+	if named == "" && st.SourceUsers == 0 {
+		return "", nil, nil // no import tied the user to anyone
+	}
+	recs, err := r.env.ListSourceUsers(r.ctx, ascendkit.SourceUserFilter{Source: SourceClerk, UserID: existing.UserID})
 	if err != nil {
-		return "", "", r.lookupErr("Clerk users merged before", err)
+		return "", nil, r.lookupErr("Clerk users merged before", err)
 	}
-	if m, ok := rec[other]; ok && m.UserID == existing.UserID && m.RunID != "" {
-		if m.RunID == r.runID {
-			return "", "", nil
-		}
-		open, err := r.unfinished(m.RunID)
-		if err != nil {
-			return "", "", err
-		}
-		if open {
-			return other, m.RunID, nil
+	found := false
+	for _, su := range recs {
+		found = found || su.SourceID == named
+		open, err := r.unfinished(su.RunID)
+		switch {
+		case err != nil:
+			return "", nil, err
+		case su.SourceID == id || su.RunID == r.runID:
+		case open:
+			pending = append(pending, su.SourceID)
+		case other == "":
+			other = su.SourceID
 		}
 	}
-	return other, "", nil
+	if other == "" && named != "" && !found {
+		other = named // named by the metadata alone: no less another's
+	}
+	return other, pending, nil
 }
 
-// resumedMerge is the merge target's mergedWith and resumes for the
-// other Clerk user (other) mergedWithOther found merged into the user of
-// the environment with the address (email), by an unfinished run this
-// run takes up (resumes) or not (""): when that Clerk user is an earlier
-// listing of this source with the address (seen), the unfinished run
-// merged it as this run does, and merging this one too is what one
-// uninterrupted run would have done; otherwise it is another account,
-// never merged into.
-func resumedMerge(seen *seenSet, email, other, resumes string) (mergedWith, resuming string) {
-	if resumes != "" && seen.hasSeen("email-listed-id", email+"\x00"+other) {
-		return "", resumes
+// resumedMerge is the merge target's mergedWith, and the Clerk ids it
+// takes as this source's own, for what mergedWithOther found of the user
+// of the environment with the address (email): another Clerk user's id
+// (other), or ids merged into the user by runs this run takes up
+// (pending). Each of those that is an earlier listing of this source
+// with the address (seen) was merged as this run merges, and merging
+// this one too is what one uninterrupted run would have done; any other
+// is another account, never merged into.
+func resumedMerge(seen *seenSet, email, other string, pending []string) (mergedWith string, own []string) {
+	if other != "" {
+		return other, nil
 	}
-	return other, ""
+	for _, id := range pending {
+		if !seen.hasSeen("email-listed-id", email+"\x00"+id) {
+			return id, nil
+		}
+	}
+	return "", pending
+}
+
+// listedLater reports whether one of pending (see resumedMerge) has not
+// come in the source yet: it may come later with the address (email).
+func listedLater(seen *seenSet, email string, pending []string) bool {
+	for _, id := range pending {
+		if !seen.hasSeen("email-listed-id", email+"\x00"+id) && !seen.hasSeen("id", id) {
+			return true
+		}
+	}
+	return false
 }
 
 // resumedRuns is what a merge that takes up run (resumes) tells the

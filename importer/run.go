@@ -561,8 +561,15 @@ func (r *runner) page(recs []clerk.Record) error {
 				r.rerunReport(e, f)
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
-			if to, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt); err != nil {
+			var wait bool
+			if to, wait, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt, !repeatedID); err != nil {
 				return err
+			}
+			if wait {
+				if err := r.holdMerge(e, it.m, mt); err != nil {
+					return err
+				}
+				continue
 			}
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
@@ -616,20 +623,25 @@ func (r *runner) lookupErr(what string, err error) error {
 // emailExists makes e a duplicate of mt, the environment's user with its
 // address (not one this run made), and says what a merge would go into:
 // at the user's place (runner.page) or at the end of the source for one
-// held back (placeHeldUser).
-func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match) (mergeTarget, error) {
+// held back (placeHeldUser). Where it may wait (at its place), it waits
+// (nothing counted) when a Clerk user a run this one takes up merged into
+// mt may yet come in the source: the end says whether it was this
+// source's (resumedMerge), as one run that merged both would have.
+func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match, mayWait bool) (to mergeTarget, wait bool, err error) {
 	e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
-	to := mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
-	var err error
-	other, resumes, err := r.mergedWithOther(e.SourceID, verified, mt)
+	to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
+	other, pending, err := r.mergedWithOther(e.SourceID, verified, mt)
 	if err != nil {
-		return to, err
+		return to, false, err
 	}
-	to.mergedWith, to.resumes = resumedMerge(r.seen, e.Email, other, resumes)
+	if mayWait && other == "" && listedLater(r.seen, e.Email, pending) {
+		return to, true, nil
+	}
+	to.mergedWith, to.own = resumedMerge(r.seen, e.Email, other, pending)
 	if to.otherClerkUser() {
 		r.report.EmailOfOtherImport++
 	}
-	return to, nil
+	return to, false, nil
 }
 
 // mergeTarget is the user a duplicate would merge into: one of the
@@ -657,6 +669,10 @@ type mergeTarget struct {
 	// run up, so a merge goes into its user, as one run would have
 	// merged into the user it made (see runner.importedHolderTarget).
 	resumes string
+	// own are the Clerk ids runs this one takes up merged into the user
+	// of the environment (userID), which resumedMerge found earlier
+	// listings of this source with the address: not another account's.
+	own []string
 }
 
 // otherClerkUser reports a user of the environment an earlier import
@@ -959,6 +975,7 @@ func (r *runner) duplicate(e Entry, m mapped, byLink map[string]ascendkit.Match,
 		// checks again at write time, for a run that merged meanwhile.
 		SoleID:     true,
 		Resumes:    r.resumedRuns(to.resumes),
+		Own:        to.own,
 		OAuthLinks: r.mergeLinks(e, m.user.User.OAuthLinks, byLink, to), ImportMeta: mergeMeta(e.SourceID, r.now, m.user.User.Metadata),
 		// The environment sets these only where the existing user has none.
 		Fill: m.user.User,
@@ -1281,11 +1298,11 @@ func (r *runner) droppedCreates(qs []queued, existing map[string]bool) (map[stri
 		verified := q.create.User.EmailVerified
 		e.Reason, e.ExistingUserID = ReasonEmailExists, holder.UserID
 		to := mergeTarget{userID: holder.UserID, verified: holder.EmailVerified, importRun: holder.RunID}
-		other, resumes, err := r.mergedWithOther(id, verified, holder)
+		other, pending, err := r.mergedWithOther(id, verified, holder)
 		if err != nil {
 			return nil, err
 		}
-		to.mergedWith, _ = resumedMerge(r.seen, emails[i], other, resumes)
+		to.mergedWith, _ = resumedMerge(r.seen, emails[i], other, pending)
 		if to.otherClerkUser() {
 			r.report.EmailOfOtherImport++
 		}

@@ -56,6 +56,15 @@ func (m mergedBefore) UserStates(ctx context.Context, ids []string) (map[string]
 	return found, err
 }
 
+// ListSourceUsers hides the Clerk ids recorded for a user, which the
+// importer reads with metadata.import to see who was merged into them.
+func (m mergedBefore) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilter) ([]ascendkit.SourceUser, error) {
+	if f.UserID != "" {
+		return nil, nil
+	}
+	return m.Environment.ListSourceUsers(ctx, f)
+}
+
 // twoRuns imports ada, bob and carol (the first run), then merges a second
 // Clerk user with ada's email into the ada the first run created (the
 // second run, as an earlier version did: see mergedBefore): undoing the

@@ -166,6 +166,11 @@ type Merge struct {
 	// of the same source is what one uninterrupted run would have written
 	// (and a second interruption leaves its records beside the first's).
 	Resumes []string
+	// Own are source ids recorded for the user that are not another
+	// account's to SoleID either: the importer found them earlier
+	// listings of its source with the address, merged by runs it takes
+	// up.
+	Own []string
 	// Fill carries Metadata (the source's public metadata), Username,
 	// Phone (with PhoneVerified), ExternalID, SecondaryEmails,
 	// PrivateMetadata and UnsafeMetadata; other fields are ignored.
@@ -281,7 +286,9 @@ type SourceUserFilter struct {
 	// preview leaves out its own writes and those of runs that started
 	// after it, which may have read a newer source.
 	StartedBefore time.Time
-	Limit         int // 0 = no limit
+	// UserID, when set, keeps only the ids recorded for that user.
+	UserID string
+	Limit  int // 0 = no limit
 }
 
 // SourceUser is a source id a live (not undone) import recorded, and

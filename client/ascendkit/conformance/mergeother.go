@@ -101,6 +101,26 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_s", Merge: []ascendkit.Merge{both}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
 		t.Errorf("resuming run_0, run_q and run_r: %+v, want merged", res)
 	}
+	// Own names the ids that are not another account's one by one,
+	// whichever run recorded them; user2 has user_s2 (run_s's) now too.
+	listed, err := l.ListSourceUsers(ctx, ascendkit.SourceUserFilter{Source: "clerk", UserID: ids["user2@example.com"]})
+	var got []string
+	for _, su := range listed {
+		got = append(got, su.SourceID)
+	}
+	if want := []string{"user_2", "user_q2", "user_r2", "user_s2"}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("user2's Clerk ids %v (%v), want %v", got, err, want)
+	}
+	startRun(t, l, "run_t")
+	own := merge("user2@example.com", "user_t2", "gt2")
+	own.Own = []string{"user_2", "user_q2", "user_r2"}
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_t", Merge: []ascendkit.Merge{own}}); res.Merged != 0 || len(res.MergedWithOther) != 1 || res.MergedWithOther[0].OtherID != "user_s2" {
+		t.Errorf("own ids without user_s2: %+v, want refused for user_s2", res)
+	}
+	own.Own = append(own.Own, "user_s2")
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_t", Merge: []ascendkit.Merge{own}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("all ids own: %+v, want merged", res)
+	}
 	// Another source's id of the user does not count: the signup record
 	// stood beside user_p1, and a merge of the same id again is Existing.
 	res = apply(t, l, ascendkit.ImportBatch{RunID: "run_p", Merge: []ascendkit.Merge{merge("user1@example.com", "user_p1", "gp1")}})

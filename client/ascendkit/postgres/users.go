@@ -549,9 +549,12 @@ func (m mergeTx) FindUser(ctx context.Context, email string) (id string, banned 
 
 // OtherSource reads committed rows: FindUser's row lock has made a
 // concurrent merge into the user wait for, and see, this one's commit.
-func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID string, runs []string) (other string, err error) {
-	err = m.tx.QueryRow(ctx, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = $1 AND source = $2 AND source_id <> $3 AND run_id <> ALL($4::text[])`,
-		userID, source, sourceID, runs).Scan(&other)
+func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID string, runs, own []string) (other string, err error) {
+	if own == nil {
+		own = []string{} // an empty array, not NULL (<> ALL(NULL) is NULL)
+	}
+	err = m.tx.QueryRow(ctx, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = $1 AND source = $2 AND source_id <> $3 AND run_id <> ALL($4::text[]) AND source_id <> ALL($5::text[])`,
+		userID, source, sourceID, runs, own).Scan(&other)
 	return other, err
 }
 

@@ -29,7 +29,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 	prep(&s.link, `INSERT OR IGNORE INTO oauth_links (user_id, provider, provider_user_id, email) VALUES (?, ?, ?, ?)`)
 	prep(&s.tag, `INSERT OR IGNORE INTO user_tags (user_id, tag) VALUES (?, ?)`)
 	prep(&s.source, `INSERT OR IGNORE INTO import_sources (source, source_id, user_id, run_id) VALUES (?, ?, ?, ?)`)
-	prep(&s.other, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = ? AND source = ? AND source_id <> ? AND run_id NOT IN (SELECT value FROM json_each(?))`)
+	prep(&s.other, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = ? AND source = ? AND source_id <> ? AND run_id NOT IN (SELECT value FROM json_each(?)) AND source_id NOT IN (SELECT value FROM json_each(?))`)
 	prep(&s.enroll, `INSERT OR IGNORE INTO enrollments (journey_id, user_id, status, current_node, enrolled_at, next_step_at)
 		VALUES (?, ?, 'active', ?, ?, ?)`)
 	prep(&s.findUser, `SELECT id, banned, metadata FROM users WHERE email = ?`)
@@ -84,12 +84,19 @@ func (m mergeTx) FindUser(ctx context.Context, email string) (id string, banned 
 	return id, banned, meta, err == nil, err
 }
 
-func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID string, runs []string) (other string, err error) {
-	list, err := json.Marshal(runs)
+func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID string, runs, own []string) (other string, err error) {
+	if own == nil {
+		own = []string{} // a JSON array, not null
+	}
+	runList, err := json.Marshal(runs)
 	if err != nil {
 		return "", err
 	}
-	err = m.st.other.QueryRowContext(ctx, userID, source, sourceID, string(list)).Scan(&other)
+	ownList, err := json.Marshal(own)
+	if err != nil {
+		return "", err
+	}
+	err = m.st.other.QueryRowContext(ctx, userID, source, sourceID, string(runList), string(ownList)).Scan(&other)
 	return other, err
 }
 

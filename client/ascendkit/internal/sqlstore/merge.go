@@ -34,10 +34,10 @@ type MergeTx interface {
 	// when there is none. Where writers run concurrently it locks the
 	// row, so merges into one user apply one after the other.
 	FindUser(ctx context.Context, email string) (id string, banned bool, metadata string, ok bool, err error)
-	// OtherSource is a source id of source other than sourceID recorded
-	// for the user by a run not in runs (the least), "" when there is
-	// none.
-	OtherSource(ctx context.Context, userID, source, sourceID string, runs []string) (string, error)
+	// OtherSource is a source id of source other than sourceID and those
+	// of own recorded for the user by a run not in runs (the least), ""
+	// when there is none.
+	OtherSource(ctx context.Context, userID, source, sourceID string, runs, own []string) (string, error)
 	// AddSource records the merge's source id for the user; false when
 	// someone recorded it first.
 	AddSource(ctx context.Context, source, sourceID, userID, runID string) (bool, error)
@@ -109,7 +109,7 @@ func applyMerge(ctx context.Context, tx MergeTx, runID string, m *ascendkit.Merg
 	// own records do not count: a later listing of the source merges into
 	// an earlier one's user by the caller's rules.
 	if m.SoleID {
-		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID, append([]string{runID}, m.Resumes...))
+		other, err := tx.OtherSource(ctx, id, m.Source, m.SourceID, append([]string{runID}, m.Resumes...), m.Own)
 		if err != nil {
 			return fmt.Errorf("merge %s: %w", m.SourceID, err)
 		}

@@ -288,6 +288,9 @@ func (s *Store) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilte
 	if f.After != "" {
 		w.and(`s.source_id > $%d`, f.After)
 	}
+	if f.UserID != "" {
+		w.and(`s.user_id = $%d`, f.UserID)
+	}
 	if !f.StartedBefore.IsZero() {
 		// Times compare as their fixed-width text.
 		w.and(`(r.started_at IS NULL OR r.started_at < $%d)`, rules.FormatTime(f.StartedBefore))
