@@ -271,11 +271,7 @@ func (w *wireUser) user(reference bool) (*User, bool, error) {
 	if present(w.TOTPSecret) {
 		u.TOTPEnabled, u.TwoFactorEnabled = true, true
 	}
-	backup, err := boolField("backup_codes_enabled", w.BackupCodesEnabled)
-	if err != nil {
-		return nil, false, err
-	}
-	if backup || present(w.BackupCodes) {
+	if mfaFlag(w.BackupCodesEnabled) || present(w.BackupCodes) {
 		u.BackupCodeEnabled, u.TwoFactorEnabled = true, true
 	}
 	u.TwoFactorEnabled = u.TwoFactorEnabled || mfaFlag(w.MFAEnabled)

@@ -706,6 +706,10 @@ func TestFlatRecordsTextValues(t *testing.T) {
 		`{"id":"u","email_addresses":"a@x.dev","private_metadata":""}`:                    func(u *User) bool { return u.PrivateMetadata == nil },
 		`{"id":"u","email_addresses":"a@x.dev","backup_codes_enabled":"true"}`:            func(u *User) bool { return u.BackupCodeEnabled && u.TwoFactorEnabled },
 		`{"id":"u","email_addresses":"a@x.dev","backup_codes_enabled":""}`:                func(u *User) bool { return !u.BackupCodeEnabled },
+		// A word that is no flag asks for re-enrolment, as for the other
+		// second-factor flags (mfaFlag), rather than lose the user.
+		`{"id":"u","email_addresses":"a@x.dev","backup_codes_enabled":"on"}`: func(u *User) bool { return u.BackupCodeEnabled && u.TwoFactorEnabled },
+		`{"id":"u","email_addresses":"a@x.dev","backup_codes_enabled":2}`:    func(u *User) bool { return u.BackupCodeEnabled && u.TwoFactorEnabled },
 	} {
 		rec, _ := decodeRecord([]byte(content), 1)
 		if rec.Err != nil || rec.User == nil || !check(rec.User) {
