@@ -449,6 +449,11 @@ func (o *importOptions) checkEntriesPath() error {
 	if o.entries == "" {
 		return nil
 	}
+	if o.entries == "-" {
+		// As --file - reads stdin, - would be taken for stdout, which
+		// carries the report: a file named "-" would surprise.
+		return usageErr("--entries - is not stdout here (the report goes there); name a file, or /dev/stdout to mix them")
+	}
 	if st, err := os.Stat(o.entries); err == nil && st.IsDir() {
 		return usageErr("--entries %s is a directory; name a file", termtext.Clean(o.entries))
 	}

@@ -78,6 +78,7 @@ func TestEntriesRefusesInputsAndEnvironment(t *testing.T) {
 		{"shm", []string{"preview", "--file", file, "--env", env, "--entries", db + "-shm"}},
 		{"environment not created yet", []string{"run", "--file", file, "--env", "local:" + missing, "--entries", missing}},
 		{"directory", []string{"preview", "--file", file, "--env", env, "--entries", h.dir}},
+		{"dash, taken for stdout", []string{"run", "--file", file, "--env", env, "--entries", "-"}},
 	} {
 		r := h.run("", append([]string{"import", "clerk"}, tc.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, "--entries") {
