@@ -650,6 +650,7 @@ func (c *Classified) replay(ctx context.Context, seen *seenSet, includeBanned bo
 			reason := cr.Skip
 			if reason == "" {
 				reason = ReasonBanned
+				seen.addSeen("id", cr.ID) // as runner.page
 			}
 			skipped(pos, cr, reason)
 			return

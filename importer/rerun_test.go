@@ -764,3 +764,26 @@ func TestResumedMergeIntoSignupNeedsTheSameListing(t *testing.T) {
 		}
 	})
 }
+
+// A Clerk user listed twice (two exports joined) whose first listing is
+// banned is skipped as banned; the later listing is a repeat, not the
+// user: nothing of them is imported, and a re-run says nothing changed.
+func TestBannedFirstListingCounts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		banned := func(u *clerk.User) { u.Banned = true }
+		src := newSource(5, mkUser("user_1", "ann@example.com", banned), mkUser("user_2", "ben@example.com"), mkUser("user_1", "ann@example.com"))
+		env := openEnv(t)
+		checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{}})
+		first := run(t, src.clone(), env, Options{Mode: ModeRun})
+		if first.Users.Imported != 1 || first.Users.SkippedReasons[ReasonBanned] != 1 || first.Users.DuplicateReasons[ReasonRepeatedInSource] != 1 {
+			t.Errorf("first run: %+v", first.Users)
+		}
+		if byID, err := env.LookupSourceIDs(ctx, SourceClerk, []string{"user_1"}); err != nil || len(byID) != 0 {
+			t.Errorf("banned user_1 imported by its later listing: %+v %v", byID, err)
+		}
+		again := run(t, src.clone(), env, Options{Mode: ModeRun})
+		if again.Users.Imported != 0 || again.BansNotApplied != 0 || again.ChangedSinceImport != 0 {
+			t.Errorf("re-run: imported %d, bansNotApplied %d, changedSinceImport %d", again.Users.Imported, again.BansNotApplied, again.ChangedSinceImport)
+		}
+	})
+}

@@ -521,6 +521,9 @@ func (r *runner) page(recs []clerk.Record) error {
 			r.seen.addSeen("user-read", mt.UserID)
 		}
 		if it.banned && !importedBefore {
+			// Only a Clerk user's first listing counts: a later one is
+			// not imported for it (sawUser).
+			r.seen.addSeen("id", u.ID)
 			r.skipUser(it.rec.Pos, u, ReasonBanned, "")
 			continue
 		}
