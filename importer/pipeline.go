@@ -114,6 +114,9 @@ type heldUser struct {
 	// merge: the user was placed already (its address claimed), and only
 	// what its merge into env is waits for the end (holdMerge).
 	merge bool
+	// unselected: not a canary's user; only its claim is made (see
+	// runner.page).
+	unselected bool
 }
 
 // heldFile is a heldUser as its store's file keeps it: the entry and the
@@ -131,14 +134,14 @@ type heldFile struct {
 	DigestDiffers                             bool
 	DigestNotes                               []Entry
 	Env                                       *ascendkit.Match
-	Merge                                     bool
+	Merge, Unselected                         bool
 }
 
 func encodeHeld(h *heldUser) ([]byte, error) {
 	f := heldFile{Entry: h.e, Email: h.m.email, User: h.m.user, HadPassword: h.m.hadPassword, NoUsableOAuth: h.m.noUsableOAuth,
 		SSO: h.m.sso, Providers: h.m.providers, Unsupported: h.m.unsupported,
 		DigestMalformed: h.m.digestMalformed, DigestOff: h.m.digestOff, DigestMissing: h.m.digestMissing, DigestDiffers: h.m.digestDiffers, DigestNotes: h.m.digestNotes,
-		Env: h.env, Merge: h.merge}
+		Env: h.env, Merge: h.merge, Unselected: h.unselected}
 	if p := f.User.Password; p != nil {
 		f.Digest = string(p.Digest)
 		f.User.Password = &ascendkit.Password{Hasher: p.Hasher}
@@ -159,7 +162,7 @@ func decodeHeld(b []byte, h *heldUser) error {
 	*h = heldUser{e: f.Entry, m: mapped{user: f.User, email: f.Email, hadPassword: f.HadPassword, noUsableOAuth: f.NoUsableOAuth,
 		sso: f.SSO, providers: f.Providers, unsupported: f.Unsupported,
 		digestMalformed: f.DigestMalformed, digestOff: f.DigestOff, digestMissing: f.DigestMissing, digestDiffers: f.DigestDiffers, digestNotes: f.DigestNotes},
-		env: f.Env, merge: f.Merge}
+		env: f.Env, merge: f.Merge, unselected: f.Unselected}
 	return nil
 }
 
@@ -254,6 +257,10 @@ func (r *runner) placeHeld() error {
 // placeHeldUser places one held user (see placeHeld); byLink is what the
 // environment has of its OAuth accounts.
 func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) error {
+	if u.unselected {
+		r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")
+		return nil
+	}
 	var c userClaim
 	if !u.merge { // a user whose merge waited claimed its address at its place
 		c = r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")

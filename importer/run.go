@@ -423,6 +423,9 @@ func (r *runner) page(recs []clerk.Record) error {
 		// banned: skipped as banned unless an earlier run imported the
 		// user (then an already-imported duplicate Clerk now bans).
 		banned bool
+		// unselected: not one of a canary's users (--only); only what
+		// it claims (its id and address) is noted, nothing reported.
+		unselected bool
 	}
 	items := make([]item, 0, len(recs))
 	ids, emails := make([]string, 0, len(recs)), make([]string, 0, len(recs))
@@ -437,6 +440,18 @@ func (r *runner) page(recs []clerk.Record) error {
 		r.fetched++
 		if !r.only.selects(rec) {
 			r.report.Users.NotSelected++
+			// A canary is the first step of the whole import: a user it
+			// leaves out still holds the address the run over the whole
+			// source would give them (a verified holder before an
+			// unverified canary user), so its claims are noted.
+			if rec.Err == nil && rec.User != nil {
+				m, reason, _ := mapUserFor(rec.User, r.now, true, false)
+				if reason == "" {
+					items = append(items, item{rec: rec, m: m, banned: restricted(rec.User) && !r.opts.IncludeBanned, unselected: true})
+					ids = append(ids, rec.User.ID)
+					emails = append(emails, m.email)
+				}
+			}
 			continue
 		}
 		if rec.Err != nil || rec.User == nil {
@@ -489,6 +504,9 @@ func (r *runner) page(recs []clerk.Record) error {
 	// The states the checks below read, at once for the page.
 	var reads []string
 	for _, it := range items {
+		if it.unselected {
+			continue
+		}
 		u := it.rec.User
 		if mt, ok := byID[u.ID]; ok && mt.RunID != r.runID {
 			if rerunReads(&it.m, u, mt, byEmail) {
@@ -524,10 +542,12 @@ func (r *runner) page(recs []clerk.Record) error {
 			// Only a Clerk user's first listing counts: a later one is
 			// not imported for it (sawUser).
 			r.seen.addSeen("id", u.ID)
-			r.skipUser(it.rec.Pos, u, ReasonBanned, "")
+			if !it.unselected {
+				r.skipUser(it.rec.Pos, u, ReasonBanned, "")
+			}
 			continue
 		}
-		if it.banned {
+		if it.banned && !it.unselected {
 			r.keepPassword(&it.m, u, it.rec.Pos, pw) // as for any user who maps
 		}
 		em, exists := byEmail[it.m.email]
@@ -535,6 +555,18 @@ func (r *runner) page(recs []clerk.Record) error {
 		inEnv := exists && em.RunID != r.runID
 		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, inEnv, unmarked, inEnv && em.RunID != "")
 		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
+		if it.unselected {
+			if c.held { // its claim, too, is made at the end of the source
+				var env *ascendkit.Match
+				if inEnv {
+					env = &em
+				}
+				if err := r.holdUser(heldUser{e: e, m: it.m, env: env, unselected: true}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if !repeatedID {
 			// A Clerk user listed twice is one user to the settings and
 			// the warnings.

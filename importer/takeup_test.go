@@ -218,3 +218,34 @@ func TestMergedWithOtherAfterUndoOfTheFirstMerge(t *testing.T) {
 		}
 	})
 }
+
+// A canary (--only) is the first step of the whole import: a user it
+// leaves out still holds what the whole run would give them. The
+// canary of an unverified user whose address a later user of the source
+// has verified does not give it the address, and the full run after it
+// ends as the full run alone.
+func TestCanaryLeavesTheAddressToItsVerifiedHolder(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		src := newSource(2, mkUser("user_claim", "olga@example.com", unverifiedAddress), mkUser("user_f", "f@example.com"),
+			mkUser("user_owner", "olga@example.com"))
+		one := openEnv(t)
+		run(t, src.clone(), one, Options{Mode: ModeRun})
+		want, err := one.LookupSourceIDs(ctx, SourceClerk, []string{"user_claim", "user_owner"})
+		if err != nil || want["user_owner"].UserID == "" || want["user_claim"].UserID != "" {
+			t.Fatalf("one run: %+v %v", want, err)
+		}
+		env := openEnv(t)
+		canary := run(t, src.clone(), env, Options{Mode: ModeRun, Only: []string{"user_claim"}})
+		if canary.Users.Imported != 0 || canary.Users.DuplicateReasons[ReasonRepeatedInSource] != 1 || canary.Users.NotSelected != 2 {
+			t.Errorf("canary of user_claim: %+v", canary.Users)
+		}
+		run(t, src.clone(), env, Options{Mode: ModeRun})
+		got, err := env.LookupSourceIDs(ctx, SourceClerk, []string{"user_claim", "user_owner"})
+		if err != nil || got["user_owner"].UserID == "" || got["user_claim"].UserID != "" {
+			t.Errorf("canary then full run: %+v %v, want user_owner holding the address", got, err)
+		}
+		if u, err := env.GetUser(ctx, "olga@example.com"); err != nil || !u.EmailVerified {
+			t.Errorf("olga@: %+v %v, want the verified holder's", u, err)
+		}
+	})
+}
