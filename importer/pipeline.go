@@ -258,7 +258,9 @@ func (r *runner) placeHeld() error {
 // environment has of its OAuth accounts.
 func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) error {
 	if u.unselected {
-		r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != "")
+		if c := r.seen.sawHeld(u.m.email, u.env != nil && u.env.RunID != ""); u.env == nil && !c.repeatedEmail {
+			r.seen.addSeen("email-unselected", u.m.email) // see mergeTarget.unselected
+		}
 		return nil
 	}
 	var c userClaim
@@ -283,7 +285,7 @@ func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) er
 		return nil
 	}
 	e.Reason = ReasonRepeatedInSource
-	to := mergeTarget{verified: c.firstVerified, inSource: true, later: c.later}
+	to := mergeTarget{verified: c.firstVerified, inSource: true, later: c.later, unselected: r.seen.hasSeen("email-unselected", u.m.email)}
 	e.Detail = noMerge(e, u.m.user.User.EmailVerified, false, true, to)
 	r.duplicate(e, u.m, byLink, to)
 	return nil

@@ -556,6 +556,11 @@ func (r *runner) page(recs []clerk.Record) error {
 		c := r.seen.sawUser(u.ID, it.m.email, it.m.user.User.EmailVerified, !importedBefore, inEnv, unmarked, inEnv && em.RunID != "")
 		repeatedID, repeatedEmail, firstVerified := c.repeatedID, c.repeatedEmail, c.firstVerified
 		if it.unselected {
+			if !importedBefore && !inEnv && !c.held && !repeatedID && !repeatedEmail {
+				// The address is theirs in the source, and this canary
+				// does not create them: see mergeTarget.unselected.
+				r.seen.addSeen("email-unselected", it.m.email)
+			}
 			if c.held { // its claim, too, is made at the end of the source
 				var env *ascendkit.Match
 				if inEnv {
@@ -608,7 +613,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			}
 		} else if repeatedID || repeatedEmail {
 			e.Reason = ReasonRepeatedInSource
-			to = mergeTarget{verified: firstVerified, inSource: true}
+			to = mergeTarget{verified: firstVerified, inSource: true, unselected: r.seen.hasSeen("email-unselected", it.m.email)}
 			if c.importedHolder {
 				// The user of the source with the address is the one an
 				// earlier run imported: a merge would go into that run's
@@ -704,6 +709,10 @@ type mergeTarget struct {
 	// run up, so a merge goes into its user, as one run would have
 	// merged into the user it made (see runner.importedHolderTarget).
 	resumes string
+	// unselected: the earlier user of the source with the address
+	// (inSource) is not one of a canary's users, so it is not created to
+	// be merged into.
+	unselected bool
 	// own are the Clerk ids runs this one takes up merged into the user
 	// of the environment (userID), which resumedMerge found earlier
 	// listings of this source with the address: not another account's.
@@ -738,6 +747,9 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 		return fmt.Sprintf(notMerged+"this Clerk user is listed again in the source, here with the address %s; only its first listing counts, this one's data is dropped", e.Email)
 	case repeatedID:
 		return notMerged + "this Clerk user is listed again in the source; only its first listing counts, this one's data is dropped"
+	}
+	if to.inSource && to.unselected {
+		return fmt.Sprintf(notMerged+"the earlier user of this source with %s is not one of the users --only selects, so this run does not import them to merge into; the run over the whole source does", e.Email)
 	}
 	var where []string
 	if !verified {

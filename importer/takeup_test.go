@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,4 +249,24 @@ func TestCanaryLeavesTheAddressToItsVerifiedHolder(t *testing.T) {
 			t.Errorf("olga@: %+v %v, want the verified holder's", u, err)
 		}
 	})
+}
+
+// A canary of a later user of an address, whose earlier user it leaves
+// out: the full run merges the one into the other, so the canary imports
+// neither and says why, rather than merge into a user it did not create.
+func TestCanaryOfARepeatWhoseHolderIsLeftOut(t *testing.T) {
+	env := openEnv(t)
+	src := newSource(2, mkUser("user_a", "x@example.com"), mkUser("user_b", "x@example.com"))
+	ro := Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Only: []string{"user_b"}}
+	es := collect(&ro)
+	rep := run(t, src.clone(), env, ro)
+	got := entriesOf(*es, "user_b", ReasonRepeatedInSource)
+	if rep.Users.Failed != 0 || rep.Users.Imported != 0 || rep.Users.Duplicates != 1 || len(got) != 1 ||
+		got[0].Policy != PolicySkip || !strings.Contains(got[0].Detail, "not one of the users --only selects") {
+		t.Errorf("canary of user_b: %+v\n%+v", rep.Users, *es)
+	}
+	full := run(t, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+	if full.Users.Imported != 1 || full.Users.Merged != 1 {
+		t.Errorf("full run after it: %+v", full.Users)
+	}
 }
