@@ -339,7 +339,7 @@ func (c *Classified) classify(r *runner, recs []clerk.Record, pw map[string]stag
 		if cr.EnvRunUnfinished, err = r.unfinished(em.RunID); err != nil {
 			return err
 		}
-		if byEm {
+		if byEm && !cr.ByID { // replay reads it only for an email_exists duplicate
 			if cr.EnvMergedWith, cr.EnvMergePending, err = r.mergedWithOther(cr.ID, cr.Verified, em); err != nil {
 				return err
 			}

@@ -20,9 +20,11 @@ type listCounter struct {
 }
 
 func (c *listCounter) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilter) ([]ascendkit.SourceUser, error) {
-	c.calls++
 	got, err := c.Environment.ListSourceUsers(ctx, f)
-	c.rows += len(got)
+	if f.UserIDs == nil { // the whole source's listing, not a merge check's
+		c.calls++
+		c.rows += len(got)
+	}
 	return got, err
 }
 

@@ -60,6 +60,35 @@ func (r *runner) loadStates(ids []string) error {
 	return nil
 }
 
+// loadRecords reads the Clerk ids recorded for the users of ids not read
+// yet for this page, a few hundred users a query.
+func (r *runner) loadRecords(ids []string) error {
+	var missing []string
+	for _, id := range ids {
+		if _, ok := r.records[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if r.records == nil && len(missing) > 0 {
+		r.records = make(map[string][]ascendkit.SourceUser, len(missing))
+	}
+	for len(missing) > 0 {
+		chunk := missing[:min(len(missing), 500)]
+		missing = missing[len(chunk):]
+		got, err := r.env.ListSourceUsers(r.ctx, ascendkit.SourceUserFilter{Source: SourceClerk, UserIDs: chunk})
+		if err != nil {
+			return r.lookupErr("Clerk users merged before", err)
+		}
+		for _, id := range chunk {
+			r.records[id] = []ascendkit.SourceUser{} // read, none
+		}
+		for _, su := range got {
+			r.records[su.UserID] = append(r.records[su.UserID], su)
+		}
+	}
+	return nil
+}
+
 // state is the environment's state of user id (loadStates reads it, with
 // the rest of its page, unless done already); ok is false for no user.
 func (r *runner) state(id string) (st ascendkit.UserState, ok bool, err error) {
@@ -125,12 +154,11 @@ func (r *runner) mergedWithOther(id string, verified bool, existing ascendkit.Ma
 	if named == "" && st.SourceUsers == 0 {
 		return "", nil, nil // no import tied the user to anyone
 	}
-	recs, err := r.env.ListSourceUsers(r.ctx, ascendkit.SourceUserFilter{Source: SourceClerk, UserID: existing.UserID})
-	if err != nil {
-		return "", nil, r.lookupErr("Clerk users merged before", err)
+	if err := r.loadRecords([]string{existing.UserID}); err != nil {
+		return "", nil, err
 	}
 	found := false
-	for _, su := range recs {
+	for _, su := range r.records[existing.UserID] {
 		found = found || su.SourceID == named
 		open, err := r.unfinished(su.RunID)
 		switch {

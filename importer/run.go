@@ -97,6 +97,9 @@ type runner struct {
 	held *heldStore[heldUser]
 	// states are the environment's users read for this page (loadStates).
 	states map[string]ascendkit.UserState
+	// records are the Clerk ids recorded for users of the environment,
+	// read for this page (loadRecords).
+	records map[string][]ascendkit.SourceUser
 	// goneCheck: at the end of the whole source, the users earlier
 	// imports created are checked against the ids read (see checkGone).
 	// goneNoID counts the records read whose id could not be read.
@@ -434,7 +437,7 @@ func (r *runner) page(recs []clerk.Record) error {
 	if err != nil {
 		return err
 	}
-	r.states = nil
+	r.states, r.records = nil, nil
 	r.resolvePasswords(recs, pw)
 	for _, rec := range recs {
 		r.fetched++
@@ -517,6 +520,16 @@ func (r *runner) page(recs []clerk.Record) error {
 		}
 	}
 	if err := r.loadStates(reads); err != nil {
+		return err
+	}
+	// And the Clerk ids recorded for those a merge check reads, at once.
+	var recReads []string
+	for _, id := range reads {
+		if st := r.states[id]; st.SourceUsers > 0 || st.ImportSource == SourceClerk {
+			recReads = append(recReads, id)
+		}
+	}
+	if err := r.loadRecords(recReads); err != nil {
 		return err
 	}
 	if err := r.cls.classify(r, recs, pw); err != nil {

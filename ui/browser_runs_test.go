@@ -59,7 +59,7 @@ func (m mergedBefore) UserStates(ctx context.Context, ids []string) (map[string]
 // ListSourceUsers hides the Clerk ids recorded for a user, which the
 // importer reads with metadata.import to see who was merged into them.
 func (m mergedBefore) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilter) ([]ascendkit.SourceUser, error) {
-	if f.UserID != "" {
+	if f.UserIDs != nil {
 		return nil, nil
 	}
 	return m.Environment.ListSourceUsers(ctx, f)

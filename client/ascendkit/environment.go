@@ -286,9 +286,10 @@ type SourceUserFilter struct {
 	// preview leaves out its own writes and those of runs that started
 	// after it, which may have read a newer source.
 	StartedBefore time.Time
-	// UserID, when set, keeps only the ids recorded for that user.
-	UserID string
-	Limit  int // 0 = no limit
+	// UserIDs, when not nil, keeps only the ids recorded for these users
+	// (an empty, non-nil UserIDs lists none).
+	UserIDs []string
+	Limit   int // 0 = no limit
 }
 
 // SourceUser is a source id a live (not undone) import recorded, and

@@ -103,7 +103,7 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	}
 	// Own names the ids that are not another account's one by one,
 	// whichever run recorded them; user2 has user_s2 (run_s's) now too.
-	listed, err := l.ListSourceUsers(ctx, ascendkit.SourceUserFilter{Source: "clerk", UserID: ids["user2@example.com"]})
+	listed, err := l.ListSourceUsers(ctx, ascendkit.SourceUserFilter{Source: "clerk", UserIDs: []string{ids["user2@example.com"]}})
 	var got []string
 	for _, su := range listed {
 		got = append(got, su.SourceID)

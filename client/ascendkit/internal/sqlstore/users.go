@@ -288,8 +288,8 @@ func (s *Store) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilte
 	if f.After != "" {
 		w.and(`s.source_id > $%d`, f.After)
 	}
-	if f.UserID != "" {
-		w.and(`s.user_id = $%d`, f.UserID)
+	if f.UserIDs != nil {
+		w.andIn(`s.user_id`, f.UserIDs)
 	}
 	if !f.StartedBefore.IsZero() {
 		// Times compare as their fixed-width text.
@@ -313,7 +313,9 @@ func (s *Store) ListSourceUsers(ctx context.Context, f ascendkit.SourceUserFilte
 	}
 	var out []ascendkit.SourceUser
 	var err error
-	if s.d.KeysetScan == "" {
+	if s.d.KeysetScan == "" || f.UserIDs != nil {
+		// Some users' ids: the user_id index finds them, where the keyset
+		// scan's plan would walk every id of the source.
 		out, err = list(s.db)
 	} else {
 		err = s.db.Snapshot(ctx, func(tx Querier) error {
