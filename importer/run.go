@@ -615,7 +615,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
 			var wait bool
-			if to, wait, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt, !repeatedID); err != nil {
+			if to, wait, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt, !repeatedID, false); err != nil {
 				return err
 			}
 			if wait {
@@ -676,19 +676,25 @@ func (r *runner) lookupErr(what string, err error) error {
 // emailExists makes e a duplicate of mt, the environment's user with its
 // address (not one this run made), and says what a merge would go into:
 // at the user's place (runner.page) or at the end of the source for one
-// held back (placeHeldUser). Where it may wait (at its place), it waits
+// held back (placeHeldUser, atEnd). Where it may wait (at its place), it waits
 // (nothing counted) when a Clerk user a run this one takes up merged into
 // mt may yet come in the source: the end says whether it was this
 // source's (resumedMerge), as one run that merged both would have.
-func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match, mayWait bool) (to mergeTarget, wait bool, err error) {
+func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match, mayWait, atEnd bool) (to mergeTarget, wait bool, err error) {
 	e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 	to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
 	other, pending, err := r.mergedWithOther(e.SourceID, verified, mt)
 	if err != nil {
 		return to, false, err
 	}
-	if mayWait && other == "" && listedLater(r.seen, e.Email, pending) {
-		return to, true, nil
+	if other == "" && !atEnd && listedLater(r.seen, e.Email, pending) {
+		if mayWait {
+			return to, true, nil
+		}
+		// A Clerk user listed again, never merged: the first listing's
+		// merge waited for whose the pending ids are; this one says
+		// nothing of them.
+		return to, false, nil
 	}
 	to.mergedWith, to.own = resumedMerge(r.seen, e.Email, other, pending)
 	if to.otherClerkUser() {

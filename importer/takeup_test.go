@@ -270,3 +270,20 @@ func TestCanaryOfARepeatWhoseHolderIsLeftOut(t *testing.T) {
 		t.Errorf("full run after it: %+v", full.Users)
 	}
 }
+
+// A Clerk user listed twice before the user a canary merged into a
+// signup: the repeat is no other account's duplicate, as in one run.
+func TestRepeatBeforeTheCanaryUserIsNoOtherAccount(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		env := openEnv(t)
+		signupsFor(t, env)
+		src := newSource(1, mkUser("user_c", "n@example.com"), mkUser("user_c", "n@example.com"), mkUser("user_z", "n@example.com"))
+		run(t, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Only: []string{"user_z"}})
+		checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{OnDuplicate: PolicyMerge}})
+		pre := run(t, src.clone(), env, Options{Mode: ModePreview, OnDuplicate: PolicyMerge})
+		got := run(t, src.clone(), env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge})
+		if pre.EmailOfOtherImport != 0 || got.EmailOfOtherImport != 0 || got.Users.Merged != 1 || pre.Users.ToMerge != 1 {
+			t.Errorf("preview toMerge %d other %d; run merged %d other %d", pre.Users.ToMerge, pre.EmailOfOtherImport, got.Users.Merged, got.EmailOfOtherImport)
+		}
+	})
+}
