@@ -767,9 +767,6 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 	case repeatedID:
 		return notMerged + "this Clerk user is listed again in the source; only its first listing counts, this one's data is dropped"
 	}
-	if to.inSource && to.unselected {
-		return fmt.Sprintf(notMerged+"the earlier user of this source with %s is not one of the users --only selects, so this run does not import them to merge into; the run over the whole source does", e.Email)
-	}
 	var where []string
 	if !verified {
 		where = append(where, "in Clerk")
@@ -780,6 +777,10 @@ func noMerge(e Entry, verified, repeatedID, repeatedEmail bool, to mergeTarget) 
 		} else {
 			where = append(where, "in AscendKit")
 		}
+	}
+	if len(where) == 0 && to.inSource && to.unselected {
+		// Only where the run over the whole source would merge.
+		return fmt.Sprintf(notMerged+"the earlier user of this source with %s is not one of the users --only selects, so this run does not import them to merge into; the run over the whole source does", e.Email)
 	}
 	if len(where) == 0 && e.Reason == ReasonEmailExists && to.mergedWith != "" {
 		return fmt.Sprintf(notMerged+"the AscendKit user with %s was merged with another Clerk user (%s) by an earlier import, and two Clerk users are two accounts; check by hand who holds the address now", e.Email, to.mergedWith)

@@ -287,3 +287,17 @@ func TestRepeatBeforeTheCanaryUserIsNoOtherAccount(t *testing.T) {
 		}
 	})
 }
+
+// A canary of an unverified repeat says why the full run would not merge
+// it either, not that its holder was left out.
+func TestCanaryOfAnUnverifiedRepeatSaysWhy(t *testing.T) {
+	env := openEnv(t)
+	src := newSource(2, mkUser("user_0", "b@example.com"), mkUser("user_2", "b@example.com", unverifiedAddress))
+	ro := Options{Mode: ModeRun, OnDuplicate: PolicyMerge, Only: []string{"user_2"}}
+	es := collect(&ro)
+	run(t, src.clone(), env, ro)
+	got := entriesOf(*es, "user_2", ReasonRepeatedInSource)
+	if len(got) != 1 || !strings.Contains(got[0].Detail, "not verified in Clerk") {
+		t.Errorf("entries %+v", *es)
+	}
+}
