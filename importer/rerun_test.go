@@ -697,20 +697,11 @@ func TestCanaryThenFullRunMergesAsOneRun(t *testing.T) {
 }
 
 // stopAfterBatches runs src as a merge run stopped after its nth batch
-// (one user per batch and page), at the time given.
+// (one user per batch and page), at the time given (see stoppedAt).
 func stopAfterBatches(t *testing.T, env ascendkit.Environment, src *sliceSource, at time.Time, n int) {
 	t.Helper()
-	c, cancel := context.WithCancel(ctx)
-	defer cancel()
-	applied := 0
-	if _, err := Run(c, src, env, Options{Mode: ModeRun, OnDuplicate: PolicyMerge, BatchSize: 1, Now: func() time.Time { return at }, OnEvent: func(e Event) {
-		if _, ok := e.(BatchApplied); ok {
-			if applied++; applied == n {
-				cancel()
-			}
-		}
-	}}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("stopped run: %v", err)
+	if !stoppedAt(env, src, at, n) {
+		t.Fatalf("the run did not stop after batch %d", n)
 	}
 }
 
