@@ -743,7 +743,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 			if !repeatedID && opts.Phases.Users { // as runner.page
 				countRerun(&rep, cr.DigestNotStored, cr.DigestRun, cr.BanNotApplied, cr.Changed)
 			}
-		case cr.ByEmail && !uc.importedHolder:
+		case cr.ByEmail && !uc.importedHolder && !repeatedID: // a Clerk user listed again is a repeat first
 			reason = ReasonEmailExists
 			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
 			to.mergedWith = mergedWithNow(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending, atEnd)

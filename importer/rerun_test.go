@@ -778,3 +778,19 @@ func TestBannedFirstListingCounts(t *testing.T) {
 		}
 	})
 }
+
+// A Clerk user listed twice is a repeat on a re-run too, not a user
+// whose address moved to another Clerk account.
+func TestRerunOfARepeatedIDSaysTheSame(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openEnv func(*testing.T) ascendkit.Environment) {
+		unverified := func(u *clerk.User) { u.EmailAddresses[0].Verification.Status = "unverified" }
+		src := newSource(1, mkUser("user_0", "a@example.com", unverified), mkUser("user_0", "a@example.com"), mkUser("user_2", "a@example.com"))
+		env := openEnv(t)
+		first := run(t, src.clone(), env, Options{Mode: ModeRun})
+		checkRecounts(t, func() clerk.Source { return src.clone() }, env, []Options{{}})
+		again := run(t, src.clone(), env, Options{Mode: ModeRun})
+		if again.EmailOfOtherImport != 0 || again.Users.DuplicateReasons[ReasonRepeatedInSource] != first.Users.DuplicateReasons[ReasonRepeatedInSource] {
+			t.Errorf("first %v; re-run %v, emailOfOtherImport %d", first.Users.DuplicateReasons, again.Users.DuplicateReasons, again.EmailOfOtherImport)
+		}
+	})
+}

@@ -96,7 +96,7 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 				warnAll(cr.Rerun)
 			}
 			byIDAt = append(byIDAt, len(out))
-		case cr.ByEmail && !uc.importedHolder:
+		case cr.ByEmail && !uc.importedHolder && !repeatedID: // as runner.page
 			e.Reason = ReasonEmailExists
 			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
 			to.mergedWith = mergedWithNow(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending, atEnd)

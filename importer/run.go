@@ -613,7 +613,7 @@ func (r *runner) page(recs []clerk.Record) error {
 				}
 				r.rerunReport(e, f)
 			}
-		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder {
+		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder && !repeatedID {
 			var wait bool
 			if to, wait, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt, !repeatedID, false); err != nil {
 				return err
