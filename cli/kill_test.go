@@ -40,7 +40,7 @@ func TestKilledImportReRuns(t *testing.T) { eachBackend(t, testKilledImportReRun
 // reads interrupted.
 func testKilledImportReRuns(t *testing.T, newHarness func(*testing.T) *harness) {
 	h := newHarness(t)
-	const n = 3000
+	const n = 12000 // enough that the child is still writing when the poll sees 200 users, under CI load too
 	users := emulator.Generate(n, 7)
 	srv, err := emulator.Start(users, emulator.Options{SecretKey: testKey, Latency: 40 * time.Millisecond})
 	if err != nil {
