@@ -746,7 +746,7 @@ func (c *Classified) Recount(ctx context.Context, opts Options) (Report, error) 
 		case cr.ByEmail && !uc.importedHolder && !repeatedID: // a Clerk user listed again is a repeat first
 			reason = ReasonEmailExists
 			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
-			to.mergedWith = mergedWithNow(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending, atEnd)
+			to.mergedWith, _ = resumedMerge(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending)
 			if to.otherClerkUser() {
 				rep.EmailOfOtherImport++
 			}

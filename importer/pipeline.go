@@ -272,7 +272,7 @@ func (r *runner) placeHeldUser(u heldUser, byLink map[string]ascendkit.Match) er
 		// The environment's user with the address is not this source's
 		// (its Clerk user did not come): a duplicate of it, as at its
 		// place in runner.page.
-		to, _, err := r.emailExists(&e, u.m.user.User.EmailVerified, *u.env, false, true)
+		to, _, err := r.emailExists(&e, u.m.user.User.EmailVerified, *u.env, true)
 		if err != nil {
 			return err
 		}

@@ -197,18 +197,6 @@ func resumedMerge(seen *seenSet, email, other string, pending []string) (mergedW
 	return "", pending
 }
 
-// mergedWithNow is resumedMerge where the pending ids may not all have
-// come yet (not atEnd): for a listing that does not wait (a Clerk user
-// listed again, never merged), one yet to come makes no other account of
-// them. At the end of the source, one that never came is another's.
-func mergedWithNow(seen *seenSet, email, other string, pending []string, atEnd bool) string {
-	if other == "" && !atEnd && listedLater(seen, email, pending) {
-		return ""
-	}
-	mergedWith, _ := resumedMerge(seen, email, other, pending)
-	return mergedWith
-}
-
 // listedLater reports whether one of pending (see resumedMerge) has not
 // come in the source yet: it may come later with the address (email).
 func listedLater(seen *seenSet, email string, pending []string) bool {

@@ -99,7 +99,7 @@ func (c *Classified) ReviewEntriesUpTo(ctx context.Context, env ascendkit.Enviro
 		case cr.ByEmail && !uc.importedHolder && !repeatedID: // as runner.page
 			e.Reason = ReasonEmailExists
 			to.verified, to.importRun = cr.EnvVerified, cr.EnvImportRun
-			to.mergedWith = mergedWithNow(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending, atEnd)
+			to.mergedWith, _ = resumedMerge(seen, cr.Email, cr.EnvMergedWith, cr.EnvMergePending)
 			byEmailAt = append(byEmailAt, len(out))
 		case repeatedID || repeatedEmail:
 			e.Reason = ReasonRepeatedInSource

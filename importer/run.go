@@ -615,7 +615,7 @@ func (r *runner) page(recs []clerk.Record) error {
 			}
 		} else if mt, ok := byEmail[it.m.email]; ok && mt.RunID != r.runID && !c.importedHolder && !repeatedID {
 			var wait bool
-			if to, wait, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt, !repeatedID, false); err != nil {
+			if to, wait, err = r.emailExists(&e, it.m.user.User.EmailVerified, mt, false); err != nil {
 				return err
 			}
 			if wait {
@@ -676,11 +676,11 @@ func (r *runner) lookupErr(what string, err error) error {
 // emailExists makes e a duplicate of mt, the environment's user with its
 // address (not one this run made), and says what a merge would go into:
 // at the user's place (runner.page) or at the end of the source for one
-// held back (placeHeldUser, atEnd). Where it may wait (at its place), it waits
-// (nothing counted) when a Clerk user a run this one takes up merged into
-// mt may yet come in the source: the end says whether it was this
-// source's (resumedMerge), as one run that merged both would have.
-func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match, mayWait, atEnd bool) (to mergeTarget, wait bool, err error) {
+// held back (placeHeldUser, atEnd). At its place it waits (nothing
+// counted) when a Clerk user a run this one takes up merged into mt may
+// yet come in the source: the end says whether it was this source's
+// (resumedMerge), as one run that merged both would have.
+func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match, atEnd bool) (to mergeTarget, wait bool, err error) {
 	e.Reason, e.ExistingUserID = ReasonEmailExists, mt.UserID
 	to = mergeTarget{userID: mt.UserID, verified: mt.EmailVerified, importRun: mt.RunID}
 	other, pending, err := r.mergedWithOther(e.SourceID, verified, mt)
@@ -688,13 +688,7 @@ func (r *runner) emailExists(e *Entry, verified bool, mt ascendkit.Match, mayWai
 		return to, false, err
 	}
 	if other == "" && !atEnd && listedLater(r.seen, e.Email, pending) {
-		if mayWait {
-			return to, true, nil
-		}
-		// A Clerk user listed again, never merged: the first listing's
-		// merge waited for whose the pending ids are; this one says
-		// nothing of them.
-		return to, false, nil
+		return to, true, nil
 	}
 	to.mergedWith, to.own = resumedMerge(r.seen, e.Email, other, pending)
 	if to.otherClerkUser() {
