@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
@@ -120,6 +121,22 @@ func testMergeRefusedWhenAnotherIDMergedMeanwhile(t *testing.T, be Backend) {
 	own.Own = append(own.Own, "user_s2")
 	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_t", Merge: []ascendkit.Merge{own}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
 		t.Errorf("all ids own: %+v, want merged", res)
+	}
+	// An id with a control character is matched as it is, too.
+	odd := merge("user2@example.com", "user_\x01odd", "godd")
+	odd.SoleID = false
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_t", Merge: []ascendkit.Merge{odd}}); res.Merged != 1 {
+		t.Fatalf("merge of the odd id %+v", res)
+	}
+	startRun(t, l, "run_u")
+	third := merge("user2@example.com", "user_u2", "gu2")
+	third.Own = slices.Clone(own.Own)
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_u", Merge: []ascendkit.Merge{third}}); res.Merged != 0 || len(res.MergedWithOther) != 1 {
+		t.Errorf("without the odd id and user_t2 own: %+v, want refused", res)
+	}
+	third.Own = append(third.Own, "user_t2", "user_\x01odd")
+	if res = apply(t, l, ascendkit.ImportBatch{RunID: "run_u", Merge: []ascendkit.Merge{third}}); res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("with the odd id own: %+v, want merged", res)
 	}
 	// Another source's id of the user does not count: the signup record
 	// stood beside user_p1, and a merge of the same id again is Existing.

@@ -152,3 +152,27 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// A merge's own ids are matched byte for byte, an id with invalid UTF-8
+// too (an encoder would have replaced it, and the write-time check would
+// then take the user's own id for another account's).
+func TestOtherSourceOwnIDWithInvalidUTF8(t *testing.T) {
+	l := openTest(t)
+	signup := imported(1)
+	signup.Source, signup.SourceID, signup.User.OAuthLinks = "signup", "s1", nil
+	if _, err := l.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "run_0", Create: []ascendkit.ImportedUser{signup}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	merge := func(id string, own ...string) ascendkit.Merge {
+		return ascendkit.Merge{Email: signup.User.Email, Source: "clerk", SourceID: id, SoleID: len(own) > 0, Own: own,
+			ImportMeta: map[string]any{"source": "clerk", "sourceId": id}}
+	}
+	odd := "user_\xffodd"
+	if res, err := l.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "run_1", Merge: []ascendkit.Merge{merge(odd)}}, t0); err != nil || res.Merged != 1 {
+		t.Fatalf("merge of %q: %+v %v", odd, res, err)
+	}
+	res, err := l.ApplyImport(ctx, ascendkit.ImportBatch{RunID: "run_2", Merge: []ascendkit.Merge{merge("user_2", odd)}}, t0)
+	if err != nil || res.Merged != 1 || len(res.MergedWithOther) != 0 {
+		t.Errorf("merge with %q own: %+v %v, want merged", odd, res, err)
+	}
+}

@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/ascendkit/ascendkit/client/ascendkit"
 	"github.com/ascendkit/ascendkit/client/ascendkit/internal/rules"
@@ -85,18 +85,20 @@ func (m mergeTx) FindUser(ctx context.Context, email string) (id string, banned 
 }
 
 func (m mergeTx) OtherSource(ctx context.Context, userID, source, sourceID string, runs, own []string) (other string, err error) {
-	if own == nil {
-		own = []string{} // a JSON array, not null
+	runList, ok := jsonKeys(runs)
+	ownList, ownOK := jsonKeys(own)
+	if ok && ownOK {
+		err = m.st.other.QueryRowContext(ctx, userID, source, sourceID, runList, ownList).Scan(&other)
+		return other, err
 	}
-	runList, err := json.Marshal(runs)
-	if err != nil {
-		return "", err
+	// An id json_each would not give back unchanged: bound one by one
+	// (the lists are a merge's few runs and ids).
+	args := []any{userID, source, sourceID}
+	for _, k := range append(slices.Clone(runs), own...) {
+		args = append(args, k)
 	}
-	ownList, err := json.Marshal(own)
-	if err != nil {
-		return "", err
-	}
-	err = m.st.other.QueryRowContext(ctx, userID, source, sourceID, string(runList), string(ownList)).Scan(&other)
+	err = m.tx.QueryRowContext(ctx, `SELECT COALESCE(MIN(source_id), '') FROM import_sources WHERE user_id = ? AND source = ? AND source_id <> ?
+		AND run_id NOT IN (`+placeholders(len(runs))+`) AND source_id NOT IN (`+placeholders(len(own))+`)`, args...).Scan(&other)
 	return other, err
 }
 
