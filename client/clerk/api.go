@@ -539,7 +539,11 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 		if path == "/users" {
 			hint = int(a.pageHint.Load())
 		}
-		status, hdr, body, moved, gated, err := a.do(ctx, endpoint, hint)
+		// The place in the allowance ends with the answer's headers:
+		// Clerk has counted the request by then, and a page waiting its
+		// turn to be read (readAhead) must not keep a request that the
+		// page before it needs (a retry, say) from being sent.
+		status, hdr, body, moved, gated, err := a.do(ctx, endpoint, hint, release)
 		gated = min(max(gated, 0), time.Since(t0))
 		release()
 		if err == nil {
@@ -640,8 +644,8 @@ func (a *APISource) get(ctx context.Context, path string, q url.Values, parse fu
 // count as failing (a page read slowly for minutes, then cut, is retried).
 // gated is how long the body waited for room in the read gate: a page
 // waits there until the caller takes the pages before it, however long
-// that is.
-func (a *APISource) do(ctx context.Context, endpoint string, hint int) (status int, hdr http.Header, body []byte, moved, gated time.Duration, err error) {
+// that is. answered is called when the headers are in.
+func (a *APISource) do(ctx context.Context, endpoint string, hint int, answered func()) (status int, hdr http.Header, body []byte, moved, gated time.Duration, err error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st := newStall(a.reqTimeout, cancel)
@@ -667,6 +671,7 @@ func (a *APISource) do(ctx context.Context, endpoint string, hint int) (status i
 	if err != nil {
 		return 0, nil, nil, 0, 0, noAnswer(err)
 	}
+	answered()
 	defer resp.Body.Close()
 	st.body.Store(true)
 	st.progress()
@@ -726,6 +731,9 @@ func readBody(ctx context.Context, resp *http.Response, hint int, gate *readGate
 	kept := keptFrom(ctx)
 	if kept != nil {
 		held.turn = kept.turn
+		if err := gate.await(ctx, kept); err != nil {
+			return nil, err
+		}
 	}
 	read := false
 	defer func() {
@@ -903,6 +911,27 @@ func (g *readGate) withStall(st *stall) *readGate {
 	return &readGate{gateState: g.gateState, st: st}
 }
 
+// await waits until k's page may read its body (its ready), the
+// request's stall timer stopped meanwhile: the answer is in, and the
+// pages before it are being read.
+func (g *readGate) await(ctx context.Context, k *keptBody) error {
+	if k.ready == nil || closed(k.ready) {
+		return nil
+	}
+	k.waiting.Store(true)
+	defer k.waiting.Store(false)
+	if g != nil && g.st != nil {
+		g.st.pause()
+		defer g.st.resume()
+	}
+	select {
+	case <-k.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // heldBytes is one body's share of a readGate.
 type heldBytes struct {
 	g     *readGate
@@ -994,16 +1023,24 @@ func (h *heldBytes) release() {
 
 // keptBody keeps a walk's page counted in the read gate from its read to
 // its delivery (release), so the pages waiting in line are within the
-// budget too. Its turn is closed when the page is the next to deliver.
+// budget too. Its turn is closed when the page is the next to deliver,
+// ready when it is among the next readAhead: its body is read then.
 type keptBody struct {
-	turn chan struct{}
-	mu   sync.Mutex
-	held *heldBytes // the body read last
-	done bool       // released: nothing more is kept
-	stop func() bool
+	turn  chan struct{}
+	ready chan struct{}
+	// waiting: the page was answered and waits for ready to read its body.
+	waiting atomic.Bool
+	mu      sync.Mutex
+	held    *heldBytes // the body read last
+	done    bool       // released: nothing more is kept
+	stop    func() bool
 }
 
 type keptKey struct{}
+
+func newKeptBody() *keptBody {
+	return &keptBody{turn: make(chan struct{}), ready: make(chan struct{})}
+}
 
 // withKept has the page read under ctx kept in k.
 func withKept(ctx context.Context, k *keptBody) context.Context {
