@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,8 +62,11 @@ type Server struct {
 	// modified in place, so a request can list a snapshot unlocked. Their
 	// wire encodings lie in order, comma-separated, in one slab (see
 	// inSlab).
-	users      []entry
-	slab       []byte
+	users []entry
+	slab  []byte
+	// pageFile holds a copy of slab the kernel sends pages from (nil
+	// where it cannot be made): see listUsers.
+	pageFile   *os.File
 	onRequest  func(n int, path string)
 	requests   int
 	byPath     map[string]int
@@ -114,6 +119,10 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	if s.pageFile != nil {
+		s.pageFile.Close()
+		s.pageFile = nil
+	}
 	s.mu.Unlock()
 	s.srv.Close()
 }
@@ -176,6 +185,13 @@ func inSlab(users []entry) ([]entry, []byte) {
 // setUsers replaces the list; s.mu must be held (or s not yet shared).
 func (s *Server) setUsers(users []entry) {
 	s.users, s.slab = inSlab(users)
+	if s.pageFile != nil {
+		s.pageFile.Close() // requests reading it hold files of their own
+	}
+	s.pageFile = nil
+	if !s.closed {
+		s.pageFile = newPageFile(s.slab)
+	}
 }
 
 func encode(users []clerk.User) ([]entry, error) {
@@ -231,6 +247,18 @@ func (s *Server) snapshot() ([]entry, []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.users, s.slab
+}
+
+// pagesSnapshot is snapshot with a file of the slab's copy to send from,
+// opened for the caller to close (nil if there is none).
+func (s *Server) pagesSnapshot() ([]entry, []byte, *os.File) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var f *os.File
+	if s.pageFile != nil {
+		f, _ = reopen(s.pageFile)
+	}
+	return s.users, s.slab, f
 }
 
 // Requests returns how many requests the server has received.
@@ -356,7 +384,17 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeParamError(w, "order_by", fmt.Sprintf("order_by %q is not supported by the emulator; use +created_at or -created_at", q.Get("order_by")))
 		return
 	}
-	users, slab := s.snapshot()
+	var users []entry
+	var slab []byte
+	var pages *os.File
+	if desc || q.Get("starting_after") != "" {
+		users, slab = s.snapshot()
+	} else {
+		users, slab, pages = s.pagesSnapshot()
+	}
+	if pages != nil {
+		defer pages.Close()
+	}
 	// idx(k) maps the k-th user in the requested order to users.
 	n := len(users)
 	idx := func(k int) int {
@@ -406,9 +444,15 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	// A failed write is a client gone away: nothing to do about it.
 	w.Write([]byte{'['}) //nolint:errcheck
 	if !desc && start < end {
-		// The page is one stretch of the slab, commas included.
-		last := users[end-1]
-		w.Write(slab[users[start].off : last.off+len(last.wire)]) //nolint:errcheck
+		// The page is one stretch of the slab, commas included. From the
+		// slab's file it goes by sendfile, without the copy into the
+		// socket that, in process, took the benchmark's cores from the
+		// client it measures (0.28 s of CPU in a 100k-user walk): a real
+		// Clerk's sending costs the importer's machine nothing.
+		from, n := users[start].off, last(users[end-1])-users[start].off
+		if pages == nil || !sendFrom(w, pages, from, n) {
+			w.Write(slab[from : from+n]) //nolint:errcheck
+		}
 	} else {
 		for k := start; k < end; k++ {
 			if k > start {
@@ -420,6 +464,21 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Write([]byte{']'}) //nolint:errcheck
+}
+
+// last is where e's encoding ends in the slab.
+func last(e entry) int { return e.off + len(e.wire) }
+
+// sendFrom writes n bytes of f from off to w; false if it could not
+// start (nothing written: the caller writes them from memory).
+func sendFrom(w http.ResponseWriter, f *os.File, off, n int) bool {
+	if _, err := f.Seek(int64(off), io.SeekStart); err != nil {
+		return false
+	}
+	// The ResponseWriter's ReadFrom hands a LimitedReader of an
+	// *os.File to the connection, which sends it with sendfile.
+	io.Copy(w, io.LimitReader(f, int64(n))) //nolint:errcheck // a client gone away
+	return true
 }
 
 func intParam(v string, def int) (int, bool) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -296,5 +297,36 @@ func TestServerChangesMidWalk(t *testing.T) {
 	get(t, s.BaseURL()+"/users/count", "")
 	if len(seen) != 3 {
 		t.Error("hook still called after removal")
+	}
+}
+
+// Ascending pages go out from the slab's file (on Linux a memfd, sent
+// with sendfile), byte for byte what the slab holds, and from the new
+// list's file once the list changes; a file a request opened before the
+// change still reads the list it was opened for.
+func TestServerSendsPagesFromItsFile(t *testing.T) {
+	users := Generate(50, 3)
+	s := start(t, users, Options{})
+	if runtime.GOOS == "linux" && s.pageFile == nil {
+		t.Fatal("no page file on Linux: pages are copied into the socket")
+	}
+	page := get(t, s.BaseURL()+"/users?order_by=%2Bcreated_at&limit=20&offset=5", "")
+	list, slab, held := s.pagesSnapshot()
+	if want := "[" + string(slab[list[5].off:last(list[24])]) + "]"; string(page.body) != want {
+		t.Fatalf("page = %.80s…, want %.80s…", page.body, want)
+	}
+	if s.DeleteUsers(users[0].ID) != 1 {
+		t.Fatal("user not deleted")
+	}
+	got := listIDs(t, get(t, s.BaseURL()+"/users?order_by=%2Bcreated_at&limit=100", ""))
+	if len(got) != 49 || got[0] != users[1].ID || got[48] != users[49].ID {
+		t.Fatalf("after the deletion: %d users from %v", len(got), got[:min(2, len(got))])
+	}
+	if held != nil {
+		defer held.Close()
+		b, err := io.ReadAll(held)
+		if err != nil || string(b) != string(slab) {
+			t.Fatalf("the file opened before the change read %d bytes (%v), want the old list's %d", len(b), err, len(slab))
+		}
 	}
 }
