@@ -45,6 +45,9 @@ type Options struct {
 	// Clerk's newer specs describe; 404 is resource_not_found; 200 is an
 	// empty page, as some Clerk versions answer.
 	UnknownCursor int
+	// FailRetryAfter is the Retry-After, in seconds, of the 429s that
+	// FailNext injects. Default 1.
+	FailRetryAfter int
 }
 
 // Server is a running emulated Clerk Backend API.
@@ -128,7 +131,8 @@ func (s *Server) Close() {
 }
 
 // FailNext makes the next n requests answer status with Clerk's body for
-// it (a 429 carries Retry-After: 1; a 502 is a load balancer's HTML page).
+// it (a 429 carries Retry-After: Options.FailRetryAfter, 1 by default; a
+// 502 is a load balancer's HTML page).
 func (s *Server) FailNext(n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -332,7 +336,7 @@ func (s *Server) admit(r *http.Request) (status int, retryAfter int) {
 		s.failN--
 		ra := 0
 		if s.failStatus == http.StatusTooManyRequests {
-			ra = 1
+			ra = max(1, s.opts.FailRetryAfter)
 		}
 		return s.failStatus, ra
 	}

@@ -209,6 +209,11 @@ func TestServerFailNext(t *testing.T) {
 	if s.Requests() != 5 {
 		t.Errorf("requests %d", s.Requests())
 	}
+	s = start(t, Generate(2, 1), Options{FailRetryAfter: 4})
+	s.FailNext(1, 429)
+	if r := get(t, s.BaseURL()+"/users", ""); r.status != 429 || r.header.Get("Retry-After") != "4" {
+		t.Errorf("429 with FailRetryAfter 4: %d %q", r.status, r.header.Get("Retry-After"))
+	}
 }
 
 func TestServerRateLimit(t *testing.T) {
