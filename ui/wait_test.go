@@ -361,9 +361,9 @@ func TestClerkRateLimitEndToEnd(t *testing.T) {
 		Env: env,
 		OpenAPI: func(key string, onWait func(string, time.Duration)) (clerk.Source, error) {
 			if opens.Add(1) == 2 {
-				// The settings preview's first requests are throttled: the
-				// count and the 11 list windows that a development key's
-				// allowance sends along with it.
+				// The settings preview's first requests are throttled: 12
+				// of the count and the 22 list windows that a development
+				// key's allowance sends along with it.
 				srv.FailNext(12, 429)
 			}
 			record := func(reason string, d time.Duration) {
