@@ -1357,15 +1357,11 @@ func (r *runner) droppedCreates(qs []queued, existing map[string]bool) (map[stri
 			continue
 		}
 		verified := q.create.User.EmailVerified
-		e.Reason, e.ExistingUserID = ReasonEmailExists, holder.UserID
-		to := mergeTarget{userID: holder.UserID, verified: holder.EmailVerified, importRun: holder.RunID}
-		other, pending, err := r.mergedWithOther(id, verified, holder)
+		// The duplicate its lookup would have reported, had the holder
+		// been there then: as for a user held to the end, nothing waits.
+		to, _, err := r.emailExists(&e, verified, holder, true)
 		if err != nil {
 			return nil, err
-		}
-		to.mergedWith, _ = resumedMerge(r.seen, emails[i], other, pending)
-		if to.otherClerkUser() {
-			r.report.EmailOfOtherImport++
 		}
 		if e.Detail = noMerge(e, verified, false, false, to); e.Detail == "" {
 			e.Detail = "another user took the address during the run, after this user was looked up: not created and not merged (run the import again to apply --on-duplicate)"
