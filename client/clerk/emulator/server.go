@@ -245,21 +245,14 @@ func (s *Server) DeleteUsers(ids ...string) int {
 	return n
 }
 
-// snapshot returns the current users and their slab; callers must not
-// modify them.
-func (s *Server) snapshot() ([]entry, []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.users, s.slab
-}
-
-// pagesSnapshot is snapshot with a file of the slab's copy to send from,
+// snapshot returns the current users and their slab, which callers must
+// not modify, and with file a file of the slab's copy to send pages from,
 // opened for the caller to close (nil if there is none).
-func (s *Server) pagesSnapshot() ([]entry, []byte, *os.File) {
+func (s *Server) snapshot(file bool) ([]entry, []byte, *os.File) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var f *os.File
-	if s.pageFile != nil {
+	if file && s.pageFile != nil {
 		f, _ = reopen(s.pageFile)
 	}
 	return s.users, s.slab, f
@@ -304,7 +297,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/users":
 		s.listUsers(w, r)
 	case "/v1/users/count":
-		users, _ := s.snapshot()
+		users, _, _ := s.snapshot(false)
 		writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(users)})
 	default:
 		writeError(w, http.StatusNotFound, 0)
@@ -388,14 +381,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeParamError(w, "order_by", fmt.Sprintf("order_by %q is not supported by the emulator; use +created_at or -created_at", q.Get("order_by")))
 		return
 	}
-	var users []entry
-	var slab []byte
-	var pages *os.File
-	if desc || q.Get("starting_after") != "" {
-		users, slab = s.snapshot()
-	} else {
-		users, slab, pages = s.pagesSnapshot()
-	}
+	// An ascending page is one stretch of the slab, sent from its file.
+	users, slab, pages := s.snapshot(!desc)
 	if pages != nil {
 		defer pages.Close()
 	}

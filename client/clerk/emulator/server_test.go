@@ -316,7 +316,7 @@ func TestServerSendsPagesFromItsFile(t *testing.T) {
 		t.Fatal("no page file on Linux: pages are copied into the socket")
 	}
 	page := get(t, s.BaseURL()+"/users?order_by=%2Bcreated_at&limit=20&offset=5", "")
-	list, slab, held := s.pagesSnapshot()
+	list, slab, held := s.snapshot(true)
 	if want := "[" + string(slab[list[5].off:last(list[24])]) + "]"; string(page.body) != want {
 		t.Fatalf("page = %.80s…, want %.80s…", page.body, want)
 	}
